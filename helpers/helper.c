@@ -1,0 +1,508 @@
+/*
+ * burrow-helper: the monitor. It reads and checks the whole plan, clones the
+ * child into the new namespaces, writes the child's id maps, and then stays
+ * behind as the container's parent: it passes signals on, relays the pty,
+ * and exits with the container's status.
+ *
+ *   monitor (this file)                         child (setup.c)
+ *   -------------------                         ---------------
+ *   parse plan (refuse it whole if malformed)
+ *   clone(namespaces) ------------------------> blocks reading `sync`
+ *   status {"type":"pid"}
+ *   idmap-exec / idmap-write for the child
+ *   sync <- 'G' ------------------------------> setresuid(0), mounts, pivot_root, ...
+ *                                               [tty] sends the pty master on `sync`
+ *   [tty] winsize on master, sync <- 'G' -----> setsid, controlling tty, ...
+ *   reads `error` until EOF <------------------ execve (close-on-exec ends `error`)
+ *                                               or a struct setup_error, exit 125/126/127
+ *   relay pty, forward signals, wait
+ *   status {"type":"exit"}, exit with the container's code
+ *
+ * Usage:
+ *   burrow-helper run [--status-fd N] [--unlink] PLAN
+ *   burrow-helper check PLAN|-       parse only; print the records
+ *   burrow-helper version
+ */
+#define _GNU_SOURCE
+#include "helper.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define HELPER_VERSION "0.1.0"
+
+static int g_status_fd = -1;
+static struct termios g_saved_termios;
+static int g_termios_saved;
+
+static void restore_terminal(void) {
+  if (g_termios_saved)
+    tcsetattr(0, TCSADRAIN, &g_saved_termios);
+  g_termios_saved = 0;
+}
+
+static void json_string(FILE *f, const char *s) {
+  fputc('"', f);
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if (*p == '"' || *p == '\\')
+      fprintf(f, "\\%c", *p);
+    else if (*p < 0x20)
+      fprintf(f, "\\u%04x", *p);
+    else
+      fputc(*p, f);
+  }
+  fputc('"', f);
+}
+
+/* Writes one JSON line on the status fd, when there is one. */
+static void status_line(const char *fmt, ...) {
+  if (g_status_fd < 0)
+    return;
+  char buf[8192];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+  va_end(ap);
+  if (n > 0) {
+    ssize_t w = write(g_status_fd, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+    (void)w;
+  }
+}
+
+/* Reports a failure as one "Error: ..." line on stderr and a JSON line on the status fd. */
+static void report(const struct setup_error *e) {
+  char msg[3072];
+  const char *what = e->message;
+  char fallback[1200];
+  if (!what[0]) {
+    snprintf(fallback, sizeof(fallback), "%s%s%s%s%s%s", e->step, e->syscall[0] ? ": " : "", e->syscall,
+             e->path[0] ? " `" : "", e->path, e->path[0] ? "`" : "");
+    what = fallback;
+  }
+  if (e->err)
+    snprintf(msg, sizeof(msg), "%s: %s", what, strerror(e->err));
+  else
+    snprintf(msg, sizeof(msg), "%s", what);
+  restore_terminal();
+  dprintf(2, "Error: %s\n", msg);
+  if (g_status_fd < 0)
+    return;
+  char *json = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&json, &len);
+  if (!f)
+    return;
+  fprintf(f, "{\"type\":\"error\",\"step\":");
+  json_string(f, e->step);
+  fprintf(f, ",\"syscall\":");
+  json_string(f, e->syscall);
+  fprintf(f, ",\"path\":");
+  json_string(f, e->path);
+  fprintf(f, ",\"errno\":%d,\"code\":%d,\"message\":", e->err, e->exit_code);
+  json_string(f, msg);
+  fprintf(f, "}\n");
+  fclose(f);
+  ssize_t w = write(g_status_fd, json, len);
+  (void)w;
+  free(json);
+}
+
+static void __attribute__((noreturn, format(printf, 4, 5)))
+fail(const char *step, const char *sc, int err, const char *fmt, ...) {
+  struct setup_error e;
+  memset(&e, 0, sizeof(e));
+  e.exit_code = EXIT_HELPER;
+  e.err = err;
+  snprintf(e.step, sizeof(e.step), "%s", step);
+  snprintf(e.syscall, sizeof(e.syscall), "%s", sc ? sc : "");
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(e.message, sizeof(e.message), fmt, ap);
+  va_end(ap);
+  report(&e);
+  exit(EXIT_HELPER);
+}
+
+static char *read_all(const char *path, size_t *len) {
+  int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    fail("plan", "open", errno, "read plan `%s`", path);
+  size_t cap = 65536, n = 0;
+  char *buf = malloc(cap);
+  for (;;) {
+    if (n == cap) {
+      if (cap > PLAN_MAX_SIZE)
+        fail("plan", NULL, 0, "plan `%s`: larger than %u bytes", path, PLAN_MAX_SIZE);
+      cap *= 2;
+      buf = realloc(buf, cap);
+    }
+    if (!buf)
+      fail("plan", "malloc", ENOMEM, "read plan `%s`", path);
+    ssize_t r = read(fd, buf + n, cap - n);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0)
+      fail("plan", "read", errno, "read plan `%s`", path);
+    if (r == 0)
+      break;
+    n += (size_t)r;
+  }
+  if (fd != 0)
+    close(fd);
+  *len = n;
+  return buf;
+}
+
+static void load_plan(const char *path, struct plan *plan) {
+  size_t len;
+  char *buf = read_all(path, &len);
+  char err[1024];
+  if (plan_parse(buf, len, plan, err, sizeof(err)) < 0)
+    fail("plan", NULL, 0, "plan `%s` refused: %s", path, err);
+  free(buf);
+}
+
+static int clone_flags(const struct plan *plan) {
+  const struct record *ns = plan_find(plan, R_NAMESPACES);
+  int flags = 0;
+  for (size_t i = 0; ns && i < ns->nfields; i++) {
+    const char *n = ns->fields[i];
+    if (!strcmp(n, "user"))
+      flags |= CLONE_NEWUSER;
+    else if (!strcmp(n, "mount"))
+      flags |= CLONE_NEWNS;
+    else if (!strcmp(n, "pid"))
+      flags |= CLONE_NEWPID;
+    else if (!strcmp(n, "uts"))
+      flags |= CLONE_NEWUTS;
+    else if (!strcmp(n, "ipc"))
+      flags |= CLONE_NEWIPC;
+    else if (!strcmp(n, "cgroup"))
+      flags |= CLONE_NEWCGROUP;
+    else if (!strcmp(n, "net"))
+      flags |= CLONE_NEWNET;
+  }
+  return flags;
+}
+
+/* Runs newuidmap/newgidmap (or whatever the plan names) for the child. */
+static void idmap_exec(const struct record *r, pid_t child) {
+  char pidstr[32];
+  snprintf(pidstr, sizeof(pidstr), "%d", (int)child);
+  char **argv = calloc(r->nfields + 1, sizeof(char *));
+  for (size_t i = 0; i < r->nfields; i++)
+    argv[i] = strcmp(r->fields[i], "{pid}") == 0 ? pidstr : r->fields[i];
+  pid_t p = fork();
+  if (p < 0)
+    fail("idmap", "fork", errno, "run `%s`", argv[0]);
+  if (p == 0) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0)
+      dup2(devnull, 0);
+    execvp(argv[0], argv);
+    fprintf(stderr, "Error: run `%s` to write the container's id map: %s\n", argv[0], strerror(errno));
+    _exit(127);
+  }
+  int st;
+  while (waitpid(p, &st, 0) < 0 && errno == EINTR)
+    ;
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+    kill(child, SIGKILL);
+    fail("idmap", NULL, 0, "`%s` failed (exit status %d): the container's id map could not be written", argv[0],
+         WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+  }
+  free(argv);
+}
+
+static void idmap_write(const struct record *r, pid_t child) {
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%d/%s", (int)child, r->fields[0]);
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write(fd, r->fields[1], strlen(r->fields[1])) < 0) {
+    int e = errno;
+    kill(child, SIGKILL);
+    fail("idmap", "write", e, "write `%s`", path);
+  }
+  close(fd);
+}
+
+static int exit_code(int status) {
+  if (WIFEXITED(status))
+    return WEXITSTATUS(status);
+  if (WIFSIGNALED(status))
+    return 128 + WTERMSIG(status);
+  return EXIT_HELPER;
+}
+
+static void copy_winsize(int master) {
+  struct winsize ws;
+  if (ioctl(0, TIOCGWINSZ, &ws) == 0)
+    ioctl(master, TIOCSWINSZ, &ws);
+}
+
+static int write_all(int fd, const char *buf, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, buf, n);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w < 0)
+      return -1;
+    buf += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+/* Waits for the container, forwarding signals and relaying the pty. Returns its exit code. */
+static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *forward, int sfd) {
+  int status = 0, exited = 0;
+  int stdin_open = relay_stdin && master >= 0;
+  char buf[16384];
+  while (!exited || master >= 0) {
+    struct pollfd pfd[3];
+    int n = 0, i_sig = -1, i_master = -1, i_stdin = -1;
+    if (!exited) {
+      i_sig = n;
+      pfd[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
+    }
+    if (master >= 0) {
+      i_master = n;
+      pfd[n++] = (struct pollfd){.fd = master, .events = POLLIN};
+    }
+    if (stdin_open && !exited) {
+      i_stdin = n;
+      pfd[n++] = (struct pollfd){.fd = 0, .events = POLLIN};
+    }
+    /* After the exit, only drain what the pty still holds. */
+    int rc = poll(pfd, (nfds_t)n, exited ? 100 : -1);
+    if (rc < 0 && errno == EINTR)
+      continue;
+    if (rc < 0)
+      break;
+    if (rc == 0 && exited)
+      break;
+    if (i_sig >= 0 && (pfd[i_sig].revents & POLLIN)) {
+      struct signalfd_siginfo si;
+      while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+        int sig = (int)si.ssi_signo;
+        if (sig == SIGCHLD) {
+          pid_t p;
+          int st;
+          while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+            if (p == child) {
+              status = st;
+              exited = 1;
+            }
+        } else if (sig == SIGWINCH && master >= 0) {
+          copy_winsize(master); /* the kernel signals the container's foreground group */
+        } else if (sigismember(forward, sig)) {
+          kill(child, sig);
+        }
+      }
+    }
+    if (i_master >= 0 && (pfd[i_master].revents & (POLLIN | POLLHUP | POLLERR))) {
+      ssize_t r = read(master, buf, sizeof(buf));
+      if (r > 0) {
+        if (write_all(1, buf, (size_t)r) < 0) {
+          /* nobody reads our output any more; keep draining */
+        }
+      } else if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) {
+        close(master); /* EIO: every slave is closed */
+        master = -1;
+      }
+    }
+    if (i_stdin >= 0 && (pfd[i_stdin].revents & (POLLIN | POLLHUP | POLLERR))) {
+      ssize_t r = read(0, buf, sizeof(buf));
+      if (r > 0) {
+        write_all(master, buf, (size_t)r);
+      } else if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) {
+        /* Our input ended: the container's terminal reads an end of file. */
+        struct termios t;
+        if (tcgetattr(master, &t) == 0) {
+          char eof = (char)t.c_cc[VEOF];
+          write_all(master, &eof, 1);
+        }
+        stdin_open = 0;
+      }
+    }
+  }
+  if (!exited) {
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+      ;
+  }
+  return exit_code(status);
+}
+
+static int cmd_run(int argc, char **argv) {
+  const char *path = NULL;
+  int unlink_plan = 0;
+  for (int i = 0; i < argc; i++) {
+    if (!strcmp(argv[i], "--status-fd") && i + 1 < argc) {
+      uint64_t v;
+      if (plan_parse_u64(argv[++i], 10, &v) < 0 || v > 65535)
+        fail("args", NULL, 0, "--status-fd: `%s` is not a file descriptor", argv[i]);
+      g_status_fd = (int)v;
+      fcntl(g_status_fd, F_SETFD, FD_CLOEXEC);
+    } else if (!strcmp(argv[i], "--unlink")) {
+      unlink_plan = 1;
+    } else if (!path && argv[i][0] != '-') {
+      path = argv[i];
+    } else {
+      fail("args", NULL, 0, "run: unexpected argument `%s`", argv[i]);
+    }
+  }
+  if (!path)
+    fail("args", NULL, 0, "run: no plan given");
+
+  struct plan plan;
+  load_plan(path, &plan);
+  if (unlink_plan)
+    unlink(path);
+
+  const struct record *fwd = plan_find(&plan, R_FORWARD_SIGNALS);
+  int tty = plan_find(&plan, R_TTY) != NULL;
+  sigset_t forward, blocked;
+  sigemptyset(&forward);
+  for (size_t i = 0; fwd && i < fwd->nfields; i++)
+    sigaddset(&forward, atoi(fwd->fields[i]));
+  blocked = forward;
+  sigaddset(&blocked, SIGCHLD);
+  sigaddset(&blocked, SIGWINCH);
+  /* Blocked before the clone, so the child starts with them blocked and none is lost. */
+  if (sigprocmask(SIG_BLOCK, &blocked, NULL) < 0)
+    fail("start", "sigprocmask", errno, "block signals");
+
+  int sync[2], errpipe[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync) < 0)
+    fail("start", "socketpair", errno, "create the sync socket");
+  if (pipe2(errpipe, O_CLOEXEC) < 0)
+    fail("start", "pipe2", errno, "create the error pipe");
+
+  fflush(NULL);
+  pid_t child = (pid_t)syscall(SYS_clone, (unsigned long)clone_flags(&plan) | SIGCHLD, NULL, NULL, NULL, NULL);
+  if (child < 0) {
+    int e = errno;
+    fail("start", "clone", e, "create the container's namespaces%s", e == EPERM || e == ENOSPC ?
+         " (are unprivileged user namespaces enabled? see sysctl kernel.unprivileged_userns_clone and user.max_user_namespaces)" : "");
+  }
+  if (child == 0) {
+    close(sync[0]);
+    close(errpipe[0]);
+    struct child_fds fds = {.sync = sync[1], .error = errpipe[1]};
+    child_main(&plan, &fds);
+  }
+  close(sync[1]);
+  close(errpipe[1]);
+  status_line("{\"type\":\"pid\",\"pid\":%d}\n", (int)child);
+
+  for (size_t i = 0; i < plan.nrecords; i++) {
+    if (plan.records[i].kind == R_IDMAP_EXEC)
+      idmap_exec(&plan.records[i], child);
+    else if (plan.records[i].kind == R_IDMAP_WRITE)
+      idmap_write(&plan.records[i], child);
+  }
+  if (write(sync[0], "G", 1) != 1)
+    fail("start", "write", errno, "wake the container");
+
+  int master = -1;
+  if (tty) {
+    master = recv_fd(sync[0]);
+    if (master >= 0) {
+      copy_winsize(master);
+      if (write(sync[0], "G", 1) != 1) {
+        close(master);
+        master = -1;
+      }
+    }
+  }
+
+  struct setup_error e;
+  ssize_t n;
+  while ((n = read(errpipe[0], &e, sizeof(e))) < 0 && errno == EINTR)
+    ;
+  close(errpipe[0]);
+  close(sync[0]);
+  if (n == (ssize_t)sizeof(e)) {
+    int st;
+    while (waitpid(child, &st, 0) < 0 && errno == EINTR)
+      ;
+    report(&e);
+    status_line("{\"type\":\"exit\",\"code\":%d}\n", e.exit_code);
+    return e.exit_code;
+  }
+  if (n != 0) {
+    int st;
+    kill(child, SIGKILL);
+    waitpid(child, &st, 0);
+    fail("start", "read", n < 0 ? errno : 0, "the container ended during its setup");
+  }
+
+  int relay_stdin = plan_find(&plan, R_RELAY_STDIN) != NULL;
+  if (master >= 0 && relay_stdin && isatty(0) && tcgetattr(0, &g_saved_termios) == 0) {
+    struct termios raw = g_saved_termios;
+    cfmakeraw(&raw);
+    if (tcsetattr(0, TCSADRAIN, &raw) == 0)
+      g_termios_saved = 1;
+  }
+  int sfd = signalfd(-1, &blocked, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sfd < 0) {
+    kill(child, SIGKILL);
+    fail("start", "signalfd", errno, "watch signals");
+  }
+  int code = monitor(child, master, relay_stdin, &forward, sfd);
+  restore_terminal();
+  status_line("{\"type\":\"exit\",\"code\":%d}\n", code);
+  plan_free(&plan);
+  return code;
+}
+
+static void print_field(const char *s) {
+  putchar(' ');
+  json_string(stdout, s);
+}
+
+static int cmd_check(int argc, char **argv) {
+  if (argc != 1)
+    fail("args", NULL, 0, "check: expected one plan");
+  struct plan plan;
+  load_plan(argv[0], &plan);
+  for (size_t i = 0; i < plan.nrecords; i++) {
+    fputs(plan_record_name(plan.records[i].kind), stdout);
+    for (size_t f = 0; f < plan.records[i].nfields; f++)
+      print_field(plan.records[i].fields[f]);
+    putchar('\n');
+  }
+  plan_free(&plan);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc >= 2 && !strcmp(argv[1], "run"))
+    return cmd_run(argc - 2, argv + 2);
+  if (argc >= 2 && !strcmp(argv[1], "check"))
+    return cmd_check(argc - 2, argv + 2);
+  if (argc == 2 && !strcmp(argv[1], "version")) {
+    printf("burrow-helper %s (plan version %d)\n", HELPER_VERSION, PLAN_VERSION);
+    return 0;
+  }
+  fprintf(stderr, "Error: usage: burrow-helper run [--status-fd N] [--unlink] PLAN | check PLAN | version\n");
+  return EXIT_HELPER;
+}

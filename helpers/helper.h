@@ -1,0 +1,39 @@
+/* burrow-helper: what the monitor (helper.c) and the container setup (setup.c) share. */
+#ifndef BURROW_HELPER_H
+#define BURROW_HELPER_H
+
+#include "plan.h"
+
+#include <sys/types.h>
+
+#define EXIT_HELPER 125
+#define EXIT_CANNOT_EXEC 126
+#define EXIT_NOT_FOUND 127
+
+/*
+ * One failure, as the child sends it to the monitor over the error pipe
+ * (one write, smaller than PIPE_BUF, so it arrives whole or not at all).
+ */
+struct setup_error {
+  int exit_code; /* 125, 126 or 127 */
+  int err;       /* errno, 0 when none */
+  char step[32];
+  char syscall[32];
+  char path[1024];
+  char message[1024];
+};
+
+/* What the child needs besides the plan: the fds it shares with the monitor. */
+struct child_fds {
+  int sync;  /* socket: reads "maps written" and "go", sends the pty master */
+  int error; /* pipe, close-on-exec: EOF without data means the exec happened */
+};
+
+/* Runs in the cloned child: every in-container step, then execve. Never returns. */
+void child_main(const struct plan *plan, const struct child_fds *fds) __attribute__((noreturn));
+
+/* Sends an fd over a unix socket / receives one. */
+int send_fd(int sock, int fd);
+int recv_fd(int sock);
+
+#endif

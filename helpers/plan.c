@@ -1,0 +1,324 @@
+/* burrow-helper: the plan parser. The format is described in plan.h. */
+#include "plan.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ANY ((size_t)-1)
+
+struct record_spec {
+  const char *name;
+  size_t min, max; /* field counts */
+  int once;        /* may appear at most once */
+};
+
+static const struct record_spec specs[R_KIND_COUNT] = {
+  [R_NAMESPACES] = {"namespaces", 1, 7, 1},
+  [R_IDMAP_EXEC] = {"idmap-exec", 1, ANY, 0},
+  [R_IDMAP_WRITE] = {"idmap-write", 2, 2, 0},
+  [R_ROOT] = {"root", 1, 1, 1},
+  [R_MOUNT] = {"mount", 5, 5, 0},
+  [R_SYMLINK] = {"symlink", 2, 2, 0},
+  [R_MASK] = {"mask", 1, 1, 0},
+  [R_READONLY] = {"readonly", 1, 1, 0},
+  [R_PIVOT_ROOT] = {"pivot-root", 0, 0, 1},
+  [R_HOSTNAME] = {"hostname", 1, 1, 1},
+  [R_RLIMIT] = {"rlimit", 3, 3, 0},
+  [R_TTY] = {"tty", 0, 0, 1},
+  [R_STDIN] = {"stdin", 1, 1, 1},
+  [R_RELAY_STDIN] = {"relay-stdin", 0, 0, 1},
+  [R_INIT] = {"init", 0, 0, 1},
+  [R_FORWARD_SIGNALS] = {"forward-signals", 0, 64, 1},
+  [R_GROUPS] = {"groups", 0, 65536, 1},
+  [R_USER] = {"user", 2, 2, 1},
+  [R_CAPS] = {"caps", 5, 5, 1},
+  [R_NO_NEW_PRIVS] = {"no-new-privs", 0, 0, 1},
+  [R_CWD] = {"cwd", 1, 1, 1},
+  [R_ENV] = {"env", 0, ANY, 1},
+  [R_EXEC] = {"exec", 2, ANY, 1},
+};
+
+static const char *const ns_names[] = {"user", "mount", "pid", "uts", "ipc", "cgroup", "net", NULL};
+
+const char *plan_record_name(enum record_kind kind) {
+  return kind < R_KIND_COUNT ? specs[kind].name : "?";
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+int plan_parse_u64(const char *s, int base, uint64_t *out) {
+  if (*s == '\0' || *s == '-' || *s == '+' || *s == ' ')
+    return -1;
+  if (base == 16 && (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')))
+    return -1;
+  errno = 0;
+  char *end = NULL;
+  unsigned long long v = strtoull(s, &end, base);
+  if (errno != 0 || *end != '\0')
+    return -1;
+  *out = v;
+  return 0;
+}
+
+/* Reads a decimal number terminated by `stop` at *pos; no leading zeros. */
+static int read_number(const char *buf, size_t len, size_t *pos, char stop, size_t limit, size_t *out) {
+  size_t p = *pos, v = 0, digits = 0;
+  while (p < len && buf[p] >= '0' && buf[p] <= '9') {
+    if (digits == 1 && buf[*pos] == '0')
+      return -1;
+    v = v * 10 + (size_t)(buf[p] - '0');
+    if (v > limit)
+      return -1;
+    p++;
+    digits++;
+  }
+  if (digits == 0 || p >= len || buf[p] != stop)
+    return -1;
+  *pos = p + 1;
+  *out = v;
+  return 0;
+}
+
+static int check_record(const struct record *r, char *err, size_t errlen, size_t index) {
+  uint64_t v;
+  switch (r->kind) {
+  case R_NAMESPACES:
+    for (size_t i = 0; i < r->nfields; i++) {
+      int ok = 0;
+      for (const char *const *n = ns_names; *n; n++)
+        ok |= strcmp(*n, r->fields[i]) == 0;
+      if (!ok)
+        return fail(err, errlen, "record %zu (namespaces): unknown namespace `%s`", index, r->fields[i]);
+    }
+    break;
+  case R_IDMAP_WRITE:
+    if (strcmp(r->fields[0], "uid_map") && strcmp(r->fields[0], "gid_map") && strcmp(r->fields[0], "setgroups"))
+      return fail(err, errlen, "record %zu (idmap-write): unknown file `%s`", index, r->fields[0]);
+    break;
+  case R_MOUNT:
+    if (plan_parse_u64(r->fields[3], 16, &v) < 0)
+      return fail(err, errlen, "record %zu (mount): bad flags `%s`", index, r->fields[3]);
+    if (r->fields[1][0] != '/')
+      return fail(err, errlen, "record %zu (mount): target `%s` is not absolute", index, r->fields[1]);
+    break;
+  case R_ROOT:
+  case R_MASK:
+  case R_READONLY:
+  case R_CWD:
+    if (r->fields[0][0] != '/')
+      return fail(err, errlen, "record %zu (%s): `%s` is not absolute", index, specs[r->kind].name, r->fields[0]);
+    break;
+  case R_SYMLINK:
+    if (r->fields[1][0] != '/')
+      return fail(err, errlen, "record %zu (symlink): `%s` is not absolute", index, r->fields[1]);
+    break;
+  case R_RLIMIT:
+    for (size_t i = 0; i < 3; i++)
+      if (!(i > 0 && strcmp(r->fields[i], "inf") == 0) && plan_parse_u64(r->fields[i], 10, &v) < 0)
+        return fail(err, errlen, "record %zu (rlimit): bad number `%s`", index, r->fields[i]);
+    if (plan_parse_u64(r->fields[0], 10, &v) == 0 && v >= 16)
+      return fail(err, errlen, "record %zu (rlimit): unknown resource %s", index, r->fields[0]);
+    break;
+  case R_STDIN:
+    if (strcmp(r->fields[0], "NULL") && strcmp(r->fields[0], "INHERIT"))
+      return fail(err, errlen, "record %zu (stdin): expected NULL or INHERIT, not `%s`", index, r->fields[0]);
+    break;
+  case R_FORWARD_SIGNALS:
+    for (size_t i = 0; i < r->nfields; i++)
+      if (plan_parse_u64(r->fields[i], 10, &v) < 0 || v < 1 || v > 64)
+        return fail(err, errlen, "record %zu (forward-signals): bad signal `%s`", index, r->fields[i]);
+    break;
+  case R_GROUPS:
+  case R_USER:
+    for (size_t i = 0; i < r->nfields; i++)
+      if (plan_parse_u64(r->fields[i], 10, &v) < 0 || v > 0xfffffffeULL)
+        return fail(err, errlen, "record %zu (%s): bad id `%s`", index, specs[r->kind].name, r->fields[i]);
+    break;
+  case R_CAPS:
+    for (size_t i = 0; i < 5; i++)
+      if (plan_parse_u64(r->fields[i], 16, &v) < 0)
+        return fail(err, errlen, "record %zu (caps): bad mask `%s`", index, r->fields[i]);
+    break;
+  case R_ENV:
+    for (size_t i = 0; i < r->nfields; i++)
+      if (strchr(r->fields[i], '=') == NULL || r->fields[i][0] == '=')
+        return fail(err, errlen, "record %zu (env): `%s` is not NAME=VALUE", index, r->fields[i]);
+    break;
+  case R_EXEC:
+    if (r->fields[0][0] == '\0')
+      return fail(err, errlen, "record %zu (exec): empty command", index);
+    break;
+  default:
+    break;
+  }
+  return 0;
+}
+
+/* Order and presence rules that span records. */
+static int check_plan(const struct plan *plan, char *err, size_t errlen) {
+  int seen_root = 0, seen_pivot = 0;
+  for (size_t i = 0; i < plan->nrecords; i++) {
+    const struct record *r = &plan->records[i];
+    switch (r->kind) {
+    case R_ROOT:
+      seen_root = 1;
+      break;
+    case R_MOUNT:
+    case R_SYMLINK:
+    case R_MASK:
+    case R_READONLY:
+      if (!seen_root && !(r->kind == R_MOUNT && (strtoull(r->fields[3], NULL, 16) & BP_MOUNT_HOSTDST)))
+        return fail(err, errlen, "record %zu (%s): comes before `root`", i + 1, specs[r->kind].name);
+      break;
+    case R_PIVOT_ROOT:
+      if (!seen_root)
+        return fail(err, errlen, "record %zu (pivot-root): comes before `root`", i + 1);
+      seen_pivot = 1;
+      break;
+    default:
+      break;
+    }
+    (void)seen_pivot;
+  }
+  if (plan_find(plan, R_EXEC) == NULL)
+    return fail(err, errlen, "no `exec` record");
+  if (plan_find(plan, R_ROOT) && !plan_find(plan, R_PIVOT_ROOT))
+    return fail(err, errlen, "`root` without `pivot-root`");
+  return 0;
+}
+
+int plan_parse(const char *buf, size_t len, struct plan *out, char *err, size_t errlen) {
+  static const char magic[] = "burrow-plan ";
+  size_t pos = 0, version = 0, cap = 0;
+  size_t counts[R_KIND_COUNT] = {0};
+  int ended = 0;
+
+  memset(out, 0, sizeof(*out));
+  if (len > PLAN_MAX_SIZE)
+    return fail(err, errlen, "plan is larger than %u bytes", PLAN_MAX_SIZE);
+  if (len < sizeof(magic) - 1 || memcmp(buf, magic, sizeof(magic) - 1) != 0)
+    return fail(err, errlen, "not a burrow plan (no `burrow-plan` header)");
+  pos = sizeof(magic) - 1;
+  if (read_number(buf, len, &pos, '\n', 1000, &version) < 0)
+    return fail(err, errlen, "bad version line");
+  if (version != PLAN_VERSION)
+    return fail(err, errlen, "plan version %zu is not supported (this helper reads version %d)", version, PLAN_VERSION);
+
+  while (pos < len) {
+    size_t start = pos, nfields = 0;
+    while (pos < len && buf[pos] != ' ' && buf[pos] != '\n' && pos - start < 32)
+      pos++;
+    if (pos >= len || buf[pos] != ' ') {
+      plan_free(out);
+      return fail(err, errlen, "record %zu: bad record name at byte %zu", out->nrecords + 1, start);
+    }
+    size_t namelen = pos - start;
+    pos++;
+    if (namelen == 3 && memcmp(buf + start, "end", 3) == 0) {
+      if (read_number(buf, len, &pos, '\n', 0, &nfields) < 0 || pos != len) {
+        plan_free(out);
+        return fail(err, errlen, "bytes after the `end` record");
+      }
+      ended = 1;
+      break;
+    }
+    int kind = -1;
+    for (int k = 0; k < R_KIND_COUNT; k++)
+      if (strlen(specs[k].name) == namelen && memcmp(specs[k].name, buf + start, namelen) == 0)
+        kind = k;
+    if (kind < 0) {
+      plan_free(out);
+      return fail(err, errlen, "record %zu: unknown record `%.*s`", out->nrecords + 1, (int)namelen, buf + start);
+    }
+    if (read_number(buf, len, &pos, '\n', PLAN_MAX_FIELDS, &nfields) < 0) {
+      plan_free(out);
+      return fail(err, errlen, "record %zu (%s): bad field count", out->nrecords + 1, specs[kind].name);
+    }
+    if (nfields < specs[kind].min || (specs[kind].max != ANY && nfields > specs[kind].max)) {
+      plan_free(out);
+      return fail(err, errlen, "record %zu (%s): %zu fields is not allowed", out->nrecords + 1, specs[kind].name, nfields);
+    }
+    if (specs[kind].once && counts[kind]++ > 0) {
+      plan_free(out);
+      return fail(err, errlen, "record %zu (%s): may appear only once", out->nrecords + 1, specs[kind].name);
+    }
+    if (out->nrecords == cap) {
+      cap = cap ? cap * 2 : 32;
+      struct record *n = realloc(out->records, cap * sizeof(*n));
+      if (!n) {
+        plan_free(out);
+        return fail(err, errlen, "out of memory");
+      }
+      out->records = n;
+    }
+    struct record *r = &out->records[out->nrecords++];
+    r->kind = (enum record_kind)kind;
+    r->nfields = 0;
+    r->fields = calloc(nfields + 1, sizeof(char *));
+    if (!r->fields) {
+      plan_free(out);
+      return fail(err, errlen, "out of memory");
+    }
+    for (size_t f = 0; f < nfields; f++) {
+      size_t flen = 0;
+      if (read_number(buf, len, &pos, ':', PLAN_MAX_SIZE, &flen) < 0 || flen > len - pos || len - pos - flen < 1 ||
+          buf[pos + flen] != '\n') {
+        size_t idx = out->nrecords;
+        plan_free(out);
+        return fail(err, errlen, "record %zu (%s): field %zu is malformed or truncated", idx, specs[kind].name, f + 1);
+      }
+      if (memchr(buf + pos, '\0', flen) != NULL) {
+        size_t idx = out->nrecords;
+        plan_free(out);
+        return fail(err, errlen, "record %zu (%s): field %zu holds a NUL byte", idx, specs[kind].name, f + 1);
+      }
+      r->fields[f] = strndup(buf + pos, flen);
+      if (!r->fields[f]) {
+        plan_free(out);
+        return fail(err, errlen, "out of memory");
+      }
+      r->nfields++;
+      pos += flen + 1;
+    }
+    if (check_record(r, err, errlen, out->nrecords) < 0) {
+      plan_free(out);
+      return -1;
+    }
+  }
+  if (!ended) {
+    plan_free(out);
+    return fail(err, errlen, "plan is truncated (no `end` record)");
+  }
+  if (check_plan(out, err, errlen) < 0) {
+    plan_free(out);
+    return -1;
+  }
+  return 0;
+}
+
+void plan_free(struct plan *plan) {
+  for (size_t i = 0; i < plan->nrecords; i++) {
+    for (size_t f = 0; f < plan->records[i].nfields; f++)
+      free(plan->records[i].fields[f]);
+    free(plan->records[i].fields);
+  }
+  free(plan->records);
+  plan->records = NULL;
+  plan->nrecords = 0;
+}
+
+const struct record *plan_find(const struct plan *plan, enum record_kind kind) {
+  for (size_t i = 0; i < plan->nrecords; i++)
+    if (plan->records[i].kind == kind)
+      return &plan->records[i];
+  return NULL;
+}

@@ -1,0 +1,642 @@
+/*
+ * burrow-helper: the container side. Runs in the cloned child, inside the new
+ * namespaces, and carries out the plan's steps in order:
+ *
+ *   wait for "maps written" -> become root in the user namespace
+ *   -> mounts, symlinks, masks, read-only paths (all inside the root)
+ *   -> pivot_root -> hostname, rlimits -> pty -> init (fork) -> bounding set
+ *   -> groups, gid, uid (keeping caps) -> capability sets -> no_new_privs
+ *   -> cwd -> fds, signals -> execve
+ *
+ * Any failure is sent to the monitor as a struct setup_error and ends the
+ * child with 125/126/127. Paths inside the root are resolved with openat2
+ * RESOLVE_IN_ROOT, so a symlink in the image cannot send a mount outside.
+ */
+#define _GNU_SOURCE
+#include "helper.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <linux/mount.h>
+#include <linux/openat2.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+
+static const struct child_fds *g_fds;
+static int g_rootfd = -1;
+
+static void die(int code, const char *step, const char *sc, const char *path, int err, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 6, 7)));
+
+static void die(int code, const char *step, const char *sc, const char *path, int err, const char *fmt, ...) {
+  struct setup_error e;
+  memset(&e, 0, sizeof(e));
+  e.exit_code = code;
+  e.err = err;
+  snprintf(e.step, sizeof(e.step), "%s", step);
+  snprintf(e.syscall, sizeof(e.syscall), "%s", sc ? sc : "");
+  snprintf(e.path, sizeof(e.path), "%s", path ? path : "");
+  if (fmt) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e.message, sizeof(e.message), fmt, ap);
+    va_end(ap);
+  }
+  ssize_t n = write(g_fds->error, &e, sizeof(e));
+  (void)n;
+  _exit(code);
+}
+
+#define FAIL(step, sc, path) die(EXIT_HELPER, step, sc, path, errno, NULL)
+
+/* Opens PATH inside the root (or the host when rootfd < 0) without following it out. */
+static int open_in_root(const char *path, int flags) {
+  if (g_rootfd < 0)
+    return open(path, flags | O_CLOEXEC);
+  struct open_how how = {
+      .flags = (uint64_t)(flags | O_CLOEXEC),
+      .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+  };
+  const char *rel = path;
+  while (*rel == '/')
+    rel++;
+  if (*rel == '\0')
+    rel = ".";
+  return (int)syscall(SYS_openat2, g_rootfd, rel, &how, sizeof(how));
+}
+
+/* Creates every missing component of PATH inside the root; the last one as a file when `file`. */
+static void make_path(const char *step, const char *path, int file) {
+  char buf[PATH_MAX];
+  size_t len = strlen(path);
+  if (len >= sizeof(buf))
+    die(EXIT_HELPER, step, "mkdir", path, ENAMETOOLONG, NULL);
+  memcpy(buf, path, len + 1);
+  for (char *p = buf + 1;; p++) {
+    if (*p != '/' && *p != '\0')
+      continue;
+    int last = *p == '\0';
+    char saved = *p;
+    *p = '\0';
+    int fd = open_in_root(buf, O_PATH);
+    if (fd >= 0) {
+      close(fd);
+    } else if (errno == ENOENT) {
+      char *slash = strrchr(buf, '/');
+      const char *name = slash + 1;
+      int parent;
+      if (slash == buf) {
+        parent = open_in_root("/", O_PATH | O_DIRECTORY);
+      } else {
+        *slash = '\0';
+        parent = open_in_root(buf, O_PATH | O_DIRECTORY);
+        *slash = '/';
+      }
+      if (parent < 0)
+        FAIL(step, "openat2", buf);
+      if (last && file) {
+        int f = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (f < 0 && errno != EEXIST)
+          FAIL(step, "open", buf);
+        if (f >= 0)
+          close(f);
+      } else if (mkdirat(parent, name, 0755) < 0 && errno != EEXIST) {
+        FAIL(step, "mkdir", buf);
+      }
+      close(parent);
+    } else {
+      FAIL(step, "openat2", buf);
+    }
+    *p = saved;
+    if (last)
+      break;
+  }
+}
+
+static void fd_path(int fd, char *out, size_t len) { snprintf(out, len, "/proc/self/fd/%d", fd); }
+
+/* Makes the mount at fd read-only, with its submounts; the kernel keeps the locked flags. */
+static void make_readonly(const char *step, int fd, const char *path) {
+  struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+  if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) == 0)
+    return;
+  if (errno != ENOSYS)
+    FAIL(step, "mount_setattr", path);
+  /* Older kernels: a remount must repeat the flags a user namespace may not drop. */
+  struct statvfs sv;
+  if (fstatvfs(fd, &sv) < 0)
+    FAIL(step, "statvfs", path);
+  unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY;
+  if (sv.f_flag & ST_NOSUID)
+    flags |= MS_NOSUID;
+  if (sv.f_flag & ST_NODEV)
+    flags |= MS_NODEV;
+  if (sv.f_flag & ST_NOEXEC)
+    flags |= MS_NOEXEC;
+  if (sv.f_flag & ST_NOATIME)
+    flags |= MS_NOATIME;
+  if (sv.f_flag & ST_NODIRATIME)
+    flags |= MS_NODIRATIME;
+  if (sv.f_flag & ST_RELATIME)
+    flags |= MS_RELATIME;
+  char p[64];
+  fd_path(fd, p, sizeof(p));
+  if (mount(NULL, p, NULL, flags, NULL) < 0)
+    FAIL(step, "mount", path);
+}
+
+static void do_mount(const struct record *r) {
+  const char *src = r->fields[0], *dst = r->fields[1], *fstype = r->fields[2], *data = r->fields[4];
+  uint64_t flags = 0;
+  plan_parse_u64(r->fields[3], 16, &flags);
+  unsigned long msflags = (unsigned long)(flags & 0xffffffffULL);
+  int host = (flags & BP_MOUNT_HOSTDST) != 0;
+  int bind = (msflags & MS_BIND) != 0;
+
+  if (bind && (flags & BP_MOUNT_OPTIONAL) && access(src, F_OK) < 0)
+    return;
+  if (!host && (flags & (BP_MOUNT_MKDIR | BP_MOUNT_MKFILE)))
+    make_path("mount", dst, (flags & BP_MOUNT_MKFILE) != 0);
+
+  int fd = host ? open(dst, O_PATH | O_CLOEXEC) : open_in_root(dst, O_PATH);
+  if (fd < 0)
+    FAIL("mount", "open", dst);
+  char p[64];
+  fd_path(fd, p, sizeof(p));
+  if (mount(bind ? src : (*src ? src : fstype), p, bind ? NULL : fstype, msflags, *data ? data : NULL) < 0) {
+    int e = errno;
+    die(EXIT_HELPER, "mount", "mount", dst, e, "mount `%s` on `%s`", bind ? src : fstype, dst);
+  }
+  close(fd);
+  if (bind && (flags & BP_MOUNT_RDONLY)) {
+    fd = host ? open(dst, O_PATH | O_CLOEXEC) : open_in_root(dst, O_PATH);
+    if (fd < 0)
+      FAIL("mount", "open", dst);
+    make_readonly("mount", fd, dst);
+    close(fd);
+  }
+}
+
+static void do_mask(const char *path) {
+  int fd = open_in_root(path, O_PATH);
+  if (fd < 0) {
+    if (errno == ENOENT)
+      return;
+    FAIL("mask", "openat2", path);
+  }
+  struct stat st;
+  if (fstat(fd, &st) < 0)
+    FAIL("mask", "fstat", path);
+  char p[64];
+  fd_path(fd, p, sizeof(p));
+  int rc = S_ISDIR(st.st_mode) ? mount("tmpfs", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0k")
+                               : mount("/dev/null", p, NULL, MS_BIND, NULL);
+  if (rc < 0)
+    FAIL("mask", "mount", path);
+  close(fd);
+}
+
+static void do_readonly(const char *path) {
+  int fd = open_in_root(path, O_PATH);
+  if (fd < 0) {
+    if (errno == ENOENT)
+      return;
+    FAIL("readonly", "openat2", path);
+  }
+  char p[64];
+  fd_path(fd, p, sizeof(p));
+  if (strcmp(path, "/") != 0 && mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0)
+    FAIL("readonly", "mount", path);
+  close(fd);
+  fd = open_in_root(path, O_PATH);
+  if (fd < 0)
+    FAIL("readonly", "openat2", path);
+  make_readonly("readonly", fd, path);
+  close(fd);
+}
+
+static void do_symlink(const char *target, const char *linkpath) {
+  char buf[PATH_MAX];
+  snprintf(buf, sizeof(buf), "%s", linkpath);
+  char *slash = strrchr(buf, '/');
+  const char *name = slash + 1;
+  if (slash == buf)
+    buf[1] = '\0';
+  else
+    *slash = '\0';
+  int parent = open_in_root(buf, O_PATH | O_DIRECTORY);
+  if (parent < 0)
+    FAIL("symlink", "openat2", linkpath);
+  if (symlinkat(target, parent, name) < 0 && errno != EEXIST)
+    FAIL("symlink", "symlink", linkpath);
+  close(parent);
+}
+
+static void do_root(const char *path) {
+  /* The new root must be a mount point for pivot_root. */
+  if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+    FAIL("root", "mount", path);
+  g_rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (g_rootfd < 0)
+    FAIL("root", "open", path);
+}
+
+static void do_pivot_root(void) {
+  if (fchdir(g_rootfd) < 0)
+    FAIL("pivot-root", "fchdir", "/");
+  /* pivot_root(".", ".") stacks the old root on top of the new one; detach it. */
+  if (syscall(SYS_pivot_root, ".", ".") < 0)
+    FAIL("pivot-root", "pivot_root", ".");
+  if (umount2(".", MNT_DETACH) < 0)
+    FAIL("pivot-root", "umount2", ".");
+  if (chdir("/") < 0)
+    FAIL("pivot-root", "chdir", "/");
+  close(g_rootfd);
+  g_rootfd = -1;
+}
+
+static rlim_t parse_rlim(const char *s) {
+  uint64_t v = 0;
+  if (strcmp(s, "inf") == 0)
+    return RLIM_INFINITY;
+  plan_parse_u64(s, 10, &v);
+  return (rlim_t)v;
+}
+
+static uint64_t hex(const char *s) {
+  uint64_t v = 0;
+  plan_parse_u64(s, 16, &v);
+  return v;
+}
+
+static void set_caps(const struct record *r) {
+  uint64_t bounding = hex(r->fields[0]), permitted = hex(r->fields[1]), effective = hex(r->fields[2]),
+           inheritable = hex(r->fields[3]), ambient = hex(r->fields[4]);
+  struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+  struct __user_cap_data_struct data[2];
+  memset(data, 0, sizeof(data));
+  data[0].permitted = (uint32_t)permitted;
+  data[1].permitted = (uint32_t)(permitted >> 32);
+  data[0].effective = (uint32_t)effective;
+  data[1].effective = (uint32_t)(effective >> 32);
+  data[0].inheritable = (uint32_t)inheritable;
+  data[1].inheritable = (uint32_t)(inheritable >> 32);
+  if (syscall(SYS_capset, &hdr, data) < 0)
+    FAIL("caps", "capset", NULL);
+  (void)bounding;
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+    FAIL("caps", "prctl(PR_CAP_AMBIENT_CLEAR_ALL)", NULL);
+  for (int c = 0; c < 64; c++)
+    if ((ambient >> c) & 1)
+      if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+        die(EXIT_HELPER, "caps", "prctl(PR_CAP_AMBIENT_RAISE)", NULL, errno, "raise ambient capability %d", c);
+}
+
+static void drop_bounding(const struct record *r) {
+  uint64_t bounding = hex(r->fields[0]);
+  for (int c = 0; c < 64; c++) {
+    if ((bounding >> c) & 1)
+      continue;
+    if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
+      if (errno == EINVAL)
+        break; /* past the kernel's last capability */
+      die(EXIT_HELPER, "caps", "prctl(PR_CAPBSET_DROP)", NULL, errno, "drop bounding capability %d", c);
+    }
+  }
+}
+
+/* Opens a pty in the container's devpts, hands the master to the monitor, makes the slave our terminal. */
+static void setup_tty(void) {
+  int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0)
+    FAIL("tty", "open", "/dev/ptmx");
+  int unlock = 0;
+  if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+    FAIL("tty", "ioctl(TIOCSPTLCK)", "/dev/ptmx");
+  int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+  if (slave < 0)
+    FAIL("tty", "ioctl(TIOCGPTPEER)", "/dev/ptmx");
+  if (send_fd(g_fds->sync, master) < 0)
+    FAIL("tty", "sendmsg", NULL);
+  close(master);
+  /* The monitor sets the window size before it lets us go on. */
+  char go;
+  if (read(g_fds->sync, &go, 1) != 1)
+    die(EXIT_HELPER, "tty", "read", NULL, errno, "the monitor went away");
+  if (setsid() < 0)
+    FAIL("tty", "setsid", NULL);
+  if (ioctl(slave, TIOCSCTTY, 0) < 0)
+    FAIL("tty", "ioctl(TIOCSCTTY)", NULL);
+  for (int i = 0; i < 3; i++)
+    if (dup2(slave, i) < 0)
+      FAIL("tty", "dup2", NULL);
+  if (slave > 2)
+    close(slave);
+}
+
+static volatile pid_t g_init_child;
+
+static void init_forward(int sig) {
+  if (g_init_child > 0)
+    kill(g_init_child, sig);
+}
+
+/* PID 1 with --init: passes signals on to the command, reaps everything, exits as the command did. */
+static void run_init(int tty) {
+  pid_t child = fork();
+  if (child < 0)
+    FAIL("init", "fork", NULL);
+  if (child == 0) {
+    if (tty) {
+      /* Our own process group, in the terminal's foreground (SIGTTOU is still blocked here). */
+      setpgid(0, 0);
+      tcsetpgrp(0, getpid());
+    }
+    return;
+  }
+  g_init_child = child;
+  close(g_fds->error);
+  close(g_fds->sync);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = init_forward;
+  sa.sa_flags = SA_RESTART;
+  for (int s = 1; s < NSIG; s++)
+    if (s != SIGCHLD && s != SIGKILL && s != SIGSTOP)
+      sigaction(s, &sa, NULL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  for (;;) {
+    int status;
+    pid_t p = waitpid(-1, &status, 0);
+    if (p < 0) {
+      if (errno == EINTR)
+        continue;
+      _exit(EXIT_HELPER);
+    }
+    if (p == child) {
+      if (WIFEXITED(status))
+        _exit(WEXITSTATUS(status));
+      _exit(128 + WTERMSIG(status));
+    }
+  }
+}
+
+static const char *env_get(const struct record *env, const char *name) {
+  size_t n = strlen(name);
+  if (!env)
+    return NULL;
+  for (size_t i = 0; i < env->nfields; i++)
+    if (strncmp(env->fields[i], name, n) == 0 && env->fields[i][n] == '=')
+      return env->fields[i] + n + 1;
+  return NULL;
+}
+
+static void do_exec(const struct record *exec, const struct record *env) {
+  const char *file = exec->fields[0];
+  char **argv = exec->fields + 1;
+  char *empty[] = {NULL};
+  char **envp = env ? env->fields : empty;
+
+  if (strchr(file, '/')) {
+    execve(file, argv, envp);
+    int e = errno;
+    if (e == ENOENT)
+      die(EXIT_NOT_FOUND, "exec", "execve", file, e, "executable file `%s` not found", file);
+    die(EXIT_CANNOT_EXEC, "exec", "execve", file, e, "exec `%s`", file);
+  }
+  const char *path = env_get(env, "PATH");
+  if (!path)
+    path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  int denied = 0, denied_errno = 0;
+  char candidate[PATH_MAX];
+  for (const char *p = path;;) {
+    const char *end = strchrnul(p, ':');
+    size_t dlen = (size_t)(end - p);
+    if (dlen == 0)
+      snprintf(candidate, sizeof(candidate), "%s", file);
+    else
+      snprintf(candidate, sizeof(candidate), "%.*s/%s", (int)dlen, p, file);
+    execve(candidate, argv, envp);
+    if (errno == EACCES || errno == ENOEXEC || errno == EISDIR || errno == ETXTBSY) {
+      struct stat st;
+      /* A directory of that name along PATH is skipped, as execvp does. */
+      if (!(stat(candidate, &st) == 0 && S_ISDIR(st.st_mode))) {
+        denied = 1;
+        denied_errno = errno;
+      }
+    } else if (errno != ENOENT && errno != ENOTDIR && errno != ENAMETOOLONG && errno != ELOOP) {
+      die(EXIT_CANNOT_EXEC, "exec", "execve", candidate, errno, "exec `%s`", candidate);
+    }
+    if (*end == '\0')
+      break;
+    p = end + 1;
+  }
+  if (denied)
+    die(EXIT_CANNOT_EXEC, "exec", "execve", file, denied_errno, "exec `%s`", file);
+  die(EXIT_NOT_FOUND, "exec", "execve", file, ENOENT, "executable file `%s` not found in $PATH", file);
+}
+
+void child_main(const struct plan *plan, const struct child_fds *fds) {
+  g_fds = fds;
+  const struct record *caps = plan_find(plan, R_CAPS), *user = plan_find(plan, R_USER),
+                      *groups = plan_find(plan, R_GROUPS), *cwd = plan_find(plan, R_CWD), *env = plan_find(plan, R_ENV),
+                      *exec = plan_find(plan, R_EXEC), *stdin_rec = plan_find(plan, R_STDIN),
+                      *ns = plan_find(plan, R_NAMESPACES);
+  int tty = plan_find(plan, R_TTY) != NULL, init = plan_find(plan, R_INIT) != NULL;
+
+  /* The container dies with its monitor. */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+    FAIL("start", "prctl(PR_SET_PDEATHSIG)", NULL);
+
+  char go;
+  ssize_t n = read(fds->sync, &go, 1);
+  if (n != 1)
+    _exit(EXIT_HELPER); /* the monitor failed to write the maps and reports it */
+
+  int userns = 0, mountns = 0;
+  for (size_t i = 0; ns && i < ns->nfields; i++) {
+    userns |= strcmp(ns->fields[i], "user") == 0;
+    mountns |= strcmp(ns->fields[i], "mount") == 0;
+  }
+  if (userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+    die(EXIT_HELPER, "user", "setresuid", NULL, errno, "become root in the user namespace");
+  /* Nothing we mount may propagate back to the host. */
+  if (mountns && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    FAIL("mount", "mount", "/");
+
+  for (size_t i = 0; i < plan->nrecords; i++) {
+    const struct record *r = &plan->records[i];
+    switch (r->kind) {
+    case R_ROOT:
+      do_root(r->fields[0]);
+      break;
+    case R_MOUNT:
+      do_mount(r);
+      break;
+    case R_SYMLINK:
+      do_symlink(r->fields[0], r->fields[1]);
+      break;
+    case R_MASK:
+      do_mask(r->fields[0]);
+      break;
+    case R_READONLY:
+      do_readonly(r->fields[0]);
+      break;
+    case R_PIVOT_ROOT:
+      do_pivot_root();
+      break;
+    case R_HOSTNAME:
+      if (sethostname(r->fields[0], strlen(r->fields[0])) < 0)
+        FAIL("hostname", "sethostname", r->fields[0]);
+      break;
+    case R_RLIMIT: {
+      uint64_t res = 0;
+      plan_parse_u64(r->fields[0], 10, &res);
+      struct rlimit rl = {.rlim_cur = parse_rlim(r->fields[1]), .rlim_max = parse_rlim(r->fields[2])};
+      if (setrlimit((int)res, &rl) < 0)
+        die(EXIT_HELPER, "rlimit", "setrlimit", NULL, errno, "set resource limit %s to %s:%s", r->fields[0],
+            r->fields[1], r->fields[2]);
+      break;
+    }
+    default:
+      break;
+    }
+  }
+
+  if (tty) {
+    setup_tty();
+  } else if (!stdin_rec || strcmp(stdin_rec->fields[0], "NULL") == 0) {
+    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || dup2(fd, 0) < 0)
+      FAIL("stdin", "open", "/dev/null");
+    close(fd);
+  }
+
+  if (cwd) {
+    /* As podman does, a missing working directory is created (as root, before the user switch). */
+    struct stat st;
+    if (stat(cwd->fields[0], &st) < 0 && errno == ENOENT) {
+      g_rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      make_path("cwd", cwd->fields[0], 0);
+      close(g_rootfd);
+      g_rootfd = -1;
+    }
+  }
+
+  if (caps)
+    drop_bounding(caps);
+  if (user) {
+    uint64_t uid = 0, gid = 0;
+    plan_parse_u64(user->fields[0], 10, &uid);
+    plan_parse_u64(user->fields[1], 10, &gid);
+    if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+      FAIL("user", "prctl(PR_SET_KEEPCAPS)", NULL);
+    if (groups) {
+      gid_t list[groups->nfields ? groups->nfields : 1];
+      for (size_t i = 0; i < groups->nfields; i++) {
+        uint64_t g = 0;
+        plan_parse_u64(groups->fields[i], 10, &g);
+        list[i] = (gid_t)g;
+      }
+      if (setgroups(groups->nfields, list) < 0)
+        FAIL("user", "setgroups", NULL);
+    }
+    if (setresgid((gid_t)gid, (gid_t)gid, (gid_t)gid) < 0)
+      die(EXIT_HELPER, "user", "setresgid", NULL, errno, "switch to gid %s (is it mapped in the user namespace?)",
+          user->fields[1]);
+    if (setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) < 0)
+      die(EXIT_HELPER, "user", "setresuid", NULL, errno, "switch to uid %s (is it mapped in the user namespace?)",
+          user->fields[0]);
+  }
+  if (caps)
+    set_caps(caps);
+  if (plan_find(plan, R_NO_NEW_PRIVS) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    FAIL("no-new-privs", "prctl(PR_SET_NO_NEW_PRIVS)", NULL);
+  if (cwd && chdir(cwd->fields[0]) < 0)
+    die(EXIT_HELPER, "cwd", "chdir", cwd->fields[0], errno, "change to working directory `%s`", cwd->fields[0]);
+  /* After the credentials change, so PID 1 holds no more than the command does. */
+  if (init)
+    run_init(tty); /* returns in the child that goes on to exec */
+
+  /* Only 0-2 reach the command: everything else closes at exec (the error pipe too, which is how the monitor learns the exec worked). */
+  if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+    for (int fd = 3; fd < 65536; fd++)
+      fcntl(fd, F_SETFD, FD_CLOEXEC);
+  }
+  for (int fd = 0; fd < 3; fd++) {
+    int fl = fcntl(fd, F_GETFD);
+    if (fl >= 0 && (fl & FD_CLOEXEC))
+      fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+  }
+  /* Ignored signals survive execve (Node ignores SIGPIPE): reset every disposition and the mask. */
+  for (int s = 1; s < NSIG; s++)
+    if (s != SIGKILL && s != SIGSTOP)
+      signal(s, SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+
+  do_exec(exec, env);
+  _exit(EXIT_HELPER);
+}
+
+int send_fd(int sock, int fd) {
+  char dummy = 'F';
+  struct iovec iov = {.iov_base = &dummy, .iov_len = 1};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+int recv_fd(int sock) {
+  char dummy;
+  struct iovec iov = {.iov_base = &dummy, .iov_len = 1};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+  if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
+    return -1;
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+    return -1;
+  int fd;
+  memcpy(&fd, CMSG_DATA(c), sizeof(int));
+  return fd;
+}

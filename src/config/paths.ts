@@ -1,0 +1,25 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** Where burrow keeps its files (DESIGN.md §6), from the XDG variables. */
+export interface Paths {
+  /** images, layers, containers: $XDG_DATA_HOME/burrow */
+  data: string;
+  /** plans, pids, locks that die with the session: $XDG_RUNTIME_DIR/burrow */
+  runtime: string;
+  /** configuration: $XDG_CONFIG_HOME/burrow */
+  config: string;
+}
+
+export function resolvePaths(env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.() ?? 0): Paths {
+  const home = env.HOME || homedir();
+  const abs = (value: string | undefined): string | undefined => (value && value.startsWith('/') ? value : undefined);
+  const dataHome = abs(env.XDG_DATA_HOME) ?? join(home, '.local', 'share');
+  const configHome = abs(env.XDG_CONFIG_HOME) ?? join(home, '.config');
+  const runtimeHome = abs(env.XDG_RUNTIME_DIR);
+  return {
+    data: join(dataHome, 'burrow'),
+    runtime: runtimeHome ? join(runtimeHome, 'burrow') : `/tmp/burrow-run-${uid}`,
+    config: join(configHome, 'burrow'),
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * burrow's entry: builds the command line, runs the command, and turns
+ * errors into podman's exit codes (125 for burrow's own) and one line
+ * `Error: ...` on stderr; a stack only with --log-level=debug.
+ */
+import { Builtins, Cli } from 'clipanion';
+
+import { VERSION } from './config/install.js';
+import { resolvePaths } from './config/paths.js';
+import { BurrowError, ExitCode } from './errors.js';
+import type { Context } from './cli/context.js';
+import { COMMANDS } from './cli/registry.js';
+
+/** Takes podman's global options from before the command name. */
+function splitGlobals(argv: string[]): { logLevel: string | undefined; rest: string[] } {
+  let logLevel: string | undefined;
+  let i = 0;
+  while (i < argv.length) {
+    const arg = argv[i] as string;
+    if (arg === '--log-level' && i + 1 < argv.length) {
+      logLevel = argv[i + 1];
+      i += 2;
+    } else if (arg.startsWith('--log-level=')) {
+      logLevel = arg.slice('--log-level='.length);
+      i += 1;
+    } else break;
+  }
+  return { logLevel, rest: argv.slice(i) };
+}
+
+/** Only the commands whose path starts the argument list, or all of them (help, typos). */
+function pick(argv: string[]): typeof COMMANDS {
+  const matching = COMMANDS.filter((c) => c.paths.some((p) => p.every((word, i) => argv[i] === word)));
+  return matching.length > 0 ? matching : COMMANDS;
+}
+
+/** The first line of clipanion's parse errors, in podman's words where they differ. */
+function parseErrorMessage(err: Error): string {
+  const first = (err.message.split('\n')[0] ?? '').trim();
+  const unsupported = /^Unsupported option name \("?(.+?)"?\)\.?$/.exec(first);
+  if (unsupported) return `unknown flag: ${unsupported[1]}`;
+  const unknown = /^Command not found; did you mean/.test(first) || first.startsWith('Command not found');
+  if (unknown) return `unrecognized command: burrow ${process.argv.slice(2).join(' ')}`.trimEnd();
+  return first.replace(/\.$/, '');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { logLevel, rest } = splitGlobals(argv);
+  const debug = logLevel === 'debug' || rest.some((a, i) => (a === '--log-level' && rest[i + 1] === 'debug') || a === '--log-level=debug');
+  const cli = new Cli<Context>({ binaryName: 'burrow', binaryLabel: 'burrow', binaryVersion: VERSION });
+  cli.register(Builtins.HelpCommand);
+  cli.register(Builtins.VersionCommand);
+  for (const entry of pick(rest)) cli.register(await entry.load());
+
+  const context: Context = {
+    ...Cli.defaultContext,
+    env: process.env,
+    paths: resolvePaths(process.env),
+    cwd: process.cwd(),
+  };
+  try {
+    const command = cli.process(rest, context);
+    return (await command.validateAndExecute()) ?? 0;
+  } catch (err) {
+    return reportError(err, debug);
+  }
+}
+
+function reportError(err: unknown, debug: boolean): number {
+  const e = err instanceof Error ? err : new Error(String(err));
+  let message: string;
+  if (e instanceof BurrowError) message = e.hint ? `${e.message} (${e.hint})` : e.message;
+  else if (e.name === 'UnknownSyntaxError' || e.name === 'AmbiguousSyntaxError' || e.name === 'UsageError') message = parseErrorMessage(e);
+  else message = `${e.message} (this is a bug in burrow; run with --log-level=debug for details)`;
+  process.stderr.write(`Error: ${message}\n`);
+  if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
+  return ExitCode.burrow;
+}

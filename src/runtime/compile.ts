@@ -1,0 +1,174 @@
+/**
+ * The plan compiler: what the container gets (podman's defaults, changed by
+ * the command line) turned into the helper's steps. Pure: it reads nothing
+ * and runs nothing, so unit tests check plans without running them.
+ */
+import { posix } from 'node:path';
+
+import { capabilityMask } from '../system/capabilities.js';
+import type { IdMapping } from '../system/idmap.js';
+import { BP, MS, type Plan, type Step } from './plan.js';
+
+export interface VolumeSpec {
+  source: string;
+  target: string;
+  readonly: boolean;
+  /** the host source is a directory (else a file) */
+  directory: boolean;
+}
+
+export interface TmpfsSpec {
+  target: string;
+  flags: number;
+  data: string;
+}
+
+export interface RlimitSpec {
+  resource: number;
+  soft: number | 'inf';
+  hard: number | 'inf';
+}
+
+export interface ContainerSpec {
+  /** host path of the root filesystem */
+  rootfs: string;
+  argv: string[];
+  env: string[];
+  workdir: string;
+  hostname: string;
+  uid: number;
+  gid: number;
+  /** supplementary groups; undefined leaves setgroups alone */
+  groups: number[] | undefined;
+  volumes: VolumeSpec[];
+  tmpfs: TmpfsSpec[];
+  readOnly: boolean;
+  network: 'none' | 'host';
+  interactive: boolean;
+  tty: boolean;
+  init: boolean;
+  capabilities: Set<string>;
+  noNewPrivileges: boolean;
+  rlimits: RlimitSpec[];
+  idmap: IdMapping;
+}
+
+/** podman's masked paths: nothing may be read there. */
+export const MASKED_PATHS = [
+  '/proc/acpi',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/timer_list',
+  '/proc/timer_stats',
+  '/proc/sched_debug',
+  '/proc/scsi',
+  '/sys/firmware',
+  '/sys/fs/selinux',
+  '/sys/dev/block',
+];
+
+/** podman's read-only paths. */
+export const READONLY_PATHS = ['/proc/asound', '/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+/** Host devices bound into the container's /dev. */
+export const DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
+
+/** Signals the monitor passes on (podman's sig-proxy): all but those that belong to the monitor itself. */
+export const FORWARDED_SIGNALS = [1, 2, 3, 10, 12, 14, 15, 28, 18, ...Array.from({ length: 31 }, (_, i) => 34 + i)];
+
+const NOSUID_NODEV_NOEXEC = MS.NOSUID | MS.NODEV | MS.NOEXEC;
+
+function mountsFor(spec: ContainerSpec): Step[] {
+  const steps: Step[] = [];
+  const mount = (source: string, target: string, fstype: string, flags: number, data = '', extra = 0n): void => {
+    steps.push({ kind: 'mount', source, target, fstype, flags, data, extra: extra | BP.MKDIR });
+  };
+  mount('proc', '/proc', 'proc', NOSUID_NODEV_NOEXEC);
+  mount('tmpfs', '/dev', 'tmpfs', MS.NOSUID | MS.STRICTATIME, 'mode=755,size=65536k');
+  // gid=5 (tty) only where the namespace maps it.
+  const ptsData = spec.idmap.single ? 'newinstance,ptmxmode=0666,mode=0620' : 'newinstance,ptmxmode=0666,mode=0620,gid=5';
+  mount('devpts', '/dev/pts', 'devpts', MS.NOSUID | MS.NOEXEC, ptsData);
+  mount('shm', '/dev/shm', 'tmpfs', NOSUID_NODEV_NOEXEC, 'mode=1777,size=65536k');
+  mount('mqueue', '/dev/mqueue', 'mqueue', NOSUID_NODEV_NOEXEC);
+  if (spec.network === 'none') {
+    mount('sysfs', '/sys', 'sysfs', NOSUID_NODEV_NOEXEC | MS.RDONLY);
+  } else {
+    // sysfs can only be mounted by the owner of the network namespace: share the host's, read-only.
+    steps.push({ kind: 'mount', source: '/sys', target: '/sys', fstype: '', flags: MS.BIND | MS.REC, extra: BP.MKDIR | BP.RDONLY });
+  }
+  for (const dev of DEVICES)
+    steps.push({
+      kind: 'mount',
+      source: `/dev/${dev}`,
+      target: `/dev/${dev}`,
+      fstype: '',
+      flags: MS.BIND,
+      extra: BP.MKFILE | (dev === 'tty' ? BP.OPTIONAL : 0n),
+    });
+  const links: [string, string][] = [
+    ['/proc/self/fd', '/dev/fd'],
+    ['/proc/self/fd/0', '/dev/stdin'],
+    ['/proc/self/fd/1', '/dev/stdout'],
+    ['/proc/self/fd/2', '/dev/stderr'],
+    ['pts/ptmx', '/dev/ptmx'],
+    ['/proc/kcore', '/dev/core'],
+  ];
+  for (const [target, path] of links) steps.push({ kind: 'symlink', target, path });
+  for (const t of spec.tmpfs) mount('tmpfs', t.target, 'tmpfs', t.flags, t.data);
+  if (spec.readOnly) {
+    // podman's --read-only-tmpfs default: writable scratch space where programs expect it.
+    const have = new Set(spec.tmpfs.map((t) => t.target));
+    for (const dir of ['/run', '/tmp', '/var/tmp'])
+      if (!have.has(dir)) mount('tmpfs', dir, 'tmpfs', MS.NOSUID | MS.NODEV, 'mode=1777');
+  }
+  for (const v of spec.volumes)
+    steps.push({
+      kind: 'mount',
+      source: v.source,
+      target: v.target,
+      fstype: '',
+      flags: MS.BIND | MS.REC,
+      extra: (v.directory ? BP.MKDIR : BP.MKFILE) | (v.readonly ? BP.RDONLY : 0n),
+    });
+  for (const path of MASKED_PATHS) steps.push({ kind: 'mask', path });
+  for (const path of READONLY_PATHS) steps.push({ kind: 'readonly', path });
+  return steps;
+}
+
+export function compilePlan(spec: ContainerSpec): Plan {
+  const caps = capabilityMask(spec.capabilities);
+  const namespaces: Step = {
+    kind: 'namespaces',
+    namespaces: ['user', 'mount', 'pid', 'uts', 'ipc', 'cgroup', ...(spec.network === 'none' ? (['net'] as const) : [])],
+  };
+  const plan: Plan = [namespaces, ...spec.idmap.steps, { kind: 'root', path: spec.rootfs }];
+  plan.push(...mountsFor(spec));
+  // Last, so that only the root itself turns read-only and the mounts above stay as they are.
+  if (spec.readOnly) plan.push({ kind: 'readonly', path: '/' });
+  plan.push({ kind: 'pivot-root' }, { kind: 'hostname', name: spec.hostname });
+  for (const r of spec.rlimits) plan.push({ kind: 'rlimit', ...r });
+  if (spec.tty) plan.push({ kind: 'tty' });
+  else plan.push({ kind: 'stdin', mode: spec.interactive ? 'INHERIT' : 'NULL' });
+  if (spec.tty && spec.interactive) plan.push({ kind: 'relay-stdin' });
+  if (spec.init) plan.push({ kind: 'init' });
+  plan.push({ kind: 'forward-signals', signals: FORWARDED_SIGNALS });
+  if (spec.groups !== undefined && !spec.idmap.single) plan.push({ kind: 'groups', gids: spec.groups });
+  plan.push({ kind: 'user', uid: spec.uid, gid: spec.gid });
+  // As runc does for a non-root user: the permitted and effective sets only stay for uid 0.
+  const root = spec.uid === 0;
+  plan.push({
+    kind: 'caps',
+    bounding: caps,
+    permitted: caps,
+    effective: root ? caps : 0n,
+    inheritable: 0n,
+    ambient: 0n,
+  });
+  if (spec.noNewPrivileges) plan.push({ kind: 'no-new-privs' });
+  plan.push({ kind: 'cwd', path: posix.normalize(spec.workdir) });
+  plan.push({ kind: 'env', env: spec.env });
+  const file = spec.argv[0] as string;
+  plan.push({ kind: 'exec', file, argv: spec.argv });
+  return plan;
+}

@@ -1,0 +1,47 @@
+/**
+ * Hands a plan to the helper: writes it to a private file in the runtime
+ * directory and replaces this Node process with `burrow-helper run`, so the
+ * process that started burrow becomes the container's parent (DESIGN.md §5).
+ */
+import { randomBytes } from 'node:crypto';
+import { lstatSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { helperPath } from '../config/install.js';
+import type { Paths } from '../config/paths.js';
+import { BurrowError } from '../errors.js';
+import { encodePlan, type Plan } from './plan.js';
+
+/** Creates the runtime directory, refusing one that another user could have planted. */
+export function ensureRuntimeDir(paths: Paths, uid = process.getuid?.() ?? 0): string {
+  mkdirSync(paths.runtime, { recursive: true, mode: 0o700 });
+  const st = lstatSync(paths.runtime);
+  if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0)
+    throw new BurrowError('E_RUNTIME_DIR', `runtime directory \`${paths.runtime}\` is not a private directory owned by uid ${uid}`, {
+      hint: 'set XDG_RUNTIME_DIR or remove it',
+    });
+  return paths.runtime;
+}
+
+export function writePlanFile(paths: Paths, plan: Plan): string {
+  const dir = ensureRuntimeDir(paths);
+  const file = join(dir, `plan-${process.pid}-${randomBytes(6).toString('hex')}`);
+  writeFileSync(file, encodePlan(plan), { mode: 0o600, flag: 'wx' });
+  return file;
+}
+
+/** Never returns: the helper takes over this process. */
+export async function execPlan(paths: Paths, plan: Plan): Promise<never> {
+  const file = writePlanFile(paths, plan);
+  const helper = helperPath();
+  const { execve } = await import('../system/libc.js');
+  const errno = execve(helper, [helper, 'run', '--unlink', file], process.env);
+  try {
+    unlinkSync(file);
+  } catch {
+    // already gone
+  }
+  throw new BurrowError('E_HELPER', `exec helper \`${helper}\`: errno ${errno}`, {
+    hint: 'run `npm install` (or `npm run build`) in the burrow checkout to build it',
+  });
+}

@@ -1,0 +1,221 @@
+/**
+ * `burrow run` options, with podman's meaning, turned into a ContainerSpec.
+ * Everything that reads the host (the rootfs, volume sources, env files,
+ * /etc/subuid) happens here; compile.ts stays pure.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { isAbsolute, posix, resolve } from 'node:path';
+
+import { BurrowError, UsageError, errnoCode } from '../errors.js';
+import { capabilitySet } from '../system/capabilities.js';
+import { describeMap, idMapping, isMapped } from '../system/idmap.js';
+import { resolveUser } from '../system/passwd.js';
+import { readSubids } from '../system/subids.js';
+import type { ContainerSpec, RlimitSpec, TmpfsSpec, VolumeSpec } from './compile.js';
+import { expandEnvEntry, mergeEnv, readEnvFile } from './envfile.js';
+import { MS } from './plan.js';
+
+export interface RunOptions {
+  rootfs: string;
+  command: string[];
+  env: string[];
+  envFile: string[];
+  workdir: string | undefined;
+  hostname: string | undefined;
+  user: string | undefined;
+  volume: string[];
+  tmpfs: string[];
+  readOnly: boolean;
+  network: string | undefined;
+  interactive: boolean;
+  tty: boolean;
+  init: boolean;
+  capAdd: string[];
+  capDrop: string[];
+  securityOpt: string[];
+  ulimit: string[];
+}
+
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** Finds a program along PATH, as execvp would. */
+export function which(program: string, path = process.env.PATH ?? DEFAULT_PATH): string | undefined {
+  for (const dir of path.split(':')) {
+    const candidate = posix.join(dir || '.', program);
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** -v HOST:CTR[:OPTIONS] */
+export function parseVolume(spec: string, cwd: string): VolumeSpec {
+  const parts = spec.split(':');
+  if (parts.length < 2 || parts.length > 3 || parts.some((p, i) => p === '' && i < 2))
+    throw new UsageError(`invalid volume \`${spec}\`: expected HOST-DIR:CONTAINER-DIR[:OPTIONS]`);
+  const [src, target, opts = ''] = parts as [string, string, string?];
+  if (!src.startsWith('/') && !src.startsWith('.'))
+    throw new BurrowError('E_VOLUME', `volume \`${spec}\`: named volumes are not supported; give a host path (absolute, or starting with ./)`);
+  if (!isAbsolute(target)) throw new UsageError(`invalid volume \`${spec}\`: container path \`${target}\` is not absolute`);
+  let readonly = false;
+  for (const opt of opts.split(',').filter(Boolean)) {
+    if (opt === 'ro') readonly = true;
+    else if (opt === 'rw') readonly = false;
+    else if (opt === 'z' || opt === 'Z' || opt === 'rbind') continue; // SELinux labels; binds are recursive anyway
+    else throw new UsageError(`invalid volume \`${spec}\`: unknown option \`${opt}\``);
+  }
+  const source = resolve(cwd, src);
+  let directory: boolean;
+  try {
+    directory = statSync(source).isDirectory();
+  } catch (err) {
+    const why = errnoCode(err) === 'ENOENT' ? 'no such file or directory' : (errnoCode(err) ?? String(err));
+    throw new BurrowError('E_VOLUME', `volume \`${spec}\`: host path \`${source}\`: ${why}`);
+  }
+  return { source, target: posix.normalize(target), readonly, directory };
+}
+
+/** --tmpfs /path[:options], with podman's defaults rw,noexec,nosuid,nodev. */
+export function parseTmpfs(spec: string): TmpfsSpec {
+  const colon = spec.indexOf(':');
+  const target = colon < 0 ? spec : spec.slice(0, colon);
+  const opts = colon < 0 ? [] : spec.slice(colon + 1).split(',').filter(Boolean);
+  if (!isAbsolute(target)) throw new UsageError(`invalid tmpfs \`${spec}\`: \`${target}\` is not an absolute path`);
+  let flags = MS.NOEXEC | MS.NOSUID | MS.NODEV;
+  const data: string[] = [];
+  const toggles: Record<string, [number, boolean]> = {
+    ro: [MS.RDONLY, true],
+    rw: [MS.RDONLY, false],
+    noexec: [MS.NOEXEC, true],
+    exec: [MS.NOEXEC, false],
+    nosuid: [MS.NOSUID, true],
+    suid: [MS.NOSUID, false],
+    nodev: [MS.NODEV, true],
+    dev: [MS.NODEV, false],
+  };
+  for (const opt of opts) {
+    const toggle = toggles[opt];
+    if (toggle) flags = toggle[1] ? flags | toggle[0] : flags & ~toggle[0];
+    else if (/^(size|mode|uid|gid|nr_inodes|nr_blocks)=[0-9a-zA-Z%]+$/.test(opt)) data.push(opt);
+    else if (opt === 'notmpcopyup' || opt === 'tmpcopyup') continue;
+    else throw new UsageError(`invalid tmpfs \`${spec}\`: unknown option \`${opt}\``);
+  }
+  return { target: posix.normalize(target), flags, data: data.join(',') };
+}
+
+const RLIMITS: Record<string, number> = {
+  cpu: 0, fsize: 1, data: 2, stack: 3, core: 4, rss: 5, nproc: 6, nofile: 7, memlock: 8, as: 9, locks: 10,
+  sigpending: 11, msgqueue: 12, nice: 13, rtprio: 14, rttime: 15,
+};
+
+/** --ulimit NAME=SOFT[:HARD], -1 for unlimited. */
+export function parseUlimit(spec: string): RlimitSpec {
+  const m = /^([a-z]+)=(-1|\d+)(?::(-1|\d+))?$/.exec(spec);
+  const resource = m ? RLIMITS[m[1] as string] : undefined;
+  if (!m || resource === undefined) throw new UsageError(`invalid ulimit \`${spec}\`: expected NAME=SOFT[:HARD] with NAME one of ${Object.keys(RLIMITS).join(', ')}`);
+  const value = (s: string): number | 'inf' => (s === '-1' ? 'inf' : Number(s));
+  const soft = value(m[2] as string);
+  const hard = value(m[3] ?? (m[2] as string));
+  if (hard !== 'inf' && (soft === 'inf' || soft > hard)) throw new UsageError(`invalid ulimit \`${spec}\`: soft limit above hard limit`);
+  return { resource, soft, hard };
+}
+
+function checkRootfs(rootfs: string): string {
+  const path = resolve(rootfs);
+  let st;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    throw new BurrowError('E_ROOTFS', `rootfs \`${rootfs}\`: ${errnoCode(err) === 'ENOENT' ? 'no such directory' : String(err)}`);
+  }
+  if (!st.isDirectory()) throw new BurrowError('E_ROOTFS', `rootfs \`${rootfs}\`: not a directory`);
+  return path;
+}
+
+export function newContainerId(): string {
+  return randomBytes(32).toString('hex');
+}
+
+export function buildSpec(opts: RunOptions, hostEnv: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): { spec: ContainerSpec; warnings: string[] } {
+  if (opts.command.length === 0) throw new UsageError('no command given: burrow run --rootfs DIR COMMAND [ARG...]');
+  const rootfs = checkRootfs(opts.rootfs);
+  const warnings: string[] = [];
+
+  const network = opts.network ?? 'none';
+  if (network !== 'none' && network !== 'host')
+    throw new UsageError(`network \`${network}\` is not supported: use none or host`);
+
+  let noNewPrivileges = false;
+  for (const opt of opts.securityOpt) {
+    if (opt === 'no-new-privileges' || opt === 'no-new-privileges=true' || opt === 'no-new-privileges:true') noNewPrivileges = true;
+    else if (opt === 'no-new-privileges=false' || opt === 'no-new-privileges:false') noNewPrivileges = false;
+    else throw new UsageError(`security option \`${opt}\` is not supported`);
+  }
+
+  const workdir = opts.workdir ?? '/';
+  if (!workdir.startsWith('/')) throw new UsageError(`invalid working directory \`${workdir}\`: must be an absolute path`);
+
+  const id = newContainerId();
+  const hostname = opts.hostname ?? id.slice(0, 12);
+  if (hostname.length === 0 || Buffer.byteLength(hostname) > 64 || /[\s/]/.test(hostname))
+    throw new UsageError(`invalid hostname \`${hostname}\`: 1 to 64 characters, no spaces or slashes`);
+
+  const me = userInfo();
+  const subuids = readSubids('/etc/subuid', me.username, me.uid);
+  const subgids = readSubids('/etc/subgid', me.username, me.uid);
+  const tools = { newuidmap: 'newuidmap', newgidmap: 'newgidmap' };
+  if (subuids.length > 0 && subgids.length > 0) {
+    const newuidmap = which('newuidmap', hostEnv.PATH);
+    const newgidmap = which('newgidmap', hostEnv.PATH);
+    if (!newuidmap || !newgidmap)
+      throw new BurrowError('E_NO_NEWUIDMAP', 'newuidmap and newgidmap are needed to map subordinate ids: install the uidmap package');
+    Object.assign(tools, { newuidmap, newgidmap });
+  }
+  const idmap = idMapping(me.username, me.uid, me.gid, subuids, subgids, tools);
+  if (idmap.warning) warnings.push(idmap.warning);
+
+  let uid = 0;
+  let gid = 0;
+  let groups: number[] | undefined;
+  let home = '/root';
+  if (opts.user !== undefined) {
+    const u = resolveUser(rootfs, opts.user);
+    ({ uid, gid, home } = u);
+    groups = u.groups;
+  }
+  if (!isMapped(idmap.uids, uid))
+    throw new BurrowError('E_UNMAPPED', `user \`${opts.user}\`: uid ${uid} is not mapped in the container's user namespace (mapped: ${describeMap(idmap.uids)})`);
+  if (!isMapped(idmap.gids, gid))
+    throw new BurrowError('E_UNMAPPED', `user \`${opts.user}\`: gid ${gid} is not mapped in the container's user namespace (mapped: ${describeMap(idmap.gids)})`);
+  if (groups) groups = groups.filter((g) => isMapped(idmap.gids, g));
+
+  const base = [`PATH=${DEFAULT_PATH}`, 'container=burrow', `HOME=${home}`, `HOSTNAME=${hostname}`];
+  if (opts.tty) base.push('TERM=xterm');
+  const fromFiles = opts.envFile.flatMap((f) => readEnvFile(f, hostEnv));
+  const fromFlags = opts.env.flatMap((e) => expandEnvEntry(e, hostEnv, `--env \`${e}\``));
+  const env = mergeEnv(base, fromFiles, fromFlags);
+
+  const spec: ContainerSpec = {
+    rootfs,
+    argv: opts.command,
+    env,
+    workdir,
+    hostname,
+    uid,
+    gid,
+    groups,
+    volumes: opts.volume.map((v) => parseVolume(v, cwd)),
+    tmpfs: opts.tmpfs.map(parseTmpfs),
+    readOnly: opts.readOnly,
+    network,
+    interactive: opts.interactive,
+    tty: opts.tty,
+    init: opts.init,
+    capabilities: capabilitySet(opts.capAdd, opts.capDrop),
+    noNewPrivileges,
+    rlimits: opts.ulimit.map(parseUlimit),
+    idmap,
+  };
+  return { spec, warnings };
+}

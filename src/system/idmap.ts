@@ -1,0 +1,91 @@
+/**
+ * The container's id maps (DESIGN.md §4): container root is the invoking user;
+ * container ids from 1 up map to the user's subordinate ranges, written by the
+ * setuid newuidmap/newgidmap. Without a range, a single-id map and a warning.
+ */
+import type { Step } from '../runtime/plan.js';
+import type { SubidRange } from './subids.js';
+
+/** container id `inside` is host id `outside`, for `count` ids. */
+export interface IdRange {
+  inside: number;
+  outside: number;
+  count: number;
+}
+
+export interface IdMapping {
+  uids: IdRange[];
+  gids: IdRange[];
+  /** only container id 0 exists */
+  single: boolean;
+  /** the helper steps that write the maps */
+  steps: Step[];
+  warning: string | undefined;
+}
+
+function ranges(self: number, sub: SubidRange[]): IdRange[] {
+  const out: IdRange[] = [{ inside: 0, outside: self, count: 1 }];
+  let next = 1;
+  for (const r of sub) {
+    out.push({ inside: next, outside: r.start, count: r.count });
+    next += r.count;
+  }
+  return out;
+}
+
+function argv(tool: string, map: IdRange[]): string[] {
+  return [tool, '{pid}', ...map.flatMap((r) => [String(r.inside), String(r.outside), String(r.count)])];
+}
+
+export function idMapping(
+  user: string,
+  uid: number,
+  gid: number,
+  subuids: SubidRange[],
+  subgids: SubidRange[],
+  tools: { newuidmap: string; newgidmap: string },
+): IdMapping {
+  if (subuids.length === 0 || subgids.length === 0) {
+    return {
+      uids: [{ inside: 0, outside: uid, count: 1 }],
+      gids: [{ inside: 0, outside: gid, count: 1 }],
+      single: true,
+      steps: [
+        { kind: 'idmap-write', file: 'setgroups', content: 'deny' },
+        { kind: 'idmap-write', file: 'uid_map', content: `0 ${uid} 1\n` },
+        { kind: 'idmap-write', file: 'gid_map', content: `0 ${gid} 1\n` },
+      ],
+      warning:
+        `no subordinate ids for ${user} in /etc/subuid and /etc/subgid: only root is mapped into the container, ` +
+        `which may break some images (add a range with: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${user})`,
+    };
+  }
+  const uids = ranges(uid, subuids);
+  const gids = ranges(gid, subgids);
+  return {
+    uids,
+    gids,
+    single: false,
+    steps: [
+      { kind: 'idmap-exec', argv: argv(tools.newuidmap, uids) },
+      { kind: 'idmap-exec', argv: argv(tools.newgidmap, gids) },
+    ],
+    warning: undefined,
+  };
+}
+
+/** Is container id `id` mapped? */
+export function isMapped(map: IdRange[], id: number): boolean {
+  return map.some((r) => id >= r.inside && id < r.inside + r.count);
+}
+
+/** Container id -> host id, or undefined. */
+export function toHost(map: IdRange[], id: number): number | undefined {
+  const r = map.find((m) => id >= m.inside && id < m.inside + m.count);
+  return r === undefined ? undefined : r.outside + (id - r.inside);
+}
+
+/** "0-65536" style description of the mapped container ids, for messages. */
+export function describeMap(map: IdRange[]): string {
+  return map.map((r) => (r.count === 1 ? `${r.inside}` : `${r.inside}-${r.inside + r.count - 1}`)).join(', ');
+}

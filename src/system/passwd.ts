@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+
+import { BurrowError } from '../errors.js';
+import { resolveInRoot } from './rootpath.js';
+
+export interface PasswdEntry {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+}
+
+export interface GroupEntry {
+  name: string;
+  gid: number;
+  members: string[];
+}
+
+export function parsePasswd(text: string): PasswdEntry[] {
+  const out: PasswdEntry[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.split(':');
+    if (f.length < 7 || !/^\d+$/.test(f[2] ?? '') || !/^\d+$/.test(f[3] ?? '')) continue;
+    out.push({ name: f[0] as string, uid: Number(f[2]), gid: Number(f[3]), home: f[5] as string });
+  }
+  return out;
+}
+
+export function parseGroup(text: string): GroupEntry[] {
+  const out: GroupEntry[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.split(':');
+    if (f.length < 4 || !/^\d+$/.test(f[2] ?? '')) continue;
+    out.push({ name: f[0] as string, gid: Number(f[2]), members: (f[3] ?? '').split(',').filter(Boolean) });
+  }
+  return out;
+}
+
+function readInRoot(root: string, path: string): string {
+  try {
+    return readFileSync(resolveInRoot(root, path), 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+export interface ResolvedUser {
+  uid: number;
+  gid: number;
+  /** supplementary groups from /etc/group */
+  groups: number[];
+  home: string;
+}
+
+/**
+ * Resolves podman's `--user` forms, `uid`, `uid:gid`, `name`, `name:group`,
+ * against the root filesystem's /etc/passwd and /etc/group.
+ */
+export function resolveUser(root: string, spec: string): ResolvedUser {
+  const [userPart, groupPart, ...rest] = spec.split(':');
+  if (userPart === undefined || userPart === '' || rest.length > 0 || groupPart === '')
+    throw new BurrowError('E_USER', `invalid user \`${spec}\`: expected USER[:GROUP]`);
+  const passwd = parsePasswd(readInRoot(root, '/etc/passwd'));
+  const groupFile = parseGroup(readInRoot(root, '/etc/group'));
+  let uid: number;
+  let gid: number | undefined;
+  let home = '/';
+  let name: string | undefined;
+  if (/^\d+$/.test(userPart)) {
+    uid = Number(userPart);
+    const entry = passwd.find((e) => e.uid === uid);
+    if (entry) {
+      gid = entry.gid;
+      home = entry.home;
+      name = entry.name;
+    }
+  } else {
+    const entry = passwd.find((e) => e.name === userPart);
+    if (!entry)
+      throw new BurrowError('E_USER', `unable to find user ${userPart}: no matching entries in passwd file`);
+    uid = entry.uid;
+    gid = entry.gid;
+    home = entry.home;
+    name = entry.name;
+  }
+  if (groupPart !== undefined) {
+    if (/^\d+$/.test(groupPart)) gid = Number(groupPart);
+    else {
+      const g = groupFile.find((e) => e.name === groupPart);
+      if (!g) throw new BurrowError('E_USER', `unable to find group ${groupPart}: no matching entries in group file`);
+      gid = g.gid;
+    }
+  }
+  if (uid > 0xfffffffe || (gid ?? 0) > 0xfffffffe) throw new BurrowError('E_USER', `invalid user \`${spec}\`: id out of range`);
+  const groups =
+    groupPart === undefined && name !== undefined
+      ? groupFile.filter((g) => g.members.includes(name as string) && g.gid !== gid).map((g) => g.gid)
+      : [];
+  return { uid, gid: gid ?? 0, groups, home };
+}
