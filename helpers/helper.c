@@ -200,11 +200,13 @@ static int clone_flags(const struct plan *plan) {
   return flags;
 }
 
-/* Runs newuidmap/newgidmap (or whatever the plan names) for the child. */
-static void idmap_exec(const struct record *r, pid_t child) {
+/* Starts newuidmap/newgidmap (or whatever the plan names) for the child; idmap_wait collects it. */
+static pid_t idmap_start(const struct record *r, pid_t child) {
   char pidstr[32];
   snprintf(pidstr, sizeof(pidstr), "%d", (int)child);
   char **argv = calloc(r->nfields + 1, sizeof(char *));
+  if (!argv)
+    fail("idmap", "calloc", ENOMEM, "run `%s`", r->fields[0]);
   for (size_t i = 0; i < r->nfields; i++)
     argv[i] = strcmp(r->fields[i], "{pid}") == 0 ? pidstr : r->fields[i];
   pid_t p = fork();
@@ -221,15 +223,19 @@ static void idmap_exec(const struct record *r, pid_t child) {
     fprintf(stderr, "Error: run `%s` to write the container's id map: %s\n", argv[0], strerror(errno));
     _exit(127);
   }
+  free(argv);
+  return p;
+}
+
+static void idmap_wait(const struct record *r, pid_t p, pid_t child) {
   int st;
   while (waitpid(p, &st, 0) < 0 && errno == EINTR)
     ;
   if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
     kill(child, SIGKILL);
-    fail("idmap", NULL, 0, "`%s` failed (exit status %d): the container's id map could not be written", argv[0],
+    fail("idmap", NULL, 0, "`%s` failed (exit status %d): the container's id map could not be written", r->fields[0],
          WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
   }
-  free(argv);
 }
 
 static void idmap_write(const struct record *r, pid_t child) {
@@ -413,12 +419,23 @@ static int cmd_run(int argc, char **argv) {
   close(errpipe[1]);
   status_line("{\"type\":\"pid\",\"pid\":%d}\n", (int)child);
 
+  /* newuidmap and newgidmap run side by side: they touch different files. */
+  pid_t mappers[8];
+  const struct record *mapper_records[8];
+  size_t nmappers = 0;
   for (size_t i = 0; i < plan.nrecords; i++) {
-    if (plan.records[i].kind == R_IDMAP_EXEC)
-      idmap_exec(&plan.records[i], child);
-    else if (plan.records[i].kind == R_IDMAP_WRITE)
-      idmap_write(&plan.records[i], child);
+    const struct record *r = &plan.records[i];
+    if (r->kind == R_IDMAP_EXEC) {
+      if (nmappers == 8)
+        fail("idmap", NULL, 0, "more than 8 idmap-exec records");
+      mapper_records[nmappers] = r;
+      mappers[nmappers++] = idmap_start(r, child);
+    } else if (r->kind == R_IDMAP_WRITE) {
+      idmap_write(r, child);
+    }
   }
+  for (size_t i = 0; i < nmappers; i++)
+    idmap_wait(mapper_records[i], mappers[i], child);
   if (write(sync[0], "G", 1) != 1)
     fail("start", "write", errno, "wake the container");
 

@@ -3,12 +3,14 @@
  * errors into podman's exit codes (125 for burrow's own) and one line
  * `Error: ...` on stderr; a stack only with --log-level=debug.
  */
+import { writeSync } from 'node:fs';
+
 import { Builtins, Cli } from 'clipanion';
 
 import { VERSION } from './config/install.js';
 import { resolvePaths } from './config/paths.js';
 import { BurrowError, ExitCode } from './errors.js';
-import type { Context } from './cli/context.js';
+import { type Context, processContext } from './cli/context.js';
 import { COMMANDS } from './cli/registry.js';
 
 /** Takes podman's global options from before the command name. */
@@ -48,16 +50,15 @@ export async function main(argv: string[]): Promise<number> {
   const { logLevel, rest } = splitGlobals(argv);
   const debug = logLevel === 'debug' || rest.some((a, i) => (a === '--log-level' && rest[i + 1] === 'debug') || a === '--log-level=debug');
   const cli = new Cli<Context>({ binaryName: 'burrow', binaryLabel: 'burrow', binaryVersion: VERSION });
-  cli.register(Builtins.HelpCommand);
-  cli.register(Builtins.VersionCommand);
-  for (const entry of pick(rest)) cli.register(await entry.load());
+  const entries = pick(rest);
+  // The built-in pages only when no command matched: each registered class grows clipanion's parser (start-up time).
+  if (entries === COMMANDS) {
+    cli.register(Builtins.HelpCommand);
+    cli.register(Builtins.VersionCommand);
+  }
+  for (const entry of entries) cli.register(await entry.load());
 
-  const context: Context = {
-    ...Cli.defaultContext,
-    env: process.env,
-    paths: resolvePaths(process.env),
-    cwd: process.cwd(),
-  };
+  const context = processContext(resolvePaths(process.env));
   try {
     const command = cli.process(rest, context);
     return (await command.validateAndExecute()) ?? 0;
@@ -72,7 +73,7 @@ function reportError(err: unknown, debug: boolean): number {
   if (e instanceof BurrowError) message = e.hint ? `${e.message} (${e.hint})` : e.message;
   else if (e.name === 'UnknownSyntaxError' || e.name === 'AmbiguousSyntaxError' || e.name === 'UsageError') message = parseErrorMessage(e);
   else message = `${e.message} (this is a bug in burrow; run with --log-level=debug for details)`;
-  process.stderr.write(`Error: ${message}\n`);
-  if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
+  writeSync(2, `Error: ${message}\n`);
+  if (debug && e.stack) writeSync(2, `${e.stack}\n`);
   return ExitCode.burrow;
 }

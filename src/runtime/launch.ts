@@ -3,7 +3,6 @@
  * directory and replaces this Node process with `burrow-helper run`, so the
  * process that started burrow becomes the container's parent (DESIGN.md §5).
  */
-import { randomBytes } from 'node:crypto';
 import { lstatSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -25,7 +24,7 @@ export function ensureRuntimeDir(paths: Paths, uid = process.getuid?.() ?? 0): s
 
 export function writePlanFile(paths: Paths, plan: Plan): string {
   const dir = ensureRuntimeDir(paths);
-  const file = join(dir, `plan-${process.pid}-${randomBytes(6).toString('hex')}`);
+  const file = join(dir, `plan-${process.pid}-${Date.now().toString(36)}`);
   writeFileSync(file, encodePlan(plan), { mode: 0o600, flag: 'wx' });
   return file;
 }

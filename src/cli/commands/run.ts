@@ -1,3 +1,5 @@
+import { writeSync } from 'node:fs';
+
 import { Option } from 'clipanion';
 
 import { compilePlan } from '../../runtime/compile.js';
@@ -66,7 +68,8 @@ export class RunCommand extends BurrowCommand {
       this.context.env,
       this.context.cwd,
     );
-    for (const w of warnings) this.context.stderr.write(`Warning: ${w}\n`);
+    // Written directly: the stderr stream would load tty/net for one line (start-up time).
+    for (const w of warnings) writeSync(2, `Warning: ${w}\n`);
     return execPlan(this.context.paths, compilePlan(spec));
   }
 }
