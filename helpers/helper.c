@@ -342,7 +342,7 @@ static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *for
       } else if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) {
         /* Our input ended: the container's terminal reads an end of file. */
         struct termios t;
-        if (tcgetattr(master, &t) == 0) {
+        if (tcgetattr(master, &t) == 0 && (t.c_lflag & ICANON) && t.c_cc[VEOF] != _POSIX_VDISABLE) {
           char eof = (char)t.c_cc[VEOF];
           write_all(master, &eof, 1);
         }
@@ -511,7 +511,14 @@ static int cmd_check(int argc, char **argv) {
   return 0;
 }
 
+char *g_argv_area;
+size_t g_argv_area_len;
+
 int main(int argc, char **argv) {
+  if (argc > 0) {
+    g_argv_area = argv[0];
+    g_argv_area_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) + 1 - argv[0]);
+  }
   if (argc >= 2 && !strcmp(argv[1], "run"))
     return cmd_run(argc - 2, argv + 2);
   if (argc >= 2 && !strcmp(argv[1], "check"))

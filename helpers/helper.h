@@ -32,6 +32,10 @@ struct child_fds {
 /* Runs in the cloned child: every in-container step, then execve. Never returns. */
 void child_main(const struct plan *plan, const struct child_fds *fds) __attribute__((noreturn));
 
+/* The memory of argv, so PID 1 with --init can show its own name instead of the helper's command line. */
+extern char *g_argv_area;
+extern size_t g_argv_area_len;
+
 /* Sends an fd over a unix socket / receives one. */
 int send_fd(int sock, int fd);
 int recv_fd(int sock);

@@ -391,7 +391,14 @@ static void run_init(int tty) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
+  /* Not dumpable: no process in the container may open /proc/1/exe (the helper binary on the host). */
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* Its own name in ps, not the helper's command line with host paths. */
+  prctl(PR_SET_NAME, "burrow-init", 0, 0, 0);
+  if (g_argv_area && g_argv_area_len > 0) {
+    memset(g_argv_area, 0, g_argv_area_len);
+    snprintf(g_argv_area, g_argv_area_len, "burrow-init");
+  }
   for (;;) {
     int status;
     pid_t p = waitpid(-1, &status, 0);
