@@ -4,6 +4,7 @@
  * `Error: ...` on stderr; a stack only with --log-level=debug.
  */
 import { writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 import { Builtins, Cli } from 'clipanion';
 
@@ -50,6 +51,11 @@ export async function main(argv: string[]): Promise<number> {
   const { logLevel, rest } = splitGlobals(argv);
   const debug = logLevel === 'debug' || rest.some((a, i) => (a === '--log-level' && rest[i + 1] === 'debug') || a === '--log-level=debug');
   const cli = new Cli<Context>({ binaryName: 'burrow', binaryLabel: 'burrow', binaryVersion: VERSION });
+  // Colours only for a terminal, decided when help is printed (checking costs start-up time otherwise).
+  Object.defineProperty(cli, 'enableColors', {
+    get: () =>
+      !process.env.NO_COLOR && process.env.TERM !== 'dumb' && (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(1),
+  });
   const entries = pick(rest);
   // The built-in pages only when no command matched: each registered class grows clipanion's parser (start-up time).
   if (entries === COMMANDS) {
@@ -59,8 +65,31 @@ export async function main(argv: string[]): Promise<number> {
   for (const entry of entries) cli.register(await entry.load());
 
   const context = processContext(resolvePaths(process.env));
+  if (rest.length === 0) {
+    context.stdout.write(cli.usage(null));
+    writeSync(2, "Error: missing command 'burrow COMMAND'\n");
+    return ExitCode.burrow;
+  }
   try {
     const command = cli.process(rest, context);
+    if (command.help) {
+      context.stdout.write(cli.usage(command, { detailed: true }));
+      return 0;
+    }
+    // What clipanion's own run() gives a command (the built-in help and version pages use it).
+    command.cli = {
+      binaryLabel: cli.binaryLabel,
+      binaryName: cli.binaryName,
+      binaryVersion: cli.binaryVersion,
+      enableCapture: cli.enableCapture,
+      enableColors: cli.enableColors,
+      definitions: () => cli.definitions(),
+      error: (error, opts) => cli.error(error, opts),
+      format: (colored) => cli.format(colored),
+      process: (input, sub) => cli.process(input, { ...context, ...sub }),
+      run: (input, sub) => cli.run(input, { ...context, ...sub }),
+      usage: (cmd, opts) => cli.usage(cmd, opts),
+    };
     return (await command.validateAndExecute()) ?? 0;
   } catch (err) {
     return reportError(err, debug);
