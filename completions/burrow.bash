@@ -1,0 +1,166 @@
+# bash completion for burrow(1)
+# Install: copy to /usr/share/bash-completion/completions/burrow, or
+# ~/.local/share/bash-completion/completions/burrow, or source it from ~/.bashrc.
+
+_burrow_commands='run container version help'
+_burrow_global_opts='--log-level -h --help -v --version'
+_burrow_levels='debug info warn error'
+_burrow_networks='none host'
+_burrow_security_opts='no-new-privileges no-new-privileges=true no-new-privileges=false'
+_burrow_ulimits='cpu= fsize= data= stack= core= rss= nproc= nofile= memlock= as= locks= sigpending= msgqueue= nice= rtprio= rttime='
+# src/system/capabilities.ts, and ALL
+_burrow_capabilities='ALL CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP
+  LINUX_IMMUTABLE NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER
+  SYS_MODULE SYS_RAWIO SYS_CHROOT SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE
+  SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG MKNOD LEASE AUDIT_WRITE AUDIT_CONTROL SETFCAP
+  MAC_OVERRIDE MAC_ADMIN SYSLOG WAKE_ALARM BLOCK_SUSPEND AUDIT_READ PERFMON BPF
+  CHECKPOINT_RESTORE'
+
+# burrow run: options that take a value, and those that do not.
+_burrow_run_opts_arg='--rootfs -e --env --env-file -w --workdir -h --hostname -u --user -v --volume
+  --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --log-level'
+_burrow_run_opts_flag='--read-only -i --interactive -t --tty --init --rm'
+_burrow_version_opts_arg='--log-level'
+
+# _burrow_words_in WORD LIST: is WORD one of the words of LIST?
+_burrow_words_in() {
+  local w
+  for w in $2; do [[ $1 == "$w" ]] && return 0; done
+  return 1
+}
+
+# Completes the value of option $1, the current word being $2.
+_burrow_value() {
+  local opt=$1 cur=$2
+  case $opt in
+    --rootfs)
+      compopt -o filenames 2>/dev/null
+      mapfile -t COMPREPLY < <(compgen -d -- "$cur") ;;
+    --env-file | -v | --volume)
+      compopt -o filenames 2>/dev/null
+      mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
+    -e | --env)
+      compopt -o nospace 2>/dev/null
+      mapfile -t COMPREPLY < <(compgen -e -- "$cur") ;;
+    --network | --net)
+      mapfile -t COMPREPLY < <(compgen -W "$_burrow_networks" -- "$cur") ;;
+    --cap-add | --cap-drop)
+      mapfile -t COMPREPLY < <(compgen -W "$_burrow_capabilities" -- "$cur") ;;
+    --security-opt)
+      mapfile -t COMPREPLY < <(compgen -W "$_burrow_security_opts" -- "$cur") ;;
+    --ulimit)
+      compopt -o nospace 2>/dev/null
+      mapfile -t COMPREPLY < <(compgen -W "$_burrow_ulimits" -- "$cur") ;;
+    --log-level)
+      mapfile -t COMPREPLY < <(compgen -W "$_burrow_levels" -- "$cur") ;;
+    *) COMPREPLY=() ;; # -w, -h, -u, --tmpfs: free text
+  esac
+  # readline replaces only what follows the last `=` or `:` of the word.
+  if [[ $cur == *[=:]* ]]; then
+    local prefix=${cur%"${cur##*[=:]}"}
+    COMPREPLY=("${COMPREPLY[@]#"$prefix"}")
+  fi
+  return 0
+}
+
+# Completes the words of `burrow run` from index $1 on.
+_burrow_run() {
+  local i=$1 word
+  # Options end at the container's COMMAND: after it, everything is its arguments.
+  while ((i < cword)); do
+    word=${words[i]}
+    if _burrow_words_in "$word" "$_burrow_run_opts_arg"; then
+      ((i += 2))
+      continue
+    elif [[ $word == -* ]]; then
+      ((i += 1))
+      continue
+    fi
+    compopt -o default 2>/dev/null # an argument of the container's command
+    COMPREPLY=()
+    return
+  done
+  if ((cword > $1)) && _burrow_words_in "$prev" "$_burrow_run_opts_arg"; then
+    _burrow_value "$prev" "$cur"
+  elif [[ $cur == --*=* ]]; then
+    _burrow_value "${cur%%=*}" "${cur#*=}"
+  elif [[ $cur == -* ]]; then
+    mapfile -t COMPREPLY < <(compgen -W "$_burrow_run_opts_arg $_burrow_run_opts_flag" -- "$cur")
+  else
+    COMPREPLY=() # the container's COMMAND: a path inside the root filesystem
+  fi
+}
+
+# Sets words and cword from COMP_WORDS, joining what bash split at `=` and `:`
+# (COMP_WORDBREAKS): `--rootfs=DIR` and `-v /a:/b` stay one word each.
+_burrow_split() {
+  local i w n=0 glue=0
+  words=()
+  cword=0
+  for ((i = 0; i < ${#COMP_WORDS[@]}; i++)); do
+    w=${COMP_WORDS[i]}
+    if ((n > 0)) && [[ $w =~ ^[=:]+$ ]]; then
+      words[n - 1]+=$w
+      glue=1
+    elif ((glue)); then
+      words[n - 1]+=$w
+      glue=0
+    else
+      words[n]=$w
+      ((n += 1))
+    fi
+    ((i == COMP_CWORD)) && cword=$((n - 1))
+  done
+  # The cursor right after `--opt=`: the word being completed is still that one.
+  ((COMP_CWORD >= ${#COMP_WORDS[@]})) && cword=$n && words[n]=''
+  return 0
+}
+
+_burrow() {
+  local cur prev words cword
+  COMPREPLY=()
+  _burrow_split
+  cur=${words[cword]}
+  prev=${words[cword - 1]}
+
+  # Global options come before the command's name.
+  local i=1
+  while ((i < cword)); do
+    case ${words[i]} in
+      --log-level) ((i += 2)) ;;
+      -*) ((i += 1)) ;;
+      *) break ;;
+    esac
+  done
+
+  if ((i >= cword)); then
+    if [[ $prev == --log-level ]]; then
+      mapfile -t COMPREPLY < <(compgen -W "$_burrow_levels" -- "$cur")
+    elif [[ $cur == -* ]]; then
+      mapfile -t COMPREPLY < <(compgen -W "$_burrow_global_opts" -- "$cur")
+    else
+      mapfile -t COMPREPLY < <(compgen -W "$_burrow_commands" -- "$cur")
+    fi
+    return
+  fi
+
+  case ${words[i]} in
+    run) _burrow_run $((i + 1)) ;;
+    container)
+      if ((i + 1 == cword)); then
+        mapfile -t COMPREPLY < <(compgen -W "run" -- "$cur")
+      elif [[ ${words[i + 1]} == run ]]; then
+        _burrow_run $((i + 2))
+      fi ;;
+    version)
+      if [[ $prev == --log-level ]]; then
+        mapfile -t COMPREPLY < <(compgen -W "$_burrow_levels" -- "$cur")
+      elif [[ $cur == -* ]]; then
+        mapfile -t COMPREPLY < <(compgen -W "$_burrow_version_opts_arg" -- "$cur")
+      fi ;;
+    help)
+      ((i + 1 == cword)) && mapfile -t COMPREPLY < <(compgen -W "run container version" -- "$cur") ;;
+  esac
+}
+
+complete -F _burrow burrow

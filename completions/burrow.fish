@@ -1,0 +1,110 @@
+# fish completion for burrow(1)
+# Install: copy to ~/.config/fish/completions/burrow.fish (or
+# /usr/share/fish/vendor_completions.d/burrow.fish).
+
+# burrow run's options that take a value (for finding where the container's COMMAND starts).
+set -g __burrow_run_opts_arg --rootfs -e --env --env-file -w --workdir -h --hostname -u --user \
+    -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --log-level
+
+# Prints the command's path (run, container run, version, help) and the words after it.
+function __burrow_words
+    set -l tokens (commandline -opc)
+    set -e tokens[1]
+    # global options before the command's name
+    while set -q tokens[1]
+        switch $tokens[1]
+            case --log-level
+                set -e tokens[1..2]
+            case '-*'
+                set -e tokens[1]
+            case '*'
+                break
+        end
+    end
+    if string match -q -- container $tokens[1]; and string match -q -- run $tokens[2]
+        set -e tokens[1]
+    end
+    set -q tokens[1]; and printf '%s\n' $tokens
+    return 0
+end
+
+# No command yet.
+function __burrow_no_command
+    set -l words (__burrow_words)
+    not set -q words[1]
+end
+
+# The command being completed is $argv[1].
+function __burrow_command
+    set -l words (__burrow_words)
+    test "$words[1]" = "$argv[1]"
+end
+
+# In `burrow run`, before the container's COMMAND: burrow's options are still allowed.
+function __burrow_run_options
+    set -l words (__burrow_words)
+    test "$words[1]" = run; or return 1
+    set -e words[1]
+    while set -q words[1]
+        if contains -- $words[1] $__burrow_run_opts_arg
+            set -e words[1..2]
+        else if string match -q -- '-*' $words[1]
+            set -e words[1]
+        else
+            return 1 # the container's COMMAND
+        end
+    end
+    return 0
+end
+
+# In `burrow run`, after the container's COMMAND: its arguments (files).
+function __burrow_run_arguments
+    __burrow_command run; and not __burrow_run_options
+end
+
+complete -c burrow -f
+
+# commands
+complete -c burrow -n __burrow_no_command -a run -d 'Run a command in a new container'
+complete -c burrow -n __burrow_no_command -a container -d 'Manage containers'
+complete -c burrow -n __burrow_no_command -a version -d 'Show the version of burrow'
+complete -c burrow -n __burrow_no_command -a help -d 'Show the list of commands'
+complete -c burrow -n '__burrow_command container' -a run -d 'Run a command in a new container'
+complete -c burrow -n '__burrow_command help; and test (count (__burrow_words)) -eq 1' -a 'run container version'
+
+# global options
+complete -c burrow -n '__burrow_no_command; or __burrow_command version; or __burrow_run_options' \
+    -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above'
+complete -c burrow -n __burrow_no_command -s h -l help -d 'Print the list of commands and exit'
+complete -c burrow -n __burrow_no_command -s v -l version -d 'Print the version and exit'
+
+# burrow run
+set -l run __burrow_run_options
+complete -c burrow -n $run -l rootfs -x -a '(__fish_complete_directories (commandline -ct | string replace -r -- "^--rootfs=" ""))' -d 'Use DIR as the root filesystem'
+complete -c burrow -n $run -s e -l env -x -a '(set -xn)' -d 'Set NAME=VALUE in the container (NAME alone: from the host)'
+complete -c burrow -n $run -l env-file -r -F -d 'Read environment variables from a file'
+complete -c burrow -n $run -s w -l workdir -x -d 'Working directory inside the container'
+complete -c burrow -n $run -s h -l hostname -x -d 'Container host name'
+complete -c burrow -n $run -s u -l user -x -d 'Run as USER[:GROUP] (names or ids)'
+complete -c burrow -n $run -s v -l volume -r -F -d 'Bind mount HOST-PATH:CONTAINER-PATH[:ro|rw]'
+complete -c burrow -n $run -l tmpfs -x -d 'Mount a tmpfs at PATH[:OPTIONS]'
+complete -c burrow -n $run -l read-only -d "Mount the container's root filesystem read-only"
+complete -c burrow -n $run -l network -l net -x -a 'none host' -d 'Network mode'
+complete -c burrow -n $run -s i -l interactive -d 'Keep standard input open'
+complete -c burrow -n $run -s t -l tty -d 'Allocate a pseudo-terminal'
+complete -c burrow -n $run -l init -d 'Run a minimal init as PID 1'
+# src/system/capabilities.ts, and ALL
+set -l caps ALL CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP \
+    LINUX_IMMUTABLE NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER \
+    SYS_MODULE SYS_RAWIO SYS_CHROOT SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE \
+    SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG MKNOD LEASE AUDIT_WRITE AUDIT_CONTROL SETFCAP \
+    MAC_OVERRIDE MAC_ADMIN SYSLOG WAKE_ALARM BLOCK_SUSPEND AUDIT_READ PERFMON BPF \
+    CHECKPOINT_RESTORE
+complete -c burrow -n $run -l cap-add -x -a "$caps" -d 'Add a capability (or ALL)'
+complete -c burrow -n $run -l cap-drop -x -a "$caps" -d 'Drop a capability (or ALL)'
+complete -c burrow -n $run -l security-opt -x -a 'no-new-privileges no-new-privileges=true no-new-privileges=false' -d 'Security option'
+complete -c burrow -n $run -l ulimit -x \
+    -a 'cpu= fsize= data= stack= core= rss= nproc= nofile= memlock= as= locks= sigpending= msgqueue= nice= rtprio= rttime=' \
+    -d 'Set a resource limit NAME=SOFT[:HARD]'
+complete -c burrow -n $run -l rm -d 'Remove the container when it exits'
+complete -c burrow -n __burrow_run_arguments -F
