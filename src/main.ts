@@ -48,6 +48,13 @@ function parseErrorMessage(err: Error): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === '--internal-worker') {
+    try {
+      return await (await import('./layers/worker.js')).worker(argv.slice(1));
+    } catch (err) {
+      return reportError(err, false);
+    }
+  }
   const { logLevel, rest } = splitGlobals(argv);
   const debug = logLevel === 'debug' || rest.some((a, i) => (a === '--log-level' && rest[i + 1] === 'debug') || a === '--log-level=debug');
   const cli = new Cli<Context>({ binaryName: 'burrow', binaryLabel: 'burrow', binaryVersion: VERSION });

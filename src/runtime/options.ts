@@ -3,15 +3,13 @@
  * Everything that reads the host (the rootfs, volume sources, env files,
  * /etc/subuid) happens here; compile.ts stays pure.
  */
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { isAbsolute, posix, resolve } from 'node:path';
 
 import { BurrowError, UsageError, errnoCode } from '../errors.js';
 import { capabilitySet } from '../system/capabilities.js';
-import { describeMap, idMapping, isMapped } from '../system/idmap.js';
+import { describeMap, hostIdMapping, isMapped } from '../system/idmap.js';
 import { resolveUser } from '../system/passwd.js';
-import { readSubids } from '../system/subids.js';
 import type { ContainerSpec, RlimitSpec, TmpfsSpec, VolumeSpec } from './compile.js';
 import { expandEnvEntry, mergeEnv, readEnvFile } from './envfile.js';
 import { MS } from './plan.js';
@@ -38,15 +36,6 @@ export interface RunOptions {
 }
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-
-/** Finds a program along PATH, as execvp would. */
-export function which(program: string, path = process.env.PATH ?? DEFAULT_PATH): string | undefined {
-  for (const dir of path.split(':')) {
-    const candidate = posix.join(dir || '.', program);
-    if (existsSync(candidate)) return candidate;
-  }
-  return undefined;
-}
 
 /** -v HOST:CTR[:OPTIONS] */
 export function parseVolume(spec: string, cwd: string): VolumeSpec {
@@ -168,18 +157,7 @@ export function buildSpec(opts: RunOptions, hostEnv: NodeJS.ProcessEnv = process
   if (hostname.length === 0 || Buffer.byteLength(hostname) > 64 || /[\s/]/.test(hostname))
     throw new UsageError(`invalid hostname \`${hostname}\`: 1 to 64 characters, no spaces or slashes`);
 
-  const me = userInfo();
-  const subuids = readSubids('/etc/subuid', me.username, me.uid);
-  const subgids = readSubids('/etc/subgid', me.username, me.uid);
-  const tools = { newuidmap: 'newuidmap', newgidmap: 'newgidmap' };
-  if (subuids.length > 0 && subgids.length > 0) {
-    const newuidmap = which('newuidmap', hostEnv.PATH);
-    const newgidmap = which('newgidmap', hostEnv.PATH);
-    if (!newuidmap || !newgidmap)
-      throw new BurrowError('E_NO_NEWUIDMAP', 'newuidmap and newgidmap are needed to map subordinate ids: install the uidmap package');
-    Object.assign(tools, { newuidmap, newgidmap });
-  }
-  const idmap = idMapping(me.username, me.uid, me.gid, subuids, subgids, tools);
+  const idmap = hostIdMapping(hostEnv);
   if (idmap.warning) warnings.push(idmap.warning);
 
   let uid = 0;

@@ -3,8 +3,13 @@
  * container ids from 1 up map to the user's subordinate ranges, written by the
  * setuid newuidmap/newgidmap. Without a range, a single-id map and a warning.
  */
+import { existsSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { posix } from 'node:path';
+
+import { BurrowError } from '../errors.js';
 import type { Step } from '../runtime/plan.js';
-import type { SubidRange } from './subids.js';
+import { readSubids, type SubidRange } from './subids.js';
 
 /** container id `inside` is host id `outside`, for `count` ids. */
 export interface IdRange {
@@ -88,4 +93,29 @@ export function toHost(map: IdRange[], id: number): number | undefined {
 /** "0-65536" style description of the mapped container ids, for messages. */
 export function describeMap(map: IdRange[]): string {
   return map.map((r) => (r.count === 1 ? `${r.inside}` : `${r.inside}-${r.inside + r.count - 1}`)).join(', ');
+}
+
+/** Finds a program along PATH, as execvp would. */
+export function which(program: string, path = process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'): string | undefined {
+  for (const dir of path.split(':')) {
+    const candidate = posix.join(dir || '.', program);
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** The invoking user's mapping, from /etc/subuid and /etc/subgid. */
+export function hostIdMapping(env: NodeJS.ProcessEnv = process.env): IdMapping {
+  const me = userInfo();
+  const subuids = readSubids('/etc/subuid', me.username, me.uid);
+  const subgids = readSubids('/etc/subgid', me.username, me.uid);
+  const tools = { newuidmap: 'newuidmap', newgidmap: 'newgidmap' };
+  if (subuids.length > 0 && subgids.length > 0) {
+    const newuidmap = which('newuidmap', env.PATH);
+    const newgidmap = which('newgidmap', env.PATH);
+    if (!newuidmap || !newgidmap)
+      throw new BurrowError('E_NO_NEWUIDMAP', 'newuidmap and newgidmap are needed to map subordinate ids: install the uidmap package');
+    Object.assign(tools, { newuidmap, newgidmap });
+  }
+  return idMapping(me.username, me.uid, me.gid, subuids, subgids, tools);
 }

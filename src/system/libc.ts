@@ -14,6 +14,9 @@ type Koffi = typeof import('koffi');
 interface Libc {
   execve(path: string, argv: (string | null)[], envp: (string | null)[]): number;
   fcntl(fd: number, cmd: number, ...args: unknown[]): number;
+  flock(fd: number, op: number): number;
+  mknod(path: string, mode: number, dev: bigint): number;
+  lsetxattr(path: string, name: string, value: Buffer, size: number, flags: number): number;
   errno(): number;
 }
 
@@ -40,6 +43,9 @@ function load(): Libc {
   libc = {
     execve: lib.func('int execve(const char *path, const char **argv, const char **envp)') as Libc['execve'],
     fcntl: lib.func('int fcntl(int fd, int cmd, ...)') as Libc['fcntl'],
+    flock: lib.func('int flock(int fd, int op)') as Libc['flock'],
+    mknod: lib.func('int mknod(const char *path, uint32_t mode, uint64_t dev)') as Libc['mknod'],
+    lsetxattr: lib.func('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)') as Libc['lsetxattr'],
     errno: () => koffi.errno(),
   };
   return libc;
@@ -62,4 +68,54 @@ export function execve(path: string, argv: string[], env: NodeJS.ProcessEnv): nu
     .map(([k, v]) => `${k}=${v}`);
   c.execve(path, [...argv, null], [...envp, null]);
   return c.errno();
+}
+
+/** A failed libc call as a Node-style error (code ENOENT, ...), naming the call and the path. */
+export class SyscallError extends Error {
+  readonly errno: number;
+  readonly code: string;
+  readonly syscall: string;
+  readonly path: string | undefined;
+  constructor(syscall: string, errno: number, path?: string) {
+    const code = ERRNO_NAMES[errno] ?? `E${errno}`;
+    super(`${syscall}${path === undefined ? '' : ` \`${path}\``}: ${code}`);
+    this.errno = errno;
+    this.code = code;
+    this.syscall = syscall;
+    this.path = path;
+  }
+}
+
+const ERRNO_NAMES: Record<number, string> = {
+  1: 'EPERM', 2: 'ENOENT', 4: 'EINTR', 5: 'EIO', 9: 'EBADF', 11: 'EAGAIN', 12: 'ENOMEM', 13: 'EACCES', 16: 'EBUSY',
+  17: 'EEXIST', 18: 'EXDEV', 20: 'ENOTDIR', 21: 'EISDIR', 22: 'EINVAL', 28: 'ENOSPC', 30: 'EROFS', 34: 'ERANGE',
+  38: 'ENOSYS', 61: 'ENODATA', 95: 'EOPNOTSUPP',
+};
+
+const LOCK_SH = 1;
+const LOCK_EX = 2;
+
+/** Blocks until the whole-file lock on fd is held (released when the fd closes). */
+export function flock(fd: number, exclusive: boolean): void {
+  const c = load();
+  for (;;) {
+    if (c.flock(fd, exclusive ? LOCK_EX : LOCK_SH) === 0) return;
+    const e = c.errno();
+    if (e !== 4) throw new SyscallError('flock', e);
+  }
+}
+
+export const S_IFCHR = 0o020000;
+export const S_IFBLK = 0o060000;
+export const S_IFIFO = 0o010000;
+
+export function mknod(path: string, mode: number, dev = 0n): void {
+  const c = load();
+  if (c.mknod(path, mode, dev) !== 0) throw new SyscallError('mknod', c.errno(), path);
+}
+
+/** Sets an extended attribute on path itself (not what a symlink points to). */
+export function lsetxattr(path: string, name: string, value: Buffer): void {
+  const c = load();
+  if (c.lsetxattr(path, name, value, value.length, 0) !== 0) throw new SyscallError('lsetxattr', c.errno(), path);
 }

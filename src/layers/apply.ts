@@ -1,0 +1,291 @@
+/**
+ * Unpacks one layer tar into a directory, streaming: runs inside a user
+ * namespace as its root (the unpack worker), so owners are the image's own
+ * ids, mapped. Whiteouts become what native overlayfs reads in a user
+ * namespace: a 0/0 character device for `.wh.NAME`, the xattr
+ * `user.overlay.opaque=y` for `.wh..wh..opq`.
+ *
+ * Path safety: an absolute name or a `..` component is refused; parents are
+ * resolved inside the layer (an absolute symlink restarts at the layer's
+ * root), and a symlink or hardlink that would lead a write outside the layer
+ * is refused. Nothing is ever opened through a final symlink.
+ */
+import { createHash } from 'node:crypto';
+import {
+  chmodSync,
+  closeSync,
+  createWriteStream,
+  lchownSync,
+  linkSync,
+  lstatSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+} from 'node:fs';
+import { posix } from 'node:path';
+import { PassThrough, type Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+
+import tar from 'tar-stream';
+
+import { BurrowError, errnoCode } from '../errors.js';
+import { lsetxattr, mknod, S_IFCHR, S_IFIFO } from '../system/libc.js';
+
+export interface ApplyResult {
+  /** sha256 of the uncompressed tar */
+  diffId: string;
+  /** bytes of regular file content */
+  size: number;
+  warnings: string[];
+}
+
+const MAX_NAME = 4096;
+const WHITEOUT = '.wh.';
+const OPAQUE = '.wh..wh..opq';
+
+function unsafe(message: string): BurrowError {
+  return new BurrowError('E_LAYER_UNSAFE', message);
+}
+
+/** `a/b/./c/` -> `a/b/c`; refuses absolute names and `..`. */
+export function cleanName(name: string): string {
+  if (name.length > MAX_NAME) throw unsafe(`layer entry name is ${name.length} bytes long`);
+  if (name.includes('\0')) throw unsafe('layer entry name holds a NUL byte');
+  if (name.startsWith('/')) throw unsafe(`layer entry \`${name}\` has an absolute path`);
+  const parts = name.split('/').filter((p) => p !== '' && p !== '.');
+  if (parts.includes('..')) throw unsafe(`layer entry \`${name}\` has a \`..\` component`);
+  return parts.join('/');
+}
+
+/**
+ * The host path for `rel`'s parent directory inside `root`, following the
+ * symlinks already unpacked as the container would (absolute targets restart
+ * at root); refuses a path that climbs out of root.
+ */
+export function resolveParent(root: string, rel: string): string {
+  const parts = rel.split('/');
+  parts.pop();
+  const resolved: string[] = [];
+  let hops = 0;
+  while (parts.length > 0) {
+    const part = parts.shift() as string;
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (resolved.length === 0) throw unsafe(`layer entry \`${rel}\` leads outside the layer`);
+      resolved.pop();
+      continue;
+    }
+    const host = posix.join(root, ...resolved, part);
+    let st;
+    try {
+      st = lstatSync(host);
+    } catch {
+      resolved.push(part);
+      continue;
+    }
+    if (!st.isSymbolicLink()) {
+      resolved.push(part);
+      continue;
+    }
+    if (++hops > 40) throw unsafe(`layer entry \`${rel}\`: too many symbolic links`);
+    const target = readlinkSync(host);
+    if (target.startsWith('/')) resolved.length = 0;
+    parts.unshift(...target.split('/'));
+  }
+  return posix.join(root, ...resolved);
+}
+
+function exists(path: string): ReturnType<typeof lstatSync> | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Makes room for a new entry at `path`: whatever is there goes (a directory stays for a directory). */
+function clear(path: string, keepDir: boolean): void {
+  const st = exists(path);
+  if (!st) return;
+  if (keepDir && st.isDirectory()) return;
+  rmSync(path, { recursive: true, force: true });
+}
+
+function ensureDir(path: string, mode: number): void {
+  if (exists(path)?.isDirectory()) return;
+  clear(path, false);
+  mkdirSync(path, { mode });
+}
+
+/** Creates missing parents of `path` (inside the root already resolved). */
+function ensureParents(root: string, parentHost: string): void {
+  if (parentHost === root) return;
+  const rel = posix.relative(root, parentHost);
+  let cur = root;
+  for (const part of rel.split('/')) {
+    cur = posix.join(cur, part);
+    if (!exists(cur)) mkdirSync(cur, { mode: 0o755 });
+  }
+}
+
+function setOwner(path: string, uid: number, gid: number): void {
+  try {
+    lchownSync(path, uid, gid);
+  } catch (err) {
+    if (errnoCode(err) === 'EINVAL')
+      throw new BurrowError(
+        'E_LAYER_IDS',
+        `layer entry \`${path}\` is owned by ${uid}:${gid}, which the user namespace does not map (add subordinate ids: see /etc/subuid and /etc/subgid)`,
+      );
+    throw err;
+  }
+}
+
+/** Sniffs gzip/zstd at the start of a stream and decompresses as needed. */
+function decompressor(first: Buffer): Transform | undefined {
+  if (first[0] === 0x1f && first[1] === 0x8b) return createGunzip();
+  if (first[0] === 0x28 && first[1] === 0xb5 && first[2] === 0x2f && first[3] === 0xfd)
+    throw new BurrowError('E_LAYER_FORMAT', 'zstd-compressed layers are not supported yet');
+  return undefined;
+}
+
+async function peek(input: Readable): Promise<{ first: Buffer; stream: Readable }> {
+  const out = new PassThrough();
+  const first = await new Promise<Buffer>((resolve, reject) => {
+    const onReadable = (): void => {
+      const chunk = input.read() as Buffer | null;
+      if (chunk === null) return;
+      input.off('readable', onReadable);
+      input.off('end', onEnd);
+      input.unshift(chunk);
+      resolve(chunk);
+    };
+    const onEnd = (): void => resolve(Buffer.alloc(0));
+    input.on('readable', onReadable);
+    input.once('end', onEnd);
+    input.once('error', reject);
+  });
+  input.pipe(out);
+  return { first, stream: out };
+}
+
+/** Unpacks the tar on `input` (plain, gzip) into `root`, which must exist. */
+export async function applyLayer(input: Readable, root: string): Promise<ApplyResult> {
+  const { first, stream } = await peek(input);
+  const hash = createHash('sha256');
+  const hasher = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      cb(null, chunk);
+    },
+  });
+  const extract = tar.extract();
+  const warnings: string[] = [];
+  let devicesSkipped = 0;
+  let xattrWarned = false;
+  let size = 0;
+  const dirTimes: [string, Date][] = [];
+
+  extract.on('entry', (header, body, next) => {
+    const handle = async (): Promise<void> => {
+      const rel = cleanName(header.name);
+      const host = rel === '' ? root : posix.join(resolveParent(root, rel), posix.basename(rel));
+      const base = posix.basename(rel);
+      const mode = (header.mode ?? 0o644) & 0o7777;
+      const uid = header.uid ?? 0;
+      const gid = header.gid ?? 0;
+      const mtime = header.mtime ?? new Date(0);
+      if (rel !== '') ensureParents(root, posix.dirname(host));
+
+      if (base === OPAQUE) {
+        const dir = posix.dirname(host);
+        ensureDir(dir, 0o755);
+        lsetxattr(dir, 'user.overlay.opaque', Buffer.from('y'));
+        body.resume();
+        return;
+      }
+      if (base.startsWith(WHITEOUT)) {
+        const target = posix.join(posix.dirname(host), base.slice(WHITEOUT.length));
+        clear(target, false);
+        mknod(target, S_IFCHR | 0o000, 0n);
+        body.resume();
+        return;
+      }
+      switch (header.type) {
+        case 'directory':
+          if (rel === '') chmodSync(root, mode);
+          else ensureDir(host, mode);
+          break;
+        case 'file':
+        case 'contiguous-file': {
+          clear(host, false);
+          const fd = openSync(host, 'wx', 0o600);
+          await pipeline(body, createWriteStream('', { fd }));
+          size += header.size ?? 0;
+          break;
+        }
+        case 'symlink':
+          clear(host, false);
+          symlinkSync(header.linkname ?? '', host);
+          break;
+        case 'link': {
+          const target = cleanName(header.linkname ?? '');
+          const targetHost = posix.join(resolveParent(root, target), posix.basename(target));
+          if (!exists(targetHost)) throw unsafe(`hardlink \`${rel}\` points at \`${target}\`, which is not in this layer`);
+          clear(host, false);
+          linkSync(targetHost, host);
+          body.resume();
+          return; // a hard link shares its target's owner, mode and times
+        }
+        case 'fifo':
+          clear(host, false);
+          mknod(host, S_IFIFO | mode, 0n);
+          break;
+        case 'character-device':
+        case 'block-device':
+          devicesSkipped++;
+          body.resume();
+          return;
+        default:
+          throw new BurrowError('E_LAYER_FORMAT', `layer entry \`${rel}\` has a type burrow cannot unpack (${header.type})`);
+      }
+      body.resume();
+      setOwner(host, uid, gid);
+      if (header.type !== 'symlink') chmodSync(host, mode); // after chown, which clears setuid bits
+      const pax = header.pax ?? {};
+      for (const [key, value] of Object.entries(pax)) {
+        if (!key.startsWith('SCHILY.xattr.')) continue;
+        const name = key.slice('SCHILY.xattr.'.length);
+        if (name.startsWith('trusted.') || name.startsWith('user.overlay.')) continue;
+        try {
+          lsetxattr(host, name, Buffer.from(value, 'latin1'));
+        } catch (err) {
+          if (!xattrWarned) warnings.push(`extended attribute ${name} on \`${rel}\` not kept: ${(err as Error).message}`);
+          xattrWarned = true;
+        }
+      }
+      if (header.type === 'directory') dirTimes.push([host, mtime]);
+      else if (header.type === 'symlink') lutimesSync(host, mtime, mtime);
+      else utimesSync(host, mtime, mtime);
+    };
+    handle().then(
+      () => next(),
+      (err: unknown) => next(err as Error),
+    );
+  });
+
+  const decompress = decompressor(first);
+  const stages: (NodeJS.ReadableStream | NodeJS.WritableStream)[] = [stream];
+  if (decompress) stages.push(decompress);
+  stages.push(hasher, extract);
+  await pipeline(stages as unknown as [Readable, ...NodeJS.WritableStream[]]);
+  // Directory times last: unpacking into a directory changes its mtime.
+  for (const [dir, time] of dirTimes.reverse()) utimesSync(dir, time, time);
+  if (devicesSkipped > 0) warnings.push(`${devicesSkipped} device node(s) skipped: a rootless container cannot create devices`);
+  return { diffId: `sha256:${hash.digest('hex')}`, size, warnings };
+}

@@ -1,0 +1,25 @@
+/**
+ * The unpack worker: `burrow --internal-worker OP ...`, run by burrow itself
+ * inside a user namespace (runtime/userns.ts), never by a user.
+ *
+ *   unpack DIR      the layer tar on stdin into DIR (created); prints
+ *                   {"diffId":..., "size":..., "warnings":[...]} on stdout
+ *
+ * Errors: one line `Error: ...` on stderr, exit 125.
+ */
+import { mkdirSync, writeSync } from 'node:fs';
+
+import { BurrowError } from '../errors.js';
+import { applyLayer } from './apply.js';
+
+export async function worker(argv: string[]): Promise<number> {
+  const [op, ...args] = argv;
+  if (op === 'unpack' && args.length === 1) {
+    const dir = args[0] as string;
+    mkdirSync(dir, { mode: 0o755 });
+    const result = await applyLayer(process.stdin, dir);
+    writeSync(1, `${JSON.stringify(result)}\n`);
+    return 0;
+  }
+  throw new BurrowError('E_WORKER', `unknown worker operation \`${argv.join(' ')}\``);
+}

@@ -1,0 +1,91 @@
+/**
+ * Runs a host program inside a fresh user namespace mapped like a container's
+ * (root = the invoking user, 1.. = the subordinate range), through the helper.
+ * Used for what the host user alone may not do to files owned by mapped ids:
+ * unpacking layers with their real owners, removing them, mounting an overlay
+ * to read a container's filesystem.
+ */
+import { spawn } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+
+import { helperPath } from '../config/install.js';
+import type { Paths } from '../config/paths.js';
+import { BurrowError } from '../errors.js';
+import { CAPABILITIES, capabilityMask } from '../system/capabilities.js';
+import { hostIdMapping, type IdMapping } from '../system/idmap.js';
+import { writePlanFile } from './launch.js';
+import type { MountStep, Plan } from './plan.js';
+
+export interface UsernsOptions {
+  /** extra namespaces: a mount namespace for `mounts` */
+  mounts?: MountStep[];
+  env?: string[];
+  cwd?: string;
+  stdin?: 'pipe' | 'ignore' | 'inherit';
+  stdout?: 'pipe' | 'ignore' | 'inherit';
+  idmap?: IdMapping;
+}
+
+export interface UsernsProcess {
+  stdin: Writable | null;
+  stdout: Readable | null;
+  /** resolves with the exit code; rejects with the helper's or program's error line */
+  done: Promise<void>;
+}
+
+let cachedMapping: IdMapping | undefined;
+
+export function usernsPlan(argv: string[], opts: UsernsOptions): Plan {
+  const idmap = opts.idmap ?? (cachedMapping ??= hostIdMapping());
+  const all = capabilityMask(CAPABILITIES);
+  const plan: Plan = [
+    { kind: 'namespaces', namespaces: opts.mounts?.length ? ['user', 'mount'] : ['user'] },
+    ...idmap.steps,
+    ...(opts.mounts ?? []).map((m) => ({ kind: 'mount' as const, ...m })),
+    { kind: 'stdin', mode: 'INHERIT' },
+    { kind: 'user', uid: 0, gid: 0 },
+    { kind: 'caps', bounding: all, permitted: all, effective: all, inheritable: 0n, ambient: 0n },
+  ];
+  if (opts.cwd) plan.push({ kind: 'cwd', path: opts.cwd });
+  plan.push({ kind: 'env', env: opts.env ?? ['PATH=/usr/local/bin:/usr/bin:/bin'] });
+  plan.push({ kind: 'exec', file: argv[0] as string, argv });
+  return plan;
+}
+
+/** Starts `argv` in a user namespace; stderr is collected for the error message. */
+export function startInUserns(paths: Paths, argv: string[], opts: UsernsOptions = {}): UsernsProcess {
+  const file = writePlanFile(paths, usernsPlan(argv, opts));
+  const child = spawn(helperPath(), ['run', '--unlink', file], {
+    stdio: [opts.stdin ?? 'ignore', opts.stdout ?? 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    if (stderr.length < 65536) stderr += chunk;
+  });
+  const done = new Promise<void>((resolve, reject) => {
+    child.on('error', (err) => reject(new BurrowError('E_HELPER', `run the helper \`${helperPath()}\`: ${err.message}`)));
+    child.on('close', (code, signal) => {
+      if (code === 0) return resolve();
+      const line = stderr
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .reverse()
+        .find((l) => l.startsWith('Error: '));
+      const what = line ? line.slice('Error: '.length) : `\`${argv.join(' ')}\` in a user namespace exited with ${signal ?? code}${stderr ? `: ${stderr.trim().split('\n').pop()}` : ''}`;
+      reject(new BurrowError('E_USERNS', what));
+    });
+  });
+  return { stdin: child.stdin, stdout: child.stdout, done };
+}
+
+export async function runInUserns(paths: Paths, argv: string[], opts: UsernsOptions = {}): Promise<void> {
+  await startInUserns(paths, argv, opts).done;
+}
+
+/** rm -rf inside the user namespace, for trees that hold files of mapped ids. */
+export async function removeTrees(paths: Paths, trees: string[]): Promise<void> {
+  if (trees.length === 0) return;
+  await runInUserns(paths, ['/bin/rm', '-rf', '--', ...trees]);
+}
