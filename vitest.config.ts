@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     globalSetup: ['test/setup/global.ts'],
+    // clipanion's ES build imports a folder, which Node refuses: let vite bundle it.
+    server: { deps: { inline: ['clipanion'] } },
   },
 });
