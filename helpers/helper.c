@@ -42,6 +42,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #define HELPER_VERSION "0.1.0"
@@ -357,6 +358,42 @@ static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *for
   return exit_code(status);
 }
 
+/* After the container: its exit code to the exit file, then the on-exit program (clean-up). */
+static void finish(const struct plan *plan, int code) {
+  const struct record *exit_file = plan_find(plan, R_EXIT_FILE), *on_exit = plan_find(plan, R_ON_EXIT);
+  if (exit_file) {
+    char tmp[4200];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", exit_file->fields[0]);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      dprintf(fd, "%d %lld\n", code, (long long)time(NULL));
+      fsync(fd);
+      close(fd);
+      if (rename(tmp, exit_file->fields[0]) < 0)
+        unlink(tmp);
+    }
+  }
+  if (on_exit) {
+    pid_t p = fork();
+    if (p == 0) {
+      sigset_t none;
+      sigemptyset(&none);
+      sigprocmask(SIG_SETMASK, &none, NULL);
+      int devnull = open("/dev/null", O_RDWR);
+      if (devnull >= 0) {
+        dup2(devnull, 0);
+        dup2(devnull, 1);
+      }
+      execv(on_exit->fields[0], on_exit->fields);
+      dprintf(2, "Error: run `%s` after the container: %s\n", on_exit->fields[0], strerror(errno));
+      _exit(127);
+    }
+    if (p > 0)
+      while (waitpid(p, NULL, 0) < 0 && errno == EINTR)
+        ;
+  }
+}
+
 static int cmd_run(int argc, char **argv) {
   const char *path = NULL;
   int unlink_plan = 0;
@@ -462,6 +499,7 @@ static int cmd_run(int argc, char **argv) {
     while (waitpid(child, &st, 0) < 0 && errno == EINTR)
       ;
     report(&e);
+    finish(&plan, e.exit_code);
     status_line("{\"type\":\"exit\",\"code\":%d}\n", e.exit_code);
     return e.exit_code;
   }
@@ -486,6 +524,7 @@ static int cmd_run(int argc, char **argv) {
   }
   int code = monitor(child, master, relay_stdin, &forward, sfd);
   restore_terminal();
+  finish(&plan, code);
   status_line("{\"type\":\"exit\",\"code\":%d}\n", code);
   plan_free(&plan);
   return code;

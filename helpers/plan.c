@@ -39,6 +39,8 @@ static const struct record_spec specs[R_KIND_COUNT] = {
   [R_CWD] = {"cwd", 1, 1, 1},
   [R_ENV] = {"env", 0, ANY, 1},
   [R_EXEC] = {"exec", 2, ANY, 1},
+  [R_EXIT_FILE] = {"exit-file", 1, 1, 1},
+  [R_ON_EXIT] = {"on-exit", 1, ANY, 1},
 };
 
 static const char *const ns_names[] = {"user", "mount", "pid", "uts", "ipc", "cgroup", "net", NULL};
@@ -110,12 +112,17 @@ static int check_record(const struct record *r, char *err, size_t errlen, size_t
     if (r->fields[1][0] != '/')
       return fail(err, errlen, "record %zu (mount): target `%s` is not absolute", index, r->fields[1]);
     break;
+  case R_EXIT_FILE:
   case R_ROOT:
   case R_MASK:
   case R_READONLY:
   case R_CWD:
     if (r->fields[0][0] != '/')
       return fail(err, errlen, "record %zu (%s): `%s` is not absolute", index, specs[r->kind].name, r->fields[0]);
+    break;
+  case R_ON_EXIT:
+    if (r->fields[0][0] != '/')
+      return fail(err, errlen, "record %zu (on-exit): `%s` is not an absolute path", index, r->fields[0]);
     break;
   case R_SYMLINK:
     if (r->fields[1][0] != '/')

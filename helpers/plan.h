@@ -44,6 +44,8 @@
  *   cwd PATH
  *   env NAME=VALUE...
  *   exec FILE ARGV...             FILE without "/" is searched in the env's PATH
+ *   exit-file PATH                the monitor writes "CODE UNIX-TIME\n" there (atomically) when the container ends
+ *   on-exit ARGV...               then the monitor runs ARGV (the clean-up after `run --rm`) and waits for it
  *
  * Status (helper -> burrow, on --status-fd N when given), JSON lines:
  *   {"type":"pid","pid":N}
@@ -95,6 +97,8 @@ enum record_kind {
   R_CWD,
   R_ENV,
   R_EXEC,
+  R_EXIT_FILE,
+  R_ON_EXIT,
   R_KIND_COUNT
 };
 

@@ -10,5 +10,6 @@ export interface CommandEntry {
 
 export const COMMANDS: CommandEntry[] = [
   { paths: [['run'], ['container', 'run']], load: async () => (await import('./commands/run.js')).RunCommand },
+  { paths: [['load'], ['image', 'load']], load: async () => (await import('./commands/load.js')).LoadCommand },
   { paths: [['version']], load: async () => (await import('./commands/version.js')).VersionCommand },
 ];

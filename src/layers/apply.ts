@@ -14,7 +14,6 @@ import { createHash } from 'node:crypto';
 import {
   chmodSync,
   closeSync,
-  createWriteStream,
   lchownSync,
   linkSync,
   lstatSync,
@@ -25,6 +24,7 @@ import {
   rmSync,
   symlinkSync,
   utimesSync,
+  writeSync,
 } from 'node:fs';
 import { posix } from 'node:path';
 import { PassThrough, type Readable, Transform } from 'node:stream';
@@ -224,8 +224,23 @@ export async function applyLayer(input: Readable, root: string): Promise<ApplyRe
         case 'file':
         case 'contiguous-file': {
           clear(host, false);
+          // Synchronous writes: a write stream per file costs more than the data (many small files).
           const fd = openSync(host, 'wx', 0o600);
-          await pipeline(body, createWriteStream('', { fd }));
+          try {
+            await new Promise<void>((resolve, reject) => {
+              body.on('data', (chunk: unknown) => {
+                try {
+                  writeSync(fd, chunk as Buffer);
+                } catch (err) {
+                  body.destroy(err as Error);
+                }
+              });
+              body.once('end', resolve);
+              body.once('error', reject);
+            });
+          } finally {
+            closeSync(fd);
+          }
           size += header.size ?? 0;
           break;
         }

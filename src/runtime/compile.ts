@@ -29,9 +29,22 @@ export interface RlimitSpec {
   hard: number | 'inf';
 }
 
+/** An overlay root filesystem, mounted by the helper inside the container's namespaces. */
+export interface OverlaySpec {
+  /** layer directories, top first */
+  lower: string[];
+  upper: string;
+  work: string;
+}
+
 export interface ContainerSpec {
-  /** host path of the root filesystem */
+  /** host path of the root filesystem (the overlay's mount point when `overlay` is set) */
   rootfs: string;
+  overlay?: OverlaySpec;
+  /** where the helper writes the exit code */
+  exitFile?: string;
+  /** what the helper runs after the container (clean-up for --rm) */
+  onExit?: string[];
   argv: string[];
   env: string[];
   workdir: string;
@@ -142,7 +155,21 @@ export function compilePlan(spec: ContainerSpec): Plan {
     kind: 'namespaces',
     namespaces: ['user', 'mount', 'pid', 'uts', 'ipc', 'cgroup', ...(spec.network === 'none' ? (['net'] as const) : [])],
   };
-  const plan: Plan = [namespaces, ...spec.idmap.steps, { kind: 'root', path: spec.rootfs }];
+  const plan: Plan = [namespaces, ...spec.idmap.steps];
+  if (spec.overlay) {
+    // userxattr: overlayfs mounted in a user namespace keeps its metadata in user.overlay.* xattrs.
+    const { lower, upper, work } = spec.overlay;
+    plan.push({
+      kind: 'mount',
+      source: 'overlay',
+      target: spec.rootfs,
+      fstype: 'overlay',
+      flags: 0,
+      extra: BP.HOSTDST,
+      data: `lowerdir=${lower.join(':')},upperdir=${upper},workdir=${work},userxattr`,
+    });
+  }
+  plan.push({ kind: 'root', path: spec.rootfs });
   plan.push(...mountsFor(spec));
   // Last, so that only the root itself turns read-only and the mounts above stay as they are.
   if (spec.readOnly) plan.push({ kind: 'readonly', path: '/' });
@@ -170,5 +197,7 @@ export function compilePlan(spec: ContainerSpec): Plan {
   plan.push({ kind: 'env', env: spec.env });
   const file = spec.argv[0] as string;
   plan.push({ kind: 'exec', file, argv: spec.argv });
+  if (spec.exitFile) plan.push({ kind: 'exit-file', path: spec.exitFile });
+  if (spec.onExit) plan.push({ kind: 'on-exit', argv: spec.onExit });
   return plan;
 }

@@ -22,9 +22,11 @@ export function ensureRuntimeDir(paths: Paths, uid = process.getuid?.() ?? 0): s
   return paths.runtime;
 }
 
+let planCounter = 0;
+
 export function writePlanFile(paths: Paths, plan: Plan): string {
   const dir = ensureRuntimeDir(paths);
-  const file = join(dir, `plan-${process.pid}-${Date.now().toString(36)}`);
+  const file = join(dir, `plan-${process.pid}-${Date.now().toString(36)}-${planCounter++}`);
   writeFileSync(file, encodePlan(plan), { mode: 0o600, flag: 'wx' });
   return file;
 }

@@ -3,20 +3,23 @@
  * Everything that reads the host (the rootfs, volume sources, env files,
  * /etc/subuid) happens here; compile.ts stays pure.
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { isAbsolute, posix, resolve } from 'node:path';
+import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { isAbsolute, join, posix, resolve } from 'node:path';
 
 import { BurrowError, UsageError, errnoCode } from '../errors.js';
 import { capabilitySet } from '../system/capabilities.js';
 import { describeMap, hostIdMapping, isMapped } from '../system/idmap.js';
-import { resolveUser } from '../system/passwd.js';
+import { dirReader, layersReader, resolveUser } from '../system/passwd.js';
+import type { ImageConfig } from '../image/oci.js';
+import { containerArgv } from '../storage/containers.js';
 import type { ContainerSpec, RlimitSpec, TmpfsSpec, VolumeSpec } from './compile.js';
 import { expandEnvEntry, mergeEnv, readEnvFile } from './envfile.js';
 import { MS } from './plan.js';
 
 export interface RunOptions {
-  rootfs: string;
   command: string[];
+  /** --entrypoint, as an argv ('' given on the command line: an empty one) */
+  entrypoint?: string[] | undefined;
   env: string[];
   envFile: string[];
   workdir: string | undefined;
@@ -133,9 +136,38 @@ export function newContainerId(): string {
   return buf.toString('hex');
 }
 
-export function buildSpec(opts: RunOptions, hostEnv: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): { spec: ContainerSpec; warnings: string[] } {
-  if (opts.command.length === 0) throw new UsageError('no command given: burrow run --rootfs DIR COMMAND [ARG...]');
-  const rootfs = checkRootfs(opts.rootfs);
+/** Where the container's files come from. */
+export type RootSource =
+  | { kind: 'rootfs'; path: string }
+  | {
+      kind: 'image';
+      config: ImageConfig;
+      /** layer directories, top first */
+      layers: string[];
+      /** the overlay's mount point and writable dirs */
+      merged: string;
+      upper: string;
+      work: string;
+      /** where anonymous volumes (the image's Volumes) are created */
+      volumesDir: string;
+    };
+
+export interface SpecContext {
+  hostEnv: NodeJS.ProcessEnv;
+  cwd: string;
+  /** the container's id: its first 12 digits are the default hostname */
+  id: string;
+  root: RootSource;
+}
+
+export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: ContainerSpec; warnings: string[] } {
+  const { hostEnv, cwd, id, root } = ctx;
+  const image = root.kind === 'image' ? root.config.config ?? {} : undefined;
+  const rootfs = root.kind === 'rootfs' ? checkRootfs(root.path) : root.merged;
+  const read = root.kind === 'rootfs' ? dirReader(rootfs) : layersReader(root.layers);
+  const argv = root.kind === 'image' ? containerArgv(root.config, opts.command, opts.entrypoint) : opts.command;
+  if (argv.length === 0)
+    throw new BurrowError('E_NO_COMMAND', root.kind === 'image' ? 'no command or entrypoint specified for the image: give one' : 'no command given: burrow run --rootfs DIR COMMAND [ARG...]');
   const warnings: string[] = [];
 
   const network = opts.network ?? 'none';
@@ -149,10 +181,9 @@ export function buildSpec(opts: RunOptions, hostEnv: NodeJS.ProcessEnv = process
     else throw new UsageError(`security option \`${opt}\` is not supported`);
   }
 
-  const workdir = opts.workdir ?? '/';
+  const workdir = opts.workdir ?? (image?.WorkingDir || '/');
   if (!workdir.startsWith('/')) throw new UsageError(`invalid working directory \`${workdir}\`: must be an absolute path`);
 
-  const id = newContainerId();
   const hostname = opts.hostname ?? id.slice(0, 12);
   if (hostname.length === 0 || Buffer.byteLength(hostname) > 64 || /[\s/]/.test(hostname))
     throw new UsageError(`invalid hostname \`${hostname}\`: 1 to 64 characters, no spaces or slashes`);
@@ -164,33 +195,47 @@ export function buildSpec(opts: RunOptions, hostEnv: NodeJS.ProcessEnv = process
   let gid = 0;
   let groups: number[] | undefined;
   let home = '/root';
-  if (opts.user !== undefined) {
-    const u = resolveUser(rootfs, opts.user);
+  const userSpec = opts.user ?? (image?.User || undefined);
+  if (userSpec !== undefined) {
+    const u = resolveUser(read, userSpec);
     ({ uid, gid, home } = u);
     groups = u.groups;
   }
   if (!isMapped(idmap.uids, uid))
-    throw new BurrowError('E_UNMAPPED', `user \`${opts.user}\`: uid ${uid} is not mapped in the container's user namespace (mapped: ${describeMap(idmap.uids)})`);
+    throw new BurrowError('E_UNMAPPED', `user \`${userSpec}\`: uid ${uid} is not mapped in the container's user namespace (mapped: ${describeMap(idmap.uids)})`);
   if (!isMapped(idmap.gids, gid))
-    throw new BurrowError('E_UNMAPPED', `user \`${opts.user}\`: gid ${gid} is not mapped in the container's user namespace (mapped: ${describeMap(idmap.gids)})`);
+    throw new BurrowError('E_UNMAPPED', `user \`${userSpec}\`: gid ${gid} is not mapped in the container's user namespace (mapped: ${describeMap(idmap.gids)})`);
   if (groups) groups = groups.filter((g) => isMapped(idmap.gids, g));
 
   const base = [`PATH=${DEFAULT_PATH}`, 'container=burrow', `HOME=${home}`, `HOSTNAME=${hostname}`];
   if (opts.tty) base.push('TERM=xterm');
   const fromFiles = opts.envFile.flatMap((f) => readEnvFile(f, hostEnv));
   const fromFlags = opts.env.flatMap((e) => expandEnvEntry(e, hostEnv, `--env \`${e}\``));
-  const env = mergeEnv(base, fromFiles, fromFlags);
+  const env = mergeEnv(base, image?.Env ?? [], fromFiles, fromFlags);
+  const volumes = opts.volume.map((v) => parseVolume(v, cwd));
+  if (root.kind === 'image') {
+    // The image's Volumes become anonymous volumes, unless a -v covers the path.
+    const taken = new Set(volumes.map((v) => v.target));
+    Object.keys(image?.Volumes ?? {}).forEach((path, i) => {
+      const target = posix.normalize(path);
+      if (!target.startsWith('/') || taken.has(target)) return;
+      const source = join(root.volumesDir, `anon-${i}`);
+      mkdirSync(source, { recursive: true, mode: 0o755 });
+      volumes.push({ source, target, readonly: false, directory: true });
+    });
+  }
 
   const spec: ContainerSpec = {
     rootfs,
-    argv: opts.command,
+    ...(root.kind === 'image' ? { overlay: { lower: root.layers, upper: root.upper, work: root.work } } : {}),
+    argv,
     env,
     workdir,
     hostname,
     uid,
     gid,
     groups,
-    volumes: opts.volume.map((v) => parseVolume(v, cwd)),
+    volumes,
     tmpfs: opts.tmpfs.map(parseTmpfs),
     readOnly: opts.readOnly,
     network,

@@ -88,7 +88,9 @@ export type Step =
   | { kind: 'no-new-privs' }
   | { kind: 'cwd'; path: string }
   | { kind: 'env'; env: string[] }
-  | { kind: 'exec'; file: string; argv: string[] };
+  | { kind: 'exec'; file: string; argv: string[] }
+  | { kind: 'exit-file'; path: string }
+  | { kind: 'on-exit'; argv: string[] };
 
 export type Plan = Step[];
 
@@ -102,6 +104,10 @@ function fields(step: Step): string[] {
       return step.argv;
     case 'idmap-write':
       return [step.file, step.content];
+    case 'exit-file':
+      return [step.path];
+    case 'on-exit':
+      return step.argv;
     case 'root':
     case 'mask':
     case 'readonly':

@@ -36,12 +36,32 @@ export function parseGroup(text: string): GroupEntry[] {
   return out;
 }
 
-function readInRoot(root: string, path: string): string {
-  try {
-    return readFileSync(resolveInRoot(root, path), 'utf8');
-  } catch {
+/** Reads a file of the container's filesystem; '' when it is absent. */
+export type RootReader = (path: string) => string;
+
+/** A reader for a plain root directory. */
+export function dirReader(root: string): RootReader {
+  return (path) => {
+    try {
+      return readFileSync(resolveInRoot(root, path), 'utf8');
+    } catch {
+      return '';
+    }
+  };
+}
+
+/** A reader for a stack of layer directories, top first: the topmost layer that has the file wins. */
+export function layersReader(layersTopFirst: string[]): RootReader {
+  return (path) => {
+    for (const layer of layersTopFirst) {
+      try {
+        return readFileSync(resolveInRoot(layer, path), 'utf8');
+      } catch {
+        // not in this layer
+      }
+    }
     return '';
-  }
+  };
 }
 
 export interface ResolvedUser {
@@ -56,12 +76,12 @@ export interface ResolvedUser {
  * Resolves podman's `--user` forms, `uid`, `uid:gid`, `name`, `name:group`,
  * against the root filesystem's /etc/passwd and /etc/group.
  */
-export function resolveUser(root: string, spec: string): ResolvedUser {
+export function resolveUser(read: RootReader, spec: string): ResolvedUser {
   const [userPart, groupPart, ...rest] = spec.split(':');
   if (userPart === undefined || userPart === '' || rest.length > 0 || groupPart === '')
     throw new BurrowError('E_USER', `invalid user \`${spec}\`: expected USER[:GROUP]`);
-  const passwd = parsePasswd(readInRoot(root, '/etc/passwd'));
-  const groupFile = parseGroup(readInRoot(root, '/etc/group'));
+  const passwd = parsePasswd(read('/etc/passwd'));
+  const groupFile = parseGroup(read('/etc/group'));
   let uid: number;
   let gid: number | undefined;
   let home = '/';

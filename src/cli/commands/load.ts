@@ -1,0 +1,61 @@
+import { createReadStream, statSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { isatty } from 'node:tty';
+
+import { Option } from 'clipanion';
+
+import { BurrowError, errnoCode } from '../../errors.js';
+import { readArchive } from '../../image/archive.js';
+import { Ingest } from '../../image/ingest.js';
+import { Store } from '../../storage/store.js';
+import { BurrowCommand } from '../base.js';
+
+export class LoadCommand extends BurrowCommand {
+  static override paths = [['load'], ['image', 'load']];
+
+  static override usage = BurrowCommand.Usage({
+    description: 'load images from a docker-archive or oci-archive',
+    details: `
+      Reads an archive written by \`burrow save\`, \`podman save\`, \`docker save\` or \`skopeo copy\` (docker-archive or oci-archive, optionally gzip-compressed; the kind is detected) from FILE or standard input, checks every digest, unpacks the layers and stores the images. Nothing is stored unless the whole archive is good.
+    `,
+    examples: [['Load an archive', '$0 load -i busybox.tar']],
+  });
+
+  input = Option.String('-i,--input', { description: 'Read from FILE instead of standard input' });
+  quiet = Option.Boolean('-q,--quiet', false, { description: 'Print nothing but errors' });
+
+  async execute(): Promise<number> {
+    let stream: Readable;
+    let source: string;
+    if (this.input !== undefined) {
+      source = this.input;
+      try {
+        const st = statSync(this.input);
+        if (st.isDirectory()) throw new BurrowError('E_LOAD', `load \`${this.input}\`: is a directory`);
+      } catch (err) {
+        if (err instanceof BurrowError) throw err;
+        throw new BurrowError('E_LOAD', `load \`${this.input}\`: ${errnoCode(err) === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+      }
+      stream = createReadStream(this.input);
+    } else {
+      source = 'standard input';
+      if (isatty(0)) throw new BurrowError('E_LOAD', 'cannot read an archive from a terminal: give a file with -i or redirect standard input');
+      stream = process.stdin;
+    }
+    const store = new Store(this.context.paths).init();
+    const ingest = new Ingest(store, this.context.paths);
+    try {
+      const images = await readArchive(stream, ingest, source);
+      const records = await ingest.commit(images);
+      for (const w of ingest.warnings) this.context.stderr.write(`Warning: ${w}\n`);
+      if (!this.quiet)
+        for (const r of records) {
+          if (r.names.length === 0) this.context.stdout.write(`Loaded image: sha256:${r.id}\n`);
+          for (const n of r.names) this.context.stdout.write(`Loaded image: ${n}\n`);
+        }
+    } finally {
+      await ingest.cleanup();
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,270 @@
+/**
+ * Bringing images into the store. Blobs stream in once: each is hashed and
+ * written to a staging file, and a layer is at the same time unpacked by the
+ * worker in a user namespace (a layer unpacks without its parents: whiteouts
+ * are only markers). Nothing is in the store until commit() checks every
+ * digest and renames the staged pieces into place under the store's lock; a
+ * failure or a kill leaves only staging files in tmp/, which nothing reads.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+
+import { packageRoot } from '../config/install.js';
+import type { Paths } from '../config/paths.js';
+import { BurrowError } from '../errors.js';
+import { removeTrees, startInUserns } from '../runtime/userns.js';
+import { atomicWriteFile } from '../storage/atomic.js';
+import { chainIds, type Digest, hex, parseDigest, sha256 } from '../storage/digest.js';
+import type { ImageRecord, LayerRecord, Store } from '../storage/store.js';
+import { type Descriptor, type ImageConfig, LAYER_MEDIA_TYPES, type Manifest, MediaType } from './oci.js';
+
+const MAX_JSON = 16 << 20;
+
+export interface StagedBlob {
+  digest: Digest;
+  size: number;
+  file: string;
+  /** the bytes, for JSON blobs */
+  json?: Buffer;
+  /** for layer blobs: the unpacked tree and what the worker measured */
+  layer?: { dir: string; diffId: Digest; size: number; compressed: boolean };
+}
+
+export interface ImageToCommit {
+  manifest: Manifest;
+  /** the manifest's own bytes when the source had them (their digest is the image's digest) */
+  manifestBytes: Buffer | undefined;
+  names: string[];
+}
+
+export class Ingest {
+  readonly staging: string;
+  readonly blobs = new Map<Digest, StagedBlob>();
+  readonly warnings: string[] = [];
+  private counter = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly paths: Paths,
+  ) {
+    store.init();
+    this.staging = mkdtempSync(join(store.tmpDir(), 'ingest-'));
+  }
+
+  /**
+   * Takes one blob from a stream. JSON (a manifest, config or index) is kept
+   * in memory too; anything else is a layer and is unpacked on the way.
+   * `expected`, when the source names the digest, is checked here.
+   */
+  async addBlob(input: Readable, expected?: Digest, what = 'blob'): Promise<StagedBlob> {
+    const n = this.counter++;
+    const file = join(this.staging, `blob-${n}`);
+    const fd = openSync(file, 'wx', 0o600);
+    const hash = createHash('sha256');
+    let size = 0;
+    let first: Buffer | undefined;
+    let kind: 'json' | 'layer' | undefined;
+    const jsonChunks: Buffer[] = [];
+    let worker: ReturnType<typeof startInUserns> | undefined;
+    let workerOut = '';
+    const dir = join(this.staging, `layer-${n}`);
+    try {
+      for await (const chunk of input as AsyncIterable<Buffer>) {
+        if (kind === undefined) {
+          first = chunk;
+          const c = chunk.toString('latin1').trimStart()[0];
+          kind = c === '{' || c === '[' ? 'json' : 'layer';
+          if (kind === 'layer') {
+            mkdirSync(dir, { mode: 0o700 });
+            worker = startInUserns(this.paths, [process.execPath, join(packageRoot, 'bin', 'burrow.js'), '--internal-worker', 'unpack', join(dir, 'diff')], {
+              stdin: 'pipe',
+              stdout: 'pipe',
+            });
+            worker.stdout?.setEncoding('utf8');
+            worker.stdout?.on('data', (d: string) => (workerOut += d));
+            worker.stdin?.on('error', () => undefined); // the worker's error is reported by `done`
+          }
+        }
+        hash.update(chunk);
+        size += chunk.length;
+        writeSync(fd, chunk);
+        if (kind === 'json') {
+          if (size > MAX_JSON) throw new BurrowError('E_BLOB', `${what}: a JSON document larger than ${MAX_JSON} bytes`);
+          jsonChunks.push(chunk);
+        } else if (worker?.stdin && !worker.stdin.write(chunk)) {
+          await new Promise((resolve) => worker?.stdin?.once('drain', resolve));
+        }
+      }
+      worker?.stdin?.end();
+      if (worker) await worker.done;
+    } catch (err) {
+      worker?.stdin?.destroy();
+      await worker?.done.catch(() => undefined);
+      throw err;
+    } finally {
+      closeSync(fd);
+    }
+    const digest = `sha256:${hash.digest('hex')}` as Digest;
+    if (expected !== undefined && digest !== expected)
+      throw new BurrowError('E_DIGEST_MISMATCH', `${what}: digest mismatch: expected ${expected}, got ${digest}`);
+    const blob: StagedBlob = { digest, size, file };
+    if (kind === 'json' || kind === undefined) blob.json = Buffer.concat(jsonChunks);
+    else {
+      let result: { diffId: string; size: number; warnings: string[] };
+      try {
+        result = JSON.parse(workerOut) as typeof result;
+      } catch {
+        throw new BurrowError('E_LAYER', `${what}: the unpack worker gave no result`);
+      }
+      this.warnings.push(...result.warnings);
+      blob.layer = {
+        dir,
+        diffId: parseDigest(result.diffId, what),
+        size: result.size,
+        compressed: first !== undefined && first[0] === 0x1f && first[1] === 0x8b,
+      };
+    }
+    this.blobs.set(digest, blob);
+    return blob;
+  }
+
+  /** Adds a JSON document made here (a manifest written for a docker archive). */
+  addJson(bytes: Buffer): StagedBlob {
+    const digest = sha256(bytes);
+    const file = join(this.staging, `blob-${this.counter++}`);
+    atomicWriteFile(file, bytes, 0o600);
+    const blob: StagedBlob = { digest, size: bytes.length, file, json: bytes };
+    this.blobs.set(digest, blob);
+    return blob;
+  }
+
+  json<T>(digest: Digest, what: string): T {
+    const blob = this.blobs.get(digest);
+    if (!blob && this.store.hasBlob(digest)) return this.store.readJsonBlob<T>(digest);
+    if (!blob) throw new BurrowError('E_MISSING_BLOB', `${what} ${digest} is not in the archive`);
+    if (!blob.json) throw new BurrowError('E_BLOB', `${what} ${digest} is not a JSON document`);
+    try {
+      return JSON.parse(blob.json.toString('utf8')) as T;
+    } catch {
+      throw new BurrowError('E_BLOB', `${what} ${digest} is not valid JSON`);
+    }
+  }
+
+  /** A docker schema 2 manifest for a config and layers that came without one (docker archives). */
+  manifestFor(config: StagedBlob, layers: StagedBlob[]): { manifest: Manifest; bytes: Buffer } {
+    const manifest: Manifest = {
+      schemaVersion: 2,
+      mediaType: MediaType.dockerManifest,
+      config: { mediaType: MediaType.dockerConfig, digest: config.digest, size: config.size },
+      layers: layers.map((l) => ({
+        mediaType: l.layer?.compressed ? MediaType.dockerLayerGzip : MediaType.dockerLayer,
+        digest: l.digest,
+        size: l.size,
+      })),
+    };
+    const bytes = Buffer.from(JSON.stringify(manifest));
+    this.addJson(bytes);
+    return { manifest, bytes };
+  }
+
+  private checkManifest(manifest: Manifest, what: string): { config: ImageConfig; layers: Descriptor[] } {
+    if (manifest?.schemaVersion !== 2 || typeof manifest.config !== 'object' || !Array.isArray(manifest.layers))
+      throw new BurrowError('E_MANIFEST', `${what}: not an image manifest (schema 2)`);
+    const configDigest = parseDigest(manifest.config.digest, `${what}: config`);
+    const config = this.json<ImageConfig>(configDigest, 'image config');
+    const diffIds = config?.rootfs?.diff_ids;
+    if (!Array.isArray(diffIds)) throw new BurrowError('E_CONFIG', `image config ${configDigest}: no rootfs.diff_ids`);
+    if (diffIds.length !== manifest.layers.length)
+      throw new BurrowError('E_CONFIG', `image config ${configDigest}: ${diffIds.length} diff ids for ${manifest.layers.length} layers`);
+    manifest.layers.forEach((layer, i) => {
+      if (!LAYER_MEDIA_TYPES.includes(layer.mediaType))
+        throw new BurrowError('E_MEDIA_TYPE', `${what}: layer ${i + 1} has an unsupported media type \`${layer.mediaType}\``);
+      parseDigest(layer.digest, `${what}: layer ${i + 1}`);
+      parseDigest(diffIds[i], `image config ${configDigest}: diff id ${i + 1}`);
+    });
+    return { config, layers: manifest.layers };
+  }
+
+  /** Checks everything an image needs, then puts it in the store. Returns the records written. */
+  async commit(images: ImageToCommit[]): Promise<ImageRecord[]> {
+    // Everything is checked before anything moves.
+    const checked = images.map((img, i) => {
+      const what = `image ${i + 1} of the archive`;
+      const { config, layers } = this.checkManifest(img.manifest, what);
+      const diffIds = config.rootfs.diff_ids;
+      const chains = chainIds(diffIds);
+      layers.forEach((layer, j) => {
+        const staged = this.blobs.get(layer.digest);
+        const have = this.store.layer(chains[j] as Digest);
+        if (have && this.store.hasBlob(layer.digest)) return;
+        if (!staged) throw new BurrowError('E_MISSING_BLOB', `${what}: layer ${layer.digest} is not in the archive`);
+        if (!staged.layer) throw new BurrowError('E_BLOB', `${what}: layer ${layer.digest} is not a tar archive`);
+        if (staged.layer.diffId !== diffIds[j])
+          throw new BurrowError('E_DIGEST_MISMATCH', `${what}: layer ${layer.digest} unpacks to ${staged.layer.diffId}, but the config says ${diffIds[j]}`);
+      });
+      const manifestBytes = img.manifestBytes ?? Buffer.from(JSON.stringify(img.manifest));
+      return { img, config, layers, chains, manifestBytes, diffIds };
+    });
+
+    const records = await this.store.lock(() => {
+      const out: ImageRecord[] = [];
+      for (const { img, config, layers, chains, manifestBytes, diffIds } of checked) {
+        let size = 0;
+        layers.forEach((layer, j) => {
+          const chainId = chains[j] as Digest;
+          const staged = this.blobs.get(layer.digest);
+          const existing = this.store.layer(chainId);
+          if (existing) size += existing.size;
+          else if (staged?.layer) {
+            const rec: LayerRecord = {
+              chainId,
+              diffId: diffIds[j] as Digest,
+              parent: j > 0 ? chains[j - 1] : undefined,
+              size: staged.layer.size,
+              blob: { digest: layer.digest, mediaType: layer.mediaType, size: layer.size },
+            };
+            atomicWriteFile(join(staged.layer.dir, 'layer.json'), JSON.stringify(rec), 0o644);
+            renameSync(staged.layer.dir, this.store.layerDir(chainId));
+            size += rec.size;
+          }
+          this.moveBlob(layer.digest);
+        });
+        this.moveBlob(img.manifest.config.digest);
+        const manifestDigest = sha256(manifestBytes);
+        if (!this.store.hasBlob(manifestDigest)) {
+          if (!this.blobs.has(manifestDigest)) this.addJson(manifestBytes);
+          this.moveBlob(manifestDigest);
+        }
+        const record: ImageRecord = {
+          id: hex(img.manifest.config.digest),
+          digest: manifestDigest,
+          names: [],
+          manifest: manifestDigest,
+          config: img.manifest.config.digest,
+          layers: chains,
+          created: config.created ?? new Date(0).toISOString(),
+          size,
+          stored: new Date().toISOString(),
+        };
+        out.push(this.store.putImage(record, img.names));
+      }
+      return out;
+    });
+    return records;
+  }
+
+  private moveBlob(digest: Digest): void {
+    const target = this.store.blobPath(digest);
+    if (existsSync(target)) return;
+    const staged = this.blobs.get(digest);
+    if (!staged) throw new BurrowError('E_MISSING_BLOB', `blob ${digest} is missing`);
+    renameSync(staged.file, target);
+  }
+
+  /** Removes the staging directory (in the user namespace: it may hold files of mapped ids). */
+  async cleanup(): Promise<void> {
+    await removeTrees(this.paths, [this.staging]).catch(() => undefined);
+  }
+}

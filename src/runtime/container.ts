@@ -1,0 +1,176 @@
+/**
+ * A container's life from the command line: create (record, name, writable
+ * layer), run it in the foreground (the helper takes over this process) or in
+ * the background (`start` without -a: the helper stays as a small monitor),
+ * and remove it. State that outlives burrow is written by the helper itself:
+ * the exit code, and for `--rm` the clean-up it runs after the container.
+ */
+import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { spawn } from 'node:child_process';
+import { helperPath } from '../config/install.js';
+import type { Paths } from '../config/paths.js';
+import { BurrowError } from '../errors.js';
+import type { ImageConfig } from '../image/oci.js';
+import { type ContainerOptions, type ContainerRecord, Containers, containerArgv, processStartTime } from '../storage/containers.js';
+import type { Digest } from '../storage/digest.js';
+import { type ImageRecord, Store } from '../storage/store.js';
+import { compilePlan } from './compile.js';
+import { storageDriver } from './driver.js';
+import { execPlan, writePlanFile } from './launch.js';
+import { buildSpec, newContainerId } from './options.js';
+import type { Plan } from './plan.js';
+import { removeTrees, runInUserns, usernsPlan } from './userns.js';
+import { packageRoot } from '../config/install.js';
+
+export interface Env {
+  paths: Paths;
+  hostEnv: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+function layerDirsTopFirst(store: Store, layers: string[]): string[] {
+  return layers.map((c) => store.layerDiff(c as Digest)).reverse();
+}
+
+/** The plan that runs a container from its record. */
+export function containerPlan(env: Env, store: Store, rec: ContainerRecord, config: ImageConfig): { plan: Plan; warnings: string[] } {
+  const containers = new Containers(store);
+  const dir = containers.dir(rec.id);
+  const root =
+    rec.driver === 'overlay'
+      ? {
+          kind: 'image' as const,
+          config,
+          layers: layerDirsTopFirst(store, rec.layers),
+          merged: join(dir, 'merged'),
+          upper: join(dir, 'upper'),
+          work: join(dir, 'work'),
+          volumesDir: join(dir, 'volumes'),
+        }
+      : { kind: 'image' as const, config, layers: [join(dir, 'rootfs')], merged: join(dir, 'rootfs'), upper: '', work: '', volumesDir: join(dir, 'volumes') };
+  const { spec, warnings } = buildSpec(
+    {
+      command: rec.options.command,
+      entrypoint: rec.options.entrypoint,
+      env: rec.options.env,
+      envFile: rec.options.envFile,
+      workdir: rec.options.workdir,
+      hostname: rec.options.hostname,
+      user: rec.options.user,
+      volume: rec.options.volume,
+      tmpfs: rec.options.tmpfs,
+      readOnly: rec.options.readOnly,
+      network: rec.options.network,
+      interactive: rec.options.interactive,
+      tty: rec.options.tty,
+      init: rec.options.init,
+      capAdd: rec.options.capAdd,
+      capDrop: rec.options.capDrop,
+      securityOpt: rec.options.securityOpt,
+      ulimit: rec.options.ulimit,
+    },
+    { hostEnv: env.hostEnv, cwd: env.cwd, id: rec.id, root },
+  );
+  if (rec.driver === 'copy') delete spec.overlay;
+  spec.exitFile = join(dir, 'exit');
+  if (rec.options.rm) {
+    // The helper removes the container after it ends: its files belong to mapped ids, so in a user namespace.
+    const cleanup = writePlanFile(env.paths, usernsPlan(['/bin/rm', '-rf', '--', containers.nameLink(rec.name), dir], {}));
+    spec.onExit = [helperPath(), 'run', '--unlink', cleanup];
+  }
+  return { plan: compilePlan(spec), warnings };
+}
+
+/** Creates a container of `image`: its record, name and writable layer. The options are checked first. */
+export async function createContainer(env: Env, store: Store, image: ImageRecord, imageName: string, options: ContainerOptions, name: string | undefined): Promise<ContainerRecord> {
+  const containers = new Containers(store);
+  const config = store.imageConfig(image);
+  const id = newContainerId();
+  const driver = storageDriver(env.hostEnv);
+  const rec: ContainerRecord = {
+    id,
+    name: '',
+    image: image.id,
+    imageName,
+    created: new Date().toISOString(),
+    argv: containerArgv(config, options.command, options.entrypoint),
+    options,
+    layers: image.layers,
+    driver,
+  };
+  const dir = containers.dir(id);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    for (const sub of driver === 'overlay' ? ['upper', 'work', 'merged'] : []) mkdirSync(join(dir, sub), { mode: 0o755 });
+    containerPlan(env, store, { ...rec, options: { ...options, rm: false } }, config); // checks every option now, not at start
+    rec.name = containers.reserveName(id, name);
+    if (driver === 'copy') await materialize(env.paths, store, image, join(dir, 'rootfs'));
+    containers.write(rec);
+  } catch (err) {
+    if (rec.name) containers.releaseName(rec.name);
+    await removeTrees(env.paths, [dir]).catch(() => rmSync(dir, { recursive: true, force: true }));
+    throw err;
+  }
+  return rec;
+}
+
+/** The copy driver: the image's layers merged into one directory, in a user namespace. */
+async function materialize(paths: Paths, store: Store, image: ImageRecord, dest: string): Promise<void> {
+  const layers = image.layers.map((c) => store.layerDiff(c as Digest));
+  await runInUserns(paths, [process.execPath, join(packageRoot, 'bin', 'burrow.js'), '--internal-worker', 'merge', dest, ...layers], {});
+}
+
+/** Records which process runs the container (this one: the helper keeps its pid). */
+function writeMonitor(store: Store, rec: ContainerRecord, pid: number): void {
+  const start = processStartTime(pid) ?? '0';
+  writeFileSync(join(new Containers(store).dir(rec.id), 'monitor'), `${pid} ${start} ${Date.now()}\n`, { mode: 0o600 });
+}
+
+function clearExit(store: Store, rec: ContainerRecord): void {
+  rmSync(join(new Containers(store).dir(rec.id), 'exit'), { force: true });
+}
+
+/** Runs the container in the foreground: never returns. */
+export async function runForeground(env: Env, store: Store, rec: ContainerRecord): Promise<never> {
+  const config = store.imageConfig(store.getImage(rec.image));
+  const { plan, warnings } = containerPlan(env, store, rec, config);
+  for (const w of warnings) process.stderr.write(`Warning: ${w}\n`);
+  clearExit(store, rec);
+  writeMonitor(store, rec, process.pid);
+  return execPlan(env.paths, plan);
+}
+
+/** Starts the container with the helper as a detached monitor; output goes to the container's log. */
+export function startDetached(env: Env, store: Store, rec: ContainerRecord): void {
+  const config = store.imageConfig(store.getImage(rec.image));
+  const { plan } = containerPlan(env, store, { ...rec, options: { ...rec.options, interactive: false, tty: false } }, config);
+  const file = writePlanFile(env.paths, plan);
+  const log = openSync(join(new Containers(store).dir(rec.id), 'ctr.log'), 'a', 0o600);
+  clearExit(store, rec);
+  const child = spawn(helperPath(), ['run', '--unlink', file], { detached: true, stdio: ['ignore', log, log] });
+  closeSync(log);
+  if (child.pid === undefined) throw new BurrowError('E_START', `start container ${rec.name}: the helper did not start`);
+  writeMonitor(store, rec, child.pid);
+  child.unref();
+}
+
+/** Removes a container (after killing it with `force`). */
+export async function removeContainer(env: Env, store: Store, rec: ContainerRecord, force: boolean): Promise<void> {
+  const containers = new Containers(store);
+  const status = containers.status(rec);
+  if (status.state === 'running') {
+    if (!force)
+      throw new BurrowError('E_RUNNING', `cannot remove container ${rec.id} as it is running - running or paused containers cannot be removed without force`);
+    // The container dies with its monitor (PR_SET_PDEATHSIG).
+    try {
+      process.kill(status.pid as number, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    for (let i = 0; i < 100 && processStartTime(status.pid as number) !== undefined; i++) await new Promise((r) => setTimeout(r, 20));
+  }
+  const trash = await store.lock(() => containers.detach(rec));
+  await removeTrees(env.paths, [trash]);
+}

@@ -1,0 +1,209 @@
+/**
+ * Containers: one directory each under containers/<id>/, so that removing a
+ * container is removing a directory (the helper's clean-up after `run --rm`
+ * needs nothing else):
+ *
+ *   container.json    the record (written once at create, atomically)
+ *   monitor           "<pid> <start time>" of the process that runs it (the helper)
+ *   exit              the exit code, written by the helper when the container ends
+ *   upper/ work/      the overlay's writable layer
+ *   merged/           where the root filesystem is mounted (inside the container's namespace)
+ *   rootfs/           the copy, with the copy driver
+ *
+ * names/<name> is a symlink to the id: creating it is how a name is taken.
+ */
+import { readFileSync, readlinkSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { BurrowError, errnoCode } from '../errors.js';
+import type { ImageConfig } from '../image/oci.js';
+import { atomicWriteFile, readJson } from './atomic.js';
+import { safeReaddir, type Store } from './store.js';
+
+/** What `run`/`create` were given, kept so that `start` can run the container again. */
+export interface ContainerOptions {
+  command: string[];
+  entrypoint: string[] | undefined;
+  env: string[];
+  envFile: string[];
+  workdir: string | undefined;
+  hostname: string | undefined;
+  user: string | undefined;
+  volume: string[];
+  tmpfs: string[];
+  readOnly: boolean;
+  network: string | undefined;
+  interactive: boolean;
+  tty: boolean;
+  init: boolean;
+  capAdd: string[];
+  capDrop: string[];
+  securityOpt: string[];
+  ulimit: string[];
+  rm: boolean;
+}
+
+export interface ContainerRecord {
+  id: string;
+  name: string;
+  /** image id (config digest hex) */
+  image: string;
+  /** the name the image was asked for by */
+  imageName: string;
+  created: string;
+  /** the command line shown by ps: entrypoint + cmd, resolved */
+  argv: string[];
+  options: ContainerOptions;
+  /** chain ids of the image's layers, base first */
+  layers: string[];
+  driver: 'overlay' | 'copy';
+}
+
+export type ContainerState = 'created' | 'running' | 'exited';
+
+export interface ContainerStatus {
+  state: ContainerState;
+  exitCode: number | undefined;
+  pid: number | undefined;
+  startedAt: Date | undefined;
+  finishedAt: Date | undefined;
+}
+
+const ADJECTIVES = ['admiring', 'bold', 'brave', 'calm', 'clever', 'eager', 'fervent', 'gentle', 'happy', 'jolly', 'keen', 'lucid', 'merry', 'nifty', 'quiet', 'sharp', 'sleepy', 'stoic', 'tender', 'vibrant', 'wizardly', 'zealous'];
+const NOUNS = ['badger', 'beaver', 'ferret', 'gopher', 'hare', 'hedgehog', 'marmot', 'meerkat', 'mole', 'otter', 'rabbit', 'shrew', 'vole', 'wombat', 'armadillo', 'chipmunk', 'fox', 'mink', 'pika', 'prairiedog', 'tortoise', 'weasel'];
+
+const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+export class Containers {
+  constructor(private readonly store: Store) {}
+
+  dir(id: string): string {
+    return join(this.store.containersDir(), id);
+  }
+
+  nameLink(name: string): string {
+    return join(this.store.root, 'names', name);
+  }
+
+  list(): ContainerRecord[] {
+    const out: ContainerRecord[] = [];
+    for (const id of safeReaddir(this.store.containersDir())) {
+      const rec = readJson<ContainerRecord | undefined>(join(this.dir(id), 'container.json'), undefined);
+      if (rec) out.push(rec);
+    }
+    return out.sort((a, b) => a.created.localeCompare(b.created));
+  }
+
+  /** By full id, unique id prefix, or name. */
+  find(ref: string, all = this.list()): ContainerRecord | undefined {
+    const byName = all.find((c) => c.name === ref);
+    if (byName) return byName;
+    const exact = all.find((c) => c.id === ref);
+    if (exact) return exact;
+    if (!/^[a-f0-9]{1,64}$/.test(ref)) return undefined;
+    const matches = all.filter((c) => c.id.startsWith(ref));
+    if (matches.length > 1) throw new BurrowError('E_AMBIGUOUS', `container id prefix \`${ref}\` is ambiguous: it matches ${matches.length} containers`);
+    return matches[0];
+  }
+
+  get(ref: string, all?: ContainerRecord[]): ContainerRecord {
+    const c = this.find(ref, all);
+    if (!c) throw new BurrowError('E_NO_CONTAINER', `no container with name or ID "${ref}" found: no such container`);
+    return c;
+  }
+
+  /** Takes `name` (or a generated adjective_noun) for `id`; fails if it is in use. */
+  reserveName(id: string, name: string | undefined): string {
+    if (name !== undefined) {
+      if (!NAME.test(name)) throw new BurrowError('E_NAME', `container name \`${name}\` is invalid: use letters, digits, _ . -, starting with a letter or digit`);
+      try {
+        symlinkSync(id, this.nameLink(name));
+      } catch (err) {
+        if (errnoCode(err) === 'EEXIST') {
+          throw new BurrowError('E_NAME_IN_USE', `the container name "${name}" is already in use by ${this.owner(name) ?? 'another container'}. You have to remove that container to be able to reuse that name`);
+        }
+        throw err;
+      }
+      return name;
+    }
+    for (let attempt = 0; attempt < 1000; attempt++) {
+      const pick = (list: string[]): string => list[Math.floor(Math.random() * list.length)] as string;
+      const candidate = attempt < 100 ? `${pick(ADJECTIVES)}_${pick(NOUNS)}` : `${pick(ADJECTIVES)}_${pick(NOUNS)}${attempt}`;
+      try {
+        symlinkSync(id, this.nameLink(candidate));
+        return candidate;
+      } catch (err) {
+        if (errnoCode(err) !== 'EEXIST') throw err;
+      }
+    }
+    throw new BurrowError('E_NAME', 'could not find a free container name');
+  }
+
+  /** The id that holds `name`. */
+  owner(name: string): string | undefined {
+    try {
+      return readlinkSync(this.nameLink(name));
+    } catch {
+      return undefined;
+    }
+  }
+
+  releaseName(name: string): void {
+    try {
+      unlinkSync(this.nameLink(name));
+    } catch {
+      // already gone
+    }
+  }
+
+  write(rec: ContainerRecord): void {
+    atomicWriteFile(join(this.dir(rec.id), 'container.json'), `${JSON.stringify(rec, null, 1)}\n`, 0o600);
+  }
+
+  status(rec: ContainerRecord): ContainerStatus {
+    const dir = this.dir(rec.id);
+    const exit = readTextOr(join(dir, 'exit'));
+    const monitor = readTextOr(join(dir, 'monitor'));
+    const [pidText, startText, startedText] = (monitor ?? '').trim().split(' ');
+    const pid = pidText ? Number(pidText) : undefined;
+    const startedAt = startedText ? new Date(Number(startedText)) : undefined;
+    if (exit !== undefined) {
+      const [code, finished] = exit.trim().split(' ');
+      return { state: 'exited', exitCode: Number(code), pid: undefined, startedAt, finishedAt: finished ? new Date(Number(finished) * 1000) : undefined };
+    }
+    if (pid !== undefined && processStartTime(pid) === startText) return { state: 'running', exitCode: undefined, pid, startedAt, finishedAt: undefined };
+    if (pid !== undefined) return { state: 'exited', exitCode: undefined, pid: undefined, startedAt, finishedAt: undefined };
+    return { state: 'created', exitCode: undefined, pid: undefined, startedAt: undefined, finishedAt: undefined };
+  }
+
+  /** Moves the container's directory out of the list (atomic), for removal. Returns where it went. */
+  detach(rec: ContainerRecord): string {
+    const trash = join(this.store.tmpDir(), `removed-${rec.id}`);
+    renameSync(this.dir(rec.id), trash);
+    this.releaseName(rec.name);
+    return trash;
+  }
+}
+
+function readTextOr(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Field 22 of /proc/PID/stat: tells a pid from a later process that reused it. */
+export function processStartTime(pid: number): string | undefined {
+  const stat = readTextOr(`/proc/${pid}/stat`);
+  if (!stat) return undefined;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return fields[19];
+}
+
+/** The command a container runs: podman's rules for Entrypoint and Cmd. */
+export function containerArgv(config: ImageConfig | undefined, command: string[], entrypoint: string[] | undefined): string[] {
+  const ep = entrypoint ?? config?.config?.Entrypoint ?? [];
+  const cmd = command.length > 0 ? command : entrypoint !== undefined ? [] : (config?.config?.Cmd ?? []);
+  return [...(ep ?? []), ...cmd];
+}
