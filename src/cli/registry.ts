@@ -11,5 +11,9 @@ export interface CommandEntry {
 export const COMMANDS: CommandEntry[] = [
   { paths: [['run'], ['container', 'run']], load: async () => (await import('./commands/run.js')).RunCommand },
   { paths: [['load'], ['image', 'load']], load: async () => (await import('./commands/load.js')).LoadCommand },
+  { paths: [['create'], ['container', 'create']], load: async () => (await import('./commands/create.js')).CreateCommand },
+  { paths: [['start'], ['container', 'start']], load: async () => (await import('./commands/start.js')).StartCommand },
+  { paths: [['rm'], ['container', 'rm']], load: async () => (await import('./commands/rm.js')).RmCommand },
+  { paths: [['ps'], ['container', 'ls'], ['container', 'list'], ['container', 'ps']], load: async () => (await import('./commands/ps.js')).PsCommand },
   { paths: [['version']], load: async () => (await import('./commands/version.js')).VersionCommand },
 ];

@@ -1,0 +1,26 @@
+import { UsageError } from '../../errors.js';
+import { createContainer } from '../../runtime/container.js';
+import { Store } from '../../storage/store.js';
+import { BurrowCommand } from '../base.js';
+import { ContainerOptionsCommand } from '../options/container.js';
+
+export class CreateCommand extends ContainerOptionsCommand {
+  static override paths = [['create'], ['container', 'create']];
+
+  static override usage = BurrowCommand.Usage({
+    description: 'create a new container without starting it',
+    details: `
+      Creates a container from IMAGE with the same options as \`burrow run\` and prints its id. \`burrow start\` runs it.
+    `,
+    examples: [['Create a named container', '$0 create --name web localhost/busybox httpd -f']],
+  });
+
+  async execute(): Promise<number> {
+    if (this.rootfs !== undefined) throw new UsageError('--rootfs containers keep no record: use burrow run --rootfs');
+    const store = new Store(this.context.paths).init();
+    const image = store.getImage(this.target);
+    const rec = await createContainer(this.envOf(), store, image, this.target, this.containerOptions(this.args), this.name);
+    this.context.stdout.write(`${rec.id}\n`);
+    return 0;
+  }
+}

@@ -1,0 +1,51 @@
+import { Option } from 'clipanion';
+
+import { BurrowError } from '../../errors.js';
+import { removeContainer } from '../../runtime/container.js';
+import { Containers } from '../../storage/containers.js';
+import { Store } from '../../storage/store.js';
+import { BurrowCommand } from '../base.js';
+
+export class RmCommand extends BurrowCommand {
+  static override paths = [['rm'], ['container', 'rm']];
+
+  static override usage = BurrowCommand.Usage({
+    description: 'remove one or more containers',
+    details: `
+      Removes containers and their writable layers. A running container is refused unless \`-f\` is given, which kills it first. Prints the id of each container removed.
+    `,
+    examples: [['Remove every container', '$0 rm -a -f']],
+  });
+
+  force = Option.Boolean('-f,--force', false, { description: 'Kill running containers first' });
+  all = Option.Boolean('-a,--all', false, { description: 'Remove all containers' });
+  ignore = Option.Boolean('-i,--ignore', false, { description: 'Do not fail for containers that do not exist' });
+  containers = Option.Rest({ name: 'CONTAINER' });
+
+  async execute(): Promise<number> {
+    const store = new Store(this.context.paths).init();
+    const containers = new Containers(store);
+    const env = { paths: this.context.paths, hostEnv: this.context.env, cwd: this.context.cwd };
+    const all = containers.list();
+    const targets = this.all ? all.map((c) => c.id) : this.containers;
+    if (targets.length === 0 && !this.all) throw new BurrowError('E_USAGE', '`burrow rm` requires at least one argument: a container name or id, or --all');
+    let code = 0;
+    for (const ref of targets) {
+      try {
+        const rec = containers.find(ref, all);
+        if (!rec) {
+          if (this.ignore) continue;
+          throw new BurrowError('E_NO_CONTAINER', `no container with name or ID "${ref}" found: no such container`);
+        }
+        await removeContainer(env, store, rec, this.force);
+        this.context.stdout.write(`${rec.id}\n`);
+      } catch (err) {
+        if (targets.length === 1) throw err;
+        this.context.stderr.write(`Error: ${(err as Error).message}\n`);
+        // podman: 1 when a container was not found, 2 when one could not be removed (running)
+        code = err instanceof BurrowError && err.code === 'E_NO_CONTAINER' ? Math.max(code, 1) : 2;
+      }
+    }
+    return code;
+  }
+}
