@@ -4,6 +4,8 @@
  *
  *   unpack DIR      the layer tar on stdin into DIR (created); prints
  *                   {"diffId":..., "size":..., "warnings":[...]} on stdout
+ *   merge DIR LAYER...   the copy driver: layers (base first) merged into DIR
+ *   tar DIR         DIR as a tar on stdout (layers/pack.ts), for `export`
  *
  * Errors: one line `Error: ...` on stderr, exit 125.
  */
@@ -19,6 +21,15 @@ export async function worker(argv: string[]): Promise<number> {
     mkdirSync(dir, { mode: 0o755 });
     const result = await applyLayer(process.stdin, dir);
     writeSync(1, `${JSON.stringify(result)}\n`);
+    return 0;
+  }
+  if (op === 'tar' && args.length === 1) {
+    await (await import('./pack.js')).packTree(args[0] as string, process.stdout);
+    return 0;
+  }
+  if (op === 'merge' && args.length >= 1) {
+    const { mergeLayers } = await import('./merge.js');
+    mergeLayers(args[0] as string, args.slice(1));
     return 0;
   }
   throw new BurrowError('E_WORKER', `unknown worker operation \`${argv.join(' ')}\``);

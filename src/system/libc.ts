@@ -17,6 +17,7 @@ interface Libc {
   flock(fd: number, op: number): number;
   mknod(path: string, mode: number, dev: bigint): number;
   lsetxattr(path: string, name: string, value: Buffer, size: number, flags: number): number;
+  lgetxattr(path: string, name: string, value: Buffer, size: number): number;
   errno(): number;
 }
 
@@ -46,6 +47,7 @@ function load(): Libc {
     flock: lib.func('int flock(int fd, int op)') as Libc['flock'],
     mknod: lib.func('int mknod(const char *path, uint32_t mode, uint64_t dev)') as Libc['mknod'],
     lsetxattr: lib.func('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)') as Libc['lsetxattr'],
+    lgetxattr: lib.func('intptr_t lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)') as Libc['lgetxattr'],
     errno: () => koffi.errno(),
   };
   return libc;
@@ -118,4 +120,15 @@ export function mknod(path: string, mode: number, dev = 0n): void {
 export function lsetxattr(path: string, name: string, value: Buffer): void {
   const c = load();
   if (c.lsetxattr(path, name, value, value.length, 0) !== 0) throw new SyscallError('lsetxattr', c.errno(), path);
+}
+
+/** An extended attribute of path itself, or undefined when it has none of that name. */
+export function lgetxattr(path: string, name: string): Buffer | undefined {
+  const c = load();
+  const buf = Buffer.alloc(4096);
+  const n = c.lgetxattr(path, name, buf, buf.length);
+  if (n >= 0) return buf.subarray(0, n);
+  const e = c.errno();
+  if (e === 61 || e === 95) return undefined; // ENODATA, EOPNOTSUPP
+  throw new SyscallError('lgetxattr', e, path);
 }

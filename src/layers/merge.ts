@@ -1,0 +1,71 @@
+/**
+ * The copy driver's root filesystem: the image's layers copied, base first,
+ * into one directory, reading the whiteouts the unpacker left (0/0 character
+ * devices delete, `user.overlay.opaque=y` directories hide what is below) as
+ * overlayfs would. Runs in the worker, inside the user namespace, so owners
+ * are kept.
+ */
+import {
+  chmodSync,
+  copyFileSync,
+  lchownSync,
+  lstatSync,
+  lutimesSync,
+  mkdirSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+} from 'node:fs';
+import { join } from 'node:path';
+
+import { lgetxattr, mknod, S_IFIFO } from '../system/libc.js';
+
+function lstatOr(path: string) {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function copyTree(src: string, dst: string): void {
+  for (const name of readdirSync(src)) {
+    const from = join(src, name);
+    const to = join(dst, name);
+    const st = lstatSync(from);
+    if (st.isCharacterDevice() && st.rdev === 0) {
+      rmSync(to, { recursive: true, force: true });
+      continue;
+    }
+    const existing = lstatOr(to);
+    if (st.isDirectory()) {
+      const opaque = lgetxattr(from, 'user.overlay.opaque')?.toString() === 'y';
+      if (existing && (!existing.isDirectory() || opaque)) rmSync(to, { recursive: true, force: true });
+      if (!existing || !existing.isDirectory() || opaque) mkdirSync(to);
+      copyTree(from, to);
+    } else {
+      if (existing) rmSync(to, { recursive: true, force: true });
+      if (st.isFile()) copyFileSync(from, to);
+      else if (st.isSymbolicLink()) symlinkSync(readlinkSync(from), to);
+      else if (st.isFIFO()) mknod(to, S_IFIFO | (st.mode & 0o7777), 0n);
+      else continue;
+    }
+    lchownSync(to, st.uid, st.gid);
+    if (st.isSymbolicLink()) lutimesSync(to, st.atime, st.mtime);
+    else {
+      chmodSync(to, st.mode & 0o7777); // after chown, which clears setuid bits
+      utimesSync(to, st.atime, st.mtime);
+    }
+  }
+}
+
+export function mergeLayers(dest: string, layersBaseFirst: string[]): void {
+  mkdirSync(dest, { mode: 0o755 });
+  for (const layer of layersBaseFirst) {
+    copyTree(layer, dest);
+    const st = lstatSync(layer);
+    chmodSync(dest, st.mode & 0o7777);
+  }
+}
