@@ -26,6 +26,7 @@ static const struct record_spec specs[R_KIND_COUNT] = {
   [R_READONLY] = {"readonly", 1, 1, 0},
   [R_PIVOT_ROOT] = {"pivot-root", 0, 0, 1},
   [R_HOSTNAME] = {"hostname", 1, 1, 1},
+  [R_LOOPBACK] = {"loopback", 0, 0, 1},
   [R_RLIMIT] = {"rlimit", 3, 3, 0},
   [R_TTY] = {"tty", 0, 0, 1},
   [R_STDIN] = {"stdin", 1, 1, 1},

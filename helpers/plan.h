@@ -31,6 +31,7 @@
  *   readonly PATH                 bind PATH onto itself read-only; absent: skipped
  *   pivot-root                    make the root "/", detach the old one
  *   hostname NAME
+ *   loopback                      bring up `lo` in the new network namespace
  *   rlimit RESOURCE SOFT HARD     numbers; "inf" for RLIM_INFINITY
  *   tty                           make a pty in the container's devpts and relay it
  *   stdin NULL|INHERIT            what fd 0 is when there is no tty
@@ -84,6 +85,7 @@ enum record_kind {
   R_READONLY,
   R_PIVOT_ROOT,
   R_HOSTNAME,
+  R_LOOPBACK,
   R_RLIMIT,
   R_TTY,
   R_STDIN,

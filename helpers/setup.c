@@ -20,6 +20,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <linux/capability.h>
+#include <net/if.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
 #include <signal.h>
@@ -279,6 +280,22 @@ static void do_pivot_root(void) {
   g_rootfd = -1;
 }
 
+/* A new network namespace starts with `lo` down; podman brings it up. */
+static void loopback_up(void) {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    FAIL("loopback", "socket", NULL);
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof(ifr));
+  snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+  if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+    FAIL("loopback", "ioctl(SIOCGIFFLAGS)", "lo");
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+    FAIL("loopback", "ioctl(SIOCSIFFLAGS)", "lo");
+  close(fd);
+}
+
 static rlim_t parse_rlim(const char *s) {
   uint64_t v = 0;
   if (strcmp(s, "inf") == 0)
@@ -522,6 +539,9 @@ void child_main(const struct plan *plan, const struct child_fds *fds) {
     case R_HOSTNAME:
       if (sethostname(r->fields[0], strlen(r->fields[0])) < 0)
         FAIL("hostname", "sethostname", r->fields[0]);
+      break;
+    case R_LOOPBACK:
+      loopback_up();
       break;
     case R_RLIMIT: {
       uint64_t res = 0;

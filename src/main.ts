@@ -56,6 +56,13 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   const { logLevel, rest } = splitGlobals(argv);
+  const levels = ['trace', 'debug', 'info', 'warn', 'warning', 'error', 'fatal', 'panic'];
+  const given = [logLevel, ...rest.flatMap((a, i) => (a === '--log-level' ? [rest[i + 1]] : a.startsWith('--log-level=') ? [a.slice(12)] : []))];
+  const bad = given.find((l) => l !== undefined && !levels.includes(l));
+  if (bad !== undefined) {
+    writeSync(2, `Error: invalid log level "${bad}": use one of ${levels.join(', ')}\n`);
+    return ExitCode.burrow;
+  }
   const debug = logLevel === 'debug' || rest.some((a, i) => (a === '--log-level' && rest[i + 1] === 'debug') || a === '--log-level=debug');
   const cli = new Cli<Context>({ binaryName: 'burrow', binaryLabel: 'burrow', binaryVersion: VERSION });
   // Colours only for a terminal, decided when help is printed (checking costs start-up time otherwise).

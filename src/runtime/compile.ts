@@ -174,6 +174,7 @@ export function compilePlan(spec: ContainerSpec): Plan {
   // Last, so that only the root itself turns read-only and the mounts above stay as they are.
   if (spec.readOnly) plan.push({ kind: 'readonly', path: '/' });
   plan.push({ kind: 'pivot-root' }, { kind: 'hostname', name: spec.hostname });
+  if (spec.network === 'none') plan.push({ kind: 'loopback' });
   for (const r of spec.rlimits) plan.push({ kind: 'rlimit', ...r });
   if (spec.tty) plan.push({ kind: 'tty' });
   else plan.push({ kind: 'stdin', mode: spec.interactive ? 'INHERIT' : 'NULL' });

@@ -76,6 +76,7 @@ export type Step =
   | { kind: 'readonly'; path: string }
   | { kind: 'pivot-root' }
   | { kind: 'hostname'; name: string }
+  | { kind: 'loopback' }
   | { kind: 'rlimit'; resource: number; soft: number | 'inf'; hard: number | 'inf' }
   | { kind: 'tty' }
   | { kind: 'stdin'; mode: 'NULL' | 'INHERIT' }
@@ -136,6 +137,7 @@ function fields(step: Step): string[] {
     case 'exec':
       return [step.file, ...step.argv];
     case 'pivot-root':
+    case 'loopback':
     case 'tty':
     case 'relay-stdin':
     case 'init':
