@@ -105,6 +105,10 @@ async function bundle() {
     plugins: [clipanionLazy],
     logLevel: 'warning',
   });
+  // bin/burrow.js runs the bundle through vm.Script, which has no dynamic import(): only require() may remain.
+  const { readFileSync } = await import('node:fs');
+  const dynamic = /\bimport\("[^"]*"\)/.exec(readFileSync(join(root, 'dist', 'burrow.cjs'), 'utf8'));
+  if (dynamic) fail(`the bundle holds a dynamic ${dynamic[0]}: import Node built-ins statically`);
 }
 
 /*
