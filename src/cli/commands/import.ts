@@ -1,0 +1,101 @@
+import { createReadStream, statSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { isatty } from 'node:tty';
+
+import { Option } from 'clipanion';
+
+import { BurrowError, errnoCode } from '../../errors.js';
+import { applyChange } from '../../image/change.js';
+import { Ingest } from '../../image/ingest.js';
+import { type ContainerConfig, goArch, type ImageConfig, type Manifest, MediaType } from '../../image/oci.js';
+import { normalizeName } from '../../image/reference.js';
+import { hex } from '../../storage/digest.js';
+import { Store } from '../../storage/store.js';
+import { BurrowCommand } from '../base.js';
+
+export class ImportCommand extends BurrowCommand {
+  static override paths = [['import'], ['image', 'import']];
+
+  static override usage = BurrowCommand.Usage({
+    description: 'create an image from a tarball of a root filesystem',
+    details: `
+      Makes a one-layer image from TARBALL (a tar archive, plain or gzip-compressed; \`-\` reads standard input), named REFERENCE when one is given. The layer is checked and unpacked as any image layer is; the image's configuration is empty but for what --change sets. Prints the new image's id.
+    `,
+    examples: [
+      ['Import a root filesystem', '$0 import rootfs.tar myimage'],
+      ['Import from standard input, with a command', "tar -C rootfs -c . | $0 import --change 'CMD [\"/bin/sh\"]' - myimage"],
+    ],
+  });
+
+  change = Option.Array('-c,--change', [], { description: 'Apply a Dockerfile instruction: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR' });
+  message = Option.String('-m,--message', { description: "Set the comment of the image's history entry" });
+  arch = Option.String('--arch', { description: 'Set the architecture of the image (default: this machine)' });
+  os = Option.String('--os', { description: 'Set the operating system of the image (default: linux)' });
+  variant = Option.String('--variant', { description: 'Set the architecture variant of the image' });
+  quiet = Option.Boolean('-q,--quiet', false, { description: 'Print only the image id' });
+  tarball = Option.String({ required: true });
+  reference = Option.String({ required: false });
+
+  async execute(): Promise<number> {
+    const config: ContainerConfig = {};
+    for (const c of this.change) applyChange(config, c);
+    const name = this.reference === undefined ? undefined : normalizeName(this.reference);
+
+    let stream: Readable;
+    let source: string;
+    if (this.tarball === '-') {
+      source = 'standard input';
+      if (isatty(0)) throw new BurrowError('E_IMPORT', 'cannot read a tarball from a terminal: give a file or redirect standard input');
+      stream = process.stdin;
+    } else {
+      source = this.tarball;
+      let isDir = false;
+      try {
+        isDir = statSync(this.tarball).isDirectory();
+      } catch (err) {
+        throw new BurrowError('E_IMPORT', `import \`${this.tarball}\`: ${errnoCode(err) === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+      }
+      if (isDir) throw new BurrowError('E_IMPORT', `import \`${this.tarball}\`: is a directory`);
+      stream = createReadStream(this.tarball);
+    }
+
+    const progress = (line: string): void => {
+      if (!this.quiet) this.context.stderr.write(`${line}\n`);
+    };
+    const store = new Store(this.context.paths).init();
+    const ingest = new Ingest(store, this.context.paths);
+    try {
+      progress('Getting image source signatures');
+      const layer = await ingest.addBlob(stream, undefined, `import \`${source}\``);
+      if (!layer.layer) throw new BurrowError('E_IMPORT', `import \`${source}\`: not a tar archive`);
+      progress(`Copying blob ${hex(layer.digest)}`);
+      const created = new Date().toISOString();
+      const image: ImageConfig = {
+        created,
+        architecture: this.arch ?? goArch(),
+        os: this.os ?? 'linux',
+        ...(this.variant ? { variant: this.variant } : {}),
+        config,
+        rootfs: { type: 'layers', diff_ids: [layer.layer.diffId] },
+        history: [{ created, created_by: `/bin/sh -c #(nop) ADD file:${hex(layer.layer.diffId)} in / `, ...(this.message !== undefined ? { comment: this.message } : {}) }],
+      };
+      const configBlob = ingest.addJson(Buffer.from(JSON.stringify(image)));
+      progress(`Copying config ${hex(configBlob.digest)}`);
+      const manifest: Manifest = {
+        schemaVersion: 2,
+        mediaType: MediaType.ociManifest,
+        config: { mediaType: MediaType.ociConfig, digest: configBlob.digest, size: configBlob.size },
+        layers: [{ mediaType: layer.layer.compressed ? MediaType.ociLayerGzip : MediaType.ociLayer, digest: layer.digest, size: layer.size }],
+      };
+      const manifestBytes = Buffer.from(JSON.stringify(manifest));
+      ingest.addJson(manifestBytes);
+      progress('Writing manifest to image destination');
+      const [record] = await ingest.commit([{ manifest, manifestBytes, names: name ? [name] : [] }]);
+      for (const w of ingest.warnings) this.context.stderr.write(`Warning: ${w}\n`);
+      this.context.stdout.write(`sha256:${record?.id}\n`);
+    } finally {
+      await ingest.cleanup();
+    }
+    return 0;
+  }
+}
