@@ -1,0 +1,67 @@
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+
+import { Option } from 'clipanion';
+
+import { packageRoot } from '../../config/install.js';
+import { BurrowError } from '../../errors.js';
+import { BP } from '../../runtime/plan.js';
+import { startInUserns } from '../../runtime/userns.js';
+import { Containers } from '../../storage/containers.js';
+import type { Digest } from '../../storage/digest.js';
+import { Store } from '../../storage/store.js';
+import { BurrowCommand } from '../base.js';
+import { openOutput } from '../output-file.js';
+
+export class ExportCommand extends BurrowCommand {
+  static override paths = [['export'], ['container', 'export']];
+
+  static override usage = BurrowCommand.Usage({
+    description: "export a container's filesystem as a tar archive",
+    details: `
+      Writes the container's root filesystem (its image's layers with the container's changes on top) as a tar archive to standard output or FILE, with the owners, modes and times the container sees. The container may be running or stopped.
+    `,
+    examples: [['Export a container', '$0 export -o web.tar web']],
+  });
+
+  output = Option.String('-o,--output', { description: 'Write to FILE instead of standard output' });
+  container = Option.String({ required: true });
+
+  async execute(): Promise<number> {
+    const store = new Store(this.context.paths).init();
+    const containers = new Containers(store);
+    const record = containers.get(this.container);
+    const dir = containers.dir(record.id);
+    const out = openOutput(this.output, this.context.stdout, 'refusing to export to terminal. Use -o flag or redirect');
+    try {
+      // The overlay is mounted in the worker's own mount namespace: it goes away with the worker.
+      let root: string;
+      const mounts = [];
+      if (record.driver === 'copy' || record.layers.length === 0) root = join(dir, 'rootfs');
+      else {
+        root = join(dir, 'merged');
+        const lower = [...record.layers].reverse().map((chain) => store.layerDiff(chain as Digest));
+        mounts.push({
+          source: 'overlay',
+          target: root,
+          fstype: 'overlay',
+          flags: 0,
+          extra: BP.HOSTDST,
+          data: `lowerdir=${lower.join(':')},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')},userxattr`,
+        });
+      }
+      const worker = startInUserns(this.context.paths, [process.execPath, join(packageRoot, 'bin', 'burrow.js'), '--internal-worker', 'tar', root], {
+        stdout: 'pipe',
+        mounts,
+      });
+      if (!worker.stdout) throw new BurrowError('E_EXPORT', 'export: the worker has no output');
+      await Promise.all([pipeline(worker.stdout, out.stream, { end: out.stream !== this.context.stdout }), worker.done]);
+      await out.commit();
+    } catch (err) {
+      out.abort();
+      if (err instanceof BurrowError && err.code === 'E_USERNS') throw new BurrowError('E_EXPORT', `export container ${record.name}: ${err.message}`);
+      throw err;
+    }
+    return 0;
+  }
+}
