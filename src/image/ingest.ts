@@ -7,7 +7,7 @@
  * failure or a kill leaves only staging files in tmp/, which nothing reads.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 
@@ -16,7 +16,7 @@ import type { Paths } from '../config/paths.js';
 import { BurrowError } from '../errors.js';
 import { removeTrees, startInUserns } from '../runtime/userns.js';
 import { atomicWriteFile } from '../storage/atomic.js';
-import { chainIds, type Digest, hex, parseDigest, sha256 } from '../storage/digest.js';
+import { chainIds, type Digest, hex, isDigest, parseDigest, sha256 } from '../storage/digest.js';
 import type { ImageRecord, LayerRecord, Store } from '../storage/store.js';
 import { type Descriptor, type ImageConfig, LAYER_MEDIA_TYPES, type Manifest, MediaType } from './oci.js';
 
@@ -58,7 +58,7 @@ export class Ingest {
    * in memory too; anything else is a layer and is unpacked on the way.
    * `expected`, when the source names the digest, is checked here.
    */
-  async addBlob(input: Readable, expected?: Digest, what = 'blob'): Promise<StagedBlob> {
+  async addBlob(input: Readable, expected?: Digest, what = 'blob', force?: 'layer'): Promise<StagedBlob> {
     const n = this.counter++;
     const file = join(this.staging, `blob-${n}`);
     const fd = openSync(file, 'wx', 0o600);
@@ -75,7 +75,7 @@ export class Ingest {
         if (kind === undefined) {
           first = chunk;
           const c = chunk.toString('latin1').trimStart()[0];
-          kind = c === '{' || c === '[' ? 'json' : 'layer';
+          kind = force ?? (c === '{' || c === '[' ? 'json' : 'layer');
           if (kind === 'layer') {
             mkdirSync(dir, { mode: 0o700 });
             worker = startInUserns(this.paths, [process.execPath, join(packageRoot, 'bin', 'burrow.js'), '--internal-worker', 'unpack', join(dir, 'diff')], {
@@ -187,8 +187,24 @@ export class Ingest {
     return { config, layers: manifest.layers };
   }
 
+  /**
+   * A blob taken for JSON on the way in (its first byte was `{`: a tar whose
+   * first entry's name starts so) that a manifest names as a layer: unpack it
+   * now from its staged file.
+   */
+  private async unpackLate(images: ImageToCommit[]): Promise<void> {
+    for (const img of images)
+      for (const layer of img.manifest?.layers ?? []) {
+        const staged = this.blobs.get(layer.digest);
+        if (!staged || staged.layer || !isDigest(layer.digest)) continue;
+        const again = await this.addBlob(createReadStream(staged.file), staged.digest, `layer ${layer.digest}`, 'layer');
+        this.blobs.set(staged.digest, again);
+      }
+  }
+
   /** Checks everything an image needs, then puts it in the store. Returns the records written. */
   async commit(images: ImageToCommit[]): Promise<ImageRecord[]> {
+    await this.unpackLate(images);
     // Everything is checked before anything moves.
     const checked = images.map((img, i) => {
       const what = `image ${i + 1} of the archive`;
@@ -200,7 +216,7 @@ export class Ingest {
         const have = this.store.layer(chains[j] as Digest);
         if (have && this.store.hasBlob(layer.digest)) return;
         if (!staged) throw new BurrowError('E_MISSING_BLOB', `${what}: layer ${layer.digest} is not in the archive`);
-        if (!staged.layer) throw new BurrowError('E_BLOB', `${what}: layer ${layer.digest} is not a tar archive`);
+        if (!staged.layer) throw new BurrowError('E_BLOB', `${what}: layer ${layer.digest} was not unpacked`);
         if (staged.layer.diffId !== diffIds[j])
           throw new BurrowError('E_DIGEST_MISMATCH', `${what}: layer ${layer.digest} unpacks to ${staged.layer.diffId}, but the config says ${diffIds[j]}`);
       });

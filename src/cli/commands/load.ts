@@ -49,10 +49,11 @@ export class LoadCommand extends BurrowCommand {
       const records = await ingest.commit(images);
       for (const w of ingest.warnings) this.context.stderr.write(`Warning: ${w}\n`);
       if (!this.quiet)
-        for (const r of records) {
-          if (r.names.length === 0) this.context.stdout.write(`Loaded image: sha256:${r.id}\n`);
-          for (const n of r.names) this.context.stdout.write(`Loaded image: ${n}\n`);
-        }
+        records.forEach((r, i) => {
+          const names = images[i]?.names ?? [];
+          if (names.length === 0) this.context.stdout.write(`Loaded image: sha256:${r.id}\n`);
+          for (const n of names) this.context.stdout.write(`Loaded image: ${n}\n`);
+        });
     } finally {
       await ingest.cleanup();
     }
