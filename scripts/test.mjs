@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+// `npm test`: build, typecheck, lint, then the vitest suite, always as an
+// unprivileged user (rootless is the point: the suite never runs as root).
+//
+//   as a normal user:  vitest run [ARGS...] in this checkout
+//   as root:           prepare the user `burrow-test` (subordinate ids, /dev
+//                      modes a standard distro has), copy the checkout to a
+//                      directory it owns, run vitest there as that user,
+//                      remove the copy
+//
+// Extra arguments go to vitest: `npm test -- test/unit`.
+import { spawnSync, spawn } from 'node:child_process';
+import { appendFileSync, chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { constants } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const TEST_USER = 'burrow-test';
+const SUBID_COUNT = 65536;
+const args = process.argv.slice(2);
+
+function fail(message) {
+  process.stderr.write(`Error: ${message}\n`);
+  process.exit(1);
+}
+
+/** Runs a step with its output on ours; a failure ends the run. */
+function step(title, command, argv, options = {}) {
+  process.stderr.write(`\n== ${title}: ${command} ${argv.join(' ')}\n`);
+  const r = spawnSync(command, argv, { cwd: root, stdio: 'inherit', ...options });
+  if (r.error) fail(`${title}: ${r.error.message}`);
+  if (r.status !== 0) fail(`${title} failed (exit ${r.status ?? `signal ${r.signal}`})`);
+}
+
+function capture(command, argv) {
+  const r = spawnSync(command, argv, { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+/** Ranges already given out in /etc/subuid or /etc/subgid. */
+function readRanges(file) {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((line) => line.trim().split(':'))
+    .filter((f) => f.length === 3 && /^\d+$/.test(f[1]) && /^\d+$/.test(f[2]))
+    .map(([owner, start, count]) => ({ owner, start: Number(start), count: Number(count) }));
+}
+
+/** Gives the user a range in FILE unless it has one; the start lies past every range given out so far. */
+function ensureSubids(file, user, uid) {
+  const ranges = readRanges(file);
+  if (ranges.some((r) => (r.owner === user || r.owner === String(uid)) && r.count > 0)) return;
+  const end = Math.max(0, ...ranges.map((r) => r.start + r.count));
+  const start = Math.max(100000, Math.ceil(end / SUBID_COUNT) * SUBID_COUNT);
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const line = `${user}:${start}:${SUBID_COUNT}\n`;
+  appendFileSync(file, text === '' || text.endsWith('\n') ? line : `\n${line}`);
+  process.stderr.write(`added ${user}:${start}:${SUBID_COUNT} to ${file}\n`);
+}
+
+/** Creates the test user if needed and gives it what a rootless user has on a standard distro. */
+function prepareUser() {
+  if (capture('id', ['-u', TEST_USER]) === undefined) step('create the test user', 'useradd', ['-m', '-s', '/bin/sh', TEST_USER]);
+  const uid = Number(capture('id', ['-u', TEST_USER]));
+  const gid = Number(capture('id', ['-g', TEST_USER]));
+  if (!(uid >= 1000)) fail(`user ${TEST_USER} has uid ${uid}: the tests need an ordinary user (uid 1000 or more)`);
+  const home = capture('getent', ['passwd', TEST_USER])?.split(':')[5] || `/home/${TEST_USER}`;
+  if (!existsSync(home)) step('create its home', 'install', ['-d', '-o', String(uid), '-g', String(gid), '-m', '0755', home]);
+  ensureSubids('/etc/subuid', TEST_USER, uid);
+  ensureSubids('/etc/subgid', TEST_USER, uid);
+  // Standard distros make these world-usable; fuse-overlayfs and pasta need them.
+  for (const dev of ['/dev/fuse', '/dev/net/tun']) if (existsSync(dev)) chmodSync(dev, 0o666);
+  return { uid, gid, home };
+}
+
+/** A copy of the checkout the test user owns (it may not even reach this one, e.g. under /root). */
+function copyCheckout(uid, gid) {
+  const dir = mkdtempSync('/var/tmp/burrow-test-');
+  for (const entry of readdirSync(root)) {
+    if (entry === '.git') continue;
+    const r = spawnSync('cp', ['-a', join(root, entry), dir], { stdio: 'inherit' });
+    if (r.status !== 0) fail(`copy ${entry} to ${dir} failed`);
+  }
+  const r = spawnSync('chown', ['-R', `${uid}:${gid}`, dir], { stdio: 'inherit' });
+  if (r.status !== 0) fail(`chown ${dir} failed`);
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+/** Runs vitest as the test user in `dir`, streaming its output; resolves with its exit code. */
+function runAsUser(dir, home) {
+  const env = { ...process.env, HOME: home, USER: TEST_USER, LOGNAME: TEST_USER };
+  delete env.XDG_RUNTIME_DIR; // burrow falls back to /tmp/burrow-run-UID
+  const child = spawn('runuser', ['-u', TEST_USER, '--', 'npx', 'vitest', 'run', ...args], { cwd: dir, env, stdio: 'inherit' });
+  const forward = (sig) => child.kill(sig);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  return new Promise((resolve) => {
+    child.on('error', (err) => {
+      process.stderr.write(`Error: runuser: ${err.message}\n`);
+      resolve(1);
+    });
+    child.on('close', (code, signal) => resolve(code ?? 128 + (constants.signals[signal] ?? 0)));
+  });
+}
+
+step('build', process.execPath, [join(root, 'scripts/build.mjs')]);
+step('typecheck', 'npx', ['tsc', '--noEmit', '-p', '.']);
+step('lint', 'npx', ['eslint', '.']);
+
+if (process.getuid?.() === 0) {
+  const { uid, gid, home } = prepareUser();
+  const dir = copyCheckout(uid, gid);
+  process.stderr.write(`\n== tests as ${TEST_USER} (uid ${uid}) in ${dir}\n`);
+  let code = 1;
+  try {
+    code = await runAsUser(dir, home);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  process.exit(code);
+} else {
+  process.stderr.write('\n== tests\n');
+  const r = spawnSync('npx', ['vitest', 'run', ...args], { cwd: root, stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}

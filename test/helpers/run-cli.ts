@@ -1,0 +1,76 @@
+/**
+ * Runs the real CLI (bin/burrow.js, the built bundle) as a user would: no
+ * shell, a fresh process each time. One place, so every integration test
+ * spawns burrow the same way.
+ */
+import { fileURLToPath } from 'node:url';
+
+import { execa, type ResultPromise } from 'execa';
+
+export const BURROW = fileURLToPath(new URL('../../bin/burrow.js', import.meta.url));
+export const HELPER = fileURLToPath(new URL('../../build/burrow-helper', import.meta.url));
+
+export interface CliResult {
+  exitCode: number | undefined;
+  /** the signal that ended burrow itself, if one did */
+  signal: string | undefined;
+  stdout: string;
+  stderr: string;
+  /** burrow's pid (after its execve, the helper's) */
+  pid: number | undefined;
+}
+
+export interface CliOptions {
+  /** written to burrow's stdin, which is then closed; without it stdin is /dev/null */
+  input?: string;
+  /** variables added to (or, when undefined, removed from) the environment */
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  /** ms before burrow is killed (the test then fails on the result) */
+  timeout?: number;
+}
+
+function environment(extra: Record<string, string | undefined> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, ...extra })) if (v !== undefined) env[k] = v;
+  return env;
+}
+
+/** Starts burrow and leaves it running: for signals and streaming. */
+export function spawnCli(args: string[], opts: CliOptions = {}): ResultPromise<{ reject: false; extendEnv: false; stripFinalNewline: false }> {
+  return execa(process.execPath, [BURROW, ...args], {
+    reject: false,
+    extendEnv: false,
+    stripFinalNewline: false,
+    env: environment(opts.env),
+    cwd: opts.cwd,
+    timeout: opts.timeout ?? 20_000,
+    killSignal: 'SIGKILL',
+    ...(opts.input === undefined ? { stdin: 'ignore' as const } : { input: opts.input }),
+  });
+}
+
+/** Runs burrow to its end. */
+export async function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  const child = spawnCli(args, opts);
+  const r = await child;
+  return {
+    exitCode: r.exitCode,
+    signal: r.signal,
+    stdout: String(r.stdout ?? ''),
+    stderr: String(r.stderr ?? ''),
+    pid: child.pid,
+  };
+}
+
+/** Runs `burrow run --rootfs ROOTFS ...args` and returns the result. */
+export function runIn(rootfs: string, args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  return runCli(['run', '--rootfs', rootfs, ...args], opts);
+}
+
+/** stdout as lines, without the empty line after the last newline. */
+export function lines(text: string): string[] {
+  const out = text.split('\n');
+  if (out.at(-1) === '') out.pop();
+  return out;
+}
