@@ -2,7 +2,7 @@
 # Install: copy to /usr/share/bash-completion/completions/burrow, or
 # ~/.local/share/bash-completion/completions/burrow, or source it from ~/.bashrc.
 
-_burrow_commands='run container version help'
+_burrow_commands='run container image save import export version help'
 _burrow_global_opts='--log-level -h --help -v --version'
 _burrow_levels='debug info warn error'
 _burrow_networks='none host'
@@ -21,6 +21,14 @@ _burrow_run_opts_arg='--rootfs -e --env --env-file -w --workdir -h --hostname -u
   --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --log-level'
 _burrow_run_opts_flag='--read-only -i --interactive -t --tty --init --rm'
 _burrow_version_opts_arg='--log-level'
+# burrow save, import, export
+_burrow_save_opts_arg='-o --output --format --log-level'
+_burrow_save_opts_flag='-m --multi-image-archive -q --quiet'
+_burrow_import_opts_arg='-c --change -m --message --arch --os --variant --log-level'
+_burrow_import_opts_flag='-q --quiet'
+_burrow_export_opts_arg='-o --output --log-level'
+_burrow_save_formats='docker-archive oci-archive oci-dir'
+_burrow_changes='CMD ENTRYPOINT ENV EXPOSE LABEL STOPSIGNAL USER VOLUME WORKDIR'
 
 # _burrow_words_in WORD LIST: is WORD one of the words of LIST?
 _burrow_words_in() {
@@ -91,6 +99,28 @@ _burrow_run() {
   fi
 }
 
+# Completes a command whose options take values ($1) or not ($2), its
+# operands being files when $3 is `files`.
+_burrow_simple() {
+  local opts_arg=$1 opts_flag=$2 operands=$3
+  if _burrow_words_in "$prev" "$opts_arg"; then
+    case $prev in
+      -o | --output)
+        compopt -o filenames 2>/dev/null
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
+      --format) mapfile -t COMPREPLY < <(compgen -W "$_burrow_save_formats" -- "$cur") ;;
+      -c | --change) mapfile -t COMPREPLY < <(compgen -W "$_burrow_changes" -- "$cur") ;;
+      *) _burrow_value "$prev" "$cur" ;;
+    esac
+  elif [[ $cur == -* ]]; then
+    mapfile -t COMPREPLY < <(compgen -W "$opts_arg $opts_flag" -- "$cur")
+  elif [[ $operands == files ]]; then
+    compopt -o filenames 2>/dev/null
+    mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+  fi
+  return 0
+}
+
 # Sets words and cword from COMP_WORDS, joining what bash split at `=` and `:`
 # (COMP_WORDBREAKS): `--rootfs=DIR` and `-v /a:/b` stay one word each.
 _burrow_split() {
@@ -148,10 +178,23 @@ _burrow() {
     run) _burrow_run $((i + 1)) ;;
     container)
       if ((i + 1 == cword)); then
-        mapfile -t COMPREPLY < <(compgen -W "run" -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W "run export" -- "$cur")
       elif [[ ${words[i + 1]} == run ]]; then
         _burrow_run $((i + 2))
+      elif [[ ${words[i + 1]} == export ]]; then
+        _burrow_simple "$_burrow_export_opts_arg" ''
       fi ;;
+    image)
+      if ((i + 1 == cword)); then
+        mapfile -t COMPREPLY < <(compgen -W "save import" -- "$cur")
+      elif [[ ${words[i + 1]} == save ]]; then
+        _burrow_simple "$_burrow_save_opts_arg" "$_burrow_save_opts_flag"
+      elif [[ ${words[i + 1]} == import ]]; then
+        _burrow_simple "$_burrow_import_opts_arg" "$_burrow_import_opts_flag" files
+      fi ;;
+    save) _burrow_simple "$_burrow_save_opts_arg" "$_burrow_save_opts_flag" ;;
+    import) _burrow_simple "$_burrow_import_opts_arg" "$_burrow_import_opts_flag" files ;;
+    export) _burrow_simple "$_burrow_export_opts_arg" '' ;;
     version)
       if [[ $prev == --log-level ]]; then
         mapfile -t COMPREPLY < <(compgen -W "$_burrow_levels" -- "$cur")
@@ -159,7 +202,7 @@ _burrow() {
         mapfile -t COMPREPLY < <(compgen -W "$_burrow_version_opts_arg" -- "$cur")
       fi ;;
     help)
-      ((i + 1 == cword)) && mapfile -t COMPREPLY < <(compgen -W "run container version" -- "$cur") ;;
+      ((i + 1 == cword)) && mapfile -t COMPREPLY < <(compgen -W "run container image save import export version" -- "$cur") ;;
   esac
 }
 

@@ -67,9 +67,16 @@ complete -c burrow -f
 # commands
 complete -c burrow -n __burrow_no_command -a run -d 'Run a command in a new container'
 complete -c burrow -n __burrow_no_command -a container -d 'Manage containers'
+complete -c burrow -n __burrow_no_command -a image -d 'Manage images'
+complete -c burrow -n __burrow_no_command -a save -d 'Save images to an archive'
+complete -c burrow -n __burrow_no_command -a import -d 'Create an image from a tarball of a root filesystem'
+complete -c burrow -n __burrow_no_command -a export -d "Export a container's filesystem as a tar archive"
 complete -c burrow -n __burrow_no_command -a version -d 'Show the version of burrow'
 complete -c burrow -n __burrow_no_command -a help -d 'Show the list of commands'
 complete -c burrow -n '__burrow_command container' -a run -d 'Run a command in a new container'
+complete -c burrow -n '__burrow_command container; and test (count (__burrow_words)) -eq 1' -a export -d "Export a container's filesystem as a tar archive"
+complete -c burrow -n '__burrow_command image; and test (count (__burrow_words)) -eq 1' -a save -d 'Save images to an archive'
+complete -c burrow -n '__burrow_command image; and test (count (__burrow_words)) -eq 1' -a import -d 'Create an image from a tarball of a root filesystem'
 complete -c burrow -n '__burrow_command help; and test (count (__burrow_words)) -eq 1' -a 'run container version'
 
 # global options
@@ -108,3 +115,28 @@ complete -c burrow -n $run -l ulimit -x \
     -d 'Set a resource limit NAME=SOFT[:HARD]'
 complete -c burrow -n $run -l rm -d 'Remove the container when it exits'
 complete -c burrow -n __burrow_run_arguments -F
+
+# burrow save, import, export (also image save, image import, container export)
+function __burrow_is
+    set -l words (__burrow_words)
+    test "$words[1]" = "$argv[1]"; and return 0
+    test "$words[1]" = "$argv[2]"; and test "$words[2]" = "$argv[1]"
+end
+set -l save '__burrow_is save image'
+complete -c burrow -n $save -s o -l output -r -F -d 'Write to FILE (a directory for oci-dir)'
+complete -c burrow -n $save -l format -x -a 'docker-archive oci-archive oci-dir' -d 'Archive format'
+complete -c burrow -n $save -s m -l multi-image-archive -d 'Save every IMAGE named (docker-archive)'
+complete -c burrow -n $save -s q -l quiet -d 'Print nothing but errors'
+complete -c burrow -n $save -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above'
+set -l import '__burrow_is import image'
+complete -c burrow -n $import -s c -l change -x -a 'CMD ENTRYPOINT ENV EXPOSE LABEL STOPSIGNAL USER VOLUME WORKDIR' -d 'Apply a Dockerfile instruction'
+complete -c burrow -n $import -s m -l message -x -d 'Comment of the history entry'
+complete -c burrow -n $import -l arch -x -d 'Architecture of the image'
+complete -c burrow -n $import -l os -x -d 'Operating system of the image'
+complete -c burrow -n $import -l variant -x -d 'Architecture variant of the image'
+complete -c burrow -n $import -s q -l quiet -d 'Print only the image id'
+complete -c burrow -n $import -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above'
+complete -c burrow -n $import -F
+set -l export '__burrow_is export container'
+complete -c burrow -n $export -s o -l output -r -F -d 'Write to FILE'
+complete -c burrow -n $export -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above'

@@ -15,5 +15,8 @@ export const COMMANDS: CommandEntry[] = [
   { paths: [['start'], ['container', 'start']], load: async () => (await import('./commands/start.js')).StartCommand },
   { paths: [['rm'], ['container', 'rm']], load: async () => (await import('./commands/rm.js')).RmCommand },
   { paths: [['ps'], ['container', 'ls'], ['container', 'list'], ['container', 'ps']], load: async () => (await import('./commands/ps.js')).PsCommand },
+  { paths: [['save'], ['image', 'save']], load: async () => (await import('./commands/save.js')).SaveCommand },
+  { paths: [['import'], ['image', 'import']], load: async () => (await import('./commands/import.js')).ImportCommand },
+  { paths: [['export'], ['container', 'export']], load: async () => (await import('./commands/export.js')).ExportCommand },
   { paths: [['version']], load: async () => (await import('./commands/version.js')).VersionCommand },
 ];
