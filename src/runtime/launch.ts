@@ -35,12 +35,17 @@ export function writePlanFile(paths: Paths, plan: Plan): string {
 export async function execPlan(paths: Paths, plan: Plan): Promise<never> {
   const file = writePlanFile(paths, plan);
   const helper = helperPath();
-  const { execve } = await import('../system/libc.js');
-  const errno = execve(helper, [helper, 'run', '--unlink', file], process.env);
+  let errno: number;
   try {
-    unlinkSync(file);
-  } catch {
-    // already gone
+    const { execve } = await import('../system/libc.js');
+    errno = execve(helper, [helper, 'run', '--unlink', file], process.env);
+  } finally {
+    // Still here: the exec failed, and the plan must not stay behind.
+    try {
+      unlinkSync(file);
+    } catch {
+      // already gone
+    }
   }
   throw new BurrowError('E_HELPER', `exec helper \`${helper}\`: errno ${errno}`, {
     hint: 'run `npm install` (or `npm run build`) in the burrow checkout to build it',
