@@ -35,7 +35,7 @@ function layerDirsTopFirst(store: Store, layers: string[]): string[] {
 }
 
 /** The plan that runs a container from its record. */
-export function containerPlan(env: Env, store: Store, rec: ContainerRecord, config: ImageConfig): { plan: Plan; warnings: string[] } {
+export function containerPlan(env: Env, store: Store, rec: ContainerRecord, config: ImageConfig): { plan: Plan; warnings: string[]; cleanupFile?: string } {
   const containers = new Containers(store);
   const dir = containers.dir(rec.id);
   const root =
@@ -75,12 +75,13 @@ export function containerPlan(env: Env, store: Store, rec: ContainerRecord, conf
   );
   if (rec.driver === 'copy') delete spec.overlay;
   spec.exitFile = join(dir, 'exit');
+  let cleanupFile: string | undefined;
   if (rec.options.rm) {
     // The helper removes the container after it ends: its files belong to mapped ids, so in a user namespace.
-    const cleanup = writePlanFile(env.paths, usernsPlan(['/bin/rm', '-rf', '--', containers.nameLink(rec.name), dir], {}));
-    spec.onExit = [helperPath(), 'run', '--unlink', cleanup];
+    cleanupFile = writePlanFile(env.paths, usernsPlan(['/bin/rm', '-rf', '--', containers.nameLink(rec.name), dir], {}));
+    spec.onExit = [helperPath(), 'run', '--unlink', cleanupFile];
   }
-  return { plan: compilePlan(spec), warnings };
+  return { plan: compilePlan(spec), warnings, cleanupFile };
 }
 
 /** Creates a container of `image`: its record, name and writable layer. The options are checked first. */
@@ -135,11 +136,16 @@ function clearExit(store: Store, rec: ContainerRecord): void {
 /** Runs the container in the foreground: never returns. */
 export async function runForeground(env: Env, store: Store, rec: ContainerRecord): Promise<never> {
   const config = store.imageConfig(store.getImage(rec.image));
-  const { plan, warnings } = containerPlan(env, store, rec, config);
+  const { plan, warnings, cleanupFile } = containerPlan(env, store, rec, config);
   for (const w of warnings) process.stderr.write(`Warning: ${w}\n`);
-  clearExit(store, rec);
-  writeMonitor(store, rec, process.pid);
-  return execPlan(env.paths, plan);
+  try {
+    clearExit(store, rec);
+    writeMonitor(store, rec, process.pid);
+    return await execPlan(env.paths, plan);
+  } catch (err) {
+    if (cleanupFile) rmSync(cleanupFile, { force: true });
+    throw err;
+  }
 }
 
 /** Starts the container with the helper as a detached monitor; output goes to the container's log. */
