@@ -18,6 +18,7 @@ export const MediaType = {
 export const LAYER_MEDIA_TYPES: readonly string[] = [
   MediaType.ociLayer,
   MediaType.ociLayerGzip,
+  MediaType.ociLayerZstd,
   MediaType.dockerLayer,
   MediaType.dockerLayerGzip,
   'application/vnd.oci.image.layer.nondistributable.v1.tar',

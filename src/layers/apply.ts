@@ -31,6 +31,7 @@ import { PassThrough, type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 
+import { Decompress } from 'fzstd';
 import tar from 'tar-stream';
 
 import { BurrowError, errnoCode } from '../errors.js';
@@ -146,11 +147,36 @@ function setOwner(path: string, uid: number, gid: number): void {
   }
 }
 
+/** zstd as a stream: Node 20's zlib has none; fzstd decompresses in JavaScript, chunk by chunk. */
+function createZstdDecompress(): Transform {
+  let push: ((data: Uint8Array) => void) | undefined;
+  const decoder = new Decompress((data) => push?.(data));
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      push = (data) => this.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+      try {
+        decoder.push(chunk);
+        cb();
+      } catch (err) {
+        cb(new BurrowError('E_LAYER_FORMAT', `zstd: ${(err as Error).message}`));
+      }
+    },
+    flush(cb) {
+      push = (data) => this.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+      try {
+        decoder.push(new Uint8Array(0), true);
+        cb();
+      } catch (err) {
+        cb(new BurrowError('E_LAYER_FORMAT', `zstd: ${(err as Error).message}`));
+      }
+    },
+  });
+}
+
 /** Sniffs gzip/zstd at the start of a stream and decompresses as needed. */
 function decompressor(first: Buffer): Transform | undefined {
   if (first[0] === 0x1f && first[1] === 0x8b) return createGunzip();
-  if (first[0] === 0x28 && first[1] === 0xb5 && first[2] === 0x2f && first[3] === 0xfd)
-    throw new BurrowError('E_LAYER_FORMAT', 'zstd-compressed layers are not supported yet');
+  if (first[0] === 0x28 && first[1] === 0xb5 && first[2] === 0x2f && first[3] === 0xfd) return createZstdDecompress();
   return undefined;
 }
 
