@@ -2,7 +2,7 @@
 # Install: copy to /usr/share/bash-completion/completions/burrow, or
 # ~/.local/share/bash-completion/completions/burrow, or source it from ~/.bashrc.
 
-_burrow_commands='run container image save import export version help'
+_burrow_commands='run create start ps rm load container image save import export version help'
 _burrow_global_opts='--log-level -h --help -v --version'
 _burrow_levels='debug info warn error'
 _burrow_networks='none host'
@@ -16,11 +16,17 @@ _burrow_capabilities='ALL CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL 
   MAC_OVERRIDE MAC_ADMIN SYSLOG WAKE_ALARM BLOCK_SUSPEND AUDIT_READ PERFMON BPF
   CHECKPOINT_RESTORE'
 
-# burrow run: options that take a value, and those that do not.
-_burrow_run_opts_arg='--rootfs -e --env --env-file -w --workdir -h --hostname -u --user -v --volume
+# burrow run and burrow create: options that take a value, and those that do not.
+_burrow_run_opts_arg='--rootfs --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume
   --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --log-level'
 _burrow_run_opts_flag='--read-only -i --interactive -t --tty --init --rm'
 _burrow_version_opts_arg='--log-level'
+# burrow start, rm, ps, load
+_burrow_start_opts_flag='-a --attach -i --interactive'
+_burrow_rm_opts_flag='-f --force -a --all -i --ignore'
+_burrow_ps_opts_flag='-a --all -q --quiet --no-trunc'
+_burrow_load_opts_arg='-i --input --log-level'
+_burrow_load_opts_flag='-q --quiet'
 # burrow save, import, export
 _burrow_save_opts_arg='-o --output --format --log-level'
 _burrow_save_opts_flag='-m --multi-image-archive -q --quiet'
@@ -35,6 +41,17 @@ _burrow_words_in() {
   local w
   for w in $2; do [[ $1 == "$w" ]] && return 0; done
   return 1
+}
+
+# Image names and container names, from burrow itself.
+_burrow_images() {
+  mapfile -t COMPREPLY < <(compgen -W "$(burrow images --format '{{.Repository}}:{{.Tag}}' 2>/dev/null)" -- "$1")
+  # readline replaces only what follows the last `:` of the word.
+  [[ $1 == *:* ]] && COMPREPLY=("${COMPREPLY[@]#"${1%"${1##*:}"}"}")
+  return 0
+}
+_burrow_containers() {
+  mapfile -t COMPREPLY < <(compgen -W "$(burrow ps -a -q 2>/dev/null)" -- "$1")
 }
 
 # Completes the value of option $1, the current word being $2.
@@ -61,7 +78,7 @@ _burrow_value() {
       mapfile -t COMPREPLY < <(compgen -W "$_burrow_ulimits" -- "$cur") ;;
     --log-level)
       mapfile -t COMPREPLY < <(compgen -W "$_burrow_levels" -- "$cur") ;;
-    *) COMPREPLY=() ;; # -w, -h, -u, --tmpfs: free text
+    *) COMPREPLY=() ;; # --name, --entrypoint, -w, -h, -u, --tmpfs: free text
   esac
   # readline replaces only what follows the last `=` or `:` of the word.
   if [[ $cur == *[=:]* ]]; then
@@ -71,12 +88,13 @@ _burrow_value() {
   return 0
 }
 
-# Completes the words of `burrow run` from index $1 on.
+# Completes the words of `burrow run` (and `burrow create`) from index $1 on.
 _burrow_run() {
-  local i=$1 word
-  # Options end at the container's COMMAND: after it, everything is its arguments.
+  local i=$1 word rootfs=
+  # Options end at IMAGE (with --rootfs, at the container's COMMAND): after it, everything is the command's.
   while ((i < cword)); do
     word=${words[i]}
+    [[ $word == --rootfs || $word == --rootfs=* ]] && rootfs=1
     if _burrow_words_in "$word" "$_burrow_run_opts_arg"; then
       ((i += 2))
       continue
@@ -94,18 +112,20 @@ _burrow_run() {
     _burrow_value "${cur%%=*}" "${cur#*=}"
   elif [[ $cur == -* ]]; then
     mapfile -t COMPREPLY < <(compgen -W "$_burrow_run_opts_arg $_burrow_run_opts_flag" -- "$cur")
+  elif [[ -z $rootfs ]]; then
+    _burrow_images "$cur"
   else
     COMPREPLY=() # the container's COMMAND: a path inside the root filesystem
   fi
 }
 
 # Completes a command whose options take values ($1) or not ($2), its
-# operands being files when $3 is `files`.
+# operands being files, containers or images when $3 says so.
 _burrow_simple() {
   local opts_arg=$1 opts_flag=$2 operands=$3
   if _burrow_words_in "$prev" "$opts_arg"; then
     case $prev in
-      -o | --output)
+      -o | --output | -i | --input)
         compopt -o filenames 2>/dev/null
         mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
       --format) mapfile -t COMPREPLY < <(compgen -W "$_burrow_save_formats" -- "$cur") ;;
@@ -117,6 +137,10 @@ _burrow_simple() {
   elif [[ $operands == files ]]; then
     compopt -o filenames 2>/dev/null
     mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+  elif [[ $operands == containers ]]; then
+    _burrow_containers "$cur"
+  elif [[ $operands == images ]]; then
+    _burrow_images "$cur"
   fi
   return 0
 }
@@ -175,18 +199,30 @@ _burrow() {
   fi
 
   case ${words[i]} in
-    run) _burrow_run $((i + 1)) ;;
+    run | create) _burrow_run $((i + 1)) ;;
+    start) _burrow_simple '--log-level' "$_burrow_start_opts_flag" containers ;;
+    rm) _burrow_simple '--log-level' "$_burrow_rm_opts_flag" containers ;;
+    ps) _burrow_simple '--log-level' "$_burrow_ps_opts_flag" ;;
+    load) _burrow_simple "$_burrow_load_opts_arg" "$_burrow_load_opts_flag" ;;
     container)
       if ((i + 1 == cword)); then
-        mapfile -t COMPREPLY < <(compgen -W "run export" -- "$cur")
-      elif [[ ${words[i + 1]} == run ]]; then
+        mapfile -t COMPREPLY < <(compgen -W "run create start ls list ps rm export" -- "$cur")
+      elif [[ ${words[i + 1]} == run || ${words[i + 1]} == create ]]; then
         _burrow_run $((i + 2))
+      elif [[ ${words[i + 1]} == start ]]; then
+        _burrow_simple '--log-level' "$_burrow_start_opts_flag" containers
+      elif [[ ${words[i + 1]} == rm ]]; then
+        _burrow_simple '--log-level' "$_burrow_rm_opts_flag" containers
+      elif _burrow_words_in "${words[i + 1]}" 'ls list ps'; then
+        _burrow_simple '--log-level' "$_burrow_ps_opts_flag"
       elif [[ ${words[i + 1]} == export ]]; then
         _burrow_simple "$_burrow_export_opts_arg" ''
       fi ;;
     image)
       if ((i + 1 == cword)); then
-        mapfile -t COMPREPLY < <(compgen -W "save import" -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W "load save import" -- "$cur")
+      elif [[ ${words[i + 1]} == load ]]; then
+        _burrow_simple "$_burrow_load_opts_arg" "$_burrow_load_opts_flag"
       elif [[ ${words[i + 1]} == save ]]; then
         _burrow_simple "$_burrow_save_opts_arg" "$_burrow_save_opts_flag"
       elif [[ ${words[i + 1]} == import ]]; then
@@ -202,7 +238,7 @@ _burrow() {
         mapfile -t COMPREPLY < <(compgen -W "$_burrow_version_opts_arg" -- "$cur")
       fi ;;
     help)
-      ((i + 1 == cword)) && mapfile -t COMPREPLY < <(compgen -W "run container image save import export version" -- "$cur") ;;
+      ((i + 1 == cword)) && mapfile -t COMPREPLY < <(compgen -W "run create start ps rm load container image save import export version" -- "$cur") ;;
   esac
 }
 
