@@ -1,0 +1,85 @@
+/** A container as `burrow inspect` shows it: the parts of podman's document burrow has. */
+import { join } from 'node:path';
+
+import { asMap } from '../format/template.js';
+import type { ContainerRecord, Containers } from './containers.js';
+import type { Store } from './store.js';
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+export function containerInspect(store: Store, containers: Containers, c: ContainerRecord): Record<string, unknown> {
+  const status = containers.status(c);
+  const dir = containers.dir(c.id);
+  const image = store.images().find((i) => i.id === c.image);
+  let config: ReturnType<Store['imageConfig']> | undefined;
+  try {
+    config = image ? store.imageConfig(image) : undefined;
+  } catch {
+    config = undefined;
+  }
+  const o = c.options;
+  return {
+    Id: c.id,
+    Created: c.created,
+    Path: c.argv[0] ?? '',
+    Args: c.argv.slice(1),
+    State: {
+      Status: status.state,
+      Running: status.state === 'running',
+      Paused: false,
+      Restarting: false,
+      OOMKilled: false,
+      Dead: false,
+      Pid: status.pid ?? 0,
+      ExitCode: status.exitCode ?? 0,
+      Error: '',
+      StartedAt: status.startedAt?.toISOString() ?? ZERO_TIME,
+      FinishedAt: status.finishedAt?.toISOString() ?? ZERO_TIME,
+    },
+    Image: c.image,
+    ImageDigest: image?.digest ?? '',
+    ImageName: c.imageName,
+    Rootfs: '',
+    Name: c.name,
+    RestartCount: 0,
+    Driver: c.driver,
+    GraphDriver: {
+      Name: c.driver,
+      Data: asMap(
+        c.driver === 'overlay'
+          ? {
+              LowerDir: [...c.layers].reverse().map((l) => store.layerDiff(l.startsWith('sha256:') ? (l as `sha256:${string}`) : `sha256:${l}`)).join(':'),
+              UpperDir: join(dir, 'upper'),
+              WorkDir: join(dir, 'work'),
+              MergedDir: join(dir, 'merged'),
+            }
+          : { RootfsDir: join(dir, 'rootfs') },
+      ),
+    },
+    Config: {
+      Hostname: o.hostname ?? c.id.slice(0, 12),
+      User: o.user ?? config?.config?.User ?? '',
+      Env: [...(config?.config?.Env ?? []), ...o.env],
+      Cmd: o.command.length > 0 ? o.command : (config?.config?.Cmd ?? null),
+      Image: c.imageName,
+      WorkingDir: o.workdir ?? config?.config?.WorkingDir ?? '/',
+      Entrypoint: o.entrypoint ?? config?.config?.Entrypoint ?? null,
+      Labels: asMap({ ...(config?.config?.Labels ?? {}) }),
+      OpenStdin: o.interactive,
+      Tty: o.tty,
+      StopSignal: config?.config?.StopSignal ?? 'SIGTERM',
+    },
+    HostConfig: {
+      Binds: o.volume,
+      Tmpfs: asMap(Object.fromEntries(o.tmpfs.map((t) => [t.split(':')[0] ?? t, t.split(':').slice(1).join(':')]))),
+      NetworkMode: o.network ?? 'none',
+      ReadonlyRootfs: o.readOnly,
+      AutoRemove: o.rm,
+      CapAdd: o.capAdd,
+      CapDrop: o.capDrop,
+      SecurityOpt: o.securityOpt,
+      Init: o.init,
+      Ulimits: o.ulimit,
+    },
+  };
+}

@@ -1,0 +1,269 @@
+/**
+ * Changes to the image store beyond adding images: names (tag, untag),
+ * removal (rmi, image prune) and the garbage they leave (layers and blobs no
+ * image uses, staging leftovers in tmp/).
+ *
+ * Removal keeps the store whole at every instant (store.ts): under the lock,
+ * the image records are rewritten first, then each unused layer directory is
+ * renamed into tmp/ (so no half-removed layer is ever visible) and unused
+ * blobs are unlinked; the renamed trees, which hold files of mapped ids, are
+ * deleted afterwards, outside the lock, inside the user namespace.
+ */
+import { readlinkSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+
+import type { Paths } from '../config/paths.js';
+import { BurrowError } from '../errors.js';
+import type { Manifest } from '../image/oci.js';
+import { nameMatches, normalizeName } from '../image/reference.js';
+import { removeTrees } from '../runtime/userns.js';
+import { Containers, type ContainerRecord } from './containers.js';
+import { type Digest, hex } from './digest.js';
+import { type ImageRecord, safeReaddir, type Store } from './store.js';
+
+/** Gives the image `ref` the names (normalized; taken from any image that had them). */
+export async function tagImage(store: Store, ref: string, names: string[]): Promise<ImageRecord> {
+  const full = names.map((n) => normalizeName(n));
+  return store.lock(() => {
+    const images = store.images();
+    const image = store.getImage(ref, images);
+    for (const other of images) if (other !== image) other.names = other.names.filter((n) => !full.includes(n));
+    image.names = [...new Set([...image.names, ...full])];
+    store.writeImages(images);
+    return image;
+  });
+}
+
+/** Takes `names` (all of them when empty) from the image `ref`. */
+export async function untagImage(store: Store, ref: string, names: string[]): Promise<string[]> {
+  const full = names.map((n) => normalizeName(n));
+  return store.lock(() => {
+    const images = store.images();
+    const image = store.getImage(ref, images);
+    const removed = full.length === 0 ? image.names : full;
+    for (const n of full) if (!image.names.includes(n)) throw new BurrowError('E_NO_TAG', `${n}: tag not known`);
+    image.names = image.names.filter((n) => !removed.includes(n));
+    store.writeImages(images);
+    return removed;
+  });
+}
+
+/** The names of `image` that `ref` asks for (empty when `ref` is an id or digest). */
+export function namesMatching(image: ImageRecord, ref: string): string[] {
+  const exact = image.names.filter((n) => n === ref);
+  return exact.length > 0 ? exact : image.names.filter((n) => nameMatches(n, ref));
+}
+
+export type RmiFailure = 'unknown' | 'in-use' | 'other';
+
+export interface RmiResult {
+  /** lines for standard output, in order: "Untagged: ...", "Deleted: ..." */
+  lines: string[];
+  errors: Array<{ kind: RmiFailure; message: string }>;
+  /** containers removed by --force */
+  containers: string[];
+}
+
+interface Garbage {
+  trees: string[];
+}
+
+/**
+ * `burrow rmi`: each ref loses the name it was given by when the image has
+ * other names; otherwise (or given by id) the whole image goes, which needs
+ * --force when it has several names or containers use it (force removes
+ * those containers, if they are not running).
+ */
+export async function removeImages(
+  store: Store,
+  paths: Paths,
+  refs: string[],
+  opts: { force: boolean; ignore: boolean; all: boolean },
+): Promise<RmiResult> {
+  const result: RmiResult = { lines: [], errors: [], containers: [] };
+  const garbage: Garbage = { trees: [] };
+  await store.lock(() => {
+    let images = store.images();
+    const containers = new Containers(store);
+    const targets = opts.all ? images.map((i) => i.id) : refs;
+    for (const ref of targets) {
+      let image: ImageRecord | undefined;
+      try {
+        image = store.findImage(ref, images);
+      } catch (err) {
+        result.errors.push({ kind: 'other', message: (err as Error).message });
+        continue;
+      }
+      if (!image) {
+        if (!opts.ignore) result.errors.push({ kind: 'unknown', message: `${ref}: image not known` });
+        continue;
+      }
+      const byName = opts.all ? [] : namesMatching(image, ref);
+      if (byName.length > 0 && image.names.length > 1) {
+        image.names = image.names.filter((n) => !byName.includes(n));
+        for (const n of byName) result.lines.push(`Untagged: ${n}`);
+        continue;
+      }
+      if (byName.length === 0 && image.names.length > 1 && !opts.force && !opts.all) {
+        result.errors.push({
+          kind: 'other',
+          message: `unable to delete image "${image.id}" by ID with more than one tag ([${image.names.join(' ')}]): please force removal`,
+        });
+        continue;
+      }
+      const users = containers.list().filter((c) => c.image === image.id);
+      if (users.length > 0 && !opts.force) {
+        result.errors.push({
+          kind: 'in-use',
+          message: `image used by ${(users[0] as ContainerRecord).id}: image is in use by a container: consider listing external containers and force-removing image`,
+        });
+        continue;
+      }
+      const running = users.filter((c) => containers.status(c).state === 'running');
+      if (running.length > 0) {
+        result.errors.push({
+          kind: 'in-use',
+          message: `image used by ${(running[0] as ContainerRecord).id}: the container is running: stop it first (burrow stop ${(running[0] as ContainerRecord).name})`,
+        });
+        continue;
+      }
+      for (const c of users) {
+        garbage.trees.push(containers.detach(c));
+        result.containers.push(c.id);
+      }
+      for (const n of image.names) result.lines.push(`Untagged: ${n}`);
+      result.lines.push(`Deleted: ${image.id}`);
+      const gone = image;
+      images = images.filter((i) => i !== gone);
+    }
+    store.writeImages(images);
+    collectGarbage(store, images, garbage);
+  });
+  await removeTrees(paths, garbage.trees);
+  return result;
+}
+
+/** `burrow image prune`: images without names (with `all`, every image) that no container uses. Returns their ids. */
+export async function pruneImages(store: Store, paths: Paths, opts: { all: boolean }): Promise<string[]> {
+  const deleted: string[] = [];
+  const garbage: Garbage = { trees: [] };
+  await store.lock(() => {
+    const used = new Set(new Containers(store).list().map((c) => c.image));
+    const keep: ImageRecord[] = [];
+    for (const image of store.images()) {
+      if ((opts.all || image.names.length === 0) && !used.has(image.id)) deleted.push(image.id);
+      else keep.push(image);
+    }
+    if (deleted.length > 0) store.writeImages(keep);
+    collectGarbage(store, keep, garbage);
+    garbage.trees.push(...staleTmp(store));
+  });
+  await removeTrees(paths, garbage.trees);
+  return deleted;
+}
+
+/**
+ * Under the lock: moves layers no image or container uses into tmp/ (their
+ * trees are added to `garbage`) and unlinks blobs no image refers to.
+ */
+function collectGarbage(store: Store, images: ImageRecord[], garbage: Garbage): void {
+  const layersInUse = new Set<string>();
+  const blobsInUse = new Set<string>();
+  for (const image of images) {
+    for (const l of image.layers) layersInUse.add(hex(l));
+    for (const d of [image.manifest, image.config]) blobsInUse.add(hex(d));
+    try {
+      for (const l of store.readJsonBlob<Manifest>(image.manifest).layers) blobsInUse.add(hex(l.digest));
+    } catch {
+      // an unreadable manifest: its layers' blobs are still kept through the layer records below
+    }
+  }
+  for (const c of new Containers(store).list()) for (const l of c.layers) layersInUse.add(l.startsWith('sha256:') ? l.slice(7) : l);
+  const layersDir = join(store.root, 'layers');
+  for (const name of safeReaddir(layersDir)) {
+    if (layersInUse.has(name)) {
+      const rec = store.layer(`sha256:${name}` as Digest);
+      if (rec) blobsInUse.add(hex(rec.blob.digest));
+      continue;
+    }
+    const trash = join(store.tmpDir(), `removed-layer-${name}-${process.pid}-${Date.now()}`);
+    renameSync(join(layersDir, name), trash);
+    garbage.trees.push(trash);
+  }
+  const blobsDir = join(store.root, 'blobs', 'sha256');
+  for (const name of safeReaddir(blobsDir)) {
+    if (blobsInUse.has(name)) continue;
+    try {
+      unlinkSync(join(blobsDir, name));
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** An ingest staging dir untouched this long, that no process has open, is a killed load's leftover. */
+const STALE_MS = 60 * 60 * 1000;
+
+/**
+ * Leftovers in tmp/: trees renamed there for removal (always garbage), and
+ * staging directories of loads that were killed (old, and open in no process
+ * of this user: a load in progress keeps files in its staging dir open).
+ */
+function staleTmp(store: Store): string[] {
+  const tmp = store.tmpDir();
+  const entries = safeReaddir(tmp);
+  if (entries.length === 0) return [];
+  const open = openPaths(tmp);
+  const out: string[] = [];
+  const now = Date.now();
+  for (const name of entries) {
+    const path = join(tmp, name);
+    if (name.startsWith('removed-')) {
+      out.push(path);
+      continue;
+    }
+    let mtime: number;
+    try {
+      mtime = statSync(path).mtimeMs;
+    } catch {
+      continue;
+    }
+    if (now - mtime < STALE_MS) continue;
+    if ([...open].some((p) => p === path || p.startsWith(`${path}/`))) continue;
+    out.push(path);
+  }
+  return out;
+}
+
+/** Paths under `dir` that some process of this user has open or as its working directory. */
+function openPaths(dir: string): Set<string> {
+  const out = new Set<string>();
+  for (const pid of safeReaddir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const links = [`/proc/${pid}/cwd`];
+    for (const fd of safeReaddir(`/proc/${pid}/fd`)) links.push(`/proc/${pid}/fd/${fd}`);
+    for (const link of links) {
+      try {
+        const target = readlinkSync(link);
+        if (target.startsWith(`${dir}/`)) out.add(target);
+      } catch {
+        // not ours, or gone
+      }
+    }
+  }
+  return out;
+}
+
+/** Bytes of the files directly in blobs/ (for `system df`). */
+export function blobBytes(store: Store): number {
+  let total = 0;
+  const dir = join(store.root, 'blobs', 'sha256');
+  for (const name of safeReaddir(dir)) {
+    try {
+      total += statSync(join(dir, name)).size;
+    } catch {
+      // removed meanwhile
+    }
+  }
+  return total;
+}
