@@ -1,0 +1,26 @@
+import { Option } from 'clipanion';
+
+import { pruneImages } from '../../../storage/images-ops.js';
+import { Store } from '../../../storage/store.js';
+import { BurrowCommand } from '../../base.js';
+
+export class ImagePruneCommand extends BurrowCommand {
+  static override paths = [['image', 'prune']];
+
+  static override usage = BurrowCommand.Usage({
+    description: 'remove unused images',
+    details: `
+      Removes images without a name that no container uses (with \`--all\`, every image no container uses), with the layers and blobs nothing else needs, and prints their ids. It also clears what interrupted commands left in the store's \`tmp/\` directory. \`--force\` is accepted for podman's scripts: burrow never asks.
+    `,
+    examples: [['Remove dangling images', '$0 image prune']],
+  });
+
+  all = Option.Boolean('-a,--all', false, { description: 'Remove every image no container uses, not only unnamed ones' });
+  force = Option.Boolean('-f,--force', false, { description: 'Do not ask for confirmation (burrow never asks)' });
+
+  async execute(): Promise<number> {
+    const deleted = await pruneImages(new Store(this.context.paths), this.context.paths, { all: this.all });
+    if (deleted.length > 0) this.context.stdout.write(`${deleted.join('\n')}\n`);
+    return 0;
+  }
+}

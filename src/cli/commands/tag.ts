@@ -1,0 +1,28 @@
+import { Option } from 'clipanion';
+
+import { normalizeName } from '../../image/reference.js';
+import { tagImage } from '../../storage/images-ops.js';
+import { Store } from '../../storage/store.js';
+import { BurrowCommand } from '../base.js';
+
+export class TagCommand extends BurrowCommand {
+  static override paths = [['tag'], ['image', 'tag']];
+
+  static override usage = BurrowCommand.Usage({
+    description: 'add names to an image',
+    details: `
+      Gives IMAGE each NAME. A name without a registry gets \`localhost/\` and one without a tag gets \`:latest\`, as with podman. A name another image had moves to IMAGE.
+    `,
+    examples: [['Name an image', '$0 tag busybox mybox:1']],
+  });
+
+  image = Option.String({ name: 'IMAGE' });
+  names = Option.Rest({ required: 1, name: 'NAME' });
+
+  async execute(): Promise<number> {
+    // Every name is checked before anything changes.
+    for (const n of this.names) normalizeName(n);
+    await tagImage(new Store(this.context.paths), this.image, this.names);
+    return 0;
+  }
+}

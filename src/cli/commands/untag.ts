@@ -1,0 +1,30 @@
+import { Option } from 'clipanion';
+
+import { normalizeName } from '../../image/reference.js';
+import { untagImage } from '../../storage/images-ops.js';
+import { Store } from '../../storage/store.js';
+import { BurrowCommand } from '../base.js';
+
+export class UntagCommand extends BurrowCommand {
+  static override paths = [['untag'], ['image', 'untag']];
+
+  static override usage = BurrowCommand.Usage({
+    description: 'remove names from an image',
+    details: `
+      Takes each NAME from IMAGE, or all its names when none is given. The image stays in the store (without names it is listed as \`<none>\` and \`burrow image prune\` removes it).
+    `,
+    examples: [
+      ['Remove one name', '$0 untag busybox mybox:1'],
+      ['Remove all names', '$0 untag busybox'],
+    ],
+  });
+
+  image = Option.String({ name: 'IMAGE' });
+  names = Option.Rest({ name: 'NAME' });
+
+  async execute(): Promise<number> {
+    for (const n of this.names) normalizeName(n);
+    await untagImage(new Store(this.context.paths), this.image, this.names);
+    return 0;
+  }
+}
