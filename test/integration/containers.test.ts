@@ -1,0 +1,338 @@
+/**
+ * Containers from images: the image config as `run` reads it, options over
+ * it, layers (owners, whiteouts, sharing) as the container sees them, and
+ * the container lifecycle (create, start, ps, rm, names, ids, --rm), on the
+ * overlay driver and on the copy driver. One store for the file (fresh
+ * XDG_DATA_HOME and XDG_RUNTIME_DIR); tests that count things in a store
+ * take one of their own.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { describeContainers, fixtures } from '../helpers/fixtures.js';
+import { buildTestImages, type TestImages } from '../helpers/images.js';
+import { lines } from '../helpers/run-cli.js';
+import { list, newStore, planFiles, storeState, type TestStore, treeSnapshot, waitFor } from '../helpers/store.js';
+
+const CFG = 'localhost/cfg:latest';
+const PLAIN = 'localhost/plain:latest';
+const WH = 'localhost/wh:latest';
+
+let images: TestImages;
+let store: TestStore;
+
+/** Loads `archive` into `into` and checks that it said so. */
+async function load(into: TestStore, archive: string, name: string): Promise<void> {
+  const r = await into.run(['load', '-i', archive]);
+  expect(r.stderr).toBe('');
+  expect(r.exitCode).toBe(0);
+  expect(lines(r.stdout)).toContain(`Loaded image: ${name}`);
+}
+
+/** `ps` rows as [id, ..., name] cells (columns are padded with three or more spaces). */
+function psRows(stdout: string): string[][] {
+  return lines(stdout)
+    .slice(1)
+    .map((l) => l.split(/\s{3,}/));
+}
+
+describeContainers('containers from images', () => {
+  beforeAll(async () => {
+    images = await buildTestImages(fixtures().rootfs, join(fixtures().dir, 'images-containers'));
+    store = newStore('containers');
+    await load(store, images.cfgDocker, CFG);
+    await load(store, images.plainOci, PLAIN);
+    await load(store, images.wh, WH);
+  });
+
+  describe('the image config', () => {
+    it('runs Entrypoint + Cmd with Env, WorkingDir and User', async () => {
+      const r = await store.run(['run', '--rm', CFG]);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe('cmd:bar:/srv/work:1000:1000\n');
+      expect(r.exitCode).toBe(0);
+    });
+
+    it('arguments replace Cmd and keep Entrypoint', async () => {
+      const r = await store.run(['run', '--rm', CFG, 'echo args:$FOO:$(id -u)']);
+      expect(r.stdout).toBe('args:bar:1000\n');
+      expect(r.exitCode).toBe(0);
+    });
+
+    it('-e, -w and -u override Env, WorkingDir and User', async () => {
+      const r = await store.run(['run', '--rm', '-e', 'FOO=over', '-w', '/tmp', '-u', '0', CFG]);
+      expect(r.stdout).toBe('cmd:over:/tmp:0:0\n');
+      expect(r.exitCode).toBe(0);
+      const named = await store.run(['run', '--rm', '-u', 'tester', CFG, 'id -u; id -g']);
+      expect(named.stdout).toBe('1000\n1000\n');
+    });
+
+    it('--entrypoint replaces Entrypoint and drops Cmd', async () => {
+      const alone = await store.run(['run', '--rm', '--entrypoint', '/bin/echo', CFG]);
+      expect(alone.stdout).toBe('\n');
+      expect(alone.exitCode).toBe(0);
+      const withArgs = await store.run(['run', '--rm', '--entrypoint', '/bin/echo', CFG, 'hello', 'world']);
+      expect(withArgs.stdout).toBe('hello world\n');
+      const json = await store.run(['run', '--rm', '--entrypoint', '["/bin/echo","-n","json"]', CFG]);
+      expect(json.stdout).toBe('json');
+    });
+
+    it('mounts an anonymous volume at each of Volumes', async () => {
+      const r = await store.run(['run', '--rm', CFG, 'cat /proc/mounts']);
+      expect(r.exitCode).toBe(0);
+      const mounts = lines(r.stdout).map((l) => l.split(' '));
+      const data = mounts.filter((m) => m[1] === '/data');
+      expect(data).toHaveLength(1);
+      expect(mounts.find((m) => m[1] === '/')?.[2]).toBe('overlay');
+      expect(data[0]?.[2]).not.toBe('overlay');
+    });
+
+    it('a command that is not there exits 127, one that cannot run 126', async () => {
+      expect((await store.run(['run', '--rm', PLAIN, '/nonexistent'])).exitCode).toBe(127);
+      expect((await store.run(['run', '--rm', PLAIN, '/etc/passwd'])).exitCode).toBe(126);
+    });
+  });
+
+  describe('layers', () => {
+    it('a file owned by uid 1000 in a layer is owned by 1000 in the container', async () => {
+      const r = await store.run(['run', '--rm', WH, 'stat', '-c', '%u:%g %a %n', '/owned', '/home/tester/mine', '/home/tester']);
+      expect(r.stderr).toBe('');
+      expect(lines(r.stdout)).toEqual(['1000:1000 644 /owned', '1000:1000 600 /home/tester/mine', '1000:1000 755 /home/tester']);
+      const asTester = await store.run(['run', '--rm', '-u', '1000', WH, 'cat', '/home/tester/mine']);
+      expect(asTester.stdout).toBe('mine\n');
+    });
+
+    it('a whiteout in an upper layer hides the lower file', async () => {
+      const upper = await store.run(['run', '--rm', WH, 'sh', '-c', 'test -e /etc/hostname; echo $?; ls -a /etc']);
+      expect(lines(upper.stdout)[0]).toBe('1');
+      expect(lines(upper.stdout)).not.toContain('hostname');
+      expect(lines(upper.stdout)).toContain('passwd');
+      const lower = await store.run(['run', '--rm', PLAIN, 'cat', '/etc/hostname']);
+      expect(lower.stdout).toBe('fixture\n');
+    });
+
+    it('two images that share a base layer store it once', async () => {
+      const own = newStore('shared');
+      const r = await own.run(['load', '-i', images.shareA]);
+      expect(r.stdout).toBe('Loaded image: localhost/sharea:latest\n');
+      expect(list(join(own.data, 'layers'))).toHaveLength(2);
+      const r2 = await own.run(['load', '-i', images.shareB]);
+      expect(r2.stdout).toBe('Loaded image: localhost/shareb:latest\n');
+      expect(list(join(own.data, 'layers'))).toHaveLength(3);
+      const a = await own.run(['run', '--rm', 'localhost/sharea', 'sh', '-c', 'cat /a.txt; test -e /b.txt || echo no-b']);
+      expect(a.stdout).toBe('sharea\nno-b\n');
+      const b = await own.run(['run', '--rm', 'localhost/shareb', 'sh', '-c', 'cat /b.txt; test -e /a.txt || echo no-a']);
+      expect(b.stdout).toBe('shareb\nno-a\n');
+    });
+
+    it("a container's writes do not change the image", async () => {
+      const layers = join(store.data, 'layers');
+      const before = treeSnapshot(layers);
+      const w = await store.run(['run', '--rm', PLAIN, 'sh', '-c', 'echo x > /written && rm /etc/hostname && echo y >> /etc/passwd && chmod 700 /bin && echo done']);
+      expect(w.stdout).toBe('done\n');
+      const r = await store.run(['run', '--rm', PLAIN, 'sh', '-c', 'test -e /written || echo absent; cat /etc/hostname; tail -n 1 /etc/passwd; stat -c %a /bin']);
+      expect(lines(r.stdout)).toEqual(['absent', 'fixture', 'nobody:x:65534:65534:nobody:/nonexistent:/bin/false', '755']);
+      expect(treeSnapshot(layers)).toEqual(before);
+    });
+  });
+
+  describe('lifecycle', () => {
+    it('--rm leaves nothing behind', async () => {
+      const before = storeState(store);
+      const ok = await store.run(['run', '--rm', PLAIN, 'true']);
+      expect(ok.exitCode).toBe(0);
+      const failing = await store.run(['run', '--rm', PLAIN, 'sh', '-c', 'echo out; exit 3']);
+      expect(failing.stdout).toBe('out\n');
+      expect(failing.exitCode).toBe(3);
+      const after = storeState(store);
+      expect(after.containers).toEqual(before.containers);
+      expect(after.names).toEqual(before.names);
+      expect(after.tmp).toEqual([]);
+      expect(planFiles(store)).toEqual([]);
+    });
+
+    it('--name names the container; a name in use fails with 125', async () => {
+      const first = await store.run(['create', '--name', 'fixed-name', PLAIN, 'true']);
+      expect(first.exitCode).toBe(0);
+      const id = first.stdout.trim();
+      const again = await store.run(['run', '--name', 'fixed-name', PLAIN, 'true']);
+      expect(again.exitCode).toBe(125);
+      expect(lines(again.stderr)).toHaveLength(1);
+      expect(again.stderr).toMatch(/^Error: .*fixed-name.*already in use/);
+      const before = storeState(store);
+      const create = await store.run(['create', '--name', 'fixed-name', PLAIN, 'true']);
+      expect(create.exitCode).toBe(125);
+      expect(storeState(store)).toEqual(before);
+      const ps = await store.run(['ps', '-a', '--no-trunc']);
+      expect(psRows(ps.stdout).find((row) => row[0] === id)?.at(-1)).toBe('fixed-name');
+      expect((await store.run(['rm', 'fixed-name'])).stdout).toBe(`${id}\n`);
+    });
+
+    it('generated names are adjective_noun, ids are 64 hex digits', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const r = await store.run(['create', PLAIN, 'true']);
+        expect(r.exitCode).toBe(0);
+        expect(r.stdout).toMatch(/^[0-9a-f]{64}\n$/);
+        ids.push(r.stdout.trim());
+      }
+      const rows = psRows((await store.run(['ps', '-a', '--no-trunc'])).stdout);
+      for (const id of ids) expect(rows.find((row) => row[0] === id)?.at(-1)).toMatch(/^[a-z]+_[a-z]+$/);
+      expect((await store.run(['rm', ...ids])).stdout).toBe(ids.map((id) => `${id}\n`).join(''));
+    });
+
+    it('a unique id prefix works for start and rm', async () => {
+      const id = (await store.run(['create', PLAIN, 'echo', 'by-prefix'])).stdout.trim();
+      const started = await store.run(['start', '-a', id.slice(0, 12)]);
+      expect(started.stdout).toBe('by-prefix\n');
+      expect(started.exitCode).toBe(0);
+      const removed = await store.run(['rm', id.slice(0, 7)]);
+      expect(removed.stdout).toBe(`${id}\n`);
+      expect(list(join(store.data, 'containers'))).not.toContain(id);
+      const gone = await store.run(['rm', id.slice(0, 7)]);
+      expect(gone.exitCode).toBe(125);
+      expect(gone.stderr).toMatch(/^Error: .*no such container\n$/);
+    });
+
+    it('create + start -a exits with the command\'s code; it can be started again', async () => {
+      const id = (await store.run(['create', PLAIN, 'sh', '-c', 'echo ran; exit 7'])).stdout.trim();
+      const ps = psRows((await store.run(['ps', '-a', '--no-trunc'])).stdout).find((row) => row[0] === id);
+      expect(ps?.join(' ')).toContain('Created');
+      for (let i = 0; i < 2; i++) {
+        const r = await store.run(['start', '-a', id]);
+        expect(r.stdout).toBe('ran\n');
+        expect(r.exitCode).toBe(7);
+      }
+      const after = psRows((await store.run(['ps', '-a', '--no-trunc'])).stdout).find((row) => row[0] === id);
+      expect(after?.join(' ')).toContain('Exited (7)');
+      expect((await store.run(['rm', id])).exitCode).toBe(0);
+    });
+
+    it('start without -a runs in the background: Up, then Exited (N)', async () => {
+      const id = (await store.run(['create', '--name', 'bg', PLAIN, 'sh', '-c', 'sleep 2; exit 3'])).stdout.trim();
+      const start = await store.run(['start', 'bg']);
+      expect(start.stdout).toBe('bg\n');
+      expect(start.exitCode).toBe(0);
+      const running = await store.run(['ps']);
+      const row = psRows(running.stdout).find((r) => r.at(-1) === 'bg');
+      expect(row?.[0]).toBe(id.slice(0, 12));
+      expect(row?.join(' ')).toMatch(/ Up /);
+      await waitFor('the container to exit', async () => !(await store.run(['ps', '-q'])).stdout.includes(id.slice(0, 12)));
+      const exited = psRows((await store.run(['ps', '-a'])).stdout).find((r) => r.at(-1) === 'bg');
+      expect(exited?.join(' ')).toMatch(/Exited \(3\)/);
+      expect((await store.run(['rm', 'bg'])).exitCode).toBe(0);
+    });
+
+    it('ps lists running containers; -a all, -q ids, --no-trunc full ids and commands', async () => {
+      const running = (await store.run(['create', '--name', 'ps-running', PLAIN, 'sleep', '30'])).stdout.trim();
+      const exited = (await store.run(['create', '--name', 'ps-exited', PLAIN, 'sh', '-c', 'echo a long command line that is cut'])).stdout.trim();
+      try {
+        expect((await store.run(['start', 'ps-running'])).exitCode).toBe(0);
+        expect((await store.run(['start', '-a', 'ps-exited'])).exitCode).toBe(0);
+
+        const ps = await store.run(['ps']);
+        expect(lines(ps.stdout)[0]).toMatch(/^CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES$/);
+        const names = psRows(ps.stdout).map((r) => r.at(-1));
+        expect(names).toContain('ps-running');
+        expect(names).not.toContain('ps-exited');
+        const row = psRows(ps.stdout).find((r) => r.at(-1) === 'ps-running');
+        expect(row?.[1]).toBe(PLAIN);
+        expect(row?.[2]).toBe('sleep 30');
+
+        const all = await store.run(['ps', '-a']);
+        const allRows = psRows(all.stdout);
+        expect(allRows.map((r) => r.at(-1))).toEqual(expect.arrayContaining(['ps-running', 'ps-exited']));
+        expect(allRows.find((r) => r.at(-1) === 'ps-exited')?.[2]).toBe('sh -c echo a long...');
+
+        const quiet = lines((await store.run(['ps', '-q'])).stdout);
+        expect(quiet).toContain(running.slice(0, 12));
+        expect(quiet).not.toContain(exited.slice(0, 12));
+        for (const l of quiet) expect(l).toMatch(/^[0-9a-f]{12}$/);
+
+        const quietAll = lines((await store.run(['ps', '-a', '-q', '--no-trunc'])).stdout);
+        expect(quietAll).toEqual(expect.arrayContaining([running, exited]));
+        for (const l of quietAll) expect(l).toMatch(/^[0-9a-f]{64}$/);
+
+        const full = psRows((await store.run(['ps', '-a', '--no-trunc'])).stdout).find((r) => r.at(-1) === 'ps-exited');
+        expect(full?.[0]).toBe(exited);
+        expect(full?.[2]).toBe('sh -c echo a long command line that is cut');
+      } finally {
+        await store.run(['rm', '-f', running, exited]);
+      }
+    });
+
+    it('rm refuses a running container without -f (125 alone, 2 among others); -f kills and removes it', async () => {
+      const running = (await store.run(['create', PLAIN, 'sleep', '30'])).stdout.trim();
+      const other = (await store.run(['create', PLAIN, 'true'])).stdout.trim();
+      expect((await store.run(['start', running])).exitCode).toBe(0);
+      await waitFor('ps to show it running', async () => (await store.run(['ps', '-q', '--no-trunc'])).stdout.includes(running));
+
+      const alone = await store.run(['rm', running]);
+      expect(alone.exitCode).toBe(125);
+      expect(alone.stderr).toMatch(/^Error: .*running.*\n$/);
+      const both = await store.run(['rm', running, other]);
+      expect(both.exitCode).toBe(2);
+      expect(both.stdout).toBe(`${other}\n`);
+      expect(lines(both.stderr)).toHaveLength(1);
+      expect(list(join(store.data, 'containers'))).toContain(running);
+
+      const forced = await store.run(['rm', '-f', running]);
+      expect(forced.exitCode).toBe(0);
+      expect(forced.stdout).toBe(`${running}\n`);
+      expect(list(join(store.data, 'containers'))).not.toContain(running);
+      expect((await store.run(['ps', '-a', '-q', '--no-trunc'])).stdout).not.toContain(running);
+      expect(storeState(store).tmp).toEqual([]);
+    });
+  });
+
+  describe('the copy driver (BURROW_STORAGE_DRIVER=copy)', () => {
+    const copy = { env: { BURROW_STORAGE_DRIVER: 'copy' } };
+
+    it('runs the image config the same way', async () => {
+      const r = await store.run(['run', '--rm', CFG], copy);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe('cmd:bar:/srv/work:1000:1000\n');
+      expect(r.exitCode).toBe(0);
+      const mounts = await store.run(['run', '--rm', CFG, 'cat /proc/mounts'], copy);
+      expect(lines(mounts.stdout).filter((l) => l.split(' ')[1] === '/data')).toHaveLength(1);
+      // no overlay: the root is the container's own copy
+      expect(lines(mounts.stdout).find((l) => l.split(' ')[1] === '/')?.split(' ')[2]).not.toBe('overlay');
+    });
+
+    it('keeps owners and whiteouts', async () => {
+      const r = await store.run(['run', '--rm', WH, 'sh', '-c', 'stat -c %u:%g /owned /home/tester/mine; test -e /etc/hostname; echo $?'], copy);
+      expect(r.stderr).toBe('');
+      expect(lines(r.stdout)).toEqual(['1000:1000', '1000:1000', '1']);
+    });
+
+    it("a container's writes do not change the image; --rm leaves nothing", async () => {
+      const layers = join(store.data, 'layers');
+      const before = treeSnapshot(layers);
+      const state = storeState(store);
+      const w = await store.run(['run', '--rm', PLAIN, 'sh', '-c', 'echo x > /written && rm /etc/hostname && echo done'], copy);
+      expect(w.stdout).toBe('done\n');
+      const r = await store.run(['run', '--rm', PLAIN, 'sh', '-c', 'test -e /written || echo absent; cat /etc/hostname'], copy);
+      expect(r.stdout).toBe('absent\nfixture\n');
+      expect(treeSnapshot(layers)).toEqual(before);
+      const after = storeState(store);
+      expect(after.containers).toEqual(state.containers);
+      expect(after.tmp).toEqual([]);
+      expect(planFiles(store)).toEqual([]);
+    });
+
+    it('create + start -a on a copied root', async () => {
+      const id = (await store.run(['create', PLAIN, 'sh', '-c', 'cat /etc/hostname; exit 4'], copy)).stdout.trim();
+      expect(id).toMatch(/^[0-9a-f]{64}$/);
+      const record = JSON.parse(readFileSync(join(store.data, 'containers', id, 'container.json'), 'utf8')) as { driver: string };
+      expect(record.driver).toBe('copy');
+      expect(list(join(store.data, 'containers', id))).toContain('rootfs');
+      const r = await store.run(['start', '-a', id]);
+      expect(r.stdout).toBe('fixture\n');
+      expect(r.exitCode).toBe(4);
+      expect((await store.run(['rm', id])).exitCode).toBe(0);
+      expect(list(join(store.data, 'containers'))).not.toContain(id);
+    });
+  });
+});

@@ -1,0 +1,280 @@
+/**
+ * `burrow load`: docker-archive and oci-archive written by skopeo, from a
+ * file and from standard input; hostile and broken archives (each refused
+ * with exit 125 and one `Error:` line, the store unchanged and nothing
+ * written outside it); loads and runs in parallel on one store; and a load
+ * killed with SIGKILL half-way. Each test that counts takes a fresh store.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { describeContainers, fixtures } from '../helpers/fixtures.js';
+import {
+  buildTestImages,
+  dockerArchiveEntries,
+  makeTar,
+  ociArchiveEntries,
+  sha256hex,
+  type TarEntry,
+  type TestImages,
+  writeTar,
+} from '../helpers/images.js';
+import { BURROW, lines } from '../helpers/run-cli.js';
+import { imageNames, list, newStore, planFiles, storeState, type TestStore, treeSnapshot, waitFor } from '../helpers/store.js';
+
+const PLAIN = 'localhost/plain:latest';
+let images: TestImages;
+let work: string;
+
+/** `burrow load` with the archive on standard input (a file, as `burrow load < FILE`). */
+async function loadFromStdin(store: TestStore, archive: string): Promise<{ exitCode: number | undefined; stdout: string; stderr: string }> {
+  const r = await execa(process.execPath, [BURROW, 'load'], {
+    reject: false,
+    stripFinalNewline: false,
+    inputFile: archive,
+    env: store.env,
+    timeout: 30_000,
+    killSignal: 'SIGKILL',
+  });
+  return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+describeContainers('burrow load', () => {
+  beforeAll(async () => {
+    work = join(fixtures().dir, 'load-work');
+    mkdirSync(work);
+    images = await buildTestImages(fixtures().rootfs, join(fixtures().dir, 'images-load'));
+  });
+
+  describe('archives that tools write', () => {
+    it('a docker-archive from a file', async () => {
+      const store = newStore('load-docker-file');
+      const r = await store.run(['load', '-i', images.cfgDocker]);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe('Loaded image: localhost/cfg:latest\n');
+      expect(r.exitCode).toBe(0);
+      expect(imageNames(store)).toEqual(['localhost/cfg:latest']);
+      const run = await store.run(['run', '--rm', 'localhost/cfg']);
+      expect(run.stdout).toBe('cmd:bar:/srv/work:1000:1000\n');
+    });
+
+    it('a docker-archive from standard input', async () => {
+      const store = newStore('load-docker-stdin');
+      const r = await loadFromStdin(store, images.cfgDocker);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe('Loaded image: localhost/cfg:latest\n');
+      expect(r.exitCode).toBe(0);
+      expect((await store.run(['run', '--rm', 'cfg'])).stdout).toBe('cmd:bar:/srv/work:1000:1000\n');
+    });
+
+    it('a gzip-compressed docker-archive from standard input', async () => {
+      const store = newStore('load-docker-gz');
+      const gz = join(work, 'cfg-docker.tar.gz');
+      writeFileSync(gz, gzipSync(readFileSync(images.cfgDocker)));
+      const r = await loadFromStdin(store, gz);
+      expect(r.stdout).toBe('Loaded image: localhost/cfg:latest\n');
+      expect(r.exitCode).toBe(0);
+    });
+
+    it('an oci-archive from a file', async () => {
+      const store = newStore('load-oci-file');
+      const r = await store.run(['load', '-i', images.plainOci]);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe(`Loaded image: ${PLAIN}\n`);
+      expect(r.exitCode).toBe(0);
+      expect((await store.run(['run', '--rm', PLAIN, 'cat', '/etc/hostname'])).stdout).toBe('fixture\n');
+    });
+
+    it('an oci-archive from standard input', async () => {
+      const store = newStore('load-oci-stdin');
+      const r = await loadFromStdin(store, images.cfgOci);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe('Loaded image: localhost/cfg:latest\n');
+      expect(r.exitCode).toBe(0);
+      expect((await store.run(['run', '--rm', 'localhost/cfg'])).stdout).toBe('cmd:bar:/srv/work:1000:1000\n');
+    });
+
+    it('loading the same archive again changes nothing but the output', async () => {
+      const store = newStore('load-twice');
+      expect((await store.run(['load', '-i', images.plainOci])).exitCode).toBe(0);
+      const before = storeState(store);
+      const again = await store.run(['load', '-i', images.plainOci]);
+      expect(again.stdout).toBe(`Loaded image: ${PLAIN}\n`);
+      expect(again.exitCode).toBe(0);
+      expect(storeState(store)).toEqual(before);
+    });
+  });
+
+  describe('bad input: exit 125, one Error: line, the store unchanged, nothing written outside', () => {
+    let canary: string;
+    /** a path that climbs from anywhere in the store up to / and down into the canary dir */
+    let climb: string;
+    const cases: { name: string; archive: () => Promise<string>; error: RegExp }[] = [];
+    const file = (name: string): string => join(work, `bad-${name.replace(/\W+/g, '-')}.tar`);
+    /** a docker-archive of the base layer and `layer` (a tar of `entries`) */
+    const withLayer = async (name: string, entries: TarEntry[]): Promise<string> =>
+      writeTar(file(name), dockerArchiveEntries({ config: images.plainConfig, layers: [images.baseLayer, await makeTar(entries)] }, 'localhost/bad:latest'));
+    const add = (name: string, error: RegExp, archive: () => Promise<string>): void => {
+      cases.push({ name, archive, error });
+    };
+
+    beforeAll(() => {
+      canary = join(fixtures().dir, 'canary');
+      mkdirSync(canary);
+      writeFileSync(join(canary, 'secret'), 'host file\n');
+      climb = `${'../'.repeat(40)}${canary.slice(1)}`;
+    });
+
+    add('a truncated archive', /./, async () => {
+      const bytes = readFileSync(images.plainDocker);
+      writeFileSync(file('truncated'), bytes.subarray(0, Math.floor(bytes.length / 2)));
+      return file('truncated');
+    });
+    add('a blob whose bytes do not match its digest (oci-archive)', /digest/i, async () => {
+      const entries = ociArchiveEntries({ config: images.plainConfig, layers: [images.baseLayer] }, 'localhost/bad:latest');
+      const config = entries.find((e) => e.name.startsWith('blobs/') && String(e.data).includes('"rootfs"')) as TarEntry;
+      config.data = String(config.data).replace('"amd64"', '"arm64"');
+      return writeTar(file('wrong-digest-oci'), entries);
+    });
+    add('a layer that does not match its diff id (docker-archive)', /sha256:/, async () => {
+      const entries = dockerArchiveEntries({ config: images.plainConfig, layers: [images.baseLayer] }, 'localhost/bad:latest');
+      const layer = entries.find((e) => e.name.endsWith('.tar')) as TarEntry;
+      layer.data = await makeTar([{ name: 'other', data: 'not the layer the config names' }]);
+      return writeTar(file('wrong-diffid'), entries);
+    });
+    add('a manifest naming a blob the archive lacks (docker-archive)', /missing\.tar|not in the archive/, async () => {
+      const entries = dockerArchiveEntries({ config: images.plainConfig, layers: [images.baseLayer] }, 'localhost/bad:latest');
+      const manifest = entries.find((e) => e.name === 'manifest.json') as TarEntry;
+      const parsed = JSON.parse(String(manifest.data)) as { Layers: string[] }[];
+      (parsed[0] as { Layers: string[] }).Layers.push('missing.tar');
+      manifest.data = JSON.stringify(parsed);
+      return writeTar(file('missing-blob-docker'), entries);
+    });
+    add('a manifest naming a blob the archive lacks (oci-archive)', /not in the archive|missing/, async () => {
+      const layer = await makeTar([{ name: 'extra', data: 'x' }]);
+      const entries = ociArchiveEntries({ config: images.plainConfig, layers: [images.baseLayer, layer] }, 'localhost/bad:latest');
+      const hex = sha256hex(layer);
+      return writeTar(file('missing-blob-oci'), entries.filter((e) => e.name !== `blobs/sha256/${hex}`));
+    });
+    add('a layer entry with ../', /\.\./, async () => withLayer('dotdot', [{ name: `${climb}/dotdot`, data: 'escaped' }]));
+    add('a layer entry with an absolute path', /absolute/, async () => withLayer('absolute', [{ name: `${canary}/absolute`, data: 'escaped' }]));
+    add('a symlink escape: a -> ../../.. then a/x', /outside|escape|leads/, async () =>
+      withLayer('symlink-short', [
+        { name: 'a', type: 'symlink', linkname: '../../..' },
+        { name: 'a/x', data: 'escaped' },
+      ]),
+    );
+    add('a symlink escape into the canary dir', /outside|escape|leads/, async () =>
+      withLayer('symlink-canary', [
+        { name: 'a', type: 'symlink', linkname: climb },
+        { name: 'a/x', data: 'escaped' },
+      ]),
+    );
+    add('a hardlink to a file outside the layer', /\.\.|outside|not in this layer/, async () =>
+      withLayer('hardlink', [{ name: 'h', type: 'link', linkname: `${climb}/secret` }]),
+    );
+    add('a hardlink through a symlink that leaves the layer', /outside|escape|leads|not in this layer/, async () =>
+      withLayer('hardlink-symlink', [
+        { name: 'd', type: 'symlink', linkname: climb },
+        { name: 'h', type: 'link', linkname: 'd/secret' },
+        { name: 'h', data: 'overwritten' },
+      ]),
+    );
+    add('an unknown layer media type (oci-archive)', /media type/, async () =>
+      writeTar(
+        file('media-type'),
+        ociArchiveEntries({ config: images.plainConfig, layers: [images.baseLayer] }, 'localhost/bad:latest', 'application/vnd.example.unknown.layer'),
+      ),
+    );
+
+    for (const c of cases) {
+      it(c.name, async () => {
+        const store = newStore('bad');
+        expect((await store.run(['load', '-i', images.plainOci])).exitCode).toBe(0);
+        const archive = await c.archive();
+        const canaryBefore = treeSnapshot(canary);
+        const before = storeState(store);
+        const layersBefore = treeSnapshot(join(store.data, 'layers'));
+
+        for (const how of ['file', 'stdin'] as const) {
+          const r = how === 'file' ? await store.run(['load', '-i', archive]) : await loadFromStdin(store, archive);
+          expect(r.stdout).toBe('');
+          if (process.env.SHOW_ERRORS) console.log(c.name, how, r.stderr);
+          expect(lines(r.stderr)).toHaveLength(1);
+          expect(r.stderr).toMatch(/^Error: /);
+          expect(r.stderr).toMatch(c.error);
+          expect(r.exitCode).toBe(125);
+          expect(storeState(store)).toEqual({ ...before, tmp: [] });
+          expect(treeSnapshot(join(store.data, 'layers'))).toEqual(layersBefore);
+          expect(treeSnapshot(canary)).toEqual(canaryBefore);
+          expect(statSync(join(canary, 'secret')).nlink).toBe(1);
+          expect(readFileSync(join(canary, 'secret'), 'utf8')).toBe('host file\n');
+        }
+        expect(planFiles(store)).toEqual([]);
+        // and the store still works
+        expect((await store.run(['run', '--rm', PLAIN, 'true'])).exitCode).toBe(0);
+      });
+    }
+  });
+
+  describe('a store shared by many processes', () => {
+    it('8 parallel `run --rm` and 2 loads of images sharing a layer all succeed; the store is consistent', async () => {
+      const store = newStore('parallel');
+      expect((await store.run(['load', '-i', images.plainOci])).exitCode).toBe(0);
+      const runs = Array.from({ length: 8 }, (_, i) => store.run(['run', '--rm', PLAIN, 'sh', '-c', `echo run-${i}`], { timeout: 60_000 }));
+      const loads = [images.shareA, images.shareB].map((a) => store.run(['load', '-i', a], { timeout: 60_000 }));
+      const results = await Promise.all([...runs, ...loads]);
+      results.slice(0, 8).forEach((r, i) => {
+        expect(r.stderr).toBe('');
+        expect(r.stdout).toBe(`run-${i}\n`);
+        expect(r.exitCode).toBe(0);
+      });
+      expect(results[8]?.stdout).toBe('Loaded image: localhost/sharea:latest\n');
+      expect(results[9]?.stdout).toBe('Loaded image: localhost/shareb:latest\n');
+      expect(results[8]?.exitCode).toBe(0);
+      expect(results[9]?.exitCode).toBe(0);
+
+      const state = storeState(store);
+      expect(state.containers).toEqual([]);
+      expect(state.names).toEqual([]);
+      expect(state.tmp).toEqual([]);
+      expect(planFiles(store)).toEqual([]);
+      expect(imageNames(store)).toEqual(['localhost/plain:latest', 'localhost/sharea:latest', 'localhost/shareb:latest']);
+      expect(state.layers).toHaveLength(3); // the base once, a, b
+      const a = await store.run(['run', '--rm', 'localhost/sharea', 'cat', '/a.txt']);
+      expect(a.stdout).toBe('sharea\n');
+      const b = await store.run(['run', '--rm', 'localhost/shareb', 'cat', '/b.txt']);
+      expect(b.stdout).toBe('shareb\n');
+    });
+
+    it('a load killed with SIGKILL half-way leaves a store that works', async () => {
+      const store = newStore('killed');
+      expect((await store.run(['load', '-i', images.plainOci])).exitCode).toBe(0);
+      const imagesBefore = storeState(store).images;
+      const bytes = readFileSync(images.shareA);
+      const child = spawn(process.execPath, [BURROW, 'load'], { env: { ...process.env, ...store.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+      child.stdin.on('error', () => undefined);
+      child.stdin.write(bytes.subarray(0, Math.floor(bytes.length / 2)));
+      // half-way: the layer is being unpacked in the store's staging area
+      await waitFor('the load to stage a layer', () => list(join(store.data, 'tmp')).some((d) => list(join(store.data, 'tmp', d)).some((f) => f.startsWith('layer-'))));
+      await new Promise((r) => setTimeout(r, 200));
+      child.kill('SIGKILL');
+      expect(await exited).toEqual({ code: null, signal: 'SIGKILL' });
+
+      expect(storeState(store).images).toBe(imagesBefore);
+      expect(imageNames(store)).toEqual([PLAIN]);
+      expect((await store.run(['run', '--rm', PLAIN, 'cat', '/etc/hostname'])).stdout).toBe('fixture\n');
+      const again = await store.run(['load', '-i', images.shareA]);
+      expect(again.stdout).toBe('Loaded image: localhost/sharea:latest\n');
+      expect(again.exitCode).toBe(0);
+      expect(imageNames(store)).toEqual([PLAIN, 'localhost/sharea:latest']);
+      expect((await store.run(['run', '--rm', 'localhost/sharea', 'cat', '/a.txt'])).stdout).toBe('sharea\n');
+    });
+  });
+});
