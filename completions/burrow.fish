@@ -2,11 +2,12 @@
 # Install: copy to ~/.config/fish/completions/burrow.fish (or
 # /usr/share/fish/vendor_completions.d/burrow.fish).
 
-# burrow run's options that take a value (for finding where the container's COMMAND starts).
-set -g __burrow_run_opts_arg --rootfs -e --env --env-file -w --workdir -h --hostname -u --user \
+# burrow run's (and create's) options that take a value (for finding where IMAGE or the container's COMMAND starts).
+set -g __burrow_run_opts_arg --rootfs --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user \
     -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --log-level
 
-# Prints the command's path (run, container run, version, help) and the words after it.
+# Prints the command's path (run, container run, version, help) and the words after it;
+# `container run` and `container create` are printed as `run` and `create`.
 function __burrow_words
     set -l tokens (commandline -opc)
     set -e tokens[1]
@@ -21,7 +22,7 @@ function __burrow_words
                 break
         end
     end
-    if string match -q -- container $tokens[1]; and string match -q -- run $tokens[2]
+    if string match -q -- container $tokens[1]; and contains -- "$tokens[2]" run create
         set -e tokens[1]
     end
     set -q tokens[1]; and printf '%s\n' $tokens
@@ -40,10 +41,11 @@ function __burrow_command
     test "$words[1]" = "$argv[1]"
 end
 
-# In `burrow run`, before the container's COMMAND: burrow's options are still allowed.
+# In `burrow run` or `burrow create`, before IMAGE (or with --rootfs the container's
+# COMMAND): burrow's options are still allowed.
 function __burrow_run_options
     set -l words (__burrow_words)
-    test "$words[1]" = run; or return 1
+    contains -- "$words[1]" run create; or return 1
     set -e words[1]
     while set -q words[1]
         if contains -- $words[1] $__burrow_run_opts_arg
@@ -57,15 +59,36 @@ function __burrow_run_options
     return 0
 end
 
-# In `burrow run`, after the container's COMMAND: its arguments (files).
+# In `burrow run`, after IMAGE or the container's COMMAND: the command's words (files).
 function __burrow_run_arguments
-    __burrow_command run; and not __burrow_run_options
+    begin
+        __burrow_command run; or __burrow_command create
+    end; and not __burrow_run_options
+end
+
+# Where IMAGE may come: in the options of run or create, without --rootfs.
+function __burrow_run_image
+    __burrow_run_options; or return 1
+    not string match -q -r -- '^--rootfs(=|$)' (__burrow_words)
+end
+
+# Image names and container names, from burrow itself.
+function __burrow_images
+    burrow images --format '{{.Repository}}:{{.Tag}}' 2>/dev/null
+end
+function __burrow_containers
+    burrow ps -a -q 2>/dev/null
 end
 
 complete -c burrow -f
 
 # commands
 complete -c burrow -n __burrow_no_command -a run -d 'Run a command in a new container'
+complete -c burrow -n __burrow_no_command -a create -d 'Create a new container without starting it'
+complete -c burrow -n __burrow_no_command -a start -d 'Start one or more containers'
+complete -c burrow -n __burrow_no_command -a ps -d 'List containers'
+complete -c burrow -n __burrow_no_command -a rm -d 'Remove one or more containers'
+complete -c burrow -n __burrow_no_command -a load -d 'Load images from a docker-archive or oci-archive'
 complete -c burrow -n __burrow_no_command -a container -d 'Manage containers'
 complete -c burrow -n __burrow_no_command -a image -d 'Manage images'
 complete -c burrow -n __burrow_no_command -a save -d 'Save images to an archive'
@@ -73,11 +96,16 @@ complete -c burrow -n __burrow_no_command -a import -d 'Create an image from a t
 complete -c burrow -n __burrow_no_command -a export -d "Export a container's filesystem as a tar archive"
 complete -c burrow -n __burrow_no_command -a version -d 'Show the version of burrow'
 complete -c burrow -n __burrow_no_command -a help -d 'Show the list of commands'
-complete -c burrow -n '__burrow_command container' -a run -d 'Run a command in a new container'
+complete -c burrow -n '__burrow_command container; and test (count (__burrow_words)) -eq 1' -a run -d 'Run a command in a new container'
+complete -c burrow -n '__burrow_command container; and test (count (__burrow_words)) -eq 1' -a create -d 'Create a new container without starting it'
+complete -c burrow -n '__burrow_command container; and test (count (__burrow_words)) -eq 1' -a start -d 'Start one or more containers'
+complete -c burrow -n '__burrow_command container; and test (count (__burrow_words)) -eq 1' -a 'ls list ps' -d 'List containers'
+complete -c burrow -n '__burrow_command container; and test (count (__burrow_words)) -eq 1' -a rm -d 'Remove one or more containers'
+complete -c burrow -n '__burrow_command image; and test (count (__burrow_words)) -eq 1' -a load -d 'Load images from a docker-archive or oci-archive'
 complete -c burrow -n '__burrow_command container; and test (count (__burrow_words)) -eq 1' -a export -d "Export a container's filesystem as a tar archive"
 complete -c burrow -n '__burrow_command image; and test (count (__burrow_words)) -eq 1' -a save -d 'Save images to an archive'
 complete -c burrow -n '__burrow_command image; and test (count (__burrow_words)) -eq 1' -a import -d 'Create an image from a tarball of a root filesystem'
-complete -c burrow -n '__burrow_command help; and test (count (__burrow_words)) -eq 1' -a 'run container version'
+complete -c burrow -n '__burrow_command help; and test (count (__burrow_words)) -eq 1' -a 'run create start ps rm load container image save import export version'
 
 # global options
 complete -c burrow -n '__burrow_no_command; or __burrow_command version; or __burrow_run_options' \
@@ -85,9 +113,11 @@ complete -c burrow -n '__burrow_no_command; or __burrow_command version; or __bu
 complete -c burrow -n __burrow_no_command -s h -l help -d 'Print the list of commands and exit'
 complete -c burrow -n __burrow_no_command -s v -l version -d 'Print the version and exit'
 
-# burrow run
+# burrow run and burrow create (also container run, container create)
 set -l run __burrow_run_options
-complete -c burrow -n $run -l rootfs -x -a '(__fish_complete_directories (commandline -ct | string replace -r -- "^--rootfs=" ""))' -d 'Use DIR as the root filesystem'
+complete -c burrow -n $run -l rootfs -x -a '(__fish_complete_directories (commandline -ct | string replace -r -- "^--rootfs=" ""))' -d 'Use DIR as the root filesystem instead of an image'
+complete -c burrow -n $run -l name -x -d 'Give the container a name'
+complete -c burrow -n $run -l entrypoint -x -d "Override the image's entrypoint (a command, or a JSON array)"
 complete -c burrow -n $run -s e -l env -x -a '(set -xn)' -d 'Set NAME=VALUE in the container (NAME alone: from the host)'
 complete -c burrow -n $run -l env-file -r -F -d 'Read environment variables from a file'
 complete -c burrow -n $run -s w -l workdir -x -d 'Working directory inside the container'
@@ -114,6 +144,7 @@ complete -c burrow -n $run -l ulimit -x \
     -a 'cpu= fsize= data= stack= core= rss= nproc= nofile= memlock= as= locks= sigpending= msgqueue= nice= rtprio= rttime=' \
     -d 'Set a resource limit NAME=SOFT[:HARD]'
 complete -c burrow -n $run -l rm -d 'Remove the container when it exits'
+complete -c burrow -n __burrow_run_image -a '(__burrow_images)' -d Image
 complete -c burrow -n __burrow_run_arguments -F
 
 # burrow save, import, export (also image save, image import, container export)
@@ -140,3 +171,25 @@ complete -c burrow -n $import -F
 set -l export '__burrow_is export container'
 complete -c burrow -n $export -s o -l output -r -F -d 'Write to FILE'
 complete -c burrow -n $export -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above'
+
+# burrow start, rm, ps, load (also container start, container rm, container ls/list/ps, image load)
+set -l start '__burrow_is start container'
+complete -c burrow -n $start -s a -l attach -d "Attach to the container's output and exit with its status"
+complete -c burrow -n $start -s i -l interactive -d 'With -a: keep standard input open'
+complete -c burrow -n $start -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above'
+complete -c burrow -n $start -a '(__burrow_containers)' -d Container
+set -l rm '__burrow_is rm container'
+complete -c burrow -n $rm -s f -l force -d 'Kill running containers first'
+complete -c burrow -n $rm -s a -l all -d 'Remove all containers'
+complete -c burrow -n $rm -s i -l ignore -d 'Do not fail for containers that do not exist'
+complete -c burrow -n $rm -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above'
+complete -c burrow -n $rm -a '(__burrow_containers)' -d Container
+set -l ps '__burrow_is ps container; or __burrow_is ls container; or __burrow_is list container'
+complete -c burrow -n $ps -s a -l all -d 'Show all containers, not only running ones'
+complete -c burrow -n $ps -s q -l quiet -d 'Print only the container ids'
+complete -c burrow -n $ps -l no-trunc -d 'Do not shorten ids and commands'
+complete -c burrow -n $ps -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above'
+set -l load '__burrow_is load image'
+complete -c burrow -n $load -s i -l input -r -F -d 'Read from FILE instead of standard input'
+complete -c burrow -n $load -s q -l quiet -d 'Print nothing but errors'
+complete -c burrow -n $load -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above'
