@@ -2,7 +2,7 @@
 # Install: copy to /usr/share/bash-completion/completions/burrow, or
 # ~/.local/share/bash-completion/completions/burrow, or source it from ~/.bashrc.
 
-_burrow_commands='run create start ps rm load container image save import export version help'
+_burrow_commands='run create start ps rm load container image save import export images inspect tag untag rmi history system info version help'
 _burrow_global_opts='--log-level -h --help -v --version'
 _burrow_levels='debug info warn error'
 _burrow_networks='none host'
@@ -35,6 +35,14 @@ _burrow_import_opts_flag='-q --quiet'
 _burrow_export_opts_arg='-o --output --log-level'
 _burrow_save_formats='docker-archive oci-archive oci-dir'
 _burrow_changes='CMD ENTRYPOINT ENV EXPOSE LABEL STOPSIGNAL USER VOLUME WORKDIR'
+# burrow images, image inspect, inspect, tag, untag, rmi, image prune, history, system df, info
+_burrow_images_opts_arg='--format --log-level'
+_burrow_images_opts_flag='-a --all -q --quiet --no-trunc'
+_burrow_inspect_opts_arg='-f --format -t --type --log-level'
+_burrow_rmi_opts_flag='-a --all -f --force -i --ignore'
+_burrow_prune_opts_flag='-a --all -f --force'
+_burrow_history_opts_flag='--no-trunc -q --quiet'
+_burrow_info_opts_arg='-f --format --log-level'
 
 # _burrow_words_in WORD LIST: is WORD one of the words of LIST?
 _burrow_words_in() {
@@ -145,6 +153,17 @@ _burrow_simple() {
   return 0
 }
 
+# Like _burrow_simple, for commands whose --format (or -f, when $1 has it) is a Go template.
+_burrow_report() {
+  if [[ $prev == --format ]] || { [[ $prev == -f ]] && _burrow_words_in -f "$1"; }; then
+    mapfile -t COMPREPLY < <(compgen -W 'json table' -- "$cur")
+  elif [[ $prev == -t || $prev == --type ]]; then
+    mapfile -t COMPREPLY < <(compgen -W 'image container all' -- "$cur")
+  else
+    _burrow_simple "$@"
+  fi
+}
+
 # Sets words and cword from COMP_WORDS, joining what bash split at `=` and `:`
 # (COMP_WORDBREAKS): `--rootfs=DIR` and `-v /a:/b` stay one word each.
 _burrow_split() {
@@ -220,13 +239,39 @@ _burrow() {
       fi ;;
     image)
       if ((i + 1 == cword)); then
-        mapfile -t COMPREPLY < <(compgen -W "load save import" -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W "load save import ls list inspect prune tag untag rm history" -- "$cur")
       elif [[ ${words[i + 1]} == load ]]; then
         _burrow_simple "$_burrow_load_opts_arg" "$_burrow_load_opts_flag"
       elif [[ ${words[i + 1]} == save ]]; then
         _burrow_simple "$_burrow_save_opts_arg" "$_burrow_save_opts_flag"
       elif [[ ${words[i + 1]} == import ]]; then
         _burrow_simple "$_burrow_import_opts_arg" "$_burrow_import_opts_flag" files
+      elif _burrow_words_in "${words[i + 1]}" 'ls list'; then
+        _burrow_report "$_burrow_images_opts_arg" "$_burrow_images_opts_flag"
+      elif [[ ${words[i + 1]} == inspect ]]; then
+        _burrow_report "$_burrow_info_opts_arg" '' images
+      elif [[ ${words[i + 1]} == prune ]]; then
+        _burrow_simple '--log-level' "$_burrow_prune_opts_flag"
+      elif _burrow_words_in "${words[i + 1]}" 'tag untag'; then
+        _burrow_simple '--log-level' '' images
+      elif [[ ${words[i + 1]} == rm ]]; then
+        _burrow_simple '--log-level' "$_burrow_rmi_opts_flag" images
+      elif [[ ${words[i + 1]} == history ]]; then
+        _burrow_report "$_burrow_images_opts_arg" "$_burrow_history_opts_flag" images
+      fi ;;
+    images) _burrow_report "$_burrow_images_opts_arg" "$_burrow_images_opts_flag" ;;
+    inspect) _burrow_report "$_burrow_inspect_opts_arg" '' images ;;
+    tag | untag) _burrow_simple '--log-level' '' images ;;
+    rmi) _burrow_simple '--log-level' "$_burrow_rmi_opts_flag" images ;;
+    history) _burrow_report "$_burrow_images_opts_arg" "$_burrow_history_opts_flag" images ;;
+    info) _burrow_report "$_burrow_info_opts_arg" '' ;;
+    system)
+      if ((i + 1 == cword)); then
+        mapfile -t COMPREPLY < <(compgen -W "df info" -- "$cur")
+      elif [[ ${words[i + 1]} == df ]]; then
+        _burrow_report "$_burrow_images_opts_arg" ''
+      elif [[ ${words[i + 1]} == info ]]; then
+        _burrow_report "$_burrow_info_opts_arg" ''
       fi ;;
     save) _burrow_simple "$_burrow_save_opts_arg" "$_burrow_save_opts_flag" ;;
     import) _burrow_simple "$_burrow_import_opts_arg" "$_burrow_import_opts_flag" files ;;
@@ -238,7 +283,7 @@ _burrow() {
         mapfile -t COMPREPLY < <(compgen -W "$_burrow_version_opts_arg" -- "$cur")
       fi ;;
     help)
-      ((i + 1 == cword)) && mapfile -t COMPREPLY < <(compgen -W "run create start ps rm load container image save import export version" -- "$cur") ;;
+      ((i + 1 == cword)) && mapfile -t COMPREPLY < <(compgen -W "run create start ps rm load container image save import export images inspect tag untag rmi history system info version" -- "$cur") ;;
   esac
 }
 

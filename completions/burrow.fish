@@ -105,7 +105,24 @@ complete -c burrow -n '__burrow_command image; and test (count (__burrow_words))
 complete -c burrow -n '__burrow_command container; and test (count (__burrow_words)) -eq 1' -a export -d "Export a container's filesystem as a tar archive"
 complete -c burrow -n '__burrow_command image; and test (count (__burrow_words)) -eq 1' -a save -d 'Save images to an archive'
 complete -c burrow -n '__burrow_command image; and test (count (__burrow_words)) -eq 1' -a import -d 'Create an image from a tarball of a root filesystem'
-complete -c burrow -n '__burrow_command help; and test (count (__burrow_words)) -eq 1' -a 'run create start ps rm load container image save import export version'
+complete -c burrow -n __burrow_no_command -a images -d 'List images in local storage'
+complete -c burrow -n __burrow_no_command -a inspect -d 'Show the configuration of containers or images'
+complete -c burrow -n __burrow_no_command -a tag -d 'Add names to an image'
+complete -c burrow -n __burrow_no_command -a untag -d 'Remove names from an image'
+complete -c burrow -n __burrow_no_command -a rmi -d 'Remove images from local storage'
+complete -c burrow -n __burrow_no_command -a history -d 'Show the history of an image'
+complete -c burrow -n __burrow_no_command -a system -d 'Manage burrow'
+complete -c burrow -n __burrow_no_command -a info -d 'Show information about the host and the store'
+complete -c burrow -n '__burrow_command image; and test (count (__burrow_words)) -eq 1' -a 'ls list' -d 'List images'
+complete -c burrow -n '__burrow_command image; and test (count (__burrow_words)) -eq 1' -a inspect -d 'Show the configuration of images'
+complete -c burrow -n '__burrow_command image; and test (count (__burrow_words)) -eq 1' -a prune -d 'Remove unused images'
+complete -c burrow -n '__burrow_command image; and test (count (__burrow_words)) -eq 1' -a tag -d 'Add names to an image'
+complete -c burrow -n '__burrow_command image; and test (count (__burrow_words)) -eq 1' -a untag -d 'Remove names from an image'
+complete -c burrow -n '__burrow_command image; and test (count (__burrow_words)) -eq 1' -a rm -d 'Remove images'
+complete -c burrow -n '__burrow_command image; and test (count (__burrow_words)) -eq 1' -a history -d 'Show the history of an image'
+complete -c burrow -n '__burrow_command system; and test (count (__burrow_words)) -eq 1' -a df -d 'Show the disk space used by images and containers'
+complete -c burrow -n '__burrow_command system; and test (count (__burrow_words)) -eq 1' -a info -d 'Show information about the host and the store'
+complete -c burrow -n '__burrow_command help; and test (count (__burrow_words)) -eq 1' -a 'run create start ps rm load container image save import export images inspect tag untag rmi history system info version'
 
 # global options
 complete -c burrow -n '__burrow_no_command; or __burrow_command version; or __burrow_run_options' \
@@ -193,3 +210,51 @@ set -l load '__burrow_is load image'
 complete -c burrow -n $load -s i -l input -r -F -d 'Read from FILE instead of standard input'
 complete -c burrow -n $load -s q -l quiet -d 'Print nothing but errors'
 complete -c burrow -n $load -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above'
+
+# burrow images, image inspect, inspect, tag, untag, rmi, image prune, history, system df, info
+# (and image ls/list/tag/untag/rm/history, system info)
+function __burrow_sub
+    set -l words (__burrow_words)
+    test "$words[1]" = "$argv[1]"; and test "$words[2]" = "$argv[2]"
+end
+set -l levels 'debug info warn error'
+set -l images '__burrow_is images; or __burrow_sub image ls; or __burrow_sub image list'
+complete -c burrow -n $images -s a -l all -d 'Show all images, also intermediate ones'
+complete -c burrow -n $images -s q -l quiet -d 'Print only the image ids'
+complete -c burrow -n $images -l no-trunc -d 'Print full image ids'
+complete -c burrow -n $images -l format -x -a 'json table' -d 'Print with a Go template, or json'
+complete -c burrow -n $images -l log-level -x -a $levels -d 'Log messages at this level and above'
+set -l iinspect '__burrow_sub image inspect'
+complete -c burrow -n $iinspect -s f -l format -x -a 'json' -d 'Print with a Go template, or json'
+complete -c burrow -n $iinspect -l log-level -x -a $levels -d 'Log messages at this level and above'
+complete -c burrow -n $iinspect -a '(__burrow_images)' -d Image
+set -l inspect '__burrow_is inspect'
+complete -c burrow -n $inspect -s f -l format -x -a 'json' -d 'Print with a Go template, or json'
+complete -c burrow -n $inspect -s t -l type -x -a 'image container all' -d 'Look only for this kind'
+complete -c burrow -n $inspect -l log-level -x -a $levels -d 'Log messages at this level and above'
+complete -c burrow -n $inspect -a '(__burrow_images) (__burrow_containers)'
+set -l tag '__burrow_is tag image; or __burrow_is untag image'
+complete -c burrow -n $tag -l log-level -x -a $levels -d 'Log messages at this level and above'
+complete -c burrow -n $tag -a '(__burrow_images)' -d Image
+set -l rmi '__burrow_is rmi; or __burrow_sub image rm'
+complete -c burrow -n $rmi -s a -l all -d 'Remove all images'
+complete -c burrow -n $rmi -s f -l force -d 'Also remove the containers using them'
+complete -c burrow -n $rmi -s i -l ignore -d 'Ignore images that do not exist'
+complete -c burrow -n $rmi -l log-level -x -a $levels -d 'Log messages at this level and above'
+complete -c burrow -n $rmi -a '(__burrow_images)' -d Image
+set -l prune '__burrow_sub image prune'
+complete -c burrow -n $prune -s a -l all -d 'Remove every unused image, also named ones'
+complete -c burrow -n $prune -s f -l force -d 'Do not ask (burrow never asks)'
+complete -c burrow -n $prune -l log-level -x -a $levels -d 'Log messages at this level and above'
+set -l history '__burrow_is history image'
+complete -c burrow -n $history -l no-trunc -d 'Print full ids and commands'
+complete -c burrow -n $history -s q -l quiet -d 'Print only the ids'
+complete -c burrow -n $history -l format -x -a 'json table' -d 'Print with a Go template, or json'
+complete -c burrow -n $history -l log-level -x -a $levels -d 'Log messages at this level and above'
+complete -c burrow -n $history -a '(__burrow_images)' -d Image
+set -l df '__burrow_sub system df'
+complete -c burrow -n $df -l format -x -a 'json table' -d 'Print with a Go template, or json'
+complete -c burrow -n $df -l log-level -x -a $levels -d 'Log messages at this level and above'
+set -l info '__burrow_is info system'
+complete -c burrow -n $info -s f -l format -x -a 'json' -d 'Print with a Go template, or json'
+complete -c burrow -n $info -l log-level -x -a $levels -d 'Log messages at this level and above'
