@@ -119,7 +119,10 @@ _burrow_run() {
   elif [[ $cur == --*=* ]]; then
     _burrow_value "${cur%%=*}" "${cur#*=}"
   elif [[ $cur == -* ]]; then
-    mapfile -t COMPREPLY < <(compgen -W "$_burrow_run_opts_arg $_burrow_run_opts_flag" -- "$cur")
+    local opts="$_burrow_run_opts_arg $_burrow_run_opts_flag"
+    # --rootfs is run's alone: create makes containers of images.
+    [[ ${words[$1 - 1]} == create ]] && opts=${opts/--rootfs /}
+    mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
   elif [[ -z $rootfs ]]; then
     _burrow_images "$cur"
   else

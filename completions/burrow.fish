@@ -132,7 +132,7 @@ complete -c burrow -n __burrow_no_command -s v -l version -d 'Print the version 
 
 # burrow run and burrow create (also container run, container create)
 set -l run __burrow_run_options
-complete -c burrow -n $run -l rootfs -x -a '(__fish_complete_directories (commandline -ct | string replace -r -- "^--rootfs=" ""))' -d 'Use DIR as the root filesystem instead of an image'
+complete -c burrow -n "$run; and __burrow_command run" -l rootfs -x -a '(__fish_complete_directories (commandline -ct | string replace -r -- "^--rootfs=" ""))' -d 'Use DIR as the root filesystem instead of an image'
 complete -c burrow -n $run -l name -x -d 'Give the container a name'
 complete -c burrow -n $run -l entrypoint -x -d "Override the image's entrypoint (a command, or a JSON array)"
 complete -c burrow -n $run -s e -l env -x -a '(set -xn)' -d 'Set NAME=VALUE in the container (NAME alone: from the host)'

@@ -1,4 +1,3 @@
-import { UsageError } from '../../errors.js';
 import { createContainer } from '../../runtime/container.js';
 import { Store } from '../../storage/store.js';
 import { BurrowCommand } from '../base.js';
@@ -16,7 +15,6 @@ export class CreateCommand extends ContainerOptionsCommand {
   });
 
   async execute(): Promise<number> {
-    if (this.rootfs !== undefined) throw new UsageError('--rootfs containers keep no record: use burrow run --rootfs');
     const store = new Store(this.context.paths).init();
     const image = store.getImage(this.target);
     const rec = await createContainer(this.envOf(), store, image, this.target, this.containerOptions(this.args), this.name);

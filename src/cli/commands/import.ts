@@ -66,7 +66,7 @@ export class ImportCommand extends BurrowCommand {
     const ingest = new Ingest(store, this.context.paths);
     try {
       progress('Getting image source signatures');
-      const layer = await ingest.addBlob(stream, undefined, `import \`${source}\``);
+      const layer = await ingest.addBlob(stream, undefined, `import \`${source}\``, 'layer');
       if (!layer.layer) throw new BurrowError('E_IMPORT', `import \`${source}\`: not a tar archive`);
       progress(`Copying blob ${hex(layer.digest)}`);
       const created = new Date().toISOString();

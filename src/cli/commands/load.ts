@@ -22,7 +22,7 @@ export class LoadCommand extends BurrowCommand {
   });
 
   input = Option.String('-i,--input', { description: 'Read from FILE instead of standard input' });
-  quiet = Option.Boolean('-q,--quiet', false, { description: 'Print nothing but errors' });
+  quiet = Option.Boolean('-q,--quiet', false, { description: 'Do not print the names of the loaded images' });
 
   async execute(): Promise<number> {
     let stream: Readable;

@@ -40,8 +40,8 @@ export class RmCommand extends BurrowCommand {
         await removeContainer(env, store, rec, this.force);
         this.context.stdout.write(`${rec.id}\n`);
       } catch (err) {
-        if (targets.length === 1) throw err;
-        this.context.stderr.write(`Error: ${(err as Error).message}\n`);
+        if (!(err instanceof BurrowError)) throw err;
+        this.context.stderr.write(`Error: ${err.message}\n`);
         // podman: 1 when a container was not found, 2 when one could not be removed (running)
         code = err instanceof BurrowError && err.code === 'E_NO_CONTAINER' ? Math.max(code, 1) : 2;
       }

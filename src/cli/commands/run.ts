@@ -1,5 +1,7 @@
 import { writeSync } from 'node:fs';
 
+import { Option } from 'clipanion';
+
 import { UsageError } from '../../errors.js';
 import { compilePlan } from '../../runtime/compile.js';
 import { createContainer, removeContainer, runForeground } from '../../runtime/container.js';
@@ -23,6 +25,8 @@ export class RunCommand extends ContainerOptionsCommand {
       ['Share a directory read-only', '$0 run --rootfs ./rootfs -v $PWD:/src:ro ls /src'],
     ],
   });
+
+  rootfs = Option.String('--rootfs', { description: 'Use DIR as the root filesystem instead of an image (the first word after the options is then the command)' });
 
   async execute(): Promise<number> {
     const env = this.envOf();

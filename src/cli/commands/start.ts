@@ -12,7 +12,7 @@ export class StartCommand extends BurrowCommand {
   static override usage = BurrowCommand.Usage({
     description: 'start one or more containers',
     details: `
-      Starts containers made by \`burrow create\` (or exited ones). With \`-a\` the container runs attached: burrow becomes its parent and exits with its status. Without it the helper stays behind as a small monitor, output goes to the container's log, and the name is printed.
+      Starts containers made by \`burrow create\` (or exited ones). With \`-a\` the container runs attached: burrow becomes its parent and exits with its status. Without it the helper stays behind as a small monitor, output goes to the container's log, and each CONTAINER is printed as given.
     `,
     examples: [['Start a container and wait for it', '$0 start -a web']],
   });

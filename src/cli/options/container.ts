@@ -6,7 +6,6 @@ import { BurrowCommand } from '../base.js';
 
 /** The options `run` and `create` share, with podman's names and meaning. */
 export abstract class ContainerOptionsCommand extends BurrowCommand {
-  rootfs = Option.String('--rootfs', { description: 'Use DIR as the root filesystem instead of an image' });
   name = Option.String('--name', { description: 'Give the container a name' });
   entrypoint = Option.String('--entrypoint', { description: "Override the image's entrypoint (a command, or a JSON array)" });
   env = Option.Array('-e,--env', [], { description: 'Set NAME=VALUE in the container (NAME alone: from the host)' });
