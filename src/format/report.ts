@@ -37,7 +37,10 @@ export function goHumanSize(bytes: number, precision = 4): string {
 
 /** podman's sizes in lists: decimal units, 3 significant digits, a space before the unit ("1.98 MB"). */
 export function humanSize(bytes: number): string {
-  return goHumanSize(bytes, 3).replace(/^([^A-Za-z]*[0-9])/, '$1 ');
+  const s = goHumanSize(bytes, 3);
+  // podman puts the space after the last digit
+  const last = s.search(/\d(?!.*\d)/);
+  return `${s.slice(0, last + 1)} ${s.slice(last + 1)}`;
 }
 
 /** go-units HumanDuration, which podman prints as "... ago". */
