@@ -116,6 +116,30 @@ export function imageJson(store: Store, image: ImageRecord, containers: number):
   };
 }
 
+/** The fields of an image config's `config` as Go has them (a template sees them even when the JSON leaves them out). */
+const CONFIG_FIELDS: Record<string, unknown> = {
+  User: '',
+  ExposedPorts: null,
+  Env: null,
+  Entrypoint: null,
+  Cmd: null,
+  Volumes: null,
+  WorkingDir: '',
+  Labels: null,
+  StopSignal: '',
+  ArgsEscaped: false,
+};
+
+/**
+ * `value` with Go's zero values for the struct fields it lacks, added as
+ * non-enumerable properties: JSON leaves them out (omitempty), templates see them.
+ */
+function goStruct<T extends object>(value: T, fields: Record<string, unknown>): T {
+  for (const [k, zero] of Object.entries(fields))
+    if (!Object.prototype.hasOwnProperty.call(value, k)) Object.defineProperty(value, k, { value: zero, enumerable: false });
+  return value;
+}
+
 /** The document of `image inspect`, shaped like podman's. */
 export function imageInspect(store: Store, image: ImageRecord, driver: string): Record<string, unknown> {
   const config = safeConfig(store, image);
@@ -139,7 +163,7 @@ export function imageInspect(store: Store, image: ImageRecord, driver: string): 
     Parent: '',
     Comment: raw?.comment ?? '',
     Created: image.created,
-    Config: config?.config ?? {},
+    Config: goStruct({ ...(config?.config ?? {}) }, CONFIG_FIELDS),
     Version: raw?.docker_version ?? '',
     Author: config?.author ?? '',
     Architecture: config?.architecture ?? '',
