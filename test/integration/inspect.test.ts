@@ -11,6 +11,10 @@ import { buildTestImages, type TestImages } from '../helpers/images.js';
 import { lines } from '../helpers/run-cli.js';
 import { newStore, storeState, type TestStore } from '../helpers/store.js';
 
+/** An inspect document, loosely typed for assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON read back from the CLI
+type Doc = Record<string, any>;
+
 let images: TestImages;
 let store: TestStore;
 
@@ -27,7 +31,7 @@ describeContainers('burrow inspect, image inspect, history', () => {
       expect(r.stderr).toBe('');
       expect(r.exitCode).toBe(0);
       expect(r.stdout.startsWith('[\n     {\n          "Id": "')).toBe(true);
-      const [doc] = JSON.parse(r.stdout) as Array<Record<string, any>>;
+      const [doc] = JSON.parse(r.stdout) as Doc[];
       expect(doc).toMatchObject({
         RepoTags: ['localhost/cfg:latest'],
         Parent: '',
@@ -49,7 +53,7 @@ describeContainers('burrow inspect, image inspect, history', () => {
     });
 
     it('two layers: LowerDir and UpperDir', async () => {
-      const [doc] = JSON.parse((await store.run(['image', 'inspect', 'sharea'])).stdout) as Array<Record<string, any>>;
+      const [doc] = JSON.parse((await store.run(['image', 'inspect', 'sharea'])).stdout) as Doc[];
       expect(doc?.RootFS.Layers).toHaveLength(2);
       expect(doc?.GraphDriver.Data.LowerDir).toMatch(/\/diff$/);
       expect(doc?.GraphDriver.Data.UpperDir).not.toBe(doc?.GraphDriver.Data.LowerDir);
