@@ -36,9 +36,9 @@ function environment(extra: Record<string, string | undefined> = {}): Record<str
   return env;
 }
 
-/** Starts burrow and leaves it running: for signals and streaming. */
+/** Starts burrow and leaves it running: for signals and streaming. Run as a shell would: the file itself, through its #! line. */
 export function spawnCli(args: string[], opts: CliOptions = {}): ResultPromise<{ reject: false; extendEnv: false; stripFinalNewline: false }> {
-  return execa(process.execPath, [BURROW, ...args], {
+  return execa(BURROW, args, {
     reject: false,
     extendEnv: false,
     stripFinalNewline: false,

@@ -1,0 +1,102 @@
+/**
+ * `burrow run` with bad input: each mistake gives exactly one stderr line
+ * `Error: ...`, exit 125 (127 for a command not found), and leaves nothing
+ * behind: no process, no plan file in the runtime directory.
+ *
+ * Each case runs with its own XDG_RUNTIME_DIR, whose path also marks every
+ * process it starts (burrow passes its environment on to the helper), so
+ * the checks hold while other test files run containers in parallel.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, expect, it } from 'vitest';
+
+import { describeContainers, fixtures } from '../helpers/fixtures.js';
+import { alive, eventually, processesWith, waitForOutput } from '../helpers/processes.js';
+import { runCli, spawnCli } from '../helpers/run-cli.js';
+
+describeContainers('burrow run: bad input', () => {
+  let scratch: string;
+  let unmapped: number;
+  beforeAll(() => {
+    const f = fixtures();
+    scratch = mkdtempSync(join(f.dir, 'errors-'));
+    writeFileSync(join(scratch, 'bad-name.env'), 'GOOD=1\nBAD NAME=2\n');
+    writeFileSync(join(scratch, 'bad-eq.env'), '=nothing\n');
+    mkdirSync(join(scratch, 'a-directory.env'));
+    // One past everything mapped: 0, then the subordinate ranges (or 0 alone without them).
+    unmapped = 1 + f.subuids.reduce((n, r) => n + r.count, 0) + 1000;
+  });
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  const cases: [string, () => string[], number, RegExp][] = [
+    ['a rootfs that does not exist', () => ['--rootfs', join(scratch, 'nope'), 'true'], 125, /rootfs .*nope.*no such/i],
+    ['a rootfs that is a file', () => ['--rootfs', join(fixtures().rootfs, 'etc/passwd'), 'true'], 125, /not a directory/],
+    ['no --rootfs', () => ['true'], 125, /rootfs|image/i],
+    ['no command', () => ['--rootfs', fixtures().rootfs], 125, /command|argument/i],
+    ['a command not found', () => ['--rootfs', fixtures().rootfs, 'no-such-command'], 127, /no-such-command/],
+    ['an unknown option', () => ['--rootfs', fixtures().rootfs, '--frobnicate', 'true'], 125, /--frobnicate/],
+    ['an env file with a bad name', () => ['--rootfs', fixtures().rootfs, '--env-file', join(scratch, 'bad-name.env'), 'true'], 125, /bad-name\.env.*line 2/],
+    ['an env file line with no name', () => ['--rootfs', fixtures().rootfs, '--env-file', join(scratch, 'bad-eq.env'), 'true'], 125, /bad-eq\.env/],
+    ['a bad -e name', () => ['--rootfs', fixtures().rootfs, '-e', 'BAD NAME=1', 'true'], 125, /BAD NAME/],
+    ['a volume whose host path is missing', () => ['--rootfs', fixtures().rootfs, '-v', `${join(scratch, 'no-dir')}:/data`, 'true'], 125, /no-dir/],
+    ['a volume without a container path', () => ['--rootfs', fixtures().rootfs, '-v', scratch, 'true'], 125, /volume/],
+    ['a volume with a relative container path', () => ['--rootfs', fixtures().rootfs, '-v', `${scratch}:data`, 'true'], 125, /not absolute/],
+    ['a volume with an unknown option', () => ['--rootfs', fixtures().rootfs, '-v', `${scratch}:/data:sideways`, 'true'], 125, /sideways/],
+    ['a uid with no mapping', () => ['--rootfs', fixtures().rootfs, '-u', `${unmapped}:${unmapped}`, 'true'], 125, /not mapped/],
+    ['an unknown user name', () => ['--rootfs', fixtures().rootfs, '-u', 'nosuchuser', 'true'], 125, /nosuchuser/],
+    ['an unknown group name', () => ['--rootfs', fixtures().rootfs, '-u', 'tester:nosuchgroup', 'true'], 125, /nosuchgroup/],
+    ['a malformed user', () => ['--rootfs', fixtures().rootfs, '-u', 'a:b:c', 'true'], 125, /a:b:c/],
+    ['a relative working directory', () => ['--rootfs', fixtures().rootfs, '-w', 'relative', 'true'], 125, /relative/],
+    ['an unknown network mode', () => ['--rootfs', fixtures().rootfs, '--network', 'carrier-pigeon', 'true'], 125, /carrier-pigeon/],
+    ['an unknown capability', () => ['--rootfs', fixtures().rootfs, '--cap-add', 'CAP_TELEPORT', 'true'], 125, /CAP_TELEPORT/],
+    ['a relative tmpfs path', () => ['--rootfs', fixtures().rootfs, '--tmpfs', 'scratch', 'true'], 125, /scratch/],
+    ['a tmpfs with an unknown option', () => ['--rootfs', fixtures().rootfs, '--tmpfs', '/scratch:bogus', 'true'], 125, /bogus/],
+    ['a bad ulimit', () => ['--rootfs', fixtures().rootfs, '--ulimit', 'nofile=lots', 'true'], 125, /nofile=lots/],
+    ['a ulimit with soft above hard', () => ['--rootfs', fixtures().rootfs, '--ulimit', 'nofile=200:100', 'true'], 125, /soft/],
+    ['an unknown security option', () => ['--rootfs', fixtures().rootfs, '--security-opt', 'label=disable-everything', 'true'], 125, /label/],
+    ['a hostname with a slash', () => ['--rootfs', fixtures().rootfs, '--hostname', 'a/b', 'true'], 125, /a\/b/],
+  ];
+
+  // BUG (bin/burrow.js, Node 20): Node itself looks for `--env-file` anywhere in its argv, even
+  // after the script's name, and exits 9 with `node: FILE: not found` (or `invalid format` for a
+  // directory) before burrow runs; `node -- SCRIPT ARGS` does not. Seen: `burrow run --rootfs R
+  // --env-file /missing true` -> exit 9, stderr `node: /missing: not found`. A shebang of
+  // `#!/usr/bin/env -S node --` would avoid it.
+  const nodeBug: typeof cases = [
+    ['a missing env file', () => ['--rootfs', fixtures().rootfs, '--env-file', join(scratch, 'missing.env'), 'true'], 125, /missing\.env/],
+    ['an env file that is a directory', () => ['--rootfs', fixtures().rootfs, '--env-file', join(scratch, 'a-directory.env'), 'true'], 125, /a-directory\.env/],
+  ];
+
+  it.fails.each(nodeBug)('%s: one `Error:` line from burrow, exit 125', async (_name, args, code, why) => {
+    const r = await runCli(['run', ...args()]);
+    expect(r.stderr).toMatch(/^Error: [^\n]+\n$/);
+    expect(r.stderr).toMatch(why);
+    expect(r.exitCode).toBe(code);
+  });
+
+  it.each(cases)('%s: one `Error:` line, the right exit code, nothing left behind', async (_name, args, code, why) => {
+    const runtime = mkdtempSync(join(scratch, 'xdg-'));
+    const r = await runCli(['run', ...args()], { env: { XDG_RUNTIME_DIR: runtime } });
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^Error: [^\n]+\n$/);
+    expect(r.stderr).toMatch(why);
+    expect(r.exitCode).toBe(code);
+    // Nothing left: no process that carries this run's runtime dir, no plan file.
+    expect(await eventually(() => processesWith(runtime).filter(alive).length === 0, 3000)).toBe(true);
+    const dir = join(runtime, 'burrow');
+    expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
+  });
+
+  it('the marker check sees a running container (so the checks above mean something)', async () => {
+    const runtime = mkdtempSync(join(scratch, 'xdg-'));
+    const child = spawnCli(['run', '--rootfs', fixtures().rootfs, 'probe', 'trap', 'USR2'], { env: { XDG_RUNTIME_DIR: runtime } });
+    await waitForOutput(child, 'ready\n');
+    expect(processesWith(runtime).filter(alive)).toContain(child.pid);
+    child.kill('SIGUSR2');
+    expect((await child).exitCode).toBe(0);
+    expect(await eventually(() => processesWith(runtime).filter(alive).length === 0, 3000)).toBe(true);
+    expect(readdirSync(join(runtime, 'burrow'))).toEqual([]);
+  });
+});
