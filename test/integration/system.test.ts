@@ -1,0 +1,68 @@
+/**
+ * `burrow system df` and `burrow info` (system info): podman's rows and
+ * YAML, --format with templates and json, bad templates (exit 125).
+ */
+import { join } from 'node:path';
+
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { describeContainers, fixtures } from '../helpers/fixtures.js';
+import { buildTestImages, type TestImages } from '../helpers/images.js';
+import { lines } from '../helpers/run-cli.js';
+import { newStore } from '../helpers/store.js';
+
+let images: TestImages;
+
+describeContainers('burrow system df, info', () => {
+  beforeAll(async () => {
+    images = await buildTestImages(fixtures().rootfs, join(fixtures().dir, 'images-system'));
+  });
+
+  describe('system df', () => {
+    it('counts images and containers, what is in use and what is reclaimable', async () => {
+      const store = newStore('df');
+      const empty = await store.run(['system', 'df']);
+      expect(empty.stdout).toBe(
+        'TYPE           TOTAL       ACTIVE      SIZE        RECLAIMABLE\n' +
+          'Images         0           0           0B          0B (0%)\n' +
+          'Containers     0           0           0B          0B (0%)\n' +
+          'Local Volumes  0           0           0B          0B (0%)\n',
+      );
+      for (const a of [images.plainDocker, images.cfgDocker]) expect((await store.run(['load', '-q', '-i', a])).exitCode).toBe(0);
+      expect((await store.run(['create', 'plain', 'true'])).exitCode).toBe(0);
+      const r = await store.run(['system', 'df', '--format', '{{.Type}} {{.Total}} {{.Active}} {{.Reclaimable}}']);
+      const [imagesRow, containersRow, volumesRow] = lines(r.stdout);
+      expect(imagesRow).toMatch(/^Images 2 1 \d+(\.\d+)?[kM]B \(\d+%\)$/);
+      expect(containersRow).toMatch(/^Containers 1 0 /);
+      expect(volumesRow).toBe('Local Volumes 0 0 0B (0%)');
+      const json = JSON.parse((await store.run(['system', 'df', '--format', 'json'])).stdout) as Array<Record<string, unknown>>;
+      expect(json.map((j) => j.Type)).toEqual(['Images', 'Containers', 'Local Volumes']);
+      expect(json[0]?.RawSize).toBeGreaterThan(100_000);
+    });
+  });
+
+  describe('info', () => {
+    it('prints YAML with the host, the store and the version', async () => {
+      const store = newStore('info');
+      expect((await store.run(['load', '-q', '-i', images.plainDocker])).exitCode).toBe(0);
+      const r = await store.run(['info']);
+      expect(r.stderr).toBe('');
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout).toMatch(/^host:\n {2}arch: \w+\n/);
+      expect(r.stdout).toContain(`  graphRoot: ${store.data}\n`);
+      expect(r.stdout).toContain(`  runRoot: ${store.runtime}\n`);
+      expect(r.stdout).toMatch(/\n {2}graphDriverName: (overlay|copy)\n/);
+      expect(r.stdout).toMatch(/\n {2}imageStore:\n {4}number: 1\n/);
+      expect(r.stdout).toMatch(/\n {2}idMappings:\n {4}uidmap:\n {6}- container_id: 0\n {8}host_id: \d+\n {8}size: 1\n/);
+      expect(r.stdout).toMatch(/\nversion:\n {2}Version: \d+\.\d+\.\d+\n/);
+      const forced = await store.run(['system', 'info', '--format', '{{.Store.GraphDriverName}} {{.Store.ImageStore.Number}}'], { env: { BURROW_STORAGE_DRIVER: 'copy' } });
+      expect(forced.stdout).toBe('copy 1\n');
+      const json = JSON.parse((await store.run(['info', '--format', 'json'])).stdout) as { store: { graphRoot: string } };
+      expect(json.store.graphRoot).toBe(store.data);
+      const bad = await store.run(['info', '--format', '{{.Nope}}']);
+      expect(bad.exitCode).toBe(125);
+      expect(lines(bad.stderr)).toHaveLength(1);
+      expect(bad.stdout).toBe('');
+    });
+  });
+});
