@@ -59,7 +59,7 @@ _burrow_images() {
   return 0
 }
 _burrow_containers() {
-  mapfile -t COMPREPLY < <(compgen -W "$(burrow ps -a -q 2>/dev/null)" -- "$1")
+  mapfile -t COMPREPLY < <(compgen -W "$(burrow ps -a --format '{{.Names}}' 2>/dev/null)" -- "$1")
 }
 
 # Completes the value of option $1, the current word being $2.
@@ -224,7 +224,7 @@ _burrow() {
     run | create) _burrow_run $((i + 1)) ;;
     start) _burrow_simple '--log-level' "$_burrow_start_opts_flag" containers ;;
     rm) _burrow_simple '--log-level' "$_burrow_rm_opts_flag" containers ;;
-    ps) _burrow_simple '--log-level' "$_burrow_ps_opts_flag" ;;
+    ps) _burrow_simple '--format --log-level' "$_burrow_ps_opts_flag" ;;
     load) _burrow_simple "$_burrow_load_opts_arg" "$_burrow_load_opts_flag" ;;
     container)
       if ((i + 1 == cword)); then
@@ -236,7 +236,7 @@ _burrow() {
       elif [[ ${words[i + 1]} == rm ]]; then
         _burrow_simple '--log-level' "$_burrow_rm_opts_flag" containers
       elif _burrow_words_in "${words[i + 1]}" 'ls list ps'; then
-        _burrow_simple '--log-level' "$_burrow_ps_opts_flag"
+        _burrow_simple '--format --log-level' "$_burrow_ps_opts_flag"
       elif [[ ${words[i + 1]} == export ]]; then
         _burrow_simple "$_burrow_export_opts_arg" ''
       fi ;;

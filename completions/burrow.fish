@@ -77,7 +77,7 @@ function __burrow_images
     burrow images --format '{{.Repository}}:{{.Tag}}' 2>/dev/null
 end
 function __burrow_containers
-    burrow ps -a -q 2>/dev/null
+    burrow ps -a --format '{{.Names}}' 2>/dev/null
 end
 
 complete -c burrow -f
@@ -205,6 +205,7 @@ set -l ps '__burrow_is ps container; or __burrow_is ls container; or __burrow_is
 complete -c burrow -n $ps -s a -l all -d 'Show all containers, not only running ones'
 complete -c burrow -n $ps -s q -l quiet -d 'Print only the container ids'
 complete -c burrow -n $ps -l no-trunc -d 'Do not shorten ids and commands'
+complete -c burrow -n $ps -l format -x -a 'json table' -d 'Print with a Go template, or json'
 complete -c burrow -n $ps -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above'
 set -l load '__burrow_is load image'
 complete -c burrow -n $load -s i -l input -r -F -d 'Read from FILE instead of standard input'

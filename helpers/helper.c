@@ -48,6 +48,9 @@
 #define HELPER_VERSION "0.1.0"
 
 static int g_status_fd = -1;
+/* Set once the container exists: a failure after that still writes the exit file and runs on-exit. */
+static const struct plan *g_started_plan;
+static void finish(const struct plan *plan, int code);
 static struct termios g_saved_termios;
 static int g_termios_saved;
 
@@ -136,6 +139,11 @@ fail(const char *step, const char *sc, int err, const char *fmt, ...) {
   vsnprintf(e.message, sizeof(e.message), fmt, ap);
   va_end(ap);
   report(&e);
+  if (g_started_plan) {
+    const struct plan *plan = g_started_plan;
+    g_started_plan = NULL;
+    finish(plan, EXIT_HELPER);
+  }
   exit(EXIT_HELPER);
 }
 
@@ -454,6 +462,7 @@ static int cmd_run(int argc, char **argv) {
   }
   close(sync[1]);
   close(errpipe[1]);
+  g_started_plan = &plan;
   status_line("{\"type\":\"pid\",\"pid\":%d}\n", (int)child);
 
   /* newuidmap and newgidmap run side by side: they touch different files. */

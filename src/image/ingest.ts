@@ -15,6 +15,7 @@ import { packageRoot } from '../config/install.js';
 import type { Paths } from '../config/paths.js';
 import { BurrowError } from '../errors.js';
 import { removeTrees, startInUserns } from '../runtime/userns.js';
+import { flock } from '../system/libc.js';
 import { atomicWriteFile } from '../storage/atomic.js';
 import { chainIds, type Digest, hex, isDigest, parseDigest, sha256 } from '../storage/digest.js';
 import type { ImageRecord, LayerRecord, Store } from '../storage/store.js';
@@ -51,7 +52,12 @@ export class Ingest {
   ) {
     store.init();
     this.staging = mkdtempSync(join(store.tmpDir(), 'ingest-'));
+    // Held while this process lives: `image prune` removes only staging dirs whose lock it can take.
+    this.lockFd = openSync(join(this.staging, 'lock'), 'w', 0o600);
+    flock(this.lockFd, true);
   }
+
+  private lockFd: number;
 
   /**
    * Takes one blob from a stream. JSON (a manifest, config or index) is kept
@@ -232,6 +238,9 @@ export class Ingest {
           const chainId = chains[j] as Digest;
           const staged = this.blobs.get(layer.digest);
           const existing = this.store.layer(chainId);
+          // Checked again under the lock: an rmi or prune may have removed it since the first look.
+          if (!existing && !staged?.layer)
+            throw new BurrowError('E_LAYER_GONE', `layer ${chainId} was removed from the store while this image was loading: load it again`);
           if (existing) size += existing.size;
           else if (staged?.layer) {
             const rec: LayerRecord = {
@@ -282,5 +291,6 @@ export class Ingest {
   /** Removes the staging directory (in the user namespace: it may hold files of mapped ids). */
   async cleanup(): Promise<void> {
     await removeTrees(this.paths, [this.staging]).catch(() => undefined);
+    closeSync(this.lockFd);
   }
 }

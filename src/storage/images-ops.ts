@@ -9,7 +9,7 @@
  * blobs are unlinked; the renamed trees, which hold files of mapped ids, are
  * deleted afterwards, outside the lock, inside the user namespace.
  */
-import { readlinkSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { Paths } from '../config/paths.js';
@@ -17,6 +17,7 @@ import { BurrowError } from '../errors.js';
 import type { Manifest } from '../image/oci.js';
 import { nameMatches, normalizeName } from '../image/reference.js';
 import { removeTrees } from '../runtime/userns.js';
+import { tryFlock } from '../system/libc.js';
 import { Containers, type ContainerRecord } from './containers.js';
 import { type Digest, hex } from './digest.js';
 import { type ImageRecord, safeReaddir, type Store } from './store.js';
@@ -202,53 +203,38 @@ function collectGarbage(store: Store, images: ImageRecord[], garbage: Garbage): 
 }
 
 /** An ingest staging dir untouched this long, that no process has open, is a killed load's leftover. */
-const STALE_MS = 60 * 60 * 1000;
-
 /**
  * Leftovers in tmp/: trees renamed there for removal (always garbage), and
- * staging directories of loads that were killed (old, and open in no process
- * of this user: a load in progress keeps files in its staging dir open).
+ * staging directories of loads that were killed: a load holds an flock on
+ * its staging dir's `lock` for as long as it runs, so a lock that can be
+ * taken means no one is loading there any more.
  */
 function staleTmp(store: Store): string[] {
   const tmp = store.tmpDir();
-  const entries = safeReaddir(tmp);
-  if (entries.length === 0) return [];
-  const open = openPaths(tmp);
   const out: string[] = [];
-  const now = Date.now();
-  for (const name of entries) {
+  for (const name of safeReaddir(tmp)) {
     const path = join(tmp, name);
     if (name.startsWith('removed-')) {
       out.push(path);
       continue;
     }
-    let mtime: number;
+    if (!name.startsWith('ingest-')) continue;
+    let fd: number;
     try {
-      mtime = statSync(path).mtimeMs;
+      fd = openSync(join(path, 'lock'), 'r');
     } catch {
+      // No lock file: a load that died between making the dir and locking it, or one starting right now.
+      try {
+        if (Date.now() - statSync(path).mtimeMs > 60_000) out.push(path);
+      } catch {
+        // gone
+      }
       continue;
     }
-    if (now - mtime < STALE_MS) continue;
-    if ([...open].some((p) => p === path || p.startsWith(`${path}/`))) continue;
-    out.push(path);
-  }
-  return out;
-}
-
-/** Paths under `dir` that some process of this user has open or as its working directory. */
-function openPaths(dir: string): Set<string> {
-  const out = new Set<string>();
-  for (const pid of safeReaddir('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    const links = [`/proc/${pid}/cwd`];
-    for (const fd of safeReaddir(`/proc/${pid}/fd`)) links.push(`/proc/${pid}/fd/${fd}`);
-    for (const link of links) {
-      try {
-        const target = readlinkSync(link);
-        if (target.startsWith(`${dir}/`)) out.add(target);
-      } catch {
-        // not ours, or gone
-      }
+    try {
+      if (tryFlock(fd, true)) out.push(path);
+    } finally {
+      closeSync(fd);
     }
   }
   return out;

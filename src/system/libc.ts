@@ -96,6 +96,18 @@ const ERRNO_NAMES: Record<number, string> = {
 
 const LOCK_SH = 1;
 const LOCK_EX = 2;
+const LOCK_NB = 4;
+
+/** Takes the lock only if no one holds it; false when someone does. */
+export function tryFlock(fd: number, exclusive: boolean): boolean {
+  const c = load();
+  for (;;) {
+    if (c.flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) === 0) return true;
+    const e = c.errno();
+    if (e === 11) return false; // EWOULDBLOCK
+    if (e !== 4) throw new SyscallError('flock', e);
+  }
+}
 
 /** Blocks until the whole-file lock on fd is held (released when the fd closes). */
 export function flock(fd: number, exclusive: boolean): void {

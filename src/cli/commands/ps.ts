@@ -3,7 +3,7 @@ import { Option } from 'clipanion';
 import { Containers, type ContainerRecord, type ContainerStatus } from '../../storage/containers.js';
 import { Store } from '../../storage/store.js';
 import { BurrowCommand } from '../base.js';
-import { ago, duration } from '../time.js';
+import { humanDuration, timeAgo, writeReport } from '../../format/report.js';
 
 export class PsCommand extends BurrowCommand {
   static override paths = [['ps'], ['container', 'ls'], ['container', 'list'], ['container', 'ps']];
@@ -19,6 +19,7 @@ export class PsCommand extends BurrowCommand {
   all = Option.Boolean('-a,--all', false, { description: 'Show all containers, not only running ones' });
   quiet = Option.Boolean('-q,--quiet', false, { description: 'Print only the container ids' });
   noTrunc = Option.Boolean('--no-trunc', false, { description: 'Do not shorten ids and commands' });
+  format = Option.String('--format', { description: 'Format the output with a Go template, `table ...` or `json`' });
 
   async execute(): Promise<number> {
     const store = new Store(this.context.paths);
@@ -28,16 +29,23 @@ export class PsCommand extends BurrowCommand {
       .map((rec) => ({ rec, status: containers.status(rec) }))
       .filter(({ status }) => this.all || status.state === 'running')
       .reverse();
-    if (this.quiet) {
+    if (this.quiet && this.format === undefined) {
       for (const { rec } of rows) this.context.stdout.write(`${this.noTrunc ? rec.id : rec.id.slice(0, 12)}\n`);
       return 0;
     }
-    const data = rows.map(({ rec, status }) => psRow(store, rec, status, this.noTrunc));
-    const table = [['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], ...data.map((d) => [d.ID, d.Image, d.Command, d.CreatedHuman, d.Status, d.Ports, d.Names])];
-    this.context.stdout.write(renderTable(table));
+    writeReport(this.context.stdout, {
+      name: 'ps',
+      format: this.format,
+      table: TABLE,
+      headers: PS_HEADERS,
+      rows: rows.map(({ rec, status }) => psRow(store, rec, status, this.noTrunc)),
+      json: () => psJson(rows),
+    });
     return 0;
   }
 }
+
+const TABLE = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
 
 export const PS_HEADERS: Record<string, string> = {
   ID: 'CONTAINER ID',
@@ -54,8 +62,8 @@ export const PS_HEADERS: Record<string, string> = {
 };
 
 function statusText(status: ContainerStatus): string {
-  if (status.state === 'running') return `Up ${status.startedAt ? duration(Date.now() - status.startedAt.getTime()) : ''}`.trimEnd();
-  if (status.state === 'exited') return `Exited (${status.exitCode ?? 'unknown'}) ${status.finishedAt ? ago(status.finishedAt) : ''}`.trimEnd();
+  if (status.state === 'running') return `Up ${status.startedAt ? humanDuration(Date.now() - status.startedAt.getTime()) : ''}`.trimEnd();
+  if (status.state === 'exited') return `Exited (${status.exitCode ?? 'unknown'}) ${status.finishedAt ? timeAgo(status.finishedAt) : ''}`.trimEnd();
   return 'Created';
 }
 
@@ -67,7 +75,7 @@ function psRow(store: Store, rec: ContainerRecord, status: ContainerStatus, noTr
     Image: image?.names[0] ?? rec.imageName,
     ImageID: rec.image,
     Command: noTrunc || command.length <= 20 ? command : `${command.slice(0, 17)}...`,
-    CreatedHuman: ago(new Date(rec.created)),
+    CreatedHuman: timeAgo(new Date(rec.created)),
     CreatedAt: rec.created,
     Status: statusText(status),
     State: status.state,
@@ -95,11 +103,4 @@ function psJson(rows: { rec: ContainerRecord; status: ContainerStatus }[]) {
     ExitedAt: status.finishedAt ? Math.floor(status.finishedAt.getTime() / 1000) : 0,
     Ports: null,
   }));
-}
-
-/** Columns padded like podman's tables (three spaces between). */
-export function renderTable(rows: string[][]): string {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd((widths[i] ?? 0) + 2))).join(' ').trimEnd() + '\n').join('');
 }
