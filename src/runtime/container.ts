@@ -51,26 +51,7 @@ export function containerPlan(env: Env, store: Store, rec: ContainerRecord, conf
         }
       : { kind: 'image' as const, config, layers: [join(dir, 'rootfs')], merged: join(dir, 'rootfs'), upper: '', work: '', volumesDir: join(dir, 'volumes') };
   const { spec, warnings } = buildSpec(
-    {
-      command: rec.options.command,
-      entrypoint: rec.options.entrypoint,
-      env: rec.options.env,
-      envFile: rec.options.envFile,
-      workdir: rec.options.workdir,
-      hostname: rec.options.hostname,
-      user: rec.options.user,
-      volume: rec.options.volume,
-      tmpfs: rec.options.tmpfs,
-      readOnly: rec.options.readOnly,
-      network: rec.options.network,
-      interactive: rec.options.interactive,
-      tty: rec.options.tty,
-      init: rec.options.init,
-      capAdd: rec.options.capAdd,
-      capDrop: rec.options.capDrop,
-      securityOpt: rec.options.securityOpt,
-      ulimit: rec.options.ulimit,
-    },
+    rec.options,
     { hostEnv: env.hostEnv, cwd: env.cwd, id: rec.id, root },
   );
   if (rec.driver === 'copy') delete spec.overlay;

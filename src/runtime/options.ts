@@ -165,7 +165,7 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
   const image = root.kind === 'image' ? root.config.config ?? {} : undefined;
   const rootfs = root.kind === 'rootfs' ? checkRootfs(root.path) : root.merged;
   const read = root.kind === 'rootfs' ? dirReader(rootfs) : layersReader(root.layers);
-  const argv = root.kind === 'image' ? containerArgv(root.config, opts.command, opts.entrypoint) : opts.command;
+  const argv = containerArgv(root.kind === 'image' ? root.config : undefined, opts.command, opts.entrypoint);
   if (argv.length === 0)
     throw new BurrowError('E_NO_COMMAND', root.kind === 'image' ? 'no command or entrypoint specified for the image: give one' : 'no command given: burrow run --rootfs DIR COMMAND [ARG...]');
   const warnings: string[] = [];

@@ -17,29 +17,13 @@ import { join } from 'node:path';
 
 import { BurrowError, errnoCode } from '../errors.js';
 import type { ImageConfig } from '../image/oci.js';
+import type { RunOptions } from '../runtime/options.js';
 import { atomicWriteFile, readJson } from './atomic.js';
 import { safeReaddir, type Store } from './store.js';
 
 /** What `run`/`create` were given, kept so that `start` can run the container again. */
-export interface ContainerOptions {
-  command: string[];
+export interface ContainerOptions extends RunOptions {
   entrypoint: string[] | undefined;
-  env: string[];
-  envFile: string[];
-  workdir: string | undefined;
-  hostname: string | undefined;
-  user: string | undefined;
-  volume: string[];
-  tmpfs: string[];
-  readOnly: boolean;
-  network: string | undefined;
-  interactive: boolean;
-  tty: boolean;
-  init: boolean;
-  capAdd: string[];
-  capDrop: string[];
-  securityOpt: string[];
-  ulimit: string[];
   rm: boolean;
 }
 

@@ -34,7 +34,7 @@ export class RunCommand extends ContainerOptionsCommand {
       // --rootfs: no image and no record; the first word is the command.
       if (this.name !== undefined) throw new UsageError('--name needs an image: a --rootfs container keeps no record');
       const { spec, warnings } = buildSpec(
-        { ...this.containerOptions([this.target, ...this.args]), command: [this.target, ...this.args] },
+        this.containerOptions([this.target, ...this.args]),
         { hostEnv: env.hostEnv, cwd: env.cwd, id: newContainerId(), root: { kind: 'rootfs', path: this.rootfs } },
       );
       // Written directly: the stderr stream would load tty/net for one line (start-up time).
