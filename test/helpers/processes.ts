@@ -4,7 +4,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 
-import type { ResultPromise } from 'execa';
+import type { Readable } from 'node:stream';
 
 function read(path: string): string | undefined {
   try {
@@ -61,7 +61,7 @@ export async function eventually(check: () => boolean, timeout = 5000, interval 
 }
 
 /** Resolves once `text` has appeared on the child's stdout; rejects on timeout or when it ends first. */
-export function waitForOutput(child: ResultPromise, text: string, timeout = 15_000): Promise<void> {
+export function waitForOutput(child: { stdout: Readable | null }, text: string, timeout = 15_000): Promise<void> {
   return new Promise((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(() => finish(new Error(`timed out waiting for ${JSON.stringify(text)} (stdout so far: ${JSON.stringify(seen)})`)), timeout);

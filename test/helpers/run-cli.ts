@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 
 export const BURROW = fileURLToPath(new URL('../../bin/burrow.js', import.meta.url));
 export const HELPER = fileURLToPath(new URL('../../build/burrow-helper', import.meta.url));
@@ -37,8 +37,8 @@ function environment(extra: Record<string, string | undefined> = {}): Record<str
 }
 
 /** Starts burrow and leaves it running: for signals and streaming. Run as a shell would: the file itself, through its #! line. */
-export function spawnCli(args: string[], opts: CliOptions = {}): ResultPromise<{ reject: false; extendEnv: false; stripFinalNewline: false }> {
-  return execa(BURROW, args, {
+export function spawnCli(args: string[], opts: CliOptions = {}) {
+  const options = {
     reject: false,
     extendEnv: false,
     stripFinalNewline: false,
@@ -46,8 +46,8 @@ export function spawnCli(args: string[], opts: CliOptions = {}): ResultPromise<{
     cwd: opts.cwd,
     timeout: opts.timeout ?? 20_000,
     killSignal: 'SIGKILL',
-    ...(opts.input === undefined ? { stdin: 'ignore' as const } : { input: opts.input }),
-  });
+  } as const;
+  return opts.input === undefined ? execa(BURROW, args, { ...options, stdin: 'ignore' }) : execa(BURROW, args, { ...options, input: opts.input });
 }
 
 /** Runs burrow to its end. */

@@ -14,8 +14,12 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { compilePlan, type ContainerSpec } from '../../src/runtime/compile.js';
+import { encodePlan, MS } from '../../src/runtime/plan.js';
+import { capabilitySet } from '../../src/system/capabilities.js';
 import { describeContainers, fixtures } from '../helpers/fixtures.js';
 import { HELPER, runCli } from '../helpers/run-cli.js';
+import { SINGLE, containerSpec } from '../helpers/specs.js';
 
 type PlanRecord = [name: string, ...fields: (string | Buffer)[]];
 
@@ -164,6 +168,29 @@ describe('burrow-helper: plans', () => {
       expect(r.exitCode, args.join(' ')).toBe(125);
       expect(r.stderr, args.join(' ')).toMatch(/^Error: [^\n]+$/);
     }
+  });
+});
+
+describe('burrow-helper: plans written by src/runtime/plan.ts', () => {
+  const variants: [string, Partial<ContainerSpec>][] = [
+    ['the defaults', {}],
+    ['a single-id mapping', { idmap: SINGLE, groups: [0] }],
+    ['--network host', { network: 'host' }],
+    ['-it --init --read-only', { tty: true, interactive: true, init: true, readOnly: true }],
+    ['-i', { interactive: true }],
+    ['a user, groups, no-new-privileges, rlimits', { uid: 1000, gid: 1000, groups: [2000, 3000], noNewPrivileges: true, rlimits: [{ resource: 7, soft: 10, hard: 'inf' }] }],
+    ['volumes and tmpfs', { volumes: [{ source: '/h', target: '/d', readonly: true, directory: false }], tmpfs: [{ target: '/t', flags: MS.NOEXEC, data: 'size=1m' }] }],
+    ['an overlay root, an exit file and a clean-up', { overlay: { lower: ['/l/1'], upper: '/u', work: '/w' }, exitFile: '/run/exit', onExit: ['/bin/true'] }],
+    ['odd bytes in fields', { env: ['A=line\nbreak', 'B=é', 'C='], argv: ['sh', '-c', ':\t;'], hostname: 'h' }],
+    ['every capability', { capabilities: capabilitySet(['ALL'], []) }],
+  ];
+
+  it.each(variants)('`check` accepts the plan compiled for %s, record for record', async (_name, overrides) => {
+    const compiled = compilePlan(containerSpec(overrides));
+    const r = await execa(HELPER, ['check', '-'], { input: encodePlan(compiled), reject: false });
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.split('\n').map((l) => l.split(' ')[0])).toEqual(compiled.map((s) => s.kind));
   });
 });
 
