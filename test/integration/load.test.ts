@@ -114,13 +114,13 @@ describeContainers('burrow load', () => {
     let canary: string;
     /** a path that climbs from anywhere in the store up to / and down into the canary dir */
     let climb: string;
-    const cases: { name: string; archive: () => Promise<string>; error: RegExp }[] = [];
+    const cases: { name: string; archive: () => Promise<string>; error: RegExp; bug?: string }[] = [];
     const file = (name: string): string => join(work, `bad-${name.replace(/\W+/g, '-')}.tar`);
     /** a docker-archive of the base layer and `layer` (a tar of `entries`) */
     const withLayer = async (name: string, entries: TarEntry[]): Promise<string> =>
       writeTar(file(name), dockerArchiveEntries({ config: images.plainConfig, layers: [images.baseLayer, await makeTar(entries)] }, 'localhost/bad:latest'));
-    const add = (name: string, error: RegExp, archive: () => Promise<string>): void => {
-      cases.push({ name, archive, error });
+    const add = (name: string, error: RegExp, archive: () => Promise<string>, bug?: string): void => {
+      cases.push({ name, archive, error, ...(bug ? { bug } : {}) });
     };
 
     beforeAll(() => {
@@ -130,7 +130,7 @@ describeContainers('burrow load', () => {
       climb = `${'../'.repeat(40)}${canary.slice(1)}`;
     });
 
-    add('a truncated archive', /./, async () => {
+    add('a truncated archive', /not a readable image archive|truncated|end of/i, async () => {
       const bytes = readFileSync(images.plainDocker);
       writeFileSync(file('truncated'), bytes.subarray(0, Math.floor(bytes.length / 2)));
       return file('truncated');
@@ -192,8 +192,24 @@ describeContainers('burrow load', () => {
       ),
     );
 
+    add(
+      'a hostile entry at the start of a large layer',
+      /absolute/,
+      async () =>
+        withLayer('large', [
+          { name: `${canary}/first`, data: 'escaped' },
+          { name: 'large', data: Buffer.alloc(32 << 20) },
+        ]),
+      // BUG: the unpack worker refuses the first entry and exits while ingest is still streaming the
+      // layer to it; Ingest.addBlob awaits worker.done only after the last chunk, so the rejection is
+      // unhandled: burrow dies with a stack trace and exit 1 (not `Error: ...` and 125), and leaves its
+      // staging dir in tmp/. Small layers finish streaming first and are reported properly.
+      'unhandled rejection of worker.done in src/image/ingest.ts addBlob',
+    );
+
     for (const c of cases) {
-      it(c.name, async () => {
+      // A case that fails because of a burrow bug (named in `bug`) is expected to fail until it is fixed.
+      (c.bug ? it.fails : it)(c.name, async () => {
         const store = newStore('bad');
         expect((await store.run(['load', '-i', images.plainOci])).exitCode).toBe(0);
         const archive = await c.archive();
@@ -204,7 +220,6 @@ describeContainers('burrow load', () => {
         for (const how of ['file', 'stdin'] as const) {
           const r = how === 'file' ? await store.run(['load', '-i', archive]) : await loadFromStdin(store, archive);
           expect(r.stdout).toBe('');
-          if (process.env.SHOW_ERRORS) console.log(c.name, how, r.stderr);
           expect(lines(r.stderr)).toHaveLength(1);
           expect(r.stderr).toMatch(/^Error: /);
           expect(r.stderr).toMatch(c.error);
@@ -220,6 +235,23 @@ describeContainers('burrow load', () => {
         expect((await store.run(['run', '--rm', PLAIN, 'true'])).exitCode).toBe(0);
       });
     }
+  });
+
+  // BUG: `umoci insert --image L:T ROOTFS /` writes a layer whose first entry is the root directory,
+  // named `/`. podman (containers/storage cleans names and joins them under the root) loads it;
+  // burrow refuses the whole archive: `Error: layer entry \`/\` has an absolute path` (exit 125).
+  // (The root entry is harmless; absolute names that reach outside the root are refused above.)
+  it.fails('a layer whose root entry is named `/` (as `umoci insert ROOTFS /` writes) loads, as podman loads it', async () => {
+    const store = newStore('root-entry');
+    const upper = await makeTar([
+      { name: '/', type: 'directory' },
+      { name: 'inserted', data: 'inserted\n' },
+    ]);
+    const archive = await writeTar(join(work, 'root-entry.tar'), dockerArchiveEntries({ config: images.plainConfig, layers: [images.baseLayer, upper] }, 'localhost/rootentry:latest'));
+    const r = await store.run(['load', '-i', archive]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('Loaded image: localhost/rootentry:latest\n');
+    expect((await store.run(['run', '--rm', 'localhost/rootentry', 'cat', '/inserted'])).stdout).toBe('inserted\n');
   });
 
   describe('a store shared by many processes', () => {
