@@ -7,12 +7,12 @@
  * process it starts (burrow passes its environment on to the helper), so
  * the checks hold while other test files run containers in parallel.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
-import { describeContainers, fixtures } from '../helpers/fixtures.js';
+import { copyRootfs, describeContainers, fixtures, withoutHostWarnings } from '../helpers/fixtures.js';
 import { alive, eventually, processesWith, waitForOutput } from '../helpers/processes.js';
 import { runCli, spawnCli } from '../helpers/run-cli.js';
 
@@ -57,6 +57,10 @@ describeContainers('burrow run: bad input', () => {
     ['a ulimit with soft above hard', () => ['--rootfs', fixtures().rootfs, '--ulimit', 'nofile=200:100', 'true'], 125, /soft/],
     ['an unknown security option', () => ['--rootfs', fixtures().rootfs, '--security-opt', 'label=disable-everything', 'true'], 125, /label/],
     ['a hostname with a slash', () => ['--rootfs', fixtures().rootfs, '--hostname', 'a/b', 'true'], 125, /a\/b/],
+    // Found by the helper while it sets the container up: the error names the path.
+    ['a tmpfs below a file', () => ['--rootfs', fixtures().rootfs, '--tmpfs', '/etc/passwd/x', 'true'], 125, /\/etc\/passwd\/x/],
+    ['a volume target the kernel refuses to create', () => ['--rootfs', fixtures().rootfs, '-v', `${scratch}:/proc/new-dir`, 'true'], 125, /\/proc\/new-dir/],
+    ['a working directory below a file', () => ['--rootfs', fixtures().rootfs, '-w', '/etc/passwd/sub', 'true'], 125, /\/etc\/passwd\/sub/],
   ];
 
   // BUG (bin/burrow.js, Node 20): Node itself looks for `--env-file` anywhere in its argv, even
@@ -71,7 +75,7 @@ describeContainers('burrow run: bad input', () => {
 
   it.fails.each(nodeBug)('%s: one `Error:` line from burrow, exit 125', async (_name, args, code, why) => {
     const r = await runCli(['run', ...args()]);
-    expect(r.stderr).toMatch(/^Error: [^\n]+\n$/);
+    expect(withoutHostWarnings(r.stderr)).toMatch(/^Error: [^\n]+\n$/);
     expect(r.stderr).toMatch(why);
     expect(r.exitCode).toBe(code);
   });
@@ -80,13 +84,42 @@ describeContainers('burrow run: bad input', () => {
     const runtime = mkdtempSync(join(scratch, 'xdg-'));
     const r = await runCli(['run', ...args()], { env: { XDG_RUNTIME_DIR: runtime } });
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^Error: [^\n]+\n$/);
+    expect(withoutHostWarnings(r.stderr)).toMatch(/^Error: [^\n]+\n$/);
     expect(r.stderr).toMatch(why);
     expect(r.exitCode).toBe(code);
     // Nothing left: no process that carries this run's runtime dir, no plan file.
     expect(await eventually(() => processesWith(runtime).filter(alive).length === 0, 3000)).toBe(true);
     const dir = join(runtime, 'burrow');
     expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
+  });
+
+  it('a symlink in the rootfs cannot send a volume or tmpfs outside it', async () => {
+    const { rootfs, dir, remove } = copyRootfs();
+    try {
+      const host = join(dir, 'host-target');
+      const source = join(dir, 'source');
+      mkdirSync(host);
+      mkdirSync(source);
+      writeFileSync(join(source, 'f'), 'x');
+      // Absolute and climbing links to a host directory: inside the container they lead to paths below its own root.
+      symlinkSync(host, join(rootfs, 'abs'));
+      symlinkSync(`${'../'.repeat(12)}${host.slice(1)}`, join(rootfs, 'rel'));
+      for (const args of [
+        ['-v', `${source}:/abs/inner`],
+        ['-v', `${source}:/rel/inner`],
+        ['--tmpfs', '/abs/t'],
+        ['-w', '/rel/work'],
+      ]) {
+        const r = await runCli(['run', '--rootfs', rootfs, ...args, 'sh', '-c', 'echo x > /abs/inner/w 2>/dev/null; true']);
+        // Refusing is fine, and so is mounting inside the root; reaching the host directory is not.
+        expect([0, 125], `${args.join(' ')}: ${r.stderr}`).toContain(r.exitCode);
+        if (r.exitCode === 125) expect(withoutHostWarnings(r.stderr)).toMatch(/^Error: [^\n]+\n$/);
+        expect(readdirSync(host), args.join(' ')).toEqual([]);
+        expect(readdirSync(source), args.join(' ')).toEqual(['f']);
+      }
+    } finally {
+      remove();
+    }
   });
 
   it('the marker check sees a running container (so the checks above mean something)', async () => {

@@ -5,7 +5,7 @@
  */
 import { expect, it } from 'vitest';
 
-import { describeContainers, fixtures } from '../helpers/fixtures.js';
+import { describeContainers, fixtures, withoutHostWarnings } from '../helpers/fixtures.js';
 import { alive, childrenOf, eventually, processesWith, waitForOutput } from '../helpers/processes.js';
 import { runIn, spawnCli } from '../helpers/run-cli.js';
 
@@ -19,7 +19,7 @@ describeContainers('burrow run: exit codes', () => {
     [['probe', 'exit', '255'], 255],
   ])('%j exits %i', async (args, code) => {
     const r = await run(args);
-    expect(r.stderr).toBe('');
+    expect(withoutHostWarnings(r.stderr)).toBe('');
     expect(r.exitCode).toBe(code);
   });
 
@@ -27,14 +27,14 @@ describeContainers('burrow run: exit codes', () => {
     const r = await run(['--no-such-option', 'true']);
     expect(r.exitCode).toBe(125);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^Error: [^\n]+\n$/);
+    expect(withoutHostWarnings(r.stderr)).toMatch(/^Error: [^\n]+\n$/);
   });
 
   it('126 when the command is found but cannot be executed', async () => {
     for (const args of [['/etc/passwd'], ['/etc'], ['/dev/null']]) {
       const r = await run(args);
       expect(r.exitCode, args[0]).toBe(126);
-      expect(r.stderr, args[0]).toMatch(/^Error: [^\n]*\n$/);
+      expect(withoutHostWarnings(r.stderr), args[0]).toMatch(/^Error: [^\n]*\n$/);
       expect(r.stderr).toContain(args[0]);
     }
   });
@@ -43,7 +43,7 @@ describeContainers('burrow run: exit codes', () => {
     for (const args of [['no-such-command'], ['/no/such/file'], ['/bin/no-such-command', 'arg']]) {
       const r = await run(args);
       expect(r.exitCode, args[0]).toBe(127);
-      expect(r.stderr, args[0]).toMatch(/^Error: [^\n]*\n$/);
+      expect(withoutHostWarnings(r.stderr), args[0]).toMatch(/^Error: [^\n]*\n$/);
       expect(r.stderr).toContain(args[0]);
     }
   });

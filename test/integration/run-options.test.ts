@@ -8,14 +8,14 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
-import { describeContainers, fixtures, requireFeature } from '../helpers/fixtures.js';
+import { describeContainers, fixtures, requireFeature, withoutHostWarnings } from '../helpers/fixtures.js';
 import { lines, runIn } from '../helpers/run-cli.js';
 
 const unique = (): string => randomBytes(4).toString('hex');
 
 async function inside(args: string[], opts: Parameters<typeof runIn>[2] = {}): Promise<string> {
   const r = await runIn(fixtures().rootfs, args, opts);
-  expect(r.stderr).toBe('');
+  expect(withoutHostWarnings(r.stderr)).toBe('');
   expect(r.exitCode).toBe(0);
   return r.stdout;
 }

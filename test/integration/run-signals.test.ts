@@ -4,7 +4,7 @@
  */
 import { expect, it } from 'vitest';
 
-import { describeContainers, fixtures } from '../helpers/fixtures.js';
+import { describeContainers, fixtures, withoutHostWarnings } from '../helpers/fixtures.js';
 import { waitForOutput } from '../helpers/processes.js';
 import { spawnCli } from '../helpers/run-cli.js';
 
@@ -17,7 +17,7 @@ describeContainers('burrow run: signals', () => {
     child.kill(signal);
     const r = await child;
     expect(r.stdout).toBe(`ready\ngot ${signal}\n`);
-    expect(r.stderr).toBe('');
+    expect(withoutHostWarnings(r.stderr)).toBe('');
     expect(r.exitCode).toBe(0);
   });
 
