@@ -1,7 +1,7 @@
 // Shared by the benchmarks: interleaved runs, medians, ratios. Not tests: they print figures.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, copyFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, copyFileSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** The environment a user's machine has: no NODE_EXTRA_CA_CERTS (it adds ~85 ms to every Node start here). */
@@ -30,6 +30,7 @@ export function busyboxRootfs() {
 /**
  * Runs every command `rounds` times, interleaved (one of each per round, order
  * rotating), after `warmup` untimed rounds. Returns the median wall time of each, in ms.
+ * A command may carry its own `env` (e.g. burrow's XDG_DATA_HOME); the default is `env`.
  */
 export function interleaved(commands, { rounds = 30, warmup = 3, env = cleanEnv() } = {}) {
   const times = commands.map(() => []);
@@ -38,7 +39,7 @@ export function interleaved(commands, { rounds = 30, warmup = 3, env = cleanEnv(
       const i = (k + round) % commands.length;
       const [file, ...args] = commands[i].argv;
       const start = process.hrtime.bigint();
-      const r = spawnSync(file, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
+      const r = spawnSync(file, args, { stdio: ['ignore', 'ignore', 'pipe'], env: commands[i].env ?? env });
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       if (r.status !== 0) throw new Error(`${commands[i].name} failed (${r.status}): ${r.stderr}`);
       if (round >= warmup) times[i].push(ms);
@@ -61,4 +62,66 @@ export function report(title, commands, medians, base) {
   commands.forEach((c, i) => {
     console.log(`  ${c.name.padEnd(width)}  ${medians[i].toFixed(1).padStart(7)} ms  ${(medians[i] / b).toFixed(2)}x ${base}`);
   });
+}
+
+/**
+ * A docker-archive of a busybox image (the rootfs above), made as other tools
+ * make one: umoci (rootless) into an OCI layout, skopeo copy to a
+ * docker-archive named `name`. Returns the archive's path.
+ */
+export function busyboxImageArchive(dir, name = 'localhost/bench-busybox:latest') {
+  const rootfs = busyboxRootfs();
+  const layout = join(dir, 'layout');
+  const bundle = join(dir, 'bundle');
+  const run = (file, args) => {
+    const r = spawnSync(file, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${file} ${args.join(' ')} failed: ${r.stderr}`);
+  };
+  try {
+    run('umoci', ['init', '--layout', layout]);
+    run('umoci', ['new', '--image', `${layout}:bench`]);
+    run('umoci', ['unpack', '--rootless', '--image', `${layout}:bench`, bundle]);
+    run('cp', ['-a', `${rootfs}/.`, join(bundle, 'rootfs')]);
+    run('umoci', ['repack', '--image', `${layout}:bench`, bundle]);
+    run('umoci', ['config', '--image', `${layout}:bench`, '--config.cmd', '/bin/sh', '--config.env', 'PATH=/bin']);
+    const archive = join(dir, 'busybox.tar');
+    run('skopeo', ['copy', '--quiet', `oci:${layout}:bench`, `docker-archive:${archive}:${name}`]);
+    return archive;
+  } finally {
+    rmSync(rootfs, { recursive: true, force: true });
+  }
+}
+
+/** podman as the benchmarks run it: the same runtime flags in every call. */
+export const PODMAN = ['podman', '--runtime', 'runc', '--cgroup-manager', 'cgroupfs'];
+
+/**
+ * podman picks the slow vfs driver for a user without storage.conf; the
+ * benchmarks compare against overlay. Writes ~/.config/containers/storage.conf
+ * when it is absent (saying so) and returns the driver podman reports.
+ */
+export function podmanOverlay() {
+  const home = process.env.HOME ?? homedir();
+  const dir = join(process.env.XDG_CONFIG_HOME || join(home, '.config'), 'containers');
+  const conf = join(dir, 'storage.conf');
+  if (!existsSync(conf)) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(conf, '[storage]\ndriver = "overlay"\n');
+    console.log(`(wrote ${conf}: driver = "overlay", so that podman does not use vfs)`);
+  }
+  const r = spawnSync(PODMAN[0], [...PODMAN.slice(1), 'info', '--format', '{{.Store.GraphDriverName}}'], { encoding: 'utf8', env: cleanEnv() });
+  const driver = r.status === 0 ? r.stdout.trim() : `unknown (podman info: ${r.stderr.trim().split('\n').pop()})`;
+  if (driver !== 'overlay')
+    console.log(`(podman uses the ${driver} driver, not overlay: its storage was made with another driver; \`podman system reset\` starts it again with ${conf})`);
+  return driver;
+}
+
+/** Runs a command once and returns its wall time in ms; throws on failure. */
+export function timed(argv, env = cleanEnv()) {
+  const [file, ...args] = argv;
+  const start = process.hrtime.bigint();
+  const r = spawnSync(file, args, { stdio: ['ignore', 'ignore', 'pipe'], env, encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return ms;
 }

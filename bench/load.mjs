@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+// `burrow load -i debian.tar` against `podman load -i debian.tar` on a
+// Debian-sized docker-archive (debootstrap --variant=minbase bookworm), with
+// GNU `tar -x` of the same layer as a floor. Each round loads into a fresh
+// empty burrow store and removes the image from podman afterwards; the
+// median of the rounds and the ratio are printed.
+//
+// The archive is built once, as root (debootstrap needs root and a Debian
+// mirror), and cached: /var/tmp/burrow-bench/debian.tar. The comparison runs
+// rootless, as an unprivileged user with subordinate ids:
+//
+//   sudo node bench/load.mjs            # builds the archive if missing
+//   su USER -c 'node bench/load.mjs'    # measures
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { cleanEnv, have, median, PODMAN, podmanOverlay, timed } from './lib.mjs';
+
+const burrow = join(fileURLToPath(new URL('..', import.meta.url)), 'bin', 'burrow.js');
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+const CACHE = process.env.BURROW_BENCH_CACHE ?? '/var/tmp/burrow-bench';
+const ARCHIVE = join(CACHE, 'debian.tar');
+const IMAGE = 'localhost/bench-debian:bookworm';
+const isRoot = process.getuid?.() === 0;
+
+function run(file, args, opts = {}) {
+  const r = spawnSync(file, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', ...opts });
+  if (r.status !== 0) throw new Error(`${file} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr}`);
+}
+
+/** debootstrap -> umoci (as root: owners kept) -> skopeo docker-archive, into the cache. */
+function buildArchive() {
+  for (const tool of ['debootstrap', 'umoci', 'skopeo']) if (!have(tool)) throw new Error(`${tool} is not installed (apt-get install ${tool})`);
+  mkdirSync(CACHE, { recursive: true });
+  chmodSync(CACHE, 0o755);
+  const rootfs = join(CACHE, 'debian-rootfs');
+  if (!existsSync(join(rootfs, 'etc', 'debian_version'))) {
+    console.log(`building ${rootfs}: debootstrap --variant=minbase bookworm (a few minutes)`);
+    run('debootstrap', ['--variant=minbase', 'bookworm', rootfs]);
+  }
+  const work = mkdtempSync(join(CACHE, 'build-'));
+  try {
+    const layout = join(work, 'layout');
+    run('umoci', ['init', '--layout', layout]);
+    run('umoci', ['new', '--image', `${layout}:debian`]);
+    // unpack + copy + repack (as root: owners kept). Not `umoci insert`, whose layer starts with an entry named `/`.
+    const bundle = join(work, 'bundle');
+    run('umoci', ['unpack', '--image', `${layout}:debian`, bundle]);
+    run('cp', ['-a', `${rootfs}/.`, join(bundle, 'rootfs')]);
+    run('umoci', ['repack', '--image', `${layout}:debian`, bundle]);
+    run('umoci', ['config', '--image', `${layout}:debian`, '--config.cmd', '/bin/bash', '--config.env', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin']);
+    const tmp = join(work, 'debian.tar');
+    run('skopeo', ['copy', '--quiet', `oci:${layout}:debian`, `docker-archive:${tmp}:${IMAGE}`]);
+    chmodSync(tmp, 0o644);
+    renameSync(tmp, ARCHIVE);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  console.log(`built ${ARCHIVE}`);
+}
+
+if (!existsSync(ARCHIVE)) {
+  if (!isRoot) {
+    console.log(`load: skipped: no ${ARCHIVE}. Build it once as root (debootstrap needs root and a Debian mirror): \`sudo node bench/load.mjs\`, then run this as an unprivileged user.`);
+    process.exit(0);
+  }
+  buildArchive();
+}
+if (isRoot) {
+  console.log(`load: ${ARCHIVE} is ready; the comparison runs rootless: run this as an unprivileged user with subordinate ids (e.g. \`su burrowtest -c "node bench/load.mjs"\`).`);
+  process.exit(0);
+}
+if (!have('podman')) {
+  console.log('load: skipped: podman is not installed');
+  process.exit(0);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'burrow-bench-load-'));
+/** Removes a tree that holds files of subordinate ids (in a user namespace that maps them). */
+const removeTree = (path) => {
+  spawnSync('unshare', ['--user', '--map-root-user', '--map-auto', 'rm', '-rf', path], { stdio: 'ignore' });
+  rmSync(path, { recursive: true, force: true });
+};
+try {
+  const driver = podmanOverlay();
+  spawnSync(PODMAN[0], [...PODMAN.slice(1), 'rmi', '--ignore', IMAGE], { stdio: 'ignore' });
+  const manifest = JSON.parse(spawnSync('tar', ['-xOf', ARCHIVE, 'manifest.json'], { encoding: 'utf8', maxBuffer: 1 << 26 }).stdout);
+  const layerName = manifest[0].Layers[0];
+  run('tar', ['-xf', ARCHIVE, '-C', dir, layerName]);
+  const layer = join(dir, layerName);
+  const entries = spawnSync('sh', ['-c', `tar -tf '${layer}' | wc -l`], { encoding: 'utf8' }).stdout.trim();
+  const mb = (readFileSync(ARCHIVE).length / 1e6).toFixed(0);
+
+  const times = { burrow: [], podman: [], tar: [] };
+  for (let round = 0; round < rounds; round++) {
+    const store = join(dir, `store-${round}`);
+    const env = { ...cleanEnv(), XDG_DATA_HOME: join(store, 'data'), XDG_RUNTIME_DIR: join(store, 'run') };
+    mkdirSync(env.XDG_DATA_HOME, { recursive: true });
+    mkdirSync(env.XDG_RUNTIME_DIR, { mode: 0o700 });
+    const untar = join(dir, `untar-${round}`);
+    mkdirSync(untar);
+    const steps = [
+      ['burrow', () => timed([process.execPath, burrow, 'load', '-i', ARCHIVE], env)],
+      ['podman', () => timed([...PODMAN, 'load', '-i', ARCHIVE])],
+      ['tar', () => timed(['tar', '-xf', layer, '-C', untar, '--no-same-owner', '--exclude=dev/*'])],
+    ];
+    // rotate the order each round, as interleaved() does
+    for (let k = 0; k < steps.length; k++) {
+      const [name, fn] = steps[(k + round) % steps.length];
+      times[name].push(fn());
+    }
+    run(PODMAN[0], [...PODMAN.slice(1), 'rmi', IMAGE]);
+    removeTree(store);
+    removeTree(untar);
+  }
+  const m = { burrow: median(times.burrow), podman: median(times.podman), tar: median(times.tar) };
+  console.log(`\nload -i debian.tar (${mb} MB docker-archive, one layer of ${entries} entries; podman: ${PODMAN.slice(1).join(' ')}, ${driver} storage): medians of ${rounds} rounds`);
+  for (const [name, label] of [['burrow', 'burrow load'], ['podman', 'podman load'], ['tar', 'tar -x of the layer']])
+    console.log(`  ${label.padEnd(20)} ${m[name].toFixed(0).padStart(7)} ms  ${(m[name] / m.podman).toFixed(2)}x podman load   (rounds: ${times[name].map((t) => t.toFixed(0)).join(' ')})`);
+  console.log(`  burrow/podman = ${(m.burrow / m.podman).toFixed(2)}`);
+} finally {
+  removeTree(dir);
+}
