@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
 'use strict';
 /*
  * burrow's entry. CommonJS on purpose (the package has no "type": "module"):
@@ -37,7 +37,15 @@ if (process.env.BURROW_WRITE_CODE_CACHE) {
     writeFileSync(cacheFile, script.createCachedData());
   })();
 } else {
+  // Until main() has answered, an exit is a failure: Node also ends when it has nothing left to
+  // wait for, and a promise that never settles must not pass for success.
+  process.exitCode = 125;
+  let answered = false;
+  process.once('exit', () => {
+    if (!answered) process.stderr.write('Error: burrow stopped before it finished (this is a bug in burrow)\n');
+  });
   bundle.exports.main(process.argv.slice(2)).then((code) => {
+    answered = true;
     process.exitCode = code;
   });
 }

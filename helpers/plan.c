@@ -50,6 +50,26 @@ const char *plan_record_name(enum record_kind kind) {
   return kind < R_KIND_COUNT ? specs[kind].name : "?";
 }
 
+/* A field as it may appear in a one-line message: control bytes as \xNN, cut at 64 bytes. */
+static const char *shown(const char *field) {
+  static char bufs[2][300];
+  static int which;
+  char *out = bufs[which ^= 1];
+  size_t o = 0;
+  for (const unsigned char *p = (const unsigned char *)field; *p && o < sizeof(bufs[0]) - 8; p++) {
+    if ((const char *)p - field >= 64) {
+      o += (size_t)snprintf(out + o, sizeof(bufs[0]) - o, "...");
+      break;
+    }
+    if (*p < 0x20 || *p == 0x7f)
+      o += (size_t)snprintf(out + o, sizeof(bufs[0]) - o, "\\x%02x", *p);
+    else
+      out[o++] = (char)*p;
+  }
+  out[o] = '\0';
+  return out;
+}
+
 static int fail(char *err, size_t errlen, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
@@ -100,18 +120,18 @@ static int check_record(const struct record *r, char *err, size_t errlen, size_t
       for (const char *const *n = ns_names; *n; n++)
         ok |= strcmp(*n, r->fields[i]) == 0;
       if (!ok)
-        return fail(err, errlen, "record %zu (namespaces): unknown namespace `%s`", index, r->fields[i]);
+        return fail(err, errlen, "record %zu (namespaces): unknown namespace `%s`", index, shown(r->fields[i]));
     }
     break;
   case R_IDMAP_WRITE:
     if (strcmp(r->fields[0], "uid_map") && strcmp(r->fields[0], "gid_map") && strcmp(r->fields[0], "setgroups"))
-      return fail(err, errlen, "record %zu (idmap-write): unknown file `%s`", index, r->fields[0]);
+      return fail(err, errlen, "record %zu (idmap-write): unknown file `%s`", index, shown(r->fields[0]));
     break;
   case R_MOUNT:
     if (plan_parse_u64(r->fields[3], 16, &v) < 0)
-      return fail(err, errlen, "record %zu (mount): bad flags `%s`", index, r->fields[3]);
+      return fail(err, errlen, "record %zu (mount): bad flags `%s`", index, shown(r->fields[3]));
     if (r->fields[1][0] != '/')
-      return fail(err, errlen, "record %zu (mount): target `%s` is not absolute", index, r->fields[1]);
+      return fail(err, errlen, "record %zu (mount): target `%s` is not absolute", index, shown(r->fields[1]));
     break;
   case R_EXIT_FILE:
   case R_ROOT:
@@ -119,47 +139,47 @@ static int check_record(const struct record *r, char *err, size_t errlen, size_t
   case R_READONLY:
   case R_CWD:
     if (r->fields[0][0] != '/')
-      return fail(err, errlen, "record %zu (%s): `%s` is not absolute", index, specs[r->kind].name, r->fields[0]);
+      return fail(err, errlen, "record %zu (%s): `%s` is not absolute", index, specs[r->kind].name, shown(r->fields[0]));
     break;
   case R_ON_EXIT:
     if (r->fields[0][0] != '/')
-      return fail(err, errlen, "record %zu (on-exit): `%s` is not an absolute path", index, r->fields[0]);
+      return fail(err, errlen, "record %zu (on-exit): `%s` is not an absolute path", index, shown(r->fields[0]));
     break;
   case R_SYMLINK:
     if (r->fields[1][0] != '/')
-      return fail(err, errlen, "record %zu (symlink): `%s` is not absolute", index, r->fields[1]);
+      return fail(err, errlen, "record %zu (symlink): `%s` is not absolute", index, shown(r->fields[1]));
     break;
   case R_RLIMIT:
     for (size_t i = 0; i < 3; i++)
       if (!(i > 0 && strcmp(r->fields[i], "inf") == 0) && plan_parse_u64(r->fields[i], 10, &v) < 0)
-        return fail(err, errlen, "record %zu (rlimit): bad number `%s`", index, r->fields[i]);
+        return fail(err, errlen, "record %zu (rlimit): bad number `%s`", index, shown(r->fields[i]));
     if (plan_parse_u64(r->fields[0], 10, &v) == 0 && v >= 16)
-      return fail(err, errlen, "record %zu (rlimit): unknown resource %s", index, r->fields[0]);
+      return fail(err, errlen, "record %zu (rlimit): unknown resource %s", index, shown(r->fields[0]));
     break;
   case R_STDIN:
     if (strcmp(r->fields[0], "NULL") && strcmp(r->fields[0], "INHERIT"))
-      return fail(err, errlen, "record %zu (stdin): expected NULL or INHERIT, not `%s`", index, r->fields[0]);
+      return fail(err, errlen, "record %zu (stdin): expected NULL or INHERIT, not `%s`", index, shown(r->fields[0]));
     break;
   case R_FORWARD_SIGNALS:
     for (size_t i = 0; i < r->nfields; i++)
       if (plan_parse_u64(r->fields[i], 10, &v) < 0 || v < 1 || v > 64)
-        return fail(err, errlen, "record %zu (forward-signals): bad signal `%s`", index, r->fields[i]);
+        return fail(err, errlen, "record %zu (forward-signals): bad signal `%s`", index, shown(r->fields[i]));
     break;
   case R_GROUPS:
   case R_USER:
     for (size_t i = 0; i < r->nfields; i++)
       if (plan_parse_u64(r->fields[i], 10, &v) < 0 || v > 0xfffffffeULL)
-        return fail(err, errlen, "record %zu (%s): bad id `%s`", index, specs[r->kind].name, r->fields[i]);
+        return fail(err, errlen, "record %zu (%s): bad id `%s`", index, specs[r->kind].name, shown(r->fields[i]));
     break;
   case R_CAPS:
     for (size_t i = 0; i < 5; i++)
       if (plan_parse_u64(r->fields[i], 16, &v) < 0)
-        return fail(err, errlen, "record %zu (caps): bad mask `%s`", index, r->fields[i]);
+        return fail(err, errlen, "record %zu (caps): bad mask `%s`", index, shown(r->fields[i]));
     break;
   case R_ENV:
     for (size_t i = 0; i < r->nfields; i++)
       if (strchr(r->fields[i], '=') == NULL || r->fields[i][0] == '=')
-        return fail(err, errlen, "record %zu (env): `%s` is not NAME=VALUE", index, r->fields[i]);
+        return fail(err, errlen, "record %zu (env): `%s` is not NAME=VALUE", index, shown(r->fields[i]));
     break;
   case R_EXEC:
     if (r->fields[0][0] == '\0')
@@ -245,7 +265,9 @@ int plan_parse(const char *buf, size_t len, struct plan *out, char *err, size_t 
         kind = k;
     if (kind < 0) {
       plan_free(out);
-      return fail(err, errlen, "record %zu: unknown record `%.*s`", out->nrecords + 1, (int)namelen, buf + start);
+      char name[40];
+      snprintf(name, sizeof(name), "%.*s", (int)namelen, buf + start);
+      return fail(err, errlen, "record %zu: unknown record `%s`", out->nrecords + 1, shown(name));
     }
     if (read_number(buf, len, &pos, '\n', PLAN_MAX_FIELDS, &nfields) < 0) {
       plan_free(out);

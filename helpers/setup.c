@@ -140,10 +140,10 @@ static void make_path(const char *step, const char *path, int file) {
 
 static void fd_path(int fd, char *out, size_t len) { snprintf(out, len, "/proc/self/fd/%d", fd); }
 
-/* Makes the mount at fd read-only, with its submounts; the kernel keeps the locked flags. */
-static void make_readonly(const char *step, int fd, const char *path) {
+/* Makes the mount at fd read-only (with its submounts when `recursive`); the kernel keeps the locked flags. */
+static void make_readonly(const char *step, int fd, const char *path, int recursive) {
   struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
-  if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) == 0)
+  if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr)) == 0)
     return;
   if (errno != ENOSYS)
     FAIL(step, "mount_setattr", path);
@@ -197,7 +197,7 @@ static void do_mount(const struct record *r) {
     fd = host ? open(dst, O_PATH | O_CLOEXEC) : open_in_root(dst, O_PATH);
     if (fd < 0)
       FAIL("mount", "open", dst);
-    make_readonly("mount", fd, dst);
+    make_readonly("mount", fd, dst, 1);
     close(fd);
   }
 }
@@ -236,7 +236,8 @@ static void do_readonly(const char *path) {
   fd = open_in_root(path, O_PATH);
   if (fd < 0)
     FAIL("readonly", "openat2", path);
-  make_readonly("readonly", fd, path);
+  /* The root alone (--read-only): /dev, /proc, tmpfs and volumes mounted on it keep their own flags. */
+  make_readonly("readonly", fd, path, strcmp(path, "/") != 0);
   close(fd);
 }
 
@@ -389,9 +390,16 @@ static void run_init(int tty) {
     FAIL("init", "fork", NULL);
   if (child == 0) {
     if (tty) {
-      /* Our own process group, in the terminal's foreground (SIGTTOU is still blocked here). */
+      /* Our own process group, in the terminal's foreground. tcsetpgrp from a background
+       * group raises SIGTTOU: blocked for the call (every mask is cleared before the exec). */
+      sigset_t ttou, old;
+      sigemptyset(&ttou);
+      sigaddset(&ttou, SIGTTOU);
+      sigprocmask(SIG_BLOCK, &ttou, &old);
       setpgid(0, 0);
-      tcsetpgrp(0, getpid());
+      if (tcsetpgrp(0, getpid()) < 0)
+        FAIL("init", "tcsetpgrp", NULL);
+      sigprocmask(SIG_SETMASK, &old, NULL);
     }
     return;
   }

@@ -25,15 +25,20 @@ interface DockerManifestEntry {
   Layers: string[];
 }
 
-async function readAll(stream: Readable, what: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_META) throw new BurrowError('E_ARCHIVE', `${what} is larger than ${MAX_META} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+/** A small file of the archive, whole; read to its end even when too large (the archive reader waits for that). */
+function readAll(stream: Readable, what: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_META) chunks.push(chunk);
+    });
+    stream.once('error', reject);
+    stream.once('end', () =>
+      size > MAX_META ? reject(new BurrowError('E_ARCHIVE', `${what} is larger than ${MAX_META} bytes`)) : resolve(Buffer.concat(chunks)),
+    );
+  });
 }
 
 function parseJson<T>(bytes: Buffer, what: string): T {

@@ -74,41 +74,72 @@ export class Ingest {
     let kind: 'json' | 'layer' | undefined;
     const jsonChunks: Buffer[] = [];
     let worker: ReturnType<typeof startInUserns> | undefined;
+    // Settles when the worker ends: with its error if it refused the layer (perhaps long before the stream ends).
+    let workerEnded: Promise<Error | undefined> | undefined;
+    let workerError: Error | undefined;
     let workerOut = '';
     const dir = join(this.staging, `layer-${n}`);
-    try {
-      for await (const chunk of input as AsyncIterable<Buffer>) {
-        if (kind === undefined) {
-          first = chunk;
-          const c = chunk.toString('latin1').trimStart()[0];
-          kind = force ?? (c === '{' || c === '[' ? 'json' : 'layer');
-          if (kind === 'layer') {
-            mkdirSync(dir, { mode: 0o700 });
-            worker = startInUserns(this.paths, [process.execPath, join(packageRoot, 'bin', 'burrow.js'), '--internal-worker', 'unpack', join(dir, 'diff')], {
-              stdin: 'pipe',
-              stdout: 'pipe',
-            });
-            worker.stdout?.setEncoding('utf8');
-            worker.stdout?.on('data', (d: string) => (workerOut += d));
-            worker.stdin?.on('error', () => undefined); // the worker's error is reported by `done`
-          }
-        }
-        hash.update(chunk);
-        size += chunk.length;
-        writeSync(fd, chunk);
-        if (kind === 'json') {
-          if (size > MAX_JSON) throw new BurrowError('E_BLOB', `${what}: a JSON document larger than ${MAX_JSON} bytes`);
-          jsonChunks.push(chunk);
-        } else if (worker?.stdin && !worker.stdin.write(chunk)) {
-          await new Promise((resolve) => worker?.stdin?.once('drain', resolve));
+    // The whole stream is always read, even after a failure (the rest is dropped): leaving a
+    // tar entry half-read would stall the archive reader that feeds us.
+    let failed: Error | undefined;
+    const take = (chunk: Buffer): void => {
+      if (kind === undefined) {
+        first = chunk;
+        const c = chunk.toString('latin1').trimStart()[0];
+        kind = force ?? (c === '{' || c === '[' ? 'json' : 'layer');
+        if (kind === 'layer') {
+          mkdirSync(dir, { mode: 0o700 });
+          worker = startInUserns(this.paths, [process.execPath, join(packageRoot, 'bin', 'burrow.js'), '--internal-worker', 'unpack', join(dir, 'diff')], {
+            stdin: 'pipe',
+            stdout: 'pipe',
+          });
+          worker.stdout?.setEncoding('utf8');
+          worker.stdout?.on('data', (d: string) => (workerOut += d));
+          worker.stdin?.on('error', () => undefined); // the worker's error is reported by `done`
+          workerEnded = worker.done.then(
+            () => undefined,
+            (err: Error) => {
+              workerError = err;
+              failed ??= err;
+              input.resume(); // a worker that gave up never drains
+              return err;
+            },
+          );
         }
       }
+      hash.update(chunk);
+      size += chunk.length;
+      writeSync(fd, chunk);
+      if (kind === 'json') {
+        if (size > MAX_JSON) throw new BurrowError('E_BLOB', `${what}: a JSON document larger than ${MAX_JSON} bytes`);
+        jsonChunks.push(chunk);
+      } else if (worker?.stdin && !worker.stdin.write(chunk)) {
+        input.pause();
+        worker.stdin.once('drain', () => input.resume());
+      }
+    };
+    try {
+      await new Promise<void>((resolve, reject) => {
+        input.on('data', (chunk: Buffer) => {
+          if (failed) return;
+          try {
+            take(chunk);
+          } catch (err) {
+            failed = err as Error;
+            input.resume();
+          }
+        });
+        input.once('end', resolve);
+        input.once('error', reject);
+      });
       worker?.stdin?.end();
-      if (worker) await worker.done;
+      if (workerEnded) await workerEnded;
+      if (workerError) throw workerError;
+      if (failed) throw failed;
     } catch (err) {
       worker?.stdin?.destroy();
-      await worker?.done.catch(() => undefined);
-      throw err;
+      await workerEnded;
+      throw workerError ?? err;
     } finally {
       closeSync(fd);
     }

@@ -57,6 +57,8 @@ function unsafe(message: string): BurrowError {
 export function cleanName(name: string): string {
   if (name.length > MAX_NAME) throw unsafe(`layer entry name is ${name.length} bytes long`);
   if (name.includes('\0')) throw unsafe('layer entry name holds a NUL byte');
+  // The layer's own root, as `umoci insert` names it: not a path that leaves anything.
+  if (/^[/.]+$/.test(name) && !name.includes('..')) return '';
   if (name.startsWith('/')) throw unsafe(`layer entry \`${name}\` has an absolute path`);
   const parts = name.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.includes('..')) throw unsafe(`layer entry \`${name}\` has a \`..\` component`);

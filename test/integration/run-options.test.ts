@@ -132,10 +132,9 @@ describeContainers('burrow run: options', () => {
     expect(readdirSync(fixtures().rootfs)).not.toContain(name);
   });
 
-  // BUG (helpers/setup.c do_readonly + make_readonly): `readonly /` is applied with
-  // mount_setattr(AT_RECURSIVE), so every mount below the root turns read-only too:
-  // /tmp, /run, /var/tmp (the tmpfs --read-only adds), /dev, /dev/shm, /dev/pts, and --tmpfs and -v mounts.
-  it.fails('--read-only keeps /tmp, /run, /var/tmp, /dev/shm, --tmpfs and -v writable', async () => {
+  // Only the root turns read-only: /tmp, /run, /var/tmp (the tmpfs --read-only adds), /dev/shm,
+  // --tmpfs and -v mounts keep their own flags.
+  it('--read-only keeps /tmp, /run, /var/tmp, /dev/shm, --tmpfs and -v writable', async () => {
     const host = mkdtempSync(join(scratch, 'rovol-'));
     const out = await inside(['--read-only', '--tmpfs', '/scratch', '-v', `${host}:/data`, 'sh', '-c', 'for d in /tmp /run /var/tmp /dev/shm /scratch /data; do echo "$d $(probe write $d/f)"; done']);
     expect(lines(out)).toEqual(['/tmp ok', '/run ok', '/var/tmp ok', '/dev/shm ok', '/scratch ok', '/data ok']);

@@ -44,12 +44,9 @@ describeContainers('burrow run: terminals', () => {
     expect(r.exitCode).toBe(0);
   });
 
-  // BUG (helpers/setup.c run_init): with a tty, the command's process calls setpgid() then
-  // tcsetpgrp() from what is now a background process group, with SIGTTOU neither blocked nor
-  // ignored (the comment says it is blocked; only the forwarded signals, SIGCHLD and SIGWINCH
-  // are): the kernel stops it with SIGTTOU before it can exec, and `run -t --init` hangs
-  // with no output (seen in ps: burrow-init in do_wait, its child in state T).
-  it.fails('-it --init: the command runs on the terminal', async (ctx) => {
+  // With --init the command gets its own process group in the terminal's foreground (tcsetpgrp from
+  // a background group: SIGTTOU must be blocked for the call, or the kernel stops it before the exec).
+  it('-it --init: the command runs on the terminal', async (ctx) => {
     requireFeature(ctx, 'python3');
     const r = await runOnPty(run('-it', '--init', 'probe', 'tty'), [], [33, 101], 4);
     expect(r.error).toBeNull();
@@ -57,8 +54,7 @@ describeContainers('burrow run: terminals', () => {
   });
 
   // Under --init: as PID 1 the command would ignore a signal it has no handler for (the kernel's rule).
-  // Fails for the same bug as the test above.
-  it.fails('-it --init: Ctrl-C ends a command that does not handle it (130)', async (ctx) => {
+  it('-it --init: Ctrl-C ends a command that does not handle it (130)', async (ctx) => {
     requireFeature(ctx, 'python3');
     const r = await runOnPty(run('-it', '--init', 'sh', '-c', 'echo ready; exec sleep 30'), [{ expect: 'ready' }, { sleep: 0.2 }, { send: '\x03' }], [33, 101], 4);
     expect(r.error).toBeNull();
