@@ -7,7 +7,7 @@
  * process it starts (burrow passes its environment on to the helper), so
  * the checks hold while other test files run containers in parallel.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -90,6 +90,16 @@ describeContainers('burrow run: bad input', () => {
     expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
   });
 
+  it('refuses a runtime directory that is not private, and writes no plan there', async () => {
+    const runtime = mkdtempSync(join(scratch, 'xdg-'));
+    mkdirSync(join(runtime, 'burrow'), { mode: 0o755 });
+    chmodSync(join(runtime, 'burrow'), 0o755);
+    const r = await runCli(['run', '--rootfs', fixtures().rootfs, 'true'], { env: { XDG_RUNTIME_DIR: runtime } });
+    expect(r.exitCode).toBe(125);
+    expect(withoutHostWarnings(r.stderr)).toMatch(/^Error: runtime directory `[^`]*\/burrow` is not a private directory[^\n]*\n$/);
+    expect(readdirSync(join(runtime, 'burrow'))).toEqual([]);
+  });
+
   it('a symlink in the rootfs cannot send a volume or tmpfs outside it', async () => {
     const { rootfs, dir, remove } = copyRootfs();
     try {
@@ -99,15 +109,15 @@ describeContainers('burrow run: bad input', () => {
       mkdirSync(source);
       writeFileSync(join(source, 'f'), 'x');
       // Absolute and climbing links to a host directory: inside the container they lead to paths below its own root.
-      symlinkSync(host, join(rootfs, 'abs'));
-      symlinkSync(`${'../'.repeat(12)}${host.slice(1)}`, join(rootfs, 'rel'));
+      symlinkSync(host, join(rootfs, 'escape-abs'));
+      symlinkSync(`${'../'.repeat(12)}${host.slice(1)}`, join(rootfs, 'escape-rel'));
       for (const args of [
-        ['-v', `${source}:/abs/inner`],
-        ['-v', `${source}:/rel/inner`],
-        ['--tmpfs', '/abs/t'],
-        ['-w', '/rel/work'],
+        ['-v', `${source}:/escape-abs/inner`],
+        ['-v', `${source}:/escape-rel/inner`],
+        ['--tmpfs', '/escape-abs/t'],
+        ['-w', '/escape-rel/work'],
       ]) {
-        const r = await runCli(['run', '--rootfs', rootfs, ...args, 'sh', '-c', 'echo x > /abs/inner/w 2>/dev/null; true']);
+        const r = await runCli(['run', '--rootfs', rootfs, ...args, 'sh', '-c', 'echo x > /escape-abs/inner/w 2>/dev/null; true']);
         // Refusing is fine, and so is mounting inside the root; reaching the host directory is not.
         expect([0, 125], `${args.join(' ')}: ${r.stderr}`).toContain(r.exitCode);
         if (r.exitCode === 125) expect(withoutHostWarnings(r.stderr)).toMatch(/^Error: [^\n]+\n$/);

@@ -3,12 +3,12 @@
  * directory, user, volumes, tmpfs, read-only root, network, stdin.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
-import { describeContainers, fixtures, requireFeature, withoutHostWarnings } from '../helpers/fixtures.js';
+import { copyRootfs, describeContainers, fixtures, requireFeature, withoutHostWarnings } from '../helpers/fixtures.js';
 import { lines, runIn } from '../helpers/run-cli.js';
 
 const unique = (): string => randomBytes(4).toString('hex');
@@ -26,6 +26,25 @@ describeContainers('burrow run: options', () => {
     scratch = mkdtempSync(join(fixtures().dir, 'options-'));
   });
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('passes the arguments as they are: empty ones, spaces, quotes, newlines', async () => {
+    const args = ['', 'a b', '"q"', "it's", 'line\nbreak', '$HOME', '*'];
+    const out = await inside(['sh', '-c', 'for a in "$@"; do printf "[%s]\\n" "$a"; done', 'sh', ...args]);
+    expect(out).toBe(args.map((a) => `[${a}]\n`).join(''));
+  });
+
+  it('takes a rootfs whose path holds a space and a colon', async () => {
+    const { dir, remove } = copyRootfs();
+    try {
+      const odd = join(dir, 'a b:c');
+      renameSync(join(dir, 'rootfs'), odd);
+      const r = await runIn(odd, ['probe', 'pids']);
+      expect(r.stdout).toBe('pid=1 ppid=0\n');
+      expect(r.exitCode).toBe(0);
+    } finally {
+      remove();
+    }
+  });
 
   it('-e sets NAME=VALUE, and NAME alone takes the host value', async () => {
     const env = lines(

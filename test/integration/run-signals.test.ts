@@ -48,6 +48,15 @@ describeContainers('burrow run: signals', () => {
     expect(r.exitCode).toBe(143);
   });
 
+  it('with -t, a signal sent to burrow still reaches the container', async () => {
+    const child = spawnCli(['run', '--rootfs', fixtures().rootfs, '-t', 'probe', 'trap', 'TERM']);
+    await waitForOutput(child, 'ready');
+    child.kill('SIGTERM');
+    const r = await child;
+    expect(r.stdout).toBe('ready\r\ngot SIGTERM\r\n');
+    expect(r.exitCode).toBe(0);
+  });
+
   it('several signals in a row all arrive', async () => {
     const child = spawnCli(['run', '--rootfs', fixtures().rootfs, 'sh', '-c', 'trap "echo usr1" USR1; trap "echo usr2" USR2; trap "echo bye; exit 0" TERM; echo ready; while :; do sleep 0.05; done']);
     await waitForOutput(child, 'ready\n');
