@@ -90,6 +90,16 @@ describeContainers('burrow run: bad input', () => {
     expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
   });
 
+  it('a missing helper: one `Error:` line naming it, exit 125, no plan file left', async () => {
+    const runtime = mkdtempSync(join(scratch, 'xdg-'));
+    const helper = join(scratch, 'no-such-helper');
+    const r = await runCli(['run', '--rootfs', fixtures().rootfs, 'true'], { env: { XDG_RUNTIME_DIR: runtime, BURROW_HELPER: helper } });
+    expect(r.exitCode).toBe(125);
+    expect(withoutHostWarnings(r.stderr)).toMatch(/^Error: [^\n]+\n$/);
+    expect(r.stderr).toContain(helper);
+    expect(readdirSync(join(runtime, 'burrow'))).toEqual([]);
+  });
+
   it('refuses a runtime directory that is not private, and writes no plan there', async () => {
     const runtime = mkdtempSync(join(scratch, 'xdg-'));
     mkdirSync(join(runtime, 'burrow'), { mode: 0o755 });

@@ -2,7 +2,8 @@
  * `burrow run --rootfs`: what the container sees, asked from inside (the
  * probe and busybox in test/setup/global.ts's root filesystem).
  */
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { expect, it } from 'vitest';
 
@@ -257,6 +258,21 @@ describeContainers('burrow run: what the container sees', () => {
     expect(env.find((e) => e.startsWith('TERM='))).toBeUndefined();
     // Nothing of the host's environment leaks in.
     expect(env.find((e) => e.startsWith('NODE_') || e.startsWith('VITEST'))).toBeUndefined();
+  });
+
+  it('runs a root filesystem that holds nothing but a static program', async () => {
+    const bare = mkdtempSync(join(fixtures().dir, 'bare-'));
+    try {
+      copyFileSync(fixtures().probe, join(bare, 'probe'));
+      chmodSync(join(bare, 'probe'), 0o755);
+      const r = await runIn(bare, ['/probe', 'pids']);
+      expect(withoutHostWarnings(r.stderr)).toBe('');
+      expect(r.stdout).toBe('pid=1 ppid=0\n');
+      // PATH is searched as execvp would; the mount points were made as needed.
+      expect((await runIn(bare, ['-e', 'PATH=/', 'probe', 'fds'])).stdout).toBe('0 1 2\n');
+    } finally {
+      rmSync(bare, { recursive: true, force: true });
+    }
   });
 
   it('leaves no plan file behind', async () => {
