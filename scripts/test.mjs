@@ -75,18 +75,16 @@ function prepareUser() {
   return { uid, gid, home };
 }
 
-/** A copy of the checkout the test user owns (it may not even reach this one, e.g. under /root). */
-function copyCheckout(uid, gid) {
-  const dir = mkdtempSync('/var/tmp/burrow-test-');
+/** Fills `dir` with a copy of the checkout the test user owns (it may not even reach this one, e.g. under /root). */
+function copyCheckout(dir, uid, gid) {
   for (const entry of readdirSync(root)) {
     if (entry === '.git') continue;
     const r = spawnSync('cp', ['-a', join(root, entry), dir], { stdio: 'inherit' });
-    if (r.status !== 0) fail(`copy ${entry} to ${dir} failed`);
+    if (r.status !== 0) throw new Error(`copy ${entry} to ${dir} failed`);
   }
   const r = spawnSync('chown', ['-R', `${uid}:${gid}`, dir], { stdio: 'inherit' });
-  if (r.status !== 0) fail(`chown ${dir} failed`);
+  if (r.status !== 0) throw new Error(`chown ${dir} failed`);
   chmodSync(dir, 0o755);
-  return dir;
 }
 
 /** Runs vitest as the test user in `dir`, streaming its output; resolves with its exit code. */
@@ -112,11 +110,14 @@ step('lint', 'npx', ['eslint', '.']);
 
 if (process.getuid?.() === 0) {
   const { uid, gid, home } = prepareUser();
-  const dir = copyCheckout(uid, gid);
-  process.stderr.write(`\n== tests as ${TEST_USER} (uid ${uid}) in ${dir}\n`);
+  const dir = mkdtempSync('/var/tmp/burrow-test-');
   let code = 1;
   try {
+    copyCheckout(dir, uid, gid);
+    process.stderr.write(`\n== tests as ${TEST_USER} (uid ${uid}) in ${dir}\n`);
     code = await runAsUser(dir, home);
+  } catch (err) {
+    process.stderr.write(`Error: ${err.message}\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
