@@ -292,7 +292,9 @@ suite('bad input for load and import', () => {
     }],
     ['a truncated oci-archive', () => {
       const p = join(dir, 'truncated-oci.tar');
-      ociArchive(p, 'localhost/bad:1', { layers: [layer('t2', [{ name: 'f', data: 'y'.repeat(5000) }])], gzip: true }, { truncate: 0.5 });
+      // Cut inside the gzip layer blob (bytes 1536-1630 of the 10240): half would cut only python's
+      // zero padding, leaving every entry whole, which loads (as podman's Go tar reader takes it too).
+      ociArchive(p, 'localhost/bad:1', { layers: [layer('t2', [{ name: 'f', data: 'y'.repeat(5000) }])], gzip: true }, { truncate: 0.155 });
       return p;
     }],
     ['an oci-archive blob whose digest is wrong', () => {
