@@ -337,7 +337,11 @@ static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *for
       ssize_t r = read(master, buf, sizeof(buf));
       if (r > 0) {
         if (write_all(1, buf, (size_t)r) < 0) {
-          /* nobody reads our output any more; keep draining */
+          /* Nobody reads our output any more (EPIPE): hang the terminal up, as closing a
+           * terminal window does, so the container gets SIGHUP/EIO and ends. */
+          close(master);
+          master = -1;
+          stdin_open = 0;
         }
       } else if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) {
         close(master); /* EIO: every slave is closed */
@@ -427,6 +431,8 @@ static int cmd_run(int argc, char **argv) {
   load_plan(path, &plan);
   if (unlink_plan)
     unlink(path);
+  /* A closed reader must be an EPIPE for the monitor, not its death (the child resets this). */
+  signal(SIGPIPE, SIG_IGN);
 
   const struct record *fwd = plan_find(&plan, R_FORWARD_SIGNALS);
   int tty = plan_find(&plan, R_TTY) != NULL;

@@ -40,6 +40,12 @@ export interface RunOptions {
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
+/** A container path as mounts compare them: normalised, without a trailing slash. */
+export function containerPath(path: string): string {
+  const p = posix.normalize(path);
+  return p.length > 1 ? p.replace(/\/+$/, '') : p;
+}
+
 /** -v HOST:CTR[:OPTIONS] */
 export function parseVolume(spec: string, cwd: string): VolumeSpec {
   const parts = spec.split(':');
@@ -64,7 +70,7 @@ export function parseVolume(spec: string, cwd: string): VolumeSpec {
     const why = errnoCode(err) === 'ENOENT' ? 'no such file or directory' : (errnoCode(err) ?? String(err));
     throw new BurrowError('E_VOLUME', `volume \`${spec}\`: host path \`${source}\`: ${why}`);
   }
-  return { source, target: posix.normalize(target), readonly, directory };
+  return { source, target: containerPath(target), readonly, directory };
 }
 
 /** --tmpfs /path[:options], with podman's defaults rw,noexec,nosuid,nodev. */
@@ -92,7 +98,7 @@ export function parseTmpfs(spec: string): TmpfsSpec {
     else if (opt === 'notmpcopyup' || opt === 'tmpcopyup') continue;
     else throw new UsageError(`invalid tmpfs \`${spec}\`: unknown option \`${opt}\``);
   }
-  return { target: posix.normalize(target), flags, data: data.join(',') };
+  return { target: containerPath(target), flags, data: data.join(',') };
 }
 
 const RLIMITS: Record<string, number> = {
@@ -217,7 +223,7 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
     // The image's Volumes become anonymous volumes, unless a -v covers the path.
     const taken = new Set(volumes.map((v) => v.target));
     Object.keys(image?.Volumes ?? {}).forEach((path, i) => {
-      const target = posix.normalize(path);
+      const target = containerPath(path);
       if (!target.startsWith('/') || taken.has(target)) return;
       const source = join(root.volumesDir, `anon-${i}`);
       mkdirSync(source, { recursive: true, mode: 0o755 });

@@ -164,10 +164,8 @@ describe('compilePlan', () => {
     expect(at).toBeLessThan(kinds(plan).indexOf('pivot-root'));
   });
 
-  // BUG (src/runtime/options.ts parseTmpfs / parseVolume keep a trailing slash: posix.normalize('/tmp/')
-  // is '/tmp/'): compilePlan's `--read-only` check then misses the user's `--tmpfs /tmp/` and mounts
-  // its own tmpfs over it, so the user's size/mode options are lost.
-  it.fails('--read-only keeps a --tmpfs the user gave for /tmp/ (trailing slash)', () => {
+  // parseTmpfs / parseVolume drop a trailing slash, so compilePlan sees the user's /tmp as /tmp.
+  it('--read-only keeps a --tmpfs the user gave for /tmp/ (trailing slash)', () => {
     const plan = compilePlan(spec({ readOnly: true, tmpfs: [parseTmpfs('/tmp/:size=1m')] }));
     const tmps = only(plan, 'mount').filter((m) => m.target.replace(/\/+$/, '') === '/tmp');
     expect(tmps).toHaveLength(1);
