@@ -76,7 +76,8 @@ describeContainers('burrow run: exit codes', () => {
     const sleeping = (): number[] => processesWith(`sleep\0${marker}`).filter(alive);
     const child = spawnCli(['run', '--rootfs', fixtures().rootfs, 'sh', '-c', `sleep ${marker} & exec probe trap USR2`]);
     await waitForOutput(child, 'ready\n');
-    expect(sleeping()).toHaveLength(1);
+    // The background sleep may still be a forked shell when `ready` comes: wait until it is sleep.
+    expect(await eventually(() => sleeping().length === 1, 5000)).toBe(true);
     child.kill('SIGUSR2');
     const r = await child;
     expect(r.stdout).toBe('ready\ngot SIGUSR2\n');
