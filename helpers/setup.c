@@ -610,6 +610,9 @@ void child_main(const struct plan *plan, const struct child_fds *fds) {
       die(EXIT_HELPER, "user", "setresuid", NULL, errno, "switch to uid %s (is it mapped in the user namespace?)",
           user->fields[0]);
   }
+  /* Again: a change of uid or gid cleared the parent-death signal set at the start. */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+    FAIL("user", "prctl(PR_SET_PDEATHSIG)", NULL);
   if (caps)
     set_caps(caps);
   if (plan_find(plan, R_NO_NEW_PRIVS) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

@@ -85,8 +85,9 @@ describeContainers('burrow run: exit codes', () => {
     expect(await eventually(() => sleeping().length === 0, 5000)).toBe(true);
   });
 
-  it('the container ends when burrow is killed with SIGKILL', async () => {
-    const child = spawnCli(['run', '--rootfs', fixtures().rootfs, 'probe', 'trap', 'USR2']);
+  it.each([[[]], [['-u', '1000']]])('the container ends when burrow is killed with SIGKILL (%j)', async (user: string[]) => {
+    // With -u the uid change clears the parent-death signal: the helper must set it again after it.
+    const child = spawnCli(['run', '--rootfs', fixtures().rootfs, ...user, 'probe', 'trap', 'USR2']);
     await waitForOutput(child, 'ready\n');
     const [pid1] = childrenOf(child.pid as number);
     expect(pid1).toBeDefined();
