@@ -121,9 +121,6 @@ function writeCodeCache() {
   try {
     const runs = [
       ['run', '--rootfs', scratch, '-e', 'A=1', '-v', `${scratch}:/mnt:ro`, '-w', '/', 'true'],
-      ['--help'],
-      ['run', '--help'],
-      ['version'],
     ];
     const r = spawnSync(process.execPath, [join(root, 'bin', 'burrow.js')], {
       env: { ...process.env, BURROW_WRITE_CODE_CACHE: JSON.stringify(runs), BURROW_HELPER: join(scratch, 'no-helper'), XDG_RUNTIME_DIR: scratch },

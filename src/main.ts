@@ -4,7 +4,6 @@
  * `Error: ...` on stderr; a stack only with --log-level=debug.
  */
 import { writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
 
 import { Builtins, Cli } from 'clipanion';
 
@@ -13,6 +12,7 @@ import { resolvePaths } from './config/paths.js';
 import { BurrowError, ExitCode } from './errors.js';
 import { type Context, processContext } from './cli/context.js';
 import { COMMANDS } from './cli/registry.js';
+import { builtin } from './system/lazy.js';
 
 /** Takes podman's global options from before the command name. */
 function splitGlobals(argv: string[]): { logLevel: string | undefined; rest: string[] } {
@@ -68,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
   // Colours only for a terminal, decided when help is printed (checking costs start-up time otherwise).
   Object.defineProperty(cli, 'enableColors', {
     get: () =>
-      !process.env.NO_COLOR && process.env.TERM !== 'dumb' && (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(1),
+      !process.env.NO_COLOR && process.env.TERM !== 'dumb' && builtin<typeof import('node:tty')>('node:tty').isatty(1),
   });
   const entries = pick(rest);
   // The built-in pages only when no command matched: each registered class grows clipanion's parser (start-up time).
@@ -96,7 +96,9 @@ export async function main(argv: string[]): Promise<number> {
       binaryName: cli.binaryName,
       binaryVersion: cli.binaryVersion,
       enableCapture: cli.enableCapture,
-      enableColors: cli.enableColors,
+      get enableColors() {
+        return cli.enableColors; // a getter: deciding loads node:tty (start-up time)
+      },
       definitions: () => cli.definitions(),
       error: (error, opts) => cli.error(error, opts),
       format: (colored) => cli.format(colored),

@@ -8,10 +8,10 @@
 import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { spawn } from 'node:child_process';
 import { helperPath } from '../config/install.js';
 import type { Paths } from '../config/paths.js';
 import { BurrowError } from '../errors.js';
+import { builtin } from '../system/lazy.js';
 import type { ImageConfig } from '../image/oci.js';
 import { type ContainerOptions, type ContainerRecord, Containers, containerArgv, processStartTime } from '../storage/containers.js';
 import type { Digest } from '../storage/digest.js';
@@ -136,6 +136,7 @@ export function startDetached(env: Env, store: Store, rec: ContainerRecord): voi
   const file = writePlanFile(env.paths, plan);
   const log = openSync(join(new Containers(store).dir(rec.id), 'ctr.log'), 'a', 0o600);
   clearExit(store, rec);
+  const { spawn } = builtin<typeof import('node:child_process')>('node:child_process');
   const child = spawn(helperPath(), ['run', '--unlink', file], { detached: true, stdio: ['ignore', log, log] });
   closeSync(log);
   if (child.pid === undefined) throw new BurrowError('E_START', `start container ${rec.name}: the helper did not start`);

@@ -5,12 +5,12 @@
  * unpacking layers with their real owners, removing them, mounting an overlay
  * to read a container's filesystem.
  */
-import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 
 import { helperPath } from '../config/install.js';
 import type { Paths } from '../config/paths.js';
 import { BurrowError } from '../errors.js';
+import { builtin } from '../system/lazy.js';
 import { CAPABILITIES, capabilityMask } from '../system/capabilities.js';
 import { hostIdMapping, type IdMapping } from '../system/idmap.js';
 import { writePlanFile } from './launch.js';
@@ -55,6 +55,7 @@ export function usernsPlan(argv: string[], opts: UsernsOptions): Plan {
 /** Starts `argv` in a user namespace; stderr is collected for the error message. */
 export function startInUserns(paths: Paths, argv: string[], opts: UsernsOptions = {}): UsernsProcess {
   const file = writePlanFile(paths, usernsPlan(argv, opts));
+  const { spawn } = builtin<typeof import('node:child_process')>('node:child_process');
   const child = spawn(helperPath(), ['run', '--unlink', file], {
     stdio: [opts.stdin ?? 'ignore', opts.stdout ?? 'ignore', 'pipe'],
   });

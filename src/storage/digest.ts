@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
-
 import { BurrowError } from '../errors.js';
+import { builtin } from '../system/lazy.js';
 
 export type Digest = `sha256:${string}`;
 
@@ -21,6 +20,7 @@ export function hex(digest: Digest): string {
 }
 
 export function sha256(data: Buffer | string): Digest {
+  const { createHash } = builtin<typeof import('node:crypto')>('node:crypto');
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
 }
 

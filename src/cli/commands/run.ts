@@ -4,10 +4,8 @@ import { Option } from 'clipanion';
 
 import { UsageError } from '../../errors.js';
 import { compilePlan } from '../../runtime/compile.js';
-import { createContainer, removeContainer, runForeground } from '../../runtime/container.js';
 import { execPlan } from '../../runtime/launch.js';
 import { buildSpec, newContainerId } from '../../runtime/options.js';
-import { Store } from '../../storage/store.js';
 import { BurrowCommand } from '../base.js';
 import { ContainerOptionsCommand } from '../options/container.js';
 
@@ -41,6 +39,9 @@ export class RunCommand extends ContainerOptionsCommand {
       for (const w of warnings) writeSync(2, `Warning: ${w}\n`);
       return execPlan(this.context.paths, compilePlan(spec));
     }
+    // Loaded here: the store and container code are not needed by --rootfs (start-up time).
+    const { Store } = await import('../../storage/store.js');
+    const { createContainer, removeContainer, runForeground } = await import('../../runtime/container.js');
     const store = new Store(this.context.paths).init();
     const image = store.getImage(this.target);
     const rec = await createContainer(env, store, image, this.target, this.containerOptions(this.args), this.name);
