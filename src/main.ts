@@ -5,7 +5,7 @@
  */
 import { writeSync } from 'node:fs';
 
-import { Builtins, Cli } from 'clipanion';
+import { Builtins, Cli, type Command, type CommandClass } from 'clipanion';
 
 import { VERSION } from './config/install.js';
 import { resolvePaths } from './config/paths.js';
@@ -35,6 +35,15 @@ function splitGlobals(argv: string[]): { logLevel: string | undefined; rest: str
 function pick(argv: string[]): typeof COMMANDS {
   const matching = COMMANDS.filter((c) => c.paths.some((p) => p.every((word, i) => argv[i] === word)));
   return matching.length > 0 ? matching : COMMANDS;
+}
+
+/** The same command class answering only to `paths`. */
+function narrowed(command: CommandClass<Context>, paths: string[][]): CommandClass<Context> {
+  const base = command as unknown as abstract new () => Command<Context>;
+  abstract class Narrowed extends base {
+    static paths = paths;
+  }
+  return Narrowed as unknown as CommandClass<Context>;
 }
 
 /** The first line of clipanion's parse errors, in podman's words where they differ. */
@@ -76,7 +85,12 @@ export async function main(argv: string[]): Promise<number> {
     cli.register(Builtins.HelpCommand);
     cli.register(Builtins.VersionCommand);
   }
-  for (const entry of entries) cli.register(await entry.load());
+  for (const entry of entries) {
+    const command = await entry.load();
+    const used = entries === COMMANDS ? [] : entry.paths.filter((p) => p.every((word, i) => rest[i] === word));
+    // Only the path that was typed: clipanion builds its parser once per path (start-up time).
+    cli.register(used.length > 0 && used.length < entry.paths.length ? narrowed(command, used) : command);
+  }
 
   const context = processContext(resolvePaths(process.env));
   if (rest.length === 0) {
