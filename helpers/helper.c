@@ -10,7 +10,11 @@
  *   clone(namespaces) ------------------------> blocks reading `sync`
  *   status {"type":"pid"}
  *   idmap-exec / idmap-write for the child
- *   sync <- 'G' ------------------------------> setresuid(0), mounts, pivot_root, ...
+ *   sync <- 'G' ------------------------------> setresuid(0), mounts made private
+ *   [mount-daemon] sync -> 'R' <----------------
+ *   start it in a mount namespace of its own,
+ *   wait for its mount; mounted tree (fd) ----> move_mount onto MOUNTPOINT
+ *                                               mount steps, pivot_root, ...
  *                                               [tty] sends the pty master on `sync`
  *   [tty] winsize on master, sync <- 'G' -----> setsid, controlling tty, ...
  *   reads `error` until EOF <------------------ execve (close-on-exec ends `error`)
@@ -35,7 +39,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/mount.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -247,6 +254,120 @@ static void idmap_wait(const struct record *r, pid_t p, pid_t child) {
   }
 }
 
+static pid_t g_mount_daemon = -1;
+
+/* Is `path` a mount point in this process's mount namespace? */
+static int is_mount_point(const char *path) {
+  FILE *f = fopen("/proc/self/mountinfo", "re");
+  if (!f)
+    return 0;
+  char line[8192];
+  int found = 0;
+  while (!found && fgets(line, sizeof(line), f)) {
+    char mnt[4096];
+    /* id parent major:minor root MOUNTPOINT ... */
+    if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 && strcmp(mnt, path) == 0)
+      found = 1;
+  }
+  fclose(f);
+  return found;
+}
+
+/*
+ * The mount daemon (DESIGN.md §3: fuse-overlayfs). It must not share the
+ * child's mount namespace: pivot_root would move its root too, and its
+ * layer paths would vanish. So a helper process enters the child's user
+ * namespace, makes a mount namespace of its own, starts the daemon in the
+ * foreground, waits for its mount, clones the mounted tree (open_tree) and
+ * sends it back; the child moves it into place. The daemon is this
+ * monitor's child (subreaper) and is stopped when the container has ended.
+ */
+static int start_mount_daemon(const struct record *r, pid_t child) {
+  int sp[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+    fail("mount-daemon", "socketpair", errno, "start `%s`", r->fields[1]);
+  prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  pid_t p = fork();
+  if (p < 0)
+    fail("mount-daemon", "fork", errno, "start `%s`", r->fields[1]);
+  if (p == 0) {
+    close(sp[0]);
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)child);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, CLONE_NEWUSER) < 0 || unshare(CLONE_NEWNS) < 0 ||
+        mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+      dprintf(2, "Error: mount-daemon: enter the container's user namespace: %s\n", strerror(errno));
+      _exit(EXIT_HELPER);
+    }
+    pid_t d = fork();
+    if (d < 0)
+      _exit(EXIT_HELPER);
+    if (d == 0) {
+      sigset_t none;
+      sigemptyset(&none);
+      sigprocmask(SIG_SETMASK, &none, NULL);
+      signal(SIGPIPE, SIG_DFL);
+      /* All three: it lives on after the container, and its chatter (fuse-overlayfs warns about
+       * options it ignores) is not the container's output. */
+      int devnull = open("/dev/null", O_RDWR);
+      if (devnull >= 0) {
+        dup2(devnull, 0);
+        dup2(devnull, 1);
+        dup2(devnull, 2);
+      }
+      execv(r->fields[1], r->fields + 1);
+      dprintf(2, "Error: mount-daemon: run `%s`: %s\n", r->fields[1], strerror(errno));
+      _exit(127);
+    }
+    for (int waited = 0; !is_mount_point(r->fields[0]); waited++) {
+      int st;
+      if (waited > 10000 || waitpid(d, &st, WNOHANG) == d) {
+        dprintf(2, "Error: mount-daemon: `%s` did not mount `%s` (run it by hand to see why)\n", r->fields[1], r->fields[0]);
+        kill(d, SIGKILL);
+        _exit(EXIT_HELPER);
+      }
+      usleep(1000);
+    }
+    int tree = (int)syscall(SYS_open_tree, AT_FDCWD, r->fields[0], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+    if (tree < 0 || send_fd(sp[1], tree) < 0 || write(sp[1], &d, sizeof(d)) != (ssize_t)sizeof(d)) {
+      dprintf(2, "Error: mount-daemon: hand over `%s`: %s\n", r->fields[0], strerror(errno));
+      kill(d, SIGKILL);
+      _exit(EXIT_HELPER);
+    }
+    _exit(0);
+  }
+  close(sp[1]);
+  int tree = recv_fd(sp[0]);
+  pid_t d = -1;
+  if (tree >= 0 && read(sp[0], &d, sizeof(d)) != (ssize_t)sizeof(d))
+    d = -1;
+  close(sp[0]);
+  int st;
+  while (waitpid(p, &st, 0) < 0 && errno == EINTR)
+    ;
+  if (tree < 0 || d <= 0) {
+    kill(child, SIGKILL);
+    fail("mount-daemon", NULL, 0, "`%s` could not mount the container's root filesystem", r->fields[1]);
+  }
+  g_mount_daemon = d;
+  return tree;
+}
+
+/* Stops the mount daemon once nothing uses its mount any more. */
+static void stop_mount_daemon(void) {
+  if (g_mount_daemon <= 0)
+    return;
+  kill(g_mount_daemon, SIGTERM);
+  for (int i = 0; i < 2000; i++) {
+    pid_t w = waitpid(g_mount_daemon, NULL, WNOHANG);
+    if (w == g_mount_daemon || (w < 0 && errno == ECHILD))
+      break;
+    usleep(1000);
+  }
+  g_mount_daemon = -1;
+}
+
 static void idmap_write(const struct record *r, pid_t child) {
   char path[64];
   snprintf(path, sizeof(path), "/proc/%d/%s", (int)child, r->fields[0]);
@@ -372,6 +493,7 @@ static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *for
 
 /* After the container: its exit code to the exit file, then the on-exit program (clean-up). */
 static void finish(const struct plan *plan, int code) {
+  stop_mount_daemon();
   const struct record *exit_file = plan_find(plan, R_EXIT_FILE), *on_exit = plan_find(plan, R_ON_EXIT);
   if (exit_file) {
     char tmp[4200];
@@ -490,6 +612,17 @@ static int cmd_run(int argc, char **argv) {
     idmap_wait(mapper_records[i], mappers[i], child);
   if (write(sync[0], "G", 1) != 1)
     fail("start", "write", errno, "wake the container");
+  const struct record *daemon = plan_find(&plan, R_MOUNT_DAEMON);
+  if (daemon) {
+    char ready;
+    /* EOF: the child failed before; its error comes through the error pipe below. */
+    if (read(sync[0], &ready, 1) == 1) {
+      int tree = start_mount_daemon(daemon, child);
+      if (send_fd(sync[0], tree) < 0)
+        fail("mount-daemon", "sendmsg", errno, "hand the root filesystem to the container");
+      close(tree);
+    }
+  }
 
   int master = -1;
   if (tty) {

@@ -19,6 +19,7 @@ static const struct record_spec specs[R_KIND_COUNT] = {
   [R_NAMESPACES] = {"namespaces", 1, 7, 1},
   [R_IDMAP_EXEC] = {"idmap-exec", 1, ANY, 0},
   [R_IDMAP_WRITE] = {"idmap-write", 2, 2, 0},
+  [R_MOUNT_DAEMON] = {"mount-daemon", 2, ANY, 1},
   [R_ROOT] = {"root", 1, 1, 1},
   [R_MOUNT] = {"mount", 5, 5, 0},
   [R_SYMLINK] = {"symlink", 2, 2, 0},
@@ -141,9 +142,13 @@ static int check_record(const struct record *r, char *err, size_t errlen, size_t
     if (r->fields[0][0] != '/')
       return fail(err, errlen, "record %zu (%s): `%s` is not absolute", index, specs[r->kind].name, shown(r->fields[0]));
     break;
+  case R_MOUNT_DAEMON:
+    if (r->fields[0][0] != '/' || r->fields[1][0] != '/')
+      return fail(err, errlen, "record %zu (mount-daemon): `%s` or `%s` is not absolute", index, shown(r->fields[0]), shown(r->fields[1]));
+    break;
   case R_ON_EXIT:
     if (r->fields[0][0] != '/')
-      return fail(err, errlen, "record %zu (on-exit): `%s` is not an absolute path", index, shown(r->fields[0]));
+      return fail(err, errlen, "record %zu (%s): `%s` is not an absolute path", index, specs[r->kind].name, shown(r->fields[0]));
     break;
   case R_SYMLINK:
     if (r->fields[1][0] != '/')

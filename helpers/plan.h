@@ -20,6 +20,12 @@
  *   namespaces NAME...            user mount pid uts ipc cgroup net
  *   idmap-exec ARGV...            run after clone, "{pid}" replaced by the child pid
  *   idmap-write FILE CONTENT      write /proc/PID/FILE (uid_map, gid_map, setgroups)
+ *   mount-daemon MOUNTPOINT ARGV...
+ *                                 a FUSE program (fuse-overlayfs -f) that mounts MOUNTPOINT: the
+ *                                 monitor runs it in the child's user namespace and a mount namespace
+ *                                 of its own, waits for the mount, hands the mounted tree to the child
+ *                                 (open_tree, move_mount onto MOUNTPOINT), and stops the program
+ *                                 (SIGTERM) once the container has ended
  *   root PATH                     host path of the new root (before the in-root steps)
  *   mount SRC DST FSTYPE FLAGS DATA
  *                                 DST is a path inside the root, resolved with
@@ -78,6 +84,7 @@ enum record_kind {
   R_NAMESPACES,
   R_IDMAP_EXEC,
   R_IDMAP_WRITE,
+  R_MOUNT_DAEMON,
   R_ROOT,
   R_MOUNT,
   R_SYMLINK,

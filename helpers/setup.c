@@ -522,6 +522,18 @@ void child_main(const struct plan *plan, const struct child_fds *fds) {
   /* Nothing we mount may propagate back to the host. */
   if (mountns && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     FAIL("mount", "mount", "/");
+  /* The monitor starts the mount daemon (fuse-overlayfs) and hands us what it mounted. */
+  const struct record *daemon = plan_find(plan, R_MOUNT_DAEMON);
+  if (daemon) {
+    if (write(fds->sync, "R", 1) != 1)
+      _exit(EXIT_HELPER);
+    int tree = recv_fd(fds->sync);
+    if (tree < 0)
+      _exit(EXIT_HELPER); /* the monitor failed and reports it */
+    if (syscall(SYS_move_mount, tree, "", AT_FDCWD, daemon->fields[0], MOVE_MOUNT_F_EMPTY_PATH) < 0)
+      FAIL("mount-daemon", "move_mount", daemon->fields[0]);
+    close(tree);
+  }
 
   for (size_t i = 0; i < plan->nrecords; i++) {
     const struct record *r = &plan->records[i];

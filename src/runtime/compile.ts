@@ -35,6 +35,24 @@ export interface OverlaySpec {
   lower: string[];
   upper: string;
   work: string;
+  /** mount with this fuse-overlayfs program instead of the kernel's overlayfs */
+  fuse?: string;
+}
+
+/**
+ * The steps that mount a container's root at `rootfs` (a host path) from its
+ * layers: the kernel's overlayfs (userxattr: mounted in a user namespace it
+ * keeps its metadata in user.overlay.* xattrs), or fuse-overlayfs, which the
+ * monitor runs and whose mount it hands to the container. Nothing for a
+ * plain directory.
+ */
+export function rootfsSteps(rootfs: string, overlay: OverlaySpec | undefined): Step[] {
+  if (!overlay) return [];
+  const { lower, upper, work, fuse } = overlay;
+  const dirs = `lowerdir=${lower.join(':')},upperdir=${upper},workdir=${work}`;
+  // -f: the monitor runs it in the foreground in a mount namespace of its own, and stops it at the end.
+  if (fuse) return [{ kind: 'mount-daemon', mountpoint: rootfs, argv: [fuse, '-f', '-o', `${dirs},allow_other`, rootfs] }];
+  return [{ kind: 'mount', source: 'overlay', target: rootfs, fstype: 'overlay', flags: 0, extra: BP.HOSTDST, data: `${dirs},userxattr` }];
 }
 
 export interface ContainerSpec {
@@ -156,19 +174,7 @@ export function compilePlan(spec: ContainerSpec): Plan {
     namespaces: ['user', 'mount', 'pid', 'uts', 'ipc', 'cgroup', ...(spec.network === 'none' ? (['net'] as const) : [])],
   };
   const plan: Plan = [namespaces, ...spec.idmap.steps];
-  if (spec.overlay) {
-    // userxattr: overlayfs mounted in a user namespace keeps its metadata in user.overlay.* xattrs.
-    const { lower, upper, work } = spec.overlay;
-    plan.push({
-      kind: 'mount',
-      source: 'overlay',
-      target: spec.rootfs,
-      fstype: 'overlay',
-      flags: 0,
-      extra: BP.HOSTDST,
-      data: `lowerdir=${lower.join(':')},upperdir=${upper},workdir=${work},userxattr`,
-    });
-  }
+  plan.push(...rootfsSteps(spec.rootfs, spec.overlay));
   plan.push({ kind: 'root', path: spec.rootfs });
   plan.push(...mountsFor(spec));
   // Last, so that only the root itself turns read-only and the mounts above stay as they are.

@@ -16,8 +16,8 @@ import type { ImageConfig } from '../image/oci.js';
 import { type ContainerOptions, type ContainerRecord, Containers, containerArgv, processStartTime } from '../storage/containers.js';
 import type { Digest } from '../storage/digest.js';
 import { type ImageRecord, Store } from '../storage/store.js';
-import { compilePlan } from './compile.js';
-import { storageDriver } from './driver.js';
+import { compilePlan, type OverlaySpec } from './compile.js';
+import { fuseOverlayfs, storageDriver } from './driver.js';
 import { execPlan, writePlanFile } from './launch.js';
 import { buildSpec, newContainerId } from './options.js';
 import type { Plan } from './plan.js';
@@ -34,27 +34,43 @@ function layerDirsTopFirst(store: Store, layers: string[]): string[] {
   return layers.map((c) => store.layerDiff(c as Digest)).reverse();
 }
 
+/** Where a container's root filesystem is (a host path), and the overlay that makes it, by its driver. */
+export function containerRoot(store: Store, rec: ContainerRecord): { root: string; overlay: OverlaySpec | undefined } {
+  const dir = new Containers(store).dir(rec.id);
+  if (rec.driver === 'copy') return { root: join(dir, 'rootfs'), overlay: undefined };
+  const overlay: OverlaySpec = {
+    lower: layerDirsTopFirst(store, rec.layers),
+    upper: join(dir, 'upper'),
+    work: join(dir, 'work'),
+  };
+  if (rec.driver === 'fuse-overlayfs') {
+    const fuse = fuseOverlayfs();
+    if (!fuse) throw new BurrowError('E_FUSE', `container ${rec.name} uses fuse-overlayfs, which is not installed or cannot open /dev/fuse`);
+    overlay.fuse = fuse;
+  }
+  return { root: join(dir, 'merged'), overlay };
+}
+
 /** The plan that runs a container from its record. */
 export function containerPlan(env: Env, store: Store, rec: ContainerRecord, config: ImageConfig): { plan: Plan; warnings: string[]; cleanupFile?: string } {
   const containers = new Containers(store);
   const dir = containers.dir(rec.id);
-  const root =
-    rec.driver === 'overlay'
-      ? {
-          kind: 'image' as const,
-          config,
-          layers: layerDirsTopFirst(store, rec.layers),
-          merged: join(dir, 'merged'),
-          upper: join(dir, 'upper'),
-          work: join(dir, 'work'),
-          volumesDir: join(dir, 'volumes'),
-        }
-      : { kind: 'image' as const, config, layers: [join(dir, 'rootfs')], merged: join(dir, 'rootfs'), upper: '', work: '', volumesDir: join(dir, 'volumes') };
+  const { root: rootfs, overlay } = containerRoot(store, rec);
+  // The image's own settings; the layers are read for /etc/passwd (the root is not mounted yet).
+  const root = {
+    kind: 'image' as const,
+    config,
+    layers: overlay ? overlay.lower : [rootfs],
+    merged: rootfs,
+    upper: overlay?.upper ?? '',
+    work: overlay?.work ?? '',
+    volumesDir: join(dir, 'volumes'),
+  };
   const { spec, warnings } = buildSpec(
     rec.options,
     { hostEnv: env.hostEnv, cwd: env.cwd, id: rec.id, root },
   );
-  if (rec.driver === 'copy') delete spec.overlay;
+  spec.overlay = overlay;
   spec.exitFile = join(dir, 'exit');
   let cleanupFile: string | undefined;
   if (rec.options.rm) {
@@ -85,7 +101,7 @@ export async function createContainer(env: Env, store: Store, image: ImageRecord
   const dir = containers.dir(id);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   try {
-    for (const sub of driver === 'overlay' ? ['upper', 'work', 'merged'] : []) mkdirSync(join(dir, sub), { mode: 0o755 });
+    for (const sub of driver === 'copy' ? [] : ['upper', 'work', 'merged']) mkdirSync(join(dir, sub), { mode: 0o755 });
     containerPlan(env, store, { ...rec, options: { ...options, rm: false } }, config); // checks every option now, not at start
     rec.name = containers.reserveName(id, name);
     if (driver === 'copy') await materialize(env.paths, store, image, join(dir, 'rootfs'));

@@ -68,6 +68,7 @@ export interface Caps {
 export type Step =
   | { kind: 'namespaces'; namespaces: Namespace[] }
   | { kind: 'idmap-exec'; argv: string[] }
+  | { kind: 'mount-daemon'; mountpoint: string; argv: string[] }
   | { kind: 'idmap-write'; file: 'uid_map' | 'gid_map' | 'setgroups'; content: string }
   | { kind: 'root'; path: string }
   | ({ kind: 'mount' } & MountStep)
@@ -103,6 +104,8 @@ function fields(step: Step): string[] {
       return step.namespaces;
     case 'idmap-exec':
       return step.argv;
+    case 'mount-daemon':
+      return [step.mountpoint, ...step.argv];
     case 'idmap-write':
       return [step.file, step.content];
     case 'exit-file':

@@ -14,11 +14,11 @@ import { builtin } from '../system/lazy.js';
 import { CAPABILITIES, capabilityMask } from '../system/capabilities.js';
 import { hostIdMapping, type IdMapping } from '../system/idmap.js';
 import { writePlanFile } from './launch.js';
-import type { MountStep, Plan } from './plan.js';
+import type { Plan, Step } from './plan.js';
 
 export interface UsernsOptions {
-  /** extra namespaces: a mount namespace for `mounts` */
-  mounts?: MountStep[];
+  /** steps that mount something (in a mount namespace of its own): rootfsSteps() */
+  mounts?: Step[];
   env?: string[];
   cwd?: string;
   stdin?: 'pipe' | 'ignore' | 'inherit';
@@ -41,7 +41,7 @@ export function usernsPlan(argv: string[], opts: UsernsOptions): Plan {
   const plan: Plan = [
     { kind: 'namespaces', namespaces: opts.mounts?.length ? ['user', 'mount'] : ['user'] },
     ...idmap.steps,
-    ...(opts.mounts ?? []).map((m) => ({ kind: 'mount' as const, ...m })),
+    ...(opts.mounts ?? []),
     { kind: 'stdin', mode: 'INHERIT' },
     { kind: 'user', uid: 0, gid: 0 },
     { kind: 'caps', bounding: all, permitted: all, effective: all, inheritable: 0n, ambient: 0n },

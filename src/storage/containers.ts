@@ -7,7 +7,8 @@
  *   monitor           "<pid> <start time>" of the process that runs it (the helper)
  *   exit              the exit code, written by the helper when the container ends
  *   upper/ work/      the overlay's writable layer
- *   merged/           where the root filesystem is mounted (inside the container's namespace)
+ *   merged/           where the root filesystem is mounted (inside the container's namespace;
+ *                     overlay and fuse-overlayfs drivers)
  *   rootfs/           the copy, with the copy driver
  *
  * names/<name> is a symlink to the id: creating it is how a name is taken.
@@ -17,6 +18,7 @@ import { join } from 'node:path';
 
 import { BurrowError, errnoCode } from '../errors.js';
 import type { ImageConfig } from '../image/oci.js';
+import type { StorageDriver } from '../runtime/driver.js';
 import type { RunOptions } from '../runtime/options.js';
 import { atomicWriteFile, readJson } from './atomic.js';
 import { safeReaddir, type Store } from './store.js';
@@ -40,7 +42,7 @@ export interface ContainerRecord {
   options: ContainerOptions;
   /** chain ids of the image's layers, base first */
   layers: string[];
-  driver: 'overlay' | 'copy';
+  driver: StorageDriver;
 }
 
 export type ContainerState = 'created' | 'running' | 'exited';

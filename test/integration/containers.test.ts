@@ -6,7 +6,7 @@
  * XDG_DATA_HOME and XDG_RUNTIME_DIR); tests that count things in a store
  * take one of their own.
  */
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -287,27 +287,42 @@ describeContainers('containers from images', () => {
     });
   });
 
-  describe('the copy driver (BURROW_STORAGE_DRIVER=copy)', () => {
-    const copy = { env: { BURROW_STORAGE_DRIVER: 'copy' } };
+  // The fallbacks where the kernel's overlayfs cannot be mounted in a user namespace (Linux < 5.11).
+  const fuseMissing = fuseOverlayfsMissing();
+  describe.each([
+    ['copy', 'rootfs'],
+    ['fuse-overlayfs', 'merged'],
+  ] as const)('the %s driver (BURROW_STORAGE_DRIVER)', (driver, rootDir) => {
+    const copy = { env: { BURROW_STORAGE_DRIVER: driver } };
+    const need = (ctx: { skip: (note?: string) => never; task: { name: string } }): void => {
+      if (driver !== 'fuse-overlayfs' || fuseMissing === undefined) return;
+      process.stderr.write(`skipping "${ctx.task.name}": ${fuseMissing}\n`);
+      ctx.skip(fuseMissing);
+    };
 
-    it('runs the image config the same way', async () => {
+    it('runs the image config the same way', async (ctx) => {
+      need(ctx);
       const r = await store.run(['run', '--rm', CFG], copy);
       expect(r.stderr).toBe('');
       expect(r.stdout).toBe('cmd:bar:/srv/work:1000:1000\n');
       expect(r.exitCode).toBe(0);
       const mounts = await store.run(['run', '--rm', CFG, 'cat /proc/mounts'], copy);
       expect(lines(mounts.stdout).filter((l) => l.split(' ')[1] === '/data')).toHaveLength(1);
-      // no overlay: the root is the container's own copy
-      expect(lines(mounts.stdout).find((l) => l.split(' ')[1] === '/')?.split(' ')[2]).not.toBe('overlay');
+      const rootType = lines(mounts.stdout).find((l) => l.split(' ')[1] === '/')?.split(' ')[2];
+      // copy: the container's own directory; fuse-overlayfs: its FUSE mount, not the kernel's overlay
+      if (driver === 'copy') expect(rootType).not.toMatch(/overlay/);
+      else expect(rootType).toBe('fuse.fuse-overlayfs');
     });
 
-    it('keeps owners and whiteouts', async () => {
+    it('keeps owners and whiteouts', async (ctx) => {
+      need(ctx);
       const r = await store.run(['run', '--rm', WH, 'sh', '-c', 'stat -c %u:%g /owned /home/tester/mine; test -e /etc/hostname; echo $?'], copy);
       expect(r.stderr).toBe('');
       expect(lines(r.stdout)).toEqual(['1000:1000', '1000:1000', '1']);
     });
 
-    it("a container's writes do not change the image; --rm leaves nothing", async () => {
+    it("a container's writes do not change the image; --rm leaves nothing", async (ctx) => {
+      need(ctx);
       const layers = join(store.data, 'layers');
       const before = treeSnapshot(layers);
       const state = storeState(store);
@@ -322,17 +337,53 @@ describeContainers('containers from images', () => {
       expect(planFiles(store)).toEqual([]);
     });
 
-    it('create + start -a on a copied root', async () => {
+    it('create + start -a', async (ctx) => {
+      need(ctx);
       const id = (await store.run(['create', PLAIN, 'sh', '-c', 'cat /etc/hostname; exit 4'], copy)).stdout.trim();
       expect(id).toMatch(/^[0-9a-f]{64}$/);
       const record = JSON.parse(readFileSync(join(store.data, 'containers', id, 'container.json'), 'utf8')) as { driver: string };
-      expect(record.driver).toBe('copy');
-      expect(list(join(store.data, 'containers', id))).toContain('rootfs');
+      expect(record.driver).toBe(driver);
+      expect(list(join(store.data, 'containers', id))).toContain(rootDir);
       const r = await store.run(['start', '-a', id]);
       expect(r.stdout).toBe('fixture\n');
       expect(r.exitCode).toBe(4);
       expect((await store.run(['rm', id])).exitCode).toBe(0);
       expect(list(join(store.data, 'containers'))).not.toContain(id);
     });
+
+    it('no process of the driver is left, nor seen inside', async (ctx) => {
+      need(ctx);
+      const r = await store.run(['run', '--rm', PLAIN, 'sh', '-c', 'ps -o comm'], copy);
+      expect(r.stdout).not.toMatch(/fuse/);
+      expect(fuseDaemons()).toEqual([]);
+    });
   });
 });
+
+/** Why fuse-overlayfs cannot be used here, or undefined. */
+function fuseOverlayfsMissing(): string | undefined {
+  const path = (process.env.PATH ?? '/usr/bin:/bin').split(':').map((d) => join(d, 'fuse-overlayfs'));
+  if (!path.some((p) => { try { accessSync(p, constants.X_OK); return true; } catch { return false; } })) return 'fuse-overlayfs is not installed';
+  try {
+    accessSync('/dev/fuse', constants.R_OK | constants.W_OK);
+  } catch {
+    return '/dev/fuse is not open to this user';
+  }
+  return undefined;
+}
+
+/** fuse-overlayfs processes of this user still running. */
+function fuseDaemons(): string[] {
+  const uid = process.getuid?.();
+  const out: string[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      if (!status.includes(`\nUid:\t${uid}\t`)) continue;
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('/usr/bin/fuse-overlayfs') || /^Name:\tfuse-overlayfs/m.test(status)) out.push(pid);
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}

@@ -5,10 +5,10 @@ import { Option } from 'clipanion';
 
 import { packageRoot } from '../../config/install.js';
 import { BurrowError } from '../../errors.js';
-import { BP } from '../../runtime/plan.js';
+import { rootfsSteps } from '../../runtime/compile.js';
+import { containerRoot } from '../../runtime/container.js';
 import { startInUserns } from '../../runtime/userns.js';
 import { Containers } from '../../storage/containers.js';
-import type { Digest } from '../../storage/digest.js';
 import { Store } from '../../storage/store.js';
 import { BurrowCommand } from '../base.js';
 import { openOutput } from '../output-file.js';
@@ -31,25 +31,11 @@ export class ExportCommand extends BurrowCommand {
     const store = new Store(this.context.paths).init();
     const containers = new Containers(store);
     const record = containers.get(this.container);
-    const dir = containers.dir(record.id);
     const out = openOutput(this.output, this.context.stdout, 'refusing to export to terminal. Use -o flag or redirect');
     try {
       // The overlay is mounted in the worker's own mount namespace: it goes away with the worker.
-      let root: string;
-      const mounts = [];
-      if (record.driver === 'copy' || record.layers.length === 0) root = join(dir, 'rootfs');
-      else {
-        root = join(dir, 'merged');
-        const lower = [...record.layers].reverse().map((chain) => store.layerDiff(chain as Digest));
-        mounts.push({
-          source: 'overlay',
-          target: root,
-          fstype: 'overlay',
-          flags: 0,
-          extra: BP.HOSTDST,
-          data: `lowerdir=${lower.join(':')},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')},userxattr`,
-        });
-      }
+      const { root, overlay } = containerRoot(store, record);
+      const mounts = rootfsSteps(root, overlay);
       const worker = startInUserns(this.context.paths, [process.execPath, join(packageRoot, 'bin', 'burrow.js'), '--internal-worker', 'tar', root], {
         stdout: 'pipe',
         mounts,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { compilePlan } from '../../../src/runtime/compile.js';
+import { compilePlan, rootfsSteps } from '../../../src/runtime/compile.js';
 import { parseTmpfs } from '../../../src/runtime/options.js';
 import { BP, MS, type Plan, type Step } from '../../../src/runtime/plan.js';
 import { capabilitySet } from '../../../src/system/capabilities.js';
@@ -269,5 +269,29 @@ describe('compilePlan', () => {
       expect(m.target.startsWith('/')).toBe(true);
       expect((m.extra ?? 0n) & BP.HOSTDST).toBe(0n);
     }
+  });
+});
+
+describe('rootfsSteps', () => {
+  const overlay = { lower: ['/l/top', '/l/base'], upper: '/c/upper', work: '/c/work' };
+
+  it('mounts the kernel overlayfs with userxattr, the layers top first', () => {
+    expect(rootfsSteps('/c/merged', overlay)).toEqual([
+      { kind: 'mount', source: 'overlay', target: '/c/merged', fstype: 'overlay', flags: 0, extra: BP.HOSTDST, data: 'lowerdir=/l/top:/l/base,upperdir=/c/upper,workdir=/c/work,userxattr' },
+    ]);
+  });
+
+  it('hands fuse-overlayfs to the monitor as a mount daemon, in the foreground', () => {
+    expect(rootfsSteps('/c/merged', { ...overlay, fuse: '/usr/bin/fuse-overlayfs' })).toEqual([
+      {
+        kind: 'mount-daemon',
+        mountpoint: '/c/merged',
+        argv: ['/usr/bin/fuse-overlayfs', '-f', '-o', 'lowerdir=/l/top:/l/base,upperdir=/c/upper,workdir=/c/work,allow_other', '/c/merged'],
+      },
+    ]);
+  });
+
+  it('nothing for a plain directory', () => {
+    expect(rootfsSteps('/some/dir', undefined)).toEqual([]);
   });
 });
