@@ -36,6 +36,7 @@ import tar from 'tar-stream';
 
 import { BurrowError, errnoCode } from '../errors.js';
 import { lsetxattr, mknod, S_IFCHR, S_IFIFO } from '../system/libc.js';
+import { sparseHeader, sparseWriter } from './sparse.js';
 
 export interface ApplyResult {
   /** sha256 of the uncompressed tar */
@@ -221,7 +222,9 @@ export async function applyLayer(input: Readable, root: string): Promise<ApplyRe
 
   extract.on('entry', (header, body, next) => {
     const handle = async (): Promise<void> => {
-      const rel = cleanName(header.name);
+      const sparse = sparseHeader(header.pax as Record<string, string> | undefined, header.name);
+      if (header.type === null) throw new BurrowError('E_LAYER_FORMAT', `layer entry \`${header.name}\` has a type burrow cannot unpack (old GNU sparse or unknown)`);
+      const rel = cleanName(sparse ? sparse.name : header.name);
       const host = rel === '' ? root : posix.join(resolveParent(root, rel), posix.basename(rel));
       const base = posix.basename(rel);
       const mode = (header.mode ?? 0o644) & 0o7777;
@@ -255,21 +258,30 @@ export async function applyLayer(input: Readable, root: string): Promise<ApplyRe
           // Synchronous writes: a write stream per file costs more than the data (many small files).
           const fd = openSync(host, 'wx', 0o600);
           try {
+            // A sparse file: its pieces at their offsets, the holes left as holes.
+            const sink = sparse ? sparseWriter(fd, sparse, rel) : { write: (chunk: Buffer) => writeSync(fd, chunk), end: () => undefined };
             await new Promise<void>((resolve, reject) => {
               body.on('data', (chunk: unknown) => {
                 try {
-                  writeSync(fd, chunk as Buffer);
+                  sink.write(chunk as Buffer);
                 } catch (err) {
                   body.destroy(err as Error);
                 }
               });
-              body.once('end', resolve);
+              body.once('end', () => {
+                try {
+                  sink.end();
+                  resolve();
+                } catch (err) {
+                  reject(err as Error);
+                }
+              });
               body.once('error', reject);
             });
           } finally {
             closeSync(fd);
           }
-          size += header.size ?? 0;
+          size += sparse ? sparse.realSize : (header.size ?? 0);
           break;
         }
         case 'symlink':

@@ -247,6 +247,27 @@ describeContainers('burrow load', () => {
     expect((await store.run(['run', '--rm', 'localhost/rootentry', 'cat', '/inserted'])).stdout).toBe('inserted\n');
   });
 
+  it('a sparse file (GNU tar --sparse, PAX form) unpacks whole, holes kept as holes', async () => {
+    const store = newStore('sparse');
+    const src = join(work, 'sparse-src');
+    mkdirSync(src, { recursive: true });
+    // 8 MiB of hole with two pieces of data, one at the very end
+    const file = join(src, 'big');
+    writeFileSync(file, '');
+    await execa('truncate', ['-s', String(8 << 20), file]);
+    await execa('sh', ['-c', `printf hello | dd of=${file} bs=1 seek=4000000 conv=notrunc 2>/dev/null; printf end >> ${file}`]);
+    const upper = (await execa('tar', ['--sparse', '--format=pax', '-C', src, '-cf', '-', 'big'], { encoding: 'buffer' })).stdout as Uint8Array;
+    const archive = await writeTar(join(work, 'sparse.tar'), dockerArchiveEntries({ config: images.plainConfig, layers: [images.baseLayer, Buffer.from(upper)] }, 'localhost/sparse:latest'));
+    const r = await store.run(['load', '-i', archive]);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    const inside = await store.run(['run', '--rm', 'localhost/sparse', 'sh', '-c', 'stat -c %s /big; dd if=/big bs=1 skip=4000000 count=5 2>/dev/null; echo; tail -c 3 /big; echo; du -k /big']);
+    const [size, hello, end, du] = lines(inside.stdout);
+    expect([size, hello, end]).toEqual([String((8 << 20) + 3), 'hello', 'end']);
+    // kept sparse: far less than 8 MiB on disk
+    expect(Number(du?.split(/\s+/)[0])).toBeLessThan(1024);
+  });
+
   describe('a store shared by many processes', () => {
     it('8 parallel `run --rm` and 2 loads of images sharing a layer all succeed; the store is consistent', async () => {
       const store = newStore('parallel');
