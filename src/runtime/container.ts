@@ -16,7 +16,7 @@ import type { ImageConfig } from '../image/oci.js';
 import { type ContainerOptions, type ContainerRecord, Containers, containerArgv, processStartTime } from '../storage/containers.js';
 import type { Digest } from '../storage/digest.js';
 import { type ImageRecord, Store } from '../storage/store.js';
-import { compilePlan, type OverlaySpec } from './compile.js';
+import { compilePlan, type ContainerSpec, type OverlaySpec } from './compile.js';
 import { fuseOverlayfs, storageDriver } from './driver.js';
 import { execPlan, writePlanFile } from './launch.js';
 import { buildSpec, newContainerId } from './options.js';
@@ -52,15 +52,22 @@ export function containerRoot(store: Store, rec: ContainerRecord): { root: strin
 }
 
 /** The plan that runs a container from its record. */
-export function containerPlan(env: Env, store: Store, rec: ContainerRecord, config: ImageConfig): { plan: Plan; warnings: string[]; cleanupFile?: string } {
-  const containers = new Containers(store);
-  const dir = containers.dir(rec.id);
+/** A container's options applied and checked, ready to be compiled into a plan. */
+export interface Prepared {
+  spec: ContainerSpec;
+  warnings: string[];
+}
+
+/** Applies the image's config and the container's options (every check happens here). */
+export function prepareContainer(env: Env, store: Store, rec: ContainerRecord, config: ImageConfig): Prepared {
+  const dir = new Containers(store).dir(rec.id);
   const { root: rootfs, overlay } = containerRoot(store, rec);
   // The image's own settings; the layers are read for /etc/passwd (the root is not mounted yet).
   const root = {
     kind: 'image' as const,
     config,
-    layers: overlay ? overlay.lower : [rootfs],
+    // (the image's layers for every driver: the copy driver's copy may not be made yet)
+    layers: layerDirsTopFirst(store, rec.layers),
     merged: rootfs,
     upper: overlay?.upper ?? '',
     work: overlay?.work ?? '',
@@ -72,17 +79,41 @@ export function containerPlan(env: Env, store: Store, rec: ContainerRecord, conf
   );
   spec.overlay = overlay;
   spec.exitFile = join(dir, 'exit');
+  return { spec, warnings };
+}
+
+/** The plan of a prepared container; with --rm, the clean-up plan the helper runs after it (written here). */
+function compileContainer(env: Env, store: Store, rec: ContainerRecord, prepared: Prepared): { plan: Plan; cleanupFile?: string } {
+  const spec = { ...prepared.spec };
   let cleanupFile: string | undefined;
   if (rec.options.rm) {
     // The helper removes the container after it ends: its files belong to mapped ids, so in a user namespace.
-    cleanupFile = writePlanFile(env.paths, usernsPlan(['/bin/rm', '-rf', '--', containers.nameLink(rec.name), dir], {}));
+    const containers = new Containers(store);
+    cleanupFile = writePlanFile(env.paths, usernsPlan(['/bin/rm', '-rf', '--', containers.nameLink(rec.name), containers.dir(rec.id)], {}));
     spec.onExit = [helperPath(), 'run', '--unlink', cleanupFile];
   }
-  return { plan: compilePlan(spec), warnings, cleanupFile };
+  return { plan: compilePlan(spec), cleanupFile };
 }
 
-/** Creates a container of `image`: its record, name and writable layer. The options are checked first. */
-export async function createContainer(env: Env, store: Store, image: ImageRecord, imageName: string, options: ContainerOptions, name: string | undefined): Promise<ContainerRecord> {
+/** The plan that runs a container from its record. */
+export function containerPlan(env: Env, store: Store, rec: ContainerRecord, config: ImageConfig): { plan: Plan; warnings: string[]; cleanupFile?: string } {
+  const prepared = prepareContainer(env, store, rec, config);
+  return { ...compileContainer(env, store, rec, prepared), warnings: prepared.warnings };
+}
+
+/**
+ * Creates a container of `image`: its record, name and writable layer. The
+ * options are checked first, and what that prepared comes back for a run
+ * that follows at once.
+ */
+export async function createContainer(
+  env: Env,
+  store: Store,
+  image: ImageRecord,
+  imageName: string,
+  options: ContainerOptions,
+  name: string | undefined,
+): Promise<{ rec: ContainerRecord; prepared: Prepared }> {
   const containers = new Containers(store);
   const config = store.imageConfig(image);
   const id = newContainerId();
@@ -100,9 +131,10 @@ export async function createContainer(env: Env, store: Store, image: ImageRecord
   };
   const dir = containers.dir(id);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  let prepared: Prepared;
   try {
     for (const sub of driver === 'copy' ? [] : ['upper', 'work', 'merged']) mkdirSync(join(dir, sub), { mode: 0o755 });
-    containerPlan(env, store, { ...rec, options: { ...options, rm: false } }, config); // checks every option now, not at start
+    prepared = prepareContainer(env, store, rec, config); // every option checked now, not at start
     rec.name = containers.reserveName(id, name);
     if (driver === 'copy') await materialize(env.paths, store, image, join(dir, 'rootfs'));
     containers.write(rec);
@@ -111,7 +143,7 @@ export async function createContainer(env: Env, store: Store, image: ImageRecord
     await removeTrees(env.paths, [dir]).catch(() => rmSync(dir, { recursive: true, force: true }));
     throw err;
   }
-  return rec;
+  return { rec, prepared };
 }
 
 /** The copy driver: the image's layers merged into one directory, in a user namespace. */
@@ -130,11 +162,11 @@ function clearExit(store: Store, rec: ContainerRecord): void {
   rmSync(join(new Containers(store).dir(rec.id), 'exit'), { force: true });
 }
 
-/** Runs the container in the foreground: never returns. */
-export async function runForeground(env: Env, store: Store, rec: ContainerRecord): Promise<never> {
-  const config = store.imageConfig(store.getImage(rec.image));
-  const { plan, warnings, cleanupFile } = containerPlan(env, store, rec, config);
-  for (const w of warnings) process.stderr.write(`Warning: ${w}\n`);
+/** Runs the container in the foreground (prepared already by createContainer, or now): never returns. */
+export async function runForeground(env: Env, store: Store, rec: ContainerRecord, prepared?: Prepared): Promise<never> {
+  const ready = prepared ?? prepareContainer(env, store, rec, store.imageConfig(store.getImage(rec.image)));
+  const { plan, cleanupFile } = compileContainer(env, store, rec, ready);
+  for (const w of ready.warnings) process.stderr.write(`Warning: ${w}\n`);
   try {
     clearExit(store, rec);
     writeMonitor(store, rec, process.pid);

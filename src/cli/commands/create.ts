@@ -17,7 +17,7 @@ export class CreateCommand extends ContainerOptionsCommand {
   async execute(): Promise<number> {
     const store = new Store(this.context.paths).init();
     const image = store.getImage(this.target);
-    const rec = await createContainer(this.envOf(), store, image, this.target, this.containerOptions(this.args), this.name);
+    const { rec } = await createContainer(this.envOf(), store, image, this.target, this.containerOptions(this.args), this.name);
     this.context.stdout.write(`${rec.id}\n`);
     return 0;
   }

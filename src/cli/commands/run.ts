@@ -44,9 +44,9 @@ export class RunCommand extends ContainerOptionsCommand {
     const { createContainer, removeContainer, runForeground } = await import('../../runtime/container.js');
     const store = new Store(this.context.paths).init();
     const image = store.getImage(this.target);
-    const rec = await createContainer(env, store, image, this.target, this.containerOptions(this.args), this.name);
+    const { rec, prepared } = await createContainer(env, store, image, this.target, this.containerOptions(this.args), this.name);
     try {
-      return await runForeground(env, store, rec);
+      return await runForeground(env, store, rec, prepared);
     } catch (err) {
       // It never ran: a --rm container goes again.
       if (this.rm) await removeContainer(env, store, rec, true).catch(() => undefined);
