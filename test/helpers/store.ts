@@ -101,3 +101,20 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** A fresh store with these archives loaded. */
+export async function loadedStore(label: string, ...archives: string[]): Promise<TestStore> {
+  const store = newStore(label);
+  for (const a of archives) {
+    const r = await store.run(['load', '-q', '-i', a]);
+    if (r.exitCode !== 0) throw new Error(`load ${a}: ${r.stderr}`);
+  }
+  return store;
+}
+
+/** The image id (config digest hex) of `name`, from image inspect. */
+export async function imageId(store: TestStore, name: string): Promise<string> {
+  const r = await store.run(['image', 'inspect', '--format', '{{.Id}}', name]);
+  if (r.exitCode !== 0) throw new Error(`image inspect ${name}: ${r.stderr}`);
+  return r.stdout.trim();
+}

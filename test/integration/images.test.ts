@@ -12,22 +12,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { describeContainers, fixtures } from '../helpers/fixtures.js';
 import { buildTestImages, type TestImages } from '../helpers/images.js';
 import { lines } from '../helpers/run-cli.js';
-import { imageNames, newStore, storeState, type TestStore } from '../helpers/store.js';
+import { imageId, imageNames, loadedStore, newStore, storeState } from '../helpers/store.js';
 
 let images: TestImages;
 
-async function loaded(label: string, ...archives: string[]): Promise<TestStore> {
-  const store = newStore(label);
-  for (const a of archives) expect((await store.run(['load', '-q', '-i', a])).exitCode).toBe(0);
-  return store;
-}
+const loaded = loadedStore;
 
-/** The image id (config digest hex) of `name`, from image inspect. */
-async function idOf(store: TestStore, name: string): Promise<string> {
-  const r = await store.run(['image', 'inspect', '--format', '{{.Id}}', name]);
-  expect(r.exitCode).toBe(0);
-  return r.stdout.trim();
-}
+const idOf = imageId;
 
 describeContainers('burrow images, tag, untag', () => {
   beforeAll(async () => {
