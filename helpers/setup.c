@@ -202,13 +202,18 @@ static void do_mount(const struct record *r) {
   }
 }
 
-static void do_mask(const char *path) {
+/* Opens PATH inside the root for `step`; -1 when it does not exist (podman's lists name paths a kernel may lack). */
+static int open_if_present(const char *step, const char *path) {
   int fd = open_in_root(path, O_PATH);
-  if (fd < 0) {
-    if (errno == ENOENT)
-      return;
-    FAIL("mask", "openat2", path);
-  }
+  if (fd < 0 && errno != ENOENT)
+    FAIL(step, "openat2", path);
+  return fd;
+}
+
+static void do_mask(const char *path) {
+  int fd = open_if_present("mask", path);
+  if (fd < 0)
+    return;
   struct stat st;
   if (fstat(fd, &st) < 0)
     FAIL("mask", "fstat", path);
@@ -222,12 +227,9 @@ static void do_mask(const char *path) {
 }
 
 static void do_readonly(const char *path) {
-  int fd = open_in_root(path, O_PATH);
-  if (fd < 0) {
-    if (errno == ENOENT)
-      return;
-    FAIL("readonly", "openat2", path);
-  }
+  int fd = open_if_present("readonly", path);
+  if (fd < 0)
+    return;
   char p[64];
   fd_path(fd, p, sizeof(p));
   if (strcmp(path, "/") != 0 && mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0)
