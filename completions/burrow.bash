@@ -223,7 +223,7 @@ _burrow() {
   case ${words[i]} in
     run | create) _burrow_run $((i + 1)) ;;
     start) _burrow_simple '--log-level' "$_burrow_start_opts_flag" containers ;;
-    rm) _burrow_simple '--log-level' "$_burrow_rm_opts_flag" containers ;;
+    rm) _burrow_simple '-t --time --log-level' "$_burrow_rm_opts_flag" containers ;;
     ps) _burrow_simple '--format --log-level' "$_burrow_ps_opts_flag" ;;
     load) _burrow_simple "$_burrow_load_opts_arg" "$_burrow_load_opts_flag" ;;
     container)
@@ -234,7 +234,7 @@ _burrow() {
       elif [[ ${words[i + 1]} == start ]]; then
         _burrow_simple '--log-level' "$_burrow_start_opts_flag" containers
       elif [[ ${words[i + 1]} == rm ]]; then
-        _burrow_simple '--log-level' "$_burrow_rm_opts_flag" containers
+        _burrow_simple '-t --time --log-level' "$_burrow_rm_opts_flag" containers
       elif _burrow_words_in "${words[i + 1]}" 'ls list ps'; then
         _burrow_simple '--format --log-level' "$_burrow_ps_opts_flag"
       elif [[ ${words[i + 1]} == export ]]; then

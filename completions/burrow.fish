@@ -196,7 +196,8 @@ complete -c burrow -n $start -s i -l interactive -d 'With -a: keep standard inpu
 complete -c burrow -n $start -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above'
 complete -c burrow -n $start -a '(__burrow_containers)' -d Container
 set -l rm '__burrow_is rm container'
-complete -c burrow -n $rm -s f -l force -d 'Kill running containers first'
+complete -c burrow -n $rm -s f -l force -d 'Stop running containers first'
+complete -c burrow -n $rm -s t -l time -x -d 'Seconds to wait after the stop signal before SIGKILL'
 complete -c burrow -n $rm -s a -l all -d 'Remove all containers'
 complete -c burrow -n $rm -s i -l ignore -d 'Do not fail for containers that do not exist'
 complete -c burrow -n $rm -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above'

@@ -5,7 +5,8 @@
  * and remove it. State that outlives burrow is written by the helper itself:
  * the exit code, and for `--rm` the clean-up it runs after the container.
  */
-import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 
 import { helperPath } from '../config/install.js';
@@ -192,20 +193,63 @@ export function startDetached(env: Env, store: Store, rec: ContainerRecord): voi
   child.unref();
 }
 
-/** Removes a container (after killing it with `force`). */
-export async function removeContainer(env: Env, store: Store, rec: ContainerRecord, force: boolean): Promise<void> {
+/** The image's StopSignal ("SIGTERM", "TERM", "15"), as Node names it; SIGTERM by default. */
+export function stopSignal(config: ImageConfig | undefined): NodeJS.Signals {
+  const given = config?.config?.StopSignal?.trim().toUpperCase();
+  if (!given) return 'SIGTERM';
+  const signals = osConstants.signals as Record<string, number>;
+  if (/^\d+$/.test(given)) {
+    const name = Object.keys(signals).find((k) => signals[k] === Number(given));
+    if (name) return name as NodeJS.Signals;
+  }
+  const name = given.startsWith('SIG') ? given : `SIG${given}`;
+  if (name in signals) return name as NodeJS.Signals;
+  throw new BurrowError('E_SIGNAL', `the image's StopSignal \`${config?.config?.StopSignal}\` is not a signal`);
+}
+
+/** Has the process gone (or is it a zombie, waiting for its parent)? */
+function ended(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Stops a running container as podman does: its StopSignal (passed on by the
+ * monitor), then SIGKILL after `timeout` seconds. The container dies with its
+ * monitor (PR_SET_PDEATHSIG), so the monitor is what is signalled.
+ */
+export async function stopContainer(store: Store, rec: ContainerRecord, timeout: number): Promise<void> {
+  const status = new Containers(store).status(rec);
+  if (status.state !== 'running' || status.pid === undefined) return;
+  const pid = status.pid;
+  const signal = stopSignal(store.findImage(rec.image) ? store.imageConfig(store.getImage(rec.image)) : undefined);
+  const kill = (sig: NodeJS.Signals): void => {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // already gone
+    }
+  };
+  if (timeout > 0) {
+    kill(signal);
+    for (const deadline = Date.now() + timeout * 1000; Date.now() < deadline && !ended(pid); ) await new Promise((r) => setTimeout(r, 20));
+  }
+  if (!ended(pid)) kill('SIGKILL');
+  for (let i = 0; i < 250 && !ended(pid); i++) await new Promise((r) => setTimeout(r, 20));
+}
+
+/** Removes a container (after stopping it, with `force`). */
+export async function removeContainer(env: Env, store: Store, rec: ContainerRecord, force: boolean, timeout = 10): Promise<void> {
   const containers = new Containers(store);
   const status = containers.status(rec);
   if (status.state === 'running') {
     if (!force)
       throw new BurrowError('E_RUNNING', `cannot remove container ${rec.id} as it is running - running or paused containers cannot be removed without force`);
-    // The container dies with its monitor (PR_SET_PDEATHSIG).
-    try {
-      process.kill(status.pid as number, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-    for (let i = 0; i < 100 && processStartTime(status.pid as number) !== undefined; i++) await new Promise((r) => setTimeout(r, 20));
+    await stopContainer(store, rec, timeout);
   }
   const trash = await store.lock(() => containers.detach(rec));
   await removeTrees(env.paths, [trash]);

@@ -278,12 +278,39 @@ describeContainers('containers from images', () => {
       expect(lines(both.stderr)).toHaveLength(1);
       expect(list(join(store.data, 'containers'))).toContain(running);
 
-      const forced = await store.run(['rm', '-f', running]);
+      // sleep as PID 1 ignores SIGTERM: -f waits -t seconds, then SIGKILL
+      const started = Date.now();
+      const forced = await store.run(['rm', '-f', '-t', '1', running]);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
       expect(forced.exitCode).toBe(0);
       expect(forced.stdout).toBe(`${running}\n`);
       expect(list(join(store.data, 'containers'))).not.toContain(running);
       expect((await store.run(['ps', '-a', '-q', '--no-trunc'])).stdout).not.toContain(running);
       expect(storeState(store).tmp).toEqual([]);
+    });
+
+    it("rm -f stops with the image's stop signal first: a container that handles it ends at once", async () => {
+      const id = (await store.run(['create', PLAIN, 'probe', 'trap', 'TERM'])).stdout.trim();
+      expect((await store.run(['start', id])).exitCode).toBe(0);
+      await waitFor('the container to be ready', () => {
+        try {
+          return readFileSync(join(store.data, 'containers', id, 'ctr.log'), 'utf8').includes('ready');
+        } catch {
+          return false;
+        }
+      });
+      const started = Date.now();
+      const forced = await store.run(['rm', '-f', id]);
+      // well before the 10 s after which SIGKILL would come
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(forced.exitCode).toBe(0);
+      expect(list(join(store.data, 'containers'))).not.toContain(id);
+    });
+
+    it('rm -t refuses what is not a number of seconds', async () => {
+      const r = await store.run(['rm', '-f', '-t', 'soon', 'whatever']);
+      expect(r.exitCode).toBe(125);
+      expect(r.stderr).toMatch(/^Error: invalid --time `soon`/);
     });
   });
 

@@ -1,6 +1,6 @@
 import { Option } from 'clipanion';
 
-import { BurrowError } from '../../errors.js';
+import { BurrowError, UsageError } from '../../errors.js';
 import { removeContainer } from '../../runtime/container.js';
 import { Containers } from '../../storage/containers.js';
 import { Store } from '../../storage/store.js';
@@ -12,7 +12,7 @@ export class RmCommand extends BurrowCommand {
   static override usage = BurrowCommand.Usage({
     description: 'remove one or more containers',
     details: `
-      Removes containers and their writable layers. A running container is refused unless \`-f\` is given, which kills it first. Prints the id of each container removed.
+      Removes containers and their writable layers. A running container is refused unless \`-f\` is given, which stops it first: the image's StopSignal (SIGTERM by default), then SIGKILL after \`-t\` seconds (10). Prints the id of each container removed.
     `,
     examples: [['Remove every container', '$0 rm -a -f']],
   });
@@ -20,12 +20,15 @@ export class RmCommand extends BurrowCommand {
   force = Option.Boolean('-f,--force', false, { description: 'Kill running containers first' });
   all = Option.Boolean('-a,--all', false, { description: 'Remove all containers' });
   ignore = Option.Boolean('-i,--ignore', false, { description: 'Do not fail for containers that do not exist' });
+  time = Option.String('-t,--time', '10', { description: "With -f: seconds to wait after the image's stop signal before SIGKILL" });
   containers = Option.Rest({ name: 'CONTAINER' });
 
   async execute(): Promise<number> {
     const store = new Store(this.context.paths).init();
     const containers = new Containers(store);
     const env = { paths: this.context.paths, hostEnv: this.context.env, cwd: this.context.cwd };
+    const timeout = Number(this.time);
+    if (!/^\d+$/.test(this.time) || !Number.isSafeInteger(timeout)) throw new UsageError(`invalid --time \`${this.time}\`: a number of seconds`);
     const all = containers.list();
     const targets = this.all ? all.map((c) => c.id) : this.containers;
     if (targets.length === 0 && !this.all) throw new BurrowError('E_USAGE', '`burrow rm` requires at least one argument: a container name or id, or --all');
@@ -37,7 +40,7 @@ export class RmCommand extends BurrowCommand {
           if (this.ignore) continue;
           throw new BurrowError('E_NO_CONTAINER', `no container with name or ID "${ref}" found: no such container`);
         }
-        await removeContainer(env, store, rec, this.force);
+        await removeContainer(env, store, rec, this.force, timeout);
         this.context.stdout.write(`${rec.id}\n`);
       } catch (err) {
         if (!(err instanceof BurrowError)) throw err;

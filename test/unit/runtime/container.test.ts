@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+
+import { stopSignal } from '../../../src/runtime/container.js';
+import type { ImageConfig } from '../../../src/image/oci.js';
+
+const image = (StopSignal?: string): ImageConfig => ({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: { StopSignal } });
+
+describe("stopSignal: the image's StopSignal as podman reads it", () => {
+  it('defaults to SIGTERM', () => {
+    expect(stopSignal(undefined)).toBe('SIGTERM');
+    expect(stopSignal(image())).toBe('SIGTERM');
+  });
+
+  it('takes names with or without SIG, any case, and numbers', () => {
+    expect(stopSignal(image('SIGQUIT'))).toBe('SIGQUIT');
+    expect(stopSignal(image('usr1'))).toBe('SIGUSR1');
+    expect(stopSignal(image('9'))).toBe('SIGKILL');
+  });
+
+  it('refuses what is not a signal', () => {
+    expect(() => stopSignal(image('SIGNOPE'))).toThrow(/StopSignal `SIGNOPE` is not a signal/);
+  });
+});
