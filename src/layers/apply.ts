@@ -338,7 +338,15 @@ export async function applyLayer(input: Readable, root: string): Promise<ApplyRe
   const stages: (NodeJS.ReadableStream | NodeJS.WritableStream)[] = [stream];
   if (decompress) stages.push(decompress);
   stages.push(hasher, extract);
-  await pipeline(stages as unknown as [Readable, ...NodeJS.WritableStream[]]);
+  try {
+    await pipeline(stages as unknown as [Readable, ...NodeJS.WritableStream[]]);
+  } catch (err) {
+    if (err instanceof BurrowError) throw err;
+    // A system call that failed (no space, a read-only disk): say which, not "a bug".
+    if (typeof (err as { syscall?: unknown }).syscall === 'string') throw new BurrowError('E_LAYER', `unpack the layer: ${(err as Error).message}`);
+    // tar-stream's and zlib's complaints: a damaged or hostile layer, not a bug of ours
+    throw new BurrowError('E_LAYER_FORMAT', `layer: not a readable tar archive: ${(err as Error).message}`);
+  }
   // Directory times last: unpacking into a directory changes its mtime.
   for (const [dir, time] of dirTimes.reverse()) utimesSync(dir, time, time);
   if (devicesSkipped > 0) warnings.push(`${devicesSkipped} device node(s) skipped: a rootless container cannot create devices`);
