@@ -35,3 +35,21 @@ export function containerSpec(overrides: Partial<ContainerSpec> = {}): Container
     ...overrides,
   };
 }
+
+/** podman's masked paths, as the issue lists them (written out here, not taken from src/, so a test can catch a change there). */
+export const PODMAN_MASKED = [
+  '/proc/acpi',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/timer_list',
+  '/proc/timer_stats',
+  '/proc/sched_debug',
+  '/proc/scsi',
+  '/sys/firmware',
+  '/sys/fs/selinux',
+  '/sys/dev/block',
+];
+
+/** podman's read-only paths. */
+export const PODMAN_READONLY = ['/proc/asound', '/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];

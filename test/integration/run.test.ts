@@ -8,24 +8,13 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 
 import { describeContainers, fixtures, requireFeature, withoutHostWarnings } from '../helpers/fixtures.js';
+import { PODMAN_MASKED, PODMAN_READONLY } from '../helpers/specs.js';
 import { lines, runIn, type CliResult } from '../helpers/run-cli.js';
 
 const DEFAULT_CAPS = '00000000800405fb';
 
-const MASKED = [
-  '/proc/acpi',
-  '/proc/kcore',
-  '/proc/keys',
-  '/proc/latency_stats',
-  '/proc/timer_list',
-  '/proc/timer_stats',
-  '/proc/sched_debug',
-  '/proc/scsi',
-  '/sys/firmware',
-  '/sys/fs/selinux',
-  '/sys/dev/block',
-];
-const READONLY = ['/proc/asound', '/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+const MASKED = PODMAN_MASKED;
+const READONLY = PODMAN_READONLY;
 
 /** Runs in the fixture rootfs and insists on success (showing stderr when it fails). */
 async function inside(args: string[]): Promise<string> {

@@ -4,7 +4,7 @@ import { compilePlan, rootfsSteps } from '../../../src/runtime/compile.js';
 import { parseTmpfs } from '../../../src/runtime/options.js';
 import { BP, MS, type Plan, type Step } from '../../../src/runtime/plan.js';
 import { capabilitySet } from '../../../src/system/capabilities.js';
-import { SINGLE, SUBIDS, containerSpec } from '../../helpers/specs.js';
+import { PODMAN_MASKED, PODMAN_READONLY, SINGLE, SUBIDS, containerSpec } from '../../helpers/specs.js';
 
 const spec = containerSpec;
 
@@ -26,20 +26,6 @@ function mountAt(plan: Plan, target: string): Extract<Step, { kind: 'mount' }> |
   return only(plan, 'mount').find((m) => m.target === target);
 }
 
-const PODMAN_MASKED = [
-  '/proc/acpi',
-  '/proc/kcore',
-  '/proc/keys',
-  '/proc/latency_stats',
-  '/proc/timer_list',
-  '/proc/timer_stats',
-  '/proc/sched_debug',
-  '/proc/scsi',
-  '/sys/firmware',
-  '/sys/fs/selinux',
-  '/sys/dev/block',
-];
-const PODMAN_READONLY = ['/proc/asound', '/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
 describe('compilePlan', () => {
   it('starts with the namespaces, then the id maps, then the root', () => {
