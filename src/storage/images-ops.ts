@@ -20,16 +20,15 @@ import { removeTrees } from '../runtime/userns.js';
 import { tryFlock } from '../system/libc.js';
 import { Containers, type ContainerRecord } from './containers.js';
 import { type Digest, hex } from './digest.js';
-import { type ImageRecord, safeReaddir, type Store } from './store.js';
+import { giveNames, type ImageRecord, safeReaddir, type Store } from './store.js';
 
 /** Gives the image `ref` the names (normalized; taken from any image that had them). */
 export async function tagImage(store: Store, ref: string, names: string[]): Promise<ImageRecord> {
-  const full = names.map((n) => normalizeName(n));
+  names.forEach((n) => normalizeName(n)); // a bad name fails before the lock
   return store.lock(() => {
     const images = store.images();
     const image = store.getImage(ref, images);
-    for (const other of images) if (other !== image) other.names = other.names.filter((n) => !full.includes(n));
-    image.names = [...new Set([...image.names, ...full])];
+    giveNames(images, image, names);
     store.writeImages(images);
     return image;
   });

@@ -173,17 +173,12 @@ export class Store {
    */
   putImage(record: ImageRecord, names: string[]): ImageRecord {
     const images = this.images();
-    const full = names.map((n) => normalizeName(n));
-    for (const other of images) other.names = other.names.filter((n) => !full.includes(n));
-    const existing = images.find((i) => i.id === record.id);
-    let result: ImageRecord;
-    if (existing) {
-      existing.names = [...new Set([...existing.names, ...full])];
-      result = existing;
-    } else {
-      result = { ...record, names: [...new Set(full)] };
+    let result = images.find((i) => i.id === record.id);
+    if (!result) {
+      result = { ...record, names: [] };
       images.push(result);
     }
+    giveNames(images, result, names);
     this.writeImages(images);
     return result;
   }
@@ -197,6 +192,13 @@ export class Store {
   tmpDir(): string {
     return join(this.root, 'tmp');
   }
+}
+
+/** Gives `image` the names (normalized), taking them from any other image of `images` that had them. */
+export function giveNames(images: ImageRecord[], image: ImageRecord, names: string[]): void {
+  const full = names.map((n) => normalizeName(n));
+  for (const other of images) if (other !== image) other.names = other.names.filter((n) => !full.includes(n));
+  image.names = [...new Set([...image.names, ...full])];
 }
 
 export function safeReaddir(dir: string): string[] {
