@@ -16,10 +16,6 @@ import { imageId, imageNames, loadedStore, newStore, storeState } from '../helpe
 
 let images: TestImages;
 
-const loaded = loadedStore;
-
-const idOf = imageId;
-
 describeContainers('burrow images, tag, untag', () => {
   beforeAll(async () => {
     images = await buildTestImages(fixtures().rootfs, join(fixtures().dir, 'images-images'));
@@ -27,8 +23,8 @@ describeContainers('burrow images, tag, untag', () => {
 
   describe('images', () => {
     it('lists one row per name in podman columns', async () => {
-      const store = await loaded('images-list', images.plainDocker, images.cfgOci);
-      const plain = await idOf(store, 'plain');
+      const store = await loadedStore('images-list', images.plainDocker, images.cfgOci);
+      const plain = await imageId(store, 'plain');
       const r = await store.run(['images']);
       expect(r.stderr).toBe('');
       expect(r.exitCode).toBe(0);
@@ -44,8 +40,8 @@ describeContainers('burrow images, tag, untag', () => {
     });
 
     it('-q prints each id once, --no-trunc the full id', async () => {
-      const store = await loaded('images-q', images.plainDocker);
-      const id = await idOf(store, 'plain');
+      const store = await loadedStore('images-q', images.plainDocker);
+      const id = await imageId(store, 'plain');
       expect((await store.run(['tag', 'plain', 'other'])).exitCode).toBe(0);
       expect((await store.run(['images', '-q'])).stdout).toBe(`${id.slice(0, 12)}\n`);
       expect((await store.run(['images', '-q', '--no-trunc'])).stdout).toBe(`sha256:${id}\n`);
@@ -55,8 +51,8 @@ describeContainers('burrow images, tag, untag', () => {
     });
 
     it('--format with fields, escapes, table and json', async () => {
-      const store = await loaded('images-format', images.plainDocker);
-      const id = await idOf(store, 'plain');
+      const store = await loadedStore('images-format', images.plainDocker);
+      const id = await imageId(store, 'plain');
       const r = await store.run(['images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}} {{.Names}} {{.Digest}}']);
       expect(r.stdout).toMatch(new RegExp(`^localhost/plain:latest ${id.slice(0, 12)} \\[localhost/plain:latest\\] sha256:[a-f0-9]{64}\\n$`));
       const t = await store.run(['images', '--format', 'table {{.ID}}\\t{{.Repository}}']);
@@ -71,7 +67,7 @@ describeContainers('burrow images, tag, untag', () => {
     });
 
     it('an unnamed image shows <none> <none>', async () => {
-      const store = await loaded('images-none', images.plainDocker);
+      const store = await loadedStore('images-none', images.plainDocker);
       expect((await store.run(['untag', 'plain'])).exitCode).toBe(0);
       const r = await store.run(['images', '--format', '{{.Repository}} {{.Tag}} {{.Dangling}}']);
       expect(r.stdout).toBe('<none> <none> true\n');
@@ -85,7 +81,7 @@ describeContainers('burrow images, tag, untag', () => {
     });
 
     it('a bad template: one Error line, exit 125, nothing printed', async () => {
-      const store = await loaded('images-badfmt', images.plainDocker);
+      const store = await loadedStore('images-badfmt', images.plainDocker);
       const before = storeState(store);
       for (const format of ['{{.Nope}}', '{{.ID', '{{nofunc .ID}}']) {
         const r = await store.run(['images', '--format', format]);
@@ -102,20 +98,20 @@ describeContainers('burrow images, tag, untag', () => {
 
   describe('tag and untag', () => {
     it('tag normalizes names; a name moves from the image that had it', async () => {
-      const store = await loaded('tag-names', images.plainDocker, images.cfgDocker);
+      const store = await loadedStore('tag-names', images.plainDocker, images.cfgDocker);
       const r = await store.run(['tag', 'plain', 'foo', 'example.com/x/y:2', 'localhost/bar:1']);
       expect(r.stderr).toBe('');
       expect(r.stdout).toBe('');
       expect(r.exitCode).toBe(0);
       expect(imageNames(store)).toEqual(['example.com/x/y:2', 'localhost/bar:1', 'localhost/cfg:latest', 'localhost/foo:latest', 'localhost/plain:latest']);
-      expect(await idOf(store, 'foo')).toBe(await idOf(store, 'plain'));
+      expect(await imageId(store, 'foo')).toBe(await imageId(store, 'plain'));
       expect((await store.run(['image', 'tag', 'cfg', 'foo'])).exitCode).toBe(0);
-      expect(await idOf(store, 'foo')).toBe(await idOf(store, 'cfg'));
-      expect(await idOf(store, 'foo')).not.toBe(await idOf(store, 'plain'));
+      expect(await imageId(store, 'foo')).toBe(await imageId(store, 'cfg'));
+      expect(await imageId(store, 'foo')).not.toBe(await imageId(store, 'plain'));
     });
 
     it('untag removes the names given, or all', async () => {
-      const store = await loaded('untag', images.plainDocker);
+      const store = await loadedStore('untag', images.plainDocker);
       expect((await store.run(['tag', 'plain', 'a', 'b'])).exitCode).toBe(0);
       expect((await store.run(['untag', 'plain', 'a'])).exitCode).toBe(0);
       expect(imageNames(store)).toEqual(['localhost/b:latest', 'localhost/plain:latest']);
@@ -132,7 +128,7 @@ describeContainers('burrow images, tag, untag', () => {
       [['untag', 'plain', 'notmine'], 'Error: localhost/notmine:latest: tag not known\n'],
       [['untag', 'nope'], 'Error: nope: image not known\n'],
     ] as const)('%j fails: one Error line, exit 125, store unchanged', async (args, message) => {
-      const store = await loaded('tag-bad', images.plainDocker);
+      const store = await loadedStore('tag-bad', images.plainDocker);
       const before = storeState(store);
       const r = await store.run([...args]);
       expect(r.exitCode).toBe(125);

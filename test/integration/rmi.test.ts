@@ -17,10 +17,6 @@ import { imageId, imageNames, list, loadedStore, storeState } from '../helpers/s
 
 let images: TestImages;
 
-const loaded = loadedStore;
-
-const idOf = imageId;
-
 describeContainers('burrow rmi, image prune', () => {
   beforeAll(async () => {
     images = await buildTestImages(fixtures().rootfs, join(fixtures().dir, 'images-rmi'));
@@ -28,8 +24,8 @@ describeContainers('burrow rmi, image prune', () => {
 
   describe('rmi', () => {
     it('by one of several names only untags; by the last name deletes, with its layers and blobs', async () => {
-      const store = await loaded('rmi-names', images.plainDocker);
-      const id = await idOf(store, 'plain');
+      const store = await loadedStore('rmi-names', images.plainDocker);
+      const id = await imageId(store, 'plain');
       expect((await store.run(['tag', 'plain', 'other'])).exitCode).toBe(0);
       const r1 = await store.run(['rmi', 'other']);
       expect(r1.stdout).toBe('Untagged: localhost/other:latest\n');
@@ -47,7 +43,7 @@ describeContainers('burrow rmi, image prune', () => {
     });
 
     it('keeps the layers and blobs another image shares', async () => {
-      const store = await loaded('rmi-shared', images.shareA, images.shareB);
+      const store = await loadedStore('rmi-shared', images.shareA, images.shareB);
       const layers = list(join(store.data, 'layers'));
       expect(layers).toHaveLength(3);
       expect((await store.run(['rmi', 'sharea'])).exitCode).toBe(0);
@@ -63,8 +59,8 @@ describeContainers('burrow rmi, image prune', () => {
     });
 
     it('by id with several names needs --force, then untags all and deletes', async () => {
-      const store = await loaded('rmi-id', images.plainDocker);
-      const id = await idOf(store, 'plain');
+      const store = await loadedStore('rmi-id', images.plainDocker);
+      const id = await imageId(store, 'plain');
       expect((await store.run(['tag', 'plain', 'other'])).exitCode).toBe(0);
       const before = storeState(store);
       const r = await store.run(['rmi', id.slice(0, 12)]);
@@ -77,7 +73,7 @@ describeContainers('burrow rmi, image prune', () => {
     });
 
     it('unknown images: exit 1, the others still removed; -i ignores them', async () => {
-      const store = await loaded('rmi-unknown', images.plainDocker, images.cfgDocker);
+      const store = await loadedStore('rmi-unknown', images.plainDocker, images.cfgDocker);
       const r = await store.run(['rmi', 'nope', 'plain']);
       expect(r.stderr).toBe('Error: nope: image not known\n');
       expect(r.stdout).toMatch(/^Untagged: localhost\/plain:latest\nDeleted: [a-f0-9]{64}\n$/);
@@ -89,7 +85,7 @@ describeContainers('burrow rmi, image prune', () => {
     });
 
     it('an image a container uses: exit 2 and unchanged; --force removes the container too', async () => {
-      const store = await loaded('rmi-used', images.plainDocker);
+      const store = await loadedStore('rmi-used', images.plainDocker);
       const create = await store.run(['create', '--name', 'user1', 'plain', 'true']);
       expect(create.exitCode).toBe(0);
       const cid = create.stdout.trim();
@@ -107,7 +103,7 @@ describeContainers('burrow rmi, image prune', () => {
     });
 
     it('-a removes every image; bad usage is exit 125', async () => {
-      const store = await loaded('rmi-all', images.plainDocker, images.cfgDocker);
+      const store = await loadedStore('rmi-all', images.plainDocker, images.cfgDocker);
       const r = await store.run(['rmi', '-a']);
       expect(lines(r.stdout).filter((l) => l.startsWith('Deleted: '))).toHaveLength(2);
       expect(r.exitCode).toBe(0);
@@ -123,9 +119,9 @@ describeContainers('burrow rmi, image prune', () => {
 
   describe('image prune', () => {
     it('removes unnamed unused images; -a also named ones', async () => {
-      const store = await loaded('prune', images.plainDocker, images.cfgDocker);
-      const plain = await idOf(store, 'plain');
-      const cfg = await idOf(store, 'cfg');
+      const store = await loadedStore('prune', images.plainDocker, images.cfgDocker);
+      const plain = await imageId(store, 'plain');
+      const cfg = await imageId(store, 'cfg');
       expect((await store.run(['image', 'prune'])).stdout).toBe('');
       expect((await store.run(['untag', 'plain'])).exitCode).toBe(0);
       const r = await store.run(['image', 'prune']);
@@ -140,14 +136,14 @@ describeContainers('burrow rmi, image prune', () => {
     });
 
     it('keeps images containers use', async () => {
-      const store = await loaded('prune-used', images.plainDocker);
+      const store = await loadedStore('prune-used', images.plainDocker);
       expect((await store.run(['create', 'plain', 'true'])).exitCode).toBe(0);
       expect((await store.run(['image', 'prune', '-a'])).stdout).toBe('');
       expect(imageNames(store)).toEqual(['localhost/plain:latest']);
     });
 
     it('sweeps leftovers in tmp/: removal trees always, stale staging dirs of killed loads', async () => {
-      const store = await loaded('prune-tmp', images.plainDocker);
+      const store = await loadedStore('prune-tmp', images.plainDocker);
       const tmp = join(store.data, 'tmp');
       for (const d of ['removed-layer-x', 'ingest-old', 'ingest-fresh']) {
         mkdirSync(join(tmp, d, 'sub'), { recursive: true });
