@@ -16,7 +16,7 @@ export default tseslint.config(
   },
   {
     // The entry is CommonJS on purpose (start-up time): see bin/burrow.js.
-    files: ['bin/*.js'],
+    files: ['bin/*.js', 'scripts/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly', module: 'writable' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
