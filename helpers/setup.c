@@ -647,10 +647,20 @@ void child_main(const struct plan *plan, const struct child_fds *fds) {
     if (fl >= 0 && (fl & FD_CLOEXEC))
       fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
   }
-  /* Ignored signals survive execve (Node ignores SIGPIPE): reset every disposition and the mask. */
+  /*
+   * Ignored signals survive execve (Node ignores SIGPIPE; glibc's posix_spawn, which starts
+   * the zygote, ignores its own 32 and 33): reset every disposition and the mask. The raw
+   * system call, since glibc's sigaction refuses 32 and 33.
+   */
+  struct {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)(void);
+    uint64_t mask;
+  } dfl = {SIG_DFL, 0, NULL, 0};
   for (int s = 1; s < NSIG; s++)
     if (s != SIGKILL && s != SIGSTOP)
-      signal(s, SIG_DFL);
+      syscall(SYS_rt_sigaction, s, &dfl, NULL, sizeof(dfl.mask));
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);

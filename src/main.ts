@@ -10,7 +10,9 @@ import { Builtins, Cli, type Command, type CommandClass } from 'clipanion';
 import { VERSION } from './config/install.js';
 import { resolvePaths } from './config/paths.js';
 import { BurrowError, ExitCode } from './errors.js';
+import { releaseZygote } from './runtime/zygote.js';
 import { type Context, processContext } from './cli/context.js';
+import { quickProcess } from './cli/quick.js';
 import { COMMANDS } from './cli/registry.js';
 import { builtin } from './system/lazy.js';
 
@@ -99,7 +101,8 @@ export async function main(argv: string[]): Promise<number> {
     return ExitCode.burrow;
   }
   try {
-    const command = cli.process(rest, context);
+    // The plain lines without clipanion's state machine (start-up time); clipanion for the rest.
+    const command = quickProcess(cli, rest, context) ?? cli.process(rest, context);
     if (command.help) {
       context.stdout.write(cli.usage(command, { detailed: true }));
       return 0;
@@ -127,6 +130,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function reportError(err: unknown, debug: boolean): number {
+  releaseZygote();
   const e = err instanceof Error ? err : new Error(String(err));
   let message: string;
   if (e instanceof BurrowError) message = e.hint ? `${e.message} (${e.hint})` : e.message;

@@ -10,6 +10,7 @@ import { helperPath } from '../config/install.js';
 import type { Paths } from '../config/paths.js';
 import { BurrowError } from '../errors.js';
 import { encodePlan, type Plan } from './plan.js';
+import { takeZygote } from './zygote.js';
 
 /** Creates the runtime directory, refusing one that another user could have planted. */
 export function ensureRuntimeDir(paths: Paths, uid = process.getuid?.() ?? 0): string {
@@ -31,20 +32,37 @@ export function writePlanFile(paths: Paths, plan: Plan): string {
   return file;
 }
 
-/** Never returns: the helper takes over this process. */
+/**
+ * Never returns: the helper takes over this process. The plan goes to it in
+ * an anonymous memory file (nothing on disk to write, unlink or leave behind
+ * after a kill -9), or in a file of the runtime directory where there is no memfd.
+ */
 export async function execPlan(paths: Paths, plan: Plan): Promise<never> {
-  const file = writePlanFile(paths, plan);
+  const zygote = takeZygote(plan);
+  const { execve, memfd } = await import('../system/libc.js');
   const helper = helperPath();
+  const keep = zygote ? [zygote.fd] : [];
+  const args = zygote ? ['--zygote', `${zygote.fd}:${zygote.pid}`] : [];
+  let file: string | undefined;
+  try {
+    const fd = memfd('burrow-plan', encodePlan(plan));
+    keep.push(fd);
+    args.push(`/proc/self/fd/${fd}`);
+  } catch {
+    file = writePlanFile(paths, plan);
+    args.push('--unlink', file);
+  }
   let errno: number;
   try {
-    const { execve } = await import('../system/libc.js');
-    errno = execve(helper, [helper, 'run', '--unlink', file], process.env);
+    errno = execve(helper, [helper, 'run', ...args], process.env, keep);
   } finally {
     // Still here: the exec failed, and the plan must not stay behind.
-    try {
-      unlinkSync(file);
-    } catch {
-      // already gone
+    if (file !== undefined) {
+      try {
+        unlinkSync(file);
+      } catch {
+        // already gone
+      }
     }
   }
   throw new BurrowError('E_HELPER', `exec helper \`${helper}\`: errno ${errno}`, {

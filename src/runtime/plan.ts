@@ -151,15 +151,15 @@ function fields(step: Step): string[] {
 
 /** Encodes a plan in the helper's format. */
 export function encodePlan(plan: Plan): Buffer {
-  const parts: Buffer[] = [Buffer.from(`burrow-plan ${PLAN_VERSION}\n`)];
+  // One string, one encoding (this runs on every start): lengths are in bytes.
+  let out = `burrow-plan ${PLAN_VERSION}\n`;
   for (const step of plan) {
     const f = fields(step);
-    parts.push(Buffer.from(`${step.kind} ${f.length}\n`));
-    for (const value of f) {
-      const bytes = Buffer.from(value);
-      parts.push(Buffer.from(`${bytes.length}:`), bytes, Buffer.from('\n'));
-    }
+    out += `${step.kind} ${f.length}\n`;
+    for (const value of f) out += `${ASCII.test(value) ? value.length : Buffer.byteLength(value)}:${value}\n`;
   }
-  parts.push(Buffer.from('end 0\n'));
-  return Buffer.concat(parts);
+  return Buffer.from(`${out}end 0\n`);
 }
+
+// eslint-disable-next-line no-control-regex -- the ASCII range, where a character is a byte
+const ASCII = /^[\x00-\x7f]*$/;

@@ -33,10 +33,8 @@ export interface UsernsProcess {
   done: Promise<void>;
 }
 
-let cachedMapping: IdMapping | undefined;
-
 export function usernsPlan(argv: string[], opts: UsernsOptions): Plan {
-  const idmap = opts.idmap ?? (cachedMapping ??= hostIdMapping());
+  const idmap = opts.idmap ?? hostIdMapping();
   const all = capabilityMask(CAPABILITIES);
   const plan: Plan = [
     { kind: 'namespaces', namespaces: opts.mounts?.length ? ['user', 'mount'] : ['user'] },

@@ -104,8 +104,17 @@ export function which(program: string, path = process.env.PATH ?? '/usr/local/bi
   return undefined;
 }
 
-/** The invoking user's mapping, from /etc/subuid and /etc/subgid. */
+let remembered: { path: string | undefined; mapping: IdMapping } | undefined;
+
+/** The invoking user's mapping, from /etc/subuid and /etc/subgid (read once per process and PATH). */
 export function hostIdMapping(env: NodeJS.ProcessEnv = process.env): IdMapping {
+  if (remembered !== undefined && remembered.path === env.PATH) return remembered.mapping;
+  const mapping = readHostIdMapping(env);
+  remembered = { path: env.PATH, mapping };
+  return mapping;
+}
+
+function readHostIdMapping(env: NodeJS.ProcessEnv): IdMapping {
   const me = userInfo();
   const subuids = readSubids('/etc/subuid', me.username, me.uid);
   const subgids = readSubids('/etc/subgid', me.username, me.uid);

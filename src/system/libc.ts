@@ -4,7 +4,7 @@
  * it, and loads koffi's native module directly: koffi's own index.js costs
  * about 5 ms of start-up to find it (measured), the module itself 0.5 ms.
  */
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 import { packageRoot } from '../config/install.js';
@@ -13,6 +13,12 @@ type Koffi = typeof import('koffi');
 
 interface Libc {
   execve(path: string, argv: (string | null)[], envp: (string | null)[]): number;
+  socketpair(domain: number, type: number, protocol: number, sv: Int32Array): number;
+  memfd_create(name: string, flags: number): number;
+  posix_spawn(pid: Int32Array, path: string, actions: Buffer, attr: null, argv: (string | null)[], envp: (string | null)[]): number;
+  posix_spawn_file_actions_init(actions: Buffer): number;
+  posix_spawn_file_actions_adddup2(actions: Buffer, fd: number, newfd: number): number;
+  posix_spawn_file_actions_destroy(actions: Buffer): number;
   fcntl(fd: number, cmd: number, ...args: unknown[]): number;
   flock(fd: number, op: number): number;
   mknod(path: string, mode: number, dev: bigint): number;
@@ -37,17 +43,32 @@ function loadKoffi(): Koffi {
   return createRequire(`${packageRoot}package.json`)('koffi') as Koffi;
 }
 
+/** libc, with each function bound on first use (binding all of them costs start-up time). */
 function load(): Libc {
   if (libc) return libc;
   const koffi = loadKoffi();
   const lib = koffi.load('libc.so.6');
+  const bound = new Map<string, unknown>();
+  const bind = <F>(prototype: string): F => {
+    let f = bound.get(prototype);
+    if (f === undefined) bound.set(prototype, (f = lib.func(prototype)));
+    return f as F;
+  };
   libc = {
-    execve: lib.func('int execve(const char *path, const char **argv, const char **envp)') as Libc['execve'],
-    fcntl: lib.func('int fcntl(int fd, int cmd, ...)') as Libc['fcntl'],
-    flock: lib.func('int flock(int fd, int op)') as Libc['flock'],
-    mknod: lib.func('int mknod(const char *path, uint32_t mode, uint64_t dev)') as Libc['mknod'],
-    lsetxattr: lib.func('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)') as Libc['lsetxattr'],
-    lgetxattr: lib.func('intptr_t lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)') as Libc['lgetxattr'],
+    execve: (...a) => bind<Libc['execve']>('int execve(const char *path, const char **argv, const char **envp)')(...a),
+    memfd_create: (...a) => bind<Libc['memfd_create']>('int memfd_create(const char *name, unsigned int flags)')(...a),
+    socketpair: (...a) => bind<Libc['socketpair']>('int socketpair(int domain, int type, int protocol, _Out_ int *sv)')(...a),
+    posix_spawn: (...a) =>
+      bind<Libc['posix_spawn']>('int posix_spawn(_Out_ int *pid, const char *path, void *actions, void *attr, const char **argv, const char **envp)')(...a),
+    posix_spawn_file_actions_init: (...a) => bind<Libc['posix_spawn_file_actions_init']>('int posix_spawn_file_actions_init(void *actions)')(...a),
+    posix_spawn_file_actions_adddup2: (...a) =>
+      bind<Libc['posix_spawn_file_actions_adddup2']>('int posix_spawn_file_actions_adddup2(void *actions, int fd, int newfd)')(...a),
+    posix_spawn_file_actions_destroy: (...a) => bind<Libc['posix_spawn_file_actions_destroy']>('int posix_spawn_file_actions_destroy(void *actions)')(...a),
+    fcntl: (...a) => bind<Libc['fcntl']>('int fcntl(int fd, int cmd, ...)')(...a),
+    flock: (...a) => bind<Libc['flock']>('int flock(int fd, int op)')(...a),
+    mknod: (...a) => bind<Libc['mknod']>('int mknod(const char *path, uint32_t mode, uint64_t dev)')(...a),
+    lsetxattr: (...a) => bind<Libc['lsetxattr']>('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)')(...a),
+    lgetxattr: (...a) => bind<Libc['lgetxattr']>('intptr_t lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)')(...a),
     errno: () => koffi.errno(),
   };
   return libc;
@@ -55,13 +76,13 @@ function load(): Libc {
 
 /**
  * Replaces this process with `path` (DESIGN.md §5). Node marks fds 0-2
- * close-on-exec, so that flag is cleared first; the helper resets the signal
- * dispositions Node changed and closes the fds Node leaks.
+ * close-on-exec, so that flag is cleared first (and on the fds in `keep`); the
+ * helper resets the signal dispositions Node changed and closes the fds Node leaks.
  * Returns only on failure, with the errno.
  */
-export function execve(path: string, argv: string[], env: NodeJS.ProcessEnv): number {
+export function execve(path: string, argv: string[], env: NodeJS.ProcessEnv, keep: number[] = []): number {
   const c = load();
-  for (const fd of [0, 1, 2]) {
+  for (const fd of [0, 1, 2, ...keep]) {
     const flags = c.fcntl(fd, F_GETFD);
     if (flags >= 0 && flags & FD_CLOEXEC) c.fcntl(fd, F_SETFD, 'int', flags & ~FD_CLOEXEC);
   }
@@ -70,6 +91,58 @@ export function execve(path: string, argv: string[], env: NodeJS.ProcessEnv): nu
     .map(([k, v]) => `${k}=${v}`);
   c.execve(path, [...argv, null], [...envp, null]);
   return c.errno();
+}
+
+const MFD_CLOEXEC = 1;
+
+/** An anonymous file in memory, close-on-exec, holding `data`: read back through /proc/self/fd/N. */
+export function memfd(name: string, data: Buffer): number {
+  const c = load();
+  const fd = c.memfd_create(name, MFD_CLOEXEC);
+  if (fd < 0) throw new SyscallError('memfd_create', c.errno());
+  try {
+    let done = 0;
+    while (done < data.length) done += writeSync(fd, data, done);
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  return fd;
+}
+
+const AF_UNIX = 1;
+const SOCK_STREAM = 1;
+const SOCK_CLOEXEC = 0o2000000;
+
+/** A connected pair of unix stream sockets, both close-on-exec. */
+export function socketpair(): [number, number] {
+  const c = load();
+  const sv = new Int32Array(2);
+  if (c.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) !== 0) throw new SyscallError('socketpair', c.errno());
+  return [sv[0] as number, sv[1] as number];
+}
+
+/**
+ * Starts `path` as a child of this process, without loading child_process
+ * (start-up time) and without Node waiting for it: posix_spawn, with each
+ * [from, to] of `dups` dup2'ed (so `to` stays open in the child). Returns its pid.
+ */
+export function spawnDetached(path: string, argv: string[], envp: string[], dups: Array<[number, number]> = []): number {
+  const c = load();
+  const actions = Buffer.alloc(256); // posix_spawn_file_actions_t is 80 bytes on glibc x86-64
+  if (c.posix_spawn_file_actions_init(actions) !== 0) throw new SyscallError('posix_spawn_file_actions_init', c.errno());
+  try {
+    for (const [from, to] of dups) {
+      const e = c.posix_spawn_file_actions_adddup2(actions, from, to);
+      if (e !== 0) throw new SyscallError('posix_spawn_file_actions_adddup2', e);
+    }
+    const pid = new Int32Array(1);
+    const e = c.posix_spawn(pid, path, actions, null, [...argv, null], [...envp, null]);
+    if (e !== 0) throw new SyscallError('posix_spawn', e, path); // it returns the error number
+    return pid[0] as number;
+  } finally {
+    c.posix_spawn_file_actions_destroy(actions);
+  }
 }
 
 /** A failed libc call as a Node-style error (code ENOENT, ...), naming the call and the path. */

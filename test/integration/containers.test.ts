@@ -6,7 +6,7 @@
  * XDG_DATA_HOME and XDG_RUNTIME_DIR); tests that count things in a store
  * take one of their own.
  */
-import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -207,6 +207,18 @@ describeContainers('containers from images', () => {
       }
       const after = psRows((await store.run(['ps', '-a', '--no-trunc'])).stdout).find((row) => row[0] === id);
       expect(after?.join(' ')).toContain('Exited (7)');
+      expect((await store.run(['rm', id])).exitCode).toBe(0);
+    });
+
+    it('start refuses a runtime directory that is not private, and writes no plan there', async () => {
+      const id = (await store.run(['create', PLAIN, 'true'])).stdout.trim();
+      const runtime = mkdtempSync(join(fixtures().dir, 'xdg-'));
+      mkdirSync(join(runtime, 'burrow'), { mode: 0o755 });
+      chmodSync(join(runtime, 'burrow'), 0o755);
+      const r = await store.run(['start', id], { env: { XDG_RUNTIME_DIR: runtime } });
+      expect(r.exitCode).toBe(125);
+      expect(r.stderr).toMatch(/^Error: runtime directory `[^`]*\/burrow` is not a private directory[^\n]*\n$/);
+      expect(readdirSync(join(runtime, 'burrow'))).toEqual([]);
       expect((await store.run(['rm', id])).exitCode).toBe(0);
     });
 

@@ -90,6 +90,25 @@ describeContainers('burrow run: bad input', () => {
     expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
   });
 
+  it.each([['with the zygote', {}], ['without it', { BURROW_ZYGOTE: '0' }]])(
+    'a newuidmap that fails (%s): one `Error:` line naming it, exit 125, nothing left behind',
+    async (_name, extra) => {
+      if (fixtures().subuids.length === 0) return; // no subordinate ids: newuidmap is not used
+      const runtime = mkdtempSync(join(scratch, 'xdg-'));
+      const bin = mkdtempSync(join(scratch, 'bin-'));
+      for (const tool of ['newuidmap', 'newgidmap']) {
+        writeFileSync(join(bin, tool), '#!/bin/sh\nexit 1\n');
+        chmodSync(join(bin, tool), 0o755);
+      }
+      const env = { XDG_RUNTIME_DIR: runtime, PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, ...extra };
+      const r = await runCli(['run', '--rootfs', fixtures().rootfs, 'true'], { env });
+      expect(r.stdout).toBe('');
+      expect(withoutHostWarnings(r.stderr)).toMatch(/^Error: `[^`]*\/new[ug]idmap` failed \(exit status 1\)[^\n]*\n$/);
+      expect(r.exitCode).toBe(125);
+      expect(await eventually(() => processesWith(runtime).filter(alive).length === 0, 3000)).toBe(true);
+    },
+  );
+
   it('a missing helper: one `Error:` line naming it, exit 125, no plan file left', async () => {
     const runtime = mkdtempSync(join(scratch, 'xdg-'));
     const helper = join(scratch, 'no-such-helper');
@@ -97,16 +116,21 @@ describeContainers('burrow run: bad input', () => {
     expect(r.exitCode).toBe(125);
     expect(withoutHostWarnings(r.stderr)).toMatch(/^Error: [^\n]+\n$/);
     expect(r.stderr).toContain(helper);
-    expect(readdirSync(join(runtime, 'burrow'))).toEqual([]);
+    const dir = join(runtime, 'burrow');
+    expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
   });
 
-  it('refuses a runtime directory that is not private, and writes no plan there', async () => {
+  it('hands the plan over in memory: nothing is written to the runtime directory, even one that is not private', async () => {
     const runtime = mkdtempSync(join(scratch, 'xdg-'));
     mkdirSync(join(runtime, 'burrow'), { mode: 0o755 });
     chmodSync(join(runtime, 'burrow'), 0o755);
-    const r = await runCli(['run', '--rootfs', fixtures().rootfs, 'true'], { env: { XDG_RUNTIME_DIR: runtime } });
-    expect(r.exitCode).toBe(125);
-    expect(withoutHostWarnings(r.stderr)).toMatch(/^Error: runtime directory `[^`]*\/burrow` is not a private directory[^\n]*\n$/);
+    const child = spawnCli(['run', '--rootfs', fixtures().rootfs, 'probe', 'trap', 'USR2'], { env: { XDG_RUNTIME_DIR: runtime } });
+    await waitForOutput(child, 'ready\n');
+    // While it runs, the helper holds no plan file anywhere, and the container no fd to it.
+    expect(readdirSync(join(runtime, 'burrow'))).toEqual([]);
+    child.kill('SIGUSR2');
+    const r = await child;
+    expect(r.exitCode).toBe(0);
     expect(readdirSync(join(runtime, 'burrow'))).toEqual([]);
   });
 
@@ -147,6 +171,7 @@ describeContainers('burrow run: bad input', () => {
     child.kill('SIGUSR2');
     expect((await child).exitCode).toBe(0);
     expect(await eventually(() => processesWith(runtime).filter(alive).length === 0, 3000)).toBe(true);
-    expect(readdirSync(join(runtime, 'burrow'))).toEqual([]);
+    const dir = join(runtime, 'burrow');
+    expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
   });
 });

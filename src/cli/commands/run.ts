@@ -6,6 +6,7 @@ import { UsageError } from '../../errors.js';
 import { compilePlan } from '../../runtime/compile.js';
 import { execPlan } from '../../runtime/launch.js';
 import { buildSpec, newContainerId } from '../../runtime/options.js';
+import { prepareZygote } from '../../runtime/zygote.js';
 import { BurrowCommand } from '../base.js';
 import { ContainerOptionsCommand } from '../options/container.js';
 
@@ -28,6 +29,8 @@ export class RunCommand extends ContainerOptionsCommand {
 
   async execute(): Promise<number> {
     const env = this.envOf();
+    // The namespaces and id maps are made on the side while the plan is compiled (start-up time).
+    await prepareZygote(env.hostEnv);
     if (this.rootfs !== undefined) {
       // --rootfs: no image and no record; the first word is the command.
       if (this.name !== undefined) throw new UsageError('--name needs an image: a --rootfs container keeps no record');
