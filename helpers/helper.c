@@ -23,8 +23,7 @@
  *   status {"type":"exit"}, exit with the container's code
  *
  * Usage:
- *   burrow-helper run [--status-fd N] [--unlink] [--zygote FD:PID] PLAN
- *   burrow-helper zygote FD PLAN-TEXT   namespaces and id maps ahead of the plan (see cmd_zygote)
+ *   burrow-helper run [--status-fd N] [--unlink] PLAN
  *   burrow-helper check PLAN|-       parse only; print the records
  *   burrow-helper version
  */
@@ -185,19 +184,13 @@ static char *read_all(const char *path, size_t *len) {
   return buf;
 }
 
-/* Reads and checks the plan; its bytes are kept in *bytes when that is not NULL (the zygote's child needs them). */
-static void load_plan(const char *path, struct plan *plan, char **bytes, size_t *nbytes) {
+static void load_plan(const char *path, struct plan *plan) {
   size_t len;
   char *buf = read_all(path, &len);
   char err[1024];
   if (plan_parse(buf, len, plan, err, sizeof(err)) < 0)
     fail("plan", NULL, 0, "plan `%s` refused: %s", path, err);
-  if (bytes) {
-    *bytes = buf;
-    *nbytes = len;
-  } else {
-    free(buf);
-  }
+  free(buf);
 }
 
 static int clone_flags(const struct plan *plan) {
@@ -567,147 +560,9 @@ static void write_maps(const struct plan *plan, pid_t child) {
     idmap_wait(mapper_records[i], mappers[i], child);
 }
 
-/*
- * The zygote: the container's namespaces and id maps, made while burrow's
- * Node side is still compiling the plan (start-up time: the clone and
- * newuidmap/newgidmap take about 1.7 ms, on the other core).
- *
- *   node                      zygote (cmd_zygote)           child (zygote_child)
- *   ----                      -------------------           --------------------
- *   socketpair, spawn ------> clone(namespaces, CLONE_PARENT): the child is node's child
- *   compiles the plan         idmap-exec / idmap-write ---> (waits on `go`)
- *                             sock <- "P<pid> <flags>\n", go <- 'G', exit
- *   execve helper run --zygote FD:PID
- *   monitor (cmd_run): reads "P...", reaps the zygote,
- *   error pipe and plan over sock ---------------------------> the rest as child_main
- *
- * The child is the monitor's own child, as without a zygote. If node ends
- * before it hands over, the child reads EOF (or gets its PDEATHSIG) and exits.
- */
-static int read_full(int fd, void *buf, size_t n) {
-  char *p = buf;
-  while (n > 0) {
-    ssize_t r = read(fd, p, n);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r <= 0)
-      return -1;
-    p += r;
-    n -= (size_t)r;
-  }
-  return 0;
-}
-
-static void __attribute__((noreturn)) zygote_child(int sock, int go) {
-  /* (getppid() is 0 in a new pid namespace: a parent that died before this is seen as EOF on sock below.) */
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-    _exit(EXIT_HELPER);
-  char g;
-  if (read(go, &g, 1) != 1)
-    _exit(EXIT_HELPER); /* the zygote could not write the maps, and says so */
-  close(go);
-  fcntl(sock, F_SETFD, FD_CLOEXEC);
-  int error = recv_fd(sock);
-  uint32_t len;
-  if (error < 0 || read_full(sock, &len, sizeof(len)) < 0 || len > PLAN_MAX_SIZE)
-    _exit(EXIT_HELPER); /* node or the monitor went away first */
-  char *buf = malloc(len ? len : 1);
-  struct plan plan;
-  char err[256];
-  if (!buf || read_full(sock, buf, len) < 0 || plan_parse(buf, len, &plan, err, sizeof(err)) < 0)
-    _exit(EXIT_HELPER);
-  free(buf);
-  struct child_fds fds = {.sync = sock, .error = error};
-  child_main(&plan, &fds);
-}
-
-/* burrow-helper zygote FD PLAN-TEXT: PLAN-TEXT holds only the namespaces and idmap records. */
-static int cmd_zygote(int argc, char **argv) {
-  uint64_t fd;
-  if (argc != 2 || plan_parse_u64(argv[0], 10, &fd) < 0 || fd > 65535)
-    fail("args", NULL, 0, "usage: burrow-helper zygote FD PLAN-TEXT");
-  int sock = (int)fd;
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-    fail("zygote", "prctl", errno, "set the parent-death signal");
-  pid_t parent = getppid();
-  if (parent == 1)
-    return EXIT_HELPER;
-  struct plan plan;
-  char err[1024];
-  if (plan_parse_prelude(argv[1], strlen(argv[1]), &plan, err, sizeof(err)) < 0)
-    fail("plan", NULL, 0, "zygote plan refused: %s", err);
-  int flags = clone_flags(&plan);
-  if (!(flags & CLONE_NEWUSER) || !(flags & CLONE_NEWPID))
-    fail("plan", NULL, 0, "zygote plan refused: it needs the user and pid namespaces");
-  /* The child starts with every signal blocked, as the monitor's own child does; child_main unblocks them. */
-  sigset_t all;
-  sigfillset(&all);
-  sigprocmask(SIG_BLOCK, &all, NULL);
-  signal(SIGPIPE, SIG_IGN);
-  int go[2];
-  if (pipe2(go, O_CLOEXEC) < 0)
-    fail("start", "pipe2", errno, "create the zygote's pipe");
-  pid_t child = clone_child(flags | CLONE_PARENT);
-  if (child == 0) {
-    close(go[1]);
-    zygote_child(sock, go[0]);
-  }
-  close(go[0]);
-  write_maps(&plan, child);
-  char msg[64];
-  int n = snprintf(msg, sizeof(msg), "P%d %x\n", (int)child, (unsigned)flags);
-  if (write(sock, msg, (size_t)n) != n || write(go[1], "G", 1) != 1) {
-    kill(child, SIGKILL);
-    return EXIT_HELPER; /* node has gone: nothing to report to */
-  }
-  return 0;
-}
-
-/* The monitor's side: the zygote's child, once its maps are written, and the plan handed to it. */
-static pid_t adopt_zygote(int sock, pid_t zygote, const struct plan *plan, const char *bytes, size_t nbytes, int *errfd) {
-  char msg[64];
-  size_t n = 0;
-  while (n < sizeof(msg) - 1) {
-    ssize_t r = read(sock, msg + n, 1);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r <= 0 || msg[n] == '\n')
-      break;
-    n++;
-  }
-  msg[n] = 0;
-  int st = 0;
-  while (waitpid(zygote, &st, 0) < 0 && errno == EINTR)
-    ;
-  int pid = 0;
-  unsigned flags = 0;
-  if (sscanf(msg, "P%d %x", &pid, &flags) != 2 || pid <= 0) {
-    if (WIFEXITED(st) && WEXITSTATUS(st) == EXIT_HELPER)
-      exit(EXIT_HELPER); /* it said why on stderr */
-    fail("zygote", NULL, 0, "the zygote ended without preparing the container (status %d)",
-         WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-  }
-  if ((int)flags != clone_flags(plan)) {
-    kill(pid, SIGKILL);
-    fail("zygote", NULL, 0, "the zygote's namespaces (%x) are not the plan's (%x)", flags, (unsigned)clone_flags(plan));
-  }
-  int errpipe[2];
-  if (pipe2(errpipe, O_CLOEXEC) < 0)
-    fail("start", "pipe2", errno, "create the error pipe");
-  uint32_t len = (uint32_t)nbytes;
-  if (send_fd(sock, errpipe[1]) < 0 || write_all(sock, (const char *)&len, sizeof(len)) < 0 || write_all(sock, bytes, nbytes) < 0) {
-    kill(pid, SIGKILL);
-    fail("zygote", "sendmsg", errno, "hand the plan to the container");
-  }
-  close(errpipe[1]);
-  *errfd = errpipe[0];
-  return (pid_t)pid;
-}
-
 static int cmd_run(int argc, char **argv) {
   const char *path = NULL;
-  int unlink_plan = 0, zygote_sock = -1;
-  pid_t zygote_pid = -1;
+  int unlink_plan = 0;
   for (int i = 0; i < argc; i++) {
     if (!strcmp(argv[i], "--status-fd") && i + 1 < argc) {
       uint64_t v;
@@ -717,13 +572,6 @@ static int cmd_run(int argc, char **argv) {
       fcntl(g_status_fd, F_SETFD, FD_CLOEXEC);
     } else if (!strcmp(argv[i], "--unlink")) {
       unlink_plan = 1;
-    } else if (!strcmp(argv[i], "--zygote") && i + 1 < argc) {
-      int fd, pid, end = 0;
-      if (sscanf(argv[++i], "%d:%d%n", &fd, &pid, &end) != 2 || argv[i][end] || fd < 3 || pid <= 0)
-        fail("args", NULL, 0, "--zygote: `%s` is not FD:PID", argv[i]);
-      zygote_sock = fd;
-      zygote_pid = pid;
-      fcntl(zygote_sock, F_SETFD, FD_CLOEXEC);
     } else if (!path && argv[i][0] != '-') {
       path = argv[i];
     } else {
@@ -734,15 +582,12 @@ static int cmd_run(int argc, char **argv) {
     fail("args", NULL, 0, "run: no plan given");
 
   struct plan plan;
-  char *plan_bytes = NULL;
-  size_t plan_len = 0;
-  load_plan(path, &plan, zygote_sock >= 0 ? &plan_bytes : NULL, &plan_len);
+  load_plan(path, &plan);
   if (unlink_plan)
     unlink(path);
   /* A plan handed over as an fd (burrow's memfd) is read now: that fd is not for anyone we start. */
   int plan_fd, end = 0;
-  if (sscanf(path, "/proc/self/fd/%d%n", &plan_fd, &end) == 1 && !path[end] && plan_fd > 2 && plan_fd != zygote_sock &&
-      plan_fd != g_status_fd)
+  if (sscanf(path, "/proc/self/fd/%d%n", &plan_fd, &end) == 1 && !path[end] && plan_fd > 2 && plan_fd != g_status_fd)
     close(plan_fd);
   /* A closed reader must be an EPIPE for the monitor, not its death (the child resets this). */
   signal(SIGPIPE, SIG_IGN);
@@ -761,34 +606,24 @@ static int cmd_run(int argc, char **argv) {
     fail("start", "sigprocmask", errno, "block signals");
 
   int sync[2], errpipe[2];
-  pid_t child;
-  if (zygote_sock >= 0) {
-    sync[0] = zygote_sock;
-    sync[1] = -1;
-    child = adopt_zygote(zygote_sock, zygote_pid, &plan, plan_bytes, plan_len, &errpipe[0]);
-    errpipe[1] = -1;
-    free(plan_bytes);
-  } else {
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync) < 0)
-      fail("start", "socketpair", errno, "create the sync socket");
-    if (pipe2(errpipe, O_CLOEXEC) < 0)
-      fail("start", "pipe2", errno, "create the error pipe");
-    child = clone_child(clone_flags(&plan));
-    if (child == 0) {
-      close(sync[0]);
-      close(errpipe[0]);
-      struct child_fds fds = {.sync = sync[1], .error = errpipe[1]};
-      child_main(&plan, &fds);
-    }
-    close(sync[1]);
-    close(errpipe[1]);
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync) < 0)
+    fail("start", "socketpair", errno, "create the sync socket");
+  if (pipe2(errpipe, O_CLOEXEC) < 0)
+    fail("start", "pipe2", errno, "create the error pipe");
+  pid_t child = clone_child(clone_flags(&plan));
+  if (child == 0) {
+    close(sync[0]);
+    close(errpipe[0]);
+    struct child_fds fds = {.sync = sync[1], .error = errpipe[1]};
+    child_main(&plan, &fds);
   }
+  close(sync[1]);
+  close(errpipe[1]);
   g_started_plan = &plan;
   status_line("{\"type\":\"pid\",\"pid\":%d}\n", (int)child);
 
-  /* With a zygote, the maps are written already. */
-  if (zygote_sock < 0)
-    write_maps(&plan, child);
+  /* newuidmap and newgidmap run side by side: they touch different files. */
+  write_maps(&plan, child);
   if (write(sync[0], "G", 1) != 1)
     fail("start", "write", errno, "wake the container");
   const struct record *daemon = plan_find(&plan, R_MOUNT_DAEMON);
@@ -866,7 +701,7 @@ static int cmd_check(int argc, char **argv) {
   if (argc != 1)
     fail("args", NULL, 0, "check: expected one plan");
   struct plan plan;
-  load_plan(argv[0], &plan, NULL, NULL);
+  load_plan(argv[0], &plan);
   for (size_t i = 0; i < plan.nrecords; i++) {
     fputs(plan_record_name(plan.records[i].kind), stdout);
     for (size_t f = 0; f < plan.records[i].nfields; f++)
@@ -889,12 +724,10 @@ int main(int argc, char **argv) {
     return cmd_run(argc - 2, argv + 2);
   if (argc >= 2 && !strcmp(argv[1], "check"))
     return cmd_check(argc - 2, argv + 2);
-  if (argc >= 2 && !strcmp(argv[1], "zygote"))
-    return cmd_zygote(argc - 2, argv + 2);
   if (argc == 2 && !strcmp(argv[1], "version")) {
     printf("burrow-helper %s (plan version %d)\n", HELPER_VERSION, PLAN_VERSION);
     return 0;
   }
-  fprintf(stderr, "Error: usage: burrow-helper run [--status-fd N] [--unlink] [--zygote FD:PID] PLAN | zygote FD PLAN-TEXT | check PLAN | version\n");
+  fprintf(stderr, "Error: usage: burrow-helper run [--status-fd N] [--unlink] PLAN | check PLAN | version\n");
   return EXIT_HELPER;
 }

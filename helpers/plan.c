@@ -197,15 +197,7 @@ static int check_record(const struct record *r, char *err, size_t errlen, size_t
 }
 
 /* Order and presence rules that span records. */
-static int check_plan(const struct plan *plan, int prelude, char *err, size_t errlen) {
-  if (prelude) {
-    for (size_t i = 0; i < plan->nrecords; i++) {
-      enum record_kind k = plan->records[i].kind;
-      if (k != R_NAMESPACES && k != R_IDMAP_EXEC && k != R_IDMAP_WRITE)
-        return fail(err, errlen, "record %zu (%s): a prelude holds only namespaces and idmap records", i + 1, specs[k].name);
-    }
-    return 0;
-  }
+static int check_plan(const struct plan *plan, char *err, size_t errlen) {
   int seen_root = 0, seen_pivot = 0;
   for (size_t i = 0; i < plan->nrecords; i++) {
     const struct record *r = &plan->records[i];
@@ -237,7 +229,7 @@ static int check_plan(const struct plan *plan, int prelude, char *err, size_t er
   return 0;
 }
 
-static int parse(const char *buf, size_t len, struct plan *out, int prelude, char *err, size_t errlen) {
+int plan_parse(const char *buf, size_t len, struct plan *out, char *err, size_t errlen) {
   static const char magic[] = "burrow-plan ";
   size_t pos = 0, version = 0, cap = 0;
   size_t counts[R_KIND_COUNT] = {0};
@@ -341,19 +333,11 @@ static int parse(const char *buf, size_t len, struct plan *out, int prelude, cha
     plan_free(out);
     return fail(err, errlen, "plan is truncated (no `end` record)");
   }
-  if (check_plan(out, prelude, err, errlen) < 0) {
+  if (check_plan(out, err, errlen) < 0) {
     plan_free(out);
     return -1;
   }
   return 0;
-}
-
-int plan_parse(const char *buf, size_t len, struct plan *out, char *err, size_t errlen) {
-  return parse(buf, len, out, 0, err, errlen);
-}
-
-int plan_parse_prelude(const char *buf, size_t len, struct plan *out, char *err, size_t errlen) {
-  return parse(buf, len, out, 1, err, errlen);
 }
 
 void plan_free(struct plan *plan) {

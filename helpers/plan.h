@@ -124,8 +124,6 @@ struct plan {
 
 /* Parses buf[0..len); on error returns -1 and writes a message to err. */
 int plan_parse(const char *buf, size_t len, struct plan *out, char *err, size_t errlen);
-/* The same format holding only namespaces and idmap records, and no exec: the zygote's (helper.c). */
-int plan_parse_prelude(const char *buf, size_t len, struct plan *out, char *err, size_t errlen);
 void plan_free(struct plan *plan);
 const char *plan_record_name(enum record_kind kind);
 /* The first record of a kind, or NULL. */

@@ -648,9 +648,9 @@ void child_main(const struct plan *plan, const struct child_fds *fds) {
       fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
   }
   /*
-   * Ignored signals survive execve (Node ignores SIGPIPE; glibc's posix_spawn, which starts
-   * the zygote, ignores its own 32 and 33): reset every disposition and the mask. The raw
-   * system call, since glibc's sigaction refuses 32 and 33.
+   * Ignored signals survive execve (Node ignores SIGPIPE): reset every disposition and the
+   * mask. The raw system call, since glibc's sigaction refuses its own 32 and 33 (a parent
+   * started through posix_spawn has them ignored).
    */
   struct {
     void (*handler)(int);

@@ -96,11 +96,7 @@ async function bundle() {
     fail('esbuild is missing: run `npm install` in the burrow checkout');
   }
   rmSync(join(root, 'dist'), { recursive: true, force: true });
-  // One CommonJS file: Node's ES module loader costs about 3 ms more at start-up (measured);
-  // commands are still initialised lazily (esbuild turns their import() into a deferred require).
-  await esbuild.build({
-    entryPoints: [join(root, 'src', 'main.ts')],
-    outfile: join(root, 'dist', 'burrow.cjs'),
+  const common = {
     bundle: true,
     format: 'cjs',
     platform: 'node',
@@ -113,32 +109,71 @@ async function bundle() {
     banner: {
       js: "const __burrowMeta={get url(){return require('node:url').pathToFileURL(__filename).href},root:require('node:path').join(__dirname,'..','/')};",
     },
-    plugins: [clipanionLazy],
     logLevel: 'warning',
+  };
+  // One CommonJS file: Node's ES module loader costs about 3 ms more at start-up (measured);
+  // commands are still initialised lazily (esbuild turns their import() into a deferred require).
+  await esbuild.build({ ...common, entryPoints: [join(root, 'src', 'main.ts')], outfile: join(root, 'dist', 'burrow.cjs'), plugins: [clipanionLazy] });
+
+  // run's options as a table (src/cli/quick.ts), read from RunCommand's clipanion definitions, for dist/fast.cjs.
+  const probe = await esbuild.build({
+    ...common,
+    sourcemap: false,
+    minify: false,
+    write: false,
+    stdin: {
+      contents: "import { Cli } from 'clipanion'; import { RunCommand } from './src/cli/commands/run.ts'; import { tableOf } from './src/cli/quick.ts';\n" +
+        "const cli = new Cli(); cli.register(RunCommand); module.exports = tableOf(cli, RunCommand);",
+      resolveDir: root,
+      loader: 'ts',
+    },
+    outfile: join(root, 'dist', 'table.cjs'),
   });
-  // bin/burrow.js runs the bundle through vm.Script, which has no dynamic import(): only require() may remain.
+  const table = { exports: undefined };
+  new Function('module', 'require', '__filename', '__dirname', probe.outputFiles[0].text)(table, createRequire(join(root, 'dist', 'table.cjs')), join(root, 'dist', 'table.cjs'), join(root, 'dist'));
+  if (!table.exports) fail("run's options no longer fit the fast path's table (src/cli/quick.ts, tableOf): update it");
+
+  // The fast path for plain `run` lines: no clipanion (src/fast.ts).
+  const fast = await esbuild.build({
+    ...common,
+    entryPoints: [join(root, 'src', 'fast.ts')],
+    outfile: join(root, 'dist', 'fast.cjs'),
+    define: { ...common.define, BURROW_RUN_TABLE: JSON.stringify(table.exports) },
+    metafile: true,
+  });
+  const heavy = Object.keys(fast.metafile.inputs).filter((f) => /node_modules[\\/](clipanion|typanion|tar-stream|streamx)[\\/]/.test(f));
+  if (heavy.length > 0) fail(`dist/fast.cjs must not hold ${heavy[0]}: src/fast.ts imports it (start-up time)`);
+
+  // bin/burrow.js runs the bundles through vm.Script, which has no dynamic import(): only require() may remain.
   const { readFileSync } = await import('node:fs');
-  const dynamic = /\bimport\("[^"]*"\)/.exec(readFileSync(join(root, 'dist', 'burrow.cjs'), 'utf8'));
-  if (dynamic) fail(`the bundle holds a dynamic ${dynamic[0]}: import Node built-ins statically`);
+  for (const name of ['burrow.cjs', 'fast.cjs']) {
+    const dynamic = /\bimport\("[^"]*"\)/.exec(readFileSync(join(root, 'dist', name), 'utf8'));
+    if (dynamic) fail(`dist/${name} holds a dynamic ${dynamic[0]}: import Node built-ins statically`);
+  }
 }
 
 /*
- * The V8 code cache bin/burrow.js loads: warm-up runs of the start path
- * (`run` as far as the exec, which fails on purpose here, and the help pages),
- * then the bytecode they compiled. Written into dist/ next to the bundle.
+ * The V8 code caches bin/burrow.js loads: warm-up runs of the start path
+ * (`run` as far as the exec, which fails on purpose here), through the fast
+ * path (dist/fast.cjs) and through the whole CLI (dist/burrow.cjs), then the
+ * bytecode they compiled, next to each bundle.
  */
 function writeCodeCache() {
   const scratch = mkdtempSync(join(tmpdir(), 'burrow-build-'));
   try {
-    const runs = [
-      ['run', '--rootfs', scratch, '-e', 'A=1', '-v', `${scratch}:/mnt:ro`, '-w', '/', 'true'],
-    ];
-    const r = spawnSync(process.execPath, [join(root, 'bin', 'burrow.js')], {
-      env: { ...process.env, BURROW_WRITE_CODE_CACHE: JSON.stringify(runs), BURROW_HELPER: join(scratch, 'no-helper'), XDG_RUNTIME_DIR: scratch },
-      stdio: 'ignore',
-    });
-    if (r.status !== 0 || !existsSync(join(root, 'dist', 'burrow.cjs.cache')))
-      process.stderr.write('Warning: the V8 code cache was not written; burrow starts a few ms slower\n');
+    const line = ['run', '--rootfs', scratch, '-e', 'A=1', '-v', `${scratch}:/mnt:ro`, '-w', '/', 'true'];
+    for (const [bundle, runs] of [
+      ['fast', [line]],
+      // A line the fast path declines (`--`), and one it would take, through clipanion.
+      ['burrow', [['run', '--rootfs', scratch, '--', 'true'], line]],
+    ]) {
+      const r = spawnSync(process.execPath, [join(root, 'bin', 'burrow.js')], {
+        env: { ...process.env, BURROW_WRITE_CODE_CACHE: JSON.stringify({ bundle, runs }), BURROW_HELPER: join(scratch, 'no-helper'), XDG_RUNTIME_DIR: scratch },
+        stdio: 'ignore',
+      });
+      if (r.status !== 0 || !existsSync(join(root, 'dist', `${bundle}.cjs.cache`)))
+        process.stderr.write(`Warning: the V8 code cache of dist/${bundle}.cjs was not written; burrow starts a few ms slower\n`);
+    }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

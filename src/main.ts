@@ -9,10 +9,10 @@ import { Builtins, Cli, type Command, type CommandClass } from 'clipanion';
 
 import { VERSION } from './config/install.js';
 import { resolvePaths } from './config/paths.js';
-import { BurrowError, ExitCode } from './errors.js';
-import { releaseZygote } from './runtime/zygote.js';
+import { ExitCode } from './errors.js';
 import { type Context, processContext } from './cli/context.js';
 import { quickProcess } from './cli/quick.js';
+import { reportError } from './cli/report-error.js';
 import { COMMANDS } from './cli/registry.js';
 import { builtin } from './system/lazy.js';
 
@@ -46,16 +46,6 @@ function narrowed(command: CommandClass<Context>, paths: string[][]): CommandCla
     static paths = paths;
   }
   return Narrowed as unknown as CommandClass<Context>;
-}
-
-/** The first line of clipanion's parse errors, in podman's words where they differ. */
-function parseErrorMessage(err: Error): string {
-  const first = (err.message.split('\n')[0] ?? '').trim();
-  const unsupported = /^Unsupported option name \("?(.+?)"?\)\.?$/.exec(first);
-  if (unsupported) return `unknown flag: ${unsupported[1]}`;
-  const unknown = /^Command not found; did you mean/.test(first) || first.startsWith('Command not found');
-  if (unknown) return `unrecognized command: burrow ${process.argv.slice(2).join(' ')}`.trimEnd();
-  return first.replace(/\.$/, '');
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -127,16 +117,4 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     return reportError(err, debug);
   }
-}
-
-function reportError(err: unknown, debug: boolean): number {
-  releaseZygote();
-  const e = err instanceof Error ? err : new Error(String(err));
-  let message: string;
-  if (e instanceof BurrowError) message = e.hint ? `${e.message} (${e.hint})` : e.message;
-  else if (e.name === 'UnknownSyntaxError' || e.name === 'AmbiguousSyntaxError' || e.name === 'UsageError') message = parseErrorMessage(e);
-  else message = `${e.message} (this is a bug in burrow; run with --log-level=debug for details)`;
-  writeSync(2, `Error: ${message}\n`);
-  if (debug && e.stack) writeSync(2, `${e.stack}\n`);
-  return ExitCode.burrow;
 }

@@ -10,7 +10,6 @@ import { helperPath } from '../config/install.js';
 import type { Paths } from '../config/paths.js';
 import { BurrowError } from '../errors.js';
 import { encodePlan, type Plan } from './plan.js';
-import { takeZygote } from './zygote.js';
 
 /** Creates the runtime directory, refusing one that another user could have planted. */
 export function ensureRuntimeDir(paths: Paths, uid = process.getuid?.() ?? 0): string {
@@ -38,11 +37,10 @@ export function writePlanFile(paths: Paths, plan: Plan): string {
  * after a kill -9), or in a file of the runtime directory where there is no memfd.
  */
 export async function execPlan(paths: Paths, plan: Plan): Promise<never> {
-  const zygote = takeZygote(plan);
   const { execve, memfd } = await import('../system/libc.js');
   const helper = helperPath();
-  const keep = zygote ? [zygote.fd] : [];
-  const args = zygote ? ['--zygote', `${zygote.fd}:${zygote.pid}`] : [];
+  const keep: number[] = [];
+  const args: string[] = [];
   let file: string | undefined;
   try {
     const fd = memfd('burrow-plan', encodePlan(plan));

@@ -8,7 +8,7 @@
  * They need no namespaces: `exec` alone runs a host program, which writes a
  * marker file when a plan that should have been refused ran anyway.
  */
-import { chmodSync, closeSync, existsSync, mkdtempSync, readFileSync, readlinkSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { execa } from 'execa';
@@ -17,9 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compilePlan, type ContainerSpec } from '../../src/runtime/compile.js';
 import { encodePlan, MS } from '../../src/runtime/plan.js';
 import { capabilitySet } from '../../src/system/capabilities.js';
-import { hostIdMapping } from '../../src/system/idmap.js';
 import { describeContainers, fixtures, withoutHostWarnings } from '../helpers/fixtures.js';
-import { alive, eventually } from '../helpers/processes.js';
 import { HELPER, runCli } from '../helpers/run-cli.js';
 import { SINGLE, containerSpec } from '../helpers/specs.js';
 
@@ -171,77 +169,6 @@ describe('burrow-helper: plans', () => {
   });
 });
 
-describeContainers('burrow-helper zygote: namespaces and id maps ahead of the plan', () => {
-  /** Starts `burrow-helper zygote 3 PRELUDE` as this process's child, the way src/runtime/zygote.ts does. */
-  async function startZygote(prelude: Buffer): Promise<{ sock: number; pid: number }> {
-    const { socketpair, spawnDetached } = await import('../../src/system/libc.js');
-    const [sock, theirs] = socketpair();
-    const pid = spawnDetached(HELPER, ['burrow-helper', 'zygote', '3', prelude.toString()], [], [[2, 2], [theirs, 3]]);
-    closeSync(theirs);
-    return { sock, pid };
-  }
-
-  /** One line from the zygote's socket. */
-  function readLine(fd: number): string {
-    const buf = Buffer.alloc(64);
-    let line = '';
-    while (!line.endsWith('\n')) {
-      const n = readSync(fd, buf, 0, 1, null);
-      if (n === 0) break;
-      line += buf.toString('latin1', 0, n);
-    }
-    return line;
-  }
-
-  const field = (pid: number, name: string): string | undefined =>
-    new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-
-  it("clones the container's first process as our child, in new namespaces with its maps written, and says so", async () => {
-    const idmap = hostIdMapping();
-    const prelude = encodePlan([{ kind: 'namespaces', namespaces: ['user', 'mount', 'pid', 'uts', 'ipc', 'cgroup', 'net'] }, ...idmap.steps]);
-    const { sock, pid } = await startZygote(prelude);
-    try {
-      const line = readLine(sock);
-      const m = /^P(\d+) ([0-9a-f]+)\n$/.exec(line);
-      expect(m, line).not.toBeNull();
-      const child = Number(m?.[1]);
-      // CLONE_PARENT: the child is ours, not the zygote's (so, after the exec, the helper's).
-      expect(field(child, 'PPid')).toBe(String(process.pid));
-      for (const ns of ['user', 'mnt', 'pid', 'uts', 'ipc', 'cgroup', 'net'])
-        expect(readlinkSync(`/proc/${child}/ns/${ns}`), ns).not.toBe(readlinkSync(`/proc/self/ns/${ns}`));
-      // PID 1 of its own pid namespace, with the user's subordinate range mapped.
-      expect(field(child, 'NSpid')?.split(/\s+/).at(-1)).toBe('1');
-      const uidMap = readFileSync(`/proc/${child}/uid_map`, 'utf8').trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number));
-      expect(uidMap).toEqual(idmap.uids.map((r) => [r.inside, r.outside, r.count]));
-      // The zygote itself is done (a zombie until we reap it), and every signal of the child is blocked until its exec.
-      expect(await eventually(() => !alive(pid))).toBe(true);
-      const blocked = BigInt(`0x${field(child, 'SigBlk') ?? '0'}`);
-      for (const sig of [1, 2, 10, 15, 17, 28]) expect(blocked & (1n << BigInt(sig - 1)), `signal ${sig}`).not.toBe(0n);
-      // Without a plan it goes: EOF on the socket ends it.
-      closeSync(sock);
-      expect(await eventually(() => !alive(child))).toBe(true);
-    } finally {
-      try {
-        closeSync(sock);
-      } catch {
-        // closed above
-      }
-    }
-  });
-
-  it('refuses a prelude with records other than namespaces and idmap, or without a user and pid namespace', async () => {
-    for (const [prelude, why] of [
-      [encodePlan([{ kind: 'namespaces', namespaces: ['user', 'pid'] }, { kind: 'exec', file: '/bin/true', argv: ['true'] }]), /a prelude holds only namespaces and idmap records/],
-      [encodePlan([{ kind: 'namespaces', namespaces: ['user', 'mount'] }]), /needs the user and pid namespaces/],
-    ] as const) {
-      const r = await helper('zygote', '3', prelude.toString());
-      expect(r.exitCode).toBe(125);
-      expect(r.stderr).toMatch(/^Error: zygote plan refused: [^\n]+$/);
-      expect(r.stderr).toMatch(why);
-    }
-  });
-});
-
 describe('burrow-helper: plans written by src/runtime/plan.ts', () => {
   const variants: [string, Partial<ContainerSpec>][] = [
     ['the defaults', {}],
@@ -331,8 +258,8 @@ describeContainers('burrow-helper: fuzzing the plan parser', () => {
     dir = mkdtempSync(join(fixtures().dir, 'fuzz-'));
     // A real plan, as the CLI writes it: a stand-in helper (BURROW_HELPER) copies it out.
     const capture = join(dir, 'capture.sh');
-    // (It is started twice: as the zygote, which has nothing to do here, and to run the plan, handed over as /proc/self/fd/N.)
-    writeFileSync(capture, `#!/bin/sh\n[ "$1" = zygote ] && exit 0\nfor last; do :; done\ncp "$last" "${join(dir, 'plan')}"\n`);
+    // (The plan is handed over as /proc/self/fd/N.)
+    writeFileSync(capture, `#!/bin/sh\nfor last; do :; done\ncp "$last" "${join(dir, 'plan')}"\n`);
     chmodSync(capture, 0o755);
     const r = await runCli(
       ['run', '--rootfs', fixtures().rootfs, '--hostname', 'fuzz', '-e', 'A=1', '-w', '/tmp', '-v', `${dir}:/data:ro`, '--tmpfs', '/scratch', '--read-only', '--cap-add', 'NET_ADMIN', '--init', '-t', 'sh', '-c', 'true'],

@@ -2,7 +2,7 @@
  * `burrow run --rootfs`: what the container sees, asked from inside (the
  * probe and busybox in test/setup/global.ts's root filesystem).
  */
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { expect, it } from 'vitest';
@@ -42,6 +42,8 @@ function mountinfo(text: string): Map<string, { options: string[]; fstype: strin
 describeContainers('burrow run: what the container sees', () => {
   it('runs the command as PID 1', async () => {
     expect(await inside(['probe', 'pids'])).toBe('pid=1 ppid=0\n');
+    // A line the fast path (dist/fast.cjs) leaves to the whole CLI: the same container.
+    expect(await inside(['--', 'probe', 'pids'])).toBe('pid=1 ppid=0\n');
     expect(await inside(['sh', '-c', 'cat /proc/1/cmdline | tr "\\0" " "; echo; readlink /proc/1/exe'])).toBe(
       'sh -c cat /proc/1/cmdline | tr "\\0" " "; echo; readlink /proc/1/exe \n/bin/busybox\n',
     );
@@ -261,42 +263,6 @@ describeContainers('burrow run: what the container sees', () => {
       expect((await runIn(bare, ['-e', 'PATH=/', 'probe', 'fds'])).stdout).toBe('0 1 2\n');
     } finally {
       rmSync(bare, { recursive: true, force: true });
-    }
-  });
-
-  it('is the same container with the zygote (the default) and without it (BURROW_ZYGOTE=0)', async () => {
-    const view = ['sh', '-c', 'cat /proc/self/uid_map /proc/self/gid_map; probe pids; probe fds; probe signals; hostname; ip -o link 2>/dev/null | cut -d: -f2; id'];
-    const withZygote = await inside(['--hostname', 'same', ...view]);
-    const r = await runIn(fixtures().rootfs, ['--hostname', 'same', ...view], { env: { BURROW_ZYGOTE: '0' } });
-    expect(withoutHostWarnings(r.stderr)).toBe('');
-    expect(r.stdout).toBe(withZygote);
-    expect(withZygote).toMatch(/^ +0 +\d+ +1\n/);
-    expect(withZygote).toContain('\nsame\n lo\nuid=0(root)');
-  });
-
-  it('starts a zygote for the default namespaces and maps, and lets it go when the plan differs', async () => {
-    // A stand-in helper records how burrow called it (the zygote call has nothing to do here).
-    const dir = mkdtempSync(join(fixtures().dir, 'zygote-'));
-    try {
-      const helper = join(dir, 'helper.sh');
-      writeFileSync(helper, `#!/bin/sh\nif [ "$1" = zygote ]; then echo "zygote $2" >> ${dir}/calls; else echo "$*" >> ${dir}/calls; fi\n`);
-      chmodSync(helper, 0o755);
-      const calls = async (args: string[], env: Record<string, string> = {}): Promise<string[]> => {
-        rmSync(join(dir, 'calls'), { force: true });
-        const r = await runIn(fixtures().rootfs, args, { env: { BURROW_HELPER: helper, ...env } });
-        expect(r.exitCode).toBe(0);
-        return lines(readFileSync(join(dir, 'calls'), 'utf8')).sort();
-      };
-      const plain = await calls(['true']);
-      expect(plain).toHaveLength(2);
-      expect(plain[0]).toMatch(/^run --zygote \d+:\d+ \/proc\/self\/fd\/\d+$/);
-      expect(plain[1]).toBe('zygote 3');
-      // --network host: other namespaces than the zygote's, so the helper clones as usual.
-      const host = await calls(['--network', 'host', 'true']);
-      expect(host[0]).toMatch(/^run \/proc\/self\/fd\/\d+$/);
-      expect(await calls(['true'], { BURROW_ZYGOTE: '0' })).toEqual([expect.stringMatching(/^run \/proc\/self\/fd\/\d+$/)]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -3,6 +3,7 @@ import { Option } from 'clipanion';
 import type { Env } from '../../runtime/container.js';
 import type { ContainerOptions } from '../../storage/containers.js';
 import { BurrowCommand } from '../base.js';
+import { containerOptions, envOf } from '../run-container.js';
 
 /** The options `run` and `create` share, with podman's names and meaning. */
 export abstract class ContainerOptionsCommand extends BurrowCommand {
@@ -29,45 +30,11 @@ export abstract class ContainerOptionsCommand extends BurrowCommand {
   target = Option.String({ name: 'IMAGE' });
   args = Option.Proxy({ name: 'COMMAND' });
 
-  /** --entrypoint as podman reads it: a JSON array, or one program. */
-  protected entrypointArgv(): string[] | undefined {
-    if (this.entrypoint === undefined) return undefined;
-    if (this.entrypoint.startsWith('[')) {
-      try {
-        const parsed = JSON.parse(this.entrypoint) as unknown;
-        if (Array.isArray(parsed) && parsed.every((s) => typeof s === 'string')) return parsed as string[];
-      } catch {
-        // not JSON: a program name
-      }
-    }
-    return this.entrypoint === '' ? [] : [this.entrypoint];
-  }
-
   protected containerOptions(command: string[]): ContainerOptions {
-    return {
-      command,
-      entrypoint: this.entrypointArgv(),
-      env: this.env,
-      envFile: this.envFile,
-      workdir: this.workdir,
-      hostname: this.hostname,
-      user: this.user,
-      volume: this.volume,
-      tmpfs: this.tmpfs,
-      readOnly: this.readOnly,
-      network: this.network,
-      interactive: this.interactive,
-      tty: this.tty,
-      init: this.init,
-      capAdd: this.capAdd,
-      capDrop: this.capDrop,
-      securityOpt: this.securityOpt,
-      ulimit: this.ulimit,
-      rm: this.rm,
-    };
+    return containerOptions(this, command);
   }
 
   protected envOf(): Env {
-    return { paths: this.context.paths, hostEnv: this.context.env, cwd: this.context.cwd };
+    return envOf(this.context);
   }
 }

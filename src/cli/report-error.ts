@@ -1,0 +1,29 @@
+/**
+ * An error as burrow reports it (podman's way): one line `Error: ...` on
+ * stderr and exit code 125; the stack only with --log-level=debug. Shared by
+ * main.ts and the clipanion-free fast path (src/fast.ts), so it imports no clipanion.
+ */
+import { writeSync } from 'node:fs';
+
+import { BurrowError, ExitCode } from '../errors.js';
+
+/** The first line of clipanion's parse errors, in podman's words where they differ. */
+function parseErrorMessage(err: Error): string {
+  const first = (err.message.split('\n')[0] ?? '').trim();
+  const unsupported = /^Unsupported option name \("?(.+?)"?\)\.?$/.exec(first);
+  if (unsupported) return `unknown flag: ${unsupported[1]}`;
+  const unknown = /^Command not found; did you mean/.test(first) || first.startsWith('Command not found');
+  if (unknown) return `unrecognized command: burrow ${process.argv.slice(2).join(' ')}`.trimEnd();
+  return first.replace(/\.$/, '');
+}
+
+export function reportError(err: unknown, debug: boolean): number {
+  const e = err instanceof Error ? err : new Error(String(err));
+  let message: string;
+  if (e instanceof BurrowError) message = e.hint ? `${e.message} (${e.hint})` : e.message;
+  else if (e.name === 'UnknownSyntaxError' || e.name === 'AmbiguousSyntaxError' || e.name === 'UsageError') message = parseErrorMessage(e);
+  else message = `${e.message} (this is a bug in burrow; run with --log-level=debug for details)`;
+  writeSync(2, `Error: ${message}\n`);
+  if (debug && e.stack) writeSync(2, `${e.stack}\n`);
+  return ExitCode.burrow;
+}
