@@ -15,8 +15,8 @@ export default tseslint.config(
     },
   },
   {
-    // The entry is CommonJS on purpose (start-up time): see bin/burrow.js.
-    files: ['bin/*.js', 'scripts/*.cjs'],
+    // The entry is CommonJS on purpose (start-up time): see bin/burrow.cjs.
+    files: ['bin/*.cjs', 'scripts/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly', module: 'writable' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

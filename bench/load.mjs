@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 
 import { cleanEnv, have, median, PODMAN, podmanOverlay, timed } from './lib.mjs';
 
-const burrow = join(fileURLToPath(new URL('..', import.meta.url)), 'bin', 'burrow.js');
+const burrow = join(fileURLToPath(new URL('..', import.meta.url)), 'bin', 'burrow.cjs');
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const CACHE = process.env.BURROW_BENCH_CACHE ?? '/var/tmp/burrow-bench';
 const ARCHIVE = join(CACHE, 'debian.tar');

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 import { busyboxImageArchive, cleanEnv, have, interleaved, PODMAN, podmanOverlay, report, timed } from './lib.mjs';
 
-const burrow = join(fileURLToPath(new URL('..', import.meta.url)), 'bin', 'burrow.js');
+const burrow = join(fileURLToPath(new URL('..', import.meta.url)), 'bin', 'burrow.cjs');
 const rounds = Number(process.env.BENCH_ROUNDS ?? 20);
 const IMAGE = 'localhost/bench-busybox:latest';
 

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 import { busyboxRootfs, have, interleaved, report } from './lib.mjs';
 
-const burrow = join(fileURLToPath(new URL('..', import.meta.url)), 'bin', 'burrow.js');
+const burrow = join(fileURLToPath(new URL('..', import.meta.url)), 'bin', 'burrow.cjs');
 const rounds = Number(process.env.BENCH_ROUNDS ?? 40);
 const root = busyboxRootfs();
 try {

@@ -5,7 +5,7 @@
 #   2. `npm install` in this checkout, which builds the C helper and the
 #      bundle (postinstall: node scripts/build.mjs);
 #   3. a tiny root filesystem made of busybox-static, and one container run
-#      from it with `bin/burrow.js run --rootfs`.
+#      from it with `bin/burrow.cjs run --rootfs`.
 # Safe to run again: each step does only what is missing.
 set -euo pipefail
 
@@ -73,7 +73,7 @@ fi
 # --- 2. node modules, the helper and the bundle ---------------------------
 say "npm install (also builds the helper and the bundle: scripts/build.mjs)"
 npm install --no-audit --no-fund
-node bin/burrow.js version
+node bin/burrow.cjs version
 
 # --- 3. a demo root filesystem and one container -------------------------
 data_home=${XDG_DATA_HOME:-$HOME/.local/share}
@@ -93,9 +93,9 @@ done
 printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'nobody:x:65534:65534:nobody:/nonexistent:/bin/false' >"$rootfs/etc/passwd"
 printf '%s\n' 'root:x:0:' 'nogroup:x:65534:' >"$rootfs/etc/group"
 
-say "bin/burrow.js run --rm --rootfs $rootfs sh -c ..."
+say "bin/burrow.cjs run --rm --rootfs $rootfs sh -c ..."
 # shellcheck disable=SC2016 # expanded inside the container
-if ! node bin/burrow.js run --rm --rootfs "$rootfs" sh -c \
+if ! node bin/burrow.cjs run --rm --rootfs "$rootfs" sh -c \
   'echo "hello from a burrow container: $(id -un 2>/dev/null || id -u) in $(hostname)"'; then
   cat >&2 <<'EOF'
 install.sh: the demo container did not run. If the error above mentions user
@@ -105,4 +105,4 @@ sysctl kernel.apparmor_restrict_unprivileged_userns=0).
 EOF
   exit 1
 fi
-say "done: try  bin/burrow.js run -it --rootfs $rootfs sh"
+say "done: try  bin/burrow.cjs run -it --rootfs $rootfs sh"

@@ -1,8 +1,8 @@
 /**
  * dist/fast.cjs: `burrow run` for the plain command lines, without loading
- * clipanion (issue #2: start-up close to `node -e 0`). bin/burrow.js tries it
+ * clipanion (issue #2: start-up close to `node -e 0`). bin/burrow.cjs tries it
  * first for `run` and `container run`; it answers undefined for anything it
- * does not parse (src/cli/quick.ts declines it), and bin/burrow.js then loads
+ * does not parse (src/cli/quick.ts declines it), and bin/burrow.cjs then loads
  * the whole CLI (src/main.ts), which parses it with clipanion or explains the
  * error. `run`'s options come from RunCommand's own definitions, read by the
  * build (scripts/build.mjs) into BURROW_RUN_TABLE, so they are declared once.

@@ -1,5 +1,6 @@
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+
+import { builtin } from '../system/lazy.js';
 
 /** Where burrow keeps its files (DESIGN.md §6), from the XDG variables. */
 export interface Paths {
@@ -12,7 +13,7 @@ export interface Paths {
 }
 
 export function resolvePaths(env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.() ?? 0): Paths {
-  const home = env.HOME || homedir();
+  const home = env.HOME || builtin<typeof import('node:os')>('node:os').homedir();
   const abs = (value: string | undefined): string | undefined => (value && value.startsWith('/') ? value : undefined);
   const dataHome = abs(env.XDG_DATA_HOME) ?? join(home, '.local', 'share');
   const configHome = abs(env.XDG_CONFIG_HOME) ?? join(home, '.config');

@@ -89,7 +89,7 @@ export class Ingest {
         kind = force ?? (c === '{' || c === '[' ? 'json' : 'layer');
         if (kind === 'layer') {
           mkdirSync(dir, { mode: 0o700 });
-          worker = startInUserns(this.paths, [process.execPath, join(packageRoot, 'bin', 'burrow.js'), '--internal-worker', 'unpack', join(dir, 'diff')], {
+          worker = startInUserns(this.paths, [process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), '--internal-worker', 'unpack', join(dir, 'diff')], {
             stdin: 'pipe',
             stdout: 'pipe',
           });

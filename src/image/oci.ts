@@ -82,3 +82,10 @@ export interface ImageConfig {
 export function goArch(arch: string = process.arch): string {
   return ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[arch] ?? arch;
 }
+
+/** The command a container runs: podman's rules for Entrypoint and Cmd. */
+export function containerArgv(config: ImageConfig | undefined, command: string[], entrypoint: string[] | undefined): string[] {
+  const ep = entrypoint ?? config?.config?.Entrypoint ?? [];
+  const cmd = command.length > 0 ? command : entrypoint !== undefined ? [] : (config?.config?.Cmd ?? []);
+  return [...(ep ?? []), ...cmd];
+}

@@ -14,7 +14,8 @@ import type { Paths } from '../config/paths.js';
 import { BurrowError } from '../errors.js';
 import { builtin } from '../system/lazy.js';
 import type { ImageConfig } from '../image/oci.js';
-import { type ContainerOptions, type ContainerRecord, Containers, containerArgv, processStartTime } from '../storage/containers.js';
+import { containerArgv } from '../image/oci.js';
+import { type ContainerOptions, type ContainerRecord, Containers, processStartTime } from '../storage/containers.js';
 import type { Digest } from '../storage/digest.js';
 import { type ImageRecord, Store } from '../storage/store.js';
 import { compilePlan, type ContainerSpec, type OverlaySpec } from './compile.js';
@@ -150,7 +151,7 @@ export async function createContainer(
 /** The copy driver: the image's layers merged into one directory, in a user namespace. */
 async function materialize(paths: Paths, store: Store, image: ImageRecord, dest: string): Promise<void> {
   const layers = image.layers.map((c) => store.layerDiff(c as Digest));
-  await runInUserns(paths, [process.execPath, join(packageRoot, 'bin', 'burrow.js'), '--internal-worker', 'merge', dest, ...layers], {});
+  await runInUserns(paths, [process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), '--internal-worker', 'merge', dest, ...layers], {});
 }
 
 /** Records which process runs the container (this one: the helper keeps its pid). */

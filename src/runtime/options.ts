@@ -3,15 +3,16 @@
  * Everything that reads the host (the rootfs, volume sources, env files,
  * /etc/subuid) happens here; compile.ts stays pure.
  */
-import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, posix, resolve } from 'node:path';
 
 import { BurrowError, UsageError, errnoCode } from '../errors.js';
 import { capabilitySet } from '../system/capabilities.js';
+import { randomBytes } from '../system/libc.js';
 import { describeMap, hostIdMapping, isMapped } from '../system/idmap.js';
 import { dirReader, layersReader, resolveUser } from '../system/passwd.js';
 import type { ImageConfig } from '../image/oci.js';
-import { containerArgv } from '../storage/containers.js';
+import { containerArgv } from '../image/oci.js';
 import type { ContainerSpec, RlimitSpec, TmpfsSpec, VolumeSpec } from './compile.js';
 import { expandEnvEntry, mergeEnv, readEnvFile } from './envfile.js';
 import { MS } from './plan.js';
@@ -120,6 +121,9 @@ export function parseUlimit(spec: string): RlimitSpec {
 
 function checkRootfs(rootfs: string): string {
   const path = resolve(rootfs);
+  // "DIR/." exists only for a directory: one access(2), and existsSync is loaded already (statSync's first
+  // use costs 0.15 ms of start-up). statSync only to say what is wrong.
+  if (existsSync(`${path}/.`)) return path;
   let st;
   try {
     st = statSync(path);
@@ -132,14 +136,7 @@ function checkRootfs(rootfs: string): string {
 
 /** 64 hex digits from the kernel's random source (node:crypto costs 3 ms of start-up to load). */
 export function newContainerId(): string {
-  const buf = Buffer.alloc(32);
-  const fd = openSync('/dev/urandom', 'r');
-  try {
-    readSync(fd, buf, 0, 32, null);
-  } finally {
-    closeSync(fd);
-  }
-  return buf.toString('hex');
+  return randomBytes(32).toString('hex');
 }
 
 /** Where the container's files come from. */

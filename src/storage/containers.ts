@@ -17,7 +17,6 @@ import { readFileSync, readlinkSync, renameSync, symlinkSync, unlinkSync } from 
 import { join } from 'node:path';
 
 import { BurrowError, errnoCode } from '../errors.js';
-import type { ImageConfig } from '../image/oci.js';
 import type { StorageDriver } from '../runtime/driver.js';
 import type { RunOptions } from '../runtime/options.js';
 import { atomicWriteFile, readJson } from './atomic.js';
@@ -185,11 +184,4 @@ export function processStartTime(pid: number): string | undefined {
   if (!stat) return undefined;
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return fields[19];
-}
-
-/** The command a container runs: podman's rules for Entrypoint and Cmd. */
-export function containerArgv(config: ImageConfig | undefined, command: string[], entrypoint: string[] | undefined): string[] {
-  const ep = entrypoint ?? config?.config?.Entrypoint ?? [];
-  const cmd = command.length > 0 ? command : entrypoint !== undefined ? [] : (config?.config?.Cmd ?? []);
-  return [...(ep ?? []), ...cmd];
 }

@@ -4,11 +4,11 @@
  * setuid newuidmap/newgidmap. Without a range, a single-id map and a warning.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { posix } from 'node:path';
 
 import { BurrowError } from '../errors.js';
 import type { Step } from '../runtime/plan.js';
+import { builtin } from './lazy.js';
 import { parsePasswd } from './passwd.js';
 import { readSubids, type SubidRange } from './subids.js';
 
@@ -123,12 +123,12 @@ export function hostIdMapping(env: NodeJS.ProcessEnv = process.env): IdMapping {
 function whoAmI(): { username: string; uid: number; gid: number } {
   const uid = process.getuid?.() ?? 0;
   try {
-    const entry = parsePasswd(readFileSync('/etc/passwd', 'utf8')).find((e) => e.uid === uid);
+    const entry = parsePasswd(readFileSync('/etc/passwd', 'utf8'), uid)[0];
     if (entry) return { username: entry.name, uid, gid: entry.gid };
   } catch {
     // unreadable: ask the system
   }
-  const me = userInfo();
+  const me = builtin<typeof import('node:os')>('node:os').userInfo();
   return { username: me.username, uid: me.uid, gid: me.gid };
 }
 

@@ -7,12 +7,14 @@
 import { closeSync, existsSync, writeSync } from 'node:fs';
 
 import { packageRoot } from '../config/install.js';
+import { builtin } from './lazy.js';
 
 type Koffi = typeof import('koffi');
 
 interface Libc {
   execve(path: string, argv: (string | null)[], envp: (string | null)[]): number;
   memfd_create(name: string, flags: number): number;
+  getrandom(buf: Buffer, length: number, flags: number): number;
   fcntl(fd: number, cmd: number, ...args: unknown[]): number;
   flock(fd: number, op: number): number;
   mknod(path: string, mode: number, dev: bigint): number;
@@ -36,9 +38,7 @@ function loadKoffi(): Koffi {
   }
   // koffi elsewhere (hoisted into a parent node_modules): Node's resolution finds it. node:module is
   // loaded only here (0.15 ms of every start otherwise).
-  const getBuiltin = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the bundle's require, on Node before 20.16
-  const { createRequire } = (getBuiltin ? getBuiltin('node:module') : require('node:module')) as typeof import('node:module');
+  const { createRequire } = builtin<typeof import('node:module')>('node:module');
   return createRequire(`${packageRoot}package.json`)('koffi') as Koffi;
 }
 
@@ -55,6 +55,7 @@ function load(): Libc {
   };
   libc = {
     execve: (...a) => bind<Libc['execve']>('int execve(const char *path, const char **argv, const char **envp)')(...a),
+    getrandom: (...a) => bind<Libc['getrandom']>('intptr_t getrandom(_Out_ void *buf, size_t length, unsigned int flags)')(...a),
     memfd_create: (...a) => bind<Libc['memfd_create']>('int memfd_create(const char *name, unsigned int flags)')(...a),
     fcntl: (...a) => bind<Libc['fcntl']>('int fcntl(int fd, int cmd, ...)')(...a),
     flock: (...a) => bind<Libc['flock']>('int flock(int fd, int op)')(...a),
@@ -83,6 +84,20 @@ export function execve(path: string, argv: string[], env: NodeJS.ProcessEnv, kee
     .map(([k, v]) => `${k}=${v}`);
   c.execve(path, [...argv, null], [...envp, null]);
   return c.errno();
+}
+
+/** `n` (at most 256) bytes from getrandom(2), the kernel's random source (node:crypto costs 3 ms of start-up to load). */
+export function randomBytes(n: number): Buffer {
+  if (n > 256) throw new RangeError('randomBytes: at most 256 bytes in one call');
+  const c = load();
+  const buf = Buffer.alloc(n);
+  for (;;) {
+    const got = c.getrandom(buf, n, 0);
+    if (got === n) return buf;
+    const e = got < 0 ? c.errno() : 0;
+    if (got < 0 && e !== 4) throw new SyscallError('getrandom', e);
+    // EINTR: again
+  }
 }
 
 const MFD_CLOEXEC = 1;

@@ -16,10 +16,14 @@ export interface GroupEntry {
   members: string[];
 }
 
-export function parsePasswd(text: string): PasswdEntry[] {
+/** The entries of a passwd file; only those of `uid` when it is given. */
+export function parsePasswd(text: string, uid?: number): PasswdEntry[] {
   const out: PasswdEntry[] = [];
+  const wanted = uid === undefined ? undefined : `:${uid}:`;
   for (const line of text.split('\n')) {
+    if (wanted !== undefined && !line.includes(wanted)) continue;
     const f = line.split(':');
+    if (uid !== undefined && f[2] !== String(uid)) continue;
     if (f.length < 7 || !/^\d+$/.test(f[2] ?? '') || !/^\d+$/.test(f[3] ?? '')) continue;
     out.push({ name: f[0] as string, uid: Number(f[2]), gid: Number(f[3]), home: f[5] as string });
   }

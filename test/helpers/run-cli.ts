@@ -1,5 +1,5 @@
 /**
- * Runs the real CLI (bin/burrow.js, the built bundle) as a user would: no
+ * Runs the real CLI (bin/burrow.cjs, the built bundle) as a user would: no
  * shell, a fresh process each time. One place, so every integration test
  * spawns burrow the same way.
  */
@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 import { execa } from 'execa';
 
-export const BURROW = fileURLToPath(new URL('../../bin/burrow.js', import.meta.url));
+export const BURROW = fileURLToPath(new URL('../../bin/burrow.cjs', import.meta.url));
 export const HELPER = fileURLToPath(new URL('../../build/burrow-helper', import.meta.url));
 
 export interface CliResult {

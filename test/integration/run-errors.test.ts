@@ -64,7 +64,7 @@ describeContainers('burrow run: bad input', () => {
   ];
 
   // Node 20 looks for `--env-file` anywhere in its argv, even after the script's name, and would
-  // exit 9 before burrow runs: bin/burrow.js's shebang ends Node's options with `--`.
+  // exit 9 before burrow runs: bin/burrow.cjs's shebang ends Node's options with `--`.
   const nodeBug: typeof cases = [
     ['a missing env file', () => ['--rootfs', fixtures().rootfs, '--env-file', join(scratch, 'missing.env'), 'true'], 125, /missing\.env/],
     ['an env file that is a directory', () => ['--rootfs', fixtures().rootfs, '--env-file', join(scratch, 'a-directory.env'), 'true'], 125, /a-directory\.env/],

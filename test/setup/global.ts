@@ -90,7 +90,7 @@ function buildRootfs(dir: string, busybox: string, probe: string): string {
 }
 
 export default function setup(project: TestProject): () => void {
-  for (const built of ['build/burrow-helper', 'bin/burrow.js'])
+  for (const built of ['build/burrow-helper', 'bin/burrow.cjs'])
     if (!existsSync(join(root, built))) throw new Error(`${built} is missing: run \`node scripts/build.mjs\` (or \`npm test\`) first`);
 
   const dir = mkdtempSync(join(tmpdir(), 'burrow-fixtures-'));

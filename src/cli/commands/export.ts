@@ -36,7 +36,7 @@ export class ExportCommand extends BurrowCommand {
       // The overlay is mounted in the worker's own mount namespace: it goes away with the worker.
       const { root, overlay } = containerRoot(store, record);
       const mounts = rootfsSteps(root, overlay);
-      const worker = startInUserns(this.context.paths, [process.execPath, join(packageRoot, 'bin', 'burrow.js'), '--internal-worker', 'tar', root], {
+      const worker = startInUserns(this.context.paths, [process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), '--internal-worker', 'tar', root], {
         stdout: 'pipe',
         mounts,
       });
