@@ -24,6 +24,7 @@
  *
  * Usage:
  *   burrow-helper run [--status-fd N] [--unlink] PLAN
+ *                                    PLAN may be /proc/self/fd/N (burrow's memfd): read, then N is closed
  *   burrow-helper check PLAN|-       parse only; print the records
  *   burrow-helper version
  */

@@ -10,8 +10,9 @@
  *   burrow (Node)                         burrow-helper (C)
  *   -------------                         -----------------
  *   compile options -> Plan
- *   write plan file (0600, runtime dir)
- *   execve helper run --unlink FILE ----> parse whole plan or refuse it (exit 125)
+ *   plan into a memfd (a 0600 file in
+ *   the runtime dir where there is none)
+ *   execve helper run /proc/self/fd/N --> parse whole plan or refuse it (exit 125)
  *                                         clone, idmap-exec, setup steps, exec
  *                                         status fd: {"type":"pid"|"error"|"exit",...}
  *                                         exits with the container's code

@@ -1,0 +1,61 @@
+/*
+ * The start path (issue #2's number): plain `run` lines are taken by
+ * dist/fast.cjs, which must not hold clipanion, and the V8 code caches that
+ * `npm install` wrote are accepted. Nothing here times anything: these are
+ * the conditions the benchmark (bench/run-rootfs.mjs) relies on, which would
+ * otherwise fail silently, with every other test still passing.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+
+const dist = fileURLToPath(new URL('../../dist/', import.meta.url));
+
+/** What dist/fast.cjs answers for argv: a number when it took the line, `undefined` when it left it. */
+async function fastAnswer(argv: string[]): Promise<{ answer: string; stderr: string }> {
+  // A helper that is not there: a line the fast path takes ends at its exec, with 125.
+  const code = `require(${JSON.stringify(join(dist, 'fast.cjs'))}).fast(${JSON.stringify(argv)}).then((c) => process.stdout.write(String(c)))`;
+  const r = await execa(process.execPath, ['-e', code], { env: { BURROW_HELPER: '/nonexistent/burrow-helper' }, reject: false });
+  return { answer: r.stdout, stderr: r.stderr };
+}
+
+describe('the start path', () => {
+  it('takes plain run lines in dist/fast.cjs, up to the exec of the helper', async () => {
+    for (const argv of [
+      ['run', '--rootfs', '/', 'true'],
+      ['container', 'run', '--rm', '-it', '-e', 'A=1', '--rootfs=/', 'sh', '-c', 'x'],
+    ]) {
+      const r = await fastAnswer(argv);
+      expect(r.answer, argv.join(' ')).toBe('125');
+      expect(r.stderr).toMatch(/^Error: exec helper `\/nonexistent\/burrow-helper`: errno 2/);
+    }
+  });
+
+  it('leaves the rest to the whole CLI', async () => {
+    for (const argv of [['run', '--help'], ['run', '--', 'img'], ['run', '--log-level', 'debug', 'img'], ['run', '--bogus', 'img'], ['images']])
+      expect((await fastAnswer(argv)).answer, argv.join(' ')).toBe('undefined');
+  });
+
+  it('dist/fast.cjs holds no clipanion', () => {
+    const fast = readFileSync(join(dist, 'fast.cjs'), 'utf8');
+    const whole = readFileSync(join(dist, 'burrow.cjs'), 'utf8');
+    // An assertion of clipanion's parser (its core): in the whole CLI, not in the fast path.
+    expect(whole).toContain('Shortcuts should have been eliminated by now');
+    expect(fast).not.toContain('Shortcuts should have been eliminated by now');
+  });
+
+  it("has code caches that V8 accepts, for both bundles, with bin/burrow.cjs's Node options", async () => {
+    const options = /^#!\/usr\/bin\/env -S node (.*)--$/m.exec(readFileSync(join(dist, '..', 'bin', 'burrow.cjs'), 'utf8'))?.[1]?.trim().split(/\s+/) ?? [];
+    for (const name of ['fast.cjs', 'burrow.cjs']) {
+      const file = join(dist, name);
+      const code = `const { readFileSync } = require('node:fs'); const { Script } = require('node:vm'); const file = ${JSON.stringify(file)};
+        const s = new Script('(function (exports, require, module, __filename, __dirname) {' + readFileSync(file, 'utf8') + '\\n})', { filename: file, cachedData: readFileSync(file + '.cache') });
+        process.stdout.write(String(s.cachedDataRejected));`;
+      const r = await execa(process.execPath, [...options.filter(Boolean), '-e', code]);
+      expect(r.stdout, name).toBe('false');
+    }
+  });
+});
