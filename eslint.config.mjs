@@ -17,7 +17,7 @@ export default tseslint.config(
   {
     // The entry is CommonJS on purpose (start-up time): see bin/burrow.cjs.
     files: ['bin/*.cjs', 'scripts/*.cjs'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly', module: 'writable' } },
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly', __filename: 'readonly', module: 'writable' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {

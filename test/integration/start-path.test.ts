@@ -5,7 +5,8 @@
  * the conditions the benchmark (bench/run-rootfs.mjs) relies on, which would
  * otherwise fail silently, with every other test still passing.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,6 +38,18 @@ describe('the start path', () => {
   it('leaves the rest to the whole CLI', async () => {
     for (const argv of [['run', '--help'], ['run', '--', 'img'], ['run', '--log-level', 'debug', 'img'], ['run', '--bogus', 'img'], ['images']])
       expect((await fastAnswer(argv)).answer, argv.join(' ')).toBe('undefined');
+  });
+
+  it('runs through a symlink to bin/burrow.cjs (npm bin links, ~/.local/bin/burrow)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'burrow-link-'));
+    try {
+      symlinkSync(join(dist, '..', 'bin', 'burrow.cjs'), join(dir, 'burrow'));
+      const r = await execa(join(dir, 'burrow'), ['version'], { reject: false });
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toMatch(/^Version: +\d/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('dist/fast.cjs holds no clipanion', () => {
