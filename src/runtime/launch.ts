@@ -3,7 +3,7 @@
  * directory and replaces this Node process with `burrow-helper run`, so the
  * process that started burrow becomes the container's parent (DESIGN.md §5).
  */
-import { lstatSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { helperPath } from '../config/install.js';
@@ -55,6 +55,7 @@ export async function execPlan(paths: Paths, plan: Plan): Promise<never> {
     errno = execve(helper, [helper, 'run', ...args], process.env, keep);
   } finally {
     // Still here: the exec failed, and the plan must not stay behind.
+    for (const fd of keep) closeSync(fd);
     if (file !== undefined) {
       try {
         unlinkSync(file);

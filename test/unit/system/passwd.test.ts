@@ -40,6 +40,13 @@ describe('parsePasswd, parseGroup', () => {
     expect(parseGroup(GROUP).find((g) => g.name === 'root')?.members).toEqual([]);
     expect(parsePasswd('')).toEqual([]);
   });
+
+  it('with a uid, gives only that uid\'s entries (not a gid or a name that happens to match)', () => {
+    expect(parsePasswd(PASSWD, 1000)).toEqual([{ name: 'tester', uid: 1000, gid: 1000, home: '/home/tester' }]);
+    expect(parsePasswd(`a:x:5:1000:a:/:/bin/sh\n1000:x:6:6:b:/:/bin/sh\n`, 1000)).toEqual([]);
+    expect(parsePasswd(PASSWD, 1001)).toEqual([]); // malformed (no gid): skipped as without a uid
+    expect(parsePasswd(PASSWD, 42)).toEqual([]);
+  });
 });
 
 describe('resolveUser', () => {
