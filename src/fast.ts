@@ -16,12 +16,13 @@ import { type RunFields, runContainer } from './cli/run-container.js';
 // Set by scripts/build.mjs: tableOf(RunCommand).
 declare const BURROW_RUN_TABLE: OptionTable;
 
+/** The container's exit code (when it could not start: the helper takes over otherwise), or undefined: not this path's line. */
 export async function fast(argv: string[]): Promise<number | undefined> {
   if (argv[0] !== 'run' && !(argv[0] === 'container' && argv[1] === 'run')) return undefined;
-  const fields = quickFields(BURROW_RUN_TABLE, argv);
-  // --log-level is main's to check and to honour (stacks with debug).
-  if (fields === undefined || fields.logLevel !== undefined) return undefined;
   try {
+    const fields = quickFields(BURROW_RUN_TABLE, argv);
+    // --log-level is main's to check and to honour (stacks with debug).
+    if (fields === undefined || fields.logLevel !== undefined) return undefined;
     return await runContainer(fields as unknown as RunFields, processContext(resolvePaths(process.env)));
   } catch (err) {
     return reportError(err, false);
