@@ -19,6 +19,7 @@ try {
   else console.log('(bwrap is not installed: no bwrap figure)');
   const medians = interleaved(commands, { rounds });
   report(`run --rootfs ROOT true: medians of ${rounds} interleaved rounds`, commands, medians, 'node -e 0');
+  console.log(`  burrow/node -e 0 = ${(medians[1] / medians[0]).toFixed(2)} (target <= 1.40)`);
 } finally {
   rmSync(root, { recursive: true, force: true });
 }
