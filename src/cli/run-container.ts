@@ -8,29 +8,17 @@ import { writeSync } from 'node:fs';
 
 import { UsageError } from '../errors.js';
 import type { Env } from '../runtime/container.js';
+import type { RunOptions } from '../runtime/options.js';
 import type { ContainerOptions } from '../storage/containers.js';
 import type { Context } from './context.js';
 
-/** The options `run` and `create` share (src/cli/options/container.ts declares them). */
-export interface ContainerFields {
+/**
+ * The options `run` and `create` share (src/cli/options/container.ts declares them): what a
+ * container record keeps (RunOptions), with --entrypoint as typed, and the image, command, name and --rm.
+ */
+export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoint'> {
   name: string | undefined;
   entrypoint: string | undefined;
-  env: string[];
-  envFile: string[];
-  workdir: string | undefined;
-  hostname: string | undefined;
-  user: string | undefined;
-  volume: string[];
-  tmpfs: string[];
-  readOnly: boolean;
-  network: string | undefined;
-  interactive: boolean;
-  tty: boolean;
-  init: boolean;
-  capAdd: string[];
-  capDrop: string[];
-  securityOpt: string[];
-  ulimit: string[];
   rm: boolean;
   target: string;
   args: string[];
