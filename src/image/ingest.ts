@@ -99,10 +99,11 @@ export class Ingest {
           workerEnded = worker.done.then(
             () => undefined,
             (err: Error) => {
-              workerError = err;
-              failed ??= err;
+              // The worker's own line names the entry; this names the layer.
+              workerError = err instanceof BurrowError ? new BurrowError('E_LAYER', `${what}: ${err.message}`, { cause: err }) : err;
+              failed ??= workerError;
               input.resume(); // a worker that gave up never drains
-              return err;
+              return workerError;
             },
           );
         }

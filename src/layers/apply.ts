@@ -8,12 +8,25 @@
  * Path safety: an absolute name or a `..` component is refused; parents are
  * resolved inside the layer (an absolute symlink restarts at the layer's
  * root), and a symlink or hardlink that would lead a write outside the layer
- * is refused. Nothing is ever opened through a final symlink.
+ * is refused. Nothing is ever opened through a final symlink. A whiteout
+ * must name a child of its directory (`.wh.`, `.wh..`, `.wh...` are refused).
+ *
+ * Later entries may replace what earlier ones made (a directory by a symlink
+ * to the host, say), so nothing is done by path after the entry that made
+ * it: a file's owner, mode and times are set through its open fd, and the
+ * directories' times, set last, through fds opened beneath the layer's root
+ * without following any symlink (a directory that is no longer there, or no
+ * longer the same, keeps the time it has).
  */
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
   closeSync,
+  constants as fsConstants,
+  fchmodSync,
+  fchownSync,
+  fstatSync,
+  futimesSync,
   lchownSync,
   linkSync,
   lstatSync,
@@ -23,7 +36,6 @@ import {
   readlinkSync,
   rmSync,
   symlinkSync,
-  utimesSync,
   writeSync,
 } from 'node:fs';
 import { posix } from 'node:path';
@@ -35,7 +47,7 @@ import { Decompress } from 'fzstd';
 import tar from 'tar-stream';
 
 import { BurrowError, errnoCode } from '../errors.js';
-import { lsetxattr, mknod, S_IFCHR, S_IFIFO } from '../system/libc.js';
+import { lsetxattr, mknod, openBeneath, S_IFCHR, S_IFIFO } from '../system/libc.js';
 import { sparseHeader, sparseWriter } from './sparse.js';
 
 export interface ApplyResult {
@@ -137,9 +149,19 @@ function ensureParents(root: string, parentHost: string): void {
   }
 }
 
-function setOwner(path: string, uid: number, gid: number): void {
+/** The name a whiteout entry `.wh.NAME` deletes, refused unless it is a child of its directory. */
+export function whiteoutTarget(entry: string, base: string): string {
+  const name = base.slice(WHITEOUT.length);
+  if (name === '' || name === '.' || name === '..')
+    throw unsafe(`layer entry \`${entry}\` is a whiteout that names ${name === '' ? 'nothing' : name === '.' ? 'its own directory' : 'the directory above'}, not a file in it`);
+  return name;
+}
+
+/** lchown, or with `fd` fchown; an id the user namespace lacks is named. */
+function setOwner(path: string, uid: number, gid: number, fd?: number): void {
   try {
-    lchownSync(path, uid, gid);
+    if (fd === undefined) lchownSync(path, uid, gid);
+    else fchownSync(fd, uid, gid);
   } catch (err) {
     if (errnoCode(err) === 'EINVAL')
       throw new BurrowError(
@@ -203,6 +225,36 @@ async function peek(input: Readable): Promise<{ first: Buffer; stream: Readable 
   return { first, stream: out };
 }
 
+const O_DIRECTORY = fsConstants.O_RDONLY | fsConstants.O_DIRECTORY;
+
+/**
+ * Sets each directory's time through an fd opened beneath `root` with no
+ * symlink followed: a later entry may have made any part of the path a
+ * symlink to the host. One that is gone, or is no longer the directory the
+ * entry made, is left alone.
+ */
+function setDirectoryTimes(root: string, dirTimes: Map<string, { time: Date; ino: number }>): void {
+  const rootFd = openSync(root, O_DIRECTORY | fsConstants.O_NOFOLLOW);
+  try {
+    for (const [rel, { time, ino }] of dirTimes) {
+      let fd: number;
+      try {
+        fd = openBeneath(rootFd, rel, O_DIRECTORY);
+      } catch (err) {
+        if (['ELOOP', 'ENOENT', 'ENOTDIR', 'EXDEV'].includes(errnoCode(err) ?? '')) continue;
+        throw err;
+      }
+      try {
+        if (fstatSync(fd).ino === ino) futimesSync(fd, time, time);
+      } finally {
+        closeSync(fd);
+      }
+    }
+  } finally {
+    closeSync(rootFd);
+  }
+}
+
 /** Unpacks the tar on `input` (plain, gzip) into `root`, which must exist. */
 export async function applyLayer(input: Readable, root: string): Promise<ApplyResult> {
   const { first, stream } = await peek(input);
@@ -218,7 +270,8 @@ export async function applyLayer(input: Readable, root: string): Promise<ApplyRe
   let devicesSkipped = 0;
   let xattrWarned = false;
   let size = 0;
-  const dirTimes: [string, Date][] = [];
+  // Each directory's time, set at the end: by its path relative to root, resolved (the last entry for a path wins).
+  const dirTimes = new Map<string, { time: Date; ino: number }>();
 
   extract.on('entry', (header, body, next) => {
     const handle = async (): Promise<void> => {
@@ -241,12 +294,13 @@ export async function applyLayer(input: Readable, root: string): Promise<ApplyRe
         return;
       }
       if (base.startsWith(WHITEOUT)) {
-        const target = posix.join(posix.dirname(host), base.slice(WHITEOUT.length));
+        const target = posix.join(posix.dirname(host), whiteoutTarget(header.name, base));
         clear(target, false);
         mknod(target, S_IFCHR | 0o000, 0n);
         body.resume();
         return;
       }
+      let fd: number | undefined; // a regular file's, open until its attributes are set
       switch (header.type) {
         case 'directory':
           if (rel === '') chmodSync(root, mode);
@@ -256,10 +310,11 @@ export async function applyLayer(input: Readable, root: string): Promise<ApplyRe
         case 'contiguous-file': {
           clear(host, false);
           // Synchronous writes: a write stream per file costs more than the data (many small files).
-          const fd = openSync(host, 'wx', 0o600);
+          fd = openSync(host, 'wx', 0o600);
+          const out = fd;
           try {
             // A sparse file: its pieces at their offsets, the holes left as holes.
-            const sink = sparse ? sparseWriter(fd, sparse, rel) : { write: (chunk: Buffer) => writeSync(fd, chunk), end: () => undefined };
+            const sink = sparse ? sparseWriter(out, sparse, rel) : { write: (chunk: Buffer) => writeSync(out, chunk), end: () => undefined };
             await new Promise<void>((resolve, reject) => {
               body.on('data', (chunk: unknown) => {
                 try {
@@ -278,8 +333,9 @@ export async function applyLayer(input: Readable, root: string): Promise<ApplyRe
               });
               body.once('error', reject);
             });
-          } finally {
-            closeSync(fd);
+          } catch (err) {
+            closeSync(out);
+            throw err;
           }
           size += sparse ? sparse.realSize : (header.size ?? 0);
           break;
@@ -310,23 +366,32 @@ export async function applyLayer(input: Readable, root: string): Promise<ApplyRe
           throw new BurrowError('E_LAYER_FORMAT', `layer entry \`${rel}\` has a type burrow cannot unpack (${header.type})`);
       }
       body.resume();
-      setOwner(host, uid, gid);
-      if (header.type !== 'symlink') chmodSync(host, mode); // after chown, which clears setuid bits
-      const pax = header.pax ?? {};
-      for (const [key, value] of Object.entries(pax)) {
-        if (!key.startsWith('SCHILY.xattr.')) continue;
-        const name = key.slice('SCHILY.xattr.'.length);
-        if (name.startsWith('trusted.') || name.startsWith('user.overlay.')) continue;
-        try {
-          lsetxattr(host, name, Buffer.from(value, 'latin1'));
-        } catch (err) {
-          if (!xattrWarned) warnings.push(`extended attribute ${name} on \`${rel}\` not kept: ${(err as Error).message}`);
-          xattrWarned = true;
+      // Owner, mode, xattrs and times of what this entry just made (a file's through its fd).
+      try {
+        setOwner(host, uid, gid, fd);
+        // after chown, which clears setuid bits; `host` is what this entry just made, not a symlink
+        if (fd !== undefined) fchmodSync(fd, mode);
+        else if (header.type !== 'symlink') chmodSync(host, mode);
+        for (const [key, value] of Object.entries(header.pax ?? {})) {
+          if (!key.startsWith('SCHILY.xattr.')) continue;
+          const name = key.slice('SCHILY.xattr.'.length);
+          if (name.startsWith('trusted.') || name.startsWith('user.overlay.')) continue;
+          try {
+            lsetxattr(host, name, Buffer.from(value, 'latin1'));
+          } catch (err) {
+            if (!xattrWarned) warnings.push(`extended attribute ${name} on \`${rel}\` not kept: ${(err as Error).message}`);
+            xattrWarned = true;
+          }
         }
+        if (header.type === 'directory') {
+          const key = posix.relative(root, host);
+          dirTimes.delete(key);
+          dirTimes.set(key, { time: mtime, ino: lstatSync(host).ino });
+        } else if (fd !== undefined) futimesSync(fd, mtime, mtime);
+        else lutimesSync(host, mtime, mtime);
+      } finally {
+        if (fd !== undefined) closeSync(fd);
       }
-      if (header.type === 'directory') dirTimes.push([host, mtime]);
-      else if (header.type === 'symlink') lutimesSync(host, mtime, mtime);
-      else utimesSync(host, mtime, mtime);
     };
     handle().then(
       () => next(),
@@ -348,7 +413,7 @@ export async function applyLayer(input: Readable, root: string): Promise<ApplyRe
     throw new BurrowError('E_LAYER_FORMAT', `layer: not a readable tar archive: ${(err as Error).message}`);
   }
   // Directory times last: unpacking into a directory changes its mtime.
-  for (const [dir, time] of dirTimes.reverse()) utimesSync(dir, time, time);
+  setDirectoryTimes(root, dirTimes);
   if (devicesSkipped > 0) warnings.push(`${devicesSkipped} device node(s) skipped: a rootless container cannot create devices`);
   return { diffId: `sha256:${hash.digest('hex')}`, size, warnings };
 }

@@ -20,6 +20,7 @@ interface Libc {
   mknod(path: string, mode: number, dev: bigint): number;
   lsetxattr(path: string, name: string, value: Buffer, size: number, flags: number): number;
   lgetxattr(path: string, name: string, value: Buffer, size: number): number;
+  syscall(number: number, ...args: unknown[]): number;
   errno(): number;
 }
 
@@ -62,6 +63,7 @@ function load(): Libc {
     mknod: (...a) => bind<Libc['mknod']>('int mknod(const char *path, uint32_t mode, uint64_t dev)')(...a),
     lsetxattr: (...a) => bind<Libc['lsetxattr']>('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)')(...a),
     lgetxattr: (...a) => bind<Libc['lgetxattr']>('intptr_t lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)')(...a),
+    syscall: (...a) => bind<Libc['syscall']>('long syscall(long number, ...)')(...a),
     errno: () => koffi.errno(),
   };
   return libc;
@@ -136,7 +138,7 @@ export class SyscallError extends Error {
 const ERRNO_NAMES: Record<number, string> = {
   1: 'EPERM', 2: 'ENOENT', 4: 'EINTR', 5: 'EIO', 9: 'EBADF', 11: 'EAGAIN', 12: 'ENOMEM', 13: 'EACCES', 16: 'EBUSY',
   17: 'EEXIST', 18: 'EXDEV', 20: 'ENOTDIR', 21: 'EISDIR', 22: 'EINVAL', 28: 'ENOSPC', 30: 'EROFS', 34: 'ERANGE',
-  38: 'ENOSYS', 61: 'ENODATA', 95: 'EOPNOTSUPP',
+  38: 'ENOSYS', 40: 'ELOOP', 61: 'ENODATA', 95: 'EOPNOTSUPP',
 };
 
 const LOCK_SH = 1;
@@ -189,3 +191,32 @@ export function lgetxattr(path: string, name: string): Buffer | undefined {
   if (e === 61 || e === 95) return undefined; // ENODATA, EOPNOTSUPP
   throw new SyscallError('lgetxattr', e, path);
 }
+
+const SYS_openat2 = 437; // one number on every architecture Node runs on (asm-generic and x86 alike)
+const RESOLVE_NO_MAGICLINKS = 0x02;
+const RESOLVE_NO_SYMLINKS = 0x04;
+const RESOLVE_BENEATH = 0x08;
+
+/**
+ * Opens `rel` beneath the directory `dirFd` without following any symbolic
+ * link on the way, the last component included (openat2 with
+ * RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS): a path that a symlink, `..` or a
+ * mount point would lead elsewhere fails (ELOOP, EXDEV) instead of reaching
+ * outside. `rel` '' opens `dirFd` itself again. Returns the fd, or throws a
+ * SyscallError.
+ */
+export function openBeneath(dirFd: number, rel: string, flags: number): number {
+  const c = load();
+  const how = Buffer.alloc(24); // struct open_how { u64 flags; u64 mode; u64 resolve; }
+  how.writeBigUInt64LE(BigInt(flags | O_CLOEXEC), 0);
+  how.writeBigUInt64LE(BigInt(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS), 16);
+  for (;;) {
+    const fd = c.syscall(SYS_openat2, 'int', dirFd, 'str', rel === '' ? '.' : rel, 'void *', how, 'size_t', how.length);
+    if (fd >= 0) return fd;
+    const e = c.errno();
+    if (e !== 4 && e !== 11) throw new SyscallError('openat2', e, rel);
+    // EINTR, or EAGAIN (a rename elsewhere raced the lookup): again
+  }
+}
+
+const O_CLOEXEC = 0o2000000;

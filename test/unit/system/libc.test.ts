@@ -1,9 +1,11 @@
 /* The libc calls burrow's start path uses, through koffi, checked against what the kernel shows. */
-import { closeSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { memfd, randomBytes } from '../../../src/system/libc.js';
+import { memfd, openBeneath, randomBytes } from '../../../src/system/libc.js';
 
 describe('randomBytes (getrandom)', () => {
   it('gives n random bytes, different each time', () => {
@@ -30,6 +32,55 @@ describe('memfd', () => {
       expect(Number.parseInt(flags, 8) & 0o2000000).not.toBe(0); // O_CLOEXEC
     } finally {
       closeSync(fd);
+    }
+  });
+});
+
+describe('openBeneath (openat2, no symlinks, beneath the directory)', () => {
+  const O_RDONLY_DIR = constants.O_RDONLY | constants.O_DIRECTORY;
+  let dir: string;
+  let outside: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'burrow-beneath-'));
+    outside = mkdtempSync(join(tmpdir(), 'burrow-outside-'));
+    mkdirSync(join(dir, 'a/b'), { recursive: true });
+    writeFileSync(join(dir, 'a/file'), 'inside\n');
+    symlinkSync(outside, join(dir, 'out'));
+    symlinkSync('b', join(dir, 'a/rel'));
+    writeFileSync(join(outside, 'secret'), 'host\n');
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(outside, { recursive: true, force: true });
+  });
+
+  it('opens a directory and a file beneath, and the directory itself for ""', () => {
+    const root = openSync(dir, O_RDONLY_DIR);
+    try {
+      const sub = openBeneath(root, 'a/b', O_RDONLY_DIR);
+      expect(fstatSync(sub).ino).toBe(statSync(join(dir, 'a/b')).ino);
+      closeSync(sub);
+      const file = openBeneath(root, 'a/file', constants.O_RDONLY);
+      expect(readFileSync(file, 'utf8')).toBe('inside\n');
+      closeSync(file);
+      const self = openBeneath(root, '', O_RDONLY_DIR);
+      expect(fstatSync(self).ino).toBe(statSync(dir).ino);
+      closeSync(self);
+    } finally {
+      closeSync(root);
+    }
+  });
+
+  it('refuses any symlink on the way (ELOOP), in the middle or at the end, and `..` above the directory (EXDEV)', () => {
+    const root = openSync(dir, O_RDONLY_DIR);
+    try {
+      for (const rel of ['out/secret', 'out', 'a/rel', 'a/rel/../file'])
+        expect(() => openBeneath(root, rel, constants.O_RDONLY), rel).toThrow(expect.objectContaining({ code: 'ELOOP', syscall: 'openat2' }));
+      expect(() => openBeneath(root, '../x', constants.O_RDONLY)).toThrow(expect.objectContaining({ code: 'EXDEV' }));
+      expect(() => openBeneath(root, 'missing', constants.O_RDONLY)).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    } finally {
+      closeSync(root);
     }
   });
 });
