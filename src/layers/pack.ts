@@ -6,18 +6,50 @@
  * container has none of its own. Names are relative, directories end in `/`,
  * entries are sorted so the same tree gives the same tar.
  */
-import { createReadStream, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
-import { posix } from 'node:path';
+import { closeSync, constants as fsConstants, createReadStream, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 import tar from 'tar-stream';
 
+import { errnoCode } from '../errors.js';
+import { openBeneath } from '../system/libc.js';
+
+const O_DIRECTORY = fsConstants.O_RDONLY | fsConstants.O_DIRECTORY;
+
+/** An entry that changed under us (a running container): gone, or turned into a symlink on the way. */
+function changed(err: unknown): boolean {
+  return ['ENOENT', 'ELOOP', 'ENOTDIR', 'EXDEV'].includes(errnoCode(err) ?? '');
+}
+
+/** A directory's entries with their lstat (and a symlink's target), read through `dirFd`, so no path is followed. */
+function listDir(dirFd: number): { name: string; st: Stats; link?: string }[] {
+  const at = `/proc/self/fd/${dirFd}`;
+  const out: { name: string; st: Stats; link?: string }[] = [];
+  for (const name of readdirSync(at).sort()) {
+    try {
+      const st = lstatSync(`${at}/${name}`);
+      out.push(st.isSymbolicLink() ? { name, st, link: readlinkSync(`${at}/${name}`) } : { name, st });
+    } catch (err) {
+      if (!changed(err)) throw err;
+    }
+  }
+  return out;
+}
+
+/**
+ * Packs `root` without following a symlink anywhere: the tree may belong to
+ * a running container, whose processes can swap a file or a directory for a
+ * symlink to the host at any moment. Every directory and file is opened
+ * beneath root with openat2 (no symlink, no `..`), read through that fd, and
+ * what changed on the way is left out.
+ */
 export async function packTree(root: string, out: Writable): Promise<void> {
   const pack = tar.pack();
   const piping = pipeline(pack as unknown as NodeJS.ReadableStream, out);
   piping.catch(() => undefined);
   const links = new Map<string, string>();
+  const rootFd = openSync(root, O_DIRECTORY | fsConstants.O_NOFOLLOW);
 
   const add = (header: Partial<tar.Header> & { name: string }, data?: Buffer): Promise<void> =>
     new Promise((resolve, reject) => {
@@ -25,13 +57,13 @@ export async function packTree(root: string, out: Writable): Promise<void> {
       else pack.entry(header, (err) => (err ? reject(err) : resolve())).end(undefined);
     });
 
-  const addFile = (header: Partial<tar.Header> & { name: string }, path: string): Promise<void> =>
+  /** The file's bytes from `fd` (closed at the end), `header.size` of them whatever it does meanwhile. */
+  const addFile = (header: Partial<tar.Header> & { name: string }, fd: number): Promise<void> =>
     new Promise((resolve, reject) => {
       const entry = pack.entry(header, (err) => (err ? reject(err) : resolve()));
       (async () => {
         let written = 0;
-        for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
-          // A file that grew while it was read: the header's size is what goes out.
+        for await (const chunk of createReadStream('', { fd, autoClose: true }) as AsyncIterable<Buffer>) {          // A file that grew while it was read: the header's size is what goes out.
           const part = chunk.subarray(0, Math.max(0, (header.size ?? 0) - written));
           written += part.length;
           if (part.length > 0 && !entry.write(part)) await new Promise((r) => entry.once('drain', () => r(undefined)));
@@ -49,30 +81,57 @@ export async function packTree(root: string, out: Writable): Promise<void> {
       });
     });
 
-  const visit = async (rel: string, st: Stats): Promise<void> => {
-    const host = rel === '' ? root : posix.join(root, rel);
+  const visit = async (rel: string, st: Stats, link?: string): Promise<void> => {
     const base: Partial<tar.Header> & { name: string } = { name: rel, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
     if (st.isDirectory()) {
-      if (rel !== '') await add({ ...base, name: `${rel}/`, type: 'directory' });
-      for (const name of readdirSync(host).sort()) {
-        const child = rel === '' ? name : `${rel}/${name}`;
-        await visit(child, lstatSync(posix.join(root, child)));
+      let children: ReturnType<typeof listDir>;
+      try {
+        const dirFd = openBeneath(rootFd, rel, O_DIRECTORY);
+        try {
+          children = listDir(dirFd);
+        } finally {
+          closeSync(dirFd);
+        }
+      } catch (err) {
+        if (changed(err)) return;
+        throw err;
       }
+      if (rel !== '') await add({ ...base, name: `${rel}/`, type: 'directory' });
+      for (const child of children) await visit(rel === '' ? child.name : `${rel}/${child.name}`, child.st, child.link);
       return;
     }
-    if (st.isSymbolicLink()) return add({ ...base, type: 'symlink', linkname: readlinkSync(host) });
+    if (st.isSymbolicLink()) return add({ ...base, type: 'symlink', linkname: link ?? '' });
     if (st.isFIFO()) return add({ ...base, type: 'fifo' });
     if (!st.isFile()) return; // devices, sockets
+    let fd: number;
+    try {
+      fd = openBeneath(rootFd, rel, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+    } catch (err) {
+      if (changed(err)) return;
+      throw err;
+    }
+    const now = fstatSync(fd);
+    if (!now.isFile() || now.ino !== st.ino) {
+      closeSync(fd); // swapped for something else since it was listed
+      return;
+    }
     if (st.nlink > 1) {
       const key = `${st.dev}:${st.ino}`;
       const first = links.get(key);
-      if (first !== undefined) return add({ ...base, type: 'link', linkname: first });
+      if (first !== undefined) {
+        closeSync(fd);
+        return add({ ...base, type: 'link', linkname: first });
+      }
       links.set(key, rel);
     }
-    return addFile({ ...base, type: 'file', size: st.size }, host);
+    return addFile({ ...base, type: 'file', size: st.size }, fd);
   };
 
-  await visit('', lstatSync(root));
+  try {
+    await visit('', fstatSync(rootFd));
+  } finally {
+    closeSync(rootFd);
+  }
   pack.finalize();
   await piping;
 }
