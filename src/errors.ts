@@ -36,3 +36,65 @@ export function errnoCode(err: unknown): string | undefined {
   if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
   return undefined;
 }
+
+/**
+ * Errors of the machine rather than of burrow: a full or read-only disk, a
+ * file the user may not write, a limit reached. A system call that fails so
+ * is an expected failure, reported with what it did and where.
+ */
+const ENVIRONMENT = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO', 'EMFILE', 'ENFILE', 'ENOMEM', 'ENAMETOOLONG', 'EFBIG', 'EMLINK']);
+
+/** What a failed system call was doing, in words. */
+const VERBS: Record<string, string> = {
+  open: 'open',
+  read: 'read',
+  write: 'write',
+  fsync: 'sync',
+  close: 'close',
+  rename: 'rename',
+  mkdir: 'create directory',
+  mkdtemp: 'create directory',
+  rmdir: 'remove',
+  unlink: 'remove',
+  rm: 'remove',
+  symlink: 'create',
+  link: 'create',
+  mknod: 'create',
+  copyfile: 'copy',
+  scandir: 'list',
+  opendir: 'list',
+  lstat: 'look at',
+  stat: 'look at',
+  chmod: 'change the mode of',
+  fchmod: 'change the mode of',
+  lchown: 'change the owner of',
+  fchown: 'change the owner of',
+  utime: 'set the times of',
+  futime: 'set the times of',
+  lutime: 'set the times of',
+  lsetxattr: 'set an extended attribute of',
+  flock: 'lock',
+  openat2: 'open',
+};
+
+/**
+ * The same failure as an expected one (`write \`PATH\`: no space left on
+ * device`), when `err` is a system call's failure of the machine's making;
+ * undefined otherwise. `operation` (what burrow was doing) comes first.
+ */
+export function systemFailure(err: unknown, operation?: string): BurrowError | undefined {
+  if (err instanceof BurrowError || typeof err !== 'object' || err === null) return undefined;
+  const { code, syscall, path } = err as { code?: unknown; syscall?: unknown; path?: unknown };
+  if (typeof code !== 'string' || !ENVIRONMENT.has(code) || typeof syscall !== 'string') return undefined;
+  const description = describeError(err);
+  const verb = VERBS[syscall] ?? syscall;
+  const where = typeof path === 'string' ? `${verb} \`${path}\`` : verb;
+  return new BurrowError(`E_SYSTEM_${code}`, `${operation ? `${operation}: ` : ''}${where}: ${description}`, { cause: err });
+}
+
+/** A system call's failure in words, without the call and the path (`no space left on device`); any other error's message. */
+export function describeError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  // Node's message is "ENOSPC: no space left on device, write" or "..., open '/path'".
+  return /^E[A-Z0-9]+: (.*?)(?:, [a-z0-9]+(?: '.*)?)?$/s.exec(message)?.[1] ?? message;
+}

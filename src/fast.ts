@@ -25,6 +25,6 @@ export async function fast(argv: string[]): Promise<number | undefined> {
     if (fields === undefined || fields.logLevel !== undefined) return undefined;
     return await runContainer(fields as unknown as RunFields, processContext(resolvePaths(process.env)));
   } catch (err) {
-    return reportError(err, false);
+    return reportError(err, false, 'run');
   }
 }

@@ -90,9 +90,11 @@ export async function main(argv: string[]): Promise<number> {
     writeSync(2, "Error: missing command 'burrow COMMAND'\n");
     return ExitCode.burrow;
   }
+  let operation: string | undefined;
   try {
     // The plain lines without clipanion's state machine (start-up time); clipanion for the rest.
     const command = quickProcess(cli, rest, context) ?? cli.process(rest, context);
+    operation = command.path.join(' ') || undefined;
     if (command.help) {
       context.stdout.write(cli.usage(command, { detailed: true }));
       return 0;
@@ -115,6 +117,6 @@ export async function main(argv: string[]): Promise<number> {
     };
     return (await command.validateAndExecute()) ?? 0;
   } catch (err) {
-    return reportError(err, debug);
+    return reportError(err, debug, operation);
   }
 }

@@ -5,7 +5,7 @@
  */
 import { writeSync } from 'node:fs';
 
-import { BurrowError, ExitCode } from '../errors.js';
+import { BurrowError, ExitCode, systemFailure } from '../errors.js';
 
 /** The first line of clipanion's parse errors, in podman's words where they differ. */
 function parseErrorMessage(err: Error): string {
@@ -17,13 +17,19 @@ function parseErrorMessage(err: Error): string {
   return first.replace(/\.$/, '');
 }
 
-export function reportError(err: unknown, debug: boolean): number {
-  const e = err instanceof Error ? err : new Error(String(err));
+/**
+ * Prints `err` as one `Error:` line and returns 125. `operation` is the
+ * command that failed (`tag`, `image prune`): it begins the message of a
+ * system call's failure (a full disk, a read-only store).
+ */
+export function reportError(err: unknown, debug: boolean, operation?: string): number {
+  const e = systemFailure(err, operation) ?? (err instanceof Error ? err : new Error(String(err)));
   let message: string;
   if (e instanceof BurrowError) message = e.hint ? `${e.message} (${e.hint})` : e.message;
   else if (e.name === 'UnknownSyntaxError' || e.name === 'AmbiguousSyntaxError' || e.name === 'UsageError') message = parseErrorMessage(e);
   else message = `${e.message} (this is a bug in burrow; run with --log-level=debug for details)`;
   writeSync(2, `Error: ${message}\n`);
-  if (debug && e.stack) writeSync(2, `${e.stack}\n`);
+  const stack = (err instanceof Error ? err : e).stack;
+  if (debug && stack) writeSync(2, `${stack}\n`);
   return ExitCode.burrow;
 }

@@ -10,18 +10,24 @@ import { errnoCode } from '../errors.js';
  */
 export function atomicWriteFile(path: string, data: string | Buffer, mode = 0o644): void {
   const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  const fd = openSync(tmp, 'wx', mode);
   try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fsyncSync(fd);
-  } catch (err) {
+    const fd = openSync(tmp, 'wx', mode);
+    try {
+      writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+      fsyncSync(fd);
+    } catch (err) {
+      closeSync(fd);
+      unlinkSync(tmp);
+      throw err;
+    }
     closeSync(fd);
-    unlinkSync(tmp);
+    renameSync(tmp, path);
+    fsyncDir(dirname(path));
+  } catch (err) {
+    // Named by the file it was to replace, not the temporary one (a write by fd names none).
+    if (errnoCode(err) !== undefined) Object.assign(err as object, { path });
     throw err;
   }
-  closeSync(fd);
-  renameSync(tmp, path);
-  fsyncDir(dirname(path));
 }
 
 export function fsyncDir(dir: string): void {
