@@ -2,15 +2,32 @@
  * Where `save` and `export` write: standard output, or a file (or directory)
  * made atomically — written under a temporary name next to it and renamed
  * into place only when complete, so an error or a kill leaves nothing
- * half-written under the name the user gave.
+ * half-written under the name the user gave. The temporary name is recorded
+ * in the store while it is written (runtime/leftovers.ts), so the next burrow
+ * command removes what a killed writer left.
  */
-import { createWriteStream, existsSync, fsyncSync, mkdirSync, openSync, closeSync, readdirSync, renameSync, rmSync, rmdirSync, statSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants as fsConstants,
+  createWriteStream,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { isatty } from 'node:tty';
 
-import { BurrowError } from '../errors.js';
+import { BurrowError, describeError, errnoCode } from '../errors.js';
+import { trackPartial } from '../runtime/leftovers.js';
+import type { Store } from '../storage/store.js';
 
 export interface Output {
   stream: Writable;
@@ -24,61 +41,114 @@ function tempName(path: string): string {
   return join(dirname(path), `.${basename(path)}.burrow-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
 }
 
+function outputError(path: string, err: unknown): BurrowError {
+  return new BurrowError('E_OUTPUT', `write \`${path}\`: ${describeError(err)}`, { cause: err });
+}
+
+/** What is at `path` now, if anything (a dangling symlink counts as nothing: the rename replaces it). */
+function existing(path: string): ReturnType<typeof statSync> | undefined {
+  try {
+    return statSync(path);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return undefined;
+    throw outputError(path, err);
+  }
+}
+
 /** A file at `path`, or standard output when `path` is undefined (refused when it is a terminal). */
-export function openOutput(path: string | undefined, stdout: Writable, refuseTerminal: string): Output {
+export function openOutput(path: string | undefined, stdout: Writable, refuseTerminal: string, store: Store): Output {
   if (path === undefined || path === '-') {
     if (isatty(1)) throw new BurrowError('E_TERMINAL', refuseTerminal);
     return { stream: stdout, commit: async () => undefined, abort: () => undefined };
   }
-  if (existsSync(path) && statSync(path).isDirectory()) throw new BurrowError('E_OUTPUT', `write \`${path}\`: is a directory`);
-  const tmp = tempName(path);
-  let stream: Writable;
-  try {
-    stream = createWriteStream(tmp, { flags: 'wx', mode: 0o644 });
-  } catch (err) {
-    throw new BurrowError('E_OUTPUT', `write \`${path}\`: ${(err as Error).message}`);
+  const st = existing(path);
+  if (st?.isDirectory()) throw new BurrowError('E_OUTPUT', `write \`${path}\`: is a directory`);
+  // As podman (which opens it for writing): a file the user may not write is not replaced.
+  if (st) {
+    try {
+      accessSync(path, fsConstants.W_OK);
+    } catch (err) {
+      throw outputError(path, err);
+    }
   }
+  const tmp = tempName(path);
+  const record = trackPartial(store, tmp);
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'wx', 0o644); // here, not in the stream: a missing directory or a refusal is known at once
+  } catch (err) {
+    record?.release();
+    throw outputError(path, err);
+  }
+  const stream = createWriteStream('', { fd, autoClose: true });
   let failure: Error | undefined;
-  stream.on('error', (err) => (failure ??= err));
+  stream.on('error', (err) => {
+    failure ??= err;
+    // Named by the file the user gave (a write by fd names none); seen by whoever awaits the stream.
+    if (errnoCode(err) !== undefined) Object.assign(err, { path });
+  });
+  const cleanup = (): void => {
+    rmSync(tmp, { force: true });
+    record?.release();
+  };
   return {
     stream,
     commit: async () => {
       if (!stream.writableEnded) stream.end();
       await finished(stream).catch((err: Error) => (failure ??= err));
-      if (failure) throw new BurrowError('E_OUTPUT', `write \`${path}\`: ${failure.message}`);
-      const fd = openSync(tmp, 'r');
       try {
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
+        if (failure) throw failure;
+        const sync = openSync(tmp, 'r');
+        try {
+          fsyncSync(sync);
+        } finally {
+          closeSync(sync);
+        }
+        renameSync(tmp, path);
+      } catch (err) {
+        cleanup();
+        throw outputError(path, err);
       }
-      renameSync(tmp, path);
+      record?.release();
     },
     abort: () => {
       stream.destroy();
-      rmSync(tmp, { force: true });
+      cleanup();
     },
   };
 }
 
 /** A directory at `path` (which must be absent or empty), filled under a temporary name. */
-export function openOutputDir(path: string): { dir: string; commit(): void; abort(): void } {
-  if (existsSync(path)) {
-    if (!statSync(path).isDirectory()) throw new BurrowError('E_OUTPUT', `write \`${path}\`: exists and is not a directory`);
+export function openOutputDir(path: string, store: Store): { dir: string; commit(): void; abort(): void } {
+  const st = existing(path);
+  if (st) {
+    if (!st.isDirectory()) throw new BurrowError('E_OUTPUT', `write \`${path}\`: exists and is not a directory`);
     if (readdirSync(path).length > 0) throw new BurrowError('E_OUTPUT', `write \`${path}\`: the directory is not empty`);
   }
   const tmp = tempName(path);
+  const record = trackPartial(store, tmp);
   try {
     mkdirSync(tmp, { mode: 0o755 });
   } catch (err) {
-    throw new BurrowError('E_OUTPUT', `write \`${path}\`: ${(err as Error).message}`);
+    record?.release();
+    throw outputError(path, err);
   }
+  const cleanup = (): void => {
+    rmSync(tmp, { recursive: true, force: true });
+    record?.release();
+  };
   return {
     dir: tmp,
     commit: () => {
-      if (existsSync(path)) rmdirSync(path);
-      renameSync(tmp, path);
+      try {
+        if (existing(path)) rmdirSync(path);
+        renameSync(tmp, path);
+      } catch (err) {
+        cleanup();
+        throw outputError(path, err);
+      }
+      record?.release();
     },
-    abort: () => rmSync(tmp, { recursive: true, force: true }),
+    abort: cleanup,
   };
 }

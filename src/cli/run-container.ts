@@ -90,9 +90,9 @@ export async function runContainer(f: RunFields, context: Context): Promise<numb
     return execPlan(context.paths, compilePlan(spec));
   }
   // Loaded here: the store and container code are not needed by --rootfs (start-up time).
-  const { Store } = await import('../storage/store.js');
+  const { openStore } = await import('./store.js');
   const { createContainer, removeContainer, runForeground } = await import('../runtime/container.js');
-  const store = new Store(context.paths).init();
+  const store = (await openStore(context)).init();
   const image = store.getImage(f.target);
   const { rec, prepared } = await createContainer(env, store, image, f.target, containerOptions(f, f.args), f.name);
   try {

@@ -47,6 +47,10 @@ function tarSink(out: Writable): Sink {
   const pack = tar.pack();
   const piping = pipeline(pack as unknown as Readable, out);
   piping.catch(() => undefined); // reported by finish()
+  // A failed output (a full disk, a closed pipe) ends the tar: an entry waiting on it never hears, so each wait also ends then.
+  const broken = piping.then(() => new Promise<never>(() => undefined));
+  broken.catch(() => undefined); // seen through settled()
+  const settled = <T>(p: Promise<T>): Promise<T> => Promise.race([p, broken]);
   const mtime = new Date(0);
   const dirs = new Set<string>();
   const parents = (name: string): void => {
@@ -61,12 +65,12 @@ function tarSink(out: Writable): Sink {
   return {
     buffer: async (name, data) => {
       parents(name);
-      await new Promise<void>((resolve, reject) => pack.entry({ name, mode: 0o644, mtime }, data, (err) => (err ? reject(err) : resolve())));
+      await settled(new Promise<void>((resolve, reject) => pack.entry({ name, mode: 0o644, mtime }, data, (err) => (err ? reject(err) : resolve()))));
     },
     stream: async (name, size, open) => {
       parents(name);
       let written = 0;
-      await new Promise<void>((resolve, reject) => {
+      await settled(new Promise<void>((resolve, reject) => {
         const entry = pack.entry({ name, size, mode: 0o644, mtime }, (err) => (err ? reject(err) : resolve()));
         (async () => {
           for await (const chunk of open() as AsyncIterable<Buffer>) {
@@ -80,7 +84,7 @@ function tarSink(out: Writable): Sink {
           entry.destroy(err);
           reject(err);
         });
-      });
+      }));
     },
     finish: async () => {
       pack.finalize();

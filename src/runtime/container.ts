@@ -23,6 +23,7 @@ import { fuseOverlayfs, storageDriver } from './driver.js';
 import { execPlan, writePlanFile } from './launch.js';
 import { buildSpec, newContainerId } from './options.js';
 import type { Plan } from './plan.js';
+import { sweepLeftovers } from './leftovers.js';
 import { removeTrees, runInUserns, usernsPlan } from './userns.js';
 import { packageRoot } from '../config/install.js';
 
@@ -137,7 +138,7 @@ export async function createContainer(
   try {
     for (const sub of driver === 'copy' ? [] : ['upper', 'work', 'merged']) mkdirSync(join(dir, sub), { mode: 0o755 });
     prepared = prepareContainer(env, store, rec, config); // every option checked now, not at start
-    rec.name = containers.reserveName(id, name);
+    rec.name = await reserveName(env, store, id, name);
     if (driver === 'copy') await materialize(env.paths, store, image, join(dir, 'rootfs'));
     containers.write(rec);
   } catch (err) {
@@ -146,6 +147,18 @@ export async function createContainer(
     throw err;
   }
   return { rec, prepared };
+}
+
+/** Takes the name; one held by a `--rm` container whose monitor was killed is freed first (runtime/leftovers.ts). */
+async function reserveName(env: Env, store: Store, id: string, name: string | undefined): Promise<string> {
+  const containers = new Containers(store);
+  try {
+    return containers.reserveName(id, name);
+  } catch (err) {
+    if (!(err instanceof BurrowError && err.code === 'E_NAME_IN_USE')) throw err;
+    await sweepLeftovers(store, env.paths, { containers: true });
+    return containers.reserveName(id, name);
+  }
 }
 
 /** The copy driver: the image's layers merged into one directory, in a user namespace. */
@@ -253,5 +266,6 @@ export async function removeContainer(env: Env, store: Store, rec: ContainerReco
     await stopContainer(store, rec, timeout);
   }
   const trash = await store.lock(() => containers.detach(rec));
-  await removeTrees(env.paths, [trash]);
+  // It is removed now (out of the list, its name free): a tree that resists stays in tmp/ for the next command.
+  await removeTrees(env.paths, [trash]).catch(() => undefined);
 }

@@ -9,15 +9,15 @@
  * blobs are unlinked; the renamed trees, which hold files of mapped ids, are
  * deleted afterwards, outside the lock, inside the user namespace.
  */
-import { closeSync, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { renameSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { Paths } from '../config/paths.js';
 import { BurrowError } from '../errors.js';
 import type { Manifest } from '../image/oci.js';
 import { nameMatches, normalizeName } from '../image/reference.js';
+import { staleTrees } from '../runtime/leftovers.js';
 import { removeTrees } from '../runtime/userns.js';
-import { tryFlock } from '../system/libc.js';
 import { Containers, type ContainerRecord } from './containers.js';
 import { type Digest, hex } from './digest.js';
 import { giveNames, type ImageRecord, safeReaddir, type Store } from './store.js';
@@ -123,7 +123,7 @@ export async function removeImages(
       if (running.length > 0) {
         result.errors.push({
           kind: 'in-use',
-          message: `image used by ${(running[0] as ContainerRecord).id}: the container is running: stop it first (burrow stop ${(running[0] as ContainerRecord).name})`,
+          message: `image used by ${(running[0] as ContainerRecord).id}: the container is running: remove it first (burrow rm -f ${(running[0] as ContainerRecord).name})`,
         });
         continue;
       }
@@ -139,7 +139,7 @@ export async function removeImages(
     store.writeImages(images);
     collectGarbage(store, images, garbage);
   });
-  await removeTrees(paths, garbage.trees);
+  await removeGarbage(paths, garbage.trees);
   return result;
 }
 
@@ -156,10 +156,15 @@ export async function pruneImages(store: Store, paths: Paths, opts: { all: boole
     }
     if (deleted.length > 0) store.writeImages(keep);
     collectGarbage(store, keep, garbage);
-    garbage.trees.push(...staleTmp(store));
+    garbage.trees.push(...staleTrees(store));
   });
-  await removeTrees(paths, garbage.trees);
+  await removeGarbage(paths, garbage.trees);
   return deleted;
+}
+
+/** Deletes trees already out of the store's records: one that resists stays in tmp/ for the next command (runtime/leftovers.ts). */
+async function removeGarbage(paths: Paths, trees: string[]): Promise<void> {
+  await removeTrees(paths, trees).catch(() => undefined);
 }
 
 /**
@@ -199,44 +204,6 @@ function collectGarbage(store: Store, images: ImageRecord[], garbage: Garbage): 
       // already gone
     }
   }
-}
-
-/** An ingest staging dir untouched this long, that no process has open, is a killed load's leftover. */
-/**
- * Leftovers in tmp/: trees renamed there for removal (always garbage), and
- * staging directories of loads that were killed: a load holds an flock on
- * its staging dir's `lock` for as long as it runs, so a lock that can be
- * taken means no one is loading there any more.
- */
-function staleTmp(store: Store): string[] {
-  const tmp = store.tmpDir();
-  const out: string[] = [];
-  for (const name of safeReaddir(tmp)) {
-    const path = join(tmp, name);
-    if (name.startsWith('removed-')) {
-      out.push(path);
-      continue;
-    }
-    if (!name.startsWith('ingest-')) continue;
-    let fd: number;
-    try {
-      fd = openSync(join(path, 'lock'), 'r');
-    } catch {
-      // No lock file: a load that died between making the dir and locking it, or one starting right now.
-      try {
-        if (Date.now() - statSync(path).mtimeMs > 60_000) out.push(path);
-      } catch {
-        // gone
-      }
-      continue;
-    }
-    try {
-      if (tryFlock(fd, true)) out.push(path);
-    } finally {
-      closeSync(fd);
-    }
-  }
-  return out;
 }
 
 /** Bytes of the files directly in blobs/ (for `system df`). */

@@ -1,6 +1,6 @@
 import { createContainer } from '../../runtime/container.js';
-import { Store } from '../../storage/store.js';
 import { BurrowCommand } from '../base.js';
+import { openStore } from '../store.js';
 import { ContainerOptionsCommand } from '../options/container.js';
 
 export class CreateCommand extends ContainerOptionsCommand {
@@ -15,7 +15,7 @@ export class CreateCommand extends ContainerOptionsCommand {
   });
 
   async execute(): Promise<number> {
-    const store = new Store(this.context.paths).init();
+    const store = (await openStore(this.context)).init();
     const image = store.getImage(this.target);
     const { rec } = await createContainer(this.envOf(), store, image, this.target, this.containerOptions(this.args), this.name);
     this.context.stdout.write(`${rec.id}\n`);

@@ -9,8 +9,8 @@ import { rootfsSteps } from '../../runtime/compile.js';
 import { containerRoot } from '../../runtime/container.js';
 import { startInUserns } from '../../runtime/userns.js';
 import { Containers } from '../../storage/containers.js';
-import { Store } from '../../storage/store.js';
 import { BurrowCommand } from '../base.js';
+import { openStore } from '../store.js';
 import { openOutput } from '../output-file.js';
 
 export class ExportCommand extends BurrowCommand {
@@ -28,10 +28,10 @@ export class ExportCommand extends BurrowCommand {
   container = Option.String({ required: true });
 
   async execute(): Promise<number> {
-    const store = new Store(this.context.paths).init();
+    const store = (await openStore(this.context, { containers: true })).init();
     const containers = new Containers(store);
     const record = containers.get(this.container);
-    const out = openOutput(this.output, this.context.stdout, 'refusing to export to terminal. Use -o flag or redirect');
+    const out = openOutput(this.output, this.context.stdout, 'refusing to export to terminal. Use -o flag or redirect', store);
     try {
       // The overlay is mounted in the worker's own mount namespace: it goes away with the worker.
       const { root, overlay } = containerRoot(store, record);

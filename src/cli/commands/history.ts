@@ -2,8 +2,8 @@ import { Option } from 'clipanion';
 
 import { writeReport } from '../../format/report.js';
 import { historyRows } from '../../image/view.js';
-import { Store } from '../../storage/store.js';
 import { BurrowCommand } from '../base.js';
+import { openStore } from '../store.js';
 
 const TABLE = 'table {{.ID}}\t{{.Created}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}';
 
@@ -24,7 +24,7 @@ export class HistoryCommand extends BurrowCommand {
   image = Option.String({ name: 'IMAGE' });
 
   async execute(): Promise<number> {
-    const store = new Store(this.context.paths);
+    const store = await openStore(this.context);
     const image = store.getImage(this.image);
     const { rows, json } = historyRows(store, image, this.noTrunc);
     writeReport(this.context.stdout, {

@@ -3,8 +3,8 @@ import { Option } from 'clipanion';
 import { imageJson, imageRows, isIntermediate, type ImageRow } from '../../image/view.js';
 import { writeReport } from '../../format/report.js';
 import { Containers } from '../../storage/containers.js';
-import { Store } from '../../storage/store.js';
 import { BurrowCommand } from '../base.js';
+import { openStore } from '../store.js';
 
 const TABLE = 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Created}}\t{{.Size}}';
 
@@ -32,7 +32,7 @@ export class ImagesCommand extends BurrowCommand {
   format = Option.String('--format', { description: 'Print with a Go template, or json' });
 
   async execute(): Promise<number> {
-    const store = new Store(this.context.paths);
+    const store = await openStore(this.context);
     const all = store.images();
     const used = new Map<string, number>();
     for (const c of new Containers(store).list()) used.set(c.image, (used.get(c.image) ?? 0) + 1);

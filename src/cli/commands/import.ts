@@ -10,8 +10,8 @@ import { Ingest } from '../../image/ingest.js';
 import { type ContainerConfig, goArch, type ImageConfig, type Manifest, MediaType } from '../../image/oci.js';
 import { normalizeName } from '../../image/reference.js';
 import { hex } from '../../storage/digest.js';
-import { Store } from '../../storage/store.js';
 import { BurrowCommand } from '../base.js';
+import { openStore } from '../store.js';
 
 export class ImportCommand extends BurrowCommand {
   static override paths = [['import'], ['image', 'import']];
@@ -62,7 +62,7 @@ export class ImportCommand extends BurrowCommand {
     const progress = (line: string): void => {
       if (!this.quiet) this.context.stderr.write(`${line}\n`);
     };
-    const store = new Store(this.context.paths).init();
+    const store = (await openStore(this.context)).init();
     const ingest = new Ingest(store, this.context.paths);
     try {
       progress('Getting image source signatures');

@@ -5,8 +5,8 @@ import { imageInspect } from '../../image/view.js';
 import { storageDriver } from '../../runtime/driver.js';
 import { containerInspect } from '../../storage/container-view.js';
 import { Containers } from '../../storage/containers.js';
-import { Store } from '../../storage/store.js';
 import { BurrowCommand } from '../base.js';
+import { openStore } from '../store.js';
 import { printInspect } from './image/inspect.js';
 
 export class InspectCommand extends BurrowCommand {
@@ -30,7 +30,7 @@ export class InspectCommand extends BurrowCommand {
   async execute(): Promise<number> {
     if (!['image', 'container', 'all'].includes(this.type))
       throw new UsageError(`invalid type "${this.type}": must be 'container', 'image' or 'all'`);
-    const store = new Store(this.context.paths);
+    const store = await openStore(this.context, { containers: true });
     const containers = new Containers(store);
     const allContainers = this.type === 'image' ? [] : containers.list();
     const allImages = this.type === 'container' ? [] : store.images();

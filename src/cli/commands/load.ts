@@ -7,8 +7,8 @@ import { Option } from 'clipanion';
 import { BurrowError, errnoCode } from '../../errors.js';
 import { readArchive } from '../../image/archive.js';
 import { Ingest } from '../../image/ingest.js';
-import { Store } from '../../storage/store.js';
 import { BurrowCommand } from '../base.js';
+import { openStore } from '../store.js';
 
 export class LoadCommand extends BurrowCommand {
   static override paths = [['load'], ['image', 'load']];
@@ -42,7 +42,7 @@ export class LoadCommand extends BurrowCommand {
       if (isatty(0)) throw new BurrowError('E_LOAD', 'cannot read an archive from a terminal: give a file with -i or redirect standard input');
       stream = process.stdin;
     }
-    const store = new Store(this.context.paths).init();
+    const store = (await openStore(this.context)).init();
     const ingest = new Ingest(store, this.context.paths);
     try {
       const images = await readArchive(stream, ingest, source);

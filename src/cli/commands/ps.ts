@@ -3,6 +3,7 @@ import { Option } from 'clipanion';
 import { Containers, type ContainerRecord, type ContainerStatus } from '../../storage/containers.js';
 import { Store } from '../../storage/store.js';
 import { BurrowCommand } from '../base.js';
+import { openStore } from '../store.js';
 import { humanDuration, timeAgo, writeReport } from '../../format/report.js';
 
 export class PsCommand extends BurrowCommand {
@@ -22,7 +23,7 @@ export class PsCommand extends BurrowCommand {
   format = Option.String('--format', { description: 'Format the output with a Go template, `table ...` or `json`' });
 
   async execute(): Promise<number> {
-    const store = new Store(this.context.paths);
+    const store = await openStore(this.context, { containers: true });
     const containers = new Containers(store);
     const rows = containers
       .list()

@@ -3,8 +3,8 @@ import { Option } from 'clipanion';
 import { BurrowError, UsageError } from '../../errors.js';
 import { removeContainer } from '../../runtime/container.js';
 import { Containers } from '../../storage/containers.js';
-import { Store } from '../../storage/store.js';
 import { BurrowCommand } from '../base.js';
+import { openStore } from '../store.js';
 
 export class RmCommand extends BurrowCommand {
   static override paths = [['rm'], ['container', 'rm']];
@@ -24,7 +24,8 @@ export class RmCommand extends BurrowCommand {
   containers = Option.Rest({ name: 'CONTAINER' });
 
   async execute(): Promise<number> {
-    const store = new Store(this.context.paths).init();
+    // Not the dead --rm containers: one named here is removed below (swept first, it would be "not found").
+    const store = (await openStore(this.context)).init();
     const containers = new Containers(store);
     const env = { paths: this.context.paths, hostEnv: this.context.env, cwd: this.context.cwd };
     const timeout = Number(this.time);

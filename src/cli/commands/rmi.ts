@@ -2,8 +2,8 @@ import { Option } from 'clipanion';
 
 import { UsageError } from '../../errors.js';
 import { removeImages } from '../../storage/images-ops.js';
-import { Store } from '../../storage/store.js';
 import { BurrowCommand } from '../base.js';
+import { openStore } from '../store.js';
 
 export class RmiCommand extends BurrowCommand {
   static override paths = [['rmi'], ['image', 'rm']];
@@ -29,7 +29,7 @@ export class RmiCommand extends BurrowCommand {
   async execute(): Promise<number> {
     if (this.all && this.images.length > 0) throw new UsageError('when using the --all switch, you may not pass any images names or IDs');
     if (!this.all && this.images.length === 0) throw new UsageError('image name or ID must be specified');
-    const result = await removeImages(new Store(this.context.paths), this.context.paths, this.images, {
+    const result = await removeImages(await openStore(this.context, { containers: true }), this.context.paths, this.images, {
       force: this.force,
       ignore: this.ignore,
       all: this.all,

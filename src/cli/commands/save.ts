@@ -3,8 +3,9 @@ import { Option } from 'clipanion';
 import { UsageError } from '../../errors.js';
 import { nameMatches, normalizeName } from '../../image/reference.js';
 import { type ImageToSave, SAVE_FORMATS, type SaveFormat, saveImages } from '../../image/save.js';
-import { type ImageRecord, Store } from '../../storage/store.js';
+import type { ImageRecord } from '../../storage/store.js';
 import { BurrowCommand } from '../base.js';
+import { openStore } from '../store.js';
 import { openOutput, openOutputDir } from '../output-file.js';
 
 /** The stored name IMAGE was asked by, if it was a name (not an id or digest). */
@@ -39,7 +40,7 @@ export class SaveCommand extends BurrowCommand {
     if (!SAVE_FORMATS.includes(format)) throw new UsageError(`unknown format \`${this.format}\`: use docker-archive, oci-archive or oci-dir`);
     if (this.multi && format !== 'docker-archive') throw new UsageError('--multi-image-archive can only be used with --format docker-archive');
     if (format === 'oci-dir' && (this.output === undefined || this.output === '-')) throw new UsageError('--format oci-dir needs a directory: give it with -o');
-    const store = new Store(this.context.paths).init();
+    const store = (await openStore(this.context)).init();
     const all = store.images();
     const [first, ...rest] = this.images as [string, ...string[]];
     let images: ImageToSave[];
@@ -66,7 +67,7 @@ export class SaveCommand extends BurrowCommand {
     }
 
     if (format === 'oci-dir') {
-      const out = openOutputDir(this.output as string);
+      const out = openOutputDir(this.output as string, store);
       try {
         await saveImages(store, images, format, { dir: out.dir });
         out.commit();
@@ -76,7 +77,7 @@ export class SaveCommand extends BurrowCommand {
       }
       return 0;
     }
-    const out = openOutput(this.output, this.context.stdout, 'refusing to save to terminal. Use -o flag or redirect');
+    const out = openOutput(this.output, this.context.stdout, 'refusing to save to terminal. Use -o flag or redirect', store);
     try {
       await saveImages(store, images, format, { out: out.stream });
       await out.commit();

@@ -3,8 +3,8 @@ import { Option } from 'clipanion';
 import { BurrowError, UsageError } from '../../errors.js';
 import { runForeground, startDetached } from '../../runtime/container.js';
 import { Containers } from '../../storage/containers.js';
-import { Store } from '../../storage/store.js';
 import { BurrowCommand } from '../base.js';
+import { openStore } from '../store.js';
 
 export class StartCommand extends BurrowCommand {
   static override paths = [['start'], ['container', 'start']];
@@ -22,7 +22,7 @@ export class StartCommand extends BurrowCommand {
   containers = Option.Rest({ name: 'CONTAINER', required: 1 });
 
   async execute(): Promise<number> {
-    const store = new Store(this.context.paths).init();
+    const store = (await openStore(this.context, { containers: true })).init();
     const containers = new Containers(store);
     const env = { paths: this.context.paths, hostEnv: this.context.env, cwd: this.context.cwd };
     if (this.attach && this.containers.length > 1) throw new UsageError('you cannot start and attach multiple containers at once');

@@ -2,8 +2,8 @@ import { Option } from 'clipanion';
 
 import { normalizeName } from '../../image/reference.js';
 import { tagImage } from '../../storage/images-ops.js';
-import { Store } from '../../storage/store.js';
 import { BurrowCommand } from '../base.js';
+import { openStore } from '../store.js';
 
 export class TagCommand extends BurrowCommand {
   static override paths = [['tag'], ['image', 'tag']];
@@ -22,7 +22,7 @@ export class TagCommand extends BurrowCommand {
   async execute(): Promise<number> {
     // Every name is checked before anything changes.
     for (const n of this.names) normalizeName(n);
-    await tagImage(new Store(this.context.paths), this.image, this.names);
+    await tagImage(await openStore(this.context), this.image, this.names);
     return 0;
   }
 }

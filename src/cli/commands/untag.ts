@@ -2,8 +2,8 @@ import { Option } from 'clipanion';
 
 import { normalizeName } from '../../image/reference.js';
 import { untagImage } from '../../storage/images-ops.js';
-import { Store } from '../../storage/store.js';
 import { BurrowCommand } from '../base.js';
+import { openStore } from '../store.js';
 
 export class UntagCommand extends BurrowCommand {
   static override paths = [['untag'], ['image', 'untag']];
@@ -24,7 +24,7 @@ export class UntagCommand extends BurrowCommand {
 
   async execute(): Promise<number> {
     for (const n of this.names) normalizeName(n);
-    await untagImage(new Store(this.context.paths), this.image, this.names);
+    await untagImage(await openStore(this.context), this.image, this.names);
     return 0;
   }
 }

@@ -4,8 +4,8 @@ import { BurrowError } from '../../../errors.js';
 import { renderReport } from '../../../format/report.js';
 import { imageInspect } from '../../../image/view.js';
 import { storageDriver } from '../../../runtime/driver.js';
-import { Store } from '../../../storage/store.js';
 import { BurrowCommand } from '../../base.js';
+import { openStore } from '../../store.js';
 
 /** Prints inspect documents as podman does: a JSON array (5-space indent), or a template per document. */
 export function printInspect(stdout: NodeJS.WritableStream, name: string, docs: unknown[], format: string | undefined): void {
@@ -30,7 +30,7 @@ export class ImageInspectCommand extends BurrowCommand {
   images = Option.Rest({ required: 1 });
 
   async execute(): Promise<number> {
-    const store = new Store(this.context.paths);
+    const store = await openStore(this.context);
     const all = store.images();
     const docs: unknown[] = [];
     const errors: string[] = [];

@@ -1,8 +1,8 @@
 import { Option } from 'clipanion';
 
 import { pruneImages } from '../../../storage/images-ops.js';
-import { Store } from '../../../storage/store.js';
 import { BurrowCommand } from '../../base.js';
+import { openStore } from '../../store.js';
 
 export class ImagePruneCommand extends BurrowCommand {
   static override paths = [['image', 'prune']];
@@ -16,10 +16,10 @@ export class ImagePruneCommand extends BurrowCommand {
   });
 
   all = Option.Boolean('-a,--all', false, { description: 'Remove every image no container uses, not only unnamed ones' });
-  force = Option.Boolean('-f,--force', false, { description: 'Do not ask for confirmation (burrow never asks)' });
+  force = Option.Boolean('-f,--force', false, { description: 'Do not ask for confirmation; burrow never asks' });
 
   async execute(): Promise<number> {
-    const deleted = await pruneImages(new Store(this.context.paths), this.context.paths, { all: this.all });
+    const deleted = await pruneImages(await openStore(this.context, { containers: true }), this.context.paths, { all: this.all });
     if (deleted.length > 0) this.context.stdout.write(`${deleted.join('\n')}\n`);
     return 0;
   }

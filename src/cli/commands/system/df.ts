@@ -4,8 +4,9 @@ import { Option } from 'clipanion';
 
 import { goHumanSize, writeReport } from '../../../format/report.js';
 import { Containers } from '../../../storage/containers.js';
-import { Store, treeSize } from '../../../storage/store.js';
+import { treeSize } from '../../../storage/store.js';
 import { BurrowCommand } from '../../base.js';
+import { openStore } from '../../store.js';
 
 const TABLE = 'table {{.Type}}\t{{.Total}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}';
 
@@ -37,7 +38,7 @@ export class SystemDfCommand extends BurrowCommand {
   format = Option.String('--format', { description: 'Print with a Go template, or json' });
 
   async execute(): Promise<number> {
-    const store = new Store(this.context.paths);
+    const store = await openStore(this.context, { containers: true });
     const containers = new Containers(store);
     const images = store.images();
     const list = containers.list();

@@ -1,0 +1,208 @@
+/**
+ * What a killed command leaves behind, found and removed by the next burrow
+ * command (there is no daemon to do it, DESIGN.md §5 and §6):
+ *
+ *   tmp/removed-*     trees renamed into tmp/ for removal (rm, rmi, prune) and
+ *                     not deleted yet
+ *   tmp/ingest-*      the staging of a load or import that was killed: one
+ *                     whose `lock` no process holds any more
+ *   tmp/partial-*     the record of a file that `save -o` or `export -o` was
+ *                     writing outside the store under a temporary name, left
+ *                     by a process that no longer holds its lock: the
+ *                     temporary file goes, then the record
+ *   containers/<id>/  a `--rm` container whose monitor was killed before it
+ *                     removed the container (only where `containers` is asked)
+ *
+ * "No longer held" is decided by flock: the owner holds an exclusive lock on
+ * the staging dir's `lock` or on the record for as long as it lives, and the
+ * kernel drops it when the owner dies, kill -9 included. A staging dir or
+ * record without a lock (its owner is between creating and locking it, or
+ * died right there) counts only once it is a minute old.
+ *
+ * Sweeping is housekeeping: it never fails the command that runs it (a
+ * read-only store, a full disk: what cannot be removed now stays for later).
+ */
+import { closeSync, lstatSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, join } from 'node:path';
+
+import type { Paths } from '../config/paths.js';
+import { flock, tryFlock } from '../system/libc.js';
+import { Containers, processStartTime } from '../storage/containers.js';
+import { safeReaddir, type Store } from '../storage/store.js';
+import { removeTrees } from './userns.js';
+
+const UNLOCKED_GRACE_MS = 60_000;
+
+/** The temporary names burrow gives the files it writes outside the store (cli/output-file.ts). */
+export const PARTIAL_NAME = /^\..+\.burrow-\d+-[a-z0-9]+$/;
+
+/** Can the lock on `file` be taken (its owner is gone)? A file without content yet counts only when old. */
+function abandoned(file: string, needsContent: boolean): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return false; // gone already, or not ours to open
+  }
+  try {
+    if (!tryFlock(fd, true)) return false;
+    if (!needsContent) return true;
+    const st = statSync(file);
+    return st.size > 0 || Date.now() - st.mtimeMs > UNLOCKED_GRACE_MS;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function oldEnough(path: string): boolean {
+  try {
+    return Date.now() - statSync(path).mtimeMs > UNLOCKED_GRACE_MS;
+  } catch {
+    return false;
+  }
+}
+
+/** Staging dirs and trees in tmp/ that no live process owns: to be removed in the user namespace. */
+export function staleTrees(store: Store): string[] {
+  const tmp = store.tmpDir();
+  const out: string[] = [];
+  for (const name of safeReaddir(tmp)) {
+    const path = join(tmp, name);
+    if (name.startsWith('removed-')) out.push(path);
+    else if (name.startsWith('ingest-')) {
+      const lock = join(path, 'lock');
+      let hasLock = true;
+      try {
+        lstatSync(lock);
+      } catch {
+        hasLock = false;
+      }
+      if (hasLock ? abandoned(lock, false) : oldEnough(path)) out.push(path);
+    }
+  }
+  return out;
+}
+
+/** Removes the partial files of killed writers (and their records). */
+function sweepPartials(store: Store): void {
+  const tmp = store.tmpDir();
+  for (const name of safeReaddir(tmp)) {
+    if (!name.startsWith('partial-')) continue;
+    const record = join(tmp, name);
+    if (!abandoned(record, true)) continue;
+    let target = '';
+    try {
+      target = readFileSync(record, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    // Only a temporary name of burrow's own making, a file (save -o) or a directory (save --format oci-dir), never a link.
+    if (target !== '' && PARTIAL_NAME.test(basename(target))) {
+      try {
+        const st = lstatSync(target);
+        if (st.isFile()) unlinkSync(target);
+        else if (st.isDirectory()) rmSync(target, { recursive: true, force: true });
+      } catch {
+        // gone already (the writer finished or removed it), or not ours to remove
+      }
+    }
+    try {
+      unlinkSync(record);
+    } catch {
+      // another sweeper took it
+    }
+  }
+}
+
+/** Marks a file being written outside the store, so that a killed writer's leftover can be found. */
+export interface PartialRecord {
+  /** the writer is done with the temporary file (renamed or removed): forget it */
+  release(): void;
+}
+
+/**
+ * Records `tmpFile` (a temporary name matching PARTIAL_NAME) in the store's
+ * tmp/ for as long as this process lives, under an flock; undefined when the
+ * store cannot take the record (then a kill leaves the file, as before).
+ */
+export function trackPartial(store: Store, tmpFile: string): PartialRecord | undefined {
+  let fd: number;
+  const record = join(store.tmpDir(), `partial-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
+  try {
+    store.init();
+    fd = openSync(record, 'wx', 0o600);
+  } catch {
+    return undefined;
+  }
+  try {
+    flock(fd, true); // held before the content is there: a sweeper never sees an unlocked record with content of a live writer
+    writeSync(fd, `${tmpFile}\n`);
+  } catch {
+    closeSync(fd);
+    try {
+      unlinkSync(record);
+    } catch {
+      // nothing to undo
+    }
+    return undefined;
+  }
+  return {
+    release: () => {
+      try {
+        unlinkSync(record);
+      } catch {
+        // swept meanwhile: it held nothing then
+      }
+      closeSync(fd);
+    },
+  };
+}
+
+/**
+ * `--rm` containers whose monitor died without removing them: moved out of
+ * the list (their trees are returned, to remove). A container whose monitor
+ * still runs (it is about to remove it itself) is left to it.
+ */
+function reapDeadRm(store: Store): string[] {
+  const containers = new Containers(store);
+  const trees: string[] = [];
+  for (const rec of containers.list()) {
+    if (!rec.options.rm) continue;
+    const status = containers.status(rec);
+    if (status.state !== 'exited' || monitorAlive(store, rec.id)) continue;
+    try {
+      trees.push(containers.detach(rec));
+    } catch {
+      // removed by someone else meanwhile
+    }
+  }
+  return trees;
+}
+
+function monitorAlive(store: Store, id: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync(join(new Containers(store).dir(id), 'monitor'), 'utf8');
+  } catch {
+    return false;
+  }
+  const [pid, start] = text.trim().split(' ');
+  return pid !== undefined && pid !== '' && processStartTime(Number(pid)) === start;
+}
+
+/**
+ * Removes what killed commands left (see the top of this file). `containers`:
+ * also `--rm` containers whose monitor was killed, for the commands that list
+ * or name containers.
+ */
+export async function sweepLeftovers(store: Store, paths: Paths, opts: { containers?: boolean } = {}): Promise<void> {
+  if (safeReaddir(store.root).length === 0) return; // no store yet
+  try {
+    sweepPartials(store);
+    const trees = staleTrees(store);
+    if (opts.containers) trees.push(...reapDeadRm(store));
+    if (trees.length > 0) await removeTrees(paths, trees);
+  } catch {
+    // housekeeping only: what stays is tried again by the next command
+  }
+}
