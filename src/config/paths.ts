@@ -6,7 +6,7 @@ import { builtin } from '../system/lazy.js';
 export interface Paths {
   /** images, layers, containers: $XDG_DATA_HOME/burrow */
   data: string;
-  /** plans, pids, locks that die with the session: $XDG_RUNTIME_DIR/burrow */
+  /** plans, pids, locks that die with the session: $XDG_RUNTIME_DIR/burrow (fallbackRuntimeDir() without it, or when it cannot be used) */
   runtime: string;
   /** configuration: $XDG_CONFIG_HOME/burrow */
   config: string;
@@ -20,7 +20,12 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env, uid = process
   const runtimeHome = abs(env.XDG_RUNTIME_DIR);
   return {
     data: join(dataHome, 'burrow'),
-    runtime: runtimeHome ? join(runtimeHome, 'burrow') : `/tmp/burrow-run-${uid}`,
+    runtime: runtimeHome ? join(runtimeHome, 'burrow') : fallbackRuntimeDir(uid),
     config: join(configHome, 'burrow'),
   };
+}
+
+/** The runtime directory without a usable XDG_RUNTIME_DIR: private, under /tmp (as podman's). */
+export function fallbackRuntimeDir(uid: number): string {
+  return `/tmp/burrow-run-${uid}`;
 }

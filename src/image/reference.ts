@@ -10,6 +10,10 @@ export interface Reference {
 
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
+/** docker's limit on a repository name (registry and path); a reference over it is refused whole, as podman does. */
+const MAX_NAME = 255;
+/** name, tag (128) and digest: longer than any reference podman accepts */
+const MAX_REFERENCE = MAX_NAME + 1 + 128 + 1 + 71;
 
 /**
  * Parses an image name as podman does. A name without a registry is given
@@ -18,6 +22,8 @@ const TAG = /^[\w][\w.-]{0,127}$/;
  * get `library/`.
  */
 export function parseReference(input: string, defaultDomain = 'localhost'): Reference {
+  const shown = input.length > 64 ? `${input.slice(0, 64)}...` : input;
+  if (input.length > MAX_REFERENCE) throw new BurrowError('E_REFERENCE', `invalid image name \`${shown}\`: it is ${input.length} characters long, longer than ${MAX_REFERENCE}`);
   let rest = input;
   let digest: string | undefined;
   const at = rest.indexOf('@');
@@ -41,6 +47,7 @@ export function parseReference(input: string, defaultDomain = 'localhost'): Refe
     domain = first;
     parts.shift();
   }
+  if (rest.length > MAX_NAME) throw new BurrowError('E_REFERENCE', `invalid image name \`${shown}\`: the repository name is longer than ${MAX_NAME} characters`);
   if (parts.length === 0 || parts.some((p) => !COMPONENT.test(p)))
     throw new BurrowError('E_REFERENCE', `invalid image name \`${input}\`: repository names must be lowercase letters, digits and separators`);
   if (domain === 'docker.io' && parts.length === 1) parts.unshift('library');

@@ -3,17 +3,38 @@
  * directory and replaces this Node process with `burrow-helper run`, so the
  * process that started burrow becomes the container's parent (DESIGN.md §5).
  */
-import { closeSync, lstatSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsConstants, lstatSync, mkdirSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { helperPath } from '../config/install.js';
-import type { Paths } from '../config/paths.js';
-import { BurrowError } from '../errors.js';
+import { fallbackRuntimeDir, type Paths } from '../config/paths.js';
+import { BurrowError, describeError, errnoCode } from '../errors.js';
 import { encodePlan, type Plan } from './plan.js';
 
-/** Creates the runtime directory, refusing one that another user could have planted. */
+/** Why a runtime directory cannot be used at all (rather than is unsafe): then the fallback is taken. */
+const UNUSABLE = ['EACCES', 'EPERM', 'EROFS', 'ENOENT', 'ENOTDIR'];
+let warned = false;
+
+/**
+ * Creates the runtime directory, refusing one that another user could have
+ * planted. One that cannot be made or written at all (XDG_RUNTIME_DIR
+ * missing, or another user's, as after `su` or `runuser`) gives way to a
+ * private directory under /tmp, with one warning per command (podman #14603);
+ * `paths.runtime` then names it for the rest of the command.
+ */
 export function ensureRuntimeDir(paths: Paths, uid = process.getuid?.() ?? 0): string {
-  mkdirSync(paths.runtime, { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(paths.runtime, { recursive: true, mode: 0o700 });
+    accessSync(paths.runtime, fsConstants.W_OK | fsConstants.X_OK);
+  } catch (err) {
+    const fallback = fallbackRuntimeDir(uid);
+    if (paths.runtime === fallback || !UNUSABLE.includes(errnoCode(err) ?? ''))
+      throw new BurrowError('E_RUNTIME_DIR', `runtime directory \`${paths.runtime}\`: ${describeError(err)}`, { hint: 'set XDG_RUNTIME_DIR to a directory of your own' });
+    if (!warned) writeSync(2, `Warning: runtime directory \`${paths.runtime}\` cannot be used (${describeError(err)}): using \`${fallback}\` instead\n`);
+    warned = true;
+    paths.runtime = fallback;
+    return ensureRuntimeDir(paths, uid);
+  }
   const st = lstatSync(paths.runtime);
   if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0)
     throw new BurrowError('E_RUNTIME_DIR', `runtime directory \`${paths.runtime}\` is not a private directory owned by uid ${uid}`, {

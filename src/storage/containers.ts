@@ -58,6 +58,8 @@ const ADJECTIVES = ['admiring', 'bold', 'brave', 'calm', 'clever', 'eager', 'fer
 const NOUNS = ['badger', 'beaver', 'ferret', 'gopher', 'hare', 'hedgehog', 'marmot', 'meerkat', 'mole', 'otter', 'rabbit', 'shrew', 'vole', 'wombat', 'armadillo', 'chipmunk', 'fox', 'mink', 'pika', 'prairiedog', 'tortoise', 'weasel'];
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+/** A name is a file name in names/ (NAME_MAX); docker and podman refuse longer ones too. */
+const MAX_NAME = 255;
 
 export class Containers {
   constructor(private readonly store: Store) {}
@@ -100,6 +102,8 @@ export class Containers {
   /** Takes `name` (or a generated adjective_noun) for `id`; fails if it is in use. */
   reserveName(id: string, name: string | undefined): string {
     if (name !== undefined) {
+      if (name.length > MAX_NAME)
+        throw new BurrowError('E_NAME', `container name \`${name.slice(0, 32)}...\` is invalid: it is ${name.length} characters long, longer than ${MAX_NAME}`);
       if (!NAME.test(name)) throw new BurrowError('E_NAME', `container name \`${name}\` is invalid: use letters, digits, _ . -, starting with a letter or digit`);
       try {
         symlinkSync(id, this.nameLink(name));

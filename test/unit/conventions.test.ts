@@ -5,7 +5,7 @@
  * its documentation fails here, naming what is missing.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -182,5 +182,30 @@ describe('man pages', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout.length).toBeGreaterThan(0);
+  });
+});
+
+describe('messages', () => {
+  /** Every `burrow WORD [WORD]` a string in src/ shows a user as a command (after a backtick or a parenthesis). */
+  function namedCommands(): { file: string; words: string[] }[] {
+    const out: { file: string; words: string[] }[] = [];
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
+        const rel = `${dir}/${entry.name}`;
+        if (entry.isDirectory()) walk(rel);
+        else if (rel.endsWith('.ts'))
+          for (const m of read(rel).matchAll(/[`(]burrow ([a-z][a-z-]*)(?: ([a-z][a-z-]*))?/g)) out.push({ file: rel, words: [m[1], m[2]].filter((w): w is string => w !== undefined) });
+      }
+    };
+    walk('src');
+    return out;
+  }
+
+  it('name only commands that exist', () => {
+    const named = namedCommands();
+    expect(named.length).toBeGreaterThan(3); // the search finds what it is meant to
+    const exists = (words: string[]): boolean => COMMANDS.some((c) => c.paths.some((p) => p.every((w, i) => words[i] === w)));
+    const unknown = named.filter((n) => !exists(n.words)).map((n) => `${n.file}: burrow ${n.words.join(' ')}`);
+    expect(unknown, 'commands named in messages that burrow does not have').toEqual([]);
   });
 });
