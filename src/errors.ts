@@ -98,3 +98,13 @@ export function describeError(err: unknown): string {
   // Node's message is "ENOSPC: no space left on device, write" or "..., open '/path'".
   return /^E[A-Z0-9]+: (.*?)(?:, [a-z0-9]+(?: '.*)?)?$/s.exec(message)?.[1] ?? message;
 }
+
+/**
+ * Names `path` in a system call's error that names none (a write by fd), or,
+ * with `replace`, instead of the one it names (a temporary file standing for
+ * `path`). Returns `err`, for `throw withPath(err, path)`.
+ */
+export function withPath(err: unknown, path: string, replace = false): unknown {
+  if (errnoCode(err) !== undefined && (replace || (err as { path?: unknown }).path === undefined)) Object.assign(err as object, { path });
+  return err;
+}

@@ -25,7 +25,7 @@ import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { isatty } from 'node:tty';
 
-import { BurrowError, describeError, errnoCode } from '../errors.js';
+import { BurrowError, describeError, errnoCode, withPath } from '../errors.js';
 import { trackPartial } from '../runtime/leftovers.js';
 import type { Store } from '../storage/store.js';
 
@@ -84,8 +84,7 @@ export function openOutput(path: string | undefined, stdout: Writable, refuseTer
   let failure: Error | undefined;
   stream.on('error', (err) => {
     failure ??= err;
-    // Named by the file the user gave (a write by fd names none); seen by whoever awaits the stream.
-    if (errnoCode(err) !== undefined) Object.assign(err, { path });
+    withPath(err, path, true); // the file the user gave (a write by fd names none); seen by whoever awaits the stream
   });
   const cleanup = (): void => {
     rmSync(tmp, { force: true });

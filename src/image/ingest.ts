@@ -13,7 +13,7 @@ import type { Readable } from 'node:stream';
 
 import { packageRoot } from '../config/install.js';
 import type { Paths } from '../config/paths.js';
-import { BurrowError } from '../errors.js';
+import { BurrowError, withPath } from '../errors.js';
 import { removeTrees, startInUserns } from '../runtime/userns.js';
 import { flock } from '../system/libc.js';
 import { atomicWriteFile } from '../storage/atomic.js';
@@ -127,6 +127,7 @@ export class Ingest {
             take(chunk);
           } catch (err) {
             failed = err as Error;
+            withPath(err, file); // a write by fd: say which file
             input.resume();
           }
         });

@@ -46,7 +46,7 @@ import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
 import tar from 'tar-stream';
 
-import { BurrowError, errnoCode } from '../errors.js';
+import { BurrowError, errnoCode, systemFailure, withPath } from '../errors.js';
 import { lsetxattr, mknod, openBeneath, S_IFCHR, S_IFIFO } from '../system/libc.js';
 import { sparseHeader, sparseWriter } from './sparse.js';
 
@@ -335,7 +335,7 @@ export async function applyLayer(input: Readable, root: string): Promise<ApplyRe
             });
           } catch (err) {
             closeSync(out);
-            throw err;
+            throw withPath(err, host); // a write by fd names no file
           }
           size += sparse ? sparse.realSize : (header.size ?? 0);
           break;
@@ -408,7 +408,8 @@ export async function applyLayer(input: Readable, root: string): Promise<ApplyRe
   } catch (err) {
     if (err instanceof BurrowError) throw err;
     // A system call that failed (no space, a read-only disk): say which, not "a bug".
-    if (typeof (err as { syscall?: unknown }).syscall === 'string') throw new BurrowError('E_LAYER', `unpack the layer: ${(err as Error).message}`);
+    if (typeof (err as { syscall?: unknown }).syscall === 'string')
+      throw systemFailure(err, 'unpack the layer') ?? new BurrowError('E_LAYER', `unpack the layer: ${(err as Error).message}`, { cause: err });
     // tar-stream's and zlib's complaints: a damaged or hostile layer, not a bug of ours
     throw new BurrowError('E_LAYER_FORMAT', `layer: not a readable tar archive: ${(err as Error).message}`);
   }

@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-import { errnoCode } from '../errors.js';
+import { errnoCode, withPath } from '../errors.js';
 
 /**
  * Replaces `path` with `data` so that a reader (or a kill -9 at any moment)
@@ -24,9 +24,7 @@ export function atomicWriteFile(path: string, data: string | Buffer, mode = 0o64
     renameSync(tmp, path);
     fsyncDir(dirname(path));
   } catch (err) {
-    // Named by the file it was to replace, not the temporary one (a write by fd names none).
-    if (errnoCode(err) !== undefined) Object.assign(err as object, { path });
-    throw err;
+    throw withPath(err, path, true); // the file it was to replace, not the temporary one
   }
 }
 

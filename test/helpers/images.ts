@@ -32,6 +32,8 @@ export interface TarEntry {
   uid?: number;
   gid?: number;
   mode?: number;
+  /** seconds since the epoch (default: 2020-09-13) */
+  mtime?: number;
 }
 
 /** A tar of `entries`, names written exactly as given (no sanitizing: hostile names stay hostile). */
@@ -52,7 +54,7 @@ export async function makeTar(entries: TarEntry[]): Promise<Buffer> {
       mode: e.mode ?? (type === 'directory' ? 0o755 : type === 'symlink' ? 0o777 : 0o644),
       uid: e.uid ?? 0,
       gid: e.gid ?? 0,
-      mtime: new Date(1_600_000_000_000),
+      mtime: new Date((e.mtime ?? 1_600_000_000) * 1000),
       ...(e.linkname !== undefined ? { linkname: e.linkname } : {}),
     };
     await new Promise<void>((resolve, reject) => pack.entry(header, data, (err) => (err ? reject(err) : resolve())));

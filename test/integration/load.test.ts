@@ -24,6 +24,7 @@ import {
   type TestImages,
   writeTar,
 } from '../helpers/images.js';
+import { processesWith } from '../helpers/processes.js';
 import { BURROW, lines } from '../helpers/run-cli.js';
 import { imageNames, list, newStore, planFiles, storeState, type TestStore, treeSnapshot, waitFor } from '../helpers/store.js';
 
@@ -312,6 +313,11 @@ describeContainers('burrow load', () => {
       await new Promise((r) => setTimeout(r, 200));
       child.kill('SIGKILL');
       expect(await exited).toEqual({ code: null, signal: 'SIGKILL' });
+      expect(list(join(store.data, 'tmp')).filter((d) => d.startsWith('ingest-'))).toHaveLength(1);
+      // Its unpack worker ends with the load (its input closes); then the next command, even a read-only one, clears the staging.
+      await waitFor('the unpack worker to end', () => processesWith(join(store.data, 'tmp')).length === 0);
+      expect((await store.run(['images', '-q'])).exitCode).toBe(0);
+      expect(list(join(store.data, 'tmp'))).toEqual([]);
 
       expect(storeState(store).images).toBe(imagesBefore);
       expect(imageNames(store)).toEqual([PLAIN]);
