@@ -5,8 +5,9 @@
 //   as a normal user:  vitest run [ARGS...] in this checkout
 //   as root:           prepare the user `burrow-test` (subordinate ids, /dev
 //                      modes a standard distro has), copy the checkout to a
-//                      directory it owns, run vitest there as that user,
-//                      remove the copy
+//                      directory it owns, mount a small tmpfs it owns (for the
+//                      full-disk tests: BURROW_TEST_SMALL_FS), run vitest there
+//                      as that user, then unmount and remove both
 //
 // Extra arguments go to vitest: `npm test -- test/unit`.
 import { spawnSync, spawn } from 'node:child_process';
@@ -87,9 +88,29 @@ function copyCheckout(dir, uid, gid) {
   chmodSync(dir, 0o755);
 }
 
+/** Size of the filesystem the full-disk tests fill: room for a busybox image and a few containers. */
+const SMALL_FS_SIZE = '48m';
+
+/** A tmpfs of SMALL_FS_SIZE owned by the test user (a user cannot mount one itself); undefined where mounting fails. */
+function mountSmallFs(uid, gid) {
+  const dir = mkdtempSync('/var/tmp/burrow-test-smallfs-');
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${SMALL_FS_SIZE},mode=0700,uid=${uid},gid=${gid}`, 'burrow-test-smallfs', dir], { encoding: 'utf8' });
+  if (r.status === 0) return dir;
+  process.stderr.write(`note: no small tmpfs for the full-disk tests (mount: ${(r.stderr || r.error?.message || '').trim()}); they will skip\n`);
+  rmSync(dir, { recursive: true, force: true });
+  return undefined;
+}
+
+function unmountSmallFs(dir) {
+  if (dir === undefined) return;
+  spawnSync('umount', ['--lazy', dir], { stdio: 'inherit' });
+  rmSync(dir, { recursive: true, force: true });
+}
+
 /** Runs vitest as the test user in `dir`, streaming its output; resolves with its exit code. */
-function runAsUser(dir, home) {
+function runAsUser(dir, home, smallFs) {
   const env = { ...process.env, HOME: home, USER: TEST_USER, LOGNAME: TEST_USER };
+  if (smallFs !== undefined) env.BURROW_TEST_SMALL_FS = smallFs;
   delete env.XDG_RUNTIME_DIR; // burrow falls back to /tmp/burrow-run-UID
   const child = spawn('runuser', ['-u', TEST_USER, '--', 'npx', 'vitest', 'run', ...args], { cwd: dir, env, stdio: 'inherit' });
   const forward = (sig) => child.kill(sig);
@@ -111,15 +132,17 @@ step('lint', 'npx', ['eslint', '.']);
 if (process.getuid?.() === 0) {
   const { uid, gid, home } = prepareUser();
   const dir = mkdtempSync('/var/tmp/burrow-test-');
+  const smallFs = mountSmallFs(uid, gid);
   let code = 1;
   try {
     copyCheckout(dir, uid, gid);
     process.stderr.write(`\n== tests as ${TEST_USER} (uid ${uid}) in ${dir}\n`);
-    code = await runAsUser(dir, home);
+    code = await runAsUser(dir, home, smallFs);
   } catch (err) {
     process.stderr.write(`Error: ${err.message}\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    unmountSmallFs(smallFs);
   }
   process.exit(code);
 } else {

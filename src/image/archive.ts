@@ -11,7 +11,7 @@ import { createGunzip } from 'node:zlib';
 
 import tar from 'tar-stream';
 
-import { BurrowError } from '../errors.js';
+import { BurrowError, systemFailure } from '../errors.js';
 import { type Digest, parseDigest } from '../storage/digest.js';
 import type { ImageToCommit, Ingest, StagedBlob } from './ingest.js';
 import { type Index, type Manifest, MediaType } from './oci.js';
@@ -119,7 +119,8 @@ export async function readArchive(input: Readable, ingest: Ingest, source: strin
     await done;
   } catch (err) {
     if (err instanceof BurrowError) throw err;
-    throw new BurrowError('E_ARCHIVE', `${source}: not a readable image archive: ${(err as Error).message}`);
+    // A full disk or an unreadable file is not the archive's fault.
+    throw systemFailure(err, 'load') ?? new BurrowError('E_ARCHIVE', `${source}: not a readable image archive: ${(err as Error).message}`);
   }
   if (entries === 0) throw new BurrowError('E_ARCHIVE', `${source}: empty or not a tar archive`);
 

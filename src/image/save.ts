@@ -17,9 +17,8 @@ import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 
-import tar from 'tar-stream';
-
 import { BurrowError } from '../errors.js';
+import { tarPack } from '../layers/pack.js';
 import { type Digest, hex, sha256 } from '../storage/digest.js';
 import type { ImageRecord, Store } from '../storage/store.js';
 import { type Descriptor, type Index, type Manifest, MediaType } from './oci.js';
@@ -44,13 +43,15 @@ interface Sink {
 
 /** A tar written to `out`, entry after entry. */
 function tarSink(out: Writable): Sink {
-  const pack = tar.pack();
+  const pack = tarPack();
   const piping = pipeline(pack as unknown as Readable, out);
   piping.catch(() => undefined); // reported by finish()
   // A failed output (a full disk, a closed pipe) ends the tar: an entry waiting on it never hears, so each wait also ends then.
+  let failure: unknown;
   const broken = piping.then(() => new Promise<never>(() => undefined));
-  broken.catch(() => undefined); // seen through settled()
-  const settled = <T>(p: Promise<T>): Promise<T> => Promise.race([p, broken]);
+  broken.catch((err: unknown) => (failure ??= err)); // seen through settled()
+  // The failure itself (first in the race), not tar-stream's "already finalized or destroyed" for the next entry.
+  const settled = <T>(p: () => Promise<T>): Promise<T> => (failure !== undefined ? Promise.reject(failure) : Promise.race([broken, p()]));
   const mtime = new Date(0);
   const dirs = new Set<string>();
   const parents = (name: string): void => {
@@ -63,14 +64,18 @@ function tarSink(out: Writable): Sink {
     }
   };
   return {
-    buffer: async (name, data) => {
-      parents(name);
-      await settled(new Promise<void>((resolve, reject) => pack.entry({ name, mode: 0o644, mtime }, data, (err) => (err ? reject(err) : resolve()))));
-    },
+    buffer: (name, data) =>
+      settled(
+        () =>
+          new Promise<void>((resolve, reject) => {
+            parents(name);
+            pack.entry({ name, mode: 0o644, mtime }, data, (err) => (err ? reject(err) : resolve()));
+          }),
+      ),
     stream: async (name, size, open) => {
-      parents(name);
       let written = 0;
-      await settled(new Promise<void>((resolve, reject) => {
+      await settled(() => new Promise<void>((resolve, reject) => {
+        parents(name);
         const entry = pack.entry({ name, size, mode: 0o644, mtime }, (err) => (err ? reject(err) : resolve()));
         (async () => {
           for await (const chunk of open() as AsyncIterable<Buffer>) {

@@ -17,6 +17,24 @@ import { openBeneath } from '../system/libc.js';
 
 const O_DIRECTORY = fsConstants.O_RDONLY | fsConstants.O_DIRECTORY;
 
+/**
+ * tar-stream's pack, whose entries leave their errors to their callbacks:
+ * when the pack's output fails (a full disk, a closed pipe), the pack
+ * destroys the entry being written with that error, and an entry without an
+ * 'error' listener would throw it as an unhandled event, ending the process
+ * before it can clean up.
+ */
+export function tarPack(): tar.Pack {
+  const pack = tar.pack();
+  const entry = pack.entry.bind(pack) as unknown as (...args: unknown[]) => { on(event: 'error', listener: () => void): unknown };
+  pack.entry = ((...args: unknown[]) => {
+    const sink = entry(...args);
+    sink.on('error', () => undefined);
+    return sink;
+  }) as unknown as tar.Pack['entry'];
+  return pack;
+}
+
 /** An entry that changed under us (a running container): gone, or turned into a symlink on the way. */
 function changed(err: unknown): boolean {
   return ['ENOENT', 'ELOOP', 'ENOTDIR', 'EXDEV'].includes(errnoCode(err) ?? '');
@@ -45,7 +63,7 @@ function listDir(dirFd: number): { name: string; st: Stats; link?: string }[] {
  * what changed on the way is left out.
  */
 export async function packTree(root: string, out: Writable): Promise<void> {
-  const pack = tar.pack();
+  const pack = tarPack();
   const piping = pipeline(pack as unknown as NodeJS.ReadableStream, out);
   piping.catch(() => undefined);
   const links = new Map<string, string>();

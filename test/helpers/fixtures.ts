@@ -22,7 +22,7 @@ export interface Fixtures {
   probe: string;
   /** why no container can be run here at all, if so */
   problem: string | undefined;
-  /** features this host lacks, with the reason: `subids`, `python3` */
+  /** features this host lacks, with the reason: `subids`, `python3`, `smallfs` */
   missing: Record<string, string>;
   uid: number;
   gid: number;
@@ -31,6 +31,8 @@ export interface Fixtures {
   subuids: IdRange[];
   subgids: IdRange[];
   python3: string | undefined;
+  /** a small filesystem of its own (tmpfs) the tests may fill, from BURROW_TEST_SMALL_FS (`npm test` as root mounts one) */
+  smallFs: string | undefined;
 }
 
 declare module 'vitest' {

@@ -128,6 +128,18 @@ export default function setup(project: TestProject): () => void {
   const python3 = findProgram('python3');
   if (python3 === undefined) missing.python3 = 'python3 is not installed (it drives the pty tests)';
 
+  // The full-disk tests fill a filesystem of their own: a user cannot mount one, so `npm test` (as root) does.
+  let smallFs = process.env.BURROW_TEST_SMALL_FS || undefined;
+  if (smallFs === undefined) missing.smallfs = 'no small filesystem to fill: `npm test` run as root mounts one (BURROW_TEST_SMALL_FS)';
+  else {
+    try {
+      accessSync(smallFs, constants.W_OK);
+    } catch (err) {
+      missing.smallfs = `BURROW_TEST_SMALL_FS \`${smallFs}\` is not a directory this user can write: ${(err as Error).message}`;
+      smallFs = undefined;
+    }
+  }
+
   const fixtures: Fixtures = {
     dir,
     rootfs,
@@ -140,6 +152,7 @@ export default function setup(project: TestProject): () => void {
     subuids: missing.subids ? [] : subuids,
     subgids: missing.subids ? [] : subgids,
     python3,
+    smallFs,
   };
   project.provide('fixtures', fixtures);
   return () => removeTree(dir);
