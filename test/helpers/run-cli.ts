@@ -50,10 +50,19 @@ export function spawnCli(args: string[], opts: CliOptions = {}) {
   return opts.input === undefined ? execa(BURROW, args, { ...options, stdin: 'ignore' }) : execa(BURROW, args, { ...options, input: opts.input });
 }
 
+/**
+ * What burrow prints for an error it did not expect (src/cli/report-error.ts).
+ * No test provokes one on purpose: every failure a test makes (bad input, a
+ * full disk, a killed helper) must be an expected one, so runCli fails the
+ * test that meets this, whatever the test itself checks.
+ */
+export const BUG_MARK = 'this is a bug in burrow';
+
 /** Runs burrow to its end. */
 export async function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   const child = spawnCli(args, opts);
   const r = await child;
+  if (String(r.stderr ?? '').includes(BUG_MARK)) throw new Error(`burrow ${args.join(' ')} reported a bug: ${String(r.stderr).trim()}`);
   return {
     exitCode: r.exitCode,
     signal: r.signal,
