@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeContainers, fixtures } from '../helpers/fixtures.js';
 import { buildTestImages, dockerArchiveEntries, makeTar, type TestImages, writeTar } from '../helpers/images.js';
 import { BURROW, lines } from '../helpers/run-cli.js';
-import { imageNames, list, newStore, storeState, type TestStore, waitFor } from '../helpers/store.js';
+import { imageNames, list, loadedStore, newStore, storeState, type TestStore, waitFor } from '../helpers/store.js';
 
 const PLAIN = 'localhost/plain:latest';
 let images: TestImages;
@@ -54,6 +54,12 @@ function expectOneError(r: { exitCode: number | undefined; stderr: string; stdou
   expect(r.stderr.replace(/\n$/, '')).toMatch(pattern);
   expect(r.stderr).not.toMatch(/bug in burrow/);
   expect(r.exitCode).toBe(125);
+}
+
+/** burrow started in the background (to be killed), and its end. */
+function start(store: TestStore, args: string[]): { child: ReturnType<typeof spawn>; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
+  const child = spawn(process.execPath, [BURROW, ...args], { env: { ...process.env, ...store.env }, stdio: 'ignore' });
+  return { child, exited: new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal }))) };
 }
 
 /** Temporary names burrow leaves beside a target it writes (there must be none). */
@@ -133,8 +139,7 @@ describeContainers('expected failures', () => {
       }
     };
     beforeAll(async () => {
-      store = newStore('readonly');
-      expect((await store.run(['load', '-q', '-i', images.plainOci])).exitCode).toBe(0);
+      store = await loadedStore('readonly', images.plainOci);
       expect((await store.run(['create', '--name', 'keep', PLAIN, 'true'])).exitCode).toBe(0);
       expect((await store.run(['tag', PLAIN, 'other'])).exitCode).toBe(0); // takes the lock once: its file exists
       writable(false);
@@ -173,8 +178,7 @@ describeContainers('expected failures', () => {
   describe('save -o where it cannot write', () => {
     let store: TestStore;
     beforeAll(async () => {
-      store = newStore('save-bad');
-      expect((await store.run(['load', '-q', '-i', images.plainOci])).exitCode).toBe(0);
+      store = await loadedStore('save-bad', images.plainOci);
     });
 
     it('a directory that does not exist', async () => {
@@ -219,8 +223,7 @@ describeContainers('expected failures', () => {
     let store: TestStore;
     const long = 'a'.repeat(300);
     beforeAll(async () => {
-      store = newStore('long-names');
-      expect((await store.run(['load', '-q', '-i', images.plainOci])).exitCode).toBe(0);
+      store = await loadedStore('long-names', images.plainOci);
     });
 
     it.each([
@@ -263,8 +266,7 @@ describeContainers('expected failures', () => {
     let runtime: string;
     const warning = /^Warning: runtime directory `[^`]+` cannot be used \([a-z ]+\): using `\/tmp\/burrow-run-\d+` instead$/;
     beforeAll(async () => {
-      store = newStore('xdg');
-      expect((await store.run(['load', '-q', '-i', images.plainOci])).exitCode).toBe(0);
+      store = await loadedStore('xdg', images.plainOci);
       runtime = make();
     });
 
@@ -295,8 +297,7 @@ describeContainers('expected failures', () => {
   describe('what a killed command leaves is gone after the next command', () => {
     let store: TestStore;
     beforeAll(async () => {
-      store = newStore('killed');
-      expect((await store.run(['load', '-q', '-i', images.plainOci])).exitCode).toBe(0);
+      store = await loadedStore('killed', images.plainOci);
     });
 
     it('a save killed half-way: its partial file and its record', async () => {
@@ -305,8 +306,7 @@ describeContainers('expected failures', () => {
       const archive = await writeTar(join(work, 'big.tar'), dockerArchiveEntries({ config: images.plainConfig, layers: [images.baseLayer, big] }, 'localhost/big:latest'));
       expect((await store.run(['load', '-q', '-i', archive])).exitCode).toBe(0);
       const dir = mkdtempSync(join(work, 'save-killed-'));
-      const child = spawn(process.execPath, [BURROW, 'save', '-o', join(dir, 'out.tar'), 'localhost/big:latest'], { env: { ...process.env, ...store.env }, stdio: 'ignore' });
-      const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+      const { child, exited } = start(store, ['save', '-o', join(dir, 'out.tar'), 'localhost/big:latest']);
       await waitFor('the save to write its temporary file', () => partials(dir).length === 1, 20_000);
       child.kill('SIGKILL');
       expect(await exited).toEqual({ code: null, signal: 'SIGKILL' });
@@ -320,8 +320,7 @@ describeContainers('expected failures', () => {
     });
 
     it('a run --rm whose monitor was killed: gone from ps -a, its name free again', async () => {
-      const child = spawn(process.execPath, [BURROW, 'run', '--rm', '--name', 'victim', PLAIN, 'sleep', '60'], { env: { ...process.env, ...store.env }, stdio: 'ignore' });
-      const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+      const { child, exited } = start(store, ['run', '--rm', '--name', 'victim', PLAIN, 'sleep', '60']);
       await waitFor('the container to run', async () => (await store.run(['ps', '--format', '{{.Names}}'])).stdout === 'victim\n');
       child.kill('SIGKILL'); // burrow, which is now the helper: the container's monitor
       expect(await exited).toEqual({ code: null, signal: 'SIGKILL' });
@@ -336,8 +335,7 @@ describeContainers('expected failures', () => {
     });
 
     it('a run --rm --name whose monitor was killed does not keep the name from the next run', async () => {
-      const child = spawn(process.execPath, [BURROW, 'run', '--rm', '--name', 'again', PLAIN, 'sleep', '60'], { env: { ...process.env, ...store.env }, stdio: 'ignore' });
-      const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+      const { child, exited } = start(store, ['run', '--rm', '--name', 'again', PLAIN, 'sleep', '60']);
       await waitFor('the container to run', async () => (await store.run(['ps', '--format', '{{.Names}}'])).stdout === 'again\n');
       child.kill('SIGKILL');
       await exited;

@@ -23,7 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeContainers, fixtures } from '../helpers/fixtures.js';
 import { buildTestImages, dockerArchiveEntries, makeTar, type TarEntry, type TestImages, writeTar } from '../helpers/images.js';
 import { lines } from '../helpers/run-cli.js';
-import { list, newStore, storeState, type TestStore, treeSnapshot, waitFor } from '../helpers/store.js';
+import { list, loadedStore, newStore, storeState, type TestStore, treeSnapshot, waitFor } from '../helpers/store.js';
 
 const PLAIN = 'localhost/plain:latest';
 const OLD = new Date('2001-02-03T04:05:06Z');
@@ -140,8 +140,7 @@ describeContainers('hostile layers', () => {
     ];
     let store: TestStore;
     beforeAll(async () => {
-      store = newStore(`wh-${how}`);
-      expect((await store.run(['load', '-q', '-i', images.plainOci])).exitCode).toBe(0);
+      store = await loadedStore(`wh-${how}`, images.plainOci);
     });
 
     it.each(cases)('$name', async ({ name, entries, entry }) => {
@@ -171,8 +170,7 @@ describeContainers('hostile layers', () => {
     const secret = join(home, 'secret');
     const marker = `HOST-SECRET-${process.pid}-${Date.now()}`;
     writeFileSync(secret, `${marker}\n`);
-    const store = newStore('export-race');
-    expect((await store.run(['load', '-q', '-i', images.plainOci])).exitCode).toBe(0);
+    const store = await loadedStore('export-race', images.plainOci);
     // /f is a file, then (renamed over it, atomically) a symlink to the host's secret, over and over.
     const loop = `while :; do echo inside > /f.new; mv -f /f.new /f; ln -sfn ${secret} /l.new; mv -f /l.new /f; done`;
     const id = (await store.run(['create', '--name', 'swapper', PLAIN, 'sh', '-c', loop])).stdout.trim();
