@@ -7,7 +7,7 @@
  * failure or a kill leaves only staging files in tmp/, which nothing reads.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 
@@ -15,6 +15,7 @@ import { packageRoot } from '../config/install.js';
 import type { Paths } from '../config/paths.js';
 import { BurrowError, withPath } from '../errors.js';
 import { removeTrees, startInUserns } from '../runtime/userns.js';
+import { writeAll } from '../system/files.js';
 import { flock } from '../system/libc.js';
 import { atomicWriteFile } from '../storage/atomic.js';
 import { chainIds, type Digest, hex, isDigest, parseDigest, sha256 } from '../storage/digest.js';
@@ -110,7 +111,7 @@ export class Ingest {
       }
       hash.update(chunk);
       size += chunk.length;
-      writeSync(fd, chunk);
+      writeAll(fd, chunk);
       if (kind === 'json') {
         if (size > MAX_JSON) throw new BurrowError('E_BLOB', `${what}: a JSON document larger than ${MAX_JSON} bytes`);
         jsonChunks.push(chunk);

@@ -36,7 +36,6 @@ import {
   readlinkSync,
   rmSync,
   symlinkSync,
-  writeSync,
 } from 'node:fs';
 import { posix } from 'node:path';
 import { PassThrough, type Readable, Transform } from 'node:stream';
@@ -48,6 +47,7 @@ import tar from 'tar-stream';
 
 import { BurrowError, errnoCode, systemFailure, withPath } from '../errors.js';
 import { lsetxattr, mknod, openBeneath, S_IFCHR, S_IFIFO } from '../system/libc.js';
+import { writeAll } from '../system/files.js';
 import { sparseHeader, sparseWriter } from './sparse.js';
 
 export interface ApplyResult {
@@ -314,7 +314,7 @@ export async function applyLayer(input: Readable, root: string): Promise<ApplyRe
           const out = fd;
           try {
             // A sparse file: its pieces at their offsets, the holes left as holes.
-            const sink = sparse ? sparseWriter(out, sparse, rel) : { write: (chunk: Buffer) => writeSync(out, chunk), end: () => undefined };
+            const sink = sparse ? sparseWriter(out, sparse, rel) : { write: (chunk: Buffer) => writeAll(out, chunk), end: () => undefined };
             await new Promise<void>((resolve, reject) => {
               body.on('data', (chunk: unknown) => {
                 try {

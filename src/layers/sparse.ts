@@ -5,9 +5,10 @@
  * one a line (the count, then offset and size of each stored piece), padded
  * to 512 bytes, followed by the pieces themselves.
  */
-import { ftruncateSync, writeSync } from 'node:fs';
+import { ftruncateSync } from 'node:fs';
 
 import { BurrowError } from '../errors.js';
+import { writeAll } from '../system/files.js';
 
 export interface SparseHeader {
   name: string;
@@ -64,7 +65,7 @@ export function sparseWriter(fd: number, header: SparseHeader, entry: string): {
       const off = numbers[piece * 2] as number;
       const len = numbers[piece * 2 + 1] as number;
       const n = Math.min(len - pieceDone, data.length - at);
-      if (n > 0) writeSync(fd, data, at, n, off + pieceDone);
+      if (n > 0) writeAll(fd, data.subarray(at, at + n), off + pieceDone);
       at += n;
       pieceDone += n;
       if (pieceDone === len) {

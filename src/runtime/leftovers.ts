@@ -22,10 +22,11 @@
  * Sweeping is housekeeping: it never fails the command that runs it (a
  * read-only store, a full disk: what cannot be removed now stays for later).
  */
-import { closeSync, lstatSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readFileSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 import type { Paths } from '../config/paths.js';
+import { writeAll } from '../system/files.js';
 import { flock, tryFlock } from '../system/libc.js';
 import { Containers, processStartTime } from '../storage/containers.js';
 import { safeReaddir, type Store } from '../storage/store.js';
@@ -136,7 +137,7 @@ export function trackPartial(store: Store, tmpFile: string): PartialRecord | und
   }
   try {
     flock(fd, true); // held before the content is there: a sweeper never sees an unlocked record with content of a live writer
-    writeSync(fd, `${tmpFile}\n`);
+    writeAll(fd, Buffer.from(`${tmpFile}\n`));
   } catch {
     closeSync(fd);
     try {

@@ -1,7 +1,8 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 import { errnoCode, withPath } from '../errors.js';
+import { writeAll } from '../system/files.js';
 
 /**
  * Replaces `path` with `data` so that a reader (or a kill -9 at any moment)
@@ -13,7 +14,7 @@ export function atomicWriteFile(path: string, data: string | Buffer, mode = 0o64
   try {
     const fd = openSync(tmp, 'wx', mode);
     try {
-      writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+      writeAll(fd, typeof data === 'string' ? Buffer.from(data) : data);
       fsyncSync(fd);
     } catch (err) {
       closeSync(fd);

@@ -4,9 +4,10 @@
  * it, and loads koffi's native module directly: koffi's own index.js costs
  * about 5 ms of start-up to find it (measured), the module itself 0.5 ms.
  */
-import { closeSync, existsSync, writeSync } from 'node:fs';
+import { closeSync, existsSync } from 'node:fs';
 
 import { packageRoot } from '../config/install.js';
+import { writeAll } from './files.js';
 import { builtin } from './lazy.js';
 
 type Koffi = typeof import('koffi');
@@ -110,8 +111,7 @@ export function memfd(name: string, data: Buffer): number {
   const fd = c.memfd_create(name, MFD_CLOEXEC);
   if (fd < 0) throw new SyscallError('memfd_create', c.errno());
   try {
-    let done = 0;
-    while (done < data.length) done += writeSync(fd, data, done);
+    writeAll(fd, data);
   } catch (err) {
     closeSync(fd);
     throw err;

@@ -11,7 +11,7 @@
  * without it they skip, saying why.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { execa } from 'execa';
@@ -114,6 +114,25 @@ describeContainers('expected failures', () => {
       expect(storeState(store)).toEqual(before);
       expect(partials(root)).toEqual([]);
       expect(existsSync(join(root, 'out.tar'))).toBe(false);
+    });
+
+    it('tag when a page is free but images.json needs more: refused whole, never a shortened images.json', async () => {
+      // images.json over two pages (many names), then one page of room: one write(2) of it writes one page and says so.
+      const names = Array.from({ length: 200 }, (_, i) => `localhost/many-names-for-one-image:tag-${i}`);
+      unlinkSync(filler);
+      expect((await store.run(['tag', PLAIN, ...names])).exitCode).toBe(0);
+      const json = readFileSync(join(store.data, 'images.json'), 'utf8');
+      expect(json.length).toBeGreaterThan(2 * 4096);
+      filler = fill(root);
+      truncateSync(filler, statSync(filler).size - 4096);
+      const r = await store.run(['tag', PLAIN, 'one-more']);
+      expectOneError(r, /^Error: tag: write `[^`]*\/images\.json`: no space left on device$/);
+      expect(readFileSync(join(store.data, 'images.json'), 'utf8')).toBe(json);
+      expect((await store.run(['images', '-q'])).exitCode).toBe(0);
+      expect(list(join(store.data))).not.toContainEqual(expect.stringContaining('.tmp-'));
+      unlinkSync(filler);
+      expect((await store.run(['untag', PLAIN, ...names])).exitCode).toBe(0);
+      filler = fill(root); // full again, as the cases above left it
     });
 
     it('every command works again once there is space', async () => {
