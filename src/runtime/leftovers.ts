@@ -28,7 +28,7 @@ import { basename, join } from 'node:path';
 import type { Paths } from '../config/paths.js';
 import { writeAll } from '../system/files.js';
 import { flock, tryFlock } from '../system/libc.js';
-import { Containers, processStartTime } from '../storage/containers.js';
+import { Containers } from '../storage/containers.js';
 import { safeReaddir, type Store } from '../storage/store.js';
 import { removeTrees } from './userns.js';
 
@@ -170,7 +170,7 @@ function reapDeadRm(store: Store): string[] {
   for (const rec of containers.list()) {
     if (!rec.options.rm) continue;
     const status = containers.status(rec);
-    if (status.state !== 'exited' || monitorAlive(store, rec.id)) continue;
+    if (status.state !== 'exited' || containers.monitor(rec.id).alive) continue;
     try {
       trees.push(containers.detach(rec));
     } catch {
@@ -178,17 +178,6 @@ function reapDeadRm(store: Store): string[] {
     }
   }
   return trees;
-}
-
-function monitorAlive(store: Store, id: string): boolean {
-  let text: string;
-  try {
-    text = readFileSync(join(new Containers(store).dir(id), 'monitor'), 'utf8');
-  } catch {
-    return false;
-  }
-  const [pid, start] = text.trim().split(' ');
-  return pid !== undefined && pid !== '' && processStartTime(Number(pid)) === start;
 }
 
 /**

@@ -149,18 +149,21 @@ export class Containers {
     atomicWriteFile(join(this.dir(rec.id), 'container.json'), `${JSON.stringify(rec, null, 1)}\n`, 0o600);
   }
 
-  status(rec: ContainerRecord): ContainerStatus {
-    const dir = this.dir(rec.id);
-    const exit = readTextOr(join(dir, 'exit'));
-    const monitor = readTextOr(join(dir, 'monitor'));
-    const [pidText, startText, startedText] = (monitor ?? '').trim().split(' ');
+  /** The process that runs (or ran) the container, from its `monitor` file, and whether it still lives. */
+  monitor(id: string): { pid: number | undefined; alive: boolean; startedAt: Date | undefined } {
+    const [pidText, startText, startedText] = (readTextOr(join(this.dir(id), 'monitor')) ?? '').trim().split(' ');
     const pid = pidText ? Number(pidText) : undefined;
-    const startedAt = startedText ? new Date(Number(startedText)) : undefined;
+    return { pid, alive: pid !== undefined && processStartTime(pid) === startText, startedAt: startedText ? new Date(Number(startedText)) : undefined };
+  }
+
+  status(rec: ContainerRecord): ContainerStatus {
+    const exit = readTextOr(join(this.dir(rec.id), 'exit'));
+    const { pid, alive, startedAt } = this.monitor(rec.id);
     if (exit !== undefined) {
       const [code, finished] = exit.trim().split(' ');
       return { state: 'exited', exitCode: Number(code), pid: undefined, startedAt, finishedAt: finished ? new Date(Number(finished) * 1000) : undefined };
     }
-    if (pid !== undefined && processStartTime(pid) === startText) return { state: 'running', exitCode: undefined, pid, startedAt, finishedAt: undefined };
+    if (pid !== undefined && alive) return { state: 'running', exitCode: undefined, pid, startedAt, finishedAt: undefined };
     if (pid !== undefined) return { state: 'exited', exitCode: undefined, pid: undefined, startedAt, finishedAt: undefined };
     return { state: 'created', exitCode: undefined, pid: undefined, startedAt: undefined, finishedAt: undefined };
   }
