@@ -33,7 +33,6 @@ import {
   lutimesSync,
   mkdirSync,
   openSync,
-  readlinkSync,
   rmSync,
   symlinkSync,
 } from 'node:fs';
@@ -48,6 +47,7 @@ import tar from 'tar-stream';
 import { BurrowError, errnoCode, systemFailure, withPath } from '../errors.js';
 import { lsetxattr, mknod, openBeneath, S_IFCHR, S_IFIFO } from '../system/libc.js';
 import { writeAll } from '../system/files.js';
+import { resolveInRoot, RootPathError } from '../system/rootpath.js';
 import { sparseHeader, sparseWriter } from './sparse.js';
 
 export interface ApplyResult {
@@ -80,40 +80,16 @@ export function cleanName(name: string): string {
 
 /**
  * The host path for `rel`'s parent directory inside `root`, following the
- * symlinks already unpacked as the container would (absolute targets restart
- * at root); refuses a path that climbs out of root.
+ * symlinks already unpacked as the container would (system/rootpath.ts);
+ * refuses a path that climbs out of root.
  */
 export function resolveParent(root: string, rel: string): string {
-  const parts = rel.split('/');
-  parts.pop();
-  const resolved: string[] = [];
-  let hops = 0;
-  while (parts.length > 0) {
-    const part = parts.shift() as string;
-    if (part === '' || part === '.') continue;
-    if (part === '..') {
-      if (resolved.length === 0) throw unsafe(`layer entry \`${rel}\` leads outside the layer`);
-      resolved.pop();
-      continue;
-    }
-    const host = posix.join(root, ...resolved, part);
-    let st;
-    try {
-      st = lstatSync(host);
-    } catch {
-      resolved.push(part);
-      continue;
-    }
-    if (!st.isSymbolicLink()) {
-      resolved.push(part);
-      continue;
-    }
-    if (++hops > 40) throw unsafe(`layer entry \`${rel}\`: too many symbolic links`);
-    const target = readlinkSync(host);
-    if (target.startsWith('/')) resolved.length = 0;
-    parts.unshift(...target.split('/'));
+  try {
+    return resolveInRoot(root, posix.dirname(rel), 'refuse');
+  } catch (err) {
+    if (!(err instanceof RootPathError)) throw err;
+    throw unsafe(err.code === 'ELOOP' ? `layer entry \`${rel}\`: too many symbolic links` : `layer entry \`${rel}\` leads outside the layer`);
   }
-  return posix.join(root, ...resolved);
 }
 
 function exists(path: string): ReturnType<typeof lstatSync> | undefined {

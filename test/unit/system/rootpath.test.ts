@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { resolveInRoot } from '../../../src/system/rootpath.js';
+import { resolveInRoot, RootPathError } from '../../../src/system/rootpath.js';
 
 let root: string;
 beforeAll(() => {
@@ -61,5 +61,24 @@ describe('resolveInRoot', () => {
   it('gives a result that is always inside the root', () => {
     for (const path of ['/usr/up', '/slash/..', '/lib/../../..', '/usr/up/../../x'])
       expect(resolveInRoot(root, path).startsWith(root)).toBe(true);
+  });
+});
+
+describe("resolveInRoot(..., 'refuse'): the layers' rule", () => {
+  it('resolves what stays inside as clamp does', () => {
+    for (const path of ['/etc/passwd', 'etc/passwd', '/lib/x.so', '/slash/etc/passwd', '/etc/relative', '/no/such/file', 'usr/lib/../../etc'])
+      expect(resolveInRoot(root, path, 'refuse'), path).toBe(resolveInRoot(root, path));
+  });
+
+  it('refuses a `..` above the root, in the path or in a link (EXDEV), where clamp stays at the root', () => {
+    for (const path of ['/../etc/passwd', '/usr/up/passwd', 'usr/lib/../../..', '/slash/../x']) {
+      expect(() => resolveInRoot(root, path, 'refuse'), path).toThrow(RootPathError);
+      expect(() => resolveInRoot(root, path, 'refuse'), path).toThrow(expect.objectContaining({ code: 'EXDEV' }));
+      expect(resolveInRoot(root, path).startsWith(root)).toBe(true);
+    }
+  });
+
+  it('stops a loop with ELOOP', () => {
+    expect(() => resolveInRoot(root, '/loop-a/x', 'refuse')).toThrow(expect.objectContaining({ code: 'ELOOP' }));
   });
 });
