@@ -115,13 +115,13 @@ describeContainers('burrow load', () => {
     let canary: string;
     /** a path that climbs from anywhere in the store up to / and down into the canary dir */
     let climb: string;
-    const cases: { name: string; archive: () => Promise<string>; error: RegExp; bug?: string }[] = [];
+    const cases: { name: string; archive: () => Promise<string>; error: RegExp }[] = [];
     const file = (name: string): string => join(work, `bad-${name.replace(/\W+/g, '-')}.tar`);
     /** a docker-archive of the base layer and `layer` (a tar of `entries`) */
     const withLayer = async (name: string, entries: TarEntry[]): Promise<string> =>
       writeTar(file(name), dockerArchiveEntries({ config: images.plainConfig, layers: [images.baseLayer, await makeTar(entries)] }, 'localhost/bad:latest'));
-    const add = (name: string, error: RegExp, archive: () => Promise<string>, bug?: string): void => {
-      cases.push({ name, archive, error, ...(bug ? { bug } : {}) });
+    const add = (name: string, error: RegExp, archive: () => Promise<string>): void => {
+      cases.push({ name, archive, error });
     };
 
     beforeAll(() => {
@@ -204,8 +204,7 @@ describeContainers('burrow load', () => {
     );
 
     for (const c of cases) {
-      // A case that fails because of a burrow bug (named in `bug`) is expected to fail until it is fixed.
-      (c.bug ? it.fails : it)(c.name, async () => {
+      it(c.name, async () => {
         const store = newStore('bad');
         expect((await store.run(['load', '-i', images.plainOci])).exitCode).toBe(0);
         const archive = await c.archive();
