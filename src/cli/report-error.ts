@@ -1,6 +1,6 @@
 /**
  * An error as burrow reports it (podman's way): one line `Error: ...` on
- * stderr and exit code 125; the stack only with --log-level=debug. Shared by
+ * stderr and exit code 125; its code (E_...) and stack only with --log-level=debug. Shared by
  * main.ts and the clipanion-free fast path (src/fast.ts), so it imports no clipanion.
  */
 import { writeSync } from 'node:fs';
@@ -29,7 +29,10 @@ export function reportError(err: unknown, debug: boolean, operation?: string): n
   else if (e.name === 'UnknownSyntaxError' || e.name === 'AmbiguousSyntaxError' || e.name === 'UsageError') message = parseErrorMessage(e);
   else message = `${e.message} (this is a bug in burrow; run with --log-level=debug for details)`;
   writeSync(2, `Error: ${message}\n`);
+  if (!debug) return ExitCode.burrow;
+  // The stable code (burrow(1), ERROR CODES), then where it came from.
+  if (e instanceof BurrowError) writeSync(2, `Error code: ${e.code}\n`);
   const stack = (err instanceof Error ? err : e).stack;
-  if (debug && stack) writeSync(2, `${stack}\n`);
+  if (stack) writeSync(2, `${stack}\n`);
   return ExitCode.burrow;
 }

@@ -209,3 +209,23 @@ describe('messages', () => {
     expect(unknown, 'commands named in messages that burrow does not have').toEqual([]);
   });
 });
+
+describe('error codes', () => {
+  it('every code a BurrowError is given in src/ is documented in burrow(1), ERROR CODES, and no other', () => {
+    const codes = new Set<string>();
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
+        const rel = `${dir}/${entry.name}`;
+        if (entry.isDirectory()) walk(rel);
+        else if (rel.endsWith('.ts')) for (const m of read(rel).matchAll(/'(E_[A-Z_]+)'/g)) codes.add(m[1] as string);
+      }
+    };
+    walk('src');
+    expect(codes.size).toBeGreaterThan(30); // the search finds what it is meant to
+    const page = roffText(read('man/burrow.1'));
+    const section = page.slice(page.indexOf('.SH ERROR CODES'), page.indexOf('.SH ENVIRONMENT'));
+    const documented = new Set([...section.matchAll(/^\.BI? (E_[A-Z_]+)/gm)].map((m) => m[1] as string));
+    expect([...codes].filter((c) => !documented.has(c)).sort(), 'codes missing from burrow(1)').toEqual([]);
+    expect([...documented].filter((c) => !codes.has(c) && !c.endsWith('_')).sort(), 'codes in burrow(1) that src/ no longer has').toEqual([]);
+  });
+});
