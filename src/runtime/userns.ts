@@ -15,6 +15,7 @@ import { CAPABILITIES, capabilityMask } from '../system/capabilities.js';
 import { hostIdMapping, type IdMapping } from '../system/idmap.js';
 import { writePlanFile } from './launch.js';
 import type { Plan, Step } from './plan.js';
+import { StatusChannel } from './status.js';
 
 export interface UsernsOptions {
   /** steps that mount something (in a mount namespace of its own): rootfsSteps() */
@@ -50,13 +51,23 @@ export function usernsPlan(argv: string[], opts: UsernsOptions): Plan {
   return plan;
 }
 
-/** Starts `argv` in a user namespace; stderr is collected for the error message. */
+/** The status channel's fd in the helper: the fourth of its stdio. */
+const STATUS_FD = 3;
+
+/**
+ * Starts `argv` in a user namespace. The helper reports on its status fd
+ * (runtime/status.ts): a failure of its own (a setup step, the exec) comes
+ * from there, with its step, call, path and errno; a failure of the program
+ * is its own last `Error:` line on stderr (burrow's worker speaks so), or its
+ * exit status.
+ */
 export function startInUserns(paths: Paths, argv: string[], opts: UsernsOptions = {}): UsernsProcess {
   const file = writePlanFile(paths, usernsPlan(argv, opts));
   const { spawn } = builtin<typeof import('node:child_process')>('node:child_process');
-  const child = spawn(helperPath(), ['run', '--unlink', file], {
-    stdio: [opts.stdin ?? 'ignore', opts.stdout ?? 'ignore', 'pipe'],
+  const child = spawn(helperPath(), ['run', '--status-fd', String(STATUS_FD), '--unlink', file], {
+    stdio: [opts.stdin ?? 'ignore', opts.stdout ?? 'ignore', 'pipe', 'pipe'],
   });
+  const status = new StatusChannel(child.stdio[STATUS_FD] as Readable | null);
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
@@ -66,13 +77,16 @@ export function startInUserns(paths: Paths, argv: string[], opts: UsernsOptions 
     child.on('error', (err) => reject(new BurrowError('E_HELPER', `run the helper \`${helperPath()}\`: ${err.message}`)));
     child.on('close', (code, signal) => {
       if (code === 0) return resolve();
+      const helperFailed = status.error;
+      if (helperFailed) return reject(helperFailed);
       const line = stderr
         .split('\n')
         .map((l) => l.trim())
         .filter(Boolean)
         .reverse()
         .find((l) => l.startsWith('Error: '));
-      const what = line ? line.slice('Error: '.length) : `\`${argv.join(' ')}\` in a user namespace exited with ${signal ?? code}${stderr ? `: ${stderr.trim().split('\n').pop()}` : ''}`;
+      const ended = signal ?? status.exitCode ?? code;
+      const what = line ? line.slice('Error: '.length) : `\`${argv.join(' ')}\` in a user namespace exited with ${ended}${stderr ? `: ${stderr.trim().split('\n').pop()}` : ''}`;
       reject(new BurrowError('E_USERNS', what));
     });
   });

@@ -45,7 +45,8 @@ export class ExportCommand extends BurrowCommand {
       await out.commit();
     } catch (err) {
       out.abort();
-      if (err instanceof BurrowError && err.code === 'E_USERNS') throw new BurrowError('E_EXPORT', `export container ${record.name}: ${err.message}`);
+      if (err instanceof BurrowError && (err.code === 'E_USERNS' || err.code === 'E_HELPER_STEP'))
+        throw new BurrowError('E_EXPORT', `export container ${record.name}: ${err.message}`, { cause: err });
       throw err;
     }
     return 0;

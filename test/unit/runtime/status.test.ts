@@ -1,0 +1,49 @@
+/* The helper's status channel read as typed records (runtime/status.ts); the helper writes them in helpers/helper.c. */
+import { PassThrough } from 'node:stream';
+
+import { describe, expect, it } from 'vitest';
+
+import { HelperError, parseStatusLine, StatusChannel } from '../../../src/runtime/status.js';
+
+describe('parseStatusLine', () => {
+  it('reads the three records the helper writes', () => {
+    expect(parseStatusLine('{"type":"pid","pid":42}')).toEqual({ type: 'pid', pid: 42 });
+    expect(parseStatusLine('{"type":"exit","code":3}')).toEqual({ type: 'exit', code: 3 });
+    const error = '{"type":"error","step":"exec","syscall":"execve","path":"/x","errno":2,"code":127,"message":"executable file `/x` not found: No such file or directory"}';
+    expect(parseStatusLine(error)).toEqual({
+      type: 'error',
+      step: 'exec',
+      syscall: 'execve',
+      path: '/x',
+      errno: 2,
+      code: 127,
+      message: 'executable file `/x` not found: No such file or directory',
+    });
+  });
+
+  it('keeps what it does not know, or what is malformed, as unknown', () => {
+    for (const line of ['not json', '{"type":"pid","pid":"42"}', '{"type":"exit"}', '{"type":"error","step":"x"}', '[1]', 'null', '{"type":"ready"}'])
+      expect(parseStatusLine(line), line).toEqual({ type: 'unknown', line });
+  });
+});
+
+describe('StatusChannel', () => {
+  it('collects records across chunk boundaries and gives the error as a HelperError', async () => {
+    const stream = new PassThrough();
+    const channel = new StatusChannel(stream);
+    stream.write('{"type":"pid","pi');
+    stream.write('d":7}\n{"type":"error","step":"mount","syscall":"openat2","path":"/a","errno":20,"code":125,"message":"mount `/a`: Not a directory"}\n');
+    stream.end('{"type":"exit","code":125}\n');
+    await new Promise((r) => stream.on('end', r));
+    expect(channel.pid).toBe(7);
+    expect(channel.exitCode).toBe(125);
+    const err = channel.error;
+    expect(err).toBeInstanceOf(HelperError);
+    expect(err).toMatchObject({ code: 'E_HELPER_STEP', step: 'mount', syscall: 'openat2', path: '/a', errno: 20, exitCode: 125, message: 'mount `/a`: Not a directory' });
+  });
+
+  it('has no error, pid or exit code when nothing came', () => {
+    const channel = new StatusChannel(undefined);
+    expect([channel.error, channel.pid, channel.exitCode]).toEqual([undefined, undefined, undefined]);
+  });
+});
