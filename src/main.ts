@@ -9,9 +9,10 @@ import { Builtins, Cli, type Command, type CommandClass } from 'clipanion';
 
 import { VERSION } from './config/install.js';
 import { resolvePaths } from './config/paths.js';
-import { ExitCode } from './errors.js';
+import { BurrowError, ExitCode, UsageError } from './errors.js';
 import { type Context, processContext } from './cli/context.js';
-import { quickProcess } from './cli/quick.js';
+import { normalizeArgv } from './cli/flags.js';
+import { flagSpecOf, quickProcess } from './cli/quick.js';
 import { reportError } from './cli/report-error.js';
 import { COMMANDS } from './cli/registry.js';
 import { builtin } from './system/lazy.js';
@@ -37,6 +38,36 @@ function splitGlobals(argv: string[]): { logLevel: string | undefined; rest: str
 function pick(argv: string[]): typeof COMMANDS {
   const matching = COMMANDS.filter((c) => c.paths.some((p) => p.every((word, i) => argv[i] === word)));
   return matching.length > 0 ? matching : COMMANDS;
+}
+
+/** Is `err` clipanion's refusal of the command line (rather than a command's own failure)? */
+function isParseError(err: unknown): boolean {
+  const name = (err as Error | undefined)?.name;
+  return name === 'UnknownSyntaxError' || name === 'AmbiguousSyntaxError' || (name === 'UsageError' && !(err instanceof BurrowError));
+}
+
+/**
+ * clipanion's parse of `argv`; a line it refuses is read again as podman
+ * reads it (cli/flags.ts: `--rm=true`, `-w/tmp`, pflag's messages), when one
+ * command answers to it (with several registered, as for a typo, clipanion's
+ * answer stands). Only a refused line pays for this.
+ */
+function processAsPodman(cli: Cli<Context>, argv: string[], context: Context): Command<Context> {
+  try {
+    return cli.process(argv, context);
+  } catch (err) {
+    const spec = isParseError(err) ? flagSpecOf(cli) : undefined;
+    if (spec === undefined) throw err;
+    const { argv: normalized, positionals } = normalizeArgv(spec, argv);
+    // clipanion words a missing positional as "Not enough positional arguments" or "Command not found"; pflag's is one.
+    const tooFew = (e: unknown): unknown => (positionals < spec.required ? new UsageError(`requires at least ${spec.required} arg(s), only received ${positionals}`) : e);
+    if (normalized.join('\0') === argv.join('\0')) throw tooFew(err);
+    try {
+      return cli.process(normalized, context);
+    } catch (again) {
+      throw isParseError(again) ? tooFew(again) : again;
+    }
+  }
 }
 
 /** The same command class answering only to `paths`. */
@@ -93,7 +124,7 @@ export async function main(argv: string[]): Promise<number> {
   let operation: string | undefined;
   try {
     // The plain lines without clipanion's state machine (start-up time); clipanion for the rest.
-    const command = quickProcess(cli, rest, context) ?? cli.process(rest, context);
+    const command = quickProcess(cli, rest, context) ?? processAsPodman(cli, rest, context);
     operation = command.path.join(' ') || undefined;
     if (command.help) {
       context.stdout.write(cli.usage(command, { detailed: true }));

@@ -176,3 +176,49 @@ export function quickProcess(cli: Cli<Context>, argv: string[], context: Context
   Object.assign(command, fields);
   return command;
 }
+
+/** What podman-style parsing needs of any command: its options' names and arity, a proxy, the positionals it requires. */
+export interface FlagSpec {
+  paths: string[][];
+  /** option name -> whether it takes a value */
+  options: Record<string, boolean>;
+  /** the names of each option together: ['-e', '--env'] */
+  groups: string[][];
+  /** the command passes everything after its leading positionals on as it is (run's COMMAND) */
+  proxy: boolean;
+  /** positionals it cannot do without (a required rest counts its minimum) */
+  required: number;
+}
+
+/** The FlagSpec of the one command registered (read as tableOf reads it), for every command; undefined with several. */
+export function flagSpecOf(cli: Cli<Context>): FlagSpec | undefined {
+  const internals = cli as unknown as CliInternals;
+  const builders = internals.builder.builders;
+  const commandClass = builders.length === 1 ? builders[0]?.context.commandClass : undefined;
+  if (commandClass === undefined) return undefined;
+  const record = internals.registrations.get(commandClass);
+  const paths = internals.builder.builders.find((b) => b.context.commandClass === commandClass)?.paths;
+  if (record === undefined || paths === undefined) return undefined;
+  const spec: FlagSpec = { paths, options: {}, groups: [], proxy: false, required: 0 };
+  for (const [key, s] of record.specs) {
+    s.definition(
+      {
+        addOption: (o: { names: string[]; arity: number }) => {
+          for (const n of o.names) spec.options[n] = o.arity > 0;
+          spec.groups.push(o.names);
+        },
+        addPositional: (o: { required?: boolean }) => {
+          if (o.required ?? true) spec.required++;
+        },
+        addProxy: () => {
+          spec.proxy = true;
+        },
+        addRest: (o: { required?: number }) => {
+          spec.required += o.required ?? 0;
+        },
+      },
+      key,
+    );
+  }
+  return spec;
+}

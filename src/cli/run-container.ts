@@ -73,6 +73,8 @@ export function envOf(context: Context): Env {
 /** Runs the container in the foreground; returns only when it could not start (the helper takes over otherwise). */
 export async function runContainer(f: RunFields, context: Context): Promise<number> {
   const env = envOf(context);
+  // An empty --rootfs (an unset "$rootfs") would run on the current directory, writable in place: as podman, refuse it.
+  if (f.rootfs === '') throw new UsageError('must set root filesystem source: --rootfs is empty');
   if (f.rootfs !== undefined) {
     // --rootfs: no image and no record; the first word is the command.
     if (f.name !== undefined) throw new UsageError('--name needs an image: a --rootfs container keeps no record');

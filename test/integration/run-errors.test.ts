@@ -34,7 +34,7 @@ describeContainers('burrow run: bad input', () => {
     ['a rootfs that does not exist', () => ['--rootfs', join(scratch, 'nope'), 'true'], 125, /rootfs .*nope.*no such/i],
     ['a rootfs that is a file', () => ['--rootfs', join(fixtures().rootfs, 'etc/passwd'), 'true'], 125, /not a directory/],
     ['no --rootfs', () => ['true'], 125, /rootfs|image/i],
-    ['no command', () => ['--rootfs', fixtures().rootfs], 125, /command|argument/i],
+    ['no command', () => ['--rootfs', fixtures().rootfs], 125, /^Error: requires at least 1 arg\(s\), only received 0$/m],
     ['a command not found', () => ['--rootfs', fixtures().rootfs, 'no-such-command'], 127, /no-such-command/],
     ['an unknown option', () => ['--rootfs', fixtures().rootfs, '--frobnicate', 'true'], 125, /--frobnicate/],
     ['an env file with a bad name', () => ['--rootfs', fixtures().rootfs, '--env-file', join(scratch, 'bad-name.env'), 'true'], 125, /bad-name\.env.*line 2/],
@@ -61,6 +61,12 @@ describeContainers('burrow run: bad input', () => {
     ['a tmpfs below a file', () => ['--rootfs', fixtures().rootfs, '--tmpfs', '/etc/passwd/x', 'true'], 125, /\/etc\/passwd\/x/],
     ['a volume target the kernel refuses to create', () => ['--rootfs', fixtures().rootfs, '-v', `${scratch}:/proc/new-dir`, 'true'], 125, /\/proc\/new-dir/],
     ['a working directory below a file', () => ['--rootfs', fixtures().rootfs, '-w', '/etc/passwd/sub', 'true'], 125, /\/etc\/passwd\/sub/],
+    // The command line as podman (pflag) reads it, and its words.
+    ['an empty --rootfs (an unset variable)', () => ['--rootfs', '', 'true'], 125, /^Error: must set root filesystem source/],
+    ['an unknown short flag after --env=A=1', () => ['--env=A=1', '-x', '--rootfs', fixtures().rootfs, 'true'], 125, /^Error: unknown shorthand flag: 'x' in -x$/m],
+    ['a boolean given a value that is not one', () => ['--rm=maybe', '--rootfs', fixtures().rootfs, 'true'], 125, /^Error: invalid argument "maybe" for "--rm" flag/],
+    ['no argument at all', () => [], 125, /^Error: requires at least 1 arg\(s\), only received 0$/m],
+    ['an option without its value', () => ['--rootfs'], 125, /^Error: flag needs an argument: --rootfs$/m],
   ];
 
   // Node 20 looks for `--env-file` anywhere in its argv, even after the script's name, and would

@@ -80,6 +80,12 @@ describeContainers('burrow run: options', () => {
     expect(await inside(['-w', '/tmp/../etc/', 'pwd'])).toBe('/etc\n');
   });
 
+  it("takes podman's shapes of options: --flag=BOOL, a short option's value attached, a bundle ending in one", async () => {
+    expect(await inside(['--rm=true', '--read-only=false', '-eB=2', '-e=C=3', '-iw/etc', 'sh', '-c', 'echo "$B $C $(pwd)"; touch /rw && echo rw'])).toBe('2 3 /etc\nrw\n');
+    expect(await inside(['--read-only=true', 'sh', '-c', 'touch /x 2>/dev/null && echo rw || echo ro'])).toBe('ro\n');
+    expect(await inside(['--read-only=1', '--read-only=F', 'sh', '-c', 'touch /rw && echo rw'])).toBe('rw\n');
+  });
+
   it('-u takes a uid, uid:gid, name and name:group from the rootfs /etc/passwd and /etc/group', async (ctx) => {
     requireFeature(ctx, 'subids');
     expect(await inside(['-u', '1000', 'probe', 'ids'])).toMatch(/^uid=1000 gid=1000 groups=/);
