@@ -2,7 +2,7 @@
 # Install: copy to /usr/share/bash-completion/completions/burrow, or
 # ~/.local/share/bash-completion/completions/burrow, or source it from ~/.bashrc.
 
-_burrow_commands='run create start ps rm load container image save import export images inspect tag untag rmi history system info version help'
+_burrow_commands='run create start ps rm load container image save import export images inspect tag untag rmi history system info version'
 _burrow_global_opts='--log-level -h --help -v --version'
 _burrow_levels='debug info warn error'
 _burrow_networks='none host'
@@ -285,8 +285,6 @@ _burrow() {
       elif [[ $cur == -* ]]; then
         mapfile -t COMPREPLY < <(compgen -W "$_burrow_version_opts_arg" -- "$cur")
       fi ;;
-    help)
-      ((i + 1 == cword)) && mapfile -t COMPREPLY < <(compgen -W "run create start ps rm load container image save import export images inspect tag untag rmi history system info version" -- "$cur") ;;
   esac
 }
 

@@ -6,7 +6,7 @@
 set -g __burrow_run_opts_arg --rootfs --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user \
     -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --log-level
 
-# Prints the command's path (run, container run, version, help) and the words after it;
+# Prints the command's path (run, container run, version) and the words after it;
 # `container run` and `container create` are printed as `run` and `create`.
 function __burrow_words
     set -l tokens (commandline -opc)
@@ -95,7 +95,6 @@ complete -c burrow -n __burrow_no_command -a save -d 'Save images to an archive'
 complete -c burrow -n __burrow_no_command -a import -d 'Create an image from a tarball of a root filesystem'
 complete -c burrow -n __burrow_no_command -a export -d "Export a container's filesystem as a tar archive"
 complete -c burrow -n __burrow_no_command -a version -d 'Show the version of burrow'
-complete -c burrow -n __burrow_no_command -a help -d 'Show the list of commands'
 complete -c burrow -n '__burrow_command container; and test (count (__burrow_words)) -eq 1' -a run -d 'Run a command in a new container'
 complete -c burrow -n '__burrow_command container; and test (count (__burrow_words)) -eq 1' -a create -d 'Create a new container without starting it'
 complete -c burrow -n '__burrow_command container; and test (count (__burrow_words)) -eq 1' -a start -d 'Start one or more containers'
@@ -122,7 +121,6 @@ complete -c burrow -n '__burrow_command image; and test (count (__burrow_words))
 complete -c burrow -n '__burrow_command image; and test (count (__burrow_words)) -eq 1' -a history -d 'Show the history of an image'
 complete -c burrow -n '__burrow_command system; and test (count (__burrow_words)) -eq 1' -a df -d 'Show the disk space used by images and containers'
 complete -c burrow -n '__burrow_command system; and test (count (__burrow_words)) -eq 1' -a info -d 'Show information about the host and the store'
-complete -c burrow -n '__burrow_command help; and test (count (__burrow_words)) -eq 1' -a 'run create start ps rm load container image save import export images inspect tag untag rmi history system info version'
 
 # global options
 complete -c burrow -n '__burrow_no_command; or __burrow_command version; or __burrow_run_options' \

@@ -157,6 +157,19 @@ describe.each(commands.map((c) => [(c.paths[0] ?? []).join(' '), c] as const))('
 });
 
 describe('completion files', () => {
+  it('offer at the top only words that start a command (no `help`, which burrow does not have)', () => {
+    const firsts = new Set(COMMANDS.flatMap((c) => c.paths.map((p) => p[0] as string)));
+    const bash = /^_burrow_commands='([^']*)'/m.exec(read('completions/burrow.bash'))?.[1]?.split(' ') ?? [];
+    expect(bash.length).toBeGreaterThan(10);
+    expect(bash.filter((w) => !firsts.has(w))).toEqual([]);
+    const zsh = [...read('completions/_burrow').matchAll(/^ {4}'([a-z-]+):[^']*'$/gm)].map((m) => m[1] as string);
+    expect(zsh.length).toBeGreaterThan(10);
+    expect(zsh.filter((w) => !firsts.has(w))).toEqual([]);
+    const fish = [...read('completions/burrow.fish').matchAll(/-n __burrow_no_command -a (\S+)/g)].map((m) => m[1] as string);
+    expect(fish.length).toBeGreaterThan(10);
+    expect(fish.filter((w) => !firsts.has(w))).toEqual([]);
+  });
+
   it.each(COMPLETIONS)('$file offers every capability of src/system/capabilities.ts', ({ file }) => {
     const text = read(file);
     const missing = [...CAPABILITIES, 'ALL'].filter((cap) => !mentions(text, cap));
