@@ -116,13 +116,38 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const context = processContext(resolvePaths(process.env));
-  if (rest.length === 0) {
-    context.stdout.write(cli.usage(null));
+  // Help pages as podman's (cli/help.ts): the commands listed, a management word's subcommands.
+  const asksHelp = (word: string | undefined): boolean => word === '--help' || word === '-h';
+  if (rest.length === 0 || (rest.length === 1 && asksHelp(rest[0]))) {
+    const { topHelp } = await import('./cli/help.js');
+    context.stdout.write(await topHelp());
+    if (rest.length > 0) return 0;
     writeSync(2, "Error: missing command 'burrow COMMAND'\n");
     return ExitCode.burrow;
   }
+  if (entries === COMMANDS && (rest.length === 1 || (rest.length === 2 && asksHelp(rest[1])))) {
+    const page = await (await import('./cli/help.js')).managementHelp(rest[0] as string);
+    if (page !== undefined) {
+      context.stdout.write(page);
+      if (rest.length === 2) return 0;
+      writeSync(2, `Error: missing command 'burrow ${rest[0]} COMMAND'\n`);
+      return ExitCode.burrow;
+    }
+  }
   let operation: string | undefined;
   try {
+    // `CMD --help` (or -h where it is no option): burrow's page (cli/help.ts), not clipanion's.
+    const spec = entries === COMMANDS ? undefined : flagSpecOf(cli);
+    if (spec !== undefined) {
+      // A line pflag refuses is refused here, in its words: clipanion would take a bare `-h` for help even where it is an option.
+      const { help } = normalizeArgv(spec, rest);
+      const words = spec.paths.find((p) => p.every((word, i) => rest[i] === word)) ?? [];
+      const page = help ? (await import('./cli/help.js')).commandHelp(cli, words) : undefined;
+      if (page !== undefined) {
+        context.stdout.write(page);
+        return 0;
+      }
+    }
     // The plain lines without clipanion's state machine (start-up time); clipanion for the rest.
     const command = quickProcess(cli, rest, context) ?? processAsPodman(cli, rest, context);
     operation = command.path.join(' ') || undefined;

@@ -30,6 +30,8 @@ export interface Normalized {
   argv: string[];
   /** positionals given (for "requires at least N arg(s), only received M") */
   positionals: number;
+  /** `--help`, or `-h` where it is no option of the command, among the options */
+  help: boolean;
 }
 
 /** `argv` (the command's path first) in clipanion's shapes; throws pflag's UsageError for an unknown flag or a missing value. */
@@ -49,6 +51,7 @@ export function normalizeArgv(spec: FlagSpec, argv: string[]): Normalized {
   const bool = (name: string, on: boolean): string => (on ? name : `--no-${(long.get(name) ?? name).replace(/^-+/, '')}`);
 
   let positionals = 0;
+  let help = false;
   for (let i = path.length; i < argv.length; i++) {
     const token = argv[i] as string;
     if (token === '--' || (spec.proxy && positionals >= spec.required && positionals > 0)) {
@@ -68,6 +71,7 @@ export function normalizeArgv(spec: FlagSpec, argv: string[]): Normalized {
       if (takes === undefined) {
         const negated = /^--no-(.+)$/.exec(name);
         if (name === '--help' || (negated !== null && spec.options[`--${negated[1]}`] === false && eq < 0)) {
+          help ||= name === '--help';
           out.push(token);
           continue;
         }
@@ -89,7 +93,8 @@ export function normalizeArgv(spec: FlagSpec, argv: string[]): Normalized {
       const takes = spec.options[name];
       if (takes === undefined) {
         if (name === '-h') {
-          out.push(name); // help, where -h is not an option of the command
+          help = true; // where -h is not an option of the command
+          out.push(name);
           continue;
         }
         throw new UsageError(`unknown shorthand flag: '${letters[j]}' in ${token}`);
@@ -112,5 +117,5 @@ export function normalizeArgv(spec: FlagSpec, argv: string[]): Normalized {
       break;
     }
   }
-  return { argv: out, positionals };
+  return { argv: out, positionals, help };
 }

@@ -188,6 +188,8 @@ export interface FlagSpec {
   proxy: boolean;
   /** positionals it cannot do without (a required rest counts its minimum) */
   required: number;
+  /** its positionals by name, in order, for the usage line */
+  positionals: { name: string; kind: 'one' | 'optional' | 'rest' | 'required rest' | 'proxy' }[];
 }
 
 /** The FlagSpec of the one command registered (read as tableOf reads it), for every command; undefined with several. */
@@ -199,7 +201,7 @@ export function flagSpecOf(cli: Cli<Context>): FlagSpec | undefined {
   const record = internals.registrations.get(commandClass);
   const paths = internals.builder.builders.find((b) => b.context.commandClass === commandClass)?.paths;
   if (record === undefined || paths === undefined) return undefined;
-  const spec: FlagSpec = { paths, options: {}, groups: [], proxy: false, required: 0 };
+  const spec: FlagSpec = { paths, options: {}, groups: [], proxy: false, required: 0, positionals: [] };
   for (const [key, s] of record.specs) {
     s.definition(
       {
@@ -207,14 +209,17 @@ export function flagSpecOf(cli: Cli<Context>): FlagSpec | undefined {
           for (const n of o.names) spec.options[n] = o.arity > 0;
           spec.groups.push(o.names);
         },
-        addPositional: (o: { required?: boolean }) => {
+        addPositional: (o: { name?: string; required?: boolean }) => {
           if (o.required ?? true) spec.required++;
+          spec.positionals.push({ name: o.name ?? key, kind: (o.required ?? true) ? 'one' : 'optional' });
         },
-        addProxy: () => {
+        addProxy: (o: { name?: string }) => {
           spec.proxy = true;
+          spec.positionals.push({ name: o.name ?? key, kind: 'proxy' });
         },
-        addRest: (o: { required?: number }) => {
+        addRest: (o: { name?: string; required?: number }) => {
           spec.required += o.required ?? 0;
+          spec.positionals.push({ name: o.name ?? key, kind: o.required ? 'required rest' : 'rest' });
         },
       },
       key,

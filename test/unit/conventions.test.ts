@@ -13,8 +13,9 @@ import { Cli } from 'clipanion';
 import { describe, expect, it, vi } from 'vitest';
 
 import type { Context } from '../../src/cli/context.js';
-import { COMMANDS } from '../../src/cli/registry.js';
+import { COMMANDS, MANAGEMENT } from '../../src/cli/registry.js';
 import { CAPABILITIES } from '../../src/system/capabilities.js';
+import { VALUE_NAMES } from '../../src/cli/values.js';
 
 // vite resolves `clipanion` (no "exports" field) to its .mjs build, whose
 // directory import Node's ES loader refuses; its CommonJS build loads fine.
@@ -35,6 +36,8 @@ interface Documented {
   undescribed: string[];
   /** the man page that documents it */
   page: string;
+  /** the names of each option that takes a value ("-e,--env") */
+  valued: string[];
 }
 
 /** The names in a clipanion option definition: "-e,--env #0" or "--read-only". */
@@ -57,6 +60,7 @@ async function describeCommand(entry: (typeof COMMANDS)[number]): Promise<Docume
     options: [...described, ...undescribed],
     undescribed,
     page: `man/burrow-${(entry.paths[0] ?? []).join('-')}.1`,
+    valued: definition.options.filter((o) => o.definition.includes(' #0')).map((o) => o.definition.split(' ')[0] as string),
   };
 }
 
@@ -141,6 +145,18 @@ describe.each(commands.map((c) => [(c.paths[0] ?? []).join(' '), c] as const))('
     expect(stale, `options in ${command.page} that the command does not declare`).toEqual([]);
   });
 
+  it('names the value of each of its options in VALUE_NAMES (src/cli/values.ts), as its man page does', () => {
+    const page = roffText(read(command.page));
+    for (const definition of command.valued) {
+      const long = definition.split(',').find((n) => n.startsWith('--')) as string;
+      expect(VALUE_NAMES[long], `${long}: no value name in src/cli/values.ts`).toBeDefined();
+      // its tag line (`.BR \-e ", " \-\-env " \fINAME\fR[=\fIVALUE\fR]"`) ends with the value's name
+      const tags = page.split('\n').filter((line) => /^\.[A-Z]+ /.test(line) && mentions(line, long));
+      const named = tags.some((line) => line.replace(/"/g, '').replace(/ +/g, ' ').trimEnd().endsWith(` ${VALUE_NAMES[long]}`));
+      expect(named, `${command.page} names the value of ${long} ${VALUE_NAMES[long]}`).toBe(true);
+    }
+  });
+
   it('is listed in burrow(1)', () => {
     const text = roffText(read('man/burrow.1'));
     const page = `burrow-${(command.paths[0] ?? []).join('-')}`;
@@ -217,7 +233,9 @@ describe('messages', () => {
   it('name only commands that exist', () => {
     const named = namedCommands();
     expect(named.length).toBeGreaterThan(3); // the search finds what it is meant to
-    const exists = (words: string[]): boolean => COMMANDS.some((c) => c.paths.some((p) => p.every((w, i) => words[i] === w)));
+    // a command, or a management word alone (`burrow image` lists its subcommands)
+    const exists = (words: string[]): boolean =>
+      COMMANDS.some((c) => c.paths.some((p) => p.every((w, i) => words[i] === w))) || (words.length === 1 && MANAGEMENT[words[0] as string] !== undefined);
     const unknown = named.filter((n) => !exists(n.words)).map((n) => `${n.file}: burrow ${n.words.join(' ')}`);
     expect(unknown, 'commands named in messages that burrow does not have').toEqual([]);
   });

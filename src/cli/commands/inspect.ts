@@ -25,7 +25,7 @@ export class InspectCommand extends BurrowCommand {
 
   format = Option.String('-f,--format', { description: 'Print with a Go template, or json' });
   type = Option.String('-t,--type', 'all', { description: 'Look only for this kind: image, container or all' });
-  names = Option.Rest({ required: 1 });
+  names = Option.Rest({ required: 1, name: 'NAME' });
 
   async execute(): Promise<number> {
     if (!['image', 'container', 'all'].includes(this.type))

@@ -33,7 +33,7 @@ export class SaveCommand extends BurrowCommand {
   format = Option.String('--format', 'docker-archive', { description: 'Format: docker-archive, oci-archive or oci-dir' });
   multi = Option.Boolean('-m,--multi-image-archive', false, { description: 'Save every IMAGE named, not one image with extra tags (docker-archive)' });
   quiet = Option.Boolean('-q,--quiet', false, { description: 'Print nothing but errors' });
-  images = Option.Rest({ required: 1 });
+  images = Option.Rest({ required: 1, name: 'IMAGE' });
 
   async execute(): Promise<number> {
     const format = this.format as SaveFormat;

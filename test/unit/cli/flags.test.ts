@@ -11,9 +11,13 @@ const RUN: FlagSpec = {
   options: { '-e': true, '--env': true, '--rm': false, '-i': false, '--interactive': false, '-t': false, '--tty': false, '-w': true, '--workdir': true, '--name': true, '-h': true, '--hostname': true, '--read-only': false, '-q': false },
   proxy: true,
   required: 1,
+  positionals: [
+    { name: 'IMAGE', kind: 'one' },
+    { name: 'COMMAND', kind: 'proxy' },
+  ],
 };
 /** rm's shape: options and positionals in any order. */
-const RM: FlagSpec = { paths: [['rm']], groups: [['-f', '--force'], ['-t', '--time']], options: { '-f': false, '--force': false, '-t': true, '--time': true }, proxy: false, required: 0 };
+const RM: FlagSpec = { paths: [['rm']], groups: [['-f', '--force'], ['-t', '--time']], options: { '-f': false, '--force': false, '-t': true, '--time': true }, proxy: false, required: 0, positionals: [{ name: 'CONTAINER', kind: 'rest' }] };
 
 const norm = (spec: FlagSpec, line: string): string[] => normalizeArgv(spec, line.split(' ')).argv;
 

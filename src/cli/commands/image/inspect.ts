@@ -27,7 +27,7 @@ export class ImageInspectCommand extends BurrowCommand {
   });
 
   format = Option.String('-f,--format', { description: 'Print with a Go template, or json' });
-  images = Option.Rest({ required: 1 });
+  images = Option.Rest({ required: 1, name: 'IMAGE' });
 
   async execute(): Promise<number> {
     const store = await openStore(this.context);

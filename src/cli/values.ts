@@ -1,0 +1,34 @@
+/**
+ * The name of each option's value, as help and the man pages show it
+ * (`--env NAME[=VALUE]`), by its long name: one name per option across the
+ * commands. test/unit/conventions.test.ts checks that every option that takes
+ * a value has one here, and that its man page names it so.
+ */
+export const VALUE_NAMES: Record<string, string> = {
+  '--log-level': 'LEVEL',
+  '--rootfs': 'DIR',
+  '--name': 'NAME',
+  '--entrypoint': 'COMMAND',
+  '--env': 'NAME[=VALUE]',
+  '--env-file': 'FILE',
+  '--workdir': 'DIR',
+  '--hostname': 'NAME',
+  '--user': 'USER[:GROUP]',
+  '--volume': 'HOST-PATH:CONTAINER-PATH[:OPTIONS]',
+  '--tmpfs': 'PATH[:OPTIONS]',
+  '--network': 'MODE',
+  '--cap-add': 'CAPABILITY',
+  '--cap-drop': 'CAPABILITY',
+  '--security-opt': 'OPTION',
+  '--ulimit': 'NAME=SOFT[:HARD]',
+  '--output': 'FILE',
+  '--input': 'FILE',
+  '--format': 'FORMAT',
+  '--change': 'INSTRUCTION',
+  '--message': 'TEXT',
+  '--arch': 'ARCH',
+  '--os': 'OS',
+  '--variant': 'VARIANT',
+  '--type': 'TYPE',
+  '--time': 'SECONDS',
+};
