@@ -23,7 +23,7 @@ import { fuseOverlayfs, storageDriver } from './driver.js';
 import { execPlan, writePlanFile } from './launch.js';
 import { buildSpec, newContainerId } from './options.js';
 import type { Plan } from './plan.js';
-import { sweepLeftovers } from './leftovers.js';
+import { CREATING, sweepLeftovers } from './leftovers.js';
 import { removeTrees, runInUserns, usernsPlan } from './userns.js';
 import { packageRoot } from '../config/install.js';
 
@@ -134,6 +134,9 @@ export async function createContainer(
   };
   const dir = containers.dir(id);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // Held until the record is written: a container directory without a record whose `.creating`
+  // no one holds is a killed create's, for the next command to remove (runtime/leftovers.ts).
+  const creating = await holdCreating(join(dir, CREATING));
   let prepared: Prepared;
   try {
     for (const sub of driver === 'copy' ? [] : ['upper', 'work', 'merged']) mkdirSync(join(dir, sub), { mode: 0o755 });
@@ -141,12 +144,30 @@ export async function createContainer(
     rec.name = await reserveName(env, store, id, name);
     if (driver === 'copy') await materialize(env.paths, store, image, join(dir, 'rootfs'));
     containers.write(rec);
+    creating.release();
   } catch (err) {
+    creating.release();
     if (rec.name) containers.releaseName(rec.name);
     await removeTrees(env.paths, [dir]).catch(() => rmSync(dir, { recursive: true, force: true }));
     throw err;
   }
   return { rec, prepared };
+}
+
+/** An flock on `file` (made) for as long as this process lives or until release(), which also removes it. */
+async function holdCreating(file: string): Promise<{ release(): void }> {
+  const { flock } = await import('../system/libc.js');
+  const fd = openSync(file, 'w', 0o600);
+  flock(fd, true);
+  let held = true;
+  return {
+    release: () => {
+      if (!held) return;
+      held = false;
+      rmSync(file, { force: true });
+      closeSync(fd);
+    },
+  };
 }
 
 /** Takes the name; one held by a `--rm` container whose monitor was killed is freed first (runtime/leftovers.ts). */

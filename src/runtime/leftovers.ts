@@ -11,7 +11,12 @@
  *                     by a process that no longer holds its lock: the
  *                     temporary file goes, then the record
  *   containers/<id>/  a `--rm` container whose monitor was killed before it
- *                     removed the container (only where `containers` is asked)
+ *                     removed the container; a container whose `create` was
+ *                     killed before its record was written (its `.creating`
+ *                     no longer held), and the name it had taken; both only
+ *                     where `containers` is asked, under the store's lock
+ *   images.json.tmp-* an atomic write killed half-way (under the lock: every
+ *                     writer of images.json holds it)
  *
  * "No longer held" is decided by flock: the owner holds an exclusive lock on
  * the staging dir's `lock` or on the record for as long as it lives, and the
@@ -22,7 +27,7 @@
  * Sweeping is housekeeping: it never fails the command that runs it (a
  * read-only store, a full disk: what cannot be removed now stays for later).
  */
-import { closeSync, lstatSync, openSync, readFileSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readFileSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 import type { Paths } from '../config/paths.js';
@@ -33,6 +38,9 @@ import { safeReaddir, type Store } from '../storage/store.js';
 import { removeTrees } from './userns.js';
 
 const UNLOCKED_GRACE_MS = 60_000;
+
+/** The file a container's create holds an flock on until its record is written. */
+export const CREATING = '.creating';
 
 /** The temporary names burrow gives the files it writes outside the store (cli/output-file.ts). */
 export const PARTIAL_NAME = /^\..+\.burrow-\d+-[a-z0-9]+$/;
@@ -160,13 +168,24 @@ export function trackPartial(store: Store, tmpFile: string): PartialRecord | und
 }
 
 /**
- * `--rm` containers whose monitor died without removing them: moved out of
- * the list (their trees are returned, to remove). A container whose monitor
- * still runs (it is about to remove it itself) is left to it.
+ * Under the store's lock: `--rm` containers whose monitor died without
+ * removing them (one whose monitor still runs is about to remove it itself),
+ * containers whose create was killed before their record was written, and
+ * names that point at no container. They are moved out of the list; their
+ * trees are returned, to remove.
  */
-function reapDeadRm(store: Store): string[] {
+function reapContainers(store: Store): string[] {
   const containers = new Containers(store);
   const trees: string[] = [];
+  const moveOut = (id: string): void => {
+    const trash = join(store.tmpDir(), `removed-${id}`);
+    try {
+      renameSync(containers.dir(id), trash);
+      trees.push(trash);
+    } catch {
+      // removed by someone else meanwhile
+    }
+  };
   for (const rec of containers.list()) {
     if (!rec.options.rm) continue;
     const status = containers.status(rec);
@@ -177,6 +196,17 @@ function reapDeadRm(store: Store): string[] {
       // removed by someone else meanwhile
     }
   }
+  for (const id of safeReaddir(store.containersDir())) {
+    const dir = containers.dir(id);
+    if (existsSync(join(dir, 'container.json'))) continue;
+    const creating = join(dir, CREATING);
+    if (existsSync(creating) ? abandoned(creating, false) : oldEnough(dir)) moveOut(id);
+  }
+  for (const name of safeReaddir(join(store.root, 'names'))) {
+    const id = containers.owner(name);
+    if (id !== undefined && !existsSync(containers.dir(id))) containers.releaseName(name);
+  }
+  for (const name of safeReaddir(store.root)) if (name.startsWith('images.json.tmp-')) rmSync(join(store.root, name), { force: true });
   return trees;
 }
 
@@ -190,7 +220,7 @@ export async function sweepLeftovers(store: Store, paths: Paths, opts: { contain
   try {
     sweepPartials(store);
     const trees = staleTrees(store);
-    if (opts.containers) trees.push(...reapDeadRm(store));
+    if (opts.containers) trees.push(...(await store.lock(() => reapContainers(store))));
     if (trees.length > 0) await removeTrees(paths, trees);
   } catch {
     // housekeeping only: what stays is tried again by the next command

@@ -353,6 +353,25 @@ describeContainers('expected failures', () => {
       expect(list(join(store.data, 'tmp'))).toEqual([]);
     });
 
+    it('a create killed after it took the name and before it wrote its record: the name is free again', async () => {
+      // The copy driver copies the image before the record is written: time to be killed there.
+      const { child, exited } = start({ ...store, env: { ...store.env, BURROW_STORAGE_DRIVER: 'copy' } }, ['create', '--name', 'half', PLAIN, 'true']);
+      await waitFor('the create to take its name', () => list(join(store.data, 'names')).includes('half'), 20_000);
+      child.kill('SIGKILL');
+      await exited;
+      const [id] = list(join(store.data, 'containers'));
+      expect(id).toBeDefined();
+      expect(existsSync(join(store.data, 'containers', id as string, 'container.json'))).toBe(false);
+
+      expect((await store.run(['ps', '-a', '-q'])).stdout).toBe('');
+      expect(list(join(store.data, 'containers'))).toEqual([]);
+      expect(list(join(store.data, 'names'))).toEqual([]);
+      const again = await store.run(['create', '--name', 'half', PLAIN, 'true']);
+      expect(again.stderr).toBe('');
+      expect(again.exitCode).toBe(0);
+      expect((await store.run(['rm', 'half'])).exitCode).toBe(0);
+    });
+
     it('a run --rm --name whose monitor was killed does not keep the name from the next run', async () => {
       const { child, exited } = start(store, ['run', '--rm', '--name', 'again', PLAIN, 'sleep', '60']);
       await waitFor('the container to run', async () => (await store.run(['ps', '--format', '{{.Names}}'])).stdout === 'again\n');
