@@ -54,12 +54,14 @@
  *   exit-file PATH                the monitor writes "CODE UNIX-TIME\n" there (atomically) when the container ends
  *   on-exit ARGV...               then the monitor runs ARGV (the clean-up after `run --rm`) and waits for it
  *
- * Status (helper -> burrow, on --status-fd N when given), JSON lines:
+ * Status (helper -> burrow, on --status-fd N when given), JSON lines, read by
+ * src/runtime/status.ts:
  *   {"type":"pid","pid":N}
- *   {"type":"error","step":"mount","syscall":"mount","path":"/x","errno":2,"message":"..."}
- *   {"type":"exit","code":N,"signal":S}
+ *   {"type":"error","step":"mount","syscall":"mount","path":"/x","errno":2,"code":125,"message":"..."}
+ *   {"type":"exit","code":N}                      (a signal's death is code 128+N)
  *
- * Without a status fd, errors print as one "Error: ..." line on stderr.
+ * Errors also print, always, as one "Error: ..." line on stderr (the user's
+ * message when burrow has exec'd into the helper and reads no status fd).
  * Exit codes: the command's own, 125 for the helper's errors, 126 when the
  * command is not executable, 127 when it is not found, 128+N when killed by N.
  */
