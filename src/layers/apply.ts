@@ -231,7 +231,7 @@ function setDirectoryTimes(root: string, dirTimes: Map<string, { time: Date; ino
   }
 }
 
-/** Unpacks the tar on `input` (plain, gzip) into `root`, which must exist. */
+/** Unpacks the tar on `input` (plain, gzip or zstd) into `root`, which must exist. */
 export async function applyLayer(input: Readable, root: string): Promise<ApplyResult> {
   const { first, stream } = await peek(input);
   const hash = createHash('sha256');

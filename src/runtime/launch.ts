@@ -1,7 +1,10 @@
 /**
- * Hands a plan to the helper: writes it to a private file in the runtime
- * directory and replaces this Node process with `burrow-helper run`, so the
- * process that started burrow becomes the container's parent (DESIGN.md §5).
+ * Hands a plan to the helper and replaces this Node process with
+ * `burrow-helper run`, so the process that started burrow becomes the
+ * container's parent (docs/design.md). The plan goes over in a memfd
+ * (`/proc/self/fd/N`); a plan for a helper started later or elsewhere (a
+ * detached `start`, the clean-up after `--rm`, programs in a user namespace)
+ * is a private file in the runtime directory, which the helper unlinks.
  */
 import { accessSync, closeSync, constants as fsConstants, lstatSync, mkdirSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';

@@ -4,8 +4,11 @@
  * needs nothing else):
  *
  *   container.json    the record (written once at create, atomically)
- *   monitor           "<pid> <start time>" of the process that runs it (the helper)
- *   exit              the exit code, written by the helper when the container ends
+ *   .creating         held (flock) by its create until the record is written
+ *   monitor           "<pid> <start time> <started ms>" of the process that runs it (the helper)
+ *   exit              "<code> <finished s>", written by the helper when the container ends
+ *   ctr.log           the output of a container started in the background
+ *   volumes/          what its -v mounts need made
  *   upper/ work/      the overlay's writable layer
  *   merged/           where the root filesystem is mounted (inside the container's namespace;
  *                     overlay and fuse-overlayfs drivers)

@@ -10,8 +10,9 @@
  *   lock                        flock for every metadata change
  *
  * A kill -9 at any moment leaves a store that works: records point only at
- * things already in place, and leftovers in tmp/ are removed by the next
- * `image prune` or `system` clean-up.
+ * things already in place, and what a killed command leaves (in tmp/, and a
+ * half-made container) is removed by the next command that opens the store
+ * (runtime/leftovers.ts).
  */
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
