@@ -8,7 +8,7 @@
  *   monitor           "<pid> <start time> <started ms>" of the process that runs it (the helper)
  *   exit              "<code> <finished s>", written by the helper when the container ends
  *   ctr.log           the output of a container started in the background
- *   volumes/          what its -v mounts need made
+ *   volumes/          the anonymous volumes for the image's Volumes (anon-N)
  *   upper/ work/      the overlay's writable layer
  *   merged/           where the root filesystem is mounted (inside the container's namespace;
  *                     overlay and fuse-overlayfs drivers)
