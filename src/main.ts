@@ -11,8 +11,8 @@ import { VERSION } from './config/install.js';
 import { resolvePaths } from './config/paths.js';
 import { BurrowError, ExitCode, UsageError } from './errors.js';
 import { type Context, processContext } from './cli/context.js';
-import { normalizeArgv } from './cli/flags.js';
-import { flagSpecOf, quickProcess } from './cli/quick.js';
+import { normalizeArgv, type Normalized } from './cli/flags.js';
+import { type FlagSpec, flagSpecOf, quickProcess } from './cli/quick.js';
 import { reportError } from './cli/report-error.js';
 import { COMMANDS } from './cli/registry.js';
 import { builtin } from './system/lazy.js';
@@ -52,18 +52,17 @@ function isParseError(err: unknown): boolean {
  * command answers to it (with several registered, as for a typo, clipanion's
  * answer stands). Only a refused line pays for this.
  */
-function processAsPodman(cli: Cli<Context>, argv: string[], context: Context): Command<Context> {
+function processAsPodman(cli: Cli<Context>, argv: string[], context: Context, pflag: { spec: FlagSpec; line: Normalized } | undefined): Command<Context> {
   try {
     return cli.process(argv, context);
   } catch (err) {
-    const spec = isParseError(err) ? flagSpecOf(cli) : undefined;
-    if (spec === undefined) throw err;
-    const { argv: normalized, positionals } = normalizeArgv(spec, argv);
+    if (!isParseError(err) || pflag === undefined) throw err;
+    const { spec, line } = pflag;
     // clipanion words a missing positional as "Not enough positional arguments" or "Command not found"; pflag's is one.
-    const tooFew = (e: unknown): unknown => (positionals < spec.required ? new UsageError(`requires at least ${spec.required} arg(s), only received ${positionals}`) : e);
-    if (normalized.join('\0') === argv.join('\0')) throw tooFew(err);
+    const tooFew = (e: unknown): unknown => (line.positionals < spec.required ? new UsageError(`requires at least ${spec.required} arg(s), only received ${line.positionals}`) : e);
+    if (line.argv.join('\0') === argv.join('\0')) throw tooFew(err);
     try {
-      return cli.process(normalized, context);
+      return cli.process(line.argv, context);
     } catch (again) {
       throw isParseError(again) ? tooFew(again) : again;
     }
@@ -138,18 +137,18 @@ export async function main(argv: string[]): Promise<number> {
   try {
     // `CMD --help` (or -h where it is no option): burrow's page (cli/help.ts), not clipanion's.
     const spec = entries === COMMANDS ? undefined : flagSpecOf(cli);
-    if (spec !== undefined) {
-      // A line pflag refuses is refused here, in its words: clipanion would take a bare `-h` for help even where it is an option.
-      const { help } = normalizeArgv(spec, rest);
-      const words = spec.paths.find((p) => p.every((word, i) => rest[i] === word)) ?? [];
-      const page = help ? (await import('./cli/help.js')).commandHelp(cli, words) : undefined;
+    // A line pflag refuses is refused here, in its words: clipanion would take a bare `-h` for help even where it is an option.
+    const pflag = spec && { spec, line: normalizeArgv(spec, rest) };
+    if (pflag?.line.help) {
+      const words = pflag.spec.paths.find((p) => p.every((word, i) => rest[i] === word)) ?? [];
+      const page = (await import('./cli/help.js')).commandHelp(cli, words);
       if (page !== undefined) {
         context.stdout.write(page);
         return 0;
       }
     }
     // The plain lines without clipanion's state machine (start-up time); clipanion for the rest.
-    const command = quickProcess(cli, rest, context) ?? processAsPodman(cli, rest, context);
+    const command = quickProcess(cli, rest, context) ?? processAsPodman(cli, rest, context, pflag);
     operation = command.path.join(' ') || undefined;
     if (command.help) {
       context.stdout.write(cli.usage(command, { detailed: true }));

@@ -6,16 +6,11 @@
 import type { Cli } from 'clipanion';
 
 import { VERSION } from '../config/install.js';
-import { type CommandDefinition, type HelpGroup, renderCommandHelp, renderTopHelp } from '../format/help.js';
+import { type CommandDefinition, type HelpGroup, renderCommandHelp, renderGroupHelp, renderTopHelp, sentence } from '../format/help.js';
 import type { Context } from './context.js';
 import { flagSpecOf } from './quick.js';
 import { COMMANDS, HELP_GROUPS, MANAGEMENT } from './registry.js';
 import { VALUE_NAMES } from './values.js';
-
-const sentence = (s: string | undefined): string => {
-  const t = (s ?? '').trim();
-  return t.charAt(0).toUpperCase() + t.slice(1);
-};
 
 /** Each command's one-line description, by the class's usage. */
 async function descriptions(): Promise<Map<(typeof COMMANDS)[number], string>> {
@@ -47,11 +42,7 @@ export async function managementHelp(word: string): Promise<string | undefined> 
   if (m === undefined) return undefined;
   const described = await descriptions();
   const rows = COMMANDS.flatMap((c) => c.paths.filter((p) => p.length === 2 && p[0] === word).map((p) => ({ name: p[1] as string, description: described.get(c) ?? '' })));
-  const width = Math.max(...rows.map((r) => r.name.length)) + 2;
-  const lines = [m.description, '', 'Usage:', `  burrow ${word} COMMAND`, '', 'Commands:'];
-  for (const r of rows.sort((a, b) => a.name.localeCompare(b.name))) lines.push(`  ${r.name.padEnd(width)}${r.description}`);
-  lines.push('', `Run 'burrow ${word} COMMAND --help' for more about a command.`);
-  return `${lines.join('\n')}\n`;
+  return renderGroupHelp('burrow', word, m.description, rows.sort((a, b) => a.name.localeCompare(b.name)));
 }
 
 /** `burrow CMD --help`, for the one command registered (`words` is the path typed); undefined with several. */

@@ -43,7 +43,7 @@ function wrap(text: string, indent: string, width = WIDTH): string[] {
 }
 
 /** Sentence case for a one-line description ("run a command" -> "Run a command"), as podman shows them. */
-const sentence = (s: string | undefined): string => {
+export const sentence = (s: string | undefined): string => {
   const t = (s ?? '').trim().split('\n')[0] ?? '';
   return t.charAt(0).toUpperCase() + t.slice(1);
 };
@@ -68,6 +68,13 @@ export function renderTopHelp(binary: string, version: string, groups: HelpGroup
     out.push(`${group.title}:`, ...table(group.commands.map((c) => [c.name, c.description])), '');
   }
   out.push('Options:', ...table(globals), '', `Run '${binary} COMMAND --help' for more about a command.`);
+  return `${out.join('\n')}\n`;
+}
+
+/** `burrow image`: a management word's subcommands. */
+export function renderGroupHelp(binary: string, word: string, description: string, commands: { name: string; description: string }[]): string {
+  const out = [description, '', 'Usage:', `  ${binary} ${word} COMMAND`, '', 'Commands:', ...table(commands.map((c) => [c.name, c.description]))];
+  out.push('', `Run '${binary} ${word} COMMAND --help' for more about a command.`);
   return `${out.join('\n')}\n`;
 }
 
