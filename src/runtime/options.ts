@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, posix, resolve } from 'node:path';
 
+import { DEFAULT_PATH } from '../config/defaults.js';
 import { BurrowError, UsageError, errnoCode } from '../errors.js';
 import { capabilitySet } from '../system/capabilities.js';
 import { randomBytes } from '../system/libc.js';
@@ -39,7 +40,6 @@ export interface RunOptions {
   ulimit: string[];
 }
 
-export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** A container path as mounts compare them: normalised, without a trailing slash. */
 export function containerPath(path: string): string {

@@ -7,6 +7,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 
+import { DEFAULT_PATH } from '../config/defaults.js';
 import { helperPath } from '../config/install.js';
 import type { Paths } from '../config/paths.js';
 import { BurrowError } from '../errors.js';
@@ -46,7 +47,7 @@ export function usernsPlan(argv: string[], opts: UsernsOptions): Plan {
     { kind: 'caps', bounding: all, permitted: all, effective: all, inheritable: 0n, ambient: 0n },
   ];
   if (opts.cwd) plan.push({ kind: 'cwd', path: opts.cwd });
-  plan.push({ kind: 'env', env: opts.env ?? ['PATH=/usr/local/bin:/usr/bin:/bin'] });
+  plan.push({ kind: 'env', env: opts.env ?? [`PATH=${DEFAULT_PATH}`] });
   plan.push({ kind: 'exec', file: argv[0] as string, argv });
   return plan;
 }

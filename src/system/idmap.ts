@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 
+import { DEFAULT_PATH } from '../config/defaults.js';
 import { BurrowError } from '../errors.js';
 import type { Step } from '../runtime/plan.js';
 import { builtin } from './lazy.js';
@@ -97,7 +98,7 @@ export function describeMap(map: IdRange[]): string {
 }
 
 /** Finds a program along PATH, as execvp would. */
-export function which(program: string, path = process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'): string | undefined {
+export function which(program: string, path = process.env.PATH ?? DEFAULT_PATH): string | undefined {
   for (const dir of path.split(':')) {
     const candidate = posix.join(dir || '.', program);
     if (existsSync(candidate)) return candidate;
