@@ -23,7 +23,7 @@ import { fuseOverlayfs, storageDriver } from './driver.js';
 import { execPlan, writePlanFile } from './launch.js';
 import { buildSpec, newContainerId } from './options.js';
 import type { Plan } from './plan.js';
-import { CREATING, sweepLeftovers } from './leftovers.js';
+import { CREATING, holdFile, sweepLeftovers } from './leftovers.js';
 import { removeTrees, runInUserns, usernsPlan } from './userns.js';
 import { packageRoot } from '../config/install.js';
 
@@ -136,7 +136,7 @@ export async function createContainer(
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   // Held until the record is written: a container directory without a record whose `.creating`
   // no one holds is a killed create's, for the next command to remove (runtime/leftovers.ts).
-  const creating = await holdCreating(join(dir, CREATING));
+  const creating = holdFile(join(dir, CREATING));
   let prepared: Prepared;
   try {
     for (const sub of driver === 'copy' ? [] : ['upper', 'work', 'merged']) mkdirSync(join(dir, sub), { mode: 0o755 });
@@ -152,22 +152,6 @@ export async function createContainer(
     throw err;
   }
   return { rec, prepared };
-}
-
-/** An flock on `file` (made) for as long as this process lives or until release(), which also removes it. */
-async function holdCreating(file: string): Promise<{ release(): void }> {
-  const { flock } = await import('../system/libc.js');
-  const fd = openSync(file, 'w', 0o600);
-  flock(fd, true);
-  let held = true;
-  return {
-    release: () => {
-      if (!held) return;
-      held = false;
-      rmSync(file, { force: true });
-      closeSync(fd);
-    },
-  };
 }
 
 /** Takes the name; one held by a `--rm` container whose monitor was killed is freed first (runtime/leftovers.ts). */

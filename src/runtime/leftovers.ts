@@ -123,48 +123,49 @@ function sweepPartials(store: Store): void {
   }
 }
 
-/** Marks a file being written outside the store, so that a killed writer's leftover can be found. */
-export interface PartialRecord {
-  /** the writer is done with the temporary file (renamed or removed): forget it */
+/** A file its owner holds an flock on while it lives (see the top of this file). */
+export interface HeldFile {
+  /** the owner is done: the file goes, then the lock (idempotent) */
   release(): void;
 }
 
 /**
- * Records `tmpFile` (a temporary name matching PARTIAL_NAME) in the store's
- * tmp/ for as long as this process lives, under an flock; undefined when the
- * store cannot take the record (then a kill leaves the file, as before).
+ * Creates `file` and holds an flock on it, then writes `content`: the lock is
+ * taken before the content is there, so a sweeper never sees an unlocked file
+ * with the content of a live owner. Throws when it cannot, leaving nothing.
  */
-export function trackPartial(store: Store, tmpFile: string): PartialRecord | undefined {
-  let fd: number;
-  const record = join(store.tmpDir(), `partial-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
+export function holdFile(file: string, content = ''): HeldFile {
+  const fd = openSync(file, 'wx', 0o600);
+  let held = true;
+  const release = (): void => {
+    if (!held) return;
+    held = false;
+    rmSync(file, { force: true });
+    closeSync(fd);
+  };
+  try {
+    flock(fd, true);
+    if (content !== '') writeAll(fd, Buffer.from(content));
+  } catch (err) {
+    release();
+    throw err;
+  }
+  return { release };
+}
+
+/**
+ * Records `tmpFile` (a temporary name matching PARTIAL_NAME) in the store's
+ * tmp/ for as long as this process lives, so that a killed writer's leftover
+ * can be found; undefined when the store cannot take the record (then a kill
+ * leaves the file, as before).
+ */
+export function trackPartial(store: Store, tmpFile: string): HeldFile | undefined {
   try {
     store.init();
-    fd = openSync(record, 'wx', 0o600);
+    return holdFile(join(store.tmpDir(), `partial-${process.pid}-${Math.random().toString(36).slice(2, 10)}`), `${tmpFile}\n`);
   } catch {
     return undefined;
   }
-  try {
-    flock(fd, true); // held before the content is there: a sweeper never sees an unlocked record with content of a live writer
-    writeAll(fd, Buffer.from(`${tmpFile}\n`));
-  } catch {
-    closeSync(fd);
-    try {
-      unlinkSync(record);
-    } catch {
-      // nothing to undo
-    }
-    return undefined;
-  }
-  return {
-    release: () => {
-      try {
-        unlinkSync(record);
-      } catch {
-        // swept meanwhile: it held nothing then
-      }
-      closeSync(fd);
-    },
-  };
 }
 
 /**
