@@ -21,6 +21,7 @@
  */
 import type { Cli, Command, CommandClass } from 'clipanion';
 
+import type { Positional } from '../format/help.js';
 import type { Context } from './context.js';
 
 export type FieldKind = 'string' | 'array' | 'boolean';
@@ -189,7 +190,7 @@ export interface FlagSpec {
   /** positionals it cannot do without (a required rest counts its minimum) */
   required: number;
   /** its positionals by name, in order, for the usage line */
-  positionals: { name: string; kind: 'one' | 'optional' | 'rest' | 'required rest' | 'proxy' }[];
+  positionals: Positional[];
 }
 
 /** The FlagSpec of the one command registered (read as tableOf reads it), for every command; undefined with several. */
