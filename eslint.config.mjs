@@ -2,6 +2,32 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/*
+ * Layers that only go down (docs/design.md, "Import direction"): a folder of
+ * src/ may import the folders after it in this list, never one before it.
+ * registry, network and sandbox sit beside runtime (none exists yet).
+ */
+const LAYERS = [['cli'], ['format'], ['runtime', 'registry', 'network', 'sandbox'], ['image'], ['storage'], ['layers'], ['system']];
+/* Leaves any layer may import; they import only each other and src/errors.ts, src/lazy.ts. */
+const LEAVES = ['config', 'oci'];
+
+/** The rules for a folder whose layers `above` (and the entry files main.ts, fast.ts) are out of its reach. */
+function layerRule(above) {
+  const names = [...above, 'main', 'fast'].join('|');
+  const upward = `^(\\.\\./)+(${names})(/|\\.js$)`;
+  const message = 'Upward import: a layer of src/ imports only the layers below it (docs/design.md, "Import direction").';
+  return {
+    // import() too, which no-restricted-imports does not see
+    'no-restricted-syntax': ['error', { selector: `ImportExpression[source.value=/${upward.replaceAll('/', '\\/')}/]`, message }],
+    'no-restricted-imports': ['error', { patterns: [{ regex: upward, message }] }],
+  };
+}
+
+const layerConfigs = [
+  ...LAYERS.flatMap((group, i) => group.map((folder) => ({ files: [`src/${folder}/**/*.ts`], rules: layerRule(LAYERS.slice(0, i).flat()) }))),
+  ...LEAVES.map((folder) => ({ files: [`src/${folder}/**/*.ts`], rules: layerRule(LAYERS.flat()) })),
+];
+
 export default tseslint.config(
   { ignores: ['dist/', 'build/', 'node_modules/', 'coverage/'] },
   js.configs.recommended,
@@ -14,6 +40,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  ...layerConfigs,
   {
     // The entry is CommonJS on purpose (start-up time): see bin/burrow.cjs.
     files: ['bin/*.cjs', 'scripts/*.cjs'],

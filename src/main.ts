@@ -15,7 +15,7 @@ import { normalizeArgv, type Normalized } from './cli/flags.js';
 import { type FlagSpec, flagSpecOf, quickProcess } from './cli/quick.js';
 import { reportError } from './cli/report-error.js';
 import { COMMANDS } from './cli/registry.js';
-import { builtin } from './system/lazy.js';
+import { builtin } from './lazy.js';
 
 /** Takes podman's global options from before the command name. */
 function splitGlobals(argv: string[]): { logLevel: string | undefined; rest: string[] } {

@@ -3,7 +3,7 @@
  * made atomically — written under a temporary name next to it and renamed
  * into place only when complete, so an error or a kill leaves nothing
  * half-written under the name the user gave. The temporary name is recorded
- * in the store while it is written (runtime/leftovers.ts), so the next burrow
+ * in the store while it is written (storage/leftovers.ts), so the next burrow
  * command removes what a killed writer left.
  */
 import {
@@ -26,7 +26,7 @@ import { finished } from 'node:stream/promises';
 import { isatty } from 'node:tty';
 
 import { BurrowError, describeError, errnoCode, withPath } from '../errors.js';
-import { trackPartial } from '../runtime/leftovers.js';
+import { trackPartial } from '../storage/leftovers.js';
 import type { Store } from '../storage/store.js';
 
 export interface Output {

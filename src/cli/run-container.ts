@@ -8,7 +8,7 @@ import { writeSync } from 'node:fs';
 
 import { UsageError } from '../errors.js';
 import type { Env } from '../runtime/container.js';
-import type { RunOptions } from '../runtime/options.js';
+import type { RunOptions } from '../storage/containers.js';
 import type { ContainerOptions } from '../storage/containers.js';
 import type { Context } from './context.js';
 
@@ -80,7 +80,7 @@ export async function runContainer(f: RunFields, context: Context): Promise<numb
     if (f.name !== undefined) throw new UsageError('--name needs an image: a --rootfs container keeps no record');
     const { buildSpec, newContainerId } = await import('../runtime/options.js');
     const { compilePlan } = await import('../runtime/compile.js');
-    const { execPlan } = await import('../runtime/launch.js');
+    const { execPlan } = await import('../system/launch.js');
     const { spec, warnings } = buildSpec(containerOptions(f, [f.target, ...f.args]), {
       hostEnv: env.hostEnv,
       cwd: env.cwd,

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 
-import { builtin } from '../system/lazy.js';
+import { builtin } from '../lazy.js';
 
 /** Where burrow keeps its files (DESIGN.md §6), from the XDG variables. */
 export interface Paths {

@@ -12,10 +12,10 @@ import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 
 import { BurrowError, systemFailure } from '../errors.js';
-import { type Digest, parseDigest } from '../storage/digest.js';
+import { type Digest, parseDigest } from '../oci/digest.js';
 import type { ImageToCommit, Ingest, StagedBlob } from './ingest.js';
-import { type Index, type Manifest, MediaType } from './oci.js';
-import { normalizeName } from './reference.js';
+import { type Index, type Manifest, MediaType } from '../oci/image.js';
+import { normalizeName } from '../oci/reference.js';
 
 const MAX_META = 16 << 20;
 

@@ -5,7 +5,7 @@
  * instruction and its value are separated by a space or `=` (`CMD=/bin/sh`).
  */
 import { UsageError } from '../errors.js';
-import type { ContainerConfig } from './oci.js';
+import type { ContainerConfig } from '../oci/image.js';
 
 const INSTRUCTIONS = ['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'LABEL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR'] as const;
 

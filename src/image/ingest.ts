@@ -14,13 +14,13 @@ import type { Readable } from 'node:stream';
 import { packageRoot } from '../config/install.js';
 import type { Paths } from '../config/paths.js';
 import { BurrowError, withPath } from '../errors.js';
-import { removeTrees, startInUserns } from '../runtime/userns.js';
+import { removeTrees, startInUserns } from '../system/userns.js';
 import { writeAll } from '../system/files.js';
 import { flock } from '../system/libc.js';
 import { atomicWriteFile } from '../storage/atomic.js';
-import { chainIds, type Digest, hex, isDigest, parseDigest, sha256 } from '../storage/digest.js';
+import { chainIds, type Digest, hex, isDigest, parseDigest, sha256 } from '../oci/digest.js';
 import type { ImageRecord, LayerRecord, Store } from '../storage/store.js';
-import { type Descriptor, type ImageConfig, LAYER_MEDIA_TYPES, type Manifest, MediaType } from './oci.js';
+import { type Descriptor, type ImageConfig, LAYER_MEDIA_TYPES, type Manifest, MediaType } from '../oci/image.js';
 
 const MAX_JSON = 16 << 20;
 

@@ -19,10 +19,10 @@ import { createGunzip } from 'node:zlib';
 
 import { BurrowError } from '../errors.js';
 import { tarPack } from '../layers/pack.js';
-import { type Digest, hex, sha256 } from '../storage/digest.js';
+import { type Digest, hex, sha256 } from '../oci/digest.js';
 import type { ImageRecord, Store } from '../storage/store.js';
-import { type Descriptor, type Index, type Manifest, MediaType } from './oci.js';
-import { parseReference } from './reference.js';
+import { type Descriptor, type Index, type Manifest, MediaType } from '../oci/image.js';
+import { parseReference } from '../oci/reference.js';
 
 export type SaveFormat = 'docker-archive' | 'oci-archive' | 'oci-dir';
 export const SAVE_FORMATS: readonly SaveFormat[] = ['docker-archive', 'oci-archive', 'oci-dir'];

@@ -1,6 +1,6 @@
 /**
  * The unpack worker: `burrow --internal-worker OP ...`, run by burrow itself
- * inside a user namespace (runtime/userns.ts), never by a user.
+ * inside a user namespace (system/userns.ts), never by a user.
  *
  *   unpack DIR      the layer tar on stdin into DIR (created); prints
  *                   {"diffId":..., "size":..., "warnings":[...]} on stdout

@@ -7,7 +7,7 @@ import { posix } from 'node:path';
 
 import { capabilityMask } from '../system/capabilities.js';
 import type { IdMapping } from '../system/idmap.js';
-import { BP, MS, type Plan, type Step } from './plan.js';
+import { BP, MS, type Plan, type Step } from '../system/plan.js';
 
 export interface VolumeSpec {
   source: string;

@@ -12,19 +12,19 @@ import { join } from 'node:path';
 import { helperPath } from '../config/install.js';
 import type { Paths } from '../config/paths.js';
 import { BurrowError } from '../errors.js';
-import { builtin } from '../system/lazy.js';
-import type { ImageConfig } from '../image/oci.js';
-import { containerArgv } from '../image/oci.js';
+import { builtin } from '../lazy.js';
+import type { ImageConfig } from '../oci/image.js';
+import { containerArgv } from '../oci/image.js';
 import { type ContainerOptions, type ContainerRecord, Containers, processStartTime } from '../storage/containers.js';
-import type { Digest } from '../storage/digest.js';
+import type { Digest } from '../oci/digest.js';
 import { type ImageRecord, Store } from '../storage/store.js';
 import { compilePlan, type ContainerSpec, type OverlaySpec } from './compile.js';
-import { fuseOverlayfs, storageDriver } from './driver.js';
-import { execPlan, writePlanFile } from './launch.js';
+import { fuseOverlayfs, storageDriver } from '../storage/driver.js';
+import { execPlan, writePlanFile } from '../system/launch.js';
 import { buildSpec, newContainerId } from './options.js';
-import type { Plan } from './plan.js';
-import { CREATING, holdFile, sweepLeftovers } from './leftovers.js';
-import { removeTrees, runInUserns, usernsPlan } from './userns.js';
+import type { Plan } from '../system/plan.js';
+import { CREATING, holdFile, sweepLeftovers } from '../storage/leftovers.js';
+import { removeTrees, runInUserns, usernsPlan } from '../system/userns.js';
 import { packageRoot } from '../config/install.js';
 
 export interface Env {
@@ -135,7 +135,7 @@ export async function createContainer(
   const dir = containers.dir(id);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   // Held until the record is written: a container directory without a record whose `.creating`
-  // no one holds is a killed create's, for the next command to remove (runtime/leftovers.ts).
+  // no one holds is a killed create's, for the next command to remove (storage/leftovers.ts).
   const creating = holdFile(join(dir, CREATING));
   let prepared: Prepared;
   try {
@@ -154,7 +154,7 @@ export async function createContainer(
   return { rec, prepared };
 }
 
-/** Takes the name; one held by a `--rm` container whose monitor was killed is freed first (runtime/leftovers.ts). */
+/** Takes the name; one held by a `--rm` container whose monitor was killed is freed first (storage/leftovers.ts). */
 async function reserveName(env: Env, store: Store, id: string, name: string | undefined): Promise<string> {
   const containers = new Containers(store);
   try {

@@ -12,33 +12,13 @@ import { capabilitySet } from '../system/capabilities.js';
 import { randomBytes } from '../system/libc.js';
 import { describeMap, hostIdMapping, isMapped } from '../system/idmap.js';
 import { dirReader, layersReader, resolveUser } from '../system/passwd.js';
-import type { ImageConfig } from '../image/oci.js';
-import { containerArgv } from '../image/oci.js';
+import type { ImageConfig } from '../oci/image.js';
+import { containerArgv } from '../oci/image.js';
 import type { ContainerSpec, RlimitSpec, TmpfsSpec, VolumeSpec } from './compile.js';
 import { expandEnvEntry, mergeEnv, readEnvFile } from './envfile.js';
-import { MS } from './plan.js';
+import { MS } from '../system/plan.js';
+import type { RunOptions } from '../storage/containers.js';
 
-export interface RunOptions {
-  command: string[];
-  /** --entrypoint, as an argv ('' given on the command line: an empty one) */
-  entrypoint?: string[] | undefined;
-  env: string[];
-  envFile: string[];
-  workdir: string | undefined;
-  hostname: string | undefined;
-  user: string | undefined;
-  volume: string[];
-  tmpfs: string[];
-  readOnly: boolean;
-  network: string | undefined;
-  interactive: boolean;
-  tty: boolean;
-  init: boolean;
-  capAdd: string[];
-  capDrop: string[];
-  securityOpt: string[];
-  ulimit: string[];
-}
 
 
 /** A container path as mounts compare them: normalised, without a trailing slash. */

@@ -20,10 +20,33 @@ import { readFileSync, readlinkSync, renameSync, symlinkSync, unlinkSync } from 
 import { join } from 'node:path';
 
 import { BurrowError, errnoCode } from '../errors.js';
-import type { StorageDriver } from '../runtime/driver.js';
-import type { RunOptions } from '../runtime/options.js';
+import type { StorageDriver } from './driver.js';
 import { atomicWriteFile, readJson } from './atomic.js';
-import { safeReaddir, type Store } from './store.js';
+import { safeReaddir } from '../system/files.js';
+import type { Store } from './store.js';
+
+/** The options of `run` and `create` as the command line gave them (runtime/options.ts reads them). */
+export interface RunOptions {
+  command: string[];
+  /** --entrypoint, as an argv ('' given on the command line: an empty one) */
+  entrypoint?: string[] | undefined;
+  env: string[];
+  envFile: string[];
+  workdir: string | undefined;
+  hostname: string | undefined;
+  user: string | undefined;
+  volume: string[];
+  tmpfs: string[];
+  readOnly: boolean;
+  network: string | undefined;
+  interactive: boolean;
+  tty: boolean;
+  init: boolean;
+  capAdd: string[];
+  capDrop: string[];
+  securityOpt: string[];
+  ulimit: string[];
+}
 
 /** What `run`/`create` were given, kept so that `start` can run the container again. */
 export interface ContainerOptions extends RunOptions {

@@ -12,18 +12,19 @@
  * A kill -9 at any moment leaves a store that works: records point only at
  * things already in place, and what a killed command leaves (in tmp/, and a
  * half-made container) is removed by the next command that opens the store
- * (runtime/leftovers.ts).
+ * (storage/leftovers.ts).
  */
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { Paths } from '../config/paths.js';
 import { BurrowError } from '../errors.js';
-import { nameMatches, normalizeName } from '../image/reference.js';
-import type { ImageConfig, Manifest } from '../image/oci.js';
+import { nameMatches, normalizeName } from '../oci/reference.js';
+import type { ImageConfig, Manifest } from '../oci/image.js';
 import { atomicWriteFile, readJson } from './atomic.js';
-import { type Digest, hex, isDigest } from './digest.js';
+import { type Digest, hex, isDigest } from '../oci/digest.js';
 import { withLock } from './lock.js';
+import { safeReaddir } from '../system/files.js';
 
 export interface ImageRecord {
   /** the config digest's hex, as podman shows it */
@@ -196,45 +197,8 @@ export class Store {
 }
 
 /** Gives `image` the names (normalized), taking them from any other image of `images` that had them. */
-export function giveNames(images: ImageRecord[], image: ImageRecord, names: string[]): void {
+function giveNames(images: ImageRecord[], image: ImageRecord, names: string[]): void {
   const full = names.map((n) => normalizeName(n));
   for (const other of images) if (other !== image) other.names = other.names.filter((n) => !full.includes(n));
   image.names = [...new Set([...image.names, ...full])];
-}
-
-export function safeReaddir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
-
-/** Bytes used by a directory tree (apparent sizes), without following links. */
-export function treeSize(dir: string): number {
-  let total = 0;
-  const stack = [dir];
-  while (stack.length > 0) {
-    const d = stack.pop() as string;
-    for (const entry of safeReaddirTypes(d)) {
-      const p = join(d, entry.name);
-      if (entry.isDirectory()) stack.push(p);
-      else {
-        try {
-          total += lstatSync(p).size;
-        } catch {
-          // vanished or unreadable
-        }
-      }
-    }
-  }
-  return total;
-}
-
-function safeReaddirTypes(dir: string) {
-  try {
-    return readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
 }

@@ -1,4 +1,5 @@
-import { writeSync } from 'node:fs';
+import { lstatSync, readdirSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 
 /**
  * Writes all of `data` to `fd` (at `position`, when given). One write(2) may
@@ -9,4 +10,42 @@ import { writeSync } from 'node:fs';
 export function writeAll(fd: number, data: Buffer, position?: number): void {
   let done = 0;
   while (done < data.length) done += writeSync(fd, data, done, data.length - done, position === undefined ? null : position + done);
+}
+
+/** The names in `dir`; none when it cannot be read (absent, not a directory, no permission). */
+export function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** Bytes used by a directory tree (apparent sizes), without following links. */
+export function treeSize(dir: string): number {
+  let total = 0;
+  const stack = [dir];
+  while (stack.length > 0) {
+    const d = stack.pop() as string;
+    for (const entry of safeReaddirTypes(d)) {
+      const p = join(d, entry.name);
+      if (entry.isDirectory()) stack.push(p);
+      else {
+        try {
+          total += lstatSync(p).size;
+        } catch {
+          // vanished or unreadable
+        }
+      }
+    }
+  }
+  return total;
+}
+
+function safeReaddirTypes(dir: string) {
+  try {
+    return readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
 }

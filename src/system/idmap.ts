@@ -8,8 +8,8 @@ import { posix } from 'node:path';
 
 import { DEFAULT_PATH } from '../config/defaults.js';
 import { BurrowError } from '../errors.js';
-import type { Step } from '../runtime/plan.js';
-import { builtin } from './lazy.js';
+import type { Step } from './plan.js';
+import { builtin } from '../lazy.js';
 import { parsePasswd } from './passwd.js';
 import { readSubids, type SubidRange } from './subids.js';
 

@@ -8,7 +8,7 @@ import { closeSync, existsSync } from 'node:fs';
 
 import { packageRoot } from '../config/install.js';
 import { writeAll } from './files.js';
-import { builtin } from './lazy.js';
+import { builtin } from '../lazy.js';
 
 type Koffi = typeof import('koffi');
 

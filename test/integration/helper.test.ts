@@ -4,7 +4,7 @@
  * survives random damage to a real plan (a small fuzz loop).
  *
  * The plans here are written from the format in helpers/plan.h, not with
- * src/runtime/plan.ts, so the C side is checked against its documentation.
+ * src/system/plan.ts, so the C side is checked against its documentation.
  * They need no namespaces: `exec` alone runs a host program, which writes a
  * marker file when a plan that should have been refused ran anyway.
  */
@@ -15,7 +15,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { compilePlan, type ContainerSpec } from '../../src/runtime/compile.js';
-import { encodePlan, MS } from '../../src/runtime/plan.js';
+import { encodePlan, MS } from '../../src/system/plan.js';
 import { capabilitySet } from '../../src/system/capabilities.js';
 import { describeContainers, fixtures, withoutHostWarnings } from '../helpers/fixtures.js';
 import { HELPER, runCli } from '../helpers/run-cli.js';
@@ -169,7 +169,7 @@ describe('burrow-helper: plans', () => {
   });
 });
 
-describe('burrow-helper: plans written by src/runtime/plan.ts', () => {
+describe('burrow-helper: plans written by src/system/plan.ts', () => {
   const variants: [string, Partial<ContainerSpec>][] = [
     ['the defaults', {}],
     ['a single-id mapping', { idmap: SINGLE, groups: [0] }],

@@ -1,5 +1,5 @@
 /**
- * Programs run in a user namespace through the real helper (runtime/userns.ts),
+ * Programs run in a user namespace through the real helper (system/userns.ts),
  * as burrow runs its unpack worker and its removals: the helper's own
  * failures arrive on its status channel with their step, call, path and
  * errno; a program's failure is its own `Error:` line or its exit status.
@@ -9,8 +9,8 @@ import { join } from 'node:path';
 
 import { expect, it } from 'vitest';
 
-import { HelperError } from '../../src/runtime/status.js';
-import { runInUserns } from '../../src/runtime/userns.js';
+import { HelperError } from '../../src/system/status.js';
+import { runInUserns } from '../../src/system/userns.js';
 import { BurrowError } from '../../src/errors.js';
 import { describeContainers, fixtures } from '../helpers/fixtures.js';
 

@@ -7,7 +7,7 @@ import { packageRoot } from '../../config/install.js';
 import { BurrowError } from '../../errors.js';
 import { rootfsSteps } from '../../runtime/compile.js';
 import { containerRoot } from '../../runtime/container.js';
-import { startInUserns } from '../../runtime/userns.js';
+import { startInUserns } from '../../system/userns.js';
 import { Containers } from '../../storage/containers.js';
 import { BurrowCommand } from '../base.js';
 import { openStore } from '../store.js';

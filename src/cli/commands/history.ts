@@ -1,7 +1,7 @@
 import { Option } from 'clipanion';
 
 import { writeReport } from '../../format/report.js';
-import { historyRows } from '../../image/view.js';
+import { historyRows } from '../../format/image-view.js';
 import { BurrowCommand } from '../base.js';
 import { openStore } from '../store.js';
 

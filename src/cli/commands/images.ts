@@ -1,6 +1,6 @@
 import { Option } from 'clipanion';
 
-import { imageJson, imageRows, isIntermediate, type ImageRow } from '../../image/view.js';
+import { imageJson, imageRows, isIntermediate, type ImageRow } from '../../format/image-view.js';
 import { writeReport } from '../../format/report.js';
 import { Containers } from '../../storage/containers.js';
 import { BurrowCommand } from '../base.js';

@@ -6,10 +6,9 @@ import { Option } from 'clipanion';
 
 import { BurrowError, errnoCode } from '../../errors.js';
 import { applyChange } from '../../image/change.js';
-import { Ingest } from '../../image/ingest.js';
-import { type ContainerConfig, goArch, type ImageConfig, type Manifest, MediaType } from '../../image/oci.js';
-import { normalizeName } from '../../image/reference.js';
-import { hex } from '../../storage/digest.js';
+import { importTarball } from '../../image/import.js';
+import type { ContainerConfig } from '../../oci/image.js';
+import { normalizeName } from '../../oci/reference.js';
 import { BurrowCommand } from '../base.js';
 import { openStore } from '../store.js';
 
@@ -63,39 +62,9 @@ export class ImportCommand extends BurrowCommand {
       if (!this.quiet) this.context.stderr.write(`${line}\n`);
     };
     const store = (await openStore(this.context)).init();
-    const ingest = new Ingest(store, this.context.paths);
-    try {
-      progress('Getting image source signatures');
-      const layer = await ingest.addBlob(stream, undefined, `import \`${source}\``, 'layer');
-      if (!layer.layer) throw new BurrowError('E_IMPORT', `import \`${source}\`: not a tar archive`);
-      progress(`Copying blob ${hex(layer.digest)}`);
-      const created = new Date().toISOString();
-      const image: ImageConfig = {
-        created,
-        architecture: this.arch ?? goArch(),
-        os: this.os ?? 'linux',
-        ...(this.variant ? { variant: this.variant } : {}),
-        config,
-        rootfs: { type: 'layers', diff_ids: [layer.layer.diffId] },
-        history: [{ created, created_by: `/bin/sh -c #(nop) ADD file:${hex(layer.layer.diffId)} in / `, ...(this.message !== undefined ? { comment: this.message } : {}) }],
-      };
-      const configBlob = ingest.addJson(Buffer.from(JSON.stringify(image)));
-      progress(`Copying config ${hex(configBlob.digest)}`);
-      const manifest: Manifest = {
-        schemaVersion: 2,
-        mediaType: MediaType.ociManifest,
-        config: { mediaType: MediaType.ociConfig, digest: configBlob.digest, size: configBlob.size },
-        layers: [{ mediaType: layer.layer.compressed ? MediaType.ociLayerGzip : MediaType.ociLayer, digest: layer.digest, size: layer.size }],
-      };
-      const manifestBytes = Buffer.from(JSON.stringify(manifest));
-      ingest.addJson(manifestBytes);
-      progress('Writing manifest to image destination');
-      const [record] = await ingest.commit([{ manifest, manifestBytes, names: name ? [name] : [] }]);
-      for (const w of ingest.warnings) this.context.stderr.write(`Warning: ${w}\n`);
-      this.context.stdout.write(`sha256:${record?.id}\n`);
-    } finally {
-      await ingest.cleanup();
-    }
+    const { record, warnings } = await importTarball(store, this.context.paths, stream, source, { name, config, message: this.message, arch: this.arch, os: this.os, variant: this.variant }, progress);
+    for (const w of warnings) this.context.stderr.write(`Warning: ${w}\n`);
+    this.context.stdout.write(`sha256:${record.id}\n`);
     return 0;
   }
 }

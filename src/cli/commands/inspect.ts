@@ -1,9 +1,9 @@
 import { Option } from 'clipanion';
 
 import { BurrowError, UsageError } from '../../errors.js';
-import { imageInspect } from '../../image/view.js';
-import { storageDriver } from '../../runtime/driver.js';
-import { containerInspect } from '../../storage/container-view.js';
+import { imageInspect } from '../../format/image-view.js';
+import { storageDriver } from '../../storage/driver.js';
+import { containerInspect } from '../../format/container-view.js';
 import { Containers } from '../../storage/containers.js';
 import { BurrowCommand } from '../base.js';
 import { openStore } from '../store.js';

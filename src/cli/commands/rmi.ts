@@ -1,7 +1,7 @@
 import { Option } from 'clipanion';
 
 import { UsageError } from '../../errors.js';
-import { removeImages } from '../../storage/images-ops.js';
+import { removeImages } from '../../storage/image-removal.js';
 import { BurrowCommand } from '../base.js';
 import { openStore } from '../store.js';
 

@@ -1,7 +1,7 @@
 import { Option } from 'clipanion';
 
 import { UsageError } from '../../errors.js';
-import { nameMatches, normalizeName } from '../../image/reference.js';
+import { nameMatches, normalizeName } from '../../oci/reference.js';
 import { type ImageToSave, SAVE_FORMATS, type SaveFormat, saveImages } from '../../image/save.js';
 import type { ImageRecord } from '../../storage/store.js';
 import { BurrowCommand } from '../base.js';

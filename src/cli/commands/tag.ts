@@ -1,7 +1,7 @@
 import { Option } from 'clipanion';
 
-import { normalizeName } from '../../image/reference.js';
-import { tagImage } from '../../storage/images-ops.js';
+import { normalizeName } from '../../oci/reference.js';
+import { tagImage } from '../../storage/image-names.js';
 import { BurrowCommand } from '../base.js';
 import { openStore } from '../store.js';
 

@@ -1,7 +1,7 @@
 import { Option } from 'clipanion';
 
-import { normalizeName } from '../../image/reference.js';
-import { untagImage } from '../../storage/images-ops.js';
+import { normalizeName } from '../../oci/reference.js';
+import { untagImage } from '../../storage/image-names.js';
 import { BurrowCommand } from '../base.js';
 import { openStore } from '../store.js';
 

@@ -1,5 +1,5 @@
 import { VERSION } from '../../config/install.js';
-import { PLAN_VERSION } from '../../runtime/plan.js';
+import { PLAN_VERSION } from '../../system/plan.js';
 import { BurrowCommand } from '../base.js';
 
 export class VersionCommand extends BurrowCommand {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { applyChange, splitWords } from '../../../src/image/change.js';
-import type { ContainerConfig } from '../../../src/image/oci.js';
+import type { ContainerConfig } from '../../../src/oci/image.js';
 
 const apply = (...changes: string[]): ContainerConfig => {
   const config: ContainerConfig = {};

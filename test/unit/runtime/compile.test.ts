@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { compilePlan, rootfsSteps } from '../../../src/runtime/compile.js';
 import { parseTmpfs } from '../../../src/runtime/options.js';
-import { BP, MS, type Plan, type Step } from '../../../src/runtime/plan.js';
+import { BP, MS, type Plan, type Step } from '../../../src/system/plan.js';
 import { capabilitySet } from '../../../src/system/capabilities.js';
 import { PODMAN_MASKED, PODMAN_READONLY, SINGLE, SUBIDS, containerSpec } from '../../helpers/specs.js';
 

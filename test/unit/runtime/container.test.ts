@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { stopSignal } from '../../../src/runtime/container.js';
-import type { ImageConfig } from '../../../src/image/oci.js';
+import type { ImageConfig } from '../../../src/oci/image.js';
 
 const image = (StopSignal?: string): ImageConfig => ({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: { StopSignal } });
 

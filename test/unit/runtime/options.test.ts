@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { BurrowError, UsageError } from '../../../src/errors.js';
 import { parseTmpfs, parseUlimit, parseVolume } from '../../../src/runtime/options.js';
-import { MS } from '../../../src/runtime/plan.js';
+import { MS } from '../../../src/system/plan.js';
 
 let dir: string;
 beforeAll(() => {

@@ -2,8 +2,8 @@ import { Option } from 'clipanion';
 
 import { BurrowError } from '../../../errors.js';
 import { renderReport } from '../../../format/report.js';
-import { imageInspect } from '../../../image/view.js';
-import { storageDriver } from '../../../runtime/driver.js';
+import { imageInspect } from '../../../format/image-view.js';
+import { storageDriver } from '../../../storage/driver.js';
 import { BurrowCommand } from '../../base.js';
 import { openStore } from '../../store.js';
 

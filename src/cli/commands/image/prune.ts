@@ -1,6 +1,6 @@
 import { Option } from 'clipanion';
 
-import { pruneImages } from '../../../storage/images-ops.js';
+import { pruneImages } from '../../../storage/image-removal.js';
 import { BurrowCommand } from '../../base.js';
 import { openStore } from '../../store.js';
 

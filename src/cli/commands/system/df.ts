@@ -4,7 +4,7 @@ import { Option } from 'clipanion';
 
 import { goHumanSize, writeReport } from '../../../format/report.js';
 import { Containers } from '../../../storage/containers.js';
-import { treeSize } from '../../../storage/store.js';
+import { treeSize } from '../../../system/files.js';
 import { BurrowCommand } from '../../base.js';
 import { openStore } from '../../store.js';
 

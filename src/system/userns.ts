@@ -11,9 +11,9 @@ import { DEFAULT_PATH } from '../config/defaults.js';
 import { helperPath } from '../config/install.js';
 import type { Paths } from '../config/paths.js';
 import { BurrowError } from '../errors.js';
-import { builtin } from '../system/lazy.js';
-import { CAPABILITIES, capabilityMask } from '../system/capabilities.js';
-import { hostIdMapping, type IdMapping } from '../system/idmap.js';
+import { builtin } from '../lazy.js';
+import { CAPABILITIES, capabilityMask } from './capabilities.js';
+import { hostIdMapping, type IdMapping } from './idmap.js';
 import { writePlanFile } from './launch.js';
 import type { Plan, Step } from './plan.js';
 import { StatusChannel } from './status.js';
@@ -57,7 +57,7 @@ const STATUS_FD = 3;
 
 /**
  * Starts `argv` in a user namespace. The helper reports on its status fd
- * (runtime/status.ts): a failure of its own (a setup step, the exec) comes
+ * (system/status.ts): a failure of its own (a setup step, the exec) comes
  * from there, with its step, call, path and errno; a failure of the program
  * is its own last `Error:` line on stderr (burrow's worker speaks so), or its
  * exit status.

@@ -1,9 +1,9 @@
-/* The helper's status channel read as typed records (runtime/status.ts); the helper writes them in helpers/helper.c. */
+/* The helper's status channel read as typed records (system/status.ts); the helper writes them in helpers/helper.c. */
 import { PassThrough } from 'node:stream';
 
 import { describe, expect, it } from 'vitest';
 
-import { HelperError, parseStatusLine, StatusChannel } from '../../../src/runtime/status.js';
+import { HelperError, parseStatusLine, StatusChannel } from '../../../src/system/status.js';
 
 describe('parseStatusLine', () => {
   it('reads the three records the helper writes', () => {

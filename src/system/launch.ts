@@ -61,7 +61,7 @@ export function writePlanFile(paths: Paths, plan: Plan): string {
  * after a kill -9), or in a file of the runtime directory where there is no memfd.
  */
 export async function execPlan(paths: Paths, plan: Plan): Promise<never> {
-  const { execve, memfd } = await import('../system/libc.js');
+  const { execve, memfd } = await import('./libc.js');
   const helper = helperPath();
   const keep: number[] = [];
   const args: string[] = [];

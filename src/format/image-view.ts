@@ -2,11 +2,11 @@
  * Images as podman shows them: the rows of `images`, its JSON, the document
  * of `image inspect` and the entries of `history`.
  */
-import { asMap } from '../format/template.js';
-import { goTimeString, humanSize, parseTime, timeAgo } from '../format/report.js';
+import { asMap } from './template.js';
+import { goTimeString, humanSize, parseTime, timeAgo } from './report.js';
 import type { ImageRecord, Store } from '../storage/store.js';
-import type { ImageConfig, Manifest } from './oci.js';
-import { MediaType } from './oci.js';
+import type { ImageConfig, Manifest } from '../oci/image.js';
+import { MediaType } from '../oci/image.js';
 
 /** "docker.io/library/bb:latest" -> ["docker.io/library/bb", "latest"]; a digest name has tag <none>. */
 export function splitName(name: string): { repository: string; tag: string } {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { storageDriver } from '../../../src/runtime/driver.js';
+import { storageDriver } from '../../../src/storage/driver.js';
 
 describe('storageDriver', () => {
   it('takes the kernel overlayfs from Linux 5.11 on', () => {

@@ -1,5 +1,5 @@
 import { BurrowError } from '../errors.js';
-import { builtin } from '../system/lazy.js';
+import { builtin } from '../lazy.js';
 
 export type Digest = `sha256:${string}`;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { BP, encodePlan, MS, PLAN_VERSION, type Plan } from '../../../src/runtime/plan.js';
+import { BP, encodePlan, MS, PLAN_VERSION, type Plan } from '../../../src/system/plan.js';
 
 const text = (plan: Plan): string => encodePlan(plan).toString('utf8');
 

@@ -1,7 +1,6 @@
 /**
- * Changes to the image store beyond adding images: names (tag, untag),
- * removal (rmi, image prune) and the garbage they leave (layers and blobs no
- * image uses, staging leftovers in tmp/).
+ * Removing images (rmi, image prune) and the garbage they leave: layers and
+ * blobs no image uses, staging leftovers in tmp/.
  *
  * Removal keeps the store whole at every instant (store.ts): under the lock,
  * the image records are rewritten first, then each unused layer directory is
@@ -9,50 +8,18 @@
  * blobs are unlinked; the renamed trees, which hold files of mapped ids, are
  * deleted afterwards, outside the lock, inside the user namespace.
  */
-import { renameSync, statSync, unlinkSync } from 'node:fs';
+import { renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { Paths } from '../config/paths.js';
-import { BurrowError } from '../errors.js';
-import type { Manifest } from '../image/oci.js';
-import { nameMatches, normalizeName } from '../image/reference.js';
-import { staleTrees } from '../runtime/leftovers.js';
-import { removeTrees } from '../runtime/userns.js';
+import type { Manifest } from '../oci/image.js';
+import { type Digest, hex } from '../oci/digest.js';
+import { removeTrees } from '../system/userns.js';
+import { safeReaddir } from '../system/files.js';
 import { Containers, type ContainerRecord } from './containers.js';
-import { type Digest, hex } from './digest.js';
-import { giveNames, type ImageRecord, safeReaddir, type Store } from './store.js';
-
-/** Gives the image `ref` the names (normalized; taken from any image that had them). */
-export async function tagImage(store: Store, ref: string, names: string[]): Promise<ImageRecord> {
-  names.forEach((n) => normalizeName(n)); // a bad name fails before the lock
-  return store.lock(() => {
-    const images = store.images();
-    const image = store.getImage(ref, images);
-    giveNames(images, image, names);
-    store.writeImages(images);
-    return image;
-  });
-}
-
-/** Takes `names` (all of them when empty) from the image `ref`. */
-export async function untagImage(store: Store, ref: string, names: string[]): Promise<string[]> {
-  const full = names.map((n) => normalizeName(n));
-  return store.lock(() => {
-    const images = store.images();
-    const image = store.getImage(ref, images);
-    const removed = full.length === 0 ? image.names : full;
-    for (const n of full) if (!image.names.includes(n)) throw new BurrowError('E_NO_TAG', `${n}: tag not known`);
-    image.names = image.names.filter((n) => !removed.includes(n));
-    store.writeImages(images);
-    return removed;
-  });
-}
-
-/** The names of `image` that `ref` asks for (empty when `ref` is an id or digest). */
-export function namesMatching(image: ImageRecord, ref: string): string[] {
-  const exact = image.names.filter((n) => n === ref);
-  return exact.length > 0 ? exact : image.names.filter((n) => nameMatches(n, ref));
-}
+import { namesMatching } from './image-names.js';
+import { staleTrees } from './leftovers.js';
+import type { ImageRecord, Store } from './store.js';
 
 export type RmiFailure = 'unknown' | 'in-use' | 'other';
 
@@ -162,7 +129,7 @@ export async function pruneImages(store: Store, paths: Paths, opts: { all: boole
   return deleted;
 }
 
-/** Deletes trees already out of the store's records: one that resists stays in tmp/ for the next command (runtime/leftovers.ts). */
+/** Deletes trees already out of the store's records: one that resists stays in tmp/ for the next command (storage/leftovers.ts). */
 async function removeGarbage(paths: Paths, trees: string[]): Promise<void> {
   await removeTrees(paths, trees).catch(() => undefined);
 }
@@ -204,18 +171,4 @@ function collectGarbage(store: Store, images: ImageRecord[], garbage: Garbage): 
       // already gone
     }
   }
-}
-
-/** Bytes of the files directly in blobs/ (for `system df`). */
-export function blobBytes(store: Store): number {
-  let total = 0;
-  const dir = join(store.root, 'blobs', 'sha256');
-  for (const name of safeReaddir(dir)) {
-    try {
-      total += statSync(join(dir, name)).size;
-    } catch {
-      // removed meanwhile
-    }
-  }
-  return total;
 }

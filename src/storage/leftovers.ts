@@ -33,9 +33,10 @@ import { basename, join } from 'node:path';
 import type { Paths } from '../config/paths.js';
 import { writeAll } from '../system/files.js';
 import { flock, tryFlock } from '../system/libc.js';
-import { Containers } from '../storage/containers.js';
-import { safeReaddir, type Store } from '../storage/store.js';
-import { removeTrees } from './userns.js';
+import { Containers } from './containers.js';
+import { safeReaddir } from '../system/files.js';
+import type { Store } from './store.js';
+import { removeTrees } from '../system/userns.js';
 
 const UNLOCKED_GRACE_MS = 60_000;
 

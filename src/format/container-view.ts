@@ -1,9 +1,9 @@
 /** A container as `burrow inspect` shows it: the parts of podman's document burrow has. */
 import { join } from 'node:path';
 
-import { asMap } from '../format/template.js';
-import type { ContainerRecord, Containers } from './containers.js';
-import type { Store } from './store.js';
+import { asMap } from './template.js';
+import type { ContainerRecord, Containers } from '../storage/containers.js';
+import type { Store } from '../storage/store.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 

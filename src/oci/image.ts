@@ -1,5 +1,5 @@
 /** The parts of the OCI image spec (and Docker schema 2) burrow reads and writes. */
-import type { Digest } from '../storage/digest.js';
+import type { Digest } from './digest.js';
 
 export const MediaType = {
   ociManifest: 'application/vnd.oci.image.manifest.v1+json',
