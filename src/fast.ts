@@ -11,7 +11,8 @@ import { resolvePaths } from './config/paths.js';
 import { processContext } from './cli/context.js';
 import { type OptionTable, quickFields } from './cli/quick.js';
 import { reportError } from './cli/report-error.js';
-import { type RunFields, runContainer } from './cli/run-container.js';
+import { type RunFields, runRequest } from './cli/run-container.js';
+import { runContainer } from './runtime/run.js';
 
 // Set by scripts/build.mjs: tableOf(RunCommand).
 declare const BURROW_RUN_TABLE: OptionTable;
@@ -23,7 +24,7 @@ export async function fast(argv: string[]): Promise<number | undefined> {
     const fields = quickFields(BURROW_RUN_TABLE, argv);
     // --log-level is main's to check and to honour (stacks with debug).
     if (fields === undefined || fields.logLevel !== undefined) return undefined;
-    return await runContainer(fields as unknown as RunFields, processContext(resolvePaths(process.env)));
+    return await runContainer(runRequest(fields as unknown as RunFields), processContext(resolvePaths(process.env)));
   } catch (err) {
     return reportError(err, false, 'run');
   }

@@ -1,16 +1,12 @@
 /**
- * What `burrow run` does with its options, apart from clipanion: RunCommand
- * calls it with its parsed fields, and so does dist/fast.cjs (src/fast.ts),
- * which parses plain `run` lines itself to start a container without loading
- * clipanion (start-up time). So nothing here imports clipanion.
+ * The options of `run` and `create` as the command line gives them, turned
+ * once into what the runtime takes (runtime/run.ts, runtime/container.ts).
+ * RunCommand uses it, and so does dist/fast.cjs (src/fast.ts), which parses
+ * plain `run` lines itself to start a container without loading clipanion
+ * (start-up time). So nothing here imports clipanion.
  */
-import { writeSync } from 'node:fs';
-
-import { UsageError } from '../errors.js';
-import type { Env } from '../runtime/container.js';
-import type { RunOptions } from '../storage/containers.js';
-import type { ContainerOptions } from '../storage/containers.js';
-import type { Context } from './context.js';
+import type { RunRequest } from '../runtime/run.js';
+import type { ContainerOptions, RunOptions } from '../storage/containers.js';
 
 /**
  * The options `run` and `create` share (src/cli/options/container.ts declares them): what a
@@ -66,42 +62,8 @@ export function containerOptions(f: ContainerFields, command: string[]): Contain
   };
 }
 
-export function envOf(context: Context): Env {
-  return { paths: context.paths, hostEnv: context.env, cwd: context.cwd };
-}
-
-/** Runs the container in the foreground; returns only when it could not start (the helper takes over otherwise). */
-export async function runContainer(f: RunFields, context: Context): Promise<number> {
-  const env = envOf(context);
-  // An empty --rootfs (an unset "$rootfs") would run on the current directory, writable in place: as podman, refuse it.
-  if (f.rootfs === '') throw new UsageError('must set root filesystem source: --rootfs is empty');
-  if (f.rootfs !== undefined) {
-    // --rootfs: no image and no record; the first word is the command.
-    if (f.name !== undefined) throw new UsageError('--name needs an image: a --rootfs container keeps no record');
-    const { buildSpec, newContainerId } = await import('../runtime/options.js');
-    const { compilePlan } = await import('../runtime/compile.js');
-    const { execPlan } = await import('../system/launch.js');
-    const { spec, warnings } = buildSpec(containerOptions(f, [f.target, ...f.args]), {
-      hostEnv: env.hostEnv,
-      cwd: env.cwd,
-      id: newContainerId(),
-      root: { kind: 'rootfs', path: f.rootfs },
-    });
-    // Written directly: the stderr stream would load tty/net for one line (start-up time).
-    for (const w of warnings) writeSync(2, `Warning: ${w}\n`);
-    return execPlan(context.paths, compilePlan(spec));
-  }
-  // Loaded here: the store and container code are not needed by --rootfs (start-up time).
-  const { openStore } = await import('./store.js');
-  const { createContainer, removeContainer, runForeground } = await import('../runtime/container.js');
-  const store = (await openStore(context)).init();
-  const image = store.getImage(f.target);
-  const { rec, prepared } = await createContainer(env, store, image, f.target, containerOptions(f, f.args), f.name);
-  try {
-    return await runForeground(env, store, rec, prepared);
-  } catch (err) {
-    // It never ran: a --rm container goes again.
-    if (f.rm) await removeContainer(env, store, rec, true).catch(() => undefined);
-    throw err;
-  }
+/** What `run` was given, gathered once: with --rootfs, the first word is the command's, not an image. */
+export function runRequest(f: RunFields): RunRequest {
+  const rootfs = f.rootfs !== undefined;
+  return { image: rootfs ? undefined : f.target, rootfs: f.rootfs, name: f.name, options: containerOptions(f, rootfs ? [f.target, ...f.args] : f.args) };
 }

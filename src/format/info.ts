@@ -10,9 +10,8 @@ import { VERSION } from '../config/install.js';
 import type { Paths } from '../config/paths.js';
 import { goArch } from '../oci/image.js';
 import { PLAN_VERSION } from '../system/plan.js';
-import { Containers } from '../storage/containers.js';
 import { storageDriver } from '../storage/driver.js';
-import { Store } from '../storage/store.js';
+import type { Store } from '../storage/store.js';
 import { hostIdMapping, type IdRange } from '../system/idmap.js';
 
 function osRelease(): Record<string, string> {
@@ -38,9 +37,8 @@ function idMappings(): { uidmap: unknown[]; gidmap: unknown[] } {
   }
 }
 
-export function infoDocument(paths: Paths, env: NodeJS.ProcessEnv) {
-  const store = new Store(paths);
-  const containers = new Containers(store);
+export function infoDocument(store: Store, paths: Paths, env: NodeJS.ProcessEnv) {
+  const { containers } = store;
   const list = containers.list();
   const states = list.map((c) => containers.status(c).state);
   const os = osRelease();

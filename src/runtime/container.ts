@@ -14,10 +14,9 @@ import type { Paths } from '../config/paths.js';
 import { BurrowError } from '../errors.js';
 import { builtin } from '../lazy.js';
 import type { ImageConfig } from '../oci/image.js';
-import { containerArgv } from '../oci/image.js';
-import { type ContainerOptions, type ContainerRecord, Containers, processStartTime } from '../storage/containers.js';
+import { type ContainerOptions, type ContainerRecord, processStartTime } from '../storage/containers.js';
 import type { Digest } from '../oci/digest.js';
-import { type ImageRecord, Store } from '../storage/store.js';
+import type { ImageRecord, Store } from '../storage/store.js';
 import { compilePlan, type ContainerSpec, type OverlaySpec } from './compile.js';
 import { fuseOverlayfs, storageDriver } from '../storage/driver.js';
 import { execPlan, writePlanFile } from '../system/launch.js';
@@ -27,60 +26,50 @@ import { CREATING, holdFile, sweepLeftovers } from '../storage/leftovers.js';
 import { removeTrees, runInUserns, usernsPlan } from '../system/userns.js';
 import { packageRoot } from '../config/install.js';
 
+/** Where a command runs: burrow's directories, the host's environment and working directory (cli's Context is one). */
 export interface Env {
   paths: Paths;
-  hostEnv: NodeJS.ProcessEnv;
+  env: NodeJS.ProcessEnv;
   cwd: string;
 }
 
-function layerDirsTopFirst(store: Store, layers: string[]): string[] {
-  return layers.map((c) => store.layerDiff(c as Digest)).reverse();
+/** Where a container's files are, computed once from its id, driver and layers. */
+export interface ContainerLayout {
+  dir: string;
+  /** host path of the root filesystem: the copy, or the overlay's mount point */
+  root: string;
+  /** the overlay that makes `root` (none with the copy driver) */
+  overlay: OverlaySpec | undefined;
+  /** the image's layer directories, top first */
+  layers: string[];
 }
 
 /** Where a container's root filesystem is (a host path), and the overlay that makes it, by its driver. */
-export function containerRoot(store: Store, rec: ContainerRecord): { root: string; overlay: OverlaySpec | undefined } {
-  const dir = new Containers(store).dir(rec.id);
-  if (rec.driver === 'copy') return { root: join(dir, 'rootfs'), overlay: undefined };
-  const overlay: OverlaySpec = {
-    lower: layerDirsTopFirst(store, rec.layers),
-    upper: join(dir, 'upper'),
-    work: join(dir, 'work'),
-  };
+export function containerLayout(store: Store, rec: Pick<ContainerRecord, 'id' | 'name' | 'driver' | 'layers'>): ContainerLayout {
+  const dir = store.containers.dir(rec.id);
+  const layers = rec.layers.map((c) => store.layerDiff(c as Digest)).reverse();
+  if (rec.driver === 'copy') return { dir, root: join(dir, 'rootfs'), overlay: undefined, layers };
+  const overlay: OverlaySpec = { lower: layers, upper: join(dir, 'upper'), work: join(dir, 'work') };
   if (rec.driver === 'fuse-overlayfs') {
     const fuse = fuseOverlayfs();
     if (!fuse) throw new BurrowError('E_FUSE', `container ${rec.name} uses fuse-overlayfs, which is not installed or cannot open /dev/fuse`);
     overlay.fuse = fuse;
   }
-  return { root: join(dir, 'merged'), overlay };
+  return { dir, root: join(dir, 'merged'), overlay, layers };
 }
 
-/** The plan that runs a container from its record. */
 /** A container's options applied and checked, ready to be compiled into a plan. */
 export interface Prepared {
   spec: ContainerSpec;
   warnings: string[];
 }
 
-/** Applies the image's config and the container's options (every check happens here). */
-export function prepareContainer(env: Env, store: Store, rec: ContainerRecord, config: ImageConfig): Prepared {
-  const dir = new Containers(store).dir(rec.id);
-  const { root: rootfs, overlay } = containerRoot(store, rec);
-  // The image's own settings; the layers are read for /etc/passwd (the root is not mounted yet).
-  const root = {
-    kind: 'image' as const,
-    config,
-    // (the image's layers for every driver: the copy driver's copy may not be made yet)
-    layers: layerDirsTopFirst(store, rec.layers),
-    merged: rootfs,
-    upper: overlay?.upper ?? '',
-    work: overlay?.work ?? '',
-    volumesDir: join(dir, 'volumes'),
-  };
-  const { spec, warnings } = buildSpec(
-    rec.options,
-    { hostEnv: env.hostEnv, cwd: env.cwd, id: rec.id, root },
-  );
-  spec.overlay = overlay;
+/** Applies the image's config and the container's options to its layout: the spec (every check happens here). */
+function prepareContainer(env: Env, id: string, options: ContainerOptions, config: ImageConfig, layout: ContainerLayout): Prepared {
+  const { dir, root, overlay, layers } = layout;
+  // The image's layers are read for /etc/passwd, whatever the driver: the root is not mounted yet, nor the copy made.
+  const source = { kind: 'image' as const, config, layers, root, overlay, volumesDir: join(dir, 'volumes') };
+  const { spec, warnings } = buildSpec(options, { hostEnv: env.env, cwd: env.cwd, id, root: source });
   spec.exitFile = join(dir, 'exit');
   return { spec, warnings };
 }
@@ -91,7 +80,7 @@ function compileContainer(env: Env, store: Store, rec: ContainerRecord, prepared
   let cleanupFile: string | undefined;
   if (rec.options.rm) {
     // The helper removes the container after it ends: its files belong to mapped ids, so in a user namespace.
-    const containers = new Containers(store);
+    const { containers } = store;
     cleanupFile = writePlanFile(env.paths, usernsPlan(['/bin/rm', '-rf', '--', containers.nameLink(rec.name), containers.dir(rec.id)], {}));
     spec.onExit = [helperPath(), 'run', '--unlink', cleanupFile];
   }
@@ -99,8 +88,8 @@ function compileContainer(env: Env, store: Store, rec: ContainerRecord, prepared
 }
 
 /** The plan that runs a container from its record. */
-export function containerPlan(env: Env, store: Store, rec: ContainerRecord, config: ImageConfig): { plan: Plan; warnings: string[]; cleanupFile?: string } {
-  const prepared = prepareContainer(env, store, rec, config);
+function containerPlan(env: Env, store: Store, rec: ContainerRecord): { plan: Plan; warnings: string[]; cleanupFile?: string } {
+  const prepared = prepareContainer(env, rec.id, rec.options, store.imageConfig(store.getImage(rec.image)), containerLayout(store, rec));
   return { ...compileContainer(env, store, rec, prepared), warnings: prepared.warnings };
 }
 
@@ -117,46 +106,45 @@ export async function createContainer(
   options: ContainerOptions,
   name: string | undefined,
 ): Promise<{ rec: ContainerRecord; prepared: Prepared }> {
-  const containers = new Containers(store);
-  const config = store.imageConfig(image);
+  const { containers } = store;
   const id = newContainerId();
-  const driver = storageDriver(env.hostEnv);
-  const rec: ContainerRecord = {
-    id,
-    name: '',
-    image: image.id,
-    imageName,
-    created: new Date().toISOString(),
-    argv: containerArgv(config, options.command, options.entrypoint),
-    options,
-    layers: image.layers,
-    driver,
-  };
-  const dir = containers.dir(id);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const driver = storageDriver(env.env);
+  const layout = containerLayout(store, { id, name: name ?? id, driver, layers: image.layers });
+  mkdirSync(layout.dir, { recursive: true, mode: 0o700 });
   // Held until the record is written: a container directory without a record whose `.creating`
   // no one holds is a killed create's, for the next command to remove (storage/leftovers.ts).
-  const creating = holdFile(join(dir, CREATING));
-  let prepared: Prepared;
+  const creating = holdFile(join(layout.dir, CREATING));
+  let reserved: string | undefined;
   try {
-    for (const sub of driver === 'copy' ? [] : ['upper', 'work', 'merged']) mkdirSync(join(dir, sub), { mode: 0o755 });
-    prepared = prepareContainer(env, store, rec, config); // every option checked now, not at start
-    rec.name = await reserveName(env, store, id, name);
-    if (driver === 'copy') await materialize(env.paths, store, image, join(dir, 'rootfs'));
+    for (const sub of driver === 'copy' ? [] : ['upper', 'work', 'merged']) mkdirSync(join(layout.dir, sub), { mode: 0o755 });
+    const prepared = prepareContainer(env, id, options, store.imageConfig(image), layout); // every option checked now, not at start
+    reserved = await reserveName(env, store, id, name);
+    const rec: ContainerRecord = {
+      id,
+      name: reserved,
+      image: image.id,
+      imageName,
+      created: new Date().toISOString(),
+      argv: prepared.spec.argv,
+      options,
+      layers: image.layers,
+      driver,
+    };
+    if (driver === 'copy') await materialize(env.paths, [...layout.layers].reverse(), layout.root);
     containers.write(rec);
     creating.release();
+    return { rec, prepared };
   } catch (err) {
     creating.release();
-    if (rec.name) containers.releaseName(rec.name);
-    await removeTrees(env.paths, [dir]).catch(() => rmSync(dir, { recursive: true, force: true }));
+    if (reserved) containers.releaseName(reserved);
+    await removeTrees(env.paths, [layout.dir]).catch(() => rmSync(layout.dir, { recursive: true, force: true }));
     throw err;
   }
-  return { rec, prepared };
 }
 
 /** Takes the name; one held by a `--rm` container whose monitor was killed is freed first (storage/leftovers.ts). */
 async function reserveName(env: Env, store: Store, id: string, name: string | undefined): Promise<string> {
-  const containers = new Containers(store);
+  const { containers } = store;
   try {
     return containers.reserveName(id, name);
   } catch (err) {
@@ -166,27 +154,25 @@ async function reserveName(env: Env, store: Store, id: string, name: string | un
   }
 }
 
-/** The copy driver: the image's layers merged into one directory, in a user namespace. */
-async function materialize(paths: Paths, store: Store, image: ImageRecord, dest: string): Promise<void> {
-  const layers = image.layers.map((c) => store.layerDiff(c as Digest));
+/** The copy driver: the image's layers (base first) merged into one directory, in a user namespace. */
+async function materialize(paths: Paths, layers: string[], dest: string): Promise<void> {
   await runInUserns(paths, [process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), '--internal-worker', 'merge', dest, ...layers], {});
 }
 
 /** Records which process runs the container (this one: the helper keeps its pid). */
 function writeMonitor(store: Store, rec: ContainerRecord, pid: number): void {
   const start = processStartTime(pid) ?? '0';
-  writeFileSync(join(new Containers(store).dir(rec.id), 'monitor'), `${pid} ${start} ${Date.now()}\n`, { mode: 0o600 });
+  writeFileSync(join(store.containers.dir(rec.id), 'monitor'), `${pid} ${start} ${Date.now()}\n`, { mode: 0o600 });
 }
 
 function clearExit(store: Store, rec: ContainerRecord): void {
-  rmSync(join(new Containers(store).dir(rec.id), 'exit'), { force: true });
+  rmSync(join(store.containers.dir(rec.id), 'exit'), { force: true });
 }
 
 /** Runs the container in the foreground (prepared already by createContainer, or now): never returns. */
 export async function runForeground(env: Env, store: Store, rec: ContainerRecord, prepared?: Prepared): Promise<never> {
-  const ready = prepared ?? prepareContainer(env, store, rec, store.imageConfig(store.getImage(rec.image)));
-  const { plan, cleanupFile } = compileContainer(env, store, rec, ready);
-  for (const w of ready.warnings) process.stderr.write(`Warning: ${w}\n`);
+  const { plan, cleanupFile, warnings } = prepared ? { ...compileContainer(env, store, rec, prepared), warnings: prepared.warnings } : containerPlan(env, store, rec);
+  for (const w of warnings) process.stderr.write(`Warning: ${w}\n`);
   try {
     clearExit(store, rec);
     writeMonitor(store, rec, process.pid);
@@ -199,10 +185,9 @@ export async function runForeground(env: Env, store: Store, rec: ContainerRecord
 
 /** Starts the container with the helper as a detached monitor; output goes to the container's log. */
 export function startDetached(env: Env, store: Store, rec: ContainerRecord): void {
-  const config = store.imageConfig(store.getImage(rec.image));
-  const { plan } = containerPlan(env, store, { ...rec, options: { ...rec.options, interactive: false, tty: false } }, config);
+  const { plan } = containerPlan(env, store, { ...rec, options: { ...rec.options, interactive: false, tty: false } });
   const file = writePlanFile(env.paths, plan);
-  const log = openSync(join(new Containers(store).dir(rec.id), 'ctr.log'), 'a', 0o600);
+  const log = openSync(join(store.containers.dir(rec.id), 'ctr.log'), 'a', 0o600);
   clearExit(store, rec);
   const { spawn } = builtin<typeof import('node:child_process')>('node:child_process');
   const child = spawn(helperPath(), ['run', '--unlink', file], { detached: true, stdio: ['ignore', log, log] });
@@ -242,7 +227,7 @@ function ended(pid: number): boolean {
  * monitor (PR_SET_PDEATHSIG), so the monitor is what is signalled.
  */
 export async function stopContainer(store: Store, rec: ContainerRecord, timeout: number): Promise<void> {
-  const status = new Containers(store).status(rec);
+  const status = store.containers.status(rec);
   if (status.state !== 'running' || status.pid === undefined) return;
   const pid = status.pid;
   const signal = stopSignal(store.findImage(rec.image) ? store.imageConfig(store.getImage(rec.image)) : undefined);
@@ -263,7 +248,7 @@ export async function stopContainer(store: Store, rec: ContainerRecord, timeout:
 
 /** Removes a container (after stopping it, with `force`). */
 export async function removeContainer(env: Env, store: Store, rec: ContainerRecord, force: boolean, timeout = 10): Promise<void> {
-  const containers = new Containers(store);
+  const { containers } = store;
   const status = containers.status(rec);
   if (status.state === 'running') {
     if (!force)

@@ -14,7 +14,7 @@ import { describeMap, hostIdMapping, isMapped } from '../system/idmap.js';
 import { dirReader, layersReader, resolveUser } from '../system/passwd.js';
 import type { ImageConfig } from '../oci/image.js';
 import { containerArgv } from '../oci/image.js';
-import type { ContainerSpec, RlimitSpec, TmpfsSpec, VolumeSpec } from './compile.js';
+import type { ContainerSpec, OverlaySpec, RlimitSpec, TmpfsSpec, VolumeSpec } from './compile.js';
 import { expandEnvEntry, mergeEnv, readEnvFile } from './envfile.js';
 import { MS } from '../system/plan.js';
 import type { RunOptions } from '../storage/containers.js';
@@ -125,12 +125,11 @@ export type RootSource =
   | {
       kind: 'image';
       config: ImageConfig;
-      /** layer directories, top first */
+      /** layer directories, top first (read for /etc/passwd and /etc/group) */
       layers: string[];
-      /** the overlay's mount point and writable dirs */
-      merged: string;
-      upper: string;
-      work: string;
+      /** host path of the root filesystem, and the overlay that makes it (none with the copy driver) */
+      root: string;
+      overlay: OverlaySpec | undefined;
       /** where anonymous volumes (the image's Volumes) are created */
       volumesDir: string;
     };
@@ -146,7 +145,7 @@ export interface SpecContext {
 export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: ContainerSpec; warnings: string[] } {
   const { hostEnv, cwd, id, root } = ctx;
   const image = root.kind === 'image' ? root.config.config ?? {} : undefined;
-  const rootfs = root.kind === 'rootfs' ? checkRootfs(root.path) : root.merged;
+  const rootfs = root.kind === 'rootfs' ? checkRootfs(root.path) : root.root;
   const read = root.kind === 'rootfs' ? dirReader(rootfs) : layersReader(root.layers);
   const argv = containerArgv(root.kind === 'image' ? root.config : undefined, opts.command, opts.entrypoint);
   if (argv.length === 0)
@@ -210,7 +209,7 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
 
   const spec: ContainerSpec = {
     rootfs,
-    ...(root.kind === 'image' ? { overlay: { lower: root.layers, upper: root.upper, work: root.work } } : {}),
+    ...(root.kind === 'image' && root.overlay ? { overlay: root.overlay } : {}),
     argv,
     env,
     workdir,

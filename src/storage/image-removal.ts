@@ -16,7 +16,7 @@ import type { Manifest } from '../oci/image.js';
 import { type Digest, hex } from '../oci/digest.js';
 import { removeTrees } from '../system/userns.js';
 import { safeReaddir } from '../system/files.js';
-import { Containers, type ContainerRecord } from './containers.js';
+import type { ContainerRecord } from './containers.js';
 import { namesMatching } from './image-names.js';
 import { staleTrees } from './leftovers.js';
 import type { ImageRecord, Store } from './store.js';
@@ -51,7 +51,7 @@ export async function removeImages(
   const garbage: Garbage = { trees: [] };
   await store.lock(() => {
     let images = store.images();
-    const containers = new Containers(store);
+    const { containers } = store;
     const targets = opts.all ? images.map((i) => i.id) : refs;
     for (const ref of targets) {
       let image: ImageRecord | undefined;
@@ -115,7 +115,7 @@ export async function pruneImages(store: Store, paths: Paths, opts: { all: boole
   const deleted: string[] = [];
   const garbage: Garbage = { trees: [] };
   await store.lock(() => {
-    const used = new Set(new Containers(store).list().map((c) => c.image));
+    const used = new Set(store.containers.list().map((c) => c.image));
     const keep: ImageRecord[] = [];
     for (const image of store.images()) {
       if ((opts.all || image.names.length === 0) && !used.has(image.id)) deleted.push(image.id);
@@ -150,7 +150,7 @@ function collectGarbage(store: Store, images: ImageRecord[], garbage: Garbage): 
       // an unreadable manifest: its layers' blobs are still kept through the layer records below
     }
   }
-  for (const c of new Containers(store).list()) for (const l of c.layers) layersInUse.add(l.startsWith('sha256:') ? l.slice(7) : l);
+  for (const c of store.containers.list()) for (const l of c.layers) layersInUse.add(l.startsWith('sha256:') ? l.slice(7) : l);
   const layersDir = join(store.root, 'layers');
   for (const name of safeReaddir(layersDir)) {
     if (layersInUse.has(name)) {

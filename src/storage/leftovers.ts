@@ -33,7 +33,6 @@ import { basename, join } from 'node:path';
 import type { Paths } from '../config/paths.js';
 import { writeAll } from '../system/files.js';
 import { flock, tryFlock } from '../system/libc.js';
-import { Containers } from './containers.js';
 import { safeReaddir } from '../system/files.js';
 import type { Store } from './store.js';
 import { removeTrees } from '../system/userns.js';
@@ -177,7 +176,7 @@ export function trackPartial(store: Store, tmpFile: string): HeldFile | undefine
  * trees are returned, to remove.
  */
 function reapContainers(store: Store): string[] {
-  const containers = new Containers(store);
+  const { containers } = store;
   const trees: string[] = [];
   const moveOut = (id: string): void => {
     const trash = join(store.tmpDir(), `removed-${id}`);

@@ -22,6 +22,7 @@ import { BurrowError } from '../errors.js';
 import { nameMatches, normalizeName } from '../oci/reference.js';
 import type { ImageConfig, Manifest } from '../oci/image.js';
 import { atomicWriteFile, readJson } from './atomic.js';
+import { Containers } from './containers.js';
 import { type Digest, hex, isDigest } from '../oci/digest.js';
 import { withLock } from './lock.js';
 import { safeReaddir } from '../system/files.js';
@@ -186,6 +187,14 @@ export class Store {
   }
 
   // --- containers (one directory each: see containers.ts) ---
+
+  #containers: Containers | undefined;
+
+  /** The store's containers. */
+  get containers(): Containers {
+    this.#containers ??= new Containers(this);
+    return this.#containers;
+  }
 
   containersDir(): string {
     return join(this.root, 'containers');

@@ -1,6 +1,6 @@
 import { createContainer } from '../../runtime/container.js';
 import { BurrowCommand } from '../base.js';
-import { openStore } from '../store.js';
+import { openStore } from '../../storage/open.js';
 import { ContainerOptionsCommand } from '../options/container.js';
 
 export class CreateCommand extends ContainerOptionsCommand {
@@ -17,7 +17,7 @@ export class CreateCommand extends ContainerOptionsCommand {
   async execute(): Promise<number> {
     const store = (await openStore(this.context)).init();
     const image = store.getImage(this.target);
-    const { rec } = await createContainer(this.envOf(), store, image, this.target, this.containerOptions(this.args), this.name);
+    const { rec } = await createContainer(this.context, store, image, this.target, this.containerOptions(this.args), this.name);
     this.context.stdout.write(`${rec.id}\n`);
     return 0;
   }

@@ -6,11 +6,10 @@ import { Option } from 'clipanion';
 import { packageRoot } from '../../config/install.js';
 import { BurrowError } from '../../errors.js';
 import { rootfsSteps } from '../../runtime/compile.js';
-import { containerRoot } from '../../runtime/container.js';
+import { containerLayout } from '../../runtime/container.js';
 import { startInUserns } from '../../system/userns.js';
-import { Containers } from '../../storage/containers.js';
 import { BurrowCommand } from '../base.js';
-import { openStore } from '../store.js';
+import { openStore } from '../../storage/open.js';
 import { openOutput } from '../output-file.js';
 
 export class ExportCommand extends BurrowCommand {
@@ -29,12 +28,12 @@ export class ExportCommand extends BurrowCommand {
 
   async execute(): Promise<number> {
     const store = (await openStore(this.context, { containers: true })).init();
-    const containers = new Containers(store);
+    const { containers } = store;
     const record = containers.get(this.container);
     const out = openOutput(this.output, this.context.stdout, 'refusing to export to terminal. Use -o flag or redirect', store);
     try {
       // The overlay is mounted in the worker's own mount namespace: it goes away with the worker.
-      const { root, overlay } = containerRoot(store, record);
+      const { root, overlay } = containerLayout(store, record);
       const mounts = rootfsSteps(root, overlay);
       const worker = startInUserns(this.context.paths, [process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), '--internal-worker', 'tar', root], {
         stdout: 'pipe',

@@ -3,7 +3,7 @@ import { Option } from 'clipanion';
 import { writeReport } from '../../format/report.js';
 import { historyRows } from '../../format/image-view.js';
 import { BurrowCommand } from '../base.js';
-import { openStore } from '../store.js';
+import { openStore } from '../../storage/open.js';
 
 const TABLE = 'table {{.ID}}\t{{.Created}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}';
 

@@ -2,9 +2,8 @@ import { Option } from 'clipanion';
 
 import { imageJson, imageRows, isIntermediate, type ImageRow } from '../../format/image-view.js';
 import { writeReport } from '../../format/report.js';
-import { Containers } from '../../storage/containers.js';
 import { BurrowCommand } from '../base.js';
-import { openStore } from '../store.js';
+import { openStore } from '../../storage/open.js';
 
 const TABLE = 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Created}}\t{{.Size}}';
 
@@ -35,7 +34,7 @@ export class ImagesCommand extends BurrowCommand {
     const store = await openStore(this.context);
     const all = store.images();
     const used = new Map<string, number>();
-    for (const c of new Containers(store).list()) used.set(c.image, (used.get(c.image) ?? 0) + 1);
+    for (const c of store.containers.list()) used.set(c.image, (used.get(c.image) ?? 0) + 1);
     const images = all
       .filter((i) => this.all || !isIntermediate(i, all))
       .sort((a, b) => Date.parse(b.created) - Date.parse(a.created) || a.id.localeCompare(b.id));

@@ -10,7 +10,7 @@ import { importTarball } from '../../image/import.js';
 import type { ContainerConfig } from '../../oci/image.js';
 import { normalizeName } from '../../oci/reference.js';
 import { BurrowCommand } from '../base.js';
-import { openStore } from '../store.js';
+import { openStore } from '../../storage/open.js';
 
 export class ImportCommand extends BurrowCommand {
   static override paths = [['import'], ['image', 'import']];

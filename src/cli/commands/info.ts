@@ -3,6 +3,7 @@ import { Option } from 'clipanion';
 import { goFields, infoDocument } from '../../format/info.js';
 import { renderReport } from '../../format/report.js';
 import { toYaml } from '../../format/yaml.js';
+import { openStore } from '../../storage/open.js';
 import { BurrowCommand } from '../base.js';
 
 export class InfoCommand extends BurrowCommand {
@@ -22,7 +23,7 @@ export class InfoCommand extends BurrowCommand {
   format = Option.String('-f,--format', { description: 'Print with a Go template, or json' });
 
   async execute(): Promise<number> {
-    const info = infoDocument(this.context.paths, this.context.env);
+    const info = infoDocument(await openStore(this.context, { containers: true }), this.context.paths, this.context.env);
     if (this.format === undefined || this.format === '') {
       this.context.stdout.write(toYaml(info));
       return 0;

@@ -4,9 +4,8 @@ import { BurrowError, UsageError } from '../../errors.js';
 import { imageInspect } from '../../format/image-view.js';
 import { storageDriver } from '../../storage/driver.js';
 import { containerInspect } from '../../format/container-view.js';
-import { Containers } from '../../storage/containers.js';
 import { BurrowCommand } from '../base.js';
-import { openStore } from '../store.js';
+import { openStore } from '../../storage/open.js';
 import { printInspect } from './image/inspect.js';
 
 export class InspectCommand extends BurrowCommand {
@@ -31,7 +30,7 @@ export class InspectCommand extends BurrowCommand {
     if (!['image', 'container', 'all'].includes(this.type))
       throw new UsageError(`invalid type "${this.type}": must be 'container', 'image' or 'all'`);
     const store = await openStore(this.context, { containers: true });
-    const containers = new Containers(store);
+    const { containers } = store;
     const allContainers = this.type === 'image' ? [] : containers.list();
     const allImages = this.type === 'container' ? [] : store.images();
     const driver = storageDriver(this.context.env);

@@ -8,7 +8,7 @@ import { BurrowError, errnoCode } from '../../errors.js';
 import { readArchive } from '../../image/archive.js';
 import { Ingest } from '../../image/ingest.js';
 import { BurrowCommand } from '../base.js';
-import { openStore } from '../store.js';
+import { openStore } from '../../storage/open.js';
 
 export class LoadCommand extends BurrowCommand {
   static override paths = [['load'], ['image', 'load']];

@@ -1,9 +1,9 @@
 import { Option } from 'clipanion';
 
-import { Containers, type ContainerRecord, type ContainerStatus } from '../../storage/containers.js';
+import type { ContainerRecord, ContainerStatus } from '../../storage/containers.js';
 import { Store } from '../../storage/store.js';
 import { BurrowCommand } from '../base.js';
-import { openStore } from '../store.js';
+import { openStore } from '../../storage/open.js';
 import { humanDuration, timeAgo, writeReport } from '../../format/report.js';
 
 export class PsCommand extends BurrowCommand {
@@ -24,7 +24,7 @@ export class PsCommand extends BurrowCommand {
 
   async execute(): Promise<number> {
     const store = await openStore(this.context, { containers: true });
-    const containers = new Containers(store);
+    const { containers } = store;
     const rows = containers
       .list()
       .map((rec) => ({ rec, status: containers.status(rec) }))

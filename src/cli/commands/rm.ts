@@ -2,9 +2,8 @@ import { Option } from 'clipanion';
 
 import { BurrowError, UsageError } from '../../errors.js';
 import { removeContainer } from '../../runtime/container.js';
-import { Containers } from '../../storage/containers.js';
 import { BurrowCommand } from '../base.js';
-import { openStore } from '../store.js';
+import { openStore } from '../../storage/open.js';
 
 export class RmCommand extends BurrowCommand {
   static override paths = [['rm'], ['container', 'rm']];
@@ -26,8 +25,7 @@ export class RmCommand extends BurrowCommand {
   async execute(): Promise<number> {
     // Not the dead --rm containers: one named here is removed below (swept first, it would be "not found").
     const store = (await openStore(this.context)).init();
-    const containers = new Containers(store);
-    const env = { paths: this.context.paths, hostEnv: this.context.env, cwd: this.context.cwd };
+    const { containers } = store;
     const timeout = Number(this.time);
     if (!/^\d+$/.test(this.time) || !Number.isSafeInteger(timeout)) throw new UsageError(`invalid --time \`${this.time}\`: a number of seconds`);
     const all = containers.list();
@@ -41,7 +39,7 @@ export class RmCommand extends BurrowCommand {
           if (this.ignore) continue;
           throw new BurrowError('E_NO_CONTAINER', `no container with name or ID "${ref}" found: no such container`);
         }
-        await removeContainer(env, store, rec, this.force, timeout);
+        await removeContainer(this.context, store, rec, this.force, timeout);
         this.context.stdout.write(`${rec.id}\n`);
       } catch (err) {
         if (!(err instanceof BurrowError)) throw err;

@@ -3,7 +3,7 @@ import { Option } from 'clipanion';
 import { UsageError } from '../../errors.js';
 import { removeImages } from '../../storage/image-removal.js';
 import { BurrowCommand } from '../base.js';
-import { openStore } from '../store.js';
+import { openStore } from '../../storage/open.js';
 
 export class RmiCommand extends BurrowCommand {
   static override paths = [['rmi'], ['image', 'rm']];

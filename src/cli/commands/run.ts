@@ -2,7 +2,8 @@ import { Option } from 'clipanion';
 
 import { BurrowCommand } from '../base.js';
 import { ContainerOptionsCommand } from '../options/container.js';
-import { runContainer } from '../run-container.js';
+import { runContainer } from '../../runtime/run.js';
+import { runRequest } from '../run-container.js';
 
 export class RunCommand extends ContainerOptionsCommand {
   static override paths = [['run'], ['container', 'run']];
@@ -22,6 +23,6 @@ export class RunCommand extends ContainerOptionsCommand {
   rootfs = Option.String('--rootfs', { description: 'Use DIR as the root filesystem instead of an image (the first word after the options is then the command)' });
 
   async execute(): Promise<number> {
-    return runContainer(this, this.context);
+    return runContainer(runRequest(this), this.context);
   }
 }

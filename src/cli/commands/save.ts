@@ -5,7 +5,7 @@ import { nameMatches, normalizeName } from '../../oci/reference.js';
 import { type ImageToSave, SAVE_FORMATS, type SaveFormat, saveImages } from '../../image/save.js';
 import type { ImageRecord } from '../../storage/store.js';
 import { BurrowCommand } from '../base.js';
-import { openStore } from '../store.js';
+import { openStore } from '../../storage/open.js';
 import { openOutput, openOutputDir } from '../output-file.js';
 
 /** The stored name IMAGE was asked by, if it was a name (not an id or digest). */

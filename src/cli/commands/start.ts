@@ -2,9 +2,8 @@ import { Option } from 'clipanion';
 
 import { BurrowError, UsageError } from '../../errors.js';
 import { runForeground, startDetached } from '../../runtime/container.js';
-import { Containers } from '../../storage/containers.js';
 import { BurrowCommand } from '../base.js';
-import { openStore } from '../store.js';
+import { openStore } from '../../storage/open.js';
 
 export class StartCommand extends BurrowCommand {
   static override paths = [['start'], ['container', 'start']];
@@ -23,8 +22,7 @@ export class StartCommand extends BurrowCommand {
 
   async execute(): Promise<number> {
     const store = (await openStore(this.context, { containers: true })).init();
-    const containers = new Containers(store);
-    const env = { paths: this.context.paths, hostEnv: this.context.env, cwd: this.context.cwd };
+    const { containers } = store;
     if (this.attach && this.containers.length > 1) throw new UsageError('you cannot start and attach multiple containers at once');
     if (this.interactive && !this.attach) throw new UsageError('-i needs -a');
     let failed = 0;
@@ -36,8 +34,8 @@ export class StartCommand extends BurrowCommand {
           this.context.stdout.write(`${ref}\n`);
           continue;
         }
-        if (this.attach) return await runForeground(env, store, { ...rec, options: { ...rec.options, interactive: this.interactive || rec.options.interactive } });
-        startDetached(env, store, rec);
+        if (this.attach) return await runForeground(this.context, store, { ...rec, options: { ...rec.options, interactive: this.interactive || rec.options.interactive } });
+        startDetached(this.context, store, rec);
         this.context.stdout.write(`${ref}\n`);
       } catch (err) {
         if (this.containers.length === 1) throw err;

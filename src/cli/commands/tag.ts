@@ -3,7 +3,7 @@ import { Option } from 'clipanion';
 import { normalizeName } from '../../oci/reference.js';
 import { tagImage } from '../../storage/image-names.js';
 import { BurrowCommand } from '../base.js';
-import { openStore } from '../store.js';
+import { openStore } from '../../storage/open.js';
 
 export class TagCommand extends BurrowCommand {
   static override paths = [['tag'], ['image', 'tag']];

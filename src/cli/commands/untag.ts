@@ -3,7 +3,7 @@ import { Option } from 'clipanion';
 import { normalizeName } from '../../oci/reference.js';
 import { untagImage } from '../../storage/image-names.js';
 import { BurrowCommand } from '../base.js';
-import { openStore } from '../store.js';
+import { openStore } from '../../storage/open.js';
 
 export class UntagCommand extends BurrowCommand {
   static override paths = [['untag'], ['image', 'untag']];

@@ -1,9 +1,8 @@
 import { Option } from 'clipanion';
 
-import type { Env } from '../../runtime/container.js';
 import type { ContainerOptions } from '../../storage/containers.js';
 import { BurrowCommand } from '../base.js';
-import { containerOptions, envOf } from '../run-container.js';
+import { containerOptions } from '../run-container.js';
 
 /** The options `run` and `create` share, with podman's names and meaning. */
 export abstract class ContainerOptionsCommand extends BurrowCommand {
@@ -32,9 +31,5 @@ export abstract class ContainerOptionsCommand extends BurrowCommand {
 
   protected containerOptions(command: string[]): ContainerOptions {
     return containerOptions(this, command);
-  }
-
-  protected envOf(): Env {
-    return envOf(this.context);
   }
 }

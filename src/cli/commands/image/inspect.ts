@@ -5,7 +5,7 @@ import { renderReport } from '../../../format/report.js';
 import { imageInspect } from '../../../format/image-view.js';
 import { storageDriver } from '../../../storage/driver.js';
 import { BurrowCommand } from '../../base.js';
-import { openStore } from '../../store.js';
+import { openStore } from '../../../storage/open.js';
 
 /** Prints inspect documents as podman does: a JSON array (5-space indent), or a template per document. */
 export function printInspect(stdout: NodeJS.WritableStream, name: string, docs: unknown[], format: string | undefined): void {

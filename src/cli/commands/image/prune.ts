@@ -2,7 +2,7 @@ import { Option } from 'clipanion';
 
 import { pruneImages } from '../../../storage/image-removal.js';
 import { BurrowCommand } from '../../base.js';
-import { openStore } from '../../store.js';
+import { openStore } from '../../../storage/open.js';
 
 export class ImagePruneCommand extends BurrowCommand {
   static override paths = [['image', 'prune']];

@@ -3,10 +3,9 @@ import { join } from 'node:path';
 import { Option } from 'clipanion';
 
 import { goHumanSize, writeReport } from '../../../format/report.js';
-import { Containers } from '../../../storage/containers.js';
 import { treeSize } from '../../../system/files.js';
 import { BurrowCommand } from '../../base.js';
-import { openStore } from '../../store.js';
+import { openStore } from '../../../storage/open.js';
 
 const TABLE = 'table {{.Type}}\t{{.Total}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}';
 
@@ -39,7 +38,7 @@ export class SystemDfCommand extends BurrowCommand {
 
   async execute(): Promise<number> {
     const store = await openStore(this.context, { containers: true });
-    const containers = new Containers(store);
+    const { containers } = store;
     const images = store.images();
     const list = containers.list();
     const used = new Set(list.map((c) => c.image));

@@ -1,0 +1,53 @@
+/**
+ * `run`: a container from a root filesystem given with --rootfs (no record,
+ * nothing in the store), or from an image (created, then run in the
+ * foreground). The fast path (src/fast.ts) comes here too, so this file
+ * loads at its top only what both need: the plan code for --rootfs, the
+ * store and the container code for an image are loaded when used.
+ */
+import { writeSync } from 'node:fs';
+
+import { UsageError } from '../errors.js';
+import type { ContainerOptions } from '../storage/containers.js';
+import type { Env } from './container.js';
+
+export interface RunRequest {
+  /** the image; with `rootfs`, none (the command is all in the options) */
+  image: string | undefined;
+  /** --rootfs: a host directory to run on, in place */
+  rootfs: string | undefined;
+  name: string | undefined;
+  options: ContainerOptions;
+}
+
+/** Runs the container in the foreground; returns only when it could not start (the helper takes over otherwise). */
+export async function runContainer(req: RunRequest, env: Env): Promise<number> {
+  // An empty --rootfs (an unset "$rootfs") would run on the current directory, writable in place: as podman, refuse it.
+  if (req.rootfs === '') throw new UsageError('must set root filesystem source: --rootfs is empty');
+  if (req.rootfs !== undefined) return runRootfs(req.rootfs, req, env);
+  if (req.image === undefined) throw new UsageError('requires at least 1 arg(s), only received 0');
+  const { openStore } = await import('../storage/open.js');
+  const { createContainer, removeContainer, runForeground } = await import('./container.js');
+  const store = (await openStore(env)).init();
+  const image = store.getImage(req.image);
+  const { rec, prepared } = await createContainer(env, store, image, req.image, req.options, req.name);
+  try {
+    return await runForeground(env, store, rec, prepared);
+  } catch (err) {
+    // It never ran: a --rm container goes again.
+    if (req.options.rm) await removeContainer(env, store, rec, true).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** --rootfs: no image and no record. */
+async function runRootfs(rootfs: string, req: RunRequest, env: Env): Promise<number> {
+  if (req.name !== undefined) throw new UsageError('--name needs an image: a --rootfs container keeps no record');
+  const { buildSpec, newContainerId } = await import('./options.js');
+  const { compilePlan } = await import('./compile.js');
+  const { execPlan } = await import('../system/launch.js');
+  const { spec, warnings } = buildSpec(req.options, { hostEnv: env.env, cwd: env.cwd, id: newContainerId(), root: { kind: 'rootfs', path: rootfs } });
+  // Written directly: the stderr stream would load tty/net for one line (start-up time).
+  for (const w of warnings) writeSync(2, `Warning: ${w}\n`);
+  return execPlan(env.paths, compilePlan(spec));
+}
