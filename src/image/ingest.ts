@@ -16,7 +16,7 @@ import type { Paths } from '../config/paths.js';
 import { BurrowError, withPath } from '../errors.js';
 import { removeTrees, startInUserns } from '../system/userns.js';
 import { writeAll } from '../system/files.js';
-import { flock } from '../system/libc.js';
+import { type HeldFile, holdFile } from '../storage/leftovers.js';
 import { atomicWriteFile } from '../storage/atomic.js';
 import { chainIds, type Digest, hex, isDigest, parseDigest, sha256 } from '../oci/digest.js';
 import type { ImageRecord, LayerRecord, Store } from '../storage/store.js';
@@ -54,11 +54,10 @@ export class Ingest {
     store.init();
     this.staging = mkdtempSync(join(store.tmpDir(), 'ingest-'));
     // Held while this process lives: `image prune` removes only staging dirs whose lock it can take.
-    this.lockFd = openSync(join(this.staging, 'lock'), 'w', 0o600);
-    flock(this.lockFd, true);
+    this.lock = holdFile(join(this.staging, 'lock'));
   }
 
-  private lockFd: number;
+  private readonly lock: HeldFile;
 
   /**
    * Takes one blob from a stream. JSON (a manifest, config or index) is kept
@@ -325,6 +324,6 @@ export class Ingest {
   /** Removes the staging directory (in the user namespace: it may hold files of mapped ids). */
   async cleanup(): Promise<void> {
     await removeTrees(this.paths, [this.staging]).catch(() => undefined);
-    closeSync(this.lockFd);
+    this.lock.release();
   }
 }

@@ -20,9 +20,11 @@
  *
  * "No longer held" is decided by flock: the owner holds an exclusive lock on
  * the staging dir's `lock` or on the record for as long as it lives, and the
- * kernel drops it when the owner dies, kill -9 included. A staging dir or
- * record without a lock (its owner is between creating and locking it, or
- * died right there) counts only once it is a minute old.
+ * kernel drops it when the owner dies, kill -9 included. The owner writes
+ * the file's content only once it holds the lock (holdFile), so an unlocked
+ * file with content is a dead owner's. A staging dir or record without a
+ * lock file, or with an empty one (its owner is between creating and locking
+ * it, or died right there), counts only once it is a minute old.
  *
  * Sweeping is housekeeping: it never fails the command that runs it (a
  * read-only store, a full disk: what cannot be removed now stays for later).
@@ -86,7 +88,7 @@ export function staleTrees(store: Store): string[] {
       } catch {
         hasLock = false;
       }
-      if (hasLock ? abandoned(lock, false) : oldEnough(path)) out.push(path);
+      if (hasLock ? abandoned(lock, true) : oldEnough(path)) out.push(path);
     }
   }
   return out;
@@ -130,11 +132,13 @@ export interface HeldFile {
 }
 
 /**
- * Creates `file` and holds an flock on it, then writes `content`: the lock is
- * taken before the content is there, so a sweeper never sees an unlocked file
- * with the content of a live owner. Throws when it cannot, leaving nothing.
+ * Creates `file` and holds an flock on it, then writes `content` (by default
+ * the owner's pid): the lock is taken before the content is there, so a
+ * sweeper never sees an unlocked file with content while its owner lives, and
+ * an empty one (an owner between creating and locking it) counts only when
+ * old. Throws when it cannot, leaving nothing.
  */
-export function holdFile(file: string, content = ''): HeldFile {
+export function holdFile(file: string, content = `${process.pid}\n`): HeldFile {
   const fd = openSync(file, 'wx', 0o600);
   let held = true;
   const release = (): void => {
@@ -145,7 +149,7 @@ export function holdFile(file: string, content = ''): HeldFile {
   };
   try {
     flock(fd, true);
-    if (content !== '') writeAll(fd, Buffer.from(content));
+    writeAll(fd, Buffer.from(content));
   } catch (err) {
     release();
     throw err;
@@ -201,7 +205,7 @@ function reapContainers(store: Store): string[] {
     const dir = containers.dir(id);
     if (existsSync(join(dir, 'container.json'))) continue;
     const creating = join(dir, CREATING);
-    if (existsSync(creating) ? abandoned(creating, false) : oldEnough(dir)) moveOut(id);
+    if (existsSync(creating) ? abandoned(creating, true) : oldEnough(dir)) moveOut(id);
   }
   for (const name of safeReaddir(join(store.root, 'names'))) {
     const id = containers.owner(name);

@@ -11,7 +11,7 @@
  * without it they skip, saying why.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { execa } from 'execa';
@@ -370,6 +370,27 @@ describeContainers('expected failures', () => {
       expect(again.stderr).toBe('');
       expect(again.exitCode).toBe(0);
       expect((await store.run(['rm', 'half'])).exitCode).toBe(0);
+    });
+
+    it('a lock file its owner has made but not yet locked (nor written) is left alone; one with content and no lock is a dead owner\'s', async () => {
+      // The window holdFile leaves between creating a lock file and flock-ing it: a sweeper that took an
+      // unlocked file for a dead owner's removed a live load's staging dir (seen as 8 parallel runs and 2 loads).
+      const owner = (name: string, content: string): { staging: string; ctr: string } => {
+        const staging = join(store.data, 'tmp', `ingest-${name}`);
+        const ctr = join(store.data, 'containers', `${name}${'0'.repeat(64 - name.length)}`);
+        for (const dir of [staging, ctr]) mkdirSync(dir, { recursive: true });
+        writeFileSync(join(staging, 'lock'), content);
+        writeFileSync(join(ctr, '.creating'), content);
+        return { staging, ctr };
+      };
+      const live = owner('live', '');
+      const dead = owner('dead', '4242\n');
+      expect((await store.run(['ps', '-a', '-q'])).exitCode).toBe(0);
+      expect((await store.run(['image', 'prune', '-f'])).exitCode).toBe(0);
+      expect([existsSync(live.staging), existsSync(live.ctr)]).toEqual([true, true]);
+      expect([existsSync(dead.staging), existsSync(dead.ctr)]).toEqual([false, false]);
+      rmSync(live.staging, { recursive: true });
+      rmSync(live.ctr, { recursive: true });
     });
 
     it('a run --rm --name whose monitor was killed does not keep the name from the next run', async () => {
