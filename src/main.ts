@@ -16,6 +16,7 @@ import { type FlagSpec, flagSpecOf, quickProcess } from './cli/quick.js';
 import { reportError } from './cli/report-error.js';
 import { COMMANDS } from './cli/registry.js';
 import { builtin } from './lazy.js';
+import { isLogLevel, LOG_LEVELS, type LogLevel } from './log.js';
 
 /** Takes podman's global options from before the command name. */
 function splitGlobals(argv: string[]): { logLevel: string | undefined; rest: string[] } {
@@ -87,11 +88,10 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   const { logLevel, rest } = splitGlobals(argv);
-  const levels = ['trace', 'debug', 'info', 'warn', 'warning', 'error', 'fatal', 'panic'];
   const given = [logLevel, ...rest.flatMap((a, i) => (a === '--log-level' ? [rest[i + 1]] : a.startsWith('--log-level=') ? [a.slice(12)] : []))];
-  const bad = given.find((l) => l !== undefined && !levels.includes(l));
+  const bad = given.find((l) => l !== undefined && !isLogLevel(l));
   if (bad !== undefined) {
-    writeSync(2, `Error: invalid log level "${bad}": use one of ${levels.join(', ')}\n`);
+    writeSync(2, `Error: invalid log level "${bad}": use one of ${LOG_LEVELS.join(', ')}\n`);
     return ExitCode.burrow;
   }
   const debug = logLevel === 'debug' || rest.some((a, i) => (a === '--log-level' && rest[i + 1] === 'debug') || a === '--log-level=debug');
@@ -114,7 +114,8 @@ export async function main(argv: string[]): Promise<number> {
     cli.register(used.length > 0 && used.length < entry.paths.length ? narrowed(command, used) : command);
   }
 
-  const context = processContext(resolvePaths(process.env));
+  const level = given.filter((l): l is LogLevel => l !== undefined && isLogLevel(l)).pop();
+  const context = processContext(resolvePaths(process.env), { logLevel: level });
   // Help pages as podman's (cli/help.ts): the commands listed, a management word's subcommands.
   const asksHelp = (word: string | undefined): boolean => word === '--help' || word === '-h';
   if (rest.length === 0 || (rest.length === 1 && asksHelp(rest[0]))) {

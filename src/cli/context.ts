@@ -3,12 +3,25 @@ import type { Readable, Writable } from 'node:stream';
 import type { BaseContext } from 'clipanion';
 
 import type { Paths } from '../config/paths.js';
+import { type Logger, type LogLevel, SILENT, stderrLogger } from '../log.js';
+import type { Store } from '../storage/store.js';
+import { realSys, type Sys } from '../system/sys.js';
 
-/** What every command receives besides its options. */
+/** What every command receives besides its options; it is also the runtime's Env (runtime/container.ts). */
 export interface Context extends BaseContext {
   env: NodeJS.ProcessEnv;
   paths: Paths;
   cwd: string;
+  /** the operating system: koffi's calls and the helper (system/sys.ts) */
+  sys: Sys;
+  /** burrow's log at --log-level (src/log.ts) */
+  log: Logger;
+  /**
+   * The store, opened once per command after what killed commands left in it
+   * is gone (storage/open.ts); `containers`: also dead `--rm` containers, for
+   * commands that list or name containers.
+   */
+  store(opts?: { containers?: boolean }): Promise<Store>;
 }
 
 /**
@@ -16,11 +29,33 @@ export interface Context extends BaseContext {
  * them loads tty/net/stream, which `burrow run` (it writes through the helper)
  * does not need.
  */
-export function processContext(paths: Paths): Context {
+export function processContext(paths: Paths, opts: { logLevel?: LogLevel } = {}): Context {
+  const log = opts.logLevel === undefined ? SILENT : stderrLogger(opts.logLevel);
+  const sys = realSys(paths, process.env, log);
+  let opened: Promise<Store> | undefined;
+  let swept = false;
   return {
     env: process.env,
     paths,
     cwd: process.cwd(),
+    sys,
+    log,
+    async store(want = {}) {
+      const { openStore } = await import('../storage/open.js');
+      if (opened === undefined) {
+        swept = want.containers === true;
+        opened = openStore({ paths, sys }, want);
+        const store = await opened;
+        log.debug(`store at ${store.root}`);
+        return store;
+      }
+      const store = await opened;
+      if (want.containers && !swept) {
+        swept = true;
+        await (await import('../storage/leftovers.js')).sweepLeftovers(store, { containers: true });
+      }
+      return store;
+    },
     get stdin(): Readable {
       return process.stdin;
     },

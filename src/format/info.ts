@@ -12,7 +12,7 @@ import { goArch } from '../oci/image.js';
 import { PLAN_VERSION } from '../system/plan.js';
 import { storageDriver } from '../storage/driver.js';
 import type { Store } from '../storage/store.js';
-import { hostIdMapping, type IdRange } from '../system/idmap.js';
+import type { IdRange } from '../system/idmap.js';
 
 function osRelease(): Record<string, string> {
   const out: Record<string, string> = {};
@@ -27,10 +27,10 @@ function osRelease(): Record<string, string> {
   return out;
 }
 
-function idMappings(): { uidmap: unknown[]; gidmap: unknown[] } {
+function idMappings(store: Store): { uidmap: unknown[]; gidmap: unknown[] } {
   const view = (r: IdRange[]): unknown[] => r.map((x) => ({ container_id: x.inside, host_id: x.outside, size: x.count }));
   try {
-    const m = hostIdMapping();
+    const m = store.sys.idMapping();
     return { uidmap: view(m.uids), gidmap: view(m.gids) };
   } catch {
     return { uidmap: [], gidmap: [] };
@@ -49,7 +49,7 @@ export function infoDocument(store: Store, paths: Paths, env: NodeJS.ProcessEnv)
       cpus: cpus().length,
       distribution: { distribution: os.ID ?? 'unknown', version: os.VERSION_ID ?? 'unknown', ...(os.VERSION_CODENAME ? { codename: os.VERSION_CODENAME } : {}) },
       hostname: hostname(),
-      idMappings: idMappings(),
+      idMappings: idMappings(store),
       kernel: release(),
       memFree: freemem(),
       memTotal: totalmem(),

@@ -5,7 +5,6 @@
  */
 import type { Readable } from 'node:stream';
 
-import type { Paths } from '../config/paths.js';
 import { BurrowError } from '../errors.js';
 import { hex } from '../oci/digest.js';
 import { type ContainerConfig, goArch, type ImageConfig, type Manifest, MediaType } from '../oci/image.js';
@@ -30,13 +29,12 @@ export interface ImportOptions {
  */
 export async function importTarball(
   store: Store,
-  paths: Paths,
   stream: Readable,
   source: string,
   opts: ImportOptions,
   progress: (line: string) => void,
 ): Promise<{ record: ImageRecord; warnings: string[] }> {
-  const ingest = new Ingest(store, paths);
+  const ingest = new Ingest(store);
   try {
     progress('Getting image source signatures');
     const layer = await ingest.addBlob(stream, undefined, `import \`${source}\``, 'layer');

@@ -12,9 +12,8 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 
 import { packageRoot } from '../config/install.js';
-import type { Paths } from '../config/paths.js';
 import { BurrowError, withPath } from '../errors.js';
-import { removeTrees, startInUserns } from '../system/userns.js';
+import type { UsernsProcess } from '../system/userns.js';
 import { writeAll } from '../system/files.js';
 import { type HeldFile, holdFile } from '../storage/leftovers.js';
 import { atomicWriteFile } from '../storage/atomic.js';
@@ -47,14 +46,11 @@ export class Ingest {
   readonly warnings: string[] = [];
   private counter = 0;
 
-  constructor(
-    private readonly store: Store,
-    private readonly paths: Paths,
-  ) {
+  constructor(private readonly store: Store) {
     store.init();
     this.staging = mkdtempSync(join(store.tmpDir(), 'ingest-'));
     // Held while this process lives: `image prune` removes only staging dirs whose lock it can take.
-    this.lock = holdFile(join(this.staging, 'lock'));
+    this.lock = holdFile(store.sys, join(this.staging, 'lock'));
   }
 
   private readonly lock: HeldFile;
@@ -73,7 +69,7 @@ export class Ingest {
     let first: Buffer | undefined;
     let kind: 'json' | 'layer' | undefined;
     const jsonChunks: Buffer[] = [];
-    let worker: ReturnType<typeof startInUserns> | undefined;
+    let worker: UsernsProcess | undefined;
     // Settles when the worker ends: with its error if it refused the layer (perhaps long before the stream ends).
     let workerEnded: Promise<Error | undefined> | undefined;
     let workerError: Error | undefined;
@@ -89,7 +85,7 @@ export class Ingest {
         kind = force ?? (c === '{' || c === '[' ? 'json' : 'layer');
         if (kind === 'layer') {
           mkdirSync(dir, { mode: 0o700 });
-          worker = startInUserns(this.paths, [process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), '--internal-worker', 'unpack', join(dir, 'diff')], {
+          worker = this.store.sys.startInUserns([process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), '--internal-worker', 'unpack', join(dir, 'diff')], {
             stdin: 'pipe',
             stdout: 'pipe',
           });
@@ -323,7 +319,7 @@ export class Ingest {
 
   /** Removes the staging directory (in the user namespace: it may hold files of mapped ids). */
   async cleanup(): Promise<void> {
-    await removeTrees(this.paths, [this.staging]).catch(() => undefined);
+    await this.store.sys.removeTrees([this.staging]).catch(() => undefined);
     this.lock.release();
   }
 }

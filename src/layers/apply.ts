@@ -45,7 +45,8 @@ import { Decompress } from 'fzstd';
 import tar from 'tar-stream';
 
 import { BurrowError, errnoCode, systemFailure, withPath } from '../errors.js';
-import { lsetxattr, mknod, openBeneath, S_IFCHR, S_IFIFO } from '../system/libc.js';
+import { S_IFCHR, S_IFIFO } from '../system/libc.js';
+import type { LibcCalls } from '../system/sys.js';
 import { writeAll } from '../system/files.js';
 import { resolveInRoot, RootPathError } from '../system/rootpath.js';
 import { sparseHeader, sparseWriter } from './sparse.js';
@@ -209,13 +210,13 @@ const O_DIRECTORY = fsConstants.O_RDONLY | fsConstants.O_DIRECTORY;
  * symlink to the host. One that is gone, or is no longer the directory the
  * entry made, is left alone.
  */
-function setDirectoryTimes(root: string, dirTimes: Map<string, { time: Date; ino: number }>): void {
+function setDirectoryTimes(sys: LibcCalls, root: string, dirTimes: Map<string, { time: Date; ino: number }>): void {
   const rootFd = openSync(root, O_DIRECTORY | fsConstants.O_NOFOLLOW);
   try {
     for (const [rel, { time, ino }] of dirTimes) {
       let fd: number;
       try {
-        fd = openBeneath(rootFd, rel, O_DIRECTORY);
+        fd = sys.openBeneath(rootFd, rel, O_DIRECTORY);
       } catch (err) {
         if (['ELOOP', 'ENOENT', 'ENOTDIR', 'EXDEV'].includes(errnoCode(err) ?? '')) continue;
         throw err;
@@ -232,7 +233,7 @@ function setDirectoryTimes(root: string, dirTimes: Map<string, { time: Date; ino
 }
 
 /** Unpacks the tar on `input` (plain, gzip or zstd) into `root`, which must exist. */
-export async function applyLayer(input: Readable, root: string): Promise<ApplyResult> {
+export async function applyLayer(sys: LibcCalls, input: Readable, root: string): Promise<ApplyResult> {
   const { first, stream } = await peek(input);
   const hash = createHash('sha256');
   const hasher = new Transform({
@@ -265,14 +266,14 @@ export async function applyLayer(input: Readable, root: string): Promise<ApplyRe
       if (base === OPAQUE) {
         const dir = posix.dirname(host);
         ensureDir(dir, 0o755);
-        lsetxattr(dir, 'user.overlay.opaque', Buffer.from('y'));
+        sys.lsetxattr(dir, 'user.overlay.opaque', Buffer.from('y'));
         body.resume();
         return;
       }
       if (base.startsWith(WHITEOUT)) {
         const target = posix.join(posix.dirname(host), whiteoutTarget(header.name, base));
         clear(target, false);
-        mknod(target, S_IFCHR | 0o000, 0n);
+        sys.mknod(target, S_IFCHR | 0o000, 0n);
         body.resume();
         return;
       }
@@ -331,7 +332,7 @@ export async function applyLayer(input: Readable, root: string): Promise<ApplyRe
         }
         case 'fifo':
           clear(host, false);
-          mknod(host, S_IFIFO | mode, 0n);
+          sys.mknod(host, S_IFIFO | mode, 0n);
           break;
         case 'character-device':
         case 'block-device':
@@ -353,7 +354,7 @@ export async function applyLayer(input: Readable, root: string): Promise<ApplyRe
           const name = key.slice('SCHILY.xattr.'.length);
           if (name.startsWith('trusted.') || name.startsWith('user.overlay.')) continue;
           try {
-            lsetxattr(host, name, Buffer.from(value, 'latin1'));
+            sys.lsetxattr(host, name, Buffer.from(value, 'latin1'));
           } catch (err) {
             if (!xattrWarned) warnings.push(`extended attribute ${name} on \`${rel}\` not kept: ${(err as Error).message}`);
             xattrWarned = true;
@@ -390,7 +391,7 @@ export async function applyLayer(input: Readable, root: string): Promise<ApplyRe
     throw new BurrowError('E_LAYER_FORMAT', `layer: not a readable tar archive: ${(err as Error).message}`);
   }
   // Directory times last: unpacking into a directory changes its mtime.
-  setDirectoryTimes(root, dirTimes);
+  setDirectoryTimes(sys, root, dirTimes);
   if (devicesSkipped > 0) warnings.push(`${devicesSkipped} device node(s) skipped: a rootless container cannot create devices`);
   return { diffId: `sha256:${hash.digest('hex')}`, size, warnings };
 }

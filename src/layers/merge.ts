@@ -20,7 +20,8 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 
-import { lgetxattr, mknod, S_IFIFO } from '../system/libc.js';
+import { S_IFIFO } from '../system/libc.js';
+import type { LibcCalls } from '../system/sys.js';
 
 function lstatOr(path: string) {
   try {
@@ -30,7 +31,7 @@ function lstatOr(path: string) {
   }
 }
 
-function copyTree(src: string, dst: string): void {
+function copyTree(sys: LibcCalls, src: string, dst: string): void {
   for (const name of readdirSync(src)) {
     const from = join(src, name);
     const to = join(dst, name);
@@ -41,15 +42,15 @@ function copyTree(src: string, dst: string): void {
     }
     const existing = lstatOr(to);
     if (st.isDirectory()) {
-      const opaque = lgetxattr(from, 'user.overlay.opaque')?.toString() === 'y';
+      const opaque = sys.lgetxattr(from, 'user.overlay.opaque')?.toString() === 'y';
       if (existing && (!existing.isDirectory() || opaque)) rmSync(to, { recursive: true, force: true });
       if (!existing || !existing.isDirectory() || opaque) mkdirSync(to);
-      copyTree(from, to);
+      copyTree(sys, from, to);
     } else {
       if (existing) rmSync(to, { recursive: true, force: true });
       if (st.isFile()) copyFileSync(from, to);
       else if (st.isSymbolicLink()) symlinkSync(readlinkSync(from), to);
-      else if (st.isFIFO()) mknod(to, S_IFIFO | (st.mode & 0o7777), 0n);
+      else if (st.isFIFO()) sys.mknod(to, S_IFIFO | (st.mode & 0o7777), 0n);
       else continue;
     }
     lchownSync(to, st.uid, st.gid);
@@ -61,10 +62,10 @@ function copyTree(src: string, dst: string): void {
   }
 }
 
-export function mergeLayers(dest: string, layersBaseFirst: string[]): void {
+export function mergeLayers(sys: LibcCalls, dest: string, layersBaseFirst: string[]): void {
   mkdirSync(dest, { mode: 0o755 });
   for (const layer of layersBaseFirst) {
-    copyTree(layer, dest);
+    copyTree(sys, layer, dest);
     const st = lstatSync(layer);
     chmodSync(dest, st.mode & 0o7777);
   }

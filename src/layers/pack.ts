@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 
 import { errnoCode } from '../errors.js';
-import { openBeneath } from '../system/libc.js';
+import type { LibcCalls } from '../system/sys.js';
 
 const O_DIRECTORY = fsConstants.O_RDONLY | fsConstants.O_DIRECTORY;
 
@@ -62,7 +62,7 @@ function listDir(dirFd: number): { name: string; st: Stats; link?: string }[] {
  * beneath root with openat2 (no symlink, no `..`), read through that fd, and
  * what changed on the way is left out.
  */
-export async function packTree(root: string, out: Writable): Promise<void> {
+export async function packTree(sys: LibcCalls, root: string, out: Writable): Promise<void> {
   const pack = tarPack();
   const piping = pipeline(pack as unknown as NodeJS.ReadableStream, out);
   piping.catch(() => undefined);
@@ -104,7 +104,7 @@ export async function packTree(root: string, out: Writable): Promise<void> {
     if (st.isDirectory()) {
       let children: ReturnType<typeof listDir>;
       try {
-        const dirFd = openBeneath(rootFd, rel, O_DIRECTORY);
+        const dirFd = sys.openBeneath(rootFd, rel, O_DIRECTORY);
         try {
           children = listDir(dirFd);
         } finally {
@@ -123,7 +123,7 @@ export async function packTree(root: string, out: Writable): Promise<void> {
     if (!st.isFile()) return; // devices, sockets
     let fd: number;
     try {
-      fd = openBeneath(rootFd, rel, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+      fd = sys.openBeneath(rootFd, rel, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
     } catch (err) {
       if (changed(err)) return;
       throw err;

@@ -12,6 +12,7 @@
 import { mkdirSync, writeSync } from 'node:fs';
 
 import { BurrowError } from '../errors.js';
+import { LIBC } from '../system/sys.js';
 import { applyLayer } from './apply.js';
 
 export async function worker(argv: string[]): Promise<number> {
@@ -19,17 +20,17 @@ export async function worker(argv: string[]): Promise<number> {
   if (op === 'unpack' && args.length === 1) {
     const dir = args[0] as string;
     mkdirSync(dir, { mode: 0o755 });
-    const result = await applyLayer(process.stdin, dir);
+    const result = await applyLayer(LIBC, process.stdin, dir);
     writeSync(1, `${JSON.stringify(result)}\n`);
     return 0;
   }
   if (op === 'tar' && args.length === 1) {
-    await (await import('./pack.js')).packTree(args[0] as string, process.stdout);
+    await (await import('./pack.js')).packTree(LIBC, args[0] as string, process.stdout);
     return 0;
   }
   if (op === 'merge' && args.length >= 1) {
     const { mergeLayers } = await import('./merge.js');
-    mergeLayers(args[0] as string, args.slice(1));
+    mergeLayers(LIBC, args[0] as string, args.slice(1));
     return 0;
   }
   throw new BurrowError('E_WORKER', `unknown worker operation \`${argv.join(' ')}\``);

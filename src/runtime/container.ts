@@ -12,18 +12,17 @@ import { join } from 'node:path';
 import { helperPath } from '../config/install.js';
 import type { Paths } from '../config/paths.js';
 import { BurrowError } from '../errors.js';
-import { builtin } from '../lazy.js';
 import type { ImageConfig } from '../oci/image.js';
 import { type ContainerOptions, type ContainerRecord, processStartTime } from '../storage/containers.js';
 import type { Digest } from '../oci/digest.js';
 import type { ImageRecord, Store } from '../storage/store.js';
 import { compilePlan, type ContainerSpec, type OverlaySpec } from './compile.js';
 import { fuseOverlayfs, storageDriver } from '../storage/driver.js';
-import { execPlan, writePlanFile } from '../system/launch.js';
 import { buildSpec, newContainerId } from './options.js';
 import type { Plan } from '../system/plan.js';
 import { CREATING, holdFile, sweepLeftovers } from '../storage/leftovers.js';
-import { removeTrees, runInUserns, usernsPlan } from '../system/userns.js';
+import type { Sys } from '../system/sys.js';
+import { usernsPlan } from '../system/userns.js';
 import { packageRoot } from '../config/install.js';
 
 /** Where a command runs: burrow's directories, the host's environment and working directory (cli's Context is one). */
@@ -31,6 +30,9 @@ export interface Env {
   paths: Paths;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  sys: Sys;
+  /** the store, opened once per command (cli/context.ts) */
+  store(opts?: { containers?: boolean }): Promise<Store>;
 }
 
 /** Where a container's files are, computed once from its id, driver and layers. */
@@ -69,7 +71,7 @@ function prepareContainer(env: Env, id: string, options: ContainerOptions, confi
   const { dir, root, overlay, layers } = layout;
   // The image's layers are read for /etc/passwd, whatever the driver: the root is not mounted yet, nor the copy made.
   const source = { kind: 'image' as const, config, layers, root, overlay, volumesDir: join(dir, 'volumes') };
-  const { spec, warnings } = buildSpec(options, { hostEnv: env.env, cwd: env.cwd, id, root: source });
+  const { spec, warnings } = buildSpec(options, { hostEnv: env.env, cwd: env.cwd, id, idmap: env.sys.idMapping(), root: source });
   spec.exitFile = join(dir, 'exit');
   return { spec, warnings };
 }
@@ -81,7 +83,7 @@ function compileContainer(env: Env, store: Store, rec: ContainerRecord, prepared
   if (rec.options.rm) {
     // The helper removes the container after it ends: its files belong to mapped ids, so in a user namespace.
     const { containers } = store;
-    cleanupFile = writePlanFile(env.paths, usernsPlan(['/bin/rm', '-rf', '--', containers.nameLink(rec.name), containers.dir(rec.id)], {}));
+    cleanupFile = env.sys.writePlanFile(usernsPlan(['/bin/rm', '-rf', '--', containers.nameLink(rec.name), containers.dir(rec.id)], { idmap: env.sys.idMapping() }));
     spec.onExit = [helperPath(), 'run', '--unlink', cleanupFile];
   }
   return { plan: compilePlan(spec), cleanupFile };
@@ -107,13 +109,13 @@ export async function createContainer(
   name: string | undefined,
 ): Promise<{ rec: ContainerRecord; prepared: Prepared }> {
   const { containers } = store;
-  const id = newContainerId();
+  const id = newContainerId(env.sys);
   const driver = storageDriver(env.env);
   const layout = containerLayout(store, { id, name: name ?? id, driver, layers: image.layers });
   mkdirSync(layout.dir, { recursive: true, mode: 0o700 });
   // Held until the record is written: a container directory without a record whose `.creating`
   // no one holds is a killed create's, for the next command to remove (storage/leftovers.ts).
-  const creating = holdFile(join(layout.dir, CREATING));
+  const creating = holdFile(env.sys, join(layout.dir, CREATING));
   let reserved: string | undefined;
   try {
     for (const sub of driver === 'copy' ? [] : ['upper', 'work', 'merged']) mkdirSync(join(layout.dir, sub), { mode: 0o755 });
@@ -130,14 +132,14 @@ export async function createContainer(
       layers: image.layers,
       driver,
     };
-    if (driver === 'copy') await materialize(env.paths, [...layout.layers].reverse(), layout.root);
+    if (driver === 'copy') await materialize(env.sys, [...layout.layers].reverse(), layout.root);
     containers.write(rec);
     creating.release();
     return { rec, prepared };
   } catch (err) {
     creating.release();
     if (reserved) containers.releaseName(reserved);
-    await removeTrees(env.paths, [layout.dir]).catch(() => rmSync(layout.dir, { recursive: true, force: true }));
+    await env.sys.removeTrees([layout.dir]).catch(() => rmSync(layout.dir, { recursive: true, force: true }));
     throw err;
   }
 }
@@ -149,14 +151,14 @@ async function reserveName(env: Env, store: Store, id: string, name: string | un
     return containers.reserveName(id, name);
   } catch (err) {
     if (!(err instanceof BurrowError && err.code === 'E_NAME_IN_USE')) throw err;
-    await sweepLeftovers(store, env.paths, { containers: true });
+    await sweepLeftovers(store, { containers: true });
     return containers.reserveName(id, name);
   }
 }
 
 /** The copy driver: the image's layers (base first) merged into one directory, in a user namespace. */
-async function materialize(paths: Paths, layers: string[], dest: string): Promise<void> {
-  await runInUserns(paths, [process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), '--internal-worker', 'merge', dest, ...layers], {});
+async function materialize(sys: Sys, layers: string[], dest: string): Promise<void> {
+  await sys.startInUserns([process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), '--internal-worker', 'merge', dest, ...layers]).done;
 }
 
 /** Records which process runs the container (this one: the helper keeps its pid). */
@@ -176,7 +178,7 @@ export async function runForeground(env: Env, store: Store, rec: ContainerRecord
   try {
     clearExit(store, rec);
     writeMonitor(store, rec, process.pid);
-    return await execPlan(env.paths, plan);
+    return await env.sys.execPlan(plan);
   } catch (err) {
     if (cleanupFile) rmSync(cleanupFile, { force: true });
     throw err;
@@ -186,15 +188,15 @@ export async function runForeground(env: Env, store: Store, rec: ContainerRecord
 /** Starts the container with the helper as a detached monitor; output goes to the container's log. */
 export function startDetached(env: Env, store: Store, rec: ContainerRecord): void {
   const { plan } = containerPlan(env, store, { ...rec, options: { ...rec.options, interactive: false, tty: false } });
-  const file = writePlanFile(env.paths, plan);
   const log = openSync(join(store.containers.dir(rec.id), 'ctr.log'), 'a', 0o600);
   clearExit(store, rec);
-  const { spawn } = builtin<typeof import('node:child_process')>('node:child_process');
-  const child = spawn(helperPath(), ['run', '--unlink', file], { detached: true, stdio: ['ignore', log, log] });
-  closeSync(log);
-  if (child.pid === undefined) throw new BurrowError('E_START', `start container ${rec.name}: the helper did not start`);
-  writeMonitor(store, rec, child.pid);
-  child.unref();
+  let pid: number;
+  try {
+    pid = env.sys.startPlan(plan, log);
+  } finally {
+    closeSync(log);
+  }
+  writeMonitor(store, rec, pid);
 }
 
 /** The image's StopSignal ("SIGTERM", "TERM", "15"), as Node names it; SIGTERM by default. */
@@ -257,5 +259,5 @@ export async function removeContainer(env: Env, store: Store, rec: ContainerReco
   }
   const trash = await store.lock(() => containers.detach(rec));
   // It is removed now (out of the list, its name free): a tree that resists stays in tmp/ for the next command.
-  await removeTrees(env.paths, [trash]).catch(() => undefined);
+  await env.sys.removeTrees([trash]).catch(() => undefined);
 }

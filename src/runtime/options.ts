@@ -9,8 +9,7 @@ import { isAbsolute, join, posix, resolve } from 'node:path';
 import { DEFAULT_PATH } from '../config/defaults.js';
 import { BurrowError, UsageError, errnoCode } from '../errors.js';
 import { capabilitySet } from '../system/capabilities.js';
-import { randomBytes } from '../system/libc.js';
-import { describeMap, hostIdMapping, isMapped } from '../system/idmap.js';
+import { describeMap, type IdMapping, isMapped } from '../system/idmap.js';
 import { dirReader, layersReader, resolveUser } from '../system/passwd.js';
 import type { ImageConfig } from '../oci/image.js';
 import { containerArgv } from '../oci/image.js';
@@ -18,6 +17,7 @@ import type { ContainerSpec, OverlaySpec, RlimitSpec, TmpfsSpec, VolumeSpec } fr
 import { expandEnvEntry, mergeEnv, readEnvFile } from './envfile.js';
 import { MS } from '../system/plan.js';
 import type { RunOptions } from '../storage/containers.js';
+import type { LibcCalls } from '../system/sys.js';
 
 
 
@@ -115,8 +115,8 @@ function checkRootfs(rootfs: string): string {
 }
 
 /** 64 hex digits from the kernel's random source (node:crypto costs 3 ms of start-up to load). */
-export function newContainerId(): string {
-  return randomBytes(32).toString('hex');
+export function newContainerId(sys: Pick<LibcCalls, 'randomBytes'>): string {
+  return sys.randomBytes(32).toString('hex');
 }
 
 /** Where the container's files come from. */
@@ -139,11 +139,13 @@ export interface SpecContext {
   cwd: string;
   /** the container's id: its first 12 digits are the default hostname */
   id: string;
+  /** the invoking user's id mapping (Sys.idMapping) */
+  idmap: IdMapping;
   root: RootSource;
 }
 
 export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: ContainerSpec; warnings: string[] } {
-  const { hostEnv, cwd, id, root } = ctx;
+  const { hostEnv, cwd, id, root, idmap } = ctx;
   const image = root.kind === 'image' ? root.config.config ?? {} : undefined;
   const rootfs = root.kind === 'rootfs' ? checkRootfs(root.path) : root.root;
   const read = root.kind === 'rootfs' ? dirReader(rootfs) : layersReader(root.layers);
@@ -170,7 +172,6 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
   if (hostname.length === 0 || Buffer.byteLength(hostname) > 64 || /[\s/]/.test(hostname))
     throw new UsageError(`invalid hostname \`${hostname}\`: 1 to 64 characters, no spaces or slashes`);
 
-  const idmap = hostIdMapping(hostEnv);
   if (idmap.warning) warnings.push(idmap.warning);
 
   let uid = 0;

@@ -26,9 +26,8 @@ export async function runContainer(req: RunRequest, env: Env): Promise<number> {
   if (req.rootfs === '') throw new UsageError('must set root filesystem source: --rootfs is empty');
   if (req.rootfs !== undefined) return runRootfs(req.rootfs, req, env);
   if (req.image === undefined) throw new UsageError('requires at least 1 arg(s), only received 0');
-  const { openStore } = await import('../storage/open.js');
   const { createContainer, removeContainer, runForeground } = await import('./container.js');
-  const store = (await openStore(env)).init();
+  const store = (await env.store()).init();
   const image = store.getImage(req.image);
   const { rec, prepared } = await createContainer(env, store, image, req.image, req.options, req.name);
   try {
@@ -45,9 +44,8 @@ async function runRootfs(rootfs: string, req: RunRequest, env: Env): Promise<num
   if (req.name !== undefined) throw new UsageError('--name needs an image: a --rootfs container keeps no record');
   const { buildSpec, newContainerId } = await import('./options.js');
   const { compilePlan } = await import('./compile.js');
-  const { execPlan } = await import('../system/launch.js');
-  const { spec, warnings } = buildSpec(req.options, { hostEnv: env.env, cwd: env.cwd, id: newContainerId(), root: { kind: 'rootfs', path: rootfs } });
+  const { spec, warnings } = buildSpec(req.options, { hostEnv: env.env, cwd: env.cwd, id: newContainerId(env.sys), idmap: env.sys.idMapping(), root: { kind: 'rootfs', path: rootfs } });
   // Written directly: the stderr stream would load tty/net for one line (start-up time).
   for (const w of warnings) writeSync(2, `Warning: ${w}\n`);
-  return execPlan(env.paths, compilePlan(spec));
+  return env.sys.execPlan(compilePlan(spec));
 }

@@ -11,10 +11,8 @@
 import { renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { Paths } from '../config/paths.js';
 import type { Manifest } from '../oci/image.js';
 import { type Digest, hex } from '../oci/digest.js';
-import { removeTrees } from '../system/userns.js';
 import { safeReaddir } from '../system/files.js';
 import type { ContainerRecord } from './containers.js';
 import { namesMatching } from './image-names.js';
@@ -43,7 +41,6 @@ interface Garbage {
  */
 export async function removeImages(
   store: Store,
-  paths: Paths,
   refs: string[],
   opts: { force: boolean; ignore: boolean; all: boolean },
 ): Promise<RmiResult> {
@@ -106,12 +103,12 @@ export async function removeImages(
     store.writeImages(images);
     collectGarbage(store, images, garbage);
   });
-  await removeGarbage(paths, garbage.trees);
+  await removeGarbage(store, garbage.trees);
   return result;
 }
 
 /** `burrow image prune`: images without names (with `all`, every image) that no container uses. Returns their ids. */
-export async function pruneImages(store: Store, paths: Paths, opts: { all: boolean }): Promise<string[]> {
+export async function pruneImages(store: Store, opts: { all: boolean }): Promise<string[]> {
   const deleted: string[] = [];
   const garbage: Garbage = { trees: [] };
   await store.lock(() => {
@@ -125,13 +122,13 @@ export async function pruneImages(store: Store, paths: Paths, opts: { all: boole
     collectGarbage(store, keep, garbage);
     garbage.trees.push(...staleTrees(store));
   });
-  await removeGarbage(paths, garbage.trees);
+  await removeGarbage(store, garbage.trees);
   return deleted;
 }
 
 /** Deletes trees already out of the store's records: one that resists stays in tmp/ for the next command (storage/leftovers.ts). */
-async function removeGarbage(paths: Paths, trees: string[]): Promise<void> {
-  await removeTrees(paths, trees).catch(() => undefined);
+async function removeGarbage(store: Store, trees: string[]): Promise<void> {
+  await store.sys.removeTrees(trees).catch(() => undefined);
 }
 
 /**

@@ -20,26 +20,27 @@
  *
  * "No longer held" is decided by flock: the owner holds an exclusive lock on
  * the staging dir's `lock` or on the record for as long as it lives, and the
- * kernel drops it when the owner dies, kill -9 included. The owner writes
- * the file's content only once it holds the lock (holdFile), so an unlocked
- * file with content is a dead owner's. A staging dir or record without a
- * lock file, or with an empty one (its owner is between creating and locking
- * it, or died right there), counts only once it is a minute old.
+ * kernel drops it when the owner dies, kill -9 included. The owner makes the
+ * file under a hidden name and gives it its name only once it holds the lock
+ * and wrote its content (holdFile), so a file found unlocked under its name is
+ * a dead owner's. A staging dir or container without its lock file (its
+ * owner is between creating it and naming the lock, or died right there), and
+ * a hidden file, count only once a minute old.
  *
  * Sweeping is housekeeping: it never fails the command that runs it (a
  * read-only store, a full disk: what cannot be removed now stays for later).
  */
-import { closeSync, existsSync, lstatSync, openSync, readFileSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { closeSync, existsSync, linkSync, lstatSync, openSync, readFileSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
-import type { Paths } from '../config/paths.js';
-import { writeAll } from '../system/files.js';
-import { flock, tryFlock } from '../system/libc.js';
-import { safeReaddir } from '../system/files.js';
+import { safeReaddir, writeAll } from '../system/files.js';
+import type { LibcCalls } from '../system/sys.js';
 import type { Store } from './store.js';
-import { removeTrees } from '../system/userns.js';
 
 const UNLOCKED_GRACE_MS = 60_000;
+
+/** The prefix of the name holdFile makes a file under until it is locked (a killed owner's stays a minute). */
+const HOLDING = '.holding-';
 
 /** The file a container's create holds an flock on until its record is written. */
 export const CREATING = '.creating';
@@ -47,8 +48,8 @@ export const CREATING = '.creating';
 /** The temporary names burrow gives the files it writes outside the store (cli/output-file.ts). */
 export const PARTIAL_NAME = /^\..+\.burrow-\d+-[a-z0-9]+$/;
 
-/** Can the lock on `file` be taken (its owner is gone)? A file without content yet counts only when old. */
-function abandoned(file: string, needsContent: boolean): boolean {
+/** Can the lock on `file` be taken (its owner is gone)? */
+function abandoned(sys: LibcCalls, file: string): boolean {
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -56,10 +57,7 @@ function abandoned(file: string, needsContent: boolean): boolean {
     return false; // gone already, or not ours to open
   }
   try {
-    if (!tryFlock(fd, true)) return false;
-    if (!needsContent) return true;
-    const st = statSync(file);
-    return st.size > 0 || Date.now() - st.mtimeMs > UNLOCKED_GRACE_MS;
+    return sys.tryFlock(fd, true);
   } finally {
     closeSync(fd);
   }
@@ -88,7 +86,7 @@ export function staleTrees(store: Store): string[] {
       } catch {
         hasLock = false;
       }
-      if (hasLock ? abandoned(lock, true) : oldEnough(path)) out.push(path);
+      if (hasLock ? abandoned(store.sys, lock) : oldEnough(path)) out.push(path);
     }
   }
   return out;
@@ -98,9 +96,10 @@ export function staleTrees(store: Store): string[] {
 function sweepPartials(store: Store): void {
   const tmp = store.tmpDir();
   for (const name of safeReaddir(tmp)) {
+    if (name.startsWith(`${HOLDING}partial-`) && oldEnough(join(tmp, name))) rmSync(join(tmp, name), { force: true });
     if (!name.startsWith('partial-')) continue;
     const record = join(tmp, name);
-    if (!abandoned(record, true)) continue;
+    if (!abandoned(store.sys, record)) continue;
     let target = '';
     try {
       target = readFileSync(record, 'utf8').trim();
@@ -132,27 +131,32 @@ export interface HeldFile {
 }
 
 /**
- * Creates `file` and holds an flock on it, then writes `content` (by default
- * the owner's pid): the lock is taken before the content is there, so a
- * sweeper never sees an unlocked file with content while its owner lives, and
- * an empty one (an owner between creating and locking it) counts only when
- * old. Throws when it cannot, leaving nothing.
+ * Makes `file`, locked (flock) and with its `content`, before anyone can see
+ * it: it is created under a hidden name (HOLDING), locked, written, then
+ * linked to its name, so a sweeper never finds `file` unlocked while its
+ * owner lives. Fails if `file` exists. Throws when it cannot, leaving nothing.
  */
-export function holdFile(file: string, content = `${process.pid}\n`): HeldFile {
-  const fd = openSync(file, 'wx', 0o600);
+export function holdFile(sys: Pick<LibcCalls, 'flock'>, file: string, content = ''): HeldFile {
+  const hidden = join(dirname(file), `${HOLDING}${basename(file)}-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
+  const fd = openSync(hidden, 'wx', 0o600);
+  let named = false;
   let held = true;
   const release = (): void => {
     if (!held) return;
     held = false;
-    rmSync(file, { force: true });
+    if (named) rmSync(file, { force: true });
     closeSync(fd);
   };
   try {
-    flock(fd, true);
-    writeAll(fd, Buffer.from(content));
+    sys.flock(fd, true);
+    if (content !== '') writeAll(fd, Buffer.from(content));
+    linkSync(hidden, file);
+    named = true;
   } catch (err) {
     release();
     throw err;
+  } finally {
+    rmSync(hidden, { force: true });
   }
   return { release };
 }
@@ -166,7 +170,7 @@ export function holdFile(file: string, content = `${process.pid}\n`): HeldFile {
 export function trackPartial(store: Store, tmpFile: string): HeldFile | undefined {
   try {
     store.init();
-    return holdFile(join(store.tmpDir(), `partial-${process.pid}-${Math.random().toString(36).slice(2, 10)}`), `${tmpFile}\n`);
+    return holdFile(store.sys, join(store.tmpDir(), `partial-${process.pid}-${Math.random().toString(36).slice(2, 10)}`), `${tmpFile}\n`);
   } catch {
     return undefined;
   }
@@ -205,7 +209,7 @@ function reapContainers(store: Store): string[] {
     const dir = containers.dir(id);
     if (existsSync(join(dir, 'container.json'))) continue;
     const creating = join(dir, CREATING);
-    if (existsSync(creating) ? abandoned(creating, true) : oldEnough(dir)) moveOut(id);
+    if (existsSync(creating) ? abandoned(store.sys, creating) : oldEnough(dir)) moveOut(id);
   }
   for (const name of safeReaddir(join(store.root, 'names'))) {
     const id = containers.owner(name);
@@ -220,13 +224,13 @@ function reapContainers(store: Store): string[] {
  * also `--rm` containers whose monitor was killed, for the commands that list
  * or name containers.
  */
-export async function sweepLeftovers(store: Store, paths: Paths, opts: { containers?: boolean } = {}): Promise<void> {
+export async function sweepLeftovers(store: Store, opts: { containers?: boolean } = {}): Promise<void> {
   if (safeReaddir(store.root).length === 0) return; // no store yet
   try {
     sweepPartials(store);
     const trees = staleTrees(store);
     if (opts.containers) trees.push(...(await store.lock(() => reapContainers(store))));
-    if (trees.length > 0) await removeTrees(paths, trees);
+    if (trees.length > 0) await store.sys.removeTrees(trees);
   } catch {
     // housekeeping only: what stays is tried again by the next command
   }

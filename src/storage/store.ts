@@ -26,6 +26,7 @@ import { Containers } from './containers.js';
 import { type Digest, hex, isDigest } from '../oci/digest.js';
 import { withLock } from './lock.js';
 import { safeReaddir } from '../system/files.js';
+import type { Sys } from '../system/sys.js';
 
 export interface ImageRecord {
   /** the config digest's hex, as podman shows it */
@@ -63,7 +64,11 @@ interface ImagesFile {
 export class Store {
   readonly root: string;
 
-  constructor(paths: Paths) {
+  constructor(
+    paths: Paths,
+    /** the system calls and the helper, for this store's locks and removals */
+    readonly sys: Sys,
+  ) {
     this.root = paths.data;
   }
 
@@ -79,7 +84,7 @@ export class Store {
 
   lock<T>(fn: () => Promise<T> | T): Promise<T> {
     this.init();
-    return withLock(this.lockFile, fn);
+    return withLock(this.sys, this.lockFile, fn);
   }
 
   // --- blobs ---

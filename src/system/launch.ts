@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { helperPath } from '../config/install.js';
 import { fallbackRuntimeDir, type Paths } from '../config/paths.js';
 import { BurrowError, describeError, errnoCode } from '../errors.js';
+import { builtin } from '../lazy.js';
 import { encodePlan, type Plan } from './plan.js';
 
 /** Why a runtime directory cannot be used at all (rather than is unsafe): then the fallback is taken. */
@@ -91,4 +92,21 @@ export async function execPlan(paths: Paths, plan: Plan): Promise<never> {
   throw new BurrowError('E_HELPER', `exec helper \`${helper}\`: errno ${errno}`, {
     hint: 'run `npm install` (or `npm run build`) in the burrow checkout to build it',
   });
+}
+
+/**
+ * Starts the helper on `plan` in the background, in a session of its own
+ * (it outlives this command and the terminal), with stdout and stderr going
+ * to `output`; the helper unlinks the plan file. Returns its pid.
+ */
+export function startPlan(paths: Paths, plan: Plan, output: number): number {
+  const file = writePlanFile(paths, plan);
+  const { spawn } = builtin<typeof import('node:child_process')>('node:child_process');
+  const child = spawn(helperPath(), ['run', '--unlink', file], { detached: true, stdio: ['ignore', output, output] });
+  if (child.pid === undefined) {
+    unlinkSync(file);
+    throw new BurrowError('E_START', `the helper \`${helperPath()}\` did not start`);
+  }
+  child.unref();
+  return child.pid;
 }

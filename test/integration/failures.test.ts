@@ -372,19 +372,20 @@ describeContainers('expected failures', () => {
       expect((await store.run(['rm', 'half'])).exitCode).toBe(0);
     });
 
-    it('a lock file its owner has made but not yet locked (nor written) is left alone; one with content and no lock is a dead owner\'s', async () => {
-      // The window holdFile leaves between creating a lock file and flock-ing it: a sweeper that took an
-      // unlocked file for a dead owner's removed a live load's staging dir (seen as 8 parallel runs and 2 loads).
-      const owner = (name: string, content: string): { staging: string; ctr: string } => {
+    it('an owner that has not yet named its lock is left alone; a named lock no one holds is a dead owner\'s', async () => {
+      // holdFile names a lock only once it holds it: before, a sweeper that found a just-created lock
+      // unlocked removed a live load's staging dir (seen as 8 parallel runs and 2 loads).
+      const owner = (name: string, lock: (dir: string, file: string) => string): { staging: string; ctr: string } => {
         const staging = join(store.data, 'tmp', `ingest-${name}`);
         const ctr = join(store.data, 'containers', `${name}${'0'.repeat(64 - name.length)}`);
-        for (const dir of [staging, ctr]) mkdirSync(dir, { recursive: true });
-        writeFileSync(join(staging, 'lock'), content);
-        writeFileSync(join(ctr, '.creating'), content);
+        for (const [dir, file] of [[staging, 'lock'], [ctr, '.creating']] as const) {
+          mkdirSync(dir, { recursive: true });
+          writeFileSync(lock(dir, file), '');
+        }
         return { staging, ctr };
       };
-      const live = owner('live', '');
-      const dead = owner('dead', '4242\n');
+      const live = owner('live', (dir, file) => join(dir, `.holding-${file}-${process.pid}-abc`));
+      const dead = owner('dead', (dir, file) => join(dir, file));
       expect((await store.run(['ps', '-a', '-q'])).exitCode).toBe(0);
       expect((await store.run(['image', 'prune', '-f'])).exitCode).toBe(0);
       expect([existsSync(live.staging), existsSync(live.ctr)]).toEqual([true, true]);

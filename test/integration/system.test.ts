@@ -41,6 +41,40 @@ describeContainers('burrow system df, info', () => {
     });
   });
 
+  describe('--log-level', () => {
+    const DEBUG_LINE = /^time="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ" level=debug msg=".*"$/;
+
+    it('debug: a trace of the store and the helper on stderr, in podman\'s form; the command\'s output unchanged', async () => {
+      const store = newStore('log-debug');
+      expect((await store.run(['load', '-q', '-i', images.plainDocker])).exitCode).toBe(0);
+      const r = await store.run(['--log-level=debug', 'run', '--rm', 'plain', 'echo', 'hi']);
+      expect(r.stdout).toBe('hi\n');
+      expect(r.exitCode).toBe(0);
+      const trace = lines(r.stderr);
+      for (const line of trace) expect(line).toMatch(DEBUG_LINE);
+      expect(trace.some((l) => l.includes(`msg="store at ${store.data}"`))).toBe(true);
+      expect(trace.some((l) => /msg="plan of \d+ records written to .*"/.test(l))).toBe(true); // the clean-up after --rm
+      expect(trace.some((l) => /msg="the helper \S+ takes over this process with a plan of \d+ records"/.test(l))).toBe(true);
+      // the default level (warn) and info write none of it
+      for (const level of [[], ['--log-level', 'info']]) {
+        const quiet = await store.run([...level, 'run', '--rm', 'plain', 'echo', 'hi']);
+        expect(quiet.stderr).toBe('');
+      }
+    });
+
+    it("debug: an error's stable code (burrow(1), ERROR CODES) and its stack after the Error line", async () => {
+      const store = newStore('log-code');
+      const plain = await store.run(['run', '--rm', 'no-such-image', 'true']);
+      expect(plain.stderr).toBe('Error: no-such-image: image not known\n');
+      const r = await store.run(['--log-level', 'debug', 'run', '--rm', 'no-such-image', 'true']);
+      expect(r.exitCode).toBe(125);
+      const [error, code, ...rest] = lines(r.stderr).filter((l) => !DEBUG_LINE.test(l));
+      expect(error).toBe('Error: no-such-image: image not known');
+      expect(code).toMatch(/^Error code: E_[A-Z_]+$/);
+      expect(rest.join('\n')).toMatch(/\n\s+at /);
+    });
+  });
+
   describe('info', () => {
     it('prints YAML with the host, the store and the version', async () => {
       const store = newStore('info');

@@ -1,6 +1,5 @@
 import { createContainer } from '../../runtime/container.js';
 import { BurrowCommand } from '../base.js';
-import { openStore } from '../../storage/open.js';
 import { ContainerOptionsCommand } from '../options/container.js';
 
 export class CreateCommand extends ContainerOptionsCommand {
@@ -15,7 +14,7 @@ export class CreateCommand extends ContainerOptionsCommand {
   });
 
   async execute(): Promise<number> {
-    const store = (await openStore(this.context)).init();
+    const store = (await this.context.store()).init();
     const image = store.getImage(this.target);
     const { rec } = await createContainer(this.context, store, image, this.target, this.containerOptions(this.args), this.name);
     this.context.stdout.write(`${rec.id}\n`);

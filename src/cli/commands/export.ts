@@ -7,9 +7,7 @@ import { packageRoot } from '../../config/install.js';
 import { BurrowError } from '../../errors.js';
 import { rootfsSteps } from '../../runtime/compile.js';
 import { containerLayout } from '../../runtime/container.js';
-import { startInUserns } from '../../system/userns.js';
 import { BurrowCommand } from '../base.js';
-import { openStore } from '../../storage/open.js';
 import { openOutput } from '../output-file.js';
 
 export class ExportCommand extends BurrowCommand {
@@ -27,7 +25,7 @@ export class ExportCommand extends BurrowCommand {
   container = Option.String({ required: true });
 
   async execute(): Promise<number> {
-    const store = (await openStore(this.context, { containers: true })).init();
+    const store = (await this.context.store({ containers: true })).init();
     const { containers } = store;
     const record = containers.get(this.container);
     const out = openOutput(this.output, this.context.stdout, 'refusing to export to terminal. Use -o flag or redirect', store);
@@ -35,7 +33,7 @@ export class ExportCommand extends BurrowCommand {
       // The overlay is mounted in the worker's own mount namespace: it goes away with the worker.
       const { root, overlay } = containerLayout(store, record);
       const mounts = rootfsSteps(root, overlay);
-      const worker = startInUserns(this.context.paths, [process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), '--internal-worker', 'tar', root], {
+      const worker = this.context.sys.startInUserns([process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), '--internal-worker', 'tar', root], {
         stdout: 'pipe',
         mounts,
       });

@@ -3,7 +3,6 @@ import { Option } from 'clipanion';
 import { writeReport } from '../../format/report.js';
 import { historyRows } from '../../format/image-view.js';
 import { BurrowCommand } from '../base.js';
-import { openStore } from '../../storage/open.js';
 
 const TABLE = 'table {{.ID}}\t{{.Created}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}';
 
@@ -24,7 +23,7 @@ export class HistoryCommand extends BurrowCommand {
   image = Option.String({ name: 'IMAGE' });
 
   async execute(): Promise<number> {
-    const store = await openStore(this.context);
+    const store = await this.context.store();
     const image = store.getImage(this.image);
     const { rows, json } = historyRows(store, image, this.noTrunc);
     writeReport(this.context.stdout, {

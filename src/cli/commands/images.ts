@@ -3,7 +3,6 @@ import { Option } from 'clipanion';
 import { imageJson, imageRows, isIntermediate, type ImageRow } from '../../format/image-view.js';
 import { writeReport } from '../../format/report.js';
 import { BurrowCommand } from '../base.js';
-import { openStore } from '../../storage/open.js';
 
 const TABLE = 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Created}}\t{{.Size}}';
 
@@ -31,7 +30,7 @@ export class ImagesCommand extends BurrowCommand {
   format = Option.String('--format', { description: 'Print with a Go template, or json' });
 
   async execute(): Promise<number> {
-    const store = await openStore(this.context);
+    const store = await this.context.store();
     const all = store.images();
     const used = new Map<string, number>();
     for (const c of store.containers.list()) used.set(c.image, (used.get(c.image) ?? 0) + 1);

@@ -10,7 +10,6 @@ import { importTarball } from '../../image/import.js';
 import type { ContainerConfig } from '../../oci/image.js';
 import { normalizeName } from '../../oci/reference.js';
 import { BurrowCommand } from '../base.js';
-import { openStore } from '../../storage/open.js';
 
 export class ImportCommand extends BurrowCommand {
   static override paths = [['import'], ['image', 'import']];
@@ -61,8 +60,8 @@ export class ImportCommand extends BurrowCommand {
     const progress = (line: string): void => {
       if (!this.quiet) this.context.stderr.write(`${line}\n`);
     };
-    const store = (await openStore(this.context)).init();
-    const { record, warnings } = await importTarball(store, this.context.paths, stream, source, { name, config, message: this.message, arch: this.arch, os: this.os, variant: this.variant }, progress);
+    const store = (await this.context.store()).init();
+    const { record, warnings } = await importTarball(store, stream, source, { name, config, message: this.message, arch: this.arch, os: this.os, variant: this.variant }, progress);
     for (const w of warnings) this.context.stderr.write(`Warning: ${w}\n`);
     this.context.stdout.write(`sha256:${record.id}\n`);
     return 0;

@@ -3,7 +3,6 @@ import { Option } from 'clipanion';
 import { goFields, infoDocument } from '../../format/info.js';
 import { renderReport } from '../../format/report.js';
 import { toYaml } from '../../format/yaml.js';
-import { openStore } from '../../storage/open.js';
 import { BurrowCommand } from '../base.js';
 
 export class InfoCommand extends BurrowCommand {
@@ -23,7 +22,7 @@ export class InfoCommand extends BurrowCommand {
   format = Option.String('-f,--format', { description: 'Print with a Go template, or json' });
 
   async execute(): Promise<number> {
-    const info = infoDocument(await openStore(this.context, { containers: true }), this.context.paths, this.context.env);
+    const info = infoDocument(await this.context.store({ containers: true }), this.context.paths, this.context.env);
     if (this.format === undefined || this.format === '') {
       this.context.stdout.write(toYaml(info));
       return 0;

@@ -5,7 +5,6 @@ import { imageInspect } from '../../format/image-view.js';
 import { storageDriver } from '../../storage/driver.js';
 import { containerInspect } from '../../format/container-view.js';
 import { BurrowCommand } from '../base.js';
-import { openStore } from '../../storage/open.js';
 import { printInspect } from './image/inspect.js';
 
 export class InspectCommand extends BurrowCommand {
@@ -29,7 +28,7 @@ export class InspectCommand extends BurrowCommand {
   async execute(): Promise<number> {
     if (!['image', 'container', 'all'].includes(this.type))
       throw new UsageError(`invalid type "${this.type}": must be 'container', 'image' or 'all'`);
-    const store = await openStore(this.context, { containers: true });
+    const store = await this.context.store({ containers: true });
     const { containers } = store;
     const allContainers = this.type === 'image' ? [] : containers.list();
     const allImages = this.type === 'container' ? [] : store.images();

@@ -8,7 +8,6 @@ import { BurrowError, errnoCode } from '../../errors.js';
 import { readArchive } from '../../image/archive.js';
 import { Ingest } from '../../image/ingest.js';
 import { BurrowCommand } from '../base.js';
-import { openStore } from '../../storage/open.js';
 
 export class LoadCommand extends BurrowCommand {
   static override paths = [['load'], ['image', 'load']];
@@ -42,8 +41,8 @@ export class LoadCommand extends BurrowCommand {
       if (isatty(0)) throw new BurrowError('E_LOAD', 'cannot read an archive from a terminal: give a file with -i or redirect standard input');
       stream = process.stdin;
     }
-    const store = (await openStore(this.context)).init();
-    const ingest = new Ingest(store, this.context.paths);
+    const store = (await this.context.store()).init();
+    const ingest = new Ingest(store);
     try {
       const images = await readArchive(stream, ingest, source);
       const records = await ingest.commit(images);

@@ -3,7 +3,6 @@ import { Option } from 'clipanion';
 import type { ContainerRecord, ContainerStatus } from '../../storage/containers.js';
 import { Store } from '../../storage/store.js';
 import { BurrowCommand } from '../base.js';
-import { openStore } from '../../storage/open.js';
 import { humanDuration, timeAgo, writeReport } from '../../format/report.js';
 
 export class PsCommand extends BurrowCommand {
@@ -23,7 +22,7 @@ export class PsCommand extends BurrowCommand {
   format = Option.String('--format', { description: 'Format the output with a Go template, `table ...` or `json`' });
 
   async execute(): Promise<number> {
-    const store = await openStore(this.context, { containers: true });
+    const store = await this.context.store({ containers: true });
     const { containers } = store;
     const rows = containers
       .list()

@@ -3,7 +3,6 @@ import { Option } from 'clipanion';
 import { BurrowError, UsageError } from '../../errors.js';
 import { removeContainer } from '../../runtime/container.js';
 import { BurrowCommand } from '../base.js';
-import { openStore } from '../../storage/open.js';
 
 export class RmCommand extends BurrowCommand {
   static override paths = [['rm'], ['container', 'rm']];
@@ -24,7 +23,7 @@ export class RmCommand extends BurrowCommand {
 
   async execute(): Promise<number> {
     // Not the dead --rm containers: one named here is removed below (swept first, it would be "not found").
-    const store = (await openStore(this.context)).init();
+    const store = (await this.context.store()).init();
     const { containers } = store;
     const timeout = Number(this.time);
     if (!/^\d+$/.test(this.time) || !Number.isSafeInteger(timeout)) throw new UsageError(`invalid --time \`${this.time}\`: a number of seconds`);

@@ -3,7 +3,6 @@ import { Option } from 'clipanion';
 import { UsageError } from '../../errors.js';
 import { removeImages } from '../../storage/image-removal.js';
 import { BurrowCommand } from '../base.js';
-import { openStore } from '../../storage/open.js';
 
 export class RmiCommand extends BurrowCommand {
   static override paths = [['rmi'], ['image', 'rm']];
@@ -29,7 +28,7 @@ export class RmiCommand extends BurrowCommand {
   async execute(): Promise<number> {
     if (this.all && this.images.length > 0) throw new UsageError('when using the --all switch, you may not pass any images names or IDs');
     if (!this.all && this.images.length === 0) throw new UsageError('image name or ID must be specified');
-    const result = await removeImages(await openStore(this.context, { containers: true }), this.context.paths, this.images, {
+    const result = await removeImages(await this.context.store({ containers: true }), this.images, {
       force: this.force,
       ignore: this.ignore,
       all: this.all,

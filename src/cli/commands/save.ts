@@ -5,7 +5,6 @@ import { nameMatches, normalizeName } from '../../oci/reference.js';
 import { type ImageToSave, SAVE_FORMATS, type SaveFormat, saveImages } from '../../image/save.js';
 import type { ImageRecord } from '../../storage/store.js';
 import { BurrowCommand } from '../base.js';
-import { openStore } from '../../storage/open.js';
 import { openOutput, openOutputDir } from '../output-file.js';
 
 /** The stored name IMAGE was asked by, if it was a name (not an id or digest). */
@@ -40,7 +39,7 @@ export class SaveCommand extends BurrowCommand {
     if (!SAVE_FORMATS.includes(format)) throw new UsageError(`unknown format \`${this.format}\`: use docker-archive, oci-archive or oci-dir`);
     if (this.multi && format !== 'docker-archive') throw new UsageError('--multi-image-archive can only be used with --format docker-archive');
     if (format === 'oci-dir' && (this.output === undefined || this.output === '-')) throw new UsageError('--format oci-dir needs a directory: give it with -o');
-    const store = (await openStore(this.context)).init();
+    const store = (await this.context.store()).init();
     const all = store.images();
     const [first, ...rest] = this.images as [string, ...string[]];
     let images: ImageToSave[];

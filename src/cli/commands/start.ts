@@ -3,7 +3,6 @@ import { Option } from 'clipanion';
 import { BurrowError, UsageError } from '../../errors.js';
 import { runForeground, startDetached } from '../../runtime/container.js';
 import { BurrowCommand } from '../base.js';
-import { openStore } from '../../storage/open.js';
 
 export class StartCommand extends BurrowCommand {
   static override paths = [['start'], ['container', 'start']];
@@ -21,7 +20,7 @@ export class StartCommand extends BurrowCommand {
   containers = Option.Rest({ name: 'CONTAINER', required: 1 });
 
   async execute(): Promise<number> {
-    const store = (await openStore(this.context, { containers: true })).init();
+    const store = (await this.context.store({ containers: true })).init();
     const { containers } = store;
     if (this.attach && this.containers.length > 1) throw new UsageError('you cannot start and attach multiple containers at once');
     if (this.interactive && !this.attach) throw new UsageError('-i needs -a');

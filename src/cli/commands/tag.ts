@@ -3,7 +3,6 @@ import { Option } from 'clipanion';
 import { normalizeName } from '../../oci/reference.js';
 import { tagImage } from '../../storage/image-names.js';
 import { BurrowCommand } from '../base.js';
-import { openStore } from '../../storage/open.js';
 
 export class TagCommand extends BurrowCommand {
   static override paths = [['tag'], ['image', 'tag']];
@@ -22,7 +21,7 @@ export class TagCommand extends BurrowCommand {
   async execute(): Promise<number> {
     // Every name is checked before anything changes.
     for (const n of this.names) normalizeName(n);
-    await tagImage(await openStore(this.context), this.image, this.names);
+    await tagImage(await this.context.store(), this.image, this.names);
     return 0;
   }
 }

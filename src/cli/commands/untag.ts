@@ -3,7 +3,6 @@ import { Option } from 'clipanion';
 import { normalizeName } from '../../oci/reference.js';
 import { untagImage } from '../../storage/image-names.js';
 import { BurrowCommand } from '../base.js';
-import { openStore } from '../../storage/open.js';
 
 export class UntagCommand extends BurrowCommand {
   static override paths = [['untag'], ['image', 'untag']];
@@ -24,7 +23,7 @@ export class UntagCommand extends BurrowCommand {
 
   async execute(): Promise<number> {
     for (const n of this.names) normalizeName(n);
-    await untagImage(await openStore(this.context), this.image, this.names);
+    await untagImage(await this.context.store(), this.image, this.names);
     return 0;
   }
 }

@@ -5,7 +5,6 @@ import { renderReport } from '../../../format/report.js';
 import { imageInspect } from '../../../format/image-view.js';
 import { storageDriver } from '../../../storage/driver.js';
 import { BurrowCommand } from '../../base.js';
-import { openStore } from '../../../storage/open.js';
 
 /** Prints inspect documents as podman does: a JSON array (5-space indent), or a template per document. */
 export function printInspect(stdout: NodeJS.WritableStream, name: string, docs: unknown[], format: string | undefined): void {
@@ -30,7 +29,7 @@ export class ImageInspectCommand extends BurrowCommand {
   images = Option.Rest({ required: 1, name: 'IMAGE' });
 
   async execute(): Promise<number> {
-    const store = await openStore(this.context);
+    const store = await this.context.store();
     const all = store.images();
     const docs: unknown[] = [];
     const errors: string[] = [];

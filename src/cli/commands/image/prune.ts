@@ -2,7 +2,6 @@ import { Option } from 'clipanion';
 
 import { pruneImages } from '../../../storage/image-removal.js';
 import { BurrowCommand } from '../../base.js';
-import { openStore } from '../../../storage/open.js';
 
 export class ImagePruneCommand extends BurrowCommand {
   static override paths = [['image', 'prune']];
@@ -19,7 +18,7 @@ export class ImagePruneCommand extends BurrowCommand {
   force = Option.Boolean('-f,--force', false, { description: 'Do not ask for confirmation; burrow never asks' });
 
   async execute(): Promise<number> {
-    const deleted = await pruneImages(await openStore(this.context, { containers: true }), this.context.paths, { all: this.all });
+    const deleted = await pruneImages(await this.context.store({ containers: true }), { all: this.all });
     if (deleted.length > 0) this.context.stdout.write(`${deleted.join('\n')}\n`);
     return 0;
   }

@@ -5,7 +5,6 @@ import { Option } from 'clipanion';
 import { goHumanSize, writeReport } from '../../../format/report.js';
 import { treeSize } from '../../../system/files.js';
 import { BurrowCommand } from '../../base.js';
-import { openStore } from '../../../storage/open.js';
 
 const TABLE = 'table {{.Type}}\t{{.Total}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}';
 
@@ -37,7 +36,7 @@ export class SystemDfCommand extends BurrowCommand {
   format = Option.String('--format', { description: 'Print with a Go template, or json' });
 
   async execute(): Promise<number> {
-    const store = await openStore(this.context, { containers: true });
+    const store = await this.context.store({ containers: true });
     const { containers } = store;
     const images = store.images();
     const list = containers.list();

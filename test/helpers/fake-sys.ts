@@ -1,0 +1,112 @@
+/**
+ * A Sys (src/system/sys.ts) that records what burrow asks of the system
+ * instead of doing it, so that the store, the plan compiler and a
+ * container's life run in unit tests without namespaces, koffi or the
+ * compiled helper. What it does do is what keeps a store consistent in a
+ * single test process: removeTrees removes (the trees are the test's own
+ * files here), locks always succeed.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import type { IdMapping } from '../../src/system/idmap.js';
+import type { Plan } from '../../src/system/plan.js';
+import type { Sys } from '../../src/system/sys.js';
+import type { UsernsOptions, UsernsProcess } from '../../src/system/userns.js';
+import { SUBIDS } from './specs.js';
+
+export type Call =
+  | { op: 'flock' | 'tryFlock'; exclusive: boolean }
+  | { op: 'randomBytes'; n: number }
+  | { op: 'execPlan'; plan: Plan }
+  | { op: 'startPlan'; plan: Plan; output: number }
+  | { op: 'writePlanFile'; plan: Plan; file: string }
+  | { op: 'startInUserns'; argv: string[]; opts: UsernsOptions | undefined }
+  | { op: 'removeTrees'; trees: string[] };
+
+/** What execPlan throws: the real one never returns (the helper takes over the process). */
+export class PlanExecuted extends Error {
+  constructor(readonly plan: Plan) {
+    super('FakeSys: the helper would take over this process now');
+  }
+}
+
+export class FakeSys implements Sys {
+  readonly calls: Call[] = [];
+  /** the pid startPlan answers */
+  readonly helperPid = 2_000_000_000;
+  private counter = 0;
+
+  constructor(
+    /** where writePlanFile writes (a test's own directory) */
+    private readonly planDir: string,
+  ) {}
+
+  of<K extends Call['op']>(op: K): Extract<Call, { op: K }>[] {
+    return this.calls.filter((c): c is Extract<Call, { op: K }> => c.op === op);
+  }
+
+  flock(_fd: number, exclusive: boolean): void {
+    this.calls.push({ op: 'flock', exclusive });
+  }
+
+  /** the mapping of tests' specs (test/helpers/specs.ts): uid 1000 with 65536 subordinate ids */
+  idMapping(): IdMapping {
+    return SUBIDS;
+  }
+
+  tryFlock(_fd: number, exclusive: boolean): boolean {
+    this.calls.push({ op: 'tryFlock', exclusive });
+    return true;
+  }
+
+  /** Counting bytes, so ids are known in advance: 00 01 02 ... for the first call. */
+  randomBytes(n: number): Buffer {
+    this.calls.push({ op: 'randomBytes', n });
+    return Buffer.from(Array.from({ length: n }, () => this.counter++ % 256));
+  }
+
+  mknod(): void {
+    throw new Error('FakeSys: mknod is the layer worker\'s, not faked');
+  }
+
+  lsetxattr(): void {
+    throw new Error('FakeSys: lsetxattr is the layer worker\'s, not faked');
+  }
+
+  lgetxattr(): Buffer | undefined {
+    throw new Error('FakeSys: lgetxattr is the layer worker\'s, not faked');
+  }
+
+  openBeneath(): number {
+    throw new Error('FakeSys: openBeneath is the layer worker\'s, not faked');
+  }
+
+  async execPlan(plan: Plan): Promise<never> {
+    this.calls.push({ op: 'execPlan', plan });
+    throw new PlanExecuted(plan);
+  }
+
+  startPlan(plan: Plan, output: number): number {
+    this.calls.push({ op: 'startPlan', plan, output });
+    return this.helperPid;
+  }
+
+  writePlanFile(plan: Plan): string {
+    mkdirSync(this.planDir, { recursive: true });
+    const file = join(this.planDir, `plan-${this.calls.length}`);
+    writeFileSync(file, JSON.stringify(plan, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString(16) : v)));
+    this.calls.push({ op: 'writePlanFile', plan, file });
+    return file;
+  }
+
+  startInUserns(argv: string[], opts?: UsernsOptions): UsernsProcess {
+    this.calls.push({ op: 'startInUserns', argv, opts });
+    return { stdin: null, stdout: null, done: Promise.resolve() };
+  }
+
+  async removeTrees(trees: string[]): Promise<void> {
+    this.calls.push({ op: 'removeTrees', trees });
+    for (const tree of trees) rmSync(tree, { recursive: true, force: true });
+  }
+}
