@@ -1,5 +1,5 @@
 /**
- * Errors in three families (STYLE.md): the user's mistake (UsageError, printed
+ * Errors in three families (docs/design.md, "Errors"): the user's mistake (UsageError, printed
  * without a stack), an expected failure (BurrowError: a stable code, a message
  * naming the operation and the object, a hint naming the fix), and anything
  * else, which is a bug (its stack with --log-level=debug).

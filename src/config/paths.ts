@@ -2,7 +2,7 @@ import { join } from 'node:path';
 
 import { builtin } from '../lazy.js';
 
-/** Where burrow keeps its files (DESIGN.md §6), from the XDG variables. */
+/** Where burrow keeps its files (docs/design.md, "The store"), from the XDG variables. */
 export interface Paths {
   /** images, layers, containers: $XDG_DATA_HOME/burrow */
   data: string;

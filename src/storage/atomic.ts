@@ -7,7 +7,7 @@ import { writeAll } from '../system/files.js';
 /**
  * Replaces `path` with `data` so that a reader (or a kill -9 at any moment)
  * sees either the old file or the new one, whole: temp file, fsync, rename,
- * fsync of the directory (DESIGN.md §6).
+ * fsync of the directory (docs/design.md, "The store").
  */
 export function atomicWriteFile(path: string, data: string | Buffer, mode = 0o644): void {
   const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;

@@ -7,7 +7,7 @@ import { which } from '../system/idmap.js';
 export type StorageDriver = 'overlay' | 'fuse-overlayfs' | 'copy';
 
 /**
- * How a container's root filesystem is made (DESIGN.md §3): native overlayfs
+ * How a container's root filesystem is made (docs/design.md, "Storage drivers"): native overlayfs
  * mounted inside the container's user namespace needs Linux >= 5.11 (the
  * kernel loads the module on the first mount); else fuse-overlayfs, where it
  * is installed and /dev/fuse is open to the user; else each container gets a

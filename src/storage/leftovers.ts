@@ -1,6 +1,6 @@
 /**
  * What a killed command leaves behind, found and removed by the next burrow
- * command (there is no daemon to do it, DESIGN.md §5 and §6):
+ * command (there is no daemon to do it; docs/design.md, "The store"):
  *
  *   tmp/removed-*     trees renamed into tmp/ for removal (rm, rmi, prune) and
  *                     not deleted yet

@@ -1,12 +1,14 @@
 /**
- * The store under $XDG_DATA_HOME/burrow (DESIGN.md §6):
+ * The store under $XDG_DATA_HOME/burrow (docs/design.md, "The store"):
  *
  *   blobs/sha256/<hex>          manifests, configs, layer tars as received; verified on the way in
  *   layers/<chain-id hex>/      diff/ (the unpacked layer, owned by mapped ids) and layer.json
  *   images.json                 image records and their names; replaced atomically under `lock`
  *   containers/<id>/            container.json, upper/, work/, merged/, exit code
  *   names/<name> -> <id>        container names (a symlink: creating it is the reservation)
- *   tmp/                        staging: what is not renamed into place never counts
+ *   tmp/                        staging (ingest-*: what is not renamed into place never counts),
+ *                               trees being removed (removed-*), records of files written outside
+ *                               the store (partial-*): see leftovers.ts
  *   lock                        flock for every metadata change
  *
  * A kill -9 at any moment leaves a store that works: records point only at

@@ -1,8 +1,9 @@
 /**
  * The libc calls Node lacks, bound through koffi. This is the only module that
- * touches koffi (DESIGN.md). It is loaded late, only by the commands that need
- * it, and loads koffi's native module directly: koffi's own index.js costs
- * about 5 ms of start-up to find it (measured), the module itself 0.5 ms.
+ * touches koffi; the others reach it through a Sys (sys.ts). Each function is
+ * bound on first use, and koffi's native module is loaded directly: koffi's
+ * own index.js costs about 5 ms of start-up to find it (measured), the module
+ * itself 0.5 ms.
  */
 import { closeSync, existsSync } from 'node:fs';
 
@@ -71,7 +72,7 @@ function load(): Libc {
 }
 
 /**
- * Replaces this process with `path` (DESIGN.md §5). Node marks fds 0-2
+ * Replaces this process with `path` (docs/design.md, "The exec, and who is whose parent"). Node marks fds 0-2
  * close-on-exec, so that flag is cleared first (and on the fds in `keep`); the
  * helper resets the signal dispositions Node changed and closes the fds Node leaks.
  * Returns only on failure, with the errno.
