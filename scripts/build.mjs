@@ -2,10 +2,10 @@
 // Builds what burrow runs from: the C helper (with the system C compiler)
 // and the esbuild bundle of src/ (dist/). Run by `npm install` and `npm run build`.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -94,15 +94,7 @@ const clipanionLazy = {
   },
 };
 
-async function bundle() {
-  let esbuild;
-  try {
-    esbuild = await import('esbuild');
-  } catch {
-    fail('esbuild is missing: run `npm install` in the burrow checkout');
-  }
-  rmSync(join(root, 'dist'), { recursive: true, force: true });
-  const common = {
+const common = {
     bundle: true,
     format: 'cjs',
     platform: 'node',
@@ -116,42 +108,67 @@ async function bundle() {
       js: "const __burrowMeta={get url(){return require('node:url').pathToFileURL(__filename).href},root:require('node:path').join(__dirname,'..','/')};",
     },
     logLevel: 'warning',
-  };
+};
+
+/** JSON with one value per line, except that a list of words (or of lists of words) stays on one line. */
+function compactJson(value, indent) {
+  const flat = (v) => v === null || typeof v !== 'object' || (Array.isArray(v) && v.every(flat));
+  if (flat(value)) return JSON.stringify(value);
+  const inner = `${indent}  `;
+  const items = Array.isArray(value)
+    ? value.map((v) => `${inner}${compactJson(v, inner)}`)
+    : Object.entries(value).map(([k, v]) => `${inner}${JSON.stringify(k)}: ${compactJson(v, inner)}`);
+  return Array.isArray(value) ? `[\n${items.join(',\n')}\n${indent}]` : `{\n${items.join(',\n')}\n${indent}}`;
+}
+
+/*
+ * The command manifest (src/cli/manifest.ts): every file of src/cli/commands/
+ * loaded in a throw-away bundle, its command class described, and the result
+ * written to src/cli/manifest.json when it differs. The bundles, the help,
+ * the completions (scripts/completions.mjs) and the tests all read that file.
+ */
+async function writeManifest(esbuild) {
+  const dir = join(root, 'src', 'cli', 'commands');
+  const files = readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3).split(sep).join('/')).sort();
+  const contents = [
+    ...files.map((f, i) => `import * as m${i} from './src/cli/commands/${f}.ts';`),
+    "import { describeCommands } from './src/cli/manifest.ts'; import { FAST_COMMANDS } from './src/cli/fast-list.ts';",
+    `module.exports = describeCommands({ ${files.map((f, i) => `${JSON.stringify(f)}: m${i}`).join(', ')} }, FAST_COMMANDS);`,
+  ].join('\n');
+  const out = join(root, 'dist', 'manifest-probe.cjs');
+  const probe = await esbuild.build({ ...common, sourcemap: false, minify: false, write: false, stdin: { contents, resolveDir: root, loader: 'ts' }, outfile: out });
+  const loaded = { exports: undefined };
+  try {
+    new Function('module', 'require', '__filename', '__dirname', probe.outputFiles[0].text)(loaded, createRequire(out), out, dirname(out));
+  } catch (err) {
+    fail(`the command manifest: ${err.message}`);
+  }
+  const text = `${compactJson(loaded.exports, '')}\n`;
+  const file = join(root, 'src', 'cli', 'manifest.json');
+  if (!existsSync(file) || readFileSync(file, 'utf8') !== text) writeFileSync(file, text);
+  return loaded.exports;
+}
+
+async function bundle(esbuild, manifest) {
   // One CommonJS file: Node's ES module loader costs about 3 ms more at start-up (measured);
   // commands are still initialised lazily (esbuild turns their import() into a deferred require).
   await esbuild.build({ ...common, entryPoints: [join(root, 'src', 'main.ts')], outfile: join(root, 'dist', 'burrow.cjs'), plugins: [clipanionLazy] });
 
-  // run's options as a table (src/cli/quick.ts), read from RunCommand's clipanion definitions, for dist/fast.cjs.
-  const probe = await esbuild.build({
-    ...common,
-    sourcemap: false,
-    minify: false,
-    write: false,
-    stdin: {
-      contents: "import { Cli } from 'clipanion'; import { RunCommand } from './src/cli/commands/run.ts'; import { tableOf } from './src/cli/quick.ts';\n" +
-        "const cli = new Cli(); cli.register(RunCommand); module.exports = tableOf(cli, RunCommand);",
-      resolveDir: root,
-      loader: 'ts',
-    },
-    outfile: join(root, 'dist', 'table.cjs'),
-  });
-  const table = { exports: undefined };
-  new Function('module', 'require', '__filename', '__dirname', probe.outputFiles[0].text)(table, createRequire(join(root, 'dist', 'table.cjs')), join(root, 'dist', 'table.cjs'), join(root, 'dist'));
-  if (!table.exports) fail("run's options no longer fit the fast path's table (src/cli/quick.ts, tableOf): update it");
-
-  // The fast path for plain `run` lines: no clipanion (src/fast.ts).
+  // The fast path for its commands' lines (src/fast.ts): no clipanion. It gets their manifest entries, without the help texts.
+  const fastCommands = manifest.commands.filter((c) => c.fast).map(({ description: _d, details: _t, examples: _e, ...c }) => c);
   const fast = await esbuild.build({
     ...common,
     entryPoints: [join(root, 'src', 'fast.ts')],
     outfile: join(root, 'dist', 'fast.cjs'),
-    define: { ...common.define, BURROW_RUN_TABLE: JSON.stringify(table.exports) },
+    define: { ...common.define, BURROW_FAST_COMMANDS: JSON.stringify(fastCommands) },
     metafile: true,
   });
+  // bin/burrow.cjs sends the lines that start with one of these paths to dist/fast.cjs.
+  writeFileSync(join(root, 'dist', 'fast-paths.json'), `${JSON.stringify(fastCommands.flatMap((c) => c.paths))}\n`);
   const heavy = Object.keys(fast.metafile.inputs).filter((f) => /node_modules[\\/](clipanion|typanion|tar-stream|streamx)[\\/]/.test(f));
   if (heavy.length > 0) fail(`dist/fast.cjs must not hold ${heavy[0]}: src/fast.ts imports it (start-up time)`);
 
   // bin/burrow.cjs runs the bundles through vm.Script, which has no dynamic import(): only require() may remain.
-  const { readFileSync } = await import('node:fs');
   for (const name of ['burrow.cjs', 'fast.cjs']) {
     const dynamic = /\bimport\("[^"]*"\)/.exec(readFileSync(join(root, 'dist', name), 'utf8'));
     if (dynamic) fail(`dist/${name} holds a dynamic ${dynamic[0]}: import Node built-ins statically`);
@@ -186,5 +203,13 @@ function writeCodeCache() {
 }
 
 buildHelper();
-await bundle();
+let esbuild;
+try {
+  esbuild = await import('esbuild');
+} catch {
+  fail('esbuild is missing: run `npm install` in the burrow checkout');
+}
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+const manifest = await writeManifest(esbuild);
+await bundle(esbuild, manifest);
 writeCodeCache();

@@ -10,6 +10,7 @@ export class StartCommand extends BurrowCommand {
   static override paths = [['start'], ['container', 'start']];
 
   static override usage = BurrowCommand.Usage({
+    category: 'containers',
     description: 'start one or more containers',
     details: `
       Starts containers made by \`burrow create\` (or exited ones). With \`-a\` the container runs attached: burrow becomes its parent and exits with its status. Without it the helper stays behind as a small monitor, output goes to the container's log, and each CONTAINER is printed as given.
