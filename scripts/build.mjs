@@ -124,8 +124,9 @@ function compactJson(value, indent) {
 /*
  * The command manifest (src/cli/manifest.ts): every file of src/cli/commands/
  * loaded in a throw-away bundle, its command class described, and the result
- * written to src/cli/manifest.json when it differs. The bundles, the help,
- * the completions (scripts/completions.mjs) and the tests all read that file.
+ * written to src/cli/manifest.json when it differs; then the shell completions
+ * made from it (scripts/completions.ts). The bundles, the help, the
+ * completions and the tests all read that file.
  */
 async function writeManifest(esbuild) {
   const dir = join(root, 'src', 'cli', 'commands');
@@ -133,7 +134,8 @@ async function writeManifest(esbuild) {
   const contents = [
     ...files.map((f, i) => `import * as m${i} from './src/cli/commands/${f}.ts';`),
     "import { describeCommands } from './src/cli/manifest.ts'; import { FAST_COMMANDS } from './src/cli/fast-list.ts';",
-    `module.exports = describeCommands({ ${files.map((f, i) => `${JSON.stringify(f)}: m${i}`).join(', ')} }, FAST_COMMANDS);`,
+    "import { completions } from './scripts/completions.ts';",
+    `module.exports = { completions, manifest: describeCommands({ ${files.map((f, i) => `${JSON.stringify(f)}: m${i}`).join(', ')} }, FAST_COMMANDS) };`,
   ].join('\n');
   const out = join(root, 'dist', 'manifest-probe.cjs');
   const probe = await esbuild.build({ ...common, sourcemap: false, minify: false, write: false, stdin: { contents, resolveDir: root, loader: 'ts' }, outfile: out });
@@ -143,10 +145,18 @@ async function writeManifest(esbuild) {
   } catch (err) {
     fail(`the command manifest: ${err.message}`);
   }
-  const text = `${compactJson(loaded.exports, '')}\n`;
-  const file = join(root, 'src', 'cli', 'manifest.json');
+  const { manifest, completions } = loaded.exports;
+  writeIfChanged(join(root, 'src', 'cli', 'manifest.json'), `${compactJson(manifest, '')}\n`);
+  // The shell completions (scripts/completions.ts): each template of scripts/completions/ with its tables.
+  const names = ['burrow.bash', '_burrow', 'burrow.fish'];
+  const templates = Object.fromEntries(names.map((n) => [n, readFileSync(join(root, 'scripts', 'completions', n), 'utf8')]));
+  for (const [name, text] of Object.entries(completions(manifest, templates))) writeIfChanged(join(root, 'completions', name), text);
+  return manifest;
+}
+
+/** Writes a generated file that is checked in only when its text changes (no new mtime for make-like tools, no churn). */
+function writeIfChanged(file, text) {
   if (!existsSync(file) || readFileSync(file, 'utf8') !== text) writeFileSync(file, text);
-  return loaded.exports;
 }
 
 async function bundle(esbuild, manifest) {
