@@ -48,10 +48,15 @@ function buildHelper() {
 }
 
 /*
- * Start-up: clipanion builds its default context when it loads, which touches
- * process.stdin/stdout/stderr and loads `tty` (and with them net and stream):
- * about 4 ms that `burrow run` never needs, since it passes its own context.
- * These edits make both lazy, and stop process() from copying the context; the build fails if clipanion changes shape.
+ * clipanion builds its default context when it loads, which touches
+ * process.stdin/stdout/stderr and loads `tty` (and with them net and stream).
+ * That costs about 4 ms, and for a pipe it is wrong: creating process.stdin
+ * makes the open file non-blocking (libuv), and a `run` line that clipanion
+ * parses would hand the container a non-blocking stdin (checked). These edits
+ * make both lazy, and stop process() from copying the context; the build
+ * fails if clipanion changes shape. clipanion cannot be used as it is here:
+ * src/main.ts parses plain lines without it, so this matters for the lines it
+ * declines (docs/design.md, "Start-up").
  */
 const clipanionLazy = {
   name: 'clipanion-lazy',
