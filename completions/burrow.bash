@@ -127,21 +127,32 @@ _burrow_version_operands=''
 _burrow_value() {
   local cur=$3
   case "$1 $2" in
-    "create --log-level" | "export --log-level" | "history --log-level" | "image_inspect --log-level" | "image_prune --log-level" | "images --log-level" | "import --log-level" | "info --log-level" | "inspect --log-level" | "load --log-level" | "ps --log-level" | "rm --log-level" | "rmi --log-level" | "run --log-level" | "save --log-level" | "start --log-level" | "system_df --log-level" | "tag --log-level" | "untag --log-level" | "version --log-level")
+    "create --log-level" | "export --log-level" | "history --log-level" | \
+      "image_inspect --log-level" | "image_prune --log-level" | \
+      "images --log-level" | "import --log-level" | "info --log-level" | \
+      "inspect --log-level" | "load --log-level" | "ps --log-level" | \
+      "rm --log-level" | "rmi --log-level" | "run --log-level" | \
+      "save --log-level" | "start --log-level" | "system_df --log-level" | \
+      "tag --log-level" | "untag --log-level" | "version --log-level")
       mapfile -t COMPREPLY < <(compgen -W "debug info warn error" -- "$cur") ;;
     "create -e" | "create --env" | "run -e" | "run --env")
       compopt -o nospace 2>/dev/null; mapfile -t COMPREPLY < <(compgen -e -- "$cur") ;;
-    "create --env-file" | "create -v" | "create --volume" | "export -o" | "export --output" | "load -i" | "load --input" | "run --env-file" | "run -v" | "run --volume" | "save -o" | "save --output")
+    "create --env-file" | "create -v" | "create --volume" | "export -o" | \
+      "export --output" | "load -i" | "load --input" | "run --env-file" | \
+      "run -v" | "run --volume" | "save -o" | "save --output")
       compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
     "create --network" | "create --net" | "run --network" | "run --net")
       mapfile -t COMPREPLY < <(compgen -W "none host" -- "$cur") ;;
-    "create --cap-add" | "create --cap-drop" | "run --cap-add" | "run --cap-drop")
+    "create --cap-add" | "create --cap-drop" | "run --cap-add" | \
+      "run --cap-drop")
       mapfile -t COMPREPLY < <(compgen -W "$_burrow_capabilities" -- "$cur") ;;
     "create --security-opt" | "run --security-opt")
       mapfile -t COMPREPLY < <(compgen -W "no-new-privileges no-new-privileges=true no-new-privileges=false" -- "$cur") ;;
     "create --ulimit" | "run --ulimit")
       compopt -o nospace 2>/dev/null; mapfile -t COMPREPLY < <(compgen -W "cpu= fsize= data= stack= core= rss= nproc= nofile= memlock= as= locks= sigpending= msgqueue= nice= rtprio= rttime=" -- "$cur") ;;
-    "history --format" | "image_inspect -f" | "image_inspect --format" | "images --format" | "info -f" | "info --format" | "inspect -f" | "inspect --format" | "ps --format" | "system_df --format")
+    "history --format" | "image_inspect -f" | "image_inspect --format" | \
+      "images --format" | "info -f" | "info --format" | "inspect -f" | \
+      "inspect --format" | "ps --format" | "system_df --format")
       mapfile -t COMPREPLY < <(compgen -W "json table" -- "$cur") ;;
     "import -c" | "import --change")
       mapfile -t COMPREPLY < <(compgen -W "CMD ENTRYPOINT ENV EXPOSE LABEL STOPSIGNAL USER VOLUME WORKDIR" -- "$cur") ;;
@@ -173,13 +184,9 @@ _burrow_words_in() {
 _burrow_operand() {
   local kind=$1 cur=$2 list=
   case $kind in
-    files)
+    files | proxy)
       compopt -o filenames 2>/dev/null
       mapfile -t COMPREPLY < <(compgen -f -- "$cur")
-      return 0 ;;
-    proxy)
-      compopt -o default 2>/dev/null
-      COMPREPLY=()
       return 0 ;;
   esac
   # Image names and container names, from burrow itself.
@@ -280,9 +287,9 @@ _burrow() {
     elif ((options)) && [[ $word == -?* ]]; then
       [[ $word == --rootfs=* ]] && operands=(proxy)
     else
-      [[ ${operands[n]} == proxy ]] && { _burrow_operand proxy; return 0; }
+      [[ ${operands[n]} == proxy ]] && { _burrow_operand proxy "$cur"; return 0; }
       ((n < ${#operands[@]} - 1)) && ((n += 1))
-      [[ ${operands[n]} == proxy ]] && { _burrow_operand proxy; return 0; }
+      [[ ${operands[n]} == proxy ]] && { _burrow_operand proxy "$cur"; return 0; }
     fi
     ((i += 1))
   done

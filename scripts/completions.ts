@@ -133,7 +133,11 @@ function bashTables(manifest: Manifest): string[] {
       } else body = `_burrow_operand '${v}' "$cur"`;
       cases.set(body, [...(cases.get(body) ?? []), ...o.names.map((n) => `"${key(c)} ${n}"`)]);
     }
-  for (const [body, patterns] of cases) out.push(`    ${patterns.join(' | ')})`, `      ${body} ;;`);
+  for (const [body, patterns] of cases) {
+    // A long list of patterns over several lines (a backslash-newline is nothing to bash).
+    const lines = wrapWords(patterns.map((p, i) => (i < patterns.length - 1 ? `${p} |` : `${p})`)), '    ', ' \\');
+    out.push(...lines.map((l, i) => (i === 0 ? l : `  ${l}`)), `      ${body} ;;`);
+  }
   out.push(
     '    *) COMPREPLY=() ;;',
     '  esac',

@@ -19,13 +19,9 @@ _burrow_words_in() {
 _burrow_operand() {
   local kind=$1 cur=$2 list=
   case $kind in
-    files)
+    files | proxy)
       compopt -o filenames 2>/dev/null
       mapfile -t COMPREPLY < <(compgen -f -- "$cur")
-      return 0 ;;
-    proxy)
-      compopt -o default 2>/dev/null
-      COMPREPLY=()
       return 0 ;;
   esac
   # Image names and container names, from burrow itself.
@@ -126,9 +122,9 @@ _burrow() {
     elif ((options)) && [[ $word == -?* ]]; then
       [[ $word == --rootfs=* ]] && operands=(proxy)
     else
-      [[ ${operands[n]} == proxy ]] && { _burrow_operand proxy; return 0; }
+      [[ ${operands[n]} == proxy ]] && { _burrow_operand proxy "$cur"; return 0; }
       ((n < ${#operands[@]} - 1)) && ((n += 1))
-      [[ ${operands[n]} == proxy ]] && { _burrow_operand proxy; return 0; }
+      [[ ${operands[n]} == proxy ]] && { _burrow_operand proxy "$cur"; return 0; }
     fi
     ((i += 1))
   done
