@@ -8,8 +8,9 @@
  * the classes when burrow is built) as a plain table (`tableOf`), and
  * `quickFields` parses the grammar nearly every invocation uses with it: the
  * command's path, then known options (`--name value`, `--name=value`, `-v
- * value`, flags, bundled flags such as `-it`), then the positionals. It gives
- * the field values clipanion would have given.
+ * value`, flags, bundled flags such as `-it`) and the positionals (a rest's
+ * among the options, as clipanion allows). It gives the field values clipanion
+ * would have given.
  *
  * Anything else (an unknown or misplaced option, `--help`, `-h`, `--`, a
  * missing value, a negated `--no-flag`, a shape it does not know) is
@@ -36,6 +37,8 @@ export interface OptionTable {
   leading: string[];
   /** the field that takes everything after the leading positionals, as typed */
   proxy?: string;
+  /** the field that takes the positionals after the leading ones (options may stand between them), and how many it needs */
+  rest?: { key: string; min: number };
 }
 
 export type Fields = Record<string, string | boolean | string[] | undefined>;
@@ -45,9 +48,9 @@ const BATCH = /^-[a-zA-Z]{2,}$/;
 const BINDING = /^([^=]+)=([\s\S]*)$/;
 
 /**
- * The table of a command, from its manifest entry. Undefined for a command
- * with anything it does not parse: a required or multi-value option, an
- * optional or trailing positional, a rest, a validator.
+ * The table of a command, from its manifest entry: required positionals,
+ * then a proxy or a rest. Undefined for a command with anything else: a
+ * required or multi-value option, an optional positional, a validator.
  */
 export function tableOf(command: ManifestCommand): OptionTable | undefined {
   const table: OptionTable = { paths: command.paths, keys: [], options: {}, defaults: {}, leading: [] };
@@ -60,9 +63,13 @@ export function tableOf(command: ManifestCommand): OptionTable | undefined {
   for (const p of command.positionals) {
     if (p.other) return undefined;
     table.keys.push(p.key);
+    if (table.rest !== undefined || table.proxy !== undefined) return undefined; // nothing after a rest or a proxy
     if (p.kind === 'one') table.leading.push(p.key);
-    else if (p.kind === 'proxy' && table.proxy === undefined) table.proxy = p.key;
-    else return undefined;
+    else if (p.kind === 'proxy') table.proxy = p.key;
+    else if (p.kind === 'rest' || p.kind === 'required rest') {
+      table.rest = { key: p.key, min: p.kind === 'rest' ? 0 : (p.min ?? 1) };
+      table.defaults[p.key] = [];
+    } else return undefined;
   }
   return table;
 }
@@ -89,8 +96,9 @@ export function quickFields(table: OptionTable, argv: string[]): Fields | undefi
     }
     if (token === '-' || !token.startsWith('-')) {
       const key = table.leading[positionals++];
-      if (key === undefined) return undefined; // extraneous: clipanion's error
-      fields[key] = token;
+      if (key !== undefined) fields[key] = token;
+      else if (table.rest !== undefined) (fields[table.rest.key] as string[]).push(token);
+      else return undefined; // extraneous: clipanion's error
       continue;
     }
     if (token === '--' || HELP.test(token)) return undefined;
@@ -121,7 +129,8 @@ export function quickFields(table: OptionTable, argv: string[]): Fields | undefi
     }
     return undefined;
   }
-  if (positionals !== table.leading.length) return undefined;
+  if (positionals < table.leading.length || positionals - table.leading.length < (table.rest?.min ?? 0)) return undefined; // too few: clipanion's error
+  if (table.rest === undefined && positionals !== table.leading.length) return undefined;
   if (table.proxy !== undefined) fields[table.proxy] ??= [];
   return fields;
 }
