@@ -192,21 +192,22 @@ async function bundle(esbuild, manifest) {
 
 /*
  * The V8 code caches bin/burrow.cjs loads: warm-up runs of the start path
- * (`run` as far as the exec, which fails on purpose here), through the fast
- * path (dist/fast.cjs) and through the whole CLI (dist/burrow.cjs), then the
- * bytecode they compiled, next to each bundle.
+ * (`run` as far as the exec, which fails on purpose here, and `start`),
+ * through the fast path (dist/fast.cjs) and through the whole CLI
+ * (dist/burrow.cjs), then the bytecode they compiled, next to each bundle.
  */
 function writeCodeCache() {
   const scratch = mkdtempSync(join(tmpdir(), 'burrow-build-'));
   try {
     const line = ['run', '--rootfs', scratch, '-e', 'A=1', '-v', `${scratch}:/mnt:ro`, '-w', '/', 'true'];
     for (const [bundle, runs] of [
-      ['fast', [line]],
-      // A line the fast path declines (`--`), and one it would take, through clipanion.
+      // start finds no such container, in an empty store in the scratch directory.
+      ['fast', [line, ['start', '-a', 'no-such-container']]],
+      // A line the fast path declines (`--`), which clipanion parses, and one it would take, which main parses.
       ['burrow', [['run', '--rootfs', scratch, '--', 'true'], line]],
     ]) {
       const r = spawnSync(process.execPath, [join(root, 'bin', 'burrow.cjs')], {
-        env: { ...process.env, BURROW_WRITE_CODE_CACHE: JSON.stringify({ bundle, runs }), BURROW_HELPER: join(scratch, 'no-helper'), XDG_RUNTIME_DIR: scratch },
+        env: { ...process.env, BURROW_WRITE_CODE_CACHE: JSON.stringify({ bundle, runs }), BURROW_HELPER: join(scratch, 'no-helper'), XDG_RUNTIME_DIR: scratch, XDG_DATA_HOME: join(scratch, 'data') },
         stdio: 'ignore',
       });
       if (r.status !== 0 || !existsSync(join(root, 'dist', `${bundle}.cjs.cache`)))

@@ -16,6 +16,7 @@ import type { ManifestCommand } from './cli/manifest.js';
 import { type Fields, quickFields, tableOf } from './cli/quick.js';
 import { reportError } from './cli/report-error.js';
 import { type RunFields, runContainer } from './cli/run-container.js';
+import { type StartFields, startContainers } from './cli/start-containers.js';
 
 // Set by scripts/build.mjs: the manifest's entries of the fast path's commands.
 declare const BURROW_FAST_COMMANDS: ManifestCommand[];
@@ -23,6 +24,7 @@ declare const BURROW_FAST_COMMANDS: ManifestCommand[];
 /** How the fast path runs each of its commands, given the fields clipanion would have given the class. */
 const RUNS: Record<FastCommand, (fields: Fields, context: Context) => Promise<number>> = {
   run: (fields, context) => runContainer(fields as unknown as RunFields, context),
+  start: (fields, context) => startContainers(fields as unknown as StartFields, context),
 };
 
 /** The command's exit code (when it could not start: the helper takes over otherwise), or undefined: not this path's line. */
