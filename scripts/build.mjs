@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -159,9 +159,15 @@ async function writeManifest(esbuild) {
   return manifest;
 }
 
-/** Writes a generated file that is checked in only when its text changes (no new mtime for make-like tools, no churn). */
+/**
+ * Writes a generated file that is checked in only when its text changes (no new mtime, no churn). In CI
+ * (CI=true, .ci/run), a file that changes was committed stale: that fails the build, since the tests
+ * that compare it with what it is made from would only see the file rewritten.
+ */
 function writeIfChanged(file, text) {
-  if (!existsSync(file) || readFileSync(file, 'utf8') !== text) writeFileSync(file, text);
+  if (existsSync(file) && readFileSync(file, 'utf8') === text) return;
+  if (process.env.CI === 'true') fail(`${relative(root, file)} is not what the build makes of the command classes: run \`npm run build\` and commit it`);
+  writeFileSync(file, text);
 }
 
 async function bundle(esbuild, manifest) {
