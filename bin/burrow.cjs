@@ -13,9 +13,11 @@
  * measured); `--` ends Node's options (Node 20 reads --env-file even after
  * the script's name).
  *
- * `run` lines go to dist/fast.cjs first, which starts the container without
- * loading clipanion; what it does not take (it answers undefined) goes to the
- * whole CLI, dist/burrow.cjs, like every other command.
+ * The lines of the fast path's commands (src/cli/fast-list.ts; their paths
+ * are in dist/fast-paths.json, which the build writes from the command
+ * manifest) go to dist/fast.cjs first, which runs them without loading
+ * clipanion; what it does not take (it answers undefined) goes to the whole
+ * CLI, dist/burrow.cjs, like every other command.
  */
 const { readFileSync, realpathSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -45,7 +47,7 @@ function load(name) {
 }
 
 const argv = process.argv.slice(2);
-const isRun = argv[0] === 'run' || (argv[0] === 'container' && argv[1] === 'run');
+const isFast = JSON.parse(readFileSync(join(dir, 'fast-paths.json'), 'utf8')).some((path) => path.every((word, i) => argv[i] === word));
 
 if (process.env.BURROW_WRITE_CODE_CACHE) {
   // Build time: run each argument list given through the bundle named, then keep the bytecode they compiled.
@@ -68,7 +70,7 @@ if (process.env.BURROW_WRITE_CODE_CACHE) {
     process.exitCode = code;
   };
   const whole = () => load('burrow').exports.main(argv).then(answer);
-  if (isRun) {
+  if (isFast) {
     load('fast')
       .exports.fast(argv)
       .then((code) => (code === undefined ? whole() : answer(code)));

@@ -2,10 +2,10 @@
 // Builds what burrow runs from: the C helper (with the system C compiler)
 // and the esbuild bundle of src/ (dist/). Run by `npm install` and `npm run build`.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -48,10 +48,15 @@ function buildHelper() {
 }
 
 /*
- * Start-up: clipanion builds its default context when it loads, which touches
- * process.stdin/stdout/stderr and loads `tty` (and with them net and stream):
- * about 4 ms that `burrow run` never needs, since it passes its own context.
- * These edits make both lazy, and stop process() from copying the context; the build fails if clipanion changes shape.
+ * clipanion builds its default context when it loads, which touches
+ * process.stdin/stdout/stderr and loads `tty` (and with them net and stream).
+ * That costs about 4 ms, and for a pipe it is wrong: creating process.stdin
+ * makes the open file non-blocking (libuv), and a `run` line that clipanion
+ * parses would hand the container a non-blocking stdin (checked). These edits
+ * make both lazy, and stop process() from copying the context; the build
+ * fails if clipanion changes shape. clipanion cannot be used as it is here:
+ * src/main.ts parses plain lines without it, so this matters for the lines it
+ * declines (docs/design.md, "Start-up").
  */
 const clipanionLazy = {
   name: 'clipanion-lazy',
@@ -94,15 +99,7 @@ const clipanionLazy = {
   },
 };
 
-async function bundle() {
-  let esbuild;
-  try {
-    esbuild = await import('esbuild');
-  } catch {
-    fail('esbuild is missing: run `npm install` in the burrow checkout');
-  }
-  rmSync(join(root, 'dist'), { recursive: true, force: true });
-  const common = {
+const common = {
     bundle: true,
     format: 'cjs',
     platform: 'node',
@@ -116,42 +113,83 @@ async function bundle() {
       js: "const __burrowMeta={get url(){return require('node:url').pathToFileURL(__filename).href},root:require('node:path').join(__dirname,'..','/')};",
     },
     logLevel: 'warning',
-  };
+};
+
+/** JSON with one value per line, except that a list of words (or of lists of words) stays on one line. */
+function compactJson(value, indent) {
+  const flat = (v) => v === null || typeof v !== 'object' || (Array.isArray(v) && v.every(flat));
+  if (flat(value)) return JSON.stringify(value);
+  const inner = `${indent}  `;
+  const items = Array.isArray(value)
+    ? value.map((v) => `${inner}${compactJson(v, inner)}`)
+    : Object.entries(value).map(([k, v]) => `${inner}${JSON.stringify(k)}: ${compactJson(v, inner)}`);
+  return Array.isArray(value) ? `[\n${items.join(',\n')}\n${indent}]` : `{\n${items.join(',\n')}\n${indent}}`;
+}
+
+/*
+ * The command manifest (src/cli/manifest.ts): every file of src/cli/commands/
+ * loaded in a throw-away bundle, its command class described, and the result
+ * written to src/cli/manifest.json when it differs; then the shell completions
+ * made from it (scripts/completions.ts). The bundles, the help, the
+ * completions and the tests all read that file.
+ */
+async function writeManifest(esbuild) {
+  const dir = join(root, 'src', 'cli', 'commands');
+  const files = readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3).split(sep).join('/')).sort();
+  const contents = [
+    ...files.map((f, i) => `import * as m${i} from './src/cli/commands/${f}.ts';`),
+    "import { describeCommands } from './src/cli/manifest.ts'; import { FAST_COMMANDS } from './src/cli/fast-list.ts';",
+    "import { completions } from './scripts/completions.ts';",
+    `module.exports = { completions, manifest: describeCommands({ ${files.map((f, i) => `${JSON.stringify(f)}: m${i}`).join(', ')} }, FAST_COMMANDS) };`,
+  ].join('\n');
+  const out = join(root, 'dist', 'manifest-probe.cjs');
+  const probe = await esbuild.build({ ...common, sourcemap: false, minify: false, write: false, stdin: { contents, resolveDir: root, loader: 'ts' }, outfile: out });
+  const loaded = { exports: undefined };
+  try {
+    new Function('module', 'require', '__filename', '__dirname', probe.outputFiles[0].text)(loaded, createRequire(out), out, dirname(out));
+  } catch (err) {
+    fail(`the command manifest: ${err.message}`);
+  }
+  const { manifest, completions } = loaded.exports;
+  writeIfChanged(join(root, 'src', 'cli', 'manifest.json'), `${compactJson(manifest, '')}\n`);
+  // The shell completions (scripts/completions.ts): each template of scripts/completions/ with its tables.
+  const names = ['burrow.bash', '_burrow', 'burrow.fish'];
+  const templates = Object.fromEntries(names.map((n) => [n, readFileSync(join(root, 'scripts', 'completions', n), 'utf8')]));
+  for (const [name, text] of Object.entries(completions(manifest, templates))) writeIfChanged(join(root, 'completions', name), text);
+  return manifest;
+}
+
+/**
+ * Writes a generated file that is checked in only when its text changes (no new mtime, no churn). In CI
+ * (CI=true, .ci/run), a file that changes was committed stale: that fails the build, since the tests
+ * that compare it with what it is made from would only see the file rewritten.
+ */
+function writeIfChanged(file, text) {
+  if (existsSync(file) && readFileSync(file, 'utf8') === text) return;
+  if (process.env.CI === 'true') fail(`${relative(root, file)} is not what the build makes of the command classes: run \`npm run build\` and commit it`);
+  writeFileSync(file, text);
+}
+
+async function bundle(esbuild, manifest) {
   // One CommonJS file: Node's ES module loader costs about 3 ms more at start-up (measured);
   // commands are still initialised lazily (esbuild turns their import() into a deferred require).
   await esbuild.build({ ...common, entryPoints: [join(root, 'src', 'main.ts')], outfile: join(root, 'dist', 'burrow.cjs'), plugins: [clipanionLazy] });
 
-  // run's options as a table (src/cli/quick.ts), read from RunCommand's clipanion definitions, for dist/fast.cjs.
-  const probe = await esbuild.build({
-    ...common,
-    sourcemap: false,
-    minify: false,
-    write: false,
-    stdin: {
-      contents: "import { Cli } from 'clipanion'; import { RunCommand } from './src/cli/commands/run.ts'; import { tableOf } from './src/cli/quick.ts';\n" +
-        "const cli = new Cli(); cli.register(RunCommand); module.exports = tableOf(cli, RunCommand);",
-      resolveDir: root,
-      loader: 'ts',
-    },
-    outfile: join(root, 'dist', 'table.cjs'),
-  });
-  const table = { exports: undefined };
-  new Function('module', 'require', '__filename', '__dirname', probe.outputFiles[0].text)(table, createRequire(join(root, 'dist', 'table.cjs')), join(root, 'dist', 'table.cjs'), join(root, 'dist'));
-  if (!table.exports) fail("run's options no longer fit the fast path's table (src/cli/quick.ts, tableOf): update it");
-
-  // The fast path for plain `run` lines: no clipanion (src/fast.ts).
+  // The fast path for its commands' lines (src/fast.ts): no clipanion. It gets their manifest entries, without the help texts.
+  const fastCommands = manifest.commands.filter((c) => c.fast).map(({ description: _d, details: _t, examples: _e, ...c }) => c);
   const fast = await esbuild.build({
     ...common,
     entryPoints: [join(root, 'src', 'fast.ts')],
     outfile: join(root, 'dist', 'fast.cjs'),
-    define: { ...common.define, BURROW_RUN_TABLE: JSON.stringify(table.exports) },
+    define: { ...common.define, BURROW_FAST_COMMANDS: JSON.stringify(fastCommands) },
     metafile: true,
   });
+  // bin/burrow.cjs sends the lines that start with one of these paths to dist/fast.cjs.
+  writeFileSync(join(root, 'dist', 'fast-paths.json'), `${JSON.stringify(fastCommands.flatMap((c) => c.paths))}\n`);
   const heavy = Object.keys(fast.metafile.inputs).filter((f) => /node_modules[\\/](clipanion|typanion|tar-stream|streamx)[\\/]/.test(f));
   if (heavy.length > 0) fail(`dist/fast.cjs must not hold ${heavy[0]}: src/fast.ts imports it (start-up time)`);
 
   // bin/burrow.cjs runs the bundles through vm.Script, which has no dynamic import(): only require() may remain.
-  const { readFileSync } = await import('node:fs');
   for (const name of ['burrow.cjs', 'fast.cjs']) {
     const dynamic = /\bimport\("[^"]*"\)/.exec(readFileSync(join(root, 'dist', name), 'utf8'));
     if (dynamic) fail(`dist/${name} holds a dynamic ${dynamic[0]}: import Node built-ins statically`);
@@ -160,21 +198,22 @@ async function bundle() {
 
 /*
  * The V8 code caches bin/burrow.cjs loads: warm-up runs of the start path
- * (`run` as far as the exec, which fails on purpose here), through the fast
- * path (dist/fast.cjs) and through the whole CLI (dist/burrow.cjs), then the
- * bytecode they compiled, next to each bundle.
+ * (`run` as far as the exec, which fails on purpose here, and `start`),
+ * through the fast path (dist/fast.cjs) and through the whole CLI
+ * (dist/burrow.cjs), then the bytecode they compiled, next to each bundle.
  */
 function writeCodeCache() {
   const scratch = mkdtempSync(join(tmpdir(), 'burrow-build-'));
   try {
     const line = ['run', '--rootfs', scratch, '-e', 'A=1', '-v', `${scratch}:/mnt:ro`, '-w', '/', 'true'];
     for (const [bundle, runs] of [
-      ['fast', [line]],
-      // A line the fast path declines (`--`), and one it would take, through clipanion.
+      // start finds no such container, in an empty store in the scratch directory.
+      ['fast', [line, ['start', '-a', 'no-such-container']]],
+      // A line the fast path declines (`--`), which clipanion parses, and one it would take, which main parses.
       ['burrow', [['run', '--rootfs', scratch, '--', 'true'], line]],
     ]) {
       const r = spawnSync(process.execPath, [join(root, 'bin', 'burrow.cjs')], {
-        env: { ...process.env, BURROW_WRITE_CODE_CACHE: JSON.stringify({ bundle, runs }), BURROW_HELPER: join(scratch, 'no-helper'), XDG_RUNTIME_DIR: scratch },
+        env: { ...process.env, BURROW_WRITE_CODE_CACHE: JSON.stringify({ bundle, runs }), BURROW_HELPER: join(scratch, 'no-helper'), XDG_RUNTIME_DIR: scratch, XDG_DATA_HOME: join(scratch, 'data') },
         stdio: 'ignore',
       });
       if (r.status !== 0 || !existsSync(join(root, 'dist', `${bundle}.cjs.cache`)))
@@ -186,5 +225,13 @@ function writeCodeCache() {
 }
 
 buildHelper();
-await bundle();
+let esbuild;
+try {
+  esbuild = await import('esbuild');
+} catch {
+  fail('esbuild is missing: run `npm install` in the burrow checkout');
+}
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+const manifest = await writeManifest(esbuild);
+await bundle(esbuild, manifest);
 writeCodeCache();

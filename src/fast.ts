@@ -1,31 +1,45 @@
 /**
- * dist/fast.cjs: `burrow run` for the plain command lines, without loading
- * clipanion (issue #2: start-up close to `node -e 0`). bin/burrow.cjs tries it
- * first for `run` and `container run`; it answers undefined for anything it
- * does not parse (src/cli/quick.ts declines it), and bin/burrow.cjs then loads
- * the whole CLI (src/main.ts), which parses it with clipanion or explains the
- * error. `run`'s options come from RunCommand's own definitions, read by the
- * build (scripts/build.mjs) into BURROW_RUN_TABLE, so they are declared once.
+ * dist/fast.cjs: the commands of the fast path (src/cli/fast-list.ts) for
+ * their plain command lines, without loading clipanion (issue #2: start-up
+ * close to `node -e 0`). bin/burrow.cjs tries it first for the lines that
+ * start with one of their paths (dist/fast-paths.json); it answers undefined
+ * for anything it does not parse (src/cli/quick.ts declines it), and
+ * bin/burrow.cjs then loads the whole CLI (src/main.ts), which parses it with
+ * clipanion or explains the error. The commands' options come from the
+ * manifest (src/cli/manifest.json), built in by scripts/build.mjs as
+ * BURROW_FAST_COMMANDS, so they are declared once, in the command classes.
  */
 import { resolvePaths } from './config/paths.js';
-import { processContext } from './cli/context.js';
-import { type OptionTable, quickFields } from './cli/quick.js';
+import { type Context, processContext } from './cli/context.js';
+import type { FastCommand } from './cli/fast-list.js';
+import type { ManifestCommand } from './cli/manifest.js';
+import { type Fields, quickFields, tableOf } from './cli/quick.js';
 import { reportError } from './cli/report-error.js';
 import { type RunFields, runRequest } from './cli/run-container.js';
+import { type StartFields, startContainers } from './cli/start-containers.js';
 import { runContainer } from './runtime/run.js';
 
-// Set by scripts/build.mjs: tableOf(RunCommand).
-declare const BURROW_RUN_TABLE: OptionTable;
+// Set by scripts/build.mjs: the manifest's entries of the fast path's commands.
+declare const BURROW_FAST_COMMANDS: ManifestCommand[];
 
-/** The container's exit code (when it could not start: the helper takes over otherwise), or undefined: not this path's line. */
+/** How the fast path runs each of its commands, given the fields clipanion would have given the class. */
+const RUNS: Record<FastCommand, (fields: Fields, context: Context) => Promise<number>> = {
+  run: (fields, context) => runContainer(runRequest(fields as unknown as RunFields), context),
+  start: (fields, context) => startContainers(fields as unknown as StartFields, context),
+};
+
+/** The command's exit code (when it could not start: the helper takes over otherwise), or undefined: not this path's line. */
 export async function fast(argv: string[]): Promise<number | undefined> {
-  if (argv[0] !== 'run' && !(argv[0] === 'container' && argv[1] === 'run')) return undefined;
+  const command = BURROW_FAST_COMMANDS.find((c) => c.paths.some((p) => p.every((word, i) => argv[i] === word)));
+  if (command === undefined) return undefined;
+  const path = command.paths.find((p) => p.every((word, i) => argv[i] === word));
   try {
-    const fields = quickFields(BURROW_RUN_TABLE, argv);
+    const table = tableOf(command);
+    const fields = table && quickFields(table, argv);
     // --log-level is main's to check and to honour (stacks with debug).
     if (fields === undefined || fields.logLevel !== undefined) return undefined;
-    return await runContainer(runRequest(fields as unknown as RunFields), processContext(resolvePaths(process.env)));
+    return await RUNS[command.file as FastCommand](fields, processContext(resolvePaths(process.env)));
   } catch (err) {
-    return reportError(err, false, 'run');
+    return reportError(err, false, path?.join(' '));
   }
 }

@@ -5,16 +5,16 @@
  */
 import { writeSync } from 'node:fs';
 
-import { Builtins, Cli, type Command, type CommandClass } from 'clipanion';
+import type { Cli, Command, CommandClass } from 'clipanion';
 
 import { VERSION } from './config/install.js';
 import { resolvePaths } from './config/paths.js';
 import { BurrowError, ExitCode, UsageError } from './errors.js';
 import { type Context, processContext } from './cli/context.js';
 import { normalizeArgv, type Normalized } from './cli/flags.js';
-import { type FlagSpec, flagSpecOf, quickProcess } from './cli/quick.js';
+import { type FlagSpec, flagSpecOf, quickFields, tableOf } from './cli/quick.js';
 import { reportError } from './cli/report-error.js';
-import { COMMANDS } from './cli/registry.js';
+import { COMMANDS, commandOf } from './cli/registry.js';
 import { builtin } from './lazy.js';
 import { isLogLevel, LOG_LEVELS, type LogLevel } from './log.js';
 
@@ -33,12 +33,6 @@ function splitGlobals(argv: string[]): { logLevel: string | undefined; rest: str
     } else break;
   }
   return { logLevel, rest: argv.slice(i) };
-}
-
-/** Only the commands whose path starts the argument list, or all of them (help, typos). */
-function pick(argv: string[]): typeof COMMANDS {
-  const matching = COMMANDS.filter((c) => c.paths.some((p) => p.every((word, i) => argv[i] === word)));
-  return matching.length > 0 ? matching : COMMANDS;
 }
 
 /** Is `err` clipanion's refusal of the command line (rather than a command's own failure)? */
@@ -70,13 +64,33 @@ function processAsPodman(cli: Cli<Context>, argv: string[], context: Context, pf
   }
 }
 
-/** The same command class answering only to `paths`. */
+/**
+ * The same command class answering only to `paths`: clipanion builds its
+ * parser once per path, and a line it must parse pays for each (start-up time).
+ */
 function narrowed(command: CommandClass<Context>, paths: string[][]): CommandClass<Context> {
   const base = command as unknown as abstract new () => Command<Context>;
   abstract class Narrowed extends base {
     static paths = paths;
   }
   return Narrowed as unknown as CommandClass<Context>;
+}
+
+/** clipanion's parser for these command classes (and its built-in pages); loaded only for the lines that need it. */
+async function clipanion(classes: CommandClass<Context>[], builtins: boolean): Promise<Cli<Context>> {
+  const { Builtins, Cli } = await import('clipanion');
+  const cli = new Cli<Context>({ binaryName: 'burrow', binaryLabel: 'burrow', binaryVersion: VERSION });
+  // Colours only for a terminal, decided when help is printed (checking costs start-up time otherwise).
+  Object.defineProperty(cli, 'enableColors', {
+    get: () =>
+      !process.env.NO_COLOR && process.env.TERM !== 'dumb' && builtin<typeof import('node:tty')>('node:tty').isatty(1),
+  });
+  if (builtins) {
+    cli.register(Builtins.HelpCommand);
+    cli.register(Builtins.VersionCommand);
+  }
+  for (const commandClass of classes) cli.register(commandClass);
+  return cli;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -95,38 +109,19 @@ export async function main(argv: string[]): Promise<number> {
     return ExitCode.burrow;
   }
   const debug = logLevel === 'debug' || rest.some((a, i) => (a === '--log-level' && rest[i + 1] === 'debug') || a === '--log-level=debug');
-  const cli = new Cli<Context>({ binaryName: 'burrow', binaryLabel: 'burrow', binaryVersion: VERSION });
-  // Colours only for a terminal, decided when help is printed (checking costs start-up time otherwise).
-  Object.defineProperty(cli, 'enableColors', {
-    get: () =>
-      !process.env.NO_COLOR && process.env.TERM !== 'dumb' && builtin<typeof import('node:tty')>('node:tty').isatty(1),
-  });
-  const entries = pick(rest);
-  // The built-in pages only when no command matched: each registered class grows clipanion's parser (start-up time).
-  if (entries === COMMANDS) {
-    cli.register(Builtins.HelpCommand);
-    cli.register(Builtins.VersionCommand);
-  }
-  for (const entry of entries) {
-    const command = await entry.load();
-    const used = entries === COMMANDS ? [] : entry.paths.filter((p) => p.every((word, i) => rest[i] === word));
-    // Only the path that was typed: clipanion builds its parser once per path (start-up time).
-    cli.register(used.length > 0 && used.length < entry.paths.length ? narrowed(command, used) : command);
-  }
-
   const level = given.filter((l): l is LogLevel => l !== undefined && isLogLevel(l)).pop();
   const context = processContext(resolvePaths(process.env), { logLevel: level });
-  // Help pages as podman's (cli/help.ts): the commands listed, a management word's subcommands.
+  // Help pages as podman's, from the manifest (cli/help.ts): the commands listed, a management word's subcommands.
   const asksHelp = (word: string | undefined): boolean => word === '--help' || word === '-h';
   if (rest.length === 0 || (rest.length === 1 && asksHelp(rest[0]))) {
-    const { topHelp } = await import('./cli/help.js');
-    context.stdout.write(await topHelp());
+    context.stdout.write((await import('./cli/help.js')).topHelp());
     if (rest.length > 0) return 0;
     writeSync(2, "Error: missing command 'burrow COMMAND'\n");
     return ExitCode.burrow;
   }
-  if (entries === COMMANDS && (rest.length === 1 || (rest.length === 2 && asksHelp(rest[1])))) {
-    const page = await (await import('./cli/help.js')).managementHelp(rest[0] as string);
+  const found = commandOf(rest);
+  if (found === undefined && (rest.length === 1 || (rest.length === 2 && asksHelp(rest[1])))) {
+    const page = (await import('./cli/help.js')).managementHelp(rest[0] as string);
     if (page !== undefined) {
       context.stdout.write(page);
       if (rest.length === 2) return 0;
@@ -136,41 +131,60 @@ export async function main(argv: string[]): Promise<number> {
   }
   let operation: string | undefined;
   try {
-    // `CMD --help` (or -h where it is no option): burrow's page (cli/help.ts), not clipanion's.
-    const spec = entries === COMMANDS ? undefined : flagSpecOf(cli);
-    // A line pflag refuses is refused here, in its words: clipanion would take a bare `-h` for help even where it is an option.
-    const pflag = spec && { spec, line: normalizeArgv(spec, rest) };
-    if (pflag?.line.help) {
-      const words = pflag.spec.paths.find((p) => p.every((word, i) => rest[i] === word)) ?? [];
-      const page = (await import('./cli/help.js')).commandHelp(cli, words);
-      if (page !== undefined) {
-        context.stdout.write(page);
+    let command: Command<Context>;
+    let cli: Cli<Context> | undefined;
+    if (found !== undefined) {
+      const { entry, path } = found;
+      const spec = flagSpecOf(entry);
+      // A line pflag refuses is refused here, in its words: clipanion would take a bare `-h` for help even where it is an option.
+      const line = normalizeArgv(spec, rest);
+      // `CMD --help` (or -h where it is no option): burrow's page (cli/help.ts), not clipanion's.
+      if (line.help) {
+        context.stdout.write((await import('./cli/help.js')).commandHelp(entry, path));
         return 0;
       }
+      const commandClass = await entry.load();
+      // The plain lines without clipanion's parser (start-up time); clipanion, given this command alone, for the rest.
+      const table = tableOf(entry);
+      const fields = table && quickFields(table, rest);
+      if (fields !== undefined) {
+        command = new (commandClass as unknown as new () => Command<Context>)();
+        Object.assign(command, fields);
+        command.context = context;
+        command.path = path;
+      } else {
+        cli = await clipanion([entry.paths.length > 1 ? narrowed(commandClass, [path]) : commandClass], false);
+        command = processAsPodman(cli, rest, context, { spec, line });
+      }
+    } else {
+      // No command's path: clipanion, with every command and its own pages (help, version), finds the typo or the page.
+      cli = await clipanion(await Promise.all(COMMANDS.map((c) => c.load())), true);
+      command = processAsPodman(cli, rest, context, undefined);
     }
-    // The plain lines without clipanion's state machine (start-up time); clipanion for the rest.
-    const command = quickProcess(cli, rest, context) ?? processAsPodman(cli, rest, context, pflag);
     operation = command.path.join(' ') || undefined;
-    if (command.help) {
-      context.stdout.write(cli.usage(command, { detailed: true }));
-      return 0;
+    if (cli !== undefined) {
+      const parser = cli;
+      if (command.help) {
+        context.stdout.write(parser.usage(command, { detailed: true }));
+        return 0;
+      }
+      // What clipanion's own run() gives a command (the built-in help and version pages use it).
+      command.cli = {
+        binaryLabel: parser.binaryLabel,
+        binaryName: parser.binaryName,
+        binaryVersion: parser.binaryVersion,
+        enableCapture: parser.enableCapture,
+        get enableColors() {
+          return parser.enableColors; // a getter: deciding loads node:tty (start-up time)
+        },
+        definitions: () => parser.definitions(),
+        error: (error, opts) => parser.error(error, opts),
+        format: (colored) => parser.format(colored),
+        process: (input, sub) => parser.process(input, { ...context, ...sub }),
+        run: (input, sub) => parser.run(input, { ...context, ...sub }),
+        usage: (cmd, opts) => parser.usage(cmd, opts),
+      };
     }
-    // What clipanion's own run() gives a command (the built-in help and version pages use it).
-    command.cli = {
-      binaryLabel: cli.binaryLabel,
-      binaryName: cli.binaryName,
-      binaryVersion: cli.binaryVersion,
-      enableCapture: cli.enableCapture,
-      get enableColors() {
-        return cli.enableColors; // a getter: deciding loads node:tty (start-up time)
-      },
-      definitions: () => cli.definitions(),
-      error: (error, opts) => cli.error(error, opts),
-      format: (colored) => cli.format(colored),
-      process: (input, sub) => cli.process(input, { ...context, ...sub }),
-      run: (input, sub) => cli.run(input, { ...context, ...sub }),
-      usage: (cmd, opts) => cli.usage(cmd, opts),
-    };
     return (await command.validateAndExecute()) ?? 0;
   } catch (err) {
     return reportError(err, debug, operation);

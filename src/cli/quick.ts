@@ -4,25 +4,24 @@
  * clipanion compiles every registered command into a state machine before it
  * parses anything: for `burrow run`, with its 20-odd options, that is about
  * 2 ms of a start-up that must stay close to `node -e 0` (issue #2). Here a
- * command's options are read from clipanion's own definitions once, as a
- * plain table (`tableOf`), and `quickFields` parses the grammar nearly every
- * invocation uses with it: the command's path, then known options (`--name
- * value`, `--name=value`, `-v value`, flags, bundled flags such as `-it`),
- * then the positionals. It gives the field values clipanion would have given.
+ * command's options are taken from the manifest (cli/manifest.ts, read from
+ * the classes when burrow is built) as a plain table (`tableOf`), and
+ * `quickFields` parses the grammar nearly every invocation uses with it: the
+ * command's path, then known options (`--name value`, `--name=value`, `-v
+ * value`, flags, bundled flags such as `-it`) and the positionals (a rest's
+ * among the options, as clipanion allows). It gives the field values clipanion
+ * would have given.
  *
  * Anything else (an unknown or misplaced option, `--help`, `-h`, `--`, a
  * missing value, a negated `--no-flag`, a shape it does not know) is
  * declined: clipanion then parses it or explains the error.
  * test/unit/cli/quick.test.ts checks, line by line, that the two agree.
  *
- * `run`'s table is also computed when burrow is built, for dist/fast.cjs,
- * which starts a container without loading clipanion at all (src/fast.ts):
- * so this module imports nothing from clipanion at run time.
+ * This module imports nothing from clipanion: dist/fast.cjs uses it to start
+ * a container without loading clipanion at all (src/fast.ts).
  */
-import type { Cli, Command, CommandClass } from 'clipanion';
-
 import type { Positional } from '../format/help.js';
-import type { Context } from './context.js';
+import type { ManifestCommand } from './manifest.js';
 
 export type FieldKind = 'string' | 'array' | 'boolean';
 
@@ -38,68 +37,42 @@ export interface OptionTable {
   leading: string[];
   /** the field that takes everything after the leading positionals, as typed */
   proxy?: string;
+  /** the field that takes the positionals after the leading ones (options may stand between them), and how many it needs */
+  rest?: { key: string; min: number };
 }
 
 export type Fields = Record<string, string | boolean | string[] | undefined>;
-
-/** The parts of clipanion 3.2's internals read here. */
-interface Spec {
-  definition(builder: unknown, key: string): void;
-  transformer(builder: unknown, key: string, state: unknown, context: unknown): unknown;
-}
-interface CliInternals {
-  builder: { builders: Array<{ paths: string[][]; context: { commandClass: CommandClass<Context> } }> };
-  registrations: Map<CommandClass<Context>, { specs: Map<string, Spec>; builder: unknown }>;
-}
 
 const HELP = /^(-h|--help)(?:=([0-9]+))?$/;
 const BATCH = /^-[a-zA-Z]{2,}$/;
 const BINDING = /^([^=]+)=([\s\S]*)$/;
 
 /**
- * The table of a registered command, from its option definitions: what each
- * one declares (names, arity, positional or proxy), and what its transformer
- * makes of no value and of two values (a string keeps the last, an array all).
- * Undefined for a command with anything else: a required or multi-value
- * option, an optional or trailing positional, a rest, a validator.
+ * The table of a command, from its manifest entry: required positionals,
+ * then a proxy or a rest. Undefined for a command with anything else: a
+ * required or multi-value option, an optional positional, a validator.
  */
-export function tableOf(cli: Cli<Context>, commandClass: CommandClass<Context>): OptionTable | undefined {
-  const internals = cli as unknown as CliInternals;
-  const record = internals.registrations.get(commandClass);
-  const paths = internals.builder.builders.find((b) => b.context.commandClass === commandClass)?.paths;
-  if (record === undefined || paths === undefined) return undefined;
-  const table: OptionTable = { paths, keys: [], options: {}, defaults: {}, leading: [] };
-  const state = (options: Array<{ name: string; value: unknown }>) => ({ options, positionals: [] });
-  for (const [key, spec] of record.specs) {
-    const declared: Array<{ what: string; names?: string[]; arity?: number; required?: boolean }> = [];
-    const recorder = {
-      addOption: (o: { names: string[]; arity: number; required: boolean }) => declared.push({ what: 'option', ...o }),
-      addPositional: (o: { required?: boolean }) => declared.push({ what: 'positional', required: o.required ?? true }),
-      addProxy: () => declared.push({ what: 'proxy' }),
-      addRest: () => declared.push({ what: 'rest' }),
-    };
-    spec.definition(recorder, key);
-    table.keys.push(key);
-    const [d] = declared;
-    if (declared.length !== 1 || d === undefined) return undefined;
-    if (d.what === 'positional' && d.required) table.leading.push(key);
-    else if (d.what === 'proxy' && table.proxy === undefined) table.proxy = key;
-    else if (d.what === 'option' && !d.required && (d.arity === 0 || d.arity === 1) && d.names !== undefined) {
-      const name = d.names[0] as string;
-      const none = spec.transformer(record.builder, key, state([]), { env: {} });
-      const two = spec.transformer(record.builder, key, state([{ name, value: d.arity === 0 ? false : 'a' }, { name, value: d.arity === 0 ? true : 'b' }]), { env: {} });
-      let kind: FieldKind;
-      if (d.arity === 0 && none === false && two === true) kind = 'boolean';
-      else if (d.arity === 1 && none === undefined && two === 'b') kind = 'string';
-      else if (d.arity === 1 && Array.isArray(none) && none.length === 0 && Array.isArray(two) && two.join() === 'a,b') kind = 'array';
-      else return undefined;
-      if (none !== undefined) table.defaults[key] = none as boolean | string[];
-      for (const n of d.names) table.options[n] = { key, kind };
+export function tableOf(command: ManifestCommand): OptionTable | undefined {
+  const table: OptionTable = { paths: command.paths, keys: [], options: {}, defaults: {}, leading: [] };
+  for (const option of command.options) {
+    if (option.kind === 'other') return undefined;
+    table.keys.push(option.key);
+    if (option.default !== undefined) table.defaults[option.key] = option.default;
+    for (const n of option.names) table.options[n] = { key: option.key, kind: option.kind };
+  }
+  for (const p of command.positionals) {
+    if (p.other) return undefined;
+    table.keys.push(p.key);
+    if (table.rest !== undefined || table.proxy !== undefined) return undefined; // nothing after a rest or a proxy
+    if (p.kind === 'one') table.leading.push(p.key);
+    else if (p.kind === 'proxy') table.proxy = p.key;
+    else if (p.kind === 'rest' || p.kind === 'required rest') {
+      table.rest = { key: p.key, min: p.kind === 'rest' ? 0 : (p.min ?? 1) };
+      table.defaults[p.key] = [];
     } else return undefined;
   }
   return table;
 }
-
 /** The fields for argv, or undefined when clipanion must decide. */
 export function quickFields(table: OptionTable, argv: string[]): Fields | undefined {
   const path = table.paths.find((p) => p.every((word, i) => argv[i] === word));
@@ -123,8 +96,9 @@ export function quickFields(table: OptionTable, argv: string[]): Fields | undefi
     }
     if (token === '-' || !token.startsWith('-')) {
       const key = table.leading[positionals++];
-      if (key === undefined) return undefined; // extraneous: clipanion's error
-      fields[key] = token;
+      if (key !== undefined) fields[key] = token;
+      else if (table.rest !== undefined) (fields[table.rest.key] as string[]).push(token);
+      else return undefined; // extraneous: clipanion's error
       continue;
     }
     if (token === '--' || HELP.test(token)) return undefined;
@@ -155,27 +129,10 @@ export function quickFields(table: OptionTable, argv: string[]): Fields | undefi
     }
     return undefined;
   }
-  if (positionals !== table.leading.length) return undefined;
+  if (positionals < table.leading.length || positionals - table.leading.length < (table.rest?.min ?? 0)) return undefined; // too few: clipanion's error
+  if (table.rest === undefined && positionals !== table.leading.length) return undefined;
   if (table.proxy !== undefined) fields[table.proxy] ??= [];
   return fields;
-}
-
-/**
- * The command for argv when exactly one command is registered and the line is
- * plain (see above); undefined otherwise. What clipanion's Cli.process gives,
- * minus the state machine.
- */
-export function quickProcess(cli: Cli<Context>, argv: string[], context: Context): Command<Context> | undefined {
-  const builders = (cli as unknown as CliInternals).builder.builders;
-  const commandClass = builders.length === 1 ? builders[0]?.context.commandClass : undefined;
-  const table = commandClass && tableOf(cli, commandClass);
-  const fields = table && quickFields(table, argv);
-  if (!commandClass || !table || !fields) return undefined;
-  const command = new (commandClass as unknown as new () => Command<Context>)();
-  command.context = context;
-  command.path = table.paths.find((p) => p.every((word, i) => argv[i] === word)) ?? [];
-  Object.assign(command, fields);
-  return command;
 }
 
 /** What podman-style parsing needs of any command: its options' names and arity, a proxy, the positionals it requires. */
@@ -193,38 +150,17 @@ export interface FlagSpec {
   positionals: Positional[];
 }
 
-/** The FlagSpec of the one command registered (read as tableOf reads it), for every command; undefined with several. */
-export function flagSpecOf(cli: Cli<Context>): FlagSpec | undefined {
-  const internals = cli as unknown as CliInternals;
-  const builders = internals.builder.builders;
-  const commandClass = builders.length === 1 ? builders[0]?.context.commandClass : undefined;
-  if (commandClass === undefined) return undefined;
-  const record = internals.registrations.get(commandClass);
-  const paths = internals.builder.builders.find((b) => b.context.commandClass === commandClass)?.paths;
-  if (record === undefined || paths === undefined) return undefined;
-  const spec: FlagSpec = { paths, options: {}, groups: [], proxy: false, required: 0, positionals: [] };
-  for (const [key, s] of record.specs) {
-    s.definition(
-      {
-        addOption: (o: { names: string[]; arity: number }) => {
-          for (const n of o.names) spec.options[n] = o.arity > 0;
-          spec.groups.push(o.names);
-        },
-        addPositional: (o: { name?: string; required?: boolean }) => {
-          if (o.required ?? true) spec.required++;
-          spec.positionals.push({ name: o.name ?? key, kind: (o.required ?? true) ? 'one' : 'optional' });
-        },
-        addProxy: (o: { name?: string }) => {
-          spec.proxy = true;
-          spec.positionals.push({ name: o.name ?? key, kind: 'proxy' });
-        },
-        addRest: (o: { name?: string; required?: number }) => {
-          spec.required += o.required ?? 0;
-          spec.positionals.push({ name: o.name ?? key, kind: o.required ? 'required rest' : 'rest' });
-        },
-      },
-      key,
-    );
+/** The FlagSpec of a command, from its manifest entry. */
+export function flagSpecOf(command: ManifestCommand): FlagSpec {
+  const spec: FlagSpec = { paths: command.paths, options: {}, groups: [], proxy: false, required: 0, positionals: [] };
+  for (const o of command.options) {
+    for (const n of o.names) spec.options[n] = o.arity > 0;
+    spec.groups.push(o.names);
+  }
+  for (const { name, kind, min } of command.positionals) {
+    if (kind === 'one' || kind === 'required rest') spec.required += min ?? 1;
+    if (kind === 'proxy') spec.proxy = true;
+    spec.positionals.push({ name, kind });
   }
   return spec;
 }

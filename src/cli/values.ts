@@ -1,8 +1,10 @@
 /**
  * The name of each option's value, as help and the man pages show it
  * (`--env NAME[=VALUE]`), by its long name: one name per option across the
- * commands. test/unit/conventions.test.ts checks that every option that takes
- * a value has one here, and that its man page names it so.
+ * commands. The build puts each option's value name in the command manifest
+ * (cli/manifest.ts), which help and the completions read;
+ * test/unit/conventions.test.ts checks that every option that takes a value
+ * has one here, and that its man page names it so.
  */
 export const VALUE_NAMES: Record<string, string> = {
   '--log-level': 'LEVEL',

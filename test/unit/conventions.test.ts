@@ -1,7 +1,9 @@
 /**
- * The conventions test (STYLE.md): every command in src/cli/registry.ts has
- * its man page and its completion entries, and every option its clipanion
- * class declares is documented in both. Adding a command or an option without
+ * The conventions test (STYLE.md): every command of the manifest
+ * (src/cli/manifest.json, read from the command classes when burrow is built)
+ * has its man page, its completion entries and an integration test that runs
+ * it, and every option it declares is documented in its man page's OPTIONS
+ * section (and no other) and completed. Adding a command or an option without
  * its documentation fails here, naming what is missing.
  */
 import { spawnSync } from 'node:child_process';
@@ -9,20 +11,14 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { Cli } from 'clipanion';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import type { Context } from '../../src/cli/context.js';
+import { completions } from '../../scripts/completions.js';
+import type { Manifest } from '../../src/cli/manifest.js';
+import manifest from '../../src/cli/manifest.json';
 import { COMMANDS, MANAGEMENT } from '../../src/cli/registry.js';
 import { CAPABILITIES } from '../../src/system/capabilities.js';
 import { VALUE_NAMES } from '../../src/cli/values.js';
-
-// vite resolves `clipanion` (no "exports" field) to its .mjs build, whose
-// directory import Node's ES loader refuses; its CommonJS build loads fine.
-vi.mock('clipanion', async () => {
-  const { createRequire } = await import('node:module');
-  return createRequire(import.meta.url)('clipanion') as object;
-});
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const read = (path: string): string => readFileSync(join(root, path), 'utf8');
@@ -40,28 +36,27 @@ interface Documented {
   valued: string[];
 }
 
-/** The names in a clipanion option definition: "-e,--env #0" or "--read-only". */
-const optionNames = (definition: string): string[] => (definition.split(' ')[0] ?? '').split(',');
-
-/** A command's options, from clipanion's own description of the class (nothing runs). */
-async function describeCommand(entry: (typeof COMMANDS)[number]): Promise<Documented> {
-  const cli = new Cli<Context>({ binaryName: 'burrow' });
-  cli.register(await entry.load());
-  const definitions = cli.definitions();
-  const definition = definitions[0];
-  if (definitions.length !== 1 || definition === undefined)
-    throw new Error(`command \`${entry.paths[0]?.join(' ')}\` has no static usage: give its class one`);
-  // Options with a description are listed apart; those without stay inline in
-  // the usage line, as `[-q]` or `<--name #0>`.
-  const described = definition.options.flatMap((o) => optionNames(o.definition));
-  const undescribed = [...definition.usage.matchAll(/[[<](-[^\]>]*)[\]>]/g)].flatMap((m) => optionNames(m[1] as string));
+/** A command's options, from the manifest. */
+function describeCommand(entry: (typeof COMMANDS)[number]): Documented {
+  const shown = entry.options.filter((o) => !o.hidden);
   return {
     paths: entry.paths,
-    options: [...described, ...undescribed],
-    undescribed,
+    options: shown.flatMap((o) => o.names),
+    undescribed: shown.filter((o) => o.description.trim() === '').flatMap((o) => o.names),
     page: `man/burrow-${(entry.paths[0] ?? []).join('-')}.1`,
-    valued: definition.options.filter((o) => o.definition.includes(' #0')).map((o) => o.definition.split(' ')[0] as string),
+    valued: shown.filter((o) => o.arity > 0).map((o) => o.names.join(',')),
   };
+}
+
+/** The command lines the integration tests spell out: every list of quoted words (as `run(['images', '-q'])` passes one). */
+function testedLines(): string[][] {
+  const lines: string[][] = [];
+  const dir = join(root, 'test', 'integration');
+  // help.test.ts asks every command for its help: that runs none of them.
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.test.ts') && f !== 'help.test.ts'))
+    for (const m of read(`test/integration/${file}`).matchAll(/\[\s*((?:'[^'\n]*'|"[^"\n]*")(?:\s*,\s*(?:'[^'\n]*'|"[^"\n]*"))*)/g))
+      lines.push([...(m[1] as string).matchAll(/'([^'\n]*)'|"([^"\n]*)"/g)].map((w) => (w[1] ?? w[2]) as string));
+  return lines;
 }
 
 /** Roff source as the reader sees it: no font escapes, `\-` as `-`. */
@@ -106,7 +101,8 @@ const COMPLETIONS = [
   { file: 'completions/burrow.fish', shell: 'fish', mentionsOption: fishMentions },
 ] as const;
 
-const commands = await Promise.all(COMMANDS.map(describeCommand));
+const commands = COMMANDS.map(describeCommand);
+const tested = testedLines();
 
 describe('the helpers of this test', () => {
   it('tell an option from a longer one that starts with it', () => {
@@ -157,6 +153,11 @@ describe.each(commands.map((c) => [(c.paths[0] ?? []).join(' '), c] as const))('
     }
   });
 
+  it('is run by an integration test (test/integration/*.test.ts spells out one of its paths)', () => {
+    const runs = tested.some((line) => command.paths.some((path) => path.every((word, i) => line[i] === word)));
+    expect(runs, `no test in test/integration/ runs \`burrow ${command.paths[0]?.join(' ')}\``).toBe(true);
+  });
+
   it('is listed in burrow(1)', () => {
     const text = roffText(read('man/burrow.1'));
     const page = `burrow-${(command.paths[0] ?? []).join('-')}`;
@@ -173,6 +174,12 @@ describe.each(commands.map((c) => [(c.paths[0] ?? []).join(' '), c] as const))('
 });
 
 describe('completion files', () => {
+  it('are what scripts/completions.ts makes of the manifest and the templates in scripts/completions/ (run the build)', () => {
+    const names = ['burrow.bash', '_burrow', 'burrow.fish'] as const;
+    const made = completions(manifest as Manifest, Object.fromEntries(names.map((n) => [n, read(`scripts/completions/${n}`)])) as Record<(typeof names)[number], string>);
+    for (const name of names) expect(read(`completions/${name}`), `completions/${name} is stale`).toBe(made[name]);
+  });
+
   it('offer at the top only words that start a command (no `help`, which burrow does not have)', () => {
     const firsts = new Set(COMMANDS.flatMap((c) => c.paths.map((p) => p[0] as string)));
     const bash = /^_burrow_commands='([^']*)'/m.exec(read('completions/burrow.bash'))?.[1]?.split(' ') ?? [];

@@ -6,6 +6,7 @@ export class CreateCommand extends ContainerOptionsCommand {
   static override paths = [['create'], ['container', 'create']];
 
   static override usage = BurrowCommand.Usage({
+    category: 'containers',
     description: 'create a new container without starting it',
     details: `
       Creates a container from IMAGE with the same options as \`burrow run\` and prints its id. \`burrow start\` runs it.

@@ -14,6 +14,7 @@ export class ExportCommand extends BurrowCommand {
   static override paths = [['export'], ['container', 'export']];
 
   static override usage = BurrowCommand.Usage({
+    category: 'containers',
     description: "export a container's filesystem as a tar archive",
     details: `
       Writes the container's root filesystem (its image's layers with the container's changes on top) as a tar archive to standard output or FILE, with the owners, modes and times the container sees. The container may be running or stopped.

@@ -10,6 +10,7 @@ export class HistoryCommand extends BurrowCommand {
   static override paths = [['history'], ['image', 'history']];
 
   static override usage = BurrowCommand.Usage({
+    category: 'images',
     description: 'show the history of an image',
     details: `
       Lists the steps that built IMAGE, newest first, from its configuration's history: when, the command, the size of the layer each step added (0 B for steps that added none) and the comment. Only the newest step shows the image's id; the others show \`<missing>\`.

@@ -13,6 +13,7 @@ export class ImagesCommand extends BurrowCommand {
   static override paths = [['images'], ['image', 'ls'], ['image', 'list']];
 
   static override usage = BurrowCommand.Usage({
+    category: 'images',
     description: 'list images in local storage',
     details: `
       Lists the stored images, newest first, one row per name; an image without a name shows as \`<none>\`. Without \`--all\`, unnamed images that other images are built on are left out.

@@ -9,6 +9,7 @@ export class InfoCommand extends BurrowCommand {
   static override paths = [['info'], ['system', 'info']];
 
   static override usage = BurrowCommand.Usage({
+    category: 'system',
     description: 'show information about the host and the store',
     details: `
       Prints, as YAML like podman's: the host (architecture, kernel, cgroup version, the user's id mappings from /etc/subuid and /etc/subgid), the store (where images and containers are kept, the storage driver, how many images and containers) and burrow's version. \`--format json\` prints JSON; a Go template sees the fields with capitals (\`{{.Store.GraphRoot}}\`).

@@ -11,6 +11,7 @@ export class InspectCommand extends BurrowCommand {
   static override paths = [['inspect']];
 
   static override usage = BurrowCommand.Usage({
+    category: 'containers',
     description: 'show the configuration of containers or images',
     details: `
       Prints a JSON array with a document per NAME, which may name a container or an image (a container first, as podman looks); \`--type\` limits the search to one kind.

@@ -13,6 +13,7 @@ export class LoadCommand extends BurrowCommand {
   static override paths = [['load'], ['image', 'load']];
 
   static override usage = BurrowCommand.Usage({
+    category: 'images',
     description: 'load images from a docker-archive or oci-archive',
     details: `
       Reads an archive written by \`burrow save\`, \`podman save\`, \`docker save\` or \`skopeo copy\` (docker-archive or oci-archive, optionally gzip-compressed; the kind is detected) from FILE or standard input, checks every digest, unpacks the layers and stores the images. Nothing is stored unless the whole archive is good.

@@ -9,6 +9,7 @@ export class PsCommand extends BurrowCommand {
   static override paths = [['ps'], ['container', 'ls'], ['container', 'list'], ['container', 'ps']];
 
   static override usage = BurrowCommand.Usage({
+    category: 'containers',
     description: 'list containers',
     details: `
       Lists running containers, or all of them with \`-a\`: CONTAINER ID, IMAGE, COMMAND, CREATED, STATUS, PORTS, NAMES.

@@ -8,6 +8,7 @@ export class RmCommand extends BurrowCommand {
   static override paths = [['rm'], ['container', 'rm']];
 
   static override usage = BurrowCommand.Usage({
+    category: 'containers',
     description: 'remove one or more containers',
     details: `
       Removes containers and their writable layers. A running container is refused unless \`-f\` is given, which stops it first: the image's StopSignal (SIGTERM by default), then SIGKILL after \`-t\` seconds (10). Prints the id of each container removed.

@@ -8,6 +8,7 @@ export class RmiCommand extends BurrowCommand {
   static override paths = [['rmi'], ['image', 'rm']];
 
   static override usage = BurrowCommand.Usage({
+    category: 'images',
     description: 'remove images from local storage',
     details: `
       An IMAGE given by one of several names only loses that name (\`Untagged:\`); otherwise the image is removed (\`Untagged:\` for each name, then \`Deleted:\` and its id), with the layers and blobs no other image uses. An image that containers use, or one with several names given by id, is removed only with \`--force\`, which also removes its containers (not running ones: stop those first).

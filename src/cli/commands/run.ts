@@ -9,6 +9,7 @@ export class RunCommand extends ContainerOptionsCommand {
   static override paths = [['run'], ['container', 'run']];
 
   static override usage = BurrowCommand.Usage({
+    category: 'containers',
     description: 'run a command in a new container',
     details: `
       Runs a new container from IMAGE (its entrypoint and command, or COMMAND), or with \`--rootfs DIR\` runs COMMAND in a container whose root filesystem is DIR. The container gets new user, mount, pid, uts, ipc and cgroup namespaces (and a network namespace with \`--network none\`, the default). burrow ends as the container's direct parent and exits with its status: the command's own, 125 for burrow's errors, 126 when the command cannot be executed, 127 when it is not found, 128+N when it was killed by signal N.

@@ -16,6 +16,7 @@ export class SaveCommand extends BurrowCommand {
   static override paths = [['save'], ['image', 'save']];
 
   static override usage = BurrowCommand.Usage({
+    category: 'images',
     description: 'save images to an archive',
     details: `
       Writes IMAGE to a docker-archive (the default), an oci-archive or an OCI image layout directory (oci-dir), on standard output or into FILE. The blobs are written as they are stored, so the digests of the config and the layers are the ones the image was loaded or pulled with.

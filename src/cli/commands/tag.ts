@@ -8,6 +8,7 @@ export class TagCommand extends BurrowCommand {
   static override paths = [['tag'], ['image', 'tag']];
 
   static override usage = BurrowCommand.Usage({
+    category: 'images',
     description: 'add names to an image',
     details: `
       Gives IMAGE each NAME. A name without a registry gets \`localhost/\` and one without a tag gets \`:latest\`, as with podman. A name another image had moves to IMAGE.

@@ -8,6 +8,7 @@ export class UntagCommand extends BurrowCommand {
   static override paths = [['untag'], ['image', 'untag']];
 
   static override usage = BurrowCommand.Usage({
+    category: 'images',
     description: 'remove names from an image',
     details: `
       Takes each NAME from IMAGE, or all its names when none is given. The image stays in the store (without names it is listed as \`<none>\` and \`burrow image prune\` removes it).

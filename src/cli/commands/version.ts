@@ -6,6 +6,7 @@ export class VersionCommand extends BurrowCommand {
   static override paths = [['version']];
 
   static override usage = BurrowCommand.Usage({
+    category: 'system',
     description: 'show the version of burrow',
   });
 

@@ -15,6 +15,7 @@ export class ImageInspectCommand extends BurrowCommand {
   static override paths = [['image', 'inspect']];
 
   static override usage = BurrowCommand.Usage({
+    category: 'images',
     description: 'show the configuration and storage of images',
     details: `
       Prints a JSON array with a document per IMAGE (a name, an id or id prefix, or a digest), shaped like podman's: ids, names, the image's configuration, its layers and where they are stored.

@@ -7,6 +7,7 @@ export class ImagePruneCommand extends BurrowCommand {
   static override paths = [['image', 'prune']];
 
   static override usage = BurrowCommand.Usage({
+    category: 'images',
     description: 'remove unused images',
     details: `
       Removes images without a name that no container uses (with \`--all\`, every image no container uses), with the layers and blobs nothing else needs, and prints their ids. It also clears what interrupted commands left in the store's \`tmp/\` directory. \`--force\` is accepted for podman's scripts: burrow never asks.

@@ -26,6 +26,7 @@ export class SystemDfCommand extends BurrowCommand {
   static override paths = [['system', 'df']];
 
   static override usage = BurrowCommand.Usage({
+    category: 'system',
     description: 'show the disk space used by images and containers',
     details: `
       One line each for images, containers and local volumes: how many, how many are in use (images that containers use; running containers), the bytes they take and the bytes removing the unused ones would free.
