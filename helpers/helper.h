@@ -6,10 +6,6 @@
 
 #include <sys/types.h>
 
-#define EXIT_HELPER 125
-#define EXIT_CANNOT_EXEC 126
-#define EXIT_NOT_FOUND 127
-
 /*
  * One failure, as the child sends it to the monitor over the error pipe
  * (one write, smaller than PIPE_BUF, so it arrives whole or not at all).

@@ -47,7 +47,7 @@ export function usernsPlan(argv: string[], opts: UsernsOptions): Plan {
     { kind: 'caps', bounding: all, permitted: all, effective: all, inheritable: 0n, ambient: 0n },
   ];
   if (opts.cwd) plan.push({ kind: 'cwd', path: opts.cwd });
-  plan.push({ kind: 'env', env: opts.env ?? [`PATH=${DEFAULT_PATH}`] });
+  plan.push({ kind: 'env', env: opts.env ?? [`PATH=${DEFAULT_PATH}`] }, { kind: 'search-path', path: DEFAULT_PATH });
   plan.push({ kind: 'exec', file: argv[0] as string, argv });
   return plan;
 }

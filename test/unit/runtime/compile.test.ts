@@ -270,7 +270,9 @@ describe('rootfsSteps', () => {
   it('hands fuse-overlayfs to the monitor as a mount daemon, in the foreground', () => {
     expect(rootfsSteps('/c/merged', { ...overlay, fuse: '/usr/bin/fuse-overlayfs' })).toEqual([
       {
-        kind: 'mount-daemon',
+        kind: 'process',
+        mode: 'mount',
+        timeoutMs: 10_000,
         mountpoint: '/c/merged',
         argv: ['/usr/bin/fuse-overlayfs', '-f', '-o', 'lowerdir=/l/top:/l/base,upperdir=/c/upper,workdir=/c/work,allow_other', '/c/merged'],
       },
