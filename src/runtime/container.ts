@@ -8,6 +8,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 
 import { helperPath } from '../config/install.js';
 import type { Paths } from '../config/paths.js';
@@ -24,6 +25,7 @@ import { execPlan, writePlanFile } from './launch.js';
 import { buildSpec, newContainerId } from './options.js';
 import type { Plan } from './plan.js';
 import { CREATING, holdFile, sweepLeftovers } from './leftovers.js';
+import { StatusChannel } from './status.js';
 import { removeTrees, runInUserns, usernsPlan } from './userns.js';
 import { packageRoot } from '../config/install.js';
 
@@ -197,19 +199,34 @@ export async function runForeground(env: Env, store: Store, rec: ContainerRecord
   }
 }
 
-/** Starts the container with the helper as a detached monitor; output goes to the container's log. */
-export function startDetached(env: Env, store: Store, rec: ContainerRecord): void {
+/** The status channel's fd in a detached helper (after its stdin, stdout and stderr). */
+const STATUS_FD = 3;
+
+/**
+ * Starts the container with the helper as a detached monitor; output goes to
+ * the container's log. Resolves once the container's command runs; a failed
+ * setup step is a HelperError from the status channel (runtime/status.ts).
+ */
+export async function startDetached(env: Env, store: Store, rec: ContainerRecord): Promise<void> {
   const config = store.imageConfig(store.getImage(rec.image));
   const { plan } = containerPlan(env, store, { ...rec, options: { ...rec.options, interactive: false, tty: false } }, config);
   const file = writePlanFile(env.paths, plan);
   const log = openSync(join(new Containers(store).dir(rec.id), 'ctr.log'), 'a', 0o600);
   clearExit(store, rec);
   const { spawn } = builtin<typeof import('node:child_process')>('node:child_process');
-  const child = spawn(helperPath(), ['run', '--unlink', file], { detached: true, stdio: ['ignore', log, log] });
+  const child = spawn(helperPath(), ['run', '--status-fd', String(STATUS_FD), '--unlink', file], { detached: true, stdio: ['ignore', log, log, 'pipe'] });
   closeSync(log);
   if (child.pid === undefined) throw new BurrowError('E_START', `start container ${rec.name}: the helper did not start`);
   writeMonitor(store, rec, child.pid);
+  const pipe = child.stdio[STATUS_FD] as Readable;
+  const status = new StatusChannel(pipe);
   child.unref();
+  try {
+    await status.started(() => new BurrowError('E_START', `start container ${rec.name}: the helper ended before the container ran (see its log)`));
+  } finally {
+    // The monitor outlives this command: what it says later (the exit) goes nowhere.
+    pipe.destroy();
+  }
 }
 
 /** The image's StopSignal ("SIGTERM", "TERM", "15"), as Node names it; SIGTERM by default. */

@@ -37,7 +37,7 @@ export class StartCommand extends BurrowCommand {
           continue;
         }
         if (this.attach) return await runForeground(env, store, { ...rec, options: { ...rec.options, interactive: this.interactive || rec.options.interactive } });
-        startDetached(env, store, rec);
+        await startDetached(env, store, rec);
         this.context.stdout.write(`${ref}\n`);
       } catch (err) {
         if (this.containers.length === 1) throw err;
