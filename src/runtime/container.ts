@@ -5,7 +5,7 @@
  * and remove it. State that outlives burrow is written by the helper itself:
  * the exit code, and for `--rm` the clean-up it runs after the container.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -243,39 +243,30 @@ export function stopSignal(config: ImageConfig | undefined): NodeJS.Signals {
   throw new BurrowError('E_SIGNAL', `the image's StopSignal \`${config?.config?.StopSignal}\` is not a signal`);
 }
 
-/** Has the process gone (or is it a zombie, waiting for its parent)? */
-function ended(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
-}
-
 /**
  * Stops a running container as podman does: its StopSignal (passed on by the
  * monitor), then SIGKILL after `timeout` seconds. The container dies with its
- * monitor (PR_SET_PDEATHSIG), so the monitor is what is signalled.
+ * monitor (PR_SET_PDEATHSIG), so the monitor is what is signalled, through a
+ * pidfd (no pid reuse in between), and waited for with one blocking poll on
+ * that pidfd (no polling of /proc).
  */
 export async function stopContainer(store: Store, rec: ContainerRecord, timeout: number): Promise<void> {
   const status = new Containers(store).status(rec);
   if (status.state !== 'running' || status.pid === undefined) return;
   const pid = status.pid;
   const signal = stopSignal(store.findImage(rec.image) ? store.imageConfig(store.getImage(rec.image)) : undefined);
-  const kill = (sig: NodeJS.Signals): void => {
-    try {
-      process.kill(pid, sig);
-    } catch {
-      // already gone
-    }
-  };
-  if (timeout > 0) {
-    kill(signal);
-    for (const deadline = Date.now() + timeout * 1000; Date.now() < deadline && !ended(pid); ) await new Promise((r) => setTimeout(r, 20));
+  const { pidfdOpen, pidfdSignal, pidfdWait } = await import('../system/libc.js');
+  const pidfd = pidfdOpen(pid);
+  if (pidfd === undefined) return;
+  try {
+    // Opened after the status was read: it is that monitor's only if the pid still has the recorded start time.
+    if (!new Containers(store).monitor(rec.id).alive) return;
+    const signals = osConstants.signals as Record<string, number>;
+    if (timeout > 0 && pidfdSignal(pidfd, signals[signal] as number) && (await pidfdWait(pidfd, timeout * 1000))) return;
+    if (pidfdSignal(pidfd, signals.SIGKILL as number)) await pidfdWait(pidfd, 5000);
+  } finally {
+    closeSync(pidfd);
   }
-  if (!ended(pid)) kill('SIGKILL');
-  for (let i = 0; i < 250 && !ended(pid); i++) await new Promise((r) => setTimeout(r, 20));
 }
 
 /** Removes a container (after stopping it, with `force`). */
