@@ -62,6 +62,13 @@
 
 #define HELPER_VERSION "0.1.0"
 
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+
 static int g_status_fd = -1;
 /* Set once the container exists: a failure after that still writes the exit file and runs on-exit. */
 static const struct plan *g_started_plan;
@@ -202,6 +209,27 @@ static void load_plan(const char *path, struct plan *plan) {
   free(buf);
 }
 
+/*
+ * `join`: this process enters the namespaces of a running process, so the
+ * child it clones next is born in them (a pid namespace takes effect for
+ * children only). One setns on a pidfd enters them all at once, the user
+ * namespace first, as the kernel orders them; the pidfd also keeps a reused
+ * pid from naming another process between open and setns.
+ */
+static void join_namespaces(const struct record *r) {
+  uint64_t pid = 0;
+  plan_parse_u64(r->fields[0], 10, &pid);
+  int flags = 0;
+  for (size_t i = 1; i < r->nfields; i++)
+    flags |= plan_clone_flag(r->fields[i]);
+  int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+  if (pidfd < 0)
+    fail("join", "pidfd_open", NULL, errno, "open process %s to join it", r->fields[0]);
+  if (setns(pidfd, flags) < 0)
+    fail("join", "setns", NULL, errno, "join the namespaces of process %s", r->fields[0]);
+  close(pidfd);
+}
+
 static int clone_flags(const struct plan *plan) {
   const struct record *ns = plan_find(plan, R_NAMESPACES);
   int flags = 0;
@@ -210,12 +238,6 @@ static int clone_flags(const struct plan *plan) {
   return flags;
 }
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
 
 /* A `process` record's program while it runs: its pid and a pidfd to wait on (no polling loop). */
 struct process {
@@ -772,6 +794,9 @@ static int cmd_run(int argc, char **argv) {
     fail("start", "socketpair", NULL, errno, "create the sync socket");
   if (pipe2(errpipe, O_CLOEXEC) < 0)
     fail("start", "pipe2", NULL, errno, "create the error pipe");
+  const struct record *join = plan_find(&plan, R_JOIN);
+  if (join)
+    join_namespaces(join);
   pid_t child = clone_child(clone_flags(&plan));
   if (child == 0) {
     close(sync[0]);

@@ -34,6 +34,7 @@ int plan_clone_flag(const char *name) {
 
 int plan_is_child_step(const struct record *r) {
   switch (r->kind) {
+  case R_JOIN:
   case R_PROCESS:
     return strcmp(r->fields[0], "mount") == 0;
   case R_NAMESPACES:
@@ -161,6 +162,13 @@ static int check_record(const struct record *r, char *err, size_t errlen, size_t
       if (!plan_clone_flag(r->fields[i]))
         return fail(err, errlen, "record %zu (namespaces): unknown namespace `%s`", index, shown(r->fields[i]));
     }
+    break;
+  case R_JOIN:
+    if (plan_parse_u64(r->fields[0], 10, &v) < 0 || v < 1 || v > 0x7fffffff)
+      return fail(err, errlen, "record %zu (join): bad pid `%s`", index, shown(r->fields[0]));
+    for (size_t i = 1; i < r->nfields; i++)
+      if (!plan_clone_flag(r->fields[i]))
+        return fail(err, errlen, "record %zu (join): unknown namespace `%s`", index, shown(r->fields[i]));
     break;
   case R_IDMAP_WRITE:
     if (strcmp(r->fields[0], "uid_map") && strcmp(r->fields[0], "gid_map") && strcmp(r->fields[0], "setgroups"))
@@ -313,6 +321,13 @@ static int check_plan(const struct plan *plan, char *err, size_t errlen) {
   }
   if (plan_find(plan, R_EXEC) == NULL)
     return fail(err, errlen, "no `exec` record");
+  /* Joining a running container: its namespaces are set up already, and the monitor lives in them. */
+  if (plan_find(plan, R_JOIN)) {
+    static const enum record_kind not_with_join[] = {R_NAMESPACES, R_ROOT, R_PIVOT_ROOT, R_PROCESS, R_IDMAP_WRITE, R_EXIT_FILE, R_ON_EXIT};
+    for (size_t k = 0; k < sizeof(not_with_join) / sizeof(not_with_join[0]); k++)
+      if (plan_find(plan, not_with_join[k]))
+        return fail(err, errlen, "`join` with `%s`", specs[not_with_join[k]].name);
+  }
   if (plan_find(plan, R_ROOT) && !plan_find(plan, R_PIVOT_ROOT))
     return fail(err, errlen, "`root` without `pivot-root`");
   return 0;

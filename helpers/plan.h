@@ -24,6 +24,11 @@
  * The monitor's records (read wherever they are):
  *
  *   namespaces NAME...            user mount pid uts ipc cgroup net
+ *   join PID NAME...              instead of `namespaces`: enter the namespaces NAME... of the running
+ *                                 process PID (a container's), user first (setns on a pidfd), before
+ *                                 the clone; the child then runs its steps there (exec into a container).
+ *                                 Not with namespaces, root, pivot-root, process, idmap-write, exit-file,
+ *                                 on-exit (the monitor's paths would be the container's)
  *   process MODE TIMEOUT MOUNTPOINT ARGV...
  *                                 a program the monitor starts once the child exists ("{pid}" in ARGV is
  *                                 replaced by the child's pid) and keeps until the container ends:

@@ -868,11 +868,15 @@ void child_main(const struct plan *plan, const struct child_fds *fds) {
   if (n != 1)
     _exit(EXIT_HELPER); /* the monitor failed to write the maps and reports it */
 
+  /* New namespaces, or (join) a running container's: then its mounts are its own and are left as they are. */
+  const struct record *join = plan_find(plan, R_JOIN);
   int userns = 0, mountns = 0;
   for (size_t i = 0; ns && i < ns->nfields; i++) {
     userns |= strcmp(ns->fields[i], "user") == 0;
     mountns |= strcmp(ns->fields[i], "mount") == 0;
   }
+  for (size_t i = 1; join && i < join->nfields; i++)
+    userns |= strcmp(join->fields[i], "user") == 0;
   if (userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
     die(EXIT_HELPER, "user", "setresuid", NULL, errno, "become root in the user namespace");
   /* Nothing we mount may propagate back to the host. */

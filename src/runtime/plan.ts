@@ -59,6 +59,13 @@ export type Step =
   /** monitor: the namespaces to clone */
   | { kind: 'namespaces'; namespaces: Namespace[] }
   /**
+   * monitor, instead of `namespaces`: enter these namespaces of the running
+   * process `pid` (a container's) before the clone, user first; the child's
+   * steps then run in them. Not with root, pivot-root, process, idmap-write,
+   * exit-file or on-exit.
+   */
+  | { kind: 'join'; pid: number; namespaces: Namespace[] }
+  /**
    * monitor: a program started once the child exists ("{pid}" in argv is its
    * pid). `wait`: must exit 0 before the child's steps start (newuidmap), killed
    * after timeoutMs (0: no limit). `keep`: runs beside the container, SIGTERM
@@ -142,6 +149,8 @@ function fields(step: Step): string[] {
   switch (step.kind) {
     case 'namespaces':
       return step.namespaces;
+    case 'join':
+      return [String(step.pid), ...step.namespaces];
     case 'process':
       return [step.mode, String(step.timeoutMs), step.mountpoint ?? '', ...step.argv];
     case 'idmap-write':
