@@ -528,13 +528,32 @@ static int write_all(int fd, const char *buf, size_t n) {
 }
 
 /* Waits for the container, forwarding signals and relaying the pty. Returns its exit code. */
-static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *forward, int sfd) {
+/* Copies what the container wrote on the log pipe into the log; -1 once the pipe has ended. */
+static int relay_log(int logpipe, int logfd) {
+  char buf[16384];
+  ssize_t r = read(logpipe, buf, sizeof(buf));
+  if (r > 0) {
+    if (write_all(logfd, buf, (size_t)r) < 0)
+      dprintf(2, "Error: write the container's log: %s\n", strerror(errno));
+    return logpipe;
+  }
+  if (r < 0 && (errno == EINTR || errno == EAGAIN))
+    return logpipe;
+  close(logpipe);
+  return -1;
+}
+
+static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *forward, int sfd, int logpipe, int logfd) {
   int status = 0, exited = 0;
   int stdin_open = relay_stdin && master >= 0;
   char buf[16384];
-  while (!exited || master >= 0) {
-    struct pollfd pfd[3];
-    int n = 0, i_sig = -1, i_master = -1, i_stdin = -1;
+  while (!exited || master >= 0 || logpipe >= 0) {
+    struct pollfd pfd[4];
+    int n = 0, i_sig = -1, i_master = -1, i_stdin = -1, i_log = -1;
+    if (logpipe >= 0) {
+      i_log = n;
+      pfd[n++] = (struct pollfd){.fd = logpipe, .events = POLLIN};
+    }
     if (!exited) {
       i_sig = n;
       pfd[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
@@ -574,10 +593,12 @@ static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *for
         }
       }
     }
+    if (i_log >= 0 && (pfd[i_log].revents & (POLLIN | POLLHUP | POLLERR)))
+      logpipe = relay_log(logpipe, logfd);
     if (i_master >= 0 && (pfd[i_master].revents & (POLLIN | POLLHUP | POLLERR))) {
       ssize_t r = read(master, buf, sizeof(buf));
       if (r > 0) {
-        if (write_all(1, buf, (size_t)r) < 0) {
+        if (write_all(logfd >= 0 ? logfd : 1, buf, (size_t)r) < 0) {
           /* Nobody reads our output any more (EPIPE): hang the terminal up, as closing a
            * terminal window does, so the container gets SIGHUP/EIO and ends. */
           close(master);
@@ -745,6 +766,31 @@ static int serve_child(const struct plan *plan, pid_t child, int sync) {
   return master;
 }
 
+/* The `log` record: the file, opened here (not by burrow), and the pipe the container writes into. */
+struct log_fds {
+  int fd;    /* the log file */
+  int pipe;  /* the monitor's end, read into fd */
+  int child; /* the container's end, its stdout and stderr */
+};
+
+static struct log_fds open_log(const struct record *r) {
+  struct log_fds log = {-1, -1, -1};
+  if (!r)
+    return log;
+  log.fd = open(r->fields[0], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (log.fd < 0)
+    fail("log", "open", r->fields[0], errno, "open the container's log `%s`", r->fields[0]);
+  /* The monitor's own Error: lines belong in the log too: nobody else reads its stderr. */
+  if (dup2(log.fd, 2) < 0)
+    fail("log", "dup2", r->fields[0], errno, "open the container's log `%s`", r->fields[0]);
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0)
+    fail("log", "pipe2", r->fields[0], errno, "make the container's log pipe");
+  log.pipe = p[0];
+  log.child = p[1];
+  return log;
+}
+
 static int cmd_run(int argc, char **argv) {
   const char *path = NULL;
   int unlink_plan = 0;
@@ -789,6 +835,7 @@ static int cmd_run(int argc, char **argv) {
   if (sigprocmask(SIG_BLOCK, &blocked, NULL) < 0)
     fail("start", "sigprocmask", NULL, errno, "block signals");
 
+  struct log_fds log = open_log(plan_find(&plan, R_LOG));
   int sync[2], errpipe[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync) < 0)
     fail("start", "socketpair", NULL, errno, "create the sync socket");
@@ -801,11 +848,13 @@ static int cmd_run(int argc, char **argv) {
   if (child == 0) {
     close(sync[0]);
     close(errpipe[0]);
-    struct child_fds fds = {.sync = sync[1], .error = errpipe[1]};
+    struct child_fds fds = {.sync = sync[1], .error = errpipe[1], .log = log.child};
     child_main(&plan, &fds);
   }
   close(sync[1]);
   close(errpipe[1]);
+  if (log.child >= 0)
+    close(log.child);
   g_started_plan = &plan;
   status_line("{\"type\":\"pid\",\"pid\":%d}\n", (int)child);
 
@@ -849,7 +898,7 @@ static int cmd_run(int argc, char **argv) {
     kill(child, SIGKILL);
     fail("start", "signalfd", NULL, errno, "watch signals");
   }
-  int code = monitor(child, master, relay_stdin, &forward, sfd);
+  int code = monitor(child, master, relay_stdin, &forward, sfd, log.pipe, log.fd);
   restore_terminal();
   finish(&plan, code);
   status_line("{\"type\":\"exit\",\"code\":%d}\n", code);

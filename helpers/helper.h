@@ -23,6 +23,7 @@ struct setup_error {
 struct child_fds {
   int sync;  /* socket: reads "maps written" and "go", sends the pty master */
   int error; /* pipe, close-on-exec: EOF without data means the exec happened */
+  int log;   /* with a `log` record: the pipe to the monitor, made the child's stdout and stderr; else -1 */
 };
 
 /* Runs in the cloned child: every in-container step, then execve. Never returns. */

@@ -42,6 +42,7 @@ int plan_is_child_step(const struct record *r) {
   case R_RELAY_STDIN:
   case R_FORWARD_SIGNALS:
   case R_EXIT_FILE:
+  case R_LOG:
   case R_ON_EXIT:
     return 0;
   default:
@@ -181,6 +182,7 @@ static int check_record(const struct record *r, char *err, size_t errlen, size_t
       return fail(err, errlen, "record %zu (mount): target `%s` is not absolute", index, shown(r->fields[1]));
     break;
   case R_EXIT_FILE:
+  case R_LOG:
   case R_ROOT:
   case R_MASK:
   case R_READONLY:

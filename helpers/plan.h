@@ -44,6 +44,9 @@
  *   idmap-write FILE CONTENT      write /proc/PID/FILE (uid_map, gid_map, setgroups) before the child goes on
  *   relay-stdin                   with tty: copy our stdin to the pty (-i)
  *   forward-signals NUM...        signals the monitor passes on to the container
+ *   log PATH                      the monitor opens PATH itself (append, 0600), relays the container's
+ *                                 stdout and stderr into it through a pipe, and writes its own
+ *                                 `Error:` lines there (a detached container's log)
  *   exit-file PATH                the monitor writes "CODE UNIX-TIME\n" there (atomically) when the container ends
  *   on-exit ARGV...               then the monitor runs ARGV (the clean-up after `run --rm`) and waits for it
  *

@@ -863,6 +863,13 @@ void child_main(const struct plan *plan, const struct child_fds *fds) {
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
     FAIL("start", "prctl(PR_SET_PDEATHSIG)", NULL);
 
+  /* With a log, what the container writes goes to the monitor, which writes the log. */
+  if (fds->log >= 0) {
+    if (dup2(fds->log, 1) < 0 || dup2(fds->log, 2) < 0)
+      FAIL("log", "dup2", NULL);
+    close(fds->log);
+  }
+
   char go;
   ssize_t n = read(fds->sync, &go, 1);
   if (n != 1)

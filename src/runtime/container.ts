@@ -5,7 +5,7 @@
  * and remove it. State that outlives burrow is written by the helper itself:
  * the exit code, and for `--rm` the clean-up it runs after the container.
  */
-import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -209,13 +209,15 @@ const STATUS_FD = 3;
  */
 export async function startDetached(env: Env, store: Store, rec: ContainerRecord): Promise<void> {
   const config = store.imageConfig(store.getImage(rec.image));
-  const { plan } = containerPlan(env, store, { ...rec, options: { ...rec.options, interactive: false, tty: false } }, config);
+  const detached = { ...rec, options: { ...rec.options, interactive: false, tty: false } };
+  const prepared = prepareContainer(env, store, detached, config);
+  // The monitor opens the log itself and writes into it what the container says (and its own errors).
+  prepared.spec.logFile = join(new Containers(store).dir(rec.id), 'ctr.log');
+  const { plan } = compileContainer(env, store, detached, prepared);
   const file = writePlanFile(env.paths, plan);
-  const log = openSync(join(new Containers(store).dir(rec.id), 'ctr.log'), 'a', 0o600);
   clearExit(store, rec);
   const { spawn } = builtin<typeof import('node:child_process')>('node:child_process');
-  const child = spawn(helperPath(), ['run', '--status-fd', String(STATUS_FD), '--unlink', file], { detached: true, stdio: ['ignore', log, log, 'pipe'] });
-  closeSync(log);
+  const child = spawn(helperPath(), ['run', '--status-fd', String(STATUS_FD), '--unlink', file], { detached: true, stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
   if (child.pid === undefined) throw new BurrowError('E_START', `start container ${rec.name}: the helper did not start`);
   writeMonitor(store, rec, child.pid);
   const pipe = child.stdio[STATUS_FD] as Readable;

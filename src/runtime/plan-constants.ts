@@ -53,6 +53,7 @@ export const RECORDS = [
   { name: 'block-fd', min: 1, max: 1, once: false },
   { name: 'seccomp', min: 1, max: 1, once: true },
   { name: 'exec', min: 2, max: -1, once: true },
+  { name: 'log', min: 1, max: 1, once: true },
   { name: 'exit-file', min: 1, max: 1, once: true },
   { name: 'on-exit', min: 1, max: -1, once: true },
 ] as const;

@@ -130,6 +130,8 @@ export type Step =
   | { kind: 'seccomp'; program: Buffer }
   /** execve; `file` without "/" is searched in env's PATH, else search-path */
   | { kind: 'exec'; file: string; argv: string[] }
+  /** monitor: the log it opens itself and relays the container's stdout and stderr into (and its own errors) */
+  | { kind: 'log'; path: string }
   /** monitor: where it writes "CODE UNIX-TIME" when the container ends */
   | { kind: 'exit-file'; path: string }
   /** monitor: what it runs after the container (the clean-up of --rm) */
@@ -156,6 +158,7 @@ function fields(step: Step): string[] {
     case 'idmap-write':
       return [step.file, step.content];
     case 'exit-file':
+    case 'log':
       return [step.path];
     case 'on-exit':
       return step.argv;

@@ -238,6 +238,22 @@ describeContainers('burrow-helper: the child steps, in order', () => {
     expect(errorOf(s)).toMatchObject({ step: 'process', path: '/bin/sleep', errno: 110 });
   });
 
+  it('log: the monitor opens the log itself and relays the container\'s stdout and stderr into it, with its own errors', async () => {
+    const root = freshRoot();
+    const log = join(dir, `ctr-${n++}.log`);
+    const withLog = (plan: Plan): Plan => [...plan, { kind: 'log', path: log }];
+    const r = await run(withLog(containerPlan(root, [], 'echo out; echo err >&2; echo out2')));
+    expect(r.exitCode).toBe(0);
+    expect([r.stdout, r.stderr]).toEqual(['', '']);
+    expect(readFileSync(log, 'utf8')).toBe('out\nerr\nout2\n');
+    expect(statSync(log).mode & 0o777).toBe(0o600);
+    const failed = await run(withLog(containerPlan(root, [{ kind: 'chmod', path: '/missing', mode: 0o644 }], 'echo ran')));
+    expect(failed.exitCode).toBe(125);
+    expect(failed.stderr).toBe('');
+    expect(readFileSync(log, 'utf8')).toMatch(/^out\nerr\nout2\nError: chmod: openat2 `\/missing`: No such file or directory\n$/);
+    expect(errorOf(failed)).toMatchObject({ step: 'chmod', path: '/missing' });
+  });
+
   it('reports each kind of failure on the status channel with its step, call, path and errno', async () => {
     const root = freshRoot();
     writeFileSync(join(root, 'afile'), '');
