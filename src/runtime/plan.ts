@@ -18,8 +18,11 @@
  *                                         status fd: {"type":"pid"|"error"|"exit",...}
  *                                         exits with the container's code
  *
- * Paths in `mount`, `symlink`, `mask`, `readonly` are inside the container's
- * root and resolved there by the helper (RESOLVE_IN_ROOT).
+ * Paths in `mount`, `dev-bind`, `remount-ro`, `symlink`, `mask`, `readonly`,
+ * `mkdir`, `write-file`, `write-fd` and `chmod` are inside the container's
+ * root and resolved there by the helper (RESOLVE_IN_ROOT); the records'
+ * names, field counts, mount bits and exit codes come from plan-constants.ts,
+ * which the build also turns into the helper's build/plan-constants.h.
  */
 
 import { BP_BITS, PLAN_VERSION, type RecordName } from './plan-constants.js';
