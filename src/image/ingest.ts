@@ -54,8 +54,11 @@ export class Ingest {
     store.init();
     this.staging = mkdtempSync(join(store.tmpDir(), 'ingest-'));
     // Held while this process lives: `image prune` removes only staging dirs whose lock it can take.
+    // Locked, then given content: a sweeper takes only a lock with content that no one holds (an
+    // empty one may be a live load between its open and its flock: runtime/leftovers.ts).
     this.lockFd = openSync(join(this.staging, 'lock'), 'w', 0o600);
     flock(this.lockFd, true);
+    writeAll(this.lockFd, Buffer.from(`${process.pid}\n`));
   }
 
   private lockFd: number;

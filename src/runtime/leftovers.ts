@@ -86,7 +86,7 @@ export function staleTrees(store: Store): string[] {
       } catch {
         hasLock = false;
       }
-      if (hasLock ? abandoned(lock, false) : oldEnough(path)) out.push(path);
+      if (hasLock ? abandoned(lock, true) : oldEnough(path)) out.push(path);
     }
   }
   return out;
