@@ -128,6 +128,26 @@ export class StatusChannel {
     return record?.code;
   }
 
+  /**
+   * Why a helper that did not end with 0 failed, in one place: its own
+   * failure (a HelperError from the `error` record); else the program's last
+   * `Error:` line on stderr (burrow's worker speaks so); else its exit code
+   * or signal, with its last line of stderr.
+   */
+  failure(ended: { code: number | null; signal: NodeJS.Signals | null; stderr: string; what: string; errorCode: string }): BurrowError {
+    const helperFailed = this.error;
+    if (helperFailed) return helperFailed;
+    const { stderr } = ended;
+    const line = stderr
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .reverse()
+      .find((l) => l.startsWith('Error: '));
+    const how = ended.signal ?? this.exitCode ?? ended.code;
+    return new BurrowError(ended.errorCode, line ? line.slice('Error: '.length) : `${ended.what} exited with ${how}${stderr ? `: ${stderr.trim().split('\n').pop()}` : ''}`);
+  }
+
   get pid(): number | undefined {
     const record = this.records.find((r): r is Extract<StatusRecord, { type: 'pid' }> => r.type === 'pid');
     return record?.pid;

@@ -78,17 +78,7 @@ export function startInUserns(paths: Paths, argv: string[], opts: UsernsOptions 
     child.on('error', (err) => reject(new BurrowError('E_HELPER', `run the helper \`${helperPath()}\`: ${err.message}`)));
     child.on('close', (code, signal) => {
       if (code === 0) return resolve();
-      const helperFailed = status.error;
-      if (helperFailed) return reject(helperFailed);
-      const line = stderr
-        .split('\n')
-        .map((l) => l.trim())
-        .filter(Boolean)
-        .reverse()
-        .find((l) => l.startsWith('Error: '));
-      const ended = signal ?? status.exitCode ?? code;
-      const what = line ? line.slice('Error: '.length) : `\`${argv.join(' ')}\` in a user namespace exited with ${ended}${stderr ? `: ${stderr.trim().split('\n').pop()}` : ''}`;
-      reject(new BurrowError('E_USERNS', what));
+      reject(status.failure({ code, signal, stderr, what: `\`${argv.join(' ')}\` in a user namespace`, errorCode: 'E_USERNS' }));
     });
   });
   return { stdin: child.stdin, stdout: child.stdout, done };

@@ -71,4 +71,17 @@ describe('StatusChannel', () => {
     silent.destroy();
     await expect(quiet).rejects.toThrow('gone');
   });
+
+  it('failure(): the helper\'s record first, then the program\'s last Error: line, then how it ended', async () => {
+    const ended = { code: 3, signal: null, what: '`x` in a user namespace', errorCode: 'E_USERNS' };
+    const withRecord = new PassThrough();
+    const a = new StatusChannel(withRecord);
+    withRecord.end('{"type":"error","step":"cwd","syscall":"chdir","path":"/w","errno":2,"code":125,"message":"change to working directory `/w`: No such file or directory"}\n');
+    await new Promise((r) => withRecord.on('end', r));
+    expect(a.failure({ ...ended, stderr: 'Error: other\n' })).toMatchObject({ code: 'E_HELPER_STEP', step: 'cwd', errno: 2 });
+    const b = new StatusChannel(undefined);
+    expect(b.failure({ ...ended, stderr: 'Error: first\nnoise\nError: the last one\nmore\n' })).toMatchObject({ code: 'E_USERNS', message: 'the last one' });
+    expect(b.failure({ ...ended, stderr: 'just words\n' }).message).toBe('`x` in a user namespace exited with 3: just words');
+    expect(b.failure({ ...ended, signal: 'SIGKILL', stderr: '' }).message).toBe('`x` in a user namespace exited with SIGKILL');
+  });
 });
