@@ -58,7 +58,12 @@ export class Ingest {
     // empty one may be a live load between its open and its flock: runtime/leftovers.ts).
     this.lockFd = openSync(join(this.staging, 'lock'), 'w', 0o600);
     flock(this.lockFd, true);
-    writeAll(this.lockFd, Buffer.from(`${process.pid}\n`));
+    try {
+      writeAll(this.lockFd, Buffer.from(`${process.pid}\n`));
+    } catch {
+      // A full disk: the load fails soon, naming the file it could not write; an empty lock is only
+      // taken by a sweeper after its grace period, which is all this content shortens.
+    }
   }
 
   private lockFd: number;
