@@ -1,25 +1,32 @@
 /*
  * burrow-helper: the monitor. It reads and checks the whole plan, clones the
- * child into the new namespaces, writes the child's id maps, and then stays
- * behind as the container's parent: it passes signals on, relays the pty,
- * and exits with the container's status.
+ * child into the new namespaces, starts the plan's `process` programs and
+ * writes the child's id maps, and then stays behind as the container's
+ * parent: it passes signals on, relays the pty, stops the processes, and
+ * exits with the container's status.
  *
  *   monitor (this file)                         child (setup.c)
  *   -------------------                         ---------------
  *   parse plan (refuse it whole if malformed)
  *   clone(namespaces) ------------------------> blocks reading `sync`
  *   status {"type":"pid"}
- *   idmap-exec / idmap-write for the child
- *   sync <- 'G' ------------------------------> setresuid(0), mounts made private
- *   [mount-daemon] sync -> 'R' <----------------
+ *   process wait|keep, idmap-write (plan order);
+ *   the wait ones must exit 0 (pidfd, timeout)
+ *   sync <- 'G' ------------------------------> setresuid(0), mounts made private,
+ *                                               then each step in plan order:
+ *   [process mount] <- 'R' ---------------------  at its record
  *   start it in a mount namespace of its own,
- *   wait for its mount; mounted tree (fd) ----> move_mount onto MOUNTPOINT
- *                                               mount steps, pivot_root, ...
- *                                               [tty] sends the pty master on `sync`
- *   [tty] winsize on master, sync <- 'G' -----> setsid, controlling tty, ...
- *   reads `error` until EOF <------------------ execve (close-on-exec ends `error`)
+ *   wait for the mount (mountinfo POLLPRI);
+ *   mounted tree (fd) ------------------------>  move_mount onto MOUNTPOINT
+ *   [tty] <- pty master ('F') ------------------  at its record
+ *   winsize on master, sync <- 'G' ----------->  setsid, controlling tty, ...
+ *   sync ends (the child's exec closes it)       ..., seccomp, execve
+ *   reads `error` until EOF <------------------ (close-on-exec ends `error`)
  *                                               or a struct setup_error, exit 125/126/127
+ *   status {"type":"started"} or {"type":"error",...}
  *   relay pty, forward signals, wait
+ *   stop keep/mount processes (SIGTERM, pidfd, SIGKILL after their timeout)
+ *   exit-file, on-exit
  *   status {"type":"exit"}, exit with the container's code
  *
  * Usage:
@@ -54,6 +61,13 @@
 #include <unistd.h>
 
 #define HELPER_VERSION "0.1.0"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
 
 static int g_status_fd = -1;
 /* Set once the container exists: a failure after that still writes the exit file and runs on-exit. */
@@ -134,14 +148,15 @@ static void report(const struct setup_error *e) {
   free(json);
 }
 
-static void __attribute__((noreturn, format(printf, 4, 5)))
-fail(const char *step, const char *sc, int err, const char *fmt, ...) {
+static void __attribute__((noreturn, format(printf, 5, 6)))
+fail(const char *step, const char *sc, const char *path, int err, const char *fmt, ...) {
   struct setup_error e;
   memset(&e, 0, sizeof(e));
   e.exit_code = EXIT_HELPER;
   e.err = err;
   snprintf(e.step, sizeof(e.step), "%s", step);
   snprintf(e.syscall, sizeof(e.syscall), "%s", sc ? sc : "");
+  snprintf(e.path, sizeof(e.path), "%s", path ? path : "");
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(e.message, sizeof(e.message), fmt, ap);
@@ -158,23 +173,23 @@ fail(const char *step, const char *sc, int err, const char *fmt, ...) {
 static char *read_all(const char *path, size_t *len) {
   int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    fail("plan", "open", errno, "read plan `%s`", path);
+    fail("plan", "open", path, errno, "read plan `%s`", path);
   size_t cap = 65536, n = 0;
   char *buf = malloc(cap);
   for (;;) {
     if (n == cap) {
       if (cap > PLAN_MAX_SIZE)
-        fail("plan", NULL, 0, "plan `%s`: larger than %u bytes", path, PLAN_MAX_SIZE);
+        fail("plan", NULL, path, 0, "plan `%s`: larger than %u bytes", path, PLAN_MAX_SIZE);
       cap *= 2;
       buf = realloc(buf, cap);
     }
     if (!buf)
-      fail("plan", "malloc", ENOMEM, "read plan `%s`", path);
+      fail("plan", "malloc", path, ENOMEM, "read plan `%s`", path);
     ssize_t r = read(fd, buf + n, cap - n);
     if (r < 0 && errno == EINTR)
       continue;
     if (r < 0)
-      fail("plan", "read", errno, "read plan `%s`", path);
+      fail("plan", "read", path, errno, "read plan `%s`", path);
     if (r == 0)
       break;
     n += (size_t)r;
@@ -190,107 +205,209 @@ static void load_plan(const char *path, struct plan *plan) {
   char *buf = read_all(path, &len);
   char err[1024];
   if (plan_parse(buf, len, plan, err, sizeof(err)) < 0)
-    fail("plan", NULL, 0, "plan `%s` refused: %s", path, err);
+    fail("plan", NULL, path, 0, "plan `%s` refused: %s", path, err);
   free(buf);
+}
+
+/*
+ * `join`: this process enters the namespaces of a running process, so the
+ * child it clones next is born in them (a pid namespace takes effect for
+ * children only). One setns on a pidfd enters them all at once, the user
+ * namespace first, as the kernel orders them; the pidfd also keeps a reused
+ * pid from naming another process between open and setns.
+ */
+static void join_namespaces(const struct record *r) {
+  uint64_t pid = 0;
+  plan_parse_u64(r->fields[0], 10, &pid);
+  int flags = 0;
+  for (size_t i = 1; i < r->nfields; i++)
+    flags |= plan_clone_flag(r->fields[i]);
+  int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+  if (pidfd < 0)
+    fail("join", "pidfd_open", NULL, errno, "open process %s to join it", r->fields[0]);
+  if (setns(pidfd, flags) < 0)
+    fail("join", "setns", NULL, errno, "join the namespaces of process %s", r->fields[0]);
+  close(pidfd);
 }
 
 static int clone_flags(const struct plan *plan) {
   const struct record *ns = plan_find(plan, R_NAMESPACES);
   int flags = 0;
-  for (size_t i = 0; ns && i < ns->nfields; i++) {
-    const char *n = ns->fields[i];
-    if (!strcmp(n, "user"))
-      flags |= CLONE_NEWUSER;
-    else if (!strcmp(n, "mount"))
-      flags |= CLONE_NEWNS;
-    else if (!strcmp(n, "pid"))
-      flags |= CLONE_NEWPID;
-    else if (!strcmp(n, "uts"))
-      flags |= CLONE_NEWUTS;
-    else if (!strcmp(n, "ipc"))
-      flags |= CLONE_NEWIPC;
-    else if (!strcmp(n, "cgroup"))
-      flags |= CLONE_NEWCGROUP;
-    else if (!strcmp(n, "net"))
-      flags |= CLONE_NEWNET;
-  }
+  for (size_t i = 0; ns && i < ns->nfields; i++)
+    flags |= plan_clone_flag(ns->fields[i]);
   return flags;
 }
 
-/* Starts newuidmap/newgidmap (or whatever the plan names) for the child; idmap_wait collects it. */
-static pid_t idmap_start(const struct record *r, pid_t child) {
+
+/* A `process` record's program while it runs: its pid and a pidfd to wait on (no polling loop). */
+struct process {
+  const struct record *r;
+  pid_t pid;
+  int pidfd;
+};
+
+#define MAX_PROCESSES 16
+static struct process g_procs[MAX_PROCESSES];
+static size_t g_nprocs;
+
+static uint64_t process_timeout(const struct record *r) {
+  uint64_t ms = 0;
+  plan_parse_u64(r->fields[1], 10, &ms);
+  return ms;
+}
+
+static void reset_signals(void) {
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  signal(SIGPIPE, SIG_DFL);
+}
+
+/* ARGV of a process record, "{pid}" replaced by the child's pid. */
+static char **process_argv(const struct record *r, const char *pidstr) {
+  size_t n = r->nfields - 3;
+  char **argv = calloc(n + 1, sizeof(char *));
+  if (!argv)
+    fail("process", "calloc", r->fields[3], ENOMEM, "run `%s`", r->fields[3]);
+  for (size_t i = 0; i < n; i++)
+    argv[i] = strcmp(r->fields[3 + i], "{pid}") == 0 ? (char *)pidstr : r->fields[3 + i];
+  return argv;
+}
+
+static void remember(const struct record *r, pid_t pid, int pidfd) {
+  if (g_nprocs == MAX_PROCESSES)
+    fail("process", NULL, r->fields[3], 0, "more than %d process records", MAX_PROCESSES);
+  if (pidfd < 0)
+    pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  if (pidfd < 0)
+    fail("process", "pidfd_open", r->fields[3], errno, "watch `%s`", r->fields[3]);
+  fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+  g_procs[g_nprocs++] = (struct process){.r = r, .pid = pid, .pidfd = pidfd};
+}
+
+/* Starts a wait or keep process for the child (newuidmap, newgidmap, pasta, ...). */
+static void process_start(const struct record *r, pid_t child) {
   char pidstr[32];
   snprintf(pidstr, sizeof(pidstr), "%d", (int)child);
-  char **argv = calloc(r->nfields + 1, sizeof(char *));
-  if (!argv)
-    fail("idmap", "calloc", ENOMEM, "run `%s`", r->fields[0]);
-  for (size_t i = 0; i < r->nfields; i++)
-    argv[i] = strcmp(r->fields[i], "{pid}") == 0 ? pidstr : r->fields[i];
+  char **argv = process_argv(r, pidstr);
   pid_t p = fork();
   if (p < 0)
-    fail("idmap", "fork", errno, "run `%s`", argv[0]);
+    fail("process", "fork", argv[0], errno, "run `%s`", argv[0]);
   if (p == 0) {
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
+    reset_signals();
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0)
       dup2(devnull, 0);
     execvp(argv[0], argv);
-    fprintf(stderr, "Error: run `%s` to write the container's id map: %s\n", argv[0], strerror(errno));
+    fprintf(stderr, "Error: run `%s` for the container: %s\n", argv[0], strerror(errno));
     _exit(127);
   }
   free(argv);
-  return p;
+  remember(r, p, -1);
 }
 
-static void idmap_wait(const struct record *r, pid_t p, pid_t child) {
-  int st;
-  while (waitpid(p, &st, 0) < 0 && errno == EINTR)
+/* Waits for one process to end, at most `ms` milliseconds (0: no limit). 1 when it ended. */
+static int process_wait(struct process *pr, uint64_t ms, int *status) {
+  struct pollfd pfd = {.fd = pr->pidfd, .events = POLLIN};
+  int rc;
+  while ((rc = poll(&pfd, 1, ms ? (int)ms : -1)) < 0 && errno == EINTR)
     ;
-  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-    kill(child, SIGKILL);
-    fail("idmap", NULL, 0, "`%s` failed (exit status %d): the container's id map could not be written", r->fields[0],
-         WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+  if (rc <= 0)
+    return 0;
+  siginfo_t info;
+  memset(&info, 0, sizeof(info));
+  /* WNOWAIT first is not needed: the pidfd says it ended; reap it (ECHILD: the monitor's SIGCHLD loop did). */
+  if (waitid(P_PIDFD, (id_t)pr->pidfd, &info, WEXITED) == 0 && status)
+    *status = info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
+  else if (status)
+    *status = 0;
+  return 1;
+}
+
+/* The wait processes: each must end with 0 (within its timeout) before the child goes on. */
+static void wait_processes(pid_t child) {
+  for (size_t i = 0; i < g_nprocs; i++) {
+    struct process *pr = &g_procs[i];
+    if (strcmp(pr->r->fields[0], "wait") != 0 || pr->pid <= 0)
+      continue;
+    int code = 0;
+    if (!process_wait(pr, process_timeout(pr->r), &code)) {
+      syscall(SYS_pidfd_send_signal, pr->pidfd, SIGKILL, NULL, 0);
+      process_wait(pr, 0, NULL);
+      kill(child, SIGKILL);
+      fail("process", NULL, pr->r->fields[3], ETIMEDOUT, "`%s` did not end within %s ms", pr->r->fields[3], pr->r->fields[1]);
+    }
+    pr->pid = 0;
+    if (code != 0) {
+      kill(child, SIGKILL);
+      fail("process", NULL, pr->r->fields[3], 0, "`%s` failed (exit status %d): the container could not be set up", pr->r->fields[3], code);
+    }
   }
 }
 
-static pid_t g_mount_daemon = -1;
-
-/* Is `path` a mount point in this process's mount namespace? */
-static int is_mount_point(const char *path) {
-  FILE *f = fopen("/proc/self/mountinfo", "re");
-  if (!f)
-    return 0;
+/* Is `path` mounted in this process's mount namespace? (`mountinfo`: an open copy, read from its start.) */
+static int is_mount_point(FILE *mountinfo, const char *path) {
+  rewind(mountinfo);
   char line[8192];
-  int found = 0;
-  while (!found && fgets(line, sizeof(line), f)) {
+  while (fgets(line, sizeof(line), mountinfo)) {
     char mnt[4096];
     /* id parent major:minor root MOUNTPOINT ... */
     if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 && strcmp(mnt, path) == 0)
-      found = 1;
+      return 1;
   }
-  fclose(f);
-  return found;
+  return 0;
 }
 
 /*
- * The mount daemon (DESIGN.md §3: fuse-overlayfs). It must not share the
- * child's mount namespace: pivot_root would move its root too, and its
- * layer paths would vanish. So a helper process enters the child's user
- * namespace, makes a mount namespace of its own, starts the daemon in the
- * foreground, waits for its mount, clones the mounted tree (open_tree) and
- * sends it back; the child moves it into place. The daemon is this
+ * Waits, without a polling loop, until `path` is mounted: the kernel marks
+ * an open mountinfo POLLPRI at every change of the mount table, and the
+ * daemon's pidfd POLLIN when it dies. 0 once mounted, -1 on death or timeout.
+ */
+static int wait_for_mount(const char *path, int daemon_pidfd, uint64_t ms) {
+  FILE *mi = fopen("/proc/self/mountinfo", "re");
+  if (!mi)
+    return -1;
+  struct timespec start, now;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  int rc = -1;
+  for (;;) {
+    if (is_mount_point(mi, path)) {
+      rc = 0;
+      break;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t spent = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+    if (ms && spent >= (int64_t)ms)
+      break;
+    struct pollfd pfd[2] = {{.fd = fileno(mi), .events = POLLPRI}, {.fd = daemon_pidfd, .events = POLLIN}};
+    int n = poll(pfd, 2, ms ? (int)((int64_t)ms - spent) : -1);
+    if (n < 0 && errno != EINTR)
+      break;
+    if (n > 0 && (pfd[1].revents & POLLIN))
+      break; /* it ended without mounting */
+  }
+  fclose(mi);
+  return rc;
+}
+
+/*
+ * A mount-mode process (fuse-overlayfs -f). It must not share the child's
+ * mount namespace: pivot_root would move its root too, and its layer paths
+ * would vanish. So a helper process enters the child's user namespace, makes
+ * a mount namespace of its own, starts the program, waits for its mount,
+ * clones the mounted tree (open_tree) and sends it back with a pidfd of the
+ * program; the child moves the tree into place. The program is this
  * monitor's child (subreaper) and is stopped when the container has ended.
  */
-static int start_mount_daemon(const struct record *r, pid_t child) {
+static int process_mount(const struct record *r, pid_t child) {
+  const char *mountpoint = r->fields[2], *prog = r->fields[3];
   int sp[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
-    fail("mount-daemon", "socketpair", errno, "start `%s`", r->fields[1]);
+    fail("process", "socketpair", prog, errno, "start `%s`", prog);
   prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   pid_t p = fork();
   if (p < 0)
-    fail("mount-daemon", "fork", errno, "start `%s`", r->fields[1]);
+    fail("process", "fork", prog, errno, "start `%s`", prog);
   if (p == 0) {
     close(sp[0]);
     char path[64];
@@ -298,17 +415,17 @@ static int start_mount_daemon(const struct record *r, pid_t child) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || setns(fd, CLONE_NEWUSER) < 0 || unshare(CLONE_NEWNS) < 0 ||
         mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-      dprintf(2, "Error: mount-daemon: enter the container's user namespace: %s\n", strerror(errno));
+      dprintf(2, "Error: process: enter the container's user namespace: %s\n", strerror(errno));
       _exit(EXIT_HELPER);
     }
+    char pidstr[32];
+    snprintf(pidstr, sizeof(pidstr), "%d", (int)child);
+    char **argv = process_argv(r, pidstr);
     pid_t d = fork();
     if (d < 0)
       _exit(EXIT_HELPER);
     if (d == 0) {
-      sigset_t none;
-      sigemptyset(&none);
-      sigprocmask(SIG_SETMASK, &none, NULL);
-      signal(SIGPIPE, SIG_DFL);
+      reset_signals();
       /* All three: it lives on after the container, and its chatter (fuse-overlayfs warns about
        * options it ignores) is not the container's output. */
       int devnull = open("/dev/null", O_RDWR);
@@ -317,22 +434,19 @@ static int start_mount_daemon(const struct record *r, pid_t child) {
         dup2(devnull, 1);
         dup2(devnull, 2);
       }
-      execv(r->fields[1], r->fields + 1);
-      dprintf(2, "Error: mount-daemon: run `%s`: %s\n", r->fields[1], strerror(errno));
+      execv(argv[0], argv);
       _exit(127);
     }
-    for (int waited = 0; !is_mount_point(r->fields[0]); waited++) {
-      int st;
-      if (waited > 10000 || waitpid(d, &st, WNOHANG) == d) {
-        dprintf(2, "Error: mount-daemon: `%s` did not mount `%s` (run it by hand to see why)\n", r->fields[1], r->fields[0]);
-        kill(d, SIGKILL);
-        _exit(EXIT_HELPER);
-      }
-      usleep(1000);
+    int dfd = (int)syscall(SYS_pidfd_open, d, 0);
+    if (dfd < 0 || wait_for_mount(mountpoint, dfd, process_timeout(r)) < 0) {
+      dprintf(2, "Error: process: `%s` did not mount `%s` (run it by hand to see why)\n", prog, mountpoint);
+      kill(d, SIGKILL);
+      _exit(EXIT_HELPER);
     }
-    int tree = (int)syscall(SYS_open_tree, AT_FDCWD, r->fields[0], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-    if (tree < 0 || send_fd(sp[1], tree) < 0 || write(sp[1], &d, sizeof(d)) != (ssize_t)sizeof(d)) {
-      dprintf(2, "Error: mount-daemon: hand over `%s`: %s\n", r->fields[0], strerror(errno));
+    int tree = (int)syscall(SYS_open_tree, AT_FDCWD, mountpoint, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+    if (tree < 0 || send_fd(sp[1], tree) < 0 || send_fd(sp[1], dfd) < 0 ||
+        write(sp[1], &d, sizeof(d)) != (ssize_t)sizeof(d)) {
+      dprintf(2, "Error: process: hand over `%s`: %s\n", mountpoint, strerror(errno));
       kill(d, SIGKILL);
       _exit(EXIT_HELPER);
     }
@@ -340,33 +454,38 @@ static int start_mount_daemon(const struct record *r, pid_t child) {
   }
   close(sp[1]);
   int tree = recv_fd(sp[0]);
+  int dfd = tree >= 0 ? recv_fd(sp[0]) : -1;
   pid_t d = -1;
-  if (tree >= 0 && read(sp[0], &d, sizeof(d)) != (ssize_t)sizeof(d))
+  if (dfd >= 0 && read(sp[0], &d, sizeof(d)) != (ssize_t)sizeof(d))
     d = -1;
   close(sp[0]);
   int st;
   while (waitpid(p, &st, 0) < 0 && errno == EINTR)
     ;
-  if (tree < 0 || d <= 0) {
+  if (tree < 0 || dfd < 0 || d <= 0) {
     kill(child, SIGKILL);
-    fail("mount-daemon", NULL, 0, "`%s` could not mount the container's root filesystem", r->fields[1]);
+    fail("process", NULL, mountpoint, 0, "`%s` could not mount the container's root filesystem", prog);
   }
-  g_mount_daemon = d;
+  remember(r, d, dfd);
   return tree;
 }
 
-/* Stops the mount daemon once nothing uses its mount any more. */
-static void stop_mount_daemon(void) {
-  if (g_mount_daemon <= 0)
-    return;
-  kill(g_mount_daemon, SIGTERM);
-  for (int i = 0; i < 2000; i++) {
-    pid_t w = waitpid(g_mount_daemon, NULL, WNOHANG);
-    if (w == g_mount_daemon || (w < 0 && errno == ECHILD))
-      break;
-    usleep(1000);
+/* Stops what still runs beside the container: SIGTERM, then SIGKILL after the record's timeout. */
+static void stop_processes(void) {
+  for (size_t i = 0; i < g_nprocs; i++) {
+    struct process *pr = &g_procs[i];
+    if (pr->pid <= 0)
+      continue;
+    syscall(SYS_pidfd_send_signal, pr->pidfd, SIGTERM, NULL, 0);
+    uint64_t grace = process_timeout(pr->r);
+    if (!process_wait(pr, grace ? grace : 2000, NULL)) {
+      syscall(SYS_pidfd_send_signal, pr->pidfd, SIGKILL, NULL, 0);
+      process_wait(pr, 0, NULL);
+    }
+    close(pr->pidfd);
+    pr->pid = 0;
   }
-  g_mount_daemon = -1;
+  g_nprocs = 0;
 }
 
 static void idmap_write(const struct record *r, pid_t child) {
@@ -376,7 +495,7 @@ static void idmap_write(const struct record *r, pid_t child) {
   if (fd < 0 || write(fd, r->fields[1], strlen(r->fields[1])) < 0) {
     int e = errno;
     kill(child, SIGKILL);
-    fail("idmap", "write", e, "write `%s`", path);
+    fail("idmap", "write", path, e, "write `%s`", path);
   }
   close(fd);
 }
@@ -409,13 +528,32 @@ static int write_all(int fd, const char *buf, size_t n) {
 }
 
 /* Waits for the container, forwarding signals and relaying the pty. Returns its exit code. */
-static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *forward, int sfd) {
+/* Copies what the container wrote on the log pipe into the log; -1 once the pipe has ended. */
+static int relay_log(int logpipe, int logfd) {
+  char buf[16384];
+  ssize_t r = read(logpipe, buf, sizeof(buf));
+  if (r > 0) {
+    if (write_all(logfd, buf, (size_t)r) < 0)
+      dprintf(2, "Error: write the container's log: %s\n", strerror(errno));
+    return logpipe;
+  }
+  if (r < 0 && (errno == EINTR || errno == EAGAIN))
+    return logpipe;
+  close(logpipe);
+  return -1;
+}
+
+static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *forward, int sfd, int logpipe, int logfd) {
   int status = 0, exited = 0;
   int stdin_open = relay_stdin && master >= 0;
   char buf[16384];
-  while (!exited || master >= 0) {
-    struct pollfd pfd[3];
-    int n = 0, i_sig = -1, i_master = -1, i_stdin = -1;
+  while (!exited || master >= 0 || logpipe >= 0) {
+    struct pollfd pfd[4];
+    int n = 0, i_sig = -1, i_master = -1, i_stdin = -1, i_log = -1;
+    if (logpipe >= 0) {
+      i_log = n;
+      pfd[n++] = (struct pollfd){.fd = logpipe, .events = POLLIN};
+    }
     if (!exited) {
       i_sig = n;
       pfd[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
@@ -455,10 +593,12 @@ static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *for
         }
       }
     }
+    if (i_log >= 0 && (pfd[i_log].revents & (POLLIN | POLLHUP | POLLERR)))
+      logpipe = relay_log(logpipe, logfd);
     if (i_master >= 0 && (pfd[i_master].revents & (POLLIN | POLLHUP | POLLERR))) {
       ssize_t r = read(master, buf, sizeof(buf));
       if (r > 0) {
-        if (write_all(1, buf, (size_t)r) < 0) {
+        if (write_all(logfd >= 0 ? logfd : 1, buf, (size_t)r) < 0) {
           /* Nobody reads our output any more (EPIPE): hang the terminal up, as closing a
            * terminal window does, so the container gets SIGHUP/EIO and ends. */
           close(master);
@@ -494,7 +634,7 @@ static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *for
 
 /* After the container: its exit code to the exit file, then the on-exit program (clean-up). */
 static void finish(const struct plan *plan, int code) {
-  stop_mount_daemon();
+  stop_processes();
   const struct record *exit_file = plan_find(plan, R_EXIT_FILE), *on_exit = plan_find(plan, R_ON_EXIT);
   if (exit_file) {
     char tmp[4200];
@@ -535,30 +675,120 @@ static pid_t clone_child(int flags) {
   pid_t child = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, NULL);
   if (child < 0) {
     int e = errno;
-    fail("start", "clone", e, "create the container's namespaces%s", e == EPERM || e == ENOSPC ?
+    fail("start", "clone", NULL, e, "create the container's namespaces%s", e == EPERM || e == ENOSPC ?
          " (are unprivileged user namespaces enabled? see sysctl kernel.unprivileged_userns_clone and user.max_user_namespaces)" : "");
   }
   return child;
 }
 
-/* Writes the child's id maps: the plan's idmap-write records, and its idmap-exec programs, run side by side. */
-static void write_maps(const struct plan *plan, pid_t child) {
-  pid_t mappers[8];
-  const struct record *mapper_records[8];
-  size_t nmappers = 0;
+/*
+ * What the monitor does once the child exists, before the child's steps
+ * start: the wait and keep processes (newuidmap and newgidmap side by side:
+ * they touch different files) and the idmap-write records, in plan order;
+ * then it waits for the wait processes.
+ */
+static void before_steps(const struct plan *plan, pid_t child) {
   for (size_t i = 0; i < plan->nrecords; i++) {
     const struct record *r = &plan->records[i];
-    if (r->kind == R_IDMAP_EXEC) {
-      if (nmappers == 8)
-        fail("idmap", NULL, 0, "more than 8 idmap-exec records");
-      mapper_records[nmappers] = r;
-      mappers[nmappers++] = idmap_start(r, child);
-    } else if (r->kind == R_IDMAP_WRITE) {
+    if (r->kind == R_PROCESS && strcmp(r->fields[0], "mount") != 0)
+      process_start(r, child);
+    else if (r->kind == R_IDMAP_WRITE)
       idmap_write(r, child);
+  }
+  wait_processes(child);
+}
+
+/* The next mount-mode process record after `*from`, in plan order. */
+static const struct record *next_mount_process(const struct plan *plan, size_t *from) {
+  for (; *from < plan->nrecords; (*from)++) {
+    const struct record *r = &plan->records[*from];
+    if (r->kind == R_PROCESS && strcmp(r->fields[0], "mount") == 0) {
+      (*from)++;
+      return r;
     }
   }
-  for (size_t i = 0; i < nmappers; i++)
-    idmap_wait(mapper_records[i], mappers[i], child);
+  return NULL;
+}
+
+/* One message from the child on the sync socket: its byte, and the fd it carries (else -1). 0 at its end. */
+static int recv_msg(int sock, char *kind, int *fd) {
+  struct iovec iov = {.iov_base = kind, .iov_len = 1};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+  ssize_t n;
+  while ((n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+    ;
+  *fd = -1;
+  if (n != 1)
+    return 0;
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+    memcpy(fd, CMSG_DATA(c), sizeof(int));
+  return 1;
+}
+
+/*
+ * Serves the child while its steps run, until it closes the sync socket (at
+ * its exec, or its death): 'R' asks for the next mount-mode process's tree,
+ * 'F' brings the pty master (answered with 'G' once the window size is set).
+ * Returns the pty master, or -1.
+ */
+static int serve_child(const struct plan *plan, pid_t child, int sync) {
+  int master = -1;
+  size_t next = 0;
+  char kind;
+  int fd;
+  while (recv_msg(sync, &kind, &fd)) {
+    if (kind == 'R') {
+      const struct record *r = next_mount_process(plan, &next);
+      if (!r) {
+        shutdown(sync, SHUT_RDWR); /* each request has its record: a confused child gets an end of file */
+        break;
+      }
+      int tree = process_mount(r, child);
+      if (send_fd(sync, tree) < 0)
+        fail("process", "sendmsg", r->fields[2], errno, "hand the mounted tree to the container");
+      close(tree);
+    } else if (kind == 'F' && fd >= 0 && master < 0) {
+      master = fd;
+      copy_winsize(master);
+      if (write(sync, "G", 1) != 1) {
+        close(master);
+        master = -1;
+      }
+    } else if (fd >= 0) {
+      close(fd);
+    }
+  }
+  return master;
+}
+
+/* The `log` record: the file, opened here (not by burrow), and the pipe the container writes into. */
+struct log_fds {
+  int fd;    /* the log file */
+  int pipe;  /* the monitor's end, read into fd */
+  int child; /* the container's end, its stdout and stderr */
+};
+
+static struct log_fds open_log(const struct record *r) {
+  struct log_fds log = {-1, -1, -1};
+  if (!r)
+    return log;
+  log.fd = open(r->fields[0], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (log.fd < 0)
+    fail("log", "open", r->fields[0], errno, "open the container's log `%s`", r->fields[0]);
+  /* The monitor's own Error: lines belong in the log too: nobody else reads its stderr. */
+  if (dup2(log.fd, 2) < 0)
+    fail("log", "dup2", r->fields[0], errno, "open the container's log `%s`", r->fields[0]);
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0)
+    fail("log", "pipe2", r->fields[0], errno, "make the container's log pipe");
+  log.pipe = p[0];
+  log.child = p[1];
+  return log;
 }
 
 static int cmd_run(int argc, char **argv) {
@@ -568,7 +798,7 @@ static int cmd_run(int argc, char **argv) {
     if (!strcmp(argv[i], "--status-fd") && i + 1 < argc) {
       uint64_t v;
       if (plan_parse_u64(argv[++i], 10, &v) < 0 || v > 65535)
-        fail("args", NULL, 0, "--status-fd: `%s` is not a file descriptor", argv[i]);
+        fail("args", NULL, NULL, 0, "--status-fd: `%s` is not a file descriptor", argv[i]);
       g_status_fd = (int)v;
       fcntl(g_status_fd, F_SETFD, FD_CLOEXEC);
     } else if (!strcmp(argv[i], "--unlink")) {
@@ -576,11 +806,11 @@ static int cmd_run(int argc, char **argv) {
     } else if (!path && argv[i][0] != '-') {
       path = argv[i];
     } else {
-      fail("args", NULL, 0, "run: unexpected argument `%s`", argv[i]);
+      fail("args", NULL, NULL, 0, "run: unexpected argument `%s`", argv[i]);
     }
   }
   if (!path)
-    fail("args", NULL, 0, "run: no plan given");
+    fail("args", NULL, NULL, 0, "run: no plan given");
 
   struct plan plan;
   load_plan(path, &plan);
@@ -594,7 +824,6 @@ static int cmd_run(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
 
   const struct record *fwd = plan_find(&plan, R_FORWARD_SIGNALS);
-  int tty = plan_find(&plan, R_TTY) != NULL;
   sigset_t forward, blocked;
   sigemptyset(&forward);
   for (size_t i = 0; fwd && i < fwd->nfields; i++)
@@ -604,52 +833,35 @@ static int cmd_run(int argc, char **argv) {
   sigaddset(&blocked, SIGWINCH);
   /* Blocked before the clone, so the child starts with them blocked and none is lost. */
   if (sigprocmask(SIG_BLOCK, &blocked, NULL) < 0)
-    fail("start", "sigprocmask", errno, "block signals");
+    fail("start", "sigprocmask", NULL, errno, "block signals");
 
+  struct log_fds log = open_log(plan_find(&plan, R_LOG));
   int sync[2], errpipe[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync) < 0)
-    fail("start", "socketpair", errno, "create the sync socket");
+    fail("start", "socketpair", NULL, errno, "create the sync socket");
   if (pipe2(errpipe, O_CLOEXEC) < 0)
-    fail("start", "pipe2", errno, "create the error pipe");
+    fail("start", "pipe2", NULL, errno, "create the error pipe");
+  const struct record *join = plan_find(&plan, R_JOIN);
+  if (join)
+    join_namespaces(join);
   pid_t child = clone_child(clone_flags(&plan));
   if (child == 0) {
     close(sync[0]);
     close(errpipe[0]);
-    struct child_fds fds = {.sync = sync[1], .error = errpipe[1]};
+    struct child_fds fds = {.sync = sync[1], .error = errpipe[1], .log = log.child};
     child_main(&plan, &fds);
   }
   close(sync[1]);
   close(errpipe[1]);
+  if (log.child >= 0)
+    close(log.child);
   g_started_plan = &plan;
   status_line("{\"type\":\"pid\",\"pid\":%d}\n", (int)child);
 
-  /* newuidmap and newgidmap run side by side: they touch different files. */
-  write_maps(&plan, child);
+  before_steps(&plan, child);
   if (write(sync[0], "G", 1) != 1)
-    fail("start", "write", errno, "wake the container");
-  const struct record *daemon = plan_find(&plan, R_MOUNT_DAEMON);
-  if (daemon) {
-    char ready;
-    /* EOF: the child failed before; its error comes through the error pipe below. */
-    if (read(sync[0], &ready, 1) == 1) {
-      int tree = start_mount_daemon(daemon, child);
-      if (send_fd(sync[0], tree) < 0)
-        fail("mount-daemon", "sendmsg", errno, "hand the root filesystem to the container");
-      close(tree);
-    }
-  }
-
-  int master = -1;
-  if (tty) {
-    master = recv_fd(sync[0]);
-    if (master >= 0) {
-      copy_winsize(master);
-      if (write(sync[0], "G", 1) != 1) {
-        close(master);
-        master = -1;
-      }
-    }
-  }
+    fail("start", "write", NULL, errno, "wake the container");
+  int master = serve_child(&plan, child, sync[0]);
 
   struct setup_error e;
   ssize_t n;
@@ -670,9 +882,10 @@ static int cmd_run(int argc, char **argv) {
     int st;
     kill(child, SIGKILL);
     waitpid(child, &st, 0);
-    fail("start", "read", n < 0 ? errno : 0, "the container ended during its setup");
+    fail("start", "read", NULL, n < 0 ? errno : 0, "the container ended during its setup");
   }
 
+  status_line("{\"type\":\"started\"}\n");
   int relay_stdin = plan_find(&plan, R_RELAY_STDIN) != NULL;
   if (master >= 0 && relay_stdin && isatty(0) && tcgetattr(0, &g_saved_termios) == 0) {
     struct termios raw = g_saved_termios;
@@ -683,9 +896,9 @@ static int cmd_run(int argc, char **argv) {
   int sfd = signalfd(-1, &blocked, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) {
     kill(child, SIGKILL);
-    fail("start", "signalfd", errno, "watch signals");
+    fail("start", "signalfd", NULL, errno, "watch signals");
   }
-  int code = monitor(child, master, relay_stdin, &forward, sfd);
+  int code = monitor(child, master, relay_stdin, &forward, sfd, log.pipe, log.fd);
   restore_terminal();
   finish(&plan, code);
   status_line("{\"type\":\"exit\",\"code\":%d}\n", code);
@@ -700,7 +913,7 @@ static void print_field(const char *s) {
 
 static int cmd_check(int argc, char **argv) {
   if (argc != 1)
-    fail("args", NULL, 0, "check: expected one plan");
+    fail("args", NULL, NULL, 0, "check: expected one plan");
   struct plan plan;
   load_plan(argv[0], &plan);
   for (size_t i = 0; i < plan.nrecords; i++) {

@@ -6,10 +6,6 @@
 
 #include <sys/types.h>
 
-#define EXIT_HELPER 125
-#define EXIT_CANNOT_EXEC 126
-#define EXIT_NOT_FOUND 127
-
 /*
  * One failure, as the child sends it to the monitor over the error pipe
  * (one write, smaller than PIPE_BUF, so it arrives whole or not at all).
@@ -27,6 +23,7 @@ struct setup_error {
 struct child_fds {
   int sync;  /* socket: reads "maps written" and "go", sends the pty master */
   int error; /* pipe, close-on-exec: EOF without data means the exec happened */
+  int log;   /* with a `log` record: the pipe to the monitor, made the child's stdout and stderr; else -1 */
 };
 
 /* Runs in the cloned child: every in-container step, then execve. Never returns. */

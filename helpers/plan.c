@@ -1,4 +1,5 @@
 /* burrow-helper: the plan parser. The format is described in plan.h. */
+#define _GNU_SOURCE
 #include "plan.h"
 
 #include <errno.h>
@@ -15,37 +16,79 @@ struct record_spec {
   int once;        /* may appear at most once */
 };
 
-static const struct record_spec specs[R_KIND_COUNT] = {
-  [R_NAMESPACES] = {"namespaces", 1, 7, 1},
-  [R_IDMAP_EXEC] = {"idmap-exec", 1, ANY, 0},
-  [R_IDMAP_WRITE] = {"idmap-write", 2, 2, 0},
-  [R_MOUNT_DAEMON] = {"mount-daemon", 2, ANY, 1},
-  [R_ROOT] = {"root", 1, 1, 1},
-  [R_MOUNT] = {"mount", 5, 5, 0},
-  [R_SYMLINK] = {"symlink", 2, 2, 0},
-  [R_MASK] = {"mask", 1, 1, 0},
-  [R_READONLY] = {"readonly", 1, 1, 0},
-  [R_PIVOT_ROOT] = {"pivot-root", 0, 0, 1},
-  [R_HOSTNAME] = {"hostname", 1, 1, 1},
-  [R_LOOPBACK] = {"loopback", 0, 0, 1},
-  [R_RLIMIT] = {"rlimit", 3, 3, 0},
-  [R_TTY] = {"tty", 0, 0, 1},
-  [R_STDIN] = {"stdin", 1, 1, 1},
-  [R_RELAY_STDIN] = {"relay-stdin", 0, 0, 1},
-  [R_INIT] = {"init", 0, 0, 1},
-  [R_FORWARD_SIGNALS] = {"forward-signals", 0, 64, 1},
-  [R_GROUPS] = {"groups", 0, 65536, 1},
-  [R_USER] = {"user", 2, 2, 1},
-  [R_CAPS] = {"caps", 5, 5, 1},
-  [R_NO_NEW_PRIVS] = {"no-new-privs", 0, 0, 1},
-  [R_CWD] = {"cwd", 1, 1, 1},
-  [R_ENV] = {"env", 0, ANY, 1},
-  [R_EXEC] = {"exec", 2, ANY, 1},
-  [R_EXIT_FILE] = {"exit-file", 1, 1, 1},
-  [R_ON_EXIT] = {"on-exit", 1, ANY, 1},
-};
+static const struct record_spec specs[R_KIND_COUNT] = {PLAN_RECORD_SPECS};
 
-static const char *const ns_names[] = {"user", "mount", "pid", "uts", "ipc", "cgroup", "net", NULL};
+static const struct {
+  const char *name;
+  int flag;
+} namespaces[] = {PLAN_NAMESPACES};
+
+static const char *const process_modes[] = {PLAN_PROCESS_MODES};
+
+int plan_clone_flag(const char *name) {
+  for (size_t i = 0; i < sizeof(namespaces) / sizeof(namespaces[0]); i++)
+    if (strcmp(namespaces[i].name, name) == 0)
+      return namespaces[i].flag;
+  return 0;
+}
+
+int plan_is_child_step(const struct record *r) {
+  switch (r->kind) {
+  case R_JOIN:
+  case R_PROCESS:
+    return strcmp(r->fields[0], "mount") == 0;
+  case R_NAMESPACES:
+  case R_IDMAP_WRITE:
+  case R_RELAY_STDIN:
+  case R_FORWARD_SIGNALS:
+  case R_EXIT_FILE:
+  case R_LOG:
+  case R_ON_EXIT:
+    return 0;
+  default:
+    return 1;
+  }
+}
+
+/* Records whose path is inside the root: they need a `root` (or pivot-root) before them. */
+static int in_root(const struct record *r) {
+  switch (r->kind) {
+  case R_MOUNT:
+    return !(strtoull(r->fields[3], NULL, 16) & BP_MOUNT_HOSTDST);
+  case R_SYMLINK:
+  case R_MASK:
+  case R_READONLY:
+  case R_DEV_BIND:
+  case R_REMOUNT_RO:
+  case R_MKDIR:
+  case R_WRITE_FILE:
+  case R_WRITE_FD:
+  case R_CHMOD:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+static int is_mode(const char *s) {
+  uint64_t v;
+  return plan_parse_u64(s, 8, &v) == 0 && v <= 07777;
+}
+
+static int is_fd(const char *s) {
+  uint64_t v;
+  return plan_parse_u64(s, 10, &v) == 0 && v <= 65535;
+}
+
+static int is_hex_program(const char *s) {
+  size_t n = strlen(s);
+  if (n == 0 || n % 16 != 0 || n / 16 > 4096)
+    return 0;
+  for (size_t i = 0; i < n; i++)
+    if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+      return 0;
+  return 1;
+}
 
 const char *plan_record_name(enum record_kind kind) {
   return kind < R_KIND_COUNT ? specs[kind].name : "?";
@@ -117,12 +160,16 @@ static int check_record(const struct record *r, char *err, size_t errlen, size_t
   switch (r->kind) {
   case R_NAMESPACES:
     for (size_t i = 0; i < r->nfields; i++) {
-      int ok = 0;
-      for (const char *const *n = ns_names; *n; n++)
-        ok |= strcmp(*n, r->fields[i]) == 0;
-      if (!ok)
+      if (!plan_clone_flag(r->fields[i]))
         return fail(err, errlen, "record %zu (namespaces): unknown namespace `%s`", index, shown(r->fields[i]));
     }
+    break;
+  case R_JOIN:
+    if (plan_parse_u64(r->fields[0], 10, &v) < 0 || v < 1 || v > 0x7fffffff)
+      return fail(err, errlen, "record %zu (join): bad pid `%s`", index, shown(r->fields[0]));
+    for (size_t i = 1; i < r->nfields; i++)
+      if (!plan_clone_flag(r->fields[i]))
+        return fail(err, errlen, "record %zu (join): unknown namespace `%s`", index, shown(r->fields[i]));
     break;
   case R_IDMAP_WRITE:
     if (strcmp(r->fields[0], "uid_map") && strcmp(r->fields[0], "gid_map") && strcmp(r->fields[0], "setgroups"))
@@ -135,16 +182,52 @@ static int check_record(const struct record *r, char *err, size_t errlen, size_t
       return fail(err, errlen, "record %zu (mount): target `%s` is not absolute", index, shown(r->fields[1]));
     break;
   case R_EXIT_FILE:
+  case R_LOG:
   case R_ROOT:
   case R_MASK:
   case R_READONLY:
+  case R_REMOUNT_RO:
   case R_CWD:
     if (r->fields[0][0] != '/')
       return fail(err, errlen, "record %zu (%s): `%s` is not absolute", index, specs[r->kind].name, shown(r->fields[0]));
     break;
-  case R_MOUNT_DAEMON:
+  case R_PROCESS: {
+    int mode = -1;
+    for (size_t m = 0; m < sizeof(process_modes) / sizeof(process_modes[0]); m++)
+      if (strcmp(process_modes[m], r->fields[0]) == 0)
+        mode = (int)m;
+    if (mode < 0)
+      return fail(err, errlen, "record %zu (process): unknown mode `%s`", index, shown(r->fields[0]));
+    if (plan_parse_u64(r->fields[1], 10, &v) < 0 || v > 86400000)
+      return fail(err, errlen, "record %zu (process): bad timeout `%s`", index, shown(r->fields[1]));
+    if ((strcmp(r->fields[0], "mount") == 0) != (r->fields[2][0] == '/'))
+      return fail(err, errlen, "record %zu (process): a mount point `%s` must be absolute, and only for mode mount", index, shown(r->fields[2]));
+    if (r->fields[3][0] == '\0')
+      return fail(err, errlen, "record %zu (process): empty command", index);
+    break;
+  }
+  case R_DEV_BIND:
     if (r->fields[0][0] != '/' || r->fields[1][0] != '/')
-      return fail(err, errlen, "record %zu (mount-daemon): `%s` or `%s` is not absolute", index, shown(r->fields[0]), shown(r->fields[1]));
+      return fail(err, errlen, "record %zu (dev-bind): `%s` or `%s` is not absolute", index, shown(r->fields[0]), shown(r->fields[1]));
+    break;
+  case R_MKDIR:
+  case R_WRITE_FILE:
+  case R_WRITE_FD:
+  case R_CHMOD:
+    if (r->fields[0][0] != '/' || strcmp(r->fields[0], "/") == 0)
+      return fail(err, errlen, "record %zu (%s): `%s` is not an absolute path below /", index, specs[r->kind].name, shown(r->fields[0]));
+    if (!is_mode(r->fields[1]))
+      return fail(err, errlen, "record %zu (%s): bad mode `%s`", index, specs[r->kind].name, shown(r->fields[1]));
+    if (r->kind == R_WRITE_FD && !is_fd(r->fields[2]))
+      return fail(err, errlen, "record %zu (write-fd): bad fd `%s`", index, shown(r->fields[2]));
+    break;
+  case R_BLOCK_FD:
+    if (!is_fd(r->fields[0]))
+      return fail(err, errlen, "record %zu (block-fd): bad fd `%s`", index, shown(r->fields[0]));
+    break;
+  case R_SECCOMP:
+    if (!is_hex_program(r->fields[0]))
+      return fail(err, errlen, "record %zu (seccomp): not a BPF program in lowercase hex (8 bytes an instruction)", index);
     break;
   case R_ON_EXIT:
     if (r->fields[0][0] != '/')
@@ -198,32 +281,55 @@ static int check_record(const struct record *r, char *err, size_t errlen, size_t
 
 /* Order and presence rules that span records. */
 static int check_plan(const struct plan *plan, char *err, size_t errlen) {
-  int seen_root = 0, seen_pivot = 0;
+  int seen_root = 0, seen_nnp = 0, seen_seccomp = 0, seen_exec = 0, userns = 0;
+  const struct record *ns = plan_find(plan, R_NAMESPACES);
+  for (size_t i = 0; ns && i < ns->nfields; i++)
+    userns |= strcmp(ns->fields[i], "user") == 0;
   for (size_t i = 0; i < plan->nrecords; i++) {
     const struct record *r = &plan->records[i];
+    if (seen_exec && plan_is_child_step(r))
+      return fail(err, errlen, "record %zu (%s): comes after `exec`", i + 1, specs[r->kind].name);
+    /* After the filter, only steps that make no system call (env, search-path) and the exec. */
+    if (seen_seccomp && plan_is_child_step(r) && r->kind != R_EXEC && r->kind != R_ENV && r->kind != R_SEARCH_PATH)
+      return fail(err, errlen, "record %zu (%s): comes after `seccomp` (only env, search-path and exec may)", i + 1, specs[r->kind].name);
+    if (in_root(r) && !seen_root)
+      return fail(err, errlen, "record %zu (%s): comes before `root`", i + 1, specs[r->kind].name);
     switch (r->kind) {
     case R_ROOT:
       seen_root = 1;
       break;
-    case R_MOUNT:
-    case R_SYMLINK:
-    case R_MASK:
-    case R_READONLY:
-      if (!seen_root && !(r->kind == R_MOUNT && (strtoull(r->fields[3], NULL, 16) & BP_MOUNT_HOSTDST)))
-        return fail(err, errlen, "record %zu (%s): comes before `root`", i + 1, specs[r->kind].name);
-      break;
     case R_PIVOT_ROOT:
       if (!seen_root)
         return fail(err, errlen, "record %zu (pivot-root): comes before `root`", i + 1);
-      seen_pivot = 1;
+      break;
+    case R_PROCESS:
+      if (strcmp(r->fields[0], "mount") == 0 && !userns)
+        return fail(err, errlen, "record %zu (process): mode mount needs a user namespace", i + 1);
+      break;
+    case R_NO_NEW_PRIVS:
+      seen_nnp = 1;
+      break;
+    case R_SECCOMP:
+      if (!seen_nnp)
+        return fail(err, errlen, "record %zu (seccomp): comes before `no-new-privs`", i + 1);
+      seen_seccomp = 1;
+      break;
+    case R_EXEC:
+      seen_exec = 1;
       break;
     default:
       break;
     }
-    (void)seen_pivot;
   }
   if (plan_find(plan, R_EXEC) == NULL)
     return fail(err, errlen, "no `exec` record");
+  /* Joining a running container: its namespaces are set up already, and the monitor lives in them. */
+  if (plan_find(plan, R_JOIN)) {
+    static const enum record_kind not_with_join[] = {R_NAMESPACES, R_ROOT, R_PIVOT_ROOT, R_PROCESS, R_IDMAP_WRITE, R_EXIT_FILE, R_ON_EXIT};
+    for (size_t k = 0; k < sizeof(not_with_join) / sizeof(not_with_join[0]); k++)
+      if (plan_find(plan, not_with_join[k]))
+        return fail(err, errlen, "`join` with `%s`", specs[not_with_join[k]].name);
+  }
   if (plan_find(plan, R_ROOT) && !plan_find(plan, R_PIVOT_ROOT))
     return fail(err, errlen, "`root` without `pivot-root`");
   return 0;

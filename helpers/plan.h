@@ -1,11 +1,11 @@
 /*
- * burrow-helper: the plan, version 1.
+ * burrow-helper: the plan, version 2.
  *
  * The plan is the whole interface between burrow's TypeScript side (which
  * decides everything) and this helper (which decides nothing). The writer is
- * src/runtime/plan.ts; this file and that one describe the same format.
+ * src/system/plan.ts; this file and that one describe the same format.
  *
- *   plan    := "burrow-plan 1\n" record* "end 0\n" EOF
+ *   plan    := "burrow-plan 2\n" record* "end 0\n" EOF
  *   record  := NAME " " COUNT "\n" field{COUNT}
  *   field   := LENGTH ":" BYTES{LENGTH} "\n"
  *
@@ -15,49 +15,88 @@
  * with the wrong number of fields, a number that does not parse, trailing
  * bytes after "end 0", is refused whole before any step runs.
  *
- * Records (fields in order; "..." is zero or more):
+ * Records (fields in order; "..." is zero or more). The names, field counts,
+ * mount bits, namespace names and exit codes come from one source,
+ * src/system/plan-constants.ts, which the build turns into
+ * build/plan-constants.h (included below); src/system/plan.ts documents the
+ * same records beside its types.
+ *
+ * The monitor's records (read wherever they are):
  *
  *   namespaces NAME...            user mount pid uts ipc cgroup net
- *   idmap-exec ARGV...            run after clone, "{pid}" replaced by the child pid
- *   idmap-write FILE CONTENT      write /proc/PID/FILE (uid_map, gid_map, setgroups)
- *   mount-daemon MOUNTPOINT ARGV...
- *                                 a FUSE program (fuse-overlayfs -f) that mounts MOUNTPOINT: the
- *                                 monitor runs it in the child's user namespace and a mount namespace
- *                                 of its own, waits for the mount, hands the mounted tree to the child
- *                                 (open_tree, move_mount onto MOUNTPOINT), and stops the program
- *                                 (SIGTERM) once the container has ended
+ *   join PID NAME...              instead of `namespaces`: enter the namespaces NAME... of the running
+ *                                 process PID (a container's), user first (setns on a pidfd), before
+ *                                 the clone; the child then runs its steps there (exec into a container).
+ *                                 Not with namespaces, root, pivot-root, process, idmap-write, exit-file,
+ *                                 on-exit (the monitor's paths would be the container's)
+ *   process MODE TIMEOUT MOUNTPOINT ARGV...
+ *                                 a program the monitor starts once the child exists ("{pid}" in ARGV is
+ *                                 replaced by the child's pid) and keeps until the container ends:
+ *                                   wait   it must exit 0 before the child's steps start (newuidmap,
+ *                                          newgidmap); killed after TIMEOUT ms (0: no limit)
+ *                                   keep   it runs beside the container (pasta, slirp4netns) and gets
+ *                                          SIGTERM when the container ends, SIGKILL TIMEOUT ms later
+ *                                   mount  as keep, but in the child's user namespace and a mount
+ *                                          namespace of its own (fuse-overlayfs -f): the monitor waits
+ *                                          up to TIMEOUT ms for MOUNTPOINT to be mounted and hands the
+ *                                          tree to the child when the child reaches this record
+ *                                 MOUNTPOINT is empty except for mount
+ *   idmap-write FILE CONTENT      write /proc/PID/FILE (uid_map, gid_map, setgroups) before the child goes on
+ *   relay-stdin                   with tty: copy our stdin to the pty (-i)
+ *   forward-signals NUM...        signals the monitor passes on to the container
+ *   log PATH                      the monitor opens PATH itself (append, 0600), relays the container's
+ *                                 stdout and stderr into it through a pipe, and writes its own
+ *                                 `Error:` lines there (a detached container's log)
+ *   exit-file PATH                the monitor writes "CODE UNIX-TIME\n" there (atomically) when the container ends
+ *   on-exit ARGV...               then the monitor runs ARGV (the clean-up after `run --rm`) and waits for it
+ *
+ * The child's steps, carried out strictly in the order written (as bwrap's
+ * setup_newroot): a PATH "inside the root" is resolved with openat2
+ * RESOLVE_IN_ROOT beneath `root` (or "/" after pivot-root), so no symlink in
+ * the tree reaches the host; a step that creates or writes a file never
+ * follows a symlink in its last component.
+ *
+ *   process ...                   (mount mode) move the tree the monitor mounted onto MOUNTPOINT
  *   root PATH                     host path of the new root (before the in-root steps)
  *   mount SRC DST FSTYPE FLAGS DATA
- *                                 DST is a path inside the root, resolved with
- *                                 RESOLVE_IN_ROOT; FLAGS is hex: MS_* bits plus the
- *                                 BP_MOUNT_* bits below
- *   symlink TARGET LINKPATH       LINKPATH inside the root
+ *                                 DST is a path inside the root; FLAGS is hex: MS_* bits plus the
+ *                                 BP_MOUNT_* bits of plan-constants.h
+ *   dev-bind SRC DST              bind host SRC (recursively, devices allowed) on DST inside the root,
+ *                                 created as SRC's kind when missing
+ *   remount-ro PATH               make the mount at PATH read-only (with its submounts)
+ *   symlink TARGET LINKPATH       LINKPATH inside the root; an existing one is left alone
  *   mask PATH                     hide PATH: /dev/null over a file, an empty
  *                                 read-only tmpfs over a directory; absent: skipped
  *   readonly PATH                 bind PATH onto itself read-only; absent: skipped
+ *   mkdir PATH MODE               create PATH and its missing parents (0755); MODE (octal) for PATH
+ *                                 itself; an existing directory is left as it is
+ *   write-file PATH MODE DATA     create or replace the file PATH with DATA (octal MODE)
+ *   write-fd PATH MODE FD         the same, with what the inherited FD holds up to its end
+ *   chmod PATH MODE               change PATH's mode (octal)
  *   pivot-root                    make the root "/", detach the old one
  *   hostname NAME
  *   loopback                      bring up `lo` in the new network namespace
  *   rlimit RESOURCE SOFT HARD     numbers; "inf" for RLIM_INFINITY
- *   tty                           make a pty in the container's devpts and relay it
+ *   tty                           make a pty in the container's devpts, hand it to the monitor
  *   stdin NULL|INHERIT            what fd 0 is when there is no tty
- *   relay-stdin                   with tty: copy our stdin to the pty (-i)
- *   init                          a minimal reaper runs as PID 1
- *   forward-signals NUM...        signals the monitor passes on to the container
- *   groups GID...
- *   user UID GID
+ *   groups GID...                 the supplementary groups (applied by `user`)
+ *   user UID GID                  setgroups, setresgid, setresuid, keeping the capabilities for `caps`
  *   caps BOUNDING PERMITTED EFFECTIVE INHERITABLE AMBIENT   64-bit hex masks
  *   no-new-privs
  *   cwd PATH
- *   env NAME=VALUE...
- *   exec FILE ARGV...             FILE without "/" is searched in the env's PATH
- *   exit-file PATH                the monitor writes "CODE UNIX-TIME\n" there (atomically) when the container ends
- *   on-exit ARGV...               then the monitor runs ARGV (the clean-up after `run --rm`) and waits for it
+ *   env NAME=VALUE...             the command's environment (for `exec`)
+ *   search-path DIRS              where `exec` looks for a FILE without "/" when env has no PATH
+ *   init                          fork: a minimal reaper stays as PID 1, the rest runs in its child
+ *   block-fd FD                   wait until FD (inherited) has a byte or ends, then close it
+ *   seccomp HEX                   a classic BPF program (struct sock_filter[], hex), installed with
+ *                                 seccomp(2) after no-new-privs; only env, search-path and exec may follow
+ *   exec FILE ARGV...             FILE without "/" is searched in env's PATH, else search-path
  *
  * Status (helper -> burrow, on --status-fd N when given), JSON lines, read by
- * src/runtime/status.ts:
+ * src/system/status.ts:
  *   {"type":"pid","pid":N}
  *   {"type":"error","step":"mount","syscall":"mount","path":"/x","errno":2,"code":125,"message":"..."}
+ *   {"type":"started"}                            every step ran and the command was exec'd
  *   {"type":"exit","code":N}                      (a signal's death is code 128+N)
  *
  * Errors also print, always, as one "Error: ..." line on stderr (the user's
@@ -71,47 +110,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PLAN_VERSION 1
-#define PLAN_MAX_SIZE (16u << 20)
-#define PLAN_MAX_FIELDS 65536
-
-/* Bits above the kernel's MS_* range, understood by the mount step. */
-#define BP_MOUNT_MKDIR (1ULL << 40)    /* create DST as a directory (and parents) */
-#define BP_MOUNT_MKFILE (1ULL << 41)   /* create DST as an empty file (parents as dirs) */
-#define BP_MOUNT_RDONLY (1ULL << 42)   /* bind, then remount read-only keeping locked flags */
-#define BP_MOUNT_HOSTDST (1ULL << 43)  /* DST is a host path, not inside the root */
-#define BP_MOUNT_OPTIONAL (1ULL << 44) /* skip silently when SRC does not exist */
-
-enum record_kind {
-  R_NAMESPACES,
-  R_IDMAP_EXEC,
-  R_IDMAP_WRITE,
-  R_MOUNT_DAEMON,
-  R_ROOT,
-  R_MOUNT,
-  R_SYMLINK,
-  R_MASK,
-  R_READONLY,
-  R_PIVOT_ROOT,
-  R_HOSTNAME,
-  R_LOOPBACK,
-  R_RLIMIT,
-  R_TTY,
-  R_STDIN,
-  R_RELAY_STDIN,
-  R_INIT,
-  R_FORWARD_SIGNALS,
-  R_GROUPS,
-  R_USER,
-  R_CAPS,
-  R_NO_NEW_PRIVS,
-  R_CWD,
-  R_ENV,
-  R_EXEC,
-  R_EXIT_FILE,
-  R_ON_EXIT,
-  R_KIND_COUNT
-};
+/* PLAN_VERSION, the record kinds, BP_MOUNT_*, EXIT_*: generated from src/system/plan-constants.ts. */
+#include "plan-constants.h"
 
 struct record {
   enum record_kind kind;
@@ -131,5 +131,9 @@ const char *plan_record_name(enum record_kind kind);
 /* The first record of a kind, or NULL. */
 const struct record *plan_find(const struct plan *plan, enum record_kind kind);
 int plan_parse_u64(const char *s, int base, uint64_t *out);
+/* The CLONE_NEW* flag of a namespace name, 0 for an unknown one. */
+int plan_clone_flag(const char *name);
+/* Is a record one of the child's ordered steps (else it is the monitor's alone)? */
+int plan_is_child_step(const struct record *r);
 
 #endif

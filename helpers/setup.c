@@ -1,16 +1,16 @@
 /*
  * burrow-helper: the container side. Runs in the cloned child, inside the new
- * namespaces, and carries out the plan's steps in order:
+ * namespaces: waits for "maps written", becomes root in the user namespace,
+ * makes every mount private, and then carries out the plan's steps strictly
+ * in the order written (plan.h lists them), as bwrap's setup_newroot does:
  *
- *   wait for "maps written" -> become root in the user namespace
- *   -> mounts, symlinks, masks, read-only paths (all inside the root)
- *   -> pivot_root -> hostname, rlimits -> pty -> init (fork) -> bounding set
- *   -> groups, gid, uid (keeping caps) -> capability sets -> no_new_privs
- *   -> cwd -> fds, signals -> execve
+ *   for each record the child owns:  run_step()  ... exec (execve, never returns)
  *
- * Any failure is sent to the monitor as a struct setup_error and ends the
- * child with 125/126/127. Paths inside the root are resolved with openat2
- * RESOLVE_IN_ROOT, so a symlink in the image cannot send a mount outside.
+ * Any failure is sent to the monitor as a struct setup_error naming the step,
+ * the system call, the path and errno, and ends the child with 125/126/127.
+ * Paths inside the root are resolved with openat2 RESOLVE_IN_ROOT, so a
+ * symlink in the image cannot send a mount or a write outside; steps that
+ * create files (write-file, write-fd) refuse a symlink as the last component.
  */
 #define _GNU_SOURCE
 #include "helper.h"
@@ -20,6 +20,9 @@
 #include <grp.h>
 #include <limits.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <poll.h>
 #include <net/if.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
@@ -48,7 +51,16 @@
 #endif
 
 static const struct child_fds *g_fds;
+/* The root the in-root steps resolve beneath: the `root` step's, then "/" after pivot-root. */
 static int g_rootfd = -1;
+
+/* What the steps leave for later ones. */
+struct exec_state {
+  const struct record *env; /* the `env` record, for exec */
+  const char *search_path;  /* `search-path`, for a command without "/" when env has no PATH */
+  int tty;                  /* a `tty` step ran: init puts the command in the terminal's foreground */
+  int prepared;             /* fds and signals are ready for execve (seccomp does it before its filter) */
+};
 
 static void die(int code, const char *step, const char *sc, const char *path, int err, const char *fmt, ...)
     __attribute__((noreturn, format(printf, 6, 7)));
@@ -90,8 +102,8 @@ static int open_in_root(const char *path, int flags) {
   return (int)syscall(SYS_openat2, g_rootfd, rel, &how, sizeof(how));
 }
 
-/* Creates every missing component of PATH inside the root; the last one as a file when `file`. */
-static void make_path(const char *step, const char *path, int file) {
+/* Creates every missing component of PATH inside the root; the last one as a file when `file`, else a directory of `mode`. */
+static void make_path_mode(const char *step, const char *path, int file, mode_t mode) {
   char buf[PATH_MAX];
   size_t len = strlen(path);
   if (len >= sizeof(buf))
@@ -125,8 +137,15 @@ static void make_path(const char *step, const char *path, int file) {
           FAIL(step, "open", buf);
         if (f >= 0)
           close(f);
-      } else if (mkdirat(parent, name, 0755) < 0 && errno != EEXIST) {
-        FAIL(step, "mkdir", buf);
+      } else if (mkdirat(parent, name, last ? mode : 0755) < 0) {
+        if (errno != EEXIST)
+          FAIL(step, "mkdir", buf);
+      } else if (last) {
+        /* The umask took bits the plan asked for: set them on what was just made, never through a symlink. */
+        int dir = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dir < 0 || fchmod(dir, mode) < 0)
+          FAIL(step, "chmod", buf);
+        close(dir);
       }
       close(parent);
     } else {
@@ -137,6 +156,8 @@ static void make_path(const char *step, const char *path, int file) {
       break;
   }
 }
+
+static void make_path(const char *step, const char *path, int file) { make_path_mode(step, path, file, 0755); }
 
 static void fd_path(int fd, char *out, size_t len) { snprintf(out, len, "/proc/self/fd/%d", fd); }
 
@@ -313,9 +334,7 @@ static uint64_t hex(const char *s) {
   return v;
 }
 
-static void set_caps(const struct record *r) {
-  uint64_t bounding = hex(r->fields[0]), permitted = hex(r->fields[1]), effective = hex(r->fields[2]),
-           inheritable = hex(r->fields[3]), ambient = hex(r->fields[4]);
+static void capset_masks(uint64_t permitted, uint64_t effective, uint64_t inheritable) {
   struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
   struct __user_cap_data_struct data[2];
   memset(data, 0, sizeof(data));
@@ -327,17 +346,17 @@ static void set_caps(const struct record *r) {
   data[1].inheritable = (uint32_t)(inheritable >> 32);
   if (syscall(SYS_capset, &hdr, data) < 0)
     FAIL("caps", "capset", NULL);
-  (void)bounding;
-  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-    FAIL("caps", "prctl(PR_CAP_AMBIENT_CLEAR_ALL)", NULL);
-  for (int c = 0; c < 64; c++)
-    if ((ambient >> c) & 1)
-      if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
-        die(EXIT_HELPER, "caps", "prctl(PR_CAP_AMBIENT_RAISE)", NULL, errno, "raise ambient capability %d", c);
 }
 
-static void drop_bounding(const struct record *r) {
-  uint64_t bounding = hex(r->fields[0]);
+static uint64_t permitted_now(void) {
+  struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+  struct __user_cap_data_struct data[2];
+  if (syscall(SYS_capget, &hdr, data) < 0)
+    FAIL("caps", "capget", NULL);
+  return (uint64_t)data[0].permitted | ((uint64_t)data[1].permitted << 32);
+}
+
+static void drop_bounding(uint64_t bounding) {
   for (int c = 0; c < 64; c++) {
     if ((bounding >> c) & 1)
       continue;
@@ -347,6 +366,211 @@ static void drop_bounding(const struct record *r) {
       die(EXIT_HELPER, "caps", "prctl(PR_CAPBSET_DROP)", NULL, errno, "drop bounding capability %d", c);
     }
   }
+}
+
+/*
+ * The five sets. A `user` step before this one kept the permitted set
+ * (PR_SET_KEEPCAPS) but cleared the effective one, and dropping from the
+ * bounding set needs CAP_SETPCAP effective: so the permitted set is made
+ * effective again first.
+ */
+static void do_caps(const struct record *r) {
+  uint64_t bounding = hex(r->fields[0]), permitted = hex(r->fields[1]), effective = hex(r->fields[2]),
+           inheritable = hex(r->fields[3]), ambient = hex(r->fields[4]);
+  uint64_t held = permitted_now();
+  capset_masks(held, held, 0);
+  drop_bounding(bounding);
+  capset_masks(permitted, effective, inheritable);
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+    FAIL("caps", "prctl(PR_CAP_AMBIENT_CLEAR_ALL)", NULL);
+  for (int c = 0; c < 64; c++)
+    if ((ambient >> c) & 1)
+      if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+        die(EXIT_HELPER, "caps", "prctl(PR_CAP_AMBIENT_RAISE)", NULL, errno, "raise ambient capability %d", c);
+}
+
+static void do_groups(const struct record *r) {
+  gid_t list[r->nfields ? r->nfields : 1];
+  for (size_t i = 0; i < r->nfields; i++) {
+    uint64_t g = 0;
+    plan_parse_u64(r->fields[i], 10, &g);
+    list[i] = (gid_t)g;
+  }
+  if (setgroups(r->nfields, list) < 0)
+    FAIL("groups", "setgroups", NULL);
+}
+
+static void do_user(const struct record *r) {
+  uint64_t uid = 0, gid = 0;
+  plan_parse_u64(r->fields[0], 10, &uid);
+  plan_parse_u64(r->fields[1], 10, &gid);
+  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+    FAIL("user", "prctl(PR_SET_KEEPCAPS)", NULL);
+  if (setresgid((gid_t)gid, (gid_t)gid, (gid_t)gid) < 0)
+    die(EXIT_HELPER, "user", "setresgid", NULL, errno, "switch to gid %s (is it mapped in the user namespace?)", r->fields[1]);
+  if (setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) < 0)
+    die(EXIT_HELPER, "user", "setresuid", NULL, errno, "switch to uid %s (is it mapped in the user namespace?)", r->fields[0]);
+  /* Again: a change of uid or gid cleared the parent-death signal set at the start. */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+    FAIL("user", "prctl(PR_SET_PDEATHSIG)", NULL);
+}
+
+static mode_t octal(const char *s) {
+  uint64_t v = 0;
+  plan_parse_u64(s, 8, &v);
+  return (mode_t)v;
+}
+
+/* Splits PATH into its parent, opened inside the root, and its last component (in `name`). */
+static int open_parent(const char *step, const char *path, char *name, size_t len) {
+  char buf[PATH_MAX];
+  if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+    die(EXIT_HELPER, step, "open", path, ENAMETOOLONG, NULL);
+  char *slash = strrchr(buf, '/');
+  snprintf(name, len, "%s", slash + 1);
+  if (slash == buf)
+    buf[1] = '\0';
+  else
+    *slash = '\0';
+  int parent = open_in_root(buf, O_PATH | O_DIRECTORY);
+  if (parent < 0)
+    FAIL(step, "openat2", path);
+  return parent;
+}
+
+/*
+ * Creates or replaces the regular file PATH inside the root: the parent is
+ * resolved beneath the root, the file itself is never a symlink (O_NOFOLLOW:
+ * ELOOP) nor a fifo or device (O_NONBLOCK, then refused).
+ */
+static int create_file(const char *step, const char *path, mode_t mode) {
+  char name[NAME_MAX + 1];
+  int parent = open_parent(step, path, name, sizeof(name));
+  int fd = openat(parent, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode);
+  if (fd < 0)
+    FAIL(step, "open", path);
+  close(parent);
+  struct stat st;
+  if (fstat(fd, &st) < 0)
+    FAIL(step, "fstat", path);
+  if (!S_ISREG(st.st_mode))
+    die(EXIT_HELPER, step, "open", path, EINVAL, "`%s` is not a regular file", path);
+  if (fchmod(fd, mode) < 0)
+    FAIL(step, "fchmod", path);
+  return fd;
+}
+
+static void write_whole(const char *step, const char *path, int fd, const char *buf, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, buf, n);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w < 0)
+      FAIL(step, "write", path);
+    buf += w;
+    n -= (size_t)w;
+  }
+}
+
+static void do_write_file(const struct record *r) {
+  int fd = create_file("write-file", r->fields[0], octal(r->fields[1]));
+  write_whole("write-file", r->fields[0], fd, r->fields[2], strlen(r->fields[2]));
+  close(fd);
+}
+
+/* bwrap's --file: what an inherited fd holds, up to its end. */
+static void do_write_fd(const struct record *r) {
+  uint64_t src = 0;
+  plan_parse_u64(r->fields[2], 10, &src);
+  int fd = create_file("write-fd", r->fields[0], octal(r->fields[1]));
+  char buf[65536];
+  for (;;) {
+    ssize_t n = read((int)src, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      die(EXIT_HELPER, "write-fd", "read", r->fields[0], errno, "read fd %s for `%s`", r->fields[2], r->fields[0]);
+    if (n == 0)
+      break;
+    write_whole("write-fd", r->fields[0], fd, buf, (size_t)n);
+  }
+  close(fd);
+  close((int)src);
+}
+
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
+
+/* chmod of what PATH names inside the root (a symlink there is followed, inside the root only). */
+static void do_chmod(const struct record *r) {
+  const char *path = r->fields[0];
+  int fd = open_in_root(path, O_PATH);
+  if (fd < 0)
+    FAIL("chmod", "openat2", path);
+  if (syscall(SYS_fchmodat2, fd, "", octal(r->fields[1]), AT_EMPTY_PATH) < 0) {
+    if (errno != ENOSYS && errno != EINVAL)
+      FAIL("chmod", "fchmodat2", path);
+    /* Before Linux 6.6: through the fd's magic link, which names exactly this inode. */
+    char p[64];
+    fd_path(fd, p, sizeof(p));
+    if (chmod(p, octal(r->fields[1])) < 0)
+      FAIL("chmod", "chmod", path);
+  }
+  close(fd);
+}
+
+/* bwrap's --dev-bind: a recursive bind that keeps device nodes usable; DST made as SRC's kind. */
+static void do_dev_bind(const struct record *r) {
+  const char *src = r->fields[0], *dst = r->fields[1];
+  struct stat st;
+  if (stat(src, &st) < 0)
+    FAIL("dev-bind", "stat", src);
+  make_path("dev-bind", dst, !S_ISDIR(st.st_mode));
+  int fd = open_in_root(dst, O_PATH);
+  if (fd < 0)
+    FAIL("dev-bind", "openat2", dst);
+  char p[64];
+  fd_path(fd, p, sizeof(p));
+  if (mount(src, p, NULL, MS_BIND | MS_REC, NULL) < 0)
+    die(EXIT_HELPER, "dev-bind", "mount", dst, errno, "bind `%s` on `%s`", src, dst);
+  close(fd);
+}
+
+static void do_remount_ro(const char *path) {
+  int fd = open_in_root(path, O_PATH);
+  if (fd < 0)
+    FAIL("remount-ro", "openat2", path);
+  make_readonly("remount-ro", fd, path, 1);
+  close(fd);
+}
+
+/* bwrap's --block-fd: go on once FD has a byte for us or has ended. */
+static void do_block_fd(const char *field) {
+  uint64_t fd = 0;
+  plan_parse_u64(field, 10, &fd);
+  struct pollfd pfd = {.fd = (int)fd, .events = POLLIN};
+  while (poll(&pfd, 1, -1) < 0)
+    if (errno != EINTR)
+      die(EXIT_HELPER, "block-fd", "poll", NULL, errno, "wait on fd %s", field);
+  if (pfd.revents & POLLNVAL)
+    die(EXIT_HELPER, "block-fd", "poll", NULL, EBADF, "wait on fd %s", field);
+  char byte;
+  while (read((int)fd, &byte, 1) < 0 && errno == EINTR)
+    ;
+  close((int)fd);
+}
+
+/* The mount the monitor's `process` (mount mode) made, moved into place. */
+static void do_process_mount(const struct record *r) {
+  if (write(g_fds->sync, "R", 1) != 1)
+    _exit(EXIT_HELPER);
+  int tree = recv_fd(g_fds->sync);
+  if (tree < 0)
+    _exit(EXIT_HELPER); /* the monitor failed and reports it */
+  if (syscall(SYS_move_mount, tree, "", AT_FDCWD, r->fields[2], MOVE_MOUNT_F_EMPTY_PATH) < 0)
+    FAIL("process", "move_mount", r->fields[2]);
+  close(tree);
 }
 
 /* Opens a pty in the container's devpts, hands the master to the monitor, makes the slave our terminal. */
@@ -452,7 +676,8 @@ static const char *env_get(const struct record *env, const char *name) {
   return NULL;
 }
 
-static void do_exec(const struct record *exec, const struct record *env) {
+static void do_exec(const struct record *exec, const struct exec_state *st) {
+  const struct record *env = st->env;
   const char *file = exec->fields[0];
   char **argv = exec->fields + 1;
   char *empty[] = {NULL};
@@ -465,9 +690,12 @@ static void do_exec(const struct record *exec, const struct record *env) {
       die(EXIT_NOT_FOUND, "exec", "execve", file, e, "executable file `%s` not found", file);
     die(EXIT_CANNOT_EXEC, "exec", "execve", file, e, "exec `%s`", file);
   }
+  /* The plan says where to look when the environment does not (search-path): no default here. */
   const char *path = env_get(env, "PATH");
   if (!path)
-    path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    path = st->search_path;
+  if (!path)
+    die(EXIT_NOT_FOUND, "exec", "execve", file, ENOENT, "executable file `%s` not found: no PATH to search", file);
   int denied = 0, denied_errno = 0;
   char candidate[PATH_MAX];
   for (const char *p = path;;) {
@@ -497,147 +725,12 @@ static void do_exec(const struct record *exec, const struct record *env) {
   die(EXIT_NOT_FOUND, "exec", "execve", file, ENOENT, "executable file `%s` not found in $PATH", file);
 }
 
-void child_main(const struct plan *plan, const struct child_fds *fds) {
-  g_fds = fds;
-  const struct record *caps = plan_find(plan, R_CAPS), *user = plan_find(plan, R_USER),
-                      *groups = plan_find(plan, R_GROUPS), *cwd = plan_find(plan, R_CWD), *env = plan_find(plan, R_ENV),
-                      *exec = plan_find(plan, R_EXEC), *stdin_rec = plan_find(plan, R_STDIN),
-                      *ns = plan_find(plan, R_NAMESPACES);
-  int tty = plan_find(plan, R_TTY) != NULL, init = plan_find(plan, R_INIT) != NULL;
-
-  /* The container dies with its monitor. */
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-    FAIL("start", "prctl(PR_SET_PDEATHSIG)", NULL);
-
-  char go;
-  ssize_t n = read(fds->sync, &go, 1);
-  if (n != 1)
-    _exit(EXIT_HELPER); /* the monitor failed to write the maps and reports it */
-
-  int userns = 0, mountns = 0;
-  for (size_t i = 0; ns && i < ns->nfields; i++) {
-    userns |= strcmp(ns->fields[i], "user") == 0;
-    mountns |= strcmp(ns->fields[i], "mount") == 0;
-  }
-  if (userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
-    die(EXIT_HELPER, "user", "setresuid", NULL, errno, "become root in the user namespace");
-  /* Nothing we mount may propagate back to the host. */
-  if (mountns && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-    FAIL("mount", "mount", "/");
-  /* The monitor starts the mount daemon (fuse-overlayfs) and hands us what it mounted. */
-  const struct record *daemon = plan_find(plan, R_MOUNT_DAEMON);
-  if (daemon) {
-    if (write(fds->sync, "R", 1) != 1)
-      _exit(EXIT_HELPER);
-    int tree = recv_fd(fds->sync);
-    if (tree < 0)
-      _exit(EXIT_HELPER); /* the monitor failed and reports it */
-    if (syscall(SYS_move_mount, tree, "", AT_FDCWD, daemon->fields[0], MOVE_MOUNT_F_EMPTY_PATH) < 0)
-      FAIL("mount-daemon", "move_mount", daemon->fields[0]);
-    close(tree);
-  }
-
-  for (size_t i = 0; i < plan->nrecords; i++) {
-    const struct record *r = &plan->records[i];
-    switch (r->kind) {
-    case R_ROOT:
-      do_root(r->fields[0]);
-      break;
-    case R_MOUNT:
-      do_mount(r);
-      break;
-    case R_SYMLINK:
-      do_symlink(r->fields[0], r->fields[1]);
-      break;
-    case R_MASK:
-      do_mask(r->fields[0]);
-      break;
-    case R_READONLY:
-      do_readonly(r->fields[0]);
-      break;
-    case R_PIVOT_ROOT:
-      do_pivot_root();
-      break;
-    case R_HOSTNAME:
-      if (sethostname(r->fields[0], strlen(r->fields[0])) < 0)
-        FAIL("hostname", "sethostname", r->fields[0]);
-      break;
-    case R_LOOPBACK:
-      loopback_up();
-      break;
-    case R_RLIMIT: {
-      uint64_t res = 0;
-      plan_parse_u64(r->fields[0], 10, &res);
-      struct rlimit rl = {.rlim_cur = parse_rlim(r->fields[1]), .rlim_max = parse_rlim(r->fields[2])};
-      if (setrlimit((int)res, &rl) < 0)
-        die(EXIT_HELPER, "rlimit", "setrlimit", NULL, errno, "set resource limit %s to %s:%s", r->fields[0],
-            r->fields[1], r->fields[2]);
-      break;
-    }
-    default:
-      break;
-    }
-  }
-
-  if (tty) {
-    setup_tty();
-  } else if (!stdin_rec || strcmp(stdin_rec->fields[0], "NULL") == 0) {
-    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || dup2(fd, 0) < 0)
-      FAIL("stdin", "open", "/dev/null");
-    close(fd);
-  }
-
-  if (cwd) {
-    /* As podman does, a missing working directory is created (as root, before the user switch). */
-    struct stat st;
-    if (stat(cwd->fields[0], &st) < 0 && errno == ENOENT) {
-      g_rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-      make_path("cwd", cwd->fields[0], 0);
-      close(g_rootfd);
-      g_rootfd = -1;
-    }
-  }
-
-  if (caps)
-    drop_bounding(caps);
-  if (user) {
-    uint64_t uid = 0, gid = 0;
-    plan_parse_u64(user->fields[0], 10, &uid);
-    plan_parse_u64(user->fields[1], 10, &gid);
-    if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-      FAIL("user", "prctl(PR_SET_KEEPCAPS)", NULL);
-    if (groups) {
-      gid_t list[groups->nfields ? groups->nfields : 1];
-      for (size_t i = 0; i < groups->nfields; i++) {
-        uint64_t g = 0;
-        plan_parse_u64(groups->fields[i], 10, &g);
-        list[i] = (gid_t)g;
-      }
-      if (setgroups(groups->nfields, list) < 0)
-        FAIL("user", "setgroups", NULL);
-    }
-    if (setresgid((gid_t)gid, (gid_t)gid, (gid_t)gid) < 0)
-      die(EXIT_HELPER, "user", "setresgid", NULL, errno, "switch to gid %s (is it mapped in the user namespace?)",
-          user->fields[1]);
-    if (setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) < 0)
-      die(EXIT_HELPER, "user", "setresuid", NULL, errno, "switch to uid %s (is it mapped in the user namespace?)",
-          user->fields[0]);
-  }
-  /* Again: a change of uid or gid cleared the parent-death signal set at the start. */
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-    FAIL("user", "prctl(PR_SET_PDEATHSIG)", NULL);
-  if (caps)
-    set_caps(caps);
-  if (plan_find(plan, R_NO_NEW_PRIVS) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    FAIL("no-new-privs", "prctl(PR_SET_NO_NEW_PRIVS)", NULL);
-  if (cwd && chdir(cwd->fields[0]) < 0)
-    die(EXIT_HELPER, "cwd", "chdir", cwd->fields[0], errno, "change to working directory `%s`", cwd->fields[0]);
-  /* After the credentials change, so PID 1 holds no more than the command does. */
-  if (init)
-    run_init(tty); /* returns in the child that goes on to exec */
-
-  /* Only 0-2 reach the command: everything else closes at exec (the error pipe too, which is how the monitor learns the exec worked). */
+/* Only 0-2 reach the command, and no signal setting of ours (or Node's) does. */
+static void prepare_exec(struct exec_state *st) {
+  if (st->prepared)
+    return;
+  st->prepared = 1;
+  /* Everything above 2 closes at exec (the error pipe too, which is how the monitor learns the exec worked). */
   if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
     for (int fd = 3; fd < 65536; fd++)
       fcntl(fd, F_SETFD, FD_CLOEXEC);
@@ -664,9 +757,144 @@ void child_main(const struct plan *plan, const struct child_fds *fds) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
+}
 
-  do_exec(exec, env);
-  _exit(EXIT_HELPER);
+static int hexdigit(char c) { return c <= '9' ? c - '0' : c - 'a' + 10; }
+
+/*
+ * The plan's BPF program, the last step before execve (the parser allows only
+ * env, search-path and exec after it, which make no system call before the
+ * execve): so fds and signals are made ready first, and the filter sees
+ * nothing of ours but the execve.
+ */
+static void do_seccomp(const char *hexprog, struct exec_state *st) {
+  size_t n = strlen(hexprog) / 16;
+  struct sock_filter *code = calloc(n, sizeof(*code));
+  if (!code)
+    die(EXIT_HELPER, "seccomp", "calloc", NULL, ENOMEM, NULL);
+  unsigned char *bytes = (unsigned char *)code;
+  for (size_t i = 0; i < n * 8; i++)
+    bytes[i] = (unsigned char)(hexdigit(hexprog[2 * i]) << 4 | hexdigit(hexprog[2 * i + 1]));
+  struct sock_fprog prog = {.len = (unsigned short)n, .filter = code};
+  prepare_exec(st);
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
+    if (errno != ENOSYS)
+      FAIL("seccomp", "seccomp", NULL);
+    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
+      FAIL("seccomp", "prctl(PR_SET_SECCOMP)", NULL);
+  }
+  free(code);
+}
+
+static void do_stdin(const char *mode) {
+  if (strcmp(mode, "NULL") != 0)
+    return;
+  int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || dup2(fd, 0) < 0)
+    FAIL("stdin", "open", "/dev/null");
+  close(fd);
+}
+
+static void do_rlimit(const struct record *r) {
+  uint64_t res = 0;
+  plan_parse_u64(r->fields[0], 10, &res);
+  struct rlimit rl = {.rlim_cur = parse_rlim(r->fields[1]), .rlim_max = parse_rlim(r->fields[2])};
+  if (setrlimit((int)res, &rl) < 0)
+    die(EXIT_HELPER, "rlimit", "setrlimit", NULL, errno, "set resource limit %s to %s:%s", r->fields[0], r->fields[1],
+        r->fields[2]);
+}
+
+static void do_cwd(const char *path) {
+  if (chdir(path) < 0)
+    die(EXIT_HELPER, "cwd", "chdir", path, errno, "change to working directory `%s`", path);
+}
+
+/* One step of the child's list. */
+static void run_step(const struct record *r, struct exec_state *st) {
+  switch (r->kind) {
+  case R_PROCESS: do_process_mount(r); break;
+  case R_ROOT: do_root(r->fields[0]); break;
+  case R_MOUNT: do_mount(r); break;
+  case R_DEV_BIND: do_dev_bind(r); break;
+  case R_REMOUNT_RO: do_remount_ro(r->fields[0]); break;
+  case R_SYMLINK: do_symlink(r->fields[0], r->fields[1]); break;
+  case R_MASK: do_mask(r->fields[0]); break;
+  case R_READONLY: do_readonly(r->fields[0]); break;
+  case R_MKDIR: make_path_mode("mkdir", r->fields[0], 0, octal(r->fields[1])); break;
+  case R_WRITE_FILE: do_write_file(r); break;
+  case R_WRITE_FD: do_write_fd(r); break;
+  case R_CHMOD: do_chmod(r); break;
+  case R_PIVOT_ROOT: do_pivot_root(); break;
+  case R_HOSTNAME:
+    if (sethostname(r->fields[0], strlen(r->fields[0])) < 0)
+      FAIL("hostname", "sethostname", r->fields[0]);
+    break;
+  case R_LOOPBACK: loopback_up(); break;
+  case R_RLIMIT: do_rlimit(r); break;
+  case R_TTY: setup_tty(); st->tty = 1; break;
+  case R_STDIN: do_stdin(r->fields[0]); break;
+  case R_GROUPS: do_groups(r); break;
+  case R_USER: do_user(r); break;
+  case R_CAPS: do_caps(r); break;
+  case R_NO_NEW_PRIVS:
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+      FAIL("no-new-privs", "prctl(PR_SET_NO_NEW_PRIVS)", NULL);
+    break;
+  case R_CWD: do_cwd(r->fields[0]); break;
+  case R_ENV: st->env = r; break;
+  case R_SEARCH_PATH: st->search_path = r->fields[0]; break;
+  case R_INIT: run_init(st->tty); break; /* returns in the child that goes on */
+  case R_BLOCK_FD: do_block_fd(r->fields[0]); break;
+  case R_SECCOMP: do_seccomp(r->fields[0], st); break;
+  case R_EXEC:
+    prepare_exec(st);
+    do_exec(r, st);
+    break;
+  default:
+    break; /* the monitor's records */
+  }
+}
+
+void child_main(const struct plan *plan, const struct child_fds *fds) {
+  g_fds = fds;
+  const struct record *ns = plan_find(plan, R_NAMESPACES);
+
+  /* The container dies with its monitor. */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+    FAIL("start", "prctl(PR_SET_PDEATHSIG)", NULL);
+
+  /* With a log, what the container writes goes to the monitor, which writes the log. */
+  if (fds->log >= 0) {
+    if (dup2(fds->log, 1) < 0 || dup2(fds->log, 2) < 0)
+      FAIL("log", "dup2", NULL);
+    close(fds->log);
+  }
+
+  char go;
+  ssize_t n = read(fds->sync, &go, 1);
+  if (n != 1)
+    _exit(EXIT_HELPER); /* the monitor failed to write the maps and reports it */
+
+  /* New namespaces, or (join) a running container's: then its mounts are its own and are left as they are. */
+  const struct record *join = plan_find(plan, R_JOIN);
+  int userns = 0, mountns = 0;
+  for (size_t i = 0; ns && i < ns->nfields; i++) {
+    userns |= strcmp(ns->fields[i], "user") == 0;
+    mountns |= strcmp(ns->fields[i], "mount") == 0;
+  }
+  for (size_t i = 1; join && i < join->nfields; i++)
+    userns |= strcmp(join->fields[i], "user") == 0;
+  if (userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+    die(EXIT_HELPER, "user", "setresuid", NULL, errno, "become root in the user namespace");
+  /* Nothing we mount may propagate back to the host. */
+  if (mountns && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    FAIL("mount", "mount", "/");
+
+  struct exec_state st = {0};
+  for (size_t i = 0; i < plan->nrecords; i++)
+    if (plan_is_child_step(&plan->records[i]))
+      run_step(&plan->records[i], &st);
+  _exit(EXIT_HELPER); /* not reached: the parser wants an `exec` */
 }
 
 int send_fd(int sock, int fd) {

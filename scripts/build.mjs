@@ -26,16 +26,38 @@ function fail(message) {
   process.exit(1);
 }
 
+const constantsSource = join(root, 'src', 'system', 'plan-constants.ts');
+
+/*
+ * build/plan-constants.h from src/system/plan-constants.ts, the one source of
+ * what the plan's two sides share (record names and field counts, mount bits,
+ * namespaces, exit codes). The kernel's MS_* values are checked against it
+ * when the helper compiles.
+ */
+async function writeConstantsHeader() {
+  const { planConstantsHeader } = await import('./plan-constants-header.mjs');
+  const { transformSync } = await import('esbuild');
+  const js = transformSync(readFileSync(constantsSource, 'utf8'), { loader: 'ts', format: 'cjs' }).code;
+  const mod = { exports: {} };
+  new Function('module', 'exports', js)(mod, mod.exports);
+  const c = mod.exports;
+  mkdirSync(join(root, 'build'), { recursive: true });
+  const out = join(root, 'build', 'plan-constants.h');
+  const text = planConstantsHeader(c);
+  if (!existsSync(out) || readFileSync(out, 'utf8') !== text) writeFileSync(out, text);
+}
+
 function buildHelper() {
   const out = join(root, 'build', 'burrow-helper');
   const sources = readdirSync(join(root, 'helpers')).filter((f) => f.endsWith('.c')).map((f) => join(root, 'helpers', f));
-  if (!force && existsSync(out) && statSync(out).mtimeMs >= newest(join(root, 'helpers'), '')) return;
+  const inputs = Math.max(newest(join(root, 'helpers'), ''), statSync(join(root, 'build', 'plan-constants.h')).mtimeMs);
+  if (!force && existsSync(out) && statSync(out).mtimeMs >= inputs) return;
   const cc = process.env.CC || 'cc';
   const probe = spawnSync(cc, ['--version'], { stdio: 'ignore' });
   if (probe.error || probe.status !== 0)
     fail(`no C compiler (\`${cc}\`) found to build the helper: install one (Debian: apt-get install gcc libc6-dev)`);
   mkdirSync(join(root, 'build'), { recursive: true });
-  const flags = ['-O2', '-std=gnu11', '-Wall', '-Wextra', '-Werror', '-D_FORTIFY_SOURCE=2', '-fstack-protector-strong'];
+  const flags = ['-O2', '-std=gnu11', `-I${join(root, 'build')}`, '-Wall', '-Wextra', '-Werror', '-D_FORTIFY_SOURCE=2', '-fstack-protector-strong'];
   // Static (position-independent, so still randomised) where the C library allows it: no dynamic loader at
   // each of the helper's starts, about 0.2 ms of every `run` (measured). The helper uses nothing that needs
   // NSS, which static glibc cannot load.
@@ -224,6 +246,7 @@ function writeCodeCache() {
   }
 }
 
+await writeConstantsHeader();
 buildHelper();
 let esbuild;
 try {

@@ -5,6 +5,7 @@
  */
 import { posix } from 'node:path';
 
+import { DEFAULT_PATH } from '../config/defaults.js';
 import { capabilityMask } from '../system/capabilities.js';
 import type { IdMapping } from '../system/idmap.js';
 import { BP, MS, type Plan, type Step } from '../system/plan.js';
@@ -39,6 +40,9 @@ export interface OverlaySpec {
   fuse?: string;
 }
 
+/** How long fuse-overlayfs may take to mount the root, and to end after SIGTERM. */
+export const FUSE_TIMEOUT_MS = 10_000;
+
 /**
  * The steps that mount a container's root at `rootfs` (a host path) from its
  * layers: the kernel's overlayfs (userxattr: mounted in a user namespace it
@@ -51,7 +55,7 @@ export function rootfsSteps(rootfs: string, overlay: OverlaySpec | undefined): S
   const { lower, upper, work, fuse } = overlay;
   const dirs = `lowerdir=${lower.join(':')},upperdir=${upper},workdir=${work}`;
   // -f: the monitor runs it in the foreground in a mount namespace of its own, and stops it at the end.
-  if (fuse) return [{ kind: 'mount-daemon', mountpoint: rootfs, argv: [fuse, '-f', '-o', `${dirs},allow_other`, rootfs] }];
+  if (fuse) return [{ kind: 'process', mode: 'mount', timeoutMs: FUSE_TIMEOUT_MS, mountpoint: rootfs, argv: [fuse, '-f', '-o', `${dirs},allow_other`, rootfs] }];
   return [{ kind: 'mount', source: 'overlay', target: rootfs, fstype: 'overlay', flags: 0, extra: BP.HOSTDST, data: `${dirs},userxattr` }];
 }
 
@@ -61,6 +65,8 @@ export interface ContainerSpec {
   overlay?: OverlaySpec;
   /** where the helper writes the exit code */
   exitFile?: string;
+  /** the log the helper opens and relays the container's output into (a detached container's) */
+  logFile?: string;
   /** what the helper runs after the container (clean-up for --rm) */
   onExit?: string[];
   argv: string[];
@@ -185,8 +191,10 @@ export function compilePlan(spec: ContainerSpec): Plan {
   if (spec.tty) plan.push({ kind: 'tty' });
   else plan.push({ kind: 'stdin', mode: spec.interactive ? 'INHERIT' : 'NULL' });
   if (spec.tty && spec.interactive) plan.push({ kind: 'relay-stdin' });
-  if (spec.init) plan.push({ kind: 'init' });
   plan.push({ kind: 'forward-signals', signals: FORWARDED_SIGNALS });
+  const cwd = posix.normalize(spec.workdir);
+  // As podman does, a missing working directory is created: as root, before the user switch.
+  if (cwd !== '/') plan.push({ kind: 'mkdir', path: cwd, mode: 0o755 });
   if (spec.groups !== undefined && !spec.idmap.single) plan.push({ kind: 'groups', gids: spec.groups });
   plan.push({ kind: 'user', uid: spec.uid, gid: spec.gid });
   // As runc does for a non-root user: the permitted and effective sets only stay for uid 0.
@@ -200,10 +208,13 @@ export function compilePlan(spec: ContainerSpec): Plan {
     ambient: 0n,
   });
   if (spec.noNewPrivileges) plan.push({ kind: 'no-new-privs' });
-  plan.push({ kind: 'cwd', path: posix.normalize(spec.workdir) });
-  plan.push({ kind: 'env', env: spec.env });
+  plan.push({ kind: 'cwd', path: cwd });
+  plan.push({ kind: 'env', env: spec.env }, { kind: 'search-path', path: DEFAULT_PATH });
+  // After the credentials change, so PID 1 holds no more than the command does.
+  if (spec.init) plan.push({ kind: 'init' });
   const file = spec.argv[0] as string;
   plan.push({ kind: 'exec', file, argv: spec.argv });
+  if (spec.logFile) plan.push({ kind: 'log', path: spec.logFile });
   if (spec.exitFile) plan.push({ kind: 'exit-file', path: spec.exitFile });
   if (spec.onExit) plan.push({ kind: 'on-exit', argv: spec.onExit });
   return plan;

@@ -5,7 +5,7 @@
  * and remove it. State that outlives burrow is written by the helper itself:
  * the exit code, and for `--rm` the clean-up it runs after the container.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 
@@ -185,18 +185,21 @@ export async function runForeground(env: Env, store: Store, rec: ContainerRecord
   }
 }
 
-/** Starts the container with the helper as a detached monitor; output goes to the container's log. */
-export function startDetached(env: Env, store: Store, rec: ContainerRecord): void {
-  const { plan } = containerPlan(env, store, { ...rec, options: { ...rec.options, interactive: false, tty: false } });
-  const log = openSync(join(store.containers.dir(rec.id), 'ctr.log'), 'a', 0o600);
+/**
+ * Starts the container with the helper as a detached monitor, which opens the
+ * container's log itself and writes into it what the container says (and its
+ * own errors). Resolves once the container's command runs; a failed setup
+ * step is the helper's HelperError from its status channel (system/status.ts).
+ */
+export async function startDetached(env: Env, store: Store, rec: ContainerRecord): Promise<void> {
+  const detached = { ...rec, options: { ...rec.options, interactive: false, tty: false } };
+  const prepared = prepareContainer(env, rec.id, detached.options, store.imageConfig(store.getImage(rec.image)), containerLayout(store, rec));
+  prepared.spec.logFile = join(store.containers.dir(rec.id), 'ctr.log');
+  const { plan } = compileContainer(env, store, detached, prepared);
   clearExit(store, rec);
-  let pid: number;
-  try {
-    pid = env.sys.startPlan(plan, log);
-  } finally {
-    closeSync(log);
-  }
+  const { pid, started } = env.sys.startPlan(plan, () => new BurrowError('E_START', `start container ${rec.name}: the helper ended before the container ran (see its log)`));
   writeMonitor(store, rec, pid);
+  await started;
 }
 
 /** The image's StopSignal ("SIGTERM", "TERM", "15"), as Node names it; SIGTERM by default. */
@@ -213,39 +216,30 @@ export function stopSignal(config: ImageConfig | undefined): NodeJS.Signals {
   throw new BurrowError('E_SIGNAL', `the image's StopSignal \`${config?.config?.StopSignal}\` is not a signal`);
 }
 
-/** Has the process gone (or is it a zombie, waiting for its parent)? */
-function ended(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
-}
-
 /**
  * Stops a running container as podman does: its StopSignal (passed on by the
  * monitor), then SIGKILL after `timeout` seconds. The container dies with its
- * monitor (PR_SET_PDEATHSIG), so the monitor is what is signalled.
+ * monitor (PR_SET_PDEATHSIG), so the monitor is what is signalled, through a
+ * pidfd (no pid reuse in between), and waited for with one blocking poll on
+ * that pidfd (no polling of /proc).
  */
 export async function stopContainer(store: Store, rec: ContainerRecord, timeout: number): Promise<void> {
   const status = store.containers.status(rec);
   if (status.state !== 'running' || status.pid === undefined) return;
   const pid = status.pid;
   const signal = stopSignal(store.findImage(rec.image) ? store.imageConfig(store.getImage(rec.image)) : undefined);
-  const kill = (sig: NodeJS.Signals): void => {
-    try {
-      process.kill(pid, sig);
-    } catch {
-      // already gone
-    }
-  };
-  if (timeout > 0) {
-    kill(signal);
-    for (const deadline = Date.now() + timeout * 1000; Date.now() < deadline && !ended(pid); ) await new Promise((r) => setTimeout(r, 20));
+  const { sys } = store;
+  const pidfd = sys.pidfdOpen(pid);
+  if (pidfd === undefined) return;
+  try {
+    // Opened after the status was read: it is that monitor's only if the pid still has the recorded start time.
+    if (!store.containers.monitor(rec.id).alive) return;
+    const signals = osConstants.signals as Record<string, number>;
+    if (timeout > 0 && sys.pidfdSignal(pidfd, signals[signal] as number) && (await sys.pidfdWait(pidfd, timeout * 1000))) return;
+    if (sys.pidfdSignal(pidfd, signals.SIGKILL as number)) await sys.pidfdWait(pidfd, 5000);
+  } finally {
+    closeSync(pidfd);
   }
-  if (!ended(pid)) kill('SIGKILL');
-  for (let i = 0; i < 250 && !ended(pid); i++) await new Promise((r) => setTimeout(r, 20));
 }
 
 /** Removes a container (after stopping it, with `force`). */

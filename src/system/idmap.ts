@@ -74,8 +74,9 @@ export function idMapping(
     gids,
     single: false,
     steps: [
-      { kind: 'idmap-exec', argv: argv(tools.newuidmap, uids) },
-      { kind: 'idmap-exec', argv: argv(tools.newgidmap, gids) },
+      // Run by the monitor once the child exists; the child's steps wait for both to succeed.
+      { kind: 'process', mode: 'wait', timeoutMs: 0, argv: argv(tools.newuidmap, uids) },
+      { kind: 'process', mode: 'wait', timeoutMs: 0, argv: argv(tools.newgidmap, gids) },
     ],
     warning: undefined,
   };

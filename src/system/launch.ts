@@ -8,12 +8,14 @@
  */
 import { accessSync, closeSync, constants as fsConstants, lstatSync, mkdirSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 
 import { helperPath } from '../config/install.js';
 import { fallbackRuntimeDir, type Paths } from '../config/paths.js';
 import { BurrowError, describeError, errnoCode } from '../errors.js';
 import { builtin } from '../lazy.js';
 import { encodePlan, type Plan } from './plan.js';
+import { StatusChannel } from './status.js';
 
 /** Why a runtime directory cannot be used at all (rather than is unsafe): then the fallback is taken. */
 const UNUSABLE = ['EACCES', 'EPERM', 'EROFS', 'ENOENT', 'ENOTDIR'];
@@ -94,19 +96,58 @@ export async function execPlan(paths: Paths, plan: Plan): Promise<never> {
   });
 }
 
+/** The status channel's fd in a helper this process starts (after its stdin, stdout and stderr). */
+const STATUS_FD = 3;
+
 /**
- * Starts the helper on `plan` in the background, in a session of its own
- * (it outlives this command and the terminal), with stdout and stderr going
- * to `output`; the helper unlinks the plan file. Returns its pid.
+ * Starts the helper on `plan` in the background, in a session of its own (it
+ * outlives this command and the terminal), with no stdio of ours: the plan's
+ * `log` record says where the container's output goes. `started` resolves
+ * once the command runs, or rejects with the helper's HelperError (a failed
+ * step) or `gone()` (it ended first). The helper unlinks the plan file.
  */
-export function startPlan(paths: Paths, plan: Plan, output: number): number {
+export function startPlan(paths: Paths, plan: Plan, gone: () => Error): { pid: number; started: Promise<void> } {
   const file = writePlanFile(paths, plan);
   const { spawn } = builtin<typeof import('node:child_process')>('node:child_process');
-  const child = spawn(helperPath(), ['run', '--unlink', file], { detached: true, stdio: ['ignore', output, output] });
+  const child = spawn(helperPath(), ['run', '--status-fd', String(STATUS_FD), '--unlink', file], { detached: true, stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
   if (child.pid === undefined) {
     unlinkSync(file);
     throw new BurrowError('E_START', `the helper \`${helperPath()}\` did not start`);
   }
   child.unref();
-  return child.pid;
+  const pipe = child.stdio[STATUS_FD] as Readable;
+  const status = new StatusChannel(pipe);
+  // The monitor outlives this command: what it says after the start (the exit) goes nowhere.
+  const started = status.started(gone).finally(() => pipe.destroy());
+  return { pid: child.pid, started };
+}
+
+/** A helper started as a child of this process, with pipes to its stdio. */
+export interface HelperProcess {
+  stdin: Writable | null;
+  stdout: Readable | null;
+  stderr: Readable | null;
+  /** resolves once the command runs; rejects with the helper's HelperError */
+  started: Promise<void>;
+  /** the command's exit code (128+N for a signal); rejects as `started` does */
+  done: Promise<number>;
+}
+
+/** Starts the helper on `plan` as a child with pipes, reading its status channel; `gone()` is the error of a helper that ends before the command runs. */
+export function spawnPlan(paths: Paths, plan: Plan, gone: () => Error): HelperProcess {
+  const file = writePlanFile(paths, plan);
+  const { spawn } = builtin<typeof import('node:child_process')>('node:child_process');
+  const child = spawn(helperPath(), ['run', '--status-fd', String(STATUS_FD), '--unlink', file], { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
+  const status = new StatusChannel(child.stdio[STATUS_FD] as Readable);
+  const started = status.started(gone);
+  const done = new Promise<number>((resolve, reject) => {
+    child.on('error', (err) => reject(new BurrowError('E_HELPER', `run the helper \`${helperPath()}\`: ${err.message}`)));
+    child.on('close', (code, signal) => {
+      const failed = status.error;
+      if (failed) return reject(failed);
+      resolve(status.exitCode ?? code ?? 128 + (signal ? 9 : 0));
+    });
+  });
+  started.catch(() => undefined); // read through `done` as well
+  return { stdin: child.stdin, stdout: child.stdout, stderr: child.stderr, started, done };
 }

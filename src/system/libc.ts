@@ -23,6 +23,8 @@ interface Libc {
   lsetxattr(path: string, name: string, value: Buffer, size: number, flags: number): number;
   lgetxattr(path: string, name: string, value: Buffer, size: number): number;
   syscall(number: number, ...args: unknown[]): number;
+  /** poll(2) on a worker thread: the event loop goes on while it blocks */
+  pollAsync(fds: Buffer, nfds: number, timeout: number, done: (err: unknown, result: number) => void): void;
   errno(): number;
 }
 
@@ -66,6 +68,8 @@ function load(): Libc {
     lsetxattr: (...a) => bind<Libc['lsetxattr']>('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)')(...a),
     lgetxattr: (...a) => bind<Libc['lgetxattr']>('intptr_t lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)')(...a),
     syscall: (...a) => bind<Libc['syscall']>('long syscall(long number, ...)')(...a),
+    pollAsync: (fds, nfds, timeout, done) =>
+      bind<{ async: (...a: unknown[]) => void }>('int poll(_Inout_ void *fds, unsigned long nfds, int timeout)').async(fds, nfds, timeout, done),
     errno: () => koffi.errno(),
   };
   return libc;
@@ -141,6 +145,53 @@ const ERRNO_NAMES: Record<number, string> = {
   17: 'EEXIST', 18: 'EXDEV', 20: 'ENOTDIR', 21: 'EISDIR', 22: 'EINVAL', 28: 'ENOSPC', 30: 'EROFS', 34: 'ERANGE',
   38: 'ENOSYS', 40: 'ELOOP', 61: 'ENODATA', 95: 'EOPNOTSUPP',
 };
+
+// The same number on every architecture (system calls added after 4.20 share one table).
+const SYS_PIDFD_SEND_SIGNAL = 424;
+const SYS_PIDFD_OPEN = 434;
+
+/** A pidfd for `pid` (close-on-exec): it names that process even once the pid is reused. undefined when it is gone. */
+export function pidfdOpen(pid: number): number | undefined {
+  const c = load();
+  const fd = c.syscall(SYS_PIDFD_OPEN, 'int', pid, 'unsigned int', 0);
+  if (fd >= 0) return Number(fd);
+  const e = c.errno();
+  if (e === 3) return undefined; // ESRCH
+  throw new SyscallError('pidfd_open', e);
+}
+
+/** Sends `signal` to the process of a pidfd; false when it has already ended. */
+export function pidfdSignal(pidfd: number, signal: number): boolean {
+  const c = load();
+  if (c.syscall(SYS_PIDFD_SEND_SIGNAL, 'int', pidfd, 'int', signal, 'void *', null, 'unsigned int', 0) === 0) return true;
+  const e = c.errno();
+  if (e === 3) return false;
+  throw new SyscallError('pidfd_send_signal', e);
+}
+
+/**
+ * Resolves true once the process of a pidfd has ended (a zombie counts), false
+ * after `timeoutMs`. One blocking poll(2) on koffi's worker thread: no polling loop.
+ */
+export function pidfdWait(pidfd: number, timeoutMs: number): Promise<boolean> {
+  const c = load();
+  const pfd = Buffer.alloc(8);
+  pfd.writeInt32LE(pidfd, 0);
+  pfd.writeInt16LE(1, 4); // POLLIN
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const once = (): void =>
+      c.pollAsync(pfd, 1, Math.max(0, deadline - Date.now()), (err, n) => {
+        if (err) return reject(err instanceof Error ? err : new Error(String(err)));
+        if (n > 0) return resolve(true);
+        if (n === 0) return resolve(false);
+        const e = c.errno();
+        if (e === 4) return once(); // EINTR: the rest of the time again
+        reject(new SyscallError('poll', e));
+      });
+    once();
+  });
+}
 
 const LOCK_SH = 1;
 const LOCK_EX = 2;

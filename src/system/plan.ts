@@ -3,7 +3,7 @@
  * format from the C side). TypeScript decides everything; the helper only
  * carries the records out, in order.
  *
- *   plan    := "burrow-plan 1\n" record* "end 0\n"
+ *   plan    := "burrow-plan 2\n" record* "end 0\n"
  *   record  := NAME " " COUNT "\n" field{COUNT}
  *   field   := LENGTH ":" BYTES "\n"
  *
@@ -13,37 +13,24 @@
  *   plan into a memfd (a 0600 file in
  *   the runtime dir where there is none)
  *   execve helper run /proc/self/fd/N --> parse whole plan or refuse it (exit 125)
- *                                         clone, idmap-exec, setup steps, exec
+ *                                         clone, processes, idmap-write,
+ *                                         the child's steps in order, exec
  *                                         status fd: {"type":"pid"|"error"|"exit",...}
  *                                         exits with the container's code
  *
- * Paths in `mount`, `symlink`, `mask`, `readonly` are inside the container's
- * root and resolved there by the helper (RESOLVE_IN_ROOT).
+ * Paths in `mount`, `dev-bind`, `remount-ro`, `symlink`, `mask`, `readonly`,
+ * `mkdir`, `write-file`, `write-fd` and `chmod` are inside the container's
+ * root and resolved there by the helper (RESOLVE_IN_ROOT); the records'
+ * names, field counts, mount bits and exit codes come from plan-constants.ts,
+ * which the build also turns into the helper's build/plan-constants.h.
  */
 
-export const PLAN_VERSION = 1;
+import { BP_BITS, PLAN_VERSION, type RecordName } from './plan-constants.js';
 
-/** Mount flags: the kernel's MS_* and the helper's own bits above them. */
-export const MS = {
-  RDONLY: 0x1,
-  NOSUID: 0x2,
-  NODEV: 0x4,
-  NOEXEC: 0x8,
-  REMOUNT: 0x20,
-  NOATIME: 0x400,
-  BIND: 0x1000,
-  REC: 0x4000,
-  PRIVATE: 0x40000,
-  STRICTATIME: 0x1000000,
-} as const;
+export { MS, PLAN_VERSION } from './plan-constants.js';
 
-export const BP = {
-  MKDIR: 1n << 40n,
-  MKFILE: 1n << 41n,
-  RDONLY: 1n << 42n,
-  HOSTDST: 1n << 43n,
-  OPTIONAL: 1n << 44n,
-} as const;
+/** The helper's own bits of a `mount` record's flags (plan-constants.ts), as bigints. */
+export const BP = Object.fromEntries(Object.entries(BP_BITS).map(([k, bit]) => [k, 1n << BigInt(bit)])) as { [K in keyof typeof BP_BITS]: bigint };
 
 export type Namespace = 'user' | 'mount' | 'pid' | 'uts' | 'ipc' | 'cgroup' | 'net';
 
@@ -66,50 +53,115 @@ export interface Caps {
   ambient: bigint;
 }
 
+/**
+ * One record of the plan. The monitor's records are read wherever they are;
+ * every other one is a step of the child's, carried out in the order
+ * written. Beside each, what helpers/plan.h says of the same record.
+ */
 export type Step =
+  /** monitor: the namespaces to clone */
   | { kind: 'namespaces'; namespaces: Namespace[] }
-  | { kind: 'idmap-exec'; argv: string[] }
-  | { kind: 'mount-daemon'; mountpoint: string; argv: string[] }
+  /**
+   * monitor, instead of `namespaces`: enter these namespaces of the running
+   * process `pid` (a container's) before the clone, user first; the child's
+   * steps then run in them. Not with root, pivot-root, process, idmap-write,
+   * exit-file or on-exit.
+   */
+  | { kind: 'join'; pid: number; namespaces: Namespace[] }
+  /**
+   * monitor: a program started once the child exists ("{pid}" in argv is its
+   * pid). `wait`: must exit 0 before the child's steps start (newuidmap), killed
+   * after timeoutMs (0: no limit). `keep`: runs beside the container, SIGTERM
+   * at its end, SIGKILL timeoutMs later (pasta). `mount`: as keep, in the
+   * child's user namespace and a mount namespace of its own (fuse-overlayfs
+   * -f); the monitor waits up to timeoutMs for `mountpoint`, and the child,
+   * at this record, moves that tree onto `mountpoint`.
+   */
+  | { kind: 'process'; mode: 'wait' | 'keep' | 'mount'; timeoutMs: number; mountpoint?: string; argv: string[] }
+  /** monitor: write /proc/PID/FILE before the child goes on */
   | { kind: 'idmap-write'; file: 'uid_map' | 'gid_map' | 'setgroups'; content: string }
+  /** the host path of the new root, before the in-root steps */
   | { kind: 'root'; path: string }
+  /** mount on a path inside the root (or a host path with BP.HOSTDST) */
   | ({ kind: 'mount' } & MountStep)
+  /** bwrap's --dev-bind: recursive bind of host `source`, devices usable; target made as the source's kind */
+  | { kind: 'dev-bind'; source: string; target: string }
+  /** bwrap's --remount-ro: the mount at `path` (and its submounts) read-only */
+  | { kind: 'remount-ro'; path: string }
   | { kind: 'symlink'; target: string; path: string }
+  /** /dev/null over a file, an empty read-only tmpfs over a directory; absent: skipped */
   | { kind: 'mask'; path: string }
+  /** bind `path` onto itself read-only; absent: skipped */
   | { kind: 'readonly'; path: string }
+  /** bwrap's --dir: `path` and its missing parents (0755); `mode` for the last; an existing directory is left alone */
+  | { kind: 'mkdir'; path: string; mode: number }
+  /** create or replace the regular file `path` (never through a symlink) with `data` (no NUL byte) */
+  | { kind: 'write-file'; path: string; mode: number; data: string }
+  /** bwrap's --file: the same with what inherited fd `fd` holds up to its end */
+  | { kind: 'write-fd'; path: string; mode: number; fd: number }
+  /** bwrap's --chmod: a symlink at `path` is followed inside the root only */
+  | { kind: 'chmod'; path: string; mode: number }
   | { kind: 'pivot-root' }
   | { kind: 'hostname'; name: string }
+  /** bring up `lo` in the new network namespace */
   | { kind: 'loopback' }
   | { kind: 'rlimit'; resource: number; soft: number | 'inf'; hard: number | 'inf' }
+  /** a pty in the container's devpts, handed to the monitor (which relays it) */
   | { kind: 'tty' }
+  /** what fd 0 is without a tty */
   | { kind: 'stdin'; mode: 'NULL' | 'INHERIT' }
+  /** monitor: with tty, copy our stdin to the pty (-i) */
   | { kind: 'relay-stdin' }
+  /** fork: a minimal reaper stays as PID 1, the rest of the steps run in its child */
   | { kind: 'init' }
+  /** monitor: the signals passed on to the container */
   | { kind: 'forward-signals'; signals: number[] }
+  /** setgroups, at this point (before `user`, which drops the right to) */
   | { kind: 'groups'; gids: number[] }
+  /** setresgid, setresuid; the capabilities are kept for `caps` */
   | { kind: 'user'; uid: number; gid: number }
   | ({ kind: 'caps' } & Caps)
   | { kind: 'no-new-privs' }
   | { kind: 'cwd'; path: string }
+  /** the command's environment, for `exec` */
   | { kind: 'env'; env: string[] }
+  /** where `exec` looks for a command without "/" when env has no PATH */
+  | { kind: 'search-path'; path: string }
+  /** bwrap's --block-fd: wait until inherited fd `fd` has a byte or ends */
+  | { kind: 'block-fd'; fd: number }
+  /** a classic BPF program (struct sock_filter[]), installed after no-new-privs; only env, search-path and exec may follow */
+  | { kind: 'seccomp'; program: Buffer }
+  /** execve; `file` without "/" is searched in env's PATH, else search-path */
   | { kind: 'exec'; file: string; argv: string[] }
+  /** monitor: the log it opens itself and relays the container's stdout and stderr into (and its own errors) */
+  | { kind: 'log'; path: string }
+  /** monitor: where it writes "CODE UNIX-TIME" when the container ends */
   | { kind: 'exit-file'; path: string }
+  /** monitor: what it runs after the container (the clean-up of --rm) */
   | { kind: 'on-exit'; argv: string[] };
 
 export type Plan = Step[];
 
+// Every Step kind is a record the helper knows (plan-constants.ts), and every record has a Step kind.
+type Missing = Exclude<RecordName, Step['kind']> | Exclude<Step['kind'], RecordName>;
+const exhaustive: [Missing] extends [never] ? true : Missing = true;
+void exhaustive;
+
 const hex = (n: bigint): string => n.toString(16);
+const octal = (n: number): string => n.toString(8);
 
 function fields(step: Step): string[] {
   switch (step.kind) {
     case 'namespaces':
       return step.namespaces;
-    case 'idmap-exec':
-      return step.argv;
-    case 'mount-daemon':
-      return [step.mountpoint, ...step.argv];
+    case 'join':
+      return [String(step.pid), ...step.namespaces];
+    case 'process':
+      return [step.mode, String(step.timeoutMs), step.mountpoint ?? '', ...step.argv];
     case 'idmap-write':
       return [step.file, step.content];
     case 'exit-file':
+    case 'log':
       return [step.path];
     case 'on-exit':
       return step.argv;
@@ -122,6 +174,23 @@ function fields(step: Step): string[] {
       return [step.source, step.target, step.fstype, hex(BigInt(step.flags) | (step.extra ?? 0n)), step.data ?? ''];
     case 'symlink':
       return [step.target, step.path];
+    case 'dev-bind':
+      return [step.source, step.target];
+    case 'remount-ro':
+      return [step.path];
+    case 'mkdir':
+    case 'chmod':
+      return [step.path, octal(step.mode)];
+    case 'write-file':
+      return [step.path, octal(step.mode), step.data];
+    case 'write-fd':
+      return [step.path, octal(step.mode), String(step.fd)];
+    case 'search-path':
+      return [step.path];
+    case 'block-fd':
+      return [String(step.fd)];
+    case 'seccomp':
+      return [step.program.toString('hex')];
     case 'hostname':
       return [step.name];
     case 'rlimit':

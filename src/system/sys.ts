@@ -16,7 +16,9 @@ import type { Paths } from '../config/paths.js';
 import { type Logger, SILENT } from '../log.js';
 import { hostIdMapping, type IdMapping } from './idmap.js';
 import * as libc from './libc.js';
-import { execPlan, startPlan, writePlanFile } from './launch.js';
+import { execPlan, type HelperProcess, spawnPlan, startPlan, writePlanFile } from './launch.js';
+
+export type { HelperProcess };
 import type { Plan } from './plan.js';
 import { removeTrees, startInUserns, type UsernsOptions, type UsernsProcess } from './userns.js';
 
@@ -31,6 +33,12 @@ export interface LibcCalls {
   lgetxattr(path: string, name: string): Buffer | undefined;
   /** openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS): a path beneath `dirFd`, no link followed */
   openBeneath(dirFd: number, rel: string, flags: number): number;
+  /** pidfd_open(2); undefined when the process is gone */
+  pidfdOpen(pid: number): number | undefined;
+  /** pidfd_send_signal(2); false when the process is gone */
+  pidfdSignal(pidfd: number, signal: number): boolean;
+  /** Waits (off the event loop) up to `timeoutMs` for the process to end; true when it did. */
+  pidfdWait(pidfd: number, timeoutMs: number): Promise<boolean>;
 }
 
 export const LIBC: LibcCalls = {
@@ -41,6 +49,9 @@ export const LIBC: LibcCalls = {
   lsetxattr: libc.lsetxattr,
   lgetxattr: libc.lgetxattr,
   openBeneath: libc.openBeneath,
+  pidfdOpen: libc.pidfdOpen,
+  pidfdSignal: libc.pidfdSignal,
+  pidfdWait: libc.pidfdWait,
 };
 
 /** The calls above, the host's id mapping and the helper, for a command whose directories are known. */
@@ -50,8 +61,14 @@ export interface Sys extends LibcCalls {
 
   /** Replaces this process with the helper carrying out `plan`: never returns, but for a failure to exec. */
   execPlan(plan: Plan): Promise<never>;
-  /** Starts the helper on `plan` in its own session, stdout and stderr to `output` (an fd); its pid. */
-  startPlan(plan: Plan, output: number): number;
+  /**
+   * Starts the helper on `plan` in its own session, detached (a container in
+   * the background): its pid, and `started`, which resolves once the command
+   * runs or rejects with the helper's error, or `gone()` when it ended first.
+   */
+  startPlan(plan: Plan, gone: () => Error): { pid: number; started: Promise<void> };
+  /** Starts the helper on `plan` as a child with pipes (a command joining a container); `gone()` as for startPlan. */
+  spawnPlan(plan: Plan, gone: () => Error): HelperProcess;
   /** Writes `plan` to a private file of the runtime directory for a helper started later (the clean-up after --rm). */
   writePlanFile(plan: Plan): string;
   /** Starts `argv` in a user namespace with the host's id mapping. */
@@ -69,10 +86,14 @@ export function realSys(paths: Paths, env: NodeJS.ProcessEnv = process.env, log:
       log.debug(`the helper ${helperPath()} takes over this process with a plan of ${plan.length} records`);
       return execPlan(paths, plan);
     },
-    startPlan: (plan, output) => {
-      const pid = startPlan(paths, plan, output);
-      log.debug(`the helper ${helperPath()} runs a plan of ${plan.length} records in the background, pid ${pid}`);
-      return pid;
+    startPlan: (plan, gone) => {
+      const started = startPlan(paths, plan, gone);
+      log.debug(`the helper ${helperPath()} runs a plan of ${plan.length} records in the background, pid ${started.pid}`);
+      return started;
+    },
+    spawnPlan: (plan, gone) => {
+      log.debug(`the helper ${helperPath()} runs a plan of ${plan.length} records`);
+      return spawnPlan(paths, plan, gone);
     },
     writePlanFile: (plan) => {
       const file = writePlanFile(paths, plan);

@@ -47,7 +47,7 @@ export function usernsPlan(argv: string[], opts: UsernsOptions): Plan {
     { kind: 'caps', bounding: all, permitted: all, effective: all, inheritable: 0n, ambient: 0n },
   ];
   if (opts.cwd) plan.push({ kind: 'cwd', path: opts.cwd });
-  plan.push({ kind: 'env', env: opts.env ?? [`PATH=${DEFAULT_PATH}`] });
+  plan.push({ kind: 'env', env: opts.env ?? [`PATH=${DEFAULT_PATH}`] }, { kind: 'search-path', path: DEFAULT_PATH });
   plan.push({ kind: 'exec', file: argv[0] as string, argv });
   return plan;
 }
@@ -78,17 +78,7 @@ export function startInUserns(paths: Paths, argv: string[], opts: UsernsOptions 
     child.on('error', (err) => reject(new BurrowError('E_HELPER', `run the helper \`${helperPath()}\`: ${err.message}`)));
     child.on('close', (code, signal) => {
       if (code === 0) return resolve();
-      const helperFailed = status.error;
-      if (helperFailed) return reject(helperFailed);
-      const line = stderr
-        .split('\n')
-        .map((l) => l.trim())
-        .filter(Boolean)
-        .reverse()
-        .find((l) => l.startsWith('Error: '));
-      const ended = signal ?? status.exitCode ?? code;
-      const what = line ? line.slice('Error: '.length) : `\`${argv.join(' ')}\` in a user namespace exited with ${ended}${stderr ? `: ${stderr.trim().split('\n').pop()}` : ''}`;
-      reject(new BurrowError('E_USERNS', what));
+      reject(status.failure({ code, signal, stderr, what: `\`${argv.join(' ')}\` in a user namespace`, errorCode: 'E_USERNS' }));
     });
   });
   return { stdin: child.stdin, stdout: child.stdout, done };

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 
 import type { IdMapping } from '../../src/system/idmap.js';
 import type { Plan } from '../../src/system/plan.js';
-import type { Sys } from '../../src/system/sys.js';
+import type { HelperProcess, Sys } from '../../src/system/sys.js';
 import type { UsernsOptions, UsernsProcess } from '../../src/system/userns.js';
 import { SUBIDS } from './specs.js';
 
@@ -19,7 +19,8 @@ export type Call =
   | { op: 'flock' | 'tryFlock'; exclusive: boolean }
   | { op: 'randomBytes'; n: number }
   | { op: 'execPlan'; plan: Plan }
-  | { op: 'startPlan'; plan: Plan; output: number }
+  | { op: 'startPlan'; plan: Plan }
+  | { op: 'spawnPlan'; plan: Plan }
   | { op: 'writePlanFile'; plan: Plan; file: string }
   | { op: 'startInUserns'; argv: string[]; opts: UsernsOptions | undefined }
   | { op: 'removeTrees'; trees: string[] };
@@ -87,9 +88,27 @@ export class FakeSys implements Sys {
     throw new PlanExecuted(plan);
   }
 
-  startPlan(plan: Plan, output: number): number {
-    this.calls.push({ op: 'startPlan', plan, output });
-    return this.helperPid;
+  startPlan(plan: Plan): { pid: number; started: Promise<void> } {
+    this.calls.push({ op: 'startPlan', plan });
+    return { pid: this.helperPid, started: Promise.resolve() };
+  }
+
+  spawnPlan(plan: Plan): HelperProcess {
+    this.calls.push({ op: 'spawnPlan', plan });
+    return { stdin: null, stdout: null, stderr: null, started: Promise.resolve(), done: Promise.resolve(0) };
+  }
+
+  /** No process is running here: every pidfd is of a process gone. */
+  pidfdOpen(): number | undefined {
+    return undefined;
+  }
+
+  pidfdSignal(): boolean {
+    return false;
+  }
+
+  async pidfdWait(): Promise<boolean> {
+    return true;
   }
 
   writePlanFile(plan: Plan): string {

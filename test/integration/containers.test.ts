@@ -237,6 +237,18 @@ describeContainers('containers from images', () => {
       expect((await store.run(['rm', 'bg'])).exitCode).toBe(0);
     });
 
+    it('start without -a reads the helper\'s status: a command that cannot start fails the start with the helper\'s words', async () => {
+      const id = (await store.run(['create', '--name', 'bad-start', PLAIN, '/nonexistent'])).stdout.trim();
+      expect(id).toMatch(/^[0-9a-f]{64}$/);
+      const start = await store.run(['start', 'bad-start']);
+      expect(start.stdout).toBe('');
+      expect(start.stderr).toMatch(/^Error: executable file `\/nonexistent` not found: No such file or directory\n$/);
+      expect(start.exitCode).toBe(125);
+      const exited = psRows((await store.run(['ps', '-a'])).stdout).find((r) => r.at(-1) === 'bad-start');
+      expect(exited?.join(' ')).toMatch(/Exited \(127\)/);
+      expect((await store.run(['rm', 'bad-start'])).exitCode).toBe(0);
+    });
+
     it('ps lists running containers; -a all, -q ids, --no-trunc full ids and commands', async () => {
       const running = (await store.run(['create', '--name', 'ps-running', PLAIN, 'sleep', '30'])).stdout.trim();
       const exited = (await store.run(['create', '--name', 'ps-exited', PLAIN, 'sh', '-c', 'echo a long command line that is cut'])).stdout.trim();

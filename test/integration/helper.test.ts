@@ -24,7 +24,7 @@ import { SINGLE, containerSpec } from '../helpers/specs.js';
 type PlanRecord = [name: string, ...fields: (string | Buffer)[]];
 
 /** Encodes records in the plan format of helpers/plan.h. */
-function plan(records: PlanRecord[], { version = '1', end = 'end 0\n' } = {}): Buffer {
+function plan(records: PlanRecord[], { version = '2', end = 'end 0\n' } = {}): Buffer {
   const parts: Buffer[] = [Buffer.from(`burrow-plan ${version}\n`)];
   for (const [name, ...fields] of records) {
     parts.push(Buffer.from(`${name} ${fields.length}\n`));
@@ -90,8 +90,8 @@ describe('burrow-helper: plans', () => {
   const text = (): string => good().toString('latin1');
   const cases: [string, () => Buffer | string, RegExp][] = [
     ['an empty file', () => '', /no `burrow-plan` header/],
-    ['no header', () => text().replace('burrow-plan 1\n', ''), /header/],
-    ['a wrong version', () => plan(valid, { version: '2' }), /version 2 is not supported/],
+    ['no header', () => text().replace('burrow-plan 2\n', ''), /header/],
+    ['a wrong version', () => plan(valid, { version: '1' }), /version 1 is not supported/],
     ['version 0', () => plan(valid, { version: '0' }), /version/],
     ['a version with a leading zero', () => plan(valid, { version: '01' }), /version/],
     ['a missing `end`', () => plan(valid, { end: '' }), /truncated|no `end`/],

@@ -52,6 +52,13 @@ describe('the start path', () => {
     }
   });
 
+  it("dist/burrow.cjs runs scripts/clipanion-simplify.cjs's simplifyMachine, not clipanion's (test/unit/cli/simplify.test.ts checks they agree)", () => {
+    const bundle = readFileSync(join(dist, 'burrow.cjs'), 'utf8');
+    // The original's quadratic check, minified, is gone; the replacement's per-node sets are there.
+    expect(bundle).not.toMatch(/dynamics\.some\(\(\[\w+,\{to:\w+\}\]\)=>\w+===\w+&&\w+\.to===\w+\)/);
+    expect(bundle).toMatch(/\.shortcuts\.shift\(\)/);
+  });
+
   it('dist/fast.cjs holds no clipanion', () => {
     const fast = readFileSync(join(dist, 'fast.cjs'), 'utf8');
     const whole = readFileSync(join(dist, 'burrow.cjs'), 'utf8');

@@ -233,6 +233,23 @@ describe('compilePlan', () => {
     expect(only(compilePlan(spec()), 'no-new-privs')).toEqual([]);
   });
 
+  it("writes the child's steps in the order the helper carries them out: mkdir of the workdir as root, init after the credentials", () => {
+    const plan = compilePlan(spec({ workdir: '/work/dir', init: true, uid: 1000, gid: 1000, groups: [1000] }));
+    const k = kinds(plan);
+    expect(one(plan, 'mkdir')).toEqual({ kind: 'mkdir', path: '/work/dir', mode: 0o755 });
+    expect(k.indexOf('pivot-root')).toBeLessThan(k.indexOf('mkdir'));
+    expect(k.indexOf('mkdir')).toBeLessThan(k.indexOf('groups'));
+    expect(k.indexOf('groups')).toBeLessThan(k.indexOf('user'));
+    expect(k.indexOf('user')).toBeLessThan(k.indexOf('caps'));
+    expect(k.indexOf('caps')).toBeLessThan(k.indexOf('cwd'));
+    expect(k.indexOf('cwd')).toBeLessThan(k.indexOf('init'));
+    expect(k.indexOf('init')).toBeLessThan(k.indexOf('exec'));
+    // The PATH fallback is the plan's, not the helper's.
+    expect(one(plan, 'search-path').path).toBe('/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+    // No mkdir for the root itself.
+    expect(only(compilePlan(spec({ workdir: '/' })), 'mkdir')).toEqual([]);
+  });
+
   it('mounts an overlay root on the host side, before `root`', () => {
     const plan = compilePlan(spec({ rootfs: '/c/merged', overlay: { lower: ['/l/2', '/l/1'], upper: '/c/upper', work: '/c/work' } }));
     const overlay = mountAt(plan, '/c/merged');
@@ -270,7 +287,9 @@ describe('rootfsSteps', () => {
   it('hands fuse-overlayfs to the monitor as a mount daemon, in the foreground', () => {
     expect(rootfsSteps('/c/merged', { ...overlay, fuse: '/usr/bin/fuse-overlayfs' })).toEqual([
       {
-        kind: 'mount-daemon',
+        kind: 'process',
+        mode: 'mount',
+        timeoutMs: 10_000,
         mountpoint: '/c/merged',
         argv: ['/usr/bin/fuse-overlayfs', '-f', '-o', 'lowerdir=/l/top:/l/base,upperdir=/c/upper,workdir=/c/work,allow_other', '/c/merged'],
       },

@@ -93,16 +93,16 @@ describe("a container's life on the fake Sys", () => {
     expect(one(plan, 'on-exit').argv.slice(-2)).toEqual(['--unlink', cleanup?.file]);
   });
 
-  it('start without -a: the helper starts in the background with the log as its output, no tty; rm -f stops nothing that is not running and removes it all', async () => {
+  it('start without -a: the helper starts in the background and keeps the log itself, no tty; rm -f stops nothing that is not running and removes it all', async () => {
     const image = await putImage(f.store, 'localhost/app', { Cmd: ['/bin/sh'] }, [ETC]);
     const { rec } = await createContainer(f.env, f.store, image, 'localhost/app', options({ tty: true, interactive: true }), 'bg');
-    startDetached(f.env, f.store, rec);
+    await startDetached(f.env, f.store, rec);
     const [started] = f.sys.of('startPlan');
     expect(started?.plan.some((s) => s.kind === 'tty')).toBe(false);
+    expect(started?.plan.find((s) => s.kind === 'log')).toEqual({ kind: 'log', path: join(f.store.containers.dir(rec.id), 'ctr.log') });
     expect(one(started?.plan ?? [], 'exec').argv).toEqual(['/bin/sh']);
     const dir = f.store.containers.dir(rec.id);
     expect(readFileSync(join(dir, 'monitor'), 'utf8')).toMatch(new RegExp(`^${f.sys.helperPid} `));
-    expect(existsSync(join(dir, 'ctr.log'))).toBe(true);
 
     await removeContainer(f.env, f.store, f.store.containers.get('bg'), true);
     const [removed] = f.sys.of('removeTrees');

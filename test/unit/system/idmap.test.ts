@@ -14,8 +14,8 @@ describe('idMapping', () => {
       { inside: 1, outside: 100000, count: 65536 },
     ]);
     expect(m.steps).toEqual([
-      { kind: 'idmap-exec', argv: ['/usr/bin/newuidmap', '{pid}', '0', '1000', '1', '1', '100000', '65536'] },
-      { kind: 'idmap-exec', argv: ['/usr/bin/newgidmap', '{pid}', '0', '1001', '1', '1', '200000', '65536'] },
+      { kind: 'process', mode: 'wait', timeoutMs: 0, argv: ['/usr/bin/newuidmap', '{pid}', '0', '1000', '1', '1', '100000', '65536'] },
+      { kind: 'process', mode: 'wait', timeoutMs: 0, argv: ['/usr/bin/newgidmap', '{pid}', '0', '1001', '1', '1', '200000', '65536'] },
     ]);
   });
 
@@ -26,7 +26,7 @@ describe('idMapping', () => {
       { inside: 1, outside: 100000, count: 10 },
       { inside: 11, outside: 500000, count: 5 },
     ]);
-    expect(m.steps[0]).toEqual({ kind: 'idmap-exec', argv: ['/usr/bin/newuidmap', '{pid}', '0', '1000', '1', '1', '100000', '10', '11', '500000', '5'] });
+    expect(m.steps[0]).toEqual({ kind: 'process', mode: 'wait', timeoutMs: 0, argv: ['/usr/bin/newuidmap', '{pid}', '0', '1000', '1', '1', '100000', '10', '11', '500000', '5'] });
   });
 
   it('without subordinate ids: a single-id map written directly, setgroups denied, and a warning naming the fix', () => {

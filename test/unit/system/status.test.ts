@@ -46,4 +46,42 @@ describe('StatusChannel', () => {
     const channel = new StatusChannel(undefined);
     expect([channel.error, channel.pid, channel.exitCode]).toEqual([undefined, undefined, undefined]);
   });
+
+  it('reads `started`, and started() settles on it, on an error, or on an end without either', async () => {
+    expect(parseStatusLine('{"type":"started"}')).toEqual({ type: 'started' });
+    const gone = (): Error => new Error('gone');
+
+    const ok = new PassThrough();
+    const a = new StatusChannel(ok);
+    const waiting = a.started(gone);
+    ok.write('{"type":"pid","pid":5}\n');
+    ok.write('{"type":"started"}\n');
+    await expect(waiting).resolves.toBeUndefined();
+
+    const failing = new PassThrough();
+    const b = new StatusChannel(failing);
+    const failed = b.started(gone);
+    failing.end('{"type":"pid","pid":5}\n{"type":"error","step":"exec","syscall":"execve","path":"x","errno":2,"code":127,"message":"not found"}\n');
+    await expect(failed).rejects.toMatchObject({ code: 'E_HELPER_STEP', step: 'exec', errno: 2, exitCode: 127 });
+
+    const silent = new PassThrough();
+    const c = new StatusChannel(silent);
+    const quiet = c.started(gone);
+    silent.end('{"type":"pid","pid":5}\n');
+    silent.destroy();
+    await expect(quiet).rejects.toThrow('gone');
+  });
+
+  it('failure(): the helper\'s record first, then the program\'s last Error: line, then how it ended', async () => {
+    const ended = { code: 3, signal: null, what: '`x` in a user namespace', errorCode: 'E_USERNS' };
+    const withRecord = new PassThrough();
+    const a = new StatusChannel(withRecord);
+    withRecord.end('{"type":"error","step":"cwd","syscall":"chdir","path":"/w","errno":2,"code":125,"message":"change to working directory `/w`: No such file or directory"}\n');
+    await new Promise((r) => withRecord.on('end', r));
+    expect(a.failure({ ...ended, stderr: 'Error: other\n' })).toMatchObject({ code: 'E_HELPER_STEP', step: 'cwd', errno: 2 });
+    const b = new StatusChannel(undefined);
+    expect(b.failure({ ...ended, stderr: 'Error: first\nnoise\nError: the last one\nmore\n' })).toMatchObject({ code: 'E_USERNS', message: 'the last one' });
+    expect(b.failure({ ...ended, stderr: 'just words\n' }).message).toBe('`x` in a user namespace exited with 3: just words');
+    expect(b.failure({ ...ended, signal: 'SIGKILL', stderr: '' }).message).toBe('`x` in a user namespace exited with SIGKILL');
+  });
 });

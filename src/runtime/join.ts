@@ -1,0 +1,74 @@
+/**
+ * Running a program inside a running container (the helper's join mode, the
+ * base of a later `exec`): a plan that names the container's process by pid,
+ * whose namespaces the helper enters before it clones, and then the same
+ * ordered steps as a container's own start (user, capabilities, working
+ * directory, environment, exec).
+ *
+ *   burrow (Node)                          burrow-helper run --status-fd 3
+ *   -------------                          -------------------------------
+ *   joinPlan() -> plan file ------------>  join PID: pidfd_open, setns(user, mount, ...)
+ *                                          clone -> groups, user, caps, cwd, env, exec
+ *   StatusChannel  <---------------------  {"type":"pid"} {"type":"started"} | {"type":"error"}
+ *                  <---------------------  {"type":"exit","code":N}
+ */
+import { readFileSync } from 'node:fs';
+
+import { DEFAULT_PATH } from '../config/defaults.js';
+import { BurrowError } from '../errors.js';
+import { capabilityMask } from '../system/capabilities.js';
+import type { Namespace, Plan } from '../system/plan.js';
+import type { HelperProcess, Sys } from '../system/sys.js';
+import { FORWARDED_SIGNALS } from './compile.js';
+
+/** The namespaces a container from compilePlan has (net only with its own network). */
+export const CONTAINER_NAMESPACES: Namespace[] = ['user', 'mount', 'pid', 'uts', 'ipc', 'cgroup', 'net'];
+
+export interface JoinSpec {
+  /** a process of the container (its first one: containerProcess) */
+  pid: number;
+  namespaces: Namespace[];
+  argv: string[];
+  env: string[];
+  workdir: string;
+  uid: number;
+  gid: number;
+  /** supplementary groups; undefined leaves them as they are */
+  groups?: number[];
+  /** as system/capabilities.ts names them (CHOWN, not CAP_CHOWN) */
+  capabilities: Set<string>;
+  noNewPrivileges?: boolean;
+}
+
+/** The plan that runs `spec.argv` in the container of `spec.pid`. */
+export function joinPlan(spec: JoinSpec): Plan {
+  const caps = capabilityMask(spec.capabilities);
+  const plan: Plan = [
+    { kind: 'join', pid: spec.pid, namespaces: spec.namespaces },
+    { kind: 'stdin', mode: 'INHERIT' },
+    { kind: 'forward-signals', signals: FORWARDED_SIGNALS },
+  ];
+  if (spec.groups !== undefined) plan.push({ kind: 'groups', gids: spec.groups });
+  plan.push({ kind: 'user', uid: spec.uid, gid: spec.gid });
+  // As for the container's own command: the permitted and effective sets only stay for uid 0.
+  plan.push({ kind: 'caps', bounding: caps, permitted: caps, effective: spec.uid === 0 ? caps : 0n, inheritable: 0n, ambient: 0n });
+  if (spec.noNewPrivileges) plan.push({ kind: 'no-new-privs' });
+  plan.push({ kind: 'cwd', path: spec.workdir }, { kind: 'env', env: spec.env }, { kind: 'search-path', path: DEFAULT_PATH });
+  plan.push({ kind: 'exec', file: spec.argv[0] as string, argv: spec.argv });
+  return plan;
+}
+
+/** The container's first process: the monitor's first child (the clone comes before any other child it starts). */
+export function containerProcess(monitorPid: number): number | undefined {
+  try {
+    const first = readFileSync(`/proc/${monitorPid}/task/${monitorPid}/children`, 'utf8').trim().split(' ')[0];
+    return first ? Number(first) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts a join plan; the helper reports on its status channel (system/status.ts). */
+export function startJoined(sys: Sys, spec: JoinSpec): HelperProcess {
+  return sys.spawnPlan(joinPlan(spec), () => new BurrowError('E_HELPER', `run \`${spec.argv.join(' ')}\` in process ${spec.pid}'s namespaces: the helper ended without starting it`));
+}
