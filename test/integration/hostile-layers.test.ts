@@ -18,7 +18,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, u
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 
 import { describeContainers, fixtures } from '../helpers/fixtures.js';
 import { buildTestImages, dockerArchiveEntries, makeTar, type TarEntry, type TestImages, writeTar } from '../helpers/images.js';
@@ -176,21 +176,22 @@ describeContainers('hostile layers', () => {
     const id = (await store.run(['create', '--name', 'swapper', PLAIN, 'sh', '-c', loop])).stdout.trim();
     expect(id).toMatch(/^[0-9a-f]{64}$/);
     expect((await store.run(['start', 'swapper'])).exitCode).toBe(0);
-    try {
-      await waitFor('the container to run', async () => (await store.run(['ps', '-q'])).stdout.trim() !== '');
-      const seen = { file: 0, link: 0 };
-      for (let i = 0; i < 25; i++) {
-        const r = await store.run(['export', 'swapper']);
-        expect(r.exitCode).toBe(0);
-        expect(r.stdout).not.toContain(marker);
-        if (r.stdout.includes(secret)) seen.link++;
-        else if (r.stdout.includes('inside\n')) seen.file++;
-      }
-      // The race was run: the export saw the file in both of its forms.
-      expect(seen.link + seen.file).toBeGreaterThan(0);
-    } finally {
-      expect((await store.run(['rm', '-f', '-t', '0', 'swapper'])).exitCode).toBe(0);
+    // Also when the test times out (a finally would not run then, and the busy loop would outlive the run).
+    onTestFinished(async () => {
+      await store.run(['rm', '-f', '-t', '0', 'swapper']);
+    });
+    await waitFor('the container to run', async () => (await store.run(['ps', '-q'])).stdout.trim() !== '');
+    const seen = { file: 0, link: 0 };
+    for (let i = 0; i < 25; i++) {
+      const r = await store.run(['export', 'swapper']);
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout).not.toContain(marker);
+      if (r.stdout.includes(secret)) seen.link++;
+      else if (r.stdout.includes('inside\n')) seen.file++;
     }
+    // The race was run: the export saw the file in both of its forms.
+    expect(seen.link + seen.file).toBeGreaterThan(0);
+    expect((await store.run(['rm', '-f', '-t', '0', 'swapper'])).exitCode).toBe(0);
     expect(readFileSync(secret, 'utf8')).toBe(`${marker}\n`);
-  });
+  }, 120_000);
 });
