@@ -8,6 +8,7 @@
  */
 import { accessSync, closeSync, constants as fsConstants, lstatSync, mkdirSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 
 import { helperPath } from '../config/install.js';
@@ -99,6 +100,21 @@ export async function execPlan(paths: Paths, plan: Plan): Promise<never> {
 /** The status channel's fd in a helper this process starts (after its stdin, stdout and stderr). */
 const STATUS_FD = 3;
 
+type Stdio = 'pipe' | 'ignore' | 'inherit';
+
+/**
+ * Starts `burrow-helper run` on `plan` (a file of the runtime directory, which
+ * the helper unlinks) with its status channel on fd 3 and `stdio` for the
+ * rest; `detached`: in a session of its own. The one way Node starts a helper
+ * it stays alive for (it execs into one with execPlan).
+ */
+export function spawnHelper(paths: Paths, plan: Plan, stdio: [Stdio, Stdio, Stdio], detached = false): { child: ChildProcess; status: StatusChannel; file: string } {
+  const file = writePlanFile(paths, plan);
+  const { spawn } = builtin<typeof import('node:child_process')>('node:child_process');
+  const child = spawn(helperPath(), ['run', '--status-fd', String(STATUS_FD), '--unlink', file], { detached, stdio: [...stdio, 'pipe'] });
+  return { child, status: new StatusChannel(child.stdio[STATUS_FD] as Readable | null), file };
+}
+
 /**
  * Starts the helper on `plan` in the background, in a session of its own (it
  * outlives this command and the terminal), with no stdio of ours: the plan's
@@ -107,18 +123,14 @@ const STATUS_FD = 3;
  * step) or `gone()` (it ended first). The helper unlinks the plan file.
  */
 export function startPlan(paths: Paths, plan: Plan, gone: () => Error): { pid: number; started: Promise<void> } {
-  const file = writePlanFile(paths, plan);
-  const { spawn } = builtin<typeof import('node:child_process')>('node:child_process');
-  const child = spawn(helperPath(), ['run', '--status-fd', String(STATUS_FD), '--unlink', file], { detached: true, stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+  const { child, status, file } = spawnHelper(paths, plan, ['ignore', 'ignore', 'ignore'], true);
   if (child.pid === undefined) {
     unlinkSync(file);
     throw new BurrowError('E_START', `the helper \`${helperPath()}\` did not start`);
   }
   child.unref();
-  const pipe = child.stdio[STATUS_FD] as Readable;
-  const status = new StatusChannel(pipe);
   // The monitor outlives this command: what it says after the start (the exit) goes nowhere.
-  const started = status.started(gone).finally(() => pipe.destroy());
+  const started = status.started(gone).finally(() => (child.stdio[STATUS_FD] as Readable).destroy());
   return { pid: child.pid, started };
 }
 
@@ -135,10 +147,7 @@ export interface HelperProcess {
 
 /** Starts the helper on `plan` as a child with pipes, reading its status channel; `gone()` is the error of a helper that ends before the command runs. */
 export function spawnPlan(paths: Paths, plan: Plan, gone: () => Error): HelperProcess {
-  const file = writePlanFile(paths, plan);
-  const { spawn } = builtin<typeof import('node:child_process')>('node:child_process');
-  const child = spawn(helperPath(), ['run', '--status-fd', String(STATUS_FD), '--unlink', file], { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
-  const status = new StatusChannel(child.stdio[STATUS_FD] as Readable);
+  const { child, status } = spawnHelper(paths, plan, ['pipe', 'pipe', 'pipe']);
   const started = status.started(gone);
   const done = new Promise<number>((resolve, reject) => {
     child.on('error', (err) => reject(new BurrowError('E_HELPER', `run the helper \`${helperPath()}\`: ${err.message}`)));

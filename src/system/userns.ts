@@ -11,12 +11,10 @@ import { DEFAULT_PATH } from '../config/defaults.js';
 import { helperPath } from '../config/install.js';
 import type { Paths } from '../config/paths.js';
 import { BurrowError } from '../errors.js';
-import { builtin } from '../lazy.js';
 import { CAPABILITIES, capabilityMask } from './capabilities.js';
 import { hostIdMapping, type IdMapping } from './idmap.js';
-import { writePlanFile } from './launch.js';
+import { spawnHelper } from './launch.js';
 import type { Plan, Step } from './plan.js';
-import { StatusChannel } from './status.js';
 
 export interface UsernsOptions {
   /** steps that mount something (in a mount namespace of its own): rootfsSteps() */
@@ -52,9 +50,6 @@ export function usernsPlan(argv: string[], opts: UsernsOptions): Plan {
   return plan;
 }
 
-/** The status channel's fd in the helper: the fourth of its stdio. */
-const STATUS_FD = 3;
-
 /**
  * Starts `argv` in a user namespace. The helper reports on its status fd
  * (system/status.ts): a failure of its own (a setup step, the exec) comes
@@ -63,12 +58,7 @@ const STATUS_FD = 3;
  * exit status.
  */
 export function startInUserns(paths: Paths, argv: string[], opts: UsernsOptions = {}): UsernsProcess {
-  const file = writePlanFile(paths, usernsPlan(argv, opts));
-  const { spawn } = builtin<typeof import('node:child_process')>('node:child_process');
-  const child = spawn(helperPath(), ['run', '--status-fd', String(STATUS_FD), '--unlink', file], {
-    stdio: [opts.stdin ?? 'ignore', opts.stdout ?? 'ignore', 'pipe', 'pipe'],
-  });
-  const status = new StatusChannel(child.stdio[STATUS_FD] as Readable | null);
+  const { child, status } = spawnHelper(paths, usernsPlan(argv, opts), [opts.stdin ?? 'ignore', opts.stdout ?? 'ignore', 'pipe']);
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
