@@ -10,7 +10,6 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const force = process.argv.includes('--force');
-const simplifyMachine = createRequire(import.meta.url)('./clipanion-simplify.cjs');
 
 function newest(dir, ext) {
   let t = 0;
@@ -69,57 +68,6 @@ function buildHelper() {
   spawnSync('mv', [`${out}.tmp`, out]);
 }
 
-/*
- * clipanion builds its default context when it loads, which touches
- * process.stdin/stdout/stderr and loads `tty` (and with them net and stream).
- * That costs about 4 ms, and for a pipe it is wrong: creating process.stdin
- * makes the open file non-blocking (libuv), and a `run` line that clipanion
- * parses would hand the container a non-blocking stdin (checked). These edits
- * make both lazy, and stop process() from copying the context; the build
- * fails if clipanion changes shape. clipanion cannot be used as it is here:
- * src/main.ts parses plain lines without it, so this matters for the lines it
- * declines (docs/design.md, "Start-up").
- */
-const clipanionLazy = {
-  name: 'clipanion-lazy',
-  setup(build) {
-    const edits = [
-      {
-        file: /clipanion[\\/]lib[\\/]advanced[\\/]Cli\.js$/,
-        from: /Cli\.defaultContext = \{\n    env: process\.env,\n    stdin: process\.stdin,\n    stdout: process\.stdout,\n    stderr: process\.stderr,\n    colorDepth: platform\.getDefaultColorDepth\(\),\n\};/,
-        to: 'Object.defineProperty(Cli, "defaultContext", { configurable: true, get() { return { env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, colorDepth: platform.getDefaultColorDepth() }; } });',
-        // process() spreads the default context into the caller's, which reads every getter of both
-        then: [/(process\(input, userContext\) \{\n[^]*?)const context = \{\n            \.\.\.Cli\.defaultContext,\n            \.\.\.userContext,\n        \};/, '$1const context = userContext !== undefined ? userContext : Cli.defaultContext;'],
-      },
-      {
-        file: /clipanion[\\/]lib[\\/]platform[\\/]node\.js$/,
-        from: /var tty = require\('tty'\);\n/,
-        to: "var tty; Object.defineProperty(globalThis, '__clipanionTty', { configurable: true, get() { return tty || (tty = require('tty')); } });\n",
-        then: [/tty__default = \/\*#__PURE__\*\/_interopDefaultLegacy\(tty\)/, "tty__default = { get default() { return globalThis.__clipanionTty; } }"],
-      },
-      {
-        // The parser's simplification without its quadratic checks (scripts/clipanion-simplify.cjs): about 3.5 ms.
-        file: /clipanion[\\/]lib[\\/]core\.js$/,
-        from: /function simplifyMachine\(input\) \{\n[^]*?\n    process\(constants\.NODE_INITIAL\);\n\}\n/,
-        to: `function simplifyMachine(input) {\n    return (${simplifyMachine.toString()})(input, constants.NODE_INITIAL);\n}\n`,
-      },
-    ];
-    build.onLoad({ filter: /clipanion[\\/]lib[\\/](advanced[\\/]Cli|platform[\\/]node|core)\.js$/ }, async (args) => {
-      const { readFile } = await import('node:fs/promises');
-      let text = await readFile(args.path, 'utf8');
-      for (const edit of edits) {
-        if (!edit.file.test(args.path)) continue;
-        if (!edit.from.test(text)) throw new Error(`clipanion-lazy: ${args.path} no longer matches; update scripts/build.mjs`);
-        text = text.replace(edit.from, () => edit.to); // literally: no $ patterns
-        if (edit.then) {
-          if (!edit.then[0].test(text)) throw new Error(`clipanion-lazy: ${args.path} no longer matches; update scripts/build.mjs`);
-          text = text.replace(edit.then[0], edit.then[1]);
-        }
-      }
-      return { contents: text, loader: 'js' };
-    });
-  },
-};
 
 const common = {
     bundle: true,
@@ -195,7 +143,7 @@ function writeIfChanged(file, text) {
 async function bundle(esbuild, manifest) {
   // One CommonJS file: Node's ES module loader costs about 3 ms more at start-up (measured);
   // commands are still initialised lazily (esbuild turns their import() into a deferred require).
-  await esbuild.build({ ...common, entryPoints: [join(root, 'src', 'main.ts')], outfile: join(root, 'dist', 'burrow.cjs'), plugins: [clipanionLazy] });
+  await esbuild.build({ ...common, entryPoints: [join(root, 'src', 'main.ts')], outfile: join(root, 'dist', 'burrow.cjs') });
 
   // The fast path for its commands' lines (src/fast.ts): no clipanion. It gets their manifest entries, without the help texts.
   const fastCommands = manifest.commands.filter((c) => c.fast).map(({ description: _d, details: _t, examples: _e, ...c }) => c);

@@ -13,7 +13,8 @@ import { resolvePaths } from './config/paths.js';
 import { type Context, processContext } from './cli/context.js';
 import type { FastCommand } from './cli/fast-list.js';
 import type { ManifestCommand } from './cli/manifest.js';
-import { type Fields, quickFields, tableOf } from './cli/quick.js';
+import { normalizeArgv } from './cli/flags.js';
+import { type Fields, flagSpecOf, quickFields, tableOf } from './cli/quick.js';
 import { reportError } from './cli/report-error.js';
 import { type RunFields, runRequest } from './cli/run-container.js';
 import { type StartFields, startContainers } from './cli/start-containers.js';
@@ -34,8 +35,17 @@ export async function fast(argv: string[]): Promise<number | undefined> {
   if (command === undefined) return undefined;
   const path = command.paths.find((p) => p.every((word, i) => argv[i] === word));
   try {
+    // pflag's shapes (`--rm=true`, `-w/tmp`) rewritten; a line pflag refuses, or asks for help, is main's to answer.
+    let line: string[];
+    try {
+      const normalized = normalizeArgv(flagSpecOf(command), argv);
+      if (normalized.help) return undefined;
+      line = normalized.argv;
+    } catch {
+      return undefined;
+    }
     const table = tableOf(command);
-    const fields = table && quickFields(table, argv);
+    const fields = table && quickFields(table, line);
     // --log-level is main's to check and to honour (stacks with debug).
     if (fields === undefined || fields.logLevel !== undefined) return undefined;
     return await RUNS[command.file as FastCommand](fields, processContext(resolvePaths(process.env)));

@@ -64,18 +64,6 @@ function processAsPodman(cli: Cli<Context>, argv: string[], context: Context, pf
   }
 }
 
-/**
- * The same command class answering only to `paths`: clipanion builds its
- * parser once per path, and a line it must parse pays for each (start-up time).
- */
-function narrowed(command: CommandClass<Context>, paths: string[][]): CommandClass<Context> {
-  const base = command as unknown as abstract new () => Command<Context>;
-  abstract class Narrowed extends base {
-    static paths = paths;
-  }
-  return Narrowed as unknown as CommandClass<Context>;
-}
-
 /** clipanion's parser for these command classes (and its built-in pages); loaded only for the lines that need it. */
 async function clipanion(classes: CommandClass<Context>[], builtins: boolean): Promise<Cli<Context>> {
   const { Builtins, Cli } = await import('clipanion');
@@ -146,14 +134,14 @@ export async function main(argv: string[]): Promise<number> {
       const commandClass = await entry.load();
       // The plain lines without clipanion's parser (start-up time); clipanion, given this command alone, for the rest.
       const table = tableOf(entry);
-      const fields = table && quickFields(table, rest);
+      const fields = table && quickFields(table, line.argv);
       if (fields !== undefined) {
         command = new (commandClass as unknown as new () => Command<Context>)();
         Object.assign(command, fields);
         command.context = context;
         command.path = path;
       } else {
-        cli = await clipanion([entry.paths.length > 1 ? narrowed(commandClass, [path]) : commandClass], false);
+        cli = await clipanion([commandClass], false);
         command = processAsPodman(cli, rest, context, { spec, line });
       }
     } else {

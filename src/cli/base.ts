@@ -1,4 +1,5 @@
-import { Command, Option } from 'clipanion';
+import { Command } from 'clipanion/lib/advanced/Command';
+import * as Option from 'clipanion/lib/advanced/options';
 
 import type { Context } from './context.js';
 

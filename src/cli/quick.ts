@@ -8,13 +8,14 @@
  * the classes when burrow is built) as a plain table (`tableOf`), and
  * `quickFields` parses the grammar nearly every invocation uses with it: the
  * command's path, then known options (`--name value`, `--name=value`, `-v
- * value`, flags, bundled flags such as `-it`) and the positionals (a rest's
- * among the options, as clipanion allows). It gives the field values clipanion
- * would have given.
+ * value`, flags, negated flags `--no-rm`, bundled flags such as `-it`), the
+ * positionals (a rest's among the options, as clipanion allows) and `--`. It
+ * gives the field values clipanion would have given. Its callers give it the
+ * line as cli/flags.ts rewrites pflag's shapes (`--rm=true`, `-w/tmp`).
  *
- * Anything else (an unknown or misplaced option, `--help`, `-h`, `--`, a
- * missing value, a negated `--no-flag`, a shape it does not know) is
- * declined: clipanion then parses it or explains the error.
+ * Anything else (an unknown or misplaced option, `--help`, `-h`, a missing
+ * value, a shape it does not know) is declined: clipanion then parses it or
+ * explains the error.
  * test/unit/cli/quick.test.ts checks, line by line, that the two agree.
  *
  * This module imports nothing from clipanion: dist/fast.cjs uses it to start
@@ -46,6 +47,7 @@ export type Fields = Record<string, string | boolean | string[] | undefined>;
 const HELP = /^(-h|--help)(?:=([0-9]+))?$/;
 const BATCH = /^-[a-zA-Z]{2,}$/;
 const BINDING = /^([^=]+)=([\s\S]*)$/;
+const NEGATED = /^--no-([^=]+)$/;
 
 /**
  * The table of a command, from its manifest entry: required positionals,
@@ -101,7 +103,25 @@ export function quickFields(table: OptionTable, argv: string[]): Fields | undefi
       else return undefined; // extraneous: clipanion's error
       continue;
     }
-    if (token === '--' || HELP.test(token)) return undefined;
+    if (HELP.test(token)) return undefined;
+    if (token === '--') {
+      // The rest are positionals: the leading ones first, then the proxy's or the rest's.
+      const after = argv.slice(i + 1);
+      let j = 0;
+      while (positionals < table.leading.length && j < after.length) fields[table.leading[positionals++] as string] = after[j++];
+      if (table.proxy !== undefined) {
+        if (positionals === table.leading.length) fields[table.proxy] = after.slice(j);
+      } else if (table.rest !== undefined) {
+        (fields[table.rest.key] as string[]).push(...after.slice(j));
+        positionals += after.length - j;
+      } else if (j < after.length) return undefined; // extraneous: clipanion's error
+      break;
+    }
+    const negated = NEGATED.exec(token);
+    if (negated !== null && table.options[`--${negated[1]}`]?.kind === 'boolean' && table.options[token] === undefined) {
+      set((table.options[`--${negated[1]}`] as { key: string }).key, 'boolean', false);
+      continue;
+    }
     const option = table.options[token];
     if (option !== undefined) {
       if (option.kind === 'boolean') {

@@ -31,6 +31,9 @@ interface Libc {
 const F_GETFD = 1;
 const F_SETFD = 2;
 const FD_CLOEXEC = 1;
+const F_GETFL = 3;
+const F_SETFL = 4;
+const O_NONBLOCK = 0o4000;
 
 let libc: Libc | undefined;
 
@@ -77,8 +80,12 @@ function load(): Libc {
 
 /**
  * Replaces this process with `path` (docs/design.md, "The exec, and who is whose parent"). Node marks fds 0-2
- * close-on-exec, so that flag is cleared first (and on the fds in `keep`); the
- * helper resets the signal dispositions Node changed and closes the fds Node leaks.
+ * close-on-exec, so that flag is cleared first (and on the fds in `keep`). Once
+ * it has made process.stdin, stdout or stderr (clipanion's parser does), libuv
+ * has made that open file non-blocking, and Node would make it blocking again
+ * as it exits: the exec skips that exit, so it is done here, or the container
+ * would get a non-blocking stdout (a writer's EAGAIN). The helper resets the
+ * signal dispositions Node changed and closes the fds Node leaks.
  * Returns only on failure, with the errno.
  */
 export function execve(path: string, argv: string[], env: NodeJS.ProcessEnv, keep: number[] = []): number {
@@ -86,6 +93,10 @@ export function execve(path: string, argv: string[], env: NodeJS.ProcessEnv, kee
   for (const fd of [0, 1, 2, ...keep]) {
     const flags = c.fcntl(fd, F_GETFD);
     if (flags >= 0 && flags & FD_CLOEXEC) c.fcntl(fd, F_SETFD, 'int', flags & ~FD_CLOEXEC);
+  }
+  for (const fd of [0, 1, 2]) {
+    const status = c.fcntl(fd, F_GETFL);
+    if (status >= 0 && status & O_NONBLOCK) c.fcntl(fd, F_SETFL, 'int', status & ~O_NONBLOCK);
   }
   const envp = Object.entries(env)
     .filter((e): e is [string, string] => e[1] !== undefined)

@@ -49,6 +49,19 @@ describeContainers('burrow run: what the container sees', () => {
     );
   });
 
+  it('hands the container blocking stdin, stdout and stderr, whichever parser read the line', async () => {
+    // clipanion's parser (for a line the fast path declines, such as `--rm=true`) makes Node create
+    // process.stdout and stderr, which libuv makes non-blocking; the exec must undo that.
+    const script = 'for f in 0 1 2; do sed -n "s/^flags:[[:space:]]*//p" /proc/self/fdinfo/$f; done';
+    for (const line of [['sh', '-c', script], ['--rm=true', 'sh', '-c', script]]) {
+      const r = await runIn(fixtures().rootfs, line, { input: 'x' });
+      expect(r.exitCode, r.stderr).toBe(0);
+      const flags = lines(r.stdout).map((f) => parseInt(f, 8));
+      expect(flags, line.join(' ')).toHaveLength(3);
+      for (const f of flags) expect(f & 0o4000, `${line.join(' ')}: ${r.stdout}`).toBe(0);
+    }
+  });
+
   it('with --init, runs an init as PID 1 and the command as its child', async () => {
     const out = await inside(['--init', 'probe', 'pids']);
     const m = /^pid=(\d+) ppid=1\n$/.exec(out);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
-import { Option } from 'clipanion';
+import * as Option from 'clipanion/lib/advanced/options';
 
 import { packageRoot } from '../../config/install.js';
 import { BurrowError } from '../../errors.js';

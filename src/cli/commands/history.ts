@@ -1,4 +1,4 @@
-import { Option } from 'clipanion';
+import * as Option from 'clipanion/lib/advanced/options';
 
 import { writeReport } from '../../format/report.js';
 import { historyRows } from '../../format/image-view.js';

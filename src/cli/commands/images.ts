@@ -1,4 +1,4 @@
-import { Option } from 'clipanion';
+import * as Option from 'clipanion/lib/advanced/options';
 
 import { imageJson, imageRows, isIntermediate, type ImageRow } from '../../format/image-view.js';
 import { writeReport } from '../../format/report.js';

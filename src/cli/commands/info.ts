@@ -1,4 +1,4 @@
-import { Option } from 'clipanion';
+import * as Option from 'clipanion/lib/advanced/options';
 
 import { goFields, infoDocument } from '../../format/info.js';
 import { renderReport } from '../../format/report.js';

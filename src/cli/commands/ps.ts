@@ -1,4 +1,4 @@
-import { Option } from 'clipanion';
+import * as Option from 'clipanion/lib/advanced/options';
 
 import type { ContainerRecord, ContainerStatus } from '../../storage/containers.js';
 import { Store } from '../../storage/store.js';

@@ -1,4 +1,4 @@
-import { Option } from 'clipanion';
+import * as Option from 'clipanion/lib/advanced/options';
 
 import { BurrowError, UsageError } from '../../errors.js';
 import { removeContainer } from '../../runtime/container.js';

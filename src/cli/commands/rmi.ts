@@ -1,4 +1,4 @@
-import { Option } from 'clipanion';
+import * as Option from 'clipanion/lib/advanced/options';
 
 import { UsageError } from '../../errors.js';
 import { removeImages } from '../../storage/image-removal.js';

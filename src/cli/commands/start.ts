@@ -1,4 +1,4 @@
-import { Option } from 'clipanion';
+import * as Option from 'clipanion/lib/advanced/options';
 
 import { BurrowCommand } from '../base.js';
 import { startContainers } from '../start-containers.js';

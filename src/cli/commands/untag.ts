@@ -1,4 +1,4 @@
-import { Option } from 'clipanion';
+import * as Option from 'clipanion/lib/advanced/options';
 
 import { normalizeName } from '../../oci/reference.js';
 import { untagImage } from '../../storage/image-names.js';

@@ -9,7 +9,8 @@ import { Cli, type Command } from 'clipanion';
 import { describe, expect, it } from 'vitest';
 
 import type { Context } from '../../../src/cli/context.js';
-import { type OptionTable, quickFields, tableOf } from '../../../src/cli/quick.js';
+import { normalizeArgv } from '../../../src/cli/flags.js';
+import { flagSpecOf, type OptionTable, quickFields, tableOf } from '../../../src/cli/quick.js';
 import { COMMANDS } from '../../../src/cli/registry.js';
 
 const context = { env: {}, cwd: '/' } as unknown as Context;
@@ -62,6 +63,10 @@ describe('quickFields', () => {
       ['run', '--entrypoint=', 'img', '--help', '-h'],
       ['run', '-h=box', 'img'],
       ['container', 'run', '--rm', 'img'],
+      ['run', '--', 'img'],
+      ['run', '--rootfs', '/r', '--', 'x', '--', '-y'],
+      ['run', '--no-rm', '--rm', '--no-read-only', 'img'],
+      ['container', 'run', '-it', '--', 'img', 'sh'],
     ];
     for (const argv of lines) {
       const quick = quickFields(table, argv);
@@ -76,9 +81,8 @@ describe('quickFields', () => {
     for (const argv of [
       ['run', '--help'],
       ['run', '-h', 'host', 'img'],
-      ['run', '--', 'img'],
-      ['run', '--rootfs', '/r', '--', 'x'],
-      ['run', '--no-rm', 'img'],
+      ['run', '--'],
+      ['run', '--no-rm=1', 'img'],
       ['run', '--rm=true', 'img'],
       ['run', '-e'],
       ['run', '-e', '--rm', 'img'],
@@ -118,6 +122,25 @@ describe('quickFields', () => {
     // It does answer, for most commands, so the comparison means something.
     expect(tables).toBeGreaterThan(COMMANDS.length / 2);
     expect(answered).toBeGreaterThan(500);
+  });
+});
+
+describe('quickFields after normalizeArgv (as main.ts and src/fast.ts call it)', () => {
+  it("takes pflag's shapes once rewritten, as clipanion takes the rewritten line", async () => {
+    const { cli, table } = await cliFor(run);
+    if (table === undefined) throw new Error('no table');
+    const spec = flagSpecOf(run);
+    for (const argv of [
+      ['run', '--rm=true', '--read-only=false', 'img'],
+      ['run', '-eB=2', '-w/tmp', '-it', 'img', 'sh'],
+      ['run', '--name', '-x', '--rootfs', '/r', '--', 'true'],
+      ['container', 'run', '--init=false', '--env=A=1', 'img'],
+    ]) {
+      const line = normalizeArgv(spec, argv).argv;
+      const quick = quickFields(table, line);
+      expect(quick, argv.join(' ')).toBeDefined();
+      expect(quick, argv.join(' ')).toEqual(clipanionFields(cli, table, line));
+    }
   });
 });
 

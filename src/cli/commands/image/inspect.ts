@@ -1,4 +1,4 @@
-import { Option } from 'clipanion';
+import * as Option from 'clipanion/lib/advanced/options';
 
 import { BurrowError } from '../../../errors.js';
 import { renderReport } from '../../../format/report.js';

@@ -1,4 +1,4 @@
-import { Option } from 'clipanion';
+import * as Option from 'clipanion/lib/advanced/options';
 
 import { pruneImages } from '../../../storage/image-removal.js';
 import { BurrowCommand } from '../../base.js';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 
-import { Option } from 'clipanion';
+import * as Option from 'clipanion/lib/advanced/options';
 
 import { goHumanSize, writeReport } from '../../../format/report.js';
 import { treeSize } from '../../../system/files.js';
