@@ -6,7 +6,7 @@
 # and scripts/completions/burrow.bash: edit those, not completions/burrow.bash.
 
 # The commands, and the options before them.
-_burrow_commands='container create export history image images import info inspect load ps rm rmi run save start system tag untag version'
+_burrow_commands='container create export history image images import info inspect load login logout ps pull rm rmi run save start system tag untag version'
 _burrow_global_opts='--log-level -h --help -v --version'
 _burrow_levels='debug info warn error'
 # src/system/capabilities.ts, and ALL
@@ -26,7 +26,10 @@ _burrow_cmd_import=import
 _burrow_cmd_info=info
 _burrow_cmd_inspect=inspect
 _burrow_cmd_load=load
+_burrow_cmd_login=login
+_burrow_cmd_logout=logout
 _burrow_cmd_ps=ps
+_burrow_cmd_pull=pull
 _burrow_cmd_rm=rm
 _burrow_cmd_rmi=rmi
 _burrow_cmd_run=run
@@ -44,7 +47,7 @@ _burrow_cmd_container_ps=ps
 _burrow_cmd_container_rm=rm
 _burrow_cmd_container_run=run
 _burrow_cmd_container_start=start
-_burrow_sub_image='history import inspect list load ls prune rm save tag untag'
+_burrow_sub_image='history import inspect list load ls prune pull rm save tag untag'
 _burrow_cmd_image_history=history
 _burrow_cmd_image_import=import
 _burrow_cmd_image_inspect=image_inspect
@@ -52,6 +55,7 @@ _burrow_cmd_image_list=images
 _burrow_cmd_image_load=load
 _burrow_cmd_image_ls=images
 _burrow_cmd_image_prune=image_prune
+_burrow_cmd_image_pull=pull
 _burrow_cmd_image_rm=rmi
 _burrow_cmd_image_save=save
 _burrow_cmd_image_tag=tag
@@ -92,9 +96,18 @@ _burrow_inspect_operands='images+containers'
 _burrow_load_arg='--log-level -i --input'
 _burrow_load_flag='-q --quiet'
 _burrow_load_operands=''
+_burrow_login_arg='--log-level --authfile --cert-dir -p --password -u --username'
+_burrow_login_flag='--get-login --password-stdin --tls-verify'
+_burrow_login_operands='none'
+_burrow_logout_arg='--log-level --authfile'
+_burrow_logout_flag='-a --all'
+_burrow_logout_operands='none'
 _burrow_ps_arg='--log-level --format'
 _burrow_ps_flag='-a --all -q --quiet --no-trunc'
 _burrow_ps_operands=''
+_burrow_pull_arg='--log-level --arch --authfile --cert-dir --creds --os --platform --retry --retry-delay --variant'
+_burrow_pull_flag='-a --all-tags -q --quiet --tls-verify'
+_burrow_pull_operands='images'
 _burrow_rm_arg='--log-level -t --time'
 _burrow_rm_flag='-f --force -a --all -i --ignore'
 _burrow_rm_operands='containers'
@@ -130,7 +143,8 @@ _burrow_value() {
     "create --log-level" | "export --log-level" | "history --log-level" | \
       "image_inspect --log-level" | "image_prune --log-level" | \
       "images --log-level" | "import --log-level" | "info --log-level" | \
-      "inspect --log-level" | "load --log-level" | "ps --log-level" | \
+      "inspect --log-level" | "load --log-level" | "login --log-level" | \
+      "logout --log-level" | "ps --log-level" | "pull --log-level" | \
       "rm --log-level" | "rmi --log-level" | "run --log-level" | \
       "save --log-level" | "start --log-level" | "system_df --log-level" | \
       "tag --log-level" | "untag --log-level" | "version --log-level")
@@ -138,8 +152,9 @@ _burrow_value() {
     "create -e" | "create --env" | "run -e" | "run --env")
       compopt -o nospace 2>/dev/null; mapfile -t COMPREPLY < <(compgen -e -- "$cur") ;;
     "create --env-file" | "create -v" | "create --volume" | "export -o" | \
-      "export --output" | "load -i" | "load --input" | "run --env-file" | \
-      "run -v" | "run --volume" | "save -o" | "save --output")
+      "export --output" | "load -i" | "load --input" | "login --authfile" | \
+      "logout --authfile" | "pull --authfile" | "run --env-file" | "run -v" | \
+      "run --volume" | "save -o" | "save --output")
       compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
     "create --network" | "create --net" | "run --network" | "run --net")
       mapfile -t COMPREPLY < <(compgen -W "none host" -- "$cur") ;;

@@ -156,6 +156,8 @@ function __burrow_command
             printf '%s\n' ps 2
         case 'container ps'
             printf '%s\n' ps 2
+        case 'image pull'
+            printf '%s\n' pull 2
         case 'container rm'
             printf '%s\n' rm 2
         case 'image rm'
@@ -188,8 +190,14 @@ function __burrow_command
             printf '%s\n' inspect 1
         case 'load *'
             printf '%s\n' load 1
+        case 'login *'
+            printf '%s\n' login 1
+        case 'logout *'
+            printf '%s\n' logout 1
         case 'ps *'
             printf '%s\n' ps 1
+        case 'pull *'
+            printf '%s\n' pull 1
         case 'rm *'
             printf '%s\n' rm 1
         case 'rmi *'
@@ -221,7 +229,10 @@ set -g __burrow_arg_import --log-level -c --change -m --message --arch --os --va
 set -g __burrow_arg_info --log-level -f --format
 set -g __burrow_arg_inspect --log-level -f --format -t --type
 set -g __burrow_arg_load --log-level -i --input
+set -g __burrow_arg_login --log-level --authfile --cert-dir -p --password -u --username
+set -g __burrow_arg_logout --log-level --authfile
 set -g __burrow_arg_ps --log-level --format
+set -g __burrow_arg_pull --log-level --arch --authfile --cert-dir --creds --os --platform --retry --retry-delay --variant
 set -g __burrow_arg_rm --log-level -t --time
 set -g __burrow_arg_rmi --log-level
 set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --rootfs
@@ -244,7 +255,10 @@ complete -c burrow -n __burrow_no_command -a import -d 'Create an image from a t
 complete -c burrow -n __burrow_no_command -a info -d 'Show information about the host and the store'
 complete -c burrow -n __burrow_no_command -a inspect -d 'Show the configuration of containers or images'
 complete -c burrow -n __burrow_no_command -a load -d 'Load images from a docker-archive or oci-archive'
+complete -c burrow -n __burrow_no_command -a login -d 'Log in to a container registry'
+complete -c burrow -n __burrow_no_command -a logout -d 'Log out of a container registry'
 complete -c burrow -n __burrow_no_command -a ps -d 'List containers'
+complete -c burrow -n __burrow_no_command -a pull -d 'Pull images from a registry'
 complete -c burrow -n __burrow_no_command -a rm -d 'Remove one or more containers'
 complete -c burrow -n __burrow_no_command -a rmi -d 'Remove images from local storage'
 complete -c burrow -n __burrow_no_command -a run -d 'Run a command in a new container'
@@ -269,6 +283,7 @@ complete -c burrow -n '__burrow_subcommand_of image' -a list -d 'List images in 
 complete -c burrow -n '__burrow_subcommand_of image' -a load -d 'Load images from a docker-archive or oci-archive'
 complete -c burrow -n '__burrow_subcommand_of image' -a ls -d 'List images in local storage'
 complete -c burrow -n '__burrow_subcommand_of image' -a prune -d 'Remove unused images'
+complete -c burrow -n '__burrow_subcommand_of image' -a pull -d 'Pull images from a registry'
 complete -c burrow -n '__burrow_subcommand_of image' -a rm -d 'Remove images from local storage'
 complete -c burrow -n '__burrow_subcommand_of image' -a save -d 'Save images to an archive'
 complete -c burrow -n '__burrow_subcommand_of image' -a tag -d 'Add names to an image'
@@ -359,12 +374,43 @@ complete -c burrow -n '__burrow_options load' -l log-level -x -a 'debug info war
 complete -c burrow -n '__burrow_options load' -s i -l input -r -F -d 'Read from FILE instead of standard input'
 complete -c burrow -n '__burrow_options load' -s q -l quiet -d 'Do not print the names of the loaded images'
 
+# burrow login
+complete -c burrow -n '__burrow_options login' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options login' -l authfile -r -F -d 'Save the credentials in FILE instead of podman\'s auth.json'
+complete -c burrow -n '__burrow_options login' -l cert-dir -x -d 'Use the certificates in DIR (*.crt CAs, *.cert/*.key client pairs) to reach the registry'
+complete -c burrow -n '__burrow_options login' -l get-login -d 'Print the user name logged in to REGISTRY, and log in to nothing'
+complete -c burrow -n '__burrow_options login' -s p -l password -x -d 'The password (visible to other users in the process list: prefer --password-stdin)'
+complete -c burrow -n '__burrow_options login' -l password-stdin -d 'Read the password from standard input'
+complete -c burrow -n '__burrow_options login' -l tls-verify -d 'Require HTTPS and verify certificates (default: true, or as registries.conf says)'
+complete -c burrow -n '__burrow_options login' -s u -l username -x -d 'The user name'
+
+# burrow logout
+complete -c burrow -n '__burrow_options logout' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options logout' -s a -l all -d 'Remove the credentials of every registry'
+complete -c burrow -n '__burrow_options logout' -l authfile -r -F -d 'Remove the credentials from FILE instead of podman\'s auth.json'
+
 # burrow ps, burrow container ls, burrow container list, burrow container ps
 complete -c burrow -n '__burrow_options ps' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
 complete -c burrow -n '__burrow_options ps' -s a -l all -d 'Show all containers, not only running ones'
 complete -c burrow -n '__burrow_options ps' -s q -l quiet -d 'Print only the container ids'
 complete -c burrow -n '__burrow_options ps' -l no-trunc -d 'Do not shorten ids and commands'
 complete -c burrow -n '__burrow_options ps' -l format -x -a 'json table' -d 'Format the output with a Go template, `table ...` or `json`'
+
+# burrow pull, burrow image pull
+complete -c burrow -n '__burrow_options pull' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options pull' -s a -l all-tags -d 'Pull every tag of the repository'
+complete -c burrow -n '__burrow_options pull' -l arch -x -d 'Pull the image for ARCH instead of the host architecture'
+complete -c burrow -n '__burrow_options pull' -l authfile -r -F -d 'Read credentials from FILE (default: podman\'s auth.json)'
+complete -c burrow -n '__burrow_options pull' -l cert-dir -x -d 'Use the certificates in DIR (*.crt CAs, *.cert/*.key client pairs) to reach the registry'
+complete -c burrow -n '__burrow_options pull' -l creds -x -d 'Log in to the registry as USER:PASSWORD'
+complete -c burrow -n '__burrow_options pull' -l os -x -d 'Pull the image for OS instead of the host OS'
+complete -c burrow -n '__burrow_options pull' -l platform -x -d 'Pull the image for OS/ARCH[/VARIANT]'
+complete -c burrow -n '__burrow_options pull' -s q -l quiet -d 'Print only the image id'
+complete -c burrow -n '__burrow_options pull' -l retry -x -d 'Try again this many times after a network failure (default 3)'
+complete -c burrow -n '__burrow_options pull' -l retry-delay -x -d 'Wait DURATION between tries (default 2s, doubling)'
+complete -c burrow -n '__burrow_options pull' -l tls-verify -d 'Require HTTPS and verify certificates (default: true, or as registries.conf says)'
+complete -c burrow -n '__burrow_options pull' -l variant -x -d 'Pull the image for this architecture VARIANT'
+complete -c burrow -n '__burrow_operand pull 0 rest' -a '(__burrow_images)'
 
 # burrow rm, burrow container rm
 complete -c burrow -n '__burrow_options rm' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'

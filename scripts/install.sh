@@ -2,7 +2,7 @@
 # Installs what burrow needs on Debian 12 and shows it working:
 #   1. the Debian packages below (as root, or through sudo), skipped when all
 #      of them are already installed;
-#   2. `npm install` in this checkout, which builds the C helper and the
+#   2. `npm ci` in this checkout, which builds the C helper and the
 #      bundle (postinstall: node scripts/build.mjs);
 #   3. a tiny root filesystem made of busybox-static, and one container run
 #      from it with `bin/burrow.cjs run --rootfs`.
@@ -71,8 +71,9 @@ else
 fi
 
 # --- 2. node modules, the helper and the bundle ---------------------------
-say "npm install (also builds the helper and the bundle: scripts/build.mjs)"
-npm install --no-audit --no-fund
+# npm ci: exactly the versions of package-lock.json (test/unit/package.test.ts keeps it complete).
+say "npm ci (also builds the helper and the bundle: scripts/build.mjs)"
+npm ci --no-audit --no-fund
 node bin/burrow.cjs version
 
 # --- 3. a demo root filesystem and one container -------------------------

@@ -6,7 +6,7 @@
  * import(): hence process.getBuiltinModule, or the bundle's require before
  * Node 20.16.)
  */
-export function builtin<T>(id: 'node:child_process' | 'node:crypto' | 'node:tty' | 'node:module' | 'node:os'): T {
+export function builtin<T>(id: 'node:child_process' | 'node:crypto' | 'node:tty' | 'node:module' | 'node:os' | 'node:http' | 'node:https' | 'node:tls'): T {
   const get = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the bundle's require, on Node before 20.16
   return (get ? get(id) : require(id)) as T;

@@ -33,4 +33,13 @@ export const VALUE_NAMES: Record<string, string> = {
   '--variant': 'VARIANT',
   '--type': 'TYPE',
   '--time': 'SECONDS',
+  '--authfile': 'FILE',
+  '--cert-dir': 'DIR',
+  '--creds': 'USER:PASSWORD',
+  '--platform': 'OS/ARCH[/VARIANT]',
+  '--retry': 'N',
+  '--retry-delay': 'DURATION',
+  '--pull': 'POLICY',
+  '--username': 'USER',
+  '--password': 'PASSWORD',
 };

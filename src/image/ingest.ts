@@ -46,7 +46,14 @@ export class Ingest {
   readonly warnings: string[] = [];
   private counter = 0;
 
-  constructor(private readonly store: Store) {
+  /**
+   * `source` names where the blobs come from in messages (`the archive`,
+   * `docker://HOST/REPO:TAG`).
+   */
+  constructor(
+    private readonly store: Store,
+    private readonly source = 'the archive',
+  ) {
     store.init();
     this.staging = mkdtempSync(join(store.tmpDir(), 'ingest-'));
     // Held while this process lives: `image prune` removes only staging dirs whose lock it can take.
@@ -78,6 +85,7 @@ export class Ingest {
     // The whole stream is always read, even after a failure (the rest is dropped): leaving a
     // tar entry half-read would stall the archive reader that feeds us.
     let failed: Error | undefined;
+    let inputError: Error | undefined;
     const take = (chunk: Buffer): void => {
       if (kind === undefined) {
         first = chunk;
@@ -128,7 +136,10 @@ export class Ingest {
           }
         });
         input.once('end', resolve);
-        input.once('error', reject);
+        input.once('error', (err: Error) => {
+          inputError = err;
+          reject(err);
+        });
       });
       worker?.stdin?.end();
       if (workerEnded) await workerEnded;
@@ -137,7 +148,8 @@ export class Ingest {
     } catch (err) {
       worker?.stdin?.destroy();
       await workerEnded;
-      throw workerError ?? err;
+      // A source that broke off (a registry's connection) is the cause; the worker only saw a short tar.
+      throw inputError ?? workerError ?? err;
     } finally {
       closeSync(fd);
     }
@@ -178,7 +190,7 @@ export class Ingest {
   json<T>(digest: Digest, what: string): T {
     const blob = this.blobs.get(digest);
     if (!blob && this.store.hasBlob(digest)) return this.store.readJsonBlob<T>(digest);
-    if (!blob) throw new BurrowError('E_MISSING_BLOB', `${what} ${digest} is not in the archive`);
+    if (!blob) throw new BurrowError('E_MISSING_BLOB', `${what} ${digest} is not in ${this.source}`);
     if (!blob.json) throw new BurrowError('E_BLOB', `${what} ${digest} is not a JSON document`);
     try {
       return JSON.parse(blob.json.toString('utf8')) as T;
@@ -242,7 +254,7 @@ export class Ingest {
     await this.unpackLate(images);
     // Everything is checked before anything moves.
     const checked = images.map((img, i) => {
-      const what = `image ${i + 1} of the archive`;
+      const what = images.length === 1 && this.source !== "the archive" ? this.source : `image ${i + 1} of ${this.source}`;
       const { config, layers } = this.checkManifest(img.manifest, what);
       const diffIds = config.rootfs.diff_ids;
       const chains = chainIds(diffIds);
@@ -250,7 +262,7 @@ export class Ingest {
         const staged = this.blobs.get(layer.digest);
         const have = this.store.layer(chains[j] as Digest);
         if (have && this.store.hasBlob(layer.digest)) return;
-        if (!staged) throw new BurrowError('E_MISSING_BLOB', `${what}: layer ${layer.digest} is not in the archive`);
+        if (!staged) throw new BurrowError('E_MISSING_BLOB', `${what}: layer ${layer.digest} is not in ${this.source}`);
         if (!staged.layer) throw new BurrowError('E_BLOB', `${what}: layer ${layer.digest} was not unpacked`);
         if (staged.layer.diffId !== diffIds[j])
           throw new BurrowError('E_DIGEST_MISMATCH', `${what}: layer ${layer.digest} unpacks to ${staged.layer.diffId}, but the config says ${diffIds[j]}`);

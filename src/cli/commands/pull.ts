@@ -1,0 +1,97 @@
+import { isatty } from 'node:tty';
+
+import * as Option from 'clipanion/lib/advanced/options';
+
+import { BurrowError, UsageError } from '../../errors.js';
+import { RegistryAccess } from '../../registry/access.js';
+import { hostPlatform, parsePlatform, type Platform, pullByName } from '../../registry/pull.js';
+import { parseReference, formatReference } from '../../oci/reference.js';
+import { BurrowCommand } from '../base.js';
+import { parseDuration } from '../duration.js';
+
+export class PullCommand extends BurrowCommand {
+  static override paths = [['pull'], ['image', 'pull']];
+
+  static override usage = BurrowCommand.Usage({
+    category: 'images',
+    description: 'pull images from a registry',
+    details: `
+      Copies each IMAGE from its registry into local storage and prints its id. A short name (\`busybox\`) is resolved as podman resolves it, through the aliases and \`unqualified-search-registries\` of registries.conf. For a manifest list, the image of the host's platform is pulled (or the one \`--platform\`, \`--os\`, \`--arch\`, \`--variant\` ask for). Layers already in the store are not fetched; the others are fetched in parallel, each checked against its digest and unpacked as it arrives. Nothing is stored unless the whole image is good.
+
+      Progress goes to standard error (podman's lines); the id, last, to standard output.
+    `,
+    examples: [
+      ['Pull an image', '$0 pull registry.example.com/tools/busybox:1.36'],
+      ['From a registry without TLS', '$0 pull --tls-verify=false 127.0.0.1:5000/busybox'],
+    ],
+  });
+
+  allTags = Option.Boolean('-a,--all-tags', false, { description: 'Pull every tag of the repository' });
+  arch = Option.String('--arch', { description: 'Pull the image for ARCH instead of the host architecture' });
+  authfile = Option.String('--authfile', { description: 'Read credentials from FILE (default: podman\'s auth.json)' });
+  certDir = Option.String('--cert-dir', { description: 'Use the certificates in DIR (*.crt CAs, *.cert/*.key client pairs) to reach the registry' });
+  creds = Option.String('--creds', { description: 'Log in to the registry as USER:PASSWORD' });
+  os = Option.String('--os', { description: 'Pull the image for OS instead of the host OS' });
+  platform = Option.String('--platform', { description: 'Pull the image for OS/ARCH[/VARIANT]' });
+  quiet = Option.Boolean('-q,--quiet', false, { description: 'Print only the image id' });
+  retry = Option.String('--retry', { description: 'Try again this many times after a network failure (default 3)' });
+  retryDelay = Option.String('--retry-delay', { description: 'Wait DURATION between tries (default 2s, doubling)' });
+  tlsVerify = Option.Boolean('--tls-verify', { description: 'Require HTTPS and verify certificates (default: true, or as registries.conf says)' });
+  variant = Option.String('--variant', { description: 'Pull the image for this architecture VARIANT' });
+  images = Option.Rest({ name: 'IMAGE', required: 1 });
+
+  async execute(): Promise<number> {
+    const platform = platformOf(this);
+    const retries = this.retry === undefined ? 3 : retryCount(this.retry);
+    const retryDelayMs = this.retryDelay === undefined ? undefined : parseDuration(this.retryDelay, '--retry-delay');
+    const access = new RegistryAccess(this.context.env, {
+      tlsVerify: this.tlsVerify,
+      certDir: this.certDir,
+      creds: this.creds,
+      authfile: this.authfile,
+      retries,
+      retryDelayMs,
+      log: this.context.log,
+    });
+    const store = (await this.context.store()).init();
+    const progress = this.quiet ? undefined : (line: string) => this.context.stderr.write(`${line}\n`);
+    const tty = isatty(0);
+    try {
+      for (const input of this.images) {
+        const names = this.allTags ? await allTags(access, input, tty) : [input];
+        for (const name of names) {
+          const { image } = await pullByName(store, access, name, { platform, retries, tty, progress });
+          this.context.stdout.write(`${image.id}\n`);
+        }
+      }
+    } finally {
+      access.close();
+    }
+    return 0;
+  }
+}
+
+function platformOf(opts: { platform?: string | undefined; os?: string | undefined; arch?: string | undefined; variant?: string | undefined }): Platform {
+  if (opts.platform !== undefined && (opts.os !== undefined || opts.arch !== undefined || opts.variant !== undefined))
+    throw new UsageError('--platform cannot be used with --os, --arch or --variant');
+  const host = hostPlatform();
+  if (opts.platform !== undefined) return parsePlatform(opts.platform);
+  const architecture = opts.arch ?? host.architecture;
+  return { os: opts.os ?? host.os, architecture, variant: opts.variant ?? (architecture === host.architecture ? host.variant : undefined) };
+}
+
+function retryCount(text: string): number {
+  if (!/^\d+$/.test(text)) throw new UsageError(`invalid argument "${text}" for "--retry" flag: not a number`);
+  return Number(text);
+}
+
+/** Every tag of the repository `input` names (`-a`): the name without its tag, each tag added. */
+async function allTags(access: RegistryAccess, input: string, tty: boolean): Promise<string[]> {
+  const parsed = parseReference(input, '');
+  if (parsed.digest !== undefined || /:[^/]+$/.test(input)) throw new BurrowError('E_USAGE', `--all-tags: \`${input}\` names a tag or digest; give the repository alone`);
+  const [candidate] = access.candidates(input, tty);
+  if (candidate === undefined) return [];
+  const tags = await access.client(candidate.domain, { repo: candidate.path }).tags(candidate.path);
+  if (tags.length === 0) throw new BurrowError('E_NOT_FOUND', `${candidate.domain}/${candidate.path}: the repository has no tags`);
+  return tags.map((t) => formatReference({ ...candidate, tag: t, digest: undefined }));
+}

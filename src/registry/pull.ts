@@ -1,0 +1,370 @@
+/**
+ * Pulling an image from a registry into the store: the manifest (an index
+ * resolved to the platform's manifest), the config, then the layers the
+ * store lacks, in parallel, each streamed once through its digest check and
+ * unpacking (src/image/ingest.ts). A layer whose connection breaks goes on
+ * from where it stopped (a Range request) into the same stream. Nothing is
+ * in the store until every digest has been checked (Ingest.commit).
+ */
+import { PassThrough, type Readable } from 'node:stream';
+
+import { BurrowError } from '../errors.js';
+import { Ingest } from '../image/ingest.js';
+import { chainIds, type Digest, hex, isDigest, parseDigest, sha256 } from '../oci/digest.js';
+import { type Descriptor, goArch, type ImageConfig, type Index, LAYER_MEDIA_TYPES, type Manifest, MediaType } from '../oci/image.js';
+import type { ImageRecord, Store } from '../storage/store.js';
+import { formatReference } from '../oci/reference.js';
+import type { RegistryAccess } from './access.js';
+import { MAX_MANIFEST, networkReason, type RegistryClient } from './client.js';
+
+/** What a pull asks a registry for, most wanted first. */
+export const MANIFEST_ACCEPT = [
+  MediaType.ociIndex,
+  MediaType.dockerManifestList,
+  MediaType.ociManifest,
+  MediaType.dockerManifest,
+  // Named only to refuse them by name rather than as unknown JSON.
+  'application/vnd.docker.distribution.manifest.v1+prettyjws',
+  'application/vnd.docker.distribution.manifest.v1+json',
+] as const;
+
+const SCHEMA1 = ['application/vnd.docker.distribution.manifest.v1+prettyjws', 'application/vnd.docker.distribution.manifest.v1+json'];
+
+/** The largest image config read. */
+const MAX_CONFIG = 4 << 20;
+
+/** podman's default number of layers fetched at once (containers.conf max_parallel_downloads). */
+export const PARALLEL_DOWNLOADS = 6;
+
+export interface Platform {
+  os: string;
+  architecture: string;
+  variant?: string | undefined;
+}
+
+/** The host's platform, as podman names it (arm64's variant is v8). */
+export function hostPlatform(): Platform {
+  const architecture = goArch();
+  return { os: 'linux', architecture, variant: architecture === 'arm64' ? 'v8' : undefined };
+}
+
+/** `linux/arm64/v8` into a platform; a missing or empty part is the host's. */
+export function parsePlatform(text: string): Platform {
+  const parts = text.split('/');
+  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === ''))
+    throw new BurrowError('E_USAGE', `invalid platform \`${text}\`: expected OS/ARCH[/VARIANT]`);
+  return { os: parts[0] as string, architecture: parts[1] as string, variant: parts[2] };
+}
+
+export interface PulledManifest {
+  manifest: Manifest;
+  bytes: Buffer;
+  digest: Digest;
+}
+
+type Kind = 'index' | 'manifest';
+
+/** What a manifest is, by its media type (the header's, or its own field). */
+function kindOf(bytes: Buffer, header: string | undefined, what: string): { kind: Kind; parsed: Manifest | Index } {
+  let parsed: { schemaVersion?: number; mediaType?: string; manifests?: unknown; layers?: unknown };
+  try {
+    parsed = JSON.parse(bytes.toString('utf8')) as typeof parsed;
+  } catch {
+    throw new BurrowError('E_MANIFEST', `${what}: the manifest is not valid JSON`);
+  }
+  const type = parsed?.mediaType ?? (header === 'application/json' || header === 'text/plain' ? undefined : header);
+  if ((type !== undefined && SCHEMA1.includes(type)) || parsed?.schemaVersion === 1)
+    throw new BurrowError('E_MANIFEST', `${what}: Docker schema 1 manifests are not supported (push the image again with a current tool)`);
+  if (type === MediaType.ociIndex || type === MediaType.dockerManifestList || (type === undefined && Array.isArray(parsed?.manifests)))
+    return { kind: 'index', parsed: parsed as unknown as Index };
+  if (type === MediaType.ociManifest || type === MediaType.dockerManifest || (type === undefined && Array.isArray(parsed?.layers)))
+    return { kind: 'manifest', parsed: parsed as unknown as Manifest };
+  throw new BurrowError('E_MANIFEST', `${what}: unsupported manifest type \`${type ?? 'unknown'}\``);
+}
+
+/** podman's choice in an index: the platform's OS and architecture, the variant if asked for (or the closest one). */
+export function choosePlatform(index: Index, want: Platform, what: string): Descriptor {
+  const candidates = (index.manifests ?? []).filter(
+    (d) => d.platform?.os === want.os && d.platform?.architecture === want.architecture && kindMatches(d.mediaType),
+  );
+  const variantOf = (d: Descriptor) => d.platform?.variant ?? (want.architecture === 'arm64' ? 'v8' : undefined);
+  const exact = candidates.find((d) => variantOf(d) === want.variant);
+  const any = want.variant === undefined ? candidates[0] : undefined;
+  const chosen = exact ?? any ?? (want.variant !== undefined ? closerVariant(candidates, want) : undefined);
+  if (chosen === undefined) {
+    const have = (index.manifests ?? [])
+      .map((d) => d.platform && [d.platform.os, d.platform.architecture, d.platform.variant].filter(Boolean).join('/'))
+      .filter(Boolean);
+    const asked = [want.os, want.architecture, want.variant].filter(Boolean).join('/');
+    throw new BurrowError('E_PLATFORM', `${what}: no image for ${asked} in the manifest list (it has ${have.length ? have.join(', ') : 'no platforms'})`);
+  }
+  return chosen;
+}
+
+function kindMatches(mediaType: string | undefined): boolean {
+  return mediaType === undefined || mediaType === MediaType.ociManifest || mediaType === MediaType.dockerManifest;
+}
+
+/** arm: an older variant runs on a newer one (v6 on v7), as containers/image's compatibility list. */
+function closerVariant(candidates: Descriptor[], want: Platform): Descriptor | undefined {
+  const n = Number(/^v(\d+)$/.exec(want.variant ?? '')?.[1]);
+  if (!Number.isFinite(n) || want.architecture !== 'arm') return undefined;
+  for (let v = n - 1; v >= 5; v--) {
+    const d = candidates.find((c) => c.platform?.variant === `v${v}`);
+    if (d) return d;
+  }
+  return undefined;
+}
+
+function checkedDigest(bytes: Buffer, expected: string | undefined, what: string): Digest {
+  const digest = sha256(bytes);
+  if (expected !== undefined && expected !== digest) throw new BurrowError('E_DIGEST_MISMATCH', `${what}: digest mismatch: expected ${expected}, got ${digest}`);
+  return digest;
+}
+
+/**
+ * The image manifest for `ref` (a tag or a digest) on `platform`: through an
+ * index when the registry has one, every document checked against the digest
+ * that names it.
+ */
+export async function fetchManifest(client: RegistryClient, repo: string, ref: string, platform: Platform): Promise<PulledManifest & { index?: Buffer }> {
+  const what = `${client.registry}/${repo}${ref.startsWith('sha256:') ? '@' : ':'}${ref}`;
+  const first = await client.manifest(repo, ref, MANIFEST_ACCEPT);
+  const digest = checkedDigest(first.bytes, ref.startsWith('sha256:') ? ref : undefined, what);
+  const top = kindOf(first.bytes, first.mediaType, what);
+  if (top.kind === 'manifest') return { manifest: top.parsed as Manifest, bytes: first.bytes, digest };
+  const chosen = choosePlatform(top.parsed as Index, platform, what);
+  const childDigest = parseDigest(chosen.digest, `${what}: manifest list entry`);
+  const child = await client.manifest(repo, childDigest, MANIFEST_ACCEPT);
+  const childWhat = `${client.registry}/${repo}@${childDigest}`;
+  const d = checkedDigest(child.bytes, childDigest, childWhat);
+  const inner = kindOf(child.bytes, child.mediaType, childWhat);
+  if (inner.kind !== 'manifest') throw new BurrowError('E_MANIFEST', `${childWhat}: a manifest list inside a manifest list`);
+  return { manifest: inner.parsed as Manifest, bytes: child.bytes, digest: d, index: first.bytes };
+}
+
+/**
+ * A blob as one stream, whatever happens to the connections under it: a body
+ * that breaks off is continued with a Range request from the byte it reached,
+ * `retries` times; more bytes than the descriptor says is an error at once.
+ */
+function blobStream(client: RegistryClient, repo: string, desc: Descriptor, retries: number, counted: (n: number) => void): Readable {
+  const out = new PassThrough({ highWaterMark: 1 << 20 });
+  const what = `reading blob ${desc.digest} in ${client.registry}/${repo}`;
+  let got = 0;
+  const fetchFrom = async (tries: number): Promise<void> => {
+    const { body, offset } = await client.blob(repo, desc.digest, got);
+    if (offset !== got) {
+      // The registry sent it all again: skip what we have.
+      let skip = got - offset;
+      body.on('data', (chunk: Buffer) => {
+        if (skip >= chunk.length) skip -= chunk.length;
+        else {
+          accept(skip > 0 ? chunk.subarray(skip) : chunk, body);
+          skip = 0;
+        }
+      });
+    } else body.on('data', (chunk: Buffer) => accept(chunk, body));
+    await new Promise<void>((resolve) => {
+      let settled = false;
+      const broke = (err: unknown) => {
+        if (settled) return;
+        settled = true;
+        if (out.destroyed) return resolve();
+        if (tries <= 0) {
+          out.destroy(new BurrowError('E_REGISTRY_NETWORK', `${what}: ${networkReason(err)} after ${got} of ${desc.size} bytes`));
+          return resolve();
+        }
+        fetchFrom(tries - 1).then(resolve, (e: unknown) => {
+          out.destroy(e as Error);
+          resolve();
+        });
+      };
+      body.once('error', broke);
+      body.once('aborted', () => broke(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })));
+      body.once('end', () => {
+        if (settled) return;
+        if (!body.complete || got < desc.size) return broke(Object.assign(new Error('the connection closed before the end'), { code: 'ECONNRESET' }));
+        settled = true;
+        out.end();
+        resolve();
+      });
+    });
+  };
+  const accept = (chunk: Buffer, body: Readable) => {
+    if (out.destroyed) return;
+    got += chunk.length;
+    counted(chunk.length);
+    if (got > desc.size) {
+      body.destroy();
+      out.destroy(new BurrowError('E_BLOB', `${what}: more than the ${desc.size} bytes its manifest says`));
+      return;
+    }
+    if (!out.write(chunk)) {
+      body.pause();
+      out.once('drain', () => body.resume());
+    }
+  };
+  fetchFrom(retries).catch((err: unknown) => out.destroy(err as Error));
+  return out;
+}
+
+/** Runs `tasks` with at most `limit` at once; the first failure is thrown once all have stopped. */
+async function bounded<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length && failure === undefined) {
+      const item = items[next++] as T;
+      try {
+        await task(item);
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  });
+  await Promise.all(workers);
+  if (failure !== undefined) throw failure;
+}
+
+export interface PullRequest {
+  client: RegistryClient;
+  repo: string;
+  /** tag or digest */
+  ref: string;
+  /** the names the image gets in the store */
+  names: string[];
+  /** how the source is named in messages: docker://HOST/REPO:TAG */
+  source: string;
+  platform: Platform;
+  retries: number;
+  parallel?: number;
+  /** podman's progress lines (on standard error) */
+  progress?: ((line: string) => void) | undefined;
+}
+
+export interface PullResult {
+  image: ImageRecord;
+  /** bytes of blob bodies received */
+  received: number;
+  /** layers that were already in the store */
+  skipped: number;
+}
+
+export async function pullImage(store: Store, req: PullRequest): Promise<PullResult> {
+  const say = req.progress ?? (() => undefined);
+  const pulled = await fetchManifest(req.client, req.repo, req.ref, req.platform);
+  const { manifest } = pulled;
+  const what = req.source;
+  if (typeof manifest.config?.digest !== 'string' || !Array.isArray(manifest.layers)) throw new BurrowError('E_MANIFEST', `${what}: not an image manifest`);
+  manifest.layers.forEach((layer, i) => {
+    if (!LAYER_MEDIA_TYPES.includes(layer.mediaType))
+      throw new BurrowError('E_MEDIA_TYPE', `${what}: layer ${i + 1} has an unsupported media type \`${layer.mediaType}\``);
+    parseDigest(layer.digest, `${what}: layer ${i + 1}`);
+    if (!Number.isSafeInteger(layer.size) || layer.size < 0) throw new BurrowError('E_MANIFEST', `${what}: layer ${i + 1} has no valid size`);
+  });
+  const configDigest = parseDigest(manifest.config.digest, `${what}: config`);
+  say('Getting image source signatures');
+  store.init();
+  const ingest = new Ingest(store, what);
+  let received = 0;
+  let skipped = 0;
+  try {
+    const configBytes = store.hasBlob(configDigest) ? undefined : await req.client.blobBytes(req.repo, configDigest, MAX_CONFIG);
+    if (configBytes !== undefined) {
+      received += configBytes.length;
+      checkedDigest(configBytes, configDigest, `${what}: config`);
+    }
+    const config = configBytes !== undefined ? parseConfig(configBytes, what) : store.readJsonBlob<ImageConfig>(configDigest);
+    const diffIds = config?.rootfs?.diff_ids;
+    if (!Array.isArray(diffIds) || diffIds.length !== manifest.layers.length || !diffIds.every(isDigest))
+      throw new BurrowError('E_CONFIG', `${what}: the config's rootfs.diff_ids do not match the manifest's ${manifest.layers.length} layers`);
+    const chains = chainIds(diffIds);
+    const wanted = new Map<Digest, Descriptor>();
+    manifest.layers.forEach((layer, i) => {
+      const have = store.layer(chains[i] as Digest) !== undefined && store.hasBlob(layer.digest);
+      if (have || wanted.has(layer.digest)) {
+        if (have) {
+          skipped++;
+          say(`Copying blob ${hex(layer.digest).slice(0, 12)} skipped: already exists`);
+        }
+        return;
+      }
+      wanted.set(layer.digest, layer);
+    });
+    await bounded([...wanted.values()], req.parallel ?? PARALLEL_DOWNLOADS, async (layer) => {
+      say(`Copying blob ${layer.digest}`);
+      const stream = blobStream(req.client, req.repo, layer, req.retries, (n) => (received += n));
+      await ingest.addBlob(stream, layer.digest, `layer ${layer.digest}`, 'layer');
+    });
+    say(`Copying config ${configDigest}`);
+    if (configBytes !== undefined) ingest.addJson(configBytes);
+    ingest.addJson(pulled.bytes);
+    say('Writing manifest to image destination');
+    const [image] = await ingest.commit([{ manifest, manifestBytes: pulled.bytes, names: req.names }]);
+    if (image === undefined) throw new BurrowError('E_REGISTRY', `${what}: nothing was stored`);
+    return { image, received, skipped };
+  } finally {
+    await ingest.cleanup();
+  }
+}
+
+function parseConfig(bytes: Buffer, what: string): ImageConfig {
+  if (bytes.length > MAX_MANIFEST) throw new BurrowError('E_CONFIG', `${what}: the config is larger than ${MAX_MANIFEST} bytes`);
+  try {
+    return JSON.parse(bytes.toString('utf8')) as ImageConfig;
+  } catch {
+    throw new BurrowError('E_CONFIG', `${what}: the config is not valid JSON`);
+  }
+}
+
+export interface PullByNameOptions {
+  platform: Platform;
+  retries: number;
+  /** is standard input a terminal (short names may then be chosen) */
+  tty: boolean;
+  progress?: ((line: string) => void) | undefined;
+}
+
+/**
+ * `pull NAME` as podman: each fully qualified candidate of the name in turn
+ * (`Trying to pull ...`), each from its mirrors first; the trust policy is
+ * asked before anything is fetched. The first that succeeds is the image;
+ * when none does, the error names each.
+ */
+export async function pullByName(store: Store, access: RegistryAccess, input: string, opts: PullByNameOptions): Promise<PullResult> {
+  const say = opts.progress ?? (() => undefined);
+  const failures: string[] = [];
+  const candidates = access.candidates(input, opts.tty);
+  let last: unknown;
+  for (const candidate of candidates) {
+    const name = formatReference(candidate);
+    say(`Trying to pull ${name}...`);
+    access.checkPolicy(candidate);
+    for (const { ref, insecure } of access.sources(candidate)) {
+      const client = access.client(ref.domain, { insecure, repo: ref.path });
+      try {
+        return await pullImage(store, {
+          client,
+          repo: ref.path,
+          ref: ref.digest ?? ref.tag ?? 'latest',
+          names: candidate.digest === undefined ? [name] : [],
+          source: `docker://${formatReference(ref)}`,
+          platform: opts.platform,
+          retries: opts.retries,
+          progress: opts.progress,
+        });
+      } catch (err) {
+        if (!(err instanceof BurrowError)) throw err;
+        last = err;
+        failures.push(err.message);
+        if (ref.domain !== candidate.domain) say(`Warning: mirror ${ref.domain}: ${err.message}`);
+      }
+    }
+  }
+  if (failures.length === 1 && last instanceof BurrowError) throw last;
+  throw new BurrowError(
+    last instanceof BurrowError ? last.code : 'E_REGISTRY',
+    `pulling ${input}: ${failures.length} places tried, none had it: ${failures.join('; ')}`,
+  );
+}

@@ -1,0 +1,291 @@
+/**
+ * `burrow pull`, `login` and `logout` against real registries on loopback
+ * (test/helpers/registry.ts: docker-registry, plain, with htpasswd and with
+ * TLS), images put there by skopeo; and against a misbehaving one (a blob
+ * that is not what its digest says, a connection cut mid-layer, a schema 1
+ * manifest). Every store is fresh, and the system directory of
+ * registries.conf, policy.json and certs.d is an empty one of the test's.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { describeContainers, fixtures } from '../helpers/fixtures.js';
+import { buildTestImages, makeTar, type TestImages } from '../helpers/images.js';
+import { startFakeRegistry, skopeoPush, startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { imageNames, list, newStore, type TestStore } from '../helpers/store.js';
+
+let images: TestImages;
+let plain: TestRegistry;
+let tls: TestRegistry;
+let auth: TestRegistry;
+const USER = { username: 'alice', password: 's3cret:with:colons' };
+
+function withDirs(store: TestStore): { config: string; etc: string } {
+  const config = store.env.XDG_CONFIG_HOME as string;
+  const etc = store.env.BURROW_CONTAINERS_CONF_DIR as string;
+  mkdirSync(join(config, 'containers'), { recursive: true });
+  mkdirSync(etc, { recursive: true });
+  return { config, etc };
+}
+
+function sha256(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+describeContainers('burrow pull, login, logout', () => {
+  beforeAll(async () => {
+    images = await buildTestImages(fixtures().rootfs, join(fixtures().dir, 'images-registry'));
+    [plain, tls, auth] = await Promise.all([startRegistry(), startRegistry({ tls: true }), startRegistry({ htpasswd: USER })]);
+    skopeoPush(plain, `oci-archive:${images.plainOci}`, 'tools/plain:1');
+    skopeoPush(plain, `docker-archive:${images.cfgDocker}`, 'tools/cfg:latest');
+    skopeoPush(plain, `docker-archive:${images.shareA}`, 'share:a');
+    skopeoPush(plain, `docker-archive:${images.shareB}`, 'share:b');
+    skopeoPush(tls, `oci-archive:${images.plainOci}`, 'plain:latest');
+    skopeoPush(auth, `oci-archive:${images.plainOci}`, 'private/plain:latest', { creds: `${USER.username}:${USER.password}` });
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([plain, tls, auth].map((r) => r?.stop()));
+  });
+
+  it('pulls from an HTTP registry with --tls-verify=false, prints podman\'s lines and the id last, and runs it', async () => {
+    const store = newStore('pull-plain', { XDG_CONFIG_HOME: join(fixtures().dir, 'pull-plain-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+    const name = `${plain.host}/tools/plain:1`;
+    const r = await store.run(['pull', '--tls-verify=false', name]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const said = r.stderr.trim().split('\n');
+    expect(said[0]).toBe(`Trying to pull ${name}...`);
+    expect(said[1]).toBe('Getting image source signatures');
+    expect(said.slice(2, -2).every((l) => /^Copying blob sha256:[a-f0-9]{64}$/.test(l)), r.stderr).toBe(true);
+    expect(said.at(-2)).toMatch(/^Copying config sha256:[a-f0-9]{64}$/);
+    expect(said.at(-1)).toBe('Writing manifest to image destination');
+    const id = r.stdout.trim();
+    expect(id).toMatch(/^[a-f0-9]{64}$/);
+    expect(said.at(-2)).toBe(`Copying config sha256:${id}`);
+    expect(imageNames(store)).toEqual([name]);
+    const run = await store.run(['run', '--rm', name, 'sh', '-c', 'echo pulled; cat /etc/hostname >/dev/null; echo ok']);
+    expect(run.stdout).toBe('pulled\nok\n');
+    // The same image again: nothing fetched, the same id.
+    const again = await store.run(['pull', '-q', '--tls-verify=false', name]);
+    expect(again.stdout).toBe(`${id}\n`);
+  });
+
+  it('is refused over HTTPS without --tls-verify=false, with the reason, and nothing is stored', async () => {
+    const store = newStore('pull-notls', { XDG_CONFIG_HOME: join(fixtures().dir, 'pull-notls-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+    const r = await store.run(['pull', '-q', `${plain.host}/tools/plain:1`]);
+    expect(r.exitCode).toBe(125);
+    expect(r.stderr).toMatch(/^Error: reading manifest 1 in 127\.0\.0\.1:\d+\/tools\/plain: the registry does not speak TLS/);
+    expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(imageNames(store)).toEqual([]);
+    expect(list(join(store.data, 'tmp')).filter((f) => f.startsWith('ingest-'))).toEqual([]);
+  });
+
+  it('names a missing image and a missing registry in one line, exit 125', async () => {
+    const store = newStore('pull-missing', { XDG_CONFIG_HOME: join(fixtures().dir, 'pull-missing-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+    const nope = await store.run(['pull', '-q', '--tls-verify=false', `${plain.host}/tools/nope:1`]);
+    expect(nope.exitCode).toBe(125);
+    expect(nope.stderr).toMatch(/^Error: reading manifest 1 in 127\.0\.0\.1:\d+\/tools\/nope: manifest unknown\n$/);
+    const closed = await store.run(['pull', '-q', '--retry', '0', '--tls-verify=false', '127.0.0.1:1/x']);
+    expect(closed.exitCode).toBe(125);
+    expect(closed.stderr).toMatch(/^Error: .*127\.0\.0\.1:1.*: connection refused\n$/);
+  });
+
+  it('marks a registry insecure in registries.conf; resolves short names through an alias and the search list', async () => {
+    const store = newStore('pull-conf', { XDG_CONFIG_HOME: join(fixtures().dir, 'pull-conf-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'pull-conf-etc') });
+    const { config } = withDirs(store);
+    writeFileSync(
+      join(config, 'containers', 'registries.conf'),
+      `unqualified-search-registries = ["${plain.host}"]\n\n[[registry]]\nlocation = "${plain.host}"\ninsecure = true\n\n[aliases]\n"cfgimage" = "${plain.host}/tools/cfg"\n`,
+    );
+    const byAlias = await store.run(['pull', '-q', 'cfgimage']);
+    expect(byAlias.stderr).toBe('');
+    expect(imageNames(store)).toEqual([`${plain.host}/tools/cfg:latest`]);
+    const bySearch = await store.run(['pull', 'tools/plain:1']);
+    expect(bySearch.exitCode, bySearch.stderr).toBe(0);
+    expect(bySearch.stderr).toContain(`Trying to pull ${plain.host}/tools/plain:1...`);
+    expect(imageNames(store).sort()).toEqual([`${plain.host}/tools/cfg:latest`, `${plain.host}/tools/plain:1`]);
+  });
+
+  it('refuses a blocked registry and a malformed registries.conf, naming the file and line', async () => {
+    const store = newStore('pull-blocked', { XDG_CONFIG_HOME: join(fixtures().dir, 'pull-blocked-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'pull-blocked-etc') });
+    const { config, etc } = withDirs(store);
+    const file = join(config, 'containers', 'registries.conf');
+    writeFileSync(file, `[[registry]]\nlocation = "${plain.host}"\nblocked = true\n`);
+    const blocked = await store.run(['pull', '-q', '--tls-verify=false', `${plain.host}/tools/plain:1`]);
+    expect(blocked.exitCode).toBe(125);
+    expect(blocked.stderr).toBe(`Error: registry ${plain.host} is blocked in registries.conf: cannot pull ${plain.host}/tools/plain:1\n`);
+    writeFileSync(file, 'unqualified-search-registries = ["a",\n  oops\n');
+    const bad = await store.run(['pull', '-q', '--tls-verify=false', `${plain.host}/tools/plain:1`]);
+    expect(bad.exitCode).toBe(125);
+    expect(bad.stderr).toMatch(new RegExp(`^Error: ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: line 2: .+\\n$`));
+    writeFileSync(file, '');
+    writeFileSync(join(etc, 'policy.json'), JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }], transports: { docker: { [`${plain.host}/tools`]: [{ type: 'reject' }] } } }));
+    const rejected = await store.run(['pull', '-q', '--tls-verify=false', `${plain.host}/tools/plain:1`]);
+    expect(rejected.stderr).toBe(`Error: docker:${plain.host}/tools/plain:1: rejected by the policy in ${join(etc, 'policy.json')}\n`);
+    writeFileSync(join(etc, 'policy.json'), JSON.stringify({ default: [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: '/k' }] }));
+    const signed = await store.run(['pull', '-q', '--tls-verify=false', `${plain.host}/tools/plain:1`]);
+    expect(signed.stderr).toMatch(/asks for a signature \(signedBy\), which burrow cannot verify yet\n$/);
+    expect(imageNames(store)).toEqual([]);
+  });
+
+  it('pulls over TLS with the CA in certs.d (XDG_CONFIG_HOME) or --cert-dir, and refuses an unknown CA', async () => {
+    const store = newStore('pull-tls', { XDG_CONFIG_HOME: join(fixtures().dir, 'pull-tls-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+    const { config } = withDirs(store);
+    const untrusted = await store.run(['pull', '-q', `${tls.host}/plain`]);
+    expect(untrusted.exitCode).toBe(125);
+    expect(untrusted.stderr).toMatch(/TLS certificate is not trusted/);
+    const viaDir = await store.run(['pull', '-q', '--cert-dir', tls.certDir as string, `${tls.host}/plain`]);
+    expect(viaDir.stderr).toBe('');
+    mkdirSync(join(config, 'containers', 'certs.d', tls.host), { recursive: true });
+    writeFileSync(join(config, 'containers', 'certs.d', tls.host, 'ca.crt'), readFileSync(join(tls.certDir as string, 'ca.crt')));
+    const viaConfig = await store.run(['pull', '-q', `${tls.host}/plain`]);
+    expect(viaConfig.stderr).toBe('');
+    expect(viaConfig.stdout).toBe(viaDir.stdout);
+  });
+
+  it('logs in (checking the password first), pulls with the saved credentials, logs out', async () => {
+    const store = newStore('login', { XDG_CONFIG_HOME: join(fixtures().dir, 'login-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+    const name = `${auth.host}/private/plain:latest`;
+    const anonymous = await store.run(['pull', '-q', '--tls-verify=false', name]);
+    expect(anonymous.exitCode).toBe(125);
+    expect(anonymous.stderr).toMatch(/authentication required/);
+    const wrong = await store.run(['login', '--tls-verify=false', '-u', USER.username, '-p', 'wrong', auth.host]);
+    expect(wrong.exitCode).toBe(125);
+    expect(wrong.stderr).toBe(`Error: logging into "${auth.host}": invalid username/password\n`);
+    const authFile = join(store.env.XDG_RUNTIME_DIR as string, 'containers', 'auth.json');
+    expect(() => statSync(authFile)).toThrow();
+    const ok = await store.run(['login', '--tls-verify=false', '-u', USER.username, '--password-stdin', auth.host], { input: `${USER.password}\n` });
+    expect(ok.stderr).toBe('');
+    expect(ok.stdout).toBe('Login Succeeded!\n');
+    expect(statSync(authFile).mode & 0o777).toBe(0o600);
+    const saved = JSON.parse(readFileSync(authFile, 'utf8')) as { auths: Record<string, { auth: string }> };
+    expect(Buffer.from(saved.auths[auth.host]?.auth ?? '', 'base64').toString()).toBe(`${USER.username}:${USER.password}`);
+    expect((await store.run(['login', '--get-login', auth.host])).stdout).toBe(`${USER.username}\n`);
+    const pulled = await store.run(['pull', '-q', '--tls-verify=false', name]);
+    expect(pulled.stderr).toBe('');
+    expect(pulled.stdout).toMatch(/^[a-f0-9]{64}\n$/);
+    // skopeo reads the same file (podman's auth.json)
+    const out = await store.run(['logout', auth.host]);
+    expect(out.stdout).toBe(`Removed login credentials for ${auth.host}\n`);
+    const again = await store.run(['logout', auth.host]);
+    expect(again.exitCode).toBe(125);
+    expect(again.stderr).toBe(`Error: not logged into ${auth.host}\n`);
+    // --creds, without saving anything
+    const creds = await store.run(['pull', '-q', '--tls-verify=false', '--creds', `${USER.username}:${USER.password}`, name]);
+    expect(creds.stdout).toBe(pulled.stdout);
+  });
+
+  it('skips layers it has (shared between images) and pulls every tag with -a', async () => {
+    const store = newStore('pull-share', { XDG_CONFIG_HOME: join(fixtures().dir, 'pull-share-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+    const a = await store.run(['pull', '--tls-verify=false', `${plain.host}/share:a`]);
+    expect(a.exitCode, a.stderr).toBe(0);
+    const b = await store.run(['pull', '--tls-verify=false', `${plain.host}/share:b`]);
+    expect(b.exitCode, b.stderr).toBe(0);
+    expect(b.stderr).toMatch(/Copying blob [a-f0-9]{12} skipped: already exists/);
+    const all = await store.run(['pull', '-q', '-a', '--tls-verify=false', `${plain.host}/share`]);
+    expect(all.exitCode, all.stderr).toBe(0);
+    expect(all.stdout.trim().split('\n')).toHaveLength(2);
+  });
+
+  describe('a registry that misbehaves', () => {
+    /** A one-layer image served by a fake registry, with the layer's bytes as given. */
+    async function serve(layerServed: (res: import('node:http').ServerResponse, layer: Buffer, range: string | undefined) => void, opts: { manifest?: (m: Buffer) => { type: string; body: Buffer } } = {}) {
+      const layer = images.baseLayer;
+      const layerDigest = `sha256:${sha256(layer)}`;
+      const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['/bin/sh'] }, rootfs: { type: 'layers', diff_ids: [layerDigest] } }));
+      const configDigest = `sha256:${sha256(config)}`;
+      const manifest = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length },
+          layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: layerDigest, size: layer.length }],
+        }),
+      );
+      const shown = opts.manifest ? opts.manifest(manifest) : { type: 'application/vnd.oci.image.manifest.v1+json', body: manifest };
+      const fake = await startFakeRegistry((req, res) => {
+        if (req.url?.includes('/manifests/')) res.writeHead(200, { 'Content-Type': shown.type, 'Content-Length': shown.body.length }).end(shown.body);
+        else if (req.url?.endsWith(configDigest)) res.writeHead(200, { 'Content-Length': config.length }).end(config);
+        else if (req.url?.endsWith(layerDigest)) layerServed(res, layer, req.headers.range);
+        else res.writeHead(404).end();
+      });
+      return { fake, layer, layerDigest };
+    }
+
+    it('a layer that is not what its digest says: refused by name, nothing stored', async () => {
+      // A good tar, of the same size, but not the layer the digest names.
+      const other = await makeTar([{ name: 'other.txt', data: 'x'.repeat(100) }]);
+      const { fake, layerDigest } = await serve((res, layer) => {
+        const bad = Buffer.concat([other, Buffer.alloc(Math.max(0, layer.length - other.length))]).subarray(0, layer.length);
+        res.writeHead(200, { 'Content-Length': bad.length }).end(bad);
+      });
+      try {
+        const store = newStore('pull-digest', { XDG_CONFIG_HOME: join(fixtures().dir, 'pull-digest-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+        const r = await store.run(['pull', '-q', '--tls-verify=false', `${fake.host}/bad:1`]);
+        expect(r.exitCode).toBe(125);
+        expect(r.stderr).toMatch(new RegExp(`^Error: layer ${layerDigest}: digest mismatch: expected ${layerDigest}, got sha256:[a-f0-9]{64}\\n$`));
+        expect(imageNames(store)).toEqual([]);
+        expect(list(join(store.data, 'layers'))).toEqual([]);
+        expect(list(join(store.data, 'tmp')).filter((f) => f.startsWith('ingest-'))).toEqual([]);
+      } finally {
+        await fake.stop();
+      }
+    });
+
+    it('a connection cut mid-layer: continued with a Range request from where it stopped', async () => {
+      let cuts = 0;
+      const { fake, layer } = await serve((res, whole, range) => {
+        const from = range ? Number(/^bytes=(\d+)-$/.exec(range)?.[1]) : 0;
+        const part = whole.subarray(from);
+        res.writeHead(from > 0 ? 206 : 200, { 'Content-Length': part.length, ...(from > 0 ? { 'Content-Range': `bytes ${from}-${whole.length - 1}/${whole.length}` } : {}) });
+        if (cuts < 2) {
+          cuts++;
+          res.write(part.subarray(0, Math.floor(part.length / 3)), () => res.socket?.destroy());
+        } else res.end(part);
+      });
+      try {
+        const store = newStore('pull-cut', { XDG_CONFIG_HOME: join(fixtures().dir, 'pull-cut-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+        const r = await store.run(['pull', '-q', '--retry-delay', '10ms', '--tls-verify=false', `${fake.host}/cut:1`]);
+        expect(r.stderr).toBe('');
+        expect(r.exitCode).toBe(0);
+        const layerRequests = fake.requests.filter((q) => q.url.includes('/blobs/') && !q.url.endsWith('config'));
+        expect(layerRequests.map((q) => q.range !== undefined)).toContain(true);
+        expect(cuts).toBe(2);
+        const run = await store.run(['run', '--rm', `${fake.host}/cut:1`, 'sh', '-c', 'echo whole']);
+        expect(run.stdout).toBe('whole\n');
+        expect(layer.length).toBeGreaterThan(0);
+        // With no retries left, the cut is the error, naming the blob and how far it got.
+        cuts = 0;
+        const store2 = newStore('pull-cut2', { XDG_CONFIG_HOME: join(fixtures().dir, 'pull-cut2-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+        const failed = await store2.run(['pull', '-q', '--retry', '0', '--tls-verify=false', `${fake.host}/cut:1`]);
+        expect(failed.exitCode).toBe(125);
+        expect(failed.stderr).toMatch(/^Error: reading blob sha256:[a-f0-9]{64} in 127\.0\.0\.1:\d+\/cut: the connection was closed by the registry after \d+ of \d+ bytes\n$/);
+        expect(imageNames(store2)).toEqual([]);
+      } finally {
+        await fake.stop();
+      }
+    });
+
+    it('a schema 1 manifest and an unknown media type are refused by name', async () => {
+      const s1 = await serve((res) => res.writeHead(404).end(), {
+        manifest: () => ({ type: 'application/vnd.docker.distribution.manifest.v1+prettyjws', body: Buffer.from('{"schemaVersion":1,"name":"x","tag":"1","fsLayers":[]}') }),
+      });
+      const odd = await serve((res) => res.writeHead(404).end(), {
+        manifest: () => ({ type: 'application/vnd.example.thing+json', body: Buffer.from('{"schemaVersion":2,"mediaType":"application/vnd.example.thing+json"}') }),
+      });
+      try {
+        const store = newStore('pull-s1', { XDG_CONFIG_HOME: join(fixtures().dir, 'pull-s1-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+        const a = await store.run(['pull', '-q', '--tls-verify=false', `${s1.fake.host}/old:1`]);
+        expect(a.exitCode).toBe(125);
+        expect(a.stderr).toBe(`Error: ${s1.fake.host}/old:1: Docker schema 1 manifests are not supported (push the image again with a current tool)\n`);
+        const b = await store.run(['pull', '-q', '--tls-verify=false', `${odd.fake.host}/odd:1`]);
+        expect(b.stderr).toBe(`Error: ${odd.fake.host}/odd:1: unsupported manifest type \`application/vnd.example.thing+json\`\n`);
+      } finally {
+        await Promise.all([s1.fake.stop(), odd.fake.stop()]);
+      }
+    });
+  });
+});
