@@ -14,6 +14,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 import { BurrowError, errnoCode } from '../errors.js';
+import { parseJsonFile } from './json-file.js';
 
 export interface Credentials {
   username: string;
@@ -51,12 +52,6 @@ export function authFiles(env: NodeJS.ProcessEnv, authfile?: string): string[] {
   return out;
 }
 
-function lineOf(text: string, err: unknown): number | undefined {
-  const m = /position (\d+)/.exec((err as Error).message);
-  if (m === null) return undefined;
-  return text.slice(0, Number(m[1])).split('\n').length;
-}
-
 function readAuthFile(file: string): AuthFile | undefined {
   let text: string;
   try {
@@ -66,13 +61,7 @@ function readAuthFile(file: string): AuthFile | undefined {
     throw new BurrowError('E_AUTH_FILE', `${file}: ${(err as Error).message}`);
   }
   if (text.trim() === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    const line = lineOf(text, err);
-    throw new BurrowError('E_AUTH_FILE', `${file}: ${line !== undefined ? `line ${line}: ` : ''}${(err as Error).message.replace(/ in JSON at position \d+.*$/, '')}`);
-  }
+  const parsed = parseJsonFile('E_AUTH_FILE', file, text);
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new BurrowError('E_AUTH_FILE', `${file}: not a JSON object`);
   const doc = parsed as AuthFile;
   if (doc.auths !== undefined && (typeof doc.auths !== 'object' || doc.auths === null)) throw new BurrowError('E_AUTH_FILE', `${file}: "auths" must be an object`);

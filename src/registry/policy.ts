@@ -16,6 +16,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { BurrowError, errnoCode } from '../errors.js';
+import { parseJsonFile } from './json-file.js';
 
 interface Requirement {
   type?: string;
@@ -40,14 +41,7 @@ function load(files: string[]): { file: string; doc: PolicyFile } | undefined {
       if (errnoCode(err) === 'ENOENT') continue;
       throw new BurrowError('E_POLICY', `${file}: ${(err as Error).message}`);
     }
-    let doc: unknown;
-    try {
-      doc = JSON.parse(text);
-    } catch (err) {
-      const m = /position (\d+)/.exec((err as Error).message);
-      const line = m === null ? undefined : text.slice(0, Number(m[1])).split('\n').length;
-      throw new BurrowError('E_POLICY', `${file}: ${line !== undefined ? `line ${line}: ` : ''}${(err as Error).message.replace(/ in JSON at position \d+.*$/, '')}`);
-    }
+    const doc = parseJsonFile('E_POLICY', file, text);
     if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new BurrowError('E_POLICY', `${file}: not a JSON object`);
     const policy = doc as PolicyFile;
     if (!Array.isArray(policy.default)) throw new BurrowError('E_POLICY', `${file}: "default" must be a list of requirements`);

@@ -1,0 +1,195 @@
+/*
+ * The registry client's pure parts and the ecosystem's files, each in a
+ * temporary directory: registries.conf (drop-ins, prefixes, mirrors, short
+ * names), auth.json (read order, most specific key, a credential helper that
+ * really runs), policy.json scopes, certs.d, WWW-Authenticate challenges,
+ * the platform chosen from an index, Go durations.
+ */
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { parseDuration } from '../../../src/cli/duration.js';
+import { credentialsFor, removeCredentials, storeCredentials } from '../../../src/registry/auth-file.js';
+import { tlsMaterial } from '../../../src/registry/certs.js';
+import { parseChallenge } from '../../../src/registry/client.js';
+import { checkPolicy } from '../../../src/registry/policy.js';
+import { choosePlatform } from '../../../src/registry/pull.js';
+import { confDirs, loadRegistriesConf, pullSources, registryFor, resolveShortName } from '../../../src/registry/registries-conf.js';
+import type { Index } from '../../../src/oci/image.js';
+
+function dirs() {
+  const root = mkdtempSync(join(tmpdir(), 'burrow-regconf-'));
+  const env = { HOME: join(root, 'home'), XDG_CONFIG_HOME: join(root, 'config'), XDG_RUNTIME_DIR: join(root, 'run'), BURROW_CONTAINERS_CONF_DIR: join(root, 'etc'), PATH: process.env.PATH };
+  for (const d of [env.HOME, join(env.XDG_CONFIG_HOME, 'containers'), env.XDG_RUNTIME_DIR, join(env.BURROW_CONTAINERS_CONF_DIR, 'registries.conf.d')]) mkdirSync(d, { recursive: true });
+  return { root, env, etc: env.BURROW_CONTAINERS_CONF_DIR, user: join(env.XDG_CONFIG_HOME, 'containers') };
+}
+
+describe('registries.conf', () => {
+  it('reads the system file, its drop-ins in order, and the user file instead of the system one', () => {
+    const d = dirs();
+    writeFileSync(join(d.etc, 'registries.conf'), 'unqualified-search-registries = ["a.example"]\n[aliases]\n"x" = "a.example/x"\n');
+    writeFileSync(join(d.etc, 'registries.conf.d', '10-b.conf'), 'unqualified-search-registries = ["b.example"]\n[aliases]\n"y" = "b.example/y"\n');
+    let conf = loadRegistriesConf(confDirs(d.env));
+    expect(conf.unqualifiedSearch).toEqual(['b.example']);
+    expect([...conf.aliases]).toEqual([['x', 'a.example/x'], ['y', 'b.example/y']]);
+    writeFileSync(join(d.user, 'registries.conf'), 'short-name-mode = "permissive"\n');
+    conf = loadRegistriesConf(confDirs(d.env));
+    expect(conf.shortNameMode).toBe('permissive');
+    expect(conf.aliases.has('x')).toBe(false); // the system file is replaced, its drop-ins are not
+    expect(conf.unqualifiedSearch).toEqual(['b.example']);
+  });
+
+  it('picks the longest prefix on component boundaries, wildcards last; rewrites locations and orders mirrors', () => {
+    const d = dirs();
+    writeFileSync(
+      join(d.etc, 'registries.conf'),
+      [
+        '[[registry]]', 'prefix = "r.example/team"', 'location = "internal.example/mirror/team"',
+        '[[registry.mirror]]', 'location = "m1.example/team"', '[[registry.mirror]]', 'location = "m2.example/team"', 'pull-from-mirror = "digest-only"',
+        '[[registry]]', 'location = "r.example"', 'insecure = true',
+        '[[registry]]', 'prefix = "*.corp.example"', 'blocked = true',
+      ].join('\n'),
+    );
+    const conf = loadRegistriesConf(confDirs(d.env));
+    expect(registryFor(conf, 'r.example/team/app')?.prefix).toBe('r.example/team');
+    expect(registryFor(conf, 'r.example/teams/app')?.prefix).toBe('r.example');
+    expect(registryFor(conf, 'x.corp.example/app')?.blocked).toBe(true);
+    expect(registryFor(conf, 'other.example/app')).toBeUndefined();
+    expect(pullSources(conf, 'r.example/team/app', false).map((s) => s.name)).toEqual(['m1.example/team/app', 'internal.example/mirror/team/app']);
+    expect(pullSources(conf, 'r.example/team/app', true).map((s) => s.name)).toEqual(['m1.example/team/app', 'm2.example/team/app', 'internal.example/mirror/team/app']);
+    expect(pullSources(conf, 'r.example/x', false)).toEqual([{ name: 'r.example/x', insecure: true }]);
+  });
+
+  it('resolves short names: an alias, else the search list (docker.io gets library/); several without a terminal must be chosen', () => {
+    const d = dirs();
+    writeFileSync(join(d.etc, 'registries.conf'), 'unqualified-search-registries = ["q.example", "docker.io"]\n[aliases]\n"tool" = "q.example/tools/tool"\n');
+    const conf = loadRegistriesConf(confDirs(d.env));
+    expect(resolveShortName(conf, confDirs(d.env), 'tool:1', { tty: false })).toMatchObject({ candidates: ['q.example/tools/tool:1'], mustChoose: false });
+    const search = resolveShortName(conf, confDirs(d.env), 'app@sha256:' + 'a'.repeat(64), { tty: false });
+    expect(search.candidates).toEqual([`q.example/app@sha256:${'a'.repeat(64)}`, `docker.io/library/app@sha256:${'a'.repeat(64)}`]);
+    expect(search.mustChoose).toBe(true);
+    expect(resolveShortName(conf, confDirs(d.env), 'app', { tty: true }).mustChoose).toBe(false);
+  });
+
+  it('refuses a version 1 file, a bad value, and broken TOML with the file and line', () => {
+    const d = dirs();
+    const file = join(d.etc, 'registries.conf');
+    writeFileSync(file, '[registries.search]\nregistries = ["docker.io"]\n');
+    expect(() => loadRegistriesConf(confDirs(d.env))).toThrow(`${file}: a version 1 file`);
+    writeFileSync(file, 'short-name-mode = "sometimes"\n');
+    expect(() => loadRegistriesConf(confDirs(d.env))).toThrow(`${file}: short-name-mode must be enforcing, permissive or disabled, not "sometimes"`);
+    writeFileSync(file, '\n\n[[registry]\nlocation = "x"\n');
+    expect(() => loadRegistriesConf(confDirs(d.env))).toThrow(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: line 3: `));
+  });
+});
+
+describe('auth.json', () => {
+  it('reads the runtime file, then the config file, then docker config.json; the most specific key wins', async () => {
+    const d = dirs();
+    const b64 = (s: string) => Buffer.from(s).toString('base64');
+    mkdirSync(join(d.env.HOME, '.docker'));
+    writeFileSync(join(d.env.HOME, '.docker', 'config.json'), JSON.stringify({ auths: { 'https://index.docker.io/v1/': { auth: b64('dock:er') } } }));
+    writeFileSync(join(d.user, 'auth.json'), JSON.stringify({ auths: { 'r.example': { auth: b64('all:repos') }, 'r.example/team': { auth: b64('team:only') } } }));
+    expect(await credentialsFor(d.env, 'docker.io/library/busybox')).toEqual({ username: 'dock', password: 'er', identityToken: undefined });
+    expect((await credentialsFor(d.env, 'r.example/team/app'))?.username).toBe('team');
+    expect((await credentialsFor(d.env, 'r.example/other'))?.username).toBe('all');
+    expect(await credentialsFor(d.env, 'nowhere.example/x')).toBeUndefined();
+  });
+
+  it('writes atomically with mode 0600, keeping the other entries; removes one', async () => {
+    const d = dirs();
+    const file = await storeCredentials(d.env, 'r.example', { username: 'u', password: 'p:w' });
+    expect(file).toBe(join(d.env.XDG_RUNTIME_DIR, 'containers', 'auth.json'));
+    await storeCredentials(d.env, 's.example', { username: 'v', password: 'q' });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(Object.keys((JSON.parse(readFileSync(file, 'utf8')) as { auths: object }).auths)).toEqual(['r.example', 's.example']);
+    expect(await removeCredentials(d.env, 'r.example')).toBe(true);
+    expect(await removeCredentials(d.env, 'r.example')).toBe(false);
+    expect((await credentialsFor(d.env, 's.example/x'))?.password).toBe('q');
+  });
+
+  it('asks a credential helper (docker-credential-NAME get), and names the file and line of broken JSON', async () => {
+    const d = dirs();
+    const bin = join(d.root, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'docker-credential-test'), '#!/bin/sh\nread server\n[ "$1" = get ] && [ "$server" = h.example ] && echo "{\\"Username\\":\\"helper\\",\\"Secret\\":\\"pw\\"}"\n');
+    chmodSync(join(bin, 'docker-credential-test'), 0o755);
+    const env = { ...d.env, PATH: `${bin}:${process.env.PATH}` };
+    writeFileSync(join(d.user, 'auth.json'), JSON.stringify({ credHelpers: { 'h.example': 'test', 'g.example': 'missing' } }));
+    expect(await credentialsFor(env, 'h.example/app')).toEqual({ username: 'helper', password: 'pw' });
+    await expect(credentialsFor(env, 'g.example/app')).rejects.toThrow('credential helper `docker-credential-missing` not found in $PATH');
+    writeFileSync(join(d.user, 'auth.json'), '{\n  "auths": {\n    "x": oops\n}');
+    await expect(credentialsFor(env, 'x/y')).rejects.toThrow(new RegExp(`auth\\.json: line 3: `));
+  });
+});
+
+describe('policy.json', () => {
+  it('takes the most specific docker scope, then the transport default, then the default; fails closed on signatures', () => {
+    const d = dirs();
+    const file = join(d.user, 'policy.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        default: [{ type: 'reject' }],
+        transports: { docker: { 'r.example': [{ type: 'insecureAcceptAnything' }], 'r.example/secret': [{ type: 'reject' }], '*.corp.example': [{ type: 'signedBy' }] } },
+      }),
+    );
+    expect(() => checkPolicy(d.env, 'docker', 'r.example/app:1')).not.toThrow();
+    expect(() => checkPolicy(d.env, 'docker', 'r.example/secret/app:1')).toThrow('rejected by the policy');
+    expect(() => checkPolicy(d.env, 'docker', 'x.corp.example/app:1')).toThrow('which burrow cannot verify yet');
+    expect(() => checkPolicy(d.env, 'docker', 'other.example/app:1')).toThrow('rejected by the policy');
+  });
+});
+
+describe('certs.d', () => {
+  it('takes *.crt as CAs and NAME.cert with NAME.key as a client pair; a .cert alone is an error', () => {
+    const d = dirs();
+    const dir = join(d.user, 'certs.d', 'r.example:5000');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'ca.crt'), 'CA');
+    writeFileSync(join(dir, 'client.cert'), 'CERT');
+    writeFileSync(join(dir, 'client.key'), 'KEY');
+    expect(tlsMaterial(d.env, 'r.example:5000')).toEqual({ ca: ['CA'], cert: 'CERT', key: 'KEY', dirs: [dir] });
+    expect(tlsMaterial(d.env, 'r.example')).toEqual({ ca: [], dirs: [] });
+    writeFileSync(join(dir, 'other.cert'), 'X');
+    expect(() => tlsMaterial(d.env, 'r.example:5000')).toThrow('missing key other.key');
+  });
+});
+
+describe('the protocol', () => {
+  it('parses WWW-Authenticate challenges', () => {
+    expect(parseChallenge('Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push"')).toEqual({
+      scheme: 'bearer',
+      params: { realm: 'https://auth.example/token', service: 'registry.example', scope: 'repository:a/b:pull,push' },
+    });
+    expect(parseChallenge('Basic realm="x"')).toEqual({ scheme: 'basic', params: { realm: 'x' } });
+    expect(parseChallenge('Negotiate abc')).toBeUndefined();
+  });
+
+  it("chooses the platform's manifest from an index, with arm's variants as podman", () => {
+    const m = (architecture: string, variant?: string) => ({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: `sha256:${architecture}${variant ?? ''}`.padEnd(71, '0') as `sha256:${string}`,
+      size: 1,
+      platform: { os: 'linux', architecture, ...(variant ? { variant } : {}) },
+    });
+    const index: Index = { schemaVersion: 2, manifests: [m('amd64'), m('arm64', 'v8'), m('arm', 'v6'), m('arm', 'v7')] };
+    expect(choosePlatform(index, { os: 'linux', architecture: 'amd64' }, 'x').platform?.architecture).toBe('amd64');
+    expect(choosePlatform(index, { os: 'linux', architecture: 'arm64', variant: 'v8' }, 'x').platform?.variant).toBe('v8');
+    expect(choosePlatform(index, { os: 'linux', architecture: 'arm', variant: 'v7' }, 'x').platform?.variant).toBe('v7');
+    expect(choosePlatform({ schemaVersion: 2, manifests: [m('arm', 'v6')] }, { os: 'linux', architecture: 'arm', variant: 'v7' }, 'x').platform?.variant).toBe('v6');
+    expect(() => choosePlatform(index, { os: 'linux', architecture: 's390x' }, 'r/x:1')).toThrow(
+      'r/x:1: no image for linux/s390x in the manifest list (it has linux/amd64, linux/arm64/v8, linux/arm/v6, linux/arm/v7)',
+    );
+  });
+
+  it('reads Go durations', () => {
+    expect(parseDuration('2s', '--retry-delay')).toBe(2000);
+    expect(parseDuration('1m30s', '--retry-delay')).toBe(90_000);
+    expect(parseDuration('10ms', '--retry-delay')).toBe(10);
+    expect(() => parseDuration('5', '--retry-delay')).toThrow('invalid argument "5" for "--retry-delay" flag: time: invalid duration "5"');
+  });
+});
