@@ -90,7 +90,8 @@ function fromHelper(helper: string, server: string, env: NodeJS.ProcessEnv): Cre
     out = execFileSync(program, ['get'], { input: server, env, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
   } catch (err) {
     const e = err as { code?: string; stdout?: string; stderr?: string };
-    if (e.code === 'ENOENT') throw new BurrowError('E_AUTH_FILE', `credential helper \`${program}\` not found in $PATH`);
+    // EACCES: execvp's answer when a directory of $PATH cannot be searched and no other has it.
+    if (e.code === 'ENOENT' || e.code === 'EACCES') throw new BurrowError('E_AUTH_FILE', `credential helper \`${program}\` not found in $PATH`);
     const said = `${e.stdout ?? ''}${e.stderr ?? ''}`.trim();
     if (/credentials not found/i.test(said)) return undefined;
     throw new BurrowError('E_AUTH_FILE', `credential helper \`${program}\` failed for ${server}: ${said || 'no reason given'}`);
