@@ -66,7 +66,7 @@ _burrow_cmd_system_info=info
 
 # Each command: its options that take a value, those that do not, and its operands
 # (one word a position, the last one repeating; proxy: the container's command).
-_burrow_create_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit'
+_burrow_create_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --pull'
 _burrow_create_flag='--read-only -i --interactive -t --tty --init --rm'
 _burrow_create_operands='images proxy'
 _burrow_export_arg='--log-level -o --output'
@@ -114,7 +114,7 @@ _burrow_rm_operands='containers'
 _burrow_rmi_arg='--log-level'
 _burrow_rmi_flag='-a --all -f --force -i --ignore'
 _burrow_rmi_operands='images'
-_burrow_run_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --rootfs'
+_burrow_run_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --pull --rootfs'
 _burrow_run_flag='--read-only -i --interactive -t --tty --init --rm'
 _burrow_run_operands='images proxy'
 _burrow_save_arg='--log-level -o --output --format'

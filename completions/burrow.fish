@@ -218,7 +218,7 @@ function __burrow_command
 end
 
 # Each command's options that take a value, and the operands before its proxy.
-set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit
+set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --pull
 set -g __burrow_proxy_create 1
 set -g __burrow_arg_export --log-level -o --output
 set -g __burrow_arg_history --log-level --format
@@ -235,7 +235,7 @@ set -g __burrow_arg_ps --log-level --format
 set -g __burrow_arg_pull --log-level --arch --authfile --cert-dir --creds --os --platform --retry --retry-delay --variant
 set -g __burrow_arg_rm --log-level -t --time
 set -g __burrow_arg_rmi --log-level
-set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --rootfs
+set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --pull --rootfs
 set -g __burrow_proxy_run 1
 set -g __burrow_arg_save --log-level -o --output --format
 set -g __burrow_arg_start --log-level
@@ -317,6 +317,7 @@ complete -c burrow -n '__burrow_options create' -l cap-drop -x -a '$__burrow_cap
 complete -c burrow -n '__burrow_options create' -l security-opt -x -a 'no-new-privileges no-new-privileges=true no-new-privileges=false' -d 'Security options: no-new-privileges'
 complete -c burrow -n '__burrow_options create' -l ulimit -x -a 'cpu= fsize= data= stack= core= rss= nproc= nofile= memlock= as= locks= sigpending= msgqueue= nice= rtprio= rttime=' -d 'Set a resource limit NAME=SOFT[:HARD]'
 complete -c burrow -n '__burrow_options create' -l rm -d 'Remove the container when it exits'
+complete -c burrow -n '__burrow_options create' -l pull -x -d 'Pull the image: always, missing (when not stored), never, newer (when the registry has another)'
 complete -c burrow -n '__burrow_operand create 0' -a '(__burrow_images)'
 complete -c burrow -n '__burrow_proxy create' -F
 
@@ -448,6 +449,7 @@ complete -c burrow -n '__burrow_options run' -l cap-drop -x -a '$__burrow_capabi
 complete -c burrow -n '__burrow_options run' -l security-opt -x -a 'no-new-privileges no-new-privileges=true no-new-privileges=false' -d 'Security options: no-new-privileges'
 complete -c burrow -n '__burrow_options run' -l ulimit -x -a 'cpu= fsize= data= stack= core= rss= nproc= nofile= memlock= as= locks= sigpending= msgqueue= nice= rtprio= rttime=' -d 'Set a resource limit NAME=SOFT[:HARD]'
 complete -c burrow -n '__burrow_options run' -l rm -d 'Remove the container when it exits'
+complete -c burrow -n '__burrow_options run' -l pull -x -d 'Pull the image: always, missing (when not stored), never, newer (when the registry has another)'
 complete -c burrow -n '__burrow_options run' -l rootfs -x -a '(__fish_complete_directories (commandline -ct | string replace -r -- "^--[a-z-]+=" ""))' -d 'Use DIR as the root filesystem instead of an image (the first word after the options is then the command)'
 complete -c burrow -n '__burrow_operand run 0' -a '(__burrow_images)'
 complete -c burrow -n '__burrow_proxy run' -F

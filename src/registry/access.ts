@@ -101,7 +101,7 @@ export class RegistryAccess {
       );
     if (resolved.mustChoose)
       throw new BurrowError(
-        'E_SHORT_NAME',
+        'E_AMBIGUOUS',
         `short-name "${input}" resolves to several images and standard input is not a terminal: give the full name, one of ${resolved.candidates.join(', ')}`,
       );
     return resolved.candidates.map((c) => parseReference(c, 'docker.io'));

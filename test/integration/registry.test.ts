@@ -190,6 +190,36 @@ describeContainers('burrow pull, login, logout', () => {
     expect(all.stdout.trim().split('\n')).toHaveLength(2);
   });
 
+  it('run and create pull as --pull says: missing (the default), never, always, newer', async () => {
+    const store = newStore('pull-policy', { XDG_CONFIG_HOME: join(fixtures().dir, 'pull-policy-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+    const { config } = withDirs(store);
+    writeFileSync(join(config, 'containers', 'registries.conf'), `[[registry]]\nlocation = "${plain.host}"\ninsecure = true\n`);
+    const name = `${plain.host}/policy/app:1`;
+    skopeoPush(plain, `oci-archive:${images.plainOci}`, 'policy/app:1');
+    const never = await store.run(['run', '--rm', '--pull', 'never', name, 'true']);
+    expect(never.exitCode).toBe(125);
+    expect(never.stderr).toBe(`Error: ${name}: image not known\n`);
+    const first = await store.run(['run', '--rm', name, 'echo', 'one']);
+    expect(first.exitCode, first.stderr).toBe(0);
+    expect(first.stdout).toBe('one\n');
+    expect(first.stderr).toContain(`Trying to pull ${name}...`);
+    const second = await store.run(['run', '--rm', name, 'echo', 'two']);
+    expect(second.stderr).toBe('');
+    const always = await store.run(['run', '--rm', '--pull=always', name, 'true']);
+    expect(always.stderr).toContain(`Trying to pull ${name}...`);
+    const same = await store.run(['create', '--pull', 'newer', name]);
+    expect(same.stderr).toBe('');
+    expect(same.stdout).toMatch(/^[a-f0-9]{64}\n$/);
+    // Another image under the same tag: newer pulls it, and the container is made from it.
+    skopeoPush(plain, `docker-archive:${images.cfgDocker}`, 'policy/app:1');
+    const newer = await store.run(['run', '--rm', '--pull', 'newer', name]);
+    expect(newer.stderr).toContain(`Trying to pull ${name}...`);
+    expect(newer.stdout).toMatch(/^cmd:bar:\/srv\/work:1000:1000\n$/);
+    const bad = await store.run(['run', '--rm', '--pull', 'sometimes', name]);
+    expect(bad.exitCode).toBe(125);
+    expect(bad.stderr).toBe('Error: invalid pull policy "sometimes": use always, missing, never or newer\n');
+  });
+
   describe('a registry that misbehaves', () => {
     /** A one-layer image served by a fake registry, with the layer's bytes as given. */
     async function serve(layerServed: (res: import('node:http').ServerResponse, layer: Buffer, range: string | undefined) => void, opts: { manifest?: (m: Buffer) => { type: string; body: Buffer } } = {}) {
