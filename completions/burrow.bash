@@ -6,7 +6,7 @@
 # and scripts/completions/burrow.bash: edit those, not completions/burrow.bash.
 
 # The commands, and the options before them.
-_burrow_commands='container create export history image images import info inspect load login logout ps pull push rm rmi run save start system tag untag version'
+_burrow_commands='container create export history image images import info inspect load login logout manifest ps pull push rm rmi run save start system tag untag version'
 _burrow_global_opts='--log-level -h --help -v --version'
 _burrow_levels='debug info warn error'
 # src/system/capabilities.ts, and ALL
@@ -48,7 +48,8 @@ _burrow_cmd_container_ps=ps
 _burrow_cmd_container_rm=rm
 _burrow_cmd_container_run=run
 _burrow_cmd_container_start=start
-_burrow_sub_image='history import inspect list load ls prune pull push rm save tag untag'
+_burrow_sub_image='exists history import inspect list load ls prune pull push rm save tag untag'
+_burrow_cmd_image_exists=image_exists
 _burrow_cmd_image_history=history
 _burrow_cmd_image_import=import
 _burrow_cmd_image_inspect=image_inspect
@@ -65,6 +66,8 @@ _burrow_cmd_image_untag=untag
 _burrow_sub_system='df info'
 _burrow_cmd_system_df=system_df
 _burrow_cmd_system_info=info
+_burrow_sub_manifest='inspect'
+_burrow_cmd_manifest_inspect=manifest_inspect
 
 # Each command: its options that take a value, those that do not, and its operands
 # (one word a position, the last one repeating; proxy: the container's command).
@@ -77,6 +80,9 @@ _burrow_export_operands='containers'
 _burrow_history_arg='--log-level --format'
 _burrow_history_flag='--no-trunc -q --quiet'
 _burrow_history_operands='images'
+_burrow_image_exists_arg='--log-level'
+_burrow_image_exists_flag=''
+_burrow_image_exists_operands='images'
 _burrow_image_inspect_arg='--log-level -f --format'
 _burrow_image_inspect_flag=''
 _burrow_image_inspect_operands='images'
@@ -104,6 +110,9 @@ _burrow_login_operands='none'
 _burrow_logout_arg='--log-level --authfile'
 _burrow_logout_flag='-a --all'
 _burrow_logout_operands='none'
+_burrow_manifest_inspect_arg='--log-level --authfile'
+_burrow_manifest_inspect_flag='--tls-verify'
+_burrow_manifest_inspect_operands='images'
 _burrow_ps_arg='--log-level --format'
 _burrow_ps_flag='-a --all -q --quiet --no-trunc'
 _burrow_ps_operands=''
@@ -146,10 +155,11 @@ _burrow_value() {
   local cur=$3
   case "$1 $2" in
     "create --log-level" | "export --log-level" | "history --log-level" | \
-      "image_inspect --log-level" | "image_prune --log-level" | \
-      "images --log-level" | "import --log-level" | "info --log-level" | \
-      "inspect --log-level" | "load --log-level" | "login --log-level" | \
-      "logout --log-level" | "ps --log-level" | "pull --log-level" | \
+      "image_exists --log-level" | "image_inspect --log-level" | \
+      "image_prune --log-level" | "images --log-level" | "import --log-level" | \
+      "info --log-level" | "inspect --log-level" | "load --log-level" | \
+      "login --log-level" | "logout --log-level" | \
+      "manifest_inspect --log-level" | "ps --log-level" | "pull --log-level" | \
       "push --log-level" | "rm --log-level" | "rmi --log-level" | \
       "run --log-level" | "save --log-level" | "start --log-level" | \
       "system_df --log-level" | "tag --log-level" | "untag --log-level" | \
@@ -159,9 +169,9 @@ _burrow_value() {
       compopt -o nospace 2>/dev/null; mapfile -t COMPREPLY < <(compgen -e -- "$cur") ;;
     "create --env-file" | "create -v" | "create --volume" | "export -o" | \
       "export --output" | "load -i" | "load --input" | "login --authfile" | \
-      "logout --authfile" | "pull --authfile" | "push --authfile" | \
-      "push --digestfile" | "run --env-file" | "run -v" | "run --volume" | \
-      "save -o" | "save --output")
+      "logout --authfile" | "manifest_inspect --authfile" | "pull --authfile" | \
+      "push --authfile" | "push --digestfile" | "run --env-file" | "run -v" | \
+      "run --volume" | "save -o" | "save --output")
       compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
     "create --network" | "create --net" | "run --network" | "run --net")
       mapfile -t COMPREPLY < <(compgen -W "none host" -- "$cur") ;;

@@ -136,6 +136,8 @@ function __burrow_command
             printf '%s\n' export 2
         case 'image history'
             printf '%s\n' history 2
+        case 'image exists'
+            printf '%s\n' image_exists 2
         case 'image inspect'
             printf '%s\n' image_inspect 2
         case 'image prune'
@@ -150,6 +152,8 @@ function __burrow_command
             printf '%s\n' info 2
         case 'image load'
             printf '%s\n' load 2
+        case 'manifest inspect'
+            printf '%s\n' manifest_inspect 2
         case 'container ls'
             printf '%s\n' ps 2
         case 'container list'
@@ -226,6 +230,7 @@ set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -
 set -g __burrow_proxy_create 1
 set -g __burrow_arg_export --log-level -o --output
 set -g __burrow_arg_history --log-level --format
+set -g __burrow_arg_image_exists --log-level
 set -g __burrow_arg_image_inspect --log-level -f --format
 set -g __burrow_arg_image_prune --log-level
 set -g __burrow_arg_images --log-level --format
@@ -235,6 +240,7 @@ set -g __burrow_arg_inspect --log-level -f --format -t --type
 set -g __burrow_arg_load --log-level -i --input
 set -g __burrow_arg_login --log-level --authfile --cert-dir -p --password -u --username
 set -g __burrow_arg_logout --log-level --authfile
+set -g __burrow_arg_manifest_inspect --log-level --authfile
 set -g __burrow_arg_ps --log-level --format
 set -g __burrow_arg_pull --log-level --arch --authfile --cert-dir --creds --os --platform --retry --retry-delay --variant
 set -g __burrow_arg_push --log-level --authfile --cert-dir --creds --digestfile -f --format --retry --retry-delay
@@ -262,6 +268,7 @@ complete -c burrow -n __burrow_no_command -a inspect -d 'Show the configuration 
 complete -c burrow -n __burrow_no_command -a load -d 'Load images from a docker-archive or oci-archive'
 complete -c burrow -n __burrow_no_command -a login -d 'Log in to a container registry'
 complete -c burrow -n __burrow_no_command -a logout -d 'Log out of a container registry'
+complete -c burrow -n __burrow_no_command -a manifest -d 'Manage manifests'
 complete -c burrow -n __burrow_no_command -a ps -d 'List containers'
 complete -c burrow -n __burrow_no_command -a pull -d 'Pull images from a registry'
 complete -c burrow -n __burrow_no_command -a push -d 'Push an image to a registry'
@@ -282,6 +289,7 @@ complete -c burrow -n '__burrow_subcommand_of container' -a ps -d 'List containe
 complete -c burrow -n '__burrow_subcommand_of container' -a rm -d 'Remove one or more containers'
 complete -c burrow -n '__burrow_subcommand_of container' -a run -d 'Run a command in a new container'
 complete -c burrow -n '__burrow_subcommand_of container' -a start -d 'Start one or more containers'
+complete -c burrow -n '__burrow_subcommand_of image' -a exists -d 'Check whether an image is in local storage'
 complete -c burrow -n '__burrow_subcommand_of image' -a history -d 'Show the history of an image'
 complete -c burrow -n '__burrow_subcommand_of image' -a import -d 'Create an image from a tarball of a root filesystem'
 complete -c burrow -n '__burrow_subcommand_of image' -a inspect -d 'Show the configuration and storage of images'
@@ -297,6 +305,7 @@ complete -c burrow -n '__burrow_subcommand_of image' -a tag -d 'Add names to an 
 complete -c burrow -n '__burrow_subcommand_of image' -a untag -d 'Remove names from an image'
 complete -c burrow -n '__burrow_subcommand_of system' -a df -d 'Show the disk space used by images and containers'
 complete -c burrow -n '__burrow_subcommand_of system' -a info -d 'Show information about the host and the store'
+complete -c burrow -n '__burrow_subcommand_of manifest' -a inspect -d 'Print an image\'s manifest or manifest list from its registry'
 
 # The global options.
 complete -c burrow -n __burrow_no_command -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above'
@@ -339,6 +348,10 @@ complete -c burrow -n '__burrow_options history' -l no-trunc -d 'Print full ids 
 complete -c burrow -n '__burrow_options history' -s q -l quiet -d 'Print only the ids'
 complete -c burrow -n '__burrow_options history' -l format -x -a 'json table' -d 'Print with a Go template, or json'
 complete -c burrow -n '__burrow_operand history 0' -a '(__burrow_images)'
+
+# burrow image exists
+complete -c burrow -n '__burrow_options image_exists' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_operand image_exists 0' -a '(__burrow_images)'
 
 # burrow image inspect
 complete -c burrow -n '__burrow_options image_inspect' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
@@ -396,6 +409,12 @@ complete -c burrow -n '__burrow_options login' -s u -l username -x -d 'The user 
 complete -c burrow -n '__burrow_options logout' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
 complete -c burrow -n '__burrow_options logout' -s a -l all -d 'Remove the credentials of every registry'
 complete -c burrow -n '__burrow_options logout' -l authfile -r -F -d 'Remove the credentials from FILE instead of podman\'s auth.json'
+
+# burrow manifest inspect
+complete -c burrow -n '__burrow_options manifest_inspect' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options manifest_inspect' -l authfile -r -F -d 'Read credentials from FILE (default: podman\'s auth.json)'
+complete -c burrow -n '__burrow_options manifest_inspect' -l tls-verify -d 'Require HTTPS and verify certificates (default: true, or as registries.conf says)'
+complete -c burrow -n '__burrow_operand manifest_inspect 0' -a '(__burrow_images)'
 
 # burrow ps, burrow container ls, burrow container list, burrow container ps
 complete -c burrow -n '__burrow_options ps' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'

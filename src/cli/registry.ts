@@ -23,6 +23,7 @@ export const HELP_GROUPS = [
 export const MANAGEMENT: Record<string, { group: Group; description: string }> = {
   container: { group: 'containers', description: 'Manage containers' },
   image: { group: 'images', description: 'Manage images' },
+  manifest: { group: 'images', description: 'Inspect manifests and manifest lists' },
   system: { group: 'system', description: 'Manage burrow' },
 };
 

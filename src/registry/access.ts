@@ -118,6 +118,19 @@ export class RegistryAccess {
     });
   }
 
+  /**
+   * Where one read of `name` goes (manifest inspect, --pull newer): its first
+   * candidate, checked against the policy, at its first source.
+   */
+  remote(name: string, tty: boolean): { ref: Reference; client: RegistryClient } {
+    const [candidate] = this.candidates(name, tty);
+    if (candidate === undefined) throw new BurrowError('E_SHORT_NAME', `${name}: no registry to ask`);
+    this.checkPolicy(candidate);
+    const [source] = this.sources(candidate);
+    const ref = source?.ref ?? candidate;
+    return { ref, client: this.client(ref.domain, { insecure: source?.insecure ?? false, repo: ref.path }) };
+  }
+
   /** policy.json's word on `ref` for the docker transport (fails closed). */
   checkPolicy(ref: Reference): void {
     checkPolicy(this.env, 'docker', formatReference(ref));

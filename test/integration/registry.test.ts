@@ -263,6 +263,42 @@ describeContainers('burrow pull, login, logout', () => {
     expect(format.exitCode).toBe(125);
   });
 
+  it('a manifest list: the host platform by default, --platform another, a missing one named; manifest inspect prints it; image exists', async () => {
+    const store = newStore('index', { XDG_CONFIG_HOME: join(fixtures().dir, 'index-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+    const hostArch = process.arch === 'x64' ? 'amd64' : process.arch;
+    const otherArch = hostArch === 'amd64' ? 'arm64' : 'amd64';
+    // Two images in one repository, then an index naming them for two platforms, PUT as the registry API says.
+    skopeoPush(plain, `oci-archive:${images.plainOci}`, 'multi/app:host');
+    skopeoPush(plain, `oci-archive:${images.cfgOci}`, 'multi/app:other');
+    const raw = (tag: string) => execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${plain.host}/multi/app:${tag}`]);
+    const entry = (bytes: Buffer, architecture: string) => ({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: `sha256:${sha256(bytes)}`,
+      size: bytes.length,
+      platform: { os: 'linux', architecture, ...(architecture === 'arm64' ? { variant: 'v8' } : {}) },
+    });
+    const index = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [entry(raw('host'), hostArch), entry(raw('other'), otherArch)] });
+    const put = await fetch(`http://${plain.host}/v2/multi/app/manifests/1`, { method: 'PUT', headers: { 'Content-Type': 'application/vnd.oci.image.index.v1+json' }, body: index });
+    expect(put.status).toBe(201);
+    const name = `${plain.host}/multi/app:1`;
+    const host = await store.run(['pull', '-q', '--tls-verify=false', name]);
+    expect(host.stderr).toBe('');
+    const hostConfig = (JSON.parse(raw('host').toString()) as { config: { digest: string } }).config.digest;
+    expect(host.stdout).toBe(`${hostConfig.slice(7)}\n`);
+    const other = await store.run(['pull', '-q', '--tls-verify=false', '--platform', `linux/${otherArch}`, name]);
+    const otherConfig = (JSON.parse(raw('other').toString()) as { config: { digest: string } }).config.digest;
+    expect(other.stdout).toBe(`${otherConfig.slice(7)}\n`);
+    const none = await store.run(['pull', '-q', '--tls-verify=false', '--platform', 'linux/s390x', name]);
+    expect(none.exitCode).toBe(125);
+    expect(none.stderr).toMatch(new RegExp(`^Error: .*: no image for linux/s390x in the manifest list \\(it has linux/${hostArch}.*\\)\\n$`));
+    const inspect = await store.run(['manifest', 'inspect', '--tls-verify=false', name]);
+    expect(inspect.exitCode, inspect.stderr).toBe(0);
+    expect(JSON.parse(inspect.stdout)).toEqual(JSON.parse(index));
+    expect(inspect.stdout).toContain('\n    "schemaVersion": 2');
+    expect((await store.run(['image', 'exists', name])).exitCode).toBe(0);
+    expect((await store.run(['image', 'exists', `${plain.host}/multi/nope:1`])).exitCode).toBe(1);
+  });
+
   describe('a registry that misbehaves', () => {
     /** A one-layer image served by a fake registry, with the layer's bytes as given. */
     async function serve(layerServed: (res: import('node:http').ServerResponse, layer: Buffer, range: string | undefined) => void, opts: { manifest?: (m: Buffer) => { type: string; body: Buffer } } = {}) {
