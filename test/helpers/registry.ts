@@ -37,7 +37,7 @@ import { type FakeRegistry, sha256digest } from './fake-registry.js';
 import { makeTar } from './images.js';
 import { startTokenServer, type TokenServer } from './token-server.js';
 
-export { padManifest, sendBody, sha256digest, startFakeRegistry, type FakeRegistry, type Fault, type FakeRequest } from './fake-registry.js';
+export { padManifest, sendBody, sha256digest, startFakeRegistry, type FakeHandler, type FakeRegistry, type FakeRequest, type Fault, type FaultHandle } from './fake-registry.js';
 
 export interface TestRegistry {
   kind: 'docker-registry';
@@ -133,7 +133,7 @@ function htpasswdLine(username: string, password: string): string {
   }
 }
 
-interface HttpAnswer {
+export interface HttpAnswer {
   status: number;
   headers: IncomingHttpHeaders;
   body: Buffer;
