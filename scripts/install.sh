@@ -19,9 +19,10 @@ PACKAGES=(
   busybox-static  # the demo root filesystem below, and the tests' images
   skopeo umoci    # tests: interoperability with containers' own tools
   docker-registry # tests: a real registry on 127.0.0.1
+  openssl         # tests: the certificates of TLS registries and their clients
   bubblewrap      # tests and benchmarks: `burrow sandbox` against bwrap
   bsdutils        # tests: script(1), for a real terminal
-  python3         # tests: small fixture programs
+  python3         # tests: small fixture programs, bcrypt lines for htpasswd
 )
 
 say() { printf '==> %s\n' "$*"; }
