@@ -1,9 +1,9 @@
 /*
  * The registry client's pure parts and the ecosystem's files, each in a
- * temporary directory: registries.conf (drop-ins, prefixes, mirrors, short
- * names), auth.json (read order, most specific key, a credential helper that
- * really runs), policy.json scopes, certs.d, WWW-Authenticate challenges,
- * the platform chosen from an index, Go durations.
+ * temporary directory: auth.json (read order, most specific key, a
+ * credential helper that really runs), policy.json scopes, certs.d,
+ * WWW-Authenticate challenges, the platform chosen from an index, Go
+ * durations. registries.conf: registries-conf.test.ts.
  */
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,6 @@ import { tlsMaterial } from '../../../src/registry/certs.js';
 import { parseChallenge } from '../../../src/registry/client.js';
 import { checkPolicy } from '../../../src/registry/policy.js';
 import { choosePlatform } from '../../../src/registry/pull.js';
-import { confDirs, loadRegistriesConf, pullSources, registryFor, resolveShortName } from '../../../src/registry/registries-conf.js';
 import type { Index } from '../../../src/oci/image.js';
 
 function dirs() {
@@ -26,65 +25,6 @@ function dirs() {
   for (const d of [env.HOME, join(env.XDG_CONFIG_HOME, 'containers'), env.XDG_RUNTIME_DIR, join(env.BURROW_CONTAINERS_CONF_DIR, 'registries.conf.d')]) mkdirSync(d, { recursive: true });
   return { root, env, etc: env.BURROW_CONTAINERS_CONF_DIR, user: join(env.XDG_CONFIG_HOME, 'containers') };
 }
-
-describe('registries.conf', () => {
-  it('reads the system file, its drop-ins in order, and the user file instead of the system one', () => {
-    const d = dirs();
-    writeFileSync(join(d.etc, 'registries.conf'), 'unqualified-search-registries = ["a.example"]\n[aliases]\n"x" = "a.example/x"\n');
-    writeFileSync(join(d.etc, 'registries.conf.d', '10-b.conf'), 'unqualified-search-registries = ["b.example"]\n[aliases]\n"y" = "b.example/y"\n');
-    let conf = loadRegistriesConf(confDirs(d.env));
-    expect(conf.unqualifiedSearch).toEqual(['b.example']);
-    expect([...conf.aliases]).toEqual([['x', 'a.example/x'], ['y', 'b.example/y']]);
-    writeFileSync(join(d.user, 'registries.conf'), 'short-name-mode = "permissive"\n');
-    conf = loadRegistriesConf(confDirs(d.env));
-    expect(conf.shortNameMode).toBe('permissive');
-    expect(conf.aliases.has('x')).toBe(false); // the system file is replaced, its drop-ins are not
-    expect(conf.unqualifiedSearch).toEqual(['b.example']);
-  });
-
-  it('picks the longest prefix on component boundaries, wildcards last; rewrites locations and orders mirrors', () => {
-    const d = dirs();
-    writeFileSync(
-      join(d.etc, 'registries.conf'),
-      [
-        '[[registry]]', 'prefix = "r.example/team"', 'location = "internal.example/mirror/team"',
-        '[[registry.mirror]]', 'location = "m1.example/team"', '[[registry.mirror]]', 'location = "m2.example/team"', 'pull-from-mirror = "digest-only"',
-        '[[registry]]', 'location = "r.example"', 'insecure = true',
-        '[[registry]]', 'prefix = "*.corp.example"', 'blocked = true',
-      ].join('\n'),
-    );
-    const conf = loadRegistriesConf(confDirs(d.env));
-    expect(registryFor(conf, 'r.example/team/app')?.prefix).toBe('r.example/team');
-    expect(registryFor(conf, 'r.example/teams/app')?.prefix).toBe('r.example');
-    expect(registryFor(conf, 'x.corp.example/app')?.blocked).toBe(true);
-    expect(registryFor(conf, 'other.example/app')).toBeUndefined();
-    expect(pullSources(conf, 'r.example/team/app', false).map((s) => s.name)).toEqual(['m1.example/team/app', 'internal.example/mirror/team/app']);
-    expect(pullSources(conf, 'r.example/team/app', true).map((s) => s.name)).toEqual(['m1.example/team/app', 'm2.example/team/app', 'internal.example/mirror/team/app']);
-    expect(pullSources(conf, 'r.example/x', false)).toEqual([{ name: 'r.example/x', insecure: true }]);
-  });
-
-  it('resolves short names: an alias, else the search list (docker.io gets library/); several without a terminal must be chosen', () => {
-    const d = dirs();
-    writeFileSync(join(d.etc, 'registries.conf'), 'unqualified-search-registries = ["q.example", "docker.io"]\n[aliases]\n"tool" = "q.example/tools/tool"\n');
-    const conf = loadRegistriesConf(confDirs(d.env));
-    expect(resolveShortName(conf, confDirs(d.env), 'tool:1', { tty: false })).toMatchObject({ candidates: ['q.example/tools/tool:1'], mustChoose: false });
-    const search = resolveShortName(conf, confDirs(d.env), 'app@sha256:' + 'a'.repeat(64), { tty: false });
-    expect(search.candidates).toEqual([`q.example/app@sha256:${'a'.repeat(64)}`, `docker.io/library/app@sha256:${'a'.repeat(64)}`]);
-    expect(search.mustChoose).toBe(true);
-    expect(resolveShortName(conf, confDirs(d.env), 'app', { tty: true }).mustChoose).toBe(false);
-  });
-
-  it('refuses a version 1 file, a bad value, and broken TOML with the file and line', () => {
-    const d = dirs();
-    const file = join(d.etc, 'registries.conf');
-    writeFileSync(file, '[registries.search]\nregistries = ["docker.io"]\n');
-    expect(() => loadRegistriesConf(confDirs(d.env))).toThrow(`${file}: a version 1 file`);
-    writeFileSync(file, 'short-name-mode = "sometimes"\n');
-    expect(() => loadRegistriesConf(confDirs(d.env))).toThrow(`${file}: short-name-mode must be enforcing, permissive or disabled, not "sometimes"`);
-    writeFileSync(file, '\n\n[[registry]\nlocation = "x"\n');
-    expect(() => loadRegistriesConf(confDirs(d.env))).toThrow(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: line 3: `));
-  });
-});
 
 describe('auth.json', () => {
   it('reads the runtime file, then the config file, then docker config.json; the most specific key wins', async () => {
