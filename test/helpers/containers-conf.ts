@@ -11,9 +11,19 @@ import { onTestFinished } from 'vitest';
 
 import { type ConfDirs, confDirs } from '../../src/registry/registries-conf.js';
 
+export interface ConfEnv {
+  HOME: string;
+  XDG_CONFIG_HOME: string;
+  XDG_CACHE_HOME: string;
+  XDG_RUNTIME_DIR: string;
+  BURROW_CONTAINERS_CONF_DIR: string;
+  PATH: string;
+  [name: string]: string | undefined;
+}
+
 export interface ConfTree {
   root: string;
-  env: Record<string, string>;
+  env: ConfEnv;
   /** the stand-in for /etc/containers */
   etc: string;
   /** $XDG_CONFIG_HOME/containers */
@@ -26,7 +36,7 @@ export interface ConfTree {
 export function confTree(): ConfTree {
   const root = mkdtempSync(join(tmpdir(), 'burrow-conf-'));
   onTestFinished(() => rmSync(root, { recursive: true, force: true }));
-  const env = {
+  const env: ConfEnv = {
     HOME: join(root, 'home'),
     XDG_CONFIG_HOME: join(root, 'config'),
     XDG_CACHE_HOME: join(root, 'cache'),

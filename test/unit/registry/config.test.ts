@@ -1,18 +1,16 @@
 /*
  * The registry client's pure parts and the ecosystem's files, each in a
- * temporary directory: auth.json (read order, most specific key, a
- * credential helper that really runs), policy.json scopes, certs.d,
- * WWW-Authenticate challenges, the platform chosen from an index, Go
- * durations. registries.conf: registries-conf.test.ts.
+ * temporary directory: policy.json scopes, certs.d, WWW-Authenticate
+ * challenges, the platform chosen from an index, Go durations.
+ * registries.conf and auth files: registries-conf.test.ts, auth-file.test.ts.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
 import { parseDuration } from '../../../src/cli/duration.js';
-import { credentialsFor, removeCredentials, storeCredentials } from '../../../src/registry/auth-file.js';
 import { tlsMaterial } from '../../../src/registry/certs.js';
 import { parseChallenge } from '../../../src/registry/client.js';
 import { checkPolicy } from '../../../src/registry/policy.js';
@@ -25,46 +23,6 @@ function dirs() {
   for (const d of [env.HOME, join(env.XDG_CONFIG_HOME, 'containers'), env.XDG_RUNTIME_DIR, join(env.BURROW_CONTAINERS_CONF_DIR, 'registries.conf.d')]) mkdirSync(d, { recursive: true });
   return { root, env, etc: env.BURROW_CONTAINERS_CONF_DIR, user: join(env.XDG_CONFIG_HOME, 'containers') };
 }
-
-describe('auth.json', () => {
-  it('reads the runtime file, then the config file, then docker config.json; the most specific key wins', async () => {
-    const d = dirs();
-    const b64 = (s: string) => Buffer.from(s).toString('base64');
-    mkdirSync(join(d.env.HOME, '.docker'));
-    writeFileSync(join(d.env.HOME, '.docker', 'config.json'), JSON.stringify({ auths: { 'https://index.docker.io/v1/': { auth: b64('dock:er') } } }));
-    writeFileSync(join(d.user, 'auth.json'), JSON.stringify({ auths: { 'r.example': { auth: b64('all:repos') }, 'r.example/team': { auth: b64('team:only') } } }));
-    expect(await credentialsFor(d.env, 'docker.io/library/busybox')).toEqual({ username: 'dock', password: 'er', identityToken: undefined });
-    expect((await credentialsFor(d.env, 'r.example/team/app'))?.username).toBe('team');
-    expect((await credentialsFor(d.env, 'r.example/other'))?.username).toBe('all');
-    expect(await credentialsFor(d.env, 'nowhere.example/x')).toBeUndefined();
-  });
-
-  it('writes atomically with mode 0600, keeping the other entries; removes one', async () => {
-    const d = dirs();
-    const file = await storeCredentials(d.env, 'r.example', { username: 'u', password: 'p:w' });
-    expect(file).toBe(join(d.env.XDG_RUNTIME_DIR, 'containers', 'auth.json'));
-    await storeCredentials(d.env, 's.example', { username: 'v', password: 'q' });
-    expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(Object.keys((JSON.parse(readFileSync(file, 'utf8')) as { auths: object }).auths)).toEqual(['r.example', 's.example']);
-    expect(await removeCredentials(d.env, 'r.example')).toBe(true);
-    expect(await removeCredentials(d.env, 'r.example')).toBe(false);
-    expect((await credentialsFor(d.env, 's.example/x'))?.password).toBe('q');
-  });
-
-  it('asks a credential helper (docker-credential-NAME get), and names the file and line of broken JSON', async () => {
-    const d = dirs();
-    const bin = join(d.root, 'bin');
-    mkdirSync(bin);
-    writeFileSync(join(bin, 'docker-credential-test'), '#!/bin/sh\nread server\n[ "$1" = get ] && [ "$server" = h.example ] && echo "{\\"Username\\":\\"helper\\",\\"Secret\\":\\"pw\\"}"\n');
-    chmodSync(join(bin, 'docker-credential-test'), 0o755);
-    const env = { ...d.env, PATH: `${bin}:${process.env.PATH}` };
-    writeFileSync(join(d.user, 'auth.json'), JSON.stringify({ credHelpers: { 'h.example': 'test', 'g.example': 'missing' } }));
-    expect(await credentialsFor(env, 'h.example/app')).toEqual({ username: 'helper', password: 'pw' });
-    await expect(credentialsFor(env, 'g.example/app')).rejects.toThrow('credential helper `docker-credential-missing` not found in $PATH');
-    writeFileSync(join(d.user, 'auth.json'), '{\n  "auths": {\n    "x": oops\n}');
-    await expect(credentialsFor(env, 'x/y')).rejects.toThrow(new RegExp(`auth\\.json: line 3: `));
-  });
-});
 
 describe('policy.json', () => {
   it('takes the most specific docker scope, then the transport default, then the default; fails closed on signatures', () => {
