@@ -1,8 +1,8 @@
 /*
  * The registry client's pure parts and the ecosystem's files, each in a
- * temporary directory: policy.json scopes, certs.d, WWW-Authenticate
- * challenges, the platform chosen from an index, Go durations.
- * registries.conf and auth files: registries-conf.test.ts, auth-file.test.ts.
+ * temporary directory: certs.d, WWW-Authenticate challenges, the platform
+ * chosen from an index, Go durations. registries.conf, auth files and
+ * policy.json: registries-conf.test.ts, auth-file.test.ts, policy.test.ts.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,6 @@ import { describe, expect, it } from 'vitest';
 import { parseDuration } from '../../../src/cli/duration.js';
 import { tlsMaterial } from '../../../src/registry/certs.js';
 import { parseChallenge } from '../../../src/registry/client.js';
-import { checkPolicy } from '../../../src/registry/policy.js';
 import { choosePlatform } from '../../../src/registry/pull.js';
 import type { Index } from '../../../src/oci/image.js';
 
@@ -23,24 +22,6 @@ function dirs() {
   for (const d of [env.HOME, join(env.XDG_CONFIG_HOME, 'containers'), env.XDG_RUNTIME_DIR, join(env.BURROW_CONTAINERS_CONF_DIR, 'registries.conf.d')]) mkdirSync(d, { recursive: true });
   return { root, env, etc: env.BURROW_CONTAINERS_CONF_DIR, user: join(env.XDG_CONFIG_HOME, 'containers') };
 }
-
-describe('policy.json', () => {
-  it('takes the most specific docker scope, then the transport default, then the default; fails closed on signatures', () => {
-    const d = dirs();
-    const file = join(d.user, 'policy.json');
-    writeFileSync(
-      file,
-      JSON.stringify({
-        default: [{ type: 'reject' }],
-        transports: { docker: { 'r.example': [{ type: 'insecureAcceptAnything' }], 'r.example/secret': [{ type: 'reject' }], '*.corp.example': [{ type: 'signedBy' }] } },
-      }),
-    );
-    expect(() => checkPolicy(d.env, 'docker', 'r.example/app:1')).not.toThrow();
-    expect(() => checkPolicy(d.env, 'docker', 'r.example/secret/app:1')).toThrow('rejected by the policy');
-    expect(() => checkPolicy(d.env, 'docker', 'x.corp.example/app:1')).toThrow('which burrow cannot verify yet');
-    expect(() => checkPolicy(d.env, 'docker', 'other.example/app:1')).toThrow('rejected by the policy');
-  });
-});
 
 describe('certs.d', () => {
   it('takes *.crt as CAs and NAME.cert with NAME.key as a client pair; a .cert alone is an error', () => {
