@@ -1,42 +1,14 @@
 /*
- * The registry client's pure parts and the ecosystem's files, each in a
- * temporary directory: certs.d, WWW-Authenticate challenges, the platform
- * chosen from an index, Go durations. registries.conf, auth files and
- * policy.json: registries-conf.test.ts, auth-file.test.ts, policy.test.ts.
+ * The registry client's pure parts: WWW-Authenticate challenges, the
+ * platform chosen from an index, Go durations. The ecosystem's files have
+ * their own: registries-conf, auth-file, policy and certs .test.ts.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
 import { describe, expect, it } from 'vitest';
 
 import { parseDuration } from '../../../src/cli/duration.js';
-import { tlsMaterial } from '../../../src/registry/certs.js';
 import { parseChallenge } from '../../../src/registry/client.js';
 import { choosePlatform } from '../../../src/registry/pull.js';
 import type { Index } from '../../../src/oci/image.js';
-
-function dirs() {
-  const root = mkdtempSync(join(tmpdir(), 'burrow-regconf-'));
-  const env = { HOME: join(root, 'home'), XDG_CONFIG_HOME: join(root, 'config'), XDG_RUNTIME_DIR: join(root, 'run'), BURROW_CONTAINERS_CONF_DIR: join(root, 'etc'), PATH: process.env.PATH };
-  for (const d of [env.HOME, join(env.XDG_CONFIG_HOME, 'containers'), env.XDG_RUNTIME_DIR, join(env.BURROW_CONTAINERS_CONF_DIR, 'registries.conf.d')]) mkdirSync(d, { recursive: true });
-  return { root, env, etc: env.BURROW_CONTAINERS_CONF_DIR, user: join(env.XDG_CONFIG_HOME, 'containers') };
-}
-
-describe('certs.d', () => {
-  it('takes *.crt as CAs and NAME.cert with NAME.key as a client pair; a .cert alone is an error', () => {
-    const d = dirs();
-    const dir = join(d.user, 'certs.d', 'r.example:5000');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'ca.crt'), 'CA');
-    writeFileSync(join(dir, 'client.cert'), 'CERT');
-    writeFileSync(join(dir, 'client.key'), 'KEY');
-    expect(tlsMaterial(d.env, 'r.example:5000')).toEqual({ ca: ['CA'], cert: 'CERT', key: 'KEY', dirs: [dir] });
-    expect(tlsMaterial(d.env, 'r.example')).toEqual({ ca: [], dirs: [] });
-    writeFileSync(join(dir, 'other.cert'), 'X');
-    expect(() => tlsMaterial(d.env, 'r.example:5000')).toThrow('missing key other.key');
-  });
-});
 
 describe('the protocol', () => {
   it('parses WWW-Authenticate challenges', () => {
