@@ -88,12 +88,12 @@ describe('certs.d', () => {
     t.write(join(user, 'README'), 'ignored');
     expect(tlsMaterial(t.env, 'r.example:5000')).toEqual({ ca: ['CA A', 'CA B'], cert: CERT, key: KEY, dirs: [user] });
     // Several pairs: each must load, the first by name is presented.
-    t.write(join(user, 'second.cert'), CERT2);
-    t.write(join(user, 'second.key'), KEY2);
     t.write(join(user, 'another.cert'), CERT2);
     t.write(join(user, 'another.key'), KEY2);
-    expect(tlsMaterial(t.env, 'r.example:5000')).toMatchObject({ cert: CERT2, key: KEY2 });
+    t.write(join(user, 'second.cert'), CERT);
     t.write(join(user, 'second.key'), KEY);
+    expect(tlsMaterial(t.env, 'r.example:5000')).toMatchObject({ cert: CERT2, key: KEY2 });
+    t.write(join(user, 'second.key'), KEY2);
     expect(caught(() => tlsMaterial(t.env, 'r.example:5000')).message).toMatch(/second\.cert and second\.key: not a usable client certificate and key/);
     // The port is part of the name: r.example has no directory.
     expect(tlsMaterial(t.env, 'r.example')).toEqual({ ca: [], dirs: [] });
