@@ -151,7 +151,7 @@ function location(value: string, file: string, key: string): string {
   return trimmed;
 }
 
-/** Splits `input` into a parsed reference and whether a tag or digest was written (parseReference adds :latest). */
+/** Was a tag or digest written in `input`? (parseReference adds :latest when not.) */
 function explicitSuffix(input: string): boolean {
   return input.includes('@') || input.lastIndexOf(':') > input.lastIndexOf('/');
 }
@@ -490,7 +490,7 @@ export function resolveShortName(conf: RegistriesConf, dirs: ConfDirs, input: st
       conf.searchOrigin !== ''
         ? `short-name "${input}" did not resolve to an alias and no unqualified-search registries are defined in "${conf.searchOrigin}"`
         : `short-name "${input}" did not resolve to an alias and no containers-registries.conf(5) was found`,
-      { hint: 'give the full name (HOST/PATH[:TAG]), or list registries in unqualified-search-registries' },
+      { hint: 'give the full name, HOST/PATH[:TAG], or list registries in unqualified-search-registries' },
     );
   // Completed as containers/image does it (a search entry without a dot or port counts as a docker.io namespace).
   const candidates = conf.unqualifiedSearch.map((registry) => formatReference(parseReference(`${registry}/${text}`, 'docker.io')));
@@ -511,7 +511,8 @@ export function resolveShortName(conf: RegistriesConf, dirs: ConfDirs, input: st
  * each unqualified-search registry's. A qualified name is itself.
  */
 export function localCandidates(conf: RegistriesConf, dirs: ConfDirs, input: string): string[] {
-  const ref = parseReference(input, '');
+  const text = input.startsWith('docker://') ? input.slice('docker://'.length) : input;
+  const ref = parseReference(text, '');
   if (ref.domain !== '') return [formatReference(ref)];
   const out: string[] = [];
   const cached = cachedAliases(dirs).get(ref.path);
@@ -520,7 +521,7 @@ export function localCandidates(conf: RegistriesConf, dirs: ConfDirs, input: str
     const [domain, ...path] = alias.split('/');
     out.push(formatReference({ domain: domain as string, path: path.join('/'), tag: ref.tag, digest: ref.digest }));
   }
-  for (const registry of ['localhost', ...conf.unqualifiedSearch]) out.push(formatReference(parseReference(`${registry}/${input}`, 'docker.io')));
+  for (const registry of ['localhost', ...conf.unqualifiedSearch]) out.push(formatReference(parseReference(`${registry}/${text}`, 'docker.io')));
   return out;
 }
 
