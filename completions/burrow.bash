@@ -6,7 +6,7 @@
 # and scripts/completions/burrow.bash: edit those, not completions/burrow.bash.
 
 # The commands, and the options before them.
-_burrow_commands='container create export history image images import info inspect load login logout ps pull rm rmi run save start system tag untag version'
+_burrow_commands='container create export history image images import info inspect load login logout ps pull push rm rmi run save start system tag untag version'
 _burrow_global_opts='--log-level -h --help -v --version'
 _burrow_levels='debug info warn error'
 # src/system/capabilities.ts, and ALL
@@ -30,6 +30,7 @@ _burrow_cmd_login=login
 _burrow_cmd_logout=logout
 _burrow_cmd_ps=ps
 _burrow_cmd_pull=pull
+_burrow_cmd_push=push
 _burrow_cmd_rm=rm
 _burrow_cmd_rmi=rmi
 _burrow_cmd_run=run
@@ -47,7 +48,7 @@ _burrow_cmd_container_ps=ps
 _burrow_cmd_container_rm=rm
 _burrow_cmd_container_run=run
 _burrow_cmd_container_start=start
-_burrow_sub_image='history import inspect list load ls prune pull rm save tag untag'
+_burrow_sub_image='history import inspect list load ls prune pull push rm save tag untag'
 _burrow_cmd_image_history=history
 _burrow_cmd_image_import=import
 _burrow_cmd_image_inspect=image_inspect
@@ -56,6 +57,7 @@ _burrow_cmd_image_load=load
 _burrow_cmd_image_ls=images
 _burrow_cmd_image_prune=image_prune
 _burrow_cmd_image_pull=pull
+_burrow_cmd_image_push=push
 _burrow_cmd_image_rm=rmi
 _burrow_cmd_image_save=save
 _burrow_cmd_image_tag=tag
@@ -66,7 +68,7 @@ _burrow_cmd_system_info=info
 
 # Each command: its options that take a value, those that do not, and its operands
 # (one word a position, the last one repeating; proxy: the container's command).
-_burrow_create_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit'
+_burrow_create_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --pull'
 _burrow_create_flag='--read-only -i --interactive -t --tty --init --rm'
 _burrow_create_operands='images proxy'
 _burrow_export_arg='--log-level -o --output'
@@ -108,13 +110,16 @@ _burrow_ps_operands=''
 _burrow_pull_arg='--log-level --arch --authfile --cert-dir --creds --os --platform --retry --retry-delay --variant'
 _burrow_pull_flag='-a --all-tags -q --quiet --tls-verify'
 _burrow_pull_operands='images'
+_burrow_push_arg='--log-level --authfile --cert-dir --creds --digestfile -f --format --retry --retry-delay'
+_burrow_push_flag='-q --quiet --remove-signatures --tls-verify'
+_burrow_push_operands='images none'
 _burrow_rm_arg='--log-level -t --time'
 _burrow_rm_flag='-f --force -a --all -i --ignore'
 _burrow_rm_operands='containers'
 _burrow_rmi_arg='--log-level'
 _burrow_rmi_flag='-a --all -f --force -i --ignore'
 _burrow_rmi_operands='images'
-_burrow_run_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --rootfs'
+_burrow_run_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --pull --rootfs'
 _burrow_run_flag='--read-only -i --interactive -t --tty --init --rm'
 _burrow_run_operands='images proxy'
 _burrow_save_arg='--log-level -o --output --format'
@@ -145,16 +150,18 @@ _burrow_value() {
       "images --log-level" | "import --log-level" | "info --log-level" | \
       "inspect --log-level" | "load --log-level" | "login --log-level" | \
       "logout --log-level" | "ps --log-level" | "pull --log-level" | \
-      "rm --log-level" | "rmi --log-level" | "run --log-level" | \
-      "save --log-level" | "start --log-level" | "system_df --log-level" | \
-      "tag --log-level" | "untag --log-level" | "version --log-level")
+      "push --log-level" | "rm --log-level" | "rmi --log-level" | \
+      "run --log-level" | "save --log-level" | "start --log-level" | \
+      "system_df --log-level" | "tag --log-level" | "untag --log-level" | \
+      "version --log-level")
       mapfile -t COMPREPLY < <(compgen -W "debug info warn error" -- "$cur") ;;
     "create -e" | "create --env" | "run -e" | "run --env")
       compopt -o nospace 2>/dev/null; mapfile -t COMPREPLY < <(compgen -e -- "$cur") ;;
     "create --env-file" | "create -v" | "create --volume" | "export -o" | \
       "export --output" | "load -i" | "load --input" | "login --authfile" | \
-      "logout --authfile" | "pull --authfile" | "run --env-file" | "run -v" | \
-      "run --volume" | "save -o" | "save --output")
+      "logout --authfile" | "pull --authfile" | "push --authfile" | \
+      "push --digestfile" | "run --env-file" | "run -v" | "run --volume" | \
+      "save -o" | "save --output")
       compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
     "create --network" | "create --net" | "run --network" | "run --net")
       mapfile -t COMPREPLY < <(compgen -W "none host" -- "$cur") ;;
@@ -167,7 +174,8 @@ _burrow_value() {
       compopt -o nospace 2>/dev/null; mapfile -t COMPREPLY < <(compgen -W "cpu= fsize= data= stack= core= rss= nproc= nofile= memlock= as= locks= sigpending= msgqueue= nice= rtprio= rttime=" -- "$cur") ;;
     "history --format" | "image_inspect -f" | "image_inspect --format" | \
       "images --format" | "info -f" | "info --format" | "inspect -f" | \
-      "inspect --format" | "ps --format" | "system_df --format")
+      "inspect --format" | "ps --format" | "push -f" | "push --format" | \
+      "system_df --format")
       mapfile -t COMPREPLY < <(compgen -W "json table" -- "$cur") ;;
     "import -c" | "import --change")
       mapfile -t COMPREPLY < <(compgen -W "CMD ENTRYPOINT ENV EXPOSE LABEL STOPSIGNAL USER VOLUME WORKDIR" -- "$cur") ;;

@@ -158,6 +158,8 @@ function __burrow_command
             printf '%s\n' ps 2
         case 'image pull'
             printf '%s\n' pull 2
+        case 'image push'
+            printf '%s\n' push 2
         case 'container rm'
             printf '%s\n' rm 2
         case 'image rm'
@@ -198,6 +200,8 @@ function __burrow_command
             printf '%s\n' ps 1
         case 'pull *'
             printf '%s\n' pull 1
+        case 'push *'
+            printf '%s\n' push 1
         case 'rm *'
             printf '%s\n' rm 1
         case 'rmi *'
@@ -218,7 +222,7 @@ function __burrow_command
 end
 
 # Each command's options that take a value, and the operands before its proxy.
-set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit
+set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --pull
 set -g __burrow_proxy_create 1
 set -g __burrow_arg_export --log-level -o --output
 set -g __burrow_arg_history --log-level --format
@@ -233,9 +237,10 @@ set -g __burrow_arg_login --log-level --authfile --cert-dir -p --password -u --u
 set -g __burrow_arg_logout --log-level --authfile
 set -g __burrow_arg_ps --log-level --format
 set -g __burrow_arg_pull --log-level --arch --authfile --cert-dir --creds --os --platform --retry --retry-delay --variant
+set -g __burrow_arg_push --log-level --authfile --cert-dir --creds --digestfile -f --format --retry --retry-delay
 set -g __burrow_arg_rm --log-level -t --time
 set -g __burrow_arg_rmi --log-level
-set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --rootfs
+set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --pull --rootfs
 set -g __burrow_proxy_run 1
 set -g __burrow_arg_save --log-level -o --output --format
 set -g __burrow_arg_start --log-level
@@ -259,6 +264,7 @@ complete -c burrow -n __burrow_no_command -a login -d 'Log in to a container reg
 complete -c burrow -n __burrow_no_command -a logout -d 'Log out of a container registry'
 complete -c burrow -n __burrow_no_command -a ps -d 'List containers'
 complete -c burrow -n __burrow_no_command -a pull -d 'Pull images from a registry'
+complete -c burrow -n __burrow_no_command -a push -d 'Push an image to a registry'
 complete -c burrow -n __burrow_no_command -a rm -d 'Remove one or more containers'
 complete -c burrow -n __burrow_no_command -a rmi -d 'Remove images from local storage'
 complete -c burrow -n __burrow_no_command -a run -d 'Run a command in a new container'
@@ -284,6 +290,7 @@ complete -c burrow -n '__burrow_subcommand_of image' -a load -d 'Load images fro
 complete -c burrow -n '__burrow_subcommand_of image' -a ls -d 'List images in local storage'
 complete -c burrow -n '__burrow_subcommand_of image' -a prune -d 'Remove unused images'
 complete -c burrow -n '__burrow_subcommand_of image' -a pull -d 'Pull images from a registry'
+complete -c burrow -n '__burrow_subcommand_of image' -a push -d 'Push an image to a registry'
 complete -c burrow -n '__burrow_subcommand_of image' -a rm -d 'Remove images from local storage'
 complete -c burrow -n '__burrow_subcommand_of image' -a save -d 'Save images to an archive'
 complete -c burrow -n '__burrow_subcommand_of image' -a tag -d 'Add names to an image'
@@ -317,6 +324,7 @@ complete -c burrow -n '__burrow_options create' -l cap-drop -x -a '$__burrow_cap
 complete -c burrow -n '__burrow_options create' -l security-opt -x -a 'no-new-privileges no-new-privileges=true no-new-privileges=false' -d 'Security options: no-new-privileges'
 complete -c burrow -n '__burrow_options create' -l ulimit -x -a 'cpu= fsize= data= stack= core= rss= nproc= nofile= memlock= as= locks= sigpending= msgqueue= nice= rtprio= rttime=' -d 'Set a resource limit NAME=SOFT[:HARD]'
 complete -c burrow -n '__burrow_options create' -l rm -d 'Remove the container when it exits'
+complete -c burrow -n '__burrow_options create' -l pull -x -d 'Pull the image: always, missing (when not stored), never, newer (when the registry has another)'
 complete -c burrow -n '__burrow_operand create 0' -a '(__burrow_images)'
 complete -c burrow -n '__burrow_proxy create' -F
 
@@ -412,6 +420,20 @@ complete -c burrow -n '__burrow_options pull' -l tls-verify -d 'Require HTTPS an
 complete -c burrow -n '__burrow_options pull' -l variant -x -d 'Pull the image for this architecture VARIANT'
 complete -c burrow -n '__burrow_operand pull 0 rest' -a '(__burrow_images)'
 
+# burrow push, burrow image push
+complete -c burrow -n '__burrow_options push' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options push' -l authfile -r -F -d 'Read credentials from FILE (default: podman\'s auth.json)'
+complete -c burrow -n '__burrow_options push' -l cert-dir -x -d 'Use the certificates in DIR (*.crt CAs, *.cert/*.key client pairs) to reach the registry'
+complete -c burrow -n '__burrow_options push' -l creds -x -d 'Log in to the registry as USER:PASSWORD'
+complete -c burrow -n '__burrow_options push' -l digestfile -r -F -d 'Write the manifest\'s digest to FILE'
+complete -c burrow -n '__burrow_options push' -s f -l format -x -a 'json table' -d 'Manifest format: oci or v2s2 (default: as stored)'
+complete -c burrow -n '__burrow_options push' -s q -l quiet -d 'Print nothing but errors'
+complete -c burrow -n '__burrow_options push' -l remove-signatures -d 'Copy no signatures (none are stored, so none are copied either way)'
+complete -c burrow -n '__burrow_options push' -l retry -x -d 'Try again this many times after a network failure (default 3)'
+complete -c burrow -n '__burrow_options push' -l retry-delay -x -d 'Wait DURATION between tries (default 2s, doubling)'
+complete -c burrow -n '__burrow_options push' -l tls-verify -d 'Require HTTPS and verify certificates (default: true, or as registries.conf says)'
+complete -c burrow -n '__burrow_operand push 0' -a '(__burrow_images)'
+
 # burrow rm, burrow container rm
 complete -c burrow -n '__burrow_options rm' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
 complete -c burrow -n '__burrow_options rm' -s f -l force -d 'Kill running containers first'
@@ -448,6 +470,7 @@ complete -c burrow -n '__burrow_options run' -l cap-drop -x -a '$__burrow_capabi
 complete -c burrow -n '__burrow_options run' -l security-opt -x -a 'no-new-privileges no-new-privileges=true no-new-privileges=false' -d 'Security options: no-new-privileges'
 complete -c burrow -n '__burrow_options run' -l ulimit -x -a 'cpu= fsize= data= stack= core= rss= nproc= nofile= memlock= as= locks= sigpending= msgqueue= nice= rtprio= rttime=' -d 'Set a resource limit NAME=SOFT[:HARD]'
 complete -c burrow -n '__burrow_options run' -l rm -d 'Remove the container when it exits'
+complete -c burrow -n '__burrow_options run' -l pull -x -d 'Pull the image: always, missing (when not stored), never, newer (when the registry has another)'
 complete -c burrow -n '__burrow_options run' -l rootfs -x -a '(__fish_complete_directories (commandline -ct | string replace -r -- "^--[a-z-]+=" ""))' -d 'Use DIR as the root filesystem instead of an image (the first word after the options is then the command)'
 complete -c burrow -n '__burrow_operand run 0' -a '(__burrow_images)'
 complete -c burrow -n '__burrow_proxy run' -F

@@ -5,6 +5,7 @@
  * plain `run` lines itself to start a container without loading clipanion
  * (start-up time). So nothing here imports clipanion.
  */
+import { parsePullPolicy } from '../runtime/pull-policy.js';
 import type { RunRequest } from '../runtime/run.js';
 import type { ContainerOptions, RunOptions } from '../storage/containers.js';
 
@@ -16,6 +17,8 @@ export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoin
   name: string | undefined;
   entrypoint: string | undefined;
   rm: boolean;
+  /** --pull: always, missing (the default), never, newer */
+  pull: string;
   target: string;
   args: string[];
 }
@@ -65,5 +68,11 @@ export function containerOptions(f: ContainerFields, command: string[]): Contain
 /** What `run` was given, gathered once: with --rootfs, the first word is the command's, not an image. */
 export function runRequest(f: RunFields): RunRequest {
   const rootfs = f.rootfs !== undefined;
-  return { image: rootfs ? undefined : f.target, rootfs: f.rootfs, name: f.name, options: containerOptions(f, rootfs ? [f.target, ...f.args] : f.args) };
+  return {
+    image: rootfs ? undefined : f.target,
+    rootfs: f.rootfs,
+    name: f.name,
+    pull: parsePullPolicy(f.pull),
+    options: containerOptions(f, rootfs ? [f.target, ...f.args] : f.args),
+  };
 }

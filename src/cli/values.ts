@@ -42,4 +42,5 @@ export const VALUE_NAMES: Record<string, string> = {
   '--pull': 'POLICY',
   '--username': 'USER',
   '--password': 'PASSWORD',
+  '--digestfile': 'FILE',
 };

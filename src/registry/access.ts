@@ -93,7 +93,7 @@ export class RegistryAccess {
   candidates(input: string, tty: boolean): Reference[] {
     const ref = parseReference(input, '');
     if (ref.domain !== '') return [parseReference(input, ref.domain)];
-    // Throws (E_SHORT_NAME) when nothing resolves it, or when short-name-mode
+    // Throws E_SHORT_NAME when nothing resolves it, E_AMBIGUOUS when short-name-mode
     // is enforcing, several registries could hold it and there is no terminal.
     const resolved = resolveShortName(this.registries(), confDirs(this.env), input, { tty });
     // mustChoose: podman asks on the terminal which one to pull and records the

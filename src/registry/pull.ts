@@ -318,6 +318,17 @@ function parseConfig(bytes: Buffer, what: string): ImageConfig {
   }
 }
 
+/** The digest of the manifest a pull of `name` would store now (for `--pull newer`). */
+export async function remoteDigest(access: RegistryAccess, name: string, platform: Platform): Promise<Digest> {
+  const [candidate] = access.candidates(name, false);
+  if (candidate === undefined) throw new BurrowError('E_SHORT_NAME', `${name}: no registry to ask`);
+  access.checkPolicy(candidate);
+  const [source] = access.sources(candidate);
+  const ref = source?.ref ?? candidate;
+  const client = access.client(ref.domain, { insecure: source?.insecure ?? false, repo: ref.path });
+  return (await fetchManifest(client, ref.path, ref.digest ?? ref.tag ?? 'latest', platform)).digest;
+}
+
 export interface PullByNameOptions {
   platform: Platform;
   retries: number;

@@ -499,7 +499,7 @@ export function resolveShortName(conf: RegistriesConf, dirs: ConfDirs, input: st
   if (opts.tty) return { ...base, mustChoose: true };
   if (conf.shortNameMode === 'permissive') return { ...base, mustChoose: false };
   throw new BurrowError(
-    'E_SHORT_NAME',
+    'E_AMBIGUOUS',
     `short-name resolution enforced but cannot prompt without a TTY: "${input}" could be ${candidates.join(', ')} (short-name-mode = "enforcing" in ${conf.files.join(', ')})`,
     { hint: 'give the full name, or add an alias for it to [aliases] in registries.conf' },
   );

@@ -10,6 +10,7 @@ import { writeSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import type { ContainerOptions } from '../storage/containers.js';
 import type { Env } from './container.js';
+import type { PullPolicy } from './pull-policy.js';
 
 export interface RunRequest {
   /** the image; with `rootfs`, none (the command is all in the options) */
@@ -17,6 +18,8 @@ export interface RunRequest {
   /** --rootfs: a host directory to run on, in place */
   rootfs: string | undefined;
   name: string | undefined;
+  /** --pull: when the image is pulled from its registry */
+  pull: PullPolicy;
   options: ContainerOptions;
 }
 
@@ -28,7 +31,8 @@ export async function runContainer(req: RunRequest, env: Env): Promise<number> {
   if (req.image === undefined) throw new UsageError('requires at least 1 arg(s), only received 0');
   const { createContainer, removeContainer, runForeground } = await import('./container.js');
   const store = (await env.store()).init();
-  const image = store.getImage(req.image);
+  const { imageFor } = await import('./pull-policy.js');
+  const image = await imageFor(env, store, req.image, req.pull, (line) => writeSync(2, `${line}\n`));
   const { rec, prepared } = await createContainer(env, store, image, req.image, req.options, req.name);
   try {
     return await runForeground(env, store, rec, prepared);

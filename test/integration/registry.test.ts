@@ -9,6 +9,7 @@
  * to pull, as podman does).
  */
 import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -197,6 +198,78 @@ describeContainers('burrow pull, login, logout', () => {
     const all = await store.run(['pull', '-q', '-a', '--tls-verify=false', `${plain.host}/share`]);
     expect(all.exitCode, all.stderr).toBe(0);
     expect(all.stdout.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('run and create pull as --pull says: missing (the default), never, always, newer', async () => {
+    const store = newStore('pull-policy', { XDG_CONFIG_HOME: join(fixtures().dir, 'pull-policy-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+    const { config } = withDirs(store);
+    writeFileSync(join(config, 'containers', 'registries.conf'), `[[registry]]\nlocation = "${plain.host}"\ninsecure = true\n`);
+    const name = `${plain.host}/policy/app:1`;
+    skopeoPush(plain, `oci-archive:${images.plainOci}`, 'policy/app:1');
+    const never = await store.run(['run', '--rm', '--pull', 'never', name, 'true']);
+    expect(never.exitCode).toBe(125);
+    expect(never.stderr).toBe(`Error: ${name}: image not known\n`);
+    const first = await store.run(['run', '--rm', name, 'echo', 'one']);
+    expect(first.exitCode, first.stderr).toBe(0);
+    expect(first.stdout).toBe('one\n');
+    expect(first.stderr).toContain(`Trying to pull ${name}...`);
+    const second = await store.run(['run', '--rm', name, 'echo', 'two']);
+    expect(second.stderr).toBe('');
+    const always = await store.run(['run', '--rm', '--pull=always', name, 'true']);
+    expect(always.stderr).toContain(`Trying to pull ${name}...`);
+    const same = await store.run(['create', '--pull', 'newer', name]);
+    expect(same.stderr).toBe('');
+    expect(same.stdout).toMatch(/^[a-f0-9]{64}\n$/);
+    // Another image under the same tag: newer pulls it, and the container is made from it.
+    skopeoPush(plain, `docker-archive:${images.cfgDocker}`, 'policy/app:1');
+    const newer = await store.run(['run', '--rm', '--pull', 'newer', name]);
+    expect(newer.stderr).toContain(`Trying to pull ${name}...`);
+    expect(newer.stdout).toMatch(/^cmd:bar:\/srv\/work:1000:1000\n$/);
+    const bad = await store.run(['run', '--rm', '--pull', 'sometimes', name]);
+    expect(bad.exitCode).toBe(125);
+    expect(bad.stderr).toBe('Error: invalid pull policy "sometimes": use always, missing, never or newer\n');
+  });
+
+  it('pushes: skopeo reads it back, only missing blobs are sent, pull then push keeps every digest; --format, --digestfile, auth', async () => {
+    const store = newStore('push', { XDG_CONFIG_HOME: join(fixtures().dir, 'push-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+    const loaded = await store.run(['load', '-q', '-i', images.cfgDocker]);
+    expect(loaded.exitCode, loaded.stderr).toBe(0);
+    const dest = `${plain.host}/pushed/cfg:1`;
+    const digestFile = join(fixtures().dir, 'push-digest');
+    const r = await store.run(['push', '--tls-verify=false', '--digestfile', digestFile, 'localhost/cfg:latest', `docker://${dest}`]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^Getting image source signatures\nCopying blob sha256:[a-f0-9]{64}\nCopying config sha256:[a-f0-9]{64}\nWriting manifest to image destination\n$/);
+    const raw = execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${dest}`]);
+    expect(readFileSync(digestFile, 'utf8')).toBe(`sha256:${sha256(raw)}`);
+    const inspect = JSON.parse(execFileSync('skopeo', ['inspect', '--tls-verify=false', `docker://${dest}`], { encoding: 'utf8' })) as { Layers: string[]; Digest: string };
+    const ids = await store.run(['images', '--format', '{{.ID}}', '--no-trunc']);
+    // Pulled back into a fresh store: the same image id (config digest) and layer digests.
+    const other = newStore('push-back', { XDG_CONFIG_HOME: join(fixtures().dir, 'push-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+    const back = await other.run(['pull', '-q', '--tls-verify=false', dest]);
+    expect(back.stdout.trim()).toBe(ids.stdout.trim().replace(/^sha256:/, ''));
+    expect(inspect.Digest).toBe(readFileSync(digestFile, 'utf8'));
+    // Again, to another tag: every blob is there already.
+    const again = await store.run(['push', '--tls-verify=false', 'localhost/cfg:latest', `${plain.host}/pushed/cfg:2`]);
+    expect(again.stderr).toMatch(/Copying blob [a-f0-9]{12} skipped: already exists/);
+    // --format oci rewrites the manifest's media types, not the blobs.
+    const oci = await store.run(['push', '-q', '--tls-verify=false', '--format', 'oci', 'localhost/cfg:latest', `${plain.host}/pushed/cfg:oci`]);
+    expect(oci.stderr).toBe('');
+    const ociRaw = JSON.parse(execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${plain.host}/pushed/cfg:oci`], { encoding: 'utf8' })) as { mediaType: string; layers: { digest: string }[] };
+    expect(ociRaw.mediaType).toBe('application/vnd.oci.image.manifest.v1+json');
+    expect(ociRaw.layers.map((l) => l.digest)).toEqual(inspect.Layers);
+    // A registry with htpasswd: refused without credentials, accepted with --creds.
+    const denied = await store.run(['push', '-q', '--tls-verify=false', 'localhost/cfg:latest', `${auth.host}/private/cfg:1`]);
+    expect(denied.exitCode).toBe(125);
+    expect(denied.stderr).toMatch(/^Error: .*authentication required/);
+    const allowed = await store.run(['push', '-q', '--tls-verify=false', '--creds', `${USER.username}:${USER.password}`, 'localhost/cfg:latest', `${auth.host}/private/cfg:1`]);
+    expect(allowed.stderr).toBe('');
+    // Bad destinations and formats: one line, exit 125.
+    const transport = await store.run(['push', 'localhost/cfg:latest', 'oci-archive:/tmp/x.tar']);
+    expect(transport.stderr).toBe('Error: push to `oci-archive:` is not supported yet: use `burrow save` for archives, or a docker:// destination\n');
+    const format = await store.run(['push', '--format', 'v1', 'localhost/cfg:latest', dest]);
+    expect(format.stderr).toBe('Error: unknown format "v1": use oci or v2s2\n');
+    expect(format.exitCode).toBe(125);
   });
 
   describe('a registry that misbehaves', () => {

@@ -25,6 +25,7 @@ export abstract class ContainerOptionsCommand extends BurrowCommand {
   securityOpt = Option.Array('--security-opt', [], { description: 'Security options: no-new-privileges' });
   ulimit = Option.Array('--ulimit', [], { description: 'Set a resource limit NAME=SOFT[:HARD]' });
   rm = Option.Boolean('--rm', false, { description: 'Remove the container when it exits' });
+  pull = Option.String('--pull', 'missing', { description: 'Pull the image: always, missing (when not stored), never, newer (when the registry has another)' });
   // A leading positional, so that options before it are parsed and everything after it is the command's.
   target = Option.String({ name: 'IMAGE' });
   args = Option.Proxy({ name: 'COMMAND' });

@@ -363,7 +363,7 @@ describe('short names', () => {
     const enforcing = setup('unqualified-search-registries = ["q.example", "docker.io"]\nshort-name-mode = "enforcing"\n');
     expect(resolveShortName(enforcing.conf, enforcing.t.dirs, 'app:1', { tty: true })).toMatchObject({ candidates: expected, mustChoose: true });
     const err = caught(() => resolveShortName(enforcing.conf, enforcing.t.dirs, 'app:1', { tty: false }));
-    expect(err.code).toBe('E_SHORT_NAME');
+    expect(err.code).toBe('E_AMBIGUOUS'); // not E_SHORT_NAME, which run --pull takes as "image not known"
     expect(err.message).toBe(
       `short-name resolution enforced but cannot prompt without a TTY: "app:1" could be q.example/app:1, docker.io/library/app:1 (short-name-mode = "enforcing" in ${join(enforcing.t.etc, 'registries.conf')})`,
     );

@@ -1,0 +1,170 @@
+#!/usr/bin/env node
+// `burrow pull` against `podman pull` and `skopeo copy docker://... oci:DIR`
+// (which does not unpack) from a docker-registry started here on
+// 127.0.0.1, for two images:
+//   - big: BENCH_PULL_LAYERS (6) gzip layers of BENCH_PULL_MB (480) MB of
+//     random bytes in all, built once and cached;
+//   - debian: the minbase docker-archive bench/load.mjs builds (skipped
+//     when it is not there).
+// Each round pulls into an empty store (burrow: a fresh XDG_DATA_HOME;
+// podman: the image removed first; skopeo: a fresh directory), the tools
+// interleaved. Wall time and CPU time (user + system, children included,
+// from /usr/bin/time) are medians of BENCH_ROUNDS (3) rounds; MB/s is the
+// image's compressed size over the wall time.
+//
+//   node bench/pull.mjs     (as an unprivileged user with subordinate ids)
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+import { cleanEnv, have, median, PODMAN, podmanOverlay } from './lib.mjs';
+
+const burrow = join(fileURLToPath(new URL('..', import.meta.url)), 'bin', 'burrow.cjs');
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const layers = Number(process.env.BENCH_PULL_LAYERS ?? 6);
+const totalMb = Number(process.env.BENCH_PULL_MB ?? 480);
+const CACHE = process.env.BURROW_BENCH_CACHE ?? join(tmpdir(), `burrow-bench-pull-${process.getuid?.()}`);
+const DEBIAN = join(process.env.BURROW_BENCH_DEBIAN_CACHE ?? '/var/tmp/burrow-bench', 'debian.tar');
+
+function run(file, args, opts = {}) {
+  const r = spawnSync(file, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', ...opts });
+  if (r.status !== 0) throw new Error(`${file} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr}`);
+  return r.stdout;
+}
+
+const sha = (b) => createHash('sha256').update(b).digest('hex');
+
+/** A tar of one file (ustar header + data + padding + end). */
+function tarOf(name, data) {
+  const h = Buffer.alloc(512);
+  h.write(name, 0);
+  h.write('0000644\0', 100);
+  h.write('0000000\0', 108);
+  h.write('0000000\0', 116);
+  h.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124);
+  h.write('14000000000\0', 136);
+  h.write('        ', 148);
+  h.write('0', 156);
+  h.write('ustar\x0000', 257);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+  const pad = Buffer.alloc((512 - (data.length % 512)) % 512);
+  return Buffer.concat([h, data, pad, Buffer.alloc(1024)]);
+}
+
+/** The big image as an OCI layout in the cache (built once). */
+function bigLayout() {
+  const dir = join(CACHE, `big-${layers}x${totalMb}`);
+  if (existsSync(join(dir, 'index.json'))) return dir;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
+  const put = (b) => {
+    const d = sha(b);
+    writeFileSync(join(dir, 'blobs', 'sha256', d), b);
+    return d;
+  };
+  const descs = [];
+  const diffIds = [];
+  for (let i = 0; i < layers; i++) {
+    const tar = tarOf(`data-${i}`, randomBytes(Math.floor((totalMb * 1e6) / layers)));
+    diffIds.push(`sha256:${sha(tar)}`);
+    const gz = gzipSync(tar, { level: 1 });
+    descs.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${put(gz)}`, size: gz.length });
+  }
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['/data-0'] }, rootfs: { type: 'layers', diff_ids: diffIds } }));
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${put(config)}`, size: config.length },
+      layers: descs,
+    }),
+  );
+  const md = put(manifest);
+  writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  writeFileSync(
+    join(dir, 'index.json'),
+    JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${md}`, size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': 'big' } }] }),
+  );
+  return dir;
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** `argv` under /usr/bin/time: wall and CPU seconds (children included). */
+function measured(argv, env) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', ...argv], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env });
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
+  const [wall, user, sys] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
+  return { wall, cpu: user + sys };
+}
+
+async function main() {
+  for (const tool of ['docker-registry', 'skopeo', 'podman', '/usr/bin/time']) if (!have(tool)) throw new Error(`${tool} is not installed`);
+  const work = mkdtempSync(join(tmpdir(), 'burrow-bench-pull-'));
+  const port = await freePort();
+  const host = `127.0.0.1:${port}`;
+  writeFileSync(
+    join(work, 'config.yml'),
+    `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(work, 'registry')}\n  delete:\n    enabled: true\nhttp:\n  addr: ${host}\n`,
+  );
+  const registry = spawn('docker-registry', ['serve', join(work, 'config.yml')], { stdio: 'ignore' });
+  try {
+    for (let i = 0; ; i++) {
+      if (spawnSync('curl', ['-s', '-o', '/dev/null', `http://${host}/v2/`]).status === 0) break;
+      if (i > 100) throw new Error('docker-registry did not start');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    podmanOverlay();
+    const images = [{ name: 'big', source: `oci:${bigLayout()}:big` }];
+    if (existsSync(DEBIAN)) images.push({ name: 'debian', source: `docker-archive:${DEBIAN}` });
+    else console.log(`(no ${DEBIAN}: the Debian image is skipped; sudo node bench/load.mjs builds it)`);
+    for (const image of images) {
+      const ref = `${host}/bench/${image.name}:latest`;
+      run('skopeo', ['copy', '-q', '--dest-tls-verify=false', image.source, `docker://${ref}`]);
+      const raw = JSON.parse(run('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${ref}`]));
+      const bytes = raw.layers.reduce((n, l) => n + l.size, 0) + raw.config.size;
+      const env = cleanEnv();
+      const results = { burrow: [], podman: [], skopeo: [] };
+      for (let r = 0; r < rounds; r++) {
+        const data = join(work, `burrow-${r}`);
+        results.burrow.push(measured([process.execPath, burrow, 'pull', '-q', '--tls-verify=false', ref], { ...env, XDG_DATA_HOME: data }));
+        spawnSync(process.execPath, [burrow, 'rmi', '-a', '-f'], { env: { ...env, XDG_DATA_HOME: data }, stdio: 'ignore' });
+        rmSync(data, { recursive: true, force: true });
+        spawnSync(PODMAN[0], [...PODMAN.slice(1), 'rmi', '-f', ref], { env, stdio: 'ignore' });
+        results.podman.push(measured([...PODMAN, 'pull', '-q', '--tls-verify=false', ref], env));
+        spawnSync(PODMAN[0], [...PODMAN.slice(1), 'rmi', '-f', ref], { env, stdio: 'ignore' });
+        const out = join(work, `skopeo-${r}`);
+        results.skopeo.push(measured(['skopeo', 'copy', '-q', '--src-tls-verify=false', `docker://${ref}`, `oci:${out}:x`], env));
+        rmSync(out, { recursive: true, force: true });
+      }
+      const mb = bytes / 1e6;
+      console.log(`\npull ${image.name} (${mb.toFixed(0)} MB compressed, ${raw.layers.length} layers), median of ${rounds} rounds`);
+      const podmanWall = median(results.podman.map((x) => x.wall));
+      for (const [tool, rs] of Object.entries(results)) {
+        const wall = median(rs.map((x) => x.wall));
+        const cpu = median(rs.map((x) => x.cpu));
+        console.log(`  ${tool.padEnd(8)} ${wall.toFixed(2).padStart(7)} s  ${(mb / wall).toFixed(1).padStart(7)} MB/s  CPU ${cpu.toFixed(2).padStart(6)} s  ${(podmanWall / wall).toFixed(2)}x podman's MB/s`);
+      }
+    }
+  } finally {
+    registry.kill('SIGKILL');
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();

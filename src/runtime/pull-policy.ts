@@ -1,0 +1,93 @@
+/**
+ * `--pull` of run and create, as podman's: which image a container is made
+ * from when the store has one by that name, or not. `missing` (the default)
+ * pulls only what the store lacks; `always` pulls every time; `never` never
+ * does; `newer` pulls when the registry's manifest differs from the stored
+ * one, and keeps the stored image (with a warning) when the registry cannot
+ * be asked. A short name that nothing resolves (no alias, no search
+ * registry) is simply an image not known, as it was before registries.
+ */
+import { BurrowError, UsageError } from '../errors.js';
+import { builtin } from '../lazy.js';
+import type { Logger } from '../log.js';
+import { parseReference } from '../oci/reference.js';
+import type { ImageRecord, Store } from '../storage/store.js';
+import type { Env } from './container.js';
+
+export type PullPolicy = 'missing' | 'always' | 'never' | 'newer';
+
+/** podman's words for each policy, and the older ones it still takes. */
+export function parsePullPolicy(text: string): PullPolicy {
+  switch (text.toLowerCase()) {
+    case 'missing':
+    case 'ifmissing':
+    case 'ifnotpresent':
+      return 'missing';
+    case 'always':
+    case 'true':
+      return 'always';
+    case 'never':
+    case 'false':
+      return 'never';
+    case 'newer':
+    case 'ifnewer':
+      return 'newer';
+    default:
+      throw new UsageError(`invalid pull policy "${text}": use always, missing, never or newer`);
+  }
+}
+
+/** The stored image `name` names: by name, id or digest, or `HOST/REPO@DIGEST` by its manifest digest. */
+function stored(store: Store, name: string): ImageRecord | undefined {
+  const found = store.findImage(name);
+  if (found !== undefined) return found;
+  const at = name.lastIndexOf('@');
+  if (at < 0) return undefined;
+  const digest = name.slice(at + 1);
+  return store.images().find((i) => i.digest === digest);
+}
+
+function notKnown(name: string, cause?: unknown): BurrowError {
+  return new BurrowError('E_NO_IMAGE', `${name}: image not known`, cause === undefined ? {} : { cause });
+}
+
+/** The image for a new container from `name`, pulled as `policy` says. Progress lines go to `progress`. */
+export async function imageFor(env: Env & { log?: Logger }, store: Store, name: string, policy: PullPolicy, progress: (line: string) => void): Promise<ImageRecord> {
+  const local = stored(store, name);
+  if (policy === 'never' || (policy === 'missing' && local !== undefined)) {
+    if (local === undefined) throw notKnown(name);
+    return local;
+  }
+  // Only names can be pulled: an id (or an id prefix) of an image not stored is not known.
+  let qualified = true;
+  try {
+    qualified = parseReference(name, '').domain !== '';
+  } catch (err) {
+    if (local !== undefined) return local;
+    throw local === undefined && /^[a-f0-9]{12,64}$/.test(name) ? notKnown(name) : err;
+  }
+  const { RegistryAccess } = await import('../registry/access.js');
+  const { hostPlatform, pullByName, remoteDigest } = await import('../registry/pull.js');
+  const { isatty } = builtin<typeof import('node:tty')>('node:tty');
+  const access = new RegistryAccess(env.env, { log: env.log });
+  try {
+    if (policy === 'newer' && local !== undefined) {
+      try {
+        const remote = await remoteDigest(access, name, hostPlatform());
+        if (remote === local.digest) return local;
+      } catch (err) {
+        progress(`Warning: cannot check ${name} for a newer image (${(err as Error).message}); using the stored one`);
+        return local;
+      }
+    }
+    try {
+      return (await pullByName(store, access, name, { platform: hostPlatform(), retries: 3, tty: isatty(0), progress })).image;
+    } catch (err) {
+      // A short name nothing resolves was never a registry's: the image is simply not known.
+      if (!qualified && err instanceof BurrowError && err.code === 'E_SHORT_NAME' && local === undefined) throw notKnown(name, err);
+      throw err;
+    }
+  } finally {
+    access.close();
+  }
+}
