@@ -93,17 +93,11 @@ export class RegistryAccess {
   candidates(input: string, tty: boolean): Reference[] {
     const ref = parseReference(input, '');
     if (ref.domain !== '') return [parseReference(input, ref.domain)];
+    // Throws E_SHORT_NAME when nothing resolves it, E_AMBIGUOUS when short-name-mode
+    // is enforcing, several registries could hold it and there is no terminal.
     const resolved = resolveShortName(this.registries(), confDirs(this.env), input, { tty });
-    if (resolved.candidates.length === 0)
-      throw new BurrowError(
-        'E_SHORT_NAME',
-        `short-name "${input}" did not resolve to an alias and no unqualified-search registries are defined in "${this.registries().files.join('", "') || 'registries.conf'}"`,
-      );
-    if (resolved.mustChoose)
-      throw new BurrowError(
-        'E_AMBIGUOUS',
-        `short-name "${input}" resolves to several images and standard input is not a terminal: give the full name, one of ${resolved.candidates.join(', ')}`,
-      );
+    // mustChoose: podman asks on the terminal which one to pull and records the
+    // choice (recordShortNameAlias); burrow has no prompt yet and tries them in order.
     return resolved.candidates.map((c) => parseReference(c, 'docker.io'));
   }
 

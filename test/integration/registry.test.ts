@@ -4,7 +4,9 @@
  * TLS), images put there by skopeo; and against a misbehaving one (a blob
  * that is not what its digest says, a connection cut mid-layer, a schema 1
  * manifest). Every store is fresh, and the system directory of
- * registries.conf, policy.json and certs.d is an empty one of the test's.
+ * registries.conf, policy.json and certs.d is one of the test's, holding
+ * only a policy.json that accepts everything (without one, burrow refuses
+ * to pull, as podman does).
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -24,11 +26,17 @@ let tls: TestRegistry;
 let auth: TestRegistry;
 const USER = { username: 'alice', password: 's3cret:with:colons' };
 
+/** A system directory with containers-common's policy.json: accept anything. */
+function acceptingEtc(etc: string): string {
+  mkdirSync(etc, { recursive: true });
+  writeFileSync(join(etc, 'policy.json'), JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
+  return etc;
+}
+
 function withDirs(store: TestStore): { config: string; etc: string } {
   const config = store.env.XDG_CONFIG_HOME as string;
-  const etc = store.env.BURROW_CONTAINERS_CONF_DIR as string;
+  const etc = acceptingEtc(store.env.BURROW_CONTAINERS_CONF_DIR as string);
   mkdirSync(join(config, 'containers'), { recursive: true });
-  mkdirSync(etc, { recursive: true });
   return { config, etc };
 }
 
@@ -38,6 +46,7 @@ function sha256(data: Buffer | string): string {
 
 describeContainers('burrow pull, login, logout', () => {
   beforeAll(async () => {
+    acceptingEtc(join(fixtures().dir, 'no-etc'));
     images = await buildTestImages(fixtures().rootfs, join(fixtures().dir, 'images-registry'));
     [plain, tls, auth] = await Promise.all([startRegistry(), startRegistry({ tls: true }), startRegistry({ htpasswd: USER })]);
     skopeoPush(plain, `oci-archive:${images.plainOci}`, 'tools/plain:1');
