@@ -15,3 +15,9 @@ export function parseDuration(text: string, flag: string): number {
   if (text === '' || end !== text.length) throw new UsageError(`invalid argument "${text}" for "${flag}" flag: time: invalid duration "${text}"`);
   return ms;
 }
+
+/** --retry N and --retry-delay DURATION of pull and push, as the registry client takes them (3 tries by default). */
+export function retryFlags(retry: string | undefined, retryDelay: string | undefined): { retries: number; retryDelayMs: number | undefined } {
+  if (retry !== undefined && !/^\d+$/.test(retry)) throw new UsageError(`invalid argument "${retry}" for "--retry" flag: not a number`);
+  return { retries: retry === undefined ? 3 : Number(retry), retryDelayMs: retryDelay === undefined ? undefined : parseDuration(retryDelay, '--retry-delay') };
+}

@@ -51,3 +51,14 @@ export function signedBy(ca: CertPair, dir: string, name: string, use: 'server' 
   openssl(dir, ['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-set_serial', serial, '-out', pair.cert, '-days', '2', '-extfile', ext]);
   return pair;
 }
+
+/** Listens on 127.0.0.1 and a free port, unref'd (a test's server must never keep its worker alive); the port. */
+export async function listenOnLoopback(server: import('node:net').Server): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  server.unref();
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : 0;
+}

@@ -24,6 +24,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { listenOnLoopback } from './certs.js';
 
 export interface FakeRequest {
   method: string;
@@ -296,13 +297,7 @@ export async function startFakeRegistry(handler?: FakeHandler): Promise<FakeRegi
     else await handler(req, res, fake);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  server.unref();
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const port = await listenOnLoopback(server);
   const fake: FakeRegistry = {
     kind: 'fake',
     host: `127.0.0.1:${port}`,

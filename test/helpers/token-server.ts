@@ -24,7 +24,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 
-import { type CertPair, selfSigned } from './certs.js';
+import { type CertPair, listenOnLoopback, selfSigned } from './certs.js';
 
 export interface Access {
   type: string;
@@ -183,14 +183,7 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
   };
 
   const server: Server = opts.tls ? createHttpsServer({ cert: readFileSync(opts.tls.cert), key: readFileSync(opts.tls.key) }, answer) : createHttpServer(answer);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  // A test's server must never keep its worker alive.
-  server.unref();
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const port = await listenOnLoopback(server);
   return {
     realm: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}/token`,
     service: opts.service,

@@ -7,7 +7,7 @@ import { RegistryAccess } from '../../registry/access.js';
 import { hostPlatform, parsePlatform, type Platform, pullByName } from '../../registry/pull.js';
 import { parseReference, formatReference } from '../../oci/reference.js';
 import { BurrowCommand } from '../base.js';
-import { parseDuration } from '../duration.js';
+import { retryFlags } from '../duration.js';
 
 export class PullCommand extends BurrowCommand {
   static override paths = [['pull'], ['image', 'pull']];
@@ -42,8 +42,7 @@ export class PullCommand extends BurrowCommand {
 
   async execute(): Promise<number> {
     const platform = platformOf(this);
-    const retries = this.retry === undefined ? 3 : retryCount(this.retry);
-    const retryDelayMs = this.retryDelay === undefined ? undefined : parseDuration(this.retryDelay, '--retry-delay');
+    const { retries, retryDelayMs } = retryFlags(this.retry, this.retryDelay);
     const access = new RegistryAccess(this.context.env, {
       tlsVerify: this.tlsVerify,
       certDir: this.certDir,
@@ -80,10 +79,6 @@ function platformOf(opts: { platform?: string | undefined; os?: string | undefin
   return { os: opts.os ?? host.os, architecture, variant: opts.variant ?? (architecture === host.architecture ? host.variant : undefined) };
 }
 
-function retryCount(text: string): number {
-  if (!/^\d+$/.test(text)) throw new UsageError(`invalid argument "${text}" for "--retry" flag: not a number`);
-  return Number(text);
-}
 
 /** Every tag of the repository `input` names (`-a`): the name without its tag, each tag added. */
 async function allTags(access: RegistryAccess, input: string, tty: boolean): Promise<string[]> {

@@ -7,7 +7,7 @@ import { nameMatches, parseReference, type Reference } from '../../oci/reference
 import { RegistryAccess } from '../../registry/access.js';
 import { type ManifestFormat, pushImage } from '../../registry/push.js';
 import { BurrowCommand } from '../base.js';
-import { parseDuration } from '../duration.js';
+import { retryFlags } from '../duration.js';
 
 /** DEST as podman takes it: `docker://REF` or a bare reference; other transports are not written by push yet. */
 function destination(text: string): Reference {
@@ -55,7 +55,7 @@ export class PushCommand extends BurrowCommand {
       if (this.format !== 'oci' && this.format !== 'v2s2') throw new UsageError(`unknown format "${this.format}": use oci or v2s2`);
       format = this.format;
     }
-    if (this.retry !== undefined && !/^\d+$/.test(this.retry)) throw new UsageError(`invalid argument "${this.retry}" for "--retry" flag: not a number`);
+    const { retries, retryDelayMs } = retryFlags(this.retry, this.retryDelay);
     const store = (await this.context.store()).init();
     const image = store.getImage(this.image);
     const dest = destination(this.dest ?? image.names.find((n) => nameMatches(n, this.image)) ?? image.names[0] ?? this.image);
@@ -64,8 +64,8 @@ export class PushCommand extends BurrowCommand {
       certDir: this.certDir,
       creds: this.creds,
       authfile: this.authfile,
-      retries: this.retry === undefined ? 3 : Number(this.retry),
-      retryDelayMs: this.retryDelay === undefined ? undefined : parseDuration(this.retryDelay, '--retry-delay'),
+      retries,
+      retryDelayMs,
       log: this.context.log,
     });
     try {
