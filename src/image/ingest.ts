@@ -32,6 +32,17 @@ export interface StagedBlob {
   layer?: { dir: string; diffId: Digest; size: number; compressed: boolean };
 }
 
+/**
+ * A file that already holds the first `have` bytes of the blob (a download a
+ * killed pull left, storage/downloads.ts): the blob's bytes are staged there,
+ * appended after those, and the caller keeps the fd.
+ */
+export interface StageInto {
+  file: string;
+  fd: number;
+  have: number;
+}
+
 export interface ImageToCommit {
   manifest: Manifest;
   /** the manifest's own bytes when the source had them (their digest is the image's digest) */
@@ -64,12 +75,15 @@ export class Ingest {
   /**
    * Takes one blob from a stream. JSON (a manifest, config or index) is kept
    * in memory too; anything else is a layer and is unpacked on the way.
-   * `expected`, when the source names the digest, is checked here.
+   * `expected`, when the source names the digest, is checked here. With
+   * `into`, the input is the whole blob still, but only what comes after the
+   * bytes `into` has is written there.
    */
-  async addBlob(input: Readable, expected?: Digest, what = 'blob', force?: 'layer'): Promise<StagedBlob> {
+  async addBlob(input: Readable, expected?: Digest, what = 'blob', force?: 'layer', into?: StageInto): Promise<StagedBlob> {
     const n = this.counter++;
-    const file = join(this.staging, `blob-${n}`);
-    const fd = openSync(file, 'wx', 0o600);
+    const file = into?.file ?? join(this.staging, `blob-${n}`);
+    const fd = into?.fd ?? openSync(file, 'wx', 0o600);
+    let unstaged = into?.have ?? 0;
     const hash = createHash('sha256');
     let size = 0;
     let first: Buffer | undefined;
@@ -138,7 +152,12 @@ export class Ingest {
       }
       hash.update(chunk);
       size += chunk.length;
-      if (!staged.write(chunk)) hold(staged);
+      if (unstaged >= chunk.length) unstaged -= chunk.length;
+      else {
+        const rest = unstaged > 0 ? chunk.subarray(unstaged) : chunk;
+        unstaged = 0;
+        if (!staged.write(rest)) hold(staged);
+      }
       if (kind === 'json') {
         if (size > MAX_JSON) throw new BurrowError('E_BLOB', `${what}: a JSON document larger than ${MAX_JSON} bytes`);
         jsonChunks.push(chunk);
@@ -176,7 +195,7 @@ export class Ingest {
     } finally {
       // Every staged byte on disk (or the stream's error) before the fd closes.
       await settle();
-      closeSync(fd);
+      if (into === undefined) closeSync(fd);
     }
     if (failed) throw failed;
     const digest = `sha256:${hash.digest('hex')}` as Digest;

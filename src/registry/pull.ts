@@ -6,14 +6,17 @@
  * from where it stopped (a Range request) into the same stream. Nothing is
  * in the store until every digest has been checked (Ingest.commit).
  */
+import { createReadStream } from 'node:fs';
 import { PassThrough, type Readable } from 'node:stream';
 
-import { BurrowError } from '../errors.js';
+import { BurrowError, withPath } from '../errors.js';
 import { Ingest } from '../image/ingest.js';
 import { chainIds, type Digest, hex, isDigest, parseDigest, sha256 } from '../oci/digest.js';
 import { type Descriptor, goArch, type ImageConfig, type Index, LAYER_MEDIA_TYPES, type Manifest, MediaType } from '../oci/image.js';
+import { type Download, openDownload } from '../storage/downloads.js';
 import type { ImageRecord, Store } from '../storage/store.js';
 import { formatReference } from '../oci/reference.js';
+import type { Logger } from '../log.js';
 import type { RegistryAccess } from './access.js';
 import { MAX_MANIFEST, networkReason, type RegistryClient } from './client.js';
 
@@ -147,11 +150,20 @@ export async function fetchManifest(client: RegistryClient, repo: string, ref: s
  * A blob as one stream, whatever happens to the connections under it: a body
  * that breaks off is continued with a Range request from the byte it reached,
  * `retries` times; more bytes than the descriptor says is an error at once.
+ * With `prefix`, the first `prefix.have` bytes come from that file (what an
+ * earlier pull fetched) and the registry is asked only for the rest.
  */
-function blobStream(client: RegistryClient, repo: string, desc: Descriptor, retries: number, counted: (n: number) => void): Readable {
+function blobStream(
+  client: RegistryClient,
+  repo: string,
+  desc: Descriptor,
+  retries: number,
+  counted: (n: number) => void,
+  prefix?: { file: string; have: number },
+): Readable {
   const out = new PassThrough({ highWaterMark: 1 << 20 });
   const what = `reading blob ${desc.digest} in ${client.registry}/${repo}`;
-  let got = 0;
+  let got = prefix?.have ?? 0;
   const fetchFrom = async (tries: number): Promise<void> => {
     const { body, offset } = await client.blob(repo, desc.digest, got);
     if (offset !== got) {
@@ -205,7 +217,17 @@ function blobStream(client: RegistryClient, repo: string, desc: Descriptor, retr
       out.once('drain', () => body.resume());
     }
   };
-  fetchFrom(retries).catch((err: unknown) => out.destroy(err as Error));
+  const fetchRest = () => {
+    if (got >= desc.size) out.end();
+    else fetchFrom(retries).catch((err: unknown) => out.destroy(err as Error));
+  };
+  if (prefix === undefined || prefix.have === 0) fetchRest();
+  else {
+    const earlier = createReadStream(prefix.file, { start: 0, end: prefix.have - 1, highWaterMark: 1 << 20 });
+    earlier.once('error', (err: Error) => out.destroy(withPath(err, prefix.file) as Error));
+    earlier.once('end', fetchRest);
+    earlier.pipe(out, { end: false });
+  }
   return out;
 }
 
@@ -241,6 +263,8 @@ export interface PullRequest {
   parallel?: number;
   /** podman's progress lines (on standard error) */
   progress?: ((line: string) => void) | undefined;
+  /** burrow's log (--log-level) */
+  log?: Logger | undefined;
 }
 
 export interface PullResult {
@@ -267,6 +291,7 @@ export async function pullImage(store: Store, req: PullRequest): Promise<PullRes
   say('Getting image source signatures');
   store.init();
   const ingest = new Ingest(store, what);
+  const downloads: Download[] = [];
   let received = 0;
   let skipped = 0;
   try {
@@ -294,8 +319,34 @@ export async function pullImage(store: Store, req: PullRequest): Promise<PullRes
     });
     await bounded([...wanted.values()], req.parallel ?? PARALLEL_DOWNLOADS, async (layer) => {
       say(`Copying blob ${layer.digest}`);
-      const stream = blobStream(req.client, req.repo, layer, req.retries, (n) => (received += n));
-      await ingest.addBlob(stream, layer.digest, `layer ${layer.digest}`, 'layer');
+      // Held until the pull ends: commit renames it into blobs/, and no other pull may append to it before.
+      const download = openDownload(store, layer.digest, layer.size);
+      if (download) downloads.push(download);
+      const fetchLayer = async (have: number): Promise<void> => {
+        const prefix = download && have > 0 ? { file: download.file, have } : undefined;
+        const stream = blobStream(req.client, req.repo, layer, req.retries, (n) => (received += n), prefix);
+        await ingest.addBlob(stream, layer.digest, `layer ${layer.digest}`, 'layer', download && { file: download.file, fd: download.fd, have });
+      };
+      try {
+        await fetchLayer(download?.have ?? 0);
+      } catch (err) {
+        if (download === undefined || registryFault(err)) throw err;
+        if (download.have === 0) {
+          // The bytes themselves were bad: nothing of them is worth keeping.
+          download.discard();
+          throw err;
+        }
+        // What an earlier pull left did not make the blob (a registry that changed it, a file
+        // damaged meanwhile): fetched again whole, once.
+        req.log?.info(`${layer.digest}: the ${download.have} bytes kept from an earlier pull were not a good start (${(err as Error).message}): fetching it whole`);
+        download.restart();
+        try {
+          await fetchLayer(0);
+        } catch (again) {
+          if (!registryFault(again)) download.discard();
+          throw again;
+        }
+      }
     });
     say(`Copying config ${configDigest}`);
     if (configBytes !== undefined) ingest.addJson(configBytes);
@@ -306,7 +357,16 @@ export async function pullImage(store: Store, req: PullRequest): Promise<PullRes
     return { image, received, skipped };
   } finally {
     await ingest.cleanup();
+    for (const d of downloads) d.release();
   }
+}
+
+/**
+ * A failure of the registry or the connection, not of the bytes: what was
+ * fetched so far is a good start for the next pull.
+ */
+function registryFault(err: unknown): boolean {
+  return !(err instanceof BurrowError) || err.code.startsWith('E_REGISTRY');
 }
 
 function parseConfig(bytes: Buffer, what: string): ImageConfig {
@@ -330,6 +390,7 @@ export interface PullByNameOptions {
   /** is standard input a terminal (short names may then be chosen) */
   tty: boolean;
   progress?: ((line: string) => void) | undefined;
+  log?: Logger | undefined;
 }
 
 /**
@@ -359,6 +420,7 @@ export async function pullByName(store: Store, access: RegistryAccess, input: st
           platform: opts.platform,
           retries: opts.retries,
           progress: opts.progress,
+          log: opts.log,
         });
       } catch (err) {
         if (!(err instanceof BurrowError)) throw err;

@@ -6,6 +6,9 @@
  *                     not deleted yet
  *   tmp/ingest-*      the staging of a load or import that was killed: one
  *                     whose `lock` no process holds any more
+ *   tmp/download-*    a blob a pull was fetching (storage/downloads.ts): kept
+ *                     for the next pull to continue, removed once a week old
+ *                     and held by no one
  *   tmp/partial-*     the record of a file that `save -o` or `export -o` was
  *                     writing outside the store under a temporary name, left
  *                     by a process that no longer holds its lock: the
@@ -35,6 +38,7 @@ import { basename, dirname, join } from 'node:path';
 
 import { safeReaddir, writeAll } from '../system/files.js';
 import type { LibcCalls } from '../system/sys.js';
+import { DOWNLOAD_KEEP_MS, DOWNLOAD_PREFIX } from './downloads.js';
 import type { Store } from './store.js';
 
 const UNLOCKED_GRACE_MS = 60_000;
@@ -90,6 +94,30 @@ export function staleTrees(store: Store): string[] {
     }
   }
   return out;
+}
+
+/** Removes the downloads no pull has continued for a week (and none holds now). */
+export function sweepDownloads(store: Pick<Store, 'tmpDir' | 'sys'>): void {
+  const tmp = store.tmpDir();
+  for (const name of safeReaddir(tmp)) {
+    if (!name.startsWith(DOWNLOAD_PREFIX)) continue;
+    const path = join(tmp, name);
+    let fd: number;
+    try {
+      if (Date.now() - statSync(path).mtimeMs <= DOWNLOAD_KEEP_MS) continue;
+      fd = openSync(path, 'r');
+    } catch {
+      continue;
+    }
+    try {
+      // Unlinked while locked: a pull that opens it meanwhile sees the name gone and starts its own.
+      if (store.sys.tryFlock(fd, true)) unlinkSync(path);
+    } catch {
+      // taken or removed by someone else
+    } finally {
+      closeSync(fd);
+    }
+  }
 }
 
 /** Removes the partial files of killed writers (and their records). */
@@ -228,6 +256,7 @@ export async function sweepLeftovers(store: Store, opts: { containers?: boolean 
   if (safeReaddir(store.root).length === 0) return; // no store yet
   try {
     sweepPartials(store);
+    sweepDownloads(store);
     const trees = staleTrees(store);
     if (opts.containers) trees.push(...(await store.lock(() => reapContainers(store))));
     if (trees.length > 0) await store.sys.removeTrees(trees);

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeContainers, fixtures } from '../helpers/fixtures.js';
 import { buildTestImages, makeTar, type TestImages } from '../helpers/images.js';
 import { startFakeRegistry, skopeoPush, startRegistry, type TestRegistry } from '../helpers/registry.js';
-import { imageNames, list, newStore, type TestStore } from '../helpers/store.js';
+import { imageNames, list, newStore, type TestStore, waitFor } from '../helpers/store.js';
 
 let images: TestImages;
 let plain: TestRegistry;
@@ -382,6 +382,89 @@ describeContainers('burrow pull, login, logout', () => {
         expect(failed.exitCode).toBe(125);
         expect(failed.stderr).toMatch(/^Error: reading blob sha256:[a-f0-9]{64} in 127\.0\.0\.1:\d+\/cut: the connection was closed by the registry after \d+ of \d+ bytes\n$/);
         expect(imageNames(store2)).toEqual([]);
+        // What it fetched is kept, and the next pull asks only for the rest.
+        const kept = statSync(join(store2.data, 'tmp', `download-${sha256(layer)}`)).size;
+        // (what was still in the pipe when the error came is dropped: a prefix, at most what was received)
+        expect(kept).toBeGreaterThan(0);
+        expect(kept).toBeLessThanOrEqual(Math.floor(layer.length / 3));
+        cuts = 2;
+        const before = fake.requests.length;
+        const resumed = await store2.run(['pull', '-q', '--tls-verify=false', `${fake.host}/cut:1`]);
+        expect(resumed.exitCode, resumed.stderr).toBe(0);
+        expect(fake.requests.slice(before).filter((q) => q.url.endsWith(sha256(layer))).map((q) => q.range)).toEqual([`bytes=${kept}-`]);
+      } finally {
+        await fake.stop();
+      }
+    });
+
+    it('a pull killed (kill -9) or broken off is continued by the next one from where it stopped, and checked whole', async () => {
+      // The first answer sends half the layer and then nothing (the pull hangs until it is killed);
+      // later ones answer Range requests.
+      let mode: 'stall' | 'good' | 'bad' = 'stall';
+      const { fake, layer, layerDigest } = await serve((res, whole, range) => {
+        const from = range ? Number(/^bytes=(\d+)-$/.exec(range)?.[1]) : 0;
+        const part = mode === 'bad' ? Buffer.alloc(whole.length - from, 7) : whole.subarray(from);
+        res.writeHead(from > 0 ? 206 : 200, { 'Content-Length': part.length, ...(from > 0 ? { 'Content-Range': `bytes ${from}-${whole.length - 1}/${whole.length}` } : {}) });
+        if (mode === 'stall') res.write(part.subarray(0, Math.floor(part.length / 2)));
+        else res.end(part);
+      });
+      const hexDigest = layerDigest.slice(7);
+      try {
+        const store = newStore('pull-resume', { XDG_CONFIG_HOME: join(fixtures().dir, 'pull-resume-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+        const name = `${fake.host}/resume:1`;
+        const download = join(store.data, 'tmp', `download-${hexDigest}`);
+        const size = () => (existsSync(download) ? statSync(download).size : 0);
+        const child = store.spawn(['pull', '-q', '--tls-verify=false', name]);
+        await waitFor('half the layer on disk', () => size() >= Math.floor(layer.length / 2));
+        child.kill('SIGKILL');
+        await child;
+        const kept = size();
+        expect(kept).toBe(Math.floor(layer.length / 2));
+        // Nothing half-stored, and the store works.
+        expect(imageNames(store)).toEqual([]);
+        expect(list(join(store.data, 'layers'))).toEqual([]);
+        expect((await store.run(['images'])).exitCode).toBe(0);
+
+        mode = 'good';
+        const before = fake.requests.length;
+        const again = await store.run(['pull', '-q', '--tls-verify=false', name]);
+        expect(again.stderr).toBe('');
+        expect(again.exitCode).toBe(0);
+        const layerAsks = fake.requests.slice(before).filter((q) => q.url.endsWith(layerDigest));
+        expect(layerAsks.map((q) => [q.range, q.bytes])).toEqual([[`bytes=${kept}-`, layer.length - kept]]);
+        expect(existsSync(download)).toBe(false);
+        expect(sha256(readFileSync(join(store.data, 'blobs', 'sha256', hexDigest)))).toBe(hexDigest);
+        expect((await store.run(['run', '--rm', name, 'sh', '-c', 'echo resumed'])).stdout).toBe('resumed\n');
+
+        // A kept start that is not the blob's (damaged since): the pull finds out from the digest and fetches it whole.
+        const store2 = newStore('pull-resume-bad', { XDG_CONFIG_HOME: join(fixtures().dir, 'pull-resume-bad-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+        mkdirSync(join(store2.data, 'tmp'), { recursive: true });
+        expect((await store2.run(['images'])).exitCode).toBe(0);
+        const damaged = Buffer.from(layer.subarray(0, 5000));
+        damaged.writeUInt8(damaged.readUInt8(4000) ^ 0xff, 4000);
+        writeFileSync(join(store2.data, 'tmp', `download-${hexDigest}`), damaged);
+        const before2 = fake.requests.length;
+        const fixed = await store2.run(['pull', '-q', '--tls-verify=false', name]);
+        expect(fixed.stderr).toBe('');
+        expect(fixed.exitCode).toBe(0);
+        const asks2 = fake.requests.slice(before2).filter((q) => q.url.endsWith(layerDigest));
+        expect(asks2.map((q) => q.range)).toEqual(['bytes=5000-', undefined]);
+        expect(sha256(readFileSync(join(store2.data, 'blobs', 'sha256', hexDigest)))).toBe(hexDigest);
+        expect(existsSync(join(store2.data, 'tmp', `download-${hexDigest}`))).toBe(false);
+
+        // A layer that fails its digest from the start is not kept for a resume.
+        const store3 = newStore('pull-resume-none', { XDG_CONFIG_HOME: join(fixtures().dir, 'pull-resume-none-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+        mode = 'bad';
+        const refused = await store3.run(['pull', '-q', '--tls-verify=false', name]);
+        mode = 'good';
+        expect(refused.exitCode).toBe(125);
+        expect(list(join(store3.data, 'tmp')).filter((f) => f.startsWith('download-'))).toEqual([]);
+
+        // Two pulls of it at once: one continues the download, the other fetches into its own staging.
+        const store4 = newStore('pull-resume-two', { XDG_CONFIG_HOME: join(fixtures().dir, 'pull-resume-two-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+        const both = await Promise.all([1, 2].map(() => store4.run(['pull', '-q', '--tls-verify=false', name])));
+        expect(both.map((r) => [r.exitCode, r.stderr])).toEqual([[0, ''], [0, '']]);
+        expect(imageNames(store4)).toEqual([name]);
       } finally {
         await fake.stop();
       }

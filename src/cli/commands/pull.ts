@@ -59,7 +59,7 @@ export class PullCommand extends BurrowCommand {
       for (const input of this.images) {
         const names = this.allTags ? await allTags(access, input, tty) : [input];
         for (const name of names) {
-          const { image } = await pullByName(store, access, name, { platform, retries, tty, progress });
+          const { image } = await pullByName(store, access, name, { platform, retries, tty, progress, log: this.context.log });
           this.context.stdout.write(`${image.id}\n`);
         }
       }
