@@ -13,6 +13,7 @@ import type { Readable } from 'node:stream';
 
 import { packageRoot } from '../config/install.js';
 import { BurrowError, withPath } from '../errors.js';
+import { setPipeSize } from '../system/libc.js';
 import type { UsernsProcess } from '../system/userns.js';
 import { type HeldFile, holdFile } from '../storage/leftovers.js';
 import { atomicWriteFile } from '../storage/atomic.js';
@@ -138,6 +139,8 @@ export class Ingest {
           worker.stdout?.setEncoding('utf8');
           worker.stdout?.on('data', (d: string) => (workerOut += d));
           worker.stdin?.on('error', () => undefined); // the worker's error is reported by `done`
+          const pipeFd = (worker.stdin as unknown as { _handle?: { fd?: number } } | null)?._handle?.fd;
+          if (typeof pipeFd === 'number' && pipeFd >= 0) setPipeSize(pipeFd, 1 << 20);
           workerEnded = worker.done.then(
             () => undefined,
             (err: Error) => {

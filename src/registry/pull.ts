@@ -263,8 +263,15 @@ export interface PullRequest {
   parallel?: number;
   /** podman's progress lines (on standard error) */
   progress?: ((line: string) => void) | undefined;
+  /** bars for the blobs, on a terminal (then the blobs' plain lines are not said) */
+  bars?: BarMaker | undefined;
   /** burrow's log (--log-level) */
   log?: Logger | undefined;
+}
+
+/** Makes a progress bar for a blob (cli/progress.ts draws them). */
+export interface BarMaker {
+  bar(kind: 'blob' | 'config', digest: string, size: number): { add(n: number): void; finish(label: string): void };
 }
 
 export interface PullResult {
@@ -311,20 +318,27 @@ export async function pullImage(store: Store, req: PullRequest): Promise<PullRes
       if (have || wanted.has(layer.digest)) {
         if (have) {
           skipped++;
-          say(`Copying blob ${hex(layer.digest).slice(0, 12)} skipped: already exists`);
+          if (req.bars) req.bars.bar('blob', layer.digest, layer.size).finish('skipped: already exists');
+          else say(`Copying blob ${hex(layer.digest).slice(0, 12)} skipped: already exists`);
         }
         return;
       }
       wanted.set(layer.digest, layer);
     });
     await bounded([...wanted.values()], req.parallel ?? PARALLEL_DOWNLOADS, async (layer) => {
-      say(`Copying blob ${layer.digest}`);
+      const bar = req.bars?.bar('blob', layer.digest, layer.size);
+      if (!bar) say(`Copying blob ${layer.digest}`);
       // Held until the pull ends: commit renames it into blobs/, and no other pull may append to it before.
       const download = openDownload(store, layer.digest, layer.size);
       if (download) downloads.push(download);
       const fetchLayer = async (have: number): Promise<void> => {
         const prefix = download && have > 0 ? { file: download.file, have } : undefined;
-        const stream = blobStream(req.client, req.repo, layer, req.retries, (n) => (received += n), prefix);
+        bar?.add(have);
+        const counted = (n: number) => {
+          received += n;
+          bar?.add(n);
+        };
+        const stream = blobStream(req.client, req.repo, layer, req.retries, counted, prefix);
         await ingest.addBlob(stream, layer.digest, `layer ${layer.digest}`, 'layer', download && { file: download.file, fd: download.fd, have });
       };
       try {
@@ -340,6 +354,7 @@ export async function pullImage(store: Store, req: PullRequest): Promise<PullRes
         // damaged meanwhile): fetched again whole, once.
         req.log?.info(`${layer.digest}: the ${download.have} bytes kept from an earlier pull were not a good start (${(err as Error).message}): fetching it whole`);
         download.restart();
+        bar?.add(-download.have);
         try {
           await fetchLayer(0);
         } catch (again) {
@@ -347,8 +362,10 @@ export async function pullImage(store: Store, req: PullRequest): Promise<PullRes
           throw again;
         }
       }
+      bar?.finish('done   |');
     });
-    say(`Copying config ${configDigest}`);
+    if (req.bars) req.bars.bar('config', configDigest, manifest.config.size ?? 0).finish('done   |');
+    else say(`Copying config ${configDigest}`);
     if (configBytes !== undefined) ingest.addJson(configBytes);
     ingest.addJson(pulled.bytes);
     say('Writing manifest to image destination');
@@ -390,6 +407,7 @@ export interface PullByNameOptions {
   /** is standard input a terminal (short names may then be chosen) */
   tty: boolean;
   progress?: ((line: string) => void) | undefined;
+  bars?: BarMaker | undefined;
   log?: Logger | undefined;
 }
 
@@ -420,6 +438,7 @@ export async function pullByName(store: Store, access: RegistryAccess, input: st
           platform: opts.platform,
           retries: opts.retries,
           progress: opts.progress,
+          bars: opts.bars,
           log: opts.log,
         });
       } catch (err) {

@@ -69,6 +69,9 @@ export async function imageFor(env: Env & { log?: Logger }, store: Store, name: 
   const { RegistryAccess } = await import('../registry/access.js');
   const { hostPlatform, pullByName, remoteDigest } = await import('../registry/pull.js');
   const { isatty } = builtin<typeof import('node:tty')>('node:tty');
+  const { TerminalProgress } = await import('../registry/progress.js');
+  const bars = isatty(2) ? new TerminalProgress(process.stderr, () => process.stderr.columns ?? 80) : undefined;
+  const say = bars ? (line: string) => bars.line(line) : progress;
   const access = new RegistryAccess(env.env, { log: env.log });
   try {
     if (policy === 'newer' && local !== undefined) {
@@ -76,18 +79,19 @@ export async function imageFor(env: Env & { log?: Logger }, store: Store, name: 
         const remote = await remoteDigest(access, name, hostPlatform());
         if (remote === local.digest) return local;
       } catch (err) {
-        progress(`Warning: cannot check ${name} for a newer image (${(err as Error).message}); using the stored one`);
+        say(`Warning: cannot check ${name} for a newer image (${(err as Error).message}); using the stored one`);
         return local;
       }
     }
     try {
-      return (await pullByName(store, access, name, { platform: hostPlatform(), retries: 3, tty: isatty(0), progress })).image;
+      return (await pullByName(store, access, name, { platform: hostPlatform(), retries: 3, tty: isatty(0), progress: say, bars })).image;
     } catch (err) {
       // A short name nothing resolves was never a registry's: the image is simply not known.
       if (!qualified && err instanceof BurrowError && err.code === 'E_SHORT_NAME' && local === undefined) throw notKnown(name, err);
       throw err;
     }
   } finally {
+    bars?.stop();
     access.close();
   }
 }

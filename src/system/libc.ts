@@ -106,6 +106,17 @@ export function execve(path: string, argv: string[], env: NodeJS.ProcessEnv, kee
 }
 
 /** `n` (at most 256) bytes from getrandom(2), the kernel's random source (node:crypto costs 3 ms of start-up to load). */
+const F_SETPIPE_SZ = 1031;
+
+/**
+ * Asks for a larger pipe buffer (fcntl F_SETPIPE_SZ): fewer wake-ups for a
+ * writer that streams hundreds of megabytes through it. Best effort: the
+ * kernel caps it (/proc/sys/fs/pipe-max-size) and may refuse.
+ */
+export function setPipeSize(fd: number, bytes: number): void {
+  load().fcntl(fd, F_SETPIPE_SZ, 'int', bytes);
+}
+
 export function randomBytes(n: number): Buffer {
   if (n > 256) throw new RangeError('randomBytes: at most 256 bytes in one call');
   const c = load();

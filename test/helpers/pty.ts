@@ -36,12 +36,12 @@ export interface PtyResult {
   error: string | null;
 }
 
-/** Runs `burrow ARGS` on a new pty of ROWSxCOLS. */
-export async function runOnPty(args: string[], steps: PtyStep[], size: [number, number] = [33, 101], timeout = 15): Promise<PtyResult> {
+/** Runs `burrow ARGS` on a new pty of ROWSxCOLS (in `env`, when given, instead of the test's). */
+export async function runOnPty(args: string[], steps: PtyStep[], size: [number, number] = [33, 101], timeout = 15, env?: NodeJS.ProcessEnv): Promise<PtyResult> {
   const python3 = fixtures().python3;
   if (python3 === undefined) throw new Error('python3 is missing: call requireFeature(ctx, "python3") first');
   const spec = { argv: [process.execPath, BURROW, ...args], rows: size[0], cols: size[1], steps, timeout };
-  const r = await execa(python3, [DRIVER, JSON.stringify(spec)], { reject: false, timeout: (timeout + 10) * 1000 });
+  const r = await execa(python3, [DRIVER, JSON.stringify(spec)], { reject: false, timeout: (timeout + 10) * 1000, ...(env ? { env, extendEnv: false } : {}) });
   if (r.exitCode !== 0) throw new Error(`pty-driver failed (${r.exitCode}): ${r.stderr}`);
   const result = JSON.parse(r.stdout) as PtyResult;
   // burrow's stderr shares the terminal: leave out the warning a host without subordinate ids causes.

@@ -15,7 +15,8 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { describeContainers, fixtures } from '../helpers/fixtures.js';
+import { describeContainers, fixtures, requireFeature } from '../helpers/fixtures.js';
+import { runOnPty } from '../helpers/pty.js';
 import { buildTestImages, makeTar, type TestImages } from '../helpers/images.js';
 import { startFakeRegistry, skopeoPush, startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { imageNames, list, newStore, type TestStore, waitFor } from '../helpers/store.js';
@@ -465,6 +466,40 @@ describeContainers('burrow pull, login, logout', () => {
         const both = await Promise.all([1, 2].map(() => store4.run(['pull', '-q', '--tls-verify=false', name])));
         expect(both.map((r) => [r.exitCode, r.stderr])).toEqual([[0, ''], [0, '']]);
         expect(imageNames(store4)).toEqual([name]);
+      } finally {
+        await fake.stop();
+      }
+    });
+
+    it('on a terminal: podman\'s bars, one per blob, redrawn in place, then `done`; -q prints the id alone', async (ctx) => {
+      requireFeature(ctx, 'python3');
+      const { fake, layer, layerDigest } = await serve((res, whole) => {
+        res.writeHead(200, { 'Content-Length': whole.length });
+        res.write(whole.subarray(0, Math.floor(whole.length / 2)));
+        setTimeout(() => res.end(whole.subarray(Math.floor(whole.length / 2))), 700);
+      });
+      try {
+        const store = newStore('pull-bars', { XDG_CONFIG_HOME: join(fixtures().dir, 'pull-bars-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+        const name = `${fake.host}/bars:1`;
+        const env = { ...process.env, ...store.env };
+        const short = layerDigest.slice(7, 19);
+        const r = await runOnPty(['pull', '--tls-verify=false', name], [], [24, 120], 15, env);
+        expect(r.exitCode, r.output).toBe(0);
+        // A frame while the layer was half there: the bar, the counters, the rate.
+        const half = (layer.length / 2 / 1024 / 1024).toFixed(1);
+        expect(r.output).toMatch(new RegExp(`Copying blob ${short} \\[=+>-+\\] ${half.replace('.', '\\.')}MiB / [0-9.]+MiB \\| [0-9.]+ [KMG]?i?B/s`));
+        // Redrawn in place (the cursor goes back up), and finished as podman finishes it.
+        expect(r.output).toContain('\x1b[1F');
+        expect(r.output).toContain(`Copying blob ${short} done   |`);
+        expect(r.output).toMatch(/Copying config [a-f0-9]{12} done {3}\|/);
+        const plain = r.output.replace(new RegExp(`${String.fromCharCode(27)}\\[\\d*[A-Za-z]`, 'g'), '');
+        expect(plain).toContain(`Trying to pull ${name}...\r\nGetting image source signatures\r\n`);
+        expect(plain).toMatch(/Writing manifest to image destination\r\n[a-f0-9]{64}\r\n$/);
+        // Pulled again: the layer is there.
+        const again = await runOnPty(['pull', '--tls-verify=false', name], [], [24, 120], 15, env);
+        expect(again.output).toContain(`Copying blob ${short} skipped: already exists`);
+        const quiet = await runOnPty(['pull', '-q', '--tls-verify=false', name], [], [24, 120], 15, env);
+        expect(quiet.output).toMatch(/^[a-f0-9]{64}\r\n$/);
       } finally {
         await fake.stop();
       }

@@ -7,6 +7,7 @@ import { RegistryAccess } from '../../registry/access.js';
 import { hostPlatform, parsePlatform, type Platform, pullByName } from '../../registry/pull.js';
 import { parseReference, formatReference } from '../../oci/reference.js';
 import { BurrowCommand } from '../base.js';
+import { TerminalProgress } from '../../registry/progress.js';
 import { retryFlags } from '../duration.js';
 
 export class PullCommand extends BurrowCommand {
@@ -53,17 +54,20 @@ export class PullCommand extends BurrowCommand {
       log: this.context.log,
     });
     const store = (await this.context.store()).init();
-    const progress = this.quiet ? undefined : (line: string) => this.context.stderr.write(`${line}\n`);
+    // podman's bars on a terminal, its plain lines elsewhere.
+    const bars = !this.quiet && isatty(2) ? new TerminalProgress(this.context.stderr, () => process.stderr.columns ?? 80) : undefined;
+    const progress = this.quiet ? undefined : bars ? (line: string) => bars.line(line) : (line: string) => this.context.stderr.write(`${line}\n`);
     const tty = isatty(0);
     try {
       for (const input of this.images) {
         const names = this.allTags ? await allTags(access, input, tty) : [input];
         for (const name of names) {
-          const { image } = await pullByName(store, access, name, { platform, retries, tty, progress, log: this.context.log });
+          const { image } = await pullByName(store, access, name, { platform, retries, tty, progress, bars, log: this.context.log });
           this.context.stdout.write(`${image.id}\n`);
         }
       }
     } finally {
+      bars?.stop();
       access.close();
     }
     return 0;
