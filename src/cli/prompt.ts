@@ -17,6 +17,7 @@ export async function ask(question: string, opts: { secret: boolean }): Promise<
       input.setRawMode(false);
       input.pause();
       input.removeAllListeners('data');
+      input.unref(); // burrow may end now (a cancelled question) without fd 0 being closed
       process.stderr.write('\n');
       if (err) reject(err);
       else resolve(line);
@@ -36,3 +37,4 @@ export async function ask(question: string, opts: { secret: boolean }): Promise<
     });
   });
 }
+

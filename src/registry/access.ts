@@ -14,7 +14,7 @@ import { tlsMaterial } from './certs.js';
 import { RegistryClient, type RegistryCredentials } from './client.js';
 import { closeConnections } from './http.js';
 import { checkPolicy } from './policy.js';
-import { confDirs, loadRegistriesConf, pullSources, registryFor, type RegistriesConf, resolveShortName } from './registries-conf.js';
+import { confDirs, loadRegistriesConf, pullSources, registryFor, type RegistriesConf, recordShortNameAlias, resolveShortName } from './registries-conf.js';
 
 export interface AccessOptions {
   /** --tls-verify: undefined leaves it to registries.conf */
@@ -91,14 +91,26 @@ export class RegistryAccess {
    * names through registries.conf's aliases and search list, as podman).
    */
   candidates(input: string, tty: boolean): Reference[] {
+    return this.resolve(input, tty).candidates;
+  }
+
+  /**
+   * What `candidates` gives, and whether the user is to choose one on the
+   * terminal (`tty`: there is one to ask on) and the short name the choice
+   * is recorded under (recordAlias).
+   */
+  resolve(input: string, tty: boolean): { candidates: Reference[]; mustChoose: boolean; shortName?: string | undefined } {
     const ref = parseReference(input, '');
-    if (ref.domain !== '') return [parseReference(input, ref.domain)];
+    if (ref.domain !== '') return { candidates: [parseReference(input, ref.domain)], mustChoose: false };
     // Throws E_SHORT_NAME when nothing resolves it, E_AMBIGUOUS when short-name-mode
     // is enforcing, several registries could hold it and there is no terminal.
     const resolved = resolveShortName(this.registries(), confDirs(this.env), input, { tty });
-    // mustChoose: podman asks on the terminal which one to pull and records the
-    // choice (recordShortNameAlias); burrow has no prompt yet and tries them in order.
-    return resolved.candidates.map((c) => parseReference(c, 'docker.io'));
+    return { candidates: resolved.candidates.map((c) => parseReference(c, 'docker.io')), mustChoose: resolved.mustChoose, shortName: resolved.shortName };
+  }
+
+  /** Records the user's choice for a short name in podman's alias cache. */
+  recordAlias(shortName: string, qualified: string): void {
+    recordShortNameAlias(confDirs(this.env), shortName, qualified);
   }
 
   /** Where to pull `ref` from, mirrors first, with the registry each is on; a blocked registry is refused. */

@@ -15,7 +15,7 @@ import { chainIds, type Digest, hex, isDigest, parseDigest, sha256 } from '../oc
 import { type Descriptor, goArch, type ImageConfig, type Index, LAYER_MEDIA_TYPES, type Manifest, MediaType } from '../oci/image.js';
 import { type Download, openDownload } from '../storage/downloads.js';
 import type { ImageRecord, Store } from '../storage/store.js';
-import { formatReference } from '../oci/reference.js';
+import { formatReference, type Reference } from '../oci/reference.js';
 import type { Logger } from '../log.js';
 import type { RegistryAccess } from './access.js';
 import { MAX_MANIFEST, networkReason, type RegistryClient } from './client.js';
@@ -409,6 +409,8 @@ export interface PullByNameOptions {
   progress?: ((line: string) => void) | undefined;
   bars?: BarMaker | undefined;
   log?: Logger | undefined;
+  /** asks the user to choose among a short name's candidates (on a terminal); returns the index */
+  choose?: ((candidates: string[]) => Promise<number>) | undefined;
 }
 
 /**
@@ -420,7 +422,15 @@ export interface PullByNameOptions {
 export async function pullByName(store: Store, access: RegistryAccess, input: string, opts: PullByNameOptions): Promise<PullResult> {
   const say = opts.progress ?? (() => undefined);
   const failures: string[] = [];
-  const candidates = access.candidates(input, opts.tty);
+  // Without a way to ask, there is no terminal to ask on.
+  const resolved = access.resolve(input, opts.tty && opts.choose !== undefined);
+  let candidates = resolved.candidates;
+  let chosen = false;
+  if (resolved.mustChoose && opts.choose) {
+    const pick = await opts.choose(candidates.map((c) => formatReference(c)));
+    candidates = [candidates[pick] as Reference];
+    chosen = true;
+  }
   let last: unknown;
   for (const candidate of candidates) {
     const name = formatReference(candidate);
@@ -429,7 +439,7 @@ export async function pullByName(store: Store, access: RegistryAccess, input: st
     for (const { ref, insecure } of access.sources(candidate)) {
       const client = access.client(ref.domain, { insecure, repo: ref.path });
       try {
-        return await pullImage(store, {
+        const pulled = await pullImage(store, {
           client,
           repo: ref.path,
           ref: ref.digest ?? ref.tag ?? 'latest',
@@ -441,6 +451,9 @@ export async function pullByName(store: Store, access: RegistryAccess, input: st
           bars: opts.bars,
           log: opts.log,
         });
+        // podman keeps the user's choice, once it proved good, so the name is not asked about again.
+        if (chosen && resolved.shortName !== undefined) access.recordAlias(resolved.shortName, name);
+        return pulled;
       } catch (err) {
         if (!(err instanceof BurrowError)) throw err;
         last = err;

@@ -120,6 +120,39 @@ describeContainers('burrow pull, login, logout', () => {
     expect(imageNames(store).sort()).toEqual([`${plain.host}/tools/cfg:latest`, `${plain.host}/tools/plain:1`]);
   });
 
+  it('asks on a terminal which registry a short name means, pulls the one chosen and remembers it; Ctrl-C cancels', async (ctx) => {
+    requireFeature(ctx, 'python3');
+    const cache = join(fixtures().dir, 'pull-choose-cache');
+    const store = newStore('pull-choose', { XDG_CONFIG_HOME: join(fixtures().dir, 'pull-choose-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'pull-choose-etc'), XDG_CACHE_HOME: cache });
+    const { config } = withDirs(store);
+    // The first registry is not there at all: choosing the second is what makes the pull work.
+    writeFileSync(
+      join(config, 'containers', 'registries.conf'),
+      `unqualified-search-registries = ["127.0.0.1:9", "${plain.host}"]\nshort-name-mode = "enforcing"\n\n[[registry]]\nlocation = "${plain.host}"\ninsecure = true\n`,
+    );
+    const env = { ...process.env, ...store.env };
+    const cancelled = await runOnPty(['pull', 'tools/plain:1'], [{ expect: 'Please select an image' }, { send: '\u0003' }], [24, 100], 15, env);
+    expect(cancelled.exitCode, JSON.stringify(cancelled)).toBe(125);
+    expect(cancelled.output).toContain('Error: choosing an image: cancelled');
+    expect(imageNames(store)).toEqual([]);
+    const r = await runOnPty(
+      ['pull', 'tools/plain:1'],
+      [{ expect: `▸ 127.0.0.1:9/tools/plain:1` }, { send: '\u001b[B' }, { expect: `▸ ${plain.host}/tools/plain:1` }, { send: '\r' }],
+      [24, 100],
+      30,
+      env,
+    );
+    expect(r.exitCode, r.output).toBe(0);
+    expect(r.output).toContain(`✔ ${plain.host}/tools/plain:1`);
+    expect(r.output).toContain(`Trying to pull ${plain.host}/tools/plain:1...`);
+    expect(r.output).not.toContain('Trying to pull 127.0.0.1:9');
+    expect(imageNames(store)).toEqual([`${plain.host}/tools/plain:1`]);
+    expect(readFileSync(join(cache, 'containers', 'short-name-aliases.conf'), 'utf8')).toContain(`"tools/plain" = "${plain.host}/tools/plain"`);
+    // Remembered: no question the next time, on a terminal or not.
+    const again = await store.run(['pull', '-q', 'tools/plain:1']);
+    expect(again.exitCode, again.stderr).toBe(0);
+  });
+
   it('refuses a blocked registry and a malformed registries.conf, naming the file and line', async () => {
     const store = newStore('pull-blocked', { XDG_CONFIG_HOME: join(fixtures().dir, 'pull-blocked-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'pull-blocked-etc') });
     const { config, etc } = withDirs(store);

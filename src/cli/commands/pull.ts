@@ -8,6 +8,7 @@ import { hostPlatform, parsePlatform, type Platform, pullByName } from '../../re
 import { parseReference, formatReference } from '../../oci/reference.js';
 import { BurrowCommand } from '../base.js';
 import { TerminalProgress } from '../../registry/progress.js';
+import { choose as chooseOne } from '../../registry/choose.js';
 import { retryFlags } from '../duration.js';
 
 export class PullCommand extends BurrowCommand {
@@ -57,12 +58,14 @@ export class PullCommand extends BurrowCommand {
     // podman's bars on a terminal, its plain lines elsewhere.
     const bars = !this.quiet && isatty(2) ? new TerminalProgress(this.context.stderr, () => process.stderr.columns ?? 80) : undefined;
     const progress = this.quiet ? undefined : bars ? (line: string) => bars.line(line) : (line: string) => this.context.stderr.write(`${line}\n`);
-    const tty = isatty(0);
+    // podman asks which registry a short name means only when it can: its stdin and stdout on a terminal.
+    const tty = isatty(0) && isatty(1);
+    const choose = (candidates: string[]) => chooseOne('Please select an image', candidates, 'choosing an image');
     try {
       for (const input of this.images) {
         const names = this.allTags ? await allTags(access, input, tty) : [input];
         for (const name of names) {
-          const { image } = await pullByName(store, access, name, { platform, retries, tty, progress, bars, log: this.context.log });
+          const { image } = await pullByName(store, access, name, { platform, retries, tty, progress, bars, choose, log: this.context.log });
           this.context.stdout.write(`${image.id}\n`);
         }
       }
