@@ -84,6 +84,7 @@ async function clipanion(classes: CommandClass<Context>[], builtins: boolean): P
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === '--internal-worker') {
     try {
+      if (argv[1] === 'fetch') return await (await import('./registry/fetch-worker.js')).fetchWorker(argv.slice(2));
       return await (await import('./layers/worker.js')).worker(argv.slice(1));
     } catch (err) {
       return reportError(err, false);

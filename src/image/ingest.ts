@@ -13,7 +13,6 @@ import type { Readable } from 'node:stream';
 
 import { packageRoot } from '../config/install.js';
 import { BurrowError, withPath } from '../errors.js';
-import { setPipeSize } from '../system/libc.js';
 import type { UsernsProcess } from '../system/userns.js';
 import { type HeldFile, holdFile } from '../storage/leftovers.js';
 import { atomicWriteFile } from '../storage/atomic.js';
@@ -140,7 +139,7 @@ export class Ingest {
           worker.stdout?.on('data', (d: string) => (workerOut += d));
           worker.stdin?.on('error', () => undefined); // the worker's error is reported by `done`
           const pipeFd = (worker.stdin as unknown as { _handle?: { fd?: number } } | null)?._handle?.fd;
-          if (typeof pipeFd === 'number' && pipeFd >= 0) setPipeSize(pipeFd, 1 << 20);
+          if (typeof pipeFd === 'number' && pipeFd >= 0) this.store.sys.setPipeSize(pipeFd, 1 << 20);
           workerEnded = worker.done.then(
             () => undefined,
             (err: Error) => {
@@ -222,6 +221,62 @@ export class Ingest {
       };
     }
     this.blobs.set(digest, blob);
+    return blob;
+  }
+
+  /**
+   * Has a layer fetched and unpacked by a fetch worker (registry/fetch-worker.ts)
+   * in a user namespace: `job` tells it where from (everything but the
+   * staged file, which is `into`'s or a new one here). `received` hears of
+   * the bytes as they come. The digest is checked here, as for addBlob.
+   */
+  async addFetched(job: object, expected: Digest, what: string, into: StageInto | undefined, received: (n: number) => void, env: string[] = []): Promise<StagedBlob> {
+    const n = this.counter++;
+    const file = into?.file ?? join(this.staging, `blob-${n}`);
+    if (into === undefined) closeSync(openSync(file, 'wx', 0o600));
+    const dir = join(this.staging, `layer-${n}`);
+    mkdirSync(dir, { mode: 0o700 });
+    const worker = this.store.sys.startInUserns([process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), '--internal-worker', 'fetch', join(dir, 'diff')], {
+      stdin: 'pipe',
+      stdout: 'pipe',
+      env: [`PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, ...env],
+    });
+    worker.stdin?.on('error', () => undefined); // the worker's failure is what `done` reports
+    // Left open: its end tells the worker this process is gone (killed) and it is to stop.
+    worker.stdin?.write(`${JSON.stringify({ ...job, file, have: into?.have ?? 0 })}\n`);
+    let answer: { R?: { digest: string; size: number; diffId: string; unpacked: number; warnings: string[]; compressed: boolean }; E?: { code: string; message: string } } = {};
+    let pending = '';
+    worker.stdout?.setEncoding('utf8');
+    worker.stdout?.on('data', (text: string) => {
+      pending += text;
+      let nl: number;
+      while ((nl = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        if (line.startsWith('P ')) received(Number(line.slice(2)));
+        else if (line.startsWith('R ')) answer = { R: JSON.parse(line.slice(2)) as NonNullable<typeof answer.R> };
+        else if (line.startsWith('E ')) answer = { E: JSON.parse(line.slice(2)) as NonNullable<typeof answer.E> };
+      }
+    });
+    try {
+      await worker.done;
+    } catch (err) {
+      throw err instanceof BurrowError ? new BurrowError('E_LAYER', `${what}: ${err.message}`, { cause: err }) : err;
+    } finally {
+      worker.stdin?.end();
+    }
+    if (answer.E) throw new BurrowError(answer.E.code, answer.E.code.startsWith('E_REGISTRY') ? answer.E.message : `${what}: ${answer.E.message}`);
+    const result = answer.R;
+    if (result === undefined) throw new BurrowError('E_LAYER', `${what}: the fetch worker gave no result`);
+    if (result.digest !== expected) throw new BurrowError('E_DIGEST_MISMATCH', `${what}: digest mismatch: expected ${expected}, got ${result.digest}`);
+    this.warnings.push(...result.warnings);
+    const blob: StagedBlob = {
+      digest: expected,
+      size: result.size,
+      file,
+      layer: { dir, diffId: parseDigest(result.diffId, what), size: result.unpacked, compressed: result.compressed },
+    };
+    this.blobs.set(expected, blob);
     return blob;
   }
 

@@ -147,6 +147,24 @@ function transient(status: number): boolean {
   return status === 429 || status === 408 || (status >= 500 && status <= 504);
 }
 
+/**
+ * What a client has learned (its scheme, the registry's challenge, tokens,
+ * the credentials), for a process of burrow's own that goes on where it
+ * stopped (the fetch worker: registry/fetch-worker.ts). It carries
+ * credentials: it goes through a pipe, never argv or a file.
+ */
+export interface ClientHandoff {
+  registry: string;
+  insecure: boolean;
+  tls: ClientOptions['tls'];
+  retries: number | undefined;
+  retryDelayMs: number | undefined;
+  base: string;
+  challenge: Challenge | undefined;
+  tokens: [string, { value: string; expires: number }][];
+  credentials: RegistryCredentials | undefined;
+}
+
 export class RegistryClient {
   readonly registry: string;
   private readonly endpoint: string;
@@ -159,6 +177,33 @@ export class RegistryClient {
     this.registry = opts.registry;
     // docker.io names a registry that answers elsewhere, as in docker's and podman's clients.
     this.endpoint = opts.registry === 'docker.io' ? 'registry-1.docker.io' : opts.registry;
+  }
+
+  /** This client's state, for RegistryClient.resume in another process. */
+  async handoff(): Promise<ClientHandoff> {
+    const base = await this.baseUrl();
+    const credentials = this.challenge === undefined ? undefined : await this.creds();
+    return {
+      registry: this.registry,
+      insecure: this.opts.insecure,
+      tls: this.opts.tls,
+      retries: this.opts.retries,
+      retryDelayMs: this.opts.retryDelayMs,
+      base: base.href,
+      challenge: this.challenge,
+      tokens: [...this.tokens].filter(([, t]) => t.expires > Date.now()),
+      credentials,
+    };
+  }
+
+  /** A client that goes on from `h` (another process's handoff) without asking the registry again what it knows. */
+  static resume(h: ClientHandoff, log?: Logger): RegistryClient {
+    const client = new RegistryClient({ registry: h.registry, insecure: h.insecure, tls: h.tls, retries: h.retries, retryDelayMs: h.retryDelayMs, log });
+    client.base = Promise.resolve(new URL(h.base));
+    client.challenge = h.challenge;
+    for (const [key, token] of h.tokens) client.tokens.set(key, token);
+    client.credentials = Promise.resolve(h.credentials);
+    return client;
   }
 
   private tls(): TlsSettings {

@@ -153,7 +153,7 @@ export async function fetchManifest(client: RegistryClient, repo: string, ref: s
  * With `prefix`, the first `prefix.have` bytes come from that file (what an
  * earlier pull fetched) and the registry is asked only for the rest.
  */
-function blobStream(
+export function blobStream(
   client: RegistryClient,
   repo: string,
   desc: Descriptor,
@@ -325,6 +325,7 @@ export async function pullImage(store: Store, req: PullRequest): Promise<PullRes
       }
       wanted.set(layer.digest, layer);
     });
+    const handoff = wanted.size > 0 ? await req.client.handoff() : undefined;
     await bounded([...wanted.values()], req.parallel ?? PARALLEL_DOWNLOADS, async (layer) => {
       const bar = req.bars?.bar('blob', layer.digest, layer.size);
       if (!bar) say(`Copying blob ${layer.digest}`);
@@ -332,14 +333,14 @@ export async function pullImage(store: Store, req: PullRequest): Promise<PullRes
       const download = openDownload(store, layer.digest, layer.size);
       if (download) downloads.push(download);
       const fetchLayer = async (have: number): Promise<void> => {
-        const prefix = download && have > 0 ? { file: download.file, have } : undefined;
         bar?.add(have);
         const counted = (n: number) => {
           received += n;
           bar?.add(n);
         };
-        const stream = blobStream(req.client, req.repo, layer, req.retries, counted, prefix);
-        await ingest.addBlob(stream, layer.digest, `layer ${layer.digest}`, 'layer', download && { file: download.file, fd: download.fd, have });
+        // The worker fetches, hashes, stages and unpacks it: no byte of it passes through here.
+        const job = { client: handoff, repo: req.repo, desc: layer, retries: req.retries };
+        await ingest.addFetched(job, layer.digest, `layer ${layer.digest}`, download && { file: download.file, fd: download.fd, have }, counted, workerEnv);
       };
       try {
         await fetchLayer(download?.have ?? 0);
@@ -377,6 +378,9 @@ export async function pullImage(store: Store, req: PullRequest): Promise<PullRes
     for (const d of downloads) d.release();
   }
 }
+
+/** What the fetch workers keep of the environment: where TLS looks for CAs. */
+const workerEnv = ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR'].flatMap((k) => (process.env[k] ? [`${k}=${process.env[k]}`] : []));
 
 /**
  * A failure of the registry or the connection, not of the bytes: what was

@@ -39,11 +39,14 @@ export interface LibcCalls {
   pidfdSignal(pidfd: number, signal: number): boolean;
   /** Waits (off the event loop) up to `timeoutMs` for the process to end; true when it did. */
   pidfdWait(pidfd: number, timeoutMs: number): Promise<boolean>;
+  /** fcntl(F_SETPIPE_SZ), best effort */
+  setPipeSize(fd: number, bytes: number): void;
 }
 
 export const LIBC: LibcCalls = {
   flock: libc.flock,
   tryFlock: libc.tryFlock,
+  setPipeSize: libc.setPipeSize,
   randomBytes: libc.randomBytes,
   mknod: libc.mknod,
   lsetxattr: libc.lsetxattr,

@@ -61,6 +61,10 @@ export class FakeSys implements Sys {
     return true;
   }
 
+  setPipeSize(): void {
+    // a pipe's size changes nothing a unit test sees
+  }
+
   /** Counting bytes, so ids are known in advance: 00 01 02 ... for the first call. */
   randomBytes(n: number): Buffer {
     this.calls.push({ op: 'randomBytes', n });

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { describeContainers, fixtures, requireFeature } from '../helpers/fixtures.js';
+import { eventually, processesWith } from '../helpers/processes.js';
 import { runOnPty } from '../helpers/pty.js';
 import { buildTestImages, makeTar, type TestImages } from '../helpers/images.js';
 import { startFakeRegistry, skopeoPush, startRegistry, type TestRegistry } from '../helpers/registry.js';
@@ -452,6 +453,8 @@ describeContainers('burrow pull, login, logout', () => {
         await waitFor('half the layer on disk', () => size() >= Math.floor(layer.length / 2));
         child.kill('SIGKILL');
         await child;
+        // Its fetch workers die with it: none goes on writing (or holds the registry's connection).
+        expect(await eventually(() => processesWith(store.data).length === 0), `left running: ${processesWith(store.data).join(' ')}`).toBe(true);
         const kept = size();
         expect(kept).toBe(Math.floor(layer.length / 2));
         // Nothing half-stored, and the store works.

@@ -1,0 +1,176 @@
+/**
+ * The fetch worker: `burrow --internal-worker fetch DIR`, started by a pull
+ * (image/ingest.ts addFetched) in a user namespace, one per layer. It takes
+ * the registry client's state and the blob from a JSON job, the first line
+ * on stdin (whose end, later, means the pull is gone: it stops), fetches
+ * the blob itself (a Range request from where an earlier pull stopped, and
+ * again wherever a connection breaks), and in one pass hashes it, appends it
+ * to the staged file and unpacks it into DIR. The pulling process moves none
+ * of the layer's bytes (through it, each byte cost a socket read, a hash, a
+ * file write and a pipe write: more CPU than the unpacking).
+ *
+ * On stdout, lines: `P N` (N more bytes received from the registry), then
+ * one `R {...}` with the blob's digest and size and the layer's diff id,
+ * size and warnings, or `E {"code","message"}` for a failure burrow
+ * expected (a registry's, a network's, a bad layer's). Exit 0 either way.
+ */
+import { createHash } from 'node:crypto';
+import { createWriteStream, mkdirSync, writeSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+
+import { BurrowError, withPath } from '../errors.js';
+import { applyLayer } from '../layers/apply.js';
+import type { Descriptor } from '../oci/image.js';
+import { LIBC } from '../system/sys.js';
+import { type ClientHandoff, RegistryClient } from './client.js';
+import { blobStream } from './pull.js';
+
+export interface FetchJob {
+  client: ClientHandoff;
+  repo: string;
+  desc: Descriptor;
+  retries: number;
+  /** the staged file, whose first `have` bytes are the blob's already (they are read, not fetched) */
+  file: string;
+  have: number;
+}
+
+export interface FetchResult {
+  digest: string;
+  size: number;
+  diffId: string;
+  unpacked: number;
+  warnings: string[];
+  /** gzip or zstd (the blob's first bytes say) */
+  compressed: boolean;
+}
+
+/** How often the received bytes are reported, at most. */
+const REPORT_BYTES = 256 << 10;
+
+/**
+ * The job: the first line on stdin. The pull keeps stdin open after it, so
+ * its end means the pull is gone (killed): the worker stops at once, rather
+ * than go on fetching into a file the next pull will continue.
+ */
+function readJob(): Promise<FetchJob> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    let job: FetchJob | undefined;
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', (chunk: string) => {
+      if (job !== undefined) return;
+      text += chunk;
+      const nl = text.indexOf('\n');
+      if (nl < 0) return;
+      try {
+        job = JSON.parse(text.slice(0, nl)) as FetchJob;
+        resolve(job);
+      } catch (err) {
+        reject(err as Error);
+      }
+    });
+    process.stdin.once('end', () => {
+      if (job === undefined) reject(new BurrowError('E_WORKER', 'fetch worker: no job on stdin'));
+      else process.exit(1);
+    });
+  });
+}
+
+export async function fetchWorker(args: string[]): Promise<number> {
+  if (args.length !== 1) throw new BurrowError('E_WORKER', `fetch worker: expected DIR, got \`${args.join(' ')}\``);
+  const dir = args[0] as string;
+  const job = await readJob();
+  let unreported = 0;
+  const say = (line: string) => writeSync(1, `${line}\n`);
+  try {
+    mkdirSync(dir, { mode: 0o755 });
+    const result = await fetchAndUnpack(job, dir, (n) => {
+      unreported += n;
+      if (unreported >= REPORT_BYTES) {
+        say(`P ${unreported}`);
+        unreported = 0;
+      }
+    });
+    if (unreported > 0) say(`P ${unreported}`);
+    say(`R ${JSON.stringify(result)}`);
+  } catch (err) {
+    if (unreported > 0) say(`P ${unreported}`);
+    if (!(err instanceof BurrowError) && !(err as NodeJS.ErrnoException).code) throw err;
+    const code = err instanceof BurrowError ? err.code : 'E_SYSTEM';
+    say(`E ${JSON.stringify({ code, message: (err as Error).message })}`);
+  } finally {
+    // Done: the pull's stdin no longer watched, so the worker can end.
+    process.stdin.removeAllListeners('end');
+    process.stdin.destroy();
+  }
+  return 0;
+}
+
+async function fetchAndUnpack(job: FetchJob, dir: string, counted: (n: number) => void): Promise<FetchResult> {
+  const client = RegistryClient.resume(job.client);
+  const source = blobStream(client, job.repo, job.desc, job.retries, counted, job.have > 0 ? { file: job.file, have: job.have } : undefined);
+  const hash = createHash('sha256');
+  let size = 0;
+  let unstaged = job.have;
+  const staged = createWriteStream(job.file, { flags: 'a', highWaterMark: 1 << 20 });
+  const toUnpack = new PassThrough({ highWaterMark: 1 << 20 });
+  // A source error first (the registry's), then our own write's, then the unpacking's.
+  let sourceError: Error | undefined;
+  let stagedError: Error | undefined;
+  let full = 0;
+  const hold = (sink: NodeJS.WritableStream) => {
+    if (full++ === 0) source.pause();
+    sink.once('drain', () => {
+      if (--full === 0) source.resume();
+    });
+  };
+  staged.on('error', (err) => {
+    stagedError = withPath(err, job.file) as Error;
+    source.destroy();
+    // Ended, not destroyed: the unpacking sees a short tar and stops (its error is not the one told).
+    toUnpack.end();
+  });
+  let first: Buffer | undefined;
+  source.on('data', (chunk: Buffer) => {
+    first ??= chunk;
+    hash.update(chunk);
+    size += chunk.length;
+    if (unstaged >= chunk.length) unstaged -= chunk.length;
+    else {
+      const rest = unstaged > 0 ? chunk.subarray(unstaged) : chunk;
+      unstaged = 0;
+      if (!staged.write(rest)) hold(staged);
+    }
+    if (!toUnpack.write(chunk)) hold(toUnpack);
+  });
+  const fetched = new Promise<void>((resolve) => {
+    source.once('end', () => {
+      toUnpack.end();
+      resolve();
+    });
+    source.once('error', (err) => {
+      sourceError = err;
+      toUnpack.end();
+      resolve();
+    });
+    // Destroyed here (the unpacking gave up): neither 'end' nor 'error' comes.
+    source.once('close', resolve);
+  });
+  let unpacked: Awaited<ReturnType<typeof applyLayer>> | undefined;
+  let unpackError: unknown;
+  try {
+    unpacked = await applyLayer(LIBC, toUnpack, dir);
+  } catch (err) {
+    unpackError = err;
+    source.destroy();
+  }
+  await fetched;
+  await new Promise<void>((resolve) => staged.end(() => resolve()));
+  const failure = sourceError ?? stagedError ?? unpackError;
+  if (failure !== undefined) throw failure;
+  if (unpacked === undefined) throw new BurrowError('E_LAYER', `layer ${job.desc.digest}: the unpacking gave no result`);
+  const magic = first?.readUInt32LE(0);
+  const compressed = first !== undefined && first.length >= 4 && ((first[0] === 0x1f && first[1] === 0x8b) || magic === 0xfd2fb528);
+  return { digest: `sha256:${hash.digest('hex')}`, size, diffId: unpacked.diffId, unpacked: unpacked.size, warnings: unpacked.warnings, compressed };
+}
