@@ -99,7 +99,8 @@ const live = new Map<ChildProcess, string>();
 process.on('exit', () => {
   for (const [child, dir] of live) {
     child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    // The registry may still make a directory in it as it dies (seen under load): tried again then.
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
   }
 });
 
