@@ -14,7 +14,7 @@
  *
  * The host files are real files in the test user's home.
  */
-import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -128,6 +128,47 @@ describeContainers('hostile layers', () => {
       });
       expect(made).toEqual([points()]);
       expect(times(target())).toEqual(before);
+    });
+  });
+
+  describe.each(HOW)('through %s: entries below a directory that an earlier entry turned into a symlink to the host', (how) => {
+    // The unpacker remembers the directories it made so as not to look again (layers/apply.ts):
+    // a directory replaced by a symlink must be forgotten, with all below it.
+    const cases: { name: string; entries: (dir: string) => TarEntry[]; smuggled: string }[] = [
+      {
+        name: 'd/, d/a, then d -> a home directory, then d/x',
+        entries: (dir) => [
+          { name: 'd/', type: 'directory' },
+          { name: 'd/a', data: 'first\n' },
+          { name: 'd', type: 'symlink', linkname: dir },
+          { name: 'd/x', data: 'smuggled\n' },
+        ],
+        smuggled: 'x',
+      },
+      {
+        name: 'p/, p/q/, p/q/f, then p -> a home directory, then p/q/x',
+        entries: (dir) => [
+          { name: 'p/', type: 'directory' },
+          { name: 'p/q/', type: 'directory' },
+          { name: 'p/q/f', data: 'first\n' },
+          { name: 'p', type: 'symlink', linkname: dir },
+          { name: 'p/q/x', data: 'smuggled\n' },
+        ],
+        smuggled: 'q/x',
+      },
+    ];
+    it.each(cases)('$name: nothing is written in the home', async ({ name, entries, smuggled }) => {
+      const dir = mkdtempSync(join(home, `below-${how}-`));
+      mkdirSync(join(dir, 'q'));
+      const store = newStore(`below-${how}`);
+      const archive = await archiveFor(how, `below-${name.replace(/\W+/g, '-')}`, entries(dir));
+      const r = await bring(store, how, archive);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(readdirSync(dir).sort()).toEqual(['q']);
+      expect(readdirSync(join(dir, 'q'))).toEqual([]);
+      // The entry went where the symlink leads inside the layer (its target taken from the layer's root).
+      const layers = list(join(store.data, 'layers')).map((l) => join(store.data, 'layers', l, 'diff'));
+      expect(layers.filter((d) => existsSync(join(d, dir, smuggled)))).toHaveLength(1);
     });
   });
 
