@@ -3,7 +3,16 @@
 // Debian-sized docker-archive (debootstrap --variant=minbase bookworm), with
 // GNU `tar -x` of the same layer as a floor. Each round loads into a fresh
 // empty burrow store and removes the image from podman afterwards; the
-// median of the rounds and the ratio are printed.
+// median of the rounds and the ratio are printed. Beside them, the
+// unpacker that load and pull share, alone (burrow's unpack worker on the
+// layer, in a user namespace with the subordinate ids), against GNU tar in
+// the same namespace (owners kept, device nodes left out as a rootless
+// unpack must).
+//
+// BENCH_LOAD_DIR chooses where the stores and trees go (default: the
+// system's tmpdir): on this project's VM the disk is slow for many small
+// files, so run it on a tmpfs too, e.g. BENCH_LOAD_DIR=/dev/shm; podman's
+// storage is then put there as well (--root, --runroot).
 //
 // The archive is built once, as root (debootstrap needs root and a Debian
 // mirror), and cached: /var/tmp/burrow-bench/debian.tar. The comparison runs
@@ -78,7 +87,9 @@ if (!have('podman')) {
   process.exit(0);
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'burrow-bench-load-'));
+const dir = mkdtempSync(join(process.env.BENCH_LOAD_DIR ?? tmpdir(), 'burrow-bench-load-'));
+const podman = process.env.BENCH_LOAD_DIR ? [...PODMAN, '--root', join(dir, 'podman-root'), '--runroot', join(dir, 'podman-run')] : PODMAN;
+const userns = ['unshare', '--user', '--map-root-user', '--map-auto'];
 /** Removes a tree that holds files of subordinate ids (in a user namespace that maps them). */
 const removeTree = (path) => {
   spawnSync('unshare', ['--user', '--map-root-user', '--map-auto', 'rm', '-rf', path], { stdio: 'ignore' });
@@ -86,7 +97,7 @@ const removeTree = (path) => {
 };
 try {
   const driver = podmanOverlay();
-  spawnSync(PODMAN[0], [...PODMAN.slice(1), 'rmi', '--ignore', IMAGE], { stdio: 'ignore' });
+  spawnSync(podman[0], [...podman.slice(1), 'rmi', '--ignore', IMAGE], { stdio: 'ignore' });
   const manifest = JSON.parse(spawnSync('tar', ['-xOf', ARCHIVE, 'manifest.json'], { encoding: 'utf8', maxBuffer: 1 << 26 }).stdout);
   const layerName = manifest[0].Layers[0];
   run('tar', ['-xf', ARCHIVE, '-C', dir, layerName]);
@@ -94,7 +105,7 @@ try {
   const entries = spawnSync('sh', ['-c', `tar -tf '${layer}' | wc -l`], { encoding: 'utf8' }).stdout.trim();
   const mb = (readFileSync(ARCHIVE).length / 1e6).toFixed(0);
 
-  const times = { burrow: [], podman: [], tar: [] };
+  const times = { burrow: [], podman: [], tar: [], unpack: [] };
   for (let round = 0; round < rounds; round++) {
     const store = join(dir, `store-${round}`);
     const env = { ...cleanEnv(), XDG_DATA_HOME: join(store, 'data'), XDG_RUNTIME_DIR: join(store, 'run') };
@@ -102,25 +113,31 @@ try {
     mkdirSync(env.XDG_RUNTIME_DIR, { mode: 0o700 });
     const untar = join(dir, `untar-${round}`);
     mkdirSync(untar);
+    const unpacked = join(dir, `unpack-${round}`);
+    mkdirSync(unpacked);
     const steps = [
       ['burrow', () => timed([process.execPath, burrow, 'load', '-i', ARCHIVE], env)],
-      ['podman', () => timed([...PODMAN, 'load', '-i', ARCHIVE])],
-      ['tar', () => timed(['tar', '-xf', layer, '-C', untar, '--no-same-owner', '--exclude=dev/*'])],
+      ['podman', () => timed([...podman, 'load', '-i', ARCHIVE])],
+      ['tar', () => timed([...userns, 'tar', '-xf', layer, '-C', untar, '--exclude=dev/*'])],
+      ['unpack', () => timed([...userns, 'sh', '-c', `exec "$0" "$1" --internal-worker unpack "$2" < "$3" > /dev/null`, process.execPath, burrow, join(unpacked, 'diff'), layer])],
     ];
     // rotate the order each round, as interleaved() does
     for (let k = 0; k < steps.length; k++) {
       const [name, fn] = steps[(k + round) % steps.length];
       times[name].push(fn());
     }
-    run(PODMAN[0], [...PODMAN.slice(1), 'rmi', IMAGE]);
+    run(podman[0], [...podman.slice(1), 'rmi', IMAGE]);
     removeTree(store);
     removeTree(untar);
+    removeTree(unpacked);
   }
-  const m = { burrow: median(times.burrow), podman: median(times.podman), tar: median(times.tar) };
-  console.log(`\nload -i debian.tar (${mb} MB docker-archive, one layer of ${entries} entries; podman: ${PODMAN.slice(1).join(' ')}, ${driver} storage): medians of ${rounds} rounds`);
-  for (const [name, label] of [['burrow', 'burrow load'], ['podman', 'podman load'], ['tar', 'tar -x of the layer']])
+  const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+  console.log(
+    `\nload -i debian.tar (${mb} MB docker-archive, one layer of ${entries} entries; in ${process.env.BENCH_LOAD_DIR ?? tmpdir()}; podman: ${podman.slice(1).join(' ')}, ${driver} storage): medians of ${rounds} rounds`,
+  );
+  for (const [name, label] of [['burrow', 'burrow load'], ['podman', 'podman load'], ['tar', 'tar -x of the layer'], ['unpack', "burrow's unpacker"]])
     console.log(`  ${label.padEnd(20)} ${m[name].toFixed(0).padStart(7)} ms  ${(m[name] / m.podman).toFixed(2)}x podman load   (rounds: ${times[name].map((t) => t.toFixed(0)).join(' ')})`);
-  console.log(`  burrow/podman = ${(m.burrow / m.podman).toFixed(2)}`);
+  console.log(`  podman load / burrow load = ${(m.podman / m.burrow).toFixed(2)} (target >= 1.5); burrow's unpacker / tar -x = ${(m.unpack / m.tar).toFixed(2)} (target <= 1.2)`);
 } finally {
   removeTree(dir);
 }
