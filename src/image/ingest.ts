@@ -34,12 +34,11 @@ export interface StagedBlob {
 
 /**
  * A file that already holds the first `have` bytes of the blob (a download a
- * killed pull left, storage/downloads.ts): the blob's bytes are staged there,
- * appended after those, and the caller keeps the fd.
+ * killed pull left, storage/downloads.ts): the blob is staged there, what
+ * comes after those bytes appended.
  */
 export interface StageInto {
   file: string;
-  fd: number;
   have: number;
 }
 
@@ -75,15 +74,12 @@ export class Ingest {
   /**
    * Takes one blob from a stream. JSON (a manifest, config or index) is kept
    * in memory too; anything else is a layer and is unpacked on the way.
-   * `expected`, when the source names the digest, is checked here. With
-   * `into`, the input is the whole blob still, but only what comes after the
-   * bytes `into` has is written there.
+   * `expected`, when the source names the digest, is checked here.
    */
-  async addBlob(input: Readable, expected?: Digest, what = 'blob', force?: 'layer', into?: StageInto): Promise<StagedBlob> {
+  async addBlob(input: Readable, expected?: Digest, what = 'blob', force?: 'layer'): Promise<StagedBlob> {
     const n = this.counter++;
-    const file = into?.file ?? join(this.staging, `blob-${n}`);
-    const fd = into?.fd ?? openSync(file, 'wx', 0o600);
-    let unstaged = into?.have ?? 0;
+    const file = join(this.staging, `blob-${n}`);
+    const fd = openSync(file, 'wx', 0o600);
     const hash = createHash('sha256');
     let size = 0;
     let first: Buffer | undefined;
@@ -154,12 +150,7 @@ export class Ingest {
       }
       hash.update(chunk);
       size += chunk.length;
-      if (unstaged >= chunk.length) unstaged -= chunk.length;
-      else {
-        const rest = unstaged > 0 ? chunk.subarray(unstaged) : chunk;
-        unstaged = 0;
-        if (!staged.write(rest)) hold(staged);
-      }
+      if (!staged.write(chunk)) hold(staged);
       if (kind === 'json') {
         if (size > MAX_JSON) throw new BurrowError('E_BLOB', `${what}: a JSON document larger than ${MAX_JSON} bytes`);
         jsonChunks.push(chunk);
@@ -197,7 +188,7 @@ export class Ingest {
     } finally {
       // Every staged byte on disk (or the stream's error) before the fd closes.
       await settle();
-      if (into === undefined) closeSync(fd);
+      closeSync(fd);
     }
     if (failed) throw failed;
     const digest = `sha256:${hash.digest('hex')}` as Digest;

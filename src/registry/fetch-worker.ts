@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, mkdirSync, writeSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 
-import { BurrowError, withPath } from '../errors.js';
+import { BurrowError, systemFailure, withPath } from '../errors.js';
 import { applyLayer } from '../layers/apply.js';
 import type { Descriptor } from '../oci/image.js';
 import { LIBC } from '../system/sys.js';
@@ -96,9 +96,10 @@ export async function fetchWorker(args: string[]): Promise<number> {
     say(`R ${JSON.stringify(result)}`);
   } catch (err) {
     if (unreported > 0) say(`P ${unreported}`);
-    if (!(err instanceof BurrowError) && !(err as NodeJS.ErrnoException).code) throw err;
-    const code = err instanceof BurrowError ? err.code : 'E_SYSTEM';
-    say(`E ${JSON.stringify({ code, message: (err as Error).message })}`);
+    // A system call's failure (a full disk) in words; anything else not expected is burrow's bug, reported as such.
+    const known = err instanceof BurrowError ? err : systemFailure(err, 'unpack the layer');
+    if (known === undefined) throw err;
+    say(`E ${JSON.stringify({ code: known.code, message: known.message })}`);
   } finally {
     // Done: the pull's stdin no longer watched, so the worker can end.
     process.stdin.removeAllListeners('end');

@@ -1,10 +1,12 @@
 /**
  * Pulling an image from a registry into the store: the manifest (an index
  * resolved to the platform's manifest), the config, then the layers the
- * store lacks, in parallel, each streamed once through its digest check and
- * unpacking (src/image/ingest.ts). A layer whose connection breaks goes on
- * from where it stopped (a Range request) into the same stream. Nothing is
- * in the store until every digest has been checked (Ingest.commit).
+ * store lacks, in parallel, each fetched, checked against its digest and
+ * unpacked in one pass by a worker of its own (fetch-worker.ts, through
+ * Ingest.addFetched). A layer whose connection breaks goes on from where it
+ * stopped (a Range request) into the same stream; one a killed or failed
+ * pull left in tmp/download-HEX is continued the same way. Nothing is in
+ * the store until every digest has been checked (Ingest.commit).
  */
 import { createReadStream } from 'node:fs';
 import { PassThrough, type Readable } from 'node:stream';
@@ -269,7 +271,7 @@ export interface PullRequest {
   log?: Logger | undefined;
 }
 
-/** Makes a progress bar for a blob (cli/progress.ts draws them). */
+/** Makes a progress bar for a blob (registry/progress.ts draws them). */
 export interface BarMaker {
   bar(kind: 'blob' | 'config', digest: string, size: number): { add(n: number): void; finish(label: string): void };
 }
@@ -332,15 +334,19 @@ export async function pullImage(store: Store, req: PullRequest): Promise<PullRes
       // Held until the pull ends: commit renames it into blobs/, and no other pull may append to it before.
       const download = openDownload(store, layer.digest, layer.size);
       if (download) downloads.push(download);
+      let shown = 0;
       const fetchLayer = async (have: number): Promise<void> => {
-        bar?.add(have);
+        // The bar starts again with each try: from what is kept, then what comes.
+        bar?.add(have - shown);
+        shown = have;
         const counted = (n: number) => {
           received += n;
+          shown += n;
           bar?.add(n);
         };
         // The worker fetches, hashes, stages and unpacks it: no byte of it passes through here.
         const job = { client: handoff, repo: req.repo, desc: layer, retries: req.retries };
-        await ingest.addFetched(job, layer.digest, `layer ${layer.digest}`, download && { file: download.file, fd: download.fd, have }, counted, workerEnv);
+        await ingest.addFetched(job, layer.digest, `layer ${layer.digest}`, download && { file: download.file, have }, counted, workerEnv);
       };
       try {
         await fetchLayer(download?.have ?? 0);
@@ -355,7 +361,6 @@ export async function pullImage(store: Store, req: PullRequest): Promise<PullRes
         // damaged meanwhile): fetched again whole, once.
         req.log?.info(`${layer.digest}: the ${download.have} bytes kept from an earlier pull were not a good start (${(err as Error).message}): fetching it whole`);
         download.restart();
-        bar?.add(-download.have);
         try {
           await fetchLayer(0);
         } catch (again) {
