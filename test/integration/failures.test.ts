@@ -11,6 +11,7 @@
  * without it they skip, saying why.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -19,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { describeContainers, fixtures } from '../helpers/fixtures.js';
 import { buildTestImages, dockerArchiveEntries, makeTar, type TestImages, writeTar } from '../helpers/images.js';
+import { putImage, startFakeRegistry } from '../helpers/registry.js';
 import { BURROW, lines } from '../helpers/run-cli.js';
 import { imageNames, list, loadedStore, newStore, storeState, type TestStore, waitFor } from '../helpers/store.js';
 
@@ -114,6 +116,24 @@ describeContainers('expected failures', () => {
       expect(storeState(store)).toEqual(before);
       expect(partials(root)).toEqual([]);
       expect(existsSync(join(root, 'out.tar'))).toBe(false);
+    });
+
+    it('pull: one Error line, exit 125, the store unchanged, nothing of the layer kept for a resume', async () => {
+      const fake = await startFakeRegistry();
+      try {
+        await putImage(fake, 'full/img:1', { layers: [await makeTar([{ name: 'big', data: randomBytes(300_000) }])] });
+        const etc = join(work, 'full-etc');
+        mkdirSync(etc, { recursive: true });
+        writeFileSync(join(etc, 'policy.json'), JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
+        const before = storeState(store);
+        const r = await store.run(['pull', '-q', '--tls-verify=false', `${fake.host}/full/img:1`], { env: { BURROW_CONTAINERS_CONF_DIR: etc } });
+        expect(r.stdout).toBe('');
+        expectOneError(r, /^Error: .*: no space left on device$/m);
+        expect(storeState(store)).toEqual(before);
+        expect(list(join(store.data, 'tmp')).filter((f) => f.startsWith('download-'))).toEqual([]);
+      } finally {
+        await fake.stop();
+      }
     });
 
     it('tag when a page is free but images.json needs more: refused whole, never a shortened images.json', async () => {
