@@ -23,6 +23,7 @@ PACKAGES=(
   bubblewrap      # tests and benchmarks: `burrow sandbox` against bwrap
   bsdutils        # tests: script(1), for a real terminal
   python3         # tests: small fixture programs, bcrypt lines for htpasswd
+  zstd            # tests: zstd-compressed layers
 )
 
 say() { printf '==> %s\n' "$*"; }

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -19,7 +20,7 @@ import { describeContainers, fixtures, requireFeature } from '../helpers/fixture
 import { eventually, processesWith } from '../helpers/processes.js';
 import { runOnPty } from '../helpers/pty.js';
 import { buildTestImages, makeTar, type TestImages } from '../helpers/images.js';
-import { startFakeRegistry, skopeoPush, startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { hostPlatform, MEDIA, putBlob, putRawManifest, startFakeRegistry, skopeoPush, startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { imageNames, list, newStore, type TestStore, waitFor } from '../helpers/store.js';
 
 let images: TestImages;
@@ -305,6 +306,34 @@ describeContainers('burrow pull, login, logout', () => {
     const format = await store.run(['push', '--format', 'v1', 'localhost/cfg:latest', dest]);
     expect(format.stderr).toBe('Error: unknown format "v1": use oci or v2s2\n');
     expect(format.exitCode).toBe(125);
+  });
+
+  it('pulls layers as gzip, zstd and plain tar, each unpacked as it comes, and runs the image', async () => {
+    const store = newStore('pull-zstd', { XDG_CONFIG_HOME: join(fixtures().dir, 'pull-zstd-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+    const zstdTar = await makeTar([{ name: 'z.txt', data: 'from a zstd layer\n'.repeat(1000) }]);
+    const plainTar = await makeTar([{ name: 'p.txt', data: 'from a plain layer\n' }]);
+    const layers = [
+      { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', bytes: gzipSync(images.baseLayer), diffId: `sha256:${sha256(images.baseLayer)}` },
+      { mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd', bytes: execFileSync('zstd', ['-q', '-c'], { input: zstdTar }), diffId: `sha256:${sha256(zstdTar)}` },
+      { mediaType: 'application/vnd.oci.image.layer.v1.tar', bytes: plainTar, diffId: `sha256:${sha256(plainTar)}` },
+    ];
+    const config = Buffer.from(JSON.stringify({ architecture: hostPlatform().architecture, os: 'linux', config: { Cmd: ['/bin/sh'] }, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) } }));
+    for (const blob of [config, ...layers.map((l) => l.bytes)]) await putBlob(plain, 'kinds/app', blob);
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MEDIA.ociManifest,
+        config: { mediaType: MEDIA.ociConfig, digest: `sha256:${sha256(config)}`, size: config.length },
+        layers: layers.map((l) => ({ mediaType: l.mediaType, digest: `sha256:${sha256(l.bytes)}`, size: l.bytes.length })),
+      }),
+    );
+    await putRawManifest(plain, 'kinds/app', '1', MEDIA.ociManifest, manifest);
+    const name = `${plain.host}/kinds/app:1`;
+    const r = await store.run(['pull', '-q', '--tls-verify=false', name]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`${sha256(config)}\n`);
+    const run = await store.run(['run', '--rm', name, 'sh', '-c', 'head -n 1 /z.txt; cat /p.txt']);
+    expect(run.stdout).toBe('from a zstd layer\nfrom a plain layer\n');
   });
 
   it('a manifest list: the host platform by default, --platform another, a missing one named; manifest inspect prints it; image exists', async () => {
