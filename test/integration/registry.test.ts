@@ -20,7 +20,7 @@ import { describeContainers, fixtures, requireFeature } from '../helpers/fixture
 import { eventually, processesWith } from '../helpers/processes.js';
 import { runOnPty } from '../helpers/pty.js';
 import { buildTestImages, makeTar, type TestImages } from '../helpers/images.js';
-import { hostPlatform, MEDIA, putBlob, putRawManifest, startFakeRegistry, skopeoPush, startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { hostPlatform, MEDIA, putBlob, putImage, putRawManifest, startFakeRegistry, skopeoPush, startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { imageNames, list, newStore, type TestStore, waitFor } from '../helpers/store.js';
 
 let images: TestImages;
@@ -565,6 +565,29 @@ describeContainers('burrow pull, login, logout', () => {
         expect(again.output).toContain(`Copying blob ${short} skipped: already exists`);
         const quiet = await runOnPty(['pull', '-q', '--tls-verify=false', name], [], [24, 120], 15, env);
         expect(quiet.output).toMatch(/^[a-f0-9]{64}\r\n$/);
+      } finally {
+        await fake.stop();
+      }
+    });
+
+    it('a hostile layer (an entry that climbs out with `..`) is refused by name, nothing stored or kept, nothing written outside', async () => {
+      const fake = await startFakeRegistry();
+      try {
+        const outside = join(fixtures().dir, 'pull-hostile-outside');
+        mkdirSync(outside, { recursive: true });
+        const hostile = await makeTar([
+          { name: 'ok.txt', data: 'fine\n' },
+          { name: '../../../../../../../../../..' + join(outside, 'escaped.txt'), data: 'escaped\n' },
+        ]);
+        const put = await putImage(fake, 'hostile/app:1', { layers: [hostile] });
+        const store = newStore('pull-hostile', { XDG_CONFIG_HOME: join(fixtures().dir, 'pull-hostile-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+        const r = await store.run(['pull', '-q', '--tls-verify=false', `${fake.host}/hostile/app:1`]);
+        expect(r.exitCode).toBe(125);
+        expect(r.stderr).toMatch(new RegExp(`^Error: layer ${put.layerDigests[0]}: layer entry \`[^\`]*escaped\\.txt\` has a \`\\.\\.\` component\n$`));
+        expect(existsSync(join(outside, 'escaped.txt'))).toBe(false);
+        expect(imageNames(store)).toEqual([]);
+        expect(list(join(store.data, 'layers'))).toEqual([]);
+        expect(list(join(store.data, 'tmp')).filter((f) => f.startsWith('download-') || f.startsWith('ingest-'))).toEqual([]);
       } finally {
         await fake.stop();
       }
