@@ -36,7 +36,7 @@ export class LoadCommand extends BurrowCommand {
         if (err instanceof BurrowError) throw err;
         throw new BurrowError('E_LOAD', `load \`${this.input}\`: ${errnoCode(err) === 'ENOENT' ? 'no such file' : (err as Error).message}`);
       }
-      stream = createReadStream(this.input);
+      stream = createReadStream(this.input, { highWaterMark: 1 << 20 });
     } else {
       source = 'standard input';
       if (isatty(0)) throw new BurrowError('E_LOAD', 'cannot read an archive from a terminal: give a file with -i or redirect standard input');
