@@ -6,7 +6,7 @@
 # and scripts/completions/burrow.bash: edit those, not completions/burrow.bash.
 
 # The commands, and the options before them.
-_burrow_commands='container create export history image images import info inspect load login logout manifest ps pull push rm rmi run save start system tag untag version'
+_burrow_commands='container create export history image images import info inspect load login logout manifest ps pull push rm rmi run save search start system tag untag version'
 _burrow_global_opts='--log-level -h --help -v --version'
 _burrow_levels='debug info warn error'
 # src/system/capabilities.ts, and ALL
@@ -35,6 +35,7 @@ _burrow_cmd_rm=rm
 _burrow_cmd_rmi=rmi
 _burrow_cmd_run=run
 _burrow_cmd_save=save
+_burrow_cmd_search=search
 _burrow_cmd_start=start
 _burrow_cmd_tag=tag
 _burrow_cmd_untag=untag
@@ -134,6 +135,9 @@ _burrow_run_operands='images proxy'
 _burrow_save_arg='--log-level -o --output --format'
 _burrow_save_flag='-m --multi-image-archive -q --quiet'
 _burrow_save_operands='images'
+_burrow_search_arg='--log-level --authfile --cert-dir --creds -f --filter --format --limit'
+_burrow_search_flag='--compatible --list-tags --no-trunc --tls-verify'
+_burrow_search_operands='none'
 _burrow_start_arg='--log-level'
 _burrow_start_flag='-a --attach -i --interactive'
 _burrow_start_operands='containers'
@@ -161,9 +165,9 @@ _burrow_value() {
       "login --log-level" | "logout --log-level" | \
       "manifest_inspect --log-level" | "ps --log-level" | "pull --log-level" | \
       "push --log-level" | "rm --log-level" | "rmi --log-level" | \
-      "run --log-level" | "save --log-level" | "start --log-level" | \
-      "system_df --log-level" | "tag --log-level" | "untag --log-level" | \
-      "version --log-level")
+      "run --log-level" | "save --log-level" | "search --log-level" | \
+      "start --log-level" | "system_df --log-level" | "tag --log-level" | \
+      "untag --log-level" | "version --log-level")
       mapfile -t COMPREPLY < <(compgen -W "debug info warn error" -- "$cur") ;;
     "create -e" | "create --env" | "run -e" | "run --env")
       compopt -o nospace 2>/dev/null; mapfile -t COMPREPLY < <(compgen -e -- "$cur") ;;
@@ -171,7 +175,7 @@ _burrow_value() {
       "export --output" | "load -i" | "load --input" | "login --authfile" | \
       "logout --authfile" | "manifest_inspect --authfile" | "pull --authfile" | \
       "push --authfile" | "push --digestfile" | "run --env-file" | "run -v" | \
-      "run --volume" | "save -o" | "save --output")
+      "run --volume" | "save -o" | "save --output" | "search --authfile")
       compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
     "create --network" | "create --net" | "run --network" | "run --net")
       mapfile -t COMPREPLY < <(compgen -W "none host" -- "$cur") ;;
@@ -185,7 +189,7 @@ _burrow_value() {
     "history --format" | "image_inspect -f" | "image_inspect --format" | \
       "images --format" | "info -f" | "info --format" | "inspect -f" | \
       "inspect --format" | "ps --format" | "push -f" | "push --format" | \
-      "system_df --format")
+      "search --format" | "system_df --format")
       mapfile -t COMPREPLY < <(compgen -W "json table" -- "$cur") ;;
     "import -c" | "import --change")
       mapfile -t COMPREPLY < <(compgen -W "CMD ENTRYPOINT ENV EXPOSE LABEL STOPSIGNAL USER VOLUME WORKDIR" -- "$cur") ;;

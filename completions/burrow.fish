@@ -214,6 +214,8 @@ function __burrow_command
             printf '%s\n' run 1
         case 'save *'
             printf '%s\n' save 1
+        case 'search *'
+            printf '%s\n' search 1
         case 'start *'
             printf '%s\n' start 1
         case 'tag *'
@@ -249,6 +251,7 @@ set -g __burrow_arg_rmi --log-level
 set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --pull --rootfs
 set -g __burrow_proxy_run 1
 set -g __burrow_arg_save --log-level -o --output --format
+set -g __burrow_arg_search --log-level --authfile --cert-dir --creds -f --filter --format --limit
 set -g __burrow_arg_start --log-level
 set -g __burrow_arg_system_df --log-level --format
 set -g __burrow_arg_tag --log-level
@@ -276,6 +279,7 @@ complete -c burrow -n __burrow_no_command -a rm -d 'Remove one or more container
 complete -c burrow -n __burrow_no_command -a rmi -d 'Remove images from local storage'
 complete -c burrow -n __burrow_no_command -a run -d 'Run a command in a new container'
 complete -c burrow -n __burrow_no_command -a save -d 'Save images to an archive'
+complete -c burrow -n __burrow_no_command -a search -d 'Search registries for images'
 complete -c burrow -n __burrow_no_command -a start -d 'Start one or more containers'
 complete -c burrow -n __burrow_no_command -a system -d 'Manage burrow'
 complete -c burrow -n __burrow_no_command -a tag -d 'Add names to an image'
@@ -501,6 +505,19 @@ complete -c burrow -n '__burrow_options save' -l format -x -a 'docker-archive oc
 complete -c burrow -n '__burrow_options save' -s m -l multi-image-archive -d 'Save every IMAGE named, not one image with extra tags (docker-archive)'
 complete -c burrow -n '__burrow_options save' -s q -l quiet -d 'Print nothing but errors'
 complete -c burrow -n '__burrow_operand save 0 rest' -a '(__burrow_images)'
+
+# burrow search
+complete -c burrow -n '__burrow_options search' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options search' -l authfile -r -F -d 'Read credentials from FILE (default: podman\'s auth.json)'
+complete -c burrow -n '__burrow_options search' -l cert-dir -x -d 'Use the certificates in DIR (*.crt CAs, *.cert/*.key client pairs) to reach the registry'
+complete -c burrow -n '__burrow_options search' -l compatible -d 'Print the STARS, OFFICIAL and AUTOMATED columns too, as docker does'
+complete -c burrow -n '__burrow_options search' -l creds -x -d 'Log in to the registry as USER:PASSWORD'
+complete -c burrow -n '__burrow_options search' -s f -l filter -x -d 'Only results that pass FILTER: stars=N, is-official=BOOL, is-automated=BOOL'
+complete -c burrow -n '__burrow_options search' -l format -x -a 'json table' -d 'Print with a Go template, or json'
+complete -c burrow -n '__burrow_options search' -l limit -x -d 'At most N results from each registry, or N tags (default 25)'
+complete -c burrow -n '__burrow_options search' -l list-tags -d 'List the tags of the repository TERM names'
+complete -c burrow -n '__burrow_options search' -l no-trunc -d 'Do not shorten descriptions'
+complete -c burrow -n '__burrow_options search' -l tls-verify -d 'Require HTTPS and verify certificates (default: true, or as registries.conf says)'
 
 # burrow start, burrow container start
 complete -c burrow -n '__burrow_options start' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'

@@ -43,4 +43,6 @@ export const VALUE_NAMES: Record<string, string> = {
   '--username': 'USER',
   '--password': 'PASSWORD',
   '--digestfile': 'FILE',
+  '--filter': 'FILTER',
+  '--limit': 'N',
 };

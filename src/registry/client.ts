@@ -434,6 +434,38 @@ export class RegistryClient {
     return out;
   }
 
+  /**
+   * The registry's repositories (`GET /v2/_catalog`), page after page, until
+   * `enough` says so or `max` have come. A registry that offers no catalog
+   * (404, 401/403 without the right, 405) is named as such.
+   */
+  async catalog(enough: (repos: string[]) => boolean, max = 100_000): Promise<string[]> {
+    const what = `listing the repositories of ${this.registry}`;
+    const out: string[] = [];
+    let path: string | undefined = '/v2/_catalog?n=1000';
+    while (path !== undefined && out.length < max) {
+      const res = await this.request('GET', path, { scope: 'registry:catalog:*', what });
+      if (res.status === 404 || res.status === 405 || res.status === 401 || res.status === 403) {
+        const reason = await describeFailure(res);
+        throw new BurrowError(res.status === 401 || res.status === 403 ? 'E_REGISTRY_AUTH' : 'E_REGISTRY', `${what}: the registry offers no catalog to search (${reason})`);
+      }
+      if (res.status !== 200) throw this.failure(what, res.status, await describeFailure(res));
+      let parsed: { repositories?: unknown };
+      try {
+        parsed = JSON.parse((await readBody(res, MAX_MANIFEST, 'the catalog')).toString('utf8')) as typeof parsed;
+      } catch (err) {
+        throw new BurrowError('E_REGISTRY', `${what}: ${err instanceof SyntaxError ? 'the answer is not JSON' : (err as Error).message}`);
+      }
+      const page = Array.isArray(parsed.repositories) ? parsed.repositories.filter((r): r is string => typeof r === 'string') : [];
+      out.push(...page);
+      if (enough(out)) break;
+      const next = nextPage(res.headers.link);
+      // A registry whose next page is the one just read would go round for ever.
+      path = next !== undefined && next !== path && page.length > 0 ? next : undefined;
+    }
+    return out;
+  }
+
   private failure(what: string, status: number, reason: string): BurrowError {
     const code = status === 401 || status === 403 ? 'E_REGISTRY_AUTH' : status === 404 ? 'E_NOT_FOUND' : 'E_REGISTRY';
     return new BurrowError(code, `${what}: ${reason}`);
