@@ -15,6 +15,7 @@ import { BurrowError, withPath } from '../errors.js';
 import { Ingest } from '../image/ingest.js';
 import { chainIds, type Digest, hex, isDigest, parseDigest, sha256 } from '../oci/digest.js';
 import { type Descriptor, goArch, type ImageConfig, type Index, LAYER_MEDIA_TYPES, type Manifest, MediaType } from '../oci/image.js';
+import { recordBlobLocations } from '../storage/blob-locations.js';
 import { type Download, openDownload } from '../storage/downloads.js';
 import type { ImageRecord, Store } from '../storage/store.js';
 import { formatReference, type Reference } from '../oci/reference.js';
@@ -234,7 +235,7 @@ export function blobStream(
 }
 
 /** Runs `tasks` with at most `limit` at once; the first failure is thrown once all have stopped. */
-async function bounded<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+export async function bounded<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   let failure: unknown;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
@@ -377,6 +378,8 @@ export async function pullImage(store: Store, req: PullRequest): Promise<PullRes
     say('Writing manifest to image destination');
     const [image] = await ingest.commit([{ manifest, manifestBytes: pulled.bytes, names: req.names }]);
     if (image === undefined) throw new BurrowError('E_REGISTRY', `${what}: nothing was stored`);
+    // Where its blobs are, for a push to another repository of this registry to mount them.
+    recordBlobLocations(store.root, `${req.client.registry}/${req.repo}`, [configDigest, ...manifest.layers.map((l) => l.digest)]);
     return { image, received, skipped };
   } finally {
     await ingest.cleanup();

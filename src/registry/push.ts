@@ -1,8 +1,10 @@
 /**
  * Pushing a stored image to a registry, as the distribution spec says: each
- * blob the registry lacks (asked with HEAD) is uploaded whole (POST for an
- * upload location, then one PUT with the digest), the config last of the
- * blobs, then the manifest under the tag. The blobs go as the store keeps
+ * blob the registry lacks (asked with HEAD) is mounted from another of its
+ * repositories where the store saw it (blob-locations.json), or else
+ * uploaded whole (POST for an upload location, then one PUT with the
+ * digest), six at once, the config last of the blobs, then the manifest
+ * under the tag. The blobs go as the store keeps
  * them, so the registry's digests are the store's; with `format`, the
  * manifest's media types are rewritten to the other format (the layers'
  * bytes do not change, so a zstd layer cannot become Docker's).
@@ -13,9 +15,11 @@ import { BurrowError } from '../errors.js';
 import { type Digest, sha256 } from '../oci/digest.js';
 import { type Manifest, MediaType } from '../oci/image.js';
 import { formatReference, type Reference } from '../oci/reference.js';
+import { blobLocations, recordBlobLocations } from '../storage/blob-locations.js';
 import type { ImageRecord, Store } from '../storage/store.js';
 import type { RegistryAccess } from './access.js';
 import { describeFailure, type RegistryClient } from './client.js';
+import { type BarMaker, bounded, PARALLEL_DOWNLOADS } from './pull.js';
 
 export type ManifestFormat = 'oci' | 'v2s2';
 
@@ -57,15 +61,47 @@ async function hasBlob(client: RegistryClient, repo: string, digest: Digest): Pr
   throw new BurrowError(res.status === 401 || res.status === 403 ? 'E_REGISTRY_AUTH' : 'E_REGISTRY', `${what}: HTTP ${res.status}`);
 }
 
-/** One blob, uploaded whole: POST for a location, then PUT the bytes with their digest. */
-async function uploadBlob(client: RegistryClient, repo: string, digest: Digest, file: string): Promise<void> {
+/**
+ * Asks the registry to mount `digest` into `repo` from its repository
+ * `from` (the distribution spec's cross-repository mount): `mounted`, or the
+ * upload session it opened instead (202, its Location), or undefined when it
+ * refused (the caller uploads).
+ */
+async function mountBlob(client: RegistryClient, repo: string, digest: Digest, from: string): Promise<{ mounted: true } | { location: string } | undefined> {
+  const what = `mounting blob ${digest} from ${client.registry}/${from} into ${repo}`;
+  // The token must also let us read the repository mounted from.
+  const scope = `repository:${repo}:pull,push repository:${from}:pull`;
+  const path = `/v2/${repo}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`;
+  let res;
+  try {
+    res = await client.request('POST', path, { scope, what, headers: { 'Content-Length': '0' } });
+  } catch (err) {
+    if (err instanceof BurrowError && err.code === 'E_REGISTRY_AUTH') return undefined; // no right to read `from`: upload it
+    throw err;
+  }
+  res.body.resume();
+  if (res.status === 201) return { mounted: true };
+  const location = res.headers.location;
+  if (res.status === 202 && typeof location === 'string') return { location };
+  return undefined;
+}
+
+/**
+ * One blob, uploaded whole: POST for a location (or the one a refused mount
+ * opened), then PUT the bytes with their digest. `sent` hears of the bytes.
+ */
+async function uploadBlob(client: RegistryClient, repo: string, digest: Digest, file: string, opened?: string, sent?: (n: number) => void): Promise<void> {
   const what = `writing blob ${digest} to ${client.registry}/${repo}`;
   const scope = `repository:${repo}:pull,push`;
-  const start = await client.request('POST', `/v2/${repo}/blobs/uploads/`, { scope, what, headers: { 'Content-Length': '0' } });
-  if (start.status !== 202) throw failure(what, start.status, await describeFailure(start));
-  start.body.resume();
-  const location = start.headers.location;
-  if (typeof location !== 'string') throw new BurrowError('E_REGISTRY', `${what}: the registry gave no upload location`);
+  let location: string | undefined = opened;
+  if (location === undefined) {
+    const start = await client.request('POST', `/v2/${repo}/blobs/uploads/`, { scope, what, headers: { 'Content-Length': '0' } });
+    if (start.status !== 202) throw failure(what, start.status, await describeFailure(start));
+    start.body.resume();
+    const given = start.headers.location;
+    if (typeof given !== 'string') throw new BurrowError('E_REGISTRY', `${what}: the registry gave no upload location`);
+    location = given;
+  }
   // Relative or absolute, the location is resolved against the registry's root by request().
   const target = `${location}${location.includes('?') ? '&' : '?'}digest=${encodeURIComponent(digest)}`;
   const size = statSync(file).size;
@@ -73,7 +109,11 @@ async function uploadBlob(client: RegistryClient, repo: string, digest: Digest, 
     scope,
     what,
     headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(size) },
-    body: () => createReadStream(file),
+    body: () => {
+      const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+      if (sent) stream.on('data', (chunk) => sent(chunk.length));
+      return stream;
+    },
   });
   if (done.status !== 201 && done.status !== 204) throw failure(what, done.status, await describeFailure(done));
   done.body.resume();
@@ -88,6 +128,32 @@ export interface PushRequest {
   dest: Reference;
   format?: ManifestFormat | undefined;
   progress?: ((line: string) => void) | undefined;
+  /** bars for the blobs, on a terminal (then the blobs' plain lines are not said) */
+  bars?: BarMaker | undefined;
+  parallel?: number;
+}
+
+/** The blob as the registry gets it: HEAD first; a mount from another repository of the registry where the store saw it; else the bytes. */
+async function pushBlob(store: Store, client: RegistryClient, dest: Reference, digest: Digest, kind: 'blob' | 'config', say: (line: string) => void, bars: BarMaker | undefined): Promise<void> {
+  const short = digest.slice(7, 19);
+  const done = (label: string) => (bars ? bars.bar(kind, digest, 0).finish(label) : say(`Copying ${kind} ${short} ${label}`));
+  if (await hasBlob(client, dest.path, digest)) return done('skipped: already exists');
+  let opened: string | undefined;
+  const prefix = `${dest.domain}/`;
+  const others = blobLocations(store.root, digest).filter((l) => l.startsWith(prefix) && l !== `${prefix}${dest.path}`);
+  for (const from of others.slice(0, 3)) {
+    const mount = await mountBlob(client, dest.path, digest, from.slice(prefix.length));
+    if (mount && 'mounted' in mount) return done('skipped: already exists');
+    if (mount) {
+      opened = mount.location;
+      break;
+    }
+  }
+  const file = store.blobPath(digest);
+  const bar = bars?.bar(kind, digest, statSync(file).size);
+  if (!bar) say(`Copying ${kind} ${digest}`);
+  await uploadBlob(client, dest.path, digest, file, opened, bar ? (n) => bar.add(n) : undefined);
+  bar?.finish('done   |');
 }
 
 /** Pushes `image` to `dest` (a docker reference); returns the manifest's digest there. */
@@ -104,19 +170,10 @@ export async function pushImage(store: Store, access: RegistryAccess, req: PushR
   for (const digest of blobs)
     if (!store.hasBlob(digest)) throw new BurrowError('E_MISSING_BLOB', `${name}: blob ${digest} of the image is not in the store`);
   say('Getting image source signatures');
-  const seen = new Set<Digest>();
-  for (const layer of manifest.layers) {
-    if (seen.has(layer.digest)) continue;
-    seen.add(layer.digest);
-    if (await hasBlob(client, dest.path, layer.digest)) {
-      say(`Copying blob ${layer.digest.slice(7, 19)} skipped: already exists`);
-      continue;
-    }
-    say(`Copying blob ${layer.digest}`);
-    await uploadBlob(client, dest.path, layer.digest, store.blobPath(layer.digest));
-  }
-  say(`Copying config ${manifest.config.digest}`);
-  if (!(await hasBlob(client, dest.path, manifest.config.digest))) await uploadBlob(client, dest.path, manifest.config.digest, store.blobPath(manifest.config.digest));
+  // The layers in parallel (as podman: six at once), the config once they are all there.
+  const layers = [...new Set(manifest.layers.map((l) => l.digest))];
+  await bounded(layers, req.parallel ?? PARALLEL_DOWNLOADS, (digest) => pushBlob(store, client, dest, digest, 'blob', say, req.bars));
+  await pushBlob(store, client, dest, manifest.config.digest, 'config', say, req.bars);
   say('Writing manifest to image destination');
   const ref = dest.digest ?? dest.tag ?? 'latest';
   const what = `writing manifest ${ref} to ${client.registry}/${dest.path}`;
@@ -128,5 +185,6 @@ export async function pushImage(store: Store, access: RegistryAccess, req: PushR
   });
   if (res.status !== 201 && res.status !== 200) throw failure(what, res.status, await describeFailure(res));
   res.body.resume();
+  recordBlobLocations(store.root, `${dest.domain}/${dest.path}`, [...layers, manifest.config.digest]);
   return sha256(bytes);
 }

@@ -288,6 +288,19 @@ describeContainers('burrow pull, login, logout', () => {
     // Again, to another tag: every blob is there already.
     const again = await store.run(['push', '--tls-verify=false', 'localhost/cfg:latest', `${plain.host}/pushed/cfg:2`]);
     expect(again.stderr).toMatch(/Copying blob [a-f0-9]{12} skipped: already exists/);
+    // To another repository of the registry: every blob mounted from where it was pushed, none sent.
+    const mounted = await store.run(['push', '--tls-verify=false', 'localhost/cfg:latest', `${plain.host}/mounted/cfg:1`]);
+    expect(mounted.exitCode, mounted.stderr).toBe(0);
+    expect(mounted.stderr).toMatch(/^Getting image source signatures\nCopying blob [a-f0-9]{12} skipped: already exists\nCopying config [a-f0-9]{12} skipped: already exists\nWriting manifest/);
+    const log = plain.log();
+    expect(log).toMatch(/http\.request\.method=POST .*http\.request\.uri="\/v2\/mounted\/cfg\/blobs\/uploads\/\?mount=sha256%3A[a-f0-9]{64}&from=pushed%2Fcfg"/);
+    expect(log).not.toMatch(/http\.request\.method=PUT .*http\.request\.uri="\/v2\/mounted\/cfg\/blobs\/uploads\//);
+    expect(execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${plain.host}/mounted/cfg:1`]).equals(raw)).toBe(true);
+    // Pulled from one repository, pushed to another: mounted from the one pulled from.
+    const fromPull = await other.run(['push', '--tls-verify=false', dest, `${plain.host}/mounted/again:1`]);
+    expect(fromPull.exitCode, fromPull.stderr).toBe(0);
+    expect(plain.log()).toMatch(/http\.request\.uri="\/v2\/mounted\/again\/blobs\/uploads\/\?mount=sha256%3A[a-f0-9]{64}&from=pushed%2Fcfg"/);
+    expect(plain.log()).not.toMatch(/http\.request\.method=PUT .*http\.request\.uri="\/v2\/mounted\/again\/blobs\/uploads\//);
     // --format oci rewrites the manifest's media types, not the blobs.
     const oci = await store.run(['push', '-q', '--tls-verify=false', '--format', 'oci', 'localhost/cfg:latest', `${plain.host}/pushed/cfg:oci`]);
     expect(oci.stderr).toBe('');

@@ -1,10 +1,12 @@
 import { writeFileSync } from 'node:fs';
+import { isatty } from 'node:tty';
 
 import * as Option from 'clipanion/lib/advanced/options';
 
 import { BurrowError, UsageError } from '../../errors.js';
 import { nameMatches, parseReference, type Reference } from '../../oci/reference.js';
 import { RegistryAccess } from '../../registry/access.js';
+import { TerminalProgress } from '../../registry/progress.js';
 import { type ManifestFormat, pushImage } from '../../registry/push.js';
 import { BurrowCommand } from '../base.js';
 import { retryFlags } from '../duration.js';
@@ -68,11 +70,14 @@ export class PushCommand extends BurrowCommand {
       retryDelayMs,
       log: this.context.log,
     });
+    // podman's bars on a terminal, its plain lines elsewhere.
+    const bars = !this.quiet && isatty(2) ? new TerminalProgress(this.context.stderr, () => process.stderr.columns ?? 80) : undefined;
     try {
-      const progress = this.quiet ? undefined : (line: string) => this.context.stderr.write(`${line}\n`);
-      const digest = await pushImage(store, access, { image, dest, format, progress });
+      const progress = this.quiet ? undefined : bars ? (line: string) => bars.line(line) : (line: string) => this.context.stderr.write(`${line}\n`);
+      const digest = await pushImage(store, access, { image, dest, format, progress, bars });
       if (this.digestfile !== undefined) writeFileSync(this.digestfile, digest);
     } finally {
+      bars?.stop();
       access.close();
     }
     return 0;
