@@ -245,7 +245,7 @@ set -g __burrow_arg_logout --log-level --authfile
 set -g __burrow_arg_manifest_inspect --log-level --authfile
 set -g __burrow_arg_ps --log-level --format
 set -g __burrow_arg_pull --log-level --arch --authfile --cert-dir --creds --os --platform --retry --retry-delay --variant
-set -g __burrow_arg_push --log-level --authfile --cert-dir --creds --digestfile -f --format --retry --retry-delay
+set -g __burrow_arg_push --log-level --authfile --cert-dir --creds --compression-format --compression-level --digestfile -f --format --retry --retry-delay
 set -g __burrow_arg_rm --log-level -t --time
 set -g __burrow_arg_rmi --log-level
 set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --pull --rootfs
@@ -448,6 +448,8 @@ complete -c burrow -n '__burrow_options push' -l log-level -x -a 'debug info war
 complete -c burrow -n '__burrow_options push' -l authfile -r -F -d 'Read credentials from FILE (default: podman\'s auth.json)'
 complete -c burrow -n '__burrow_options push' -l cert-dir -x -d 'Use the certificates in DIR (*.crt CAs, *.cert/*.key client pairs) to reach the registry'
 complete -c burrow -n '__burrow_options push' -l creds -x -d 'Log in to the registry as USER:PASSWORD'
+complete -c burrow -n '__burrow_options push' -l compression-format -x -d 'Push layers compressed with gzip or zstd (layers stored otherwise are recompressed)'
+complete -c burrow -n '__burrow_options push' -l compression-level -x -d 'The compression level: gzip 1-9, zstd 1-19'
 complete -c burrow -n '__burrow_options push' -l digestfile -r -F -d 'Write the manifest\'s digest to FILE'
 complete -c burrow -n '__burrow_options push' -s f -l format -x -a 'json table' -d 'Manifest format: oci or v2s2 (default: as stored)'
 complete -c burrow -n '__burrow_options push' -s q -l quiet -d 'Print nothing but errors'

@@ -45,4 +45,6 @@ export const VALUE_NAMES: Record<string, string> = {
   '--digestfile': 'FILE',
   '--filter': 'FILTER',
   '--limit': 'N',
+  '--compression-format': 'FORMAT',
+  '--compression-level': 'LEVEL',
 };

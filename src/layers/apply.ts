@@ -210,6 +210,15 @@ function decompressor(first: Buffer): Transform | undefined {
   return undefined;
 }
 
+/** A layer's tar, whatever its compression (gzip, zstd or none: sniffed). */
+export async function decompressed(input: Readable): Promise<Readable> {
+  const { first, stream } = await peek(input);
+  const decompress = decompressor(first);
+  if (!decompress) return stream;
+  stream.once('error', (err) => decompress.destroy(err));
+  return stream.pipe(decompress);
+}
+
 async function peek(input: Readable): Promise<{ first: Buffer; stream: Readable }> {
   const out = new PassThrough();
   const first = await new Promise<Buffer>((resolve, reject) => {

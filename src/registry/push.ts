@@ -9,9 +9,16 @@
  * manifest's media types are rewritten to the other format (the layers'
  * bytes do not change, so a zstd layer cannot become Docker's).
  */
-import { createReadStream, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 
-import { BurrowError } from '../errors.js';
+import { BurrowError, systemFailure } from '../errors.js';
+import { decompressed } from '../layers/apply.js';
 import { type Digest, sha256 } from '../oci/digest.js';
 import { type Manifest, MediaType } from '../oci/image.js';
 import { formatReference, type Reference } from '../oci/reference.js';
@@ -123,6 +130,67 @@ function failure(what: string, status: number, reason: string): BurrowError {
   return new BurrowError(status === 401 || status === 403 ? 'E_REGISTRY_AUTH' : 'E_REGISTRY', `${what}: ${reason}`);
 }
 
+export type Compression = 'gzip' | 'zstd';
+
+/** What a layer's media type says its compression is. */
+function compressionOf(mediaType: string): Compression | 'none' {
+  if (mediaType === MediaType.ociLayerZstd) return 'zstd';
+  if (mediaType === MediaType.ociLayerGzip || mediaType === MediaType.dockerLayerGzip) return 'gzip';
+  return 'none';
+}
+
+/** The layer media type for `compression` in the manifest's family (Docker's has no zstd). */
+function layerType(manifestType: string, compression: Compression, what: string): string {
+  const docker = manifestType === MediaType.dockerManifest;
+  if (compression === 'gzip') return docker ? MediaType.dockerLayerGzip : MediaType.ociLayerGzip;
+  if (docker) throw new BurrowError('E_USAGE', `${what}: zstd layers need an OCI manifest (add --format oci)`);
+  return MediaType.ociLayerZstd;
+}
+
+/**
+ * The stored layer `digest` recompressed (decompressed whatever it was, then
+ * gzip in process or zstd through Debian's zstd) into a file of `tmpDir`:
+ * its digest and size, for the manifest that names it instead.
+ */
+async function recompress(file: string, compression: Compression, level: number | undefined, tmpDir: string, what: string): Promise<{ path: string; digest: Digest; size: number }> {
+  const out = join(tmpDir, `push-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
+  const hash = createHash('sha256');
+  let size = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      size += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  const tar = await decompressed(createReadStream(file, { highWaterMark: 1 << 20 }));
+  try {
+    if (compression === 'gzip') {
+      await pipeline(tar, createGzip({ level: level ?? 6, chunkSize: 1 << 20 }), counter, createWriteStream(out, { mode: 0o600 }));
+    } else {
+      let zstd;
+      try {
+        zstd = spawn('zstd', ['-q', '-c', `-${level ?? 3}`, '-T0'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      } catch (err) {
+        throw new BurrowError('E_USAGE', `${what}: zstd compression needs the zstd program: ${(err as Error).message}`);
+      }
+      let errText = '';
+      zstd.stderr.on('data', (d: Buffer) => (errText += d.toString()));
+      const exited = new Promise<number | null>((resolve, reject) => {
+        zstd.once('error', (err) => reject(new BurrowError('E_USAGE', `${what}: zstd compression needs the zstd program (${(err as Error).message})`)));
+        zstd.once('close', resolve);
+      });
+      await Promise.all([pipeline(tar, zstd.stdin), pipeline(zstd.stdout, counter, createWriteStream(out, { mode: 0o600 }))]);
+      const status = await exited;
+      if (status !== 0) throw new BurrowError('E_LAYER', `${what}: zstd failed (${status}): ${errText.trim()}`);
+    }
+  } catch (err) {
+    rmSync(out, { force: true });
+    throw systemFailure(err, `${what}: recompress`) ?? err;
+  }
+  return { path: out, digest: `sha256:${hash.digest('hex')}` as Digest, size };
+}
+
 export interface PushRequest {
   image: ImageRecord;
   dest: Reference;
@@ -131,10 +199,22 @@ export interface PushRequest {
   /** bars for the blobs, on a terminal (then the blobs' plain lines are not said) */
   bars?: BarMaker | undefined;
   parallel?: number;
+  /** --compression-format: layers stored otherwise are recompressed, and the manifest names the new blobs */
+  compression?: Compression | undefined;
+  compressionLevel?: number | undefined;
 }
 
 /** The blob as the registry gets it: HEAD first; a mount from another repository of the registry where the store saw it; else the bytes. */
-async function pushBlob(store: Store, client: RegistryClient, dest: Reference, digest: Digest, kind: 'blob' | 'config', say: (line: string) => void, bars: BarMaker | undefined): Promise<void> {
+async function pushBlob(
+  store: Store,
+  client: RegistryClient,
+  dest: Reference,
+  digest: Digest,
+  kind: 'blob' | 'config',
+  say: (line: string) => void,
+  bars: BarMaker | undefined,
+  file = store.blobPath(digest),
+): Promise<void> {
   const short = digest.slice(7, 19);
   const done = (label: string) => (bars ? bars.bar(kind, digest, 0).finish(label) : say(`Copying ${kind} ${short} ${label}`));
   if (await hasBlob(client, dest.path, digest)) return done('skipped: already exists');
@@ -149,7 +229,6 @@ async function pushBlob(store: Store, client: RegistryClient, dest: Reference, d
       break;
     }
   }
-  const file = store.blobPath(digest);
   const bar = bars?.bar(kind, digest, statSync(file).size);
   if (!bar) say(`Copying ${kind} ${digest}`);
   await uploadBlob(client, dest.path, digest, file, opened, bar ? (n) => bar.add(n) : undefined);
@@ -164,16 +243,48 @@ export async function pushImage(store: Store, access: RegistryAccess, req: PushR
   access.checkPolicy(dest);
   const client = access.client(dest.domain, { repo: dest.path });
   const stored = store.readBlob(req.image.manifest);
-  const { bytes, mediaType } = manifestIn(stored, req.format, name);
-  const manifest = JSON.parse(bytes.toString('utf8')) as Manifest;
+  const converted = manifestIn(stored, req.format, name);
+  const mediaType = converted.mediaType;
+  let bytes = converted.bytes;
+  let manifest = JSON.parse(bytes.toString('utf8')) as Manifest;
   const blobs = [...manifest.layers.map((l) => l.digest), manifest.config.digest];
   for (const digest of blobs)
     if (!store.hasBlob(digest)) throw new BurrowError('E_MISSING_BLOB', `${name}: blob ${digest} of the image is not in the store`);
-  say('Getting image source signatures');
-  // The layers in parallel (as podman: six at once), the config once they are all there.
-  const layers = [...new Set(manifest.layers.map((l) => l.digest))];
-  await bounded(layers, req.parallel ?? PARALLEL_DOWNLOADS, (digest) => pushBlob(store, client, dest, digest, 'blob', say, req.bars));
-  await pushBlob(store, client, dest, manifest.config.digest, 'config', say, req.bars);
+  // Layers to recompress: each written to tmp/ once, and the manifest rewritten to name them.
+  const files = new Map<Digest, string>();
+  try {
+    if (req.compression !== undefined) {
+      const compression = req.compression;
+      const recompressed = new Map<Digest, { digest: Digest; size: number }>();
+      const layers: Manifest['layers'] = [];
+      for (const layer of manifest.layers) {
+        if (compressionOf(layer.mediaType) === compression) {
+          layers.push(layer);
+          continue;
+        }
+        const type = layerType(mediaType, compression, name);
+        let made = recompressed.get(layer.digest);
+        if (made === undefined) {
+          say(`Compressing blob ${layer.digest.slice(7, 19)} with ${compression}`);
+          store.init();
+          const out = await recompress(store.blobPath(layer.digest), compression, req.compressionLevel, store.tmpDir(), `${name}: layer ${layer.digest}`);
+          files.set(out.digest, out.path);
+          made = { digest: out.digest, size: out.size };
+          recompressed.set(layer.digest, made);
+        }
+        layers.push({ ...layer, mediaType: type, digest: made.digest, size: made.size });
+      }
+      manifest = { ...manifest, layers };
+      bytes = Buffer.from(JSON.stringify(manifest));
+    }
+    say('Getting image source signatures');
+    // The layers in parallel (as podman: six at once), the config once they are all there.
+    const layers = [...new Set(manifest.layers.map((l) => l.digest))];
+    await bounded(layers, req.parallel ?? PARALLEL_DOWNLOADS, (digest) => pushBlob(store, client, dest, digest, 'blob', say, req.bars, files.get(digest)));
+    await pushBlob(store, client, dest, manifest.config.digest, 'config', say, req.bars);
+  } finally {
+    for (const path of files.values()) rmSync(path, { force: true });
+  }
   say('Writing manifest to image destination');
   const ref = dest.digest ?? dest.tag ?? 'latest';
   const what = `writing manifest ${ref} to ${client.registry}/${dest.path}`;
@@ -185,6 +296,7 @@ export async function pushImage(store: Store, access: RegistryAccess, req: PushR
   });
   if (res.status !== 201 && res.status !== 200) throw failure(what, res.status, await describeFailure(res));
   res.body.resume();
-  recordBlobLocations(store.root, `${dest.domain}/${dest.path}`, [...layers, manifest.config.digest]);
+  // Only blobs the store has: a recompressed layer is not kept.
+  recordBlobLocations(store.root, `${dest.domain}/${dest.path}`, [...manifest.layers.map((l) => l.digest).filter((d) => !files.has(d)), manifest.config.digest]);
   return sha256(bytes);
 }

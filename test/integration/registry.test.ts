@@ -321,6 +321,43 @@ describeContainers('burrow pull, login, logout', () => {
     expect(format.exitCode).toBe(125);
   });
 
+  it('push --compression-format: layers recompressed (zstd, gzip at a level), the manifest naming the new blobs; pulled back, the same image', async () => {
+    const store = newStore('push-comp', { XDG_CONFIG_HOME: join(fixtures().dir, 'push-comp-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+    expect((await store.run(['load', '-q', '-i', images.cfgDocker])).exitCode).toBe(0);
+    const id = (await store.run(['images', '--format', '{{.ID}}', '--no-trunc'])).stdout.trim().replace(/^sha256:/, '');
+    // Docker's manifest has no zstd layer type.
+    const docker = await store.run(['push', '-q', '--tls-verify=false', '--compression-format', 'zstd', 'localhost/cfg:latest', `${plain.host}/comp/cfg:zstd`]);
+    expect(docker.exitCode).toBe(125);
+    expect(docker.stderr).toMatch(/^Error: .*: zstd layers need an OCI manifest \(add --format oci\)\n$/);
+    for (const [compression, format, extra, type] of [
+      ['zstd', 'oci', [], 'application/vnd.oci.image.layer.v1.tar+zstd'],
+      ['gzip', 'v2s2', ['--compression-level', '1'], 'application/vnd.docker.image.rootfs.diff.tar.gzip'],
+    ] as const) {
+      const dest = `${plain.host}/comp/cfg:${compression}`;
+      const r = await store.run(['push', '--tls-verify=false', '--format', format, '--compression-format', compression, ...extra, 'localhost/cfg:latest', dest]);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`with ${compression}\n`);
+      const raw = JSON.parse(execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${dest}`], { encoding: 'utf8' })) as { layers: { mediaType: string; digest: string }[] };
+      expect(raw.layers.map((l) => l.mediaType)).toEqual(raw.layers.map(() => type));
+      // skopeo checks every digest on a copy; burrow pulls it back to the same image (the config's diff ids hold).
+      execFileSync('skopeo', ['copy', '-q', '--src-tls-verify=false', `docker://${dest}`, `oci:${join(fixtures().dir, `push-comp-${compression}`)}:x`]);
+      const back = newStore(`push-comp-back-${compression}`, { XDG_CONFIG_HOME: join(fixtures().dir, 'push-comp-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+      const pulled = await back.run(['pull', '-q', '--tls-verify=false', dest]);
+      // (stored only when every layer unpacked to the diff id the config names)
+      expect([pulled.exitCode, pulled.stdout.trim()]).toEqual([0, id]);
+    }
+    // Nothing of the recompressed layers is left in the store's tmp/.
+    expect(list(join(store.data, 'tmp')).filter((f) => f.startsWith('push-'))).toEqual([]);
+    for (const [args, error] of [
+      [['--compression-format', 'lz4'], 'Error: unknown compression format "lz4": use gzip or zstd\n'],
+      [['--compression-format', 'gzip', '--compression-level', '30'], 'Error: invalid --compression-level "30": gzip takes 1 to 9\n'],
+      [['--compression-level', '3'], 'Error: --compression-level needs --compression-format\n'],
+    ] as const) {
+      const bad = await store.run(['push', '--tls-verify=false', ...args, 'localhost/cfg:latest', `${plain.host}/comp/bad:1`]);
+      expect([bad.exitCode, bad.stderr]).toEqual([125, error]);
+    }
+  });
+
   it('pulls layers as gzip, zstd and plain tar, each unpacked as it comes, and runs the image', async () => {
     const store = newStore('pull-zstd', { XDG_CONFIG_HOME: join(fixtures().dir, 'pull-zstd-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
     const zstdTar = await makeTar([{ name: 'z.txt', data: 'from a zstd layer\n'.repeat(1000) }]);

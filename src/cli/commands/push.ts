@@ -7,7 +7,7 @@ import { BurrowError, UsageError } from '../../errors.js';
 import { nameMatches, parseReference, type Reference } from '../../oci/reference.js';
 import { RegistryAccess } from '../../registry/access.js';
 import { TerminalProgress } from '../../registry/progress.js';
-import { type ManifestFormat, pushImage } from '../../registry/push.js';
+import { type Compression, type ManifestFormat, pushImage } from '../../registry/push.js';
 import { BurrowCommand } from '../base.js';
 import { retryFlags } from '../duration.js';
 
@@ -41,6 +41,8 @@ export class PushCommand extends BurrowCommand {
   authfile = Option.String('--authfile', { description: "Read credentials from FILE (default: podman's auth.json)" });
   certDir = Option.String('--cert-dir', { description: 'Use the certificates in DIR (*.crt CAs, *.cert/*.key client pairs) to reach the registry' });
   creds = Option.String('--creds', { description: 'Log in to the registry as USER:PASSWORD' });
+  compressionFormat = Option.String('--compression-format', { description: 'Push layers compressed with gzip or zstd (layers stored otherwise are recompressed)' });
+  compressionLevel = Option.String('--compression-level', { description: 'The compression level: gzip 1-9, zstd 1-19' });
   digestfile = Option.String('--digestfile', { description: "Write the manifest's digest to FILE" });
   format = Option.String('-f,--format', { description: 'Manifest format: oci or v2s2 (default: as stored)' });
   quiet = Option.Boolean('-q,--quiet', false, { description: 'Print nothing but errors' });
@@ -56,6 +58,19 @@ export class PushCommand extends BurrowCommand {
     if (this.format !== undefined) {
       if (this.format !== 'oci' && this.format !== 'v2s2') throw new UsageError(`unknown format "${this.format}": use oci or v2s2`);
       format = this.format;
+    }
+    let compression: Compression | undefined;
+    if (this.compressionFormat !== undefined) {
+      if (this.compressionFormat !== 'gzip' && this.compressionFormat !== 'zstd') throw new UsageError(`unknown compression format "${this.compressionFormat}": use gzip or zstd`);
+      compression = this.compressionFormat;
+    }
+    let compressionLevel: number | undefined;
+    if (this.compressionLevel !== undefined) {
+      const max = compression === 'zstd' ? 19 : 9;
+      if (compression === undefined) throw new UsageError('--compression-level needs --compression-format');
+      if (!/^\d+$/.test(this.compressionLevel) || Number(this.compressionLevel) < 1 || Number(this.compressionLevel) > max)
+        throw new UsageError(`invalid --compression-level "${this.compressionLevel}": ${compression} takes 1 to ${max}`);
+      compressionLevel = Number(this.compressionLevel);
     }
     const { retries, retryDelayMs } = retryFlags(this.retry, this.retryDelay);
     const store = (await this.context.store()).init();
@@ -74,7 +89,7 @@ export class PushCommand extends BurrowCommand {
     const bars = !this.quiet && isatty(2) ? new TerminalProgress(this.context.stderr, () => process.stderr.columns ?? 80) : undefined;
     try {
       const progress = this.quiet ? undefined : bars ? (line: string) => bars.line(line) : (line: string) => this.context.stderr.write(`${line}\n`);
-      const digest = await pushImage(store, access, { image, dest, format, progress, bars });
+      const digest = await pushImage(store, access, { image, dest, format, progress, bars, compression, compressionLevel });
       if (this.digestfile !== undefined) writeFileSync(this.digestfile, digest);
     } finally {
       bars?.stop();
