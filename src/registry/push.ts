@@ -94,13 +94,16 @@ async function mountBlob(client: RegistryClient, repo: string, digest: Digest, f
 }
 
 /**
- * One blob, uploaded whole: POST for a location (or the one a refused mount
- * opened), then PUT the bytes with their digest. `sent` hears of the bytes.
+ * One blob: POST for a location (or the one a refused mount opened), then
+ * the bytes in one PUT with their digest, or, when the registry asks for
+ * chunks (OCI-Chunk-Min-Length), in PATCH chunks and a closing PUT.
+ * `sent` hears of the bytes.
  */
 async function uploadBlob(client: RegistryClient, repo: string, digest: Digest, file: string, opened?: string, sent?: (n: number) => void): Promise<void> {
   const what = `writing blob ${digest} to ${client.registry}/${repo}`;
   const scope = `repository:${repo}:pull,push`;
   let location: string | undefined = opened;
+  let chunkMin: number | undefined;
   if (location === undefined) {
     const start = await client.request('POST', `/v2/${repo}/blobs/uploads/`, { scope, what, headers: { 'Content-Length': '0' } });
     if (start.status !== 202) throw failure(what, start.status, await describeFailure(start));
@@ -108,7 +111,68 @@ async function uploadBlob(client: RegistryClient, repo: string, digest: Digest, 
     const given = start.headers.location;
     if (typeof given !== 'string') throw new BurrowError('E_REGISTRY', `${what}: the registry gave no upload location`);
     location = given;
+    // The distribution spec's way for a registry to ask for chunks (and how small they may be).
+    const min = Number(start.headers['oci-chunk-min-length']);
+    if (Number.isSafeInteger(min) && min > 0) chunkMin = min;
   }
+  if (chunkMin !== undefined) location = await uploadChunks(client, { repo, file, location, chunk: Math.max(chunkMin, CHUNK), what, scope, sent });
+  else return putWhole(client, { file, location, digest, what, scope, sent });
+  const target = `${location}${location.includes('?') ? '&' : '?'}digest=${encodeURIComponent(digest)}`;
+  const done = await client.request('PUT', target, { scope, what, headers: { 'Content-Length': '0' } });
+  if (done.status !== 201 && done.status !== 204) throw failure(what, done.status, await describeFailure(done));
+  done.body.resume();
+}
+
+/** The size of the chunks sent to a registry that asks for chunks, unless it asks for larger ones. */
+const CHUNK = 8 << 20;
+
+/**
+ * The blob in PATCH requests of `chunk` bytes (Content-Range), each to the
+ * location the previous answer gave; a 416 answer says what the registry has,
+ * and the upload goes on from there. Returns the location for the final PUT.
+ */
+async function uploadChunks(
+  client: RegistryClient,
+  o: { repo: string; file: string; location: string; chunk: number; what: string; scope: string; sent?: ((n: number) => void) | undefined },
+): Promise<string> {
+  const size = statSync(o.file).size;
+  let location = o.location;
+  let offset = 0;
+  let resyncs = 0;
+  while (offset < size) {
+    const end = Math.min(size, offset + o.chunk) - 1;
+    const from = offset;
+    const res = await client.request('PATCH', location, {
+      scope: o.scope,
+      what: o.what,
+      headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(end - from + 1), 'Content-Range': `${from}-${end}` },
+      body: () => createReadStream(o.file, { start: from, end, highWaterMark: 1 << 20 }),
+    });
+    res.body.resume();
+    const next = res.headers.location;
+    if (typeof next === 'string') location = next;
+    if (res.status === 202) {
+      o.sent?.(end - from + 1);
+      offset = end + 1;
+      continue;
+    }
+    // Out of step: the registry's Range says what it holds (`0-N`).
+    const range = /^(?:bytes=)?0-(\d+)$/.exec(String(res.headers.range ?? ''));
+    if (res.status === 416 && range !== null && resyncs++ < 3) {
+      offset = Number(range[1]) + 1;
+      continue;
+    }
+    throw failure(o.what, res.status, await describeFailure(res));
+  }
+  return location;
+}
+
+/** The blob in one PUT with its digest (the monolithic upload). */
+async function putWhole(
+  client: RegistryClient,
+  o: { file: string; location: string; digest: Digest; what: string; scope: string; sent?: ((n: number) => void) | undefined },
+): Promise<void> {
+  const { file, location, digest, what, scope, sent } = o;
   // Relative or absolute, the location is resolved against the registry's root by request().
   const target = `${location}${location.includes('?') ? '&' : '?'}digest=${encodeURIComponent(digest)}`;
   const size = statSync(file).size;

@@ -8,7 +8,7 @@
  * only a policy.json that accepts everything (without one, burrow refuses
  * to pull, as podman does).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -640,6 +640,41 @@ describeContainers('burrow pull, login, logout', () => {
         expect(list(join(store.data, 'tmp')).filter((f) => f.startsWith('download-') || f.startsWith('ingest-'))).toEqual([]);
       } finally {
         await fake.stop();
+      }
+    });
+
+    it('push to a registry that asks for chunks (OCI-Chunk-Min-Length): PATCHes of that size at least, then the PUT with the digest', async () => {
+      const source = await startFakeRegistry();
+      const CHUNK_MIN = 9 << 20;
+      const chunked = await startFakeRegistry((req, res, fake) => {
+        if (req.method === 'POST' && (req.url ?? '').includes('/blobs/uploads/')) res.setHeader('OCI-Chunk-Min-Length', String(CHUNK_MIN));
+        return fake.serve(req, res);
+      });
+      try {
+        const big = await makeTar([{ name: 'big.bin', data: randomBytes(20 << 20) }]);
+        const put = await putImage(source, 'src/big:1', { layers: [big] });
+        const store = newStore('push-chunks', { XDG_CONFIG_HOME: join(fixtures().dir, 'push-chunks-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+        const name = `${source.host}/src/big:1`;
+        expect((await store.run(['pull', '-q', '--tls-verify=false', name])).exitCode).toBe(0);
+        const r = await store.run(['push', '-q', '--tls-verify=false', name, `${chunked.host}/dst/big:1`]);
+        expect(r.stderr).toBe('');
+        expect(r.exitCode).toBe(0);
+        const layer = put.layers[0] as Buffer;
+        const patches = chunked.requests.filter((q) => q.method === 'PATCH').map((q) => [q.headers['content-range'], Number(q.headers['content-length'])]);
+        const expected: [string, number][] = [];
+        for (let at = 0; at < layer.length; at += CHUNK_MIN) {
+          const end = Math.min(layer.length, at + CHUNK_MIN) - 1;
+          expected.push([`${at}-${end}`, end - at + 1]);
+        }
+        expect(patches).toEqual(expect.arrayContaining(expected));
+        expect(patches).toHaveLength(expected.length + 1); // and the config's one
+        expect(chunked.requests.filter((q) => q.method === 'PUT' && q.url.includes('/blobs/uploads/')).map((q) => q.headers['content-length'])).toEqual(['0', '0']);
+        expect(chunked.blobs.get(put.layerDigests[0] as string)?.equals(layer)).toBe(true);
+        const back = newStore('push-chunks-back', { XDG_CONFIG_HOME: join(fixtures().dir, 'push-chunks-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+        const pulled = await back.run(['pull', '-q', '--tls-verify=false', `${chunked.host}/dst/big:1`]);
+        expect([pulled.exitCode, pulled.stdout.trim()]).toEqual([0, put.configDigest.slice(7)]);
+      } finally {
+        await Promise.all([source.stop(), chunked.stop()]);
       }
     });
 
