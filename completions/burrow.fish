@@ -265,7 +265,7 @@ complete -c burrow -n __burrow_no_command -a images -d 'List images in local sto
 complete -c burrow -n __burrow_no_command -a import -d 'Create an image from a tarball of a root filesystem'
 complete -c burrow -n __burrow_no_command -a info -d 'Show information about the host and the store'
 complete -c burrow -n __burrow_no_command -a inspect -d 'Show the configuration of containers or images'
-complete -c burrow -n __burrow_no_command -a load -d 'Load images from a docker-archive or oci-archive'
+complete -c burrow -n __burrow_no_command -a load -d 'Load images from an archive or an image layout directory'
 complete -c burrow -n __burrow_no_command -a login -d 'Log in to a container registry'
 complete -c burrow -n __burrow_no_command -a logout -d 'Log out of a container registry'
 complete -c burrow -n __burrow_no_command -a manifest -d 'Manage manifests'
@@ -294,7 +294,7 @@ complete -c burrow -n '__burrow_subcommand_of image' -a history -d 'Show the his
 complete -c burrow -n '__burrow_subcommand_of image' -a import -d 'Create an image from a tarball of a root filesystem'
 complete -c burrow -n '__burrow_subcommand_of image' -a inspect -d 'Show the configuration and storage of images'
 complete -c burrow -n '__burrow_subcommand_of image' -a list -d 'List images in local storage'
-complete -c burrow -n '__burrow_subcommand_of image' -a load -d 'Load images from a docker-archive or oci-archive'
+complete -c burrow -n '__burrow_subcommand_of image' -a load -d 'Load images from an archive or an image layout directory'
 complete -c burrow -n '__burrow_subcommand_of image' -a ls -d 'List images in local storage'
 complete -c burrow -n '__burrow_subcommand_of image' -a prune -d 'Remove unused images'
 complete -c burrow -n '__burrow_subcommand_of image' -a pull -d 'Pull images from a registry'
@@ -392,7 +392,7 @@ complete -c burrow -n '__burrow_operand inspect 0 rest' -a '(__burrow_images; __
 
 # burrow load, burrow image load
 complete -c burrow -n '__burrow_options load' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
-complete -c burrow -n '__burrow_options load' -s i -l input -r -F -d 'Read from FILE instead of standard input'
+complete -c burrow -n '__burrow_options load' -s i -l input -r -F -d 'Read from FILE (an archive or a layout directory) instead of standard input'
 complete -c burrow -n '__burrow_options load' -s q -l quiet -d 'Do not print the names of the loaded images'
 
 # burrow login

@@ -1,0 +1,254 @@
+/**
+ * Moving images between burrow and the other tools through files:
+ * `burrow load -i DIR` of an OCI image layout (what `burrow save --format
+ * oci-dir` and `skopeo copy oci:DIR` write) and of a docker-archive
+ * unpacked; and hostile layout directories, each refused with exit 125 and
+ * one `Error:` line, the store unchanged and nothing outside the directory
+ * read.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { describeContainers, fixtures } from '../helpers/fixtures.js';
+import { buildTestImages, type TestImages } from '../helpers/images.js';
+import { lines } from '../helpers/run-cli.js';
+import { imageId, imageNames, loadedStore, newStore, storeState, treeSnapshot } from '../helpers/store.js';
+
+const PLAIN = 'localhost/plain:latest';
+const CFG = 'localhost/cfg:latest';
+let images: TestImages;
+let work: string;
+let counter = 0;
+
+function tool(file: string, args: string[]): void {
+  execFileSync(file, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** A fresh directory under the work dir. */
+function fresh(label: string): string {
+  const dir = join(work, `${label}-${counter++}`);
+  return dir;
+}
+
+/** skopeo's OCI layout of localhost/plain:latest (its ref.name the full name). */
+function plainLayout(): string {
+  const dir = fresh('plain-oci');
+  tool('skopeo', ['copy', '-q', `oci-archive:${images.plainOci}`, `oci:${dir}:${PLAIN}`]);
+  return dir;
+}
+
+/** The files of the docker-archive of localhost/cfg:latest, unpacked. */
+function cfgDockerDir(): string {
+  const dir = fresh('cfg-docker');
+  mkdirSync(dir);
+  tool('tar', ['-xf', images.cfgDocker, '-C', dir]);
+  return dir;
+}
+
+/** Replaces a file (the ones tar unpacks are read-only). */
+function rewrite(path: string, data: string): void {
+  rmSync(path);
+  writeFileSync(path, data);
+}
+
+interface Layout {
+  dir: string;
+  manifest: { config: { digest: string }; layers: { digest: string }[] };
+  blob(digest: string): string;
+}
+
+function readLayout(dir: string): Layout {
+  const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
+  const blob = (digest: string): string => join(dir, 'blobs', 'sha256', digest.replace(/^sha256:/, ''));
+  const manifest = JSON.parse(readFileSync(blob(index.manifests[0]?.digest as string), 'utf8')) as Layout['manifest'];
+  return { dir, manifest, blob };
+}
+
+describeContainers('transports', () => {
+  let canary: string;
+  let secret: string;
+
+  beforeAll(async () => {
+    work = join(fixtures().dir, 'transports-work');
+    mkdirSync(work);
+    images = await buildTestImages(fixtures().rootfs, join(fixtures().dir, 'images-transports'));
+    canary = join(fixtures().dir, 'transports-canary');
+    mkdirSync(canary);
+    secret = join(canary, 'secret');
+    writeFileSync(secret, 'host file\n');
+  });
+
+  describe('load -i DIR', () => {
+    it('loads back what `save --format oci-dir` wrote (same id, same name) and runs it', async () => {
+      const from = await loadedStore('tr-save-from', images.plainOci, images.cfgDocker);
+      const dir = fresh('saved-oci-dir');
+      const saved = await from.run(['save', '--format', 'oci-dir', '-o', dir, CFG]);
+      expect(saved.stderr).toBe('');
+      expect(saved.exitCode).toBe(0);
+
+      const store = newStore('tr-load-saved');
+      const r = await store.run(['load', '-i', dir]);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe(`Loaded image: ${CFG}\n`);
+      expect(r.exitCode).toBe(0);
+      expect(imageNames(store)).toEqual([CFG]);
+      expect(await imageId(store, CFG)).toBe(await imageId(from, CFG));
+      expect((await store.run(['run', '--rm', CFG])).stdout).toBe('cmd:bar:/srv/work:1000:1000\n');
+    });
+
+    it('loads a layout that skopeo wrote (oci:DIR:NAME), the name from ref.name; skopeo reads it unchanged after', async () => {
+      const dir = plainLayout();
+      const before = treeSnapshot(dir);
+      const store = newStore('tr-load-skopeo');
+      const r = await store.run(['load', '-i', dir]);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe(`Loaded image: ${PLAIN}\n`);
+      expect(r.exitCode).toBe(0);
+      expect((await store.run(['run', '--rm', PLAIN, 'cat', '/etc/hostname'])).stdout).toBe('fixture\n');
+      expect(treeSnapshot(dir)).toEqual(before);
+      // only the blobs the index names are read: a FIFO and a link to a host file in blobs/ that no manifest names are not opened
+      tool('mkfifo', [join(dir, 'blobs', 'sha256', 'f'.repeat(64))]);
+      symlinkSync(secret, join(dir, 'blobs', 'sha256', 'e'.repeat(64)));
+      const again = await store.run(['load', '-i', dir]);
+      expect(again.stderr).toBe('');
+      expect(again.stdout).toBe(`Loaded image: ${PLAIN}\n`);
+      expect(again.exitCode).toBe(0);
+    });
+
+    it('loads the files of a docker-archive, unpacked; a layer that is a link to another file inside the directory is followed', async () => {
+      const dir = cfgDockerDir();
+      const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { Layers: string[] }[];
+      const layer = manifest[0]?.Layers[0] as string;
+      mkdirSync(join(dir, 'linked'));
+      symlinkSync(`../${layer}`, join(dir, 'linked', 'layer.tar'));
+      (manifest[0] as { Layers: string[] }).Layers[0] = 'linked/layer.tar';
+      rewrite(join(dir, 'manifest.json'), JSON.stringify(manifest));
+
+      const store = newStore('tr-load-docker-dir');
+      const r = await store.run(['load', '-i', dir]);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe(`Loaded image: ${CFG}\n`);
+      expect(r.exitCode).toBe(0);
+      expect((await store.run(['run', '--rm', CFG])).stdout).toBe('cmd:bar:/srv/work:1000:1000\n');
+    });
+
+    it('an empty directory is neither kind', async () => {
+      const dir = fresh('empty');
+      mkdirSync(dir);
+      const r = await newStore('tr-empty').run(['load', '-i', dir]);
+      expect(r.stderr).toMatch(/^Error: .*neither an OCI image layout \(no index\.json\) nor an unpacked docker archive/);
+      expect(r.exitCode).toBe(125);
+    });
+  });
+
+  describe('hostile layout directories: exit 125, one Error: line, the store unchanged, nothing outside read', () => {
+    const cases: { name: string; dir: () => string; error: RegExp }[] = [];
+    const add = (name: string, error: RegExp, dir: () => string): void => {
+      cases.push({ name, dir, error });
+    };
+    /** the layer blob of the plain layout replaced by `make(path)` */
+    const replaceLayer = (make: (path: string) => void): string => {
+      const layout = readLayout(plainLayout());
+      const path = layout.blob(layout.manifest.layers[0]?.digest as string);
+      unlinkSync(path);
+      make(path);
+      return layout.dir;
+    };
+
+    add('a blob that is an absolute symlink to a host file', /symbolic link leading outside/, () => replaceLayer((p) => symlinkSync(secret, p)));
+    add('a blob that is a relative symlink climbing out of the directory', /symbolic link leading outside/, () =>
+      replaceLayer((p) => symlinkSync(`${'../'.repeat(30)}${secret.slice(1)}`, p)),
+    );
+    add('a blob that is a directory', /not a regular file/, () => replaceLayer((p) => mkdirSync(p)));
+    add('a blob that is a FIFO', /not a regular file/, () => replaceLayer((p) => tool('mkfifo', [p])));
+    add('a missing blob', /is not in the directory/, () => replaceLayer(() => undefined));
+    add('a blob whose bytes do not match its digest', /digest|sha256/, () => {
+      const layout = readLayout(plainLayout());
+      const path = layout.blob(layout.manifest.config.digest);
+      writeFileSync(path, readFileSync(path, 'utf8').replace('"amd64"', '"arm64"'));
+      return layout.dir;
+    });
+    add('index.json a symlink (to a good index inside)', /index\.json.* symbolic link/, () => {
+      const dir = plainLayout();
+      writeFileSync(join(dir, 'real-index.json'), readFileSync(join(dir, 'index.json')));
+      unlinkSync(join(dir, 'index.json'));
+      symlinkSync('real-index.json', join(dir, 'index.json'));
+      return dir;
+    });
+    add('index.json a symlink to a host file', /index\.json.* symbolic link/, () => {
+      const dir = plainLayout();
+      unlinkSync(join(dir, 'index.json'));
+      symlinkSync(secret, join(dir, 'index.json'));
+      return dir;
+    });
+    add('index.json a directory', /index\.json.* not a regular file/, () => {
+      const dir = plainLayout();
+      unlinkSync(join(dir, 'index.json'));
+      mkdirSync(join(dir, 'index.json'));
+      return dir;
+    });
+    add('an oversized index.json', /index\.json.* larger than/, () => {
+      const dir = plainLayout();
+      const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as Record<string, unknown>;
+      index.annotations = { pad: 'x'.repeat(17 << 20) };
+      writeFileSync(join(dir, 'index.json'), JSON.stringify(index));
+      return dir;
+    });
+    add('index.json that is not JSON', /index\.json is not valid JSON/, () => {
+      const dir = plainLayout();
+      writeFileSync(join(dir, 'index.json'), '{"manifests": [');
+      return dir;
+    });
+    add('a docker manifest.json layer path with ..', /has `\.\.` in it/, () => {
+      const dir = cfgDockerDir();
+      const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { Layers: string[] }[];
+      (manifest[0] as { Layers: string[] }).Layers[0] = `${'../'.repeat(30)}${secret.slice(1)}`;
+      rewrite(join(dir, 'manifest.json'), JSON.stringify(manifest));
+      return dir;
+    });
+    add('a docker manifest.json layer path that is absolute', /absolute path/, () => {
+      const dir = cfgDockerDir();
+      const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { Layers: string[] }[];
+      (manifest[0] as { Layers: string[] }).Layers[0] = secret;
+      rewrite(join(dir, 'manifest.json'), JSON.stringify(manifest));
+      return dir;
+    });
+    add('a docker layer file that is a symlink through a directory link leading out', /symbolic link leading outside/, () => {
+      const dir = cfgDockerDir();
+      const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { Layers: string[] }[];
+      symlinkSync(canary, join(dir, 'out'));
+      (manifest[0] as { Layers: string[] }).Layers[0] = 'out/secret';
+      rewrite(join(dir, 'manifest.json'), JSON.stringify(manifest));
+      return dir;
+    });
+    add('manifest.json a symlink to a host file', /manifest\.json.* symbolic link/, () => {
+      const dir = cfgDockerDir();
+      rmSync(join(dir, 'manifest.json'));
+      symlinkSync(secret, join(dir, 'manifest.json'));
+      return dir;
+    });
+
+    for (const c of cases) {
+      it(c.name, async () => {
+        const store = await loadedStore('tr-bad', images.plainDocker);
+        const dir = c.dir();
+        const before = storeState(store);
+        const canaryBefore = treeSnapshot(canary);
+        const r = await store.run(['load', '-i', dir]);
+        expect(r.stdout).toBe('');
+        expect(lines(r.stderr)).toHaveLength(1);
+        expect(r.stderr).toMatch(/^Error: /);
+        expect(r.stderr).toMatch(c.error);
+        expect(r.exitCode).toBe(125);
+        expect(storeState(store)).toEqual({ ...before, tmp: [] });
+        expect(treeSnapshot(canary)).toEqual(canaryBefore);
+        expect(readFileSync(secret, 'utf8')).toBe('host file\n');
+        expect((await store.run(['images', '--format', '{{.Repository}}:{{.Tag}}'])).stdout).toBe(`${PLAIN}\n`);
+        expect((await store.run(['run', '--rm', PLAIN, 'true'])).exitCode).toBe(0);
+      });
+    }
+  });
+});
