@@ -20,6 +20,11 @@ import { normalizeName } from '../oci/reference.js';
 
 const MAX_META = 16 << 20;
 
+/** An image of an archive or layout, with the references the source gives it as written (ref.name annotation, RepoTags). */
+export interface SourceImage extends ImageToCommit {
+  refs: string[];
+}
+
 interface DockerManifestEntry {
   Config: string;
   RepoTags?: string[] | null;
@@ -67,7 +72,7 @@ async function maybeGunzip(input: Readable): Promise<Readable> {
 }
 
 /** Reads an archive from `input` into `ingest`; returns the images it describes, not yet committed. */
-export async function readArchive(input: Readable, ingest: Ingest, source: string): Promise<ImageToCommit[]> {
+export async function readArchive(input: Readable, ingest: Ingest, source: string): Promise<SourceImage[]> {
   const stream = await maybeGunzip(input);
   const extract = tar.extract();
   const meta = new Map<string, Buffer>();
@@ -131,7 +136,8 @@ export async function readArchive(input: Readable, ingest: Ingest, source: strin
     return byPath.get(p);
   };
 
-  if (meta.has('index.json')) return ociImages(meta, ingest, source);
+  const indexJson = meta.get('index.json');
+  if (indexJson) return ociImages(parseJson<Index>(indexJson, `${source}: index.json`), ingest, source);
   const manifestJson = meta.get('manifest.json');
   if (!manifestJson) throw new BurrowError('E_ARCHIVE', `${source}: neither a docker archive (no manifest.json) nor an OCI archive (no index.json)`);
   return dockerImages(manifestJson, blobAt, ingest, source, 'archive');
@@ -153,7 +159,7 @@ function dockerImages(
   ingest: Ingest,
   source: string,
   container: 'archive' | 'directory',
-): ImageToCommit[] {
+): SourceImage[] {
   return dockerEntries(manifestJson, source).map((entry, i) => {
     const what = `${source}: manifest.json entry ${i + 1}`;
     const config = blobAt(entry.Config);
@@ -164,8 +170,9 @@ function dockerImages(
       return blob;
     });
     const { manifest, bytes } = ingest.manifestFor(config, layers);
-    const names = (entry.RepoTags ?? []).map((t) => normalizeName(t, 'docker.io'));
-    return { manifest, manifestBytes: bytes, names };
+    const refs = (entry.RepoTags ?? []).filter((t) => typeof t === 'string');
+    const names = refs.map((t) => normalizeName(t, 'docker.io'));
+    return { manifest, manifestBytes: bytes, names, refs };
   });
 }
 
@@ -178,7 +185,7 @@ function dockerImages(
  * (never for the metadata files), and every file is opened with O_NOFOLLOW
  * and checked to be the regular file that was looked at.
  */
-export async function readDirectory(dir: string, ingest: Ingest, source: string): Promise<ImageToCommit[]> {
+export async function readDirectory(dir: string, ingest: Ingest, source: string, refName?: string): Promise<SourceImage[]> {
   const files = new LayoutFiles(dir, source);
   const added = new Map<string, StagedBlob>();
   const add = async (rel: string, expected: Digest | undefined): Promise<StagedBlob> => {
@@ -220,8 +227,13 @@ export async function readDirectory(dir: string, ingest: Ingest, source: string)
         }
       }
     };
+    // With a reference, only the images it names are read (and kept).
+    if (refName !== undefined) {
+      parsed.manifests = parsed.manifests.filter((d) => d?.annotations?.['org.opencontainers.image.ref.name'] === refName);
+      if (parsed.manifests.length === 0) throw new BurrowError('E_NOT_FOUND', `${source}: no image named \`${refName}\` in the layout`);
+    }
     await fetch(parsed.manifests, 0);
-    return ociImages(meta, ingest, source);
+    return ociImages(parsed, ingest, source);
   }
   const manifestJson = meta.get('manifest.json');
   if (!manifestJson)
@@ -344,10 +356,9 @@ class LayoutFiles {
   }
 }
 
-function ociImages(meta: Map<string, Buffer>, ingest: Ingest, source: string): ImageToCommit[] {
-  const index = parseJson<Index>(meta.get('index.json') as Buffer, `${source}: index.json`);
+function ociImages(index: Index, ingest: Ingest, source: string): SourceImage[] {
   if (!Array.isArray(index?.manifests)) throw new BurrowError('E_ARCHIVE', `${source}: index.json has no manifests`);
-  const out: ImageToCommit[] = [];
+  const out: SourceImage[] = [];
   const visit = (descs: Index['manifests'], depth: number, inheritedName?: string): void => {
     if (depth > 4) throw new BurrowError('E_ARCHIVE', `${source}: indexes nested too deep`);
     for (const desc of descs) {
@@ -370,7 +381,7 @@ function ociImages(meta: Map<string, Buffer>, ingest: Ingest, source: string): I
       // skopeo writes a bare tag ("latest") when the layout's reference has no name; such an image stays unnamed.
       if (refName && (refName.includes('/') || refName.includes(':'))) names.push(normalizeName(refName));
       else if (refName && !/^[\w][\w.-]{0,127}$/.test(refName)) throw new BurrowError('E_ARCHIVE', `${source}: bad reference name \`${refName}\``);
-      out.push({ manifest, manifestBytes: blob?.json, names });
+      out.push({ manifest, manifestBytes: blob?.json, names, refs: refName ? [refName] : [] });
     }
   };
   visit(index.manifests, 0);

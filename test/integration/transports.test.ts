@@ -15,7 +15,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { describeContainers, fixtures } from '../helpers/fixtures.js';
 import { buildTestImages, type TestImages } from '../helpers/images.js';
 import { lines } from '../helpers/run-cli.js';
-import { imageId, imageNames, loadedStore, newStore, storeState, treeSnapshot } from '../helpers/store.js';
+import { imageId, imageNames, loadedStore, newStore, storeState, type TestStore, treeSnapshot } from '../helpers/store.js';
 
 const PLAIN = 'localhost/plain:latest';
 const CFG = 'localhost/cfg:latest';
@@ -141,6 +141,109 @@ describeContainers('transports', () => {
       const r = await newStore('tr-empty').run(['load', '-i', dir]);
       expect(r.stderr).toMatch(/^Error: .*neither an OCI image layout \(no index\.json\) nor an unpacked docker archive/);
       expect(r.exitCode).toBe(125);
+    });
+  });
+
+  describe('pull from the file transports', () => {
+    /** a store whose policy.json (in a system dir of its own) is `policy` */
+    const policyStore = (label: string, policy: unknown = { default: [{ type: 'insecureAcceptAnything' }] }): TestStore => {
+      const etc = fresh(`${label}-etc`);
+      mkdirSync(etc);
+      writeFileSync(join(etc, 'policy.json'), JSON.stringify(policy));
+      return newStore(label, { BURROW_CONTAINERS_CONF_DIR: etc, XDG_CONFIG_HOME: join(etc, 'no-config') });
+    };
+
+    it('oci:DIR[:REF]: REF chooses by ref.name, without it several images are an error; named localhost/DIR:latest as podman names it', async () => {
+      const dir = join(work, 'two-oci-0');
+      tool('skopeo', ['copy', '-q', `oci-archive:${images.plainOci}`, `oci:${dir}:one`]);
+      tool('skopeo', ['copy', '-q', `oci-archive:${images.cfgOci}`, `oci:${dir}:two`]);
+      const store = policyStore('tr-pull-oci');
+      const both = await store.run(['pull', 'oci:two-oci-0'], { cwd: work });
+      expect(both.stderr).toMatch(/^Error: .*more than one image in .*: choose one with oci:.*:REF\n$/);
+      expect(both.exitCode).toBe(125);
+      const none = await store.run(['pull', 'oci:two-oci-0:three'], { cwd: work });
+      expect(none.stderr).toMatch(/^Error: .*no image named `three`/);
+      expect(none.exitCode).toBe(125);
+      expect(imageNames(store)).toEqual([]);
+
+      // the fixtures dir has capitals (mkdtemp): a name cannot, and podman refuses to make one
+      const upper = await store.run(['pull', `oci:${dir}:two`]);
+      expect(upper.stderr).toMatch(/^Error: oci:.*: the image would be named `localhost\/.*`, which is not a valid name/);
+      expect(upper.exitCode).toBe(125);
+      expect(imageNames(store)).toEqual([]);
+      // the path as typed names the image (as podman: `oci:lay:two` gives localhost/lay:latest)
+      const r = await store.run(['pull', `oci:two-oci-0:two`], { cwd: work });
+      expect(r.stderr).toBe('');
+      expect(r.exitCode).toBe(0);
+      const id = await imageId(await loadedStore('tr-cfg-id', images.cfgOci), CFG);
+      expect(r.stdout).toBe(`${id}\n`);
+      const name = 'localhost/two-oci-0:latest';
+      expect(imageNames(store)).toEqual([name]);
+      expect((await store.run(['run', '--rm', name])).stdout).toBe('cmd:bar:/srv/work:1000:1000\n');
+    });
+
+    it('oci-archive:PATH: the name is the ref.name skopeo wrote; the image runs', async () => {
+      const store = policyStore('tr-pull-oci-archive');
+      const r = await store.run(['pull', `oci-archive:${images.plainOci}`]);
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout).toMatch(/^[a-f0-9]{64}\n$/);
+      expect(imageNames(store)).toEqual([PLAIN]);
+      expect((await store.run(['run', '--rm', PLAIN, 'cat', '/etc/hostname'])).stdout).toBe('fixture\n');
+    });
+
+    it('docker-archive:PATH[:REF]: a tag or @N chooses among the images of `save -m`', async () => {
+      const from = await loadedStore('tr-multi-from', images.plainOci, images.cfgOci);
+      const archive = join(work, 'multi.tar');
+      const saved = await from.run(['save', '-m', '-o', archive, PLAIN, CFG]);
+      expect(saved.exitCode).toBe(0);
+      const store = policyStore('tr-pull-docker-archive');
+      const both = await store.run(['pull', `docker-archive:${archive}`]);
+      expect(both.stderr).toMatch(/^Error: .*more than one image/);
+      expect(both.exitCode).toBe(125);
+      const missing = await store.run(['pull', `docker-archive:${archive}:@2`]);
+      expect(missing.stderr).toMatch(/^Error: .*no image @2/);
+      expect(missing.exitCode).toBe(125);
+
+      const byTag = await store.run(['pull', `docker-archive:${archive}:${CFG}`]);
+      expect(byTag.exitCode).toBe(0);
+      expect(byTag.stdout).toBe(`${await imageId(from, CFG)}\n`);
+      expect(imageNames(store)).toEqual([CFG]);
+      const byIndex = await store.run(['pull', `docker-archive:${archive}:@0`]);
+      expect(byIndex.exitCode).toBe(0);
+      expect(byIndex.stdout).toBe(`${await imageId(from, PLAIN)}\n`);
+      expect(imageNames(store)).toEqual([CFG, PLAIN]);
+      expect((await store.run(['run', '--rm', PLAIN, 'cat', '/etc/hostname'])).stdout).toBe('fixture\n');
+    });
+
+    it('policy.json is checked for the transport and the path', async () => {
+      const store = policyStore('tr-pull-policy', {
+        default: [{ type: 'insecureAcceptAnything' }],
+        transports: { 'oci-archive': { [images.plainOci]: [{ type: 'reject' }] }, 'docker-archive': { '': [{ type: 'reject' }] } },
+      });
+      const oci = await store.run(['pull', `oci-archive:${images.plainOci}`]);
+      expect(oci.stderr).toMatch(/^Error: oci-archive:.*: rejected by the policy in .*policy\.json\n$/);
+      expect(oci.exitCode).toBe(125);
+      const docker = await store.run(['pull', `docker-archive:${images.plainDocker}`]);
+      expect(docker.stderr).toMatch(/^Error: docker-archive:.*: rejected by the policy/);
+      expect(docker.exitCode).toBe(125);
+      expect(imageNames(store)).toEqual([]);
+      const other = await store.run(['pull', `oci-archive:${images.cfgOci}`]);
+      expect(other.exitCode).toBe(0);
+      expect(imageNames(store)).toEqual([CFG]);
+    });
+
+    it('registry-only flags and a missing file are refused', async () => {
+      const store = policyStore('tr-pull-flags');
+      const all = await store.run(['pull', '--all-tags', `oci-archive:${images.plainOci}`]);
+      expect(all.stderr).toMatch(/--all-tags: .* is not in a registry/);
+      expect(all.exitCode).toBe(125);
+      const arch = await store.run(['pull', '--arch', 'arm64', `oci-archive:${images.plainOci}`]);
+      expect(arch.stderr).toMatch(/not in a registry/);
+      expect(arch.exitCode).toBe(125);
+      const gone = await store.run(['pull', `docker-archive:${join(work, 'no-such.tar')}`]);
+      expect(gone.stderr).toMatch(/^Error: docker-archive:.*no-such\.tar: no such file or directory\n$/);
+      expect(gone.exitCode).toBe(125);
+      expect(imageNames(store)).toEqual([]);
     });
   });
 
