@@ -7,7 +7,7 @@
  * read.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +52,14 @@ function cfgDockerDir(): string {
 function rewrite(path: string, data: string): void {
   rmSync(path);
   writeFileSync(path, data);
+}
+
+/** A system config dir whose policy.json accepts anything. */
+function acceptingEtc(): string {
+  const etc = fresh('etc');
+  mkdirSync(etc);
+  writeFileSync(join(etc, 'policy.json'), JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
+  return etc;
 }
 
 interface Layout {
@@ -244,6 +252,87 @@ describeContainers('transports', () => {
       expect(gone.stderr).toMatch(/^Error: docker-archive:.*no-such\.tar: no such file or directory\n$/);
       expect(gone.exitCode).toBe(125);
       expect(imageNames(store)).toEqual([]);
+    });
+  });
+
+  describe('push to the file transports', () => {
+    const skopeoOut = (args: string[]): string => execFileSync('skopeo', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+    it('oci:DIR:REF: skopeo and umoci read it; a second push adds to the layout, the first blobs kept; --digestfile is the manifest digest', async () => {
+      const store = await loadedStore('tr-push-oci', images.plainOci, images.cfgDocker);
+      const dir = fresh('pushed-oci');
+      const digestfile = join(work, `digest-${counter++}`);
+      const r = await store.run(['push', '--digestfile', digestfile, PLAIN, `oci:${dir}:one`]);
+      expect(r.stderr).toBe('');
+      expect(r.exitCode).toBe(0);
+      const inspected = JSON.parse(skopeoOut(['inspect', `oci:${dir}:one`])) as { Digest: string; Layers: string[] };
+      expect(inspected.Digest).toBe(readFileSync(digestfile, 'utf8'));
+      const layout = readLayout(dir);
+      const first = readdirSync(join(dir, 'blobs', 'sha256')).sort();
+
+      const second = await store.run(['push', CFG, `oci:${dir}:two`]);
+      expect(second.exitCode).toBe(0);
+      expect(execFileSync('umoci', ['ls', '--layout', dir], { encoding: 'utf8' }).split('\n').filter(Boolean).sort()).toEqual(['one', 'two']);
+      const after = readdirSync(join(dir, 'blobs', 'sha256'));
+      for (const b of first) expect(after).toContain(b);
+      expect(readdirSync(dir).filter((f) => f.startsWith('.'))).toEqual([]);
+      // the same REF again replaces its entry
+      expect((await store.run(['push', CFG, `oci:${dir}:one`])).exitCode).toBe(0);
+      expect(execFileSync('umoci', ['ls', '--layout', dir], { encoding: 'utf8' }).split('\n').filter(Boolean).sort()).toEqual(['one', 'two']);
+      expect(JSON.parse(skopeoOut(['inspect', `oci:${dir}:one`])).Digest).not.toBe(inspected.Digest);
+      // skopeo copies it on into a docker-archive, which burrow loads and runs
+      const archive = join(work, `from-layout-${counter++}.tar`);
+      skopeoOut(['copy', '-q', `oci:${dir}:two`, `docker-archive:${archive}:localhost/again:1`]);
+      const other = newStore('tr-push-oci-again');
+      expect((await other.run(['load', '-i', archive])).stdout).toBe('Loaded image: localhost/again:1\n');
+      expect((await other.run(['run', '--rm', 'localhost/again:1'])).stdout).toBe('cmd:bar:/srv/work:1000:1000\n');
+      expect(layout.manifest.layers.length).toBeGreaterThan(0);
+    });
+
+    it('digests are kept: a layout pulled with oci: and pushed with oci: has the same manifest, config and layer digests', async () => {
+      const src = join(work, 'keep-src');
+      tool('skopeo', ['copy', '-q', `oci-archive:${images.plainOci}`, `oci:${src}:k`]);
+      const store = newStore('tr-keep', { BURROW_CONTAINERS_CONF_DIR: acceptingEtc() });
+      const pulled = await store.run(['pull', 'oci:keep-src:k'], { cwd: work });
+      expect(pulled.stderr).toBe('');
+      expect(pulled.exitCode).toBe(0);
+      const dst = fresh('keep-dst');
+      expect((await store.run(['push', 'localhost/keep-src:latest', `oci:${dst}:k`])).exitCode).toBe(0);
+      const a = readLayout(src);
+      const b = readLayout(dst);
+      const indexDigest = (dir: string): string => (JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { manifests: { digest: string }[] }).manifests[0]?.digest as string;
+      expect(indexDigest(dst)).toBe(indexDigest(src));
+      expect(b.manifest).toEqual(a.manifest);
+    });
+
+    it('oci-archive:PATH:REF and docker-archive:PATH are written whole; podman loads the docker-archive', async () => {
+      const store = await loadedStore('tr-push-archives', images.cfgDocker);
+      const ociArchive = join(work, 'pushed-oci-archive.tar');
+      expect((await store.run(['push', CFG, `oci-archive:${ociArchive}:v1`])).exitCode).toBe(0);
+      expect(JSON.parse(skopeoOut(['inspect', '--config', `oci-archive:${ociArchive}:v1`])).config.Cmd).toBeDefined();
+
+      const dockerArchive = join(work, 'pushed-docker-archive.tar');
+      const r = await store.run(['push', CFG, `docker-archive:${dockerArchive}`]);
+      expect(r.stderr).toBe('');
+      expect(r.exitCode).toBe(0);
+      const home = fresh('podman-home');
+      mkdirSync(home);
+      const runDir = fresh('podman-run');
+      mkdirSync(runDir, { mode: 0o700 });
+      const podman = execFileSync('podman', ['--runtime', 'runc', '--cgroup-manager', 'cgroupfs', 'load', '-i', dockerArchive], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, HOME: home, XDG_RUNTIME_DIR: runDir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      expect(podman).toContain('Loaded image: localhost/cfg:latest');
+
+      // a destination that cannot be written leaves nothing
+      const bad = await store.run(['push', CFG, `docker-archive:${join(work, 'no-such-dir', 'x.tar')}`]);
+      expect(bad.stderr).toMatch(/^Error: write .*no-such-dir/);
+      expect(bad.exitCode).toBe(125);
+      const format = await store.run(['push', '--format', 'v2s2', CFG, `oci:${fresh('fmt')}`]);
+      expect(format.stderr).toBe('Error: --format v2s2: oci: holds oci manifests only\n');
+      expect(format.exitCode).toBe(125);
     });
   });
 
