@@ -325,6 +325,18 @@ describeContainers('transports', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       expect(podman).toContain('Loaded image: localhost/cfg:latest');
+      // and back: podman save --format oci-dir, burrow load -i DIR
+      const podmanDir = fresh('podman-oci-dir');
+      execFileSync('podman', ['--runtime', 'runc', '--cgroup-manager', 'cgroupfs', 'save', '--format', 'oci-dir', '-o', podmanDir, 'localhost/cfg:latest'], {
+        env: { PATH: process.env.PATH, HOME: home, XDG_RUNTIME_DIR: runDir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const back = newStore('tr-podman-back');
+      const loaded = await back.run(['load', '-i', podmanDir]);
+      expect(loaded.stderr).toBe('');
+      expect(loaded.exitCode).toBe(0);
+      expect(loaded.stdout).toBe(`Loaded image: ${CFG}\n`);
+      expect((await back.run(['run', '--rm', CFG])).stdout).toBe('cmd:bar:/srv/work:1000:1000\n');
 
       // a destination that cannot be written leaves nothing
       const bad = await store.run(['push', CFG, `docker-archive:${join(work, 'no-such-dir', 'x.tar')}`]);
