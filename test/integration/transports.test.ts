@@ -1,19 +1,21 @@
 /**
  * Moving images between burrow and the other tools through files:
  * `burrow load -i DIR` of an OCI image layout (what `burrow save --format
- * oci-dir` and `skopeo copy oci:DIR` write) and of a docker-archive
- * unpacked; and hostile layout directories, each refused with exit 125 and
- * one `Error:` line, the store unchanged and nothing outside the directory
- * read.
+ * oci-dir`, podman and `skopeo copy oci:DIR` write) and of a docker-archive
+ * unpacked; `pull` and `push` with oci:, oci-archive: and docker-archive:,
+ * skopeo, umoci, podman and docker-registry the peers; and hostile layout
+ * directories, each refused with exit 125 and one `Error:` line, the store
+ * unchanged and nothing outside the directory read.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { describeContainers, fixtures } from '../helpers/fixtures.js';
 import { buildTestImages, type TestImages } from '../helpers/images.js';
+import { skopeoPush, startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { lines } from '../helpers/run-cli.js';
 import { imageId, imageNames, loadedStore, newStore, storeState, type TestStore, treeSnapshot } from '../helpers/store.js';
 
@@ -345,6 +347,35 @@ describeContainers('transports', () => {
       const format = await store.run(['push', '--format', 'v2s2', CFG, `oci:${fresh('fmt')}`]);
       expect(format.stderr).toBe('Error: --format v2s2: oci: holds oci manifests only\n');
       expect(format.exitCode).toBe(125);
+    });
+  });
+
+  describe('with a registry', () => {
+    let reg: TestRegistry | undefined;
+    beforeAll(async () => {
+      reg = await startRegistry();
+      skopeoPush(reg, `oci-archive:${images.plainOci}`, 'tools/plain:1');
+    }, 120_000);
+    afterAll(async () => {
+      await reg?.stop();
+    });
+
+    it('skopeo copy docker:// oci-archive:X, burrow pull oci-archive:X, runs; burrow push docker:// back, skopeo sees the same layers', async () => {
+      const host = (reg as TestRegistry).host;
+      const archive = join(work, 'from-registry.tar');
+      tool('skopeo', ['copy', '-q', '--src-tls-verify=false', `docker://${host}/tools/plain:1`, `oci-archive:${archive}:reg`]);
+      const store = newStore('tr-registry', { BURROW_CONTAINERS_CONF_DIR: acceptingEtc() });
+      const r = await store.run(['pull', `oci-archive:${archive}`]);
+      expect(r.stderr).toBe('');
+      expect(r.exitCode).toBe(0);
+      expect(imageNames(store)).toEqual(['localhost/reg:latest']);
+      expect((await store.run(['run', '--rm', 'localhost/reg', 'cat', '/etc/hostname'])).stdout).toBe('fixture\n');
+      const pushed = await store.run(['push', '-q', '--tls-verify=false', 'localhost/reg', `docker://${host}/back/plain:2`]);
+      expect(pushed.stderr).toBe('');
+      expect(pushed.exitCode).toBe(0);
+      const inspect = (ref: string): string[] =>
+        (JSON.parse(execFileSync('skopeo', ['inspect', '--tls-verify=false', ref], { encoding: 'utf8' })) as { Layers: string[] }).Layers;
+      expect(inspect(`docker://${host}/back/plain:2`)).toEqual(inspect(`docker://${host}/tools/plain:1`));
     });
   });
 
