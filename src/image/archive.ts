@@ -5,19 +5,25 @@
  * Every blob goes through Ingest as it streams by; the manifests are read at
  * the end, and only then is it known which blobs make which image.
  */
-import { posix } from 'node:path';
+import { closeSync, constants, createReadStream, fstatSync, lstatSync, openSync, readSync, readlinkSync, type Stats } from 'node:fs';
+import { join, posix } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
 import tar from 'tar-stream';
 
-import { BurrowError, systemFailure } from '../errors.js';
+import { BurrowError, errnoCode, systemFailure } from '../errors.js';
 import { type Digest, parseDigest } from '../oci/digest.js';
 import type { ImageToCommit, Ingest, StagedBlob } from './ingest.js';
 import { type Index, type Manifest, MediaType } from '../oci/image.js';
 import { normalizeName } from '../oci/reference.js';
 
 const MAX_META = 16 << 20;
+
+/** An image of an archive or layout, with the references the source gives it as written (ref.name annotation, RepoTags). */
+export interface SourceImage extends ImageToCommit {
+  refs: string[];
+}
 
 interface DockerManifestEntry {
   Config: string;
@@ -66,7 +72,7 @@ async function maybeGunzip(input: Readable): Promise<Readable> {
 }
 
 /** Reads an archive from `input` into `ingest`; returns the images it describes, not yet committed. */
-export async function readArchive(input: Readable, ingest: Ingest, source: string): Promise<ImageToCommit[]> {
+export async function readArchive(input: Readable, ingest: Ingest, source: string): Promise<SourceImage[]> {
   const stream = await maybeGunzip(input);
   const extract = tar.extract();
   const meta = new Map<string, Buffer>();
@@ -130,31 +136,229 @@ export async function readArchive(input: Readable, ingest: Ingest, source: strin
     return byPath.get(p);
   };
 
-  if (meta.has('index.json')) return ociImages(meta, ingest, source);
+  const indexJson = meta.get('index.json');
+  if (indexJson) return ociImages(parseJson<Index>(indexJson, `${source}: index.json`), ingest, source);
   const manifestJson = meta.get('manifest.json');
   if (!manifestJson) throw new BurrowError('E_ARCHIVE', `${source}: neither a docker archive (no manifest.json) nor an OCI archive (no index.json)`);
+  return dockerImages(manifestJson, blobAt, ingest, source, 'archive');
+}
+
+function dockerEntries(manifestJson: Buffer, source: string): DockerManifestEntry[] {
   const entriesList = parseJson<DockerManifestEntry[]>(manifestJson, `${source}: manifest.json`);
   if (!Array.isArray(entriesList) || entriesList.length === 0) throw new BurrowError('E_ARCHIVE', `${source}: manifest.json lists no image`);
-  return entriesList.map((entry, i) => {
+  entriesList.forEach((entry, i) => {
+    if (typeof entry?.Config !== 'string' || !Array.isArray(entry.Layers) || !entry.Layers.every((l) => typeof l === 'string'))
+      throw new BurrowError('E_ARCHIVE', `${source}: manifest.json entry ${i + 1}: no Config or Layers`);
+  });
+  return entriesList;
+}
+
+function dockerImages(
+  manifestJson: Buffer,
+  blobAt: (path: string) => StagedBlob | undefined,
+  ingest: Ingest,
+  source: string,
+  container: 'archive' | 'directory',
+): SourceImage[] {
+  return dockerEntries(manifestJson, source).map((entry, i) => {
     const what = `${source}: manifest.json entry ${i + 1}`;
-    if (typeof entry?.Config !== 'string' || !Array.isArray(entry.Layers)) throw new BurrowError('E_ARCHIVE', `${what}: no Config or Layers`);
     const config = blobAt(entry.Config);
-    if (!config?.json) throw new BurrowError('E_MISSING_BLOB', `${what}: config \`${entry.Config}\` is not in the archive`);
+    if (!config?.json) throw new BurrowError('E_MISSING_BLOB', `${what}: config \`${entry.Config}\` is not in the ${container}`);
     const layers = entry.Layers.map((l) => {
-      const blob = typeof l === 'string' ? blobAt(l) : undefined;
-      if (!blob) throw new BurrowError('E_MISSING_BLOB', `${what}: layer \`${String(l)}\` is not in the archive`);
+      const blob = blobAt(l);
+      if (!blob) throw new BurrowError('E_MISSING_BLOB', `${what}: layer \`${l}\` is not in the ${container}`);
       return blob;
     });
     const { manifest, bytes } = ingest.manifestFor(config, layers);
-    const names = (entry.RepoTags ?? []).map((t) => normalizeName(t, 'docker.io'));
-    return { manifest, manifestBytes: bytes, names };
+    const refs = (entry.RepoTags ?? []).filter((t) => typeof t === 'string');
+    const names = refs.map((t) => normalizeName(t, 'docker.io'));
+    return { manifest, manifestBytes: bytes, names, refs };
   });
 }
 
-function ociImages(meta: Map<string, Buffer>, ingest: Ingest, source: string): ImageToCommit[] {
-  const index = parseJson<Index>(meta.get('index.json') as Buffer, `${source}: index.json`);
+/**
+ * Reads an unpacked archive: an OCI image layout (`save --format oci-dir`,
+ * `skopeo copy oci:DIR`) or a docker-archive's files in a directory. Only
+ * the blobs the index or manifest.json names are read, each streamed from
+ * its file into `ingest`. Nothing outside `dir` is opened: a path with `..`
+ * is refused, symbolic links are followed only while they stay inside `dir`
+ * (never for the metadata files), and every file is opened with O_NOFOLLOW
+ * and checked to be the regular file that was looked at.
+ */
+export async function readDirectory(dir: string, ingest: Ingest, source: string, refName?: string): Promise<SourceImage[]> {
+  const files = new LayoutFiles(dir, source);
+  const added = new Map<string, StagedBlob>();
+  const add = async (rel: string, expected: Digest | undefined): Promise<StagedBlob> => {
+    const path = files.resolve(rel);
+    const known = added.get(path);
+    if (known) return known;
+    const blob = await ingest.addBlob(files.open(path), expected, `${source}: ${rel}`);
+    added.set(path, blob);
+    return blob;
+  };
+  const meta = new Map<string, Buffer>();
+  for (const name of ['index.json', 'manifest.json']) {
+    const bytes = files.readMeta(name);
+    if (bytes) meta.set(name, bytes);
+  }
+  const index = meta.get('index.json');
+  if (index) {
+    const parsed = parseJson<Index>(index, `${source}: index.json`);
+    if (!Array.isArray(parsed?.manifests)) throw new BurrowError('E_ARCHIVE', `${source}: index.json has no manifests`);
+    const fetch = async (descs: Index['manifests'], depth: number): Promise<void> => {
+      if (depth > 4) throw new BurrowError('E_ARCHIVE', `${source}: indexes nested too deep`);
+      for (const desc of descs) {
+        const digest = parseDigest(desc?.digest, `${source}: index.json`);
+        await add(blobPath(digest), digest);
+        if (desc.mediaType === MediaType.ociIndex || desc.mediaType === MediaType.dockerManifestList) {
+          const nested = ingest.json<Index>(digest, 'image index');
+          if (!Array.isArray(nested?.manifests)) throw new BurrowError('E_ARCHIVE', `${source}: image index ${digest} has no manifests`);
+          await fetch(
+            nested.manifests.filter((m) => !m.platform || m.platform.os === 'linux'),
+            depth + 1,
+          );
+        } else if (desc.mediaType === MediaType.ociManifest || desc.mediaType === MediaType.dockerManifest) {
+          const manifest = ingest.json<Manifest>(digest, 'manifest');
+          if (!manifest?.config || !Array.isArray(manifest.layers)) throw new BurrowError('E_ARCHIVE', `${source}: manifest ${digest} has no config or layers`);
+          for (const d of [manifest.config, ...manifest.layers]) {
+            const blobDigest = parseDigest(d?.digest, `${source}: manifest ${digest}`);
+            await add(blobPath(blobDigest), blobDigest);
+          }
+        }
+      }
+    };
+    // With a reference, only the images it names are read (and kept).
+    if (refName !== undefined) {
+      parsed.manifests = parsed.manifests.filter((d) => d?.annotations?.['org.opencontainers.image.ref.name'] === refName);
+      if (parsed.manifests.length === 0) throw new BurrowError('E_NOT_FOUND', `${source}: no image named \`${refName}\` in the layout`);
+    }
+    await fetch(parsed.manifests, 0);
+    return ociImages(parsed, ingest, source);
+  }
+  const manifestJson = meta.get('manifest.json');
+  if (!manifestJson)
+    throw new BurrowError('E_ARCHIVE', `${source}: neither an OCI image layout (no index.json) nor an unpacked docker archive (no manifest.json)`);
+  const byPath = new Map<string, StagedBlob>();
+  for (const entry of dockerEntries(manifestJson, source)) {
+    const hex = /^([a-f0-9]{64})\.json$/.exec(posix.basename(entry.Config))?.[1];
+    byPath.set(entry.Config, await add(entry.Config, hex ? (`sha256:${hex}` as Digest) : undefined));
+    for (const layer of entry.Layers) byPath.set(layer, await add(layer, undefined));
+  }
+  return dockerImages(manifestJson, (p) => byPath.get(p), ingest, source, 'directory');
+}
+
+function blobPath(digest: Digest): string {
+  const [algorithm, hex] = digest.split(':') as [string, string];
+  if (algorithm !== 'sha256') throw new BurrowError('E_ARCHIVE', `unsupported digest algorithm in ${digest}`);
+  return `blobs/sha256/${hex}`;
+}
+
+/** The files of a layout directory, opened without ever leaving it. */
+class LayoutFiles {
+  constructor(
+    private readonly dir: string,
+    private readonly source: string,
+  ) {}
+
+  private fail(rel: string, why: string, code = 'E_ARCHIVE'): never {
+    throw new BurrowError(code, `${this.source}: \`${rel}\` ${why}`);
+  }
+
+  /** `rel` checked, its links followed while they stay inside: the path (relative to the directory) of a regular file. */
+  resolve(rel: string): string {
+    let path = rel;
+    for (let hops = 0; ; hops++) {
+      if (hops > 16) this.fail(rel, 'has too many levels of symbolic links');
+      if (path === '' || posix.isAbsolute(path)) this.fail(rel, path === '' ? 'is an empty path' : 'is an absolute path');
+      const normal = posix.normalize(path);
+      if (hops === 0 && path.split('/').includes('..')) this.fail(rel, 'has `..` in it: it must name a file inside the directory');
+      if (normal === '..' || normal.startsWith('../')) this.fail(rel, 'is a symbolic link leading outside the directory');
+      const parts = normal.split('/');
+      let st: Stats | undefined;
+      let at = this.dir;
+      let linked: string | undefined;
+      for (const [i, part] of parts.entries()) {
+        at = join(at, part);
+        try {
+          st = lstatSync(at);
+        } catch (err) {
+          if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') this.fail(rel, 'is not in the directory', 'E_MISSING_BLOB');
+          throw systemFailure(err, 'load') ?? err;
+        }
+        if (st.isSymbolicLink()) {
+          const target = readlinkSync(at);
+          if (posix.isAbsolute(target)) this.fail(rel, 'is a symbolic link leading outside the directory');
+          linked = posix.join(posix.dirname(parts.slice(0, i + 1).join('/')), target, ...parts.slice(i + 1));
+          break;
+        }
+        if (i < parts.length - 1 && !st.isDirectory()) this.fail(rel, 'is not in the directory', 'E_MISSING_BLOB');
+      }
+      if (linked !== undefined) {
+        path = linked;
+        continue;
+      }
+      if (!st?.isFile()) this.fail(rel, 'is not a regular file');
+      return normal;
+    }
+  }
+
+  /** A stream of the regular file at `path` (from resolve): opened with O_NOFOLLOW and checked to be the file resolve saw. */
+  open(path: string): Readable {
+    const full = join(this.dir, path);
+    let fd: number;
+    try {
+      fd = openSync(full, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    } catch (err) {
+      if (errnoCode(err) === 'ELOOP') this.fail(path, 'is a symbolic link');
+      throw systemFailure(err, 'load') ?? new BurrowError('E_ARCHIVE', `${this.source}: \`${path}\`: ${(err as Error).message}`);
+    }
+    const st = fstatSync(fd);
+    if (!st.isFile()) {
+      closeSync(fd);
+      this.fail(path, 'is not a regular file');
+    }
+    return createReadStream('', { fd, highWaterMark: 1 << 20 });
+  }
+
+  /** A metadata file (index.json, manifest.json) whole, or undefined when there is none; never through a link. */
+  readMeta(name: string): Buffer | undefined {
+    let st: Stats;
+    try {
+      st = lstatSync(join(this.dir, name));
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return undefined;
+      throw systemFailure(err, 'load') ?? err;
+    }
+    if (st.isSymbolicLink()) this.fail(name, 'is a symbolic link: the metadata of a layout must be a file of its own');
+    if (!st.isFile()) this.fail(name, 'is not a regular file');
+    if (st.size > MAX_META) this.fail(name, `is larger than ${MAX_META} bytes`);
+    let fd: number;
+    try {
+      fd = openSync(join(this.dir, name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    } catch (err) {
+      if (errnoCode(err) === 'ELOOP') this.fail(name, 'is a symbolic link');
+      throw systemFailure(err, 'load') ?? err;
+    }
+    try {
+      const fst = fstatSync(fd);
+      if (!fst.isFile() || fst.size > MAX_META) this.fail(name, fst.isFile() ? `is larger than ${MAX_META} bytes` : 'is not a regular file');
+      const buf = Buffer.alloc(fst.size);
+      let got = 0;
+      while (got < buf.length) {
+        const n = readSync(fd, buf, got, buf.length - got, got);
+        if (n === 0) break;
+        got += n;
+      }
+      return buf.subarray(0, got);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+function ociImages(index: Index, ingest: Ingest, source: string): SourceImage[] {
   if (!Array.isArray(index?.manifests)) throw new BurrowError('E_ARCHIVE', `${source}: index.json has no manifests`);
-  const out: ImageToCommit[] = [];
+  const out: SourceImage[] = [];
   const visit = (descs: Index['manifests'], depth: number, inheritedName?: string): void => {
     if (depth > 4) throw new BurrowError('E_ARCHIVE', `${source}: indexes nested too deep`);
     for (const desc of descs) {
@@ -177,7 +381,7 @@ function ociImages(meta: Map<string, Buffer>, ingest: Ingest, source: string): I
       // skopeo writes a bare tag ("latest") when the layout's reference has no name; such an image stays unnamed.
       if (refName && (refName.includes('/') || refName.includes(':'))) names.push(normalizeName(refName));
       else if (refName && !/^[\w][\w.-]{0,127}$/.test(refName)) throw new BurrowError('E_ARCHIVE', `${source}: bad reference name \`${refName}\``);
-      out.push({ manifest, manifestBytes: blob?.json, names });
+      out.push({ manifest, manifestBytes: blob?.json, names, refs: refName ? [refName] : [] });
     }
   };
   visit(index.manifests, 0);

@@ -11,13 +11,14 @@
  * oci-archive / oci-dir:
  *   oci-layout, index.json (ref.name annotation), blobs/sha256/<hex>
  */
-import { closeSync, createReadStream, createWriteStream, mkdirSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 
-import { BurrowError } from '../errors.js';
+import { BurrowError, errnoCode } from '../errors.js';
+import { atomicWriteFile } from '../storage/atomic.js';
 import { tarPack } from '../layers/pack.js';
 import { type Digest, hex, sha256 } from '../oci/digest.js';
 import type { ImageRecord, Store } from '../storage/store.js';
@@ -238,4 +239,51 @@ export async function saveImages(store: Store, images: ImageToSave[], format: Sa
   if (format === 'docker-archive') await saveDocker(store, images, sink);
   else await saveOci(store, images, sink);
   await sink.finish();
+}
+
+/** The digest of the manifest an OCI layout gets for `record` (what `push --digestfile` writes). */
+export function ociManifestDigest(store: Store, record: ImageRecord): Digest {
+  return sha256(ociManifest(store, record).bytes);
+}
+
+const REF_NAME = 'org.opencontainers.image.ref.name';
+
+/**
+ * Adds `images` to the OCI image layout `dir`, which already holds one (as
+ * skopeo and podman add to it): the blobs it lacks are written under a
+ * temporary name and renamed in (the ones it has are kept), then index.json
+ * is replaced atomically, an entry with the same ref.name replaced.
+ */
+export async function addToLayout(store: Store, images: ImageToSave[], dir: string): Promise<void> {
+  const what = `oci:${dir}`;
+  const indexPath = join(dir, 'index.json');
+  let index: Index;
+  try {
+    if (!lstatSync(indexPath).isFile()) throw new BurrowError('E_OUTPUT', `${what}: index.json is not a regular file`);
+    index = JSON.parse(readFileSync(indexPath, 'utf8')) as Index;
+  } catch (err) {
+    if (err instanceof BurrowError) throw err;
+    throw new BurrowError('E_OUTPUT', `${what}: not an OCI image layout: ${errnoCode(err) === 'ENOENT' ? 'no index.json' : 'index.json is not valid JSON'}`);
+  }
+  if (!Array.isArray(index?.manifests)) throw new BurrowError('E_OUTPUT', `${what}: index.json has no manifests`);
+  const blobs = join(dir, 'blobs', 'sha256');
+  mkdirSync(blobs, { recursive: true, mode: 0o755 });
+  if (lstatSync(blobs).isSymbolicLink()) throw new BurrowError('E_OUTPUT', `${what}: blobs/sha256 is a symbolic link`);
+  const tmp = mkdtempSync(join(dir, '.burrow-add-'));
+  try {
+    await saveImages(store, images, 'oci-dir', { dir: tmp });
+    for (const name of readdirSync(join(tmp, 'blobs', 'sha256'))) {
+      if (!existsSync(join(blobs, name))) renameSync(join(tmp, 'blobs', 'sha256', name), join(blobs, name));
+    }
+    const added = (JSON.parse(readFileSync(join(tmp, 'index.json'), 'utf8')) as Index).manifests;
+    const names = new Set(added.map((d) => d.annotations?.[REF_NAME]).filter((n) => n !== undefined));
+    const kept = index.manifests.filter((d) => {
+      const n = d?.annotations?.[REF_NAME];
+      return n === undefined || !names.has(n);
+    });
+    if (!existsSync(join(dir, 'oci-layout'))) atomicWriteFile(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+    atomicWriteFile(indexPath, JSON.stringify({ ...index, manifests: [...kept, ...added] }));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }

@@ -314,8 +314,9 @@ describeContainers('burrow pull, login, logout', () => {
     const allowed = await store.run(['push', '-q', '--tls-verify=false', '--creds', `${USER.username}:${USER.password}`, 'localhost/cfg:latest', `${auth.host}/private/cfg:1`]);
     expect(allowed.stderr).toBe('');
     // Bad destinations and formats: one line, exit 125.
-    const transport = await store.run(['push', 'localhost/cfg:latest', 'oci-archive:/tmp/x.tar']);
-    expect(transport.stderr).toBe('Error: push to `oci-archive:` is not supported yet: use `burrow save` for archives, or a docker:// destination\n');
+    const transport = await store.run(['push', 'localhost/cfg:latest', 'containers-storage:x']);
+    expect(transport.stderr).toBe('Error: push to `containers-storage:` is not supported: give docker://, oci:, oci-archive: or docker-archive:\n');
+    expect(transport.exitCode).toBe(125);
     const format = await store.run(['push', '--format', 'v1', 'localhost/cfg:latest', dest]);
     expect(format.stderr).toBe('Error: unknown format "v1": use oci or v2s2\n');
     expect(format.exitCode).toBe(125);

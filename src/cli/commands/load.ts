@@ -5,7 +5,7 @@ import { isatty } from 'node:tty';
 import * as Option from 'clipanion/lib/advanced/options';
 
 import { BurrowError, errnoCode } from '../../errors.js';
-import { readArchive } from '../../image/archive.js';
+import { readArchive, readDirectory } from '../../image/archive.js';
 import { Ingest } from '../../image/ingest.js';
 import { BurrowCommand } from '../base.js';
 
@@ -14,29 +14,33 @@ export class LoadCommand extends BurrowCommand {
 
   static override usage = BurrowCommand.Usage({
     category: 'images',
-    description: 'load images from a docker-archive or oci-archive',
+    description: 'load images from an archive or an image layout directory',
     details: `
       Reads an archive written by \`burrow save\`, \`podman save\`, \`docker save\` or \`skopeo copy\` (docker-archive or oci-archive, optionally gzip-compressed; the kind is detected) from FILE or standard input, checks every digest, unpacks the layers and stores the images. Nothing is stored unless the whole archive is good.
+
+      FILE may also be a directory: an OCI image layout (as \`burrow save --format oci-dir\` and \`skopeo copy oci:DIR\` write it) or the files of a docker-archive unpacked (manifest.json and the layers it names). Only the blobs the layout names are read; nothing outside the directory is, and a symbolic link leading out of it is an error.
     `,
-    examples: [['Load an archive', '$0 load -i busybox.tar']],
+    examples: [
+      ['Load an archive', '$0 load -i busybox.tar'],
+      ['Load an OCI image layout directory', '$0 load -i busybox-oci'],
+    ],
   });
 
-  input = Option.String('-i,--input', { description: 'Read from FILE instead of standard input' });
+  input = Option.String('-i,--input', { description: 'Read from FILE (an archive or a layout directory) instead of standard input' });
   quiet = Option.Boolean('-q,--quiet', false, { description: 'Do not print the names of the loaded images' });
 
   async execute(): Promise<number> {
-    let stream: Readable;
+    let stream: Readable | undefined;
     let source: string;
     if (this.input !== undefined) {
       source = this.input;
+      let isDir: boolean;
       try {
-        const st = statSync(this.input);
-        if (st.isDirectory()) throw new BurrowError('E_LOAD', `load \`${this.input}\`: is a directory`);
+        isDir = statSync(this.input).isDirectory();
       } catch (err) {
-        if (err instanceof BurrowError) throw err;
         throw new BurrowError('E_LOAD', `load \`${this.input}\`: ${errnoCode(err) === 'ENOENT' ? 'no such file' : (err as Error).message}`);
       }
-      stream = createReadStream(this.input, { highWaterMark: 1 << 20 });
+      if (!isDir) stream = createReadStream(this.input, { highWaterMark: 1 << 20 });
     } else {
       source = 'standard input';
       if (isatty(0)) throw new BurrowError('E_LOAD', 'cannot read an archive from a terminal: give a file with -i or redirect standard input');
@@ -45,7 +49,7 @@ export class LoadCommand extends BurrowCommand {
     const store = (await this.context.store()).init();
     const ingest = new Ingest(store);
     try {
-      const images = await readArchive(stream, ingest, source);
+      const images = stream ? await readArchive(stream, ingest, source) : await readDirectory(source, ingest, source);
       const records = await ingest.commit(images);
       for (const w of ingest.warnings) this.context.stderr.write(`Warning: ${w}\n`);
       if (!this.quiet)

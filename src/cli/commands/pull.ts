@@ -3,7 +3,9 @@ import { isatty } from 'node:tty';
 import * as Option from 'clipanion/lib/advanced/options';
 
 import { BurrowError, UsageError } from '../../errors.js';
+import { parseFileReference, policyScope, pullFromFile } from '../../image/transports.js';
 import { RegistryAccess } from '../../registry/access.js';
+import { checkPolicy } from '../../registry/policy.js';
 import { hostPlatform, parsePlatform, type Platform, pullByName } from '../../registry/pull.js';
 import { parseReference, formatReference } from '../../oci/reference.js';
 import { BurrowCommand } from '../base.js';
@@ -16,15 +18,18 @@ export class PullCommand extends BurrowCommand {
 
   static override usage = BurrowCommand.Usage({
     category: 'images',
-    description: 'pull images from a registry',
+    description: 'pull images from a registry or from an image layout or archive',
     details: `
       Copies each IMAGE from its registry into local storage and prints its id. A short name (\`busybox\`) is resolved as podman resolves it, through the aliases and \`unqualified-search-registries\` of registries.conf. For a manifest list, the image of the host's platform is pulled (or the one \`--platform\`, \`--os\`, \`--arch\`, \`--variant\` ask for). Layers already in the store are not fetched; the others are fetched in parallel, each checked against its digest and unpacked as it arrives. Nothing is stored unless the whole image is good.
+
+      IMAGE may also name a file transport, as podman and skopeo do: \`oci:DIR[:REF]\` (an OCI image layout), \`oci-archive:PATH[:REF]\` or \`docker-archive:PATH[:REF]\`. REF chooses the image when there are several: its \`org.opencontainers.image.ref.name\` for OCI, a tag or \`@N\` (counting from 0) for docker-archive. The image is named as podman names it: \`localhost/DIR:latest\` from \`oci:\`, its reference name from an oci-archive, its tags from a docker-archive. policy.json is checked for the transport.
 
       Progress goes to standard error (podman's lines); the id, last, to standard output.
     `,
     examples: [
       ['Pull an image', '$0 pull registry.example.com/tools/busybox:1.36'],
       ['From a registry without TLS', '$0 pull --tls-verify=false 127.0.0.1:5000/busybox'],
+      ['From an oci-archive that skopeo wrote', '$0 pull oci-archive:busybox.tar'],
     ],
   });
 
@@ -63,6 +68,16 @@ export class PullCommand extends BurrowCommand {
     const choose = (candidates: string[]) => chooseOne('Please select an image', candidates, 'choosing an image');
     try {
       for (const input of this.images) {
+        const file = parseFileReference(input);
+        if (file) {
+          if (this.allTags) throw new UsageError(`--all-tags: \`${input}\` is not in a registry`);
+          if (this.platform !== undefined || this.os !== undefined || this.arch !== undefined || this.variant !== undefined)
+            throw new UsageError(`--platform, --os, --arch and --variant choose from a registry's manifest list; \`${input}\` is not in a registry`);
+          checkPolicy(this.context.env, file.transport, policyScope(file));
+          const image = await pullFromFile(store, input, file);
+          this.context.stdout.write(`${image.id}\n`);
+          continue;
+        }
         const names = this.allTags ? await allTags(access, input, tty) : [input];
         for (const name of names) {
           const { image } = await pullByName(store, access, name, { platform, retries, tty, progress, bars, choose, log: this.context.log });

@@ -1,21 +1,26 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { isatty } from 'node:tty';
 
 import * as Option from 'clipanion/lib/advanced/options';
 
 import { BurrowError, UsageError } from '../../errors.js';
-import { nameMatches, parseReference, type Reference } from '../../oci/reference.js';
+import { addToLayout, ociManifestDigest, saveImages } from '../../image/save.js';
+import { type FileReference, parseFileReference } from '../../image/transports.js';
+import { nameMatches, normalizeName, parseReference, type Reference } from '../../oci/reference.js';
+import type { ImageRecord, Store } from '../../storage/store.js';
 import { RegistryAccess } from '../../registry/access.js';
 import { TerminalProgress } from '../../registry/progress.js';
 import { type Compression, type ManifestFormat, pushImage } from '../../registry/push.js';
 import { BurrowCommand } from '../base.js';
 import { retryFlags } from '../duration.js';
+import { openOutput, openOutputDir } from '../output-file.js';
 
-/** DEST as podman takes it: `docker://REF` or a bare reference; other transports are not written by push yet. */
+/** DEST as podman takes it: `docker://REF` or a bare reference (the file transports are taken before). */
 function destination(text: string): Reference {
   const m = /^([a-z-]+):(?!\d)(.*)$/.exec(text);
   if (m !== null && m[1] !== 'docker') {
-    throw new BurrowError('E_USAGE', `push to \`${m[1]}:\` is not supported yet: use \`burrow save\` for archives, or a docker:// destination`);
+    throw new BurrowError('E_USAGE', `push to \`${m[1]}:\` is not supported: give docker://, oci:, oci-archive: or docker-archive:`);
   }
   const ref = text.startsWith('docker://') ? text.slice('docker://'.length) : text;
   const parsed = parseReference(ref, '');
@@ -28,13 +33,16 @@ export class PushCommand extends BurrowCommand {
 
   static override usage = BurrowCommand.Usage({
     category: 'images',
-    description: 'push an image to a registry',
+    description: 'push an image to a registry, an image layout or an archive',
     details: `
       Copies IMAGE from local storage to DEST (\`docker://HOST/REPOSITORY[:TAG]\`, or the same without \`docker://\`; by default the image's own name). Blobs the registry already has are not sent again; the others are uploaded as the store keeps them, so their digests stay the same. The registry is reached as \`burrow pull\` reaches it (registries.conf, certs.d, auth files).
+
+      DEST may also be \`oci:DIR[:REF]\` (an OCI image layout: a layout already in DIR gets the image added, its blobs kept, index.json replaced atomically), \`oci-archive:PATH[:REF]\` or \`docker-archive:PATH[:REF]\` (written under a temporary name and renamed into place). REF is the image's \`org.opencontainers.image.ref.name\` (OCI) or its tag (docker-archive, by default the image's own name). The blobs are written as stored, so config and layer digests stay the same.
     `,
     examples: [
       ['Push under another name', '$0 push localhost/app registry.example.com/team/app:1'],
       ['To a registry without TLS', '$0 push --tls-verify=false 127.0.0.1:5000/app'],
+      ['Into an OCI image layout', '$0 push localhost/app oci:/srv/layouts/app:1.0'],
     ],
   });
 
@@ -75,6 +83,12 @@ export class PushCommand extends BurrowCommand {
     const { retries, retryDelayMs } = retryFlags(this.retry, this.retryDelay);
     const store = (await this.context.store()).init();
     const image = store.getImage(this.image);
+    const file = this.dest === undefined ? undefined : parseFileReference(this.dest);
+    if (file) {
+      if (compression !== undefined) throw new UsageError(`--compression-format: ${file.transport}: is written with the layers as stored; recompressing is for registries`);
+      await this.pushToFile(store, image, file);
+      return 0;
+    }
     const dest = destination(this.dest ?? image.names.find((n) => nameMatches(n, this.image)) ?? image.names[0] ?? this.image);
     const access = new RegistryAccess(this.context.env, {
       tlsVerify: this.tlsVerify,
@@ -96,5 +110,46 @@ export class PushCommand extends BurrowCommand {
       access.close();
     }
     return 0;
+  }
+
+  /** oci:DIR[:REF] (added to a layout already there), oci-archive:PATH[:REF], docker-archive:PATH[:REF] (written atomically). */
+  private async pushToFile(store: Store, image: ImageRecord, file: FileReference): Promise<void> {
+    const docker = file.transport === 'docker-archive';
+    if (this.format !== undefined && this.format !== (docker ? 'v2s2' : 'oci'))
+      throw new UsageError(`--format ${this.format}: ${file.transport}: holds ${docker ? 'v2s2' : 'oci'} manifests only`);
+    if (docker && this.digestfile !== undefined) throw new UsageError('--digestfile: a docker-archive holds no manifest whose digest could be written');
+    let names: string[];
+    if (docker) {
+      const own = image.names.find((n) => nameMatches(n, this.image)) ?? image.names[0];
+      try {
+        names = file.ref !== undefined ? [normalizeName(file.ref, 'docker.io')] : own !== undefined ? [own] : [];
+      } catch {
+        throw new UsageError(`${file.transport}:${file.typed}:${file.ref ?? ''}: \`${file.ref ?? ''}\` is not a name:tag`);
+      }
+    } else names = file.ref !== undefined ? [file.ref] : [];
+    const images = [{ record: image, names }];
+    if (file.transport === 'oci') {
+      if (existsSync(join(file.path, 'index.json'))) await addToLayout(store, images, file.path);
+      else {
+        const out = openOutputDir(file.path, store);
+        try {
+          await saveImages(store, images, 'oci-dir', { dir: out.dir });
+        } catch (err) {
+          out.abort();
+          throw err;
+        }
+        out.commit();
+      }
+    } else {
+      const out = openOutput(file.path, this.context.stdout, '', store);
+      try {
+        await saveImages(store, images, docker ? 'docker-archive' : 'oci-archive', { out: out.stream });
+      } catch (err) {
+        out.abort();
+        throw err;
+      }
+      await out.commit();
+    }
+    if (this.digestfile !== undefined) writeFileSync(this.digestfile, ociManifestDigest(store, image));
   }
 }
