@@ -357,6 +357,8 @@ describeContainers('burrow pull, login, logout', () => {
       const bad = await store.run(['push', '--tls-verify=false', ...args, 'localhost/cfg:latest', `${plain.host}/comp/bad:1`]);
       expect([bad.exitCode, bad.stderr]).toEqual([125, error]);
     }
+    const toFile = await store.run(['push', '--compression-format', 'zstd', 'localhost/cfg:latest', `oci:${join(fixtures().dir, 'push-comp-layout')}`]);
+    expect([toFile.exitCode, toFile.stderr]).toEqual([125, 'Error: --compression-format: oci: is written with the layers as stored; recompressing is for registries\n']);
   });
 
   it('pulls layers as gzip, zstd and plain tar, each unpacked as it comes, and runs the image', async () => {
