@@ -263,7 +263,7 @@ export interface PullRequest {
   source: string;
   platform: Platform;
   retries: number;
-  parallel?: number;
+  parallel?: number | undefined;
   /** podman's progress lines (on standard error) */
   progress?: ((line: string) => void) | undefined;
   /** bars for the blobs, on a terminal (then the blobs' plain lines are not said) */
@@ -423,6 +423,8 @@ export interface PullByNameOptions {
   log?: Logger | undefined;
   /** asks the user to choose among a short name's candidates (on a terminal); returns the index */
   choose?: ((candidates: string[]) => Promise<number>) | undefined;
+  /** layers fetched at once (containers.conf image_parallel_copies) */
+  parallel?: number | undefined;
 }
 
 /**
@@ -462,6 +464,7 @@ export async function pullByName(store: Store, access: RegistryAccess, input: st
           progress: opts.progress,
           bars: opts.bars,
           log: opts.log,
+          parallel: opts.parallel,
         });
         // podman keeps the user's choice, once it proved good, so the name is not asked about again.
         if (chosen && resolved.shortName !== undefined) access.recordAlias(resolved.shortName, name);

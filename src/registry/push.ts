@@ -262,7 +262,8 @@ export interface PushRequest {
   progress?: ((line: string) => void) | undefined;
   /** bars for the blobs, on a terminal (then the blobs' plain lines are not said) */
   bars?: BarMaker | undefined;
-  parallel?: number;
+  /** blobs sent at once (containers.conf image_parallel_copies) */
+  parallel?: number | undefined;
   /** --compression-format: layers stored otherwise are recompressed, and the manifest names the new blobs */
   compression?: Compression | undefined;
   compressionLevel?: number | undefined;

@@ -104,14 +104,14 @@ function fail(file: string, message: string): BurrowError {
   return new BurrowError(CODE, `${file}: ${message}`);
 }
 
-/** A TOML file's top-level table, or undefined when there is no such file. */
-function readToml(file: string): Record<string, unknown> | undefined {
+/** A TOML file's top-level table, or undefined when there is no such file; errors with `code`, naming the file and line. */
+export function readTomlFile(file: string, code: string, what: string): Record<string, unknown> | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return undefined;
-    throw systemFailure(err, 'read registries configuration') ?? fail(file, describeError(err));
+    throw systemFailure(err, `read ${what}`) ?? new BurrowError(code, `${file}: ${describeError(err)}`);
   }
   try {
     return parseToml(text) as Record<string, unknown>;
@@ -119,8 +119,12 @@ function readToml(file: string): Record<string, unknown> | undefined {
     if (!(err instanceof TomlError)) throw err;
     // smol-toml: "Invalid TOML document: REASON\n\n<the lines around, with a caret>"
     const reason = (err.message.split('\n')[0] ?? '').replace(/^Invalid TOML document: /, '');
-    throw fail(file, `line ${err.line}: ${reason}`);
+    throw new BurrowError(code, `${file}: line ${err.line}: ${reason}`);
   }
+}
+
+function readToml(file: string): Record<string, unknown> | undefined {
+  return readTomlFile(file, CODE, 'registries configuration');
 }
 
 function isTable(value: unknown): value is Record<string, unknown> {

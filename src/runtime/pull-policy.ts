@@ -86,7 +86,9 @@ export async function imageFor(env: Env & { log?: Logger }, store: Store, name: 
     try {
       const { choose } = await import('../registry/choose.js');
       const chooser = (candidates: string[]) => choose('Please select an image', candidates, 'choosing an image');
-      return (await pullByName(store, access, name, { platform: hostPlatform(), retries: 3, tty: isatty(0) && isatty(1), progress: say, bars, choose: chooser })).image;
+      const { parallelCopies } = await import('../registry/containers-conf.js');
+      const opts = { platform: hostPlatform(), retries: 3, tty: isatty(0) && isatty(1), progress: say, bars, choose: chooser, parallel: parallelCopies(env.env) };
+      return (await pullByName(store, access, name, opts)).image;
     } catch (err) {
       // A short name nothing resolves was never a registry's: the image is simply not known.
       if (!qualified && err instanceof BurrowError && err.code === 'E_SHORT_NAME' && local === undefined) throw notKnown(name, err);

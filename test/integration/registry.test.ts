@@ -681,6 +681,45 @@ describeContainers('burrow pull, login, logout', () => {
       }
     });
 
+    it("containers.conf's image_parallel_copies bounds the layers fetched at once; a malformed one is named with its line", async () => {
+      let inFlight = 0;
+      let most = 0;
+      const fake = await startFakeRegistry(async (req, res, f) => {
+        const layer = req.method === 'GET' && /\/blobs\/sha256:/.test(req.url ?? '') && !(req.url ?? '').endsWith(configOf);
+        if (!layer) return f.serve(req, res);
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await new Promise((r) => setTimeout(r, 150));
+        res.once('close', () => inFlight--);
+        return f.serve(req, res);
+      });
+      let configOf = '';
+      try {
+        const layers = await Promise.all([1, 2, 3, 4].map((i) => makeTar([{ name: `f${i}`, data: `layer ${i}\n` }])));
+        configOf = (await putImage(fake, 'par/app:1', { layers })).configDigest;
+        const etc = join(fixtures().dir, 'pull-par-etc');
+        mkdirSync(etc, { recursive: true });
+        writeFileSync(join(etc, 'policy.json'), JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
+        writeFileSync(join(etc, 'containers.conf'), '[engine]\nimage_parallel_copies = 1\n');
+        const one = newStore('pull-par', { XDG_CONFIG_HOME: join(fixtures().dir, 'pull-par-config'), BURROW_CONTAINERS_CONF_DIR: etc });
+        expect((await one.run(['pull', '-q', '--tls-verify=false', `${fake.host}/par/app:1`])).exitCode).toBe(0);
+        expect(most).toBe(1);
+        // The user's file wins over the system's.
+        mkdirSync(join(fixtures().dir, 'pull-par-config2', 'containers'), { recursive: true });
+        writeFileSync(join(fixtures().dir, 'pull-par-config2', 'containers', 'containers.conf'), '[engine]\nimage_parallel_copies = 0\n');
+        most = 0;
+        const all = newStore('pull-par2', { XDG_CONFIG_HOME: join(fixtures().dir, 'pull-par-config2'), BURROW_CONTAINERS_CONF_DIR: etc });
+        expect((await all.run(['pull', '-q', '--tls-verify=false', `${fake.host}/par/app:1`])).exitCode).toBe(0);
+        expect(most).toBe(4);
+        writeFileSync(join(etc, 'containers.conf'), '[engine]\nimage_parallel_copies = "many\n');
+        const bad = await newStore('pull-par3', { XDG_CONFIG_HOME: join(fixtures().dir, 'pull-par-config3'), BURROW_CONTAINERS_CONF_DIR: etc }).run(['pull', '-q', '--tls-verify=false', `${fake.host}/par/app:1`]);
+        expect(bad.exitCode).toBe(125);
+        expect(bad.stderr).toMatch(new RegExp(`^Error: ${join(etc, 'containers.conf').replace(/[.]/g, '\\.')}: line 2: .*\n$`));
+      } finally {
+        await fake.stop();
+      }
+    });
+
     it('a schema 1 manifest and an unknown media type are refused by name', async () => {
       const s1 = await serve((res) => res.writeHead(404).end(), {
         manifest: () => ({ type: 'application/vnd.docker.distribution.manifest.v1+prettyjws', body: Buffer.from('{"schemaVersion":1,"name":"x","tag":"1","fsLayers":[]}') }),

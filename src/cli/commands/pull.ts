@@ -5,6 +5,7 @@ import * as Option from 'clipanion/lib/advanced/options';
 import { BurrowError, UsageError } from '../../errors.js';
 import { parseFileReference, policyScope, pullFromFile } from '../../image/transports.js';
 import { RegistryAccess } from '../../registry/access.js';
+import { parallelCopies } from '../../registry/containers-conf.js';
 import { checkPolicy } from '../../registry/policy.js';
 import { hostPlatform, parsePlatform, type Platform, pullByName } from '../../registry/pull.js';
 import { parseReference, formatReference } from '../../oci/reference.js';
@@ -65,6 +66,7 @@ export class PullCommand extends BurrowCommand {
     const progress = this.quiet ? undefined : bars ? (line: string) => bars.line(line) : (line: string) => this.context.stderr.write(`${line}\n`);
     // podman asks which registry a short name means only when it can: its stdin and stdout on a terminal.
     const tty = isatty(0) && isatty(1);
+    const parallel = parallelCopies(this.context.env);
     const choose = (candidates: string[]) => chooseOne('Please select an image', candidates, 'choosing an image');
     try {
       for (const input of this.images) {
@@ -80,7 +82,7 @@ export class PullCommand extends BurrowCommand {
         }
         const names = this.allTags ? await allTags(access, input, tty) : [input];
         for (const name of names) {
-          const { image } = await pullByName(store, access, name, { platform, retries, tty, progress, bars, choose, log: this.context.log });
+          const { image } = await pullByName(store, access, name, { platform, retries, tty, progress, bars, choose, log: this.context.log, parallel });
           this.context.stdout.write(`${image.id}\n`);
         }
       }

@@ -10,6 +10,7 @@ import { type FileReference, parseFileReference } from '../../image/transports.j
 import { nameMatches, normalizeName, parseReference, type Reference } from '../../oci/reference.js';
 import type { ImageRecord, Store } from '../../storage/store.js';
 import { RegistryAccess } from '../../registry/access.js';
+import { parallelCopies } from '../../registry/containers-conf.js';
 import { TerminalProgress } from '../../registry/progress.js';
 import { type Compression, type ManifestFormat, pushImage } from '../../registry/push.js';
 import { BurrowCommand } from '../base.js';
@@ -103,7 +104,8 @@ export class PushCommand extends BurrowCommand {
     const bars = !this.quiet && isatty(2) ? new TerminalProgress(this.context.stderr, () => process.stderr.columns ?? 80) : undefined;
     try {
       const progress = this.quiet ? undefined : bars ? (line: string) => bars.line(line) : (line: string) => this.context.stderr.write(`${line}\n`);
-      const digest = await pushImage(store, access, { image, dest, format, progress, bars, compression, compressionLevel });
+      const parallel = parallelCopies(this.context.env);
+      const digest = await pushImage(store, access, { image, dest, format, progress, bars, compression, compressionLevel, parallel });
       if (this.digestfile !== undefined) writeFileSync(this.digestfile, digest);
     } finally {
       bars?.stop();
