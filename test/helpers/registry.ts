@@ -99,8 +99,12 @@ const live = new Map<ChildProcess, string>();
 process.on('exit', () => {
   for (const [child, dir] of live) {
     child.kill('SIGKILL');
-    // The registry may still make a directory in it as it dies (seen under load): tried again then.
-    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+    // Tried again a few times, should the dying registry still be writing in it.
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 25 });
+    } catch {
+      // nothing more an exiting worker can do
+    }
   }
 });
 

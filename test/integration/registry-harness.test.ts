@@ -456,6 +456,8 @@ if (skip) process.stderr.write(`skipping "registry harness": ${skip}\n`);
       }
       expect(await eventually(() => !alive(Number(pid)), 5000), `docker-registry ${pid} after the worker's ${how}`).toBe(true);
       // A worker killed outright cannot clean up: its directory is left in /tmp.
+      // The worker removes it in its exit handler, after the kill: the registry may be gone before the worker is.
+      if (child.exitCode === null && child.signalCode === null) await new Promise((resolve) => child.once('exit', resolve));
       if (how === 'exit') expect(existsSync(dir)).toBe(false);
       else rmSync(dir, { recursive: true, force: true });
     }
