@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, copyFileSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 
 /** The environment a user's machine has: no NODE_EXTRA_CA_CERTS (it adds ~85 ms to every Node start here). */
 export function cleanEnv() {
@@ -124,4 +125,23 @@ export function timed(argv, env = cleanEnv()) {
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
   return ms;
+}
+
+/** A TCP port free on 127.0.0.1 now. */
+export function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** `argv` under /usr/bin/time: wall and CPU seconds (user + system, children included). */
+export function measured(argv, env) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', ...argv], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env });
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
+  const [wall, user, sys] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
+  return { wall, cpu: user + sys };
 }

@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
-import { cleanEnv, have, median, PODMAN, podmanOverlay } from './lib.mjs';
+import { cleanEnv, freePort, have, measured, median, PODMAN, podmanOverlay } from './lib.mjs';
 
 const burrow = join(fileURLToPath(new URL('..', import.meta.url)), 'bin', 'burrow.cjs');
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -100,23 +100,7 @@ function bigLayout() {
   return dir;
 }
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
-/** `argv` under /usr/bin/time: wall and CPU seconds (children included). */
-function measured(argv, env) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', ...argv], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env });
-  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
-  const [wall, user, sys] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
-  return { wall, cpu: user + sys };
-}
 
 /** A TCP proxy to `target` on a free port that counts the bytes the target sends. */
 async function countingProxy(target) {

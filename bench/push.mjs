@@ -14,12 +14,11 @@
 //   node bench/push.mjs     (as an unprivileged user with subordinate ids)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { cleanEnv, have, median, PODMAN, podmanOverlay } from './lib.mjs';
+import { cleanEnv, freePort, have, measured, median, PODMAN, podmanOverlay } from './lib.mjs';
 
 const burrow = join(fileURLToPath(new URL('..', import.meta.url)), 'bin', 'burrow.cjs');
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -33,15 +32,6 @@ function run(file, args, opts = {}) {
   return r.stdout;
 }
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A docker-registry in a new directory under `work`, answering on a free port. */
 async function startRegistry(work, label) {
@@ -63,13 +53,6 @@ async function startRegistry(work, label) {
   };
 }
 
-/** `argv` under /usr/bin/time: wall and CPU seconds (children included). */
-function measured(argv, env) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', ...argv], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env });
-  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
-  const [wall, user, sys] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
-  return { wall, cpu: user + sys };
-}
 
 async function main() {
   for (const tool of ['docker-registry', 'skopeo', 'podman', '/usr/bin/time', 'curl']) if (!have(tool)) throw new Error(`${tool} is not installed`);
