@@ -11,7 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -23,6 +23,7 @@ import { type Digest, sha256 } from '../oci/digest.js';
 import { type Manifest, MediaType } from '../oci/image.js';
 import { formatReference, type Reference } from '../oci/reference.js';
 import { blobLocations, recordBlobLocations } from '../storage/blob-locations.js';
+import { type HeldFile, holdFile } from '../storage/leftovers.js';
 import type { ImageRecord, Store } from '../storage/store.js';
 import type { RegistryAccess } from './access.js';
 import { describeFailure, type RegistryClient } from './client.js';
@@ -213,7 +214,7 @@ function layerType(manifestType: string, compression: Compression, what: string)
 
 /**
  * The stored layer `digest` recompressed (decompressed whatever it was, then
- * gzip in process or zstd through Debian's zstd) into a file of `tmpDir`:
+ * gzip in process or zstd through Debian's zstd) into a file of `tmpDir` (a staging directory):
  * its digest and size, for the manifest that names it instead.
  */
 async function recompress(file: string, compression: Compression, level: number | undefined, tmpDir: string, what: string): Promise<{ path: string; digest: Digest; size: number }> {
@@ -315,10 +316,15 @@ export async function pushImage(store: Store, access: RegistryAccess, req: PushR
   const blobs = [...manifest.layers.map((l) => l.digest), manifest.config.digest];
   for (const digest of blobs)
     if (!store.hasBlob(digest)) throw new BurrowError('E_MISSING_BLOB', `${name}: blob ${digest} of the image is not in the store`);
-  // Layers to recompress: each written to tmp/ once, and the manifest rewritten to name them.
+  // Layers to recompress: each written once into a staging directory of tmp/ (locked while this
+  // process lives, so a killed push's is swept: storage/leftovers.ts), and the manifest rewritten to name them.
   const files = new Map<Digest, string>();
+  let staging: { dir: string; lock: HeldFile } | undefined;
   try {
     if (req.compression !== undefined) {
+      store.init();
+      const dir = mkdtempSync(join(store.tmpDir(), 'ingest-push-'));
+      staging = { dir, lock: holdFile(store.sys, join(dir, 'lock')) };
       const compression = req.compression;
       const recompressed = new Map<Digest, { digest: Digest; size: number }>();
       const layers: Manifest['layers'] = [];
@@ -331,8 +337,7 @@ export async function pushImage(store: Store, access: RegistryAccess, req: PushR
         let made = recompressed.get(layer.digest);
         if (made === undefined) {
           say(`Compressing blob ${layer.digest.slice(7, 19)} with ${compression}`);
-          store.init();
-          const out = await recompress(store.blobPath(layer.digest), compression, req.compressionLevel, store.tmpDir(), `${name}: layer ${layer.digest}`);
+          const out = await recompress(store.blobPath(layer.digest), compression, req.compressionLevel, dir, `${name}: layer ${layer.digest}`);
           files.set(out.digest, out.path);
           made = { digest: out.digest, size: out.size };
           recompressed.set(layer.digest, made);
@@ -348,7 +353,10 @@ export async function pushImage(store: Store, access: RegistryAccess, req: PushR
     await bounded(layers, req.parallel ?? PARALLEL_DOWNLOADS, (digest) => pushBlob(store, client, dest, digest, 'blob', say, req.bars, files.get(digest)));
     await pushBlob(store, client, dest, manifest.config.digest, 'config', say, req.bars);
   } finally {
-    for (const path of files.values()) rmSync(path, { force: true });
+    if (staging) {
+      rmSync(staging.dir, { recursive: true, force: true });
+      staging.lock.release();
+    }
   }
   say('Writing manifest to image destination');
   const ref = dest.digest ?? dest.tag ?? 'latest';

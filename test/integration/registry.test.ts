@@ -348,7 +348,7 @@ describeContainers('burrow pull, login, logout', () => {
       expect([pulled.exitCode, pulled.stdout.trim()]).toEqual([0, id]);
     }
     // Nothing of the recompressed layers is left in the store's tmp/.
-    expect(list(join(store.data, 'tmp')).filter((f) => f.startsWith('push-'))).toEqual([]);
+    expect(list(join(store.data, 'tmp')).filter((f) => f.startsWith('ingest-'))).toEqual([]);
     for (const [args, error] of [
       [['--compression-format', 'lz4'], 'Error: unknown compression format "lz4": use gzip or zstd\n'],
       [['--compression-format', 'gzip', '--compression-level', '30'], 'Error: invalid --compression-level "30": gzip takes 1 to 9\n'],
