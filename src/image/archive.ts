@@ -15,6 +15,7 @@ import tar from 'tar-stream';
 import { BurrowError, errnoCode, systemFailure } from '../errors.js';
 import { type Digest, parseDigest } from '../oci/digest.js';
 import type { ImageToCommit, Ingest, StagedBlob } from './ingest.js';
+import { type TarEntry, tarIndex } from './tar-index.js';
 import { type Index, type Manifest, MediaType } from '../oci/image.js';
 import { normalizeName } from '../oci/reference.js';
 
@@ -129,7 +130,65 @@ export async function readArchive(input: Readable, ingest: Ingest, source: strin
     throw systemFailure(err, 'load') ?? new BurrowError('E_ARCHIVE', `${source}: not a readable image archive: ${(err as Error).message}`);
   }
   if (entries === 0) throw new BurrowError('E_ARCHIVE', `${source}: empty or not a tar archive`);
+  return archiveImages(meta, byPath, links, ingest, source);
+}
 
+/**
+ * `readArchive` for an uncompressed archive in a file: its entries found by
+ * their headers (image/tar-index.ts), the small ones read in place, each
+ * layer read from its place by the worker that unpacks it (Ingest.addRange),
+ * so no layer byte passes through this process. Undefined when the file is
+ * not a plain tar this walk understands (gzip, a damaged header): the caller
+ * reads it as a stream then, whose reader names the problem.
+ */
+export async function readArchiveFile(file: string, ingest: Ingest, source: string): Promise<SourceImage[] | undefined> {
+  let index: TarEntry[];
+  try {
+    index = tarIndex(file);
+  } catch {
+    return undefined;
+  }
+  if (index.length === 0) return undefined;
+  const meta = new Map<string, Buffer>();
+  const byPath = new Map<string, StagedBlob>();
+  const links = new Map<string, string>();
+  try {
+    for (const e of index) {
+      const name = posix.normalize(e.name).replace(/^(\.\/)+/, '').replace(/\/$/, '');
+      if (e.type === '2' || e.type === '1') {
+        links.set(name, e.type === '2' ? posix.normalize(posix.join(posix.dirname(name), e.linkname)) : posix.normalize(e.linkname));
+        continue;
+      }
+      if (e.type !== '0' && e.type !== '7') continue;
+      const blobMatch = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(name);
+      const range = { file, offset: e.offset, size: e.size };
+      if (name === 'manifest.json' || name === 'index.json' || name === 'oci-layout' || name === 'repositories') {
+        if (e.size > MAX_META) throw new BurrowError('E_ARCHIVE', `${source}: ${name} is larger than ${MAX_META} bytes`);
+        meta.set(name, readRange(range));
+      } else if (blobMatch) byPath.set(name, await ingest.addRange(range, `sha256:${blobMatch[1]}` as Digest, `${source}: ${name}`));
+      else if (/^[a-f0-9]{64}\.json$/.test(name)) byPath.set(name, await ingest.addRange(range, `sha256:${name.slice(0, 64)}` as Digest, `${source}: ${name}`));
+      else if (name.endsWith('.tar') || name.endsWith('/layer.tar') || name.endsWith('.tar.gz')) byPath.set(name, await ingest.addRange(range, undefined, `${source}: ${name}`));
+    }
+  } catch (err) {
+    if (err instanceof BurrowError) throw err;
+    throw systemFailure(err, 'load') ?? new BurrowError('E_ARCHIVE', `${source}: not a readable image archive: ${(err as Error).message}`);
+  }
+  return archiveImages(meta, byPath, links, ingest, source);
+}
+
+function readRange(r: { file: string; offset: number; size: number }): Buffer {
+  const fd = openSync(r.file, 'r');
+  try {
+    const buf = Buffer.alloc(r.size);
+    if (readSync(fd, buf, 0, r.size, r.offset) !== r.size) throw new BurrowError('E_ARCHIVE', `${r.file}: the archive ends inside an entry`);
+    return buf;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The images an archive's files describe (its index.json, else its manifest.json), once its blobs are in. */
+function archiveImages(meta: Map<string, Buffer>, byPath: Map<string, StagedBlob>, links: Map<string, string>, ingest: Ingest, source: string): SourceImage[] {
   const blobAt = (path: string): StagedBlob | undefined => {
     let p = posix.normalize(path);
     for (let hops = 0; hops < 10 && !byPath.has(p) && links.has(p); hops++) p = links.get(p) as string;

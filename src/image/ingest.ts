@@ -7,7 +7,7 @@
  * failure or a kill leaves only staging files in tmp/, which nothing reads.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, openSync, renameSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, openSync, readSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 
@@ -221,7 +221,7 @@ export class Ingest {
    * staged file, which is `into`'s or a new one here). `received` hears of
    * the bytes as they come. The digest is checked here, as for addBlob.
    */
-  async addFetched(job: object, expected: Digest, what: string, into: StageInto | undefined, received: (n: number) => void, env: string[] = []): Promise<StagedBlob> {
+  async addFetched(job: object, expected: Digest | undefined, what: string, into: StageInto | undefined, received: (n: number) => void, env: string[] = []): Promise<StagedBlob> {
     const n = this.counter++;
     const file = into?.file ?? join(this.staging, `blob-${n}`);
     if (into === undefined) closeSync(openSync(file, 'wx', 0o600));
@@ -259,16 +259,43 @@ export class Ingest {
     if (answer.E) throw new BurrowError(answer.E.code, answer.E.code.startsWith('E_REGISTRY') ? answer.E.message : `${what}: ${answer.E.message}`);
     const result = answer.R;
     if (result === undefined) throw new BurrowError('E_LAYER', `${what}: the fetch worker gave no result`);
-    if (result.digest !== expected) throw new BurrowError('E_DIGEST_MISMATCH', `${what}: digest mismatch: expected ${expected}, got ${result.digest}`);
+    if (expected !== undefined && result.digest !== expected) throw new BurrowError('E_DIGEST_MISMATCH', `${what}: digest mismatch: expected ${expected}, got ${result.digest}`);
+    const digest = parseDigest(result.digest, what);
     this.warnings.push(...result.warnings);
     const blob: StagedBlob = {
-      digest: expected,
+      digest,
       size: result.size,
       file,
       layer: { dir, diffId: parseDigest(result.diffId, what), size: result.unpacked, compressed: result.compressed },
     };
-    this.blobs.set(expected, blob);
+    this.blobs.set(digest, blob);
     return blob;
+  }
+
+  /**
+   * Takes one blob from a range of a file (an entry of an archive, found by
+   * image/tar-index.ts): JSON (its first byte says, as in addBlob) is read
+   * here; a layer is read from its place, hashed, staged and unpacked by a
+   * worker (registry/fetch-worker.ts), no byte of it passing through here.
+   */
+  async addRange(range: { file: string; offset: number; size: number }, expected: Digest | undefined, what: string): Promise<StagedBlob> {
+    const fd = openSync(range.file, 'r');
+    let head: Buffer;
+    try {
+      head = Buffer.alloc(Math.min(range.size, MAX_JSON + 1));
+      const got = readSync(fd, head, 0, head.length, range.offset);
+      if (got !== head.length) throw new BurrowError('E_ARCHIVE', `${what}: the archive ends inside it`);
+    } finally {
+      closeSync(fd);
+    }
+    const c = head.subarray(0, 4096).toString('latin1').trimStart()[0];
+    if (range.size === 0 || c === '{' || c === '[') {
+      if (range.size > MAX_JSON) throw new BurrowError('E_BLOB', `${what}: a JSON document larger than ${MAX_JSON} bytes`);
+      const digest = sha256(head);
+      if (expected !== undefined && digest !== expected) throw new BurrowError('E_DIGEST_MISMATCH', `${what}: digest mismatch: expected ${expected}, got ${digest}`);
+      return this.addJson(head);
+    }
+    return this.addFetched({ range }, expected, what, undefined, () => undefined);
   }
 
   /** Adds a JSON document made here (a manifest written for a docker archive). */

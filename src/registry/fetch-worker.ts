@@ -1,6 +1,7 @@
 /**
  * The fetch worker: `burrow --internal-worker fetch DIR`, started by a pull
- * (image/ingest.ts addFetched) in a user namespace, one per layer. It takes
+ * (image/ingest.ts addFetched) in a user namespace, one per layer; also by
+ * `load -i FILE` for a layer read from its place in the archive. It takes
  * the registry client's state and the blob from a JSON job, the first line
  * on stdin (whose end, later, means the pull is gone: it stops), fetches
  * the blob itself (a Range request from where an earlier pull stopped, and
@@ -15,8 +16,8 @@
  * expected (a registry's, a network's, a bad layer's). Exit 0 either way.
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream, mkdirSync, writeSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
+import { createReadStream, createWriteStream, mkdirSync, writeSync } from 'node:fs';
+import { PassThrough, type Readable } from 'node:stream';
 
 import { BurrowError, systemFailure, withPath } from '../errors.js';
 import { applyLayer } from '../layers/apply.js';
@@ -26,10 +27,13 @@ import { type ClientHandoff, RegistryClient } from './client.js';
 import { blobStream } from './pull.js';
 
 export interface FetchJob {
-  client: ClientHandoff;
-  repo: string;
-  desc: Descriptor;
-  retries: number;
+  /** a registry's blob: the client's state, the repository, the blob and the tries */
+  client?: ClientHandoff;
+  repo?: string;
+  desc?: Descriptor;
+  retries?: number;
+  /** or a range of a file (a layer in an archive: image/archive.ts readArchiveFile) */
+  range?: { file: string; offset: number; size: number };
   /** the staged file, whose first `have` bytes are the blob's already (they are read, not fetched) */
   file: string;
   have: number;
@@ -108,9 +112,19 @@ export async function fetchWorker(args: string[]): Promise<number> {
   return 0;
 }
 
-async function fetchAndUnpack(job: FetchJob, dir: string, counted: (n: number) => void): Promise<FetchResult> {
+/** The blob's bytes: the file's range, or the registry's blob (after what an earlier pull kept). */
+function sourceOf(job: FetchJob, counted: (n: number) => void): Readable {
+  if (job.range) {
+    const { file, offset, size } = job.range;
+    return createReadStream(file, { start: offset, end: offset + size - 1, highWaterMark: 1 << 20 });
+  }
+  if (!job.client || job.repo === undefined || !job.desc) throw new BurrowError('E_WORKER', 'fetch worker: a job with neither a registry blob nor a file range');
   const client = RegistryClient.resume(job.client);
-  const source = blobStream(client, job.repo, job.desc, job.retries, counted, job.have > 0 ? { file: job.file, have: job.have } : undefined);
+  return blobStream(client, job.repo, job.desc, job.retries ?? 3, counted, job.have > 0 ? { file: job.file, have: job.have } : undefined);
+}
+
+async function fetchAndUnpack(job: FetchJob, dir: string, counted: (n: number) => void): Promise<FetchResult> {
+  const source = sourceOf(job, counted);
   const hash = createHash('sha256');
   let size = 0;
   let unstaged = job.have;
@@ -170,7 +184,7 @@ async function fetchAndUnpack(job: FetchJob, dir: string, counted: (n: number) =
   await new Promise<void>((resolve) => staged.end(() => resolve()));
   const failure = sourceError ?? stagedError ?? unpackError;
   if (failure !== undefined) throw failure;
-  if (unpacked === undefined) throw new BurrowError('E_LAYER', `layer ${job.desc.digest}: the unpacking gave no result`);
+  if (unpacked === undefined) throw new BurrowError('E_LAYER', 'the unpacking gave no result');
   const magic = first?.readUInt32LE(0);
   const compressed = first !== undefined && first.length >= 4 && ((first[0] === 0x1f && first[1] === 0x8b) || magic === 0xfd2fb528);
   return { digest: `sha256:${hash.digest('hex')}`, size, diffId: unpacked.diffId, unpacked: unpacked.size, warnings: unpacked.warnings, compressed };

@@ -1,11 +1,12 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { resolve } from 'node:path';
 import { isatty } from 'node:tty';
 
 import * as Option from 'clipanion/lib/advanced/options';
 
 import { BurrowError, errnoCode } from '../../errors.js';
-import { readArchive, readDirectory } from '../../image/archive.js';
+import { readArchive, readArchiveFile, readDirectory } from '../../image/archive.js';
 import { Ingest } from '../../image/ingest.js';
 import { BurrowCommand } from '../base.js';
 
@@ -31,16 +32,20 @@ export class LoadCommand extends BurrowCommand {
 
   async execute(): Promise<number> {
     let stream: Readable | undefined;
+    // A plain file: its layers are read in place by the workers (readArchiveFile), unless it is not a plain tar.
+    let file: string | undefined;
     let source: string;
     if (this.input !== undefined) {
       source = this.input;
       let isDir: boolean;
       try {
-        isDir = statSync(this.input).isDirectory();
+        const st = statSync(this.input);
+        isDir = st.isDirectory();
+        if (st.isFile()) file = resolve(this.input);
       } catch (err) {
         throw new BurrowError('E_LOAD', `load \`${this.input}\`: ${errnoCode(err) === 'ENOENT' ? 'no such file' : (err as Error).message}`);
       }
-      if (!isDir) stream = createReadStream(this.input, { highWaterMark: 1 << 20 });
+      if (!isDir && file === undefined) stream = createReadStream(this.input, { highWaterMark: 1 << 20 });
     } else {
       source = 'standard input';
       if (isatty(0)) throw new BurrowError('E_LOAD', 'cannot read an archive from a terminal: give a file with -i or redirect standard input');
@@ -49,7 +54,9 @@ export class LoadCommand extends BurrowCommand {
     const store = (await this.context.store()).init();
     const ingest = new Ingest(store);
     try {
-      const images = stream ? await readArchive(stream, ingest, source) : await readDirectory(source, ingest, source);
+      const inPlace = file !== undefined ? await readArchiveFile(file, ingest, source) : undefined;
+      if (file !== undefined && inPlace === undefined) stream = createReadStream(file, { highWaterMark: 1 << 20 });
+      const images = inPlace ?? (stream ? await readArchive(stream, ingest, source) : await readDirectory(source, ingest, source));
       const records = await ingest.commit(images);
       for (const w of ingest.warnings) this.context.stderr.write(`Warning: ${w}\n`);
       if (!this.quiet)
