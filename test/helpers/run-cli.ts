@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 
 import { execa } from 'execa';
+import { expect } from 'vitest';
 
 export const BURROW = fileURLToPath(new URL('../../bin/burrow.cjs', import.meta.url));
 export const HELPER = fileURLToPath(new URL('../../build/burrow-helper', import.meta.url));
@@ -82,4 +83,13 @@ export function lines(text: string): string[] {
   const out = text.split('\n');
   if (out.at(-1) === '') out.pop();
   return out;
+}
+
+/** A refusal as burrow's bad input gets one: a single `Error:` line matching `pattern` (no bug report), exit 125. */
+export function expectOneError(r: { exitCode: number | undefined; stderr: string; stdout: string }, pattern: RegExp): void {
+  expect(lines(r.stderr), r.stderr).toHaveLength(1);
+  expect(r.stderr).toMatch(/^Error: /);
+  expect(r.stderr.replace(/\n$/, '')).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/bug in burrow/);
+  expect(r.exitCode).toBe(125);
 }

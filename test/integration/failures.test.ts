@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeContainers, fixtures } from '../helpers/fixtures.js';
 import { buildTestImages, dockerArchiveEntries, makeTar, type TestImages, writeTar } from '../helpers/images.js';
 import { putImage, startFakeRegistry } from '../helpers/registry.js';
-import { BURROW, lines } from '../helpers/run-cli.js';
+import { BURROW, expectOneError, lines } from '../helpers/run-cli.js';
 import { imageNames, list, loadedStore, newStore, storeState, type TestStore, waitFor } from '../helpers/store.js';
 
 const PLAIN = 'localhost/plain:latest';
@@ -47,15 +47,6 @@ function fill(dir: string): string {
     closeSync(fd);
   }
   return file;
-}
-
-/** What a failed command must print: one line, an expected failure, not a bug. */
-function expectOneError(r: { exitCode: number | undefined; stderr: string; stdout: string }, pattern: RegExp): void {
-  expect(lines(r.stderr), r.stderr).toHaveLength(1);
-  expect(r.stderr).toMatch(/^Error: /);
-  expect(r.stderr.replace(/\n$/, '')).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/bug in burrow/);
-  expect(r.exitCode).toBe(125);
 }
 
 /** burrow started in the background (to be killed), and its end. */

@@ -25,7 +25,7 @@ import {
   writeTar,
 } from '../helpers/images.js';
 import { processesWith } from '../helpers/processes.js';
-import { BURROW, lines } from '../helpers/run-cli.js';
+import { BURROW, expectOneError, lines } from '../helpers/run-cli.js';
 import { imageNames, list, newStore, planFiles, storeState, type TestStore, treeSnapshot, waitFor } from '../helpers/store.js';
 
 const PLAIN = 'localhost/plain:latest';
@@ -215,10 +215,7 @@ describeContainers('burrow load', () => {
         for (const how of ['file', 'stdin'] as const) {
           const r = how === 'file' ? await store.run(['load', '-i', archive]) : await loadFromStdin(store, archive);
           expect(r.stdout).toBe('');
-          expect(lines(r.stderr)).toHaveLength(1);
-          expect(r.stderr).toMatch(/^Error: /);
-          expect(r.stderr).toMatch(c.error);
-          expect(r.exitCode).toBe(125);
+          expectOneError(r, c.error);
           expect(storeState(store)).toEqual({ ...before, tmp: [] });
           expect(treeSnapshot(join(store.data, 'layers'))).toEqual(layersBefore);
           expect(treeSnapshot(canary)).toEqual(canaryBefore);

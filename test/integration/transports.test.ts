@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeContainers, fixtures } from '../helpers/fixtures.js';
 import { buildTestImages, type TestImages } from '../helpers/images.js';
 import { skopeoPush, startRegistry, type TestRegistry } from '../helpers/registry.js';
-import { lines } from '../helpers/run-cli.js';
+import { expectOneError } from '../helpers/run-cli.js';
 import { imageId, imageNames, loadedStore, newStore, storeState, type TestStore, treeSnapshot } from '../helpers/store.js';
 
 const PLAIN = 'localhost/plain:latest';
@@ -474,10 +474,7 @@ describeContainers('transports', () => {
         const canaryBefore = treeSnapshot(canary);
         const r = await store.run(['load', '-i', dir]);
         expect(r.stdout).toBe('');
-        expect(lines(r.stderr)).toHaveLength(1);
-        expect(r.stderr).toMatch(/^Error: /);
-        expect(r.stderr).toMatch(c.error);
-        expect(r.exitCode).toBe(125);
+        expectOneError(r, c.error);
         expect(storeState(store)).toEqual({ ...before, tmp: [] });
         expect(treeSnapshot(canary)).toEqual(canaryBefore);
         expect(readFileSync(secret, 'utf8')).toBe('host file\n');
