@@ -676,6 +676,26 @@ describeContainers('burrow pull, login, logout', () => {
         const back = newStore('push-chunks-back', { XDG_CONFIG_HOME: join(fixtures().dir, 'push-chunks-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
         const pulled = await back.run(['pull', '-q', '--tls-verify=false', `${chunked.host}/dst/big:1`]);
         expect([pulled.exitCode, pulled.stdout.trim()]).toEqual([0, put.configDigest.slice(7)]);
+        // A registry that lost a chunk: it answers 416 with what it holds, and the upload goes on from there.
+        let patchCount = 0;
+        const forgetful = await startFakeRegistry(async (req, res, fake) => {
+          if (req.method === 'POST' && (req.url ?? '').includes('/blobs/uploads/')) res.setHeader('OCI-Chunk-Min-Length', String(CHUNK_MIN));
+          if (req.method === 'PATCH' && ++patchCount === 2) {
+            for await (const _chunk of req) void _chunk; // dropped, not kept
+            res.writeHead(416, { Range: `0-${CHUNK_MIN - 1}`, Location: req.url ?? '', 'Content-Length': 0 }).end();
+            return;
+          }
+          return fake.serve(req, res);
+        });
+        try {
+          const again = await store.run(['push', '-q', '--tls-verify=false', name, `${forgetful.host}/dst/big:1`]);
+          expect([again.exitCode, again.stderr]).toEqual([0, '']);
+          const sent = forgetful.requests.filter((q) => q.method === 'PATCH').map((q) => q.headers['content-range']);
+          expect(sent.slice(0, 3)).toEqual([`0-${CHUNK_MIN - 1}`, `${CHUNK_MIN}-${2 * CHUNK_MIN - 1}`, `${CHUNK_MIN}-${2 * CHUNK_MIN - 1}`]);
+          expect(forgetful.blobs.get(put.layerDigests[0] as string)?.equals(layer)).toBe(true);
+        } finally {
+          await forgetful.stop();
+        }
       } finally {
         await Promise.all([source.stop(), chunked.stop()]);
       }
