@@ -618,6 +618,17 @@ describeContainers('burrow pull, login, logout', () => {
         expect(again.output).toContain(`Copying blob ${short} skipped: already exists`);
         const quiet = await runOnPty(['pull', '-q', '--tls-verify=false', name], [], [24, 120], 15, env);
         expect(quiet.output).toMatch(/^[a-f0-9]{64}\r\n$/);
+        // push draws the same bars.
+        const target = await startFakeRegistry();
+        try {
+          const pushed = await runOnPty(['push', '--tls-verify=false', name, `${target.host}/bars:1`], [], [24, 120], 15, env);
+          expect(pushed.exitCode, pushed.output).toBe(0);
+          expect(pushed.output).toContain(`Copying blob ${short} done   |`);
+          expect(pushed.output).toMatch(/Copying config [a-f0-9]{12} done {3}\|/);
+          expect(pushed.output).toMatch(/Writing manifest to image destination\r\n$/);
+        } finally {
+          await target.stop();
+        }
       } finally {
         await fake.stop();
       }
