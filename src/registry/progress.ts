@@ -129,3 +129,18 @@ export class TerminalProgress {
     return row.text !== undefined || row.label !== undefined;
   }
 }
+
+/**
+ * How a pull or push reports on `out`: podman's bars when `tty` (standard
+ * error is a terminal), its plain lines otherwise, nothing when `quiet`.
+ * `plain` writes a plain line (by default to `out`). Stop `bars` at the end.
+ */
+export function reporting(
+  out: Writable,
+  opts: { quiet: boolean; tty: boolean; plain?: (line: string) => void },
+): { progress: ((line: string) => void) | undefined; bars: TerminalProgress | undefined } {
+  if (opts.quiet) return { progress: undefined, bars: undefined };
+  if (!opts.tty) return { progress: opts.plain ?? ((line) => out.write(`${line}\n`)), bars: undefined };
+  const bars = new TerminalProgress(out, () => process.stderr.columns ?? 80);
+  return { progress: (line) => bars.line(line), bars };
+}

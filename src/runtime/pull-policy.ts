@@ -69,9 +69,8 @@ export async function imageFor(env: Env & { log?: Logger }, store: Store, name: 
   const { RegistryAccess } = await import('../registry/access.js');
   const { hostPlatform, pullByName, remoteDigest } = await import('../registry/pull.js');
   const { isatty } = builtin<typeof import('node:tty')>('node:tty');
-  const { TerminalProgress } = await import('../registry/progress.js');
-  const bars = isatty(2) ? new TerminalProgress(process.stderr, () => process.stderr.columns ?? 80) : undefined;
-  const say = bars ? (line: string) => bars.line(line) : progress;
+  const { reporting } = await import('../registry/progress.js');
+  const { progress: say = progress, bars } = reporting(process.stderr, { quiet: false, tty: isatty(2), plain: progress });
   const access = new RegistryAccess(env.env, { log: env.log });
   try {
     if (policy === 'newer' && local !== undefined) {

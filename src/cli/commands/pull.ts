@@ -10,7 +10,7 @@ import { checkPolicy } from '../../registry/policy.js';
 import { hostPlatform, parsePlatform, type Platform, pullByName } from '../../registry/pull.js';
 import { parseReference, formatReference } from '../../oci/reference.js';
 import { BurrowCommand } from '../base.js';
-import { TerminalProgress } from '../../registry/progress.js';
+import { reporting } from '../../registry/progress.js';
 import { choose as chooseOne } from '../../registry/choose.js';
 import { retryFlags } from '../duration.js';
 
@@ -62,8 +62,7 @@ export class PullCommand extends BurrowCommand {
     });
     const store = (await this.context.store()).init();
     // podman's bars on a terminal, its plain lines elsewhere.
-    const bars = !this.quiet && isatty(2) ? new TerminalProgress(this.context.stderr, () => process.stderr.columns ?? 80) : undefined;
-    const progress = this.quiet ? undefined : bars ? (line: string) => bars.line(line) : (line: string) => this.context.stderr.write(`${line}\n`);
+    const { progress, bars } = reporting(this.context.stderr, { quiet: this.quiet, tty: isatty(2) });
     // podman asks which registry a short name means only when it can: its stdin and stdout on a terminal.
     const tty = isatty(0) && isatty(1);
     const parallel = parallelCopies(this.context.env);

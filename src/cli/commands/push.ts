@@ -11,7 +11,7 @@ import { nameMatches, normalizeName, parseReference, type Reference } from '../.
 import type { ImageRecord, Store } from '../../storage/store.js';
 import { RegistryAccess } from '../../registry/access.js';
 import { parallelCopies } from '../../registry/containers-conf.js';
-import { TerminalProgress } from '../../registry/progress.js';
+import { reporting } from '../../registry/progress.js';
 import { type Compression, type ManifestFormat, pushImage } from '../../registry/push.js';
 import { BurrowCommand } from '../base.js';
 import { retryFlags } from '../duration.js';
@@ -101,9 +101,8 @@ export class PushCommand extends BurrowCommand {
       log: this.context.log,
     });
     // podman's bars on a terminal, its plain lines elsewhere.
-    const bars = !this.quiet && isatty(2) ? new TerminalProgress(this.context.stderr, () => process.stderr.columns ?? 80) : undefined;
+    const { progress, bars } = reporting(this.context.stderr, { quiet: this.quiet, tty: isatty(2) });
     try {
-      const progress = this.quiet ? undefined : bars ? (line: string) => bars.line(line) : (line: string) => this.context.stderr.write(`${line}\n`);
       const parallel = parallelCopies(this.context.env);
       const digest = await pushImage(store, access, { image, dest, format, progress, bars, compression, compressionLevel, parallel });
       if (this.digestfile !== undefined) writeFileSync(this.digestfile, digest);
