@@ -63,3 +63,10 @@ export function confTree(): ConfTree {
 export function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
+
+/** A system containers directory (BURROW_CONTAINERS_CONF_DIR) with containers-common's policy.json: accept anything. */
+export function acceptingEtc(etc: string): string {
+  mkdirSync(etc, { recursive: true });
+  writeFileSync(join(etc, 'policy.json'), JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
+  return etc;
+}

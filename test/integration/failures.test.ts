@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { acceptingEtc } from '../helpers/containers-conf.js';
 import { describeContainers, fixtures } from '../helpers/fixtures.js';
 import { buildTestImages, dockerArchiveEntries, makeTar, type TestImages, writeTar } from '../helpers/images.js';
 import { putImage, startFakeRegistry } from '../helpers/registry.js';
@@ -113,9 +114,7 @@ describeContainers('expected failures', () => {
       const fake = await startFakeRegistry();
       try {
         await putImage(fake, 'full/img:1', { layers: [await makeTar([{ name: 'big', data: randomBytes(300_000) }])] });
-        const etc = join(work, 'full-etc');
-        mkdirSync(etc, { recursive: true });
-        writeFileSync(join(etc, 'policy.json'), JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
+        const etc = acceptingEtc(join(work, 'full-etc'));
         const before = storeState(store);
         const r = await store.run(['pull', '-q', '--tls-verify=false', `${fake.host}/full/img:1`], { env: { BURROW_CONTAINERS_CONF_DIR: etc } });
         expect(r.stdout).toBe('');

@@ -6,11 +6,12 @@
  * token asked once per scope and kept for its lifetime, also by the fetch
  * workers a pull starts (they are handed the pull's tokens).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
+import { acceptingEtc } from '../helpers/containers-conf.js';
 import { describeContainers, fixtures } from '../helpers/fixtures.js';
 import { putImage, startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { imageNames, newStore, type TestStore } from '../helpers/store.js';
@@ -20,9 +21,7 @@ let locked: TestRegistry;
 let open: TestRegistry;
 
 function tokenStore(label: string): TestStore {
-  const etc = join(fixtures().dir, `${label}-etc`);
-  mkdirSync(etc, { recursive: true });
-  writeFileSync(join(etc, 'policy.json'), JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
+  const etc = acceptingEtc(join(fixtures().dir, `${label}-etc`));
   return newStore(label, { BURROW_CONTAINERS_CONF_DIR: etc, XDG_CONFIG_HOME: join(fixtures().dir, `${label}-config`), REGISTRY_AUTH_FILE: join(fixtures().dir, `${label}-auth.json`) });
 }
 

@@ -16,6 +16,7 @@ import { gzipSync } from 'node:zlib';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { acceptingEtc } from '../helpers/containers-conf.js';
 import { describeContainers, fixtures, requireFeature } from '../helpers/fixtures.js';
 import { eventually, processesWith } from '../helpers/processes.js';
 import { runOnPty } from '../helpers/pty.js';
@@ -28,13 +29,6 @@ let plain: TestRegistry;
 let tls: TestRegistry;
 let auth: TestRegistry;
 const USER = { username: 'alice', password: 's3cret:with:colons' };
-
-/** A system directory with containers-common's policy.json: accept anything. */
-function acceptingEtc(etc: string): string {
-  mkdirSync(etc, { recursive: true });
-  writeFileSync(join(etc, 'policy.json'), JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
-  return etc;
-}
 
 function withDirs(store: TestStore): { config: string; etc: string } {
   const config = store.env.XDG_CONFIG_HOME as string;
@@ -728,9 +722,7 @@ describeContainers('burrow pull, login, logout', () => {
       try {
         const layers = await Promise.all([1, 2, 3, 4].map((i) => makeTar([{ name: `f${i}`, data: `layer ${i}\n` }])));
         configOf = (await putImage(fake, 'par/app:1', { layers })).configDigest;
-        const etc = join(fixtures().dir, 'pull-par-etc');
-        mkdirSync(etc, { recursive: true });
-        writeFileSync(join(etc, 'policy.json'), JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
+        const etc = acceptingEtc(join(fixtures().dir, 'pull-par-etc'));
         writeFileSync(join(etc, 'containers.conf'), '[engine]\nimage_parallel_copies = 1\n');
         const one = newStore('pull-par', { XDG_CONFIG_HOME: join(fixtures().dir, 'pull-par-config'), BURROW_CONTAINERS_CONF_DIR: etc });
         expect((await one.run(['pull', '-q', '--tls-verify=false', `${fake.host}/par/app:1`])).exitCode).toBe(0);

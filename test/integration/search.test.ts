@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { RegistryClient } from '../../src/registry/client.js';
 import { searchIndex } from '../../src/registry/search.js';
+import { acceptingEtc } from '../helpers/containers-conf.js';
 import { describeContainers, fixtures } from '../helpers/fixtures.js';
 import { putImage, startFakeRegistry, startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { newStore, type TestStore } from '../helpers/store.js';
@@ -22,9 +23,7 @@ const REPOS = ['app', 'tools/app', 'tools/app-extra', 'tools/zzz', 'other/thing'
 
 /** A store whose containers directory holds an accepting policy.json and, if given, a registries.conf. */
 function searchStore(label: string, registriesConf?: string): TestStore {
-  const etc = join(fixtures().dir, `${label}-etc`);
-  mkdirSync(etc, { recursive: true });
-  writeFileSync(join(etc, 'policy.json'), JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
+  const etc = acceptingEtc(join(fixtures().dir, `${label}-etc`));
   const config = join(fixtures().dir, `${label}-config`);
   mkdirSync(join(config, 'containers'), { recursive: true });
   if (registriesConf !== undefined) writeFileSync(join(config, 'containers', 'registries.conf'), registriesConf);

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { acceptingEtc } from '../helpers/containers-conf.js';
 import { describeContainers, fixtures } from '../helpers/fixtures.js';
 import { buildTestImages, type TestImages } from '../helpers/images.js';
 import { skopeoPush, startRegistry, type TestRegistry } from '../helpers/registry.js';
@@ -57,11 +58,8 @@ function rewrite(path: string, data: string): void {
 }
 
 /** A system config dir whose policy.json accepts anything. */
-function acceptingEtc(): string {
-  const etc = fresh('etc');
-  mkdirSync(etc);
-  writeFileSync(join(etc, 'policy.json'), JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
-  return etc;
+function acceptingFreshEtc(): string {
+  return acceptingEtc(fresh('etc'));
 }
 
 interface Layout {
@@ -294,7 +292,7 @@ describeContainers('transports', () => {
     it('digests are kept: a layout pulled with oci: and pushed with oci: has the same manifest, config and layer digests', async () => {
       const src = join(work, 'keep-src');
       tool('skopeo', ['copy', '-q', `oci-archive:${images.plainOci}`, `oci:${src}:k`]);
-      const store = newStore('tr-keep', { BURROW_CONTAINERS_CONF_DIR: acceptingEtc() });
+      const store = newStore('tr-keep', { BURROW_CONTAINERS_CONF_DIR: acceptingFreshEtc() });
       const pulled = await store.run(['pull', 'oci:keep-src:k'], { cwd: work });
       expect(pulled.stderr).toBe('');
       expect(pulled.exitCode).toBe(0);
@@ -364,7 +362,7 @@ describeContainers('transports', () => {
       const host = (reg as TestRegistry).host;
       const archive = join(work, 'from-registry.tar');
       tool('skopeo', ['copy', '-q', '--src-tls-verify=false', `docker://${host}/tools/plain:1`, `oci-archive:${archive}:reg`]);
-      const store = newStore('tr-registry', { BURROW_CONTAINERS_CONF_DIR: acceptingEtc() });
+      const store = newStore('tr-registry', { BURROW_CONTAINERS_CONF_DIR: acceptingFreshEtc() });
       const r = await store.run(['pull', `oci-archive:${archive}`]);
       expect(r.stderr).toBe('');
       expect(r.exitCode).toBe(0);
