@@ -6,7 +6,7 @@
 # and scripts/completions/burrow.bash: edit those, not completions/burrow.bash.
 
 # The commands, and the options before them.
-_burrow_commands='container create export history image images import info inspect load login logout manifest ps pull push rm rmi run save search start system tag untag version'
+_burrow_commands='container create export history image images import info inspect kill load login logout logs manifest ps pull push rm rmi run save search start stop system tag untag version wait'
 _burrow_global_opts='--log-level -h --help -v --version'
 _burrow_levels='debug info warn error'
 # src/system/capabilities.ts, and ALL
@@ -25,9 +25,11 @@ _burrow_cmd_images=images
 _burrow_cmd_import=import
 _burrow_cmd_info=info
 _burrow_cmd_inspect=inspect
+_burrow_cmd_kill=kill
 _burrow_cmd_load=load
 _burrow_cmd_login=login
 _burrow_cmd_logout=logout
+_burrow_cmd_logs=logs
 _burrow_cmd_ps=ps
 _burrow_cmd_pull=pull
 _burrow_cmd_push=push
@@ -37,18 +39,24 @@ _burrow_cmd_run=run
 _burrow_cmd_save=save
 _burrow_cmd_search=search
 _burrow_cmd_start=start
+_burrow_cmd_stop=stop
 _burrow_cmd_tag=tag
 _burrow_cmd_untag=untag
 _burrow_cmd_version=version
-_burrow_sub_container='create export list ls ps rm run start'
+_burrow_cmd_wait=wait
+_burrow_sub_container='create export kill list logs ls ps rm run start stop wait'
 _burrow_cmd_container_create=create
 _burrow_cmd_container_export=export
+_burrow_cmd_container_kill=kill
 _burrow_cmd_container_list=ps
+_burrow_cmd_container_logs=logs
 _burrow_cmd_container_ls=ps
 _burrow_cmd_container_ps=ps
 _burrow_cmd_container_rm=rm
 _burrow_cmd_container_run=run
 _burrow_cmd_container_start=start
+_burrow_cmd_container_stop=stop
+_burrow_cmd_container_wait=wait
 _burrow_sub_image='exists history import inspect list load ls prune pull push rm save tag untag'
 _burrow_cmd_image_exists=image_exists
 _burrow_cmd_image_history=history
@@ -72,7 +80,7 @@ _burrow_cmd_manifest_inspect=manifest_inspect
 
 # Each command: its options that take a value, those that do not, and its operands
 # (one word a position, the last one repeating; proxy: the container's command).
-_burrow_create_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --pull'
+_burrow_create_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --cidfile --log-driver --log-opt --pull'
 _burrow_create_flag='--read-only -i --interactive -t --tty --init --rm'
 _burrow_create_operands='images proxy'
 _burrow_export_arg='--log-level -o --output'
@@ -102,6 +110,9 @@ _burrow_info_operands=''
 _burrow_inspect_arg='--log-level -f --format -t --type'
 _burrow_inspect_flag=''
 _burrow_inspect_operands='images+containers'
+_burrow_kill_arg='--log-level --cidfile -s --signal'
+_burrow_kill_flag='-a --all -l --latest'
+_burrow_kill_operands='containers'
 _burrow_load_arg='--log-level -i --input'
 _burrow_load_flag='-q --quiet'
 _burrow_load_operands=''
@@ -111,6 +122,9 @@ _burrow_login_operands='none'
 _burrow_logout_arg='--log-level --authfile'
 _burrow_logout_flag='-a --all'
 _burrow_logout_operands='none'
+_burrow_logs_arg='--log-level --since --until --tail'
+_burrow_logs_flag='-f --follow -l --latest -n --names -t --timestamps'
+_burrow_logs_operands='containers'
 _burrow_manifest_inspect_arg='--log-level --authfile'
 _burrow_manifest_inspect_flag='--tls-verify'
 _burrow_manifest_inspect_operands='images'
@@ -129,8 +143,8 @@ _burrow_rm_operands='containers'
 _burrow_rmi_arg='--log-level'
 _burrow_rmi_flag='-a --all -f --force -i --ignore'
 _burrow_rmi_operands='images'
-_burrow_run_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --pull --rootfs'
-_burrow_run_flag='--read-only -i --interactive -t --tty --init --rm'
+_burrow_run_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --cidfile --log-driver --log-opt --pull --rootfs'
+_burrow_run_flag='--read-only -i --interactive -t --tty --init --rm -d --detach'
 _burrow_run_operands='images proxy'
 _burrow_save_arg='--log-level -o --output --format'
 _burrow_save_flag='-m --multi-image-archive -q --quiet'
@@ -141,6 +155,9 @@ _burrow_search_operands='none'
 _burrow_start_arg='--log-level'
 _burrow_start_flag='-a --attach -i --interactive'
 _burrow_start_operands='containers'
+_burrow_stop_arg='--log-level --cidfile -t --time'
+_burrow_stop_flag='-a --all -i --ignore -l --latest'
+_burrow_stop_operands='containers'
 _burrow_system_df_arg='--log-level --format'
 _burrow_system_df_flag=''
 _burrow_system_df_operands=''
@@ -153,6 +170,9 @@ _burrow_untag_operands='images images'
 _burrow_version_arg='--log-level'
 _burrow_version_flag=''
 _burrow_version_operands=''
+_burrow_wait_arg='--log-level --condition -i --interval'
+_burrow_wait_flag='--ignore -l --latest'
+_burrow_wait_operands='containers'
 
 # Completes the value of option $2 of command $1, the current word being $3.
 _burrow_value() {
@@ -161,21 +181,24 @@ _burrow_value() {
     "create --log-level" | "export --log-level" | "history --log-level" | \
       "image_exists --log-level" | "image_inspect --log-level" | \
       "image_prune --log-level" | "images --log-level" | "import --log-level" | \
-      "info --log-level" | "inspect --log-level" | "load --log-level" | \
-      "login --log-level" | "logout --log-level" | \
-      "manifest_inspect --log-level" | "ps --log-level" | "pull --log-level" | \
-      "push --log-level" | "rm --log-level" | "rmi --log-level" | \
-      "run --log-level" | "save --log-level" | "search --log-level" | \
-      "start --log-level" | "system_df --log-level" | "tag --log-level" | \
-      "untag --log-level" | "version --log-level")
+      "info --log-level" | "inspect --log-level" | "kill --log-level" | \
+      "load --log-level" | "login --log-level" | "logout --log-level" | \
+      "logs --log-level" | "manifest_inspect --log-level" | "ps --log-level" | \
+      "pull --log-level" | "push --log-level" | "rm --log-level" | \
+      "rmi --log-level" | "run --log-level" | "save --log-level" | \
+      "search --log-level" | "start --log-level" | "stop --log-level" | \
+      "system_df --log-level" | "tag --log-level" | "untag --log-level" | \
+      "version --log-level" | "wait --log-level")
       mapfile -t COMPREPLY < <(compgen -W "debug info warn error" -- "$cur") ;;
     "create -e" | "create --env" | "run -e" | "run --env")
       compopt -o nospace 2>/dev/null; mapfile -t COMPREPLY < <(compgen -e -- "$cur") ;;
-    "create --env-file" | "create -v" | "create --volume" | "export -o" | \
-      "export --output" | "load -i" | "load --input" | "login --authfile" | \
-      "logout --authfile" | "manifest_inspect --authfile" | "pull --authfile" | \
-      "push --authfile" | "push --digestfile" | "run --env-file" | "run -v" | \
-      "run --volume" | "save -o" | "save --output" | "search --authfile")
+    "create --env-file" | "create -v" | "create --volume" | \
+      "create --cidfile" | "export -o" | "export --output" | "kill --cidfile" | \
+      "load -i" | "load --input" | "login --authfile" | "logout --authfile" | \
+      "manifest_inspect --authfile" | "pull --authfile" | "push --authfile" | \
+      "push --digestfile" | "run --env-file" | "run -v" | "run --volume" | \
+      "run --cidfile" | "save -o" | "save --output" | "search --authfile" | \
+      "stop --cidfile")
       compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
     "create --network" | "create --net" | "run --network" | "run --net")
       mapfile -t COMPREPLY < <(compgen -W "none host" -- "$cur") ;;

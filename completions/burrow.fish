@@ -150,8 +150,12 @@ function __burrow_command
             printf '%s\n' import 2
         case 'system info'
             printf '%s\n' info 2
+        case 'container kill'
+            printf '%s\n' kill 2
         case 'image load'
             printf '%s\n' load 2
+        case 'container logs'
+            printf '%s\n' logs 2
         case 'manifest inspect'
             printf '%s\n' manifest_inspect 2
         case 'container ls'
@@ -174,12 +178,16 @@ function __burrow_command
             printf '%s\n' save 2
         case 'container start'
             printf '%s\n' start 2
+        case 'container stop'
+            printf '%s\n' stop 2
         case 'system df'
             printf '%s\n' system_df 2
         case 'image tag'
             printf '%s\n' tag 2
         case 'image untag'
             printf '%s\n' untag 2
+        case 'container wait'
+            printf '%s\n' wait 2
         case 'create *'
             printf '%s\n' create 1
         case 'export *'
@@ -194,12 +202,16 @@ function __burrow_command
             printf '%s\n' info 1
         case 'inspect *'
             printf '%s\n' inspect 1
+        case 'kill *'
+            printf '%s\n' kill 1
         case 'load *'
             printf '%s\n' load 1
         case 'login *'
             printf '%s\n' login 1
         case 'logout *'
             printf '%s\n' logout 1
+        case 'logs *'
+            printf '%s\n' logs 1
         case 'ps *'
             printf '%s\n' ps 1
         case 'pull *'
@@ -218,17 +230,21 @@ function __burrow_command
             printf '%s\n' search 1
         case 'start *'
             printf '%s\n' start 1
+        case 'stop *'
+            printf '%s\n' stop 1
         case 'tag *'
             printf '%s\n' tag 1
         case 'untag *'
             printf '%s\n' untag 1
         case 'version *'
             printf '%s\n' version 1
+        case 'wait *'
+            printf '%s\n' wait 1
     end
 end
 
 # Each command's options that take a value, and the operands before its proxy.
-set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --pull
+set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --cidfile --log-driver --log-opt --pull
 set -g __burrow_proxy_create 1
 set -g __burrow_arg_export --log-level -o --output
 set -g __burrow_arg_history --log-level --format
@@ -239,24 +255,28 @@ set -g __burrow_arg_images --log-level --format
 set -g __burrow_arg_import --log-level -c --change -m --message --arch --os --variant
 set -g __burrow_arg_info --log-level -f --format
 set -g __burrow_arg_inspect --log-level -f --format -t --type
+set -g __burrow_arg_kill --log-level --cidfile -s --signal
 set -g __burrow_arg_load --log-level -i --input
 set -g __burrow_arg_login --log-level --authfile --cert-dir -p --password -u --username
 set -g __burrow_arg_logout --log-level --authfile
+set -g __burrow_arg_logs --log-level --since --until --tail
 set -g __burrow_arg_manifest_inspect --log-level --authfile
 set -g __burrow_arg_ps --log-level --format
 set -g __burrow_arg_pull --log-level --arch --authfile --cert-dir --creds --os --platform --retry --retry-delay --variant
 set -g __burrow_arg_push --log-level --authfile --cert-dir --creds --compression-format --compression-level --digestfile -f --format --retry --retry-delay
 set -g __burrow_arg_rm --log-level -t --time
 set -g __burrow_arg_rmi --log-level
-set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --pull --rootfs
+set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --cidfile --log-driver --log-opt --pull --rootfs
 set -g __burrow_proxy_run 1
 set -g __burrow_arg_save --log-level -o --output --format
 set -g __burrow_arg_search --log-level --authfile --cert-dir --creds -f --filter --format --limit
 set -g __burrow_arg_start --log-level
+set -g __burrow_arg_stop --log-level --cidfile -t --time
 set -g __burrow_arg_system_df --log-level --format
 set -g __burrow_arg_tag --log-level
 set -g __burrow_arg_untag --log-level
 set -g __burrow_arg_version --log-level
+set -g __burrow_arg_wait --log-level --condition -i --interval
 
 # The commands.
 complete -c burrow -n __burrow_no_command -a container -d 'Manage containers'
@@ -268,9 +288,11 @@ complete -c burrow -n __burrow_no_command -a images -d 'List images in local sto
 complete -c burrow -n __burrow_no_command -a import -d 'Create an image from a tarball of a root filesystem'
 complete -c burrow -n __burrow_no_command -a info -d 'Show information about the host and the store'
 complete -c burrow -n __burrow_no_command -a inspect -d 'Show the configuration of containers or images'
+complete -c burrow -n __burrow_no_command -a kill -d 'Send a signal to one or more running containers'
 complete -c burrow -n __burrow_no_command -a load -d 'Load images from an archive or an image layout directory'
 complete -c burrow -n __burrow_no_command -a login -d 'Log in to a container registry'
 complete -c burrow -n __burrow_no_command -a logout -d 'Log out of a container registry'
+complete -c burrow -n __burrow_no_command -a logs -d 'Show a container\'s output'
 complete -c burrow -n __burrow_no_command -a manifest -d 'Manage manifests'
 complete -c burrow -n __burrow_no_command -a ps -d 'List containers'
 complete -c burrow -n __burrow_no_command -a pull -d 'Pull images from a registry or from an image layout or archive'
@@ -281,18 +303,24 @@ complete -c burrow -n __burrow_no_command -a run -d 'Run a command in a new cont
 complete -c burrow -n __burrow_no_command -a save -d 'Save images to an archive'
 complete -c burrow -n __burrow_no_command -a search -d 'Search registries for images'
 complete -c burrow -n __burrow_no_command -a start -d 'Start one or more containers'
+complete -c burrow -n __burrow_no_command -a stop -d 'Stop one or more running containers'
 complete -c burrow -n __burrow_no_command -a system -d 'Manage burrow'
 complete -c burrow -n __burrow_no_command -a tag -d 'Add names to an image'
 complete -c burrow -n __burrow_no_command -a untag -d 'Remove names from an image'
 complete -c burrow -n __burrow_no_command -a version -d 'Show the version of burrow'
+complete -c burrow -n __burrow_no_command -a wait -d 'Wait for containers to stop and print their exit codes'
 complete -c burrow -n '__burrow_subcommand_of container' -a create -d 'Create a new container without starting it'
 complete -c burrow -n '__burrow_subcommand_of container' -a export -d 'Export a container\'s filesystem as a tar archive'
+complete -c burrow -n '__burrow_subcommand_of container' -a kill -d 'Send a signal to one or more running containers'
 complete -c burrow -n '__burrow_subcommand_of container' -a list -d 'List containers'
+complete -c burrow -n '__burrow_subcommand_of container' -a logs -d 'Show a container\'s output'
 complete -c burrow -n '__burrow_subcommand_of container' -a ls -d 'List containers'
 complete -c burrow -n '__burrow_subcommand_of container' -a ps -d 'List containers'
 complete -c burrow -n '__burrow_subcommand_of container' -a rm -d 'Remove one or more containers'
 complete -c burrow -n '__burrow_subcommand_of container' -a run -d 'Run a command in a new container'
 complete -c burrow -n '__burrow_subcommand_of container' -a start -d 'Start one or more containers'
+complete -c burrow -n '__burrow_subcommand_of container' -a stop -d 'Stop one or more running containers'
+complete -c burrow -n '__burrow_subcommand_of container' -a wait -d 'Wait for containers to stop and print their exit codes'
 complete -c burrow -n '__burrow_subcommand_of image' -a exists -d 'Check whether an image is in local storage'
 complete -c burrow -n '__burrow_subcommand_of image' -a history -d 'Show the history of an image'
 complete -c burrow -n '__burrow_subcommand_of image' -a import -d 'Create an image from a tarball of a root filesystem'
@@ -337,6 +365,9 @@ complete -c burrow -n '__burrow_options create' -l cap-drop -x -a '$__burrow_cap
 complete -c burrow -n '__burrow_options create' -l security-opt -x -a 'no-new-privileges no-new-privileges=true no-new-privileges=false' -d 'Security options: no-new-privileges'
 complete -c burrow -n '__burrow_options create' -l ulimit -x -a 'cpu= fsize= data= stack= core= rss= nproc= nofile= memlock= as= locks= sigpending= msgqueue= nice= rtprio= rttime=' -d 'Set a resource limit NAME=SOFT[:HARD]'
 complete -c burrow -n '__burrow_options create' -l rm -d 'Remove the container when it exits'
+complete -c burrow -n '__burrow_options create' -l cidfile -r -F -d 'Write the container\'s id to FILE (which must not exist)'
+complete -c burrow -n '__burrow_options create' -l log-driver -x -d 'Where a detached container\'s output goes: k8s-file (default), none, passthrough'
+complete -c burrow -n '__burrow_options create' -l log-opt -x -d 'Log driver option: max-size=SIZE, path=FILE'
 complete -c burrow -n '__burrow_options create' -l pull -x -d 'Pull the image: always, missing (when not stored), never, newer (when the registry has another)'
 complete -c burrow -n '__burrow_operand create 0' -a '(__burrow_images)'
 complete -c burrow -n '__burrow_proxy create' -F
@@ -394,6 +425,14 @@ complete -c burrow -n '__burrow_options inspect' -s f -l format -x -a 'json tabl
 complete -c burrow -n '__burrow_options inspect' -s t -l type -x -a 'image container all' -d 'Look only for this kind: image, container or all'
 complete -c burrow -n '__burrow_operand inspect 0 rest' -a '(__burrow_images; __burrow_containers)'
 
+# burrow kill, burrow container kill
+complete -c burrow -n '__burrow_options kill' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options kill' -s a -l all -d 'Signal every running container'
+complete -c burrow -n '__burrow_options kill' -l cidfile -r -F -d 'Read the container\'s id from FILE'
+complete -c burrow -n '__burrow_options kill' -s l -l latest -d 'The container created last'
+complete -c burrow -n '__burrow_options kill' -s s -l signal -x -d 'The signal, by name (TERM, SIGHUP, RTMIN+1) or number'
+complete -c burrow -n '__burrow_operand kill 0 rest' -a '(__burrow_containers)'
+
 # burrow load, burrow image load
 complete -c burrow -n '__burrow_options load' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
 complete -c burrow -n '__burrow_options load' -s i -l input -r -F -d 'Read from FILE (an archive or a layout directory) instead of standard input'
@@ -413,6 +452,17 @@ complete -c burrow -n '__burrow_options login' -s u -l username -x -d 'The user 
 complete -c burrow -n '__burrow_options logout' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
 complete -c burrow -n '__burrow_options logout' -s a -l all -d 'Remove the credentials of every registry'
 complete -c burrow -n '__burrow_options logout' -l authfile -r -F -d 'Remove the credentials from FILE instead of podman\'s auth.json'
+
+# burrow logs, burrow container logs
+complete -c burrow -n '__burrow_options logs' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options logs' -s f -l follow -d 'Keep printing what the containers write until they end'
+complete -c burrow -n '__burrow_options logs' -s l -l latest -d 'The container created last'
+complete -c burrow -n '__burrow_options logs' -s n -l names -d 'Begin each line with its container\'s name'
+complete -c burrow -n '__burrow_options logs' -l since -x -d 'Only lines written since TIME (RFC 3339, Unix time, or a duration such as 10m)'
+complete -c burrow -n '__burrow_options logs' -l until -x -d 'Only lines written until TIME (as --since)'
+complete -c burrow -n '__burrow_options logs' -l tail -x -d 'Only the last N lines of each container (-1: all)'
+complete -c burrow -n '__burrow_options logs' -s t -l timestamps -d 'Begin each line with the time it was written'
+complete -c burrow -n '__burrow_operand logs 0 rest' -a '(__burrow_containers)'
 
 # burrow manifest inspect
 complete -c burrow -n '__burrow_options manifest_inspect' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
@@ -495,7 +545,11 @@ complete -c burrow -n '__burrow_options run' -l cap-drop -x -a '$__burrow_capabi
 complete -c burrow -n '__burrow_options run' -l security-opt -x -a 'no-new-privileges no-new-privileges=true no-new-privileges=false' -d 'Security options: no-new-privileges'
 complete -c burrow -n '__burrow_options run' -l ulimit -x -a 'cpu= fsize= data= stack= core= rss= nproc= nofile= memlock= as= locks= sigpending= msgqueue= nice= rtprio= rttime=' -d 'Set a resource limit NAME=SOFT[:HARD]'
 complete -c burrow -n '__burrow_options run' -l rm -d 'Remove the container when it exits'
+complete -c burrow -n '__burrow_options run' -l cidfile -r -F -d 'Write the container\'s id to FILE (which must not exist)'
+complete -c burrow -n '__burrow_options run' -l log-driver -x -d 'Where a detached container\'s output goes: k8s-file (default), none, passthrough'
+complete -c burrow -n '__burrow_options run' -l log-opt -x -d 'Log driver option: max-size=SIZE, path=FILE'
 complete -c burrow -n '__burrow_options run' -l pull -x -d 'Pull the image: always, missing (when not stored), never, newer (when the registry has another)'
+complete -c burrow -n '__burrow_options run' -s d -l detach -d 'Run the container in the background and print its id'
 complete -c burrow -n '__burrow_options run' -l rootfs -x -a '(__fish_complete_directories (commandline -ct | string replace -r -- "^--[a-z-]+=" ""))' -d 'Use DIR as the root filesystem instead of an image (the first word after the options is then the command)'
 complete -c burrow -n '__burrow_operand run 0' -a '(__burrow_images)'
 complete -c burrow -n '__burrow_proxy run' -F
@@ -527,6 +581,15 @@ complete -c burrow -n '__burrow_options start' -s a -l attach -d 'Attach to the 
 complete -c burrow -n '__burrow_options start' -s i -l interactive -d 'With -a: keep standard input open'
 complete -c burrow -n '__burrow_operand start 0 rest' -a '(__burrow_containers)'
 
+# burrow stop, burrow container stop
+complete -c burrow -n '__burrow_options stop' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options stop' -s a -l all -d 'Stop every running container'
+complete -c burrow -n '__burrow_options stop' -l cidfile -r -F -d 'Read the container\'s id from FILE'
+complete -c burrow -n '__burrow_options stop' -s i -l ignore -d 'Do not fail for containers that do not exist'
+complete -c burrow -n '__burrow_options stop' -s l -l latest -d 'The container created last'
+complete -c burrow -n '__burrow_options stop' -s t -l time -x -d 'Seconds to wait after the stop signal before SIGKILL'
+complete -c burrow -n '__burrow_operand stop 0 rest' -a '(__burrow_containers)'
+
 # burrow system df
 complete -c burrow -n '__burrow_options system_df' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
 complete -c burrow -n '__burrow_options system_df' -l format -x -a 'json table' -d 'Print with a Go template, or json'
@@ -542,3 +605,11 @@ complete -c burrow -n '__burrow_operand untag 1 rest' -a '(__burrow_images)'
 
 # burrow version
 complete -c burrow -n '__burrow_options version' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+
+# burrow wait, burrow container wait
+complete -c burrow -n '__burrow_options wait' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options wait' -l condition -x -d 'The state to wait for: stopped (default), exited, running, created, configured'
+complete -c burrow -n '__burrow_options wait' -l ignore -d 'Do not fail for containers that do not exist'
+complete -c burrow -n '__burrow_options wait' -s i -l interval -x -d 'How often to look at the containers (a duration)'
+complete -c burrow -n '__burrow_options wait' -s l -l latest -d 'The container created last'
+complete -c burrow -n '__burrow_operand wait 0 rest' -a '(__burrow_containers)'

@@ -70,6 +70,24 @@
 #endif
 
 static int g_status_fd = -1;
+/* A detached container's log (the `log` record): the monitor's own errors go there too, nobody reads its stderr. */
+static struct ctr_log g_log_file = {-1, NULL, 0, 0};
+static struct ctr_log *g_log;
+
+/* One "Error: ..." line of the monitor's: into the container's log when it has one, else on stderr. */
+static void __attribute__((format(printf, 1, 2))) say_error(const char *fmt, ...) {
+  char line[4096];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(line, sizeof(line), fmt, ap);
+  va_end(ap);
+  if (n < 0)
+    return;
+  size_t len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
+  if (g_log && ctr_log_write(g_log, "stderr", line, len) == 0)
+    return;
+  dprintf(2, "%s", line);
+}
 /* Set once the container exists: a failure after that still writes the exit file and runs on-exit. */
 static const struct plan *g_started_plan;
 static void finish(const struct plan *plan, int code);
@@ -125,7 +143,7 @@ static void report(const struct setup_error *e) {
   else
     snprintf(msg, sizeof(msg), "%s", what);
   restore_terminal();
-  dprintf(2, "Error: %s\n", msg);
+  say_error("Error: %s\n", msg);
   if (g_status_fd < 0)
     return;
   char *json = NULL;
@@ -299,7 +317,7 @@ static void process_start(const struct record *r, pid_t child) {
     if (devnull >= 0)
       dup2(devnull, 0);
     execvp(argv[0], argv);
-    fprintf(stderr, "Error: run `%s` for the container: %s\n", argv[0], strerror(errno));
+    say_error("Error: run `%s` for the container: %s\n", argv[0], strerror(errno));
     _exit(127);
   }
   free(argv);
@@ -415,7 +433,7 @@ static int process_mount(const struct record *r, pid_t child) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || setns(fd, CLONE_NEWUSER) < 0 || unshare(CLONE_NEWNS) < 0 ||
         mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-      dprintf(2, "Error: process: enter the container's user namespace: %s\n", strerror(errno));
+      say_error("Error: process: enter the container's user namespace: %s\n", strerror(errno));
       _exit(EXIT_HELPER);
     }
     char pidstr[32];
@@ -439,14 +457,14 @@ static int process_mount(const struct record *r, pid_t child) {
     }
     int dfd = (int)syscall(SYS_pidfd_open, d, 0);
     if (dfd < 0 || wait_for_mount(mountpoint, dfd, process_timeout(r)) < 0) {
-      dprintf(2, "Error: process: `%s` did not mount `%s` (run it by hand to see why)\n", prog, mountpoint);
+      say_error("Error: process: `%s` did not mount `%s` (run it by hand to see why)\n", prog, mountpoint);
       kill(d, SIGKILL);
       _exit(EXIT_HELPER);
     }
     int tree = (int)syscall(SYS_open_tree, AT_FDCWD, mountpoint, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
     if (tree < 0 || send_fd(sp[1], tree) < 0 || send_fd(sp[1], dfd) < 0 ||
         write(sp[1], &d, sizeof(d)) != (ssize_t)sizeof(d)) {
-      dprintf(2, "Error: process: hand over `%s`: %s\n", mountpoint, strerror(errno));
+      say_error("Error: process: hand over `%s`: %s\n", mountpoint, strerror(errno));
       kill(d, SIGKILL);
       _exit(EXIT_HELPER);
     }
@@ -527,14 +545,24 @@ static int write_all(int fd, const char *buf, size_t n) {
   return 0;
 }
 
-/* Waits for the container, forwarding signals and relaying the pty. Returns its exit code. */
-/* Copies what the container wrote on the log pipe into the log; -1 once the pipe has ended. */
-static int relay_log(int logpipe, int logfd) {
+/* Writes what the container said on `stream` into its log (or on our stdout when it has none); -1 when nobody reads it. */
+static int output(const char *stream, const char *buf, size_t n) {
+  if (!g_log)
+    return write_all(1, buf, n);
+  if (ctr_log_write(g_log, stream, buf, n) < 0) {
+    static int told;
+    if (!told++)
+      dprintf(2, "Error: write the container's log: %s\n", strerror(errno));
+  }
+  return 0;
+}
+
+/* Copies what the container wrote on one of its log pipes into the log; -1 once the pipe has ended. */
+static int relay_log(int logpipe, const char *stream) {
   char buf[16384];
   ssize_t r = read(logpipe, buf, sizeof(buf));
   if (r > 0) {
-    if (write_all(logfd, buf, (size_t)r) < 0)
-      dprintf(2, "Error: write the container's log: %s\n", strerror(errno));
+    output(stream, buf, (size_t)r);
     return logpipe;
   }
   if (r < 0 && (errno == EINTR || errno == EAGAIN))
@@ -543,16 +571,21 @@ static int relay_log(int logpipe, int logfd) {
   return -1;
 }
 
-static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *forward, int sfd, int logpipe, int logfd) {
+/* Waits for the container, forwarding signals and relaying the pty and the log pipes. Returns its exit code. */
+static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *forward, int sfd, int outpipe, int errpipe) {
   int status = 0, exited = 0;
   int stdin_open = relay_stdin && master >= 0;
   char buf[16384];
-  while (!exited || master >= 0 || logpipe >= 0) {
-    struct pollfd pfd[4];
-    int n = 0, i_sig = -1, i_master = -1, i_stdin = -1, i_log = -1;
-    if (logpipe >= 0) {
-      i_log = n;
-      pfd[n++] = (struct pollfd){.fd = logpipe, .events = POLLIN};
+  while (!exited || master >= 0 || outpipe >= 0 || errpipe >= 0) {
+    struct pollfd pfd[5];
+    int n = 0, i_sig = -1, i_master = -1, i_stdin = -1, i_out = -1, i_err = -1;
+    if (outpipe >= 0) {
+      i_out = n;
+      pfd[n++] = (struct pollfd){.fd = outpipe, .events = POLLIN};
+    }
+    if (errpipe >= 0) {
+      i_err = n;
+      pfd[n++] = (struct pollfd){.fd = errpipe, .events = POLLIN};
     }
     if (!exited) {
       i_sig = n;
@@ -593,12 +626,14 @@ static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *for
         }
       }
     }
-    if (i_log >= 0 && (pfd[i_log].revents & (POLLIN | POLLHUP | POLLERR)))
-      logpipe = relay_log(logpipe, logfd);
+    if (i_out >= 0 && (pfd[i_out].revents & (POLLIN | POLLHUP | POLLERR)))
+      outpipe = relay_log(outpipe, "stdout");
+    if (i_err >= 0 && (pfd[i_err].revents & (POLLIN | POLLHUP | POLLERR)))
+      errpipe = relay_log(errpipe, "stderr");
     if (i_master >= 0 && (pfd[i_master].revents & (POLLIN | POLLHUP | POLLERR))) {
       ssize_t r = read(master, buf, sizeof(buf));
       if (r > 0) {
-        if (write_all(logfd >= 0 ? logfd : 1, buf, (size_t)r) < 0) {
+        if (output("stdout", buf, (size_t)r) < 0) {
           /* Nobody reads our output any more (EPIPE): hang the terminal up, as closing a
            * terminal window does, so the container gets SIGHUP/EIO and ends. */
           close(master);
@@ -660,7 +695,7 @@ static void finish(const struct plan *plan, int code) {
         dup2(devnull, 1);
       }
       execv(on_exit->fields[0], on_exit->fields);
-      dprintf(2, "Error: run `%s` after the container: %s\n", on_exit->fields[0], strerror(errno));
+      say_error("Error: run `%s` after the container: %s\n", on_exit->fields[0], strerror(errno));
       _exit(127);
     }
     if (p > 0)
@@ -766,28 +801,29 @@ static int serve_child(const struct plan *plan, pid_t child, int sync) {
   return master;
 }
 
-/* The `log` record: the file, opened here (not by burrow), and the pipe the container writes into. */
+/* The `log` record: the file, opened here (not by burrow), and the pipes the container writes into. */
 struct log_fds {
-  int fd;    /* the log file */
-  int pipe;  /* the monitor's end, read into fd */
-  int child; /* the container's end, its stdout and stderr */
+  int out, err;           /* the monitor's ends, read into the log */
+  int child_out, child_err; /* the container's ends: its stdout and stderr */
 };
 
 static struct log_fds open_log(const struct record *r) {
-  struct log_fds log = {-1, -1, -1};
+  struct log_fds log = {-1, -1, -1, -1};
   if (!r)
     return log;
-  log.fd = open(r->fields[0], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  if (log.fd < 0)
+  uint64_t max;
+  if (plan_parse_u64(r->fields[1], 10, &max) < 0)
+    fail("log", NULL, NULL, 0, "log: `%s` is not a size in bytes", r->fields[1]);
+  if (ctr_log_open(&g_log_file, r->fields[0], max) < 0)
     fail("log", "open", r->fields[0], errno, "open the container's log `%s`", r->fields[0]);
-  /* The monitor's own Error: lines belong in the log too: nobody else reads its stderr. */
-  if (dup2(log.fd, 2) < 0)
-    fail("log", "dup2", r->fields[0], errno, "open the container's log `%s`", r->fields[0]);
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) < 0)
-    fail("log", "pipe2", r->fields[0], errno, "make the container's log pipe");
-  log.pipe = p[0];
-  log.child = p[1];
+  g_log = &g_log_file;
+  int p[2], q[2];
+  if (pipe2(p, O_CLOEXEC) < 0 || pipe2(q, O_CLOEXEC) < 0)
+    fail("log", "pipe2", r->fields[0], errno, "make the container's log pipes");
+  log.out = p[0];
+  log.child_out = p[1];
+  log.err = q[0];
+  log.child_err = q[1];
   return log;
 }
 
@@ -848,13 +884,15 @@ static int cmd_run(int argc, char **argv) {
   if (child == 0) {
     close(sync[0]);
     close(errpipe[0]);
-    struct child_fds fds = {.sync = sync[1], .error = errpipe[1], .log = log.child};
+    struct child_fds fds = {.sync = sync[1], .error = errpipe[1], .out = log.child_out, .err = log.child_err};
     child_main(&plan, &fds);
   }
   close(sync[1]);
   close(errpipe[1]);
-  if (log.child >= 0)
-    close(log.child);
+  if (log.child_out >= 0) {
+    close(log.child_out);
+    close(log.child_err);
+  }
   g_started_plan = &plan;
   status_line("{\"type\":\"pid\",\"pid\":%d}\n", (int)child);
 
@@ -898,7 +936,7 @@ static int cmd_run(int argc, char **argv) {
     kill(child, SIGKILL);
     fail("start", "signalfd", NULL, errno, "watch signals");
   }
-  int code = monitor(child, master, relay_stdin, &forward, sfd, log.pipe, log.fd);
+  int code = monitor(child, master, relay_stdin, &forward, sfd, log.out, log.err);
   restore_terminal();
   finish(&plan, code);
   status_line("{\"type\":\"exit\",\"code\":%d}\n", code);

@@ -4,6 +4,7 @@
 
 #include "plan.h"
 
+#include <stdint.h>
 #include <sys/types.h>
 
 /*
@@ -23,8 +24,22 @@ struct setup_error {
 struct child_fds {
   int sync;  /* socket: reads "maps written" and "go", sends the pty master */
   int error; /* pipe, close-on-exec: EOF without data means the exec happened */
-  int log;   /* with a `log` record: the pipe to the monitor, made the child's stdout and stderr; else -1 */
+  int out;   /* with a `log` record: the pipes to the monitor, made the child's stdout and stderr; else -1 */
+  int err;
 };
+
+/* The container's log in k8s-file format (log.c), written by the monitor. */
+struct ctr_log {
+  int fd;
+  const char *path;
+  uint64_t max_size; /* 0: no limit */
+  uint64_t size;
+};
+
+/* Opens (appends to) the log; -1 with errno. */
+int ctr_log_open(struct ctr_log *log, const char *path, uint64_t max_size);
+/* Writes what a stream ("stdout", "stderr") said as k8s-file lines; -1 with errno. */
+int ctr_log_write(struct ctr_log *log, const char *stream, const char *buf, size_t n);
 
 /* Runs in the cloned child: every in-container step, then execve. Never returns. */
 void child_main(const struct plan *plan, const struct child_fds *fds) __attribute__((noreturn));

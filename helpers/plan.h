@@ -1,11 +1,11 @@
 /*
- * burrow-helper: the plan, version 2.
+ * burrow-helper: the plan, version 3.
  *
  * The plan is the whole interface between burrow's TypeScript side (which
  * decides everything) and this helper (which decides nothing). The writer is
  * src/system/plan.ts; this file and that one describe the same format.
  *
- *   plan    := "burrow-plan 2\n" record* "end 0\n" EOF
+ *   plan    := "burrow-plan 3\n" record* "end 0\n" EOF
  *   record  := NAME " " COUNT "\n" field{COUNT}
  *   field   := LENGTH ":" BYTES{LENGTH} "\n"
  *
@@ -44,9 +44,11 @@
  *   idmap-write FILE CONTENT      write /proc/PID/FILE (uid_map, gid_map, setgroups) before the child goes on
  *   relay-stdin                   with tty: copy our stdin to the pty (-i)
  *   forward-signals NUM...        signals the monitor passes on to the container
- *   log PATH                      the monitor opens PATH itself (append, 0600), relays the container's
- *                                 stdout and stderr into it through a pipe, and writes its own
- *                                 `Error:` lines there (a detached container's log)
+ *   log PATH MAX-SIZE             the monitor opens PATH itself (append, 0600) and writes the container's
+ *                                 stdout and stderr (two pipes; a pty's output as stdout) into it in
+ *                                 podman's k8s-file format (log.c), and its own `Error:` lines as
+ *                                 stderr lines (a detached container's log); a line that would take it
+ *                                 past MAX-SIZE bytes (0: no limit) starts an empty file first
  *   exit-file PATH                the monitor writes "CODE UNIX-TIME\n" there (atomically) when the container ends
  *   on-exit ARGV...               then the monitor runs ARGV (the clean-up after `run --rm`) and waits for it
  *

@@ -864,10 +864,11 @@ void child_main(const struct plan *plan, const struct child_fds *fds) {
     FAIL("start", "prctl(PR_SET_PDEATHSIG)", NULL);
 
   /* With a log, what the container writes goes to the monitor, which writes the log. */
-  if (fds->log >= 0) {
-    if (dup2(fds->log, 1) < 0 || dup2(fds->log, 2) < 0)
+  if (fds->out >= 0) {
+    if (dup2(fds->out, 1) < 0 || dup2(fds->err, 2) < 0)
       FAIL("log", "dup2", NULL);
-    close(fds->log);
+    close(fds->out);
+    close(fds->err);
   }
 
   char go;

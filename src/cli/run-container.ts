@@ -17,6 +17,9 @@ export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoin
   name: string | undefined;
   entrypoint: string | undefined;
   rm: boolean;
+  cidfile: string | undefined;
+  logDriver: string | undefined;
+  logOpt: string[];
   /** --pull: always, missing (the default), never, newer */
   pull: string;
   target: string;
@@ -25,6 +28,7 @@ export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoin
 
 export interface RunFields extends ContainerFields {
   rootfs: string | undefined;
+  detach: boolean;
 }
 
 /** --entrypoint as podman reads it: a JSON array, or one program. */
@@ -62,6 +66,8 @@ export function containerOptions(f: ContainerFields, command: string[]): Contain
     securityOpt: f.securityOpt,
     ulimit: f.ulimit,
     rm: f.rm,
+    ...(f.logDriver !== undefined ? { logDriver: f.logDriver } : {}),
+    ...(f.logOpt.length > 0 ? { logOpt: f.logOpt } : {}),
   };
 }
 
@@ -72,6 +78,8 @@ export function runRequest(f: RunFields): RunRequest {
     image: rootfs ? undefined : f.target,
     rootfs: f.rootfs,
     name: f.name,
+    detach: f.detach,
+    cidfile: f.cidfile,
     pull: parsePullPolicy(f.pull),
     options: containerOptions(f, rootfs ? [f.target, ...f.args] : f.args),
   };

@@ -47,4 +47,13 @@ export const VALUE_NAMES: Record<string, string> = {
   '--limit': 'N',
   '--compression-format': 'FORMAT',
   '--compression-level': 'LEVEL',
+  '--cidfile': 'FILE',
+  '--log-driver': 'DRIVER',
+  '--log-opt': 'KEY=VALUE',
+  '--since': 'TIME',
+  '--until': 'TIME',
+  '--tail': 'N',
+  '--signal': 'SIGNAL',
+  '--condition': 'CONDITION',
+  '--interval': 'DURATION',
 };

@@ -65,8 +65,8 @@ export interface ContainerSpec {
   overlay?: OverlaySpec;
   /** where the helper writes the exit code */
   exitFile?: string;
-  /** the log the helper opens and relays the container's output into (a detached container's) */
-  logFile?: string;
+  /** the log the helper opens and writes the container's output into, k8s-file (a detached container's) */
+  log?: { path: string; maxSize: number };
   /** what the helper runs after the container (clean-up for --rm) */
   onExit?: string[];
   argv: string[];
@@ -214,7 +214,7 @@ export function compilePlan(spec: ContainerSpec): Plan {
   if (spec.init) plan.push({ kind: 'init' });
   const file = spec.argv[0] as string;
   plan.push({ kind: 'exec', file, argv: spec.argv });
-  if (spec.logFile) plan.push({ kind: 'log', path: spec.logFile });
+  if (spec.log) plan.push({ kind: 'log', path: spec.log.path, maxSize: spec.log.maxSize });
   if (spec.exitFile) plan.push({ kind: 'exit-file', path: spec.exitFile });
   if (spec.onExit) plan.push({ kind: 'on-exit', argv: spec.onExit });
   return plan;

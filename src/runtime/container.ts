@@ -5,13 +5,13 @@
  * and remove it. State that outlives burrow is written by the helper itself:
  * the exit code, and for `--rm` the clean-up it runs after the container.
  */
-import { closeSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
-import { join } from 'node:path';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 import { helperPath } from '../config/install.js';
 import type { Paths } from '../config/paths.js';
-import { BurrowError } from '../errors.js';
+import { BurrowError, errnoCode } from '../errors.js';
+import { writeAll } from '../system/files.js';
 import type { ImageConfig } from '../oci/image.js';
 import { type ContainerOptions, type ContainerRecord, processStartTime } from '../storage/containers.js';
 import type { Digest } from '../oci/digest.js';
@@ -23,6 +23,9 @@ import type { Plan } from '../system/plan.js';
 import { CREATING, holdFile, sweepLeftovers } from '../storage/leftovers.js';
 import type { Sys } from '../system/sys.js';
 import { usernsPlan } from '../system/userns.js';
+import { parseSignal, type Signal } from './signals.js';
+import { containerProcess } from './join.js';
+import { logConfig } from './logs.js';
 import { packageRoot } from '../config/install.js';
 
 /** Where a command runs: burrow's directories, the host's environment and working directory (cli's Context is one). */
@@ -72,6 +75,7 @@ function prepareContainer(env: Env, id: string, options: ContainerOptions, confi
   // The image's layers are read for /etc/passwd, whatever the driver: the root is not mounted yet, nor the copy made.
   const source = { kind: 'image' as const, config, layers, root, overlay, volumesDir: join(dir, 'volumes') };
   const { spec, warnings } = buildSpec(options, { hostEnv: env.env, cwd: env.cwd, id, idmap: env.sys.idMapping(), root: source });
+  logConfig(options, dir); // checked at create, not when it starts in the background
   spec.exitFile = join(dir, 'exit');
   return { spec, warnings };
 }
@@ -107,8 +111,11 @@ export async function createContainer(
   imageName: string,
   options: ContainerOptions,
   name: string | undefined,
+  cidfile?: string,
 ): Promise<{ rec: ContainerRecord; prepared: Prepared }> {
   const { containers } = store;
+  // Taken first (it must not exist, as podman wants), so a container is never made without it.
+  const cid = cidfile === undefined ? undefined : openCidfile(resolve(env.cwd, cidfile));
   const id = newContainerId(env.sys);
   const driver = storageDriver(env.env);
   const layout = containerLayout(store, { id, name: name ?? id, driver, layers: image.layers });
@@ -135,12 +142,31 @@ export async function createContainer(
     if (driver === 'copy') await materialize(env.sys, [...layout.layers].reverse(), layout.root);
     containers.write(rec);
     creating.release();
+    if (cid) {
+      writeAll(cid.fd, Buffer.from(rec.id));
+      closeSync(cid.fd);
+    }
     return { rec, prepared };
   } catch (err) {
+    if (cid) {
+      closeSync(cid.fd);
+      rmSync(cid.path, { force: true });
+    }
     creating.release();
     if (reserved) containers.releaseName(reserved);
     await env.sys.removeTrees([layout.dir]).catch(() => rmSync(layout.dir, { recursive: true, force: true }));
     throw err;
+  }
+}
+
+/** --cidfile: created now, exclusively (a file there already is an error, as podman's). */
+function openCidfile(path: string): { fd: number; path: string } {
+  try {
+    return { fd: openSync(path, 'wx', 0o644), path };
+  } catch (err) {
+    if (errnoCode(err) === 'EEXIST')
+      throw new BurrowError('E_CIDFILE', `container id file \`${path}\` exists: make sure no other container uses it, or delete it`);
+    throw new BurrowError('E_CIDFILE', `create the container id file \`${path}\`: ${(err as Error).message}`);
   }
 }
 
@@ -191,39 +217,36 @@ export async function runForeground(env: Env, store: Store, rec: ContainerRecord
  * own errors). Resolves once the container's command runs; a failed setup
  * step is the helper's HelperError from its status channel (system/status.ts).
  */
-export async function startDetached(env: Env, store: Store, rec: ContainerRecord): Promise<void> {
-  const detached = { ...rec, options: { ...rec.options, interactive: false, tty: false } };
-  const prepared = prepareContainer(env, rec.id, detached.options, store.imageConfig(store.getImage(rec.image)), containerLayout(store, rec));
-  prepared.spec.logFile = join(store.containers.dir(rec.id), 'ctr.log');
-  const { plan } = compileContainer(env, store, detached, prepared);
+export async function startDetached(env: Env, store: Store, rec: ContainerRecord, prepared?: Prepared): Promise<void> {
+  // Nothing to read its input (a later `attach`'s): /dev/null; a terminal (-t) stays, its output logged.
+  const detached = { ...rec, options: { ...rec.options, interactive: false } };
+  const ready = prepared && !rec.options.interactive ? prepared : prepareContainer(env, rec.id, detached.options, store.imageConfig(store.getImage(rec.image)), containerLayout(store, rec));
+  const log = logConfig(rec.options, store.containers.dir(rec.id));
+  const spec = { ...ready.spec };
+  if (log.path !== undefined) spec.log = { path: log.path, maxSize: log.maxSize };
+  const { plan } = compileContainer(env, store, detached, { ...ready, spec });
   clearExit(store, rec);
-  const { pid, started } = env.sys.startPlan(plan, () => new BurrowError('E_START', `start container ${rec.name}: the helper ended before the container ran (see its log)`));
+  const gone = () => new BurrowError('E_START', `start container ${rec.name}: the helper ended before the container ran${log.path ? ' (see its log)' : ''}`);
+  const { pid, started } = env.sys.startPlan(plan, gone, { passthrough: log.driver === 'passthrough' });
   writeMonitor(store, rec, pid);
   await started;
 }
 
-/** The image's StopSignal ("SIGTERM", "TERM", "15"), as Node names it; SIGTERM by default. */
-export function stopSignal(config: ImageConfig | undefined): NodeJS.Signals {
-  const given = config?.config?.StopSignal?.trim().toUpperCase();
-  if (!given) return 'SIGTERM';
-  const signals = osConstants.signals as Record<string, number>;
-  if (/^\d+$/.test(given)) {
-    const name = Object.keys(signals).find((k) => signals[k] === Number(given));
-    if (name) return name as NodeJS.Signals;
-  }
-  const name = given.startsWith('SIG') ? given : `SIG${given}`;
-  if (name in signals) return name as NodeJS.Signals;
-  throw new BurrowError('E_SIGNAL', `the image's StopSignal \`${config?.config?.StopSignal}\` is not a signal`);
+/** The image's StopSignal ("SIGTERM", "TERM", "15"); SIGTERM by default. */
+export function stopSignal(config: ImageConfig | undefined): Signal {
+  const given = config?.config?.StopSignal?.trim();
+  return given ? parseSignal(given, "the image's StopSignal") : { name: 'SIGTERM', number: 15 };
 }
 
 /**
  * Stops a running container as podman does: its StopSignal (passed on by the
  * monitor), then SIGKILL after `timeout` seconds. The container dies with its
- * monitor (PR_SET_PDEATHSIG), so the monitor is what is signalled, through a
- * pidfd (no pid reuse in between), and waited for with one blocking poll on
- * that pidfd (no polling of /proc).
+ * monitor, which passes the stop signal on; it is signalled through a pidfd
+ * (no pid reuse in between) and waited for with one blocking poll on that
+ * pidfd (no polling of /proc). SIGKILL goes to the container's process, as
+ * `kill` sends it, with podman's warning through `warn`.
  */
-export async function stopContainer(store: Store, rec: ContainerRecord, timeout: number): Promise<void> {
+export async function stopContainer(store: Store, rec: ContainerRecord, timeout: number, warn: (message: string) => void = () => undefined): Promise<void> {
   const status = store.containers.status(rec);
   if (status.state !== 'running' || status.pid === undefined) return;
   const pid = status.pid;
@@ -234,22 +257,62 @@ export async function stopContainer(store: Store, rec: ContainerRecord, timeout:
   try {
     // Opened after the status was read: it is that monitor's only if the pid still has the recorded start time.
     if (!store.containers.monitor(rec.id).alive) return;
-    const signals = osConstants.signals as Record<string, number>;
-    if (timeout > 0 && sys.pidfdSignal(pidfd, signals[signal] as number) && (await sys.pidfdWait(pidfd, timeout * 1000))) return;
-    if (sys.pidfdSignal(pidfd, signals.SIGKILL as number)) await sys.pidfdWait(pidfd, 5000);
+    if (timeout > 0 && sys.pidfdSignal(pidfd, signal.number) && (await sys.pidfdWait(pidfd, timeout * 1000))) return;
+    if (timeout > 0) warn(`StopSignal ${signal.name} failed to stop container ${rec.name} in ${timeout} seconds, resorting to SIGKILL`);
+    // SIGKILL to the container itself, so that its monitor records the end (137) and cleans up (--rm);
+    // the monitor too only if it has not ended soon after.
+    try {
+      killContainer(store, rec, { name: 'SIGKILL', number: 9 });
+    } catch {
+      // ended meanwhile
+    }
+    if (await sys.pidfdWait(pidfd, 5000)) return;
+    if (sys.pidfdSignal(pidfd, 9)) await sys.pidfdWait(pidfd, 5000);
   } finally {
     closeSync(pidfd);
   }
 }
 
-/** Removes a container (after stopping it, with `force`). */
-export async function removeContainer(env: Env, store: Store, rec: ContainerRecord, force: boolean, timeout = 10): Promise<void> {
+/**
+ * Sends `signal` to a running container's first process, as podman's `kill`
+ * does (the monitor passes on only what it gets, and cannot pass on SIGKILL
+ * or SIGSTOP): through a pidfd opened on it, and only while the recorded
+ * monitor still lives and is its parent (no pid reuse in between). burrow's
+ * user owns the container's user namespace, so may signal any of its ids.
+ */
+export function killContainer(store: Store, rec: ContainerRecord, signal: Signal): void {
+  const { containers, sys } = store;
+  const status = containers.status(rec);
+  const notRunning = () => new BurrowError('E_NOT_RUNNING', `can only kill running containers: ${rec.name} is ${status.state === 'running' ? 'exiting' : status.state}`);
+  if (status.state !== 'running' || status.pid === undefined) throw notRunning();
+  const child = containerProcess(status.pid);
+  const pidfd = child === undefined ? undefined : sys.pidfdOpen(child);
+  if (pidfd === undefined) throw notRunning();
+  try {
+    if (!containers.monitor(rec.id).alive || parentOf(child as number) !== status.pid || !sys.pidfdSignal(pidfd, signal.number)) throw notRunning();
+  } finally {
+    closeSync(pidfd);
+  }
+}
+
+/** Field 4 of /proc/PID/stat, the parent's pid (after the command name, which may hold spaces). */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes a container (after stopping it, with `force`; `warn` as for stopContainer). */
+export async function removeContainer(env: Env, store: Store, rec: ContainerRecord, force: boolean, timeout = 10, warn?: (message: string) => void): Promise<void> {
   const { containers } = store;
   const status = containers.status(rec);
   if (status.state === 'running') {
     if (!force)
       throw new BurrowError('E_RUNNING', `cannot remove container ${rec.id} as it is running - running or paused containers cannot be removed without force`);
-    await stopContainer(store, rec, timeout);
+    await stopContainer(store, rec, timeout, warn);
   }
   const trash = await store.lock(() => containers.detach(rec));
   // It is removed now (out of the list, its name free): a tree that resists stays in tmp/ for the next command.

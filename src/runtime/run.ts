@@ -7,7 +7,7 @@
  */
 import { writeSync } from 'node:fs';
 
-import { UsageError } from '../errors.js';
+import { BurrowError, UsageError } from '../errors.js';
 import type { ContainerOptions } from '../storage/containers.js';
 import type { Env } from './container.js';
 import type { PullPolicy } from './pull-policy.js';
@@ -18,27 +18,46 @@ export interface RunRequest {
   /** --rootfs: a host directory to run on, in place */
   rootfs: string | undefined;
   name: string | undefined;
+  /** -d: start it with the helper as its monitor, print its id and return */
+  detach: boolean;
+  /** --cidfile: the file the container's id is written to */
+  cidfile: string | undefined;
   /** --pull: when the image is pulled from its registry */
   pull: PullPolicy;
   options: ContainerOptions;
 }
 
-/** Runs the container in the foreground; returns only when it could not start (the helper takes over otherwise). */
+/**
+ * Runs the container in the foreground (returns only when it could not start:
+ * the helper takes over otherwise), or with -d in the background: its id
+ * printed once its command runs.
+ */
 export async function runContainer(req: RunRequest, env: Env): Promise<number> {
   // An empty --rootfs (an unset "$rootfs") would run on the current directory, writable in place: as podman, refuse it.
   if (req.rootfs === '') throw new UsageError('must set root filesystem source: --rootfs is empty');
   if (req.rootfs !== undefined) return runRootfs(req.rootfs, req, env);
   if (req.image === undefined) throw new UsageError('requires at least 1 arg(s), only received 0');
-  const { createContainer, removeContainer, runForeground } = await import('./container.js');
+  const { createContainer, removeContainer, runForeground, startDetached } = await import('./container.js');
   const store = (await env.store()).init();
   const { imageFor } = await import('./pull-policy.js');
   const image = await imageFor(env, store, req.image, req.pull, (line) => writeSync(2, `${line}\n`));
-  const { rec, prepared } = await createContainer(env, store, image, req.image, req.options, req.name);
+  const { rec, prepared } = await createContainer(env, store, image, req.image, req.options, req.name, req.cidfile);
   try {
+    if (req.detach) {
+      await startDetached(env, store, rec, prepared);
+      writeSync(1, `${rec.id}\n`);
+      return 0;
+    }
     return await runForeground(env, store, rec, prepared);
   } catch (err) {
     // It never ran: a --rm container goes again.
     if (req.options.rm) await removeContainer(env, store, rec, true).catch(() => undefined);
+    // As podman's run -d: 126 for a command that cannot be executed, 127 for one not found (the helper's HelperError).
+    const code = (err as { exitCode?: unknown }).exitCode;
+    if (req.detach && err instanceof BurrowError && (code === 126 || code === 127)) {
+      writeSync(2, `Error: ${err.message}\n`);
+      return code;
+    }
     throw err;
   }
 }
@@ -46,6 +65,9 @@ export async function runContainer(req: RunRequest, env: Env): Promise<number> {
 /** --rootfs: no image and no record. */
 async function runRootfs(rootfs: string, req: RunRequest, env: Env): Promise<number> {
   if (req.name !== undefined) throw new UsageError('--name needs an image: a --rootfs container keeps no record');
+  if (req.detach) throw new UsageError('--detach needs an image: a --rootfs container keeps no record to find it by');
+  if (req.cidfile !== undefined) throw new UsageError('--cidfile needs an image: a --rootfs container keeps no record');
+  if (req.options.logDriver !== undefined || req.options.logOpt !== undefined) throw new UsageError('--log-driver and --log-opt need an image and -d: a --rootfs container writes to your terminal');
   const { buildSpec, newContainerId } = await import('./options.js');
   const { compilePlan } = await import('./compile.js');
   const { spec, warnings } = buildSpec(req.options, { hostEnv: env.env, cwd: env.cwd, id: newContainerId(env.sys), idmap: env.sys.idMapping(), root: { kind: 'rootfs', path: rootfs } });

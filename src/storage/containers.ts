@@ -7,7 +7,8 @@
  *   .creating         held (flock) by its create until the record is written
  *   monitor           "<pid> <start time> <started ms>" of the process that runs it (the helper)
  *   exit              "<code> <finished s>", written by the helper when the container ends
- *   ctr.log           the output of a container started in the background
+ *   ctr.log           the output of a container started in the background (k8s-file format,
+ *                     written by the helper: runtime/logs.ts)
  *   volumes/          the anonymous volumes for the image's Volumes (anon-N)
  *   upper/ work/      the overlay's writable layer
  *   merged/           where the root filesystem is mounted (inside the container's namespace;
@@ -52,6 +53,9 @@ export interface RunOptions {
 export interface ContainerOptions extends RunOptions {
   entrypoint: string[] | undefined;
   rm: boolean;
+  /** --log-driver and --log-opt (runtime/logs.ts); absent from records made before them: k8s-file */
+  logDriver?: string | undefined;
+  logOpt?: string[] | undefined;
 }
 
 export interface ContainerRecord {
@@ -190,7 +194,8 @@ export class Containers {
       return { state: 'exited', exitCode: Number(code), pid: undefined, startedAt, finishedAt: finished ? new Date(Number(finished) * 1000) : undefined };
     }
     if (pid !== undefined && alive) return { state: 'running', exitCode: undefined, pid, startedAt, finishedAt: undefined };
-    if (pid !== undefined) return { state: 'exited', exitCode: undefined, pid: undefined, startedAt, finishedAt: undefined };
+    // Its monitor died without writing the exit (kill -9): the container died with it, of SIGKILL (PR_SET_PDEATHSIG).
+    if (pid !== undefined) return { state: 'exited', exitCode: 137, pid: undefined, startedAt, finishedAt: undefined };
     return { state: 'created', exitCode: undefined, pid: undefined, startedAt: undefined, finishedAt: undefined };
   }
 
@@ -216,5 +221,7 @@ export function processStartTime(pid: number): string | undefined {
   const stat = readTextOr(`/proc/${pid}/stat`);
   if (!stat) return undefined;
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // A zombie (a monitor killed, not yet reaped by whoever inherited it) runs nothing.
+  if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
   return fields[19];
 }

@@ -118,12 +118,15 @@ export function spawnHelper(paths: Paths, plan: Plan, stdio: [Stdio, Stdio, Stdi
 /**
  * Starts the helper on `plan` in the background, in a session of its own (it
  * outlives this command and the terminal), with no stdio of ours: the plan's
- * `log` record says where the container's output goes. `started` resolves
+ * `log` record says where the container's output goes (or, with
+ * `passthrough`, it writes to this command's stdout and stderr, which the
+ * monitor inherits). `started` resolves
  * once the command runs, or rejects with the helper's HelperError (a failed
  * step) or `gone()` (it ended first). The helper unlinks the plan file.
  */
-export function startPlan(paths: Paths, plan: Plan, gone: () => Error): { pid: number; started: Promise<void> } {
-  const { child, status, file } = spawnHelper(paths, plan, ['ignore', 'ignore', 'ignore'], true);
+export function startPlan(paths: Paths, plan: Plan, gone: () => Error, opts: StartOptions = {}): { pid: number; started: Promise<void> } {
+  const out = opts.passthrough ? 'inherit' : 'ignore';
+  const { child, status, file } = spawnHelper(paths, plan, ['ignore', out, out], true);
   if (child.pid === undefined) {
     unlinkSync(file);
     throw new BurrowError('E_START', `the helper \`${helperPath()}\` did not start`);
@@ -132,6 +135,11 @@ export function startPlan(paths: Paths, plan: Plan, gone: () => Error): { pid: n
   // The monitor outlives this command: what it says after the start (the exit) goes nowhere.
   const started = status.started(gone).finally(() => (child.stdio[STATUS_FD] as Readable).destroy());
   return { pid: child.pid, started };
+}
+
+export interface StartOptions {
+  /** the monitor (and so the container) gets this command's stdout and stderr: `--log-driver passthrough` */
+  passthrough?: boolean;
 }
 
 /** A helper started as a child of this process, with pipes to its stdio. */

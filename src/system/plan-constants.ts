@@ -8,7 +8,7 @@
  */
 
 /** The number after `burrow-plan`: the helper reads exactly this version. */
-export const PLAN_VERSION = 2;
+export const PLAN_VERSION = 3;
 export const PLAN_MAX_SIZE = 16 << 20;
 export const PLAN_MAX_FIELDS = 65536;
 
@@ -53,7 +53,7 @@ export const RECORDS = [
   { name: 'block-fd', min: 1, max: 1, once: false },
   { name: 'seccomp', min: 1, max: 1, once: true },
   { name: 'exec', min: 2, max: -1, once: true },
-  { name: 'log', min: 1, max: 1, once: true },
+  { name: 'log', min: 2, max: 2, once: true },
   { name: 'exit-file', min: 1, max: 1, once: true },
   { name: 'on-exit', min: 1, max: -1, once: true },
 ] as const;

@@ -3,7 +3,7 @@
  * format from the C side). TypeScript decides everything; the helper only
  * carries the records out, in order.
  *
- *   plan    := "burrow-plan 2\n" record* "end 0\n"
+ *   plan    := "burrow-plan 3\n" record* "end 0\n"
  *   record  := NAME " " COUNT "\n" field{COUNT}
  *   field   := LENGTH ":" BYTES "\n"
  *
@@ -133,8 +133,11 @@ export type Step =
   | { kind: 'seccomp'; program: Buffer }
   /** execve; `file` without "/" is searched in env's PATH, else search-path */
   | { kind: 'exec'; file: string; argv: string[] }
-  /** monitor: the log it opens itself and relays the container's stdout and stderr into (and its own errors) */
-  | { kind: 'log'; path: string }
+  /**
+   * monitor: the log it opens itself and writes the container's stdout and stderr into, in podman's
+   * k8s-file format (and its own errors); past `maxSize` bytes (0: no limit) it starts an empty file
+   */
+  | { kind: 'log'; path: string; maxSize: number }
   /** monitor: where it writes "CODE UNIX-TIME" when the container ends */
   | { kind: 'exit-file'; path: string }
   /** monitor: what it runs after the container (the clean-up of --rm) */
@@ -161,8 +164,9 @@ function fields(step: Step): string[] {
     case 'idmap-write':
       return [step.file, step.content];
     case 'exit-file':
-    case 'log':
       return [step.path];
+    case 'log':
+      return [step.path, String(step.maxSize)];
     case 'on-exit':
       return step.argv;
     case 'root':

@@ -16,7 +16,7 @@ import type { Paths } from '../config/paths.js';
 import { type Logger, SILENT } from '../log.js';
 import { hostIdMapping, type IdMapping } from './idmap.js';
 import * as libc from './libc.js';
-import { execPlan, type HelperProcess, spawnPlan, startPlan, writePlanFile } from './launch.js';
+import { execPlan, type HelperProcess, spawnPlan, startPlan, type StartOptions, writePlanFile } from './launch.js';
 
 export type { HelperProcess };
 import type { Plan } from './plan.js';
@@ -69,7 +69,7 @@ export interface Sys extends LibcCalls {
    * the background): its pid, and `started`, which resolves once the command
    * runs or rejects with the helper's error, or `gone()` when it ended first.
    */
-  startPlan(plan: Plan, gone: () => Error): { pid: number; started: Promise<void> };
+  startPlan(plan: Plan, gone: () => Error, opts?: StartOptions): { pid: number; started: Promise<void> };
   /** Starts the helper on `plan` as a child with pipes (a command joining a container); `gone()` as for startPlan. */
   spawnPlan(plan: Plan, gone: () => Error): HelperProcess;
   /** Writes `plan` to a private file of the runtime directory for a helper started later (the clean-up after --rm). */
@@ -89,8 +89,8 @@ export function realSys(paths: Paths, env: NodeJS.ProcessEnv = process.env, log:
       log.debug(`the helper ${helperPath()} takes over this process with a plan of ${plan.length} records`);
       return execPlan(paths, plan);
     },
-    startPlan: (plan, gone) => {
-      const started = startPlan(paths, plan, gone);
+    startPlan: (plan, gone, opts) => {
+      const started = startPlan(paths, plan, gone, opts);
       log.debug(`the helper ${helperPath()} runs a plan of ${plan.length} records in the background, pid ${started.pid}`);
       return started;
     },

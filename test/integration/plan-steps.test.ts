@@ -238,20 +238,40 @@ describeContainers('burrow-helper: the child steps, in order', () => {
     expect(errorOf(s)).toMatchObject({ step: 'process', path: '/bin/sleep', errno: 110 });
   });
 
-  it('log: the monitor opens the log itself and relays the container\'s stdout and stderr into it, with its own errors', async () => {
+  it("log: the monitor opens the log itself and writes the container's stdout and stderr into it as k8s-file lines, with its own errors", async () => {
     const root = freshRoot();
     const log = join(dir, `ctr-${n++}.log`);
-    const withLog = (plan: Plan): Plan => [...plan, { kind: 'log', path: log }];
-    const r = await run(withLog(containerPlan(root, [], 'echo out; echo err >&2; echo out2')));
+    const withLog = (plan: Plan, maxSize = 0): Plan => [...plan, { kind: 'log', path: log, maxSize }];
+    // podman's k8s-file: RFC 3339 time with nanoseconds and the zone, the stream, F for a whole line, P for a part
+    const LINE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}[+-]\d\d:\d\d) (stdout|stderr) ([FP]) (.*)$/;
+    const entries = () => readFileSync(log, 'utf8').split('\n').slice(0, -1).map((l) => {
+      const m = LINE.exec(l);
+      expect(m, l).not.toBeNull();
+      return `${m?.[2]} ${m?.[3]} ${m?.[4]}`;
+    });
+    const r = await run(withLog(containerPlan(root, [], 'echo out; echo err >&2; echo out2; printf part; sleep 0.1; echo rest')));
     expect(r.exitCode).toBe(0);
     expect([r.stdout, r.stderr]).toEqual(['', '']);
-    expect(readFileSync(log, 'utf8')).toBe('out\nerr\nout2\n');
+    // each stream in its order (two pipes: which of them the monitor reads first is not fixed)
+    expect(entries().filter((e) => e.startsWith('stdout'))).toEqual(['stdout F out', 'stdout F out2', 'stdout P part', 'stdout F rest']);
+    expect(entries().filter((e) => e.startsWith('stderr'))).toEqual(['stderr F err']);
     expect(statSync(log).mode & 0o777).toBe(0o600);
+    const stamp = LINE.exec(readFileSync(log, 'utf8').split('\n')[0] as string)?.[1] as string;
+    expect(Math.abs(Date.parse(stamp) - Date.now())).toBeLessThan(60_000);
     const failed = await run(withLog(containerPlan(root, [{ kind: 'chmod', path: '/missing', mode: 0o644 }], 'echo ran')));
     expect(failed.exitCode).toBe(125);
     expect(failed.stderr).toBe('');
-    expect(readFileSync(log, 'utf8')).toMatch(/^out\nerr\nout2\nError: chmod: openat2 `\/missing`: No such file or directory\n$/);
+    expect(entries().at(-1)).toBe('stderr F Error: chmod: openat2 `/missing`: No such file or directory');
     expect(errorOf(failed)).toMatchObject({ step: 'chmod', path: '/missing' });
+
+    // max-size: a line that would take the log past it starts an empty file, as conmon does
+    rmSync(log);
+    const rotated = await run(withLog(containerPlan(root, [], 'i=0; while [ $i -lt 40 ]; do echo line-$i; i=$((i+1)); done'), 400));
+    expect(rotated.exitCode).toBe(0);
+    expect(statSync(log).size).toBeLessThanOrEqual(400);
+    expect(entries().at(-1)).toBe('stdout F line-39');
+    expect(entries().length).toBeLessThan(40);
+    expect(existsSync(`${log}.tmp`)).toBe(false);
   });
 
   it('reports each kind of failure on the status channel with its step, call, path and errno', async () => {

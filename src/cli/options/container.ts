@@ -25,6 +25,9 @@ export abstract class ContainerOptionsCommand extends BurrowCommand {
   securityOpt = Option.Array('--security-opt', [], { description: 'Security options: no-new-privileges' });
   ulimit = Option.Array('--ulimit', [], { description: 'Set a resource limit NAME=SOFT[:HARD]' });
   rm = Option.Boolean('--rm', false, { description: 'Remove the container when it exits' });
+  cidfile = Option.String('--cidfile', { description: "Write the container's id to FILE (which must not exist)" });
+  logDriver = Option.String('--log-driver', { description: 'Where a detached container\'s output goes: k8s-file (default), none, passthrough' });
+  logOpt = Option.Array('--log-opt', [], { description: 'Log driver option: max-size=SIZE, path=FILE' });
   pull = Option.String('--pull', 'missing', { description: 'Pull the image: always, missing (when not stored), never, newer (when the registry has another)' });
   // A leading positional, so that options before it are parsed and everything after it is the command's.
   target = Option.String({ name: 'IMAGE' });

@@ -7,14 +7,14 @@ const image = (StopSignal?: string): ImageConfig => ({ architecture: 'amd64', os
 
 describe("stopSignal: the image's StopSignal as podman reads it", () => {
   it('defaults to SIGTERM', () => {
-    expect(stopSignal(undefined)).toBe('SIGTERM');
-    expect(stopSignal(image())).toBe('SIGTERM');
+    expect(stopSignal(undefined)).toMatchObject({ name: 'SIGTERM', number: 15 });
+    expect(stopSignal(image())).toMatchObject({ name: 'SIGTERM', number: 15 });
   });
 
   it('takes names with or without SIG, any case, and numbers', () => {
-    expect(stopSignal(image('SIGQUIT'))).toBe('SIGQUIT');
-    expect(stopSignal(image('usr1'))).toBe('SIGUSR1');
-    expect(stopSignal(image('9'))).toBe('SIGKILL');
+    expect(stopSignal(image('SIGQUIT'))).toMatchObject({ name: 'SIGQUIT', number: 3 });
+    expect(stopSignal(image('usr1'))).toMatchObject({ name: 'SIGUSR1', number: 10 });
+    expect(stopSignal(image('9'))).toMatchObject({ name: 'SIGKILL', number: 9 });
   });
 
   it('refuses what is not a signal', () => {

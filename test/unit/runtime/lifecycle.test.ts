@@ -93,13 +93,14 @@ describe("a container's life on the fake Sys", () => {
     expect(one(plan, 'on-exit').argv.slice(-2)).toEqual(['--unlink', cleanup?.file]);
   });
 
-  it('start without -a: the helper starts in the background and keeps the log itself, no tty; rm -f stops nothing that is not running and removes it all', async () => {
+  it('start without -a: the helper starts in the background and keeps the log itself, a tty but no input; rm -f stops nothing that is not running and removes it all', async () => {
     const image = await putImage(f.store, 'localhost/app', { Cmd: ['/bin/sh'] }, [ETC]);
     const { rec } = await createContainer(f.env, f.store, image, 'localhost/app', options({ tty: true, interactive: true }), 'bg');
     await startDetached(f.env, f.store, rec);
     const [started] = f.sys.of('startPlan');
-    expect(started?.plan.some((s) => s.kind === 'tty')).toBe(false);
-    expect(started?.plan.find((s) => s.kind === 'log')).toEqual({ kind: 'log', path: join(f.store.containers.dir(rec.id), 'ctr.log') });
+    expect(started?.plan.some((s) => s.kind === 'tty')).toBe(true);
+    expect(started?.plan.some((s) => s.kind === 'relay-stdin')).toBe(false);
+    expect(started?.plan.find((s) => s.kind === 'log')).toEqual({ kind: 'log', path: join(f.store.containers.dir(rec.id), 'ctr.log'), maxSize: 0 });
     expect(one(started?.plan ?? [], 'exec').argv).toEqual(['/bin/sh']);
     const dir = f.store.containers.dir(rec.id);
     expect(readFileSync(join(dir, 'monitor'), 'utf8')).toMatch(new RegExp(`^${f.sys.helperPid} `));
@@ -123,7 +124,7 @@ describe("a container's life on the fake Sys", () => {
   });
 
   it('run --rootfs: no store, a plan on the directory in place, the hostname from the id', async () => {
-    const plan = await executed(runContainer({ image: undefined, rootfs: f.dir, name: undefined, pull: 'missing', options: options({ command: ['/bin/echo', 'hi'] }) }, f.env));
+    const plan = await executed(runContainer({ image: undefined, rootfs: f.dir, name: undefined, detach: false, cidfile: undefined, pull: 'missing', options: options({ command: ['/bin/echo', 'hi'] }) }, f.env));
     expect(one(plan, 'root')).toEqual({ kind: 'root', path: f.dir });
     expect(one(plan, 'hostname')).toEqual({ kind: 'hostname', name: '000102030405' });
     expect(one(plan, 'exec').argv).toEqual(['/bin/echo', 'hi']);

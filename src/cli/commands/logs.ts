@@ -1,0 +1,59 @@
+import * as Option from 'clipanion/lib/advanced/options';
+
+import { BurrowError, UsageError } from '../../errors.js';
+import { showLogs } from '../../runtime/logs.js';
+import { BurrowCommand } from '../base.js';
+import { parseTimeFlag } from '../duration.js';
+
+export class LogsCommand extends BurrowCommand {
+  static override paths = [['logs'], ['container', 'logs']];
+
+  static override usage = BurrowCommand.Usage({
+    category: 'containers',
+    description: "show a container's output",
+    details: `
+      Prints what containers running in the background (\`run -d\`, \`start\`) wrote, from their logs: standard output on standard output, standard error on standard error. With several containers, or \`--names\`, each line begins with its container's short id (or name).
+    `,
+    examples: [
+      ['The last 10 lines, then what follows', '$0 logs --tail 10 -f web'],
+      ['What was written in the last 5 minutes, with times', '$0 logs -t --since 5m web'],
+    ],
+  });
+
+  follow = Option.Boolean('-f,--follow', false, { description: 'Keep printing what the containers write until they end' });
+  latest = Option.Boolean('-l,--latest', false, { description: 'The container created last' });
+  names = Option.Boolean('-n,--names', false, { description: "Begin each line with its container's name" });
+  since = Option.String('--since', { description: 'Only lines written since TIME (RFC 3339, Unix time, or a duration such as 10m)' });
+  until = Option.String('--until', { description: 'Only lines written until TIME (as --since)' });
+  tail = Option.String('--tail', '-1', { description: 'Only the last N lines of each container (-1: all)' });
+  timestamps = Option.Boolean('-t,--timestamps', false, { description: 'Begin each line with the time it was written' });
+  containers = Option.Rest({ name: 'CONTAINER' });
+
+  async execute(): Promise<number> {
+    if (!/^-?\d+$/.test(this.tail)) throw new UsageError(`invalid --tail \`${this.tail}\`: a number of lines (-1: all)`);
+    const tail = Number(this.tail) < 0 ? undefined : Number(this.tail);
+    const now = Date.now();
+    const since = this.since === undefined ? undefined : parseTimeFlag(this.since, '--since', now);
+    const until = this.until === undefined ? undefined : parseTimeFlag(this.until, '--until', now);
+    const store = await this.context.store({ containers: true });
+    let refs = this.containers;
+    if (this.latest) {
+      if (refs.length > 0) throw new UsageError('--latest and containers cannot be used together');
+      const last = store.containers.list().at(-1);
+      if (!last) throw new BurrowError('E_NO_CONTAINER', 'no containers to show the logs of');
+      refs = [last.id];
+    }
+    if (refs.length === 0) throw new UsageError('`burrow logs` requires at least one container name or id, or --latest');
+    const { stdout, stderr } = this.context;
+    let closed = false;
+    const write = (stream: 'stdout' | 'stderr', data: Buffer): Promise<void> | void => {
+      const out = stream === 'stdout' ? stdout : stderr;
+      if (closed || out.write(data)) return;
+      return new Promise((resolve) => out.once('drain', resolve));
+    };
+    // A reader that went away (`logs -f web | head`): stop, as podman does.
+    stdout.once('error', () => (closed = true));
+    await showLogs(store.init(), { containers: refs, follow: this.follow, tail, since, until, timestamps: this.timestamps, names: this.names }, write);
+    return 0;
+  }
+}

@@ -1,0 +1,371 @@
+/**
+ * A container's log: where its output goes (`--log-driver`, `--log-opt`, as
+ * podman takes them) and how `burrow logs` reads it back.
+ *
+ *   k8s-file      (the default) the monitor writes the container's stdout and
+ *                 stderr into ctr.log (or `--log-opt path=`) in podman's
+ *                 k8s-file format (helpers/log.c); `max-size=` starts an empty
+ *                 file once the log would outgrow it, as conmon does
+ *   none          the output is dropped
+ *   passthrough   the container writes straight to the stdout and stderr of
+ *                 the command that started it (for a systemd unit); no log
+ *
+ * A line of the log: `TIMESTAMP STREAM TAG TEXT`, TIMESTAMP RFC 3339 with
+ * nanoseconds, STREAM stdout|stderr, TAG F (a whole line) or P (part of one:
+ * the text had no newline when it was read; the next parts follow).
+ */
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+
+import { BurrowError, errnoCode, UsageError } from '../errors.js';
+import type { ContainerOptions } from '../storage/containers.js';
+import type { Store } from '../storage/store.js';
+
+export type LogDriver = 'k8s-file' | 'none' | 'passthrough';
+
+export interface LogConfig {
+  driver: LogDriver;
+  /** k8s-file: the file (the container's ctr.log unless `path=` says otherwise) */
+  path: string | undefined;
+  /** k8s-file: the size a log may reach before it starts again empty; 0: no limit */
+  maxSize: number;
+}
+
+const UNITS: Record<string, number> = { '': 1, k: 1 << 10, m: 1 << 20, g: 1 << 30, t: 2 ** 40, p: 2 ** 50 };
+
+/** A size as podman's `--log-opt max-size` reads it (docker's RAMInBytes: 10k, 20mb, 1GiB, 512; binary units). */
+export function parseLogSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgtp]?)(?:i?b)?$/i.exec(text.trim());
+  if (!m) throw new UsageError(`invalid log size \`${text}\`: a number of bytes, with k, m or g (e.g. 10m)`);
+  const size = Math.floor(Number(m[1]) * (UNITS[(m[2] as string).toLowerCase()] as number));
+  if (!Number.isSafeInteger(size)) throw new UsageError(`invalid log size \`${text}\`: too large`);
+  return size;
+}
+
+/** The log of a container whose directory is `dir`, from its options; every option checked (at create). */
+export function logConfig(options: Pick<ContainerOptions, 'logDriver' | 'logOpt' | 'tty'>, dir: string): LogConfig {
+  const driver = options.logDriver ?? 'k8s-file';
+  if (driver !== 'k8s-file' && driver !== 'none' && driver !== 'passthrough') {
+    const hint = driver === 'journald' || driver === 'json-file' ? ' (no journal is kept: use k8s-file)' : '';
+    throw new UsageError(`log driver \`${driver}\` is not supported: use k8s-file, none or passthrough${hint}`);
+  }
+  if (driver === 'passthrough' && options.tty) throw new UsageError('the passthrough log driver cannot be used with a terminal (-t): the container writes straight to your stdout and stderr');
+  let path: string | undefined = driver === 'k8s-file' ? join(dir, 'ctr.log') : undefined;
+  let maxSize = 0;
+  for (const opt of options.logOpt ?? []) {
+    const eq = opt.indexOf('=');
+    const [key, value] = eq < 0 ? [opt, ''] : [opt.slice(0, eq), opt.slice(eq + 1)];
+    if (eq < 0 || value === '') throw new UsageError(`invalid log option \`${opt}\`: expected KEY=VALUE`);
+    if (driver !== 'k8s-file') throw new UsageError(`log option \`${opt}\` has no meaning for the ${driver} log driver`);
+    if (key === 'max-size') maxSize = parseLogSize(value);
+    else if (key === 'path') {
+      if (!isAbsolute(value)) throw new UsageError(`log option \`${opt}\`: the path must be absolute`);
+      path = value;
+    } else if (key === 'tag' || key === 'max-file') {
+      throw new UsageError(`log option \`${key}\` is not supported by burrow's k8s-file log: use max-size or path`);
+    } else throw new UsageError(`unknown log option \`${key}\`: use max-size or path`);
+  }
+  return { driver, path, maxSize };
+}
+
+type Stream = 'stdout' | 'stderr';
+
+export interface LogView {
+  /** only lines written at or after this time (ms since the epoch) */
+  since?: number | undefined;
+  /** only lines written at or before it */
+  until?: number | undefined;
+  /** -t: each line begins with its time (RFC 3339, nanoseconds, as podman prints it) */
+  timestamps: boolean;
+  /** several containers, or --names: each line begins with this ("NAME " or the short id and a space) */
+  prefix: string;
+}
+
+const NL = 0x0a;
+const SPACE = 0x20;
+const F = 0x46;
+const P = 0x50;
+
+/** The stream of the line whose timestamp ends at `a` (a space), when the line is a k8s-file line; else undefined. */
+function streamAt(buf: Buffer, a: number, end: number): Stream | undefined {
+  if (a + 8 >= end || buf[a + 7] !== SPACE || (buf[a + 8] !== F && buf[a + 8] !== P) || (a + 9 < end && buf[a + 9] !== SPACE)) return undefined;
+  const word = buf.toString('latin1', a + 1, a + 7);
+  return word === 'stdout' || word === 'stderr' ? word : undefined;
+}
+
+/** Go's RFC3339Nano of a k8s-file time: trailing zeros of the fraction dropped, a zero offset as Z. */
+export function goTime(stamp: string): string {
+  const m = /^([^.]+?)(?:\.(\d+))?([+-]\d\d:\d\d|Z)$/.exec(stamp);
+  if (!m) return stamp;
+  const fraction = (m[2] ?? '').replace(/0+$/, '');
+  const zone = m[3] === '+00:00' || m[3] === '-00:00' ? 'Z' : m[3];
+  return `${m[1]}${fraction ? `.${fraction}` : ''}${zone}`;
+}
+
+/**
+ * Turns k8s-file bytes into what `logs` prints: each line's text on its own
+ * stream, the parts (P) of a line joined to it (each stream's apart: podman
+ * glues a part of stdout to the next line of stderr), filtered and prefixed
+ * as the view says. Works on Buffers, a chunk at a time, and hands out runs of
+ * lines of one stream (a 100 MB log is a million lines).
+ */
+export class LogReader {
+  private rest: Buffer | undefined;
+  private readonly parts: Record<Stream, { stamp: string; chunks: Buffer[] } | undefined> = { stdout: undefined, stderr: undefined };
+  private run: Buffer[] = [];
+  private runStream: Stream = 'stdout';
+
+  constructor(
+    private readonly view: LogView,
+    private readonly write: (stream: Stream, data: Buffer) => void,
+  ) {}
+
+  /** The lines `chunk` completes; `chunk` may be reused once this returns. */
+  feed(chunk: Buffer): void {
+    const buf = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
+    let pos = 0;
+    for (let nl = buf.indexOf(NL, pos); nl >= 0; nl = buf.indexOf(NL, pos)) {
+      this.line(buf, pos, nl);
+      pos = nl + 1;
+    }
+    this.rest = pos < buf.length ? Buffer.from(buf.subarray(pos)) : undefined;
+    this.flushRun();
+  }
+
+  /** The end of the log: a line still without its end is shown as it is. */
+  end(): void {
+    if (this.rest) this.feed(Buffer.from([NL]));
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const part = this.parts[stream];
+      this.parts[stream] = undefined;
+      if (part) this.emit(stream, part.stamp, part.chunks);
+    }
+    this.flushRun();
+  }
+
+  private line(buf: Buffer, start: number, end: number): void {
+    const a = buf.indexOf(SPACE, start);
+    if (a < 0 || a >= end) return; // not a k8s-file line: skipped, as podman does
+    const stream = streamAt(buf, a, end);
+    if (stream === undefined) return;
+    const text = buf.subarray(Math.min(a + 10, end), end);
+    const part = this.parts[stream];
+    if (buf[a + 8] === P) {
+      // Kept past this chunk: copied.
+      if (part) part.chunks.push(Buffer.from(text));
+      else this.parts[stream] = { stamp: buf.toString('latin1', start, a), chunks: [Buffer.from(text)] };
+      return;
+    }
+    this.parts[stream] = undefined;
+    const chunks = part ? [...part.chunks, text] : [text];
+    chunks.push(NEWLINE);
+    this.emit(stream, part ? part.stamp : buf.toString('latin1', start, a), chunks);
+  }
+
+  private emit(stream: Stream, stamp: string, chunks: Buffer[]): void {
+    const { since, until, timestamps, prefix } = this.view;
+    if (since !== undefined || until !== undefined) {
+      const time = Date.parse(stamp);
+      if ((since !== undefined && time < since) || (until !== undefined && time > until)) return;
+    }
+    if (stream !== this.runStream) {
+      this.flushRun();
+      this.runStream = stream;
+    }
+    if (prefix || timestamps) this.run.push(Buffer.from(`${prefix}${timestamps ? `${goTime(stamp)} ` : ''}`));
+    this.run.push(...chunks);
+  }
+
+  private flushRun(): void {
+    if (this.run.length === 0) return;
+    const data = this.run.length === 1 ? (this.run[0] as Buffer) : Buffer.concat(this.run);
+    this.run = [];
+    this.write(this.runStream, data);
+  }
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/** Is the line [start, end) of `buf` a whole (F) k8s-file line? */
+function wholeLine(buf: Buffer, start: number, end: number): boolean {
+  const a = buf.indexOf(SPACE, start);
+  return a >= 0 && a < end && streamAt(buf, a, end) !== undefined && buf[a + 8] === F;
+}
+
+/**
+ * Where the last `n` lines of the log open on `fd` (`size` bytes) begin, read
+ * from the end a block at a time: the offset after the whole line before them
+ * (the parts that begin the first of them are theirs).
+ */
+export function tailStart(fd: number, size: number, n: number): number {
+  if (n <= 0) return size;
+  let count = 0;
+  let pos = size;
+  let carry = Buffer.alloc(0);
+  const block = Buffer.allocUnsafe(1 << 20);
+  while (pos > 0) {
+    const len = Math.min(block.length, pos);
+    pos -= len;
+    readAll(fd, block, len, pos);
+    const buf = Buffer.concat([block.subarray(0, len), carry]); // the bytes [pos, pos + buf.length)
+    let lineEnd = buf.length;
+    // The file ends with a newline: each line [nl + 1, lineEnd) ends with one at lineEnd - 1.
+    while (lineEnd >= 2) {
+      const nl = buf.lastIndexOf(NL, lineEnd - 2);
+      if (nl < 0) break;
+      if (wholeLine(buf, nl + 1, lineEnd - 1)) {
+        if (count === n) return pos + lineEnd;
+        count++;
+      }
+      lineEnd = nl + 1;
+    }
+    carry = Buffer.from(buf.subarray(0, lineEnd));
+  }
+  // The file's first line.
+  if (carry.length > 0 && count === n && wholeLine(carry, 0, carry.length - 1)) return carry.length;
+  return 0;
+}
+
+function readAll(fd: number, buf: Buffer, len: number, position: number): void {
+  let done = 0;
+  while (done < len) {
+    const n = readSync(fd, buf, done, len - done, position + done);
+    if (n === 0) throw new BurrowError('E_LOGS', 'the log got shorter while it was read');
+    done += n;
+  }
+}
+
+/** A log being read: open on its file, from an offset, reopened when the monitor starts it again (max-size). */
+export class LogFile {
+  private fd: number | undefined;
+  private ino = 0;
+  private offset = 0;
+  private readonly buf = Buffer.allocUnsafe(1 << 20);
+
+  constructor(
+    readonly path: string,
+    private readonly reader: LogReader,
+  ) {}
+
+  /** Opens the log (none yet: nothing to read) and, with `tail`, skips to its last lines. */
+  open(tail: number | undefined): void {
+    try {
+      this.fd = openSync(this.path, 'r');
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return;
+      throw new BurrowError('E_LOGS', `read the log \`${this.path}\`: ${(err as Error).message}`);
+    }
+    const st = fstatSync(this.fd);
+    this.ino = st.ino;
+    this.offset = tail === undefined ? 0 : tailStart(this.fd, st.size, tail);
+  }
+
+  /** Reads what was written since the last call; a log started again (a new file, or truncated) from its start. */
+  read(): void {
+    if (this.fd === undefined) {
+      this.open(undefined);
+      if (this.fd === undefined) return;
+    } else {
+      const now = inodeOf(this.path);
+      if (now !== undefined && now !== this.ino) {
+        this.drain(); // the end of the old file first
+        closeSync(this.fd);
+        this.fd = undefined;
+        this.open(undefined);
+        if (this.fd === undefined) return;
+      } else if (fstatSync(this.fd).size < this.offset) this.offset = 0;
+    }
+    this.drain();
+  }
+
+  private drain(): void {
+    if (this.fd === undefined) return;
+    for (;;) {
+      const n = readSync(this.fd, this.buf, 0, this.buf.length, this.offset);
+      if (n === 0) return;
+      this.offset += n;
+      this.reader.feed(this.buf.subarray(0, n));
+    }
+  }
+
+  close(): void {
+    this.reader.end();
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+/** The inode of `path` now, or undefined when there is none. */
+function inodeOf(path: string): number | undefined {
+  try {
+    return statSync(path).ino;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface LogsRequest {
+  containers: string[];
+  follow: boolean;
+  /** --tail N: the last N lines of each (undefined: all) */
+  tail: number | undefined;
+  since: number | undefined;
+  until: number | undefined;
+  timestamps: boolean;
+  /** --names: each line begins with its container's name */
+  names: boolean;
+}
+
+/** How often a followed log is read again, and its container's state looked at. */
+const FOLLOW_MS = 100;
+
+/**
+ * `logs`: each container's log, one after the other; with -f, all of them
+ * followed together until each container has ended (its monitor gone) and
+ * every line it wrote is printed. `write` is called in the order of the log.
+ */
+export async function showLogs(store: Store, req: LogsRequest, write: (stream: Stream, data: Buffer) => Promise<void> | void): Promise<void> {
+  const { containers } = store;
+  const all = containers.list();
+  const recs = req.containers.map((ref) => containers.get(ref, all));
+  const multi = recs.length > 1 || req.names;
+  const files = recs.map((rec) => {
+    const log = logConfig(rec.options, containers.dir(rec.id));
+    if (log.path === undefined) throw new BurrowError('E_LOG_DRIVER', `container ${rec.name} uses the ${log.driver} log driver: it keeps no log to read`);
+    const prefix = multi ? `${req.names ? rec.name : rec.id.slice(0, 12)} ` : '';
+    // Lines are collected while a file is read and written after: write() may wait (a full pipe).
+    let pending: { stream: Stream; data: Buffer }[] = [];
+    const reader = new LogReader({ since: req.since, until: req.until, timestamps: req.timestamps, prefix }, (stream, data) => pending.push({ stream, data }));
+    const file = new LogFile(log.path, reader);
+    const flush = async (): Promise<void> => {
+      const out = pending;
+      pending = [];
+      for (const { stream, data } of out) await write(stream, data);
+    };
+    return { rec, file, flush };
+  });
+  if (!req.follow) {
+    for (const { file, flush } of files) {
+      file.open(req.tail);
+      file.read();
+      file.close();
+      await flush();
+    }
+    return;
+  }
+  for (const { file } of files) file.open(req.tail);
+  let live = files;
+  while (live.length > 0) {
+    const still: typeof files = [];
+    for (const f of live) {
+      // Its state first, then what it wrote: a container that ended has written all it ever will.
+      const running = containers.status(f.rec).state === 'running';
+      f.file.read();
+      if (!running) f.file.close();
+      else still.push(f);
+      await f.flush();
+    }
+    live = still;
+    if (live.length > 0) await new Promise((resolve) => setTimeout(resolve, FOLLOW_MS));
+  }
+}

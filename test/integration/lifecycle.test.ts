@@ -1,0 +1,272 @@
+/**
+ * Detached containers and what is done with them afterwards, from outside,
+ * on real busybox containers: `run -d` (the helper left as the monitor, in a
+ * session of its own), the k8s-file log and `logs`, `stop`, `kill`, `wait`,
+ * `--cidfile`, and a monitor killed with -9.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { describeContainers, fixtures } from '../helpers/fixtures.js';
+import { buildTestImages } from '../helpers/images.js';
+import { alive } from '../helpers/processes.js';
+import { BURROW, expectOneError, lines } from '../helpers/run-cli.js';
+import { loadedStore, type TestStore, waitFor } from '../helpers/store.js';
+
+const PLAIN = 'localhost/plain:latest';
+let store: TestStore;
+
+/** Field `n` (1-based, as proc(5) counts) of /proc/PID/stat. */
+function statField(pid: number, n: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[n - 3] as string;
+}
+
+async function runDetached(...args: string[]): Promise<string> {
+  const r = await store.run(['run', '-d', ...args]);
+  expect(r.stderr).toBe('');
+  expect(r.exitCode).toBe(0);
+  expect(r.stdout).toMatch(/^[0-9a-f]{64}\n$/);
+  return r.stdout.trim();
+}
+
+function monitorPid(id: string): number {
+  return Number(readFileSync(join(store.data, 'containers', id, 'monitor'), 'utf8').split(' ')[0]);
+}
+
+async function status(name: string): Promise<string> {
+  return lines((await store.run(['ps', '-a', '--format', '{{.Names}} {{.Status}}'])).stdout).find((l) => l.startsWith(`${name} `)) ?? '';
+}
+
+async function exited(name: string): Promise<void> {
+  await waitFor(`${name} to exit`, async () => (await store.run(['inspect', '--format', '{{.State.Status}}', name])).stdout.trim() === 'exited');
+}
+
+describeContainers('detached containers', () => {
+  beforeAll(async () => {
+    const images = await buildTestImages(fixtures().rootfs, join(fixtures().dir, 'images-lifecycle'));
+    store = await loadedStore('lifecycle', images.plainOci);
+  });
+
+  describe('run -d', () => {
+    it('prints the full id and returns while the container runs, its monitor in a session of its own with no terminal', async () => {
+      const started = Date.now();
+      const id = await runDetached('--name', 'bg-sleep', PLAIN, 'sleep', '30');
+      expect(Date.now() - started).toBeLessThan(10_000);
+      const monitor = monitorPid(id);
+      expect(alive(monitor)).toBe(true);
+      expect(Number(statField(monitor, 6))).toBe(monitor); // session id: its own
+      expect(statField(monitor, 7)).toBe('0'); // no controlling terminal
+      expect((await store.run(['inspect', '--format', '{{.State.Status}} {{.State.Running}}', 'bg-sleep'])).stdout).toBe('running true\n');
+      expect((await store.run(['rm', '-f', '-t', '0', 'bg-sleep'])).exitCode).toBe(0);
+      expect(alive(monitor)).toBe(false);
+    });
+
+    it('outlives the shell that started it, and the SIGHUP sent to that shell\'s group', async () => {
+      const idFile = join(fixtures().dir, 'hup-id');
+      // The shell runs burrow, then hangs up its own process group (as a closing terminal does) and dies of it.
+      const sh = await execa('setsid', ['sh', '-c', `"$0" run -d --name survivor ${PLAIN} sleep 30 > "$1"; kill -HUP 0; sleep 5`, BURROW, idFile], {
+        env: store.env,
+        reject: false,
+        timeout: 20_000,
+      });
+      expect(sh.signal).toBe('SIGHUP');
+      const id = readFileSync(idFile, 'utf8').trim();
+      expect(alive(monitorPid(id))).toBe(true);
+      expect(await status('survivor')).toMatch(/^survivor Up /);
+      expect((await store.run(['rm', '-f', '-t', '0', 'survivor'])).exitCode).toBe(0);
+    });
+
+    it('a command that is not there: 127 and podman\'s words; one that cannot run: 126; the container is kept', async () => {
+      const missing = await store.run(['run', '-d', '--name', 'bg-missing', PLAIN, '/nonexistent']);
+      expect(missing.exitCode).toBe(127);
+      expect(missing.stdout).toBe('');
+      expect(missing.stderr).toBe('Error: executable file `/nonexistent` not found: No such file or directory\n');
+      const notExec = await store.run(['run', '-d', '--name', 'bg-noexec', PLAIN, '/etc/passwd']);
+      expect(notExec.exitCode).toBe(126);
+      expect(await status('bg-missing')).toMatch(/^bg-missing Exited \(127\)/);
+      expect((await store.run(['rm', 'bg-missing', 'bg-noexec'])).exitCode).toBe(0);
+    });
+
+    it('--cidfile: the id written; a file that is there already refuses the run and makes no container; stop --cidfile reads it', async () => {
+      const file = join(fixtures().dir, 'cid-run');
+      const id = await runDetached('--cidfile', file, '--name', 'cid', PLAIN, 'sleep', '30');
+      expect(readFileSync(file, 'utf8')).toBe(id);
+      const before = (await store.run(['ps', '-a', '-q'])).stdout;
+      const again = await store.run(['run', '-d', '--cidfile', file, PLAIN, 'true']);
+      expectOneError(again, /^Error: container id file `.*cid-run` exists: make sure no other container uses it, or delete it$/);
+      expect((await store.run(['ps', '-a', '-q'])).stdout).toBe(before);
+      const stop = await store.run(['stop', '-t', '0', '--cidfile', file]);
+      expect(stop.stdout).toBe(`${id}\n`);
+      expect(stop.exitCode).toBe(0);
+      expect((await store.run(['rm', id])).exitCode).toBe(0);
+    });
+
+    it('--rootfs cannot be detached: no record to find it by', async () => {
+      expectOneError(await store.run(['run', '-d', '--rootfs', fixtures().rootfs, 'true']), /^Error: --detach needs an image/);
+    });
+  });
+
+  describe('logs', () => {
+    it("keeps stdout and stderr apart, in podman's k8s-file format, and prints each on its own stream", async () => {
+      const id = await runDetached('--name', 'log1', PLAIN, 'sh', '-c', 'echo one; echo two >&2; printf three; sleep 0.2; echo " end"');
+      await exited('log1');
+      const file = readFileSync(join(store.data, 'containers', id, 'ctr.log'), 'utf8');
+      expect(file).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}[+-]\d\d:\d\d stdout F one\n/);
+      expect(file).toMatch(/ stderr F two\n/);
+      expect(file).toMatch(/ stdout P three\n[^]* stdout F {2}end\n$/);
+      const logs = await store.run(['logs', 'log1']);
+      expect(logs.stdout).toBe('one\nthree end\n');
+      expect(logs.stderr).toBe('two\n');
+      expect(logs.exitCode).toBe(0);
+
+      const stamped = await store.run(['logs', '-t', 'log1']);
+      expect(lines(stamped.stdout)[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d) one$/);
+      expect((await store.run(['logs', '--tail', '1', 'log1'])).stdout).toBe(' end\n'); // the last whole line (its first part came before stderr's)
+      expect((await store.run(['logs', '--tail', '0', 'log1'])).stdout).toBe('');
+      expect((await store.run(['logs', '--since', '2999-01-01T00:00:00Z', 'log1'])).stdout).toBe('');
+      expect((await store.run(['logs', '--until', '1h', 'log1'])).stdout).toBe('');
+      expect((await store.run(['logs', '--since', '1h', 'log1'])).stdout).toBe('one\nthree end\n');
+      expect((await store.run(['logs', '--names', 'log1'])).stdout).toBe('log1 one\nlog1 three end\n');
+    });
+
+    it('several containers: each line begins with its short id; --tail counts per container', async () => {
+      const a = await runDetached('--name', 'multi-a', PLAIN, 'sh', '-c', 'echo a1; echo a2');
+      const b = await runDetached('--name', 'multi-b', PLAIN, 'sh', '-c', 'echo b1; echo b2');
+      await exited('multi-a');
+      await exited('multi-b');
+      const r = await store.run(['logs', '--tail', '1', 'multi-a', 'multi-b']);
+      expect(lines(r.stdout)).toEqual([`${a.slice(0, 12)} a2`, `${b.slice(0, 12)} b2`]);
+    });
+
+    it('-f follows what is written and ends when the container does', async () => {
+      await runDetached('--name', 'follow', PLAIN, 'sh', '-c', 'for i in 1 2 3; do echo line-$i; sleep 0.3; done');
+      const started = Date.now();
+      const r = await store.run(['logs', '-f', 'follow']);
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout).toBe('line-1\nline-2\nline-3\n');
+      expect(Date.now() - started).toBeGreaterThan(300);
+    });
+
+    it('--log-opt max-size: the log starts again empty when it would outgrow it, and logs -f follows it into the new file', async () => {
+      const id = await runDetached('--name', 'rotating', '--log-opt', 'max-size=1k', PLAIN, 'sh', '-c', 'i=0; while [ $i -lt 100 ]; do echo line-$i; i=$((i+1)); done; sleep 0.5; echo last');
+      const follow = store.run(['logs', '-f', 'rotating']);
+      await exited('rotating');
+      const log = join(store.data, 'containers', id, 'ctr.log');
+      expect(statSync(log).size).toBeLessThanOrEqual(1024);
+      const all = lines((await store.run(['logs', 'rotating'])).stdout);
+      expect(all.length).toBeLessThan(100);
+      expect(all.at(-1)).toBe('last');
+      const followed = lines((await follow).stdout);
+      expect(followed.at(-1)).toBe('last');
+      expect(existsSync(`${log}.tmp`)).toBe(false);
+    });
+
+    it('--log-driver none keeps nothing, and logs says so; passthrough writes to the stdout of the run', async () => {
+      const id = await runDetached('--name', 'quiet', '--log-driver', 'none', PLAIN, 'echo', 'dropped');
+      await exited('quiet');
+      expect(existsSync(join(store.data, 'containers', id, 'ctr.log'))).toBe(false);
+      expectOneError(await store.run(['logs', 'quiet']), /^Error: container quiet uses the none log driver: it keeps no log to read$/);
+      const pass = await store.run(['run', '-d', '--name', 'pass', '--log-driver', 'passthrough', PLAIN, 'echo', 'passed']);
+      expect(pass.exitCode).toBe(0);
+      expect(lines(pass.stdout).sort()).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/), 'passed'].sort());
+      expectOneError(await store.run(['run', '-d', '-t', '--log-driver', 'passthrough', PLAIN, 'true']), /^Error: the passthrough log driver cannot be used with a terminal/);
+    });
+
+    it('bad input: one clear line, 125, and no container made', async () => {
+      const before = (await store.run(['ps', '-a', '-q'])).stdout;
+      expectOneError(await store.run(['run', '-d', '--log-driver', 'journald', PLAIN, 'true']), /^Error: log driver `journald` is not supported/);
+      expectOneError(await store.run(['run', '-d', '--log-opt', 'max-size=lots', PLAIN, 'true']), /^Error: invalid log size `lots`/);
+      expectOneError(await store.run(['create', '--log-opt', 'color=red', PLAIN, 'true']), /^Error: unknown log option `color`/);
+      expect((await store.run(['ps', '-a', '-q'])).stdout).toBe(before);
+      expectOneError(await store.run(['logs', '--tail', 'x', 'log1']), /^Error: invalid --tail `x`/);
+      expectOneError(await store.run(['logs', '--since', 'yesterday', 'log1']), /^Error: invalid --since time `yesterday`/);
+      expectOneError(await store.run(['logs', 'no-such']), /^Error: no container with name or ID "no-such" found/);
+    });
+  });
+
+  describe('stop, kill, wait', () => {
+    it('stop: a container that ignores SIGTERM is killed after -t, with podman\'s warning; wait, ps and inspect agree on 137', async () => {
+      await runDetached('--name', 'stubborn', PLAIN, 'sh', '-c', 'trap "" TERM; while :; do sleep 0.1; done');
+      const started = Date.now();
+      const stop = await store.run(['stop', '-t', '1', 'stubborn']);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+      expect(stop.stdout).toBe('stubborn\n');
+      expect(stop.stderr).toBe('Warning: StopSignal SIGTERM failed to stop container stubborn in 1 seconds, resorting to SIGKILL\n');
+      expect(stop.exitCode).toBe(0);
+      expect((await store.run(['wait', 'stubborn'])).stdout).toBe('137\n');
+      expect(await status('stubborn')).toMatch(/^stubborn Exited \(137\) /);
+      expect((await store.run(['inspect', '--format', '{{.State.ExitCode}}', 'stubborn'])).stdout).toBe('137\n');
+    });
+
+    it('stop: a container that handles SIGTERM ends at once; stop of one not running prints it; of a missing one fails', async () => {
+      await runDetached('--name', 'polite', PLAIN, 'sh', '-c', 'trap "exit 7" TERM; while :; do sleep 0.1; done');
+      const started = Date.now();
+      const stop = await store.run(['stop', 'polite']);
+      expect(stop.stderr).toBe('');
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect((await store.run(['wait', 'polite'])).stdout).toBe('7\n');
+      const again = await store.run(['stop', 'polite']);
+      expect([again.stdout, again.exitCode]).toEqual(['polite\n', 0]);
+      const missing = await store.run(['stop', 'no-such', 'polite']);
+      expect(missing.stdout).toBe('polite\n');
+      expect(missing.stderr).toBe('Error: no container with name or ID "no-such" found: no such container\n');
+      expect(missing.exitCode).toBe(125);
+      expect((await store.run(['stop', '--ignore', 'no-such'])).exitCode).toBe(0);
+    });
+
+    it('kill: SIGKILL by default, a signal by name or number, refused for a container not running or a bad signal', async () => {
+      await runDetached('--name', 'k1', PLAIN, 'sh', '-c', 'trap "exit 9" HUP; while :; do sleep 0.1; done');
+      expect((await store.run(['kill', '-s', 'hup', 'k1'])).stdout).toBe('k1\n');
+      expect((await store.run(['wait', 'k1'])).stdout).toBe('9\n');
+      await runDetached('--name', 'k2', PLAIN, 'sleep', '30');
+      expect((await store.run(['kill', 'k2'])).exitCode).toBe(0);
+      expect((await store.run(['wait', 'k2'])).stdout).toBe('137\n');
+      await runDetached('--name', 'k3', PLAIN, 'sh', '-c', 'trap "exit 5" USR1; while :; do sleep 0.1; done');
+      expect((await store.run(['kill', '--signal', '10', 'k3'])).exitCode).toBe(0);
+      expect((await store.run(['wait', 'k3'])).stdout).toBe('5\n');
+      expectOneError(await store.run(['kill', 'k3']), /^Error: can only kill running containers: k3 is exited$/);
+      expectOneError(await store.run(['kill', '-s', 'SIGBOGUS', 'k3']), /^Error: signal `SIGBOGUS` is not a signal/);
+      expectOneError(await store.run(['kill', '-s', '65', 'k3']), /^Error: signal `65` is not a signal/);
+    });
+
+    it('wait: the exit codes in the order given; -1 for a condition met that is not an end; bad conditions refused', async () => {
+      await runDetached('--name', 'w1', PLAIN, 'sh', '-c', 'sleep 0.3; exit 3');
+      await runDetached('--name', 'w2', PLAIN, 'sh', '-c', 'exit 4');
+      const w = await store.run(['wait', 'w1', 'w2']);
+      expect([w.stdout, w.exitCode]).toEqual(['3\n4\n', 0]);
+      await runDetached('--name', 'w3', PLAIN, 'sleep', '30');
+      expect((await store.run(['wait', '--condition', 'running', 'w3'])).stdout).toBe('-1\n');
+      expectOneError(await store.run(['wait', '--condition', 'healthy', 'w3']), /^Error: cannot wait for condition `healthy`/);
+      expectOneError(await store.run(['wait', '--interval', 'soon', 'w3']), /^Error: invalid argument "soon" for "--interval" flag/);
+      const missing = await store.run(['wait', 'no-such']);
+      expect([missing.stdout, missing.exitCode]).toEqual(['', 125]);
+      expect((await store.run(['wait', '--ignore', 'no-such'])).exitCode).toBe(0);
+      expect((await store.run(['rm', '-f', '-t', '0', 'w3'])).exitCode).toBe(0);
+    });
+
+    it('a monitor killed with -9: the container is gone with it, shows as Exited (137), and can be removed', async () => {
+      const id = await runDetached('--name', 'orphan', PLAIN, 'sleep', '30');
+      const monitor = monitorPid(id);
+      process.kill(monitor, 'SIGKILL');
+      await waitFor('the monitor to end', () => !alive(monitor));
+      expect(await status('orphan')).toMatch(/^orphan Exited \(137\)/);
+      expect((await store.run(['wait', 'orphan'])).stdout).toBe('137\n');
+      expect((await store.run(['rm', 'orphan'])).exitCode).toBe(0);
+    });
+
+    it('stop -a stops every running container and only those', async () => {
+      const one = await runDetached('--name', 'all-1', PLAIN, 'sleep', '30');
+      const two = await runDetached('--name', 'all-2', PLAIN, 'sleep', '30');
+      const r = await store.run(['stop', '-a', '-t', '0']);
+      // the running ones (these two, and any another test left running), never one that had exited
+      expect(lines(r.stdout)).toEqual(expect.arrayContaining([one, two]));
+      expect(lines(r.stdout)).not.toContain((await store.run(['inspect', '--format', '{{.Id}}', 'k1'])).stdout.trim());
+      expect(r.exitCode).toBe(0);
+      expect((await store.run(['ps', '-q'])).stdout).toBe('');
+    });
+  });
+});
