@@ -532,7 +532,7 @@ static void copy_winsize(int master) {
     ioctl(master, TIOCSWINSZ, &ws);
 }
 
-static int write_all(int fd, const char *buf, size_t n) {
+int write_all(int fd, const char *buf, size_t n) {
   while (n > 0) {
     ssize_t w = write(fd, buf, n);
     if (w < 0 && errno == EINTR)

@@ -28,6 +28,9 @@ struct child_fds {
   int err;
 };
 
+/* Writes all of buf (again after EINTR or a short write); -1 with errno. */
+int write_all(int fd, const char *buf, size_t n);
+
 /* The container's log in k8s-file format (log.c), written by the monitor. */
 struct ctr_log {
   int fd;

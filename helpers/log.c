@@ -24,19 +24,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static int write_all_fd(int fd, const char *buf, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, buf, n);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w < 0)
-      return -1;
-    buf += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
-
 int ctr_log_open(struct ctr_log *log, const char *path, uint64_t max_size) {
   log->path = path;
   log->max_size = max_size;
@@ -108,7 +95,7 @@ static int write_line(struct ctr_log *log, const char *prefix, size_t plen, cons
         done -= iov[i].iov_len;
         continue;
       }
-      if (write_all_fd(log->fd, (const char *)iov[i].iov_base + done, iov[i].iov_len - done) < 0)
+      if (write_all(log->fd, (const char *)iov[i].iov_base + done, iov[i].iov_len - done) < 0)
         return -1;
       done = 0;
     }

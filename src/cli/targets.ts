@@ -57,3 +57,28 @@ export function targets(store: Store, command: string, flags: TargetFlags): { re
   }
   return out;
 }
+
+/**
+ * Acts on each target in turn, printing it as given once done, as podman's
+ * stop and kill do; a failure is its `Error:` line and makes the exit 125,
+ * and the others still go on.
+ */
+export async function eachTarget(
+  list: { ref: string; rec?: ContainerRecord; error?: BurrowError }[],
+  act: (rec: ContainerRecord) => Promise<void> | void,
+  out: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
+): Promise<number> {
+  let code = 0;
+  for (const { ref, rec, error } of list) {
+    try {
+      if (error) throw error;
+      if (rec) await act(rec);
+      out.stdout.write(`${ref}\n`);
+    } catch (err) {
+      if (!(err instanceof BurrowError)) throw err;
+      out.stderr.write(`Error: ${err.message}\n`);
+      code = 125;
+    }
+  }
+  return code;
+}

@@ -1,10 +1,9 @@
 import * as Option from 'clipanion/lib/advanced/options';
 
-import { BurrowError } from '../../errors.js';
 import { killContainer } from '../../runtime/container.js';
 import { parseSignal } from '../../runtime/signals.js';
 import { BurrowCommand } from '../base.js';
-import { targets } from '../targets.js';
+import { eachTarget, targets } from '../targets.js';
 
 export class KillCommand extends BurrowCommand {
   static override paths = [['kill'], ['container', 'kill']];
@@ -30,20 +29,8 @@ export class KillCommand extends BurrowCommand {
   async execute(): Promise<number> {
     const signal = parseSignal(this.signal, 'signal');
     const store = (await this.context.store({ containers: true })).init();
-    const { stdout, stderr } = this.context;
-    let code = 0;
     const list = targets(store, 'kill', { refs: this.containers, all: this.all, latest: this.latest, cidfile: this.cidfile });
-    for (const { ref, rec, error } of this.all ? list.filter((t) => t.rec && store.containers.status(t.rec).state === 'running') : list) {
-      try {
-        if (error) throw error;
-        if (rec) killContainer(store, rec, signal);
-        stdout.write(`${ref}\n`);
-      } catch (err) {
-        if (!(err instanceof BurrowError)) throw err;
-        stderr.write(`Error: ${err.message}\n`);
-        code = 125;
-      }
-    }
-    return code;
+    const running = this.all ? list.filter((t) => t.rec && store.containers.status(t.rec).state === 'running') : list;
+    return eachTarget(running, (rec) => killContainer(store, rec, signal), this.context);
   }
 }

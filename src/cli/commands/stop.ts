@@ -1,9 +1,9 @@
 import * as Option from 'clipanion/lib/advanced/options';
 
-import { BurrowError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { stopContainer } from '../../runtime/container.js';
 import { BurrowCommand } from '../base.js';
-import { targets } from '../targets.js';
+import { eachTarget, targets } from '../targets.js';
 
 export class StopCommand extends BurrowCommand {
   static override paths = [['stop'], ['container', 'stop']];
@@ -31,20 +31,8 @@ export class StopCommand extends BurrowCommand {
     const timeout = Number(this.time);
     if (!/^\d+$/.test(this.time) || !Number.isSafeInteger(timeout)) throw new UsageError(`invalid --time \`${this.time}\`: a number of seconds`);
     const store = (await this.context.store({ containers: true })).init();
-    const { stdout, stderr } = this.context;
-    let code = 0;
     const list = targets(store, 'stop', { refs: this.containers, all: this.all, latest: this.latest, cidfile: this.cidfile, ignore: this.ignore });
-    for (const { ref, rec, error } of this.all ? list.filter((t) => t.rec && store.containers.status(t.rec).state === 'running') : list) {
-      try {
-        if (error) throw error;
-        if (rec) await stopContainer(store, rec, timeout, (w) => stderr.write(`Warning: ${w}\n`));
-        stdout.write(`${ref}\n`);
-      } catch (err) {
-        if (!(err instanceof BurrowError)) throw err;
-        stderr.write(`Error: ${err.message}\n`);
-        code = 125;
-      }
-    }
-    return code;
+    const running = this.all ? list.filter((t) => t.rec && store.containers.status(t.rec).state === 'running') : list;
+    return eachTarget(running, (rec) => stopContainer(store, rec, timeout, (w) => this.context.stderr.write(`Warning: ${w}\n`)), this.context);
   }
 }
