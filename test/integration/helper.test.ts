@@ -20,11 +20,12 @@ import { capabilitySet } from '../../src/system/capabilities.js';
 import { describeContainers, fixtures, withoutHostWarnings } from '../helpers/fixtures.js';
 import { HELPER, runCli } from '../helpers/run-cli.js';
 import { SINGLE, containerSpec } from '../helpers/specs.js';
+import { PLAN_VERSION } from '../../src/system/plan-constants.js';
 
 type PlanRecord = [name: string, ...fields: (string | Buffer)[]];
 
 /** Encodes records in the plan format of helpers/plan.h. */
-function plan(records: PlanRecord[], { version = '2', end = 'end 0\n' } = {}): Buffer {
+function plan(records: PlanRecord[], { version = String(PLAN_VERSION), end = 'end 0\n' } = {}): Buffer {
   const parts: Buffer[] = [Buffer.from(`burrow-plan ${version}\n`)];
   for (const [name, ...fields] of records) {
     parts.push(Buffer.from(`${name} ${fields.length}\n`));
@@ -90,7 +91,7 @@ describe('burrow-helper: plans', () => {
   const text = (): string => good().toString('latin1');
   const cases: [string, () => Buffer | string, RegExp][] = [
     ['an empty file', () => '', /no `burrow-plan` header/],
-    ['no header', () => text().replace('burrow-plan 2\n', ''), /header/],
+    ['no header', () => text().replace(`burrow-plan ${PLAN_VERSION}\n`, ''), /header/],
     ['a wrong version', () => plan(valid, { version: '1' }), /version 1 is not supported/],
     ['version 0', () => plan(valid, { version: '0' }), /version/],
     ['a version with a leading zero', () => plan(valid, { version: '01' }), /version/],
