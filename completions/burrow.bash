@@ -6,7 +6,7 @@
 # and scripts/completions/burrow.bash: edit those, not completions/burrow.bash.
 
 # The commands, and the options before them.
-_burrow_commands='container create export history image images import info inspect kill load login logout logs manifest ps pull push rm rmi run save search start stop system tag untag version wait'
+_burrow_commands='container create exec export history image images import info inspect kill load login logout logs manifest ps pull push rm rmi run save search start stop system tag untag version wait'
 _burrow_global_opts='--log-level -h --help -v --version'
 _burrow_levels='debug info warn error'
 # src/system/capabilities.ts, and ALL
@@ -19,6 +19,7 @@ _burrow_capabilities='ALL CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL 
 
 # The command each word or pair of words is; the subcommands of each management word.
 _burrow_cmd_create=create
+_burrow_cmd_exec=exec
 _burrow_cmd_export=export
 _burrow_cmd_history=history
 _burrow_cmd_images=images
@@ -44,8 +45,9 @@ _burrow_cmd_tag=tag
 _burrow_cmd_untag=untag
 _burrow_cmd_version=version
 _burrow_cmd_wait=wait
-_burrow_sub_container='create export kill list logs ls ps rm run start stop wait'
+_burrow_sub_container='create exec export kill list logs ls ps rm run start stop wait'
 _burrow_cmd_container_create=create
+_burrow_cmd_container_exec=exec
 _burrow_cmd_container_export=export
 _burrow_cmd_container_kill=kill
 _burrow_cmd_container_list=ps
@@ -83,6 +85,9 @@ _burrow_cmd_manifest_inspect=manifest_inspect
 _burrow_create_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --cidfile --log-driver --log-opt --pull'
 _burrow_create_flag='--read-only -i --interactive -t --tty --init --rm'
 _burrow_create_operands='images proxy'
+_burrow_exec_arg='--log-level -e --env --env-file -u --user -w --workdir'
+_burrow_exec_flag='-d --detach -i --interactive -l --latest --privileged -t --tty'
+_burrow_exec_operands='containers proxy'
 _burrow_export_arg='--log-level -o --output'
 _burrow_export_flag=''
 _burrow_export_operands='containers'
@@ -178,27 +183,29 @@ _burrow_wait_operands='containers'
 _burrow_value() {
   local cur=$3
   case "$1 $2" in
-    "create --log-level" | "export --log-level" | "history --log-level" | \
-      "image_exists --log-level" | "image_inspect --log-level" | \
-      "image_prune --log-level" | "images --log-level" | "import --log-level" | \
-      "info --log-level" | "inspect --log-level" | "kill --log-level" | \
-      "load --log-level" | "login --log-level" | "logout --log-level" | \
-      "logs --log-level" | "manifest_inspect --log-level" | "ps --log-level" | \
-      "pull --log-level" | "push --log-level" | "rm --log-level" | \
-      "rmi --log-level" | "run --log-level" | "save --log-level" | \
-      "search --log-level" | "start --log-level" | "stop --log-level" | \
-      "system_df --log-level" | "tag --log-level" | "untag --log-level" | \
-      "version --log-level" | "wait --log-level")
+    "create --log-level" | "exec --log-level" | "export --log-level" | \
+      "history --log-level" | "image_exists --log-level" | \
+      "image_inspect --log-level" | "image_prune --log-level" | \
+      "images --log-level" | "import --log-level" | "info --log-level" | \
+      "inspect --log-level" | "kill --log-level" | "load --log-level" | \
+      "login --log-level" | "logout --log-level" | "logs --log-level" | \
+      "manifest_inspect --log-level" | "ps --log-level" | "pull --log-level" | \
+      "push --log-level" | "rm --log-level" | "rmi --log-level" | \
+      "run --log-level" | "save --log-level" | "search --log-level" | \
+      "start --log-level" | "stop --log-level" | "system_df --log-level" | \
+      "tag --log-level" | "untag --log-level" | "version --log-level" | \
+      "wait --log-level")
       mapfile -t COMPREPLY < <(compgen -W "debug info warn error" -- "$cur") ;;
-    "create -e" | "create --env" | "run -e" | "run --env")
+    "create -e" | "create --env" | "exec -e" | "exec --env" | "run -e" | \
+      "run --env")
       compopt -o nospace 2>/dev/null; mapfile -t COMPREPLY < <(compgen -e -- "$cur") ;;
     "create --env-file" | "create -v" | "create --volume" | \
-      "create --cidfile" | "export -o" | "export --output" | "kill --cidfile" | \
-      "load -i" | "load --input" | "login --authfile" | "logout --authfile" | \
-      "manifest_inspect --authfile" | "pull --authfile" | "push --authfile" | \
-      "push --digestfile" | "run --env-file" | "run -v" | "run --volume" | \
-      "run --cidfile" | "save -o" | "save --output" | "search --authfile" | \
-      "stop --cidfile")
+      "create --cidfile" | "exec --env-file" | "export -o" | "export --output" | \
+      "kill --cidfile" | "load -i" | "load --input" | "login --authfile" | \
+      "logout --authfile" | "manifest_inspect --authfile" | "pull --authfile" | \
+      "push --authfile" | "push --digestfile" | "run --env-file" | "run -v" | \
+      "run --volume" | "run --cidfile" | "save -o" | "save --output" | \
+      "search --authfile" | "stop --cidfile")
       compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
     "create --network" | "create --net" | "run --network" | "run --net")
       mapfile -t COMPREPLY < <(compgen -W "none host" -- "$cur") ;;

@@ -132,6 +132,8 @@ function __burrow_command
     switch "$argv[1] $argv[2]"
         case 'container create'
             printf '%s\n' create 2
+        case 'container exec'
+            printf '%s\n' exec 2
         case 'container export'
             printf '%s\n' export 2
         case 'image history'
@@ -190,6 +192,8 @@ function __burrow_command
             printf '%s\n' wait 2
         case 'create *'
             printf '%s\n' create 1
+        case 'exec *'
+            printf '%s\n' exec 1
         case 'export *'
             printf '%s\n' export 1
         case 'history *'
@@ -246,6 +250,8 @@ end
 # Each command's options that take a value, and the operands before its proxy.
 set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --cidfile --log-driver --log-opt --pull
 set -g __burrow_proxy_create 1
+set -g __burrow_arg_exec --log-level -e --env --env-file -u --user -w --workdir
+set -g __burrow_proxy_exec 1
 set -g __burrow_arg_export --log-level -o --output
 set -g __burrow_arg_history --log-level --format
 set -g __burrow_arg_image_exists --log-level
@@ -281,6 +287,7 @@ set -g __burrow_arg_wait --log-level --condition -i --interval
 # The commands.
 complete -c burrow -n __burrow_no_command -a container -d 'Manage containers'
 complete -c burrow -n __burrow_no_command -a create -d 'Create a new container without starting it'
+complete -c burrow -n __burrow_no_command -a exec -d 'Run a command in a running container'
 complete -c burrow -n __burrow_no_command -a export -d 'Export a container\'s filesystem as a tar archive'
 complete -c burrow -n __burrow_no_command -a history -d 'Show the history of an image'
 complete -c burrow -n __burrow_no_command -a image -d 'Manage images'
@@ -310,6 +317,7 @@ complete -c burrow -n __burrow_no_command -a untag -d 'Remove names from an imag
 complete -c burrow -n __burrow_no_command -a version -d 'Show the version of burrow'
 complete -c burrow -n __burrow_no_command -a wait -d 'Wait for containers to stop and print their exit codes'
 complete -c burrow -n '__burrow_subcommand_of container' -a create -d 'Create a new container without starting it'
+complete -c burrow -n '__burrow_subcommand_of container' -a exec -d 'Run a command in a running container'
 complete -c burrow -n '__burrow_subcommand_of container' -a export -d 'Export a container\'s filesystem as a tar archive'
 complete -c burrow -n '__burrow_subcommand_of container' -a kill -d 'Send a signal to one or more running containers'
 complete -c burrow -n '__burrow_subcommand_of container' -a list -d 'List containers'
@@ -371,6 +379,20 @@ complete -c burrow -n '__burrow_options create' -l log-opt -x -d 'Log driver opt
 complete -c burrow -n '__burrow_options create' -l pull -x -d 'Pull the image: always, missing (when not stored), never, newer (when the registry has another)'
 complete -c burrow -n '__burrow_operand create 0' -a '(__burrow_images)'
 complete -c burrow -n '__burrow_proxy create' -F
+
+# burrow exec, burrow container exec
+complete -c burrow -n '__burrow_options exec' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options exec' -s d -l detach -d 'Run the command in the background and print its id'
+complete -c burrow -n '__burrow_options exec' -s e -l env -x -a '(set -xn)' -d 'Set NAME=VALUE for the command (NAME alone: from the host)'
+complete -c burrow -n '__burrow_options exec' -l env-file -r -F -d 'Read environment variables from a file'
+complete -c burrow -n '__burrow_options exec' -s i -l interactive -d 'Keep standard input open'
+complete -c burrow -n '__burrow_options exec' -s l -l latest -d 'The container created last (then the first word is the command)'
+complete -c burrow -n '__burrow_options exec' -l privileged -d 'Give the command every capability of the container\'s user namespace'
+complete -c burrow -n '__burrow_options exec' -s t -l tty -d 'Allocate a pseudo-terminal'
+complete -c burrow -n '__burrow_options exec' -s u -l user -x -d 'Run as USER[:GROUP] (names or ids, from the container\'s /etc/passwd)'
+complete -c burrow -n '__burrow_options exec' -s w -l workdir -x -d 'Working directory inside the container'
+complete -c burrow -n '__burrow_operand exec 0' -a '(__burrow_containers)'
+complete -c burrow -n '__burrow_proxy exec' -F
 
 # burrow export, burrow container export
 complete -c burrow -n '__burrow_options export' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'

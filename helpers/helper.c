@@ -235,6 +235,10 @@ static void load_plan(const char *path, struct plan *plan) {
  * pid from naming another process between open and setns.
  */
 static void join_namespaces(const struct record *r) {
+  /* Not dumpable from here on, and so neither is the child until its execve: no process of the
+     container may open /proc/PID/exe (the host's helper binary) or our memory (CVE-2019-5736). */
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    fail("join", "prctl(PR_SET_DUMPABLE)", NULL, errno, "make the helper undumpable");
   uint64_t pid = 0;
   plan_parse_u64(r->fields[0], 10, &pid);
   int flags = 0;

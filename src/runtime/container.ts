@@ -93,6 +93,11 @@ function compileContainer(env: Env, store: Store, rec: ContainerRecord, prepared
   return { plan: compilePlan(spec), cleanupFile };
 }
 
+/** A container's spec from its record, as its next start would run it (exec takes its user, environment, capabilities). */
+export function containerSpec(env: Env, store: Store, rec: ContainerRecord): Prepared {
+  return prepareContainer(env, rec.id, rec.options, store.imageConfig(store.getImage(rec.image)), containerLayout(store, rec));
+}
+
 /** The plan that runs a container from its record. */
 function containerPlan(env: Env, store: Store, rec: ContainerRecord): { plan: Plan; warnings: string[]; cleanupFile?: string } {
   const prepared = prepareContainer(env, rec.id, rec.options, store.imageConfig(store.getImage(rec.image)), containerLayout(store, rec));

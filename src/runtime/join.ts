@@ -38,6 +38,10 @@ export interface JoinSpec {
   /** as system/capabilities.ts names them (CHOWN, not CAP_CHOWN) */
   capabilities: Set<string>;
   noNewPrivileges?: boolean;
+  /** a new pseudo-terminal as the program's stdin, stdout and stderr (exec -t) */
+  tty?: boolean;
+  /** keep standard input (exec -i): ours, or with `tty` copied to the terminal; else /dev/null */
+  interactive?: boolean;
 }
 
 /** The plan that runs `spec.argv` in the container of `spec.pid`. */
@@ -45,9 +49,11 @@ export function joinPlan(spec: JoinSpec): Plan {
   const caps = capabilityMask(spec.capabilities);
   const plan: Plan = [
     { kind: 'join', pid: spec.pid, namespaces: spec.namespaces },
-    { kind: 'stdin', mode: 'INHERIT' },
-    { kind: 'forward-signals', signals: FORWARDED_SIGNALS },
   ];
+  if (spec.tty) plan.push({ kind: 'tty' });
+  else plan.push({ kind: 'stdin', mode: spec.interactive ? 'INHERIT' : 'NULL' });
+  if (spec.tty && spec.interactive) plan.push({ kind: 'relay-stdin' });
+  plan.push({ kind: 'forward-signals', signals: FORWARDED_SIGNALS });
   if (spec.groups !== undefined) plan.push({ kind: 'groups', gids: spec.groups });
   plan.push({ kind: 'user', uid: spec.uid, gid: spec.gid });
   // As for the container's own command: the permitted and effective sets only stay for uid 0.

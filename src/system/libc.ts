@@ -270,6 +270,21 @@ const SYS_openat2 = 437; // one number on every architecture Node runs on (asm-g
 const RESOLVE_NO_MAGICLINKS = 0x02;
 const RESOLVE_NO_SYMLINKS = 0x04;
 const RESOLVE_BENEATH = 0x08;
+const RESOLVE_IN_ROOT = 0x10;
+
+function openat2(dirFd: number, rel: string, flags: number, resolve: number): number {
+  const c = load();
+  const how = Buffer.alloc(24); // struct open_how { u64 flags; u64 mode; u64 resolve; }
+  how.writeBigUInt64LE(BigInt(flags | O_CLOEXEC), 0);
+  how.writeBigUInt64LE(BigInt(resolve), 16);
+  for (;;) {
+    const fd = c.syscall(SYS_openat2, 'int', dirFd, 'str', rel === '' ? '.' : rel, 'void *', how, 'size_t', how.length);
+    if (fd >= 0) return fd;
+    const e = c.errno();
+    if (e !== 4 && e !== 11) throw new SyscallError('openat2', e, rel);
+    // EINTR, or EAGAIN (a rename elsewhere raced the lookup): again
+  }
+}
 
 /**
  * Opens `rel` beneath the directory `dirFd` without following any symbolic
@@ -280,17 +295,18 @@ const RESOLVE_BENEATH = 0x08;
  * SyscallError.
  */
 export function openBeneath(dirFd: number, rel: string, flags: number): number {
-  const c = load();
-  const how = Buffer.alloc(24); // struct open_how { u64 flags; u64 mode; u64 resolve; }
-  how.writeBigUInt64LE(BigInt(flags | O_CLOEXEC), 0);
-  how.writeBigUInt64LE(BigInt(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS), 16);
-  for (;;) {
-    const fd = c.syscall(SYS_openat2, 'int', dirFd, 'str', rel === '' ? '.' : rel, 'void *', how, 'size_t', how.length);
-    if (fd >= 0) return fd;
-    const e = c.errno();
-    if (e !== 4 && e !== 11) throw new SyscallError('openat2', e, rel);
-    // EINTR, or EAGAIN (a rename elsewhere raced the lookup): again
-  }
+  return openat2(dirFd, rel, flags, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+}
+
+/**
+ * Opens `path` as a process whose root is the directory `rootFd` would
+ * (openat2 with RESOLVE_IN_ROOT): symbolic links are followed, but an
+ * absolute target or a `..` stays inside that root, with no window between
+ * a check and the open. How burrow reads a running container's files
+ * through /proc/PID/root.
+ */
+export function openInRoot(rootFd: number, path: string, flags: number): number {
+  return openat2(rootFd, path.replace(/^\/+/, ''), flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 }
 
 const O_CLOEXEC = 0o2000000;

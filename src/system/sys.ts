@@ -33,6 +33,8 @@ export interface LibcCalls {
   lgetxattr(path: string, name: string): Buffer | undefined;
   /** openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS): a path beneath `dirFd`, no link followed */
   openBeneath(dirFd: number, rel: string, flags: number): number;
+  /** openat2(RESOLVE_IN_ROOT): `path` as a process whose root is `rootFd` sees it, links followed inside it */
+  openInRoot(rootFd: number, path: string, flags: number): number;
   /** pidfd_open(2); undefined when the process is gone */
   pidfdOpen(pid: number): number | undefined;
   /** pidfd_send_signal(2); false when the process is gone */
@@ -52,6 +54,7 @@ export const LIBC: LibcCalls = {
   lsetxattr: libc.lsetxattr,
   lgetxattr: libc.lgetxattr,
   openBeneath: libc.openBeneath,
+  openInRoot: libc.openInRoot,
   pidfdOpen: libc.pidfdOpen,
   pidfdSignal: libc.pidfdSignal,
   pidfdWait: libc.pidfdWait,

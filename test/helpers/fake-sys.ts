@@ -87,6 +87,10 @@ export class FakeSys implements Sys {
     throw new Error('FakeSys: openBeneath is the layer worker\'s, not faked');
   }
 
+  openInRoot(): number {
+    throw new Error('FakeSys: openInRoot reads a running container, not faked');
+  }
+
   async execPlan(plan: Plan): Promise<never> {
     this.calls.push({ op: 'execPlan', plan });
     throw new PlanExecuted(plan);

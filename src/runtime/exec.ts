@@ -1,0 +1,151 @@
+/**
+ * `exec`: a command run in a running container, through the helper's join
+ * mode (runtime/join.ts). The helper enters the container's namespaces (the
+ * user namespace first: setns into one needs a single-threaded process, which
+ * Node is not), and its child takes the container's root, user, capabilities,
+ * no_new_privs and environment before it execs. In the foreground the helper
+ * replaces this process and exits with the command's status; with -d it stays
+ * behind as the command's own small monitor.
+ *
+ * The joined program cannot reach either monitor: both stay in the host's pid
+ * namespace (it sees neither), and the helper is not dumpable while it joins
+ * (no /proc/PID/exe of the host's helper binary for the container to open).
+ */
+import { closeSync, constants as fsConstants, openSync, readFileSync, readlinkSync } from 'node:fs';
+
+import { BurrowError, UsageError } from '../errors.js';
+import { CAPABILITIES } from '../system/capabilities.js';
+import { describeMap, isMapped } from '../system/idmap.js';
+import type { Namespace } from '../system/plan.js';
+import { type RootReader, resolveUser } from '../system/passwd.js';
+import type { Sys } from '../system/sys.js';
+import type { ContainerRecord } from '../storage/containers.js';
+import type { Store } from '../storage/store.js';
+import { containerSpec, type Env } from './container.js';
+import { expandEnvEntry, mergeEnv, readEnvFile } from './envfile.js';
+import { CONTAINER_NAMESPACES, containerProcess, joinPlan, type JoinSpec } from './join.js';
+
+export interface ExecRequest {
+  /** the container's name or id (or the newest with `latest`) */
+  container: string | undefined;
+  latest: boolean;
+  argv: string[];
+  detach: boolean;
+  interactive: boolean;
+  tty: boolean;
+  env: string[];
+  envFile: string[];
+  workdir: string | undefined;
+  user: string | undefined;
+  privileged: boolean;
+}
+
+const O_PATH = 0o10000000;
+
+/** Reads a running container's files through /proc/PID/root, every link resolved inside its root (openat2 RESOLVE_IN_ROOT). */
+export function processRootReader(sys: Pick<Sys, 'openInRoot'>, pid: number): RootReader {
+  return (path) => {
+    let root: number | undefined;
+    let fd: number | undefined;
+    try {
+      root = openSync(`/proc/${pid}/root`, O_PATH | fsConstants.O_DIRECTORY);
+      fd = sys.openInRoot(root, path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+      return readFileSync(fd, 'utf8');
+    } catch {
+      return '';
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+      if (root !== undefined) closeSync(root);
+    }
+  };
+}
+
+/** The namespaces of `pid` that are not this process's own (a --network host container shares the host's). */
+function namespacesOf(pid: number): Namespace[] {
+  const link = (p: number | 'self', ns: Namespace) => {
+    const name = ns === 'mount' ? 'mnt' : ns;
+    try {
+      return readlinkSync(`/proc/${p}/ns/${name}`);
+    } catch {
+      return undefined;
+    }
+  };
+  return CONTAINER_NAMESPACES.filter((ns) => link(pid, ns) !== link('self', ns));
+}
+
+/** The container's first process, while its monitor still runs; podman's error otherwise. */
+function runningProcess(store: Store, rec: ContainerRecord): number {
+  const improper = () => new BurrowError('E_NOT_RUNNING', `can only create exec sessions on running containers: container ${rec.name} is not running`);
+  const status = store.containers.status(rec);
+  if (status.state !== 'running' || status.pid === undefined) throw improper();
+  const pid = containerProcess(status.pid);
+  if (pid === undefined || !store.containers.monitor(rec.id).alive) throw improper();
+  return pid;
+}
+
+/** What the command runs with: the container's own user, environment, working directory and capabilities, changed by the flags. */
+export function execSpec(env: Env, store: Store, rec: ContainerRecord, req: ExecRequest): JoinSpec {
+  if (req.argv.length === 0) throw new UsageError('must provide a non-empty command to start an exec session');
+  if (req.workdir !== undefined && !req.workdir.startsWith('/')) throw new UsageError(`invalid working directory \`${req.workdir}\`: must be an absolute path`);
+  const pid = runningProcess(store, rec);
+  const { spec } = containerSpec(env, store, rec);
+  let { uid, gid, groups } = spec;
+  let home: string | undefined;
+  if (req.user !== undefined) {
+    const u = resolveUser(processRootReader(env.sys, pid), req.user);
+    ({ uid, gid, groups, home } = u);
+    const { idmap } = spec;
+    if (!isMapped(idmap.uids, uid)) throw new BurrowError('E_UNMAPPED', `user \`${req.user}\`: uid ${uid} is not mapped in the container's user namespace (mapped: ${describeMap(idmap.uids)})`);
+    if (!isMapped(idmap.gids, gid)) throw new BurrowError('E_UNMAPPED', `user \`${req.user}\`: gid ${gid} is not mapped in the container's user namespace (mapped: ${describeMap(idmap.gids)})`);
+    groups = groups.filter((g) => isMapped(idmap.gids, g));
+    if (idmap.single) groups = undefined;
+  } else if (spec.idmap.single) {
+    groups = undefined;
+  }
+  const own = [...(home !== undefined ? [`HOME=${home}`] : []), ...(req.tty ? ['TERM=xterm'] : [])];
+  const fromFiles = req.envFile.flatMap((f) => readEnvFile(f, env.env));
+  const fromFlags = req.env.flatMap((e) => expandEnvEntry(e, env.env, `--env \`${e}\``));
+  return {
+    pid,
+    namespaces: namespacesOf(pid),
+    argv: req.argv,
+    env: mergeEnv(spec.env, own, fromFiles, fromFlags),
+    workdir: req.workdir ?? spec.workdir,
+    uid,
+    gid,
+    ...(groups !== undefined ? { groups } : {}),
+    // --privileged: every capability of the container's user namespace, as podman's exec gives.
+    capabilities: req.privileged ? new Set(CAPABILITIES) : spec.capabilities,
+    noNewPrivileges: spec.noNewPrivileges,
+    tty: req.tty,
+    interactive: req.interactive && !req.detach,
+  };
+}
+
+/**
+ * Runs the command: in the foreground the helper takes this process over and
+ * exits with the command's status (never returns); with -d the command's id
+ * is printed once it runs, and its output is discarded (as docker's exec -d).
+ */
+export async function execContainer(env: Env, req: ExecRequest, print: (line: string) => void): Promise<number> {
+  if (req.latest && req.container !== undefined) throw new UsageError('--latest and a container cannot be used together');
+  const store = (await env.store({ containers: true })).init();
+  const { containers } = store;
+  let rec: ContainerRecord;
+  if (req.latest) {
+    const last = containers.list().at(-1);
+    if (!last) throw new BurrowError('E_NO_CONTAINER', 'no containers to choose the latest of');
+    rec = last;
+  } else {
+    if (req.container === undefined) throw new UsageError('exec requires the name or ID of a container');
+    rec = containers.get(req.container);
+  }
+  const spec = execSpec(env, store, rec, req);
+  const plan = joinPlan(spec);
+  if (!req.detach) return env.sys.execPlan(plan);
+  const gone = () => new BurrowError('E_EXEC', `exec in container ${rec.name}: the helper ended before the command ran`);
+  const { started } = env.sys.startPlan(plan, gone);
+  await started;
+  print(env.sys.randomBytes(32).toString('hex'));
+  return 0;
+}
