@@ -6,7 +6,7 @@
 # and scripts/completions/burrow.bash: edit those, not completions/burrow.bash.
 
 # The commands, and the options before them.
-_burrow_commands='container create exec export history image images import info inspect kill load login logout logs manifest ps pull push rm rmi run save search start stop system tag untag version wait'
+_burrow_commands='container create exec export history image images import info inspect kill load login logout logs manifest ps pull push rename restart rm rmi run save search start stop system tag untag version wait'
 _burrow_global_opts='--log-level -h --help -v --version'
 _burrow_levels='debug info warn error'
 # src/system/capabilities.ts, and ALL
@@ -34,6 +34,8 @@ _burrow_cmd_logs=logs
 _burrow_cmd_ps=ps
 _burrow_cmd_pull=pull
 _burrow_cmd_push=push
+_burrow_cmd_rename=rename
+_burrow_cmd_restart=restart
 _burrow_cmd_rm=rm
 _burrow_cmd_rmi=rmi
 _burrow_cmd_run=run
@@ -45,15 +47,19 @@ _burrow_cmd_tag=tag
 _burrow_cmd_untag=untag
 _burrow_cmd_version=version
 _burrow_cmd_wait=wait
-_burrow_sub_container='create exec export kill list logs ls ps rm run start stop wait'
+_burrow_sub_container='create exec exists export kill list logs ls prune ps rename restart rm run start stop wait'
 _burrow_cmd_container_create=create
 _burrow_cmd_container_exec=exec
+_burrow_cmd_container_exists=container_exists
 _burrow_cmd_container_export=export
 _burrow_cmd_container_kill=kill
 _burrow_cmd_container_list=ps
 _burrow_cmd_container_logs=logs
 _burrow_cmd_container_ls=ps
+_burrow_cmd_container_prune=container_prune
 _burrow_cmd_container_ps=ps
+_burrow_cmd_container_rename=rename
+_burrow_cmd_container_restart=restart
 _burrow_cmd_container_rm=rm
 _burrow_cmd_container_run=run
 _burrow_cmd_container_start=start
@@ -82,6 +88,12 @@ _burrow_cmd_manifest_inspect=manifest_inspect
 
 # Each command: its options that take a value, those that do not, and its operands
 # (one word a position, the last one repeating; proxy: the container's command).
+_burrow_container_exists_arg='--log-level'
+_burrow_container_exists_flag=''
+_burrow_container_exists_operands='containers'
+_burrow_container_prune_arg='--log-level --filter'
+_burrow_container_prune_flag='-f --force'
+_burrow_container_prune_operands=''
 _burrow_create_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --cidfile --log-driver --log-opt --pull'
 _burrow_create_flag='--read-only -i --interactive -t --tty --init --rm'
 _burrow_create_operands='images proxy'
@@ -142,6 +154,12 @@ _burrow_pull_operands='images'
 _burrow_push_arg='--log-level --authfile --cert-dir --creds --compression-format --compression-level --digestfile -f --format --retry --retry-delay'
 _burrow_push_flag='-q --quiet --remove-signatures --tls-verify'
 _burrow_push_operands='images none'
+_burrow_rename_arg='--log-level'
+_burrow_rename_flag=''
+_burrow_rename_operands='containers none'
+_burrow_restart_arg='--log-level --cidfile -t --time'
+_burrow_restart_flag='-a --all -l --latest --running'
+_burrow_restart_operands='containers'
 _burrow_rm_arg='--log-level -t --time'
 _burrow_rm_flag='-f --force -a --all -i --ignore'
 _burrow_rm_operands='containers'
@@ -183,18 +201,19 @@ _burrow_wait_operands='containers'
 _burrow_value() {
   local cur=$3
   case "$1 $2" in
-    "create --log-level" | "exec --log-level" | "export --log-level" | \
+    "container_exists --log-level" | "container_prune --log-level" | \
+      "create --log-level" | "exec --log-level" | "export --log-level" | \
       "history --log-level" | "image_exists --log-level" | \
       "image_inspect --log-level" | "image_prune --log-level" | \
       "images --log-level" | "import --log-level" | "info --log-level" | \
       "inspect --log-level" | "kill --log-level" | "load --log-level" | \
       "login --log-level" | "logout --log-level" | "logs --log-level" | \
       "manifest_inspect --log-level" | "ps --log-level" | "pull --log-level" | \
-      "push --log-level" | "rm --log-level" | "rmi --log-level" | \
-      "run --log-level" | "save --log-level" | "search --log-level" | \
-      "start --log-level" | "stop --log-level" | "system_df --log-level" | \
-      "tag --log-level" | "untag --log-level" | "version --log-level" | \
-      "wait --log-level")
+      "push --log-level" | "rename --log-level" | "restart --log-level" | \
+      "rm --log-level" | "rmi --log-level" | "run --log-level" | \
+      "save --log-level" | "search --log-level" | "start --log-level" | \
+      "stop --log-level" | "system_df --log-level" | "tag --log-level" | \
+      "untag --log-level" | "version --log-level" | "wait --log-level")
       mapfile -t COMPREPLY < <(compgen -W "debug info warn error" -- "$cur") ;;
     "create -e" | "create --env" | "exec -e" | "exec --env" | "run -e" | \
       "run --env")
@@ -203,9 +222,9 @@ _burrow_value() {
       "create --cidfile" | "exec --env-file" | "export -o" | "export --output" | \
       "kill --cidfile" | "load -i" | "load --input" | "login --authfile" | \
       "logout --authfile" | "manifest_inspect --authfile" | "pull --authfile" | \
-      "push --authfile" | "push --digestfile" | "run --env-file" | "run -v" | \
-      "run --volume" | "run --cidfile" | "save -o" | "save --output" | \
-      "search --authfile" | "stop --cidfile")
+      "push --authfile" | "push --digestfile" | "restart --cidfile" | \
+      "run --env-file" | "run -v" | "run --volume" | "run --cidfile" | \
+      "save -o" | "save --output" | "search --authfile" | "stop --cidfile")
       compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
     "create --network" | "create --net" | "run --network" | "run --net")
       mapfile -t COMPREPLY < <(compgen -W "none host" -- "$cur") ;;

@@ -130,6 +130,10 @@ set -g __burrow_capabilities \
 # The command the words name (a command's file), and how many words name it.
 function __burrow_command
     switch "$argv[1] $argv[2]"
+        case 'container exists'
+            printf '%s\n' container_exists 2
+        case 'container prune'
+            printf '%s\n' container_prune 2
         case 'container create'
             printf '%s\n' create 2
         case 'container exec'
@@ -170,6 +174,10 @@ function __burrow_command
             printf '%s\n' pull 2
         case 'image push'
             printf '%s\n' push 2
+        case 'container rename'
+            printf '%s\n' rename 2
+        case 'container restart'
+            printf '%s\n' restart 2
         case 'container rm'
             printf '%s\n' rm 2
         case 'image rm'
@@ -222,6 +230,10 @@ function __burrow_command
             printf '%s\n' pull 1
         case 'push *'
             printf '%s\n' push 1
+        case 'rename *'
+            printf '%s\n' rename 1
+        case 'restart *'
+            printf '%s\n' restart 1
         case 'rm *'
             printf '%s\n' rm 1
         case 'rmi *'
@@ -248,6 +260,8 @@ function __burrow_command
 end
 
 # Each command's options that take a value, and the operands before its proxy.
+set -g __burrow_arg_container_exists --log-level
+set -g __burrow_arg_container_prune --log-level --filter
 set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --cidfile --log-driver --log-opt --pull
 set -g __burrow_proxy_create 1
 set -g __burrow_arg_exec --log-level -e --env --env-file -u --user -w --workdir
@@ -270,6 +284,8 @@ set -g __burrow_arg_manifest_inspect --log-level --authfile
 set -g __burrow_arg_ps --log-level --format
 set -g __burrow_arg_pull --log-level --arch --authfile --cert-dir --creds --os --platform --retry --retry-delay --variant
 set -g __burrow_arg_push --log-level --authfile --cert-dir --creds --compression-format --compression-level --digestfile -f --format --retry --retry-delay
+set -g __burrow_arg_rename --log-level
+set -g __burrow_arg_restart --log-level --cidfile -t --time
 set -g __burrow_arg_rm --log-level -t --time
 set -g __burrow_arg_rmi --log-level
 set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --cidfile --log-driver --log-opt --pull --rootfs
@@ -304,6 +320,8 @@ complete -c burrow -n __burrow_no_command -a manifest -d 'Manage manifests'
 complete -c burrow -n __burrow_no_command -a ps -d 'List containers'
 complete -c burrow -n __burrow_no_command -a pull -d 'Pull images from a registry or from an image layout or archive'
 complete -c burrow -n __burrow_no_command -a push -d 'Push an image to a registry, an image layout or an archive'
+complete -c burrow -n __burrow_no_command -a rename -d 'Give a container a new name'
+complete -c burrow -n __burrow_no_command -a restart -d 'Restart one or more containers'
 complete -c burrow -n __burrow_no_command -a rm -d 'Remove one or more containers'
 complete -c burrow -n __burrow_no_command -a rmi -d 'Remove images from local storage'
 complete -c burrow -n __burrow_no_command -a run -d 'Run a command in a new container'
@@ -318,12 +336,16 @@ complete -c burrow -n __burrow_no_command -a version -d 'Show the version of bur
 complete -c burrow -n __burrow_no_command -a wait -d 'Wait for containers to stop and print their exit codes'
 complete -c burrow -n '__burrow_subcommand_of container' -a create -d 'Create a new container without starting it'
 complete -c burrow -n '__burrow_subcommand_of container' -a exec -d 'Run a command in a running container'
+complete -c burrow -n '__burrow_subcommand_of container' -a exists -d 'Check whether a container exists'
 complete -c burrow -n '__burrow_subcommand_of container' -a export -d 'Export a container\'s filesystem as a tar archive'
 complete -c burrow -n '__burrow_subcommand_of container' -a kill -d 'Send a signal to one or more running containers'
 complete -c burrow -n '__burrow_subcommand_of container' -a list -d 'List containers'
 complete -c burrow -n '__burrow_subcommand_of container' -a logs -d 'Show a container\'s output'
 complete -c burrow -n '__burrow_subcommand_of container' -a ls -d 'List containers'
+complete -c burrow -n '__burrow_subcommand_of container' -a prune -d 'Remove all stopped containers'
 complete -c burrow -n '__burrow_subcommand_of container' -a ps -d 'List containers'
+complete -c burrow -n '__burrow_subcommand_of container' -a rename -d 'Give a container a new name'
+complete -c burrow -n '__burrow_subcommand_of container' -a restart -d 'Restart one or more containers'
 complete -c burrow -n '__burrow_subcommand_of container' -a rm -d 'Remove one or more containers'
 complete -c burrow -n '__burrow_subcommand_of container' -a run -d 'Run a command in a new container'
 complete -c burrow -n '__burrow_subcommand_of container' -a start -d 'Start one or more containers'
@@ -351,6 +373,15 @@ complete -c burrow -n '__burrow_subcommand_of manifest' -a inspect -d 'Print an 
 complete -c burrow -n __burrow_no_command -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above'
 complete -c burrow -n __burrow_no_command -s h -l help -d 'Print the list of commands and exit'
 complete -c burrow -n __burrow_no_command -s v -l version -d 'Print the version and exit'
+
+# burrow container exists
+complete -c burrow -n '__burrow_options container_exists' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_operand container_exists 0' -a '(__burrow_containers)'
+
+# burrow container prune
+complete -c burrow -n '__burrow_options container_prune' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options container_prune' -l filter -x -d 'Only containers created before a time: until=TIME (a timestamp or a duration such as 24h)'
+complete -c burrow -n '__burrow_options container_prune' -s f -l force -d 'Do not ask for confirmation'
 
 # burrow create, burrow container create
 complete -c burrow -n '__burrow_options create' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
@@ -418,7 +449,7 @@ complete -c burrow -n '__burrow_operand image_inspect 0 rest' -a '(__burrow_imag
 # burrow image prune
 complete -c burrow -n '__burrow_options image_prune' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
 complete -c burrow -n '__burrow_options image_prune' -s a -l all -d 'Remove every image no container uses, not only unnamed ones'
-complete -c burrow -n '__burrow_options image_prune' -s f -l force -d 'Do not ask for confirmation; burrow never asks'
+complete -c burrow -n '__burrow_options image_prune' -s f -l force -d 'Do not ask for confirmation'
 
 # burrow images, burrow image ls, burrow image list
 complete -c burrow -n '__burrow_options images' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
@@ -530,6 +561,19 @@ complete -c burrow -n '__burrow_options push' -l retry -x -d 'Try again this man
 complete -c burrow -n '__burrow_options push' -l retry-delay -x -d 'Wait DURATION between tries (default 2s, doubling)'
 complete -c burrow -n '__burrow_options push' -l tls-verify -d 'Require HTTPS and verify certificates (default: true, or as registries.conf says)'
 complete -c burrow -n '__burrow_operand push 0' -a '(__burrow_images)'
+
+# burrow rename, burrow container rename
+complete -c burrow -n '__burrow_options rename' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_operand rename 0' -a '(__burrow_containers)'
+
+# burrow restart, burrow container restart
+complete -c burrow -n '__burrow_options restart' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options restart' -s a -l all -d 'Restart every container'
+complete -c burrow -n '__burrow_options restart' -l cidfile -r -F -d 'Read the container\'s id from FILE'
+complete -c burrow -n '__burrow_options restart' -s l -l latest -d 'The container created last'
+complete -c burrow -n '__burrow_options restart' -l running -d 'With -a: only the running containers'
+complete -c burrow -n '__burrow_options restart' -s t -l time -x -d 'Seconds to wait after the stop signal before SIGKILL'
+complete -c burrow -n '__burrow_operand restart 0 rest' -a '(__burrow_containers)'
 
 # burrow rm, burrow container rm
 complete -c burrow -n '__burrow_options rm' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'

@@ -2,6 +2,8 @@
  * Questions on the terminal (`login` without -u or -p): a line read from
  * standard input, without echo for a password.
  */
+import { readSync } from 'node:fs';
+
 import { BurrowError } from '../errors.js';
 import { builtin } from '../lazy.js';
 
@@ -38,3 +40,26 @@ export async function ask(question: string, opts: { secret: boolean }): Promise<
   });
 }
 
+
+/**
+ * podman's `[y/N]` question before a prune or reset: printed on stdout, the
+ * answer one line of standard input (a terminal or not; its end is a no).
+ * True for y or yes, in any case.
+ */
+export function confirm(out: NodeJS.WritableStream, warning: string): boolean {
+  out.write(`${warning}\nAre you sure you want to continue? [y/N] `);
+  const byte = Buffer.alloc(1);
+  let line = '';
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(0, byte, 0, 1, null);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+      n = 0;
+    }
+    if (n === 0 || byte[0] === 0x0a) break;
+    line += String.fromCharCode(byte[0] as number);
+  }
+  return /^\s*y(es)?\s*$/i.test(line);
+}

@@ -6,7 +6,7 @@
  * the exit code, and for `--rm` the clean-up it runs after the container.
  */
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 import { helperPath } from '../config/install.js';
 import type { Paths } from '../config/paths.js';
@@ -87,7 +87,11 @@ function compileContainer(env: Env, store: Store, rec: ContainerRecord, prepared
   if (rec.options.rm) {
     // The helper removes the container after it ends: its files belong to mapped ids, so in a user namespace.
     const { containers } = store;
-    cleanupFile = env.sys.writePlanFile(usernsPlan(['/bin/rm', '-rf', '--', containers.nameLink(rec.name), containers.dir(rec.id)], { idmap: env.sys.idMapping() }));
+    // Its names are those pointing at its id when it ends (`rename` may have changed it meanwhile).
+    // Not while `restart` holds it (its `restarting` file): it is started again at once.
+    const script = `test -e "$3/${RESTARTING}" && exit 0; find "$1" -maxdepth 1 -type l -lname "$2" -delete; exec rm -rf -- "$3"`;
+    const argv = ['/bin/sh', '-c', script, 'sh', dirname(containers.nameLink(rec.name)), rec.id, containers.dir(rec.id)];
+    cleanupFile = env.sys.writePlanFile(usernsPlan(argv, { idmap: env.sys.idMapping() }));
     spec.onExit = [helperPath(), 'run', '--unlink', cleanupFile];
   }
   return { plan: compilePlan(spec), cleanupFile };
@@ -308,6 +312,41 @@ function parentOf(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Present while `restart` stops a container to start it again: the clean-up of `--rm` leaves it alone. */
+const RESTARTING = 'restarting';
+
+/**
+ * Stops a running container (as stopContainer) and starts it again in the
+ * background; one that is not running is only started. A `--rm` container is
+ * not removed in between.
+ */
+export async function restartContainer(env: Env, store: Store, rec: ContainerRecord, timeout: number, warn?: (message: string) => void): Promise<void> {
+  const marker = join(store.containers.dir(rec.id), RESTARTING);
+  writeFileSync(marker, '', { mode: 0o600 });
+  try {
+    await stopContainer(store, rec, timeout, warn);
+    await startDetached(env, store, rec);
+  } finally {
+    rmSync(marker, { force: true });
+  }
+}
+
+/** Gives a container a new name (running or not), as podman's `rename`: the new name is taken before the old one is freed. */
+export async function renameContainer(store: Store, rec: ContainerRecord, name: string): Promise<void> {
+  const { containers } = store;
+  await store.lock(() => {
+    const current = containers.get(rec.id);
+    containers.reserveName(current.id, name);
+    try {
+      containers.write({ ...current, name });
+    } catch (err) {
+      containers.releaseName(name);
+      throw err;
+    }
+    containers.releaseName(current.name);
+  });
 }
 
 /** Removes a container (after stopping it, with `force`; `warn` as for stopContainer). */

@@ -183,7 +183,7 @@ describeContainers('expected failures', () => {
       ['import', '-q', 'TARBALL', 'imported'],
       ['load', '-q', '-i', 'CFG'],
       ['rmi', 'other'],
-      ['image', 'prune', '-a'],
+      ['image', 'prune', '-a', '-f'],
       ['rm', 'keep'],
     ])('%s %s: one Error line, permission denied, exit 125, the store unchanged', async (...words) => {
       const args = words.map((w) => (w === 'TARBALL' ? tarball : w === 'CFG' ? images.cfgDocker : w));

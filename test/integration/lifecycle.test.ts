@@ -14,10 +14,11 @@ import { describeContainers, fixtures } from '../helpers/fixtures.js';
 import { buildTestImages } from '../helpers/images.js';
 import { alive } from '../helpers/processes.js';
 import { BURROW, expectOneError, lines } from '../helpers/run-cli.js';
-import { loadedStore, type TestStore, waitFor } from '../helpers/store.js';
+import { loadedStore, newStore, type TestStore, waitFor } from '../helpers/store.js';
 
 const PLAIN = 'localhost/plain:latest';
 let store: TestStore;
+let imagesDir: { plainOci: string };
 
 /** Field `n` (1-based, as proc(5) counts) of /proc/PID/stat. */
 function statField(pid: number, n: number): string {
@@ -48,6 +49,7 @@ async function exited(name: string): Promise<void> {
 describeContainers('detached containers', () => {
   beforeAll(async () => {
     const images = await buildTestImages(fixtures().rootfs, join(fixtures().dir, 'images-lifecycle'));
+    imagesDir = images;
     store = await loadedStore('lifecycle', images.plainOci);
   });
 
@@ -268,6 +270,73 @@ describeContainers('detached containers', () => {
       expect(lines(r.stdout)).not.toContain((await store.run(['inspect', '--format', '{{.Id}}', 'k1'])).stdout.trim());
       expect(r.exitCode).toBe(0);
       expect((await store.run(['ps', '-q'])).stdout).toBe('');
+    });
+  });
+
+  describe('restart, rename, container exists, container prune', () => {
+    it('restart: a new monitor runs the same container again; one that had exited is started; a --rm one is not removed', async () => {
+      const id = await runDetached('--name', 'again', PLAIN, 'sh', '-c', 'echo run >> /tmp/runs; cat /tmp/runs | wc -l; exec sleep 30');
+      await waitFor('the first run', async () => (await store.run(['logs', 'again'])).stdout === '1\n');
+      const first = monitorPid(id);
+      const r = await store.run(['restart', '-t', '0', 'again']);
+      expect([r.stdout, r.stderr, r.exitCode]).toEqual(['again\n', '', 0]);
+      expect(alive(first)).toBe(false);
+      expect(alive(monitorPid(id))).toBe(true);
+      // The same writable layer: the second run sees what the first wrote.
+      await waitFor('the second run', async () => (await store.run(['logs', 'again'])).stdout === '1\n2\n');
+      expect((await store.run(['stop', '-t', '0', 'again'])).exitCode).toBe(0);
+      expect((await store.run(['restart', 'again'])).exitCode).toBe(0);
+      expect(await status('again')).toMatch(/^again Up /);
+      const rm = await runDetached('--rm', '--name', 'again-rm', PLAIN, 'sleep', '30');
+      expect((await store.run(['restart', '-t', '0', 'again-rm'])).exitCode).toBe(0);
+      expect(await status('again-rm')).toMatch(/^again-rm Up /);
+      expect((await store.run(['stop', '-t', '0', 'again-rm'])).exitCode).toBe(0);
+      await waitFor('the --rm container to go', () => !existsSync(join(store.data, 'containers', rm)));
+      expect((await store.run(['rm', '-f', '-t', '0', 'again'])).exitCode).toBe(0);
+      expectOneError(await store.run(['restart', 'no-such']), /^Error: no container with name or ID "no-such" found: no such container$/);
+    });
+
+    it('rename: a running container keeps running under its new name; its old name is free; a taken or bad name is refused', async () => {
+      const id = await runDetached('--rm', '--name', 'old-name', PLAIN, 'sleep', '30');
+      const r = await store.run(['rename', 'old-name', 'new-name']);
+      expect([r.stdout, r.stderr, r.exitCode]).toEqual(['', '', 0]);
+      expect(await status('new-name')).toMatch(/^new-name Up /);
+      expect((await store.run(['container', 'exists', 'old-name'])).exitCode).toBe(1);
+      // The old name can be taken at once; the --rm clean-up of the renamed container leaves it alone.
+      expect((await store.run(['create', '--name', 'old-name', PLAIN, 'true'])).exitCode).toBe(0);
+      expectOneError(await store.run(['rename', 'new-name', 'old-name']), /^Error: the container name "old-name" is already in use by [0-9a-f]{64}/);
+      expectOneError(await store.run(['rename', 'new-name', 'bad/name']), /^Error: container name `bad\/name` is invalid/);
+      expect((await store.run(['stop', '-t', '0', 'new-name'])).exitCode).toBe(0);
+      await waitFor('the --rm container to go', () => !existsSync(join(store.data, 'containers', id)));
+      expect((await store.run(['container', 'exists', 'new-name'])).exitCode).toBe(1);
+      expect((await store.run(['container', 'exists', 'old-name'])).exitCode).toBe(0);
+      expect((await store.run(['rm', 'old-name'])).exitCode).toBe(0);
+    });
+
+    it('container exists: 0 for a name, id or id prefix, 1 for none, printing nothing', async () => {
+      const id = await runDetached('--name', 'present', PLAIN, 'true');
+      for (const ref of ['present', id, id.slice(0, 8)]) expect((await store.run(['container', 'exists', ref])).exitCode).toBe(0);
+      const none = await store.run(['container', 'exists', 'absent']);
+      expect([none.stdout, none.stderr, none.exitCode]).toEqual(['', '', 1]);
+      expect((await store.run(['container', 'exists', ''])).exitCode).not.toBe(0);
+      expect((await store.run(['rm', '-f', 'present'])).exitCode).toBe(0);
+    });
+
+    it('container prune: asks first; removes every container not running, with --filter until, and prints their ids', async () => {
+      const p = newStore('container-prune');
+      expect((await p.run(['load', '-q', '-i', imagesDir.plainOci])).exitCode).toBe(0);
+      const created = (await p.run(['create', '--name', 'made', PLAIN, 'true'])).stdout.trim();
+      const exitedId = (await p.run(['run', '--name', 'done', PLAIN, 'true'])).exitCode === 0 ? (await p.run(['inspect', '--format', '{{.Id}}', 'done'])).stdout.trim() : '';
+      const up = await p.run(['run', '-d', '--name', 'up', PLAIN, 'sleep', '30']);
+      const question = 'WARNING! This will remove all non running containers.\nAre you sure you want to continue? [y/N] ';
+      const no = await p.run(['container', 'prune'], { input: 'n\n' });
+      expect([no.stdout, no.exitCode]).toEqual([question, 0]);
+      expect((await p.run(['container', 'prune', '-f', '--filter', 'until=1h'])).stdout).toBe('');
+      const yes = await p.run(['container', 'prune'], { input: 'y\n' });
+      expect(yes.stdout).toBe(`${question}${[created, exitedId].join('\n')}\n`);
+      expect(lines((await p.run(['ps', '-a', '-q', '--no-trunc'])).stdout)).toEqual([up.stdout.trim()]);
+      expectOneError(await p.run(['container', 'prune', '-f', '--filter', 'label=x']), /^Error: invalid filter `label=x`/);
+      expect((await p.run(['rm', '-f', '-t', '0', 'up'])).exitCode).toBe(0);
     });
   });
 });

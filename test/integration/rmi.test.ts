@@ -122,9 +122,9 @@ describeContainers('burrow rmi, image prune', () => {
       const store = await loadedStore('prune', images.plainDocker, images.cfgDocker);
       const plain = await imageId(store, 'plain');
       const cfg = await imageId(store, 'cfg');
-      expect((await store.run(['image', 'prune'])).stdout).toBe('');
+      expect((await store.run(['image', 'prune', '-f'])).stdout).toBe('');
       expect((await store.run(['untag', 'plain'])).exitCode).toBe(0);
-      const r = await store.run(['image', 'prune']);
+      const r = await store.run(['image', 'prune', '--force']);
       expect(r.stdout).toBe(`${plain}\n`);
       expect(r.exitCode).toBe(0);
       expect(imageNames(store)).toEqual(['localhost/cfg:latest']);
@@ -135,10 +135,26 @@ describeContainers('burrow rmi, image prune', () => {
       expect(list(join(store.data, 'blobs', 'sha256'))).toEqual([]);
     });
 
+    it("asks first, as podman: only y or yes on standard input removes; no, or its end, removes nothing", async () => {
+      const store = await loadedStore('prune-ask', images.plainDocker);
+      const plain = await imageId(store, 'plain');
+      expect((await store.run(['untag', 'plain'])).exitCode).toBe(0);
+      const question = 'WARNING! This command removes all dangling images.\nAre you sure you want to continue? [y/N] ';
+      for (const input of [undefined, 'n\n', 'yess\n']) {
+        const r = await store.run(['image', 'prune'], input === undefined ? {} : { input });
+        expect(r.stdout).toBe(question);
+        expect(r.exitCode).toBe(0);
+        expect((await store.run(['image', 'exists', plain])).exitCode).toBe(0);
+      }
+      const yes = await store.run(['image', 'prune'], { input: 'Yes\n' });
+      expect(yes.stdout).toBe(`${question}${plain}\n`);
+      expect((await store.run(['image', 'exists', plain])).exitCode).toBe(1);
+    });
+
     it('keeps images containers use', async () => {
       const store = await loadedStore('prune-used', images.plainDocker);
       expect((await store.run(['create', 'plain', 'true'])).exitCode).toBe(0);
-      expect((await store.run(['image', 'prune', '-a'])).stdout).toBe('');
+      expect((await store.run(['image', 'prune', '-a', '-f'])).stdout).toBe('');
       expect(imageNames(store)).toEqual(['localhost/plain:latest']);
     });
 
@@ -151,7 +167,7 @@ describeContainers('burrow rmi, image prune', () => {
       }
       const old = new Date(Date.now() - 2 * 3600 * 1000);
       utimesSync(join(tmp, 'ingest-old'), old, old);
-      expect((await store.run(['image', 'prune'])).exitCode).toBe(0);
+      expect((await store.run(['image', 'prune', '-f'])).exitCode).toBe(0);
       // a fresh staging dir may belong to a load in progress
       expect(list(tmp)).toEqual(['ingest-fresh']);
       expect(imageNames(store)).toEqual(['localhost/plain:latest']);
