@@ -80,9 +80,11 @@ _burrow_cmd_image_rm=rmi
 _burrow_cmd_image_save=save
 _burrow_cmd_image_tag=tag
 _burrow_cmd_image_untag=untag
-_burrow_sub_system='df info'
+_burrow_sub_system='df info prune reset'
 _burrow_cmd_system_df=system_df
 _burrow_cmd_system_info=info
+_burrow_cmd_system_prune=system_prune
+_burrow_cmd_system_reset=system_reset
 _burrow_sub_manifest='inspect'
 _burrow_cmd_manifest_inspect=manifest_inspect
 
@@ -184,6 +186,12 @@ _burrow_stop_operands='containers'
 _burrow_system_df_arg='--log-level --format'
 _burrow_system_df_flag=''
 _burrow_system_df_operands=''
+_burrow_system_prune_arg='--log-level --filter'
+_burrow_system_prune_flag='-a --all -f --force'
+_burrow_system_prune_operands=''
+_burrow_system_reset_arg='--log-level'
+_burrow_system_reset_flag='-f --force'
+_burrow_system_reset_operands=''
 _burrow_tag_arg='--log-level'
 _burrow_tag_flag=''
 _burrow_tag_operands='images none'
@@ -212,8 +220,10 @@ _burrow_value() {
       "push --log-level" | "rename --log-level" | "restart --log-level" | \
       "rm --log-level" | "rmi --log-level" | "run --log-level" | \
       "save --log-level" | "search --log-level" | "start --log-level" | \
-      "stop --log-level" | "system_df --log-level" | "tag --log-level" | \
-      "untag --log-level" | "version --log-level" | "wait --log-level")
+      "stop --log-level" | "system_df --log-level" | \
+      "system_prune --log-level" | "system_reset --log-level" | \
+      "tag --log-level" | "untag --log-level" | "version --log-level" | \
+      "wait --log-level")
       mapfile -t COMPREPLY < <(compgen -W "debug info warn error" -- "$cur") ;;
     "create -e" | "create --env" | "exec -e" | "exec --env" | "run -e" | \
       "run --env")

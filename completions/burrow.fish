@@ -192,6 +192,10 @@ function __burrow_command
             printf '%s\n' stop 2
         case 'system df'
             printf '%s\n' system_df 2
+        case 'system prune'
+            printf '%s\n' system_prune 2
+        case 'system reset'
+            printf '%s\n' system_reset 2
         case 'image tag'
             printf '%s\n' tag 2
         case 'image untag'
@@ -295,6 +299,8 @@ set -g __burrow_arg_search --log-level --authfile --cert-dir --creds -f --filter
 set -g __burrow_arg_start --log-level
 set -g __burrow_arg_stop --log-level --cidfile -t --time
 set -g __burrow_arg_system_df --log-level --format
+set -g __burrow_arg_system_prune --log-level --filter
+set -g __burrow_arg_system_reset --log-level
 set -g __burrow_arg_tag --log-level
 set -g __burrow_arg_untag --log-level
 set -g __burrow_arg_version --log-level
@@ -367,6 +373,8 @@ complete -c burrow -n '__burrow_subcommand_of image' -a tag -d 'Add names to an 
 complete -c burrow -n '__burrow_subcommand_of image' -a untag -d 'Remove names from an image'
 complete -c burrow -n '__burrow_subcommand_of system' -a df -d 'Show the disk space used by images and containers'
 complete -c burrow -n '__burrow_subcommand_of system' -a info -d 'Show information about the host and the store'
+complete -c burrow -n '__burrow_subcommand_of system' -a prune -d 'Remove stopped containers and unused images'
+complete -c burrow -n '__burrow_subcommand_of system' -a reset -d 'Remove every container and image, and all of burrow\'s storage'
 complete -c burrow -n '__burrow_subcommand_of manifest' -a inspect -d 'Print an image\'s manifest or manifest list from its registry'
 
 # The global options.
@@ -659,6 +667,16 @@ complete -c burrow -n '__burrow_operand stop 0 rest' -a '(__burrow_containers)'
 # burrow system df
 complete -c burrow -n '__burrow_options system_df' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
 complete -c burrow -n '__burrow_options system_df' -l format -x -a 'json table' -d 'Print with a Go template, or json'
+
+# burrow system prune
+complete -c burrow -n '__burrow_options system_prune' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options system_prune' -s a -l all -d 'Remove every image no container uses, not only unnamed ones'
+complete -c burrow -n '__burrow_options system_prune' -l filter -x -d 'Only containers created before a time: until=TIME (a timestamp or a duration such as 24h)'
+complete -c burrow -n '__burrow_options system_prune' -s f -l force -d 'Do not ask for confirmation'
+
+# burrow system reset
+complete -c burrow -n '__burrow_options system_reset' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options system_reset' -s f -l force -d 'Do not ask for confirmation'
 
 # burrow tag, burrow image tag
 complete -c burrow -n '__burrow_options tag' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'

@@ -36,3 +36,14 @@ export function parseTimeFlag(text: string, flag: string, now = Date.now()): num
   if (Number.isNaN(parsed)) throw new UsageError(`invalid ${flag} time \`${text}\`: an RFC 3339 time (2026-12-05T10:00:00Z), a Unix time, or a duration such as 10m`);
   return parsed;
 }
+
+/** The prune commands' --filter values: only until=TIME is known; the earliest wins. Infinity without one. */
+export function untilFilter(filters: string[], command: string): number {
+  let until = Infinity;
+  for (const f of filters) {
+    const eq = f.indexOf('=');
+    if (eq < 0 || f.slice(0, eq) !== 'until') throw new UsageError(`invalid filter \`${f}\`: ${command} takes until=TIME`);
+    until = Math.min(until, parseTimeFlag(f.slice(eq + 1), '--filter until'));
+  }
+  return until;
+}

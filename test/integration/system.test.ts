@@ -1,12 +1,15 @@
 /**
  * `burrow system df` and `burrow info` (system info): podman's rows and
- * YAML, --format with templates and json, bad templates (exit 125).
+ * YAML, --format with templates and json, bad templates (exit 125);
+ * `system prune` and `system reset`.
  */
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { describeContainers, fixtures } from '../helpers/fixtures.js';
+import { describeContainers, fixtures, requireFeature } from '../helpers/fixtures.js';
+import { alive } from '../helpers/processes.js';
 import { buildTestImages, type TestImages } from '../helpers/images.js';
 import { lines } from '../helpers/run-cli.js';
 import { newStore } from '../helpers/store.js';
@@ -38,6 +41,52 @@ describeContainers('burrow system df, info', () => {
       const json = JSON.parse((await store.run(['system', 'df', '--format', 'json'])).stdout) as Array<Record<string, unknown>>;
       expect(json.map((j) => j.Type)).toEqual(['Images', 'Containers', 'Local Volumes']);
       expect(json[0]?.RawSize).toBeGreaterThan(100_000);
+    });
+  });
+
+  describe('system prune, system reset', () => {
+    it("system prune: asks first; removes stopped containers, then dangling images (every unused one with -a); podman's sections and the space freed", async () => {
+      const store = newStore('system-prune');
+      for (const a of [images.plainDocker, images.cfgDocker]) expect((await store.run(['load', '-q', '-i', a])).exitCode).toBe(0);
+      const stopped = (await store.run(['create', 'cfg', 'true'])).stdout.trim();
+      const up = (await store.run(['run', '-d', 'plain', 'sleep', '30'])).stdout.trim();
+      const no = await store.run(['system', 'prune']);
+      expect(no.stdout).toBe('WARNING! This command removes:\n\t- all stopped containers\n\t- all dangling images\n\nAre you sure you want to continue? [y/N] ');
+      expect(lines((await store.run(['ps', '-a', '-q'])).stdout)).toHaveLength(2);
+      const plain = await store.run(['system', 'prune', '-f']);
+      expect(plain.stdout).toMatch(new RegExp(`^Deleted Containers\n${stopped}\nTotal reclaimed space: \\d`));
+      expect(lines((await store.run(['images', '-q'])).stdout)).toHaveLength(2); // both named
+      const cfgId = (await store.run(['image', 'inspect', '--format', '{{.Id}}', 'cfg'])).stdout.trim().replace(/^sha256:/, '');
+      expect(cfgId).toMatch(/^[0-9a-f]{64}$/);
+      const all = await store.run(['system', 'prune', '-a', '-f']);
+      expect(all.stdout).toMatch(new RegExp(`^Deleted Images\n${cfgId}\nTotal reclaimed space: \\d+(\\.\\d+)?[kM]B\n$`));
+      expect(lines((await store.run(['ps', '-a', '-q', '--no-trunc'])).stdout)).toEqual([up]);
+      expect((await store.run(['images', '--format', '{{.Repository}}'])).stdout).toBe('localhost/plain\n');
+      expect((await store.run(['rm', '-f', '-t', '0', up])).exitCode).toBe(0);
+    });
+
+    it("system reset: kills running containers and leaves no file behind, also those the containers' subordinate ids own", async (ctx) => {
+      requireFeature(ctx, 'subids');
+      const store = newStore('system-reset');
+      expect((await store.run(['load', '-q', '-i', images.plainDocker])).exitCode).toBe(0);
+      const made = await store.run(['run', '--name', 'owner', '-u', '1000:1000', 'plain', 'sh', '-c', 'mkdir -m 700 /tmp/mine && echo x > /tmp/mine/f && chmod 400 /tmp/mine/f']);
+      expect(made.exitCode).toBe(0);
+      const id = (await store.run(['inspect', '--format', '{{.Id}}', 'owner'])).stdout.trim();
+      const upper = join(store.data, 'containers', id, 'upper', 'tmp', 'mine');
+      expect(statSync(upper).uid).not.toBe(process.getuid?.()); // a subordinate id's, which this user cannot remove itself
+      const up = (await store.run(['run', '-d', 'plain', 'sleep', '30'])).stdout.trim();
+      const monitor = Number(readFileSync(join(store.data, 'containers', up, 'monitor'), 'utf8').split(' ')[0]);
+      const no = await store.run(['system', 'reset'], { input: 'no\n' });
+      expect(no.stdout).toBe(`WARNING! This will remove:\n\t- all containers\n\t- all images\n\t- the data directory: "${store.data}"\n\t- the runtime directory: "${store.runtime}"\nAre you sure you want to continue? [y/N] `);
+      expect(existsSync(upper)).toBe(true);
+      const r = await store.run(['system', 'reset', '-f']);
+      expect([r.stdout, r.stderr, r.exitCode]).toEqual(['', '', 0]);
+      expect(existsSync(store.data)).toBe(false);
+      expect(existsSync(store.runtime)).toBe(false);
+      expect(alive(monitor)).toBe(false);
+      // and burrow starts again from nothing
+      expect((await store.run(['ps', '-a'])).exitCode).toBe(0);
+      expect((await store.run(['images', '-q'])).stdout).toBe('');
     });
   });
 

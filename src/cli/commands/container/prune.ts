@@ -1,8 +1,7 @@
 import * as Option from 'clipanion/lib/advanced/options';
 
-import { UsageError } from '../../../errors.js';
 import { BurrowCommand } from '../../base.js';
-import { parseTimeFlag } from '../../duration.js';
+import { untilFilter } from '../../duration.js';
 import { confirm } from '../../prompt.js';
 
 export class ContainerPruneCommand extends BurrowCommand {
@@ -24,28 +23,13 @@ export class ContainerPruneCommand extends BurrowCommand {
   force = Option.Boolean('-f,--force', false, { description: 'Do not ask for confirmation' });
 
   async execute(): Promise<number> {
-    let until = Infinity;
-    for (const f of this.filter) {
-      const eq = f.indexOf('=');
-      const key = eq < 0 ? f : f.slice(0, eq);
-      if (key !== 'until' || eq < 0) throw new UsageError(`invalid filter \`${f}\`: container prune takes until=TIME`);
-      until = Math.min(until, parseTimeFlag(f.slice(eq + 1), '--filter until'));
-    }
+    const until = untilFilter(this.filter, 'container prune');
     if (!this.force && !confirm(this.context.stdout, 'WARNING! This will remove all non running containers.')) return 0;
-    const { removeContainer } = await import('../../../runtime/container.js');
+    const { pruneContainers } = await import('../../../runtime/prune.js');
     const store = (await this.context.store({ containers: true })).init();
-    const { containers } = store;
-    let code = 0;
-    for (const rec of containers.list()) {
-      if (containers.status(rec).state === 'running' || Date.parse(rec.created) >= until) continue;
-      try {
-        await removeContainer(this.context, store, rec, false);
-        this.context.stdout.write(`${rec.id}\n`);
-      } catch (err) {
-        this.context.stderr.write(`Error: ${(err as Error).message}\n`);
-        code = 125;
-      }
-    }
-    return code;
+    const { removed, errors } = await pruneContainers(this.context, store, until);
+    for (const id of removed) this.context.stdout.write(`${id}\n`);
+    for (const e of errors) this.context.stderr.write(`Error: ${e}\n`);
+    return errors.length > 0 ? 125 : 0;
   }
 }

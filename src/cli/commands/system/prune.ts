@@ -1,0 +1,38 @@
+import * as Option from 'clipanion/lib/advanced/options';
+
+import { goHumanSize } from '../../../format/report.js';
+import { BurrowCommand } from '../../base.js';
+import { untilFilter } from '../../duration.js';
+import { confirm } from '../../prompt.js';
+
+export class SystemPruneCommand extends BurrowCommand {
+  static override paths = [['system', 'prune']];
+
+  static override usage = BurrowCommand.Usage({
+    category: 'system',
+    description: 'remove stopped containers and unused images',
+    details: `
+      Removes every container that is not running, then the images without a name that no container uses (with \`--all\`, every image no container uses), and prints what went, as podman: the ids under "Deleted Containers" and "Deleted Images", then the space freed. Asks first unless \`-f\`: the answer is a line of standard input, and anything but y or yes (or its end) removes nothing.
+    `,
+    examples: [['Remove everything unused without asking', '$0 system prune -a -f']],
+  });
+
+  all = Option.Boolean('-a,--all', false, { description: 'Remove every image no container uses, not only unnamed ones' });
+  filter = Option.Array('--filter', [], { description: 'Only containers created before a time: until=TIME (a timestamp or a duration such as 24h)' });
+  force = Option.Boolean('-f,--force', false, { description: 'Do not ask for confirmation' });
+
+  async execute(): Promise<number> {
+    const until = untilFilter(this.filter, 'system prune');
+    const images = this.all ? 'all images without at least one container associated with them' : 'all dangling images';
+    if (!this.force && !confirm(this.context.stdout, `WARNING! This command removes:\n\t- all stopped containers\n\t- ${images}\n`)) return 0;
+    const { pruneSystem } = await import('../../../runtime/prune.js');
+    const store = (await this.context.store({ containers: true })).init();
+    const report = await pruneSystem(this.context, store, { all: this.all, until });
+    const out = this.context.stdout;
+    if (report.containers.removed.length > 0) out.write(`Deleted Containers\n${report.containers.removed.join('\n')}\n`);
+    if (report.images.length > 0) out.write(`Deleted Images\n${report.images.join('\n')}\n`);
+    out.write(`Total reclaimed space: ${goHumanSize(report.reclaimed)}\n`);
+    for (const e of report.containers.errors) this.context.stderr.write(`Error: ${e}\n`);
+    return report.containers.errors.length > 0 ? 125 : 0;
+  }
+}

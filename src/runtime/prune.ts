@@ -1,0 +1,68 @@
+/**
+ * Removing in bulk: `container prune`, `system prune` (stopped containers,
+ * then the images nothing uses) and `system reset` (everything burrow keeps
+ * for the user: every container stopped and removed, then the data and
+ * runtime directories). Files owned by subordinate ids are removed in the
+ * user namespace (Sys.removeTrees), so the user never needs `unshare`.
+ */
+import { rmSync } from 'node:fs';
+
+import { treeSize } from '../system/files.js';
+import type { Store } from '../storage/store.js';
+import { type Env, removeContainer } from './container.js';
+
+export interface PruneReport {
+  /** ids, in the order removed */
+  removed: string[];
+  /** messages of those that could not be */
+  errors: string[];
+}
+
+/** Removes every container that is not running and was created before `until` (ms since the epoch). */
+export async function pruneContainers(env: Env, store: Store, until = Infinity): Promise<PruneReport> {
+  const { containers } = store;
+  const report: PruneReport = { removed: [], errors: [] };
+  for (const rec of containers.list()) {
+    if (containers.status(rec).state === 'running' || Date.parse(rec.created) >= until) continue;
+    try {
+      await removeContainer(env, store, rec, false);
+      report.removed.push(rec.id);
+    } catch (err) {
+      report.errors.push((err as Error).message);
+    }
+  }
+  return report;
+}
+
+/** What `system prune` removed, and the bytes that freed in the data directory. */
+export interface SystemPruneReport {
+  containers: PruneReport;
+  images: string[];
+  reclaimed: number;
+}
+
+export async function pruneSystem(env: Env, store: Store, opts: { all: boolean; until?: number }): Promise<SystemPruneReport> {
+  const before = treeSize(store.root);
+  const containers = await pruneContainers(env, store, opts.until);
+  const { pruneImages } = await import('../storage/image-removal.js');
+  const images = await pruneImages(store, { all: opts.all });
+  return { containers, images, reclaimed: Math.max(0, before - treeSize(store.root)) };
+}
+
+/**
+ * `system reset`: every container killed (SIGKILL, at once, as podman's reset
+ * does) and removed, then the data directory (images, layers, containers, in
+ * the user namespace: their files belong to mapped ids) and the runtime
+ * directory. The configuration directory stays.
+ */
+export async function resetStore(env: Env, store: Store, warn: (message: string) => void): Promise<void> {
+  for (const rec of store.containers.list()) {
+    try {
+      await removeContainer(env, store, rec, true, 0);
+    } catch (err) {
+      warn(`remove container ${rec.name}: ${(err as Error).message}`);
+    }
+  }
+  await env.sys.removeTrees([env.paths.data]);
+  rmSync(env.paths.runtime, { recursive: true, force: true });
+}
