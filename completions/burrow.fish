@@ -285,7 +285,7 @@ set -g __burrow_arg_login --log-level --authfile --cert-dir -p --password -u --u
 set -g __burrow_arg_logout --log-level --authfile
 set -g __burrow_arg_logs --log-level --since --until --tail
 set -g __burrow_arg_manifest_inspect --log-level --authfile
-set -g __burrow_arg_ps --log-level --format
+set -g __burrow_arg_ps --log-level -f --filter --format -n --last --sort
 set -g __burrow_arg_pull --log-level --arch --authfile --cert-dir --creds --os --platform --retry --retry-delay --variant
 set -g __burrow_arg_push --log-level --authfile --cert-dir --creds --compression-format --compression-level --digestfile -f --format --retry --retry-delay
 set -g __burrow_arg_rename --log-level
@@ -534,9 +534,15 @@ complete -c burrow -n '__burrow_operand manifest_inspect 0' -a '(__burrow_images
 # burrow ps, burrow container ls, burrow container list, burrow container ps
 complete -c burrow -n '__burrow_options ps' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
 complete -c burrow -n '__burrow_options ps' -s a -l all -d 'Show all containers, not only running ones'
-complete -c burrow -n '__burrow_options ps' -s q -l quiet -d 'Print only the container ids'
-complete -c burrow -n '__burrow_options ps' -l no-trunc -d 'Do not shorten ids and commands'
+complete -c burrow -n '__burrow_options ps' -l external -d 'Also containers of other tools: burrow has none, so as -a'
+complete -c burrow -n '__burrow_options ps' -s f -l filter -x -d 'Only containers that match KEY=VALUE: id, name, status, label, ancestor, exited, before, since'
 complete -c burrow -n '__burrow_options ps' -l format -x -a 'json table' -d 'Format the output with a Go template, `table ...` or `json`'
+complete -c burrow -n '__burrow_options ps' -s n -l last -x -d 'The N containers created last, whatever their state'
+complete -c burrow -n '__burrow_options ps' -s l -l latest -d 'The container created last, whatever its state'
+complete -c burrow -n '__burrow_options ps' -l no-trunc -d 'Do not shorten ids and commands'
+complete -c burrow -n '__burrow_options ps' -s q -l quiet -d 'Print only the container ids'
+complete -c burrow -n '__burrow_options ps' -s s -l size -d 'Show the size of the writable layer, and with the image'
+complete -c burrow -n '__burrow_options ps' -l sort -x -d 'Sort by created, id, image, names, runningfor, size or status'
 
 # burrow pull, burrow image pull
 complete -c burrow -n '__burrow_options pull' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'

@@ -671,6 +671,9 @@ static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *for
   return exit_code(status);
 }
 
+/* When the container was started (its clone): the exit file says it, so a reader needs nothing else. */
+static struct timespec g_started_at;
+
 /* After the container: its exit code to the exit file, then the on-exit program (clean-up). */
 static void finish(const struct plan *plan, int code) {
   stop_processes();
@@ -680,7 +683,10 @@ static void finish(const struct plan *plan, int code) {
     snprintf(tmp, sizeof(tmp), "%s.tmp", exit_file->fields[0]);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd >= 0) {
-      dprintf(fd, "%d %lld\n", code, (long long)time(NULL));
+      /* To the nanosecond, as podman's FinishedAt: a container must never look as if it ended before it was made. */
+      struct timespec now;
+      clock_gettime(CLOCK_REALTIME, &now);
+      dprintf(fd, "%d %lld.%09ld %lld.%09ld\n", code, (long long)now.tv_sec, now.tv_nsec, (long long)g_started_at.tv_sec, g_started_at.tv_nsec);
       fsync(fd);
       close(fd);
       if (rename(tmp, exit_file->fields[0]) < 0)
@@ -884,6 +890,7 @@ static int cmd_run(int argc, char **argv) {
   const struct record *join = plan_find(&plan, R_JOIN);
   if (join)
     join_namespaces(join);
+  clock_gettime(CLOCK_REALTIME, &g_started_at);
   pid_t child = clone_child(clone_flags(&plan));
   if (child == 0) {
     close(sync[0]);

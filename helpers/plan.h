@@ -49,7 +49,8 @@
  *                                 podman's k8s-file format (log.c), and its own `Error:` lines as
  *                                 stderr lines (a detached container's log); a line that would take it
  *                                 past MAX-SIZE bytes (0: no limit) starts an empty file first
- *   exit-file PATH                the monitor writes "CODE UNIX-TIME\n" there (atomically) when the container ends
+ *   exit-file PATH                the monitor writes "CODE FINISHED STARTED\n" there (atomically) when the container ends:
+ *                                 both times SECONDS.NANOSECONDS (Unix time), the start at its clone
  *   on-exit ARGV...               then the monitor runs ARGV (the clean-up after `run --rm`) and waits for it
  *
  * The child's steps, carried out strictly in the order written (as bwrap's

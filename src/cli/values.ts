@@ -53,6 +53,8 @@ export const VALUE_NAMES: Record<string, string> = {
   '--since': 'TIME',
   '--until': 'TIME',
   '--tail': 'N',
+  '--last': 'N',
+  '--sort': 'KEY',
   '--signal': 'SIGNAL',
   '--condition': 'CONDITION',
   '--interval': 'DURATION',

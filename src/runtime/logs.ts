@@ -86,11 +86,19 @@ const SPACE = 0x20;
 const F = 0x46;
 const P = 0x50;
 
-/** The stream of the line whose timestamp ends at `a` (a space), when the line is a k8s-file line; else undefined. */
+const S = 0x73;
+
+/**
+ * The stream of the line whose timestamp ends at `a` (a space), when the line
+ * is a k8s-file line ("stdout F " or "stderr P ..."); else undefined. Bytes are
+ * compared in place: a 100 MB log is a million lines.
+ */
 function streamAt(buf: Buffer, a: number, end: number): Stream | undefined {
   if (a + 8 >= end || buf[a + 7] !== SPACE || (buf[a + 8] !== F && buf[a + 8] !== P) || (a + 9 < end && buf[a + 9] !== SPACE)) return undefined;
-  const word = buf.toString('latin1', a + 1, a + 7);
-  return word === 'stdout' || word === 'stderr' ? word : undefined;
+  if (buf[a + 1] !== S || buf[a + 2] !== 0x74 || buf[a + 3] !== 0x64) return undefined; // "std"
+  if (buf[a + 4] === 0x6f && buf[a + 5] === 0x75 && buf[a + 6] === 0x74) return 'stdout';
+  if (buf[a + 4] === 0x65 && buf[a + 5] === 0x72 && buf[a + 6] === 0x72) return 'stderr';
+  return undefined;
 }
 
 /** Go's RFC3339Nano of a k8s-file time: trailing zeros of the fraction dropped, a zero offset as Z. */
@@ -106,19 +114,26 @@ export function goTime(stamp: string): string {
  * Turns k8s-file bytes into what `logs` prints: each line's text on its own
  * stream, the parts (P) of a line joined to it (each stream's apart: podman
  * glues a part of stdout to the next line of stderr), filtered and prefixed
- * as the view says. Works on Buffers, a chunk at a time, and hands out runs of
- * lines of one stream (a 100 MB log is a million lines).
+ * as the view says. Works on Buffers, a chunk at a time: each line's text is
+ * copied once into an output buffer, handed out as a run of lines of one
+ * stream; a line's time is only read when the view needs it.
  */
 export class LogReader {
   private rest: Buffer | undefined;
   private readonly parts: Record<Stream, { stamp: string; chunks: Buffer[] } | undefined> = { stdout: undefined, stderr: undefined };
-  private run: Buffer[] = [];
-  private runStream: Stream = 'stdout';
+  private out = Buffer.allocUnsafe(1 << 16);
+  private outLen = 0;
+  private outStream: Stream = 'stdout';
+  private readonly plain: boolean;
+  private readonly prefix: Buffer;
 
   constructor(
     private readonly view: LogView,
     private readonly write: (stream: Stream, data: Buffer) => void,
-  ) {}
+  ) {
+    this.plain = view.since === undefined && view.until === undefined && !view.timestamps;
+    this.prefix = Buffer.from(view.prefix);
+  }
 
   /** The lines `chunk` completes; `chunk` may be reused once this returns. */
   feed(chunk: Buffer): void {
@@ -138,7 +153,7 @@ export class LogReader {
     for (const stream of ['stdout', 'stderr'] as const) {
       const part = this.parts[stream];
       this.parts[stream] = undefined;
-      if (part) this.emit(stream, part.stamp, part.chunks);
+      if (part) this.emitParts(stream, part.stamp, part.chunks); // as podman: without a newline it never had
     }
     this.flushRun();
   }
@@ -148,43 +163,76 @@ export class LogReader {
     if (a < 0 || a >= end) return; // not a k8s-file line: skipped, as podman does
     const stream = streamAt(buf, a, end);
     if (stream === undefined) return;
-    const text = buf.subarray(Math.min(a + 10, end), end);
+    const textStart = Math.min(a + 10, end);
     const part = this.parts[stream];
     if (buf[a + 8] === P) {
       // Kept past this chunk: copied.
-      if (part) part.chunks.push(Buffer.from(text));
-      else this.parts[stream] = { stamp: buf.toString('latin1', start, a), chunks: [Buffer.from(text)] };
+      const text = Buffer.from(buf.subarray(textStart, end));
+      if (part) part.chunks.push(text);
+      else this.parts[stream] = { stamp: buf.toString('latin1', start, a), chunks: [text] };
       return;
     }
-    this.parts[stream] = undefined;
-    const chunks = part ? [...part.chunks, text] : [text];
-    chunks.push(NEWLINE);
-    this.emit(stream, part ? part.stamp : buf.toString('latin1', start, a), chunks);
+    if (part) {
+      this.parts[stream] = undefined;
+      this.emitParts(stream, part.stamp, [...part.chunks, buf.subarray(textStart, end + 1)]);
+      return;
+    }
+    if (!this.plain) {
+      const stamp = buf.toString('latin1', start, a);
+      if (!this.wanted(stamp)) return;
+      this.begin(stream, this.view.timestamps ? `${goTime(stamp)} ` : '');
+    } else this.begin(stream, '');
+    // The text and the newline that ends it in `buf`.
+    this.append(buf, textStart, end + 1);
   }
 
-  private emit(stream: Stream, stamp: string, chunks: Buffer[]): void {
-    const { since, until, timestamps, prefix } = this.view;
-    if (since !== undefined || until !== undefined) {
-      const time = Date.parse(stamp);
-      if ((since !== undefined && time < since) || (until !== undefined && time > until)) return;
-    }
-    if (stream !== this.runStream) {
+  private wanted(stamp: string): boolean {
+    const { since, until } = this.view;
+    if (since === undefined && until === undefined) return true;
+    const time = Date.parse(stamp);
+    return !((since !== undefined && time < since) || (until !== undefined && time > until));
+  }
+
+  /** A line's start on `stream`: the run so far flushed if it was the other stream's, then the prefix and time. */
+  private begin(stream: Stream, time: string): void {
+    if (stream !== this.outStream) {
       this.flushRun();
-      this.runStream = stream;
+      this.outStream = stream;
     }
-    if (prefix || timestamps) this.run.push(Buffer.from(`${prefix}${timestamps ? `${goTime(stamp)} ` : ''}`));
-    this.run.push(...chunks);
+    if (this.prefix.length > 0) this.append(this.prefix, 0, this.prefix.length);
+    if (time) {
+      const t = Buffer.from(time, 'latin1');
+      this.append(t, 0, t.length);
+    }
+  }
+
+  private emitParts(stream: Stream, stamp: string, chunks: Buffer[]): void {
+    if (!this.wanted(stamp)) return;
+    this.begin(stream, this.view.timestamps ? `${goTime(stamp)} ` : '');
+    for (const c of chunks) this.append(c, 0, c.length);
+  }
+
+  private append(src: Buffer, start: number, end: number): void {
+    const len = end - start;
+    if (this.outLen + len > this.out.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.out.length * 2, this.outLen + len));
+      this.out.copy(grown, 0, 0, this.outLen);
+      this.out = grown;
+    }
+    src.copy(this.out, this.outLen, start, end);
+    this.outLen += len;
   }
 
   private flushRun(): void {
-    if (this.run.length === 0) return;
-    const data = this.run.length === 1 ? (this.run[0] as Buffer) : Buffer.concat(this.run);
-    this.run = [];
-    this.write(this.runStream, data);
+    if (this.outLen === 0) return;
+    // Handed out: the receiver may keep it, so a new buffer for what follows.
+    const data = this.out.subarray(0, this.outLen);
+    this.out = Buffer.allocUnsafe(Math.max(1 << 16, this.out.length));
+    this.outLen = 0;
+    this.write(this.outStream, data);
   }
 }
 
-const NEWLINE = Buffer.from('\n');
 
 /** Is the line [start, end) of `buf` a whole (F) k8s-file line? */
 function wholeLine(buf: Buffer, start: number, end: number): boolean {

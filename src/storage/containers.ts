@@ -6,7 +6,7 @@
  *   container.json    the record (written once at create, atomically)
  *   .creating         held (flock) by its create until the record is written
  *   monitor           "<pid> <start time> <started ms>" of the process that runs it (the helper)
- *   exit              "<code> <finished s>", written by the helper when the container ends
+ *   exit              "<code> <finished s.ns> <started s.ns>", written by the helper when the container ends
  *   ctr.log           the output of a container started in the background (k8s-file format,
  *                     written by the helper: runtime/logs.ts)
  *   volumes/          the anonymous volumes for the image's Volumes (anon-N)
@@ -94,18 +94,33 @@ const MAX_NAME = 255;
 export class Containers {
   constructor(private readonly store: Store) {}
 
+  private base: string | undefined;
+
   dir(id: string): string {
-    return join(this.store.containersDir(), id);
+    // Not path.join each time: called for each container of a long list, and both parts are clean already.
+    this.base ??= this.store.containersDir();
+    return `${this.base}/${id}`;
   }
 
   nameLink(name: string): string {
     return join(this.store.root, 'names', name);
   }
 
+  /** The records the leftovers sweep read a moment ago, for this command's next list() only. */
+  private snapshot: ContainerRecord[] | undefined;
+
+  /** Hands the next list() these records, read just now (storage/leftovers.ts, under the lock). */
+  remember(records: ContainerRecord[]): void {
+    this.snapshot = records;
+  }
+
   list(): ContainerRecord[] {
+    const snapshot = this.snapshot;
+    this.snapshot = undefined;
+    if (snapshot) return snapshot;
     const out: ContainerRecord[] = [];
     for (const id of safeReaddir(this.store.containersDir())) {
-      const rec = readJson<ContainerRecord | undefined>(join(this.dir(id), 'container.json'), undefined);
+      const rec = readJson<ContainerRecord | undefined>(`${this.dir(id)}/container.json`, undefined);
       if (rec) out.push(rec);
     }
     return out.sort((a, b) => a.created.localeCompare(b.created));
@@ -176,6 +191,7 @@ export class Containers {
   }
 
   write(rec: ContainerRecord): void {
+    this.snapshot = undefined;
     atomicWriteFile(join(this.dir(rec.id), 'container.json'), `${JSON.stringify(rec, null, 1)}\n`, 0o600);
   }
 
@@ -187,12 +203,15 @@ export class Containers {
   }
 
   status(rec: ContainerRecord): ContainerStatus {
-    const exit = readTextOr(join(this.dir(rec.id), 'exit'));
-    const { pid, alive, startedAt } = this.monitor(rec.id);
+    const exit = readTextOr(`${this.dir(rec.id)}/exit`);
     if (exit !== undefined) {
-      const [code, finished] = exit.trim().split(' ');
+      // Ended: the exit file says when it started (the monitor file, for one written before it did).
+      const [code, finished, started] = exit.trim().split(' ');
+      const startedText = started === undefined ? (readTextOr(join(this.dir(rec.id), 'monitor')) ?? '').trim().split(' ')[2] : undefined;
+      const startedAt = started !== undefined ? new Date(Number(started) * 1000) : startedText ? new Date(Number(startedText)) : undefined;
       return { state: 'exited', exitCode: Number(code), pid: undefined, startedAt, finishedAt: finished ? new Date(Number(finished) * 1000) : undefined };
     }
+    const { pid, alive, startedAt } = this.monitor(rec.id);
     if (pid !== undefined && alive) return { state: 'running', exitCode: undefined, pid, startedAt, finishedAt: undefined };
     // Its monitor died without writing the exit (kill -9): the container died with it, of SIGKILL (PR_SET_PDEATHSIG).
     if (pid !== undefined) return { state: 'exited', exitCode: 137, pid: undefined, startedAt, finishedAt: undefined };
@@ -201,6 +220,7 @@ export class Containers {
 
   /** Moves the container's directory out of the list (atomic), for removal. Returns where it went. */
   detach(rec: ContainerRecord): string {
+    this.snapshot = undefined;
     const trash = join(this.store.tmpDir(), `removed-${rec.id}`);
     renameSync(this.dir(rec.id), trash);
     this.releaseName(rec.name);

@@ -39,6 +39,7 @@ import { basename, dirname, join } from 'node:path';
 import { safeReaddir, writeAll } from '../system/files.js';
 import type { LibcCalls } from '../system/sys.js';
 import { DOWNLOAD_KEEP_MS, DOWNLOAD_PREFIX } from './downloads.js';
+import type { ContainerRecord } from './containers.js';
 import type { Store } from './store.js';
 
 const UNLOCKED_GRACE_MS = 60_000;
@@ -223,27 +224,38 @@ function reapContainers(store: Store): string[] {
       // removed by someone else meanwhile
     }
   };
-  for (const rec of containers.list()) {
-    if (!rec.options.rm) continue;
-    const status = containers.status(rec);
-    if (status.state !== 'exited' || containers.monitor(rec.id).alive) continue;
+  const records = containers.list();
+  const kept: ContainerRecord[] = [];
+  for (const rec of records) {
+    const status = rec.options.rm ? containers.status(rec) : undefined;
+    if (!status || status.state !== 'exited' || containers.monitor(rec.id).alive) {
+      kept.push(rec);
+      continue;
+    }
     try {
       trees.push(containers.detach(rec));
     } catch {
       // removed by someone else meanwhile
     }
   }
+  const recorded = new Set(records.map((r) => r.id));
   for (const id of safeReaddir(store.containersDir())) {
     const dir = containers.dir(id);
-    if (existsSync(join(dir, 'container.json'))) continue;
+    if (recorded.has(id) || existsSync(join(dir, 'container.json'))) continue;
     const creating = join(dir, CREATING);
     if (existsSync(creating) ? abandoned(store.sys, creating) : oldEnough(dir)) moveOut(id);
   }
-  for (const name of safeReaddir(join(store.root, 'names'))) {
+  const names = safeReaddir(join(store.root, 'names'));
+  // As many names as records, each record's among them: every name is a record's (no link to read).
+  const recordNames = new Set(kept.map((r) => r.name));
+  const allOwned = names.length === recordNames.size && names.every((n) => recordNames.has(n));
+  for (const name of allOwned ? [] : names) {
     const id = containers.owner(name);
-    if (id !== undefined && !existsSync(containers.dir(id))) containers.releaseName(name);
+    if (id !== undefined && !recorded.has(id) && !existsSync(containers.dir(id))) containers.releaseName(name);
   }
   for (const name of safeReaddir(store.root)) if (name.startsWith('images.json.tmp-')) rmSync(join(store.root, name), { force: true });
+  // What was read here is what the command lists next (`ps -a` of many containers reads each record once).
+  containers.remember(kept);
   return trees;
 }
 

@@ -138,7 +138,7 @@ export type Step =
    * k8s-file format (and its own errors); past `maxSize` bytes (0: no limit) it starts an empty file
    */
   | { kind: 'log'; path: string; maxSize: number }
-  /** monitor: where it writes "CODE UNIX-TIME" when the container ends */
+  /** monitor: where it writes "CODE FINISHED STARTED" (Unix times, SECONDS.NANOSECONDS) when the container ends */
   | { kind: 'exit-file'; path: string }
   /** monitor: what it runs after the container (the clean-up of --rm) */
   | { kind: 'on-exit'; argv: string[] };

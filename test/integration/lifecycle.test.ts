@@ -339,4 +339,82 @@ describeContainers('detached containers', () => {
       expect((await p.run(['rm', '-f', '-t', '0', 'up'])).exitCode).toBe(0);
     });
   });
+
+  describe('ps', () => {
+    let p: TestStore;
+    const names = async (...args: string[]) => lines((await p.run(['ps', ...args, '--format', '{{.Names}}'])).stdout);
+    beforeAll(async () => {
+      p = newStore('ps');
+      expect((await p.run(['load', '-q', '-i', imagesDir.plainOci])).exitCode).toBe(0);
+      for (const [name, code] of [['one', '1'], ['zero', '0']]) expect((await p.run(['run', '--name', name as string, PLAIN, 'sh', '-c', `exit ${code}`])).exitCode).toBe(Number(code));
+      expect((await p.run(['run', '--name', 'big', PLAIN, 'dd', 'if=/dev/zero', 'of=/big', 'bs=1024', 'count=200'])).exitCode).toBe(0);
+      expect((await p.run(['run', '-d', '--name', 'up', PLAIN, 'sleep', '60'])).exitCode).toBe(0);
+      expect((await p.run(['create', '--name', 'made', PLAIN, 'true'])).exitCode).toBe(0);
+    });
+
+    it('newest first; -a, -l, -n N, --external; a status or exited filter looks at every container', async () => {
+      expect(await names()).toEqual(['up']);
+      expect(await names('-a')).toEqual(['made', 'up', 'big', 'zero', 'one']);
+      expect(await names('--external')).toEqual(['made', 'up', 'big', 'zero', 'one']);
+      expect(await names('-l')).toEqual(['made']);
+      expect(await names('-n', '2')).toEqual(['made', 'up']);
+      expect(await names('--filter', 'status=exited')).toEqual(['big', 'zero', 'one']);
+      expect(await names('--filter', 'status=created', '--filter', 'status=running')).toEqual(['made', 'up']);
+      expect(await names('--filter', 'exited=1')).toEqual(['one']);
+    });
+
+    it('--filter id, name (a regular expression), ancestor, before, since, label; different keys must all match', async () => {
+      const id = (await p.run(['inspect', '--format', '{{.Id}}', 'zero'])).stdout.trim();
+      expect(await names('-a', '--filter', `id=${id.slice(0, 10)}`)).toEqual(['zero']);
+      expect(await names('-a', '--filter', 'name=^[oz]')).toEqual(['zero', 'one']);
+      expect(await names('-a', '--filter', 'name=e', '--filter', 'status=exited')).toEqual(['zero', 'one']);
+      expect(await names('-a', '--filter', `ancestor=${PLAIN}`)).toHaveLength(5);
+      expect(await names('-a', '--filter', 'ancestor=localhost/other')).toEqual([]);
+      expect(await names('-a', '--filter', 'before=big')).toEqual(['zero', 'one']);
+      expect(await names('-a', '--filter', 'since=big')).toEqual(['made', 'up']);
+      expect(await names('-a', '--filter', 'label=no.such.label')).toEqual([]);
+      // The image's labels are the container's, as podman's.
+      const tarball = join(fixtures().dir, 'ps-labelled.tar');
+      expect((await p.run(['export', '-o', tarball, 'zero'])).exitCode).toBe(0);
+      expect((await p.run(['import', '-q', '-c', 'LABEL tier=web', '-c', 'CMD ["true"]', tarball, 'localhost/labelled'])).exitCode).toBe(0);
+      expect((await p.run(['create', '--name', 'labelled', 'localhost/labelled'])).exitCode).toBe(0);
+      expect(await names('-a', '--filter', 'label=tier=web')).toEqual(['labelled']);
+      expect(await names('-a', '--filter', 'label=tier')).toEqual(['labelled']);
+      expect(await names('-a', '--filter', 'label=tier=db')).toEqual([]);
+      expect((await p.run(['rm', 'labelled'])).exitCode).toBe(0);
+    });
+
+    it('--sort, and -s: the writable layer and, with the image, the virtual size', async () => {
+      expect(await names('-a', '--sort', 'names')).toEqual(['big', 'made', 'one', 'up', 'zero']);
+      const sized = lines((await p.run(['ps', '-a', '-s', '--sort', 'size', '--format', '{{.Names}} {{.Size}}'])).stdout);
+      expect(sized.at(-1)).toMatch(/^big 20\d(\.\d+)?kB \(virtual \d+(\.\d+)?MB\)$/);
+      expect(sized[0]).toMatch(/^\w+ 0B \(virtual /);
+      const table = lines((await p.run(['ps', '-s'])).stdout);
+      expect(table[0]).toMatch(/^CONTAINER ID +IMAGE +COMMAND +CREATED +STATUS +PORTS +NAMES +SIZE$/);
+      const json = JSON.parse((await p.run(['ps', '-a', '-s', '--format', 'json', '--filter', 'name=big'])).stdout) as { Size: { rwSize: number; rootFsSize: number } }[];
+      expect(json[0]?.Size.rwSize).toBeGreaterThanOrEqual(204800);
+    });
+
+    it('a container that exited never shows as ending before it was made', async () => {
+      const [created, finished] = (await p.run(['inspect', '--format', '{{.Created}} {{.State.FinishedAt}}', 'zero'])).stdout.trim().split(' ');
+      expect(Date.parse(finished as string)).toBeGreaterThanOrEqual(Date.parse(created as string));
+      expect((await p.run(['inspect', '--format', '{{.State.FinishedAt}}', 'zero'])).stdout).toMatch(/\.\d{3}/);
+    });
+
+    it('bad input: an unknown filter or sort key, a bad status, a bad -n, an unknown container for before: one error, 125', async () => {
+      for (const [args, pattern] of [
+        [['--filter', 'colour=red'], /^Error: invalid filter "colour=red"/],
+        [['--filter', 'status=sleeping'], /^Error: invalid filter "status=sleeping": a status is one of/],
+        [['--filter', 'exited=x'], /^Error: invalid filter "exited=x"/],
+        [['--filter', 'name=('], /^Error: invalid filter "name=\(": not a regular expression/],
+        [['--filter', 'before=nosuch'], /^Error: no container with name or ID "nosuch" found/],
+        [['--sort', 'colour'], /^Error: invalid option for --sort `colour`/],
+        [['-n', 'many'], /^Error: invalid argument "many" for "-n, --last" flag/],
+      ] as [string[], RegExp][]) {
+        const r = await p.run(['ps', ...args]);
+        expectOneError(r, pattern);
+        expect(r.exitCode).toBe(125);
+      }
+    });
+  });
 });

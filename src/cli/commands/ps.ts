@@ -1,9 +1,25 @@
+import { join } from 'node:path';
+
 import * as Option from 'clipanion/lib/advanced/options';
 
+import { UsageError } from '../../errors.js';
 import type { ContainerRecord, ContainerStatus } from '../../storage/containers.js';
-import { Store } from '../../storage/store.js';
+import type { ImageRecord, Store } from '../../storage/store.js';
+import { treeSize } from '../../system/files.js';
 import { BurrowCommand } from '../base.js';
-import { humanDuration, timeAgo, writeReport } from '../../format/report.js';
+import { goHumanSize, humanDuration, timeAgo, writeReport } from '../../format/report.js';
+
+interface Row {
+  rec: ContainerRecord;
+  status: ContainerStatus;
+  image: ImageRecord | undefined;
+  size?: { rw: number; rootfs: number };
+}
+
+const SORT_KEYS = ['created', 'id', 'image', 'names', 'runningfor', 'size', 'status'] as const;
+const FILTER_KEYS = ['id', 'name', 'status', 'label', 'ancestor', 'exited', 'before', 'since'] as const;
+type FilterKey = (typeof FILTER_KEYS)[number];
+const STATES = ['created', 'exited', 'paused', 'running', 'unknown', 'configured', 'stopped', 'removing', 'stopping'];
 
 export class PsCommand extends BurrowCommand {
   static override paths = [['ps'], ['container', 'ls'], ['container', 'list'], ['container', 'ps']];
@@ -12,24 +28,51 @@ export class PsCommand extends BurrowCommand {
     category: 'containers',
     description: 'list containers',
     details: `
-      Lists running containers, or all of them with \`-a\`: CONTAINER ID, IMAGE, COMMAND, CREATED, STATUS, PORTS, NAMES.
+      Lists running containers, or all of them with \`-a\`, newest first: CONTAINER ID, IMAGE, COMMAND, CREATED, STATUS, PORTS, NAMES (and SIZE with \`-s\`). Filters of one key match if any value does; different keys must all match. A status or exited filter looks at every container, as podman's does.
     `,
-    examples: [['Only the ids of every container', '$0 ps -a -q']],
+    examples: [
+      ['Only the ids of every container', '$0 ps -a -q'],
+      ['The containers that exited with 1', '$0 ps --filter exited=1'],
+      ['Names and states as JSON lines', "$0 ps -a --format '{{json .Names}} {{.State}}'"],
+    ],
   });
 
   all = Option.Boolean('-a,--all', false, { description: 'Show all containers, not only running ones' });
-  quiet = Option.Boolean('-q,--quiet', false, { description: 'Print only the container ids' });
-  noTrunc = Option.Boolean('--no-trunc', false, { description: 'Do not shorten ids and commands' });
+  external = Option.Boolean('--external', false, { description: 'Also containers of other tools: burrow has none, so as -a' });
+  filter = Option.Array('-f,--filter', [], { description: 'Only containers that match KEY=VALUE: id, name, status, label, ancestor, exited, before, since' });
   format = Option.String('--format', { description: 'Format the output with a Go template, `table ...` or `json`' });
+  last = Option.String('-n,--last', { description: 'The N containers created last, whatever their state' });
+  latest = Option.Boolean('-l,--latest', false, { description: 'The container created last, whatever its state' });
+  noTrunc = Option.Boolean('--no-trunc', false, { description: 'Do not shorten ids and commands' });
+  quiet = Option.Boolean('-q,--quiet', false, { description: 'Print only the container ids' });
+  size = Option.Boolean('-s,--size', false, { description: 'Show the size of the writable layer, and with the image' });
+  sort = Option.String('--sort', 'created', { description: 'Sort by created, id, image, names, runningfor, size or status' });
 
   async execute(): Promise<number> {
+    if (!(SORT_KEYS as readonly string[]).includes(this.sort)) throw new UsageError(`invalid option for --sort \`${this.sort}\`: options are ${SORT_KEYS.join(', ')}`);
+    let last: number | undefined;
+    if (this.last !== undefined) {
+      if (!/^-?\d+$/.test(this.last)) throw new UsageError(`invalid argument "${this.last}" for "-n, --last" flag: a number`);
+      last = Number(this.last);
+    }
+    if (this.latest && last !== undefined) throw new UsageError('--last and --latest cannot be used together');
+    const filters = parseFilters(this.filter);
     const store = await this.context.store({ containers: true });
     const { containers } = store;
-    const rows = containers
-      .list()
-      .map((rec) => ({ rec, status: containers.status(rec) }))
-      .filter(({ status }) => this.all || status.state === 'running')
+    const images = store.images();
+    const byId = new Map(images.map((i) => [i.id, i]));
+    const records = containers.list();
+    const all = this.all || this.external || this.latest || last !== undefined || filters.has('status') || filters.has('exited');
+    const match = matcher(store, records, images, filters);
+    let rows: Row[] = records
+      .map((rec) => ({ rec, status: containers.status(rec), image: byId.get(rec.image) }))
+      .filter((row) => (all || row.status.state === 'running') && match(row))
       .reverse();
+    if (this.latest) rows = rows.slice(0, 1);
+    else if (last !== undefined && last >= 0) rows = rows.slice(0, last);
+    const wantSize = this.size || this.sort === 'size' || /\.Size\b/.test(this.format ?? '');
+    if (wantSize) for (const row of rows) row.size = sizeOf(store, row);
+    rows = sortRows(rows, this.sort as (typeof SORT_KEYS)[number]);
     if (this.quiet && this.format === undefined) {
       for (const { rec } of rows) this.context.stdout.write(`${this.noTrunc ? rec.id : rec.id.slice(0, 12)}\n`);
       return 0;
@@ -37,13 +80,106 @@ export class PsCommand extends BurrowCommand {
     writeReport(this.context.stdout, {
       name: 'ps',
       format: this.format,
-      table: TABLE,
+      table: this.size ? `${TABLE}\t{{.Size}}` : TABLE,
       headers: PS_HEADERS,
-      rows: rows.map(({ rec, status }) => psRow(store, rec, status, this.noTrunc)),
+      rows: rows.map((row) => psRow(row, this.noTrunc)),
       json: () => psJson(rows),
     });
     return 0;
   }
+}
+
+/** --filter KEY=VALUE, each key's values together. */
+function parseFilters(given: string[]): Map<FilterKey, string[]> {
+  const out = new Map<FilterKey, string[]>();
+  for (const f of given) {
+    const eq = f.indexOf('=');
+    const key = (eq < 0 ? f : f.slice(0, eq)) as FilterKey;
+    if (!FILTER_KEYS.includes(key)) throw new UsageError(`invalid filter "${f}": the keys are ${FILTER_KEYS.join(', ')}`);
+    if (eq < 0 || (eq === f.length - 1 && key !== 'label')) throw new UsageError(`invalid filter "${f}": ${key} needs a value`);
+    const value = f.slice(eq + 1);
+    if (key === 'status' && !STATES.includes(value)) throw new UsageError(`invalid filter "${f}": a status is one of ${STATES.join(', ')}`);
+    if (key === 'exited' && !/^\d+$/.test(value)) throw new UsageError(`invalid filter "${f}": exited takes an exit code`);
+    out.set(key, [...(out.get(key) ?? []), value]);
+  }
+  return out;
+}
+
+/** podman's names for burrow's states: stopped is exited, configured is created. */
+function stateMatches(state: ContainerStatus['state'], wanted: string): boolean {
+  if (wanted === 'stopped') return state === 'exited';
+  if (wanted === 'configured') return state === 'created';
+  return state === wanted;
+}
+
+function matcher(store: Store, records: ContainerRecord[], images: ImageRecord[], filters: Map<FilterKey, string[]>): (row: Row) => boolean {
+  const created = (ref: string): number => Date.parse(store.containers.get(ref, records).created);
+  const before = (filters.get('before') ?? []).map(created);
+  const since = (filters.get('since') ?? []).map(created);
+  const ancestors = (filters.get('ancestor') ?? []).map((ref) => ({ ref, id: findImageQuietly(store, ref, images)?.id }));
+  const names = (filters.get('name') ?? []).map((n) => {
+    try {
+      return new RegExp(n);
+    } catch {
+      throw new UsageError(`invalid filter "name=${n}": not a regular expression`);
+    }
+  });
+  const tests: ((row: Row) => boolean)[] = [];
+  const any = <T,>(values: T[] | undefined, test: (v: T) => boolean) => values === undefined || values.some(test);
+  tests.push((r) => any(filters.get('id'), (v) => r.rec.id.startsWith(v)));
+  tests.push((r) => names.length === 0 || names.some((re) => re.test(r.rec.name)));
+  tests.push((r) => any(filters.get('status'), (v) => stateMatches(r.status.state, v)));
+  tests.push((r) => any(filters.get('exited'), (v) => r.status.state === 'exited' && r.status.exitCode === Number(v)));
+  tests.push((r) => ancestors.length === 0 || ancestors.some((a) => r.rec.image === a.id || r.rec.imageName === a.ref || (r.image?.names ?? []).includes(a.ref)));
+  tests.push((r) => before.every((t) => Date.parse(r.rec.created) < t));
+  tests.push((r) => since.every((t) => Date.parse(r.rec.created) > t));
+  const labelFilters = filters.get('label');
+  if (labelFilters) {
+    const labelsOf = new Map<string, Record<string, string>>();
+    const labels = (r: Row): Record<string, string> => {
+      if (!r.image) return {};
+      let l = labelsOf.get(r.image.id);
+      if (!l) labelsOf.set(r.image.id, (l = store.imageConfig(r.image).config?.Labels ?? {}));
+      return l;
+    };
+    tests.push((r) =>
+      labelFilters.some((v) => {
+        const eq = v.indexOf('=');
+        return eq < 0 ? v in labels(r) : labels(r)[v.slice(0, eq)] === v.slice(eq + 1);
+      }),
+    );
+  }
+  return (row) => tests.every((t) => t(row));
+}
+
+function findImageQuietly(store: Store, ref: string, images: ImageRecord[]): ImageRecord | undefined {
+  try {
+    return store.findImage(ref, images);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The writable layer's bytes, and with the image's (podman's rw and root filesystem sizes). */
+function sizeOf(store: Store, row: Row): { rw: number; rootfs: number } {
+  const dir = store.containers.dir(row.rec.id);
+  const rw = treeSize(join(dir, row.rec.driver === 'copy' ? 'rootfs' : 'upper'));
+  return { rw, rootfs: (row.image?.size ?? 0) + (row.rec.driver === 'copy' ? 0 : rw) };
+}
+
+/** podman's orders: newest first for created and runningfor, the rest ascending. */
+function sortRows(rows: Row[], key: (typeof SORT_KEYS)[number]): Row[] {
+  const started = (r: Row) => r.status.startedAt?.getTime() ?? 0;
+  const compare: Record<typeof key, (a: Row, b: Row) => number> = {
+    created: (a, b) => b.rec.created.localeCompare(a.rec.created),
+    runningfor: (a, b) => started(b) - started(a),
+    id: (a, b) => a.rec.id.localeCompare(b.rec.id),
+    image: (a, b) => a.rec.imageName.localeCompare(b.rec.imageName),
+    names: (a, b) => a.rec.name.localeCompare(b.rec.name),
+    size: (a, b) => (a.size?.rootfs ?? 0) - (b.size?.rootfs ?? 0),
+    status: (a, b) => statusText(a.status).localeCompare(statusText(b.status)),
+  };
+  return [...rows].sort(compare[key]);
 }
 
 const TABLE = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
@@ -60,6 +196,7 @@ export const PS_HEADERS: Record<string, string> = {
   Ports: 'PORTS',
   Names: 'NAMES',
   ExitCode: 'EXIT CODE',
+  Size: 'SIZE',
 };
 
 function statusText(status: ContainerStatus): string {
@@ -68,8 +205,7 @@ function statusText(status: ContainerStatus): string {
   return 'Created';
 }
 
-function psRow(store: Store, rec: ContainerRecord, status: ContainerStatus, noTrunc: boolean) {
-  const image = store.findImage(rec.image);
+function psRow({ rec, status, image, size }: Row, noTrunc: boolean) {
   const command = rec.argv.join(' ');
   return {
     ID: noTrunc ? rec.id : rec.id.slice(0, 12),
@@ -83,11 +219,12 @@ function psRow(store: Store, rec: ContainerRecord, status: ContainerStatus, noTr
     Ports: '',
     Names: rec.name,
     ExitCode: status.exitCode ?? 0,
+    Size: size ? `${goHumanSize(size.rw, 3)} (virtual ${goHumanSize(size.rootfs, 3)})` : '',
   };
 }
 
-function psJson(rows: { rec: ContainerRecord; status: ContainerStatus }[]) {
-  return rows.map(({ rec, status }) => ({
+function psJson(rows: Row[]) {
+  return rows.map(({ rec, status, size }) => ({
     Id: rec.id,
     Image: rec.imageName,
     ImageID: rec.image,
@@ -103,5 +240,6 @@ function psJson(rows: { rec: ContainerRecord; status: ContainerStatus }[]) {
     StartedAt: status.startedAt ? Math.floor(status.startedAt.getTime() / 1000) : 0,
     ExitedAt: status.finishedAt ? Math.floor(status.finishedAt.getTime() / 1000) : 0,
     Ports: null,
+    ...(size ? { Size: { rwSize: size.rw, rootFsSize: size.rootfs } } : {}),
   }));
 }

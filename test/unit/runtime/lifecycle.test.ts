@@ -4,7 +4,7 @@
  * the plans handed to the helper, without namespaces or the helper.
  */
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
@@ -89,7 +89,11 @@ describe("a container's life on the fake Sys", () => {
     const plan = await executed(runForeground(f.env, f.store, rec, prepared));
     const [cleanup] = f.sys.of('writePlanFile');
     expect(cleanup).toBeDefined();
-    expect(one(cleanup?.plan ?? [], 'exec').argv).toEqual(['/bin/rm', '-rf', '--', f.store.containers.nameLink('gone'), f.store.containers.dir(rec.id)]);
+    // The names that point at its id then (a rename may have changed it), and its directory; not while restart holds it.
+    const argv = one(cleanup?.plan ?? [], 'exec').argv;
+    expect(argv.slice(0, 2)).toEqual(['/bin/sh', '-c']);
+    expect(argv[2]).toBe('test -e "$3/restarting" && exit 0; find "$1" -maxdepth 1 -type l -lname "$2" -delete; exec rm -rf -- "$3"');
+    expect(argv.slice(3)).toEqual(['sh', dirname(f.store.containers.nameLink('gone')), rec.id, f.store.containers.dir(rec.id)]);
     expect(one(plan, 'on-exit').argv.slice(-2)).toEqual(['--unlink', cleanup?.file]);
   });
 
