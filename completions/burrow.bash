@@ -6,7 +6,7 @@
 # and scripts/completions/burrow.bash: edit those, not completions/burrow.bash.
 
 # The commands, and the options before them.
-_burrow_commands='container create exec export history image images import info inspect kill load login logout logs manifest ps pull push rename restart rm rmi run save search start stop system tag untag version wait'
+_burrow_commands='container create exec export history image images import info inspect kill load login logout logs manifest ps pull push rename restart rm rmi run save search start stop system tag top untag version wait'
 _burrow_global_opts='--log-level -h --help -v --version'
 _burrow_levels='debug info warn error'
 # src/system/capabilities.ts, and ALL
@@ -44,10 +44,11 @@ _burrow_cmd_search=search
 _burrow_cmd_start=start
 _burrow_cmd_stop=stop
 _burrow_cmd_tag=tag
+_burrow_cmd_top=top
 _burrow_cmd_untag=untag
 _burrow_cmd_version=version
 _burrow_cmd_wait=wait
-_burrow_sub_container='create exec exists export kill list logs ls prune ps rename restart rm run start stop wait'
+_burrow_sub_container='create exec exists export kill list logs ls prune ps rename restart rm run start stop top wait'
 _burrow_cmd_container_create=create
 _burrow_cmd_container_exec=exec
 _burrow_cmd_container_exists=container_exists
@@ -64,6 +65,7 @@ _burrow_cmd_container_rm=rm
 _burrow_cmd_container_run=run
 _burrow_cmd_container_start=start
 _burrow_cmd_container_stop=stop
+_burrow_cmd_container_top=top
 _burrow_cmd_container_wait=wait
 _burrow_sub_image='exists history import inspect list load ls prune pull push rm save tag untag'
 _burrow_cmd_image_exists=image_exists
@@ -195,6 +197,9 @@ _burrow_system_reset_operands=''
 _burrow_tag_arg='--log-level'
 _burrow_tag_flag=''
 _burrow_tag_operands='images none'
+_burrow_top_arg='--log-level'
+_burrow_top_flag='-l --latest'
+_burrow_top_operands='none'
 _burrow_untag_arg='--log-level'
 _burrow_untag_flag=''
 _burrow_untag_operands='images images'
@@ -222,8 +227,8 @@ _burrow_value() {
       "save --log-level" | "search --log-level" | "start --log-level" | \
       "stop --log-level" | "system_df --log-level" | \
       "system_prune --log-level" | "system_reset --log-level" | \
-      "tag --log-level" | "untag --log-level" | "version --log-level" | \
-      "wait --log-level")
+      "tag --log-level" | "top --log-level" | "untag --log-level" | \
+      "version --log-level" | "wait --log-level")
       mapfile -t COMPREPLY < <(compgen -W "debug info warn error" -- "$cur") ;;
     "create -e" | "create --env" | "exec -e" | "exec --env" | "run -e" | \
       "run --env")

@@ -198,6 +198,8 @@ function __burrow_command
             printf '%s\n' system_reset 2
         case 'image tag'
             printf '%s\n' tag 2
+        case 'container top'
+            printf '%s\n' top 2
         case 'image untag'
             printf '%s\n' untag 2
         case 'container wait'
@@ -254,6 +256,8 @@ function __burrow_command
             printf '%s\n' stop 1
         case 'tag *'
             printf '%s\n' tag 1
+        case 'top *'
+            printf '%s\n' top 1
         case 'untag *'
             printf '%s\n' untag 1
         case 'version *'
@@ -302,6 +306,7 @@ set -g __burrow_arg_system_df --log-level --format
 set -g __burrow_arg_system_prune --log-level --filter
 set -g __burrow_arg_system_reset --log-level
 set -g __burrow_arg_tag --log-level
+set -g __burrow_arg_top --log-level
 set -g __burrow_arg_untag --log-level
 set -g __burrow_arg_version --log-level
 set -g __burrow_arg_wait --log-level --condition -i --interval
@@ -337,6 +342,7 @@ complete -c burrow -n __burrow_no_command -a start -d 'Start one or more contain
 complete -c burrow -n __burrow_no_command -a stop -d 'Stop one or more running containers'
 complete -c burrow -n __burrow_no_command -a system -d 'Manage burrow'
 complete -c burrow -n __burrow_no_command -a tag -d 'Add names to an image'
+complete -c burrow -n __burrow_no_command -a top -d 'Show the processes of a running container'
 complete -c burrow -n __burrow_no_command -a untag -d 'Remove names from an image'
 complete -c burrow -n __burrow_no_command -a version -d 'Show the version of burrow'
 complete -c burrow -n __burrow_no_command -a wait -d 'Wait for containers to stop and print their exit codes'
@@ -356,6 +362,7 @@ complete -c burrow -n '__burrow_subcommand_of container' -a rm -d 'Remove one or
 complete -c burrow -n '__burrow_subcommand_of container' -a run -d 'Run a command in a new container'
 complete -c burrow -n '__burrow_subcommand_of container' -a start -d 'Start one or more containers'
 complete -c burrow -n '__burrow_subcommand_of container' -a stop -d 'Stop one or more running containers'
+complete -c burrow -n '__burrow_subcommand_of container' -a top -d 'Show the processes of a running container'
 complete -c burrow -n '__burrow_subcommand_of container' -a wait -d 'Wait for containers to stop and print their exit codes'
 complete -c burrow -n '__burrow_subcommand_of image' -a exists -d 'Check whether an image is in local storage'
 complete -c burrow -n '__burrow_subcommand_of image' -a history -d 'Show the history of an image'
@@ -687,6 +694,10 @@ complete -c burrow -n '__burrow_options system_reset' -s f -l force -d 'Do not a
 # burrow tag, burrow image tag
 complete -c burrow -n '__burrow_options tag' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
 complete -c burrow -n '__burrow_operand tag 0' -a '(__burrow_images)'
+
+# burrow top, burrow container top
+complete -c burrow -n '__burrow_options top' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options top' -s l -l latest -d 'The container created last (then every word is a descriptor)'
 
 # burrow untag, burrow image untag
 complete -c burrow -n '__burrow_options untag' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'

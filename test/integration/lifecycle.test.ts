@@ -417,4 +417,45 @@ describeContainers('detached containers', () => {
       }
     });
   });
+
+  describe('top', () => {
+    it("lists the container's processes, and only its own, as it sees them: pids, parents, users", async () => {
+      const id = await runDetached('--name', 'topped', PLAIN, 'sh', '-c', 'sleep 1000 & exec sleep 999');
+      await runDetached('--name', 'neighbour', PLAIN, 'sleep', '998');
+      await waitFor('both processes', async () => lines((await store.run(['top', 'topped', 'pid'])).stdout).length === 3);
+      const r = await store.run(['top', 'topped']);
+      expect(r.stderr).toBe('');
+      const [header, ...rows] = lines(r.stdout);
+      expect(header).toMatch(/^USER +PID +PPID +%CPU +ELAPSED +TTY +TIME +COMMAND$/);
+      expect(rows.map((row) => row.split(/ {2,}/))).toEqual([
+        ['root', '1', '0', expect.stringMatching(/^\d+\.\d{3}$/), expect.stringMatching(/^[\d.]+(ms|s)$/), '?', '0s', 'sleep 999'],
+        ['root', '2', '1', expect.stringMatching(/^\d+\.\d{3}$/), expect.stringMatching(/^[\d.]+(ms|s)$/), '?', '0s', 'sleep 1000'],
+      ]);
+      // a process exec'd as another user: its container uid, and the host's subordinate one
+      expect((await store.run(['exec', '-d', '-u', '1000', 'topped', 'sleep', '997'])).exitCode).toBe(0);
+      await waitFor('the exec', async () => lines((await store.run(['top', 'topped', 'pid'])).stdout).length === 4);
+      const users = lines((await store.run(['top', 'topped', 'pid,user', 'huser', 'hpid', 'args'])).stdout);
+      expect(users[0]).toMatch(/^PID +USER +HUSER +HPID +COMMAND$/);
+      const exec = users.find((l) => l.endsWith('sleep 997'))?.split(/ +/);
+      expect(exec?.slice(0, 2)).toEqual(['3', 'tester']); // named from the container's own /etc/passwd
+      if (fixtures().missing.subids === undefined) expect(Number(exec?.[2])).not.toBe(process.getuid?.());
+      const first = users.find((l) => l.endsWith('sleep 999'))?.split(/ +/);
+      expect(Number(first?.[3])).toBe(Number(readFileSync(join(store.data, 'containers', id, 'monitor'), 'utf8').split(' ')[0]) + 1);
+      expect((await store.run(['rm', '-f', '-t', '0', 'topped', 'neighbour'])).exitCode).toBe(0);
+    });
+
+    it('bad input: an unknown descriptor, a container not running or missing: one error, 125', async () => {
+      expect((await store.run(['create', '--name', 'not-top', PLAIN, 'true'])).exitCode).toBe(0);
+      for (const [args, pattern] of [
+        [['not-top'], /^Error: top can only be used on running containers: container not-top is created$/],
+        [['no-such'], /^Error: no container with name or ID "no-such" found/],
+        [['not-top', 'pid,colour'], /^Error: unknown descriptor: colour/],
+      ] as [string[], RegExp][]) {
+        const r = await store.run(['top', ...args]);
+        expectOneError(r, pattern);
+        expect(r.exitCode).toBe(125);
+      }
+      expect((await store.run(['rm', 'not-top'])).exitCode).toBe(0);
+    });
+  });
 });
