@@ -6,7 +6,7 @@
 # and scripts/completions/burrow.bash: edit those, not completions/burrow.bash.
 
 # The commands, and the options before them.
-_burrow_commands='container create exec export history image images import info inspect kill load login logout logs manifest ps pull push rename restart rm rmi run save search start stop system tag top untag version wait'
+_burrow_commands='container create events exec export history image images import info inspect kill load login logout logs manifest ps pull push rename restart rm rmi run save search start stop system tag top untag version wait'
 _burrow_global_opts='--log-level -h --help -v --version'
 _burrow_levels='debug info warn error'
 # src/system/capabilities.ts, and ALL
@@ -19,6 +19,7 @@ _burrow_capabilities='ALL CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL 
 
 # The command each word or pair of words is; the subcommands of each management word.
 _burrow_cmd_create=create
+_burrow_cmd_events=events
 _burrow_cmd_exec=exec
 _burrow_cmd_export=export
 _burrow_cmd_history=history
@@ -67,6 +68,12 @@ _burrow_cmd_container_start=start
 _burrow_cmd_container_stop=stop
 _burrow_cmd_container_top=top
 _burrow_cmd_container_wait=wait
+_burrow_sub_system='df events info prune reset'
+_burrow_cmd_system_df=system_df
+_burrow_cmd_system_events=events
+_burrow_cmd_system_info=info
+_burrow_cmd_system_prune=system_prune
+_burrow_cmd_system_reset=system_reset
 _burrow_sub_image='exists history import inspect list load ls prune pull push rm save tag untag'
 _burrow_cmd_image_exists=image_exists
 _burrow_cmd_image_history=history
@@ -82,11 +89,6 @@ _burrow_cmd_image_rm=rmi
 _burrow_cmd_image_save=save
 _burrow_cmd_image_tag=tag
 _burrow_cmd_image_untag=untag
-_burrow_sub_system='df info prune reset'
-_burrow_cmd_system_df=system_df
-_burrow_cmd_system_info=info
-_burrow_cmd_system_prune=system_prune
-_burrow_cmd_system_reset=system_reset
 _burrow_sub_manifest='inspect'
 _burrow_cmd_manifest_inspect=manifest_inspect
 
@@ -101,6 +103,9 @@ _burrow_container_prune_operands=''
 _burrow_create_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --cidfile --log-driver --log-opt --pull'
 _burrow_create_flag='--read-only -i --interactive -t --tty --init --rm'
 _burrow_create_operands='images proxy'
+_burrow_events_arg='--log-level -f --filter --format --since --until'
+_burrow_events_flag='--no-trunc --stream'
+_burrow_events_operands=''
 _burrow_exec_arg='--log-level -e --env --env-file -u --user -w --workdir'
 _burrow_exec_flag='-d --detach -i --interactive -l --latest --privileged -t --tty'
 _burrow_exec_operands='containers proxy'
@@ -215,17 +220,17 @@ _burrow_value() {
   local cur=$3
   case "$1 $2" in
     "container_exists --log-level" | "container_prune --log-level" | \
-      "create --log-level" | "exec --log-level" | "export --log-level" | \
-      "history --log-level" | "image_exists --log-level" | \
-      "image_inspect --log-level" | "image_prune --log-level" | \
-      "images --log-level" | "import --log-level" | "info --log-level" | \
-      "inspect --log-level" | "kill --log-level" | "load --log-level" | \
-      "login --log-level" | "logout --log-level" | "logs --log-level" | \
-      "manifest_inspect --log-level" | "ps --log-level" | "pull --log-level" | \
-      "push --log-level" | "rename --log-level" | "restart --log-level" | \
-      "rm --log-level" | "rmi --log-level" | "run --log-level" | \
-      "save --log-level" | "search --log-level" | "start --log-level" | \
-      "stop --log-level" | "system_df --log-level" | \
+      "create --log-level" | "events --log-level" | "exec --log-level" | \
+      "export --log-level" | "history --log-level" | \
+      "image_exists --log-level" | "image_inspect --log-level" | \
+      "image_prune --log-level" | "images --log-level" | "import --log-level" | \
+      "info --log-level" | "inspect --log-level" | "kill --log-level" | \
+      "load --log-level" | "login --log-level" | "logout --log-level" | \
+      "logs --log-level" | "manifest_inspect --log-level" | "ps --log-level" | \
+      "pull --log-level" | "push --log-level" | "rename --log-level" | \
+      "restart --log-level" | "rm --log-level" | "rmi --log-level" | \
+      "run --log-level" | "save --log-level" | "search --log-level" | \
+      "start --log-level" | "stop --log-level" | "system_df --log-level" | \
       "system_prune --log-level" | "system_reset --log-level" | \
       "tag --log-level" | "top --log-level" | "untag --log-level" | \
       "version --log-level" | "wait --log-level")
@@ -250,10 +255,10 @@ _burrow_value() {
       mapfile -t COMPREPLY < <(compgen -W "no-new-privileges no-new-privileges=true no-new-privileges=false" -- "$cur") ;;
     "create --ulimit" | "run --ulimit")
       compopt -o nospace 2>/dev/null; mapfile -t COMPREPLY < <(compgen -W "cpu= fsize= data= stack= core= rss= nproc= nofile= memlock= as= locks= sigpending= msgqueue= nice= rtprio= rttime=" -- "$cur") ;;
-    "history --format" | "image_inspect -f" | "image_inspect --format" | \
-      "images --format" | "info -f" | "info --format" | "inspect -f" | \
-      "inspect --format" | "ps --format" | "push -f" | "push --format" | \
-      "search --format" | "system_df --format")
+    "events --format" | "history --format" | "image_inspect -f" | \
+      "image_inspect --format" | "images --format" | "info -f" | \
+      "info --format" | "inspect -f" | "inspect --format" | "ps --format" | \
+      "push -f" | "push --format" | "search --format" | "system_df --format")
       mapfile -t COMPREPLY < <(compgen -W "json table" -- "$cur") ;;
     "import -c" | "import --change")
       mapfile -t COMPREPLY < <(compgen -W "CMD ENTRYPOINT ENV EXPOSE LABEL STOPSIGNAL USER VOLUME WORKDIR" -- "$cur") ;;

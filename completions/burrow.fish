@@ -136,6 +136,8 @@ function __burrow_command
             printf '%s\n' container_prune 2
         case 'container create'
             printf '%s\n' create 2
+        case 'system events'
+            printf '%s\n' events 2
         case 'container exec'
             printf '%s\n' exec 2
         case 'container export'
@@ -206,6 +208,8 @@ function __burrow_command
             printf '%s\n' wait 2
         case 'create *'
             printf '%s\n' create 1
+        case 'events *'
+            printf '%s\n' events 1
         case 'exec *'
             printf '%s\n' exec 1
         case 'export *'
@@ -272,6 +276,7 @@ set -g __burrow_arg_container_exists --log-level
 set -g __burrow_arg_container_prune --log-level --filter
 set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --cidfile --log-driver --log-opt --pull
 set -g __burrow_proxy_create 1
+set -g __burrow_arg_events --log-level -f --filter --format --since --until
 set -g __burrow_arg_exec --log-level -e --env --env-file -u --user -w --workdir
 set -g __burrow_proxy_exec 1
 set -g __burrow_arg_export --log-level -o --output
@@ -314,6 +319,7 @@ set -g __burrow_arg_wait --log-level --condition -i --interval
 # The commands.
 complete -c burrow -n __burrow_no_command -a container -d 'Manage containers'
 complete -c burrow -n __burrow_no_command -a create -d 'Create a new container without starting it'
+complete -c burrow -n __burrow_no_command -a events -d 'Show events: what was done to containers and images'
 complete -c burrow -n __burrow_no_command -a exec -d 'Run a command in a running container'
 complete -c burrow -n __burrow_no_command -a export -d 'Export a container\'s filesystem as a tar archive'
 complete -c burrow -n __burrow_no_command -a history -d 'Show the history of an image'
@@ -364,6 +370,11 @@ complete -c burrow -n '__burrow_subcommand_of container' -a start -d 'Start one 
 complete -c burrow -n '__burrow_subcommand_of container' -a stop -d 'Stop one or more running containers'
 complete -c burrow -n '__burrow_subcommand_of container' -a top -d 'Show the processes of a running container'
 complete -c burrow -n '__burrow_subcommand_of container' -a wait -d 'Wait for containers to stop and print their exit codes'
+complete -c burrow -n '__burrow_subcommand_of system' -a df -d 'Show the disk space used by images and containers'
+complete -c burrow -n '__burrow_subcommand_of system' -a events -d 'Show events: what was done to containers and images'
+complete -c burrow -n '__burrow_subcommand_of system' -a info -d 'Show information about the host and the store'
+complete -c burrow -n '__burrow_subcommand_of system' -a prune -d 'Remove stopped containers and unused images'
+complete -c burrow -n '__burrow_subcommand_of system' -a reset -d 'Remove every container and image, and all of burrow\'s storage'
 complete -c burrow -n '__burrow_subcommand_of image' -a exists -d 'Check whether an image is in local storage'
 complete -c burrow -n '__burrow_subcommand_of image' -a history -d 'Show the history of an image'
 complete -c burrow -n '__burrow_subcommand_of image' -a import -d 'Create an image from a tarball of a root filesystem'
@@ -378,10 +389,6 @@ complete -c burrow -n '__burrow_subcommand_of image' -a rm -d 'Remove images fro
 complete -c burrow -n '__burrow_subcommand_of image' -a save -d 'Save images to an archive'
 complete -c burrow -n '__burrow_subcommand_of image' -a tag -d 'Add names to an image'
 complete -c burrow -n '__burrow_subcommand_of image' -a untag -d 'Remove names from an image'
-complete -c burrow -n '__burrow_subcommand_of system' -a df -d 'Show the disk space used by images and containers'
-complete -c burrow -n '__burrow_subcommand_of system' -a info -d 'Show information about the host and the store'
-complete -c burrow -n '__burrow_subcommand_of system' -a prune -d 'Remove stopped containers and unused images'
-complete -c burrow -n '__burrow_subcommand_of system' -a reset -d 'Remove every container and image, and all of burrow\'s storage'
 complete -c burrow -n '__burrow_subcommand_of manifest' -a inspect -d 'Print an image\'s manifest or manifest list from its registry'
 
 # The global options.
@@ -425,6 +432,15 @@ complete -c burrow -n '__burrow_options create' -l log-opt -x -d 'Log driver opt
 complete -c burrow -n '__burrow_options create' -l pull -x -d 'Pull the image: always, missing (when not stored), never, newer (when the registry has another)'
 complete -c burrow -n '__burrow_operand create 0' -a '(__burrow_images)'
 complete -c burrow -n '__burrow_proxy create' -F
+
+# burrow events, burrow system events
+complete -c burrow -n '__burrow_options events' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options events' -s f -l filter -x -d 'Only events that match KEY=VALUE: container, event, image, type'
+complete -c burrow -n '__burrow_options events' -l format -x -a 'json table' -d 'Format each event with a Go template, or json'
+complete -c burrow -n '__burrow_options events' -l no-trunc -d 'Do not shorten ids (the default)'
+complete -c burrow -n '__burrow_options events' -l since -x -d 'Only events from TIME on (a timestamp, or a duration such as 10m)'
+complete -c burrow -n '__burrow_options events' -l stream -d 'Wait for new events (--stream=false: print those kept and exit)'
+complete -c burrow -n '__burrow_options events' -l until -x -d 'Only events up to TIME, and stop there'
 
 # burrow exec, burrow container exec
 complete -c burrow -n '__burrow_options exec' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'

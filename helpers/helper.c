@@ -677,7 +677,7 @@ static struct timespec g_started_at;
 /* After the container: its exit code to the exit file, then the on-exit program (clean-up). */
 static void finish(const struct plan *plan, int code) {
   stop_processes();
-  const struct record *exit_file = plan_find(plan, R_EXIT_FILE), *on_exit = plan_find(plan, R_ON_EXIT);
+  const struct record *exit_file = plan_find(plan, R_EXIT_FILE), *on_exit = plan_find(plan, R_ON_EXIT), *event = plan_find(plan, R_EVENT);
   if (exit_file) {
     char tmp[4200];
     snprintf(tmp, sizeof(tmp), "%s.tmp", exit_file->fields[0]);
@@ -692,6 +692,24 @@ static void finish(const struct plan *plan, int code) {
       if (rename(tmp, exit_file->fields[0]) < 0)
         unlink(tmp);
     }
+  }
+  if (event) {
+    /* burrow's `died` event: one write of one line, appended, so that it never interleaves with another's. */
+    char stamp[64], num[16];
+    size_t slen = ctr_log_timestamp(stamp, sizeof(stamp));
+    int nlen = snprintf(num, sizeof(num), "%d", code);
+    size_t total = strlen(event->fields[1]) + slen + strlen(event->fields[2]) + (size_t)nlen + strlen(event->fields[3]) + 1;
+    char *line = malloc(total + 1);
+    int fd = open(event->fields[0], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (line && fd >= 0) {
+      snprintf(line, total + 1, "%s%.*s%s%s%s\n", event->fields[1], (int)slen, stamp, event->fields[2], num, event->fields[3]);
+      if (write(fd, line, total) < 0) {
+        /* nothing to tell: the container ended all the same */
+      }
+    }
+    if (fd >= 0)
+      close(fd);
+    free(line);
   }
   if (on_exit) {
     pid_t p = fork();

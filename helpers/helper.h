@@ -43,6 +43,8 @@ struct ctr_log {
 int ctr_log_open(struct ctr_log *log, const char *path, uint64_t max_size);
 /* Writes what a stream ("stdout", "stderr") said as k8s-file lines; -1 with errno. */
 int ctr_log_write(struct ctr_log *log, const char *stream, const char *buf, size_t n);
+/* "2026-12-05T09:30:01.123456789+01:00" into buf (at least 40 bytes); its length. */
+size_t ctr_log_timestamp(char *buf, size_t len);
 
 /* Runs in the cloned child: every in-container step, then execve. Never returns. */
 void child_main(const struct plan *plan, const struct child_fds *fds) __attribute__((noreturn));

@@ -61,7 +61,7 @@ static int rotate(struct ctr_log *log) {
 }
 
 /* "2026-12-05T09:30:01.123456789+01:00" into buf (at least 40 bytes); its length. */
-static size_t timestamp(char *buf, size_t len) {
+size_t ctr_log_timestamp(char *buf, size_t len) {
   struct timespec ts;
   struct tm tm;
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -106,7 +106,7 @@ static int write_line(struct ctr_log *log, const char *prefix, size_t plen, cons
 
 int ctr_log_write(struct ctr_log *log, const char *stream, const char *buf, size_t n) {
   char prefix[64];
-  size_t plen = timestamp(prefix, sizeof(prefix));
+  size_t plen = ctr_log_timestamp(prefix, sizeof(prefix));
   plen += (size_t)snprintf(prefix + plen, sizeof(prefix) - plen, " %s", stream);
   while (n > 0) {
     const char *nl = memchr(buf, '\n', n);

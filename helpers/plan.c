@@ -42,6 +42,7 @@ int plan_is_child_step(const struct record *r) {
   case R_RELAY_STDIN:
   case R_FORWARD_SIGNALS:
   case R_EXIT_FILE:
+  case R_EVENT:
   case R_LOG:
   case R_ON_EXIT:
     return 0;
@@ -182,6 +183,7 @@ static int check_record(const struct record *r, char *err, size_t errlen, size_t
       return fail(err, errlen, "record %zu (mount): target `%s` is not absolute", index, shown(r->fields[1]));
     break;
   case R_EXIT_FILE:
+  case R_EVENT:
   case R_LOG:
   case R_ROOT:
   case R_MASK:
@@ -325,7 +327,7 @@ static int check_plan(const struct plan *plan, char *err, size_t errlen) {
     return fail(err, errlen, "no `exec` record");
   /* Joining a running container: its namespaces are set up already, and the monitor lives in them. */
   if (plan_find(plan, R_JOIN)) {
-    static const enum record_kind not_with_join[] = {R_NAMESPACES, R_ROOT, R_PIVOT_ROOT, R_PROCESS, R_IDMAP_WRITE, R_EXIT_FILE, R_ON_EXIT};
+    static const enum record_kind not_with_join[] = {R_NAMESPACES, R_ROOT, R_PIVOT_ROOT, R_PROCESS, R_IDMAP_WRITE, R_EXIT_FILE, R_EVENT, R_ON_EXIT};
     for (size_t k = 0; k < sizeof(not_with_join) / sizeof(not_with_join[0]); k++)
       if (plan_find(plan, not_with_join[k]))
         return fail(err, errlen, "`join` with `%s`", specs[not_with_join[k]].name);

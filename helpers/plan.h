@@ -28,7 +28,7 @@
  *                                 process PID (a container's), user first (setns on a pidfd), before
  *                                 the clone; the child then runs its steps there (exec into a container).
  *                                 Not with namespaces, root, pivot-root, process, idmap-write, exit-file,
- *                                 on-exit (the monitor's paths would be the container's)
+ *                                 event, on-exit (the monitor's paths would be the container's)
  *   process MODE TIMEOUT MOUNTPOINT ARGV...
  *                                 a program the monitor starts once the child exists ("{pid}" in ARGV is
  *                                 replaced by the child's pid) and keeps until the container ends:
@@ -51,6 +51,10 @@
  *                                 past MAX-SIZE bytes (0: no limit) starts an empty file first
  *   exit-file PATH                the monitor writes "CODE FINISHED STARTED\n" there (atomically) when the container ends:
  *                                 both times SECONDS.NANOSECONDS (Unix time), the start at its clone
+ *   event PATH BEFORE-TIME BEFORE-CODE AFTER
+ *                                 then the monitor appends one line to PATH (O_APPEND, one write):
+ *                                 BEFORE-TIME, the time (RFC 3339, nanoseconds, local offset), BEFORE-CODE,
+ *                                 the exit code, AFTER: burrow's `died` event, its JSON made by burrow
  *   on-exit ARGV...               then the monitor runs ARGV (the clean-up after `run --rm`) and waits for it
  *
  * The child's steps, carried out strictly in the order written (as bwrap's

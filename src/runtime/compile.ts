@@ -67,6 +67,8 @@ export interface ContainerSpec {
   exitFile?: string;
   /** the log the helper opens and writes the container's output into, k8s-file (a detached container's) */
   log?: { path: string; maxSize: number };
+  /** the `died` event the helper appends when the container ends (runtime/events.ts) */
+  event?: { path: string; before: string; between: string; after: string };
   /** what the helper runs after the container (clean-up for --rm) */
   onExit?: string[];
   argv: string[];
@@ -216,6 +218,7 @@ export function compilePlan(spec: ContainerSpec): Plan {
   plan.push({ kind: 'exec', file, argv: spec.argv });
   if (spec.log) plan.push({ kind: 'log', path: spec.log.path, maxSize: spec.log.maxSize });
   if (spec.exitFile) plan.push({ kind: 'exit-file', path: spec.exitFile });
+  if (spec.event) plan.push({ kind: 'event', ...spec.event });
   if (spec.onExit) plan.push({ kind: 'on-exit', argv: spec.onExit });
   return plan;
 }

@@ -26,6 +26,7 @@ import { usernsPlan } from '../system/userns.js';
 import { parseSignal, type Signal } from './signals.js';
 import { containerProcess } from './join.js';
 import { logConfig } from './logs.js';
+import { diedEvent, recordEvent } from './events.js';
 import { packageRoot } from '../config/install.js';
 
 /** Where a command runs: burrow's directories, the host's environment and working directory (cli's Context is one). */
@@ -82,15 +83,18 @@ function prepareContainer(env: Env, id: string, options: ContainerOptions, confi
 
 /** The plan of a prepared container; with --rm, the clean-up plan the helper runs after it (written here). */
 function compileContainer(env: Env, store: Store, rec: ContainerRecord, prepared: Prepared): { plan: Plan; cleanupFile?: string } {
-  const spec = { ...prepared.spec };
+  const spec = { ...prepared.spec, event: diedEvent(env.paths, { id: rec.id, name: rec.name, image: rec.imageName }) };
   let cleanupFile: string | undefined;
   if (rec.options.rm) {
     // The helper removes the container after it ends: its files belong to mapped ids, so in a user namespace.
     const { containers } = store;
     // Its names are those pointing at its id when it ends (`rename` may have changed it meanwhile).
     // Not while `restart` holds it (its `restarting` file): it is started again at once.
-    const script = `test -e "$3/${RESTARTING}" && exit 0; find "$1" -maxdepth 1 -type l -lname "$2" -delete; exec rm -rf -- "$3"`;
-    const argv = ['/bin/sh', '-c', script, 'sh', dirname(containers.nameLink(rec.name)), rec.id, containers.dir(rec.id)];
+    // And its `remove` event, as `rm` writes it.
+    const removed = diedEvent(env.paths, { id: rec.id, name: rec.name, image: rec.imageName });
+    const event = [removed.before.replace('"Status":"died"', '"Status":"remove"'), '","Type":"container"}'];
+    const script = `test -e "$3/${RESTARTING}" && exit 0; find "$1" -maxdepth 1 -type l -lname "$2" -delete; rm -rf -- "$3" || exit; printf '%s%s%s\\n' "$5" "$(date +%Y-%m-%dT%H:%M:%S.%N%:z)" "$6" >> "$4"`;
+    const argv = ['/bin/sh', '-c', script, 'sh', dirname(containers.nameLink(rec.name)), rec.id, containers.dir(rec.id), removed.path, ...event];
     cleanupFile = env.sys.writePlanFile(usernsPlan(argv, { idmap: env.sys.idMapping() }));
     spec.onExit = [helperPath(), 'run', '--unlink', cleanupFile];
   }
@@ -151,6 +155,7 @@ export async function createContainer(
     if (driver === 'copy') await materialize(env.sys, [...layout.layers].reverse(), layout.root);
     containers.write(rec);
     creating.release();
+    containerEvent(store, rec, 'create');
     if (cid) {
       writeAll(cid.fd, Buffer.from(rec.id));
       closeSync(cid.fd);
@@ -196,6 +201,11 @@ async function materialize(sys: Sys, layers: string[], dest: string): Promise<vo
   await sys.startInUserns([process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), '--internal-worker', 'merge', dest, ...layers]).done;
 }
 
+/** Appends a container event (runtime/events.ts). */
+function containerEvent(store: Store, rec: ContainerRecord, status: string): void {
+  recordEvent(store.paths, { ID: rec.id, Image: rec.imageName, Name: rec.name, Status: status, Type: 'container' });
+}
+
 /** Records which process runs the container (this one: the helper keeps its pid). */
 function writeMonitor(store: Store, rec: ContainerRecord, pid: number): void {
   const start = processStartTime(pid) ?? '0';
@@ -213,6 +223,7 @@ export async function runForeground(env: Env, store: Store, rec: ContainerRecord
   try {
     clearExit(store, rec);
     writeMonitor(store, rec, process.pid);
+    containerEvent(store, rec, 'start');
     return await env.sys.execPlan(plan);
   } catch (err) {
     if (cleanupFile) rmSync(cleanupFile, { force: true });
@@ -239,6 +250,7 @@ export async function startDetached(env: Env, store: Store, rec: ContainerRecord
   const { pid, started } = env.sys.startPlan(plan, gone, { passthrough: log.driver === 'passthrough' });
   writeMonitor(store, rec, pid);
   await started;
+  containerEvent(store, rec, 'start');
 }
 
 /** The image's StopSignal ("SIGTERM", "TERM", "15"); SIGTERM by default. */
@@ -266,6 +278,7 @@ export async function stopContainer(store: Store, rec: ContainerRecord, timeout:
   try {
     // Opened after the status was read: it is that monitor's only if the pid still has the recorded start time.
     if (!store.containers.monitor(rec.id).alive) return;
+    containerEvent(store, rec, 'stop');
     if (timeout > 0 && sys.pidfdSignal(pidfd, signal.number) && (await sys.pidfdWait(pidfd, timeout * 1000))) return;
     if (timeout > 0) warn(`StopSignal ${signal.name} failed to stop container ${rec.name} in ${timeout} seconds, resorting to SIGKILL`);
     // SIGKILL to the container itself, so that its monitor records the end (137) and cleans up (--rm);
@@ -302,6 +315,7 @@ export function killContainer(store: Store, rec: ContainerRecord, signal: Signal
   } finally {
     closeSync(pidfd);
   }
+  recordEvent(store.paths, { ID: rec.id, Image: rec.imageName, Name: rec.name, Status: 'kill', Type: 'container', Attributes: { signal: String(signal.number) } });
 }
 
 /** Field 4 of /proc/PID/stat, the parent's pid (after the command name, which may hold spaces). */
@@ -328,6 +342,7 @@ export async function restartContainer(env: Env, store: Store, rec: ContainerRec
   try {
     await stopContainer(store, rec, timeout, warn);
     await startDetached(env, store, rec);
+    containerEvent(store, rec, 'restart');
   } finally {
     rmSync(marker, { force: true });
   }
@@ -346,6 +361,7 @@ export async function renameContainer(store: Store, rec: ContainerRecord, name: 
       throw err;
     }
     containers.releaseName(current.name);
+    containerEvent(store, { ...current, name }, 'rename');
   });
 }
 
@@ -359,6 +375,7 @@ export async function removeContainer(env: Env, store: Store, rec: ContainerReco
     await stopContainer(store, rec, timeout, warn);
   }
   const trash = await store.lock(() => containers.detach(rec));
+  containerEvent(store, rec, 'remove');
   // It is removed now (out of the list, its name free): a tree that resists stays in tmp/ for the next command.
   await env.sys.removeTrees([trash]).catch(() => undefined);
 }

@@ -23,6 +23,7 @@ import type { ContainerRecord } from '../storage/containers.js';
 import type { Store } from '../storage/store.js';
 import { containerSpec, type Env } from './container.js';
 import { expandEnvEntry, mergeEnv, readEnvFile } from './envfile.js';
+import { recordEvent } from './events.js';
 import { CONTAINER_NAMESPACES, containerProcess, joinPlan, type JoinSpec } from './join.js';
 
 export interface ExecRequest {
@@ -142,6 +143,7 @@ export async function execContainer(env: Env, req: ExecRequest, print: (line: st
   }
   const spec = execSpec(env, store, rec, req);
   const plan = joinPlan(spec);
+  recordEvent(env.paths, { ID: rec.id, Image: rec.imageName, Name: rec.name, Status: 'exec', Type: 'container', Attributes: { execCommand: req.argv.join(' ') } });
   if (!req.detach) return env.sys.execPlan(plan);
   const gone = () => new BurrowError('E_EXEC', `exec in container ${rec.name}: the helper ended before the command ran`);
   const { started } = env.sys.startPlan(plan, gone);

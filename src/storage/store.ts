@@ -67,7 +67,8 @@ export class Store {
   readonly root: string;
 
   constructor(
-    paths: Paths,
+    /** burrow's directories: the store is `data`; events and plans go in `runtime` */
+    readonly paths: Paths,
     /** the system calls and the helper, for this store's locks and removals */
     readonly sys: Sys,
   ) {

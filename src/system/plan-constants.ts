@@ -55,6 +55,7 @@ export const RECORDS = [
   { name: 'exec', min: 2, max: -1, once: true },
   { name: 'log', min: 2, max: 2, once: true },
   { name: 'exit-file', min: 1, max: 1, once: true },
+  { name: 'event', min: 4, max: 4, once: true },
   { name: 'on-exit', min: 1, max: -1, once: true },
 ] as const;
 

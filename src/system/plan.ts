@@ -140,6 +140,8 @@ export type Step =
   | { kind: 'log'; path: string; maxSize: number }
   /** monitor: where it writes "CODE FINISHED STARTED" (Unix times, SECONDS.NANOSECONDS) when the container ends */
   | { kind: 'exit-file'; path: string }
+  /** monitor: then one line appended to `path`: before, the time (RFC 3339 nanoseconds), between, the exit code, after (the `died` event) */
+  | { kind: 'event'; path: string; before: string; between: string; after: string }
   /** monitor: what it runs after the container (the clean-up of --rm) */
   | { kind: 'on-exit'; argv: string[] };
 
@@ -165,6 +167,8 @@ function fields(step: Step): string[] {
       return [step.file, step.content];
     case 'exit-file':
       return [step.path];
+    case 'event':
+      return [step.path, step.before, step.between, step.after];
     case 'log':
       return [step.path, String(step.maxSize)];
     case 'on-exit':

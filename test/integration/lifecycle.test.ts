@@ -458,4 +458,65 @@ describeContainers('detached containers', () => {
       expect((await store.run(['rm', 'not-top'])).exitCode).toBe(0);
     });
   });
+
+  describe('events', () => {
+    it('a detached container that exits: wait, inspect, ps and events agree on its code; each step is an event', async () => {
+      const e = newStore('events');
+      expect((await e.run(['load', '-q', '-i', imagesDir.plainOci])).exitCode).toBe(0);
+      const id = (await e.run(['run', '-d', '--name', 'ends', PLAIN, 'sh', '-c', 'echo bye; exit 3'])).stdout.trim();
+      expect((await e.run(['wait', 'ends'])).stdout).toBe('3\n');
+      expect((await e.run(['inspect', '--format', '{{.State.ExitCode}}', 'ends'])).stdout).toBe('3\n');
+      expect((await e.run(['ps', '-a', '--format', '{{.ExitCode}} {{.Status}}'])).stdout).toMatch(/^3 Exited \(3\) /);
+      const died = JSON.parse((await e.run(['events', '--stream=false', '--format', 'json', '--filter', 'event=died'])).stdout) as Record<string, unknown>;
+      expect(died).toMatchObject({ ID: id, Name: 'ends', Image: PLAIN, Status: 'died', Type: 'container', ContainerExitCode: 3 });
+      expect(died.Time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+(Z|[+-]\d\d:\d\d)$/);
+      expect((await e.run(['exec', 'ends', 'true'])).exitCode).toBe(125); // not running: no exec event
+      expect((await e.run(['rename', 'ends', 'ended'])).exitCode).toBe(0);
+      expect((await e.run(['rm', 'ended'])).exitCode).toBe(0);
+      const r = await e.run(['events', '--stream=false', '--format', '{{.Type}} {{.Status}} {{.Name}}']);
+      expect(lines(r.stdout)).toEqual(['container create ends', 'container start ends', 'container died ends', 'container rename ended', 'container remove ended']);
+      const human = lines((await e.run(['events', '--stream=false', '--filter', 'event=died'])).stdout);
+      expect(human).toEqual([expect.stringMatching(new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d(\\.\\d+)? [+-]\\d{4} \\S+ container died ${id} \\(image=localhost/plain:latest, name=ends, containerExitCode=3\\)$`))]);
+      expect((await e.run(['events', '--stream=false', '--filter', 'container=nothing'])).stdout).toBe('');
+      expect((await e.run(['events', '--stream=false', '--until', '1h', '--format', '{{.Status}}'])).stdout).toBe('');
+    });
+
+    it('streams: new events as they come, a --rm container\'s remove included, until --until', async () => {
+      const e = newStore('events-stream');
+      expect((await e.run(['load', '-q', '-i', imagesDir.plainOci])).exitCode).toBe(0);
+      const until = new Date(Date.now() + 8000).toISOString();
+      const stream = e.spawn(['events', '--until', until, '--format', '{{.Status}} {{.Name}}'], { timeout: 30_000 });
+      let seen = '';
+      stream.stdout?.on('data', (c: Buffer) => (seen += c.toString()));
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect((await e.run(['run', '--rm', '--name', 'brief', PLAIN, 'true'])).exitCode).toBe(0);
+      await waitFor('the events', () => seen.includes('remove brief'));
+      expect(lines(seen)).toEqual(['create brief', 'start brief', 'died brief', 'remove brief']);
+      const done = await stream;
+      expect(done.exitCode).toBe(0); // ended by --until, not killed
+    });
+
+    it('image events: tag, untag and remove, by the image\'s id', async () => {
+      const e = newStore('events-image');
+      expect((await e.run(['load', '-q', '-i', imagesDir.plainOci])).exitCode).toBe(0);
+      const id = (await e.run(['image', 'inspect', '--format', '{{.Id}}', PLAIN])).stdout.trim();
+      expect((await e.run(['tag', PLAIN, 'localhost/other:1'])).exitCode).toBe(0);
+      expect((await e.run(['untag', PLAIN, 'localhost/other:1'])).exitCode).toBe(0);
+      expect((await e.run(['rmi', PLAIN])).exitCode).toBe(0);
+      const r = await e.run(['events', '--stream=false', '--filter', 'type=image', '--format', '{{.Status}} {{.ID}} {{.Name}}']);
+      expect(lines(r.stdout)).toEqual([`tag ${id} localhost/other:1`, `untag ${id} localhost/other:1`, `remove ${id} `]);
+    });
+
+    it('bad input: an unknown filter, a bad time or template: one error, 125', async () => {
+      for (const [args, pattern] of [
+        [['--filter', 'colour=red'], /^Error: invalid filter "colour=red"/],
+        [['--since', 'yesterday-ish'], /^Error: invalid --since time/],
+        [['--format', '{{.Status'], /^Error: template: events:/],
+      ] as [string[], RegExp][]) {
+        const r = await store.run(['events', '--stream=false', ...args]);
+        expectOneError(r, pattern);
+        expect(r.exitCode).toBe(125);
+      }
+    });
+  });
 });

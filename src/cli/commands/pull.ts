@@ -9,6 +9,7 @@ import { parallelCopies } from '../../registry/containers-conf.js';
 import { checkPolicy } from '../../registry/policy.js';
 import { hostPlatform, parsePlatform, type Platform, pullByName } from '../../registry/pull.js';
 import { parseReference, formatReference } from '../../oci/reference.js';
+import { imageEvent } from '../../runtime/events.js';
 import { BurrowCommand } from '../base.js';
 import { reporting } from '../../registry/progress.js';
 import { choose as chooseOne } from '../../registry/choose.js';
@@ -76,12 +77,14 @@ export class PullCommand extends BurrowCommand {
             throw new UsageError(`--platform, --os, --arch and --variant choose from a registry's manifest list; \`${input}\` is not in a registry`);
           checkPolicy(this.context.env, file.transport, policyScope(file));
           const image = await pullFromFile(store, input, file);
+          imageEvent(this.context.paths, 'pull', image.id, input);
           this.context.stdout.write(`${image.id}\n`);
           continue;
         }
         const names = this.allTags ? await allTags(access, input, tty) : [input];
         for (const name of names) {
           const { image } = await pullByName(store, access, name, { platform, retries, tty, progress, bars, choose, log: this.context.log, parallel });
+          imageEvent(this.context.paths, 'pull', image.id, name);
           this.context.stdout.write(`${image.id}\n`);
         }
       }

@@ -2,6 +2,7 @@ import * as Option from 'clipanion/lib/advanced/options';
 
 import { UsageError } from '../../errors.js';
 import { removeImages } from '../../storage/image-removal.js';
+import { imageEvent } from '../../runtime/events.js';
 import { BurrowCommand } from '../base.js';
 
 export class RmiCommand extends BurrowCommand {
@@ -35,6 +36,7 @@ export class RmiCommand extends BurrowCommand {
       all: this.all,
     });
     if (result.lines.length > 0) this.context.stdout.write(`${result.lines.join('\n')}\n`);
+    for (const line of result.lines) if (line.startsWith('Deleted: ')) imageEvent(this.context.paths, 'remove', line.slice(9), '');
     for (const e of result.errors) this.context.stderr.write(`Error: ${e.message}\n`);
     if (result.errors.length === 0) return 0;
     if (result.errors.every((e) => e.kind === 'unknown')) return 1;

@@ -2,6 +2,7 @@ import * as Option from 'clipanion/lib/advanced/options';
 
 import { normalizeName } from '../../oci/reference.js';
 import { tagImage } from '../../storage/image-names.js';
+import { imageEvent } from '../../runtime/events.js';
 import { BurrowCommand } from '../base.js';
 
 export class TagCommand extends BurrowCommand {
@@ -22,7 +23,10 @@ export class TagCommand extends BurrowCommand {
   async execute(): Promise<number> {
     // Every name is checked before anything changes.
     for (const n of this.names) normalizeName(n);
-    await tagImage(await this.context.store(), this.image, this.names);
+    const store = await this.context.store();
+    await tagImage(store, this.image, this.names);
+    const id = store.getImage(this.image).id;
+    for (const n of this.names) imageEvent(this.context.paths, 'tag', id, normalizeName(n));
     return 0;
   }
 }

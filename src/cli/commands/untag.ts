@@ -2,6 +2,7 @@ import * as Option from 'clipanion/lib/advanced/options';
 
 import { normalizeName } from '../../oci/reference.js';
 import { untagImage } from '../../storage/image-names.js';
+import { imageEvent } from '../../runtime/events.js';
 import { BurrowCommand } from '../base.js';
 
 export class UntagCommand extends BurrowCommand {
@@ -24,7 +25,10 @@ export class UntagCommand extends BurrowCommand {
 
   async execute(): Promise<number> {
     for (const n of this.names) normalizeName(n);
-    await untagImage(await this.context.store(), this.image, this.names);
+    const store = await this.context.store();
+    const id = store.getImage(this.image).id;
+    await untagImage(store, this.image, this.names);
+    for (const n of this.names) imageEvent(this.context.paths, 'untag', id, normalizeName(n));
     return 0;
   }
 }

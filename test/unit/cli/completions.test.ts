@@ -50,7 +50,7 @@ describe.each([
     expect(top).toEqual(expect.arrayContaining(['run', 'images', 'image', 'container', 'system', 'version']));
     expect(top).not.toContain('help');
     expect(complete('burrow image ')).toEqual(expect.arrayContaining(['ls', 'list', 'inspect', 'prune', 'rm']));
-    expect(complete('burrow system ')).toEqual(['df', 'info', 'prune', 'reset']);
+    expect(complete('burrow system ')).toEqual(['df', 'events', 'info', 'prune', 'reset']);
   });
 
   test(`offers a command's options, under each of its paths${skipped}`, () => {
