@@ -6,7 +6,7 @@
 # and scripts/completions/burrow.bash: edit those, not completions/burrow.bash.
 
 # The commands, and the options before them.
-_burrow_commands='container create events exec export history image images import info inspect kill load login logout logs manifest ps pull push rename restart rm rmi run save search start stop system tag top untag version wait'
+_burrow_commands='commit container create diff events exec export history image images import info inspect kill load login logout logs manifest ps pull push rename restart rm rmi run save search start stop system tag top untag version wait'
 _burrow_global_opts='--log-level -h --help -v --version'
 _burrow_levels='debug info warn error'
 # src/system/capabilities.ts, and ALL
@@ -18,7 +18,9 @@ _burrow_capabilities='ALL CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL 
   BLOCK_SUSPEND AUDIT_READ PERFMON BPF CHECKPOINT_RESTORE'
 
 # The command each word or pair of words is; the subcommands of each management word.
+_burrow_cmd_commit=commit
 _burrow_cmd_create=create
+_burrow_cmd_diff=diff
 _burrow_cmd_events=events
 _burrow_cmd_exec=exec
 _burrow_cmd_export=export
@@ -49,8 +51,10 @@ _burrow_cmd_top=top
 _burrow_cmd_untag=untag
 _burrow_cmd_version=version
 _burrow_cmd_wait=wait
-_burrow_sub_container='create exec exists export kill list logs ls prune ps rename restart rm run start stop top wait'
+_burrow_sub_container='commit create diff exec exists export kill list logs ls prune ps rename restart rm run start stop top wait'
+_burrow_cmd_container_commit=commit
 _burrow_cmd_container_create=create
+_burrow_cmd_container_diff=diff
 _burrow_cmd_container_exec=exec
 _burrow_cmd_container_exists=container_exists
 _burrow_cmd_container_export=export
@@ -94,6 +98,9 @@ _burrow_cmd_manifest_inspect=manifest_inspect
 
 # Each command: its options that take a value, those that do not, and its operands
 # (one word a position, the last one repeating; proxy: the container's command).
+_burrow_commit_arg='--log-level -a --author -c --change -f --format -m --message'
+_burrow_commit_flag='-p --pause -q --quiet --squash'
+_burrow_commit_operands='containers images'
 _burrow_container_exists_arg='--log-level'
 _burrow_container_exists_flag=''
 _burrow_container_exists_operands='containers'
@@ -103,6 +110,9 @@ _burrow_container_prune_operands=''
 _burrow_create_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --cidfile --log-driver --log-opt --pull'
 _burrow_create_flag='--read-only -i --interactive -t --tty --init --rm'
 _burrow_create_operands='images proxy'
+_burrow_diff_arg='--log-level --format'
+_burrow_diff_flag='-l --latest'
+_burrow_diff_operands='containers'
 _burrow_events_arg='--log-level -f --filter --format --since --until'
 _burrow_events_flag='--no-trunc --stream'
 _burrow_events_operands=''
@@ -219,8 +229,9 @@ _burrow_wait_operands='containers'
 _burrow_value() {
   local cur=$3
   case "$1 $2" in
-    "container_exists --log-level" | "container_prune --log-level" | \
-      "create --log-level" | "events --log-level" | "exec --log-level" | \
+    "commit --log-level" | "container_exists --log-level" | \
+      "container_prune --log-level" | "create --log-level" | \
+      "diff --log-level" | "events --log-level" | "exec --log-level" | \
       "export --log-level" | "history --log-level" | \
       "image_exists --log-level" | "image_inspect --log-level" | \
       "image_prune --log-level" | "images --log-level" | "import --log-level" | \
@@ -235,6 +246,14 @@ _burrow_value() {
       "tag --log-level" | "top --log-level" | "untag --log-level" | \
       "version --log-level" | "wait --log-level")
       mapfile -t COMPREPLY < <(compgen -W "debug info warn error" -- "$cur") ;;
+    "commit -c" | "commit --change" | "import -c" | "import --change")
+      mapfile -t COMPREPLY < <(compgen -W "CMD ENTRYPOINT ENV EXPOSE LABEL STOPSIGNAL USER VOLUME WORKDIR" -- "$cur") ;;
+    "commit -f" | "commit --format" | "diff --format" | "events --format" | \
+      "history --format" | "image_inspect -f" | "image_inspect --format" | \
+      "images --format" | "info -f" | "info --format" | "inspect -f" | \
+      "inspect --format" | "ps --format" | "push -f" | "push --format" | \
+      "search --format" | "system_df --format")
+      mapfile -t COMPREPLY < <(compgen -W "json table" -- "$cur") ;;
     "create -e" | "create --env" | "exec -e" | "exec --env" | "run -e" | \
       "run --env")
       compopt -o nospace 2>/dev/null; mapfile -t COMPREPLY < <(compgen -e -- "$cur") ;;
@@ -255,13 +274,6 @@ _burrow_value() {
       mapfile -t COMPREPLY < <(compgen -W "no-new-privileges no-new-privileges=true no-new-privileges=false" -- "$cur") ;;
     "create --ulimit" | "run --ulimit")
       compopt -o nospace 2>/dev/null; mapfile -t COMPREPLY < <(compgen -W "cpu= fsize= data= stack= core= rss= nproc= nofile= memlock= as= locks= sigpending= msgqueue= nice= rtprio= rttime=" -- "$cur") ;;
-    "events --format" | "history --format" | "image_inspect -f" | \
-      "image_inspect --format" | "images --format" | "info -f" | \
-      "info --format" | "inspect -f" | "inspect --format" | "ps --format" | \
-      "push -f" | "push --format" | "search --format" | "system_df --format")
-      mapfile -t COMPREPLY < <(compgen -W "json table" -- "$cur") ;;
-    "import -c" | "import --change")
-      mapfile -t COMPREPLY < <(compgen -W "CMD ENTRYPOINT ENV EXPOSE LABEL STOPSIGNAL USER VOLUME WORKDIR" -- "$cur") ;;
     "inspect -t" | "inspect --type")
       mapfile -t COMPREPLY < <(compgen -W "image container all" -- "$cur") ;;
     "run --rootfs")

@@ -130,12 +130,16 @@ set -g __burrow_capabilities \
 # The command the words name (a command's file), and how many words name it.
 function __burrow_command
     switch "$argv[1] $argv[2]"
+        case 'container commit'
+            printf '%s\n' commit 2
         case 'container exists'
             printf '%s\n' container_exists 2
         case 'container prune'
             printf '%s\n' container_prune 2
         case 'container create'
             printf '%s\n' create 2
+        case 'container diff'
+            printf '%s\n' diff 2
         case 'system events'
             printf '%s\n' events 2
         case 'container exec'
@@ -206,8 +210,12 @@ function __burrow_command
             printf '%s\n' untag 2
         case 'container wait'
             printf '%s\n' wait 2
+        case 'commit *'
+            printf '%s\n' commit 1
         case 'create *'
             printf '%s\n' create 1
+        case 'diff *'
+            printf '%s\n' diff 1
         case 'events *'
             printf '%s\n' events 1
         case 'exec *'
@@ -272,10 +280,12 @@ function __burrow_command
 end
 
 # Each command's options that take a value, and the operands before its proxy.
+set -g __burrow_arg_commit --log-level -a --author -c --change -f --format -m --message
 set -g __burrow_arg_container_exists --log-level
 set -g __burrow_arg_container_prune --log-level --filter
 set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --cidfile --log-driver --log-opt --pull
 set -g __burrow_proxy_create 1
+set -g __burrow_arg_diff --log-level --format
 set -g __burrow_arg_events --log-level -f --filter --format --since --until
 set -g __burrow_arg_exec --log-level -e --env --env-file -u --user -w --workdir
 set -g __burrow_proxy_exec 1
@@ -317,8 +327,10 @@ set -g __burrow_arg_version --log-level
 set -g __burrow_arg_wait --log-level --condition -i --interval
 
 # The commands.
+complete -c burrow -n __burrow_no_command -a commit -d 'Create a new image from a container\'s changes'
 complete -c burrow -n __burrow_no_command -a container -d 'Manage containers'
 complete -c burrow -n __burrow_no_command -a create -d 'Create a new container without starting it'
+complete -c burrow -n __burrow_no_command -a diff -d 'Show what a container changed in its image\'s files'
 complete -c burrow -n __burrow_no_command -a events -d 'Show events: what was done to containers and images'
 complete -c burrow -n __burrow_no_command -a exec -d 'Run a command in a running container'
 complete -c burrow -n __burrow_no_command -a export -d 'Export a container\'s filesystem as a tar archive'
@@ -352,7 +364,9 @@ complete -c burrow -n __burrow_no_command -a top -d 'Show the processes of a run
 complete -c burrow -n __burrow_no_command -a untag -d 'Remove names from an image'
 complete -c burrow -n __burrow_no_command -a version -d 'Show the version of burrow'
 complete -c burrow -n __burrow_no_command -a wait -d 'Wait for containers to stop and print their exit codes'
+complete -c burrow -n '__burrow_subcommand_of container' -a commit -d 'Create a new image from a container\'s changes'
 complete -c burrow -n '__burrow_subcommand_of container' -a create -d 'Create a new container without starting it'
+complete -c burrow -n '__burrow_subcommand_of container' -a diff -d 'Show what a container changed in its image\'s files'
 complete -c burrow -n '__burrow_subcommand_of container' -a exec -d 'Run a command in a running container'
 complete -c burrow -n '__burrow_subcommand_of container' -a exists -d 'Check whether a container exists'
 complete -c burrow -n '__burrow_subcommand_of container' -a export -d 'Export a container\'s filesystem as a tar archive'
@@ -396,6 +410,18 @@ complete -c burrow -n __burrow_no_command -l log-level -x -a 'debug info warn er
 complete -c burrow -n __burrow_no_command -s h -l help -d 'Print the list of commands and exit'
 complete -c burrow -n __burrow_no_command -s v -l version -d 'Print the version and exit'
 
+# burrow commit, burrow container commit
+complete -c burrow -n '__burrow_options commit' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options commit' -s a -l author -x -d 'Set the image\'s author'
+complete -c burrow -n '__burrow_options commit' -s c -l change -x -a 'CMD ENTRYPOINT ENV EXPOSE LABEL STOPSIGNAL USER VOLUME WORKDIR' -d 'Apply a Dockerfile instruction: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR'
+complete -c burrow -n '__burrow_options commit' -s f -l format -x -a 'json table' -d 'The manifest format: oci or docker'
+complete -c burrow -n '__burrow_options commit' -s m -l message -x -d 'Set the comment of the image\'s history entry'
+complete -c burrow -n '__burrow_options commit' -s p -l pause -d 'Pause the container while committing: refused for a running one, which burrow cannot pause'
+complete -c burrow -n '__burrow_options commit' -s q -l quiet -d 'Print only the image id'
+complete -c burrow -n '__burrow_options commit' -l squash -d 'One layer of the whole root filesystem, not the image\'s layers and one more'
+complete -c burrow -n '__burrow_operand commit 0' -a '(__burrow_containers)'
+complete -c burrow -n '__burrow_operand commit 1' -a '(__burrow_images)'
+
 # burrow container exists
 complete -c burrow -n '__burrow_options container_exists' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
 complete -c burrow -n '__burrow_operand container_exists 0' -a '(__burrow_containers)'
@@ -432,6 +458,12 @@ complete -c burrow -n '__burrow_options create' -l log-opt -x -d 'Log driver opt
 complete -c burrow -n '__burrow_options create' -l pull -x -d 'Pull the image: always, missing (when not stored), never, newer (when the registry has another)'
 complete -c burrow -n '__burrow_operand create 0' -a '(__burrow_images)'
 complete -c burrow -n '__burrow_proxy create' -F
+
+# burrow diff, burrow container diff
+complete -c burrow -n '__burrow_options diff' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options diff' -l format -x -a 'json table' -d 'json for a JSON object of the changed, added and deleted paths'
+complete -c burrow -n '__burrow_options diff' -s l -l latest -d 'The container created last'
+complete -c burrow -n '__burrow_operand diff 0' -a '(__burrow_containers)'
 
 # burrow events, burrow system events
 complete -c burrow -n '__burrow_options events' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'

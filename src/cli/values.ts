@@ -54,6 +54,7 @@ export const VALUE_NAMES: Record<string, string> = {
   '--until': 'TIME',
   '--tail': 'N',
   '--last': 'N',
+  '--author': 'AUTHOR',
   '--sort': 'KEY',
   '--signal': 'SIGNAL',
   '--condition': 'CONDITION',

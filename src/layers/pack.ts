@@ -4,7 +4,10 @@
  * symlinks, hard links (by inode), fifos. Device nodes (overlay whiteouts,
  * 0/0 character devices, among them) and sockets are left out: a rootless
  * container has none of its own. Names are relative, directories end in `/`,
- * entries are sorted so the same tree gives the same tar.
+ * entries are sorted so the same tree gives the same tar. With `upper` (the
+ * worker's `layer UPPER`, for commit) an overlay's upper dir becomes an OCI
+ * layer: a whiteout becomes `.wh.NAME`, an opaque directory holds
+ * `.wh..wh..opq`.
  */
 import { closeSync, constants as fsConstants, createReadStream, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import type { Writable } from 'node:stream';
@@ -41,7 +44,7 @@ function changed(err: unknown): boolean {
 }
 
 /** A directory's entries with their lstat (and a symlink's target), read through `dirFd`, so no path is followed. */
-function listDir(dirFd: number): { name: string; st: Stats; link?: string }[] {
+export function listDir(dirFd: number): { name: string; st: Stats; link?: string }[] {
   const at = `/proc/self/fd/${dirFd}`;
   const out: { name: string; st: Stats; link?: string }[] = [];
   for (const name of readdirSync(at).sort()) {
@@ -55,6 +58,26 @@ function listDir(dirFd: number): { name: string; st: Stats; link?: string }[] {
   return out;
 }
 
+/** An overlay whiteout in an upper dir: a 0/0 character device, or an empty file marked with the xattr (userxattr). */
+export function isWhiteout(sys: LibcCalls, root: string, rel: string, st: Stats): boolean {
+  if (st.isCharacterDevice()) return st.rdev === 0;
+  return st.isFile() && st.size === 0 && xattr(sys, `${root}/${rel}`, 'user.overlay.whiteout') !== undefined;
+}
+
+/** An opaque directory of an upper dir (userxattr's user.overlay.opaque, or trusted.overlay.opaque). */
+export function isOpaque(sys: LibcCalls, root: string, rel: string): boolean {
+  const path = rel === '' ? root : `${root}/${rel}`;
+  return ['user.overlay.opaque', 'trusted.overlay.opaque'].some((name) => xattr(sys, path, name)?.toString() === 'y');
+}
+
+function xattr(sys: LibcCalls, path: string, name: string): Buffer | undefined {
+  try {
+    return sys.lgetxattr(path, name);
+  } catch {
+    return undefined; // not permitted (trusted.*) or gone
+  }
+}
+
 /**
  * Packs `root` without following a symlink anywhere: the tree may belong to
  * a running container, whose processes can swap a file or a directory for a
@@ -62,7 +85,7 @@ function listDir(dirFd: number): { name: string; st: Stats; link?: string }[] {
  * beneath root with openat2 (no symlink, no `..`), read through that fd, and
  * what changed on the way is left out.
  */
-export async function packTree(sys: LibcCalls, root: string, out: Writable): Promise<void> {
+export async function packTree(sys: LibcCalls, root: string, out: Writable, opts: { upper?: boolean } = {}): Promise<void> {
   const pack = tarPack();
   const piping = pipeline(pack as unknown as NodeJS.ReadableStream, out);
   piping.catch(() => undefined);
@@ -115,8 +138,14 @@ export async function packTree(sys: LibcCalls, root: string, out: Writable): Pro
         throw err;
       }
       if (rel !== '') await add({ ...base, name: `${rel}/`, type: 'directory' });
+      // An overlay's upper dir as a layer: an opaque directory hides what the layers below had in it.
+      if (opts.upper && isOpaque(sys, root, rel)) await add({ ...base, name: rel === '' ? '.wh..wh..opq' : `${rel}/.wh..wh..opq`, type: 'file', size: 0, mode: 0o644 });
       for (const child of children) await visit(rel === '' ? child.name : `${rel}/${child.name}`, child.st, child.link);
       return;
+    }
+    if (opts.upper && isWhiteout(sys, root, rel, st)) {
+      const slash = rel.lastIndexOf('/');
+      return add({ ...base, name: `${rel.slice(0, slash + 1)}.wh.${rel.slice(slash + 1)}`, type: 'file', size: 0, mode: 0o644 });
     }
     if (st.isSymbolicLink()) return add({ ...base, type: 'symlink', linkname: link ?? '' });
     if (st.isFIFO()) return add({ ...base, type: 'fifo' });

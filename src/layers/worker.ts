@@ -6,12 +6,15 @@
  *                   {"diffId":..., "size":..., "warnings":[...]} on stdout
  *   merge DIR LAYER...   the copy driver: layers (base first) merged into DIR
  *   tar DIR         DIR as a tar on stdout (layers/pack.ts), for `export`
+ *   layer UPPER     an overlay's upper dir as an OCI layer tar on stdout, for `commit`
+ *   changes UPPER LAYER...   what the upper dir changed, as JSON lines (layers/changes.ts), for `diff`
  *
  * Errors: one line `Error: ...` on stderr, exit 125.
  */
 import { mkdirSync, writeSync } from 'node:fs';
 
 import { BurrowError } from '../errors.js';
+import { writeAll } from '../system/files.js';
 import { LIBC } from '../system/sys.js';
 import { applyLayer } from './apply.js';
 
@@ -26,6 +29,16 @@ export async function worker(argv: string[]): Promise<number> {
   }
   if (op === 'tar' && args.length === 1) {
     await (await import('./pack.js')).packTree(LIBC, args[0] as string, process.stdout);
+    return 0;
+  }
+  if (op === 'layer' && args.length === 1) {
+    await (await import('./pack.js')).packTree(LIBC, args[0] as string, process.stdout, { upper: true });
+    return 0;
+  }
+  if (op === 'changes' && args.length >= 1) {
+    const { changes } = await import('./changes.js');
+    const lines = changes(LIBC, args[0] as string, args.slice(1)).map((c) => JSON.stringify(c));
+    writeAll(1, Buffer.from(lines.length > 0 ? `${lines.join('\n')}\n` : ''));
     return 0;
   }
   if (op === 'merge' && args.length >= 1) {

@@ -83,7 +83,7 @@ function prepareContainer(env: Env, id: string, options: ContainerOptions, confi
 
 /** The plan of a prepared container; with --rm, the clean-up plan the helper runs after it (written here). */
 function compileContainer(env: Env, store: Store, rec: ContainerRecord, prepared: Prepared): { plan: Plan; cleanupFile?: string } {
-  const spec = { ...prepared.spec, event: diedEvent(env.paths, { id: rec.id, name: rec.name, image: rec.imageName }) };
+  const spec = { ...prepared.spec, event: diedEvent(env, { id: rec.id, name: rec.name, image: rec.imageName }) };
   let cleanupFile: string | undefined;
   if (rec.options.rm) {
     // The helper removes the container after it ends: its files belong to mapped ids, so in a user namespace.
@@ -91,9 +91,9 @@ function compileContainer(env: Env, store: Store, rec: ContainerRecord, prepared
     // Its names are those pointing at its id when it ends (`rename` may have changed it meanwhile).
     // Not while `restart` holds it (its `restarting` file): it is started again at once.
     // And its `remove` event, as `rm` writes it.
-    const removed = diedEvent(env.paths, { id: rec.id, name: rec.name, image: rec.imageName });
+    const removed = diedEvent(env, { id: rec.id, name: rec.name, image: rec.imageName });
     const event = [removed.before.replace('"Status":"died"', '"Status":"remove"'), '","Type":"container"}'];
-    const script = `test -e "$3/${RESTARTING}" && exit 0; find "$1" -maxdepth 1 -type l -lname "$2" -delete; rm -rf -- "$3" || exit; printf '%s%s%s\\n' "$5" "$(date +%Y-%m-%dT%H:%M:%S.%N%:z)" "$6" >> "$4"`;
+    const script = `test -e "$3/${RESTARTING}" && exit 0; find "$1" -maxdepth 1 -type l -lname "$2" -delete; rm -rf -- "$3" || exit; printf '%s%s%s\\n' "$5" "$(date +%Y-%m-%dT%H:%M:%S.%N%:z)" "$6" 2>/dev/null >> "$4"`;
     const argv = ['/bin/sh', '-c', script, 'sh', dirname(containers.nameLink(rec.name)), rec.id, containers.dir(rec.id), removed.path, ...event];
     cleanupFile = env.sys.writePlanFile(usernsPlan(argv, { idmap: env.sys.idMapping() }));
     spec.onExit = [helperPath(), 'run', '--unlink', cleanupFile];
@@ -203,7 +203,7 @@ async function materialize(sys: Sys, layers: string[], dest: string): Promise<vo
 
 /** Appends a container event (runtime/events.ts). */
 function containerEvent(store: Store, rec: ContainerRecord, status: string): void {
-  recordEvent(store.paths, { ID: rec.id, Image: rec.imageName, Name: rec.name, Status: status, Type: 'container' });
+  recordEvent(store, { ID: rec.id, Image: rec.imageName, Name: rec.name, Status: status, Type: 'container' });
 }
 
 /** Records which process runs the container (this one: the helper keeps its pid). */
@@ -315,7 +315,7 @@ export function killContainer(store: Store, rec: ContainerRecord, signal: Signal
   } finally {
     closeSync(pidfd);
   }
-  recordEvent(store.paths, { ID: rec.id, Image: rec.imageName, Name: rec.name, Status: 'kill', Type: 'container', Attributes: { signal: String(signal.number) } });
+  recordEvent(store, { ID: rec.id, Image: rec.imageName, Name: rec.name, Status: 'kill', Type: 'container', Attributes: { signal: String(signal.number) } });
 }
 
 /** Field 4 of /proc/PID/stat, the parent's pid (after the command name, which may hold spaces). */

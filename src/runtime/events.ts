@@ -7,10 +7,17 @@
  * `events` reads the file, and follows it. Past 1 MiB the file is moved to
  * events.log.1 (replacing the one before), so it never grows without end.
  */
-import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, readFileSync, readSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { Paths } from '../config/paths.js';
+import type { Sys } from '../system/sys.js';
+
+/** Where events go: burrow's directories and the Sys that makes the runtime one (a Context, an Env or a Store). */
+export interface EventsWhere {
+  paths: Paths;
+  sys: Pick<Sys, 'runtimeDir'>;
+}
 
 export type EventType = 'container' | 'image';
 
@@ -32,6 +39,15 @@ export function eventsFile(paths: Paths): string {
   return join(paths.runtime, 'events.log');
 }
 
+/** The events file in the runtime directory made (or its fallback taken, with its one warning); undefined when there is none. */
+function writableEventsFile(where: EventsWhere): string | undefined {
+  try {
+    return join(where.sys.runtimeDir(), 'events.log');
+  } catch {
+    return undefined;
+  }
+}
+
 /** RFC 3339 with nanoseconds and the local offset, as the helper writes it (log.c). */
 export function eventTime(date = new Date()): string {
   const pad = (n: number, w = 2) => String(Math.abs(n)).padStart(w, '0');
@@ -42,15 +58,15 @@ export function eventTime(date = new Date()): string {
 }
 
 /** Appends one event (best effort: an event that cannot be written never fails the command). */
-export function recordEvent(paths: Paths, event: Omit<BurrowEvent, 'Time'>): void {
-  const file = eventsFile(paths);
+export function recordEvent(where: EventsWhere, event: Omit<BurrowEvent, 'Time'>): void {
+  const file = writableEventsFile(where);
+  if (file === undefined) return;
   try {
     try {
       if (statSync(file).size > MAX_SIZE) renameSync(file, `${file}.1`);
     } catch {
       // none yet
     }
-    mkdirSync(paths.runtime, { recursive: true, mode: 0o700 });
     appendFileSync(file, `${JSON.stringify({ ...event, Time: eventTime() })}\n`, { mode: 0o600 });
   } catch {
     // no runtime directory to write to: the command still did what it did
@@ -58,16 +74,16 @@ export function recordEvent(paths: Paths, event: Omit<BurrowEvent, 'Time'>): voi
 }
 
 /** An image event: `pull`, `tag`, `untag`, `remove`, by id and the name it concerns. */
-export function imageEvent(paths: Paths, status: string, id: string, name: string): void {
-  recordEvent(paths, { ID: id, Name: name, Status: status, Type: 'image' });
+export function imageEvent(where: EventsWhere, status: string, id: string, name: string): void {
+  recordEvent(where, { ID: id, Name: name, Status: status, Type: 'image' });
 }
 
 /** The plan's `event` record for a container's end: the JSON of `died` around the time and the code the monitor fills in. */
-export function diedEvent(paths: Paths, c: { id: string; name: string; image: string; attributes?: Record<string, string> }): { path: string; before: string; between: string; after: string } {
+export function diedEvent(where: EventsWhere, c: { id: string; name: string; image: string; attributes?: Record<string, string> }): { path: string; before: string; between: string; after: string } {
   const head = JSON.stringify({ ID: c.id, Image: c.image, Name: c.name, Status: 'died' });
   const tail = JSON.stringify({ Attributes: c.attributes ?? {} });
   return {
-    path: eventsFile(paths),
+    path: writableEventsFile(where) ?? eventsFile(where.paths),
     before: `${head.slice(0, -1)},"Time":"`,
     between: '","Type":"container","ContainerExitCode":',
     after: `,${tail.slice(1)}`,

@@ -143,7 +143,7 @@ export async function execContainer(env: Env, req: ExecRequest, print: (line: st
   }
   const spec = execSpec(env, store, rec, req);
   const plan = joinPlan(spec);
-  recordEvent(env.paths, { ID: rec.id, Image: rec.imageName, Name: rec.name, Status: 'exec', Type: 'container', Attributes: { execCommand: req.argv.join(' ') } });
+  recordEvent(env, { ID: rec.id, Image: rec.imageName, Name: rec.name, Status: 'exec', Type: 'container', Attributes: { execCommand: req.argv.join(' ') } });
   if (!req.detach) return env.sys.execPlan(plan);
   const gone = () => new BurrowError('E_EXEC', `exec in container ${rec.name}: the helper ended before the command ran`);
   const { started } = env.sys.startPlan(plan, gone);

@@ -16,7 +16,7 @@ import type { Paths } from '../config/paths.js';
 import { type Logger, SILENT } from '../log.js';
 import { hostIdMapping, type IdMapping } from './idmap.js';
 import * as libc from './libc.js';
-import { execPlan, type HelperProcess, spawnPlan, startPlan, type StartOptions, writePlanFile } from './launch.js';
+import { ensureRuntimeDir, execPlan, type HelperProcess, spawnPlan, startPlan, type StartOptions, writePlanFile } from './launch.js';
 
 export type { HelperProcess };
 import type { Plan } from './plan.js';
@@ -77,6 +77,8 @@ export interface Sys extends LibcCalls {
   spawnPlan(plan: Plan, gone: () => Error): HelperProcess;
   /** Writes `plan` to a private file of the runtime directory for a helper started later (the clean-up after --rm). */
   writePlanFile(plan: Plan): string;
+  /** The runtime directory, made if it is not there (its fallback taken, with one warning, where it cannot be used). */
+  runtimeDir(): string;
   /** Starts `argv` in a user namespace with the host's id mapping. */
   startInUserns(argv: string[], opts?: UsernsOptions): UsernsProcess;
   /** rm -rf in the user namespace, for trees that hold files of mapped ids. */
@@ -101,6 +103,7 @@ export function realSys(paths: Paths, env: NodeJS.ProcessEnv = process.env, log:
       log.debug(`the helper ${helperPath()} runs a plan of ${plan.length} records`);
       return spawnPlan(paths, plan, gone);
     },
+    runtimeDir: () => ensureRuntimeDir(paths),
     writePlanFile: (plan) => {
       const file = writePlanFile(paths, plan);
       log.debug(`plan of ${plan.length} records written to ${file}`);

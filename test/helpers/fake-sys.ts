@@ -119,6 +119,10 @@ export class FakeSys implements Sys {
     return true;
   }
 
+  runtimeDir(): string {
+    return this.planDir;
+  }
+
   writePlanFile(plan: Plan): string {
     mkdirSync(this.planDir, { recursive: true });
     const file = join(this.planDir, `plan-${this.calls.length}`);

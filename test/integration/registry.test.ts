@@ -714,7 +714,7 @@ describeContainers('burrow pull, login, logout', () => {
         if (!layer) return f.serve(req, res);
         inFlight++;
         most = Math.max(most, inFlight);
-        await new Promise((r) => setTimeout(r, 150));
+        await new Promise((r) => setTimeout(r, 500));
         res.once('close', () => inFlight--);
         return f.serve(req, res);
       });

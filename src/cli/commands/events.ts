@@ -90,6 +90,11 @@ export class EventsCommand extends BurrowCommand {
       );
     };
     const { paths } = this.context;
+    try {
+      this.context.sys.runtimeDir(); // where the events are: the fallback when XDG_RUNTIME_DIR cannot be used
+    } catch {
+      // none at all: no events either
+    }
     // Kept events: all of them without a stream, those since --since with one; then what comes.
     const kept = !this.stream || since !== undefined;
     const tail = new EventsTail(eventsFile(paths), kept);

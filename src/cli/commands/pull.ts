@@ -77,14 +77,14 @@ export class PullCommand extends BurrowCommand {
             throw new UsageError(`--platform, --os, --arch and --variant choose from a registry's manifest list; \`${input}\` is not in a registry`);
           checkPolicy(this.context.env, file.transport, policyScope(file));
           const image = await pullFromFile(store, input, file);
-          imageEvent(this.context.paths, 'pull', image.id, input);
+          imageEvent(this.context, 'pull', image.id, input);
           this.context.stdout.write(`${image.id}\n`);
           continue;
         }
         const names = this.allTags ? await allTags(access, input, tty) : [input];
         for (const name of names) {
           const { image } = await pullByName(store, access, name, { platform, retries, tty, progress, bars, choose, log: this.context.log, parallel });
-          imageEvent(this.context.paths, 'pull', image.id, name);
+          imageEvent(this.context, 'pull', image.id, name);
           this.context.stdout.write(`${image.id}\n`);
         }
       }

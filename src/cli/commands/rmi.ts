@@ -36,7 +36,7 @@ export class RmiCommand extends BurrowCommand {
       all: this.all,
     });
     if (result.lines.length > 0) this.context.stdout.write(`${result.lines.join('\n')}\n`);
-    for (const line of result.lines) if (line.startsWith('Deleted: ')) imageEvent(this.context.paths, 'remove', line.slice(9), '');
+    for (const line of result.lines) if (line.startsWith('Deleted: ')) imageEvent(this.context, 'remove', line.slice(9), '');
     for (const e of result.errors) this.context.stderr.write(`Error: ${e.message}\n`);
     if (result.errors.length === 0) return 0;
     if (result.errors.every((e) => e.kind === 'unknown')) return 1;

@@ -26,7 +26,7 @@ export class TagCommand extends BurrowCommand {
     const store = await this.context.store();
     await tagImage(store, this.image, this.names);
     const id = store.getImage(this.image).id;
-    for (const n of this.names) imageEvent(this.context.paths, 'tag', id, normalizeName(n));
+    for (const n of this.names) imageEvent(this.context, 'tag', id, normalizeName(n));
     return 0;
   }
 }

@@ -28,7 +28,7 @@ export class UntagCommand extends BurrowCommand {
     const store = await this.context.store();
     const id = store.getImage(this.image).id;
     await untagImage(store, this.image, this.names);
-    for (const n of this.names) imageEvent(this.context.paths, 'untag', id, normalizeName(n));
+    for (const n of this.names) imageEvent(this.context, 'untag', id, normalizeName(n));
     return 0;
   }
 }

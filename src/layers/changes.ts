@@ -1,0 +1,67 @@
+/**
+ * What a container changed (`diff`): its overlay's upper dir against the
+ * image's layers, walked inside the user namespace (the worker's `changes
+ * UPPER LAYER...`, layers top first) without following a link. Each entry of
+ * the upper dir is A (added: no layer has it), C (changed: a layer has it;
+ * a directory shows as C when something in it changed) or D (a whiteout:
+ * deleted).
+ */
+import { closeSync, constants as fsConstants, lstatSync, openSync, type Stats } from 'node:fs';
+
+import type { LibcCalls } from '../system/sys.js';
+import { isWhiteout, listDir } from './pack.js';
+
+export interface Change {
+  kind: 'A' | 'C' | 'D';
+  /** absolute, as the container sees it */
+  path: string;
+}
+
+/** Whether the image's layers (top first) show `rel`: the topmost layer that has it decides (a whiteout there: no). */
+function inLayers(sys: LibcCalls, layers: string[], rel: string): boolean {
+  for (const layer of layers) {
+    let st: Stats;
+    try {
+      st = lstatSync(`${layer}/${rel}`);
+    } catch {
+      continue;
+    }
+    return !isWhiteout(sys, layer, rel, st);
+  }
+  return false;
+}
+
+export function changes(sys: LibcCalls, upper: string, layers: string[]): Change[] {
+  const out: Change[] = [];
+  const rootFd = openSync(upper, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY | fsConstants.O_NOFOLLOW);
+  const walk = (rel: string): void => {
+    let children: ReturnType<typeof listDir>;
+    const dirFd = rel === '' ? rootFd : sys.openBeneath(rootFd, rel, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY);
+    try {
+      children = listDir(dirFd);
+    } finally {
+      if (dirFd !== rootFd) closeSync(dirFd);
+    }
+    for (const { name, st } of children) {
+      const path = rel === '' ? name : `${rel}/${name}`;
+      if (isWhiteout(sys, upper, path, st)) {
+        out.push({ kind: 'D', path: `/${path}` });
+        continue;
+      }
+      out.push({ kind: inLayers(sys, layers, path) ? 'C' : 'A', path: `/${path}` });
+      if (st.isDirectory()) {
+        try {
+          walk(path);
+        } catch {
+          // gone, or swapped for a link, while it was read (a running container)
+        }
+      }
+    }
+  };
+  try {
+    walk('');
+  } finally {
+    closeSync(rootFd);
+  }
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}

@@ -1,0 +1,100 @@
+/**
+ * `burrow diff` and `burrow commit` on real busybox containers: what a
+ * container added, changed and deleted, read from its writable layer; and a
+ * new image of it (deletions as whiteouts) that runs, saves, loads elsewhere
+ * and shows its history, with --change, --message, --author, --squash and
+ * --format docker.
+ */
+import { join } from 'node:path';
+
+import { beforeAll, expect, it } from 'vitest';
+
+import { describeContainers, fixtures } from '../helpers/fixtures.js';
+import { buildTestImages, type TestImages } from '../helpers/images.js';
+import { expectOneError, lines } from '../helpers/run-cli.js';
+import { loadedStore, newStore, type TestStore } from '../helpers/store.js';
+
+const PLAIN = 'localhost/plain:latest';
+
+describeContainers('burrow diff, commit', () => {
+  let images: TestImages;
+  let store: TestStore;
+  const changeScript = 'mkdir /data && echo kept > /data/f && echo "extra:x:5000:5000::/:/bin/sh" >> /etc/passwd && rm /etc/group';
+
+  beforeAll(async () => {
+    images = await buildTestImages(fixtures().rootfs, join(fixtures().dir, 'images-commit'));
+    store = await loadedStore('commit', images.plainOci);
+    expect((await store.run(['run', '--name', 'changed', PLAIN, 'sh', '-c', changeScript])).exitCode).toBe(0);
+  });
+
+  it('diff: A for what the container added, C for what it changed (and the directories above), D for what it deleted, sorted', async () => {
+    const r = await store.run(['diff', 'changed']);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    const out = lines(r.stdout);
+    expect(out).toEqual(expect.arrayContaining(['A /data', 'A /data/f', 'C /etc', 'C /etc/passwd', 'D /etc/group']));
+    expect(out).toEqual([...out].sort((a, b) => (a.slice(2) < b.slice(2) ? -1 : 1)));
+    expect(out.filter((l) => l.startsWith('D '))).toEqual(['D /etc/group']);
+    const json = JSON.parse((await store.run(['container', 'diff', '--format', 'json', 'changed'])).stdout) as Record<string, string[]>;
+    expect(json.added).toEqual(expect.arrayContaining(['/data', '/data/f']));
+    expect(json.changed).toEqual(expect.arrayContaining(['/etc', '/etc/passwd']));
+    expect(json.deleted).toEqual(['/etc/group']);
+    expect((await store.run(['diff', '-l'])).stdout).toBe(r.stdout);
+  });
+
+  it('commit: a new image of the container\'s changes that runs with them, --change, --message and --author applied', async () => {
+    const r = await store.run(['commit', '-c', 'CMD ["cat", "/data/f"]', '-m', 'with data', '-a', 'Ann <ann@example.org>', 'changed', 'localhost/committed:1']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/^[0-9a-f]{64}\n$/);
+    expect(lines(r.stderr)).toEqual(expect.arrayContaining(['Getting image source signatures', 'Writing manifest to image destination']));
+    const run = await store.run(['run', '--rm', 'localhost/committed:1']);
+    expect([run.stdout, run.exitCode]).toEqual(['kept\n', 0]);
+    // the deletion is a whiteout: the base layer's /etc/group is gone; the change to /etc/passwd is there
+    const seen = await store.run(['run', '--rm', 'localhost/committed:1', 'sh', '-c', 'test -e /etc/group && echo group; grep -c extra /etc/passwd']);
+    expect(seen.stdout).toBe('1\n');
+    const inspect = JSON.parse((await store.run(['image', 'inspect', 'localhost/committed:1'])).stdout) as { RootFS: { Layers: string[] }; Author: string; History: { comment?: string }[]; ManifestType: string }[];
+    expect(inspect[0]?.RootFS.Layers).toHaveLength(2);
+    expect(inspect[0]?.History.at(-1)?.comment).toBe('with data');
+    expect(inspect[0]?.ManifestType).toBe('application/vnd.oci.image.manifest.v1+json');
+    expect((await store.run(['history', '--format', '{{.Comment}}', 'localhost/committed:1'])).stdout.split('\n')[0]).toBe('with data');
+  });
+
+  it('the committed image saves, and loads and runs in another store', async () => {
+    const archive = join(fixtures().dir, 'committed.tar');
+    expect((await store.run(['save', '-o', archive, 'localhost/committed:1'])).exitCode).toBe(0);
+    const other = newStore('commit-other');
+    expect((await other.run(['load', '-q', '-i', archive])).exitCode).toBe(0);
+    expect((await other.run(['run', '--rm', 'localhost/committed:1'])).stdout).toBe('kept\n');
+  });
+
+  it('--squash: one layer of the whole root filesystem; --format docker: a docker manifest; a running container commits too', async () => {
+    expect((await store.run(['commit', '-q', '--squash', 'changed', 'localhost/squashed'])).exitCode).toBe(0);
+    const squashed = JSON.parse((await store.run(['image', 'inspect', 'localhost/squashed'])).stdout) as { RootFS: { Layers: string[] } }[];
+    expect(squashed[0]?.RootFS.Layers).toHaveLength(1);
+    expect((await store.run(['run', '--rm', 'localhost/squashed', 'sh', '-c', 'cat /data/f; test -e /etc/group || echo no-group'])).stdout).toBe('kept\nno-group\n');
+    expect((await store.run(['run', '-d', '--name', 'live', PLAIN, 'sh', '-c', 'echo live > /live; exec sleep 60'])).exitCode).toBe(0);
+    const docker = await store.run(['commit', '-q', '-f', 'docker', 'live', 'localhost/live']);
+    expect([docker.stderr, docker.exitCode]).toEqual(['', 0]);
+    expect((await store.run(['image', 'inspect', '--format', '{{.ManifestType}}', 'localhost/live'])).stdout).toBe('application/vnd.docker.distribution.manifest.v2+json\n');
+    expect((await store.run(['run', '--rm', 'localhost/live', 'cat', '/live'])).stdout).toBe('live\n');
+    expectOneError(await store.run(['commit', '-p', 'live', 'localhost/paused']), /^Error: cannot pause container live to commit it: it has no cgroup of its own/);
+    expect((await store.run(['rm', '-f', '-t', '0', 'live'])).exitCode).toBe(0);
+  });
+
+  it('bad input: a missing container, a bad --change, --format or name: one error, 125, no image made', async () => {
+    const before = (await store.run(['images', '-q'])).stdout;
+    for (const [args, pattern] of [
+      [['commit', 'no-such', 'localhost/x'], /^Error: no container with name or ID "no-such" found/],
+      [['commit', '-c', 'FROB x', 'changed', 'localhost/x'], /^Error: .*FROB/],
+      [['commit', '-f', 'tarball', 'changed', 'localhost/x'], /^Error: unrecognized image type `tarball`/],
+      [['commit', 'changed', 'Not A Name'], /^Error: /],
+      [['diff', 'no-such'], /^Error: no container with name or ID "no-such" found/],
+      [['diff', '--format', 'table', 'changed'], /^Error: invalid --format `table`/],
+    ] as [string[], RegExp][]) {
+      const r = await store.run(args);
+      expectOneError(r, pattern);
+      expect(r.exitCode).toBe(125);
+    }
+    expect((await store.run(['images', '-q'])).stdout).toBe(before);
+  });
+});
