@@ -32,14 +32,17 @@ export async function startContainers(req: StartRequest, env: Env, report: Start
   let failed = 0;
   for (const ref of req.containers) {
     try {
-      const rec = containers.get(ref);
-      if (containers.status(rec).state === 'running') {
-        if (req.attach) throw new BurrowError('E_RUNNING', `container ${rec.name} is already running`);
-        report.started(ref);
-        continue;
-      }
-      if (req.attach) return await runForeground(env, store, { ...rec, options: { ...rec.options, interactive: req.interactive || rec.options.interactive } });
-      await startDetached(env, store, rec);
+      // Its lock is held until it runs (the helper does not inherit it): a second start sees it running.
+      const attached = await containers.locked(containers.get(ref), async (rec) => {
+        if (containers.status(rec).state === 'running') {
+          if (req.attach) throw new BurrowError('E_RUNNING', `container ${rec.name} is already running`);
+          return undefined;
+        }
+        if (req.attach) return runForeground(env, store, { ...rec, options: { ...rec.options, interactive: req.interactive || rec.options.interactive } });
+        await startDetached(env, store, rec);
+        return undefined;
+      });
+      if (attached !== undefined) return attached;
       report.started(ref);
     } catch (err) {
       if (req.containers.length === 1) throw err;

@@ -5,6 +5,7 @@
  *
  *   container.json    the record (written once at create, atomically)
  *   .creating         held (flock) by its create until the record is written
+ *   lock              flock held by a command acting on the container (start, stop, restart, kill, rm, rename)
  *   monitor           "<pid> <start time> <started ms>" of the process that runs it (the helper)
  *   exit              "<code> <finished s.ns> <started s.ns>", written by the helper when the container ends
  *   ctr.log           the output of a container started in the background (k8s-file format,
@@ -17,7 +18,7 @@
  *
  * names/<name> is a symlink to the id: creating it is how a name is taken.
  */
-import { readFileSync, readlinkSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readlinkSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { BurrowError, errnoCode } from '../errors.js';
@@ -216,6 +217,32 @@ export class Containers {
     // Its monitor died without writing the exit (kill -9): the container died with it, of SIGKILL (PR_SET_PDEATHSIG).
     if (pid !== undefined) return { state: 'exited', exitCode: 137, pid: undefined, startedAt, finishedAt: undefined };
     return { state: 'created', exitCode: undefined, pid: undefined, startedAt: undefined, finishedAt: undefined };
+  }
+
+  /**
+   * Runs `act` on the container holding its own lock (flock on its `lock`
+   * file), so that two commands on one container take turns: a second
+   * `start` sees the first one's monitor, an `rm` waits for a `stop`. `act`
+   * gets the record as it is once the lock is held (renamed, or gone:
+   * E_NO_CONTAINER). Not reentrant: the outermost operation takes it.
+   */
+  async locked<T>(rec: ContainerRecord, act: (current: ContainerRecord) => Promise<T> | T): Promise<T> {
+    let fd: number;
+    try {
+      fd = openSync(`${this.dir(rec.id)}/lock`, 'a', 0o600);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') throw new BurrowError('E_NO_CONTAINER', `no container with name or ID "${rec.name}" found: no such container`);
+      throw err;
+    }
+    try {
+      this.store.sys.flock(fd, true);
+      this.snapshot = undefined;
+      const current = this.find(rec.id);
+      if (!current) throw new BurrowError('E_NO_CONTAINER', `no container with name or ID "${rec.name}" found: no such container`);
+      return await act(current);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** Moves the container's directory out of the list (atomic), for removal. Returns where it went. */

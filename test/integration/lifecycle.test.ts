@@ -4,7 +4,7 @@
  * session of its own), the k8s-file log and `logs`, `stop`, `kill`, `wait`,
  * `--cidfile`, and a monitor killed with -9.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { execa } from 'execa';
@@ -311,6 +311,34 @@ describeContainers('detached containers', () => {
       expect((await store.run(['container', 'exists', 'new-name'])).exitCode).toBe(1);
       expect((await store.run(['container', 'exists', 'old-name'])).exitCode).toBe(0);
       expect((await store.run(['rm', 'old-name'])).exitCode).toBe(0);
+    });
+
+    it("two commands on one container take turns: a start waits while another holds the container's lock; concurrent starts make one container", async () => {
+      const marker = String(30_000 + Math.floor(Math.random() * 1000));
+      const id = (await store.run(['create', '--name', 'twice', PLAIN, 'sleep', marker])).stdout.trim();
+      // Another command's turn, played by flock(1) on the container's lock.
+      const held = join(fixtures().dir, `held-${marker}`);
+      const holder = execa('flock', [join(store.data, 'containers', id, 'lock'), '-c', `touch ${held}; sleep 1.5`]);
+      await waitFor('the lock to be held', () => existsSync(held));
+      const starting = store.run(['start', 'twice']);
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      expect(await status('twice')).toMatch(/^twice Created/);
+      await holder;
+      expect((await starting).exitCode).toBe(0);
+      expect(await status('twice')).toMatch(/^twice Up /);
+      const sleepers = () =>
+        readdirSync('/proc').filter((p) => {
+          try {
+            return /^\d+$/.test(p) && readFileSync(`/proc/${p}/cmdline`, 'utf8') === `sleep\0${marker}\0`;
+          } catch {
+            return false;
+          }
+        });
+      const again = await Promise.all([store.run(['start', 'twice']), store.run(['start', 'twice'])]);
+      expect(again.map((r) => r.exitCode)).toEqual([0, 0]);
+      expect(sleepers()).toHaveLength(1);
+      expect((await store.run(['rm', '-f', '-t', '0', 'twice'])).exitCode).toBe(0);
+      await waitFor('no container process', () => sleepers().length === 0);
     });
 
     it('container exists: 0 for a name, id or id prefix, 1 for none, printing nothing', async () => {

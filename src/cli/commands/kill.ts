@@ -31,6 +31,6 @@ export class KillCommand extends BurrowCommand {
     const store = (await this.context.store({ containers: true })).init();
     const list = targets(store, 'kill', { refs: this.containers, all: this.all, latest: this.latest, cidfile: this.cidfile });
     const running = this.all ? list.filter((t) => t.rec && store.containers.status(t.rec).state === 'running') : list;
-    return eachTarget(running, (rec) => killContainer(store, rec, signal), this.context);
+    return eachTarget(running, (rec) => store.containers.locked(rec, (r) => killContainer(store, r, signal)), this.context);
   }
 }

@@ -20,7 +20,7 @@ export class RenameCommand extends BurrowCommand {
 
   async execute(): Promise<number> {
     const store = (await this.context.store({ containers: true })).init();
-    await renameContainer(store, store.containers.get(this.container), this.name);
+    await store.containers.locked(store.containers.get(this.container), (rec) => renameContainer(store, rec, this.name));
     return 0;
   }
 }

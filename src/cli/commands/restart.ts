@@ -33,6 +33,6 @@ export class RestartCommand extends BurrowCommand {
     const store = (await this.context.store({ containers: true })).init();
     const list = targets(store, 'restart', { refs: this.containers, all: this.all, latest: this.latest, cidfile: this.cidfile });
     const chosen = this.running ? list.filter((t) => !t.rec || store.containers.status(t.rec).state === 'running') : list;
-    return eachTarget(chosen, (rec) => restartContainer(this.context, store, rec, timeout, (w) => this.context.stderr.write(`Warning: ${w}\n`)), this.context);
+    return eachTarget(chosen, (rec) => store.containers.locked(rec, (r) => restartContainer(this.context, store, r, timeout, (w) => this.context.stderr.write(`Warning: ${w}\n`))), this.context);
   }
 }

@@ -39,7 +39,7 @@ export class RmCommand extends BurrowCommand {
           if (this.ignore) continue;
           throw new BurrowError('E_NO_CONTAINER', `no container with name or ID "${ref}" found: no such container`);
         }
-        await removeContainer(this.context, store, rec, this.force, timeout, (w) => this.context.stderr.write(`Warning: ${w}\n`));
+        await containers.locked(rec, (r) => removeContainer(this.context, store, r, this.force, timeout, (w) => this.context.stderr.write(`Warning: ${w}\n`)));
         this.context.stdout.write(`${rec.id}\n`);
       } catch (err) {
         if (!(err instanceof BurrowError)) throw err;

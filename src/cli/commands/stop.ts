@@ -33,6 +33,6 @@ export class StopCommand extends BurrowCommand {
     const store = (await this.context.store({ containers: true })).init();
     const list = targets(store, 'stop', { refs: this.containers, all: this.all, latest: this.latest, cidfile: this.cidfile, ignore: this.ignore });
     const running = this.all ? list.filter((t) => t.rec && store.containers.status(t.rec).state === 'running') : list;
-    return eachTarget(running, (rec) => stopContainer(store, rec, timeout, (w) => this.context.stderr.write(`Warning: ${w}\n`)), this.context);
+    return eachTarget(running, (rec) => store.containers.locked(rec, (r) => stopContainer(store, r, timeout, (w) => this.context.stderr.write(`Warning: ${w}\n`))), this.context);
   }
 }
