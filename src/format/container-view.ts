@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 
 import { asMap } from './template.js';
+import { logConfig } from '../runtime/logs.js';
 import type { ContainerRecord, Containers } from '../storage/containers.js';
 import type { Store } from '../storage/store.js';
 
@@ -18,6 +19,13 @@ export function containerInspect(store: Store, containers: Containers, c: Contai
     config = undefined;
   }
   const o = c.options;
+  const monitor = containers.monitor(c.id);
+  let log: { driver: string; path: string | undefined; maxSize: number } = { driver: 'k8s-file', path: join(dir, 'ctr.log'), maxSize: 0 };
+  try {
+    log = logConfig(o, dir);
+  } catch {
+    // a record made with options this burrow refuses: the default shown
+  }
   return {
     Id: c.id,
     Created: c.created,
@@ -35,12 +43,15 @@ export function containerInspect(store: Store, containers: Containers, c: Contai
       Error: '',
       StartedAt: status.startedAt?.toISOString() ?? ZERO_TIME,
       FinishedAt: status.finishedAt?.toISOString() ?? ZERO_TIME,
+      // podman's conmon: burrow's monitor (the helper), while it runs
+      ConmonPid: status.state === 'running' ? (monitor.pid ?? 0) : 0,
     },
     Image: c.image,
     ImageDigest: image?.digest ?? '',
     ImageName: c.imageName,
     Rootfs: '',
     Name: c.name,
+    LogPath: log.path ?? '',
     RestartCount: 0,
     Driver: c.driver,
     GraphDriver: {
@@ -69,8 +80,19 @@ export function containerInspect(store: Store, containers: Containers, c: Contai
       Tty: o.tty,
       StopSignal: config?.config?.StopSignal ?? 'SIGTERM',
     },
+    Mounts: [
+      ...o.volume.map((v) => {
+        const [source = '', destination = '', options = ''] = v.split(':');
+        const opts = options.split(',').filter((x) => x !== '');
+        return { Type: 'bind', Source: source, Destination: destination, Driver: '', Mode: '', Options: ['rbind'], RW: !opts.includes('ro'), Propagation: 'rprivate' };
+      }),
+      ...o.tmpfs.map((t) => ({ Type: 'tmpfs', Source: 'tmpfs', Destination: t.split(':')[0] ?? t, Driver: '', Mode: '', Options: (t.split(':')[1] ?? '').split(',').filter((x) => x !== ''), RW: !(t.split(':')[1] ?? '').split(',').includes('ro'), Propagation: '' })),
+    ],
     HostConfig: {
       Binds: o.volume,
+      LogConfig: { Type: log.driver, Config: null, Path: log.path ?? '', Tag: '', Size: log.maxSize > 0 ? `${log.maxSize}B` : '0B' },
+      RestartPolicy: { Name: '', MaximumRetryCount: 0 },
+      Privileged: false,
       Tmpfs: asMap(Object.fromEntries(o.tmpfs.map((t) => [t.split(':')[0] ?? t, t.split(':').slice(1).join(':')]))),
       NetworkMode: o.network ?? 'none',
       ReadonlyRootfs: o.readOnly,

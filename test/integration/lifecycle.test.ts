@@ -4,7 +4,7 @@
  * session of its own), the k8s-file log and `logs`, `stop`, `kill`, `wait`,
  * `--cidfile`, and a monitor killed with -9.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { execa } from 'execa';
@@ -105,6 +105,22 @@ describeContainers('detached containers', () => {
       expect(stop.stdout).toBe(`${id}\n`);
       expect(stop.exitCode).toBe(0);
       expect((await store.run(['rm', id])).exitCode).toBe(0);
+    });
+
+    it("inspect: its monitor as ConmonPid while it runs, its log, its mounts, as podman's document has them", async () => {
+      const dir = join(fixtures().dir, 'inspect-bind');
+      mkdirSync(dir, { recursive: true });
+      const id = await runDetached('--name', 'inspected', '-v', `${dir}:/data:ro`, '--tmpfs', '/scratch:size=1m', '--log-opt', 'max-size=1m', PLAIN, 'sleep', '30');
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON read back from the CLI
+      const [doc] = JSON.parse((await store.run(['inspect', 'inspected'])).stdout) as Record<string, any>[];
+      expect(doc?.State.ConmonPid).toBe(monitorPid(id));
+      expect(doc?.LogPath).toBe(join(store.data, 'containers', id, 'ctr.log'));
+      expect(doc?.HostConfig.LogConfig).toMatchObject({ Type: 'k8s-file', Path: doc?.LogPath, Size: '1048576B' });
+      expect(doc?.Mounts).toEqual([
+        expect.objectContaining({ Type: 'bind', Source: dir, Destination: '/data', RW: false }),
+        expect.objectContaining({ Type: 'tmpfs', Destination: '/scratch', Options: ['size=1m'], RW: true }),
+      ]);
+      expect((await store.run(['rm', '-f', '-t', '0', 'inspected'])).exitCode).toBe(0);
     });
 
     it('--rootfs cannot be detached: no record to find it by', async () => {
