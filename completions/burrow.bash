@@ -6,7 +6,7 @@
 # and scripts/completions/burrow.bash: edit those, not completions/burrow.bash.
 
 # The commands, and the options before them.
-_burrow_commands='commit container create diff events exec export history image images import info inspect kill load login logout logs manifest ps pull push rename restart rm rmi run save search start stop system tag top untag version wait'
+_burrow_commands='commit container cp create diff events exec export history image images import info inspect kill load login logout logs manifest ps pull push rename restart rm rmi run save search start stop system tag top untag version wait'
 _burrow_global_opts='--log-level -h --help -v --version'
 _burrow_levels='debug info warn error'
 # src/system/capabilities.ts, and ALL
@@ -19,6 +19,7 @@ _burrow_capabilities='ALL CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL 
 
 # The command each word or pair of words is; the subcommands of each management word.
 _burrow_cmd_commit=commit
+_burrow_cmd_cp=cp
 _burrow_cmd_create=create
 _burrow_cmd_diff=diff
 _burrow_cmd_events=events
@@ -51,8 +52,9 @@ _burrow_cmd_top=top
 _burrow_cmd_untag=untag
 _burrow_cmd_version=version
 _burrow_cmd_wait=wait
-_burrow_sub_container='commit create diff exec exists export kill list logs ls prune ps rename restart rm run start stop top wait'
+_burrow_sub_container='commit cp create diff exec exists export kill list logs ls prune ps rename restart rm run start stop top wait'
 _burrow_cmd_container_commit=commit
+_burrow_cmd_container_cp=cp
 _burrow_cmd_container_create=create
 _burrow_cmd_container_diff=diff
 _burrow_cmd_container_exec=exec
@@ -107,6 +109,9 @@ _burrow_container_exists_operands='containers'
 _burrow_container_prune_arg='--log-level --filter'
 _burrow_container_prune_flag='-f --force'
 _burrow_container_prune_operands=''
+_burrow_cp_arg='--log-level'
+_burrow_cp_flag='-a --archive'
+_burrow_cp_operands='none none'
 _burrow_create_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --cidfile --log-driver --log-opt --pull'
 _burrow_create_flag='--read-only -i --interactive -t --tty --init --rm'
 _burrow_create_operands='images proxy'
@@ -230,7 +235,7 @@ _burrow_value() {
   local cur=$3
   case "$1 $2" in
     "commit --log-level" | "container_exists --log-level" | \
-      "container_prune --log-level" | "create --log-level" | \
+      "container_prune --log-level" | "cp --log-level" | "create --log-level" | \
       "diff --log-level" | "events --log-level" | "exec --log-level" | \
       "export --log-level" | "history --log-level" | \
       "image_exists --log-level" | "image_inspect --log-level" | \

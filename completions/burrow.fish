@@ -136,6 +136,8 @@ function __burrow_command
             printf '%s\n' container_exists 2
         case 'container prune'
             printf '%s\n' container_prune 2
+        case 'container cp'
+            printf '%s\n' cp 2
         case 'container create'
             printf '%s\n' create 2
         case 'container diff'
@@ -212,6 +214,8 @@ function __burrow_command
             printf '%s\n' wait 2
         case 'commit *'
             printf '%s\n' commit 1
+        case 'cp *'
+            printf '%s\n' cp 1
         case 'create *'
             printf '%s\n' create 1
         case 'diff *'
@@ -283,6 +287,7 @@ end
 set -g __burrow_arg_commit --log-level -a --author -c --change -f --format -m --message
 set -g __burrow_arg_container_exists --log-level
 set -g __burrow_arg_container_prune --log-level --filter
+set -g __burrow_arg_cp --log-level
 set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --cidfile --log-driver --log-opt --pull
 set -g __burrow_proxy_create 1
 set -g __burrow_arg_diff --log-level --format
@@ -329,6 +334,7 @@ set -g __burrow_arg_wait --log-level --condition -i --interval
 # The commands.
 complete -c burrow -n __burrow_no_command -a commit -d 'Create a new image from a container\'s changes'
 complete -c burrow -n __burrow_no_command -a container -d 'Manage containers'
+complete -c burrow -n __burrow_no_command -a cp -d 'Copy files between a container and the host'
 complete -c burrow -n __burrow_no_command -a create -d 'Create a new container without starting it'
 complete -c burrow -n __burrow_no_command -a diff -d 'Show what a container changed in its image\'s files'
 complete -c burrow -n __burrow_no_command -a events -d 'Show events: what was done to containers and images'
@@ -365,6 +371,7 @@ complete -c burrow -n __burrow_no_command -a untag -d 'Remove names from an imag
 complete -c burrow -n __burrow_no_command -a version -d 'Show the version of burrow'
 complete -c burrow -n __burrow_no_command -a wait -d 'Wait for containers to stop and print their exit codes'
 complete -c burrow -n '__burrow_subcommand_of container' -a commit -d 'Create a new image from a container\'s changes'
+complete -c burrow -n '__burrow_subcommand_of container' -a cp -d 'Copy files between a container and the host'
 complete -c burrow -n '__burrow_subcommand_of container' -a create -d 'Create a new container without starting it'
 complete -c burrow -n '__burrow_subcommand_of container' -a diff -d 'Show what a container changed in its image\'s files'
 complete -c burrow -n '__burrow_subcommand_of container' -a exec -d 'Run a command in a running container'
@@ -430,6 +437,10 @@ complete -c burrow -n '__burrow_operand container_exists 0' -a '(__burrow_contai
 complete -c burrow -n '__burrow_options container_prune' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
 complete -c burrow -n '__burrow_options container_prune' -l filter -x -d 'Only containers created before a time: until=TIME (a timestamp or a duration such as 24h)'
 complete -c burrow -n '__burrow_options container_prune' -s f -l force -d 'Do not ask for confirmation'
+
+# burrow cp, burrow container cp
+complete -c burrow -n '__burrow_options cp' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options cp' -s a -l archive -d 'Give what is copied in to the container\'s user (--archive=false: keep its ids)'
 
 # burrow create, burrow container create
 complete -c burrow -n '__burrow_options create' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'

@@ -85,7 +85,10 @@ function xattr(sys: LibcCalls, path: string, name: string): Buffer | undefined {
  * beneath root with openat2 (no symlink, no `..`), read through that fd, and
  * what changed on the way is left out.
  */
-export async function packTree(sys: LibcCalls, root: string, out: Writable, opts: { upper?: boolean } = {}): Promise<void> {
+export async function packTree(sys: LibcCalls, root: string, out: Writable, opts: { upper?: boolean; prefix?: string } = {}): Promise<void> {
+  // `cp`: the tree's entries under one name (the root itself an entry too), or its contents only ('').
+  const prefix = opts.prefix ?? '';
+  const named = (rel: string): string => (prefix === '' ? rel : rel === '' ? prefix : `${prefix}/${rel}`);
   const pack = tarPack();
   const piping = pipeline(pack as unknown as NodeJS.ReadableStream, out);
   piping.catch(() => undefined);
@@ -123,7 +126,7 @@ export async function packTree(sys: LibcCalls, root: string, out: Writable, opts
     });
 
   const visit = async (rel: string, st: Stats, link?: string): Promise<void> => {
-    const base: Partial<tar.Header> & { name: string } = { name: rel, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
+    const base: Partial<tar.Header> & { name: string } = { name: named(rel), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
     if (st.isDirectory()) {
       let children: ReturnType<typeof listDir>;
       try {
@@ -137,7 +140,7 @@ export async function packTree(sys: LibcCalls, root: string, out: Writable, opts
         if (changed(err)) return;
         throw err;
       }
-      if (rel !== '') await add({ ...base, name: `${rel}/`, type: 'directory' });
+      if (named(rel) !== '') await add({ ...base, name: `${named(rel)}/`, type: 'directory' });
       // An overlay's upper dir as a layer: an opaque directory hides what the layers below had in it.
       if (opts.upper && isOpaque(sys, root, rel)) await add({ ...base, name: rel === '' ? '.wh..wh..opq' : `${rel}/.wh..wh..opq`, type: 'file', size: 0, mode: 0o644 });
       for (const child of children) await visit(rel === '' ? child.name : `${rel}/${child.name}`, child.st, child.link);
@@ -167,7 +170,7 @@ export async function packTree(sys: LibcCalls, root: string, out: Writable, opts
       const first = links.get(key);
       if (first !== undefined) {
         closeSync(fd);
-        return add({ ...base, type: 'link', linkname: first });
+        return add({ ...base, type: 'link', linkname: named(first) });
       }
       links.set(key, rel);
     }

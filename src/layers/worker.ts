@@ -8,6 +8,10 @@
  *   tar DIR         DIR as a tar on stdout (layers/pack.ts), for `export`
  *   layer UPPER     an overlay's upper dir as an OCI layer tar on stdout, for `commit`
  *   changes UPPER LAYER...   what the upper dir changed, as JSON lines (layers/changes.ts), for `diff`
+ *   cp-stat ROOT PATH        what PATH is inside ROOT (layers/copy.ts), as JSON, for `cp`
+ *   cp-out ROOT SRC NAME     SRC inside ROOT as a tar on stdout, its top entry NAME, for `cp`
+ *   cp-in ROOT DIR FROM TO OWNER   the tar on stdin unpacked beneath DIR inside ROOT (its first
+ *                   component FROM renamed TO; OWNER uid:gid or -), for `cp`
  *
  * Errors: one line `Error: ...` on stderr, exit 125.
  */
@@ -19,7 +23,7 @@ import { LIBC } from '../system/sys.js';
 import { applyLayer } from './apply.js';
 
 export async function worker(argv: string[]): Promise<number> {
-  const [op, ...args] = argv;
+  const [op = '', ...args] = argv;
   if (op === 'unpack' && args.length === 1) {
     const dir = args[0] as string;
     mkdirSync(dir, { mode: 0o755 });
@@ -41,6 +45,7 @@ export async function worker(argv: string[]): Promise<number> {
     writeAll(1, Buffer.from(lines.length > 0 ? `${lines.join('\n')}\n` : ''));
     return 0;
   }
+  if (op.startsWith('cp-')) return (await import('./copy.js')).copyWorker(LIBC, op, args);
   if (op === 'merge' && args.length >= 1) {
     const { mergeLayers } = await import('./merge.js');
     mergeLayers(LIBC, args[0] as string, args.slice(1));

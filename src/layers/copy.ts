@@ -1,0 +1,333 @@
+/**
+ * `cp`'s two halves, run by the worker (layers/worker.ts) where the
+ * container's files can be reached: in the container's user namespace, its
+ * root at /proc/PID/root (a running container), or in a user namespace of its
+ * own with the container's overlay mounted (a stopped one).
+ *
+ * Every path inside the container is resolved as the container itself would
+ * resolve it, with openat2 RESOLVE_IN_ROOT: a symlink to `/` or to
+ * `../../..` stays inside the container's root, and nothing can be swapped in
+ * between a check and a use (CVE-2018-15664, CVE-2019-14271). What is
+ * written is made beneath a directory fd, one component at a time, no link
+ * followed: each new name is created relative to its parent's fd
+ * (/proc/self/fd/N/NAME), a link in the tar's own paths is refused.
+ */
+import {
+  closeSync,
+  constants as fsConstants,
+  fchmodSync,
+  fchownSync,
+  fstatSync,
+  futimesSync,
+  lchownSync,
+  linkSync,
+  lstatSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  symlinkSync,
+  unlinkSync,
+  rmSync,
+} from 'node:fs';
+import { posix } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+
+import tar from 'tar-stream';
+
+import { BurrowError, errnoCode } from '../errors.js';
+import { writeAll } from '../system/files.js';
+import type { LibcCalls } from '../system/sys.js';
+import { cleanName } from './apply.js';
+import { packTree, tarPack } from './pack.js';
+
+const O_DIRECTORY = fsConstants.O_RDONLY | fsConstants.O_DIRECTORY;
+const O_PATH = 0o10000000;
+const S_IFIFO = 0o010000;
+
+/** What a cp source is, as the worker found it: the receiving side decides the names from it. */
+export interface SourceInfo {
+  kind: 'file' | 'dir' | 'other';
+}
+
+/** What is at a destination: nothing, a directory, or something else. */
+export type DestKind = 'none' | 'dir' | 'file';
+
+/** Where cp puts a source, by docker's and podman's rules: the directory to unpack into, and the name its top entry takes there. */
+export interface Placement {
+  dir: string;
+  rename?: { from: string; to: string };
+}
+
+/**
+ * cp's rules. A file: into DEST when DEST is a directory, else as DEST
+ * (whose parent must be a directory; `DEST/` must exist). A directory: into
+ * DEST under its own name when DEST is one (its contents only for `SRC/.`),
+ * as DEST when DEST is not there; never over a file.
+ */
+export function place(dest: string, destKind: DestKind, parentKind: DestKind, src: { kind: 'file' | 'dir'; name: string; contentsOnly: boolean }): Placement {
+  const bare = dest.replace(/\/+$/, '') || '/';
+  if (destKind === 'dir') return src.contentsOnly ? { dir: bare, rename: { from: src.name, to: '' } } : { dir: bare };
+  if (src.kind === 'dir' && destKind === 'file') throw cpError(`cannot copy a directory to \`${dest}\`, which is not a directory`);
+  if (destKind === 'none' && dest.endsWith('/')) throw cpError(`\`${dest}\`: no such directory`);
+  if (parentKind !== 'dir') throw cpError(`\`${posix.dirname(bare)}\`: no such directory`);
+  return { dir: posix.dirname(bare), rename: { from: src.name, to: posix.basename(bare) } };
+}
+
+function cpError(message: string): BurrowError {
+  return new BurrowError('E_CP', message);
+}
+
+/** The fd of `path` inside the root `rootFd` (RESOLVE_IN_ROOT: links followed, within the root). */
+export function openIn(sys: LibcCalls, rootFd: number, path: string, flags: number): number {
+  return sys.openInRoot(rootFd, path === '' ? '.' : path, flags);
+}
+
+/** What `path` is inside the root: the last component not followed when it is a link (cp copies a link as a link). */
+export function kindIn(sys: LibcCalls, rootFd: number, path: string, followLast: boolean): DestKind {
+  try {
+    const fd = openIn(sys, rootFd, followLast ? path : posix.dirname(path), O_PATH);
+    try {
+      const st = followLast ? fstatSync(fd) : lstatSync(`/proc/self/fd/${fd}/${posix.basename(path)}`);
+      return st.isDirectory() ? 'dir' : 'file';
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    if (['ENOENT', 'ENOTDIR'].includes(errnoCode(err) ?? '')) return 'none';
+    throw err;
+  }
+}
+
+/** The name a source's top entry travels under: its own, or `rootfs` for `/`. */
+export function sourceName(src: string): string {
+  const base = posix.basename(src.replace(/\/+\.?$/, '').replace(/\/+$/, ''));
+  return base === '' || base === '.' ? 'rootfs' : base;
+}
+
+/** `SRC/.`: a directory's contents, not the directory. */
+export function contentsOnly(src: string): boolean {
+  return /(^|\/)\.$/.test(src);
+}
+
+/** Writes `src` (inside the root) as a tar to `out`, its top entry named `name` (sourceName). */
+export async function packSource(sys: LibcCalls, rootFd: number, src: string, name: string, out: Writable): Promise<void> {
+  const trimmed = src.replace(/\/+$/, '') || '/';
+  const contentsOnly = /(^|\/)\.$/.test(src);
+  const parentFd = openIn(sys, rootFd, contentsOnly ? trimmed.replace(/\/?\.$/, '') || '/' : posix.dirname(trimmed), O_DIRECTORY);
+  try {
+    const base = contentsOnly || trimmed === '/' ? '.' : posix.basename(trimmed);
+    let st;
+    try {
+      st = lstatSync(`/proc/self/fd/${parentFd}/${base}`);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') throw cpError(`\`${src}\`: no such file or directory`);
+      throw err;
+    }
+    // A directory: packed beneath its own fd, no link followed (pack.ts).
+    if (st.isDirectory()) return await packTree(sys, `/proc/self/fd/${parentFd}/${base}`, out, { prefix: name });
+    const pack = tarPack();
+    const done = new Promise<void>((resolve, reject) => {
+      pack.on('error', reject);
+      pack.pipe(out).on('finish', resolve).on('error', reject);
+    });
+    const header = { name: name || base, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
+    if (st.isSymbolicLink()) {
+      pack.entry({ ...header, type: 'symlink', linkname: readlinkSync(`/proc/self/fd/${parentFd}/${base}`) });
+    } else if (st.isFile()) {
+      const fd = openSync(`/proc/self/fd/${parentFd}/${base}`, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+      try {
+        pack.entry({ ...header, type: 'file', size: st.size }, readFileSync(fd).subarray(0, st.size));
+      } finally {
+        closeSync(fd);
+      }
+    } else throw cpError(`\`${src}\` is not a file, a directory or a link`);
+    pack.finalize();
+    await done;
+  } finally {
+    closeSync(parentFd);
+  }
+}
+
+export interface ExtractOptions {
+  /** the tar's first path component renamed to this (cp's destination name); undefined keeps the names */
+  rename?: { from: string; to: string };
+  /** every entry's owner; undefined keeps the tar's */
+  owner?: { uid: number; gid: number };
+  /** chown at all (false on the host side: the user cannot) */
+  chown: boolean;
+}
+
+/**
+ * Unpacks the tar on `input` beneath the directory `dirFd`, replacing what is
+ * there (cp overwrites): a directory stays a directory, anything else is
+ * replaced. Each parent is opened beneath `dirFd` with no link followed, so
+ * a link the container put there (or one made earlier in this tar) is
+ * refused, never followed.
+ */
+export async function extractAt(dirFd: number, input: Readable, opts: ExtractOptions, sys: LibcCalls): Promise<void> {
+  const extract = tar.extract();
+  const dirTimes: { rel: string; time: Date }[] = [];
+  const parentOf = (rel: string): number => {
+    const parent = posix.dirname(rel);
+    try {
+      return parent === '.' ? openSync(`/proc/self/fd/${dirFd}`, O_DIRECTORY) : sys.openBeneath(dirFd, parent, O_DIRECTORY);
+    } catch (err) {
+      if (['ELOOP', 'EXDEV'].includes(errnoCode(err) ?? '')) throw cpError(`\`${parent}\` is a symbolic link: cp writes through none`);
+      if (errnoCode(err) === 'ENOENT') throw cpError(`\`${parent}\`: no such directory`);
+      throw err;
+    }
+  };
+  extract.on('entry', (header, body, next) => {
+    const handle = async (): Promise<void> => {
+      let rel = cleanName(header.name);
+      if (opts.rename && (rel === opts.rename.from || rel.startsWith(`${opts.rename.from}/`))) rel = `${opts.rename.to}${rel.slice(opts.rename.from.length)}`;
+      rel = rel.replace(/^\/+/, '');
+      if (rel === '' || rel === '.') {
+        body.resume();
+        return; // the destination directory itself: left as it is
+      }
+      const parentFd = parentOf(rel);
+      const at = `/proc/self/fd/${parentFd}/${posix.basename(rel)}`;
+      const uid = opts.owner?.uid ?? header.uid ?? 0;
+      const gid = opts.owner?.gid ?? header.gid ?? 0;
+      const mode = (header.mode ?? 0o644) & 0o7777;
+      const mtime = header.mtime ?? new Date();
+      const existing = (() => {
+        try {
+          return lstatSync(at);
+        } catch {
+          return undefined;
+        }
+      })();
+      const clear = () => {
+        if (existing?.isDirectory()) rmSync(at, { recursive: true, force: true });
+        else if (existing) unlinkSync(at);
+      };
+      try {
+        switch (header.type) {
+          case 'directory': {
+            if (existing && !existing.isDirectory()) clear();
+            if (!existing?.isDirectory()) mkdirSync(at, 0o700);
+            const fd = sys.openBeneath(parentFd, posix.basename(rel), O_DIRECTORY);
+            try {
+              if (opts.chown) fchownSync(fd, uid, gid);
+              fchmodSync(fd, mode);
+            } finally {
+              closeSync(fd);
+            }
+            dirTimes.push({ rel, time: mtime });
+            body.resume();
+            return;
+          }
+          case 'file':
+          case 'contiguous-file': {
+            clear();
+            const fd = openSync(at, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, 0o600);
+            try {
+              for await (const chunk of body as AsyncIterable<Buffer>) writeAll(fd, chunk);
+              if (opts.chown) fchownSync(fd, uid, gid);
+              fchmodSync(fd, mode);
+              futimesSync(fd, mtime, mtime);
+            } finally {
+              closeSync(fd);
+            }
+            return;
+          }
+          case 'symlink':
+            clear();
+            symlinkSync(header.linkname ?? '', at);
+            if (opts.chown) lchownSync(at, uid, gid);
+            lutimesSync(at, mtime, mtime);
+            break;
+          case 'link': {
+            let target = cleanName(header.linkname ?? '');
+            if (opts.rename && (target === opts.rename.from || target.startsWith(`${opts.rename.from}/`))) target = `${opts.rename.to}${target.slice(opts.rename.from.length)}`;
+            const targetParent = parentOf(target);
+            try {
+              clear();
+              linkSync(`/proc/self/fd/${targetParent}/${posix.basename(target)}`, at);
+            } finally {
+              closeSync(targetParent);
+            }
+            break;
+          }
+          case 'fifo':
+            clear();
+            sys.mknod(at, S_IFIFO | mode, 0n);
+            if (opts.chown) lchownSync(at, uid, gid);
+            break;
+          default:
+            break; // devices and the rest: not for cp
+        }
+        body.resume();
+      } finally {
+        closeSync(parentFd);
+      }
+    };
+    handle().then(
+      () => next(),
+      (err: unknown) => next(err as Error),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    extract.on('finish', resolve);
+    extract.on('error', reject);
+    input.on('error', reject);
+    input.pipe(extract);
+  });
+  // Directory times last: what was made in them changed them.
+  for (const { rel, time } of dirTimes.reverse()) {
+    try {
+      const fd = sys.openBeneath(dirFd, rel, O_DIRECTORY);
+      try {
+        futimesSync(fd, time, time);
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      // replaced meanwhile: its time is not ours to set
+    }
+  }
+}
+
+/** The worker's cp operations (layers/worker.ts): ROOT is the container's root directory. */
+export async function copyWorker(sys: LibcCalls, op: string, args: string[]): Promise<number> {
+  const [root, ...rest] = args;
+  if (root === undefined) throw cpError(`${op}: no root`);
+  const rootFd = openSync(root, O_PATH | fsConstants.O_DIRECTORY);
+  try {
+    if (op === 'cp-stat' && rest.length === 1) {
+      const path = rest[0] as string;
+      const bare = path.replace(/\/+$/, '') || '/';
+      const doc = { self: kindIn(sys, rootFd, bare, true), nofollow: kindIn(sys, rootFd, bare, false), parent: kindIn(sys, rootFd, posix.dirname(bare), true) };
+      writeAll(1, Buffer.from(`${JSON.stringify(doc)}\n`));
+      return 0;
+    }
+    if (op === 'cp-out' && rest.length === 2) {
+      await packSource(sys, rootFd, rest[0] as string, rest[1] as string, process.stdout);
+      return 0;
+    }
+    if (op === 'cp-in' && rest.length === 4) {
+      const [dir, from, to, owner] = rest as [string, string, string, string];
+      let dirFd: number;
+      try {
+        dirFd = openIn(sys, rootFd, dir, O_DIRECTORY);
+      } catch (err) {
+        if (['ENOENT', 'ENOTDIR'].includes(errnoCode(err) ?? '')) throw cpError(`\`${dir}\`: no such directory`);
+        throw err;
+      }
+      try {
+        const ids = owner === '-' ? undefined : owner.split(':').map(Number);
+        await extractAt(dirFd, process.stdin, { chown: true, ...(from !== '' ? { rename: { from, to } } : {}), ...(ids ? { owner: { uid: ids[0] as number, gid: ids[1] as number } } : {}) }, sys);
+      } finally {
+        closeSync(dirFd);
+      }
+      return 0;
+    }
+  } finally {
+    closeSync(rootFd);
+  }
+  throw cpError(`unknown worker operation \`${op} ${args.join(' ')}\``);
+}
