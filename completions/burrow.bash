@@ -6,7 +6,7 @@
 # and scripts/completions/burrow.bash: edit those, not completions/burrow.bash.
 
 # The commands, and the options before them.
-_burrow_commands='commit container cp create diff events exec export history image images import info inspect kill load login logout logs manifest ps pull push rename restart rm rmi run save search start stop system tag top untag version wait'
+_burrow_commands='commit container cp create diff events exec export history image images import info inspect kill load login logout logs manifest ps pull push rename restart rm rmi run save search start stop system tag top untag version volume wait'
 _burrow_global_opts='--log-level -h --help -v --version'
 _burrow_levels='debug info warn error'
 # src/system/capabilities.ts, and ALL
@@ -97,6 +97,17 @@ _burrow_cmd_image_tag=tag
 _burrow_cmd_image_untag=untag
 _burrow_sub_manifest='inspect'
 _burrow_cmd_manifest_inspect=manifest_inspect
+_burrow_sub_volume='create exists export import inspect list ls prune remove rm'
+_burrow_cmd_volume_create=volume_create
+_burrow_cmd_volume_exists=volume_exists
+_burrow_cmd_volume_export=volume_export
+_burrow_cmd_volume_import=volume_import
+_burrow_cmd_volume_inspect=volume_inspect
+_burrow_cmd_volume_list=volume_ls
+_burrow_cmd_volume_ls=volume_ls
+_burrow_cmd_volume_prune=volume_prune
+_burrow_cmd_volume_remove=volume_rm
+_burrow_cmd_volume_rm=volume_rm
 
 # Each command: its options that take a value, those that do not, and its operands
 # (one word a position, the last one repeating; proxy: the container's command).
@@ -112,7 +123,7 @@ _burrow_container_prune_operands=''
 _burrow_cp_arg='--log-level'
 _burrow_cp_flag='-a --archive'
 _burrow_cp_operands='none none'
-_burrow_create_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --cidfile --log-driver --log-opt --pull'
+_burrow_create_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --cidfile --log-driver --log-opt --pull'
 _burrow_create_flag='--read-only -i --interactive -t --tty --init --rm'
 _burrow_create_operands='images proxy'
 _burrow_diff_arg='--log-level --format'
@@ -185,12 +196,12 @@ _burrow_restart_arg='--log-level --cidfile -t --time'
 _burrow_restart_flag='-a --all -l --latest --running'
 _burrow_restart_operands='containers'
 _burrow_rm_arg='--log-level -t --time'
-_burrow_rm_flag='-f --force -a --all -i --ignore'
+_burrow_rm_flag='-f --force -a --all -i --ignore -v --volumes'
 _burrow_rm_operands='containers'
 _burrow_rmi_arg='--log-level'
 _burrow_rmi_flag='-a --all -f --force -i --ignore'
 _burrow_rmi_operands='images'
-_burrow_run_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --cidfile --log-driver --log-opt --pull --rootfs'
+_burrow_run_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --cidfile --log-driver --log-opt --pull --rootfs'
 _burrow_run_flag='--read-only -i --interactive -t --tty --init --rm -d --detach'
 _burrow_run_operands='images proxy'
 _burrow_save_arg='--log-level -o --output --format'
@@ -209,7 +220,7 @@ _burrow_system_df_arg='--log-level --format'
 _burrow_system_df_flag=''
 _burrow_system_df_operands=''
 _burrow_system_prune_arg='--log-level --filter'
-_burrow_system_prune_flag='-a --all -f --force'
+_burrow_system_prune_flag='-a --all -f --force --volumes'
 _burrow_system_prune_operands=''
 _burrow_system_reset_arg='--log-level'
 _burrow_system_reset_flag='-f --force'
@@ -226,6 +237,30 @@ _burrow_untag_operands='images images'
 _burrow_version_arg='--log-level'
 _burrow_version_flag=''
 _burrow_version_operands=''
+_burrow_volume_create_arg='--log-level -d --driver -l --label -o --opt'
+_burrow_volume_create_flag='--ignore'
+_burrow_volume_create_operands='none'
+_burrow_volume_exists_arg='--log-level'
+_burrow_volume_exists_flag=''
+_burrow_volume_exists_operands='none'
+_burrow_volume_export_arg='--log-level -o --output'
+_burrow_volume_export_flag=''
+_burrow_volume_export_operands='none'
+_burrow_volume_import_arg='--log-level'
+_burrow_volume_import_flag=''
+_burrow_volume_import_operands='none none'
+_burrow_volume_inspect_arg='--log-level -f --format'
+_burrow_volume_inspect_flag='-a --all'
+_burrow_volume_inspect_operands='none'
+_burrow_volume_ls_arg='--log-level -f --filter --format'
+_burrow_volume_ls_flag='-q --quiet'
+_burrow_volume_ls_operands=''
+_burrow_volume_prune_arg='--log-level --filter'
+_burrow_volume_prune_flag='-f --force'
+_burrow_volume_prune_operands=''
+_burrow_volume_rm_arg='--log-level -t --time'
+_burrow_volume_rm_flag='-a --all -f --force'
+_burrow_volume_rm_operands='none'
 _burrow_wait_arg='--log-level --condition -i --interval'
 _burrow_wait_flag='--ignore -l --latest'
 _burrow_wait_operands='containers'
@@ -249,7 +284,11 @@ _burrow_value() {
       "start --log-level" | "stop --log-level" | "system_df --log-level" | \
       "system_prune --log-level" | "system_reset --log-level" | \
       "tag --log-level" | "top --log-level" | "untag --log-level" | \
-      "version --log-level" | "wait --log-level")
+      "version --log-level" | "volume_create --log-level" | \
+      "volume_exists --log-level" | "volume_export --log-level" | \
+      "volume_import --log-level" | "volume_inspect --log-level" | \
+      "volume_ls --log-level" | "volume_prune --log-level" | \
+      "volume_rm --log-level" | "wait --log-level")
       mapfile -t COMPREPLY < <(compgen -W "debug info warn error" -- "$cur") ;;
     "commit -c" | "commit --change" | "import -c" | "import --change")
       mapfile -t COMPREPLY < <(compgen -W "CMD ENTRYPOINT ENV EXPOSE LABEL STOPSIGNAL USER VOLUME WORKDIR" -- "$cur") ;;
@@ -257,18 +296,19 @@ _burrow_value() {
       "history --format" | "image_inspect -f" | "image_inspect --format" | \
       "images --format" | "info -f" | "info --format" | "inspect -f" | \
       "inspect --format" | "ps --format" | "push -f" | "push --format" | \
-      "search --format" | "system_df --format")
+      "search --format" | "system_df --format" | "volume_inspect -f" | \
+      "volume_inspect --format" | "volume_ls --format")
       mapfile -t COMPREPLY < <(compgen -W "json table" -- "$cur") ;;
     "create -e" | "create --env" | "exec -e" | "exec --env" | "run -e" | \
       "run --env")
       compopt -o nospace 2>/dev/null; mapfile -t COMPREPLY < <(compgen -e -- "$cur") ;;
-    "create --env-file" | "create -v" | "create --volume" | \
-      "create --cidfile" | "exec --env-file" | "export -o" | "export --output" | \
-      "kill --cidfile" | "load -i" | "load --input" | "login --authfile" | \
-      "logout --authfile" | "manifest_inspect --authfile" | "pull --authfile" | \
-      "push --authfile" | "push --digestfile" | "restart --cidfile" | \
-      "run --env-file" | "run -v" | "run --volume" | "run --cidfile" | \
-      "save -o" | "save --output" | "search --authfile" | "stop --cidfile")
+    "create --env-file" | "create --cidfile" | "exec --env-file" | \
+      "export -o" | "export --output" | "kill --cidfile" | "load -i" | \
+      "load --input" | "login --authfile" | "logout --authfile" | \
+      "manifest_inspect --authfile" | "pull --authfile" | "push --authfile" | \
+      "push --digestfile" | "restart --cidfile" | "run --env-file" | \
+      "run --cidfile" | "save -o" | "save --output" | "search --authfile" | \
+      "stop --cidfile" | "volume_export -o" | "volume_export --output")
       compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
     "create --network" | "create --net" | "run --network" | "run --net")
       mapfile -t COMPREPLY < <(compgen -W "none host" -- "$cur") ;;

@@ -210,6 +210,26 @@ function __burrow_command
             printf '%s\n' top 2
         case 'image untag'
             printf '%s\n' untag 2
+        case 'volume create'
+            printf '%s\n' volume_create 2
+        case 'volume exists'
+            printf '%s\n' volume_exists 2
+        case 'volume export'
+            printf '%s\n' volume_export 2
+        case 'volume import'
+            printf '%s\n' volume_import 2
+        case 'volume inspect'
+            printf '%s\n' volume_inspect 2
+        case 'volume ls'
+            printf '%s\n' volume_ls 2
+        case 'volume list'
+            printf '%s\n' volume_ls 2
+        case 'volume prune'
+            printf '%s\n' volume_prune 2
+        case 'volume rm'
+            printf '%s\n' volume_rm 2
+        case 'volume remove'
+            printf '%s\n' volume_rm 2
         case 'container wait'
             printf '%s\n' wait 2
         case 'commit *'
@@ -288,7 +308,7 @@ set -g __burrow_arg_commit --log-level -a --author -c --change -f --format -m --
 set -g __burrow_arg_container_exists --log-level
 set -g __burrow_arg_container_prune --log-level --filter
 set -g __burrow_arg_cp --log-level
-set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --cidfile --log-driver --log-opt --pull
+set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --cidfile --log-driver --log-opt --pull
 set -g __burrow_proxy_create 1
 set -g __burrow_arg_diff --log-level --format
 set -g __burrow_arg_events --log-level -f --filter --format --since --until
@@ -316,7 +336,7 @@ set -g __burrow_arg_rename --log-level
 set -g __burrow_arg_restart --log-level --cidfile -t --time
 set -g __burrow_arg_rm --log-level -t --time
 set -g __burrow_arg_rmi --log-level
-set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --cidfile --log-driver --log-opt --pull --rootfs
+set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --cidfile --log-driver --log-opt --pull --rootfs
 set -g __burrow_proxy_run 1
 set -g __burrow_arg_save --log-level -o --output --format
 set -g __burrow_arg_search --log-level --authfile --cert-dir --creds -f --filter --format --limit
@@ -329,6 +349,14 @@ set -g __burrow_arg_tag --log-level
 set -g __burrow_arg_top --log-level
 set -g __burrow_arg_untag --log-level
 set -g __burrow_arg_version --log-level
+set -g __burrow_arg_volume_create --log-level -d --driver -l --label -o --opt
+set -g __burrow_arg_volume_exists --log-level
+set -g __burrow_arg_volume_export --log-level -o --output
+set -g __burrow_arg_volume_import --log-level
+set -g __burrow_arg_volume_inspect --log-level -f --format
+set -g __burrow_arg_volume_ls --log-level -f --filter --format
+set -g __burrow_arg_volume_prune --log-level --filter
+set -g __burrow_arg_volume_rm --log-level -t --time
 set -g __burrow_arg_wait --log-level --condition -i --interval
 
 # The commands.
@@ -369,6 +397,7 @@ complete -c burrow -n __burrow_no_command -a tag -d 'Add names to an image'
 complete -c burrow -n __burrow_no_command -a top -d 'Show the processes of a running container'
 complete -c burrow -n __burrow_no_command -a untag -d 'Remove names from an image'
 complete -c burrow -n __burrow_no_command -a version -d 'Show the version of burrow'
+complete -c burrow -n __burrow_no_command -a volume -d 'Manage volumes'
 complete -c burrow -n __burrow_no_command -a wait -d 'Wait for containers to stop and print their exit codes'
 complete -c burrow -n '__burrow_subcommand_of container' -a commit -d 'Create a new image from a container\'s changes'
 complete -c burrow -n '__burrow_subcommand_of container' -a cp -d 'Copy files between a container and the host'
@@ -411,6 +440,16 @@ complete -c burrow -n '__burrow_subcommand_of image' -a save -d 'Save images to 
 complete -c burrow -n '__burrow_subcommand_of image' -a tag -d 'Add names to an image'
 complete -c burrow -n '__burrow_subcommand_of image' -a untag -d 'Remove names from an image'
 complete -c burrow -n '__burrow_subcommand_of manifest' -a inspect -d 'Print an image\'s manifest or manifest list from its registry'
+complete -c burrow -n '__burrow_subcommand_of volume' -a create -d 'Create a named volume'
+complete -c burrow -n '__burrow_subcommand_of volume' -a exists -d 'Check whether a volume exists'
+complete -c burrow -n '__burrow_subcommand_of volume' -a export -d 'Write a volume\'s files as a tar archive'
+complete -c burrow -n '__burrow_subcommand_of volume' -a import -d 'Unpack a tar archive into a volume'
+complete -c burrow -n '__burrow_subcommand_of volume' -a inspect -d 'Show the details of volumes'
+complete -c burrow -n '__burrow_subcommand_of volume' -a list -d 'List volumes'
+complete -c burrow -n '__burrow_subcommand_of volume' -a ls -d 'List volumes'
+complete -c burrow -n '__burrow_subcommand_of volume' -a prune -d 'Remove the volumes no container uses'
+complete -c burrow -n '__burrow_subcommand_of volume' -a remove -d 'Remove volumes'
+complete -c burrow -n '__burrow_subcommand_of volume' -a rm -d 'Remove volumes'
 
 # The global options.
 complete -c burrow -n __burrow_no_command -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above'
@@ -451,7 +490,9 @@ complete -c burrow -n '__burrow_options create' -l env-file -r -F -d 'Read envir
 complete -c burrow -n '__burrow_options create' -s w -l workdir -x -d 'Working directory inside the container'
 complete -c burrow -n '__burrow_options create' -s h -l hostname -x -d 'Container host name'
 complete -c burrow -n '__burrow_options create' -s u -l user -x -d 'Run as USER[:GROUP] (names or ids)'
-complete -c burrow -n '__burrow_options create' -s v -l volume -r -F -d 'Bind mount HOST-PATH:CONTAINER-PATH[:ro|rw]'
+complete -c burrow -n '__burrow_options create' -s v -l volume -x -d 'Mount a host path or a named volume: SOURCE:CONTAINER-PATH[:ro,rw,U,O,z,Z]; CONTAINER-PATH alone: an anonymous volume'
+complete -c burrow -n '__burrow_options create' -l mount -x -d 'Mount type=bind|volume|tmpfs,src=...,dst=...[,ro]'
+complete -c burrow -n '__burrow_options create' -l volumes-from -x -d 'Mount another container\'s volumes: CONTAINER[:ro|rw]'
 complete -c burrow -n '__burrow_options create' -l tmpfs -x -d 'Mount a tmpfs at PATH[:OPTIONS]'
 complete -c burrow -n '__burrow_options create' -l read-only -d 'Mount the container\'s root filesystem read-only'
 complete -c burrow -n '__burrow_options create' -l network -l net -x -a 'none host' -d 'Network mode: none (default) or host'
@@ -660,6 +701,7 @@ complete -c burrow -n '__burrow_options rm' -l log-level -x -a 'debug info warn 
 complete -c burrow -n '__burrow_options rm' -s f -l force -d 'Kill running containers first'
 complete -c burrow -n '__burrow_options rm' -s a -l all -d 'Remove all containers'
 complete -c burrow -n '__burrow_options rm' -s i -l ignore -d 'Do not fail for containers that do not exist'
+complete -c burrow -n '__burrow_options rm' -s v -l volumes -d 'Also remove the anonymous volumes of the containers'
 complete -c burrow -n '__burrow_options rm' -s t -l time -x -d 'With -f: seconds to wait after the image\'s stop signal before SIGKILL'
 complete -c burrow -n '__burrow_operand rm 0 rest' -a '(__burrow_containers)'
 
@@ -679,7 +721,9 @@ complete -c burrow -n '__burrow_options run' -l env-file -r -F -d 'Read environm
 complete -c burrow -n '__burrow_options run' -s w -l workdir -x -d 'Working directory inside the container'
 complete -c burrow -n '__burrow_options run' -s h -l hostname -x -d 'Container host name'
 complete -c burrow -n '__burrow_options run' -s u -l user -x -d 'Run as USER[:GROUP] (names or ids)'
-complete -c burrow -n '__burrow_options run' -s v -l volume -r -F -d 'Bind mount HOST-PATH:CONTAINER-PATH[:ro|rw]'
+complete -c burrow -n '__burrow_options run' -s v -l volume -x -d 'Mount a host path or a named volume: SOURCE:CONTAINER-PATH[:ro,rw,U,O,z,Z]; CONTAINER-PATH alone: an anonymous volume'
+complete -c burrow -n '__burrow_options run' -l mount -x -d 'Mount type=bind|volume|tmpfs,src=...,dst=...[,ro]'
+complete -c burrow -n '__burrow_options run' -l volumes-from -x -d 'Mount another container\'s volumes: CONTAINER[:ro|rw]'
 complete -c burrow -n '__burrow_options run' -l tmpfs -x -d 'Mount a tmpfs at PATH[:OPTIONS]'
 complete -c burrow -n '__burrow_options run' -l read-only -d 'Mount the container\'s root filesystem read-only'
 complete -c burrow -n '__burrow_options run' -l network -l net -x -a 'none host' -d 'Network mode: none (default) or host'
@@ -745,6 +789,7 @@ complete -c burrow -n '__burrow_options system_prune' -l log-level -x -a 'debug 
 complete -c burrow -n '__burrow_options system_prune' -s a -l all -d 'Remove every image no container uses, not only unnamed ones'
 complete -c burrow -n '__burrow_options system_prune' -l filter -x -d 'Only containers created before a time: until=TIME (a timestamp or a duration such as 24h)'
 complete -c burrow -n '__burrow_options system_prune' -s f -l force -d 'Do not ask for confirmation'
+complete -c burrow -n '__burrow_options system_prune' -l volumes -d 'Also remove the volumes no container uses'
 
 # burrow system reset
 complete -c burrow -n '__burrow_options system_reset' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
@@ -765,6 +810,45 @@ complete -c burrow -n '__burrow_operand untag 1 rest' -a '(__burrow_images)'
 
 # burrow version
 complete -c burrow -n '__burrow_options version' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+
+# burrow volume create
+complete -c burrow -n '__burrow_options volume_create' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options volume_create' -s d -l driver -x -d 'The volume driver: local'
+complete -c burrow -n '__burrow_options volume_create' -l ignore -d 'Do not fail when the volume exists: print its name'
+complete -c burrow -n '__burrow_options volume_create' -s l -l label -x -d 'Set a label KEY=VALUE'
+complete -c burrow -n '__burrow_options volume_create' -s o -l opt -x -d 'Set a driver option KEY=VALUE (the local driver has none burrow supports)'
+
+# burrow volume exists
+complete -c burrow -n '__burrow_options volume_exists' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+
+# burrow volume export
+complete -c burrow -n '__burrow_options volume_export' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options volume_export' -s o -l output -r -F -d 'Write to FILE instead of standard output'
+
+# burrow volume import
+complete -c burrow -n '__burrow_options volume_import' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+
+# burrow volume inspect
+complete -c burrow -n '__burrow_options volume_inspect' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options volume_inspect' -s a -l all -d 'Every volume'
+complete -c burrow -n '__burrow_options volume_inspect' -s f -l format -x -a 'json table' -d 'Print with a Go template, or json'
+
+# burrow volume ls, burrow volume list
+complete -c burrow -n '__burrow_options volume_ls' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options volume_ls' -s f -l filter -x -d 'Only volumes that match KEY=VALUE: name, label, dangling, driver, anonymous'
+complete -c burrow -n '__burrow_options volume_ls' -l format -x -a 'json table' -d 'Format the output with a Go template, `table ...` or `json`'
+complete -c burrow -n '__burrow_options volume_ls' -s q -l quiet -d 'Print only the names'
+
+# burrow volume prune
+complete -c burrow -n '__burrow_options volume_prune' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options volume_prune' -l filter -x -d 'Only volumes with a label: label=KEY[=VALUE]'
+complete -c burrow -n '__burrow_options volume_prune' -s f -l force -d 'Do not ask for confirmation'
+
+# burrow volume rm, burrow volume remove
+complete -c burrow -n '__burrow_options volume_rm' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options volume_rm' -s a -l all -d 'Remove every volume'
+complete -c burrow -n '__burrow_options volume_rm' -s f -l force -d 'Remove the containers that use the volumes first'
+complete -c burrow -n '__burrow_options volume_rm' -s t -l time -x -d 'With -f: seconds to wait after a running container\'s stop signal before SIGKILL'
 
 # burrow wait, burrow container wait
 complete -c burrow -n '__burrow_options wait' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'

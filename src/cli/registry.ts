@@ -25,6 +25,7 @@ export const MANAGEMENT: Record<string, { group: Group; description: string }> =
   image: { group: 'images', description: 'Manage images' },
   manifest: { group: 'images', description: 'Inspect manifests and manifest lists' },
   system: { group: 'system', description: 'Manage burrow' },
+  volume: { group: 'containers', description: 'Manage volumes' },
 };
 
 export const COMMANDS: CommandEntry[] = (manifest as Manifest).commands.map((command) => ({

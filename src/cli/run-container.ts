@@ -20,6 +20,8 @@ export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoin
   cidfile: string | undefined;
   logDriver: string | undefined;
   logOpt: string[];
+  mount: string[];
+  volumesFrom: string[];
   /** --pull: always, missing (the default), never, newer */
   pull: string;
   target: string;
@@ -80,6 +82,7 @@ export function runRequest(f: RunFields): RunRequest {
     name: f.name,
     detach: f.detach,
     cidfile: f.cidfile,
+    volumeInputs: { mount: f.mount, volumesFrom: f.volumesFrom },
     pull: parsePullPolicy(f.pull),
     options: containerOptions(f, rootfs ? [f.target, ...f.args] : f.args),
   };

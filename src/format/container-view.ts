@@ -3,6 +3,7 @@ import { join } from 'node:path';
 
 import { asMap } from './template.js';
 import { logConfig } from '../runtime/logs.js';
+import { isVolumeName } from '../runtime/options.js';
 import type { ContainerRecord, Containers } from '../storage/containers.js';
 import type { Store } from '../storage/store.js';
 
@@ -84,6 +85,8 @@ export function containerInspect(store: Store, containers: Containers, c: Contai
       ...o.volume.map((v) => {
         const [source = '', destination = '', options = ''] = v.split(':');
         const opts = options.split(',').filter((x) => x !== '');
+        if (isVolumeName(source))
+          return { Type: 'volume', Name: source, Source: store.volumes.mountpoint(source), Destination: destination, Driver: 'local', Mode: '', Options: ['nosuid', 'nodev', 'rbind'], RW: !opts.includes('ro'), Propagation: 'rprivate' };
         return { Type: 'bind', Source: source, Destination: destination, Driver: '', Mode: '', Options: ['rbind'], RW: !opts.includes('ro'), Propagation: 'rprivate' };
       }),
       ...o.tmpfs.map((t) => ({ Type: 'tmpfs', Source: 'tmpfs', Destination: t.split(':')[0] ?? t, Driver: '', Mode: '', Options: (t.split(':')[1] ?? '').split(',').filter((x) => x !== ''), RW: !(t.split(':')[1] ?? '').split(',').includes('ro'), Propagation: '' })),

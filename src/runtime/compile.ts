@@ -16,6 +16,11 @@ export interface VolumeSpec {
   readonly: boolean;
   /** the host source is a directory (else a file) */
   directory: boolean;
+  /** :U: the source is chowned to the container's user before it starts */
+  chown?: boolean;
+  /** :O: mounted as an overlay's lower layer, its upper and work dirs these (changes thrown away) */
+  overlay?: boolean;
+  overlayDirs?: { upper: string; work: string };
 }
 
 export interface TmpfsSpec {
@@ -162,7 +167,19 @@ function mountsFor(spec: ContainerSpec): Step[] {
       if (!have.has(dir)) mount('tmpfs', dir, 'tmpfs', MS.NOSUID | MS.NODEV, 'mode=1777');
   }
   for (const v of spec.volumes)
-    steps.push({
+    if (v.overlayDirs)
+      // :O: the source as a read-only lower layer under a fresh upper dir, in the container's user namespace.
+      steps.push({
+        kind: 'mount',
+        source: 'overlay',
+        target: v.target,
+        fstype: 'overlay',
+        flags: 0,
+        data: `lowerdir=${v.source},upperdir=${v.overlayDirs.upper},workdir=${v.overlayDirs.work},userxattr`,
+        extra: BP.MKDIR,
+      });
+    else
+      steps.push({
       kind: 'mount',
       source: v.source,
       target: v.target,

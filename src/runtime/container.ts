@@ -27,6 +27,7 @@ import { parseSignal, type Signal } from './signals.js';
 import { containerProcess } from './join.js';
 import { logConfig } from './logs.js';
 import { diedEvent, recordEvent } from './events.js';
+import { prepareVolumes, settleVolumes, type VolumeInputs, volumeSource } from './volumes.js';
 import { packageRoot } from '../config/install.js';
 
 /** Where a command runs: burrow's directories, the host's environment and working directory (cli's Context is one). */
@@ -71,11 +72,11 @@ export interface Prepared {
 }
 
 /** Applies the image's config and the container's options to its layout: the spec (every check happens here). */
-function prepareContainer(env: Env, id: string, options: ContainerOptions, config: ImageConfig, layout: ContainerLayout): Prepared {
+function prepareContainer(env: Env, store: Store, id: string, options: ContainerOptions, config: ImageConfig, layout: ContainerLayout): Prepared {
   const { dir, root, overlay, layers } = layout;
   // The image's layers are read for /etc/passwd, whatever the driver: the root is not mounted yet, nor the copy made.
   const source = { kind: 'image' as const, config, layers, root, overlay, volumesDir: join(dir, 'volumes') };
-  const { spec, warnings } = buildSpec(options, { hostEnv: env.env, cwd: env.cwd, id, idmap: env.sys.idMapping(), root: source });
+  const { spec, warnings } = buildSpec(options, { hostEnv: env.env, cwd: env.cwd, id, idmap: env.sys.idMapping(), root: source, volumeSource: volumeSource(store) });
   logConfig(options, dir); // checked at create, not when it starts in the background
   spec.exitFile = join(dir, 'exit');
   return { spec, warnings };
@@ -90,11 +91,12 @@ function compileContainer(env: Env, store: Store, rec: ContainerRecord, prepared
     const { containers } = store;
     // Its names are those pointing at its id when it ends (`rename` may have changed it meanwhile).
     // Not while `restart` holds it (its `restarting` file): it is started again at once.
-    // And its `remove` event, as `rm` writes it.
+    // And its `remove` event, as `rm` writes it; then its anonymous volumes, as podman's `run --rm` removes them.
     const removed = diedEvent(env, { id: rec.id, name: rec.name, image: rec.imageName });
     const event = [removed.before.replace('"Status":"died"', '"Status":"remove"'), '","Type":"container"}'];
-    const script = `test -e "$3/${RESTARTING}" && exit 0; find "$1" -maxdepth 1 -type l -lname "$2" -delete; rm -rf -- "$3" || exit; printf '%s%s%s\\n' "$5" "$(date +%Y-%m-%dT%H:%M:%S.%N%:z)" "$6" 2>/dev/null >> "$4"`;
-    const argv = ['/bin/sh', '-c', script, 'sh', dirname(containers.nameLink(rec.name)), rec.id, containers.dir(rec.id), removed.path, ...event];
+    const script = `test -e "$3/${RESTARTING}" && exit 0; find "$1" -maxdepth 1 -type l -lname "$2" -delete; rm -rf -- "$3" || exit; printf '%s%s%s\\n' "$5" "$(date +%Y-%m-%dT%H:%M:%S.%N%:z)" "$6" 2>/dev/null >> "$4"; shift 6; exec rm -rf -- "$@"`;
+    const anonymous = (rec.anonymousVolumes ?? []).map((name) => store.volumes.path(name));
+    const argv = ['/bin/sh', '-c', script, 'sh', dirname(containers.nameLink(rec.name)), rec.id, containers.dir(rec.id), removed.path, ...event, ...anonymous];
     cleanupFile = env.sys.writePlanFile(usernsPlan(argv, { idmap: env.sys.idMapping() }));
     spec.onExit = [helperPath(), 'run', '--unlink', cleanupFile];
   }
@@ -103,13 +105,7 @@ function compileContainer(env: Env, store: Store, rec: ContainerRecord, prepared
 
 /** A container's spec from its record, as its next start would run it (exec takes its user, environment, capabilities). */
 export function containerSpec(env: Env, store: Store, rec: ContainerRecord): Prepared {
-  return prepareContainer(env, rec.id, rec.options, store.imageConfig(store.getImage(rec.image)), containerLayout(store, rec));
-}
-
-/** The plan that runs a container from its record. */
-function containerPlan(env: Env, store: Store, rec: ContainerRecord): { plan: Plan; warnings: string[]; cleanupFile?: string } {
-  const prepared = prepareContainer(env, rec.id, rec.options, store.imageConfig(store.getImage(rec.image)), containerLayout(store, rec));
-  return { ...compileContainer(env, store, rec, prepared), warnings: prepared.warnings };
+  return prepareContainer(env, store, rec.id, rec.options, store.imageConfig(store.getImage(rec.image)), containerLayout(store, rec));
 }
 
 /**
@@ -125,6 +121,7 @@ export async function createContainer(
   options: ContainerOptions,
   name: string | undefined,
   cidfile?: string,
+  volumeInputs: VolumeInputs = { mount: [], volumesFrom: [] },
 ): Promise<{ rec: ContainerRecord; prepared: Prepared }> {
   const { containers } = store;
   // Taken first (it must not exist, as podman wants), so a container is never made without it.
@@ -137,9 +134,12 @@ export async function createContainer(
   // no one holds is a killed create's, for the next command to remove (storage/leftovers.ts).
   const creating = holdFile(env.sys, join(layout.dir, CREATING));
   let reserved: string | undefined;
+  let settled: ReturnType<typeof settleVolumes> | undefined;
   try {
     for (const sub of driver === 'copy' ? [] : ['upper', 'work', 'merged']) mkdirSync(join(layout.dir, sub), { mode: 0o755 });
-    const prepared = prepareContainer(env, id, options, store.imageConfig(image), layout); // every option checked now, not at start
+    // Named volumes made, anonymous ones given names, --mount and --volumes-from folded in: the record keeps the result.
+    settled = settleVolumes(store, options, volumeInputs, store.imageConfig(image));
+    const prepared = prepareContainer(env, store, id, settled.options, store.imageConfig(image), layout); // every option checked now, not at start
     reserved = await reserveName(env, store, id, name);
     const rec: ContainerRecord = {
       id,
@@ -148,9 +148,10 @@ export async function createContainer(
       imageName,
       created: new Date().toISOString(),
       argv: prepared.spec.argv,
-      options,
+      options: settled.options,
       layers: image.layers,
       driver,
+      ...(settled.anonymous.length > 0 ? { anonymousVolumes: settled.anonymous } : {}),
     };
     if (driver === 'copy') await materialize(env.sys, [...layout.layers].reverse(), layout.root);
     containers.write(rec);
@@ -168,7 +169,8 @@ export async function createContainer(
     }
     creating.release();
     if (reserved) containers.releaseName(reserved);
-    await env.sys.removeTrees([layout.dir]).catch(() => rmSync(layout.dir, { recursive: true, force: true }));
+    const volumeTrees = settled?.undo() ?? [];
+    await env.sys.removeTrees([layout.dir, ...volumeTrees]).catch(() => rmSync(layout.dir, { recursive: true, force: true }));
     throw err;
   }
 }
@@ -218,7 +220,10 @@ function clearExit(store: Store, rec: ContainerRecord): void {
 
 /** Runs the container in the foreground (prepared already by createContainer, or now): never returns. */
 export async function runForeground(env: Env, store: Store, rec: ContainerRecord, prepared?: Prepared): Promise<never> {
-  const { plan, cleanupFile, warnings } = prepared ? { ...compileContainer(env, store, rec, prepared), warnings: prepared.warnings } : containerPlan(env, store, rec);
+  const ready = prepared ?? containerSpec(env, store, rec);
+  await prepareVolumes(env.sys, rec, store.containers.dir(rec.id), ready.spec);
+  const { plan, cleanupFile } = compileContainer(env, store, rec, ready);
+  const { warnings } = ready;
   for (const w of warnings) process.stderr.write(`Warning: ${w}\n`);
   try {
     clearExit(store, rec);
@@ -240,10 +245,11 @@ export async function runForeground(env: Env, store: Store, rec: ContainerRecord
 export async function startDetached(env: Env, store: Store, rec: ContainerRecord, prepared?: Prepared): Promise<void> {
   // Nothing to read its input (a later `attach`'s): /dev/null; a terminal (-t) stays, its output logged.
   const detached = { ...rec, options: { ...rec.options, interactive: false } };
-  const ready = prepared && !rec.options.interactive ? prepared : prepareContainer(env, rec.id, detached.options, store.imageConfig(store.getImage(rec.image)), containerLayout(store, rec));
+  const ready = prepared && !rec.options.interactive ? prepared : prepareContainer(env, store, rec.id, detached.options, store.imageConfig(store.getImage(rec.image)), containerLayout(store, rec));
   const log = logConfig(rec.options, store.containers.dir(rec.id));
   const spec = { ...ready.spec };
   if (log.path !== undefined) spec.log = { path: log.path, maxSize: log.maxSize };
+  await prepareVolumes(env.sys, rec, store.containers.dir(rec.id), spec);
   const { plan } = compileContainer(env, store, detached, { ...ready, spec });
   clearExit(store, rec);
   const gone = () => new BurrowError('E_START', `start container ${rec.name}: the helper ended before the container ran${log.path ? ' (see its log)' : ''}`);
@@ -366,7 +372,7 @@ export async function renameContainer(store: Store, rec: ContainerRecord, name: 
 }
 
 /** Removes a container (after stopping it, with `force`; `warn` as for stopContainer). */
-export async function removeContainer(env: Env, store: Store, rec: ContainerRecord, force: boolean, timeout = 10, warn?: (message: string) => void): Promise<void> {
+export async function removeContainer(env: Env, store: Store, rec: ContainerRecord, force: boolean, timeout = 10, warn?: (message: string) => void, volumes = false): Promise<void> {
   const { containers } = store;
   const status = containers.status(rec);
   if (status.state === 'running') {
@@ -374,8 +380,16 @@ export async function removeContainer(env: Env, store: Store, rec: ContainerReco
       throw new BurrowError('E_RUNNING', `cannot remove container ${rec.id} as it is running - running or paused containers cannot be removed without force`);
     await stopContainer(store, rec, timeout, warn);
   }
-  const trash = await store.lock(() => containers.detach(rec));
+  const trash = await store.lock(() => {
+    const trees = [containers.detach(rec)];
+    // rm -v: its anonymous volumes too, unless another container mounts one (--volumes-from).
+    if (volumes) {
+      const others = containers.list();
+      for (const name of rec.anonymousVolumes ?? []) if (store.volumes.find(name) && store.volumes.users(name, others).length === 0) trees.push(store.volumes.detach(name));
+    }
+    return trees;
+  });
   containerEvent(store, rec, 'remove');
   // It is removed now (out of the list, its name free): a tree that resists stays in tmp/ for the next command.
-  await env.sys.removeTrees([trash]).catch(() => undefined);
+  await env.sys.removeTrees(trash).catch(() => undefined);
 }

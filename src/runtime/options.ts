@@ -27,23 +27,37 @@ export function containerPath(path: string): string {
   return p.length > 1 ? p.replace(/\/+$/, '') : p;
 }
 
-/** -v HOST:CTR[:OPTIONS] */
-export function parseVolume(spec: string, cwd: string): VolumeSpec {
-  const parts = spec.split(':');
-  if (parts.length < 2 || parts.length > 3 || parts.some((p, i) => p === '' && i < 2))
-    throw new UsageError(`invalid volume \`${spec}\`: expected HOST-DIR:CONTAINER-DIR[:OPTIONS]`);
-  const [src, target, opts = ''] = parts as [string, string, string?];
-  if (!src.startsWith('/') && !src.startsWith('.'))
-    throw new BurrowError('E_VOLUME', `volume \`${spec}\`: named volumes are not supported; give a host path (absolute, or starting with ./)`);
-  if (!isAbsolute(target)) throw new UsageError(`invalid volume \`${spec}\`: container path \`${target}\` is not absolute`);
-  let readonly = false;
+/** Is a -v source a volume's name (not a host path)? */
+export function isVolumeName(src: string): boolean {
+  return src !== '' && !src.startsWith('/') && !src.startsWith('.');
+}
+
+/** The options of a -v: ro/rw, U (chown to the container's user), O (an overlay: changes thrown away), z/Z (SELinux: none here), rbind, nocopy. */
+export function volumeOptions(spec: string, opts: string): { readonly: boolean; chown: boolean; overlay: boolean } {
+  const out = { readonly: false, chown: false, overlay: false };
   for (const opt of opts.split(',').filter(Boolean)) {
-    if (opt === 'ro') readonly = true;
-    else if (opt === 'rw') readonly = false;
-    else if (opt === 'z' || opt === 'Z' || opt === 'rbind') continue; // SELinux labels; binds are recursive anyway
+    if (opt === 'ro') out.readonly = true;
+    else if (opt === 'rw') out.readonly = false;
+    else if (opt === 'U') out.chown = true;
+    else if (opt === 'O') out.overlay = true;
+    else if (opt === 'z' || opt === 'Z' || opt === 'rbind' || opt === 'nocopy') continue; // SELinux labels; binds are recursive anyway
     else throw new UsageError(`invalid volume \`${spec}\`: unknown option \`${opt}\``);
   }
-  const source = resolve(cwd, src);
+  if (out.overlay && out.readonly) throw new UsageError(`invalid volume \`${spec}\`: O (an overlay) and ro cannot be used together`);
+  return out;
+}
+
+/** -v HOST:CTR[:OPTIONS] or NAME:CTR[:OPTIONS]; a volume's name is turned into its mount point by `volumeSource`. */
+export function parseVolume(spec: string, cwd: string, volumeSource?: (name: string) => string): VolumeSpec {
+  const parts = spec.split(':');
+  if (parts.length < 2 || parts.length > 3 || parts.some((p, i) => p === '' && i < 2))
+    throw new UsageError(`invalid volume \`${spec}\`: expected HOST-DIR:CONTAINER-DIR[:OPTIONS] or VOLUME:CONTAINER-DIR[:OPTIONS]`);
+  const [src, target, opts = ''] = parts as [string, string, string?];
+  if (isVolumeName(src) && !volumeSource)
+    throw new BurrowError('E_VOLUME', `volume \`${spec}\`: named volumes need an image; give a host path (absolute, or starting with ./)`);
+  if (!isAbsolute(target)) throw new UsageError(`invalid volume \`${spec}\`: container path \`${target}\` is not absolute`);
+  const { readonly, chown, overlay } = volumeOptions(spec, opts);
+  const source = isVolumeName(src) && volumeSource ? volumeSource(src) : resolve(cwd, src);
   let directory: boolean;
   try {
     directory = statSync(source).isDirectory();
@@ -51,7 +65,7 @@ export function parseVolume(spec: string, cwd: string): VolumeSpec {
     const why = errnoCode(err) === 'ENOENT' ? 'no such file or directory' : (errnoCode(err) ?? String(err));
     throw new BurrowError('E_VOLUME', `volume \`${spec}\`: host path \`${source}\`: ${why}`);
   }
-  return { source, target: containerPath(target), readonly, directory };
+  return { source, target: containerPath(target), readonly, directory, ...(chown ? { chown } : {}), ...(overlay ? { overlay } : {}) };
 }
 
 /** --tmpfs /path[:options], with podman's defaults rw,noexec,nosuid,nodev. */
@@ -142,6 +156,8 @@ export interface SpecContext {
   /** the invoking user's id mapping (Sys.idMapping) */
   idmap: IdMapping;
   root: RootSource;
+  /** a named volume's mount point (storage/volumes.ts); without it named volumes are refused (--rootfs) */
+  volumeSource?: (name: string) => string;
 }
 
 export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: ContainerSpec; warnings: string[] } {
@@ -195,7 +211,7 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
   const fromFiles = opts.envFile.flatMap((f) => readEnvFile(f, hostEnv));
   const fromFlags = opts.env.flatMap((e) => expandEnvEntry(e, hostEnv, `--env \`${e}\``));
   const env = mergeEnv(base, image?.Env ?? [], fromFiles, fromFlags);
-  const volumes = opts.volume.map((v) => parseVolume(v, cwd));
+  const volumes = opts.volume.map((v) => parseVolume(v, cwd, ctx.volumeSource));
   if (root.kind === 'image') {
     // The image's Volumes become anonymous volumes, unless a -v covers the path.
     const taken = new Set(volumes.map((v) => v.target));

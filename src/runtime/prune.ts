@@ -34,19 +34,40 @@ export async function pruneContainers(env: Env, store: Store, until = Infinity):
   return report;
 }
 
+/** Removes the volumes no container uses (with `labels`, only those with one of them: KEY or KEY=VALUE); their names. */
+export async function pruneVolumes(store: Store, labels: string[] = []): Promise<string[]> {
+  const { volumes, containers } = store;
+  const { names, trees } = await store.lock(() => {
+    const all = containers.list();
+    const out = { names: [] as string[], trees: [] as string[] };
+    for (const v of volumes.list()) {
+      if (volumes.users(v.name, all).length > 0) continue;
+      const labelled = labels.length === 0 || labels.some((l) => (l.includes('=') ? v.labels[l.slice(0, l.indexOf('='))] === l.slice(l.indexOf('=') + 1) : l in v.labels));
+      if (!labelled) continue;
+      out.trees.push(volumes.detach(v.name));
+      out.names.push(v.name);
+    }
+    return out;
+  });
+  await store.sys.removeTrees(trees).catch(() => undefined);
+  return names;
+}
+
 /** What `system prune` removed, and the bytes that freed in the data directory. */
 export interface SystemPruneReport {
   containers: PruneReport;
+  volumes: string[];
   images: string[];
   reclaimed: number;
 }
 
-export async function pruneSystem(env: Env, store: Store, opts: { all: boolean; until?: number }): Promise<SystemPruneReport> {
+export async function pruneSystem(env: Env, store: Store, opts: { all: boolean; until?: number; volumes?: boolean }): Promise<SystemPruneReport> {
   const before = treeSize(store.root);
   const containers = await pruneContainers(env, store, opts.until);
+  const volumes = opts.volumes ? await pruneVolumes(store) : [];
   const { pruneImages } = await import('../storage/image-removal.js');
   const images = await pruneImages(store, { all: opts.all });
-  return { containers, images, reclaimed: Math.max(0, before - treeSize(store.root)) };
+  return { containers, volumes, images, reclaimed: Math.max(0, before - treeSize(store.root)) };
 }
 
 /**

@@ -5,6 +5,7 @@
  * loads at its top only what both need: the plan code for --rootfs, the
  * store and the container code for an image are loaded when used.
  */
+import type { VolumeInputs } from './volumes.js';
 import { writeSync } from 'node:fs';
 
 import { BurrowError, UsageError } from '../errors.js';
@@ -24,6 +25,8 @@ export interface RunRequest {
   cidfile: string | undefined;
   /** --pull: when the image is pulled from its registry */
   pull: PullPolicy;
+  /** --mount, --volumes-from (folded into the record's -v and --tmpfs at create: runtime/volumes.ts) */
+  volumeInputs?: VolumeInputs;
   options: ContainerOptions;
 }
 
@@ -41,7 +44,7 @@ export async function runContainer(req: RunRequest, env: Env): Promise<number> {
   const store = (await env.store()).init();
   const { imageFor } = await import('./pull-policy.js');
   const image = await imageFor(env, store, req.image, req.pull, (line) => writeSync(2, `${line}\n`));
-  const { rec, prepared } = await createContainer(env, store, image, req.image, req.options, req.name, req.cidfile);
+  const { rec, prepared } = await createContainer(env, store, image, req.image, req.options, req.name, req.cidfile, req.volumeInputs);
   try {
     if (req.detach) {
       await startDetached(env, store, rec, prepared);
@@ -68,6 +71,19 @@ async function runRootfs(rootfs: string, req: RunRequest, env: Env): Promise<num
   if (req.detach) throw new UsageError('--detach needs an image: a --rootfs container keeps no record to find it by');
   if (req.cidfile !== undefined) throw new UsageError('--cidfile needs an image: a --rootfs container keeps no record');
   if (req.options.logDriver !== undefined || req.options.logOpt !== undefined) throw new UsageError('--log-driver and --log-opt need an image and -d: a --rootfs container writes to your terminal');
+  if ((req.volumeInputs?.volumesFrom.length ?? 0) > 0) throw new UsageError('--volumes-from needs an image: a --rootfs container has no record to share volumes with');
+  if (req.volumeInputs && req.volumeInputs.mount.length > 0) {
+    // Binds and tmpfs only: a named volume needs the store (parseVolume refuses it).
+    const { parseMount } = await import('./volumes.js');
+    const volume = [...req.options.volume];
+    const tmpfs = [...req.options.tmpfs];
+    for (const m of req.volumeInputs.mount) {
+      const { volume: v, tmpfs: t } = parseMount(m);
+      if (v !== undefined) volume.push(v);
+      if (t !== undefined) tmpfs.push(t);
+    }
+    req = { ...req, options: { ...req.options, volume, tmpfs } };
+  }
   const { buildSpec, newContainerId } = await import('./options.js');
   const { compilePlan } = await import('./compile.js');
   const { spec, warnings } = buildSpec(req.options, { hostEnv: env.env, cwd: env.cwd, id: newContainerId(env.sys), idmap: env.sys.idMapping(), root: { kind: 'rootfs', path: rootfs } });

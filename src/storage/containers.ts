@@ -73,6 +73,8 @@ export interface ContainerRecord {
   /** chain ids of the image's layers, base first */
   layers: string[];
   driver: StorageDriver;
+  /** the anonymous volumes made for it (the image's VOLUMEs, `-v /path`): removed with it by `rm -v` */
+  anonymousVolumes?: string[];
 }
 
 export type ContainerState = 'created' | 'running' | 'exited';

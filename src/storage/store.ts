@@ -5,6 +5,7 @@
  *   layers/<chain-id hex>/      diff/ (the unpacked layer, owned by mapped ids) and layer.json
  *   images.json                 image records and their names; replaced atomically under `lock`
  *   containers/<id>/            container.json, upper/, work/, merged/, exit code
+ *   volumes/<name>/             volume.json, _data/ (storage/volumes.ts)
  *   names/<name> -> <id>        container names (a symlink: creating it is the reservation)
  *   tmp/                        staging (ingest-*: what is not renamed into place never counts),
  *                               trees being removed (removed-*), records of files written outside
@@ -25,6 +26,7 @@ import { nameMatches, normalizeName } from '../oci/reference.js';
 import type { ImageConfig, Manifest } from '../oci/image.js';
 import { atomicWriteFile, readJson } from './atomic.js';
 import { Containers } from './containers.js';
+import { Volumes } from './volumes.js';
 import { type Digest, hex, isDigest } from '../oci/digest.js';
 import { withLock } from './lock.js';
 import { safeReaddir } from '../system/files.js';
@@ -197,6 +199,14 @@ export class Store {
   // --- containers (one directory each: see containers.ts) ---
 
   #containers: Containers | undefined;
+
+  #volumes: Volumes | undefined;
+
+  /** The store's named volumes. */
+  get volumes(): Volumes {
+    this.#volumes ??= new Volumes(this);
+    return this.#volumes;
+  }
 
   /** The store's containers. */
   get containers(): Containers {

@@ -19,6 +19,7 @@ export class RmCommand extends BurrowCommand {
   force = Option.Boolean('-f,--force', false, { description: 'Kill running containers first' });
   all = Option.Boolean('-a,--all', false, { description: 'Remove all containers' });
   ignore = Option.Boolean('-i,--ignore', false, { description: 'Do not fail for containers that do not exist' });
+  volumes = Option.Boolean('-v,--volumes', false, { description: 'Also remove the anonymous volumes of the containers' });
   time = Option.String('-t,--time', '10', { description: "With -f: seconds to wait after the image's stop signal before SIGKILL" });
   containers = Option.Rest({ name: 'CONTAINER' });
 
@@ -39,7 +40,7 @@ export class RmCommand extends BurrowCommand {
           if (this.ignore) continue;
           throw new BurrowError('E_NO_CONTAINER', `no container with name or ID "${ref}" found: no such container`);
         }
-        await containers.locked(rec, (r) => removeContainer(this.context, store, r, this.force, timeout, (w) => this.context.stderr.write(`Warning: ${w}\n`)));
+        await containers.locked(rec, (r) => removeContainer(this.context, store, r, this.force, timeout, (w) => this.context.stderr.write(`Warning: ${w}\n`), this.volumes));
         this.context.stdout.write(`${rec.id}\n`);
       } catch (err) {
         if (!(err instanceof BurrowError)) throw err;

@@ -13,7 +13,9 @@ export abstract class ContainerOptionsCommand extends BurrowCommand {
   workdir = Option.String('-w,--workdir', { description: 'Working directory inside the container' });
   hostname = Option.String('-h,--hostname', { description: 'Container host name' });
   user = Option.String('-u,--user', { description: 'Run as USER[:GROUP] (names or ids)' });
-  volume = Option.Array('-v,--volume', [], { description: 'Bind mount HOST-PATH:CONTAINER-PATH[:ro|rw]' });
+  volume = Option.Array('-v,--volume', [], { description: 'Mount a host path or a named volume: SOURCE:CONTAINER-PATH[:ro,rw,U,O,z,Z]; CONTAINER-PATH alone: an anonymous volume' });
+  mount = Option.Array('--mount', [], { description: 'Mount type=bind|volume|tmpfs,src=...,dst=...[,ro]' });
+  volumesFrom = Option.Array('--volumes-from', [], { description: "Mount another container's volumes: CONTAINER[:ro|rw]" });
   tmpfs = Option.Array('--tmpfs', [], { description: 'Mount a tmpfs at PATH[:OPTIONS]' });
   readOnly = Option.Boolean('--read-only', false, { description: "Mount the container's root filesystem read-only" });
   network = Option.String('--network,--net', { description: 'Network mode: none (default) or host' });

@@ -51,8 +51,11 @@ describe('parseVolume', () => {
     expect(() => parseVolume(spec, '/')).toThrow(message);
   });
 
-  it('refuses named volumes, with a hint', () => {
-    expect(() => parseVolume('myvolume:/data', '/')).toThrow(/named volumes are not supported/);
+  it('refuses named volumes without a store (--rootfs), with a hint; with one, mounts its mount point', () => {
+    expect(() => parseVolume('myvolume:/data', '/')).toThrow(/named volumes need an image/);
+    const v = parseVolume('myvolume:/data:U,O', '/', (name) => (name === 'myvolume' ? '/' : 'nowhere'));
+    expect(v).toMatchObject({ source: '/', target: '/data', readonly: false, overlay: true, chown: true });
+    expect(() => parseVolume('myvolume:/data:ro,O', '/', () => '/')).toThrow(/O \(an overlay\) and ro cannot be used together/);
   });
 
   it('names the missing host path', () => {

@@ -54,10 +54,12 @@ export class SystemDfCommand extends BurrowCommand {
       if (containers.status(c).state === 'running') running++;
       else stoppedSize += size;
     }
+    const volumes = store.volumes.list().map((v) => ({ used: store.volumes.users(v.name, list).length > 0, size: treeSize(store.volumes.mountpoint(v.name)) }));
+    const volumeSize = volumes.reduce((a, v) => a + v.size, 0);
     const rows = [
       row({ Type: 'Images', Total: images.length, Active: images.filter((i) => used.has(i.id)).length, RawSize: imageSize, RawReclaimable: unusedImages }),
       row({ Type: 'Containers', Total: list.length, Active: running, RawSize: containerSize, RawReclaimable: stoppedSize }),
-      row({ Type: 'Local Volumes', Total: 0, Active: 0, RawSize: 0, RawReclaimable: 0 }),
+      row({ Type: 'Local Volumes', Total: volumes.length, Active: volumes.filter((v) => v.used).length, RawSize: volumeSize, RawReclaimable: volumes.filter((v) => !v.used).reduce((a, v) => a + v.size, 0) }),
     ];
     writeReport(this.context.stdout, { name: 'df', format: this.format, table: TABLE, rows, json: () => rows });
     return 0;

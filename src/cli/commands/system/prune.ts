@@ -20,16 +20,19 @@ export class SystemPruneCommand extends BurrowCommand {
   all = Option.Boolean('-a,--all', false, { description: 'Remove every image no container uses, not only unnamed ones' });
   filter = Option.Array('--filter', [], { description: 'Only containers created before a time: until=TIME (a timestamp or a duration such as 24h)' });
   force = Option.Boolean('-f,--force', false, { description: 'Do not ask for confirmation' });
+  volumes = Option.Boolean('--volumes', false, { description: 'Also remove the volumes no container uses' });
 
   async execute(): Promise<number> {
     const until = untilFilter(this.filter, 'system prune');
     const images = this.all ? 'all images without at least one container associated with them' : 'all dangling images';
-    if (!this.force && !confirm(this.context.stdout, `WARNING! This command removes:\n\t- all stopped containers\n\t- ${images}\n`)) return 0;
+    const vols = this.volumes ? '\t- all volumes not used by at least one container\n' : '';
+    if (!this.force && !confirm(this.context.stdout, `WARNING! This command removes:\n\t- all stopped containers\n${vols}\t- ${images}\n`)) return 0;
     const { pruneSystem } = await import('../../../runtime/prune.js');
     const store = (await this.context.store({ containers: true })).init();
-    const report = await pruneSystem(this.context, store, { all: this.all, until });
+    const report = await pruneSystem(this.context, store, { all: this.all, until, volumes: this.volumes });
     const out = this.context.stdout;
     if (report.containers.removed.length > 0) out.write(`Deleted Containers\n${report.containers.removed.join('\n')}\n`);
+    if (report.volumes.length > 0) out.write(`Deleted Volumes\n${report.volumes.join('\n')}\n`);
     if (report.images.length > 0) out.write(`Deleted Images\n${report.images.join('\n')}\n`);
     out.write(`Total reclaimed space: ${goHumanSize(report.reclaimed)}\n`);
     for (const e of report.containers.errors) this.context.stderr.write(`Error: ${e}\n`);
