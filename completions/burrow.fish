@@ -308,7 +308,7 @@ set -g __burrow_arg_commit --log-level -a --author -c --change -f --format -m --
 set -g __burrow_arg_container_exists --log-level
 set -g __burrow_arg_container_prune --log-level --filter
 set -g __burrow_arg_cp --log-level
-set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --cidfile --log-driver --log-opt --pull
+set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --restart --cidfile --log-driver --log-opt --pull
 set -g __burrow_proxy_create 1
 set -g __burrow_arg_diff --log-level --format
 set -g __burrow_arg_events --log-level -f --filter --format --since --until
@@ -336,7 +336,7 @@ set -g __burrow_arg_rename --log-level
 set -g __burrow_arg_restart --log-level --cidfile -t --time
 set -g __burrow_arg_rm --log-level -t --time
 set -g __burrow_arg_rmi --log-level
-set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --cidfile --log-driver --log-opt --pull --rootfs
+set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --restart --cidfile --log-driver --log-opt --pull --rootfs
 set -g __burrow_proxy_run 1
 set -g __burrow_arg_save --log-level -o --output --format
 set -g __burrow_arg_search --log-level --authfile --cert-dir --creds -f --filter --format --limit
@@ -503,6 +503,7 @@ complete -c burrow -n '__burrow_options create' -l cap-add -x -a '$__burrow_capa
 complete -c burrow -n '__burrow_options create' -l cap-drop -x -a '$__burrow_capabilities' -d 'Drop a capability (or ALL)'
 complete -c burrow -n '__burrow_options create' -l security-opt -x -a 'no-new-privileges no-new-privileges=true no-new-privileges=false' -d 'Security options: no-new-privileges'
 complete -c burrow -n '__burrow_options create' -l ulimit -x -a 'cpu= fsize= data= stack= core= rss= nproc= nofile= memlock= as= locks= sigpending= msgqueue= nice= rtprio= rttime=' -d 'Set a resource limit NAME=SOFT[:HARD]'
+complete -c burrow -n '__burrow_options create' -l restart -x -d 'Restart the container when it exits: no, on-failure[:N], always, unless-stopped'
 complete -c burrow -n '__burrow_options create' -l rm -d 'Remove the container when it exits'
 complete -c burrow -n '__burrow_options create' -l cidfile -r -F -d 'Write the container\'s id to FILE (which must not exist)'
 complete -c burrow -n '__burrow_options create' -l log-driver -x -d 'Where a detached container\'s output goes: k8s-file (default), none, passthrough'
@@ -734,6 +735,7 @@ complete -c burrow -n '__burrow_options run' -l cap-add -x -a '$__burrow_capabil
 complete -c burrow -n '__burrow_options run' -l cap-drop -x -a '$__burrow_capabilities' -d 'Drop a capability (or ALL)'
 complete -c burrow -n '__burrow_options run' -l security-opt -x -a 'no-new-privileges no-new-privileges=true no-new-privileges=false' -d 'Security options: no-new-privileges'
 complete -c burrow -n '__burrow_options run' -l ulimit -x -a 'cpu= fsize= data= stack= core= rss= nproc= nofile= memlock= as= locks= sigpending= msgqueue= nice= rtprio= rttime=' -d 'Set a resource limit NAME=SOFT[:HARD]'
+complete -c burrow -n '__burrow_options run' -l restart -x -d 'Restart the container when it exits: no, on-failure[:N], always, unless-stopped'
 complete -c burrow -n '__burrow_options run' -l rm -d 'Remove the container when it exits'
 complete -c burrow -n '__burrow_options run' -l cidfile -r -F -d 'Write the container\'s id to FILE (which must not exist)'
 complete -c burrow -n '__burrow_options run' -l log-driver -x -d 'Where a detached container\'s output goes: k8s-file (default), none, passthrough'

@@ -91,6 +91,7 @@ static void __attribute__((format(printf, 1, 2))) say_error(const char *fmt, ...
 /* Set once the container exists: a failure after that still writes the exit file and runs on-exit. */
 static const struct plan *g_started_plan;
 static void finish(const struct plan *plan, int code);
+static void record_end(const struct plan *plan, int code);
 static struct termios g_saved_termios;
 static int g_termios_saved;
 
@@ -576,6 +577,9 @@ static int relay_log(int logpipe, const char *stream) {
 }
 
 /* Waits for the container, forwarding signals and relaying the pty and the log pipes. Returns its exit code. */
+/* A signal came to the monitor and was passed on: the container is being stopped from outside. */
+static int g_signalled;
+
 static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *forward, int sfd, int outpipe, int errpipe) {
   int status = 0, exited = 0;
   int stdin_open = relay_stdin && master >= 0;
@@ -626,6 +630,7 @@ static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *for
         } else if (sig == SIGWINCH && master >= 0) {
           copy_winsize(master); /* the kernel signals the container's foreground group */
         } else if (sigismember(forward, sig)) {
+          g_signalled = 1; /* someone stops it through us (`stop`): not to be restarted */
           kill(child, sig);
         }
       }
@@ -674,24 +679,41 @@ static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *for
 /* When the container was started (its clone): the exit file says it, so a reader needs nothing else. */
 static struct timespec g_started_at;
 
+/* Writes `text` to `path` atomically (a temporary file beside it, renamed over it). */
+static void write_file_atomic(const char *path, const char *text) {
+  char tmp[4200];
+  snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return;
+  write_all(fd, text, strlen(text));
+  fsync(fd);
+  close(fd);
+  if (rename(tmp, path) < 0)
+    unlink(tmp);
+}
+
+static void on_exit_program(const struct record *on_exit);
+
 /* After the container: its exit code to the exit file, then the on-exit program (clean-up). */
 static void finish(const struct plan *plan, int code) {
+  record_end(plan, code);
+  const struct record *on_exit = plan_find(plan, R_ON_EXIT);
+  if (on_exit)
+    on_exit_program(on_exit);
+}
+
+/* The end of one run of the container: its processes stopped, the exit file and the `died` event written. */
+static void record_end(const struct plan *plan, int code) {
   stop_processes();
-  const struct record *exit_file = plan_find(plan, R_EXIT_FILE), *on_exit = plan_find(plan, R_ON_EXIT), *event = plan_find(plan, R_EVENT);
+  const struct record *exit_file = plan_find(plan, R_EXIT_FILE), *event = plan_find(plan, R_EVENT);
   if (exit_file) {
-    char tmp[4200];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", exit_file->fields[0]);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-      /* To the nanosecond, as podman's FinishedAt: a container must never look as if it ended before it was made. */
-      struct timespec now;
-      clock_gettime(CLOCK_REALTIME, &now);
-      dprintf(fd, "%d %lld.%09ld %lld.%09ld\n", code, (long long)now.tv_sec, now.tv_nsec, (long long)g_started_at.tv_sec, g_started_at.tv_nsec);
-      fsync(fd);
-      close(fd);
-      if (rename(tmp, exit_file->fields[0]) < 0)
-        unlink(tmp);
-    }
+    /* To the nanosecond, as podman's FinishedAt: a container must never look as if it ended before it was made. */
+    struct timespec now;
+    char text[128];
+    clock_gettime(CLOCK_REALTIME, &now);
+    snprintf(text, sizeof(text), "%d %lld.%09ld %lld.%09ld\n", code, (long long)now.tv_sec, now.tv_nsec, (long long)g_started_at.tv_sec, g_started_at.tv_nsec);
+    write_file_atomic(exit_file->fields[0], text);
   }
   if (event) {
     /* burrow's `died` event: one write of one line, appended, so that it never interleaves with another's. */
@@ -711,7 +733,10 @@ static void finish(const struct plan *plan, int code) {
       close(fd);
     free(line);
   }
-  if (on_exit) {
+}
+
+static void on_exit_program(const struct record *on_exit) {
+  {
     pid_t p = fork();
     if (p == 0) {
       sigset_t none;
@@ -855,6 +880,61 @@ static struct log_fds open_log(const struct record *r) {
   return log;
 }
 
+/*
+ * The `restart` record: after the container ended with `code`, whether the
+ * monitor runs it again, and after how long (docker's back-off: 100 ms,
+ * doubled each time, at most a minute; back to 100 ms after a run of 10 s).
+ * Never when it was stopped from outside: a signal passed on by the monitor
+ * (`stop`), or burrow's stopped file (`stop`, `kill`). Waits out the delay;
+ * a signal to pass on meanwhile stops it too.
+ */
+static int restart_again(const struct record *r, int code, unsigned *restarts, long *delay_ms, const sigset_t *forward) {
+  if (!r || g_signalled || access(r->fields[2], F_OK) == 0)
+    return 0;
+  uint64_t max = 0;
+  plan_parse_u64(r->fields[1], 10, &max);
+  if (strcmp(r->fields[0], "on-failure") == 0 && (code == 0 || (max > 0 && *restarts >= max)))
+    return 0;
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  if (now.tv_sec - g_started_at.tv_sec >= 10)
+    *delay_ms = 100;
+  struct timespec wait = {.tv_sec = *delay_ms / 1000, .tv_nsec = (*delay_ms % 1000) * 1000000L};
+  siginfo_t si;
+  int sig;
+  while ((sig = sigtimedwait(forward, &si, &wait)) < 0 && errno == EINTR)
+    ;
+  if (sig > 0)
+    return 0; /* stopped while it waited */
+  if (access(r->fields[2], F_OK) == 0)
+    return 0;
+  *delay_ms = *delay_ms * 2 > 60000 ? 60000 : *delay_ms * 2;
+  (*restarts)++;
+  char text[32];
+  snprintf(text, sizeof(text), "%u\n", *restarts);
+  write_file_atomic(r->fields[3], text);
+  return 1;
+}
+
+/*
+ * After a run: its end recorded (exit file, `died` event); then, with a
+ * `restart` record whose policy says so, 1 once the delay is over (the exit
+ * file removed: it runs again); else the on-exit program, and 0.
+ */
+static int again_after(const struct plan *plan, const struct record *restart, const struct record *exit_file, int code, unsigned *restarts, long *delay_ms, const sigset_t *forward) {
+  g_started_plan = NULL;
+  record_end(plan, code);
+  if (restart && restart_again(restart, code, restarts, delay_ms, forward)) {
+    if (exit_file)
+      unlink(exit_file->fields[0]);
+    return 1;
+  }
+  const struct record *on_exit = plan_find(plan, R_ON_EXIT);
+  if (on_exit)
+    on_exit_program(on_exit);
+  return 0;
+}
+
 static int cmd_run(int argc, char **argv) {
   const char *path = NULL;
   int unlink_plan = 0;
@@ -899,6 +979,12 @@ static int cmd_run(int argc, char **argv) {
   if (sigprocmask(SIG_BLOCK, &blocked, NULL) < 0)
     fail("start", "sigprocmask", NULL, errno, "block signals");
 
+  /* With a `restart` record the monitor runs the container again after it ends, as its policy says. */
+  const struct record *restart = plan_find(&plan, R_RESTART);
+  const struct record *exit_file = plan_find(&plan, R_EXIT_FILE);
+  unsigned restarts = 0;
+  long delay_ms = 100;
+again:;
   struct log_fds log = open_log(plan_find(&plan, R_LOG));
   int sync[2], errpipe[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync) < 0)
@@ -941,7 +1027,8 @@ static int cmd_run(int argc, char **argv) {
     while (waitpid(child, &st, 0) < 0 && errno == EINTR)
       ;
     report(&e);
-    finish(&plan, e.exit_code);
+    if (again_after(&plan, restart, exit_file, e.exit_code, &restarts, &delay_ms, &forward))
+      goto again;
     status_line("{\"type\":\"exit\",\"code\":%d}\n", e.exit_code);
     return e.exit_code;
   }
@@ -966,8 +1053,10 @@ static int cmd_run(int argc, char **argv) {
     fail("start", "signalfd", NULL, errno, "watch signals");
   }
   int code = monitor(child, master, relay_stdin, &forward, sfd, log.out, log.err);
+  close(sfd);
   restore_terminal();
-  finish(&plan, code);
+  if (again_after(&plan, restart, exit_file, code, &restarts, &delay_ms, &forward))
+    goto again;
   status_line("{\"type\":\"exit\",\"code\":%d}\n", code);
   plan_free(&plan);
   return code;

@@ -43,6 +43,7 @@ int plan_is_child_step(const struct record *r) {
   case R_FORWARD_SIGNALS:
   case R_EXIT_FILE:
   case R_EVENT:
+  case R_RESTART:
   case R_LOG:
   case R_ON_EXIT:
     return 0;
@@ -181,6 +182,14 @@ static int check_record(const struct record *r, char *err, size_t errlen, size_t
       return fail(err, errlen, "record %zu (mount): bad flags `%s`", index, shown(r->fields[3]));
     if (r->fields[1][0] != '/')
       return fail(err, errlen, "record %zu (mount): target `%s` is not absolute", index, shown(r->fields[1]));
+    break;
+  case R_RESTART:
+    if (strcmp(r->fields[0], "always") && strcmp(r->fields[0], "on-failure"))
+      return fail(err, errlen, "record %zu (restart): unknown policy `%s`", index, shown(r->fields[0]));
+    if (plan_parse_u64(r->fields[1], 10, &v) < 0)
+      return fail(err, errlen, "record %zu (restart): bad count `%s`", index, shown(r->fields[1]));
+    if (r->fields[2][0] != '/' || r->fields[3][0] != '/')
+      return fail(err, errlen, "record %zu (restart): paths must be absolute", index);
     break;
   case R_EXIT_FILE:
   case R_EVENT:
@@ -327,7 +336,7 @@ static int check_plan(const struct plan *plan, char *err, size_t errlen) {
     return fail(err, errlen, "no `exec` record");
   /* Joining a running container: its namespaces are set up already, and the monitor lives in them. */
   if (plan_find(plan, R_JOIN)) {
-    static const enum record_kind not_with_join[] = {R_NAMESPACES, R_ROOT, R_PIVOT_ROOT, R_PROCESS, R_IDMAP_WRITE, R_EXIT_FILE, R_EVENT, R_ON_EXIT};
+    static const enum record_kind not_with_join[] = {R_NAMESPACES, R_ROOT, R_PIVOT_ROOT, R_PROCESS, R_IDMAP_WRITE, R_EXIT_FILE, R_EVENT, R_RESTART, R_ON_EXIT};
     for (size_t k = 0; k < sizeof(not_with_join) / sizeof(not_with_join[0]); k++)
       if (plan_find(plan, not_with_join[k]))
         return fail(err, errlen, "`join` with `%s`", specs[not_with_join[k]].name);

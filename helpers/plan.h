@@ -1,11 +1,11 @@
 /*
- * burrow-helper: the plan, version 3.
+ * burrow-helper: the plan, version 4.
  *
  * The plan is the whole interface between burrow's TypeScript side (which
  * decides everything) and this helper (which decides nothing). The writer is
  * src/system/plan.ts; this file and that one describe the same format.
  *
- *   plan    := "burrow-plan 3\n" record* "end 0\n" EOF
+ *   plan    := "burrow-plan 4\n" record* "end 0\n" EOF
  *   record  := NAME " " COUNT "\n" field{COUNT}
  *   field   := LENGTH ":" BYTES{LENGTH} "\n"
  *
@@ -55,6 +55,12 @@
  *                                 then the monitor appends one line to PATH (O_APPEND, one write):
  *                                 BEFORE-TIME, the time (RFC 3339, nanoseconds, local offset), BEFORE-CODE,
  *                                 the exit code, AFTER: burrow's `died` event, its JSON made by burrow
+ *   restart POLICY MAX STOPPED-FILE COUNT-FILE
+ *                                 after the container ends (its end recorded), run it again from the start
+ *                                 of the plan when POLICY says so: always, or on-failure (a code other
+ *                                 than 0) at most MAX times (0: no limit); never once STOPPED-FILE exists
+ *                                 or a signal was passed on to it (stopped from outside); docker's
+ *                                 back-off (100 ms doubled, at most 60 s); the count written to COUNT-FILE
  *   on-exit ARGV...               then the monitor runs ARGV (the clean-up after `run --rm`) and waits for it
  *
  * The child's steps, carried out strictly in the order written (as bwrap's

@@ -20,6 +20,7 @@ export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoin
   cidfile: string | undefined;
   logDriver: string | undefined;
   logOpt: string[];
+  restart: string | undefined;
   mount: string[];
   volumesFrom: string[];
   /** --pull: always, missing (the default), never, newer */
@@ -70,6 +71,7 @@ export function containerOptions(f: ContainerFields, command: string[]): Contain
     rm: f.rm,
     ...(f.logDriver !== undefined ? { logDriver: f.logDriver } : {}),
     ...(f.logOpt.length > 0 ? { logOpt: f.logOpt } : {}),
+    ...(f.restart !== undefined ? { restart: f.restart } : {}),
   };
 }
 

@@ -54,6 +54,7 @@ export const VALUE_NAMES: Record<string, string> = {
   '--until': 'TIME',
   '--tail': 'N',
   '--last': 'N',
+  '--restart': 'POLICY',
   '--volumes-from': 'CONTAINER[:ro|rw]',
   '--mount': 'type=TYPE,src=SOURCE,dst=PATH[,OPTION...]',
   '--driver': 'DRIVER',

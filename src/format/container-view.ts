@@ -1,4 +1,5 @@
 /** A container as `burrow inspect` shows it: the parts of podman's document burrow has. */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { asMap } from './template.js';
@@ -8,6 +9,15 @@ import type { ContainerRecord, Containers } from '../storage/containers.js';
 import type { Store } from '../storage/store.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/** How many times the monitor restarted the container (its `restarts` file). */
+function restartCount(dir: string): number {
+  try {
+    return Number(readFileSync(join(dir, 'restarts'), 'utf8').trim()) || 0;
+  } catch {
+    return 0;
+  }
+}
 
 export function containerInspect(store: Store, containers: Containers, c: ContainerRecord): Record<string, unknown> {
   const status = containers.status(c);
@@ -53,7 +63,7 @@ export function containerInspect(store: Store, containers: Containers, c: Contai
     Rootfs: '',
     Name: c.name,
     LogPath: log.path ?? '',
-    RestartCount: 0,
+    RestartCount: restartCount(dir),
     Driver: c.driver,
     GraphDriver: {
       Name: c.driver,
@@ -94,7 +104,7 @@ export function containerInspect(store: Store, containers: Containers, c: Contai
     HostConfig: {
       Binds: o.volume,
       LogConfig: { Type: log.driver, Config: null, Path: log.path ?? '', Tag: '', Size: log.maxSize > 0 ? `${log.maxSize}B` : '0B' },
-      RestartPolicy: { Name: '', MaximumRetryCount: 0 },
+      RestartPolicy: { Name: o.restart === undefined || o.restart === 'no' ? '' : o.restart.split(':')[0], MaximumRetryCount: Number(/^on-failure:(\d+)$/.exec(o.restart ?? '')?.[1] ?? 0) },
       Privileged: false,
       Tmpfs: asMap(Object.fromEntries(o.tmpfs.map((t) => [t.split(':')[0] ?? t, t.split(':').slice(1).join(':')]))),
       NetworkMode: o.network ?? 'none',

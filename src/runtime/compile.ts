@@ -74,6 +74,8 @@ export interface ContainerSpec {
   log?: { path: string; maxSize: number };
   /** the `died` event the helper appends when the container ends (runtime/events.ts) */
   event?: { path: string; before: string; between: string; after: string };
+  /** the monitor runs the container again when it ends, as --restart says */
+  restart?: { policy: 'always' | 'on-failure'; max: number; stoppedFile: string; countFile: string };
   /** what the helper runs after the container (clean-up for --rm) */
   onExit?: string[];
   argv: string[];
@@ -236,6 +238,7 @@ export function compilePlan(spec: ContainerSpec): Plan {
   if (spec.log) plan.push({ kind: 'log', path: spec.log.path, maxSize: spec.log.maxSize });
   if (spec.exitFile) plan.push({ kind: 'exit-file', path: spec.exitFile });
   if (spec.event) plan.push({ kind: 'event', ...spec.event });
+  if (spec.restart) plan.push({ kind: 'restart', ...spec.restart });
   if (spec.onExit) plan.push({ kind: 'on-exit', argv: spec.onExit });
   return plan;
 }

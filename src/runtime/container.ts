@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 
 import { helperPath } from '../config/install.js';
 import type { Paths } from '../config/paths.js';
-import { BurrowError, errnoCode } from '../errors.js';
+import { BurrowError, UsageError, errnoCode } from '../errors.js';
 import { writeAll } from '../system/files.js';
 import type { ImageConfig } from '../oci/image.js';
 import { type ContainerOptions, type ContainerRecord, processStartTime } from '../storage/containers.js';
@@ -65,6 +65,21 @@ export function containerLayout(store: Store, rec: Pick<ContainerRecord, 'id' | 
   return { dir, root: join(dir, 'merged'), overlay, layers };
 }
 
+/** --restart as the monitor's `restart` record takes it; undefined for no. */
+export function restartPolicy(options: Pick<ContainerOptions, 'restart' | 'rm'>): { policy: 'always' | 'on-failure'; max: number } | undefined {
+  const given = options.restart;
+  if (given === undefined || given === 'no' || given === '') return undefined;
+  let policy: { policy: 'always' | 'on-failure'; max: number } | undefined;
+  if (given === 'always' || given === 'unless-stopped') policy = { policy: 'always', max: 0 };
+  else {
+    const m = /^on-failure(?::(\d+))?$/.exec(given);
+    if (m) policy = { policy: 'on-failure', max: Number(m[1] ?? 0) };
+  }
+  if (!policy) throw new UsageError(`invalid restart policy \`${given}\`: use no, on-failure[:N], always or unless-stopped`);
+  if (options.rm) throw new UsageError('the --rm option conflicts with --restart: a container removed when it exits cannot be restarted');
+  return policy;
+}
+
 /** A container's options applied and checked, ready to be compiled into a plan. */
 export interface Prepared {
   spec: ContainerSpec;
@@ -78,6 +93,7 @@ function prepareContainer(env: Env, store: Store, id: string, options: Container
   const source = { kind: 'image' as const, config, layers, root, overlay, volumesDir: join(dir, 'volumes') };
   const { spec, warnings } = buildSpec(options, { hostEnv: env.env, cwd: env.cwd, id, idmap: env.sys.idMapping(), root: source, volumeSource: volumeSource(store) });
   logConfig(options, dir); // checked at create, not when it starts in the background
+  restartPolicy(options);
   spec.exitFile = join(dir, 'exit');
   return { spec, warnings };
 }
@@ -85,6 +101,11 @@ function prepareContainer(env: Env, store: Store, id: string, options: Container
 /** The plan of a prepared container; with --rm, the clean-up plan the helper runs after it (written here). */
 function compileContainer(env: Env, store: Store, rec: ContainerRecord, prepared: Prepared): { plan: Plan; cleanupFile?: string } {
   const spec = { ...prepared.spec, event: diedEvent(env, { id: rec.id, name: rec.name, image: rec.imageName }) };
+  const restart = restartPolicy(rec.options);
+  if (restart) {
+    const dir = store.containers.dir(rec.id);
+    spec.restart = { ...restart, stoppedFile: join(dir, STOPPED), countFile: join(dir, 'restarts') };
+  }
   let cleanupFile: string | undefined;
   if (rec.options.rm) {
     // The helper removes the container after it ends: its files belong to mapped ids, so in a user namespace.
@@ -214,8 +235,20 @@ function writeMonitor(store: Store, rec: ContainerRecord, pid: number): void {
   writeFileSync(join(store.containers.dir(rec.id), 'monitor'), `${pid} ${start} ${Date.now()}\n`, { mode: 0o600 });
 }
 
+/** A start begins afresh: no exit record, no `stopped` mark (which keeps the monitor from restarting it), no restart count. */
 function clearExit(store: Store, rec: ContainerRecord): void {
-  rmSync(join(store.containers.dir(rec.id), 'exit'), { force: true });
+  for (const file of ['exit', STOPPED, 'restarts']) rmSync(join(store.containers.dir(rec.id), file), { force: true });
+}
+
+/** Made by `stop` and `kill` before they signal: the monitor does not restart a container stopped from outside. */
+const STOPPED = 'stopped';
+
+function markStopped(store: Store, rec: ContainerRecord): void {
+  try {
+    writeFileSync(join(store.containers.dir(rec.id), STOPPED), '', { mode: 0o600 });
+  } catch {
+    // removed meanwhile
+  }
 }
 
 /** Runs the container in the foreground (prepared already by createContainer, or now): never returns. */
@@ -275,8 +308,10 @@ export function stopSignal(config: ImageConfig | undefined): Signal {
  */
 export async function stopContainer(store: Store, rec: ContainerRecord, timeout: number, warn: (message: string) => void = () => undefined): Promise<void> {
   const status = store.containers.status(rec);
-  if (status.state !== 'running' || status.pid === undefined) return;
-  const pid = status.pid;
+  // A monitor alive after its container ended is waiting to restart it (--restart): it is stopped too.
+  const monitor = store.containers.monitor(rec.id);
+  if ((status.state !== 'running' || status.pid === undefined) && !monitor.alive) return;
+  const pid = status.pid ?? (monitor.pid as number);
   const signal = stopSignal(store.findImage(rec.image) ? store.imageConfig(store.getImage(rec.image)) : undefined);
   const { sys } = store;
   const pidfd = sys.pidfdOpen(pid);
@@ -284,6 +319,7 @@ export async function stopContainer(store: Store, rec: ContainerRecord, timeout:
   try {
     // Opened after the status was read: it is that monitor's only if the pid still has the recorded start time.
     if (!store.containers.monitor(rec.id).alive) return;
+    markStopped(store, rec);
     containerEvent(store, rec, 'stop');
     if (timeout > 0 && sys.pidfdSignal(pidfd, signal.number) && (await sys.pidfdWait(pidfd, timeout * 1000))) return;
     if (timeout > 0) warn(`StopSignal ${signal.name} failed to stop container ${rec.name} in ${timeout} seconds, resorting to SIGKILL`);
@@ -312,10 +348,16 @@ export function killContainer(store: Store, rec: ContainerRecord, signal: Signal
   const { containers, sys } = store;
   const status = containers.status(rec);
   const notRunning = () => new BurrowError('E_NOT_RUNNING', `can only kill running containers: ${rec.name} is ${status.state === 'running' ? 'exiting' : status.state}`);
-  if (status.state !== 'running' || status.pid === undefined) throw notRunning();
+  if (status.state !== 'running' || status.pid === undefined) {
+    // Between two runs of --restart: killed, it is not run again.
+    if ([2, 3, 9, 15].includes(signal.number) && containers.monitor(rec.id).alive) return markStopped(store, rec);
+    throw notRunning();
+  }
   const child = containerProcess(status.pid);
   const pidfd = child === undefined ? undefined : sys.pidfdOpen(child);
   if (pidfd === undefined) throw notRunning();
+  // A signal that ends it (not a HUP to reload): the monitor does not restart what was killed.
+  if ([2, 3, 9, 15].includes(signal.number)) markStopped(store, rec);
   try {
     if (!containers.monitor(rec.id).alive || parentOf(child as number) !== status.pid || !sys.pidfdSignal(pidfd, signal.number)) throw notRunning();
   } finally {
@@ -375,7 +417,7 @@ export async function renameContainer(store: Store, rec: ContainerRecord, name: 
 export async function removeContainer(env: Env, store: Store, rec: ContainerRecord, force: boolean, timeout = 10, warn?: (message: string) => void, volumes = false): Promise<void> {
   const { containers } = store;
   const status = containers.status(rec);
-  if (status.state === 'running') {
+  if (status.state === 'running' || containers.monitor(rec.id).alive) {
     if (!force)
       throw new BurrowError('E_RUNNING', `cannot remove container ${rec.id} as it is running - running or paused containers cannot be removed without force`);
     await stopContainer(store, rec, timeout, warn);

@@ -34,7 +34,8 @@ export async function startContainers(req: StartRequest, env: Env, report: Start
     try {
       // Its lock is held until it runs (the helper does not inherit it): a second start sees it running.
       const attached = await containers.locked(containers.get(ref), async (rec) => {
-        if (containers.status(rec).state === 'running') {
+        // Running, or its monitor waiting to restart it (--restart): one monitor per container.
+        if (containers.status(rec).state === 'running' || containers.monitor(rec.id).alive) {
           if (req.attach) throw new BurrowError('E_RUNNING', `container ${rec.name} is already running`);
           return undefined;
         }

@@ -57,6 +57,8 @@ export interface ContainerOptions extends RunOptions {
   /** --log-driver and --log-opt (runtime/logs.ts); absent from records made before them: k8s-file */
   logDriver?: string | undefined;
   logOpt?: string[] | undefined;
+  /** --restart: no, on-failure[:N], always, unless-stopped (runtime/container.ts restartPolicy) */
+  restart?: string | undefined;
 }
 
 export interface ContainerRecord {

@@ -8,7 +8,7 @@
  */
 
 /** The number after `burrow-plan`: the helper reads exactly this version. */
-export const PLAN_VERSION = 3;
+export const PLAN_VERSION = 4;
 export const PLAN_MAX_SIZE = 16 << 20;
 export const PLAN_MAX_FIELDS = 65536;
 
@@ -56,6 +56,7 @@ export const RECORDS = [
   { name: 'log', min: 2, max: 2, once: true },
   { name: 'exit-file', min: 1, max: 1, once: true },
   { name: 'event', min: 4, max: 4, once: true },
+  { name: 'restart', min: 4, max: 4, once: true },
   { name: 'on-exit', min: 1, max: -1, once: true },
 ] as const;
 

@@ -3,7 +3,7 @@
  * format from the C side). TypeScript decides everything; the helper only
  * carries the records out, in order.
  *
- *   plan    := "burrow-plan 3\n" record* "end 0\n"
+ *   plan    := "burrow-plan 4\n" record* "end 0\n"
  *   record  := NAME " " COUNT "\n" field{COUNT}
  *   field   := LENGTH ":" BYTES "\n"
  *
@@ -142,6 +142,8 @@ export type Step =
   | { kind: 'exit-file'; path: string }
   /** monitor: then one line appended to `path`: before, the time (RFC 3339 nanoseconds), between, the exit code, after (the `died` event) */
   | { kind: 'event'; path: string; before: string; between: string; after: string }
+  /** monitor: run the container again after it ends: policy always or on-failure (at most `max` times, 0: no limit), never once `stoppedFile` exists; the count in `countFile` */
+  | { kind: 'restart'; policy: 'always' | 'on-failure'; max: number; stoppedFile: string; countFile: string }
   /** monitor: what it runs after the container (the clean-up of --rm) */
   | { kind: 'on-exit'; argv: string[] };
 
@@ -169,6 +171,8 @@ function fields(step: Step): string[] {
       return [step.path];
     case 'event':
       return [step.path, step.before, step.between, step.after];
+    case 'restart':
+      return [step.policy, String(step.max), step.stoppedFile, step.countFile];
     case 'log':
       return [step.path, String(step.maxSize)];
     case 'on-exit':

@@ -563,4 +563,57 @@ describeContainers('detached containers', () => {
       }
     });
   });
+
+  describe('restart policies (carried out by the monitor)', () => {
+    const inspect = async (name: string, format: string) => (await store.run(['inspect', '--format', format, name])).stdout.trim();
+
+    it('on-failure:3 runs it again three times, with the back-off, then leaves it exited; events and inspect count them', async () => {
+      const id = await runDetached('--restart', 'on-failure:3', '--name', 'flaky', PLAIN, 'sh', '-c', 'echo run; exit 1');
+      const monitor = monitorPid(id);
+      await waitFor('the monitor to give up', () => !alive(monitor), 20_000);
+      expect(await inspect('flaky', '{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}} {{.HostConfig.RestartPolicy.Name}}')).toBe('exited 1 3 on-failure');
+      expect((await store.run(['logs', 'flaky'])).stdout).toBe('run\nrun\nrun\nrun\n');
+      const died = lines((await store.run(['events', '--stream=false', '--filter', 'container=flaky', '--filter', 'event=died', '--format', '{{.ContainerExitCode}}'])).stdout);
+      expect(died).toEqual(['1', '1', '1', '1']);
+      expect((await store.run(['rm', 'flaky'])).exitCode).toBe(0);
+    });
+
+    it('on-failure does nothing for an exit of 0; always runs it again until it is stopped, and stop ends it for good', async () => {
+      const ok = await runDetached('--restart', 'on-failure', '--name', 'fine', PLAIN, 'true');
+      await waitFor('it to end', () => !alive(monitorPid(ok)));
+      expect(await inspect('fine', '{{.State.Status}} {{.RestartCount}}')).toBe('exited 0');
+      const id = await runDetached('--restart', 'always', '--name', 'forever', PLAIN, 'sh', '-c', 'echo up; sleep 0.2');
+      await waitFor('two restarts', async () => Number(await inspect('forever', '{{.RestartCount}}')) >= 2, 20_000);
+      expect(alive(monitorPid(id))).toBe(true);
+      expect((await store.run(['stop', '-t', '2', 'forever'])).exitCode).toBe(0);
+      expect(alive(monitorPid(id))).toBe(false);
+      const count = await inspect('forever', '{{.RestartCount}}');
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      expect(await inspect('forever', '{{.State.Status}} {{.RestartCount}}')).toBe(`exited ${count}`);
+      expect((await store.run(['rm', 'fine', 'forever'])).exitCode).toBe(0);
+    });
+
+    it('a container killed with burrow kill is not restarted; start resets the count', async () => {
+      const id = await runDetached('--restart', 'unless-stopped', '--name', 'killed', PLAIN, 'sleep', '60');
+      expect((await store.run(['kill', 'killed'])).exitCode).toBe(0);
+      await waitFor('the monitor to end', () => !alive(monitorPid(id)));
+      expect(await inspect('killed', '{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}}')).toBe('exited 137 0');
+      expect((await store.run(['start', 'killed'])).exitCode).toBe(0);
+      expect(await status('killed')).toMatch(/^killed Up /);
+      expect((await store.run(['rm', '-f', '-t', '0', 'killed'])).exitCode).toBe(0);
+    });
+
+    it('bad input: an unknown policy, --restart with --rm: one error, 125, no container', async () => {
+      for (const [args, pattern] of [
+        [['--restart', 'sometimes'], /^Error: invalid restart policy `sometimes`/],
+        [['--restart', 'on-failure:x'], /^Error: invalid restart policy `on-failure:x`/],
+        [['--restart', 'always', '--rm'], /^Error: the --rm option conflicts with --restart/],
+      ] as [string[], RegExp][]) {
+        const before = (await store.run(['ps', '-a', '-q'])).stdout;
+        const r = await store.run(['run', '-d', ...args, PLAIN, 'true']);
+        expectOneError(r, pattern);
+        expect((await store.run(['ps', '-a', '-q'])).stdout).toBe(before);
+      }
+    });
+  });
 });

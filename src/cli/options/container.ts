@@ -26,6 +26,7 @@ export abstract class ContainerOptionsCommand extends BurrowCommand {
   capDrop = Option.Array('--cap-drop', [], { description: 'Drop a capability (or ALL)' });
   securityOpt = Option.Array('--security-opt', [], { description: 'Security options: no-new-privileges' });
   ulimit = Option.Array('--ulimit', [], { description: 'Set a resource limit NAME=SOFT[:HARD]' });
+  restart = Option.String('--restart', { description: 'Restart the container when it exits: no, on-failure[:N], always, unless-stopped' });
   rm = Option.Boolean('--rm', false, { description: 'Remove the container when it exits' });
   cidfile = Option.String('--cidfile', { description: "Write the container's id to FILE (which must not exist)" });
   logDriver = Option.String('--log-driver', { description: 'Where a detached container\'s output goes: k8s-file (default), none, passthrough' });
