@@ -47,3 +47,10 @@ export function untilFilter(filters: string[], command: string): number {
   }
   return until;
 }
+
+/** -t/--time: a whole number of seconds (stop, restart, rm, volume rm). */
+export function parseSeconds(text: string, flag = '--time'): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) throw new UsageError(`invalid ${flag} \`${text}\`: a number of seconds`);
+  return n;
+}

@@ -19,12 +19,13 @@ const PLAIN = 'localhost/plain:latest';
 describeContainers('burrow diff, commit', () => {
   let images: TestImages;
   let store: TestStore;
-  const changeScript = 'mkdir /data && echo kept > /data/f && echo "extra:x:5000:5000::/:/bin/sh" >> /etc/passwd && rm /etc/group';
+  const changeScript = 'mkdir /added && echo kept > /added/f && echo "extra:x:5000:5000::/:/bin/sh" >> /etc/passwd && rm /etc/group';
 
   beforeAll(async () => {
     images = await buildTestImages(fixtures().rootfs, join(fixtures().dir, 'images-commit'));
     store = await loadedStore('commit', images.plainOci);
-    expect((await store.run(['run', '--name', 'changed', PLAIN, 'sh', '-c', changeScript])).exitCode).toBe(0);
+    const made = await store.run(['run', '--name', 'changed', PLAIN, 'sh', '-c', changeScript]);
+    expect(made.exitCode, made.stderr).toBe(0);
   });
 
   it('diff: A for what the container added, C for what it changed (and the directories above), D for what it deleted, sorted', async () => {
@@ -32,18 +33,18 @@ describeContainers('burrow diff, commit', () => {
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
     const out = lines(r.stdout);
-    expect(out).toEqual(expect.arrayContaining(['A /data', 'A /data/f', 'C /etc', 'C /etc/passwd', 'D /etc/group']));
+    expect(out).toEqual(expect.arrayContaining(['A /added', 'A /added/f', 'C /etc', 'C /etc/passwd', 'D /etc/group']));
     expect(out).toEqual([...out].sort((a, b) => (a.slice(2) < b.slice(2) ? -1 : 1)));
     expect(out.filter((l) => l.startsWith('D '))).toEqual(['D /etc/group']);
     const json = JSON.parse((await store.run(['container', 'diff', '--format', 'json', 'changed'])).stdout) as Record<string, string[]>;
-    expect(json.added).toEqual(expect.arrayContaining(['/data', '/data/f']));
+    expect(json.added).toEqual(expect.arrayContaining(['/added', '/added/f']));
     expect(json.changed).toEqual(expect.arrayContaining(['/etc', '/etc/passwd']));
     expect(json.deleted).toEqual(['/etc/group']);
     expect((await store.run(['diff', '-l'])).stdout).toBe(r.stdout);
   });
 
   it('commit: a new image of the container\'s changes that runs with them, --change, --message and --author applied', async () => {
-    const r = await store.run(['commit', '-c', 'CMD ["cat", "/data/f"]', '-m', 'with data', '-a', 'Ann <ann@example.org>', 'changed', 'localhost/committed:1']);
+    const r = await store.run(['commit', '-c', 'CMD ["cat", "/added/f"]', '-m', 'with data', '-a', 'Ann <ann@example.org>', 'changed', 'localhost/committed:1']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/^[0-9a-f]{64}\n$/);
     expect(lines(r.stderr)).toEqual(expect.arrayContaining(['Getting image source signatures', 'Writing manifest to image destination']));
@@ -71,7 +72,7 @@ describeContainers('burrow diff, commit', () => {
     expect((await store.run(['commit', '-q', '--squash', 'changed', 'localhost/squashed'])).exitCode).toBe(0);
     const squashed = JSON.parse((await store.run(['image', 'inspect', 'localhost/squashed'])).stdout) as { RootFS: { Layers: string[] } }[];
     expect(squashed[0]?.RootFS.Layers).toHaveLength(1);
-    expect((await store.run(['run', '--rm', 'localhost/squashed', 'sh', '-c', 'cat /data/f; test -e /etc/group || echo no-group'])).stdout).toBe('kept\nno-group\n');
+    expect((await store.run(['run', '--rm', 'localhost/squashed', 'sh', '-c', 'cat /added/f; test -e /etc/group || echo no-group'])).stdout).toBe('kept\nno-group\n');
     expect((await store.run(['run', '-d', '--name', 'live', PLAIN, 'sh', '-c', 'echo live > /live; exec sleep 60'])).exitCode).toBe(0);
     const docker = await store.run(['commit', '-q', '-f', 'docker', 'live', 'localhost/live']);
     expect([docker.stderr, docker.exitCode]).toEqual(['', 0]);

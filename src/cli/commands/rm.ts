@@ -1,7 +1,8 @@
 import * as Option from 'clipanion/lib/advanced/options';
 
-import { BurrowError, UsageError } from '../../errors.js';
+import { BurrowError } from '../../errors.js';
 import { removeContainer } from '../../runtime/container.js';
+import { parseSeconds } from '../duration.js';
 import { BurrowCommand } from '../base.js';
 
 export class RmCommand extends BurrowCommand {
@@ -27,8 +28,7 @@ export class RmCommand extends BurrowCommand {
     // Not the dead --rm containers: one named here is removed below (swept first, it would be "not found").
     const store = (await this.context.store()).init();
     const { containers } = store;
-    const timeout = Number(this.time);
-    if (!/^\d+$/.test(this.time) || !Number.isSafeInteger(timeout)) throw new UsageError(`invalid --time \`${this.time}\`: a number of seconds`);
+    const timeout = parseSeconds(this.time);
     const all = containers.list();
     const targets = this.all ? all.map((c) => c.id) : this.containers;
     if (targets.length === 0 && !this.all) throw new BurrowError('E_USAGE', '`burrow rm` requires at least one argument: a container name or id, or --all');

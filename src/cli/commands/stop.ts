@@ -1,7 +1,7 @@
 import * as Option from 'clipanion/lib/advanced/options';
 
-import { UsageError } from '../../errors.js';
 import { stopContainer } from '../../runtime/container.js';
+import { parseSeconds } from '../duration.js';
 import { BurrowCommand } from '../base.js';
 import { eachTarget, targets } from '../targets.js';
 
@@ -28,8 +28,7 @@ export class StopCommand extends BurrowCommand {
   containers = Option.Rest({ name: 'CONTAINER' });
 
   async execute(): Promise<number> {
-    const timeout = Number(this.time);
-    if (!/^\d+$/.test(this.time) || !Number.isSafeInteger(timeout)) throw new UsageError(`invalid --time \`${this.time}\`: a number of seconds`);
+    const timeout = parseSeconds(this.time);
     const store = (await this.context.store({ containers: true })).init();
     const list = targets(store, 'stop', { refs: this.containers, all: this.all, latest: this.latest, cidfile: this.cidfile, ignore: this.ignore });
     const running = this.all ? list.filter((t) => t.rec && store.containers.status(t.rec).state === 'running') : list;

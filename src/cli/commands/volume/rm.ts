@@ -1,6 +1,7 @@
 import * as Option from 'clipanion/lib/advanced/options';
 
 import { BurrowError, UsageError } from '../../../errors.js';
+import { parseSeconds } from '../../duration.js';
 import { BurrowCommand } from '../../base.js';
 
 export class VolumeRmCommand extends BurrowCommand {
@@ -22,8 +23,7 @@ export class VolumeRmCommand extends BurrowCommand {
 
   async execute(): Promise<number> {
     if (this.all === this.volumes.length > 0) throw new UsageError('`burrow volume rm` takes volumes, or --all');
-    const timeout = Number(this.time);
-    if (!/^\d+$/.test(this.time)) throw new UsageError(`invalid --time \`${this.time}\`: a number of seconds`);
+    const timeout = parseSeconds(this.time);
     const { removeContainer } = await import('../../../runtime/container.js');
     const store = (await this.context.store({ containers: true })).init();
     const { volumes, containers } = store;
