@@ -867,6 +867,8 @@ static struct log_fds open_log(const struct record *r) {
   uint64_t max;
   if (plan_parse_u64(r->fields[1], 10, &max) < 0)
     fail("log", NULL, NULL, 0, "log: `%s` is not a size in bytes", r->fields[1]);
+  if (g_log_file.fd >= 0) /* a restart (--restart): the log opened again, not leaked */
+    close(g_log_file.fd);
   if (ctr_log_open(&g_log_file, r->fields[0], max) < 0)
     fail("log", "open", r->fields[0], errno, "open the container's log `%s`", r->fields[0]);
   g_log = &g_log_file;

@@ -29,7 +29,6 @@ import {
   readlinkSync,
   symlinkSync,
   unlinkSync,
-  rmSync,
 } from 'node:fs';
 import { posix } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -201,9 +200,10 @@ export async function extractAt(dirFd: number, input: Readable, opts: ExtractOpt
           return undefined;
         }
       })();
+      // What is there is replaced, but never a directory by something else (docker's and podman's rule).
       const clear = () => {
-        if (existing?.isDirectory()) rmSync(at, { recursive: true, force: true });
-        else if (existing) unlinkSync(at);
+        if (existing?.isDirectory()) throw cpError(`cannot overwrite directory \`${rel}\` with a non-directory`);
+        if (existing) unlinkSync(at);
       };
       try {
         switch (header.type) {

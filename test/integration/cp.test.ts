@@ -143,6 +143,15 @@ t.close()`]);
       expect(r.exitCode).toBe(125);
       expect(r.stderr).toMatch(/^Error: .*symbolic link/);
       expect(existsSync(join(host, 'evil'))).toBe(false);
+      // and a file never replaces a directory
+      const onDir = join(dir, 'ondir.tar');
+      await execa('python3', ['-c', `import tarfile,io
+t=tarfile.open(${JSON.stringify(onDir)},'w')
+f=tarfile.TarInfo('a'); data=b'flat'; f.size=len(data); t.addfile(f, io.BytesIO(data))
+t.close()`]);
+      const flat = await execa(BURROW, ['cp', '-', 'live:/srv'], { env: store.env, input: readFileSync(onDir), reject: false });
+      expect([flat.exitCode, flat.stderr]).toEqual([125, 'Error: cannot overwrite directory `a` with a non-directory']);
+      expect(await inLive('cat /srv/a/i')).toBe('inner\n');
     });
   });
 

@@ -8,7 +8,7 @@
  * unchanged and nothing outside the directory read.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -174,8 +174,10 @@ describeContainers('transports', () => {
       expect(none.exitCode).toBe(125);
       expect(imageNames(store)).toEqual([]);
 
-      // the fixtures dir has capitals (mkdtemp): a name cannot, and podman refuses to make one
-      const upper = await store.run(['pull', `oci:${dir}:two`]);
+      // a directory with capitals: a name cannot have them, and podman refuses to make one
+      const capitals = join(work, 'Two-OCI');
+      cpSync(dir, capitals, { recursive: true });
+      const upper = await store.run(['pull', `oci:${capitals}:two`]);
       expect(upper.stderr).toMatch(/^Error: oci:.*: the image would be named `localhost\/.*`, which is not a valid name/);
       expect(upper.exitCode).toBe(125);
       expect(imageNames(store)).toEqual([]);
