@@ -89,18 +89,22 @@ try {
   out(B('run', '-d', '--name', 'bench-logs', IMAGE, 'sh', '-c', 'busybox yes 0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz | busybox head -c 100000000'), env);
   out(B('wait', 'bench-logs'), env);
   const log = join(containers, out(B('inspect', '--format', '{{.Id}}', 'bench-logs'), env), 'ctr.log');
+  // podman's own k8s-file log of the same output, for `podman logs`
+  out(P('run', '-d', '--network', 'none', '--log-driver', 'k8s-file', '--name', 'bench-logs', IMAGE, 'sh', '-c', 'busybox yes 0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz | busybox head -c 100000000'));
+  out(P('wait', 'bench-logs'));
   const logCommands = [
     { name: 'burrow logs', argv: B('logs', 'bench-logs'), env },
+    { name: 'podman logs', argv: P('logs', 'bench-logs') },
     { name: 'cat ctr.log', argv: ['cat', log] },
   ];
   const logRounds = Math.max(3, Math.floor(rounds / 4));
   const logMedians = interleaved(logCommands, { rounds: logRounds, warmup: 1 });
-  report(`logs of a ${(statSync(log).size / 1e6).toFixed(0)} MB log: medians of ${logRounds} rounds`, logCommands, logMedians, 'cat ctr.log');
-  console.log(`  logs/cat = ${(logMedians[0] / logMedians[1]).toFixed(2)} (target <= 2)`);
+  report(`logs of a ${(statSync(log).size / 1e6).toFixed(0)} MB log (100 MB of output): medians of ${logRounds} rounds`, logCommands, logMedians, 'cat ctr.log');
+  console.log(`  logs/cat = ${(logMedians[0] / logMedians[2]).toFixed(2)} (target <= 2); burrow logs/podman logs = ${(logMedians[0] / logMedians[1]).toFixed(2)}`);
 } finally {
   spawnSync(process.execPath, [burrow, 'rm', '-a', '-f', '-t', '0'], { env, stdio: 'ignore' });
   if (podmanLoaded) {
-    spawnSync(PODMAN[0], [...PODMAN.slice(1), 'rm', '-f', '-t', '0', 'bench-exec', 'bench-start'], { stdio: 'ignore' });
+    spawnSync(PODMAN[0], [...PODMAN.slice(1), 'rm', '-f', '-t', '0', 'bench-exec', 'bench-start', 'bench-logs'], { stdio: 'ignore' });
     timed(P('rmi', IMAGE));
   }
   spawnSync('unshare', ['--user', '--map-root-user', '--map-auto', 'rm', '-rf', dir], { stdio: 'ignore' });
