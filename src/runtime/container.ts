@@ -110,12 +110,13 @@ function compileContainer(env: Env, store: Store, rec: ContainerRecord, prepared
   if (rec.options.rm) {
     // The helper removes the container after it ends: its files belong to mapped ids, so in a user namespace.
     const { containers } = store;
-    // Its names are those pointing at its id when it ends (`rename` may have changed it meanwhile).
+    // Its names are those pointing at its id when it ends (`rename` may have changed it meanwhile); find's
+    // complaints about entries another clean-up removed as it looked are not the container's output.
     // Not while `restart` holds it (its `restarting` file): it is started again at once.
     // And its `remove` event, as `rm` writes it; then its anonymous volumes, as podman's `run --rm` removes them.
     const removed = diedEvent(env, { id: rec.id, name: rec.name, image: rec.imageName });
     const event = [removed.before.replace('"Status":"died"', '"Status":"remove"'), '","Type":"container"}'];
-    const script = `test -e "$3/${RESTARTING}" && exit 0; find "$1" -maxdepth 1 -type l -lname "$2" -delete; rm -rf -- "$3" || exit; printf '%s%s%s\\n' "$5" "$(date +%Y-%m-%dT%H:%M:%S.%N%:z)" "$6" 2>/dev/null >> "$4"; shift 6; exec rm -rf -- "$@"`;
+    const script = `test -e "$3/${RESTARTING}" && exit 0; find "$1" -maxdepth 1 -type l -lname "$2" -delete 2>/dev/null; rm -rf -- "$3" || exit; printf '%s%s%s\\n' "$5" "$(date +%Y-%m-%dT%H:%M:%S.%N%:z)" "$6" 2>/dev/null >> "$4"; shift 6; exec rm -rf -- "$@"`;
     const anonymous = (rec.anonymousVolumes ?? []).map((name) => store.volumes.path(name));
     const argv = ['/bin/sh', '-c', script, 'sh', dirname(containers.nameLink(rec.name)), rec.id, containers.dir(rec.id), removed.path, ...event, ...anonymous];
     cleanupFile = env.sys.writePlanFile(usernsPlan(argv, { idmap: env.sys.idMapping() }));

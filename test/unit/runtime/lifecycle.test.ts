@@ -93,7 +93,7 @@ describe("a container's life on the fake Sys", () => {
     const argv = one(cleanup?.plan ?? [], 'exec').argv;
     expect(argv.slice(0, 2)).toEqual(['/bin/sh', '-c']);
     expect(argv[2]).toBe(
-      'test -e "$3/restarting" && exit 0; find "$1" -maxdepth 1 -type l -lname "$2" -delete; rm -rf -- "$3" || exit; printf \'%s%s%s\\n\' "$5" "$(date +%Y-%m-%dT%H:%M:%S.%N%:z)" "$6" 2>/dev/null >> "$4"; shift 6; exec rm -rf -- "$@"',
+      'test -e "$3/restarting" && exit 0; find "$1" -maxdepth 1 -type l -lname "$2" -delete 2>/dev/null; rm -rf -- "$3" || exit; printf \'%s%s%s\\n\' "$5" "$(date +%Y-%m-%dT%H:%M:%S.%N%:z)" "$6" 2>/dev/null >> "$4"; shift 6; exec rm -rf -- "$@"',
     );
     expect(argv.slice(3, 7)).toEqual(['sh', dirname(f.store.containers.nameLink('gone')), rec.id, f.store.containers.dir(rec.id)]);
     // then its `remove` event, appended to the events file
