@@ -6,7 +6,7 @@
 # and scripts/completions/burrow.bash: edit those, not completions/burrow.bash.
 
 # The commands, and the options before them.
-_burrow_commands='commit container cp create diff events exec export history image images import info inspect kill load login logout logs manifest ps pull push rename restart rm rmi run save search start stop system tag top untag version volume wait'
+_burrow_commands='commit container cp create diff events exec export healthcheck history image images import info inspect kill load login logout logs manifest ps pull push rename restart rm rmi run save search start stop system tag top untag version volume wait'
 _burrow_global_opts='--log-level -h --help -v --version'
 _burrow_levels='debug info warn error'
 # src/system/capabilities.ts, and ALL
@@ -80,6 +80,8 @@ _burrow_cmd_system_events=events
 _burrow_cmd_system_info=info
 _burrow_cmd_system_prune=system_prune
 _burrow_cmd_system_reset=system_reset
+_burrow_sub_healthcheck='run'
+_burrow_cmd_healthcheck_run=healthcheck_run
 _burrow_sub_image='exists history import inspect list load ls prune pull push rm save tag untag'
 _burrow_cmd_image_exists=image_exists
 _burrow_cmd_image_history=history
@@ -123,8 +125,8 @@ _burrow_container_prune_operands=''
 _burrow_cp_arg='--log-level'
 _burrow_cp_flag='-a --archive'
 _burrow_cp_operands='none none'
-_burrow_create_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --restart --cidfile --log-driver --log-opt --pull'
-_burrow_create_flag='--read-only -i --interactive -t --tty --init --rm'
+_burrow_create_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull'
+_burrow_create_flag='--read-only -i --interactive -t --tty --init --no-healthcheck --rm'
 _burrow_create_operands='images proxy'
 _burrow_diff_arg='--log-level --format'
 _burrow_diff_flag='-l --latest'
@@ -138,6 +140,9 @@ _burrow_exec_operands='containers proxy'
 _burrow_export_arg='--log-level -o --output'
 _burrow_export_flag=''
 _burrow_export_operands='containers'
+_burrow_healthcheck_run_arg='--log-level'
+_burrow_healthcheck_run_flag=''
+_burrow_healthcheck_run_operands='containers'
 _burrow_history_arg='--log-level --format'
 _burrow_history_flag='--no-trunc -q --quiet'
 _burrow_history_operands='images'
@@ -201,8 +206,8 @@ _burrow_rm_operands='containers'
 _burrow_rmi_arg='--log-level'
 _burrow_rmi_flag='-a --all -f --force -i --ignore'
 _burrow_rmi_operands='images'
-_burrow_run_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --restart --cidfile --log-driver --log-opt --pull --rootfs'
-_burrow_run_flag='--read-only -i --interactive -t --tty --init --rm -d --detach'
+_burrow_run_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull --rootfs'
+_burrow_run_flag='--read-only -i --interactive -t --tty --init --no-healthcheck --rm -d --detach'
 _burrow_run_operands='images proxy'
 _burrow_save_arg='--log-level -o --output --format'
 _burrow_save_flag='-m --multi-image-archive -q --quiet'
@@ -272,16 +277,17 @@ _burrow_value() {
     "commit --log-level" | "container_exists --log-level" | \
       "container_prune --log-level" | "cp --log-level" | "create --log-level" | \
       "diff --log-level" | "events --log-level" | "exec --log-level" | \
-      "export --log-level" | "history --log-level" | \
-      "image_exists --log-level" | "image_inspect --log-level" | \
-      "image_prune --log-level" | "images --log-level" | "import --log-level" | \
-      "info --log-level" | "inspect --log-level" | "kill --log-level" | \
-      "load --log-level" | "login --log-level" | "logout --log-level" | \
-      "logs --log-level" | "manifest_inspect --log-level" | "ps --log-level" | \
-      "pull --log-level" | "push --log-level" | "rename --log-level" | \
-      "restart --log-level" | "rm --log-level" | "rmi --log-level" | \
-      "run --log-level" | "save --log-level" | "search --log-level" | \
-      "start --log-level" | "stop --log-level" | "system_df --log-level" | \
+      "export --log-level" | "healthcheck_run --log-level" | \
+      "history --log-level" | "image_exists --log-level" | \
+      "image_inspect --log-level" | "image_prune --log-level" | \
+      "images --log-level" | "import --log-level" | "info --log-level" | \
+      "inspect --log-level" | "kill --log-level" | "load --log-level" | \
+      "login --log-level" | "logout --log-level" | "logs --log-level" | \
+      "manifest_inspect --log-level" | "ps --log-level" | "pull --log-level" | \
+      "push --log-level" | "rename --log-level" | "restart --log-level" | \
+      "rm --log-level" | "rmi --log-level" | "run --log-level" | \
+      "save --log-level" | "search --log-level" | "start --log-level" | \
+      "stop --log-level" | "system_df --log-level" | \
       "system_prune --log-level" | "system_reset --log-level" | \
       "tag --log-level" | "top --log-level" | "untag --log-level" | \
       "version --log-level" | "volume_create --log-level" | \

@@ -148,6 +148,8 @@ function __burrow_command
             printf '%s\n' exec 2
         case 'container export'
             printf '%s\n' export 2
+        case 'healthcheck run'
+            printf '%s\n' healthcheck_run 2
         case 'image history'
             printf '%s\n' history 2
         case 'image exists'
@@ -308,13 +310,14 @@ set -g __burrow_arg_commit --log-level -a --author -c --change -f --format -m --
 set -g __burrow_arg_container_exists --log-level
 set -g __burrow_arg_container_prune --log-level --filter
 set -g __burrow_arg_cp --log-level
-set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --restart --cidfile --log-driver --log-opt --pull
+set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull
 set -g __burrow_proxy_create 1
 set -g __burrow_arg_diff --log-level --format
 set -g __burrow_arg_events --log-level -f --filter --format --since --until
 set -g __burrow_arg_exec --log-level -e --env --env-file -u --user -w --workdir
 set -g __burrow_proxy_exec 1
 set -g __burrow_arg_export --log-level -o --output
+set -g __burrow_arg_healthcheck_run --log-level
 set -g __burrow_arg_history --log-level --format
 set -g __burrow_arg_image_exists --log-level
 set -g __burrow_arg_image_inspect --log-level -f --format
@@ -336,7 +339,7 @@ set -g __burrow_arg_rename --log-level
 set -g __burrow_arg_restart --log-level --cidfile -t --time
 set -g __burrow_arg_rm --log-level -t --time
 set -g __burrow_arg_rmi --log-level
-set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --restart --cidfile --log-driver --log-opt --pull --rootfs
+set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull --rootfs
 set -g __burrow_proxy_run 1
 set -g __burrow_arg_save --log-level -o --output --format
 set -g __burrow_arg_search --log-level --authfile --cert-dir --creds -f --filter --format --limit
@@ -368,6 +371,7 @@ complete -c burrow -n __burrow_no_command -a diff -d 'Show what a container chan
 complete -c burrow -n __burrow_no_command -a events -d 'Show events: what was done to containers and images'
 complete -c burrow -n __burrow_no_command -a exec -d 'Run a command in a running container'
 complete -c burrow -n __burrow_no_command -a export -d 'Export a container\'s filesystem as a tar archive'
+complete -c burrow -n __burrow_no_command -a healthcheck -d 'Manage healthchecks'
 complete -c burrow -n __burrow_no_command -a history -d 'Show the history of an image'
 complete -c burrow -n __burrow_no_command -a image -d 'Manage images'
 complete -c burrow -n __burrow_no_command -a images -d 'List images in local storage'
@@ -425,6 +429,7 @@ complete -c burrow -n '__burrow_subcommand_of system' -a events -d 'Show events:
 complete -c burrow -n '__burrow_subcommand_of system' -a info -d 'Show information about the host and the store'
 complete -c burrow -n '__burrow_subcommand_of system' -a prune -d 'Remove stopped containers and unused images'
 complete -c burrow -n '__burrow_subcommand_of system' -a reset -d 'Remove every container and image, and all of burrow\'s storage'
+complete -c burrow -n '__burrow_subcommand_of healthcheck' -a run -d 'Run a container\'s healthcheck'
 complete -c burrow -n '__burrow_subcommand_of image' -a exists -d 'Check whether an image is in local storage'
 complete -c burrow -n '__burrow_subcommand_of image' -a history -d 'Show the history of an image'
 complete -c burrow -n '__burrow_subcommand_of image' -a import -d 'Create an image from a tarball of a root filesystem'
@@ -504,6 +509,13 @@ complete -c burrow -n '__burrow_options create' -l cap-drop -x -a '$__burrow_cap
 complete -c burrow -n '__burrow_options create' -l security-opt -x -a 'no-new-privileges no-new-privileges=true no-new-privileges=false' -d 'Security options: no-new-privileges'
 complete -c burrow -n '__burrow_options create' -l ulimit -x -a 'cpu= fsize= data= stack= core= rss= nproc= nofile= memlock= as= locks= sigpending= msgqueue= nice= rtprio= rttime=' -d 'Set a resource limit NAME=SOFT[:HARD]'
 complete -c burrow -n '__burrow_options create' -l restart -x -d 'Restart the container when it exits: no, on-failure[:N], always, unless-stopped'
+complete -c burrow -n '__burrow_options create' -l health-cmd -x -d 'The healthcheck: a shell command, a JSON array, or none'
+complete -c burrow -n '__burrow_options create' -l health-interval -x -d 'Time between healthchecks (default 30s; disable: none scheduled)'
+complete -c burrow -n '__burrow_options create' -l health-retries -x -d 'Failures in a row that make the container unhealthy (default 3)'
+complete -c burrow -n '__burrow_options create' -l health-start-period -x -d 'Time after the start during which failures do not count (default 0s)'
+complete -c burrow -n '__burrow_options create' -l health-timeout -x -d 'Longest a healthcheck may run before it fails (default 30s)'
+complete -c burrow -n '__burrow_options create' -l health-on-failure -x -d 'What an unhealthy container gets: none (default), kill, restart, stop'
+complete -c burrow -n '__burrow_options create' -l no-healthcheck -d 'Disable the image\'s HEALTHCHECK'
 complete -c burrow -n '__burrow_options create' -l rm -d 'Remove the container when it exits'
 complete -c burrow -n '__burrow_options create' -l cidfile -r -F -d 'Write the container\'s id to FILE (which must not exist)'
 complete -c burrow -n '__burrow_options create' -l log-driver -x -d 'Where a detached container\'s output goes: k8s-file (default), none, passthrough'
@@ -545,6 +557,10 @@ complete -c burrow -n '__burrow_proxy exec' -F
 complete -c burrow -n '__burrow_options export' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
 complete -c burrow -n '__burrow_options export' -s o -l output -r -F -d 'Write to FILE instead of standard output'
 complete -c burrow -n '__burrow_operand export 0' -a '(__burrow_containers)'
+
+# burrow healthcheck run
+complete -c burrow -n '__burrow_options healthcheck_run' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_operand healthcheck_run 0' -a '(__burrow_containers)'
 
 # burrow history, burrow image history
 complete -c burrow -n '__burrow_options history' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
@@ -643,7 +659,7 @@ complete -c burrow -n '__burrow_operand manifest_inspect 0' -a '(__burrow_images
 complete -c burrow -n '__burrow_options ps' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
 complete -c burrow -n '__burrow_options ps' -s a -l all -d 'Show all containers, not only running ones'
 complete -c burrow -n '__burrow_options ps' -l external -d 'Also containers of other tools: burrow has none, so as -a'
-complete -c burrow -n '__burrow_options ps' -s f -l filter -x -d 'Only containers that match KEY=VALUE: id, name, status, label, ancestor, exited, before, since'
+complete -c burrow -n '__burrow_options ps' -s f -l filter -x -d 'Only containers that match KEY=VALUE: id, name, status, label, ancestor, exited, before, since, health'
 complete -c burrow -n '__burrow_options ps' -l format -x -a 'json table' -d 'Format the output with a Go template, `table ...` or `json`'
 complete -c burrow -n '__burrow_options ps' -s n -l last -x -d 'The N containers created last, whatever their state'
 complete -c burrow -n '__burrow_options ps' -s l -l latest -d 'The container created last, whatever its state'
@@ -736,6 +752,13 @@ complete -c burrow -n '__burrow_options run' -l cap-drop -x -a '$__burrow_capabi
 complete -c burrow -n '__burrow_options run' -l security-opt -x -a 'no-new-privileges no-new-privileges=true no-new-privileges=false' -d 'Security options: no-new-privileges'
 complete -c burrow -n '__burrow_options run' -l ulimit -x -a 'cpu= fsize= data= stack= core= rss= nproc= nofile= memlock= as= locks= sigpending= msgqueue= nice= rtprio= rttime=' -d 'Set a resource limit NAME=SOFT[:HARD]'
 complete -c burrow -n '__burrow_options run' -l restart -x -d 'Restart the container when it exits: no, on-failure[:N], always, unless-stopped'
+complete -c burrow -n '__burrow_options run' -l health-cmd -x -d 'The healthcheck: a shell command, a JSON array, or none'
+complete -c burrow -n '__burrow_options run' -l health-interval -x -d 'Time between healthchecks (default 30s; disable: none scheduled)'
+complete -c burrow -n '__burrow_options run' -l health-retries -x -d 'Failures in a row that make the container unhealthy (default 3)'
+complete -c burrow -n '__burrow_options run' -l health-start-period -x -d 'Time after the start during which failures do not count (default 0s)'
+complete -c burrow -n '__burrow_options run' -l health-timeout -x -d 'Longest a healthcheck may run before it fails (default 30s)'
+complete -c burrow -n '__burrow_options run' -l health-on-failure -x -d 'What an unhealthy container gets: none (default), kill, restart, stop'
+complete -c burrow -n '__burrow_options run' -l no-healthcheck -d 'Disable the image\'s HEALTHCHECK'
 complete -c burrow -n '__burrow_options run' -l rm -d 'Remove the container when it exits'
 complete -c burrow -n '__burrow_options run' -l cidfile -r -F -d 'Write the container\'s id to FILE (which must not exist)'
 complete -c burrow -n '__burrow_options run' -l log-driver -x -d 'Where a detached container\'s output goes: k8s-file (default), none, passthrough'

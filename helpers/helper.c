@@ -55,6 +55,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -576,17 +577,73 @@ static int relay_log(int logpipe, const char *stream) {
   return -1;
 }
 
-/* Waits for the container, forwarding signals and relaying the pty and the log pipes. Returns its exit code. */
 /* A signal came to the monitor and was passed on: the container is being stopped from outside. */
 static int g_signalled;
 
-static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *forward, int sfd, int outpipe, int errpipe) {
+/*
+ * The `health` record: burrow's `healthcheck run` started when the interval
+ * has passed, in a session of its own (a terminal's ^C is not for it), its
+ * stdio on /dev/null and no signal blocked; never two at once. Once
+ * started it runs to its own end, even past the container's (burrow's check
+ * then finds the container gone and records nothing).
+ */
+static pid_t g_health_pid;
+
+static void health_start(const struct record *r) {
+  if (g_health_pid > 0)
+    return;
+  pid_t p = fork();
+  if (p == 0) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    setsid();
+    int devnull = open("/dev/null", O_RDWR);
+    if (devnull >= 0) {
+      dup2(devnull, 0);
+      dup2(devnull, 1);
+      dup2(devnull, 2);
+    }
+    execv(r->fields[1], r->fields + 1);
+    _exit(127);
+  }
+  if (p > 0)
+    g_health_pid = p;
+}
+
+/* A timerfd that fires every INTERVAL-MS of the `health` record, from now; -1 without one. */
+static int health_timer(const struct record *r) {
+  uint64_t ms;
+  if (!r || plan_parse_u64(r->fields[0], 10, &ms) < 0 || ms == 0)
+    return -1;
+  int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+  if (tfd < 0) {
+    say_error("Error: start the health check timer: %s\n", strerror(errno));
+    return -1;
+  }
+  struct timespec every = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
+  struct itimerspec its = {.it_interval = every, .it_value = every};
+  if (timerfd_settime(tfd, 0, &its, NULL) < 0) {
+    say_error("Error: start the health check timer: %s\n", strerror(errno));
+    close(tfd);
+    return -1;
+  }
+  return tfd;
+}
+
+/*
+ * Waits for the container, forwarding signals, relaying the pty and the log
+ * pipes, and starting the health check when its timer fires. Returns its exit code.
+ */
+static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *forward, int sfd, int outpipe, int errpipe, const struct record *health) {
+  int tfd = health_timer(health);
   int status = 0, exited = 0;
   int stdin_open = relay_stdin && master >= 0;
   char buf[16384];
   while (!exited || master >= 0 || outpipe >= 0 || errpipe >= 0) {
-    struct pollfd pfd[5];
-    int n = 0, i_sig = -1, i_master = -1, i_stdin = -1, i_out = -1, i_err = -1;
+    struct pollfd pfd[6];
+    int n = 0, i_sig = -1, i_master = -1, i_stdin = -1, i_out = -1, i_err = -1, i_timer = -1;
     if (outpipe >= 0) {
       i_out = n;
       pfd[n++] = (struct pollfd){.fd = outpipe, .events = POLLIN};
@@ -602,6 +659,10 @@ static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *for
     if (master >= 0) {
       i_master = n;
       pfd[n++] = (struct pollfd){.fd = master, .events = POLLIN};
+    }
+    if (tfd >= 0 && !exited) {
+      i_timer = n;
+      pfd[n++] = (struct pollfd){.fd = tfd, .events = POLLIN};
     }
     if (stdin_open && !exited) {
       i_stdin = n;
@@ -622,11 +683,14 @@ static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *for
         if (sig == SIGCHLD) {
           pid_t p;
           int st;
-          while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+          while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
             if (p == child) {
               status = st;
               exited = 1;
+            } else if (p == g_health_pid) {
+              g_health_pid = 0;
             }
+          }
         } else if (sig == SIGWINCH && master >= 0) {
           copy_winsize(master); /* the kernel signals the container's foreground group */
         } else if (sigismember(forward, sig)) {
@@ -634,6 +698,11 @@ static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *for
           kill(child, sig);
         }
       }
+    }
+    if (i_timer >= 0 && (pfd[i_timer].revents & POLLIN)) {
+      uint64_t ticks;
+      if (read(tfd, &ticks, sizeof(ticks)) == (ssize_t)sizeof(ticks) && !exited)
+        health_start(health);
     }
     if (i_out >= 0 && (pfd[i_out].revents & (POLLIN | POLLHUP | POLLERR)))
       outpipe = relay_log(outpipe, "stdout");
@@ -669,6 +738,8 @@ static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *for
       }
     }
   }
+  if (tfd >= 0)
+    close(tfd);
   if (!exited) {
     while (waitpid(child, &status, 0) < 0 && errno == EINTR)
       ;
@@ -1054,7 +1125,7 @@ again:;
     kill(child, SIGKILL);
     fail("start", "signalfd", NULL, errno, "watch signals");
   }
-  int code = monitor(child, master, relay_stdin, &forward, sfd, log.out, log.err);
+  int code = monitor(child, master, relay_stdin, &forward, sfd, log.out, log.err, plan_find(&plan, R_HEALTH));
   close(sfd);
   restore_terminal();
   if (again_after(&plan, restart, exit_file, code, &restarts, &delay_ms, &forward))

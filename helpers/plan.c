@@ -44,6 +44,7 @@ int plan_is_child_step(const struct record *r) {
   case R_EXIT_FILE:
   case R_EVENT:
   case R_RESTART:
+  case R_HEALTH:
   case R_LOG:
   case R_ON_EXIT:
     return 0;
@@ -191,6 +192,12 @@ static int check_record(const struct record *r, char *err, size_t errlen, size_t
     if (r->fields[2][0] != '/' || r->fields[3][0] != '/')
       return fail(err, errlen, "record %zu (restart): paths must be absolute", index);
     break;
+  case R_HEALTH:
+    if (plan_parse_u64(r->fields[0], 10, &v) < 0 || v == 0)
+      return fail(err, errlen, "record %zu (health): bad interval `%s`", index, shown(r->fields[0]));
+    if (r->fields[1][0] != '/')
+      return fail(err, errlen, "record %zu (health): program `%s` is not absolute", index, shown(r->fields[1]));
+    break;
   case R_EXIT_FILE:
   case R_EVENT:
   case R_LOG:
@@ -336,7 +343,7 @@ static int check_plan(const struct plan *plan, char *err, size_t errlen) {
     return fail(err, errlen, "no `exec` record");
   /* Joining a running container: its namespaces are set up already, and the monitor lives in them. */
   if (plan_find(plan, R_JOIN)) {
-    static const enum record_kind not_with_join[] = {R_NAMESPACES, R_ROOT, R_PIVOT_ROOT, R_PROCESS, R_IDMAP_WRITE, R_EXIT_FILE, R_EVENT, R_RESTART, R_ON_EXIT};
+    static const enum record_kind not_with_join[] = {R_NAMESPACES, R_ROOT, R_PIVOT_ROOT, R_PROCESS, R_IDMAP_WRITE, R_EXIT_FILE, R_EVENT, R_RESTART, R_HEALTH, R_ON_EXIT};
     for (size_t k = 0; k < sizeof(not_with_join) / sizeof(not_with_join[0]); k++)
       if (plan_find(plan, not_with_join[k]))
         return fail(err, errlen, "`join` with `%s`", specs[not_with_join[k]].name);

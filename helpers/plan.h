@@ -1,11 +1,11 @@
 /*
- * burrow-helper: the plan, version 4.
+ * burrow-helper: the plan, version 5.
  *
  * The plan is the whole interface between burrow's TypeScript side (which
  * decides everything) and this helper (which decides nothing). The writer is
  * src/system/plan.ts; this file and that one describe the same format.
  *
- *   plan    := "burrow-plan 4\n" record* "end 0\n" EOF
+ *   plan    := "burrow-plan 5\n" record* "end 0\n" EOF
  *   record  := NAME " " COUNT "\n" field{COUNT}
  *   field   := LENGTH ":" BYTES{LENGTH} "\n"
  *
@@ -28,7 +28,7 @@
  *                                 process PID (a container's), user first (setns on a pidfd), before
  *                                 the clone; the child then runs its steps there (exec into a container).
  *                                 Not with namespaces, root, pivot-root, process, idmap-write, exit-file,
- *                                 event, on-exit (the monitor's paths would be the container's)
+ *                                 event, restart, health, on-exit (the monitor's paths would be the container's)
  *   process MODE TIMEOUT MOUNTPOINT ARGV...
  *                                 a program the monitor starts once the child exists ("{pid}" in ARGV is
  *                                 replaced by the child's pid) and keeps until the container ends:
@@ -61,6 +61,10 @@
  *                                 than 0) at most MAX times (0: no limit); never once STOPPED-FILE exists
  *                                 or a signal was passed on to it (stopped from outside); docker's
  *                                 back-off (100 ms doubled, at most 60 s); the count written to COUNT-FILE
+ *   health INTERVAL-MS ARGV...    while the container runs, every INTERVAL-MS (from its start; each run of
+ *                                 `restart` anew) the monitor starts ARGV (absolute: burrow's `healthcheck
+ *                                 run`, which execs the check, records it and acts on it), in a session of
+ *                                 its own, stdio on /dev/null, never while the previous one still runs
  *   on-exit ARGV...               then the monitor runs ARGV (the clean-up after `run --rm`) and waits for it
  *
  * The child's steps, carried out strictly in the order written (as bwrap's

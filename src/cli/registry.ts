@@ -22,6 +22,7 @@ export const HELP_GROUPS = [
 ] as const satisfies readonly { group: Group; title: string }[];
 export const MANAGEMENT: Record<string, { group: Group; description: string }> = {
   container: { group: 'containers', description: 'Manage containers' },
+  healthcheck: { group: 'containers', description: 'Run healthchecks' },
   image: { group: 'images', description: 'Manage images' },
   manifest: { group: 'images', description: 'Inspect manifests and manifest lists' },
   system: { group: 'system', description: 'Manage burrow' },

@@ -7,7 +7,7 @@
  */
 import { parsePullPolicy } from '../runtime/pull-policy.js';
 import type { RunRequest } from '../runtime/run.js';
-import type { ContainerOptions, RunOptions } from '../storage/containers.js';
+import type { ContainerOptions, HealthFlags, RunOptions } from '../storage/containers.js';
 
 /**
  * The options `run` and `create` share (src/cli/options/container.ts declares them): what a
@@ -21,6 +21,13 @@ export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoin
   logDriver: string | undefined;
   logOpt: string[];
   restart: string | undefined;
+  healthCmd: string | undefined;
+  healthInterval: string | undefined;
+  healthRetries: string | undefined;
+  healthStartPeriod: string | undefined;
+  healthTimeout: string | undefined;
+  healthOnFailure: string | undefined;
+  noHealthcheck: boolean;
   mount: string[];
   volumesFrom: string[];
   /** --pull: always, missing (the default), never, newer */
@@ -72,7 +79,22 @@ export function containerOptions(f: ContainerFields, command: string[]): Contain
     ...(f.logDriver !== undefined ? { logDriver: f.logDriver } : {}),
     ...(f.logOpt.length > 0 ? { logOpt: f.logOpt } : {}),
     ...(f.restart !== undefined ? { restart: f.restart } : {}),
+    ...healthFlags(f),
   };
+}
+
+/** The --health-* flags given, kept as typed (runtime/health-config.ts resolves them at create). */
+function healthFlags(f: ContainerFields): { health?: HealthFlags } {
+  const given = Object.entries({
+    cmd: f.healthCmd,
+    interval: f.healthInterval,
+    timeout: f.healthTimeout,
+    startPeriod: f.healthStartPeriod,
+    retries: f.healthRetries,
+    onFailure: f.healthOnFailure,
+  }).filter(([, v]) => v !== undefined);
+  if (given.length === 0 && !f.noHealthcheck) return {};
+  return { health: { ...Object.fromEntries(given), ...(f.noHealthcheck ? { noHealthcheck: true } : {}) } };
 }
 
 /** What `run` was given, gathered once: with --rootfs, the first word is the command's, not an image. */

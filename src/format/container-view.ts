@@ -7,6 +7,7 @@ import { logConfig } from '../runtime/logs.js';
 import { isVolumeName } from '../runtime/options.js';
 import type { ContainerRecord, Containers } from '../storage/containers.js';
 import type { Store } from '../storage/store.js';
+import type { HealthState } from '../runtime/health-config.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -19,7 +20,8 @@ function restartCount(dir: string): number {
   }
 }
 
-export function containerInspect(store: Store, containers: Containers, c: ContainerRecord): Record<string, unknown> {
+/** `health`: the container's State.Health (runtime/health.ts healthState), when it has a healthcheck. */
+export function containerInspect(store: Store, containers: Containers, c: ContainerRecord, health?: HealthState): Record<string, unknown> {
   const status = containers.status(c);
   const dir = containers.dir(c.id);
   const image = store.images().find((i) => i.id === c.image);
@@ -56,6 +58,7 @@ export function containerInspect(store: Store, containers: Containers, c: Contai
       FinishedAt: status.finishedAt?.toISOString() ?? ZERO_TIME,
       // podman's conmon: burrow's monitor (the helper), while it runs
       ConmonPid: status.state === 'running' ? (monitor.pid ?? 0) : 0,
+      ...(health ? { Health: health } : {}),
     },
     Image: c.image,
     ImageDigest: image?.digest ?? '',
@@ -90,6 +93,7 @@ export function containerInspect(store: Store, containers: Containers, c: Contai
       OpenStdin: o.interactive,
       Tty: o.tty,
       StopSignal: config?.config?.StopSignal ?? 'SIGTERM',
+      ...(c.healthcheck ? { Healthcheck: c.healthcheck, HealthcheckOnFailureAction: c.healthOnFailure ?? 'none' } : {}),
     },
     Mounts: [
       ...o.volume.map((v) => {

@@ -58,6 +58,8 @@ export interface ContainerConfig {
   WorkingDir?: string;
   Labels?: Record<string, string>;
   StopSignal?: string;
+  /** HEALTHCHECK: Test is ["NONE"], ["CMD", ARGV...] or ["CMD-SHELL", COMMAND]; durations in nanoseconds (0: the default) */
+  Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; Retries?: number };
 }
 
 export interface HistoryEntry {

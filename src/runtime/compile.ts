@@ -76,6 +76,8 @@ export interface ContainerSpec {
   event?: { path: string; before: string; between: string; after: string };
   /** the monitor runs the container again when it ends, as --restart says */
   restart?: { policy: 'always' | 'on-failure'; max: number; stoppedFile: string; countFile: string };
+  /** the monitor starts `argv` (burrow's `healthcheck run`) every `intervalMs` while the container runs */
+  health?: { intervalMs: number; argv: string[] };
   /** what the helper runs after the container (clean-up for --rm) */
   onExit?: string[];
   argv: string[];
@@ -239,6 +241,7 @@ export function compilePlan(spec: ContainerSpec): Plan {
   if (spec.exitFile) plan.push({ kind: 'exit-file', path: spec.exitFile });
   if (spec.event) plan.push({ kind: 'event', ...spec.event });
   if (spec.restart) plan.push({ kind: 'restart', ...spec.restart });
+  if (spec.health) plan.push({ kind: 'health', ...spec.health });
   if (spec.onExit) plan.push({ kind: 'on-exit', argv: spec.onExit });
   return plan;
 }

@@ -29,6 +29,7 @@ import { logConfig } from './logs.js';
 import { diedEvent, recordEvent } from './events.js';
 import { prepareVolumes, settleVolumes, type VolumeInputs, volumeSource } from './volumes.js';
 import { packageRoot } from '../config/install.js';
+import { resolveHealthcheck } from './health-config.js';
 
 /** Where a command runs: burrow's directories, the host's environment and working directory (cli's Context is one). */
 export interface Env {
@@ -94,6 +95,7 @@ function prepareContainer(env: Env, store: Store, id: string, options: Container
   const { spec, warnings } = buildSpec(options, { hostEnv: env.env, cwd: env.cwd, id, idmap: env.sys.idMapping(), root: source, volumeSource: volumeSource(store) });
   logConfig(options, dir); // checked at create, not when it starts in the background
   restartPolicy(options);
+  resolveHealthcheck(options, config);
   spec.exitFile = join(dir, 'exit');
   return { spec, warnings };
 }
@@ -106,6 +108,9 @@ function compileContainer(env: Env, store: Store, rec: ContainerRecord, prepared
     const dir = store.containers.dir(rec.id);
     spec.restart = { ...restart, stoppedFile: join(dir, STOPPED), countFile: join(dir, 'restarts') };
   }
+  // The monitor keeps the healthcheck's timer, and runs `burrow healthcheck run` (runtime/health.ts) when it fires.
+  if (rec.healthcheck && rec.healthcheck.Interval > 0)
+    spec.health = { intervalMs: Math.max(1, Math.round(rec.healthcheck.Interval / 1e6)), argv: [process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), 'healthcheck', 'run', rec.id] };
   let cleanupFile: string | undefined;
   if (rec.options.rm) {
     // The helper removes the container after it ends: its files belong to mapped ids, so in a user namespace.
@@ -162,6 +167,7 @@ export async function createContainer(
     // Named volumes made, anonymous ones given names, --mount and --volumes-from folded in: the record keeps the result.
     settled = settleVolumes(store, options, volumeInputs, store.imageConfig(image));
     const prepared = prepareContainer(env, store, id, settled.options, store.imageConfig(image), layout); // every option checked now, not at start
+    const health = resolveHealthcheck(settled.options, store.imageConfig(image));
     reserved = await reserveName(env, store, id, name);
     const rec: ContainerRecord = {
       id,
@@ -174,6 +180,7 @@ export async function createContainer(
       layers: image.layers,
       driver,
       ...(settled.anonymous.length > 0 ? { anonymousVolumes: settled.anonymous } : {}),
+      ...(health ? { healthcheck: health.healthcheck, healthOnFailure: health.onFailure } : {}),
     };
     if (driver === 'copy') await materialize(env.sys, [...layout.layers].reverse(), layout.root);
     containers.write(rec);
@@ -236,9 +243,9 @@ function writeMonitor(store: Store, rec: ContainerRecord, pid: number): void {
   writeFileSync(join(store.containers.dir(rec.id), 'monitor'), `${pid} ${start} ${Date.now()}\n`, { mode: 0o600 });
 }
 
-/** A start begins afresh: no exit record, no `stopped` mark (which keeps the monitor from restarting it), no restart count. */
+/** A start begins afresh: no exit record, no `stopped` mark (which keeps the monitor from restarting it), no restart count, no health results. */
 function clearExit(store: Store, rec: ContainerRecord): void {
-  for (const file of ['exit', STOPPED, 'restarts']) rmSync(join(store.containers.dir(rec.id), file), { force: true });
+  for (const file of ['exit', STOPPED, 'restarts', 'health.json']) rmSync(join(store.containers.dir(rec.id), file), { force: true });
 }
 
 /** Made by `stop` and `kill` before they signal: the monitor does not restart a container stopped from outside. */

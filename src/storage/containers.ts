@@ -8,6 +8,7 @@
  *   lock              flock held by a command acting on the container (start, stop, restart, kill, rm, rename)
  *   monitor           "<pid> <start time> <started ms>" of the process that runs it (the helper)
  *   exit              "<code> <finished s.ns> <started s.ns>", written by the helper when the container ends
+ *   health.json       the healthcheck's results of the current run (runtime/health.ts), health.lock its flock
  *   ctr.log           the output of a container started in the background (k8s-file format,
  *                     written by the helper: runtime/logs.ts)
  *   volumes/          the anonymous volumes for the image's Volumes (anon-N)
@@ -59,6 +60,18 @@ export interface ContainerOptions extends RunOptions {
   logOpt?: string[] | undefined;
   /** --restart: no, on-failure[:N], always, unless-stopped (runtime/container.ts restartPolicy) */
   restart?: string | undefined;
+  /** the --health-* flags and --no-healthcheck as given (runtime/health.ts resolves them at create) */
+  health?: HealthFlags | undefined;
+}
+
+export interface HealthFlags {
+  cmd?: string;
+  interval?: string;
+  timeout?: string;
+  startPeriod?: string;
+  retries?: string;
+  onFailure?: string;
+  noHealthcheck?: boolean;
 }
 
 export interface ContainerRecord {
@@ -77,6 +90,10 @@ export interface ContainerRecord {
   driver: StorageDriver;
   /** the anonymous volumes made for it (the image's VOLUMEs, `-v /path`): removed with it by `rm -v` */
   anonymousVolumes?: string[];
+  /** its healthcheck, from the flags or the image, resolved at create (runtime/health.ts); none without */
+  healthcheck?: { Test: string[]; Interval: number; Timeout: number; StartPeriod: number; Retries: number };
+  /** --health-on-failure: none, kill, restart, stop */
+  healthOnFailure?: string;
 }
 
 export type ContainerState = 'created' | 'running' | 'exited';

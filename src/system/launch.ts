@@ -151,6 +151,8 @@ export interface HelperProcess {
   started: Promise<void>;
   /** the command's exit code (128+N for a signal); rejects as `started` does */
   done: Promise<number>;
+  /** signals the helper (SIGKILL: the command dies with it, PR_SET_PDEATHSIG); false once it has ended */
+  kill(signal: NodeJS.Signals): boolean;
 }
 
 /** Starts the helper on `plan` as a child with pipes, reading its status channel; `gone()` is the error of a helper that ends before the command runs. */
@@ -166,5 +168,5 @@ export function spawnPlan(paths: Paths, plan: Plan, gone: () => Error): HelperPr
     });
   });
   started.catch(() => undefined); // read through `done` as well
-  return { stdin: child.stdin, stdout: child.stdout, stderr: child.stderr, started, done };
+  return { stdin: child.stdin, stdout: child.stdout, stderr: child.stderr, started, done, kill: (signal) => child.exitCode === null && child.signalCode === null && child.kill(signal) };
 }

@@ -8,7 +8,7 @@
  */
 
 /** The number after `burrow-plan`: the helper reads exactly this version. */
-export const PLAN_VERSION = 4;
+export const PLAN_VERSION = 5;
 export const PLAN_MAX_SIZE = 16 << 20;
 export const PLAN_MAX_FIELDS = 65536;
 
@@ -57,6 +57,7 @@ export const RECORDS = [
   { name: 'exit-file', min: 1, max: 1, once: true },
   { name: 'event', min: 4, max: 4, once: true },
   { name: 'restart', min: 4, max: 4, once: true },
+  { name: 'health', min: 2, max: -1, once: true },
   { name: 'on-exit', min: 1, max: -1, once: true },
 ] as const;
 

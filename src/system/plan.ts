@@ -3,7 +3,7 @@
  * format from the C side). TypeScript decides everything; the helper only
  * carries the records out, in order.
  *
- *   plan    := "burrow-plan 4\n" record* "end 0\n"
+ *   plan    := "burrow-plan 5\n" record* "end 0\n"
  *   record  := NAME " " COUNT "\n" field{COUNT}
  *   field   := LENGTH ":" BYTES "\n"
  *
@@ -144,6 +144,12 @@ export type Step =
   | { kind: 'event'; path: string; before: string; between: string; after: string }
   /** monitor: run the container again after it ends: policy always or on-failure (at most `max` times, 0: no limit), never once `stoppedFile` exists; the count in `countFile` */
   | { kind: 'restart'; policy: 'always' | 'on-failure'; max: number; stoppedFile: string; countFile: string }
+  /**
+   * monitor: every `intervalMs` while the container runs, it starts `argv`
+   * (burrow's `healthcheck run`: the check, its record and its action are
+   * burrow's), never two at once, in a session of its own, output discarded
+   */
+  | { kind: 'health'; intervalMs: number; argv: string[] }
   /** monitor: what it runs after the container (the clean-up of --rm) */
   | { kind: 'on-exit'; argv: string[] };
 
@@ -175,6 +181,8 @@ function fields(step: Step): string[] {
       return [step.policy, String(step.max), step.stoppedFile, step.countFile];
     case 'log':
       return [step.path, String(step.maxSize)];
+    case 'health':
+      return [String(step.intervalMs), ...step.argv];
     case 'on-exit':
       return step.argv;
     case 'root':

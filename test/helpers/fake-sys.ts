@@ -103,7 +103,7 @@ export class FakeSys implements Sys {
 
   spawnPlan(plan: Plan): HelperProcess {
     this.calls.push({ op: 'spawnPlan', plan });
-    return { stdin: null, stdout: null, stderr: null, started: Promise.resolve(), done: Promise.resolve(0) };
+    return { stdin: null, stdout: null, stderr: null, started: Promise.resolve(), done: Promise.resolve(0), kill: () => false };
   }
 
   /** No process is running here: every pidfd is of a process gone. */

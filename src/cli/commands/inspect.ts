@@ -39,7 +39,8 @@ export class InspectCommand extends BurrowCommand {
     for (const name of this.names) {
       const c = this.type === 'image' ? undefined : containers.find(name, allContainers);
       if (c) {
-        docs.push(containerInspect(store, containers, c));
+        const health = c.healthcheck ? (await import('../../runtime/health.js')).healthState(store, c) : undefined;
+        docs.push(containerInspect(store, containers, c, health));
         continue;
       }
       const image = this.type === 'container' ? undefined : store.findImage(name, allImages);

@@ -5,6 +5,7 @@ import * as Option from 'clipanion/lib/advanced/options';
 import { UsageError } from '../../errors.js';
 import type { ContainerRecord, ContainerStatus } from '../../storage/containers.js';
 import type { ImageRecord, Store } from '../../storage/store.js';
+import type { HealthStatus } from '../../runtime/health-config.js';
 import { treeSize } from '../../system/files.js';
 import { BurrowCommand } from '../base.js';
 import { goHumanSize, humanDuration, timeAgo, writeReport } from '../../format/report.js';
@@ -14,10 +15,13 @@ interface Row {
   status: ContainerStatus;
   image: ImageRecord | undefined;
   size?: { rw: number; rootfs: number };
+  /** a running container's health, when it has a healthcheck */
+  health?: HealthStatus;
 }
 
 const SORT_KEYS = ['created', 'id', 'image', 'names', 'runningfor', 'size', 'status'] as const;
-const FILTER_KEYS = ['id', 'name', 'status', 'label', 'ancestor', 'exited', 'before', 'since'] as const;
+const FILTER_KEYS = ['id', 'name', 'status', 'label', 'ancestor', 'exited', 'before', 'since', 'health'] as const;
+const HEALTH_VALUES = ['starting', 'healthy', 'unhealthy', 'none'];
 type FilterKey = (typeof FILTER_KEYS)[number];
 const STATES = ['created', 'exited', 'paused', 'running', 'unknown', 'configured', 'stopped', 'removing', 'stopping'];
 
@@ -39,7 +43,7 @@ export class PsCommand extends BurrowCommand {
 
   all = Option.Boolean('-a,--all', false, { description: 'Show all containers, not only running ones' });
   external = Option.Boolean('--external', false, { description: 'Also containers of other tools: burrow has none, so as -a' });
-  filter = Option.Array('-f,--filter', [], { description: 'Only containers that match KEY=VALUE: id, name, status, label, ancestor, exited, before, since' });
+  filter = Option.Array('-f,--filter', [], { description: 'Only containers that match KEY=VALUE: id, name, status, label, ancestor, exited, before, since, health' });
   format = Option.String('--format', { description: 'Format the output with a Go template, `table ...` or `json`' });
   last = Option.String('-n,--last', { description: 'The N containers created last, whatever their state' });
   latest = Option.Boolean('-l,--latest', false, { description: 'The container created last, whatever its state' });
@@ -64,8 +68,13 @@ export class PsCommand extends BurrowCommand {
     const records = containers.list();
     const all = this.all || this.external || this.latest || last !== undefined || filters.has('status') || filters.has('exited');
     const match = matcher(store, records, images, filters);
-    let rows: Row[] = records
-      .map((rec) => ({ rec, status: containers.status(rec), image: byId.get(rec.image) }))
+    const withStatus: Row[] = records.map((rec) => ({ rec, status: containers.status(rec), image: byId.get(rec.image) }));
+    // Read only when some running container has a healthcheck (runtime/health.ts is not small).
+    if (withStatus.some((r) => r.rec.healthcheck && r.status.state === 'running')) {
+      const { healthState } = await import('../../runtime/health.js');
+      for (const r of withStatus) if (r.rec.healthcheck && r.status.state === 'running') r.health = healthState(store, r.rec, r.status)?.Status;
+    }
+    let rows: Row[] = withStatus
       .filter((row) => (all || row.status.state === 'running') && match(row))
       .reverse();
     if (this.latest) rows = rows.slice(0, 1);
@@ -99,6 +108,7 @@ function parseFilters(given: string[]): Map<FilterKey, string[]> {
     if (eq < 0 || (eq === f.length - 1 && key !== 'label')) throw new UsageError(`invalid filter "${f}": ${key} needs a value`);
     const value = f.slice(eq + 1);
     if (key === 'status' && !STATES.includes(value)) throw new UsageError(`invalid filter "${f}": a status is one of ${STATES.join(', ')}`);
+    if (key === 'health' && !HEALTH_VALUES.includes(value)) throw new UsageError(`invalid filter "${f}": health is one of ${HEALTH_VALUES.join(', ')}`);
     if (key === 'exited' && !/^\d+$/.test(value)) throw new UsageError(`invalid filter "${f}": exited takes an exit code`);
     out.set(key, [...(out.get(key) ?? []), value]);
   }
@@ -133,6 +143,7 @@ function matcher(store: Store, records: ContainerRecord[], images: ImageRecord[]
   tests.push((r) => ancestors.length === 0 || ancestors.some((a) => r.rec.image === a.id || r.rec.imageName === a.ref || (r.image?.names ?? []).includes(a.ref)));
   tests.push((r) => before.every((t) => Date.parse(r.rec.created) < t));
   tests.push((r) => since.every((t) => Date.parse(r.rec.created) > t));
+  tests.push((r) => any(filters.get('health'), (v) => (v === 'none' ? !r.rec.healthcheck : r.health === v)));
   const labelFilters = filters.get('label');
   if (labelFilters) {
     const labelsOf = new Map<string, Record<string, string>>();
@@ -177,7 +188,7 @@ function sortRows(rows: Row[], key: (typeof SORT_KEYS)[number]): Row[] {
     image: (a, b) => a.rec.imageName.localeCompare(b.rec.imageName),
     names: (a, b) => a.rec.name.localeCompare(b.rec.name),
     size: (a, b) => (a.size?.rootfs ?? 0) - (b.size?.rootfs ?? 0),
-    status: (a, b) => statusText(a.status).localeCompare(statusText(b.status)),
+    status: (a, b) => statusText(a).localeCompare(statusText(b)),
   };
   return [...rows].sort(compare[key]);
 }
@@ -199,13 +210,19 @@ export const PS_HEADERS: Record<string, string> = {
   Size: 'SIZE',
 };
 
-function statusText(status: ContainerStatus): string {
-  if (status.state === 'running') return `Up ${status.startedAt ? humanDuration(Date.now() - status.startedAt.getTime()) : ''}`.trimEnd();
+function statusText({ status, health }: Pick<Row, 'status' | 'health'>): string {
+  if (status.state === 'running') {
+    const parts = ['Up'];
+    if (status.startedAt) parts.push(humanDuration(Date.now() - status.startedAt.getTime()));
+    if (health) parts.push(`(${health})`);
+    return parts.join(' ');
+  }
   if (status.state === 'exited') return `Exited (${status.exitCode ?? 'unknown'}) ${status.finishedAt ? timeAgo(status.finishedAt) : ''}`.trimEnd();
   return 'Created';
 }
 
-function psRow({ rec, status, image, size }: Row, noTrunc: boolean) {
+function psRow(row: Row, noTrunc: boolean) {
+  const { rec, status, image, size } = row;
   const command = rec.argv.join(' ');
   return {
     ID: noTrunc ? rec.id : rec.id.slice(0, 12),
@@ -214,7 +231,7 @@ function psRow({ rec, status, image, size }: Row, noTrunc: boolean) {
     Command: noTrunc || command.length <= 20 ? command : `${command.slice(0, 17)}...`,
     CreatedHuman: timeAgo(new Date(rec.created)),
     CreatedAt: rec.created,
-    Status: statusText(status),
+    Status: statusText(row),
     State: status.state,
     Ports: '',
     Names: rec.name,
@@ -224,7 +241,7 @@ function psRow({ rec, status, image, size }: Row, noTrunc: boolean) {
 }
 
 function psJson(rows: Row[]) {
-  return rows.map(({ rec, status, size }) => ({
+  return rows.map(({ rec, status, size, health }) => ({
     Id: rec.id,
     Image: rec.imageName,
     ImageID: rec.image,
@@ -232,7 +249,7 @@ function psJson(rows: Row[]) {
     Created: Math.floor(new Date(rec.created).getTime() / 1000),
     CreatedAt: rec.created,
     State: status.state,
-    Status: statusText(status),
+    Status: statusText({ status, health }),
     ExitCode: status.exitCode ?? 0,
     Exited: status.state === 'exited',
     Names: [rec.name],

@@ -27,6 +27,13 @@ export abstract class ContainerOptionsCommand extends BurrowCommand {
   securityOpt = Option.Array('--security-opt', [], { description: 'Security options: no-new-privileges' });
   ulimit = Option.Array('--ulimit', [], { description: 'Set a resource limit NAME=SOFT[:HARD]' });
   restart = Option.String('--restart', { description: 'Restart the container when it exits: no, on-failure[:N], always, unless-stopped' });
+  healthCmd = Option.String('--health-cmd', { description: 'The healthcheck: a shell command, a JSON array, or none' });
+  healthInterval = Option.String('--health-interval', { description: 'Time between healthchecks (default 30s; disable: none scheduled)' });
+  healthRetries = Option.String('--health-retries', { description: 'Failures in a row that make the container unhealthy (default 3)' });
+  healthStartPeriod = Option.String('--health-start-period', { description: 'Time after the start during which failures do not count (default 0s)' });
+  healthTimeout = Option.String('--health-timeout', { description: 'Longest a healthcheck may run before it fails (default 30s)' });
+  healthOnFailure = Option.String('--health-on-failure', { description: 'What an unhealthy container gets: none (default), kill, restart, stop' });
+  noHealthcheck = Option.Boolean('--no-healthcheck', false, { description: "Disable the image's HEALTHCHECK" });
   rm = Option.Boolean('--rm', false, { description: 'Remove the container when it exits' });
   cidfile = Option.String('--cidfile', { description: "Write the container's id to FILE (which must not exist)" });
   logDriver = Option.String('--log-driver', { description: 'Where a detached container\'s output goes: k8s-file (default), none, passthrough' });
