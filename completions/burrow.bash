@@ -6,7 +6,7 @@
 # and scripts/completions/burrow.bash: edit those, not completions/burrow.bash.
 
 # The commands, and the options before them.
-_burrow_commands='commit container cp create diff events exec export healthcheck history image images import info inspect kill load login logout logs manifest ps pull push rename restart rm rmi run save search start stop system tag top untag version volume wait'
+_burrow_commands='attach commit container cp create diff events exec export healthcheck history image images import info inspect kill load login logout logs manifest pause ps pull push rename restart rm rmi run save search start stop system tag top unpause untag version volume wait'
 _burrow_global_opts='--log-level -h --help -v --version'
 _burrow_levels='debug info warn error'
 # src/system/capabilities.ts, and ALL
@@ -18,6 +18,7 @@ _burrow_capabilities='ALL CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL 
   BLOCK_SUSPEND AUDIT_READ PERFMON BPF CHECKPOINT_RESTORE'
 
 # The command each word or pair of words is; the subcommands of each management word.
+_burrow_cmd_attach=attach
 _burrow_cmd_commit=commit
 _burrow_cmd_cp=cp
 _burrow_cmd_create=create
@@ -35,6 +36,7 @@ _burrow_cmd_load=load
 _burrow_cmd_login=login
 _burrow_cmd_logout=logout
 _burrow_cmd_logs=logs
+_burrow_cmd_pause=pause
 _burrow_cmd_ps=ps
 _burrow_cmd_pull=pull
 _burrow_cmd_push=push
@@ -49,10 +51,12 @@ _burrow_cmd_start=start
 _burrow_cmd_stop=stop
 _burrow_cmd_tag=tag
 _burrow_cmd_top=top
+_burrow_cmd_unpause=unpause
 _burrow_cmd_untag=untag
 _burrow_cmd_version=version
 _burrow_cmd_wait=wait
-_burrow_sub_container='commit cp create diff exec exists export kill list logs ls prune ps rename restart rm run start stop top wait'
+_burrow_sub_container='attach commit cp create diff exec exists export kill list logs ls pause prune ps rename restart rm run start stop top unpause wait'
+_burrow_cmd_container_attach=attach
 _burrow_cmd_container_commit=commit
 _burrow_cmd_container_cp=cp
 _burrow_cmd_container_create=create
@@ -64,6 +68,7 @@ _burrow_cmd_container_kill=kill
 _burrow_cmd_container_list=ps
 _burrow_cmd_container_logs=logs
 _burrow_cmd_container_ls=ps
+_burrow_cmd_container_pause=pause
 _burrow_cmd_container_prune=container_prune
 _burrow_cmd_container_ps=ps
 _burrow_cmd_container_rename=rename
@@ -73,6 +78,7 @@ _burrow_cmd_container_run=run
 _burrow_cmd_container_start=start
 _burrow_cmd_container_stop=stop
 _burrow_cmd_container_top=top
+_burrow_cmd_container_unpause=unpause
 _burrow_cmd_container_wait=wait
 _burrow_sub_system='df events info prune reset'
 _burrow_cmd_system_df=system_df
@@ -113,6 +119,9 @@ _burrow_cmd_volume_rm=volume_rm
 
 # Each command: its options that take a value, those that do not, and its operands
 # (one word a position, the last one repeating; proxy: the container's command).
+_burrow_attach_arg='--log-level --detach-keys'
+_burrow_attach_flag='-l --latest --no-stdin --sig-proxy'
+_burrow_attach_operands='containers'
 _burrow_commit_arg='--log-level -a --author -c --change -f --format -m --message'
 _burrow_commit_flag='-p --pause -q --quiet --squash'
 _burrow_commit_operands='containers images'
@@ -185,6 +194,9 @@ _burrow_logs_operands='containers'
 _burrow_manifest_inspect_arg='--log-level --authfile'
 _burrow_manifest_inspect_flag='--tls-verify'
 _burrow_manifest_inspect_operands='images'
+_burrow_pause_arg='--log-level --cidfile'
+_burrow_pause_flag='-a --all -l --latest'
+_burrow_pause_operands='containers'
 _burrow_ps_arg='--log-level -f --filter --format -n --last --sort'
 _burrow_ps_flag='-a --all --external -l --latest --no-trunc -q --quiet -s --size'
 _burrow_ps_operands=''
@@ -236,6 +248,9 @@ _burrow_tag_operands='images none'
 _burrow_top_arg='--log-level'
 _burrow_top_flag='-l --latest'
 _burrow_top_operands='none'
+_burrow_unpause_arg='--log-level --cidfile'
+_burrow_unpause_flag='-a --all -l --latest'
+_burrow_unpause_operands='containers'
 _burrow_untag_arg='--log-level'
 _burrow_untag_flag=''
 _burrow_untag_operands='images images'
@@ -274,27 +289,28 @@ _burrow_wait_operands='containers'
 _burrow_value() {
   local cur=$3
   case "$1 $2" in
-    "commit --log-level" | "container_exists --log-level" | \
-      "container_prune --log-level" | "cp --log-level" | "create --log-level" | \
-      "diff --log-level" | "events --log-level" | "exec --log-level" | \
-      "export --log-level" | "healthcheck_run --log-level" | \
-      "history --log-level" | "image_exists --log-level" | \
-      "image_inspect --log-level" | "image_prune --log-level" | \
-      "images --log-level" | "import --log-level" | "info --log-level" | \
-      "inspect --log-level" | "kill --log-level" | "load --log-level" | \
-      "login --log-level" | "logout --log-level" | "logs --log-level" | \
-      "manifest_inspect --log-level" | "ps --log-level" | "pull --log-level" | \
+    "attach --log-level" | "commit --log-level" | \
+      "container_exists --log-level" | "container_prune --log-level" | \
+      "cp --log-level" | "create --log-level" | "diff --log-level" | \
+      "events --log-level" | "exec --log-level" | "export --log-level" | \
+      "healthcheck_run --log-level" | "history --log-level" | \
+      "image_exists --log-level" | "image_inspect --log-level" | \
+      "image_prune --log-level" | "images --log-level" | "import --log-level" | \
+      "info --log-level" | "inspect --log-level" | "kill --log-level" | \
+      "load --log-level" | "login --log-level" | "logout --log-level" | \
+      "logs --log-level" | "manifest_inspect --log-level" | \
+      "pause --log-level" | "ps --log-level" | "pull --log-level" | \
       "push --log-level" | "rename --log-level" | "restart --log-level" | \
       "rm --log-level" | "rmi --log-level" | "run --log-level" | \
       "save --log-level" | "search --log-level" | "start --log-level" | \
       "stop --log-level" | "system_df --log-level" | \
       "system_prune --log-level" | "system_reset --log-level" | \
-      "tag --log-level" | "top --log-level" | "untag --log-level" | \
-      "version --log-level" | "volume_create --log-level" | \
-      "volume_exists --log-level" | "volume_export --log-level" | \
-      "volume_import --log-level" | "volume_inspect --log-level" | \
-      "volume_ls --log-level" | "volume_prune --log-level" | \
-      "volume_rm --log-level" | "wait --log-level")
+      "tag --log-level" | "top --log-level" | "unpause --log-level" | \
+      "untag --log-level" | "version --log-level" | \
+      "volume_create --log-level" | "volume_exists --log-level" | \
+      "volume_export --log-level" | "volume_import --log-level" | \
+      "volume_inspect --log-level" | "volume_ls --log-level" | \
+      "volume_prune --log-level" | "volume_rm --log-level" | "wait --log-level")
       mapfile -t COMPREPLY < <(compgen -W "debug info warn error" -- "$cur") ;;
     "commit -c" | "commit --change" | "import -c" | "import --change")
       mapfile -t COMPREPLY < <(compgen -W "CMD ENTRYPOINT ENV EXPOSE LABEL STOPSIGNAL USER VOLUME WORKDIR" -- "$cur") ;;
@@ -311,10 +327,11 @@ _burrow_value() {
     "create --env-file" | "create --cidfile" | "exec --env-file" | \
       "export -o" | "export --output" | "kill --cidfile" | "load -i" | \
       "load --input" | "login --authfile" | "logout --authfile" | \
-      "manifest_inspect --authfile" | "pull --authfile" | "push --authfile" | \
-      "push --digestfile" | "restart --cidfile" | "run --env-file" | \
-      "run --cidfile" | "save -o" | "save --output" | "search --authfile" | \
-      "stop --cidfile" | "volume_export -o" | "volume_export --output")
+      "manifest_inspect --authfile" | "pause --cidfile" | "pull --authfile" | \
+      "push --authfile" | "push --digestfile" | "restart --cidfile" | \
+      "run --env-file" | "run --cidfile" | "save -o" | "save --output" | \
+      "search --authfile" | "stop --cidfile" | "unpause --cidfile" | \
+      "volume_export -o" | "volume_export --output")
       compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
     "create --network" | "create --net" | "run --network" | "run --net")
       mapfile -t COMPREPLY < <(compgen -W "none host" -- "$cur") ;;

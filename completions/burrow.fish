@@ -130,6 +130,8 @@ set -g __burrow_capabilities \
 # The command the words name (a command's file), and how many words name it.
 function __burrow_command
     switch "$argv[1] $argv[2]"
+        case 'container attach'
+            printf '%s\n' attach 2
         case 'container commit'
             printf '%s\n' commit 2
         case 'container exists'
@@ -174,6 +176,8 @@ function __burrow_command
             printf '%s\n' logs 2
         case 'manifest inspect'
             printf '%s\n' manifest_inspect 2
+        case 'container pause'
+            printf '%s\n' pause 2
         case 'container ls'
             printf '%s\n' ps 2
         case 'container list'
@@ -210,6 +214,8 @@ function __burrow_command
             printf '%s\n' tag 2
         case 'container top'
             printf '%s\n' top 2
+        case 'container unpause'
+            printf '%s\n' unpause 2
         case 'image untag'
             printf '%s\n' untag 2
         case 'volume create'
@@ -234,6 +240,8 @@ function __burrow_command
             printf '%s\n' volume_rm 2
         case 'container wait'
             printf '%s\n' wait 2
+        case 'attach *'
+            printf '%s\n' attach 1
         case 'commit *'
             printf '%s\n' commit 1
         case 'cp *'
@@ -268,6 +276,8 @@ function __burrow_command
             printf '%s\n' logout 1
         case 'logs *'
             printf '%s\n' logs 1
+        case 'pause *'
+            printf '%s\n' pause 1
         case 'ps *'
             printf '%s\n' ps 1
         case 'pull *'
@@ -296,6 +306,8 @@ function __burrow_command
             printf '%s\n' tag 1
         case 'top *'
             printf '%s\n' top 1
+        case 'unpause *'
+            printf '%s\n' unpause 1
         case 'untag *'
             printf '%s\n' untag 1
         case 'version *'
@@ -306,6 +318,7 @@ function __burrow_command
 end
 
 # Each command's options that take a value, and the operands before its proxy.
+set -g __burrow_arg_attach --log-level --detach-keys
 set -g __burrow_arg_commit --log-level -a --author -c --change -f --format -m --message
 set -g __burrow_arg_container_exists --log-level
 set -g __burrow_arg_container_prune --log-level --filter
@@ -332,6 +345,7 @@ set -g __burrow_arg_login --log-level --authfile --cert-dir -p --password -u --u
 set -g __burrow_arg_logout --log-level --authfile
 set -g __burrow_arg_logs --log-level --since --until --tail
 set -g __burrow_arg_manifest_inspect --log-level --authfile
+set -g __burrow_arg_pause --log-level --cidfile
 set -g __burrow_arg_ps --log-level -f --filter --format -n --last --sort
 set -g __burrow_arg_pull --log-level --arch --authfile --cert-dir --creds --os --platform --retry --retry-delay --variant
 set -g __burrow_arg_push --log-level --authfile --cert-dir --creds --compression-format --compression-level --digestfile -f --format --retry --retry-delay
@@ -350,6 +364,7 @@ set -g __burrow_arg_system_prune --log-level --filter
 set -g __burrow_arg_system_reset --log-level
 set -g __burrow_arg_tag --log-level
 set -g __burrow_arg_top --log-level
+set -g __burrow_arg_unpause --log-level --cidfile
 set -g __burrow_arg_untag --log-level
 set -g __burrow_arg_version --log-level
 set -g __burrow_arg_volume_create --log-level -d --driver -l --label -o --opt
@@ -363,6 +378,7 @@ set -g __burrow_arg_volume_rm --log-level -t --time
 set -g __burrow_arg_wait --log-level --condition -i --interval
 
 # The commands.
+complete -c burrow -n __burrow_no_command -a attach -d 'Attach to a running container'
 complete -c burrow -n __burrow_no_command -a commit -d 'Create a new image from a container\'s changes'
 complete -c burrow -n __burrow_no_command -a container -d 'Manage containers'
 complete -c burrow -n __burrow_no_command -a cp -d 'Copy files between a container and the host'
@@ -384,6 +400,7 @@ complete -c burrow -n __burrow_no_command -a login -d 'Log in to a container reg
 complete -c burrow -n __burrow_no_command -a logout -d 'Log out of a container registry'
 complete -c burrow -n __burrow_no_command -a logs -d 'Show a container\'s output'
 complete -c burrow -n __burrow_no_command -a manifest -d 'Manage manifests'
+complete -c burrow -n __burrow_no_command -a pause -d 'Pause the processes of one or more containers'
 complete -c burrow -n __burrow_no_command -a ps -d 'List containers'
 complete -c burrow -n __burrow_no_command -a pull -d 'Pull images from a registry or from an image layout or archive'
 complete -c burrow -n __burrow_no_command -a push -d 'Push an image to a registry, an image layout or an archive'
@@ -399,10 +416,12 @@ complete -c burrow -n __burrow_no_command -a stop -d 'Stop one or more running c
 complete -c burrow -n __burrow_no_command -a system -d 'Manage burrow'
 complete -c burrow -n __burrow_no_command -a tag -d 'Add names to an image'
 complete -c burrow -n __burrow_no_command -a top -d 'Show the processes of a running container'
+complete -c burrow -n __burrow_no_command -a unpause -d 'Unpause the processes of one or more containers'
 complete -c burrow -n __burrow_no_command -a untag -d 'Remove names from an image'
 complete -c burrow -n __burrow_no_command -a version -d 'Show the version of burrow'
 complete -c burrow -n __burrow_no_command -a volume -d 'Manage volumes'
 complete -c burrow -n __burrow_no_command -a wait -d 'Wait for containers to stop and print their exit codes'
+complete -c burrow -n '__burrow_subcommand_of container' -a attach -d 'Attach to a running container'
 complete -c burrow -n '__burrow_subcommand_of container' -a commit -d 'Create a new image from a container\'s changes'
 complete -c burrow -n '__burrow_subcommand_of container' -a cp -d 'Copy files between a container and the host'
 complete -c burrow -n '__burrow_subcommand_of container' -a create -d 'Create a new container without starting it'
@@ -414,6 +433,7 @@ complete -c burrow -n '__burrow_subcommand_of container' -a kill -d 'Send a sign
 complete -c burrow -n '__burrow_subcommand_of container' -a list -d 'List containers'
 complete -c burrow -n '__burrow_subcommand_of container' -a logs -d 'Show a container\'s output'
 complete -c burrow -n '__burrow_subcommand_of container' -a ls -d 'List containers'
+complete -c burrow -n '__burrow_subcommand_of container' -a pause -d 'Pause the processes of one or more containers'
 complete -c burrow -n '__burrow_subcommand_of container' -a prune -d 'Remove all stopped containers'
 complete -c burrow -n '__burrow_subcommand_of container' -a ps -d 'List containers'
 complete -c burrow -n '__burrow_subcommand_of container' -a rename -d 'Give a container a new name'
@@ -423,6 +443,7 @@ complete -c burrow -n '__burrow_subcommand_of container' -a run -d 'Run a comman
 complete -c burrow -n '__burrow_subcommand_of container' -a start -d 'Start one or more containers'
 complete -c burrow -n '__burrow_subcommand_of container' -a stop -d 'Stop one or more running containers'
 complete -c burrow -n '__burrow_subcommand_of container' -a top -d 'Show the processes of a running container'
+complete -c burrow -n '__burrow_subcommand_of container' -a unpause -d 'Unpause the processes of one or more containers'
 complete -c burrow -n '__burrow_subcommand_of container' -a wait -d 'Wait for containers to stop and print their exit codes'
 complete -c burrow -n '__burrow_subcommand_of system' -a df -d 'Show the disk space used by images and containers'
 complete -c burrow -n '__burrow_subcommand_of system' -a events -d 'Show events: what was done to containers and images'
@@ -461,13 +482,21 @@ complete -c burrow -n __burrow_no_command -l log-level -x -a 'debug info warn er
 complete -c burrow -n __burrow_no_command -s h -l help -d 'Print the list of commands and exit'
 complete -c burrow -n __burrow_no_command -s v -l version -d 'Print the version and exit'
 
+# burrow attach, burrow container attach
+complete -c burrow -n '__burrow_options attach' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options attach' -l detach-keys -x -d 'The keys that detach: characters or ctrl-X, comma-separated; "" for none'
+complete -c burrow -n '__burrow_options attach' -s l -l latest -d 'The container created last'
+complete -c burrow -n '__burrow_options attach' -l no-stdin -d 'Do not send what is typed to the container'
+complete -c burrow -n '__burrow_options attach' -l sig-proxy -d 'Pass the signals attach gets on to the container (without a terminal)'
+complete -c burrow -n '__burrow_operand attach 0' -a '(__burrow_containers)'
+
 # burrow commit, burrow container commit
 complete -c burrow -n '__burrow_options commit' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
 complete -c burrow -n '__burrow_options commit' -s a -l author -x -d 'Set the image\'s author'
 complete -c burrow -n '__burrow_options commit' -s c -l change -x -a 'CMD ENTRYPOINT ENV EXPOSE LABEL STOPSIGNAL USER VOLUME WORKDIR' -d 'Apply a Dockerfile instruction: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR'
 complete -c burrow -n '__burrow_options commit' -s f -l format -x -a 'json table' -d 'The manifest format: oci or docker'
 complete -c burrow -n '__burrow_options commit' -s m -l message -x -d 'Set the comment of the image\'s history entry'
-complete -c burrow -n '__burrow_options commit' -s p -l pause -d 'Pause the container while committing: refused for a running one, which burrow cannot pause'
+complete -c burrow -n '__burrow_options commit' -s p -l pause -d 'Freeze the container while committing (it needs a cgroup of its own: see burrow pause)'
 complete -c burrow -n '__burrow_options commit' -s q -l quiet -d 'Print only the image id'
 complete -c burrow -n '__burrow_options commit' -l squash -d 'One layer of the whole root filesystem, not the image\'s layers and one more'
 complete -c burrow -n '__burrow_operand commit 0' -a '(__burrow_containers)'
@@ -655,6 +684,13 @@ complete -c burrow -n '__burrow_options manifest_inspect' -l authfile -r -F -d '
 complete -c burrow -n '__burrow_options manifest_inspect' -l tls-verify -d 'Require HTTPS and verify certificates (default: true, or as registries.conf says)'
 complete -c burrow -n '__burrow_operand manifest_inspect 0' -a '(__burrow_images)'
 
+# burrow pause, burrow container pause
+complete -c burrow -n '__burrow_options pause' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options pause' -s a -l all -d 'Pause every running container'
+complete -c burrow -n '__burrow_options pause' -l cidfile -r -F -d 'Read the container\'s id from FILE'
+complete -c burrow -n '__burrow_options pause' -s l -l latest -d 'The container created last'
+complete -c burrow -n '__burrow_operand pause 0 rest' -a '(__burrow_containers)'
+
 # burrow ps, burrow container ls, burrow container list, burrow container ps
 complete -c burrow -n '__burrow_options ps' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
 complete -c burrow -n '__burrow_options ps' -s a -l all -d 'Show all containers, not only running ones'
@@ -827,6 +863,13 @@ complete -c burrow -n '__burrow_operand tag 0' -a '(__burrow_images)'
 # burrow top, burrow container top
 complete -c burrow -n '__burrow_options top' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
 complete -c burrow -n '__burrow_options top' -s l -l latest -d 'The container created last (then every word is a descriptor)'
+
+# burrow unpause, burrow container unpause
+complete -c burrow -n '__burrow_options unpause' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options unpause' -s a -l all -d 'Unpause every running container'
+complete -c burrow -n '__burrow_options unpause' -l cidfile -r -F -d 'Read the container\'s id from FILE'
+complete -c burrow -n '__burrow_options unpause' -s l -l latest -d 'The container created last'
+complete -c burrow -n '__burrow_operand unpause 0 rest' -a '(__burrow_containers)'
 
 # burrow untag, burrow image untag
 complete -c burrow -n '__burrow_options untag' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'

@@ -33,6 +33,8 @@
  *   burrow-helper run [--status-fd N] [--unlink] PLAN
  *                                    PLAN may be /proc/self/fd/N (burrow's memfd): read, then N is closed
  *   burrow-helper check PLAN|-       parse only; print the records
+ *   burrow-helper attach SOCKET [--stdin] [--tty] [--sig-proxy] [--detach-keys HEX]
+ *                                    a client of a monitor's attach socket (attach.c)
  *   burrow-helper version
  */
 #define _GNU_SOURCE
@@ -236,7 +238,7 @@ static void load_plan(const char *path, struct plan *plan) {
  * namespace first, as the kernel orders them; the pidfd also keeps a reused
  * pid from naming another process between open and setns.
  */
-static void join_namespaces(const struct record *r) {
+static int join_namespaces(const struct record *r, int keep_cgroupns) {
   /* Not dumpable from here on, and so neither is the child until its execve: no process of the
      container may open /proc/PID/exe (the host's helper binary) or our memory (CVE-2019-5736). */
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
@@ -249,9 +251,15 @@ static void join_namespaces(const struct record *r) {
   int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
   if (pidfd < 0)
     fail("join", "pidfd_open", NULL, errno, "open process %s to join it", r->fields[0]);
-  if (setns(pidfd, flags) < 0)
+  /* Cloned into the container's cgroup, the child joins its cgroup namespace itself (setup.c): from
+     inside it, this process's own cgroup would be out of sight and clone3 refuses (ENOENT). */
+  int later = keep_cgroupns && (flags & CLONE_NEWCGROUP);
+  if (setns(pidfd, flags & ~(later ? CLONE_NEWCGROUP : 0)) < 0)
     fail("join", "setns", NULL, errno, "join the namespaces of process %s", r->fields[0]);
+  if (later)
+    return pidfd;
   close(pidfd);
+  return -1;
 }
 
 static int clone_flags(const struct plan *plan) {
@@ -551,8 +559,9 @@ int write_all(int fd, const char *buf, size_t n) {
   return 0;
 }
 
-/* Writes what the container said on `stream` into its log (or on our stdout when it has none); -1 when nobody reads it. */
+/* Writes what the container said on `stream` into its log (or on our stdout when it has none), and to attach's clients; -1 when nobody reads it. */
 static int output(const char *stream, const char *buf, size_t n) {
+  attach_broadcast(stream, buf, n);
   if (!g_log)
     return write_all(1, buf, n);
   if (ctr_log_write(g_log, stream, buf, n) < 0) {
@@ -636,14 +645,14 @@ static int health_timer(const struct record *r) {
  * Waits for the container, forwarding signals, relaying the pty and the log
  * pipes, and starting the health check when its timer fires. Returns its exit code.
  */
-static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *forward, int sfd, int outpipe, int errpipe, const struct record *health) {
+static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *forward, int sfd, int outpipe, int errpipe, const struct record *health, int lfd, int stdin_pipe) {
   int tfd = health_timer(health);
   int status = 0, exited = 0;
   int stdin_open = relay_stdin && master >= 0;
   char buf[16384];
   while (!exited || master >= 0 || outpipe >= 0 || errpipe >= 0) {
-    struct pollfd pfd[6];
-    int n = 0, i_sig = -1, i_master = -1, i_stdin = -1, i_out = -1, i_err = -1, i_timer = -1;
+    struct pollfd pfd[7 + ATTACH_MAX_CLIENTS];
+    int n = 0, i_sig = -1, i_master = -1, i_stdin = -1, i_out = -1, i_err = -1, i_timer = -1, i_attach = -1;
     if (outpipe >= 0) {
       i_out = n;
       pfd[n++] = (struct pollfd){.fd = outpipe, .events = POLLIN};
@@ -667,6 +676,13 @@ static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *for
     if (stdin_open && !exited) {
       i_stdin = n;
       pfd[n++] = (struct pollfd){.fd = 0, .events = POLLIN};
+    }
+    /* Last: attach's listener and clients (while the container runs; a new client after its end waits for the next run). */
+    size_t n_attach = 0;
+    if (!exited) {
+      i_attach = n;
+      n_attach = attach_fill(lfd, &pfd[n]);
+      n += (int)n_attach;
     }
     /* After the exit, only drain what the pty still holds. */
     int rc = poll(pfd, (nfds_t)n, exited ? 100 : -1);
@@ -697,6 +713,14 @@ static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *for
           g_signalled = 1; /* someone stops it through us (`stop`): not to be restarted */
           kill(child, sig);
         }
+      }
+    }
+    if (i_attach >= 0) {
+      struct attach_target target = {.input = master >= 0 ? master : stdin_pipe, .master = master};
+      int sig = attach_ready(lfd, &pfd[i_attach], n_attach, &target);
+      if (sig > 0 && !exited) {
+        g_signalled = 1; /* the user stops it through attach (--sig-proxy): not to be restarted */
+        kill(child, sig);
       }
     }
     if (i_timer >= 0 && (pfd[i_timer].revents & POLLIN)) {
@@ -750,6 +774,9 @@ static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *for
 /* When the container was started (its clone): the exit file says it, so a reader needs nothing else. */
 static struct timespec g_started_at;
 
+/* What the exit file says of the last run (for `restarting` to be added to it). */
+static char g_exit_text[128];
+
 /* Writes `text` to `path` atomically (a temporary file beside it, renamed over it). */
 static void write_file_atomic(const char *path, const char *text) {
   char tmp[4200];
@@ -777,6 +804,10 @@ static void finish(const struct plan *plan, int code) {
 /* The end of one run of the container: its processes stopped, the exit file and the `died` event written. */
 static void record_end(const struct plan *plan, int code) {
   stop_processes();
+  /* The run's cgroup goes with it (a container's, not a joined one's): empty now that its processes ended. */
+  const struct record *cgroup = plan_find(plan, R_CGROUP);
+  if (cgroup && !plan_find(plan, R_JOIN))
+    rmdir(cgroup->fields[0]);
   const struct record *exit_file = plan_find(plan, R_EXIT_FILE), *event = plan_find(plan, R_EVENT);
   if (exit_file) {
     /* To the nanosecond, as podman's FinishedAt: a container must never look as if it ended before it was made. */
@@ -785,6 +816,7 @@ static void record_end(const struct plan *plan, int code) {
     clock_gettime(CLOCK_REALTIME, &now);
     snprintf(text, sizeof(text), "%d %lld.%09ld %lld.%09ld\n", code, (long long)now.tv_sec, now.tv_nsec, (long long)g_started_at.tv_sec, g_started_at.tv_nsec);
     write_file_atomic(exit_file->fields[0], text);
+    snprintf(g_exit_text, sizeof(g_exit_text), "%s", text);
   }
   if (event) {
     /* burrow's `died` event: one write of one line, appended, so that it never interleaves with another's. */
@@ -804,6 +836,7 @@ static void record_end(const struct plan *plan, int code) {
       close(fd);
     free(line);
   }
+  attach_finish(code);
 }
 
 static void on_exit_program(const struct record *on_exit) {
@@ -828,9 +861,39 @@ static void on_exit_program(const struct record *on_exit) {
   }
 }
 
-/* Clones the container's first process into new namespaces. */
-static pid_t clone_child(int flags) {
+/*
+ * The `cgroup` record's directory, opened for clone3 (made first for a
+ * container; a joined one's is the container's own); -1 without the record.
+ */
+static int open_cgroup(const struct record *cg, int joined) {
+  if (!cg)
+    return -1;
+  if (!joined && mkdir(cg->fields[0], 0755) < 0 && errno != EEXIST)
+    fail("cgroup", "mkdir", cg->fields[0], errno, "make the container's cgroup `%s`", cg->fields[0]);
+  int fd = open(cg->fields[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    fail("cgroup", "open", cg->fields[0], errno, "open the container's cgroup `%s`", cg->fields[0]);
+  return fd;
+}
+
+/* struct clone_args of <linux/sched.h>, as far as CLONE_INTO_CGROUP (kernel 5.7). */
+struct clone3_args {
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* Clones the container's first process into new namespaces (and with `cgroup_fd` >= 0, into that cgroup). */
+static pid_t clone_child(int flags, int cgroup_fd) {
   fflush(NULL);
+  if (cgroup_fd >= 0) {
+    struct clone3_args args = {.flags = (uint64_t)(unsigned)flags | CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)cgroup_fd};
+    pid_t child = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+    if (child < 0)
+      fail("start", "clone3", NULL, errno, "create the container's namespaces in its cgroup");
+    return child;
+  }
   pid_t child = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, NULL);
   if (child < 0) {
     int e = errno;
@@ -961,7 +1024,7 @@ static struct log_fds open_log(const struct record *r) {
  * (`stop`), or burrow's stopped file (`stop`, `kill`). Waits out the delay;
  * a signal to pass on meanwhile stops it too.
  */
-static int restart_again(const struct record *r, int code, unsigned *restarts, long *delay_ms, const sigset_t *forward) {
+static int restart_again(const struct record *r, const struct record *exit_file, int code, unsigned *restarts, long *delay_ms, const sigset_t *forward) {
   if (!r || g_signalled || access(r->fields[2], F_OK) == 0)
     return 0;
   uint64_t max = 0;
@@ -973,6 +1036,12 @@ static int restart_again(const struct record *r, int code, unsigned *restarts, l
   if (now.tv_sec - g_started_at.tv_sec >= 10)
     *delay_ms = 100;
   struct timespec wait = {.tv_sec = *delay_ms / 1000, .tv_nsec = (*delay_ms % 1000) * 1000000L};
+  /* Meanwhile the exit file says it is to run again (ps: Restarting). */
+  if (exit_file && g_exit_text[0]) {
+    char text[160];
+    snprintf(text, sizeof(text), "%.*s restarting\n", (int)strcspn(g_exit_text, "\n"), g_exit_text);
+    write_file_atomic(exit_file->fields[0], text);
+  }
   siginfo_t si;
   int sig;
   while ((sig = sigtimedwait(forward, &si, &wait)) < 0 && errno == EINTR)
@@ -997,7 +1066,7 @@ static int restart_again(const struct record *r, int code, unsigned *restarts, l
 static int again_after(const struct plan *plan, const struct record *restart, const struct record *exit_file, int code, unsigned *restarts, long *delay_ms, const sigset_t *forward) {
   g_started_plan = NULL;
   record_end(plan, code);
-  if (restart && restart_again(restart, code, restarts, delay_ms, forward)) {
+  if (restart && restart_again(restart, exit_file, code, restarts, delay_ms, forward)) {
     if (exit_file)
       unlink(exit_file->fields[0]);
     return 1;
@@ -1057,6 +1126,23 @@ static int cmd_run(int argc, char **argv) {
   const struct record *exit_file = plan_find(&plan, R_EXIT_FILE);
   unsigned restarts = 0;
   long delay_ms = 100;
+  /* attach's socket, and for -i without -t the pipe that is the container's stdin: once, for every run. */
+  const struct record *attach = plan_find(&plan, R_ATTACH);
+  int attach_fd = -1, stdin_pipe = -1;
+  if (attach) {
+    attach_fd = attach_listen(attach->fields[0]);
+    if (attach_fd < 0)
+      fail("attach", "bind", attach->fields[0], errno, "listen on the attach socket `%s`", attach->fields[0]);
+    if (!strcmp(attach->fields[1], "pipe")) {
+      int p[2];
+      if (pipe2(p, O_CLOEXEC) < 0 || dup2(p[0], 0) < 0)
+        fail("attach", "pipe2", NULL, errno, "make the container's stdin pipe");
+      close(p[0]);
+      /* Never blocking the monitor on a container that does not read its input. */
+      fcntl(p[1], F_SETFL, O_NONBLOCK);
+      stdin_pipe = p[1];
+    }
+  }
 again:;
   struct log_fds log = open_log(plan_find(&plan, R_LOG));
   int sync[2], errpipe[2];
@@ -1064,15 +1150,21 @@ again:;
     fail("start", "socketpair", NULL, errno, "create the sync socket");
   if (pipe2(errpipe, O_CLOEXEC) < 0)
     fail("start", "pipe2", NULL, errno, "create the error pipe");
-  const struct record *join = plan_find(&plan, R_JOIN);
-  if (join)
-    join_namespaces(join);
+  const struct record *join = plan_find(&plan, R_JOIN), *cgroup = plan_find(&plan, R_CGROUP);
+  /* Opened here, by its host path: after `join` this process sees the container's mounts. */
+  int cgroup_fd = open_cgroup(cgroup, join != NULL);
+  int cgroupns = join ? join_namespaces(join, cgroup_fd >= 0) : -1;
   clock_gettime(CLOCK_REALTIME, &g_started_at);
-  pid_t child = clone_child(clone_flags(&plan));
+  /* Into its cgroup, the cgroup namespace is the child's to make (setup.c): rooted there, not here. */
+  pid_t child = clone_child(clone_flags(&plan) & ~(cgroup_fd >= 0 ? CLONE_NEWCGROUP : 0), cgroup_fd);
+  if (cgroup_fd >= 0)
+    close(cgroup_fd);
+  if (child != 0 && cgroupns >= 0)
+    close(cgroupns);
   if (child == 0) {
     close(sync[0]);
     close(errpipe[0]);
-    struct child_fds fds = {.sync = sync[1], .error = errpipe[1], .out = log.child_out, .err = log.child_err};
+    struct child_fds fds = {.sync = sync[1], .error = errpipe[1], .out = log.child_out, .err = log.child_err, .cgroupns = cgroupns};
     child_main(&plan, &fds);
   }
   close(sync[1]);
@@ -1102,6 +1194,8 @@ again:;
     report(&e);
     if (again_after(&plan, restart, exit_file, e.exit_code, &restarts, &delay_ms, &forward))
       goto again;
+    if (attach)
+      unlink(attach->fields[0]); /* no monitor behind it any more */
     status_line("{\"type\":\"exit\",\"code\":%d}\n", e.exit_code);
     return e.exit_code;
   }
@@ -1125,11 +1219,13 @@ again:;
     kill(child, SIGKILL);
     fail("start", "signalfd", NULL, errno, "watch signals");
   }
-  int code = monitor(child, master, relay_stdin, &forward, sfd, log.out, log.err, plan_find(&plan, R_HEALTH));
+  int code = monitor(child, master, relay_stdin, &forward, sfd, log.out, log.err, plan_find(&plan, R_HEALTH), attach_fd, stdin_pipe);
   close(sfd);
   restore_terminal();
   if (again_after(&plan, restart, exit_file, code, &restarts, &delay_ms, &forward))
     goto again;
+  if (attach)
+    unlink(attach->fields[0]); /* no monitor behind it any more */
   status_line("{\"type\":\"exit\",\"code\":%d}\n", code);
   plan_free(&plan);
   return code;
@@ -1167,10 +1263,12 @@ int main(int argc, char **argv) {
     return cmd_run(argc - 2, argv + 2);
   if (argc >= 2 && !strcmp(argv[1], "check"))
     return cmd_check(argc - 2, argv + 2);
+  if (argc >= 2 && !strcmp(argv[1], "attach"))
+    return cmd_attach(argc - 2, argv + 2);
   if (argc == 2 && !strcmp(argv[1], "version")) {
     printf("burrow-helper %s (plan version %d)\n", HELPER_VERSION, PLAN_VERSION);
     return 0;
   }
-  fprintf(stderr, "Error: usage: burrow-helper run [--status-fd N] [--unlink] PLAN | check PLAN | version\n");
+  fprintf(stderr, "Error: usage: burrow-helper run [--status-fd N] [--unlink] PLAN | check PLAN | attach SOCKET [OPTIONS] | version\n");
   return EXIT_HELPER;
 }

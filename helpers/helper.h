@@ -4,6 +4,7 @@
 
 #include "plan.h"
 
+#include <poll.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -26,6 +27,7 @@ struct child_fds {
   int error; /* pipe, close-on-exec: EOF without data means the exec happened */
   int out;   /* with a `log` record: the pipes to the monitor, made the child's stdout and stderr; else -1 */
   int err;
+  int cgroupns; /* `join` into a cgroup: a pidfd of the joined process, whose cgroup namespace the child enters; else -1 */
 };
 
 /* Writes all of buf (again after EINTR or a short write); -1 with errno. */
@@ -52,6 +54,28 @@ void child_main(const struct plan *plan, const struct child_fds *fds) __attribut
 /* The memory of argv, so PID 1 with --init can show its own name instead of the helper's command line. */
 extern char *g_argv_area;
 extern size_t g_argv_area_len;
+
+/* attach.c: the monitor's attach socket (the `attach` record) and its clients. */
+struct attach_target {
+  int input;  /* where clients' input goes: the pty master or the stdin pipe; -1: nowhere */
+  int master; /* the pty master, for window sizes; -1 without a tty */
+};
+/* Listens on PATH (0600, any old socket there replaced); -1 with errno. */
+int attach_listen(const char *path);
+/* The listener (when lfd >= 0) and each client, into pfd; how many. */
+size_t attach_fill(int lfd, struct pollfd *pfd);
+/* After poll: new clients accepted, their packets acted on; a signal a client asks to pass on, else 0. */
+int attach_ready(int lfd, const struct pollfd *pfd, size_t n, const struct attach_target *t);
+/* What the container said on "stdout" or "stderr", to every client. */
+void attach_broadcast(const char *stream, const char *buf, size_t n);
+/* The run ended with `code`: each client told, and let go. */
+void attach_finish(int code);
+/* burrow-helper attach: the client. */
+int cmd_attach(int argc, char **argv);
+#define ATTACH_MAX_CLIENTS 16
+
+/* copyup.c: the tree of directory fd `src` into directory fd `dst` when `dst` is empty; -1 with errno, the entry in `where`. */
+int copy_up(int src, int dst, char *where, size_t len);
 
 /* Sends an fd over a unix socket / receives one. */
 int send_fd(int sock, int fd);

@@ -45,6 +45,8 @@ int plan_is_child_step(const struct record *r) {
   case R_EVENT:
   case R_RESTART:
   case R_HEALTH:
+  case R_ATTACH:
+  case R_CGROUP:
   case R_LOG:
   case R_ON_EXIT:
     return 0;
@@ -67,6 +69,7 @@ static int in_root(const struct record *r) {
   case R_WRITE_FILE:
   case R_WRITE_FD:
   case R_CHMOD:
+  case R_COPY_UP:
     return 1;
   default:
     return 0;
@@ -197,6 +200,20 @@ static int check_record(const struct record *r, char *err, size_t errlen, size_t
       return fail(err, errlen, "record %zu (health): bad interval `%s`", index, shown(r->fields[0]));
     if (r->fields[1][0] != '/')
       return fail(err, errlen, "record %zu (health): program `%s` is not absolute", index, shown(r->fields[1]));
+    break;
+  case R_COPY_UP:
+    if (r->fields[0][0] != '/' || r->fields[1][0] != '/')
+      return fail(err, errlen, "record %zu (copy-up): paths must be absolute", index);
+    break;
+  case R_CGROUP:
+    if (r->fields[0][0] != '/')
+      return fail(err, errlen, "record %zu (cgroup): path `%s` is not absolute", index, shown(r->fields[0]));
+    break;
+  case R_ATTACH:
+    if (r->fields[0][0] != '/')
+      return fail(err, errlen, "record %zu (attach): path `%s` is not absolute", index, shown(r->fields[0]));
+    if (strcmp(r->fields[1], "none") && strcmp(r->fields[1], "pipe") && strcmp(r->fields[1], "tty"))
+      return fail(err, errlen, "record %zu (attach): unknown stdin `%s`", index, shown(r->fields[1]));
     break;
   case R_EXIT_FILE:
   case R_EVENT:
@@ -343,13 +360,21 @@ static int check_plan(const struct plan *plan, char *err, size_t errlen) {
     return fail(err, errlen, "no `exec` record");
   /* Joining a running container: its namespaces are set up already, and the monitor lives in them. */
   if (plan_find(plan, R_JOIN)) {
-    static const enum record_kind not_with_join[] = {R_NAMESPACES, R_ROOT, R_PIVOT_ROOT, R_PROCESS, R_IDMAP_WRITE, R_EXIT_FILE, R_EVENT, R_RESTART, R_HEALTH, R_ON_EXIT};
+    static const enum record_kind not_with_join[] = {R_NAMESPACES, R_ROOT, R_PIVOT_ROOT, R_PROCESS, R_IDMAP_WRITE, R_EXIT_FILE, R_EVENT, R_RESTART, R_HEALTH, R_ATTACH, R_ON_EXIT};
     for (size_t k = 0; k < sizeof(not_with_join) / sizeof(not_with_join[0]); k++)
       if (plan_find(plan, not_with_join[k]))
         return fail(err, errlen, "`join` with `%s`", specs[not_with_join[k]].name);
   }
   if (plan_find(plan, R_ROOT) && !plan_find(plan, R_PIVOT_ROOT))
     return fail(err, errlen, "`root` without `pivot-root`");
+  /* attach's input goes where the container reads: its pty, or the pipe that stdin INHERIT leaves as its fd 0. */
+  const struct record *attach = plan_find(plan, R_ATTACH), *in = plan_find(plan, R_STDIN);
+  if (attach && !strcmp(attach->fields[1], "tty") && !plan_find(plan, R_TTY))
+    return fail(err, errlen, "`attach` with stdin tty and no `tty`");
+  if (attach && !strcmp(attach->fields[1], "pipe") && (!in || strcmp(in->fields[0], "INHERIT")))
+    return fail(err, errlen, "`attach` with stdin pipe needs `stdin INHERIT`");
+  if (attach && plan_find(plan, R_RELAY_STDIN))
+    return fail(err, errlen, "`attach` with `relay-stdin`");
   return 0;
 }
 

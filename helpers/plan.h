@@ -28,7 +28,7 @@
  *                                 process PID (a container's), user first (setns on a pidfd), before
  *                                 the clone; the child then runs its steps there (exec into a container).
  *                                 Not with namespaces, root, pivot-root, process, idmap-write, exit-file,
- *                                 event, restart, health, on-exit (the monitor's paths would be the container's)
+ *                                 event, restart, health, attach, on-exit (the monitor's paths would be the container's)
  *   process MODE TIMEOUT MOUNTPOINT ARGV...
  *                                 a program the monitor starts once the child exists ("{pid}" in ARGV is
  *                                 replaced by the child's pid) and keeps until the container ends:
@@ -60,11 +60,22 @@
  *                                 of the plan when POLICY says so: always, or on-failure (a code other
  *                                 than 0) at most MAX times (0: no limit); never once STOPPED-FILE exists
  *                                 or a signal was passed on to it (stopped from outside); docker's
- *                                 back-off (100 ms doubled, at most 60 s); the count written to COUNT-FILE
+ *                                 back-off (100 ms doubled, at most 60 s), while which the exit file's
+ *                                 line ends with " restarting"; the count written to COUNT-FILE
  *   health INTERVAL-MS ARGV...    while the container runs, every INTERVAL-MS (from its start; each run of
  *                                 `restart` anew) the monitor starts ARGV (absolute: burrow's `healthcheck
  *                                 run`, which execs the check, records it and acts on it), in a session of
  *                                 its own, stdio on /dev/null, never while the previous one still runs
+ *   attach PATH STDIN             the monitor listens on the unix socket PATH (SOCK_SEQPACKET, 0600) for
+ *                                 `burrow-helper attach` clients (attach.c): each gets the container's
+ *                                 output and, when a run ends, its exit code; their input goes, by STDIN,
+ *                                 to the pty (tty), to a pipe made the container's stdin (pipe: with
+ *                                 `stdin INHERIT`, the pipe kept across --restart runs) or nowhere (none)
+ *   cgroup PATH                   clone the child straight into the cgroup v2 directory PATH (clone3 with
+ *                                 CLONE_INTO_CGROUP: never a moment outside it; a new cgroup namespace is
+ *                                 then the child's to make, so that it is rooted there): made by the monitor when missing and removed after each run
+ *                                 (a delegated cgroup's child: `pause` freezes it); with `join`, the
+ *                                 container's, as it is
  *   on-exit ARGV...               then the monitor runs ARGV (the clean-up after `run --rm`) and waits for it
  *
  * The child's steps, carried out strictly in the order written (as bwrap's
@@ -90,6 +101,10 @@
  *   write-file PATH MODE DATA     create or replace the file PATH with DATA (octal MODE)
  *   write-fd PATH MODE FD         the same, with what the inherited FD holds up to its end
  *   chmod PATH MODE               change PATH's mode (octal)
+ *   copy-up PATH HOSTDIR          when the host directory HOSTDIR (a new volume) is empty, copy the tree at
+ *                                 PATH inside the root into it (copyup.c: owners, modes, times, symlinks,
+ *                                 fifos; no devices), before the volume is mounted over PATH; nothing
+ *                                 when PATH is not a directory
  *   pivot-root                    make the root "/", detach the old one
  *   hostname NAME
  *   loopback                      bring up `lo` in the new network namespace

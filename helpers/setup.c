@@ -810,6 +810,24 @@ static void do_cwd(const char *path) {
 }
 
 /* One step of the child's list. */
+/* copy-up: the image's files at PATH (inside the root) into an empty new volume (a host directory). */
+static void do_copy_up(const struct record *r) {
+  int src = open_in_root(r->fields[0], O_RDONLY | O_DIRECTORY);
+  if (src < 0) {
+    if (errno == ENOENT || errno == ENOTDIR)
+      return; /* nothing of the image's there */
+    FAIL("copy-up", "openat2", r->fields[0]);
+  }
+  int dst = open(r->fields[1], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dst < 0)
+    FAIL("copy-up", "open", r->fields[1]);
+  char where[1024];
+  if (copy_up(src, dst, where, sizeof(where)) < 0)
+    die(EXIT_HELPER, "copy-up", NULL, r->fields[0], errno, "copy `%s/%s` of the image into the new volume `%s`", strcmp(r->fields[0], "/") ? r->fields[0] : "", where, r->fields[1]);
+  close(src);
+  close(dst);
+}
+
 static void run_step(const struct record *r, struct exec_state *st) {
   switch (r->kind) {
   case R_PROCESS: do_process_mount(r); break;
@@ -824,6 +842,7 @@ static void run_step(const struct record *r, struct exec_state *st) {
   case R_WRITE_FILE: do_write_file(r); break;
   case R_WRITE_FD: do_write_fd(r); break;
   case R_CHMOD: do_chmod(r); break;
+  case R_COPY_UP: do_copy_up(r); break;
   case R_PIVOT_ROOT: do_pivot_root(); break;
   case R_HOSTNAME:
     if (sethostname(r->fields[0], strlen(r->fields[0])) < 0)
@@ -887,6 +906,18 @@ void child_main(const struct plan *plan, const struct child_fds *fds) {
     userns |= strcmp(join->fields[i], "user") == 0;
   if (userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
     die(EXIT_HELPER, "user", "setresuid", NULL, errno, "become root in the user namespace");
+  /* Cloned into its cgroup (`cgroup`): its cgroup namespace is made now, rooted there, not at the
+     clone, which would root it at the monitor's cgroup (the kernel copies namespaces first). */
+  int cgroupns = 0;
+  for (size_t i = 0; ns && i < ns->nfields; i++)
+    cgroupns |= strcmp(ns->fields[i], "cgroup") == 0;
+  if (cgroupns && plan_find(plan, R_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+    FAIL("start", "unshare(CLONE_NEWCGROUP)", NULL);
+  if (fds->cgroupns >= 0) {
+    if (setns(fds->cgroupns, CLONE_NEWCGROUP) < 0)
+      FAIL("join", "setns(CLONE_NEWCGROUP)", NULL);
+    close(fds->cgroupns);
+  }
   /* Nothing we mount may propagate back to the host. */
   if (mountns && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     FAIL("mount", "mount", "/");

@@ -55,6 +55,7 @@ export const VALUE_NAMES: Record<string, string> = {
   '--tail': 'N',
   '--last': 'N',
   '--restart': 'POLICY',
+  '--detach-keys': 'KEYS',
   '--health-cmd': 'COMMAND',
   '--health-interval': 'DURATION',
   '--health-retries': 'N',

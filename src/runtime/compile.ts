@@ -18,6 +18,12 @@ export interface VolumeSpec {
   directory: boolean;
   /** :U: the source is chowned to the container's user before it starts */
   chown?: boolean;
+  /** the named (or anonymous) volume the source is the mount point of */
+  volume?: string;
+  /** nocopy: never filled with the image's files */
+  nocopy?: boolean;
+  /** the image's files at `target` are copied into it first (a volume's first mount, runtime/volumes.ts) */
+  copyUp?: boolean;
   /** :O: mounted as an overlay's lower layer, its upper and work dirs these (changes thrown away) */
   overlay?: boolean;
   overlayDirs?: { upper: string; work: string };
@@ -78,6 +84,10 @@ export interface ContainerSpec {
   restart?: { policy: 'always' | 'on-failure'; max: number; stoppedFile: string; countFile: string };
   /** the monitor starts `argv` (burrow's `healthcheck run`) every `intervalMs` while the container runs */
   health?: { intervalMs: number; argv: string[] };
+  /** the container's own cgroup (under a delegated one), which the monitor makes and removes */
+  cgroup?: string;
+  /** the monitor's attach socket, and where its clients' input goes (a detached container's) */
+  attach?: { path: string; stdin: 'none' | 'pipe' | 'tty' };
   /** what the helper runs after the container (clean-up for --rm) */
   onExit?: string[];
   argv: string[];
@@ -170,6 +180,8 @@ function mountsFor(spec: ContainerSpec): Step[] {
     for (const dir of ['/run', '/tmp', '/var/tmp'])
       if (!have.has(dir)) mount('tmpfs', dir, 'tmpfs', MS.NOSUID | MS.NODEV, 'mode=1777');
   }
+  // Before any volume is mounted: each copy reads the image's own files at its path.
+  for (const v of spec.volumes) if (v.copyUp) steps.push({ kind: 'copy-up', source: v.target, dest: v.source });
   for (const v of spec.volumes)
     if (v.overlayDirs)
       // :O: the source as a read-only lower layer under a fresh upper dir, in the container's user namespace.
@@ -211,9 +223,10 @@ export function compilePlan(spec: ContainerSpec): Plan {
   plan.push({ kind: 'pivot-root' }, { kind: 'hostname', name: spec.hostname });
   if (spec.network === 'none') plan.push({ kind: 'loopback' });
   for (const r of spec.rlimits) plan.push({ kind: 'rlimit', ...r });
+  // Detached (attach): the monitor's own stdin is /dev/null; -i without -t reads the pipe the monitor makes its fd 0.
   if (spec.tty) plan.push({ kind: 'tty' });
-  else plan.push({ kind: 'stdin', mode: spec.interactive ? 'INHERIT' : 'NULL' });
-  if (spec.tty && spec.interactive) plan.push({ kind: 'relay-stdin' });
+  else plan.push({ kind: 'stdin', mode: (spec.attach ? spec.attach.stdin === 'pipe' : spec.interactive) ? 'INHERIT' : 'NULL' });
+  if (spec.tty && spec.interactive && !spec.attach) plan.push({ kind: 'relay-stdin' });
   plan.push({ kind: 'forward-signals', signals: FORWARDED_SIGNALS });
   const cwd = posix.normalize(spec.workdir);
   // As podman does, a missing working directory is created: as root, before the user switch.
@@ -242,6 +255,8 @@ export function compilePlan(spec: ContainerSpec): Plan {
   if (spec.event) plan.push({ kind: 'event', ...spec.event });
   if (spec.restart) plan.push({ kind: 'restart', ...spec.restart });
   if (spec.health) plan.push({ kind: 'health', ...spec.health });
+  if (spec.attach) plan.push({ kind: 'attach', ...spec.attach });
+  if (spec.cgroup) plan.push({ kind: 'cgroup', path: spec.cgroup });
   if (spec.onExit) plan.push({ kind: 'on-exit', argv: spec.onExit });
   return plan;
 }

@@ -30,6 +30,7 @@ import { diedEvent, recordEvent } from './events.js';
 import { prepareVolumes, settleVolumes, type VolumeInputs, volumeSource } from './volumes.js';
 import { packageRoot } from '../config/install.js';
 import { resolveHealthcheck } from './health-config.js';
+import { containerCgroupName, delegatedCgroup, ownCgroup, setFrozen } from '../system/cgroups.js';
 
 /** Where a command runs: burrow's directories, the host's environment and working directory (cli's Context is one). */
 export interface Env {
@@ -108,6 +109,9 @@ function compileContainer(env: Env, store: Store, rec: ContainerRecord, prepared
     const dir = store.containers.dir(rec.id);
     spec.restart = { ...restart, stoppedFile: join(dir, STOPPED), countFile: join(dir, 'restarts') };
   }
+  // A cgroup of its own where burrow runs in a delegated one (pause freezes it); none elsewhere.
+  const delegated = delegatedCgroup();
+  if ('dir' in delegated) spec.cgroup = join(delegated.dir, containerCgroupName(rec.id));
   // The monitor keeps the healthcheck's timer, and runs `burrow healthcheck run` (runtime/health.ts) when it fires.
   if (rec.healthcheck && rec.healthcheck.Interval > 0)
     spec.health = { intervalMs: Math.max(1, Math.round(rec.healthcheck.Interval / 1e6)), argv: [process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), 'healthcheck', 'run', rec.id] };
@@ -248,6 +252,9 @@ function clearExit(store: Store, rec: ContainerRecord): void {
   for (const file of ['exit', STOPPED, 'restarts', 'health.json']) rmSync(join(store.containers.dir(rec.id), file), { force: true });
 }
 
+/** The monitor's attach socket in the container's directory (helpers/attach.c). */
+export const ATTACH_SOCKET = 'attach';
+
 /** Made by `stop` and `kill` before they signal: the monitor does not restart a container stopped from outside. */
 const STOPPED = 'stopped';
 
@@ -262,7 +269,7 @@ function markStopped(store: Store, rec: ContainerRecord): void {
 /** Runs the container in the foreground (prepared already by createContainer, or now): never returns. */
 export async function runForeground(env: Env, store: Store, rec: ContainerRecord, prepared?: Prepared): Promise<never> {
   const ready = prepared ?? containerSpec(env, store, rec);
-  await prepareVolumes(env.sys, rec, store.containers.dir(rec.id), ready.spec);
+  await prepareVolumes(store, rec, ready.spec);
   const { plan, cleanupFile } = compileContainer(env, store, rec, ready);
   const { warnings } = ready;
   for (const w of warnings) process.stderr.write(`Warning: ${w}\n`);
@@ -284,14 +291,17 @@ export async function runForeground(env: Env, store: Store, rec: ContainerRecord
  * step is the helper's HelperError from its status channel (system/status.ts).
  */
 export async function startDetached(env: Env, store: Store, rec: ContainerRecord, prepared?: Prepared): Promise<void> {
-  // Nothing to read its input (a later `attach`'s): /dev/null; a terminal (-t) stays, its output logged.
-  const detached = { ...rec, options: { ...rec.options, interactive: false } };
-  const ready = prepared && !rec.options.interactive ? prepared : prepareContainer(env, store, rec.id, detached.options, store.imageConfig(store.getImage(rec.image)), containerLayout(store, rec));
-  const log = logConfig(rec.options, store.containers.dir(rec.id));
+  const ready = prepared ?? containerSpec(env, store, rec);
+  const dir = store.containers.dir(rec.id);
+  const log = logConfig(rec.options, dir);
   const spec = { ...ready.spec };
+  // The monitor keeps the output: in the log, or (--log-driver none) read and dropped, so that `attach` still gets it.
   if (log.path !== undefined) spec.log = { path: log.path, maxSize: log.maxSize };
-  await prepareVolumes(env.sys, rec, store.containers.dir(rec.id), spec);
-  const { plan } = compileContainer(env, store, detached, { ...ready, spec });
+  else if (log.driver === 'none') spec.log = { path: '/dev/null', maxSize: 0 };
+  // Its input is what `attach` sends (-i): to its terminal (-t), or a pipe; else it reads /dev/null.
+  spec.attach = { path: join(dir, ATTACH_SOCKET), stdin: !rec.options.interactive ? 'none' : rec.options.tty ? 'tty' : 'pipe' };
+  await prepareVolumes(store, rec, spec);
+  const { plan } = compileContainer(env, store, rec, { ...ready, spec });
   clearExit(store, rec);
   const gone = () => new BurrowError('E_START', `start container ${rec.name}: the helper ended before the container ran${log.path ? ' (see its log)' : ''}`);
   const { pid, started } = env.sys.startPlan(plan, gone, { passthrough: log.driver === 'passthrough' });
@@ -329,6 +339,8 @@ export async function stopContainer(store: Store, rec: ContainerRecord, timeout:
     if (!store.containers.monitor(rec.id).alive) return;
     markStopped(store, rec);
     containerEvent(store, rec, 'stop');
+    // A paused container is thawed to be stopped: frozen, it could not act on its stop signal.
+    if (status.paused && status.pid !== undefined) await thaw(rec.id, status.pid);
     if (timeout > 0 && sys.pidfdSignal(pidfd, signal.number) && (await sys.pidfdWait(pidfd, timeout * 1000))) return;
     if (timeout > 0) warn(`StopSignal ${signal.name} failed to stop container ${rec.name} in ${timeout} seconds, resorting to SIGKILL`);
     // SIGKILL to the container itself, so that its monitor records the end (137) and cleans up (--rm);
@@ -372,6 +384,13 @@ export function killContainer(store: Store, rec: ContainerRecord, signal: Signal
     closeSync(pidfd);
   }
   recordEvent(store, { ID: rec.id, Image: rec.imageName, Name: rec.name, Status: 'kill', Type: 'container', Attributes: { signal: String(signal.number) } });
+}
+
+/** Thaws the frozen cgroup of the container of monitor `pid` (stop of a paused container). */
+async function thaw(id: string, pid: number): Promise<void> {
+  const child = containerProcess(pid);
+  const cgroup = child === undefined ? undefined : ownCgroup(id, child);
+  if (cgroup !== undefined) await setFrozen(cgroup, false).catch(() => undefined);
 }
 
 /** Field 4 of /proc/PID/stat, the parent's pid (after the command name, which may hold spaces). */

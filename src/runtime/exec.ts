@@ -15,6 +15,7 @@ import { closeSync, constants as fsConstants, openSync, readFileSync, readlinkSy
 
 import { BurrowError, UsageError } from '../errors.js';
 import { CAPABILITIES } from '../system/capabilities.js';
+import { ownCgroup } from '../system/cgroups.js';
 import { describeMap, isMapped } from '../system/idmap.js';
 import type { Namespace } from '../system/plan.js';
 import { type RootReader, resolveUser } from '../system/passwd.js';
@@ -79,6 +80,7 @@ function runningProcess(store: Store, rec: ContainerRecord): number {
   const improper = () => new BurrowError('E_NOT_RUNNING', `can only create exec sessions on running containers: container ${rec.name} is not running`);
   const status = store.containers.status(rec);
   if (status.state !== 'running' || status.pid === undefined) throw improper();
+  if (status.paused) throw new BurrowError('E_PAUSED', `container ${rec.name} is paused: unpause it first`);
   const pid = containerProcess(status.pid);
   if (pid === undefined || !store.containers.monitor(rec.id).alive) throw improper();
   return pid;
@@ -106,9 +108,11 @@ export function execSpec(env: Env, store: Store, rec: ContainerRecord, req: Exec
   const own = [...(home !== undefined ? [`HOME=${home}`] : []), ...(req.tty ? ['TERM=xterm'] : [])];
   const fromFiles = req.envFile.flatMap((f) => readEnvFile(f, env.env));
   const fromFlags = req.env.flatMap((e) => expandEnvEntry(e, env.env, `--env \`${e}\``));
+  const cgroup = ownCgroup(rec.id, pid);
   return {
     pid,
     namespaces: namespacesOf(pid),
+    ...(cgroup !== undefined ? { cgroup } : {}),
     argv: req.argv,
     env: mergeEnv(spec.env, own, fromFiles, fromFlags),
     workdir: req.workdir ?? spec.workdir,

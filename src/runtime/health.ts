@@ -112,6 +112,7 @@ export async function runHealthcheck(env: Env, store: Store, ref: string, warn: 
   const notRunning = () => new BurrowError('E_NOT_RUNNING', `container ${rec.name} is not running`);
   const run = currentRun(store, rec);
   if (run === undefined) throw notRunning();
+  if (containers.status(rec).paused) throw new BurrowError('E_PAUSED', `container ${rec.name} is paused`);
   const start = new Date();
   const { code, output } = await runCheck(env, store, rec, config);
   const end = new Date();

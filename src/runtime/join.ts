@@ -12,11 +12,10 @@
  *   StatusChannel  <---------------------  {"type":"pid"} {"type":"started"} | {"type":"error"}
  *                  <---------------------  {"type":"exit","code":N}
  */
-import { readFileSync } from 'node:fs';
-
 import { DEFAULT_PATH } from '../config/defaults.js';
 import { BurrowError } from '../errors.js';
 import { capabilityMask } from '../system/capabilities.js';
+import { firstChild } from '../system/cgroups.js';
 import type { Namespace, Plan } from '../system/plan.js';
 import type { HelperProcess, Sys } from '../system/sys.js';
 import { FORWARDED_SIGNALS } from './compile.js';
@@ -42,6 +41,8 @@ export interface JoinSpec {
   tty?: boolean;
   /** keep standard input (exec -i): ours, or with `tty` copied to the terminal; else /dev/null */
   interactive?: boolean;
+  /** the container's own cgroup, which the program joins too */
+  cgroup?: string;
 }
 
 /** The plan that runs `spec.argv` in the container of `spec.pid`. */
@@ -50,6 +51,7 @@ export function joinPlan(spec: JoinSpec): Plan {
   const plan: Plan = [
     { kind: 'join', pid: spec.pid, namespaces: spec.namespaces },
   ];
+  if (spec.cgroup !== undefined) plan.push({ kind: 'cgroup', path: spec.cgroup });
   if (spec.tty) plan.push({ kind: 'tty' });
   else plan.push({ kind: 'stdin', mode: spec.interactive ? 'INHERIT' : 'NULL' });
   if (spec.tty && spec.interactive) plan.push({ kind: 'relay-stdin' });
@@ -66,12 +68,7 @@ export function joinPlan(spec: JoinSpec): Plan {
 
 /** The container's first process: the monitor's first child (the clone comes before any other child it starts). */
 export function containerProcess(monitorPid: number): number | undefined {
-  try {
-    const first = readFileSync(`/proc/${monitorPid}/task/${monitorPid}/children`, 'utf8').trim().split(' ')[0];
-    return first ? Number(first) : undefined;
-  } catch {
-    return undefined;
-  }
+  return firstChild(monitorPid);
 }
 
 /** Starts a join plan; the helper reports on its status channel (system/status.ts). */

@@ -33,14 +33,15 @@ export function isVolumeName(src: string): boolean {
 }
 
 /** The options of a -v: ro/rw, U (chown to the container's user), O (an overlay: changes thrown away), z/Z (SELinux: none here), rbind, nocopy. */
-export function volumeOptions(spec: string, opts: string): { readonly: boolean; chown: boolean; overlay: boolean } {
-  const out = { readonly: false, chown: false, overlay: false };
+export function volumeOptions(spec: string, opts: string): { readonly: boolean; chown: boolean; overlay: boolean; nocopy: boolean } {
+  const out = { readonly: false, chown: false, overlay: false, nocopy: false };
   for (const opt of opts.split(',').filter(Boolean)) {
     if (opt === 'ro') out.readonly = true;
     else if (opt === 'rw') out.readonly = false;
     else if (opt === 'U') out.chown = true;
     else if (opt === 'O') out.overlay = true;
-    else if (opt === 'z' || opt === 'Z' || opt === 'rbind' || opt === 'nocopy') continue; // SELinux labels; binds are recursive anyway
+    else if (opt === 'nocopy') out.nocopy = true;
+    else if (opt === 'z' || opt === 'Z' || opt === 'rbind') continue; // SELinux labels; binds are recursive anyway
     else throw new UsageError(`invalid volume \`${spec}\`: unknown option \`${opt}\``);
   }
   if (out.overlay && out.readonly) throw new UsageError(`invalid volume \`${spec}\`: O (an overlay) and ro cannot be used together`);
@@ -56,7 +57,7 @@ export function parseVolume(spec: string, cwd: string, volumeSource?: (name: str
   if (isVolumeName(src) && !volumeSource)
     throw new BurrowError('E_VOLUME', `volume \`${spec}\`: named volumes need an image; give a host path (absolute, or starting with ./)`);
   if (!isAbsolute(target)) throw new UsageError(`invalid volume \`${spec}\`: container path \`${target}\` is not absolute`);
-  const { readonly, chown, overlay } = volumeOptions(spec, opts);
+  const { readonly, chown, overlay, nocopy } = volumeOptions(spec, opts);
   const source = isVolumeName(src) && volumeSource ? volumeSource(src) : resolve(cwd, src);
   let directory: boolean;
   try {
@@ -65,7 +66,8 @@ export function parseVolume(spec: string, cwd: string, volumeSource?: (name: str
     const why = errnoCode(err) === 'ENOENT' ? 'no such file or directory' : (errnoCode(err) ?? String(err));
     throw new BurrowError('E_VOLUME', `volume \`${spec}\`: host path \`${source}\`: ${why}`);
   }
-  return { source, target: containerPath(target), readonly, directory, ...(chown ? { chown } : {}), ...(overlay ? { overlay } : {}) };
+  const named = isVolumeName(src) && volumeSource ? { volume: src, ...(nocopy ? { nocopy } : {}) } : {};
+  return { source, target: containerPath(target), readonly, directory, ...(chown ? { chown } : {}), ...(overlay ? { overlay } : {}), ...named };
 }
 
 /** --tmpfs /path[:options], with podman's defaults rw,noexec,nosuid,nodev. */

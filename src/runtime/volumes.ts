@@ -14,7 +14,6 @@ import { BurrowError, UsageError } from '../errors.js';
 import type { ImageConfig } from '../oci/image.js';
 import type { ContainerOptions, ContainerRecord } from '../storage/containers.js';
 import type { Store } from '../storage/store.js';
-import type { Sys } from '../system/sys.js';
 import type { ContainerSpec } from './compile.js';
 import { containerPath, isVolumeName, volumeOptions } from './options.js';
 
@@ -46,9 +45,11 @@ export function parseMount(spec: string): { volume?: string; tmpfs?: string } {
   const target = take('destination', 'dst', 'target');
   const ro = take('ro', 'readonly');
   const readonly = ro !== undefined && ro !== 'false';
-  take('relabel', 'volume-nocopy', 'bind-propagation', 'z', 'Z', 'consistency');
+  take('relabel', 'bind-propagation', 'z', 'Z', 'consistency');
   const U = take('U', 'chown');
   const chown = U !== undefined && U !== 'false';
+  const nc = take('volume-nocopy');
+  const nocopy = nc !== undefined && nc !== 'false';
   if (target === undefined) throw new UsageError(`invalid --mount \`${spec}\`: it needs a destination (dst=PATH)`);
   if (type === 'tmpfs') {
     const size = take('tmpfs-size');
@@ -58,7 +59,7 @@ export function parseMount(spec: string): { volume?: string; tmpfs?: string } {
     return { tmpfs: opts.length > 0 ? `${target}:${opts.join(',')}` : target };
   }
   if (fields.size > 0) throw new UsageError(`invalid --mount \`${spec}\`: unknown option \`${[...fields.keys()][0]}\``);
-  const opts = [...(readonly ? ['ro'] : []), ...(chown ? ['U'] : [])];
+  const opts = [...(readonly ? ['ro'] : []), ...(chown ? ['U'] : []), ...(nocopy && type === 'volume' ? ['nocopy'] : [])];
   const suffix = opts.length > 0 ? `:${opts.join(',')}` : '';
   if (type === 'bind') {
     if (source === undefined) throw new UsageError(`invalid --mount \`${spec}\`: a bind mount needs a source (src=PATH)`);
@@ -147,11 +148,22 @@ export function volumeSource(store: Store): (name: string) => string {
 }
 
 /**
- * Before each start: fresh upper and work dirs for the `:O` volumes (what the
- * last run changed is thrown away) and the `:U` ones chowned, in the user
- * namespace, to the container's user.
+ * Before each start: a new volume marked for the image's files (copy-up), fresh
+ * upper and work dirs for the `:O` volumes (what the last run changed is
+ * thrown away) and the `:U` ones chowned, in the user namespace, to the
+ * container's user.
  */
-export async function prepareVolumes(sys: Sys, rec: ContainerRecord, dir: string, spec: ContainerSpec): Promise<void> {
+export async function prepareVolumes(store: Store, rec: ContainerRecord, spec: ContainerSpec): Promise<void> {
+  const { sys } = store;
+  const dir = store.containers.dir(rec.id);
+  // A volume's first mount copies the image's files at its path into it (in the child: copy-up), unless nocopy.
+  for (const v of spec.volumes) {
+    if (v.volume === undefined || v.nocopy || v.overlay || !v.directory) continue;
+    const volume = store.volumes.find(v.volume);
+    if (!volume?.needsCopyUp || volume.options.type !== undefined) continue;
+    v.copyUp = true;
+    store.volumes.copiedUp(v.volume);
+  }
   const overlays = join(dir, 'volume-overlays');
   const overlaid = spec.volumes.filter((v) => v.overlay);
   if (overlaid.length > 0) {

@@ -7,7 +7,8 @@
  *   .creating         held (flock) by its create until the record is written
  *   lock              flock held by a command acting on the container (start, stop, restart, kill, rm, rename)
  *   monitor           "<pid> <start time> <started ms>" of the process that runs it (the helper)
- *   exit              "<code> <finished s.ns> <started s.ns>", written by the helper when the container ends
+ *   exit              "<code> <finished s.ns> <started s.ns>[ restarting]", written by the helper when the container
+ *                     ends (`restarting` while --restart's back-off runs)
  *   health.json       the healthcheck's results of the current run (runtime/health.ts), health.lock its flock
  *   ctr.log           the output of a container started in the background (k8s-file format,
  *                     written by the helper: runtime/logs.ts)
@@ -25,6 +26,7 @@ import { join } from 'node:path';
 import { BurrowError, errnoCode } from '../errors.js';
 import type { StorageDriver } from './driver.js';
 import { atomicWriteFile, readJson } from './atomic.js';
+import { firstChild, isFrozen, ownCgroup } from '../system/cgroups.js';
 import { safeReaddir } from '../system/files.js';
 import type { Store } from './store.js';
 
@@ -100,6 +102,10 @@ export type ContainerState = 'created' | 'running' | 'exited';
 
 export interface ContainerStatus {
   state: ContainerState;
+  /** running, its own cgroup frozen (`pause`) */
+  paused?: boolean;
+  /** exited, and its monitor waits out --restart's back-off to run it again */
+  restarting?: boolean;
   exitCode: number | undefined;
   pid: number | undefined;
   startedAt: Date | undefined;
@@ -228,13 +234,14 @@ export class Containers {
     const exit = readTextOr(`${this.dir(rec.id)}/exit`);
     if (exit !== undefined) {
       // Ended: the exit file says when it started (the monitor file, for one written before it did).
-      const [code, finished, started] = exit.trim().split(' ');
+      const [code, finished, started, next] = exit.trim().split(' ');
       const startedText = started === undefined ? (readTextOr(join(this.dir(rec.id), 'monitor')) ?? '').trim().split(' ')[2] : undefined;
       const startedAt = started !== undefined ? new Date(Number(started) * 1000) : startedText ? new Date(Number(startedText)) : undefined;
-      return { state: 'exited', exitCode: Number(code), pid: undefined, startedAt, finishedAt: finished ? new Date(Number(finished) * 1000) : undefined };
+      const restarting = next === 'restarting' && this.monitor(rec.id).alive;
+      return { state: 'exited', exitCode: Number(code), pid: undefined, startedAt, finishedAt: finished ? new Date(Number(finished) * 1000) : undefined, ...(restarting ? { restarting } : {}) };
     }
     const { pid, alive, startedAt } = this.monitor(rec.id);
-    if (pid !== undefined && alive) return { state: 'running', exitCode: undefined, pid, startedAt, finishedAt: undefined };
+    if (pid !== undefined && alive) return { state: 'running', exitCode: undefined, pid, startedAt, finishedAt: undefined, ...(paused(rec.id, pid) ? { paused: true } : {}) };
     // Its monitor died without writing the exit (kill -9): the container died with it, of SIGKILL (PR_SET_PDEATHSIG).
     if (pid !== undefined) return { state: 'exited', exitCode: 137, pid: undefined, startedAt, finishedAt: undefined };
     return { state: 'created', exitCode: undefined, pid: undefined, startedAt: undefined, finishedAt: undefined };
@@ -274,6 +281,13 @@ export class Containers {
     this.releaseName(rec.name);
     return trash;
   }
+}
+
+/** Whether the container of monitor `pid` is frozen: its own cgroup's cgroup.freeze (a fact the kernel keeps). */
+function paused(id: string, pid: number): boolean {
+  const child = firstChild(pid);
+  const cgroup = child === undefined ? undefined : ownCgroup(id, child);
+  return cgroup !== undefined && isFrozen(cgroup);
 }
 
 function readTextOr(path: string): string | undefined {

@@ -25,6 +25,8 @@ export interface VolumeRecord {
   options: Record<string, string>;
   /** made for a container's VOLUME or `-v /path`: removed with it by `rm -v` */
   anonymous: boolean;
+  /** not yet mounted by any container: the first one copies the image's files at its mount path into it (podman's copy-up) */
+  needsCopyUp?: boolean;
 }
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -69,7 +71,7 @@ export class Volumes {
   create(opts: { name?: string; labels?: Record<string, string>; options?: Record<string, string>; anonymous?: boolean }): VolumeRecord {
     const name = opts.name ?? this.store.sys.randomBytes(32).toString('hex');
     if (!NAME.test(name) || name.length > 255) throw new BurrowError('E_VOLUME', `volume name \`${name}\` is invalid: use letters, digits, _ . -, starting with a letter or digit`);
-    const rec: VolumeRecord = { name, driver: 'local', created: new Date().toISOString(), labels: opts.labels ?? {}, options: opts.options ?? {}, anonymous: opts.anonymous ?? false };
+    const rec: VolumeRecord = { name, driver: 'local', created: new Date().toISOString(), labels: opts.labels ?? {}, options: opts.options ?? {}, anonymous: opts.anonymous ?? false, needsCopyUp: true };
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     mkdirSync(this.store.tmpDir(), { recursive: true, mode: 0o700 });
     const staging = mkdtempSync(join(this.store.tmpDir(), 'volume-'));
@@ -83,6 +85,13 @@ export class Volumes {
       throw err;
     }
     return rec;
+  }
+
+  /** The first container that mounts it takes the copy-up: no later one does (even if the volume is emptied). */
+  copiedUp(name: string): void {
+    const rec = this.find(name);
+    if (!rec?.needsCopyUp) return;
+    atomicWriteFile(join(this.path(name), 'volume.json'), `${JSON.stringify({ ...rec, needsCopyUp: false }, null, 1)}\n`, 0o600);
   }
 
   /** The containers whose mounts name the volume. */

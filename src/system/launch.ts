@@ -97,6 +97,16 @@ export async function execPlan(paths: Paths, plan: Plan): Promise<never> {
   });
 }
 
+/** Never returns: `burrow-helper attach ARGS...` takes over this process (its terminal, its signals). */
+export async function execAttach(args: string[]): Promise<never> {
+  const { execve } = await import('./libc.js');
+  const helper = helperPath();
+  const errno = execve(helper, [helper, 'attach', ...args], process.env, []);
+  throw new BurrowError('E_HELPER', `exec helper \`${helper}\`: errno ${errno}`, {
+    hint: 'run `npm install` (or `npm run build`) in the burrow checkout to build it',
+  });
+}
+
 /** The status channel's fd in a helper this process starts (after its stdin, stdout and stderr). */
 const STATUS_FD = 3;
 

@@ -34,6 +34,7 @@ export const RECORDS = [
   { name: 'write-file', min: 3, max: 3, once: false },
   { name: 'write-fd', min: 3, max: 3, once: false },
   { name: 'chmod', min: 2, max: 2, once: false },
+  { name: 'copy-up', min: 2, max: 2, once: false },
   { name: 'pivot-root', min: 0, max: 0, once: true },
   { name: 'hostname', min: 1, max: 1, once: true },
   { name: 'loopback', min: 0, max: 0, once: true },
@@ -58,6 +59,8 @@ export const RECORDS = [
   { name: 'event', min: 4, max: 4, once: true },
   { name: 'restart', min: 4, max: 4, once: true },
   { name: 'health', min: 2, max: -1, once: true },
+  { name: 'attach', min: 2, max: 2, once: true },
+  { name: 'cgroup', min: 1, max: 1, once: true },
   { name: 'on-exit', min: 1, max: -1, once: true },
 ] as const;
 

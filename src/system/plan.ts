@@ -127,6 +127,12 @@ export type Step =
   | { kind: 'env'; env: string[] }
   /** where `exec` looks for a command without "/" when env has no PATH */
   | { kind: 'search-path'; path: string }
+  /**
+   * a new volume's first contents: when the host directory `dest` is empty,
+   * the tree at `source` inside the root is copied into it (owners, modes,
+   * times, links; no devices), before the volume is mounted over `source`
+   */
+  | { kind: 'copy-up'; source: string; dest: string }
   /** bwrap's --block-fd: wait until inherited fd `fd` has a byte or ends */
   | { kind: 'block-fd'; fd: number }
   /** a classic BPF program (struct sock_filter[]), installed after no-new-privs; only env, search-path and exec may follow */
@@ -150,6 +156,20 @@ export type Step =
    * burrow's), never two at once, in a session of its own, output discarded
    */
   | { kind: 'health'; intervalMs: number; argv: string[] }
+  /**
+   * monitor: listen on the unix socket `path` for `attach` clients, who get
+   * the container's output and exit code and send it input: to the pty
+   * (`tty`), to a pipe that is the container's stdin (`pipe`: -i without -t,
+   * with stdin INHERIT), or nowhere (`none`)
+   */
+  | { kind: 'attach'; path: string; stdin: 'none' | 'pipe' | 'tty' }
+  /**
+   * monitor: the child is cloned straight into the cgroup v2 directory
+   * `path` (clone3 CLONE_INTO_CGROUP), its cgroup namespace rooted there. For
+   * a container the monitor makes it (a delegated cgroup's child) and removes
+   * it after each run; with `join`, the container's own, which must exist.
+   */
+  | { kind: 'cgroup'; path: string }
   /** monitor: what it runs after the container (the clean-up of --rm) */
   | { kind: 'on-exit'; argv: string[] };
 
@@ -183,6 +203,10 @@ function fields(step: Step): string[] {
       return [step.path, String(step.maxSize)];
     case 'health':
       return [String(step.intervalMs), ...step.argv];
+    case 'attach':
+      return [step.path, step.stdin];
+    case 'cgroup':
+      return [step.path];
     case 'on-exit':
       return step.argv;
     case 'root':
@@ -203,6 +227,8 @@ function fields(step: Step): string[] {
       return [step.path, octal(step.mode)];
     case 'write-file':
       return [step.path, octal(step.mode), step.data];
+    case 'copy-up':
+      return [step.source, step.dest];
     case 'write-fd':
       return [step.path, octal(step.mode), String(step.fd)];
     case 'search-path':

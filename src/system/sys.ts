@@ -16,7 +16,7 @@ import type { Paths } from '../config/paths.js';
 import { type Logger, SILENT } from '../log.js';
 import { hostIdMapping, type IdMapping } from './idmap.js';
 import * as libc from './libc.js';
-import { ensureRuntimeDir, execPlan, type HelperProcess, spawnPlan, startPlan, type StartOptions, writePlanFile } from './launch.js';
+import { ensureRuntimeDir, execAttach, execPlan, type HelperProcess, spawnPlan, startPlan, type StartOptions, writePlanFile } from './launch.js';
 
 export type { HelperProcess };
 import type { Plan } from './plan.js';
@@ -67,6 +67,8 @@ export interface Sys extends LibcCalls {
 
   /** Replaces this process with the helper carrying out `plan`: never returns, but for a failure to exec. */
   execPlan(plan: Plan): Promise<never>;
+  /** Replaces this process with `burrow-helper attach ARGS...` (a client of a monitor's attach socket). */
+  execAttach(args: string[]): Promise<never>;
   /**
    * Starts the helper on `plan` in its own session, detached (a container in
    * the background): its pid, and `started`, which resolves once the command
@@ -93,6 +95,10 @@ export function realSys(paths: Paths, env: NodeJS.ProcessEnv = process.env, log:
     execPlan: (plan) => {
       log.debug(`the helper ${helperPath()} takes over this process with a plan of ${plan.length} records`);
       return execPlan(paths, plan);
+    },
+    execAttach: (args) => {
+      log.debug(`the helper ${helperPath()} takes over this process to attach: ${args.join(' ')}`);
+      return execAttach(args);
     },
     startPlan: (plan, gone, opts) => {
       const started = startPlan(paths, plan, gone, opts);

@@ -96,6 +96,10 @@ export class FakeSys implements Sys {
     throw new PlanExecuted(plan);
   }
 
+  async execAttach(): Promise<never> {
+    throw new Error('FakeSys: execAttach attaches to a running container, not faked');
+  }
+
   startPlan(plan: Plan): { pid: number; started: Promise<void> } {
     this.calls.push({ op: 'startPlan', plan });
     return { pid: this.helperPid, started: Promise.resolve() };

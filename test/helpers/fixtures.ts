@@ -22,7 +22,7 @@ export interface Fixtures {
   probe: string;
   /** why no container can be run here at all, if so */
   problem: string | undefined;
-  /** features this host lacks, with the reason: `subids`, `python3`, `smallfs` */
+  /** features this host lacks, with the reason: `subids`, `python3`, `smallfs`, `cgroup` */
   missing: Record<string, string>;
   uid: number;
   gid: number;

@@ -593,6 +593,18 @@ describeContainers('detached containers', () => {
       expect((await store.run(['rm', 'fine', 'forever'])).exitCode).toBe(0);
     });
 
+    it('while the monitor waits out the back-off, ps says Restarting and inspect State.Restarting; stop ends that', async () => {
+      const id = await runDetached('--restart', 'always', '--name', 'bouncing', PLAIN, 'sh', '-c', 'exit 2');
+      // Each back-off is twice the last: all three are seen within one sooner or later.
+      await waitFor('a back-off in ps', async () => /^bouncing Restarting \(2\) /.test(await status('bouncing')), 20_000);
+      await waitFor('a back-off in inspect', async () => (await inspect('bouncing', '{{.State.Status}} {{.State.Restarting}} {{.State.ExitCode}}')) === 'exited true 2', 20_000);
+      await waitFor('a back-off in ps --filter', async () => (await store.run(['ps', '-a', '--filter', 'status=restarting', '--format', '{{.Names}}'])).stdout === 'bouncing\n', 20_000);
+      expect((await store.run(['stop', 'bouncing'])).exitCode).toBe(0);
+      await waitFor('the monitor to end', () => !alive(monitorPid(id)));
+      expect(await status('bouncing')).toMatch(/^bouncing Exited \(2\) /);
+      expect(await inspect('bouncing', '{{.State.Restarting}}')).toBe('false');
+    });
+
     it('a container killed with burrow kill is not restarted; start resets the count', async () => {
       const id = await runDetached('--restart', 'unless-stopped', '--name', 'killed', PLAIN, 'sleep', '60');
       expect((await store.run(['kill', 'killed'])).exitCode).toBe(0);

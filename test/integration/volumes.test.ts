@@ -5,17 +5,19 @@
  * `--mount`, `--volumes-from`, and the `:O` (changes thrown away) and `:U`
  * (chowned to the container's user) options.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { beforeAll, expect, it } from 'vitest';
 
 import { describeContainers, fixtures, requireFeature } from '../helpers/fixtures.js';
-import { buildTestImages } from '../helpers/images.js';
+import { buildTestImages, dockerArchiveEntries, makeTar, writeTar } from '../helpers/images.js';
 import { expectOneError, lines } from '../helpers/run-cli.js';
 import { loadedStore, type TestStore } from '../helpers/store.js';
 
 const PLAIN = 'localhost/plain:latest';
+/** base + /seed (files owned by 1000, a link out to the host's /etc/hostname), /seedlink -> ../../../../seed, /rootlink -> ../../.. */
+const SEEDED = 'localhost/seeded:latest';
 
 describeContainers('burrow volume, and volumes in containers', () => {
   let store: TestStore;
@@ -24,7 +26,17 @@ describeContainers('burrow volume, and volumes in containers', () => {
 
   beforeAll(async () => {
     const images = await buildTestImages(fixtures().rootfs, join(fixtures().dir, 'images-volumes'));
-    store = await loadedStore('volumes', images.plainOci);
+    const seed = await makeTar([
+      { name: 'seed/', type: 'directory', mode: 0o750, uid: 1000, gid: 1000 },
+      { name: 'seed/conf', data: 'seeded\n', mode: 0o640, uid: 1000, gid: 1000 },
+      { name: 'seed/sub/', type: 'directory' },
+      { name: 'seed/sub/deep', data: 'deep\n' },
+      { name: 'seed/hostlink', type: 'symlink', linkname: '/etc/hostname' },
+      { name: 'seedlink', type: 'symlink', linkname: '../../../../seed' },
+      { name: 'rootlink', type: 'symlink', linkname: '../../..' },
+    ]);
+    const seeded = await writeTar(join(images.dir, 'seeded.tar'), dockerArchiveEntries({ config: images.plainConfig, layers: [images.baseLayer, seed] }, SEEDED));
+    store = await loadedStore('volumes', images.plainOci, seeded);
     // An image with a VOLUME: the plain one, exported and imported with the instruction.
     expect((await store.run(['create', '--name', 'base', PLAIN, 'true'])).exitCode).toBe(0);
     const tarball = join(fixtures().dir, 'volumes-base.tar');
@@ -77,6 +89,41 @@ describeContainers('burrow volume, and volumes in containers', () => {
     expect((await run('localhost/withvol', 'true')).exitCode).toBe(0);
     expect(await volumes()).toHaveLength(count);
     expect((await store.run(['volume', 'rm', ...made])).exitCode).toBe(0);
+  });
+
+  it("a new volume's first mount copies the image's files at its path into it, with owners, modes and links (podman's copy-up)", async () => {
+    const listing = 'cd /seed && stat -c "%n %u:%g %a" . conf sub sub/deep && cat conf && readlink hostlink';
+    const first = await run('-v', 'seedvol:/seed', SEEDED, 'sh', '-c', listing);
+    expect(first.stdout).toBe('. 1000:1000 750\nconf 1000:1000 640\nsub 0:0 755\nsub/deep 0:0 644\nseeded\n/etc/hostname\n');
+    expect(first.exitCode).toBe(0);
+    // A link, never the host's file it names (the volume, seen without the image around it).
+    expect((await run('-v', 'seedvol:/x', PLAIN, 'stat', '-c', '%F %N', '/x/hostlink')).stdout).toBe("symbolic link '/x/hostlink' -> '/etc/hostname'\n");
+    // Only the first mount copies: emptied, the volume stays empty.
+    expect((await run('-v', 'seedvol:/seed', SEEDED, 'sh', '-c', 'rm -rf /seed/* && echo changed > /seed/mine')).exitCode).toBe(0);
+    expect((await run('-v', 'seedvol:/seed', SEEDED, 'ls', '/seed')).stdout).toBe('mine\n');
+    // A volume first mounted where the image has nothing takes no copy later either.
+    expect((await run('-v', 'elsewhere:/nothing-here', SEEDED, 'true')).exitCode).toBe(0);
+    expect((await run('-v', 'elsewhere:/seed', SEEDED, 'ls', '-A', '/seed')).stdout).toBe('');
+    // nocopy: none at all.
+    expect((await run('-v', 'plainvol:/seed:nocopy', SEEDED, 'ls', '-A', '/seed')).stdout).toBe('');
+    expect((await run('--mount', 'type=volume,src=mountvol,dst=/seed,volume-nocopy', SEEDED, 'ls', '-A', '/seed')).stdout).toBe('');
+    expect((await run('--mount', 'type=volume,src=mountcopy,dst=/seed', SEEDED, 'cat', '/seed/conf')).stdout).toBe('seeded\n');
+    // An anonymous volume (-v /path) is filled the same way.
+    expect((await run('-v', '/seed', SEEDED, 'cat', '/seed/sub/deep')).stdout).toBe('deep\n');
+    // A volume path that is a link climbing out is resolved inside the root: the image's /seed, not the host's.
+    expect((await run('-v', 'climb:/seedlink', SEEDED, 'cat', '/seedlink/conf')).stdout).toBe('seeded\n');
+    expect((await run('-v', 'climb:/x', PLAIN, 'cat', '/x/conf')).stdout).toBe('seeded\n');
+    expect((await store.run(['volume', 'rm', 'seedvol', 'elsewhere', 'plainvol', 'climb', 'mountvol', 'mountcopy'])).exitCode).toBe(0);
+  });
+
+  it('a volume path that resolves to the root copies the image, never what is mounted in it (/proc, /sys, /dev)', async () => {
+    const r = await run('-v', 'rootcopy:/rootlink', SEEDED, 'true');
+    expect(r.stderr).toBe('');
+    const data = join(store.data, 'volumes', 'rootcopy', '_data');
+    expect(existsSync(join(data, 'bin', 'busybox'))).toBe(true);
+    expect((await run('-v', 'rootcopy:/mnt', PLAIN, 'cat', '/mnt/seed/conf')).stdout).toBe('seeded\n');
+    for (const mounted of ['proc', 'sys', 'dev']) expect(existsSync(join(data, mounted)) ? readdirSync(join(data, mounted)) : []).toEqual([]);
+    expect((await store.run(['volume', 'rm', 'rootcopy'])).exitCode).toBe(0);
   });
 
   it('volume rm of a volume in use: refused (2) until -f, which removes its containers', async () => {

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 
 import type { TestProject } from 'vitest/node';
 
+import { delegatedCgroup } from '../../src/system/cgroups.js';
 import type { Fixtures, IdRange } from '../helpers/fixtures.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -125,6 +126,9 @@ export default function setup(project: TestProject): () => void {
   if (subuids.length === 0 || subgids.length === 0) missing.subids = `${me.username} has no ranges in /etc/subuid and /etc/subgid`;
   // burrow refuses to start without newuidmap when the user has ranges: nothing can run then.
   else if (newuidmap === undefined) problem ??= 'newuidmap is not installed (Debian: apt-get install uidmap)';
+  // pause and a container's own cgroup need a cgroup v2 delegated to this user (the systemd VM of ../shared/vm).
+  const cgroup = delegatedCgroup();
+  if ('reason' in cgroup) missing.cgroup = cgroup.reason;
   const python3 = findProgram('python3');
   if (python3 === undefined) missing.python3 = 'python3 is not installed (it drives the pty tests)';
 

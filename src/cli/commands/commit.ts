@@ -1,6 +1,6 @@
 import * as Option from 'clipanion/lib/advanced/options';
 
-import { BurrowError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { applyChange } from '../../image/change.js';
 import type { ContainerConfig } from '../../oci/image.js';
 import { normalizeName } from '../../oci/reference.js';
@@ -25,7 +25,7 @@ export class CommitCommand extends BurrowCommand {
   change = Option.Array('-c,--change', [], { description: 'Apply a Dockerfile instruction: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR' });
   format = Option.String('-f,--format', 'oci', { description: 'The manifest format: oci or docker' });
   message = Option.String('-m,--message', { description: "Set the comment of the image's history entry" });
-  pause = Option.Boolean('-p,--pause', false, { description: 'Pause the container while committing: refused for a running one, which burrow cannot pause' });
+  pause = Option.Boolean('-p,--pause', false, { description: 'Freeze the container while committing (it needs a cgroup of its own: see burrow pause)' });
   quiet = Option.Boolean('-q,--quiet', false, { description: 'Print only the image id' });
   squash = Option.Boolean('--squash', false, { description: 'One layer of the whole root filesystem, not the image\'s layers and one more' });
   container = Option.String({ name: 'CONTAINER' });
@@ -38,8 +38,6 @@ export class CommitCommand extends BurrowCommand {
     const { expandEnvEntry, mergeEnv } = await import('../../runtime/envfile.js');
     const store = (await this.context.store({ containers: true })).init();
     const rec = store.containers.get(this.container);
-    if (this.pause && store.containers.status(rec).state === 'running')
-      throw new BurrowError('E_PAUSE', `cannot pause container ${rec.name} to commit it: it has no cgroup of its own to freeze (commit without --pause)`);
     // The container's configuration: its image's, with what run or create changed.
     const base = store.imageConfig(store.getImage(rec.image)).config ?? {};
     const o = rec.options;
@@ -53,13 +51,16 @@ export class CommitCommand extends BurrowCommand {
     const progress = (line: string) => {
       if (!this.quiet) this.context.stderr.write(`${line}\n`);
     };
-    const image = await commitContainer(
-      this.context,
-      store,
-      rec,
-      { name, config, message: this.message, author: this.author, squash: this.squash, format: this.format },
-      progress,
-    );
+    // -p: frozen while its files are read (unless it is paused already); one without a cgroup of its own cannot be.
+    const status = store.containers.status(rec);
+    const pause = this.pause && status.state === 'running' && !status.paused ? await import('../../runtime/pause.js') : undefined;
+    if (pause) await pause.setPaused(store, rec, true);
+    let image;
+    try {
+      image = await commitContainer(this.context, store, rec, { name, config, message: this.message, author: this.author, squash: this.squash, format: this.format }, progress);
+    } finally {
+      if (pause) await pause.setPaused(store, rec, false).catch(() => undefined);
+    }
     this.context.stdout.write(`${image.id}\n`);
     return 0;
   }

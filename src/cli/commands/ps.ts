@@ -23,7 +23,7 @@ const SORT_KEYS = ['created', 'id', 'image', 'names', 'runningfor', 'size', 'sta
 const FILTER_KEYS = ['id', 'name', 'status', 'label', 'ancestor', 'exited', 'before', 'since', 'health'] as const;
 const HEALTH_VALUES = ['starting', 'healthy', 'unhealthy', 'none'];
 type FilterKey = (typeof FILTER_KEYS)[number];
-const STATES = ['created', 'exited', 'paused', 'running', 'unknown', 'configured', 'stopped', 'removing', 'stopping'];
+const STATES = ['created', 'exited', 'paused', 'running', 'restarting', 'unknown', 'configured', 'stopped', 'removing', 'stopping'];
 
 export class PsCommand extends BurrowCommand {
   static override paths = [['ps'], ['container', 'ls'], ['container', 'list'], ['container', 'ps']];
@@ -116,10 +116,17 @@ function parseFilters(given: string[]): Map<FilterKey, string[]> {
 }
 
 /** podman's names for burrow's states: stopped is exited, configured is created. */
-function stateMatches(state: ContainerStatus['state'], wanted: string): boolean {
-  if (wanted === 'stopped') return state === 'exited';
-  if (wanted === 'configured') return state === 'created';
-  return state === wanted;
+function stateMatches(status: ContainerStatus, wanted: string): boolean {
+  if (wanted === 'stopped') return status.state === 'exited';
+  if (wanted === 'configured') return status.state === 'created';
+  if (wanted === 'restarting') return status.restarting === true;
+  if (wanted === 'paused' || wanted === 'running') return status.state === 'running' && (status.paused === true) === (wanted === 'paused');
+  return status.state === wanted;
+}
+
+/** podman's state name: a frozen container is paused. */
+function stateName(status: ContainerStatus): string {
+  return status.paused ? 'paused' : status.state;
 }
 
 function matcher(store: Store, records: ContainerRecord[], images: ImageRecord[], filters: Map<FilterKey, string[]>): (row: Row) => boolean {
@@ -138,7 +145,7 @@ function matcher(store: Store, records: ContainerRecord[], images: ImageRecord[]
   const any = <T,>(values: T[] | undefined, test: (v: T) => boolean) => values === undefined || values.some(test);
   tests.push((r) => any(filters.get('id'), (v) => r.rec.id.startsWith(v)));
   tests.push((r) => names.length === 0 || names.some((re) => re.test(r.rec.name)));
-  tests.push((r) => any(filters.get('status'), (v) => stateMatches(r.status.state, v)));
+  tests.push((r) => any(filters.get('status'), (v) => stateMatches(r.status, v)));
   tests.push((r) => any(filters.get('exited'), (v) => r.status.state === 'exited' && r.status.exitCode === Number(v)));
   tests.push((r) => ancestors.length === 0 || ancestors.some((a) => r.rec.image === a.id || r.rec.imageName === a.ref || (r.image?.names ?? []).includes(a.ref)));
   tests.push((r) => before.every((t) => Date.parse(r.rec.created) < t));
@@ -211,12 +218,14 @@ export const PS_HEADERS: Record<string, string> = {
 };
 
 function statusText({ status, health }: Pick<Row, 'status' | 'health'>): string {
+  if (status.paused) return 'Paused';
   if (status.state === 'running') {
     const parts = ['Up'];
     if (status.startedAt) parts.push(humanDuration(Date.now() - status.startedAt.getTime()));
     if (health) parts.push(`(${health})`);
     return parts.join(' ');
   }
+  if (status.restarting) return `Restarting (${status.exitCode ?? 'unknown'}) ${status.finishedAt ? timeAgo(status.finishedAt) : ''}`.trimEnd();
   if (status.state === 'exited') return `Exited (${status.exitCode ?? 'unknown'}) ${status.finishedAt ? timeAgo(status.finishedAt) : ''}`.trimEnd();
   return 'Created';
 }
@@ -232,7 +241,7 @@ function psRow(row: Row, noTrunc: boolean) {
     CreatedHuman: timeAgo(new Date(rec.created)),
     CreatedAt: rec.created,
     Status: statusText(row),
-    State: status.state,
+    State: stateName(status),
     Ports: '',
     Names: rec.name,
     ExitCode: status.exitCode ?? 0,
@@ -248,7 +257,7 @@ function psJson(rows: Row[]) {
     Command: rec.argv,
     Created: Math.floor(new Date(rec.created).getTime() / 1000),
     CreatedAt: rec.created,
-    State: status.state,
+    State: stateName(status),
     Status: statusText({ status, health }),
     ExitCode: status.exitCode ?? 0,
     Exited: status.state === 'exited',

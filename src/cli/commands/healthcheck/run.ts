@@ -9,11 +9,11 @@ export class HealthcheckRunCommand extends BurrowCommand {
     category: 'containers',
     description: "run a container's healthcheck",
     details: `
-      Runs the healthcheck of a running container once, inside it as \`burrow exec\` runs a command, and records the result in the container's health (\`burrow inspect\` shows it as State.Health, \`burrow ps\` as \`(healthy)\`). A failure after the start period adds to the failing streak; as many failures in a row as --health-retries make the container unhealthy, and then its --health-on-failure action (kill, restart or stop) is taken. A check that runs past --health-timeout fails.
+      Runs the healthcheck of a running container once, inside it as \`burrow exec\` runs a command, and records the result in the container's health (\`burrow inspect\` shows it as State.Health, \`burrow ps\` as \`(healthy)\`). A failure after the healthcheck's start period adds to the failing streak; as many failures in a row as its retries make the container unhealthy, and then its on-failure action (kill, restart or stop) is taken. A check that runs past its timeout fails. All four are set by run and create (the health options) or the image.
 
       Prints nothing and exits 0 when the check passed; prints \`unhealthy\` and exits 1 when it failed. Exits 125 when the container has no healthcheck or is not running.
 
-      The monitor of a container with a healthcheck runs this command itself every --health-interval: no daemon and no systemd timer is needed.
+      The monitor of a container with a healthcheck runs this command itself at each interval: no daemon and no systemd timer is needed.
     `,
     examples: [['Check a container now', '$0 healthcheck run web']],
   });

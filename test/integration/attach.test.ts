@@ -1,0 +1,150 @@
+/**
+ * `attach`: a terminal joined to a detached container through its monitor's
+ * attach socket, seen from outside: output and exit code, input to a pipe
+ * (-i) or a pty (-t, driven from a real terminal), the detach keys, window
+ * sizes, signals passed on, several clients at once, and the refusals.
+ */
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { describeContainers, fixtures, requireFeature } from '../helpers/fixtures.js';
+import { buildTestImages } from '../helpers/images.js';
+import { waitForOutput } from '../helpers/processes.js';
+import { runOnPty } from '../helpers/pty.js';
+import { expectOneError, lines } from '../helpers/run-cli.js';
+import { loadedStore, type TestStore, waitFor } from '../helpers/store.js';
+
+const PLAIN = 'localhost/plain:latest';
+let store: TestStore;
+
+async function runDetached(...args: string[]): Promise<string> {
+  const r = await store.run(['run', '-d', ...args]);
+  expect(r.stderr).toBe('');
+  expect(r.exitCode).toBe(0);
+  return r.stdout.trim();
+}
+
+async function state(name: string): Promise<string> {
+  return (await store.run(['inspect', '--format', '{{.State.Status}}', name])).stdout.trim();
+}
+
+const ptyEnv = (): NodeJS.ProcessEnv => ({ ...process.env, ...store.env });
+
+describeContainers('attach', () => {
+  beforeAll(async () => {
+    const images = await buildTestImages(fixtures().rootfs, join(fixtures().dir, 'images-attach'));
+    store = await loadedStore('attach', images.plainOci);
+  });
+
+  afterAll(async () => {
+    await store.run(['rm', '-af', '-t', '0']);
+  });
+
+  it("prints the container's stdout and stderr as they come and exits with its code", async () => {
+    await runDetached('--name', 'talker', PLAIN, 'sh', '-c', 'sleep 1; echo out; echo err >&2; sleep 0.5; echo more; exit 3');
+    const r = await store.run(['attach', 'talker']);
+    expect(r.stdout).toBe('out\nmore\n');
+    expect(r.stderr).toBe('err\n');
+    expect(r.exitCode).toBe(3);
+    // The log has it too: attach takes nothing away from it.
+    expect((await store.run(['logs', 'talker'])).stdout).toBe('out\nmore\n');
+    expect(lines((await store.run(['events', '--stream=false', '--filter', 'container=talker', '--format', '{{.Status}}'])).stdout)).toContain('attach');
+  });
+
+  it('-i without -t: what attach reads is the container\'s standard input; --no-stdin sends nothing', async () => {
+    await runDetached('-i', '--name', 'reader', PLAIN, 'sh', '-c', 'read line; echo "got $line"; read again; echo "then $again"; exit 4');
+    // Another client watching with --no-stdin: its input goes nowhere, and it sees the output too.
+    const watcher = store.spawn(['attach', '--no-stdin', 'reader'], { input: 'not for the container\n' });
+    await new Promise((r) => setTimeout(r, 500));
+    const r = await store.run(['attach', 'reader'], { input: 'hello\nworld\n' });
+    expect([r.stdout, r.stderr, r.exitCode]).toEqual(['got hello\nthen world\n', '', 4]);
+    const w = await watcher;
+    expect([w.stdout, w.exitCode]).toEqual(['got hello\nthen world\n', 4]);
+  });
+
+  it('-t: attach on a terminal gets the container\'s pty in raw mode, its window size, and detaches with ctrl-p ctrl-q', async (ctx) => {
+    requireFeature(ctx, 'python3');
+    await runDetached('-it', '--name', 'shell', PLAIN, 'sh');
+    const first = await runOnPty(
+      ['attach', 'shell'],
+      [{ send: 'stty size; echo mark-$((6*7))\r' }, { expect: 'mark-42' }, { termios: 'attached' }, { resize: [40, 120] }, { send: 'stty size\r' }, { expect: '40 120' }, { send: '\x10\x11' }],
+      [30, 90],
+      15,
+      ptyEnv(),
+    );
+    expect(first.error).toBeNull();
+    expect(first.output).toContain('30 90');
+    expect(first.exitCode).toBe(0);
+    expect(first.modes.attached).toEqual({ icanon: false, echo: false, isig: false });
+    expect(first.modes.end).toEqual({ icanon: true, echo: true, isig: true });
+    expect(await state('shell')).toBe('running');
+    // Again, with other keys; the container ends and attach with it, with its code.
+    const second = await runOnPty(['attach', '--detach-keys', 'ctrl-x,q', 'shell'], [{ send: '\x10\x11echo still-here\r' }, { expect: 'still-here' }, { send: 'exit 7\r' }], [30, 90], 15, ptyEnv());
+    expect(second.error).toBeNull();
+    expect(second.exitCode).toBe(7);
+    expect(await state('shell')).toBe('exited');
+  });
+
+  it('--detach-keys "" never detaches; a single key detaches at once', async (ctx) => {
+    requireFeature(ctx, 'python3');
+    await runDetached('-it', '--name', 'keys', PLAIN, 'sh');
+    const none = await runOnPty(['attach', '--detach-keys', '', 'keys'], [{ send: '\x10\x11echo after-keys\r' }, { expect: 'after-keys' }, { send: 'exit 2\r' }], [30, 90], 15, ptyEnv());
+    expect([none.error, none.exitCode]).toEqual([null, 2]);
+    expect((await store.run(['start', 'keys'])).exitCode).toBe(0);
+    const one = await runOnPty(['attach', '--detach-keys', 'ctrl-]', 'keys'], [{ send: 'echo in\r' }, { expect: 'in' }, { send: '\x1d' }], [30, 90], 15, ptyEnv());
+    expect([one.error, one.exitCode]).toEqual([null, 0]);
+    expect(await state('keys')).toBe('running');
+  });
+
+  it('passes signals on without a terminal (--sig-proxy), and not with --sig-proxy=false', async () => {
+    await runDetached('--name', 'trapper', PLAIN, 'sh', '-c', 'trap "echo got INT; exit 0" INT; echo ready; while :; do sleep 0.1; done');
+    const proxied = store.spawn(['attach', 'trapper']);
+    await new Promise((r) => setTimeout(r, 700));
+    proxied.kill('SIGINT');
+    const p = await proxied;
+    expect(p.stdout).toContain('got INT');
+    expect(p.exitCode).toBe(0);
+    await waitFor('trapper to end', async () => (await state('trapper')) === 'exited');
+
+    await runDetached('--name', 'deaf', PLAIN, 'sh', '-c', 'trap "echo got INT; exit 0" INT; while :; do sleep 0.1; done');
+    const plain = store.spawn(['attach', '--sig-proxy=false', 'deaf']);
+    await new Promise((r) => setTimeout(r, 700));
+    plain.kill('SIGINT');
+    const d = await plain;
+    expect(d.stdout).not.toContain('got INT');
+    expect(await state('deaf')).toBe('running');
+  });
+
+  it('gets the output of a container logged with --log-driver none', async () => {
+    await runDetached('--log-driver', 'none', '--name', 'unlogged', PLAIN, 'sh', '-c', 'sleep 1; echo seen; exit 5');
+    const r = await store.run(['attach', 'unlogged']);
+    expect([r.stdout, r.exitCode]).toEqual(['seen\n', 5]);
+  });
+
+  describe('bad input', () => {
+    it('a stopped, missing or foreground container, bad keys, a missing name: one error each', async () => {
+      expect((await store.run(['create', '--name', 'made', PLAIN, 'true'])).exitCode).toBe(0);
+      expectOneError(await store.run(['attach', 'made']), /^Error: you can only attach to running containers: container made is created$/);
+      expectOneError(await store.run(['attach', 'nothing-here']), /no container with name or ID "nothing-here" found/);
+      expectOneError(await store.run(['attach', '--detach-keys', 'ctrl-pp', 'made']), /invalid --detach-keys `ctrl-pp`: unknown key `ctrl-pp`/);
+      expectOneError(await store.run(['attach']), /attach requires the name or ID of a container/);
+      expectOneError(await store.run(['attach', '-l', 'made']), /--latest and a container cannot be used together/);
+      const fg = store.spawn(['run', '--name', 'foreground', PLAIN, 'sh', '-c', 'trap "exit 0" TERM; echo up; while :; do sleep 0.1; done']);
+      await waitForOutput(fg, 'up');
+      expectOneError(await store.run(['attach', 'foreground']), /container foreground runs in the foreground of the terminal that started it/);
+      expectOneError(await store.run(['attach', '--sig-proxy=false', 'foreground']), /runs in the foreground/);
+      fg.kill('SIGTERM');
+      await fg;
+    });
+
+    it('a container whose monitor was killed -9', async () => {
+      const id = await runDetached('--name', 'orphaned', PLAIN, 'sleep', '30');
+      const { readFileSync } = await import('node:fs');
+      const monitor = Number(readFileSync(join(store.data, 'containers', id, 'monitor'), 'utf8').split(' ')[0]);
+      process.kill(monitor, 'SIGKILL');
+      await waitFor('the monitor to die', async () => (await state('orphaned')) === 'exited');
+      expectOneError(await store.run(['attach', 'orphaned']), /you can only attach to running containers/);
+    });
+  });
+});
