@@ -9,8 +9,15 @@
  */
 import { accessSync, constants, readFileSync, watch, writeFileSync } from 'node:fs';
 
-/** The cgroup v2 mount point (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid host); undefined without one. */
+let mountPoint: { path: string | undefined } | undefined;
+
+/** The cgroup v2 mount point (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid host); undefined without one. Read once per command. */
 export function cgroup2Mount(): string | undefined {
+  mountPoint ??= { path: findCgroup2Mount() };
+  return mountPoint.path;
+}
+
+function findCgroup2Mount(): string | undefined {
   let info: string;
   try {
     info = readFileSync('/proc/self/mountinfo', 'utf8');
