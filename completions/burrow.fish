@@ -686,7 +686,7 @@ complete -c burrow -n '__burrow_operand manifest_inspect 0' -a '(__burrow_images
 
 # burrow pause, burrow container pause
 complete -c burrow -n '__burrow_options pause' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
-complete -c burrow -n '__burrow_options pause' -s a -l all -d 'Pause every running container'
+complete -c burrow -n '__burrow_options pause' -s a -l all -d 'Every running container that is not so already'
 complete -c burrow -n '__burrow_options pause' -l cidfile -r -F -d 'Read the container\'s id from FILE'
 complete -c burrow -n '__burrow_options pause' -s l -l latest -d 'The container created last'
 complete -c burrow -n '__burrow_operand pause 0 rest' -a '(__burrow_containers)'
@@ -866,7 +866,7 @@ complete -c burrow -n '__burrow_options top' -s l -l latest -d 'The container cr
 
 # burrow unpause, burrow container unpause
 complete -c burrow -n '__burrow_options unpause' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
-complete -c burrow -n '__burrow_options unpause' -s a -l all -d 'Unpause every running container'
+complete -c burrow -n '__burrow_options unpause' -s a -l all -d 'Every running container that is not so already'
 complete -c burrow -n '__burrow_options unpause' -l cidfile -r -F -d 'Read the container\'s id from FILE'
 complete -c burrow -n '__burrow_options unpause' -s l -l latest -d 'The container created last'
 complete -c burrow -n '__burrow_operand unpause 0 rest' -a '(__burrow_containers)'

@@ -104,16 +104,21 @@ static void drop(size_t i) {
   g_clients[i] = g_clients[--g_nclients];
 }
 
-static void send_to(size_t i, char kind, const char *buf, size_t n) {
+/* One packet: `kind`, then up to PACKET - 1 bytes of `buf`; -1 with errno. */
+static int send_packet(int sock, char kind, const char *buf, size_t n) {
   char packet[PACKET];
   if (n > PACKET - 1)
     n = PACKET - 1;
   packet[0] = kind;
   memcpy(packet + 1, buf, n);
   ssize_t r;
-  while ((r = send(g_clients[i], packet, n + 1, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+  while ((r = send(sock, packet, n + 1, MSG_NOSIGNAL)) < 0 && errno == EINTR)
     ;
-  if (r < 0)
+  return r < 0 ? -1 : 0;
+}
+
+static void send_to(size_t i, char kind, const char *buf, size_t n) {
+  if (send_packet(g_clients[i], kind, buf, n) < 0)
     drop(i); /* gone, or nothing read for SEND_TIMEOUT */
 }
 
@@ -213,16 +218,6 @@ static void restore(void) {
   if (g_raw)
     tcsetattr(0, TCSADRAIN, &g_saved);
   g_raw = 0;
-}
-
-static void send_packet(int sock, char kind, const char *buf, size_t n) {
-  char packet[PACKET];
-  if (n > PACKET - 1)
-    n = PACKET - 1;
-  packet[0] = kind;
-  memcpy(packet + 1, buf, n);
-  while (send(sock, packet, n + 1, MSG_NOSIGNAL) < 0 && errno == EINTR)
-    ;
 }
 
 static void send_winsize(int sock) {

@@ -88,19 +88,27 @@ static int copy_file(int src, int dst, const char *name, const struct stat *st) 
   return rc;
 }
 
+/* A stream of the entries of directory fd `fd` (a dup of it: `fd` stays open); NULL with errno. */
+static DIR *dir_stream(int fd) {
+  int copy = dup(fd);
+  DIR *d = copy < 0 ? NULL : fdopendir(copy);
+  if (!d && copy >= 0) {
+    int e = errno;
+    close(copy);
+    errno = e;
+  }
+  return d;
+}
+
 /* Copies every entry of directory `src` into directory `dst`; -1 with errno and the failing name in `where`. */
 static int copy_dir(int src, int dst, dev_t dev, int depth, char *where, size_t len) {
   if (depth > MAX_DEPTH) {
     errno = ELOOP;
     return -1;
   }
-  int fd = dup(src);
-  DIR *d = fd < 0 ? NULL : fdopendir(fd);
-  if (!d) {
-    if (fd >= 0)
-      close(fd);
+  DIR *d = dir_stream(src);
+  if (!d)
     return -1;
-  }
   int rc = 0;
   struct dirent *e;
   while (rc == 0 && (errno = 0, e = readdir(d)) != NULL) {
@@ -172,13 +180,9 @@ static int copy_dir(int src, int dst, dev_t dev, int depth, char *where, size_t 
 int copy_up(int src, int dst, char *where, size_t len) {
   where[0] = '\0';
   /* Only into an empty volume: what a container already wrote there stays as it is. */
-  int fd = dup(dst);
-  DIR *d = fd < 0 ? NULL : fdopendir(fd);
-  if (!d) {
-    if (fd >= 0)
-      close(fd);
+  DIR *d = dir_stream(dst);
+  if (!d)
     return -1;
-  }
   struct dirent *e;
   int empty = 1;
   while ((e = readdir(d)) != NULL)

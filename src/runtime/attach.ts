@@ -11,8 +11,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { BurrowError, UsageError } from '../errors.js';
-import type { ContainerRecord } from '../storage/containers.js';
-import { ATTACH_SOCKET, type Env } from './container.js';
+import { ATTACH_SOCKET, chosenContainer, type Env } from './container.js';
 import { recordEvent } from './events.js';
 import { logConfig } from './logs.js';
 
@@ -51,19 +50,10 @@ export function parseDetachKeys(text: string): Buffer {
 
 /** Checks the container can be attached to, then the helper's attach client takes this process over. */
 export async function attachContainer(env: Env, req: AttachRequest): Promise<never> {
-  if (req.latest && req.container !== undefined) throw new UsageError('--latest and a container cannot be used together');
   const keys = parseDetachKeys(req.detachKeys);
   const store = (await env.store({ containers: true })).init();
   const { containers } = store;
-  let rec: ContainerRecord;
-  if (req.latest) {
-    const last = containers.list().at(-1);
-    if (!last) throw new BurrowError('E_NO_CONTAINER', 'no containers to choose the latest of');
-    rec = last;
-  } else {
-    if (req.container === undefined) throw new UsageError('attach requires the name or ID of a container');
-    rec = containers.get(req.container);
-  }
+  const rec = chosenContainer(store, req.container, req.latest, 'attach');
   const status = containers.status(rec);
   if (status.state !== 'running' || !containers.monitor(rec.id).alive)
     throw new BurrowError('E_NOT_RUNNING', `you can only attach to running containers: container ${rec.name} is ${status.state}`);

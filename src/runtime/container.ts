@@ -236,6 +236,18 @@ async function materialize(sys: Sys, layers: string[], dest: string): Promise<vo
   await sys.startInUserns([process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), '--internal-worker', 'merge', dest, ...layers]).done;
 }
 
+/** The container a command names, or with --latest the one created last (exec, attach). */
+export function chosenContainer(store: Store, ref: string | undefined, latest: boolean, command: string): ContainerRecord {
+  if (latest && ref !== undefined) throw new UsageError('--latest and a container cannot be used together');
+  if (latest) {
+    const last = store.containers.list().at(-1);
+    if (!last) throw new BurrowError('E_NO_CONTAINER', 'no containers to choose the latest of');
+    return last;
+  }
+  if (ref === undefined) throw new UsageError(`${command} requires the name or ID of a container`);
+  return store.containers.get(ref);
+}
+
 /** Appends a container event (runtime/events.ts). */
 function containerEvent(store: Store, rec: ContainerRecord, status: string): void {
   recordEvent(store, { ID: rec.id, Image: rec.imageName, Name: rec.name, Status: status, Type: 'container' });

@@ -22,7 +22,7 @@ import { type RootReader, resolveUser } from '../system/passwd.js';
 import type { Sys } from '../system/sys.js';
 import type { ContainerRecord } from '../storage/containers.js';
 import type { Store } from '../storage/store.js';
-import { containerSpec, type Env } from './container.js';
+import { chosenContainer, containerSpec, type Env } from './container.js';
 import { expandEnvEntry, mergeEnv, readEnvFile } from './envfile.js';
 import { recordEvent } from './events.js';
 import { CONTAINER_NAMESPACES, containerProcess, joinPlan, type JoinSpec } from './join.js';
@@ -133,18 +133,8 @@ export function execSpec(env: Env, store: Store, rec: ContainerRecord, req: Exec
  * is printed once it runs, and its output is discarded (as docker's exec -d).
  */
 export async function execContainer(env: Env, req: ExecRequest, print: (line: string) => void): Promise<number> {
-  if (req.latest && req.container !== undefined) throw new UsageError('--latest and a container cannot be used together');
   const store = (await env.store({ containers: true })).init();
-  const { containers } = store;
-  let rec: ContainerRecord;
-  if (req.latest) {
-    const last = containers.list().at(-1);
-    if (!last) throw new BurrowError('E_NO_CONTAINER', 'no containers to choose the latest of');
-    rec = last;
-  } else {
-    if (req.container === undefined) throw new UsageError('exec requires the name or ID of a container');
-    rec = containers.get(req.container);
-  }
+  const rec = chosenContainer(store, req.container, req.latest, 'exec');
   const spec = execSpec(env, store, rec, req);
   const plan = joinPlan(spec);
   recordEvent(env, { ID: rec.id, Image: rec.imageName, Name: rec.name, Status: 'exec', Type: 'container', Attributes: { execCommand: req.argv.join(' ') } });

@@ -7,6 +7,8 @@
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { expect } from 'vitest';
+
 import { fixtures } from './fixtures.js';
 import { type CliOptions, type CliResult, runCli, spawnCli } from './run-cli.js';
 
@@ -116,5 +118,14 @@ export async function loadedStore(label: string, ...archives: string[]): Promise
 export async function imageId(store: TestStore, name: string): Promise<string> {
   const r = await store.run(['image', 'inspect', '--format', '{{.Id}}', name]);
   if (r.exitCode !== 0) throw new Error(`image inspect ${name}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** `burrow run -d ARGS...` in `store`, checked to have printed the new container's full id and nothing else: that id. */
+export async function runDetached(store: TestStore, ...args: string[]): Promise<string> {
+  const r = await store.run(['run', '-d', ...args]);
+  expect(r.stderr).toBe('');
+  expect(r.exitCode).toBe(0);
+  expect(r.stdout).toMatch(/^[0-9a-f]{64}\n$/);
   return r.stdout.trim();
 }

@@ -13,17 +13,12 @@ import { buildTestImages } from '../helpers/images.js';
 import { waitForOutput } from '../helpers/processes.js';
 import { runOnPty } from '../helpers/pty.js';
 import { expectOneError, lines } from '../helpers/run-cli.js';
-import { loadedStore, type TestStore, waitFor } from '../helpers/store.js';
+import { loadedStore, type TestStore, waitFor, runDetached as detached } from '../helpers/store.js';
 
 const PLAIN = 'localhost/plain:latest';
 let store: TestStore;
 
-async function runDetached(...args: string[]): Promise<string> {
-  const r = await store.run(['run', '-d', ...args]);
-  expect(r.stderr).toBe('');
-  expect(r.exitCode).toBe(0);
-  return r.stdout.trim();
-}
+const runDetached = (...args: string[]): Promise<string> => detached(store, ...args);
 
 async function state(name: string): Promise<string> {
   return (await store.run(['inspect', '--format', '{{.State.Status}}', name])).stdout.trim();

@@ -15,19 +15,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { delegatedCgroup } from '../../src/system/cgroups.js';
 import { describeContainers, fixtures, requireFeature } from '../helpers/fixtures.js';
 import { expectOneError, lines } from '../helpers/run-cli.js';
-import { newStore, type TestStore, waitFor } from '../helpers/store.js';
+import { newStore, type TestStore, waitFor, runDetached as detached } from '../helpers/store.js';
 
 const PLAIN = 'localhost/plain:latest';
 /** Counts up in its log every 50 ms while it runs, and ends at once on SIGTERM. */
 const COUNTER = ['sh', '-c', 'trap "exit 0" TERM; i=0; while :; do i=$((i+1)); echo $i; sleep 0.05; done'];
 let store: TestStore;
 
-async function runDetached(...args: string[]): Promise<string> {
-  const r = await store.run(['run', '-d', ...args]);
-  expect(r.stderr).toBe('');
-  expect(r.exitCode).toBe(0);
-  return r.stdout.trim();
-}
+const runDetached = (...args: string[]): Promise<string> => detached(store, ...args);
 
 async function count(name: string): Promise<number> {
   return Number(lines((await store.run(['logs', name])).stdout).at(-1) ?? 0);

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeContainers, fixtures } from '../helpers/fixtures.js';
 import { buildTestImages, dockerArchiveEntries, writeTar } from '../helpers/images.js';
 import { expectOneError, lines } from '../helpers/run-cli.js';
-import { loadedStore, type TestStore, waitFor } from '../helpers/store.js';
+import { loadedStore, type TestStore, waitFor, runDetached as detached } from '../helpers/store.js';
 
 const PLAIN = 'localhost/plain:latest';
 const CHECKED = 'localhost/checked:latest';
@@ -27,12 +27,7 @@ interface Health {
   Log: { Start: string; End: string; ExitCode: number; Output: string }[] | null;
 }
 
-async function runDetached(...args: string[]): Promise<string> {
-  const r = await store.run(['run', '-d', ...args]);
-  expect(r.stderr).toBe('');
-  expect(r.exitCode).toBe(0);
-  return r.stdout.trim();
-}
+const runDetached = (...args: string[]): Promise<string> => detached(store, ...args);
 
 async function health(name: string): Promise<Health> {
   const r = await store.run(['inspect', '--format', '{{json .State.Health}}', name]);

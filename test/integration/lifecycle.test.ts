@@ -14,7 +14,7 @@ import { describeContainers, fixtures } from '../helpers/fixtures.js';
 import { buildTestImages } from '../helpers/images.js';
 import { alive } from '../helpers/processes.js';
 import { BURROW, expectOneError, lines } from '../helpers/run-cli.js';
-import { loadedStore, newStore, type TestStore, waitFor } from '../helpers/store.js';
+import { loadedStore, newStore, type TestStore, waitFor, runDetached as detached } from '../helpers/store.js';
 
 const PLAIN = 'localhost/plain:latest';
 let store: TestStore;
@@ -26,13 +26,7 @@ function statField(pid: number, n: number): string {
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[n - 3] as string;
 }
 
-async function runDetached(...args: string[]): Promise<string> {
-  const r = await store.run(['run', '-d', ...args]);
-  expect(r.stderr).toBe('');
-  expect(r.exitCode).toBe(0);
-  expect(r.stdout).toMatch(/^[0-9a-f]{64}\n$/);
-  return r.stdout.trim();
-}
+const runDetached = (...args: string[]): Promise<string> => detached(store, ...args);
 
 function monitorPid(id: string): number {
   return Number(readFileSync(join(store.data, 'containers', id, 'monitor'), 'utf8').split(' ')[0]);
