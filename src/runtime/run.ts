@@ -72,6 +72,8 @@ async function runRootfs(rootfs: string, req: RunRequest, env: Env): Promise<num
   if (req.cidfile !== undefined) throw new UsageError('--cidfile needs an image: a --rootfs container keeps no record');
   if (req.options.logDriver !== undefined || req.options.logOpt !== undefined) throw new UsageError('--log-driver and --log-opt need an image and -d: a --rootfs container writes to your terminal');
   if ((req.volumeInputs?.volumesFrom.length ?? 0) > 0) throw new UsageError('--volumes-from needs an image: a --rootfs container has no record to share volumes with');
+  if (req.options.restart !== undefined && req.options.restart !== 'no') throw new UsageError('--restart needs an image: a --rootfs container keeps no record for its monitor to run again');
+  if (req.options.health !== undefined) throw new UsageError('--health-cmd and the other healthcheck options need an image: a --rootfs container keeps no record to check');
   if (req.volumeInputs && req.volumeInputs.mount.length > 0) {
     // Binds and tmpfs only: a named volume needs the store (parseVolume refuses it).
     const { parseMount } = await import('./volumes.js');

@@ -117,8 +117,12 @@ describeContainers('detached containers', () => {
       expect((await store.run(['rm', '-f', '-t', '0', 'inspected'])).exitCode).toBe(0);
     });
 
-    it('--rootfs cannot be detached: no record to find it by', async () => {
+    it('--rootfs cannot be detached, restarted or health-checked: no record to find it by', async () => {
       expectOneError(await store.run(['run', '-d', '--rootfs', fixtures().rootfs, 'true']), /^Error: --detach needs an image/);
+      // What only a record and a monitor can carry out is refused, never silently dropped.
+      expectOneError(await store.run(['run', '--rootfs', fixtures().rootfs, '--restart', 'always', 'true']), /^Error: --restart needs an image/);
+      expectOneError(await store.run(['run', '--rootfs', fixtures().rootfs, '--health-cmd', 'true', 'true']), /^Error: --health-cmd and the other healthcheck options need an image/);
+      expectOneError(await store.run(['run', '--rootfs', fixtures().rootfs, '--no-healthcheck', 'true']), /healthcheck options need an image/);
     });
   });
 
