@@ -30,14 +30,29 @@
 /* Deeper than any real image tree; a bound on the fds held open at once. */
 #define MAX_DEPTH 128
 
-/* Owner, mode and times of `st` onto `name` in `dir` (the entry itself, not what a link points at); best effort. */
-static void keep_meta(int dir, const char *name, const struct stat *st) {
-  if (fchownat(dir, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0) {
+/*
+ * Owner, mode and times of `st` onto what `fd` is open on (a file or directory
+ * this copy made: no name is looked up again, so nothing swapped in under that
+ * name meanwhile is touched); best effort.
+ */
+static void keep_meta_fd(int fd, const struct stat *st) {
+  if (fchown(fd, st->st_uid, st->st_gid) < 0) {
     /* an owner the namespace does not map (shown as the overflow id): the copy keeps ours */
   }
   /* The mode after the owner: a chown clears the set-id bits. */
-  if (!S_ISLNK(st->st_mode) && fchmodat(dir, name, st->st_mode & 07777, 0) < 0) {
+  if (fchmod(fd, st->st_mode & 07777) < 0) {
     /* a mode this filesystem refuses: the copy keeps its own */
+  }
+  struct timespec times[2] = {st->st_atim, st->st_mtim};
+  if (futimens(fd, times) < 0) {
+    /* the copy keeps the time it was made */
+  }
+}
+
+/* The same for a link or fifo by its name, never following it (a mode cannot be set without following: fifos get theirs at mkfifoat). */
+static void keep_meta_name(int dir, const char *name, const struct stat *st) {
+  if (fchownat(dir, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0) {
+    /* an owner the namespace does not map: the copy keeps ours */
   }
   struct timespec times[2] = {st->st_atim, st->st_mtim};
   if (utimensat(dir, name, times, AT_SYMLINK_NOFOLLOW) < 0) {
@@ -79,11 +94,11 @@ static int copy_file(int src, int dst, const char *name, const struct stat *st) 
       rc = -1;
     break;
   }
+  if (rc == 0)
+    keep_meta_fd(out, st);
   int e = errno;
   close(in);
   close(out);
-  if (rc == 0)
-    keep_meta(dst, name, st);
   errno = e;
   return rc;
 }
@@ -146,10 +161,10 @@ static int copy_dir(int src, int dst, dev_t dev, int depth, char *where, size_t 
       } else {
         rc = copy_dir(s, t, dev, depth + 1, where + used, len - used);
       }
+      if (rc == 0)
+        keep_meta_fd(t, &st);
       close(s);
       close(t);
-      if (rc == 0)
-        keep_meta(dst, name, &st);
     } else if (S_ISREG(st.st_mode)) {
       rc = copy_file(src, dst, name, &st);
     } else if (S_ISLNK(st.st_mode)) {
@@ -160,12 +175,12 @@ static int copy_dir(int src, int dst, dev_t dev, int depth, char *where, size_t 
       if (n < 0 || symlinkat(target, dst, name) < 0)
         rc = -1;
       else
-        keep_meta(dst, name, &st);
+        keep_meta_name(dst, name, &st);
     } else if (S_ISFIFO(st.st_mode)) {
-      if (mkfifoat(dst, name, 0600) < 0)
+      if (mkfifoat(dst, name, st.st_mode & 0777) < 0)
         rc = -1;
       else
-        keep_meta(dst, name, &st);
+        keep_meta_name(dst, name, &st);
     }
     /* devices and sockets: left out */
   }
@@ -194,9 +209,7 @@ int copy_up(int src, int dst, char *where, size_t len) {
   struct stat st;
   if (fstat(src, &st) < 0 || copy_dir(src, dst, st.st_dev, 0, where, len) < 0)
     return -1;
-  /* The volume takes the owner and mode of the image's directory too, as podman's does. */
-  if (fchown(dst, st.st_uid, st.st_gid) < 0 || fchmod(dst, st.st_mode & 07777) < 0) {
-    /* an owner the namespace does not map: the volume keeps its own */
-  }
+  /* The volume takes the owner, mode and times of the image's directory too, as podman's does. */
+  keep_meta_fd(dst, &st);
   return 0;
 }
