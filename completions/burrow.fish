@@ -353,11 +353,11 @@ set -g __burrow_arg_rename --log-level
 set -g __burrow_arg_restart --log-level --cidfile -t --time
 set -g __burrow_arg_rm --log-level -t --time
 set -g __burrow_arg_rmi --log-level
-set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull --rootfs
+set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull --detach-keys --rootfs
 set -g __burrow_proxy_run 1
 set -g __burrow_arg_save --log-level -o --output --format
 set -g __burrow_arg_search --log-level --authfile --cert-dir --creds -f --filter --format --limit
-set -g __burrow_arg_start --log-level
+set -g __burrow_arg_start --log-level --detach-keys
 set -g __burrow_arg_stop --log-level --cidfile -t --time
 set -g __burrow_arg_system_df --log-level --format
 set -g __burrow_arg_system_prune --log-level --filter
@@ -801,6 +801,7 @@ complete -c burrow -n '__burrow_options run' -l log-driver -x -d 'Where a detach
 complete -c burrow -n '__burrow_options run' -l log-opt -x -d 'Log driver option: max-size=SIZE, path=FILE'
 complete -c burrow -n '__burrow_options run' -l pull -x -d 'Pull the image: always, missing (when not stored), never, newer (when the registry has another)'
 complete -c burrow -n '__burrow_options run' -s d -l detach -d 'Run the container in the background and print its id'
+complete -c burrow -n '__burrow_options run' -l detach-keys -x -d 'With -it: the keys that leave the container running in the background'
 complete -c burrow -n '__burrow_options run' -l rootfs -x -a '(__fish_complete_directories (commandline -ct | string replace -r -- "^--[a-z-]+=" ""))' -d 'Use DIR as the root filesystem instead of an image (the first word after the options is then the command)'
 complete -c burrow -n '__burrow_operand run 0' -a '(__burrow_images)'
 complete -c burrow -n '__burrow_proxy run' -F
@@ -830,6 +831,7 @@ complete -c burrow -n '__burrow_options search' -l tls-verify -d 'Require HTTPS 
 complete -c burrow -n '__burrow_options start' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
 complete -c burrow -n '__burrow_options start' -s a -l attach -d 'Attach to the container\'s output and exit with its status'
 complete -c burrow -n '__burrow_options start' -s i -l interactive -d 'With -a: keep standard input open'
+complete -c burrow -n '__burrow_options start' -l detach-keys -x -d 'With -ai and a terminal: the keys that leave the container running in the background'
 complete -c burrow -n '__burrow_operand start 0 rest' -a '(__burrow_containers)'
 
 # burrow stop, burrow container stop

@@ -143,6 +143,46 @@ void attach_finish(int code) {
   }
 }
 
+/* The first client's window size (`hold` with a tty), until the pty exists. */
+static struct winsize g_first_ws;
+
+static void add_client(int c) {
+  struct timeval tv = {.tv_sec = SEND_TIMEOUT};
+  if (g_nclients == MAX_CLIENTS || setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+    close(c);
+  else
+    g_clients[g_nclients++] = c;
+}
+
+void attach_wait_first(int lfd, int tty) {
+  struct pollfd p = {.fd = lfd, .events = POLLIN};
+  if (poll(&p, 1, 60000) <= 0)
+    return; /* nobody came: it runs detached, its output in the log */
+  int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+  if (c < 0)
+    return;
+  add_client(c);
+  if (!tty)
+    return;
+  /* A client on a terminal sends its size first; one that is not on one sends none (wait briefly). */
+  struct pollfd q = {.fd = c, .events = POLLIN};
+  char buf[64];
+  if (poll(&q, 1, 200) <= 0 || recv(c, buf, sizeof(buf) - 1, MSG_PEEK) < 1 || buf[0] != 'w')
+    return;
+  ssize_t r = recv(c, buf, sizeof(buf) - 1, 0);
+  if (r < 2)
+    return;
+  buf[r] = '\0';
+  unsigned rows, cols;
+  if (sscanf(buf + 1, "%u %u", &rows, &cols) == 2 && rows > 0 && cols > 0 && rows < 65536 && cols < 65536)
+    g_first_ws = (struct winsize){.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
+}
+
+void attach_first_winsize(int master) {
+  if (g_first_ws.ws_row > 0)
+    ioctl(master, TIOCSWINSZ, &g_first_ws);
+}
+
 size_t attach_fill(int lfd, struct pollfd *pfd) {
   size_t n = 0;
   if (lfd >= 0)
@@ -198,13 +238,8 @@ int attach_ready(int lfd, const struct pollfd *pfd, size_t n, const struct attac
   }
   if (lfd >= 0 && (pfd[0].revents & POLLIN)) {
     int c;
-    while ((c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
-      struct timeval tv = {.tv_sec = SEND_TIMEOUT};
-      if (g_nclients == MAX_CLIENTS || setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
-        close(c);
-      else
-        g_clients[g_nclients++] = c;
-    }
+    while ((c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
+      add_client(c);
   }
   return sig;
 }

@@ -87,6 +87,7 @@ static void __attribute__((format(printf, 1, 2))) say_error(const char *fmt, ...
   if (n < 0)
     return;
   size_t len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
+  attach_broadcast("stderr", line, len); /* an attached terminal (run -it) sees it too */
   if (g_log && ctr_log_write(g_log, "stderr", line, len) == 0)
     return;
   dprintf(2, "%s", line);
@@ -977,6 +978,7 @@ static int serve_child(const struct plan *plan, pid_t child, int sync) {
     } else if (kind == 'F' && fd >= 0 && master < 0) {
       master = fd;
       copy_winsize(master);
+      attach_first_winsize(master); /* run -it through attach: the terminal's size from the start */
       if (write(sync, "G", 1) != 1) {
         close(master);
         master = -1;
@@ -1133,6 +1135,9 @@ static int cmd_run(int argc, char **argv) {
     attach_fd = attach_listen(attach->fields[0]);
     if (attach_fd < 0)
       fail("attach", "bind", attach->fields[0], errno, "listen on the attach socket `%s`", attach->fields[0]);
+    /* hold (run -it): the container starts once its terminal is attached, so none of its output is missed. */
+    if (attach->nfields > 2 && !strcmp(attach->fields[2], "hold"))
+      attach_wait_first(attach_fd, !strcmp(attach->fields[1], "tty"));
     if (!strcmp(attach->fields[1], "pipe")) {
       int p[2];
       if (pipe2(p, O_CLOEXEC) < 0 || dup2(p[0], 0) < 0)

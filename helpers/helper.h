@@ -66,6 +66,10 @@ int attach_listen(const char *path);
 size_t attach_fill(int lfd, struct pollfd *pfd);
 /* After poll: new clients accepted, their packets acted on; a signal a client asks to pass on, else 0. */
 int attach_ready(int lfd, const struct pollfd *pfd, size_t n, const struct attach_target *t);
+/* attach's `hold`: waits (at most a minute) for the first client; with `tty`, also for its window size. */
+void attach_wait_first(int lfd, int tty);
+/* That window size onto the pty master, once it exists. */
+void attach_first_winsize(int master);
 /* What the container said on "stdout" or "stderr", to every client. */
 void attach_broadcast(const char *stream, const char *buf, size_t n);
 /* The run ended with `code`: each client told, and let go. */

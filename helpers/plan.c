@@ -214,6 +214,8 @@ static int check_record(const struct record *r, char *err, size_t errlen, size_t
       return fail(err, errlen, "record %zu (attach): path `%s` is not absolute", index, shown(r->fields[0]));
     if (strcmp(r->fields[1], "none") && strcmp(r->fields[1], "pipe") && strcmp(r->fields[1], "tty"))
       return fail(err, errlen, "record %zu (attach): unknown stdin `%s`", index, shown(r->fields[1]));
+    if (r->nfields > 2 && strcmp(r->fields[2], "hold"))
+      return fail(err, errlen, "record %zu (attach): unknown mode `%s`", index, shown(r->fields[2]));
     break;
   case R_EXIT_FILE:
   case R_EVENT:

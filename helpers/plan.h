@@ -66,11 +66,14 @@
  *                                 `restart` anew) the monitor starts ARGV (absolute: burrow's `healthcheck
  *                                 run`, which execs the check, records it and acts on it), in a session of
  *                                 its own, stdio on /dev/null, never while the previous one still runs
- *   attach PATH STDIN             the monitor listens on the unix socket PATH (SOCK_SEQPACKET, 0600) for
+ *   attach PATH STDIN [hold]      the monitor listens on the unix socket PATH (SOCK_SEQPACKET, 0600) for
  *                                 `burrow-helper attach` clients (attach.c): each gets the container's
  *                                 output and, when a run ends, its exit code; their input goes, by STDIN,
  *                                 to the pty (tty), to a pipe made the container's stdin (pipe: with
  *                                 `stdin INHERIT`, the pipe kept across --restart runs) or nowhere (none)
+ *                                 hold: the first run waits (at most a minute) for the first client, and
+ *                                 with tty for its window size, so a terminal attached at once (run -it)
+ *                                 misses none of the output
  *   cgroup PATH                   clone the child straight into the cgroup v2 directory PATH (clone3 with
  *                                 CLONE_INTO_CGROUP: never a moment outside it; a new cgroup namespace is
  *                                 then the child's to make, so that it is rooted there): made by the monitor when missing and removed after each run

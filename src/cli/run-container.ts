@@ -39,6 +39,7 @@ export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoin
 export interface RunFields extends ContainerFields {
   rootfs: string | undefined;
   detach: boolean;
+  detachKeys: string;
 }
 
 /** --entrypoint as podman reads it: a JSON array, or one program. */
@@ -105,6 +106,7 @@ export function runRequest(f: RunFields): RunRequest {
     rootfs: f.rootfs,
     name: f.name,
     detach: f.detach,
+    detachKeys: f.detachKeys,
     cidfile: f.cidfile,
     volumeInputs: { mount: f.mount, volumesFrom: f.volumesFrom },
     pull: parsePullPolicy(f.pull),

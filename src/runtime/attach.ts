@@ -10,7 +10,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { BurrowError, UsageError } from '../errors.js';
+import { BurrowError } from '../errors.js';
+import { attachArgs, parseDetachKeys } from './attach-args.js';
 import { ATTACH_SOCKET, chosenContainer, type Env } from './container.js';
 import { recordEvent } from './events.js';
 import { logConfig } from './logs.js';
@@ -24,28 +25,6 @@ export interface AttachRequest {
   detachKeys: string;
   /** --sig-proxy: signals this process gets are passed on (without a tty) */
   sigProxy: boolean;
-}
-
-export const DEFAULT_DETACH_KEYS = 'ctrl-p,ctrl-q';
-
-/** ctrl-@ is 0, ctrl-a 1 … ctrl-z 26, then ctrl-[ ctrl-\ ctrl-] ctrl-^ ctrl-_ (docker's term.ToBytes). */
-const CONTROL = ['@', ...'abcdefghijklmnopqrstuvwxyz', '[', '\\', ']', '^', '_'];
-
-/** --detach-keys as docker and podman read it: comma-separated single characters or ctrl-X. */
-export function parseDetachKeys(text: string): Buffer {
-  if (text === '') return Buffer.alloc(0);
-  const bytes: number[] = [];
-  for (const key of text.split(',')) {
-    if (key.length === 1 && key.charCodeAt(0) < 128) {
-      bytes.push(key.charCodeAt(0));
-      continue;
-    }
-    const m = /^ctrl-(.)$/i.exec(key);
-    const code = m ? CONTROL.indexOf((m[1] as string).toLowerCase()) : -1;
-    if (code < 0) throw new UsageError(`invalid --detach-keys \`${text}\`: unknown key \`${key}\` (a character, or ctrl- and one of a-z @ [ \\ ] ^ _)`);
-    bytes.push(code);
-  }
-  return Buffer.from(bytes);
 }
 
 /** Checks the container can be attached to, then the helper's attach client takes this process over. */
@@ -63,13 +42,7 @@ export async function attachContainer(env: Env, req: AttachRequest): Promise<nev
   const { tty, interactive } = rec.options;
   if (!tty && logConfig(rec.options, containers.dir(rec.id)).driver === 'passthrough')
     throw new BurrowError('E_NOT_ATTACHABLE', `container ${rec.name} writes straight to the terminal that started it (--log-driver passthrough): there is nothing to attach to`);
-  const args = [socket];
-  const stdin = interactive && !req.noStdin;
-  if (stdin) args.push('--stdin');
-  if (tty) args.push('--tty');
-  // As podman's: signals are passed on only without a terminal (with one, ^C is a key the container reads).
-  if (req.sigProxy && !tty) args.push('--sig-proxy');
-  if (stdin && keys.length > 0) args.push('--detach-keys', keys.toString('hex'));
+  const args = attachArgs(socket, { stdin: interactive && !req.noStdin, tty, sigProxy: req.sigProxy, keys });
   recordEvent(env, { ID: rec.id, Image: rec.imageName, Name: rec.name, Status: 'attach', Type: 'container' });
   return env.sys.execAttach(args);
 }

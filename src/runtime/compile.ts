@@ -87,7 +87,7 @@ export interface ContainerSpec {
   /** the container's own cgroup (under a delegated one), which the monitor makes and removes */
   cgroup?: string;
   /** the monitor's attach socket, and where its clients' input goes (a detached container's) */
-  attach?: { path: string; stdin: 'none' | 'pipe' | 'tty' };
+  attach?: { path: string; stdin: 'none' | 'pipe' | 'tty'; hold?: boolean };
   /** what the helper runs after the container (clean-up for --rm) */
   onExit?: string[];
   argv: string[];

@@ -30,6 +30,7 @@ import { diedEvent, recordEvent } from './events.js';
 import { prepareVolumes, settleVolumes, type VolumeInputs, volumeSource } from './volumes.js';
 import { packageRoot } from '../config/install.js';
 import { resolveHealthcheck } from './health-config.js';
+import { attachArgs, DEFAULT_DETACH_KEYS, parseDetachKeys } from './attach-args.js';
 import { containerCgroupName, delegatedCgroup, ownCgroup, setFrozen } from '../system/cgroups.js';
 
 /** Where a command runs: burrow's directories, the host's environment and working directory (cli's Context is one). */
@@ -278,8 +279,15 @@ function markStopped(store: Store, rec: ContainerRecord): void {
   }
 }
 
-/** Runs the container in the foreground (prepared already by createContainer, or now): never returns. */
-export async function runForeground(env: Env, store: Store, rec: ContainerRecord, prepared?: Prepared): Promise<never> {
+/**
+ * Runs the container in the foreground (prepared already by createContainer,
+ * or now): never returns. One with a terminal and input (-it) runs as podman
+ * runs it: detached, with this terminal attached at once, so that the detach
+ * keys leave it running; any other becomes the helper's child, the helper
+ * taking this process over.
+ */
+export async function runForeground(env: Env, store: Store, rec: ContainerRecord, prepared?: Prepared, detachKeys = DEFAULT_DETACH_KEYS): Promise<never> {
+  if (rec.options.tty && rec.options.interactive) return runAttached(env, store, rec, prepared, detachKeys);
   const ready = prepared ?? containerSpec(env, store, rec);
   await prepareVolumes(store, rec, ready.spec);
   const { plan, cleanupFile } = compileContainer(env, store, rec, ready);
@@ -303,6 +311,30 @@ export async function runForeground(env: Env, store: Store, rec: ContainerRecord
  * step is the helper's HelperError from its status channel (system/status.ts).
  */
 export async function startDetached(env: Env, store: Store, rec: ContainerRecord, prepared?: Prepared): Promise<void> {
+  const { started } = await launchMonitor(env, store, rec, prepared, false);
+  await started;
+  containerEvent(store, rec, 'start');
+}
+
+/**
+ * `run -it` and `start -ai`: the container started detached, its monitor
+ * holding it until a terminal attaches (none of its output is missed, and it
+ * gets the terminal's size from the start); then the helper's attach client
+ * takes this process over, and exits with the container's status, or 0 when
+ * the detach keys leave it running. A failed start is the client's to tell:
+ * the monitor sends its error line and the status to it.
+ */
+async function runAttached(env: Env, store: Store, rec: ContainerRecord, prepared: Prepared | undefined, detachKeys: string): Promise<never> {
+  const keys = parseDetachKeys(detachKeys);
+  const { started, socket, warnings } = await launchMonitor(env, store, rec, prepared, true);
+  for (const w of warnings) process.stderr.write(`Warning: ${w}\n`);
+  started.catch(() => undefined); // the attach client says how the start went
+  containerEvent(store, rec, 'start');
+  return env.sys.execAttach(attachArgs(socket, { stdin: true, tty: true, sigProxy: false, keys }));
+}
+
+/** The monitor started in the background (startDetached, runAttached): `started` resolves once the command runs. */
+async function launchMonitor(env: Env, store: Store, rec: ContainerRecord, prepared: Prepared | undefined, hold: boolean): Promise<{ started: Promise<void>; socket: string; warnings: string[] }> {
   const ready = prepared ?? containerSpec(env, store, rec);
   const dir = store.containers.dir(rec.id);
   const log = logConfig(rec.options, dir);
@@ -311,15 +343,14 @@ export async function startDetached(env: Env, store: Store, rec: ContainerRecord
   if (log.path !== undefined) spec.log = { path: log.path, maxSize: log.maxSize };
   else if (log.driver === 'none') spec.log = { path: '/dev/null', maxSize: 0 };
   // Its input is what `attach` sends (-i): to its terminal (-t), or a pipe; else it reads /dev/null.
-  spec.attach = { path: join(dir, ATTACH_SOCKET), stdin: !rec.options.interactive ? 'none' : rec.options.tty ? 'tty' : 'pipe' };
+  spec.attach = { path: join(dir, ATTACH_SOCKET), stdin: !rec.options.interactive ? 'none' : rec.options.tty ? 'tty' : 'pipe', ...(hold ? { hold } : {}) };
   await prepareVolumes(store, rec, spec);
   const { plan } = compileContainer(env, store, rec, { ...ready, spec });
   clearExit(store, rec);
   const gone = () => new BurrowError('E_START', `start container ${rec.name}: the helper ended before the container ran${log.path ? ' (see its log)' : ''}`);
   const { pid, started } = env.sys.startPlan(plan, gone, { passthrough: log.driver === 'passthrough' });
   writeMonitor(store, rec, pid);
-  await started;
-  containerEvent(store, rec, 'start');
+  return { started, socket: spec.attach.path, warnings: ready.warnings };
 }
 
 /** The image's StopSignal ("SIGTERM", "TERM", "15"); SIGTERM by default. */

@@ -12,6 +12,7 @@ import { BurrowError, UsageError } from '../errors.js';
 import type { ContainerOptions } from '../storage/containers.js';
 import type { Env } from './container.js';
 import type { PullPolicy } from './pull-policy.js';
+import { parseDetachKeys } from './attach-args.js';
 
 export interface RunRequest {
   /** the image; with `rootfs`, none (the command is all in the options) */
@@ -21,6 +22,8 @@ export interface RunRequest {
   name: string | undefined;
   /** -d: start it with the helper as its monitor, print its id and return */
   detach: boolean;
+  /** --detach-keys: what leaves a -it container running (podman's format) */
+  detachKeys?: string;
   /** --cidfile: the file the container's id is written to */
   cidfile: string | undefined;
   /** --pull: when the image is pulled from its registry */
@@ -38,6 +41,7 @@ export interface RunRequest {
 export async function runContainer(req: RunRequest, env: Env): Promise<number> {
   // An empty --rootfs (an unset "$rootfs") would run on the current directory, writable in place: as podman, refuse it.
   if (req.rootfs === '') throw new UsageError('must set root filesystem source: --rootfs is empty');
+  if (req.detachKeys !== undefined) parseDetachKeys(req.detachKeys); // checked before anything is made
   if (req.rootfs !== undefined) return runRootfs(req.rootfs, req, env);
   if (req.image === undefined) throw new UsageError('requires at least 1 arg(s), only received 0');
   const { createContainer, removeContainer, runForeground, startDetached } = await import('./container.js');
@@ -51,7 +55,7 @@ export async function runContainer(req: RunRequest, env: Env): Promise<number> {
       writeSync(1, `${rec.id}\n`);
       return 0;
     }
-    return await runForeground(env, store, rec, prepared);
+    return await runForeground(env, store, rec, prepared, req.detachKeys);
   } catch (err) {
     // It never ran: a --rm container goes again.
     if (req.options.rm) await removeContainer(env, store, rec, true).catch(() => undefined);

@@ -6,12 +6,15 @@
  */
 import { BurrowError, UsageError } from '../errors.js';
 import type { Env } from './container.js';
+import { parseDetachKeys } from './attach-args.js';
 
 export interface StartRequest {
   /** -a: the one container in the foreground */
   attach: boolean;
   /** -i, with -a: keep standard input open */
   interactive: boolean;
+  /** --detach-keys, for a container with a terminal started with -ai */
+  detachKeys?: string;
   containers: string[];
 }
 
@@ -26,6 +29,7 @@ export interface StartReport {
 export async function startContainers(req: StartRequest, env: Env, report: StartReport): Promise<number> {
   if (req.attach && req.containers.length > 1) throw new UsageError('you cannot start and attach multiple containers at once');
   if (req.interactive && !req.attach) throw new UsageError('-i needs -a');
+  if (req.detachKeys !== undefined) parseDetachKeys(req.detachKeys);
   const { runForeground, startDetached } = await import('./container.js');
   const store = (await env.store({ containers: true })).init();
   const { containers } = store;
@@ -39,7 +43,7 @@ export async function startContainers(req: StartRequest, env: Env, report: Start
           if (req.attach) throw new BurrowError('E_RUNNING', `container ${rec.name} is already running`);
           return undefined;
         }
-        if (req.attach) return runForeground(env, store, { ...rec, options: { ...rec.options, interactive: req.interactive || rec.options.interactive } });
+        if (req.attach) return runForeground(env, store, { ...rec, options: { ...rec.options, interactive: req.interactive || rec.options.interactive } }, undefined, req.detachKeys);
         await startDetached(env, store, rec);
         return undefined;
       });

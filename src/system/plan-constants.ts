@@ -59,7 +59,7 @@ export const RECORDS = [
   { name: 'event', min: 4, max: 4, once: true },
   { name: 'restart', min: 4, max: 4, once: true },
   { name: 'health', min: 2, max: -1, once: true },
-  { name: 'attach', min: 2, max: 2, once: true },
+  { name: 'attach', min: 2, max: 3, once: true },
   { name: 'cgroup', min: 1, max: 1, once: true },
   { name: 'on-exit', min: 1, max: -1, once: true },
 ] as const;

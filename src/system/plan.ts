@@ -160,9 +160,10 @@ export type Step =
    * monitor: listen on the unix socket `path` for `attach` clients, who get
    * the container's output and exit code and send it input: to the pty
    * (`tty`), to a pipe that is the container's stdin (`pipe`: -i without -t,
-   * with stdin INHERIT), or nowhere (`none`)
+   * with stdin INHERIT), or nowhere (`none`); `hold`: the first run waits
+   * for the first client (run -it: its terminal misses no output)
    */
-  | { kind: 'attach'; path: string; stdin: 'none' | 'pipe' | 'tty' }
+  | { kind: 'attach'; path: string; stdin: 'none' | 'pipe' | 'tty'; hold?: boolean }
   /**
    * monitor: the child is cloned straight into the cgroup v2 directory
    * `path` (clone3 CLONE_INTO_CGROUP), its cgroup namespace rooted there. For
@@ -204,7 +205,7 @@ function fields(step: Step): string[] {
     case 'health':
       return [String(step.intervalMs), ...step.argv];
     case 'attach':
-      return [step.path, step.stdin];
+      return [step.path, step.stdin, ...(step.hold ? ['hold'] : [])];
     case 'cgroup':
       return [step.path];
     case 'on-exit':

@@ -81,6 +81,44 @@ describeContainers('attach', () => {
     expect(await state('shell')).toBe('exited');
   });
 
+  it('run -it is a detached container with this terminal attached from its first output: the detach keys leave it running', async (ctx) => {
+    requireFeature(ctx, 'python3');
+    const first = await runOnPty(['run', '-it', '--name', 'live', PLAIN, 'sh', '-c', 'stty size; echo first-line; exec sh'], [{ expect: 'first-line' }, { termios: 'attached' }, { send: '\x10\x11' }], [30, 90], 15, ptyEnv());
+    expect(first.error).toBeNull();
+    expect(first.output).toMatch(/^30 90\r\nfirst-line\r\n/);
+    expect(first.exitCode).toBe(0);
+    expect(first.modes.attached).toEqual({ icanon: false, echo: false, isig: false });
+    expect(first.modes.end).toEqual({ icanon: true, echo: true, isig: true });
+    expect(await state('live')).toBe('running');
+    const back = await runOnPty(['attach', 'live'], [{ send: 'echo back-$((2+2))\r' }, { expect: 'back-4' }, { send: 'exit 4\r' }], [30, 90], 15, ptyEnv());
+    expect([back.error, back.exitCode]).toEqual([null, 4]);
+    expect((await store.run(['logs', 'live'])).stdout).toContain('first-line');
+  });
+
+  it('run -it: its own --detach-keys; --rm removes it when it ends; a command not found is told on the terminal, 127', async (ctx) => {
+    requireFeature(ctx, 'python3');
+    const keyed = await runOnPty(['run', '-it', '--detach-keys', 'ctrl-x', '--name', 'keyed', PLAIN, 'sh'], [{ send: 'echo in-keyed\r' }, { expect: 'in-keyed' }, { send: '\x18' }], [30, 90], 15, ptyEnv());
+    expect([keyed.error, keyed.exitCode]).toEqual([null, 0]);
+    expect(await state('keyed')).toBe('running');
+    const gone = await runOnPty(['run', '-it', '--rm', '--name', 'brief', PLAIN, 'sh', '-c', 'echo brief; exit 3'], [], [30, 90], 15, ptyEnv());
+    expect([gone.error, gone.exitCode]).toEqual([null, 3]);
+    expect(gone.output).toContain('brief');
+    await waitFor('the --rm clean-up', async () => (await store.run(['container', 'exists', 'brief'])).exitCode === 1);
+    const missing = await runOnPty(['run', '-it', '--rm', '--name', 'missing', PLAIN, 'no-such-command'], [], [30, 90], 15, ptyEnv());
+    expect(missing.exitCode).toBe(127);
+    expect(missing.output).toMatch(/Error: .*no-such-command/);
+    await waitFor('the --rm clean-up', async () => (await store.run(['container', 'exists', 'missing'])).exitCode === 1);
+  });
+
+  it('start -ai of a container made with -it attaches the same way', async (ctx) => {
+    requireFeature(ctx, 'python3');
+    expect((await store.run(['create', '-it', '--name', 'later', PLAIN, 'sh'])).exitCode).toBe(0);
+    const r = await runOnPty(['start', '-ai', 'later'], [{ send: 'stty size; echo started-$((1+1))\r' }, { expect: 'started-2' }, { send: 'exit 6\r' }], [31, 91], 15, ptyEnv());
+    expect(r.error).toBeNull();
+    expect(r.output).toContain('31 91');
+    expect(r.exitCode).toBe(6);
+  });
+
   it('--detach-keys "" never detaches; a single key detaches at once', async (ctx) => {
     requireFeature(ctx, 'python3');
     await runDetached('-it', '--name', 'keys', PLAIN, 'sh');
@@ -124,6 +162,10 @@ describeContainers('attach', () => {
       expectOneError(await store.run(['attach', 'nothing-here']), /no container with name or ID "nothing-here" found/);
       expectOneError(await store.run(['attach', '--detach-keys', 'ctrl-pp', 'made']), /invalid --detach-keys `ctrl-pp`: unknown key `ctrl-pp`/);
       expectOneError(await store.run(['attach']), /attach requires the name or ID of a container/);
+      const before = (await store.run(['ps', '-a', '-q'])).stdout;
+      expectOneError(await store.run(['run', '-it', '--detach-keys', 'ctrl-1', PLAIN, 'sh']), /invalid --detach-keys `ctrl-1`/);
+      expect((await store.run(['ps', '-a', '-q'])).stdout).toBe(before);
+      expectOneError(await store.run(['start', '-ai', '--detach-keys', 'x,', 'made']), /invalid --detach-keys `x,`/);
       expectOneError(await store.run(['attach', '-l', 'made']), /--latest and a container cannot be used together/);
       const fg = store.spawn(['run', '--name', 'foreground', PLAIN, 'sh', '-c', 'trap "exit 0" TERM; echo up; while :; do sleep 0.1; done']);
       await waitForOutput(fg, 'up');

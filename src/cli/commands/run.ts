@@ -14,7 +14,7 @@ export class RunCommand extends ContainerOptionsCommand {
     details: `
       Runs a new container from IMAGE (its entrypoint and command, or COMMAND), or with \`--rootfs DIR\` runs COMMAND in a container whose root filesystem is DIR. The container gets new user, mount, pid, uts, ipc and cgroup namespaces (and a network namespace with \`--network none\`, the default). burrow ends as the container's direct parent and exits with its status: the command's own, 125 for burrow's errors, 126 when the command cannot be executed, 127 when it is not found, 128+N when it was killed by signal N.
 
-      With \`-d\` the container runs in the background: burrow prints its id once its command runs and returns, and the helper stays behind as its monitor, writing what it prints to its log (\`burrow logs\`).
+      With \`-d\` the container runs in the background: burrow prints its id once its command runs and returns, and the helper stays behind as its monitor, writing what it prints to its log (\`burrow logs\`). With \`-it\` and an image it runs in the background the same way, with this terminal attached to it at once (\`burrow attach\`): the detach keys, ctrl-p ctrl-q, leave it running.
     `,
     examples: [
       ['Run a command in an image', '$0 run --rm localhost/busybox echo hello'],
@@ -25,6 +25,7 @@ export class RunCommand extends ContainerOptionsCommand {
   });
 
   detach = Option.Boolean('-d,--detach', false, { description: 'Run the container in the background and print its id' });
+  detachKeys = Option.String('--detach-keys', 'ctrl-p,ctrl-q', { description: 'With -it: the keys that leave the container running in the background' });
   rootfs = Option.String('--rootfs', { description: 'Use DIR as the root filesystem instead of an image (the first word after the options is then the command)' });
 
   async execute(): Promise<number> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { parseDetachKeys } from '../../../src/runtime/attach.js';
+import { parseDetachKeys } from '../../../src/runtime/attach-args.js';
 
 describe('--detach-keys as docker and podman read them', () => {
   it.each([
