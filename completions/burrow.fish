@@ -802,6 +802,7 @@ complete -c burrow -n '__burrow_options run' -l log-opt -x -d 'Log driver option
 complete -c burrow -n '__burrow_options run' -l pull -x -d 'Pull the image: always, missing (when not stored), never, newer (when the registry has another)'
 complete -c burrow -n '__burrow_options run' -s d -l detach -d 'Run the container in the background and print its id'
 complete -c burrow -n '__burrow_options run' -l detach-keys -x -d 'With -it: the keys that leave the container running in the background'
+complete -c burrow -n '__burrow_options run' -l sig-proxy -d 'Pass the signals burrow gets on to the container (false: they end only burrow)'
 complete -c burrow -n '__burrow_options run' -l rootfs -x -a '(__fish_complete_directories (commandline -ct | string replace -r -- "^--[a-z-]+=" ""))' -d 'Use DIR as the root filesystem instead of an image (the first word after the options is then the command)'
 complete -c burrow -n '__burrow_operand run 0' -a '(__burrow_images)'
 complete -c burrow -n '__burrow_proxy run' -F
@@ -831,6 +832,7 @@ complete -c burrow -n '__burrow_options search' -l tls-verify -d 'Require HTTPS 
 complete -c burrow -n '__burrow_options start' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
 complete -c burrow -n '__burrow_options start' -s a -l attach -d 'Attach to the container\'s output and exit with its status'
 complete -c burrow -n '__burrow_options start' -s i -l interactive -d 'With -a: keep standard input open'
+complete -c burrow -n '__burrow_options start' -l sig-proxy -d 'With -a: pass the signals burrow gets on to the container (false: they end only burrow)'
 complete -c burrow -n '__burrow_options start' -l detach-keys -x -d 'With -ai and a terminal: the keys that leave the container running in the background'
 complete -c burrow -n '__burrow_operand start 0 rest' -a '(__burrow_containers)'
 

@@ -40,6 +40,7 @@ export interface RunFields extends ContainerFields {
   rootfs: string | undefined;
   detach: boolean;
   detachKeys: string;
+  sigProxy: boolean;
 }
 
 /** --entrypoint as podman reads it: a JSON array, or one program. */
@@ -107,6 +108,7 @@ export function runRequest(f: RunFields): RunRequest {
     name: f.name,
     detach: f.detach,
     detachKeys: f.detachKeys,
+    sigProxy: f.sigProxy,
     cidfile: f.cidfile,
     volumeInputs: { mount: f.mount, volumesFrom: f.volumesFrom },
     pull: parsePullPolicy(f.pull),

@@ -10,12 +10,13 @@ export interface StartFields {
   attach: boolean;
   interactive: boolean;
   detachKeys: string;
+  sigProxy: boolean;
   containers: string[];
 }
 
 /** Starts the containers named, printing each as given, as podman does; with -a, the one container in the foreground. */
 export function startContainers(f: StartFields, context: Context): Promise<number> {
-  return start({ attach: f.attach, interactive: f.interactive, detachKeys: f.detachKeys, containers: f.containers }, context, {
+  return start({ attach: f.attach, interactive: f.interactive, detachKeys: f.detachKeys, sigProxy: f.sigProxy, containers: f.containers }, context, {
     started: (ref) => context.stdout.write(`${ref}\n`),
     failed: (_ref, err) => context.stderr.write(`Error: ${(err as Error).message}\n`),
   });

@@ -281,13 +281,15 @@ function markStopped(store: Store, rec: ContainerRecord): void {
 
 /**
  * Runs the container in the foreground (prepared already by createContainer,
- * or now): never returns. One with a terminal and input (-it) runs as podman
- * runs it: detached, with this terminal attached at once, so that the detach
- * keys leave it running; any other becomes the helper's child, the helper
- * taking this process over.
+ * or now): never returns. One with a terminal and input (-it), or with
+ * --sig-proxy=false, runs as podman runs it: detached, with this terminal
+ * attached at once, so that the detach keys (or a signal to this process)
+ * leave it running; any other becomes the helper's child, the helper taking
+ * this process over.
  */
-export async function runForeground(env: Env, store: Store, rec: ContainerRecord, prepared?: Prepared, detachKeys = DEFAULT_DETACH_KEYS): Promise<never> {
-  if (rec.options.tty && rec.options.interactive) return runAttached(env, store, rec, prepared, detachKeys);
+export async function runForeground(env: Env, store: Store, rec: ContainerRecord, prepared?: Prepared, detachKeys = DEFAULT_DETACH_KEYS, sigProxy = true): Promise<never> {
+  // --sig-proxy=false too: a signal to this process then ends only it, and the container runs on (podman's meaning).
+  if ((rec.options.tty && rec.options.interactive) || !sigProxy) return runAttached(env, store, rec, prepared, detachKeys, sigProxy);
   const ready = prepared ?? containerSpec(env, store, rec);
   await prepareVolumes(store, rec, ready.spec);
   const { plan, cleanupFile } = compileContainer(env, store, rec, ready);
@@ -324,13 +326,14 @@ export async function startDetached(env: Env, store: Store, rec: ContainerRecord
  * the detach keys leave it running. A failed start is the client's to tell:
  * the monitor sends its error line and the status to it.
  */
-async function runAttached(env: Env, store: Store, rec: ContainerRecord, prepared: Prepared | undefined, detachKeys: string): Promise<never> {
+async function runAttached(env: Env, store: Store, rec: ContainerRecord, prepared: Prepared | undefined, detachKeys: string, sigProxy: boolean): Promise<never> {
   const keys = parseDetachKeys(detachKeys);
   const { started, socket, warnings } = await launchMonitor(env, store, rec, prepared, true);
   for (const w of warnings) process.stderr.write(`Warning: ${w}\n`);
   started.catch(() => undefined); // the attach client says how the start went
   containerEvent(store, rec, 'start');
-  return env.sys.execAttach(attachArgs(socket, { stdin: true, tty: true, sigProxy: false, keys }));
+  const { tty, interactive } = rec.options;
+  return env.sys.execAttach(attachArgs(socket, { stdin: interactive, tty, sigProxy, keys }));
 }
 
 /** The monitor started in the background (startDetached, runAttached): `started` resolves once the command runs. */

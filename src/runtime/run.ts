@@ -24,6 +24,8 @@ export interface RunRequest {
   detach: boolean;
   /** --detach-keys: what leaves a -it container running (podman's format) */
   detachKeys?: string;
+  /** --sig-proxy: signals to this process are passed on to the container (false: they end only this process) */
+  sigProxy?: boolean;
   /** --cidfile: the file the container's id is written to */
   cidfile: string | undefined;
   /** --pull: when the image is pulled from its registry */
@@ -55,7 +57,7 @@ export async function runContainer(req: RunRequest, env: Env): Promise<number> {
       writeSync(1, `${rec.id}\n`);
       return 0;
     }
-    return await runForeground(env, store, rec, prepared, req.detachKeys);
+    return await runForeground(env, store, rec, prepared, req.detachKeys, req.sigProxy ?? true);
   } catch (err) {
     // It never ran: a --rm container goes again.
     if (req.options.rm) await removeContainer(env, store, rec, true).catch(() => undefined);
@@ -73,6 +75,7 @@ export async function runContainer(req: RunRequest, env: Env): Promise<number> {
 async function runRootfs(rootfs: string, req: RunRequest, env: Env): Promise<number> {
   if (req.name !== undefined) throw new UsageError('--name needs an image: a --rootfs container keeps no record');
   if (req.detach) throw new UsageError('--detach needs an image: a --rootfs container keeps no record to find it by');
+  if (req.sigProxy === false) throw new UsageError('--sig-proxy=false needs an image: a --rootfs container is this process\'s child and ends with it');
   if (req.cidfile !== undefined) throw new UsageError('--cidfile needs an image: a --rootfs container keeps no record');
   if (req.options.logDriver !== undefined || req.options.logOpt !== undefined) throw new UsageError('--log-driver and --log-opt need an image and -d: a --rootfs container writes to your terminal');
   if ((req.volumeInputs?.volumesFrom.length ?? 0) > 0) throw new UsageError('--volumes-from needs an image: a --rootfs container has no record to share volumes with');

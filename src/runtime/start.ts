@@ -15,6 +15,8 @@ export interface StartRequest {
   interactive: boolean;
   /** --detach-keys, for a container with a terminal started with -ai */
   detachKeys?: string;
+  /** --sig-proxy, with -a (false: signals end only this process) */
+  sigProxy?: boolean;
   containers: string[];
 }
 
@@ -43,7 +45,7 @@ export async function startContainers(req: StartRequest, env: Env, report: Start
           if (req.attach) throw new BurrowError('E_RUNNING', `container ${rec.name} is already running`);
           return undefined;
         }
-        if (req.attach) return runForeground(env, store, { ...rec, options: { ...rec.options, interactive: req.interactive || rec.options.interactive } }, undefined, req.detachKeys);
+        if (req.attach) return runForeground(env, store, { ...rec, options: { ...rec.options, interactive: req.interactive || rec.options.interactive } }, undefined, req.detachKeys, req.sigProxy ?? true);
         await startDetached(env, store, rec);
         return undefined;
       });

@@ -149,6 +149,29 @@ describeContainers('attach', () => {
     expect(await state('deaf')).toBe('running');
   });
 
+  it('run and start -a --sig-proxy=false: a signal to burrow ends only burrow, and the container runs on', async () => {
+    const loop = 'trap "echo got TERM; exit 0" TERM; echo ready; while :; do sleep 0.1; done';
+    const unproxied = store.spawn(['run', '--sig-proxy=false', '--name', 'unproxied', PLAIN, 'sh', '-c', loop]);
+    await waitForOutput(unproxied, 'ready');
+    unproxied.kill('SIGTERM');
+    const u = await unproxied;
+    expect(u.stdout).toBe('ready\n');
+    expect(await state('unproxied')).toBe('running');
+    // With the default, the same signal reaches the container.
+    const proxied = store.spawn(['run', '--name', 'proxied', PLAIN, 'sh', '-c', loop]);
+    await waitForOutput(proxied, 'ready');
+    proxied.kill('SIGTERM');
+    const p = await proxied;
+    expect([p.stdout, p.exitCode]).toEqual(['ready\ngot TERM\n', 0]);
+    expect((await store.run(['create', '--name', 'startme', PLAIN, 'sh', '-c', loop])).exitCode).toBe(0);
+    const started = store.spawn(['start', '-a', '--sig-proxy=false', 'startme']);
+    await waitForOutput(started, 'ready');
+    started.kill('SIGTERM');
+    await started;
+    expect(await state('startme')).toBe('running');
+    expectOneError(await store.run(['run', '--rootfs', fixtures().rootfs, '--sig-proxy=false', 'true']), /^Error: --sig-proxy=false needs an image/);
+  });
+
   it('gets the output of a container logged with --log-driver none', async () => {
     await runDetached('--log-driver', 'none', '--name', 'unlogged', PLAIN, 'sh', '-c', 'sleep 1; echo seen; exit 5');
     const r = await store.run(['attach', 'unlogged']);

@@ -26,6 +26,7 @@ export class RunCommand extends ContainerOptionsCommand {
 
   detach = Option.Boolean('-d,--detach', false, { description: 'Run the container in the background and print its id' });
   detachKeys = Option.String('--detach-keys', 'ctrl-p,ctrl-q', { description: 'With -it: the keys that leave the container running in the background' });
+  sigProxy = Option.Boolean('--sig-proxy', true, { description: 'Pass the signals burrow gets on to the container (false: they end only burrow)' });
   rootfs = Option.String('--rootfs', { description: 'Use DIR as the root filesystem instead of an image (the first word after the options is then the command)' });
 
   async execute(): Promise<number> {

@@ -17,6 +17,7 @@ export class StartCommand extends BurrowCommand {
 
   attach = Option.Boolean('-a,--attach', false, { description: "Attach to the container's output and exit with its status" });
   interactive = Option.Boolean('-i,--interactive', false, { description: 'With -a: keep standard input open' });
+  sigProxy = Option.Boolean('--sig-proxy', true, { description: 'With -a: pass the signals burrow gets on to the container (false: they end only burrow)' });
   detachKeys = Option.String('--detach-keys', 'ctrl-p,ctrl-q', { description: 'With -ai and a terminal: the keys that leave the container running in the background' });
   containers = Option.Rest({ name: 'CONTAINER', required: 1 });
 
