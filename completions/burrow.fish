@@ -327,7 +327,7 @@ set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -
 set -g __burrow_proxy_create 1
 set -g __burrow_arg_diff --log-level --format
 set -g __burrow_arg_events --log-level -f --filter --format --since --until
-set -g __burrow_arg_exec --log-level -e --env --env-file -u --user -w --workdir
+set -g __burrow_arg_exec --log-level --detach-keys -e --env --env-file -u --user -w --workdir
 set -g __burrow_proxy_exec 1
 set -g __burrow_arg_export --log-level -o --output
 set -g __burrow_arg_healthcheck_run --log-level
@@ -571,6 +571,7 @@ complete -c burrow -n '__burrow_options events' -l until -x -d 'Only events up t
 # burrow exec, burrow container exec
 complete -c burrow -n '__burrow_options exec' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
 complete -c burrow -n '__burrow_options exec' -s d -l detach -d 'Run the command in the background and print its id'
+complete -c burrow -n '__burrow_options exec' -l detach-keys -x -d 'With -it: the keys that leave the command running in the background'
 complete -c burrow -n '__burrow_options exec' -s e -l env -x -a '(set -xn)' -d 'Set NAME=VALUE for the command (NAME alone: from the host)'
 complete -c burrow -n '__burrow_options exec' -l env-file -r -F -d 'Read environment variables from a file'
 complete -c burrow -n '__burrow_options exec' -s i -l interactive -d 'Keep standard input open'

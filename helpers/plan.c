@@ -362,7 +362,7 @@ static int check_plan(const struct plan *plan, char *err, size_t errlen) {
     return fail(err, errlen, "no `exec` record");
   /* Joining a running container: its namespaces are set up already, and the monitor lives in them. */
   if (plan_find(plan, R_JOIN)) {
-    static const enum record_kind not_with_join[] = {R_NAMESPACES, R_ROOT, R_PIVOT_ROOT, R_PROCESS, R_IDMAP_WRITE, R_EXIT_FILE, R_EVENT, R_RESTART, R_HEALTH, R_ATTACH, R_ON_EXIT};
+    static const enum record_kind not_with_join[] = {R_NAMESPACES, R_ROOT, R_PIVOT_ROOT, R_PROCESS, R_IDMAP_WRITE, R_EXIT_FILE, R_EVENT, R_RESTART, R_HEALTH, R_ON_EXIT};
     for (size_t k = 0; k < sizeof(not_with_join) / sizeof(not_with_join[0]); k++)
       if (plan_find(plan, not_with_join[k]))
         return fail(err, errlen, "`join` with `%s`", specs[not_with_join[k]].name);

@@ -28,7 +28,7 @@
  *                                 process PID (a container's), user first (setns on a pidfd), before
  *                                 the clone; the child then runs its steps there (exec into a container).
  *                                 Not with namespaces, root, pivot-root, process, idmap-write, exit-file,
- *                                 event, restart, health, attach, on-exit (the monitor's paths would be the container's)
+ *                                 event, restart, health, on-exit (the monitor's paths would be the container's)
  *   process MODE TIMEOUT MOUNTPOINT ARGV...
  *                                 a program the monitor starts once the child exists ("{pid}" in ARGV is
  *                                 replaced by the child's pid) and keeps until the container ends:

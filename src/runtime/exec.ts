@@ -12,6 +12,7 @@
  * (no /proc/PID/exe of the host's helper binary for the container to open).
  */
 import { closeSync, constants as fsConstants, openSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { BurrowError, UsageError } from '../errors.js';
 import { CAPABILITIES } from '../system/capabilities.js';
@@ -22,6 +23,7 @@ import { type RootReader, resolveUser } from '../system/passwd.js';
 import type { Sys } from '../system/sys.js';
 import type { ContainerRecord } from '../storage/containers.js';
 import type { Store } from '../storage/store.js';
+import { attachArgs, DEFAULT_DETACH_KEYS, parseDetachKeys } from './attach-args.js';
 import { chosenContainer, containerSpec, type Env } from './container.js';
 import { expandEnvEntry, mergeEnv, readEnvFile } from './envfile.js';
 import { recordEvent } from './events.js';
@@ -40,6 +42,8 @@ export interface ExecRequest {
   workdir: string | undefined;
   user: string | undefined;
   privileged: boolean;
+  /** --detach-keys: with -it, the keys that leave the command running (podman's format) */
+  detachKeys?: string;
 }
 
 const O_PATH = 0o10000000;
@@ -133,13 +137,22 @@ export function execSpec(env: Env, store: Store, rec: ContainerRecord, req: Exec
  * is printed once it runs, and its output is discarded (as docker's exec -d).
  */
 export async function execContainer(env: Env, req: ExecRequest, print: (line: string) => void): Promise<number> {
+  const keys = parseDetachKeys(req.detachKeys ?? DEFAULT_DETACH_KEYS);
   const store = (await env.store({ containers: true })).init();
   const rec = chosenContainer(store, req.container, req.latest, 'exec');
   const spec = execSpec(env, store, rec, req);
-  const plan = joinPlan(spec);
+  let plan = joinPlan(spec);
   recordEvent(env, { ID: rec.id, Image: rec.imageName, Name: rec.name, Status: 'exec', Type: 'container', Attributes: { execCommand: req.argv.join(' ') } });
-  if (!req.detach) return env.sys.execPlan(plan);
   const gone = () => new BurrowError('E_EXEC', `exec in container ${rec.name}: the helper ended before the command ran`);
+  if (!req.detach && req.tty && req.interactive) {
+    // -it, as podman's: the command's helper in the background, this terminal attached to it at once,
+    // so that the detach keys leave the command running (attach takes the input relay-stdin would).
+    const socket = join(store.containers.dir(rec.id), `exec-${env.sys.randomBytes(8).toString('hex')}.attach`);
+    plan = [...plan.filter((step) => step.kind !== 'relay-stdin'), { kind: 'attach', path: socket, stdin: 'tty', hold: true }];
+    env.sys.startPlan(plan, gone).started.catch(() => undefined); // the attach client says how it went
+    return env.sys.execAttach(attachArgs(socket, { stdin: true, tty: true, sigProxy: false, keys }));
+  }
+  if (!req.detach) return env.sys.execPlan(plan);
   const { started } = env.sys.startPlan(plan, gone);
   await started;
   print(env.sys.randomBytes(32).toString('hex'));

@@ -110,6 +110,17 @@ describeContainers('attach', () => {
     await waitFor('the --rm clean-up', async () => (await store.run(['container', 'exists', 'missing'])).exitCode === 1);
   });
 
+  it('exec -it attaches the same way: the detach keys leave the command running; its status otherwise', async (ctx) => {
+    requireFeature(ctx, 'python3');
+    await runDetached('--name', 'execd', PLAIN, ...['sh', '-c', 'trap "exit 0" TERM; while :; do sleep 0.1; done']);
+    const r = await runOnPty(['exec', '-it', 'execd', 'sh', '-c', 'stty size; read typed; echo "typed $typed"; exec sleep 77'], [{ expect: '29 89' }, { send: 'words\r' }, { expect: 'typed words' }, { send: '\x10\x11' }], [29, 89], 15, ptyEnv());
+    expect([r.error, r.exitCode]).toEqual([null, 0]);
+    // What it left still runs in the container.
+    expect((await store.run(['exec', 'execd', 'sh', '-c', 'ps -o args | grep -c "^sleep 77"'])).stdout).toBe('1\n');
+    const code = await runOnPty(['exec', '-it', '--detach-keys', '', 'execd', 'sh', '-c', 'exit 5'], [], [29, 89], 15, ptyEnv());
+    expect([code.error, code.exitCode]).toEqual([null, 5]);
+  });
+
   it('start -ai of a container made with -it attaches the same way', async (ctx) => {
     requireFeature(ctx, 'python3');
     expect((await store.run(['create', '-it', '--name', 'later', PLAIN, 'sh'])).exitCode).toBe(0);

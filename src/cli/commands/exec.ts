@@ -22,6 +22,7 @@ export class ExecCommand extends BurrowCommand {
   });
 
   detach = Option.Boolean('-d,--detach', false, { description: 'Run the command in the background and print its id' });
+  detachKeys = Option.String('--detach-keys', 'ctrl-p,ctrl-q', { description: 'With -it: the keys that leave the command running in the background' });
   env = Option.Array('-e,--env', [], { description: 'Set NAME=VALUE for the command (NAME alone: from the host)' });
   envFile = Option.Array('--env-file', [], { description: 'Read environment variables from a file' });
   interactive = Option.Boolean('-i,--interactive', false, { description: 'Keep standard input open' });
@@ -50,6 +51,7 @@ export class ExecCommand extends BurrowCommand {
         workdir: this.workdir,
         user: this.user,
         privileged: this.privileged,
+        detachKeys: this.detachKeys,
       },
       (line) => this.context.stdout.write(`${line}\n`),
     );
