@@ -14,6 +14,8 @@
  *   client -> monitor   'i' DATA     input: to the pty, or to the stdin pipe (-i without -t)
  *                       'w' ROWS COLS  the client's window size (decimal text), for the pty
  *                       's' SIGNAL   pass SIGNAL (decimal) on to the container (--sig-proxy)
+ *                       'd'          its input ended (sent by run -it's own client, --stdin-once): an end
+ *                                    of file on the pty, or the stdin pipe closed
  *
  * A client that reads slower than the container writes holds it back, as a
  * terminal does; one that reads nothing for 2 s (stopped, gone) is dropped
@@ -193,7 +195,7 @@ size_t attach_fill(int lfd, struct pollfd *pfd) {
 }
 
 /* One packet from client `i`: input, a window size or a signal. 0, or the signal to pass on. */
-static int client_packet(size_t i, const struct attach_target *t) {
+static int client_packet(size_t i, struct attach_target *t) {
   char buf[PACKET + 1];
   ssize_t r = recv(g_clients[i], buf, PACKET, MSG_DONTWAIT);
   if (r < 0 && (errno == EINTR || errno == EAGAIN))
@@ -218,11 +220,24 @@ static int client_packet(size_t i, const struct attach_target *t) {
     int sig = atoi(buf + 1);
     if (sig > 0 && sig < 65)
       return sig;
+  } else if (buf[0] == 'd') {
+    /* The input of the terminal that started it ended (run -it < file): the container reads an end of
+       file, as from its own terminal, or its stdin pipe is closed. The EOF key goes in raw mode too: a
+       shell's own line editor (busybox ash, bash's readline) reads it as the end of its input. */
+    struct termios tio;
+    if (t->master >= 0 && tcgetattr(t->master, &tio) == 0 && tio.c_cc[VEOF] != _POSIX_VDISABLE) {
+      char eof = (char)tio.c_cc[VEOF];
+      if (write(t->master, &eof, 1) < 0) {
+        /* the pty is gone: the container ended */
+      }
+    } else if (t->master < 0) {
+      t->input_ended = 1;
+    }
   }
   return 0;
 }
 
-int attach_ready(int lfd, const struct pollfd *pfd, size_t n, const struct attach_target *t) {
+int attach_ready(int lfd, const struct pollfd *pfd, size_t n, struct attach_target *t) {
   int sig = 0;
   size_t clients = g_nclients; /* the fds polled: the first `clients` entries after the listener */
   size_t base = lfd >= 0 ? 1 : 0;
@@ -277,12 +292,12 @@ static int attach_fail(const char *fmt, const char *arg) {
 }
 
 /*
- * burrow-helper attach SOCKET [--stdin] [--tty] [--sig-proxy] [--detach-keys HEX]
+ * burrow-helper attach SOCKET [--stdin] [--stdin-once] [--tty] [--sig-proxy] [--detach-keys HEX]
  * Exits with the container's code, 0 when the user detached, 125 for an error.
  */
 int cmd_attach(int argc, char **argv) {
   const char *path = NULL;
-  int forward_stdin = 0, tty = 0, sig_proxy = 0;
+  int forward_stdin = 0, tty = 0, sig_proxy = 0, stdin_once = 0;
   unsigned char keys[64];
   size_t nkeys = 0;
   for (int i = 0; i < argc; i++) {
@@ -292,6 +307,8 @@ int cmd_attach(int argc, char **argv) {
       tty = 1;
     } else if (!strcmp(argv[i], "--sig-proxy")) {
       sig_proxy = 1;
+    } else if (!strcmp(argv[i], "--stdin-once")) {
+      stdin_once = 1;
     } else if (!strcmp(argv[i], "--detach-keys") && i + 1 < argc) {
       const char *hex = argv[++i];
       size_t len = strlen(hex);
@@ -392,7 +409,10 @@ int cmd_attach(int argc, char **argv) {
       if (r < 0 && errno == EINTR)
         continue;
       if (r <= 0) {
-        stdin_open = 0; /* the container's input stays open: others may attach */
+        /* The container's input stays open for others who attach, unless this client started it (run -i). */
+        stdin_open = 0;
+        if (stdin_once)
+          send_packet(sock, 'd', "", 0);
         continue;
       }
       /* The detach keys, typed in a row, are not passed on; a partial match is once the next key differs. */

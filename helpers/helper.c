@@ -33,7 +33,7 @@
  *   burrow-helper run [--status-fd N] [--unlink] PLAN
  *                                    PLAN may be /proc/self/fd/N (burrow's memfd): read, then N is closed
  *   burrow-helper check PLAN|-       parse only; print the records
- *   burrow-helper attach SOCKET [--stdin] [--tty] [--sig-proxy] [--detach-keys HEX]
+ *   burrow-helper attach SOCKET [--stdin] [--stdin-once] [--tty] [--sig-proxy] [--detach-keys HEX]
  *                                    a client of a monitor's attach socket (attach.c)
  *   burrow-helper version
  */
@@ -717,8 +717,12 @@ static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *for
       }
     }
     if (i_attach >= 0) {
-      struct attach_target target = {.input = master >= 0 ? master : stdin_pipe, .master = master};
+      struct attach_target target = {.input = master >= 0 ? master : stdin_pipe, .master = master, .input_ended = 0};
       int sig = attach_ready(lfd, &pfd[i_attach], n_attach, &target);
+      if (target.input_ended && stdin_pipe >= 0) {
+        close(stdin_pipe); /* the container reads an end of file */
+        stdin_pipe = -1;
+      }
       if (sig > 0 && !exited) {
         g_signalled = 1; /* the user stops it through attach (--sig-proxy): not to be restarted */
         kill(child, sig);

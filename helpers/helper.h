@@ -59,13 +59,14 @@ extern size_t g_argv_area_len;
 struct attach_target {
   int input;  /* where clients' input goes: the pty master or the stdin pipe; -1: nowhere */
   int master; /* the pty master, for window sizes; -1 without a tty */
+  int input_ended; /* set when a client's input ended (its 'd'): the pipe is then to be closed */
 };
 /* Listens on PATH (0600, any old socket there replaced); -1 with errno. */
 int attach_listen(const char *path);
 /* The listener (when lfd >= 0) and each client, into pfd; how many. */
 size_t attach_fill(int lfd, struct pollfd *pfd);
 /* After poll: new clients accepted, their packets acted on; a signal a client asks to pass on, else 0. */
-int attach_ready(int lfd, const struct pollfd *pfd, size_t n, const struct attach_target *t);
+int attach_ready(int lfd, const struct pollfd *pfd, size_t n, struct attach_target *t);
 /* attach's `hold`: waits (at most a minute) for the first client; with `tty`, also for its window size. */
 void attach_wait_first(int lfd, int tty);
 /* That window size onto the pty master, once it exists. */

@@ -27,10 +27,12 @@ export function parseDetachKeys(text: string): Buffer {
   return Buffer.from(bytes);
 }
 
-/** `burrow-helper attach SOCKET ...`'s arguments: input sent (-i), a terminal (-t), signals passed on, the detach keys. */
-export function attachArgs(socket: string, o: { stdin: boolean; tty: boolean; sigProxy: boolean; keys: Buffer }): string[] {
+/** `burrow-helper attach SOCKET ...`'s arguments: input sent (-i) and whether its end is the container's, a terminal (-t), signals passed on, the detach keys. */
+export function attachArgs(socket: string, o: { stdin: boolean; tty: boolean; sigProxy: boolean; keys: Buffer; stdinOnce?: boolean }): string[] {
   const args = [socket];
   if (o.stdin) args.push('--stdin');
+  // The client that started it (run, start -a, exec): the end of its input is the container's.
+  if (o.stdin && o.stdinOnce) args.push('--stdin-once');
   if (o.tty) args.push('--tty');
   // As podman's: signals are passed on only without a terminal (with one, ^C is a key the container reads).
   if (o.sigProxy && !o.tty) args.push('--sig-proxy');

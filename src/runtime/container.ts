@@ -333,7 +333,7 @@ async function runAttached(env: Env, store: Store, rec: ContainerRecord, prepare
   started.catch(() => undefined); // the attach client says how the start went
   containerEvent(store, rec, 'start');
   const { tty, interactive } = rec.options;
-  return env.sys.execAttach(attachArgs(socket, { stdin: interactive, tty, sigProxy, keys }));
+  return env.sys.execAttach(attachArgs(socket, { stdin: interactive, tty, sigProxy, keys, stdinOnce: true }));
 }
 
 /** The monitor started in the background (startDetached, runAttached): `started` resolves once the command runs. */

@@ -150,7 +150,7 @@ export async function execContainer(env: Env, req: ExecRequest, print: (line: st
     const socket = join(store.containers.dir(rec.id), `exec-${env.sys.randomBytes(8).toString('hex')}.attach`);
     plan = [...plan.filter((step) => step.kind !== 'relay-stdin'), { kind: 'attach', path: socket, stdin: 'tty', hold: true }];
     env.sys.startPlan(plan, gone).started.catch(() => undefined); // the attach client says how it went
-    return env.sys.execAttach(attachArgs(socket, { stdin: true, tty: true, sigProxy: false, keys }));
+    return env.sys.execAttach(attachArgs(socket, { stdin: true, tty: true, sigProxy: false, keys, stdinOnce: true }));
   }
   if (!req.detach) return env.sys.execPlan(plan);
   const { started } = env.sys.startPlan(plan, gone);

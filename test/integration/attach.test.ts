@@ -121,6 +121,15 @@ describeContainers('attach', () => {
     expect([code.error, code.exitCode]).toEqual([null, 5]);
   });
 
+  it('run -it and run -i --sig-proxy=false with piped input: the end of the input is the container\'s end of file', async () => {
+    const tty = await store.run(['run', '-it', '--rm', PLAIN, 'cat'], { input: 'piped\n', timeout: 15_000 });
+    expect([tty.stdout, tty.exitCode]).toEqual(['piped\r\npiped\r\n', 0]);
+    const pipe = await store.run(['run', '-i', '--sig-proxy=false', '--rm', PLAIN, 'cat'], { input: 'through\n', timeout: 15_000 });
+    expect([pipe.stdout, pipe.exitCode]).toEqual(['through\n', 0]);
+    const exec = await store.run(['exec', '-it', 'keyed', 'cat'], { input: 'via-exec\n', timeout: 15_000 });
+    expect([exec.stdout, exec.exitCode]).toEqual(['via-exec\r\nvia-exec\r\n', 0]);
+  });
+
   it('start -ai of a container made with -it attaches the same way', async (ctx) => {
     requireFeature(ctx, 'python3');
     expect((await store.run(['create', '-it', '--name', 'later', PLAIN, 'sh'])).exitCode).toBe(0);
