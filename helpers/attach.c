@@ -261,15 +261,6 @@ int attach_ready(int lfd, const struct pollfd *pfd, size_t n, struct attach_targ
 
 /* ---- the client: burrow-helper attach ---- */
 
-static struct termios g_saved;
-static int g_raw;
-
-static void restore(void) {
-  if (g_raw)
-    tcsetattr(0, TCSADRAIN, &g_saved);
-  g_raw = 0;
-}
-
 static void send_winsize(int sock) {
   struct winsize ws;
   if (ioctl(0, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0) {
@@ -284,7 +275,7 @@ static int hexval(char c) {
 }
 
 static int attach_fail(const char *fmt, const char *arg) {
-  restore();
+  restore_terminal();
   fprintf(stderr, "Error: ");
   fprintf(stderr, fmt, arg);
   fputc('\n', stderr);
@@ -354,12 +345,7 @@ int cmd_attach(int argc, char **argv) {
   int sfd = signalfd(-1, &watched, SFD_CLOEXEC | SFD_NONBLOCK);
 
   if (tty && isatty(0)) {
-    if (tcgetattr(0, &g_saved) == 0) {
-      struct termios raw = g_saved;
-      cfmakeraw(&raw);
-      if (tcsetattr(0, TCSADRAIN, &raw) == 0)
-        g_raw = 1;
-    }
+    raw_terminal();
     send_winsize(sock);
   }
 
@@ -421,7 +407,7 @@ int cmd_attach(int argc, char **argv) {
       for (ssize_t k = 0; k < r; k++) {
         if (nkeys > 0 && in[k] == keys[matched]) {
           if (++matched == nkeys) {
-            restore();
+            restore_terminal();
             return 0;
           }
           continue;
@@ -432,7 +418,7 @@ int cmd_attach(int argc, char **argv) {
         if (nkeys > 0 && in[k] == keys[0]) {
           matched = 1;
           if (nkeys == 1) {
-            restore();
+            restore_terminal();
             return 0;
           }
           continue;
@@ -443,7 +429,7 @@ int cmd_attach(int argc, char **argv) {
         send_packet(sock, 'i', out, nout);
     }
   }
-  restore();
+  restore_terminal();
   if (code < 0) {
     fprintf(stderr, "Error: attach: the container's monitor ended without its exit code\n");
     return EXIT_HELPER;

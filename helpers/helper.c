@@ -99,7 +99,16 @@ static void record_end(const struct plan *plan, int code);
 static struct termios g_saved_termios;
 static int g_termios_saved;
 
-static void restore_terminal(void) {
+void raw_terminal(void) {
+  if (g_termios_saved || !isatty(0) || tcgetattr(0, &g_saved_termios) < 0)
+    return;
+  struct termios raw = g_saved_termios;
+  cfmakeraw(&raw);
+  if (tcsetattr(0, TCSADRAIN, &raw) == 0)
+    g_termios_saved = 1;
+}
+
+void restore_terminal(void) {
   if (g_termios_saved)
     tcsetattr(0, TCSADRAIN, &g_saved_termios);
   g_termios_saved = 0;
@@ -1217,12 +1226,8 @@ again:;
 
   status_line("{\"type\":\"started\"}\n");
   int relay_stdin = plan_find(&plan, R_RELAY_STDIN) != NULL;
-  if (master >= 0 && relay_stdin && isatty(0) && tcgetattr(0, &g_saved_termios) == 0) {
-    struct termios raw = g_saved_termios;
-    cfmakeraw(&raw);
-    if (tcsetattr(0, TCSADRAIN, &raw) == 0)
-      g_termios_saved = 1;
-  }
+  if (master >= 0 && relay_stdin)
+    raw_terminal();
   int sfd = signalfd(-1, &blocked, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) {
     kill(child, SIGKILL);

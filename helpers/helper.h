@@ -82,6 +82,10 @@ int cmd_attach(int argc, char **argv);
 /* copyup.c: the tree of directory fd `src` into directory fd `dst` when `dst` is empty; -1 with errno, the entry in `where`. */
 int copy_up(int src, int dst, char *where, size_t len);
 
+/* Our stdin's terminal, when it is one, in raw mode (a container's pty or attach relays it) / as it was. */
+void raw_terminal(void);
+void restore_terminal(void);
+
 /* Sends an fd over a unix socket / receives one. */
 int send_fd(int sock, int fd);
 int recv_fd(int sock);

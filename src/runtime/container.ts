@@ -31,7 +31,7 @@ import { prepareVolumes, settleVolumes, type VolumeInputs, volumeSource } from '
 import { packageRoot } from '../config/install.js';
 import { resolveHealthcheck } from './health-config.js';
 import { attachArgs, DEFAULT_DETACH_KEYS, parseDetachKeys } from './attach-args.js';
-import { containerCgroupName, delegatedCgroup, ownCgroup, setFrozen } from '../system/cgroups.js';
+import { containerCgroupName, delegatedCgroup, monitoredCgroup, setFrozen } from '../system/cgroups.js';
 
 /** Where a command runs: burrow's directories, the host's environment and working directory (cli's Context is one). */
 export interface Env {
@@ -386,7 +386,8 @@ export async function stopContainer(store: Store, rec: ContainerRecord, timeout:
     markStopped(store, rec);
     containerEvent(store, rec, 'stop');
     // A paused container is thawed to be stopped: frozen, it could not act on its stop signal.
-    if (status.paused && status.pid !== undefined) await thaw(rec.id, status.pid);
+    const frozen = status.paused && status.pid !== undefined ? monitoredCgroup(rec.id, status.pid) : undefined;
+    if (frozen !== undefined) await setFrozen(frozen, false).catch(() => undefined);
     if (timeout > 0 && sys.pidfdSignal(pidfd, signal.number) && (await sys.pidfdWait(pidfd, timeout * 1000))) return;
     if (timeout > 0) warn(`StopSignal ${signal.name} failed to stop container ${rec.name} in ${timeout} seconds, resorting to SIGKILL`);
     // SIGKILL to the container itself, so that its monitor records the end (137) and cleans up (--rm);
@@ -430,13 +431,6 @@ export function killContainer(store: Store, rec: ContainerRecord, signal: Signal
     closeSync(pidfd);
   }
   recordEvent(store, { ID: rec.id, Image: rec.imageName, Name: rec.name, Status: 'kill', Type: 'container', Attributes: { signal: String(signal.number) } });
-}
-
-/** Thaws the frozen cgroup of the container of monitor `pid` (stop of a paused container). */
-async function thaw(id: string, pid: number): Promise<void> {
-  const child = containerProcess(pid);
-  const cgroup = child === undefined ? undefined : ownCgroup(id, child);
-  if (cgroup !== undefined) await setFrozen(cgroup, false).catch(() => undefined);
 }
 
 /** Field 4 of /proc/PID/stat, the parent's pid (after the command name, which may hold spaces). */

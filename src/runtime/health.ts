@@ -13,12 +13,13 @@
  * (pid and start time): a container started again, by `start` or by its
  * monitor's --restart, is "starting" again with an empty log, as podman's.
  */
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { BurrowError } from '../errors.js';
 import { atomicWriteFile, readJson } from '../storage/atomic.js';
 import { type ContainerRecord, type ContainerStatus, processStartTime } from '../storage/containers.js';
+import { withLock } from '../storage/lock.js';
 import type { Store } from '../storage/store.js';
 import type { Env } from './container.js';
 import { recordEvent } from './events.js';
@@ -40,6 +41,9 @@ interface HealthFile extends HealthState {
 
 const fresh = (): HealthState => ({ Status: 'starting', FailingStreak: 0, Log: [] });
 
+/** The state a health.json records, without its run key. */
+const stateOf = ({ Status, FailingStreak, Log }: HealthFile): HealthState => ({ Status, FailingStreak, Log });
+
 /**
  * The container's health as inspect and ps show it: the record of the run
  * going on ("starting" until its first check), the last one's when it is not
@@ -49,10 +53,9 @@ export function healthState(store: Store, rec: ContainerRecord, status?: Contain
   if (!rec.healthcheck) return undefined;
   const file = readJson<HealthFile | undefined>(join(store.containers.dir(rec.id), 'health.json'), undefined);
   const st = status ?? store.containers.status(rec);
-  if (st.state !== 'running') return file ? { Status: file.Status, FailingStreak: file.FailingStreak, Log: file.Log } : undefined;
+  if (st.state !== 'running') return file ? stateOf(file) : undefined;
   const run = currentRun(store, rec, st);
-  if (!file || run === undefined || file.run !== run.key) return fresh();
-  return { Status: file.Status, FailingStreak: file.FailingStreak, Log: file.Log };
+  return file && run !== undefined && file.run === run.key ? stateOf(file) : fresh();
 }
 
 /** Seconds since boot when process `pid` started (field 22 of its stat, in clock ticks of 1/100 s). */
@@ -110,9 +113,10 @@ export async function runHealthcheck(env: Env, store: Store, ref: string, warn: 
   const config = rec.healthcheck;
   if (!config) throw new BurrowError('E_NO_HEALTHCHECK', `container ${rec.name} has no defined healthcheck`);
   const notRunning = () => new BurrowError('E_NOT_RUNNING', `container ${rec.name} is not running`);
-  const run = currentRun(store, rec);
+  const status = containers.status(rec);
+  const run = currentRun(store, rec, status);
   if (run === undefined) throw notRunning();
-  if (containers.status(rec).paused) throw new BurrowError('E_PAUSED', `container ${rec.name} is paused`);
+  if (status.paused) throw new BurrowError('E_PAUSED', `container ${rec.name} is paused`);
   const start = new Date();
   const { code, output } = await runCheck(env, store, rec, config);
   const end = new Date();
@@ -121,9 +125,10 @@ export async function runHealthcheck(env: Env, store: Store, ref: string, warn: 
   const healthy = code === 0;
   const inStartPeriod = secondsSinceStart(run.pid) * SECOND < config.StartPeriod;
   const path = join(containers.dir(rec.id), 'health.json');
-  const state = withLock(env, join(containers.dir(rec.id), 'health.lock'), () => {
+  // Two checks of one container (the monitor's and a user's) record their results in turn.
+  const state = await withLock(env.sys, join(containers.dir(rec.id), 'health.lock'), () => {
     const file = readJson<HealthFile | undefined>(path, undefined);
-    const state: HealthState = file && file.run === run.key ? { Status: file.Status, FailingStreak: file.FailingStreak, Log: file.Log } : fresh();
+    const state = file && file.run === run.key ? stateOf(file) : fresh();
     const bytes = Buffer.from(output);
     const text = bytes.length > MAX_OUTPUT ? bytes.subarray(0, MAX_OUTPUT).toString('utf8') : output;
     state.Log = [...state.Log, { Start: start.toISOString(), End: end.toISOString(), ExitCode: code, Output: text }].slice(-MAX_LOG);
@@ -140,17 +145,6 @@ export async function runHealthcheck(env: Env, store: Store, ref: string, warn: 
   recordEvent(env, { ID: rec.id, Image: rec.imageName, Name: rec.name, Status: 'health_status', Type: 'container', Attributes: { health_status: state.Status } });
   if (!healthy && state.Status === 'unhealthy') await onFailure(env, store, rec, run.key, warn);
   return healthy ? 'healthy' : 'unhealthy';
-}
-
-/** Runs `act` holding an flock on `lockFile` (two checks of one container record their results in turn). */
-function withLock<T>(env: Env, lockFile: string, act: () => T): T {
-  const fd = openSync(lockFile, 'a', 0o600);
-  try {
-    env.sys.flock(fd, true);
-    return act();
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** --health-on-failure: what is done to an unhealthy container (still in the run that was checked). */

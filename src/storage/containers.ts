@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { BurrowError, errnoCode } from '../errors.js';
 import type { StorageDriver } from './driver.js';
 import { atomicWriteFile, readJson } from './atomic.js';
-import { firstChild, isFrozen, ownCgroup } from '../system/cgroups.js';
+import { isFrozen, monitoredCgroup } from '../system/cgroups.js';
 import { safeReaddir } from '../system/files.js';
 import type { Store } from './store.js';
 
@@ -285,8 +285,7 @@ export class Containers {
 
 /** Whether the container of monitor `pid` is frozen: its own cgroup's cgroup.freeze (a fact the kernel keeps). */
 function paused(id: string, pid: number): boolean {
-  const child = firstChild(pid);
-  const cgroup = child === undefined ? undefined : ownCgroup(id, child);
+  const cgroup = monitoredCgroup(id, pid);
   return cgroup !== undefined && isFrozen(cgroup);
 }
 

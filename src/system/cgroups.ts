@@ -116,6 +116,12 @@ export function ownCgroup(id: string, containerPid: number): string | undefined 
   return dir?.endsWith(`/${containerCgroupName(id)}`) ? dir : undefined;
 }
 
+/** The own cgroup of the container whose monitor is `monitorPid` (its first process's), or undefined. */
+export function monitoredCgroup(id: string, monitorPid: number): string | undefined {
+  const child = firstChild(monitorPid);
+  return child === undefined ? undefined : ownCgroup(id, child);
+}
+
 /** The first child of `pid` (a monitor's first child is its container's first process). */
 export function firstChild(pid: number): number | undefined {
   try {
