@@ -7,18 +7,10 @@
 import { parseDuration } from '../config/duration.js';
 import { UsageError } from '../errors.js';
 import type { ImageConfig } from '../oci/image.js';
-import type { ContainerOptions } from '../storage/containers.js';
+import type { ContainerOptions, HealthConfig } from '../storage/containers.js';
 
-/** A healthcheck as podman's Config.Healthcheck shows it (docker's schema 2): durations in nanoseconds. */
-export interface HealthConfig {
-  /** ["CMD", ARGV...] or ["CMD-SHELL", "COMMAND"] */
-  Test: string[];
-  /** 0: no timer (--health-interval disable); `healthcheck run` still checks */
-  Interval: number;
-  Timeout: number;
-  StartPeriod: number;
-  Retries: number;
-}
+/** A healthcheck as podman's Config.Healthcheck shows it (docker's schema 2), as the container record keeps it. */
+export type { HealthConfig };
 
 export const HEALTH_ACTIONS = ['none', 'kill', 'restart', 'stop'] as const;
 export type HealthAction = (typeof HEALTH_ACTIONS)[number];

@@ -66,6 +66,17 @@ export interface ContainerOptions extends RunOptions {
   health?: HealthFlags | undefined;
 }
 
+/** A container's healthcheck as podman's Config.Healthcheck shows it (docker's schema 2): durations in nanoseconds. */
+export interface HealthConfig {
+  /** ["CMD", ARGV...] or ["CMD-SHELL", "COMMAND"] */
+  Test: string[];
+  /** 0: no timer (--health-interval disable); `healthcheck run` still checks */
+  Interval: number;
+  Timeout: number;
+  StartPeriod: number;
+  Retries: number;
+}
+
 export interface HealthFlags {
   cmd?: string;
   interval?: string;
@@ -92,8 +103,8 @@ export interface ContainerRecord {
   driver: StorageDriver;
   /** the anonymous volumes made for it (the image's VOLUMEs, `-v /path`): removed with it by `rm -v` */
   anonymousVolumes?: string[];
-  /** its healthcheck, from the flags or the image, resolved at create (runtime/health.ts); none without */
-  healthcheck?: { Test: string[]; Interval: number; Timeout: number; StartPeriod: number; Retries: number };
+  /** its healthcheck, from the flags or the image, resolved at create (runtime/health-config.ts); none without */
+  healthcheck?: HealthConfig;
   /** --health-on-failure: none, kill, restart, stop */
   healthOnFailure?: string;
 }
