@@ -6,7 +6,7 @@
 # and scripts/completions/burrow.bash: edit those, not completions/burrow.bash.
 
 # The commands, and the options before them.
-_burrow_commands='attach commit container cp create diff events exec export healthcheck history image images import info inspect kill load login logout logs manifest pause ps pull push rename restart rm rmi run save search start stop system tag top unpause untag version volume wait'
+_burrow_commands='attach commit container cp create diff events exec export healthcheck history image images import info inspect kill load login logout logs manifest pause port ps pull push rename restart rm rmi run save search start stop system tag top unpause untag version volume wait'
 _burrow_global_opts='--log-level -h --help -v --version'
 _burrow_levels='debug info warn error'
 # src/system/capabilities.ts, and ALL
@@ -37,6 +37,7 @@ _burrow_cmd_login=login
 _burrow_cmd_logout=logout
 _burrow_cmd_logs=logs
 _burrow_cmd_pause=pause
+_burrow_cmd_port=port
 _burrow_cmd_ps=ps
 _burrow_cmd_pull=pull
 _burrow_cmd_push=push
@@ -55,7 +56,7 @@ _burrow_cmd_unpause=unpause
 _burrow_cmd_untag=untag
 _burrow_cmd_version=version
 _burrow_cmd_wait=wait
-_burrow_sub_container='attach commit cp create diff exec exists export kill list logs ls pause prune ps rename restart rm run start stop top unpause wait'
+_burrow_sub_container='attach commit cp create diff exec exists export kill list logs ls pause port prune ps rename restart rm run start stop top unpause wait'
 _burrow_cmd_container_attach=attach
 _burrow_cmd_container_commit=commit
 _burrow_cmd_container_cp=cp
@@ -69,6 +70,7 @@ _burrow_cmd_container_list=ps
 _burrow_cmd_container_logs=logs
 _burrow_cmd_container_ls=ps
 _burrow_cmd_container_pause=pause
+_burrow_cmd_container_port=port
 _burrow_cmd_container_prune=container_prune
 _burrow_cmd_container_ps=ps
 _burrow_cmd_container_rename=rename
@@ -134,8 +136,8 @@ _burrow_container_prune_operands=''
 _burrow_cp_arg='--log-level'
 _burrow_cp_flag='-a --archive'
 _burrow_cp_operands='none none'
-_burrow_create_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull'
-_burrow_create_flag='--read-only -i --interactive -t --tty --init --no-healthcheck --rm'
+_burrow_create_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --mac-address --cap-add --cap-drop --security-opt --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull'
+_burrow_create_flag='--read-only -P --publish-all --no-hosts -i --interactive -t --tty --init --no-healthcheck --rm'
 _burrow_create_operands='images proxy'
 _burrow_diff_arg='--log-level --format'
 _burrow_diff_flag='-l --latest'
@@ -197,6 +199,9 @@ _burrow_manifest_inspect_operands='images'
 _burrow_pause_arg='--log-level --cidfile'
 _burrow_pause_flag='-a --all -l --latest'
 _burrow_pause_operands='containers'
+_burrow_port_arg='--log-level'
+_burrow_port_flag='-a --all -l --latest'
+_burrow_port_operands='none'
 _burrow_ps_arg='--log-level -f --filter --format -n --last --sort'
 _burrow_ps_flag='-a --all --external -l --latest --no-trunc -q --quiet -s --size'
 _burrow_ps_operands=''
@@ -218,8 +223,8 @@ _burrow_rm_operands='containers'
 _burrow_rmi_arg='--log-level'
 _burrow_rmi_flag='-a --all -f --force -i --ignore'
 _burrow_rmi_operands='images'
-_burrow_run_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull --detach-keys --rootfs'
-_burrow_run_flag='--read-only -i --interactive -t --tty --init --no-healthcheck --rm -d --detach --sig-proxy'
+_burrow_run_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --mac-address --cap-add --cap-drop --security-opt --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull --detach-keys --rootfs'
+_burrow_run_flag='--read-only -P --publish-all --no-hosts -i --interactive -t --tty --init --no-healthcheck --rm -d --detach --sig-proxy'
 _burrow_run_operands='images proxy'
 _burrow_save_arg='--log-level -o --output --format'
 _burrow_save_flag='-m --multi-image-archive -q --quiet'
@@ -299,11 +304,11 @@ _burrow_value() {
       "info --log-level" | "inspect --log-level" | "kill --log-level" | \
       "load --log-level" | "login --log-level" | "logout --log-level" | \
       "logs --log-level" | "manifest_inspect --log-level" | \
-      "pause --log-level" | "ps --log-level" | "pull --log-level" | \
-      "push --log-level" | "rename --log-level" | "restart --log-level" | \
-      "rm --log-level" | "rmi --log-level" | "run --log-level" | \
-      "save --log-level" | "search --log-level" | "start --log-level" | \
-      "stop --log-level" | "system_df --log-level" | \
+      "pause --log-level" | "port --log-level" | "ps --log-level" | \
+      "pull --log-level" | "push --log-level" | "rename --log-level" | \
+      "restart --log-level" | "rm --log-level" | "rmi --log-level" | \
+      "run --log-level" | "save --log-level" | "search --log-level" | \
+      "start --log-level" | "stop --log-level" | "system_df --log-level" | \
       "system_prune --log-level" | "system_reset --log-level" | \
       "tag --log-level" | "top --log-level" | "unpause --log-level" | \
       "untag --log-level" | "version --log-level" | \

@@ -178,6 +178,8 @@ function __burrow_command
             printf '%s\n' manifest_inspect 2
         case 'container pause'
             printf '%s\n' pause 2
+        case 'container port'
+            printf '%s\n' port 2
         case 'container ls'
             printf '%s\n' ps 2
         case 'container list'
@@ -278,6 +280,8 @@ function __burrow_command
             printf '%s\n' logs 1
         case 'pause *'
             printf '%s\n' pause 1
+        case 'port *'
+            printf '%s\n' port 1
         case 'ps *'
             printf '%s\n' ps 1
         case 'pull *'
@@ -323,7 +327,7 @@ set -g __burrow_arg_commit --log-level -a --author -c --change -f --format -m --
 set -g __burrow_arg_container_exists --log-level
 set -g __burrow_arg_container_prune --log-level --filter
 set -g __burrow_arg_cp --log-level
-set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull
+set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --mac-address --cap-add --cap-drop --security-opt --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull
 set -g __burrow_proxy_create 1
 set -g __burrow_arg_diff --log-level --format
 set -g __burrow_arg_events --log-level -f --filter --format --since --until
@@ -346,6 +350,7 @@ set -g __burrow_arg_logout --log-level --authfile
 set -g __burrow_arg_logs --log-level --since --until --tail
 set -g __burrow_arg_manifest_inspect --log-level --authfile
 set -g __burrow_arg_pause --log-level --cidfile
+set -g __burrow_arg_port --log-level
 set -g __burrow_arg_ps --log-level -f --filter --format -n --last --sort
 set -g __burrow_arg_pull --log-level --arch --authfile --cert-dir --creds --os --platform --retry --retry-delay --variant
 set -g __burrow_arg_push --log-level --authfile --cert-dir --creds --compression-format --compression-level --digestfile -f --format --retry --retry-delay
@@ -353,7 +358,7 @@ set -g __burrow_arg_rename --log-level
 set -g __burrow_arg_restart --log-level --cidfile -t --time
 set -g __burrow_arg_rm --log-level -t --time
 set -g __burrow_arg_rmi --log-level
-set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net --cap-add --cap-drop --security-opt --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull --detach-keys --rootfs
+set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --mac-address --cap-add --cap-drop --security-opt --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull --detach-keys --rootfs
 set -g __burrow_proxy_run 1
 set -g __burrow_arg_save --log-level -o --output --format
 set -g __burrow_arg_search --log-level --authfile --cert-dir --creds -f --filter --format --limit
@@ -401,6 +406,7 @@ complete -c burrow -n __burrow_no_command -a logout -d 'Log out of a container r
 complete -c burrow -n __burrow_no_command -a logs -d 'Show a container\'s output'
 complete -c burrow -n __burrow_no_command -a manifest -d 'Manage manifests'
 complete -c burrow -n __burrow_no_command -a pause -d 'Pause the processes of one or more containers'
+complete -c burrow -n __burrow_no_command -a port -d 'List a container\'s published ports'
 complete -c burrow -n __burrow_no_command -a ps -d 'List containers'
 complete -c burrow -n __burrow_no_command -a pull -d 'Pull images from a registry or from an image layout or archive'
 complete -c burrow -n __burrow_no_command -a push -d 'Push an image to a registry, an image layout or an archive'
@@ -434,6 +440,7 @@ complete -c burrow -n '__burrow_subcommand_of container' -a list -d 'List contai
 complete -c burrow -n '__burrow_subcommand_of container' -a logs -d 'Show a container\'s output'
 complete -c burrow -n '__burrow_subcommand_of container' -a ls -d 'List containers'
 complete -c burrow -n '__burrow_subcommand_of container' -a pause -d 'Pause the processes of one or more containers'
+complete -c burrow -n '__burrow_subcommand_of container' -a port -d 'List a container\'s published ports'
 complete -c burrow -n '__burrow_subcommand_of container' -a prune -d 'Remove all stopped containers'
 complete -c burrow -n '__burrow_subcommand_of container' -a ps -d 'List containers'
 complete -c burrow -n '__burrow_subcommand_of container' -a rename -d 'Give a container a new name'
@@ -529,7 +536,16 @@ complete -c burrow -n '__burrow_options create' -l mount -x -d 'Mount type=bind|
 complete -c burrow -n '__burrow_options create' -l volumes-from -x -d 'Mount another container\'s volumes: CONTAINER[:ro|rw]'
 complete -c burrow -n '__burrow_options create' -l tmpfs -x -d 'Mount a tmpfs at PATH[:OPTIONS]'
 complete -c burrow -n '__burrow_options create' -l read-only -d 'Mount the container\'s root filesystem read-only'
-complete -c burrow -n '__burrow_options create' -l network -l net -x -a 'none host' -d 'Network mode: none (default) or host'
+complete -c burrow -n '__burrow_options create' -l network -l net -x -a 'none host' -d 'Network mode: private (default: pasta, else slirp4netns), pasta[:OPTIONS], slirp4netns[:OPTIONS], none, host'
+complete -c burrow -n '__burrow_options create' -s p -l publish -x -d 'Publish a container port on the host: [HOSTIP:][HOSTPORT:]PORT[/tcp|udp], ranges as START-END'
+complete -c burrow -n '__burrow_options create' -s P -l publish-all -d 'Publish every exposed port on a free host port'
+complete -c burrow -n '__burrow_options create' -l expose -x -d 'Expose a port or a range (PORT[-END][/PROTOCOL]) for -P'
+complete -c burrow -n '__burrow_options create' -l dns -x -d 'A nameserver for the container\'s /etc/resolv.conf (none: no file is made)'
+complete -c burrow -n '__burrow_options create' -l dns-search -x -d 'A search domain for /etc/resolv.conf (.: none)'
+complete -c burrow -n '__burrow_options create' -l dns-option -x -d 'An option for /etc/resolv.conf'
+complete -c burrow -n '__burrow_options create' -l add-host -x -d 'Add HOST:IP to /etc/hosts (IP host-gateway: the host)'
+complete -c burrow -n '__burrow_options create' -l no-hosts -d 'Make no /etc/hosts: the image\'s own is kept'
+complete -c burrow -n '__burrow_options create' -l mac-address -x -d 'The container\'s MAC address (pasta, slirp4netns)'
 complete -c burrow -n '__burrow_options create' -s i -l interactive -d 'Keep standard input open'
 complete -c burrow -n '__burrow_options create' -s t -l tty -d 'Allocate a pseudo-terminal'
 complete -c burrow -n '__burrow_options create' -l init -d 'Run a minimal init as PID 1 that reaps zombies and forwards signals'
@@ -692,6 +708,11 @@ complete -c burrow -n '__burrow_options pause' -l cidfile -r -F -d 'Read the con
 complete -c burrow -n '__burrow_options pause' -s l -l latest -d 'The container created last'
 complete -c burrow -n '__burrow_operand pause 0 rest' -a '(__burrow_containers)'
 
+# burrow port, burrow container port
+complete -c burrow -n '__burrow_options port' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options port' -s a -l all -d 'The ports of every container'
+complete -c burrow -n '__burrow_options port' -s l -l latest -d 'The container created last'
+
 # burrow ps, burrow container ls, burrow container list, burrow container ps
 complete -c burrow -n '__burrow_options ps' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
 complete -c burrow -n '__burrow_options ps' -s a -l all -d 'Show all containers, not only running ones'
@@ -780,7 +801,16 @@ complete -c burrow -n '__burrow_options run' -l mount -x -d 'Mount type=bind|vol
 complete -c burrow -n '__burrow_options run' -l volumes-from -x -d 'Mount another container\'s volumes: CONTAINER[:ro|rw]'
 complete -c burrow -n '__burrow_options run' -l tmpfs -x -d 'Mount a tmpfs at PATH[:OPTIONS]'
 complete -c burrow -n '__burrow_options run' -l read-only -d 'Mount the container\'s root filesystem read-only'
-complete -c burrow -n '__burrow_options run' -l network -l net -x -a 'none host' -d 'Network mode: none (default) or host'
+complete -c burrow -n '__burrow_options run' -l network -l net -x -a 'none host' -d 'Network mode: private (default: pasta, else slirp4netns), pasta[:OPTIONS], slirp4netns[:OPTIONS], none, host'
+complete -c burrow -n '__burrow_options run' -s p -l publish -x -d 'Publish a container port on the host: [HOSTIP:][HOSTPORT:]PORT[/tcp|udp], ranges as START-END'
+complete -c burrow -n '__burrow_options run' -s P -l publish-all -d 'Publish every exposed port on a free host port'
+complete -c burrow -n '__burrow_options run' -l expose -x -d 'Expose a port or a range (PORT[-END][/PROTOCOL]) for -P'
+complete -c burrow -n '__burrow_options run' -l dns -x -d 'A nameserver for the container\'s /etc/resolv.conf (none: no file is made)'
+complete -c burrow -n '__burrow_options run' -l dns-search -x -d 'A search domain for /etc/resolv.conf (.: none)'
+complete -c burrow -n '__burrow_options run' -l dns-option -x -d 'An option for /etc/resolv.conf'
+complete -c burrow -n '__burrow_options run' -l add-host -x -d 'Add HOST:IP to /etc/hosts (IP host-gateway: the host)'
+complete -c burrow -n '__burrow_options run' -l no-hosts -d 'Make no /etc/hosts: the image\'s own is kept'
+complete -c burrow -n '__burrow_options run' -l mac-address -x -d 'The container\'s MAC address (pasta, slirp4netns)'
 complete -c burrow -n '__burrow_options run' -s i -l interactive -d 'Keep standard input open'
 complete -c burrow -n '__burrow_options run' -s t -l tty -d 'Allocate a pseudo-terminal'
 complete -c burrow -n '__burrow_options run' -l init -d 'Run a minimal init as PID 1 that reaps zombies and forwards signals'

@@ -11,7 +11,8 @@
  *   clone(namespaces) ------------------------> blocks reading `sync`
  *   status {"type":"pid"}
  *   process wait|keep, idmap-write (plan order);
- *   the wait ones must exit 0 (pidfd, timeout)
+ *   the wait ones must exit 0 (pidfd, timeout);
+ *   then each process ready in turn (a byte on its fd 3)
  *   sync <- 'G' ------------------------------> setresuid(0), mounts made private,
  *                                               then each step in plan order:
  *   [process mount] <- 'R' ---------------------  at its record
@@ -35,6 +36,8 @@
  *   burrow-helper check PLAN|-       parse only; print the records
  *   burrow-helper attach SOCKET [--stdin] [--stdin-once] [--tty] [--sig-proxy] [--detach-keys HEX]
  *                                    a client of a monitor's attach socket (attach.c)
+ *   burrow-helper slirp-api SOCKET REQUEST...
+ *                                    send each JSON REQUEST to slirp4netns's API socket (slirpapi.c)
  *   burrow-helper version
  */
 #define _GNU_SOURCE
@@ -51,6 +54,7 @@
 #include <string.h>
 #include <linux/mount.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -327,19 +331,38 @@ static void remember(const struct record *r, pid_t pid, int pidfd) {
   g_procs[g_nprocs++] = (struct process){.r = r, .pid = pid, .pidfd = pidfd};
 }
 
-/* Starts a wait or keep process for the child (newuidmap, newgidmap, pasta, ...). */
-static void process_start(const struct record *r, pid_t child) {
+/*
+ * Starts a wait, keep or ready process for the child (newuidmap, newgidmap,
+ * pasta, slirp4netns, ...). `ready_fd` >= 0 (ready mode) becomes its fd 3,
+ * where it tells it is ready. What runs beside the container dies with the
+ * monitor (PDEATHSIG), so a kill -9 of the monitor leaves no pasta behind.
+ */
+static void process_start(const struct record *r, pid_t child, int ready_fd, int err_fd) {
   char pidstr[32];
   snprintf(pidstr, sizeof(pidstr), "%d", (int)child);
   char **argv = process_argv(r, pidstr);
+  pid_t parent = getpid();
   pid_t p = fork();
   if (p < 0)
     fail("process", "fork", argv[0], errno, "run `%s`", argv[0]);
   if (p == 0) {
     reset_signals();
-    int devnull = open("/dev/null", O_RDONLY);
-    if (devnull >= 0)
+    if (strcmp(r->fields[0], "wait") != 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+      if (getppid() != parent)
+        _exit(127);
+    }
+    int devnull = open("/dev/null", O_RDWR);
+    if (devnull >= 0) {
       dup2(devnull, 0);
+      /* What runs beside the container says nothing on its output (slirp4netns's "sent tapfd"); errors stay on stderr. */
+      if (strcmp(r->fields[0], "wait") != 0)
+        dup2(devnull, 1);
+    }
+    if (err_fd >= 0)
+      dup2(err_fd, 2);
+    if (ready_fd >= 0 && dup2(ready_fd, 3) < 0)
+      _exit(127);
     execvp(argv[0], argv);
     say_error("Error: run `%s` for the container: %s\n", argv[0], strerror(errno));
     _exit(127);
@@ -918,6 +941,68 @@ static pid_t clone_child(int flags, int cgroup_fd) {
 }
 
 /*
+ * A ready-mode process (pasta -P /proc/self/fd/3, slirp4netns --ready-fd 3):
+ * started with a pipe's write end as its fd 3; the child's steps wait until
+ * a byte comes through it (within the record's timeout). Its end, or the
+ * pipe's, before that is the container's failure to start.
+ */
+static void ready_process(const struct record *r, pid_t child) {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0)
+    fail("process", "pipe2", r->fields[3], errno, "run `%s`", r->fields[3]);
+  /* Its stderr kept aside (slirp4netns's chatter), and shown only when it fails. */
+  int err = (int)syscall(SYS_memfd_create, "network-helper-stderr", MFD_CLOEXEC);
+  process_start(r, child, p[1], err);
+  close(p[1]);
+  struct process *pr = &g_procs[g_nprocs - 1];
+  uint64_t ms = process_timeout(r);
+  struct timespec start, now;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  int ready = 0;
+  for (;;) {
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t spent = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+    if (ms && spent >= (int64_t)ms)
+      break;
+    struct pollfd pfd = {.fd = p[0], .events = POLLIN};
+    int n = poll(&pfd, 1, ms ? (int)((int64_t)ms - spent) : -1);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    char buf[64];
+    ssize_t got = read(p[0], buf, sizeof(buf));
+    ready = got > 0;
+    if (got >= 0 || errno != EINTR)
+      break;
+  }
+  close(p[0]);
+  if (ready) {
+    if (err >= 0)
+      close(err);
+    return;
+  }
+  int code = -1;
+  if (!process_wait(pr, 50, &code)) {
+    syscall(SYS_pidfd_send_signal, pr->pidfd, SIGKILL, NULL, 0);
+    process_wait(pr, 0, NULL);
+  }
+  pr->pid = 0;
+  kill(child, SIGKILL);
+  if (err >= 0) {
+    char buf[4096];
+    ssize_t n = pread(err, buf, sizeof(buf) - 1, 0);
+    if (n > 0) {
+      buf[n] = '\0';
+      say_error("%s%s", buf, buf[n - 1] == '\n' ? "" : "\n");
+    }
+  }
+  if (code < 0)
+    fail("process", NULL, r->fields[3], ETIMEDOUT, "`%s` was not ready within %s ms", r->fields[3], r->fields[1]);
+  fail("process", NULL, r->fields[3], 0, "`%s` failed (exit status %d): the container's network could not be set up", r->fields[3], code);
+}
+
+/*
  * What the monitor does once the child exists, before the child's steps
  * start: the wait and keep processes (newuidmap and newgidmap side by side:
  * they touch different files) and the idmap-write records, in plan order;
@@ -926,12 +1011,18 @@ static pid_t clone_child(int flags, int cgroup_fd) {
 static void before_steps(const struct plan *plan, pid_t child) {
   for (size_t i = 0; i < plan->nrecords; i++) {
     const struct record *r = &plan->records[i];
-    if (r->kind == R_PROCESS && strcmp(r->fields[0], "mount") != 0)
-      process_start(r, child);
+    if (r->kind == R_PROCESS && (strcmp(r->fields[0], "wait") == 0 || strcmp(r->fields[0], "keep") == 0))
+      process_start(r, child, -1, -1);
     else if (r->kind == R_IDMAP_WRITE)
       idmap_write(r, child);
   }
   wait_processes(child);
+  /* Then, once the ids are mapped, the ready ones, one after the other (slirp4netns before the ports it is told of). */
+  for (size_t i = 0; i < plan->nrecords; i++) {
+    const struct record *r = &plan->records[i];
+    if (r->kind == R_PROCESS && strcmp(r->fields[0], "ready") == 0)
+      ready_process(r, child);
+  }
 }
 
 /* The next mount-mode process record after `*from`, in plan order. */
@@ -1279,10 +1370,12 @@ int main(int argc, char **argv) {
     return cmd_check(argc - 2, argv + 2);
   if (argc >= 2 && !strcmp(argv[1], "attach"))
     return cmd_attach(argc - 2, argv + 2);
+  if (argc >= 2 && !strcmp(argv[1], "slirp-api"))
+    return cmd_slirp_api(argc - 2, argv + 2);
   if (argc == 2 && !strcmp(argv[1], "version")) {
     printf("burrow-helper %s (plan version %d)\n", HELPER_VERSION, PLAN_VERSION);
     return 0;
   }
-  fprintf(stderr, "Error: usage: burrow-helper run [--status-fd N] [--unlink] PLAN | check PLAN | attach SOCKET [OPTIONS] | version\n");
+  fprintf(stderr, "Error: usage: burrow-helper run [--status-fd N] [--unlink] PLAN | check PLAN | attach SOCKET [OPTIONS] | slirp-api SOCKET REQUEST... | version\n");
   return EXIT_HELPER;
 }

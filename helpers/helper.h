@@ -77,6 +77,7 @@ void attach_broadcast(const char *stream, const char *buf, size_t n);
 void attach_finish(int code);
 /* burrow-helper attach: the client. */
 int cmd_attach(int argc, char **argv);
+int cmd_slirp_api(int argc, char **argv);
 #define ATTACH_MAX_CLIENTS 16
 
 /* copyup.c: the tree of directory fd `src` into directory fd `dst` when `dst` is empty; -1 with errno, the entry in `where`. */

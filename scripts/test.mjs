@@ -6,7 +6,8 @@
 //   as root:           prepare the user `burrow-test` (subordinate ids, /dev
 //                      modes a standard distro has), copy the checkout to a
 //                      directory it owns, mount a small tmpfs it owns (for the
-//                      full-disk tests: BURROW_TEST_SMALL_FS), run vitest there
+//                      full-disk tests: BURROW_TEST_SMALL_FS), make the network
+//                      tests' other host (BURROW_TEST_PEER), run vitest there
 //                      as that user, then unmount and remove both
 //
 // Extra arguments go to vitest: `npm test -- test/unit`.
@@ -107,10 +108,32 @@ function unmountSmallFs(dir) {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/**
+ * The network tests' client on another host (scripts/peer-netns.mjs): a
+ * network namespace of root's, joined to the host by a veth pair, with an
+ * agent in it the test user talks to. Undefined where it cannot be made.
+ */
+function startPeer(uid, gid) {
+  const dir = mkdtempSync('/tmp/burrow-peer-');
+  spawnSync('chown', [`${uid}:${gid}`, dir]);
+  const r = spawnSync(process.execPath, [join(root, 'scripts/peer-netns.mjs'), 'up', TEST_USER, dir], { encoding: 'utf8' });
+  if (r.status === 0) return { dir, value: r.stdout.trim() };
+  process.stderr.write(`note: no peer network namespace for the network tests (${(r.stderr || r.error?.message || '').trim()}); they will skip\n`);
+  rmSync(dir, { recursive: true, force: true });
+  return undefined;
+}
+
+function stopPeer(peer) {
+  if (peer === undefined) return;
+  spawnSync(process.execPath, [join(root, 'scripts/peer-netns.mjs'), 'down', peer.dir], { stdio: 'inherit' });
+  rmSync(peer.dir, { recursive: true, force: true });
+}
+
 /** Runs vitest as the test user in `dir`, streaming its output; resolves with its exit code. */
-function runAsUser(dir, home, smallFs) {
+function runAsUser(dir, home, smallFs, peer) {
   const env = { ...process.env, HOME: home, USER: TEST_USER, LOGNAME: TEST_USER };
   if (smallFs !== undefined) env.BURROW_TEST_SMALL_FS = smallFs;
+  if (peer !== undefined) env.BURROW_TEST_PEER = peer.value;
   delete env.XDG_RUNTIME_DIR; // burrow falls back to /tmp/burrow-run-UID
   const child = spawn('runuser', ['-u', TEST_USER, '--', 'npx', 'vitest', 'run', ...args], { cwd: dir, env, stdio: 'inherit' });
   const forward = (sig) => child.kill(sig);
@@ -133,16 +156,18 @@ if (process.getuid?.() === 0) {
   const { uid, gid, home } = prepareUser();
   const dir = mkdtempSync('/var/tmp/burrow-test-');
   const smallFs = mountSmallFs(uid, gid);
+  const peer = startPeer(uid, gid);
   let code = 1;
   try {
     copyCheckout(dir, uid, gid);
     process.stderr.write(`\n== tests as ${TEST_USER} (uid ${uid}) in ${dir}\n`);
-    code = await runAsUser(dir, home, smallFs);
+    code = await runAsUser(dir, home, smallFs, peer);
   } catch (err) {
     process.stderr.write(`Error: ${err.message}\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
     unmountSmallFs(smallFs);
+    stopPeer(peer);
   }
   process.exit(code);
 } else {

@@ -9,11 +9,22 @@ import { parsePullPolicy } from '../runtime/pull-policy.js';
 import type { RunRequest } from '../runtime/run.js';
 import type { ContainerOptions, HealthFlags, RunOptions } from '../storage/containers.js';
 
+type NetworkField = 'publish' | 'publishAll' | 'expose' | 'dns' | 'dnsSearch' | 'dnsOption' | 'addHost' | 'noHosts' | 'macAddress';
+
 /**
  * The options `run` and `create` share (src/cli/options/container.ts declares them): what a
  * container record keeps (RunOptions), with --entrypoint as typed, and the image, command, name and --rm.
  */
-export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoint'> {
+export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoint' | NetworkField> {
+  publish: string[];
+  publishAll: boolean;
+  expose: string[];
+  dns: string[];
+  dnsSearch: string[];
+  dnsOption: string[];
+  addHost: string[];
+  noHosts: boolean;
+  macAddress: string | undefined;
   name: string | undefined;
   entrypoint: string | undefined;
   rm: boolean;
@@ -82,6 +93,22 @@ export function containerOptions(f: ContainerFields, command: string[]): Contain
     ...(f.logOpt.length > 0 ? { logOpt: f.logOpt } : {}),
     ...(f.restart !== undefined ? { restart: f.restart } : {}),
     ...healthFlags(f),
+    ...networkFlags(f),
+  };
+}
+
+/** The network flags given (absent from the record when not: records stay small). */
+function networkFlags(f: ContainerFields): Partial<ContainerOptions> {
+  return {
+    ...(f.publish.length > 0 ? { publish: f.publish } : {}),
+    ...(f.publishAll ? { publishAll: true } : {}),
+    ...(f.expose.length > 0 ? { expose: f.expose } : {}),
+    ...(f.dns.length > 0 ? { dns: f.dns } : {}),
+    ...(f.dnsSearch.length > 0 ? { dnsSearch: f.dnsSearch } : {}),
+    ...(f.dnsOption.length > 0 ? { dnsOption: f.dnsOption } : {}),
+    ...(f.addHost.length > 0 ? { addHost: f.addHost } : {}),
+    ...(f.noHosts ? { noHosts: true } : {}),
+    ...(f.macAddress !== undefined ? { macAddress: f.macAddress } : {}),
   };
 }
 

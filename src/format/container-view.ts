@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { inspectPorts } from '../network/ports.js';
 import { asMap } from './template.js';
 import { logConfig } from '../runtime/logs.js';
 import { isVolumeName } from '../runtime/options.js';
@@ -105,8 +106,18 @@ export function containerInspect(store: Store, containers: Containers, c: Contai
       }),
       ...o.tmpfs.map((t) => ({ Type: 'tmpfs', Source: 'tmpfs', Destination: t.split(':')[0] ?? t, Driver: '', Mode: '', Options: (t.split(':')[1] ?? '').split(',').filter((x) => x !== ''), RW: !(t.split(':')[1] ?? '').split(',').includes('ro'), Propagation: '' })),
     ],
+    NetworkSettings: {
+      Ports: inspectPorts(c.ports ?? [], c.exposed ?? []),
+      SandboxKey: status.state === 'running' && status.pid && o.network !== 'host' ? `/proc/${status.pid}/ns/net` : '',
+    },
     HostConfig: {
       Binds: o.volume,
+      PortBindings: inspectPorts(c.ports ?? [], []),
+      PublishAllPorts: o.publishAll ?? false,
+      Dns: o.dns ?? [],
+      DnsSearch: o.dnsSearch ?? [],
+      DnsOptions: o.dnsOption ?? [],
+      ExtraHosts: o.addHost ?? [],
       LogConfig: { Type: log.driver, Config: null, Path: log.path ?? '', Tag: '', Size: log.maxSize > 0 ? `${log.maxSize}B` : '0B' },
       RestartPolicy: { Name: o.restart === undefined || o.restart === 'no' ? '' : o.restart.split(':')[0], MaximumRetryCount: Number(/^on-failure:(\d+)$/.exec(o.restart ?? '')?.[1] ?? 0) },
       Privileged: false,

@@ -11,7 +11,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { BurrowError } from '../errors.js';
-import { confDirs, readTomlFile } from './registries-conf.js';
+import { readTomlFile } from '../config/toml.js';
+import { confDirs } from './registries-conf.js';
 
 const CODE = 'E_CONTAINERS_CONF';
 

@@ -22,10 +22,12 @@
  * `$XDG_CACHE_HOME/containers/short-name-aliases.conf`, its place for a
  * rootless user.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-import { parse as parseToml, stringify as stringifyToml, TomlError } from 'smol-toml';
+import { stringify as stringifyToml } from 'smol-toml';
+
+import { readTomlFile } from '../config/toml.js';
 
 import { BurrowError, describeError, errnoCode, systemFailure } from '../errors.js';
 import { builtin } from '../lazy.js';
@@ -102,25 +104,6 @@ export function confDirs(env: NodeJS.ProcessEnv): ConfDirs {
 
 function fail(file: string, message: string): BurrowError {
   return new BurrowError(CODE, `${file}: ${message}`);
-}
-
-/** A TOML file's top-level table, or undefined when there is no such file; errors with `code`, naming the file and line. */
-export function readTomlFile(file: string, code: string, what: string): Record<string, unknown> | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return undefined;
-    throw systemFailure(err, `read ${what}`) ?? new BurrowError(code, `${file}: ${describeError(err)}`);
-  }
-  try {
-    return parseToml(text) as Record<string, unknown>;
-  } catch (err) {
-    if (!(err instanceof TomlError)) throw err;
-    // smol-toml: "Invalid TOML document: REASON\n\n<the lines around, with a caret>"
-    const reason = (err.message.split('\n')[0] ?? '').replace(/^Invalid TOML document: /, '');
-    throw new BurrowError(code, `${file}: line ${err.line}: ${reason}`);
-  }
 }
 
 function readToml(file: string): Record<string, unknown> | undefined {

@@ -9,6 +9,7 @@ import { DEFAULT_PATH } from '../config/defaults.js';
 import { capabilityMask } from '../system/capabilities.js';
 import type { IdMapping } from '../system/idmap.js';
 import { BP, MS, type Plan, type Step } from '../system/plan.js';
+import type { PortMapping } from '../storage/containers.js';
 
 export interface VolumeSpec {
   source: string;
@@ -70,6 +71,28 @@ export function rootfsSteps(rootfs: string, overlay: OverlaySpec | undefined): S
   return [{ kind: 'mount', source: 'overlay', target: rootfs, fstype: 'overlay', flags: 0, extra: BP.HOSTDST, data: `${dirs},userxattr` }];
 }
 
+/** A name file (/etc/hosts, /etc/resolv.conf, /etc/hostname): its content, written to `source` (a host file) before the start, and bound there. */
+export interface NameFile {
+  target: string;
+  /** its file name in the container's directory */
+  name: string;
+  content: string;
+  /** the host file holding it (set when written: runtime/container.ts, runtime/run.ts) */
+  source?: string;
+}
+
+/** The container's network (network/setup.ts decided it). */
+export interface NetworkSpec {
+  /** a network namespace of its own (else the host's) */
+  own: boolean;
+  /** the monitor's processes for it (pasta, slirp4netns) */
+  processes: Step[];
+  files: NameFile[];
+  ports: PortMapping[];
+  address?: string;
+  gateway?: string;
+}
+
 export interface ContainerSpec {
   /** host path of the root filesystem (the overlay's mount point when `overlay` is set) */
   rootfs: string;
@@ -101,7 +124,7 @@ export interface ContainerSpec {
   volumes: VolumeSpec[];
   tmpfs: TmpfsSpec[];
   readOnly: boolean;
-  network: 'none' | 'host';
+  network: NetworkSpec;
   interactive: boolean;
   tty: boolean;
   init: boolean;
@@ -149,7 +172,7 @@ function mountsFor(spec: ContainerSpec): Step[] {
   mount('devpts', '/dev/pts', 'devpts', MS.NOSUID | MS.NOEXEC, ptsData);
   mount('shm', '/dev/shm', 'tmpfs', NOSUID_NODEV_NOEXEC, 'mode=1777,size=65536k');
   mount('mqueue', '/dev/mqueue', 'mqueue', NOSUID_NODEV_NOEXEC);
-  if (spec.network === 'none') {
+  if (spec.network.own) {
     mount('sysfs', '/sys', 'sysfs', NOSUID_NODEV_NOEXEC | MS.RDONLY);
   } else {
     // sysfs can only be mounted by the owner of the network namespace: share the host's, read-only.
@@ -180,6 +203,11 @@ function mountsFor(spec: ContainerSpec): Step[] {
     for (const dir of ['/run', '/tmp', '/var/tmp'])
       if (!have.has(dir)) mount('tmpfs', dir, 'tmpfs', MS.NOSUID | MS.NODEV, 'mode=1777');
   }
+  // The name files, unless a volume is mounted there (the user's own /etc/hosts wins, as in podman).
+  const volumeTargets = new Set(spec.volumes.map((v) => v.target));
+  for (const f of spec.network.files)
+    if (f.source !== undefined && !volumeTargets.has(f.target))
+      steps.push({ kind: 'mount', source: f.source, target: f.target, fstype: '', flags: MS.BIND, extra: BP.MKFILE });
   // Before any volume is mounted: each copy reads the image's own files at its path.
   for (const v of spec.volumes) if (v.copyUp) steps.push({ kind: 'copy-up', source: v.target, dest: v.source });
   for (const v of spec.volumes)
@@ -212,16 +240,17 @@ export function compilePlan(spec: ContainerSpec): Plan {
   const caps = capabilityMask(spec.capabilities);
   const namespaces: Step = {
     kind: 'namespaces',
-    namespaces: ['user', 'mount', 'pid', 'uts', 'ipc', 'cgroup', ...(spec.network === 'none' ? (['net'] as const) : [])],
+    namespaces: ['user', 'mount', 'pid', 'uts', 'ipc', 'cgroup', ...(spec.network.own ? (['net'] as const) : [])],
   };
-  const plan: Plan = [namespaces, ...spec.idmap.steps];
+  // The network's helper after the id maps' (the monitor starts ready processes once those ended).
+  const plan: Plan = [namespaces, ...spec.idmap.steps, ...spec.network.processes];
   plan.push(...rootfsSteps(spec.rootfs, spec.overlay));
   plan.push({ kind: 'root', path: spec.rootfs });
   plan.push(...mountsFor(spec));
   // Last, so that only the root itself turns read-only and the mounts above stay as they are.
   if (spec.readOnly) plan.push({ kind: 'readonly', path: '/' });
   plan.push({ kind: 'pivot-root' }, { kind: 'hostname', name: spec.hostname });
-  if (spec.network === 'none') plan.push({ kind: 'loopback' });
+  if (spec.network.own) plan.push({ kind: 'loopback' });
   for (const r of spec.rlimits) plan.push({ kind: 'rlimit', ...r });
   // Detached (attach): the monitor's own stdin is /dev/null; -i without -t reads the pipe the monitor makes its fd 0.
   if (spec.tty) plan.push({ kind: 'tty' });

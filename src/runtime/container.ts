@@ -13,12 +13,13 @@ import type { Paths } from '../config/paths.js';
 import { BurrowError, UsageError, errnoCode } from '../errors.js';
 import { writeAll } from '../system/files.js';
 import type { ImageConfig } from '../oci/image.js';
-import { type ContainerOptions, type ContainerRecord, processStartTime } from '../storage/containers.js';
+import { type ContainerOptions, type ContainerRecord, type PortMapping, processStartTime } from '../storage/containers.js';
 import type { Digest } from '../oci/digest.js';
 import type { ImageRecord, Store } from '../storage/store.js';
 import { compilePlan, type ContainerSpec, type OverlaySpec } from './compile.js';
 import { fuseOverlayfs, storageDriver } from '../storage/driver.js';
-import { buildSpec, newContainerId } from './options.js';
+import { buildSpec, newContainerId, requestedPorts, resolvedNetworkOption } from './options.js';
+import { writeNameFiles } from './namefiles.js';
 import type { Plan } from '../system/plan.js';
 import { CREATING, holdFile, sweepLeftovers } from '../storage/leftovers.js';
 import type { Sys } from '../system/sys.js';
@@ -90,11 +91,22 @@ export interface Prepared {
 }
 
 /** Applies the image's config and the container's options to its layout: the spec (every check happens here). */
-function prepareContainer(env: Env, store: Store, id: string, options: ContainerOptions, config: ImageConfig, layout: ContainerLayout): Prepared {
+function prepareContainer(env: Env, store: Store, id: string, options: ContainerOptions, config: ImageConfig, layout: ContainerLayout, name: string | undefined, ports: PortMapping[] | undefined): Prepared {
   const { dir, root, overlay, layers } = layout;
   // The image's layers are read for /etc/passwd, whatever the driver: the root is not mounted yet, nor the copy made.
   const source = { kind: 'image' as const, config, layers, root, overlay, volumesDir: join(dir, 'volumes') };
-  const { spec, warnings } = buildSpec(options, { hostEnv: env.env, cwd: env.cwd, id, idmap: env.sys.idMapping(), root: source, volumeSource: volumeSource(store) });
+  const { spec, warnings } = buildSpec(options, {
+    hostEnv: env.env,
+    cwd: env.cwd,
+    id,
+    idmap: env.sys.idMapping(),
+    root: source,
+    volumeSource: volumeSource(store),
+    configDir: env.paths.config,
+    runtimeDir: env.paths.runtime,
+    ...(name !== undefined ? { name } : {}),
+    ...(ports !== undefined ? { ports } : {}),
+  });
   logConfig(options, dir); // checked at create, not when it starts in the background
   restartPolicy(options);
   resolveHealthcheck(options, config);
@@ -137,7 +149,17 @@ function compileContainer(env: Env, store: Store, rec: ContainerRecord, prepared
 
 /** A container's spec from its record, as its next start would run it (exec takes its user, environment, capabilities). */
 export function containerSpec(env: Env, store: Store, rec: ContainerRecord): Prepared {
-  return prepareContainer(env, store, rec.id, rec.options, store.imageConfig(store.getImage(rec.image)), containerLayout(store, rec));
+  return prepareContainer(env, store, rec.id, rec.options, store.imageConfig(store.getImage(rec.image)), containerLayout(store, rec), rec.name, rec.ports ?? []);
+}
+
+/**
+ * Before each start: its published host ports free (one clear error, before
+ * pasta would fail), and its name files written in its directory, to be
+ * bound over /etc/hosts, /etc/resolv.conf and /etc/hostname.
+ */
+async function prepareNetwork(env: Env, store: Store, rec: ContainerRecord, spec: ContainerSpec): Promise<void> {
+  if (spec.network.ports.length > 0) await (await import('../network/probe.js')).checkPortsFree(spec.network.ports);
+  writeNameFiles(store.containers.dir(rec.id), spec.network.files);
 }
 
 /**
@@ -171,9 +193,14 @@ export async function createContainer(
     for (const sub of driver === 'copy' ? [] : ['upper', 'work', 'merged']) mkdirSync(join(layout.dir, sub), { mode: 0o755 });
     // Named volumes made, anonymous ones given names, --mount and --volumes-from folded in: the record keeps the result.
     settled = settleVolumes(store, options, volumeInputs, store.imageConfig(image));
-    const prepared = prepareContainer(env, store, id, settled.options, store.imageConfig(image), layout); // every option checked now, not at start
-    const health = resolveHealthcheck(settled.options, store.imageConfig(image));
+    settled.options = { ...settled.options, network: resolvedNetworkOption(settled.options.network, env.paths.config, env.env) };
+    // Host ports chosen now (-P, -p CTRPORT), as podman does: the record keeps them, `port` and `ps` show them.
+    const requested = requestedPorts(settled.options, Object.keys(store.imageConfig(image).config?.ExposedPorts ?? {}));
+    const ports = requested.ports.some((p) => p.hostPort === 0) ? await (await import('../network/probe.js')).assignHostPorts(requested.ports) : requested.ports;
+    // The name first: the container's /etc/hosts names it.
     reserved = await reserveName(env, store, id, name);
+    const prepared = prepareContainer(env, store, id, settled.options, store.imageConfig(image), layout, reserved, ports); // every option checked now, not at start
+    const health = resolveHealthcheck(settled.options, store.imageConfig(image));
     const rec: ContainerRecord = {
       id,
       name: reserved,
@@ -186,6 +213,8 @@ export async function createContainer(
       driver,
       ...(settled.anonymous.length > 0 ? { anonymousVolumes: settled.anonymous } : {}),
       ...(health ? { healthcheck: health.healthcheck, healthOnFailure: health.onFailure } : {}),
+      ...(ports.length > 0 ? { ports } : {}),
+      ...(requested.exposed.length > 0 ? { exposed: requested.exposed } : {}),
     };
     if (driver === 'copy') await materialize(env.sys, [...layout.layers].reverse(), layout.root);
     containers.write(rec);
@@ -292,6 +321,7 @@ export async function runForeground(env: Env, store: Store, rec: ContainerRecord
   if ((rec.options.tty && rec.options.interactive) || !sigProxy) return runAttached(env, store, rec, prepared, detachKeys, sigProxy);
   const ready = prepared ?? containerSpec(env, store, rec);
   await prepareVolumes(store, rec, ready.spec);
+  await prepareNetwork(env, store, rec, ready.spec);
   const { plan, cleanupFile } = compileContainer(env, store, rec, ready);
   const { warnings } = ready;
   for (const w of warnings) process.stderr.write(`Warning: ${w}\n`);
@@ -348,6 +378,7 @@ async function launchMonitor(env: Env, store: Store, rec: ContainerRecord, prepa
   // Its input is what `attach` sends (-i): to its terminal (-t), or a pipe; else it reads /dev/null.
   spec.attach = { path: join(dir, ATTACH_SOCKET), stdin: !rec.options.interactive ? 'none' : rec.options.tty ? 'tty' : 'pipe', ...(hold ? { hold } : {}) };
   await prepareVolumes(store, rec, spec);
+  await prepareNetwork(env, store, rec, spec);
   const { plan } = compileContainer(env, store, rec, { ...ready, spec });
   clearExit(store, rec);
   const gone = () => new BurrowError('E_START', `start container ${rec.name}: the helper ended before the container ran${log.path ? ' (see its log)' : ''}`);

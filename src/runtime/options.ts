@@ -13,11 +13,17 @@ import { describeMap, type IdMapping, isMapped } from '../system/idmap.js';
 import { dirReader, layersReader, resolveUser } from '../system/passwd.js';
 import type { ImageConfig } from '../oci/image.js';
 import { containerArgv } from '../oci/image.js';
-import type { ContainerSpec, OverlaySpec, RlimitSpec, TmpfsSpec, VolumeSpec } from './compile.js';
+import type { ContainerSpec, NameFile, OverlaySpec, RlimitSpec, TmpfsSpec, VolumeSpec } from './compile.js';
 import { expandEnvEntry, mergeEnv, readEnvFile } from './envfile.js';
 import { MS } from '../system/plan.js';
 import type { RunOptions } from '../storage/containers.js';
 import type { LibcCalls } from '../system/sys.js';
+import { readBurrowConf } from '../config/burrow-conf.js';
+import { helperPath } from '../config/install.js';
+import { findHelper, type NetworkCommand, type NetworkMode, parseNetwork } from '../network/mode.js';
+import { checkOverlaps, parseExpose, parsePublish, type PortMapping } from '../network/ports.js';
+import { hostHostname } from '../network/host.js';
+import { type HostFacts, networkSetup, readHostFacts } from '../network/setup.js';
 
 
 
@@ -160,6 +166,47 @@ export interface SpecContext {
   root: RootSource;
   /** a named volume's mount point (storage/volumes.ts); without it named volumes are refused (--rootfs) */
   volumeSource?: (name: string) => string;
+  /** burrow's configuration directory (burrow.toml: the default network) */
+  configDir: string;
+  /** where a slirp4netns API socket goes (the runtime directory: a socket path is short) */
+  runtimeDir: string;
+  /** the container's name (in its /etc/hosts) */
+  name?: string;
+  /** its published ports, host ports chosen (a record's); else the -p specs must all name a host port */
+  ports?: PortMapping[];
+  /** the host's network facts (tests give their own) */
+  hostFacts?: (hostname: string) => HostFacts;
+}
+
+/** The network command --network private means: burrow.toml's, else pasta when installed, else slirp4netns. */
+export function defaultNetworkCommand(configDir: string, env: NodeJS.ProcessEnv): NetworkCommand | undefined {
+  const configured = readBurrowConf(configDir).network.defaultCommand;
+  if (configured) return configured;
+  if (findHelper('pasta', env.PATH)) return 'pasta';
+  if (findHelper('slirp4netns', env.PATH)) return 'slirp4netns';
+  return undefined;
+}
+
+/** --network as a record keeps it: the default (private) resolved to the command it means now, as podman does at create. */
+export function resolvedNetworkOption(value: string | undefined, configDir: string, env: NodeJS.ProcessEnv): string {
+  const mode = parseNetwork(value, () => defaultNetworkCommand(configDir, env));
+  return value === undefined || value === 'private' ? mode.kind : value;
+}
+
+/** The -p specs and, with -P, the exposed ports (host ports 0 where none is named: chosen at create). */
+export function requestedPorts(opts: RunOptions, imageExposed: string[]): { ports: PortMapping[]; exposed: string[] } {
+  const ports = (opts.publish ?? []).flatMap(parsePublish);
+  const exposed = [...new Set([...imageExposed, ...(opts.expose ?? [])])];
+  for (const e of exposed) parseExpose(e);
+  if (opts.publishAll) {
+    const published = new Set(ports.flatMap((p) => Array.from({ length: p.range }, (_, i) => `${p.containerPort + i}/${p.protocol}`)));
+    for (const e of exposed)
+      for (const x of parseExpose(e))
+        for (let i = 0; i < x.range; i++)
+          if (!published.has(`${x.port + i}/${x.protocol}`)) ports.push({ hostIp: '', hostPort: 0, containerPort: x.port + i, range: 1, protocol: x.protocol });
+  }
+  checkOverlaps(ports);
+  return { ports, exposed };
 }
 
 export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: ContainerSpec; warnings: string[] } {
@@ -172,9 +219,7 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
     throw new BurrowError('E_NO_COMMAND', root.kind === 'image' ? 'no command or entrypoint specified for the image: give one' : 'no command given: burrow run --rootfs DIR COMMAND [ARG...]');
   const warnings: string[] = [];
 
-  const network = opts.network ?? 'none';
-  if (network !== 'none' && network !== 'host')
-    throw new UsageError(`network \`${network}\` is not supported: use none or host`);
+  const mode: NetworkMode = parseNetwork(opts.network, () => defaultNetworkCommand(ctx.configDir, hostEnv));
 
   let noNewPrivileges = false;
   for (const opt of opts.securityOpt) {
@@ -186,7 +231,8 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
   const workdir = opts.workdir ?? (image?.WorkingDir || '/');
   if (!workdir.startsWith('/')) throw new UsageError(`invalid working directory \`${workdir}\`: must be an absolute path`);
 
-  const hostname = opts.hostname ?? id.slice(0, 12);
+  // As podman: with the host's network, the host's name.
+  const hostname = opts.hostname ?? (mode.kind === 'host' ? hostHostname() : id.slice(0, 12));
   if (hostname.length === 0 || Buffer.byteLength(hostname) > 64 || /[\s/]/.test(hostname))
     throw new UsageError(`invalid hostname \`${hostname}\`: 1 to 64 characters, no spaces or slashes`);
 
@@ -226,6 +272,32 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
     });
   }
 
+  const ports = ctx.ports ?? requestedPorts(opts, Object.keys(image?.ExposedPorts ?? {})).ports;
+  if (ports.some((p) => p.hostPort === 0)) throw new UsageError('a container without a record publishes only ports that name their host port: -p HOSTPORT:PORT');
+  const net = networkSetup(
+    {
+      mode,
+      ports,
+      hostname,
+      ...(ctx.name !== undefined ? { name: ctx.name } : {}),
+      dns: opts.dns ?? [],
+      dnsSearch: opts.dnsSearch ?? [],
+      dnsOption: opts.dnsOption ?? [],
+      addHost: opts.addHost ?? [],
+      noHosts: opts.noHosts ?? false,
+      ...(opts.macAddress !== undefined ? { macAddress: opts.macAddress } : {}),
+      ...(mode.kind === 'pasta' ? { pasta: findHelper('pasta', hostEnv.PATH) } : {}),
+      ...(mode.kind === 'slirp4netns' ? { slirp4netns: findHelper('slirp4netns', hostEnv.PATH) } : {}),
+      helper: helperPath(hostEnv),
+      apiSocket: join(ctx.runtimeDir, `slirp-${id.slice(0, 16)}.sock`),
+    },
+    (ctx.hostFacts ?? readHostFacts)(hostname),
+  );
+  const nameFiles: NameFile[] = [];
+  if (net.files.hosts !== undefined) nameFiles.push({ target: '/etc/hosts', name: 'hosts', content: net.files.hosts });
+  if (net.files.resolv !== undefined) nameFiles.push({ target: '/etc/resolv.conf', name: 'resolv.conf', content: net.files.resolv });
+  nameFiles.push({ target: '/etc/hostname', name: 'hostname', content: net.files.hostname });
+
   const spec: ContainerSpec = {
     rootfs,
     ...(root.kind === 'image' && root.overlay ? { overlay: root.overlay } : {}),
@@ -239,7 +311,7 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
     volumes,
     tmpfs: opts.tmpfs.map(parseTmpfs),
     readOnly: opts.readOnly,
-    network,
+    network: { own: net.ownNamespace, processes: net.processes, files: nameFiles, ports, ...(net.address ? { address: net.address } : {}), ...(net.gateway ? { gateway: net.gateway } : {}) },
     interactive: opts.interactive,
     tty: opts.tty,
     init: opts.init,

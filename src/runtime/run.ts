@@ -6,7 +6,8 @@
  * store and the container code for an image are loaded when used.
  */
 import type { VolumeInputs } from './volumes.js';
-import { writeSync } from 'node:fs';
+import { mkdirSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { BurrowError, UsageError } from '../errors.js';
 import type { ContainerOptions } from '../storage/containers.js';
@@ -95,8 +96,32 @@ async function runRootfs(rootfs: string, req: RunRequest, env: Env): Promise<num
   }
   const { buildSpec, newContainerId } = await import('./options.js');
   const { compilePlan } = await import('./compile.js');
-  const { spec, warnings } = buildSpec(req.options, { hostEnv: env.env, cwd: env.cwd, id: newContainerId(env.sys), idmap: env.sys.idMapping(), root: { kind: 'rootfs', path: rootfs } });
+  const id = newContainerId(env.sys);
+  const { spec, warnings } = buildSpec(req.options, {
+    hostEnv: env.env,
+    cwd: env.cwd,
+    id,
+    idmap: env.sys.idMapping(),
+    root: { kind: 'rootfs', path: rootfs },
+    configDir: env.paths.config,
+    runtimeDir: env.paths.runtime,
+  });
   // Written directly: the stderr stream would load tty/net for one line (start-up time).
   for (const w of warnings) writeSync(2, `Warning: ${w}\n`);
-  return env.sys.execPlan(compilePlan(spec));
+  if (spec.network.ports.length > 0) await (await import('../network/probe.js')).checkPortsFree(spec.network.ports);
+  // Its name files in a directory of its own in burrow's data directory (private, unlike a runtime
+  // directory may be), made here and nowhere else, which the monitor removes when the container ends.
+  const { writeNameFiles } = await import('./namefiles.js');
+  const parent = join(env.paths.data, 'rootfs-run');
+  mkdirSync(parent, { recursive: true, mode: 0o700 });
+  const dir = join(parent, id.slice(0, 16));
+  mkdirSync(dir, { mode: 0o700 });
+  writeNameFiles(dir, spec.network.files);
+  spec.onExit = ['/bin/rm', '-rf', '--', dir];
+  try {
+    return await env.sys.execPlan(compilePlan(spec));
+  } finally {
+    // Only reached when the helper could not take over: no monitor will remove it.
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

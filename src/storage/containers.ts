@@ -51,6 +51,31 @@ export interface RunOptions {
   capDrop: string[];
   securityOpt: string[];
   ulimit: string[];
+  /** -p/--publish specs as given (the ports chosen for them are the record's `ports`) */
+  publish?: string[] | undefined;
+  /** -P: every exposed port to a free host port */
+  publishAll?: boolean | undefined;
+  expose?: string[] | undefined;
+  dns?: string[] | undefined;
+  dnsSearch?: string[] | undefined;
+  dnsOption?: string[] | undefined;
+  addHost?: string[] | undefined;
+  /** --no-hosts: no /etc/hosts made (the image's stays) */
+  noHosts?: boolean | undefined;
+  macAddress?: string | undefined;
+}
+
+export type PortProtocol = 'tcp' | 'udp' | 'sctp';
+
+/** One published port range, as podman keeps it (its PortMapping): host ports hostPort..hostPort+range-1. */
+export interface PortMapping {
+  /** '' for every address (IPv4 and IPv6) */
+  hostIp: string;
+  /** 0 until a free one is chosen (at create) */
+  hostPort: number;
+  containerPort: number;
+  range: number;
+  protocol: PortProtocol;
 }
 
 /** What `run`/`create` were given, kept so that `start` can run the container again. */
@@ -107,6 +132,10 @@ export interface ContainerRecord {
   healthcheck?: HealthConfig;
   /** --health-on-failure: none, kill, restart, stop */
   healthOnFailure?: string;
+  /** its published ports, host ports chosen at create (-P, -p CTRPORT) */
+  ports?: PortMapping[];
+  /** the container ports it exposes (the image's and --expose), for inspect */
+  exposed?: string[];
 }
 
 export type ContainerState = 'created' | 'running' | 'exited';

@@ -106,7 +106,7 @@ export const NAMESPACES = {
 } as const;
 
 /** How a `process` record's program runs beside the container. */
-export const PROCESS_MODES = ['wait', 'keep', 'mount'] as const;
+export const PROCESS_MODES = ['wait', 'keep', 'mount', 'ready'] as const;
 
 /** The helper's exit codes besides the container's own (128+N for a signal N). */
 export const EXIT = {

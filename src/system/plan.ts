@@ -72,12 +72,15 @@ export type Step =
    * monitor: a program started once the child exists ("{pid}" in argv is its
    * pid). `wait`: must exit 0 before the child's steps start (newuidmap), killed
    * after timeoutMs (0: no limit). `keep`: runs beside the container, SIGTERM
-   * at its end, SIGKILL timeoutMs later (pasta). `mount`: as keep, in the
+   * at its end, SIGKILL timeoutMs later. `ready`: as keep, started once the
+   * wait ones ended, with a pipe as its fd 3; the child's steps wait (at
+   * most timeoutMs) for a byte there (pasta -P /proc/self/fd/3, slirp4netns
+   * --ready-fd 3). `mount`: as keep, in the
    * child's user namespace and a mount namespace of its own (fuse-overlayfs
    * -f); the monitor waits up to timeoutMs for `mountpoint`, and the child,
    * at this record, moves that tree onto `mountpoint`.
    */
-  | { kind: 'process'; mode: 'wait' | 'keep' | 'mount'; timeoutMs: number; mountpoint?: string; argv: string[] }
+  | { kind: 'process'; mode: 'wait' | 'keep' | 'mount' | 'ready'; timeoutMs: number; mountpoint?: string; argv: string[] }
   /** monitor: write /proc/PID/FILE before the child goes on */
   | { kind: 'idmap-write'; file: 'uid_map' | 'gid_map' | 'setgroups'; content: string }
   /** the host path of the new root, before the in-root steps */

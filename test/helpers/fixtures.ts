@@ -22,7 +22,7 @@ export interface Fixtures {
   probe: string;
   /** why no container can be run here at all, if so */
   problem: string | undefined;
-  /** features this host lacks, with the reason: `subids`, `python3`, `smallfs`, `cgroup` */
+  /** features this host lacks, with the reason: `subids`, `python3`, `smallfs`, `cgroup`, `peer`, `pasta`, `slirp4netns` */
   missing: Record<string, string>;
   uid: number;
   gid: number;
@@ -33,6 +33,8 @@ export interface Fixtures {
   python3: string | undefined;
   /** a small filesystem of its own (tmpfs) the tests may fill, from BURROW_TEST_SMALL_FS (`npm test` as root mounts one) */
   smallFs: string | undefined;
+  /** the client on another host (scripts/peer-netns.mjs, BURROW_TEST_PEER): its agent's socket, the host's address it reaches, its own */
+  peer: { socket: string; hostAddress: string; address: string } | undefined;
 }
 
 declare module 'vitest' {

@@ -14,8 +14,8 @@
  *                            Env FOO=bar, WorkingDir /srv/work, User 1000:1000, Volumes /data
  *   localhost/plain:latest   no entrypoint, Cmd /bin/sh
  *   localhost/sharea|shareb  base + a layer adding /a.txt or /b.txt
- *   localhost/wh:latest      base + a hand-made layer: etc/.wh.hostname (hides the
- *                            base's /etc/hostname), /owned and /home/tester/mine owned by 1000:1000
+ *   localhost/wh:latest      base + a hand-made layer: etc/.wh.fixture (hides the
+ *                            base's /etc/fixture), /owned and /home/tester/mine owned by 1000:1000
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -223,7 +223,7 @@ export async function buildTestImages(rootfs: string, dir: string): Promise<Test
   const plainConfig = { Cmd: ['/bin/sh'], Env: ['PATH=/bin'] };
   const upper = await makeTar([
     { name: 'etc/', type: 'directory' },
-    { name: 'etc/.wh.hostname' },
+    { name: 'etc/.wh.fixture' },
     { name: 'owned', data: 'mine\n', uid: 1000, gid: 1000 },
     { name: 'home/', type: 'directory' },
     { name: 'home/tester/', type: 'directory', uid: 1000, gid: 1000 },

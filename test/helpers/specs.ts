@@ -24,7 +24,7 @@ export function containerSpec(overrides: Partial<ContainerSpec> = {}): Container
     volumes: [],
     tmpfs: [],
     readOnly: false,
-    network: 'none',
+    network: { own: true, processes: [], files: [], ports: [] },
     interactive: false,
     tty: false,
     init: false,

@@ -105,11 +105,11 @@ describeContainers('containers from images', () => {
     });
 
     it('a whiteout in an upper layer hides the lower file', async () => {
-      const upper = await store.run(['run', '--rm', WH, 'sh', '-c', 'test -e /etc/hostname; echo $?; ls -a /etc']);
+      const upper = await store.run(['run', '--rm', WH, 'sh', '-c', 'test -e /etc/fixture; echo $?; ls -a /etc']);
       expect(lines(upper.stdout)[0]).toBe('1');
-      expect(lines(upper.stdout)).not.toContain('hostname');
+      expect(lines(upper.stdout)).not.toContain('fixture');
       expect(lines(upper.stdout)).toContain('passwd');
-      const lower = await store.run(['run', '--rm', PLAIN, 'cat', '/etc/hostname']);
+      const lower = await store.run(['run', '--rm', PLAIN, 'cat', '/etc/fixture']);
       expect(lower.stdout).toBe('fixture\n');
     });
 
@@ -130,9 +130,9 @@ describeContainers('containers from images', () => {
     it("a container's writes do not change the image", async () => {
       const layers = join(store.data, 'layers');
       const before = treeSnapshot(layers);
-      const w = await store.run(['run', '--rm', PLAIN, 'sh', '-c', 'echo x > /written && rm /etc/hostname && echo y >> /etc/passwd && chmod 700 /bin && echo done']);
+      const w = await store.run(['run', '--rm', PLAIN, 'sh', '-c', 'echo x > /written && rm /etc/fixture && echo y >> /etc/passwd && chmod 700 /bin && echo done']);
       expect(w.stdout).toBe('done\n');
-      const r = await store.run(['run', '--rm', PLAIN, 'sh', '-c', 'test -e /written || echo absent; cat /etc/hostname; tail -n 1 /etc/passwd; stat -c %a /bin']);
+      const r = await store.run(['run', '--rm', PLAIN, 'sh', '-c', 'test -e /written || echo absent; cat /etc/fixture; tail -n 1 /etc/passwd; stat -c %a /bin']);
       expect(lines(r.stdout)).toEqual(['absent', 'fixture', 'nobody:x:65534:65534:nobody:/nonexistent:/bin/false', '755']);
       expect(treeSnapshot(layers)).toEqual(before);
     });
@@ -367,7 +367,7 @@ describeContainers('containers from images', () => {
 
     it('keeps owners and whiteouts', async (ctx) => {
       need(ctx);
-      const r = await store.run(['run', '--rm', WH, 'sh', '-c', 'stat -c %u:%g /owned /home/tester/mine; test -e /etc/hostname; echo $?'], copy);
+      const r = await store.run(['run', '--rm', WH, 'sh', '-c', 'stat -c %u:%g /owned /home/tester/mine; test -e /etc/fixture; echo $?'], copy);
       expect(r.stderr).toBe('');
       expect(lines(r.stdout)).toEqual(['1000:1000', '1000:1000', '1']);
     });
@@ -377,9 +377,9 @@ describeContainers('containers from images', () => {
       const layers = join(store.data, 'layers');
       const before = treeSnapshot(layers);
       const state = storeState(store);
-      const w = await store.run(['run', '--rm', PLAIN, 'sh', '-c', 'echo x > /written && rm /etc/hostname && echo done'], copy);
+      const w = await store.run(['run', '--rm', PLAIN, 'sh', '-c', 'echo x > /written && rm /etc/fixture && echo done'], copy);
       expect(w.stdout).toBe('done\n');
-      const r = await store.run(['run', '--rm', PLAIN, 'sh', '-c', 'test -e /written || echo absent; cat /etc/hostname'], copy);
+      const r = await store.run(['run', '--rm', PLAIN, 'sh', '-c', 'test -e /written || echo absent; cat /etc/fixture'], copy);
       expect(r.stdout).toBe('absent\nfixture\n');
       expect(treeSnapshot(layers)).toEqual(before);
       const after = storeState(store);
@@ -390,7 +390,7 @@ describeContainers('containers from images', () => {
 
     it('create + start -a', async (ctx) => {
       need(ctx);
-      const id = (await store.run(['create', PLAIN, 'sh', '-c', 'cat /etc/hostname; exit 4'], copy)).stdout.trim();
+      const id = (await store.run(['create', PLAIN, 'sh', '-c', 'cat /etc/fixture; exit 4'], copy)).stdout.trim();
       expect(id).toMatch(/^[0-9a-f]{64}$/);
       const record = JSON.parse(readFileSync(join(store.data, 'containers', id, 'container.json'), 'utf8')) as { driver: string };
       expect(record.driver).toBe(driver);

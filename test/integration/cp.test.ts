@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 
 import { execa } from 'execa';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { describeContainers, fixtures } from '../helpers/fixtures.js';
 import { buildTestImages } from '../helpers/images.js';
@@ -34,6 +34,10 @@ describeContainers('burrow cp', () => {
     expect((await store.run(['run', '-d', '--name', 'live', PLAIN, 'sh', '-c', `${setup}; exec sleep 300`])).exitCode).toBe(0);
     await waitFor('the container to set up', async () => (await store.run(['exec', 'live', 'test', '-L', '/srv/up'])).exitCode === 0);
     expect((await store.run(['run', '--name', 'stopped', '-u', '1000:1000', PLAIN, 'sh', '-c', 'echo mine > /tmp/mine'])).exitCode).toBe(0);
+  });
+
+  afterAll(async () => {
+    await store.run(['rm', '-af', '-t', '0']);
   });
 
   const cp = (...args: string[]) => store.run(['cp', ...args]);

@@ -148,7 +148,7 @@ describeContainers('expected failures', () => {
     it('every command works again once there is space', async () => {
       unlinkSync(filler);
       expect((await store.run(['tag', PLAIN, 'other'])).exitCode).toBe(0);
-      const run = await store.run(['run', '--rm', '--name', 'r1', PLAIN, 'cat', '/etc/hostname']);
+      const run = await store.run(['run', '--rm', '--name', 'r1', PLAIN, 'cat', '/etc/fixture']);
       expect(run.stdout).toBe('fixture\n');
       expect(run.exitCode).toBe(0);
       expect((await store.run(['import', '-q', tarball, 'imported'])).exitCode).toBe(0);

@@ -183,7 +183,7 @@ describe('burrow-helper: plans written by src/system/plan.ts', () => {
   const variants: [string, Partial<ContainerSpec>][] = [
     ['the defaults', {}],
     ['a single-id mapping', { idmap: SINGLE, groups: [0] }],
-    ['--network host', { network: 'host' }],
+    ['--network host', { network: { own: false, processes: [], files: [], ports: [] } }],
     ['-it --init --read-only', { tty: true, interactive: true, init: true, readOnly: true }],
     ['-i', { interactive: true }],
     ['a user, groups, no-new-privileges, rlimits', { uid: 1000, gid: 1000, groups: [2000, 3000], noNewPrivileges: true, rlimits: [{ resource: 7, soft: 10, hard: 'inf' }] }],

@@ -201,7 +201,7 @@ describeContainers('hostile layers', () => {
       expect(storeState(store)).toEqual({ ...before, tmp: [] });
       expect(treeSnapshot(join(store.data, 'layers'))).toEqual(layersBefore);
       expect(statSync(store.data).isDirectory()).toBe(true);
-      const run = await store.run(['run', '--rm', PLAIN, 'cat', '/etc/hostname']);
+      const run = await store.run(['run', '--rm', PLAIN, 'cat', '/etc/fixture']);
       expect(run.stdout).toBe('fixture\n');
       expect(run.exitCode).toBe(0);
     });

@@ -88,7 +88,7 @@ describeContainers('burrow load', () => {
       expect(r.stderr).toBe('');
       expect(r.stdout).toBe(`Loaded image: ${PLAIN}\n`);
       expect(r.exitCode).toBe(0);
-      expect((await store.run(['run', '--rm', PLAIN, 'cat', '/etc/hostname'])).stdout).toBe('fixture\n');
+      expect((await store.run(['run', '--rm', PLAIN, 'cat', '/etc/fixture'])).stdout).toBe('fixture\n');
     });
 
     it('an oci-archive from standard input', async () => {
@@ -317,7 +317,7 @@ describeContainers('burrow load', () => {
 
       expect(storeState(store).images).toBe(imagesBefore);
       expect(imageNames(store)).toEqual([PLAIN]);
-      expect((await store.run(['run', '--rm', PLAIN, 'cat', '/etc/hostname'])).stdout).toBe('fixture\n');
+      expect((await store.run(['run', '--rm', PLAIN, 'cat', '/etc/fixture'])).stdout).toBe('fixture\n');
       const again = await store.run(['load', '-i', images.shareA]);
       expect(again.stdout).toBe('Loaded image: localhost/sharea:latest\n');
       expect(again.exitCode).toBe(0);

@@ -73,7 +73,7 @@ describeContainers('burrow pull, login, logout', () => {
     expect(id).toMatch(/^[a-f0-9]{64}$/);
     expect(said.at(-2)).toBe(`Copying config sha256:${id}`);
     expect(imageNames(store)).toEqual([name]);
-    const run = await store.run(['run', '--rm', name, 'sh', '-c', 'echo pulled; cat /etc/hostname >/dev/null; echo ok']);
+    const run = await store.run(['run', '--rm', name, 'sh', '-c', 'echo pulled; cat /etc/fixture >/dev/null; echo ok']);
     expect(run.stdout).toBe('pulled\nok\n');
     // The same image again: nothing fetched, the same id.
     const again = await store.run(['pull', '-q', '--tls-verify=false', name]);
@@ -598,8 +598,11 @@ describeContainers('burrow pull, login, logout', () => {
         const r = await runOnPty(['pull', '--tls-verify=false', name], [], [24, 120], 15, env);
         expect(r.exitCode, r.output).toBe(0);
         // A frame while the layer was half there: the bar, the counters, the rate.
-        const half = (layer.length / 2 / 1024 / 1024).toFixed(1);
-        expect(r.output).toMatch(new RegExp(`Copying blob ${short} \\[=+>-+\\] ${half.replace('.', '\\.')}MiB / [0-9.]+MiB \\| [0-9.]+ [KMG]?i?B/s`));
+        // (What has gone through the unpacker: up to a chunk short of the half the server sent.)
+        const half = layer.length / 2 / 1024 / 1024;
+        const frame = new RegExp(`Copying blob ${short} \\[=+>-+\\] ([0-9.]+)MiB / [0-9.]+MiB \\| [0-9.]+ [KMG]?i?B/s`).exec(r.output);
+        expect(frame, r.output).not.toBeNull();
+        expect(Math.abs(Number(frame?.[1]) - half), r.output).toBeLessThanOrEqual(0.15);
         // Redrawn in place (the cursor goes back up), and finished as podman finishes it.
         expect(r.output).toContain('\x1b[1F');
         expect(r.output).toContain(`Copying blob ${short} done   |`);

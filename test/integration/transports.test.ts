@@ -115,7 +115,7 @@ describeContainers('transports', () => {
       expect(r.stderr).toBe('');
       expect(r.stdout).toBe(`Loaded image: ${PLAIN}\n`);
       expect(r.exitCode).toBe(0);
-      expect((await store.run(['run', '--rm', PLAIN, 'cat', '/etc/hostname'])).stdout).toBe('fixture\n');
+      expect((await store.run(['run', '--rm', PLAIN, 'cat', '/etc/fixture'])).stdout).toBe('fixture\n');
       expect(treeSnapshot(dir)).toEqual(before);
       // only the blobs the index names are read: a FIFO and a link to a host file in blobs/ that no manifest names are not opened
       tool('mkfifo', [join(dir, 'blobs', 'sha256', 'f'.repeat(64))]);
@@ -198,7 +198,7 @@ describeContainers('transports', () => {
       expect(r.exitCode).toBe(0);
       expect(r.stdout).toMatch(/^[a-f0-9]{64}\n$/);
       expect(imageNames(store)).toEqual([PLAIN]);
-      expect((await store.run(['run', '--rm', PLAIN, 'cat', '/etc/hostname'])).stdout).toBe('fixture\n');
+      expect((await store.run(['run', '--rm', PLAIN, 'cat', '/etc/fixture'])).stdout).toBe('fixture\n');
     });
 
     it('docker-archive:PATH[:REF]: a tag or @N chooses among the images of `save -m`', async () => {
@@ -222,7 +222,7 @@ describeContainers('transports', () => {
       expect(byIndex.exitCode).toBe(0);
       expect(byIndex.stdout).toBe(`${await imageId(from, PLAIN)}\n`);
       expect(imageNames(store)).toEqual([CFG, PLAIN]);
-      expect((await store.run(['run', '--rm', PLAIN, 'cat', '/etc/hostname'])).stdout).toBe('fixture\n');
+      expect((await store.run(['run', '--rm', PLAIN, 'cat', '/etc/fixture'])).stdout).toBe('fixture\n');
     });
 
     it('policy.json is checked for the transport and the path', async () => {
@@ -369,7 +369,7 @@ describeContainers('transports', () => {
       expect(r.stderr).toBe('');
       expect(r.exitCode).toBe(0);
       expect(imageNames(store)).toEqual(['localhost/reg:latest']);
-      expect((await store.run(['run', '--rm', 'localhost/reg', 'cat', '/etc/hostname'])).stdout).toBe('fixture\n');
+      expect((await store.run(['run', '--rm', 'localhost/reg', 'cat', '/etc/fixture'])).stdout).toBe('fixture\n');
       const pushed = await store.run(['push', '-q', '--tls-verify=false', 'localhost/reg', `docker://${host}/back/plain:2`]);
       expect(pushed.stderr).toBe('');
       expect(pushed.exitCode).toBe(0);

@@ -87,6 +87,8 @@ function buildRootfs(dir: string, busybox: string, probe: string): string {
   writeFileSync(join(rootfs, 'etc/passwd'), PASSWD);
   writeFileSync(join(rootfs, 'etc/group'), GROUP);
   writeFileSync(join(rootfs, 'etc/hostname'), 'fixture\n');
+  // The image's own file the tests look for (a container's /etc/hostname is its own, as in podman).
+  writeFileSync(join(rootfs, 'etc/fixture'), 'fixture\n');
   return rootfs;
 }
 
@@ -144,6 +146,25 @@ export default function setup(project: TestProject): () => void {
     }
   }
 
+  // A client that is not local, for the published ports' source address: `npm test` as root makes it.
+  let peer: Fixtures['peer'];
+  const peerValue = process.env.BURROW_TEST_PEER;
+  if (!peerValue) missing.peer = 'no client on another host: `npm test` run as root makes one (scripts/peer-netns.mjs, BURROW_TEST_PEER)';
+  else {
+    const [socket = '', hostAddress = '', address = ''] = peerValue.split(',');
+    if (existsSync(socket)) peer = { socket, hostAddress, address };
+    else missing.peer = `BURROW_TEST_PEER's agent socket \`${socket}\` does not exist`;
+  }
+  for (const helper of ['pasta', 'slirp4netns'])
+    if (findProgram(helper) === undefined) missing[helper] = `${helper} is not installed (Debian: apt-get install ${helper === 'pasta' ? 'passt' : helper})`;
+  if (!missing.pasta) {
+    try {
+      accessSync('/dev/net/tun', constants.R_OK | constants.W_OK);
+    } catch {
+      missing.pasta = missing.slirp4netns = '/dev/net/tun cannot be opened by this user (a standard distro makes it 0666; `npm test` as root does)';
+    }
+  }
+
   const fixtures: Fixtures = {
     dir,
     rootfs,
@@ -157,6 +178,7 @@ export default function setup(project: TestProject): () => void {
     subgids: missing.subids ? [] : subgids,
     python3,
     smallFs,
+    peer,
   };
   project.provide('fixtures', fixtures);
   return () => removeTree(dir);

@@ -7,6 +7,7 @@ import type { ContainerRecord, ContainerStatus } from '../../storage/containers.
 import type { ImageRecord, Store } from '../../storage/store.js';
 import type { HealthStatus } from '../../runtime/health-config.js';
 import { treeSize } from '../../system/files.js';
+import { formatPorts } from '../../network/ports.js';
 import { BurrowCommand } from '../base.js';
 import { goHumanSize, humanDuration, timeAgo, writeReport } from '../../format/report.js';
 
@@ -242,7 +243,7 @@ function psRow(row: Row, noTrunc: boolean) {
     CreatedAt: rec.created,
     Status: statusText(row),
     State: stateName(status),
-    Ports: '',
+    Ports: formatPorts(rec.ports ?? []),
     Names: rec.name,
     ExitCode: status.exitCode ?? 0,
     Size: size ? `${goHumanSize(size.rw, 3)} (virtual ${goHumanSize(size.rootfs, 3)})` : '',
@@ -265,7 +266,7 @@ function psJson(rows: Row[]) {
     Pid: status.pid ?? 0,
     StartedAt: status.startedAt ? Math.floor(status.startedAt.getTime() / 1000) : 0,
     ExitedAt: status.finishedAt ? Math.floor(status.finishedAt.getTime() / 1000) : 0,
-    Ports: null,
+    Ports: rec.ports && rec.ports.length > 0 ? rec.ports.map((p) => ({ host_ip: p.hostIp, container_port: p.containerPort, host_port: p.hostPort, range: p.range, protocol: p.protocol })) : null,
     ...(size ? { Size: { rwSize: size.rw, rootFsSize: size.rootfs } } : {}),
   }));
 }

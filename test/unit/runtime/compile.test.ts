@@ -36,7 +36,7 @@ describe('compilePlan', () => {
   });
 
   it('keeps the host network namespace with --network host', () => {
-    const plan = compilePlan(spec({ network: 'host' }));
+    const plan = compilePlan(spec({ network: { own: false, processes: [], files: [], ports: [] } }));
     expect(one(plan, 'namespaces').namespaces).not.toContain('net');
     expect(only(plan, 'loopback')).toEqual([]);
     // sysfs belongs to the network namespace's owner: the host's, bound read-only.
