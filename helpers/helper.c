@@ -53,6 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/mount.h>
+#include <linux/nsfs.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -921,11 +922,84 @@ struct clone3_args {
 #define CLONE_INTO_CGROUP 0x200000000ULL
 #endif
 
+/*
+ * `share` records: this process enters the user namespace that owns the
+ * first shared namespace (another container's), then each shared one. A
+ * launcher does it (clone_shared), never the monitor, which stays in the
+ * host's user namespace for what it runs after the container.
+ */
+static void enter_shared(const struct plan *plan) {
+  int entered_user = 0;
+  for (size_t i = 0; i < plan->nrecords; i++) {
+    const struct record *r = &plan->records[i];
+    if (r->kind != R_SHARE)
+      continue;
+    int fd = open(r->fields[1], O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+      fail("share", "open", r->fields[1], errno, "open the %s namespace `%s` to share it", r->fields[0], r->fields[1]);
+    if (!entered_user) {
+      int owner = ioctl(fd, NS_GET_USERNS);
+      if (owner < 0)
+        fail("share", "ioctl(NS_GET_USERNS)", r->fields[1], errno, "find the user namespace that owns `%s`", r->fields[1]);
+      struct stat a, b;
+      /* Not our own (a namespace of the host's user namespace: then the setns below says whether we may). */
+      if (fstat(owner, &a) == 0 && stat("/proc/self/ns/user", &b) == 0 && (a.st_ino != b.st_ino || a.st_dev != b.st_dev) && setns(owner, CLONE_NEWUSER) < 0)
+        fail("share", "setns", r->fields[1], errno, "enter the user namespace that owns `%s`", r->fields[1]);
+      close(owner);
+      entered_user = 1;
+    }
+    if (setns(fd, plan_clone_flag(r->fields[0])) < 0)
+      fail("share", "setns", r->fields[1], errno, "share the %s namespace `%s`", r->fields[0], r->fields[1]);
+    close(fd);
+  }
+}
+
+static pid_t clone_child(int flags, int cgroup_fd);
+
+/*
+ * With `share` records the child is cloned by a launcher that entered them
+ * (CLONE_PARENT: the child is still the monitor's own, to wait for and to
+ * signal); the launcher passes its pid back and ends. 0 in the child.
+ */
+static pid_t clone_shared(const struct plan *plan, int flags, int cgroup_fd) {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0)
+    fail("share", "pipe2", NULL, errno, "start the launcher");
+  fflush(NULL);
+  pid_t launcher = fork();
+  if (launcher < 0)
+    fail("share", "fork", NULL, errno, "start the launcher");
+  if (launcher == 0) {
+    close(p[0]);
+    enter_shared(plan);
+    pid_t child = clone_child(flags | CLONE_PARENT, cgroup_fd);
+    if (child == 0) {
+      close(p[1]);
+      return 0;
+    }
+    _exit(write(p[1], &child, sizeof(child)) == (ssize_t)sizeof(child) ? 0 : EXIT_HELPER);
+  }
+  close(p[1]);
+  pid_t child = -1;
+  ssize_t n;
+  while ((n = read(p[0], &child, sizeof(child))) < 0 && errno == EINTR)
+    ;
+  close(p[0]);
+  int st;
+  while (waitpid(launcher, &st, 0) < 0 && errno == EINTR)
+    ;
+  /* The launcher said why on stderr (fail). */
+  if (n != (ssize_t)sizeof(child))
+    exit(WIFEXITED(st) ? WEXITSTATUS(st) : EXIT_HELPER);
+  return child;
+}
+
 /* Clones the container's first process into new namespaces (and with `cgroup_fd` >= 0, into that cgroup). */
 static pid_t clone_child(int flags, int cgroup_fd) {
   fflush(NULL);
   if (cgroup_fd >= 0) {
-    struct clone3_args args = {.flags = (uint64_t)(unsigned)flags | CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)cgroup_fd};
+    /* CLONE_PARENT (clone_shared): the exit signal is the launcher's own, and clone3 wants none given. */
+    struct clone3_args args = {.flags = (uint64_t)(unsigned)flags | CLONE_INTO_CGROUP, .exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD, .cgroup = (uint64_t)cgroup_fd};
     pid_t child = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
     if (child < 0)
       fail("start", "clone3", NULL, errno, "create the container's namespaces in its cgroup");
@@ -1265,7 +1339,8 @@ again:;
   int cgroupns = join ? join_namespaces(join, cgroup_fd >= 0) : -1;
   clock_gettime(CLOCK_REALTIME, &g_started_at);
   /* Into its cgroup, the cgroup namespace is the child's to make (setup.c): rooted there, not here. */
-  pid_t child = clone_child(clone_flags(&plan) & ~(cgroup_fd >= 0 ? CLONE_NEWCGROUP : 0), cgroup_fd);
+  int flags = clone_flags(&plan) & ~(cgroup_fd >= 0 ? CLONE_NEWCGROUP : 0);
+  pid_t child = plan_find(&plan, R_SHARE) ? clone_shared(&plan, flags, cgroup_fd) : clone_child(flags, cgroup_fd);
   if (cgroup_fd >= 0)
     close(cgroup_fd);
   if (child != 0 && cgroupns >= 0)

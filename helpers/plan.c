@@ -38,6 +38,7 @@ int plan_is_child_step(const struct record *r) {
   case R_PROCESS:
     return strcmp(r->fields[0], "mount") == 0;
   case R_NAMESPACES:
+  case R_SHARE:
   case R_IDMAP_WRITE:
   case R_RELAY_STDIN:
   case R_FORWARD_SIGNALS:
@@ -176,6 +177,12 @@ static int check_record(const struct record *r, char *err, size_t errlen, size_t
     for (size_t i = 1; i < r->nfields; i++)
       if (!plan_clone_flag(r->fields[i]))
         return fail(err, errlen, "record %zu (join): unknown namespace `%s`", index, shown(r->fields[i]));
+    break;
+  case R_SHARE:
+    if (strcmp(r->fields[0], "net") && strcmp(r->fields[0], "ipc") && strcmp(r->fields[0], "uts") && strcmp(r->fields[0], "pid"))
+      return fail(err, errlen, "record %zu (share): cannot share namespace `%s` (net, ipc, uts, pid)", index, shown(r->fields[0]));
+    if (r->fields[1][0] != '/')
+      return fail(err, errlen, "record %zu (share): `%s` is not absolute", index, shown(r->fields[1]));
     break;
   case R_IDMAP_WRITE:
     if (strcmp(r->fields[0], "uid_map") && strcmp(r->fields[0], "gid_map") && strcmp(r->fields[0], "setgroups"))
@@ -366,6 +373,20 @@ static int check_plan(const struct plan *plan, char *err, size_t errlen) {
     for (size_t k = 0; k < sizeof(not_with_join) / sizeof(not_with_join[0]); k++)
       if (plan_find(plan, not_with_join[k]))
         return fail(err, errlen, "`join` with `%s`", specs[not_with_join[k]].name);
+  }
+  /* Sharing another container's namespaces: inside its user namespace, whose ids are mapped already. */
+  if (plan_find(plan, R_SHARE)) {
+    if (plan_find(plan, R_JOIN) || plan_find(plan, R_IDMAP_WRITE))
+      return fail(err, errlen, "`share` with `%s`", plan_find(plan, R_JOIN) ? "join" : "idmap-write");
+    const struct record *ns = plan_find(plan, R_NAMESPACES);
+    for (size_t i = 0; ns && i < ns->nfields; i++) {
+      int shared = !strcmp(ns->fields[i], "user");
+      for (size_t k = 0; k < plan->nrecords; k++)
+        if (plan->records[k].kind == R_SHARE && !strcmp(plan->records[k].fields[0], ns->fields[i]))
+          shared = 1;
+      if (shared)
+        return fail(err, errlen, "`share` with a new `%s` namespace", ns->fields[i]);
+    }
   }
   if (plan_find(plan, R_ROOT) && !plan_find(plan, R_PIVOT_ROOT))
     return fail(err, errlen, "`root` without `pivot-root`");

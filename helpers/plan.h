@@ -29,6 +29,12 @@
  *                                 the clone; the child then runs its steps there (exec into a container).
  *                                 Not with namespaces, root, pivot-root, process, idmap-write, exit-file,
  *                                 event, restart, health, on-exit (the monitor's paths would be the container's)
+ *   share NAME PATH               the child shares the namespace NAME (net, ipc, uts, pid) at PATH (another
+ *                                 container's /proc/PID/ns/NAME, or a namespace file): a launcher forked by
+ *                                 the monitor enters the user namespace that owns the first one, then each,
+ *                                 and clones the child (CLONE_PARENT: still the monitor's child); the monitor
+ *                                 stays where it is. Not with join or idmap-write (the ids are mapped already),
+ *                                 nor with `namespaces` naming user or a shared NAME
  *   process MODE TIMEOUT MOUNTPOINT ARGV...
  *                                 a program the monitor starts once the child exists ("{pid}" in ARGV is
  *                                 replaced by the child's pid) and keeps until the container ends:

@@ -53,6 +53,8 @@ export interface NetworkRequest extends NameOptions {
   helper: string;
   /** slirp4netns's API socket (under the container's run directory) */
   apiSocket: string;
+  /** burrow's own uid: as root, pasta is told to stay root (it would become nobody, who cannot open the namespaces) */
+  uid?: number;
 }
 
 export interface NetworkSetup {
@@ -139,8 +141,9 @@ function pastaPorts(ports: PortMapping[], protocol: 'tcp' | 'udp'): string[] {
   return specs.length === 0 ? ['none'] : specs;
 }
 
-function pastaArgv(program: string, options: string[], ports: PortMapping[], dnsForward: boolean, mac: string | undefined): string[] {
+function pastaArgv(program: string, options: string[], ports: PortMapping[], dnsForward: boolean, mac: string | undefined, root: boolean): string[] {
   const argv = [program, '--config-net', '--quiet', '--foreground', '--pid', '/proc/self/fd/3'];
+  if (root) argv.push('--runas', '0');
   for (const spec of pastaPorts(ports, 'tcp')) argv.push('-t', spec);
   for (const spec of pastaPorts(ports, 'udp')) argv.push('-u', spec);
   argv.push('-T', 'none', '-U', 'none');
@@ -210,7 +213,7 @@ export function networkSetup(req: NetworkRequest, facts: HostFacts): NetworkSetu
       hostInternal = gateway;
       const loopbackResolver = hostServers.some(isLoopback);
       servers = loopbackResolver ? [PASTA_DNS_FORWARD] : hostServers.filter((s) => !s.includes(':') || facts.route?.gateway6 !== undefined);
-      processes.push({ kind: 'process', mode: 'ready', timeoutMs: NETWORK_TIMEOUT_MS, argv: pastaArgv(req.pasta, mode.options, ports, loopbackResolver && req.dns.length === 0, req.macAddress) });
+      processes.push({ kind: 'process', mode: 'ready', timeoutMs: NETWORK_TIMEOUT_MS, argv: pastaArgv(req.pasta, mode.options, ports, loopbackResolver && req.dns.length === 0, req.macAddress, req.uid === 0) });
       break;
     }
     case 'slirp4netns': {

@@ -290,6 +290,7 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
       ...(mode.kind === 'slirp4netns' ? { slirp4netns: findHelper('slirp4netns', hostEnv.PATH) } : {}),
       helper: helperPath(hostEnv),
       apiSocket: join(ctx.runtimeDir, `slirp-${id.slice(0, 16)}.sock`),
+      uid: process.getuid?.() ?? -1,
     },
     (ctx.hostFacts ?? readHostFacts)(hostname),
   );

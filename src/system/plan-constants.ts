@@ -21,6 +21,7 @@ export const PLAN_MAX_FIELDS = 65536;
 export const RECORDS = [
   { name: 'namespaces', min: 1, max: 7, once: true },
   { name: 'join', min: 2, max: 8, once: true },
+  { name: 'share', min: 2, max: 2, once: false },
   { name: 'process', min: 4, max: -1, once: false },
   { name: 'idmap-write', min: 2, max: 2, once: false },
   { name: 'root', min: 1, max: 1, once: true },

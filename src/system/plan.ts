@@ -68,6 +68,8 @@ export type Step =
    * exit-file or on-exit.
    */
   | { kind: 'join'; pid: number; namespaces: Namespace[] }
+  /** monitor: the child shares namespace `namespace` at `path` (another container's), inside the user namespace that owns it */
+  | { kind: 'share'; namespace: 'net' | 'ipc' | 'uts' | 'pid'; path: string }
   /**
    * monitor: a program started once the child exists ("{pid}" in argv is its
    * pid). `wait`: must exit 0 before the child's steps start (newuidmap), killed
@@ -193,6 +195,8 @@ function fields(step: Step): string[] {
       return step.namespaces;
     case 'join':
       return [String(step.pid), ...step.namespaces];
+    case 'share':
+      return [step.namespace, step.path];
     case 'process':
       return [step.mode, String(step.timeoutMs), step.mountpoint ?? '', ...step.argv];
     case 'idmap-write':

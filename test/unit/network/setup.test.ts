@@ -352,6 +352,14 @@ describe('networkSetup: refusals', () => {
   });
 });
 
+describe('networkSetup as root', () => {
+  it('tells pasta to stay root (it would become nobody, who cannot open the container\'s namespaces), and only then', () => {
+    const argv = (uid: number) => (networkSetup(request(PASTA, { uid }), facts()).processes[0] as { argv: string[] }).argv;
+    expect(argv(0).slice(6, 8)).toEqual(['--runas', '0']);
+    expect(argv(1000)).not.toContain('--runas');
+  });
+});
+
 describe('networkSetup without a host address', () => {
   it('names no host.containers.internal when the host has no address to name, and refuses host-gateway', () => {
     const noRoute = facts({ route: undefined });
