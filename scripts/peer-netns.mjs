@@ -9,7 +9,7 @@
 //   peer-netns.mjs up USER DIR   prints BURROW_TEST_PEER's value: SOCKET,HOST-ADDRESS,PEER-ADDRESS
 //   peer-netns.mjs down DIR
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -56,7 +56,8 @@ async function up(user, dir) {
   const gid = spawnSync('id', ['-g', user], { encoding: 'utf8' }).stdout.trim();
   // setpriv execs (runuser would stay as the agent's parent): the pid is the agent's own.
   const child = spawn('ip', ['netns', 'exec', NS, 'setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--init-groups', process.execPath, agent, socket], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    // Its stderr to a file: an inherited pipe would keep whoever waits for ours (spawnSync) waiting for ever.
+    stdio: ['ignore', 'pipe', openSync(join(dir, 'peer-agent.log'), 'a')],
     detached: true,
   });
   await new Promise((resolve, reject) => {
