@@ -327,7 +327,7 @@ set -g __burrow_arg_commit --log-level -a --author -c --change -f --format -m --
 set -g __burrow_arg_container_exists --log-level
 set -g __burrow_arg_container_prune --log-level --filter
 set -g __burrow_arg_cp --log-level
-set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --mac-address --cap-add --cap-drop --security-opt --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull
+set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --mac-address --cap-add --cap-drop --security-opt --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull
 set -g __burrow_proxy_create 1
 set -g __burrow_arg_diff --log-level --format
 set -g __burrow_arg_events --log-level -f --filter --format --since --until
@@ -358,7 +358,7 @@ set -g __burrow_arg_rename --log-level
 set -g __burrow_arg_restart --log-level --cidfile -t --time
 set -g __burrow_arg_rm --log-level -t --time
 set -g __burrow_arg_rmi --log-level
-set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --mac-address --cap-add --cap-drop --security-opt --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull --detach-keys --rootfs
+set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --mac-address --cap-add --cap-drop --security-opt --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull --detach-keys --rootfs
 set -g __burrow_proxy_run 1
 set -g __burrow_arg_save --log-level -o --output --format
 set -g __burrow_arg_search --log-level --authfile --cert-dir --creds -f --filter --format --limit
@@ -536,7 +536,7 @@ complete -c burrow -n '__burrow_options create' -l mount -x -d 'Mount type=bind|
 complete -c burrow -n '__burrow_options create' -l volumes-from -x -d 'Mount another container\'s volumes: CONTAINER[:ro|rw]'
 complete -c burrow -n '__burrow_options create' -l tmpfs -x -d 'Mount a tmpfs at PATH[:OPTIONS]'
 complete -c burrow -n '__burrow_options create' -l read-only -d 'Mount the container\'s root filesystem read-only'
-complete -c burrow -n '__burrow_options create' -l network -l net -x -a 'none host' -d 'Network mode: private (default: pasta, else slirp4netns), pasta[:OPTIONS], slirp4netns[:OPTIONS], none, host'
+complete -c burrow -n '__burrow_options create' -l network -l net -x -a 'none host' -d 'Network mode: private (default: pasta, else slirp4netns), pasta[:OPTIONS], slirp4netns[:OPTIONS], none, host, container:CTR (another\'s)'
 complete -c burrow -n '__burrow_options create' -s p -l publish -x -d 'Publish a container port on the host: [HOSTIP:][HOSTPORT:]PORT[/tcp|udp], ranges as START-END'
 complete -c burrow -n '__burrow_options create' -s P -l publish-all -d 'Publish every exposed port on a free host port'
 complete -c burrow -n '__burrow_options create' -l expose -x -d 'Expose a port or a range (PORT[-END][/PROTOCOL]) for -P'
@@ -545,6 +545,9 @@ complete -c burrow -n '__burrow_options create' -l dns-search -x -d 'A search do
 complete -c burrow -n '__burrow_options create' -l dns-option -x -d 'An option for /etc/resolv.conf'
 complete -c burrow -n '__burrow_options create' -l add-host -x -d 'Add HOST:IP to /etc/hosts (IP host-gateway: the host)'
 complete -c burrow -n '__burrow_options create' -l no-hosts -d 'Make no /etc/hosts: the image\'s own is kept'
+complete -c burrow -n '__burrow_options create' -l pid -x -d 'The pid namespace: private (default) or container:CTR (another\'s)'
+complete -c burrow -n '__burrow_options create' -l ipc -x -d 'The IPC namespace: private (default) or container:CTR (another\'s)'
+complete -c burrow -n '__burrow_options create' -l uts -x -d 'The uts namespace (host name): private (default) or container:CTR (another\'s)'
 complete -c burrow -n '__burrow_options create' -l mac-address -x -d 'The container\'s MAC address (pasta, slirp4netns)'
 complete -c burrow -n '__burrow_options create' -s i -l interactive -d 'Keep standard input open'
 complete -c burrow -n '__burrow_options create' -s t -l tty -d 'Allocate a pseudo-terminal'
@@ -801,7 +804,7 @@ complete -c burrow -n '__burrow_options run' -l mount -x -d 'Mount type=bind|vol
 complete -c burrow -n '__burrow_options run' -l volumes-from -x -d 'Mount another container\'s volumes: CONTAINER[:ro|rw]'
 complete -c burrow -n '__burrow_options run' -l tmpfs -x -d 'Mount a tmpfs at PATH[:OPTIONS]'
 complete -c burrow -n '__burrow_options run' -l read-only -d 'Mount the container\'s root filesystem read-only'
-complete -c burrow -n '__burrow_options run' -l network -l net -x -a 'none host' -d 'Network mode: private (default: pasta, else slirp4netns), pasta[:OPTIONS], slirp4netns[:OPTIONS], none, host'
+complete -c burrow -n '__burrow_options run' -l network -l net -x -a 'none host' -d 'Network mode: private (default: pasta, else slirp4netns), pasta[:OPTIONS], slirp4netns[:OPTIONS], none, host, container:CTR (another\'s)'
 complete -c burrow -n '__burrow_options run' -s p -l publish -x -d 'Publish a container port on the host: [HOSTIP:][HOSTPORT:]PORT[/tcp|udp], ranges as START-END'
 complete -c burrow -n '__burrow_options run' -s P -l publish-all -d 'Publish every exposed port on a free host port'
 complete -c burrow -n '__burrow_options run' -l expose -x -d 'Expose a port or a range (PORT[-END][/PROTOCOL]) for -P'
@@ -810,6 +813,9 @@ complete -c burrow -n '__burrow_options run' -l dns-search -x -d 'A search domai
 complete -c burrow -n '__burrow_options run' -l dns-option -x -d 'An option for /etc/resolv.conf'
 complete -c burrow -n '__burrow_options run' -l add-host -x -d 'Add HOST:IP to /etc/hosts (IP host-gateway: the host)'
 complete -c burrow -n '__burrow_options run' -l no-hosts -d 'Make no /etc/hosts: the image\'s own is kept'
+complete -c burrow -n '__burrow_options run' -l pid -x -d 'The pid namespace: private (default) or container:CTR (another\'s)'
+complete -c burrow -n '__burrow_options run' -l ipc -x -d 'The IPC namespace: private (default) or container:CTR (another\'s)'
+complete -c burrow -n '__burrow_options run' -l uts -x -d 'The uts namespace (host name): private (default) or container:CTR (another\'s)'
 complete -c burrow -n '__burrow_options run' -l mac-address -x -d 'The container\'s MAC address (pasta, slirp4netns)'
 complete -c burrow -n '__burrow_options run' -s i -l interactive -d 'Keep standard input open'
 complete -c burrow -n '__burrow_options run' -s t -l tty -d 'Allocate a pseudo-terminal'

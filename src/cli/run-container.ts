@@ -9,7 +9,7 @@ import { parsePullPolicy } from '../runtime/pull-policy.js';
 import type { RunRequest } from '../runtime/run.js';
 import type { ContainerOptions, HealthFlags, RunOptions } from '../storage/containers.js';
 
-type NetworkField = 'publish' | 'publishAll' | 'expose' | 'dns' | 'dnsSearch' | 'dnsOption' | 'addHost' | 'noHosts' | 'macAddress';
+type NetworkField = 'publish' | 'publishAll' | 'expose' | 'dns' | 'dnsSearch' | 'dnsOption' | 'addHost' | 'noHosts' | 'macAddress' | 'pid' | 'ipc' | 'uts';
 
 /**
  * The options `run` and `create` share (src/cli/options/container.ts declares them): what a
@@ -25,6 +25,9 @@ export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoin
   addHost: string[];
   noHosts: boolean;
   macAddress: string | undefined;
+  pid: string | undefined;
+  ipc: string | undefined;
+  uts: string | undefined;
   name: string | undefined;
   entrypoint: string | undefined;
   rm: boolean;
@@ -109,6 +112,9 @@ function networkFlags(f: ContainerFields): Partial<ContainerOptions> {
     ...(f.addHost.length > 0 ? { addHost: f.addHost } : {}),
     ...(f.noHosts ? { noHosts: true } : {}),
     ...(f.macAddress !== undefined ? { macAddress: f.macAddress } : {}),
+    ...(f.pid !== undefined ? { pid: f.pid } : {}),
+    ...(f.ipc !== undefined ? { ipc: f.ipc } : {}),
+    ...(f.uts !== undefined ? { uts: f.uts } : {}),
   };
 }
 

@@ -93,7 +93,15 @@ export interface NetworkSpec {
   gateway?: string;
 }
 
+/** A namespace shared with another container (its /proc/PID/ns/NAME), inside that container's user namespace. */
+export interface ShareSpec {
+  namespace: 'net' | 'ipc' | 'uts' | 'pid';
+  path: string;
+}
+
 export interface ContainerSpec {
+  /** another container's namespaces this one shares (--network/--pid/--ipc/--uts container:CTR) */
+  shares?: ShareSpec[];
   /** host path of the root filesystem (the overlay's mount point when `overlay` is set) */
   rootfs: string;
   overlay?: OverlaySpec;
@@ -172,7 +180,8 @@ function mountsFor(spec: ContainerSpec): Step[] {
   mount('devpts', '/dev/pts', 'devpts', MS.NOSUID | MS.NOEXEC, ptsData);
   mount('shm', '/dev/shm', 'tmpfs', NOSUID_NODEV_NOEXEC, 'mode=1777,size=65536k');
   mount('mqueue', '/dev/mqueue', 'mqueue', NOSUID_NODEV_NOEXEC);
-  if (spec.network.own) {
+  // sysfs can be mounted by the owner of the network namespace: a new one's, or a shared container's (its user namespace is ours then).
+  if (spec.network.own || spec.shares?.some((x) => x.namespace === 'net')) {
     mount('sysfs', '/sys', 'sysfs', NOSUID_NODEV_NOEXEC | MS.RDONLY);
   } else {
     // sysfs can only be mounted by the owner of the network namespace: share the host's, read-only.
@@ -238,18 +247,24 @@ function mountsFor(spec: ContainerSpec): Step[] {
 
 export function compilePlan(spec: ContainerSpec): Plan {
   const caps = capabilityMask(spec.capabilities);
+  const shares = spec.shares ?? [];
+  const shared = new Set<string>(shares.map((x) => x.namespace));
   const namespaces: Step = {
     kind: 'namespaces',
-    namespaces: ['user', 'mount', 'pid', 'uts', 'ipc', 'cgroup', ...(spec.network.own ? (['net'] as const) : [])],
+    // Sharing another container's namespaces is done inside its user namespace, whose ids are mapped already.
+    namespaces: (['user', 'mount', 'pid', 'uts', 'ipc', 'cgroup', ...(spec.network.own ? (['net'] as const) : [])] as const).filter(
+      (ns) => !shared.has(ns) && !(ns === 'user' && shares.length > 0),
+    ),
   };
   // The network's helper after the id maps' (the monitor starts ready processes once those ended).
-  const plan: Plan = [namespaces, ...spec.idmap.steps, ...spec.network.processes];
+  const plan: Plan = [namespaces, ...shares.map((x): Step => ({ kind: 'share', ...x })), ...(shares.length > 0 ? [] : spec.idmap.steps), ...spec.network.processes];
   plan.push(...rootfsSteps(spec.rootfs, spec.overlay));
   plan.push({ kind: 'root', path: spec.rootfs });
   plan.push(...mountsFor(spec));
   // Last, so that only the root itself turns read-only and the mounts above stay as they are.
   if (spec.readOnly) plan.push({ kind: 'readonly', path: '/' });
-  plan.push({ kind: 'pivot-root' }, { kind: 'hostname', name: spec.hostname });
+  plan.push({ kind: 'pivot-root' });
+  if (!shared.has('uts')) plan.push({ kind: 'hostname', name: spec.hostname });
   if (spec.network.own) plan.push({ kind: 'loopback' });
   for (const r of spec.rlimits) plan.push({ kind: 'rlimit', ...r });
   // Detached (attach): the monitor's own stdin is /dev/null; -i without -t reads the pipe the monitor makes its fd 0.

@@ -18,7 +18,7 @@ import type { Digest } from '../oci/digest.js';
 import type { ImageRecord, Store } from '../storage/store.js';
 import { compilePlan, type ContainerSpec, type OverlaySpec } from './compile.js';
 import { fuseOverlayfs, storageDriver } from '../storage/driver.js';
-import { buildSpec, newContainerId, requestedPorts, resolvedNetworkOption } from './options.js';
+import { buildSpec, type JoinTarget, newContainerId, requestedPorts, resolvedNetworkOption } from './options.js';
 import { writeNameFiles } from './namefiles.js';
 import type { Plan } from '../system/plan.js';
 import { CREATING, holdFile, sweepLeftovers } from '../storage/leftovers.js';
@@ -104,6 +104,7 @@ function prepareContainer(env: Env, store: Store, id: string, options: Container
     volumeSource: volumeSource(store),
     configDir: env.paths.config,
     runtimeDir: env.paths.runtime,
+    joinContainer: (ref) => joinTarget(store, ref),
     ...(name !== undefined ? { name } : {}),
     ...(ports !== undefined ? { ports } : {}),
   });
@@ -152,12 +153,33 @@ export function containerSpec(env: Env, store: Store, rec: ContainerRecord): Pre
   return prepareContainer(env, store, rec.id, rec.options, store.imageConfig(store.getImage(rec.image)), containerLayout(store, rec), rec.name, rec.ports ?? []);
 }
 
+/** Another container, for container:CTR: its first process while it runs. */
+function joinTarget(store: Store, ref: string): JoinTarget {
+  const rec = store.containers.get(ref);
+  const status = store.containers.status(rec);
+  const pid = status.state === 'running' && !status.restarting && status.pid !== undefined ? containerProcess(status.pid) : undefined;
+  return { id: rec.id, name: rec.name, dir: store.containers.dir(rec.id), pid };
+}
+
+/** --network/--pid/--ipc/--uts container:CTR as the record keeps them: by id, so that a rename changes nothing. */
+function sharedById(store: Store, options: ContainerOptions): ContainerOptions {
+  const byId = (value: string | undefined): string | undefined =>
+    value?.startsWith('container:') && value.length > 'container:'.length ? `container:${store.containers.get(value.slice('container:'.length)).id}` : value;
+  return { ...options, network: byId(options.network), pid: byId(options.pid), ipc: byId(options.ipc), uts: byId(options.uts) };
+}
+
 /**
- * Before each start: its published host ports free (one clear error, before
+ * Before each start: the containers whose namespaces it shares running; its published host ports free (one clear error, before
  * pasta would fail), and its name files written in its directory, to be
  * bound over /etc/hosts, /etc/resolv.conf and /etc/hostname.
  */
 async function prepareNetwork(env: Env, store: Store, rec: ContainerRecord, spec: ContainerSpec): Promise<void> {
+  for (const share of spec.shares ?? [])
+    if (share.path.startsWith('/proc/0/')) {
+      const value = share.namespace === 'net' ? rec.options.network : rec.options[share.namespace];
+      const other = store.containers.find(value?.slice('container:'.length) ?? '');
+      throw new BurrowError('E_NOT_RUNNING', `container ${other?.name ?? value} is not running: container ${rec.name} shares its ${share.namespace} namespace`);
+    }
   if (spec.network.ports.length > 0) await (await import('../network/probe.js')).checkPortsFree(spec.network.ports);
   writeNameFiles(store.containers.dir(rec.id), spec.network.files);
 }
@@ -193,7 +215,7 @@ export async function createContainer(
     for (const sub of driver === 'copy' ? [] : ['upper', 'work', 'merged']) mkdirSync(join(layout.dir, sub), { mode: 0o755 });
     // Named volumes made, anonymous ones given names, --mount and --volumes-from folded in: the record keeps the result.
     settled = settleVolumes(store, options, volumeInputs, store.imageConfig(image));
-    settled.options = { ...settled.options, network: resolvedNetworkOption(settled.options.network, env.paths.config, env.env) };
+    settled.options = sharedById(store, { ...settled.options, network: resolvedNetworkOption(settled.options.network, env.paths.config, env.env) });
     // Host ports chosen now (-P, -p CTRPORT), as podman does: the record keeps them, `port` and `ps` show them.
     const requested = requestedPorts(settled.options, Object.keys(store.imageConfig(image).config?.ExposedPorts ?? {}));
     const ports = requested.ports.some((p) => p.hostPort === 0) ? await (await import('../network/probe.js')).assignHostPorts(requested.ports) : requested.ports;

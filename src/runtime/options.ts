@@ -3,7 +3,7 @@
  * Everything that reads the host (the rootfs, volume sources, env files,
  * /etc/subuid) happens here; compile.ts stays pure.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, posix, resolve } from 'node:path';
 
 import { DEFAULT_PATH } from '../config/defaults.js';
@@ -13,7 +13,7 @@ import { describeMap, type IdMapping, isMapped } from '../system/idmap.js';
 import { dirReader, layersReader, resolveUser } from '../system/passwd.js';
 import type { ImageConfig } from '../oci/image.js';
 import { containerArgv } from '../oci/image.js';
-import type { ContainerSpec, NameFile, OverlaySpec, RlimitSpec, TmpfsSpec, VolumeSpec } from './compile.js';
+import type { ContainerSpec, NameFile, OverlaySpec, RlimitSpec, ShareSpec, TmpfsSpec, VolumeSpec } from './compile.js';
 import { expandEnvEntry, mergeEnv, readEnvFile } from './envfile.js';
 import { MS } from '../system/plan.js';
 import type { RunOptions } from '../storage/containers.js';
@@ -176,6 +176,34 @@ export interface SpecContext {
   ports?: PortMapping[];
   /** the host's network facts (tests give their own) */
   hostFacts?: (hostname: string) => HostFacts;
+  /** another container, for container:CTR (its process while it runs); without it those are refused (--rootfs) */
+  joinContainer?: (ref: string) => JoinTarget;
+}
+
+/** A container whose namespaces another shares: its process when it runs, and where its name files are. */
+export interface JoinTarget {
+  id: string;
+  name: string;
+  dir: string;
+  pid: number | undefined;
+}
+
+type Shareable = ShareSpec['namespace'];
+
+/** The host name of a container whose uts namespace is shared: its /etc/hostname, else its id's first 12 digits. */
+function sharedHostname(target: JoinTarget): string {
+  try {
+    return readFileSync(join(target.dir, 'hostname'), 'utf8').trim() || target.id.slice(0, 12);
+  } catch {
+    return target.id.slice(0, 12);
+  }
+}
+
+/** --pid, --ipc, --uts: private (the default) or container:CTR. */
+function namespaceOption(flag: string, value: string | undefined): string | undefined {
+  if (value === undefined || value === '' || value === 'private') return undefined;
+  if (value.startsWith('container:') && value.length > 'container:'.length) return value.slice('container:'.length);
+  throw new UsageError(`invalid ${flag} \`${value}\`: use private or container:CTR`);
 }
 
 /** The network command --network private means: burrow.toml's, else pasta when installed, else slirp4netns. */
@@ -220,6 +248,26 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
   const warnings: string[] = [];
 
   const mode: NetworkMode = parseNetwork(opts.network, () => defaultNetworkCommand(ctx.configDir, hostEnv));
+  // Another container's namespaces: shared inside its user namespace (the helper's `share`).
+  const shares: ShareSpec[] = [];
+  const joined = new Map<Shareable, JoinTarget>();
+  const wanted: [Shareable, string | undefined, string][] = [
+    ['net', mode.kind === 'container' ? mode.ref : undefined, '--network'],
+    ['pid', namespaceOption('--pid', opts.pid), '--pid'],
+    ['ipc', namespaceOption('--ipc', opts.ipc), '--ipc'],
+    ['uts', namespaceOption('--uts', opts.uts), '--uts'],
+  ];
+  for (const [ns, ref, flag] of wanted) {
+    if (ref === undefined) continue;
+    if (!ctx.joinContainer) throw new UsageError(`${flag} container:${ref} needs an image: a --rootfs container cannot share another's namespaces`);
+    const target = ctx.joinContainer(ref);
+    if (ref === id || target.id === id) throw new UsageError(`${flag} container:${ref}: a container cannot share its own namespaces`);
+    if ([...joined.values()].some((t) => t.id !== target.id))
+      throw new UsageError(`${flag} container:${target.name}: every namespace shared must be the same container's (each has a user namespace of its own)`);
+    joined.set(ns, target);
+    // A stopped one has no process yet: its start says so (runtime/container.ts), its record stays usable.
+    shares.push({ namespace: ns, path: `/proc/${target.pid ?? 0}/ns/${ns}` });
+  }
 
   let noNewPrivileges = false;
   for (const opt of opts.securityOpt) {
@@ -231,8 +279,10 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
   const workdir = opts.workdir ?? (image?.WorkingDir || '/');
   if (!workdir.startsWith('/')) throw new UsageError(`invalid working directory \`${workdir}\`: must be an absolute path`);
 
-  // As podman: with the host's network, the host's name.
-  const hostname = opts.hostname ?? (mode.kind === 'host' ? hostHostname() : id.slice(0, 12));
+  // As podman: with the host's network, the host's name; with another container's uts namespace, its.
+  if (opts.hostname !== undefined && joined.has('uts')) throw new UsageError('--hostname cannot be given with --uts container:CTR: the host name is that container\'s');
+  const utsTarget = joined.get('uts');
+  const hostname = opts.hostname ?? (mode.kind === 'host' ? hostHostname() : utsTarget ? sharedHostname(utsTarget) : id.slice(0, 12));
   if (hostname.length === 0 || Buffer.byteLength(hostname) > 64 || /[\s/]/.test(hostname))
     throw new UsageError(`invalid hostname \`${hostname}\`: 1 to 64 characters, no spaces or slashes`);
 
@@ -274,9 +324,11 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
 
   const ports = ctx.ports ?? requestedPorts(opts, Object.keys(image?.ExposedPorts ?? {})).ports;
   if (ports.some((p) => p.hostPort === 0)) throw new UsageError('a container without a record publishes only ports that name their host port: -p HOSTPORT:PORT');
+  const netTarget = joined.get('net');
+  if (netTarget && ports.length > 0) throw new UsageError(`ports cannot be published with --network container:${netTarget.name}: publish them on that container`);
   const net = networkSetup(
     {
-      mode,
+      mode: netTarget ? { kind: 'none' } : mode,
       ports,
       hostname,
       ...(ctx.name !== undefined ? { name: ctx.name } : {}),
@@ -295,11 +347,22 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
     (ctx.hostFacts ?? readHostFacts)(hostname),
   );
   const nameFiles: NameFile[] = [];
-  if (net.files.hosts !== undefined) nameFiles.push({ target: '/etc/hosts', name: 'hosts', content: net.files.hosts });
-  if (net.files.resolv !== undefined) nameFiles.push({ target: '/etc/resolv.conf', name: 'resolv.conf', content: net.files.resolv });
-  nameFiles.push({ target: '/etc/hostname', name: 'hostname', content: net.files.hostname });
+  // Sharing a network (or a uts namespace) shares its name files too, as podman does: the other container's, bound.
+  const sharedFile = (target: JoinTarget | undefined, name: string): string | undefined => {
+    const file = target && join(target.dir, name);
+    return file && existsSync(file) ? file : undefined;
+  };
+  const add = (target: string, name: string, content: string | undefined, from: JoinTarget | undefined): void => {
+    const source = sharedFile(from, name);
+    if (source) nameFiles.push({ target, name, content: '', source });
+    else if (content !== undefined) nameFiles.push({ target, name, content });
+  };
+  add('/etc/hosts', 'hosts', net.files.hosts, opts.noHosts ? undefined : netTarget);
+  add('/etc/resolv.conf', 'resolv.conf', net.files.resolv, (opts.dns ?? []).length > 0 ? undefined : netTarget);
+  add('/etc/hostname', 'hostname', net.files.hostname, joined.get('uts'));
 
   const spec: ContainerSpec = {
+    ...(shares.length > 0 ? { shares } : {}),
     rootfs,
     ...(root.kind === 'image' && root.overlay ? { overlay: root.overlay } : {}),
     argv,
@@ -312,7 +375,7 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
     volumes,
     tmpfs: opts.tmpfs.map(parseTmpfs),
     readOnly: opts.readOnly,
-    network: { own: net.ownNamespace, processes: net.processes, files: nameFiles, ports, ...(net.address ? { address: net.address } : {}), ...(net.gateway ? { gateway: net.gateway } : {}) },
+    network: { own: net.ownNamespace && !netTarget, processes: net.processes, files: nameFiles, ports, ...(net.address ? { address: net.address } : {}), ...(net.gateway ? { gateway: net.gateway } : {}) },
     interactive: opts.interactive,
     tty: opts.tty,
     init: opts.init,

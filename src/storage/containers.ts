@@ -63,6 +63,10 @@ export interface RunOptions {
   /** --no-hosts: no /etc/hosts made (the image's stays) */
   noHosts?: boolean | undefined;
   macAddress?: string | undefined;
+  /** --pid, --ipc, --uts: private (the default) or container:CTR (kept as container:ID) */
+  pid?: string | undefined;
+  ipc?: string | undefined;
+  uts?: string | undefined;
 }
 
 export type PortProtocol = 'tcp' | 'udp' | 'sctp';

@@ -263,6 +263,15 @@ describeContainers('networking', () => {
       }
     });
 
+    it("pasta's own refusal is shown with the start's error, and run --rm leaves nothing", async (ctx) => {
+      requireFeature(ctx, 'pasta');
+      const r = await store.run(['run', '--rm', '--network', 'pasta:--mtu=1', PLAIN, 'true']);
+      expect(r.exitCode).toBe(125);
+      expect(r.stderr).toMatch(/MTU/);
+      expect(r.stderr).toMatch(/^Error: `\/\S*pasta` failed \(exit status 1\): the container's network could not be set up$/m);
+      expect((await store.run(['ps', '-aq'])).stdout).toBe('');
+    });
+
     it('the helper ends with the container: on stop, on a kill -9 of the container, on a kill -9 of its monitor', async (ctx) => {
       requireFeature(ctx, 'pasta');
       const helpersOf = (pid: number) => networkHelpers().filter((h) => h.target === pid);
@@ -374,6 +383,35 @@ describeContainers('networking', () => {
     });
   });
 
+  describe('sharing another container\'s namespaces', () => {
+    it('--network, --pid and --uts container:CTR: localhost reaches its server, its processes and name are seen', async (ctx) => {
+      requireFeature(ctx, 'pasta');
+      await httpd('host1');
+      const r = await store.run(['run', '--rm', '--network', 'container:host1', '--pid', 'container:host1', '--uts', 'container:host1', PLAIN, 'sh', '-c',
+        'wget -q -O- http://localhost/index.html; ps -o comm | grep -c "^httpd"; hostname; cat /etc/hostname']);
+      expect(r.stderr).toBe('');
+      const id = await state('host1', '{{.Id}}');
+      expect(lines(r.stdout)).toEqual(['hello from the container', '1', id.slice(0, 12), id.slice(0, 12)]);
+      // The record keeps the other by id; started while that one is stopped, it says so.
+      await store.run(['create', '--name', 'guest', '--network', 'container:host1', PLAIN, 'true']);
+      expect(await state('guest', '{{.HostConfig.NetworkMode}}')).toBe(`container:${id}`);
+      await store.run(['stop', '-t', '0', 'host1']);
+      const start = await store.run(['start', 'guest']);
+      expectOneError(start, /^Error: container host1 is not running: container guest shares its net namespace$/);
+      expect(start.exitCode).toBe(125);
+    });
+
+    it('refuses namespaces of two different containers, --hostname with --uts container:, and ports on a shared network', async (ctx) => {
+      requireFeature(ctx, 'pasta');
+      await runDetached('--name', 'one', PLAIN, 'sleep', '300');
+      await runDetached('--name', 'two', PLAIN, 'sleep', '300');
+      expectOneError(await store.run(['run', '--rm', '--network', 'container:one', '--ipc', 'container:two', PLAIN, 'true']), /^Error: --ipc container:two: every namespace shared must be the same container's/);
+      expectOneError(await store.run(['run', '--rm', '--uts', 'container:one', '--hostname', 'x', PLAIN, 'true']), /^Error: --hostname cannot be given with --uts container:CTR/);
+      expectOneError(await store.run(['run', '--rm', '--network', 'container:one', '-p', '8125:80', PLAIN, 'true']), /^Error: ports cannot be published with --network container:one: publish them on that container$/);
+      expect(lines((await store.run(['ps', '-a', '--format', '{{.Names}}'])).stdout).sort()).toEqual(['one', 'two']);
+    });
+  });
+
   describe('bad input: one Error: line, exit 125, nothing made', () => {
     const bad: [string, string[], RegExp][] = [
       ['an empty -p', ['-p', ''], /^Error: invalid publish spec `?`?: no container port|^Error: invalid port/],
@@ -391,7 +429,9 @@ describeContainers('networking', () => {
       ['a bad --add-host', ['--add-host', 'db'], /^Error: invalid --add-host `db`: use HOST:IP$/],
       ['a bad --dns', ['--dns', 'dns.example'], /^Error: invalid --dns `dns.example`: not an IP address$/],
       ['a multicast --mac-address', ['--mac-address', '01:00:5e:00:00:01'], /^Error: invalid MAC address `01:00:5e:00:00:01`: a multicast address$/],
-      ['--network container: for now', ['--network', 'container:other'], /^Error: network mode `container:` is not supported yet/],
+      ['--network ns: for now', ['--network', 'ns:/proc/1/ns/net'], /^Error: network mode `ns:` is not supported yet/],
+      ['a missing container to share with', ['--network', 'container:nosuch'], /^Error: no container with name or ID "nosuch" found: no such container$/],
+      ['a --pid mode that is neither', ['--pid', 'host'], /^Error: invalid --pid `host`: use private or container:CTR$/],
     ];
     it.each(bad)('%s', async (_what, args, pattern) => {
       for (const command of [['run', '--rm'], ['create']]) {

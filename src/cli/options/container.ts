@@ -18,7 +18,7 @@ export abstract class ContainerOptionsCommand extends BurrowCommand {
   volumesFrom = Option.Array('--volumes-from', [], { description: "Mount another container's volumes: CONTAINER[:ro|rw]" });
   tmpfs = Option.Array('--tmpfs', [], { description: 'Mount a tmpfs at PATH[:OPTIONS]' });
   readOnly = Option.Boolean('--read-only', false, { description: "Mount the container's root filesystem read-only" });
-  network = Option.String('--network,--net', { description: 'Network mode: private (default: pasta, else slirp4netns), pasta[:OPTIONS], slirp4netns[:OPTIONS], none, host' });
+  network = Option.String('--network,--net', { description: "Network mode: private (default: pasta, else slirp4netns), pasta[:OPTIONS], slirp4netns[:OPTIONS], none, host, container:CTR (another's)" });
   publish = Option.Array('-p,--publish', [], { description: 'Publish a container port on the host: [HOSTIP:][HOSTPORT:]PORT[/tcp|udp], ranges as START-END' });
   publishAll = Option.Boolean('-P,--publish-all', false, { description: 'Publish every exposed port on a free host port' });
   expose = Option.Array('--expose', [], { description: 'Expose a port or a range (PORT[-END][/PROTOCOL]) for -P' });
@@ -27,6 +27,9 @@ export abstract class ContainerOptionsCommand extends BurrowCommand {
   dnsOption = Option.Array('--dns-option', [], { description: 'An option for /etc/resolv.conf' });
   addHost = Option.Array('--add-host', [], { description: 'Add HOST:IP to /etc/hosts (IP host-gateway: the host)' });
   noHosts = Option.Boolean('--no-hosts', false, { description: 'Make no /etc/hosts: the image\'s own is kept' });
+  pid = Option.String('--pid', { description: "The pid namespace: private (default) or container:CTR (another's)" });
+  ipc = Option.String('--ipc', { description: "The IPC namespace: private (default) or container:CTR (another's)" });
+  uts = Option.String('--uts', { description: "The uts namespace (host name): private (default) or container:CTR (another's)" });
   macAddress = Option.String('--mac-address', { description: "The container's MAC address (pasta, slirp4netns)" });
   interactive = Option.Boolean('-i,--interactive', false, { description: 'Keep standard input open' });
   tty = Option.Boolean('-t,--tty', false, { description: 'Allocate a pseudo-terminal' });

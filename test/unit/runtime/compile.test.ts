@@ -54,6 +54,37 @@ describe('compilePlan', () => {
     expect((sys?.flags ?? 0) & MS.RDONLY).toBe(MS.RDONLY);
   });
 
+  it('shares another container\'s namespaces inside its user namespace: share records, no new user or shared ones, no id maps, no host name of its own', () => {
+    const shares = [
+      { namespace: 'net' as const, path: '/proc/42/ns/net' },
+      { namespace: 'uts' as const, path: '/proc/42/ns/uts' },
+    ];
+    const plan = compilePlan(spec({ shares, network: { own: false, processes: [], files: [], ports: [] } }));
+    expect(plan[0]).toEqual({ kind: 'namespaces', namespaces: ['mount', 'pid', 'ipc', 'cgroup'] });
+    expect(plan.slice(1, 3)).toEqual([
+      { kind: 'share', namespace: 'net', path: '/proc/42/ns/net' },
+      { kind: 'share', namespace: 'uts', path: '/proc/42/ns/uts' },
+    ]);
+    expect(only(plan, 'process')).toEqual([]);
+    expect(only(plan, 'idmap-write')).toEqual([]);
+    expect(only(plan, 'hostname')).toEqual([]);
+    expect(only(plan, 'loopback')).toEqual([]);
+    // The shared network's owner is the user namespace the container is made in: sysfs is its own to mount.
+    expect(mountAt(plan, '/sys')?.fstype).toBe('sysfs');
+  });
+
+  it('binds the name files it was given from their host files, unless a volume is mounted there', () => {
+    const files = [
+      { target: '/etc/hosts', name: 'hosts', content: 'x', source: '/c/hosts' },
+      { target: '/etc/resolv.conf', name: 'resolv.conf', content: 'y', source: '/c/resolv.conf' },
+      { target: '/etc/hostname', name: 'hostname', content: 'z' },
+    ];
+    const plan = compilePlan(spec({ network: { own: true, processes: [], files, ports: [] }, volumes: [{ source: '/mine', target: '/etc/resolv.conf', readonly: true, directory: false }] }));
+    expect(mountAt(plan, '/etc/hosts')).toEqual({ kind: 'mount', source: '/c/hosts', target: '/etc/hosts', fstype: '', flags: MS.BIND, extra: BP.MKFILE });
+    expect(mountAt(plan, '/etc/resolv.conf')?.source).toBe('/mine');
+    expect(mountAt(plan, '/etc/hostname')).toBeUndefined(); // not written yet: no source
+  });
+
   it("masks every one of podman's masked paths and makes its read-only paths read-only", () => {
     const plan = compilePlan(spec());
     expect(only(plan, 'mask').map((s) => s.path).sort()).toEqual([...PODMAN_MASKED].sort());
