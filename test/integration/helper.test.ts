@@ -8,7 +8,7 @@
  * They need no namespaces: `exec` alone runs a host program, which writes a
  * marker file when a plan that should have been refused ran anyway.
  */
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { execa } from 'execa';
@@ -79,6 +79,34 @@ describe('burrow-helper: plans', () => {
     expect(run.exitCode).toBe(0);
     expect(readFileSync(marker, 'utf8')).toBe('ran\n');
     rmSync(marker);
+  });
+
+  it('share runs a child in the namespaces of another plan\'s child, inside their user namespace', async () => {
+    const { uid, gid } = fixtures();
+    const holder = execa(HELPER, ['run', '--status-fd', '3', file(plan([
+      ['namespaces', 'user', 'pid', 'net', 'uts', 'ipc'],
+      ['idmap-write', 'setgroups', 'deny'],
+      ['idmap-write', 'uid_map', `0 ${uid} 1`],
+      ['idmap-write', 'gid_map', `0 ${gid} 1`],
+      ['exec', '/bin/sleep', '/bin/sleep', '30'],
+    ]))], { reject: false, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], timeout: 10_000 });
+    const status = holder.stdio[3] as NodeJS.ReadableStream;
+    let text = '';
+    await new Promise<void>((resolve) => status.on('data', (d: Buffer) => ((text += d), text.includes('"started"') && resolve())));
+    const pid = Number(/"pid":(\d+)/.exec(text)?.[1]);
+    const netns = readlinkSync(`/proc/${pid}/ns/net`);
+    const guest = await execa(HELPER, ['run', file(plan([
+      ['namespaces', 'mount'],
+      ['share', 'net', `/proc/${pid}/ns/net`],
+      ['share', 'uts', `/proc/${pid}/ns/uts`],
+      ['exec', '/bin/sh', '/bin/sh', '-c', 'readlink /proc/self/ns/net; cat /proc/self/uid_map'],
+    ]))], { reject: false, stdin: 'ignore', timeout: 10_000 });
+    expect(guest.stderr).toBe('');
+    expect(guest.stdout.split('\n')[0]).toBe(netns);
+    expect(guest.stdout.split('\n')[1]?.trim().split(/\s+/)).toEqual(['0', String(uid), '1']);
+    process.kill(pid, 'SIGKILL');
+    const end = await holder;
+    expect(end.exitCode).toBe(137);
   });
 
   it('reads a plan from stdin with `check -`', async () => {
