@@ -145,3 +145,31 @@ export function measured(argv, env) {
   const [wall, user, sys] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
   return { wall, cpu: user + sys };
 }
+
+/**
+ * A rootless comparison's start: skipped (exit 0, saying why) as root or without one of `tools`;
+ * else a fresh burrow store in a temp dir: { dir, env } (XDG_DATA_HOME, XDG_RUNTIME_DIR set).
+ */
+export function rootlessBench(name, tools) {
+  if (process.getuid?.() === 0) {
+    console.log(`${name}: skipped as root (both tools are compared rootless): run it as an unprivileged user with subordinate ids`);
+    process.exit(0);
+  }
+  for (const tool of tools)
+    if (!have(tool)) {
+      console.log(`${name}: skipped: ${tool} is not installed`);
+      process.exit(0);
+    }
+  const dir = mkdtempSync(join(tmpdir(), `burrow-bench-${name}-`));
+  const env = { ...cleanEnv(), XDG_DATA_HOME: join(dir, 'data'), XDG_RUNTIME_DIR: join(dir, 'run') };
+  mkdirSync(env.XDG_DATA_HOME);
+  mkdirSync(env.XDG_RUNTIME_DIR, { mode: 0o700 });
+  return { dir, env };
+}
+
+/** A command's trimmed stdout; throws with its stderr when it fails. */
+export function output(argv, env = cleanEnv()) {
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return r.stdout.trim();
+}

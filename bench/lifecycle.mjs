@@ -6,38 +6,20 @@
 //   logs of a 100 MB log against cat of the file (target <= 2 x cat)
 // Run as an unprivileged user with subordinate ids. BENCH_ROUNDS sets the rounds (20).
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { busyboxImageArchive, cleanEnv, have, interleaved, median, PODMAN, podmanOverlay, report, timed } from './lib.mjs';
+import { busyboxImageArchive, interleaved, median, output, PODMAN, podmanOverlay, report, rootlessBench, timed } from './lib.mjs';
 
 const burrow = join(fileURLToPath(new URL('..', import.meta.url)), 'bin', 'burrow.cjs');
 const rounds = Number(process.env.BENCH_ROUNDS ?? 20);
 const IMAGE = 'localhost/bench-busybox:latest';
 
-if (process.getuid?.() === 0) {
-  console.log('lifecycle: skipped as root (both tools are compared rootless): run it as an unprivileged user with subordinate ids');
-  process.exit(0);
-}
-for (const tool of ['podman', 'umoci', 'skopeo'])
-  if (!have(tool)) {
-    console.log(`lifecycle: skipped: ${tool} is not installed`);
-    process.exit(0);
-  }
-
-const dir = mkdtempSync(join(tmpdir(), 'burrow-bench-lifecycle-'));
-const env = { ...cleanEnv(), XDG_DATA_HOME: join(dir, 'data'), XDG_RUNTIME_DIR: join(dir, 'run') };
-mkdirSync(env.XDG_DATA_HOME);
-mkdirSync(env.XDG_RUNTIME_DIR, { mode: 0o700 });
+const { dir, env } = rootlessBench('lifecycle', ['podman', 'umoci', 'skopeo']);
 const B = (...args) => [process.execPath, burrow, ...args];
 const P = (...args) => [...PODMAN, ...args];
-const out = (argv, e = cleanEnv()) => {
-  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', env: e, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return r.stdout.trim();
-};
+const out = output;
 const pss = (pid) => Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1]);
 let podmanLoaded = false;
 try {

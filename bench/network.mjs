@@ -7,39 +7,22 @@
 // Clients connect from the host's loopback (pasta splices those) and from the host's own address.
 // Run as an unprivileged user with subordinate ids. BENCH_ROUNDS sets the rounds (9 transfers, 20 runs).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, openSync, closeSync, ftruncateSync } from 'node:fs';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { closeSync, ftruncateSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { busyboxImageArchive, cleanEnv, freePort, have, interleaved, median, PODMAN, podmanOverlay, report, timed } from './lib.mjs';
+import { busyboxImageArchive, freePort, interleaved, median, output, PODMAN, podmanOverlay, report, rootlessBench, timed } from './lib.mjs';
 
 const burrow = join(fileURLToPath(new URL('..', import.meta.url)), 'bin', 'burrow.cjs');
 const rounds = Number(process.env.BENCH_ROUNDS ?? 9);
 const IMAGE = 'localhost/bench-busybox:latest';
 const SIZE = 1 << 30; // 1 GiB
 
-if (process.getuid?.() === 0) {
-  console.log('network: skipped as root (both tools are compared rootless): run it as an unprivileged user with subordinate ids');
-  process.exit(0);
-}
-for (const tool of ['podman', 'umoci', 'skopeo', 'curl', 'pasta', 'slirp4netns'])
-  if (!have(tool)) {
-    console.log(`network: skipped: ${tool} is not installed`);
-    process.exit(0);
-  }
-
-const dir = mkdtempSync(join(tmpdir(), 'burrow-bench-network-'));
-const env = { ...cleanEnv(), XDG_DATA_HOME: join(dir, 'data'), XDG_RUNTIME_DIR: join(dir, 'run') };
-mkdirSync(env.XDG_DATA_HOME);
-mkdirSync(env.XDG_RUNTIME_DIR, { mode: 0o700 });
+const { dir, env } = rootlessBench('network', ['podman', 'umoci', 'skopeo', 'curl', 'pasta', 'slirp4netns']);
 const B = (...args) => [process.execPath, burrow, ...args];
 const P = (...args) => [...PODMAN, ...args];
-const out = (argv, e = cleanEnv()) => {
-  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', env: e, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return r.stdout.trim();
-};
+const out = output;
 
 /** The host's own address: the first IPv4 address that is not loopback. */
 function hostAddress() {

@@ -10,8 +10,9 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { BurrowError, UsageError } from '../../../src/errors.js';
+import { UsageError } from '../../../src/errors.js';
 import { findHelper, type NetworkCommand, networkModeName, parseNetwork } from '../../../src/network/mode.js';
+import { caught } from '../../helpers/errors.js';
 
 const DEFAULT_SLIRP = { allowHostLoopback: false, cidr: '10.0.2.0/24', enableIPv6: false, mtu: 65520 };
 
@@ -19,17 +20,6 @@ const DEFAULT_SLIRP = { allowHostLoopback: false, cidr: '10.0.2.0/24', enableIPv
 const unasked = (): NetworkCommand => {
   throw new Error('the default command was asked for');
 };
-
-/** The error `fn` throws (it must throw a BurrowError). */
-function caught(fn: () => unknown): BurrowError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(BurrowError);
-    return err as BurrowError;
-  }
-  throw new Error('did not throw');
-}
 
 describe('parseNetwork', () => {
   it('takes private, and no value, as the default command', () => {

@@ -6,23 +6,12 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { UsageError } from '../../../src/errors.js';
 import { checkOverlaps, formatPorts, inspectPorts, parseExpose, parsePublish, portLines, type PortMapping } from '../../../src/network/ports.js';
+import { usageError } from '../../helpers/errors.js';
 
 /** A mapping, tcp on every address with one port unless told. */
 function mapping(m: Partial<PortMapping> & { containerPort: number }): PortMapping {
   return { hostIp: '', hostPort: 0, range: 1, protocol: 'tcp', ...m };
-}
-
-/** The error `fn` throws (it must throw a UsageError). */
-function usageError(fn: () => unknown): UsageError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    return err as UsageError;
-  }
-  throw new Error('did not throw');
 }
 
 describe('parsePublish', () => {

@@ -8,11 +8,12 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { BurrowError, UsageError } from '../../../src/errors.js';
+import { UsageError } from '../../../src/errors.js';
 import type { HostRoute } from '../../../src/network/host.js';
 import type { NetworkMode, SlirpOptions } from '../../../src/network/mode.js';
 import type { PortMapping } from '../../../src/network/ports.js';
 import { checkDns, checkMac, type HostFacts, NETWORK_TIMEOUT_MS, networkSetup, type NetworkRequest, parseAddHost, slirpForwards } from '../../../src/network/setup.js';
+import { caught } from '../../helpers/errors.js';
 
 const LOCALHOST = '127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n';
 const INTERNAL = 'host.containers.internal host.docker.internal';
@@ -65,17 +66,6 @@ function port(m: Partial<PortMapping> & { hostPort: number; containerPort: numbe
 const ready = (argv: string[]) => ({ kind: 'process', mode: 'ready', timeoutMs: NETWORK_TIMEOUT_MS, argv });
 
 const PASTA_HEAD = ['/usr/bin/pasta', '--config-net', '--quiet', '--foreground', '--pid', '/proc/self/fd/3'];
-
-/** The error `fn` throws (it must throw a BurrowError). */
-function caught(fn: () => unknown): BurrowError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(BurrowError);
-    return err as BurrowError;
-  }
-  throw new Error('did not throw');
-}
 
 describe('networkSetup with pasta', () => {
   it("copies the host's address and gateway, runs pasta with no ports, and points host.containers.internal at the gateway", () => {

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { BurrowError } from '../../../src/errors.js';
 import {
   aliasCacheFile,
   confDirs,
@@ -20,19 +19,9 @@ import {
   resolveShortName,
 } from '../../../src/registry/registries-conf.js';
 import { confTree, escapeRegExp } from '../../helpers/containers-conf.js';
+import { caught } from '../../helpers/errors.js';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
-
-/** The error `fn` throws (it must throw a BurrowError). */
-function caught(fn: () => unknown): BurrowError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(BurrowError);
-    return err as BurrowError;
-  }
-  throw new Error('did not throw');
-}
 
 describe('confDirs', () => {
   it('takes the XDG variables when absolute, else HOME; BURROW_CONTAINERS_CONF_DIR replaces /etc/containers', () => {
