@@ -110,6 +110,14 @@ export function checkDns(servers: string[]): void {
   if (servers.includes('none') && servers.length > 1) throw new UsageError('--dns=none cannot be given with other servers');
 }
 
+/** --dns-search and --dns-option: one word each (a space or a newline would write other lines into resolv.conf). */
+export function checkResolvWords(flag: string, words: string[]): void {
+  const control = (c: string): boolean => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f;
+  for (const w of words)
+    if (w === '' || [...w].some((c) => control(c) || c === ' ' || c === '#' || c === ';'))
+      throw new UsageError(`invalid ${flag} \`${[...w].map((c) => (control(c) ? '?' : c)).join('')}\`: one word, without spaces, control characters, # or ;`);
+}
+
 export function checkMac(mac: string): void {
   if (!/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/.test(mac)) throw new UsageError(`invalid MAC address \`${mac}\`: six hex bytes, as 92:d0:c6:0a:29:33`);
   if ((parseInt(mac.slice(0, 2), 16) & 1) === 1) throw new UsageError(`invalid MAC address \`${mac}\`: a multicast address`);
@@ -187,6 +195,8 @@ function resolvText(servers: string[], search: string[], options: string[]): str
 export function networkSetup(req: NetworkRequest, facts: HostFacts): NetworkSetup {
   const { mode, ports } = req;
   checkDns(req.dns);
+  checkResolvWords('--dns-search', req.dnsSearch);
+  checkResolvWords('--dns-option', req.dnsOption);
   if (req.macAddress !== undefined) checkMac(req.macAddress);
   if (ports.some((p) => p.protocol === 'sctp')) throw new UsageError('publishing SCTP ports is not supported rootless: pasta and slirp4netns forward TCP and UDP only');
   // The host's own address (none without a default route: then nothing names the host).

@@ -428,6 +428,7 @@ describeContainers('networking', () => {
       ['ports with --network none', ['--network', 'none', '-p', '8124:80'], /^Error: ports cannot be published with --network none/],
       ['a bad --add-host', ['--add-host', 'db'], /^Error: invalid --add-host `db`: use HOST:IP$/],
       ['a bad --dns', ['--dns', 'dns.example'], /^Error: invalid --dns `dns.example`: not an IP address$/],
+      ['a --dns-search of two lines', ['--dns-search', 'a.test\nnameserver 6.6.6.6'], /^Error: invalid --dns-search `a\.test\?nameserver 6\.6\.6\.6`: one word/],
       ['a multicast --mac-address', ['--mac-address', '01:00:5e:00:00:01'], /^Error: invalid MAC address `01:00:5e:00:00:01`: a multicast address$/],
       ['--network ns: for now', ['--network', 'ns:/proc/1/ns/net'], /^Error: network mode `ns:` is not supported yet/],
       ['a missing container to share with', ['--network', 'container:nosuch'], /^Error: no container with name or ID "nosuch" found: no such container$/],

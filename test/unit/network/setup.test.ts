@@ -342,6 +342,17 @@ describe('networkSetup: refusals', () => {
   });
 });
 
+describe('networkSetup: what would write other lines into resolv.conf', () => {
+  it('refuses a --dns-search or --dns-option with a space, a newline, a comment character or nothing', () => {
+    expect(caught(() => networkSetup(request(PASTA, { dnsSearch: ['example.test\nnameserver 6.6.6.6'] }), facts())).message).toBe(
+      'invalid --dns-search `example.test?nameserver 6.6.6.6`: one word, without spaces, control characters, # or ;',
+    );
+    for (const bad of ['ndots:2 rotate', '#x', ''])
+      expect(caught(() => networkSetup(request(PASTA, { dnsOption: [bad] }), facts())).message).toMatch(/^invalid --dns-option `.*`: one word/);
+    expect(networkSetup(request(PASTA, { dnsSearch: ['a.test', 'b.test'], dnsOption: ['ndots:2'] }), facts()).files.resolv).toContain('search a.test b.test\n');
+  });
+});
+
 describe('networkSetup as root', () => {
   it('tells pasta to stay root (it would become nobody, who cannot open the container\'s namespaces), and only then', () => {
     const argv = (uid: number) => (networkSetup(request(PASTA, { uid }), facts()).processes[0] as { argv: string[] }).argv;
