@@ -12,7 +12,9 @@
  *   status {"type":"pid"}
  *   process wait|keep, idmap-write (plan order);
  *   the wait ones must exit 0 (pidfd, timeout);
- *   then each process ready in turn (a byte on its fd 3)
+ *   the first ready process starts (fd 3)
+ *   [ready processes] <- 'N' -----------------  before groups/user/caps/seccomp/exec
+ *   wait for each (a byte on its fd 3), start the next; 'G' ->
  *   sync <- 'G' ------------------------------> setresuid(0), mounts made private,
  *                                               then each step in plan order:
  *   [process mount] <- 'R' ---------------------  at its record
@@ -1015,12 +1017,29 @@ static pid_t clone_child(int flags, int cgroup_fd) {
 }
 
 /*
- * A ready-mode process (pasta -P /proc/self/fd/3, slirp4netns --ready-fd 3):
- * started with a pipe's write end as its fd 3; the child's steps wait until
- * a byte comes through it (within the record's timeout). Its end, or the
- * pipe's, before that is the container's failure to start.
+ * Ready-mode processes (pasta -P /proc/self/fd/3, slirp4netns --ready-fd 3):
+ * each started with a pipe's write end as its fd 3, and ready once a byte
+ * comes through it (within the record's timeout); its end, or the pipe's,
+ * before that is the container's failure to start. The first starts with
+ * the child's steps (they overlap); the child waits for all of them before
+ * its command ('N', serve_child), and each later one starts only once the
+ * one before it is ready (slirp4netns before the ports it is told of).
  */
-static void ready_process(const struct record *r, pid_t child) {
+struct ready {
+  const struct record *r;
+  size_t proc; /* its index in g_procs */
+  int pipe;    /* the read end */
+  int err;     /* its stderr (memfd), shown when it fails */
+};
+static struct ready g_ready;
+static int g_ready_started;
+
+static void ready_start(const struct record *r, pid_t child) {
+  if (g_ready_started) { /* the last run's, never waited for (its child failed first) */
+    close(g_ready.pipe);
+    if (g_ready.err >= 0)
+      close(g_ready.err);
+  }
   int p[2];
   if (pipe2(p, O_CLOEXEC) < 0)
     fail("process", "pipe2", r->fields[3], errno, "run `%s`", r->fields[3]);
@@ -1028,7 +1047,16 @@ static void ready_process(const struct record *r, pid_t child) {
   int err = (int)syscall(SYS_memfd_create, "network-helper-stderr", MFD_CLOEXEC);
   process_start(r, child, p[1], err);
   close(p[1]);
-  struct process *pr = &g_procs[g_nprocs - 1];
+  g_ready = (struct ready){.r = r, .proc = g_nprocs - 1, .pipe = p[0], .err = err};
+  g_ready_started = 1;
+}
+
+static void ready_wait(pid_t child) {
+  if (!g_ready_started)
+    return;
+  g_ready_started = 0;
+  const struct record *r = g_ready.r;
+  struct process *pr = &g_procs[g_ready.proc];
   uint64_t ms = process_timeout(r);
   struct timespec start, now;
   clock_gettime(CLOCK_MONOTONIC, &start);
@@ -1038,19 +1066,20 @@ static void ready_process(const struct record *r, pid_t child) {
     int64_t spent = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
     if (ms && spent >= (int64_t)ms)
       break;
-    struct pollfd pfd = {.fd = p[0], .events = POLLIN};
+    struct pollfd pfd = {.fd = g_ready.pipe, .events = POLLIN};
     int n = poll(&pfd, 1, ms ? (int)((int64_t)ms - spent) : -1);
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0)
       break;
     char buf[64];
-    ssize_t got = read(p[0], buf, sizeof(buf));
+    ssize_t got = read(g_ready.pipe, buf, sizeof(buf));
     ready = got > 0;
     if (got >= 0 || errno != EINTR)
       break;
   }
-  close(p[0]);
+  close(g_ready.pipe);
+  int err = g_ready.err;
   if (ready) {
     if (err >= 0)
       close(err);
@@ -1076,6 +1105,27 @@ static void ready_process(const struct record *r, pid_t child) {
   fail("process", NULL, r->fields[3], 0, "`%s` failed (exit status %d): the container's network could not be set up", r->fields[3], code);
 }
 
+/* The ready processes after `from` (plan order): the first one started, the rest each started and waited for in turn ('N'). */
+static void ready_all(const struct plan *plan, pid_t child, int first_only) {
+  int first = 1;
+  for (size_t i = 0; i < plan->nrecords; i++) {
+    const struct record *r = &plan->records[i];
+    if (r->kind != R_PROCESS || strcmp(r->fields[0], "ready") != 0)
+      continue;
+    if (first_only) {
+      ready_start(r, child);
+      return;
+    }
+    if (first) { /* started by before_steps */
+      first = 0;
+      ready_wait(child);
+      continue;
+    }
+    ready_start(r, child);
+    ready_wait(child);
+  }
+}
+
 /*
  * What the monitor does once the child exists, before the child's steps
  * start: the wait and keep processes (newuidmap and newgidmap side by side:
@@ -1091,12 +1141,8 @@ static void before_steps(const struct plan *plan, pid_t child) {
       idmap_write(r, child);
   }
   wait_processes(child);
-  /* Then, once the ids are mapped, the ready ones, one after the other (slirp4netns before the ports it is told of). */
-  for (size_t i = 0; i < plan->nrecords; i++) {
-    const struct record *r = &plan->records[i];
-    if (r->kind == R_PROCESS && strcmp(r->fields[0], "ready") == 0)
-      ready_process(r, child);
-  }
+  /* Then, once the ids are mapped, the first ready one, coming up while the steps run. */
+  ready_all(plan, child, 1);
 }
 
 /* The next mount-mode process record after `*from`, in plan order. */
@@ -1153,6 +1199,11 @@ static int serve_child(const struct plan *plan, pid_t child, int sync) {
       if (send_fd(sync, tree) < 0)
         fail("process", "sendmsg", r->fields[2], errno, "hand the mounted tree to the container");
       close(tree);
+    } else if (kind == 'N') {
+      /* The command is next: every ready process ready first (a failure ends here, saying why). */
+      ready_all(plan, child, 0);
+      if (write(sync, "G", 1) != 1)
+        break;
     } else if (kind == 'F' && fd >= 0 && master < 0) {
       master = fd;
       copy_winsize(master);

@@ -42,11 +42,13 @@
  *                                          newgidmap); killed after TIMEOUT ms (0: no limit)
  *                                   keep   it runs beside the container (pasta, slirp4netns) and gets
  *                                          SIGTERM when the container ends, SIGKILL TIMEOUT ms later
- *                                   ready  as keep, with a pipe's write end as its fd 3: started after the
- *                                          wait ones ended (the ids are mapped), one at a time in plan order;
- *                                          the child's steps wait (TIMEOUT ms at most) for a byte on it
- *                                          (pasta -P /proc/self/fd/3, slirp4netns --ready-fd 3); its end
- *                                          before that fails the start
+ *                                   ready  as keep, with a pipe's write end as its fd 3: the first starts after
+ *                                          the wait ones ended (the ids are mapped), beside the child's steps;
+ *                                          before groups, user, caps, seccomp or exec (the first of them: a
+ *                                          change of credentials makes it undumpable) the child waits until each one in
+ *                                          plan order has written a byte there (TIMEOUT ms at most; pasta -P
+ *                                          /proc/self/fd/3, slirp4netns --ready-fd 3), each later one started
+ *                                          once the one before is ready; an end before that fails the start
  *                                 keep, ready and mount processes die with the monitor (PDEATHSIG)
  *                                   mount  as keep, but in the child's user namespace and a mount
  *                                          namespace of its own (fuse-overlayfs -f): the monitor waits

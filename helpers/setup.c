@@ -60,7 +60,31 @@ struct exec_state {
   const char *search_path;  /* `search-path`, for a command without "/" when env has no PATH */
   int tty;                  /* a `tty` step ran: init puts the command in the terminal's foreground */
   int prepared;             /* fds and signals are ready for execve (seccomp does it before its filter) */
+  int network_waited;       /* the monitor said the network's ready processes are ready (await_network) */
+  const struct plan *plan;
 };
+
+/*
+ * The network's helper (a `ready` process: pasta, slirp4netns) comes up
+ * while the mounts are made; before the first step that changes our
+ * credentials (which makes us undumpable until the exec: the helper could
+ * no longer open the /proc/PID/ns files), or else the command, the child asks the
+ * monitor ('N') and waits for its 'G'. An end of file: the monitor failed,
+ * and says why.
+ */
+static void await_network(struct exec_state *st) {
+  if (st->network_waited)
+    return;
+  st->network_waited = 1;
+  int any = 0;
+  for (size_t i = 0; i < st->plan->nrecords; i++)
+    any |= st->plan->records[i].kind == R_PROCESS && strcmp(st->plan->records[i].fields[0], "ready") == 0;
+  if (!any)
+    return;
+  char go = 0;
+  if (write(g_fds->sync, "N", 1) != 1 || read(g_fds->sync, &go, 1) != 1 || go != 'G')
+    _exit(EXIT_HELPER);
+}
 
 static void die(int code, const char *step, const char *sc, const char *path, int err, const char *fmt, ...)
     __attribute__((noreturn, format(printf, 6, 7)));
@@ -852,9 +876,18 @@ static void run_step(const struct record *r, struct exec_state *st) {
   case R_RLIMIT: do_rlimit(r); break;
   case R_TTY: setup_tty(); st->tty = 1; break;
   case R_STDIN: do_stdin(r->fields[0]); break;
-  case R_GROUPS: do_groups(r); break;
-  case R_USER: do_user(r); break;
-  case R_CAPS: do_caps(r); break;
+  case R_GROUPS:
+    await_network(st);
+    do_groups(r);
+    break;
+  case R_USER:
+    await_network(st);
+    do_user(r);
+    break;
+  case R_CAPS:
+    await_network(st);
+    do_caps(r);
+    break;
   case R_NO_NEW_PRIVS:
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
       FAIL("no-new-privs", "prctl(PR_SET_NO_NEW_PRIVS)", NULL);
@@ -864,8 +897,12 @@ static void run_step(const struct record *r, struct exec_state *st) {
   case R_SEARCH_PATH: st->search_path = r->fields[0]; break;
   case R_INIT: run_init(st->tty); break; /* returns in the child that goes on */
   case R_BLOCK_FD: do_block_fd(r->fields[0]); break;
-  case R_SECCOMP: do_seccomp(r->fields[0], st); break;
+  case R_SECCOMP:
+    await_network(st);
+    do_seccomp(r->fields[0], st);
+    break;
   case R_EXEC:
+    await_network(st);
     prepare_exec(st);
     do_exec(r, st);
     break;
@@ -922,7 +959,7 @@ void child_main(const struct plan *plan, const struct child_fds *fds) {
   if (mountns && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     FAIL("mount", "mount", "/");
 
-  struct exec_state st = {0};
+  struct exec_state st = {.plan = plan};
   for (size_t i = 0; i < plan->nrecords; i++)
     if (plan_is_child_step(&plan->records[i]))
       run_step(&plan->records[i], &st);

@@ -74,9 +74,10 @@ export type Step =
    * monitor: a program started once the child exists ("{pid}" in argv is its
    * pid). `wait`: must exit 0 before the child's steps start (newuidmap), killed
    * after timeoutMs (0: no limit). `keep`: runs beside the container, SIGTERM
-   * at its end, SIGKILL timeoutMs later. `ready`: as keep, started once the
-   * wait ones ended, with a pipe as its fd 3; the child's steps wait (at
-   * most timeoutMs) for a byte there (pasta -P /proc/self/fd/3, slirp4netns
+   * at its end, SIGKILL timeoutMs later. `ready`: as keep, with a pipe as its
+   * fd 3; the first starts once the wait ones ended, beside the child's
+   * mounts, and the child's first change of credentials (or its command) waits (at most timeoutMs each) until every
+   * one in turn wrote a byte there (pasta -P /proc/self/fd/3, slirp4netns
    * --ready-fd 3). `mount`: as keep, in the
    * child's user namespace and a mount namespace of its own (fuse-overlayfs
    * -f); the monitor waits up to timeoutMs for `mountpoint`, and the child,
