@@ -28,7 +28,8 @@
  *                                               or a struct setup_error, exit 125/126/127
  *   status {"type":"started"} or {"type":"error",...}
  *   relay pty, forward signals, wait
- *   stop keep/mount processes (SIGTERM, pidfd, SIGKILL after their timeout)
+ *   stop keep/mount processes (SIGTERM, pidfd, SIGKILL after their timeout);
+ *   ready ones get SIGTERM, their end waited for only before a --restart run
  *   exit-file, on-exit
  *   status {"type":"exit"}, exit with the container's code
  *
@@ -539,12 +540,40 @@ static int process_mount(const struct record *r, pid_t child) {
 }
 
 /* Stops what still runs beside the container: SIGTERM, then SIGKILL after the record's timeout. */
+/*
+ * Network helpers (ready mode) told to end, whose end the monitor does not
+ * wait for: the kernel takes their tap device down as they exit, tens of
+ * milliseconds. Before the container runs again (--restart) they are waited
+ * for (their ports must be free); a monitor that exits leaves them to end
+ * (PDEATHSIG kills any that would not). burrow's port check allows for it.
+ */
+static struct process g_dying[MAX_PROCESSES];
+static size_t g_ndying;
+
+static void wait_dying(void) {
+  for (size_t i = 0; i < g_ndying; i++) {
+    struct process *pr = &g_dying[i];
+    uint64_t grace = process_timeout(pr->r);
+    if (!process_wait(pr, grace ? grace : 2000, NULL)) {
+      syscall(SYS_pidfd_send_signal, pr->pidfd, SIGKILL, NULL, 0);
+      process_wait(pr, 0, NULL);
+    }
+    close(pr->pidfd);
+  }
+  g_ndying = 0;
+}
+
 static void stop_processes(void) {
   for (size_t i = 0; i < g_nprocs; i++) {
     struct process *pr = &g_procs[i];
     if (pr->pid <= 0)
       continue;
     syscall(SYS_pidfd_send_signal, pr->pidfd, SIGTERM, NULL, 0);
+    if (strcmp(pr->r->fields[0], "ready") == 0 && g_ndying < MAX_PROCESSES) {
+      g_dying[g_ndying++] = *pr;
+      pr->pid = 0;
+      continue;
+    }
     uint64_t grace = process_timeout(pr->r);
     if (!process_wait(pr, grace ? grace : 2000, NULL)) {
       syscall(SYS_pidfd_send_signal, pr->pidfd, SIGKILL, NULL, 0);
@@ -1378,6 +1407,7 @@ static int cmd_run(int argc, char **argv) {
     }
   }
 again:;
+  wait_dying(); /* the last run's network helpers: their ports free again */
   struct log_fds log = open_log(plan_find(&plan, R_LOG));
   int sync[2], errpipe[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync) < 0)

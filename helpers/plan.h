@@ -49,7 +49,8 @@
  *                                          plan order has written a byte there (TIMEOUT ms at most; pasta -P
  *                                          /proc/self/fd/3, slirp4netns --ready-fd 3), each later one started
  *                                          once the one before is ready; an end before that fails the start
- *                                 keep, ready and mount processes die with the monitor (PDEATHSIG)
+ *                                 keep, ready and mount processes die with the monitor (PDEATHSIG); a ready
+ *                                 one's end (SIGTERM) is waited for only before the container runs again
  *                                   mount  as keep, but in the child's user namespace and a mount
  *                                          namespace of its own (fuse-overlayfs -f): the monitor waits
  *                                          up to TIMEOUT ms for MOUNTPOINT to be mounted and hands the

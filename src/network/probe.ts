@@ -76,21 +76,32 @@ export async function assignHostPorts(ports: PortMapping[]): Promise<PortMapping
   return out;
 }
 
+/** How long a port in use may take to be free: the last run's network helper is let end as the monitor exits (helpers/helper.c, wait_dying). */
+const RELEASE_MS = 1000;
+
 /** Every published host port can be bound now; else one error naming the first that cannot. */
 export async function checkPortsFree(ports: PortMapping[]): Promise<void> {
+  const until = Date.now() + RELEASE_MS;
   for (const p of ports) {
     if (p.protocol === 'sctp') continue;
     for (let i = 0; i < p.range; i++) {
       const port = p.hostPort + i;
-      try {
-        await tryBind(p.protocol, p.hostIp, port);
-      } catch (err) {
-        const code = errnoOf(err);
-        if (code === 'EADDRINUSE') throw new BurrowError('E_PORT_IN_USE', `cannot publish ${describe(p, port)}: the host port is already in use`);
-        if (code === 'EACCES')
-          throw new BurrowError('E_PORT_IN_USE', `cannot publish ${describe(p, port)}: ports below ${unprivilegedPortStart()} need privileges (sysctl net.ipv4.ip_unprivileged_port_start)`);
-        if (code === 'EADDRNOTAVAIL') throw new BurrowError('E_PORT_IN_USE', `cannot publish ${describe(p, port)}: the host has no address ${p.hostIp}`);
-        throw new BurrowError('E_PORT_IN_USE', `cannot publish ${describe(p, port)}: ${(err as Error).message}`);
+      for (;;) {
+        try {
+          await tryBind(p.protocol, p.hostIp, port);
+          break;
+        } catch (err) {
+          const code = errnoOf(err);
+          if (code === 'EADDRINUSE' && Date.now() < until) {
+            await new Promise((r) => setTimeout(r, 20));
+            continue;
+          }
+          if (code === 'EADDRINUSE') throw new BurrowError('E_PORT_IN_USE', `cannot publish ${describe(p, port)}: the host port is already in use`);
+          if (code === 'EACCES')
+            throw new BurrowError('E_PORT_IN_USE', `cannot publish ${describe(p, port)}: ports below ${unprivilegedPortStart()} need privileges (sysctl net.ipv4.ip_unprivileged_port_start)`);
+          if (code === 'EADDRNOTAVAIL') throw new BurrowError('E_PORT_IN_USE', `cannot publish ${describe(p, port)}: the host has no address ${p.hostIp}`);
+          throw new BurrowError('E_PORT_IN_USE', `cannot publish ${describe(p, port)}: ${(err as Error).message}`);
+        }
       }
     }
   }
