@@ -1,11 +1,11 @@
 /*
- * burrow-helper: the plan, version 5.
+ * burrow-helper: the plan, version 6 (6: the `share` record, the `ready` process mode).
  *
  * The plan is the whole interface between burrow's TypeScript side (which
  * decides everything) and this helper (which decides nothing). The writer is
  * src/system/plan.ts; this file and that one describe the same format.
  *
- *   plan    := "burrow-plan 5\n" record* "end 0\n" EOF
+ *   plan    := "burrow-plan 6\n" record* "end 0\n" EOF
  *   record  := NAME " " COUNT "\n" field{COUNT}
  *   field   := LENGTH ":" BYTES{LENGTH} "\n"
  *

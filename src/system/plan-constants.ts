@@ -8,7 +8,7 @@
  */
 
 /** The number after `burrow-plan`: the helper reads exactly this version. */
-export const PLAN_VERSION = 5;
+export const PLAN_VERSION = 6;
 export const PLAN_MAX_SIZE = 16 << 20;
 export const PLAN_MAX_FIELDS = 65536;
 

@@ -3,7 +3,7 @@
  * format from the C side). TypeScript decides everything; the helper only
  * carries the records out, in order.
  *
- *   plan    := "burrow-plan 5\n" record* "end 0\n"
+ *   plan    := "burrow-plan 6\n" record* "end 0\n"
  *   record  := NAME " " COUNT "\n" field{COUNT}
  *   field   := LENGTH ":" BYTES "\n"
  *
