@@ -18,6 +18,8 @@
  *   child's steps go on ------------------------------------------------> ... exec
  *   container ends: SIGTERM to the helper (SIGKILL if the monitor dies: PDEATHSIG)
  */
+import { join } from 'node:path';
+
 import { BurrowError, UsageError } from '../errors.js';
 import type { Step } from '../system/plan.js';
 import { defaultRoute, type HostRoute, hostHostsFile, hostResolvConf, isLoopback, type ResolvConf } from './host.js';
@@ -26,6 +28,11 @@ import type { PortMapping } from './ports.js';
 
 /** How long pasta or slirp4netns may take to be ready, and to end after SIGTERM. */
 export const NETWORK_TIMEOUT_MS = 10_000;
+
+/** slirp4netns's API socket for a container (it leaves the file behind: burrow removes it before each start and with the container). */
+export function slirpSocketPath(runtimeDir: string, id: string): string {
+  return join(runtimeDir, `slirp-${id.slice(0, 16)}.sock`);
+}
 
 /** Where pasta forwards DNS queries from (podman's address) when the host's resolver is on its loopback. */
 export const PASTA_DNS_FORWARD = '169.254.1.1';

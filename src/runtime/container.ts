@@ -20,6 +20,7 @@ import { compilePlan, type ContainerSpec, type OverlaySpec } from './compile.js'
 import { fuseOverlayfs, storageDriver } from '../storage/driver.js';
 import { buildSpec, type JoinTarget, newContainerId, requestedPorts, resolvedNetworkOption } from './options.js';
 import { writeNameFiles } from './namefiles.js';
+import { slirpSocketPath } from '../network/setup.js';
 import type { Plan } from '../system/plan.js';
 import { CREATING, holdFile, sweepLeftovers } from '../storage/leftovers.js';
 import type { Sys } from '../system/sys.js';
@@ -141,7 +142,8 @@ function compileContainer(env: Env, store: Store, rec: ContainerRecord, prepared
     const event = [removed.before.replace('"Status":"died"', '"Status":"remove"'), '","Type":"container"}'];
     const script = `test -e "$3/${RESTARTING}" && exit 0; find "$1" -maxdepth 1 -type l -lname "$2" -delete 2>/dev/null; rm -rf -- "$3" || exit; printf '%s%s%s\\n' "$5" "$(date +%Y-%m-%dT%H:%M:%S.%N%:z)" "$6" 2>/dev/null >> "$4"; shift 6; exec rm -rf -- "$@"`;
     const anonymous = (rec.anonymousVolumes ?? []).map((name) => store.volumes.path(name));
-    const argv = ['/bin/sh', '-c', script, 'sh', dirname(containers.nameLink(rec.name)), rec.id, containers.dir(rec.id), removed.path, ...event, ...anonymous];
+    // (and slirp4netns's API socket, which it leaves behind)
+    const argv = ['/bin/sh', '-c', script, 'sh', dirname(containers.nameLink(rec.name)), rec.id, containers.dir(rec.id), removed.path, ...event, ...anonymous, slirpSocketPath(env.paths.runtime, rec.id)];
     cleanupFile = env.sys.writePlanFile(usernsPlan(argv, { idmap: env.sys.idMapping() }));
     spec.onExit = [helperPath(), 'run', '--unlink', cleanupFile];
   }
@@ -181,6 +183,7 @@ async function prepareNetwork(env: Env, store: Store, rec: ContainerRecord, spec
       throw new BurrowError('E_NOT_RUNNING', `container ${other?.name ?? value} is not running: container ${rec.name} shares its ${share.namespace} namespace`);
     }
   if (spec.network.ports.length > 0) await (await import('../network/probe.js')).checkPortsFree(spec.network.ports);
+  rmSync(slirpSocketPath(env.paths.runtime, rec.id), { force: true }); // the last run's slirp4netns left it
   writeNameFiles(store.containers.dir(rec.id), spec.network.files);
 }
 
@@ -552,6 +555,7 @@ export async function removeContainer(env: Env, store: Store, rec: ContainerReco
     return trees;
   });
   containerEvent(store, rec, 'remove');
+  rmSync(slirpSocketPath(env.paths.runtime, rec.id), { force: true });
   // It is removed now (out of the list, its name free): a tree that resists stays in tmp/ for the next command.
   await env.sys.removeTrees(trash).catch(() => undefined);
 }

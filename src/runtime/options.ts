@@ -23,7 +23,7 @@ import { helperPath } from '../config/install.js';
 import { findHelper, type NetworkCommand, type NetworkMode, parseNetwork } from '../network/mode.js';
 import { checkOverlaps, parseExpose, parsePublish, type PortMapping } from '../network/ports.js';
 import { hostHostname } from '../network/host.js';
-import { type HostFacts, networkSetup, readHostFacts } from '../network/setup.js';
+import { type HostFacts, networkSetup, readHostFacts, slirpSocketPath } from '../network/setup.js';
 
 
 
@@ -341,7 +341,7 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
       ...(mode.kind === 'pasta' ? { pasta: findHelper('pasta', hostEnv.PATH) } : {}),
       ...(mode.kind === 'slirp4netns' ? { slirp4netns: findHelper('slirp4netns', hostEnv.PATH) } : {}),
       helper: helperPath(hostEnv),
-      apiSocket: join(ctx.runtimeDir, `slirp-${id.slice(0, 16)}.sock`),
+      apiSocket: slirpSocketPath(ctx.runtimeDir, id),
       uid: process.getuid?.() ?? -1,
     },
     (ctx.hostFacts ?? readHostFacts)(hostname),

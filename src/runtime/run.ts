@@ -117,7 +117,8 @@ async function runRootfs(rootfs: string, req: RunRequest, env: Env): Promise<num
   const dir = join(parent, id.slice(0, 16));
   mkdirSync(dir, { mode: 0o700 });
   writeNameFiles(dir, spec.network.files);
-  spec.onExit = ['/bin/rm', '-rf', '--', dir];
+  // (with its slirp4netns API socket, which slirp4netns leaves behind)
+  spec.onExit = ['/bin/rm', '-rf', '--', dir, (await import('../network/setup.js')).slirpSocketPath(env.paths.runtime, id)];
   try {
     return await env.sys.execPlan(compilePlan(spec));
   } finally {

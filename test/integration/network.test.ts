@@ -51,6 +51,8 @@ function networkHelpers(): NetHelper[] {
       if (!HELPER_NAMES.has(comm)) continue;
       const status = readFileSync(`/proc/${entry}/status`, 'utf8');
       if (Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]) !== uid) continue;
+      // A zombie has ended (a monitor lets its network helper end as it exits itself, and here init may reap it late).
+      if (/^State:\s+Z/m.test(status)) continue;
       const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
       // pasta: ... PID; slirp4netns: ... PID tap0
       const target = Number(comm.startsWith('slirp') ? argv.at(-2) : argv.at(-1));
@@ -346,6 +348,13 @@ describeContainers('networking', () => {
       await httpd('sweb', '--network', 'slirp4netns', '-p', `${port}:80`);
       expect(await get(`http://127.0.0.1:${port}/index.html`)).toBe('hello from the container\n');
       if (fixtures().peer) expect((await peerGet(port, '/cgi-bin/ip')).trim()).toContain(fixtures().peer?.address);
+      // Stopped and started at once, it publishes again; removed (and after a --rm one), slirp4netns's API socket goes too.
+      expect((await store.run(['stop', '-t', '0', 'sweb'])).exitCode).toBe(0);
+      expect((await store.run(['start', 'sweb'])).exitCode).toBe(0);
+      await waitFor('the server', async () => (await get(`http://127.0.0.1:${port}/index.html`).catch(() => '')) !== '');
+      await store.run(['rm', '-f', '-t', '0', 'sweb']);
+      expect((await store.run(['run', '--rm', '--network', 'slirp4netns', '-p', `${port}:80`, PLAIN, 'true'])).exitCode).toBe(0);
+      expect(await eventually(() => readdirSync(store.runtime).every((f) => !f.startsWith('slirp-')))).toBe(true);
     });
 
     it('burrow.toml makes it the default', async (ctx) => {
