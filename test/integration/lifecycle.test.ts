@@ -482,7 +482,9 @@ describeContainers('detached containers', () => {
       expect(exec?.slice(0, 2)).toEqual(['3', 'tester']); // named from the container's own /etc/passwd
       if (fixtures().missing.subids === undefined) expect(Number(exec?.[2])).not.toBe(process.getuid?.());
       const first = users.find((l) => l.endsWith('sleep 999'))?.split(/ +/);
-      expect(Number(first?.[3])).toBe(Number(readFileSync(join(store.data, 'containers', id, 'monitor'), 'utf8').split(' ')[0]) + 1);
+      // The container's first process: the monitor's first child (not its pid + 1: other processes take pids meanwhile).
+      const monitor = Number(readFileSync(join(store.data, 'containers', id, 'monitor'), 'utf8').split(' ')[0]);
+      expect(Number(first?.[3])).toBe(Number(readFileSync(`/proc/${monitor}/task/${monitor}/children`, 'utf8').trim().split(' ')[0]));
       expect((await store.run(['rm', '-f', '-t', '0', 'topped', 'neighbour'])).exitCode).toBe(0);
     });
 
