@@ -140,18 +140,6 @@ export function parseNetwork(value: string | undefined, defaultCommand: () => Ne
   }
 }
 
-/** podman's NetworkMode string of a mode (inspect's HostConfig.NetworkMode). */
-export function networkModeName(mode: NetworkMode): string {
-  switch (mode.kind) {
-    case 'container':
-      return `container:${mode.ref}`;
-    case 'ns':
-      return `ns:${mode.path}`;
-    default:
-      return mode.kind;
-  }
-}
-
 /** An executable NAME on PATH (the helpers run it by this path). */
 export function findHelper(name: string, path = process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'): string | undefined {
   for (const dir of path.split(delimiter)) {

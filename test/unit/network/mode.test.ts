@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { UsageError } from '../../../src/errors.js';
-import { findHelper, type NetworkCommand, networkModeName, parseNetwork } from '../../../src/network/mode.js';
+import { findHelper, type NetworkCommand, parseNetwork } from '../../../src/network/mode.js';
 import { caught } from '../../helpers/errors.js';
 
 const DEFAULT_SLIRP = { allowHostLoopback: false, cidr: '10.0.2.0/24', enableIPv6: false, mtu: 65520 };
@@ -128,17 +128,6 @@ describe('parseNetwork', () => {
     const err = caught(() => parseNetwork(value, unasked));
     expect(err).toBeInstanceOf(UsageError);
     expect(err.message).toBe(message);
-  });
-});
-
-describe('networkModeName', () => {
-  it("names each mode as podman's HostConfig.NetworkMode", () => {
-    expect(networkModeName({ kind: 'none' })).toBe('none');
-    expect(networkModeName({ kind: 'host' })).toBe('host');
-    expect(networkModeName({ kind: 'pasta', options: ['--ipv4-only'] })).toBe('pasta');
-    expect(networkModeName({ kind: 'slirp4netns', options: DEFAULT_SLIRP })).toBe('slirp4netns');
-    expect(networkModeName({ kind: 'container', ref: 'web' })).toBe('container:web');
-    expect(networkModeName({ kind: 'ns', path: '/run/netns/x' })).toBe('ns:/run/netns/x');
   });
 });
 
