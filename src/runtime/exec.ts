@@ -27,7 +27,7 @@ import { attachArgs, DEFAULT_DETACH_KEYS, parseDetachKeys } from './attach-args.
 import { chosenContainer, containerSpec, type Env } from './container.js';
 import { expandEnvEntry, mergeEnv, readEnvFile } from './envfile.js';
 import { recordEvent } from './events.js';
-import { CONTAINER_NAMESPACES, containerProcess, joinPlan, type JoinSpec } from './join.js';
+import { CONTAINER_NAMESPACES, namespaceProcess, joinPlan, type JoinSpec } from './join.js';
 
 export interface ExecRequest {
   /** the container's name or id (or the newest with `latest`) */
@@ -85,7 +85,7 @@ function runningProcess(store: Store, rec: ContainerRecord): number {
   const status = store.containers.status(rec);
   if (status.state !== 'running' || status.pid === undefined) throw improper();
   if (status.paused) throw new BurrowError('E_PAUSED', `container ${rec.name} is paused: unpause it first`);
-  const pid = containerProcess(status.pid);
+  const pid = namespaceProcess(status.pid);
   if (pid === undefined || !store.containers.monitor(rec.id).alive) throw improper();
   return pid;
 }

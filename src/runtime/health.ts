@@ -25,12 +25,12 @@ import type { Env } from './container.js';
 import { recordEvent } from './events.js';
 import { execSpec } from './exec.js';
 import { goDuration, type HealthConfig, healthArgv, type HealthState, MAX_LOG, MAX_OUTPUT, SECOND } from './health-config.js';
-import { containerProcess, joinPlan } from './join.js';
+import { namespaceProcess, joinPlan } from './join.js';
 
 /** Which run of the container is going on: its first process's pid and start time (undefined when none runs). */
 function currentRun(store: Store, rec: ContainerRecord, status: ContainerStatus = store.containers.status(rec)): { key: string; pid: number } | undefined {
   if (status.state !== 'running' || status.pid === undefined) return undefined;
-  const pid = containerProcess(status.pid);
+  const pid = namespaceProcess(status.pid);
   const start = pid === undefined ? undefined : processStartTime(pid);
   return pid === undefined || start === undefined ? undefined : { key: `${pid} ${start}`, pid };
 }

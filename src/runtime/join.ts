@@ -12,6 +12,8 @@
  *   StatusChannel  <---------------------  {"type":"pid"} {"type":"started"} | {"type":"error"}
  *                  <---------------------  {"type":"exit","code":N}
  */
+import { readFileSync } from 'node:fs';
+
 import { DEFAULT_PATH } from '../config/defaults.js';
 import { BurrowError } from '../errors.js';
 import { capabilityMask } from '../system/capabilities.js';
@@ -69,6 +71,25 @@ export function joinPlan(spec: JoinSpec): Plan {
 /** The container's first process: the monitor's first child (the clone comes before any other child it starts). */
 export function containerProcess(monitorPid: number): number | undefined {
   return firstChild(monitorPid);
+}
+
+/**
+ * A process whose namespaces others may enter (exec, cp, top, sharing): the
+ * container's first process, or with --init the command under it. The init
+ * is the helper, forked and never exec'd, and not dumpable: it belongs to the
+ * host's user namespace, so its /proc/PID/ns files are closed even to
+ * burrow's user; the command was exec'd inside the container's.
+ */
+export function namespaceProcess(monitorPid: number): number | undefined {
+  const first = firstChild(monitorPid);
+  if (first === undefined) return undefined;
+  let comm = '';
+  try {
+    comm = readFileSync(`/proc/${first}/comm`, 'utf8').trim();
+  } catch {
+    return first;
+  }
+  return comm === 'burrow-init' ? (firstChild(first) ?? first) : first;
 }
 
 /** Starts a join plan; the helper reports on its status channel (system/status.ts). */

@@ -94,6 +94,13 @@ function containerProcs(pid: number): Proc[] {
     const p = readProc(Number(name));
     if (p) out.push(p);
   }
+  // With --init, PID 1 is the helper, not dumpable and of the host's user namespace: its ns link cannot be
+  // read, but it is the parent of the process we were given, and PID 1 of that namespace.
+  const given = out.find((p) => p.hostPid === pid);
+  if (given && nsPid(given) !== 1 && !out.some((p) => nsPid(p) === 1)) {
+    const init = readProc(Number(given.stat[3]));
+    if (init && nsPid(init) === 1) out.push(init);
+  }
   return out.sort((a, b) => nsPid(a) - nsPid(b));
 }
 

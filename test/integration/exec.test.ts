@@ -50,6 +50,17 @@ describeContainers('burrow exec', () => {
     expect(lines(r.stdout)).toEqual([ns('mnt'), ns('pid'), ns('user'), ns('uts'), 'exec-box', '1', '/srv', '0']);
   });
 
+  it('reaches a container run with --init (its PID 1 is the helper, not dumpable); top and --pid container: too', async () => {
+    expect((await store.run(['run', '-d', '--name', 'inited', '--init', PLAIN, 'sleep', '300'])).exitCode).toBe(0);
+    const r = await exec(['inited', 'sh', '-c', 'cat /proc/1/comm; ps -o comm | grep -c "^sleep"']);
+    expect([r.stderr, r.exitCode, lines(r.stdout)]).toEqual(['', 0, ['burrow-init', '1']]);
+    const top = await store.run(['top', 'inited', 'pid', 'comm']);
+    expect([top.stderr, lines(top.stdout).slice(1).map((l) => l.trim().split(/\s+/).join(' '))]).toEqual(['', ['1 burrow-init', '2 sleep']]);
+    const shared = await store.run(['run', '--rm', '--network', 'none', '--pid', 'container:inited', PLAIN, 'sh', '-c', 'ps -o comm | grep -c "^sleep"']);
+    expect([shared.stderr, shared.stdout]).toEqual(['', '1\n']);
+    await store.run(['rm', '-f', '-t', '0', 'inited']);
+  });
+
   it('exits with the command\'s status', async () => {
     expect((await exec(['box', 'sh', '-c', 'exit 7'])).exitCode).toBe(7);
   });
