@@ -37,6 +37,9 @@ export function slirpSocketPath(runtimeDir: string, id: string): string {
 /** Where pasta forwards DNS queries from (podman's address) when the host's resolver is on its loopback. */
 export const PASTA_DNS_FORWARD = '169.254.1.1';
 
+/** The MTU burrow gives pasta's interface unless told otherwise. */
+export const PASTA_MTU = 1500;
+
 export interface NameOptions {
   hostname: string;
   /** the container's name (also in /etc/hosts) */
@@ -48,6 +51,8 @@ export interface NameOptions {
   /** --no-hosts: no /etc/hosts is made (the image's stays) */
   noHosts: boolean;
   macAddress?: string;
+  /** lines for the containers on the same user networks, at the end of /etc/hosts (runtime/networks.ts) */
+  networkHosts?: string;
 }
 
 export interface NetworkRequest extends NameOptions {
@@ -164,6 +169,10 @@ function pastaArgv(program: string, options: string[], ports: PortMapping[], dns
   argv.push('-T', 'none', '-U', 'none');
   if (dnsForward) argv.push('--dns-forward', PASTA_DNS_FORWARD);
   if (mac) argv.push('--ns-mac-addr', mac);
+  // Ethernet's MTU, unless the user gives one: with pasta's own default (65520) a published port reached from
+  // another address (pasta's tap path, not its loopback splice) stalls now and then here, 0.1 to 16 Gbit/s from
+  // one transfer to the next; with 1500 it keeps about 5 (bench/network.mjs, docs/design.md).
+  if (!options.some((o) => /^-m/.test(o) || /^--mtu?(=|$)/.test(o))) argv.push('--mtu', String(PASTA_MTU));
   // The user's pasta options, each as one argument (OPTION=VALUE as pasta's getopt takes it).
   argv.push(...options, '{pid}');
   return argv;
@@ -267,7 +276,7 @@ export function networkSetup(req: NetworkRequest, facts: HostFacts): NetworkSetu
     const names = [req.hostname, ...(req.name && req.name !== req.hostname ? [req.name] : [])].join(' ');
     hosts += `${address ?? '127.0.0.1'}\t${names}\n`;
     if (mode.kind !== 'none' && hostInternal !== undefined) hosts += `${hostInternal}\thost.containers.internal host.docker.internal\n`;
-    files.hosts = hosts;
+    files.hosts = hosts + (req.networkHosts ?? '');
   }
   return {
     ownNamespace: mode.kind !== 'host',

@@ -71,7 +71,7 @@ describe('networkSetup with pasta', () => {
   it("copies the host's address and gateway, runs pasta with no ports, and points host.containers.internal at the gateway", () => {
     expect(networkSetup(request(PASTA), facts())).toStrictEqual({
       ownNamespace: true,
-      processes: [ready([...PASTA_HEAD, '-t', 'none', '-u', 'none', '-T', 'none', '-U', 'none', '{pid}'])],
+      processes: [ready([...PASTA_HEAD, '-t', 'none', '-u', 'none', '-T', 'none', '-U', 'none', '--mtu', '1500', '{pid}'])],
       files: {
         hostname: 'c0ffee123456\n',
         hosts: `${LOCALHOST}192.168.1.20\tc0ffee123456 web\n192.168.1.1\t${INTERNAL}\n`,
@@ -92,40 +92,40 @@ describe('networkSetup with pasta', () => {
     ];
     const setup = networkSetup(request(PASTA, { ports }), facts());
     expect(setup.processes).toStrictEqual([
-      ready([...PASTA_HEAD, '-t', '8080:80', '-t', '8000-8002:90-92', '-t', '::1/9090:90', '-u', '127.0.0.1/5353:53', '-u', '6000-6001:7000-7001', '-T', 'none', '-U', 'none', '{pid}']),
+      ready([...PASTA_HEAD, '-t', '8080:80', '-t', '8000-8002:90-92', '-t', '::1/9090:90', '-u', '127.0.0.1/5353:53', '-u', '6000-6001:7000-7001', '-T', 'none', '-U', 'none', '--mtu', '1500', '{pid}']),
     ]);
   });
 
   it('writes -t none when only udp ports are published, and -u none when only tcp ones are', () => {
     expect(networkSetup(request(PASTA, { ports: [port({ hostPort: 53, containerPort: 53, protocol: 'udp' })] }), facts()).processes).toStrictEqual([
-      ready([...PASTA_HEAD, '-t', 'none', '-u', '53:53', '-T', 'none', '-U', 'none', '{pid}']),
+      ready([...PASTA_HEAD, '-t', 'none', '-u', '53:53', '-T', 'none', '-U', 'none', '--mtu', '1500', '{pid}']),
     ]);
     expect(networkSetup(request(PASTA, { ports: [port({ hostPort: 80, containerPort: 80 })] }), facts()).processes).toStrictEqual([
-      ready([...PASTA_HEAD, '-t', '80:80', '-u', 'none', '-T', 'none', '-U', 'none', '{pid}']),
+      ready([...PASTA_HEAD, '-t', '80:80', '-u', 'none', '-T', 'none', '-U', 'none', '--mtu', '1500', '{pid}']),
     ]);
   });
 
   it("forwards DNS from 169.254.1.1 when the host's resolver is on its loopback, and the container asks there", () => {
     const setup = networkSetup(request(PASTA), stubFacts());
-    expect(setup.processes).toStrictEqual([ready([...PASTA_HEAD, '-t', 'none', '-u', 'none', '-T', 'none', '-U', 'none', '--dns-forward', '169.254.1.1', '{pid}'])]);
+    expect(setup.processes).toStrictEqual([ready([...PASTA_HEAD, '-t', 'none', '-u', 'none', '-T', 'none', '-U', 'none', '--dns-forward', '169.254.1.1', '--mtu', '1500', '{pid}'])]);
     expect(setup.files.resolv).toBe('search lan\nnameserver 169.254.1.1\noptions edns0 trust-ad\n');
   });
 
   it('forwards DNS when any of the host resolvers is on its loopback, ::1 included', () => {
     const setup = networkSetup(request(PASTA), facts({ resolv: { nameservers: ['192.168.1.1', '::1'], search: [], options: [] } }));
-    expect(setup.processes).toStrictEqual([ready([...PASTA_HEAD, '-t', 'none', '-u', 'none', '-T', 'none', '-U', 'none', '--dns-forward', '169.254.1.1', '{pid}'])]);
+    expect(setup.processes).toStrictEqual([ready([...PASTA_HEAD, '-t', 'none', '-u', 'none', '-T', 'none', '-U', 'none', '--dns-forward', '169.254.1.1', '--mtu', '1500', '{pid}'])]);
     expect(setup.files.resolv).toBe('nameserver 169.254.1.1\n');
   });
 
   it('forwards no DNS when --dns names the servers, which replace the host ones', () => {
     const setup = networkSetup(request(PASTA, { dns: ['1.1.1.1', '2606:4700:4700::1111'] }), stubFacts());
-    expect(setup.processes).toStrictEqual([ready([...PASTA_HEAD, '-t', 'none', '-u', 'none', '-T', 'none', '-U', 'none', '{pid}'])]);
+    expect(setup.processes).toStrictEqual([ready([...PASTA_HEAD, '-t', 'none', '-u', 'none', '-T', 'none', '-U', 'none', '--mtu', '1500', '{pid}'])]);
     expect(setup.files.resolv).toBe('search lan\nnameserver 1.1.1.1\nnameserver 2606:4700:4700::1111\noptions edns0 trust-ad\n');
   });
 
   it('forwards no DNS and writes no resolv.conf with --dns none', () => {
     const setup = networkSetup(request(PASTA, { dns: ['none'] }), stubFacts());
-    expect(setup.processes).toStrictEqual([ready([...PASTA_HEAD, '-t', 'none', '-u', 'none', '-T', 'none', '-U', 'none', '{pid}'])]);
+    expect(setup.processes).toStrictEqual([ready([...PASTA_HEAD, '-t', 'none', '-u', 'none', '-T', 'none', '-U', 'none', '--mtu', '1500', '{pid}'])]);
     expect(setup.files).toStrictEqual({ hostname: 'c0ffee123456\n', hosts: `${LOCALHOST}192.168.1.20\tc0ffee123456 web\n192.168.1.1\t${INTERNAL}\n` });
     expect('resolv' in setup.files).toBe(false);
   });
