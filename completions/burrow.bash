@@ -6,7 +6,7 @@
 # and scripts/completions/burrow.bash: edit those, not completions/burrow.bash.
 
 # The commands, and the options before them.
-_burrow_commands='attach commit container cp create diff events exec export healthcheck history image images import info inspect kill load login logout logs manifest pause port ps pull push rename restart rm rmi run save search start stop system tag top unpause untag version volume wait'
+_burrow_commands='attach commit container cp create diff events exec export healthcheck history image images import info inspect kill load login logout logs manifest network pause pod port ps pull push rename restart rm rmi run save search start stop system tag top unpause untag version volume wait'
 _burrow_global_opts='--log-level -h --help -v --version'
 _burrow_levels='debug info warn error'
 # src/system/capabilities.ts, and ALL
@@ -107,6 +107,33 @@ _burrow_cmd_image_tag=tag
 _burrow_cmd_image_untag=untag
 _burrow_sub_manifest='inspect'
 _burrow_cmd_manifest_inspect=manifest_inspect
+_burrow_sub_network='connect create disconnect exists inspect list ls prune remove rm'
+_burrow_cmd_network_connect=network_connect
+_burrow_cmd_network_create=network_create
+_burrow_cmd_network_disconnect=network_disconnect
+_burrow_cmd_network_exists=network_exists
+_burrow_cmd_network_inspect=network_inspect
+_burrow_cmd_network_list=network_ls
+_burrow_cmd_network_ls=network_ls
+_burrow_cmd_network_prune=network_prune
+_burrow_cmd_network_remove=network_rm
+_burrow_cmd_network_rm=network_rm
+_burrow_sub_pod='create exists inspect kill list logs ls prune ps remove restart rm start stop top'
+_burrow_cmd_pod_create=pod_create
+_burrow_cmd_pod_exists=pod_exists
+_burrow_cmd_pod_inspect=pod_inspect
+_burrow_cmd_pod_kill=pod_kill
+_burrow_cmd_pod_list=pod_ps
+_burrow_cmd_pod_logs=pod_logs
+_burrow_cmd_pod_ls=pod_ps
+_burrow_cmd_pod_prune=pod_prune
+_burrow_cmd_pod_ps=pod_ps
+_burrow_cmd_pod_remove=pod_rm
+_burrow_cmd_pod_restart=pod_restart
+_burrow_cmd_pod_rm=pod_rm
+_burrow_cmd_pod_start=pod_start
+_burrow_cmd_pod_stop=pod_stop
+_burrow_cmd_pod_top=pod_top
 _burrow_sub_volume='create exists export import inspect list ls prune remove rm'
 _burrow_cmd_volume_create=volume_create
 _burrow_cmd_volume_exists=volume_exists
@@ -136,7 +163,7 @@ _burrow_container_prune_operands=''
 _burrow_cp_arg='--log-level'
 _burrow_cp_flag='-a --archive'
 _burrow_cp_operands='none none'
-_burrow_create_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --mac-address --cap-add --cap-drop --security-opt --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull'
+_burrow_create_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull'
 _burrow_create_flag='--read-only -P --publish-all --no-hosts -i --interactive -t --tty --init --no-healthcheck --rm'
 _burrow_create_operands='images proxy'
 _burrow_diff_arg='--log-level --format'
@@ -196,14 +223,74 @@ _burrow_logs_operands='containers'
 _burrow_manifest_inspect_arg='--log-level --authfile'
 _burrow_manifest_inspect_flag='--tls-verify'
 _burrow_manifest_inspect_operands='images'
+_burrow_network_connect_arg='--log-level --ip'
+_burrow_network_connect_flag=''
+_burrow_network_connect_operands='networks containers'
+_burrow_network_create_arg='--log-level -d --driver --gateway --label --subnet'
+_burrow_network_create_flag='--ignore --internal'
+_burrow_network_create_operands='none'
+_burrow_network_disconnect_arg='--log-level'
+_burrow_network_disconnect_flag=''
+_burrow_network_disconnect_operands='networks containers'
+_burrow_network_exists_arg='--log-level'
+_burrow_network_exists_flag=''
+_burrow_network_exists_operands='networks'
+_burrow_network_inspect_arg='--log-level -f --format'
+_burrow_network_inspect_flag=''
+_burrow_network_inspect_operands='networks'
+_burrow_network_ls_arg='--log-level -f --filter --format'
+_burrow_network_ls_flag='--no-trunc -q --quiet'
+_burrow_network_ls_operands=''
+_burrow_network_prune_arg='--log-level'
+_burrow_network_prune_flag='-f --force'
+_burrow_network_prune_operands=''
+_burrow_network_rm_arg='--log-level -t --time'
+_burrow_network_rm_flag='-f --force'
+_burrow_network_rm_operands='networks'
 _burrow_pause_arg='--log-level --cidfile'
 _burrow_pause_flag='-a --all -l --latest'
 _burrow_pause_operands='containers'
+_burrow_pod_create_arg='--log-level -n --name --share --infra-name --hostname --network --net -p --publish --add-host --dns --dns-search --dns-option -l --label'
+_burrow_pod_create_flag='--infra --no-hosts'
+_burrow_pod_create_operands='none'
+_burrow_pod_exists_arg='--log-level'
+_burrow_pod_exists_flag=''
+_burrow_pod_exists_operands='pods'
+_burrow_pod_inspect_arg='--log-level -f --format'
+_burrow_pod_inspect_flag='-l --latest'
+_burrow_pod_inspect_operands='pods'
+_burrow_pod_kill_arg='--log-level -s --signal'
+_burrow_pod_kill_flag='-a --all -l --latest'
+_burrow_pod_kill_operands='pods'
+_burrow_pod_logs_arg='--log-level -c --container --since --until --tail'
+_burrow_pod_logs_flag='-f --follow -l --latest -n --names -t --timestamps'
+_burrow_pod_logs_operands='pods'
+_burrow_pod_prune_arg='--log-level'
+_burrow_pod_prune_flag='-f --force'
+_burrow_pod_prune_operands=''
+_burrow_pod_ps_arg='--log-level -f --filter --format --sort'
+_burrow_pod_ps_flag='--ctr-ids --ctr-names --ctr-status -l --latest --no-trunc -n --noheading -q --quiet'
+_burrow_pod_ps_operands=''
+_burrow_pod_restart_arg='--log-level'
+_burrow_pod_restart_flag='-a --all -l --latest'
+_burrow_pod_restart_operands='pods'
+_burrow_pod_rm_arg='--log-level -t --time'
+_burrow_pod_rm_flag='-a --all -f --force -i --ignore -l --latest'
+_burrow_pod_rm_operands='pods'
+_burrow_pod_start_arg='--log-level'
+_burrow_pod_start_flag='-a --all -l --latest'
+_burrow_pod_start_operands='pods'
+_burrow_pod_stop_arg='--log-level -t --time'
+_burrow_pod_stop_flag='-a --all -i --ignore -l --latest'
+_burrow_pod_stop_operands='pods'
+_burrow_pod_top_arg='--log-level'
+_burrow_pod_top_flag='-l --latest'
+_burrow_pod_top_operands='none'
 _burrow_port_arg='--log-level'
 _burrow_port_flag='-a --all -l --latest'
 _burrow_port_operands='none'
 _burrow_ps_arg='--log-level -f --filter --format -n --last --sort'
-_burrow_ps_flag='-a --all --external -l --latest --no-trunc -q --quiet -s --size'
+_burrow_ps_flag='-a --all --external -l --latest --no-trunc -p --pod -q --quiet -s --size'
 _burrow_ps_operands=''
 _burrow_pull_arg='--log-level --arch --authfile --cert-dir --creds --os --platform --retry --retry-delay --variant'
 _burrow_pull_flag='-a --all-tags -q --quiet --tls-verify'
@@ -223,7 +310,7 @@ _burrow_rm_operands='containers'
 _burrow_rmi_arg='--log-level'
 _burrow_rmi_flag='-a --all -f --force -i --ignore'
 _burrow_rmi_operands='images'
-_burrow_run_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --mac-address --cap-add --cap-drop --security-opt --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull --detach-keys --rootfs'
+_burrow_run_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull --detach-keys --rootfs'
 _burrow_run_flag='--read-only -P --publish-all --no-hosts -i --interactive -t --tty --init --no-healthcheck --rm -d --detach --sig-proxy'
 _burrow_run_operands='images proxy'
 _burrow_save_arg='--log-level -o --output --format'
@@ -304,11 +391,21 @@ _burrow_value() {
       "info --log-level" | "inspect --log-level" | "kill --log-level" | \
       "load --log-level" | "login --log-level" | "logout --log-level" | \
       "logs --log-level" | "manifest_inspect --log-level" | \
-      "pause --log-level" | "port --log-level" | "ps --log-level" | \
-      "pull --log-level" | "push --log-level" | "rename --log-level" | \
-      "restart --log-level" | "rm --log-level" | "rmi --log-level" | \
-      "run --log-level" | "save --log-level" | "search --log-level" | \
-      "start --log-level" | "stop --log-level" | "system_df --log-level" | \
+      "network_connect --log-level" | "network_create --log-level" | \
+      "network_disconnect --log-level" | "network_exists --log-level" | \
+      "network_inspect --log-level" | "network_ls --log-level" | \
+      "network_prune --log-level" | "network_rm --log-level" | \
+      "pause --log-level" | "pod_create --log-level" | \
+      "pod_exists --log-level" | "pod_inspect --log-level" | \
+      "pod_kill --log-level" | "pod_logs --log-level" | \
+      "pod_prune --log-level" | "pod_ps --log-level" | \
+      "pod_restart --log-level" | "pod_rm --log-level" | \
+      "pod_start --log-level" | "pod_stop --log-level" | "pod_top --log-level" | \
+      "port --log-level" | "ps --log-level" | "pull --log-level" | \
+      "push --log-level" | "rename --log-level" | "restart --log-level" | \
+      "rm --log-level" | "rmi --log-level" | "run --log-level" | \
+      "save --log-level" | "search --log-level" | "start --log-level" | \
+      "stop --log-level" | "system_df --log-level" | \
       "system_prune --log-level" | "system_reset --log-level" | \
       "tag --log-level" | "top --log-level" | "unpause --log-level" | \
       "untag --log-level" | "version --log-level" | \
@@ -322,7 +419,9 @@ _burrow_value() {
     "commit -f" | "commit --format" | "diff --format" | "events --format" | \
       "history --format" | "image_inspect -f" | "image_inspect --format" | \
       "images --format" | "info -f" | "info --format" | "inspect -f" | \
-      "inspect --format" | "ps --format" | "push -f" | "push --format" | \
+      "inspect --format" | "network_inspect -f" | "network_inspect --format" | \
+      "network_ls --format" | "pod_inspect -f" | "pod_inspect --format" | \
+      "pod_ps --format" | "ps --format" | "push -f" | "push --format" | \
       "search --format" | "system_df --format" | "volume_inspect -f" | \
       "volume_inspect --format" | "volume_ls --format")
       mapfile -t COMPREPLY < <(compgen -W "json table" -- "$cur") ;;
@@ -338,8 +437,11 @@ _burrow_value() {
       "search --authfile" | "stop --cidfile" | "unpause --cidfile" | \
       "volume_export -o" | "volume_export --output")
       compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
-    "create --network" | "create --net" | "run --network" | "run --net")
+    "create --network" | "create --net" | "pod_create --network" | \
+      "pod_create --net" | "run --network" | "run --net")
       mapfile -t COMPREPLY < <(compgen -W "none host" -- "$cur") ;;
+    "create --pod" | "run --pod")
+      _burrow_operand 'pods' "$cur" ;;
     "create --cap-add" | "create --cap-drop" | "run --cap-add" | \
       "run --cap-drop")
       mapfile -t COMPREPLY < <(compgen -W "$_burrow_capabilities" -- "$cur") ;;
@@ -349,6 +451,8 @@ _burrow_value() {
       compopt -o nospace 2>/dev/null; mapfile -t COMPREPLY < <(compgen -W "cpu= fsize= data= stack= core= rss= nproc= nofile= memlock= as= locks= sigpending= msgqueue= nice= rtprio= rttime=" -- "$cur") ;;
     "inspect -t" | "inspect --type")
       mapfile -t COMPREPLY < <(compgen -W "image container all" -- "$cur") ;;
+    "pod_logs -c" | "pod_logs --container")
+      _burrow_operand 'containers' "$cur" ;;
     "run --rootfs")
       compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -d -- "$cur") ;;
     "save --format")
@@ -370,8 +474,8 @@ _burrow_words_in() {
   return 1
 }
 
-# Completes an operand ($1: images, containers, both, files, or proxy: an
-# argument of the container's command), the current word being $2.
+# Completes an operand ($1: images, containers, both, pods, networks, files,
+# or proxy: an argument of the container's command), the current word being $2.
 _burrow_operand() {
   local kind=$1 cur=$2 list=
   case $kind in
@@ -380,9 +484,11 @@ _burrow_operand() {
       mapfile -t COMPREPLY < <(compgen -f -- "$cur")
       return 0 ;;
   esac
-  # Image names and container names, from burrow itself.
+  # Image names, container names, pod names and network names, from burrow itself.
   [[ $kind == images* ]] && list+=" $(burrow images --format '{{.Repository}}:{{.Tag}}' 2>/dev/null)"
   [[ $kind == *containers ]] && list+=" $(burrow ps -a --format '{{.Names}}' 2>/dev/null)"
+  [[ $kind == pods ]] && list+=" $(burrow pod ps --format '{{.Name}}' 2>/dev/null)"
+  [[ $kind == networks ]] && list+=" $(burrow network ls -q 2>/dev/null)"
   mapfile -t COMPREPLY < <(compgen -W "$list" -- "$cur")
   # readline replaces only what follows the last `:` of the word.
   [[ $cur == *:* ]] && COMPREPLY=("${COMPREPLY[@]#"${cur%"${cur##*:}"}"}")

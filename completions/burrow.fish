@@ -35,12 +35,18 @@ function __burrow_subcommand_of
     test (count $words) -eq 1; and test "$words[1]" = "$argv[1]"
 end
 
-# Image names and container names, from burrow itself.
+# Image names, container names, pod names and network names, from burrow itself.
 function __burrow_images
     burrow images --format '{{.Repository}}:{{.Tag}}' 2>/dev/null
 end
 function __burrow_containers
     burrow ps -a --format '{{.Names}}' 2>/dev/null
+end
+function __burrow_pods
+    burrow pod ps --format '{{.Name}}' 2>/dev/null
+end
+function __burrow_networks
+    burrow network ls -q 2>/dev/null
 end
 
 # The operands typed after the command's path (the values of its options left
@@ -176,8 +182,58 @@ function __burrow_command
             printf '%s\n' logs 2
         case 'manifest inspect'
             printf '%s\n' manifest_inspect 2
+        case 'network connect'
+            printf '%s\n' network_connect 2
+        case 'network create'
+            printf '%s\n' network_create 2
+        case 'network disconnect'
+            printf '%s\n' network_disconnect 2
+        case 'network exists'
+            printf '%s\n' network_exists 2
+        case 'network inspect'
+            printf '%s\n' network_inspect 2
+        case 'network ls'
+            printf '%s\n' network_ls 2
+        case 'network list'
+            printf '%s\n' network_ls 2
+        case 'network prune'
+            printf '%s\n' network_prune 2
+        case 'network rm'
+            printf '%s\n' network_rm 2
+        case 'network remove'
+            printf '%s\n' network_rm 2
         case 'container pause'
             printf '%s\n' pause 2
+        case 'pod create'
+            printf '%s\n' pod_create 2
+        case 'pod exists'
+            printf '%s\n' pod_exists 2
+        case 'pod inspect'
+            printf '%s\n' pod_inspect 2
+        case 'pod kill'
+            printf '%s\n' pod_kill 2
+        case 'pod logs'
+            printf '%s\n' pod_logs 2
+        case 'pod prune'
+            printf '%s\n' pod_prune 2
+        case 'pod ps'
+            printf '%s\n' pod_ps 2
+        case 'pod ls'
+            printf '%s\n' pod_ps 2
+        case 'pod list'
+            printf '%s\n' pod_ps 2
+        case 'pod restart'
+            printf '%s\n' pod_restart 2
+        case 'pod rm'
+            printf '%s\n' pod_rm 2
+        case 'pod remove'
+            printf '%s\n' pod_rm 2
+        case 'pod start'
+            printf '%s\n' pod_start 2
+        case 'pod stop'
+            printf '%s\n' pod_stop 2
+        case 'pod top'
+            printf '%s\n' pod_top 2
         case 'container port'
             printf '%s\n' port 2
         case 'container ls'
@@ -327,7 +383,7 @@ set -g __burrow_arg_commit --log-level -a --author -c --change -f --format -m --
 set -g __burrow_arg_container_exists --log-level
 set -g __burrow_arg_container_prune --log-level --filter
 set -g __burrow_arg_cp --log-level
-set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --mac-address --cap-add --cap-drop --security-opt --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull
+set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull
 set -g __burrow_proxy_create 1
 set -g __burrow_arg_diff --log-level --format
 set -g __burrow_arg_events --log-level -f --filter --format --since --until
@@ -349,7 +405,27 @@ set -g __burrow_arg_login --log-level --authfile --cert-dir -p --password -u --u
 set -g __burrow_arg_logout --log-level --authfile
 set -g __burrow_arg_logs --log-level --since --until --tail
 set -g __burrow_arg_manifest_inspect --log-level --authfile
+set -g __burrow_arg_network_connect --log-level --ip
+set -g __burrow_arg_network_create --log-level -d --driver --gateway --label --subnet
+set -g __burrow_arg_network_disconnect --log-level
+set -g __burrow_arg_network_exists --log-level
+set -g __burrow_arg_network_inspect --log-level -f --format
+set -g __burrow_arg_network_ls --log-level -f --filter --format
+set -g __burrow_arg_network_prune --log-level
+set -g __burrow_arg_network_rm --log-level -t --time
 set -g __burrow_arg_pause --log-level --cidfile
+set -g __burrow_arg_pod_create --log-level -n --name --share --infra-name --hostname --network --net -p --publish --add-host --dns --dns-search --dns-option -l --label
+set -g __burrow_arg_pod_exists --log-level
+set -g __burrow_arg_pod_inspect --log-level -f --format
+set -g __burrow_arg_pod_kill --log-level -s --signal
+set -g __burrow_arg_pod_logs --log-level -c --container --since --until --tail
+set -g __burrow_arg_pod_prune --log-level
+set -g __burrow_arg_pod_ps --log-level -f --filter --format --sort
+set -g __burrow_arg_pod_restart --log-level
+set -g __burrow_arg_pod_rm --log-level -t --time
+set -g __burrow_arg_pod_start --log-level
+set -g __burrow_arg_pod_stop --log-level -t --time
+set -g __burrow_arg_pod_top --log-level
 set -g __burrow_arg_port --log-level
 set -g __burrow_arg_ps --log-level -f --filter --format -n --last --sort
 set -g __burrow_arg_pull --log-level --arch --authfile --cert-dir --creds --os --platform --retry --retry-delay --variant
@@ -358,7 +434,7 @@ set -g __burrow_arg_rename --log-level
 set -g __burrow_arg_restart --log-level --cidfile -t --time
 set -g __burrow_arg_rm --log-level -t --time
 set -g __burrow_arg_rmi --log-level
-set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --mac-address --cap-add --cap-drop --security-opt --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull --detach-keys --rootfs
+set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull --detach-keys --rootfs
 set -g __burrow_proxy_run 1
 set -g __burrow_arg_save --log-level -o --output --format
 set -g __burrow_arg_search --log-level --authfile --cert-dir --creds -f --filter --format --limit
@@ -389,7 +465,7 @@ complete -c burrow -n __burrow_no_command -a container -d 'Manage containers'
 complete -c burrow -n __burrow_no_command -a cp -d 'Copy files between a container and the host'
 complete -c burrow -n __burrow_no_command -a create -d 'Create a new container without starting it'
 complete -c burrow -n __burrow_no_command -a diff -d 'Show what a container changed in its image\'s files'
-complete -c burrow -n __burrow_no_command -a events -d 'Show events: what was done to containers and images'
+complete -c burrow -n __burrow_no_command -a events -d 'Show events: what was done to containers, images, pods and networks'
 complete -c burrow -n __burrow_no_command -a exec -d 'Run a command in a running container'
 complete -c burrow -n __burrow_no_command -a export -d 'Export a container\'s filesystem as a tar archive'
 complete -c burrow -n __burrow_no_command -a healthcheck -d 'Manage healthchecks'
@@ -405,7 +481,9 @@ complete -c burrow -n __burrow_no_command -a login -d 'Log in to a container reg
 complete -c burrow -n __burrow_no_command -a logout -d 'Log out of a container registry'
 complete -c burrow -n __burrow_no_command -a logs -d 'Show a container\'s output'
 complete -c burrow -n __burrow_no_command -a manifest -d 'Manage manifests'
+complete -c burrow -n __burrow_no_command -a network -d 'Manage networks'
 complete -c burrow -n __burrow_no_command -a pause -d 'Pause the processes of one or more containers'
+complete -c burrow -n __burrow_no_command -a pod -d 'Manage pods'
 complete -c burrow -n __burrow_no_command -a port -d 'List a container\'s published ports'
 complete -c burrow -n __burrow_no_command -a ps -d 'List containers'
 complete -c burrow -n __burrow_no_command -a pull -d 'Pull images from a registry or from an image layout or archive'
@@ -453,9 +531,9 @@ complete -c burrow -n '__burrow_subcommand_of container' -a top -d 'Show the pro
 complete -c burrow -n '__burrow_subcommand_of container' -a unpause -d 'Unpause the processes of one or more containers'
 complete -c burrow -n '__burrow_subcommand_of container' -a wait -d 'Wait for containers to stop and print their exit codes'
 complete -c burrow -n '__burrow_subcommand_of system' -a df -d 'Show the disk space used by images and containers'
-complete -c burrow -n '__burrow_subcommand_of system' -a events -d 'Show events: what was done to containers and images'
+complete -c burrow -n '__burrow_subcommand_of system' -a events -d 'Show events: what was done to containers, images, pods and networks'
 complete -c burrow -n '__burrow_subcommand_of system' -a info -d 'Show information about the host and the store'
-complete -c burrow -n '__burrow_subcommand_of system' -a prune -d 'Remove stopped containers and unused images'
+complete -c burrow -n '__burrow_subcommand_of system' -a prune -d 'Remove stopped pods and containers, unused networks and images'
 complete -c burrow -n '__burrow_subcommand_of system' -a reset -d 'Remove every container and image, and all of burrow\'s storage'
 complete -c burrow -n '__burrow_subcommand_of healthcheck' -a run -d 'Run a container\'s healthcheck'
 complete -c burrow -n '__burrow_subcommand_of image' -a exists -d 'Check whether an image is in local storage'
@@ -473,6 +551,31 @@ complete -c burrow -n '__burrow_subcommand_of image' -a save -d 'Save images to 
 complete -c burrow -n '__burrow_subcommand_of image' -a tag -d 'Add names to an image'
 complete -c burrow -n '__burrow_subcommand_of image' -a untag -d 'Remove names from an image'
 complete -c burrow -n '__burrow_subcommand_of manifest' -a inspect -d 'Print an image\'s manifest or manifest list from its registry'
+complete -c burrow -n '__burrow_subcommand_of network' -a connect -d 'Connect a container to a user network'
+complete -c burrow -n '__burrow_subcommand_of network' -a create -d 'Create a user network'
+complete -c burrow -n '__burrow_subcommand_of network' -a disconnect -d 'Disconnect a container from a user network'
+complete -c burrow -n '__burrow_subcommand_of network' -a exists -d 'Check whether a user network exists'
+complete -c burrow -n '__burrow_subcommand_of network' -a inspect -d 'Show the configuration of user networks'
+complete -c burrow -n '__burrow_subcommand_of network' -a list -d 'List user networks'
+complete -c burrow -n '__burrow_subcommand_of network' -a ls -d 'List user networks'
+complete -c burrow -n '__burrow_subcommand_of network' -a prune -d 'Remove every user network no container is on'
+complete -c burrow -n '__burrow_subcommand_of network' -a remove -d 'Remove user networks'
+complete -c burrow -n '__burrow_subcommand_of network' -a rm -d 'Remove user networks'
+complete -c burrow -n '__burrow_subcommand_of pod' -a create -d 'Create a pod'
+complete -c burrow -n '__burrow_subcommand_of pod' -a exists -d 'Check whether a pod exists'
+complete -c burrow -n '__burrow_subcommand_of pod' -a inspect -d 'Show the configuration of pods'
+complete -c burrow -n '__burrow_subcommand_of pod' -a kill -d 'Send a signal to the containers of pods'
+complete -c burrow -n '__burrow_subcommand_of pod' -a list -d 'List pods'
+complete -c burrow -n '__burrow_subcommand_of pod' -a logs -d 'Show the output of a pod\'s containers'
+complete -c burrow -n '__burrow_subcommand_of pod' -a ls -d 'List pods'
+complete -c burrow -n '__burrow_subcommand_of pod' -a prune -d 'Remove every pod with no running container'
+complete -c burrow -n '__burrow_subcommand_of pod' -a ps -d 'List pods'
+complete -c burrow -n '__burrow_subcommand_of pod' -a remove -d 'Remove pods'
+complete -c burrow -n '__burrow_subcommand_of pod' -a restart -d 'Restart pods'
+complete -c burrow -n '__burrow_subcommand_of pod' -a rm -d 'Remove pods'
+complete -c burrow -n '__burrow_subcommand_of pod' -a start -d 'Start pods'
+complete -c burrow -n '__burrow_subcommand_of pod' -a stop -d 'Stop pods'
+complete -c burrow -n '__burrow_subcommand_of pod' -a top -d 'Show the processes of a pod'
 complete -c burrow -n '__burrow_subcommand_of volume' -a create -d 'Create a named volume'
 complete -c burrow -n '__burrow_subcommand_of volume' -a exists -d 'Check whether a volume exists'
 complete -c burrow -n '__burrow_subcommand_of volume' -a export -d 'Write a volume\'s files as a tar archive'
@@ -536,7 +639,7 @@ complete -c burrow -n '__burrow_options create' -l mount -x -d 'Mount type=bind|
 complete -c burrow -n '__burrow_options create' -l volumes-from -x -d 'Mount another container\'s volumes: CONTAINER[:ro|rw]'
 complete -c burrow -n '__burrow_options create' -l tmpfs -x -d 'Mount a tmpfs at PATH[:OPTIONS]'
 complete -c burrow -n '__burrow_options create' -l read-only -d 'Mount the container\'s root filesystem read-only'
-complete -c burrow -n '__burrow_options create' -l network -l net -x -a 'none host' -d 'Network mode: private (default: pasta, else slirp4netns), pasta[:OPTIONS], slirp4netns[:OPTIONS], none, host, container:CTR (another\'s)'
+complete -c burrow -n '__burrow_options create' -l network -l net -x -a 'none host' -d 'Network mode: private (default: pasta, else slirp4netns), pasta[:OPTIONS], slirp4netns[:OPTIONS], none, host, container:CTR (another\'s), or a user network\'s name'
 complete -c burrow -n '__burrow_options create' -s p -l publish -x -d 'Publish a container port on the host: [HOSTIP:][HOSTPORT:]PORT[/tcp|udp], ranges as START-END'
 complete -c burrow -n '__burrow_options create' -s P -l publish-all -d 'Publish every exposed port on a free host port'
 complete -c burrow -n '__burrow_options create' -l expose -x -d 'Expose a port or a range (PORT[-END][/PROTOCOL]) for -P'
@@ -548,6 +651,7 @@ complete -c burrow -n '__burrow_options create' -l no-hosts -d 'Make no /etc/hos
 complete -c burrow -n '__burrow_options create' -l pid -x -d 'The pid namespace: private (default) or container:CTR (another\'s)'
 complete -c burrow -n '__burrow_options create' -l ipc -x -d 'The IPC namespace: private (default) or container:CTR (another\'s)'
 complete -c burrow -n '__burrow_options create' -l uts -x -d 'The uts namespace (host name): private (default) or container:CTR (another\'s)'
+complete -c burrow -n '__burrow_options create' -l pod -x -a '(__burrow_pods)' -d 'Run in a pod: NAME (an existing one) or new:NAME (made now); its namespaces are the pod\'s'
 complete -c burrow -n '__burrow_options create' -l mac-address -x -d 'The container\'s MAC address (pasta, slirp4netns)'
 complete -c burrow -n '__burrow_options create' -s i -l interactive -d 'Keep standard input open'
 complete -c burrow -n '__burrow_options create' -s t -l tty -d 'Allocate a pseudo-terminal'
@@ -580,7 +684,7 @@ complete -c burrow -n '__burrow_operand diff 0' -a '(__burrow_containers)'
 
 # burrow events, burrow system events
 complete -c burrow -n '__burrow_options events' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
-complete -c burrow -n '__burrow_options events' -s f -l filter -x -d 'Only events that match KEY=VALUE: container, event, image, type'
+complete -c burrow -n '__burrow_options events' -s f -l filter -x -d 'Only events that match KEY=VALUE: container, event, image, network, pod, type'
 complete -c burrow -n '__burrow_options events' -l format -x -a 'json table' -d 'Format each event with a Go template, or json'
 complete -c burrow -n '__burrow_options events' -l no-trunc -d 'Do not shorten ids (the default)'
 complete -c burrow -n '__burrow_options events' -l since -x -d 'Only events from TIME on (a timestamp, or a duration such as 10m)'
@@ -704,12 +808,153 @@ complete -c burrow -n '__burrow_options manifest_inspect' -l authfile -r -F -d '
 complete -c burrow -n '__burrow_options manifest_inspect' -l tls-verify -d 'Require HTTPS and verify certificates (default: true, or as registries.conf says)'
 complete -c burrow -n '__burrow_operand manifest_inspect 0' -a '(__burrow_images)'
 
+# burrow network connect
+complete -c burrow -n '__burrow_options network_connect' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options network_connect' -l ip -x -d 'The container\'s IPv4 address on the network'
+complete -c burrow -n '__burrow_operand network_connect 0' -a '(__burrow_networks)'
+complete -c burrow -n '__burrow_operand network_connect 1' -a '(__burrow_containers)'
+
+# burrow network create
+complete -c burrow -n '__burrow_options network_create' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options network_create' -s d -l driver -x -d 'The network driver: bridge'
+complete -c burrow -n '__burrow_options network_create' -l gateway -x -d 'The bridge\'s address (default: the subnet\'s first)'
+complete -c burrow -n '__burrow_options network_create' -l ignore -d 'Do not fail when the network exists: print its name'
+complete -c burrow -n '__burrow_options network_create' -l internal -d 'No way out: its containers reach only each other'
+complete -c burrow -n '__burrow_options network_create' -l label -x -d 'Set a label KEY=VALUE'
+complete -c burrow -n '__burrow_options network_create' -l subnet -x -d 'Its IPv4 subnet, NETWORK/PREFIX (default: the first free 10.89.N.0/24)'
+
+# burrow network disconnect
+complete -c burrow -n '__burrow_options network_disconnect' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_operand network_disconnect 0' -a '(__burrow_networks)'
+complete -c burrow -n '__burrow_operand network_disconnect 1' -a '(__burrow_containers)'
+
+# burrow network exists
+complete -c burrow -n '__burrow_options network_exists' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_operand network_exists 0' -a '(__burrow_networks)'
+
+# burrow network inspect
+complete -c burrow -n '__burrow_options network_inspect' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options network_inspect' -s f -l format -x -a 'json table' -d 'Print with a Go template, or json'
+complete -c burrow -n '__burrow_operand network_inspect 0 rest' -a '(__burrow_networks)'
+
+# burrow network ls, burrow network list
+complete -c burrow -n '__burrow_options network_ls' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options network_ls' -s f -l filter -x -d 'Only networks that match KEY=VALUE: name, id, driver, label, dangling'
+complete -c burrow -n '__burrow_options network_ls' -l format -x -a 'json table' -d 'Format the output with a Go template, `table ...` or `json`'
+complete -c burrow -n '__burrow_options network_ls' -l no-trunc -d 'Do not shorten ids'
+complete -c burrow -n '__burrow_options network_ls' -s q -l quiet -d 'Print only the names'
+
+# burrow network prune
+complete -c burrow -n '__burrow_options network_prune' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options network_prune' -s f -l force -d 'Do not ask for confirmation'
+
+# burrow network rm, burrow network remove
+complete -c burrow -n '__burrow_options network_rm' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options network_rm' -s f -l force -d 'Remove the containers on the networks first'
+complete -c burrow -n '__burrow_options network_rm' -s t -l time -x -d 'With -f: seconds to wait after a running container\'s stop signal before SIGKILL'
+complete -c burrow -n '__burrow_operand network_rm 0 rest' -a '(__burrow_networks)'
+
 # burrow pause, burrow container pause
 complete -c burrow -n '__burrow_options pause' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
 complete -c burrow -n '__burrow_options pause' -s a -l all -d 'Every running container that is not so already'
 complete -c burrow -n '__burrow_options pause' -l cidfile -r -F -d 'Read the container\'s id from FILE'
 complete -c burrow -n '__burrow_options pause' -s l -l latest -d 'The container created last'
 complete -c burrow -n '__burrow_operand pause 0 rest' -a '(__burrow_containers)'
+
+# burrow pod create
+complete -c burrow -n '__burrow_options pod_create' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options pod_create' -s n -l name -x -d 'Give the pod a name'
+complete -c burrow -n '__burrow_options pod_create' -l share -x -d 'Namespaces its containers share: cgroup, ipc, net, pid, uts (comma-separated), none, or +NS to add to the default cgroup,ipc,net,uts'
+complete -c burrow -n '__burrow_options pod_create' -l infra -d 'Make an infra container to hold the shared namespaces (--infra=false: none, nothing shared)'
+complete -c burrow -n '__burrow_options pod_create' -l infra-name -x -d 'The infra container\'s name (default: the pod id\'s first 12 digits, then -infra)'
+complete -c burrow -n '__burrow_options pod_create' -l hostname -x -d 'The pod\'s host name (default: its name)'
+complete -c burrow -n '__burrow_options pod_create' -l network -l net -x -a 'none host' -d 'The pod\'s network: private (default: pasta, else slirp4netns), pasta[:OPTIONS], slirp4netns[:OPTIONS], none, host, or a user network\'s name'
+complete -c burrow -n '__burrow_options pod_create' -s p -l publish -x -d 'Publish a port of the pod on the host: [HOSTIP:][HOSTPORT:]PORT[/tcp|udp], ranges as START-END'
+complete -c burrow -n '__burrow_options pod_create' -l add-host -x -d 'Add HOST:IP to the pod\'s /etc/hosts (IP host-gateway: the host)'
+complete -c burrow -n '__burrow_options pod_create' -l dns -x -d 'A nameserver for the pod\'s /etc/resolv.conf (none: no file is made)'
+complete -c burrow -n '__burrow_options pod_create' -l dns-search -x -d 'A search domain for the pod\'s /etc/resolv.conf (.: none)'
+complete -c burrow -n '__burrow_options pod_create' -l dns-option -x -d 'An option for the pod\'s /etc/resolv.conf'
+complete -c burrow -n '__burrow_options pod_create' -l no-hosts -d 'Make no /etc/hosts: each image\'s own is kept'
+complete -c burrow -n '__burrow_options pod_create' -s l -l label -x -d 'Set a label KEY=VALUE'
+
+# burrow pod exists
+complete -c burrow -n '__burrow_options pod_exists' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_operand pod_exists 0' -a '(__burrow_pods)'
+
+# burrow pod inspect
+complete -c burrow -n '__burrow_options pod_inspect' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options pod_inspect' -s f -l format -x -a 'json table' -d 'Print with a Go template, or json'
+complete -c burrow -n '__burrow_options pod_inspect' -s l -l latest -d 'The pod created last'
+complete -c burrow -n '__burrow_operand pod_inspect 0 rest' -a '(__burrow_pods)'
+
+# burrow pod kill
+complete -c burrow -n '__burrow_options pod_kill' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options pod_kill' -s a -l all -d 'Signal every pod'
+complete -c burrow -n '__burrow_options pod_kill' -s l -l latest -d 'The pod created last'
+complete -c burrow -n '__burrow_options pod_kill' -s s -l signal -x -d 'The signal, by name (KILL, SIGKILL) or number'
+complete -c burrow -n '__burrow_operand pod_kill 0 rest' -a '(__burrow_pods)'
+
+# burrow pod logs
+complete -c burrow -n '__burrow_options pod_logs' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options pod_logs' -s c -l container -x -a '(__burrow_containers)' -d 'Only this container of the pod'
+complete -c burrow -n '__burrow_options pod_logs' -s f -l follow -d 'Keep printing what the containers write until they end'
+complete -c burrow -n '__burrow_options pod_logs' -s l -l latest -d 'The pod created last'
+complete -c burrow -n '__burrow_options pod_logs' -s n -l names -d 'Begin each line with its container\'s name'
+complete -c burrow -n '__burrow_options pod_logs' -l since -x -d 'Only lines written since TIME (RFC 3339, Unix time, or a duration such as 10m)'
+complete -c burrow -n '__burrow_options pod_logs' -l until -x -d 'Only lines written until TIME (as --since)'
+complete -c burrow -n '__burrow_options pod_logs' -l tail -x -d 'Only the last N lines of each container (-1: all)'
+complete -c burrow -n '__burrow_options pod_logs' -s t -l timestamps -d 'Begin each line with the time it was written'
+complete -c burrow -n '__burrow_operand pod_logs 0' -a '(__burrow_pods)'
+
+# burrow pod prune
+complete -c burrow -n '__burrow_options pod_prune' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options pod_prune' -s f -l force -d 'Do not ask for confirmation'
+
+# burrow pod ps, burrow pod ls, burrow pod list
+complete -c burrow -n '__burrow_options pod_ps' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options pod_ps' -l ctr-ids -d 'Show the ids of each pod\'s containers'
+complete -c burrow -n '__burrow_options pod_ps' -l ctr-names -d 'Show the names of each pod\'s containers'
+complete -c burrow -n '__burrow_options pod_ps' -l ctr-status -d 'Show the states of each pod\'s containers'
+complete -c burrow -n '__burrow_options pod_ps' -s f -l filter -x -d 'Only pods that match KEY=VALUE: id, name, label, status, ctr-names, ctr-ids, ctr-status, ctr-number'
+complete -c burrow -n '__burrow_options pod_ps' -l format -x -a 'json table' -d 'Format the output with a Go template, `table ...` or `json`'
+complete -c burrow -n '__burrow_options pod_ps' -s l -l latest -d 'Only the pod created last'
+complete -c burrow -n '__burrow_options pod_ps' -l no-trunc -d 'Do not shorten ids'
+complete -c burrow -n '__burrow_options pod_ps' -s n -l noheading -d 'Print no header line'
+complete -c burrow -n '__burrow_options pod_ps' -s q -l quiet -d 'Print only the pod ids'
+complete -c burrow -n '__burrow_options pod_ps' -l sort -x -d 'Sort by created, id, name, number, status'
+
+# burrow pod restart
+complete -c burrow -n '__burrow_options pod_restart' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options pod_restart' -s a -l all -d 'Restart every pod'
+complete -c burrow -n '__burrow_options pod_restart' -s l -l latest -d 'The pod created last'
+complete -c burrow -n '__burrow_operand pod_restart 0 rest' -a '(__burrow_pods)'
+
+# burrow pod rm, burrow pod remove
+complete -c burrow -n '__burrow_options pod_rm' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options pod_rm' -s a -l all -d 'Remove every pod'
+complete -c burrow -n '__burrow_options pod_rm' -s f -l force -d 'Stop running containers first'
+complete -c burrow -n '__burrow_options pod_rm' -s i -l ignore -d 'Do not fail for pods that do not exist'
+complete -c burrow -n '__burrow_options pod_rm' -s l -l latest -d 'The pod created last'
+complete -c burrow -n '__burrow_options pod_rm' -s t -l time -x -d 'With -f: seconds to wait after a container\'s stop signal before SIGKILL'
+complete -c burrow -n '__burrow_operand pod_rm 0 rest' -a '(__burrow_pods)'
+
+# burrow pod start
+complete -c burrow -n '__burrow_options pod_start' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options pod_start' -s a -l all -d 'Start every pod'
+complete -c burrow -n '__burrow_options pod_start' -s l -l latest -d 'The pod created last'
+complete -c burrow -n '__burrow_operand pod_start 0 rest' -a '(__burrow_pods)'
+
+# burrow pod stop
+complete -c burrow -n '__burrow_options pod_stop' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options pod_stop' -s a -l all -d 'Stop every pod'
+complete -c burrow -n '__burrow_options pod_stop' -s i -l ignore -d 'Do not fail for pods that do not exist'
+complete -c burrow -n '__burrow_options pod_stop' -s l -l latest -d 'The pod created last'
+complete -c burrow -n '__burrow_options pod_stop' -s t -l time -x -d 'Seconds to wait after a container\'s stop signal before SIGKILL'
+complete -c burrow -n '__burrow_operand pod_stop 0 rest' -a '(__burrow_pods)'
+
+# burrow pod top
+complete -c burrow -n '__burrow_options pod_top' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options pod_top' -s l -l latest -d 'The pod created last (then every word is a descriptor)'
 
 # burrow port, burrow container port
 complete -c burrow -n '__burrow_options port' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
@@ -720,11 +965,12 @@ complete -c burrow -n '__burrow_options port' -s l -l latest -d 'The container c
 complete -c burrow -n '__burrow_options ps' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
 complete -c burrow -n '__burrow_options ps' -s a -l all -d 'Show all containers, not only running ones'
 complete -c burrow -n '__burrow_options ps' -l external -d 'Also containers of other tools: burrow has none, so as -a'
-complete -c burrow -n '__burrow_options ps' -s f -l filter -x -d 'Only containers that match KEY=VALUE: id, name, status, label, ancestor, exited, before, since, health'
+complete -c burrow -n '__burrow_options ps' -s f -l filter -x -d 'Only containers that match KEY=VALUE: id, name, status, label, ancestor, exited, before, since, health, pod'
 complete -c burrow -n '__burrow_options ps' -l format -x -a 'json table' -d 'Format the output with a Go template, `table ...` or `json`'
 complete -c burrow -n '__burrow_options ps' -s n -l last -x -d 'The N containers created last, whatever their state'
 complete -c burrow -n '__burrow_options ps' -s l -l latest -d 'The container created last, whatever its state'
 complete -c burrow -n '__burrow_options ps' -l no-trunc -d 'Do not shorten ids and commands'
+complete -c burrow -n '__burrow_options ps' -s p -l pod -d 'Show each container\'s pod: POD ID and PODNAME'
 complete -c burrow -n '__burrow_options ps' -s q -l quiet -d 'Print only the container ids'
 complete -c burrow -n '__burrow_options ps' -s s -l size -d 'Show the size of the writable layer, and with the image'
 complete -c burrow -n '__burrow_options ps' -l sort -x -d 'Sort by created, id, image, names, runningfor, size or status'
@@ -804,7 +1050,7 @@ complete -c burrow -n '__burrow_options run' -l mount -x -d 'Mount type=bind|vol
 complete -c burrow -n '__burrow_options run' -l volumes-from -x -d 'Mount another container\'s volumes: CONTAINER[:ro|rw]'
 complete -c burrow -n '__burrow_options run' -l tmpfs -x -d 'Mount a tmpfs at PATH[:OPTIONS]'
 complete -c burrow -n '__burrow_options run' -l read-only -d 'Mount the container\'s root filesystem read-only'
-complete -c burrow -n '__burrow_options run' -l network -l net -x -a 'none host' -d 'Network mode: private (default: pasta, else slirp4netns), pasta[:OPTIONS], slirp4netns[:OPTIONS], none, host, container:CTR (another\'s)'
+complete -c burrow -n '__burrow_options run' -l network -l net -x -a 'none host' -d 'Network mode: private (default: pasta, else slirp4netns), pasta[:OPTIONS], slirp4netns[:OPTIONS], none, host, container:CTR (another\'s), or a user network\'s name'
 complete -c burrow -n '__burrow_options run' -s p -l publish -x -d 'Publish a container port on the host: [HOSTIP:][HOSTPORT:]PORT[/tcp|udp], ranges as START-END'
 complete -c burrow -n '__burrow_options run' -s P -l publish-all -d 'Publish every exposed port on a free host port'
 complete -c burrow -n '__burrow_options run' -l expose -x -d 'Expose a port or a range (PORT[-END][/PROTOCOL]) for -P'
@@ -816,6 +1062,7 @@ complete -c burrow -n '__burrow_options run' -l no-hosts -d 'Make no /etc/hosts:
 complete -c burrow -n '__burrow_options run' -l pid -x -d 'The pid namespace: private (default) or container:CTR (another\'s)'
 complete -c burrow -n '__burrow_options run' -l ipc -x -d 'The IPC namespace: private (default) or container:CTR (another\'s)'
 complete -c burrow -n '__burrow_options run' -l uts -x -d 'The uts namespace (host name): private (default) or container:CTR (another\'s)'
+complete -c burrow -n '__burrow_options run' -l pod -x -a '(__burrow_pods)' -d 'Run in a pod: NAME (an existing one) or new:NAME (made now); its namespaces are the pod\'s'
 complete -c burrow -n '__burrow_options run' -l mac-address -x -d 'The container\'s MAC address (pasta, slirp4netns)'
 complete -c burrow -n '__burrow_options run' -s i -l interactive -d 'Keep standard input open'
 complete -c burrow -n '__burrow_options run' -s t -l tty -d 'Allocate a pseudo-terminal'

@@ -968,6 +968,14 @@ static void enter_shared(const struct plan *plan) {
     int fd = open(r->fields[1], O_RDONLY | O_CLOEXEC);
     if (fd < 0)
       fail("share", "open", r->fields[1], errno, "open the %s namespace `%s` to share it", r->fields[0], r->fields[1]);
+    /* A user namespace itself (a user network's): entered, and the child's other namespaces are new, its own. */
+    if (!strcmp(r->fields[0], "user")) {
+      if (setns(fd, CLONE_NEWUSER) < 0)
+        fail("share", "setns", r->fields[1], errno, "enter the user namespace `%s`", r->fields[1]);
+      close(fd);
+      entered_user = 1;
+      continue;
+    }
     if (!entered_user) {
       int owner = ioctl(fd, NS_GET_USERNS);
       if (owner < 0)
@@ -1406,6 +1414,9 @@ static int cmd_run(int argc, char **argv) {
       stdin_pipe = p[1];
     }
   }
+  /* A pod's infra execs a sealed copy of this helper (pause.c), made once for every run. */
+  if (plan_find(&plan, R_PAUSE) && (g_pause_fd = pause_copy()) < 0)
+    fail("pause", "memfd_create", NULL, errno, "copy the helper for the pod's infra");
 again:;
   wait_dying(); /* the last run's network helpers: their ports free again */
   struct log_fds log = open_log(plan_find(&plan, R_LOG));
@@ -1526,12 +1537,18 @@ int main(int argc, char **argv) {
     return cmd_check(argc - 2, argv + 2);
   if (argc >= 2 && !strcmp(argv[1], "attach"))
     return cmd_attach(argc - 2, argv + 2);
+  if (argc == 2 && !strcmp(argv[1], "pause"))
+    return cmd_pause();
+  if (argc >= 2 && !strcmp(argv[1], "network-connect"))
+    return cmd_network_connect(argc - 2, argv + 2);
+  if (argc >= 2 && !strcmp(argv[1], "network-disconnect"))
+    return cmd_network_disconnect(argc - 2, argv + 2);
   if (argc >= 2 && !strcmp(argv[1], "slirp-api"))
     return cmd_slirp_api(argc - 2, argv + 2);
   if (argc == 2 && !strcmp(argv[1], "version")) {
     printf("burrow-helper %s (plan version %d)\n", HELPER_VERSION, PLAN_VERSION);
     return 0;
   }
-  fprintf(stderr, "Error: usage: burrow-helper run [--status-fd N] [--unlink] PLAN | check PLAN | attach SOCKET [OPTIONS] | slirp-api SOCKET REQUEST... | version\n");
+  fprintf(stderr, "Error: usage: burrow-helper run [--status-fd N] [--unlink] PLAN | check PLAN | pause | network-connect PID NETNS BRIDGE GATEWAY IFNAME PEER ADDRESS | network-disconnect PID IFNAME | attach SOCKET [OPTIONS] | slirp-api SOCKET REQUEST... | version\n");
   return EXIT_HELPER;
 }

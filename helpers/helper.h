@@ -51,6 +51,28 @@ size_t ctr_log_timestamp(char *buf, size_t len);
 /* Runs in the cloned child: every in-container step, then execve. Never returns. */
 void child_main(const struct plan *plan, const struct child_fds *fds) __attribute__((noreturn));
 
+/* With a `pause` record: the sealed copy of this helper the infra execs (the monitor makes it); else -1. */
+extern int g_pause_fd;
+/* burrow-helper pause: a pod's infra. */
+int cmd_pause(void);
+/* Makes the sealed copy (pause.c); -1 with errno. */
+int pause_copy(void);
+
+/* netlink.c: a container's interface on a user network's bridge (docs/design.md, "User networks"). */
+struct bridge_port_args {
+  const char *bridge;  /* the bridge's name in the networks' namespace, made when missing */
+  const char *gateway; /* its ADDRESS/PREFIX */
+  const char *ifname;  /* the container's end of the veth pair */
+  const char *peer;    /* the bridge's end */
+  const char *address; /* the container's ADDRESS/PREFIX */
+};
+/* -1 with a message in err; with `restore`, back in our network namespace after (else left in member_ns). */
+int bridge_port(int member_ns, int bridge_ns, const struct bridge_port_args *a, int restore, char *err, size_t errlen);
+/* Removes IFNAME of member_ns (entered, not left). */
+int bridge_unport(int member_ns, const char *ifname, char *err, size_t errlen);
+int cmd_network_connect(int argc, char **argv);
+int cmd_network_disconnect(int argc, char **argv);
+
 /* The memory of argv, so PID 1 with --init can show its own name instead of the helper's command line. */
 extern char *g_argv_area;
 extern size_t g_argv_area_len;

@@ -179,8 +179,8 @@ static int check_record(const struct record *r, char *err, size_t errlen, size_t
         return fail(err, errlen, "record %zu (join): unknown namespace `%s`", index, shown(r->fields[i]));
     break;
   case R_SHARE:
-    if (strcmp(r->fields[0], "net") && strcmp(r->fields[0], "ipc") && strcmp(r->fields[0], "uts") && strcmp(r->fields[0], "pid"))
-      return fail(err, errlen, "record %zu (share): cannot share namespace `%s` (net, ipc, uts, pid)", index, shown(r->fields[0]));
+    if (strcmp(r->fields[0], "net") && strcmp(r->fields[0], "ipc") && strcmp(r->fields[0], "uts") && strcmp(r->fields[0], "pid") && strcmp(r->fields[0], "cgroup") && strcmp(r->fields[0], "user"))
+      return fail(err, errlen, "record %zu (share): cannot share namespace `%s` (user, net, ipc, uts, pid, cgroup)", index, shown(r->fields[0]));
     if (r->fields[1][0] != '/')
       return fail(err, errlen, "record %zu (share): `%s` is not absolute", index, shown(r->fields[1]));
     break;
@@ -332,7 +332,7 @@ static int check_plan(const struct plan *plan, char *err, size_t errlen) {
   for (size_t i = 0; i < plan->nrecords; i++) {
     const struct record *r = &plan->records[i];
     if (seen_exec && plan_is_child_step(r))
-      return fail(err, errlen, "record %zu (%s): comes after `exec`", i + 1, specs[r->kind].name);
+      return fail(err, errlen, "record %zu (%s): comes after `%s`", i + 1, specs[r->kind].name, plan_find(plan, R_EXEC) && plan_find(plan, R_EXEC) < r ? "exec" : "pause");
     /* After the filter, only steps that make no system call (env, search-path) and the exec. */
     if (seen_seccomp && plan_is_child_step(r) && r->kind != R_EXEC && r->kind != R_ENV && r->kind != R_SEARCH_PATH)
       return fail(err, errlen, "record %zu (%s): comes after `seccomp` (only env, search-path and exec may)", i + 1, specs[r->kind].name);
@@ -359,23 +359,29 @@ static int check_plan(const struct plan *plan, char *err, size_t errlen) {
       seen_seccomp = 1;
       break;
     case R_EXEC:
+    case R_PAUSE:
       seen_exec = 1;
       break;
     default:
       break;
     }
   }
-  if (plan_find(plan, R_EXEC) == NULL)
+  /* (Both cannot be: whichever comes second is refused above.) */
+  if (plan_find(plan, R_EXEC) == NULL && plan_find(plan, R_PAUSE) == NULL)
     return fail(err, errlen, "no `exec` record");
   /* Joining a running container: its namespaces are set up already, and the monitor lives in them. */
   if (plan_find(plan, R_JOIN)) {
-    static const enum record_kind not_with_join[] = {R_NAMESPACES, R_ROOT, R_PIVOT_ROOT, R_PROCESS, R_IDMAP_WRITE, R_EXIT_FILE, R_EVENT, R_RESTART, R_HEALTH, R_ON_EXIT};
+    static const enum record_kind not_with_join[] = {R_NAMESPACES, R_PAUSE, R_ROOT, R_PIVOT_ROOT, R_PROCESS, R_IDMAP_WRITE, R_EXIT_FILE, R_EVENT, R_RESTART, R_HEALTH, R_ON_EXIT};
     for (size_t k = 0; k < sizeof(not_with_join) / sizeof(not_with_join[0]); k++)
       if (plan_find(plan, not_with_join[k]))
         return fail(err, errlen, "`join` with `%s`", specs[not_with_join[k]].name);
   }
   /* Sharing another container's namespaces: inside its user namespace, whose ids are mapped already. */
   if (plan_find(plan, R_SHARE)) {
+    /* A user namespace given itself comes first: the others are entered from it. */
+    for (size_t i = 0, n = 0; i < plan->nrecords; i++)
+      if (plan->records[i].kind == R_SHARE && n++ > 0 && !strcmp(plan->records[i].fields[0], "user"))
+        return fail(err, errlen, "record %zu (share): `share user` must be the first `share`", i + 1);
     if (plan_find(plan, R_JOIN) || plan_find(plan, R_IDMAP_WRITE))
       return fail(err, errlen, "`share` with `%s`", plan_find(plan, R_JOIN) ? "join" : "idmap-write");
     const struct record *ns = plan_find(plan, R_NAMESPACES);

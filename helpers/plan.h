@@ -1,11 +1,11 @@
 /*
- * burrow-helper: the plan, version 6 (6: the `share` record, the `ready` process mode).
+ * burrow-helper: the plan, version 7 (6: the `share` record, the `ready` process mode; 7: `pause`).
  *
  * The plan is the whole interface between burrow's TypeScript side (which
  * decides everything) and this helper (which decides nothing). The writer is
  * src/system/plan.ts; this file and that one describe the same format.
  *
- *   plan    := "burrow-plan 6\n" record* "end 0\n" EOF
+ *   plan    := "burrow-plan 7\n" record* "end 0\n" EOF
  *   record  := NAME " " COUNT "\n" field{COUNT}
  *   field   := LENGTH ":" BYTES{LENGTH} "\n"
  *
@@ -29,10 +29,12 @@
  *                                 the clone; the child then runs its steps there (exec into a container).
  *                                 Not with namespaces, root, pivot-root, process, idmap-write, exit-file,
  *                                 event, restart, health, on-exit (the monitor's paths would be the container's)
- *   share NAME PATH               the child shares the namespace NAME (net, ipc, uts, pid) at PATH (another
+ *   share NAME PATH               the child shares the namespace NAME (net, ipc, uts, pid, cgroup) at PATH (another
  *                                 container's /proc/PID/ns/NAME, or a namespace file): a launcher forked by
  *                                 the monitor enters the user namespace that owns the first one, then each,
- *                                 and clones the child (CLONE_PARENT: still the monitor's child); the monitor
+ *                                 and clones the child (CLONE_PARENT: still the monitor's child); NAME user
+ *                                 (first, if at all): that user namespace itself, the child's others new in it
+ *                                 (a user network's container); the monitor
  *                                 stays where it is. Not with join or idmap-write (the ids are mapped already),
  *                                 nor with `namespaces` naming user or a shared NAME
  *   process MODE TIMEOUT MOUNTPOINT ARGV...
@@ -126,6 +128,11 @@
  *   pivot-root                    make the root "/", detach the old one
  *   hostname NAME
  *   loopback                      bring up `lo` in the new network namespace
+ *   bridge-port NETNS BRIDGE GATEWAY IFNAME PEER ADDRESS
+ *                                 a user network (netlink.c): in the network namespace at NETNS (host path, so
+ *                                 before pivot-root) the bridge BRIDGE with GATEWAY (ADDRESS/PREFIX) made when
+ *                                 missing, a veth pair whose end PEER is enslaved to it and whose end IFNAME is
+ *                                 ours, with ADDRESS/PREFIX, up
  *   rlimit RESOURCE SOFT HARD     numbers; "inf" for RLIM_INFINITY
  *   tty                           make a pty in the container's devpts, hand it to the monitor
  *   stdin NULL|INHERIT            what fd 0 is when there is no tty
@@ -141,6 +148,9 @@
  *   seccomp HEX                   a classic BPF program (struct sock_filter[], hex), installed with
  *                                 seccomp(2) after no-new-privs; only env, search-path and exec may follow
  *   exec FILE ARGV...             FILE without "/" is searched in env's PATH, else search-path
+ *   pause                         instead of exec: a pod's infra. The monitor copies this helper into a sealed
+ *                                 memfd before the clone; the child execs it as `burrow-helper pause`
+ *                                 (pause.c), which holds the namespaces, reaps, and ends on SIGTERM or SIGINT
  *
  * Status (helper -> burrow, on --status-fd N when given), JSON lines, read by
  * src/system/status.ts:

@@ -328,6 +328,22 @@ static void do_pivot_root(void) {
   g_rootfd = -1;
 }
 
+/* bridge-port NETNS BRIDGE GATEWAY IFNAME PEER ADDRESS: our interface on a user network (netlink.c). */
+static void do_bridge_port(const struct record *r) {
+  int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (self < 0)
+    FAIL("bridge-port", "open", "/proc/self/ns/net");
+  int bridge = open(r->fields[0], O_RDONLY | O_CLOEXEC);
+  if (bridge < 0)
+    FAIL("bridge-port", "open", r->fields[0]);
+  struct bridge_port_args a = {.bridge = r->fields[1], .gateway = r->fields[2], .ifname = r->fields[3], .peer = r->fields[4], .address = r->fields[5]};
+  char err[512];
+  if (bridge_port(self, bridge, &a, 1, err, sizeof(err)) < 0)
+    die(EXIT_HELPER, "bridge-port", NULL, r->fields[3], 0, "attach `%s` to the network's bridge `%s`: %s", r->fields[3], r->fields[1], err);
+  close(bridge);
+  close(self);
+}
+
 /* A new network namespace starts with `lo` down; podman brings it up. */
 static void loopback_up(void) {
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -749,6 +765,16 @@ static void do_exec(const struct record *exec, const struct exec_state *st) {
   die(EXIT_NOT_FOUND, "exec", "execve", file, ENOENT, "executable file `%s` not found in $PATH", file);
 }
 
+static void prepare_exec(struct exec_state *st);
+
+/* A pod's infra: the sealed copy of the helper (g_pause_fd, inherited from the monitor) as `burrow-helper pause`. */
+static void do_pause(struct exec_state *st) {
+  char *argv[] = {"burrow-pause", "pause", NULL}, *envp[] = {NULL};
+  prepare_exec(st);
+  syscall(SYS_execveat, g_pause_fd, "", argv, envp, AT_EMPTY_PATH);
+  FAIL("pause", "execveat", NULL);
+}
+
 /* Only 0-2 reach the command, and no signal setting of ours (or Node's) does. */
 static void prepare_exec(struct exec_state *st) {
   if (st->prepared)
@@ -873,6 +899,7 @@ static void run_step(const struct record *r, struct exec_state *st) {
       FAIL("hostname", "sethostname", r->fields[0]);
     break;
   case R_LOOPBACK: loopback_up(); break;
+  case R_BRIDGE_PORT: do_bridge_port(r); break;
   case R_RLIMIT: do_rlimit(r); break;
   case R_TTY: setup_tty(); st->tty = 1; break;
   case R_STDIN: do_stdin(r->fields[0]); break;
@@ -905,6 +932,10 @@ static void run_step(const struct record *r, struct exec_state *st) {
     await_network(st);
     prepare_exec(st);
     do_exec(r, st);
+    break;
+  case R_PAUSE:
+    await_network(st);
+    do_pause(st);
     break;
   default:
     break; /* the monitor's records */

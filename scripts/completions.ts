@@ -14,7 +14,7 @@ import type { Manifest, ManifestCommand, ManifestOption } from '../src/cli/manif
 import { CAPABILITIES } from '../src/system/capabilities.js';
 
 /** What completes an option's value or an operand. */
-type Completer = { words: string[]; nospace?: boolean } | 'files' | 'dirs' | 'env' | 'images' | 'containers' | 'images containers' | 'none';
+type Completer = { words: string[]; nospace?: boolean } | 'files' | 'dirs' | 'env' | 'images' | 'containers' | 'images containers' | 'pods' | 'networks' | 'none';
 
 const LEVELS = ['debug', 'info', 'warn', 'error'];
 const ULIMITS = ['cpu', 'fsize', 'data', 'stack', 'core', 'rss', 'nproc', 'nofile', 'memlock', 'as', 'locks', 'sigpending', 'msgqueue', 'nice', 'rtprio', 'rttime'].map((n) => `${n}=`);
@@ -33,12 +33,16 @@ const VALUES: Record<string, Completer> = {
   'save --format': { words: ['docker-archive', 'oci-archive', 'oci-dir'] },
   '--change': { words: ['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'LABEL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR'] },
   '--type': { words: ['image', 'container', 'all'] },
+  '--pod': 'pods',
+  '--container': 'containers',
 };
 
 /** Operands by name (`inspect NAME`, by the command's file). */
 const OPERANDS: Record<string, Completer> = {
   IMAGE: 'images',
   CONTAINER: 'containers',
+  POD: 'pods',
+  NETWORK: 'networks',
   TARBALL: 'files',
   'inspect NAME': 'images containers',
   'untag NAME': 'images',
@@ -166,6 +170,8 @@ function zshAction(v: Completer): string {
   if (v === 'images') return '_burrow_images';
   if (v === 'containers') return '_burrow_containers';
   if (v === 'images containers') return '_burrow_images_containers';
+  if (v === 'pods') return '_burrow_pods';
+  if (v === 'networks') return '_burrow_networks';
   if (v === 'none') return ' ';
   if (capabilityList(v)) return '($_burrow_capabilities)';
   if (v.nospace) return '_burrow_ulimits';
@@ -237,6 +243,8 @@ function fishValue(v: Completer): string {
   if (v === 'images') return `-x -a '(__burrow_images)'`;
   if (v === 'containers') return `-x -a '(__burrow_containers)'`;
   if (v === 'images containers') return `-x -a '(__burrow_images; __burrow_containers)'`;
+  if (v === 'pods') return `-x -a '(__burrow_pods)'`;
+  if (v === 'networks') return `-x -a '(__burrow_networks)'`;
   if (v === 'none') return '-x';
   if (capabilityList(v)) return `-x -a '$__burrow_capabilities'`;
   return `-x -a ${fq(v.words.join(' '))}`;

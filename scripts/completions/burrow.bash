@@ -14,8 +14,8 @@ _burrow_words_in() {
   return 1
 }
 
-# Completes an operand ($1: images, containers, both, files, or proxy: an
-# argument of the container's command), the current word being $2.
+# Completes an operand ($1: images, containers, both, pods, networks, files,
+# or proxy: an argument of the container's command), the current word being $2.
 _burrow_operand() {
   local kind=$1 cur=$2 list=
   case $kind in
@@ -24,9 +24,11 @@ _burrow_operand() {
       mapfile -t COMPREPLY < <(compgen -f -- "$cur")
       return 0 ;;
   esac
-  # Image names and container names, from burrow itself.
+  # Image names, container names, pod names and network names, from burrow itself.
   [[ $kind == images* ]] && list+=" $(burrow images --format '{{.Repository}}:{{.Tag}}' 2>/dev/null)"
   [[ $kind == *containers ]] && list+=" $(burrow ps -a --format '{{.Names}}' 2>/dev/null)"
+  [[ $kind == pods ]] && list+=" $(burrow pod ps --format '{{.Name}}' 2>/dev/null)"
+  [[ $kind == networks ]] && list+=" $(burrow network ls -q 2>/dev/null)"
   mapfile -t COMPREPLY < <(compgen -W "$list" -- "$cur")
   # readline replaces only what follows the last `:` of the word.
   [[ $cur == *:* ]] && COMPREPLY=("${COMPREPLY[@]#"${cur%"${cur##*:}"}"}")

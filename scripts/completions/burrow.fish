@@ -35,12 +35,18 @@ function __burrow_subcommand_of
     test (count $words) -eq 1; and test "$words[1]" = "$argv[1]"
 end
 
-# Image names and container names, from burrow itself.
+# Image names, container names, pod names and network names, from burrow itself.
 function __burrow_images
     burrow images --format '{{.Repository}}:{{.Tag}}' 2>/dev/null
 end
 function __burrow_containers
     burrow ps -a --format '{{.Names}}' 2>/dev/null
+end
+function __burrow_pods
+    burrow pod ps --format '{{.Name}}' 2>/dev/null
+end
+function __burrow_networks
+    burrow network ls -q 2>/dev/null
 end
 
 # The operands typed after the command's path (the values of its options left

@@ -25,6 +25,8 @@ export const MANAGEMENT: Record<string, { group: Group; description: string }> =
   healthcheck: { group: 'containers', description: 'Run healthchecks' },
   image: { group: 'images', description: 'Manage images' },
   manifest: { group: 'images', description: 'Inspect manifests and manifest lists' },
+  network: { group: 'containers', description: 'Manage user networks' },
+  pod: { group: 'containers', description: 'Manage pods' },
   system: { group: 'system', description: 'Manage burrow' },
   volume: { group: 'containers', description: 'Manage volumes' },
 };

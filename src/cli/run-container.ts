@@ -9,7 +9,7 @@ import { parsePullPolicy } from '../runtime/pull-policy.js';
 import type { RunRequest } from '../runtime/run.js';
 import type { ContainerOptions, HealthFlags, RunOptions } from '../storage/containers.js';
 
-type NetworkField = 'publish' | 'publishAll' | 'expose' | 'dns' | 'dnsSearch' | 'dnsOption' | 'addHost' | 'noHosts' | 'macAddress' | 'pid' | 'ipc' | 'uts';
+type NetworkField = 'publish' | 'publishAll' | 'expose' | 'dns' | 'dnsSearch' | 'dnsOption' | 'addHost' | 'noHosts' | 'macAddress' | 'pid' | 'ipc' | 'uts' | 'cgroupns';
 
 /**
  * The options `run` and `create` share (src/cli/options/container.ts declares them): what a
@@ -28,6 +28,7 @@ export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoin
   pid: string | undefined;
   ipc: string | undefined;
   uts: string | undefined;
+  pod: string | undefined;
   name: string | undefined;
   entrypoint: string | undefined;
   rm: boolean;
@@ -115,6 +116,7 @@ function networkFlags(f: ContainerFields): Partial<ContainerOptions> {
     ...(f.pid !== undefined ? { pid: f.pid } : {}),
     ...(f.ipc !== undefined ? { ipc: f.ipc } : {}),
     ...(f.uts !== undefined ? { uts: f.uts } : {}),
+    ...(f.pod !== undefined ? { pod: f.pod } : {}),
   };
 }
 

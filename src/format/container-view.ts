@@ -66,6 +66,8 @@ export function containerInspect(store: Store, containers: Containers, c: Contai
     ImageName: c.imageName,
     Rootfs: '',
     Name: c.name,
+    Pod: c.pod ?? '',
+    IsInfra: c.infra === true,
     LogPath: log.path ?? '',
     RestartCount: restartCount(dir),
     Driver: c.driver,
@@ -109,6 +111,19 @@ export function containerInspect(store: Store, containers: Containers, c: Contai
     NetworkSettings: {
       Ports: inspectPorts(c.ports ?? [], c.exposed ?? []),
       SandboxKey: status.state === 'running' && status.pid && o.network !== 'host' ? `/proc/${status.pid}/ns/net` : '',
+      // Its user networks, as podman shows each: its address there, the gateway, its interface.
+      ...((c.networks ?? []).length > 0
+        ? {
+            Networks: asMap(
+              Object.fromEntries(
+                (c.networks ?? []).map((a) => {
+                  const net = store.networks.find(a.name);
+                  return [a.name, { NetworkID: net?.id ?? '', IPAddress: a.address, IPPrefixLen: Number(net?.subnet.split('/')[1] ?? 0), Gateway: net?.gateway ?? '', InterfaceName: a.interface, Aliases: [c.id.slice(0, 12)] }];
+                }),
+              ),
+            ),
+          }
+        : {}),
     },
     HostConfig: {
       Binds: o.volume,

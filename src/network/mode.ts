@@ -136,7 +136,7 @@ export function parseNetwork(value: string | undefined, defaultCommand: () => Ne
       if (!rest || !rest.startsWith('/')) throw new UsageError('network mode `ns:` needs the absolute path of a network namespace: ns:PATH');
       return { kind: 'ns', path: rest };
     default:
-      throw new UsageError(`unknown network mode \`${v}\`: use private, pasta[:OPTIONS], slirp4netns[:OPTIONS], none, host, container:CTR or ns:PATH`);
+      throw new UsageError(`unknown network mode \`${v}\`: use private, pasta[:OPTIONS], slirp4netns[:OPTIONS], none, host, container:CTR, ns:PATH, or the name of a network (network ls)`);
   }
 }
 

@@ -95,7 +95,7 @@ export interface NetworkSpec {
 
 /** A namespace shared with another container (its /proc/PID/ns/NAME), inside that container's user namespace. */
 export interface ShareSpec {
-  namespace: 'net' | 'ipc' | 'uts' | 'pid';
+  namespace: 'net' | 'ipc' | 'uts' | 'pid' | 'cgroup' | 'user';
   path: string;
 }
 
@@ -121,6 +121,10 @@ export interface ContainerSpec {
   attach?: { path: string; stdin: 'none' | 'pipe' | 'tty'; hold?: boolean };
   /** what the helper runs after the container (clean-up for --rm) */
   onExit?: string[];
+  /** a container on user networks: its interfaces there (the plan's bridge-port steps) */
+  bridgePorts?: Extract<Step, { kind: 'bridge-port' }>[];
+  /** a pod's infra: no command of its own, the helper's pause on an empty read-only root (argv is only shown) */
+  pause?: boolean;
   argv: string[];
   env: string[];
   workdir: string;
@@ -245,6 +249,27 @@ function mountsFor(spec: ContainerSpec): Step[] {
   return steps;
 }
 
+/**
+ * A pod's infra: its namespaces (the network's helper among its processes),
+ * a read-only empty tmpfs for its root (nothing of the host under
+ * /proc/PID/root), no capabilities, and the helper's pause instead of a command.
+ */
+function infraSteps(spec: ContainerSpec): Step[] {
+  return [
+    { kind: 'mount', source: 'tmpfs', target: spec.rootfs, fstype: 'tmpfs', flags: MS.RDONLY | NOSUID_NODEV_NOEXEC, data: 'mode=0555,size=4k', extra: BP.HOSTDST },
+    { kind: 'root', path: spec.rootfs },
+    { kind: 'pivot-root' },
+    { kind: 'hostname', name: spec.hostname },
+    ...(spec.network.own ? [{ kind: 'loopback' } as const] : []),
+    { kind: 'forward-signals', signals: FORWARDED_SIGNALS },
+    { kind: 'user', uid: 0, gid: 0 },
+    { kind: 'caps', bounding: 0n, permitted: 0n, effective: 0n, inheritable: 0n, ambient: 0n },
+    { kind: 'no-new-privs' },
+    { kind: 'cwd', path: '/' },
+    { kind: 'pause' },
+  ];
+}
+
 export function compilePlan(spec: ContainerSpec): Plan {
   const caps = capabilityMask(spec.capabilities);
   const shares = spec.shares ?? [];
@@ -257,7 +282,17 @@ export function compilePlan(spec: ContainerSpec): Plan {
     ),
   };
   // The network's helper after the id maps' (the monitor starts ready processes once those ended).
-  const plan: Plan = [namespaces, ...shares.map((x): Step => ({ kind: 'share', ...x })), ...(shares.length > 0 ? [] : spec.idmap.steps), ...spec.network.processes];
+  // A user network's bridge port before pivot-root: it opens the networks' namespace by its host path.
+  const plan: Plan = [namespaces, ...shares.map((x): Step => ({ kind: 'share', ...x })), ...(shares.length > 0 ? [] : spec.idmap.steps), ...spec.network.processes, ...(spec.bridgePorts ?? [])];
+  if (spec.pause) plan.push(...infraSteps(spec));
+  else plan.push(...containerSteps(spec, caps));
+  return [...plan, ...monitorSteps(spec)];
+}
+
+/** The container's own steps, from its root's mount to its command. */
+function containerSteps(spec: ContainerSpec, caps: bigint): Step[] {
+  const shared = new Set<string>((spec.shares ?? []).map((x) => x.namespace));
+  const plan: Step[] = [];
   plan.push(...rootfsSteps(spec.rootfs, spec.overlay));
   plan.push({ kind: 'root', path: spec.rootfs });
   plan.push(...mountsFor(spec));
@@ -294,6 +329,12 @@ export function compilePlan(spec: ContainerSpec): Plan {
   if (spec.init) plan.push({ kind: 'init' });
   const file = spec.argv[0] as string;
   plan.push({ kind: 'exec', file, argv: spec.argv });
+  return plan;
+}
+
+/** The monitor's records: its log, what it records at the end, restarts, health checks, attach, cgroup, clean-up. */
+function monitorSteps(spec: ContainerSpec): Step[] {
+  const plan: Step[] = [];
   if (spec.log) plan.push({ kind: 'log', path: spec.log.path, maxSize: spec.log.maxSize });
   if (spec.exitFile) plan.push({ kind: 'exit-file', path: spec.exitFile });
   if (spec.event) plan.push({ kind: 'event', ...spec.event });

@@ -14,11 +14,14 @@ import { BurrowError, UsageError, errnoCode } from '../errors.js';
 import { writeAll } from '../system/files.js';
 import type { ImageConfig } from '../oci/image.js';
 import { type ContainerOptions, type ContainerRecord, type PortMapping, processStartTime } from '../storage/containers.js';
+import type { PodRecord } from '../storage/pods.js';
+import type { NetworkAttachment } from '../storage/networks.js';
+import { attachment, bridgePorts, networkHostLines, networksInfraPid, podHostLines, refreshNetworkHosts, refreshPodHosts } from './network-members.js';
 import type { Digest } from '../oci/digest.js';
 import type { ImageRecord, Store } from '../storage/store.js';
 import { compilePlan, type ContainerSpec, type OverlaySpec } from './compile.js';
 import { fuseOverlayfs, storageDriver } from '../storage/driver.js';
-import { buildSpec, type JoinTarget, newContainerId, requestedPorts, resolvedNetworkOption } from './options.js';
+import { buildSpec, type JoinTarget, newContainerId, requestedPorts, resolvedNetworkOption, type UserNetworks } from './options.js';
 import { writeNameFiles } from './namefiles.js';
 import { slirpSocketPath } from '../network/setup.js';
 import type { Plan } from '../system/plan.js';
@@ -26,7 +29,7 @@ import { CREATING, holdFile, sweepLeftovers } from '../storage/leftovers.js';
 import type { Sys } from '../system/sys.js';
 import { usernsPlan } from '../system/userns.js';
 import { parseSignal, type Signal } from './signals.js';
-import { containerProcess } from './join.js';
+import { containerProcess, namespaceProcess } from './join.js';
 import { logConfig } from './logs.js';
 import { diedEvent, recordEvent } from './events.js';
 import { prepareVolumes, settleVolumes, type VolumeInputs, volumeSource } from './volumes.js';
@@ -92,7 +95,7 @@ export interface Prepared {
 }
 
 /** Applies the image's config and the container's options to its layout: the spec (every check happens here). */
-function prepareContainer(env: Env, store: Store, id: string, options: ContainerOptions, config: ImageConfig, layout: ContainerLayout, name: string | undefined, ports: PortMapping[] | undefined): Prepared {
+function prepareContainer(env: Env, store: Store, id: string, options: ContainerOptions, config: ImageConfig, layout: ContainerLayout, name: string | undefined, ports: PortMapping[] | undefined, networks?: NetworkAttachment[]): Prepared {
   const { dir, root, overlay, layers } = layout;
   // The image's layers are read for /etc/passwd, whatever the driver: the root is not mounted yet, nor the copy made.
   const source = { kind: 'image' as const, config, layers, root, overlay, volumesDir: join(dir, 'volumes') };
@@ -108,12 +111,26 @@ function prepareContainer(env: Env, store: Store, id: string, options: Container
     joinContainer: (ref) => joinTarget(store, ref),
     ...(name !== undefined ? { name } : {}),
     ...(ports !== undefined ? { ports } : {}),
+    ...(networks !== undefined ? { userNetworks: userNetworks(store, { id, name: name ?? id, networks }) } : {}),
   });
   logConfig(options, dir); // checked at create, not when it starts in the background
   restartPolicy(options);
   resolveHealthcheck(options, config);
   spec.exitFile = join(dir, 'exit');
   return { spec, warnings };
+}
+
+/** A container's user networks as its spec needs them: the networks' infra (while it runs), its bridge ports, its hosts lines. */
+function userNetworks(store: Store, rec: Pick<ContainerRecord, 'id' | 'name' | 'networks'>): UserNetworks {
+  const infraPid = networksInfraPid(store);
+  const nets = (rec.networks ?? []).map((a) => store.networks.get(a.name));
+  return {
+    infraPid,
+    bridgePorts: bridgePorts(store, rec, infraPid ?? 0),
+    hosts: networkHostLines(store, rec),
+    // (none left, after a disconnect: its own way out, as any container's)
+    internal: nets.length > 0 && nets.every((n) => n.internal),
+  };
 }
 
 /** The plan of a prepared container; with --rm, the clean-up plan the helper runs after it (written here). */
@@ -140,10 +157,13 @@ function compileContainer(env: Env, store: Store, rec: ContainerRecord, prepared
     // And its `remove` event, as `rm` writes it; then its anonymous volumes, as podman's `run --rm` removes them.
     const removed = diedEvent(env, { id: rec.id, name: rec.name, image: rec.imageName });
     const event = [removed.before.replace('"Status":"died"', '"Status":"remove"'), '","Type":"container"}'];
-    const script = `test -e "$3/${RESTARTING}" && exit 0; find "$1" -maxdepth 1 -type l -lname "$2" -delete 2>/dev/null; rm -rf -- "$3" || exit; printf '%s%s%s\\n' "$5" "$(date +%Y-%m-%dT%H:%M:%S.%N%:z)" "$6" 2>/dev/null >> "$4"; shift 6; exec rm -rf -- "$@"`;
+    // In a pod or on user networks, the others' /etc/hosts name it (runtime/network-members.ts): its line goes, in place (they are bound).
+    const unlist = `[ -n "$7" ] && for f in "$7"/*/hosts; do grep -q " \${2%\${2#????????????}}$" "$f" 2>/dev/null || continue; grep -v " \${2%\${2#????????????}}$" "$f" > "$f.tmp-$$"; cat "$f.tmp-$$" > "$f"; rm -f "$f.tmp-$$"; done`;
+    const script = `test -e "$3/${RESTARTING}" && exit 0; find "$1" -maxdepth 1 -type l -lname "$2" -delete 2>/dev/null; rm -rf -- "$3" || exit; printf '%s%s%s\\n' "$5" "$(date +%Y-%m-%dT%H:%M:%S.%N%:z)" "$6" 2>/dev/null >> "$4"; ${unlist}; shift 7; exec rm -rf -- "$@"`;
     const anonymous = (rec.anonymousVolumes ?? []).map((name) => store.volumes.path(name));
     // (and slirp4netns's API socket, which it leaves behind)
-    const argv = ['/bin/sh', '-c', script, 'sh', dirname(containers.nameLink(rec.name)), rec.id, containers.dir(rec.id), removed.path, ...event, ...anonymous, slirpSocketPath(env.paths.runtime, rec.id)];
+    const listed = rec.pod !== undefined || (rec.networks ?? []).length > 0 ? store.containersDir() : '';
+    const argv = ['/bin/sh', '-c', script, 'sh', dirname(containers.nameLink(rec.name)), rec.id, containers.dir(rec.id), removed.path, ...event, listed, ...anonymous, slirpSocketPath(env.paths.runtime, rec.id)];
     cleanupFile = env.sys.writePlanFile(usernsPlan(argv, { idmap: env.sys.idMapping() }));
     spec.onExit = [helperPath(), 'run', '--unlink', cleanupFile];
   }
@@ -152,14 +172,187 @@ function compileContainer(env: Env, store: Store, rec: ContainerRecord, prepared
 
 /** A container's spec from its record, as its next start would run it (exec takes its user, environment, capabilities). */
 export function containerSpec(env: Env, store: Store, rec: ContainerRecord): Prepared {
-  return prepareContainer(env, store, rec.id, rec.options, store.imageConfig(store.getImage(rec.image)), containerLayout(store, rec), rec.name, rec.ports ?? []);
+  if (rec.infra) return infraSpec(env, store, rec);
+  return prepareContainer(env, store, rec.id, rec.options, store.imageConfig(store.getImage(rec.image)), containerLayout(store, rec), rec.name, rec.ports ?? [], rec.networks);
+}
+
+/** The directory a pod's infra container has for its root: a read-only tmpfs is mounted there, in its own mount namespace. */
+const INFRA_ROOT = 'rootfs';
+
+/** A pod's infra: its namespaces, the pod's network (ports, name files), and the helper's pause (compile.ts). */
+function infraSpec(env: Env, store: Store, rec: ContainerRecord): Prepared {
+  const dir = store.containers.dir(rec.id);
+  const { spec, warnings } = buildSpec(rec.options, {
+    hostEnv: env.env,
+    cwd: env.cwd,
+    id: rec.id,
+    idmap: env.sys.idMapping(),
+    root: { kind: 'rootfs', path: join(dir, INFRA_ROOT) },
+    configDir: env.paths.config,
+    runtimeDir: env.paths.runtime,
+    name: rec.name,
+    ports: rec.ports ?? [],
+    ...(rec.pod !== undefined ? { extraHosts: podHostLines(store, rec.pod) } : {}),
+    ...(rec.networks !== undefined ? { userNetworks: userNetworks(store, rec) } : {}),
+  });
+  return { spec: { ...spec, pause: true, exitFile: join(dir, 'exit') }, warnings };
+}
+
+/** What a pod's infra container is made with: the pod's network options, the pod's name for a host name. */
+export interface InfraRequest {
+  /** the pod it holds the namespaces of; none for the user networks' infra (`netns`) */
+  pod?: PodRecord;
+  netns?: boolean;
+  name: string | undefined;
+  hostname: string | undefined;
+  network: string | undefined;
+  publish: string[];
+  addHost: string[];
+  dns: string[];
+  dnsSearch: string[];
+  dnsOption: string[];
+  noHosts: boolean;
+}
+
+/** Creates a pod's infra container (stopped): the record, its name, the host ports chosen. */
+export async function createInfra(env: Env, store: Store, req: InfraRequest): Promise<ContainerRecord> {
+  const { containers } = store;
+  const id = newContainerId(env.sys);
+  const dir = containers.dir(id);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const creating = holdFile(env.sys, join(dir, CREATING));
+  let reserved: string | undefined;
+  try {
+    mkdirSync(join(dir, INFRA_ROOT), { mode: 0o555 });
+    // A pod on a user network: its infra (and so every container of the pod) is on it.
+    const userNet = req.pod && req.network !== undefined ? store.networks.find(req.network) : undefined;
+    if (userNet) await (await import('./networks.js')).networksInfra(env, store);
+    const networks = userNet ? [attachment(store, userNet, [])] : undefined;
+    const options: ContainerOptions = {
+      command: ['burrow-pause'],
+      entrypoint: undefined,
+      env: [],
+      envFile: [],
+      workdir: undefined,
+      hostname: req.hostname ?? req.pod?.name ?? 'burrow-infra',
+      user: undefined,
+      volume: [],
+      tmpfs: [],
+      readOnly: true,
+      network: userNet ? userNet.name : resolvedNetworkOption(req.network, env.paths.config, env.env),
+      interactive: false,
+      tty: false,
+      init: false,
+      capAdd: [],
+      capDrop: [],
+      securityOpt: [],
+      ulimit: [],
+      rm: false,
+      ...(req.publish.length > 0 ? { publish: req.publish } : {}),
+      ...(req.addHost.length > 0 ? { addHost: req.addHost } : {}),
+      ...(req.dns.length > 0 ? { dns: req.dns } : {}),
+      ...(req.dnsSearch.length > 0 ? { dnsSearch: req.dnsSearch } : {}),
+      ...(req.dnsOption.length > 0 ? { dnsOption: req.dnsOption } : {}),
+      ...(req.noHosts ? { noHosts: true } : {}),
+    };
+    const requested = requestedPorts(options, []);
+    const ports = requested.ports.some((p) => p.hostPort === 0) ? await (await import('../network/probe.js')).assignHostPorts(requested.ports) : requested.ports;
+    reserved = await reserveName(env, store, id, req.name ?? `${(req.pod?.id ?? id).slice(0, 12)}-infra`);
+    const rec: ContainerRecord = {
+      id,
+      name: reserved,
+      image: '',
+      imageName: '',
+      created: new Date().toISOString(),
+      argv: ['burrow-pause'],
+      options,
+      layers: [],
+      driver: 'copy',
+      ...(ports.length > 0 ? { ports } : {}),
+      ...(req.pod ? { pod: req.pod.id } : {}),
+      ...(req.netns ? { netns: true } : {}),
+      ...(networks ? { networks } : {}),
+      infra: true,
+    };
+    infraSpec(env, store, rec); // every option checked now
+    containers.write(rec);
+    creating.release();
+    containerEvent(store, rec, 'create');
+    if (networks) refreshNetworkHosts(store, networks.map((n) => n.name));
+    return rec;
+  } catch (err) {
+    creating.release();
+    if (reserved) containers.releaseName(reserved);
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/**
+ * A container of a pod shares the namespaces the pod shares, its infra's:
+ * --network, --pid, --ipc, --uts become container:INFRA-ID (as podman's
+ * records say), and what the pod decides is refused here.
+ */
+function memberOptions(pod: PodRecord, options: ContainerOptions): ContainerOptions {
+  const { pod: _given, ...rest } = options;
+  if (pod.infra === undefined) return rest;
+  const infra = `container:${pod.infra}`;
+  const shared = new Set(pod.share);
+  const refuse = (flag: string, ns: string): never => {
+    throw new UsageError(`${flag} cannot be given to a container of pod ${pod.name}, which shares the pod's ${ns} namespace: set it when the pod is created (pod create)`);
+  };
+  if (shared.has('net')) {
+    if (rest.network !== undefined) refuse('--network', 'network');
+    const given: [string, boolean][] = [
+      ['--publish', (rest.publish ?? []).length > 0],
+      ['--publish-all', rest.publishAll === true],
+      ['--dns', (rest.dns ?? []).length > 0],
+      ['--dns-search', (rest.dnsSearch ?? []).length > 0],
+      ['--dns-option', (rest.dnsOption ?? []).length > 0],
+      ['--add-host', (rest.addHost ?? []).length > 0],
+      ['--no-hosts', rest.noHosts === true],
+      ['--mac-address', rest.macAddress !== undefined],
+    ];
+    for (const [flag, set] of given) if (set) refuse(flag, 'network');
+  }
+  if (shared.has('uts') && rest.hostname !== undefined) refuse('--hostname', 'uts');
+  for (const ns of ['pid', 'ipc', 'uts'] as const) if (shared.has(ns) && rest[ns] !== undefined) refuse(`--${ns}`, ns);
+  return {
+    ...rest,
+    ...(shared.has('net') ? { network: infra } : {}),
+    ...(shared.has('pid') ? { pid: infra } : {}),
+    ...(shared.has('ipc') ? { ipc: infra } : {}),
+    ...(shared.has('uts') ? { uts: infra } : {}),
+    ...(shared.has('cgroup') ? { cgroupns: infra } : {}),
+  };
+}
+
+/**
+ * A container of a pod starts its pod's infra first, as podman does, when it
+ * is not running; true when it did (the container's spec names the infra's
+ * new process then).
+ */
+async function startPodInfra(env: Env, store: Store, rec: ContainerRecord): Promise<boolean> {
+  // On user networks: the networks' infra, whose user namespace it is made in.
+  if (rec.networks !== undefined) return (await (await import('./networks.js')).startNetworksInfra(env, store)).started;
+  if (rec.pod === undefined || rec.infra) return false;
+  const pod = store.pods.find(rec.pod);
+  if (pod?.infra === undefined) return false;
+  const infra = store.containers.find(pod.infra);
+  if (!infra) throw new BurrowError('E_NO_CONTAINER', `the infra container of pod ${pod.name} is missing: remove the pod (pod rm -f ${pod.name})`);
+  return store.containers.locked(infra, async (current) => {
+    const status = store.containers.status(current);
+    if (status.state === 'running' && !status.restarting) return false;
+    await startDetached(env, store, current);
+    return true;
+  });
 }
 
 /** Another container, for container:CTR: its first process while it runs. */
 function joinTarget(store: Store, ref: string): JoinTarget {
   const rec = store.containers.get(ref);
   const status = store.containers.status(rec);
-  const pid = status.state === 'running' && !status.restarting && status.pid !== undefined ? containerProcess(status.pid) : undefined;
+  const pid = status.state === 'running' && !status.restarting && status.pid !== undefined ? namespaceProcess(status.pid) : undefined;
   return { id: rec.id, name: rec.name, dir: store.containers.dir(rec.id), pid };
 }
 
@@ -178,7 +371,8 @@ function sharedById(store: Store, options: ContainerOptions): ContainerOptions {
 async function prepareNetwork(env: Env, store: Store, rec: ContainerRecord, spec: ContainerSpec): Promise<void> {
   for (const share of spec.shares ?? [])
     if (share.path.startsWith('/proc/0/')) {
-      const value = share.namespace === 'net' ? rec.options.network : rec.options[share.namespace];
+      if (share.namespace === 'user') throw new BurrowError('E_NOT_RUNNING', `the user networks' infra container is not running: container ${rec.name} is made in its user namespace`);
+      const value = share.namespace === 'net' ? rec.options.network : share.namespace === 'cgroup' ? rec.options.cgroupns : rec.options[share.namespace];
       const other = store.containers.find(value?.slice('container:'.length) ?? '');
       throw new BurrowError('E_NOT_RUNNING', `container ${other?.name ?? value} is not running: container ${rec.name} shares its ${share.namespace} namespace`);
     }
@@ -214,17 +408,28 @@ export async function createContainer(
   const creating = holdFile(env.sys, join(layout.dir, CREATING));
   let reserved: string | undefined;
   let settled: ReturnType<typeof settleVolumes> | undefined;
+  let pod: { rec: PodRecord; made: boolean } | undefined;
+  let networks: NetworkAttachment[] | undefined;
   try {
     for (const sub of driver === 'copy' ? [] : ['upper', 'work', 'merged']) mkdirSync(join(layout.dir, sub), { mode: 0o755 });
     // Named volumes made, anonymous ones given names, --mount and --volumes-from folded in: the record keeps the result.
     settled = settleVolumes(store, options, volumeInputs, store.imageConfig(image));
-    settled.options = sharedById(store, { ...settled.options, network: resolvedNetworkOption(settled.options.network, env.paths.config, env.env) });
+    // In a pod: its namespaces are the pod's infra's (made now for --pod new:NAME).
+    if (options.pod !== undefined) pod = await podFor(env, store, options.pod);
+    const own = pod ? memberOptions(pod.rec, settled.options) : settled.options;
+    // --network NAME of a user network: made in the networks' user namespace, with an address on it.
+    const userNet = own.network === undefined || pod ? undefined : store.networks.find(own.network);
+    if (userNet) {
+      await (await import('./networks.js')).networksInfra(env, store);
+      networks = [attachment(store, userNet, [])];
+    }
+    settled.options = sharedById(store, { ...own, network: userNet ? userNet.name : resolvedNetworkOption(own.network, env.paths.config, env.env) });
     // Host ports chosen now (-P, -p CTRPORT), as podman does: the record keeps them, `port` and `ps` show them.
     const requested = requestedPorts(settled.options, Object.keys(store.imageConfig(image).config?.ExposedPorts ?? {}));
     const ports = requested.ports.some((p) => p.hostPort === 0) ? await (await import('../network/probe.js')).assignHostPorts(requested.ports) : requested.ports;
     // The name first: the container's /etc/hosts names it.
     reserved = await reserveName(env, store, id, name);
-    const prepared = prepareContainer(env, store, id, settled.options, store.imageConfig(image), layout, reserved, ports); // every option checked now, not at start
+    const prepared = prepareContainer(env, store, id, settled.options, store.imageConfig(image), layout, reserved, ports, networks); // every option checked now, not at start
     const health = resolveHealthcheck(settled.options, store.imageConfig(image));
     const rec: ContainerRecord = {
       id,
@@ -240,11 +445,16 @@ export async function createContainer(
       ...(health ? { healthcheck: health.healthcheck, healthOnFailure: health.onFailure } : {}),
       ...(ports.length > 0 ? { ports } : {}),
       ...(requested.exposed.length > 0 ? { exposed: requested.exposed } : {}),
+      ...(pod ? { pod: pod.rec.id } : {}),
+      ...(networks ? { networks } : {}),
     };
     if (driver === 'copy') await materialize(env.sys, [...layout.layers].reverse(), layout.root);
     containers.write(rec);
     creating.release();
     containerEvent(store, rec, 'create');
+    // The others on its networks name it in their /etc/hosts.
+    if (networks) refreshNetworkHosts(store, networks.map((n) => n.name));
+    if (pod) refreshPodHosts(store, pod.rec.id);
     if (cid) {
       writeAll(cid.fd, Buffer.from(rec.id));
       closeSync(cid.fd);
@@ -259,8 +469,16 @@ export async function createContainer(
     if (reserved) containers.releaseName(reserved);
     const volumeTrees = settled?.undo() ?? [];
     await env.sys.removeTrees([layout.dir, ...volumeTrees]).catch(() => rmSync(layout.dir, { recursive: true, force: true }));
+    if (pod?.made) await (await import('./pod.js')).removePod(env, store, pod.rec, true).catch(() => undefined);
     throw err;
   }
+}
+
+/** --pod NAME (an existing pod), or new:NAME (a pod made now, with podman's defaults). */
+async function podFor(env: Env, store: Store, ref: string): Promise<{ rec: PodRecord; made: boolean }> {
+  if (!ref.startsWith('new:')) return { rec: store.pods.get(ref), made: false };
+  const { createPod, defaultPodOptions } = await import('./pod.js');
+  return { rec: await createPod(env, store, { ...defaultPodOptions(), name: ref.slice('new:'.length) }), made: true };
 }
 
 /** --cidfile: created now, exclusively (a file there already is an error, as podman's). */
@@ -344,7 +562,8 @@ function markStopped(store: Store, rec: ContainerRecord): void {
 export async function runForeground(env: Env, store: Store, rec: ContainerRecord, prepared?: Prepared, detachKeys = DEFAULT_DETACH_KEYS, sigProxy = true): Promise<never> {
   // --sig-proxy=false too: a signal to this process then ends only it, and the container runs on (podman's meaning).
   if ((rec.options.tty && rec.options.interactive) || !sigProxy) return runAttached(env, store, rec, prepared, detachKeys, sigProxy);
-  const ready = prepared ?? containerSpec(env, store, rec);
+  const infraStarted = await startPodInfra(env, store, rec);
+  const ready = prepared && !infraStarted ? prepared : containerSpec(env, store, rec);
   await prepareVolumes(store, rec, ready.spec);
   await prepareNetwork(env, store, rec, ready.spec);
   const { plan, cleanupFile } = compileContainer(env, store, rec, ready);
@@ -393,7 +612,8 @@ async function runAttached(env: Env, store: Store, rec: ContainerRecord, prepare
 
 /** The monitor started in the background (startDetached, runAttached): `started` resolves once the command runs. */
 async function launchMonitor(env: Env, store: Store, rec: ContainerRecord, prepared: Prepared | undefined, hold: boolean): Promise<{ started: Promise<void>; socket: string; warnings: string[] }> {
-  const ready = prepared ?? containerSpec(env, store, rec);
+  const infraStarted = await startPodInfra(env, store, rec);
+  const ready = prepared && !infraStarted ? prepared : containerSpec(env, store, rec);
   const dir = store.containers.dir(rec.id);
   const log = logConfig(rec.options, dir);
   const spec = { ...ready.spec };
@@ -533,7 +753,43 @@ export async function renameContainer(store: Store, rec: ContainerRecord, name: 
     }
     containers.releaseName(current.name);
     containerEvent(store, { ...current, name }, 'rename');
+    if ((current.networks ?? []).length > 0) refreshNetworkHosts(store, (current.networks ?? []).map((n) => n.name));
+    if (current.pod !== undefined && !current.infra) refreshPodHosts(store, current.pod);
   });
+}
+
+/** The namespaces of another container a record names (container:ID in its --network, --pid, --ipc, --uts, and a pod's cgroup). */
+export function sharedFrom(rec: ContainerRecord): string[] {
+  const o = rec.options;
+  return [o.network, o.pid, o.ipc, o.uts, o.cgroupns].flatMap((v) => (v?.startsWith('container:') ? [v.slice('container:'.length)] : []));
+}
+
+/**
+ * Whether `rm` may remove a container: not a pod's infra (`pod rm` removes
+ * it with the pod), and none of the others shares its namespaces, unless
+ * those are being removed in the same command (`removing`), as podman refuses.
+ */
+export function checkRemovable(store: Store, rec: ContainerRecord, all: ContainerRecord[], removing: ReadonlySet<string> = new Set()): void {
+  if (rec.netns) throw new BurrowError('E_INFRA', `container ${rec.id} is the infra container of the user networks and cannot be removed while a network exists (network rm)`);
+  if (rec.infra) {
+    const pod = rec.pod === undefined ? undefined : store.pods.find(rec.pod);
+    if (pod) throw new BurrowError('E_INFRA', `container ${rec.id} is the infra container of pod ${pod.name} and cannot be removed without removing the pod (pod rm)`);
+  }
+  const dependents = all.filter((c) => c.id !== rec.id && !removing.has(c.id) && sharedFrom(c).includes(rec.id));
+  if (dependents.length > 0)
+    throw new BurrowError('E_DEPENDENTS', `container ${rec.id} has dependent containers which must be removed before it: ${dependents.map((c) => c.id).join(', ')}: container already exists`);
+}
+
+/** Containers in an order in which each comes before those whose namespaces it shares (dependents first). */
+export function dependentsFirst(recs: ContainerRecord[]): ContainerRecord[] {
+  const left = [...recs];
+  const out: ContainerRecord[] = [];
+  while (left.length > 0) {
+    // One no other left one shares from; a cycle (never made by create) is taken as it is.
+    const i = Math.max(0, left.findIndex((r) => !left.some((o) => o !== r && sharedFrom(o).includes(r.id))));
+    out.push(...left.splice(i, 1));
+  }
+  return out;
 }
 
 /** Removes a container (after stopping it, with `force`; `warn` as for stopContainer). */
@@ -556,6 +812,8 @@ export async function removeContainer(env: Env, store: Store, rec: ContainerReco
   });
   containerEvent(store, rec, 'remove');
   rmSync(slirpSocketPath(env.paths.runtime, rec.id), { force: true });
+  if ((rec.networks ?? []).length > 0) refreshNetworkHosts(store, (rec.networks ?? []).map((n) => n.name));
+  if (rec.pod !== undefined && !rec.infra) refreshPodHosts(store, rec.pod);
   // It is removed now (out of the list, its name free): a tree that resists stays in tmp/ for the next command.
   await env.sys.removeTrees(trash).catch(() => undefined);
 }

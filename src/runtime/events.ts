@@ -19,7 +19,7 @@ export interface EventsWhere {
   sys: Pick<Sys, 'runtimeDir'>;
 }
 
-export type EventType = 'container' | 'image';
+export type EventType = 'container' | 'image' | 'pod' | 'network';
 
 export interface BurrowEvent {
   ID: string;

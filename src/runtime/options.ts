@@ -15,7 +15,7 @@ import type { ImageConfig } from '../oci/image.js';
 import { containerArgv } from '../oci/image.js';
 import type { ContainerSpec, NameFile, OverlaySpec, RlimitSpec, ShareSpec, TmpfsSpec, VolumeSpec } from './compile.js';
 import { expandEnvEntry, mergeEnv, readEnvFile } from './envfile.js';
-import { MS } from '../system/plan.js';
+import { MS, type Step } from '../system/plan.js';
 import type { RunOptions } from '../storage/containers.js';
 import type { LibcCalls } from '../system/sys.js';
 import { readBurrowConf } from '../config/burrow-conf.js';
@@ -178,6 +178,21 @@ export interface SpecContext {
   hostFacts?: (hostname: string) => HostFacts;
   /** another container, for container:CTR (its process while it runs); without it those are refused (--rootfs) */
   joinContainer?: (ref: string) => JoinTarget;
+  /** a container on user networks (runtime/networks.ts): made in the networks' user namespace, with its interfaces there */
+  userNetworks?: UserNetworks;
+  /** more /etc/hosts lines, at its end (a pod's infra: the pod's containers) */
+  extraHosts?: string;
+}
+
+/** A container's user networks, as its start needs them. */
+export interface UserNetworks {
+  /** the networks' infra process (its user namespace is the container's), while it runs */
+  infraPid: number | undefined;
+  bridgePorts: Extract<Step, { kind: 'bridge-port' }>[];
+  /** its /etc/hosts lines for the containers on the same networks */
+  hosts: string;
+  /** every one of its networks is --internal: no way out of its own */
+  internal: boolean;
 }
 
 /** A container whose namespaces another shares: its process when it runs, and where its name files are. */
@@ -247,7 +262,9 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
     throw new BurrowError('E_NO_COMMAND', root.kind === 'image' ? 'no command or entrypoint specified for the image: give one' : 'no command given: burrow run --rootfs DIR COMMAND [ARG...]');
   const warnings: string[] = [];
 
-  const mode: NetworkMode = parseNetwork(opts.network, () => defaultNetworkCommand(ctx.configDir, hostEnv));
+  const userNets = ctx.userNetworks;
+  // On user networks, its own way out is the default (none when they are all internal); its network option names them.
+  const mode: NetworkMode = parseNetwork(userNets ? (userNets.internal ? 'none' : undefined) : opts.network, () => defaultNetworkCommand(ctx.configDir, hostEnv));
   // Another container's namespaces: shared inside its user namespace (the helper's `share`).
   const shares: ShareSpec[] = [];
   const joined = new Map<Shareable, JoinTarget>();
@@ -256,9 +273,11 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
     ['pid', namespaceOption('--pid', opts.pid), '--pid'],
     ['ipc', namespaceOption('--ipc', opts.ipc), '--ipc'],
     ['uts', namespaceOption('--uts', opts.uts), '--uts'],
+    ['cgroup', namespaceOption('--cgroupns', opts.cgroupns), '--cgroupns'],
   ];
   for (const [ns, ref, flag] of wanted) {
     if (ref === undefined) continue;
+    if (userNets) throw new UsageError(`${flag} container:${ref} cannot be given with a user network: a container on one is made in the networks' user namespace`);
     if (!ctx.joinContainer) throw new UsageError(`${flag} container:${ref} needs an image: a --rootfs container cannot share another's namespaces`);
     const target = ctx.joinContainer(ref);
     if (ref === id || target.id === id) throw new UsageError(`${flag} container:${ref}: a container cannot share its own namespaces`);
@@ -268,6 +287,9 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
     // A stopped one has no process yet: its start says so (runtime/container.ts), its record stays usable.
     shares.push({ namespace: ns, path: `/proc/${target.pid ?? 0}/ns/${ns}` });
   }
+
+  // The networks' user namespace first: its other namespaces are made in it.
+  if (userNets) shares.unshift({ namespace: 'user', path: `/proc/${userNets.infraPid ?? 0}/ns/user` });
 
   let noNewPrivileges = false;
   for (const opt of opts.securityOpt) {
@@ -325,6 +347,7 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
   const ports = ctx.ports ?? requestedPorts(opts, Object.keys(image?.ExposedPorts ?? {})).ports;
   if (ports.some((p) => p.hostPort === 0)) throw new UsageError('a container without a record publishes only ports that name their host port: -p HOSTPORT:PORT');
   const netTarget = joined.get('net');
+  if (userNets?.internal && ports.length > 0) throw new UsageError('ports cannot be published on an internal network: its containers have no way out');
   if (netTarget && ports.length > 0) throw new UsageError(`ports cannot be published with --network container:${netTarget.name}: publish them on that container`);
   const net = networkSetup(
     {
@@ -338,6 +361,7 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
       addHost: opts.addHost ?? [],
       noHosts: opts.noHosts ?? false,
       ...(opts.macAddress !== undefined ? { macAddress: opts.macAddress } : {}),
+      ...(userNets || ctx.extraHosts ? { networkHosts: `${userNets?.hosts ?? ''}${ctx.extraHosts ?? ''}` } : {}),
       ...(mode.kind === 'pasta' ? { pasta: findHelper('pasta', hostEnv.PATH) } : {}),
       ...(mode.kind === 'slirp4netns' ? { slirp4netns: findHelper('slirp4netns', hostEnv.PATH) } : {}),
       helper: helperPath(hostEnv),
@@ -363,6 +387,7 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
 
   const spec: ContainerSpec = {
     ...(shares.length > 0 ? { shares } : {}),
+    ...(userNets && userNets.bridgePorts.length > 0 ? { bridgePorts: userNets.bridgePorts } : {}),
     rootfs,
     ...(root.kind === 'image' && root.overlay ? { overlay: root.overlay } : {}),
     argv,

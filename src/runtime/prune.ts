@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 
 import { treeSize } from '../system/files.js';
 import type { Store } from '../storage/store.js';
-import { type Env, removeContainer } from './container.js';
+import { checkRemovable, dependentsFirst, type Env, removeContainer } from './container.js';
 
 export interface PruneReport {
   /** ids, in the order removed */
@@ -22,13 +22,51 @@ export interface PruneReport {
 export async function pruneContainers(env: Env, store: Store, until = Infinity): Promise<PruneReport> {
   const { containers } = store;
   const report: PruneReport = { removed: [], errors: [] };
-  for (const rec of containers.list()) {
-    if (containers.status(rec).state === 'running' || Date.parse(rec.created) >= until) continue;
+  // Not the pods' infra containers (`pod rm` and `pod prune` remove those); dependents before what they share.
+  const stopped = dependentsFirst(containers.list().filter((rec) => !rec.infra && containers.status(rec).state !== 'running' && Date.parse(rec.created) < until));
+  const removing = new Set(stopped.map((rec) => rec.id));
+  for (const rec of stopped) {
     try {
+      checkRemovable(store, rec, containers.list(), removing);
       await removeContainer(env, store, rec, false);
       report.removed.push(rec.id);
     } catch (err) {
       report.errors.push((err as Error).message);
+    }
+  }
+  return report;
+}
+
+/** Removes every pod none of whose containers runs, with its containers (`pod prune`, `system prune`); their ids. */
+export async function prunePods(env: Env, store: Store): Promise<PruneReport> {
+  const { removePod } = await import('./pod.js');
+  const { containers, pods } = store;
+  const report: PruneReport = { removed: [], errors: [] };
+  for (const pod of pods.list()) {
+    if (pods.containers(pod).some((c) => containers.status(c).state === 'running')) continue;
+    try {
+      await pods.locked(pod, (current) => removePod(env, store, current, false));
+      report.removed.push(pod.id);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code !== 'E_NO_POD' && code !== 'E_RUNNING') report.errors.push((err as Error).message); // else removed, or started, meanwhile
+    }
+  }
+  return report;
+}
+
+/** Removes every user network no container is on (`network prune`, `system prune`); their names. */
+export async function pruneNetworks(env: Env, store: Store): Promise<PruneReport> {
+  const { removeNetwork } = await import('./networks.js');
+  const { containers, networks } = store;
+  const report: PruneReport = { removed: [], errors: [] };
+  for (const net of networks.list()) {
+    if (networks.members(net.name, containers.list()).length > 0) continue;
+    try {
+      await removeNetwork(env, store, net, false);
+      report.removed.push(net.name);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'E_NETWORK_IN_USE') report.errors.push((err as Error).message); // else joined meanwhile
     }
   }
   return report;
@@ -55,7 +93,9 @@ export async function pruneVolumes(store: Store, labels: string[] = []): Promise
 
 /** What `system prune` removed, and the bytes that freed in the data directory. */
 export interface SystemPruneReport {
+  pods: PruneReport;
   containers: PruneReport;
+  networks: PruneReport;
   volumes: string[];
   images: string[];
   reclaimed: number;
@@ -63,11 +103,13 @@ export interface SystemPruneReport {
 
 export async function pruneSystem(env: Env, store: Store, opts: { all: boolean; until?: number; volumes?: boolean }): Promise<SystemPruneReport> {
   const before = treeSize(store.root);
+  const pods = await prunePods(env, store);
   const containers = await pruneContainers(env, store, opts.until);
+  const networks = await pruneNetworks(env, store);
   const volumes = opts.volumes ? await pruneVolumes(store) : [];
   const { pruneImages } = await import('../storage/image-removal.js');
   const images = await pruneImages(store, { all: opts.all });
-  return { containers, volumes, images, reclaimed: Math.max(0, before - treeSize(store.root)) };
+  return { pods, containers, networks, volumes, images, reclaimed: Math.max(0, before - treeSize(store.root)) };
 }
 
 /**

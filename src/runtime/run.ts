@@ -75,6 +75,7 @@ export async function runContainer(req: RunRequest, env: Env): Promise<number> {
 /** --rootfs: no image and no record. */
 async function runRootfs(rootfs: string, req: RunRequest, env: Env): Promise<number> {
   if (req.name !== undefined) throw new UsageError('--name needs an image: a --rootfs container keeps no record');
+  if (req.options.pod !== undefined) throw new UsageError('--pod needs an image: a --rootfs container keeps no record to join a pod with');
   if (req.detach) throw new UsageError('--detach needs an image: a --rootfs container keeps no record to find it by');
   if (req.sigProxy === false) throw new UsageError('--sig-proxy=false needs an image: a --rootfs container is this process\'s child and ends with it');
   if (req.cidfile !== undefined) throw new UsageError('--cidfile needs an image: a --rootfs container keeps no record');

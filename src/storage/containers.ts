@@ -25,6 +25,7 @@ import { join } from 'node:path';
 
 import { BurrowError, errnoCode } from '../errors.js';
 import type { StorageDriver } from './driver.js';
+import type { NetworkAttachment } from './networks.js';
 import { atomicWriteFile, readJson } from './atomic.js';
 import { isFrozen, monitoredCgroup } from '../system/cgroups.js';
 import { safeReaddir } from '../system/files.js';
@@ -67,6 +68,8 @@ export interface RunOptions {
   pid?: string | undefined;
   ipc?: string | undefined;
   uts?: string | undefined;
+  /** a pod's cgroup namespace: container:INFRA-ID (set by --pod, not a flag) */
+  cgroupns?: string | undefined;
 }
 
 export type PortProtocol = 'tcp' | 'udp' | 'sctp';
@@ -93,6 +96,8 @@ export interface ContainerOptions extends RunOptions {
   restart?: string | undefined;
   /** the --health-* flags and --no-healthcheck as given (runtime/health.ts resolves them at create) */
   health?: HealthFlags | undefined;
+  /** --pod NAME or new:NAME as given (create resolves it; the record keeps the pod's id in `pod`) */
+  pod?: string | undefined;
 }
 
 /** A container's healthcheck as podman's Config.Healthcheck shows it (docker's schema 2): durations in nanoseconds. */
@@ -140,6 +145,14 @@ export interface ContainerRecord {
   ports?: PortMapping[];
   /** the container ports it exposes (the image's and --expose), for inspect */
   exposed?: string[];
+  /** the pod it belongs to (its id) */
+  pod?: string;
+  /** it is its pod's infra: it holds the namespaces the pod's containers share, and runs the helper's pause */
+  infra?: boolean;
+  /** it is the user networks' infra (with `infra`): it holds their user and network namespaces, with a bridge each */
+  netns?: boolean;
+  /** the user networks it is on (made in the networks' user namespace: --network NAME) */
+  networks?: NetworkAttachment[];
 }
 
 export type ContainerState = 'created' | 'running' | 'exited';

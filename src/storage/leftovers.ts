@@ -227,6 +227,15 @@ function reapContainers(store: Store): string[] {
   const records = containers.list();
   const kept: ContainerRecord[] = [];
   for (const rec of records) {
+    // The infra of a pod whose create was killed before the pod's directory was made, or after it was removed.
+    if (rec.infra && rec.pod !== undefined && !existsSync(store.pods.dir(rec.pod)) && !containers.monitor(rec.id).alive) {
+      try {
+        trees.push(containers.detach(rec));
+      } catch {
+        // removed by someone else meanwhile
+      }
+      continue;
+    }
     const status = rec.options.rm ? containers.status(rec) : undefined;
     if (!status || status.state !== 'exited' || containers.monitor(rec.id).alive) {
       kept.push(rec);
@@ -245,13 +254,28 @@ function reapContainers(store: Store): string[] {
     const creating = join(dir, CREATING);
     if (existsSync(creating) ? abandoned(store.sys, creating) : oldEnough(dir)) moveOut(id);
   }
+  // Pods whose create was killed before their record was written.
+  for (const id of safeReaddir(store.pods.base)) {
+    const dir = store.pods.dir(id);
+    if (existsSync(join(dir, 'pod.json'))) continue;
+    const creating = join(dir, CREATING);
+    if (existsSync(creating) ? abandoned(store.sys, creating) : oldEnough(dir)) {
+      const trash = join(store.tmpDir(), `removed-pod-${id}`);
+      try {
+        renameSync(dir, trash);
+        trees.push(trash);
+      } catch {
+        // removed by someone else meanwhile
+      }
+    }
+  }
   const names = safeReaddir(join(store.root, 'names'));
   // As many names as records, each record's among them: every name is a record's (no link to read).
-  const recordNames = new Set(kept.map((r) => r.name));
+  const recordNames = new Set([...kept.map((r) => r.name), ...store.pods.list().map((p) => p.name)]);
   const allOwned = names.length === recordNames.size && names.every((n) => recordNames.has(n));
   for (const name of allOwned ? [] : names) {
     const id = containers.owner(name);
-    if (id !== undefined && !recorded.has(id) && !existsSync(containers.dir(id))) containers.releaseName(name);
+    if (id !== undefined && !recorded.has(id) && !existsSync(containers.dir(id)) && !existsSync(store.pods.dir(id))) containers.releaseName(name);
   }
   for (const name of safeReaddir(store.root)) if (name.startsWith('images.json.tmp-')) rmSync(join(store.root, name), { force: true });
   // What was read here is what the command lists next (`ps -a` of many containers reads each record once).

@@ -6,7 +6,9 @@
  *   images.json                 image records and their names; replaced atomically under `lock`
  *   containers/<id>/            container.json, upper/, work/, merged/, exit code
  *   volumes/<name>/             volume.json, _data/ (storage/volumes.ts)
- *   names/<name> -> <id>        container names (a symlink: creating it is the reservation)
+ *   pods/<id>/                  pod.json (storage/pods.ts)
+ *   networks/<name>/            network.json (storage/networks.ts)
+ *   names/<name> -> <id>        container and pod names (a symlink: creating it is the reservation)
  *   tmp/                        staging (ingest-*: what is not renamed into place never counts),
  *                               trees being removed (removed-*), records of files written outside
  *                               the store (partial-*): see leftovers.ts
@@ -27,6 +29,8 @@ import type { ImageConfig, Manifest } from '../oci/image.js';
 import { atomicWriteFile, readJson } from './atomic.js';
 import { Containers } from './containers.js';
 import { Volumes } from './volumes.js';
+import { Pods } from './pods.js';
+import { Networks } from './networks.js';
 import { type Digest, hex, isDigest } from '../oci/digest.js';
 import { withLock } from './lock.js';
 import { safeReaddir } from '../system/files.js';
@@ -201,6 +205,22 @@ export class Store {
   #containers: Containers | undefined;
 
   #volumes: Volumes | undefined;
+
+  #pods: Pods | undefined;
+
+  #networks: Networks | undefined;
+
+  /** The store's user networks. */
+  get networks(): Networks {
+    this.#networks ??= new Networks(this);
+    return this.#networks;
+  }
+
+  /** The store's pods. */
+  get pods(): Pods {
+    this.#pods ??= new Pods(this);
+    return this.#pods;
+  }
 
   /** The store's named volumes. */
   get volumes(): Volumes {

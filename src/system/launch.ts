@@ -180,3 +180,26 @@ export function spawnPlan(paths: Paths, plan: Plan, gone: () => Error): HelperPr
   started.catch(() => undefined); // read through `done` as well
   return { stdin: child.stdin, stdout: child.stdout, stderr: child.stderr, started, done, kill: (signal) => child.exitCode === null && child.signalCode === null && child.kill(signal) };
 }
+
+/**
+ * Runs `burrow-helper ARGS...` (one of its small subcommands, such as
+ * network-connect) to its end; its `Error:` line, or its exit status, is the
+ * rejection.
+ */
+export function runHelperCommand(args: string[]): Promise<void> {
+  const { spawn } = builtin<typeof import('node:child_process')>('node:child_process');
+  const child = spawn(helperPath(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    if (stderr.length < 65536) stderr += chunk;
+  });
+  return new Promise<void>((resolve, reject) => {
+    child.on('error', (err: Error) => reject(new BurrowError('E_HELPER', `run the helper \`${helperPath()}\`: ${err.message}`)));
+    child.on('close', (code: number | null, signal: NodeJS.Signals | null) => {
+      if (code === 0) return resolve();
+      const said = stderr.split('\n').filter((l) => l.startsWith('Error: ')).at(-1)?.slice('Error: '.length);
+      reject(new BurrowError('E_HELPER', said ?? `the helper's ${args[0]} ended with ${signal ?? `exit status ${code}`}`));
+    });
+  });
+}

@@ -8,7 +8,7 @@
  */
 
 /** The number after `burrow-plan`: the helper reads exactly this version. */
-export const PLAN_VERSION = 6;
+export const PLAN_VERSION = 7;
 export const PLAN_MAX_SIZE = 16 << 20;
 export const PLAN_MAX_FIELDS = 65536;
 
@@ -39,6 +39,7 @@ export const RECORDS = [
   { name: 'pivot-root', min: 0, max: 0, once: true },
   { name: 'hostname', min: 1, max: 1, once: true },
   { name: 'loopback', min: 0, max: 0, once: true },
+  { name: 'bridge-port', min: 6, max: 6, once: false },
   { name: 'rlimit', min: 3, max: 3, once: false },
   { name: 'tty', min: 0, max: 0, once: true },
   { name: 'stdin', min: 1, max: 1, once: true },
@@ -55,6 +56,7 @@ export const RECORDS = [
   { name: 'block-fd', min: 1, max: 1, once: false },
   { name: 'seccomp', min: 1, max: 1, once: true },
   { name: 'exec', min: 2, max: -1, once: true },
+  { name: 'pause', min: 0, max: 0, once: true },
   { name: 'log', min: 2, max: 2, once: true },
   { name: 'exit-file', min: 1, max: 1, once: true },
   { name: 'event', min: 4, max: 4, once: true },

@@ -3,7 +3,7 @@
  * format from the C side). TypeScript decides everything; the helper only
  * carries the records out, in order.
  *
- *   plan    := "burrow-plan 6\n" record* "end 0\n"
+ *   plan    := "burrow-plan 7\n" record* "end 0\n"
  *   record  := NAME " " COUNT "\n" field{COUNT}
  *   field   := LENGTH ":" BYTES "\n"
  *
@@ -69,7 +69,7 @@ export type Step =
    */
   | { kind: 'join'; pid: number; namespaces: Namespace[] }
   /** monitor: the child shares namespace `namespace` at `path` (another container's), inside the user namespace that owns it */
-  | { kind: 'share'; namespace: 'net' | 'ipc' | 'uts' | 'pid'; path: string }
+  | { kind: 'share'; namespace: 'net' | 'ipc' | 'uts' | 'pid' | 'cgroup' | 'user'; path: string }
   /**
    * monitor: a program started once the child exists ("{pid}" in argv is its
    * pid). `wait`: must exit 0 before the child's steps start (newuidmap), killed
@@ -111,6 +111,8 @@ export type Step =
   | { kind: 'hostname'; name: string }
   /** bring up `lo` in the new network namespace */
   | { kind: 'loopback' }
+  /** a user network: a veth pair, `ifname` ours with `address`, `peer` on the bridge `bridge` (made with `gateway` when missing) in the network namespace at `netns` */
+  | { kind: 'bridge-port'; netns: string; bridge: string; gateway: string; ifname: string; peer: string; address: string }
   | { kind: 'rlimit'; resource: number; soft: number | 'inf'; hard: number | 'inf' }
   /** a pty in the container's devpts, handed to the monitor (which relays it) */
   | { kind: 'tty' }
@@ -145,6 +147,8 @@ export type Step =
   | { kind: 'seccomp'; program: Buffer }
   /** execve; `file` without "/" is searched in env's PATH, else search-path */
   | { kind: 'exec'; file: string; argv: string[] }
+  /** instead of exec: a pod's infra, a sealed copy of the helper that holds the namespaces and reaps (helpers/pause.c) */
+  | { kind: 'pause' }
   /**
    * monitor: the log it opens itself and writes the container's stdout and stderr into, in podman's
    * k8s-file format (and its own errors); past `maxSize` bytes (0: no limit) it starts an empty file
@@ -252,6 +256,8 @@ function fields(step: Step): string[] {
       return [String(step.resource), String(step.soft), String(step.hard)];
     case 'stdin':
       return [step.mode];
+    case 'bridge-port':
+      return [step.netns, step.bridge, step.gateway, step.ifname, step.peer, step.address];
     case 'forward-signals':
       return step.signals.map(String);
     case 'groups':
@@ -270,6 +276,7 @@ function fields(step: Step): string[] {
     case 'relay-stdin':
     case 'init':
     case 'no-new-privs':
+    case 'pause':
       return [];
   }
 }

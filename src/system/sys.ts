@@ -16,7 +16,7 @@ import type { Paths } from '../config/paths.js';
 import { type Logger, SILENT } from '../log.js';
 import { hostIdMapping, type IdMapping } from './idmap.js';
 import * as libc from './libc.js';
-import { ensureRuntimeDir, execAttach, execPlan, type HelperProcess, spawnPlan, startPlan, type StartOptions, writePlanFile } from './launch.js';
+import { ensureRuntimeDir, execAttach, execPlan, type HelperProcess, runHelperCommand, spawnPlan, startPlan, type StartOptions, writePlanFile } from './launch.js';
 
 export type { HelperProcess };
 import type { Plan } from './plan.js';
@@ -85,6 +85,8 @@ export interface Sys extends LibcCalls {
   startInUserns(argv: string[], opts?: UsernsOptions): UsernsProcess;
   /** rm -rf in the user namespace, for trees that hold files of mapped ids. */
   removeTrees(trees: string[]): Promise<void>;
+  /** Runs one of the helper's small subcommands (`burrow-helper ARGS...`) to its end; its Error: line is the rejection. */
+  runHelper(args: string[]): Promise<void>;
 }
 
 /** The real system, for the command that has `paths` and the host's environment `env`. */
@@ -122,6 +124,10 @@ export function realSys(paths: Paths, env: NodeJS.ProcessEnv = process.env, log:
     removeTrees: (trees) => {
       if (trees.length > 0) log.debug(`removing in a user namespace: ${trees.join(' ')}`);
       return removeTrees(paths, trees);
+    },
+    runHelper: (args) => {
+      log.debug(`running the helper: ${args.join(' ')}`);
+      return runHelperCommand(args);
     },
   };
 }

@@ -23,7 +23,8 @@ export type Call =
   | { op: 'spawnPlan'; plan: Plan }
   | { op: 'writePlanFile'; plan: Plan; file: string }
   | { op: 'startInUserns'; argv: string[]; opts: UsernsOptions | undefined }
-  | { op: 'removeTrees'; trees: string[] };
+  | { op: 'removeTrees'; trees: string[] }
+  | { op: 'runHelper'; args: string[] };
 
 /** What execPlan throws: the real one never returns (the helper takes over the process). */
 export class PlanExecuted extends Error {
@@ -143,5 +144,9 @@ export class FakeSys implements Sys {
   async removeTrees(trees: string[]): Promise<void> {
     this.calls.push({ op: 'removeTrees', trees });
     for (const tree of trees) rmSync(tree, { recursive: true, force: true });
+  }
+
+  async runHelper(args: string[]): Promise<void> {
+    this.calls.push({ op: 'runHelper', args });
   }
 }

@@ -85,11 +85,11 @@ export function lines(text: string): string[] {
   return out;
 }
 
-/** A refusal as burrow's bad input gets one: a single `Error:` line matching `pattern` (no bug report), exit 125. */
-export function expectOneError(r: { exitCode: number | undefined; stderr: string; stdout: string }, pattern: RegExp): void {
+/** A refusal as burrow's bad input gets one: a single `Error:` line matching `pattern` (no bug report), exit 125 (or podman's `code`). */
+export function expectOneError(r: { exitCode: number | undefined; stderr: string; stdout: string }, pattern: RegExp, code = 125): void {
   expect(lines(r.stderr), r.stderr).toHaveLength(1);
   expect(r.stderr).toMatch(/^Error: /);
   expect(r.stderr.replace(/\n$/, '')).toMatch(pattern);
   expect(r.stderr).not.toMatch(/bug in burrow/);
-  expect(r.exitCode).toBe(125);
+  expect(r.exitCode).toBe(code);
 }

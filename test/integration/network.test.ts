@@ -12,7 +12,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { connect, createServer as createTcpServer } from 'node:net';
+import { createServer as createTcpServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { join } from 'node:path';
 
@@ -21,6 +21,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { describeContainers, fixtures, requireFeature } from '../helpers/fixtures.js';
 import { buildTestImages } from '../helpers/images.js';
 import { alive, childrenOf, eventually } from '../helpers/processes.js';
+import { freePort, get, networkHelpers, orphans, peerGet } from '../helpers/network.js';
 import { defaultRoute } from '../../src/network/host.js';
 import { expectOneError, lines } from '../helpers/run-cli.js';
 import { loadedStore, newStore, type TestStore, runDetached as detached, waitFor } from '../helpers/store.js';
@@ -31,83 +32,8 @@ let www: string;
 
 const runDetached = (...args: string[]): Promise<string> => detached(store, ...args);
 
-const HELPER_NAMES = new Set(['pasta', 'pasta.avx2', 'passt', 'passt.avx2', 'slirp4netns']);
-
-interface NetHelper {
-  pid: number;
-  ppid: number;
-  /** the container process it serves ({pid} of the plan) */
-  target: number;
-}
-
-/** This user's pasta and slirp4netns processes, with the container process each serves. */
-function networkHelpers(): NetHelper[] {
-  const uid = process.getuid?.();
-  const out: NetHelper[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
-      if (!HELPER_NAMES.has(comm)) continue;
-      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
-      if (Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]) !== uid) continue;
-      // A zombie has ended (a monitor lets its network helper end as it exits itself, and here init may reap it late).
-      if (/^State:\s+Z/m.test(status)) continue;
-      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
-      // pasta: ... PID; slirp4netns: ... PID tap0
-      const target = Number(comm.startsWith('slirp') ? argv.at(-2) : argv.at(-1));
-      out.push({ pid: Number(entry), ppid: Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]), target });
-    } catch {
-      // it ended as we looked
-    }
-  }
-  return out;
-}
-
-/** Helpers whose container is gone, or whose parent is not a monitor: what must never be. */
-function orphans(): NetHelper[] {
-  return networkHelpers().filter((h) => {
-    if (!alive(h.target)) return true;
-    try {
-      return readFileSync(`/proc/${h.ppid}/comm`, 'utf8').trim() !== 'burrow-helper';
-    } catch {
-      return true;
-    }
-  });
-}
-
 async function state(name: string, format = '{{.State.Status}}'): Promise<string> {
   return (await store.run(['inspect', '--format', format, name])).stdout.trim();
-}
-
-/** GET from this host. */
-function get(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const socket = connect({ host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port) }, () => {
-      socket.write(`GET ${u.pathname} HTTP/1.0\r\nHost: x\r\n\r\n`);
-    });
-    let data = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (d) => (data += d));
-    socket.on('end', () => resolve(data.slice(data.indexOf('\r\n\r\n') + 4)));
-    socket.on('error', reject);
-    socket.setTimeout(5000, () => socket.destroy(new Error(`GET ${url} timed out`)));
-  });
-}
-
-/** GET from the client on another host (scripts/peer-netns.mjs's agent). */
-function peerGet(port: number, path: string): Promise<string> {
-  const peer = fixtures().peer;
-  if (!peer) throw new Error('no peer');
-  return new Promise((resolve, reject) => {
-    const socket = connect(peer.socket, () => socket.write(`${JSON.stringify({ host: peer.hostAddress, port, path })}\n`));
-    let data = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (d) => (data += d));
-    socket.on('end', () => resolve(data));
-    socket.on('error', reject);
-  });
 }
 
 /** One UDP datagram to 127.0.0.1:port and its answer. */
@@ -124,17 +50,6 @@ function udpAsk(port: number, text: string, host = '127.0.0.1'): Promise<string>
       resolve(msg.toString());
     });
     s.send(text, port, host);
-  });
-}
-
-/** A free TCP port of this host (for -p HOSTPORT:...). */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createTcpServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
   });
 }
 

@@ -7,7 +7,7 @@ import { isJsonFormat, Template } from '../../format/template.js';
 import { BurrowCommand } from '../base.js';
 import { parseTimeFlag } from '../duration.js';
 
-const FILTER_KEYS = ['container', 'event', 'image', 'type'];
+const FILTER_KEYS = ['container', 'event', 'image', 'network', 'pod', 'type'];
 
 /** Go's time.Time.String() of an RFC 3339 time: "2026-12-05 16:10:37.123456789 +0000 UTC". */
 export function goTimeString(rfc3339: string): string {
@@ -40,9 +40,9 @@ export class EventsCommand extends BurrowCommand {
 
   static override usage = BurrowCommand.Usage({
     category: 'system',
-    description: 'show events: what was done to containers and images',
+    description: 'show events: what was done to containers, images, pods and networks',
     details: `
-      Prints the events burrow keeps (create, start, exec, died, stop, kill, restart, rename, remove for containers; pull, tag, untag, remove for images) from its events file, as podman's file logger does, one a line; then waits for new ones until interrupted, or with \`--stream=false\` exits. Without \`--since\` a stream begins with what happens next. Filters of one key match if any value does; different keys must all match.
+      Prints the events burrow keeps (create, start, exec, died, stop, kill, restart, rename, remove for containers; pull, tag, untag, remove for images; create, start, stop, kill, remove for pods; create, remove, connect, disconnect for networks) from its events file, as podman's file logger does, one a line; then waits for new ones until interrupted, or with \`--stream=false\` exits. Without \`--since\` a stream begins with what happens next. Filters of one key match if any value does; different keys must all match.
     `,
     examples: [
       ['Follow the containers that end', '$0 events --filter event=died'],
@@ -50,7 +50,7 @@ export class EventsCommand extends BurrowCommand {
     ],
   });
 
-  filter = Option.Array('-f,--filter', [], { description: 'Only events that match KEY=VALUE: container, event, image, type' });
+  filter = Option.Array('-f,--filter', [], { description: 'Only events that match KEY=VALUE: container, event, image, network, pod, type' });
   format = Option.String('--format', { description: 'Format each event with a Go template, or json' });
   noTrunc = Option.Boolean('--no-trunc', true, { description: 'Do not shorten ids (the default)' });
   since = Option.String('--since', { description: 'Only events from TIME on (a timestamp, or a duration such as 10m)' });
@@ -86,6 +86,8 @@ export class EventsCommand extends BurrowCommand {
         any('type', (v) => e.Type === v) &&
         any('event', (v) => e.Status === v) &&
         any('container', (v) => e.Type === 'container' && (e.Name === v || e.ID.startsWith(v))) &&
+        any('pod', (v) => e.Type === 'pod' && (e.Name === v || e.ID.startsWith(v))) &&
+        any('network', (v) => e.Type === 'network' && (e.Name === v || e.ID.startsWith(v))) &&
         any('image', (v) => e.Image === v || e.Name === v || (e.Type === 'image' && e.ID.startsWith(v)) || (e.Image ?? '').split(':')[0] === v)
       );
     };

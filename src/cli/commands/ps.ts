@@ -21,7 +21,7 @@ interface Row {
 }
 
 const SORT_KEYS = ['created', 'id', 'image', 'names', 'runningfor', 'size', 'status'] as const;
-const FILTER_KEYS = ['id', 'name', 'status', 'label', 'ancestor', 'exited', 'before', 'since', 'health'] as const;
+const FILTER_KEYS = ['id', 'name', 'status', 'label', 'ancestor', 'exited', 'before', 'since', 'health', 'pod'] as const;
 const HEALTH_VALUES = ['starting', 'healthy', 'unhealthy', 'none'];
 type FilterKey = (typeof FILTER_KEYS)[number];
 const STATES = ['created', 'exited', 'paused', 'running', 'restarting', 'unknown', 'configured', 'stopped', 'removing', 'stopping'];
@@ -44,11 +44,12 @@ export class PsCommand extends BurrowCommand {
 
   all = Option.Boolean('-a,--all', false, { description: 'Show all containers, not only running ones' });
   external = Option.Boolean('--external', false, { description: 'Also containers of other tools: burrow has none, so as -a' });
-  filter = Option.Array('-f,--filter', [], { description: 'Only containers that match KEY=VALUE: id, name, status, label, ancestor, exited, before, since, health' });
+  filter = Option.Array('-f,--filter', [], { description: 'Only containers that match KEY=VALUE: id, name, status, label, ancestor, exited, before, since, health, pod' });
   format = Option.String('--format', { description: 'Format the output with a Go template, `table ...` or `json`' });
   last = Option.String('-n,--last', { description: 'The N containers created last, whatever their state' });
   latest = Option.Boolean('-l,--latest', false, { description: 'The container created last, whatever its state' });
   noTrunc = Option.Boolean('--no-trunc', false, { description: 'Do not shorten ids and commands' });
+  pod = Option.Boolean('-p,--pod', false, { description: "Show each container's pod: POD ID and PODNAME" });
   quiet = Option.Boolean('-q,--quiet', false, { description: 'Print only the container ids' });
   size = Option.Boolean('-s,--size', false, { description: 'Show the size of the writable layer, and with the image' });
   sort = Option.String('--sort', 'created', { description: 'Sort by created, id, image, names, runningfor, size or status' });
@@ -66,7 +67,8 @@ export class PsCommand extends BurrowCommand {
     const { containers } = store;
     const images = store.images();
     const byId = new Map(images.map((i) => [i.id, i]));
-    const records = containers.list();
+    // Not the user networks' infra: it is burrow's own, none of the user's containers.
+    const records = containers.list().filter((c) => !c.netns);
     const all = this.all || this.external || this.latest || last !== undefined || filters.has('status') || filters.has('exited');
     const match = matcher(store, records, images, filters);
     const withStatus: Row[] = records.map((rec) => ({ rec, status: containers.status(rec), image: byId.get(rec.image) }));
@@ -87,13 +89,14 @@ export class PsCommand extends BurrowCommand {
       for (const { rec } of rows) this.context.stdout.write(`${this.noTrunc ? rec.id : rec.id.slice(0, 12)}\n`);
       return 0;
     }
+    const podNames = new Map(store.pods.list().map((p) => [p.id, p.name]));
     writeReport(this.context.stdout, {
       name: 'ps',
       format: this.format,
-      table: this.size ? `${TABLE}\t{{.Size}}` : TABLE,
+      table: `${TABLE}${this.size ? '\t{{.Size}}' : ''}${this.pod ? '\t{{.Pod}}\t{{.PodName}}' : ''}`,
       headers: PS_HEADERS,
-      rows: rows.map((row) => psRow(row, this.noTrunc)),
-      json: () => psJson(rows),
+      rows: rows.map((row) => psRow(row, this.noTrunc, podNames)),
+      json: () => psJson(rows, podNames),
     });
     return 0;
   }
@@ -152,6 +155,8 @@ function matcher(store: Store, records: ContainerRecord[], images: ImageRecord[]
   tests.push((r) => before.every((t) => Date.parse(r.rec.created) < t));
   tests.push((r) => since.every((t) => Date.parse(r.rec.created) > t));
   tests.push((r) => any(filters.get('health'), (v) => (v === 'none' ? !r.rec.healthcheck : r.health === v)));
+  const pods = filters.has('pod') ? store.pods.list() : [];
+  tests.push((r) => any(filters.get('pod'), (v) => r.rec.pod !== undefined && pods.some((p) => p.id === r.rec.pod && (p.name === v || p.id.startsWith(v)))));
   const labelFilters = filters.get('label');
   if (labelFilters) {
     const labelsOf = new Map<string, Record<string, string>>();
@@ -216,6 +221,8 @@ export const PS_HEADERS: Record<string, string> = {
   Names: 'NAMES',
   ExitCode: 'EXIT CODE',
   Size: 'SIZE',
+  Pod: 'POD ID',
+  PodName: 'PODNAME',
 };
 
 function statusText({ status, health }: Pick<Row, 'status' | 'health'>): string {
@@ -231,7 +238,7 @@ function statusText({ status, health }: Pick<Row, 'status' | 'health'>): string 
   return 'Created';
 }
 
-function psRow(row: Row, noTrunc: boolean) {
+function psRow(row: Row, noTrunc: boolean, podNames: Map<string, string>) {
   const { rec, status, image, size } = row;
   const command = rec.argv.join(' ');
   return {
@@ -247,10 +254,12 @@ function psRow(row: Row, noTrunc: boolean) {
     Names: rec.name,
     ExitCode: status.exitCode ?? 0,
     Size: size ? `${goHumanSize(size.rw, 3)} (virtual ${goHumanSize(size.rootfs, 3)})` : '',
+    Pod: rec.pod === undefined ? '' : noTrunc ? rec.pod : rec.pod.slice(0, 12),
+    PodName: rec.pod === undefined ? '' : (podNames.get(rec.pod) ?? ''),
   };
 }
 
-function psJson(rows: Row[]) {
+function psJson(rows: Row[], podNames: Map<string, string>) {
   return rows.map(({ rec, status, size, health }) => ({
     Id: rec.id,
     Image: rec.imageName,
@@ -268,5 +277,8 @@ function psJson(rows: Row[]) {
     ExitedAt: status.finishedAt ? Math.floor(status.finishedAt.getTime() / 1000) : 0,
     Ports: rec.ports && rec.ports.length > 0 ? rec.ports.map((p) => ({ host_ip: p.hostIp, container_port: p.containerPort, host_port: p.hostPort, range: p.range, protocol: p.protocol })) : null,
     ...(size ? { Size: { rwSize: size.rw, rootFsSize: size.rootfs } } : {}),
+    Pod: rec.pod ?? '',
+    PodName: rec.pod === undefined ? '' : (podNames.get(rec.pod) ?? ''),
+    IsInfra: rec.infra === true,
   }));
 }

@@ -1,7 +1,8 @@
 import * as Option from 'clipanion/lib/advanced/options';
 
 import { BurrowError } from '../../errors.js';
-import { removeContainer } from '../../runtime/container.js';
+import type { ContainerRecord } from '../../storage/containers.js';
+import { checkRemovable, dependentsFirst, removeContainer } from '../../runtime/container.js';
 import { parseSeconds } from '../duration.js';
 import { BurrowCommand } from '../base.js';
 
@@ -30,8 +31,27 @@ export class RmCommand extends BurrowCommand {
     const { containers } = store;
     const timeout = parseSeconds(this.time);
     const all = containers.list();
-    const targets = this.all ? all.map((c) => c.id) : this.containers;
+    // --all: not the pods' infra containers (`pod rm` removes those).
+    const given = this.all ? all.filter((c) => !c.infra) : this.containers.flatMap((ref) => {
+      try {
+        return [containers.find(ref, all) ?? ref];
+      } catch {
+        return [ref];
+      }
+    });
+    // Each container before those whose namespaces it shares (as given otherwise); refs not found keep their place for their error.
+    const found = dependentsFirst(given.filter((g): g is ContainerRecord => typeof g !== 'string'));
+    const targets = given.map((g) => (typeof g === 'string' ? g : (found.shift() as ContainerRecord).id));
     if (targets.length === 0 && !this.all) throw new BurrowError('E_USAGE', '`burrow rm` requires at least one argument: a container name or id, or --all');
+    const removing = new Set<string>();
+    for (const ref of targets) {
+      try {
+        const id = containers.find(ref, all)?.id;
+        if (id !== undefined) removing.add(id);
+      } catch {
+        // ambiguous: its error comes below
+      }
+    }
     let code = 0;
     for (const ref of targets) {
       try {
@@ -40,13 +60,16 @@ export class RmCommand extends BurrowCommand {
           if (this.ignore) continue;
           throw new BurrowError('E_NO_CONTAINER', `no container with name or ID "${ref}" found: no such container`);
         }
+        checkRemovable(store, rec, containers.list(), removing);
         await containers.locked(rec, (r) => removeContainer(this.context, store, r, this.force, timeout, (w) => this.context.stderr.write(`Warning: ${w}\n`), this.volumes));
         this.context.stdout.write(`${rec.id}\n`);
       } catch (err) {
         if (!(err instanceof BurrowError)) throw err;
         this.context.stderr.write(`Error: ${err.message}\n`);
         // podman: 1 when a container was not found, 2 when one could not be removed (running)
-        code = err instanceof BurrowError && err.code === 'E_NO_CONTAINER' ? Math.max(code, 1) : 2;
+        // (125 for one others depend on, or a pod's infra)
+        const mine = err.code === 'E_NO_CONTAINER' ? 1 : err.code === 'E_DEPENDENTS' || err.code === 'E_INFRA' ? 125 : 2;
+        code = Math.max(code, mine);
       }
     }
     return code;

@@ -18,7 +18,7 @@ export abstract class ContainerOptionsCommand extends BurrowCommand {
   volumesFrom = Option.Array('--volumes-from', [], { description: "Mount another container's volumes: CONTAINER[:ro|rw]" });
   tmpfs = Option.Array('--tmpfs', [], { description: 'Mount a tmpfs at PATH[:OPTIONS]' });
   readOnly = Option.Boolean('--read-only', false, { description: "Mount the container's root filesystem read-only" });
-  network = Option.String('--network,--net', { description: "Network mode: private (default: pasta, else slirp4netns), pasta[:OPTIONS], slirp4netns[:OPTIONS], none, host, container:CTR (another's)" });
+  network = Option.String('--network,--net', { description: "Network mode: private (default: pasta, else slirp4netns), pasta[:OPTIONS], slirp4netns[:OPTIONS], none, host, container:CTR (another's), or a user network's name" });
   publish = Option.Array('-p,--publish', [], { description: 'Publish a container port on the host: [HOSTIP:][HOSTPORT:]PORT[/tcp|udp], ranges as START-END' });
   publishAll = Option.Boolean('-P,--publish-all', false, { description: 'Publish every exposed port on a free host port' });
   expose = Option.Array('--expose', [], { description: 'Expose a port or a range (PORT[-END][/PROTOCOL]) for -P' });
@@ -30,6 +30,7 @@ export abstract class ContainerOptionsCommand extends BurrowCommand {
   pid = Option.String('--pid', { description: "The pid namespace: private (default) or container:CTR (another's)" });
   ipc = Option.String('--ipc', { description: "The IPC namespace: private (default) or container:CTR (another's)" });
   uts = Option.String('--uts', { description: "The uts namespace (host name): private (default) or container:CTR (another's)" });
+  pod = Option.String('--pod', { description: "Run in a pod: NAME (an existing one) or new:NAME (made now); its namespaces are the pod's" });
   macAddress = Option.String('--mac-address', { description: "The container's MAC address (pasta, slirp4netns)" });
   interactive = Option.Boolean('-i,--interactive', false, { description: 'Keep standard input open' });
   tty = Option.Boolean('-t,--tty', false, { description: 'Allocate a pseudo-terminal' });

@@ -121,9 +121,9 @@ describe('parseNetwork', () => {
     ['ns', 'network mode `ns:` needs the absolute path of a network namespace: ns:PATH'],
     ['ns:', 'network mode `ns:` needs the absolute path of a network namespace: ns:PATH'],
     ['ns:run/netns/x', 'network mode `ns:` needs the absolute path of a network namespace: ns:PATH'],
-    ['bridge', 'unknown network mode `bridge`: use private, pasta[:OPTIONS], slirp4netns[:OPTIONS], none, host, container:CTR or ns:PATH'],
-    ['', 'unknown network mode ``: use private, pasta[:OPTIONS], slirp4netns[:OPTIONS], none, host, container:CTR or ns:PATH'],
-    ['Host', 'unknown network mode `Host`: use private, pasta[:OPTIONS], slirp4netns[:OPTIONS], none, host, container:CTR or ns:PATH'],
+    ['bridge', 'unknown network mode `bridge`: use private, pasta[:OPTIONS], slirp4netns[:OPTIONS], none, host, container:CTR, ns:PATH, or the name of a network (network ls)'],
+    ['', 'unknown network mode ``: use private, pasta[:OPTIONS], slirp4netns[:OPTIONS], none, host, container:CTR, ns:PATH, or the name of a network (network ls)'],
+    ['Host', 'unknown network mode `Host`: use private, pasta[:OPTIONS], slirp4netns[:OPTIONS], none, host, container:CTR, ns:PATH, or the name of a network (network ls)'],
   ])('refuses %j as a usage error', (value, message) => {
     const err = caught(() => parseNetwork(value, unasked));
     expect(err).toBeInstanceOf(UsageError);

@@ -54,6 +54,24 @@ describe('compilePlan', () => {
     expect((sys?.flags ?? 0) & MS.RDONLY).toBe(MS.RDONLY);
   });
 
+  it('a pod\'s infra: its namespaces, an empty read-only tmpfs for a root, no capabilities, and the helper\'s pause instead of a command', () => {
+    const plan = compilePlan(spec({ pause: true, exitFile: '/x/exit' }));
+    expect(one(plan, 'namespaces').namespaces).toEqual(['user', 'mount', 'pid', 'uts', 'ipc', 'cgroup', 'net']);
+    const root = mountAt(plan, '/home/me/rootfs');
+    expect(root).toMatchObject({ source: 'tmpfs', fstype: 'tmpfs' });
+    expect((root?.flags ?? 0) & MS.RDONLY).toBe(MS.RDONLY);
+    expect(root?.extra).toBe(BP.HOSTDST);
+    // Nothing mounted inside it: no /proc, /dev, /sys or name files.
+    expect(only(plan, 'mount')).toHaveLength(1);
+    expect(one(plan, 'caps')).toMatchObject({ bounding: 0n, permitted: 0n, effective: 0n });
+    expect(one(plan, 'user')).toEqual({ kind: 'user', uid: 0, gid: 0 });
+    one(plan, 'no-new-privs');
+    expect(only(plan, 'exec')).toEqual([]);
+    const childSteps = kinds(plan).filter((k) => !['exit-file', 'event', 'restart', 'health', 'attach', 'cgroup', 'on-exit', 'log'].includes(k));
+    expect(childSteps.at(-1)).toBe('pause');
+    expect(one(plan, 'exit-file').path).toBe('/x/exit');
+  });
+
   it('shares another container\'s namespaces inside its user namespace: share records, no new user or shared ones, no id maps, no host name of its own', () => {
     const shares = [
       { namespace: 'net' as const, path: '/proc/42/ns/net' },

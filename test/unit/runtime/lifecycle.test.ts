@@ -93,8 +93,11 @@ describe("a container's life on the fake Sys", () => {
     const argv = one(cleanup?.plan ?? [], 'exec').argv;
     expect(argv.slice(0, 2)).toEqual(['/bin/sh', '-c']);
     expect(argv[2]).toBe(
-      'test -e "$3/restarting" && exit 0; find "$1" -maxdepth 1 -type l -lname "$2" -delete 2>/dev/null; rm -rf -- "$3" || exit; printf \'%s%s%s\\n\' "$5" "$(date +%Y-%m-%dT%H:%M:%S.%N%:z)" "$6" 2>/dev/null >> "$4"; shift 6; exec rm -rf -- "$@"',
+      'test -e "$3/restarting" && exit 0; find "$1" -maxdepth 1 -type l -lname "$2" -delete 2>/dev/null; rm -rf -- "$3" || exit; printf \'%s%s%s\\n\' "$5" "$(date +%Y-%m-%dT%H:%M:%S.%N%:z)" "$6" 2>/dev/null >> "$4"; ' +
+        '[ -n "$7" ] && for f in "$7"/*/hosts; do grep -q " ${2%${2#????????????}}$" "$f" 2>/dev/null || continue; grep -v " ${2%${2#????????????}}$" "$f" > "$f.tmp-$$"; cat "$f.tmp-$$" > "$f"; rm -f "$f.tmp-$$"; done; shift 7; exec rm -rf -- "$@"',
     );
+    // Not in a pod nor on a user network: no one's /etc/hosts names it.
+    expect(argv[10]).toBe('');
     expect(argv.slice(3, 7)).toEqual(['sh', dirname(f.store.containers.nameLink('gone')), rec.id, f.store.containers.dir(rec.id)]);
     // then its `remove` event, appended to the events file
     expect(argv[7]).toBe(join(f.sys.runtimeDir(), 'events.log'));

@@ -10,9 +10,9 @@ export class SystemPruneCommand extends BurrowCommand {
 
   static override usage = BurrowCommand.Usage({
     category: 'system',
-    description: 'remove stopped containers and unused images',
+    description: 'remove stopped pods and containers, unused networks and images',
     details: `
-      Removes every container that is not running, then the images without a name that no container uses (with \`--all\`, every image no container uses), and prints what went, as podman: the ids under "Deleted Containers" and "Deleted Images", then the space freed. Asks first unless \`-f\`: the answer is a line of standard input, and anything but y or yes (or its end) removes nothing.
+      Removes every pod none of whose containers runs, every container that is not running, every user network no container is on, then the images without a name that no container uses (with \`--all\`, every image no container uses), and prints what went, as podman: under "Deleted Pods", "Deleted Containers", "Deleted Networks" and "Deleted Images", then the space freed. Asks first unless \`-f\`: the answer is a line of standard input, and anything but y or yes (or its end) removes nothing.
     `,
     examples: [['Remove everything unused without asking', '$0 system prune -a -f']],
   });
@@ -26,16 +26,19 @@ export class SystemPruneCommand extends BurrowCommand {
     const until = untilFilter(this.filter, 'system prune');
     const images = this.all ? 'all images without at least one container associated with them' : 'all dangling images';
     const vols = this.volumes ? '\t- all volumes not used by at least one container\n' : '';
-    if (!this.force && !confirm(this.context.stdout, `WARNING! This command removes:\n\t- all stopped containers\n${vols}\t- ${images}\n`)) return 0;
+    if (!this.force && !confirm(this.context.stdout, `WARNING! This command removes:\n\t- all pods without a running container\n\t- all stopped containers\n\t- all networks not used by at least one container\n${vols}\t- ${images}\n`)) return 0;
     const { pruneSystem } = await import('../../../runtime/prune.js');
     const store = (await this.context.store({ containers: true })).init();
     const report = await pruneSystem(this.context, store, { all: this.all, until, volumes: this.volumes });
     const out = this.context.stdout;
+    if (report.pods.removed.length > 0) out.write(`Deleted Pods\n${report.pods.removed.join('\n')}\n`);
     if (report.containers.removed.length > 0) out.write(`Deleted Containers\n${report.containers.removed.join('\n')}\n`);
+    if (report.networks.removed.length > 0) out.write(`Deleted Networks\n${report.networks.removed.join('\n')}\n`);
     if (report.volumes.length > 0) out.write(`Deleted Volumes\n${report.volumes.join('\n')}\n`);
     if (report.images.length > 0) out.write(`Deleted Images\n${report.images.join('\n')}\n`);
     out.write(`Total reclaimed space: ${goHumanSize(report.reclaimed)}\n`);
-    for (const e of report.containers.errors) this.context.stderr.write(`Error: ${e}\n`);
-    return report.containers.errors.length > 0 ? 125 : 0;
+    const errors = [...report.pods.errors, ...report.containers.errors, ...report.networks.errors];
+    for (const e of errors) this.context.stderr.write(`Error: ${e}\n`);
+    return errors.length > 0 ? 125 : 0;
   }
 }
