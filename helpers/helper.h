@@ -66,8 +66,8 @@ struct bridge_port_args {
   const char *peer;    /* the bridge's end */
   const char *address; /* the container's ADDRESS/PREFIX */
 };
-/* -1 with a message in err; with `restore`, back in our network namespace after (else left in member_ns). */
-int bridge_port(int member_ns, int bridge_ns, const struct bridge_port_args *a, int restore, char *err, size_t errlen);
+/* Our network namespace on the bridge (our netns never changes: the bridge's side is a forked process's); -1 with a message in err. */
+int bridge_port(int bridge_ns, const struct bridge_port_args *a, char *err, size_t errlen);
 /* Removes IFNAME of member_ns (entered, not left). */
 int bridge_unport(int member_ns, const char *ifname, char *err, size_t errlen);
 int cmd_network_connect(int argc, char **argv);

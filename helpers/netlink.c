@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* A request: its header at the start of `raw` (a pointer into raw, so that the attributes after it are in bounds). */
@@ -205,29 +206,72 @@ static int addr_add(int fd, int index, const char *cidr) {
     }                                                                      \
   } while (0)
 
-int bridge_port(int member_ns, int bridge_ns, const struct bridge_port_args *a, int restore, char *err, size_t errlen) {
-  int self = restore ? open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC) : -1, fd = -1, rc = -1, index, peer, mine;
-  if (restore && self < 0) {
-    snprintf(err, errlen, "open /proc/self/ns/net: %s", strerror(errno));
+/*
+ * The bridge's side, in a process of its own (forked): it enters the
+ * networks' namespace, makes the bridge when it is missing (the network's
+ * first container does), and enslaves the pair's end `peer` to it. The
+ * caller never leaves its own network namespace: a container's, whose
+ * /proc/PID/ns/net its network helper (pasta) may be opening meanwhile.
+ */
+static int bridge_side(int bridge_ns, const struct bridge_port_args *a, char *err, size_t errlen) {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0) {
+    snprintf(err, errlen, "pipe2: %s", strerror(errno));
     return -1;
   }
-  /* The bridge's side: the bridge (made by the network's first container), the pair, its end enslaved. */
-  STEP("enter the networks' namespace", setns(bridge_ns, CLONE_NEWNET));
+  pid_t child = fork();
+  if (child < 0) {
+    snprintf(err, errlen, "fork: %s", strerror(errno));
+    close(p[0]);
+    close(p[1]);
+    return -1;
+  }
+  if (child == 0) {
+    char msg[256] = "";
+    size_t errlen = sizeof(msg);
+    char *err = msg;
+    int fd = -1, index, peer;
+    close(p[0]);
+    STEP("enter the networks' namespace", setns(bridge_ns, CLONE_NEWNET));
+    STEP("open a netlink socket", fd = nl_open());
+    STEP("create the bridge", bridge_add(fd, a->bridge));
+    index = (int)if_nametoindex(a->bridge);
+    STEP("find the bridge", index ? 0 : -1);
+    STEP("give the bridge its address", addr_add(fd, index, a->gateway));
+    STEP("bring the bridge up", link_up(fd, index, 0));
+    peer = (int)if_nametoindex(a->peer);
+    STEP("find the bridge's end of the pair", peer ? 0 : -1);
+    STEP("attach the pair to the bridge", link_up(fd, peer, index));
+    _exit(0);
+  out:
+    if (write(p[1], msg, strlen(msg)) < 0)
+      _exit(2);
+    _exit(1);
+  }
+  close(p[1]);
+  char msg[256];
+  ssize_t n;
+  while ((n = read(p[0], msg, sizeof(msg) - 1)) < 0 && errno == EINTR)
+    ;
+  close(p[0]);
+  int st = 0;
+  while (waitpid(child, &st, 0) < 0 && errno == EINTR)
+    ;
+  if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+    return 0;
+  msg[n > 0 ? n : 0] = '\0';
+  snprintf(err, errlen, "%s", n > 0 ? msg : "the bridge's side failed");
+  return -1;
+}
+
+int bridge_port(int bridge_ns, const struct bridge_port_args *a, char *err, size_t errlen) {
+  int fd = -1, rc = -1, mine;
+  /* The pair, made from here: its end `peer` in the networks' namespace (the bridge need not exist yet). */
   STEP("open a netlink socket", fd = nl_open());
-  STEP("create the bridge", bridge_add(fd, a->bridge));
-  index = (int)if_nametoindex(a->bridge);
-  STEP("find the bridge", index ? 0 : -1);
-  STEP("give the bridge its address", addr_add(fd, index, a->gateway));
-  STEP("bring the bridge up", link_up(fd, index, 0));
-  STEP("create the veth pair", veth_add(fd, a->peer, a->ifname, member_ns));
-  peer = (int)if_nametoindex(a->peer);
-  STEP("find the bridge's end of the pair", peer ? 0 : -1);
-  STEP("attach the pair to the bridge", link_up(fd, peer, index));
-  close(fd);
-  fd = -1;
-  /* The container's side: its address, up. */
-  STEP("enter the container's network namespace", setns(member_ns, CLONE_NEWNET));
-  STEP("open a netlink socket", fd = nl_open());
+  STEP("create the veth pair", veth_add(fd, a->ifname, a->peer, bridge_ns));
+  if (bridge_side(bridge_ns, a, err, errlen) < 0)
+    goto out;
+  /* Ours: its address, up. */
   mine = (int)if_nametoindex(a->ifname);
   STEP("find the container's end of the pair", mine ? 0 : -1);
   STEP("give the container its address", addr_add(fd, mine, a->address));
@@ -236,13 +280,6 @@ int bridge_port(int member_ns, int bridge_ns, const struct bridge_port_args *a, 
 out:
   if (fd >= 0)
     close(fd);
-  if (self >= 0) {
-    if (setns(self, CLONE_NEWNET) < 0 && rc == 0) {
-      snprintf(err, errlen, "return to the network namespace: %s", strerror(errno));
-      rc = -1;
-    }
-    close(self);
-  }
   return rc;
 }
 
@@ -297,7 +334,9 @@ int cmd_network_connect(int argc, char **argv) {
   if (member >= 0 && bridge < 0)
     snprintf(err, sizeof(err), "open %s: %s", argv[1], strerror(errno));
   struct bridge_port_args a = {.bridge = argv[2], .gateway = argv[3], .ifname = argv[4], .peer = argv[5], .address = argv[6]};
-  if (bridge >= 0 && bridge_port(member, bridge, &a, 0, err, sizeof(err)) == 0)
+  if (bridge >= 0 && setns(member, CLONE_NEWNET) < 0)
+    snprintf(err, sizeof(err), "enter the container's network namespace: %s", strerror(errno));
+  else if (bridge >= 0 && bridge_port(bridge, &a, err, sizeof(err)) == 0)
     return 0;
   fprintf(stderr, "Error: connect the container to its network: %s\n", err);
   return EXIT_HELPER;

@@ -330,18 +330,14 @@ static void do_pivot_root(void) {
 
 /* bridge-port NETNS BRIDGE GATEWAY IFNAME PEER ADDRESS: our interface on a user network (netlink.c). */
 static void do_bridge_port(const struct record *r) {
-  int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-  if (self < 0)
-    FAIL("bridge-port", "open", "/proc/self/ns/net");
   int bridge = open(r->fields[0], O_RDONLY | O_CLOEXEC);
   if (bridge < 0)
     FAIL("bridge-port", "open", r->fields[0]);
   struct bridge_port_args a = {.bridge = r->fields[1], .gateway = r->fields[2], .ifname = r->fields[3], .peer = r->fields[4], .address = r->fields[5]};
   char err[512];
-  if (bridge_port(self, bridge, &a, 1, err, sizeof(err)) < 0)
+  if (bridge_port(bridge, &a, err, sizeof(err)) < 0)
     die(EXIT_HELPER, "bridge-port", NULL, r->fields[3], 0, "attach `%s` to the network's bridge `%s`: %s", r->fields[3], r->fields[1], err);
   close(bridge);
-  close(self);
 }
 
 /* A new network namespace starts with `lo` down; podman brings it up. */

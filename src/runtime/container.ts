@@ -198,12 +198,8 @@ function infraSpec(env: Env, store: Store, rec: ContainerRecord): Prepared {
   return { spec: { ...spec, pause: true, exitFile: join(dir, 'exit') }, warnings };
 }
 
-/** What a pod's infra container is made with: the pod's network options, the pod's name for a host name. */
-export interface InfraRequest {
-  /** the pod it holds the namespaces of; none for the user networks' infra (`netns`) */
-  pod?: PodRecord;
-  netns?: boolean;
-  name: string | undefined;
+/** The network options of a pod (its infra's), as `pod create` takes them. */
+export interface InfraNetworkOptions {
   hostname: string | undefined;
   network: string | undefined;
   publish: string[];
@@ -212,6 +208,14 @@ export interface InfraRequest {
   dnsSearch: string[];
   dnsOption: string[];
   noHosts: boolean;
+}
+
+/** What an infra container is made with: the pod's network options, the pod's name for a host name. */
+export interface InfraRequest extends InfraNetworkOptions {
+  /** the pod it holds the namespaces of; none for the user networks' infra (`netns`) */
+  pod?: PodRecord;
+  netns?: boolean;
+  name: string | undefined;
 }
 
 /** Creates a pod's infra container (stopped): the record, its name, the host ports chosen. */

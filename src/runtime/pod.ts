@@ -16,26 +16,18 @@ import type { ContainerRecord } from '../storage/containers.js';
 import { CREATING, holdFile, sweepLeftovers } from '../storage/leftovers.js';
 import { POD_NAMESPACES, type PodNamespace, type PodRecord } from '../storage/pods.js';
 import type { Store } from '../storage/store.js';
-import { createInfra, type Env, killContainer, removeContainer, startDetached, stopContainer } from './container.js';
+import { createInfra, type Env, type InfraNetworkOptions, killContainer, removeContainer, startDetached, stopContainer } from './container.js';
 import { recordEvent } from './events.js';
 import { newContainerId } from './options.js';
 import type { Signal } from './signals.js';
 
 /** What `pod create` (and `run --pod new:NAME`) takes. */
-export interface PodOptions {
+export interface PodOptions extends InfraNetworkOptions {
   name: string | undefined;
   /** --share as given (undefined: podman's default, cgroup,ipc,net,uts) */
   share: string | undefined;
   infra: boolean;
   infraName: string | undefined;
-  hostname: string | undefined;
-  network: string | undefined;
-  publish: string[];
-  addHost: string[];
-  dns: string[];
-  dnsSearch: string[];
-  dnsOption: string[];
-  noHosts: boolean;
   labels: string[];
   createCommand: string[];
 }
@@ -116,18 +108,7 @@ export async function createPod(env: Env, store: Store, opts: PodOptions): Promi
     name = await reservePodName(store, id, opts.name);
     const rec: PodRecord = { id, name, created: new Date().toISOString(), labels, share: opts.infra ? share : [], createCommand: opts.createCommand };
     if (opts.infra) {
-      infra = await createInfra(env, store, {
-        pod: rec,
-        name: opts.infraName,
-        hostname: opts.hostname,
-        network: opts.network,
-        publish: opts.publish,
-        addHost: opts.addHost,
-        dns: opts.dns,
-        dnsSearch: opts.dnsSearch,
-        dnsOption: opts.dnsOption,
-        noHosts: opts.noHosts,
-      });
+      infra = await createInfra(env, store, { ...opts, pod: rec, name: opts.infraName });
       rec.infra = infra.id;
     }
     pods.write(rec);

@@ -129,3 +129,11 @@ export async function runDetached(store: TestStore, ...args: string[]): Promise<
   expect(r.stdout).toMatch(/^[0-9a-f]{64}\n$/);
   return r.stdout.trim();
 }
+
+/** `burrow ARGS...` in `store`, checked to have worked (exit 0, nothing on stderr): its stdout. */
+export async function succeeded(store: TestStore, args: string[]): Promise<string> {
+  const r = await store.run(args);
+  expect(r.stderr, `burrow ${args.join(' ')}`).toBe('');
+  expect(r.exitCode, `burrow ${args.join(' ')}`).toBe(0);
+  return r.stdout;
+}

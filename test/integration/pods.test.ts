@@ -17,20 +17,15 @@ import { buildTestImages } from '../helpers/images.js';
 import { freePort, get, orphans, peerGet } from '../helpers/network.js';
 import { eventually } from '../helpers/processes.js';
 import { expectOneError, lines } from '../helpers/run-cli.js';
-import { loadedStore, type TestStore, runDetached as detached, waitFor } from '../helpers/store.js';
+import { loadedStore, type TestStore, runDetached as detached, succeeded, waitFor } from '../helpers/store.js';
 
 const PLAIN = 'localhost/plain:latest';
 let store: TestStore;
 
 const runDetached = (...args: string[]): Promise<string> => detached(store, ...args);
-const out = async (args: string[]): Promise<string> => {
-  const r = await store.run(args);
-  expect(r.stderr, `burrow ${args.join(' ')}`).toBe('');
-  expect(r.exitCode, `burrow ${args.join(' ')}`).toBe(0);
-  return r.stdout;
-};
+const out = (args: string[]): Promise<string> => succeeded(store, args);
 /** A small web server (busybox httpd) whose /ip says the client's address, in the pod. */
-const SERVE = ['sh', '-c', 'mkdir -p /www/cgi-bin && echo served > /www/index.html && printf \'#!/bin/sh\\nprintf "Content-Type: text/plain\\\\r\\\\n\\\\r\\\\n%s\\\\n" "$REMOTE_ADDR"\\n\' > /www/cgi-bin/ip && chmod +x /www/cgi-bin/ip && exec httpd -f -p 80 -h /www'];
+const SERVE = ['sh', '-c', 'mkdir -p /www/cgi-bin && echo served > /www/index.html && printf \'#!/bin/sh\\nprintf "Content-Type: text/plain\\\\r\\\\n\\\\r\\\\n%%s\\\\n" "$REMOTE_ADDR"\\n\' > /www/cgi-bin/ip && chmod +x /www/cgi-bin/ip && exec httpd -f -p 80 -h /www'];
 
 describeContainers('pods', () => {
   beforeAll(async () => {

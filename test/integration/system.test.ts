@@ -51,7 +51,7 @@ describeContainers('burrow system df, info', () => {
       const stopped = (await store.run(['create', 'cfg', 'true'])).stdout.trim();
       const up = (await store.run(['run', '-d', 'plain', 'sleep', '30'])).stdout.trim();
       const no = await store.run(['system', 'prune']);
-      expect(no.stdout).toBe('WARNING! This command removes:\n\t- all stopped containers\n\t- all dangling images\n\nAre you sure you want to continue? [y/N] ');
+      expect(no.stdout).toBe('WARNING! This command removes:\n\t- all pods without a running container\n\t- all stopped containers\n\t- all networks not used by at least one container\n\t- all dangling images\n\nAre you sure you want to continue? [y/N] ');
       expect(lines((await store.run(['ps', '-a', '-q'])).stdout)).toHaveLength(2);
       const plain = await store.run(['system', 'prune', '-f']);
       expect(plain.stdout).toMatch(new RegExp(`^Deleted Containers\n${stopped}\nTotal reclaimed space: \\d`));

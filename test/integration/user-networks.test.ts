@@ -15,18 +15,13 @@ import { buildTestImages } from '../helpers/images.js';
 import { orphans } from '../helpers/network.js';
 import { eventually } from '../helpers/processes.js';
 import { expectOneError, lines } from '../helpers/run-cli.js';
-import { loadedStore, type TestStore, runDetached as detached } from '../helpers/store.js';
+import { loadedStore, type TestStore, runDetached as detached, succeeded } from '../helpers/store.js';
 
 const PLAIN = 'localhost/plain:latest';
 let store: TestStore;
 
 const runDetached = (...args: string[]): Promise<string> => detached(store, ...args);
-const out = async (args: string[]): Promise<string> => {
-  const r = await store.run(args);
-  expect(r.stderr, `burrow ${args.join(' ')}`).toBe('');
-  expect(r.exitCode, `burrow ${args.join(' ')}`).toBe(0);
-  return r.stdout;
-};
+const out = (args: string[]): Promise<string> => succeeded(store, args);
 /** busybox httpd on port 80 answering `I am NAME` (--init: it ends on SIGTERM). */
 const serve = (name: string, ...flags: string[]): Promise<string> =>
   runDetached('--name', name, '--init', ...flags, PLAIN, 'sh', '-c', `mkdir -p /www && echo "I am ${name}" > /www/index.html && exec httpd -f -p 80 -h /www`);

@@ -3,7 +3,31 @@ import * as Option from 'clipanion/lib/advanced/options';
 import { BurrowError, UsageError } from '../../errors.js';
 import { showLogs } from '../../runtime/logs.js';
 import { BurrowCommand } from '../base.js';
+import type { Context } from '../context.js';
 import { parseTimeFlag } from '../duration.js';
+
+/** --tail, --since and --until as showLogs takes them. */
+export function logWindow(tail: string, since: string | undefined, until: string | undefined): { tail: number | undefined; since: number | undefined; until: number | undefined } {
+  if (!/^-?\d+$/.test(tail)) throw new UsageError(`invalid --tail \`${tail}\`: a number of lines (-1: all)`);
+  const now = Date.now();
+  return {
+    tail: Number(tail) < 0 ? undefined : Number(tail),
+    since: since === undefined ? undefined : parseTimeFlag(since, '--since', now),
+    until: until === undefined ? undefined : parseTimeFlag(until, '--until', now),
+  };
+}
+
+/** Where showLogs writes: our stdout and stderr, waited for when full; nothing more once a reader went away (`logs -f web | head`), as podman does. */
+export function logWriter(context: Pick<Context, 'stdout' | 'stderr'>): (stream: 'stdout' | 'stderr', data: Buffer) => Promise<void> | void {
+  const { stdout, stderr } = context;
+  let closed = false;
+  stdout.once('error', () => (closed = true));
+  return (stream, data) => {
+    const out = stream === 'stdout' ? stdout : stderr;
+    if (closed || out.write(data)) return;
+    return new Promise((resolve) => out.once('drain', resolve));
+  };
+}
 
 export class LogsCommand extends BurrowCommand {
   static override paths = [['logs'], ['container', 'logs']];
@@ -30,11 +54,7 @@ export class LogsCommand extends BurrowCommand {
   containers = Option.Rest({ name: 'CONTAINER' });
 
   async execute(): Promise<number> {
-    if (!/^-?\d+$/.test(this.tail)) throw new UsageError(`invalid --tail \`${this.tail}\`: a number of lines (-1: all)`);
-    const tail = Number(this.tail) < 0 ? undefined : Number(this.tail);
-    const now = Date.now();
-    const since = this.since === undefined ? undefined : parseTimeFlag(this.since, '--since', now);
-    const until = this.until === undefined ? undefined : parseTimeFlag(this.until, '--until', now);
+    const { tail, since, until } = logWindow(this.tail, this.since, this.until);
     const store = await this.context.store({ containers: true });
     let refs = this.containers;
     if (this.latest) {
@@ -44,16 +64,7 @@ export class LogsCommand extends BurrowCommand {
       refs = [last.id];
     }
     if (refs.length === 0) throw new UsageError('`burrow logs` requires at least one container name or id, or --latest');
-    const { stdout, stderr } = this.context;
-    let closed = false;
-    const write = (stream: 'stdout' | 'stderr', data: Buffer): Promise<void> | void => {
-      const out = stream === 'stdout' ? stdout : stderr;
-      if (closed || out.write(data)) return;
-      return new Promise((resolve) => out.once('drain', resolve));
-    };
-    // A reader that went away (`logs -f web | head`): stop, as podman does.
-    stdout.once('error', () => (closed = true));
-    await showLogs(store.init(), { containers: refs, follow: this.follow, tail, since, until, timestamps: this.timestamps, names: this.names }, write);
+    await showLogs(store.init(), { containers: refs, follow: this.follow, tail, since, until, timestamps: this.timestamps, names: this.names }, logWriter(this.context));
     return 0;
   }
 }

@@ -10,7 +10,7 @@ export class NetworkCreateCommand extends BurrowCommand {
     category: 'containers',
     description: 'create a user network',
     details: `
-      Creates a network and prints its name. Containers made with \`--network NAME\` get an address of its subnet (by default the first free 10.89.N.0/24) on a bridge of their own network, and reach each other by name (each one's /etc/hosts names every container on its networks); each still has its own way out (pasta or slirp4netns) and its own published ports. The bridges live in a network namespace that a small infra process (burrow-netns) holds while any network exists.
+      Creates a network and prints its name. Containers made with \`--network MODE\`, MODE the network's name, get an address of its subnet (by default the first free 10.89.N.0/24) on a bridge of their own network, and reach each other by name (each one's /etc/hosts names every container on its networks); each still has its own way out (pasta or slirp4netns) and its own published ports. The bridges live in a network namespace that a small infra process (burrow-netns) holds while any network exists.
     `,
     examples: [
       ['A network', '$0 network create backend'],

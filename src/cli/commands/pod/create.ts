@@ -10,7 +10,7 @@ export class PodCreateCommand extends BurrowCommand {
     category: 'containers',
     description: 'create a pod',
     details: `
-      Creates a pod and prints its id. Its containers (\`run --pod NAME\`) share the namespaces named by \`--share\` (by default cgroup, ipc, net and uts, as podman's) with its infra container, a small process burrow's helper runs that holds them: they reach each other on localhost, and the pod's published ports, host name and name files are theirs. The infra starts with the pod's first container, or with \`pod start\`.
+      Creates a pod and prints its id. Its containers (\`run --pod POD\`, POD its name) share the namespaces named by \`--share\` (by default cgroup, ipc, net and uts, as podman's) with its infra container, a small process burrow's helper runs that holds them: they reach each other on localhost, and the pod's published ports, host name and name files are theirs. The infra starts with the pod's first container, or with \`pod start\`.
     `,
     examples: [
       ['A pod publishing port 8080', '$0 pod create --name web -p 8080:80'],

@@ -11,7 +11,7 @@ export class PodExistsCommand extends BurrowCommand {
     details: `
       Exits 0 when a pod of that name or id exists and 1 when none does, printing nothing.
     `,
-    examples: [['In a script', '$0 pod exists web || $0 pod create --name web']],
+    examples: [['In a script', '$0 pod exists web || $0 pod create web']],
   });
 
   pod = Option.String({ name: 'POD' });

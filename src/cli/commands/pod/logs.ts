@@ -2,7 +2,7 @@ import * as Option from 'clipanion/lib/advanced/options';
 
 import { BurrowError, UsageError } from '../../../errors.js';
 import { BurrowCommand } from '../../base.js';
-import { parseTimeFlag } from '../../duration.js';
+import { logWindow, logWriter } from '../logs.js';
 
 export class PodLogsCommand extends BurrowCommand {
   static override paths = [['pod', 'logs']];
@@ -27,12 +27,8 @@ export class PodLogsCommand extends BurrowCommand {
   pod = Option.String({ name: 'POD', required: false });
 
   async execute(): Promise<number> {
-    if (!/^-?\d+$/.test(this.tail)) throw new UsageError(`invalid --tail \`${this.tail}\`: a number of lines (-1: all)`);
+    const { tail, since, until } = logWindow(this.tail, this.since, this.until);
     if (this.latest === (this.pod !== undefined)) throw new UsageError('`burrow pod logs` takes a pod, or --latest');
-    const tail = Number(this.tail) < 0 ? undefined : Number(this.tail);
-    const now = Date.now();
-    const since = this.since === undefined ? undefined : parseTimeFlag(this.since, '--since', now);
-    const until = this.until === undefined ? undefined : parseTimeFlag(this.until, '--until', now);
     const { showLogs } = await import('../../../runtime/logs.js');
     const store = (await this.context.store({ containers: true })).init();
     const pod = this.pod === undefined ? store.pods.list().at(-1) : store.pods.get(this.pod);
@@ -44,16 +40,8 @@ export class PodLogsCommand extends BurrowCommand {
       members = [c];
     }
     if (members.length === 0) throw new BurrowError('E_NO_CONTAINER', `pod ${pod.name} has no containers to show the logs of`);
-    const { stdout, stderr } = this.context;
-    let closed = false;
-    const write = (stream: 'stdout' | 'stderr', data: Buffer): Promise<void> | void => {
-      const out = stream === 'stdout' ? stdout : stderr;
-      if (closed || out.write(data)) return;
-      return new Promise((resolve) => out.once('drain', resolve));
-    };
-    stdout.once('error', () => (closed = true));
     // Several containers (or --names): each line says whose it is.
-    await showLogs(store, { containers: members.map((c) => c.id), follow: this.follow, tail, since, until, timestamps: this.timestamps, names: this.names }, write);
+    await showLogs(store, { containers: members.map((c) => c.id), follow: this.follow, tail, since, until, timestamps: this.timestamps, names: this.names }, logWriter(this.context));
     return 0;
   }
 }
