@@ -108,7 +108,8 @@ export async function createPod(env: Env, store: Store, opts: PodOptions): Promi
     name = await reservePodName(store, id, opts.name);
     const rec: PodRecord = { id, name, created: new Date().toISOString(), labels, share: opts.infra ? share : [], createCommand: opts.createCommand };
     if (opts.infra) {
-      infra = await createInfra(env, store, { ...opts, pod: rec, name: opts.infraName });
+      // A pod that shares no network: its infra needs none (no network helper to run for nothing).
+      infra = await createInfra(env, store, { ...opts, pod: rec, name: opts.infraName, ...(share.includes('net') ? {} : { network: 'none' }) });
       rec.infra = infra.id;
     }
     pods.write(rec);

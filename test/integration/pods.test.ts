@@ -108,6 +108,14 @@ describeContainers('pods', () => {
     expect(kill.exitCode).toBe(125);
   });
 
+  it('a pod that shares no network namespace gives its infra none, and its containers their own', async (ctx) => {
+    requireFeature(ctx, 'pasta');
+    await out(['pod', 'create', '--name', 'apart', '--share', 'ipc,uts']);
+    expect(await out(['inspect', '--format', '{{.HostConfig.NetworkMode}}', (await out(['pod', 'inspect', '--format', '{{.InfraContainerID}}', 'apart'])).trim()])).toBe('none\n');
+    const r = await store.run(['run', '--rm', '--pod', 'apart', PLAIN, 'sh', '-c', 'ip route | grep -c default; hostname']);
+    expect([r.stderr, lines(r.stdout)]).toEqual(['', ['1', 'apart']]);
+  });
+
   it('--share +pid: one pid namespace whose PID 1 is the infra, which reaps; the infra reaches nothing of the host', async (ctx) => {
     requireFeature(ctx, 'pasta');
     await out(['pod', 'create', '--name', 'pids', '--share', '+pid']);
