@@ -126,7 +126,10 @@ function runningProcess(store: Store, rec: ContainerRecord): number | undefined 
 export async function connectNetwork(env: Env, store: Store, net: NetworkRecord, rec: ContainerRecord, ip: string | undefined): Promise<void> {
   if (rec.pod !== undefined && !rec.infra) {
     const pod = store.pods.find(rec.pod);
-    throw new BurrowError('E_NETWORK_CONNECT', `container ${rec.name} is in pod ${pod?.name ?? rec.pod}, whose network is its infra's: connect the infra (${pod?.infra?.slice(0, 12) ?? '?'}) instead`);
+    const infra = pod?.infra === undefined ? undefined : store.containers.find(pod.infra);
+    // Its infra can be connected when the pod was made on a user network (its user namespace is then the networks').
+    const how = infra?.networks !== undefined ? `connect the infra (${infra.id.slice(0, 12)}) instead` : `a pod joins user networks when it is made: pod create --network ${net.name}`;
+    throw new BurrowError('E_NETWORK_CONNECT', `container ${rec.name} is in pod ${pod?.name ?? rec.pod}, whose network is its infra's: ${how}`);
   }
   if (rec.networks === undefined)
     throw new BurrowError(

@@ -80,6 +80,10 @@ describeContainers('user networks', () => {
     expect(await out(['exec', 'inpod', 'wget', '-q', '-O-', 'http://solo/index.html'])).toBe('I am solo\n');
     // A container of the pod is connected through its infra.
     expectOneError(await store.run(['network', 'connect', 'mesh', 'inpod']), /^Error: container inpod is in pod grouped, whose network is its infra's: connect the infra \([0-9a-f]{12}\) instead$/);
+    await out(['pod', 'create', '--name', 'offnet']);
+    await out(['create', '--name', 'offmember', '--pod', 'offnet', PLAIN, 'true']);
+    expectOneError(await store.run(['network', 'connect', 'mesh', 'offmember']), /^Error: container offmember is in pod offnet, whose network is its infra's: a pod joins user networks when it is made: pod create --network mesh$/);
+    await out(['pod', 'rm', 'offnet']);
     await out(['pod', 'rm', '-f', '-t', '0', 'grouped']);
     expect(await out(['exec', 'solo', 'sh', '-c', 'grep -c grouped /etc/hosts; true'])).toBe('0\n');
     // network rm -f takes a pod on it whole.
