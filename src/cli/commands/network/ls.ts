@@ -1,9 +1,9 @@
 import * as Option from 'clipanion/lib/advanced/options';
 
-import { UsageError } from '../../../errors.js';
 import { writeReport } from '../../../format/report.js';
 import { asMap } from '../../../format/template.js';
 import { BurrowCommand } from '../../base.js';
+import { keyFilters } from '../../filters.js';
 
 const FILTER_KEYS = ['name', 'id', 'driver', 'label', 'dangling'] as const;
 
@@ -25,16 +25,9 @@ export class NetworkLsCommand extends BurrowCommand {
   quiet = Option.Boolean('-q,--quiet', false, { description: 'Print only the names' });
 
   async execute(): Promise<number> {
-    const filters = new Map<string, string[]>();
-    for (const f of this.filter) {
-      const eq = f.indexOf('=');
-      const key = f.slice(0, Math.max(0, eq));
-      if (eq < 0 || !(FILTER_KEYS as readonly string[]).includes(key)) throw new UsageError(`invalid filter "${f}": the keys are ${FILTER_KEYS.join(', ')}`);
-      filters.set(key, [...(filters.get(key) ?? []), f.slice(eq + 1)]);
-    }
+    const { any } = keyFilters(this.filter, FILTER_KEYS);
     const store = await this.context.store({ containers: true });
     const all = store.containers.list();
-    const any = (key: string, test: (v: string) => boolean): boolean => filters.get(key)?.some(test) ?? true;
     const rows = store.networks.list().filter((n) => {
       const used = store.networks.members(n.name, all).length > 0;
       return (

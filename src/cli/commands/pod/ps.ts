@@ -6,6 +6,7 @@ import { asMap } from '../../../format/template.js';
 import type { ContainerRecord, ContainerStatus } from '../../../storage/containers.js';
 import type { PodRecord } from '../../../storage/pods.js';
 import { BurrowCommand } from '../../base.js';
+import { keyFilters } from '../../filters.js';
 
 const SORT_KEYS = ['created', 'id', 'name', 'number', 'status'] as const;
 const FILTER_KEYS = ['id', 'name', 'label', 'status', 'ctr-names', 'ctr-ids', 'ctr-status', 'ctr-number'] as const;
@@ -51,17 +52,10 @@ export class PodPsCommand extends BurrowCommand {
 
   async execute(): Promise<number> {
     if (!(SORT_KEYS as readonly string[]).includes(this.sort)) throw new UsageError(`invalid option for --sort \`${this.sort}\`: options are ${SORT_KEYS.join(', ')}`);
-    const filters = new Map<string, string[]>();
-    for (const f of this.filter) {
-      const eq = f.indexOf('=');
-      const key = f.slice(0, Math.max(0, eq));
-      if (eq < 0 || !(FILTER_KEYS as readonly string[]).includes(key)) throw new UsageError(`invalid filter "${f}": the keys are ${FILTER_KEYS.join(', ')}`);
-      const value = f.slice(eq + 1);
-      if (key === 'status' && !POD_STATES.includes(value)) throw new UsageError(`invalid pod status "${value}": use ${POD_STATES.join(', ')}`);
-      if (key === 'ctr-status' && !CTR_STATES.includes(value)) throw new UsageError(`invalid container status "${value}": use ${CTR_STATES.join(', ')}`);
-      if (key === 'ctr-number' && !/^\d+$/.test(value)) throw new UsageError(`invalid filter "${f}": ctr-number takes a number`);
-      filters.set(key, [...(filters.get(key) ?? []), value]);
-    }
+    const { any, values } = keyFilters(this.filter, FILTER_KEYS);
+    for (const value of values('status')) if (!POD_STATES.includes(value)) throw new UsageError(`invalid pod status "${value}": use ${POD_STATES.join(', ')}`);
+    for (const value of values('ctr-status')) if (!CTR_STATES.includes(value)) throw new UsageError(`invalid container status "${value}": use ${CTR_STATES.join(', ')}`);
+    for (const value of values('ctr-number')) if (!/^\d+$/.test(value)) throw new UsageError(`invalid filter "ctr-number=${value}": ctr-number takes a number`);
     const { podStatus } = await import('../../../runtime/pod.js');
     const store = await this.context.store({ containers: true });
     const { containers, pods } = store;
@@ -70,7 +64,6 @@ export class PodPsCommand extends BurrowCommand {
       const recs = pods.containers(pod, all);
       return { pod, status: podStatus(store, recs), members: recs.map((rec) => ({ rec, status: containers.status(rec) })) };
     });
-    const any = (key: string, test: (v: string) => boolean): boolean => filters.get(key)?.some(test) ?? true;
     rows = rows.filter(
       ({ pod, status, members }) =>
         any('id', (v) => pod.id.startsWith(v)) &&

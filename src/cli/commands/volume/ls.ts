@@ -1,10 +1,10 @@
 import * as Option from 'clipanion/lib/advanced/options';
 
-import { UsageError } from '../../../errors.js';
 import { writeReport } from '../../../format/report.js';
 import type { Store } from '../../../storage/store.js';
 import type { VolumeRecord } from '../../../storage/volumes.js';
 import { BurrowCommand } from '../../base.js';
+import { keyFilters } from '../../filters.js';
 
 /** A volume as `volume inspect` and templates show it, podman's fields. */
 export function volumeView(store: Store, v: VolumeRecord, users: number): Record<string, unknown> {
@@ -43,14 +43,7 @@ export class VolumeLsCommand extends BurrowCommand {
   async execute(): Promise<number> {
     const store = await this.context.store({ containers: true });
     const containers = store.containers.list();
-    const filters = new Map<string, string[]>();
-    for (const f of this.filter) {
-      const eq = f.indexOf('=');
-      const key = eq < 0 ? f : f.slice(0, eq);
-      if (!['name', 'label', 'dangling', 'driver', 'anonymous'].includes(key) || eq < 0) throw new UsageError(`invalid filter "${f}": the keys are name, label, dangling, driver, anonymous`);
-      filters.set(key, [...(filters.get(key) ?? []), f.slice(eq + 1)]);
-    }
-    const any = (key: string, test: (v: string) => boolean) => filters.get(key)?.some(test) ?? true;
+    const { any } = keyFilters(this.filter, ['name', 'label', 'dangling', 'driver', 'anonymous']);
     const rows = store.volumes.list().filter((v) => {
       const used = store.volumes.users(v.name, containers).length > 0;
       return (
