@@ -47,7 +47,8 @@ export function contains(s: Subnet, address: number): boolean {
   return (address & mask(s.prefix)) >>> 0 === s.base;
 }
 
-function overlaps(a: Subnet, b: Subnet): boolean {
+/** Do two subnets share an address? */
+export function overlaps(a: Subnet, b: Subnet): boolean {
   const p = Math.min(a.prefix, b.prefix);
   return (a.base & mask(p)) >>> 0 === (b.base & mask(p)) >>> 0;
 }

@@ -16,7 +16,7 @@ import type { ImageConfig } from '../oci/image.js';
 import { type ContainerOptions, type ContainerRecord, type PortMapping, processStartTime } from '../storage/containers.js';
 import type { PodRecord } from '../storage/pods.js';
 import type { NetworkAttachment } from '../storage/networks.js';
-import { attachment, bridgePorts, networkHostLines, networksInfraPid, podHostLines, refreshNetworkHosts, refreshPodHosts } from './network-members.js';
+import { attachment, bridgePorts, networkHostLines, networksInfraPid, podHostLines, refreshNames } from './network-members.js';
 import type { Digest } from '../oci/digest.js';
 import type { ImageRecord, Store } from '../storage/store.js';
 import { compilePlan, type ContainerSpec, type OverlaySpec } from './compile.js';
@@ -282,7 +282,7 @@ export async function createInfra(env: Env, store: Store, req: InfraRequest): Pr
     containers.write(rec);
     creating.release();
     containerEvent(store, rec, 'create');
-    if (networks) refreshNetworkHosts(store, networks.map((n) => n.name));
+    refreshNames(store, rec);
     return rec;
   } catch (err) {
     creating.release();
@@ -338,13 +338,18 @@ function memberOptions(pod: PodRecord, options: ContainerOptions): ContainerOpti
  */
 async function startPodInfra(env: Env, store: Store, rec: ContainerRecord): Promise<boolean> {
   // On user networks: the networks' infra, whose user namespace it is made in.
-  if (rec.networks !== undefined) return (await (await import('./networks.js')).startNetworksInfra(env, store)).started;
+  if (rec.networks !== undefined) return (await import('./networks.js')).startNetworksInfra(env, store);
   if (rec.pod === undefined || rec.infra) return false;
   const pod = store.pods.find(rec.pod);
   if (pod?.infra === undefined) return false;
   const infra = store.containers.find(pod.infra);
   if (!infra) throw new BurrowError('E_NO_CONTAINER', `the infra container of pod ${pod.name} is missing: remove the pod (pod rm -f ${pod.name})`);
-  return store.containers.locked(infra, async (current) => {
+  return startIfStopped(env, store, infra);
+}
+
+/** Starts a container in the background unless it runs (under its lock, so two starts take turns): whether it did. */
+export async function startIfStopped(env: Env, store: Store, rec: ContainerRecord): Promise<boolean> {
+  return store.containers.locked(rec, async (current) => {
     const status = store.containers.status(current);
     if (status.state === 'running' && !status.restarting) return false;
     await startDetached(env, store, current);
@@ -457,8 +462,7 @@ export async function createContainer(
     creating.release();
     containerEvent(store, rec, 'create');
     // The others on its networks name it in their /etc/hosts.
-    if (networks) refreshNetworkHosts(store, networks.map((n) => n.name));
-    if (pod) refreshPodHosts(store, pod.rec.id);
+    refreshNames(store, rec);
     if (cid) {
       writeAll(cid.fd, Buffer.from(rec.id));
       closeSync(cid.fd);
@@ -757,8 +761,7 @@ export async function renameContainer(store: Store, rec: ContainerRecord, name: 
     }
     containers.releaseName(current.name);
     containerEvent(store, { ...current, name }, 'rename');
-    if ((current.networks ?? []).length > 0) refreshNetworkHosts(store, (current.networks ?? []).map((n) => n.name));
-    if (current.pod !== undefined && !current.infra) refreshPodHosts(store, current.pod);
+    refreshNames(store, current);
   });
 }
 
@@ -816,8 +819,7 @@ export async function removeContainer(env: Env, store: Store, rec: ContainerReco
   });
   containerEvent(store, rec, 'remove');
   rmSync(slirpSocketPath(env.paths.runtime, rec.id), { force: true });
-  if ((rec.networks ?? []).length > 0) refreshNetworkHosts(store, (rec.networks ?? []).map((n) => n.name));
-  if (rec.pod !== undefined && !rec.infra) refreshPodHosts(store, rec.pod);
+  refreshNames(store, rec);
   // It is removed now (out of the list, its name free): a tree that resists stays in tmp/ for the next command.
   await env.sys.removeTrees(trash).catch(() => undefined);
 }

@@ -23,7 +23,7 @@ import type { ContainerRecord } from '../storage/containers.js';
 import type { Store } from '../storage/store.js';
 import { rootfsSteps } from './compile.js';
 import { containerLayout, containerSpec, type Env } from './container.js';
-import { namespaceProcess, joinPlan } from './join.js';
+import { joinPlan, runningNamespaceProcess } from './join.js';
 
 /** One side of a cp: a host path, `-`, or a path in a container. */
 export type CpEnd = { kind: 'host'; path: string } | { kind: 'stdio' } | { kind: 'container'; rec: ContainerRecord; path: string };
@@ -52,7 +52,7 @@ function cpError(message: string): BurrowError {
 function startWorker(env: Env, store: Store, rec: ContainerRecord, op: string, args: string[], input: boolean): Worker {
   const argv = (root: string) => [process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), '--internal-worker', op, root, ...args];
   const status = store.containers.status(rec);
-  const pid = status.state === 'running' && status.pid !== undefined ? namespaceProcess(status.pid) : undefined;
+  const pid = runningNamespaceProcess(status);
   if (pid !== undefined) {
     const plan = joinPlan({
       pid,

@@ -15,6 +15,7 @@
 import { readFileSync } from 'node:fs';
 
 import { DEFAULT_PATH } from '../config/defaults.js';
+import type { ContainerStatus } from '../storage/containers.js';
 import { BurrowError } from '../errors.js';
 import { capabilityMask } from '../system/capabilities.js';
 import { firstChild } from '../system/cgroups.js';
@@ -90,6 +91,11 @@ export function namespaceProcess(monitorPid: number): number | undefined {
     return first;
   }
   return comm === 'burrow-init' ? (firstChild(first) ?? first) : first;
+}
+
+/** namespaceProcess of a container that runs, from its status; undefined when it does not. */
+export function runningNamespaceProcess(status: Pick<ContainerStatus, 'state' | 'pid'>): number | undefined {
+  return status.state === 'running' && status.pid !== undefined ? namespaceProcess(status.pid) : undefined;
 }
 
 /** Starts a join plan; the helper reports on its status channel (system/status.ts). */

@@ -14,14 +14,14 @@ import type { ContainerRecord } from '../storage/containers.js';
 import type { NetworkAttachment, NetworkRecord } from '../storage/networks.js';
 import type { Store } from '../storage/store.js';
 import type { Step } from '../system/plan.js';
-import { namespaceProcess } from './join.js';
+import { runningNamespaceProcess } from './join.js';
 
 /** The infra's process while it runs. */
 export function networksInfraPid(store: Store): number | undefined {
   const infra = store.containers.list().find((c) => c.netns);
   if (!infra) return undefined;
   const status = store.containers.status(infra);
-  return status.state === 'running' && status.pid !== undefined ? namespaceProcess(status.pid) : undefined;
+  return runningNamespaceProcess(status);
 }
 
 /** The host's interface names: pasta names the container's interface after the host's. */
@@ -126,4 +126,10 @@ export function podHostLines(store: Store, podId: string, all = store.containers
 export function refreshPodHosts(store: Store, podId: string): void {
   const pod = store.pods.find(podId);
   if (pod?.infra) rewriteBlock(join(store.containers.dir(pod.infra), 'hosts'), POD_MARK, podHostLines(store, podId));
+}
+
+/** After a container came or went (create, rename, rm): the /etc/hosts files that name it, on its networks and in its pod. */
+export function refreshNames(store: Store, rec: Pick<ContainerRecord, 'networks' | 'pod' | 'infra'>): void {
+  if ((rec.networks ?? []).length > 0) refreshNetworkHosts(store, (rec.networks ?? []).map((n) => n.name));
+  if (rec.pod !== undefined && !rec.infra) refreshPodHosts(store, rec.pod);
 }

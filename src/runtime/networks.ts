@@ -10,13 +10,13 @@
 import { rmSync } from 'node:fs';
 
 import { BurrowError, UsageError } from '../errors.js';
-import { formatIpv4, formatSubnet, freeSubnet, gatewayOf, hostRoutes, parseSubnet, type Subnet } from '../network/subnet.js';
+import { formatIpv4, formatSubnet, freeSubnet, gatewayOf, hostRoutes, overlaps, parseSubnet, type Subnet } from '../network/subnet.js';
 import type { ContainerRecord } from '../storage/containers.js';
 import type { NetworkRecord } from '../storage/networks.js';
 import type { Store } from '../storage/store.js';
-import { createInfra, dependentsFirst, type Env, removeContainer, startDetached, stopContainer } from './container.js';
+import { createInfra, dependentsFirst, type Env, removeContainer, startIfStopped, stopContainer } from './container.js';
 import { recordEvent } from './events.js';
-import { namespaceProcess } from './join.js';
+import { runningNamespaceProcess } from './join.js';
 import { newContainerId } from './options.js';
 import { parseLabels } from './pod.js';
 import { attachment, bridgePorts, networksInfraPid, refreshNetworkHosts } from './network-members.js';
@@ -47,7 +47,7 @@ export async function createNetwork(env: Env, store: Store, opts: NetworkOptions
     let subnet: Subnet;
     if (opts.subnet !== undefined) {
       subnet = parseSubnet(opts.subnet);
-      const clash = all.find((n) => overlapping(parseSubnet(n.subnet), subnet));
+      const clash = all.find((n) => overlaps(parseSubnet(n.subnet), subnet));
       if (clash) throw new UsageError(`subnet ${formatSubnet(subnet)} is already used by network ${clash.name}`);
     } else {
       subnet = freeSubnet([...taken, ...hostRoutes()]);
@@ -73,12 +73,6 @@ export async function createNetwork(env: Env, store: Store, opts: NetworkOptions
   });
 }
 
-function overlapping(a: Subnet, b: Subnet): boolean {
-  const p = Math.min(a.prefix, b.prefix);
-  const m = p === 0 ? 0 : (0xffffffff << (32 - p)) >>> 0;
-  return (a.base & m) >>> 0 === (b.base & m) >>> 0;
-}
-
 /** The --network modes, which no network may be named after. */
 const RESERVED = /^(none|host|private|pasta|slirp4netns|bridge|default|podman|container|ns)$/;
 
@@ -94,27 +88,15 @@ export async function networksInfra(env: Env, store: Store): Promise<ContainerRe
   return createInfra(env, store, { name: 'burrow-netns', hostname: 'burrow-netns', network: 'none', publish: [], addHost: [], dns: [], dnsSearch: [], dnsOption: [], noHosts: true, netns: true });
 }
 
-/** Starts the networks' infra when it is not running (a container on a network starts it first); its process. */
-export async function startNetworksInfra(env: Env, store: Store): Promise<{ pid: number; started: boolean }> {
-  const infra = await networksInfra(env, store);
-  return store.containers.locked(infra, async (current) => {
-    let status = store.containers.status(current);
-    let started = false;
-    if (status.state !== 'running' || status.restarting) {
-      await startDetached(env, store, current);
-      status = store.containers.status(current);
-      started = true;
-    }
-    const pid = status.pid === undefined ? undefined : namespaceProcess(status.pid);
-    if (pid === undefined) throw new BurrowError('E_START', 'the user networks\' infra container did not start');
-    return { pid, started };
-  });
+/** Starts the networks' infra when it is not running (a container on a network starts it first): whether it did. */
+export async function startNetworksInfra(env: Env, store: Store): Promise<boolean> {
+  return startIfStopped(env, store, await networksInfra(env, store));
 }
 
 /** A running container's process, for connect and disconnect. */
 function runningProcess(store: Store, rec: ContainerRecord): number | undefined {
   const status = store.containers.status(rec);
-  return status.state === 'running' && status.pid !== undefined ? namespaceProcess(status.pid) : undefined;
+  return runningNamespaceProcess(status);
 }
 
 /**

@@ -16,7 +16,7 @@ import type { ContainerRecord } from '../storage/containers.js';
 import { CREATING, holdFile, sweepLeftovers } from '../storage/leftovers.js';
 import { POD_NAMESPACES, type PodNamespace, type PodRecord } from '../storage/pods.js';
 import type { Store } from '../storage/store.js';
-import { createInfra, type Env, type InfraNetworkOptions, killContainer, removeContainer, startDetached, stopContainer } from './container.js';
+import { createInfra, type Env, type InfraNetworkOptions, killContainer, removeContainer, startIfStopped, stopContainer } from './container.js';
 import { recordEvent } from './events.js';
 import { newContainerId } from './options.js';
 import type { Signal } from './signals.js';
@@ -158,33 +158,23 @@ export function startOrder(pod: PodRecord, members: ContainerRecord[]): Containe
   return [...members.filter((c) => c.id === pod.infra), ...members.filter((c) => c.id !== pod.infra)];
 }
 
-/** Errors of one pod command, one per container, as podman prints them. */
-export class PodError extends BurrowError {
-  constructor(
-    readonly pod: PodRecord,
-    readonly failures: string[],
-  ) {
-    super('E_POD', failures.join('\n'));
-  }
+/** The failures of one pod command, one line per container, as podman prints them (cli/pod-targets.ts prints each line). */
+function podFailures(failures: string[]): void {
+  if (failures.length > 0) throw new BurrowError('E_POD', failures.join('\n'));
 }
 
 /** Starts the pod's containers that are not running: the infra first. */
 export async function startPod(env: Env, store: Store, pod: PodRecord): Promise<void> {
-  const { containers } = store;
   const failures: string[] = [];
   for (const c of startOrder(pod, store.pods.containers(pod))) {
     try {
-      await containers.locked(c, async (current) => {
-        const status = containers.status(current);
-        if (status.state === 'running' && !status.restarting) return;
-        await startDetached(env, store, current);
-      });
+      await startIfStopped(env, store, c);
     } catch (err) {
       if (!(err instanceof BurrowError)) throw err;
       failures.push(`starting container ${c.id}: ${err.message}`);
     }
   }
-  if (failures.length > 0) throw new PodError(pod, failures);
+  podFailures(failures);
   podEvent(store, pod, 'start');
 }
 
@@ -203,7 +193,7 @@ export async function stopPod(store: Store, pod: PodRecord, timeout: number, war
   };
   await Promise.all(members.filter((c) => c.id !== pod.infra).map(stop));
   for (const c of members) if (c.id === pod.infra) await stop(c);
-  if (failures.length > 0) throw new PodError(pod, failures);
+  podFailures(failures);
   podEvent(store, pod, 'stop');
 }
 
@@ -222,7 +212,7 @@ export function killPod(store: Store, pod: PodRecord, signal: Signal): void {
       failures.push(`killing container ${c.id}: ${err.message}`);
     }
   }
-  if (failures.length > 0) throw new PodError(pod, failures);
+  podFailures(failures);
   recordEvent(store, { ID: pod.id, Name: pod.name, Status: 'kill', Type: 'pod', Attributes: { signal: String(signal.number) } });
 }
 

@@ -89,7 +89,8 @@ export class PsCommand extends BurrowCommand {
       for (const { rec } of rows) this.context.stdout.write(`${this.noTrunc ? rec.id : rec.id.slice(0, 12)}\n`);
       return 0;
     }
-    const podNames = new Map(store.pods.list().map((p) => [p.id, p.name]));
+    // The pods' records only when a container is in one (ps of many containers reads nothing more).
+    const podNames = new Map(records.some((r) => r.pod !== undefined) ? store.pods.list().map((p) => [p.id, p.name]) : []);
     writeReport(this.context.stdout, {
       name: 'ps',
       format: this.format,

@@ -43,15 +43,8 @@ export class RmCommand extends BurrowCommand {
     const found = dependentsFirst(given.filter((g): g is ContainerRecord => typeof g !== 'string'));
     const targets = given.map((g) => (typeof g === 'string' ? g : (found.shift() as ContainerRecord).id));
     if (targets.length === 0 && !this.all) throw new BurrowError('E_USAGE', '`burrow rm` requires at least one argument: a container name or id, or --all');
-    const removing = new Set<string>();
-    for (const ref of targets) {
-      try {
-        const id = containers.find(ref, all)?.id;
-        if (id !== undefined) removing.add(id);
-      } catch {
-        // ambiguous: its error comes below
-      }
-    }
+    // (refs not found, or ambiguous, get their error below)
+    const removing = new Set(given.flatMap((g) => (typeof g === 'string' ? [] : [g.id])));
     let code = 0;
     for (const ref of targets) {
       try {

@@ -25,7 +25,7 @@ export class TopCommand extends BurrowCommand {
   async execute(): Promise<number> {
     const { parseDescriptors, topRows } = await import('../../runtime/top.js');
     const { processRootReader } = await import('../../runtime/exec.js');
-    const { namespaceProcess } = await import('../../runtime/join.js');
+    const { runningNamespaceProcess } = await import('../../runtime/join.js');
     const store = (await this.context.store({ containers: true })).init();
     const { containers } = store;
     let ref: string | undefined;
@@ -38,7 +38,7 @@ export class TopCommand extends BurrowCommand {
     const rec = ref === undefined ? containers.list().at(-1) : containers.get(ref);
     if (!rec) throw new BurrowError('E_NO_CONTAINER', 'no containers to choose the latest of');
     const status = containers.status(rec);
-    const pid = status.state === 'running' && status.pid !== undefined ? namespaceProcess(status.pid) : undefined;
+    const pid = runningNamespaceProcess(status);
     if (pid === undefined) throw new BurrowError('E_NOT_RUNNING', `top can only be used on running containers: container ${rec.name} is ${status.state}`);
     const rows = topRows({ pid, read: processRootReader(this.context.sys, pid) }, descriptors);
     this.context.stdout.write(tabwrite(`${rows.map((r) => r.join('\t')).join('\n')}\n`));

@@ -24,7 +24,7 @@ export class PodTopCommand extends BurrowCommand {
   async execute(): Promise<number> {
     const { parseDescriptors, topRows } = await import('../../../runtime/top.js');
     const { processRootReader } = await import('../../../runtime/exec.js');
-    const { namespaceProcess } = await import('../../../runtime/join.js');
+    const { runningNamespaceProcess } = await import('../../../runtime/join.js');
     const store = (await this.context.store({ containers: true })).init();
     const { containers, pods } = store;
     let ref: string | undefined;
@@ -41,7 +41,7 @@ export class PodTopCommand extends BurrowCommand {
     // The infra last: a container's own /etc/passwd names the users of a shared pid namespace (the infra's root is empty).
     for (const c of pods.containers(pod).sort((a, b) => Number(a.infra === true) - Number(b.infra === true))) {
       const status = containers.status(c);
-      const pid = status.state === 'running' && status.pid !== undefined ? namespaceProcess(status.pid) : undefined;
+      const pid = runningNamespaceProcess(status);
       if (pid === undefined) continue;
       let ns: string;
       try {
