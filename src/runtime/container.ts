@@ -502,13 +502,17 @@ function openCidfile(path: string): { fd: number; path: string } {
 
 /** Takes the name; one held by a `--rm` container whose monitor was killed is freed first (storage/leftovers.ts). */
 async function reserveName(env: Env, store: Store, id: string, name: string | undefined): Promise<string> {
-  const { containers } = store;
+  return reserveSwept(store, () => store.containers.reserveName(id, name));
+}
+
+/** `reserve` a name (a container's, a pod's); when it is in use, once more after what killed commands left is swept. */
+export async function reserveSwept<T>(store: Store, reserve: () => T): Promise<T> {
   try {
-    return containers.reserveName(id, name);
+    return reserve();
   } catch (err) {
     if (!(err instanceof BurrowError && err.code === 'E_NAME_IN_USE')) throw err;
     await sweepLeftovers(store, { containers: true });
-    return containers.reserveName(id, name);
+    return reserve();
   }
 }
 

@@ -13,10 +13,10 @@ import { join } from 'node:path';
 
 import { BurrowError, UsageError } from '../errors.js';
 import type { ContainerRecord } from '../storage/containers.js';
-import { CREATING, holdFile, sweepLeftovers } from '../storage/leftovers.js';
+import { CREATING, holdFile } from '../storage/leftovers.js';
 import { POD_NAMESPACES, type PodNamespace, type PodRecord } from '../storage/pods.js';
 import type { Store } from '../storage/store.js';
-import { createInfra, type Env, type InfraNetworkOptions, killContainer, removeContainer, startIfStopped, stopContainer } from './container.js';
+import { createInfra, type Env, type InfraNetworkOptions, killContainer, removeContainer, reserveSwept, startIfStopped, stopContainer } from './container.js';
 import { recordEvent } from './events.js';
 import { newContainerId } from './options.js';
 import type { Signal } from './signals.js';
@@ -128,13 +128,7 @@ export async function createPod(env: Env, store: Store, opts: PodOptions): Promi
 /** The pod's name (given, or a generated one); one held by what a killed command left is freed first. */
 async function reservePodName(store: Store, id: string, name: string | undefined): Promise<string> {
   if (name === undefined) return store.containers.reserveName(id, undefined);
-  try {
-    store.pods.reserveName(id, name);
-  } catch (err) {
-    if (!(err instanceof BurrowError && err.code === 'E_NAME_IN_USE')) throw err;
-    await sweepLeftovers(store, { containers: true });
-    store.pods.reserveName(id, name);
-  }
+  await reserveSwept(store, () => store.pods.reserveName(id, name));
   return name;
 }
 
