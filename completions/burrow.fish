@@ -383,7 +383,7 @@ set -g __burrow_arg_commit --log-level -a --author -c --change -f --format -m --
 set -g __burrow_arg_container_exists --log-level
 set -g __burrow_arg_container_prune --log-level --filter
 set -g __burrow_arg_cp --log-level
-set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull
+set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --seccomp-policy --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull
 set -g __burrow_proxy_create 1
 set -g __burrow_arg_diff --log-level --format
 set -g __burrow_arg_events --log-level -f --filter --format --since --until
@@ -434,7 +434,7 @@ set -g __burrow_arg_rename --log-level
 set -g __burrow_arg_restart --log-level --cidfile -t --time
 set -g __burrow_arg_rm --log-level -t --time
 set -g __burrow_arg_rmi --log-level
-set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull --detach-keys --rootfs
+set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --seccomp-policy --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull --detach-keys --rootfs
 set -g __burrow_proxy_run 1
 set -g __burrow_arg_save --log-level -o --output --format
 set -g __burrow_arg_search --log-level --authfile --cert-dir --creds -f --filter --format --limit
@@ -658,7 +658,8 @@ complete -c burrow -n '__burrow_options create' -s t -l tty -d 'Allocate a pseud
 complete -c burrow -n '__burrow_options create' -l init -d 'Run a minimal init as PID 1 that reaps zombies and forwards signals'
 complete -c burrow -n '__burrow_options create' -l cap-add -x -a '$__burrow_capabilities' -d 'Add a capability (or ALL)'
 complete -c burrow -n '__burrow_options create' -l cap-drop -x -a '$__burrow_capabilities' -d 'Drop a capability (or ALL)'
-complete -c burrow -n '__burrow_options create' -l security-opt -x -a 'no-new-privileges no-new-privileges=true no-new-privileges=false' -d 'Security options: no-new-privileges'
+complete -c burrow -n '__burrow_options create' -l security-opt -x -a 'no-new-privileges no-new-privileges=true no-new-privileges=false' -d 'Security options: no-new-privileges, seccomp=unconfined|PROFILE.json'
+complete -c burrow -n '__burrow_options create' -l seccomp-policy -x -d 'Which seccomp profile: default, or image (the image\'s io.containers.seccomp.profile label, when it has one)'
 complete -c burrow -n '__burrow_options create' -l ulimit -x -a 'cpu= fsize= data= stack= core= rss= nproc= nofile= memlock= as= locks= sigpending= msgqueue= nice= rtprio= rttime=' -d 'Set a resource limit NAME=SOFT[:HARD]'
 complete -c burrow -n '__burrow_options create' -l restart -x -d 'Restart the container when it exits: no, on-failure[:N], always, unless-stopped'
 complete -c burrow -n '__burrow_options create' -l health-cmd -x -d 'The healthcheck: a shell command, a JSON array, or none'
@@ -1069,7 +1070,8 @@ complete -c burrow -n '__burrow_options run' -s t -l tty -d 'Allocate a pseudo-t
 complete -c burrow -n '__burrow_options run' -l init -d 'Run a minimal init as PID 1 that reaps zombies and forwards signals'
 complete -c burrow -n '__burrow_options run' -l cap-add -x -a '$__burrow_capabilities' -d 'Add a capability (or ALL)'
 complete -c burrow -n '__burrow_options run' -l cap-drop -x -a '$__burrow_capabilities' -d 'Drop a capability (or ALL)'
-complete -c burrow -n '__burrow_options run' -l security-opt -x -a 'no-new-privileges no-new-privileges=true no-new-privileges=false' -d 'Security options: no-new-privileges'
+complete -c burrow -n '__burrow_options run' -l security-opt -x -a 'no-new-privileges no-new-privileges=true no-new-privileges=false' -d 'Security options: no-new-privileges, seccomp=unconfined|PROFILE.json'
+complete -c burrow -n '__burrow_options run' -l seccomp-policy -x -d 'Which seccomp profile: default, or image (the image\'s io.containers.seccomp.profile label, when it has one)'
 complete -c burrow -n '__burrow_options run' -l ulimit -x -a 'cpu= fsize= data= stack= core= rss= nproc= nofile= memlock= as= locks= sigpending= msgqueue= nice= rtprio= rttime=' -d 'Set a resource limit NAME=SOFT[:HARD]'
 complete -c burrow -n '__burrow_options run' -l restart -x -d 'Restart the container when it exits: no, on-failure[:N], always, unless-stopped'
 complete -c burrow -n '__burrow_options run' -l health-cmd -x -d 'The healthcheck: a shell command, a JSON array, or none'

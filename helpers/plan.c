@@ -272,6 +272,8 @@ static int check_record(const struct record *r, char *err, size_t errlen, size_t
   case R_SECCOMP:
     if (!is_hex_program(r->fields[0]))
       return fail(err, errlen, "record %zu (seccomp): not a BPF program in lowercase hex (8 bytes an instruction)", index);
+    if (r->nfields > 1 && (plan_parse_u64(r->fields[1], 16, &v) < 0 || v > 0xffffffffu))
+      return fail(err, errlen, "record %zu (seccomp): bad flags `%s`", index, shown(r->fields[1]));
     break;
   case R_ON_EXIT:
     if (r->fields[0][0] != '/')
@@ -325,7 +327,7 @@ static int check_record(const struct record *r, char *err, size_t errlen, size_t
 
 /* Order and presence rules that span records. */
 static int check_plan(const struct plan *plan, char *err, size_t errlen) {
-  int seen_root = 0, seen_nnp = 0, seen_seccomp = 0, seen_exec = 0, userns = 0;
+  int seen_root = 0, seen_nnp = 0, seen_seccomp = 0, seen_exec = 0, seen_caps = 0, userns = 0;
   const struct record *ns = plan_find(plan, R_NAMESPACES);
   for (size_t i = 0; ns && i < ns->nfields; i++)
     userns |= strcmp(ns->fields[i], "user") == 0;
@@ -333,9 +335,14 @@ static int check_plan(const struct plan *plan, char *err, size_t errlen) {
     const struct record *r = &plan->records[i];
     if (seen_exec && plan_is_child_step(r))
       return fail(err, errlen, "record %zu (%s): comes after `%s`", i + 1, specs[r->kind].name, plan_find(plan, R_EXEC) && plan_find(plan, R_EXEC) < r ? "exec" : "pause");
-    /* After the filter, only steps that make no system call (env, search-path) and the exec. */
-    if (seen_seccomp && plan_is_child_step(r) && r->kind != R_EXEC && r->kind != R_ENV && r->kind != R_SEARCH_PATH)
-      return fail(err, errlen, "record %zu (%s): comes after `seccomp` (only env, search-path and exec may)", i + 1, specs[r->kind].name);
+    /*
+     * After the filter, only what the container's own start needs and a filter allows: the
+     * capabilities (the filter went first to have CAP_SYS_ADMIN, without no-new-privs), the
+     * working directory, the environment, the init (which must be filtered too) and the exec.
+     */
+    if (seen_seccomp && plan_is_child_step(r) && r->kind != R_EXEC && r->kind != R_ENV && r->kind != R_SEARCH_PATH &&
+        r->kind != R_CAPS && r->kind != R_CWD && r->kind != R_INIT && r->kind != R_PAUSE)
+      return fail(err, errlen, "record %zu (%s): comes after `seccomp` (only caps, cwd, env, search-path, init and exec may)", i + 1, specs[r->kind].name);
     if (in_root(r) && !seen_root)
       return fail(err, errlen, "record %zu (%s): comes before `root`", i + 1, specs[r->kind].name);
     switch (r->kind) {
@@ -353,9 +360,15 @@ static int check_plan(const struct plan *plan, char *err, size_t errlen) {
     case R_NO_NEW_PRIVS:
       seen_nnp = 1;
       break;
+    case R_CAPS:
+      seen_caps = 1;
+      break;
     case R_SECCOMP:
-      if (!seen_nnp)
-        return fail(err, errlen, "record %zu (seccomp): comes before `no-new-privs`", i + 1);
+      /* The kernel takes a filter from a process with no_new_privs or CAP_SYS_ADMIN, which `caps` may drop. */
+      if (!seen_nnp && seen_caps)
+        return fail(err, errlen, "record %zu (seccomp): comes after `caps` without `no-new-privs`", i + 1);
+      if (plan_find(plan, R_USER) > r)
+        return fail(err, errlen, "record %zu (seccomp): comes before `user`", i + 1);
       seen_seccomp = 1;
       break;
     case R_EXEC:
@@ -402,6 +415,8 @@ static int check_plan(const struct plan *plan, char *err, size_t errlen) {
     return fail(err, errlen, "`attach` with stdin tty and no `tty`");
   if (attach && !strcmp(attach->fields[1], "pipe") && (!in || strcmp(in->fields[0], "INHERIT")))
     return fail(err, errlen, "`attach` with stdin pipe needs `stdin INHERIT`");
+  if (plan_find(plan, R_NEW_SESSION) && plan_find(plan, R_TTY))
+    return fail(err, errlen, "`new-session` with `tty` (which makes its own session)");
   if (attach && plan_find(plan, R_RELAY_STDIN))
     return fail(err, errlen, "`attach` with `relay-stdin`");
   return 0;

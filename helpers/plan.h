@@ -1,11 +1,11 @@
 /*
- * burrow-helper: the plan, version 7 (6: the `share` record, the `ready` process mode; 7: `pause`).
+ * burrow-helper: the plan, version 8 (6: the `share` record, the `ready` process mode; 7: `pause`; 8: `session-keyring`, `new-session`, seccomp's FLAGS and place).
  *
  * The plan is the whole interface between burrow's TypeScript side (which
  * decides everything) and this helper (which decides nothing). The writer is
  * src/system/plan.ts; this file and that one describe the same format.
  *
- *   plan    := "burrow-plan 7\n" record* "end 0\n" EOF
+ *   plan    := "burrow-plan 8\n" record* "end 0\n" EOF
  *   record  := NAME " " COUNT "\n" field{COUNT}
  *   field   := LENGTH ":" BYTES{LENGTH} "\n"
  *
@@ -136,8 +136,13 @@
  *   rlimit RESOURCE SOFT HARD     numbers; "inf" for RLIM_INFINITY
  *   tty                           make a pty in the container's devpts, hand it to the monitor
  *   stdin NULL|INHERIT            what fd 0 is when there is no tty
+ *   new-session                   setsid: a session of its own, so the caller's terminal (which fds 0-2 may
+ *                                 still be) is not its controlling terminal: no TIOCSTI into it, no signals
+ *                                 from its keyboard but those the monitor passes on
  *   groups GID...                 the supplementary groups (applied by `user`)
  *   user UID GID                  setgroups, setresgid, setresuid, keeping the capabilities for `caps`
+ *   session-keyring               join a new anonymous session keyring (keyctl), so that the caller's is out of
+ *                                 reach, as runc and crun do; skipped where keyctl is refused (ENOSYS, EPERM)
  *   caps BOUNDING PERMITTED EFFECTIVE INHERITABLE AMBIENT   64-bit hex masks
  *   no-new-privs
  *   cwd PATH
@@ -145,8 +150,10 @@
  *   search-path DIRS              where `exec` looks for a FILE without "/" when env has no PATH
  *   init                          fork: a minimal reaper stays as PID 1, the rest runs in its child
  *   block-fd FD                   wait until FD (inherited) has a byte or ends, then close it
- *   seccomp HEX                   a classic BPF program (struct sock_filter[], hex), installed with
- *                                 seccomp(2) after no-new-privs; only env, search-path and exec may follow
+ *   seccomp HEX [FLAGS]           a classic BPF program (struct sock_filter[], hex), installed with seccomp(2)
+ *                                 (FLAGS: SECCOMP_FILTER_FLAG_* bits, hex): after no-new-privs, or, without
+ *                                 it, after `user` and before `caps` (CAP_SYS_ADMIN raised from the permitted
+ *                                 set for the call); only caps, cwd, env, search-path, init and exec may follow
  *   exec FILE ARGV...             FILE without "/" is searched in env's PATH, else search-path
  *   pause                         instead of exec: a pod's infra. The monitor copies this helper into a sealed
  *                                 memfd before the clone; the child execs it as `burrow-helper pause`

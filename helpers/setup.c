@@ -21,6 +21,7 @@
 #include <limits.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
+#include <linux/keyctl.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <net/if.h>
@@ -808,12 +809,18 @@ static void prepare_exec(struct exec_state *st) {
 static int hexdigit(char c) { return c <= '9' ? c - '0' : c - 'a' + 10; }
 
 /*
- * The plan's BPF program, the last step before execve (the parser allows only
- * env, search-path and exec after it, which make no system call before the
- * execve): so fds and signals are made ready first, and the filter sees
- * nothing of ours but the execve.
+ * The plan's BPF program. With no-new-privs, the last step before execve
+ * (the filter sees nothing of ours but it); without, before `caps` (as runc
+ * and crun do), since the kernel then wants CAP_SYS_ADMIN in our user
+ * namespace, which is raised from the permitted set for the call. Only caps,
+ * cwd, env, search-path, init and exec may follow (the parser sees to it):
+ * fds and signals are made ready first.
  */
-static void do_seccomp(const char *hexprog, struct exec_state *st) {
+static void do_seccomp(const struct record *r, struct exec_state *st) {
+  const char *hexprog = r->fields[0];
+  uint64_t flags = 0;
+  if (r->nfields > 1)
+    plan_parse_u64(r->fields[1], 16, &flags);
   size_t n = strlen(hexprog) / 16;
   struct sock_filter *code = calloc(n, sizeof(*code));
   if (!code)
@@ -823,8 +830,12 @@ static void do_seccomp(const char *hexprog, struct exec_state *st) {
     bytes[i] = (unsigned char)(hexdigit(hexprog[2 * i]) << 4 | hexdigit(hexprog[2 * i + 1]));
   struct sock_fprog prog = {.len = (unsigned short)n, .filter = code};
   prepare_exec(st);
-  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
-    if (errno != ENOSYS)
+  if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1) {
+    uint64_t held = permitted_now();
+    capset_masks(held, held, 0);
+  }
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned int)flags, &prog) < 0) {
+    if (errno != ENOSYS || flags != 0)
       FAIL("seccomp", "seccomp", NULL);
     if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
       FAIL("seccomp", "prctl(PR_SET_SECCOMP)", NULL);
@@ -899,6 +910,10 @@ static void run_step(const struct record *r, struct exec_state *st) {
   case R_RLIMIT: do_rlimit(r); break;
   case R_TTY: setup_tty(); st->tty = 1; break;
   case R_STDIN: do_stdin(r->fields[0]); break;
+  case R_NEW_SESSION:
+    if (setsid() < 0)
+      FAIL("new-session", "setsid", NULL);
+    break;
   case R_GROUPS:
     await_network(st);
     do_groups(r);
@@ -922,7 +937,12 @@ static void run_step(const struct record *r, struct exec_state *st) {
   case R_BLOCK_FD: do_block_fd(r->fields[0]); break;
   case R_SECCOMP:
     await_network(st);
-    do_seccomp(r->fields[0], st);
+    do_seccomp(r, st);
+    break;
+  case R_SESSION_KEYRING:
+    /* Refused (ENOSYS, or EPERM under an outer filter): then the container cannot reach a keyring either. */
+    if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS && errno != EPERM)
+      FAIL("session-keyring", "keyctl(KEYCTL_JOIN_SESSION_KEYRING)", NULL);
     break;
   case R_EXEC:
     await_network(st);

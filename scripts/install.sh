@@ -21,6 +21,7 @@ PACKAGES=(
   docker-registry # tests: a real registry on 127.0.0.1
   openssl         # tests: the certificates of TLS registries and their clients
   bubblewrap      # tests and benchmarks: `burrow sandbox` against bwrap
+  podman runc     # tests: the seccomp filter compared with podman's, call by call; benchmarks
   bsdutils        # tests: script(1), for a real terminal
   python3         # tests: small fixture programs, bcrypt lines for htpasswd
   zstd            # tests: zstd-compressed layers

@@ -91,6 +91,7 @@ export function containerOptions(f: ContainerFields, command: string[]): Contain
     capAdd: f.capAdd,
     capDrop: f.capDrop,
     securityOpt: f.securityOpt,
+    ...(f.seccompPolicy !== undefined ? { seccompPolicy: f.seccompPolicy } : {}),
     ulimit: f.ulimit,
     rm: f.rm,
     ...(f.logDriver !== undefined ? { logDriver: f.logDriver } : {}),

@@ -39,6 +39,7 @@ export const VALUE_NAMES: Record<string, string> = {
   '--cap-add': 'CAPABILITY',
   '--cap-drop': 'CAPABILITY',
   '--security-opt': 'OPTION',
+  '--seccomp-policy': 'POLICY',
   '--ulimit': 'NAME=SOFT[:HARD]',
   '--output': 'FILE',
   '--input': 'FILE',

@@ -6,7 +6,7 @@ import { inspectPorts } from '../network/ports.js';
 import { asMap } from './template.js';
 import { logConfig } from '../runtime/logs.js';
 import { isVolumeName } from '../runtime/options.js';
-import type { ContainerRecord, Containers } from '../storage/containers.js';
+import type { ContainerOptions, ContainerRecord, Containers } from '../storage/containers.js';
 import type { Store } from '../storage/store.js';
 import type { HealthState } from '../runtime/health-config.js';
 
@@ -143,8 +143,18 @@ export function containerInspect(store: Store, containers: Containers, c: Contai
       CapAdd: o.capAdd,
       CapDrop: o.capDrop,
       SecurityOpt: o.securityOpt,
+      // The filter it runs under (runtime/seccomp.ts chooses it so): default (podman's), unconfined, image, or a profile's path.
+      SeccompProfile: seccompShown(o),
       Init: o.init,
       Ulimits: o.ulimit,
     },
   };
+}
+
+/** Which seccomp profile a container's options choose, in words (runtime/seccomp.ts chooses it alike). */
+function seccompShown(o: ContainerOptions): string {
+  const given = o.securityOpt.map((opt) => /^seccomp[=:](.+)$/s.exec(opt)?.[1]).filter((v) => v !== undefined).pop();
+  if (given === 'unconfined') return 'unconfined';
+  if (given !== undefined) return given;
+  return o.seccompPolicy === 'image' ? 'image' : 'default';
 }

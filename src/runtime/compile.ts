@@ -7,6 +7,8 @@ import { posix } from 'node:path';
 
 import { DEFAULT_PATH } from '../config/defaults.js';
 import { capabilityMask } from '../system/capabilities.js';
+import type { SeccompProfile } from '../system/seccomp/profile.js';
+import type { SeccompFilter } from './seccomp.js';
 import type { IdMapping } from '../system/idmap.js';
 import { BP, MS, type Plan, type Step } from '../system/plan.js';
 import type { PortMapping } from '../storage/containers.js';
@@ -142,6 +144,10 @@ export interface ContainerSpec {
   init: boolean;
   capabilities: Set<string>;
   noNewPrivileges: boolean;
+  /** the seccomp program the command runs under (runtime/seccomp.ts); none: unconfined */
+  seccomp?: SeccompFilter;
+  /** the profile read from a file (create keeps it in the record) */
+  seccompProfile?: SeccompProfile;
   rlimits: RlimitSpec[];
   idmap: IdMapping;
 }
@@ -304,32 +310,40 @@ function containerSteps(spec: ContainerSpec, caps: bigint): Step[] {
   for (const r of spec.rlimits) plan.push({ kind: 'rlimit', ...r });
   // Detached (attach): the monitor's own stdin is /dev/null; -i without -t reads the pipe the monitor makes its fd 0.
   if (spec.tty) plan.push({ kind: 'tty' });
-  else plan.push({ kind: 'stdin', mode: (spec.attach ? spec.attach.stdin === 'pipe' : spec.interactive) ? 'INHERIT' : 'NULL' });
+  else plan.push({ kind: 'stdin', mode: (spec.attach ? spec.attach.stdin === 'pipe' : spec.interactive) ? 'INHERIT' : 'NULL' }, { kind: 'new-session' });
   if (spec.tty && spec.interactive && !spec.attach) plan.push({ kind: 'relay-stdin' });
   plan.push({ kind: 'forward-signals', signals: FORWARDED_SIGNALS });
   const cwd = posix.normalize(spec.workdir);
   // As podman does, a missing working directory is created: as root, before the user switch.
   if (cwd !== '/') plan.push({ kind: 'mkdir', path: cwd, mode: 0o755 });
   if (spec.groups !== undefined && !spec.idmap.single) plan.push({ kind: 'groups', gids: spec.groups });
-  plan.push({ kind: 'user', uid: spec.uid, gid: spec.gid });
-  // As runc does for a non-root user: the permitted and effective sets only stay for uid 0.
-  const root = spec.uid === 0;
-  plan.push({
-    kind: 'caps',
-    bounding: caps,
-    permitted: caps,
-    effective: root ? caps : 0n,
-    inheritable: 0n,
-    ambient: 0n,
-  });
-  if (spec.noNewPrivileges) plan.push({ kind: 'no-new-privs' });
+  plan.push(...credentialSteps(spec, caps));
   plan.push({ kind: 'cwd', path: cwd });
   plan.push({ kind: 'env', env: spec.env }, { kind: 'search-path', path: DEFAULT_PATH });
-  // After the credentials change, so PID 1 holds no more than the command does.
+  if (spec.seccomp && spec.noNewPrivileges) plan.push(filterStep(spec.seccomp));
+  // After the credentials change and the filter, so PID 1 holds no more than the command does.
   if (spec.init) plan.push({ kind: 'init' });
   const file = spec.argv[0] as string;
   plan.push({ kind: 'exec', file, argv: spec.argv });
   return plan;
+}
+
+/**
+ * The user, a keyring of the container's own, the capabilities and no-new-privs. The
+ * seccomp filter goes before the capabilities without no-new-privs (the kernel then wants
+ * CAP_SYS_ADMIN, as runc and crun do it), else last before the command: filterStep.
+ */
+export function credentialSteps(spec: { uid: number; gid: number; noNewPrivileges: boolean; seccomp?: SeccompFilter | undefined }, caps: bigint): Step[] {
+  const steps: Step[] = [{ kind: 'user', uid: spec.uid, gid: spec.gid }, { kind: 'session-keyring' }];
+  if (spec.seccomp && !spec.noNewPrivileges) steps.push(filterStep(spec.seccomp));
+  // As runc does for a non-root user: the permitted and effective sets only stay for uid 0.
+  steps.push({ kind: 'caps', bounding: caps, permitted: caps, effective: spec.uid === 0 ? caps : 0n, inheritable: 0n, ambient: 0n });
+  if (spec.noNewPrivileges) steps.push({ kind: 'no-new-privs' });
+  return steps;
+}
+
+export function filterStep(filter: SeccompFilter): Step {
+  return { kind: 'seccomp', program: filter.program, ...(filter.flags ? { flags: filter.flags } : {}) };
 }
 
 /** The monitor's records: its log, what it records at the end, restarts, health checks, attach, cgroup, clean-up. */

@@ -439,6 +439,10 @@ export async function createContainer(
     // The name first: the container's /etc/hosts names it.
     reserved = await reserveName(env, store, id, name);
     const prepared = prepareContainer(env, store, id, settled.options, store.imageConfig(image), layout, reserved, ports, networks); // every option checked now, not at start
+    // A seccomp profile file is read once: the record keeps it, with its full path.
+    const { seccompProfile } = prepared.spec;
+    if (seccompProfile) settled.options = { ...settled.options, seccompProfile, securityOpt: settled.options.securityOpt.map((o) => (/^seccomp[=:]/.test(o) && !/^seccomp[=:]unconfined$/.test(o) ? `seccomp=${resolve(env.cwd, o.slice(8))}` : o)) };
+    delete prepared.spec.seccompProfile;
     const health = resolveHealthcheck(settled.options, store.imageConfig(image));
     const rec: ContainerRecord = {
       id,

@@ -126,6 +126,7 @@ export function execSpec(env: Env, store: Store, rec: ContainerRecord, req: Exec
     // --privileged: every capability of the container's user namespace, as podman's exec gives.
     capabilities: req.privileged ? new Set(CAPABILITIES) : spec.capabilities,
     noNewPrivileges: spec.noNewPrivileges,
+    seccomp: spec.seccomp,
     tty: req.tty,
     interactive: req.interactive && !req.detach,
   };

@@ -21,7 +21,8 @@ import { capabilityMask } from '../system/capabilities.js';
 import { firstChild } from '../system/cgroups.js';
 import type { Namespace, Plan } from '../system/plan.js';
 import type { HelperProcess, Sys } from '../system/sys.js';
-import { FORWARDED_SIGNALS } from './compile.js';
+import { credentialSteps, filterStep, FORWARDED_SIGNALS } from './compile.js';
+import type { SeccompFilter } from './seccomp.js';
 
 /** The namespaces a container from compilePlan has (net only with its own network). */
 export const CONTAINER_NAMESPACES: Namespace[] = ['user', 'mount', 'pid', 'uts', 'ipc', 'cgroup', 'net'];
@@ -40,6 +41,8 @@ export interface JoinSpec {
   /** as system/capabilities.ts names them (CHOWN, not CAP_CHOWN) */
   capabilities: Set<string>;
   noNewPrivileges?: boolean;
+  /** the container's seccomp filter, which the program runs under too */
+  seccomp?: SeccompFilter | undefined;
   /** a new pseudo-terminal as the program's stdin, stdout and stderr (exec -t) */
   tty?: boolean;
   /** keep standard input (exec -i): ours, or with `tty` copied to the terminal; else /dev/null */
@@ -56,15 +59,15 @@ export function joinPlan(spec: JoinSpec): Plan {
   ];
   if (spec.cgroup !== undefined) plan.push({ kind: 'cgroup', path: spec.cgroup });
   if (spec.tty) plan.push({ kind: 'tty' });
-  else plan.push({ kind: 'stdin', mode: spec.interactive ? 'INHERIT' : 'NULL' });
+  else plan.push({ kind: 'stdin', mode: spec.interactive ? 'INHERIT' : 'NULL' }, { kind: 'new-session' });
   if (spec.tty && spec.interactive) plan.push({ kind: 'relay-stdin' });
   plan.push({ kind: 'forward-signals', signals: FORWARDED_SIGNALS });
   if (spec.groups !== undefined) plan.push({ kind: 'groups', gids: spec.groups });
-  plan.push({ kind: 'user', uid: spec.uid, gid: spec.gid });
-  // As for the container's own command: the permitted and effective sets only stay for uid 0.
-  plan.push({ kind: 'caps', bounding: caps, permitted: caps, effective: spec.uid === 0 ? caps : 0n, inheritable: 0n, ambient: 0n });
-  if (spec.noNewPrivileges) plan.push({ kind: 'no-new-privs' });
+  // As for the container's own command: its keyring, filter, capabilities (compile.ts).
+  const creds = { uid: spec.uid, gid: spec.gid, noNewPrivileges: spec.noNewPrivileges ?? false, seccomp: spec.seccomp };
+  plan.push(...credentialSteps(creds, caps));
   plan.push({ kind: 'cwd', path: spec.workdir }, { kind: 'env', env: spec.env }, { kind: 'search-path', path: DEFAULT_PATH });
+  if (spec.seccomp && spec.noNewPrivileges) plan.push(filterStep(spec.seccomp));
   plan.push({ kind: 'exec', file: spec.argv[0] as string, argv: spec.argv });
   return plan;
 }

@@ -17,6 +17,7 @@ import type { ContainerSpec, NameFile, OverlaySpec, RlimitSpec, ShareSpec, Tmpfs
 import { expandEnvEntry, mergeEnv, readEnvFile } from './envfile.js';
 import { MS, type Step } from '../system/plan.js';
 import type { RunOptions } from '../storage/containers.js';
+import { chooseSeccomp } from './seccomp.js';
 import type { LibcCalls } from '../system/sys.js';
 import { readBurrowConf } from '../config/burrow-conf.js';
 import { helperPath } from '../config/install.js';
@@ -295,6 +296,7 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
   for (const opt of opts.securityOpt) {
     if (opt === 'no-new-privileges' || opt === 'no-new-privileges=true' || opt === 'no-new-privileges:true') noNewPrivileges = true;
     else if (opt === 'no-new-privileges=false' || opt === 'no-new-privileges:false') noNewPrivileges = false;
+    else if (/^seccomp[=:]/.test(opt)) continue; // chooseSeccomp (runtime/seccomp.ts)
     else throw new UsageError(`security option \`${opt}\` is not supported`);
   }
 
@@ -385,6 +387,8 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
   add('/etc/resolv.conf', 'resolv.conf', net.files.resolv, (opts.dns ?? []).length > 0 ? undefined : netTarget);
   add('/etc/hostname', 'hostname', net.files.hostname, joined.get('uts'));
 
+  const capabilities = capabilitySet(opts.capAdd, opts.capDrop);
+  const seccomp = chooseSeccomp(opts, { cwd, capabilities, privileged: false, imageLabels: image?.Labels });
   const spec: ContainerSpec = {
     ...(shares.length > 0 ? { shares } : {}),
     ...(userNets && userNets.bridgePorts.length > 0 ? { bridgePorts: userNets.bridgePorts } : {}),
@@ -404,8 +408,10 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
     interactive: opts.interactive,
     tty: opts.tty,
     init: opts.init,
-    capabilities: capabilitySet(opts.capAdd, opts.capDrop),
+    capabilities,
     noNewPrivileges,
+    ...(seccomp.filter ? { seccomp: seccomp.filter } : {}),
+    ...(seccomp.profile ? { seccompProfile: seccomp.profile } : {}),
     rlimits: opts.ulimit.map(parseUlimit),
     idmap,
   };

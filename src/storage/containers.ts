@@ -29,6 +29,7 @@ import type { NetworkAttachment } from './networks.js';
 import { atomicWriteFile, readJson } from './atomic.js';
 import { isFrozen, monitoredCgroup } from '../system/cgroups.js';
 import { safeReaddir } from '../system/files.js';
+import type { SeccompProfile } from '../system/seccomp/profile.js';
 import type { Store } from './store.js';
 
 /** The options of `run` and `create` as the command line gave them (runtime/options.ts reads them). */
@@ -51,6 +52,10 @@ export interface RunOptions {
   capAdd: string[];
   capDrop: string[];
   securityOpt: string[];
+  /** --seccomp-policy: default, or image (the image's own profile, when it has one) */
+  seccompPolicy?: string | undefined;
+  /** the profile of --security-opt seccomp=PATH, read at create: later starts do not read the file again */
+  seccompProfile?: SeccompProfile | undefined;
   ulimit: string[];
   /** -p/--publish specs as given (the ports chosen for them are the record's `ports`) */
   publish?: string[] | undefined;

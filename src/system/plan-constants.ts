@@ -8,7 +8,7 @@
  */
 
 /** The number after `burrow-plan`: the helper reads exactly this version. */
-export const PLAN_VERSION = 7;
+export const PLAN_VERSION = 8;
 export const PLAN_MAX_SIZE = 16 << 20;
 export const PLAN_MAX_FIELDS = 65536;
 
@@ -43,18 +43,20 @@ export const RECORDS = [
   { name: 'rlimit', min: 3, max: 3, once: false },
   { name: 'tty', min: 0, max: 0, once: true },
   { name: 'stdin', min: 1, max: 1, once: true },
+  { name: 'new-session', min: 0, max: 0, once: true },
   { name: 'relay-stdin', min: 0, max: 0, once: true },
   { name: 'init', min: 0, max: 0, once: true },
   { name: 'forward-signals', min: 0, max: 64, once: true },
   { name: 'groups', min: 0, max: 65536, once: true },
   { name: 'user', min: 2, max: 2, once: true },
+  { name: 'session-keyring', min: 0, max: 0, once: true },
   { name: 'caps', min: 5, max: 5, once: true },
   { name: 'no-new-privs', min: 0, max: 0, once: true },
   { name: 'cwd', min: 1, max: 1, once: true },
   { name: 'env', min: 0, max: -1, once: true },
   { name: 'search-path', min: 1, max: 1, once: true },
   { name: 'block-fd', min: 1, max: 1, once: false },
-  { name: 'seccomp', min: 1, max: 1, once: true },
+  { name: 'seccomp', min: 1, max: 2, once: true },
   { name: 'exec', min: 2, max: -1, once: true },
   { name: 'pause', min: 0, max: 0, once: true },
   { name: 'log', min: 2, max: 2, once: true },

@@ -3,7 +3,7 @@
  * format from the C side). TypeScript decides everything; the helper only
  * carries the records out, in order.
  *
- *   plan    := "burrow-plan 7\n" record* "end 0\n"
+ *   plan    := "burrow-plan 8\n" record* "end 0\n"
  *   record  := NAME " " COUNT "\n" field{COUNT}
  *   field   := LENGTH ":" BYTES "\n"
  *
@@ -144,7 +144,11 @@ export type Step =
   /** bwrap's --block-fd: wait until inherited fd `fd` has a byte or ends */
   | { kind: 'block-fd'; fd: number }
   /** a classic BPF program (struct sock_filter[]), installed after no-new-privs; only env, search-path and exec may follow */
-  | { kind: 'seccomp'; program: Buffer }
+  | { kind: 'seccomp'; program: Buffer; flags?: number }
+  /** a new anonymous session keyring, so that nothing of the caller's keyring is reachable (as runc and crun do) */
+  | { kind: 'session-keyring' }
+  /** setsid: a session of its own, without the caller's controlling terminal (no TIOCSTI into it; `tty` does it itself) */
+  | { kind: 'new-session' }
   /** execve; `file` without "/" is searched in env's PATH, else search-path */
   | { kind: 'exec'; file: string; argv: string[] }
   /** instead of exec: a pod's infra, a sealed copy of the helper that holds the namespaces and reaps (helpers/pause.c) */
@@ -249,7 +253,7 @@ function fields(step: Step): string[] {
     case 'block-fd':
       return [String(step.fd)];
     case 'seccomp':
-      return [step.program.toString('hex')];
+      return step.flags ? [step.program.toString('hex'), step.flags.toString(16)] : [step.program.toString('hex')];
     case 'hostname':
       return [step.name];
     case 'rlimit':
@@ -276,6 +280,8 @@ function fields(step: Step): string[] {
     case 'relay-stdin':
     case 'init':
     case 'no-new-privs':
+    case 'session-keyring':
+    case 'new-session':
     case 'pause':
       return [];
   }

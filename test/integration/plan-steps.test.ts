@@ -204,16 +204,24 @@ describeContainers('burrow-helper: the child steps, in order', () => {
     expect(filtered.exitCode).toBe(0);
   });
 
-  it('refuses a seccomp program before no-new-privs, or a step after it other than exec', async () => {
+  it('refuses a seccomp program after caps without no-new-privs, before user, or before a step other than caps, cwd, env, search-path, init and exec', async () => {
     const root = freshRoot();
     const program = Buffer.alloc(8, 0);
     program.writeUInt16LE(0x06, 0);
     program.writeUInt32LE(0x7fff0000, 4);
-    const early = await run(containerPlan(root, [], 'true', [{ kind: 'seccomp', program }, { kind: 'no-new-privs' }]));
+    const caps = { kind: 'caps', bounding: 0n, permitted: 0n, effective: 0n, inheritable: 0n, ambient: 0n } as const;
+    const early = await run(containerPlan(root, [], 'true', [caps, { kind: 'seccomp', program }]));
     expect(early.exitCode).toBe(125);
-    expect(early.stderr).toMatch(/comes before `no-new-privs`|comes after `seccomp`/);
-    const late = await run(containerPlan(root, [], 'true', [{ kind: 'no-new-privs' }, { kind: 'seccomp', program }, { kind: 'cwd', path: '/' }]));
-    expect(late.stderr).toMatch(/\(cwd\): comes after `seccomp`/);
+    expect(early.stderr).toMatch(/\(seccomp\): comes after `caps` without `no-new-privs`/);
+    const beforeUser = await run(containerPlan(root, [], 'true', [{ kind: 'no-new-privs' }, { kind: 'seccomp', program }, { kind: 'user', uid: 0, gid: 0 }]));
+    expect(beforeUser.stderr).toMatch(/\(seccomp\): comes before `user`/);
+    const late = await run(containerPlan(root, [], 'true', [{ kind: 'no-new-privs' }, { kind: 'seccomp', program }, { kind: 'hostname', name: 'x' }]));
+    expect(late.stderr).toMatch(/\(hostname\): comes after `seccomp`/);
+    // Without no-new-privs, before caps: the kernel takes it (CAP_SYS_ADMIN raised for the call), and caps, cwd, init follow.
+    const proc: Step = { kind: 'mount', source: 'proc', target: '/proc', fstype: 'proc', flags: 0, extra: BP.MKDIR, data: '' };
+    const allowed = await run(containerPlan(root, [proc], 'grep -E "^(Seccomp|NoNewPrivs|CapEff):" /proc/self/status', [{ kind: 'user', uid: 0, gid: 0 }, { kind: 'seccomp', program }, caps, { kind: 'cwd', path: '/' }, { kind: 'init' }]));
+    expect(allowed.stderr).toBe('');
+    expect(allowed.stdout.trim()).toBe('CapEff:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t2');
   });
 
   it('stops a keep process when the container ends, and fails the start when a wait process fails', async () => {

@@ -65,7 +65,7 @@ function subidRanges(file: string, name: string, id: number): IdRange[] {
   return out;
 }
 
-function buildRootfs(dir: string, busybox: string, probe: string): string {
+function buildRootfs(dir: string, busybox: string, probe: string, syscalls: string): string {
   const rootfs = join(dir, 'rootfs');
   for (const d of ['bin', 'etc', 'proc', 'sys', 'dev', 'tmp', 'root', 'home/tester', 'var/tmp', 'run'])
     mkdirSync(join(rootfs, d), { recursive: true });
@@ -84,6 +84,8 @@ function buildRootfs(dir: string, busybox: string, probe: string): string {
   if (!existsSync(join(rootfs, 'bin/sh'))) symlinkSync('busybox', join(rootfs, 'bin/sh'));
   copyFileSync(probe, join(rootfs, 'bin/probe'));
   chmodSync(join(rootfs, 'bin/probe'), 0o755);
+  copyFileSync(syscalls, join(rootfs, 'bin/syscalls'));
+  chmodSync(join(rootfs, 'bin/syscalls'), 0o755);
   writeFileSync(join(rootfs, 'etc/passwd'), PASSWD);
   writeFileSync(join(rootfs, 'etc/group'), GROUP);
   writeFileSync(join(rootfs, 'etc/hostname'), 'fixture\n');
@@ -103,14 +105,17 @@ export default function setup(project: TestProject): () => void {
 
   const cc = process.env.CC || 'cc';
   const probe = join(dir, 'probe');
-  const compiled = spawnSync(cc, ['-static', '-O2', '-Wall', '-o', probe, join(root, 'test/fixtures/probe.c')], { encoding: 'utf8' });
-  if (compiled.error || compiled.status !== 0)
-    throw new Error(`building test/fixtures/probe.c with \`${cc} -static\` failed (Debian: apt-get install gcc libc6-dev): ${compiled.stderr ?? compiled.error}`);
+  const syscalls = join(dir, 'syscalls');
+  for (const [out, source] of [[probe, 'probe.c'], [syscalls, 'syscalls.c']] as const) {
+    const compiled = spawnSync(cc, ['-static', '-O2', '-Wall', '-o', out, join(root, 'test/fixtures', source)], { encoding: 'utf8' });
+    if (compiled.error || compiled.status !== 0)
+      throw new Error(`building test/fixtures/${source} with \`${cc} -static\` failed (Debian: apt-get install gcc libc6-dev): ${compiled.stderr ?? compiled.error}`);
+  }
 
   const busybox = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p));
   let rootfs = join(dir, 'rootfs');
   if (busybox === undefined) problem = 'no /bin/busybox to build the test root filesystem from (Debian: apt-get install busybox-static)';
-  else rootfs = buildRootfs(dir, busybox, probe);
+  else rootfs = buildRootfs(dir, busybox, probe, syscalls);
 
   if (me.uid === 0)
     problem ??= 'running as root: containers are tested as an unprivileged user (start the suite with `npm test`, which prepares one)';
@@ -155,6 +160,8 @@ export default function setup(project: TestProject): () => void {
     if (existsSync(socket)) peer = { socket, hostAddress, address };
     else missing.peer = `BURROW_TEST_PEER's agent socket \`${socket}\` does not exist`;
   }
+  // The peer the seccomp filter is compared with, call by call.
+  if (findProgram('podman') === undefined || findProgram('runc') === undefined) missing.podman = 'podman or runc is not installed (Debian: apt-get install podman runc)';
   for (const helper of ['pasta', 'slirp4netns'])
     if (findProgram(helper) === undefined) missing[helper] = `${helper} is not installed (Debian: apt-get install ${helper === 'pasta' ? 'passt' : helper})`;
   if (!missing.pasta) {

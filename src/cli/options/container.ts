@@ -37,7 +37,8 @@ export abstract class ContainerOptionsCommand extends BurrowCommand {
   init = Option.Boolean('--init', false, { description: 'Run a minimal init as PID 1 that reaps zombies and forwards signals' });
   capAdd = Option.Array('--cap-add', [], { description: 'Add a capability (or ALL)' });
   capDrop = Option.Array('--cap-drop', [], { description: 'Drop a capability (or ALL)' });
-  securityOpt = Option.Array('--security-opt', [], { description: 'Security options: no-new-privileges' });
+  securityOpt = Option.Array('--security-opt', [], { description: 'Security options: no-new-privileges, seccomp=unconfined|PROFILE.json' });
+  seccompPolicy = Option.String('--seccomp-policy', { description: "Which seccomp profile: default, or image (the image's io.containers.seccomp.profile label, when it has one)" });
   ulimit = Option.Array('--ulimit', [], { description: 'Set a resource limit NAME=SOFT[:HARD]' });
   restart = Option.String('--restart', { description: 'Restart the container when it exits: no, on-failure[:N], always, unless-stopped' });
   healthCmd = Option.String('--health-cmd', { description: 'The healthcheck: a shell command, a JSON array, or none' });

@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+// The size, in BPF instructions, of the seccomp filter the kernel holds for
+// a container of burrow's, of podman with runc and of podman with crun, for
+// the same default profile (issue #19). Read from the kernel with
+// PTRACE_SECCOMP_GET_FILTER, which needs root: run as root; the containers
+// themselves run rootless, as BENCH_USER (default burrow-test), which needs
+// subordinate ids and podman's storage.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { busyboxRootfs, have } from './lib.mjs';
+
+const burrow = join(fileURLToPath(new URL('..', import.meta.url)), 'bin', 'burrow.cjs');
+const user = process.env.BENCH_USER ?? 'burrow-test';
+
+if (process.getuid?.() !== 0) {
+  console.log('seccomp-size: skipped: reading a filter from the kernel (PTRACE_SECCOMP_GET_FILTER) needs root; run it as root (the containers run as BENCH_USER)');
+  process.exit(0);
+}
+for (const tool of ['gcc', 'podman', 'runc', 'crun', 'runuser'])
+  if (!have(tool)) {
+    console.log(`seccomp-size: skipped: ${tool} is not installed`);
+    process.exit(0);
+  }
+
+const TOOL = `#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <linux/ptrace.h>
+int main(int argc, char **argv) {
+  pid_t pid = atoi(argv[1]);
+  if (ptrace(PTRACE_ATTACH, pid, 0, 0) < 0) { perror("attach"); return 1; }
+  waitpid(pid, NULL, __WALL);
+  for (long i = 0;; i++) {
+    long n = ptrace(PTRACE_SECCOMP_GET_FILTER, pid, (void *)i, NULL);
+    if (n < 0) break;
+    printf("%ld\\n", n);
+  }
+  ptrace(PTRACE_DETACH, pid, 0, 0);
+  return 0;
+}
+`;
+
+const dir = mkdtempSync(join(tmpdir(), 'burrow-bench-seccomp-size-'));
+chmodSync(dir, 0o755);
+const children = [];
+try {
+  writeFileSync(join(dir, 'filters.c'), TOOL);
+  execFileSync('gcc', ['-O2', '-o', join(dir, 'filters'), join(dir, 'filters.c')]);
+  const rootfs = busyboxRootfs();
+  for (const applet of ['sleep']) spawnSync('ln', ['-s', 'busybox', join(rootfs, 'bin', applet)]);
+  const uid = Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }).trim());
+  const gid = Number(execFileSync('id', ['-g', user], { encoding: 'utf8' }).trim());
+  spawnSync('chown', ['-R', `${uid}:${gid}`, rootfs]);
+  chmodSync(rootfs, 0o755);
+  const as = (argv, options = {}) => spawn('runuser', ['-u', user, '--', 'env', '-u', 'XDG_RUNTIME_DIR', `HOME=${dir}/home`, ...argv], { stdio: 'ignore', cwd: dir, ...options });
+  spawnSync('install', ['-d', '-o', String(uid), '-g', String(gid), join(dir, 'home')]);
+  chownSync(dir, uid, gid);
+  const pidOf = async (marker) => {
+    for (let i = 0; i < 200; i++) {
+      const r = spawnSync('pgrep', ['-n', '-f', `^sleep ${marker}$`], { encoding: 'utf8' });
+      if (r.status === 0) return Number(r.stdout.trim());
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    throw new Error(`no process \`sleep ${marker}\``);
+  };
+  const filters = (pid) => execFileSync(join(dir, 'filters'), [String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+  const rows = [];
+  const podmanArgs = (runtime) => ['podman', '--runtime', runtime, '--cgroup-manager', 'cgroupfs', '--root', join(dir, `root-${runtime}`), '--runroot', join(dir, `run-${runtime}`), '--storage-driver', 'vfs', '--events-backend', 'none', 'run', '--rm', '--network', 'none', '--rootfs', rootfs];
+  const cases = [
+    ['burrow (default profile, default capabilities)', ['node', burrow, 'run', '--rm', '--rootfs', rootfs]],
+    ['podman + runc (libseccomp)', podmanArgs('runc')],
+    ['podman + crun (libseccomp)', podmanArgs('crun')],
+  ];
+  let marker = 4101;
+  for (const [name, argv] of cases) {
+    const child = as([...argv, 'sleep', String(marker)]);
+    children.push(child);
+    const pid = await pidOf(marker);
+    rows.push([name, filters(pid)]);
+    spawnSync('kill', [String(pid)]);
+    await new Promise((res) => child.on('exit', res));
+    marker++;
+  }
+  console.log('seccomp filter size (BPF instructions, as the kernel holds them; newest filter first)');
+  for (const [name, sizes] of rows) console.log(`  ${name.padEnd(48)} ${sizes.join(' + ')}`);
+  const [b, r, c] = rows.map(([, sizes]) => sizes[0]);
+  console.log(`  burrow/runc = ${(b / r).toFixed(2)}, burrow/crun = ${(b / c).toFixed(2)}`);
+} finally {
+  for (const child of children) child.kill('SIGKILL');
+  spawnSync('runuser', ['-u', user, '--', 'podman', 'unshare', 'rm', '-rf', dir], { stdio: 'ignore', cwd: '/tmp' });
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// The cost of the default seccomp filter on `burrow run --rm IMAGE true`:
+// default against --security-opt seccomp=unconfined, interleaved medians
+// (issue #19: target under 1 ms), with podman's own difference beside it.
+// Rootless: run it as an unprivileged user with subordinate ids.
+// The filter's size against runc's and crun's: bench/seccomp-size.mjs (root).
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { busyboxImageArchive, interleaved, PODMAN, podmanOverlay, report, rootlessBench, timed } from './lib.mjs';
+
+const burrow = join(fileURLToPath(new URL('..', import.meta.url)), 'bin', 'burrow.cjs');
+const rounds = Number(process.env.BENCH_ROUNDS ?? 40);
+const IMAGE = 'localhost/bench-seccomp:latest';
+
+const { dir, env } = rootlessBench('seccomp', ['podman', 'umoci', 'skopeo']);
+let podmanLoaded = false;
+try {
+  podmanOverlay();
+  const archive = busyboxImageArchive(dir, IMAGE);
+  timed([process.execPath, burrow, 'load', '-i', archive], env);
+  timed([...PODMAN, 'load', '-i', archive]);
+  podmanLoaded = true;
+  const run = (extra) => [process.execPath, burrow, 'run', '--rm', '--network', 'none', ...extra, IMAGE, 'true'];
+  const podman = (extra) => [...PODMAN, 'run', '--rm', '--network', 'none', ...extra, IMAGE, 'true'];
+  const commands = [
+    { name: 'burrow (default filter)', argv: run([]), env },
+    { name: 'burrow seccomp=unconfined', argv: run(['--security-opt', 'seccomp=unconfined']), env },
+    { name: 'burrow --cap-add SYS_PTRACE', argv: run(['--cap-add', 'SYS_PTRACE']), env },
+    { name: 'podman (default filter)', argv: podman([]) },
+    { name: 'podman seccomp=unconfined', argv: podman(['--security-opt', 'seccomp=unconfined']) },
+  ];
+  const medians = interleaved(commands, { rounds });
+  report(`run --rm --network none IMAGE true: medians of ${rounds} interleaved rounds`, commands, medians, 'burrow seccomp=unconfined');
+  console.log(`  the default filter costs burrow ${(medians[0] - medians[1]).toFixed(2)} ms (target < 1 ms); compiled at start for other capabilities: ${(medians[2] - medians[1]).toFixed(2)} ms`);
+  console.log(`  podman's costs it ${(medians[3] - medians[4]).toFixed(2)} ms`);
+} finally {
+  if (podmanLoaded) timed([...PODMAN, 'rmi', IMAGE]);
+  spawnSync('unshare', ['--user', '--map-root-user', '--map-auto', 'rm', '-rf', dir], { stdio: 'ignore' });
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,64 @@
+/**
+ * Which seccomp filter a container runs under, as podman chooses it:
+ * `--security-opt seccomp=unconfined|PATH`, `--seccomp-policy default|image`
+ * (image: the profile in the image's `io.containers.seccomp.profile` label,
+ * when it has one), `--privileged` (none, unless a profile is named), else
+ * burrow's default (podman's, src/system/seccomp/default-profile.ts). The
+ * program is compiled for the container's capabilities.
+ */
+import { resolve } from 'node:path';
+
+import { UsageError } from '../errors.js';
+import { defaultProgram, parseProfile, readProfile, seccompProgram, type SeccompProfile } from '../system/seccomp/index.js';
+
+/** The label an image carries its own profile in (podman's). */
+export const IMAGE_PROFILE_LABEL = 'io.containers.seccomp.profile';
+
+export interface SeccompFilter {
+  program: Buffer;
+  flags: number;
+}
+
+export interface SeccompChoice {
+  /** undefined: no filter */
+  filter: SeccompFilter | undefined;
+  /** what inspect shows: default, unconfined, image, or the profile file's path */
+  shown: string;
+  /** a profile read from a file, which the container's record keeps (its later starts do not read the file again) */
+  profile?: SeccompProfile;
+}
+
+/** `seccomp=VALUE` (or docker's old `seccomp:VALUE`) of --security-opt, the last one given. */
+export function seccompOption(securityOpt: string[]): string | undefined {
+  let value: string | undefined;
+  for (const opt of securityOpt) {
+    const m = /^seccomp[=:](.*)$/s.exec(opt);
+    if (!m) continue;
+    if (m[1] === '') throw new UsageError('--security-opt seccomp= needs a value: unconfined or the path of a profile');
+    value = m[1];
+  }
+  return value;
+}
+
+export function checkSeccompPolicy(policy: string | undefined): 'default' | 'image' {
+  if (policy === undefined || policy === 'default' || policy === 'image') return policy ?? 'default';
+  throw new UsageError(`invalid --seccomp-policy \`${policy}\`: default or image`);
+}
+
+export function chooseSeccomp(
+  opts: { securityOpt: string[]; seccompPolicy?: string | undefined; seccompProfile?: SeccompProfile | undefined },
+  ctx: { cwd: string; capabilities: ReadonlySet<string>; privileged: boolean; imageLabels?: Record<string, string> | undefined },
+): SeccompChoice {
+  const option = seccompOption(opts.securityOpt);
+  const policy = checkSeccompPolicy(opts.seccompPolicy);
+  if (option === 'unconfined') return { filter: undefined, shown: 'unconfined' };
+  if (option !== undefined) {
+    const path = resolve(ctx.cwd, option);
+    const profile = opts.seccompProfile ?? readProfile(path);
+    return { filter: seccompProgram(profile, ctx.capabilities), shown: path, profile };
+  }
+  if (ctx.privileged) return { filter: undefined, shown: 'unconfined' };
+  const label = policy === 'image' ? ctx.imageLabels?.[IMAGE_PROFILE_LABEL] : undefined;
+  if (label !== undefined) return { filter: seccompProgram(parseProfile(label, `of the image's label ${IMAGE_PROFILE_LABEL}`), ctx.capabilities), shown: 'image' };
+  return { filter: defaultProgram(ctx.capabilities), shown: 'default' };
+}

@@ -1,0 +1,86 @@
+/**
+ * seccomp for containers and sandboxes: a profile (podman's default, or the
+ * user's OCI/docker JSON) resolved for a capability set and compiled into the
+ * BPF program the plan's `seccomp` step installs.
+ */
+import { readFileSync } from 'node:fs';
+
+import { BurrowError, errnoCode } from '../../errors.js';
+import { DEFAULT_CAPABILITIES } from '../capabilities.js';
+import { builtin } from '../../lazy.js';
+import { compileFilter } from './compile.js';
+import { DEFAULT_PROFILE } from './default-profile.js';
+import { checkProfile, resolveProfile, type SeccompHost, type SeccompProfile } from './profile.js';
+
+export type { SeccompProfile } from './profile.js';
+export { checkProfile } from './profile.js';
+export { DEFAULT_PROFILE } from './default-profile.js';
+
+/** A profile file larger than this is refused (podman's default is 16 KiB). */
+const MAX_PROFILE_SIZE = 4 << 20;
+
+/** The host as seccomp sees it; undefined where burrow has no system call table. */
+export function seccompHost(): SeccompHost | undefined {
+  const arch = process.arch === 'x64' ? 'x86_64' : process.arch === 'arm64' ? 'aarch64' : undefined;
+  if (!arch) return undefined;
+  return { arch, kernel: () => builtin<typeof import('node:os')>('node:os').release() };
+}
+
+/** Reads and checks a profile file (--security-opt seccomp=PATH). */
+export function readProfile(path: string): SeccompProfile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = errnoCode(err);
+    throw new BurrowError('E_SECCOMP', `seccomp profile \`${path}\`: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message}`);
+  }
+  return parseProfile(text, `\`${path}\``);
+}
+
+/** Checks a profile's text; `where` names it in messages. */
+export function parseProfile(text: string, where: string): SeccompProfile {
+  if (text.length > MAX_PROFILE_SIZE) throw new BurrowError('E_SECCOMP', `seccomp profile ${where}: larger than ${MAX_PROFILE_SIZE >> 20} MiB`);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new BurrowError('E_SECCOMP', `seccomp profile ${where}: not JSON (${(err as Error).message})`);
+  }
+  return checkProfile(json, where);
+}
+
+/** The program for a container with capabilities `caps` (names without CAP_), and the seccomp(2) flags. */
+export function seccompProgram(profile: SeccompProfile, caps: ReadonlySet<string>, host = seccompHost()): { program: Buffer; flags: number } {
+  if (!host) throw new BurrowError('E_SECCOMP', `seccomp: no system call table for this architecture (${process.arch}); run with --security-opt seccomp=unconfined`);
+  const filter = resolveProfile(profile, caps, host);
+  const program = compileFilter(filter);
+  if (program.length / 8 > 4096)
+    throw new BurrowError('E_SECCOMP', `seccomp profile: compiles to ${program.length / 8} instructions, more than the kernel's 4096`);
+  return { program, flags: filter.flags };
+}
+
+/** The default program for the default capabilities, compiled by the build (scripts/build.mjs); null where there is none. */
+declare const BURROW_SECCOMP_DEFAULT: { arch: string; caps: string; program: string } | null | undefined;
+
+/** The capabilities that change the default program: those its rules include or exclude by. */
+let defaultCaps: Set<string> | undefined;
+function capsKey(caps: ReadonlySet<string>): string {
+  defaultCaps ??= new Set(DEFAULT_PROFILE.syscalls?.flatMap((r) => [...(r.includes?.caps ?? []), ...(r.excludes?.caps ?? [])].map((c) => c.replace(/^CAP_/, ''))));
+  return [...caps].filter((c) => defaultCaps?.has(c)).sort().join(',');
+}
+
+/** What the build embeds: the default program for podman's default capabilities on this host. */
+export function precompiledDefault(): { arch: string; caps: string; program: string } | null {
+  const host = seccompHost();
+  if (!host) return null;
+  const caps = new Set(DEFAULT_CAPABILITIES);
+  return { arch: host.arch, caps: capsKey(caps), program: seccompProgram(DEFAULT_PROFILE, caps, host).program.toString('hex') };
+}
+
+/** The default profile's program for a container with capabilities `caps`: the build's when it is the same. */
+export function defaultProgram(caps: ReadonlySet<string>): { program: Buffer; flags: number } {
+  const built = typeof BURROW_SECCOMP_DEFAULT === 'undefined' ? null : BURROW_SECCOMP_DEFAULT;
+  if (built && built.arch === seccompHost()?.arch && built.caps === capsKey(caps)) return { program: Buffer.from(built.program, 'hex'), flags: 0 };
+  return seccompProgram(DEFAULT_PROFILE, caps);
+}
