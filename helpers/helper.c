@@ -1531,8 +1531,10 @@ int main(int argc, char **argv) {
     g_argv_area = argv[0];
     g_argv_area_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) + 1 - argv[0]);
   }
-  if (argc >= 2 && !strcmp(argv[1], "run"))
+  if (argc >= 2 && !strcmp(argv[1], "run")) {
+    run_from_sealed_copy(argv);
     return cmd_run(argc - 2, argv + 2);
+  }
   if (argc >= 2 && !strcmp(argv[1], "check"))
     return cmd_check(argc - 2, argv + 2);
   if (argc >= 2 && !strcmp(argv[1], "attach"))
