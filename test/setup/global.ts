@@ -4,8 +4,9 @@
  * (read them with `fixtures()` from test/helpers/fixtures.ts).
  *
  *   <tmp>/rootfs   a busybox root filesystem (Debian's busybox-static) with
- *                  /bin/probe, /etc/passwd and /etc/group for the user tests
+ *                  /bin/probe, /bin/escape, /etc/passwd and /etc/group for the user tests
  *   <tmp>/probe    the probe (test/fixtures/probe.c), built `cc -static`
+ *   <tmp>/escape   the escape attempts (test/fixtures/escape.c), built the same way
  *
  * Nothing here fails the run for a missing host feature: it is recorded in
  * `problem` or `missing`, and the tests that need it skip, saying why.
@@ -65,7 +66,7 @@ function subidRanges(file: string, name: string, id: number): IdRange[] {
   return out;
 }
 
-function buildRootfs(dir: string, busybox: string, probe: string): string {
+function buildRootfs(dir: string, busybox: string, probe: string, escape: string): string {
   const rootfs = join(dir, 'rootfs');
   for (const d of ['bin', 'etc', 'proc', 'sys', 'dev', 'tmp', 'root', 'home/tester', 'var/tmp', 'run'])
     mkdirSync(join(rootfs, d), { recursive: true });
@@ -84,6 +85,8 @@ function buildRootfs(dir: string, busybox: string, probe: string): string {
   if (!existsSync(join(rootfs, 'bin/sh'))) symlinkSync('busybox', join(rootfs, 'bin/sh'));
   copyFileSync(probe, join(rootfs, 'bin/probe'));
   chmodSync(join(rootfs, 'bin/probe'), 0o755);
+  copyFileSync(escape, join(rootfs, 'bin/escape'));
+  chmodSync(join(rootfs, 'bin/escape'), 0o755);
   writeFileSync(join(rootfs, 'etc/passwd'), PASSWD);
   writeFileSync(join(rootfs, 'etc/group'), GROUP);
   writeFileSync(join(rootfs, 'etc/hostname'), 'fixture\n');
@@ -106,11 +109,16 @@ export default function setup(project: TestProject): () => void {
   const compiled = spawnSync(cc, ['-static', '-O2', '-Wall', '-o', probe, join(root, 'test/fixtures/probe.c')], { encoding: 'utf8' });
   if (compiled.error || compiled.status !== 0)
     throw new Error(`building test/fixtures/probe.c with \`${cc} -static\` failed (Debian: apt-get install gcc libc6-dev): ${compiled.stderr ?? compiled.error}`);
+  // The attacks of test/integration/escapes*.test.ts, built the same way.
+  const escape = join(dir, 'escape');
+  const escapeBuilt = spawnSync(cc, ['-static', '-O2', '-Wall', '-o', escape, join(root, 'test/fixtures/escape.c')], { encoding: 'utf8' });
+  if (escapeBuilt.error || escapeBuilt.status !== 0)
+    throw new Error(`building test/fixtures/escape.c with \`${cc} -static\` failed: ${escapeBuilt.stderr ?? escapeBuilt.error}`);
 
   const busybox = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p));
   let rootfs = join(dir, 'rootfs');
   if (busybox === undefined) problem = 'no /bin/busybox to build the test root filesystem from (Debian: apt-get install busybox-static)';
-  else rootfs = buildRootfs(dir, busybox, probe);
+  else rootfs = buildRootfs(dir, busybox, probe, escape);
 
   if (me.uid === 0)
     problem ??= 'running as root: containers are tested as an unprivileged user (start the suite with `npm test`, which prepares one)';
@@ -169,6 +177,7 @@ export default function setup(project: TestProject): () => void {
     dir,
     rootfs,
     probe,
+    escape,
     problem,
     missing,
     uid: me.uid,
