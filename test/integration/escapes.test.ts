@@ -152,6 +152,33 @@ describeContainers('escapes: the runtime binary, leaked fds, host processes, /pr
     }
   });
 
+  it('a container with CAP_SYS_PTRACE whose pid namespace another shares never sees the host through the newcomer\'s /proc/PID/root while it is set up', async () => {
+    const host = mkdtempSync(join(fixtures().dir, 'shared-pid-'));
+    writeFileSync(join(host, 'secret'), 'HOST SECRET\n');
+    const watcher = await store.run(['run', '-d', '--name', 'watcher', '--cap-add', 'SYS_PTRACE', PLAIN, 'escape', 'watch-root', `${host}/secret`, '6']);
+    expect([watcher.stderr, watcher.exitCode]).toEqual(['', 0]);
+    // Each newcomer writes the same path in its own root: the control, what the watcher may read.
+    let runs = 0;
+    const deadline = Date.now() + 4500;
+    while (Date.now() < deadline) {
+      const r = await store.run(['run', '--rm', '--network', 'none', '--pid', 'container:watcher', PLAIN, 'sh', '-c', `mkdir -p ${host} && echo in-container > ${host}/secret && sleep 0.2`]);
+      expect([r.stderr, r.exitCode]).toEqual(['', 0]);
+      runs++;
+    }
+    await waitFor('the watcher to end', async () => (await store.run(['ps', '-a', '--filter', 'name=watcher', '--format', '{{.Status}}'])).stdout.startsWith('Exited'), 15_000);
+    const out = (await store.run(['logs', 'watcher'])).stdout;
+    const got = results(out);
+    expect(Number(got.get('seen')), `runs ${runs}`).toBeGreaterThanOrEqual(runs);
+    // Every newcomer it opened showed its own root, none the host's.
+    const reads = lines(out).filter((l) => l.startsWith('read '));
+    expect(reads.length).toBe(Number(got.get('opened')));
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads).toContain('read in-container');
+    // (an empty read: the newcomer's file caught between its creation and its write)
+    expect(reads.filter((l) => l !== 'read in-container' && l !== 'read '), out).toEqual([]);
+    await store.run(['rm', '-f', 'watcher']);
+  });
+
   it('with --init, PID 1 (the helper, not dumpable) refuses ptrace, /proc/1/mem and /proc/1/exe', async () => {
     const r = await runIn(rootfs, ['--rm', '--init', 'escape', 'reach', '1']);
     expect([r.stderr, r.exitCode]).toEqual(['', 0]);
