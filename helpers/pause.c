@@ -82,8 +82,8 @@ int pause_copy(void) { return sealed_copy("burrow-pause"); }
  * then run the container's code on the host. So `run` re-execs itself from a
  * sealed memfd copy first (as runc does), and /proc/self/exe of the monitor
  * and of everything it clones is that copy, which nothing can change. About
- * 0.3 ms (a 1 MiB copy and one more execve). Where the kernel refuses to exec
- * a memfd, it goes on from the file.
+ * 1 ms per start (measured: a 1.1 MiB copy and one more execve). Where the
+ * kernel refuses to exec a memfd, it goes on from the file.
  */
 void run_from_sealed_copy(char **argv) {
   int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
