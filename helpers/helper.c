@@ -1010,6 +1010,17 @@ static pid_t clone_shared(const struct plan *plan, int flags, int cgroup_fd) {
     fail("share", "fork", NULL, errno, "start the launcher");
   if (launcher == 0) {
     close(p[0]);
+    /* Born into another container's pid namespace, the child is seen there before its pivot_root, with the
+       host's root as its /proc/PID/root: not dumpable (its mm the host user namespace's), nothing in that
+       container may open it, even with CAP_SYS_PTRACE; its execve makes the command dumpable again. Not
+       when a process of the monitor's (pasta, fuse-overlayfs) must open the child's /proc/PID/ns files. */
+    int processes = 0, pid_shared = 0;
+    for (size_t i = 0; i < plan->nrecords; i++) {
+      processes |= plan->records[i].kind == R_PROCESS;
+      pid_shared |= plan->records[i].kind == R_SHARE && !strcmp(plan->records[i].fields[0], "pid");
+    }
+    if (pid_shared && !processes && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+      fail("share", "prctl(PR_SET_DUMPABLE)", NULL, errno, "make the launcher undumpable");
     enter_shared(plan);
     pid_t child = clone_child(flags | CLONE_PARENT, cgroup_fd);
     if (child == 0) {
@@ -1531,8 +1542,10 @@ int main(int argc, char **argv) {
     g_argv_area = argv[0];
     g_argv_area_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) + 1 - argv[0]);
   }
-  if (argc >= 2 && !strcmp(argv[1], "run"))
+  if (argc >= 2 && !strcmp(argv[1], "run")) {
+    run_from_sealed_copy(argv);
     return cmd_run(argc - 2, argv + 2);
+  }
   if (argc >= 2 && !strcmp(argv[1], "check"))
     return cmd_check(argc - 2, argv + 2);
   if (argc >= 2 && !strcmp(argv[1], "attach"))

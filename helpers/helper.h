@@ -57,6 +57,8 @@ extern int g_pause_fd;
 int cmd_pause(void);
 /* Makes the sealed copy (pause.c); -1 with errno. */
 int pause_copy(void);
+/* `run` re-execs itself from a sealed memfd copy of this helper (pause.c, CVE-2019-5736); returns when it already runs from one, or cannot. */
+void run_from_sealed_copy(char **argv);
 
 /* netlink.c: a container's interface on a user network's bridge (docs/design.md, "User networks"). */
 struct bridge_port_args {

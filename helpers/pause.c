@@ -20,6 +20,7 @@
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,15 +30,22 @@
 
 int g_pause_fd = -1;
 
-/* The sealed copy of /proc/self/exe; -1 with errno. A kernel that refuses exec'able memfds (vm.memfd_noexec=2) gets the file itself. */
-int pause_copy(void) {
+/* Does fd hold our seals (a copy made by sealed_copy)? */
+static int is_sealed(int fd) {
+  int seals = fcntl(fd, F_GET_SEALS);
+  return seals >= 0 && (seals & (F_SEAL_SEAL | F_SEAL_WRITE)) == (F_SEAL_SEAL | F_SEAL_WRITE);
+}
+
+/* A copy of /proc/self/exe in a memfd named NAME, sealed against every change; -1 with errno. A kernel that
+   refuses exec'able memfds (vm.memfd_noexec=2) gets the file itself. */
+static int sealed_copy(const char *name) {
   int src = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
   if (src < 0)
     return -1;
   struct stat st;
-  int fd = memfd_create("burrow-pause", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+  int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
   if (fd < 0 && errno == EINVAL)
-    fd = memfd_create("burrow-pause", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (fd < 0 || fstat(src, &st) < 0) {
     if (fd >= 0)
       close(fd);
@@ -62,6 +70,38 @@ int pause_copy(void) {
     return -1;
   }
   return fd;
+}
+
+int pause_copy(void) { return sealed_copy("burrow-pause"); }
+
+/*
+ * CVE-2019-5736: a container that runs this helper as its own program (its
+ * command, or a #! interpreter, being /proc/self/exe of the helper's child)
+ * reaches the binary through /proc/PID/exe, and could write it (it is the
+ * user's own file) once no monitor keeps it busy: the next `burrow run` would
+ * then run the container's code on the host. So `run` re-execs itself from a
+ * sealed memfd copy first (as runc does), and /proc/self/exe of the monitor
+ * and of everything it clones is that copy, which nothing can change. About
+ * 1 ms per start (measured: a 1.1 MiB copy and one more execve). Where the
+ * kernel refuses to exec a memfd, it goes on from the file.
+ */
+void run_from_sealed_copy(char **argv) {
+  int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  if (self < 0)
+    return;
+  int copied = is_sealed(self);
+  close(self);
+  if (copied) {
+    /* Its name in ps (the exec of an fd names it after the fd's number). */
+    prctl(PR_SET_NAME, "burrow-helper", 0, 0, 0);
+    return;
+  }
+  int fd = sealed_copy("burrow-helper");
+  if (fd < 0)
+    return;
+  if (is_sealed(fd))
+    syscall(SYS_execveat, fd, "", argv, environ, AT_EMPTY_PATH);
+  close(fd); /* not sealed (no exec'able memfd here) or the exec failed: from the file, as before */
 }
 
 /*

@@ -111,10 +111,13 @@ static void die(int code, const char *step, const char *sc, const char *path, in
 
 #define FAIL(step, sc, path) die(EXIT_HELPER, step, sc, path, errno, NULL)
 
-/* Opens PATH inside the root (or the host when rootfd < 0) without following it out. */
+/*
+ * Opens PATH inside the root without following it out: beneath the `root`
+ * step's directory, or "/" (after pivot-root, or a joined container's root).
+ * No magic link either (/proc/self/fd/N, /proc/PID/cwd, /proc/PID/root): each
+ * can name a directory outside the root held by some fd (CVE-2024-21626).
+ */
 static int open_in_root(const char *path, int flags) {
-  if (g_rootfd < 0)
-    return open(path, flags | O_CLOEXEC);
   struct open_how how = {
       .flags = (uint64_t)(flags | O_CLOEXEC),
       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
@@ -124,7 +127,16 @@ static int open_in_root(const char *path, int flags) {
     rel++;
   if (*rel == '\0')
     rel = ".";
-  return (int)syscall(SYS_openat2, g_rootfd, rel, &how, sizeof(how));
+  int root = g_rootfd >= 0 ? g_rootfd : open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0)
+    return -1;
+  int fd = (int)syscall(SYS_openat2, root, rel, &how, sizeof(how));
+  if (root != g_rootfd) {
+    int e = errno;
+    close(root);
+    errno = e;
+  }
+  return fd;
 }
 
 /* Creates every missing component of PATH inside the root; the last one as a file when `file`, else a directory of `mode`. */
@@ -861,9 +873,12 @@ static void do_rlimit(const struct record *r) {
         r->fields[2]);
 }
 
+/* The working directory, resolved inside the root like every other path: never through a magic link to an fd's directory outside it (CVE-2024-21626). */
 static void do_cwd(const char *path) {
-  if (chdir(path) < 0)
+  int fd = open_in_root(path, O_PATH | O_DIRECTORY);
+  if (fd < 0 || fchdir(fd) < 0)
     die(EXIT_HELPER, "cwd", "chdir", path, errno, "change to working directory `%s`", path);
+  close(fd);
 }
 
 /* One step of the child's list. */
@@ -958,6 +973,39 @@ static void run_step(const struct record *r, struct exec_state *st) {
   }
 }
 
+static int compare_ints(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }
+
+/*
+ * Closes every fd above 2 the child's steps do not use: whatever the monitor
+ * holds or was started with (a status pipe, a directory some caller leaked)
+ * must not be there for a step, a magic link or the exec to reach
+ * (CVE-2024-21626). The exec closes the rest (close-on-exec).
+ */
+static void close_unneeded_fds(const struct plan *plan, const struct child_fds *fds) {
+  int keep[70];
+  size_t n = 0;
+  keep[n++] = fds->sync;
+  keep[n++] = fds->error;
+  keep[n++] = fds->cgroupns;
+  keep[n++] = g_pause_fd;
+  for (size_t i = 0; i < plan->nrecords && n < sizeof(keep) / sizeof(keep[0]); i++) {
+    const struct record *r = &plan->records[i];
+    uint64_t fd;
+    if ((r->kind == R_WRITE_FD && plan_parse_u64(r->fields[2], 10, &fd) == 0) || (r->kind == R_BLOCK_FD && plan_parse_u64(r->fields[0], 10, &fd) == 0))
+      keep[n++] = fd < INT_MAX ? (int)fd : -1;
+  }
+  qsort(keep, n, sizeof(keep[0]), compare_ints);
+  unsigned from = 3;
+  for (size_t i = 0; i < n; i++) {
+    if (keep[i] < (int)from)
+      continue;
+    if ((unsigned)keep[i] > from)
+      syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0);
+    from = (unsigned)keep[i] + 1;
+  }
+  syscall(SYS_close_range, from, ~0U, 0);
+}
+
 void child_main(const struct plan *plan, const struct child_fds *fds) {
   g_fds = fds;
   const struct record *ns = plan_find(plan, R_NAMESPACES);
@@ -973,6 +1021,8 @@ void child_main(const struct plan *plan, const struct child_fds *fds) {
     close(fds->out);
     close(fds->err);
   }
+
+  close_unneeded_fds(plan, fds);
 
   char go;
   ssize_t n = read(fds->sync, &go, 1);

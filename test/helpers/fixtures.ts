@@ -20,6 +20,8 @@ export interface Fixtures {
   rootfs: string;
   /** the probe, as built on the host */
   probe: string;
+  /** the escape attempts (test/fixtures/escape.c), as built on the host; /bin/escape in the rootfs */
+  escape: string;
   /** why no container can be run here at all, if so */
   problem: string | undefined;
   /** features this host lacks, with the reason: `subids`, `python3`, `smallfs`, `cgroup`, `peer`, `pasta`, `slirp4netns` */

@@ -4,8 +4,9 @@
  * (read them with `fixtures()` from test/helpers/fixtures.ts).
  *
  *   <tmp>/rootfs   a busybox root filesystem (Debian's busybox-static) with
- *                  /bin/probe, /etc/passwd and /etc/group for the user tests
+ *                  /bin/probe, /bin/escape, /etc/passwd and /etc/group for the user tests
  *   <tmp>/probe    the probe (test/fixtures/probe.c), built `cc -static`
+ *   <tmp>/escape   the escape attempts (test/fixtures/escape.c), built the same way
  *
  * Nothing here fails the run for a missing host feature: it is recorded in
  * `problem` or `missing`, and the tests that need it skip, saying why.
@@ -65,7 +66,7 @@ function subidRanges(file: string, name: string, id: number): IdRange[] {
   return out;
 }
 
-function buildRootfs(dir: string, busybox: string, probe: string, syscalls: string): string {
+function buildRootfs(dir: string, busybox: string, probe: string, programs: Record<string, string>): string {
   const rootfs = join(dir, 'rootfs');
   for (const d of ['bin', 'etc', 'proc', 'sys', 'dev', 'tmp', 'root', 'home/tester', 'var/tmp', 'run'])
     mkdirSync(join(rootfs, d), { recursive: true });
@@ -84,8 +85,11 @@ function buildRootfs(dir: string, busybox: string, probe: string, syscalls: stri
   if (!existsSync(join(rootfs, 'bin/sh'))) symlinkSync('busybox', join(rootfs, 'bin/sh'));
   copyFileSync(probe, join(rootfs, 'bin/probe'));
   chmodSync(join(rootfs, 'bin/probe'), 0o755);
-  copyFileSync(syscalls, join(rootfs, 'bin/syscalls'));
-  chmodSync(join(rootfs, 'bin/syscalls'), 0o755);
+  // The static programs the tests run inside: /bin/syscalls (seccomp), /bin/escape (escapes*.test.ts).
+  for (const [name, file] of Object.entries(programs)) {
+    copyFileSync(file, join(rootfs, 'bin', name));
+    chmodSync(join(rootfs, 'bin', name), 0o755);
+  }
   writeFileSync(join(rootfs, 'etc/passwd'), PASSWD);
   writeFileSync(join(rootfs, 'etc/group'), GROUP);
   writeFileSync(join(rootfs, 'etc/hostname'), 'fixture\n');
@@ -106,7 +110,9 @@ export default function setup(project: TestProject): () => void {
   const cc = process.env.CC || 'cc';
   const probe = join(dir, 'probe');
   const syscalls = join(dir, 'syscalls');
-  for (const [out, source] of [[probe, 'probe.c'], [syscalls, 'syscalls.c']] as const) {
+  // The attacks of test/integration/escapes*.test.ts, built the same way.
+  const escape = join(dir, 'escape');
+  for (const [out, source] of [[probe, 'probe.c'], [syscalls, 'syscalls.c'], [escape, 'escape.c']] as const) {
     const compiled = spawnSync(cc, ['-static', '-O2', '-Wall', '-o', out, join(root, 'test/fixtures', source)], { encoding: 'utf8' });
     if (compiled.error || compiled.status !== 0)
       throw new Error(`building test/fixtures/${source} with \`${cc} -static\` failed (Debian: apt-get install gcc libc6-dev): ${compiled.stderr ?? compiled.error}`);
@@ -115,7 +121,7 @@ export default function setup(project: TestProject): () => void {
   const busybox = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p));
   let rootfs = join(dir, 'rootfs');
   if (busybox === undefined) problem = 'no /bin/busybox to build the test root filesystem from (Debian: apt-get install busybox-static)';
-  else rootfs = buildRootfs(dir, busybox, probe, syscalls);
+  else rootfs = buildRootfs(dir, busybox, probe, { syscalls, escape });
 
   if (me.uid === 0)
     problem ??= 'running as root: containers are tested as an unprivileged user (start the suite with `npm test`, which prepares one)';
@@ -176,6 +182,7 @@ export default function setup(project: TestProject): () => void {
     dir,
     rootfs,
     probe,
+    escape,
     problem,
     missing,
     uid: me.uid,
