@@ -8,7 +8,7 @@
  */
 
 /** The number after `burrow-plan`: the helper reads exactly this version. */
-export const PLAN_VERSION = 7;
+export const PLAN_VERSION = 8;
 export const PLAN_MAX_SIZE = 16 << 20;
 export const PLAN_MAX_FIELDS = 65536;
 
@@ -35,9 +35,11 @@ export const RECORDS = [
   { name: 'write-file', min: 3, max: 3, once: false },
   { name: 'write-fd', min: 3, max: 3, once: false },
   { name: 'chmod', min: 2, max: 2, once: false },
+  { name: 'sysctl', min: 2, max: 2, once: false },
   { name: 'copy-up', min: 2, max: 2, once: false },
   { name: 'pivot-root', min: 0, max: 0, once: true },
   { name: 'hostname', min: 1, max: 1, once: true },
+  { name: 'domainname', min: 1, max: 1, once: true },
   { name: 'loopback', min: 0, max: 0, once: true },
   { name: 'bridge-port', min: 6, max: 6, once: false },
   { name: 'rlimit', min: 3, max: 3, once: false },
