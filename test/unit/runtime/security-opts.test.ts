@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { UsageError } from '../../../src/errors.js';
+import { BurrowError, UsageError } from '../../../src/errors.js';
+import { parseDevice } from '../../../src/runtime/devices.js';
 import { MASKED_PATHS, READONLY_PATHS, parseSecurityOpts, pathMatch, protectedPaths } from '../../../src/runtime/security-opts.js';
 import { parseSysctl } from '../../../src/runtime/sysctls.js';
 import { PODMAN_MASKED, PODMAN_READONLY } from '../../helpers/specs.js';
@@ -94,5 +95,28 @@ describe('parseSysctl', () => {
   ])('refuses %j', (spec, namespaces, message) => {
     expect(() => parseSysctl(spec, namespaces)).toThrow(UsageError);
     expect(() => parseSysctl(spec, namespaces)).toThrow(message);
+  });
+});
+
+describe('parseDevice', () => {
+  it('reads HOST[:CONTAINER][:PERMISSIONS], the container path defaulting to the host one', () => {
+    expect(parseDevice('/dev/null')).toEqual([{ source: '/dev/null', target: '/dev/null' }]);
+    expect(parseDevice('/dev/null:/dev/other')).toEqual([{ source: '/dev/null', target: '/dev/other' }]);
+    expect(parseDevice('/dev/null:rw')).toEqual([{ source: '/dev/null', target: '/dev/null' }]);
+    expect(parseDevice('/dev/null:/x/../dev/n:rwm')).toEqual([{ source: '/dev/null', target: '/dev/n' }]);
+  });
+
+  it.each([
+    ['dev/null', UsageError, /`dev\/null` is not an absolute path/],
+    ['/dev/null:dev/n:rw', UsageError, /`dev\/n` is not an absolute path/],
+    ['/dev/null:rr', UsageError, /invalid permissions `rr`/],
+    ['/dev/null:r', UsageError, /permissions `r` cannot be enforced rootless/],
+    ['/dev/null:/a:rw:x', UsageError, /expected HOST-DEVICE/],
+    ['/dev/null::rw', UsageError, /expected HOST-DEVICE/],
+    ['/no/such/device', BurrowError, /device `\/no\/such\/device`: no such file or directory/],
+    ['/etc/passwd', BurrowError, /not a device node/],
+  ])('refuses %j', (spec, kind, message) => {
+    expect(() => parseDevice(spec)).toThrow(kind);
+    expect(() => parseDevice(spec)).toThrow(message);
   });
 });
