@@ -383,7 +383,7 @@ set -g __burrow_arg_commit --log-level -a --author -c --change -f --format -m --
 set -g __burrow_arg_container_exists --log-level
 set -g __burrow_arg_container_prune --log-level --filter
 set -g __burrow_arg_cp --log-level
-set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --seccomp-policy --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull
+set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --device --group-add --sysctl --seccomp-policy --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull
 set -g __burrow_proxy_create 1
 set -g __burrow_arg_diff --log-level --format
 set -g __burrow_arg_events --log-level -f --filter --format --since --until
@@ -434,7 +434,7 @@ set -g __burrow_arg_rename --log-level
 set -g __burrow_arg_restart --log-level --cidfile -t --time
 set -g __burrow_arg_rm --log-level -t --time
 set -g __burrow_arg_rmi --log-level
-set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --seccomp-policy --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull --detach-keys --rootfs
+set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --device --group-add --sysctl --seccomp-policy --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull --detach-keys --rootfs
 set -g __burrow_proxy_run 1
 set -g __burrow_arg_save --log-level -o --output --format
 set -g __burrow_arg_search --log-level --authfile --cert-dir --creds -f --filter --format --limit
@@ -639,6 +639,7 @@ complete -c burrow -n '__burrow_options create' -l mount -x -d 'Mount type=bind|
 complete -c burrow -n '__burrow_options create' -l volumes-from -x -d 'Mount another container\'s volumes: CONTAINER[:ro|rw]'
 complete -c burrow -n '__burrow_options create' -l tmpfs -x -d 'Mount a tmpfs at PATH[:OPTIONS]'
 complete -c burrow -n '__burrow_options create' -l read-only -d 'Mount the container\'s root filesystem read-only'
+complete -c burrow -n '__burrow_options create' -l read-only-tmpfs -d 'With --read-only, mount a writable tmpfs on /run, /tmp and /var/tmp (default true)'
 complete -c burrow -n '__burrow_options create' -l network -l net -x -a 'none host' -d 'Network mode: private (default: pasta, else slirp4netns), pasta[:OPTIONS], slirp4netns[:OPTIONS], none, host, container:CTR (another\'s), or a user network\'s name'
 complete -c burrow -n '__burrow_options create' -s p -l publish -x -d 'Publish a container port on the host: [HOSTIP:][HOSTPORT:]PORT[/tcp|udp], ranges as START-END'
 complete -c burrow -n '__burrow_options create' -s P -l publish-all -d 'Publish every exposed port on a free host port'
@@ -656,9 +657,13 @@ complete -c burrow -n '__burrow_options create' -l mac-address -x -d 'The contai
 complete -c burrow -n '__burrow_options create' -s i -l interactive -d 'Keep standard input open'
 complete -c burrow -n '__burrow_options create' -s t -l tty -d 'Allocate a pseudo-terminal'
 complete -c burrow -n '__burrow_options create' -l init -d 'Run a minimal init as PID 1 that reaps zombies and forwards signals'
-complete -c burrow -n '__burrow_options create' -l cap-add -x -a '$__burrow_capabilities' -d 'Add a capability (or ALL)'
-complete -c burrow -n '__burrow_options create' -l cap-drop -x -a '$__burrow_capabilities' -d 'Drop a capability (or ALL)'
-complete -c burrow -n '__burrow_options create' -l security-opt -x -a 'no-new-privileges no-new-privileges=true no-new-privileges=false' -d 'Security options: no-new-privileges, seccomp=unconfined|PROFILE.json'
+complete -c burrow -n '__burrow_options create' -l cap-add -x -a '$__burrow_capabilities' -d 'Add capabilities (comma-separated, with or without CAP_, or ALL)'
+complete -c burrow -n '__burrow_options create' -l cap-drop -x -a '$__burrow_capabilities' -d 'Drop capabilities (comma-separated, with or without CAP_, or ALL)'
+complete -c burrow -n '__burrow_options create' -l privileged -d 'Every capability, no masked or read-only paths, the host\'s devices you can open, /sys writable, no seccomp filter'
+complete -c burrow -n '__burrow_options create' -l security-opt -x -a 'no-new-privileges no-new-privileges=true no-new-privileges=false' -d 'Security options: no-new-privileges, mask=PATHS, unmask=PATHS|ALL, proc-opts=OPTIONS, label=disable, seccomp=unconfined|PROFILE.json'
+complete -c burrow -n '__burrow_options create' -l device -x -d 'Bind a host device (or a directory of them) you can open: HOST[:CONTAINER][:PERMISSIONS], permissions rw or rwm'
+complete -c burrow -n '__burrow_options create' -l group-add -x -d 'Add a supplementary group (a name or a gid), or keep-groups: keep your host groups'
+complete -c burrow -n '__burrow_options create' -l sysctl -x -d 'Set a namespaced kernel parameter NAME=VALUE (net.*, kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, kernel.domainname)'
 complete -c burrow -n '__burrow_options create' -l seccomp-policy -x -d 'Which seccomp profile: default, or image (the image\'s io.containers.seccomp.profile label, when it has one)'
 complete -c burrow -n '__burrow_options create' -l ulimit -x -a 'cpu= fsize= data= stack= core= rss= nproc= nofile= memlock= as= locks= sigpending= msgqueue= nice= rtprio= rttime=' -d 'Set a resource limit NAME=SOFT[:HARD]'
 complete -c burrow -n '__burrow_options create' -l restart -x -d 'Restart the container when it exits: no, on-failure[:N], always, unless-stopped'
@@ -1051,6 +1056,7 @@ complete -c burrow -n '__burrow_options run' -l mount -x -d 'Mount type=bind|vol
 complete -c burrow -n '__burrow_options run' -l volumes-from -x -d 'Mount another container\'s volumes: CONTAINER[:ro|rw]'
 complete -c burrow -n '__burrow_options run' -l tmpfs -x -d 'Mount a tmpfs at PATH[:OPTIONS]'
 complete -c burrow -n '__burrow_options run' -l read-only -d 'Mount the container\'s root filesystem read-only'
+complete -c burrow -n '__burrow_options run' -l read-only-tmpfs -d 'With --read-only, mount a writable tmpfs on /run, /tmp and /var/tmp (default true)'
 complete -c burrow -n '__burrow_options run' -l network -l net -x -a 'none host' -d 'Network mode: private (default: pasta, else slirp4netns), pasta[:OPTIONS], slirp4netns[:OPTIONS], none, host, container:CTR (another\'s), or a user network\'s name'
 complete -c burrow -n '__burrow_options run' -s p -l publish -x -d 'Publish a container port on the host: [HOSTIP:][HOSTPORT:]PORT[/tcp|udp], ranges as START-END'
 complete -c burrow -n '__burrow_options run' -s P -l publish-all -d 'Publish every exposed port on a free host port'
@@ -1068,9 +1074,13 @@ complete -c burrow -n '__burrow_options run' -l mac-address -x -d 'The container
 complete -c burrow -n '__burrow_options run' -s i -l interactive -d 'Keep standard input open'
 complete -c burrow -n '__burrow_options run' -s t -l tty -d 'Allocate a pseudo-terminal'
 complete -c burrow -n '__burrow_options run' -l init -d 'Run a minimal init as PID 1 that reaps zombies and forwards signals'
-complete -c burrow -n '__burrow_options run' -l cap-add -x -a '$__burrow_capabilities' -d 'Add a capability (or ALL)'
-complete -c burrow -n '__burrow_options run' -l cap-drop -x -a '$__burrow_capabilities' -d 'Drop a capability (or ALL)'
-complete -c burrow -n '__burrow_options run' -l security-opt -x -a 'no-new-privileges no-new-privileges=true no-new-privileges=false' -d 'Security options: no-new-privileges, seccomp=unconfined|PROFILE.json'
+complete -c burrow -n '__burrow_options run' -l cap-add -x -a '$__burrow_capabilities' -d 'Add capabilities (comma-separated, with or without CAP_, or ALL)'
+complete -c burrow -n '__burrow_options run' -l cap-drop -x -a '$__burrow_capabilities' -d 'Drop capabilities (comma-separated, with or without CAP_, or ALL)'
+complete -c burrow -n '__burrow_options run' -l privileged -d 'Every capability, no masked or read-only paths, the host\'s devices you can open, /sys writable, no seccomp filter'
+complete -c burrow -n '__burrow_options run' -l security-opt -x -a 'no-new-privileges no-new-privileges=true no-new-privileges=false' -d 'Security options: no-new-privileges, mask=PATHS, unmask=PATHS|ALL, proc-opts=OPTIONS, label=disable, seccomp=unconfined|PROFILE.json'
+complete -c burrow -n '__burrow_options run' -l device -x -d 'Bind a host device (or a directory of them) you can open: HOST[:CONTAINER][:PERMISSIONS], permissions rw or rwm'
+complete -c burrow -n '__burrow_options run' -l group-add -x -d 'Add a supplementary group (a name or a gid), or keep-groups: keep your host groups'
+complete -c burrow -n '__burrow_options run' -l sysctl -x -d 'Set a namespaced kernel parameter NAME=VALUE (net.*, kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, kernel.domainname)'
 complete -c burrow -n '__burrow_options run' -l seccomp-policy -x -d 'Which seccomp profile: default, or image (the image\'s io.containers.seccomp.profile label, when it has one)'
 complete -c burrow -n '__burrow_options run' -l ulimit -x -a 'cpu= fsize= data= stack= core= rss= nproc= nofile= memlock= as= locks= sigpending= msgqueue= nice= rtprio= rttime=' -d 'Set a resource limit NAME=SOFT[:HARD]'
 complete -c burrow -n '__burrow_options run' -l restart -x -d 'Restart the container when it exits: no, on-failure[:N], always, unless-stopped'

@@ -70,6 +70,7 @@ static int in_root(const struct record *r) {
   case R_WRITE_FILE:
   case R_WRITE_FD:
   case R_CHMOD:
+  case R_SYSCTL:
   case R_COPY_UP:
     return 1;
   default:
@@ -264,6 +265,10 @@ static int check_record(const struct record *r, char *err, size_t errlen, size_t
       return fail(err, errlen, "record %zu (%s): bad mode `%s`", index, specs[r->kind].name, shown(r->fields[1]));
     if (r->kind == R_WRITE_FD && !is_fd(r->fields[2]))
       return fail(err, errlen, "record %zu (write-fd): bad fd `%s`", index, shown(r->fields[2]));
+    break;
+  case R_SYSCTL:
+    if (r->fields[0][0] != '/' || strcmp(r->fields[0], "/") == 0)
+      return fail(err, errlen, "record %zu (sysctl): `%s` is not an absolute path below /", index, shown(r->fields[0]));
     break;
   case R_BLOCK_FD:
     if (!is_fd(r->fields[0]))

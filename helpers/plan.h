@@ -1,5 +1,5 @@
 /*
- * burrow-helper: the plan, version 8 (6: the `share` record, the `ready` process mode; 7: `pause`; 8: `session-keyring`, `new-session`, seccomp's FLAGS and place).
+ * burrow-helper: the plan, version 8 (6: the `share` record, the `ready` process mode; 7: `pause`; 8: `session-keyring`, `new-session`, `sysctl`, `domainname`, seccomp's FLAGS and place).
  *
  * The plan is the whole interface between burrow's TypeScript side (which
  * decides everything) and this helper (which decides nothing). The writer is
@@ -121,12 +121,17 @@
  *   write-file PATH MODE DATA     create or replace the file PATH with DATA (octal MODE)
  *   write-fd PATH MODE FD         the same, with what the inherited FD holds up to its end
  *   chmod PATH MODE               change PATH's mode (octal)
+ *   sysctl PATH VALUE             write VALUE into the existing file PATH inside the root (the container's
+ *                                 /proc/sys/..., before it is made read-only): opened write-only, never
+ *                                 created, never through a symlink in its last component
  *   copy-up PATH HOSTDIR          when the host directory HOSTDIR (a new volume) is empty, copy the tree at
  *                                 PATH inside the root into it (copyup.c: owners, modes, times, symlinks,
  *                                 fifos; no devices), before the volume is mounted over PATH; nothing
  *                                 when PATH is not a directory
  *   pivot-root                    make the root "/", detach the old one
  *   hostname NAME
+ *   domainname NAME               setdomainname (the uts namespace's; /proc/sys/kernel/domainname is
+ *                                 the host root's to write, even in a new namespace)
  *   loopback                      bring up `lo` in the new network namespace
  *   bridge-port NETNS BRIDGE GATEWAY IFNAME PEER ADDRESS
  *                                 a user network (netlink.c): in the network namespace at NETNS (host path, so

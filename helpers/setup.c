@@ -527,6 +527,21 @@ static void do_write_file(const struct record *r) {
   close(fd);
 }
 
+/* A sysctl: the file exists (procfs makes no new ones), and procfs refuses the fchmod create_file does. */
+static void do_sysctl(const struct record *r) {
+  char name[NAME_MAX + 1];
+  int parent = open_parent("sysctl", r->fields[0], name, sizeof(name));
+  int fd = openat(parent, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    die(EXIT_HELPER, "sysctl", "open", r->fields[0], errno, "set `%s` (does the kernel have it, in this namespace?)", r->fields[0]);
+  close(parent);
+  size_t n = strlen(r->fields[1]);
+  /* One write: the kernel parses a sysctl from the whole buffer of a single write. */
+  if (write(fd, r->fields[1], n) != (ssize_t)n)
+    die(EXIT_HELPER, "sysctl", "write", r->fields[0], errno, "set `%s` to `%s`", r->fields[0], r->fields[1]);
+  close(fd);
+}
+
 /* bwrap's --file: what an inherited fd holds, up to its end. */
 static void do_write_fd(const struct record *r) {
   uint64_t src = 0;
@@ -914,11 +929,16 @@ static void run_step(const struct record *r, struct exec_state *st) {
   case R_WRITE_FILE: do_write_file(r); break;
   case R_WRITE_FD: do_write_fd(r); break;
   case R_CHMOD: do_chmod(r); break;
+  case R_SYSCTL: do_sysctl(r); break;
   case R_COPY_UP: do_copy_up(r); break;
   case R_PIVOT_ROOT: do_pivot_root(); break;
   case R_HOSTNAME:
     if (sethostname(r->fields[0], strlen(r->fields[0])) < 0)
       FAIL("hostname", "sethostname", r->fields[0]);
+    break;
+  case R_DOMAINNAME:
+    if (setdomainname(r->fields[0], strlen(r->fields[0])) < 0)
+      FAIL("domainname", "setdomainname", r->fields[0]);
     break;
   case R_LOOPBACK: loopback_up(); break;
   case R_BRIDGE_PORT: do_bridge_port(r); break;

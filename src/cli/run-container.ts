@@ -9,13 +9,19 @@ import { parsePullPolicy } from '../runtime/pull-policy.js';
 import type { RunRequest } from '../runtime/run.js';
 import type { ContainerOptions, HealthFlags, RunOptions } from '../storage/containers.js';
 
+type SecurityField = 'privileged' | 'readOnlyTmpfs' | 'device' | 'groupAdd' | 'sysctl';
 type NetworkField = 'publish' | 'publishAll' | 'expose' | 'dns' | 'dnsSearch' | 'dnsOption' | 'addHost' | 'noHosts' | 'macAddress' | 'pid' | 'ipc' | 'uts' | 'cgroupns';
 
 /**
  * The options `run` and `create` share (src/cli/options/container.ts declares them): what a
  * container record keeps (RunOptions), with --entrypoint as typed, and the image, command, name and --rm.
  */
-export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoint' | NetworkField> {
+export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoint' | NetworkField | SecurityField> {
+  privileged: boolean;
+  readOnlyTmpfs: boolean;
+  device: string[];
+  groupAdd: string[];
+  sysctl: string[];
   publish: string[];
   publishAll: boolean;
   expose: string[];
@@ -99,6 +105,18 @@ export function containerOptions(f: ContainerFields, command: string[]): Contain
     ...(f.restart !== undefined ? { restart: f.restart } : {}),
     ...healthFlags(f),
     ...networkFlags(f),
+    ...securityFlags(f),
+  };
+}
+
+/** The security flags given (absent from the record when not). */
+function securityFlags(f: ContainerFields): Partial<ContainerOptions> {
+  return {
+    ...(f.privileged ? { privileged: true } : {}),
+    ...(!f.readOnlyTmpfs ? { readOnlyTmpfs: false } : {}),
+    ...(f.device.length > 0 ? { device: f.device } : {}),
+    ...(f.groupAdd.length > 0 ? { groupAdd: f.groupAdd } : {}),
+    ...(f.sysctl.length > 0 ? { sysctl: f.sysctl } : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import { inspectPorts } from '../network/ports.js';
 import { asMap } from './template.js';
 import { logConfig } from '../runtime/logs.js';
 import { isVolumeName } from '../runtime/options.js';
+import { capabilitySet, DEFAULT_CAPABILITIES } from '../system/capabilities.js';
 import type { ContainerOptions, ContainerRecord, Containers } from '../storage/containers.js';
 import type { Store } from '../storage/store.js';
 import type { HealthState } from '../runtime/health-config.js';
@@ -19,6 +20,32 @@ function restartCount(dir: string): number {
   } catch {
     return 0;
   }
+}
+
+/** HostConfig.CapAdd and CapDrop as podman shows them: the set's difference from the default set, CAP_ names, sorted (none when privileged). */
+function capabilityChanges(o: ContainerRecord['options']): { CapAdd: string[]; CapDrop: string[] } {
+  if (o.privileged) return { CapAdd: [], CapDrop: [] };
+  let set: Set<string>;
+  try {
+    set = capabilitySet(o.capAdd, o.capDrop);
+  } catch {
+    return { CapAdd: o.capAdd, CapDrop: o.capDrop }; // a record this burrow refuses: as given
+  }
+  const name = (c: string): string => `CAP_${c}`;
+  return {
+    CapAdd: [...set].filter((c) => !DEFAULT_CAPABILITIES.includes(c)).map(name).sort(),
+    CapDrop: DEFAULT_CAPABILITIES.filter((c) => !set.has(c)).map(name).sort(),
+  };
+}
+
+/** HostConfig.Devices as docker shows them, from the --device values as given. */
+function inspectDevices(given: string[]): { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }[] {
+  return given.map((d) => {
+    const [host = '', second, third] = d.split(':');
+    const target = third !== undefined || second?.startsWith('/') ? (second as string) : host;
+    const perms = third ?? (second !== undefined && !second.startsWith('/') ? second : 'rwm');
+    return { PathOnHost: host, PathInContainer: target, CgroupPermissions: perms };
+  });
 }
 
 /** `health`: the container's State.Health (runtime/health.ts healthState), when it has a healthcheck. */
@@ -135,16 +162,18 @@ export function containerInspect(store: Store, containers: Containers, c: Contai
       ExtraHosts: o.addHost ?? [],
       LogConfig: { Type: log.driver, Config: null, Path: log.path ?? '', Tag: '', Size: log.maxSize > 0 ? `${log.maxSize}B` : '0B' },
       RestartPolicy: { Name: o.restart === undefined || o.restart === 'no' ? '' : o.restart.split(':')[0], MaximumRetryCount: Number(/^on-failure:(\d+)$/.exec(o.restart ?? '')?.[1] ?? 0) },
-      Privileged: false,
+      Privileged: o.privileged === true,
       Tmpfs: asMap(Object.fromEntries(o.tmpfs.map((t) => [t.split(':')[0] ?? t, t.split(':').slice(1).join(':')]))),
       NetworkMode: o.network ?? 'none',
       ReadonlyRootfs: o.readOnly,
       AutoRemove: o.rm,
-      CapAdd: o.capAdd,
-      CapDrop: o.capDrop,
+      ...capabilityChanges(o),
+      Devices: inspectDevices(o.device ?? []),
+      GroupAdd: o.groupAdd ?? [],
       SecurityOpt: o.securityOpt,
       // The filter it runs under (runtime/seccomp.ts chooses it so): default (podman's), unconfined, image, or a profile's path.
       SeccompProfile: seccompShown(o),
+      Sysctls: asMap(Object.fromEntries((o.sysctl ?? []).map((x) => [x.slice(0, Math.max(0, x.indexOf('='))), x.slice(x.indexOf('=') + 1)]))),
       Init: o.init,
       Ulimits: o.ulimit,
     },
@@ -156,5 +185,6 @@ function seccompShown(o: ContainerOptions): string {
   const given = o.securityOpt.map((opt) => /^seccomp[=:](.+)$/s.exec(opt)?.[1]).filter((v) => v !== undefined).pop();
   if (given === 'unconfined') return 'unconfined';
   if (given !== undefined) return given;
+  if (o.privileged) return 'unconfined';
   return o.seccompPolicy === 'image' ? 'image' : 'default';
 }

@@ -10,6 +10,7 @@ import { capabilityMask } from '../system/capabilities.js';
 import type { SeccompProfile } from '../system/seccomp/profile.js';
 import type { SeccompFilter } from './seccomp.js';
 import type { IdMapping } from '../system/idmap.js';
+import { MASKED_PATHS, READONLY_PATHS } from './security-opts.js';
 import { BP, MS, type Plan, type Step } from '../system/plan.js';
 import type { PortMapping } from '../storage/containers.js';
 
@@ -101,6 +102,21 @@ export interface ShareSpec {
   path: string;
 }
 
+/** A host device bound into the container (--device, --privileged): rootless, a device cannot be made, only bound. */
+export interface DeviceSpec {
+  /** the host's device node */
+  source: string;
+  /** its path in the container */
+  target: string;
+}
+
+/** A --sysctl, written into the container's /proc/sys before that turns read-only. */
+export interface SysctlSpec {
+  /** as given, dotted: net.ipv4.ip_forward */
+  name: string;
+  value: string;
+}
+
 export interface ContainerSpec {
   /** another container's namespaces this one shares (--network/--pid/--ipc/--uts container:CTR) */
   shares?: ShareSpec[];
@@ -143,6 +159,20 @@ export interface ContainerSpec {
   tty: boolean;
   init: boolean;
   capabilities: Set<string>;
+  /** what --cap-add named: a user other than root holds those of them in `capabilities` (permitted, effective, inheritable, ambient), as in podman */
+  addedCapabilities?: Set<string>;
+  /** --privileged, rootless: every capability (options.ts sets them), no masked or read-only paths, the host's devices, /sys read-write; and no seccomp filter */
+  privileged: boolean;
+  /** the paths masked and made read-only (runtime/security-opts.ts); absent: podman's */
+  maskedPaths?: string[];
+  readonlyPaths?: string[];
+  /** --security-opt proc-opts: /proc's mount options */
+  procOpts?: string;
+  /** host devices bound in (--device, --privileged) */
+  devices?: DeviceSpec[];
+  sysctls?: SysctlSpec[];
+  /** --read-only-tmpfs (default true): with readOnly, a tmpfs on /run, /tmp and /var/tmp */
+  readOnlyTmpfs?: boolean;
   noNewPrivileges: boolean;
   /** the seccomp program the command runs under (runtime/seccomp.ts); none: unconfined */
   seccomp?: SeccompFilter;
@@ -151,24 +181,6 @@ export interface ContainerSpec {
   rlimits: RlimitSpec[];
   idmap: IdMapping;
 }
-
-/** podman's masked paths: nothing may be read there. */
-export const MASKED_PATHS = [
-  '/proc/acpi',
-  '/proc/kcore',
-  '/proc/keys',
-  '/proc/latency_stats',
-  '/proc/timer_list',
-  '/proc/timer_stats',
-  '/proc/sched_debug',
-  '/proc/scsi',
-  '/sys/firmware',
-  '/sys/fs/selinux',
-  '/sys/dev/block',
-];
-
-/** podman's read-only paths. */
-export const READONLY_PATHS = ['/proc/asound', '/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
 /** Host devices bound into the container's /dev. */
 export const DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
@@ -183,7 +195,7 @@ function mountsFor(spec: ContainerSpec): Step[] {
   const mount = (source: string, target: string, fstype: string, flags: number, data = '', extra = 0n): void => {
     steps.push({ kind: 'mount', source, target, fstype, flags, data, extra: extra | BP.MKDIR });
   };
-  mount('proc', '/proc', 'proc', NOSUID_NODEV_NOEXEC);
+  mount('proc', '/proc', 'proc', NOSUID_NODEV_NOEXEC, spec.procOpts ?? '');
   mount('tmpfs', '/dev', 'tmpfs', MS.NOSUID | MS.STRICTATIME, 'mode=755,size=65536k');
   // gid=5 (tty) only where the namespace maps it.
   const ptsData = spec.idmap.single ? 'newinstance,ptmxmode=0666,mode=0620' : 'newinstance,ptmxmode=0666,mode=0620,gid=5';
@@ -191,11 +203,13 @@ function mountsFor(spec: ContainerSpec): Step[] {
   mount('shm', '/dev/shm', 'tmpfs', NOSUID_NODEV_NOEXEC, 'mode=1777,size=65536k');
   mount('mqueue', '/dev/mqueue', 'mqueue', NOSUID_NODEV_NOEXEC);
   // sysfs can be mounted by the owner of the network namespace: a new one's, or a shared container's (its user namespace is ours then).
+  // --privileged: read-write, as podman (what the user's own ids may write there, no more).
+  const sysReadonly = spec.privileged ? 0 : MS.RDONLY;
   if (spec.network.own || spec.shares?.some((x) => x.namespace === 'net')) {
-    mount('sysfs', '/sys', 'sysfs', NOSUID_NODEV_NOEXEC | MS.RDONLY);
+    mount('sysfs', '/sys', 'sysfs', NOSUID_NODEV_NOEXEC | sysReadonly);
   } else {
-    // sysfs can only be mounted by the owner of the network namespace: share the host's, read-only.
-    steps.push({ kind: 'mount', source: '/sys', target: '/sys', fstype: '', flags: MS.BIND | MS.REC, extra: BP.MKDIR | BP.RDONLY });
+    // sysfs can only be mounted by the owner of the network namespace: share the host's.
+    steps.push({ kind: 'mount', source: '/sys', target: '/sys', fstype: '', flags: MS.BIND | MS.REC, extra: BP.MKDIR | (sysReadonly ? BP.RDONLY : 0n) });
   }
   for (const dev of DEVICES)
     steps.push({
@@ -206,6 +220,13 @@ function mountsFor(spec: ContainerSpec): Step[] {
       flags: MS.BIND,
       extra: BP.MKFILE | (dev === 'tty' ? BP.OPTIONAL : 0n),
     });
+  // --device and --privileged: each bound (MKFILE: its parents made too); one of the defaults is not bound twice.
+  const bound = new Set(DEVICES.map((d) => `/dev/${d}`));
+  for (const d of spec.devices ?? [])
+    if (!bound.has(d.target)) {
+      bound.add(d.target);
+      steps.push({ kind: 'mount', source: d.source, target: d.target, fstype: '', flags: MS.BIND, extra: BP.MKFILE });
+    }
   const links: [string, string][] = [
     ['/proc/self/fd', '/dev/fd'],
     ['/proc/self/fd/0', '/dev/stdin'],
@@ -216,7 +237,7 @@ function mountsFor(spec: ContainerSpec): Step[] {
   ];
   for (const [target, path] of links) steps.push({ kind: 'symlink', target, path });
   for (const t of spec.tmpfs) mount('tmpfs', t.target, 'tmpfs', t.flags, t.data);
-  if (spec.readOnly) {
+  if (spec.readOnly && spec.readOnlyTmpfs !== false) {
     // podman's --read-only-tmpfs default: writable scratch space where programs expect it.
     const have = new Set(spec.tmpfs.map((t) => t.target));
     for (const dir of ['/run', '/tmp', '/var/tmp'])
@@ -250,8 +271,11 @@ function mountsFor(spec: ContainerSpec): Step[] {
       flags: MS.BIND | MS.REC,
       extra: (v.directory ? BP.MKDIR : BP.MKFILE) | (v.readonly ? BP.RDONLY : 0n),
     });
-  for (const path of MASKED_PATHS) steps.push({ kind: 'mask', path });
-  for (const path of READONLY_PATHS) steps.push({ kind: 'readonly', path });
+  // Before /proc/sys turns read-only; in the container's own namespaces (options.ts allows only those).
+  for (const s of spec.sysctls ?? [])
+    if (s.name !== 'kernel.domainname') steps.push({ kind: 'sysctl', path: `/proc/sys/${s.name.replace(/\./g, '/')}`, value: s.value });
+  for (const path of spec.maskedPaths ?? MASKED_PATHS) steps.push({ kind: 'mask', path });
+  for (const path of spec.readonlyPaths ?? READONLY_PATHS) steps.push({ kind: 'readonly', path });
   return steps;
 }
 
@@ -306,6 +330,8 @@ function containerSteps(spec: ContainerSpec, caps: bigint): Step[] {
   if (spec.readOnly) plan.push({ kind: 'readonly', path: '/' });
   plan.push({ kind: 'pivot-root' });
   if (!shared.has('uts')) plan.push({ kind: 'hostname', name: spec.hostname });
+  const domain = spec.sysctls?.filter((s) => s.name === 'kernel.domainname').pop();
+  if (domain) plan.push({ kind: 'domainname', name: domain.value });
   if (spec.network.own) plan.push({ kind: 'loopback' });
   for (const r of spec.rlimits) plan.push({ kind: 'rlimit', ...r });
   // Detached (attach): the monitor's own stdin is /dev/null; -i without -t reads the pipe the monitor makes its fd 0.
@@ -316,8 +342,12 @@ function containerSteps(spec: ContainerSpec, caps: bigint): Step[] {
   const cwd = posix.normalize(spec.workdir);
   // As podman does, a missing working directory is created: as root, before the user switch.
   if (cwd !== '/') plan.push({ kind: 'mkdir', path: cwd, mode: 0o755 });
+  // Without a groups step the process keeps the ones it has (--group-add keep-groups); a single-id map denies setgroups.
   if (spec.groups !== undefined && !spec.idmap.single) plan.push({ kind: 'groups', gids: spec.groups });
-  plan.push(...credentialSteps(spec, caps));
+  // As podman: root holds the whole set; another user only what --cap-add named (in every set, ambient
+  // included, so that it survives the exec), the rest stays in the bounding set.
+  const user = spec.uid === 0 ? caps : capabilityMask([...(spec.addedCapabilities ?? [])].filter((c) => spec.capabilities.has(c)));
+  plan.push(...credentialSteps(spec, { kind: 'caps', bounding: caps, permitted: user, effective: user, inheritable: spec.uid === 0 ? 0n : user, ambient: spec.uid === 0 ? 0n : user }));
   plan.push({ kind: 'cwd', path: cwd });
   plan.push({ kind: 'env', env: spec.env }, { kind: 'search-path', path: DEFAULT_PATH });
   if (spec.seccomp && spec.noNewPrivileges) plan.push(filterStep(spec.seccomp));
@@ -333,11 +363,10 @@ function containerSteps(spec: ContainerSpec, caps: bigint): Step[] {
  * seccomp filter goes before the capabilities without no-new-privs (the kernel then wants
  * CAP_SYS_ADMIN, as runc and crun do it), else last before the command: filterStep.
  */
-export function credentialSteps(spec: { uid: number; gid: number; noNewPrivileges: boolean; seccomp?: SeccompFilter | undefined }, caps: bigint): Step[] {
+export function credentialSteps(spec: { uid: number; gid: number; noNewPrivileges: boolean; seccomp?: SeccompFilter | undefined }, caps: Extract<Step, { kind: 'caps' }>): Step[] {
   const steps: Step[] = [{ kind: 'user', uid: spec.uid, gid: spec.gid }, { kind: 'session-keyring' }];
   if (spec.seccomp && !spec.noNewPrivileges) steps.push(filterStep(spec.seccomp));
-  // As runc does for a non-root user: the permitted and effective sets only stay for uid 0.
-  steps.push({ kind: 'caps', bounding: caps, permitted: caps, effective: spec.uid === 0 ? caps : 0n, inheritable: 0n, ambient: 0n });
+  steps.push(caps);
   if (spec.noNewPrivileges) steps.push({ kind: 'no-new-privs' });
   return steps;
 }

@@ -65,7 +65,8 @@ export function joinPlan(spec: JoinSpec): Plan {
   if (spec.groups !== undefined) plan.push({ kind: 'groups', gids: spec.groups });
   // As for the container's own command: its keyring, filter, capabilities (compile.ts).
   const creds = { uid: spec.uid, gid: spec.gid, noNewPrivileges: spec.noNewPrivileges ?? false, seccomp: spec.seccomp };
-  plan.push(...credentialSteps(creds, caps));
+  // As for the container's own command: the permitted and effective sets only stay for uid 0.
+  plan.push(...credentialSteps(creds, { kind: 'caps', bounding: caps, permitted: caps, effective: spec.uid === 0 ? caps : 0n, inheritable: 0n, ambient: 0n }));
   plan.push({ kind: 'cwd', path: spec.workdir }, { kind: 'env', env: spec.env }, { kind: 'search-path', path: DEFAULT_PATH });
   if (spec.seccomp && spec.noNewPrivileges) plan.push(filterStep(spec.seccomp));
   plan.push({ kind: 'exec', file: spec.argv[0] as string, argv: spec.argv });

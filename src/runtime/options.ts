@@ -8,13 +8,16 @@ import { isAbsolute, join, posix, resolve } from 'node:path';
 
 import { DEFAULT_PATH } from '../config/defaults.js';
 import { BurrowError, UsageError, errnoCode } from '../errors.js';
-import { capabilitySet } from '../system/capabilities.js';
+import { CAPABILITIES, capabilities } from '../system/capabilities.js';
 import { describeMap, type IdMapping, isMapped } from '../system/idmap.js';
-import { dirReader, layersReader, resolveUser } from '../system/passwd.js';
+import { dirReader, layersReader, parseGroup, resolveUser, type RootReader } from '../system/passwd.js';
 import type { ImageConfig } from '../oci/image.js';
 import { containerArgv } from '../oci/image.js';
-import type { ContainerSpec, NameFile, OverlaySpec, RlimitSpec, ShareSpec, TmpfsSpec, VolumeSpec } from './compile.js';
+import type { ContainerSpec, DeviceSpec, NameFile, OverlaySpec, RlimitSpec, ShareSpec, TmpfsSpec, VolumeSpec } from './compile.js';
+import { hostDevices, parseDevice } from './devices.js';
 import { expandEnvEntry, mergeEnv, readEnvFile } from './envfile.js';
+import { parseSecurityOpts, protectedPaths } from './security-opts.js';
+import { parseSysctl } from './sysctls.js';
 import { MS, type Step } from '../system/plan.js';
 import type { RunOptions } from '../storage/containers.js';
 import { chooseSeccomp } from './seccomp.js';
@@ -253,6 +256,54 @@ export function requestedPorts(opts: RunOptions, imageExposed: string[]): { port
   return { ports, exposed };
 }
 
+/** The groups root is a member of in the container's /etc/group (by its name there, else `root`). */
+function rootGroups(read: RootReader): number[] {
+  const name = /^([^:\n]*):[^:\n]*:0:/m.exec(read('/etc/passwd'))?.[1] ?? 'root';
+  return parseGroup(read('/etc/group'))
+    .filter((g) => g.gid !== 0 && g.members.includes(name))
+    .map((g) => g.gid);
+}
+
+/**
+ * --group-add: names from the container's /etc/group, or numbers, added to
+ * the user's groups; keep-groups alone keeps the groups the process has
+ * (the user's own on the host: undefined, no setgroups), as crun's
+ * run.oci.keep_original_groups in podman.
+ */
+function addGroups(read: RootReader, given: string[], groups: number[] | undefined, idmap: IdMapping): number[] | undefined {
+  if (given.length === 0) return groups;
+  if (given.includes('keep-groups')) {
+    if (given.length > 1) throw new UsageError("--group-add keep-groups cannot be given with other --group-add groups: it keeps the host's groups as they are");
+    return undefined;
+  }
+  const file = parseGroup(read('/etc/group'));
+  const out = [...(groups ?? [])];
+  for (const g of given) {
+    let gid: number;
+    if (/^\d+$/.test(g)) gid = Number(g);
+    else {
+      const entry = file.find((e) => e.name === g);
+      if (!entry) throw new BurrowError('E_USER', `--group-add \`${g}\`: no such group in the container's /etc/group`);
+      gid = entry.gid;
+    }
+    if (gid > 0xfffffffe) throw new BurrowError('E_USER', `--group-add \`${g}\`: id out of range`);
+    if (!isMapped(idmap.gids, gid))
+      throw new BurrowError('E_UNMAPPED', `--group-add \`${g}\`: gid ${gid} is not mapped in the container's user namespace (mapped: ${describeMap(idmap.gids)})`);
+    if (!out.includes(gid)) out.push(gid);
+  }
+  return out;
+}
+
+/** --device, then with --privileged the host's devices (a --device of the same path wins). */
+function containerDevices(given: string[], privileged: boolean): DeviceSpec[] {
+  const devices = given.flatMap(parseDevice);
+  if (privileged) {
+    const taken = new Set(devices.map((d) => d.target));
+    devices.push(...hostDevices().filter((d) => !taken.has(d.target)));
+  }
+  return devices;
+}
+
 export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: ContainerSpec; warnings: string[] } {
   const { hostEnv, cwd, id, root, idmap } = ctx;
   const image = root.kind === 'image' ? root.config.config ?? {} : undefined;
@@ -292,13 +343,10 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
   // The networks' user namespace first: its other namespaces are made in it.
   if (userNets) shares.unshift({ namespace: 'user', path: `/proc/${userNets.infraPid ?? 0}/ns/user` });
 
-  let noNewPrivileges = false;
-  for (const opt of opts.securityOpt) {
-    if (opt === 'no-new-privileges' || opt === 'no-new-privileges=true' || opt === 'no-new-privileges:true') noNewPrivileges = true;
-    else if (opt === 'no-new-privileges=false' || opt === 'no-new-privileges:false') noNewPrivileges = false;
-    else if (/^seccomp[=:]/.test(opt)) continue; // chooseSeccomp (runtime/seccomp.ts)
-    else throw new UsageError(`security option \`${opt}\` is not supported`);
-  }
+  const security = parseSecurityOpts(opts.securityOpt);
+  const privileged = opts.privileged === true;
+  // Checked (names, conflicts) even with --privileged, which then gives every one, as podman.
+  const caps = capabilities(opts.capAdd, opts.capDrop);
 
   const workdir = opts.workdir ?? (image?.WorkingDir || '/');
   if (!workdir.startsWith('/')) throw new UsageError(`invalid working directory \`${workdir}\`: must be an absolute path`);
@@ -321,12 +369,13 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
     const u = resolveUser(read, userSpec);
     ({ uid, gid, home } = u);
     groups = u.groups;
-  }
+  } else groups = rootGroups(read); // as podman (runc): root too gets the groups /etc/group lists it in, nothing of the host's
   if (!isMapped(idmap.uids, uid))
     throw new BurrowError('E_UNMAPPED', `user \`${userSpec}\`: uid ${uid} is not mapped in the container's user namespace (mapped: ${describeMap(idmap.uids)})`);
   if (!isMapped(idmap.gids, gid))
     throw new BurrowError('E_UNMAPPED', `user \`${userSpec}\`: gid ${gid} is not mapped in the container's user namespace (mapped: ${describeMap(idmap.gids)})`);
   if (groups) groups = groups.filter((g) => isMapped(idmap.gids, g));
+  groups = addGroups(read, opts.groupAdd ?? [], groups, idmap);
 
   const base = [`PATH=${DEFAULT_PATH}`, 'container=burrow', `HOME=${home}`, `HOSTNAME=${hostname}`];
   if (opts.tty) base.push('TERM=xterm');
@@ -387,8 +436,12 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
   add('/etc/resolv.conf', 'resolv.conf', net.files.resolv, (opts.dns ?? []).length > 0 ? undefined : netTarget);
   add('/etc/hostname', 'hostname', net.files.hostname, joined.get('uts'));
 
-  const capabilities = capabilitySet(opts.capAdd, opts.capDrop);
-  const seccomp = chooseSeccomp(opts, { cwd, capabilities, privileged: false, imageLabels: image?.Labels });
+  const ownNetwork = net.ownNamespace && !netTarget;
+  const sysctls = (opts.sysctl ?? []).map((x) => parseSysctl(x, { net: ownNetwork, ipc: !joined.has('ipc'), uts: !joined.has('uts') }));
+  const devices = containerDevices(opts.device ?? [], privileged);
+  const { masked, readonly } = protectedPaths(security, privileged);
+
+  const seccomp = chooseSeccomp(opts, { cwd, capabilities: privileged ? new Set(CAPABILITIES) : caps.set, privileged, imageLabels: image?.Labels });
   const spec: ContainerSpec = {
     ...(shares.length > 0 ? { shares } : {}),
     ...(userNets && userNets.bridgePorts.length > 0 ? { bridgePorts: userNets.bridgePorts } : {}),
@@ -404,12 +457,20 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
     volumes,
     tmpfs: opts.tmpfs.map(parseTmpfs),
     readOnly: opts.readOnly,
-    network: { own: net.ownNamespace && !netTarget, processes: net.processes, files: nameFiles, ports, ...(net.address ? { address: net.address } : {}), ...(net.gateway ? { gateway: net.gateway } : {}) },
+    network: { own: ownNetwork, processes: net.processes, files: nameFiles, ports, ...(net.address ? { address: net.address } : {}), ...(net.gateway ? { gateway: net.gateway } : {}) },
     interactive: opts.interactive,
     tty: opts.tty,
     init: opts.init,
-    capabilities,
-    noNewPrivileges,
+    capabilities: privileged ? new Set(CAPABILITIES) : caps.set,
+    addedCapabilities: caps.added,
+    privileged,
+    maskedPaths: masked,
+    readonlyPaths: readonly,
+    ...(security.procOpts !== undefined ? { procOpts: security.procOpts } : {}),
+    ...(devices.length > 0 ? { devices } : {}),
+    ...(sysctls.length > 0 ? { sysctls } : {}),
+    readOnlyTmpfs: opts.readOnlyTmpfs !== false,
+    noNewPrivileges: security.noNewPrivileges,
     ...(seccomp.filter ? { seccomp: seccomp.filter } : {}),
     ...(seccomp.profile ? { seccompProfile: seccomp.profile } : {}),
     rlimits: opts.ulimit.map(parseUlimit),

@@ -57,6 +57,16 @@ export interface RunOptions {
   /** the profile of --security-opt seccomp=PATH, read at create: later starts do not read the file again */
   seccompProfile?: SeccompProfile | undefined;
   ulimit: string[];
+  /** --privileged (absent from records made before it, and when not given) */
+  privileged?: boolean | undefined;
+  /** --read-only-tmpfs=false: with --read-only, no tmpfs on /run, /tmp, /var/tmp (absent: true) */
+  readOnlyTmpfs?: boolean | undefined;
+  /** --device HOST[:CONTAINER][:PERMISSIONS], as given */
+  device?: string[] | undefined;
+  /** --group-add GROUP or keep-groups, as given */
+  groupAdd?: string[] | undefined;
+  /** --sysctl NAME=VALUE, as given */
+  sysctl?: string[] | undefined;
   /** -p/--publish specs as given (the ports chosen for them are the record's `ports`) */
   publish?: string[] | undefined;
   /** -P: every exposed port to a free host port */

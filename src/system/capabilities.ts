@@ -23,18 +23,35 @@ export function capabilityName(input: string): string {
   return name;
 }
 
-/** The container's capability set from podman's defaults and --cap-add/--cap-drop, applied in that order. */
+/** The names of --cap-add or --cap-drop values: each may hold a comma-separated list (podman's string slice). */
+function capabilityNames(values: string[]): string[] {
+  return values.flatMap((v) => v.split(',')).filter((v) => v !== '').map(capabilityName);
+}
+
+/**
+ * The container's capabilities from podman's defaults and --cap-add/--cap-drop,
+ * as podman merges them (containers/common MergeCapabilities): a drop of ALL
+ * leaves only the adds; an add of ALL starts from every capability, less the
+ * drops; a capability both added and dropped, or ALL both, is refused. `added`:
+ * what --cap-add named (every capability for ALL), which podman also gives a
+ * container user other than root.
+ */
 export function capabilitySet(add: string[], drop: string[], base: readonly string[] = DEFAULT_CAPABILITIES): Set<string> {
-  const set = new Set(base);
-  const adds = add.map(capabilityName);
-  const drops = drop.map(capabilityName);
-  if (drops.includes('ALL')) set.clear();
-  else for (const cap of drops) set.delete(cap);
-  if (adds.includes('ALL')) for (const cap of CAPABILITIES) set.add(cap);
-  else for (const cap of adds) set.add(cap);
-  // An explicit add wins over a drop of ALL, and an explicit drop over an add of ALL, as in podman.
-  if (adds.includes('ALL')) for (const cap of drops) if (cap !== 'ALL') set.delete(cap);
-  return set;
+  return capabilities(add, drop, base).set;
+}
+
+export function capabilities(add: string[], drop: string[], base: readonly string[] = DEFAULT_CAPABILITIES): { set: Set<string>; added: Set<string> } {
+  const adds = capabilityNames(add);
+  const drops = capabilityNames(drop);
+  const added = new Set(adds.includes('ALL') ? CAPABILITIES : adds);
+  if (drops.includes('ALL')) {
+    if (adds.includes('ALL')) throw new UsageError('--cap-add ALL and --cap-drop ALL cannot be given together');
+    return { set: new Set(adds), added };
+  }
+  for (const cap of adds) if (drops.includes(cap)) throw new UsageError(`capability \`${cap}\` cannot be both added and dropped`);
+  const set = new Set(adds.includes('ALL') ? CAPABILITIES : [...base, ...adds]);
+  for (const cap of drops) set.delete(cap);
+  return { set, added };
 }
 
 export function capabilityMask(caps: Iterable<string>): bigint {

@@ -19,7 +19,7 @@
  *                                         exits with the container's code
  *
  * Paths in `mount`, `dev-bind`, `remount-ro`, `symlink`, `mask`, `readonly`,
- * `mkdir`, `write-file`, `write-fd` and `chmod` are inside the container's
+ * `mkdir`, `write-file`, `write-fd`, `chmod` and `sysctl` are inside the container's
  * root and resolved there by the helper (RESOLVE_IN_ROOT); the records'
  * names, field counts, mount bits and exit codes come from plan-constants.ts,
  * which the build also turns into the helper's build/plan-constants.h.
@@ -107,8 +107,12 @@ export type Step =
   | { kind: 'write-fd'; path: string; mode: number; fd: number }
   /** bwrap's --chmod: a symlink at `path` is followed inside the root only */
   | { kind: 'chmod'; path: string; mode: number }
+  /** write `value` into the existing file `path` (a /proc/sys file of the container's own procfs), never creating it */
+  | { kind: 'sysctl'; path: string; value: string }
   | { kind: 'pivot-root' }
   | { kind: 'hostname'; name: string }
+  /** setdomainname (--sysctl kernel.domainname: the file under /proc/sys is only the host root's to write) */
+  | { kind: 'domainname'; name: string }
   /** bring up `lo` in the new network namespace */
   | { kind: 'loopback' }
   /** a user network: a veth pair, `ifname` ours with `address`, `peer` on the bridge `bridge` (made with `gateway` when missing) in the network namespace at `netns` */
@@ -244,6 +248,8 @@ function fields(step: Step): string[] {
       return [step.path, octal(step.mode)];
     case 'write-file':
       return [step.path, octal(step.mode), step.data];
+    case 'sysctl':
+      return [step.path, step.value];
     case 'copy-up':
       return [step.source, step.dest];
     case 'write-fd':
@@ -255,6 +261,7 @@ function fields(step: Step): string[] {
     case 'seccomp':
       return step.flags ? [step.program.toString('hex'), step.flags.toString(16)] : [step.program.toString('hex')];
     case 'hostname':
+    case 'domainname':
       return [step.name];
     case 'rlimit':
       return [String(step.resource), String(step.soft), String(step.hard)];

@@ -29,6 +29,7 @@ export function containerSpec(overrides: Partial<ContainerSpec> = {}): Container
     tty: false,
     init: false,
     capabilities: capabilitySet([], []),
+    privileged: false,
     noNewPrivileges: false,
     rlimits: [],
     idmap: SUBIDS,

@@ -18,6 +18,7 @@ export abstract class ContainerOptionsCommand extends BurrowCommand {
   volumesFrom = Option.Array('--volumes-from', [], { description: "Mount another container's volumes: CONTAINER[:ro|rw]" });
   tmpfs = Option.Array('--tmpfs', [], { description: 'Mount a tmpfs at PATH[:OPTIONS]' });
   readOnly = Option.Boolean('--read-only', false, { description: "Mount the container's root filesystem read-only" });
+  readOnlyTmpfs = Option.Boolean('--read-only-tmpfs', true, { description: 'With --read-only, mount a writable tmpfs on /run, /tmp and /var/tmp (default true)' });
   network = Option.String('--network,--net', { description: "Network mode: private (default: pasta, else slirp4netns), pasta[:OPTIONS], slirp4netns[:OPTIONS], none, host, container:CTR (another's), or a user network's name" });
   publish = Option.Array('-p,--publish', [], { description: 'Publish a container port on the host: [HOSTIP:][HOSTPORT:]PORT[/tcp|udp], ranges as START-END' });
   publishAll = Option.Boolean('-P,--publish-all', false, { description: 'Publish every exposed port on a free host port' });
@@ -35,9 +36,13 @@ export abstract class ContainerOptionsCommand extends BurrowCommand {
   interactive = Option.Boolean('-i,--interactive', false, { description: 'Keep standard input open' });
   tty = Option.Boolean('-t,--tty', false, { description: 'Allocate a pseudo-terminal' });
   init = Option.Boolean('--init', false, { description: 'Run a minimal init as PID 1 that reaps zombies and forwards signals' });
-  capAdd = Option.Array('--cap-add', [], { description: 'Add a capability (or ALL)' });
-  capDrop = Option.Array('--cap-drop', [], { description: 'Drop a capability (or ALL)' });
-  securityOpt = Option.Array('--security-opt', [], { description: 'Security options: no-new-privileges, seccomp=unconfined|PROFILE.json' });
+  capAdd = Option.Array('--cap-add', [], { description: 'Add capabilities (comma-separated, with or without CAP_, or ALL)' });
+  capDrop = Option.Array('--cap-drop', [], { description: 'Drop capabilities (comma-separated, with or without CAP_, or ALL)' });
+  privileged = Option.Boolean('--privileged', false, { description: "Every capability, no masked or read-only paths, the host's devices you can open, /sys writable, no seccomp filter" });
+  securityOpt = Option.Array('--security-opt', [], { description: 'Security options: no-new-privileges, mask=PATHS, unmask=PATHS|ALL, proc-opts=OPTIONS, label=disable, seccomp=unconfined|PROFILE.json' });
+  device = Option.Array('--device', [], { description: 'Bind a host device (or a directory of them) you can open: HOST[:CONTAINER][:PERMISSIONS], permissions rw or rwm' });
+  groupAdd = Option.Array('--group-add', [], { description: "Add a supplementary group (a name or a gid), or keep-groups: keep your host groups" });
+  sysctl = Option.Array('--sysctl', [], { description: "Set a namespaced kernel parameter NAME=VALUE (net.*, kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, kernel.domainname)" });
   seccompPolicy = Option.String('--seccomp-policy', { description: "Which seccomp profile: default, or image (the image's io.containers.seccomp.profile label, when it has one)" });
   ulimit = Option.Array('--ulimit', [], { description: 'Set a resource limit NAME=SOFT[:HARD]' });
   restart = Option.String('--restart', { description: 'Restart the container when it exits: no, on-failure[:N], always, unless-stopped' });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { compilePlan, rootfsSteps } from '../../../src/runtime/compile.js';
 import { parseTmpfs } from '../../../src/runtime/options.js';
 import { BP, MS, type Plan, type Step } from '../../../src/system/plan.js';
-import { capabilitySet } from '../../../src/system/capabilities.js';
+import { capabilities, capabilitySet } from '../../../src/system/capabilities.js';
 import { PODMAN_MASKED, PODMAN_READONLY, SINGLE, SUBIDS, containerSpec } from '../../helpers/specs.js';
 
 const spec = containerSpec;
@@ -156,12 +156,58 @@ describe('compilePlan', () => {
     expect(one(compilePlan(spec({ capabilities: capabilitySet([], ['ALL']) })), 'caps').bounding).toBe(0n);
   });
 
-  it('keeps only the bounding (and permitted) set for a non-root user', () => {
+  it('keeps only the bounding set for a non-root user', () => {
     const caps = one(compilePlan(spec({ uid: 1000, gid: 1000 })), 'caps');
     expect(caps.bounding).toBe(0x800405fbn);
+    expect(caps.permitted).toBe(0n);
     expect(caps.effective).toBe(0n);
     expect(caps.ambient).toBe(0n);
     expect(caps.inheritable).toBe(0n);
+  });
+
+  it('gives a non-root user what --cap-add named, in every set (ambient: across its exec), as podman', () => {
+    const { set, added } = capabilities(['NET_ADMIN'], []);
+    const caps = one(compilePlan(spec({ uid: 1000, gid: 1000, capabilities: set, addedCapabilities: added })), 'caps');
+    expect(caps).toEqual({ kind: 'caps', bounding: 0x800415fbn, permitted: 0x1000n, effective: 0x1000n, inheritable: 0x1000n, ambient: 0x1000n });
+    // added but not in the set (dropped by --cap-add ALL --cap-drop X): never outside the bounding set
+    const all = capabilities(['ALL'], ['NET_ADMIN']);
+    const root = one(compilePlan(spec({ capabilities: all.set, addedCapabilities: all.added })), 'caps');
+    expect(root.ambient).toBe(0n);
+    const user = one(compilePlan(spec({ uid: 1000, gid: 1000, capabilities: all.set, addedCapabilities: all.added })), 'caps');
+    expect(user.ambient & 0x1000n).toBe(0n);
+    expect(user.ambient).toBe(user.bounding);
+  });
+
+  it('--privileged: /sys read-write, no masked or read-only paths but mask=, the devices given bound', () => {
+    const plan = compilePlan(
+      spec({ privileged: true, maskedPaths: ['/etc/secret'], readonlyPaths: [], devices: [{ source: '/dev/fuse', target: '/dev/fuse' }, { source: '/dev/null', target: '/dev/null' }] }),
+    );
+    expect(mountAt(plan, '/sys')?.flags).toBe(MS.NOSUID | MS.NODEV | MS.NOEXEC);
+    expect(only(plan, 'mask').map((m) => m.path)).toEqual(['/etc/secret']);
+    expect(only(plan, 'readonly')).toEqual([]);
+    expect(mountAt(plan, '/dev/fuse')).toEqual({ kind: 'mount', source: '/dev/fuse', target: '/dev/fuse', fstype: '', flags: MS.BIND, extra: BP.MKFILE });
+    expect(only(plan, 'mount').filter((m) => m.target === '/dev/null')).toHaveLength(1);
+    // on the host's network, the host's /sys bound read-write
+    const host = compilePlan(spec({ privileged: true, network: { own: false, processes: [], files: [], ports: [] } }));
+    expect(mountAt(host, '/sys')?.extra).toBe(BP.MKDIR);
+  });
+
+  it('proc-opts become the options of /proc', () => {
+    expect(mountAt(compilePlan(spec({ procOpts: 'hidepid=2,subset=pid' })), '/proc')?.data).toBe('hidepid=2,subset=pid');
+    expect(mountAt(compilePlan(spec()), '/proc')?.data).toBe('');
+  });
+
+  it('writes --sysctl after /proc is mounted and before /proc/sys turns read-only; kernel.domainname with setdomainname', () => {
+    const plan = compilePlan(spec({ sysctls: [{ name: 'net.ipv4.ip_forward', value: '1' }, { name: 'kernel.sem', value: '1 2 3 4' }, { name: 'kernel.domainname', value: 'example.org' }] }));
+    expect(only(plan, 'sysctl')).toEqual([
+      { kind: 'sysctl', path: '/proc/sys/net/ipv4/ip_forward', value: '1' },
+      { kind: 'sysctl', path: '/proc/sys/kernel/sem', value: '1 2 3 4' },
+    ]);
+    const first = plan.findIndex((s) => s.kind === 'sysctl');
+    expect(first).toBeGreaterThan(plan.findIndex((s) => s.kind === 'mount' && s.target === '/proc'));
+    expect(first).toBeLessThan(plan.findIndex((s) => s.kind === 'readonly' && s.path === '/proc/sys'));
+    expect(one(plan, 'domainname')).toEqual({ kind: 'domainname', name: 'example.org' });
+    expect(kinds(plan).indexOf('domainname')).toBe(kinds(plan).indexOf('hostname') + 1);
   });
 
   it('switches user after the groups and before the capabilities', () => {
@@ -211,6 +257,12 @@ describe('compilePlan', () => {
     const tmps = only(plan, 'mount').filter((m) => m.target === '/tmp');
     expect(tmps).toHaveLength(1);
     expect(tmps[0]?.data).toBe('size=1m');
+  });
+
+  it('--read-only --read-only-tmpfs=false: no tmpfs on /run, /tmp, /var/tmp', () => {
+    const plan = compilePlan(spec({ readOnly: true, readOnlyTmpfs: false }));
+    for (const dir of ['/run', '/tmp', '/var/tmp']) expect(mountAt(plan, dir)).toBeUndefined();
+    expect(only(plan, 'readonly').at(-1)).toEqual({ kind: 'readonly', path: '/' });
   });
 
   it('without --read-only, nothing makes / read-only and no tmpfs is added', () => {

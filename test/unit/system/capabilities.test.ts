@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { UsageError } from '../../../src/errors.js';
-import { CAPABILITIES, DEFAULT_CAPABILITIES, capabilityMask, capabilityName, capabilitySet } from '../../../src/system/capabilities.js';
+import { CAPABILITIES, DEFAULT_CAPABILITIES, capabilities, capabilityMask, capabilityName, capabilitySet } from '../../../src/system/capabilities.js';
 
 const sorted = (s: Set<string>): string[] => [...s].sort();
 
@@ -54,5 +54,24 @@ describe('capabilities', () => {
     const allButAdmin = capabilitySet(['ALL'], ['SYS_ADMIN']);
     expect(allButAdmin.size).toBe(CAPABILITIES.length - 1);
     expect(allButAdmin.has('SYS_ADMIN')).toBe(false);
+  });
+
+  it('takes comma-separated lists, as podman', () => {
+    expect(sorted(capabilitySet(['NET_ADMIN,sys_admin'], ['chown,CAP_KILL']))).toEqual(
+      [...DEFAULT_CAPABILITIES.filter((c) => c !== 'CHOWN' && c !== 'KILL'), 'NET_ADMIN', 'SYS_ADMIN'].sort(),
+    );
+    expect(() => capabilitySet(['NET_ADMIN,bogus'], [])).toThrow('unknown capability `bogus`');
+  });
+
+  it('refuses a capability both added and dropped, and ALL both, as podman', () => {
+    expect(() => capabilitySet(['CHOWN'], ['cap_chown'])).toThrow('capability `CHOWN` cannot be both added and dropped');
+    expect(() => capabilitySet(['ALL'], ['ALL'])).toThrow('--cap-add ALL and --cap-drop ALL cannot be given together');
+    expect(() => capabilitySet(['ALL'], ['ALL'])).toThrow(UsageError);
+  });
+
+  it('names what --cap-add added (every capability for ALL)', () => {
+    expect([...capabilities(['net_admin'], []).added]).toEqual(['NET_ADMIN']);
+    expect(capabilities(['ALL'], ['SYS_ADMIN']).added.size).toBe(CAPABILITIES.length);
+    expect(capabilities([], []).added.size).toBe(0);
   });
 });

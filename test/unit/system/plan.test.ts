@@ -30,6 +30,12 @@ describe('encodePlan', () => {
     expect(buf.includes(Buffer.from([0x34, 0x3a, 0x41, 0x3d, 0xc3, 0xa9, 0x0a]))).toBe(true);
   });
 
+  it('writes a sysctl as its path and value, a domainname as its name', () => {
+    expect(text([{ kind: 'sysctl', path: '/proc/sys/kernel/sem', value: '1 2 3 4' }, { kind: 'domainname', name: 'example.org' }])).toBe(
+      'burrow-plan 8\nsysctl 2\n20:/proc/sys/kernel/sem\n7:1 2 3 4\ndomainname 1\n11:example.org\nend 0\n',
+    );
+  });
+
   it('writes mount flags in hex, the helper bits above the kernel ones', () => {
     const plan: Plan = [
       { kind: 'mount', source: '/h', target: '/data', fstype: '', flags: MS.BIND | MS.REC, extra: BP.MKDIR | BP.RDONLY },
