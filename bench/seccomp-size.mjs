@@ -60,13 +60,17 @@ try {
   const as = (argv, options = {}) => spawn('runuser', ['-u', user, '--', 'env', '-u', 'XDG_RUNTIME_DIR', `HOME=${dir}/home`, ...argv], { stdio: 'ignore', cwd: dir, ...options });
   spawnSync('install', ['-d', '-o', String(uid), '-g', String(gid), join(dir, 'home')]);
   chownSync(dir, uid, gid);
-  const pidOf = async (marker) => {
-    for (let i = 0; i < 200; i++) {
+  // The container's `sleep MARKER`, or the reason its tool ended first (crun fails on a cgroup v1/v2 hybrid host).
+  const pidOf = async (marker, child) => {
+    let stderr = '';
+    child.stderr?.on('data', (d) => (stderr += d));
+    for (let i = 0; i < 400; i++) {
       const r = spawnSync('pgrep', ['-n', '-f', `^sleep ${marker}$`], { encoding: 'utf8' });
       if (r.status === 0) return Number(r.stdout.trim());
+      if (child.exitCode !== null) return stderr.trim().split('\n').pop() || `exit ${child.exitCode}`;
       await new Promise((res) => setTimeout(res, 50));
     }
-    throw new Error(`no process \`sleep ${marker}\``);
+    return 'no container process after 20 s';
   };
   const filters = (pid) => execFileSync(join(dir, 'filters'), [String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
   const rows = [];
@@ -78,18 +82,20 @@ try {
   ];
   let marker = 4101;
   for (const [name, argv] of cases) {
-    const child = as([...argv, 'sleep', String(marker)]);
+    const child = as([...argv, 'sleep', String(marker)], { stdio: ['ignore', 'ignore', 'pipe'] });
     children.push(child);
-    const pid = await pidOf(marker);
-    rows.push([name, filters(pid)]);
-    spawnSync('kill', [String(pid)]);
-    await new Promise((res) => child.on('exit', res));
+    const pid = await pidOf(marker, child);
+    if (typeof pid === 'number') {
+      rows.push([name, filters(pid)]);
+      spawnSync('kill', ['-KILL', String(pid)]); // the container's PID 1: only SIGKILL reaches it from outside
+      if (child.exitCode === null) await new Promise((res) => child.on('exit', res));
+    } else rows.push([name, `did not run: ${pid}`]);
     marker++;
   }
   console.log('seccomp filter size (BPF instructions, as the kernel holds them; newest filter first)');
-  for (const [name, sizes] of rows) console.log(`  ${name.padEnd(48)} ${sizes.join(' + ')}`);
-  const [b, r, c] = rows.map(([, sizes]) => sizes[0]);
-  console.log(`  burrow/runc = ${(b / r).toFixed(2)}, burrow/crun = ${(b / c).toFixed(2)}`);
+  for (const [name, sizes] of rows) console.log(`  ${name.padEnd(48)} ${Array.isArray(sizes) ? sizes.join(' + ') : sizes}`);
+  const ours = rows[0][1][0];
+  for (const [name, sizes] of rows.slice(1)) if (Array.isArray(sizes)) console.log(`  burrow / ${name}: ${(ours / sizes[0]).toFixed(2)}`);
 } finally {
   for (const child of children) child.kill('SIGKILL');
   spawnSync('runuser', ['-u', user, '--', 'podman', 'unshare', 'rm', '-rf', dir], { stdio: 'ignore', cwd: '/tmp' });

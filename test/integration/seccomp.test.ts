@@ -126,6 +126,19 @@ describeContainers('seccomp: the default filter', () => {
     expect(tty.output).toMatch(/tiocsti EPERM\r*\ntiocsti-high EPERM/);
   });
 
+  it('--privileged runs without a filter, unless a profile is named', async () => {
+    const bare = await runIn(fixtures().rootfs, ['--privileged', 'grep', 'Seccomp:', '/proc/self/status']);
+    expect(bare.stdout).toBe('Seccomp:\t0\n');
+    const file = join(fixtures().dir, `privileged-${process.pid}.json`);
+    writeFileSync(file, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['add_key'], action: 'SCMP_ACT_ERRNO', errnoRet: 5 }] }));
+    try {
+      const named = await runIn(fixtures().rootfs, ['--privileged', '--security-opt', `seccomp=${file}`, '/bin/syscalls', 'add_key']);
+      expect(named.stdout).toBe('add_key EIO\n');
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+
   it('gives the container a session keyring of its own, not the caller\'s', async () => {
     // The keyring ids: the container's (made by the helper) is another than the one this process has.
     const inside = await runIn(fixtures().rootfs, ['--security-opt', 'seccomp=unconfined', '/bin/syscalls', 'keyring']);
