@@ -98,6 +98,7 @@ export function containerOptions(f: ContainerFields, command: string[]): Contain
     capDrop: f.capDrop,
     securityOpt: f.securityOpt,
     ...(f.seccompPolicy !== undefined ? { seccompPolicy: f.seccompPolicy } : {}),
+    ...(f.userns !== undefined ? { userns: f.userns } : {}),
     ulimit: f.ulimit,
     rm: f.rm,
     ...(f.logDriver !== undefined ? { logDriver: f.logDriver } : {}),

@@ -40,6 +40,7 @@ export const VALUE_NAMES: Record<string, string> = {
   '--cap-drop': 'CAPABILITY',
   '--security-opt': 'OPTION',
   '--seccomp-policy': 'POLICY',
+  '--userns': 'MODE',
   '--device': 'HOST[:CONTAINER][:PERMISSIONS]',
   '--group-add': 'GROUP',
   '--sysctl': 'NAME=VALUE',

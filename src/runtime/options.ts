@@ -9,7 +9,7 @@ import { isAbsolute, join, posix, resolve } from 'node:path';
 import { DEFAULT_PATH } from '../config/defaults.js';
 import { BurrowError, UsageError, errnoCode } from '../errors.js';
 import { CAPABILITIES, capabilities } from '../system/capabilities.js';
-import { describeMap, type IdMapping, isMapped } from '../system/idmap.js';
+import { describeMap, type IdMapping, isMapped, singleIdMapping } from '../system/idmap.js';
 import { dirReader, layersReader, parseGroup, resolveUser, type RootReader } from '../system/passwd.js';
 import type { ImageConfig } from '../oci/image.js';
 import { containerArgv } from '../oci/image.js';
@@ -305,7 +305,12 @@ function containerDevices(given: string[], privileged: boolean): DeviceSpec[] {
 }
 
 export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: ContainerSpec; warnings: string[] } {
-  const { hostEnv, cwd, id, root, idmap } = ctx;
+  const { hostEnv, cwd, id, root } = ctx;
+  const userns = opts.userns ?? 'private';
+  if (userns !== 'private' && userns !== 'fakeroot')
+    throw new UsageError(`invalid --userns \`${userns}\`: burrow has private (the default: your subordinate ids) and fakeroot (only your own id; chown and setuid succeed without effect)`);
+  // fakeroot: only the user's own id, as without subordinate ids.
+  const idmap = userns === 'fakeroot' ? singleIdMapping(ctx.idmap.uids[0]?.outside ?? 0, ctx.idmap.gids[0]?.outside ?? 0) : ctx.idmap;
   const image = root.kind === 'image' ? root.config.config ?? {} : undefined;
   const rootfs = root.kind === 'rootfs' ? checkRootfs(root.path) : root.root;
   const read = root.kind === 'rootfs' ? dirReader(rootfs) : layersReader(root.layers);
@@ -340,6 +345,8 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
     shares.push({ namespace: ns, path: `/proc/${target.pid ?? 0}/ns/${ns}` });
   }
 
+  if (userns === 'fakeroot' && (shares.length > 0 || userNets))
+    throw new UsageError('--userns fakeroot cannot be given with shared namespaces (a pod, container:CTR, a user network): those are in another user namespace, with its ids');
   // The networks' user namespace first: its other namespaces are made in it.
   if (userNets) shares.unshift({ namespace: 'user', path: `/proc/${userNets.infraPid ?? 0}/ns/user` });
 
@@ -441,7 +448,7 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
   const devices = containerDevices(opts.device ?? [], privileged);
   const { masked, readonly } = protectedPaths(security, privileged);
 
-  const seccomp = chooseSeccomp(opts, { cwd, capabilities: privileged ? new Set(CAPABILITIES) : caps.set, privileged, imageLabels: image?.Labels });
+  const seccomp = chooseSeccomp(opts, { cwd, capabilities: privileged ? new Set(CAPABILITIES) : caps.set, privileged, imageLabels: image?.Labels, fakeroot: idmap.single });
   const spec: ContainerSpec = {
     ...(shares.length > 0 ? { shares } : {}),
     ...(userNets && userNets.bridgePorts.length > 0 ? { bridgePorts: userNets.bridgePorts } : {}),

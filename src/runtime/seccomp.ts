@@ -9,7 +9,7 @@
 import { resolve } from 'node:path';
 
 import { UsageError } from '../errors.js';
-import { defaultProgram, parseProfile, readProfile, seccompProgram, type SeccompProfile } from '../system/seccomp/index.js';
+import { defaultProgram, parseProfile, readProfile, seccompProgram, type SeccompProfile, withFakeroot } from '../system/seccomp/index.js';
 
 /** The label an image carries its own profile in (podman's). */
 export const IMAGE_PROFILE_LABEL = 'io.containers.seccomp.profile';
@@ -47,18 +47,20 @@ export function checkSeccompPolicy(policy: string | undefined): 'default' | 'ima
 
 export function chooseSeccomp(
   opts: { securityOpt: string[]; seccompPolicy?: string | undefined; seccompProfile?: SeccompProfile | undefined },
-  ctx: { cwd: string; capabilities: ReadonlySet<string>; privileged: boolean; imageLabels?: Record<string, string> | undefined },
+  ctx: { cwd: string; capabilities: ReadonlySet<string>; privileged: boolean; imageLabels?: Record<string, string> | undefined; fakeroot?: boolean },
 ): SeccompChoice {
+  // Only the user's id mapped: chown, setuid and device mknod succeed without effect, whichever profile.
+  const program = (profile: SeccompProfile) => seccompProgram(ctx.fakeroot ? withFakeroot(profile) : profile, ctx.capabilities);
   const option = seccompOption(opts.securityOpt);
   const policy = checkSeccompPolicy(opts.seccompPolicy);
   if (option === 'unconfined') return { filter: undefined, shown: 'unconfined' };
   if (option !== undefined) {
     const path = resolve(ctx.cwd, option);
     const profile = opts.seccompProfile ?? readProfile(path);
-    return { filter: seccompProgram(profile, ctx.capabilities), shown: path, profile };
+    return { filter: program(profile), shown: path, profile };
   }
   if (ctx.privileged) return { filter: undefined, shown: 'unconfined' };
   const label = policy === 'image' ? ctx.imageLabels?.[IMAGE_PROFILE_LABEL] : undefined;
-  if (label !== undefined) return { filter: seccompProgram(parseProfile(label, `of the image's label ${IMAGE_PROFILE_LABEL}`), ctx.capabilities), shown: 'image' };
-  return { filter: defaultProgram(ctx.capabilities), shown: 'default' };
+  if (label !== undefined) return { filter: program(parseProfile(label, `of the image's label ${IMAGE_PROFILE_LABEL}`)), shown: 'image' };
+  return { filter: defaultProgram(ctx.capabilities, ctx.fakeroot), shown: 'default' };
 }

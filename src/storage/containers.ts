@@ -52,6 +52,8 @@ export interface RunOptions {
   capAdd: string[];
   capDrop: string[];
   securityOpt: string[];
+  /** --userns: private (the default) or fakeroot (only the user's own id mapped) */
+  userns?: string | undefined;
   /** --seccomp-policy: default, or image (the image's own profile, when it has one) */
   seccompPolicy?: string | undefined;
   /** the profile of --security-opt seccomp=PATH, read at create: later starts do not read the file again */

@@ -53,18 +53,13 @@ export function idMapping(
   tools: { newuidmap: string; newgidmap: string },
 ): IdMapping {
   if (subuids.length === 0 || subgids.length === 0) {
+    const free = freeSubidRange();
     return {
-      uids: [{ inside: 0, outside: uid, count: 1 }],
-      gids: [{ inside: 0, outside: gid, count: 1 }],
-      single: true,
-      steps: [
-        { kind: 'idmap-write', file: 'setgroups', content: 'deny' },
-        { kind: 'idmap-write', file: 'uid_map', content: `0 ${uid} 1\n` },
-        { kind: 'idmap-write', file: 'gid_map', content: `0 ${gid} 1\n` },
-      ],
+      ...singleIdMapping(uid, gid),
       warning:
-        `no subordinate ids for ${user} in /etc/subuid and /etc/subgid: only root is mapped into the container, ` +
-        `which may break some images (add a range with: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${user})`,
+        `no subordinate ids for ${user} in /etc/subuid and /etc/subgid: only your own id is mapped (container root); ` +
+        'chown, setuid and device mknod succeed without effect inside (fakeroot)' +
+        (free ? `; for real ids add a range: usermod --add-subuids ${free} --add-subgids ${free} ${user}` : ''),
     };
   }
   const uids = ranges(uid, subuids);
@@ -80,6 +75,52 @@ export function idMapping(
     ],
     warning: undefined,
   };
+}
+
+/**
+ * Only the user's own id, as container root (no subordinate ids, or
+ * --userns fakeroot): written by the monitor itself, setgroups denied. The
+ * container's filter then makes chown, setuid and device mknod succeed
+ * without effect (runtime/seccomp.ts), as Charliecloud does.
+ */
+export function singleIdMapping(uid: number, gid: number): IdMapping {
+  return {
+    uids: [{ inside: 0, outside: uid, count: 1 }],
+    gids: [{ inside: 0, outside: gid, count: 1 }],
+    single: true,
+    steps: [
+      { kind: 'idmap-write', file: 'setgroups', content: 'deny' },
+      { kind: 'idmap-write', file: 'uid_map', content: `0 ${uid} 1\n` },
+      { kind: 'idmap-write', file: 'gid_map', content: `0 ${gid} 1\n` },
+    ],
+    warning: undefined,
+  };
+}
+
+/**
+ * A range of 65536 ids that no line of /etc/subuid or /etc/subgid gives out
+ * ("START-END", right past every range there, from 100000, as useradd
+ * gives them out), for the warning's
+ * usermod; undefined when the files cannot be read.
+ */
+export function freeSubidRange(files: string[] = ['/etc/subuid', '/etc/subgid'], count = 65536): string | undefined {
+  let end = 100000;
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      return undefined;
+    }
+    for (const line of text.split('\n')) {
+      const [, start, n] = line.trim().split(':');
+      if (/^\d+$/.test(start ?? '') && /^\d+$/.test(n ?? '')) end = Math.max(end, Number(start) + Number(n));
+    }
+  }
+  const start = end;
+  if (start + count - 1 > 0xfffffffe) return undefined;
+  return `${start}-${start + count - 1}`;
 }
 
 /** Is container id `id` mapped? */

@@ -259,10 +259,53 @@ describeContainers('seccomp: containers with a record', () => {
     expect(await succeeded(store, ['run', '--rm', 'localhost/sc', 'sh', '-c', 'mkdir /tmp/x && /bin/syscalls add_key'])).toBe('add_key ENOSYS\n');
   });
 
+  it('--userns fakeroot: exec gets the rules too; with a pod it is refused, leaving no container and no pod', async () => {
+    const id = await runDetached(store, '--userns', 'fakeroot', 'localhost/sc', 'sleep', '60');
+    try {
+      expect(lines(await succeeded(store, ['exec', id, '/bin/syscalls', 'fakeroot', '/dev/shm'])).slice(0, 4)).toEqual(['chown ok', 'owner 0:0', 'mknod ok', 'node absent']);
+    } finally {
+      await store.run(['rm', '-f', '-t', '0', id]);
+    }
+    expectOneError(await store.run(['create', '--userns', 'fakeroot', '--pod', 'new:fr', 'localhost/sc', 'true']), /--userns fakeroot cannot be given with shared namespaces/);
+    expect(await succeeded(store, ['ps', '-a', '-q'])).toBe('');
+    expect(await succeeded(store, ['pod', 'ps', '-q'])).toBe('');
+  });
+
   it('refuses a bad profile at create, leaving no container', async () => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, '{"defaultAction":"SCMP_ACT_NOTIFY"}');
     expectOneError(await store.run(['create', '--security-opt', `seccomp=${file}`, 'localhost/sc', 'true']), /SCMP_ACT_NOTIFY/);
     expect(await succeeded(store, ['ps', '-a', '-q'])).toBe('');
+  });
+});
+
+describeContainers('fakeroot: only your own id mapped', () => {
+  it('--userns fakeroot: chown, setgroups, setresuid and device mknod succeed without effect; with subordinate ids they take effect (or fail) for real', async () => {
+    // (a tmpfs of its own each time: the fixture's /tmp is every test's)
+    const fake = await runIn(fixtures().rootfs, ['--userns', 'fakeroot', '--tmpfs', '/scratch', 'sh', '-c', 'cat /proc/self/uid_map; /bin/syscalls fakeroot /scratch']);
+    expect(withoutHostWarnings(fake.stderr)).toBe('');
+    expect(lines(fake.stdout).map((l) => l.trim().replace(/\s+/g, ' '))).toEqual(['0 ' + String(fixtures().uid) + ' 1', 'chown ok', 'owner 0:0', 'mknod ok', 'node absent', 'setgroups ok', 'setresuid ok', 'uid 0']);
+    // Its control: the private user namespace maps the subordinate ids, and root's calls do what they say.
+    if (fixtures().subuids.length > 0) {
+      const real = await runIn(fixtures().rootfs, ['--tmpfs', '/scratch', '/bin/syscalls', 'fakeroot', '/scratch']);
+      expect(lines(real.stdout)).toEqual(['chown ok', 'owner 1000:1000', 'mknod EPERM', 'node absent', 'setgroups ok', 'setresuid ok', 'uid 1000']);
+    }
+  });
+
+  it('keeps the fakeroot rules under a profile of the user\'s, and not with seccomp=unconfined', async () => {
+    const file = join(fixtures().dir, `fakeroot-${process.pid}.json`);
+    writeFileSync(file, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW' }));
+    try {
+      const r = await runIn(fixtures().rootfs, ['--userns', 'fakeroot', '--tmpfs', '/scratch', '--security-opt', `seccomp=${file}`, '/bin/syscalls', 'fakeroot', '/scratch']);
+      expect(lines(r.stdout).slice(0, 2)).toEqual(['chown ok', 'owner 0:0']);
+      const bare = await runIn(fixtures().rootfs, ['--userns', 'fakeroot', '--tmpfs', '/scratch', '--security-opt', 'seccomp=unconfined', '/bin/syscalls', 'fakeroot', '/scratch']);
+      expect(lines(bare.stdout).slice(0, 2)).toEqual(['chown EINVAL', 'owner 0:0']);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+
+  it('refuses an unknown --userns mode, and fakeroot with another\'s namespaces', async () => {
+    expectOneError(await runIn(fixtures().rootfs, ['--userns', 'keep-id', 'true']), /invalid --userns `keep-id`: burrow has private .* and fakeroot/);
   });
 });

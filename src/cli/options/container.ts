@@ -43,6 +43,7 @@ export abstract class ContainerOptionsCommand extends BurrowCommand {
   device = Option.Array('--device', [], { description: 'Bind a host device (or a directory of them) you can open: HOST[:CONTAINER][:PERMISSIONS], permissions rw or rwm' });
   groupAdd = Option.Array('--group-add', [], { description: "Add a supplementary group (a name or a gid), or keep-groups: keep your host groups" });
   sysctl = Option.Array('--sysctl', [], { description: "Set a namespaced kernel parameter NAME=VALUE (net.*, kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, kernel.domainname)" });
+  userns = Option.String('--userns', { description: 'The user namespace: private (the default: your subordinate ids), or fakeroot (only your own id; chown, setuid and device mknod succeed without effect)' });
   seccompPolicy = Option.String('--seccomp-policy', { description: "Which seccomp profile: default, or image (the image's io.containers.seccomp.profile label, when it has one)" });
   ulimit = Option.Array('--ulimit', [], { description: 'Set a resource limit NAME=SOFT[:HARD]' });
   restart = Option.String('--restart', { description: 'Restart the container when it exits: no, on-failure[:N], always, unless-stopped' });

@@ -78,3 +78,30 @@ export const DEFAULT_PROFILE: SeccompProfile = {
     },
   ],
 };
+
+const S_IFMT = 0o170000;
+const devices = (index: number) => [0o020000, 0o060000].map((type) => ({ index, value: S_IFMT, valueTwo: type, op: 'SCMP_CMP_MASKED_EQ' }));
+
+/**
+ * With only the user's own id mapped (no subordinate ids, --userns fakeroot):
+ * what package managers do as root and cannot do there succeeds without
+ * effect (SCMP_ACT_ERRNO with errno 0 returns 0 and runs nothing), as
+ * Charliecloud's seccomp mode does: changes of owner, of the process's ids
+ * and groups, and mknod of device files. Put before a profile's own rules,
+ * so that they decide first.
+ */
+export const FAKEROOT_RULES: SeccompProfile['syscalls'] = [
+  {
+    names: [
+      'chown', 'chown32', 'fchown', 'fchown32', 'fchownat', 'lchown', 'lchown32',
+      'setuid', 'setuid32', 'setgid', 'setgid32', 'setreuid', 'setreuid32', 'setregid', 'setregid32',
+      'setresuid', 'setresuid32', 'setresgid', 'setresgid32', 'setfsuid', 'setfsuid32', 'setfsgid', 'setfsgid32',
+      'setgroups', 'setgroups32',
+    ],
+    action: 'SCMP_ACT_ERRNO',
+    errnoRet: 0,
+  },
+  // Several args on one argument are alternatives: a character or a block device.
+  { names: ['mknod'], action: 'SCMP_ACT_ERRNO', errnoRet: 0, args: devices(1) },
+  { names: ['mknodat'], action: 'SCMP_ACT_ERRNO', errnoRet: 0, args: devices(2) },
+];

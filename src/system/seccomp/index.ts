@@ -9,12 +9,12 @@ import { BurrowError, errnoCode } from '../../errors.js';
 import { DEFAULT_CAPABILITIES } from '../capabilities.js';
 import { builtin } from '../../lazy.js';
 import { compileFilter } from './compile.js';
-import { DEFAULT_PROFILE } from './default-profile.js';
+import { DEFAULT_PROFILE, FAKEROOT_RULES } from './default-profile.js';
 import { checkProfile, resolveProfile, type SeccompHost, type SeccompProfile } from './profile.js';
 
 export type { SeccompProfile } from './profile.js';
 export { checkProfile } from './profile.js';
-export { DEFAULT_PROFILE } from './default-profile.js';
+export { DEFAULT_PROFILE, FAKEROOT_RULES } from './default-profile.js';
 
 /** A profile file larger than this is refused (podman's default is 16 KiB). */
 const MAX_PROFILE_SIZE = 4 << 20;
@@ -78,8 +78,14 @@ export function precompiledDefault(): { arch: string; caps: string; program: str
   return { arch: host.arch, caps: capsKey(caps), program: seccompProgram(DEFAULT_PROFILE, caps, host).program.toString('hex') };
 }
 
+/** A profile with the fakeroot rules first (only the user's own id mapped). */
+export function withFakeroot(profile: SeccompProfile): SeccompProfile {
+  return { ...profile, syscalls: [...(FAKEROOT_RULES ?? []), ...(profile.syscalls ?? [])] };
+}
+
 /** The default profile's program for a container with capabilities `caps`: the build's when it is the same. */
-export function defaultProgram(caps: ReadonlySet<string>): { program: Buffer; flags: number } {
+export function defaultProgram(caps: ReadonlySet<string>, fakeroot = false): { program: Buffer; flags: number } {
+  if (fakeroot) return seccompProgram(withFakeroot(DEFAULT_PROFILE), caps);
   const built = typeof BURROW_SECCOMP_DEFAULT === 'undefined' ? null : BURROW_SECCOMP_DEFAULT;
   if (built && built.arch === seccompHost()?.arch && built.caps === capsKey(caps)) return { program: Buffer.from(built.program, 'hex'), flags: 0 };
   return seccompProgram(DEFAULT_PROFILE, caps);

@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
-import { describeMap, idMapping, isMapped, toHost } from '../../../src/system/idmap.js';
+import { describeMap, freeSubidRange, idMapping, isMapped, toHost } from '../../../src/system/idmap.js';
 
 const TOOLS = { newuidmap: '/usr/bin/newuidmap', newgidmap: '/usr/bin/newgidmap' };
 
@@ -67,5 +71,19 @@ describe('isMapped, toHost, describeMap', () => {
   it('describes the mapped ids for messages', () => {
     expect(describeMap(map)).toBe('0, 1-65536');
     expect(describeMap([{ inside: 0, outside: 1000, count: 1 }])).toBe('0');
+  });
+});
+
+describe('freeSubidRange', () => {
+  it('names 65536 ids right past every range of both files, from 100000', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'subids-'));
+    try {
+      writeFileSync(join(dir, 'subuid'), 'alice:100000:65536\nbob:165536:65536\n# comment\n');
+      writeFileSync(join(dir, 'subgid'), 'alice:100000:65536\ncarol:300000:1000\n');
+      expect(freeSubidRange([join(dir, 'subuid'), join(dir, 'subgid')])).toBe('301000-366535');
+      expect(freeSubidRange([join(dir, 'none')])).toBe('100000-165535');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
