@@ -3,7 +3,7 @@
  * Everything that reads the host (the rootfs, volume sources, env files,
  * /etc/subuid) happens here; compile.ts stays pure.
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, posix, resolve } from 'node:path';
 
 import { DEFAULT_PATH } from '../config/defaults.js';
@@ -304,6 +304,21 @@ function containerDevices(given: string[], privileged: boolean): DeviceSpec[] {
   return devices;
 }
 
+/**
+ * Is this the first time, since the runtime directory was made (this boot),
+ * that the warning `name` is given? A warning about the host, not the
+ * container, is said once, not at each container's start.
+ */
+function firstWarning(runtimeDir: string, name: string): boolean {
+  try {
+    mkdirSync(runtimeDir, { recursive: true, mode: 0o700 });
+    writeFileSync(join(runtimeDir, `warned-${name}`), '', { flag: 'wx', mode: 0o600 });
+    return true;
+  } catch (err) {
+    return errnoCode(err) !== 'EEXIST';
+  }
+}
+
 export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: ContainerSpec; warnings: string[] } {
   const { hostEnv, cwd, id, root } = ctx;
   const userns = opts.userns ?? 'private';
@@ -365,7 +380,7 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
   if (hostname.length === 0 || Buffer.byteLength(hostname) > 64 || /[\s/]/.test(hostname))
     throw new UsageError(`invalid hostname \`${hostname}\`: 1 to 64 characters, no spaces or slashes`);
 
-  if (idmap.warning) warnings.push(idmap.warning);
+  if (idmap.warning && firstWarning(ctx.runtimeDir, 'no-subids')) warnings.push(idmap.warning);
 
   let uid = 0;
   let gid = 0;
