@@ -22,6 +22,7 @@ PACKAGES=(
   openssl         # tests: the certificates of TLS registries and their clients
   bubblewrap      # tests and benchmarks: `burrow sandbox` against bwrap
   podman runc     # tests: the seccomp filter compared with podman's, call by call; benchmarks
+  debootstrap     # tests: a minimal Debian image, apt-get under --userns fakeroot
   bsdutils        # tests: script(1), for a real terminal
   python3         # tests: small fixture programs, bcrypt lines for htpasswd
   zstd            # tests: zstd-compressed layers

@@ -129,11 +129,46 @@ function stopPeer(peer) {
   rmSync(peer.dir, { recursive: true, force: true });
 }
 
+/**
+ * A minimal Debian root filesystem (debootstrap --variant=minbase, about 80 MB
+ * once docs and apt's caches are gone) as a tar anyone may read, for apt-get
+ * under --userns fakeroot: made once and kept in /var/cache/burrow-test
+ * (about a minute); undefined where debootstrap is missing or fails.
+ */
+function debianImage() {
+  const cache = '/var/cache/burrow-test/debian-bookworm-minbase.tar';
+  if (existsSync(cache)) return cache;
+  if (capture('sh', ['-c', 'command -v debootstrap']) === undefined) {
+    process.stderr.write('note: no debootstrap: the apt-get tests will skip (Debian: apt-get install debootstrap)\n');
+    return undefined;
+  }
+  const dir = mkdtempSync('/var/tmp/burrow-debootstrap-');
+  try {
+    process.stderr.write('\n== a minimal Debian for the apt-get tests: debootstrap --variant=minbase bookworm\n');
+    const r = spawnSync('debootstrap', ['--variant=minbase', 'bookworm', join(dir, 'root'), 'http://deb.debian.org/debian'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 900_000 });
+    if (r.status !== 0) {
+      process.stderr.write(`note: debootstrap failed, the apt-get tests will skip: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}\n`);
+      return undefined;
+    }
+    // (and its device nodes: an image has none, a rootless container binds its own)
+    for (const d of ['usr/share/doc', 'usr/share/man', 'usr/share/locale', 'var/lib/apt/lists', 'var/cache/apt', 'dev']) rmSync(join(dir, 'root', d), { recursive: true, force: true });
+    spawnSync('mkdir', ['-p', '/var/cache/burrow-test', join(dir, 'root', 'dev'), join(dir, 'root', 'var/lib/apt/lists/partial'), join(dir, 'root', 'var/cache/apt/archives/partial')]);
+    const tar = spawnSync('tar', ['-C', join(dir, 'root'), '-cf', `${cache}.tmp`, '.'], { stdio: 'inherit' });
+    if (tar.status !== 0) return undefined;
+    chmodSync(`${cache}.tmp`, 0o644);
+    spawnSync('mv', [`${cache}.tmp`, cache]);
+    return cache;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Runs vitest as the test user in `dir`, streaming its output; resolves with its exit code. */
-function runAsUser(dir, home, smallFs, peer) {
+function runAsUser(dir, home, smallFs, peer, debian) {
   const env = { ...process.env, HOME: home, USER: TEST_USER, LOGNAME: TEST_USER };
   if (smallFs !== undefined) env.BURROW_TEST_SMALL_FS = smallFs;
   if (peer !== undefined) env.BURROW_TEST_PEER = peer.value;
+  if (debian !== undefined) env.BURROW_TEST_DEBIAN = debian;
   delete env.XDG_RUNTIME_DIR; // burrow falls back to /tmp/burrow-run-UID
   const child = spawn('runuser', ['-u', TEST_USER, '--', 'npx', 'vitest', 'run', ...args], { cwd: dir, env, stdio: 'inherit' });
   const forward = (sig) => child.kill(sig);
@@ -161,7 +196,7 @@ if (process.getuid?.() === 0) {
   try {
     copyCheckout(dir, uid, gid);
     process.stderr.write(`\n== tests as ${TEST_USER} (uid ${uid}) in ${dir}\n`);
-    code = await runAsUser(dir, home, smallFs, peer);
+    code = await runAsUser(dir, home, smallFs, peer, debianImage());
   } catch (err) {
     process.stderr.write(`Error: ${err.message}\n`);
   } finally {

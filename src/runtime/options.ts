@@ -304,6 +304,10 @@ function containerDevices(given: string[], privileged: boolean): DeviceSpec[] {
   return devices;
 }
 
+/** A file of apt's own in every Debian and Ubuntu: the image has apt. */
+const APT_MARKER = '/etc/apt/apt.conf.d/01autoremove';
+const FAKEROOT_APT_CONF = '// burrow --userns fakeroot (only your own id mapped): apt cannot switch to its _apt user\nAPT::Sandbox::User "root";\n';
+
 /**
  * Is this the first time, since the runtime directory was made (this boot),
  * that the warning `name` is given? A warning about the host, not the
@@ -443,6 +447,7 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
     },
     (ctx.hostFacts ?? readHostFacts)(hostname),
   );
+  const seccomp = chooseSeccomp(opts, { cwd, capabilities: privileged ? new Set(CAPABILITIES) : caps.set, privileged, imageLabels: image?.Labels, fakeroot: idmap.single });
   const nameFiles: NameFile[] = [];
   // Sharing a network (or a uts namespace) shares its name files too, as podman does: the other container's, bound.
   const sharedFile = (target: JoinTarget | undefined, name: string): string | undefined => {
@@ -457,13 +462,16 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
   add('/etc/hosts', 'hosts', net.files.hosts, opts.noHosts ? undefined : netTarget);
   add('/etc/resolv.conf', 'resolv.conf', net.files.resolv, (opts.dns ?? []).length > 0 ? undefined : netTarget);
   add('/etc/hostname', 'hostname', net.files.hostname, joined.get('uts'));
+  // Fakeroot: apt's methods drop to the _apt user and check that they did, which a filter cannot make
+  // look true: its sandbox user is root there (as Charliecloud sets it), in a file bound beside apt's own.
+  if (idmap.single && seccomp.filter && read(APT_MARKER) !== '')
+    nameFiles.push({ target: '/etc/apt/apt.conf.d/00burrow-fakeroot', name: 'apt-fakeroot.conf', content: FAKEROOT_APT_CONF });
 
   const ownNetwork = net.ownNamespace && !netTarget;
   const sysctls = (opts.sysctl ?? []).map((x) => parseSysctl(x, { net: ownNetwork, ipc: !joined.has('ipc'), uts: !joined.has('uts') }));
   const devices = containerDevices(opts.device ?? [], privileged);
   const { masked, readonly } = protectedPaths(security, privileged);
 
-  const seccomp = chooseSeccomp(opts, { cwd, capabilities: privileged ? new Set(CAPABILITIES) : caps.set, privileged, imageLabels: image?.Labels, fakeroot: idmap.single });
   const spec: ContainerSpec = {
     ...(shares.length > 0 ? { shares } : {}),
     ...(userNets && userNets.bridgePorts.length > 0 ? { bridgePorts: userNets.bridgePorts } : {}),

@@ -24,7 +24,7 @@ export interface Fixtures {
   escape: string;
   /** why no container can be run here at all, if so */
   problem: string | undefined;
-  /** features this host lacks, with the reason: `subids`, `python3`, `smallfs`, `cgroup`, `peer`, `pasta`, `slirp4netns` */
+  /** features this host lacks, with the reason: `subids`, `python3`, `smallfs`, `cgroup`, `peer`, `pasta`, `slirp4netns`, `podman`, `debian` */
   missing: Record<string, string>;
   uid: number;
   gid: number;

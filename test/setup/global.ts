@@ -166,6 +166,9 @@ export default function setup(project: TestProject): () => void {
     if (existsSync(socket)) peer = { socket, hostAddress, address };
     else missing.peer = `BURROW_TEST_PEER's agent socket \`${socket}\` does not exist`;
   }
+  // A minimal Debian (debootstrap), for apt-get under --userns fakeroot: `npm test` as root makes it.
+  const debian = process.env.BURROW_TEST_DEBIAN;
+  if (!debian || !existsSync(debian)) missing.debian = 'no Debian image: `npm test` run as root makes one with debootstrap (BURROW_TEST_DEBIAN)';
   // The peer the seccomp filter is compared with, call by call.
   if (findProgram('podman') === undefined || findProgram('runc') === undefined) missing.podman = 'podman or runc is not installed (Debian: apt-get install podman runc)';
   for (const helper of ['pasta', 'slirp4netns'])
