@@ -175,23 +175,19 @@ function condition(p: Program, c: Condition, fail: Label, bits64: boolean): void
       break;
     case 'GT':
     case 'GE':
-      // high above: holds; high equal: the low word decides; below: fails.
-      p.load(argHigh(c.index));
-      p.jump('jgt', hi, pass, 'next');
-      p.jump('jeq', hi, low, fail);
-      p.place(low);
-      p.load(argLow(c.index));
-      p.jump(c.op === 'GT' ? 'jgt' : 'jge', lo, 'next', fail);
-      break;
     case 'LT':
-    case 'LE':
+    case 'LE': {
+      // The high words decide when they differ (above: GT and GE hold), else the low ones.
+      const above = c.op === 'GT' || c.op === 'GE';
       p.load(argHigh(c.index));
-      p.jump('jgt', hi, fail, 'next');
-      p.jump('jeq', hi, low, pass);
+      p.jump('jgt', hi, above ? pass : fail, 'next');
+      p.jump('jeq', hi, low, above ? fail : pass);
       p.place(low);
       p.load(argLow(c.index));
-      p.jump(c.op === 'LT' ? 'jge' : 'jgt', lo, fail, 'next');
+      // GT: lo > v holds; GE: lo >= v; LT: not lo >= v; LE: not lo > v.
+      p.jump(c.op === 'GT' || c.op === 'LE' ? 'jgt' : 'jge', lo, above ? 'next' : fail, above ? fail : 'next');
       break;
+    }
   }
   p.place(pass);
 }
