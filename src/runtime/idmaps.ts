@@ -85,8 +85,8 @@ export function parseUserns(value: string | undefined): UsernsMode {
 /** One --uidmap or --gidmap: CONTAINER:HOST:COUNT, HOST an id of the default user namespace (0 is you, 1.. your subordinate ids). */
 export function parseIdMap(flag: string, spec: string): IdRange {
   const parts = spec.split(':');
-  if (parts.length !== 3) {
-    const ext = /^[+@]|:@/.test(spec) ? ' (the + and @ forms of newer podman are not supported)' : '';
+  if (parts.length !== 3 || /[+@]/.test(spec)) {
+    const ext = /[+@]/.test(spec) ? ' (the + and @ forms of newer podman are not supported)' : '';
     throw new UsageError(`invalid ${flag} \`${spec}\`: expected CONTAINER:HOST:COUNT${ext}`);
   }
   const [inside, outside, count] = parts.map((p) => id(`${flag} \`${spec}\``, p)) as [number, number, number];
