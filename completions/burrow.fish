@@ -383,7 +383,7 @@ set -g __burrow_arg_commit --log-level -a --author -c --change -f --format -m --
 set -g __burrow_arg_container_exists --log-level
 set -g __burrow_arg_container_prune --log-level --filter
 set -g __burrow_arg_cp --log-level
-set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --device --group-add --sysctl --userns --seccomp-policy --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull
+set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --device --group-add --sysctl --userns --uidmap --gidmap --subuidname --subgidname --seccomp-policy --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull
 set -g __burrow_proxy_create 1
 set -g __burrow_arg_diff --log-level --format
 set -g __burrow_arg_events --log-level -f --filter --format --since --until
@@ -434,7 +434,7 @@ set -g __burrow_arg_rename --log-level
 set -g __burrow_arg_restart --log-level --cidfile -t --time
 set -g __burrow_arg_rm --log-level -t --time
 set -g __burrow_arg_rmi --log-level
-set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --device --group-add --sysctl --userns --seccomp-policy --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull --detach-keys --rootfs
+set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --device --group-add --sysctl --userns --uidmap --gidmap --subuidname --subgidname --seccomp-policy --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull --detach-keys --rootfs
 set -g __burrow_proxy_run 1
 set -g __burrow_arg_save --log-level -o --output --format
 set -g __burrow_arg_search --log-level --authfile --cert-dir --creds -f --filter --format --limit
@@ -664,7 +664,11 @@ complete -c burrow -n '__burrow_options create' -l security-opt -x -a 'no-new-pr
 complete -c burrow -n '__burrow_options create' -l device -x -d 'Bind a host device (or a directory of them) you can open: HOST[:CONTAINER][:PERMISSIONS], permissions rw or rwm'
 complete -c burrow -n '__burrow_options create' -l group-add -x -d 'Add a supplementary group (a name or a gid), or keep-groups: keep your host groups'
 complete -c burrow -n '__burrow_options create' -l sysctl -x -d 'Set a namespaced kernel parameter NAME=VALUE (net.*, kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, kernel.domainname)'
-complete -c burrow -n '__burrow_options create' -l userns -x -d 'The user namespace: private (the default: your subordinate ids), or fakeroot (only your own id; chown, setuid and device mknod succeed without effect)'
+complete -c burrow -n '__burrow_options create' -l userns -x -d 'The user namespace: private (the default: you are root, your subordinate ids after), keep-id[:uid=UID,gid=GID] (you keep your id and name inside, and run as it), or fakeroot (only your own id; chown, setuid and device mknod succeed without effect); host, nomap and auto are refused'
+complete -c burrow -n '__burrow_options create' -l uidmap -x -d 'Map container uids: CONTAINER:HOST:COUNT, HOST counted in the default namespace (0 is you, 1.. your subordinate uids); alone it maps the gids too. The map must hold your own id, and with an image every subordinate id'
+complete -c burrow -n '__burrow_options create' -l gidmap -x -d 'Map container gids: CONTAINER:HOST:COUNT, as --uidmap'
+complete -c burrow -n '__burrow_options create' -l subuidname -x -d 'Map container uids from 0 to the ranges of NAME in /etc/subuid: refused, since those never hold your own id (kept for podman\'s command line)'
+complete -c burrow -n '__burrow_options create' -l subgidname -x -d 'Map container gids from 0 to the ranges of NAME in /etc/subgid: refused, as --subuidname'
 complete -c burrow -n '__burrow_options create' -l seccomp-policy -x -d 'Which seccomp profile: default, or image (the image\'s io.containers.seccomp.profile label, when it has one)'
 complete -c burrow -n '__burrow_options create' -l ulimit -x -a 'cpu= fsize= data= stack= core= rss= nproc= nofile= memlock= as= locks= sigpending= msgqueue= nice= rtprio= rttime=' -d 'Set a resource limit NAME=SOFT[:HARD]'
 complete -c burrow -n '__burrow_options create' -l restart -x -d 'Restart the container when it exits: no, on-failure[:N], always, unless-stopped'
@@ -1082,7 +1086,11 @@ complete -c burrow -n '__burrow_options run' -l security-opt -x -a 'no-new-privi
 complete -c burrow -n '__burrow_options run' -l device -x -d 'Bind a host device (or a directory of them) you can open: HOST[:CONTAINER][:PERMISSIONS], permissions rw or rwm'
 complete -c burrow -n '__burrow_options run' -l group-add -x -d 'Add a supplementary group (a name or a gid), or keep-groups: keep your host groups'
 complete -c burrow -n '__burrow_options run' -l sysctl -x -d 'Set a namespaced kernel parameter NAME=VALUE (net.*, kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, kernel.domainname)'
-complete -c burrow -n '__burrow_options run' -l userns -x -d 'The user namespace: private (the default: your subordinate ids), or fakeroot (only your own id; chown, setuid and device mknod succeed without effect)'
+complete -c burrow -n '__burrow_options run' -l userns -x -d 'The user namespace: private (the default: you are root, your subordinate ids after), keep-id[:uid=UID,gid=GID] (you keep your id and name inside, and run as it), or fakeroot (only your own id; chown, setuid and device mknod succeed without effect); host, nomap and auto are refused'
+complete -c burrow -n '__burrow_options run' -l uidmap -x -d 'Map container uids: CONTAINER:HOST:COUNT, HOST counted in the default namespace (0 is you, 1.. your subordinate uids); alone it maps the gids too. The map must hold your own id, and with an image every subordinate id'
+complete -c burrow -n '__burrow_options run' -l gidmap -x -d 'Map container gids: CONTAINER:HOST:COUNT, as --uidmap'
+complete -c burrow -n '__burrow_options run' -l subuidname -x -d 'Map container uids from 0 to the ranges of NAME in /etc/subuid: refused, since those never hold your own id (kept for podman\'s command line)'
+complete -c burrow -n '__burrow_options run' -l subgidname -x -d 'Map container gids from 0 to the ranges of NAME in /etc/subgid: refused, as --subuidname'
 complete -c burrow -n '__burrow_options run' -l seccomp-policy -x -d 'Which seccomp profile: default, or image (the image\'s io.containers.seccomp.profile label, when it has one)'
 complete -c burrow -n '__burrow_options run' -l ulimit -x -a 'cpu= fsize= data= stack= core= rss= nproc= nofile= memlock= as= locks= sigpending= msgqueue= nice= rtprio= rttime=' -d 'Set a resource limit NAME=SOFT[:HARD]'
 complete -c burrow -n '__burrow_options run' -l restart -x -d 'Restart the container when it exits: no, on-failure[:N], always, unless-stopped'

@@ -468,6 +468,13 @@ static int wait_for_mount(const char *path, int daemon_pidfd, uint64_t ms) {
  * program; the child moves the tree into place. The program is this
  * monitor's child (subreaper) and is stopped when the container has ended.
  */
+/*
+ * The child's user namespace, opened as soon as it exists: once the child has
+ * become container root under a map where that is not the user's own id (keep-id),
+ * it is no longer dumpable, and /proc/PID/ns/user is closed to the monitor.
+ */
+static int g_child_userns = -1;
+
 static int process_mount(const struct record *r, pid_t child) {
   const char *mountpoint = r->fields[2], *prog = r->fields[3];
   int sp[2];
@@ -479,12 +486,20 @@ static int process_mount(const struct record *r, pid_t child) {
     fail("process", "fork", prog, errno, "start `%s`", prog);
   if (p == 0) {
     close(sp[0]);
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)child);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = g_child_userns;
     if (fd < 0 || setns(fd, CLONE_NEWUSER) < 0 || unshare(CLONE_NEWNS) < 0 ||
         mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
       say_error("Error: process: enter the container's user namespace: %s\n", strerror(errno));
+      _exit(EXIT_HELPER);
+    }
+    /* As the namespace's root, so that it keeps its capabilities across the exec: the user's own id
+     * is another container id under keep-id's map (a map without a root leaves it as it is). */
+    if (setresgid(0, 0, 0) < 0 && errno != EINVAL) {
+      say_error("Error: process: become root of the container's user namespace: %s\n", strerror(errno));
+      _exit(EXIT_HELPER);
+    }
+    if (setresuid(0, 0, 0) < 0 && errno != EINVAL) {
+      say_error("Error: process: become root of the container's user namespace: %s\n", strerror(errno));
       _exit(EXIT_HELPER);
     }
     char pidstr[32];
@@ -1462,6 +1477,17 @@ again:;
   }
   g_started_plan = &plan;
   status_line("{\"type\":\"pid\",\"pid\":%d}\n", (int)child);
+  /* While the child still has the user's own credentials (it waits for `G`): see g_child_userns. */
+  if (g_child_userns >= 0)
+    close(g_child_userns);
+  g_child_userns = -1;
+  for (size_t i = 0; i < plan.nrecords; i++)
+    if (plan.records[i].kind == R_PROCESS && strcmp(plan.records[i].fields[0], "mount") == 0) {
+      char path[64];
+      snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)child);
+      g_child_userns = open(path, O_RDONLY | O_CLOEXEC);
+      break;
+    }
 
   before_steps(&plan, child);
   if (write(sync[0], "G", 1) != 1)

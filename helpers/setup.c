@@ -1058,8 +1058,14 @@ void child_main(const struct plan *plan, const struct child_fds *fds) {
   }
   for (size_t i = 1; join && i < join->nfields; i++)
     userns |= strcmp(join->fields[i], "user") == 0;
+  int dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
   if (userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
     die(EXIT_HELPER, "user", "setresuid", NULL, errno, "become root in the user namespace");
+  /* Under a map whose root is not the user's own id (keep-id) the change of credentials made it
+     undumpable, and the network helper could no longer open its /proc/PID/ns: as dumpable as it was
+     (a joining child stays as join made it). */
+  if (userns && !join && dumpable == 1)
+    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
   /* Cloned into its cgroup (`cgroup`): its cgroup namespace is made now, rooted there, not at the
      clone, which would root it at the monitor's cgroup (the kernel copies namespaces first). */
   int cgroupns = 0;

@@ -9,7 +9,7 @@ import { parsePullPolicy } from '../runtime/pull-policy.js';
 import type { RunRequest } from '../runtime/run.js';
 import type { ContainerOptions, HealthFlags, RunOptions } from '../storage/containers.js';
 
-type SecurityField = 'privileged' | 'readOnlyTmpfs' | 'device' | 'groupAdd' | 'sysctl';
+type SecurityField = 'privileged' | 'readOnlyTmpfs' | 'device' | 'groupAdd' | 'sysctl' | 'uidmap' | 'gidmap';
 type NetworkField = 'publish' | 'publishAll' | 'expose' | 'dns' | 'dnsSearch' | 'dnsOption' | 'addHost' | 'noHosts' | 'macAddress' | 'pid' | 'ipc' | 'uts' | 'cgroupns';
 
 /**
@@ -22,6 +22,8 @@ export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoin
   device: string[];
   groupAdd: string[];
   sysctl: string[];
+  uidmap: string[];
+  gidmap: string[];
   publish: string[];
   publishAll: boolean;
   expose: string[];
@@ -99,6 +101,10 @@ export function containerOptions(f: ContainerFields, command: string[]): Contain
     securityOpt: f.securityOpt,
     ...(f.seccompPolicy !== undefined ? { seccompPolicy: f.seccompPolicy } : {}),
     ...(f.userns !== undefined ? { userns: f.userns } : {}),
+    ...(f.uidmap.length > 0 ? { uidmap: f.uidmap } : {}),
+    ...(f.gidmap.length > 0 ? { gidmap: f.gidmap } : {}),
+    ...(f.subuidname !== undefined ? { subuidname: f.subuidname } : {}),
+    ...(f.subgidname !== undefined ? { subgidname: f.subgidname } : {}),
     ulimit: f.ulimit,
     rm: f.rm,
     ...(f.logDriver !== undefined ? { logDriver: f.logDriver } : {}),

@@ -7,6 +7,8 @@ import { asMap } from './template.js';
 import { logConfig } from '../runtime/logs.js';
 import { isVolumeName } from '../runtime/options.js';
 import { capabilitySet, DEFAULT_CAPABILITIES } from '../system/capabilities.js';
+import type { IdRange } from '../system/idmap.js';
+import { containerIds, remapped } from '../runtime/idmaps.js';
 import type { ContainerOptions, ContainerRecord, Containers } from '../storage/containers.js';
 import type { Store } from '../storage/store.js';
 import type { HealthState } from '../runtime/health-config.js';
@@ -176,8 +178,26 @@ export function containerInspect(store: Store, containers: Containers, c: Contai
       Sysctls: asMap(Object.fromEntries((o.sysctl ?? []).map((x) => [x.slice(0, Math.max(0, x.indexOf('='))), x.slice(x.indexOf('=') + 1)]))),
       Init: o.init,
       Ulimits: o.ulimit,
+      ...usernsShown(o, store),
     },
   };
+}
+
+/**
+ * HostConfig.UsernsMode and IDMappings as podman shows them: "" by default, "private" for a map
+ * of its own (keep-id, nomap, --uidmap), with the maps in the default namespace's terms (0 = you).
+ */
+function usernsShown(o: ContainerOptions, store: Store): { UsernsMode: string; IDMappings?: { UidMap: string[]; GidMap: string[] } } {
+  if (o.userns === 'fakeroot') return { UsernsMode: 'fakeroot' };
+  if (!remapped(o)) return { UsernsMode: '' };
+  try {
+    const ids = containerIds(o, store.sys.idMapping());
+    const maps = ids.shown ?? { uids: ids.idmap.uids, gids: ids.idmap.gids };
+    const text = (m: IdRange[]): string[] => m.map((r) => `${r.inside}:${r.outside}:${r.count}`);
+    return { UsernsMode: 'private', IDMappings: { UidMap: text(maps.uids), GidMap: text(maps.gids) } };
+  } catch {
+    return { UsernsMode: 'private' };
+  }
 }
 
 /** Which seccomp profile a container's options choose, in words (runtime/seccomp.ts chooses it alike). */

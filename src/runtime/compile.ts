@@ -53,6 +53,8 @@ export interface OverlaySpec {
   work: string;
   /** mount with this fuse-overlayfs program instead of the kernel's overlayfs */
   fuse?: string;
+  /** more fuse-overlayfs options: uidmapping=,gidmapping= (the image's owners shown under another map: runtime/idmaps.ts) */
+  options?: string;
 }
 
 /** How long fuse-overlayfs may take to mount the root, and to end after SIGTERM. */
@@ -67,10 +69,10 @@ export const FUSE_TIMEOUT_MS = 10_000;
  */
 export function rootfsSteps(rootfs: string, overlay: OverlaySpec | undefined): Step[] {
   if (!overlay) return [];
-  const { lower, upper, work, fuse } = overlay;
+  const { lower, upper, work, fuse, options } = overlay;
   const dirs = `lowerdir=${lower.join(':')},upperdir=${upper},workdir=${work}`;
   // -f: the monitor runs it in the foreground in a mount namespace of its own, and stops it at the end.
-  if (fuse) return [{ kind: 'process', mode: 'mount', timeoutMs: FUSE_TIMEOUT_MS, mountpoint: rootfs, argv: [fuse, '-f', '-o', `${dirs},allow_other`, rootfs] }];
+  if (fuse) return [{ kind: 'process', mode: 'mount', timeoutMs: FUSE_TIMEOUT_MS, mountpoint: rootfs, argv: [fuse, '-f', '-o', `${dirs},allow_other${options ? `,${options}` : ''}`, rootfs] }];
   return [{ kind: 'mount', source: 'overlay', target: rootfs, fstype: 'overlay', flags: 0, extra: BP.HOSTDST, data: `${dirs},userxattr` }];
 }
 
@@ -180,6 +182,8 @@ export interface ContainerSpec {
   seccompProfile?: SeccompProfile;
   rlimits: RlimitSpec[];
   idmap: IdMapping;
+  /** files written into the root before anything is mounted on it (keep-id's /etc/passwd and /etc/group lines) */
+  files?: { path: string; mode: number; data: string }[];
 }
 
 /** Host devices bound into the container's /dev. */
@@ -195,6 +199,8 @@ function mountsFor(spec: ContainerSpec): Step[] {
   const mount = (source: string, target: string, fstype: string, flags: number, data = '', extra = 0n): void => {
     steps.push({ kind: 'mount', source, target, fstype, flags, data, extra: extra | BP.MKDIR });
   };
+  // Into the root itself, before a volume could be mounted over their directory.
+  for (const f of spec.files ?? []) steps.push({ kind: 'write-file', ...f });
   mount('proc', '/proc', 'proc', NOSUID_NODEV_NOEXEC, spec.procOpts ?? '');
   mount('tmpfs', '/dev', 'tmpfs', MS.NOSUID | MS.STRICTATIME, 'mode=755,size=65536k');
   // gid=5 (tty) only where the namespace maps it.

@@ -21,6 +21,7 @@ import type { Digest } from '../oci/digest.js';
 import type { ImageRecord, Store } from '../storage/store.js';
 import { compilePlan, type ContainerSpec, type OverlaySpec } from './compile.js';
 import { fuseOverlayfs, storageDriver } from '../storage/driver.js';
+import { remapped } from './idmaps.js';
 import { buildSpec, type JoinTarget, newContainerId, requestedPorts, resolvedNetworkOption, type UserNetworks } from './options.js';
 import { writeNameFiles } from './namefiles.js';
 import { slirpSocketPath } from '../network/setup.js';
@@ -406,10 +407,14 @@ export async function createContainer(
   volumeInputs: VolumeInputs = { mount: [], volumesFrom: [] },
 ): Promise<{ rec: ContainerRecord; prepared: Prepared }> {
   const { containers } = store;
+  // Under a map other than the default one the image's files are shown with their owners through fuse-overlayfs (runtime/idmaps.ts).
+  const shifted = remapped(options);
+  if (shifted && !fuseOverlayfs(env.env))
+    throw new BurrowError('E_FUSE', "the image's files are shown with their owners under another user namespace map through fuse-overlayfs, which is not installed or cannot open /dev/fuse");
   // Taken first (it must not exist, as podman wants), so a container is never made without it.
   const cid = cidfile === undefined ? undefined : openCidfile(resolve(env.cwd, cidfile));
   const id = newContainerId(env.sys);
-  const driver = storageDriver(env.env);
+  const driver = shifted ? 'fuse-overlayfs' : storageDriver(env.env);
   const layout = containerLayout(store, { id, name: name ?? id, driver, layers: image.layers });
   mkdirSync(layout.dir, { recursive: true, mode: 0o700 });
   // Held until the record is written: a container directory without a record whose `.creating`

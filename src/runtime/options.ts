@@ -9,8 +9,9 @@ import { isAbsolute, join, posix, resolve } from 'node:path';
 import { DEFAULT_PATH } from '../config/defaults.js';
 import { BurrowError, UsageError, errnoCode } from '../errors.js';
 import { CAPABILITIES, capabilities } from '../system/capabilities.js';
-import { describeMap, type IdMapping, isMapped, singleIdMapping } from '../system/idmap.js';
-import { dirReader, layersReader, parseGroup, resolveUser, type RootReader } from '../system/passwd.js';
+import { describeMap, type IdMapping, isMapped } from '../system/idmap.js';
+import { dirReader, layersReader, parseGroup, parsePasswd, resolveUser, type RootReader } from '../system/passwd.js';
+import { containerIds, shiftedMountOptions } from './idmaps.js';
 import type { ImageConfig } from '../oci/image.js';
 import { containerArgv } from '../oci/image.js';
 import type { ContainerSpec, DeviceSpec, NameFile, OverlaySpec, RlimitSpec, ShareSpec, TmpfsSpec, VolumeSpec } from './compile.js';
@@ -323,14 +324,39 @@ function firstWarning(runtimeDir: string, name: string): boolean {
   }
 }
 
+/**
+ * keep-id's user in the container's /etc/passwd and /etc/group, as podman
+ * adds it when the image has no entry with its id: your name (or the id's
+ * number, when uid= gave another), no password, the working directory as its
+ * home, /bin/sh.
+ */
+export function keepIdEntries(read: RootReader, ids: { uid: number; gid: number }, hostName: string | undefined, workdir: string): { path: string; mode: number; data: string }[] {
+  const own = hostName !== undefined && ids.uid === (process.getuid?.() ?? -1);
+  const name = own ? hostName : String(ids.uid);
+  const out: { path: string; mode: number; data: string }[] = [];
+  const passwd = read('/etc/passwd');
+  if (!parsePasswd(passwd).some((e) => e.uid === ids.uid) && !parsePasswd(passwd).some((e) => e.name === name))
+    out.push({ path: '/etc/passwd', mode: 0o644, data: `${passwd}${passwd === '' || passwd.endsWith('\n') ? '' : '\n'}${name}:*:${ids.uid}:${ids.gid}:${own ? '' : 'container user'}:${workdir}:/bin/sh\n` });
+  const group = read('/etc/group');
+  if (!parseGroup(group).some((g) => g.gid === ids.gid) && !parseGroup(group).some((g) => g.name === name))
+    out.push({ path: '/etc/group', mode: 0o644, data: `${group}${group === '' || group.endsWith('\n') ? '' : '\n'}${name}:x:${ids.gid}:${name}\n` });
+  return out;
+}
+
 export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: ContainerSpec; warnings: string[] } {
   const { hostEnv, cwd, id, root } = ctx;
-  const userns = opts.userns ?? 'private';
-  if (userns !== 'private' && userns !== 'fakeroot')
-    throw new UsageError(`invalid --userns \`${userns}\`: burrow has private (the default: your subordinate ids) and fakeroot (only your own id; chown and setuid succeed without effect)`);
-  // fakeroot: only the user's own id, as without subordinate ids.
-  const idmap = userns === 'fakeroot' ? singleIdMapping(ctx.idmap.uids[0]?.outside ?? 0, ctx.idmap.gids[0]?.outside ?? 0) : ctx.idmap;
+  // fakeroot: only the user's own id, as without subordinate ids; keep-id, nomap and the maps: runtime/idmaps.ts.
+  const ids = containerIds(opts, ctx.idmap);
+  const { idmap } = ids;
+  const usernsWhat = opts.userns !== undefined && opts.userns !== 'private' ? `--userns ${opts.userns}` : (opts.uidmap ?? []).length + (opts.gidmap ?? []).length > 0 ? '--uidmap/--gidmap' : '--subuidname/--subgidname';
   const image = root.kind === 'image' ? root.config.config ?? {} : undefined;
+  // An image's files are stored with the default map's owners: under another map, shown with them through fuse-overlayfs.
+  let overlay = root.kind === 'image' ? root.overlay : undefined;
+  if (root.kind === 'image' && ids.remapped) {
+    if (!overlay?.fuse)
+      throw new BurrowError('E_FUSE', `${usernsWhat}: the image's files are shown with their owners under this map through fuse-overlayfs, which this container's storage does not use (install fuse-overlayfs, and let /dev/fuse be opened)`);
+    overlay = { ...overlay, options: shiftedMountOptions(idmap, ctx.idmap, usernsWhat) };
+  }
   const rootfs = root.kind === 'rootfs' ? checkRootfs(root.path) : root.root;
   const read = root.kind === 'rootfs' ? dirReader(rootfs) : layersReader(root.layers);
   const argv = containerArgv(root.kind === 'image' ? root.config : undefined, opts.command, opts.entrypoint);
@@ -364,8 +390,8 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
     shares.push({ namespace: ns, path: `/proc/${target.pid ?? 0}/ns/${ns}` });
   }
 
-  if (userns === 'fakeroot' && (shares.length > 0 || userNets))
-    throw new UsageError('--userns fakeroot cannot be given with shared namespaces (a pod, container:CTR, a user network): those are in another user namespace, with its ids');
+  if ((ids.mode.kind === 'fakeroot' || ids.remapped) && (shares.length > 0 || userNets))
+    throw new UsageError(`${ids.mode.kind === 'fakeroot' ? '--userns fakeroot' : usernsWhat} cannot be given with shared namespaces (a pod, container:CTR, a user network): those are in another user namespace, with its ids`);
   // The networks' user namespace first: its other namespaces are made in it.
   if (userNets) shares.unshift({ namespace: 'user', path: `/proc/${userNets.infraPid ?? 0}/ns/user` });
 
@@ -390,11 +416,16 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
   let gid = 0;
   let groups: number[] | undefined;
   let home = '/root';
-  const userSpec = opts.user ?? (image?.User || undefined);
+  // keep-id: the process runs as the user kept, unless --user says otherwise (podman: the image's User too gives way).
+  const keepId = ids.keepId;
+  const userSpec = opts.user ?? (keepId ? `${keepId.uid}:${keepId.gid}` : undefined) ?? (image?.User || undefined);
+  const files: { path: string; mode: number; data: string }[] = [];
+  if (keepId && root.kind === 'image') files.push(...keepIdEntries(read, keepId, idmap.user, workdir));
   if (userSpec !== undefined) {
     const u = resolveUser(read, userSpec);
     ({ uid, gid, home } = u);
     groups = u.groups;
+    if (keepId && opts.user === undefined && !parsePasswd(read('/etc/passwd')).some((e) => e.uid === keepId.uid)) home = workdir;
   } else groups = rootGroups(read); // as podman (runc): root too gets the groups /etc/group lists it in, nothing of the host's
   if (!isMapped(idmap.uids, uid))
     throw new BurrowError('E_UNMAPPED', `user \`${userSpec}\`: uid ${uid} is not mapped in the container's user namespace (mapped: ${describeMap(idmap.uids)})`);
@@ -476,7 +507,8 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
     ...(shares.length > 0 ? { shares } : {}),
     ...(userNets && userNets.bridgePorts.length > 0 ? { bridgePorts: userNets.bridgePorts } : {}),
     rootfs,
-    ...(root.kind === 'image' && root.overlay ? { overlay: root.overlay } : {}),
+    ...(overlay ? { overlay } : {}),
+    ...(files.length > 0 ? { files } : {}),
     argv,
     env,
     workdir,

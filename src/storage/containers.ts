@@ -52,8 +52,14 @@ export interface RunOptions {
   capAdd: string[];
   capDrop: string[];
   securityOpt: string[];
-  /** --userns: private (the default) or fakeroot (only the user's own id mapped) */
+  /** --userns: private (the default), fakeroot (only the user's own id mapped), keep-id[:uid=,gid=], nomap (runtime/idmaps.ts) */
   userns?: string | undefined;
+  /** --uidmap, --gidmap: CONTAINER:HOST:COUNT, HOST in the default namespace's terms (0 = the user) */
+  uidmap?: string[] | undefined;
+  gidmap?: string[] | undefined;
+  /** --subuidname, --subgidname: a name's ranges in /etc/subuid and /etc/subgid */
+  subuidname?: string | undefined;
+  subgidname?: string | undefined;
   /** --seccomp-policy: default, or image (the image's own profile, when it has one) */
   seccompPolicy?: string | undefined;
   /** the profile of --security-opt seccomp=PATH, read at create: later starts do not read the file again */

@@ -28,6 +28,10 @@ export interface IdMapping {
   /** the helper steps that write the maps */
   steps: Step[];
   warning: string | undefined;
+  /** the setuid programs that write a map of subordinate ids (set where the user has a range) */
+  tools?: { newuidmap: string; newgidmap: string };
+  /** the invoking user's name (keep-id names it in the container's /etc/passwd) */
+  user?: string;
 }
 
 function ranges(self: number, sub: SubidRange[]): IdRange[] {
@@ -56,6 +60,7 @@ export function idMapping(
     const free = freeSubidRange();
     return {
       ...singleIdMapping(uid, gid),
+      user,
       warning:
         `no subordinate ids for ${user} in /etc/subuid and /etc/subgid: only your own id is mapped (container root); ` +
         'chown, setuid and device mknod succeed without effect inside (fakeroot)' +
@@ -68,13 +73,87 @@ export function idMapping(
     uids,
     gids,
     single: false,
-    steps: [
-      // Run by the monitor once the child exists; the child's steps wait for both to succeed.
-      { kind: 'process', mode: 'wait', timeoutMs: 0, argv: argv(tools.newuidmap, uids) },
-      { kind: 'process', mode: 'wait', timeoutMs: 0, argv: argv(tools.newgidmap, gids) },
-    ],
+    steps: mapSteps(uids, gids, tools),
     warning: undefined,
+    tools,
+    user,
   };
+}
+
+/** The monitor's steps that write maps of subordinate ids (host terms): newuidmap and newgidmap. */
+export function mapSteps(uids: IdRange[], gids: IdRange[], tools: { newuidmap: string; newgidmap: string }): Step[] {
+  return [
+    // Run by the monitor once the child exists; the child's steps wait for both to succeed.
+    { kind: 'process', mode: 'wait', timeoutMs: 0, argv: argv(tools.newuidmap, uids) },
+    { kind: 'process', mode: 'wait', timeoutMs: 0, argv: argv(tools.newgidmap, gids) },
+  ];
+}
+
+/** How many ids a map holds. */
+export function mapSize(map: IdRange[]): number {
+  return map.reduce((n, r) => n + r.count, 0);
+}
+
+/**
+ * A map given in the terms rootless podman uses for --uidmap (its HOST is an
+ * id of the default namespace, `base`: 0 is you, 1.. your subordinate ids)
+ * turned into host ids, each range split where `base` is; undefined (with
+ * the first id that is not there) when `base` does not hold it all.
+ */
+export function throughBase(map: IdRange[], base: IdRange[]): { map: IdRange[] } | { missing: number } {
+  const out: IdRange[] = [];
+  for (const r of map) {
+    let done = 0;
+    while (done < r.count) {
+      const id = r.outside + done;
+      const b = base.find((x) => id >= x.inside && id < x.inside + x.count);
+      if (!b) return { missing: id };
+      const n = Math.min(r.count - done, b.inside + b.count - id);
+      out.push({ inside: r.inside + done, outside: b.outside + (id - b.inside), count: n });
+      done += n;
+    }
+  }
+  return { map: out };
+}
+
+/** Two ranges of a map that overlap, on the inside or on the outside (the kernel refuses such a map), described; else undefined. */
+export function mapOverlap(map: IdRange[]): string | undefined {
+  const clash = (a: number, n: number, b: number, m: number): boolean => a < b + m && b < a + n;
+  for (let i = 0; i < map.length; i++)
+    for (let j = i + 1; j < map.length; j++) {
+      const a = map[i] as IdRange;
+      const b = map[j] as IdRange;
+      if (clash(a.inside, a.count, b.inside, b.count)) return `container ids ${a.inside}-${a.inside + a.count - 1} and ${b.inside}-${b.inside + b.count - 1} overlap`;
+      if (clash(a.outside, a.count, b.outside, b.count)) return `ids ${a.outside}-${a.outside + a.count - 1} and ${b.outside}-${b.outside + b.count - 1} are mapped twice`;
+    }
+  return undefined;
+}
+
+/**
+ * fuse-overlayfs's uidmapping= (or gidmapping=) value that shows the image's
+ * files with their owners under `container` (host terms) though they are
+ * stored with the owners of the default map `base`: fuse-overlayfs runs in
+ * the container's user namespace, where a file stored as host id H reads as
+ * container^-1(H); it presents it as base^-1(H), the image's own id, and
+ * does the reverse for the files it writes. Each item is ON-DISK:SHOWN:COUNT
+ * (fuse-overlayfs's order). Undefined when some id of `base` is not mapped
+ * in `container` (its files could not be told apart: the shifted view needs
+ * every stored owner).
+ */
+export function shiftedView(container: IdRange[], base: IdRange[]): string | undefined {
+  const items: string[] = [];
+  for (const b of base) {
+    let covered = 0;
+    for (const c of container) {
+      const start = Math.max(b.outside, c.outside);
+      const end = Math.min(b.outside + b.count, c.outside + c.count);
+      if (start >= end) continue;
+      items.push(`${c.inside + (start - c.outside)}:${b.inside + (start - b.outside)}:${end - start}`);
+      covered += end - start;
+    }
+    if (covered < b.count) return undefined;
+  }
+  return items.join(':');
 }
 
 /**

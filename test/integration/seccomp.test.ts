@@ -306,6 +306,6 @@ describeContainers('fakeroot: only your own id mapped', () => {
   });
 
   it('refuses an unknown --userns mode, and fakeroot with another\'s namespaces', async () => {
-    expectOneError(await runIn(fixtures().rootfs, ['--userns', 'keep-id', 'true']), /invalid --userns `keep-id`: burrow has private .* and fakeroot/);
+    expectOneError(await runIn(fixtures().rootfs, ['--userns', 'ns:/proc/1/ns/user', 'true']), /invalid --userns `ns:\/proc\/1\/ns\/user`: burrow has private .*, keep-id.*, fakeroot/);
   });
 });

@@ -43,7 +43,11 @@ export abstract class ContainerOptionsCommand extends BurrowCommand {
   device = Option.Array('--device', [], { description: 'Bind a host device (or a directory of them) you can open: HOST[:CONTAINER][:PERMISSIONS], permissions rw or rwm' });
   groupAdd = Option.Array('--group-add', [], { description: "Add a supplementary group (a name or a gid), or keep-groups: keep your host groups" });
   sysctl = Option.Array('--sysctl', [], { description: "Set a namespaced kernel parameter NAME=VALUE (net.*, kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, kernel.domainname)" });
-  userns = Option.String('--userns', { description: 'The user namespace: private (the default: your subordinate ids), or fakeroot (only your own id; chown, setuid and device mknod succeed without effect)' });
+  userns = Option.String('--userns', { description: "The user namespace: private (the default: you are root, your subordinate ids after), keep-id[:uid=UID,gid=GID] (you keep your id and name inside, and run as it), or fakeroot (only your own id; chown, setuid and device mknod succeed without effect); host, nomap and auto are refused" });
+  uidmap = Option.Array('--uidmap', [], { description: "Map container uids: CONTAINER:HOST:COUNT, HOST counted in the default namespace (0 is you, 1.. your subordinate uids); alone it maps the gids too. The map must hold your own id, and with an image every subordinate id" });
+  gidmap = Option.Array('--gidmap', [], { description: 'Map container gids: CONTAINER:HOST:COUNT, as --uidmap' });
+  subuidname = Option.String('--subuidname', { description: 'Map container uids from 0 to the ranges of NAME in /etc/subuid: refused, since those never hold your own id (kept for podman\'s command line)' });
+  subgidname = Option.String('--subgidname', { description: 'Map container gids from 0 to the ranges of NAME in /etc/subgid: refused, as --subuidname' });
   seccompPolicy = Option.String('--seccomp-policy', { description: "Which seccomp profile: default, or image (the image's io.containers.seccomp.profile label, when it has one)" });
   ulimit = Option.Array('--ulimit', [], { description: 'Set a resource limit NAME=SOFT[:HARD]' });
   restart = Option.String('--restart', { description: 'Restart the container when it exits: no, on-failure[:N], always, unless-stopped' });
