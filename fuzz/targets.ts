@@ -1,0 +1,648 @@
+/**
+ * The fuzz targets of burrow's TypeScript parsers that read untrusted input:
+ * one entry per parser, each a fast-check generator of hostile input (mostly
+ * near-valid documents: a grammar of the real format with random values,
+ * mixed with plain random text) and a check that runs the parser on it.
+ *
+ * The property, for every target: the parser returns, or throws burrow's own
+ * error (BurrowError and its subclasses: a message for the user), never a
+ * TypeError, RangeError or the like (a bug, printed with a stack), and never
+ * takes long (SLOW_MS). Where a parse can be written back, what it wrote
+ * parses to the same value.
+ *
+ * Two runners use this list: test/unit/fuzz/parsers.test.ts runs each target
+ * briefly in `npm test` and replays fuzz/regressions/<target>/*.json (inputs
+ * that once failed, as JSON); scripts/fuzz.mjs runs each for a bounded time.
+ * docs/fuzzing.md says how to add a target.
+ */
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import fc from 'fast-check';
+
+import { BurrowError, errnoCode } from '../src/errors.js';
+import { loadRegistriesConf, pullSources, registryFor, type ConfDirs } from '../src/registry/registries-conf.js';
+import { credentialsFor } from '../src/registry/auth-file.js';
+import { parallelCopies } from '../src/registry/containers-conf.js';
+import { checkPolicy } from '../src/registry/policy.js';
+import { parseChallenge, type RegistryClient } from '../src/registry/client.js';
+import { pullImage } from '../src/registry/pull.js';
+import { readBurrowConf } from '../src/config/burrow-conf.js';
+import { asMap, Template } from '../src/format/template.js';
+import { formatReference, parseReference } from '../src/oci/reference.js';
+import { sha256 } from '../src/oci/digest.js';
+import { MediaType } from '../src/oci/image.js';
+import { tarIndex } from '../src/image/tar-index.js';
+import { cleanName, whiteoutTarget } from '../src/layers/apply.js';
+import { sparseHeader, sparseWriter } from '../src/layers/sparse.js';
+import type { Store } from '../src/storage/store.js';
+
+export interface FuzzTarget<T = unknown> {
+  name: string;
+  /** what the parser reads, in a few words (for the runner's report) */
+  reads: string;
+  arbitrary: fc.Arbitrary<T>;
+  /** runs the parser on one input; throws (or rejects) only on a finding */
+  check: (input: T) => void | Promise<void>;
+}
+
+/** An input that took longer than this is a finding: parsers of small documents must not be slow on any of them. */
+export const SLOW_MS = 2000;
+
+/** A finding: what the parser did that it must not. */
+export class FuzzFinding extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'FuzzFinding';
+  }
+}
+
+/** The project's own clear error, with a message: the only thing a parser may throw. */
+function isClear(err: unknown): boolean {
+  return err instanceof BurrowError && typeof err.message === 'string' && err.message.length > 0;
+}
+
+/** Runs a parse; anything it throws other than a clear error is a finding. */
+function clean<R>(what: string, run: () => R): R | undefined {
+  try {
+    return run();
+  } catch (err) {
+    if (isClear(err)) return undefined;
+    throw new FuzzFinding(`${what} threw ${(err as Error)?.name ?? typeof err}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  }
+}
+
+async function cleanAsync<R>(what: string, run: () => Promise<R>): Promise<R | undefined> {
+  try {
+    return await run();
+  } catch (err) {
+    if (isClear(err)) return undefined;
+    throw new FuzzFinding(`${what} threw ${(err as Error)?.name ?? typeof err}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  }
+}
+
+/** A directory for the targets that read files, removed when the process ends. */
+let scratchDir: string | undefined;
+function scratch(): string {
+  if (scratchDir === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'burrow-fuzz-'));
+    scratchDir = dir;
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return scratchDir;
+}
+
+/** Writes `text` to a fresh file under `sub` of the scratch directory and returns its path. */
+let fileCounter = 0;
+function fileWith(sub: string, name: string, content: string | Buffer): string {
+  const dir = join(scratch(), sub, String(fileCounter++));
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, name);
+  writeFileSync(file, content);
+  return file;
+}
+
+// ---------------------------------------------------------------------------
+// Building blocks of the generators
+
+/** A word from `words`, or random text of the same kind. */
+const wordOr = (words: string[], noise: fc.Arbitrary<string> = fc.string({ maxLength: 12 })): fc.Arbitrary<string> =>
+  fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...words) }, { weight: 1, arbitrary: noise });
+
+const anyText = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: 'grapheme-ascii', maxLength: 40 }));
+
+const hostNames = ['docker.io', 'quay.io', 'localhost', 'localhost:5000', '127.0.0.1:5000', 'registry.example.com', '[::1]:5000', '*.example.com', 'example.com/ns', ''];
+const repoNames = ['busybox', 'library/alpine', 'ns/app', 'a/b/c', 'UPPER', 'a..b', 'a__b', 'x-y', '_x'];
+const digestLike = fc.oneof(
+  fc.constant(`sha256:${'a'.repeat(64)}`),
+  fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 64, maxLength: 64 }).map((h) => `sha256:${h}`),
+  fc.constantFrom('sha256:', 'sha512:abc', `sha256:${'A'.repeat(64)}`, `sha256:${'a'.repeat(63)}`),
+);
+
+/** An image name: registry, path, tag and digest in any combination, each part sometimes broken. */
+const imageName = fc
+  .tuple(
+    fc.option(wordOr(hostNames), { nil: undefined }),
+    fc.array(wordOr(repoNames, fc.string({ unit: fc.constantFrom(...'abz09._-/:@A'), maxLength: 10 })), { minLength: 1, maxLength: 3 }),
+    fc.option(wordOr(['latest', '1.0', 'v1_2', '-bad', 'a'.repeat(128), 'a'.repeat(129)]), { nil: undefined }),
+    fc.option(digestLike, { nil: undefined }),
+  )
+  .map(([host, path, tag, digest]) => `${host !== undefined ? `${host}/` : ''}${path.join('/')}${tag !== undefined ? `:${tag}` : ''}${digest !== undefined ? `@${digest}` : ''}`);
+
+/** A TOML value of any type, valid or not. */
+const tomlValue: fc.Arbitrary<string> = fc.letrec<{ value: string }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.string({ maxLength: 20 }).map((s) => JSON.stringify(s)),
+    imageName.map((s) => JSON.stringify(s)),
+    fc.constantFrom('true', 'false', '0', '-1', '6', '1.5', '1e400', '0x10', 'inf', 'nan', '"enforcing"', '"permissive"', '"disabled"', '"all"', '"digest-only"', '"tag-only"', '"pasta"', '"slirp4netns"', '""', "'lit'", '"""multi\nline"""', '1979-05-27T07:32:00Z'),
+    fc.array(tie('value'), { maxLength: 4 }).map((v) => `[${v.join(', ')}]`),
+    fc.array(fc.tuple(fc.constantFrom('location', 'prefix', 'insecure', 'blocked', 'a', 'b.c'), tie('value')), { maxLength: 3 }).map((kv) => `{ ${kv.map(([k, v]) => `${k} = ${v}`).join(', ')} }`),
+    fc.string({ maxLength: 10 }),
+  ),
+})).value;
+
+/** A TOML document made of the given tables, keys and array-of-tables headers, with random values and random lines among them. */
+function tomlDocument(keys: string[], tables: string[]): fc.Arbitrary<string> {
+  const line = fc.oneof(
+    { weight: 6, arbitrary: fc.tuple(wordOr(keys, fc.string({ maxLength: 8 })), tomlValue).map(([k, v]) => `${k} = ${v}`) },
+    { weight: 2, arbitrary: wordOr(tables).map((t) => (t.startsWith('[') ? t : `[${t}]`)) },
+    { weight: 1, arbitrary: fc.string({ maxLength: 30 }) },
+    { weight: 1, arbitrary: fc.constant('') },
+  );
+  return fc.array(line, { maxLength: 14 }).map((lines) => lines.join('\n'));
+}
+
+/** A JSON document shaped like `shape`, values sometimes of the wrong type. */
+const jsonish = (shape: fc.Arbitrary<unknown>): fc.Arbitrary<string> =>
+  fc.oneof({ weight: 8, arbitrary: shape.map((v) => JSON.stringify(v) ?? 'null') }, { weight: 1, arbitrary: fc.json() }, { weight: 1, arbitrary: fc.string({ maxLength: 40 }) });
+
+const wrongValue = fc.oneof(fc.constant(null), fc.integer(), fc.boolean(), fc.string({ maxLength: 8 }), fc.constant([]), fc.constant({}));
+const maybeWrong = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<T | unknown> => fc.oneof({ weight: 5, arbitrary: a }, { weight: 1, arbitrary: wrongValue });
+
+// ---------------------------------------------------------------------------
+// The targets
+
+/** Image references, as users type them and as archives and registries.conf name them. */
+const reference: FuzzTarget<string> = {
+  name: 'reference',
+  reads: 'image names (parseReference)',
+  arbitrary: fc.oneof(imageName, anyText),
+  check(input) {
+    for (const domain of ['localhost', 'docker.io', '']) {
+      const ref = clean(`parseReference(${JSON.stringify(input)})`, () => parseReference(input, domain));
+      // (An empty default domain is nameMatches' way of asking whether a registry was typed: not a name to write.)
+      if (ref === undefined || ref.domain === '') continue;
+      // What it formats to reads back the same.
+      const text = formatReference(ref);
+      const again = clean(`parseReference of its own output ${JSON.stringify(text)}`, () => parseReference(text, domain));
+      if (again === undefined || JSON.stringify(again) !== JSON.stringify(ref))
+        throw new FuzzFinding(`${JSON.stringify(input)} parses to ${JSON.stringify(ref)}, written as ${JSON.stringify(text)}, which reads back as ${JSON.stringify(again)}`);
+    }
+  },
+};
+
+/** The data a `--format` template runs on: structs, maps (labels), lists, nulls, as the views make them. */
+function templateData(): unknown {
+  return {
+    ID: 'abc123',
+    Names: ['one', 'two'],
+    Labels: asMap({ a: '1', 'b.c': 'x' }),
+    Size: 1234,
+    Ratio: 1.5,
+    Running: true,
+    Empty: [],
+    Nothing: null,
+    State: { Status: 'running', Pid: 42, Health: { Log: [{ Output: 'ok' }] } },
+    Mounts: [{ Source: '/a', Destination: '/b' }],
+  };
+}
+
+const templateWord = fc.constantFrom(
+  '.', '.ID', '.Names', '.Labels', '.Labels.a', '.Labels.zz', '.State.Status', '.State.Health.Log', '.Mounts', '.Nothing.X', '.Size.X', '.Missing',
+  'json', 'upper', 'lower', 'title', 'join', 'split', 'len', 'truncate', 'print', 'println', 'index', 'not', 'eq', 'ne', 'nosuch',
+  'range', 'if', 'else', 'end', 'with', '|', '(', ')', '"', '"s"', '","', '`raw`', '1', '-1', '2.5', 'true', 'false', '$', '$x', ':=', '-', '/*', '*/', '\\', '{{', '}}',
+);
+const templateAction = fc
+  .tuple(fc.boolean(), fc.array(fc.oneof({ weight: 6, arbitrary: templateWord }, { weight: 1, arbitrary: fc.string({ maxLength: 4 }) }), { maxLength: 6 }), fc.boolean())
+  .map(([trimLeft, words, trimRight]) => `{{${trimLeft ? '- ' : ''}${words.join(' ')}${trimRight ? ' -' : ''}}}`);
+
+/** podman's `--format` templates: parsed, then run on view-shaped data, and in header mode. */
+const template: FuzzTarget<string> = {
+  name: 'template',
+  reads: '--format templates (format/template.ts)',
+  arbitrary: fc.oneof(
+    { weight: 4, arbitrary: fc.array(fc.oneof(templateAction, fc.string({ maxLength: 6 }), fc.constantFrom('\n', '\t', '{', '}', '{{')), { maxLength: 10 }).map((parts) => parts.join('')) },
+    { weight: 1, arbitrary: anyText },
+  ),
+  check(input) {
+    const t = clean(`new Template(${JSON.stringify(input)})`, () => new Template('fuzz', input));
+    if (t === undefined) return;
+    clean(`Template(${JSON.stringify(input)}).execute`, () => t.execute(templateData()));
+    clean(`Template(${JSON.stringify(input)}).execute in header mode`, () => t.execute(templateData(), { header: (f) => f.toUpperCase() }));
+  },
+};
+
+const REGISTRIES_KEYS = [
+  'unqualified-search-registries', 'short-name-mode', 'credential-helpers', 'location', 'prefix', 'insecure', 'blocked', 'mirror-by-digest-only', 'pull-from-mirror',
+  'registries', 'version', 'a', 'aliases',
+];
+const REGISTRIES_TABLES = ['[[registry]]', '[[registry.mirror]]', 'aliases', 'registries.search', 'registries.insecure', 'registries.block', 'registries', 'registry', '[[aliases]]'];
+
+/** registries.conf (v1 and v2, with a drop-in), then the names it is asked about. */
+const registriesConf: FuzzTarget<{ main: string; dropIn: string | undefined }> = {
+  name: 'registries-conf',
+  reads: 'registries.conf and its drop-ins (registry/registries-conf.ts)',
+  arbitrary: fc.record({
+    main: fc.oneof({ weight: 5, arbitrary: tomlDocument(REGISTRIES_KEYS, REGISTRIES_TABLES) }, { weight: 1, arbitrary: anyText }),
+    dropIn: fc.option(tomlDocument(REGISTRIES_KEYS, REGISTRIES_TABLES), { nil: undefined }),
+  }),
+  check({ main, dropIn }) {
+    const home = join(scratch(), 'registries', String(fileCounter++));
+    const dirs: ConfDirs = { systemDir: join(home, 'etc'), configHome: join(home, 'config'), cacheHome: join(home, 'cache') };
+    mkdirSync(join(dirs.configHome, 'containers', 'registries.conf.d'), { recursive: true });
+    writeFileSync(join(dirs.configHome, 'containers', 'registries.conf'), main);
+    if (dropIn !== undefined) writeFileSync(join(dirs.configHome, 'containers', 'registries.conf.d', '50-fuzz.conf'), dropIn);
+    const conf = clean('loadRegistriesConf', () => loadRegistriesConf(dirs));
+    if (conf === undefined) return;
+    for (const name of ['docker.io/library/busybox:latest', 'registry.example.com/ns/app@' + `sha256:${'a'.repeat(64)}`, 'localhost:5000/x', 'a.example.com/b']) {
+      clean(`registryFor(${name})`, () => registryFor(conf, name));
+      clean(`pullSources(${name})`, () => pullSources(conf, name, name.includes('@')));
+    }
+  },
+};
+
+/** containers.conf: [engine] image_parallel_copies, the one key burrow reads. */
+const containersConf: FuzzTarget<string> = {
+  name: 'containers-conf',
+  reads: 'containers.conf (registry/containers-conf.ts)',
+  arbitrary: fc.oneof({ weight: 5, arbitrary: tomlDocument(['image_parallel_copies', 'engine', 'x'], ['engine', 'containers', 'engine.x', '[[engine]]']) }, { weight: 1, arbitrary: anyText }),
+  check(input) {
+    const file = fileWith('containers-conf', 'containers.conf', input);
+    const n = clean('parallelCopies', () => parallelCopies({ CONTAINERS_CONF: file, HOME: scratch() }));
+    if (n !== undefined && !(Number.isInteger(n) && n >= 0)) throw new FuzzFinding(`parallelCopies gave ${n}`);
+  },
+};
+
+/** burrow's own burrow.toml. */
+const burrowToml: FuzzTarget<string> = {
+  name: 'burrow-toml',
+  reads: 'burrow.toml (config/burrow-conf.ts)',
+  arbitrary: fc.oneof({ weight: 5, arbitrary: tomlDocument(['default_rootless_network_cmd', 'x'], ['network', 'engine', '[[network]]', 'network.x']) }, { weight: 1, arbitrary: anyText }),
+  check(input) {
+    const file = fileWith('burrow-toml', 'burrow.toml', input);
+    clean('readBurrowConf', () => readBurrowConf(join(file, '..')));
+  },
+};
+
+const base64ish = fc.oneof(
+  fc.tuple(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 })).map(([u, p]) => Buffer.from(`${u}:${p}`).toString('base64')),
+  fc.string({ maxLength: 12 }),
+  fc.string({ unit: 'binary', maxLength: 8 }).map((s) => Buffer.from(s, 'latin1').toString('base64')),
+);
+const authKey = wordOr(['docker.io', 'https://index.docker.io/v1/', 'localhost:5000', 'localhost:5000/ns', 'http://localhost:5000', 'quay.io/a/b', '']);
+
+/** auth.json as podman and docker write it (auths, credHelpers, credsStore). Credential helpers are looked for in an empty $PATH. */
+const authJson: FuzzTarget<string> = {
+  name: 'auth-json',
+  reads: 'auth.json (registry/auth-file.ts)',
+  arbitrary: jsonish(
+    fc.record(
+      {
+        auths: maybeWrong(fc.dictionary(authKey, maybeWrong(fc.record({ auth: maybeWrong(base64ish), identitytoken: maybeWrong(fc.string({ maxLength: 8 })) }, { requiredKeys: [] })), { maxKeys: 4 })),
+        credHelpers: maybeWrong(fc.dictionary(authKey, maybeWrong(fc.constantFrom('pass', 'none')), { maxKeys: 1 })),
+        credsStore: maybeWrong(fc.constantFrom('desktop', '')),
+      },
+      { requiredKeys: [] },
+    ),
+  ),
+  async check(input) {
+    const file = fileWith('auth-json', 'auth.json', input);
+    const env = { PATH: join(scratch(), 'no-programs'), HOME: scratch() };
+    for (const key of ['docker.io', 'localhost:5000/ns/app', 'quay.io']) await cleanAsync(`credentialsFor(${key})`, () => credentialsFor(env, key, file));
+  },
+};
+
+/** policy.json (containers-policy.json(5)): default and per-transport requirements. */
+const policyJson: FuzzTarget<string> = {
+  name: 'policy-json',
+  reads: 'policy.json (registry/policy.ts)',
+  arbitrary: jsonish(
+    fc.record(
+      {
+        default: maybeWrong(fc.array(maybeWrong(fc.record({ type: wordOr(['insecureAcceptAnything', 'reject', 'signedBy', 'sigstoreSigned', 'x']) }, { requiredKeys: [] })), { maxLength: 3 })),
+        transports: maybeWrong(
+          fc.dictionary(
+            wordOr(['docker', 'docker-daemon', 'dir', 'oci', 'oci-archive', 'docker-archive', 'atomic']),
+            maybeWrong(fc.dictionary(wordOr(['', 'docker.io', 'docker.io/library/busybox', 'localhost:5000/a', '*.example.com', '/tmp/x']), maybeWrong(fc.array(maybeWrong(fc.record({ type: wordOr(['insecureAcceptAnything', 'reject']) })), { maxLength: 2 })), { maxKeys: 3 })),
+            { maxKeys: 3 },
+          ),
+        ),
+      },
+      { requiredKeys: [] },
+    ),
+  ),
+  check(input) {
+    const file = fileWith('policy-json', 'policy.json', input);
+    for (const [transport, scope] of [['docker', 'docker.io/library/busybox:latest'], ['docker', 'localhost:5000/a@' + `sha256:${'b'.repeat(64)}`], ['oci', '/tmp/x:tag'], ['docker-archive', 'x'], ['dir', '/tmp/d']] as const)
+      clean(`checkPolicy(${transport}, ${scope})`, () => checkPolicy({ HOME: scratch() }, transport, scope, file));
+  },
+};
+
+/** What a registry's 401 says in WWW-Authenticate. */
+const wwwAuthenticate: FuzzTarget<string> = {
+  name: 'www-authenticate',
+  reads: 'registries\' WWW-Authenticate challenges (registry/client.ts)',
+  arbitrary: fc.oneof(
+    fc
+      .tuple(wordOr(['Bearer', 'Basic', 'bearer', 'Negotiate']), fc.array(fc.tuple(wordOr(['realm', 'service', 'scope', 'error']), fc.oneof(fc.string({ maxLength: 12 }).map((s) => JSON.stringify(s)), fc.string({ maxLength: 12 }))), { maxLength: 4 }), fc.constantFrom(',', ', ', ' ', ',,'))
+      .map(([scheme, params, sep]) => `${scheme} ${params.map(([k, v]) => `${k}=${v}`).join(sep)}`),
+    anyText,
+    // long runs of the characters its regular expressions look at (a slow match is a finding)
+    fc.tuple(fc.constantFrom('Bearer ', 'Basic '), fc.constantFrom('a=', 'a="', '\\', ' ', ',', '="\\'), fc.integer({ min: 1, max: 3000 })).map(([s, r, n]) => s + r.repeat(n)),
+  ),
+  check(input) {
+    clean('parseChallenge', () => parseChallenge(input));
+  },
+};
+
+/** A registry's documents: the manifest or index at the tag, and the manifests an index names (by their digest). */
+interface RegistryDocs {
+  top: string;
+  children: string[];
+  mediaType: string | undefined;
+}
+
+const mediaTypes = [MediaType.ociManifest, MediaType.ociIndex, MediaType.dockerManifest, MediaType.dockerManifestList, 'application/vnd.docker.distribution.manifest.v1+prettyjws', 'application/json', 'text/plain'];
+const descriptor = (types: string[]) =>
+  fc.record(
+    {
+      mediaType: maybeWrong(wordOr(types)),
+      digest: maybeWrong(digestLike),
+      size: maybeWrong(fc.oneof(fc.nat(), fc.constantFrom(-1, 1.5, 2 ** 60))),
+      platform: maybeWrong(fc.record({ os: maybeWrong(wordOr(['linux', 'windows'])), architecture: maybeWrong(wordOr(['amd64', 'arm64', 'arm'])), variant: maybeWrong(wordOr(['v7', 'v8', 'v6'])) }, { requiredKeys: [] })),
+    },
+    { requiredKeys: [] },
+  );
+const manifestDoc = fc.record(
+  {
+    schemaVersion: maybeWrong(fc.constantFrom(2, 1)),
+    mediaType: maybeWrong(wordOr(mediaTypes)),
+    config: maybeWrong(descriptor([MediaType.ociConfig, MediaType.dockerConfig])),
+    layers: maybeWrong(fc.array(maybeWrong(descriptor([MediaType.ociLayerGzip, MediaType.dockerLayerGzip, MediaType.ociLayerZstd, 'text/plain'])), { maxLength: 3 })),
+  },
+  { requiredKeys: [] },
+);
+const indexDoc = fc.record(
+  {
+    schemaVersion: maybeWrong(fc.constant(2)),
+    mediaType: maybeWrong(wordOr(mediaTypes)),
+    manifests: maybeWrong(fc.array(maybeWrong(descriptor([MediaType.ociManifest, MediaType.dockerManifest, MediaType.ociIndex])), { maxLength: 3 })),
+  },
+  { requiredKeys: [] },
+);
+
+/** The store is never reached: the pull stops where it would start writing, after the manifest was checked. */
+class ReachedStore extends Error {}
+
+/**
+ * A pull from a registry that serves hostile manifests and indexes: the
+ * documents are checked before anything is stored. The fake client serves
+ * the top document for the tag and each child by its own digest (so an
+ * index's entry can name a real child).
+ */
+const registryManifest: FuzzTarget<RegistryDocs> = {
+  name: 'registry-manifest',
+  reads: 'manifests and indexes from a registry (registry/pull.ts)',
+  arbitrary: fc.record({
+    top: fc.oneof({ weight: 4, arbitrary: jsonish(indexDoc) }, { weight: 4, arbitrary: jsonish(manifestDoc) }),
+    children: fc.array(jsonish(fc.oneof(manifestDoc, indexDoc)), { maxLength: 2 }),
+    mediaType: fc.option(wordOr(mediaTypes), { nil: undefined }),
+  }).map((docs) => {
+    // An index's entries name the children by digest, as a registry's would.
+    try {
+      const top = JSON.parse(docs.top) as { manifests?: unknown };
+      if (Array.isArray(top?.manifests))
+        top.manifests.forEach((d: unknown, i: number) => {
+          const child = docs.children[i];
+          if (d !== null && typeof d === 'object' && child !== undefined) (d as Record<string, unknown>).digest = sha256(child);
+        });
+      return { ...docs, top: JSON.stringify(top) };
+    } catch {
+      return docs;
+    }
+  }),
+  async check(docs) {
+    const byDigest = new Map(docs.children.map((c) => [sha256(c), c]));
+    const client = {
+      registry: 'registry.example.com',
+      async manifest(_repo: string, ref: string) {
+        const body = ref === 'latest' ? docs.top : byDigest.get(ref as `sha256:${string}`);
+        if (body === undefined) throw new BurrowError('E_REGISTRY', `manifest unknown: ${ref}`);
+        return { bytes: Buffer.from(body), mediaType: ref === 'latest' ? docs.mediaType : undefined, digest: undefined };
+      },
+    } as unknown as RegistryClient;
+    const store = {
+      init() {
+        throw new ReachedStore();
+      },
+    } as unknown as Store;
+    const request = { client, repo: 'ns/app', ref: 'latest', names: [], source: 'docker://registry.example.com/ns/app:latest', platform: { os: 'linux', architecture: 'amd64' }, retries: 0 };
+    try {
+      await cleanAsync('pullImage', () => pullImage(store, request));
+    } catch (err) {
+      if (!(err instanceof FuzzFinding && err.cause instanceof ReachedStore)) throw err;
+    }
+  },
+};
+
+/** One tar header block, its fields given (and sometimes wrong), its checksum right unless `badSum`. */
+function tarHeader(h: { name: string; size: string; type: string; prefix: string; magic: string; linkname: string; badSum: boolean }): Buffer {
+  const block = Buffer.alloc(512);
+  block.write(h.name, 0, 100, 'utf8');
+  block.write('0000644\0', 100, 'latin1');
+  block.write(h.size, 124, 12, 'latin1');
+  block.write(h.type, 156, 1, 'latin1');
+  block.write(h.linkname, 157, 100, 'utf8');
+  block.write(h.magic, 257, 8, 'latin1');
+  block.write(h.prefix, 345, 155, 'utf8');
+  block.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const b of block) sum += b;
+  block.write(`${(h.badSum ? sum + 1 : sum).toString(8).padStart(6, '0')}\0 `, 148, 8, 'latin1');
+  return block;
+}
+
+const paxData = fc
+  .array(fc.tuple(wordOr(['path', 'linkpath', 'size', 'GNU.sparse.major', 'mtime']), fc.string({ maxLength: 20 })), { maxLength: 3 })
+  .chain((records) =>
+    fc.constantFrom('right', 'short', 'long', 'zero').map((lengths) =>
+      Buffer.from(
+        records
+          .map(([k, v]) => {
+            const body = ` ${k}=${v}\n`;
+            let n = Buffer.byteLength(body) + 1;
+            n += String(n).length - 1;
+            const len = lengths === 'right' ? n : lengths === 'short' ? n - 3 : lengths === 'long' ? n + 1000 : 0;
+            return `${len}${body}`;
+          })
+          .join(''),
+      ),
+    ),
+  );
+
+/** A tar archive: headers (ustar, pax `x`/`g`, GNU `L`/`K`) with data, sizes and checksums sometimes wrong, sometimes cut short. */
+const tarBytes: fc.Arbitrary<Buffer> = fc
+  .tuple(
+    fc.array(
+      fc.record({
+        name: fc.oneof(fc.constantFrom('manifest.json', 'index.json', 'blobs/sha256/ab', 'a/../b', '/abs', ''), fc.string({ maxLength: 120 })),
+        type: fc.constantFrom('0', '\0', '1', '2', '5', 'x', 'g', 'L', 'K', 'S', 'Z'),
+        data: fc.oneof(paxData, fc.uint8Array({ maxLength: 1100 }).map((a) => Buffer.from(a))),
+        size: fc.constantFrom('right', 'octal-junk', 'base256', 'base256-huge', 'too-big', 'spaces'),
+        prefix: fc.oneof(fc.constant(''), fc.string({ maxLength: 10 })),
+        magic: fc.constantFrom('ustar\x0000', 'ustar  \0', 'xxxxx'),
+        linkname: fc.string({ maxLength: 10 }),
+        badSum: fc.nat({ max: 9 }).map((n) => n === 0),
+      }),
+      { maxLength: 4 },
+    ),
+    fc.constantFrom('end', 'none', 'cut'),
+  )
+  .map(([entries, ending]) => {
+    const parts: Buffer[] = [];
+    for (const e of entries) {
+      const n = e.data.length;
+      const size =
+        e.size === 'right' ? `${n.toString(8).padStart(11, '0')}\0`
+        : e.size === 'octal-junk' ? '0000000009x\0'
+        : e.size === 'base256' ? Buffer.from([0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, (n >> 8) & 0xff, n & 0xff]).toString('latin1')
+        : e.size === 'base256-huge' ? Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]).toString('latin1')
+        : e.size === 'too-big' ? '77777777777\0'
+        : '           \0';
+      parts.push(tarHeader({ ...e, size }), e.data, Buffer.alloc((512 - (n % 512)) % 512));
+    }
+    if (ending === 'end') parts.push(Buffer.alloc(1024));
+    const all = Buffer.concat(parts);
+    return ending === 'cut' && all.length > 0 ? all.subarray(0, all.length - 1 - (all.length % 7)) : all;
+  });
+
+/**
+ * The archive walker of `load -i FILE` (image/tar-index.ts). It throws a
+ * plain Error on anything unusual by design (its caller falls back to the
+ * streaming reader, which words the error): here a plain Error is the clear
+ * answer, and any other class a finding.
+ */
+const tarIndexTarget: FuzzTarget<string> = {
+  name: 'tar-index',
+  reads: 'tar headers of image archives (image/tar-index.ts)',
+  arbitrary: tarBytes.map((b) => b.toString('base64')),
+  check(input) {
+    const file = fileWith('tar-index', 'archive.tar', Buffer.from(input, 'base64'));
+    try {
+      const entries = tarIndex(file);
+      for (const e of entries) if (!(e.offset >= 0 && e.size >= 0 && e.offset + e.size <= Buffer.from(input, 'base64').length)) throw new FuzzFinding(`an entry outside the archive: ${JSON.stringify(e)}`);
+    } catch (err) {
+      if (err instanceof FuzzFinding) throw err;
+      if (!(err instanceof Error && err.constructor === Error)) throw new FuzzFinding(`tarIndex threw ${(err as Error)?.name}: ${(err as Error)?.message}`, { cause: err });
+    }
+  },
+};
+
+const entryName = fc.oneof(
+  fc.array(fc.oneof({ weight: 4, arbitrary: fc.constantFrom('a', 'b', '.', '..', '', '.wh.a', '.wh..wh..opq', '.wh.', '.wh..', '.wh...', '...', 'é', '\0') }, { weight: 1, arbitrary: fc.string({ maxLength: 6 }) }), { minLength: 1, maxLength: 6 }).map((p) => p.join('/')),
+  fc.string({ maxLength: 40 }),
+  fc.constantFrom('/', '//', './', '/..', 'a'.repeat(4097)),
+);
+
+/** A layer entry's name, as the unpacker cleans it and reads its whiteouts (layers/apply.ts): never a path that leaves the layer. */
+const layerEntryName: FuzzTarget<string> = {
+  name: 'layer-entry-name',
+  reads: 'tar entry names and whiteouts of layers (layers/apply.ts)',
+  arbitrary: entryName,
+  check(input) {
+    const name = clean(`cleanName(${JSON.stringify(input)})`, () => cleanName(input));
+    if (name === undefined) return;
+    const parts = name === '' ? [] : name.split('/');
+    if (name.startsWith('/') || parts.some((p) => p === '..' || p === '.' || p === '') || name.includes('\0'))
+      throw new FuzzFinding(`cleanName(${JSON.stringify(input)}) gave ${JSON.stringify(name)}, not a clean relative path`);
+    const base = parts.at(-1) ?? '';
+    if (base.startsWith('.wh.') && base !== '.wh..wh..opq') {
+      const target = clean(`whiteoutTarget(${JSON.stringify(name)})`, () => whiteoutTarget(name, base));
+      if (target !== undefined && (target === '' || target === '.' || target === '..' || target.includes('/')))
+        throw new FuzzFinding(`whiteoutTarget(${JSON.stringify(name)}) names ${JSON.stringify(target)}, not a file beside it`);
+    }
+  },
+};
+
+/** A GNU sparse entry in PAX 1.0 form: its pax header, then its data (the map, padded, then the pieces) in chunks. */
+interface SparseInput {
+  pax: Record<string, string>;
+  data: string;
+  chunk: number;
+}
+
+const sparseTarget: FuzzTarget<SparseInput> = {
+  name: 'sparse',
+  reads: 'GNU sparse maps in layer tars (layers/sparse.ts)',
+  arbitrary: fc.record({
+    pax: fc.record(
+      {
+        'GNU.sparse.major': wordOr(['1', '0']),
+        'GNU.sparse.minor': wordOr(['0', '1']),
+        'GNU.sparse.name': wordOr(['f', 'd/f', '']),
+        'GNU.sparse.realsize': wordOr(['0', '100', '4096', '-1', '1e3', '9007199254740993', ' 5']),
+      },
+      { requiredKeys: [] },
+    ),
+    data: fc
+      .tuple(
+        fc.array(fc.tuple(fc.nat({ max: 5000 }), fc.nat({ max: 600 })), { maxLength: 4 }),
+        fc.option(fc.constantFrom('99', '-1', 'x', '', '1048577', '1e2'), { nil: undefined }),
+        fc.uint8Array({ maxLength: 700 }),
+        fc.constantFrom('pad', 'nopad', 'cut'),
+      )
+      .map(([pieces, badCount, tail, pad]) => {
+        const map = `${[badCount ?? String(pieces.length), ...pieces.flatMap(([o, l]) => [String(o), String(l)])].join('\n')}\n`;
+        const padded = pad === 'pad' ? map.padEnd(Math.ceil(map.length / 512) * 512, '\0') : pad === 'cut' ? map.slice(0, -2) : map;
+        return Buffer.concat([Buffer.from(padded, 'latin1'), Buffer.from(tail)]).toString('base64');
+      }),
+    chunk: fc.constantFrom(1, 7, 100, 512, 4096),
+  }),
+  check({ pax, data, chunk }) {
+    const header = clean('sparseHeader', () => sparseHeader(pax, 'f'));
+    if (header === undefined) return;
+    const file = fileWith('sparse', 'f', '');
+    const fd = openSync(file, 'w');
+    try {
+      const bytes = Buffer.from(data, 'base64');
+      try {
+        const sink = sparseWriter(fd, header, 'f');
+        for (let i = 0; i < bytes.length; i += chunk) sink.write(bytes.subarray(i, i + chunk));
+        sink.end();
+      } catch (err) {
+        // A failed write or truncate is the system's answer, which the unpacker words (systemFailure).
+        if (!isClear(err) && errnoCode(err) === undefined) throw new FuzzFinding(`sparseWriter threw ${(err as Error)?.name}: ${(err as Error)?.message}`, { cause: err });
+      }
+    } finally {
+      closeSync(fd);
+    }
+  },
+};
+
+/**
+ * Every target, in the order the runners take them. Add a parser of
+ * untrusted input here, in one line (seccomp profiles' parser is to join:
+ * `--security-opt seccomp=PATH`'s JSON, issue #19).
+ */
+export const TARGETS: FuzzTarget<unknown>[] = [
+  reference,
+  template,
+  registriesConf,
+  containersConf,
+  burrowToml,
+  authJson,
+  policyJson,
+  wwwAuthenticate,
+  registryManifest,
+  tarIndexTarget,
+  layerEntryName,
+  sparseTarget,
+  // seccompProfile, // TODO(#19): the seccomp profile parser (src/security/), when it lands
+].map((t) => t as unknown as FuzzTarget<unknown>); // each checks only inputs of its own arbitrary
+
+/** The target named `name`. */
+export function target(name: string): FuzzTarget<unknown> {
+  const t = TARGETS.find((x) => x.name === name);
+  if (t === undefined) throw new Error(`no fuzz target \`${name}\` (${TARGETS.map((x) => x.name).join(', ')})`);
+  return t;
+}
+
+/** Runs one input through a target, timing it: a slow one is a finding too. */
+export async function runOne(t: FuzzTarget<unknown>, input: unknown): Promise<void> {
+  const start = performance.now();
+  await t.check(input);
+  const ms = performance.now() - start;
+  if (ms > SLOW_MS) throw new FuzzFinding(`${t.name}: one input took ${Math.round(ms)} ms (more than ${SLOW_MS})`);
+}
