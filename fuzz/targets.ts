@@ -15,11 +15,14 @@
  * that once failed, as JSON); scripts/fuzz.mjs runs each for a bounded time.
  * docs/fuzzing.md says how to add a target.
  */
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 
 import fc from 'fast-check';
+import tar from 'tar-stream';
 
 import { BurrowError, errnoCode } from '../src/errors.js';
 import { loadRegistriesConf, pullSources, registryFor, type ConfDirs } from '../src/registry/registries-conf.js';
@@ -34,7 +37,8 @@ import { formatReference, parseReference } from '../src/oci/reference.js';
 import { sha256 } from '../src/oci/digest.js';
 import { MediaType } from '../src/oci/image.js';
 import { tarIndex } from '../src/image/tar-index.js';
-import { cleanName, whiteoutTarget } from '../src/layers/apply.js';
+import { applyLayer, cleanName, whiteoutTarget } from '../src/layers/apply.js';
+import { LIBC, type LibcCalls } from '../src/system/sys.js';
 import { sparseHeader, sparseWriter } from '../src/layers/sparse.js';
 import type { Store } from '../src/storage/store.js';
 
@@ -611,6 +615,136 @@ const sparseTarget: FuzzTarget<SparseInput> = {
   },
 };
 
+/** One entry of a hostile layer: names with `..`, links out, whiteouts, and the paths that would follow them. */
+interface LayerEntry {
+  type: 'file' | 'directory' | 'symlink' | 'link' | 'fifo' | 'character-device';
+  name: string;
+  linkname: string;
+  data: string;
+  mode: number;
+  pax: Record<string, string> | undefined;
+}
+
+interface LayerInput {
+  entries: LayerEntry[];
+  /** how the bytes reach the unpacker */
+  wrap: 'plain' | 'gzip' | 'cut' | 'flip';
+  at: number;
+}
+
+const layerPath = fc
+  .array(fc.constantFrom('a', 'b', 'l', 'out', '.', '..', '.wh.a', '.wh.l', '.wh..wh..opq', '..a', 'dir'), { minLength: 1, maxLength: 4 })
+  .chain((parts) => fc.constantFrom('', '/', './').map((lead) => lead + parts.join('/')));
+const linkTarget = fc.oneof(layerPath, fc.constantFrom('../outside', '../outside/file', '..', '../..', '/', '/tmp', '../../../../../../../..', 'l/../../outside', '/proc/self/cwd'));
+
+const layerInput: fc.Arbitrary<LayerInput> = fc.record({
+  entries: fc.array(
+    fc.record({
+      type: fc.constantFrom('file', 'file', 'directory', 'symlink', 'symlink', 'link', 'fifo', 'character-device'),
+      name: layerPath,
+      linkname: linkTarget,
+      data: fc.string({ maxLength: 20 }),
+      mode: fc.constantFrom(0o644, 0o755, 0o4755, 0o000, 0o7777),
+      pax: fc.option(
+        fc.dictionary(fc.constantFrom('path', 'linkpath', 'SCHILY.xattr.user.a', 'SCHILY.xattr.trusted.x', 'GNU.sparse.major', 'GNU.sparse.minor', 'GNU.sparse.name', 'GNU.sparse.realsize'), fc.oneof(layerPath, fc.constantFrom('1', '0', '100'))),
+        { nil: undefined },
+      ),
+    }),
+    { minLength: 1, maxLength: 8 },
+  ),
+  wrap: fc.constantFrom('plain', 'plain', 'plain', 'gzip', 'cut', 'flip'),
+  at: fc.nat(),
+});
+
+/** The tar bytes of a layer input. */
+async function layerBytes(input: LayerInput): Promise<Buffer> {
+  const pack = tar.pack();
+  const chunks: Buffer[] = [];
+  pack.on('data', (c: unknown) => chunks.push(c as Buffer));
+  const done = new Promise<void>((resolve, reject) => {
+    pack.on('end', resolve);
+    pack.on('error', reject);
+  });
+  const ids = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+  for (const e of input.entries) {
+    const header = { name: e.name, type: e.type, mode: e.mode, mtime: new Date(1_700_000_000_000), ...ids, ...(e.pax ? { pax: e.pax } : {}) };
+    if (e.type === 'file') pack.entry(header, e.data);
+    else pack.entry({ ...header, linkname: e.type === 'symlink' || e.type === 'link' ? e.linkname : undefined });
+  }
+  pack.finalize();
+  await done;
+  let bytes = Buffer.concat(chunks);
+  if (input.wrap === 'gzip') bytes = gzipSync(bytes);
+  else if (input.wrap === 'cut') bytes = bytes.subarray(0, input.at % (bytes.length + 1));
+  else if (input.wrap === 'flip' && bytes.length > 0) bytes[input.at % bytes.length] = (bytes[input.at % bytes.length] as number) ^ (1 << (input.at % 8));
+  return bytes;
+}
+
+/** Everything under `dir` but `skip`, as "path kind size nlink" lines. */
+function tree(dir: string, skip: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (path === skip) continue;
+    const st = lstatSync(path);
+    out.push(`${path} ${st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'link' : 'file'} ${st.size} ${st.nlink}`);
+    if (st.isDirectory()) out.push(...tree(path, skip));
+  }
+  return out;
+}
+
+/**
+ * The layer unpacker (layers/apply.ts) on hostile layers, as `load` and
+ * `pull` run it: it answers with a clear error or unpacks, and nothing
+ * outside the layer's root is written, linked or given an attribute. The
+ * root sits in a box beside an `outside` directory holding one file; after
+ * the unpack the box holds exactly that, unchanged. Device nodes and
+ * extended attributes go through a fake that checks where they are made.
+ */
+const layerApply: FuzzTarget<LayerInput> = {
+  name: 'layer-apply',
+  reads: 'layer tars: names, links, whiteouts, pax headers (layers/apply.ts)',
+  arbitrary: layerInput,
+  async check(input) {
+    const box = join(scratch(), 'layer-apply', String(fileCounter++));
+    const root = join(box, 'root');
+    mkdirSync(join(box, 'outside'), { recursive: true });
+    mkdirSync(root);
+    writeFileSync(join(box, 'outside', 'file'), 'sentinel');
+    const before = tree(box, root);
+    const realRoot = realpathSync(root);
+    const inside = (path: string, what: string): void => {
+      const parent = realpathSync(dirname(path));
+      if (parent !== realRoot && !parent.startsWith(`${realRoot}/`)) throw new FuzzFinding(`${what} \`${path}\` made outside the layer's root (in ${parent})`);
+    };
+    const sys: LibcCalls = {
+      ...LIBC,
+      mknod(path) {
+        inside(path, 'a device node');
+        writeFileSync(path, '', { flag: 'wx' });
+      },
+      lsetxattr(path) {
+        inside(path, 'an extended attribute');
+      },
+    };
+    const bytes = await layerBytes(input);
+    let failure: unknown;
+    try {
+      await cleanAsync('applyLayer', () => applyLayer(sys, Readable.from([bytes]), root));
+    } catch (err) {
+      failure = err;
+    }
+    const after = tree(box, root);
+    const sentinel = readFileSync(join(box, 'outside', 'file'), 'utf8');
+    const rootKind = lstatSync(root).isDirectory();
+    rmSync(box, { recursive: true, force: true });
+    // An escape first: it matters more than how the unpack ended.
+    if (after.join('\n') !== before.join('\n') || sentinel !== 'sentinel' || !rootKind)
+      throw new FuzzFinding(`the unpack changed what is outside the layer's root:\nbefore ${before.join(', ')}\nafter  ${after.join(', ')}`);
+    if (failure !== undefined) throw failure;
+  },
+};
+
 /**
  * Every target, in the order the runners take them. Add a parser of
  * untrusted input here, in one line (seccomp profiles' parser is to join:
@@ -628,6 +762,7 @@ export const TARGETS: FuzzTarget<unknown>[] = [
   registryManifest,
   tarIndexTarget,
   layerEntryName,
+  layerApply,
   sparseTarget,
   // seccompProfile, // TODO(#19): the seccomp profile parser (src/security/), when it lands
 ].map((t) => t as unknown as FuzzTarget<unknown>); // each checks only inputs of its own arbitrary
