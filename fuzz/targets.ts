@@ -41,6 +41,10 @@ import { applyLayer, cleanName, whiteoutTarget } from '../src/layers/apply.js';
 import { LIBC, type LibcCalls } from '../src/system/sys.js';
 import { sparseHeader, sparseWriter } from '../src/layers/sparse.js';
 import type { Store } from '../src/storage/store.js';
+import { readDirectory } from '../src/image/archive.js';
+import { Ingest } from '../src/image/ingest.js';
+import type { Manifest } from '../src/oci/image.js';
+import { fakeStore, type FakeStore } from '../test/helpers/fake-store.js';
 
 export interface FuzzTarget<T = unknown> {
   name: string;
@@ -745,6 +749,125 @@ const layerApply: FuzzTarget<LayerInput> = {
   },
 };
 
+/** An OCI image layout: index.json, and blobs (JSON documents) that the index and manifests name by digest. */
+interface LayoutInput {
+  index: string;
+  blobs: string[];
+}
+
+const configDoc = fc.record(
+  {
+    architecture: maybeWrong(wordOr(['amd64', 'arm64'])),
+    os: maybeWrong(wordOr(['linux'])),
+    rootfs: maybeWrong(fc.record({ type: maybeWrong(fc.constant('layers')), diff_ids: maybeWrong(fc.array(maybeWrong(digestLike), { maxLength: 3 })) }, { requiredKeys: [] })),
+    config: maybeWrong(fc.record({ User: maybeWrong(fc.string({ maxLength: 8 })), Env: maybeWrong(fc.array(maybeWrong(fc.string({ maxLength: 8 })), { maxLength: 2 })) }, { requiredKeys: [] })),
+  },
+  { requiredKeys: [] },
+);
+const refNameAnnotation = fc.record({ 'org.opencontainers.image.ref.name': maybeWrong(wordOr(['latest', 'docker.io/library/busybox:1', 'a/b:c', 'bad name', '-x'])) }, { requiredKeys: [] });
+
+/** Points every descriptor of `doc` (an index's manifests, a manifest's config and layers) at one of `digests`, chosen by position. */
+function wire(doc: unknown, digests: string[], salt: number): unknown {
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc) || digests.length === 0) return doc;
+  const d = doc as Record<string, unknown>;
+  let k = salt;
+  const point = (desc: unknown): void => {
+    if (desc !== null && typeof desc === 'object' && !Array.isArray(desc)) (desc as Record<string, unknown>).digest = digests[k++ % digests.length];
+  };
+  if (Array.isArray(d.manifests)) d.manifests.forEach(point);
+  point(d.config);
+  if (Array.isArray(d.layers)) d.layers.forEach(point);
+  return d;
+}
+
+/** Now and then the wrong type: for documents that should mostly get past the first checks. */
+const rarelyWrong = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<T | unknown> => fc.oneof({ weight: 15, arbitrary: a }, { weight: 1, arbitrary: wrongValue });
+
+/** A layout that is nearly right: index -> manifest -> config and layer blobs, each digest true, a field now and then wrong. */
+const nearlyValidLayout: fc.Arbitrary<LayoutInput> = fc
+  .record({
+    refName: fc.option(rarelyWrong(wordOr(['latest', 'docker.io/library/busybox:1', 'a/b:c', 'bad name'])), { nil: undefined }),
+    entryType: rarelyWrong(fc.constantFrom(MediaType.ociManifest, MediaType.dockerManifest)),
+    manifestType: rarelyWrong(fc.constantFrom(MediaType.ociManifest, MediaType.dockerManifest)),
+    layerTypes: fc.array(rarelyWrong(fc.constantFrom(MediaType.ociLayerGzip, MediaType.dockerLayerGzip, MediaType.ociLayerZstd, 'text/plain')), { maxLength: 3 }),
+    diffIds: fc.nat({ max: 3 }),
+    diffId: rarelyWrong(digestLike),
+    schemaVersion: rarelyWrong(fc.constant(2)),
+    config: configDoc,
+  })
+  .map((g) => {
+    const layerBlobs = g.layerTypes.map((_t, i) => JSON.stringify({ layer: i }));
+    const config = JSON.stringify({ ...(g.config as object), rootfs: { type: 'layers', diff_ids: Array.from({ length: g.diffIds }, () => g.diffId) } });
+    const manifest = JSON.stringify({
+      schemaVersion: g.schemaVersion,
+      mediaType: g.manifestType,
+      config: { mediaType: MediaType.ociConfig, digest: sha256(config), size: config.length },
+      layers: g.layerTypes.map((t, i) => ({ mediaType: t, digest: sha256(layerBlobs[i] as string), size: (layerBlobs[i] as string).length })),
+    });
+    const entry = { mediaType: g.entryType, digest: sha256(manifest), size: manifest.length, ...(g.refName !== undefined ? { annotations: { 'org.opencontainers.image.ref.name': g.refName } } : {}) };
+    return { index: JSON.stringify({ schemaVersion: 2, manifests: [entry] }), blobs: [manifest, config, ...layerBlobs] };
+  });
+
+const chaoticLayout: fc.Arbitrary<LayoutInput> = fc
+  .record({
+    index: jsonish(fc.record({ schemaVersion: maybeWrong(fc.constant(2)), manifests: maybeWrong(fc.array(maybeWrong(fc.record({ mediaType: maybeWrong(wordOr([MediaType.ociManifest, MediaType.ociIndex, MediaType.dockerManifest])), digest: digestLike, annotations: maybeWrong(refNameAnnotation), platform: maybeWrong(fc.record({ os: maybeWrong(wordOr(['linux', 'windows'])) }, { requiredKeys: [] })) }, { requiredKeys: [] })), { maxLength: 3 })) }, { requiredKeys: [] })),
+    // Objects only: a blob whose first byte is not `{` is a layer, which the unpack worker (the helper) would take.
+    blobs: fc.array(fc.oneof(manifestDoc, indexDoc, configDoc), { minLength: 1, maxLength: 4 }),
+    salt: fc.nat({ max: 7 }),
+  })
+  .map(({ index, blobs, salt }) => {
+    // Wired from the last blob to the first, each naming only blobs after it, so every digest is final.
+    const texts: string[] = [];
+    for (let i = blobs.length - 1; i >= 0; i--) texts.unshift(JSON.stringify(wire(blobs[i], texts.map((t) => sha256(t)), salt + i)));
+    let wiredIndex = index;
+    try {
+      wiredIndex = JSON.stringify(wire(JSON.parse(index), texts.map((t) => sha256(t)), salt)) ?? index;
+    } catch {
+      // not JSON: as it is
+    }
+    return { index: wiredIndex, blobs: texts };
+  });
+
+const layoutInput = fc.oneof(nearlyValidLayout, chaoticLayout);
+
+let layoutStore: FakeStore | undefined;
+
+/**
+ * `load` of an OCI image layout or archive (image/archive.ts readDirectory,
+ * then the manifest check of image/ingest.ts that commit makes): index.json,
+ * nested indexes, manifests and configs, wired to each other by digest.
+ * Every blob is a JSON document: a layer would go to the unpack worker,
+ * which needs the helper (layer-apply fuzzes the unpacker itself). The
+ * store is a FakeStore (test/helpers/fake-store.ts).
+ */
+const imageLayout: FuzzTarget<LayoutInput> = {
+  name: 'image-layout',
+  reads: 'OCI layouts: index.json, manifests, image configs (image/archive.ts, image/ingest.ts)',
+  arbitrary: layoutInput,
+  async check(input) {
+    if (layoutStore === undefined) {
+      const made = fakeStore();
+      layoutStore = made;
+      process.on('exit', () => made.remove());
+    }
+    const dir = join(scratch(), 'image-layout', String(fileCounter++));
+    mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
+    writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+    writeFileSync(join(dir, 'index.json'), input.index);
+    for (const blob of input.blobs) writeFileSync(join(dir, 'blobs', 'sha256', sha256(blob).slice('sha256:'.length)), blob);
+    const ingest = new Ingest(layoutStore.store, 'oci:fuzz');
+    try {
+      const images = await cleanAsync('readDirectory', () => readDirectory(dir, ingest, 'oci:fuzz'));
+      // What commit checks first (its unpack of late layers aside): the manifest, its config and their digests.
+      const checker = ingest as unknown as { checkManifest(manifest: Manifest, what: string): unknown };
+      for (const image of images ?? []) clean('Ingest.checkManifest', () => checker.checkManifest(image.manifest, 'oci:fuzz'));
+    } finally {
+      await ingest.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
+
 /**
  * Every target, in the order the runners take them. Add a parser of
  * untrusted input here, in one line (seccomp profiles' parser is to join:
@@ -760,6 +883,7 @@ export const TARGETS: FuzzTarget<unknown>[] = [
   policyJson,
   wwwAuthenticate,
   registryManifest,
+  imageLayout,
   tarIndexTarget,
   layerEntryName,
   layerApply,

@@ -273,7 +273,7 @@ export async function readDirectory(dir: string, ingest: Ingest, source: string,
           const nested = ingest.json<Index>(digest, 'image index');
           if (!Array.isArray(nested?.manifests)) throw new BurrowError('E_ARCHIVE', `${source}: image index ${digest} has no manifests`);
           await fetch(
-            nested.manifests.filter((m) => !m.platform || m.platform.os === 'linux'),
+            nested.manifests.filter((m) => !m?.platform || m.platform.os === 'linux'),
             depth + 1,
           );
         } else if (desc.mediaType === MediaType.ociManifest || desc.mediaType === MediaType.dockerManifest) {
@@ -422,11 +422,13 @@ function ociImages(index: Index, ingest: Ingest, source: string): SourceImage[] 
     if (depth > 4) throw new BurrowError('E_ARCHIVE', `${source}: indexes nested too deep`);
     for (const desc of descs) {
       const digest = parseDigest(desc.digest, `${source}: index.json`);
-      const refName = desc.annotations?.['org.opencontainers.image.ref.name'] ?? inheritedName;
+      const given: unknown = desc.annotations?.['org.opencontainers.image.ref.name'];
+      if (given !== undefined && typeof given !== 'string') throw new BurrowError('E_ARCHIVE', `${source}: bad reference name \`${JSON.stringify(given)}\``);
+      const refName = given ?? inheritedName;
       if (desc.mediaType === MediaType.ociIndex || desc.mediaType === MediaType.dockerManifestList) {
         const nested = ingest.json<Index>(digest, 'image index');
         visit(
-          nested.manifests.filter((m) => !m.platform || m.platform.os === 'linux'),
+          nested.manifests.filter((m) => !m?.platform || m.platform.os === 'linux'),
           depth + 1,
           refName,
         );
