@@ -751,8 +751,12 @@ const layerApply: FuzzTarget<LayerInput> = {
 
 /** An OCI image layout: index.json, and blobs (JSON documents) that the index and manifests name by digest. */
 interface LayoutInput {
-  index: string;
+  /** index.json; undefined: none (a docker archive's files, with manifest.json) */
+  index: string | undefined;
   blobs: string[];
+  /** a docker archive's manifest.json, and the files it names (path, content) */
+  manifestJson?: string;
+  files?: [string, string][];
 }
 
 const configDoc = fc.record(
@@ -828,12 +832,32 @@ const chaoticLayout: fc.Arbitrary<LayoutInput> = fc
     return { index: wiredIndex, blobs: texts };
   });
 
-const layoutInput = fc.oneof(nearlyValidLayout, chaoticLayout);
+/** A docker archive's files in a directory: manifest.json naming a config file and layer files (JSON ones: no worker). */
+const dockerLayout: fc.Arbitrary<LayoutInput> = fc
+  .record({
+    config: configDoc,
+    layers: fc.nat({ max: 2 }),
+    configName: fc.constantFrom('hex', 'config.json', '../config.json', '/etc/passwd', 'missing.json'),
+    repoTags: fc.option(maybeWrong(fc.array(maybeWrong(imageName), { maxLength: 2 })), { nil: undefined }),
+    entryWrong: fc.option(wrongValue, { nil: undefined }),
+    extra: fc.option(fc.json(), { nil: undefined }),
+  })
+  .map((g) => {
+    const config = JSON.stringify(g.config);
+    const configPath = g.configName === 'hex' ? `${sha256(config).slice('sha256:'.length)}.json` : g.configName;
+    const files: [string, string][] = [[configPath === '/etc/passwd' || configPath.startsWith('../') || configPath === 'missing.json' ? 'config.json' : configPath, config]];
+    const layerPaths = Array.from({ length: g.layers }, (_x, i) => `layer${i}/layer.tar`);
+    for (const l of layerPaths) files.push([l, JSON.stringify({ layer: l })]);
+    const entry = g.entryWrong ?? { Config: configPath, Layers: layerPaths, ...(g.repoTags !== undefined ? { RepoTags: g.repoTags } : {}) };
+    return { index: undefined, blobs: [], manifestJson: g.extra !== undefined && g.layers === 2 ? JSON.stringify(g.extra) : JSON.stringify([entry]), files };
+  });
+
+const layoutInput = fc.oneof(nearlyValidLayout, chaoticLayout, dockerLayout);
 
 let layoutStore: FakeStore | undefined;
 
 /**
- * `load` of an OCI image layout or archive (image/archive.ts readDirectory,
+ * `load` of an OCI image layout or a docker archive's files (image/archive.ts readDirectory,
  * then the manifest check of image/ingest.ts that commit makes): index.json,
  * nested indexes, manifests and configs, wired to each other by digest.
  * Every blob is a JSON document: a layer would go to the unpack worker,
@@ -842,7 +866,7 @@ let layoutStore: FakeStore | undefined;
  */
 const imageLayout: FuzzTarget<LayoutInput> = {
   name: 'image-layout',
-  reads: 'OCI layouts: index.json, manifests, image configs (image/archive.ts, image/ingest.ts)',
+  reads: 'OCI layouts and docker archives: index.json, manifest.json, manifests, configs (image/archive.ts, image/ingest.ts)',
   arbitrary: layoutInput,
   async check(input) {
     if (layoutStore === undefined) {
@@ -853,8 +877,13 @@ const imageLayout: FuzzTarget<LayoutInput> = {
     const dir = join(scratch(), 'image-layout', String(fileCounter++));
     mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
     writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-    writeFileSync(join(dir, 'index.json'), input.index);
+    if (input.index !== undefined) writeFileSync(join(dir, 'index.json'), input.index);
     for (const blob of input.blobs) writeFileSync(join(dir, 'blobs', 'sha256', sha256(blob).slice('sha256:'.length)), blob);
+    if (input.manifestJson !== undefined) writeFileSync(join(dir, 'manifest.json'), input.manifestJson);
+    for (const [name, content] of input.files ?? []) {
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      writeFileSync(join(dir, name), content);
+    }
     const ingest = new Ingest(layoutStore.store, 'oci:fuzz');
     try {
       const images = await cleanAsync('readDirectory', () => readDirectory(dir, ingest, 'oci:fuzz'));

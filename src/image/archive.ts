@@ -208,6 +208,9 @@ function dockerEntries(manifestJson: Buffer, source: string): DockerManifestEntr
   entriesList.forEach((entry, i) => {
     if (typeof entry?.Config !== 'string' || !Array.isArray(entry.Layers) || !entry.Layers.every((l) => typeof l === 'string'))
       throw new BurrowError('E_ARCHIVE', `${source}: manifest.json entry ${i + 1}: no Config or Layers`);
+    // docker writes null for an image without tags
+    if (entry.RepoTags !== undefined && entry.RepoTags !== null && !Array.isArray(entry.RepoTags))
+      throw new BurrowError('E_ARCHIVE', `${source}: manifest.json entry ${i + 1}: RepoTags is not a list`);
   });
   return entriesList;
 }
