@@ -45,6 +45,12 @@ import { readDirectory } from '../src/image/archive.js';
 import { Ingest } from '../src/image/ingest.js';
 import type { Manifest } from '../src/oci/image.js';
 import { fakeStore, type FakeStore } from '../test/helpers/fake-store.js';
+import { SUBIDS } from '../test/helpers/specs.js';
+import { buildSpec, requestedPorts } from '../src/runtime/options.js';
+import { stopSignal } from '../src/runtime/container.js';
+import { resolveHealthcheck } from '../src/runtime/health-config.js';
+import type { ContainerOptions, RunOptions } from '../src/storage/containers.js';
+import { checkContainerConfig, type ImageConfig } from '../src/oci/image.js';
 
 export interface FuzzTarget<T = unknown> {
   name: string;
@@ -897,6 +903,83 @@ const imageLayout: FuzzTarget<LayoutInput> = {
   },
 };
 
+/** An image config's container part as a registry or archive may have it: every field the run path reads, any type. */
+const containerConfigDoc = fc.record(
+  {
+    User: rarelyWrong(wordOr(['', 'root', '0', '1000', '1000:1000', 'nobody', 'me:staff', 'ghost', '0:ghost', '99999999999', '-1', ':'])),
+    Env: rarelyWrong(fc.array(rarelyWrong(wordOr(['PATH=/bin', 'A=1', '=x', 'NOEQ', 'HOME=/h', ''])), { maxLength: 3 })),
+    Entrypoint: rarelyWrong(fc.option(fc.array(rarelyWrong(wordOr(['/bin/sh', '-c', 'echo'])), { maxLength: 3 }), { nil: null })),
+    Cmd: rarelyWrong(fc.option(fc.array(rarelyWrong(wordOr(['true', 'sh', ''])), { maxLength: 3 }), { nil: null })),
+    WorkingDir: rarelyWrong(wordOr(['', '/', '/app', 'relative', '/a/../..', '//x'])),
+    ExposedPorts: rarelyWrong(fc.dictionary(wordOr(['80/tcp', '53/udp', '8080', '1-3/tcp', '0/tcp', '65536/tcp', 'x/tcp', '80/sctp', '10-1/tcp']), fc.constant({}), { maxKeys: 3 })),
+    Volumes: rarelyWrong(fc.dictionary(wordOr(['/data', 'rel', '/', '/a/../b', '/proc']), fc.constant({}), { maxKeys: 2 })),
+    Labels: rarelyWrong(fc.dictionary(fc.string({ maxLength: 5 }), rarelyWrong(fc.string({ maxLength: 5 })), { maxKeys: 2 })),
+    StopSignal: rarelyWrong(wordOr(['SIGTERM', 'TERM', '15', 'SIGRTMIN+3', '0', '65', 'SIGNOPE', ' KILL '])),
+    Healthcheck: rarelyWrong(
+      fc.record(
+        {
+          Test: rarelyWrong(fc.array(rarelyWrong(wordOr(['CMD', 'CMD-SHELL', 'NONE', 'true', ''])), { maxLength: 3 })),
+          Interval: rarelyWrong(fc.oneof(fc.nat(), fc.constantFrom(-1, 1.5, 1e30))),
+          Timeout: rarelyWrong(fc.nat()),
+          StartPeriod: rarelyWrong(fc.nat()),
+          Retries: rarelyWrong(fc.oneof(fc.nat({ max: 10 }), fc.constant(-3))),
+        },
+        { requiredKeys: [] },
+      ),
+    ),
+  },
+  { requiredKeys: [] },
+);
+
+/** The options of a plain `burrow run IMAGE`: what the image's config decides is left to it. */
+function plainRunOptions(): RunOptions {
+  return {
+    command: [], env: [], envFile: [], workdir: undefined, hostname: undefined, user: undefined, volume: [], tmpfs: [], readOnly: false,
+    network: 'none', interactive: false, tty: false, init: false, capAdd: [], capDrop: [], securityOpt: [], ulimit: [], rm: false, entrypoint: undefined,
+    publishAll: true,
+  } as unknown as RunOptions;
+}
+
+let imageRoot: string | undefined;
+
+/**
+ * An image config from a registry or an archive, as `run` reads it: the
+ * container spec built from it (command, user looked up in the image's
+ * /etc/passwd, working directory, environment), its exposed ports
+ * published with -P, its healthcheck and its stop signal. Only
+ * rootfs.diff_ids is checked when an image comes in (image-layout,
+ * registry-manifest): every other field reaches these.
+ */
+const imageConfig: FuzzTarget<string> = {
+  name: 'image-config',
+  reads: 'image configs as run reads them (runtime/options.ts, health-config.ts, container.ts)',
+  arbitrary: jsonish(fc.record({ architecture: fc.constant('amd64'), os: fc.constant('linux'), config: maybeWrong(containerConfigDoc) }, { requiredKeys: ['config'] })),
+  check(input) {
+    if (imageRoot === undefined) {
+      imageRoot = join(scratch(), 'image-config');
+      mkdirSync(join(imageRoot, 'layer', 'etc'), { recursive: true });
+      mkdirSync(join(imageRoot, 'conf'));
+      writeFileSync(join(imageRoot, 'layer', 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/false\nme:x:1000:1000::/home/me:/bin/sh\nbad line\n');
+      writeFileSync(join(imageRoot, 'layer', 'etc', 'group'), 'root:x:0:\nstaff:x:50:me\n');
+    }
+    let config: ImageConfig;
+    try {
+      config = JSON.parse(input) as ImageConfig;
+    } catch {
+      return; // not JSON: refused where it comes in (E_CONFIG)
+    }
+    if (config === null || typeof config !== 'object') return; // likewise
+    // As create: the config's types first (oci/image.ts), then what reads it.
+    if (clean('checkContainerConfig', () => (checkContainerConfig(config), true)) === undefined) return;
+    const opts = plainRunOptions();
+    const ctx = { hostEnv: {}, cwd: '/', id: 'f'.repeat(64), idmap: SUBIDS, root: { kind: 'image' as const, config, layers: [join(imageRoot, 'layer')], root: join(imageRoot, 'rootfs'), overlay: undefined, volumesDir: join(imageRoot, 'volumes') }, configDir: join(imageRoot, 'conf'), runtimeDir: join(imageRoot, 'conf') };
+    clean('buildSpec', () => buildSpec(opts, ctx));
+    clean('requestedPorts', () => requestedPorts(opts, Object.keys(config.config?.ExposedPorts ?? {})));
+    clean('resolveHealthcheck', () => resolveHealthcheck(opts as ContainerOptions, config));
+    clean('stopSignal', () => stopSignal(config));
+  },
+};
+
 /**
  * Every target, in the order the runners take them. Add a parser of
  * untrusted input here, in one line (seccomp profiles' parser is to join:
@@ -913,6 +996,7 @@ export const TARGETS: FuzzTarget<unknown>[] = [
   wwwAuthenticate,
   registryManifest,
   imageLayout,
+  imageConfig,
   tarIndexTarget,
   layerEntryName,
   layerApply,

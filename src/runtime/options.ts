@@ -12,7 +12,7 @@ import { capabilitySet } from '../system/capabilities.js';
 import { describeMap, type IdMapping, isMapped } from '../system/idmap.js';
 import { dirReader, layersReader, resolveUser } from '../system/passwd.js';
 import type { ImageConfig } from '../oci/image.js';
-import { containerArgv } from '../oci/image.js';
+import { checkContainerConfig, containerArgv } from '../oci/image.js';
 import type { ContainerSpec, NameFile, OverlaySpec, RlimitSpec, ShareSpec, TmpfsSpec, VolumeSpec } from './compile.js';
 import { expandEnvEntry, mergeEnv, readEnvFile } from './envfile.js';
 import { MS, type Step } from '../system/plan.js';
@@ -254,6 +254,7 @@ export function requestedPorts(opts: RunOptions, imageExposed: string[]): { port
 
 export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: ContainerSpec; warnings: string[] } {
   const { hostEnv, cwd, id, root, idmap } = ctx;
+  if (root.kind === 'image') checkContainerConfig(root.config);
   const image = root.kind === 'image' ? root.config.config ?? {} : undefined;
   const rootfs = root.kind === 'rootfs' ? checkRootfs(root.path) : root.root;
   const read = root.kind === 'rootfs' ? dirReader(rootfs) : layersReader(root.layers);
