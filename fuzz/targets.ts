@@ -636,6 +636,8 @@ interface LayerEntry {
   data: string;
   mode: number;
   pax: Record<string, string> | undefined;
+  /** more data than a stream buffers (70,000 bytes) instead of `data` */
+  big?: boolean;
 }
 
 interface LayerInput {
@@ -643,6 +645,8 @@ interface LayerInput {
   /** how the bytes reach the unpacker */
   wrap: 'plain' | 'gzip' | 'cut' | 'flip';
   at: number;
+  /** the size of the chunks it reads (0: all at once), as a download or a decompressor gives them */
+  chunk?: number;
 }
 
 const layerPath = fc
@@ -662,11 +666,13 @@ const layerInput: fc.Arbitrary<LayerInput> = fc.record({
         fc.dictionary(fc.constantFrom('path', 'linkpath', 'SCHILY.xattr.user.a', 'SCHILY.xattr.trusted.x', 'GNU.sparse.major', 'GNU.sparse.minor', 'GNU.sparse.name', 'GNU.sparse.realsize'), fc.oneof(layerPath, fc.constantFrom('1', '0', '100'))),
         { nil: undefined },
       ),
+      big: fc.nat({ max: 7 }).map((n) => n === 0),
     }),
     { minLength: 1, maxLength: 8 },
   ),
   wrap: fc.constantFrom('plain', 'plain', 'plain', 'gzip', 'cut', 'flip'),
   at: fc.nat(),
+  chunk: fc.constantFrom(0, 512, 4096, 65536),
 });
 
 /** The tar bytes of a layer input. */
@@ -681,7 +687,7 @@ async function layerBytes(input: LayerInput): Promise<Buffer> {
   const ids = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
   for (const e of input.entries) {
     const header = { name: e.name, type: e.type, mode: e.mode, mtime: new Date(1_700_000_000_000), ...ids, ...(e.pax ? { pax: e.pax } : {}) };
-    if (e.type === 'file') pack.entry(header, e.data);
+    if (e.type === 'file') pack.entry(header, e.big ? Buffer.alloc(70_000, 0x61) : e.data);
     else pack.entry({ ...header, linkname: e.type === 'symlink' || e.type === 'link' ? e.linkname : undefined });
   }
   pack.finalize();
@@ -743,7 +749,9 @@ const layerApply: FuzzTarget<LayerInput> = {
     const bytes = await layerBytes(input);
     let failure: unknown;
     try {
-      await cleanAsync('applyLayer', () => applyLayer(sys, Readable.from([bytes]), root));
+      const size = input.chunk || bytes.length || 1;
+      const chunks = Array.from({ length: Math.ceil(bytes.length / size) }, (_x, i) => bytes.subarray(i * size, (i + 1) * size));
+      await cleanAsync('applyLayer', () => applyLayer(sys, Readable.from(chunks), root));
     } catch (err) {
       failure = err;
     }
