@@ -21,8 +21,22 @@ const seed = seedText === undefined ? Date.now() ^ (Math.random() * 0x100000000)
 // The seed first: if the run hangs and is killed, this line says how to replay it.
 process.stderr.write(`${name}: seed ${seed}\n`);
 const start = performance.now();
+let runs = 0;
+let current: unknown;
+// An error no promise carries (an 'error' event nobody listens to) ends the process: reported with the input that ran.
+const crashed = (err: unknown): void => {
+  const error = err as Error | undefined;
+  process.stdout.write(`${JSON.stringify({ target: name, ms: Math.round(performance.now() - start), runs, seed, failure: { input: current, error: `uncaught ${error?.name ?? typeof err}: ${error?.message ?? String(err)}` } })}\n`);
+  process.exit(1);
+};
+process.on('uncaughtException', crashed);
+process.on('unhandledRejection', crashed);
 const details = await fc.check(
-  fc.asyncProperty(t.arbitrary, (input) => runOne(t, input)),
+  fc.asyncProperty(t.arbitrary, (input) => {
+    runs++;
+    current = input;
+    return runOne(t, input);
+  }),
   { seed, numRuns: Number.MAX_SAFE_INTEGER, interruptAfterTimeLimit: Number(seconds) * 1000, markInterruptAsFailure: false },
 );
 const result: Record<string, unknown> = { target: name, ms: Math.round(performance.now() - start), runs: details.numRuns, seed };
