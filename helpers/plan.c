@@ -131,7 +131,8 @@ static int fail(char *err, size_t errlen, const char *fmt, ...) {
 }
 
 int plan_parse_u64(const char *s, int base, uint64_t *out) {
-  if (*s == '\0' || *s == '-' || *s == '+' || *s == ' ')
+  /* A digit first: strtoull would also take leading white space (a tab, a newline) and a sign. */
+  if (!(*s >= '0' && *s <= '9') && !(base == 16 && ((*s >= 'a' && *s <= 'f') || (*s >= 'A' && *s <= 'F'))))
     return -1;
   if (base == 16 && (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')))
     return -1;

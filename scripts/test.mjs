@@ -10,6 +10,14 @@
 //                      tests' other host (BURROW_TEST_PEER), run vitest there
 //                      as that user, then unmount and remove both
 //
+// Before vitest, the helper's plan parser is fuzzed briefly under libFuzzer
+// (scripts/fuzz.mjs --only plan, FUZZ_PLAN_SECONDS, 25 by default): clang is
+// a test-only tool that users never need, so scripts/install.sh leaves it
+// out; in CI (CI=true, as root) this script installs FUZZ_PACKAGES itself,
+// elsewhere a missing clang skips that step with a note. A run narrowed by
+// vitest arguments skips it outside CI. The fast-check targets run inside
+// vitest (test/unit/fuzz/).
+//
 // Extra arguments go to vitest: `npm test -- test/unit`.
 import { spawnSync, spawn } from 'node:child_process';
 import { appendFileSync, chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -183,11 +191,38 @@ function runAsUser(dir, home, smallFs, peer, debian) {
   });
 }
 
+/** Debian packages for the plan fuzzer alone (clang-14's libFuzzer runtime is a package of its own). */
+const FUZZ_PACKAGES = ['clang', 'libclang-rt-14-dev'];
+const FUZZ_PLAN_SECONDS = Number(process.env.FUZZ_PLAN_SECONDS) || 25;
+const inCI = process.env.CI === 'true';
+
+/** In CI as root: installs FUZZ_PACKAGES when missing (CI's machine comes from the project's own files). */
+function installFuzzPackages() {
+  const missing = FUZZ_PACKAGES.filter((p) => capture('dpkg-query', ['-W', '-f=${Status}', p]) !== 'install ok installed');
+  if (missing.length === 0) return;
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  step('apt-get update (for the plan fuzzer)', 'apt-get', ['update', '-q'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  step('install the plan fuzzer\'s compiler', 'apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/** Fuzzes the helper's plan parser for FUZZ_PLAN_SECONDS (in CI a missing clang is an error, elsewhere a note); true when clean. */
+function fuzzPlan(prefix, cwd) {
+  if (args.length > 0 && !inCI) return true;
+  const args = [join(cwd, 'scripts/fuzz.mjs'), '--seconds', String(FUZZ_PLAN_SECONDS), '--only', 'plan', ...(inCI ? ['--require-clang'] : [])];
+  const [command, ...argv] = [...prefix, process.execPath, ...args];
+  process.stderr.write(`\n== fuzz the plan parser: ${command} ${argv.join(' ')}\n`);
+  const r = spawnSync(command, argv, { cwd, stdio: 'inherit' });
+  if (r.status === 0) return true;
+  process.stderr.write(`Error: fuzzing the plan parser failed (exit ${r.status ?? `signal ${r.signal}`}${r.error ? `: ${r.error.message}` : ''}); the tests run on\n`);
+  return false;
+}
+
 step('build', process.execPath, [join(root, 'scripts/build.mjs')]);
 step('typecheck', 'npx', ['tsc', '--noEmit', '-p', '.']);
 step('lint', 'npx', ['eslint', '.']);
 
 if (process.getuid?.() === 0) {
+  if (inCI) installFuzzPackages();
   const { uid, gid, home } = prepareUser();
   const dir = mkdtempSync('/var/tmp/burrow-test-');
   const smallFs = mountSmallFs(uid, gid);
@@ -195,8 +230,10 @@ if (process.getuid?.() === 0) {
   let code = 1;
   try {
     copyCheckout(dir, uid, gid);
+    const fuzzed = fuzzPlan(['runuser', '-u', TEST_USER, '--'], dir);
     process.stderr.write(`\n== tests as ${TEST_USER} (uid ${uid}) in ${dir}\n`);
     code = await runAsUser(dir, home, smallFs, peer, debianImage());
+    if (!fuzzed && code === 0) code = 1;
   } catch (err) {
     process.stderr.write(`Error: ${err.message}\n`);
   } finally {
@@ -206,7 +243,8 @@ if (process.getuid?.() === 0) {
   }
   process.exit(code);
 } else {
+  const fuzzed = fuzzPlan([], root);
   process.stderr.write('\n== tests\n');
   const r = spawnSync('npx', ['vitest', 'run', ...args], { cwd: root, stdio: 'inherit' });
-  process.exit(r.status ?? 1);
+  process.exit(r.status === 0 && !fuzzed ? 1 : (r.status ?? 1));
 }

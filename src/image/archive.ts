@@ -208,6 +208,9 @@ function dockerEntries(manifestJson: Buffer, source: string): DockerManifestEntr
   entriesList.forEach((entry, i) => {
     if (typeof entry?.Config !== 'string' || !Array.isArray(entry.Layers) || !entry.Layers.every((l) => typeof l === 'string'))
       throw new BurrowError('E_ARCHIVE', `${source}: manifest.json entry ${i + 1}: no Config or Layers`);
+    // docker writes null for an image without tags
+    if (entry.RepoTags !== undefined && entry.RepoTags !== null && !Array.isArray(entry.RepoTags))
+      throw new BurrowError('E_ARCHIVE', `${source}: manifest.json entry ${i + 1}: RepoTags is not a list`);
   });
   return entriesList;
 }
@@ -273,7 +276,7 @@ export async function readDirectory(dir: string, ingest: Ingest, source: string,
           const nested = ingest.json<Index>(digest, 'image index');
           if (!Array.isArray(nested?.manifests)) throw new BurrowError('E_ARCHIVE', `${source}: image index ${digest} has no manifests`);
           await fetch(
-            nested.manifests.filter((m) => !m.platform || m.platform.os === 'linux'),
+            nested.manifests.filter((m) => !m?.platform || m.platform.os === 'linux'),
             depth + 1,
           );
         } else if (desc.mediaType === MediaType.ociManifest || desc.mediaType === MediaType.dockerManifest) {
@@ -422,11 +425,13 @@ function ociImages(index: Index, ingest: Ingest, source: string): SourceImage[] 
     if (depth > 4) throw new BurrowError('E_ARCHIVE', `${source}: indexes nested too deep`);
     for (const desc of descs) {
       const digest = parseDigest(desc.digest, `${source}: index.json`);
-      const refName = desc.annotations?.['org.opencontainers.image.ref.name'] ?? inheritedName;
+      const given: unknown = desc.annotations?.['org.opencontainers.image.ref.name'];
+      if (given !== undefined && typeof given !== 'string') throw new BurrowError('E_ARCHIVE', `${source}: bad reference name \`${JSON.stringify(given)}\``);
+      const refName = given ?? inheritedName;
       if (desc.mediaType === MediaType.ociIndex || desc.mediaType === MediaType.dockerManifestList) {
         const nested = ingest.json<Index>(digest, 'image index');
         visit(
-          nested.manifests.filter((m) => !m.platform || m.platform.os === 'linux'),
+          nested.manifests.filter((m) => !m?.platform || m.platform.os === 'linux'),
           depth + 1,
           refName,
         );

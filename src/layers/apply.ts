@@ -289,6 +289,10 @@ export async function applyLayer(sys: LibcCalls, input: Readable, root: string):
   const dirTimes = new Map<string, { time: Date; ino: number }>();
 
   extract.on('entry', (header, body, next) => {
+    // An entry refused before its data is read: the extract, destroyed with the error, destroys this
+    // stream with it too, and an 'error' no one listens to would end the process. The error reaches
+    // the pipeline below through next().
+    body.on('error', () => undefined);
     const handle = async (): Promise<void> => {
       const sparse = sparseHeader(header.pax as Record<string, string> | undefined, header.name);
       if (header.type === null) throw new BurrowError('E_LAYER_FORMAT', `layer entry \`${header.name}\` has a type burrow cannot unpack (old GNU sparse or unknown)`);

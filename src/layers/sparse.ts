@@ -38,13 +38,18 @@ export function sparseWriter(fd: number, header: SparseHeader, entry: string): {
   let mapEnd = 0; // where the pieces start (512-aligned)
   let piece = 0;
   let pieceDone = 0;
+  // Lines of the map seen so far, and how many it needs once its count is read: the map is split
+  // only when it can be whole (split at every chunk, a large map cost time growing with its square).
+  let newlines = 0;
+  let linesNeeded = 2;
 
   const parseMap = (): boolean => {
+    if (newlines + 1 < linesNeeded) return false;
     const lines = mapText.split('\n');
     const count = Number(lines[0]);
-    if (lines.length < 2) return false;
     if (!/^\d+$/.test(lines[0] ?? '') || count > MAX_PIECES) throw bad('has a bad piece count');
-    if (lines.length < 2 + 2 * count) return false;
+    linesNeeded = 2 + 2 * count;
+    if (lines.length < linesNeeded) return false;
     const values = lines.slice(1, 1 + 2 * count).map((l) => {
       if (!/^\d+$/.test(l)) throw bad(`has a bad number \`${l.slice(0, 20)}\``);
       return Number(l);
@@ -81,8 +86,10 @@ export function sparseWriter(fd: number, header: SparseHeader, entry: string): {
       const start = consumed;
       consumed += chunk.length;
       if (!numbers) {
-        mapText += chunk.toString('latin1');
+        const text = chunk.toString('latin1');
+        mapText += text;
         if (mapText.length > 64 << 20) throw bad('is too large');
+        for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) newlines++;
         if (!parseMap()) return;
       }
       // The part of this chunk past the map's padding holds pieces.

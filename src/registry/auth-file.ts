@@ -191,9 +191,10 @@ function runHelper(env: NodeJS.ProcessEnv, helper: string, verb: 'get' | 'store'
     const child = spawn(program, [verb], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.stdin.on('error', () => undefined); // a helper that exits without reading
+    // No pipes when the spawn failed for want of file descriptors (EMFILE, ENFILE): its 'error' says so below.
+    child.stdout?.on('data', (d: Buffer) => out.push(d));
+    child.stderr?.on('data', (d: Buffer) => err.push(d));
+    child.stdin?.on('error', () => undefined); // a helper that exits without reading
     child.once('error', (e) => {
       // EACCES: execvp's answer when a directory of $PATH cannot be searched and no other has the program.
       if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'EACCES')
@@ -208,7 +209,7 @@ function runHelper(env: NodeJS.ProcessEnv, helper: string, verb: 'get' | 'store'
       if (said === NOT_FOUND) return resolve({ ok: false, out: said });
       reject(new BurrowError(CODE, `credential helper \`${program} ${verb}\` failed${signal ? ` (${signal})` : ''}: ${said || `exit status ${code}`}`));
     });
-    child.stdin.end(input);
+    child.stdin?.end(input);
   });
 }
 

@@ -78,14 +78,21 @@ function kindOf(bytes: Buffer, header: string | undefined, what: string): { kind
   } catch {
     throw new BurrowError('E_MANIFEST', `${what}: the manifest is not valid JSON`);
   }
+  if (!isObject(parsed)) throw new BurrowError('E_MANIFEST', `${what}: the manifest is not a JSON object`);
   const type = parsed?.mediaType ?? (header === 'application/json' || header === 'text/plain' ? undefined : header);
   if ((type !== undefined && SCHEMA1.includes(type)) || parsed?.schemaVersion === 1)
     throw new BurrowError('E_MANIFEST', `${what}: Docker schema 1 manifests are not supported (push the image again with a current tool)`);
-  if (type === MediaType.ociIndex || type === MediaType.dockerManifestList || (type === undefined && Array.isArray(parsed?.manifests)))
+  if (type === MediaType.ociIndex || type === MediaType.dockerManifestList || (type === undefined && Array.isArray(parsed?.manifests))) {
+    if (!Array.isArray(parsed.manifests) || !parsed.manifests.every(isObject)) throw new BurrowError('E_MANIFEST', `${what}: the manifest list has no list of manifests`);
     return { kind: 'index', parsed: parsed as unknown as Index };
+  }
   if (type === MediaType.ociManifest || type === MediaType.dockerManifest || (type === undefined && Array.isArray(parsed?.layers)))
     return { kind: 'manifest', parsed: parsed as unknown as Manifest };
   throw new BurrowError('E_MANIFEST', `${what}: unsupported manifest type \`${type ?? 'unknown'}\``);
+}
+
+function isObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** podman's choice in an index: the platform's OS and architecture, the variant if asked for (or the closest one). */
@@ -290,7 +297,7 @@ export async function pullImage(store: Store, req: PullRequest): Promise<PullRes
   const pulled = await fetchManifest(req.client, req.repo, req.ref, req.platform);
   const { manifest } = pulled;
   const what = req.source;
-  if (typeof manifest.config?.digest !== 'string' || !Array.isArray(manifest.layers)) throw new BurrowError('E_MANIFEST', `${what}: not an image manifest`);
+  if (typeof manifest.config?.digest !== 'string' || !Array.isArray(manifest.layers) || !manifest.layers.every(isObject)) throw new BurrowError('E_MANIFEST', `${what}: not an image manifest`);
   manifest.layers.forEach((layer, i) => {
     if (!LAYER_MEDIA_TYPES.includes(layer.mediaType))
       throw new BurrowError('E_MEDIA_TYPE', `${what}: layer ${i + 1} has an unsupported media type \`${layer.mediaType}\``);

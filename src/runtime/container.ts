@@ -12,7 +12,7 @@ import { helperPath } from '../config/install.js';
 import type { Paths } from '../config/paths.js';
 import { BurrowError, UsageError, errnoCode } from '../errors.js';
 import { writeAll } from '../system/files.js';
-import type { ImageConfig } from '../oci/image.js';
+import { checkContainerConfig, type ImageConfig } from '../oci/image.js';
 import { type ContainerOptions, type ContainerRecord, type PortMapping, processStartTime } from '../storage/containers.js';
 import type { PodRecord } from '../storage/pods.js';
 import type { NetworkAttachment } from '../storage/networks.js';
@@ -427,6 +427,8 @@ export async function createContainer(
   try {
     for (const sub of driver === 'copy' ? [] : ['upper', 'work', 'merged']) mkdirSync(join(layout.dir, sub), { mode: 0o755 });
     // Named volumes made, anonymous ones given names, --mount and --volumes-from folded in: the record keeps the result.
+    // The config's fields (from a registry or an archive) are of the types read below, or the create stops here.
+    checkContainerConfig(store.imageConfig(image));
     settled = settleVolumes(store, options, volumeInputs, store.imageConfig(image));
     // In a pod: its namespaces are the pod's infra's (made now for --pod new:NAME).
     if (options.pod !== undefined) pod = await podFor(env, store, options.pod);
@@ -655,7 +657,9 @@ async function launchMonitor(env: Env, store: Store, rec: ContainerRecord, prepa
 
 /** The image's StopSignal ("SIGTERM", "TERM", "15"); SIGTERM by default. */
 export function stopSignal(config: ImageConfig | undefined): Signal {
-  const given = config?.config?.StopSignal?.trim();
+  // A config from a registry may hold anything: a number is read as one written out, anything else is refused by parseSignal.
+  const raw: unknown = config?.config?.StopSignal;
+  const given = raw === undefined || raw === null ? undefined : String(raw).trim();
   return given ? parseSignal(given, "the image's StopSignal") : { name: 'SIGTERM', number: 15 };
 }
 

@@ -78,7 +78,7 @@ export function resolveHealthcheck(options: ContainerOptions, image: ImageConfig
   const h = options.health ?? {};
   const onFailure = (h.onFailure ?? 'none') as HealthAction;
   if (!HEALTH_ACTIONS.includes(onFailure)) throw new UsageError(`invalid --health-on-failure \`${h.onFailure}\`: use none, kill, restart or stop`);
-  const test = h.noHealthcheck ? ['NONE'] : h.cmd !== undefined ? parseHealthCmd(h.cmd) : image?.config?.Healthcheck?.Test;
+  const test = h.noHealthcheck ? ['NONE'] : h.cmd !== undefined ? parseHealthCmd(h.cmd) : (image?.config?.Healthcheck?.Test ?? undefined); // null: none, as docker writes it
   const given = (['interval', 'timeout', 'startPeriod', 'retries'] as const).filter((k) => h[k] !== undefined);
   if (h.noHealthcheck && h.cmd !== undefined) throw new UsageError('--no-healthcheck and --health-cmd cannot be used together');
   if (test === undefined || test.length === 0 || test[0] === 'NONE') {

@@ -13,7 +13,7 @@ import { describeMap, type IdMapping, isMapped } from '../system/idmap.js';
 import { dirReader, layersReader, parseGroup, parsePasswd, resolveUser, type RootReader } from '../system/passwd.js';
 import { containerIds, shiftedMountOptions } from './idmaps.js';
 import type { ImageConfig } from '../oci/image.js';
-import { containerArgv } from '../oci/image.js';
+import { checkContainerConfig, containerArgv } from '../oci/image.js';
 import type { ContainerSpec, DeviceSpec, NameFile, OverlaySpec, RlimitSpec, ShareSpec, TmpfsSpec, VolumeSpec } from './compile.js';
 import { hostDevices, parseDevice } from './devices.js';
 import { expandEnvEntry, mergeEnv, readEnvFile } from './envfile.js';
@@ -349,6 +349,7 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
   const ids = containerIds(opts, ctx.idmap);
   const { idmap } = ids;
   const usernsWhat = opts.userns !== undefined && opts.userns !== 'private' ? `--userns ${opts.userns}` : (opts.uidmap ?? []).length + (opts.gidmap ?? []).length > 0 ? '--uidmap/--gidmap' : '--subuidname/--subgidname';
+  if (root.kind === 'image') checkContainerConfig(root.config);
   const image = root.kind === 'image' ? root.config.config ?? {} : undefined;
   // An image's files are stored with the default map's owners: under another map, shown with them through fuse-overlayfs.
   let overlay = root.kind === 'image' ? root.overlay : undefined;
