@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 
 import { compilePlan, type ContainerSpec } from '../../../src/runtime/compile.js';
 import { CONTAINER_NAMESPACES, joinPlan } from '../../../src/runtime/join.js';
+import { DEFAULT_PROFILE, seccompProgram } from '../../../src/system/seccomp/index.js';
 import { capabilitySet } from '../../../src/system/capabilities.js';
 import { BP, encodePlan, MS, type Plan } from '../../../src/system/plan.js';
 import { RECORDS } from '../../../src/system/plan-constants.js';
@@ -77,6 +78,10 @@ const compiled: [string, Partial<ContainerSpec>][] = [
   ['user-network-member', { shares: [{ namespace: 'user', path: '/proc/43/ns/user' }], network: NO_NET }],
   ['every-capability', { capabilities: capabilitySet(['ALL'], []) }],
   ['odd-bytes', { env: ['A=line\nbreak', 'B=é', 'C='], argv: ['sh', '-c', ':\t;'], hostname: 'h' }],
+  ['sysctls', { sysctls: [{ name: 'net.ipv4.ip_forward', value: '1' }, { name: 'kernel.domainname', value: 'example.org' }] }],
+  // podman's default filter as burrow compiles it, before caps (no no-new-privs), and after no-new-privs
+  ['seccomp-default', { seccomp: seccompProgram(DEFAULT_PROFILE, new Set(['CHOWN', 'SYS_CHROOT']), { arch: 'x86_64', kernel: () => '6.1' }) }],
+  ['seccomp-no-new-privs', { noNewPrivileges: true, init: true, seccomp: seccompProgram(DEFAULT_PROFILE, new Set(['CHOWN']), { arch: 'x86_64', kernel: () => '6.1' }) }],
 ];
 
 /** The records no compiler writes yet (the sandbox's bwrap steps, a seccomp filter), in an order the helper accepts. */
