@@ -208,8 +208,8 @@ function installFuzzPackages() {
 /** Fuzzes the helper's plan parser for FUZZ_PLAN_SECONDS (in CI a missing clang is an error, elsewhere a note); true when clean. */
 function fuzzPlan(prefix, cwd) {
   if (args.length > 0 && !inCI) return true;
-  const args = [join(cwd, 'scripts/fuzz.mjs'), '--seconds', String(FUZZ_PLAN_SECONDS), '--only', 'plan', ...(inCI ? ['--require-clang'] : [])];
-  const [command, ...argv] = [...prefix, process.execPath, ...args];
+  const fuzzArgs = [join(cwd, 'scripts/fuzz.mjs'), '--seconds', String(FUZZ_PLAN_SECONDS), '--only', 'plan', ...(inCI ? ['--require-clang'] : [])];
+  const [command, ...argv] = [...prefix, process.execPath, ...fuzzArgs];
   process.stderr.write(`\n== fuzz the plan parser: ${command} ${argv.join(' ')}\n`);
   const r = spawnSync(command, argv, { cwd, stdio: 'inherit' });
   if (r.status === 0) return true;
