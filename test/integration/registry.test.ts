@@ -598,11 +598,12 @@ describeContainers('burrow pull, login, logout', () => {
         const r = await runOnPty(['pull', '--tls-verify=false', name], [], [24, 120], 15, env);
         expect(r.exitCode, r.output).toBe(0);
         // A frame while the layer was half there: the bar, the counters, the rate.
-        // (What has gone through the unpacker: up to a chunk short of the half the server sent.)
+        // (What has gone through the unpacker: up to a read short of the half the server sent; a read of the
+        // pipe to the unpacker is up to 256 KiB, so the frame may show 1.9 MiB of a 4.3 MiB layer's half.)
         const half = layer.length / 2 / 1024 / 1024;
         const frame = new RegExp(`Copying blob ${short} \\[=+>-+\\] ([0-9.]+)MiB / [0-9.]+MiB \\| [0-9.]+ [KMG]?i?B/s`).exec(r.output);
         expect(frame, r.output).not.toBeNull();
-        expect(Math.abs(Number(frame?.[1]) - half), r.output).toBeLessThanOrEqual(0.15);
+        expect(Math.abs(Number(frame?.[1]) - half), r.output).toBeLessThanOrEqual(0.3);
         // Redrawn in place (the cursor goes back up), and finished as podman finishes it.
         expect(r.output).toContain('\x1b[1F');
         expect(r.output).toContain(`Copying blob ${short} done   |`);
