@@ -22,8 +22,6 @@ export interface SeccompFilter {
 export interface SeccompChoice {
   /** undefined: no filter */
   filter: SeccompFilter | undefined;
-  /** what inspect shows: default, unconfined, image, or the profile file's path */
-  shown: string;
   /** a profile read from a file, which the container's record keeps (its later starts do not read the file again) */
   profile?: SeccompProfile;
 }
@@ -53,14 +51,14 @@ export function chooseSeccomp(
   const program = (profile: SeccompProfile) => seccompProgram(ctx.fakeroot ? withFakeroot(profile) : profile, ctx.capabilities);
   const option = seccompOption(opts.securityOpt);
   const policy = checkSeccompPolicy(opts.seccompPolicy);
-  if (option === 'unconfined') return { filter: undefined, shown: 'unconfined' };
+  if (option === 'unconfined') return { filter: undefined };
   if (option !== undefined) {
     const path = resolve(ctx.cwd, option);
     const profile = opts.seccompProfile ?? readProfile(path);
-    return { filter: program(profile), shown: path, profile };
+    return { filter: program(profile), profile };
   }
-  if (ctx.privileged) return { filter: undefined, shown: 'unconfined' };
+  if (ctx.privileged) return { filter: undefined };
   const label = policy === 'image' ? ctx.imageLabels?.[IMAGE_PROFILE_LABEL] : undefined;
-  if (label !== undefined) return { filter: program(parseProfile(label, `of the image's label ${IMAGE_PROFILE_LABEL}`)), shown: 'image' };
-  return { filter: defaultProgram(ctx.capabilities, ctx.fakeroot), shown: 'default' };
+  if (label !== undefined) return { filter: program(parseProfile(label, `of the image's label ${IMAGE_PROFILE_LABEL}`)) };
+  return { filter: defaultProgram(ctx.capabilities, ctx.fakeroot) };
 }
