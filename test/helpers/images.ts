@@ -19,7 +19,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import tar from 'tar-stream';
@@ -182,6 +182,12 @@ export async function buildTestImages(rootfs: string, dir: string): Promise<Test
   tool('umoci', ['new', '--image', `${layout}:empty`], dir);
   tool('umoci', ['unpack', '--rootless', '--image', `${layout}:empty`, join(dir, 'bundle')], dir);
   cpSync(rootfs, join(dir, 'bundle', 'rootfs'), { recursive: true, verbatimSymlinks: true });
+  // Not the empty mount points that `run --rootfs` of other tests leaves in the shared root (as podman
+  // does): the images are the fixture's, whichever test file ran first.
+  for (const f of ['etc/hosts', 'etc/resolv.conf']) {
+    const file = join(dir, 'bundle', 'rootfs', f);
+    if (existsSync(file) && statSync(file).size === 0) rmSync(file);
+  }
   mkdirSync(join(dir, 'bundle', 'rootfs', 'srv', 'work'), { recursive: true });
   tool('umoci', ['repack', '--image', `${layout}:base`, join(dir, 'bundle')], dir);
 
