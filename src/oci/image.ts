@@ -1,5 +1,6 @@
 /** The parts of the OCI image spec (and Docker schema 2) burrow reads and writes. */
 import { BurrowError } from '../errors.js';
+import { isObject } from '../json.js';
 import type { Digest } from './digest.js';
 
 export const MediaType = {
@@ -100,9 +101,6 @@ function words(value: unknown, field: string): string[] | undefined {
   return value;
 }
 
-function isPlainObject(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Refuses (E_CONFIG) an image config whose container part has a field of a
@@ -113,18 +111,18 @@ export function checkContainerConfig(config: ImageConfig | undefined): void {
   const c: unknown = config?.config;
   if (c === undefined || c === null) return;
   const bad = (field: string, want: string): BurrowError => new BurrowError('E_CONFIG', `the image's config: ${field} is not ${want}`);
-  if (!isPlainObject(c)) throw bad('config', 'an object');
+  if (!isObject(c)) throw bad('config', 'an object');
   const f = c as Record<string, unknown>;
   const optional = (v: unknown): boolean => v === undefined || v === null;
   for (const key of ['User', 'WorkingDir', 'StopSignal'] as const) if (!optional(f[key]) && typeof f[key] !== 'string' && !(key === 'StopSignal' && typeof f[key] === 'number')) throw bad(key, 'a string');
   if (!optional(f.Env) && !(Array.isArray(f.Env) && f.Env.every((e) => typeof e === 'string'))) throw bad('Env', 'a list of strings');
   words(f.Entrypoint, 'Entrypoint');
   words(f.Cmd, 'Cmd');
-  for (const key of ['ExposedPorts', 'Volumes', 'Labels'] as const) if (!optional(f[key]) && !isPlainObject(f[key])) throw bad(key, 'an object');
-  if (isPlainObject(f.Labels) && !Object.values(f.Labels as object).every((v) => typeof v === 'string')) throw bad('Labels', 'a map of strings');
+  for (const key of ['ExposedPorts', 'Volumes', 'Labels'] as const) if (!optional(f[key]) && !isObject(f[key])) throw bad(key, 'an object');
+  if (isObject(f.Labels) && !Object.values(f.Labels as object).every((v) => typeof v === 'string')) throw bad('Labels', 'a map of strings');
   const h = f.Healthcheck;
   if (optional(h)) return;
-  if (!isPlainObject(h)) throw bad('Healthcheck', 'an object');
+  if (!isObject(h)) throw bad('Healthcheck', 'an object');
   const hc = h as Record<string, unknown>;
   if (!optional(hc.Test) && !(Array.isArray(hc.Test) && hc.Test.every((w) => typeof w === 'string'))) throw bad('Healthcheck.Test', 'a list of strings');
   for (const key of ['Interval', 'Timeout', 'StartPeriod', 'Retries'] as const)

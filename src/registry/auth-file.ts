@@ -29,6 +29,7 @@ import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 import { BurrowError, describeError, errnoCode, systemFailure, UsageError } from '../errors.js';
+import { isObject } from '../json.js';
 import { builtin } from '../lazy.js';
 import { atomicWriteFile } from '../storage/atomic.js';
 import { parseJsonFile } from './json-file.js';
@@ -114,9 +115,6 @@ export function writtenAuthFile(env: NodeJS.ProcessEnv, authfile?: string): stri
   return join(absolute(env.XDG_CONFIG_HOME) ?? join(homeDir(env), '.config'), 'containers', 'auth.json');
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** An auth file's contents (the legacy form turned into `auths`), or undefined when there is none. */
 function readAuthFile({ path, legacy }: AuthPath): AuthDoc | undefined {

@@ -20,6 +20,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, normalize, resolve } from 'node:path';
 
 import { BurrowError, describeError, errnoCode, systemFailure } from '../errors.js';
+import { isObject } from '../json.js';
 import { parseReference } from '../oci/reference.js';
 import { parseJsonFile } from './json-file.js';
 import { confDirs } from './registries-conf.js';
@@ -46,9 +47,6 @@ export function policyFiles(env: NodeJS.ProcessEnv): string[] {
   return [join(dirs.configHome, 'containers', 'policy.json'), join(dirs.systemDir, 'policy.json')];
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function requirements(value: unknown, file: string, where: string): Requirement[] {
   if (!Array.isArray(value)) throw new BurrowError(CODE, `${file}: ${where} must be a list of requirements`);

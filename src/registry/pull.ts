@@ -12,6 +12,7 @@ import { createReadStream } from 'node:fs';
 import { PassThrough, type Readable } from 'node:stream';
 
 import { BurrowError, withPath } from '../errors.js';
+import { isObject } from '../json.js';
 import { Ingest } from '../image/ingest.js';
 import { chainIds, type Digest, hex, isDigest, parseDigest, sha256 } from '../oci/digest.js';
 import { type Descriptor, goArch, type ImageConfig, type Index, LAYER_MEDIA_TYPES, type Manifest, MediaType } from '../oci/image.js';
@@ -91,9 +92,6 @@ function kindOf(bytes: Buffer, header: string | undefined, what: string): { kind
   throw new BurrowError('E_MANIFEST', `${what}: unsupported manifest type \`${type ?? 'unknown'}\``);
 }
 
-function isObject(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** podman's choice in an index: the platform's OS and architecture, the variant if asked for (or the closest one). */
 export function choosePlatform(index: Index, want: Platform, what: string): Descriptor {

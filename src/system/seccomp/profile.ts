@@ -21,6 +21,7 @@
  *   every architecture's calls), names unknown everywhere are an error.
  */
 import { BurrowError } from '../../errors.js';
+import { isObject } from '../../json.js';
 import { CAPABILITIES } from '../capabilities.js';
 import { SYSCALL_TABLES } from './syscalls.js';
 
@@ -172,9 +173,6 @@ class ProfileError extends BurrowError {
 
 type Json = unknown;
 
-function isObject(v: Json): v is Record<string, Json> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /**
  * Checks a parsed profile whole; `where` names it in messages (`\`/path\``).
