@@ -6,6 +6,7 @@ import { inspectPorts } from '../network/ports.js';
 import { asMap } from './template.js';
 import { logConfig } from '../runtime/logs.js';
 import { isVolumeName } from '../runtime/options.js';
+import { parseSecurityOpts } from '../runtime/security-opts.js';
 import { capabilitySet, DEFAULT_CAPABILITIES } from '../system/capabilities.js';
 import type { IdRange } from '../system/idmap.js';
 import { containerIds, remapped } from '../runtime/idmaps.js';
@@ -202,7 +203,7 @@ function usernsShown(o: ContainerOptions, store: Store): { UsernsMode: string; I
 
 /** Which seccomp profile a container's options choose, in words (runtime/seccomp.ts chooses it alike). */
 function seccompShown(o: ContainerOptions): string {
-  const given = o.securityOpt.map((opt) => /^seccomp[=:](.+)$/s.exec(opt)?.[1]).filter((v) => v !== undefined).pop();
+  const given = parseSecurityOpts(o.securityOpt).seccomp;
   if (given === 'unconfined') return 'unconfined';
   if (given !== undefined) return given;
   if (o.privileged) return 'unconfined';

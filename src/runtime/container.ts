@@ -22,6 +22,7 @@ import type { ImageRecord, Store } from '../storage/store.js';
 import { compilePlan, type ContainerSpec, type OverlaySpec } from './compile.js';
 import { fuseOverlayfs, storageDriver } from '../storage/driver.js';
 import { remapped } from './idmaps.js';
+import { securityOptValue } from './security-opts.js';
 import { buildSpec, type JoinTarget, newContainerId, requestedPorts, resolvedNetworkOption, type UserNetworks } from './options.js';
 import { writeNameFiles } from './namefiles.js';
 import { slirpSocketPath } from '../network/setup.js';
@@ -448,7 +449,13 @@ export async function createContainer(
     const prepared = prepareContainer(env, store, id, settled.options, store.imageConfig(image), layout, reserved, ports, networks); // every option checked now, not at start
     // A seccomp profile file is read once: the record keeps it, with its full path.
     const { seccompProfile } = prepared.spec;
-    if (seccompProfile) settled.options = { ...settled.options, seccompProfile, securityOpt: settled.options.securityOpt.map((o) => (/^seccomp[=:]/.test(o) && !/^seccomp[=:]unconfined$/.test(o) ? `seccomp=${resolve(env.cwd, o.slice(8))}` : o)) };
+    if (seccompProfile) {
+      const absolute = (o: string) => {
+        const value = securityOptValue(o, 'seccomp');
+        return value === undefined || value === 'unconfined' ? o : `seccomp=${resolve(env.cwd, value)}`;
+      };
+      settled.options = { ...settled.options, seccompProfile, securityOpt: settled.options.securityOpt.map(absolute) };
+    }
     delete prepared.spec.seccompProfile;
     const health = resolveHealthcheck(settled.options, store.imageConfig(image));
     const rec: ContainerRecord = {

@@ -26,30 +26,19 @@ export interface SeccompChoice {
   profile?: SeccompProfile;
 }
 
-/** `seccomp=VALUE` (or docker's old `seccomp:VALUE`) of --security-opt, the last one given. */
-export function seccompOption(securityOpt: string[]): string | undefined {
-  let value: string | undefined;
-  for (const opt of securityOpt) {
-    const m = /^seccomp[=:](.*)$/s.exec(opt);
-    if (!m) continue;
-    if (m[1] === '') throw new UsageError('--security-opt seccomp= needs a value: unconfined or the path of a profile');
-    value = m[1];
-  }
-  return value;
-}
-
 export function checkSeccompPolicy(policy: string | undefined): 'default' | 'image' {
   if (policy === undefined || policy === 'default' || policy === 'image') return policy ?? 'default';
   throw new UsageError(`invalid --seccomp-policy \`${policy}\`: default or image`);
 }
 
 export function chooseSeccomp(
-  opts: { securityOpt: string[]; seccompPolicy?: string | undefined; seccompProfile?: SeccompProfile | undefined },
+  /** seccomp: --security-opt seccomp='s value (parseSecurityOpts) */
+  opts: { seccomp: string | undefined; seccompPolicy?: string | undefined; seccompProfile?: SeccompProfile | undefined },
   ctx: { cwd: string; capabilities: ReadonlySet<string>; privileged: boolean; imageLabels?: Record<string, string> | undefined; fakeroot?: boolean },
 ): SeccompChoice {
   // Only the user's id mapped: chown, setuid and device mknod succeed without effect, whichever profile.
   const program = (profile: SeccompProfile) => seccompProgram(ctx.fakeroot ? withFakeroot(profile) : profile, ctx.capabilities);
-  const option = seccompOption(opts.securityOpt);
+  const option = opts.seccomp;
   const policy = checkSeccompPolicy(opts.seccompPolicy);
   if (option === 'unconfined') return { filter: undefined };
   if (option !== undefined) {

@@ -35,13 +35,15 @@ export interface SecurityOpts {
   procOpts: string | undefined;
   /** label=...: accepted and kept for inspect; no SELinux here */
   label: string[];
+  /** seccomp=: unconfined or a profile's path, the last one given (runtime/seccomp.ts chooses the filter) */
+  seccomp: string | undefined;
 }
 
 /** The options proc(5) takes (a typo is refused here, not as EINVAL from mount(2) at the start). */
 const PROC_OPTION = /^(hidepid=(0|1|2|4|off|noaccess|invisible|ptraceable)|subset=pid|gid=\d+)$/;
 
 /** The value of a `KEY=VALUE` (or docker's `KEY:VALUE`) option, undefined for another key. */
-function valueOf(opt: string, key: string): string | undefined {
+export function securityOptValue(opt: string, key: string): string | undefined {
   return opt.startsWith(`${key}=`) || opt.startsWith(`${key}:`) ? opt.slice(key.length + 1) : undefined;
 }
 
@@ -55,24 +57,27 @@ function pathList(opt: string, value: string): string[] {
 
 /** --security-opt, each in turn (a later one wins where they differ); an unknown or malformed one is refused. */
 export function parseSecurityOpts(opts: string[]): SecurityOpts {
-  const out: SecurityOpts = { noNewPrivileges: false, mask: [], unmask: [], procOpts: undefined, label: [] };
+  const out: SecurityOpts = { noNewPrivileges: false, mask: [], unmask: [], procOpts: undefined, label: [], seccomp: undefined };
   for (const opt of opts) {
     let value: string | undefined;
     if (opt === 'no-new-privileges' || opt === 'no-new-privileges=true' || opt === 'no-new-privileges:true') out.noNewPrivileges = true;
     else if (opt === 'no-new-privileges=false' || opt === 'no-new-privileges:false') out.noNewPrivileges = false;
-    else if ((value = valueOf(opt, 'mask')) !== undefined) out.mask.push(...pathList(opt, value).map((p) => posix.normalize(p)));
-    else if ((value = valueOf(opt, 'unmask')) !== undefined) out.unmask.push(...(value.toUpperCase() === 'ALL' ? ['ALL'] : pathList(opt, value)));
-    else if ((value = valueOf(opt, 'proc-opts')) !== undefined) {
+    else if ((value = securityOptValue(opt, 'mask')) !== undefined) out.mask.push(...pathList(opt, value).map((p) => posix.normalize(p)));
+    else if ((value = securityOptValue(opt, 'unmask')) !== undefined) out.unmask.push(...(value.toUpperCase() === 'ALL' ? ['ALL'] : pathList(opt, value)));
+    else if ((value = securityOptValue(opt, 'proc-opts')) !== undefined) {
       const bad = value.split(',').find((o) => !PROC_OPTION.test(o));
       if (bad !== undefined) throw new UsageError(`invalid security option \`${opt}\`: \`${bad}\` is not a /proc mount option (hidepid=, subset=pid, gid=)`);
       out.procOpts = value;
-    } else if ((value = valueOf(opt, 'label')) !== undefined) {
+    } else if ((value = securityOptValue(opt, 'label')) !== undefined) {
       // SELinux labels: there is no SELinux here, so a label changes nothing (as podman on such a host).
       if (!/^(disable|nested|user:.+|role:.+|type:.+|level:.+|filetype:.+)$/.test(value))
         throw new UsageError(`invalid security option \`${opt}\`: use label=disable, or label=user:|role:|type:|level:|filetype:VALUE`);
       out.label.push(value);
     } else if (opt === 'apparmor=unconfined' || opt === 'apparmor:unconfined') continue; // no AppArmor profile is applied anyway
-    else if (valueOf(opt, 'seccomp') !== undefined) continue; // chooseSeccomp (runtime/seccomp.ts)
+    else if ((value = securityOptValue(opt, 'seccomp')) !== undefined) {
+      if (value === '') throw new UsageError('--security-opt seccomp= needs a value: unconfined or the path of a profile');
+      out.seccomp = value;
+    }
     else throw new UsageError(`security option \`${opt}\` is not supported`);
   }
   return out;

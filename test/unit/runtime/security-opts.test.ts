@@ -25,8 +25,8 @@ describe('parseSecurityOpts', () => {
     expect(parseSecurityOpts(['proc-opts=hidepid=2,subset=pid']).procOpts).toBe('hidepid=2,subset=pid');
     expect(parseSecurityOpts(['label=disable', 'label=type:spc_t']).label).toEqual(['disable', 'type:spc_t']);
     expect(parseSecurityOpts(['apparmor=unconfined']).noNewPrivileges).toBe(false);
-    // seccomp= is runtime/seccomp.ts's to read.
-    expect(parseSecurityOpts(['seccomp=unconfined', 'seccomp=/p.json']).noNewPrivileges).toBe(false);
+    // seccomp=: the last one given, for runtime/seccomp.ts to choose the filter by.
+    expect(parseSecurityOpts(['seccomp=unconfined', 'seccomp:/p.json']).seccomp).toBe('/p.json');
   });
 
   it.each([
@@ -37,6 +37,7 @@ describe('parseSecurityOpts', () => {
     ['proc-opts=rw,bogus', /`rw` is not a \/proc mount option/],
     ['label=bogus', /label=disable/],
     ['apparmor=my-profile', /not supported/],
+    ['seccomp=', /seccomp= needs a value/],
     ['bogus', /security option `bogus` is not supported/],
   ])('refuses %j as a usage error naming it', (opt, message) => {
     expect(() => parseSecurityOpts([opt])).toThrow(UsageError);
