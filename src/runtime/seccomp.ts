@@ -9,15 +9,12 @@
 import { resolve } from 'node:path';
 
 import { UsageError } from '../errors.js';
-import { defaultProgram, parseProfile, readProfile, seccompProgram, type SeccompProfile, withFakeroot } from '../system/seccomp/index.js';
+import { defaultProgram, parseProfile, readProfile, seccompProgram, type SeccompFilter, type SeccompProfile, withFakeroot } from '../system/seccomp/index.js';
+
+export type { SeccompFilter } from '../system/seccomp/index.js';
 
 /** The label an image carries its own profile in (podman's). */
 export const IMAGE_PROFILE_LABEL = 'io.containers.seccomp.profile';
-
-export interface SeccompFilter {
-  program: Buffer;
-  flags: number;
-}
 
 export interface SeccompChoice {
   /** undefined: no filter */

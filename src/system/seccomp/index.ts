@@ -16,6 +16,12 @@ export type { SeccompProfile } from './profile.js';
 export { checkProfile } from './profile.js';
 export { DEFAULT_PROFILE, FAKEROOT_RULES } from './default-profile.js';
 
+/** A compiled filter: the BPF program the plan's `seccomp` step installs, and seccomp(2)'s flags. */
+export interface SeccompFilter {
+  program: Buffer;
+  flags: number;
+}
+
 /** A profile file larger than this is refused (podman's default is 16 KiB). */
 const MAX_PROFILE_SIZE = 4 << 20;
 
@@ -51,7 +57,7 @@ export function parseProfile(text: string, where: string): SeccompProfile {
 }
 
 /** The program for a container with capabilities `caps` (names without CAP_), and the seccomp(2) flags. */
-export function seccompProgram(profile: SeccompProfile, caps: ReadonlySet<string>, host = seccompHost()): { program: Buffer; flags: number } {
+export function seccompProgram(profile: SeccompProfile, caps: ReadonlySet<string>, host = seccompHost()): SeccompFilter {
   if (!host) throw new BurrowError('E_SECCOMP', `seccomp: no system call table for this architecture (${process.arch}); run with --security-opt seccomp=unconfined`);
   const filter = resolveProfile(profile, caps, host);
   const program = compileFilter(filter);
@@ -84,7 +90,7 @@ export function withFakeroot(profile: SeccompProfile): SeccompProfile {
 }
 
 /** The default profile's program for a container with capabilities `caps`: the build's when it is the same. */
-export function defaultProgram(caps: ReadonlySet<string>, fakeroot = false): { program: Buffer; flags: number } {
+export function defaultProgram(caps: ReadonlySet<string>, fakeroot = false): SeccompFilter {
   if (fakeroot) return seccompProgram(withFakeroot(DEFAULT_PROFILE), caps);
   const built = typeof BURROW_SECCOMP_DEFAULT === 'undefined' ? null : BURROW_SECCOMP_DEFAULT;
   if (built && built.arch === seccompHost()?.arch && built.caps === capsKey(caps)) return { program: Buffer.from(built.program, 'hex'), flags: 0 };
