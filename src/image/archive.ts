@@ -80,6 +80,9 @@ export async function readArchive(input: Readable, ingest: Ingest, source: strin
   const byPath = new Map<string, StagedBlob>();
   const links = new Map<string, string>();
   let entries = 0;
+  // The entry being read: when the archive breaks off, its blob's worker may still be writing into
+  // the staging directory; the error waits for it, or the caller's clean-up races the worker.
+  let current: Promise<void> = Promise.resolve();
 
   const done = new Promise<void>((resolve, reject) => {
     extract.on('entry', (header, body, next) => {
@@ -110,7 +113,7 @@ export async function readArchive(input: Readable, ingest: Ingest, source: strin
           body.resume();
         }
       };
-      handle().then(
+      current = handle().then(
         () => next(),
         (err: unknown) => {
           next(err as Error);
@@ -125,6 +128,7 @@ export async function readArchive(input: Readable, ingest: Ingest, source: strin
   try {
     await done;
   } catch (err) {
+    await current; // settles: the extractor's destruction ends the entry's stream with the error
     if (err instanceof BurrowError) throw err;
     // A full disk or an unreadable file is not the archive's fault.
     throw systemFailure(err, 'load') ?? new BurrowError('E_ARCHIVE', `${source}: not a readable image archive: ${(err as Error).message}`);

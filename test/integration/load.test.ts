@@ -136,6 +136,17 @@ describeContainers('burrow load', () => {
       writeFileSync(file('truncated'), bytes.subarray(0, Math.floor(bytes.length / 2)));
       return file('truncated');
     });
+    // The layer's worker lags a pipe's worth of small files behind the reader when the archive breaks
+    // off: the error must wait for it, or the clean-up races it and leaves the staging directory.
+    add('a truncated archive, cut inside a layer of many small files', /not a readable image archive|truncated|end of/i, async () => {
+      const many = await withLayer(
+        'many-small',
+        Array.from({ length: 3000 }, (_, i) => ({ name: `d${i % 30}/f${i}`, data: 'x'.repeat(100) })),
+      );
+      const bytes = readFileSync(many);
+      writeFileSync(file('truncated-many'), bytes.subarray(0, Math.floor(bytes.length * 0.8)));
+      return file('truncated-many');
+    });
     add('a blob whose bytes do not match its digest (oci-archive)', /digest/i, async () => {
       const entries = ociArchiveEntries({ config: images.plainConfig, layers: [images.baseLayer] }, 'localhost/bad:latest');
       const config = entries.find((e) => e.name.startsWith('blobs/') && String(e.data).includes('"rootfs"')) as TarEntry;
