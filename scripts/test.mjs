@@ -8,7 +8,10 @@
 //                      directory it owns, mount a small tmpfs it owns (for the
 //                      full-disk tests: BURROW_TEST_SMALL_FS), make the network
 //                      tests' other host (BURROW_TEST_PEER), run vitest there
-//                      as that user, then unmount and remove both
+//                      as that user (projects unit and integration), then the
+//                      project nosubids as `burrow-nosubids`, a user made
+//                      with no subordinate ids at all, then unmount and
+//                      remove both
 //
 // Before vitest, the helper's plan parser is fuzzed briefly under libFuzzer
 // (scripts/fuzz.mjs --only plan, FUZZ_PLAN_SECONDS, 25 by default): clang is
@@ -20,13 +23,15 @@
 //
 // Extra arguments go to vitest: `npm test -- test/unit`.
 import { spawnSync, spawn } from 'node:child_process';
-import { appendFileSync, chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TEST_USER = 'burrow-test';
+/** A second user, with no subordinate ids at all, for the tests of that case (test/nosubids). */
+const NOSUBIDS_USER = 'burrow-nosubids';
 const SUBID_COUNT = 65536;
 const args = process.argv.slice(2);
 
@@ -83,6 +88,27 @@ function prepareUser() {
   // Standard distros make these world-usable; fuse-overlayfs and pasta need them.
   for (const dev of ['/dev/fuse', '/dev/net/tun']) if (existsSync(dev)) chmodSync(dev, 0o666);
   return { uid, gid, home };
+}
+
+/**
+ * Creates the user without subordinate ids if needed (useradd would give it
+ * a range: SUB_UID_COUNT=0 stops it), and takes out any line that gives it
+ * one after all: the user is the suite's own.
+ */
+function prepareNosubidsUser() {
+  if (capture('id', ['-u', NOSUBIDS_USER]) === undefined)
+    step('create the user without subordinate ids', 'useradd', ['-m', '-s', '/bin/sh', '-K', 'SUB_UID_COUNT=0', '-K', 'SUB_GID_COUNT=0', NOSUBIDS_USER]);
+  const uid = capture('id', ['-u', NOSUBIDS_USER]);
+  const home = capture('getent', ['passwd', NOSUBIDS_USER])?.split(':')[5] || `/home/${NOSUBIDS_USER}`;
+  for (const file of ['/etc/subuid', '/etc/subgid']) {
+    if (!existsSync(file)) continue;
+    const text = readFileSync(file, 'utf8');
+    const kept = text.split('\n').filter((line) => ![NOSUBIDS_USER, uid].includes(line.split(':')[0]));
+    if (kept.join('\n') === text) continue;
+    writeFileSync(file, kept.join('\n'));
+    process.stderr.write(`removed ${NOSUBIDS_USER}'s range from ${file}\n`);
+  }
+  return { home };
 }
 
 /** Fills `dir` with a copy of the checkout the test user owns (it may not even reach this one, e.g. under /root). */
@@ -171,17 +197,21 @@ function debianImage() {
   }
 }
 
-/** Runs vitest as the test user in `dir`, streaming its output; resolves with its exit code. */
-function runAsUser(dir, home, smallFs, peer, debian) {
-  const env = { ...process.env, HOME: home, USER: TEST_USER, LOGNAME: TEST_USER };
+/** Runs vitest as `user` in `dir` with `vitestArgs`, streaming its output; resolves with its exit code. */
+function runAsUser(user, vitestArgs, dir, home, smallFs, peer, debian) {
+  const env = { ...process.env, HOME: home, USER: user, LOGNAME: user };
   if (smallFs !== undefined) env.BURROW_TEST_SMALL_FS = smallFs;
   if (peer !== undefined) env.BURROW_TEST_PEER = peer.value;
   if (debian !== undefined) env.BURROW_TEST_DEBIAN = debian;
   delete env.XDG_RUNTIME_DIR; // burrow falls back to /tmp/burrow-run-UID
-  const child = spawn('runuser', ['-u', TEST_USER, '--', 'npx', 'vitest', 'run', ...args], { cwd: dir, env, stdio: 'inherit' });
+  const child = spawn('runuser', ['-u', user, '--', 'npx', 'vitest', 'run', ...vitestArgs], { cwd: dir, env, stdio: 'inherit' });
   const forward = (sig) => child.kill(sig);
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
+  child.on('close', () => {
+    process.off('SIGINT', forward);
+    process.off('SIGTERM', forward);
+  });
   return new Promise((resolve) => {
     child.on('error', (err) => {
       process.stderr.write(`Error: runuser: ${err.message}\n`);
@@ -231,8 +261,17 @@ if (process.getuid?.() === 0) {
   try {
     copyCheckout(dir, uid, gid);
     const fuzzed = fuzzPlan(['runuser', '-u', TEST_USER, '--'], dir);
+    const debian = debianImage();
     process.stderr.write(`\n== tests as ${TEST_USER} (uid ${uid}) in ${dir}\n`);
-    code = await runAsUser(dir, home, smallFs, peer, debianImage());
+    // (the nosubids project is for a user without subordinate ids: the second run below)
+    const main = args.length > 0 ? args : ['--project', 'unit', '--project', 'integration'];
+    code = await runAsUser(TEST_USER, main, dir, home, smallFs, peer, debian);
+    if (args.length === 0) {
+      const nosubids = prepareNosubidsUser();
+      process.stderr.write(`\n== tests as ${NOSUBIDS_USER}, a user without subordinate ids, in ${dir}\n`);
+      const second = await runAsUser(NOSUBIDS_USER, ['--project', 'nosubids'], dir, nosubids.home, undefined, undefined, debian);
+      if (code === 0) code = second;
+    }
     if (!fuzzed && code === 0) code = 1;
   } catch (err) {
     process.stderr.write(`Error: ${err.message}\n`);

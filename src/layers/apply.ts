@@ -50,6 +50,7 @@ import type { LibcCalls } from '../system/sys.js';
 import { writeAll } from '../system/files.js';
 import { resolveInRoot, RootPathError } from '../system/rootpath.js';
 import { sparseHeader, sparseWriter } from './sparse.js';
+import { formatOverride, onlyOwnId, OVERRIDE_STAT } from './owners.js';
 
 export interface ApplyResult {
   /** sha256 of the uncompressed tar */
@@ -161,17 +162,24 @@ export function whiteoutTarget(entry: string, base: string): string {
   return name;
 }
 
-/** lchown, or with `fd` fchown; an id the user namespace lacks is named. */
-function setOwner(path: string, uid: number, gid: number, fd?: number): void {
+/**
+ * lchown, or with `fd` fchown. An id the user namespace lacks is named, or,
+ * where it maps only the user's own id (`asData`), left to the caller to keep
+ * as data (layers/owners.ts): false then.
+ */
+function setOwner(path: string, uid: number, gid: number, fd: number | undefined, asData: boolean): boolean {
   try {
     if (fd === undefined) lchownSync(path, uid, gid);
     else fchownSync(fd, uid, gid);
+    return true;
   } catch (err) {
-    if (errnoCode(err) === 'EINVAL')
+    if (errnoCode(err) === 'EINVAL') {
+      if (asData) return false;
       throw new BurrowError(
         'E_LAYER_IDS',
         `layer entry \`${path}\` is owned by ${uid}:${gid}, which the user namespace does not map (add subordinate ids: see /etc/subuid and /etc/subgid)`,
       );
+    }
     throw err;
   }
 }
@@ -269,8 +277,13 @@ function setDirectoryTimes(sys: LibcCalls, root: string, dirTimes: Map<string, {
   }
 }
 
-/** Unpacks the tar on `input` (plain, gzip or zstd) into `root`, which must exist and be empty. */
-export async function applyLayer(sys: LibcCalls, input: Readable, root: string): Promise<ApplyResult> {
+/**
+ * Unpacks the tar on `input` (plain, gzip or zstd) into `root`, which must
+ * exist and be empty. `ownersAsData` (by default: when this user namespace
+ * maps only the user's own id) keeps an owner the namespace cannot hold in
+ * the file's override attribute (layers/owners.ts) instead of refusing it.
+ */
+export async function applyLayer(sys: LibcCalls, input: Readable, root: string, ownersAsData = onlyOwnId()): Promise<ApplyResult> {
   const { first, stream } = await peek(input);
   const hash = createHash('sha256');
   const hasher = new Transform({
@@ -283,6 +296,7 @@ export async function applyLayer(sys: LibcCalls, input: Readable, root: string):
   const warnings: string[] = [];
   let devicesSkipped = 0;
   let xattrWarned = false;
+  let ownersWarned = false;
   let size = 0;
   const made: Made = { paths: new Set(), dirs: new Set([root]) };
   // Each directory's time, set at the end: by its path relative to root, resolved (the last entry for a path wins).
@@ -397,14 +411,23 @@ export async function applyLayer(sys: LibcCalls, input: Readable, root: string):
       body.resume();
       // Owner, mode, xattrs and times of what this entry just made (a file's through its fd).
       try {
-        setOwner(host, uid, gid, fd);
+        const owned = setOwner(host, uid, gid, fd, ownersAsData);
         // after chown, which clears setuid bits; `host` is what this entry just made, not a symlink
         if (fd !== undefined) fchmodSync(fd, mode);
         else if (header.type !== 'symlink') chmodSync(host, mode);
+        // An owner this namespace lacks, as data (a symlink cannot carry it: it stays the user's).
+        if (!owned && header.type !== 'symlink')
+          try {
+            sys.lsetxattr(host, OVERRIDE_STAT, formatOverride(uid, gid, mode));
+          } catch (err) {
+            if (!ownersWarned) warnings.push(`the owner ${uid}:${gid} of \`${rel}\` not kept (${(err as Error).message}): it is stored as yours`);
+            ownersWarned = true;
+          }
         for (const [key, value] of Object.entries(header.pax ?? {})) {
           if (!key.startsWith('SCHILY.xattr.')) continue;
           const name = key.slice('SCHILY.xattr.'.length);
-          if (name.startsWith('trusted.') || name.startsWith('user.overlay.')) continue;
+          // (the override attribute is burrow's own record: a layer does not write it)
+          if (name.startsWith('trusted.') || name.startsWith('user.overlay.') || name === OVERRIDE_STAT) continue;
           try {
             sys.lsetxattr(host, name, Buffer.from(value, 'latin1'));
           } catch (err) {

@@ -39,6 +39,7 @@ import { BurrowError, errnoCode } from '../errors.js';
 import { writeAll } from '../system/files.js';
 import type { LibcCalls } from '../system/sys.js';
 import { cleanName } from './apply.js';
+import { formatOverride, onlyOwnId, OVERRIDE_STAT, parseOverride } from './owners.js';
 import { packTree, tarPack } from './pack.js';
 
 const O_DIRECTORY = fsConstants.O_RDONLY | fsConstants.O_DIRECTORY;
@@ -131,7 +132,9 @@ export async function packSource(sys: LibcCalls, rootFd: number, src: string, na
       pack.on('error', reject);
       pack.pipe(out).on('finish', resolve).on('error', reject);
     });
-    const header = { name: name || base, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
+    const kept = onlyOwnId() && !st.isSymbolicLink() ? parseOverride(sys.lgetxattr(`/proc/self/fd/${parentFd}/${base}`, OVERRIDE_STAT)) : undefined;
+    const { uid, gid } = kept ?? st;
+    const header = { name: name || base, mode: st.mode & 0o7777, uid, gid, mtime: st.mtime };
     if (st.isSymbolicLink()) {
       pack.entry({ ...header, type: 'symlink', linkname: readlinkSync(`/proc/self/fd/${parentFd}/${base}`) });
     } else if (st.isFile()) {
@@ -193,6 +196,17 @@ export async function extractAt(dirFd: number, input: Readable, opts: ExtractOpt
       const gid = opts.owner?.gid ?? header.gid ?? 0;
       const mode = (header.mode ?? 0o644) & 0o7777;
       const mtime = header.mtime ?? new Date();
+      // chown, or where only your own id is mapped an owner it lacks kept as data (layers/owners.ts)
+      const own = (fd: number | undefined): void => {
+        if (!opts.chown) return;
+        try {
+          if (fd === undefined) lchownSync(at, uid, gid);
+          else fchownSync(fd, uid, gid);
+        } catch (err) {
+          if (errnoCode(err) !== 'EINVAL' || !onlyOwnId()) throw err;
+          if (header.type !== 'symlink') sys.lsetxattr(at, OVERRIDE_STAT, formatOverride(uid, gid, mode));
+        }
+      };
       const existing = (() => {
         try {
           return lstatSync(at);
@@ -212,7 +226,7 @@ export async function extractAt(dirFd: number, input: Readable, opts: ExtractOpt
             if (!existing?.isDirectory()) mkdirSync(at, 0o700);
             const fd = sys.openBeneath(parentFd, posix.basename(rel), O_DIRECTORY);
             try {
-              if (opts.chown) fchownSync(fd, uid, gid);
+              own(fd);
               fchmodSync(fd, mode);
             } finally {
               closeSync(fd);
@@ -227,7 +241,7 @@ export async function extractAt(dirFd: number, input: Readable, opts: ExtractOpt
             const fd = openSync(at, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, 0o600);
             try {
               for await (const chunk of body as AsyncIterable<Buffer>) writeAll(fd, chunk);
-              if (opts.chown) fchownSync(fd, uid, gid);
+              own(fd);
               fchmodSync(fd, mode);
               futimesSync(fd, mtime, mtime);
             } finally {
@@ -238,7 +252,7 @@ export async function extractAt(dirFd: number, input: Readable, opts: ExtractOpt
           case 'symlink':
             clear();
             symlinkSync(header.linkname ?? '', at);
-            if (opts.chown) lchownSync(at, uid, gid);
+            own(undefined);
             lutimesSync(at, mtime, mtime);
             break;
           case 'link': {
@@ -256,7 +270,7 @@ export async function extractAt(dirFd: number, input: Readable, opts: ExtractOpt
           case 'fifo':
             clear();
             sys.mknod(at, S_IFIFO | mode, 0n);
-            if (opts.chown) lchownSync(at, uid, gid);
+            own(undefined);
             break;
           default:
             break; // devices and the rest: not for cp

@@ -21,6 +21,7 @@ import {
 import { join } from 'node:path';
 
 import { S_IFIFO } from '../system/libc.js';
+import { OVERRIDE_STAT } from './owners.js';
 import type { LibcCalls } from '../system/sys.js';
 
 function lstatOr(path: string) {
@@ -57,6 +58,9 @@ function copyTree(sys: LibcCalls, src: string, dst: string): void {
     if (st.isSymbolicLink()) lutimesSync(to, st.atime, st.mtime);
     else {
       chmodSync(to, st.mode & 0o7777); // after chown, which clears setuid bits
+      // an owner kept as data (layers/owners.ts) goes with the copy
+      const owner = sys.lgetxattr(from, OVERRIDE_STAT);
+      if (owner !== undefined) sys.lsetxattr(to, OVERRIDE_STAT, owner);
       utimesSync(to, st.atime, st.mtime);
     }
   }

@@ -17,6 +17,7 @@ import tar from 'tar-stream';
 
 import { errnoCode } from '../errors.js';
 import type { LibcCalls } from '../system/sys.js';
+import { onlyOwnId, OVERRIDE_STAT, parseOverride } from './owners.js';
 
 const O_DIRECTORY = fsConstants.O_RDONLY | fsConstants.O_DIRECTORY;
 
@@ -43,14 +44,29 @@ function changed(err: unknown): boolean {
   return ['ENOENT', 'ELOOP', 'ENOTDIR', 'EXDEV'].includes(errnoCode(err) ?? '');
 }
 
-/** A directory's entries with their lstat (and a symlink's target), read through `dirFd`, so no path is followed. */
-export function listDir(dirFd: number): { name: string; st: Stats; link?: string }[] {
+/** One entry of a directory: its lstat, a symlink's target, and the owner its override attribute names (layers/owners.ts). */
+export interface DirEntry {
+  name: string;
+  st: Stats;
+  link?: string;
+  owner?: { uid: number; gid: number };
+}
+
+/**
+ * A directory's entries with their lstat (and a symlink's target), read
+ * through `dirFd`, so no path is followed; with `sys`, each one's owner as
+ * data too.
+ */
+export function listDir(dirFd: number, sys?: LibcCalls): DirEntry[] {
   const at = `/proc/self/fd/${dirFd}`;
-  const out: { name: string; st: Stats; link?: string }[] = [];
+  const out: DirEntry[] = [];
   for (const name of readdirSync(at).sort()) {
     try {
       const st = lstatSync(`${at}/${name}`);
-      out.push(st.isSymbolicLink() ? { name, st, link: readlinkSync(`${at}/${name}`) } : { name, st });
+      const entry: DirEntry = st.isSymbolicLink() ? { name, st, link: readlinkSync(`${at}/${name}`) } : { name, st };
+      const owner = sys && !st.isSymbolicLink() ? parseOverride(xattr(sys, `${at}/${name}`, OVERRIDE_STAT)) : undefined;
+      if (owner) entry.owner = owner;
+      out.push(entry);
     } catch (err) {
       if (!changed(err)) throw err;
     }
@@ -85,7 +101,9 @@ function xattr(sys: LibcCalls, path: string, name: string): Buffer | undefined {
  * beneath root with openat2 (no symlink, no `..`), read through that fd, and
  * what changed on the way is left out.
  */
-export async function packTree(sys: LibcCalls, root: string, out: Writable, opts: { upper?: boolean; prefix?: string } = {}): Promise<void> {
+export async function packTree(sys: LibcCalls, root: string, out: Writable, opts: { upper?: boolean; prefix?: string; ownersAsData?: boolean } = {}): Promise<void> {
+  // Where only the user's own id is mapped, the owners the layers had are kept as data (layers/owners.ts).
+  const asData = opts.ownersAsData ?? onlyOwnId();
   // `cp`: the tree's entries under one name (the root itself an entry too), or its contents only ('').
   const prefix = opts.prefix ?? '';
   const named = (rel: string): string => (prefix === '' ? rel : rel === '' ? prefix : `${prefix}/${rel}`);
@@ -125,14 +143,15 @@ export async function packTree(sys: LibcCalls, root: string, out: Writable, opts
       });
     });
 
-  const visit = async (rel: string, st: Stats, link?: string): Promise<void> => {
-    const base: Partial<tar.Header> & { name: string } = { name: named(rel), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
+  const visit = async (rel: string, st: Stats, link?: string, owner?: { uid: number; gid: number }): Promise<void> => {
+    const { uid, gid } = owner ?? st;
+    const base: Partial<tar.Header> & { name: string } = { name: named(rel), mode: st.mode & 0o7777, uid, gid, mtime: st.mtime };
     if (st.isDirectory()) {
       let children: ReturnType<typeof listDir>;
       try {
         const dirFd = sys.openBeneath(rootFd, rel, O_DIRECTORY);
         try {
-          children = listDir(dirFd);
+          children = listDir(dirFd, asData ? sys : undefined);
         } finally {
           closeSync(dirFd);
         }
@@ -143,7 +162,7 @@ export async function packTree(sys: LibcCalls, root: string, out: Writable, opts
       if (named(rel) !== '') await add({ ...base, name: `${named(rel)}/`, type: 'directory' });
       // An overlay's upper dir as a layer: an opaque directory hides what the layers below had in it.
       if (opts.upper && isOpaque(sys, root, rel)) await add({ ...base, name: rel === '' ? '.wh..wh..opq' : `${rel}/.wh..wh..opq`, type: 'file', size: 0, mode: 0o644 });
-      for (const child of children) await visit(rel === '' ? child.name : `${rel}/${child.name}`, child.st, child.link);
+      for (const child of children) await visit(rel === '' ? child.name : `${rel}/${child.name}`, child.st, child.link, child.owner);
       return;
     }
     if (opts.upper && isWhiteout(sys, root, rel, st)) {
@@ -178,7 +197,7 @@ export async function packTree(sys: LibcCalls, root: string, out: Writable, opts
   };
 
   try {
-    await visit('', fstatSync(rootFd));
+    await visit('', fstatSync(rootFd), undefined, asData ? parseOverride(xattr(sys, `/proc/self/fd/${rootFd}/.`, OVERRIDE_STAT)) : undefined);
   } finally {
     closeSync(rootFd);
   }
