@@ -249,6 +249,47 @@ static void load_plan(const char *path, struct plan *plan) {
   free(buf);
 }
 
+static int same_ns(int a, int b) {
+  struct stat x, y;
+  return fstat(a, &x) == 0 && fstat(b, &y) == 0 && x.st_ino == y.st_ino && x.st_dev == y.st_dev;
+}
+
+/*
+ * A container in a nested user namespace (nested-userns: --userns nomap,
+ * auto) has its other namespaces owned by the one above its own, where it
+ * was set up: the kernel lets no one enter them from below. Then this
+ * process enters that owner first (yours: it maps you), the others from
+ * there (the one setns on the pidfd, without CLONE_NEWUSER), and the
+ * container's own last. Returns the fd of the container's own user
+ * namespace still to enter, or -1 when it is not nested.
+ */
+static int enter_owner(pid_t pid, int pidfd, int *flags) {
+  if (!(*flags & CLONE_NEWUSER))
+    return -1;
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+  int user = open(path, O_RDONLY | O_CLOEXEC);
+  snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+  int mnt = open(path, O_RDONLY | O_CLOEXEC);
+  /* Both opened while the pidfd's process lives: they are its own, not a reused pid's. */
+  if (user < 0 || mnt < 0 || syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
+    fail("join", "open", path, errno, "open the namespaces of process %d to join them", (int)pid);
+  int owner = ioctl(mnt, NS_GET_USERNS);
+  if (owner < 0)
+    fail("join", "ioctl(NS_GET_USERNS)", path, errno, "find the user namespace that owns process %d's mounts", (int)pid);
+  close(mnt);
+  if (same_ns(user, owner)) {
+    close(user);
+    close(owner);
+    return -1; /* not nested: the one setns enters it with the rest */
+  }
+  if (setns(owner, CLONE_NEWUSER) < 0)
+    fail("join", "setns", NULL, errno, "enter the user namespace that owns process %d's mounts", (int)pid);
+  close(owner);
+  *flags &= ~CLONE_NEWUSER;
+  return user;
+}
+
 /*
  * `join`: this process enters the namespaces of a running process, so the
  * child it clones next is born in them (a pid namespace takes effect for
@@ -269,11 +310,17 @@ static int join_namespaces(const struct record *r, int keep_cgroupns) {
   int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
   if (pidfd < 0)
     fail("join", "pidfd_open", NULL, errno, "open process %s to join it", r->fields[0]);
+  int own_user = enter_owner((pid_t)pid, pidfd, &flags);
   /* Cloned into the container's cgroup, the child joins its cgroup namespace itself (setup.c): from
      inside it, this process's own cgroup would be out of sight and clone3 refuses (ENOENT). */
   int later = keep_cgroupns && (flags & CLONE_NEWCGROUP);
-  if (setns(pidfd, flags & ~(later ? CLONE_NEWCGROUP : 0)) < 0)
+  if ((flags & ~(later ? CLONE_NEWCGROUP : 0)) && setns(pidfd, flags & ~(later ? CLONE_NEWCGROUP : 0)) < 0)
     fail("join", "setns", NULL, errno, "join the namespaces of process %s", r->fields[0]);
+  if (own_user >= 0) {
+    if (setns(own_user, CLONE_NEWUSER) < 0)
+      fail("join", "setns", NULL, errno, "enter the user namespace of process %s", r->fields[0]);
+    close(own_user);
+  }
   if (later)
     return pidfd;
   close(pidfd);

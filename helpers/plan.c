@@ -164,6 +164,23 @@ static int read_number(const char *buf, size_t len, size_t *pos, char stop, size
   return 0;
 }
 
+/* A uid_map's text: 1 to 340 lines (the kernel's most) of three decimal numbers, each line ending in \n. */
+static int is_id_map(const char *s) {
+  size_t lines = 0;
+  while (*s) {
+    for (int n = 0; n < 3; n++) {
+      const char *start = s;
+      while (*s >= '0' && *s <= '9')
+        s++;
+      if (s == start || s - start > 10 || *s != (n < 2 ? ' ' : '\n'))
+        return 0;
+      s++;
+    }
+    lines++;
+  }
+  return lines >= 1 && lines <= 340;
+}
+
 static int check_record(const struct record *r, char *err, size_t errlen, size_t index) {
   uint64_t v;
   switch (r->kind) {
@@ -179,6 +196,11 @@ static int check_record(const struct record *r, char *err, size_t errlen, size_t
     for (size_t i = 1; i < r->nfields; i++)
       if (!plan_clone_flag(r->fields[i]))
         return fail(err, errlen, "record %zu (join): unknown namespace `%s`", index, shown(r->fields[i]));
+    break;
+  case R_NESTED_USERNS:
+    for (size_t i = 0; i < 2; i++)
+      if (!is_id_map(r->fields[i]))
+        return fail(err, errlen, "record %zu (nested-userns): `%s` is not a map (lines INSIDE OUTSIDE COUNT, at most 340)", index, shown(r->fields[i]));
     break;
   case R_SHARE:
     if (strcmp(r->fields[0], "net") && strcmp(r->fields[0], "ipc") && strcmp(r->fields[0], "uts") && strcmp(r->fields[0], "pid") && strcmp(r->fields[0], "cgroup") && strcmp(r->fields[0], "user"))
@@ -369,6 +391,13 @@ static int check_plan(const struct plan *plan, char *err, size_t errlen) {
     case R_CAPS:
       seen_caps = 1;
       break;
+    case R_NESTED_USERNS:
+      /* Made by root of the container's first user namespace, before it gives up being so. */
+      if (!userns)
+        return fail(err, errlen, "record %zu (nested-userns): needs a user namespace (namespaces user)", i + 1);
+      if (seen_caps || (plan_find(plan, R_USER) && plan_find(plan, R_USER) < r) || (plan_find(plan, R_GROUPS) && plan_find(plan, R_GROUPS) < r))
+        return fail(err, errlen, "record %zu (nested-userns): comes after `groups`, `user` or `caps`", i + 1);
+      break;
     case R_SECCOMP:
       /* The kernel takes a filter from a process with no_new_privs or CAP_SYS_ADMIN, which `caps` may drop. */
       if (!seen_nnp && seen_caps)
@@ -390,7 +419,7 @@ static int check_plan(const struct plan *plan, char *err, size_t errlen) {
     return fail(err, errlen, "no `exec` record");
   /* Joining a running container: its namespaces are set up already, and the monitor lives in them. */
   if (plan_find(plan, R_JOIN)) {
-    static const enum record_kind not_with_join[] = {R_NAMESPACES, R_PAUSE, R_ROOT, R_PIVOT_ROOT, R_PROCESS, R_IDMAP_WRITE, R_EXIT_FILE, R_EVENT, R_RESTART, R_HEALTH, R_ON_EXIT};
+    static const enum record_kind not_with_join[] = {R_NAMESPACES, R_PAUSE, R_ROOT, R_PIVOT_ROOT, R_PROCESS, R_IDMAP_WRITE, R_NESTED_USERNS, R_EXIT_FILE, R_EVENT, R_RESTART, R_HEALTH, R_ON_EXIT};
     for (size_t k = 0; k < sizeof(not_with_join) / sizeof(not_with_join[0]); k++)
       if (plan_find(plan, not_with_join[k]))
         return fail(err, errlen, "`join` with `%s`", specs[not_with_join[k]].name);

@@ -1,11 +1,11 @@
 /*
- * burrow-helper: the plan, version 8 (6: the `share` record, the `ready` process mode; 7: `pause`; 8: `session-keyring`, `new-session`, `sysctl`, `domainname`, seccomp's FLAGS and place).
+ * burrow-helper: the plan, version 9 (6: the `share` record, the `ready` process mode; 7: `pause`; 8: `session-keyring`, `new-session`, `sysctl`, `domainname`, seccomp's FLAGS and place; 9: `nested-userns`).
  *
  * The plan is the whole interface between burrow's TypeScript side (which
  * decides everything) and this helper (which decides nothing). The writer is
  * src/system/plan.ts; this file and that one describe the same format.
  *
- *   plan    := "burrow-plan 8\n" record* "end 0\n" EOF
+ *   plan    := "burrow-plan 9\n" record* "end 0\n" EOF
  *   record  := NAME " " COUNT "\n" field{COUNT}
  *   field   := LENGTH ":" BYTES{LENGTH} "\n"
  *
@@ -27,8 +27,11 @@
  *   join PID NAME...              instead of `namespaces`: enter the namespaces NAME... of the running
  *                                 process PID (a container's), user first (setns on a pidfd), before
  *                                 the clone; the child then runs its steps there (exec into a container).
- *                                 Not with namespaces, root, pivot-root, process, idmap-write, exit-file,
- *                                 event, restart, health, on-exit (the monitor's paths would be the container's)
+ *                                 Not with namespaces, root, pivot-root, process, idmap-write, nested-userns,
+ *                                 exit-file, event, restart, health, on-exit (the monitor's paths would be the
+ *                                 container's). A container in a nested user namespace (nested-userns) is
+ *                                 entered through the user namespace that owns its mount namespace (no one may
+ *                                 enter those from below), its own last
  *   share NAME PATH               the child shares the namespace NAME (net, ipc, uts, pid, cgroup) at PATH (another
  *                                 container's /proc/PID/ns/NAME, or a namespace file): a launcher forked by
  *                                 the monitor enters the user namespace that owns the first one, then each,
@@ -144,6 +147,12 @@
  *   new-session                   setsid: a session of its own, so the caller's terminal (which fds 0-2 may
  *                                 still be) is not its controlling terminal: no TIOCSTI into it, no signals
  *                                 from its keyboard but those the monitor passes on
+ *   nested-userns UIDMAP GIDMAP   a user namespace of the container's own inside the first (--userns nomap,
+ *                                 auto): unshare(CLONE_NEWUSER), and a fork of the child, still root of the
+ *                                 first, writes UIDMAP and GIDMAP (uid_map text: lines "INSIDE OUTSIDE COUNT\n",
+ *                                 OUTSIDE in the first namespace's ids) through the child's /proc/self, held
+ *                                 from before; the child waits for it. After the network's ready processes
+ *                                 (which enter the first), before groups, user and caps
  *   groups GID...                 the supplementary groups (applied by `user`)
  *   user UID GID                  setgroups, setresgid, setresuid, keeping the capabilities for `caps`
  *   session-keyring               join a new anonymous session keyring (keyctl), so that the caller's is out of

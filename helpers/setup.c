@@ -24,6 +24,7 @@
 #include <linux/keyctl.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <sched.h>
 #include <net/if.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
@@ -462,6 +463,61 @@ static void do_user(const struct record *r) {
   /* Again: a change of uid or gid cleared the parent-death signal set at the start. */
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
     FAIL("user", "prctl(PR_SET_PDEATHSIG)", NULL);
+}
+
+/*
+ * `nested-userns UIDMAP GIDMAP` (--userns nomap, auto, a --uidmap without
+ * your own id): the container's own user namespace, a child of the one the
+ * child was cloned into (where it, as root, made the mounts: that one maps
+ * you, and so reads your files). A process that makes a user namespace
+ * cannot write a map of more than its own id into it; a fork of ours, still
+ * root of the first namespace, can (user_namespaces(7): the opener has
+ * CAP_SETUID in the parent namespace). It opens our /proc/PID (held from
+ * before: the container's /proc may be anything) once we have unshared,
+ * writes both maps and ends; we wait for it, then hold every capability of
+ * the new namespace for `user`, `caps` and the rest.
+ */
+static void do_nested_userns(const struct record *r) {
+  int self = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (self < 0)
+    die(EXIT_HELPER, "nested-userns", "open", "/proc/self", errno, "open /proc/self to write the nested user namespace's maps (is /proc mounted?)");
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0)
+    FAIL("nested-userns", "pipe2", NULL);
+  pid_t writer = fork();
+  if (writer < 0)
+    FAIL("nested-userns", "fork", NULL);
+  if (writer == 0) {
+    close(p[1]);
+    char go;
+    if (read(p[0], &go, 1) != 1)
+      _exit(EPIPE);
+    /* The exit code says which: errno, plus 128 for gid_map. */
+    static const char *const files[] = {"uid_map", "gid_map"};
+    for (int i = 0; i < 2; i++) {
+      int fd = openat(self, files[i], O_WRONLY | O_CLOEXEC);
+      size_t n = strlen(r->fields[i]);
+      if (fd < 0 || write(fd, r->fields[i], n) != (ssize_t)n)
+        _exit((errno > 0 && errno < 128 ? errno : EIO) + 128 * i);
+      close(fd);
+    }
+    _exit(0);
+  }
+  close(p[0]);
+  if (unshare(CLONE_NEWUSER) < 0)
+    FAIL("nested-userns", "unshare(CLONE_NEWUSER)", NULL);
+  int st = 0;
+  ssize_t sent = write(p[1], "g", 1);
+  close(p[1]);
+  while (waitpid(writer, &st, 0) < 0 && errno == EINTR)
+    ;
+  close(self);
+  if (sent != 1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+    int code = WIFEXITED(st) ? WEXITSTATUS(st) : EIO, gid = code >= 128;
+    const char *map = r->fields[gid];
+    die(EXIT_HELPER, "nested-userns", "write", gid ? "gid_map" : "uid_map", gid ? code - 128 : code,
+        "write the nested user namespace's %s (%.*s%s)", gid ? "gid_map" : "uid_map", (int)strcspn(map, "\n"), map, strchr(map, '\n')[1] ? "; ..." : "");
+  }
 }
 
 static mode_t octal(const char *s) {
@@ -948,6 +1004,11 @@ static void run_step(const struct record *r, struct exec_state *st) {
   case R_NEW_SESSION:
     if (setsid() < 0)
       FAIL("new-session", "setsid", NULL);
+    break;
+  case R_NESTED_USERNS:
+    /* (pasta and slirp4netns enter the first namespace, which owns the network's: before it is left) */
+    await_network(st);
+    do_nested_userns(r);
     break;
   case R_GROUPS:
     await_network(st);

@@ -10,6 +10,7 @@ import { parseSecurityOpts } from '../runtime/security-opts.js';
 import { capabilitySet, DEFAULT_CAPABILITIES } from '../system/capabilities.js';
 import type { IdRange } from '../system/idmap.js';
 import { containerIds, remapped } from '../runtime/idmaps.js';
+import { containerProcess } from '../runtime/join.js';
 import type { ContainerOptions, ContainerRecord, Containers } from '../storage/containers.js';
 import type { Store } from '../storage/store.js';
 import type { HealthState } from '../runtime/health-config.js';
@@ -70,6 +71,8 @@ export function containerInspect(store: Store, containers: Containers, c: Contai
   } catch {
     // a record made with options this burrow refuses: the default shown
   }
+  // The container's first process on the host (podman's State.Pid; the monitor is its ConmonPid).
+  const pid = status.state === 'running' && status.pid !== undefined ? containerProcess(status.pid) : undefined;
   return {
     Id: c.id,
     Created: c.created,
@@ -82,7 +85,8 @@ export function containerInspect(store: Store, containers: Containers, c: Contai
       Restarting: status.restarting === true,
       OOMKilled: false,
       Dead: false,
-      Pid: status.pid ?? 0,
+      // podman's: the container's first process on the host (the monitor is ConmonPid)
+      Pid: pid ?? 0,
       ExitCode: status.exitCode ?? 0,
       Error: '',
       StartedAt: status.startedAt?.toISOString() ?? ZERO_TIME,
@@ -140,7 +144,7 @@ export function containerInspect(store: Store, containers: Containers, c: Contai
     ],
     NetworkSettings: {
       Ports: inspectPorts(c.ports ?? [], c.exposed ?? []),
-      SandboxKey: status.state === 'running' && status.pid && o.network !== 'host' ? `/proc/${status.pid}/ns/net` : '',
+      SandboxKey: pid !== undefined && o.network !== 'host' ? `/proc/${pid}/ns/net` : '',
       // Its user networks, as podman shows each: its address there, the gateway, its interface.
       ...((c.networks ?? []).length > 0
         ? {

@@ -9,7 +9,7 @@ import { DEFAULT_PATH } from '../config/defaults.js';
 import { capabilityMask } from '../system/capabilities.js';
 import type { SeccompProfile } from '../system/seccomp/profile.js';
 import type { SeccompFilter } from './seccomp.js';
-import type { IdMapping } from '../system/idmap.js';
+import type { IdMapping, IdRange } from '../system/idmap.js';
 import { MASKED_PATHS, READONLY_PATHS } from './security-opts.js';
 import { BP, MS, type Plan, type Step } from '../system/plan.js';
 import type { PortMapping } from '../storage/containers.js';
@@ -182,6 +182,8 @@ export interface ContainerSpec {
   seccompProfile?: SeccompProfile;
   rlimits: RlimitSpec[];
   idmap: IdMapping;
+  /** --userns nomap, auto, a map without your own id: the command's own user namespace inside idmap's, its maps in that one's ids */
+  nestedIds?: { uids: IdRange[]; gids: IdRange[] };
   /** files written into the root before anything is mounted on it (keep-id's /etc/passwd and /etc/group lines) */
   files?: { path: string; mode: number; data: string }[];
 }
@@ -201,12 +203,22 @@ function mountsFor(spec: ContainerSpec): Step[] {
   };
   // Into the root itself, before a volume could be mounted over their directory.
   for (const f of spec.files ?? []) steps.push({ kind: 'write-file', ...f });
+  // Mounted in the first user namespace: under a nested one (nomap, auto) its ids are named for the container's root and tty group.
+  const outer = (map: IdRange[] | undefined, id: number): number | undefined => {
+    if (!map) return id;
+    const r = map.find((x) => id >= x.inside && id < x.inside + x.count);
+    return r ? r.outside + (id - r.inside) : undefined;
+  };
+  const rootUid = outer(spec.nestedIds?.uids, 0);
+  const rootGid = outer(spec.nestedIds?.gids, 0);
+  const owned = spec.nestedIds && rootUid !== undefined && rootGid !== undefined ? `,uid=${rootUid},gid=${rootGid}` : '';
   mount('proc', '/proc', 'proc', NOSUID_NODEV_NOEXEC, spec.procOpts ?? '');
-  mount('tmpfs', '/dev', 'tmpfs', MS.NOSUID | MS.STRICTATIME, 'mode=755,size=65536k');
+  mount('tmpfs', '/dev', 'tmpfs', MS.NOSUID | MS.STRICTATIME, `mode=755,size=65536k${owned}`);
   // gid=5 (tty) only where the namespace maps it.
-  const ptsData = spec.idmap.single ? 'newinstance,ptmxmode=0666,mode=0620' : 'newinstance,ptmxmode=0666,mode=0620,gid=5';
+  const tty = outer(spec.nestedIds?.gids, 5);
+  const ptsData = spec.idmap.single || tty === undefined ? 'newinstance,ptmxmode=0666,mode=0620' : `newinstance,ptmxmode=0666,mode=0620,gid=${tty}`;
   mount('devpts', '/dev/pts', 'devpts', MS.NOSUID | MS.NOEXEC, ptsData);
-  mount('shm', '/dev/shm', 'tmpfs', NOSUID_NODEV_NOEXEC, 'mode=1777,size=65536k');
+  mount('shm', '/dev/shm', 'tmpfs', NOSUID_NODEV_NOEXEC, `mode=1777,size=65536k${owned}`);
   mount('mqueue', '/dev/mqueue', 'mqueue', NOSUID_NODEV_NOEXEC);
   // sysfs can be mounted by the owner of the network namespace: a new one's, or a shared container's (its user namespace is ours then).
   // --privileged: read-write, as podman (what the user's own ids may write there, no more).
@@ -242,12 +254,12 @@ function mountsFor(spec: ContainerSpec): Step[] {
     ['/proc/kcore', '/dev/core'],
   ];
   for (const [target, path] of links) steps.push({ kind: 'symlink', target, path });
-  for (const t of spec.tmpfs) mount('tmpfs', t.target, 'tmpfs', t.flags, t.data);
+  for (const t of spec.tmpfs) mount('tmpfs', t.target, 'tmpfs', t.flags, owned && !/(^|,)(uid|gid)=/.test(t.data) ? `${t.data}${t.data === '' ? owned.slice(1) : owned}` : t.data);
   if (spec.readOnly && spec.readOnlyTmpfs !== false) {
     // podman's --read-only-tmpfs default: writable scratch space where programs expect it.
     const have = new Set(spec.tmpfs.map((t) => t.target));
     for (const dir of ['/run', '/tmp', '/var/tmp'])
-      if (!have.has(dir)) mount('tmpfs', dir, 'tmpfs', MS.NOSUID | MS.NODEV, 'mode=1777');
+      if (!have.has(dir)) mount('tmpfs', dir, 'tmpfs', MS.NOSUID | MS.NODEV, `mode=1777${owned}`);
   }
   // The name files, unless a volume is mounted there (the user's own /etc/hosts wins, as in podman).
   const volumeTargets = new Set(spec.volumes.map((v) => v.target));
@@ -325,6 +337,11 @@ export function compilePlan(spec: ContainerSpec): Plan {
   return [...plan, ...monitorSteps(spec)];
 }
 
+/** A map as /proc/PID/uid_map takes it. */
+function mapText(map: IdRange[]): string {
+  return map.map((r) => `${r.inside} ${r.outside} ${r.count}\n`).join('');
+}
+
 /** The container's own steps, from its root's mount to its command. */
 function containerSteps(spec: ContainerSpec, caps: bigint): Step[] {
   const shared = new Set<string>((spec.shares ?? []).map((x) => x.namespace));
@@ -348,6 +365,8 @@ function containerSteps(spec: ContainerSpec, caps: bigint): Step[] {
   const cwd = posix.normalize(spec.workdir);
   // As podman does, a missing working directory is created: as root, before the user switch.
   if (cwd !== '/') plan.push({ kind: 'mkdir', path: cwd, mode: 0o755 });
+  // Set up as root of the first user namespace; the command in its own inside it (nomap, auto).
+  if (spec.nestedIds) plan.push({ kind: 'nested-userns', uidMap: mapText(spec.nestedIds.uids), gidMap: mapText(spec.nestedIds.gids) });
   // Without a groups step the process keeps the ones it has (--group-add keep-groups); a single-id map denies setgroups.
   if (spec.groups !== undefined && !spec.idmap.single) plan.push({ kind: 'groups', gids: spec.groups });
   // As podman: root holds the whole set; another user only what --cap-add named (in every set, ambient

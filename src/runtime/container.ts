@@ -21,7 +21,9 @@ import type { Digest } from '../oci/digest.js';
 import type { ImageRecord, Store } from '../storage/store.js';
 import { compilePlan, type ContainerSpec, type OverlaySpec } from './compile.js';
 import { fuseOverlayfs, storageDriver } from '../storage/driver.js';
-import { remapped } from './idmaps.js';
+import { parseUserns, remapped } from './idmaps.js';
+import { autoSize, takeAutoSlice } from './userns-auto.js';
+import { layersReader } from '../system/passwd.js';
 import { securityOptValue } from './security-opts.js';
 import { buildSpec, type JoinTarget, newContainerId, requestedPorts, resolvedNetworkOption, type UserNetworks } from './options.js';
 import { writeNameFiles } from './namefiles.js';
@@ -425,6 +427,7 @@ export async function createContainer(
   let settled: ReturnType<typeof settleVolumes> | undefined;
   let pod: { rec: PodRecord; made: boolean } | undefined;
   let networks: NetworkAttachment[] | undefined;
+  let auto: { release: () => void } | undefined;
   try {
     for (const sub of driver === 'copy' ? [] : ['upper', 'work', 'merged']) mkdirSync(join(layout.dir, sub), { mode: 0o755 });
     // Named volumes made, anonymous ones given names, --mount and --volumes-from folded in: the record keeps the result.
@@ -444,6 +447,14 @@ export async function createContainer(
     // Host ports chosen now (-P, -p CTRPORT), as podman does: the record keeps them, `port` and `ps` show them.
     const requested = requestedPorts(settled.options, Object.keys(store.imageConfig(image).config?.ExposedPorts ?? {}));
     const ports = requested.ports.some((p) => p.hostPort === 0) ? await (await import('../network/probe.js')).assignHostPorts(requested.ports) : requested.ports;
+    // --userns auto: a slice of the subordinate ids no other container holds, kept in the record (the lock until it is written).
+    const usernsMode = parseUserns(settled.options.userns);
+    if (usernsMode.kind === 'auto') {
+      const size = usernsMode.size ?? autoSize(layersReader(layout.layers));
+      const taken = takeAutoSlice(store, env.sys.idMapping(), size, `--userns ${settled.options.userns}`);
+      auto = taken;
+      settled.options = { ...settled.options, usernsAuto: taken.slice };
+    }
     // The name first: the container's /etc/hosts names it.
     reserved = await reserveName(env, store, id, name);
     const prepared = prepareContainer(env, store, id, settled.options, store.imageConfig(image), layout, reserved, ports, networks); // every option checked now, not at start
@@ -477,6 +488,7 @@ export async function createContainer(
     };
     if (driver === 'copy') await materialize(env.sys, [...layout.layers].reverse(), layout.root);
     containers.write(rec);
+    auto?.release();
     creating.release();
     containerEvent(store, rec, 'create');
     // The others on its networks name it in their /etc/hosts.
@@ -487,6 +499,7 @@ export async function createContainer(
     }
     return { rec, prepared };
   } catch (err) {
+    auto?.release();
     if (cid) {
       closeSync(cid.fd);
       rmSync(cid.path, { force: true });

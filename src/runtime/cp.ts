@@ -56,6 +56,7 @@ function startWorker(env: Env, store: Store, rec: ContainerRecord, op: string, a
   if (pid !== undefined) {
     const plan = joinPlan({
       pid,
+      // (a nested container's own user namespace, nomap's and auto's, sees its files' owners as the container does)
       namespaces: ['user'],
       argv: argv(`/proc/${pid}/root`),
       env: [`PATH=${DEFAULT_PATH}`],

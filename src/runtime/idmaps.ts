@@ -10,13 +10,19 @@
  *   --uidmap C:H:N     container C.. -> H.. of those same rootless terms; --gidmap alike
  *                      (one given alone stands for both, as in podman)
  *   --subuidname NAME  container 0.. -> NAME's ranges in /etc/subuid (only ranges that are yours)
- *   nomap, auto, host  refused, saying why
+ *   nomap              container 0.. -> 1.. (your subordinate ids alone, not you)
+ *   auto[:size=N]      container 0..N-1 -> a slice of 1.. no other container of the store holds
+ *                      (taken at create: runtime/userns-auto.ts)
+ *   host               refused, saying why
  *
- * Every map must hold the user's own id: the helper sets the container up as
- * root of its namespace, and that root reads the user's own files (the
- * storage, the name files, volumes) only where the user's id is mapped (its
- * capabilities cover only mapped owners). So nomap, auto, and maps of
- * subordinate ids alone are refused.
+ * The helper sets a container up as root of its user namespace, and that
+ * root reads the user's own files (the storage, the name files, volumes)
+ * only where the user's id is mapped (its capabilities cover only mapped
+ * owners). A map without the user's own id (nomap, auto, such a --uidmap) is
+ * therefore nested, as podman's are in its own user namespace: the
+ * container is set up in the default namespace and its command runs in one
+ * of its own inside it (the plan's nested-userns), whose map is written in
+ * the default namespace's ids.
  *
  * An image's files are stored with the owners of the private map. Under
  * another map they are shown with their own owners through fuse-overlayfs's
@@ -34,6 +40,7 @@ import { parseSubids } from '../system/subids.js';
 /** The options that choose the user namespace. */
 export interface UsernsOptions {
   userns?: string | undefined;
+  usernsAuto?: { start: number; size: number } | undefined;
   uidmap?: string[] | undefined;
   gidmap?: string[] | undefined;
   subuidname?: string | undefined;
@@ -44,14 +51,15 @@ export type UsernsMode =
   | { kind: 'private' }
   | { kind: 'fakeroot' }
   | { kind: 'keep-id'; uid?: number; gid?: number }
+  | { kind: 'nomap' }
+  | { kind: 'auto'; size?: number }
   /** --uidmap/--gidmap or --subuidname/--subgidname */
   | { kind: 'maps' };
 
-const MODES = 'private (the default: your subordinate ids), keep-id[:uid=UID,gid=GID], fakeroot (only your own id)';
+const MODES = 'private (the default: your subordinate ids), keep-id[:uid=UID,gid=GID], nomap, auto[:size=N], fakeroot (only your own id)';
 
-/** Why a map without the user's own id is refused (nomap, auto, such --uidmap). */
-const WITHOUT_OWN_ID =
-  "burrow sets a container up as root of its user namespace, reading your own files (its storage, its /etc/hosts, your volumes) and showing an image's files with their owners through the map, so the map must hold your own id";
+/** The least size of an auto namespace (podman's auto_userns_min_size). */
+export const AUTO_MIN_SIZE = 1024;
 
 function id(what: string, value: string): number {
   if (!/^\d{1,10}$/.test(value) || Number(value) > 0xfffffffe) throw new UsageError(`invalid ${what}: \`${value}\` is not an id`);
@@ -77,8 +85,18 @@ export function parseUserns(value: string | undefined): UsernsMode {
       '--userns host cannot be used: burrow runs without root and always makes a user namespace of its own (without one a container could not mount its root filesystem); ' +
         "the default, private, maps ids as rootless podman's host does (you are root inside, your subordinate ids after)",
     );
-  if (given === 'nomap' || given === 'auto' || given.startsWith('auto:'))
-    throw new UsageError(`--userns ${given} is not supported: ${WITHOUT_OWN_ID}; use keep-id (your id and name inside) or the default`);
+  if (given === 'nomap') return { kind: 'nomap' };
+  if (given === 'auto' || given.startsWith('auto:')) {
+    const mode: { kind: 'auto'; size?: number } = { kind: 'auto' };
+    for (const opt of given.slice('auto:'.length).split(',').filter((o) => given !== 'auto' && o !== '')) {
+      const m = /^size=(.*)$/.exec(opt);
+      if (!m) throw new UsageError(`invalid --userns \`${given}\`: unknown auto option \`${opt}\` (size=N)`);
+      const size = id(`--userns \`${given}\``, m[1] as string);
+      if (size < 1) throw new UsageError(`invalid --userns \`${given}\`: size must be at least 1`);
+      mode.size = size;
+    }
+    return mode;
+  }
   throw new UsageError(`invalid --userns \`${given}\`: burrow has ${MODES}`);
 }
 
@@ -98,7 +116,7 @@ export function parseIdMap(flag: string, spec: string): IdRange {
 /** Does this choice need a map other than private or fakeroot (and so, for an image, the shifted view)? */
 export function remapped(opts: UsernsOptions): boolean {
   const kind = parseUserns(opts.userns).kind;
-  return kind === 'keep-id' || (opts.uidmap ?? []).length > 0 || (opts.gidmap ?? []).length > 0 || opts.subuidname !== undefined || opts.subgidname !== undefined;
+  return kind === 'keep-id' || kind === 'nomap' || kind === 'auto' || (opts.uidmap ?? []).length > 0 || (opts.gidmap ?? []).length > 0 || opts.subuidname !== undefined || opts.subgidname !== undefined;
 }
 
 /** What the user namespace is, and for keep-id the user the container runs as. */
@@ -111,6 +129,11 @@ export interface ContainerIds {
   keepId?: { uid: number; gid: number };
   /** the maps in rootless podman's terms (inspect's IDMappings) */
   shown?: { uids: IdRange[]; gids: IdRange[] };
+  /**
+   * a map without your own id: the container's own user namespace inside the
+   * default one (`idmap`, where it is set up), its maps in that one's ids
+   */
+  nested?: { uids: IdRange[]; gids: IdRange[] };
 }
 
 /** --subuidname NAME: NAME's ranges in the file, each one of yours (newuidmap maps only those), as a map from container id 0. */
@@ -162,17 +185,37 @@ export function containerIds(opts: UsernsOptions, base: IdMapping, files: { subu
     };
     uids = layout(keepId.uid, nu, 'uid');
     gids = layout(keepId.gid, ng, 'gid');
+  } else if (mode.kind === 'nomap') {
+    // podman's: every id of the default namespace but yours, from container 0.
+    return nest(what, mode, [{ inside: 0, outside: 1, count: nu - 1 }], [{ inside: 0, outside: 1, count: ng - 1 }], base);
+  } else if (mode.kind === 'auto') {
+    const slice = opts.usernsAuto;
+    if (!slice) throw new BurrowError('E_IDMAP', `${what}: no slice of your subordinate ids was taken for this container (--userns auto takes one when a container is created from an image)`);
+    const map = [{ inside: 0, outside: slice.start, count: slice.size }];
+    return nest(what, mode, map, map, base);
   } else if (maps) {
     const u = uidmap.map((s) => parseIdMap('--uidmap', s));
     const g = gidmap.map((s) => parseIdMap('--gidmap', s));
     // As podman: one given alone stands for both.
     uids = u.length > 0 ? u : g;
     gids = g.length > 0 ? g : u;
+    // Without your own id (0 here): the container's own namespace inside the default one.
+    const holdsYou = (m: IdRange[]): boolean => m.some((r) => r.outside === 0);
+    if (!holdsYou(uids) || !holdsYou(gids)) return nest(what, mode, uids, gids, base);
   } else {
-    // --subuidname/--subgidname: in host terms already; the other map stays the default when only one is named.
-    const hostUids = opts.subuidname !== undefined ? namedRanges('--subuidname', '/etc/subuid', files.subuid(), opts.subuidname, base.uids) : base.uids;
-    const hostGids = opts.subgidname !== undefined ? namedRanges('--subgidname', '/etc/subgid', files.subgid(), opts.subgidname, base.gids) : base.gids;
-    return finish(what, mode, hostUids, hostGids, base, undefined, undefined);
+    // --subuidname/--subgidname: NAME's ranges (host ids, each one of yours) from container 0, without
+    // your own id: nested, in the default namespace's ids.
+    const inBase = (ranges: IdRange[], of: IdRange[]): IdRange[] =>
+      ranges.map((r) => {
+        const b = of.find((x) => r.outside >= x.outside && r.outside + r.count <= x.outside + x.count) as IdRange;
+        return { inside: r.inside, outside: b.inside + (r.outside - b.outside), count: r.count };
+      });
+    // As podman: one name given alone names both.
+    const uname = opts.subuidname ?? (opts.subgidname as string);
+    const gname = opts.subgidname ?? uname;
+    const u = inBase(namedRanges(opts.subuidname !== undefined ? '--subuidname' : '--subgidname', '/etc/subuid', files.subuid(), uname, base.uids), base.uids);
+    const g = inBase(namedRanges(opts.subgidname !== undefined ? '--subgidname' : '--subuidname', '/etc/subgid', files.subgid(), gname, base.gids), base.gids);
+    return nest(what, mode, u, g, base);
   }
   const hostUids = host('uid', uids, base.uids, what);
   const hostGids = host('gid', gids, base.gids, what);
@@ -206,13 +249,45 @@ function host(which: 'uid' | 'gid', map: IdRange[], base: IdRange[], what: strin
 }
 
 function finish(what: string, mode: UsernsMode, uids: IdRange[], gids: IdRange[], base: IdMapping, keepId: { uid: number; gid: number } | undefined, shown: { uids: IdRange[]; gids: IdRange[] } | undefined): ContainerIds {
-  const own = (map: IdRange[], self: number | undefined): boolean => map.some((r) => self !== undefined && self >= r.outside && self < r.outside + r.count);
-  if (!own(uids, base.uids[0]?.outside) || !own(gids, base.gids[0]?.outside))
-    throw new BurrowError('E_IDMAP', `${what}: the map leaves out your own ${own(uids, base.uids[0]?.outside) ? 'gid' : 'uid'} (0 in the default namespace's terms): ${WITHOUT_OWN_ID}`);
   if (uids.length > 340 || gids.length > 340) throw new BurrowError('E_IDMAP', 'the user namespace\'s map has more than 340 ranges, the most the kernel takes');
   const tools = base.tools as { newuidmap: string; newgidmap: string };
   const idmap: IdMapping = { uids, gids, single: false, steps: mapSteps(uids, gids, tools), warning: undefined, tools, ...(base.user !== undefined ? { user: base.user } : {}) };
   return { mode, idmap, remapped: true, ...(keepId ? { keepId } : {}), ...(shown ? { shown } : {}) };
+}
+
+/**
+ * A map without your own id, checked (in the default namespace's ids, every
+ * one there), for the nested user namespace: the container is set up in the
+ * default one.
+ */
+function nest(what: string, mode: UsernsMode, uids: IdRange[], gids: IdRange[], base: IdMapping): ContainerIds {
+  // (the kernel refuses it: a map written for a namespace inside the default one, by its root, of that root's own id)
+  const you = [...uids.map((r) => ['uid', r] as const), ...gids.map((r) => ['gid', r] as const)].find(([, r]) => r.outside === 0);
+  if (you)
+    throw new BurrowError('E_IDMAP', `${what}: the ${you[0]} map holds your own ${you[0]} (0) and the ${you[0] === 'uid' ? 'gid' : 'uid'} map does not: a map either holds both or neither`);
+  for (const [which, map, of] of [['uid', uids, base.uids], ['gid', gids, base.gids]] as const) {
+    const overlap = mapOverlap(map);
+    if (overlap) throw new BurrowError('E_IDMAP', `${what}: the ${which} map is impossible: ${overlap}`);
+    const n = mapSize(of);
+    const out = map.find((r) => r.outside + r.count > n);
+    if (out) throw new BurrowError('E_IDMAP', `${what}: ${which} ${Math.max(out.outside, n)} of the default user namespace is not yours to map (0 is you, 1-${n - 1} your subordinate ids in /etc/sub${which})`);
+    if (map.length > 340) throw new BurrowError('E_IDMAP', `${what}: the ${which} map has more than 340 ranges, the most the kernel takes`);
+  }
+  return { mode, idmap: base, remapped: true, nested: { uids, gids }, shown: { uids, gids } };
+}
+
+/**
+ * The shifted view for a nested namespace: fuse-overlayfs runs in the default
+ * namespace, where a file stored for image id S reads as S; it presents it as
+ * the default namespace's id the nested map gives container id S, which the
+ * container then sees as S. Items ON-DISK:SHOWN:COUNT, as shiftedView's.
+ */
+export function nestedView(nested: IdRange[], base: IdRange[]): string {
+  const n = mapSize(base);
+  return nested
+    .filter((r) => r.inside < n)
+    .map((r) => `${r.inside}:${r.outside}:${Math.min(r.count, n - r.inside)}`)
+    .join(':');
 }
 
 /**

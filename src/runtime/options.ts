@@ -11,7 +11,7 @@ import { BurrowError, UsageError, errnoCode } from '../errors.js';
 import { CAPABILITIES, capabilities } from '../system/capabilities.js';
 import { describeMap, type IdMapping, isMapped } from '../system/idmap.js';
 import { dirReader, layersReader, parseGroup, parsePasswd, resolveUser, type RootReader } from '../system/passwd.js';
-import { containerIds, shiftedMountOptions } from './idmaps.js';
+import { containerIds, nestedView, shiftedMountOptions } from './idmaps.js';
 import type { ImageConfig } from '../oci/image.js';
 import { checkContainerConfig, containerArgv } from '../oci/image.js';
 import type { ContainerSpec, DeviceSpec, NameFile, OverlaySpec, RlimitSpec, ShareSpec, TmpfsSpec, VolumeSpec } from './compile.js';
@@ -271,7 +271,7 @@ function rootGroups(read: RootReader): number[] {
  * (the user's own on the host: undefined, no setgroups), as crun's
  * run.oci.keep_original_groups in podman.
  */
-function addGroups(read: RootReader, given: string[], groups: number[] | undefined, idmap: IdMapping): number[] | undefined {
+function addGroups(read: RootReader, given: string[], groups: number[] | undefined, idmap: Pick<IdMapping, 'gids'>): number[] | undefined {
   if (given.length === 0) return groups;
   if (given.includes('keep-groups')) {
     if (given.length > 1) throw new UsageError("--group-add keep-groups cannot be given with other --group-add groups: it keeps the host's groups as they are");
@@ -356,7 +356,10 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
   if (root.kind === 'image' && ids.remapped) {
     if (!overlay?.fuse)
       throw new BurrowError('E_FUSE', `${usernsWhat}: the image's files are shown with their owners under this map through fuse-overlayfs, which this container's storage does not use (install fuse-overlayfs, and let /dev/fuse be opened)`);
-    overlay = { ...overlay, options: shiftedMountOptions(idmap, ctx.idmap, usernsWhat) };
+    overlay = {
+      ...overlay,
+      options: ids.nested ? `uidmapping=${nestedView(ids.nested.uids, ctx.idmap.uids)},gidmapping=${nestedView(ids.nested.gids, ctx.idmap.gids)}` : shiftedMountOptions(idmap, ctx.idmap, usernsWhat),
+    };
   }
   const rootfs = root.kind === 'rootfs' ? checkRootfs(root.path) : root.root;
   const read = root.kind === 'rootfs' ? dirReader(rootfs) : layersReader(root.layers);
@@ -428,12 +431,14 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
     groups = u.groups;
     if (keepId && opts.user === undefined && !parsePasswd(read('/etc/passwd')).some((e) => e.uid === keepId.uid)) home = workdir;
   } else groups = rootGroups(read); // as podman (runc): root too gets the groups /etc/group lists it in, nothing of the host's
-  if (!isMapped(idmap.uids, uid))
-    throw new BurrowError('E_UNMAPPED', `user \`${userSpec}\`: uid ${uid} is not mapped in the container's user namespace (mapped: ${describeMap(idmap.uids)})`);
-  if (!isMapped(idmap.gids, gid))
-    throw new BurrowError('E_UNMAPPED', `user \`${userSpec}\`: gid ${gid} is not mapped in the container's user namespace (mapped: ${describeMap(idmap.gids)})`);
-  if (groups) groups = groups.filter((g) => isMapped(idmap.gids, g));
-  groups = addGroups(read, opts.groupAdd ?? [], groups, idmap);
+  // (a nested namespace's own map is the one the command's ids must be in)
+  const view = ids.nested ?? idmap;
+  if (!isMapped(view.uids, uid))
+    throw new BurrowError('E_UNMAPPED', `user \`${userSpec ?? 'root'}\`: uid ${uid} is not mapped in the container's user namespace (mapped: ${describeMap(view.uids)})`);
+  if (!isMapped(view.gids, gid))
+    throw new BurrowError('E_UNMAPPED', `user \`${userSpec ?? 'root'}\`: gid ${gid} is not mapped in the container's user namespace (mapped: ${describeMap(view.gids)})`);
+  if (groups) groups = groups.filter((g) => isMapped(view.gids, g));
+  groups = addGroups(read, opts.groupAdd ?? [], groups, view);
 
   const base = [`PATH=${DEFAULT_PATH}`, 'container=burrow', `HOME=${home}`, `HOSTNAME=${hostname}`];
   if (opts.tty) base.push('TERM=xterm');
@@ -538,6 +543,7 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
     ...(seccomp.profile ? { seccompProfile: seccomp.profile } : {}),
     rlimits: opts.ulimit.map(parseUlimit),
     idmap,
+    ...(ids.nested ? { nestedIds: ids.nested } : {}),
   };
   return { spec, warnings };
 }

@@ -52,8 +52,10 @@ export interface RunOptions {
   capAdd: string[];
   capDrop: string[];
   securityOpt: string[];
-  /** --userns: private (the default), fakeroot (only the user's own id mapped), keep-id[:uid=,gid=], nomap (runtime/idmaps.ts) */
+  /** --userns: private (the default), fakeroot (only the user's own id mapped), keep-id[:uid=,gid=], nomap, auto[:size=N] (runtime/idmaps.ts) */
   userns?: string | undefined;
+  /** --userns auto: the slice of the default namespace's ids (0 = the user) its create took (runtime/userns-auto.ts) */
+  usernsAuto?: { start: number; size: number } | undefined;
   /** --uidmap, --gidmap: CONTAINER:HOST:COUNT, HOST in the default namespace's terms (0 = the user) */
   uidmap?: string[] | undefined;
   gidmap?: string[] | undefined;

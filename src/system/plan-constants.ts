@@ -8,7 +8,7 @@
  */
 
 /** The number after `burrow-plan`: the helper reads exactly this version. */
-export const PLAN_VERSION = 8;
+export const PLAN_VERSION = 9;
 export const PLAN_MAX_SIZE = 16 << 20;
 export const PLAN_MAX_FIELDS = 65536;
 
@@ -49,6 +49,7 @@ export const RECORDS = [
   { name: 'relay-stdin', min: 0, max: 0, once: true },
   { name: 'init', min: 0, max: 0, once: true },
   { name: 'forward-signals', min: 0, max: 64, once: true },
+  { name: 'nested-userns', min: 2, max: 2, once: true },
   { name: 'groups', min: 0, max: 65536, once: true },
   { name: 'user', min: 2, max: 2, once: true },
   { name: 'session-keyring', min: 0, max: 0, once: true },

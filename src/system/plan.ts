@@ -3,7 +3,7 @@
  * format from the C side). TypeScript decides everything; the helper only
  * carries the records out, in order.
  *
- *   plan    := "burrow-plan 8\n" record* "end 0\n"
+ *   plan    := "burrow-plan 9\n" record* "end 0\n"
  *   record  := NAME " " COUNT "\n" field{COUNT}
  *   field   := LENGTH ":" BYTES "\n"
  *
@@ -65,7 +65,8 @@ export type Step =
    * monitor, instead of `namespaces`: enter these namespaces of the running
    * process `pid` (a container's) before the clone, user first; the child's
    * steps then run in them. Not with root, pivot-root, process, idmap-write,
-   * exit-file or on-exit.
+   * exit-file or on-exit. A container in a nested user namespace is entered
+   * through the one that owns its other namespaces, its own last.
    */
   | { kind: 'join'; pid: number; namespaces: Namespace[] }
   /** monitor: the child shares namespace `namespace` at `path` (another container's), inside the user namespace that owns it */
@@ -128,6 +129,12 @@ export type Step =
   | { kind: 'init' }
   /** monitor: the signals passed on to the container */
   | { kind: 'forward-signals'; signals: number[] }
+  /**
+   * a user namespace of the container's own inside the first (--userns nomap,
+   * auto): unshared, its maps (uid_map text, in the first namespace's ids)
+   * written by a fork still root of the first; before groups, user and caps
+   */
+  | { kind: 'nested-userns'; uidMap: string; gidMap: string }
   /** setgroups, at this point (before `user`, which drops the right to) */
   | { kind: 'groups'; gids: number[] }
   /** setresgid, setresuid; the capabilities are kept for `caps` */
@@ -271,6 +278,8 @@ function fields(step: Step): string[] {
       return [step.netns, step.bridge, step.gateway, step.ifname, step.peer, step.address];
     case 'forward-signals':
       return step.signals.map(String);
+    case 'nested-userns':
+      return [step.uidMap, step.gidMap];
     case 'groups':
       return step.gids.map(String);
     case 'user':

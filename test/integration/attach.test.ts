@@ -118,7 +118,7 @@ describeContainers('attach', () => {
     // What it left still runs in the container.
     expect((await store.run(['exec', 'execd', 'sh', '-c', 'ps -o args | grep -c "^sleep 77"'])).stdout).toBe('1\n');
     const code = await runOnPty(['exec', '-it', '--detach-keys', '', 'execd', 'sh', '-c', 'exit 5'], [], [29, 89], 15, ptyEnv());
-    expect([code.error, code.exitCode]).toEqual([null, 5]);
+    expect([code.error, code.exitCode], code.output).toEqual([null, 5]);
   });
 
   it('run -it and run -i --sig-proxy=false with piped input: the end of the input is the container\'s end of file', async () => {

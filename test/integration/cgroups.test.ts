@@ -53,8 +53,9 @@ describeContainers('cgroups and pause', () => {
       const id = await runDetached('--name', 'grouped', PLAIN, ...COUNTER);
       const own = join(delegated.dir, `burrow-${id}`);
       expect(existsSync(own)).toBe(true);
-      const pid = Number(await inspect('grouped', '{{.State.Pid}}'));
-      const child = Number(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ')[0]);
+      const pid = Number(await inspect('grouped', '{{.State.ConmonPid}}'));
+      const child = Number(await inspect('grouped', '{{.State.Pid}}'));
+      expect(Number(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ')[0])).toBe(child);
       expect(readFileSync(`/proc/${child}/cgroup`, 'utf8')).toContain(`/burrow-${id}\n`);
       // The monitor stays outside it (a freeze must not stop the monitor); inside, the cgroup is the root of its namespace.
       expect(readFileSync(`/proc/${pid}/cgroup`, 'utf8')).not.toContain(`burrow-${id}`);

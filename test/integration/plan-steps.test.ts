@@ -224,6 +224,44 @@ describeContainers('burrow-helper: the child steps, in order', () => {
     expect(allowed.stdout.trim()).toBe('CapEff:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t2');
   });
 
+  it('nested-userns: the command runs in a user namespace of its own inside the first, with the map written for it', async () => {
+    const root = freshRoot();
+    const proc: Step = { kind: 'mount', source: 'proc', target: '/proc', fstype: 'proc', flags: 0, extra: BP.MKDIR, data: '' };
+    const script = 'cat /proc/self/uid_map /proc/self/gid_map; readlink /proc/self/ns/user; readlink /proc/1/ns/user; id -u';
+    const flat = await run(containerPlan(root, [proc], script));
+    const nested = await run(containerPlan(root, [proc], script, [{ kind: 'nested-userns', uidMap: '0 0 1\n', gidMap: '0 0 1\n' }]));
+    expect(nested.stderr).toBe('');
+    expect(nested.exitCode).toBe(0);
+    const [f, n] = [flat.stdout.split('\n'), nested.stdout.split('\n')];
+    // The first namespace maps our own id; the nested one maps the first's 0.
+    expect(f[0]?.trim().split(/\s+/)).toEqual(['0', String(uid), '1']);
+    expect(n[0]?.trim().split(/\s+/)).toEqual(['0', '0', '1']);
+    expect(n[1]?.trim().split(/\s+/)).toEqual(['0', '0', '1']);
+    // (its pid 1 is itself: the shell is the helper's child, exec'd after the nested step)
+    expect(n[2]).toBe(n[3]);
+    expect(n[2]).not.toBe(f[2]);
+    expect(n[4]).toBe('0');
+  });
+
+  it('refuses nested-userns without /proc to write its maps through, after user, or with a map that is not one', async () => {
+    const root = freshRoot();
+    const noProc = await run(containerPlan(root, [], 'true', [{ kind: 'nested-userns', uidMap: '0 0 1\n', gidMap: '0 0 1\n' }]));
+    expect(noProc.exitCode).toBe(125);
+    expect(noProc.stderr).toMatch(/open \/proc\/self to write the nested user namespace's maps \(is \/proc mounted\?\)/);
+    const late = await run(containerPlan(root, [], 'true', [{ kind: 'user', uid: 0, gid: 0 }, { kind: 'nested-userns', uidMap: '0 0 1\n', gidMap: '0 0 1\n' }]));
+    expect(late.stderr).toMatch(/\(nested-userns\): comes after `groups`, `user` or `caps`/);
+    for (const bad of ['', '0 0\n', '0 0 1', 'a b c\n', '0  0 1\n', '0 0 12345678901\n', '0 0 1\n'.repeat(341)]) {
+      const r = await run(containerPlan(root, [], 'true', [{ kind: 'nested-userns', uidMap: bad, gidMap: '0 0 1\n' }]));
+      expect(r.stderr, JSON.stringify(bad.slice(0, 20))).toMatch(/\(nested-userns\): .* is not a map/);
+    }
+    // a map the kernel refuses (ids the first namespace does not have): the writer's error, said by the helper
+    const proc: Step = { kind: 'mount', source: 'proc', target: '/proc', fstype: 'proc', flags: 0, extra: BP.MKDIR, data: '' };
+    const foreign = await run(containerPlan(root, [proc], 'true', [{ kind: 'nested-userns', uidMap: '0 5 1\n', gidMap: '0 0 1\n' }]));
+    expect(foreign.exitCode).toBe(125);
+    expect(foreign.stderr).toMatch(/write the nested user namespace's uid_map \(0 5 1\): /);
+    expect(foreign.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
   it('stops a keep process when the container ends, and fails the start when a wait process fails', async () => {
     const root = freshRoot();
     const pidFile = join(dir, 'keep-pid');

@@ -79,6 +79,8 @@ const compiled: [string, Partial<ContainerSpec>][] = [
   ['every-capability', { capabilities: capabilitySet(['ALL'], []) }],
   ['odd-bytes', { env: ['A=line\nbreak', 'B=é', 'C='], argv: ['sh', '-c', ':\t;'], hostname: 'h' }],
   ['sysctls', { sysctls: [{ name: 'net.ipv4.ip_forward', value: '1' }, { name: 'kernel.domainname', value: 'example.org' }] }],
+  // --userns nomap: the command in a user namespace of its own inside the first
+  ['nested-userns', { nestedIds: { uids: [{ inside: 0, outside: 1, count: 65536 }], gids: [{ inside: 0, outside: 1, count: 65536 }] }, uid: 1000, gid: 1000 }],
   // podman's default filter as burrow compiles it, before caps (no no-new-privs), and after no-new-privs
   ['seccomp-default', { seccomp: seccompProgram(DEFAULT_PROFILE, new Set(['CHOWN', 'SYS_CHROOT']), { arch: 'x86_64', kernel: () => '6.1' }) }],
   ['seccomp-no-new-privs', { noNewPrivileges: true, init: true, seccomp: seccompProgram(DEFAULT_PROFILE, new Set(['CHOWN']), { arch: 'x86_64', kernel: () => '6.1' }) }],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { containerIds, parseIdMap, parseUserns, remapped, shiftedMountOptions } from '../../../src/runtime/idmaps.js';
+import { containerIds, nestedView, parseIdMap, parseUserns, remapped, shiftedMountOptions } from '../../../src/runtime/idmaps.js';
 import { idMapping, mapOverlap, shiftedView, throughBase } from '../../../src/system/idmap.js';
 import { caught, usageError } from '../../helpers/errors.js';
 
@@ -9,15 +9,18 @@ const tools = { newuidmap: '/usr/bin/newuidmap', newgidmap: '/usr/bin/newgidmap'
 const base = idMapping('me', 1001, 1001, [{ start: 100000, count: 65536 }], [{ start: 100000, count: 65536 }], tools);
 
 describe('--userns', () => {
-  it('parses keep-id with its options, and refuses host, nomap, auto and the unknown, saying why', () => {
+  it('parses keep-id, nomap and auto with their options, and refuses host and the unknown, saying why', () => {
     expect(parseUserns(undefined)).toEqual({ kind: 'private' });
     expect(parseUserns('keep-id')).toEqual({ kind: 'keep-id' });
     expect(parseUserns('keep-id:uid=200,gid=300')).toEqual({ kind: 'keep-id', uid: 200, gid: 300 });
     expect(usageError(() => parseUserns('keep-id:uid=x')).message).toBe('invalid --userns `keep-id:uid=x`: `x` is not an id');
     expect(usageError(() => parseUserns('keep-id:size=3')).message).toMatch(/unknown keep-id option `size=3`/);
     expect(usageError(() => parseUserns('host')).message).toMatch(/^--userns host cannot be used: burrow runs without root and always makes a user namespace/);
-    expect(usageError(() => parseUserns('nomap')).message).toMatch(/^--userns nomap is not supported: .*must hold your own id/);
-    expect(usageError(() => parseUserns('auto:size=10')).message).toMatch(/^--userns auto:size=10 is not supported/);
+    expect(parseUserns('nomap')).toEqual({ kind: 'nomap' });
+    expect(parseUserns('auto')).toEqual({ kind: 'auto' });
+    expect(parseUserns('auto:size=10')).toEqual({ kind: 'auto', size: 10 });
+    expect(usageError(() => parseUserns('auto:size=0')).message).toBe('invalid --userns `auto:size=0`: size must be at least 1');
+    expect(usageError(() => parseUserns('auto:uidmapping=0:1:2')).message).toBe('invalid --userns `auto:uidmapping=0:1:2`: unknown auto option `uidmapping=0:1:2` (size=N)');
     expect(usageError(() => parseUserns('ns:/x')).message).toMatch(/^invalid --userns `ns:\/x`: burrow has private/);
   });
 
@@ -33,7 +36,7 @@ describe('--userns', () => {
     expect(caught(() => containerIds({ userns: 'keep-id:uid=70000' }, base)).message).toMatch(/uid 70000 needs 70000 subordinate ids below it, and you have 65536/);
   });
 
-  it('--uidmap alone maps the gids too; overlapping, foreign and own-id-less maps are refused', () => {
+  it('--uidmap alone maps the gids too; overlapping and foreign maps are refused', () => {
     const ids = containerIds({ uidmap: ['0:0:1', '1:1:10'] }, base);
     expect(ids.idmap.uids).toEqual([{ inside: 0, outside: 1001, count: 1 }, { inside: 1, outside: 100000, count: 10 }]);
     expect(ids.idmap.gids).toEqual(ids.idmap.uids);
@@ -42,16 +45,37 @@ describe('--userns', () => {
     expect(caught(() => containerIds({ uidmap: ['0:0:10', '5:20:10'] }, base)).message).toBe('--uidmap/--gidmap: the uid map is impossible: container ids 0-9 and 5-14 overlap');
     expect(caught(() => containerIds({ uidmap: ['0:0:10', '20:5:10'] }, base)).message).toBe('--uidmap/--gidmap: the uid map is impossible: ids 0-9 and 5-14 are mapped twice');
     expect(caught(() => containerIds({ uidmap: ['0:65530:10'] }, base)).message).toMatch(/uid 65537 of the default user namespace is not yours to map \(0 is you, 1-65536/);
-    expect(caught(() => containerIds({ uidmap: ['0:1:10'] }, base)).message).toMatch(/the map leaves out your own uid/);
     expect(usageError(() => containerIds({ userns: 'keep-id', uidmap: ['0:0:1'] }, base)).message).toMatch(/--userns keep-id cannot be given with --uidmap/);
     expect(usageError(() => parseIdMap('--uidmap', '+0:1:2')).message).toMatch(/expected CONTAINER:HOST:COUNT \(the \+ and @ forms/);
     expect(usageError(() => parseIdMap('--gidmap', '0:1:0')).message).toMatch(/COUNT must be at least 1/);
   });
 
-  it('--subuidname: only ranges that are yours, and never without your own id', () => {
-    const files = { subuid: () => 'me:100000:65536\nother:300000:10\n', subgid: () => '' };
+  it('a map without your own id is nested: the container\'s own namespace inside the default one, its map in that one\'s ids', () => {
+    const nomap = containerIds({ userns: 'nomap' }, base);
+    expect(nomap.nested).toEqual({ uids: [{ inside: 0, outside: 1, count: 65536 }], gids: [{ inside: 0, outside: 1, count: 65536 }] });
+    expect(nomap.idmap).toBe(base); // set up in the default namespace
+    expect(nomap.shown).toEqual(nomap.nested);
+    const auto = containerIds({ userns: 'auto', usernsAuto: { start: 1025, size: 2000 } }, base);
+    expect(auto.nested?.uids).toEqual([{ inside: 0, outside: 1025, count: 2000 }]);
+    expect(caught(() => containerIds({ userns: 'auto' }, base)).message).toMatch(/^--userns auto: no slice of your subordinate ids was taken/);
+    const maps = containerIds({ uidmap: ['0:1:10'] }, base);
+    expect(maps.nested).toEqual({ uids: [{ inside: 0, outside: 1, count: 10 }], gids: [{ inside: 0, outside: 1, count: 10 }] });
+    expect(caught(() => containerIds({ uidmap: ['0:1:65537'] }, base)).message).toMatch(/uid 65537 of the default user namespace is not yours to map/);
+    expect(caught(() => containerIds({ uidmap: ['0:1:10', '5:20:10'] }, base)).message).toMatch(/container ids 0-9 and 5-14 overlap/);
+    const single = idMapping('me', 1001, 1001, [], [], tools);
+    expect(caught(() => containerIds({ userns: 'nomap' }, single)).message).toMatch(/you have no subordinate ids/);
+    // fuse-overlayfs in the default namespace shows image id S as the id the nested map gives container id S.
+    expect(nestedView(nomap.nested?.uids ?? [], base.uids)).toBe('0:1:65536');
+    expect(nestedView([{ inside: 0, outside: 1025, count: 2000 }], base.uids)).toBe('0:1025:2000');
+  });
+
+  it('--subuidname: only ranges that are yours, nested (your own id left out); one name alone names both, as in podman', () => {
+    const files = { subuid: () => 'me:100000:65536\nother:300000:10\n', subgid: () => 'me:100000:65536\n' };
     expect(caught(() => containerIds({ subuidname: 'other' }, base, files)).message).toMatch(/--subuidname other: the range 300000-300009 in \/etc\/subuid is not one of yours/);
-    expect(caught(() => containerIds({ subuidname: 'me' }, base, files)).message).toMatch(/leaves out your own uid/);
+    expect(containerIds({ subuidname: 'me' }, base, files).nested).toEqual({ uids: [{ inside: 0, outside: 1, count: 65536 }], gids: [{ inside: 0, outside: 1, count: 65536 }] });
+    expect(containerIds({ subgidname: 'me' }, base, files).nested?.uids).toEqual([{ inside: 0, outside: 1, count: 65536 }]);
+    // a nested map cannot hold your own id: one map with it and the other without is refused
+    expect(caught(() => containerIds({ uidmap: ['0:1:10'], gidmap: ['0:0:10'] }, base)).message).toBe('--uidmap/--gidmap: the gid map holds your own gid (0) and the uid map does not: a map either holds both or neither');
     expect(caught(() => containerIds({ subuidname: 'nobody' }, base, files)).message).toMatch(/no ranges for `nobody`/);
   });
 
