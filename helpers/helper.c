@@ -360,15 +360,34 @@ static void reset_signals(void) {
   signal(SIGPIPE, SIG_DFL);
 }
 
-/* ARGV of a process record, "{pid}" replaced by the child's pid. */
+/*
+ * The child's network and user namespaces, for a process record's "{netns}"
+ * and "{userns}" (its fds 4 and 5): the launcher's own, passed back, when
+ * the child shares another container's pid namespace (clone_shared: it is
+ * never dumpable then, and its /proc/PID/ns files are closed to us); else
+ * opened by their /proc path as soon as the child exists.
+ */
+static int g_child_netns = -1, g_child_userns = -1;
+
+/* ARGV of a process record, "{pid}" replaced by the child's pid, "{netns}" and "{userns}" by its fds 4 and 5. */
 static char **process_argv(const struct record *r, const char *pidstr) {
   size_t n = r->nfields - 3;
   char **argv = calloc(n + 1, sizeof(char *));
   if (!argv)
     fail("process", "calloc", r->fields[3], ENOMEM, "run `%s`", r->fields[3]);
-  for (size_t i = 0; i < n; i++)
-    argv[i] = strcmp(r->fields[3 + i], "{pid}") == 0 ? (char *)pidstr : r->fields[3 + i];
+  for (size_t i = 0; i < n; i++) {
+    const char *f = r->fields[3 + i];
+    argv[i] = !strcmp(f, "{pid}") ? (char *)pidstr : !strcmp(f, "{netns}") ? "/proc/self/fd/4" : !strcmp(f, "{userns}") ? "/proc/self/fd/5" : (char *)f;
+  }
   return argv;
+}
+
+/* Does a process record name the child's namespaces by fd ("{netns}", "{userns}")? */
+static int uses_ns_fds(const struct record *r) {
+  for (size_t i = 3; i < r->nfields; i++)
+    if (!strcmp(r->fields[i], "{netns}") || !strcmp(r->fields[i], "{userns}"))
+      return 1;
+  return 0;
 }
 
 static void remember(const struct record *r, pid_t pid, int pidfd) {
@@ -414,6 +433,14 @@ static void process_start(const struct record *r, pid_t child, int ready_fd, int
       dup2(err_fd, 2);
     if (ready_fd >= 0 && dup2(ready_fd, 3) < 0)
       _exit(127);
+    if (uses_ns_fds(r)) {
+      /* Above 5 first, so that neither is overwritten by the other's dup2; then 4 and 5, without CLOEXEC. */
+      int net = fcntl(g_child_netns, F_DUPFD_CLOEXEC, 10), user = fcntl(g_child_userns, F_DUPFD_CLOEXEC, 10);
+      if (net < 0 || user < 0 || dup2(net, 4) < 0 || dup2(user, 5) < 0) {
+        say_error("Error: run `%s` for the container: its namespaces: %s\n", argv[0], strerror(errno));
+        _exit(127);
+      }
+    }
     execvp(argv[0], argv);
     say_error("Error: run `%s` for the container: %s\n", argv[0], strerror(errno));
     _exit(127);
@@ -516,12 +543,10 @@ static int wait_for_mount(const char *path, int daemon_pidfd, uint64_t ms) {
  * monitor's child (subreaper) and is stopped when the container has ended.
  */
 /*
- * The child's user namespace, opened as soon as it exists: once the child has
- * become container root under a map where that is not the user's own id (keep-id),
- * it is no longer dumpable, and /proc/PID/ns/user is closed to the monitor.
+ * (g_child_userns, for a mount process too: once the child has become
+ * container root under a map where that is not the user's own id (keep-id),
+ * it is no longer dumpable, and /proc/PID/ns/user is closed to the monitor.)
  */
-static int g_child_userns = -1;
-
 static int process_mount(const struct record *r, pid_t child) {
   const char *mountpoint = r->fields[2], *prog = r->fields[3];
   int sp[2];
@@ -1064,8 +1089,8 @@ static pid_t clone_child(int flags, int cgroup_fd);
  */
 static pid_t clone_shared(const struct plan *plan, int flags, int cgroup_fd) {
   int p[2];
-  if (pipe2(p, O_CLOEXEC) < 0)
-    fail("share", "pipe2", NULL, errno, "start the launcher");
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
+    fail("share", "socketpair", NULL, errno, "start the launcher");
   fflush(NULL);
   pid_t launcher = fork();
   if (launcher < 0)
@@ -1074,28 +1099,37 @@ static pid_t clone_shared(const struct plan *plan, int flags, int cgroup_fd) {
     close(p[0]);
     /* Born into another container's pid namespace, the child is seen there before its pivot_root, with the
        host's root as its /proc/PID/root: not dumpable (its mm the host user namespace's), nothing in that
-       container may open it, even with CAP_SYS_PTRACE; its execve makes the command dumpable again. Not
-       when a process of the monitor's (pasta, fuse-overlayfs) must open the child's /proc/PID/ns files. */
-    int processes = 0, pid_shared = 0;
-    for (size_t i = 0; i < plan->nrecords; i++) {
-      processes |= plan->records[i].kind == R_PROCESS;
+       container may open it, even with CAP_SYS_PTRACE; its execve makes the command dumpable again. The
+       monitor's processes (pasta, slirp4netns, fuse-overlayfs) get its namespaces as fds from here. */
+    int pid_shared = 0;
+    for (size_t i = 0; i < plan->nrecords; i++)
       pid_shared |= plan->records[i].kind == R_SHARE && !strcmp(plan->records[i].fields[0], "pid");
-    }
-    if (pid_shared && !processes && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    if (pid_shared && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
       fail("share", "prctl(PR_SET_DUMPABLE)", NULL, errno, "make the launcher undumpable");
     enter_shared(plan);
-    pid_t child = clone_child(flags | CLONE_PARENT, cgroup_fd);
+    /* Its own network namespace made here, so that this process, whose own it is, can pass it on. */
+    if ((flags & CLONE_NEWNET) && unshare(CLONE_NEWNET) < 0)
+      fail("share", "unshare(CLONE_NEWNET)", NULL, errno, "create the container's network namespace");
+    int net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), user = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+    if (net < 0 || user < 0 || send_fd(p[1], net) < 0 || send_fd(p[1], user) < 0)
+      fail("share", "open", "/proc/self/ns", errno, "pass the container's namespaces to the monitor");
+    pid_t child = clone_child((flags & ~CLONE_NEWNET) | CLONE_PARENT, cgroup_fd);
     if (child == 0) {
       close(p[1]);
+      close(net);
+      close(user);
       return 0;
     }
     _exit(write(p[1], &child, sizeof(child)) == (ssize_t)sizeof(child) ? 0 : EXIT_HELPER);
   }
   close(p[1]);
+  int net = recv_fd(p[0]);
+  int user = net >= 0 ? recv_fd(p[0]) : -1;
   pid_t child = -1;
-  ssize_t n;
-  while ((n = read(p[0], &child, sizeof(child))) < 0 && errno == EINTR)
-    ;
+  ssize_t n = -1;
+  if (user >= 0)
+    while ((n = read(p[0], &child, sizeof(child))) < 0 && errno == EINTR)
+      ;
   close(p[0]);
   int st;
   while (waitpid(launcher, &st, 0) < 0 && errno == EINTR)
@@ -1103,6 +1137,12 @@ static pid_t clone_shared(const struct plan *plan, int flags, int cgroup_fd) {
   /* The launcher said why on stderr (fail). */
   if (n != (ssize_t)sizeof(child))
     exit(WIFEXITED(st) ? WEXITSTATUS(st) : EXIT_HELPER);
+  if (g_child_netns >= 0)
+    close(g_child_netns);
+  if (g_child_userns >= 0)
+    close(g_child_userns);
+  g_child_netns = net;
+  g_child_userns = user;
   return child;
 }
 
@@ -1524,17 +1564,24 @@ again:;
   }
   g_started_plan = &plan;
   status_line("{\"type\":\"pid\",\"pid\":%d}\n", (int)child);
-  /* While the child still has the user's own credentials (it waits for `G`): see g_child_userns. */
-  if (g_child_userns >= 0)
-    close(g_child_userns);
-  g_child_userns = -1;
-  for (size_t i = 0; i < plan.nrecords; i++)
-    if (plan.records[i].kind == R_PROCESS && strcmp(plan.records[i].fields[0], "mount") == 0) {
-      char path[64];
-      snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)child);
-      g_child_userns = open(path, O_RDONLY | O_CLOEXEC);
-      break;
-    }
+  /* While the child still has the user's own credentials (it waits for `G`): see g_child_netns. The
+     launcher passed them (clone_shared) when there was one. */
+  if (!plan_find(&plan, R_SHARE)) {
+    if (g_child_userns >= 0)
+      close(g_child_userns);
+    if (g_child_netns >= 0)
+      close(g_child_netns);
+    g_child_userns = g_child_netns = -1;
+    for (size_t i = 0; i < plan.nrecords; i++)
+      if (plan.records[i].kind == R_PROCESS && (strcmp(plan.records[i].fields[0], "mount") == 0 || uses_ns_fds(&plan.records[i]))) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)child);
+        g_child_userns = open(path, O_RDONLY | O_CLOEXEC);
+        snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)child);
+        g_child_netns = open(path, O_RDONLY | O_CLOEXEC);
+        break;
+      }
+  }
 
   before_steps(&plan, child);
   if (write(sync[0], "G", 1) != 1)

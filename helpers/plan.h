@@ -42,7 +42,11 @@
  *                                 nor with `namespaces` naming user or a shared NAME
  *   process MODE TIMEOUT MOUNTPOINT ARGV...
  *                                 a program the monitor starts once the child exists ("{pid}" in ARGV is
- *                                 replaced by the child's pid) and keeps until the container ends:
+ *                                 replaced by the child's pid; "{netns}" and "{userns}" by /proc/self/fd/4
+ *                                 and /proc/self/fd/5, the child's network and user namespaces passed as
+ *                                 those fds: with `share`, the launcher's own, sent back to the monitor, so
+ *                                 that a child in another's pid namespace is never dumpable) and keeps until
+ *                                 the container ends:
  *                                   wait   it must exit 0 before the child's steps start (newuidmap,
  *                                          newgidmap); killed after TIMEOUT ms (0: no limit)
  *                                   keep   it runs beside the container (pasta, slirp4netns) and gets

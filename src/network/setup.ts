@@ -58,6 +58,8 @@ export interface NameOptions {
 export interface NetworkRequest extends NameOptions {
   mode: NetworkMode;
   ports: PortMapping[];
+  /** the container is started in another's namespaces (shares): its helper names them by fd, not by pid */
+  namespacesByFd?: boolean;
   /** the programs, found on PATH by the caller */
   pasta?: string;
   slirp4netns?: string;
@@ -161,7 +163,18 @@ function pastaPorts(ports: PortMapping[], protocol: 'tcp' | 'udp'): string[] {
   return specs.length === 0 ? ['none'] : specs;
 }
 
-function pastaArgv(program: string, options: string[], ports: PortMapping[], dnsForward: boolean, mac: string | undefined, root: boolean): string[] {
+/**
+ * How a network helper names the container's namespaces: by its pid, or, when
+ * the container is started by a launcher in another's namespaces (a shared
+ * pid namespace: it is never dumpable, its /proc/PID/ns files closed), by the
+ * fds the helper passes it ("{netns}" and "{userns}": helpers/plan.h).
+ */
+function namespaceArgs(kind: 'pasta' | 'slirp4netns', byFd: boolean): string[] {
+  if (!byFd) return ['{pid}'];
+  return kind === 'pasta' ? ['--userns', '{userns}', '--netns', '{netns}'] : ['--netns-type=path', '--userns-path', '{userns}', '{netns}'];
+}
+
+function pastaArgv(program: string, options: string[], ports: PortMapping[], dnsForward: boolean, mac: string | undefined, root: boolean, byFd: boolean): string[] {
   const argv = [program, '--config-net', '--quiet', '--foreground', '--pid', '/proc/self/fd/3'];
   if (root) argv.push('--runas', '0');
   for (const spec of pastaPorts(ports, 'tcp')) argv.push('-t', spec);
@@ -174,11 +187,11 @@ function pastaArgv(program: string, options: string[], ports: PortMapping[], dns
   // one transfer to the next; with 1500 it keeps about 5 (bench/network.mjs, docs/design.md).
   if (!options.some((o) => /^-m/.test(o) || /^--mtu?(=|$)/.test(o))) argv.push('--mtu', String(PASTA_MTU));
   // The user's pasta options, each as one argument (OPTION=VALUE as pasta's getopt takes it).
-  argv.push(...options, '{pid}');
+  argv.push(...options, ...namespaceArgs('pasta', byFd));
   return argv;
 }
 
-function slirpArgv(program: string, o: SlirpOptions, apiSocket: string | undefined, mac: string | undefined): string[] {
+function slirpArgv(program: string, o: SlirpOptions, apiSocket: string | undefined, mac: string | undefined, byFd: boolean): string[] {
   const argv = [program, '--configure', `--mtu=${o.mtu}`, '--ready-fd=3', `--cidr=${o.cidr}`];
   if (!o.allowHostLoopback) argv.push('--disable-host-loopback');
   if (o.enableIPv6) argv.push('--enable-ipv6');
@@ -186,7 +199,7 @@ function slirpArgv(program: string, o: SlirpOptions, apiSocket: string | undefin
   if (o.outboundAddr6) argv.push(`--outbound-addr6=${o.outboundAddr6}`);
   if (mac) argv.push(`--macaddress=${mac}`);
   if (apiSocket) argv.push(`--api-socket=${apiSocket}`);
-  argv.push('{pid}', 'tap0');
+  argv.push(...namespaceArgs('slirp4netns', byFd), 'tap0');
   return argv;
 }
 
@@ -239,7 +252,7 @@ export function networkSetup(req: NetworkRequest, facts: HostFacts): NetworkSetu
       hostInternal = gateway;
       const loopbackResolver = hostServers.some(isLoopback);
       servers = loopbackResolver ? [PASTA_DNS_FORWARD] : hostServers.filter((s) => !s.includes(':') || facts.route?.gateway6 !== undefined);
-      processes.push({ kind: 'process', mode: 'ready', timeoutMs: NETWORK_TIMEOUT_MS, argv: pastaArgv(req.pasta, mode.options, ports, loopbackResolver && req.dns.length === 0, req.macAddress, req.uid === 0) });
+      processes.push({ kind: 'process', mode: 'ready', timeoutMs: NETWORK_TIMEOUT_MS, argv: pastaArgv(req.pasta, mode.options, ports, loopbackResolver && req.dns.length === 0, req.macAddress, req.uid === 0, req.namespacesByFd === true) });
       break;
     }
     case 'slirp4netns': {
@@ -250,7 +263,7 @@ export function networkSetup(req: NetworkRequest, facts: HostFacts): NetworkSetu
       if (mode.options.allowHostLoopback) hostInternal = a.gateway;
       servers = [a.dns];
       const forwards = slirpForwards(ports);
-      processes.push({ kind: 'process', mode: 'ready', timeoutMs: NETWORK_TIMEOUT_MS, argv: slirpArgv(req.slirp4netns, mode.options, forwards.length > 0 ? req.apiSocket : undefined, req.macAddress) });
+      processes.push({ kind: 'process', mode: 'ready', timeoutMs: NETWORK_TIMEOUT_MS, argv: slirpArgv(req.slirp4netns, mode.options, forwards.length > 0 ? req.apiSocket : undefined, req.macAddress, req.namespacesByFd === true) });
       if (forwards.length > 0) processes.push({ kind: 'process', mode: 'ready', timeoutMs: NETWORK_TIMEOUT_MS, argv: [req.helper, 'slirp-api', req.apiSocket, ...forwards] });
       break;
     }

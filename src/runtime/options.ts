@@ -467,6 +467,7 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
     {
       mode: netTarget ? { kind: 'none' } : mode,
       ports,
+      ...(shares.length > 0 ? { namespacesByFd: true } : {}),
       hostname,
       ...(ctx.name !== undefined ? { name: ctx.name } : {}),
       dns: opts.dns ?? [],

@@ -73,7 +73,8 @@ export type Step =
   | { kind: 'share'; namespace: 'net' | 'ipc' | 'uts' | 'pid' | 'cgroup' | 'user'; path: string }
   /**
    * monitor: a program started once the child exists ("{pid}" in argv is its
-   * pid). `wait`: must exit 0 before the child's steps start (newuidmap), killed
+   * pid; "{netns}" and "{userns}" its namespaces as the program's fds 4 and 5,
+   * /proc/self/fd/4 and 5, which a child never dumpable needs). `wait`: must exit 0 before the child's steps start (newuidmap), killed
    * after timeoutMs (0: no limit). `keep`: runs beside the container, SIGTERM
    * at its end, SIGKILL timeoutMs later. `ready`: as keep, with a pipe as its
    * fd 3; the first starts once the wait ones ended, beside the child's

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
-import { copyRootfs, describeContainers, fixtures } from '../helpers/fixtures.js';
+import { copyRootfs, describeContainers, fixtures, requireFeature } from '../helpers/fixtures.js';
 import { buildTestImages } from '../helpers/images.js';
 import { BURROW, expectOneError, HELPER, lines, runIn, spawnCli } from '../helpers/run-cli.js';
 import { alive } from '../helpers/processes.js';
@@ -152,21 +152,26 @@ describeContainers('escapes: the runtime binary, leaked fds, host processes, /pr
     }
   });
 
-  it('a container with CAP_SYS_PTRACE whose pid namespace another shares never sees the host through the newcomer\'s /proc/PID/root while it is set up', async () => {
+  // With a network of its own too: its helper (pasta, slirp4netns) gets the newcomer's namespaces as fds
+  // from the launcher, so the newcomer is never dumpable there either.
+  for (const network of ['none', 'pasta', 'slirp4netns'] as const)
+    it(`a container with CAP_SYS_PTRACE whose pid namespace another shares never sees the host through the newcomer's /proc/PID/root while it is set up (--network ${network})`, async (ctx) => {
+    if (network !== 'none') requireFeature(ctx, network);
+    const watcherName = `watcher-${network}`;
     const host = mkdtempSync(join(fixtures().dir, 'shared-pid-'));
     writeFileSync(join(host, 'secret'), 'HOST SECRET\n');
-    const watcher = await store.run(['run', '-d', '--name', 'watcher', '--cap-add', 'SYS_PTRACE', PLAIN, 'escape', 'watch-root', `${host}/secret`, '6']);
+    const watcher = await store.run(['run', '-d', '--name', watcherName, '--cap-add', 'SYS_PTRACE', PLAIN, 'escape', 'watch-root', `${host}/secret`, '6']);
     expect([watcher.stderr, watcher.exitCode]).toEqual(['', 0]);
     // Each newcomer writes the same path in its own root: the control, what the watcher may read.
     let runs = 0;
     const deadline = Date.now() + 4500;
     while (Date.now() < deadline) {
-      const r = await store.run(['run', '--rm', '--network', 'none', '--pid', 'container:watcher', PLAIN, 'sh', '-c', `mkdir -p ${host} && echo in-container > ${host}/secret && sleep 0.2`]);
+      const r = await store.run(['run', '--rm', '--network', network, '--pid', `container:${watcherName}`, PLAIN, 'sh', '-c', `mkdir -p ${host} && echo in-container > ${host}/secret && sleep 0.2`]);
       expect([r.stderr, r.exitCode]).toEqual(['', 0]);
       runs++;
     }
-    await waitFor('the watcher to end', async () => (await store.run(['ps', '-a', '--filter', 'name=watcher', '--format', '{{.Status}}'])).stdout.startsWith('Exited'), 15_000);
-    const out = (await store.run(['logs', 'watcher'])).stdout;
+    await waitFor('the watcher to end', async () => (await store.run(['ps', '-a', '--filter', `name=${watcherName}`, '--format', '{{.Status}}'])).stdout.startsWith('Exited'), 15_000);
+    const out = (await store.run(['logs', watcherName])).stdout;
     const got = results(out);
     expect(Number(got.get('seen')), `runs ${runs}`).toBeGreaterThanOrEqual(runs);
     // Every newcomer it opened showed its own root, none the host's.
@@ -175,7 +180,7 @@ describeContainers('escapes: the runtime binary, leaked fds, host processes, /pr
     expect(reads.length).toBeGreaterThan(0);
     expect(reads).toContain('read in-container');
     expect(reads.filter((l) => l !== 'read in-container'), out).toEqual([]);
-    await store.run(['rm', '-f', 'watcher']);
+    await store.run(['rm', '-f', watcherName]);
   });
 
   it('with --init, PID 1 (the helper, not dumpable) refuses ptrace, /proc/1/mem and /proc/1/exe', async () => {

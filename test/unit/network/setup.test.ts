@@ -82,6 +82,12 @@ describe('networkSetup with pasta', () => {
     });
   });
 
+  it('names the namespaces by the fds the helper passes ({netns}, {userns}) when the container starts in another\'s (a shared pid namespace)', () => {
+    expect(networkSetup(request(PASTA, { namespacesByFd: true }), facts()).processes).toStrictEqual([
+      ready([...PASTA_HEAD, '-t', 'none', '-u', 'none', '-T', 'none', '-U', 'none', '--mtu', '1500', '--userns', '{userns}', '--netns', '{netns}']),
+    ]);
+  });
+
   it('gives pasta one -t or -u per mapping, ranges as START-END and an address as ADDR/', () => {
     const ports = [
       port({ hostPort: 8080, containerPort: 80 }),
@@ -166,6 +172,13 @@ describe('networkSetup with pasta', () => {
 
 describe('networkSetup with slirp4netns', () => {
   const SLIRP_ARGV = ['/usr/bin/slirp4netns', '--configure', '--mtu=65520', '--ready-fd=3', '--cidr=10.0.2.0/24', '--disable-host-loopback'];
+
+  it('names the namespaces by path, the fds the helper passes, when the container starts in another\'s', () => {
+    const slirp = { kind: 'slirp4netns', options: SLIRP } as const;
+    expect(networkSetup(request(slirp, { namespacesByFd: true }), facts()).processes).toStrictEqual([
+      ready([...SLIRP_ARGV, '--netns-type=path', '--userns-path', '{userns}', '{netns}', 'tap0']),
+    ]);
+  });
 
   it("gives the container .100 of its range, .2 as gateway and .3 as resolver, and points host.containers.internal at the host's address", () => {
     expect(networkSetup(request({ kind: 'slirp4netns', options: SLIRP }), stubFacts())).toStrictEqual({
