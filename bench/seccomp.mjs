@@ -31,6 +31,9 @@ try {
     { name: 'burrow (default filter)', argv: run([]), env },
     { name: 'burrow seccomp=unconfined', argv: run(['--security-opt', 'seccomp=unconfined']), env },
     { name: 'burrow --cap-add SYS_PTRACE', argv: run(['--cap-add', 'SYS_PTRACE']), env },
+    // a user without subordinate ids: the fakeroot variant of the default, precompiled by the build too
+    { name: 'burrow --userns fakeroot', argv: run(['--userns', 'fakeroot']), env },
+    { name: 'burrow --userns fakeroot seccomp=unconfined', argv: run(['--userns', 'fakeroot', '--security-opt', 'seccomp=unconfined']), env },
   ];
   const theirs = [
     { name: 'podman (default filter)', argv: podman([]) },

@@ -66,8 +66,12 @@ export function seccompProgram(profile: SeccompProfile, caps: ReadonlySet<string
   return { program, flags: filter.flags };
 }
 
-/** The default program for the default capabilities, compiled by the build (scripts/build.mjs); null where there is none. */
-declare const BURROW_SECCOMP_DEFAULT: { arch: string; caps: string; program: string } | null | undefined;
+/**
+ * The default program for the default capabilities, compiled by the build
+ * (scripts/build.mjs), and its fakeroot variant (every container of a user
+ * without subordinate ids); null where there is none.
+ */
+declare const BURROW_SECCOMP_DEFAULT: { arch: string; caps: string; program: string; fakeroot?: string } | null | undefined;
 
 /** The capabilities that change the default program: those its rules include or exclude by. */
 let defaultCaps: Set<string> | undefined;
@@ -77,11 +81,16 @@ function capsKey(caps: ReadonlySet<string>): string {
 }
 
 /** What the build embeds: the default program for podman's default capabilities on this host. */
-export function precompiledDefault(): { arch: string; caps: string; program: string } | null {
+export function precompiledDefault(): { arch: string; caps: string; program: string; fakeroot: string } | null {
   const host = seccompHost();
   if (!host) return null;
   const caps = new Set(DEFAULT_CAPABILITIES);
-  return { arch: host.arch, caps: capsKey(caps), program: seccompProgram(DEFAULT_PROFILE, caps, host).program.toString('hex') };
+  return {
+    arch: host.arch,
+    caps: capsKey(caps),
+    program: seccompProgram(DEFAULT_PROFILE, caps, host).program.toString('hex'),
+    fakeroot: seccompProgram(withFakeroot(DEFAULT_PROFILE), caps, host).program.toString('hex'),
+  };
 }
 
 /** A profile with the fakeroot rules first (only the user's own id mapped). */
@@ -91,8 +100,9 @@ export function withFakeroot(profile: SeccompProfile): SeccompProfile {
 
 /** The default profile's program for a container with capabilities `caps`: the build's when it is the same. */
 export function defaultProgram(caps: ReadonlySet<string>, fakeroot = false): SeccompFilter {
-  if (fakeroot) return seccompProgram(withFakeroot(DEFAULT_PROFILE), caps);
   const built = typeof BURROW_SECCOMP_DEFAULT === 'undefined' ? null : BURROW_SECCOMP_DEFAULT;
-  if (built && built.arch === seccompHost()?.arch && built.caps === capsKey(caps)) return { program: Buffer.from(built.program, 'hex'), flags: 0 };
-  return seccompProgram(DEFAULT_PROFILE, caps);
+  const same = built !== null && built.arch === seccompHost()?.arch && built.caps === capsKey(caps);
+  const hex = same ? (fakeroot ? built.fakeroot : built.program) : undefined;
+  if (hex !== undefined) return { program: Buffer.from(hex, 'hex'), flags: 0 };
+  return seccompProgram(fakeroot ? withFakeroot(DEFAULT_PROFILE) : DEFAULT_PROFILE, caps);
 }

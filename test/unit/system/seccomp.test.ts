@@ -8,7 +8,7 @@ import { BurrowError } from '../../../src/errors.js';
 import { DEFAULT_CAPABILITIES } from '../../../src/system/capabilities.js';
 import { disassemble, evaluate, Program } from '../../../src/system/seccomp/bpf.js';
 import { AUDIT_ARCH } from '../../../src/system/seccomp/compile.js';
-import { DEFAULT_PROFILE, parseProfile, seccompProgram } from '../../../src/system/seccomp/index.js';
+import { DEFAULT_PROFILE, parseProfile, precompiledDefault, seccompProgram, withFakeroot } from '../../../src/system/seccomp/index.js';
 import { RET } from '../../../src/system/seccomp/profile.js';
 import { SYSCALL_TABLES } from '../../../src/system/seccomp/syscalls.js';
 
@@ -128,6 +128,18 @@ describe('seccomp: the default profile (podman\'s)', () => {
       const expected = allowed.has(name) ? RET.ALLOW : errno(refused.get(name) ?? 38);
       expect(evaluate(program, { nr: n, arch: AUDIT_ARCH.x86_64 }), name).toBe(expected);
     });
+  });
+});
+
+describe('seccomp: what the build embeds', () => {
+  it('is the default program and its fakeroot variant for the default capabilities, as compiled at start', () => {
+    const built = precompiledDefault();
+    if (built === null) return; // an architecture without a table
+    const caps = new Set(DEFAULT_CAPABILITIES);
+    expect(built.program).toBe(seccompProgram(DEFAULT_PROFILE, caps).program.toString('hex'));
+    expect(built.fakeroot).toBe(seccompProgram(withFakeroot(DEFAULT_PROFILE), caps).program.toString('hex'));
+    expect(built.fakeroot).not.toBe(built.program);
+    expect(built.caps).toBe('SYS_CHROOT'); // of the default capabilities, the one the profile's rules name
   });
 });
 
