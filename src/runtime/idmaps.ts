@@ -261,19 +261,36 @@ function finish(what: string, mode: UsernsMode, uids: IdRange[], gids: IdRange[]
  * default one.
  */
 function nest(what: string, mode: UsernsMode, uids: IdRange[], gids: IdRange[], base: IdMapping): ContainerIds {
-  // (the kernel refuses it: a map written for a namespace inside the default one, by its root, of that root's own id)
-  const you = [...uids.map((r) => ['uid', r] as const), ...gids.map((r) => ['gid', r] as const)].find(([, r]) => r.outside === 0);
-  if (you)
-    throw new BurrowError('E_IDMAP', `${what}: the ${you[0]} map holds your own ${you[0]} (0) and the ${you[0] === 'uid' ? 'gid' : 'uid'} map does not: a map either holds both or neither`);
   for (const [which, map, of] of [['uid', uids, base.uids], ['gid', gids, base.gids]] as const) {
     const overlap = mapOverlap(map);
     if (overlap) throw new BurrowError('E_IDMAP', `${what}: the ${which} map is impossible: ${overlap}`);
     const n = mapSize(of);
     const out = map.find((r) => r.outside + r.count > n);
     if (out) throw new BurrowError('E_IDMAP', `${what}: ${which} ${Math.max(out.outside, n)} of the default user namespace is not yours to map (0 is you, 1-${n - 1} your subordinate ids in /etc/sub${which})`);
-    if (map.length > 340) throw new BurrowError('E_IDMAP', `${what}: the ${which} map has more than 340 ranges, the most the kernel takes`);
   }
-  return { mode, idmap: base, remapped: true, nested: { uids, gids }, shown: { uids, gids } };
+  const nested = { uids: splitAt(uids, base.uids), gids: splitAt(gids, base.gids) };
+  if (nested.uids.length > 340 || nested.gids.length > 340) throw new BurrowError('E_IDMAP', `${what}: the map has more than 340 ranges, the most the kernel takes`);
+  return { mode, idmap: base, remapped: true, nested, shown: { uids, gids } };
+}
+
+/**
+ * A nested map's ranges split where the default namespace's own are (you,
+ * then each range of subordinate ids): the kernel takes a range only when it
+ * lies within one range of the namespace above.
+ */
+export function splitAt(map: IdRange[], base: IdRange[]): IdRange[] {
+  const out: IdRange[] = [];
+  for (const r of map) {
+    let done = 0;
+    while (done < r.count) {
+      const id = r.outside + done;
+      const b = base.find((x) => id >= x.inside && id < x.inside + x.count) as IdRange;
+      const n = Math.min(r.count - done, b.inside + b.count - id);
+      out.push({ inside: r.inside + done, outside: id, count: n });
+      done += n;
+    }
+  }
+  return out;
 }
 
 /**

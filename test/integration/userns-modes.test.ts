@@ -195,6 +195,11 @@ describeContainers('user namespace modes', () => {
       expect(await inside(['--uidmap', '0:1:4000'], 'cat /proc/self/uid_map /proc/self/gid_map; probe stat /bin /owned/high')).toEqual(
         expect.arrayContaining(['0 1 4000', expect.stringMatching(/^\/bin dir \S+ \d+ 0 0$/), expect.stringMatching(/^\/owned\/high reg \S+ \d+ 3000 3001$/)]),
       );
+      // a uid map without you and a gid map with you: nested, your gid split off as the kernel wants it
+      const vol = mkdtempSync(join(fixtures().dir, 'mixed-vol-'));
+      const m = await inside(['--uidmap', '0:1:100', '--gidmap', '0:0:100', '-v', `${vol}:/v`], 'cat /proc/self/gid_map; id -g; probe stat /v');
+      expect(m.slice(0, 3)).toEqual(['0 0 1', '1 1 99', '0']);
+      expect(m[3]).toMatch(/^\/v dir \S+ \d+ 65534 0$/);
       // (one name alone names both, as in podman)
       const l = await inside(['--subuidname', fixtures().user], 'cat /proc/self/uid_map /proc/self/gid_map');
       expect(l.slice(0, 2)).toEqual([`0 1 ${subs()}`, `0 1 ${subs()}`]);

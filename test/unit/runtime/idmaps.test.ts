@@ -74,8 +74,12 @@ describe('--userns', () => {
     expect(caught(() => containerIds({ subuidname: 'other' }, base, files)).message).toMatch(/--subuidname other: the range 300000-300009 in \/etc\/subuid is not one of yours/);
     expect(containerIds({ subuidname: 'me' }, base, files).nested).toEqual({ uids: [{ inside: 0, outside: 1, count: 65536 }], gids: [{ inside: 0, outside: 1, count: 65536 }] });
     expect(containerIds({ subgidname: 'me' }, base, files).nested?.uids).toEqual([{ inside: 0, outside: 1, count: 65536 }]);
-    // a nested map cannot hold your own id: one map with it and the other without is refused
-    expect(caught(() => containerIds({ uidmap: ['0:1:10'], gidmap: ['0:0:10'] }, base)).message).toBe('--uidmap/--gidmap: the gid map holds your own gid (0) and the uid map does not: a map either holds both or neither');
+    // a nested range is split where the default namespace's are (the kernel takes a range within one): you, then the rest
+    const mixed = containerIds({ uidmap: ['0:1:10'], gidmap: ['0:0:10'] }, base);
+    expect(mixed.nested?.gids).toEqual([{ inside: 0, outside: 0, count: 1 }, { inside: 1, outside: 1, count: 9 }]);
+    expect(mixed.shown?.gids).toEqual([{ inside: 0, outside: 0, count: 10 }]);
+    const two = idMapping('me', 1001, 1001, [{ start: 100000, count: 10 }, { start: 200000, count: 10 }], [{ start: 100000, count: 10 }, { start: 200000, count: 10 }], tools);
+    expect(containerIds({ userns: 'nomap' }, two).nested?.uids).toEqual([{ inside: 0, outside: 1, count: 10 }, { inside: 10, outside: 11, count: 10 }]);
     expect(caught(() => containerIds({ subuidname: 'nobody' }, base, files)).message).toMatch(/no ranges for `nobody`/);
   });
 
