@@ -164,24 +164,26 @@ function stopPeer(peer) {
 }
 
 /**
- * A minimal Debian root filesystem (debootstrap --variant=minbase, about 80 MB
+ * A minimal Debian root filesystem (debootstrap --variant=minbase, with dnf
+ * and rpm for the dnf tests, since no Fedora image can be had here; about 250 MB
  * once docs and apt's caches are gone) as a tar anyone may read, for apt-get
- * under --userns fakeroot: made once and kept in /var/cache/burrow-test
- * (about a minute); undefined where debootstrap is missing or fails.
+ * and dnf under --userns fakeroot and without subordinate ids: made once and
+ * kept in /var/cache/burrow-test (about two minutes); undefined where
+ * debootstrap is missing or fails.
  */
 function debianImage() {
-  const cache = '/var/cache/burrow-test/debian-bookworm-minbase.tar';
+  const cache = '/var/cache/burrow-test/debian-bookworm-minbase-dnf.tar';
   if (existsSync(cache)) return cache;
   if (capture('sh', ['-c', 'command -v debootstrap']) === undefined) {
-    process.stderr.write('note: no debootstrap: the apt-get tests will skip (Debian: apt-get install debootstrap)\n');
+    process.stderr.write('note: no debootstrap: the apt-get and dnf tests will skip (Debian: apt-get install debootstrap)\n');
     return undefined;
   }
   const dir = mkdtempSync('/var/tmp/burrow-debootstrap-');
   try {
-    process.stderr.write('\n== a minimal Debian for the apt-get tests: debootstrap --variant=minbase bookworm\n');
-    const r = spawnSync('debootstrap', ['--variant=minbase', 'bookworm', join(dir, 'root'), 'http://deb.debian.org/debian'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 900_000 });
+    process.stderr.write('\n== a minimal Debian for the apt-get and dnf tests: debootstrap --variant=minbase --include=dnf,rpm bookworm\n');
+    const r = spawnSync('debootstrap', ['--variant=minbase', '--include=dnf,rpm', 'bookworm', join(dir, 'root'), 'http://deb.debian.org/debian'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 900_000 });
     if (r.status !== 0) {
-      process.stderr.write(`note: debootstrap failed, the apt-get tests will skip: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}\n`);
+      process.stderr.write(`note: debootstrap failed, the apt-get and dnf tests will skip: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}\n`);
       return undefined;
     }
     // (and its device nodes: an image has none, a rootless container binds its own)

@@ -5,13 +5,13 @@
  * scripts do as root and which succeed without effect there; without the
  * fakeroot rules (seccomp=unconfined) the same install fails.
  */
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, expect, it } from 'vitest';
 
 import { describeContainers, fixtures, requireFeature } from '../helpers/fixtures.js';
+import { helloDeb } from '../helpers/packages.js';
 import { newStore, succeeded, type TestStore } from '../helpers/store.js';
 
 describeContainers('fakeroot: apt-get in a Debian image', () => {
@@ -22,15 +22,8 @@ describeContainers('fakeroot: apt-get in a Debian image', () => {
     const store = newStore('debian');
     await succeeded(store, ['import', '-q', process.env.BURROW_TEST_DEBIAN as string, 'localhost/debian']);
     const dir = mkdtempSync(join(fixtures().dir, 'deb-'));
-    const pkg = join(dir, 'pkg');
-    mkdirSync(join(pkg, 'DEBIAN'), { recursive: true });
-    mkdirSync(join(pkg, 'usr/share/burrow-hello'), { recursive: true });
-    writeFileSync(join(pkg, 'DEBIAN/control'), 'Package: burrow-hello\nVersion: 1.0\nArchitecture: all\nMaintainer: burrow tests <tests@burrow.invalid>\nDescription: gives its files to a user and makes a device, as root\n');
     // As maintainer scripts do: files given to a service's user (here 1000, not mapped under fakeroot), a device node.
-    writeFileSync(join(pkg, 'DEBIAN/postinst'), '#!/bin/sh\nset -e\nchown 1000:1000 /usr/share/burrow-hello/data\nmknod /usr/share/burrow-hello/null c 1 3 || true\n');
-    chmodSync(join(pkg, 'DEBIAN/postinst'), 0o755);
-    writeFileSync(join(pkg, 'usr/share/burrow-hello/data'), 'hello\n');
-    execFileSync('dpkg-deb', ['--build', '--root-owner-group', pkg, join(dir, 'burrow-hello.deb')], { stdio: 'ignore' });
+    helloDeb(dir, 'chown 1000:1000 /usr/share/burrow-hello/data\nmknod /usr/share/burrow-hello/null c 1 3 || true');
     made = { store, dir };
     return made;
   }

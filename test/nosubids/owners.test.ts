@@ -8,7 +8,7 @@
  * owners the image had. Read back with GNU tar, a peer.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { execa } from 'execa';
@@ -16,6 +16,7 @@ import { beforeAll, beforeEach, expect, it } from 'vitest';
 
 import { describeContainers, fixtures, requireFeature, withoutHostWarnings } from '../helpers/fixtures.js';
 import { buildTestImages, dockerArchiveEntries, makeTar, type TarEntry, type TestImages, writeTar } from '../helpers/images.js';
+import { helloDeb } from '../helpers/packages.js';
 import { BURROW, expectOneError } from '../helpers/run-cli.js';
 import { newStore, type TestStore } from '../helpers/store.js';
 
@@ -203,15 +204,7 @@ describeContainers('no subordinate ids: owners kept as data', () => {
     const store = newStore('apt');
     await ok(store, ['import', '-q', debian, 'localhost/debian']);
     const pkgs = mkdtempSync(join(dir, 'deb-'));
-    const pkg = join(pkgs, 'pkg');
-    mkdirSync(join(pkg, 'DEBIAN'), { recursive: true });
-    mkdirSync(join(pkg, 'usr/share/burrow-hello'), { recursive: true });
-    writeFileSync(join(pkg, 'DEBIAN/control'), 'Package: burrow-hello\nVersion: 1.0\nArchitecture: all\nMaintainer: burrow tests <tests@burrow.invalid>\nDescription: gives a file to a user, as root\n');
-    writeFileSync(join(pkg, 'DEBIAN/postinst'), '#!/bin/sh\nset -e\nchown 1000:1000 /usr/share/burrow-hello/data\n');
-    chmodSync(join(pkg, 'DEBIAN/postinst'), 0o755);
-    writeFileSync(join(pkg, 'usr/share/burrow-hello/data'), 'hello\n');
-    execFileSync('dpkg-deb', ['--build', '--root-owner-group', pkg, join(pkgs, 'burrow-hello.deb')], { stdio: 'ignore' });
-
+    helloDeb(pkgs, 'chown 1000:1000 /usr/share/burrow-hello/data');
     const r = await store.run(['run', '--name', 'apt', '-v', `${pkgs}:/pkgs:ro`, 'localhost/debian', 'sh', '-c', 'apt-get install -y -q /pkgs/burrow-hello.deb && dpkg -s burrow-hello | grep Status'], { timeout: 120_000 });
     expect(r.stderr).not.toMatch(/^E: /m);
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
@@ -236,5 +229,48 @@ describeContainers('no subordinate ids: owners kept as data', () => {
     // the image does have files of other owners (shadow's group, at least)
     expect(notRoot).toEqual(expect.arrayContaining(['etc/shadow']));
     expect(after.get('usr/share/burrow-hello/data')).toBe('-rw-r--r-- 0/0');
+  }, 240_000);
+
+  it('dnf installs a local rpm whose files and scriptlet give files to other ids; without the fakeroot rules it fails', async (ctx) => {
+    // (dnf and rpm of Debian's image: no Fedora image can be had where these tests run)
+    requireFeature(ctx, 'debian');
+    const store = newStore('dnf');
+    await ok(store, ['import', '-q', process.env.BURROW_TEST_DEBIAN as string, 'localhost/debian']);
+    const work = mkdtempSync(join(dir, 'rpm-'));
+    // rpm gives the file to daemon itself (%attr), the scriptlet (rpm's Lua, as it has no /bin/sh of its own) to 1000
+    writeFileSync(
+      join(work, 'hello.spec'),
+      [
+        'Name: burrow-hello',
+        'Version: 1.0',
+        'Release: 1',
+        'Summary: does as root what packages do',
+        'License: MIT',
+        'BuildArch: noarch',
+        'AutoReqProv: no',
+        '%description',
+        'a test package',
+        '%install',
+        'mkdir -p %{buildroot}/usr/share/burrow-hello',
+        'echo hello > %{buildroot}/usr/share/burrow-hello/data',
+        '%files',
+        '%attr(0640,daemon,daemon) /usr/share/burrow-hello/data',
+        '%post -p <lua>',
+        'assert(posix.chown("/usr/share/burrow-hello/data", 1000, 1000))',
+        '',
+      ].join('\n'),
+    );
+    const script = (unconfined: boolean) =>
+      [
+        'rpmbuild -bb /work/hello.spec >/dev/null 2>&1 || { echo rpmbuild failed; exit 1; }',
+        `dnf install -y -q --disablerepo='*' /root/rpmbuild/RPMS/noarch/burrow-hello-1.0-1.noarch.rpm${unconfined ? ' >/dev/null 2>&1' : ''}`,
+        'rpm -q burrow-hello',
+      ].join(' && ');
+    const r = await store.run(['run', '--rm', '-v', `${work}:/work:ro`, 'localhost/debian', 'sh', '-c', script(false)], { timeout: 120_000 });
+    expect(withoutHostWarnings(r.stderr)).not.toMatch(/Error/);
+    expect([r.exitCode, r.stdout.trim().split('\n').pop()], r.stdout + r.stderr).toEqual([0, 'burrow-hello-1.0-1.noarch']);
+    const control = await store.run(['run', '--rm', '--security-opt', 'seccomp=unconfined', '-v', `${work}:/work:ro`, 'localhost/debian', 'sh', '-c', script(true)], { timeout: 120_000 });
+    expect(control.exitCode).not.toBe(0);
+    expect(control.stdout).not.toContain('burrow-hello-1.0-1.noarch');
   }, 240_000);
 });
