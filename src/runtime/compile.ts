@@ -254,7 +254,17 @@ function mountsFor(spec: ContainerSpec): Step[] {
     ['/proc/kcore', '/dev/core'],
   ];
   for (const [target, path] of links) steps.push({ kind: 'symlink', target, path });
-  for (const t of spec.tmpfs) mount('tmpfs', t.target, 'tmpfs', t.flags, owned && !/(^|,)(uid|gid)=/.test(t.data) ? `${t.data}${t.data === '' ? owned.slice(1) : owned}` : t.data);
+  // (a --tmpfs's own uid= and gid= are container ids: named in the first namespace's too)
+  const tmpfsData = (data: string): string => {
+    if (!spec.nestedIds) return data;
+    const named = data.split(',').map((o) => {
+      const m = /^(uid|gid)=(\d+)$/.exec(o);
+      const id = m ? outer(m[1] === 'uid' ? spec.nestedIds?.uids : spec.nestedIds?.gids, Number(m[2])) : undefined;
+      return m && id !== undefined ? `${m[1]}=${id}` : o;
+    });
+    return /(^|,)(uid|gid)=/.test(data) ? named.join(',') : `${data}${data === '' ? owned.slice(1) : owned}`;
+  };
+  for (const t of spec.tmpfs) mount('tmpfs', t.target, 'tmpfs', t.flags, tmpfsData(t.data));
   if (spec.readOnly && spec.readOnlyTmpfs !== false) {
     // podman's --read-only-tmpfs default: writable scratch space where programs expect it.
     const have = new Set(spec.tmpfs.map((t) => t.target));

@@ -35,6 +35,27 @@ describe('compilePlan', () => {
     expect(plan[3]).toEqual({ kind: 'root', path: '/home/me/rootfs' });
   });
 
+  it('a nested user namespace (nomap, auto): its step before groups and user, the mounts made for the container\'s root and tty group', () => {
+    const nestedIds = { uids: [{ inside: 0, outside: 1, count: 65536 }], gids: [{ inside: 0, outside: 1, count: 65536 }] };
+    const plan = compilePlan(spec({ idmap: SUBIDS, nestedIds, groups: [0], tmpfs: [parseTmpfs('/t:uid=1000,gid=5,mode=0700'), parseTmpfs('/u')] }));
+    const k = kinds(plan);
+    expect(one(plan, 'nested-userns')).toEqual({ kind: 'nested-userns', uidMap: '0 1 65536\n', gidMap: '0 1 65536\n' });
+    expect(k.indexOf('nested-userns')).toBeGreaterThan(k.indexOf('pivot-root'));
+    expect(k.indexOf('nested-userns')).toBeLessThan(k.indexOf('groups'));
+    expect(k.indexOf('nested-userns')).toBeLessThan(k.indexOf('user'));
+    expect(mountAt(plan, '/dev')?.data).toBe('mode=755,size=65536k,uid=1,gid=1');
+    expect(mountAt(plan, '/dev/shm')?.data).toBe('mode=1777,size=65536k,uid=1,gid=1');
+    expect(mountAt(plan, '/dev/pts')?.data).toBe('newinstance,ptmxmode=0666,mode=0620,gid=6');
+    // a --tmpfs's own ids are the container's, named in the first namespace's; one without is the container root's
+    expect(mountAt(plan, '/t')?.data).toMatch(/(^|,)uid=1001,gid=6(,|$)/);
+    expect(mountAt(plan, '/u')?.data).toMatch(/uid=1,gid=1$/);
+    // without one, nothing of it
+    const flat = compilePlan(spec({ idmap: SUBIDS, tmpfs: [parseTmpfs('/t:uid=1000')] }));
+    expect(kinds(flat)).not.toContain('nested-userns');
+    expect(mountAt(flat, '/dev')?.data).toBe('mode=755,size=65536k');
+    expect(mountAt(flat, '/t')?.data).toMatch(/(^|,)uid=1000(,|$)/);
+  });
+
   it('keeps the host network namespace with --network host', () => {
     const plan = compilePlan(spec({ network: { own: false, processes: [], files: [], ports: [] } }));
     expect(one(plan, 'namespaces').namespaces).not.toContain('net');
