@@ -1678,10 +1678,12 @@ int main(int argc, char **argv) {
     return cmd_network_disconnect(argc - 2, argv + 2);
   if (argc >= 2 && !strcmp(argv[1], "slirp-api"))
     return cmd_slirp_api(argc - 2, argv + 2);
+  if (argc >= 2 && !strcmp(argv[1], "logs"))
+    return cmd_logs(argc - 2, argv + 2);
   if (argc == 2 && !strcmp(argv[1], "version")) {
     printf("burrow-helper %s (plan version %d)\n", HELPER_VERSION, PLAN_VERSION);
     return 0;
   }
-  fprintf(stderr, "Error: usage: burrow-helper run [--status-fd N] [--unlink] PLAN | check PLAN | pause | network-connect PID NETNS BRIDGE GATEWAY IFNAME PEER ADDRESS | network-disconnect PID IFNAME | attach SOCKET [OPTIONS] | slirp-api SOCKET REQUEST... | version\n");
+  fprintf(stderr, "Error: usage: burrow-helper run [--status-fd N] [--unlink] PLAN | check PLAN | pause | network-connect PID NETNS BRIDGE GATEWAY IFNAME PEER ADDRESS | network-disconnect PID IFNAME | attach SOCKET [OPTIONS] | slirp-api SOCKET REQUEST... | logs FILE | version\n");
   return EXIT_HELPER;
 }

@@ -102,6 +102,8 @@ void attach_finish(int code);
 /* burrow-helper attach: the client. */
 int cmd_attach(int argc, char **argv);
 int cmd_slirp_api(int argc, char **argv);
+/* log.c: `burrow-helper logs FILE`, what `burrow logs` prints of a log with no filter */
+int cmd_logs(int argc, char **argv);
 #define ATTACH_MAX_CLIENTS 16
 
 /* copyup.c: the tree of directory fd `src` into directory fd `dst` when `dst` is empty; -1 with errno, the entry in `where`. */

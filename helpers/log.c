@@ -17,7 +17,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -119,4 +121,159 @@ int ctr_log_write(struct ctr_log *log, const char *stream, const char *buf, size
     n -= len + 1;
   }
   return 0;
+}
+
+/*
+ * `burrow-helper logs FILE`: what `burrow logs CTR` prints of a log with no
+ * filter (no --since, --until, -t, --tail, -f, one container), the same
+ * bytes as src/runtime/logs.ts's LogReader: each line's text on its stream
+ * (fd 1 or 2), the parts (P) of a line joined to the whole (F) one that
+ * ends it, per stream; a line that is not k8s-file skipped; a last line
+ * without its newline shown as a whole one; parts never ended shown as
+ * they are. burrow execs into this after choosing the file, so a 100 MB log
+ * costs what reading it does, not a JavaScript loop over a million lines.
+ */
+struct run_out {
+  char *buf;
+  size_t len, cap;
+  int fd;
+};
+
+static int out_flush(struct run_out *o) {
+  int r = o->len ? write_all(o->fd, o->buf, o->len) : 0;
+  o->len = 0;
+  return r;
+}
+
+static int out_put(struct run_out *o, int fd, const char *p, size_t n) {
+  if (fd != o->fd) {
+    if (out_flush(o) < 0)
+      return -1;
+    o->fd = fd;
+  }
+  if (o->len + n > o->cap && out_flush(o) < 0)
+    return -1;
+  if (n > o->cap)
+    return write_all(fd, p, n);
+  memcpy(o->buf + o->len, p, n);
+  o->len += n;
+  return 0;
+}
+
+struct part {
+  char *buf;
+  size_t len, cap;
+  int open;
+};
+
+static int part_add(struct part *pt, const char *p, size_t n) {
+  if (pt->len + n > pt->cap) {
+    size_t cap = pt->cap ? pt->cap : 4096;
+    while (cap < pt->len + n)
+      cap *= 2;
+    char *b = realloc(pt->buf, cap);
+    if (!b)
+      return -1;
+    pt->buf = b;
+    pt->cap = cap;
+  }
+  memcpy(pt->buf + pt->len, p, n);
+  pt->len += n;
+  pt->open = 1;
+  return 0;
+}
+
+/* One line [s, e) (e at its newline, which p[e] is): its text out, or kept as a part. */
+static int log_line(struct run_out *o, struct part parts[2], const char *p, size_t s, size_t e) {
+  const char *sp = memchr(p + s, ' ', e - s);
+  if (!sp)
+    return 0;
+  size_t a = (size_t)(sp - p);
+  if (a + 8 >= e || p[a + 7] != ' ' || (p[a + 8] != 'F' && p[a + 8] != 'P') || (a + 9 < e && p[a + 9] != ' '))
+    return 0;
+  int which;
+  if (!memcmp(p + a + 1, "stdout", 6))
+    which = 0;
+  else if (!memcmp(p + a + 1, "stderr", 6))
+    which = 1;
+  else
+    return 0;
+  size_t text = a + 10 < e ? a + 10 : e;
+  struct part *pt = &parts[which];
+  if (p[a + 8] == 'P')
+    return part_add(pt, p + text, e - text);
+  if (pt->open) {
+    if (out_put(o, which + 1, pt->buf, pt->len) < 0)
+      return -1;
+    pt->len = 0;
+    pt->open = 0;
+  }
+  return out_put(o, which + 1, p + text, e + 1 - text);
+}
+
+int cmd_logs(int argc, char **argv) {
+  if (argc != 1) {
+    fprintf(stderr, "Error: usage: burrow-helper logs FILE\n");
+    return EXIT_HELPER;
+  }
+  /* A reader gone (`logs web | head`): nothing more, and exit 0, as burrow's own logs does. */
+  signal(SIGPIPE, SIG_IGN);
+  int fd = open(argv[0], O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT)
+      return 0; /* no log yet: nothing to show */
+    fprintf(stderr, "Error: read the log `%s`: %s\n", argv[0], strerror(errno));
+    return EXIT_HELPER;
+  }
+  posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  size_t cap = 1 << 20, have = 0;
+  char *buf = malloc(cap);
+  struct run_out o = {.buf = malloc(1 << 20), .cap = 1 << 20, .fd = 1};
+  struct part parts[2] = {{0}, {0}};
+  if (!buf || !o.buf)
+    return EXIT_HELPER;
+  for (;;) {
+    if (have == cap) { /* a line longer than the buffer: a bigger one */
+      char *b = realloc(buf, cap * 2);
+      if (!b)
+        return EXIT_HELPER;
+      buf = b;
+      cap *= 2;
+    }
+    ssize_t n = read(fd, buf + have, cap - have);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      fprintf(stderr, "Error: read the log `%s`: %s\n", argv[0], strerror(errno));
+      return EXIT_HELPER;
+    }
+    if (n == 0)
+      break;
+    have += (size_t)n;
+    size_t pos = 0;
+    for (char *nl; (nl = memchr(buf + pos, '\n', have - pos)) != NULL;) {
+      size_t e = (size_t)(nl - buf);
+      if (log_line(&o, parts, buf, pos, e) < 0)
+        return errno == EPIPE ? 0 : EXIT_HELPER;
+      pos = e + 1;
+    }
+    memmove(buf, buf + pos, have - pos);
+    have -= pos;
+  }
+  /* The end: a last line without its newline as a whole one, then parts never ended, as they are. */
+  if (have > 0) {
+    if (have == cap) {
+      char *b = realloc(buf, cap + 1);
+      if (!b)
+        return EXIT_HELPER;
+      buf = b;
+    }
+    buf[have] = '\n';
+    if (log_line(&o, parts, buf, 0, have) < 0)
+      return errno == EPIPE ? 0 : EXIT_HELPER;
+  }
+  for (int i = 0; i < 2; i++)
+    if (parts[i].open && out_put(&o, i + 1, parts[i].buf, parts[i].len) < 0)
+      return errno == EPIPE ? 0 : EXIT_HELPER;
+  return out_flush(&o) < 0 && errno != EPIPE ? EXIT_HELPER : 0;
 }

@@ -364,6 +364,19 @@ export interface LogsRequest {
   names: boolean;
 }
 
+/**
+ * The log file `logs` can hand to the helper whole (helpers/log.c's `logs`:
+ * one container, nothing filtered, prefixed, tailed or followed), or
+ * undefined when the request needs LogReader's view.
+ */
+export function plainLogFile(store: Store, req: LogsRequest): string | undefined {
+  if (req.containers.length !== 1 || req.follow || req.tail !== undefined || req.since !== undefined || req.until !== undefined || req.timestamps || req.names) return undefined;
+  const rec = store.containers.get(req.containers[0] as string);
+  const log = logConfig(rec.options, store.containers.dir(rec.id));
+  if (log.path === undefined) throw new BurrowError('E_LOG_DRIVER', `container ${rec.name} uses the ${log.driver} log driver: it keeps no log to read`);
+  return log.path;
+}
+
 /** How often a followed log is read again, and its container's state looked at. */
 const FOLLOW_MS = 100;
 

@@ -107,6 +107,20 @@ export async function execAttach(args: string[]): Promise<never> {
   });
 }
 
+/**
+ * Never returns: `burrow-helper logs FILE` takes over this process and
+ * prints the log (helpers/log.c), the same bytes the LogReader of
+ * runtime/logs.ts would, without a JavaScript loop over each line.
+ */
+export async function execLogs(file: string): Promise<never> {
+  const { execve } = await import('./libc.js');
+  const helper = helperPath();
+  const errno = execve(helper, [helper, 'logs', file], process.env, []);
+  throw new BurrowError('E_HELPER', `exec helper \`${helper}\`: errno ${errno}`, {
+    hint: 'run `npm install` (or `npm run build`) in the burrow checkout to build it',
+  });
+}
+
 /** The status channel's fd in a helper this process starts (after its stdin, stdout and stderr). */
 const STATUS_FD = 3;
 
