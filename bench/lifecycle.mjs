@@ -30,9 +30,10 @@ try {
   podmanLoaded = true;
 
   // exec into a running container, and start -a of a created one
-  out(B('run', '-d', '--name', 'bench-exec', IMAGE, 'busybox', 'sleep', '3600'), env);
+  // Both without a network, as podman's (burrow's default is pasta's since the networking issue).
+  out(B('run', '-d', '--network', 'none', '--name', 'bench-exec', IMAGE, 'busybox', 'sleep', '3600'), env);
   out(P('run', '-d', '--network', 'none', '--name', 'bench-exec', IMAGE, 'busybox', 'sleep', '3600'));
-  out(B('create', '--name', 'bench-start', IMAGE, 'true'), env);
+  out(B('create', '--network', 'none', '--name', 'bench-start', IMAGE, 'true'), env);
   out(P('create', '--network', 'none', '--name', 'bench-start', IMAGE, 'true'));
   const commands = [
     { name: 'burrow exec', argv: B('exec', 'bench-exec', 'true'), env },
@@ -68,7 +69,7 @@ try {
   console.log(`\nps -a with ${listed} containers: ${ps.toFixed(1)} ms (target <= 200 ms)`);
 
   // logs of a 100 MB log against cat
-  out(B('run', '-d', '--name', 'bench-logs', IMAGE, 'sh', '-c', 'busybox yes 0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz | busybox head -c 100000000'), env);
+  out(B('run', '-d', '--network', 'none', '--name', 'bench-logs', IMAGE, 'sh', '-c', 'busybox yes 0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz | busybox head -c 100000000'), env);
   out(B('wait', 'bench-logs'), env);
   const log = join(containers, out(B('inspect', '--format', '{{.Id}}', 'bench-logs'), env), 'ctr.log');
   // podman's own k8s-file log of the same output, for `podman logs`
