@@ -33,8 +33,8 @@ export function busyboxRootfs() {
  * rotating), after `warmup` untimed rounds. Returns the median wall time of each, in ms.
  * A command may carry its own `env` (e.g. burrow's XDG_DATA_HOME); the default is `env`.
  */
-export function interleaved(commands, { rounds = 30, warmup = 3, env = cleanEnv() } = {}) {
-  const times = commands.map(() => []);
+export function interleaved(commands, { rounds = 30, warmup = 3, env = cleanEnv(), samples } = {}) {
+  const times = samples ?? commands.map(() => []);
   for (let round = 0; round < warmup + rounds; round++) {
     for (let k = 0; k < commands.length; k++) {
       const i = (k + round) % commands.length;
@@ -53,6 +53,16 @@ export function median(values) {
   const s = [...values].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/**
+ * The median of the round-by-round differences a[i] - b[i] of two commands
+ * timed in the same rounds (interleaved's `samples`): steadier than the
+ * difference of their medians when the machine's noise is larger than the
+ * difference looked for.
+ */
+export function pairedDifference(a, b) {
+  return median(a.map((t, i) => t - b[i]));
 }
 
 /** Prints a table of medians and the ratio of each to `base` (by name). */
