@@ -3,6 +3,7 @@
 // and the esbuild bundle of src/ (dist/). Run by `npm install` and `npm run build`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
@@ -153,7 +154,13 @@ async function seccompDefault(esbuild) {
   const probe = await esbuild.build({ ...common, sourcemap: false, minify: false, write: false, stdin: { contents, resolveDir: root, loader: 'ts' }, outfile: out });
   const loaded = { exports: undefined };
   new Function('module', 'require', '__filename', '__dirname', probe.outputFiles[0].text)(loaded, createRequire(out), out, dirname(out));
-  return loaded.exports ?? null;
+  if (!loaded.exports) return null;
+  // The compiler and the profile as built: programs compiled at start and kept in the runtime directory are
+  // named by it, so another build never takes one of this build's (src/system/seccomp/index.ts).
+  const hash = createHash('sha256');
+  const dir = join(root, 'src', 'system', 'seccomp');
+  for (const f of readdirSync(dir).sort()) hash.update(f).update(readFileSync(join(dir, f)));
+  return { ...loaded.exports, id: hash.digest('hex').slice(0, 16) };
 }
 
 async function bundle(esbuild, manifest) {

@@ -485,7 +485,7 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
     },
     (ctx.hostFacts ?? readHostFacts)(hostname),
   );
-  const seccomp = chooseSeccomp({ seccomp: security.seccomp, seccompPolicy: opts.seccompPolicy, seccompProfile: opts.seccompProfile }, { cwd, capabilities: privileged ? new Set(CAPABILITIES) : caps.set, privileged, imageLabels: image?.Labels, fakeroot: idmap.single });
+  const seccomp = chooseSeccomp({ seccomp: security.seccomp, seccompPolicy: opts.seccompPolicy, seccompProfile: opts.seccompProfile }, { cwd, capabilities: privileged ? new Set(CAPABILITIES) : caps.set, privileged, imageLabels: image?.Labels, fakeroot: idmap.single, cacheDir: ctx.runtimeDir });
   const nameFiles: NameFile[] = [];
   // Sharing a network (or a uts namespace) shares its name files too, as podman does: the other container's, bound.
   const sharedFile = (target: JoinTarget | undefined, name: string): string | undefined => {

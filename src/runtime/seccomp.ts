@@ -31,7 +31,7 @@ export function checkSeccompPolicy(policy: string | undefined): 'default' | 'ima
 export function chooseSeccomp(
   /** seccomp: --security-opt seccomp='s value (parseSecurityOpts) */
   opts: { seccomp: string | undefined; seccompPolicy?: string | undefined; seccompProfile?: SeccompProfile | undefined },
-  ctx: { cwd: string; capabilities: ReadonlySet<string>; privileged: boolean; imageLabels?: Record<string, string> | undefined; fakeroot?: boolean },
+  ctx: { cwd: string; capabilities: ReadonlySet<string>; privileged: boolean; imageLabels?: Record<string, string> | undefined; fakeroot?: boolean; cacheDir?: string },
 ): SeccompChoice {
   // Only the user's id mapped: chown, setuid and device mknod succeed without effect, whichever profile.
   const program = (profile: SeccompProfile) => seccompProgram(ctx.fakeroot ? withFakeroot(profile) : profile, ctx.capabilities);
@@ -46,5 +46,5 @@ export function chooseSeccomp(
   if (ctx.privileged) return { filter: undefined };
   const label = policy === 'image' ? ctx.imageLabels?.[IMAGE_PROFILE_LABEL] : undefined;
   if (label !== undefined) return { filter: program(parseProfile(label, `of the image's label ${IMAGE_PROFILE_LABEL}`)) };
-  return { filter: defaultProgram(ctx.capabilities, ctx.fakeroot) };
+  return { filter: defaultProgram(ctx.capabilities, ctx.fakeroot, ctx.cacheDir) };
 }

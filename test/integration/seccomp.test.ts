@@ -7,7 +7,7 @@
  * image's, and the refusals.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ import { describeContainers, fixtures, requireFeature, withoutHostWarnings } fro
 import { dockerArchiveEntries, writeTar } from '../helpers/images.js';
 import { runOnPty } from '../helpers/pty.js';
 import { expectOneError, lines, runIn } from '../helpers/run-cli.js';
-import { loadedStore, runDetached, succeeded, type TestStore } from '../helpers/store.js';
+import { loadedStore, newStore, runDetached, succeeded, type TestStore } from '../helpers/store.js';
 
 /** `syscalls ARGS` in a --rootfs container: NAME -> RESULT. */
 async function calls(args: string[], names: string[] = []): Promise<Map<string, string>> {
@@ -100,6 +100,32 @@ describeContainers('seccomp: the default filter', () => {
     expect(more.get('bpf')).toBe('EPERM');
     expect((await calls([], ['chroot'])).get('chroot')).toBe('ENOENT');
     expect((await calls(['--cap-drop', 'SYS_CHROOT'], ['chroot'])).get('chroot')).toBe('EPERM');
+  });
+
+  it('keeps a program compiled at start in the runtime directory, read by the next start with the same capabilities', async () => {
+    const store = newStore('seccomp-cache');
+    const kcmp = async (args: string[]): Promise<string | undefined> => {
+      const r = await store.run(['run', '--rm', '--rootfs', fixtures().rootfs, ...args, '/bin/syscalls', 'kcmp', 'chroot']);
+      expect(withoutHostWarnings(r.stderr)).toBe('');
+      return new Map(lines(r.stdout).map((l) => l.split(' ') as [string, string])).get('kcmp');
+    };
+    const kept = (part: string): string[] => readdirSync(store.runtime).filter((f) => f.startsWith('seccomp-') && f.includes(part) && f.endsWith('.bpf'));
+    expect(await kcmp(['--cap-add', 'SYS_PTRACE'])).toBe('ESRCH');
+    const [ptrace] = kept('SYS_PTRACE');
+    expect(ptrace).toBeDefined();
+    // the default capabilities' program is the build's own: none kept for it
+    expect(await kcmp([])).toBe('EPERM');
+    expect(kept('-SYS_CHROOT.bpf')).toEqual([]);
+    // another's program in its place is what the next start with those capabilities runs: the file is read
+    expect(await kcmp(['--cap-drop', 'SYS_CHROOT'])).toBe('EPERM');
+    const [dropped] = kept('-none.bpf');
+    expect(dropped).toBeDefined();
+    copyFileSync(join(store.runtime, dropped as string), join(store.runtime, ptrace as string));
+    expect(await kcmp(['--cap-add', 'SYS_PTRACE'])).toBe('EPERM');
+    // one that is not a program is compiled again and replaced
+    writeFileSync(join(store.runtime, ptrace as string), 'bad');
+    expect(await kcmp(['--cap-add', 'SYS_PTRACE'])).toBe('ESRCH');
+    expect(readFileSync(join(store.runtime, ptrace as string)).length % 8).toBe(0);
   });
 
   it('holds with no-new-privileges (installed last) and for --init\'s PID 1', async () => {

@@ -3,7 +3,8 @@
  * user's OCI/docker JSON) resolved for a capability set and compiled into the
  * BPF program the plan's `seccomp` step installs.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { BurrowError, errnoCode } from '../../errors.js';
 import { DEFAULT_CAPABILITIES } from '../capabilities.js';
@@ -71,7 +72,7 @@ export function seccompProgram(profile: SeccompProfile, caps: ReadonlySet<string
  * (scripts/build.mjs), and its fakeroot variant (every container of a user
  * without subordinate ids); null where there is none.
  */
-declare const BURROW_SECCOMP_DEFAULT: { arch: string; caps: string; program: string; fakeroot?: string } | null | undefined;
+declare const BURROW_SECCOMP_DEFAULT: { arch: string; caps: string; program: string; fakeroot?: string; id?: string } | null | undefined;
 
 /** The capabilities that change the default program: those its rules include or exclude by. */
 let defaultCaps: Set<string> | undefined;
@@ -98,11 +99,38 @@ export function withFakeroot(profile: SeccompProfile): SeccompProfile {
   return { ...profile, syscalls: [...(FAKEROOT_RULES ?? []), ...(profile.syscalls ?? [])] };
 }
 
-/** The default profile's program for a container with capabilities `caps`: the build's when it is the same. */
-export function defaultProgram(caps: ReadonlySet<string>, fakeroot = false): SeccompFilter {
+/**
+ * The default profile's program for a container with capabilities `caps`:
+ * the build's when it is the same; else compiled (about 3 to 6 ms of a
+ * start), and with `cacheDir` (the runtime directory's, private and gone at
+ * logout) kept there under a name made of the build's id, the architecture,
+ * the variant and the capabilities the profile names, so that the next
+ * start with the same capabilities reads it instead.
+ */
+export function defaultProgram(caps: ReadonlySet<string>, fakeroot = false, cacheDir?: string): SeccompFilter {
   const built = typeof BURROW_SECCOMP_DEFAULT === 'undefined' ? null : BURROW_SECCOMP_DEFAULT;
-  const same = built !== null && built.arch === seccompHost()?.arch && built.caps === capsKey(caps);
+  const key = capsKey(caps);
+  const arch = seccompHost()?.arch;
+  const same = built !== null && built.arch === arch && built.caps === key;
   const hex = same ? (fakeroot ? built.fakeroot : built.program) : undefined;
   if (hex !== undefined) return { program: Buffer.from(hex, 'hex'), flags: 0 };
-  return seccompProgram(fakeroot ? withFakeroot(DEFAULT_PROFILE) : DEFAULT_PROFILE, caps);
+  const compile = (): SeccompFilter => seccompProgram(fakeroot ? withFakeroot(DEFAULT_PROFILE) : DEFAULT_PROFILE, caps);
+  if (cacheDir === undefined || !built?.id || arch === undefined) return compile();
+  const file = join(cacheDir, `seccomp-${built.id}-${arch}-${fakeroot ? 'fakeroot' : 'default'}-${key.replace(/,/g, '.') || 'none'}.bpf`);
+  try {
+    const program = readFileSync(file);
+    if (program.length > 0 && program.length % 8 === 0 && program.length <= 4096 * 8) return { program, flags: 0 };
+  } catch {
+    // not kept yet
+  }
+  const filter = compile();
+  try {
+    mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+    const tmp = `${file}.${process.pid}`;
+    writeFileSync(tmp, filter.program, { mode: 0o600 });
+    renameSync(tmp, file);
+  } catch {
+    // a runtime directory that cannot be written: compiled at each start, as before
+  }
+  return filter;
 }
