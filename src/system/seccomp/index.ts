@@ -104,8 +104,8 @@ export function withFakeroot(profile: SeccompProfile): SeccompProfile {
  * the build's when it is the same; else compiled (about 3 to 6 ms of a
  * start), and with `cacheDir` (the runtime directory's, private and gone at
  * logout) kept there under a name made of the build's id, the architecture,
- * the variant and the capabilities the profile names, so that the next
- * start with the same capabilities reads it instead.
+ * the kernel's release, the variant and the capabilities the profile names,
+ * so that the next start with the same capabilities reads it instead.
  */
 export function defaultProgram(caps: ReadonlySet<string>, fakeroot = false, cacheDir?: string): SeccompFilter {
   const built = typeof BURROW_SECCOMP_DEFAULT === 'undefined' ? null : BURROW_SECCOMP_DEFAULT;
@@ -116,7 +116,9 @@ export function defaultProgram(caps: ReadonlySet<string>, fakeroot = false, cach
   if (hex !== undefined) return { program: Buffer.from(hex, 'hex'), flags: 0 };
   const compile = (): SeccompFilter => seccompProgram(fakeroot ? withFakeroot(DEFAULT_PROFILE) : DEFAULT_PROFILE, caps);
   if (cacheDir === undefined || !built?.id || arch === undefined) return compile();
-  const file = join(cacheDir, `seccomp-${built.id}-${arch}-${fakeroot ? 'fakeroot' : 'default'}-${key.replace(/,/g, '.') || 'none'}.bpf`);
+  // (the kernel's release too: a profile's minKernel rules depend on it, and /tmp may outlive a reboot)
+  const kernel = builtin<typeof import('node:os')>('node:os').release().replace(/[^A-Za-z0-9._-]/g, '_');
+  const file = join(cacheDir, `seccomp-${built.id}-${arch}-${kernel}-${fakeroot ? 'fakeroot' : 'default'}-${key.replace(/,/g, '.') || 'none'}.bpf`);
   try {
     const program = readFileSync(file);
     if (program.length > 0 && program.length % 8 === 0 && program.length <= 4096 * 8) return { program, flags: 0 };
