@@ -216,7 +216,9 @@ function mountsFor(spec: ContainerSpec): Step[] {
   mount('tmpfs', '/dev', 'tmpfs', MS.NOSUID | MS.STRICTATIME, `mode=755,size=65536k${owned}`);
   // gid=5 (tty) only where the namespace maps it.
   const tty = outer(spec.nestedIds?.gids, 5);
-  const ptsData = spec.idmap.single || tty === undefined ? 'newinstance,ptmxmode=0666,mode=0620' : `newinstance,ptmxmode=0666,mode=0620,gid=${tty}`;
+  // (nested: a new pty is the container root's, as the creator's would be, not the first namespace's root's)
+  const ptsOwner = spec.nestedIds && rootUid !== undefined ? `,uid=${rootUid}` : '';
+  const ptsData = spec.idmap.single || tty === undefined ? `newinstance,ptmxmode=0666,mode=0620${ptsOwner}` : `newinstance,ptmxmode=0666,mode=0620,gid=${tty}${ptsOwner}`;
   mount('devpts', '/dev/pts', 'devpts', MS.NOSUID | MS.NOEXEC, ptsData);
   mount('shm', '/dev/shm', 'tmpfs', NOSUID_NODEV_NOEXEC, `mode=1777,size=65536k${owned}`);
   mount('mqueue', '/dev/mqueue', 'mqueue', NOSUID_NODEV_NOEXEC);

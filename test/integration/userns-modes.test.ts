@@ -141,6 +141,9 @@ describeContainers('user namespace modes', () => {
       // a volume of yours: you are not mapped, so it is nobody's
       expect(l.find((x) => x.startsWith('/v '))).toMatch(/ 65534 65534$/);
       expect(l.find((x) => x.startsWith('/made '))).toMatch(/ 0 0$/);
+      // its terminal is its root's and the tty group's, as a container's of the default namespace is
+      const pty = await store.run(['run', '--rm', '-t', '--userns', 'nomap', 'localhost/um', 'sh', '-c', 'probe stat "$(tty)"']);
+      expect(pty.stdout.trim()).toMatch(/^\/dev\/pts\/\d+ \S+ \S+ \d+ 0 5$/);
 
       const id = await runDetached(store, '--userns', 'nomap', 'localhost/um', 'sleep', '60');
       try {

@@ -45,7 +45,7 @@ describe('compilePlan', () => {
     expect(k.indexOf('nested-userns')).toBeLessThan(k.indexOf('user'));
     expect(mountAt(plan, '/dev')?.data).toBe('mode=755,size=65536k,uid=1,gid=1');
     expect(mountAt(plan, '/dev/shm')?.data).toBe('mode=1777,size=65536k,uid=1,gid=1');
-    expect(mountAt(plan, '/dev/pts')?.data).toBe('newinstance,ptmxmode=0666,mode=0620,gid=6');
+    expect(mountAt(plan, '/dev/pts')?.data).toBe('newinstance,ptmxmode=0666,mode=0620,gid=6,uid=1');
     // a --tmpfs's own ids are the container's, named in the first namespace's; one without is the container root's
     expect(mountAt(plan, '/t')?.data).toMatch(/(^|,)uid=1001,gid=6(,|$)/);
     expect(mountAt(plan, '/u')?.data).toMatch(/uid=1,gid=1$/);
