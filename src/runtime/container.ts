@@ -427,7 +427,7 @@ export async function createContainer(
   let settled: ReturnType<typeof settleVolumes> | undefined;
   let pod: { rec: PodRecord; made: boolean } | undefined;
   let networks: NetworkAttachment[] | undefined;
-  let auto: { release: () => void } | undefined;
+  let auto: ReturnType<typeof takeAutoSlice> | undefined;
   try {
     for (const sub of driver === 'copy' ? [] : ['upper', 'work', 'merged']) mkdirSync(join(layout.dir, sub), { mode: 0o755 });
     // Named volumes made, anonymous ones given names, --mount and --volumes-from folded in: the record keeps the result.
@@ -451,9 +451,8 @@ export async function createContainer(
     const usernsMode = parseUserns(settled.options.userns);
     if (usernsMode.kind === 'auto') {
       const size = usernsMode.size ?? autoSize(layersReader(layout.layers));
-      const taken = takeAutoSlice(store, env.sys.idMapping(), size, `--userns ${settled.options.userns}`);
-      auto = taken;
-      settled.options = { ...settled.options, usernsAuto: taken.slice };
+      auto = takeAutoSlice(store, env.sys.idMapping(), size, `--userns ${settled.options.userns}`);
+      settled.options = { ...settled.options, usernsAuto: auto.slice };
     }
     // The name first: the container's /etc/hosts names it.
     reserved = await reserveName(env, store, id, name);

@@ -36,16 +36,10 @@ import { readFileSync } from 'node:fs';
 import { BurrowError, UsageError } from '../errors.js';
 import { type IdMapping, type IdRange, mapOverlap, mapSize, mapSteps, shiftedView, singleIdMapping, throughBase } from '../system/idmap.js';
 import { parseSubids } from '../system/subids.js';
+import type { RunOptions } from '../storage/containers.js';
 
 /** The options that choose the user namespace. */
-export interface UsernsOptions {
-  userns?: string | undefined;
-  usernsAuto?: { start: number; size: number } | undefined;
-  uidmap?: string[] | undefined;
-  gidmap?: string[] | undefined;
-  subuidname?: string | undefined;
-  subgidname?: string | undefined;
-}
+export type UsernsOptions = Pick<RunOptions, 'userns' | 'usernsAuto' | 'uidmap' | 'gidmap' | 'subuidname' | 'subgidname'>;
 
 export type UsernsMode =
   | { kind: 'private' }
@@ -113,6 +107,13 @@ export function parseIdMap(flag: string, spec: string): IdRange {
   return { inside, outside, count };
 }
 
+/** The option that chose a map other than the default, as messages name it. */
+export function usernsFlag(opts: UsernsOptions): string {
+  if ((opts.uidmap ?? []).length + (opts.gidmap ?? []).length > 0) return '--uidmap/--gidmap';
+  if (opts.subuidname !== undefined || opts.subgidname !== undefined) return '--subuidname/--subgidname';
+  return `--userns ${opts.userns}`;
+}
+
 /** Does this choice need a map other than private or fakeroot (and so, for an image, the shifted view)? */
 export function remapped(opts: UsernsOptions): boolean {
   const kind = parseUserns(opts.userns).kind;
@@ -168,7 +169,7 @@ export function containerIds(opts: UsernsOptions, base: IdMapping, files: { subu
   const me = { uid: base.uids[0]?.outside ?? 0, gid: base.gids[0]?.outside ?? 0 };
   if (mode.kind === 'fakeroot') return { mode, idmap: singleIdMapping(me.uid, me.gid), remapped: false };
   if (mode.kind === 'private' && !maps && !byName) return { mode, idmap: base, remapped: false };
-  const what = maps ? '--uidmap/--gidmap' : byName ? '--subuidname/--subgidname' : `--userns ${opts.userns}`;
+  const what = usernsFlag(opts);
   if (base.single || !base.tools)
     throw new BurrowError('E_IDMAP', `${what}: you have no subordinate ids in /etc/subuid and /etc/subgid, so no map but your own id (--userns fakeroot) can be made`);
   const nu = mapSize(base.uids);
@@ -261,36 +262,13 @@ function finish(what: string, mode: UsernsMode, uids: IdRange[], gids: IdRange[]
  * default one.
  */
 function nest(what: string, mode: UsernsMode, uids: IdRange[], gids: IdRange[], base: IdMapping): ContainerIds {
-  for (const [which, map, of] of [['uid', uids, base.uids], ['gid', gids, base.gids]] as const) {
-    const overlap = mapOverlap(map);
-    if (overlap) throw new BurrowError('E_IDMAP', `${what}: the ${which} map is impossible: ${overlap}`);
-    const n = mapSize(of);
-    const out = map.find((r) => r.outside + r.count > n);
-    if (out) throw new BurrowError('E_IDMAP', `${what}: ${which} ${Math.max(out.outside, n)} of the default user namespace is not yours to map (0 is you, 1-${n - 1} your subordinate ids in /etc/sub${which})`);
-  }
-  const nested = { uids: splitAt(uids, base.uids), gids: splitAt(gids, base.gids) };
+  // host() over the default namespace's ids as they are: checked, and each range split where that
+  // namespace's are (you, then each range of subordinate ids), since the kernel takes a range only
+  // within one range of the namespace above.
+  const own = (map: IdRange[]): IdRange[] => map.map((r) => ({ inside: r.inside, outside: r.inside, count: r.count }));
+  const nested = { uids: host('uid', uids, own(base.uids), what), gids: host('gid', gids, own(base.gids), what) };
   if (nested.uids.length > 340 || nested.gids.length > 340) throw new BurrowError('E_IDMAP', `${what}: the map has more than 340 ranges, the most the kernel takes`);
   return { mode, idmap: base, remapped: true, nested, shown: { uids, gids } };
-}
-
-/**
- * A nested map's ranges split where the default namespace's own are (you,
- * then each range of subordinate ids): the kernel takes a range only when it
- * lies within one range of the namespace above.
- */
-export function splitAt(map: IdRange[], base: IdRange[]): IdRange[] {
-  const out: IdRange[] = [];
-  for (const r of map) {
-    let done = 0;
-    while (done < r.count) {
-      const id = r.outside + done;
-      const b = base.find((x) => id >= x.inside && id < x.inside + x.count) as IdRange;
-      const n = Math.min(r.count - done, b.inside + b.count - id);
-      out.push({ inside: r.inside + done, outside: id, count: n });
-      done += n;
-    }
-  }
-  return out;
 }
 
 /**

@@ -11,7 +11,7 @@ import { BurrowError, UsageError, errnoCode } from '../errors.js';
 import { CAPABILITIES, capabilities } from '../system/capabilities.js';
 import { describeMap, type IdMapping, isMapped } from '../system/idmap.js';
 import { dirReader, layersReader, parseGroup, parsePasswd, resolveUser, type RootReader } from '../system/passwd.js';
-import { containerIds, nestedView, shiftedMountOptions } from './idmaps.js';
+import { containerIds, nestedView, shiftedMountOptions, usernsFlag } from './idmaps.js';
 import type { ImageConfig } from '../oci/image.js';
 import { checkContainerConfig, containerArgv } from '../oci/image.js';
 import type { ContainerSpec, DeviceSpec, NameFile, OverlaySpec, RlimitSpec, ShareSpec, TmpfsSpec, VolumeSpec } from './compile.js';
@@ -335,10 +335,10 @@ export function keepIdEntries(read: RootReader, ids: { uid: number; gid: number 
   const name = own ? hostName : String(ids.uid);
   const out: { path: string; mode: number; data: string }[] = [];
   const passwd = read('/etc/passwd');
-  if (!parsePasswd(passwd).some((e) => e.uid === ids.uid) && !parsePasswd(passwd).some((e) => e.name === name))
+  if (!parsePasswd(passwd).some((e) => e.uid === ids.uid || e.name === name))
     out.push({ path: '/etc/passwd', mode: 0o644, data: `${passwd}${passwd === '' || passwd.endsWith('\n') ? '' : '\n'}${name}:*:${ids.uid}:${ids.gid}:${own ? '' : 'container user'}:${workdir}:/bin/sh\n` });
   const group = read('/etc/group');
-  if (!parseGroup(group).some((g) => g.gid === ids.gid) && !parseGroup(group).some((g) => g.name === name))
+  if (!parseGroup(group).some((g) => g.gid === ids.gid || g.name === name))
     out.push({ path: '/etc/group', mode: 0o644, data: `${group}${group === '' || group.endsWith('\n') ? '' : '\n'}${name}:x:${ids.gid}:${name}\n` });
   return out;
 }
@@ -348,7 +348,7 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
   // fakeroot: only the user's own id, as without subordinate ids; keep-id, nomap and the maps: runtime/idmaps.ts.
   const ids = containerIds(opts, ctx.idmap);
   const { idmap } = ids;
-  const usernsWhat = opts.userns !== undefined && opts.userns !== 'private' ? `--userns ${opts.userns}` : (opts.uidmap ?? []).length + (opts.gidmap ?? []).length > 0 ? '--uidmap/--gidmap' : '--subuidname/--subgidname';
+  const usernsWhat = usernsFlag(opts);
   if (root.kind === 'image') checkContainerConfig(root.config);
   const image = root.kind === 'image' ? root.config.config ?? {} : undefined;
   // An image's files are stored with the default map's owners: under another map, shown with them through fuse-overlayfs.

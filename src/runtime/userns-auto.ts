@@ -13,15 +13,11 @@ import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { BurrowError } from '../errors.js';
+import type { UsernsSlice } from '../storage/containers.js';
 import type { Store } from '../storage/store.js';
 import { type IdMapping, mapSize } from '../system/idmap.js';
 import { parseGroup, parsePasswd, type RootReader } from '../system/passwd.js';
 import { AUTO_MIN_SIZE } from './idmaps.js';
-
-export interface AutoSlice {
-  start: number;
-  size: number;
-}
 
 /** The size a container of this image gets without size=. */
 export function autoSize(read: RootReader): number {
@@ -33,7 +29,7 @@ export function autoSize(read: RootReader): number {
  * The first slice of `size` ids in 1..`total`-1 that none of `used` overlaps;
  * undefined when there is none.
  */
-export function freeSlice(used: AutoSlice[], size: number, total: number): number | undefined {
+export function freeSlice(used: UsernsSlice[], size: number, total: number): number | undefined {
   let start = 1;
   for (const u of [...used].sort((a, b) => a.start - b.start)) {
     if (u.start >= start + size) break;
@@ -46,7 +42,7 @@ export function freeSlice(used: AutoSlice[], size: number, total: number): numbe
  * Takes a slice for a new container (the lock held until `release`, to be
  * called once its record is written or its create failed).
  */
-export function takeAutoSlice(store: Store, base: IdMapping, size: number, what: string): { slice: AutoSlice; release: () => void } {
+export function takeAutoSlice(store: Store, base: IdMapping, size: number, what: string): { slice: UsernsSlice; release: () => void } {
   const total = Math.min(mapSize(base.uids), mapSize(base.gids));
   if (base.single || total <= 1)
     throw new BurrowError('E_IDMAP', `${what}: you have no subordinate ids in /etc/subuid and /etc/subgid to give the container a slice of`);

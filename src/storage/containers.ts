@@ -33,6 +33,12 @@ import type { SeccompProfile } from '../system/seccomp/profile.js';
 import type { Store } from './store.js';
 
 /** The options of `run` and `create` as the command line gave them (runtime/options.ts reads them). */
+/** A slice of the default user namespace's ids: `size` of them from `start` (--userns auto). */
+export interface UsernsSlice {
+  start: number;
+  size: number;
+}
+
 export interface RunOptions {
   command: string[];
   /** --entrypoint, as an argv ('' given on the command line: an empty one) */
@@ -55,7 +61,7 @@ export interface RunOptions {
   /** --userns: private (the default), fakeroot (only the user's own id mapped), keep-id[:uid=,gid=], nomap, auto[:size=N] (runtime/idmaps.ts) */
   userns?: string | undefined;
   /** --userns auto: the slice of the default namespace's ids (0 = the user) its create took (runtime/userns-auto.ts) */
-  usernsAuto?: { start: number; size: number } | undefined;
+  usernsAuto?: UsernsSlice | undefined;
   /** --uidmap, --gidmap: CONTAINER:HOST:COUNT, HOST in the default namespace's terms (0 = the user) */
   uidmap?: string[] | undefined;
   gidmap?: string[] | undefined;
