@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { BurrowError, errnoCode } from '../../errors.js';
 import { DEFAULT_CAPABILITIES } from '../capabilities.js';
 import { builtin } from '../../lazy.js';
+import { MAX_INSTRUCTIONS } from './bpf.js';
 import { compileFilter } from './compile.js';
 import { DEFAULT_PROFILE, FAKEROOT_RULES } from './default-profile.js';
 import { checkProfile, resolveProfile, type SeccompHost, type SeccompProfile } from './profile.js';
@@ -62,8 +63,8 @@ export function seccompProgram(profile: SeccompProfile, caps: ReadonlySet<string
   if (!host) throw new BurrowError('E_SECCOMP', `seccomp: no system call table for this architecture (${process.arch}); run with --security-opt seccomp=unconfined`);
   const filter = resolveProfile(profile, caps, host);
   const program = compileFilter(filter);
-  if (program.length / 8 > 4096)
-    throw new BurrowError('E_SECCOMP', `seccomp profile: compiles to ${program.length / 8} instructions, more than the kernel's 4096`);
+  if (program.length / 8 > MAX_INSTRUCTIONS)
+    throw new BurrowError('E_SECCOMP', `seccomp profile: compiles to ${program.length / 8} instructions, more than the kernel's ${MAX_INSTRUCTIONS}`);
   return { program, flags: filter.flags };
 }
 
@@ -110,18 +111,18 @@ export function withFakeroot(profile: SeccompProfile): SeccompProfile {
 export function defaultProgram(caps: ReadonlySet<string>, fakeroot = false, cacheDir?: string): SeccompFilter {
   const built = typeof BURROW_SECCOMP_DEFAULT === 'undefined' ? null : BURROW_SECCOMP_DEFAULT;
   const key = capsKey(caps);
-  const arch = seccompHost()?.arch;
-  const same = built !== null && built.arch === arch && built.caps === key;
+  const host = seccompHost();
+  const same = built !== null && built.arch === host?.arch && built.caps === key;
   const hex = same ? (fakeroot ? built.fakeroot : built.program) : undefined;
   if (hex !== undefined) return { program: Buffer.from(hex, 'hex'), flags: 0 };
-  const compile = (): SeccompFilter => seccompProgram(fakeroot ? withFakeroot(DEFAULT_PROFILE) : DEFAULT_PROFILE, caps);
-  if (cacheDir === undefined || !built?.id || arch === undefined) return compile();
+  const compile = (): SeccompFilter => seccompProgram(fakeroot ? withFakeroot(DEFAULT_PROFILE) : DEFAULT_PROFILE, caps, host);
+  if (cacheDir === undefined || !built?.id || host === undefined) return compile();
   // (the kernel's release too: a profile's minKernel rules depend on it, and /tmp may outlive a reboot)
-  const kernel = builtin<typeof import('node:os')>('node:os').release().replace(/[^A-Za-z0-9._-]/g, '_');
-  const file = join(cacheDir, `seccomp-${built.id}-${arch}-${kernel}-${fakeroot ? 'fakeroot' : 'default'}-${key.replace(/,/g, '.') || 'none'}.bpf`);
+  const kernel = host.kernel().replace(/[^A-Za-z0-9._-]/g, '_');
+  const file = join(cacheDir, `seccomp-${built.id}-${host.arch}-${kernel}-${fakeroot ? 'fakeroot' : 'default'}-${key.replace(/,/g, '.') || 'none'}.bpf`);
   try {
     const program = readFileSync(file);
-    if (program.length > 0 && program.length % 8 === 0 && program.length <= 4096 * 8) return { program, flags: 0 };
+    if (program.length > 0 && program.length % 8 === 0 && program.length <= MAX_INSTRUCTIONS * 8) return { program, flags: 0 };
   } catch {
     // not kept yet
   }
