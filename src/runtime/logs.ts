@@ -18,7 +18,7 @@ import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 
 import { BurrowError, errnoCode, UsageError } from '../errors.js';
-import type { ContainerOptions } from '../storage/containers.js';
+import type { ContainerOptions, ContainerRecord } from '../storage/containers.js';
 import type { Store } from '../storage/store.js';
 
 export type LogDriver = 'k8s-file' | 'none' | 'passthrough';
@@ -371,7 +371,11 @@ export interface LogsRequest {
  */
 export function plainLogFile(store: Store, req: LogsRequest): string | undefined {
   if (req.containers.length !== 1 || req.follow || req.tail !== undefined || req.since !== undefined || req.until !== undefined || req.timestamps || req.names) return undefined;
-  const rec = store.containers.get(req.containers[0] as string);
+  return logPath(store, store.containers.get(req.containers[0] as string));
+}
+
+/** The container's log file; one clear error for a log driver that keeps none. */
+function logPath(store: Store, rec: ContainerRecord): string {
   const log = logConfig(rec.options, store.containers.dir(rec.id));
   if (log.path === undefined) throw new BurrowError('E_LOG_DRIVER', `container ${rec.name} uses the ${log.driver} log driver: it keeps no log to read`);
   return log.path;
@@ -391,13 +395,12 @@ export async function showLogs(store: Store, req: LogsRequest, write: (stream: S
   const recs = req.containers.map((ref) => containers.get(ref, all));
   const multi = recs.length > 1 || req.names;
   const files = recs.map((rec) => {
-    const log = logConfig(rec.options, containers.dir(rec.id));
-    if (log.path === undefined) throw new BurrowError('E_LOG_DRIVER', `container ${rec.name} uses the ${log.driver} log driver: it keeps no log to read`);
+    const path = logPath(store, rec);
     const prefix = multi ? `${req.names ? rec.name : rec.id.slice(0, 12)} ` : '';
     // Lines are collected while a file is read and written after: write() may wait (a full pipe).
     let pending: { stream: Stream; data: Buffer }[] = [];
     const reader = new LogReader({ since: req.since, until: req.until, timestamps: req.timestamps, prefix }, (stream, data) => pending.push({ stream, data }));
-    const file = new LogFile(log.path, reader);
+    const file = new LogFile(path, reader);
     const flush = async (): Promise<void> => {
       const out = pending;
       pending = [];
