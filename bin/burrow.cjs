@@ -47,6 +47,10 @@ function load(name) {
 }
 
 const argv = process.argv.slice(2);
+// burrow started as `bwrap` (a link of that name), or `burrow sandbox`: bubblewrap's command line (src/sandbox/main.ts).
+// `burrow sandbox --help` is the whole CLI's help page; `bwrap --help` is bwrap's.
+const asBwrap = /(^|\/)bwrap$/.test(process.argv[1] || '');
+const isSandbox = asBwrap || (argv[0] === 'sandbox' && argv[1] !== '--help' && argv[1] !== '-h');
 const isFast = JSON.parse(readFileSync(join(dir, 'fast-paths.json'), 'utf8')).some((path) => path.every((word, i) => argv[i] === word));
 
 if (process.env.BURROW_WRITE_CODE_CACHE) {
@@ -70,7 +74,11 @@ if (process.env.BURROW_WRITE_CODE_CACHE) {
     process.exitCode = code;
   };
   const whole = () => load('burrow').exports.main(argv).then(answer);
-  if (isFast) {
+  if (isSandbox) {
+    load('sandbox')
+      .exports.sandbox(asBwrap ? argv : argv.slice(1), asBwrap ? 'bwrap' : 'burrow sandbox')
+      .then(answer);
+  } else if (isFast) {
     load('fast')
       .exports.fast(argv)
       .then((code) => (code === undefined ? whole() : answer(code)));

@@ -81,6 +81,7 @@
 #endif
 
 static int g_status_fd = -1;
+int g_bwrap;
 /* A detached container's log (the `log` record): the monitor's own errors go there too, nobody reads its stderr. */
 static struct ctr_log g_log_file = {-1, NULL, 0, 0};
 static struct ctr_log *g_log;
@@ -165,7 +166,7 @@ static void report(const struct setup_error *e) {
   else
     snprintf(msg, sizeof(msg), "%s", what);
   restore_terminal();
-  say_error("Error: %s\n", msg);
+  say_error("%s%s\n", g_bwrap ? "bwrap: " : "Error: ", msg);
   if (g_status_fd < 0)
     return;
   char *json = NULL;
@@ -207,7 +208,31 @@ fail(const char *step, const char *sc, const char *path, int err, const char *fm
     g_started_plan = NULL;
     finish(plan, EXIT_HELPER);
   }
-  exit(EXIT_HELPER);
+  exit(g_bwrap ? 1 : EXIT_HELPER);
+}
+
+/*
+ * bwrap's --info-fd and --json-status-fd: the child's pid and the inode of
+ * each namespace made new for it (bwrap's keys and order), as bwrap writes
+ * them: indented over lines, or (`one_line`) on one line.
+ */
+static int sandbox_info(int fd, const struct plan *plan, pid_t child, int one_line) {
+  static const char *const names[][2] = {{"cgroup", "cgroup"}, {"ipc", "ipc"}, {"mount", "mnt"}, {"net", "net"}, {"pid", "pid"}, {"uts", "uts"}};
+  const struct record *ns = plan_find(plan, R_NAMESPACES);
+  char buf[1024];
+  size_t n = (size_t)snprintf(buf, sizeof(buf), one_line ? "{ \"child-pid\": %d" : "{\n    \"child-pid\": %d", (int)child);
+  for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+    int made = 0;
+    for (size_t i = 0; ns && i < ns->nfields; i++)
+      made |= !strcmp(ns->fields[i], names[k][0]);
+    char path[64];
+    struct stat st;
+    snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)child, names[k][1]);
+    if (made && stat(path, &st) == 0)
+      n += (size_t)snprintf(buf + n, sizeof(buf) - n, one_line ? ", \"%s-namespace\": %lu" : ",\n    \"%s-namespace\": %lu", names[k][1], (unsigned long)st.st_ino);
+  }
+  n += (size_t)snprintf(buf + n, sizeof(buf) - n, one_line ? " }\n" : "\n}\n");
+  return write_all(fd, buf, n);
 }
 
 static char *read_all(const char *path, size_t *len) {
@@ -1489,6 +1514,11 @@ static int cmd_run(int argc, char **argv) {
     close(plan_fd);
   /* A closed reader must be an EPIPE for the monitor, not its death (the child resets this). */
   signal(SIGPIPE, SIG_IGN);
+  g_bwrap = plan_find(&plan, R_BWRAP) != NULL;
+  /* bwrap's --die-with-parent: the monitor dies with whoever started it (and the child with the monitor). */
+  if (plan_find(&plan, R_DIE_WITH_PARENT) && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+    fail("start", "prctl(PR_SET_PDEATHSIG)", NULL, errno, "die with the parent");
+  const struct record *info_fd = plan_find(&plan, R_INFO_FD), *json_fd = plan_find(&plan, R_JSON_STATUS_FD);
 
   const struct record *fwd = plan_find(&plan, R_FORWARD_SIGNALS);
   sigset_t forward, blocked;
@@ -1583,6 +1613,20 @@ again:;
       }
   }
 
+  if (info_fd) {
+    int fd = atoi(info_fd->fields[0]);
+    if (sandbox_info(fd, &plan, child, 0) < 0) {
+      int e = errno;
+      kill(child, SIGKILL);
+      fail("info-fd", "write", NULL, e, "Write to info_fd");
+    }
+    close(fd);
+  }
+  if (json_fd && sandbox_info(atoi(json_fd->fields[0]), &plan, child, 1) < 0) {
+    int e = errno;
+    kill(child, SIGKILL);
+    fail("json-status-fd", "write", NULL, e, "Write to json_status_fd");
+  }
   before_steps(&plan, child);
   if (write(sync[0], "G", 1) != 1)
     fail("start", "write", NULL, errno, "wake the container");
@@ -1604,7 +1648,7 @@ again:;
     if (attach)
       unlink(attach->fields[0]); /* no monitor behind it any more */
     status_line("{\"type\":\"exit\",\"code\":%d}\n", e.exit_code);
-    return e.exit_code;
+    return g_bwrap ? 1 : e.exit_code;
   }
   if (n != 0) {
     int st;
@@ -1630,6 +1674,11 @@ again:;
   if (attach)
     unlink(attach->fields[0]); /* no monitor behind it any more */
   status_line("{\"type\":\"exit\",\"code\":%d}\n", code);
+  if (json_fd) {
+    char line[64];
+    int n = snprintf(line, sizeof(line), "{ \"exit-code\": %d }\n", code);
+    (void)write_all(atoi(json_fd->fields[0]), line, (size_t)n);
+  }
   plan_free(&plan);
   return code;
 }

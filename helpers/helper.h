@@ -75,6 +75,14 @@ int bridge_unport(int member_ns, const char *ifname, char *err, size_t errlen);
 int cmd_network_connect(int argc, char **argv);
 int cmd_network_disconnect(int argc, char **argv);
 
+/*
+ * The plan has a `bwrap` record (burrow sandbox): bwrap's conventions. The helper's own errors are
+ * "bwrap: MESSAGE" lines and exit status 1 (a failed exec too, worded as bwrap's execvp); the child
+ * stays the user it was cloned as (the sandbox's uid, every capability of its new user namespace)
+ * and makes its mounts slaves of the host's, as bwrap does. Set by the monitor before the clone.
+ */
+extern int g_bwrap;
+
 /* The memory of argv, so PID 1 with --init can show its own name instead of the helper's command line. */
 extern char *g_argv_area;
 extern size_t g_argv_area_len;

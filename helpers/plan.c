@@ -50,6 +50,11 @@ int plan_is_child_step(const struct record *r) {
   case R_CGROUP:
   case R_LOG:
   case R_ON_EXIT:
+  case R_BWRAP:
+  case R_INFO_FD:
+  case R_JSON_STATUS_FD:
+  case R_DIE_WITH_PARENT:
+  case R_INHERIT_FDS:
     return 0;
   default:
     return 1;
@@ -66,13 +71,16 @@ static int in_root(const struct record *r) {
   case R_READONLY:
   case R_DEV_BIND:
   case R_REMOUNT_RO:
-  case R_MKDIR:
   case R_WRITE_FILE:
-  case R_WRITE_FD:
   case R_CHMOD:
   case R_SYSCTL:
   case R_COPY_UP:
+  case R_LOCK_FILE:
     return 1;
+  case R_MKDIR:
+    return r->nfields < 3; /* `host`: in the tree as it is (sandbox-root's base) */
+  case R_WRITE_FD:
+    return r->nfields < 4;
   default:
     return 0;
   }
@@ -256,8 +264,25 @@ static int check_record(const struct record *r, char *err, size_t errlen, size_t
   case R_READONLY:
   case R_REMOUNT_RO:
   case R_CWD:
+  case R_SANDBOX_ROOT:
+  case R_LOCK_FILE:
+  case R_DISABLE_USERNS:
     if (r->fields[0][0] != '/')
       return fail(err, errlen, "record %zu (%s): `%s` is not absolute", index, specs[r->kind].name, shown(r->fields[0]));
+    if (r->kind == R_READONLY && r->nfields > 1 && strcmp(r->fields[1], "writable"))
+      return fail(err, errlen, "record %zu (readonly): unknown mode `%s`", index, shown(r->fields[1]));
+    break;
+  case R_CWD_TRY:
+    for (size_t i = 0; i < r->nfields; i++)
+      if (r->fields[i][0] != '/')
+        return fail(err, errlen, "record %zu (cwd-try): `%s` is not absolute", index, shown(r->fields[i]));
+    break;
+  case R_INFO_FD:
+  case R_JSON_STATUS_FD:
+  case R_INHERIT_FDS:
+    for (size_t i = 0; i < r->nfields; i++)
+      if (!is_fd(r->fields[i]) || strtoull(r->fields[i], NULL, 10) < 3)
+        return fail(err, errlen, "record %zu (%s): bad fd `%s`", index, specs[r->kind].name, shown(r->fields[i]));
     break;
   case R_PROCESS: {
     int mode = -1;
@@ -288,6 +313,8 @@ static int check_record(const struct record *r, char *err, size_t errlen, size_t
       return fail(err, errlen, "record %zu (%s): bad mode `%s`", index, specs[r->kind].name, shown(r->fields[1]));
     if (r->kind == R_WRITE_FD && !is_fd(r->fields[2]))
       return fail(err, errlen, "record %zu (write-fd): bad fd `%s`", index, shown(r->fields[2]));
+    if ((r->kind == R_MKDIR && r->nfields > 2 && strcmp(r->fields[2], "host")) || (r->kind == R_WRITE_FD && r->nfields > 3 && strcmp(r->fields[3], "host")))
+      return fail(err, errlen, "record %zu (%s): unknown place `%s`", index, specs[r->kind].name, shown(r->fields[r->nfields - 1]));
     break;
   case R_SYSCTL:
     if (r->fields[0][0] != '/' || strcmp(r->fields[0], "/") == 0)
@@ -369,13 +396,20 @@ static int check_plan(const struct plan *plan, char *err, size_t errlen) {
      * working directory, the environment, the init (which must be filtered too) and the exec.
      */
     if (seen_seccomp && plan_is_child_step(r) && r->kind != R_EXEC && r->kind != R_ENV && r->kind != R_SEARCH_PATH &&
-        r->kind != R_CAPS && r->kind != R_CWD && r->kind != R_INIT && r->kind != R_PAUSE)
-      return fail(err, errlen, "record %zu (%s): comes after `seccomp` (only caps, cwd, env, search-path, init and exec may)", i + 1, specs[r->kind].name);
+        r->kind != R_CAPS && r->kind != R_CWD && r->kind != R_INIT && r->kind != R_PAUSE && r->kind != R_SECCOMP)
+      return fail(err, errlen, "record %zu (%s): comes after `seccomp` (only another seccomp, caps, cwd, env, search-path, init and exec may)", i + 1, specs[r->kind].name);
     if (in_root(r) && !seen_root)
       return fail(err, errlen, "record %zu (%s): comes before `root`", i + 1, specs[r->kind].name);
     switch (r->kind) {
     case R_ROOT:
+    case R_SANDBOX_ROOT:
+      if (seen_root)
+        return fail(err, errlen, "record %zu (%s): a second root", i + 1, specs[r->kind].name);
       seen_root = 1;
+      break;
+    case R_DISABLE_USERNS:
+      if (!userns || !plan_find(plan, R_NESTED_USERNS) || plan_find(plan, R_NESTED_USERNS) < r)
+        return fail(err, errlen, "record %zu (disable-userns): needs a user namespace and a `nested-userns` after it", i + 1);
       break;
     case R_PIVOT_ROOT:
       if (!seen_root)
@@ -442,8 +476,10 @@ static int check_plan(const struct plan *plan, char *err, size_t errlen) {
         return fail(err, errlen, "`share` with a new `%s` namespace", ns->fields[i]);
     }
   }
-  if (plan_find(plan, R_ROOT) && !plan_find(plan, R_PIVOT_ROOT))
+  if ((plan_find(plan, R_ROOT) || plan_find(plan, R_SANDBOX_ROOT)) && !plan_find(plan, R_PIVOT_ROOT))
     return fail(err, errlen, "`root` without `pivot-root`");
+  if (plan_find(plan, R_CWD) && plan_find(plan, R_CWD_TRY))
+    return fail(err, errlen, "`cwd` with `cwd-try`");
   /* attach's input goes where the container reads: its pty, or the pipe that stdin INHERIT leaves as its fd 0. */
   const struct record *attach = plan_find(plan, R_ATTACH), *in = plan_find(plan, R_STDIN);
   if (attach && !strcmp(attach->fields[1], "tty") && !plan_find(plan, R_TTY))

@@ -1,11 +1,11 @@
 /*
- * burrow-helper: the plan, version 9 (6: the `share` record, the `ready` process mode; 7: `pause`; 8: `session-keyring`, `new-session`, `sysctl`, `domainname`, seccomp's FLAGS and place; 9: `nested-userns`).
+ * burrow-helper: the plan, version 10 (6: the `share` record, the `ready` process mode; 7: `pause`; 8: `session-keyring`, `new-session`, `sysctl`, `domainname`, seccomp's FLAGS and place; 9: `nested-userns`).
  *
  * The plan is the whole interface between burrow's TypeScript side (which
  * decides everything) and this helper (which decides nothing). The writer is
  * src/system/plan.ts; this file and that one describe the same format.
  *
- *   plan    := "burrow-plan 9\n" record* "end 0\n" EOF
+ *   plan    := "burrow-plan 10\n" record* "end 0\n" EOF
  *   record  := NAME " " COUNT "\n" field{COUNT}
  *   field   := LENGTH ":" BYTES{LENGTH} "\n"
  *

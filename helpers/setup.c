@@ -55,6 +55,10 @@
 static const struct child_fds *g_fds;
 /* The root the in-root steps resolve beneath: the `root` step's, then "/" after pivot-root. */
 static int g_rootfd = -1;
+/* The host path g_rootfd was opened from: a mount on the root itself (bwrap's `--bind / /`) covers what g_rootfd holds, which is opened again. */
+static const char *g_root_path;
+/* sandbox-root set the umask to 0 for its steps: the caller's, given back before the exec; -1: untouched. */
+static int g_saved_umask = -1;
 
 /* What the steps leave for later ones. */
 struct exec_state {
@@ -63,6 +67,7 @@ struct exec_state {
   int tty;                  /* a `tty` step ran: init puts the command in the terminal's foreground */
   int prepared;             /* fds and signals are ready for execve (seccomp does it before its filter) */
   int network_waited;       /* the monitor said the network's ready processes are ready (await_network) */
+  const char *pwd;          /* cwd-try: the directory it went to, the command's PWD */
   const struct plan *plan;
 };
 
@@ -199,9 +204,12 @@ static void make_path(const char *step, const char *path, int file) { make_path_
 
 static void fd_path(int fd, char *out, size_t len) { snprintf(out, len, "/proc/self/fd/%d", fd); }
 
-/* Makes the mount at fd read-only (with its submounts when `recursive`); the kernel keeps the locked flags. */
-static void make_readonly(const char *step, int fd, const char *path, int recursive) {
-  struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+/*
+ * Sets ATTRS (MOUNT_ATTR_RDONLY, _NOSUID, _NODEV) on the mount at fd (with its
+ * submounts when `recursive`); the kernel keeps the locked flags.
+ */
+static void set_mount_attrs(const char *step, int fd, const char *path, int recursive, uint64_t attrs) {
+  struct mount_attr attr = {.attr_set = attrs};
   if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr)) == 0)
     return;
   if (errno != ENOSYS)
@@ -210,10 +218,12 @@ static void make_readonly(const char *step, int fd, const char *path, int recurs
   struct statvfs sv;
   if (fstatvfs(fd, &sv) < 0)
     FAIL(step, "statvfs", path);
-  unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY;
-  if (sv.f_flag & ST_NOSUID)
+  unsigned long flags = MS_REMOUNT | MS_BIND;
+  if ((sv.f_flag & ST_RDONLY) || (attrs & MOUNT_ATTR_RDONLY))
+    flags |= MS_RDONLY;
+  if ((sv.f_flag & ST_NOSUID) || (attrs & MOUNT_ATTR_NOSUID))
     flags |= MS_NOSUID;
-  if (sv.f_flag & ST_NODEV)
+  if ((sv.f_flag & ST_NODEV) || (attrs & MOUNT_ATTR_NODEV))
     flags |= MS_NODEV;
   if (sv.f_flag & ST_NOEXEC)
     flags |= MS_NOEXEC;
@@ -227,6 +237,18 @@ static void make_readonly(const char *step, int fd, const char *path, int recurs
   fd_path(fd, p, sizeof(p));
   if (mount(NULL, p, NULL, flags, NULL) < 0)
     FAIL(step, "mount", path);
+}
+
+/* Makes the mount at fd read-only (with its submounts when `recursive`). */
+static void make_readonly(const char *step, int fd, const char *path, int recursive) { set_mount_attrs(step, fd, path, recursive, MOUNT_ATTR_RDONLY); }
+
+/* After a mount on the root itself: the root the in-root steps resolve beneath is the new mount. */
+static void reopen_root(const char *step) {
+  int fd = open(g_root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    FAIL(step, "open", g_root_path);
+  close(g_rootfd);
+  g_rootfd = fd;
 }
 
 static void do_mount(const struct record *r) {
@@ -252,11 +274,16 @@ static void do_mount(const struct record *r) {
     die(EXIT_HELPER, "mount", "mount", dst, e, "mount `%s` on `%s`", bind ? src : fstype, dst);
   }
   close(fd);
-  if (bind && (flags & BP_MOUNT_RDONLY)) {
+  if (!host && dst[strspn(dst, "/")] == '\0' && g_root_path)
+    reopen_root("mount");
+  /* A bind takes no flags of its own: read-only (BP_MOUNT_RDONLY), nosuid and nodev are set on it after, and
+     with MS_REC on what it brought along (bwrap's binds: nosuid, and nodev unless --dev-bind). */
+  uint64_t attrs = ((flags & BP_MOUNT_RDONLY) ? MOUNT_ATTR_RDONLY : 0) | ((msflags & MS_NOSUID) ? MOUNT_ATTR_NOSUID : 0) | ((msflags & MS_NODEV) ? MOUNT_ATTR_NODEV : 0);
+  if (bind && attrs) {
     fd = host ? open(dst, O_PATH | O_CLOEXEC) : open_in_root(dst, O_PATH);
     if (fd < 0)
       FAIL("mount", "open", dst);
-    make_readonly("mount", fd, dst, 1);
+    set_mount_attrs("mount", fd, dst, (flags & BP_MOUNT_RDONLY) || (msflags & MS_REC), attrs);
     close(fd);
   }
 }
@@ -285,12 +312,19 @@ static void do_mask(const char *path) {
   close(fd);
 }
 
-static void do_readonly(const char *path) {
+static void do_readonly(const char *path, int if_writable) {
   int fd = open_if_present("readonly", path);
   if (fd < 0)
     return;
   char p[64];
   fd_path(fd, p, sizeof(p));
+  /* `writable` (bwrap's cover of /proc/sys, sysrq-trigger, irq, bus): only what we could write to. */
+  if (if_writable && access(p, W_OK) < 0) {
+    if (errno != EACCES && errno != ENOENT && errno != EROFS)
+      FAIL("readonly", "access", path);
+    close(fd);
+    return;
+  }
   if (strcmp(path, "/") != 0 && mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0)
     FAIL("readonly", "mount", path);
   close(fd);
@@ -326,6 +360,7 @@ static void do_root(const char *path) {
   g_rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (g_rootfd < 0)
     FAIL("root", "open", path);
+  g_root_path = path;
 }
 
 static void do_pivot_root(void) {
@@ -340,6 +375,7 @@ static void do_pivot_root(void) {
     FAIL("pivot-root", "chdir", "/");
   close(g_rootfd);
   g_rootfd = -1;
+  g_root_path = NULL;
 }
 
 /* bridge-port NETNS BRIDGE GATEWAY IFNAME PEER ADDRESS: our interface on a user network (netlink.c). */
@@ -657,11 +693,12 @@ static void do_dev_bind(const struct record *r) {
   close(fd);
 }
 
+/* bwrap's --remount-ro: the mount at PATH alone ("does not recursively remount"). */
 static void do_remount_ro(const char *path) {
   int fd = open_in_root(path, O_PATH);
   if (fd < 0)
     FAIL("remount-ro", "openat2", path);
-  make_readonly("remount-ro", fd, path, 1);
+  make_readonly("remount-ro", fd, path, 0);
   close(fd);
 }
 
@@ -802,6 +839,31 @@ static void do_exec(const struct record *exec, const struct exec_state *st) {
   char **argv = exec->fields + 1;
   char *empty[] = {NULL};
   char **envp = env ? env->fields : empty;
+  /* cwd-try: PWD names where it went, as bwrap sets it. */
+  if (st->pwd) {
+    size_t n = env ? env->nfields : 0;
+    char **with = calloc(n + 2, sizeof(char *));
+    char *pwd = malloc(strlen(st->pwd) + 5);
+    if (!with || !pwd)
+      die(EXIT_HELPER, "exec", "malloc", NULL, ENOMEM, NULL);
+    sprintf(pwd, "PWD=%s", st->pwd);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+      if (strncmp(envp[i], "PWD=", 4) != 0)
+        with[k++] = envp[i];
+    with[k++] = pwd;
+    with[k] = NULL;
+    envp = with;
+  }
+  if (g_bwrap) {
+    /* As bwrap's execvp: the PATH of the command's environment (glibc's /bin:/usr/bin without one); its wording, exit 1. */
+    char **old = environ;
+    environ = envp;
+    execvp(file, argv);
+    int e = errno;
+    environ = old;
+    die(EXIT_HELPER, "exec", "execvp", file, e, "execvp %s", file);
+  }
 
   if (strchr(file, '/')) {
     execve(file, argv, envp);
@@ -860,6 +922,8 @@ static void prepare_exec(struct exec_state *st) {
   if (st->prepared)
     return;
   st->prepared = 1;
+  if (g_saved_umask >= 0)
+    umask((mode_t)g_saved_umask);
   /* Everything above 2 closes at exec (the error pipe too, which is how the monitor learns the exec worked). */
   if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
     for (int fd = 3; fd < 65536; fd++)
@@ -869,6 +933,13 @@ static void prepare_exec(struct exec_state *st) {
     int fl = fcntl(fd, F_GETFD);
     if (fl >= 0 && (fl & FD_CLOEXEC))
       fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+  }
+  /* inherit-fds (burrow sandbox): what the caller gave bwrap's command line, the command's as well. */
+  const struct record *inherit = plan_find(st->plan, R_INHERIT_FDS);
+  for (size_t i = 0; inherit && i < inherit->nfields; i++) {
+    uint64_t fd = 0;
+    plan_parse_u64(inherit->fields[i], 10, &fd);
+    fcntl((int)fd, F_SETFD, 0);
   }
   /*
    * Ignored signals survive execve (Node ignores SIGPIPE): reset every disposition and the
@@ -971,6 +1042,101 @@ static void do_copy_up(const struct record *r) {
   close(dst);
 }
 
+/*
+ * bwrap's base: a tmpfs on BASE (bwrap's own is /tmp) made the root, the
+ * host's tree moved to /oldroot under it, and /newroot (bound onto itself, a
+ * mount point for pivot-root) the sandbox's root for the in-root steps. Host
+ * paths are then /oldroot/...; paths without it (a `host` mkdir or write-fd)
+ * are the base's, which no one sees after pivot-root.
+ */
+static void do_sandbox_root(const char *base) {
+  /* As bwrap: the modes asked for, exactly, while the root is made; the caller's umask again for the command. */
+  g_saved_umask = (int)umask(0);
+  if (mount("tmpfs", base, "tmpfs", MS_NODEV | MS_NOSUID, NULL) < 0)
+    die(EXIT_HELPER, "sandbox-root", "mount", base, errno, "Failed to mount tmpfs on %s", base);
+  if (chdir(base) < 0)
+    FAIL("sandbox-root", "chdir", base);
+  if (mkdir("newroot", 0755) < 0 || mkdir("oldroot", 0755) < 0)
+    FAIL("sandbox-root", "mkdir", base);
+  if (syscall(SYS_pivot_root, ".", "oldroot") < 0)
+    FAIL("sandbox-root", "pivot_root", base);
+  if (chdir("/") < 0)
+    FAIL("sandbox-root", "chdir", "/");
+  if (mount("newroot", "newroot", NULL, MS_BIND | MS_REC, NULL) < 0)
+    FAIL("sandbox-root", "mount", "/newroot");
+  /* The steps name what they opened by /proc/self/fd/N: the host's /proc in the base too (gone with it at pivot-root). */
+  if (mkdir("proc", 0555) < 0 || mount("/oldroot/proc", "/proc", NULL, MS_BIND | MS_REC, NULL) < 0)
+    FAIL("sandbox-root", "mount", "/proc");
+  g_rootfd = open("/newroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (g_rootfd < 0)
+    FAIL("sandbox-root", "open", "/newroot");
+  g_root_path = "/newroot";
+}
+
+/* `mkdir PATH MODE host`: a directory in the tree as it is (sandbox-root's base), not inside the root. */
+static void do_mkdir_host(const struct record *r) {
+  if (mkdir(r->fields[0], octal(r->fields[1])) < 0 && errno != EEXIST)
+    FAIL("mkdir", "mkdir", r->fields[0]);
+}
+
+/* bwrap's --lock-file: a read lock on PATH held while this process lives (PID 1's, with an init). */
+static void do_lock_file(const char *path) {
+  int fd = open_in_root(path, O_RDONLY);
+  if (fd < 0)
+    die(EXIT_HELPER, "lock-file", "open", path, errno, "Can't create lockfile %s", path);
+  struct flock lock = {.l_type = F_RDLCK, .l_whence = SEEK_SET};
+  if (fcntl(fd, F_SETLK, &lock) < 0)
+    die(EXIT_HELPER, "lock-file", "fcntl", path, errno, "Can't lock file %s", path);
+  /* kept open (close-on-exec): closing any fd of the file would drop the lock */
+}
+
+/*
+ * bwrap's --disable-userns: at most one user namespace below this one (the
+ * limit FILE, /proc/sys/user/max_user_namespaces as this namespace sees it);
+ * the `nested-userns` that follows takes it, so no process of the sandbox,
+ * in that nested namespace, can make another or raise the limit of its parent.
+ */
+static void do_disable_userns(const char *file) {
+  int fd = open(file, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 || write(fd, "1", 1) != 1)
+    die(EXIT_HELPER, "disable-userns", "write", file, errno, "Failed to disable userns nesting");
+  close(fd);
+}
+
+/* bwrap's default working directory: the first of the paths we can go to (else "/"), the command's PWD. */
+static void do_cwd_try(const struct record *r, struct exec_state *st) {
+  st->pwd = "/";
+  for (size_t i = 0; i < r->nfields; i++)
+    if (chdir(r->fields[i]) == 0) {
+      st->pwd = r->fields[i];
+      return;
+    }
+  if (chdir("/") < 0)
+    FAIL("cwd-try", "chdir", "/");
+}
+
+/* `write-fd PATH MODE FD host`: the file in the tree as it is (sandbox-root's base: bwrap's --bind-data file). */
+static void do_write_fd_host(const struct record *r) {
+  uint64_t src = 0;
+  plan_parse_u64(r->fields[2], 10, &src);
+  int fd = open(r->fields[0], O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, octal(r->fields[1]));
+  if (fd < 0 || fchmod(fd, octal(r->fields[1])) < 0)
+    FAIL("write-fd", "open", r->fields[0]);
+  char buf[65536];
+  for (;;) {
+    ssize_t n = read((int)src, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      die(EXIT_HELPER, "write-fd", "read", r->fields[0], errno, "read fd %s for `%s`", r->fields[2], r->fields[0]);
+    if (n == 0)
+      break;
+    write_whole("write-fd", r->fields[0], fd, buf, (size_t)n);
+  }
+  close(fd);
+  close((int)src);
+}
+
 static void run_step(const struct record *r, struct exec_state *st) {
   switch (r->kind) {
   case R_PROCESS: do_process_mount(r); break;
@@ -980,10 +1146,28 @@ static void run_step(const struct record *r, struct exec_state *st) {
   case R_REMOUNT_RO: do_remount_ro(r->fields[0]); break;
   case R_SYMLINK: do_symlink(r->fields[0], r->fields[1]); break;
   case R_MASK: do_mask(r->fields[0]); break;
-  case R_READONLY: do_readonly(r->fields[0]); break;
-  case R_MKDIR: make_path_mode("mkdir", r->fields[0], 0, octal(r->fields[1])); break;
+  case R_READONLY: do_readonly(r->fields[0], r->nfields > 1); break;
+  case R_MKDIR:
+    if (r->nfields > 2)
+      do_mkdir_host(r);
+    else
+      make_path_mode("mkdir", r->fields[0], 0, octal(r->fields[1]));
+    break;
+  case R_SANDBOX_ROOT: do_sandbox_root(r->fields[0]); break;
+  case R_LOCK_FILE: do_lock_file(r->fields[0]); break;
+  case R_DISABLE_USERNS: do_disable_userns(r->fields[0]); break;
+  case R_ASSERT_USERNS_DISABLED:
+    if (unshare(CLONE_NEWUSER) == 0)
+      die(EXIT_HELPER, "assert-userns-disabled", "unshare", NULL, 0, "creation of new user namespaces was not disabled as requested");
+    break;
+  case R_CWD_TRY: do_cwd_try(r, st); break;
   case R_WRITE_FILE: do_write_file(r); break;
-  case R_WRITE_FD: do_write_fd(r); break;
+  case R_WRITE_FD:
+    if (r->nfields > 3)
+      do_write_fd_host(r);
+    else
+      do_write_fd(r);
+    break;
   case R_CHMOD: do_chmod(r); break;
   case R_SYSCTL: do_sysctl(r); break;
   case R_COPY_UP: do_copy_up(r); break;
@@ -1063,7 +1247,7 @@ static int compare_ints(const void *a, const void *b) { return *(const int *)a -
  * (CVE-2024-21626). The exec closes the rest (close-on-exec).
  */
 static void close_unneeded_fds(const struct plan *plan, const struct child_fds *fds) {
-  int keep[70];
+  int keep[1100];
   size_t n = 0;
   keep[n++] = fds->sync;
   keep[n++] = fds->error;
@@ -1074,6 +1258,9 @@ static void close_unneeded_fds(const struct plan *plan, const struct child_fds *
     uint64_t fd;
     if ((r->kind == R_WRITE_FD && plan_parse_u64(r->fields[2], 10, &fd) == 0) || (r->kind == R_BLOCK_FD && plan_parse_u64(r->fields[0], 10, &fd) == 0))
       keep[n++] = fd < INT_MAX ? (int)fd : -1;
+    for (size_t f = 0; r->kind == R_INHERIT_FDS && f < r->nfields && n < sizeof(keep) / sizeof(keep[0]); f++)
+      if (plan_parse_u64(r->fields[f], 10, &fd) == 0)
+        keep[n++] = fd < INT_MAX ? (int)fd : -1;
   }
   qsort(keep, n, sizeof(keep[0]), compare_ints);
   unsigned from = 3;
@@ -1120,7 +1307,7 @@ void child_main(const struct plan *plan, const struct child_fds *fds) {
   for (size_t i = 1; join && i < join->nfields; i++)
     userns |= strcmp(join->fields[i], "user") == 0;
   int dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
-  if (userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+  if (userns && !g_bwrap && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
     die(EXIT_HELPER, "user", "setresuid", NULL, errno, "become root in the user namespace");
   /* Under a map whose root is not the user's own id (keep-id) the change of credentials made it
      undumpable, and the network helper could no longer open its /proc/PID/ns: as dumpable as it was
@@ -1139,8 +1326,8 @@ void child_main(const struct plan *plan, const struct child_fds *fds) {
       FAIL("join", "setns(CLONE_NEWCGROUP)", NULL);
     close(fds->cgroupns);
   }
-  /* Nothing we mount may propagate back to the host. */
-  if (mountns && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+  /* Nothing we mount may propagate back to the host (a sandbox, as bwrap's, still sees the host's new mounts). */
+  if (mountns && mount(NULL, "/", NULL, MS_REC | (g_bwrap ? MS_SLAVE : MS_PRIVATE), NULL) < 0)
     FAIL("mount", "mount", "/");
 
   struct exec_state st = {.plan = plan};

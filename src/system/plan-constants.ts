@@ -8,7 +8,7 @@
  */
 
 /** The number after `burrow-plan`: the helper reads exactly this version. */
-export const PLAN_VERSION = 9;
+export const PLAN_VERSION = 10;
 export const PLAN_MAX_SIZE = 16 << 20;
 export const PLAN_MAX_FIELDS = 65536;
 
@@ -30,10 +30,10 @@ export const RECORDS = [
   { name: 'remount-ro', min: 1, max: 1, once: false },
   { name: 'symlink', min: 2, max: 2, once: false },
   { name: 'mask', min: 1, max: 1, once: false },
-  { name: 'readonly', min: 1, max: 1, once: false },
-  { name: 'mkdir', min: 2, max: 2, once: false },
+  { name: 'readonly', min: 1, max: 2, once: false },
+  { name: 'mkdir', min: 2, max: 3, once: false },
   { name: 'write-file', min: 3, max: 3, once: false },
-  { name: 'write-fd', min: 3, max: 3, once: false },
+  { name: 'write-fd', min: 3, max: 4, once: false },
   { name: 'chmod', min: 2, max: 2, once: false },
   { name: 'sysctl', min: 2, max: 2, once: false },
   { name: 'copy-up', min: 2, max: 2, once: false },
@@ -59,7 +59,7 @@ export const RECORDS = [
   { name: 'env', min: 0, max: -1, once: true },
   { name: 'search-path', min: 1, max: 1, once: true },
   { name: 'block-fd', min: 1, max: 1, once: false },
-  { name: 'seccomp', min: 1, max: 2, once: true },
+  { name: 'seccomp', min: 1, max: 2, once: false },
   { name: 'exec', min: 2, max: -1, once: true },
   { name: 'pause', min: 0, max: 0, once: true },
   { name: 'log', min: 2, max: 2, once: true },
@@ -70,6 +70,16 @@ export const RECORDS = [
   { name: 'attach', min: 2, max: 3, once: true },
   { name: 'cgroup', min: 1, max: 1, once: true },
   { name: 'on-exit', min: 1, max: -1, once: true },
+  { name: 'bwrap', min: 0, max: 0, once: true },
+  { name: 'info-fd', min: 1, max: 1, once: true },
+  { name: 'json-status-fd', min: 1, max: 1, once: true },
+  { name: 'die-with-parent', min: 0, max: 0, once: true },
+  { name: 'inherit-fds', min: 1, max: -1, once: true },
+  { name: 'sandbox-root', min: 1, max: 1, once: true },
+  { name: 'lock-file', min: 1, max: 1, once: false },
+  { name: 'disable-userns', min: 1, max: 1, once: true },
+  { name: 'assert-userns-disabled', min: 0, max: 0, once: true },
+  { name: 'cwd-try', min: 1, max: -1, once: true },
 ] as const;
 
 export type RecordName = (typeof RECORDS)[number]['name'];

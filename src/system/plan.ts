@@ -3,7 +3,7 @@
  * format from the C side). TypeScript decides everything; the helper only
  * carries the records out, in order.
  *
- *   plan    := "burrow-plan 9\n" record* "end 0\n"
+ *   plan    := "burrow-plan 10\n" record* "end 0\n"
  *   record  := NAME " " COUNT "\n" field{COUNT}
  *   field   := LENGTH ":" BYTES "\n"
  *
@@ -99,14 +99,14 @@ export type Step =
   | { kind: 'symlink'; target: string; path: string }
   /** /dev/null over a file, an empty read-only tmpfs over a directory; absent: skipped */
   | { kind: 'mask'; path: string }
-  /** bind `path` onto itself read-only; absent: skipped */
-  | { kind: 'readonly'; path: string }
+  /** bind `path` onto itself read-only; absent: skipped (`ifWritable`: also when this process could not write it: bwrap's cover of /proc/sys) */
+  | { kind: 'readonly'; path: string; ifWritable?: boolean }
   /** bwrap's --dir: `path` and its missing parents (0755); `mode` for the last; an existing directory is left alone */
-  | { kind: 'mkdir'; path: string; mode: number }
+  | { kind: 'mkdir'; path: string; mode: number; host?: boolean }
   /** create or replace the regular file `path` (never through a symlink) with `data` (no NUL byte) */
   | { kind: 'write-file'; path: string; mode: number; data: string }
   /** bwrap's --file: the same with what inherited fd `fd` holds up to its end */
-  | { kind: 'write-fd'; path: string; mode: number; fd: number }
+  | { kind: 'write-fd'; path: string; mode: number; fd: number; host?: boolean }
   /** bwrap's --chmod: a symlink at `path` is followed inside the root only */
   | { kind: 'chmod'; path: string; mode: number }
   /** write `value` into the existing file `path` (a /proc/sys file of the container's own procfs), never creating it */
@@ -198,7 +198,34 @@ export type Step =
    */
   | { kind: 'cgroup'; path: string }
   /** monitor: what it runs after the container (the clean-up of --rm) */
-  | { kind: 'on-exit'; argv: string[] };
+  | { kind: 'on-exit'; argv: string[] }
+  /**
+   * monitor: bwrap's conventions (burrow sandbox): the helper's errors are `bwrap: MESSAGE` lines with exit
+   * status 1 (a failed exec worded as bwrap's execvp, searched in the command's PATH); the child stays the
+   * user it was cloned as and makes its mounts slaves of the host's
+   */
+  | { kind: 'bwrap' }
+  /** monitor: bwrap's --info-fd: the child's pid and new namespaces' inodes as bwrap's JSON, written once the child exists, then closed */
+  | { kind: 'info-fd'; fd: number }
+  /** monitor: bwrap's --json-status-fd: the same on one line, then `{ "exit-code": N }` when the command ends */
+  | { kind: 'json-status-fd'; fd: number }
+  /** monitor: bwrap's --die-with-parent: the monitor dies with its parent (the child dies with the monitor) */
+  | { kind: 'die-with-parent' }
+  /** monitor: fds the caller gave, open in the command too (bwrap passes every fd on) */
+  | { kind: 'inherit-fds'; fds: number[] }
+  /**
+   * bwrap's base: a tmpfs on the host directory `base` becomes the root, the host's tree is moved to
+   * /oldroot (host paths are /oldroot/...), and /newroot is the root the in-root steps resolve beneath
+   */
+  | { kind: 'sandbox-root'; base: string }
+  /** bwrap's --lock-file: a read lock on `path`, held while this process lives (PID 1 with an init) */
+  | { kind: 'lock-file'; path: string }
+  /** bwrap's --disable-userns: write 1 into the limit file `file` (max_user_namespaces); a `nested-userns` must follow */
+  | { kind: 'disable-userns'; file: string }
+  /** bwrap's --assert-userns-disabled: fail when a new user namespace can still be made */
+  | { kind: 'assert-userns-disabled' }
+  /** bwrap's default working directory: the first of `paths` it can go to, else "/"; the command's PWD */
+  | { kind: 'cwd-try'; paths: string[] };
 
 export type Plan = Step[];
 
@@ -240,9 +267,22 @@ function fields(step: Step): string[] {
       return step.argv;
     case 'root':
     case 'mask':
-    case 'readonly':
     case 'cwd':
+    case 'lock-file':
       return [step.path];
+    case 'readonly':
+      return [step.path, ...(step.ifWritable ? ['writable'] : [])];
+    case 'sandbox-root':
+      return [step.base];
+    case 'disable-userns':
+      return [step.file];
+    case 'info-fd':
+    case 'json-status-fd':
+      return [String(step.fd)];
+    case 'inherit-fds':
+      return step.fds.map(String);
+    case 'cwd-try':
+      return step.paths;
     case 'mount':
       return [step.source, step.target, step.fstype, hex(BigInt(step.flags) | (step.extra ?? 0n)), step.data ?? ''];
     case 'symlink':
@@ -252,6 +292,7 @@ function fields(step: Step): string[] {
     case 'remount-ro':
       return [step.path];
     case 'mkdir':
+      return [step.path, octal(step.mode), ...(step.host ? ['host'] : [])];
     case 'chmod':
       return [step.path, octal(step.mode)];
     case 'write-file':
@@ -261,7 +302,7 @@ function fields(step: Step): string[] {
     case 'copy-up':
       return [step.source, step.dest];
     case 'write-fd':
-      return [step.path, octal(step.mode), String(step.fd)];
+      return [step.path, octal(step.mode), String(step.fd), ...(step.host ? ['host'] : [])];
     case 'search-path':
       return [step.path];
     case 'block-fd':
@@ -300,6 +341,9 @@ function fields(step: Step): string[] {
     case 'session-keyring':
     case 'new-session':
     case 'pause':
+    case 'bwrap':
+    case 'die-with-parent':
+    case 'assert-userns-disabled':
       return [];
   }
 }

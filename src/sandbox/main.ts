@@ -1,0 +1,192 @@
+/**
+ * dist/sandbox.cjs: `burrow sandbox ARGS...`, and burrow started under the
+ * name `bwrap` (bin/burrow.cjs sends both here before anything else loads).
+ * bwrap's command line (args.ts) is checked as bwrap checks it, the host
+ * facts the plan needs are found (sources resolved, fds read), the plan
+ * compiled (compile.ts), and this process replaced by the helper, which
+ * builds the sandbox and stays as its monitor, as bwrap does. Errors are
+ * bwrap's: `bwrap: MESSAGE`, exit status 1.
+ */
+import { closeSync, fstatSync, readFileSync, readSync, readlinkSync, realpathSync, statSync, writeSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+
+import { helperPath } from '../config/install.js';
+import { encodePlan } from '../system/plan.js';
+import { type Op, parseSandboxArgs, SandboxUsageError, describeErrno, type SandboxArgs } from './args.js';
+import { compileSandbox, type SandboxHost } from './compile.js';
+import { callerFds } from './fds.js';
+import { SANDBOX_USAGE } from './usage.js';
+
+/** What `--version` prints: the bubblewrap release whose command line this one follows. */
+export const BWRAP_VERSION = 'bubblewrap 0.11.0';
+
+/** bwrap's checks of the options together, after parsing (its main()). */
+function checkCombinations(a: SandboxArgs, uid: number, gid: number): void {
+  const no = (message: string): never => {
+    throw new SandboxUsageError(message);
+  };
+  if (a.usernsBlockFd !== undefined && !a.unshareUser) no('--userns-block-fd requires --unshare-user');
+  if (a.usernsBlockFd !== undefined && a.infoFd === undefined) no('--userns-block-fd requires --info-fd');
+  if (a.userns !== undefined && a.unshareUser) no('--userns not compatible --unshare-user');
+  if (a.userns !== undefined && a.unshareUserTry) no('--userns not compatible --unshare-user-try');
+  if (a.disableUserns && !a.unshareUser) no('--disable-userns requires --unshare-user');
+  if (a.disableUserns && a.usernsBlockFd !== undefined) no('--disable-userns is not compatible with  --userns-block-fd');
+  const ownUserns = a.userns === undefined && (a.unshareUser || a.unshareUserTry || uid !== 0);
+  if (!ownUserns && a.userns === undefined && a.uid !== undefined && a.uid !== uid) no('Specifying --uid requires --unshare-user or --userns');
+  if (!ownUserns && a.userns === undefined && a.gid !== undefined && a.gid !== gid) no('Specifying --gid requires --unshare-user or --userns');
+  if (!a.unshareUts && a.hostname !== undefined) no('Specifying --hostname requires --unshare-uts');
+  if (a.asPid1 && !a.unsharePid) no('Specifying --as-pid-1 requires --unshare-pid');
+  if (a.asPid1 && a.lockFiles.length > 0) no('Specifying --as-pid-1 and --lock-file is not permitted');
+}
+
+/** An fd given on the command line must be open (else the helper could take its number for one of its own). */
+function checkOpen(fd: number, option: string): void {
+  try {
+    fstatSync(fd);
+  } catch (err) {
+    throw new SandboxUsageError(`${option} ${fd}: ${describeErrno((err as NodeJS.ErrnoException).code)}`);
+  }
+}
+
+/** A whole fd's content (--seccomp, --add-seccomp-fd), then closed, as bwrap does. */
+function readAll(fd: number): Buffer {
+  const chunks: Buffer[] = [];
+  const buf = Buffer.allocUnsafe(65536);
+  for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) chunks.push(Buffer.from(buf.subarray(0, n)));
+  closeSync(fd);
+  return Buffer.concat(chunks);
+}
+
+/** realpath of a source, as bwrap resolves them before it starts; undefined: missing and allowed to be. */
+function resolveSource(path: string, allowMissing: boolean, cwd: string): { path: string; directory: boolean } | undefined {
+  try {
+    const real = realpathSync.native(isAbsolute(path) ? path : resolve(cwd, path));
+    return { path: real, directory: statSync(real).isDirectory() };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (allowMissing && code === 'ENOENT') return undefined;
+    throw new SandboxUsageError(`Can't find source path ${path}: ${describeErrno(code)}`);
+  }
+}
+
+/** The host facts of a parsed command line: resolved sources, seccomp programs, the fds the command gets. */
+function hostFacts(a: SandboxArgs, inherited: number[]): SandboxHost {
+  const uid = process.getuid?.() ?? 0;
+  const gid = process.getgid?.() ?? 0;
+  const cwd = process.cwd();
+  const sources = new Map<Op, { path: string; directory: boolean }>();
+  const overlays = new Map<Op, { sources: string[]; upper?: string; work?: string }>();
+  for (const op of a.ops) {
+    if (op.kind === 'bind') {
+      const src = resolveSource(op.source, op.try, cwd);
+      if (src) sources.set(op, src);
+    } else if (op.kind === 'bind-fd') {
+      checkOpen(op.fd, op.readonly ? '--ro-bind-fd' : '--bind-fd');
+      sources.set(op, { path: `/proc/self/fd/${op.fd}`, directory: fstatSync(op.fd).isDirectory() });
+    } else if (op.kind === 'overlay') {
+      const real = (p: string): string => (resolveSource(p, false, cwd) as { path: string }).path;
+      overlays.set(op, { sources: op.sources.map(real), ...(op.upper !== undefined ? { upper: real(op.upper) } : {}), ...(op.work !== undefined ? { work: real(op.work) } : {}) });
+    } else if (op.kind === 'file' || op.kind === 'bind-data') {
+      checkOpen(op.fd, op.kind === 'file' ? '--file' : op.readonly ? '--ro-bind-data' : '--bind-data');
+    }
+  }
+  for (const [fd, option] of [
+    [a.infoFd, '--info-fd'],
+    [a.jsonStatusFd, '--json-status-fd'],
+    [a.blockFd, '--block-fd'],
+    [a.usernsBlockFd, '--userns-block-fd'],
+    [a.syncFd, '--sync-fd'],
+    [a.userns, '--userns'],
+    [a.pidns, '--pidns'],
+  ] as const)
+    if (fd !== undefined) checkOpen(fd, option);
+  const seccomp = a.seccompFds.map((fd) => {
+    checkOpen(fd, '--seccomp');
+    const program = readAll(fd);
+    if (program.length === 0 || program.length % 8 !== 0) throw new SandboxUsageError('Invalid seccomp data, must be multiple of 8');
+    if (program.length / 8 > 4096) throw new SandboxUsageError('Invalid seccomp data: more than 4096 instructions');
+    return program;
+  });
+  let tty: string | undefined;
+  try {
+    const link = readlinkSync('/proc/self/fd/1');
+    if (/^\/dev\/(pts\/\d+|tty\w*|console)$/.test(link)) tty = link;
+  } catch {
+    // no stdout
+  }
+  // What the caller passed on is the command's too (bwrap passes every fd), but those bwrap's options use itself.
+  const used = new Set([...a.namedFds].filter((fd) => fd !== a.syncFd));
+  const inherit = inherited.filter((fd) => !used.has(fd));
+  if (a.syncFd !== undefined && !inherit.includes(a.syncFd)) inherit.push(a.syncFd);
+  let cgroupns = true;
+  try {
+    statSync('/proc/self/ns/cgroup');
+  } catch {
+    cgroupns = false;
+  }
+  return { uid, gid, cwd, sources, overlays, ...(tty ? { tty } : {}), seccomp, inherit, cgroupns };
+}
+
+/** Prints bwrap's message for an error (its usage for a bare or command-less line): exit status 1. */
+function report(err: unknown, levelPrefix: boolean, name: string): number {
+  if (err instanceof SandboxUsageError) {
+    if (err.usage) writeSync(2, SANDBOX_USAGE(name));
+    else writeSync(2, `${levelPrefix ? '<3>' : ''}bwrap: ${err.message}\n`);
+    return 1;
+  }
+  writeSync(2, `${levelPrefix ? '<3>' : ''}bwrap: ${err instanceof Error ? err.message : String(err)}\n`);
+  return 1;
+}
+
+/**
+ * Runs bwrap's command line `argv` (the words after `sandbox`, or after
+ * `bwrap`); `name` is what usage calls the program. Returns only when the
+ * sandbox could not start (its exit status); the helper takes over otherwise.
+ */
+export async function sandbox(argv: string[], name: string): Promise<number> {
+  // First, before anything of ours opens an fd: which fds the caller gave us.
+  const inherited = callerFds();
+  let levelPrefix = argv.includes('--level-prefix');
+  try {
+    const a = parseSandboxArgs(argv, process.env);
+    levelPrefix = a.levelPrefix;
+    if (a.print === 'help') {
+      writeSync(1, SANDBOX_USAGE(name));
+      return 0;
+    }
+    if (a.print === 'version') {
+      writeSync(1, `${BWRAP_VERSION}\n`);
+      return 0;
+    }
+    for (const w of a.warnings) writeSync(2, `${levelPrefix ? '<4>' : ''}bwrap: ${w}\n`);
+    const uid = process.getuid?.() ?? 0;
+    checkCombinations(a, uid, process.getgid?.() ?? 0);
+    // What burrow does not do (yet): said so, rather than run a sandbox other than the one asked for.
+    if (a.userns2 !== undefined) throw new SandboxUsageError('--userns2 is not supported by burrow sandbox');
+    if (a.pidns !== undefined && a.unsharePid) throw new SandboxUsageError('--pidns with --unshare-pid is not supported by burrow sandbox');
+    if ((a.execLabel !== undefined || a.fileLabel !== undefined) && selinuxEnabled())
+      throw new SandboxUsageError('--exec-label and --file-label are not supported by burrow sandbox on a system with SELinux enabled');
+    const host = hostFacts(a, inherited);
+    const plan = compileSandbox(a, host);
+    const { execve, memfd } = await import('../system/libc.js');
+    const fd = memfd('burrow-plan', encodePlan(plan));
+    // The fds the helper's records name, and the command's: Node marked the low ones close-on-exec.
+    const keep = [fd, ...host.inherit, ...[...a.namedFds].filter((n) => !a.seccompFds.includes(n))];
+    const helper = helperPath();
+    const errno = execve(helper, [helper, 'run', `/proc/self/fd/${fd}`], process.env, keep);
+    closeSync(fd);
+    throw new SandboxUsageError(`exec helper ${helper}: errno ${errno} (run \`npm install\` in the burrow checkout to build it)`);
+  } catch (err) {
+    return report(err, levelPrefix, name);
+  }
+}
+
+/** SELinux is on (its labels would matter): its filesystem is mounted and enforcing or permissive. */
+function selinuxEnabled(): boolean {
+  try {
+    readFileSync('/sys/fs/selinux/enforce');
+    return true;
+  } catch {
+    return false;
+  }
+}
