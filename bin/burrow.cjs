@@ -51,14 +51,15 @@ const argv = process.argv.slice(2);
 // `burrow sandbox --help` is the whole CLI's help page; `bwrap --help` is bwrap's.
 const asBwrap = /(^|\/)bwrap$/.test(process.argv[1] || '');
 const isSandbox = asBwrap || (argv[0] === 'sandbox' && argv[1] !== '--help' && argv[1] !== '-h');
-const isFast = JSON.parse(readFileSync(join(dir, 'fast-paths.json'), 'utf8')).some((path) => path.every((word, i) => argv[i] === word));
+const isFast = !isSandbox && JSON.parse(readFileSync(join(dir, 'fast-paths.json'), 'utf8')).some((path) => path.every((word, i) => argv[i] === word));
 
 if (process.env.BURROW_WRITE_CODE_CACHE) {
   // Build time: run each argument list given through the bundle named, then keep the bytecode they compiled.
   const { bundle, runs } = JSON.parse(process.env.BURROW_WRITE_CODE_CACHE);
   const loaded = load(bundle);
   (async () => {
-    for (const args of runs) await (bundle === 'fast' ? loaded.exports.fast(args) : loaded.exports.main(args));
+    for (const args of runs)
+      await (bundle === 'fast' ? loaded.exports.fast(args) : bundle === 'sandbox' ? loaded.exports.sandbox(args, 'burrow sandbox') : loaded.exports.main(args));
     writeFileSync(`${loaded.file}.cache`, loaded.script.createCachedData());
   })();
 } else {

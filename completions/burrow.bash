@@ -6,7 +6,7 @@
 # and scripts/completions/burrow.bash: edit those, not completions/burrow.bash.
 
 # The commands, and the options before them.
-_burrow_commands='attach commit container cp create diff events exec export healthcheck history image images import info inspect kill load login logout logs manifest network pause pod port ps pull push rename restart rm rmi run save search start stop system tag top unpause untag version volume wait'
+_burrow_commands='attach commit container cp create diff events exec export healthcheck history image images import info inspect kill load login logout logs manifest network pause pod port ps pull push rename restart rm rmi run sandbox save search start stop system tag top unpause untag version volume wait'
 _burrow_global_opts='--log-level -h --help -v --version'
 _burrow_levels='debug info warn error'
 # src/system/capabilities.ts, and ALL
@@ -46,6 +46,7 @@ _burrow_cmd_restart=restart
 _burrow_cmd_rm=rm
 _burrow_cmd_rmi=rmi
 _burrow_cmd_run=run
+_burrow_cmd_sandbox=sandbox
 _burrow_cmd_save=save
 _burrow_cmd_search=search
 _burrow_cmd_start=start
@@ -313,6 +314,9 @@ _burrow_rmi_operands='images'
 _burrow_run_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --device --group-add --sysctl --userns --uidmap --gidmap --subuidname --subgidname --seccomp-policy --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull --detach-keys --rootfs'
 _burrow_run_flag='--read-only --read-only-tmpfs -P --publish-all --no-hosts -i --interactive -t --tty --init --privileged --no-healthcheck --rm -d --detach --sig-proxy'
 _burrow_run_operands='images proxy'
+_burrow_sandbox_arg=''
+_burrow_sandbox_flag=''
+_burrow_sandbox_operands='proxy'
 _burrow_save_arg='--log-level -o --output --format'
 _burrow_save_flag='-m --multi-image-archive -q --quiet'
 _burrow_save_operands='images'

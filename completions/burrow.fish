@@ -354,6 +354,8 @@ function __burrow_command
             printf '%s\n' rmi 1
         case 'run *'
             printf '%s\n' run 1
+        case 'sandbox *'
+            printf '%s\n' sandbox 1
         case 'save *'
             printf '%s\n' save 1
         case 'search *'
@@ -436,6 +438,8 @@ set -g __burrow_arg_rm --log-level -t --time
 set -g __burrow_arg_rmi --log-level
 set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --device --group-add --sysctl --userns --uidmap --gidmap --subuidname --subgidname --seccomp-policy --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull --detach-keys --rootfs
 set -g __burrow_proxy_run 1
+set -g __burrow_arg_sandbox
+set -g __burrow_proxy_sandbox 0
 set -g __burrow_arg_save --log-level -o --output --format
 set -g __burrow_arg_search --log-level --authfile --cert-dir --creds -f --filter --format --limit
 set -g __burrow_arg_start --log-level --detach-keys
@@ -493,6 +497,7 @@ complete -c burrow -n __burrow_no_command -a restart -d 'Restart one or more con
 complete -c burrow -n __burrow_no_command -a rm -d 'Remove one or more containers'
 complete -c burrow -n __burrow_no_command -a rmi -d 'Remove images from local storage'
 complete -c burrow -n __burrow_no_command -a run -d 'Run a command in a new container'
+complete -c burrow -n __burrow_no_command -a sandbox -d 'Run a host program in a bubblewrap-compatible sandbox'
 complete -c burrow -n __burrow_no_command -a save -d 'Save images to an archive'
 complete -c burrow -n __burrow_no_command -a search -d 'Search registries for images'
 complete -c burrow -n __burrow_no_command -a start -d 'Start one or more containers'
@@ -1112,6 +1117,9 @@ complete -c burrow -n '__burrow_options run' -l sig-proxy -d 'Pass the signals b
 complete -c burrow -n '__burrow_options run' -l rootfs -x -a '(__fish_complete_directories (commandline -ct | string replace -r -- "^--[a-z-]+=" ""))' -d 'Use DIR as the root filesystem instead of an image (the first word after the options is then the command)'
 complete -c burrow -n '__burrow_operand run 0' -a '(__burrow_images)'
 complete -c burrow -n '__burrow_proxy run' -F
+
+# burrow sandbox
+complete -c burrow -n '__burrow_proxy sandbox' -F
 
 # burrow save, burrow image save
 complete -c burrow -n '__burrow_options save' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'

@@ -1,5 +1,5 @@
 /*
- * burrow-helper: the plan, version 10 (6: the `share` record, the `ready` process mode; 7: `pause`; 8: `session-keyring`, `new-session`, `sysctl`, `domainname`, seccomp's FLAGS and place; 9: `nested-userns`).
+ * burrow-helper: the plan, version 10 (6: the `share` record, the `ready` process mode; 7: `pause`; 8: `session-keyring`, `new-session`, `sysctl`, `domainname`, seccomp's FLAGS and place; 9: `nested-userns`; 10: burrow sandbox's `bwrap`, `info-fd`, `json-status-fd`, `die-with-parent`, `inherit-fds`, `sandbox-root`, `lock-file`, `disable-userns`, `assert-userns-disabled`, `cwd-try`, several `seccomp`, mkdir's and write-fd's `host`, readonly's `writable`).
  *
  * The plan is the whole interface between burrow's TypeScript side (which
  * decides everything) and this helper (which decides nothing). The writer is
@@ -104,6 +104,19 @@
  *                                 (a delegated cgroup's child: `pause` freezes it); with `join`, the
  *                                 container's, as it is
  *   on-exit ARGV...               then the monitor runs ARGV (the clean-up after `run --rm`) and waits for it
+ *   bwrap                         bwrap's conventions (burrow sandbox): the helper's own errors are "bwrap: MESSAGE"
+ *                                 lines and exit status 1 (a failed exec too, worded as bwrap's execvp, which
+ *                                 searches the command's own PATH); the child stays the user it was cloned as (the
+ *                                 sandbox's ids, every capability of its new user namespace), makes the mounts it
+ *                                 starts with slaves of the host's (it still sees new ones), and its init (PID 1)
+ *                                 is named bwrap and stays dumpable, as bwrap's
+ *   info-fd FD                    bwrap's --info-fd: once the child exists, the monitor writes to FD the JSON bwrap
+ *                                 writes ("child-pid" and the inode of each namespace of `namespaces` but user,
+ *                                 indented over lines) and closes it; a failed write ends the start
+ *   json-status-fd FD             bwrap's --json-status-fd: the same on one line, and `{ "exit-code": N }` when the
+ *                                 command ends (nothing when it never ran)
+ *   die-with-parent               the monitor gets PR_SET_PDEATHSIG SIGKILL (the child dies with the monitor)
+ *   inherit-fds FD...             fds the command keeps open through its exec (the caller's, which bwrap passes on)
  *
  * The child's steps, carried out strictly in the order written (as bwrap's
  * setup_newroot): a PATH "inside the root" is resolved with openat2
@@ -113,20 +126,34 @@
  *
  *   process ...                   (mount mode) move the tree the monitor mounted onto MOUNTPOINT
  *   root PATH                     host path of the new root (before the in-root steps)
+ *   sandbox-root BASE             bwrap's base instead of `root`: a tmpfs mounted on the host directory BASE becomes
+ *                                 the root (umask 0 until the exec, as bwrap), the host's tree moves to /oldroot
+ *                                 (host paths are then /oldroot/...; /proc is bound in the base too), and /newroot,
+ *                                 bound onto itself, is the root the in-root steps resolve beneath; a mount on that
+ *                                 root itself (bwrap's --bind / /) makes the in-root steps resolve beneath it
  *   mount SRC DST FSTYPE FLAGS DATA
  *                                 DST is a path inside the root; FLAGS is hex: MS_* bits plus the
- *                                 BP_MOUNT_* bits of plan-constants.h
+ *                                 BP_MOUNT_* bits of plan-constants.h; a bind's MS_NOSUID and MS_NODEV are set on
+ *                                 it after (mount_setattr; with MS_REC on what it brought along too)
  *   dev-bind SRC DST              bind host SRC (recursively, devices allowed) on DST inside the root,
  *                                 created as SRC's kind when missing
- *   remount-ro PATH               make the mount at PATH read-only (with its submounts)
+ *   remount-ro PATH               make the mount at PATH read-only (bwrap's: not its submounts)
  *   symlink TARGET LINKPATH       LINKPATH inside the root; an existing one is left alone
  *   mask PATH                     hide PATH: /dev/null over a file, an empty
  *                                 read-only tmpfs over a directory; absent: skipped
- *   readonly PATH                 bind PATH onto itself read-only; absent: skipped
- *   mkdir PATH MODE               create PATH and its missing parents (0755); MODE (octal) for PATH
- *                                 itself; an existing directory is left as it is
+ *   readonly PATH [writable]      bind PATH onto itself read-only; absent: skipped (writable: skipped too when this
+ *                                 process could not write to it: bwrap's cover of /proc/sys and the like)
+ *   mkdir PATH MODE [host]        create PATH and its missing parents (0755); MODE (octal) for PATH
+ *                                 itself; an existing directory is left as it is (host: one directory at PATH in
+ *                                 the tree as it is, sandbox-root's base, not inside the root)
  *   write-file PATH MODE DATA     create or replace the file PATH with DATA (octal MODE)
- *   write-fd PATH MODE FD         the same, with what the inherited FD holds up to its end
+ *   write-fd PATH MODE FD [host]  the same, with what the inherited FD holds up to its end (host: a new file at PATH
+ *                                 in the tree as it is: bwrap's --bind-data file in sandbox-root's base)
+ *   lock-file PATH                bwrap's --lock-file: a read lock (F_SETLK) on PATH inside the root, held while
+ *                                 this process lives (PID 1 with an `init`; closed at the exec without one)
+ *   disable-userns FILE           bwrap's --disable-userns: write 1 into the limit FILE (max_user_namespaces as
+ *                                 this user namespace sees it, the host's procfs before pivot-root); the
+ *                                 `nested-userns` that must follow takes the one namespace left
  *   chmod PATH MODE               change PATH's mode (octal)
  *   sysctl PATH VALUE             write VALUE into the existing file PATH inside the root (the container's
  *                                 /proc/sys/..., before it is made read-only): opened write-only, never
@@ -164,11 +191,14 @@
  *   caps BOUNDING PERMITTED EFFECTIVE INHERITABLE AMBIENT   64-bit hex masks
  *   no-new-privs
  *   cwd PATH
+ *   cwd-try PATH...               bwrap's default working directory: the first PATH it can go to, else "/"; the
+ *                                 command's PWD names it
+ *   assert-userns-disabled        bwrap's --assert-userns-disabled: a new user namespace can still be made: fail
  *   env NAME=VALUE...             the command's environment (for `exec`)
  *   search-path DIRS              where `exec` looks for a FILE without "/" when env has no PATH
  *   init                          fork: a minimal reaper stays as PID 1, the rest runs in its child
  *   block-fd FD                   wait until FD (inherited) has a byte or ends, then close it
- *   seccomp HEX [FLAGS]           a classic BPF program (struct sock_filter[], hex), installed with seccomp(2)
+ *   seccomp HEX [FLAGS]           (several: each installed in turn) a classic BPF program (struct sock_filter[], hex), installed with seccomp(2)
  *                                 (FLAGS: SECCOMP_FILTER_FLAG_* bits, hex): after no-new-privs, or, without
  *                                 it, after `user` and before `caps` (CAP_SYS_ADMIN raised from the permitted
  *                                 set for the call); only caps, cwd, env, search-path, init and exec may follow

@@ -57,6 +57,8 @@ static const struct child_fds *g_fds;
 static int g_rootfd = -1;
 /* The host path g_rootfd was opened from: a mount on the root itself (bwrap's `--bind / /`) covers what g_rootfd holds, which is opened again. */
 static const char *g_root_path;
+/* sandbox-root's /proc/self (the host's procfs, read-write), for nested-userns after pivot-root; -1 without. */
+static int g_proc_self = -1;
 /* sandbox-root set the umask to 0 for its steps: the caller's, given back before the exec; -1: untouched. */
 static int g_saved_umask = -1;
 
@@ -337,10 +339,11 @@ static void do_readonly(const char *path, int if_writable) {
 }
 
 static void do_symlink(const char *target, const char *linkpath) {
-  char buf[PATH_MAX];
+  char buf[PATH_MAX], name[NAME_MAX + 1];
   snprintf(buf, sizeof(buf), "%s", linkpath);
   char *slash = strrchr(buf, '/');
-  const char *name = slash + 1;
+  /* (copied before the parent is cut off: for "/bin" the name and the parent's end share a byte) */
+  snprintf(name, sizeof(name), "%s", slash + 1);
   if (slash == buf)
     buf[1] = '\0';
   else
@@ -514,7 +517,8 @@ static void do_user(const struct record *r) {
  * the new namespace for `user`, `caps` and the rest.
  */
 static void do_nested_userns(const struct record *r) {
-  int self = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  /* (a sandbox's /proc may be anything by now, read-only or absent: the one sandbox-root held, else the root's) */
+  int self = g_proc_self >= 0 ? dup(g_proc_self) : open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (self < 0)
     die(EXIT_HELPER, "nested-userns", "open", "/proc/self", errno, "open /proc/self to write the nested user namespace's maps (is /proc mounted?)");
   int p[2];
@@ -799,13 +803,17 @@ static void run_init(int tty) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
-  /* Not dumpable: no process in the container may open /proc/1/exe (the helper binary on the host). */
-  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* Not dumpable: no process in the container may open /proc/1/exe (the helper binary on the host). A sandbox's
+     is, as bwrap's: its command may read /proc/1/ns (the helper runs from a sealed copy, which nothing can write). */
+  if (!g_bwrap)
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   /* Its own name in ps, not the helper's command line with host paths. */
-  prctl(PR_SET_NAME, "burrow-init", 0, 0, 0);
+  /* (a sandbox's is bwrap's name, as bwrap's own PID 1 shows) */
+  const char *name = g_bwrap ? "bwrap" : "burrow-init";
+  prctl(PR_SET_NAME, name, 0, 0, 0);
   if (g_argv_area && g_argv_area_len > 0) {
     memset(g_argv_area, 0, g_argv_area_len);
-    snprintf(g_argv_area, g_argv_area_len, "burrow-init");
+    snprintf(g_argv_area, g_argv_area_len, "%s", name);
   }
   for (;;) {
     int status;
@@ -1019,7 +1027,7 @@ static void do_rlimit(const struct record *r) {
 static void do_cwd(const char *path) {
   int fd = open_in_root(path, O_PATH | O_DIRECTORY);
   if (fd < 0 || fchdir(fd) < 0)
-    die(EXIT_HELPER, "cwd", "chdir", path, errno, "change to working directory `%s`", path);
+    die(EXIT_HELPER, "cwd", "chdir", path, errno, g_bwrap ? "Can't chdir to %s" : "change to working directory `%s`", path);
   close(fd);
 }
 
@@ -1067,6 +1075,7 @@ static void do_sandbox_root(const char *base) {
   /* The steps name what they opened by /proc/self/fd/N: the host's /proc in the base too (gone with it at pivot-root). */
   if (mkdir("proc", 0555) < 0 || mount("/oldroot/proc", "/proc", NULL, MS_BIND | MS_REC, NULL) < 0)
     FAIL("sandbox-root", "mount", "/proc");
+  g_proc_self = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
   g_rootfd = open("/newroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (g_rootfd < 0)
     FAIL("sandbox-root", "open", "/newroot");

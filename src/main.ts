@@ -91,13 +91,16 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   const { logLevel, rest } = splitGlobals(argv);
-  const given = [logLevel, ...rest.flatMap((a, i) => (a === '--log-level' ? [rest[i + 1]] : a.startsWith('--log-level=') ? [a.slice(12)] : []))];
+  // The command's own --log-level too; not in the words of a command that passes on all of them (sandbox: bwrap's).
+  const found = commandOf(rest);
+  const own = found?.entry.positionals[0]?.kind === 'proxy' ? [] : rest;
+  const given = [logLevel, ...own.flatMap((a, i) => (a === '--log-level' ? [own[i + 1]] : a.startsWith('--log-level=') ? [a.slice(12)] : []))];
   const bad = given.find((l) => l !== undefined && !isLogLevel(l));
   if (bad !== undefined) {
     writeSync(2, `Error: invalid log level "${bad}": use one of ${LOG_LEVELS.join(', ')}\n`);
     return ExitCode.burrow;
   }
-  const debug = logLevel === 'debug' || rest.some((a, i) => (a === '--log-level' && rest[i + 1] === 'debug') || a === '--log-level=debug');
+  const debug = logLevel === 'debug' || own.some((a, i) => (a === '--log-level' && own[i + 1] === 'debug') || a === '--log-level=debug');
   const level = given.filter((l): l is LogLevel => l !== undefined && isLogLevel(l)).pop();
   const context = processContext(resolvePaths(process.env), { logLevel: level });
   // Help pages as podman's, from the manifest (cli/help.ts): the commands listed, a management word's subcommands.
@@ -108,7 +111,6 @@ export async function main(argv: string[]): Promise<number> {
     writeSync(2, "Error: missing command 'burrow COMMAND'\n");
     return ExitCode.burrow;
   }
-  const found = commandOf(rest);
   if (found === undefined && (rest.length === 1 || (rest.length === 2 && asksHelp(rest[1])))) {
     const page = (await import('./cli/help.js')).managementHelp(rest[0] as string);
     if (page !== undefined) {

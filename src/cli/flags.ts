@@ -10,8 +10,9 @@
  *   --name (last)                     flag needs an argument: --name
  *
  * Options are read up to `--`, and, for a command that passes the rest on
- * (run's COMMAND), up to its leading positionals; elsewhere they may stand
- * between positionals, as pflag allows. main.ts uses this only when clipanion
+ * (run's COMMAND), up to its leading positionals (none at all for a command
+ * that passes on everything, as sandbox); elsewhere they may stand between
+ * positionals, as pflag allows. main.ts uses this only when clipanion
  * refused a line, so the lines it reads as they are cost nothing more.
  */
 import { UsageError } from '../errors.js';
@@ -38,6 +39,13 @@ export interface Normalized {
 export function normalizeArgv(spec: FlagSpec, argv: string[]): Normalized {
   const path = spec.paths.find((p) => p.every((word, i) => argv[i] === word)) ?? [];
   const out = argv.slice(0, path.length);
+  // A command that passes on every word after its path (sandbox: bwrap's options are its own) has no option
+  // to read, as clipanion reads it; only `--help` or `-h` as the first word asks for burrow's help page.
+  if (spec.positionals[0]?.kind === 'proxy') {
+    const first = argv[path.length];
+    const help = first === '--help' || first === '-h';
+    return { argv: argv.slice(), positionals: help ? 0 : argv.length - path.length, help };
+  }
   // The long name of each option (clipanion's `--name=value` takes any value, a leading dash included).
   const long = new Map<string, string>();
   for (const group of spec.groups) {

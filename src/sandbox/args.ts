@@ -173,8 +173,12 @@ function missing(option: string): SandboxUsageError {
   return new SandboxUsageError(`${name} ${n === 1 ? one : n === 2 ? 'takes two arguments' : 'takes three arguments'}`);
 }
 
-/** Parses bwrap's arguments (argv without the program's name); `env` is the caller's environment. */
-export function parseSandboxArgs(argv: string[], env: NodeJS.ProcessEnv): SandboxArgs {
+/**
+ * Parses bwrap's arguments (argv without the program's name); `env` is the
+ * caller's environment, `open` the fds the caller gave (an fd number of
+ * Node's own is not one: --args reads only these).
+ */
+export function parseSandboxArgs(argv: string[], env: NodeJS.ProcessEnv, open?: ReadonlySet<number>): SandboxArgs {
   const a: SandboxArgs = {
     ops: [],
     unshareUser: false,
@@ -228,6 +232,7 @@ export function parseSandboxArgs(argv: string[], env: NodeJS.ProcessEnv): Sandbo
           if (inFile) throw new SandboxUsageError('--args not supported in arguments file');
           const fd = fdArg(v(1));
           a.namedFds.add(fd);
+          if (open && !open.has(fd)) throw new SandboxUsageError(`Can't read --args data: ${describeErrno('EBADF')}`);
           const data = readFd(fd);
           closeSync(fd);
           const words = data.length === 0 ? [] : data.toString('utf8').replace(/\0$/, '').split('\0');

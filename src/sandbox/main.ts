@@ -11,6 +11,7 @@ import { closeSync, fstatSync, readFileSync, readSync, readlinkSync, realpathSyn
 import { isAbsolute, resolve } from 'node:path';
 
 import { helperPath } from '../config/install.js';
+import { CAPABILITIES } from '../system/capabilities.js';
 import { encodePlan } from '../system/plan.js';
 import { type Op, parseSandboxArgs, SandboxUsageError, describeErrno, type SandboxArgs } from './args.js';
 import { compileSandbox, type SandboxHost } from './compile.js';
@@ -39,13 +40,12 @@ function checkCombinations(a: SandboxArgs, uid: number, gid: number): void {
   if (a.asPid1 && a.lockFiles.length > 0) no('Specifying --as-pid-1 and --lock-file is not permitted');
 }
 
-/** An fd given on the command line must be open (else the helper could take its number for one of its own). */
+/** The fds the caller gave (callerFds): an fd number not among them may be one of Node's own. */
+let given: ReadonlySet<number> = new Set();
+
+/** An fd given on the command line must be one the caller gave (else the helper could take its number for one of its own). */
 function checkOpen(fd: number, option: string): void {
-  try {
-    fstatSync(fd);
-  } catch (err) {
-    throw new SandboxUsageError(`${option} ${fd}: ${describeErrno((err as NodeJS.ErrnoException).code)}`);
-  }
+  if (!given.has(fd)) throw new SandboxUsageError(`${option} ${fd}: ${describeErrno('EBADF')}`);
 }
 
 /** A whole fd's content (--seccomp, --add-seccomp-fd), then closed, as bwrap does. */
@@ -146,9 +146,10 @@ function report(err: unknown, levelPrefix: boolean, name: string): number {
 export async function sandbox(argv: string[], name: string): Promise<number> {
   // First, before anything of ours opens an fd: which fds the caller gave us.
   const inherited = callerFds();
+  given = new Set([0, 1, 2, ...inherited]);
   let levelPrefix = argv.includes('--level-prefix');
   try {
-    const a = parseSandboxArgs(argv, process.env);
+    const a = parseSandboxArgs(argv, process.env, given);
     levelPrefix = a.levelPrefix;
     if (a.print === 'help') {
       writeSync(1, SANDBOX_USAGE(name));
@@ -166,6 +167,11 @@ export async function sandbox(argv: string[], name: string): Promise<number> {
     if (a.pidns !== undefined && a.unsharePid) throw new SandboxUsageError('--pidns with --unshare-pid is not supported by burrow sandbox');
     if ((a.execLabel !== undefined || a.fileLabel !== undefined) && selinuxEnabled())
       throw new SandboxUsageError('--exec-label and --file-label are not supported by burrow sandbox on a system with SELinux enabled');
+    // --cap-add ALL: every capability this kernel has (bwrap's capset takes what the kernel knows).
+    if (a.caps) {
+      const last = lastCapability();
+      for (const c of a.caps) if (c > last) a.caps.delete(c);
+    }
     const host = hostFacts(a, inherited);
     const plan = compileSandbox(a, host);
     const { execve, memfd } = await import('../system/libc.js');
@@ -178,6 +184,15 @@ export async function sandbox(argv: string[], name: string): Promise<number> {
     throw new SandboxUsageError(`exec helper ${helper}: errno ${errno} (run \`npm install\` in the burrow checkout to build it)`);
   } catch (err) {
     return report(err, levelPrefix, name);
+  }
+}
+
+/** The kernel's highest capability number (/proc/sys/kernel/cap_last_cap), or the highest burrow knows. */
+function lastCapability(): number {
+  try {
+    return Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());
+  } catch {
+    return CAPABILITIES.length - 1;
   }
 }
 

@@ -16,6 +16,8 @@ const RUN: FlagSpec = {
     { name: 'COMMAND', kind: 'proxy' },
   ],
 };
+/** sandbox's shape: no option of its own, every word after its path passed on (bwrap's command line). */
+const SANDBOX: FlagSpec = { paths: [['sandbox']], groups: [], options: {}, proxy: true, required: 0, positionals: [{ name: 'OPTIONS... COMMAND', kind: 'proxy' }] };
 /** rm's shape: options and positionals in any order. */
 const RM: FlagSpec = { paths: [['rm']], groups: [['-f', '--force'], ['-t', '--time']], options: { '-f': false, '--force': false, '-t': true, '--time': true }, proxy: false, required: 0, positionals: [{ name: 'CONTAINER', kind: 'rest' }] };
 
@@ -75,5 +77,12 @@ describe('normalizeArgv', () => {
     expect(normalizeArgv(RM, ['rm', 'a', '-f', 'b']).positionals).toBe(2);
     expect(normalizeArgv(RUN, ['run', '--rm']).positionals).toBe(0);
     expect(normalizeArgv(RUN, ['run', 'img', 'a', 'b']).positionals).toBe(1);
+  });
+
+  it('passes on every word after the path of a command that takes them all, help only as the first word', () => {
+    for (const line of ['sandbox --ro-bind / / --unshare-all sh', 'sandbox --log-level x true', 'sandbox -- -x', 'sandbox --bind a b --help', 'sandbox'])
+      expect(normalizeArgv(SANDBOX, line.split(' ')), line).toEqual({ argv: line.split(' '), positionals: line.split(' ').length - 1, help: false });
+    expect(normalizeArgv(SANDBOX, ['sandbox', '--help'])).toEqual({ argv: ['sandbox', '--help'], positionals: 0, help: true });
+    expect(normalizeArgv(SANDBOX, ['sandbox', '-h', 'x'])).toEqual({ argv: ['sandbox', '-h', 'x'], positionals: 0, help: true });
   });
 });

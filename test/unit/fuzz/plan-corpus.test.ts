@@ -20,6 +20,8 @@ import { BP, encodePlan, MS, type Plan } from '../../../src/system/plan.js';
 import { RECORDS } from '../../../src/system/plan-constants.js';
 import { usernsPlan } from '../../../src/system/userns.js';
 import { containerSpec, SINGLE, SUBIDS } from '../../helpers/specs.js';
+import { parseSandboxArgs } from '../../../src/sandbox/args.js';
+import { compileSandbox } from '../../../src/sandbox/compile.js';
 
 const DIR = join(import.meta.dirname, '..', '..', '..', 'fuzz', 'corpus', 'plan');
 const NO_NET = { own: false, processes: [], files: [], ports: [] };
@@ -126,6 +128,19 @@ function corpus(): Map<string, Buffer> {
   const worker = usernsPlan(['/usr/bin/node', 'worker.js'], { idmap: SUBIDS, cwd: '/var/tmp', mounts: [{ kind: 'mount', source: 'overlay', target: '/m', fstype: 'overlay', flags: 0, extra: BP.HOSTDST, data: 'lowerdir=/a:/b' }] });
   plans.set(`${n + 2}-userns-worker.plan`, encodePlan(worker));
   plans.set(`${n + 3}-sandbox-seccomp.plan`, encodePlan(handMade));
+  // burrow sandbox: most of bwrap's options at once, as src/sandbox/compile.ts writes them.
+  const line = ['--unshare-all', '--unshare-user', '--disable-userns', '--assert-userns-disabled', '--ro-bind', '/usr', '/usr', '--bind', '/home/me', '/home/me',
+    '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--file', '5', '/tmp/f', '--bind-data', '6', '/tmp/d', '--overlay-src', '/a', '--tmp-overlay', '/o',
+    '--lock-file', '/tmp/f', '--remount-ro', '/usr', '--hostname', 'box', '--die-with-parent', '--info-fd', '7', '--json-status-fd', '8', '--new-session',
+    '--cap-add', 'CAP_NET_RAW', '--setenv', 'A', '1', 'sh', '-c', 'true'];
+  const args = parseSandboxArgs(line, { PATH: '/usr/bin:/bin', HOME: '/home/me' });
+  const bind = args.ops[1] as Parameters<typeof compileSandbox>[0]['ops'][number];
+  const ro = args.ops[0] as typeof bind;
+  const sandbox = compileSandbox(args, {
+    uid: 1000, gid: 1000, cwd: '/home/me', sources: new Map([[ro, { path: '/usr', directory: true }], [bind, { path: '/home/me', directory: true }]]),
+    overlays: new Map(), seccomp: [Buffer.from('06000000' + '0000ff7f', 'hex')], inherit: [3, 9], cgroupns: true,
+  });
+  plans.set(`${n + 4}-sandbox-bwrap.plan`, encodePlan(sandbox));
   return plans;
 }
 

@@ -1,0 +1,315 @@
+/**
+ * `burrow sandbox` against Debian's bwrap: the same command line under both,
+ * what the command sees inside (ids, capabilities, mounts, modes, files,
+ * environment, namespaces, fds) and the exit status compared; bwrap's error
+ * words for bad input; what bwrap 0.8 lacks (0.9-0.11's overlays, --argv0)
+ * checked on its own; and burrow started as `bwrap` through a link.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { fixtures } from '../helpers/fixtures.js';
+import { alive } from '../helpers/processes.js';
+import { BURROW } from '../helpers/run-cli.js';
+
+const bwrapPresent = spawnSync('bwrap', ['--version'], { stdio: 'ignore' }).status === 0;
+let dir: string;
+
+interface Result {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** An fd the command line names: a file opened for reading or writing, given at that number. */
+type Fds = Record<number, { read: string } | { write: string }>;
+
+/** Runs `argv` (bwrap's command line) under `bwrap` or `burrow sandbox`, with the fds given, each opened anew for it. */
+function run(tool: 'bwrap' | 'burrow', argv: string[], fds: Fds = {}, cwd?: string): Result {
+  const opened: number[] = [];
+  const max = Math.max(2, ...Object.keys(fds).map(Number));
+  const stdio: (number | 'pipe' | 'ignore')[] = ['ignore', 'pipe', 'pipe'];
+  for (let fd = 3; fd <= max; fd++) {
+    const spec = fds[fd];
+    if (spec === undefined) {
+      stdio.push('ignore');
+      continue;
+    }
+    const f = 'read' in spec ? openSync(spec.read, 'r') : openSync(spec.write, 'w');
+    opened.push(f);
+    stdio.push(f);
+  }
+  const [file, args] = tool === 'bwrap' ? ['bwrap', argv] : [BURROW, ['sandbox', ...argv]];
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  const r = spawnSync(file, args, { stdio, encoding: 'utf8', cwd: cwd ?? dir, env, timeout: 20_000 });
+  for (const f of opened) closeSync(f);
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** What differs between two runs by nature: pids, namespace inodes, mount ids and device numbers. */
+function normal(text: string): string {
+  return text.replace(/"child-pid": \d+/g, '"child-pid": N').replace(/\b\d{4,}\b/g, 'N').replace(/^\d+ \d+ \d+:\d+ /gm, '');
+}
+
+/** /proc/self/mountinfo's visible mounts (the last at each mount point), without ids: mount point, options, type, source, super options. */
+const MOUNTS = "awk '{ m[$5] = $5 \" \" $6 \" \" $(NF-2) \" \" $(NF-1) \" \" $NF } END { for (k in m) print m[k] }' /proc/self/mountinfo | sort";
+
+/** Runs under both and expects the same output and status. */
+function same(argv: string[], fds: Fds = {}): Result {
+  const theirs = run('bwrap', argv, fds);
+  const ours = run('burrow', argv, fds);
+  expect({ status: ours.status, stdout: normal(ours.stdout), stderr: normal(ours.stderr) }).toEqual({ status: theirs.status, stdout: normal(theirs.stdout), stderr: normal(theirs.stderr) });
+  return ours;
+}
+
+const describeSandbox = bwrapPresent ? describe : describe.skip;
+
+describeSandbox('burrow sandbox, compared with bwrap', () => {
+  beforeAll(() => {
+    dir = join(fixtures().dir, 'sandbox');
+    mkdirSync(join(dir, 'host'), { recursive: true });
+    writeFileSync(join(dir, 'file-data'), 'filedata\n');
+    writeFileSync(join(dir, 'bind-data'), 'bind data\n');
+    writeFileSync(join(dir, 'host', 'a'), 'in host dir\n');
+    // --args data as flatpak writes it: NUL-separated options.
+    writeFileSync(join(dir, 'args'), ['--setenv', 'FROM_ARGS', 'yes', '--tmpfs', '/tmp', '--dir', '/tmp/made', ''].join('\0'));
+  });
+
+  it('the user, the maps, no capabilities, no_new_privs, the mounts of --ro-bind / / --proc --dev, /dev and its modes', () => {
+    const r = same(['--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', 'sh', '-c',
+      `id; cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups; grep -E "^(Cap|NoNewPrivs|Seccomp:)" /proc/self/status; ls -ln --time-style=+ /dev /dev/pts; ${MOUNTS}`]);
+    expect(r.stdout).toMatch(/^CapEff:\t0000000000000000$/m);
+    expect(r.stdout).toMatch(/^NoNewPrivs:\t1$/m);
+  });
+
+  it('--unshare-all with --hostname: new namespaces, only lo, the name, a reaper as PID 1', () => {
+    const r = same(['--unshare-all', '--ro-bind', '/', '/', '--proc', '/proc', '--hostname', 'box', 'sh', '-c',
+      'hostname; ps -o pid,comm; tail -n +3 /proc/net/dev | cut -d: -f1; for n in ipc mnt net pid uts cgroup; do [ "$(readlink /proc/self/ns/$n)" = "$(readlink /proc/1/ns/$n)" ] && echo $n; done']);
+    expect(r.stdout).toContain('box\n');
+  });
+
+  it('operations in the order given: --tmpfs, then a --bind, --dir and --perms, --chmod, --symlink, --size in it', () => {
+    same(['--ro-bind', '/', '/', '--tmpfs', '/tmp', '--bind', join(dir, 'host'), '/tmp/host', '--dir', '/tmp/a/b', '--perms', '0700', '--dir', '/tmp/p',
+      '--chmod', '0711', '/tmp/a', '--symlink', '/tmp/host', '/tmp/l', '--perms', '01777', '--size', '1048576', '--tmpfs', '/tmp/t', 'sh', '-c',
+      `stat -c "%A %u %g %N" /tmp /tmp/a /tmp/a/b /tmp/p /tmp/l /tmp/t /tmp/host; cat /tmp/l/a; ${MOUNTS}`]);
+  });
+
+  it('--remount-ro after a --bind; --ro-bind and --dev-bind flags; -try with a missing source', () => {
+    same(['--ro-bind', '/', '/', '--tmpfs', '/mnt', '--bind', join(dir, 'host'), '/mnt/rw', '--bind', join(dir, 'host'), '/mnt/ro', '--remount-ro', '/mnt/ro',
+      '--dev-bind', '/dev/null', '/mnt/null', '--bind-try', '/no/such/path', '/mnt/none', 'sh', '-c',
+      `touch /mnt/rw/w && echo rw; touch /mnt/ro/w 2>/dev/null || echo ro; ls /mnt; ${MOUNTS}`]);
+  });
+
+  it('--file, --bind-data, --ro-bind-data with --perms: contents, modes, writability; the fds are not the command\'s', () => {
+    same(['--ro-bind', '/', '/', '--tmpfs', '/tmp', '--file', '3', '/tmp/f', '--perms', '0640', '--file', '4', '/tmp/g', '--bind-data', '5', '/tmp/bd',
+      '--ro-bind-data', '6', '/tmp/rbd', 'sh', '-c', 'stat -c "%A %s %n" /tmp/f /tmp/g /tmp/bd /tmp/rbd; cat /tmp/f /tmp/bd; echo x >> /tmp/bd && echo wrote; (echo x >> /tmp/rbd) 2>/dev/null || echo read-only; ls /proc/self/fd'],
+      { 3: { read: join(dir, 'file-data') }, 4: { read: join(dir, 'file-data') }, 5: { read: join(dir, 'bind-data') }, 6: { read: join(dir, 'bind-data') } });
+  });
+
+  it('fds the caller gave and no option names are the command\'s, as bwrap passes them on', () => {
+    const r = same(['--ro-bind', '/', '/', 'sh', '-c', 'cat <&3; cat <&7; ls /proc/self/fd | sort -n | tr "\\n" " "'], { 3: { read: join(dir, 'file-data') }, 7: { read: join(dir, 'bind-data') } });
+    expect(r.stdout).toContain('filedata\nbind data\n');
+  });
+
+  it('--args FD: NUL-separated options read in place, as flatpak passes them', () => {
+    const r = same(['--ro-bind', '/', '/', '--args', '3', 'sh', '-c', 'echo $FROM_ARGS; ls /tmp; ls /proc/self/fd | sort -n | tr "\\n" " "'], { 3: { read: join(dir, 'args') } });
+    expect(r.stdout).toMatch(/^yes\nmade\n/);
+  });
+
+  it('--setenv, --unsetenv, --clearenv in order; --chdir and PWD; the caller\'s directory by default', () => {
+    same(['--ro-bind', '/', '/', '--setenv', 'A', '1', '--unsetenv', 'HOME', '--chdir', '/usr', 'sh', '-c', 'echo A=$A HOME=$HOME PWD=$PWD; pwd']);
+    same(['--ro-bind', '/', '/', '--clearenv', '--setenv', 'B', '2', '/usr/bin/env']);
+    same(['--ro-bind', '/', '/', 'sh', '-c', 'pwd; echo $PWD']);
+    same(['--tmpfs', '/', '--ro-bind', '/usr', '/usr', '--symlink', 'usr/bin', '/bin', '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64', 'sh', '-c', 'pwd; echo $PWD']);
+  });
+
+  it('--uid and --gid, with and without --unshare-user; --cap-add and --cap-drop in every set', () => {
+    same(['--ro-bind', '/', '/', '--uid', '0', '--gid', '0', 'sh', '-c', 'id; cat /proc/self/uid_map; grep ^Cap /proc/self/status']);
+    same(['--unshare-user', '--ro-bind', '/', '/', '--dev', '/dev', '--uid', '1234', '--gid', '99', 'sh', '-c', 'id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map; stat -c "%u %g" /dev/pts']);
+    same(['--ro-bind', '/', '/', '--cap-add', 'CAP_NET_RAW', 'sh', '-c', 'grep ^Cap /proc/self/status']);
+    same(['--ro-bind', '/', '/', '--uid', '0', '--cap-add', 'ALL', '--cap-drop', 'cap_sys_admin', 'sh', '-c', 'grep ^Cap /proc/self/status']);
+  });
+
+  it('--info-fd and --json-status-fd: the same fields, and the exit code last', () => {
+    const files = (tool: string): Fds => ({ 3: { write: join(dir, `${tool}-info`) }, 4: { write: join(dir, `${tool}-json`) } });
+    const argv = ['--unshare-all', '--ro-bind', '/', '/', '--info-fd', '3', '--json-status-fd', '4', 'sh', '-c', 'exit 3'];
+    const theirs = run('bwrap', argv, files('bwrap'));
+    const ours = run('burrow', argv, files('burrow'));
+    expect(ours.status).toBe(3);
+    expect(theirs.status).toBe(3);
+    const read = (tool: string, what: string): string => normal(readFileSync(join(dir, `${tool}-${what}`), 'utf8'));
+    expect(read('burrow', 'info')).toBe(read('bwrap', 'info'));
+    expect(read('burrow', 'json')).toBe(read('bwrap', 'json'));
+    expect(read('burrow', 'json')).toMatch(/^\{ "child-pid": N, "cgroup-namespace": N, .* \}\n\{ "exit-code": 3 \}\n$/);
+    // The pid is the sandbox's first process, seen from outside.
+    const info = JSON.parse(readFileSync(join(dir, 'burrow-info'), 'utf8')) as Record<string, number>;
+    expect(info['child-pid']).toBeGreaterThan(1);
+  });
+
+  it('--seccomp and --add-seccomp-fd: the programs a test compiled, enforced by the kernel', () => {
+    // x86-64: mkdir (83) and mkdirat (258) fail with EPERM, everything else is allowed.
+    const code = [[0x20, 0, 0, 0], [0x15, 2, 0, 83], [0x15, 1, 0, 258], [0x06, 0, 0, 0x7fff0000], [0x06, 0, 0, 0x00050001]];
+    const program = Buffer.concat(code.map(([op, jt, jf, k]) => {
+      const b = Buffer.alloc(8);
+      b.writeUInt16LE(op as number, 0);
+      b.writeUInt8(jt as number, 2);
+      b.writeUInt8(jf as number, 3);
+      b.writeUInt32LE(k as number, 4);
+      return b;
+    }));
+    writeFileSync(join(dir, 'filter.bpf'), program);
+    const probe = ['sh', '-c', 'mkdir /tmp/x; echo $?; grep ^Seccomp /proc/self/status'];
+    if (process.arch !== 'x64') return;
+    const one = same(['--ro-bind', '/', '/', '--tmpfs', '/tmp', '--seccomp', '3', ...probe], { 3: { read: join(dir, 'filter.bpf') } });
+    expect(one.stderr).toContain('Operation not permitted');
+    const two = same(['--ro-bind', '/', '/', '--tmpfs', '/tmp', '--add-seccomp-fd', '3', '--add-seccomp-fd', '4', ...probe], { 3: { read: join(dir, 'filter.bpf') }, 4: { read: join(dir, 'filter.bpf') } });
+    expect(two.stdout).toMatch(/^Seccomp_filters:\t2$/m);
+  });
+
+  it('--as-pid-1, --new-session, --unshare-net, --disable-userns', () => {
+    same(['--ro-bind', '/', '/', '--unshare-pid', '--as-pid-1', '--proc', '/proc', 'sh', '-c', 'echo $$; ps -o pid,comm']);
+    same(['--ro-bind', '/', '/', '--new-session', 'sh', '-c', 'ps -o pid=,sid= -p $$ | awk "{ print (\\$1 == \\$2) }"']);
+    same(['--ro-bind', '/', '/', '--unshare-net', 'sh', '-c', 'tail -n +3 /proc/net/dev | cut -d: -f1']);
+    const r = same(['--unshare-user', '--disable-userns', '--ro-bind', '/', '/', '--proc', '/proc', '--unshare-pid', 'sh', '-c', 'unshare -U true 2>/dev/null; echo $?; cat /proc/self/uid_map']);
+    expect(r.stdout).not.toMatch(/^0\n/);
+    same(['--unshare-user', '--ro-bind', '/', '/', '--assert-userns-disabled', 'true']);
+  });
+
+  it('the exit status: the command\'s, 128+N for a signal, 1 for a command not found', () => {
+    same(['--ro-bind', '/', '/', 'sh', '-c', 'exit 7']);
+    same(['--ro-bind', '/', '/', 'sh', '-c', 'kill -9 $$']);
+    same(['--ro-bind', '/', '/', '/no/such/command']);
+    same(['--ro-bind', '/', '/', 'no-such-command-anywhere']);
+  });
+
+  it.each([
+    ['an unknown option', ['--foo']],
+    ['an option without its values', ['--bind', '/tmp']],
+    ['a missing source', ['--bind', '/no/such/source', '/x', 'true']],
+    ['a bad --perms', ['--perms', '0999', '--dir', '/x', 'true']],
+    ['--perms before an option that makes no file', ['--perms', '0700', '--bind', '/', '/', 'true']],
+    ['--size 0', ['--size', '0', '--tmpfs', '/x', 'true']],
+    ['--size before --dir', ['--size', '100', '--dir', '/x', 'true']],
+    ['a bad fd', ['--file', 'x', '/y', 'true']],
+    ['--hostname without --unshare-uts', ['--hostname', 'x', '--ro-bind', '/', '/', 'true']],
+    ['--as-pid-1 without --unshare-pid', ['--as-pid-1', '--ro-bind', '/', '/', 'true']],
+    ['an unknown capability', ['--cap-add', 'CAP_NOPE', 'true']],
+    ['--chdir to a missing directory', ['--ro-bind', '/', '/', '--chdir', '/no/such/dir', 'true']],
+    ['--userns-block-fd without --unshare-user', ['--userns-block-fd', '3', 'true']],
+    ['--disable-userns without --unshare-user', ['--disable-userns', 'true']],
+    ['--add-seccomp-fd after --seccomp', ['--seccomp', '3', '--add-seccomp-fd', '4', 'true']],
+    ['no command', ['--ro-bind', '/', '/']],
+  ])('bad input: %s is bwrap\'s error, exit 1', (_what, argv) => {
+    const r = run('burrow', argv);
+    expect(r.status).toBe(1);
+    if (argv.length === 3 && argv[0] === '--ro-bind') expect(r.stderr).toMatch(/^usage: burrow sandbox \[OPTIONS\.\.\.\] \[--\] COMMAND \[ARGS\.\.\.\]\n/);
+    else same(argv);
+  });
+});
+
+describe('burrow sandbox, beyond bwrap 0.8', () => {
+  beforeAll(() => {
+    dir = join(fixtures().dir, 'sandbox-own');
+    for (const d of ['lower1', 'lower2', 'upper', 'work', 'bin']) mkdirSync(join(dir, d), { recursive: true });
+    writeFileSync(join(dir, 'lower1', 'a'), 'from lower1\n');
+    writeFileSync(join(dir, 'lower2', 'a'), 'from lower2\n');
+    writeFileSync(join(dir, 'lower1', 'b'), 'only in lower1\n');
+  });
+
+  it('--tmp-overlay: the sources merged (the later on top), writes gone with the sandbox', () => {
+    const r = run('burrow', ['--ro-bind', '/', '/', '--overlay-src', join(dir, 'lower1'), '--overlay-src', join(dir, 'lower2'), '--tmp-overlay', '/mnt', 'sh', '-c', 'cat /mnt/a /mnt/b; echo new > /mnt/c; ls /mnt']);
+    expect(r).toEqual({ status: 0, stdout: 'from lower2\nonly in lower1\na\nb\nc\n', stderr: '' });
+    expect(spawnSync('ls', [join(dir, 'lower1'), join(dir, 'lower2')], { encoding: 'utf8' }).stdout).not.toContain('c\n');
+  });
+
+  it('--overlay RWSRC WORKDIR: writes land in RWSRC; --ro-overlay is read-only', () => {
+    const r = run('burrow', ['--ro-bind', '/', '/', '--overlay-src', join(dir, 'lower1'), '--overlay', join(dir, 'upper'), join(dir, 'work'), '/mnt', 'sh', '-c', 'echo kept > /mnt/c; cat /mnt/a']);
+    expect(r).toEqual({ status: 0, stdout: 'from lower1\n', stderr: '' });
+    expect(readFileSync(join(dir, 'upper', 'c'), 'utf8')).toBe('kept\n');
+    const ro = run('burrow', ['--ro-bind', '/', '/', '--overlay-src', join(dir, 'lower1'), '--overlay-src', join(dir, 'lower2'), '--ro-overlay', '/mnt', 'sh', '-c', 'cat /mnt/a; (touch /mnt/x) 2>&1 | grep -c Read-only']);
+    expect(ro).toEqual({ status: 0, stdout: 'from lower2\n1\n', stderr: '' });
+  });
+
+  it('--argv0 and --level-prefix', () => {
+    expect(run('burrow', ['--ro-bind', '/', '/', '--argv0', 'named', 'sh', '-c', 'echo $0'])).toEqual({ status: 0, stdout: 'named\n', stderr: '' });
+    const r = run('burrow', ['--level-prefix', '--bind', '/no/such', '/x', 'true']);
+    expect(r).toEqual({ status: 1, stdout: '', stderr: "<3>bwrap: Can't find source path /no/such: No such file or directory\n" });
+  });
+
+  it('bad overlay lines and an fd that is not open are bwrap errors, nothing started', () => {
+    expect(run('burrow', ['--overlay-src', '/x', 'true']).stderr).toBe('bwrap: --overlay-src must be followed by another --overlay-src or one of --overlay, --tmp-overlay, or --ro-overlay\n');
+    expect(run('burrow', ['--tmp-overlay', '/x', 'true']).stderr).toBe('bwrap: --tmp-overlay requires at least one --overlay-src\n');
+    expect(run('burrow', ['--overlay-src', '/tmp', '--ro-overlay', '/x', 'true']).stderr).toBe('bwrap: --ro-overlay requires at least two --overlay-src\n');
+    expect(run('burrow', ['--ro-bind', '/', '/', '--info-fd', '9', 'true'])).toEqual({ status: 1, stdout: '', stderr: 'bwrap: --info-fd 9: Bad file descriptor\n' });
+    expect(run('burrow', ['--ro-bind', '/', '/', '--args', '9', 'true'])).toEqual({ status: 1, stdout: '', stderr: "bwrap: Can't read --args data: Bad file descriptor\n" });
+  });
+
+  it('--lock-file: the lock is held while the sandbox runs', async () => {
+    const lock = join(dir, 'lock');
+    writeFileSync(lock, '');
+    const env = { ...process.env };
+    delete env.NODE_EXTRA_CA_CERTS;
+    const child = spawn(BURROW, ['sandbox', '--bind', '/', '/', '--unshare-pid', '--lock-file', lock, 'sh', '-c', 'echo up; sleep 5'], { stdio: ['ignore', 'pipe', 'inherit'], env });
+    await new Promise((resolve) => child.stdout.once('data', resolve));
+    const probe = (): string => spawnSync('python3', ['-c', `import fcntl,os\nfd=os.open(${JSON.stringify(lock)},os.O_RDWR)\ntry:\n  fcntl.lockf(fd, fcntl.LOCK_EX|fcntl.LOCK_NB); print('free')\nexcept OSError: print('locked')`], { encoding: 'utf8' }).stdout;
+    expect(probe()).toBe('locked\n');
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('close', resolve));
+  });
+
+  it('--die-with-parent: the sandbox ends when the process that started it is killed', async () => {
+    const env = { ...process.env };
+    delete env.NODE_EXTRA_CA_CERTS;
+    // A shell starts the sandbox and is killed with SIGKILL; the sandbox's sleep must go with it.
+    const shell = spawn('sh', ['-c', `${BURROW} sandbox --ro-bind / / --bind ${dir} ${dir} --die-with-parent --unshare-pid sh -c 'echo $$ > ${join(dir, 'pid')}; exec sleep 300' & wait`], { stdio: 'ignore', env });
+    try {
+      let pid = 0;
+      for (let i = 0; i < 200 && pid === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        try {
+          pid = Number(readFileSync(join(dir, 'pid'), 'utf8'));
+        } catch {
+          // not yet
+        }
+      }
+      expect(pid).toBe(2);
+      const helper = spawnSync('pgrep', ['-P', String(shell.pid)], { encoding: 'utf8' }).stdout.trim();
+      expect(helper).not.toBe('');
+      shell.kill('SIGKILL');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(alive(Number(helper))).toBe(false);
+      expect(spawnSync('pgrep', ['-u', String(process.getuid?.()), '-f', 'sleep 300']).status).toBe(1);
+    } finally {
+      shell.kill('SIGKILL');
+      spawnSync('pkill', ['-KILL', '-u', String(process.getuid?.()), '-f', 'sleep 300']);
+    }
+  });
+
+  it('2,000 --bind options: all mounted, in well under bwrap\'s seconds', () => {
+    const args: string[] = ['--ro-bind', '/', '/', '--tmpfs', '/mnt'];
+    for (let i = 0; i < 2000; i++) {
+      mkdirSync(join(dir, 'many', `d${i}`), { recursive: true });
+      args.push('--bind', join(dir, 'many', `d${i}`), `/mnt/d${i}`);
+    }
+    const r = run('burrow', [...args, 'sh', '-c', 'grep -c " /mnt/d" /proc/self/mountinfo']);
+    expect(r).toEqual({ status: 0, stdout: '2000\n', stderr: '' });
+  });
+
+  it('started as `bwrap` through a link: the same sandbox, bwrap\'s usage', () => {
+    const link = join(dir, 'bin', 'bwrap');
+    symlinkSync(BURROW, link);
+    chmodSync(dir, 0o755);
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH ?? '/usr/bin:/bin'}` };
+    delete env.NODE_EXTRA_CA_CERTS;
+    const r = spawnSync('bwrap', ['--ro-bind', '/', '/', '--unshare-uts', '--hostname', 'linked', 'hostname'], { encoding: 'utf8', env });
+    expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 0, stdout: 'linked\n', stderr: '' });
+    const usage = spawnSync('bwrap', [], { encoding: 'utf8', env });
+    expect(usage.status).toBe(1);
+    expect(usage.stderr).toMatch(/^usage: bwrap \[OPTIONS\.\.\.\] \[--\] COMMAND \[ARGS\.\.\.\]\n\n {4}--help/);
+    expect(spawnSync('bwrap', ['--version'], { encoding: 'utf8', env }).stdout).toBe('bubblewrap 0.11.0\n');
+  });
+});
