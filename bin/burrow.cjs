@@ -47,10 +47,10 @@ function load(name) {
 }
 
 const argv = process.argv.slice(2);
-// burrow started as `bwrap` (a link of that name), or `burrow sandbox`: bubblewrap's command line (src/sandbox/main.ts).
-// `burrow sandbox --help` is the whole CLI's help page; `bwrap --help` is bwrap's.
+// burrow started as `bwrap` (a link of that name), or `burrow sandbox`: bubblewrap's command line (src/sandbox.ts).
+// `burrow sandbox --help` is the whole CLI's help page, `burrow sandbox profile ...` its commands; `bwrap --help` is bwrap's.
 const asBwrap = /(^|\/)bwrap$/.test(process.argv[1] || '');
-const isSandbox = asBwrap || (argv[0] === 'sandbox' && argv[1] !== '--help' && argv[1] !== '-h');
+const isSandbox = asBwrap || (argv[0] === 'sandbox' && argv[1] !== '--help' && argv[1] !== '-h' && !(argv[1] === 'profile' && ['ls', 'list', 'show', 'check', '--help', '-h'].includes(argv[2])));
 const isFast = !isSandbox && JSON.parse(readFileSync(join(dir, 'fast-paths.json'), 'utf8')).some((path) => path.every((word, i) => argv[i] === word));
 
 if (process.env.BURROW_WRITE_CODE_CACHE) {
@@ -59,7 +59,7 @@ if (process.env.BURROW_WRITE_CODE_CACHE) {
   const loaded = load(bundle);
   (async () => {
     for (const args of runs)
-      await (bundle === 'fast' ? loaded.exports.fast(args) : bundle === 'sandbox' ? loaded.exports.sandbox(args, 'burrow sandbox') : loaded.exports.main(args));
+      await (bundle === 'fast' ? loaded.exports.fast(args) : bundle === 'sandbox' ? loaded.exports.sandbox(args, 'burrow sandbox', () => Promise.reject(new Error('no extras at build time'))) : loaded.exports.main(args));
     writeFileSync(`${loaded.file}.cache`, loaded.script.createCachedData());
   })();
 } else {
@@ -76,8 +76,9 @@ if (process.env.BURROW_WRITE_CODE_CACHE) {
   };
   const whole = () => load('burrow').exports.main(argv).then(answer);
   if (isSandbox) {
+    // (its extras, for --profile and --net, from the whole CLI's bundle: the sandbox's own stays small)
     load('sandbox')
-      .exports.sandbox(asBwrap ? argv : argv.slice(1), asBwrap ? 'bwrap' : 'burrow sandbox')
+      .exports.sandbox(asBwrap ? argv : argv.slice(1), asBwrap ? 'bwrap' : 'burrow sandbox', () => load('burrow').exports.sandboxExtras())
       .then(answer);
   } else if (isFast) {
     load('fast')

@@ -135,6 +135,7 @@ _burrow_cmd_pod_rm=pod_rm
 _burrow_cmd_pod_start=pod_start
 _burrow_cmd_pod_stop=pod_stop
 _burrow_cmd_pod_top=pod_top
+_burrow_sub_sandbox='profile'
 _burrow_sub_volume='create exists export import inspect list ls prune remove rm'
 _burrow_cmd_volume_create=volume_create
 _burrow_cmd_volume_exists=volume_exists
@@ -146,6 +147,11 @@ _burrow_cmd_volume_ls=volume_ls
 _burrow_cmd_volume_prune=volume_prune
 _burrow_cmd_volume_remove=volume_rm
 _burrow_cmd_volume_rm=volume_rm
+_burrow_sub_sandbox_profile='check list ls show'
+_burrow_cmd_sandbox_profile_check=sandbox_profile_check
+_burrow_cmd_sandbox_profile_list=sandbox_profile_ls
+_burrow_cmd_sandbox_profile_ls=sandbox_profile_ls
+_burrow_cmd_sandbox_profile_show=sandbox_profile_show
 
 # Each command: its options that take a value, those that do not, and its operands
 # (one word a position, the last one repeating; proxy: the container's command).
@@ -317,6 +323,15 @@ _burrow_run_operands='images proxy'
 _burrow_sandbox_arg=''
 _burrow_sandbox_flag=''
 _burrow_sandbox_operands='proxy'
+_burrow_sandbox_profile_check_arg='--log-level'
+_burrow_sandbox_profile_check_flag=''
+_burrow_sandbox_profile_check_operands='none'
+_burrow_sandbox_profile_ls_arg='--log-level --format'
+_burrow_sandbox_profile_ls_flag='-q --quiet'
+_burrow_sandbox_profile_ls_operands=''
+_burrow_sandbox_profile_show_arg='--log-level'
+_burrow_sandbox_profile_show_flag=''
+_burrow_sandbox_profile_show_operands='none'
 _burrow_save_arg='--log-level -o --output --format'
 _burrow_save_flag='-m --multi-image-archive -q --quiet'
 _burrow_save_operands='images'
@@ -408,11 +423,12 @@ _burrow_value() {
       "port --log-level" | "ps --log-level" | "pull --log-level" | \
       "push --log-level" | "rename --log-level" | "restart --log-level" | \
       "rm --log-level" | "rmi --log-level" | "run --log-level" | \
-      "save --log-level" | "search --log-level" | "start --log-level" | \
-      "stop --log-level" | "system_df --log-level" | \
-      "system_prune --log-level" | "system_reset --log-level" | \
-      "tag --log-level" | "top --log-level" | "unpause --log-level" | \
-      "untag --log-level" | "version --log-level" | \
+      "sandbox_profile_check --log-level" | "sandbox_profile_ls --log-level" | \
+      "sandbox_profile_show --log-level" | "save --log-level" | \
+      "search --log-level" | "start --log-level" | "stop --log-level" | \
+      "system_df --log-level" | "system_prune --log-level" | \
+      "system_reset --log-level" | "tag --log-level" | "top --log-level" | \
+      "unpause --log-level" | "untag --log-level" | "version --log-level" | \
       "volume_create --log-level" | "volume_exists --log-level" | \
       "volume_export --log-level" | "volume_import --log-level" | \
       "volume_inspect --log-level" | "volume_ls --log-level" | \
@@ -426,8 +442,8 @@ _burrow_value() {
       "inspect --format" | "network_inspect -f" | "network_inspect --format" | \
       "network_ls --format" | "pod_inspect -f" | "pod_inspect --format" | \
       "pod_ps --format" | "ps --format" | "push -f" | "push --format" | \
-      "search --format" | "system_df --format" | "volume_inspect -f" | \
-      "volume_inspect --format" | "volume_ls --format")
+      "sandbox_profile_ls --format" | "search --format" | "system_df --format" | \
+      "volume_inspect -f" | "volume_inspect --format" | "volume_ls --format")
       mapfile -t COMPREPLY < <(compgen -W "json table" -- "$cur") ;;
     "create -e" | "create --env" | "exec -e" | "exec --env" | "run -e" | \
       "run --env")
@@ -551,22 +567,31 @@ _burrow() {
     return 0
   fi
 
-  # The command: a word, or a management word and one of its subcommands.
-  local cmd subs
+  # The command: a word, or a management word and one of its subcommands (and a group's: sandbox profile ls).
+  # A word that is a command itself and has subcommands too (sandbox) is that command unless one of them follows.
+  local cmd subs own prefix
   [[ ${words[i]} =~ ^[a-z]+$ ]] || return 0
-  subs=_burrow_sub_${words[i]}
-  if [[ -n ${!subs-} ]]; then
-    if ((i + 1 == cword)); then
+  prefix=${words[i]}
+  ((i += 1))
+  while :; do
+    subs=_burrow_sub_${prefix}
+    own=_burrow_cmd_${prefix}
+    [[ -n ${!subs-} ]] || break
+    if ((i == cword)); then
       mapfile -t COMPREPLY < <(compgen -W "${!subs}" -- "$cur")
+      [[ -z ${!own-} ]] && return 0
+      break
+    fi
+    if _burrow_words_in "${words[i]}" "${!subs}"; then
+      prefix=${prefix}_${words[i]}
+      ((i += 1))
+    elif [[ -n ${!own-} ]]; then
+      break
+    else
       return 0
     fi
-    [[ ${words[i + 1]} =~ ^[a-z]+$ ]] || return 0
-    cmd=_burrow_cmd_${words[i]}_${words[i + 1]}
-    ((i += 2))
-  else
-    cmd=_burrow_cmd_${words[i]}
-    ((i += 1))
-  fi
+  done
+  cmd=_burrow_cmd_${prefix}
   cmd=${!cmd-}
   [[ -n $cmd ]] || return 0
   local opts_arg opts_flag operands

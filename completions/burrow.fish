@@ -136,6 +136,14 @@ set -g __burrow_capabilities \
 # The command the words name (a command's file), and how many words name it.
 function __burrow_command
     switch "$argv[1] $argv[2]"
+        case 'sandbox profile check'
+            printf '%s\n' sandbox_profile_check 3
+        case 'sandbox profile ls'
+            printf '%s\n' sandbox_profile_ls 3
+        case 'sandbox profile list'
+            printf '%s\n' sandbox_profile_ls 3
+        case 'sandbox profile show'
+            printf '%s\n' sandbox_profile_show 3
         case 'container attach'
             printf '%s\n' attach 2
         case 'container commit'
@@ -440,6 +448,9 @@ set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w -
 set -g __burrow_proxy_run 1
 set -g __burrow_arg_sandbox
 set -g __burrow_proxy_sandbox 0
+set -g __burrow_arg_sandbox_profile_check --log-level
+set -g __burrow_arg_sandbox_profile_ls --log-level --format
+set -g __burrow_arg_sandbox_profile_show --log-level
 set -g __burrow_arg_save --log-level -o --output --format
 set -g __burrow_arg_search --log-level --authfile --cert-dir --creds -f --filter --format --limit
 set -g __burrow_arg_start --log-level --detach-keys
@@ -581,6 +592,7 @@ complete -c burrow -n '__burrow_subcommand_of pod' -a rm -d 'Remove pods'
 complete -c burrow -n '__burrow_subcommand_of pod' -a start -d 'Start pods'
 complete -c burrow -n '__burrow_subcommand_of pod' -a stop -d 'Stop pods'
 complete -c burrow -n '__burrow_subcommand_of pod' -a top -d 'Show the processes of a pod'
+complete -c burrow -n '__burrow_subcommand_of sandbox' -a profile -d 'Manage sandbox profiles'
 complete -c burrow -n '__burrow_subcommand_of volume' -a create -d 'Create a named volume'
 complete -c burrow -n '__burrow_subcommand_of volume' -a exists -d 'Check whether a volume exists'
 complete -c burrow -n '__burrow_subcommand_of volume' -a export -d 'Write a volume\'s files as a tar archive'
@@ -1120,6 +1132,17 @@ complete -c burrow -n '__burrow_proxy run' -F
 
 # burrow sandbox
 complete -c burrow -n '__burrow_proxy sandbox' -F
+
+# burrow sandbox profile check
+complete -c burrow -n '__burrow_options sandbox_profile_check' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+
+# burrow sandbox profile ls, burrow sandbox profile list
+complete -c burrow -n '__burrow_options sandbox_profile_ls' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+complete -c burrow -n '__burrow_options sandbox_profile_ls' -l format -x -a 'json table' -d 'Format the output with a Go template, `table ...` or `json`'
+complete -c burrow -n '__burrow_options sandbox_profile_ls' -s q -l quiet -d 'Print the names only'
+
+# burrow sandbox profile show
+complete -c burrow -n '__burrow_options sandbox_profile_show' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
 
 # burrow save, burrow image save
 complete -c burrow -n '__burrow_options save' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'

@@ -697,12 +697,36 @@ static void stop_processes(void) {
   g_nprocs = 0;
 }
 
+/*
+ * `fallback PLAN NOTE` (burrow sandbox without --require-userns): where the kernel refuses the new user
+ * namespace (the clone, the maps, or a namespace with no capabilities in it), NOTE is said and the helper
+ * runs the other plan PLAN (an inherited memfd, /proc/self/fd/N: the sandbox with Landlock and seccomp only).
+ */
+static const struct record *g_fallback;
+
+static int userns_refused(int err) { return err == EPERM || err == ENOSPC || err == EACCES || err == EUSERS; }
+
+static void take_fallback(pid_t child) {
+  if (child > 0) {
+    int st;
+    kill(child, SIGKILL);
+    while (waitpid(child, &st, 0) < 0 && errno == EINTR)
+      ;
+  }
+  dprintf(2, "%s\n", g_fallback->fields[1]);
+  char *argv[] = {"burrow-helper", "run", g_fallback->fields[0], NULL};
+  execv("/proc/self/exe", argv);
+  fail("fallback", "execv", "/proc/self/exe", errno, "run the sandbox without user namespaces");
+}
+
 static void idmap_write(const struct record *r, pid_t child) {
   char path[64];
   snprintf(path, sizeof(path), "/proc/%d/%s", (int)child, r->fields[0]);
   int fd = open(path, O_WRONLY | O_CLOEXEC);
   if (fd < 0 || write(fd, r->fields[1], strlen(r->fields[1])) < 0) {
     int e = errno;
+    if (g_fallback && userns_refused(e))
+      take_fallback(child);
     kill(child, SIGKILL);
     fail("idmap", "write", path, e, "write `%s`", path);
   }
@@ -1185,6 +1209,13 @@ static pid_t clone_child(int flags, int cgroup_fd) {
   pid_t child = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, NULL);
   if (child < 0) {
     int e = errno;
+    if (g_fallback && (flags & CLONE_NEWUSER) && userns_refused(e))
+      take_fallback(-1);
+    /* bwrap's words, which scripts read */
+    if (g_bwrap && e == ENOSPC)
+      fail("start", "clone", NULL, 0, "Creating new namespace failed: nesting depth or /proc/sys/user/max_*_namespaces exceeded (ENOSPC)");
+    if (g_bwrap && e == EPERM)
+      fail("start", "clone", NULL, 0, "No permissions to create a new namespace, likely because the kernel does not allow non-privileged user namespaces. On e.g. debian this can be enabled with 'sysctl kernel.unprivileged_userns_clone=1'.");
     fail("start", "clone", NULL, e, "create the container's namespaces%s", e == EPERM || e == ENOSPC ?
          " (are unprivileged user namespaces enabled? see sysctl kernel.unprivileged_userns_clone and user.max_user_namespaces)" : "");
   }
@@ -1515,6 +1546,7 @@ static int cmd_run(int argc, char **argv) {
   /* A closed reader must be an EPIPE for the monitor, not its death (the child resets this). */
   signal(SIGPIPE, SIG_IGN);
   g_bwrap = plan_find(&plan, R_BWRAP) != NULL;
+  g_fallback = plan_find(&plan, R_FALLBACK);
   /* bwrap's --die-with-parent: the monitor dies with whoever started it (and the child with the monitor). */
   if (plan_find(&plan, R_DIE_WITH_PARENT) && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
     fail("start", "prctl(PR_SET_PDEATHSIG)", NULL, errno, "die with the parent");
@@ -1642,6 +1674,11 @@ again:;
     int st;
     while (waitpid(child, &st, 0) < 0 && errno == EINTR)
       ;
+    if (e.exit_code == EXIT_USERNS_DENIED) {
+      if (g_fallback)
+        take_fallback(-1);
+      e.exit_code = EXIT_HELPER;
+    }
     report(&e);
     if (again_after(&plan, restart, exit_file, e.exit_code, &restarts, &delay_ms, &forward))
       goto again;

@@ -83,6 +83,10 @@ int cmd_network_disconnect(int argc, char **argv);
  */
 extern int g_bwrap;
 
+/* A sandbox's child found its new user namespace gives it no capabilities (AppArmor's restriction of unprivileged
+   user namespaces): the code of its setup_error, between child and monitor only, never an exit status. */
+#define EXIT_USERNS_DENIED 1000
+
 /* The memory of argv, so PID 1 with --init can show its own name instead of the helper's command line. */
 extern char *g_argv_area;
 extern size_t g_argv_area_len;

@@ -55,6 +55,7 @@ int plan_is_child_step(const struct record *r) {
   case R_JSON_STATUS_FD:
   case R_DIE_WITH_PARENT:
   case R_INHERIT_FDS:
+  case R_FALLBACK:
     return 0;
   default:
     return 1;
@@ -272,6 +273,20 @@ static int check_record(const struct record *r, char *err, size_t errlen, size_t
     if (r->kind == R_READONLY && r->nfields > 1 && strcmp(r->fields[1], "writable"))
       return fail(err, errlen, "record %zu (readonly): unknown mode `%s`", index, shown(r->fields[1]));
     break;
+  case R_LANDLOCK:
+    for (size_t i = 0; i < 4; i++)
+      if (plan_parse_u64(r->fields[i], 16, &v) < 0)
+        return fail(err, errlen, "record %zu (landlock): bad mask `%s`", index, shown(r->fields[i]));
+    break;
+  case R_LANDLOCK_PATH:
+  case R_LANDLOCK_PORT:
+    if (plan_parse_u64(r->fields[0], 16, &v) < 0)
+      return fail(err, errlen, "record %zu (%s): bad access mask `%s`", index, specs[r->kind].name, shown(r->fields[0]));
+    if (r->kind == R_LANDLOCK_PATH && r->fields[1][0] != '/')
+      return fail(err, errlen, "record %zu (landlock-path): `%s` is not absolute", index, shown(r->fields[1]));
+    if (r->kind == R_LANDLOCK_PORT && (plan_parse_u64(r->fields[1], 10, &v) < 0 || v > 65535))
+      return fail(err, errlen, "record %zu (landlock-port): bad port `%s`", index, shown(r->fields[1]));
+    break;
   case R_CWD_TRY:
     for (size_t i = 0; i < r->nfields; i++)
       if (r->fields[i][0] != '/')
@@ -407,6 +422,15 @@ static int check_plan(const struct plan *plan, char *err, size_t errlen) {
         return fail(err, errlen, "record %zu (%s): a second root", i + 1, specs[r->kind].name);
       seen_root = 1;
       break;
+    case R_LANDLOCK_PATH:
+    case R_LANDLOCK_PORT:
+    case R_LANDLOCK_RESTRICT:
+      /* Rules go into the ruleset `landlock` made, before `landlock-restrict` enforces it (which wants no-new-privs). */
+      if (!plan_find(plan, R_LANDLOCK) || plan_find(plan, R_LANDLOCK) > r || (r->kind != R_LANDLOCK_RESTRICT && (!plan_find(plan, R_LANDLOCK_RESTRICT) || plan_find(plan, R_LANDLOCK_RESTRICT) < r)))
+        return fail(err, errlen, "record %zu (%s): needs `landlock` before it and `landlock-restrict` after", i + 1, specs[r->kind].name);
+      if (r->kind == R_LANDLOCK_RESTRICT && !seen_nnp)
+        return fail(err, errlen, "record %zu (landlock-restrict): comes before `no-new-privs`", i + 1);
+      break;
     case R_DISABLE_USERNS:
       if (!userns || !plan_find(plan, R_NESTED_USERNS) || plan_find(plan, R_NESTED_USERNS) < r)
         return fail(err, errlen, "record %zu (disable-userns): needs a user namespace and a `nested-userns` after it", i + 1);
@@ -478,6 +502,8 @@ static int check_plan(const struct plan *plan, char *err, size_t errlen) {
   }
   if ((plan_find(plan, R_ROOT) || plan_find(plan, R_SANDBOX_ROOT)) && !plan_find(plan, R_PIVOT_ROOT))
     return fail(err, errlen, "`root` without `pivot-root`");
+  if (plan_find(plan, R_LANDLOCK) && !plan_find(plan, R_LANDLOCK_RESTRICT))
+    return fail(err, errlen, "`landlock` without `landlock-restrict`");
   if (plan_find(plan, R_CWD) && plan_find(plan, R_CWD_TRY))
     return fail(err, errlen, "`cwd` with `cwd-try`");
   /* attach's input goes where the container reads: its pty, or the pipe that stdin INHERIT leaves as its fd 0. */

@@ -1,5 +1,5 @@
 /*
- * burrow-helper: the plan, version 10 (6: the `share` record, the `ready` process mode; 7: `pause`; 8: `session-keyring`, `new-session`, `sysctl`, `domainname`, seccomp's FLAGS and place; 9: `nested-userns`; 10: burrow sandbox's `bwrap`, `info-fd`, `json-status-fd`, `die-with-parent`, `inherit-fds`, `sandbox-root`, `lock-file`, `disable-userns`, `assert-userns-disabled`, `cwd-try`, several `seccomp`, mkdir's and write-fd's `host`, readonly's `writable`).
+ * burrow-helper: the plan, version 10 (6: the `share` record, the `ready` process mode; 7: `pause`; 8: `session-keyring`, `new-session`, `sysctl`, `domainname`, seccomp's FLAGS and place; 9: `nested-userns`; 10: burrow sandbox's `bwrap`, `info-fd`, `json-status-fd`, `die-with-parent`, `inherit-fds`, `sandbox-root`, `lock-file`, `disable-userns`, `assert-userns-disabled`, `cwd-try`, several `seccomp`, mkdir's and write-fd's `host`, readonly's `writable`, `landlock`, `landlock-path`, `landlock-port`, `landlock-restrict`, `fallback`).
  *
  * The plan is the whole interface between burrow's TypeScript side (which
  * decides everything) and this helper (which decides nothing). The writer is
@@ -117,6 +117,10 @@
  *                                 command ends (nothing when it never ran)
  *   die-with-parent               the monitor gets PR_SET_PDEATHSIG SIGKILL (the child dies with the monitor)
  *   inherit-fds FD...             fds the command keeps open through its exec (the caller's, which bwrap passes on)
+ *   fallback PLAN NOTE            where the kernel refuses the new user namespace (the clone, the maps, or a namespace
+ *                                 that gives no capabilities, as AppArmor's restriction does), the monitor prints
+ *                                 NOTE and runs the plan PLAN (an inherited memfd) instead: burrow sandbox's
+ *                                 Landlock-and-seccomp sandbox without namespaces
  *
  * The child's steps, carried out strictly in the order written (as bwrap's
  * setup_newroot): a PATH "inside the root" is resolved with openat2
@@ -194,6 +198,12 @@
  *   cwd-try PATH...               bwrap's default working directory: the first PATH it can go to, else "/"; the
  *                                 command's PWD names it
  *   assert-userns-disabled        bwrap's --assert-userns-disabled: a new user namespace can still be made: fail
+ *   landlock FS NET SCOPE FLAGS   a Landlock ruleset handling those access masks (hex, what the kernel's ABI knows);
+ *                                 FLAGS: landlock_restrict_self's
+ *   landlock-path ACCESS PATH     a rule of it: ACCESS (hex) beneath PATH, as this process sees it then (after
+ *                                 pivot-root); a file gets only the rights that apply to files
+ *   landlock-port ACCESS PORT     a rule of it: ACCESS (bind, connect) on TCP port PORT
+ *   landlock-restrict             enforce it on this process and all it starts; after no-new-privs
  *   env NAME=VALUE...             the command's environment (for `exec`)
  *   search-path DIRS              where `exec` looks for a FILE without "/" when env has no PATH
  *   init                          fork: a minimal reaper stays as PID 1, the rest runs in its child

@@ -1146,6 +1146,67 @@ static void do_write_fd_host(const struct record *r) {
   close((int)src);
 }
 
+/*
+ * Landlock (a second wall inside the sandbox's own): `landlock FS NET SCOPE FLAGS` makes a ruleset handling
+ * those access masks (hex; what this kernel's ABI knows, burrow cut them to it), `landlock-path ACCESS PATH`
+ * and `landlock-port ACCESS PORT` add its rules (PATH as this process sees it now, after pivot-root),
+ * `landlock-restrict` enforces it on this process and all it starts (FLAGS: landlock_restrict_self's).
+ */
+#ifndef SYS_landlock_create_ruleset
+#define SYS_landlock_create_ruleset 444
+#define SYS_landlock_add_rule 445
+#define SYS_landlock_restrict_self 446
+#endif
+static int g_landlock = -1;
+static uint32_t g_landlock_flags;
+
+static void do_landlock(const struct record *r) {
+  struct {
+    uint64_t fs, net, scoped;
+  } attr = {hex(r->fields[0]), hex(r->fields[1]), hex(r->fields[2])};
+  /* The struct as long as the fields used: an older kernel takes the shorter one. */
+  size_t size = attr.scoped ? 24 : attr.net ? 16 : 8;
+  g_landlock = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
+  if (g_landlock < 0)
+    die(EXIT_HELPER, "landlock", "landlock_create_ruleset", NULL, errno, "make the Landlock ruleset");
+  fcntl(g_landlock, F_SETFD, FD_CLOEXEC);
+  g_landlock_flags = (uint32_t)hex(r->fields[3]);
+}
+
+static void do_landlock_path(const struct record *r) {
+  struct __attribute__((packed)) {
+    uint64_t allowed;
+    int32_t fd;
+  } rule = {hex(r->fields[0]), -1};
+  rule.fd = open(r->fields[1], O_PATH | O_CLOEXEC);
+  if (rule.fd < 0)
+    die(EXIT_HELPER, "landlock-path", "open", r->fields[1], errno, "Landlock rule on `%s`", r->fields[1]);
+  /* A file takes only the rights that apply to files. */
+  struct stat st;
+  if (fstat(rule.fd, &st) == 0 && !S_ISDIR(st.st_mode))
+    rule.allowed &= 0x1 | 0x2 | 0x4 | 0x4000 | 0x8000; /* EXECUTE, WRITE_FILE, READ_FILE, TRUNCATE, IOCTL_DEV */
+  if (syscall(SYS_landlock_add_rule, g_landlock, 1 /* LANDLOCK_RULE_PATH_BENEATH */, &rule, 0) < 0)
+    die(EXIT_HELPER, "landlock-path", "landlock_add_rule", r->fields[1], errno, "Landlock rule on `%s`", r->fields[1]);
+  close(rule.fd);
+}
+
+static void do_landlock_port(const struct record *r) {
+  uint64_t port = 0;
+  plan_parse_u64(r->fields[1], 10, &port);
+  struct {
+    uint64_t allowed, port;
+  } rule = {hex(r->fields[0]), port};
+  if (syscall(SYS_landlock_add_rule, g_landlock, 2 /* LANDLOCK_RULE_NET_PORT */, &rule, 0) < 0)
+    die(EXIT_HELPER, "landlock-port", "landlock_add_rule", r->fields[1], errno, "Landlock rule on TCP port %s", r->fields[1]);
+}
+
+static void do_landlock_restrict(void) {
+  if (syscall(SYS_landlock_restrict_self, g_landlock, g_landlock_flags) < 0)
+    die(EXIT_HELPER, "landlock-restrict", "landlock_restrict_self", NULL, errno, "enforce the Landlock ruleset");
+  close(g_landlock);
+  g_landlock = -1;
+}
+
 static void run_step(const struct record *r, struct exec_state *st) {
   switch (r->kind) {
   case R_PROCESS: do_process_mount(r); break;
@@ -1170,6 +1231,10 @@ static void run_step(const struct record *r, struct exec_state *st) {
       die(EXIT_HELPER, "assert-userns-disabled", "unshare", NULL, 0, "creation of new user namespaces was not disabled as requested");
     break;
   case R_CWD_TRY: do_cwd_try(r, st); break;
+  case R_LANDLOCK: do_landlock(r); break;
+  case R_LANDLOCK_PATH: do_landlock_path(r); break;
+  case R_LANDLOCK_PORT: do_landlock_port(r); break;
+  case R_LANDLOCK_RESTRICT: do_landlock_restrict(); break;
   case R_WRITE_FILE: do_write_file(r); break;
   case R_WRITE_FD:
     if (r->nfields > 3)
@@ -1315,6 +1380,10 @@ void child_main(const struct plan *plan, const struct child_fds *fds) {
   }
   for (size_t i = 1; join && i < join->nfields; i++)
     userns |= strcmp(join->fields[i], "user") == 0;
+  /* A new user namespace that gives its maker no capabilities (AppArmor's restriction of unprivileged user
+     namespaces lets the clone through and takes them away): said so, for the monitor's fallback. */
+  if (userns && g_bwrap && !join && !((permitted_now() >> CAP_SYS_ADMIN) & 1))
+    die(EXIT_USERNS_DENIED, "start", "capget", NULL, EPERM, "the new user namespace gives no capabilities (are unprivileged user namespaces restricted, as by AppArmor?)");
   int dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
   if (userns && !g_bwrap && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
     die(EXIT_HELPER, "user", "setresuid", NULL, errno, "become root in the user namespace");

@@ -183,10 +183,10 @@ async function bundle(esbuild, manifest) {
   const heavy = Object.keys(fast.metafile.inputs).filter((f) => /node_modules[\\/](clipanion|typanion|tar-stream|streamx)[\\/]/.test(f));
   if (heavy.length > 0) fail(`dist/fast.cjs must not hold ${heavy[0]}: src/fast.ts imports it (start-up time)`);
 
-  // `burrow sandbox` and `bwrap` (src/sandbox/main.ts): bwrap's command line, no clipanion either.
-  const sandbox = await esbuild.build({ ...common, entryPoints: [join(root, 'src', 'sandbox', 'main.ts')], outfile: join(root, 'dist', 'sandbox.cjs'), metafile: true });
+  // `burrow sandbox` and `bwrap` (src/sandbox.ts): bwrap's command line, no clipanion either.
+  const sandbox = await esbuild.build({ ...common, entryPoints: [join(root, 'src', 'sandbox.ts')], outfile: join(root, 'dist', 'sandbox.cjs'), metafile: true });
   const heavySandbox = Object.keys(sandbox.metafile.inputs).filter((f) => /node_modules[\\/](clipanion|typanion|tar-stream|streamx)[\\/]/.test(f));
-  if (heavySandbox.length > 0) fail(`dist/sandbox.cjs must not hold ${heavySandbox[0]}: src/sandbox/main.ts imports it (start-up time)`);
+  if (heavySandbox.length > 0) fail(`dist/sandbox.cjs must not hold ${heavySandbox[0]}: src/sandbox.ts imports it (start-up time)`);
 
   // bin/burrow.cjs runs the bundles through vm.Script, which has no dynamic import(): only require() may remain.
   for (const name of ['burrow.cjs', 'fast.cjs', 'sandbox.cjs']) {

@@ -69,15 +69,30 @@ function words(manifest: Manifest): { top: Map<string, string>; sub: Map<string,
   const sub = new Map<string, Map<string, ManifestCommand>>();
   for (const c of manifest.commands)
     for (const p of c.paths) {
-      const [first, second] = p as [string, string | undefined];
+      const [first, second, third] = p as [string, string | undefined, string | undefined];
       if (second === undefined) top.set(first, sentence(c.description));
       else {
         if (!top.has(first)) top.set(first, `Manage ${first === 'system' ? 'burrow' : `${first}s`}`);
         if (!sub.has(first)) sub.set(first, new Map());
-        sub.get(first)?.set(second, c);
+        // A third word (`sandbox profile ls`): the second is a group of its own, described as one.
+        const entry = third === undefined ? c : { ...c, description: `manage ${first} ${second}s` };
+        if (third === undefined || !sub.get(first)?.has(second)) sub.get(first)?.set(second, entry);
       }
     }
   return { top: new Map([...top].sort(([a], [b]) => (a < b ? -1 : 1))), sub };
+}
+
+/** The commands of three words, by their first two (`sandbox profile` → ls, list, show, check). */
+function groups(manifest: Manifest): Map<string, Map<string, ManifestCommand>> {
+  const out = new Map<string, Map<string, ManifestCommand>>();
+  for (const c of manifest.commands)
+    for (const p of c.paths)
+      if (p.length === 3) {
+        const k = `${p[0]}_${p[1]}`;
+        if (!out.has(k)) out.set(k, new Map());
+        out.get(k)?.set(p[2] as string, c);
+      }
+  return out;
 }
 
 const sentence = (s: string): string => {
@@ -108,9 +123,14 @@ function bashTables(manifest: Manifest): string[] {
     const c = manifest.commands.find((m) => m.paths.some((p) => p.length === 1 && p[0] === word));
     if (c !== undefined) out.push(`_burrow_cmd_${word}=${key(c)}`);
   }
+  const threes = groups(manifest);
   for (const [word, subs] of sub) {
     out.push(`_burrow_sub_${word}='${[...subs.keys()].sort().join(' ')}'`);
-    for (const [second, c] of [...subs].sort(([a], [b]) => (a < b ? -1 : 1))) out.push(`_burrow_cmd_${word}_${second}=${key(c)}`);
+    for (const [second, c] of [...subs].sort(([a], [b]) => (a < b ? -1 : 1))) if (!threes.has(`${word}_${second}`)) out.push(`_burrow_cmd_${word}_${second}=${key(c)}`);
+  }
+  for (const [pair, subs] of threes) {
+    out.push(`_burrow_sub_${pair}='${[...subs.keys()].sort().join(' ')}'`);
+    for (const [third, c] of [...subs].sort(([a], [b]) => (a < b ? -1 : 1))) out.push(`_burrow_cmd_${pair}_${third}=${key(c)}`);
   }
   out.push('', '# Each command: its options that take a value, those that do not, and its operands', "# (one word a position, the last one repeating; proxy: the container's command).");
   for (const c of manifest.commands) {

@@ -181,3 +181,8 @@ export async function main(argv: string[]): Promise<number> {
     return reportError(err, debug, operation);
   }
 }
+
+/** burrow sandbox's extras (sandbox-extras.ts: profiles, --net), which dist/sandbox.cjs loads from this bundle when a line needs them. */
+export function sandboxExtras(): Promise<typeof import('./sandbox-extras.js')> {
+  return import('./sandbox-extras.js');
+}

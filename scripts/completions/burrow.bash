@@ -87,22 +87,31 @@ _burrow() {
     return 0
   fi
 
-  # The command: a word, or a management word and one of its subcommands.
-  local cmd subs
+  # The command: a word, or a management word and one of its subcommands (and a group's: sandbox profile ls).
+  # A word that is a command itself and has subcommands too (sandbox) is that command unless one of them follows.
+  local cmd subs own prefix
   [[ ${words[i]} =~ ^[a-z]+$ ]] || return 0
-  subs=_burrow_sub_${words[i]}
-  if [[ -n ${!subs-} ]]; then
-    if ((i + 1 == cword)); then
+  prefix=${words[i]}
+  ((i += 1))
+  while :; do
+    subs=_burrow_sub_${prefix}
+    own=_burrow_cmd_${prefix}
+    [[ -n ${!subs-} ]] || break
+    if ((i == cword)); then
       mapfile -t COMPREPLY < <(compgen -W "${!subs}" -- "$cur")
+      [[ -z ${!own-} ]] && return 0
+      break
+    fi
+    if _burrow_words_in "${words[i]}" "${!subs}"; then
+      prefix=${prefix}_${words[i]}
+      ((i += 1))
+    elif [[ -n ${!own-} ]]; then
+      break
+    else
       return 0
     fi
-    [[ ${words[i + 1]} =~ ^[a-z]+$ ]] || return 0
-    cmd=_burrow_cmd_${words[i]}_${words[i + 1]}
-    ((i += 2))
-  else
-    cmd=_burrow_cmd_${words[i]}
-    ((i += 1))
-  fi
+  done
+  cmd=_burrow_cmd_${prefix}
   cmd=${!cmd-}
   [[ -n $cmd ]] || return 0
   local opts_arg opts_flag operands

@@ -39,7 +39,9 @@ export const COMMANDS: CommandEntry[] = (manifest as Manifest).commands.map((com
 
 /** The command whose path starts `argv`, and that path. */
 export function commandOf(argv: string[]): { entry: CommandEntry; path: string[] } | undefined {
+  // The longest path that matches: `sandbox profile ls` rather than `sandbox` (whose words are bwrap's).
+  let best: { entry: CommandEntry; path: string[] } | undefined;
   for (const entry of COMMANDS)
-    for (const path of entry.paths) if (path.every((word, i) => argv[i] === word)) return { entry, path };
-  return undefined;
+    for (const path of entry.paths) if (path.every((word, i) => argv[i] === word) && path.length > (best?.path.length ?? 0)) best = { entry, path };
+  return best;
 }

@@ -11,6 +11,7 @@
 import { closeSync, readSync } from 'node:fs';
 
 import { CAPABILITIES } from '../system/capabilities.js';
+import { type LandlockRules, noRules } from './landlock.js';
 
 /** A bwrap error: `bwrap: MESSAGE` on stderr, exit status 1 (or the usage, for `usage`). */
 export class SandboxUsageError extends Error {
@@ -21,6 +22,9 @@ export class SandboxUsageError extends Error {
     this.usage = usage;
   }
 }
+
+/** An error of burrow's own options (beyond bwrap's): `Error: MESSAGE`, exit status 125, as burrow's other commands. */
+export class SandboxOptionError extends Error {}
 
 /** One setup operation, in the order given (bwrap's SetupOp). Paths as given (DEST inside the sandbox). */
 export type Op =
@@ -83,6 +87,12 @@ export interface SandboxArgs {
   namedFds: Set<number>;
   /** warnings to print (bwrap's "Only the last ... option will take effect") */
   warnings: string[];
+  /** burrow's --landlock-* options: Landlock's rules, enforced inside the sandbox */
+  landlock: LandlockRules;
+  /** burrow's --net pasta[:OPTIONS]|slirp4netns[:OPTIONS]: a network namespace of its own with a way out through that helper */
+  net?: string;
+  /** --require-userns: where user namespaces are refused, fail (as bwrap) instead of falling back to Landlock and seccomp alone */
+  requireUserns: boolean;
   /** --help or --version: what to print on stdout, and exit 0 */
   print?: 'help' | 'version';
   command: string[];
@@ -162,7 +172,66 @@ const ARITY: Record<string, number> = {
   '--userns-block-fd': 1, '--info-fd': 1, '--json-status-fd': 1, '--seccomp': 1, '--add-seccomp-fd': 1, '--userns': 1,
   '--userns2': 1, '--pidns': 1, '--setenv': 2, '--unsetenv': 1, '--uid': 1, '--gid': 1, '--hostname': 1, '--cap-add': 1,
   '--cap-drop': 1, '--perms': 1, '--size': 1, '--chmod': 2,
+  // burrow's own
+  '--landlock-ro': 1, '--landlock-rx': 1, '--landlock-rw': 1, '--landlock-bind-tcp': 1, '--landlock-connect-tcp': 1, '--profile': 1, '--net': 1,
 };
+
+/** The options (each with its values) before the command, and the command; nothing read. */
+export function splitOptions(argv: string[]): { options: string[][]; command: string[] } {
+  const options: string[][] = [];
+  let i = 0;
+  while (i < argv.length) {
+    const arg = argv[i] as string;
+    if (arg === '--') return { options, command: argv.slice(i + 1) };
+    if (!arg.startsWith('-')) break;
+    const n = 1 + (ARITY[arg] ?? 0);
+    options.push(argv.slice(i, i + n));
+    i += n;
+  }
+  return { options, command: argv.slice(i) };
+}
+
+/** burrow's own options, which bwrap does not have. */
+export const BURROW_OPTIONS = ['--landlock-ro', '--landlock-rx', '--landlock-rw', '--landlock-bind-tcp', '--landlock-connect-tcp', '--landlock-scope', '--require-userns', '--net'];
+
+/**
+ * burrow's --profile NAME and --print, taken out of the options (before the
+ * command) without reading anything: the profile's options go first, the
+ * rest after them. undefined fields: not given.
+ */
+export function splitProfile(argv: string[]): { profile?: string; print: boolean; rest: string[] } {
+  const rest: string[] = [];
+  let profile: string | undefined;
+  let print = false;
+  let i = 0;
+  while (i < argv.length) {
+    const arg = argv[i] as string;
+    if (arg === '--' || !arg.startsWith('-')) break;
+    if (arg === '--profile') {
+      if (i + 1 >= argv.length) throw new SandboxOptionError('--profile needs a profile name');
+      if (profile !== undefined) throw new SandboxOptionError('--profile given twice');
+      profile = argv[i + 1];
+      i += 2;
+      continue;
+    }
+    if (arg === '--print') {
+      print = true;
+      i += 1;
+      continue;
+    }
+    const n = 1 + (ARITY[arg] ?? 0);
+    rest.push(...argv.slice(i, i + n));
+    i += n;
+  }
+  rest.push(...argv.slice(i));
+  return { ...(profile !== undefined ? { profile } : {}), print, rest };
+}
+
+/** A TCP port for a Landlock rule. */
+function portArg(option: string, value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new SandboxOptionError(`${option}: \`${value}\` is not a TCP port (0 to 65535)`);
+  return Number(value);
+}
 
 /** bwrap's wording for an option missing its values. */
 function missing(option: string): SandboxUsageError {
@@ -200,6 +269,8 @@ export function parseSandboxArgs(argv: string[], env: NodeJS.ProcessEnv, open?: 
     levelPrefix: false,
     namedFds: new Set(),
     warnings: [],
+    landlock: noRules(),
+    requireUserns: false,
     command: [],
   };
   if (argv.length === 0) throw new SandboxUsageError('', true);
@@ -457,6 +528,26 @@ export function parseSandboxArgs(argv: string[], env: NodeJS.ProcessEnv, open?: 
         }
         case '--chmod':
           a.ops.push({ kind: 'chmod', perms: octalArg(v(1), '--chmod takes an octal argument <= 07777'), dest: v(2) });
+          break;
+        case '--landlock-ro':
+        case '--landlock-rx':
+        case '--landlock-rw':
+          if (!v(1).startsWith('/')) throw new SandboxOptionError(`${arg}: \`${v(1)}\` is not an absolute path (a path inside the sandbox)`);
+          a.landlock.paths.push({ access: arg.slice(-2) as 'ro' | 'rx' | 'rw', path: v(1) });
+          break;
+        case '--landlock-bind-tcp':
+        case '--landlock-connect-tcp':
+          a.landlock.ports.push({ access: arg === '--landlock-bind-tcp' ? 'bind' : 'connect', port: portArg(arg, v(1)) });
+          break;
+        case '--landlock-scope':
+          a.landlock.scope = true;
+          break;
+        case '--require-userns':
+          a.requireUserns = true;
+          break;
+        case '--net':
+          if (!/^(pasta|slirp4netns)(:|$)/.test(v(1))) throw new SandboxOptionError(`--net: \`${v(1)}\` is not a user-mode network: use pasta[:OPTIONS] or slirp4netns[:OPTIONS] (bwrap's --unshare-net has none, --share-net the host's)`);
+          a.net = v(1);
           break;
         case '--':
           return i + 1;

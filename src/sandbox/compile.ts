@@ -37,6 +37,10 @@ export interface SandboxHost {
   inherit: number[];
   /** the kernel has cgroup namespaces (for --unshare-cgroup-try) */
   cgroupns: boolean;
+  /** --net: the monitor's processes for the sandbox's network (pasta, slirp4netns), and a resolv.conf to bind over /etc's */
+  net?: { processes: Step[]; resolv?: string };
+  /** the Landlock ruleset, in this kernel's masks (landlock.ts); absent: none */
+  landlock?: { fs: bigint; net: bigint; scoped: bigint; paths: { access: bigint; path: string }[]; ports: { access: bigint; port: number }[] };
 }
 
 /** A host path as the child sees it after sandbox-root. */
@@ -136,7 +140,7 @@ export function sandboxNamespaces(a: SandboxArgs, h: SandboxHost): Namespace[] {
   if (a.unshareUts) ns.push('uts');
   if (a.unshareIpc) ns.push('ipc');
   if (a.unshareCgroup || (a.unshareCgroupTry && h.cgroupns)) ns.push('cgroup');
-  if (a.unshareNet) ns.push('net');
+  if (a.unshareNet || a.net !== undefined) ns.push('net');
   return ns;
 }
 
@@ -170,14 +174,18 @@ export function compileSandbox(a: SandboxArgs, h: SandboxHost): Plan {
       { kind: 'idmap-write', file: 'uid_map', content: `${nsUid} ${h.uid} 1\n` },
       { kind: 'idmap-write', file: 'gid_map', content: `${nsGid} ${h.gid} 1\n` },
     );
+  // --net: the helper comes up in the sandbox's network namespace once the ids are mapped.
+  plan.push(...(h.net?.processes ?? []));
   if (a.usernsBlockFd !== undefined) plan.push({ kind: 'block-fd', fd: a.usernsBlockFd });
   plan.push({ kind: 'sandbox-root', base: SANDBOX_BASE });
   a.ops.forEach((op, i) => plan.push(...opSteps(op, a, h, i)));
+  // (the host's resolver on its loopback is out of reach from the sandbox's network: pasta's forwarder instead)
+  if (h.net?.resolv) plan.push({ kind: 'mount', source: host(h.net.resolv), target: '/etc/resolv.conf', fstype: '', flags: MS.BIND | MS.NOSUID | MS.NODEV, extra: BP.RDONLY });
   for (const path of a.lockFiles) plan.push({ kind: 'lock-file', path });
   if (a.disableUserns) plan.push({ kind: 'disable-userns', file: host('/proc/sys/user/max_user_namespaces') });
   plan.push({ kind: 'pivot-root' });
   if (a.hostname !== undefined) plan.push({ kind: 'hostname', name: a.hostname });
-  if (a.unshareNet) plan.push({ kind: 'loopback' });
+  if (a.unshareNet || a.net !== undefined) plan.push({ kind: 'loopback' });
   if (a.newSession) plan.push({ kind: 'new-session' });
   // The second namespace (and with --disable-userns, the one below the first, whose limit the first now holds).
   if (writeMaps && (nsUid !== uid || nsGid !== gid || a.disableUserns)) plan.push({ kind: 'nested-userns', uidMap: `${uid} ${nsUid} 1\n`, gidMap: `${gid} ${nsGid} 1\n` });
@@ -190,6 +198,15 @@ export function compileSandbox(a: SandboxArgs, h: SandboxHost): Plan {
   // None of them unless asked for (bwrap: --cap-add), in every set, ambient too, so that a user other than root keeps them.
   const caps = [...(a.caps ?? [])].reduce((m, c) => m | (1n << BigInt(c)), 0n);
   plan.push({ kind: 'caps', bounding: caps, permitted: caps, effective: caps, inheritable: caps, ambient: caps }, { kind: 'no-new-privs' });
+  // Landlock after the mounts and the working directory: its path rules name what the sandbox sees.
+  const ll = h.landlock;
+  if (ll && (ll.fs | ll.net | ll.scoped) !== 0n)
+    plan.push(
+      { kind: 'landlock', fs: ll.fs, net: ll.net, scoped: ll.scoped, flags: 0 },
+      ...ll.paths.map((p): Step => ({ kind: 'landlock-path', ...p })),
+      ...ll.ports.map((p): Step => ({ kind: 'landlock-port', ...p })),
+      { kind: 'landlock-restrict' },
+    );
   const env = new Map(a.env);
   if (a.chdir !== undefined) env.set('PWD', posix.resolve('/', a.chdir));
   plan.push({ kind: 'env', env: [...env].map(([k, v]) => `${k}=${v}`) });

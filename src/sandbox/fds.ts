@@ -12,12 +12,13 @@
  * passed in is one end); anything else is the caller's. Called first thing,
  * before burrow opens anything of its own.
  */
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 
-/** O_CLOEXEC as /proc/PID/fdinfo's flags show it (octal 02000000). */
-const CLOEXEC = 0o2000000;
+/** FD_CLOEXEC, as F_GETFD gives it. */
+const CLOEXEC = 1;
 
-export function callerFds(): number[] {
+/** `flags(fd)`: the fd's F_GETFD flags (libc.ts's fdFlags). */
+export function callerFds(flags: (fd: number) => number): number[] {
   let names: string[];
   try {
     names = readdirSync('/proc/self/fd');
@@ -30,14 +31,14 @@ export function callerFds(): number[] {
     const fd = Number(name);
     if (!(fd > 2)) continue;
     let link: string;
-    let flags: number;
     try {
       link = readlinkSync(`/proc/self/fd/${fd}`);
-      flags = Number.parseInt(/^flags:\s+([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1] ?? '0', 8);
     } catch {
       continue; // the directory readdir itself had open
     }
-    if ((flags & CLOEXEC) === 0) {
+    const f = flags(fd);
+    if (f < 0) continue;
+    if ((f & CLOEXEC) === 0) {
       mine.push(fd);
     } else if (/^anon_inode:\[(eventpoll|eventfd|signalfd|timerfd)\]$/.test(link)) {
       continue;

@@ -105,6 +105,11 @@ export function execve(path: string, argv: string[], env: NodeJS.ProcessEnv, kee
   return c.errno();
 }
 
+/** An fd's flags (F_GETFD: FD_CLOEXEC), or -1 when it is not open. */
+export function fdFlags(fd: number): number {
+  return load().fcntl(fd, F_GETFD);
+}
+
 /** `n` (at most 256) bytes from getrandom(2), the kernel's random source (node:crypto costs 3 ms of start-up to load). */
 const F_SETPIPE_SZ = 1031;
 
@@ -171,6 +176,15 @@ const ERRNO_NAMES: Record<number, string> = {
 // The same number on every architecture (system calls added after 4.20 share one table).
 const SYS_PIDFD_SEND_SIGNAL = 424;
 const SYS_PIDFD_OPEN = 434;
+
+const SYS_LANDLOCK_CREATE_RULESET = 444;
+const LANDLOCK_CREATE_RULESET_VERSION = 1;
+
+/** The kernel's Landlock ABI version: 0 where it has none (or it is disabled). */
+export function landlockAbi(): number {
+  const v = Number(load().syscall(SYS_LANDLOCK_CREATE_RULESET, 'void *', null, 'size_t', 0, 'unsigned int', LANDLOCK_CREATE_RULESET_VERSION));
+  return v > 0 ? v : 0;
+}
 
 /** A pidfd for `pid` (close-on-exec): it names that process even once the pid is reused. undefined when it is gone. */
 export function pidfdOpen(pid: number): number | undefined {

@@ -80,6 +80,11 @@ export const RECORDS = [
   { name: 'disable-userns', min: 1, max: 1, once: true },
   { name: 'assert-userns-disabled', min: 0, max: 0, once: true },
   { name: 'cwd-try', min: 1, max: -1, once: true },
+  { name: 'landlock', min: 4, max: 4, once: true },
+  { name: 'landlock-path', min: 2, max: 2, once: false },
+  { name: 'landlock-port', min: 2, max: 2, once: false },
+  { name: 'landlock-restrict', min: 0, max: 0, once: true },
+  { name: 'fallback', min: 2, max: 2, once: true },
 ] as const;
 
 export type RecordName = (typeof RECORDS)[number]['name'];

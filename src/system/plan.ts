@@ -225,7 +225,17 @@ export type Step =
   /** bwrap's --assert-userns-disabled: fail when a new user namespace can still be made */
   | { kind: 'assert-userns-disabled' }
   /** bwrap's default working directory: the first of `paths` it can go to, else "/"; the command's PWD */
-  | { kind: 'cwd-try'; paths: string[] };
+  | { kind: 'cwd-try'; paths: string[] }
+  /** a Landlock ruleset handling these access masks (cut to the kernel's ABI); `flags`: landlock_restrict_self's */
+  | { kind: 'landlock'; fs: bigint; net: bigint; scoped: bigint; flags: number }
+  /** a Landlock rule: `access` beneath `path` (as the process sees it then, after pivot-root) */
+  | { kind: 'landlock-path'; access: bigint; path: string }
+  /** a Landlock rule: `access` (bind, connect) on TCP port `port` */
+  | { kind: 'landlock-port'; access: bigint; port: number }
+  /** enforce the ruleset on this process and all it starts (after no-new-privs) */
+  | { kind: 'landlock-restrict' }
+  /** monitor: where the kernel refuses the new user namespace, say `note` and run the plan at `plan` (an inherited memfd) instead */
+  | { kind: 'fallback'; plan: string; note: string };
 
 export type Plan = Step[];
 
@@ -283,6 +293,14 @@ function fields(step: Step): string[] {
       return step.fds.map(String);
     case 'cwd-try':
       return step.paths;
+    case 'landlock':
+      return [hex(step.fs), hex(step.net), hex(step.scoped), step.flags.toString(16)];
+    case 'landlock-path':
+      return [hex(step.access), step.path];
+    case 'landlock-port':
+      return [hex(step.access), String(step.port)];
+    case 'fallback':
+      return [step.plan, step.note];
     case 'mount':
       return [step.source, step.target, step.fstype, hex(BigInt(step.flags) | (step.extra ?? 0n)), step.data ?? ''];
     case 'symlink':
@@ -344,6 +362,7 @@ function fields(step: Step): string[] {
     case 'bwrap':
     case 'die-with-parent':
     case 'assert-userns-disabled':
+    case 'landlock-restrict':
       return [];
   }
 }

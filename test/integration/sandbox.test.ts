@@ -313,3 +313,147 @@ describe('burrow sandbox, beyond bwrap 0.8', () => {
     expect(spawnSync('bwrap', ['--version'], { encoding: 'utf8', env }).stdout).toBe('bubblewrap 0.11.0\n');
   });
 });
+
+describe('burrow sandbox: Landlock, and the sandbox where user namespaces are refused', () => {
+  const env = (): NodeJS.ProcessEnv => {
+    const e = { ...process.env };
+    delete e.NODE_EXTRA_CA_CERTS;
+    return e;
+  };
+  /** Runs burrow sandbox ARGS; `outer`: inside bwrap with these options first (a namespace the test owns). */
+  const sandbox = (args: string[], outer?: string[]): Result => {
+    const [file, argv] = outer ? ['bwrap', [...outer, BURROW, 'sandbox', ...args]] : [BURROW, ['sandbox', ...args]];
+    const r = spawnSync(file, argv, { encoding: 'utf8', env: env(), cwd: dir, timeout: 20_000 });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  beforeAll(() => {
+    dir = join(fixtures().dir, 'sandbox-landlock');
+    for (const d of ['ok', 'no']) mkdirSync(join(dir, d), { recursive: true });
+  });
+
+  it('a Landlock rule denies a write inside a writable bind, and whatever no rule names', () => {
+    const r = sandbox(['--ro-bind', '/', '/', '--bind', dir, dir, '--dev', '/dev', '--landlock-rx', '/usr', '--landlock-rx', '/bin', '--landlock-rx', '/lib',
+      '--landlock-rx', '/lib64', '--landlock-rw', join(dir, 'ok'), '--landlock-ro', join(dir, 'no'), '--landlock-rw', '/dev/null', 'sh', '-c',
+      `echo a > ${join(dir, 'ok', 'f')} && echo written; (echo b > ${join(dir, 'no', 'f')}) 2>/dev/null || echo denied; cat /etc/hostname 2>/dev/null || echo unreachable`]);
+    expect(r).toEqual({ status: 0, stdout: 'written\ndenied\nunreachable\n', stderr: '' });
+    expect(readFileSync(join(dir, 'ok', 'f'), 'utf8')).toBe('a\n');
+  });
+
+  it('a TCP port allowlist: bind on a listed port only', (ctx) => {
+    if (fixtures().python3 === undefined) return ctx.skip('no python3');
+    const r = sandbox(['--ro-bind', '/', '/', '--unshare-net', '--landlock-bind-tcp', '8080', 'python3', '-c',
+      "import socket\nfor p in (8080, 8081):\n    s = socket.socket()\n    try:\n        s.bind(('127.0.0.1', p)); print(p, 'bound')\n    except OSError as e:\n        print(p, e.strerror)"]);
+    expect(r).toEqual({ status: 0, stdout: '8080 bound\n8081 Permission denied\n', stderr: '' });
+  });
+
+  it('--landlock-scope: no signal reaches a process outside the sandbox', () => {
+    const outside = spawn('sleep', ['30']);
+    try {
+      const probe = `kill -0 ${outside.pid} 2>/dev/null && echo signalled || echo refused`;
+      expect(sandbox(['--ro-bind', '/', '/', '--dev', '/dev', '--landlock-scope', 'sh', '-c', probe]).stdout).toBe('refused\n');
+      expect(sandbox(['--ro-bind', '/', '/', '--dev', '/dev', 'sh', '-c', probe]).stdout).toBe('signalled\n');
+    } finally {
+      outside.kill('SIGKILL');
+    }
+  });
+
+  it('bad Landlock rules: one clear error, nothing started', () => {
+    expect(sandbox(['--landlock-ro', 'relative', 'true'])).toEqual({ status: 125, stdout: '', stderr: 'Error: --landlock-ro: `relative` is not an absolute path (a path inside the sandbox)\n' });
+    expect(sandbox(['--landlock-bind-tcp', '70000', 'true'])).toEqual({ status: 125, stdout: '', stderr: 'Error: --landlock-bind-tcp: `70000` is not a TCP port (0 to 65535)\n' });
+    expect(sandbox(['--ro-bind', '/', '/', '--landlock-ro', '/no/such/path', 'true'])).toEqual({ status: 1, stdout: '', stderr: "bwrap: Landlock rule on `/no/such/path`: No such file or directory\n" });
+  });
+
+  it('user namespaces refused (inside a namespace that allows no more): Landlock and seccomp only, and a note of what is lost; --require-userns refuses', (ctx) => {
+    if (!bwrapPresent) return ctx.skip('no bwrap to make a namespace that refuses user namespaces');
+    const outer = ['--unshare-user', '--disable-userns', '--ro-bind', '/', '/', '--bind', dir, dir, '--dev', '/dev', '--proc', '/proc', '--unshare-pid'];
+    const args = ['--ro-bind', '/usr', '/usr', '--ro-bind', '/etc', '/etc', '--symlink', 'usr/bin', '/bin', '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64',
+      '--bind', join(dir, 'ok'), join(dir, 'ok'), '--tmpfs', '/tmp', '--dev', '/dev', '--unshare-pid', 'sh', '-c',
+      `echo inside; ls /home >/dev/null 2>&1 || echo home-denied; echo c > ${join(dir, 'ok', 'g')} && echo written; (echo d > ${join(dir, 'no', 'g')}) 2>/dev/null || echo no-denied`];
+    const r = sandbox(args, outer);
+    expect(r.stdout).toBe('inside\nhome-denied\nwritten\nno-denied\n');
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/^Warning: user namespaces are refused here: the sandbox has Landlock and seccomp only \(no namespaces\); not enforced: a private \/tmp \(--tmpfs\); a pid namespace/);
+    expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+    const strict = sandbox(['--require-userns', ...args], outer);
+    expect(strict.status).toBe(1);
+    expect(strict.stdout).toBe('');
+    expect(strict.stderr).toBe((spawnSync('bwrap', [...outer, 'bwrap', '--ro-bind', '/', '/', 'true'], { encoding: 'utf8' }).stderr));
+  });
+});
+
+describe('burrow sandbox: profiles, --print, --net', () => {
+  const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
+    const e: NodeJS.ProcessEnv = { ...process.env, ...extra };
+    delete e.NODE_EXTRA_CA_CERTS;
+    return e;
+  };
+  const cli = (args: string[], extra: Record<string, string> = {}, cwd?: string): Result => {
+    const r = spawnSync(BURROW, args, { encoding: 'utf8', env: env(extra), cwd: cwd ?? dir, timeout: 20_000 });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  let config: string;
+
+  beforeAll(() => {
+    dir = join(fixtures().dir, 'sandbox-profiles');
+    config = join(dir, 'config');
+    mkdirSync(join(config, 'burrow', 'sandbox'), { recursive: true });
+    mkdirSync(join(dir, 'work'), { recursive: true });
+    writeFileSync(join(dir, 'work', 'input'), 'input\n');
+    writeFileSync(join(config, 'burrow', 'sandbox', 'mine.toml'), 'description = "mine"\n[filesystem]\nhome = "private"\nread-write = ["."]\n[network]\nenabled = false\n');
+    writeFileSync(join(config, 'burrow', 'sandbox', 'bad-key.toml'), '[filesystem]\nhomes = "private"\n');
+    writeFileSync(join(config, 'burrow', 'sandbox', 'bad-toml.toml'), '[filesystem\n');
+  });
+
+  it('`sandbox profile ls` lists the shipped profiles and yours; show prints one; check reads them', () => {
+    const ls = cli(['sandbox', 'profile', 'ls'], { XDG_CONFIG_HOME: config });
+    expect(ls.status).toBe(0);
+    expect(ls.stdout).toMatch(/^NAME +SOURCE +DESCRIPTION\n/);
+    for (const name of ['browser', 'cli-offline', 'document-viewer', 'untrusted-build']) expect(ls.stdout).toMatch(new RegExp(`^${name} +shipped `, 'm'));
+    expect(ls.stdout).toMatch(/^mine +user +mine$/m);
+    expect(ls.stdout).toMatch(/^bad-key +user +\(cannot be read: filesystem\.homes: unknown key/m);
+    expect(cli(['sandbox', 'profile', 'ls', '-q'], { XDG_CONFIG_HOME: config }).stdout.split('\n')).toContain('mine');
+    const json = JSON.parse(cli(['sandbox', 'profile', 'ls', '--format', 'json'], { XDG_CONFIG_HOME: config }).stdout) as { Name: string; Source: string }[];
+    expect(json.find((p) => p.Name === 'browser')?.Source).toBe('shipped');
+    const show = cli(['sandbox', 'profile', 'show', 'mine'], { XDG_CONFIG_HOME: config });
+    expect(show).toEqual({ status: 0, stdout: `# ${join(config, 'burrow', 'sandbox', 'mine.toml')}\ndescription = "mine"\n[filesystem]\nhome = "private"\nread-write = ["."]\n[network]\nenabled = false\n`, stderr: '' });
+    expect(cli(['sandbox', 'profile', 'check', 'browser', 'cli-offline', 'document-viewer', 'untrusted-build', 'mine'], { XDG_CONFIG_HOME: config })).toEqual({ status: 0, stdout: 'browser: ok\ncli-offline: ok\ndocument-viewer: ok\nuntrusted-build: ok\nmine: ok\n', stderr: '' });
+  });
+
+  it('a malformed profile or an unknown key is one error naming the file and the key, exit 125, nothing run', () => {
+    const file = join(config, 'burrow', 'sandbox', 'bad-key.toml');
+    expect(cli(['sandbox', 'profile', 'check', 'bad-key'], { XDG_CONFIG_HOME: config })).toEqual({ status: 125, stdout: '', stderr: `Error: ${file}: filesystem.homes: unknown key (known: read-only, read-write, tmpfs, home)\n` });
+    expect(cli(['sandbox', '--profile', 'bad-key', 'touch', join(dir, 'ran')], { XDG_CONFIG_HOME: config })).toEqual({ status: 125, stdout: '', stderr: `Error: ${file}: filesystem.homes: unknown key (known: read-only, read-write, tmpfs, home)\n` });
+    const toml = cli(['sandbox', 'profile', 'check', join(config, 'burrow', 'sandbox', 'bad-toml.toml')]);
+    expect(toml.status).toBe(125);
+    expect(toml.stderr).toMatch(/^Error: .*bad-toml\.toml: line 1: .+\n$/);
+    expect(cli(['sandbox', '--profile', 'no-such-profile', 'true'], { XDG_CONFIG_HOME: config }).stderr).toMatch(/^Error: sandbox profile `no-such-profile`: no such profile/);
+  });
+
+  it('--profile: the working directory writable, an empty home, no network, the rest of the host hidden; explicit options add to it', () => {
+    const work = join(dir, 'work');
+    const r = cli(['sandbox', '--profile', 'mine', '--setenv', 'EXTRA', 'yes', 'sh', '-c', `cat input; echo out > output; ls -A "$HOME" | wc -l; ls ${config} 2>&1 | grep -c "No such"; tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; echo $EXTRA`], { XDG_CONFIG_HOME: config }, work);
+    expect(r).toEqual({ status: 0, stdout: 'input\n0\n1\nlo\nyes\n', stderr: '' });
+    expect(readFileSync(join(work, 'output'), 'utf8')).toBe('out\n');
+  });
+
+  it('--print shows the equivalent bwrap command line, and burrow\'s own options apart; bwrap runs that line', () => {
+    const work = join(dir, 'work');
+    const printed = cli(['sandbox', '--profile', 'mine', '--print', '--landlock-scope', 'cat', 'input'], { XDG_CONFIG_HOME: config }, work);
+    expect(printed.status).toBe(0);
+    const [line, own] = printed.stdout.split('\n');
+    expect(line).toMatch(/^bwrap --unshare-all --die-with-parent --new-session .* --bind-try \S+ \S+ -- cat input$/);
+    expect(own).toBe("# and burrow's own, which bwrap has not: --landlock-scope");
+    if (bwrapPresent) expect(spawnSync('sh', ['-c', line as string], { encoding: 'utf8', cwd: work }).stdout).toBe('input\n');
+  });
+
+  it('--net pasta: a network of its own with a way out, its helper gone with it', (ctx) => {
+    if (fixtures().missing.pasta !== undefined) return ctx.skip(fixtures().missing.pasta);
+    const r = cli(['sandbox', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--net', 'pasta', 'sh', '-c', 'ip route | grep -c "^default"; readlink /proc/self/ns/net']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe('1');
+    expect(r.stdout.split('\n')[1]).not.toBe(spawnSync('readlink', ['/proc/self/ns/net'], { encoding: 'utf8' }).stdout.trim());
+    expect(spawnSync('pgrep', ['-u', String(process.getuid?.()), 'pasta']).status).toBe(1);
+    expect(cli(['sandbox', '--net', 'tap', 'true'])).toEqual({ status: 125, stdout: '', stderr: "Error: --net: `tap` is not a user-mode network: use pasta[:OPTIONS] or slirp4netns[:OPTIONS] (bwrap's --unshare-net has none, --share-net the host's)\n" });
+  });
+});

@@ -33,6 +33,6 @@ export class SandboxCommand extends Command<Context> {
   args = Option.Proxy({ name: 'OPTIONS... COMMAND' });
 
   async execute(): Promise<number> {
-    return (await import('../../sandbox/main.js')).sandbox(this.args, 'burrow sandbox');
+    return (await import('../../sandbox.js')).sandbox(this.args, 'burrow sandbox', () => import('../../sandbox-extras.js'));
   }
 }

@@ -139,7 +139,9 @@ function corpus(): Map<string, Buffer> {
   const sandbox = compileSandbox(args, {
     uid: 1000, gid: 1000, cwd: '/home/me', sources: new Map([[ro, { path: '/usr', directory: true }], [bind, { path: '/home/me', directory: true }]]),
     overlays: new Map(), seccomp: [Buffer.from('06000000' + '0000ff7f', 'hex')], inherit: [3, 9], cgroupns: true,
+    landlock: { fs: 0xffffn, net: 3n, scoped: 3n, paths: [{ access: 0xcn, path: '/usr' }, { access: 0xffffn, path: '/home/me' }], ports: [{ access: 2n, port: 443 }] },
   });
+  sandbox.push({ kind: 'fallback', plan: '/proc/self/fd/9', note: 'Warning: user namespaces are refused here' });
   plans.set(`${n + 4}-sandbox-bwrap.plan`, encodePlan(sandbox));
   return plans;
 }

@@ -1,5 +1,5 @@
 /**
- * dist/sandbox.cjs: `burrow sandbox ARGS...`, and burrow started under the
+ * dist/sandbox.cjs (an entry, as fast.ts): `burrow sandbox ARGS...`, and burrow started under the
  * name `bwrap` (bin/burrow.cjs sends both here before anything else loads).
  * bwrap's command line (args.ts) is checked as bwrap checks it, the host
  * facts the plan needs are found (sources resolved, fds read), the plan
@@ -10,13 +10,20 @@
 import { closeSync, fstatSync, readFileSync, readSync, readlinkSync, realpathSync, statSync, writeSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 
-import { helperPath } from '../config/install.js';
-import { CAPABILITIES } from '../system/capabilities.js';
-import { encodePlan } from '../system/plan.js';
-import { type Op, parseSandboxArgs, SandboxUsageError, describeErrno, type SandboxArgs } from './args.js';
-import { compileSandbox, type SandboxHost } from './compile.js';
-import { callerFds } from './fds.js';
-import { SANDBOX_USAGE } from './usage.js';
+import { helperPath } from './config/install.js';
+import { BurrowError } from './errors.js';
+import { CAPABILITIES } from './system/capabilities.js';
+import { encodePlan } from './system/plan.js';
+import { BURROW_OPTIONS, type Op, parseSandboxArgs, SandboxOptionError, SandboxUsageError, describeErrno, type SandboxArgs, splitOptions, splitProfile } from './sandbox/args.js';
+import { shellWord } from './sandbox/shell.js';
+import { compileFallback } from './sandbox/fallback.js';
+import { hasRules, landlockMasks } from './sandbox/landlock.js';
+import { compileSandbox, type SandboxHost } from './sandbox/compile.js';
+import { callerFds } from './sandbox/fds.js';
+import { SANDBOX_USAGE } from './sandbox/usage.js';
+
+/** extras.ts, loaded for the lines that need it (from the whole CLI's bundle: dist/sandbox.cjs stays small). */
+export type SandboxExtras = typeof import('./sandbox-extras.js');
 
 /** What `--version` prints: the bubblewrap release whose command line this one follows. */
 export const BWRAP_VERSION = 'bubblewrap 0.11.0';
@@ -127,8 +134,22 @@ function hostFacts(a: SandboxArgs, inherited: number[]): SandboxHost {
   return { uid, gid, cwd, sources, overlays, ...(tty ? { tty } : {}), seccomp, inherit, cgroupns };
 }
 
+/** --print: the command line as bwrap takes it; burrow's own options, which bwrap has not, on a line of their own. */
+function printLine(argv: string[]): void {
+  const { options, command } = splitOptions(argv);
+  const own = options.filter((o) => BURROW_OPTIONS.includes(o[0] as string));
+  const theirs = options.filter((o) => !BURROW_OPTIONS.includes(o[0] as string));
+  writeSync(1, `${['bwrap', ...theirs.flat(), ...(command.length > 0 ? ['--', ...command] : [])].map(shellWord).join(' ')}\n`);
+  if (own.length > 0) writeSync(1, `# and burrow's own, which bwrap has not: ${own.flat().map(shellWord).join(' ')}\n`);
+}
+
 /** Prints bwrap's message for an error (its usage for a bare or command-less line): exit status 1. */
 function report(err: unknown, levelPrefix: boolean, name: string): number {
+  // (a BurrowError of the extras comes from the other bundle's class: known by its name)
+  if (err instanceof SandboxOptionError || err instanceof BurrowError || (err instanceof Error && err.name === 'BurrowError')) {
+    writeSync(2, `Error: ${err.message}\n`);
+    return 125;
+  }
   if (err instanceof SandboxUsageError) {
     if (err.usage) writeSync(2, SANDBOX_USAGE(name));
     else writeSync(2, `${levelPrefix ? '<3>' : ''}bwrap: ${err.message}\n`);
@@ -143,12 +164,23 @@ function report(err: unknown, levelPrefix: boolean, name: string): number {
  * `bwrap`); `name` is what usage calls the program. Returns only when the
  * sandbox could not start (its exit status); the helper takes over otherwise.
  */
-export async function sandbox(argv: string[], name: string): Promise<number> {
-  // First, before anything of ours opens an fd: which fds the caller gave us.
-  const inherited = callerFds();
+export async function sandbox(argv: string[], name: string, extras: () => Promise<SandboxExtras>): Promise<number> {
+  // First, before anything of ours opens an fd: which fds the caller gave us (koffi's own are close-on-exec).
+  const libc = await import('./system/libc.js');
+  const inherited = callerFds(libc.fdFlags);
   given = new Set([0, 1, 2, ...inherited]);
   let levelPrefix = argv.includes('--level-prefix');
   try {
+    // --profile NAME: its options first, the command line's after them (they add to it, and win).
+    const split = splitProfile(argv);
+    if (split.profile !== undefined || split.print) {
+      const expanded = split.profile === undefined ? split.rest : (await extras()).withProfile(split.profile, split.rest);
+      if (split.print) {
+        printLine(expanded);
+        return 0;
+      }
+      argv = expanded;
+    }
     const a = parseSandboxArgs(argv, process.env, given);
     levelPrefix = a.levelPrefix;
     if (a.print === 'help') {
@@ -173,11 +205,26 @@ export async function sandbox(argv: string[], name: string): Promise<number> {
       for (const c of a.caps) if (c > last) a.caps.delete(c);
     }
     const host = hostFacts(a, inherited);
+    const { execve, landlockAbi, memfd } = libc;
+    const abi = hasRules(a.landlock) || !a.requireUserns ? landlockAbi() : 0;
+    if (hasRules(a.landlock)) {
+      const masks = landlockMasks(a.landlock, abi);
+      if (masks.unenforced) writeSync(2, `Warning: ${masks.unenforced}\n`);
+      host.landlock = masks;
+    }
+    if (a.net !== undefined) host.net = (await extras()).sandboxNetwork(a);
     const plan = compileSandbox(a, host);
-    const { execve, memfd } = await import('../system/libc.js');
+    // Where the kernel refuses user namespaces, the helper runs this one instead (unless --require-userns).
+    const keep: number[] = [];
+    if (!a.requireUserns) {
+      const fallback = compileFallback(a, host, abi);
+      const other = memfd('burrow-plan-fallback', encodePlan(fallback.plan));
+      keep.push(other);
+      plan.push({ kind: 'fallback', plan: `/proc/self/fd/${other}`, note: fallback.note });
+    }
     const fd = memfd('burrow-plan', encodePlan(plan));
     // The fds the helper's records name, and the command's: Node marked the low ones close-on-exec.
-    const keep = [fd, ...host.inherit, ...[...a.namedFds].filter((n) => !a.seccompFds.includes(n))];
+    keep.push(fd, ...host.inherit, ...[...a.namedFds].filter((n) => !a.seccompFds.includes(n)));
     const helper = helperPath();
     const errno = execve(helper, [helper, 'run', `/proc/self/fd/${fd}`], process.env, keep);
     closeSync(fd);

@@ -1,0 +1,127 @@
+/**
+ * The sandbox where user namespaces are refused (Ubuntu's AppArmor
+ * restriction, a hardened kernel, a container whose seccomp denies them):
+ * no namespaces at all, only what Landlock and seccomp can still enforce
+ * (as landrun and Sandlock do). bwrap's operations become Landlock rules
+ * where they can (a path bound at its own place keeps its rights: read and
+ * execute for --ro-bind, everything for --bind; nothing else is reachable),
+ * --unshare-pid and --unshare-ipc scope signals and abstract unix sockets,
+ * --unshare-net cuts TCP off; the rest cannot be had, and the note says which.
+ * The helper runs this plan instead of the sandbox's when the kernel refuses
+ * the new user namespace (the `fallback` record).
+ */
+import { existsSync, readlinkSync } from 'node:fs';
+import { posix } from 'node:path';
+
+import type { Plan, Step } from '../system/plan.js';
+import type { SandboxArgs } from './args.js';
+import type { SandboxHost } from './compile.js';
+import { type LandlockRules, landlockMasks, type PathAccess } from './landlock.js';
+
+/** What the link at `path` on the host points to; undefined when there is none. */
+function linkAt(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The devices bwrap's --dev gives, reachable where they exist. */
+const DEV = ['null', 'zero', 'full', 'random', 'urandom', 'tty', 'pts', 'ptmx', 'shm'];
+
+/** The Landlock rules standing in for bwrap's operations, and what has no stand-in. */
+export function fallbackRules(a: SandboxArgs, h: SandboxHost): { rules: LandlockRules; lost: string[] } {
+  const rules: LandlockRules = { paths: [...a.landlock.paths], ports: [...a.landlock.ports], scope: a.landlock.scope };
+  const lost: string[] = [];
+  const grant = (path: string, access: PathAccess): void => {
+    if (existsSync(path)) rules.paths.push({ access, path });
+  };
+  for (const op of a.ops) {
+    const dest = 'dest' in op ? posix.resolve('/', op.dest) : '';
+    switch (op.kind) {
+      case 'bind': {
+        const src = h.sources.get(op);
+        if (!src) break; // a -try source that is not there
+        if (src.path === dest) grant(dest, op.mode === 'ro' ? 'rx' : 'rw');
+        else lost.push(`${op.mode === 'ro' ? '--ro-bind' : op.mode === 'dev' ? '--dev-bind' : '--bind'} ${op.source} ${op.dest} (a path shown at another place)`);
+        break;
+      }
+      case 'remount-ro': {
+        const rule = rules.paths.find((r) => r.path === dest);
+        if (rule) rule.access = 'rx';
+        else lost.push(`--remount-ro ${op.dest}`);
+        break;
+      }
+      case 'proc':
+        if (dest === '/proc') grant('/proc', 'rw');
+        else lost.push(`--proc ${op.dest}`);
+        break;
+      case 'dev':
+        if (dest === '/dev') for (const d of DEV) grant(`/dev/${d}`, 'rw');
+        else lost.push(`--dev ${op.dest}`);
+        break;
+      case 'tmpfs':
+        lost.push(`a private ${op.dest} (--tmpfs)`);
+        break;
+      case 'symlink':
+        // The host has the same link there (a merged /usr's /bin): nothing is lost.
+        if (linkAt(dest) !== op.target) lost.push(`--symlink ${op.target} ${op.dest}`);
+        break;
+      default:
+        lost.push(`--${op.kind === 'bind-fd' ? (op.readonly ? 'ro-bind-fd' : 'bind-fd') : op.kind === 'bind-data' ? (op.readonly ? 'ro-bind-data' : 'bind-data') : op.kind === 'overlay' ? 'overlay' : op.kind} ${'dest' in op ? op.dest : ''}`.trim());
+    }
+  }
+  // What the namespaces would have separated, as far as Landlock's scopes and TCP rules go.
+  if (a.unsharePid || a.unshareIpc) rules.scope = true;
+  if (a.unsharePid) lost.push('a pid namespace (the host\'s processes are seen; signals to them are refused)');
+  if (a.unshareIpc) lost.push('an ipc namespace (System V IPC and message queues are the host\'s; abstract unix sockets are refused)');
+  if (a.unshareNet && a.net === undefined) lost.push('a network namespace (only TCP is cut off)');
+  if (a.net !== undefined) lost.push(`--net ${a.net} (the host's network is used)`);
+  if (a.unshareUts || a.hostname !== undefined) lost.push('a uts namespace (--hostname)');
+  if (a.unshareCgroup) lost.push('a cgroup namespace');
+  if (a.uid !== undefined || a.gid !== undefined) lost.push('--uid and --gid');
+  if (a.caps && a.caps.size > 0) lost.push('--cap-add');
+  if (a.lockFiles.length > 0) lost.push('--lock-file');
+  return { rules, lost };
+}
+
+/**
+ * The plan without namespaces, and the note the helper says when it runs
+ * it: which rules are not enforced. `abi`: the kernel's Landlock ABI.
+ */
+export function compileFallback(a: SandboxArgs, h: SandboxHost, abi: number): { plan: Plan; note: string } {
+  const { rules, lost } = fallbackRules(a, h);
+  // Nothing not bound is reachable, as in bwrap's empty root; --unshare-net: no TCP port either.
+  const masks = landlockMasks(rules, abi);
+  let fs = masks.fs;
+  if (fs === 0n && abi > 0) fs = landlockMasks({ paths: [{ access: 'rw', path: '/' }], ports: [], scope: false }, abi).fs;
+  let net = masks.net;
+  if (a.unshareNet && a.net === undefined && abi >= 4) net = 3n;
+  if (masks.unenforced) lost.push(masks.unenforced.replace(/^this kernel's /, ''));
+  const plan: Plan = [{ kind: 'bwrap' }];
+  if (a.dieWithParent) plan.push({ kind: 'die-with-parent' });
+  if (a.infoFd !== undefined) plan.push({ kind: 'info-fd', fd: a.infoFd });
+  if (a.jsonStatusFd !== undefined) plan.push({ kind: 'json-status-fd', fd: a.jsonStatusFd });
+  if (h.inherit.length > 0) plan.push({ kind: 'inherit-fds', fds: h.inherit });
+  if (a.newSession) plan.push({ kind: 'new-session' });
+  if (a.blockFd !== undefined) plan.push({ kind: 'block-fd', fd: a.blockFd });
+  if (a.chdir !== undefined) plan.push({ kind: 'cwd', path: posix.resolve('/', a.chdir) });
+  else plan.push({ kind: 'cwd-try', paths: [h.cwd, ...(a.env.get('HOME')?.startsWith('/') ? [a.env.get('HOME') as string] : [])] });
+  plan.push({ kind: 'no-new-privs' });
+  if (abi > 0)
+    plan.push(
+      { kind: 'landlock', fs, net, scoped: masks.scoped, flags: 0 },
+      ...masks.paths.map((p): Step => ({ kind: 'landlock-path', ...p })),
+      ...masks.ports.map((p): Step => ({ kind: 'landlock-port', ...p })),
+      { kind: 'landlock-restrict' },
+    );
+  const env = new Map(a.env);
+  if (a.chdir !== undefined) env.set('PWD', posix.resolve('/', a.chdir));
+  plan.push({ kind: 'env', env: [...env].map(([k, v]) => `${k}=${v}`) });
+  for (const program of h.seccomp) plan.push({ kind: 'seccomp', program });
+  const [file, ...rest] = a.command as [string, ...string[]];
+  plan.push({ kind: 'exec', file, argv: [a.argv0 ?? file, ...rest] });
+  const note = `Warning: user namespaces are refused here: the sandbox has Landlock and seccomp only (no namespaces)${abi === 0 ? ', and this kernel has no Landlock: nothing but seccomp and no_new_privs holds it' : ''}; not enforced: ${lost.length > 0 ? lost.join('; ') : 'nothing else'}`;
+  return { plan, note };
+}
