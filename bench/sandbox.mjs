@@ -22,6 +22,21 @@ const medians = interleaved(commands, { rounds });
 report(`sandbox ${line.join(' ')}: medians of ${rounds} interleaved rounds`, commands, medians, 'node -e 0');
 console.log(`  burrow sandbox/node -e 0 = ${(medians[1] / medians[0]).toFixed(2)} (target <= 1.30)`);
 
+// Where user namespaces are refused: the Landlock-and-seccomp sandbox, inside a bwrap that allows no more
+// user namespaces (--disable-userns), against `node -e 0` there; Sandlock publishes about 5 ms for its own start.
+if (have('bwrap')) {
+  const outer = ['bwrap', '--unshare-user', '--disable-userns', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--unshare-pid'];
+  const inner = ['--ro-bind', '/usr', '/usr', '--symlink', 'usr/bin', '/bin', '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64', '--dev', '/dev', 'true'];
+  const fallback = [
+    { name: 'node -e 0 (inside)', argv: [...outer, process.execPath, '-e', '0'] },
+    { name: 'burrow sandbox, no userns', argv: [...outer, burrow, 'sandbox', ...inner] },
+    { name: 'the outer bwrap alone', argv: [...outer, 'true'] },
+  ];
+  const f = interleaved(fallback, { rounds });
+  report(`Landlock and seccomp only (user namespaces refused): medians of ${rounds} interleaved rounds`, fallback, f, 'node -e 0 (inside)');
+  console.log(`  burrow's own cost above node -e 0: ${(f[1] - f[0]).toFixed(1)} ms (Sandlock's published start: about 5 ms)`);
+}
+
 // 2,000 binds of directories under a tmpfs.
 const dir = mkdtempSync(join(tmpdir(), 'burrow-bench-binds-'));
 try {

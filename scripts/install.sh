@@ -21,6 +21,8 @@ PACKAGES=(
   docker-registry # tests: a real registry on 127.0.0.1
   openssl         # tests: the certificates of TLS registries and their clients
   bubblewrap      # tests and benchmarks: `burrow sandbox` against bwrap
+  xdg-dbus-proxy  # `burrow sandbox` profiles: the session D-Bus, filtered
+  dbus-daemon dbus-bin # tests: a session bus for the filtered D-Bus of sandbox profiles
   podman runc     # tests: the seccomp filter compared with podman's, call by call; benchmarks
   debootstrap     # tests: a minimal Debian image, apt-get under --userns fakeroot
   bsdutils        # tests: script(1), for a real terminal

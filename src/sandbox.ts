@@ -89,7 +89,8 @@ function hostFacts(a: SandboxArgs, inherited: number[]): SandboxHost {
       if (src) sources.set(op, src);
     } else if (op.kind === 'bind-fd') {
       checkOpen(op.fd, op.readonly ? '--ro-bind-fd' : '--bind-fd');
-      sources.set(op, { path: `/proc/self/fd/${op.fd}`, directory: fstatSync(op.fd).isDirectory() });
+      // What the fd names, by its path (as bwrap resolves it): a mount namespace of the sandbox's own cannot bind the fd itself.
+      sources.set(op, { path: realpathSync.native(`/proc/self/fd/${op.fd}`), directory: fstatSync(op.fd).isDirectory() });
     } else if (op.kind === 'overlay') {
       const real = (p: string): string => (resolveSource(p, false, cwd) as { path: string }).path;
       overlays.set(op, { sources: op.sources.map(real), ...(op.upper !== undefined ? { upper: real(op.upper) } : {}), ...(op.work !== undefined ? { work: real(op.work) } : {}) });
@@ -121,10 +122,9 @@ function hostFacts(a: SandboxArgs, inherited: number[]): SandboxHost {
   } catch {
     // no stdout
   }
-  // What the caller passed on is the command's too (bwrap passes every fd), but those bwrap's options use itself.
-  const used = new Set([...a.namedFds].filter((fd) => fd !== a.syncFd));
-  const inherit = inherited.filter((fd) => !used.has(fd));
-  if (a.syncFd !== undefined && !inherit.includes(a.syncFd)) inherit.push(a.syncFd);
+  // What the caller passed on is the command's too (bwrap passes every fd), but those bwrap's options use itself
+  // (--sync-fd's stays open in the monitor, as in bwrap's, which lives as long as the sandbox: not the command's).
+  const inherit = inherited.filter((fd) => !a.namedFds.has(fd));
   let cgroupns = true;
   try {
     statSync('/proc/self/ns/cgroup');
@@ -174,9 +174,16 @@ export async function sandbox(argv: string[], name: string, extras: () => Promis
     // --profile NAME: its options first, the command line's after them (they add to it, and win).
     const split = splitProfile(argv);
     if (split.profile !== undefined || split.print) {
-      const expanded = split.profile === undefined ? split.rest : (await extras()).withProfile(split.profile, split.rest);
+      const withProfile = split.profile === undefined ? { argv: split.rest, fds: [], notes: [] } : (await extras()).withProfile(split.profile, split.rest, split.print);
+      // (the fds the profile added, the D-Bus proxy's, are the sandbox's to keep)
+      for (const fd of withProfile.fds) {
+        inherited.push(fd);
+        given = new Set([...given, fd]);
+      }
+      const expanded = withProfile.argv;
       if (split.print) {
         printLine(expanded);
+        for (const note of withProfile.notes) writeSync(1, `${note}\n`);
         return 0;
       }
       argv = expanded;
@@ -197,8 +204,9 @@ export async function sandbox(argv: string[], name: string, extras: () => Promis
     // What burrow does not do (yet): said so, rather than run a sandbox other than the one asked for.
     if (a.userns2 !== undefined) throw new SandboxUsageError('--userns2 is not supported by burrow sandbox');
     if (a.pidns !== undefined && a.unsharePid) throw new SandboxUsageError('--pidns with --unshare-pid is not supported by burrow sandbox');
-    if ((a.execLabel !== undefined || a.fileLabel !== undefined) && selinuxEnabled())
-      throw new SandboxUsageError('--exec-label and --file-label are not supported by burrow sandbox on a system with SELinux enabled');
+    // bwrap's words where the system has no SELinux; with it, burrow does not label (yet) and says so.
+    if (a.execLabel !== undefined || a.fileLabel !== undefined)
+      throw new SandboxUsageError(selinuxEnabled() ? '--exec-label and --file-label are not supported by burrow sandbox on a system with SELinux enabled' : 'labeling not supported on this system');
     // --cap-add ALL: every capability this kernel has (bwrap's capset takes what the kernel knows).
     if (a.caps) {
       const last = lastCapability();

@@ -62,7 +62,7 @@ function opSteps(op: Op, sandbox: SandboxArgs, h: SandboxHost, index: number): S
     }
     case 'bind-fd': {
       const src = h.sources.get(op);
-      return [mount(host(`/proc/self/fd/${op.fd}`), op.dest, '', BIND | MS.NODEV, '', (src?.directory === false ? BP.MKFILE : BP.MKDIR) | (op.readonly ? BP.RDONLY : 0n))];
+      return [mount(host(src?.path ?? `/proc/self/fd/${op.fd}`), op.dest, '', BIND | MS.NODEV, '', (src?.directory === false ? BP.MKFILE : BP.MKDIR) | (op.readonly ? BP.RDONLY : 0n))];
     }
     case 'remount-ro':
       return [{ kind: 'remount-ro', path: op.dest }];

@@ -158,7 +158,7 @@ const SYSTEM = ['/usr', '/etc', '/opt', '/bin', '/sbin', '/lib', '/lib32', '/lib
  * The profile as bwrap's options (before the user's own, which come after
  * and so win), with the warnings of what it asks for and cannot have here.
  */
-export function profileArgs(p: Profile, h: ProfileHost): { args: string[]; warnings: string[] } {
+export function profileArgs(p: Profile, h: ProfileHost): { args: string[]; warnings: string[]; dbus?: { talk: string[]; own: string[]; at: string } } {
   const home = h.env.HOME && h.env.HOME.startsWith('/') ? h.env.HOME : `/home/${h.uid}`;
   const expand = (path: string): string => (path === '.' ? h.cwd : path === '~' ? home : path.startsWith('~/') ? join(home, path.slice(2)) : resolve(h.cwd, path));
   const args: string[] = ['--unshare-all', ...(p.network ? ['--share-net'] : []), '--die-with-parent', '--new-session'];
@@ -211,7 +211,8 @@ export function profileArgs(p: Profile, h: ProfileHost): { args: string[]; warni
     if (existsSync('/dev/dri')) args.push('--dev-bind', '/dev/dri', '/dev/dri');
     else warnings.push('GPU: /dev/dri not found, not given');
   }
-  if (d.dbusTalk.length > 0 || d.dbusOwn.length > 0) warnings.push('D-Bus: not given (burrow sandbox has no D-Bus proxy yet)');
+  // The session bus through xdg-dbus-proxy (started by the caller, sandbox-extras.ts), at `at` in the sandbox.
+  const dbus = d.dbusTalk.length > 0 || d.dbusOwn.length > 0 ? { talk: d.dbusTalk, own: d.dbusOwn, at: join(runtime ?? `/run/user/${h.uid}`, 'bus') } : undefined;
   // Landlock's path rules name paths the sandbox has (the profile binds them at their own place); one the host lacks is left out.
   const l = p.landlock;
   const rule = (option: string, path: string): void => {
@@ -223,5 +224,5 @@ export function profileArgs(p: Profile, h: ProfileHost): { args: string[]; warni
   for (const port of l.bindTcp) args.push('--landlock-bind-tcp', String(port));
   for (const port of l.connectTcp) args.push('--landlock-connect-tcp', String(port));
   if (l.scope) args.push('--landlock-scope');
-  return { args, warnings };
+  return { args, warnings, ...(dbus ? { dbus } : {}) };
 }

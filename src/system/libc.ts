@@ -23,6 +23,7 @@ interface Libc {
   lsetxattr(path: string, name: string, value: Buffer, size: number, flags: number): number;
   lgetxattr(path: string, name: string, value: Buffer, size: number): number;
   syscall(number: number, ...args: unknown[]): number;
+  pipe2(fds: Int32Array, flags: number): number;
   /** poll(2) on a worker thread: the event loop goes on while it blocks */
   pollAsync(fds: Buffer, nfds: number, timeout: number, done: (err: unknown, result: number) => void): void;
   errno(): number;
@@ -71,6 +72,7 @@ function load(): Libc {
     lsetxattr: (...a) => bind<Libc['lsetxattr']>('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)')(...a),
     lgetxattr: (...a) => bind<Libc['lgetxattr']>('intptr_t lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)')(...a),
     syscall: (...a) => bind<Libc['syscall']>('long syscall(long number, ...)')(...a),
+    pipe2: (...a) => bind<Libc['pipe2']>('int pipe2(_Out_ int *fds, int flags)')(...a),
     pollAsync: (fds, nfds, timeout, done) =>
       bind<{ async: (...a: unknown[]) => void }>('int poll(_Inout_ void *fds, unsigned long nfds, int timeout)').async(fds, nfds, timeout, done),
     errno: () => koffi.errno(),
@@ -103,6 +105,14 @@ export function execve(path: string, argv: string[], env: NodeJS.ProcessEnv, kee
     .map(([k, v]) => `${k}=${v}`);
   c.execve(path, [...argv, null], [...envp, null]);
   return c.errno();
+}
+
+/** A pipe (pipe2 with O_CLOEXEC): [read end, write end]. */
+export function pipe(): [number, number] {
+  const c = load();
+  const fds = new Int32Array(2);
+  if (c.pipe2(fds, 0o2000000) < 0) throw new SyscallError('pipe2', c.errno());
+  return [fds[0] as number, fds[1] as number];
 }
 
 /** An fd's flags (F_GETFD: FD_CLOEXEC), or -1 when it is not open. */

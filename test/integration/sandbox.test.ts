@@ -6,7 +6,7 @@
  * checked on its own; and burrow started as `bwrap` through a link.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -179,6 +179,20 @@ describeSandbox('burrow sandbox, compared with bwrap', () => {
     same(['--unshare-user', '--ro-bind', '/', '/', '--assert-userns-disabled', 'true']);
   });
 
+  it('--bind-fd, --ro-bind-fd, --block-fd, --sync-fd, --lock-file, --mqueue, --exec-label, --file-label, and each namespace on its own', () => {
+    same(['--ro-bind', '/', '/', '--tmpfs', '/mnt', '--bind-fd', '3', '/mnt/rw', '--ro-bind-fd', '4', '/mnt/ro', 'sh', '-c', `cat /mnt/rw/a; touch /mnt/ro/x 2>&1 | grep -c Read-only; ${MOUNTS} | grep /mnt`],
+      { 3: { read: join(dir, 'host') }, 4: { read: join(dir, 'host') } });
+    same(['--ro-bind', '/', '/', '--block-fd', '3', '--sync-fd', '4', '--lock-file', join(dir, 'file-data'), 'sh', '-c', 'ls /proc/self/fd | sort -n | tr "\\n" " "'], { 3: { read: join(dir, 'file-data') }, 4: { read: join(dir, 'bind-data') } });
+    same(['--unshare-ipc', '--ro-bind', '/', '/', '--tmpfs', '/dev', '--mqueue', '/dev/mqueue', 'sh', '-c', `${MOUNTS} | grep -E "/dev( |/)"`]);
+    same(['--ro-bind', '/', '/', '--exec-label', 'unconfined_t', 'true']);
+    same(['--ro-bind', '/', '/', '--file-label', 'tmp_t', 'true']);
+    // Which of the sandbox's namespaces are the host's, with each --unshare-* alone.
+    const names = ['ipc', 'mnt', 'net', 'pid', 'uts', 'cgroup', 'user'];
+    const hostNs = names.flatMap((n) => ['--setenv', `HOST_${n}`, readlinkSync(`/proc/self/ns/${n}`)]);
+    for (const ns of ['ipc', 'pid', 'net', 'uts', 'cgroup', 'cgroup-try', 'user-try'])
+      same([`--unshare-${ns}`, '--ro-bind', '/', '/', ...hostNs, 'sh', '-c', `for n in ${names.join(' ')}; do eval h=\\$HOST_$n; [ "$(readlink /proc/self/ns/$n)" = "$h" ] && echo "$n host" || echo "$n own"; done`]);
+  });
+
   it('the exit status: the command\'s, 128+N for a signal, 1 for a command not found', () => {
     same(['--ro-bind', '/', '/', 'sh', '-c', 'exit 7']);
     same(['--ro-bind', '/', '/', 'sh', '-c', 'kill -9 $$']);
@@ -264,8 +278,8 @@ describe('burrow sandbox, beyond bwrap 0.8', () => {
   it('--die-with-parent: the sandbox ends when the process that started it is killed', async () => {
     const env = { ...process.env };
     delete env.NODE_EXTRA_CA_CERTS;
-    // A shell starts the sandbox and is killed with SIGKILL; the sandbox's sleep must go with it.
-    const shell = spawn('sh', ['-c', `${BURROW} sandbox --ro-bind / / --bind ${dir} ${dir} --die-with-parent --unshare-pid sh -c 'echo $$ > ${join(dir, 'pid')}; exec sleep 300' & wait`], { stdio: 'ignore', env });
+    // A shell starts the sandbox and is killed with SIGKILL; the sandbox's sleep (of a length no other test's has) must go with it.
+    const shell = spawn('sh', ['-c', `${BURROW} sandbox --ro-bind / / --bind ${dir} ${dir} --die-with-parent --unshare-pid sh -c 'echo $$ > ${join(dir, 'pid')}; exec sleep 299.731' & wait`], { stdio: 'ignore', env });
     try {
       let pid = 0;
       for (let i = 0; i < 200 && pid === 0; i++) {
@@ -282,10 +296,10 @@ describe('burrow sandbox, beyond bwrap 0.8', () => {
       shell.kill('SIGKILL');
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(alive(Number(helper))).toBe(false);
-      expect(spawnSync('pgrep', ['-u', String(process.getuid?.()), '-f', 'sleep 300']).status).toBe(1);
+      expect(spawnSync('pgrep', ['-u', String(process.getuid?.()), '-f', 'sleep 299.731']).status).toBe(1);
     } finally {
       shell.kill('SIGKILL');
-      spawnSync('pkill', ['-KILL', '-u', String(process.getuid?.()), '-f', 'sleep 300']);
+      spawnSync('pkill', ['-KILL', '-u', String(process.getuid?.()), '-f', 'sleep 299.731']);
     }
   });
 
@@ -449,11 +463,41 @@ describe('burrow sandbox: profiles, --print, --net', () => {
 
   it('--net pasta: a network of its own with a way out, its helper gone with it', (ctx) => {
     if (fixtures().missing.pasta !== undefined) return ctx.skip(fixtures().missing.pasta);
-    const r = cli(['sandbox', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--net', 'pasta', 'sh', '-c', 'ip route | grep -c "^default"; readlink /proc/self/ns/net']);
+    // (an MTU no other test's pasta has: other files' containers run their own pasta meanwhile)
+    const r = cli(['sandbox', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--net', 'pasta:--mtu=1437', 'sh', '-c', 'ip route | grep -c "^default"; readlink /proc/self/ns/net; ip -o link | grep -c "mtu 1437"']);
     expect(r.status).toBe(0);
     expect(r.stdout.split('\n')[0]).toBe('1');
     expect(r.stdout.split('\n')[1]).not.toBe(spawnSync('readlink', ['/proc/self/ns/net'], { encoding: 'utf8' }).stdout.trim());
-    expect(spawnSync('pgrep', ['-u', String(process.getuid?.()), 'pasta']).status).toBe(1);
+    expect(r.stdout.split('\n')[2]).toBe('1');
+    expect(spawnSync('pgrep', ['-u', String(process.getuid?.()), '-f', 'mtu=1437']).status).toBe(1);
     expect(cli(['sandbox', '--net', 'tap', 'true'])).toEqual({ status: 125, stdout: '', stderr: "Error: --net: `tap` is not a user-mode network: use pasta[:OPTIONS] or slirp4netns[:OPTIONS] (bwrap's --unshare-net has none, --share-net the host's)\n" });
+  });
+
+  it('a profile\'s D-Bus goes through xdg-dbus-proxy: the names it may own, not others; the proxy ends with the sandbox', (ctx) => {
+    for (const tool of ['dbus-daemon', 'dbus-send', 'xdg-dbus-proxy'])
+      if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return ctx.skip(`${tool} is not installed`);
+    writeFileSync(join(config, 'burrow', 'sandbox', 'bus.toml'), 'description = "bus"\n[filesystem]\nhome = "private"\n[desktop]\ndbus-talk = ["org.freedesktop.DBus"]\ndbus-own = ["org.example.Allowed"]\n');
+    const daemon = spawnSync('dbus-daemon', ['--session', '--fork', '--print-address=1', '--print-pid=1'], { encoding: 'utf8' });
+    const [address, pid] = daemon.stdout.trim().split('\n');
+    try {
+      const request = (name: string): string => `dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.RequestName string:${name} uint32:0 2>&1 | tail -1`;
+      const r = cli(['sandbox', '--profile', 'bus', 'sh', '-c', `echo $DBUS_SESSION_BUS_ADDRESS; ${request('org.example.Allowed')}; ${request('org.example.Other')}`], { XDG_CONFIG_HOME: config, DBUS_SESSION_BUS_ADDRESS: address as string });
+      expect(r.status).toBe(0);
+      const [seen, allowed, other] = r.stdout.split('\n');
+      expect(seen).toMatch(/^unix:path=\/.*\/bus$/);
+      expect(allowed?.trim()).toBe('uint32 1');
+      expect(other).toMatch(/^Error org\.freedesktop\.DBus\.Error\./);
+      let gone = false;
+      for (let i = 0; i < 40 && !gone; i++) {
+        gone = spawnSync('pgrep', ['-u', String(process.getuid?.()), '-f', `xdg-dbus-proxy --fd=3 ${address}`]).status === 1;
+        if (!gone) spawnSync('sleep', ['0.05']);
+      }
+      expect(gone).toBe(true);
+      // Without a session bus: said, and the sandbox runs without one.
+      const none = cli(['sandbox', '--profile', 'bus', 'true'], { XDG_CONFIG_HOME: config, DBUS_SESSION_BUS_ADDRESS: '' });
+      expect(none).toEqual({ status: 0, stdout: '', stderr: 'Warning: sandbox profile bus: D-Bus: no session bus (DBUS_SESSION_BUS_ADDRESS is not set), not given\n' });
+    } finally {
+      if (pid) spawnSync('kill', [pid]);
+    }
   });
 });
