@@ -50,7 +50,7 @@ const argv = process.argv.slice(2);
 // burrow started as `bwrap` (a link of that name), or `burrow sandbox`: bubblewrap's command line (src/sandbox.ts).
 // `burrow sandbox --help` is the whole CLI's help page, `burrow sandbox profile ...` its commands; `bwrap --help` is bwrap's.
 const asBwrap = /(^|\/)bwrap$/.test(process.argv[1] || '');
-const isSandbox = asBwrap || (argv[0] === 'sandbox' && argv[1] !== '--help' && argv[1] !== '-h' && !(argv[1] === 'profile' && ['ls', 'list', 'show', 'check', '--help', '-h'].includes(argv[2])));
+const isSandbox = asBwrap || (argv[0] === 'sandbox' && argv[1] !== '--help' && argv[1] !== '-h' && !(argv[1] === 'profile' && ['ls', 'list', 'show', 'check', 'suggest', '--help', '-h'].includes(argv[2])));
 const isFast = !isSandbox && JSON.parse(readFileSync(join(dir, 'fast-paths.json'), 'utf8')).some((path) => path.every((word, i) => argv[i] === word));
 
 if (process.env.BURROW_WRITE_CODE_CACHE) {

@@ -147,11 +147,12 @@ _burrow_cmd_volume_ls=volume_ls
 _burrow_cmd_volume_prune=volume_prune
 _burrow_cmd_volume_remove=volume_rm
 _burrow_cmd_volume_rm=volume_rm
-_burrow_sub_sandbox_profile='check list ls show'
+_burrow_sub_sandbox_profile='check list ls show suggest'
 _burrow_cmd_sandbox_profile_check=sandbox_profile_check
 _burrow_cmd_sandbox_profile_list=sandbox_profile_ls
 _burrow_cmd_sandbox_profile_ls=sandbox_profile_ls
 _burrow_cmd_sandbox_profile_show=sandbox_profile_show
+_burrow_cmd_sandbox_profile_suggest=sandbox_profile_suggest
 
 # Each command: its options that take a value, those that do not, and its operands
 # (one word a position, the last one repeating; proxy: the container's command).
@@ -332,6 +333,9 @@ _burrow_sandbox_profile_ls_operands=''
 _burrow_sandbox_profile_show_arg='--log-level'
 _burrow_sandbox_profile_show_flag=''
 _burrow_sandbox_profile_show_operands='none'
+_burrow_sandbox_profile_suggest_arg='--log-level'
+_burrow_sandbox_profile_suggest_flag=''
+_burrow_sandbox_profile_suggest_operands='none'
 _burrow_save_arg='--log-level -o --output --format'
 _burrow_save_flag='-m --multi-image-archive -q --quiet'
 _burrow_save_operands='images'
@@ -424,7 +428,8 @@ _burrow_value() {
       "push --log-level" | "rename --log-level" | "restart --log-level" | \
       "rm --log-level" | "rmi --log-level" | "run --log-level" | \
       "sandbox_profile_check --log-level" | "sandbox_profile_ls --log-level" | \
-      "sandbox_profile_show --log-level" | "save --log-level" | \
+      "sandbox_profile_show --log-level" | \
+      "sandbox_profile_suggest --log-level" | "save --log-level" | \
       "search --log-level" | "start --log-level" | "stop --log-level" | \
       "system_df --log-level" | "system_prune --log-level" | \
       "system_reset --log-level" | "tag --log-level" | "top --log-level" | \

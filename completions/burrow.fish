@@ -144,6 +144,8 @@ function __burrow_command
             printf '%s\n' sandbox_profile_ls 3
         case 'sandbox profile show'
             printf '%s\n' sandbox_profile_show 3
+        case 'sandbox profile suggest'
+            printf '%s\n' sandbox_profile_suggest 3
         case 'container attach'
             printf '%s\n' attach 2
         case 'container commit'
@@ -451,6 +453,7 @@ set -g __burrow_proxy_sandbox 0
 set -g __burrow_arg_sandbox_profile_check --log-level
 set -g __burrow_arg_sandbox_profile_ls --log-level --format
 set -g __burrow_arg_sandbox_profile_show --log-level
+set -g __burrow_arg_sandbox_profile_suggest --log-level
 set -g __burrow_arg_save --log-level -o --output --format
 set -g __burrow_arg_search --log-level --authfile --cert-dir --creds -f --filter --format --limit
 set -g __burrow_arg_start --log-level --detach-keys
@@ -1143,6 +1146,9 @@ complete -c burrow -n '__burrow_options sandbox_profile_ls' -s q -l quiet -d 'Pr
 
 # burrow sandbox profile show
 complete -c burrow -n '__burrow_options sandbox_profile_show' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
+
+# burrow sandbox profile suggest
+complete -c burrow -n '__burrow_options sandbox_profile_suggest' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
 
 # burrow save, burrow image save
 complete -c burrow -n '__burrow_options save' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'

@@ -852,8 +852,12 @@ static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *for
   int stdin_open = relay_stdin && master >= 0;
   char buf[16384];
   while (!exited || master >= 0 || outpipe >= 0 || errpipe >= 0) {
-    struct pollfd pfd[7 + ATTACH_MAX_CLIENTS];
-    int n = 0, i_sig = -1, i_master = -1, i_stdin = -1, i_out = -1, i_err = -1, i_timer = -1, i_attach = -1;
+    struct pollfd pfd[8 + ATTACH_MAX_CLIENTS];
+    int n = 0, i_sig = -1, i_master = -1, i_stdin = -1, i_out = -1, i_err = -1, i_timer = -1, i_attach = -1, i_audit = -1;
+    if (g_audit_fd >= 0 && !exited) {
+      i_audit = n;
+      pfd[n++] = (struct pollfd){.fd = g_audit_fd, .events = POLLIN};
+    }
     if (outpipe >= 0) {
       i_out = n;
       pfd[n++] = (struct pollfd){.fd = outpipe, .events = POLLIN};
@@ -893,6 +897,14 @@ static int monitor(pid_t child, int master, int relay_stdin, const sigset_t *for
       break;
     if (rc == 0 && exited)
       break;
+    if (i_audit >= 0 && (pfd[i_audit].revents & (POLLIN | POLLHUP | POLLERR))) {
+      if (pfd[i_audit].revents & POLLIN)
+        audit_serve();
+      else {
+        close(g_audit_fd); /* every process of the filter has ended */
+        g_audit_fd = -1;
+      }
+    }
     if (i_sig >= 0 && (pfd[i_sig].revents & POLLIN)) {
       struct signalfd_siginfo si;
       while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
@@ -1394,8 +1406,25 @@ static int serve_child(const struct plan *plan, pid_t child, int sync) {
   size_t next = 0;
   char kind;
   int fd;
-  while (recv_msg(sync, &kind, &fd)) {
-    if (kind == 'R') {
+  for (;;) {
+    /* The audit filter's calls are answered while the child's steps run too: its exec is one of them. */
+    if (g_audit_fd >= 0) {
+      struct pollfd pfd[2] = {{.fd = sync, .events = POLLIN}, {.fd = g_audit_fd, .events = POLLIN}};
+      if (poll(pfd, 2, -1) < 0) {
+        if (errno == EINTR)
+          continue;
+        break;
+      }
+      if (pfd[1].revents & POLLIN)
+        audit_serve();
+      if (!(pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
+        continue;
+    }
+    if (!recv_msg(sync, &kind, &fd))
+      break;
+    if (kind == 'A' && fd >= 0 && g_audit_fd < 0) {
+      g_audit_fd = fd;
+    } else if (kind == 'R') {
       const struct record *r = next_mount_process(plan, &next);
       if (!r) {
         shutdown(sync, SHUT_RDWR); /* each request has its record: a confused child gets an end of file */
@@ -1547,6 +1576,9 @@ static int cmd_run(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   g_bwrap = plan_find(&plan, R_BWRAP) != NULL;
   g_fallback = plan_find(&plan, R_FALLBACK);
+  const struct record *audit = plan_find(&plan, R_AUDIT);
+  if (audit && audit_open(audit) < 0)
+    fail("audit", "open", audit->fields[0], errno, "open the audit log `%s`", audit->fields[0]);
   /* bwrap's --die-with-parent: the monitor dies with whoever started it (and the child with the monitor). */
   if (plan_find(&plan, R_DIE_WITH_PARENT) && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
     fail("start", "prctl(PR_SET_PDEATHSIG)", NULL, errno, "die with the parent");

@@ -127,6 +127,17 @@ void restore_terminal(void);
 
 /* Sends an fd over a unix socket / receives one. */
 int send_fd(int sock, int fd);
+int send_msg(int sock, char kind, int fd);
+
+/*
+ * audit.c: burrow sandbox's --audit. The `audit FILE ENTRY...` record names the log and, for each system call
+ * the child's filter sends here (SECCOMP_RET_USER_NOTIF), "NR:OP:DIRFD-ARG:PATH-ARG:FLAGS-ARG" (- for none).
+ * Each call is let through unchanged (SECCOMP_USER_NOTIF_FLAG_CONTINUE); one the sandbox refuses for want of the
+ * path (missing in the sandbox, or a write under a read-only mount) is a JSON line in FILE.
+ */
+extern int g_audit_fd;
+int audit_open(const struct record *r);
+void audit_serve(void);
 int recv_fd(int sock);
 
 #endif

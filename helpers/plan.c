@@ -56,6 +56,7 @@ int plan_is_child_step(const struct record *r) {
   case R_DIE_WITH_PARENT:
   case R_INHERIT_FDS:
   case R_FALLBACK:
+  case R_AUDIT:
     return 0;
   default:
     return 1;

@@ -1,5 +1,5 @@
 /*
- * burrow-helper: the plan, version 10 (6: the `share` record, the `ready` process mode; 7: `pause`; 8: `session-keyring`, `new-session`, `sysctl`, `domainname`, seccomp's FLAGS and place; 9: `nested-userns`; 10: burrow sandbox's `bwrap`, `info-fd`, `json-status-fd`, `die-with-parent`, `inherit-fds`, `sandbox-root`, `lock-file`, `disable-userns`, `assert-userns-disabled`, `cwd-try`, several `seccomp`, mkdir's and write-fd's `host`, readonly's `writable`, `landlock`, `landlock-path`, `landlock-port`, `landlock-restrict`, `fallback`).
+ * burrow-helper: the plan, version 10 (6: the `share` record, the `ready` process mode; 7: `pause`; 8: `session-keyring`, `new-session`, `sysctl`, `domainname`, seccomp's FLAGS and place; 9: `nested-userns`; 10: burrow sandbox's `bwrap`, `info-fd`, `json-status-fd`, `die-with-parent`, `inherit-fds`, `sandbox-root`, `lock-file`, `disable-userns`, `assert-userns-disabled`, `cwd-try`, several `seccomp`, mkdir's and write-fd's `host`, readonly's `writable`, `landlock`, `landlock-path`, `landlock-port`, `landlock-restrict`, `fallback`, `audit`, seccomp's NEW_LISTENER flag).
  *
  * The plan is the whole interface between burrow's TypeScript side (which
  * decides everything) and this helper (which decides nothing). The writer is
@@ -117,6 +117,11 @@
  *                                 command ends (nothing when it never ran)
  *   die-with-parent               the monitor gets PR_SET_PDEATHSIG SIGKILL (the child dies with the monitor)
  *   inherit-fds FD...             fds the command keeps open through its exec (the caller's, which bwrap passes on)
+ *   audit FILE CALL...            burrow sandbox's --audit (audit.c): a `seccomp` record with the NEW_LISTENER flag
+ *                                 sends its listener to the monitor ('A' on the sync socket), which answers each
+ *                                 call (CONTINUE: unchanged) and appends to FILE a JSON line for one the sandbox
+ *                                 refuses for want of a path (missing there while the host has it; a write under a
+ *                                 read-only mount); CALL: "NR:OP:DIRFD-ARG:PATH-ARG:FLAGS-ARG" (- for none)
  *   fallback PLAN NOTE            where the kernel refuses the new user namespace (the clone, the maps, or a namespace
  *                                 that gives no capabilities, as AppArmor's restriction does), the monitor prints
  *                                 NOTE and runs the plan PLAN (an inherited memfd) instead: burrow sandbox's
@@ -208,7 +213,8 @@
  *   search-path DIRS              where `exec` looks for a FILE without "/" when env has no PATH
  *   init                          fork: a minimal reaper stays as PID 1, the rest runs in its child
  *   block-fd FD                   wait until FD (inherited) has a byte or ends, then close it
- *   seccomp HEX [FLAGS]           (several: each installed in turn) a classic BPF program (struct sock_filter[], hex), installed with seccomp(2)
+ *   seccomp HEX [FLAGS]           (several: each installed in turn; with SECCOMP_FILTER_FLAG_NEW_LISTENER, its
+ *                                 listener goes to the monitor, for `audit`) a classic BPF program (struct sock_filter[], hex), installed with seccomp(2)
  *                                 (FLAGS: SECCOMP_FILTER_FLAG_* bits, hex): after no-new-privs, or, without
  *                                 it, after `user` and before `caps` (CAP_SYS_ADMIN raised from the permitted
  *                                 set for the call); only caps, cwd, env, search-path, init and exec may follow

@@ -996,11 +996,17 @@ static void do_seccomp(const struct record *r, struct exec_state *st) {
     uint64_t held = permitted_now();
     capset_masks(held, held, 0);
   }
-  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned int)flags, &prog) < 0) {
+  long listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned int)flags, &prog);
+  if (listener < 0) {
     if (errno != ENOSYS || flags != 0)
       FAIL("seccomp", "seccomp", NULL);
     if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
       FAIL("seccomp", "prctl(PR_SET_SECCOMP)", NULL);
+  } else if (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) {
+    /* The `audit` record's filter: its notifications go to the monitor, which answers them. */
+    if (send_msg(g_fds->sync, 'A', (int)listener) < 0)
+      FAIL("seccomp", "sendmsg", NULL);
+    close((int)listener);
   }
   free(code);
 }
@@ -1415,8 +1421,11 @@ void child_main(const struct plan *plan, const struct child_fds *fds) {
   _exit(EXIT_HELPER); /* not reached: the parser wants an `exec` */
 }
 
-int send_fd(int sock, int fd) {
-  char dummy = 'F';
+int send_fd(int sock, int fd) { return send_msg(sock, 'F', fd); }
+
+/* One message to the monitor: its kind byte, with fd (SCM_RIGHTS). */
+int send_msg(int sock, char kind, int fd) {
+  char dummy = kind;
   struct iovec iov = {.iov_base = &dummy, .iov_len = 1};
   union {
     char buf[CMSG_SPACE(sizeof(int))];

@@ -18,11 +18,12 @@ import { BURROW_OPTIONS, type Op, parseSandboxArgs, SandboxOptionError, SandboxU
 import { shellWord } from './sandbox/shell.js';
 import { compileFallback } from './sandbox/fallback.js';
 import { hasRules, landlockMasks } from './sandbox/landlock.js';
-import { compileSandbox, type SandboxHost } from './sandbox/compile.js';
+import { compileSandbox, type SandboxHost, usesOwnUserns } from './sandbox/compile.js';
+import { auditFilter } from './sandbox/audit.js';
 import { callerFds } from './sandbox/fds.js';
 import { SANDBOX_USAGE } from './sandbox/usage.js';
 
-/** extras.ts, loaded for the lines that need it (from the whole CLI's bundle: dist/sandbox.cjs stays small). */
+/** sandbox-extras.ts, loaded for the lines that need it (from the whole CLI's bundle: dist/sandbox.cjs stays small). */
 export type SandboxExtras = typeof import('./sandbox-extras.js');
 
 /** What `--version` prints: the bubblewrap release whose command line this one follows. */
@@ -39,7 +40,7 @@ function checkCombinations(a: SandboxArgs, uid: number, gid: number): void {
   if (a.userns !== undefined && a.unshareUserTry) no('--userns not compatible --unshare-user-try');
   if (a.disableUserns && !a.unshareUser) no('--disable-userns requires --unshare-user');
   if (a.disableUserns && a.usernsBlockFd !== undefined) no('--disable-userns is not compatible with  --userns-block-fd');
-  const ownUserns = a.userns === undefined && (a.unshareUser || a.unshareUserTry || uid !== 0);
+  const ownUserns = usesOwnUserns(a, uid);
   if (!ownUserns && a.userns === undefined && a.uid !== undefined && a.uid !== uid) no('Specifying --uid requires --unshare-user or --userns');
   if (!ownUserns && a.userns === undefined && a.gid !== undefined && a.gid !== gid) no('Specifying --gid requires --unshare-user or --userns');
   if (!a.unshareUts && a.hostname !== undefined) no('Specifying --hostname requires --unshare-uts');
@@ -221,6 +222,11 @@ export async function sandbox(argv: string[], name: string, extras: () => Promis
       host.landlock = masks;
     }
     if (a.net !== undefined) host.net = (await extras()).sandboxNetwork(a);
+    if (a.audit !== undefined) {
+      const filter = auditFilter();
+      if (!filter) throw new SandboxOptionError(`--audit: burrow knows no system call table for this architecture (${process.arch})`);
+      host.audit = { file: resolve(a.audit), ...filter };
+    }
     const plan = compileSandbox(a, host);
     // Where the kernel refuses user namespaces, the helper runs this one instead (unless --require-userns).
     const keep: number[] = [];

@@ -89,6 +89,8 @@ export interface SandboxArgs {
   warnings: string[];
   /** burrow's --landlock-* options: Landlock's rules, enforced inside the sandbox */
   landlock: LandlockRules;
+  /** burrow's --audit FILE: the learning mode's log (sandbox/audit.ts) */
+  audit?: string;
   /** burrow's --net pasta[:OPTIONS]|slirp4netns[:OPTIONS]: a network namespace of its own with a way out through that helper */
   net?: string;
   /** --require-userns: where user namespaces are refused, fail (as bwrap) instead of falling back to Landlock and seccomp alone */
@@ -173,7 +175,7 @@ const ARITY: Record<string, number> = {
   '--userns2': 1, '--pidns': 1, '--setenv': 2, '--unsetenv': 1, '--uid': 1, '--gid': 1, '--hostname': 1, '--cap-add': 1,
   '--cap-drop': 1, '--perms': 1, '--size': 1, '--chmod': 2,
   // burrow's own
-  '--landlock-ro': 1, '--landlock-rx': 1, '--landlock-rw': 1, '--landlock-bind-tcp': 1, '--landlock-connect-tcp': 1, '--profile': 1, '--net': 1,
+  '--landlock-ro': 1, '--landlock-rx': 1, '--landlock-rw': 1, '--landlock-bind-tcp': 1, '--landlock-connect-tcp': 1, '--profile': 1, '--net': 1, '--audit': 1,
 };
 
 /** The options (each with its values) before the command, and the command; nothing read. */
@@ -192,7 +194,7 @@ export function splitOptions(argv: string[]): { options: string[][]; command: st
 }
 
 /** burrow's own options, which bwrap does not have. */
-export const BURROW_OPTIONS = ['--landlock-ro', '--landlock-rx', '--landlock-rw', '--landlock-bind-tcp', '--landlock-connect-tcp', '--landlock-scope', '--require-userns', '--net'];
+export const BURROW_OPTIONS = ['--landlock-ro', '--landlock-rx', '--landlock-rw', '--landlock-bind-tcp', '--landlock-connect-tcp', '--landlock-scope', '--require-userns', '--net', '--audit'];
 
 /**
  * burrow's --profile NAME and --print, taken out of the options (before the
@@ -544,6 +546,10 @@ export function parseSandboxArgs(argv: string[], env: NodeJS.ProcessEnv, open?: 
           break;
         case '--require-userns':
           a.requireUserns = true;
+          break;
+        case '--audit':
+          if (v(1) === '') throw new SandboxOptionError('--audit needs the file to write to');
+          a.audit = v(1);
           break;
         case '--net':
           if (!/^(pasta|slirp4netns)(:|$)/.test(v(1))) throw new SandboxOptionError(`--net: \`${v(1)}\` is not a user-mode network: use pasta[:OPTIONS] or slirp4netns[:OPTIONS] (bwrap's --unshare-net has none, --share-net the host's)`);

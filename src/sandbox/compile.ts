@@ -13,6 +13,7 @@ import { posix } from 'node:path';
 
 import { BP, MS, type Namespace, type Plan, type Step } from '../system/plan.js';
 import type { Op, SandboxArgs } from './args.js';
+import { NEW_LISTENER } from './audit.js';
 
 /** Where bwrap (not setuid) mounts the tmpfs that becomes the root while the sandbox is built. */
 export const SANDBOX_BASE = '/tmp';
@@ -39,6 +40,8 @@ export interface SandboxHost {
   cgroupns: boolean;
   /** --net: the monitor's processes for the sandbox's network (pasta, slirp4netns), and a resolv.conf to bind over /etc's */
   net?: { processes: Step[]; resolv?: string };
+  /** --audit: the log (absolute), and the filter that sends the monitor the calls it looks at (audit.ts) */
+  audit?: { file: string; program: Buffer; calls: string[] };
   /** the Landlock ruleset, in this kernel's masks (landlock.ts); absent: none */
   landlock?: { fs: bigint; net: bigint; scoped: bigint; paths: { access: bigint; path: string }[]; ports: { access: bigint; port: number }[] };
 }
@@ -134,7 +137,7 @@ function opSteps(op: Op, sandbox: SandboxArgs, h: SandboxHost, index: number): S
 /** The namespaces the sandbox gets new (user only when it makes its own). */
 export function sandboxNamespaces(a: SandboxArgs, h: SandboxHost): Namespace[] {
   const ns: Namespace[] = [];
-  if (usesOwnUserns(a, h)) ns.push('user');
+  if (usesOwnUserns(a, h.uid)) ns.push('user');
   ns.push('mount');
   if (a.unsharePid && a.pidns === undefined) ns.push('pid');
   if (a.unshareUts) ns.push('uts');
@@ -145,14 +148,14 @@ export function sandboxNamespaces(a: SandboxArgs, h: SandboxHost): Namespace[] {
 }
 
 /** bwrap not setuid: a user namespace of its own unless --userns gives one (or root asks for none). */
-export function usesOwnUserns(a: SandboxArgs, h: SandboxHost): boolean {
-  return a.userns === undefined && (a.unshareUser || a.unshareUserTry || h.uid !== 0);
+export function usesOwnUserns(a: SandboxArgs, uid: number): boolean {
+  return a.userns === undefined && (a.unshareUser || a.unshareUserTry || uid !== 0);
 }
 
 export function compileSandbox(a: SandboxArgs, h: SandboxHost): Plan {
   const uid = a.uid ?? h.uid;
   const gid = a.gid ?? h.gid;
-  const ownUserns = usesOwnUserns(a, h);
+  const ownUserns = usesOwnUserns(a, h.uid);
   const plan: Plan = [{ kind: 'namespaces', namespaces: sandboxNamespaces(a, h) }];
   if (a.userns !== undefined) plan.push({ kind: 'share', namespace: 'user', path: `/proc/self/fd/${a.userns}` });
   if (a.pidns !== undefined) plan.push({ kind: 'share', namespace: 'pid', path: `/proc/self/fd/${a.pidns}` });
@@ -211,6 +214,8 @@ export function compileSandbox(a: SandboxArgs, h: SandboxHost): Plan {
   if (a.chdir !== undefined) env.set('PWD', posix.resolve('/', a.chdir));
   plan.push({ kind: 'env', env: [...env].map(([k, v]) => `${k}=${v}`) });
   for (const program of h.seccomp) plan.push({ kind: 'seccomp', program });
+  // --audit: last, so that the calls the other filters let through are the ones it sees.
+  if (h.audit) plan.push({ kind: 'audit', file: h.audit.file, calls: h.audit.calls }, { kind: 'seccomp', program: h.audit.program, flags: NEW_LISTENER });
   if (a.unsharePid && !a.asPid1) plan.push({ kind: 'init' });
   const [file, ...rest] = a.command as [string, ...string[]];
   plan.push({ kind: 'exec', file, argv: [a.argv0 ?? file, ...rest] });

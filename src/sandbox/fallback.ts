@@ -83,6 +83,7 @@ export function fallbackRules(a: SandboxArgs, h: SandboxHost): { rules: Landlock
   if (a.uid !== undefined || a.gid !== undefined) lost.push('--uid and --gid');
   if (a.caps && a.caps.size > 0) lost.push('--cap-add');
   if (a.lockFiles.length > 0) lost.push('--lock-file');
+  if (a.audit !== undefined) lost.push('--audit (nothing is logged)');
   return { rules, lost };
 }
 

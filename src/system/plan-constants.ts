@@ -85,6 +85,7 @@ export const RECORDS = [
   { name: 'landlock-port', min: 2, max: 2, once: false },
   { name: 'landlock-restrict', min: 0, max: 0, once: true },
   { name: 'fallback', min: 2, max: 2, once: true },
+  { name: 'audit', min: 2, max: -1, once: true },
 ] as const;
 
 export type RecordName = (typeof RECORDS)[number]['name'];

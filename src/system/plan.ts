@@ -235,7 +235,12 @@ export type Step =
   /** enforce the ruleset on this process and all it starts (after no-new-privs) */
   | { kind: 'landlock-restrict' }
   /** monitor: where the kernel refuses the new user namespace, say `note` and run the plan at `plan` (an inherited memfd) instead */
-  | { kind: 'fallback'; plan: string; note: string };
+  | { kind: 'fallback'; plan: string; note: string }
+  /**
+   * monitor: burrow sandbox's --audit: the calls a filter with SECCOMP_FILTER_FLAG_NEW_LISTENER sends it
+   * ("NR:OP:DIRFD-ARG:PATH-ARG:FLAGS-ARG"), let through, and those the sandbox refuses logged in `file`
+   */
+  | { kind: 'audit'; file: string; calls: string[] };
 
 export type Plan = Step[];
 
@@ -301,6 +306,8 @@ function fields(step: Step): string[] {
       return [hex(step.access), String(step.port)];
     case 'fallback':
       return [step.plan, step.note];
+    case 'audit':
+      return [step.file, ...step.calls];
     case 'mount':
       return [step.source, step.target, step.fstype, hex(BigInt(step.flags) | (step.extra ?? 0n)), step.data ?? ''];
     case 'symlink':

@@ -101,7 +101,7 @@ describeContainers('attach', () => {
     expect([keyed.error, keyed.exitCode]).toEqual([null, 0]);
     expect(await state('keyed')).toBe('running');
     const gone = await runOnPty(['run', '-it', '--rm', '--name', 'brief', PLAIN, 'sh', '-c', 'echo brief; exit 3'], [], [30, 90], 15, ptyEnv());
-    expect([gone.error, gone.exitCode]).toEqual([null, 3]);
+    expect([gone.error, gone.exitCode], gone.output).toEqual([null, 3]);
     expect(gone.output).toContain('brief');
     await waitFor('the --rm clean-up', async () => (await store.run(['container', 'exists', 'brief'])).exitCode === 1);
     const missing = await runOnPty(['run', '-it', '--rm', '--name', 'missing', PLAIN, 'no-such-command'], [], [30, 90], 15, ptyEnv());
@@ -123,9 +123,9 @@ describeContainers('attach', () => {
 
   it('run -it and run -i --sig-proxy=false with piped input: the end of the input is the container\'s end of file', async () => {
     const tty = await store.run(['run', '-it', '--rm', PLAIN, 'cat'], { input: 'piped\n', timeout: 15_000 });
-    expect([tty.stdout, tty.exitCode]).toEqual(['piped\r\npiped\r\n', 0]);
+    expect([tty.stdout, tty.exitCode], tty.stderr).toEqual(['piped\r\npiped\r\n', 0]);
     const pipe = await store.run(['run', '-i', '--sig-proxy=false', '--rm', PLAIN, 'cat'], { input: 'through\n', timeout: 15_000 });
-    expect([pipe.stdout, pipe.exitCode]).toEqual(['through\n', 0]);
+    expect([pipe.stdout, pipe.exitCode], pipe.stderr).toEqual(['through\n', 0]);
     const exec = await store.run(['exec', '-it', 'keyed', 'cat'], { input: 'via-exec\n', timeout: 15_000 });
     expect([exec.stdout, exec.exitCode]).toEqual(['via-exec\r\nvia-exec\r\n', 0]);
   });

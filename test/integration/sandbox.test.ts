@@ -500,4 +500,26 @@ describe('burrow sandbox: profiles, --print, --net', () => {
       if (pid) spawnSync('kill', [pid]);
     }
   });
+
+  it('--audit logs what the sandbox refused for want of a path; `sandbox profile suggest` turns it into profile lines', () => {
+    if (process.arch !== 'x64' && process.arch !== 'arm64') return;
+    const log = join(dir, 'audit.log');
+    const r = cli(['sandbox', '--audit', log, '--ro-bind', '/usr', '/usr', '--symlink', 'usr/bin', '/bin', '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64',
+      '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', 'sh', '-c', `cat /etc/hostname 2>/dev/null; cat /etc/hostname 2>/dev/null; touch /usr/new-file 2>/dev/null; ls ${dir} >/dev/null 2>&1; echo ran`]);
+    expect(r).toEqual({ status: 0, stdout: 'ran\n', stderr: '' });
+    const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { op: string; path: string; refused: string; host: boolean });
+    expect(lines).toContainEqual({ op: 'open', path: '/etc/hostname', refused: 'missing', host: true });
+    expect(lines).toContainEqual({ op: 'open', path: '/usr/new-file', refused: 'read-only', host: false });
+    expect(lines.some((l) => l.path === dir && l.refused === 'missing')).toBe(true);
+    // (once, though it was opened twice)
+    expect(lines.filter((l) => l.path === '/etc/hostname')).toHaveLength(1);
+    const suggested = cli(['sandbox', 'profile', 'suggest', log]);
+    expect(suggested.status).toBe(0);
+    expect(suggested.stdout).toMatch(new RegExp(`^# from ${log}: \\d+ refusals\n\\[filesystem\\]\nread-only = \\[.*"/etc/hostname".*\\]\nread-write = \\["/usr"\\]\n$`));
+    // The lines make a profile the sandbox takes.
+    writeFileSync(join(config, 'burrow', 'sandbox', 'learned.toml'), `description = "learned"\n${suggested.stdout.split('\n').slice(1).join('\n')}`);
+    expect(cli(['sandbox', 'profile', 'check', 'learned'], { XDG_CONFIG_HOME: config })).toEqual({ status: 0, stdout: 'learned: ok\n', stderr: '' });
+    writeFileSync(join(dir, 'bad.log'), '{"op":"open"}\n');
+    expect(cli(['sandbox', 'profile', 'suggest', join(dir, 'bad.log')])).toEqual({ status: 125, stdout: '', stderr: `Error: audit log \`${join(dir, 'bad.log')}\`: line 1: not an audit record (op, path, refused, host)\n` });
+  });
 });

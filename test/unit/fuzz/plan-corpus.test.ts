@@ -141,7 +141,7 @@ function corpus(): Map<string, Buffer> {
     overlays: new Map(), seccomp: [Buffer.from('06000000' + '0000ff7f', 'hex')], inherit: [3, 9], cgroupns: true,
     landlock: { fs: 0xffffn, net: 3n, scoped: 3n, paths: [{ access: 0xcn, path: '/usr' }, { access: 0xffffn, path: '/home/me' }], ports: [{ access: 2n, port: 443 }] },
   });
-  sandbox.push({ kind: 'fallback', plan: '/proc/self/fd/9', note: 'Warning: user namespaces are refused here' });
+  sandbox.push({ kind: 'fallback', plan: '/proc/self/fd/9', note: 'Warning: user namespaces are refused here' }, { kind: 'audit', file: '/home/me/audit.log', calls: ['257:open:0:1:2', '59:exec:-:0:-'] });
   plans.set(`${n + 4}-sandbox-bwrap.plan`, encodePlan(sandbox));
   return plans;
 }
