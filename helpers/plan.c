@@ -373,7 +373,7 @@ static int check_record(const struct record *r, char *err, size_t errlen, size_t
   case R_GROUPS:
   case R_USER:
     for (size_t i = 0; i < r->nfields; i++)
-      if (plan_parse_u64(r->fields[i], 10, &v) < 0 || v > 0xfffffffeULL)
+      if (!(r->kind == R_USER && !strcmp(r->fields[i], "-")) && (plan_parse_u64(r->fields[i], 10, &v) < 0 || v > 0xfffffffeULL))
         return fail(err, errlen, "record %zu (%s): bad id `%s`", index, specs[r->kind].name, shown(r->fields[i]));
     break;
   case R_CAPS:

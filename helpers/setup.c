@@ -495,9 +495,10 @@ static void do_user(const struct record *r) {
   plan_parse_u64(r->fields[1], 10, &gid);
   if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
     FAIL("user", "prctl(PR_SET_KEEPCAPS)", NULL);
-  if (setresgid((gid_t)gid, (gid_t)gid, (gid_t)gid) < 0)
+  /* "-": that one is left as it is (bwrap's --userns with --uid alone) */
+  if (strcmp(r->fields[1], "-") && setresgid((gid_t)gid, (gid_t)gid, (gid_t)gid) < 0)
     die(EXIT_HELPER, "user", "setresgid", NULL, errno, "switch to gid %s (is it mapped in the user namespace?)", r->fields[1]);
-  if (setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) < 0)
+  if (strcmp(r->fields[0], "-") && setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) < 0)
     die(EXIT_HELPER, "user", "setresuid", NULL, errno, "switch to uid %s (is it mapped in the user namespace?)", r->fields[0]);
   /* Again: a change of uid or gid cleared the parent-death signal set at the start. */
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)

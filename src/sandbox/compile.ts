@@ -192,7 +192,9 @@ export function compileSandbox(a: SandboxArgs, h: SandboxHost): Plan {
   if (a.newSession) plan.push({ kind: 'new-session' });
   // The second namespace (and with --disable-userns, the one below the first, whose limit the first now holds).
   if (writeMaps && (nsUid !== uid || nsGid !== gid || a.disableUserns)) plan.push({ kind: 'nested-userns', uidMap: `${uid} ${nsUid} 1\n`, gidMap: `${gid} ${nsGid} 1\n` });
-  if (a.userns !== undefined && (a.uid !== undefined || a.gid !== undefined)) plan.push({ kind: 'user', uid, gid });
+  // --userns: the ids asked for that are not yours, as bwrap switches (each only when it differs).
+  if (a.userns !== undefined && ((a.uid !== undefined && a.uid !== h.uid) || (a.gid !== undefined && a.gid !== h.gid)))
+    plan.push({ kind: 'user', uid: a.uid !== undefined && a.uid !== h.uid ? a.uid : 'keep', gid: a.gid !== undefined && a.gid !== h.gid ? a.gid : 'keep' });
   if (a.blockFd !== undefined) plan.push({ kind: 'block-fd', fd: a.blockFd });
   if (a.assertUsernsDisabled) plan.push({ kind: 'assert-userns-disabled' });
   // bwrap's working directory: --chdir, else where the caller was, else $HOME, else /; PWD names it.

@@ -139,7 +139,7 @@ export type Step =
   /** setgroups, at this point (before `user`, which drops the right to) */
   | { kind: 'groups'; gids: number[] }
   /** setresgid, setresuid; the capabilities are kept for `caps` */
-  | { kind: 'user'; uid: number; gid: number }
+  | { kind: 'user'; uid: number | 'keep'; gid: number | 'keep' }
   | ({ kind: 'caps' } & Caps)
   | { kind: 'no-new-privs' }
   | { kind: 'cwd'; path: string }
@@ -350,7 +350,7 @@ function fields(step: Step): string[] {
     case 'groups':
       return step.gids.map(String);
     case 'user':
-      return [String(step.uid), String(step.gid)];
+      return [step.uid === 'keep' ? '-' : String(step.uid), step.gid === 'keep' ? '-' : String(step.gid)];
     case 'caps':
       return [step.bounding, step.permitted, step.effective, step.inheritable, step.ambient].map(hex);
     case 'env':

@@ -193,6 +193,27 @@ describeSandbox('burrow sandbox, compared with bwrap', () => {
       same([`--unshare-${ns}`, '--ro-bind', '/', '/', ...hostNs, 'sh', '-c', `for n in ${names.join(' ')}; do eval h=\\$HOST_$n; [ "$(readlink /proc/self/ns/$n)" = "$h" ] && echo "$n host" || echo "$n own"; done`]);
   });
 
+  it('--userns FD: a user namespace of the caller\'s, with --uid inside it', async () => {
+    const holder = spawn('unshare', ['-Ur', 'sleep', '30'], { stdio: 'ignore' });
+    try {
+      let ns = '';
+      for (let i = 0; i < 100 && !ns; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const child = spawnSync('pgrep', ['-P', String(holder.pid)], { encoding: 'utf8' }).stdout.trim() || String(holder.pid);
+        try {
+          if (readFileSync(`/proc/${child}/uid_map`, 'utf8').trim().startsWith('0')) ns = `/proc/${child}/ns/user`;
+        } catch {
+          // not yet
+        }
+      }
+      expect(ns).not.toBe('');
+      same(['--userns', '3', '--ro-bind', '/', '/', 'sh', '-c', 'id -u; cat /proc/self/uid_map'], { 3: { read: ns } });
+      same(['--userns', '3', '--uid', '0', '--ro-bind', '/', '/', '--dev', '/dev', 'sh', '-c', 'id -u; grep ^CapEff /proc/self/status'], { 3: { read: ns } });
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+
   it('the exit status: the command\'s, 128+N for a signal, 1 for a command not found', () => {
     same(['--ro-bind', '/', '/', 'sh', '-c', 'exit 7']);
     same(['--ro-bind', '/', '/', 'sh', '-c', 'kill -9 $$']);

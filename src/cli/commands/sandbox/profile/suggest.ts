@@ -15,7 +15,10 @@ export class SandboxProfileSuggestCommand extends BurrowCommand {
     details: `
       Reads the log \`burrow sandbox --audit FILE\` wrote (one JSON object a line: what the sandboxed program tried and the sandbox refused for want of a path) and prints the [filesystem] lines of a profile that would give it: the paths it looked for that the host has, read-only; where a write met a read-only mount, read-write (the file, or the directory a new one was to be made in). Three or more paths in one directory become the directory. Review them before use: they grant what the program asked for, nothing checks that it should have it.
     `,
-    examples: [['Learn what a tool needs, then suggest lines for its profile', '$0 sandbox --profile cli-offline --audit tool.log -- ./tool && burrow sandbox profile suggest tool.log']],
+    examples: [
+      ['Learn what a tool needs', '$0 sandbox --profile cli-offline --audit tool.log -- ./tool'],
+      ['Then the lines that would give it that', '$0 sandbox profile suggest tool.log'],
+    ],
   });
 
   file = Option.String({ name: 'FILE' });
