@@ -72,19 +72,6 @@ static int read_string(pid_t pid, uint64_t addr, char *out, size_t len) {
   return strnlen(out, (size_t)n) < (size_t)n ? 0 : -1;
 }
 
-static void json_escaped(FILE *f, const char *s) {
-  fputc('"', f);
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if (*p == '"' || *p == '\\')
-      fprintf(f, "\\%c", *p);
-    else if (*p < 0x20)
-      fprintf(f, "\\u%04x", *p);
-    else
-      fputc(*p, f);
-  }
-  fputc('"', f);
-}
-
 /* The lines written last, not written again (a program opens the same missing file many times). */
 static char *g_recent[64];
 static size_t g_next;
@@ -96,9 +83,9 @@ static void log_refusal(const char *op, const char *path, const char *why, int h
   if (!f)
     return;
   fprintf(f, "{\"op\":");
-  json_escaped(f, op);
+  json_string(f, op);
   fprintf(f, ",\"path\":");
-  json_escaped(f, path);
+  json_string(f, path);
   fprintf(f, ",\"refused\":\"%s\",\"host\":%s}\n", why, host ? "true" : "false");
   fclose(f);
   for (size_t i = 0; i < sizeof(g_recent) / sizeof(g_recent[0]); i++)

@@ -123,7 +123,7 @@ void restore_terminal(void) {
   g_termios_saved = 0;
 }
 
-static void json_string(FILE *f, const char *s) {
+void json_string(FILE *f, const char *s) {
   fputc('"', f);
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
     if (*p == '"' || *p == '\\')

@@ -6,6 +6,7 @@
 
 #include <poll.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 /*
@@ -128,6 +129,8 @@ void restore_terminal(void);
 /* Sends an fd over a unix socket / receives one. */
 int send_fd(int sock, int fd);
 int send_msg(int sock, char kind, int fd);
+/* A JSON string of s (quotes, backslashes and control bytes escaped) onto f. */
+void json_string(FILE *f, const char *s);
 
 /*
  * audit.c: burrow sandbox's --audit. The `audit FILE ENTRY...` record names the log and, for each system call

@@ -639,11 +639,10 @@ static void do_sysctl(const struct record *r) {
   close(fd);
 }
 
-/* bwrap's --file: what an inherited fd holds, up to its end. */
-static void do_write_fd(const struct record *r) {
+/* The rest of write-fd: what the inherited fd of the record holds, up to its end, into fd; both closed. */
+static void copy_from_fd(const struct record *r, int fd) {
   uint64_t src = 0;
   plan_parse_u64(r->fields[2], 10, &src);
-  int fd = create_file("write-fd", r->fields[0], octal(r->fields[1]));
   char buf[65536];
   for (;;) {
     ssize_t n = read((int)src, buf, sizeof(buf));
@@ -658,6 +657,9 @@ static void do_write_fd(const struct record *r) {
   close(fd);
   close((int)src);
 }
+
+/* bwrap's --file: what an inherited fd holds, up to its end. */
+static void do_write_fd(const struct record *r) { copy_from_fd(r, create_file("write-fd", r->fields[0], octal(r->fields[1]))); }
 
 #ifndef SYS_fchmodat2
 #define SYS_fchmodat2 452
@@ -1133,24 +1135,10 @@ static void do_cwd_try(const struct record *r, struct exec_state *st) {
 
 /* `write-fd PATH MODE FD host`: the file in the tree as it is (sandbox-root's base: bwrap's --bind-data file). */
 static void do_write_fd_host(const struct record *r) {
-  uint64_t src = 0;
-  plan_parse_u64(r->fields[2], 10, &src);
   int fd = open(r->fields[0], O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, octal(r->fields[1]));
   if (fd < 0 || fchmod(fd, octal(r->fields[1])) < 0)
     FAIL("write-fd", "open", r->fields[0]);
-  char buf[65536];
-  for (;;) {
-    ssize_t n = read((int)src, buf, sizeof(buf));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      die(EXIT_HELPER, "write-fd", "read", r->fields[0], errno, "read fd %s for `%s`", r->fields[2], r->fields[0]);
-    if (n == 0)
-      break;
-    write_whole("write-fd", r->fields[0], fd, buf, (size_t)n);
-  }
-  close(fd);
-  close((int)src);
+  copy_from_fd(r, fd);
 }
 
 /*

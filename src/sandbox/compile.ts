@@ -197,29 +197,45 @@ export function compileSandbox(a: SandboxArgs, h: SandboxHost): Plan {
     plan.push({ kind: 'user', uid: a.uid !== undefined && a.uid !== h.uid ? a.uid : 'keep', gid: a.gid !== undefined && a.gid !== h.gid ? a.gid : 'keep' });
   if (a.blockFd !== undefined) plan.push({ kind: 'block-fd', fd: a.blockFd });
   if (a.assertUsernsDisabled) plan.push({ kind: 'assert-userns-disabled' });
-  // bwrap's working directory: --chdir, else where the caller was, else $HOME, else /; PWD names it.
-  if (a.chdir !== undefined) plan.push({ kind: 'cwd', path: posix.resolve('/', a.chdir) });
-  else plan.push({ kind: 'cwd-try', paths: [h.cwd, ...(a.env.get('HOME')?.startsWith('/') ? [a.env.get('HOME') as string] : [])] });
+  plan.push(cwdStep(a, h));
   // None of them unless asked for (bwrap: --cap-add), in every set, ambient too, so that a user other than root keeps them.
   const caps = [...(a.caps ?? [])].reduce((m, c) => m | (1n << BigInt(c)), 0n);
   plan.push({ kind: 'caps', bounding: caps, permitted: caps, effective: caps, inheritable: caps, ambient: caps }, { kind: 'no-new-privs' });
   // Landlock after the mounts and the working directory: its path rules name what the sandbox sees.
-  const ll = h.landlock;
-  if (ll && (ll.fs | ll.net | ll.scoped) !== 0n)
-    plan.push(
-      { kind: 'landlock', fs: ll.fs, net: ll.net, scoped: ll.scoped, flags: 0 },
-      ...ll.paths.map((p): Step => ({ kind: 'landlock-path', ...p })),
-      ...ll.ports.map((p): Step => ({ kind: 'landlock-port', ...p })),
-      { kind: 'landlock-restrict' },
-    );
-  const env = new Map(a.env);
-  if (a.chdir !== undefined) env.set('PWD', posix.resolve('/', a.chdir));
-  plan.push({ kind: 'env', env: [...env].map(([k, v]) => `${k}=${v}`) });
-  for (const program of h.seccomp) plan.push({ kind: 'seccomp', program });
+  if (h.landlock && (h.landlock.fs | h.landlock.net | h.landlock.scoped) !== 0n) plan.push(...landlockSteps(h.landlock));
+  plan.push(envStep(a), ...h.seccomp.map((program): Step => ({ kind: 'seccomp', program })));
   // --audit: last, so that the calls the other filters let through are the ones it sees.
   if (h.audit) plan.push({ kind: 'audit', file: h.audit.file, calls: h.audit.calls }, { kind: 'seccomp', program: h.audit.program, flags: NEW_LISTENER });
   if (a.unsharePid && !a.asPid1) plan.push({ kind: 'init' });
+  return [...plan, execStep(a)];
+}
+
+/** The Landlock ruleset's steps: made, its rules, enforced. */
+export function landlockSteps(l: { fs: bigint; net: bigint; scoped: bigint; paths: { access: bigint; path: string }[]; ports: { access: bigint; port: number }[] }): Step[] {
+  return [
+    { kind: 'landlock', fs: l.fs, net: l.net, scoped: l.scoped, flags: 0 },
+    ...l.paths.map((p): Step => ({ kind: 'landlock-path', ...p })),
+    ...l.ports.map((p): Step => ({ kind: 'landlock-port', ...p })),
+    { kind: 'landlock-restrict' },
+  ];
+}
+
+/** bwrap's working directory: --chdir, else where the caller was, else $HOME, else / (cwd-try; PWD names it). */
+export function cwdStep(a: SandboxArgs, h: SandboxHost): Step {
+  if (a.chdir !== undefined) return { kind: 'cwd', path: posix.resolve('/', a.chdir) };
+  const home = a.env.get('HOME');
+  return { kind: 'cwd-try', paths: [h.cwd, ...(home?.startsWith('/') ? [home] : [])] };
+}
+
+/** The command's environment: the caller's as the options changed it, PWD the --chdir. */
+export function envStep(a: SandboxArgs): Step {
+  const env = new Map(a.env);
+  if (a.chdir !== undefined) env.set('PWD', posix.resolve('/', a.chdir));
+  return { kind: 'env', env: [...env].map(([k, v]) => `${k}=${v}`) };
+}
+
+/** The command, its argv[0] --argv0's. */
+export function execStep(a: SandboxArgs): Step {
   const [file, ...rest] = a.command as [string, ...string[]];
-  plan.push({ kind: 'exec', file, argv: [a.argv0 ?? file, ...rest] });
-  return plan;
+  return { kind: 'exec', file, argv: [a.argv0 ?? file, ...rest] };
 }

@@ -15,7 +15,7 @@ import { posix } from 'node:path';
 
 import type { Plan, Step } from '../system/plan.js';
 import type { SandboxArgs } from './args.js';
-import type { SandboxHost } from './compile.js';
+import { cwdStep, envStep, execStep, landlockSteps, type SandboxHost } from './compile.js';
 import { type LandlockRules, landlockMasks, type PathAccess } from './landlock.js';
 
 /** What the link at `path` on the host points to; undefined when there is none. */
@@ -107,22 +107,9 @@ export function compileFallback(a: SandboxArgs, h: SandboxHost, abi: number): { 
   if (h.inherit.length > 0) plan.push({ kind: 'inherit-fds', fds: h.inherit });
   if (a.newSession) plan.push({ kind: 'new-session' });
   if (a.blockFd !== undefined) plan.push({ kind: 'block-fd', fd: a.blockFd });
-  if (a.chdir !== undefined) plan.push({ kind: 'cwd', path: posix.resolve('/', a.chdir) });
-  else plan.push({ kind: 'cwd-try', paths: [h.cwd, ...(a.env.get('HOME')?.startsWith('/') ? [a.env.get('HOME') as string] : [])] });
-  plan.push({ kind: 'no-new-privs' });
-  if (abi > 0)
-    plan.push(
-      { kind: 'landlock', fs, net, scoped: masks.scoped, flags: 0 },
-      ...masks.paths.map((p): Step => ({ kind: 'landlock-path', ...p })),
-      ...masks.ports.map((p): Step => ({ kind: 'landlock-port', ...p })),
-      { kind: 'landlock-restrict' },
-    );
-  const env = new Map(a.env);
-  if (a.chdir !== undefined) env.set('PWD', posix.resolve('/', a.chdir));
-  plan.push({ kind: 'env', env: [...env].map(([k, v]) => `${k}=${v}`) });
-  for (const program of h.seccomp) plan.push({ kind: 'seccomp', program });
-  const [file, ...rest] = a.command as [string, ...string[]];
-  plan.push({ kind: 'exec', file, argv: [a.argv0 ?? file, ...rest] });
+  plan.push(cwdStep(a, h), { kind: 'no-new-privs' });
+  if (abi > 0) plan.push(...landlockSteps({ ...masks, fs, net }));
+  plan.push(envStep(a), ...h.seccomp.map((program): Step => ({ kind: 'seccomp', program })), execStep(a));
   const note = `Warning: user namespaces are refused here: the sandbox has Landlock and seccomp only (no namespaces)${abi === 0 ? ', and this kernel has no Landlock: nothing but seccomp and no_new_privs holds it' : ''}; not enforced: ${lost.length > 0 ? lost.join('; ') : 'nothing else'}`;
   return { plan, note };
 }
