@@ -7,14 +7,14 @@
  * builds the sandbox and stays as its monitor, as bwrap does. Errors are
  * bwrap's: `bwrap: MESSAGE`, exit status 1.
  */
-import { closeSync, fstatSync, readFileSync, readSync, readlinkSync, realpathSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, readFileSync, readlinkSync, realpathSync, statSync, writeSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 
 import { helperPath } from './config/install.js';
 import { BurrowError } from './errors.js';
 import { CAPABILITIES } from './system/capabilities.js';
 import { encodePlan } from './system/plan.js';
-import { BURROW_OPTIONS, type Op, parseSandboxArgs, SandboxOptionError, SandboxUsageError, describeErrno, type SandboxArgs, splitOptions, splitProfile } from './sandbox/args.js';
+import { BURROW_OPTIONS, type Op, parseSandboxArgs, readWholeFd, SandboxOptionError, SandboxUsageError, describeErrno, type SandboxArgs, splitOptions, splitProfile } from './sandbox/args.js';
 import { shellWord } from './sandbox/shell.js';
 import { compileFallback } from './sandbox/fallback.js';
 import { hasRules, landlockMasks } from './sandbox/landlock.js';
@@ -54,15 +54,6 @@ let given: ReadonlySet<number> = new Set();
 /** An fd given on the command line must be one the caller gave (else the helper could take its number for one of its own). */
 function checkOpen(fd: number, option: string): void {
   if (!given.has(fd)) throw new SandboxUsageError(`${option} ${fd}: ${describeErrno('EBADF')}`);
-}
-
-/** A whole fd's content (--seccomp, --add-seccomp-fd), then closed, as bwrap does. */
-function readAll(fd: number): Buffer {
-  const chunks: Buffer[] = [];
-  const buf = Buffer.allocUnsafe(65536);
-  for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) chunks.push(Buffer.from(buf.subarray(0, n)));
-  closeSync(fd);
-  return Buffer.concat(chunks);
 }
 
 /** realpath of a source, as bwrap resolves them before it starts; undefined: missing and allowed to be. */
@@ -111,27 +102,30 @@ function hostFacts(a: SandboxArgs, inherited: number[]): SandboxHost {
     if (fd !== undefined) checkOpen(fd, option);
   const seccomp = a.seccompFds.map((fd) => {
     checkOpen(fd, '--seccomp');
-    const program = readAll(fd);
+    const program = readWholeFd(fd, 'seccomp data');
     if (program.length === 0 || program.length % 8 !== 0) throw new SandboxUsageError('Invalid seccomp data, must be multiple of 8');
     if (program.length / 8 > 4096) throw new SandboxUsageError('Invalid seccomp data: more than 4096 instructions');
     return program;
   });
+  // (looked up only for the lines that use them: this is every sandbox's start)
   let tty: string | undefined;
-  try {
-    const link = readlinkSync('/proc/self/fd/1');
-    if (/^\/dev\/(pts\/\d+|tty\w*|console)$/.test(link)) tty = link;
-  } catch {
-    // no stdout
-  }
+  if (a.ops.some((op) => op.kind === 'dev'))
+    try {
+      const link = readlinkSync('/proc/self/fd/1');
+      if (/^\/dev\/(pts\/\d+|tty\w*|console)$/.test(link)) tty = link;
+    } catch {
+      // no stdout
+    }
   // What the caller passed on is the command's too (bwrap passes every fd), but those bwrap's options use itself
   // (--sync-fd's stays open in the monitor, as in bwrap's, which lives as long as the sandbox: not the command's).
   const inherit = inherited.filter((fd) => !a.namedFds.has(fd));
   let cgroupns = true;
-  try {
-    statSync('/proc/self/ns/cgroup');
-  } catch {
-    cgroupns = false;
-  }
+  if (a.unshareCgroupTry && !a.unshareCgroup)
+    try {
+      statSync('/proc/self/ns/cgroup');
+    } catch {
+      cgroupns = false;
+    }
   return { uid, gid, cwd, sources, overlays, ...(tty ? { tty } : {}), seccomp, inherit, cgroupns };
 }
 

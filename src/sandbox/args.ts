@@ -131,8 +131,8 @@ function capArg(value: string): number {
   return i;
 }
 
-/** Reads an fd to its end (bwrap's --args), synchronously. */
-function readFd(fd: number): Buffer {
+/** Reads an fd to its end and closes it, as bwrap does with --args and --seccomp data; `what` names it in the error. */
+export function readWholeFd(fd: number, what: string): Buffer {
   const chunks: Buffer[] = [];
   const buf = Buffer.allocUnsafe(65536);
   for (;;) {
@@ -142,11 +142,12 @@ function readFd(fd: number): Buffer {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN') continue;
-      throw new SandboxUsageError(`Can't read --args data: ${describeErrno(code)}`);
+      throw new SandboxUsageError(`Can't read ${what}: ${describeErrno(code)}`);
     }
     if (n === 0) break;
     chunks.push(Buffer.from(buf.subarray(0, n)));
   }
+  closeSync(fd);
   return Buffer.concat(chunks);
 }
 
@@ -179,18 +180,18 @@ const ARITY: Record<string, number> = {
 };
 
 /** The options (each with its values) before the command, and the command; nothing read. */
-export function splitOptions(argv: string[]): { options: string[][]; command: string[] } {
+export function splitOptions(argv: string[]): { options: string[][]; command: string[]; separator: boolean } {
   const options: string[][] = [];
   let i = 0;
   while (i < argv.length) {
     const arg = argv[i] as string;
-    if (arg === '--') return { options, command: argv.slice(i + 1) };
+    if (arg === '--') return { options, command: argv.slice(i + 1), separator: true };
     if (!arg.startsWith('-')) break;
     const n = 1 + (ARITY[arg] ?? 0);
     options.push(argv.slice(i, i + n));
     i += n;
   }
-  return { options, command: argv.slice(i) };
+  return { options, command: argv.slice(i), separator: false };
 }
 
 /** burrow's own options, which bwrap does not have. */
@@ -202,30 +203,19 @@ export const BURROW_OPTIONS = ['--landlock-ro', '--landlock-rx', '--landlock-rw'
  * rest after them. undefined fields: not given.
  */
 export function splitProfile(argv: string[]): { profile?: string; print: boolean; rest: string[] } {
+  const { options, command, separator } = splitOptions(argv);
   const rest: string[] = [];
   let profile: string | undefined;
   let print = false;
-  let i = 0;
-  while (i < argv.length) {
-    const arg = argv[i] as string;
-    if (arg === '--' || !arg.startsWith('-')) break;
-    if (arg === '--profile') {
-      if (i + 1 >= argv.length) throw new SandboxOptionError('--profile needs a profile name');
+  for (const option of options) {
+    if (option[0] === '--profile') {
+      if (option.length < 2) throw new SandboxOptionError('--profile needs a profile name');
       if (profile !== undefined) throw new SandboxOptionError('--profile given twice');
-      profile = argv[i + 1];
-      i += 2;
-      continue;
-    }
-    if (arg === '--print') {
-      print = true;
-      i += 1;
-      continue;
-    }
-    const n = 1 + (ARITY[arg] ?? 0);
-    rest.push(...argv.slice(i, i + n));
-    i += n;
+      profile = option[1];
+    } else if (option[0] === '--print') print = true;
+    else rest.push(...option);
   }
-  rest.push(...argv.slice(i));
+  rest.push(...(separator ? ['--'] : []), ...command);
   return { ...(profile !== undefined ? { profile } : {}), print, rest };
 }
 
@@ -306,8 +296,7 @@ export function parseSandboxArgs(argv: string[], env: NodeJS.ProcessEnv, open?: 
           const fd = fdArg(v(1));
           a.namedFds.add(fd);
           if (open && !open.has(fd)) throw new SandboxUsageError(`Can't read --args data: ${describeErrno('EBADF')}`);
-          const data = readFd(fd);
-          closeSync(fd);
+          const data = readWholeFd(fd, '--args data');
           const words = data.length === 0 ? [] : data.toString('utf8').replace(/\0$/, '').split('\0');
           total += words.length;
           if (total > MAX_ARGS) throw new SandboxUsageError(`Exceeded maximum number of arguments ${MAX_ARGS}`);
