@@ -244,13 +244,15 @@ static void set_mount_attrs(const char *step, int fd, const char *path, int recu
 /* Makes the mount at fd read-only (with its submounts when `recursive`). */
 static void make_readonly(const char *step, int fd, const char *path, int recursive) { set_mount_attrs(step, fd, path, recursive, MOUNT_ATTR_RDONLY); }
 
-/* After a mount on the root itself: the root the in-root steps resolve beneath is the new mount. */
-static void reopen_root(const char *step) {
-  int fd = open(g_root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+/* The root the in-root steps resolve beneath: `root`'s and sandbox-root's, and again after a mount on the root itself (the new mount). */
+static void open_root(const char *step, const char *path) {
+  int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
-    FAIL(step, "open", g_root_path);
-  close(g_rootfd);
+    FAIL(step, "open", path);
+  if (g_rootfd >= 0)
+    close(g_rootfd);
   g_rootfd = fd;
+  g_root_path = path;
 }
 
 static void do_mount(const struct record *r) {
@@ -277,7 +279,7 @@ static void do_mount(const struct record *r) {
   }
   close(fd);
   if (!host && dst[strspn(dst, "/")] == '\0' && g_root_path)
-    reopen_root("mount");
+    open_root("mount", g_root_path);
   /* A bind takes no flags of its own: read-only (BP_MOUNT_RDONLY), nosuid and nodev are set on it after, and
      with MS_REC on what it brought along (bwrap's binds: nosuid, and nodev unless --dev-bind). */
   uint64_t attrs = ((flags & BP_MOUNT_RDONLY) ? MOUNT_ATTR_RDONLY : 0) | ((msflags & MS_NOSUID) ? MOUNT_ATTR_NOSUID : 0) | ((msflags & MS_NODEV) ? MOUNT_ATTR_NODEV : 0);
@@ -360,10 +362,7 @@ static void do_root(const char *path) {
   /* The new root must be a mount point for pivot_root. */
   if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
     FAIL("root", "mount", path);
-  g_rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (g_rootfd < 0)
-    FAIL("root", "open", path);
-  g_root_path = path;
+  open_root("root", path);
 }
 
 static void do_pivot_root(void) {
@@ -1085,10 +1084,7 @@ static void do_sandbox_root(const char *base) {
   if (mkdir("proc", 0555) < 0 || mount("/oldroot/proc", "/proc", NULL, MS_BIND | MS_REC, NULL) < 0)
     FAIL("sandbox-root", "mount", "/proc");
   g_proc_self = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  g_rootfd = open("/newroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (g_rootfd < 0)
-    FAIL("sandbox-root", "open", "/newroot");
-  g_root_path = "/newroot";
+  open_root("sandbox-root", "/newroot");
 }
 
 /* `mkdir PATH MODE host`: a directory in the tree as it is (sandbox-root's base), not inside the root. */
