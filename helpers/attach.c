@@ -324,14 +324,14 @@ int cmd_attach(int argc, char **argv) {
   int dirfd;
   int sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
   if (sock < 0 || short_address(path, &sa, &dirfd) < 0)
-    return attach_fail("attach: the container's attach socket: %s", strerror(errno));
+    return attach_fail("attach: the container's attach socket: %s", errno_text(errno));
   int rc;
   while ((rc = connect(sock, (struct sockaddr *)&sa, sizeof(sa))) < 0 && errno == EINTR)
     ;
   int e = errno;
   close(dirfd);
   if (rc < 0)
-    return attach_fail(e == ECONNREFUSED || e == ENOENT ? "attach: the container is not running (%s)" : "attach: connect to the container: %s", strerror(e));
+    return attach_fail(e == ECONNREFUSED || e == ENOENT ? "attach: the container is not running (%s)" : "attach: connect to the container: %s", errno_text(e));
 
   signal(SIGPIPE, SIG_IGN);
   sigset_t watched;

@@ -162,7 +162,7 @@ static void report(const struct setup_error *e) {
     what = fallback;
   }
   if (e->err)
-    snprintf(msg, sizeof(msg), "%s: %s", what, strerror(e->err));
+    snprintf(msg, sizeof(msg), "%s: %s", what, errno_text(e->err));
   else
     snprintf(msg, sizeof(msg), "%s", what);
   restore_terminal();
@@ -462,12 +462,12 @@ static void process_start(const struct record *r, pid_t child, int ready_fd, int
       /* Above 5 first, so that neither is overwritten by the other's dup2; then 4 and 5, without CLOEXEC. */
       int net = fcntl(g_child_netns, F_DUPFD_CLOEXEC, 10), user = fcntl(g_child_userns, F_DUPFD_CLOEXEC, 10);
       if (net < 0 || user < 0 || dup2(net, 4) < 0 || dup2(user, 5) < 0) {
-        say_error("Error: run `%s` for the container: its namespaces: %s\n", argv[0], strerror(errno));
+        say_error("Error: run `%s` for the container: its namespaces: %s\n", argv[0], errno_text(errno));
         _exit(127);
       }
     }
-    execvp(argv[0], argv);
-    say_error("Error: run `%s` for the container: %s\n", argv[0], strerror(errno));
+    exec_search(argv[0], argv, environ, getenv("PATH"));
+    say_error("Error: run `%s` for the container: %s\n", argv[0], errno_text(errno));
     _exit(127);
   }
   free(argv);
@@ -586,17 +586,17 @@ static int process_mount(const struct record *r, pid_t child) {
     int fd = g_child_userns;
     if (fd < 0 || setns(fd, CLONE_NEWUSER) < 0 || unshare(CLONE_NEWNS) < 0 ||
         mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-      say_error("Error: process: enter the container's user namespace: %s\n", strerror(errno));
+      say_error("Error: process: enter the container's user namespace: %s\n", errno_text(errno));
       _exit(EXIT_HELPER);
     }
     /* As the namespace's root, so that it keeps its capabilities across the exec: the user's own id
      * is another container id under keep-id's map (a map without a root leaves it as it is). */
     if (setresgid(0, 0, 0) < 0 && errno != EINVAL) {
-      say_error("Error: process: become root of the container's user namespace: %s\n", strerror(errno));
+      say_error("Error: process: become root of the container's user namespace: %s\n", errno_text(errno));
       _exit(EXIT_HELPER);
     }
     if (setresuid(0, 0, 0) < 0 && errno != EINVAL) {
-      say_error("Error: process: become root of the container's user namespace: %s\n", strerror(errno));
+      say_error("Error: process: become root of the container's user namespace: %s\n", errno_text(errno));
       _exit(EXIT_HELPER);
     }
     char pidstr[32];
@@ -627,7 +627,7 @@ static int process_mount(const struct record *r, pid_t child) {
     int tree = (int)syscall(SYS_open_tree, AT_FDCWD, mountpoint, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
     if (tree < 0 || send_fd(sp[1], tree) < 0 || send_fd(sp[1], dfd) < 0 ||
         write(sp[1], &d, sizeof(d)) != (ssize_t)sizeof(d)) {
-      say_error("Error: process: hand over `%s`: %s\n", mountpoint, strerror(errno));
+      say_error("Error: process: hand over `%s`: %s\n", mountpoint, errno_text(errno));
       kill(d, SIGKILL);
       _exit(EXIT_HELPER);
     }
@@ -768,7 +768,7 @@ static int output(const char *stream, const char *buf, size_t n) {
   if (ctr_log_write(g_log, stream, buf, n) < 0) {
     static int told;
     if (!told++)
-      dprintf(2, "Error: write the container's log: %s\n", strerror(errno));
+      dprintf(2, "Error: write the container's log: %s\n", errno_text(errno));
   }
   return 0;
 }
@@ -829,13 +829,13 @@ static int health_timer(const struct record *r) {
     return -1;
   int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
   if (tfd < 0) {
-    say_error("Error: start the health check timer: %s\n", strerror(errno));
+    say_error("Error: start the health check timer: %s\n", errno_text(errno));
     return -1;
   }
   struct timespec every = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
   struct itimerspec its = {.it_interval = every, .it_value = every};
   if (timerfd_settime(tfd, 0, &its, NULL) < 0) {
-    say_error("Error: start the health check timer: %s\n", strerror(errno));
+    say_error("Error: start the health check timer: %s\n", errno_text(errno));
     close(tfd);
     return -1;
   }
@@ -1069,7 +1069,7 @@ static void on_exit_program(const struct record *on_exit) {
         dup2(devnull, 1);
       }
       execv(on_exit->fields[0], on_exit->fields);
-      say_error("Error: run `%s` after the container: %s\n", on_exit->fields[0], strerror(errno));
+      say_error("Error: run `%s` after the container: %s\n", on_exit->fields[0], errno_text(errno));
       _exit(127);
     }
     if (p > 0)
@@ -1588,12 +1588,12 @@ static int cmd_run(int argc, char **argv) {
   sigset_t forward, blocked;
   sigemptyset(&forward);
   for (size_t i = 0; fwd && i < fwd->nfields; i++)
-    sigaddset(&forward, atoi(fwd->fields[i]));
+    sigset_add(&forward, atoi(fwd->fields[i]));
   blocked = forward;
   sigaddset(&blocked, SIGCHLD);
   sigaddset(&blocked, SIGWINCH);
   /* Blocked before the clone, so the child starts with them blocked and none is lost. */
-  if (sigprocmask(SIG_BLOCK, &blocked, NULL) < 0)
+  if (sig_block(SIG_BLOCK, &blocked, NULL) < 0)
     fail("start", "sigprocmask", NULL, errno, "block signals");
 
   /* With a `restart` record the monitor runs the container again after it ends, as its policy says. */

@@ -5,6 +5,7 @@
 #include "plan.h"
 
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -30,6 +31,24 @@ struct child_fds {
   int err;
   int cgroupns; /* `join` into a cgroup: a pidfd of the joined process, whose cgroup namespace the child enters; else -1 */
 };
+
+/* The text of errno e in glibc's words, whichever C library the helper is built with (errtext.c). */
+const char *errno_text(int e);
+
+/*
+ * glibc's execvpe: FILE with a slash is run as it is, else looked up along PATH (glibc's /bin:/usr/bin when
+ * NULL); a file the kernel cannot run (ENOEXEC) is run with /bin/sh. Returns -1 with errno when nothing ran:
+ * EACCES if a candidate was refused, else the last error (compat.c).
+ */
+int exec_search(const char *file, char *const argv[], char *const envp[], const char *path);
+
+/* Adds signal SIG (1 to 64, its kernel number) to SET, those the C library keeps for itself included (compat.c). */
+int sigset_add(sigset_t *set, int sig);
+/* SET: every signal but SIGKILL and SIGSTOP, 32 to 34 included. */
+void sigset_all(sigset_t *set);
+/* sigprocmask and sigwaitinfo as the kernel has them, without the C library's filter of its own signals. */
+int sig_block(int how, const sigset_t *set, sigset_t *old);
+int sig_wait(const sigset_t *set);
 
 /* Writes all of buf (again after EINTR or a short write); -1 with errno. */
 int write_all(int fd, const char *buf, size_t n);

@@ -222,7 +222,7 @@ int cmd_logs(int argc, char **argv) {
   if (fd < 0) {
     if (errno == ENOENT)
       return 0; /* no log yet: nothing to show */
-    fprintf(stderr, "Error: read the log `%s`: %s\n", argv[0], strerror(errno));
+    fprintf(stderr, "Error: read the log `%s`: %s\n", argv[0], errno_text(errno));
     return EXIT_HELPER;
   }
   posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -244,7 +244,7 @@ int cmd_logs(int argc, char **argv) {
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0) {
-      fprintf(stderr, "Error: read the log `%s`: %s\n", argv[0], strerror(errno));
+      fprintf(stderr, "Error: read the log `%s`: %s\n", argv[0], errno_text(errno));
       return EXIT_HELPER;
     }
     if (n == 0)

@@ -201,7 +201,7 @@ static int addr_add(int fd, int index, const char *cidr) {
 #define STEP(what, call)                                                   \
   do {                                                                     \
     if ((call) < 0) {                                                      \
-      snprintf(err, errlen, "%s: %s", what, strerror(errno));              \
+      snprintf(err, errlen, "%s: %s", what, errno_text(errno));              \
       goto out;                                                            \
     }                                                                      \
   } while (0)
@@ -216,12 +216,12 @@ static int addr_add(int fd, int index, const char *cidr) {
 static int bridge_side(int bridge_ns, const struct bridge_port_args *a, char *err, size_t errlen) {
   int p[2];
   if (pipe2(p, O_CLOEXEC) < 0) {
-    snprintf(err, errlen, "pipe2: %s", strerror(errno));
+    snprintf(err, errlen, "pipe2: %s", errno_text(errno));
     return -1;
   }
   pid_t child = fork();
   if (child < 0) {
-    snprintf(err, errlen, "fork: %s", strerror(errno));
+    snprintf(err, errlen, "fork: %s", errno_text(errno));
     close(p[0]);
     close(p[1]);
     return -1;
@@ -306,11 +306,11 @@ static int container_netns(const char *pidtext, char *err, size_t errlen) {
   snprintf(path, sizeof(path), "/proc/%s/ns/user", pidtext);
   int user = open(path, O_RDONLY | O_CLOEXEC);
   if (user < 0) {
-    snprintf(err, errlen, "open %s: %s", path, strerror(errno));
+    snprintf(err, errlen, "open %s: %s", path, errno_text(errno));
     return -1;
   }
   if (setns(user, CLONE_NEWUSER) < 0 && errno != EINVAL) {
-    snprintf(err, errlen, "enter the container's user namespace: %s", strerror(errno));
+    snprintf(err, errlen, "enter the container's user namespace: %s", errno_text(errno));
     close(user);
     return -1;
   }
@@ -318,7 +318,7 @@ static int container_netns(const char *pidtext, char *err, size_t errlen) {
   snprintf(path, sizeof(path), "/proc/%s/ns/net", pidtext);
   int net = open(path, O_RDONLY | O_CLOEXEC);
   if (net < 0)
-    snprintf(err, errlen, "open %s: %s", path, strerror(errno));
+    snprintf(err, errlen, "open %s: %s", path, errno_text(errno));
   return net;
 }
 
@@ -332,10 +332,10 @@ int cmd_network_connect(int argc, char **argv) {
   int member = container_netns(argv[0], err, sizeof(err));
   int bridge = member < 0 ? -1 : open(argv[1], O_RDONLY | O_CLOEXEC);
   if (member >= 0 && bridge < 0)
-    snprintf(err, sizeof(err), "open %s: %s", argv[1], strerror(errno));
+    snprintf(err, sizeof(err), "open %s: %s", argv[1], errno_text(errno));
   struct bridge_port_args a = {.bridge = argv[2], .gateway = argv[3], .ifname = argv[4], .peer = argv[5], .address = argv[6]};
   if (bridge >= 0 && setns(member, CLONE_NEWNET) < 0)
-    snprintf(err, sizeof(err), "enter the container's network namespace: %s", strerror(errno));
+    snprintf(err, sizeof(err), "enter the container's network namespace: %s", errno_text(errno));
   else if (bridge >= 0 && bridge_port(bridge, &a, err, sizeof(err)) == 0)
     return 0;
   fprintf(stderr, "Error: connect the container to its network: %s\n", err);

@@ -82,7 +82,8 @@ int pause_copy(void) { return sealed_copy("burrow-pause"); }
  * then run the container's code on the host. So `run` re-execs itself from a
  * sealed memfd copy first (as runc does), and /proc/self/exe of the monitor
  * and of everything it clones is that copy, which nothing can change. About
- * 1 ms per start (measured: a 1.1 MiB copy and one more execve). Where the
+ * 0.4 ms per start with the musl build (measured: a 230 KiB copy and one more
+ * execve; 1 ms with static glibc's 1.1 MiB). Where the
  * kernel refuses to exec a memfd, it goes on from the file.
  */
 void run_from_sealed_copy(char **argv) {
@@ -113,10 +114,10 @@ int cmd_pause(void) {
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   prctl(PR_SET_NAME, "burrow-pause", 0, 0, 0);
   sigset_t all;
-  sigfillset(&all);
-  sigprocmask(SIG_BLOCK, &all, NULL);
+  sigset_all(&all);
+  sig_block(SIG_BLOCK, &all, NULL);
   for (;;) {
-    int sig = sigwaitinfo(&all, NULL);
+    int sig = sig_wait(&all);
     if (sig < 0)
       continue;
     if (sig == SIGCHLD) {

@@ -765,13 +765,6 @@ static void setup_tty(void) {
     close(slave);
 }
 
-static volatile pid_t g_init_child;
-
-static void init_forward(int sig) {
-  if (g_init_child > 0)
-    kill(g_init_child, sig);
-}
-
 /* PID 1 with --init: passes signals on to the command, reaps everything, exits as the command did. */
 static void run_init(int tty) {
   pid_t child = fork();
@@ -792,19 +785,13 @@ static void run_init(int tty) {
     }
     return;
   }
-  g_init_child = child;
   close(g_fds->error);
   close(g_fds->sync);
-  struct sigaction sa;
-  memset(&sa, 0, sizeof(sa));
-  sa.sa_handler = init_forward;
-  sa.sa_flags = SA_RESTART;
-  for (int s = 1; s < NSIG; s++)
-    if (s != SIGCHLD && s != SIGKILL && s != SIGSTOP)
-      sigaction(s, &sa, NULL);
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
+  /* Every signal waited for rather than handled (32 to 34 too, which the C library's sigaction refuses):
+     SIGCHLD reaps, any other is passed on to the command. */
+  sigset_t all;
+  sigset_all(&all);
+  sig_block(SIG_SETMASK, &all, NULL);
   /* Not dumpable: no process in the container may open /proc/1/exe (the helper binary on the host). A sandbox's
      is, as bwrap's: its command may read /proc/1/ns (the helper runs from a sealed copy, which nothing can write). */
   if (!g_bwrap)
@@ -818,18 +805,24 @@ static void run_init(int tty) {
     snprintf(g_argv_area, g_argv_area_len, "%s", name);
   }
   for (;;) {
-    int status;
-    pid_t p = waitpid(-1, &status, 0);
-    if (p < 0) {
+    int sig = sig_wait(&all);
+    if (sig < 0) {
       if (errno == EINTR)
         continue;
       _exit(EXIT_HELPER);
     }
-    if (p == child) {
-      if (WIFEXITED(status))
-        _exit(WEXITSTATUS(status));
-      _exit(128 + WTERMSIG(status));
+    if (sig != SIGCHLD) {
+      kill(child, sig);
+      continue;
     }
+    int status;
+    pid_t p;
+    while ((p = waitpid(-1, &status, WNOHANG)) > 0)
+      if (p == child) {
+        if (WIFEXITED(status))
+          _exit(WEXITSTATUS(status));
+        _exit(128 + WTERMSIG(status));
+      }
   }
 }
 
@@ -866,13 +859,9 @@ static void do_exec(const struct record *exec, const struct exec_state *st) {
     envp = with;
   }
   if (g_bwrap) {
-    /* As bwrap's execvp: the PATH of the command's environment (glibc's /bin:/usr/bin without one); its wording, exit 1. */
-    char **old = environ;
-    environ = envp;
-    execvp(file, argv);
-    int e = errno;
-    environ = old;
-    die(EXIT_HELPER, "exec", "execvp", file, e, "execvp %s", file);
+    /* As bwrap's execvp (glibc's): the PATH of the command's environment (/bin:/usr/bin without one); its wording, exit 1. */
+    exec_search(file, argv, envp, env_get(env, "PATH"));
+    die(EXIT_HELPER, "exec", "execvp", file, errno, "execvp %s", file);
   }
 
   if (strchr(file, '/')) {

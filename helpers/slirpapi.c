@@ -26,13 +26,13 @@ static int request(const char *path, const char *json) {
   strcpy(addr.sun_path, path);
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-    fprintf(stderr, "Error: connect to slirp4netns's API socket `%s`: %s\n", path, strerror(errno));
+    fprintf(stderr, "Error: connect to slirp4netns's API socket `%s`: %s\n", path, errno_text(errno));
     if (fd >= 0)
       close(fd);
     return -1;
   }
   if (write_all(fd, json, strlen(json)) < 0 || shutdown(fd, SHUT_WR) < 0) {
-    fprintf(stderr, "Error: write to slirp4netns's API socket: %s\n", strerror(errno));
+    fprintf(stderr, "Error: write to slirp4netns's API socket: %s\n", errno_text(errno));
     close(fd);
     return -1;
   }

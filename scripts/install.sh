@@ -12,6 +12,7 @@ set -euo pipefail
 # Every Debian package burrow and its test suite use, with why.
 PACKAGES=(
   gcc libc6-dev   # build the C helper (helpers/) at npm install
+  musl-tools      # the helper linked with musl: a faster start than with static glibc (glibc without it)
   uidmap          # newuidmap/newgidmap: map /etc/subuid ranges into containers
   passt           # pasta: rootless networking
   slirp4netns     # rootless networking, the fallback

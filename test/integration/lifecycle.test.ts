@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { describeContainers, fixtures } from '../helpers/fixtures.js';
 import { buildTestImages } from '../helpers/images.js';
-import { alive } from '../helpers/processes.js';
+import { alive, waitForOutput } from '../helpers/processes.js';
 import { BURROW, expectOneError, lines } from '../helpers/run-cli.js';
 import { loadedStore, newStore, type TestStore, waitFor, runDetached as detached } from '../helpers/store.js';
 
@@ -248,6 +248,21 @@ describeContainers('detached containers', () => {
       expectOneError(await store.run(['kill', 'k3']), /^Error: can only kill running containers: k3 is exited$/);
       expectOneError(await store.run(['kill', '-s', 'SIGBOGUS', 'k3']), /^Error: signal `SIGBOGUS` is not a signal/);
       expectOneError(await store.run(['kill', '-s', '65', 'k3']), /^Error: signal `65` is not a signal/);
+    });
+
+    it('a foreground run passes on the signals it gets, real-time ones too (34, which the C libraries keep near), with and without --init', async () => {
+      // The helper's monitor blocks and forwards them, and --init's PID 1 passes them on: a signal either missed is
+      // one that kills the monitor (a real-time signal's default) or is lost; the container ends with the trap's code.
+      for (const init of [[], ['--init']]) {
+        const fg = store.spawn(['run', '--rm', ...init, PLAIN, 'sh', '-c', 'trap "exit 34" 34; trap "exit 40" 40; echo up; while :; do sleep 0.1; done']);
+        await waitForOutput(fg, 'up');
+        process.kill(fg.pid as number, 34);
+        expect([(await fg).exitCode, init]).toEqual([34, init]);
+        const again = store.spawn(['run', '--rm', ...init, PLAIN, 'sh', '-c', 'trap "exit 40" 40; echo up; while :; do sleep 0.1; done']);
+        await waitForOutput(again, 'up');
+        process.kill(again.pid as number, 40);
+        expect([(await again).exitCode, init]).toEqual([40, init]);
+      }
     });
 
     it('wait: the exit codes in the order given; -1 for a condition met that is not an end; bad conditions refused', async () => {

@@ -6,7 +6,7 @@
  * checked on its own; and burrow started as `bwrap` through a link.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -219,6 +219,24 @@ describeSandbox('burrow sandbox, compared with bwrap', () => {
     same(['--ro-bind', '/', '/', 'sh', '-c', 'kill -9 $$']);
     same(['--ro-bind', '/', '/', '/no/such/command']);
     same(['--ro-bind', '/', '/', 'no-such-command-anywhere']);
+  });
+
+  it('execvp as glibc\'s: a file without #! run by /bin/sh, the default PATH, and errors in glibc\'s words', () => {
+    // (the helper may be built with musl, whose execvp and messages differ: helpers/compat.c)
+    writeFileSync(join(dir, 'no-shebang'), 'echo "from sh: $0 $1"\n', { mode: 0o755 });
+    const loop = join(dir, 'loop');
+    rmSync(loop, { force: true });
+    symlinkSync(loop, loop);
+    const r = same(['--ro-bind', '/', '/', '--chdir', dir, './no-shebang', 'arg']);
+    expect(r.stdout).toBe('from sh: ./no-shebang arg\n');
+    same(['--ro-bind', '/', '/', '--setenv', 'PATH', dir, 'no-shebang']);
+    // No PATH at all: /bin:/usr/bin.
+    same(['--ro-bind', '/', '/', '--unsetenv', 'PATH', 'sh', '-c', 'echo $PATH; pwd']);
+    // ELOOP: musl says "Symbolic link loop".
+    expect(same(['--ro-bind', '/', '/', loop]).stderr).toMatch(/: Too many levels of symbolic links\n$/);
+    // EACCES along PATH, after ENOENT elsewhere.
+    writeFileSync(join(dir, 'not-executable'), 'echo no\n', { mode: 0o644 });
+    same(['--ro-bind', '/', '/', '--setenv', 'PATH', `/no/such:${dir}`, 'not-executable']);
   });
 
   it.each([
