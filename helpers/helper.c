@@ -216,20 +216,19 @@ fail(const char *step, const char *sc, const char *path, int err, const char *fm
  * each namespace made new for it (bwrap's keys and order), as bwrap writes
  * them: indented over lines, or (`one_line`) on one line.
  */
-static int sandbox_info(int fd, const struct plan *plan, pid_t child, int one_line) {
-  static const char *const names[][2] = {{"cgroup", "cgroup"}, {"ipc", "ipc"}, {"mount", "mnt"}, {"net", "net"}, {"pid", "pid"}, {"uts", "uts"}};
+const char *const SANDBOX_NS[SANDBOX_NS_COUNT][2] = {{"cgroup", "cgroup"}, {"ipc", "ipc"}, {"mount", "mnt"}, {"net", "net"}, {"pid", "pid"}, {"uts", "uts"}};
+
+/* bwrap's info: the child's pid, and the inode of each namespace made for it (`ino`, SANDBOX_NS's order; 0: unknown). */
+static int sandbox_info(int fd, const struct plan *plan, pid_t child, const unsigned long *ino, int one_line) {
   const struct record *ns = plan_find(plan, R_NAMESPACES);
   char buf[1024];
   size_t n = (size_t)snprintf(buf, sizeof(buf), one_line ? "{ \"child-pid\": %d" : "{\n    \"child-pid\": %d", (int)child);
-  for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+  for (size_t k = 0; k < SANDBOX_NS_COUNT; k++) {
     int made = 0;
     for (size_t i = 0; ns && i < ns->nfields; i++)
-      made |= !strcmp(ns->fields[i], names[k][0]);
-    char path[64];
-    struct stat st;
-    snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)child, names[k][1]);
-    if (made && stat(path, &st) == 0)
-      n += (size_t)snprintf(buf + n, sizeof(buf) - n, one_line ? ", \"%s-namespace\": %lu" : ",\n    \"%s-namespace\": %lu", names[k][1], (unsigned long)st.st_ino);
+      made |= !strcmp(ns->fields[i], SANDBOX_NS[k][0]);
+    if (made && ino[k])
+      n += (size_t)snprintf(buf + n, sizeof(buf) - n, one_line ? ", \"%s-namespace\": %lu" : ",\n    \"%s-namespace\": %lu", SANDBOX_NS[k][1], ino[k]);
   }
   n += (size_t)snprintf(buf + n, sizeof(buf) - n, one_line ? " }\n" : "\n}\n");
   return write_all(fd, buf, n);
@@ -1143,12 +1142,32 @@ static void enter_shared(const struct plan *plan) {
 
 static pid_t clone_child(int flags, int cgroup_fd);
 
+/* The pid of the process a pidfd names, as this process's pid namespace numbers it (its fdinfo); -1 if none. */
+static pid_t pidfd_pid(int pidfd) {
+  char path[64], buf[1024];
+  snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  ssize_t n = read(fd, buf, sizeof(buf) - 1);
+  close(fd);
+  if (n <= 0)
+    return -1;
+  buf[n] = '\0';
+  const char *line = strstr(buf, "\nPid:\t");
+  return line ? (pid_t)atoi(line + 6) : -1;
+}
+
 /*
  * With `share` records the child is cloned by a launcher that entered them
  * (CLONE_PARENT: the child is still the monitor's own, to wait for and to
  * signal); the launcher passes its pid back and ends. 0 in the child.
  */
 static pid_t clone_shared(const struct plan *plan, int flags, int cgroup_fd) {
+  int pid_shared = 0;
+  for (size_t i = 0; i < plan->nrecords; i++)
+    pid_shared |= plan->records[i].kind == R_SHARE && !strcmp(plan->records[i].fields[0], "pid");
+  int nested = pid_shared && (flags & CLONE_NEWPID);
   int p[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
     fail("share", "socketpair", NULL, errno, "start the launcher");
@@ -1162,9 +1181,6 @@ static pid_t clone_shared(const struct plan *plan, int flags, int cgroup_fd) {
        host's root as its /proc/PID/root: not dumpable (its mm the host user namespace's), nothing in that
        container may open it, even with CAP_SYS_PTRACE; its execve makes the command dumpable again. The
        monitor's processes (pasta, slirp4netns, fuse-overlayfs) get its namespaces as fds from here. */
-    int pid_shared = 0;
-    for (size_t i = 0; i < plan->nrecords; i++)
-      pid_shared |= plan->records[i].kind == R_SHARE && !strcmp(plan->records[i].fields[0], "pid");
     if (pid_shared && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
       fail("share", "prctl(PR_SET_DUMPABLE)", NULL, errno, "make the launcher undumpable");
     enter_shared(plan);
@@ -1174,6 +1190,40 @@ static pid_t clone_shared(const struct plan *plan, int flags, int cgroup_fd) {
     int net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), user = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
     if (net < 0 || user < 0 || send_fd(p[1], net) < 0 || send_fd(p[1], user) < 0)
       fail("share", "open", "/proc/self/ns", errno, "pass the container's namespaces to the monitor");
+    if (nested) {
+      /* A new pid namespace below the shared one (bwrap's --pidns with --unshare-pid): the kernel makes one only
+         below the caller's own, so a second launcher, born in the shared one (and the monitor's child too,
+         CLONE_PARENT), clones the child and passes a pidfd of it (its pid there is not the monitor's). It waits
+         until this one has said its pid, so that the monitor reads them in order. */
+      int go[2];
+      if (pipe2(go, O_CLOEXEC) < 0)
+        fail("share", "pipe2", NULL, errno, "start the second launcher");
+      pid_t second = (pid_t)syscall(SYS_clone, CLONE_PARENT, NULL, NULL, NULL, NULL);
+      if (second < 0)
+        fail("share", "clone", NULL, errno, "start the second launcher");
+      if (second == 0) {
+        char b;
+        close(go[1]);
+        if (read(go[0], &b, 1) != 1)
+          _exit(EXIT_HELPER);
+        int pidfd = -1;
+        struct clone3_args args = {.flags = (uint64_t)(unsigned)((flags & ~CLONE_NEWNET) | CLONE_PARENT) | CLONE_PIDFD | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
+                                   .pidfd = (uint64_t)(uintptr_t)&pidfd, .exit_signal = 0, .cgroup = (uint64_t)(cgroup_fd >= 0 ? cgroup_fd : 0)};
+        pid_t child = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+        if (child < 0)
+          fail("start", "clone3", NULL, errno, "create the sandbox's pid namespace in the one given");
+        if (child == 0) {
+          close(p[1]);
+          close(net);
+          close(user);
+          return 0;
+        }
+        _exit(send_fd(p[1], pidfd) < 0 ? EXIT_HELPER : 0);
+      }
+      close(go[0]);
+      int said = write(p[1], &second, sizeof(second)) == (ssize_t)sizeof(second);
+      _exit(said && write(go[1], "g", 1) == 1 ? 0 : EXIT_HELPER);
+    }
     pid_t child = clone_child((flags & ~CLONE_NEWNET) | CLONE_PARENT, cgroup_fd);
     if (child == 0) {
       close(p[1]);
@@ -1191,8 +1241,20 @@ static pid_t clone_shared(const struct plan *plan, int flags, int cgroup_fd) {
   if (user >= 0)
     while ((n = read(p[0], &child, sizeof(child))) < 0 && errno == EINTR)
       ;
-  close(p[0]);
   int st;
+  if (nested && n == (ssize_t)sizeof(child)) {
+    /* That was the second launcher's pid; the child's comes as a pidfd. */
+    pid_t second = child;
+    int pidfd = recv_fd(p[0]);
+    child = pidfd >= 0 ? pidfd_pid(pidfd) : -1;
+    if (pidfd >= 0)
+      close(pidfd);
+    while (waitpid(second, &st, 0) < 0 && errno == EINTR)
+      ;
+    if (child <= 0)
+      n = -1;
+  }
+  close(p[0]);
   while (waitpid(launcher, &st, 0) < 0 && errno == EINTR)
     ;
   /* The launcher said why on stderr (fail). */
@@ -1393,6 +1455,32 @@ static int recv_msg(int sock, char *kind, int *fd) {
   if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
     memcpy(fd, CMSG_DATA(c), sizeof(int));
   return 1;
+}
+
+/*
+ * The inodes of the child's namespaces, for bwrap's info: from /proc/PID/ns, or, in namespaces shared with
+ * another sandbox (the child is not dumpable there and its /proc/PID/ns is closed to us: clone_shared), from
+ * the fds the child sends first (setup.c).
+ */
+static void sandbox_namespaces(const struct plan *plan, pid_t child, int sync, unsigned long *ino) {
+  for (size_t k = 0; k < SANDBOX_NS_COUNT; k++) {
+    struct stat st;
+    int ok;
+    if (plan_find(plan, R_SHARE)) {
+      char kind;
+      int fd;
+      if (!recv_msg(sync, &kind, &fd) || kind != 'N')
+        return;
+      ok = fd >= 0 && fstat(fd, &st) == 0;
+      if (fd >= 0)
+        close(fd);
+    } else {
+      char path[64];
+      snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)child, SANDBOX_NS[k][1]);
+      ok = stat(path, &st) == 0;
+    }
+    ino[k] = ok ? (unsigned long)st.st_ino : 0;
+  }
 }
 
 /*
@@ -1677,16 +1765,19 @@ again:;
       }
   }
 
+  unsigned long ns_ino[SANDBOX_NS_COUNT] = {0};
+  if (info_fd || json_fd)
+    sandbox_namespaces(&plan, child, sync[0], ns_ino);
   if (info_fd) {
     int fd = atoi(info_fd->fields[0]);
-    if (sandbox_info(fd, &plan, child, 0) < 0) {
+    if (sandbox_info(fd, &plan, child, ns_ino, 0) < 0) {
       int e = errno;
       kill(child, SIGKILL);
       fail("info-fd", "write", NULL, e, "Write to info_fd");
     }
     close(fd);
   }
-  if (json_fd && sandbox_info(atoi(json_fd->fields[0]), &plan, child, 1) < 0) {
+  if (json_fd && sandbox_info(atoi(json_fd->fields[0]), &plan, child, ns_ino, 1) < 0) {
     int e = errno;
     kill(child, SIGKILL);
     fail("json-status-fd", "write", NULL, e, "Write to json_status_fd");

@@ -50,6 +50,10 @@ void sigset_all(sigset_t *set);
 int sig_block(int how, const sigset_t *set, sigset_t *old);
 int sig_wait(const sigset_t *set);
 
+/* The namespaces bwrap's --info-fd names, as the plan's `namespaces` and as /proc/PID/ns names them (helper.c). */
+#define SANDBOX_NS_COUNT 6
+extern const char *const SANDBOX_NS[SANDBOX_NS_COUNT][2];
+
 /* Writes all of buf (again after EINTR or a short write); -1 with errno. */
 int write_all(int fd, const char *buf, size_t n);
 

@@ -497,7 +497,8 @@ static int check_plan(const struct plan *plan, char *err, size_t errlen) {
       for (size_t k = 0; k < plan->nrecords; k++)
         if (plan->records[k].kind == R_SHARE && !strcmp(plan->records[k].fields[0], ns->fields[i]))
           shared = 1;
-      if (shared)
+      /* (a new pid namespace with `share pid` is made inside the shared one: bwrap's --pidns with --unshare-pid) */
+      if (shared && strcmp(ns->fields[i], "pid") != 0)
         return fail(err, errlen, "`share` with a new `%s` namespace", ns->fields[i]);
     }
   }

@@ -1,5 +1,5 @@
 /*
- * burrow-helper: the plan, version 10 (6: the `share` record, the `ready` process mode; 7: `pause`; 8: `session-keyring`, `new-session`, `sysctl`, `domainname`, seccomp's FLAGS and place; 9: `nested-userns`; 10: burrow sandbox's `bwrap`, `info-fd`, `json-status-fd`, `die-with-parent`, `inherit-fds`, `sandbox-root`, `lock-file`, `disable-userns`, `assert-userns-disabled`, `cwd-try`, several `seccomp`, mkdir's and write-fd's `host`, readonly's `writable`, `landlock`, `landlock-path`, `landlock-port`, `landlock-restrict`, `fallback`, `audit`, seccomp's NEW_LISTENER flag).
+ * burrow-helper: the plan, version 11 (6: the `share` record, the `ready` process mode; 7: `pause`; 8: `session-keyring`, `new-session`, `sysctl`, `domainname`, seccomp's FLAGS and place; 9: `nested-userns`; 10: burrow sandbox's `bwrap`, `info-fd`, `json-status-fd`, `die-with-parent`, `inherit-fds`, `sandbox-root`, `lock-file`, `disable-userns`, `assert-userns-disabled`, `cwd-try`, several `seccomp`, mkdir's and write-fd's `host`, readonly's `writable`, `landlock`, `landlock-path`, `landlock-port`, `landlock-restrict`, `fallback`, `audit`, seccomp's NEW_LISTENER flag; 11: `userns2`).
  *
  * The plan is the whole interface between burrow's TypeScript side (which
  * decides everything) and this helper (which decides nothing). The writer is
@@ -39,7 +39,10 @@
  *                                 (first, if at all): that user namespace itself, the child's others new in it
  *                                 (a user network's container); the monitor
  *                                 stays where it is. Not with join or idmap-write (the ids are mapped already),
- *                                 nor with `namespaces` naming user or a shared NAME
+ *                                 nor with `namespaces` naming user or a shared NAME, except pid: a new pid
+ *                                 namespace inside the shared one (bwrap's --pidns with --unshare-pid), which a
+ *                                 second launcher born in the shared one makes (the kernel makes one only below
+ *                                 the caller's own), passing the child to the monitor as a pidfd
  *   process MODE TIMEOUT MOUNTPOINT ARGV...
  *                                 a program the monitor starts once the child exists ("{pid}" in ARGV is
  *                                 replaced by the child's pid; "{netns}" and "{userns}" by /proc/self/fd/4
@@ -203,6 +206,8 @@
  *   cwd-try PATH...               bwrap's default working directory: the first PATH it can go to, else "/"; the
  *                                 command's PWD names it
  *   assert-userns-disabled        bwrap's --assert-userns-disabled: a new user namespace can still be made: fail
+ *   userns2 PATH                  bwrap's --userns2: enter the user namespace PATH (/proc/self/fd/N), once the root
+ *                                 is in place; bwrap's "Setting userns2 failed" when it cannot be entered
  *   landlock FS NET SCOPE FLAGS   a Landlock ruleset handling those access masks (hex, what the kernel's ABI knows);
  *                                 FLAGS: landlock_restrict_self's
  *   landlock-path ACCESS PATH     a rule of it: ACCESS (hex) beneath PATH, as this process sees it then (after

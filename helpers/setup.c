@@ -1106,6 +1106,20 @@ static void do_disable_userns(const char *file) {
   close(fd);
 }
 
+/* `userns2`'s namespace, opened as the child starts (its PATH, /proc/self/fd/N, names an fd the child closes then). */
+static int g_userns2 = -1;
+
+/*
+ * bwrap's --userns2: into that user namespace once the root is in place, before the nested one and the ids:
+ * flatpak's sub-sandbox runs where its parent's application runs.
+ */
+static void do_userns2(const char *path) {
+  if (g_userns2 < 0 || setns(g_userns2, CLONE_NEWUSER) < 0)
+    die(EXIT_HELPER, "userns2", "setns", path, g_userns2 < 0 ? EBADF : errno, "Setting userns2 failed");
+  close(g_userns2);
+  g_userns2 = -1;
+}
+
 /* bwrap's default working directory: the first of the paths we can go to (else "/"), the command's PWD. */
 static void do_cwd_try(const struct record *r, struct exec_state *st) {
   st->pwd = "/";
@@ -1210,6 +1224,7 @@ static void run_step(const struct record *r, struct exec_state *st) {
     if (unshare(CLONE_NEWUSER) == 0)
       die(EXIT_HELPER, "assert-userns-disabled", "unshare", NULL, 0, "creation of new user namespaces was not disabled as requested");
     break;
+  case R_USERNS2: do_userns2(r->fields[0]); break;
   case R_CWD_TRY: do_cwd_try(r, st); break;
   case R_LANDLOCK: do_landlock(r); break;
   case R_LANDLOCK_PATH: do_landlock_path(r); break;
@@ -1307,6 +1322,7 @@ static void close_unneeded_fds(const struct plan *plan, const struct child_fds *
   keep[n++] = fds->error;
   keep[n++] = fds->cgroupns;
   keep[n++] = g_pause_fd;
+  keep[n++] = g_userns2;
   for (size_t i = 0; i < plan->nrecords && n < sizeof(keep) / sizeof(keep[0]); i++) {
     const struct record *r = &plan->records[i];
     uint64_t fd;
@@ -1344,7 +1360,23 @@ void child_main(const struct plan *plan, const struct child_fds *fds) {
     close(fds->err);
   }
 
+  const struct record *userns2 = plan_find(plan, R_USERNS2);
+  if (userns2 && (g_userns2 = open(userns2->fields[0], O_RDONLY | O_CLOEXEC)) < 0)
+    die(EXIT_HELPER, "userns2", "open", userns2->fields[0], errno, "Setting userns2 failed");
   close_unneeded_fds(plan, fds);
+
+  /* bwrap's info of a sandbox in namespaces shared with another: the monitor cannot open this process's
+     /proc/PID/ns (not dumpable: clone_shared), so each is sent, in SANDBOX_NS's order ('N', no fd if none). */
+  if (g_bwrap && plan_find(plan, R_SHARE) && (plan_find(plan, R_INFO_FD) || plan_find(plan, R_JSON_STATUS_FD)))
+    for (size_t k = 0; k < SANDBOX_NS_COUNT; k++) {
+      char path[64];
+      snprintf(path, sizeof(path), "/proc/self/ns/%s", SANDBOX_NS[k][1]);
+      int f = open(path, O_RDONLY | O_CLOEXEC);
+      if (f < 0 ? write(fds->sync, "N", 1) != 1 : send_msg(fds->sync, 'N', f) < 0)
+        _exit(EXIT_HELPER);
+      if (f >= 0)
+        close(f);
+    }
 
   char go;
   ssize_t n = read(fds->sync, &go, 1);

@@ -98,6 +98,7 @@ function hostFacts(a: SandboxArgs, inherited: number[]): SandboxHost {
     [a.syncFd, '--sync-fd'],
     [a.userns, '--userns'],
     [a.pidns, '--pidns'],
+    [a.userns2, '--userns2'],
   ] as const)
     if (fd !== undefined) checkOpen(fd, option);
   const seccomp = a.seccompFds.map((fd) => {
@@ -196,9 +197,6 @@ export async function sandbox(argv: string[], name: string, extras: () => Promis
     for (const w of a.warnings) writeSync(2, `${levelPrefix ? '<4>' : ''}bwrap: ${w}\n`);
     const uid = process.getuid?.() ?? 0;
     checkCombinations(a, uid, process.getgid?.() ?? 0);
-    // What burrow does not do (yet): said so, rather than run a sandbox other than the one asked for.
-    if (a.userns2 !== undefined) throw new SandboxUsageError('--userns2 is not supported by burrow sandbox');
-    if (a.pidns !== undefined && a.unsharePid) throw new SandboxUsageError('--pidns with --unshare-pid is not supported by burrow sandbox');
     // bwrap's words where the system has no SELinux; with it, burrow does not label (yet) and says so.
     if (a.execLabel !== undefined || a.fileLabel !== undefined)
       throw new SandboxUsageError(selinuxEnabled() ? '--exec-label and --file-label are not supported by burrow sandbox on a system with SELinux enabled' : 'labeling not supported on this system');

@@ -139,7 +139,8 @@ export function sandboxNamespaces(a: SandboxArgs, h: SandboxHost): Namespace[] {
   const ns: Namespace[] = [];
   if (usesOwnUserns(a, h.uid)) ns.push('user');
   ns.push('mount');
-  if (a.unsharePid && a.pidns === undefined) ns.push('pid');
+  // (with --pidns too: the sandbox's own, below the one given)
+  if (a.unsharePid) ns.push('pid');
   if (a.unshareUts) ns.push('uts');
   if (a.unshareIpc) ns.push('ipc');
   if (a.unshareCgroup || (a.unshareCgroupTry && h.cgroupns)) ns.push('cgroup');
@@ -190,6 +191,8 @@ export function compileSandbox(a: SandboxArgs, h: SandboxHost): Plan {
   if (a.hostname !== undefined) plan.push({ kind: 'hostname', name: a.hostname });
   if (a.unshareNet || a.net !== undefined) plan.push({ kind: 'loopback' });
   if (a.newSession) plan.push({ kind: 'new-session' });
+  // --userns2: once the root is in place (and the hostname, the loopback: the first namespace's), as bwrap.
+  if (a.userns2 !== undefined) plan.push({ kind: 'userns2', path: `/proc/self/fd/${a.userns2}` });
   // The second namespace (and with --disable-userns, the one below the first, whose limit the first now holds).
   if (writeMaps && (nsUid !== uid || nsGid !== gid || a.disableUserns)) plan.push({ kind: 'nested-userns', uidMap: `${uid} ${nsUid} 1\n`, gidMap: `${gid} ${nsGid} 1\n` });
   // --userns: the ids asked for that are not yours, as bwrap switches (each only when it differs).

@@ -8,7 +8,7 @@
  */
 
 /** The number after `burrow-plan`: the helper reads exactly this version. */
-export const PLAN_VERSION = 10;
+export const PLAN_VERSION = 11;
 export const PLAN_MAX_SIZE = 16 << 20;
 export const PLAN_MAX_FIELDS = 65536;
 
@@ -86,6 +86,7 @@ export const RECORDS = [
   { name: 'landlock-restrict', min: 0, max: 0, once: true },
   { name: 'fallback', min: 2, max: 2, once: true },
   { name: 'audit', min: 2, max: -1, once: true },
+  { name: 'userns2', min: 1, max: 1, once: true },
 ] as const;
 
 export type RecordName = (typeof RECORDS)[number]['name'];

@@ -224,6 +224,8 @@ export type Step =
   | { kind: 'disable-userns'; file: string }
   /** bwrap's --assert-userns-disabled: fail when a new user namespace can still be made */
   | { kind: 'assert-userns-disabled' }
+  /** bwrap's --userns2: this process enters the user namespace at `path` (after the root is in place) */
+  | { kind: 'userns2'; path: string }
   /** bwrap's default working directory: the first of `paths` it can go to, else "/"; the command's PWD */
   | { kind: 'cwd-try'; paths: string[] }
   /** a Landlock ruleset handling these access masks (cut to the kernel's ABI); `flags`: landlock_restrict_self's */
@@ -291,6 +293,8 @@ function fields(step: Step): string[] {
       return [step.base];
     case 'disable-userns':
       return [step.file];
+    case 'userns2':
+      return [step.path];
     case 'info-fd':
     case 'json-status-fd':
       return [String(step.fd)];

@@ -601,9 +601,10 @@ describeContainers('burrow pull, login, logout', () => {
         // (What has gone through: the fetch worker reports every 256 KiB at most (REPORT_BYTES), so the
         // frame may show 1.9 MiB of a 4.3 MiB layer's half: seen in 1 of 3 runs.)
         const half = layer.length / 2 / 1024 / 1024;
-        const frame = new RegExp(`Copying blob ${short} \\[=+>-+\\] ([0-9.]+)MiB / [0-9.]+MiB \\| [0-9.]+ [KMG]?i?B/s`).exec(r.output);
-        expect(frame, r.output).not.toBeNull();
-        expect(Math.abs(Number(frame?.[1]) - half), r.output).toBeLessThanOrEqual(0.3);
+        // (the frame nearest the stall: one drawn before it, on a loaded machine, shows less)
+        const frames = [...r.output.matchAll(new RegExp(`Copying blob ${short} \\[=+>-+\\] ([0-9.]+)MiB / [0-9.]+MiB \\| [0-9.]+ [KMG]?i?B/s`, 'g'))];
+        expect(frames.length, r.output).toBeGreaterThan(0);
+        expect(Math.min(...frames.map((f) => Math.abs(Number(f[1]) - half))), r.output).toBeLessThanOrEqual(0.3);
         // Redrawn in place (the cursor goes back up), and finished as podman finishes it.
         expect(r.output).toContain('\x1b[1F');
         expect(r.output).toContain(`Copying blob ${short} done   |`);

@@ -214,6 +214,55 @@ describeSandbox('burrow sandbox, compared with bwrap', () => {
     }
   });
 
+  it('--userns2 and --pidns, with and without --unshare-pid: a sub-sandbox in another sandbox\'s namespaces, as flatpak makes one', async () => {
+    // The parent: bwrap's first user namespace A and pid namespace P (its PID 1 in them), and a namespace B nested in
+    // A by its command (unshare), where flatpak's parent application would run.
+    const info = join(dir, 'parent-info');
+    const parent = spawn('bwrap', ['--unshare-user', '--unshare-pid', '--info-fd', '3', '--ro-bind', '/', '/', '--proc', '/proc', '--dev-bind', '/dev', '/dev',
+      'sh', '-c', 'unshare --user --map-root-user sleep 300.417 & exec sleep 300.418'], { stdio: ['ignore', 'ignore', 'ignore', openSync(info, 'w')] });
+    try {
+      let inner = '';
+      for (let i = 0; i < 200 && !inner; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        inner = spawnSync('pgrep', ['-f', '^sleep 300.417$'], { encoding: 'utf8' }).stdout.trim();
+      }
+      expect(inner).not.toBe('');
+      const init = (JSON.parse(readFileSync(info, 'utf8')) as { 'child-pid': number })['child-pid'];
+      const [a, b, p] = [`/proc/${init}/ns/user`, `/proc/${inner}/ns/user`, `/proc/${init}/ns/pid`];
+      expect(readlinkSync(b)).not.toBe(readlinkSync(a));
+      // --userns2: the sandbox ends in B (its id there root, as unshare mapped it).
+      const r = same(['--userns', '3', '--userns2', '4', '--ro-bind', '/', '/', 'sh', '-c', 'readlink /proc/self/ns/user; id -u; cat /proc/self/uid_map'], { 3: { read: a }, 4: { read: b } });
+      expect(r.stdout.split('\n')[0]).toBe(readlinkSync(b));
+      // --pidns: in P itself (two levels of pids seen from the host's /proc); with --unshare-pid, a namespace of
+      // its own inside P (three levels, small pids under its init), its own /proc showing only it.
+      const levels = "awk '/^NSpid/ { print NF - 1 }' /proc/self/status";
+      expect(same(['--userns', '3', '--pidns', '4', '--ro-bind', '/', '/', 'sh', '-c', levels], { 3: { read: a }, 4: { read: p } }).stdout).toBe('2\n');
+      expect(same(['--userns', '3', '--pidns', '4', '--unshare-pid', '--ro-bind', '/', '/', 'sh', '-c', "awk '/^NSpid/ { print NF - 1, $NF }' /proc/self/status"],
+        { 3: { read: a }, 4: { read: p } }).stdout).toMatch(/^3 [23]\n$/);
+      expect(same(['--userns', '3', '--pidns', '4', '--unshare-pid', '--ro-bind', '/', '/', '--proc', '/proc', 'sh', '-c', 'echo $$; ls /proc | grep -c "^[0-9]"'],
+        { 3: { read: a }, 4: { read: p } }).stdout).toMatch(/^2\n[34]\n$/);
+      // The info of it: the fields bwrap gives, the pid as the host numbers it, the namespace the command is in.
+      for (const unshare of [['--unshare-pid'], []]) {
+        const fields: string[][] = [];
+        for (const tool of ['bwrap', 'burrow'] as const) {
+          const out = join(dir, `sub-info-${tool}`);
+          const sub = run(tool, ['--userns', '3', '--pidns', '4', ...unshare, '--info-fd', '5', '--ro-bind', '/', '/', 'readlink', '/proc/self/ns/pid'], { 3: { read: a }, 4: { read: p }, 5: { write: out } });
+          expect(sub.status).toBe(0);
+          const subInfo = JSON.parse(readFileSync(out, 'utf8')) as Record<string, number>;
+          const ns = sub.stdout.split('\n')[0] ?? '';
+          // (without --unshare-pid no pid-namespace is given: the command is in P's)
+          expect(subInfo['pid-namespace'] ?? Number(/\[(\d+)\]/.exec(readlinkSync(p))?.[1])).toBe(Number(/\[(\d+)\]/.exec(ns)?.[1]));
+          expect(subInfo['child-pid']).toBeGreaterThan(1);
+          fields.push(Object.keys(subInfo));
+        }
+        expect(fields[1]).toEqual(fields[0]);
+      }
+    } finally {
+      parent.kill('SIGKILL');
+      spawnSync('pkill', ['-f', '^sleep 300.41[78]$']);
+    }
+  });
+
   it('the exit status: the command\'s, 128+N for a signal, 1 for a command not found', () => {
     same(['--ro-bind', '/', '/', 'sh', '-c', 'exit 7']);
     same(['--ro-bind', '/', '/', 'sh', '-c', 'kill -9 $$']);
