@@ -767,10 +767,17 @@ static void setup_tty(void) {
 
 /* PID 1 with --init: passes signals on to the command, reaps everything, exits as the command did. */
 static void run_init(int tty) {
+  /* Every signal waited for rather than handled (32 to 34 too, which the C library's sigaction refuses):
+     SIGCHLD reaps, any other is passed on to the command. Blocked before the fork, so that none sent in
+     between is lost, nor the SIGCHLD of a command that ends at once (ignored, not queued, while unblocked). */
+  sigset_t all, before;
+  sigset_all(&all);
+  sig_block(SIG_SETMASK, &all, &before);
   pid_t child = fork();
   if (child < 0)
     FAIL("init", "fork", NULL);
   if (child == 0) {
+    sig_block(SIG_SETMASK, &before, NULL);
     if (tty) {
       /* Our own process group, in the terminal's foreground. tcsetpgrp from a background
        * group raises SIGTTOU: blocked for the call (every mask is cleared before the exec). */
@@ -787,11 +794,6 @@ static void run_init(int tty) {
   }
   close(g_fds->error);
   close(g_fds->sync);
-  /* Every signal waited for rather than handled (32 to 34 too, which the C library's sigaction refuses):
-     SIGCHLD reaps, any other is passed on to the command. */
-  sigset_t all;
-  sigset_all(&all);
-  sig_block(SIG_SETMASK, &all, NULL);
   /* Not dumpable: no process in the container may open /proc/1/exe (the helper binary on the host). A sandbox's
      is, as bwrap's: its command may read /proc/1/ns (the helper runs from a sealed copy, which nothing can write). */
   if (!g_bwrap)

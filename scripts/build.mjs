@@ -51,7 +51,7 @@ async function writeConstantsHeader() {
  * musl's C library, where it is installed (Debian: musl-tools), for the
  * helper's start-up: a static musl binary starts in well under half the time
  * of a static glibc one (no CPU-feature probing and ifunc relocation at each
- * exec, and a 200 KiB binary instead of 1.1 MiB for the sealed copy `run`
+ * exec, and a 230 KiB binary instead of 1.1 MiB for the sealed copy `run`
  * execs itself from: helpers/pause.c), about 1.7 ms of every `run` and
  * `sandbox` (measured). Linked by hand for a static-pie (musl-gcc's specs
  * make only non-PIE static binaries); the kernel's headers (linux/, asm/)
