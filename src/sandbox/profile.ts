@@ -10,7 +10,7 @@
  *   [filesystem]  read-only = [PATH...]  read-write = [PATH...]  tmpfs = [PATH...]
  *                 home = "private" | "persistent" | "host"
  *   [network]     enabled = BOOL
- *   [desktop]     wayland x11 pipewire pulseaudio gpu = BOOL
+ *   [desktop]     wayland x11 pipewire pulseaudio gpu portal = BOOL
  *                 dbus-talk = [NAME...]  dbus-own = [NAME...]   (xdg-dbus-proxy)
  *   [landlock]    read-only read-exec read-write = [PATH...]
  *                 bind-tcp connect-tcp = [PORT...]  scope = BOOL
@@ -33,7 +33,7 @@ export interface Profile {
   tmpfs: string[];
   home: 'private' | 'persistent' | 'host';
   network: boolean;
-  desktop: { wayland: boolean; x11: boolean; pipewire: boolean; pulseaudio: boolean; gpu: boolean; dbusTalk: string[]; dbusOwn: string[] };
+  desktop: { wayland: boolean; x11: boolean; pipewire: boolean; pulseaudio: boolean; gpu: boolean; portal: boolean; dbusTalk: string[]; dbusOwn: string[] };
   landlock: { readOnly: string[]; readExec: string[]; readWrite: string[]; bindTcp: number[]; connectTcp: number[]; scope: boolean };
 }
 
@@ -45,19 +45,22 @@ export function profileDirs(configDir: string, packageRoot: string): { dir: stri
   ];
 }
 
+/** A directory's names, none when it cannot be read. */
+const readdirOr = (dir: string): string[] => {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+};
+
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 /** Every profile there is, by name (a user's hides a shipped one of the same name). */
 export function listProfiles(dirs: { dir: string; shipped: boolean }[]): { name: string; file: string; shipped: boolean }[] {
   const seen = new Map<string, { name: string; file: string; shipped: boolean }>();
   for (const { dir, shipped } of dirs) {
-    let names: string[] = [];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      continue;
-    }
-    for (const f of names.filter((n) => n.endsWith('.toml')).sort()) {
+    for (const f of readdirOr(dir).filter((n) => n.endsWith('.toml')).sort()) {
       const name = f.slice(0, -5);
       if (NAME.test(name) && !seen.has(name)) seen.set(name, { name, file: join(dir, f), shipped });
     }
@@ -77,7 +80,7 @@ export function findProfile(nameOrFile: string, dirs: { dir: string; shipped: bo
 const KEYS: Record<string, Record<string, 'strings' | 'bool' | 'ports' | 'home'>> = {
   filesystem: { 'read-only': 'strings', 'read-write': 'strings', tmpfs: 'strings', home: 'home' },
   network: { enabled: 'bool' },
-  desktop: { wayland: 'bool', x11: 'bool', pipewire: 'bool', pulseaudio: 'bool', gpu: 'bool', 'dbus-talk': 'strings', 'dbus-own': 'strings' },
+  desktop: { wayland: 'bool', x11: 'bool', pipewire: 'bool', pulseaudio: 'bool', gpu: 'bool', portal: 'bool', 'dbus-talk': 'strings', 'dbus-own': 'strings' },
   landlock: { 'read-only': 'strings', 'read-exec': 'strings', 'read-write': 'strings', 'bind-tcp': 'ports', 'connect-tcp': 'ports', scope: 'bool' },
 };
 
@@ -128,6 +131,7 @@ export function readProfile(found: { name: string; file: string; shipped: boolea
       pipewire: bool('desktop', 'pipewire', false),
       pulseaudio: bool('desktop', 'pulseaudio', false),
       gpu: bool('desktop', 'gpu', false),
+      portal: bool('desktop', 'portal', false),
       dbusTalk: strings('desktop', 'dbus-talk'),
       dbusOwn: strings('desktop', 'dbus-own'),
     },
@@ -206,13 +210,32 @@ export function profileArgs(p: Profile, h: ProfileHost): { args: string[]; warni
     if (existsSync(auth)) args.push('--ro-bind', auth, auth, '--setenv', 'XAUTHORITY', auth);
   }
   if (d.pipewire) socket(runtime && join(runtime, 'pipewire-0'), 'PipeWire');
-  if (d.pulseaudio) socket(runtime && join(runtime, 'pulse', 'native'), 'PulseAudio', runtime ? [['PULSE_SERVER', `unix:${join(runtime, 'pulse', 'native')}`]] : []);
+  if (d.pulseaudio) {
+    // The server PULSE_SERVER names when it is a socket (as flatpak reads it), shown where clients look for it.
+    const named = /^unix:(\/.+)$/.exec(h.env.PULSE_SERVER ?? '')?.[1];
+    const host = named ?? (runtime && join(runtime, 'pulse', 'native'));
+    const inside = runtime ? join(runtime, 'pulse', 'native') : host;
+    if (host && inside && existsSync(host)) args.push('--bind', host, inside, '--setenv', 'PULSE_SERVER', `unix:${inside}`);
+    else warnings.push(`PulseAudio: not found${host ? ` (${host})` : ''}, not given`);
+  }
   if (d.gpu) {
-    if (existsSync('/dev/dri')) args.push('--dev-bind', '/dev/dri', '/dev/dri');
-    else warnings.push('GPU: /dev/dri not found, not given');
+    // The render nodes, NVIDIA's devices beside them, and the sysfs trees drivers read to find the GPU (read-only).
+    const nvidia = readdirOr('/dev').filter((f) => /^nvidia/.test(f));
+    if (existsSync('/dev/dri') || nvidia.length > 0) {
+      for (const dev of [...(existsSync('/dev/dri') ? ['/dev/dri'] : []), ...nvidia.map((f) => join('/dev', f))]) args.push('--dev-bind', dev, dev);
+      for (const sys of ['/sys/dev', '/sys/devices', '/sys/class', '/sys/bus']) args.push('--ro-bind-try', sys, sys);
+    } else warnings.push('GPU: /dev/dri not found, not given');
+  }
+  // The portals: their D-Bus names (through the proxy), and the document portal's files, where files chosen
+  // in a portal's dialog appear ($XDG_RUNTIME_DIR/doc, a FUSE file system of xdg-document-portal's).
+  const talk = d.portal && !d.dbusTalk.includes('org.freedesktop.portal.*') ? [...d.dbusTalk, 'org.freedesktop.portal.*'] : d.dbusTalk;
+  if (d.portal) {
+    const doc = runtime && join(runtime, 'doc');
+    if (doc && existsSync(doc)) args.push('--bind', doc, doc);
+    else warnings.push(`portal: the document portal is not running${doc ? ` (${doc})` : ''}: files chosen in a portal's dialog are not reachable`);
   }
   // The session bus through xdg-dbus-proxy (started by the caller, sandbox-extras.ts), at `at` in the sandbox.
-  const dbus = d.dbusTalk.length > 0 || d.dbusOwn.length > 0 ? { talk: d.dbusTalk, own: d.dbusOwn, at: join(runtime ?? `/run/user/${h.uid}`, 'bus') } : undefined;
+  const dbus = talk.length > 0 || d.dbusOwn.length > 0 ? { talk, own: d.dbusOwn, at: join(runtime ?? `/run/user/${h.uid}`, 'bus') } : undefined;
   // Landlock's path rules name paths the sandbox has (the profile binds them at their own place); one the host lacks is left out.
   const l = p.landlock;
   const rule = (option: string, path: string): void => {

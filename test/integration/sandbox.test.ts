@@ -6,8 +6,9 @@
  * checked on its own; and burrow started as `bwrap` through a link.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -17,6 +18,8 @@ import { BURROW } from '../helpers/run-cli.js';
 
 const bwrapPresent = spawnSync('bwrap', ['--version'], { stdio: 'ignore' }).status === 0;
 let dir: string;
+/** A D-Bus peer owning the names it is given (test/fixtures/dbus-owner.py). */
+const DBUS_OWNER = fileURLToPath(new URL('../fixtures/dbus-owner.py', import.meta.url));
 
 interface Result {
   status: number | null;
@@ -585,6 +588,108 @@ describe('burrow sandbox: profiles, --print, --net', () => {
       const none = cli(['sandbox', '--profile', 'bus', 'true'], { XDG_CONFIG_HOME: config, DBUS_SESSION_BUS_ADDRESS: '' });
       expect(none).toEqual({ status: 0, stdout: '', stderr: 'Warning: sandbox profile bus: D-Bus: no session bus (DBUS_SESSION_BUS_ADDRESS is not set), not given\n' });
     } finally {
+      if (pid) spawnSync('kill', [pid]);
+    }
+  });
+
+  /** Unix sockets at `specs` (LABEL=PATH) answering each connection with its label; ends with the test. */
+  const serve = (specs: string[]): (() => void) => {
+    const script = "import selectors, socket, sys\nsel = selectors.DefaultSelector()\nfor spec in sys.argv[1:]:\n    label, path = spec.split('=', 1)\n    s = socket.socket(socket.AF_UNIX)\n    s.bind(path)\n    s.listen(8)\n    sel.register(s, selectors.EVENT_READ, label)\nwhile True:\n    for key, _ in sel.select():\n        c, _ = key.fileobj.accept()\n        c.sendall((key.data + '\\n').encode())\n        c.close()\n";
+    const server = spawn('/usr/bin/python3', ['-c', script, ...specs], { stdio: 'ignore' });
+    for (let i = 0; i < 100 && !specs.every((s) => existsSync(s.split('=')[1] as string)); i++) spawnSync('sleep', ['0.05']);
+    return () => server.kill('SIGKILL');
+  };
+  /** A shell line printing what the unix socket at PATH (a shell word) answers. */
+  const ask = (path: string): string => `/usr/bin/python3 -c "import socket, sys; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); print(s.recv(64).decode().strip())" ${path} 2>&1 | tail -1`;
+
+  it('a profile\'s desktop: the Wayland, X11, PipeWire and PulseAudio sockets reached where clients look, the X authority read-only, the GPU; the rest of the runtime directory hidden; what is missing said', (ctx) => {
+    if (!existsSync('/usr/bin/python3')) return ctx.skip('python3 is not installed');
+    const runtime = join(dir, 'runtime');
+    rmSync(runtime, { recursive: true, force: true });
+    mkdirSync(runtime, { mode: 0o700 });
+    writeFileSync(join(runtime, 'secret'), 'not for the sandbox\n');
+    mkdirSync(join(dir, 'pulse-elsewhere'), { recursive: true });
+    const pulse = join(dir, 'pulse-elsewhere', 'native');
+    writeFileSync(join(dir, 'xauth'), 'MIT-MAGIC-COOKIE\n');
+    // X11's place is fixed: /tmp/.X11-unix/XN, made by the test where the host has none.
+    const madeX11 = !existsSync('/tmp/.X11-unix');
+    if (madeX11) {
+      mkdirSync('/tmp/.X11-unix');
+      chmodSync('/tmp/.X11-unix', 0o1777);
+    }
+    const display = 900 + (process.pid % 90);
+    const x11 = `/tmp/.X11-unix/X${display}`;
+    for (const f of [join(runtime, 'wayland-test'), join(runtime, 'pipewire-0'), pulse, x11]) rmSync(f, { force: true });
+    const stop = serve([`wayland=${join(runtime, 'wayland-test')}`, `pipewire=${join(runtime, 'pipewire-0')}`, `pulse=${pulse}`, `x11=${x11}`]);
+    try {
+      writeFileSync(join(config, 'burrow', 'sandbox', 'desk.toml'), 'description = "desk"\n[filesystem]\nhome = "private"\n[desktop]\nwayland = true\nx11 = true\npipewire = true\npulseaudio = true\ngpu = true\n');
+      const host = { XDG_CONFIG_HOME: config, XDG_RUNTIME_DIR: runtime, WAYLAND_DISPLAY: 'wayland-test', DISPLAY: `:${display}`, XAUTHORITY: join(dir, 'xauth'), PULSE_SERVER: `unix:${pulse}` };
+      const inside = [
+        ask('"$XDG_RUNTIME_DIR/$WAYLAND_DISPLAY"'),
+        ask('"/tmp/.X11-unix/X${DISPLAY#:}"'),
+        ask('"$XDG_RUNTIME_DIR/pipewire-0"'),
+        ask('"${PULSE_SERVER#unix:}"'),
+        'echo "$PULSE_SERVER"',
+        'cat "$XAUTHORITY"; (echo x >> "$XAUTHORITY") 2>/dev/null || echo read-only',
+        'ls "$XDG_RUNTIME_DIR" | tr "\\n" " "; echo',
+        'ls /dev/dri 2>/dev/null | tr "\\n" " "; echo',
+        'ls /sys/dev/char 2>/dev/null | wc -l',
+      ];
+      const r = cli(['sandbox', '--profile', 'desk', 'sh', '-c', inside.join('; ')], host);
+      const hostDri = existsSync('/dev/dri') ? `${readdirSync('/dev/dri').sort().join(' ')} ` : '';
+      const hostChar = existsSync('/dev/dri') ? readdirSync('/sys/dev/char').length : 0;
+      expect(r.stdout).toBe(`wayland\nx11\npipewire\npulse\nunix:${join(runtime, 'pulse', 'native')}\nMIT-MAGIC-COOKIE\nread-only\npipewire-0 pulse wayland-test \n${hostDri}\n${hostChar}\n`);
+      expect(r.stderr).toBe(existsSync('/dev/dri') || readdirSync('/dev').some((f) => f.startsWith('nvidia')) ? '' : 'Warning: sandbox profile desk: GPU: /dev/dri not found, not given\n');
+      expect(r.status).toBe(0);
+      // Without them: each said in a line, and the sandbox runs.
+      const bare = join(dir, 'runtime-bare');
+      mkdirSync(bare, { recursive: true, mode: 0o700 });
+      const none = cli(['sandbox', '--profile', 'desk', 'true'], { XDG_CONFIG_HOME: config, XDG_RUNTIME_DIR: bare, WAYLAND_DISPLAY: '', DISPLAY: '', XAUTHORITY: join(dir, 'no-xauth'), PULSE_SERVER: '' });
+      expect(none.status).toBe(0);
+      expect(none.stderr.split('\n').filter((l) => !l.includes('GPU'))).toEqual([
+        `Warning: sandbox profile desk: Wayland: not found (${join(bare, 'wayland-0')}), not given`,
+        'Warning: sandbox profile desk: X11: not found, not given',
+        `Warning: sandbox profile desk: PipeWire: not found (${join(bare, 'pipewire-0')}), not given`,
+        `Warning: sandbox profile desk: PulseAudio: not found (${join(bare, 'pulse', 'native')}), not given`,
+        '',
+      ]);
+    } finally {
+      stop();
+      rmSync(x11, { force: true });
+      if (madeX11) rmSync('/tmp/.X11-unix', { recursive: true, force: true });
+    }
+  });
+
+  it('a profile\'s portal: the portals\' D-Bus names through the proxy (and not a name it does not list), the document portal\'s files read-write', (ctx) => {
+    for (const tool of ['dbus-daemon', 'dbus-send', 'xdg-dbus-proxy', '/usr/bin/python3'])
+      if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return ctx.skip(`${tool} is not installed`);
+    const runtime = join(dir, 'runtime-portal');
+    rmSync(runtime, { recursive: true, force: true });
+    mkdirSync(join(runtime, 'doc', 'a1b2c3'), { recursive: true, mode: 0o700 });
+    writeFileSync(join(runtime, 'doc', 'a1b2c3', 'chosen.txt'), 'chosen\n');
+    writeFileSync(join(config, 'burrow', 'sandbox', 'portal.toml'), 'description = "portal"\n[filesystem]\nhome = "private"\n[desktop]\nportal = true\n');
+    const daemon = spawnSync('dbus-daemon', ['--session', '--fork', '--print-address=1', '--print-pid=1'], { encoding: 'utf8' });
+    const [address, pid] = daemon.stdout.trim().split('\n');
+    // A peer on the bus owning a portal's name and another.
+    const owner = spawn('/usr/bin/python3', [DBUS_OWNER, address as string, 'org.freedesktop.portal.Desktop', 'org.example.Hidden'], { stdio: 'ignore' });
+    try {
+      const owned = (name: string): string => `dbus-send --session --print-reply --dest=org.freedesktop.DBus / org.freedesktop.DBus.GetNameOwner string:${name} 2>&1 | tail -1`;
+      for (let i = 0; i < 100 && !spawnSync('sh', ['-c', owned('org.example.Hidden')], { encoding: 'utf8', env: env({ DBUS_SESSION_BUS_ADDRESS: address as string }) }).stdout.includes(':1.'); i++) spawnSync('sleep', ['0.05']);
+      const r = cli(['sandbox', '--profile', 'portal', 'sh', '-c', `${owned('org.freedesktop.portal.Desktop')}; ${owned('org.example.Hidden')}; cat "$XDG_RUNTIME_DIR/doc/a1b2c3/chosen.txt"; echo edited > "$XDG_RUNTIME_DIR/doc/a1b2c3/chosen.txt"`], { XDG_CONFIG_HOME: config, XDG_RUNTIME_DIR: runtime, DBUS_SESSION_BUS_ADDRESS: address as string });
+      expect(r.stderr).toBe('');
+      const [desktop, hidden, chosen] = r.stdout.split('\n');
+      expect(desktop).toMatch(/^ +string ":1\.\d+"$/);
+      expect(hidden).toMatch(/^Error org\.freedesktop\.DBus\.Error\.NameHasNoOwner/);
+      expect(chosen).toBe('chosen');
+      expect(r.status).toBe(0);
+      expect(readFileSync(join(runtime, 'doc', 'a1b2c3', 'chosen.txt'), 'utf8')).toBe('edited\n');
+      // --print names them; without the document portal, said.
+      rmSync(join(runtime, 'doc'), { recursive: true });
+      const printed = cli(['sandbox', '--profile', 'portal', '--print', 'true'], { XDG_CONFIG_HOME: config, XDG_RUNTIME_DIR: runtime });
+      expect(printed.stdout).toContain('--talk=org.freedesktop.portal.*');
+      expect(printed.stderr).toBe(`Warning: sandbox profile portal: portal: the document portal is not running (${join(runtime, 'doc')}): files chosen in a portal's dialog are not reachable\n`);
+    } finally {
+      owner.kill('SIGKILL');
       if (pid) spawnSync('kill', [pid]);
     }
   });
