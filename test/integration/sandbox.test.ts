@@ -266,6 +266,47 @@ describeSandbox('burrow sandbox, compared with bwrap', () => {
     }
   });
 
+  it('--userns-block-fd: the caller maps the ids itself (newuidmap with your subordinate range), as bwrap lets it', async (ctx) => {
+    const { uid, gid, subuids, subgids } = fixtures();
+    if (subuids.length === 0 || subgids.length === 0) return ctx.skip(fixtures().missing.subids ?? 'no subordinate ids');
+    const [su, sg] = [subuids[0], subgids[0]] as [NonNullable<(typeof subuids)[0]>, NonNullable<(typeof subgids)[0]>];
+    /** Runs `argv` after --info-fd 3 --userns-block-fd 4: the child's pid read from fd 3, its maps written, then a byte on fd 4. */
+    const mapped = (tool: 'bwrap' | 'burrow', argv: string[]): Promise<Result & { info: string; maps: string }> =>
+      new Promise((resolve) => {
+        const opts = ['--unshare-user', '--info-fd', '3', '--userns-block-fd', '4', ...argv];
+        const [file, args] = tool === 'bwrap' ? ['bwrap', opts] : [BURROW, ['sandbox', ...opts]];
+        const env = { ...process.env };
+        delete env.NODE_EXTRA_CA_CERTS;
+        const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'], env, cwd: dir });
+        let [stdout, stderr, info, maps] = ['', '', '', ''];
+        child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+        const infoFd = child.stdio[3] as NodeJS.ReadableStream;
+        infoFd.on('data', (d: Buffer) => {
+          info += d.toString();
+          if (maps !== '' || !info.includes('}')) return;
+          const pid = String((JSON.parse(info) as { 'child-pid': number })['child-pid']);
+          for (const [tool, id, range] of [['newuidmap', uid, su], ['newgidmap', gid, sg]] as const) {
+            const w = spawnSync(tool, [pid, '0', String(id), '1', '1', String(range.start), String(range.count)], { encoding: 'utf8' });
+            maps += `${tool} ${w.status} ${w.stderr}`;
+          }
+          (child.stdio[4] as NodeJS.WritableStream).end('x');
+        });
+        child.on('close', (status) => resolve({ status, stdout, stderr, info: normal(info), maps }));
+      });
+    const inside = 'cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups; id; grep ^CapEff /proc/self/status; touch /tmp/f; chown 1:1 /tmp/f 2>&1; stat -c %u:%g /tmp/f';
+    for (const extra of [[], ['--cap-add', 'ALL', '--unshare-pid', '--uid', '1000']]) {
+      const argv = [...extra, '--ro-bind', '/', '/', '--tmpfs', '/tmp', 'sh', '-c', inside];
+      const theirs = await mapped('bwrap', argv);
+      const ours = await mapped('burrow', argv);
+      expect(ours.maps).toBe('newuidmap 0 newgidmap 0 ');
+      expect(ours).toEqual(theirs);
+      // the caller's maps, not one id: the subordinate range is there, and root of the namespace owns the file it made
+      expect(ours.stdout).toContain(`${String(su.start).padStart(10)}`);
+      expect(ours.stdout).toContain(extra.length > 0 ? '\n1:1\n' : '\n0:0\n');
+    }
+  });
+
   it('the exit status: the command\'s, 128+N for a signal, 1 for a command not found', () => {
     same(['--ro-bind', '/', '/', 'sh', '-c', 'exit 7']);
     same(['--ro-bind', '/', '/', 'sh', '-c', 'kill -9 $$']);
