@@ -1665,7 +1665,7 @@ static int cmd_run(int argc, char **argv) {
   g_bwrap = plan_find(&plan, R_BWRAP) != NULL;
   g_fallback = plan_find(&plan, R_FALLBACK);
   const struct record *audit = plan_find(&plan, R_AUDIT);
-  if (audit && audit_open(audit) < 0)
+  if (audit && audit_open(&plan, audit) < 0)
     fail("audit", "open", audit->fields[0], errno, "open the audit log `%s`", audit->fields[0]);
   /* bwrap's --die-with-parent: the monitor dies with whoever started it (and the child with the monitor). */
   if (plan_find(&plan, R_DIE_WITH_PARENT) && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)

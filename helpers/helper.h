@@ -159,10 +159,12 @@ void json_string(FILE *f, const char *s);
  * audit.c: burrow sandbox's --audit. The `audit FILE ENTRY...` record names the log and, for each system call
  * the child's filter sends here (SECCOMP_RET_USER_NOTIF), "NR:OP:DIRFD-ARG:PATH-ARG:FLAGS-ARG" (- for none).
  * Each call is let through unchanged (SECCOMP_USER_NOTIF_FLAG_CONTINUE); one the sandbox refuses for want of the
- * path (missing in the sandbox, or a write under a read-only mount) is a JSON line in FILE.
+ * path (missing in the sandbox, or a write under a read-only mount) or that the plan's Landlock rules refuse (a
+ * path's rights, or a TCP port for connect and bind: OP "connect" or "bind", PATH-ARG the sockaddr) is a JSON line
+ * in FILE.
  */
 extern int g_audit_fd;
-int audit_open(const struct record *r);
+int audit_open(const struct plan *plan, const struct record *r);
 void audit_serve(void);
 int recv_fd(int sock);
 

@@ -124,7 +124,9 @@
  *                                 sends its listener to the monitor ('A' on the sync socket), which answers each
  *                                 call (CONTINUE: unchanged) and appends to FILE a JSON line for one the sandbox
  *                                 refuses for want of a path (missing there while the host has it; a write under a
- *                                 read-only mount); CALL: "NR:OP:DIRFD-ARG:PATH-ARG:FLAGS-ARG" (- for none)
+ *                                 read-only mount) or that the plan's `landlock` rules refuse (a path's rights; a
+ *                                 TCP port of connect or bind); CALL: "NR:OP:DIRFD-ARG:PATH-ARG:FLAGS-ARG" (- for
+ *                                 none; OP connect and bind: PATH-ARG is the sockaddr)
  *   fallback PLAN NOTE            where the kernel refuses the new user namespace (the clone, the maps, or a namespace
  *                                 that gives no capabilities, as AppArmor's restriction does), the monitor prints
  *                                 NOTE and runs the plan PLAN (an inherited memfd) instead: burrow sandbox's

@@ -10,7 +10,7 @@
 /** A call the monitor looks at: its number, what it does, and which of its arguments hold the dirfd, path and flags. */
 interface Call {
   nr: number;
-  op: 'open' | 'exec' | 'stat' | 'access' | 'mkdir';
+  op: 'open' | 'exec' | 'stat' | 'access' | 'mkdir' | 'connect' | 'bind';
   dirfd?: number;
   path: number;
   flags?: number;
@@ -35,6 +35,8 @@ const ARCHES: Record<string, { audit: number; calls: Call[] }> = {
       { nr: 439, op: 'access', dirfd: 0, path: 1 },
       { nr: 83, op: 'mkdir', path: 0 },
       { nr: 258, op: 'mkdir', dirfd: 0, path: 1 },
+      { nr: 42, op: 'connect', path: 1 },
+      { nr: 49, op: 'bind', path: 1 },
     ],
   },
   arm64: {
@@ -49,6 +51,8 @@ const ARCHES: Record<string, { audit: number; calls: Call[] }> = {
       { nr: 48, op: 'access', dirfd: 0, path: 1 },
       { nr: 439, op: 'access', dirfd: 0, path: 1 },
       { nr: 34, op: 'mkdir', dirfd: 0, path: 1 },
+      { nr: 203, op: 'connect', path: 1 },
+      { nr: 200, op: 'bind', path: 1 },
     ],
   },
 };
@@ -79,39 +83,71 @@ export function auditFilter(arch = process.arch): { program: Buffer; calls: stri
   return { program, calls: a.calls.map((c) => `${c.nr}:${c.op}:${arg(c.dirfd)}:${c.path}:${arg(c.flags)}`) };
 }
 
-/** One line of the log, as helpers/audit.c writes it. */
-export interface AuditEntry {
-  op: string;
-  path: string;
-  refused: 'missing' | 'read-only';
-  host: boolean;
+/** One line of the log, as helpers/audit.c writes it: a path refused, or (Landlock) a TCP port. */
+export type AuditEntry =
+  | { op: string; path: string; refused: 'missing' | 'read-only'; host: boolean }
+  | { op: string; path: string; refused: 'landlock'; access: 'ro' | 'rx' | 'rw'; host: boolean }
+  | { op: 'connect' | 'bind'; port: number; refused: 'landlock' };
+
+/** The entry a parsed JSON line is, or undefined. */
+export function auditEntry(o: unknown): AuditEntry | undefined {
+  const e = o as Record<string, unknown> | null;
+  if (typeof e !== 'object' || e === null || typeof e.op !== 'string') return undefined;
+  if (e.refused === 'landlock' && (e.op === 'connect' || e.op === 'bind') && Number.isInteger(e.port) && (e.port as number) >= 0 && (e.port as number) <= 65535) return e as AuditEntry;
+  if (typeof e.path !== 'string' || typeof e.host !== 'boolean') return undefined;
+  if (e.refused === 'missing' || e.refused === 'read-only') return e as AuditEntry;
+  if (e.refused === 'landlock' && (e.access === 'ro' || e.access === 'rx' || e.access === 'rw')) return e as AuditEntry;
+  return undefined;
+}
+
+/** What `suggest` gives: [filesystem]'s lists and [landlock]'s. */
+export interface Suggestion {
+  readOnly: string[];
+  readWrite: string[];
+  landlock: { readOnly: string[]; readExec: string[]; readWrite: string[]; bindTcp: number[]; connectTcp: number[] };
 }
 
 /**
  * Profile lines from a log: what was missing and the host has, read-only
  * (read-write when it was written to or made); what met a read-only mount,
- * read-write. Three or more paths in one directory become that directory.
+ * read-write. What Landlock refused: a [landlock] rule of the right it
+ * lacked (on the file, or the directory a new one was to be made in), and
+ * the TCP ports. Three or more paths in one directory become that directory.
  */
-export function suggest(entries: AuditEntry[]): { readOnly: string[]; readWrite: string[] } {
+export function suggest(entries: AuditEntry[]): Suggestion {
   const rw = new Set<string>();
   const ro = new Set<string>();
+  const ll = { ro: new Set<string>(), rx: new Set<string>(), rw: new Set<string>() };
+  const ports = { bind: new Set<number>(), connect: new Set<number>() };
   for (const e of entries) {
+    if ('port' in e) {
+      ports[e.op].add(e.port);
+      continue;
+    }
     if (!e.path.startsWith('/')) continue;
     // A write refused: the file itself when the host has it, else the directory it was to be made in.
     if (e.refused === 'read-only') rw.add(e.host ? e.path : parentOf(e.path));
+    else if (e.refused === 'landlock') ll[e.access].add(e.access === 'rw' && !e.host ? parentOf(e.path) : e.path);
     else if (e.host) ro.add(e.path);
   }
-  const collapse = (paths: Set<string>): string[] => {
-    const byParent = new Map<string, string[]>();
-    for (const p of paths) byParent.set(parentOf(p), [...(byParent.get(parentOf(p)) ?? []), p]);
-    const out = new Set<string>();
-    for (const [parent, list] of byParent) for (const p of list.length >= 3 && parent !== '/' ? [parent] : list) out.add(p);
-    // Nothing already under another entry.
-    return [...out].filter((p) => ![...out].some((q) => q !== p && p.startsWith(`${q}/`))).sort();
-  };
   const readWrite = collapse(rw);
-  const readOnly = collapse(ro).filter((p) => !readWrite.some((q) => p === q || p.startsWith(`${q}/`)));
-  return { readOnly, readWrite };
+  const readOnly = collapse(ro).filter((p) => !under(p, readWrite));
+  const llRw = collapse(ll.rw);
+  const llRx = collapse(ll.rx).filter((p) => !under(p, llRw));
+  const llRo = collapse(ll.ro).filter((p) => !under(p, [...llRw, ...llRx]));
+  const sorted = (s: Set<number>): number[] => [...s].sort((a, b) => a - b);
+  return { readOnly, readWrite, landlock: { readOnly: llRo, readExec: llRx, readWrite: llRw, bindTcp: sorted(ports.bind), connectTcp: sorted(ports.connect) } };
 }
+
+/** Paths, three or more in one directory made that directory, none left under another. */
+function collapse(paths: Set<string>): string[] {
+  const byParent = new Map<string, string[]>();
+  for (const p of paths) byParent.set(parentOf(p), [...(byParent.get(parentOf(p)) ?? []), p]);
+  const out = new Set<string>();
+  for (const [parent, list] of byParent) for (const p of list.length >= 3 && parent !== '/' ? [parent] : list) out.add(p);
+  return [...out].filter((p) => !under(p, [...out].filter((q) => q !== p))).sort();
+}
+
+const under = (p: string, dirs: string[]): boolean => dirs.some((q) => p === q || p.startsWith(q === '/' ? '/' : `${q}/`));
 
 const parentOf = (p: string): string => p.slice(0, Math.max(1, p.lastIndexOf('/')));

@@ -504,6 +504,34 @@ describe('burrow sandbox: Landlock, and the sandbox where user namespaces are re
     }
   });
 
+  it('--audit sees what Landlock refuses (a read, a file made, a directory made, a directory listed, a TCP port), nothing the rules allow; suggest turns it into [landlock] lines', (ctx) => {
+    if (process.arch !== 'x64' && process.arch !== 'arm64') return ctx.skip('no audit table for this architecture');
+    if (fixtures().python3 === undefined) return ctx.skip('no python3');
+    const log = join(dir, 'landlock-audit.log');
+    rmSync(log, { force: true });
+    const [secret, made, newdir] = [join(dir, 'ok', 'secret'), join(dir, 'no', 'made'), join(dir, 'ok', 'newdir')];
+    writeFileSync(secret, 'secret\n');
+    const connect = '/usr/bin/python3 -c "import socket; socket.create_connection((\'127.0.0.1\', 4567))" 2>&1 | tail -1';
+    const r = sandbox(['--audit', log, '--ro-bind', '/', '/', '--bind', dir, dir, '--dev', '/dev', '--landlock-rx', '/usr', '--landlock-rx', '/bin', '--landlock-rx', '/lib',
+      '--landlock-rx', '/lib64', '--landlock-ro', '/etc', '--landlock-ro', join(dir, 'no'), '--landlock-ro', '/proc', '--landlock-rw', '/dev/null', '--landlock-connect-tcp', '1', 'sh', '-c',
+      `(cat ${secret}) 2>/dev/null || echo read-denied; (echo x > ${made}) 2>/dev/null || echo make-denied; mkdir ${newdir} 2>/dev/null || echo mkdir-denied; ls /var >/dev/null 2>&1 || echo list-denied; cat /etc/hostname >/dev/null && echo etc-read; ${connect}`]);
+    expect(r).toEqual({ status: 0, stdout: 'read-denied\nmake-denied\nmkdir-denied\nlist-denied\netc-read\nPermissionError: [Errno 13] Permission denied\n', stderr: '' });
+    const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toEqual(expect.arrayContaining([
+      { op: 'open', path: secret, refused: 'landlock', access: 'ro', host: true },
+      { op: 'open', path: made, refused: 'landlock', access: 'rw', host: false },
+      { op: 'mkdir', path: newdir, refused: 'landlock', access: 'rw', host: false },
+      { op: 'open', path: '/var', refused: 'landlock', access: 'ro', host: true },
+      { op: 'connect', port: 4567, refused: 'landlock' },
+    ]));
+    // Nothing the rules allow: the programs, their libraries, /etc, python's own files.
+    expect(lines.filter((l) => typeof l.path === 'string' && /^\/(usr|bin|lib|lib64|etc|proc)(\/|$)/.test(l.path))).toEqual([]);
+    const suggested = spawnSync(BURROW, ['sandbox', 'profile', 'suggest', log], { encoding: 'utf8', env: env() });
+    expect(suggested.stderr).toBe('');
+    expect(suggested.stdout).toMatch(new RegExp(`^# from ${log}: \\d+ refusals\n\\[landlock\\]\nread-only = \\[.*"/var".*\\]\nread-write = \\["${join(dir, 'no')}", "${join(dir, 'ok')}"\\]\nconnect-tcp = \\[4567\\]\n$`));
+    expect(suggested.stdout).not.toContain(secret);
+  });
+
   it('bad Landlock rules: one clear error, nothing started', () => {
     expect(sandbox(['--landlock-ro', 'relative', 'true'])).toEqual({ status: 125, stdout: '', stderr: 'Error: --landlock-ro: `relative` is not an absolute path (a path inside the sandbox)\n' });
     expect(sandbox(['--landlock-bind-tcp', '70000', 'true'])).toEqual({ status: 125, stdout: '', stderr: 'Error: --landlock-bind-tcp: `70000` is not a TCP port (0 to 65535)\n' });
@@ -754,6 +782,6 @@ describe('burrow sandbox: profiles, --print, --net', () => {
     writeFileSync(join(config, 'burrow', 'sandbox', 'learned.toml'), `description = "learned"\n${suggested.stdout.split('\n').slice(1).join('\n')}`);
     expect(cli(['sandbox', 'profile', 'check', 'learned'], { XDG_CONFIG_HOME: config })).toEqual({ status: 0, stdout: 'learned: ok\n', stderr: '' });
     writeFileSync(join(dir, 'bad.log'), '{"op":"open"}\n');
-    expect(cli(['sandbox', 'profile', 'suggest', join(dir, 'bad.log')])).toEqual({ status: 125, stdout: '', stderr: `Error: audit log \`${join(dir, 'bad.log')}\`: line 1: not an audit record (op, path, refused, host)\n` });
+    expect(cli(['sandbox', 'profile', 'suggest', join(dir, 'bad.log')])).toEqual({ status: 125, stdout: '', stderr: `Error: audit log \`${join(dir, 'bad.log')}\`: line 1: not an audit record (op, path, refused, host; or op, port, refused)\n` });
   });
 });
