@@ -288,6 +288,12 @@ static int check_record(const struct record *r, char *err, size_t errlen, size_t
     if (r->kind == R_LANDLOCK_PORT && (plan_parse_u64(r->fields[1], 10, &v) < 0 || v > 65535))
       return fail(err, errlen, "record %zu (landlock-port): bad port `%s`", index, shown(r->fields[1]));
     break;
+  case R_SELINUX_LABEL:
+    if (strcmp(r->fields[0], "exec") && strcmp(r->fields[0], "fscreate"))
+      return fail(err, errlen, "record %zu (selinux-label): unknown attribute `%s` (exec or fscreate)", index, shown(r->fields[0]));
+    if (!r->fields[1][0])
+      return fail(err, errlen, "record %zu (selinux-label): an empty label", index);
+    break;
   case R_CWD_TRY:
     for (size_t i = 0; i < r->nfields; i++)
       if (r->fields[i][0] != '/')

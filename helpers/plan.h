@@ -1,5 +1,5 @@
 /*
- * burrow-helper: the plan, version 11 (6: the `share` record, the `ready` process mode; 7: `pause`; 8: `session-keyring`, `new-session`, `sysctl`, `domainname`, seccomp's FLAGS and place; 9: `nested-userns`; 10: burrow sandbox's `bwrap`, `info-fd`, `json-status-fd`, `die-with-parent`, `inherit-fds`, `sandbox-root`, `lock-file`, `disable-userns`, `assert-userns-disabled`, `cwd-try`, several `seccomp`, mkdir's and write-fd's `host`, readonly's `writable`, `landlock`, `landlock-path`, `landlock-port`, `landlock-restrict`, `fallback`, `audit`, seccomp's NEW_LISTENER flag; 11: `userns2`).
+ * burrow-helper: the plan, version 12 (6: the `share` record, the `ready` process mode; 7: `pause`; 8: `session-keyring`, `new-session`, `sysctl`, `domainname`, seccomp's FLAGS and place; 9: `nested-userns`; 10: burrow sandbox's `bwrap`, `info-fd`, `json-status-fd`, `die-with-parent`, `inherit-fds`, `sandbox-root`, `lock-file`, `disable-userns`, `assert-userns-disabled`, `cwd-try`, several `seccomp`, mkdir's and write-fd's `host`, readonly's `writable`, `landlock`, `landlock-path`, `landlock-port`, `landlock-restrict`, `fallback`, `audit`, seccomp's NEW_LISTENER flag; 11: `userns2`; 12: `selinux-label`).
  *
  * The plan is the whole interface between burrow's TypeScript side (which
  * decides everything) and this helper (which decides nothing). The writer is
@@ -210,6 +210,10 @@
  *   assert-userns-disabled        bwrap's --assert-userns-disabled: a new user namespace can still be made: fail
  *   userns2 PATH                  bwrap's --userns2: enter the user namespace PATH (/proc/self/fd/N), once the root
  *                                 is in place; bwrap's "Setting userns2 failed" when it cannot be entered
+ *   selinux-label ATTR LABEL      SELinux: write LABEL to /proc/thread-self/attr/ATTR (opened as the child starts,
+ *                                 while the host's /proc is there): ATTR `fscreate` labels the files and directories
+ *                                 this process makes from then on (bwrap's --file-label), `exec` the command it runs
+ *                                 (--exec-label, before the seccomp filters)
  *   landlock FS NET SCOPE FLAGS   a Landlock ruleset handling those access masks (hex, what the kernel's ABI knows);
  *                                 FLAGS: landlock_restrict_self's
  *   landlock-path ACCESS PATH     a rule of it: ACCESS (hex) beneath PATH, as this process sees it then (after

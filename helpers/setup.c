@@ -1122,6 +1122,29 @@ static void do_userns2(const char *path) {
   g_userns2 = -1;
 }
 
+/* `selinux-label`'s files, opened as the child starts: once the sandbox is built, it may have no /proc. */
+static int g_attr_exec = -1, g_attr_fscreate = -1;
+/* The command, named in bwrap's words when its label cannot be given. */
+static const char *g_exec_name = "";
+
+static void selinux_label_failed(int exec, const char *sc, const char *path, int err) {
+  if (exec)
+    die(EXIT_HELPER, "selinux-label", sc, path, err, "label_exec %s", g_exec_name);
+  die(EXIT_HELPER, "selinux-label", sc, path, err, "--file-label setup failed");
+}
+
+/*
+ * bwrap's --file-label and --exec-label: the label, with its NUL as libselinux's setfscreatecon and setexeccon
+ * write it, into this thread's attribute (the files it makes from now on; the program its exec starts).
+ */
+static void do_selinux_label(const struct record *r) {
+  int exec = !strcmp(r->fields[0], "exec");
+  int fd = exec ? g_attr_exec : g_attr_fscreate;
+  size_t len = strlen(r->fields[1]) + 1;
+  if (fd < 0 || write(fd, r->fields[1], len) != (ssize_t)len)
+    selinux_label_failed(exec, "write", exec ? "/proc/thread-self/attr/exec" : "/proc/thread-self/attr/fscreate", fd < 0 ? EBADF : errno);
+}
+
 /* bwrap's default working directory: the first of the paths we can go to (else "/"), the command's PWD. */
 static void do_cwd_try(const struct record *r, struct exec_state *st) {
   st->pwd = "/";
@@ -1227,6 +1250,7 @@ static void run_step(const struct record *r, struct exec_state *st) {
       die(EXIT_HELPER, "assert-userns-disabled", "unshare", NULL, 0, "creation of new user namespaces was not disabled as requested");
     break;
   case R_USERNS2: do_userns2(r->fields[0]); break;
+  case R_SELINUX_LABEL: do_selinux_label(r); break;
   case R_CWD_TRY: do_cwd_try(r, st); break;
   case R_LANDLOCK: do_landlock(r); break;
   case R_LANDLOCK_PATH: do_landlock_path(r); break;
@@ -1325,6 +1349,8 @@ static void close_unneeded_fds(const struct plan *plan, const struct child_fds *
   keep[n++] = fds->cgroupns;
   keep[n++] = g_pause_fd;
   keep[n++] = g_userns2;
+  keep[n++] = g_attr_exec;
+  keep[n++] = g_attr_fscreate;
   for (size_t i = 0; i < plan->nrecords && n < sizeof(keep) / sizeof(keep[0]); i++) {
     const struct record *r = &plan->records[i];
     uint64_t fd;
@@ -1365,6 +1391,19 @@ void child_main(const struct plan *plan, const struct child_fds *fds) {
   const struct record *userns2 = plan_find(plan, R_USERNS2);
   if (userns2 && (g_userns2 = open(userns2->fields[0], O_RDONLY | O_CLOEXEC)) < 0)
     die(EXIT_HELPER, "userns2", "open", userns2->fields[0], errno, "Setting userns2 failed");
+  for (size_t i = 0; i < plan->nrecords; i++) {
+    const struct record *r = &plan->records[i];
+    int exec = r->kind == R_SELINUX_LABEL && !strcmp(r->fields[0], "exec");
+    int *fd = exec ? &g_attr_exec : &g_attr_fscreate;
+    if (r->kind != R_SELINUX_LABEL || *fd >= 0)
+      continue;
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/thread-self/attr/%s", r->fields[0]);
+    const struct record *command = plan_find(plan, R_EXEC);
+    g_exec_name = command ? command->fields[0] : "";
+    if ((*fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+      selinux_label_failed(exec, "open", path, errno);
+  }
   close_unneeded_fds(plan, fds);
 
   /* bwrap's info of a sandbox in namespaces shared with another: the monitor cannot open this process's

@@ -7,7 +7,7 @@
  * builds the sandbox and stays as its monitor, as bwrap does. Errors are
  * bwrap's: `bwrap: MESSAGE`, exit status 1.
  */
-import { closeSync, fstatSync, readFileSync, readlinkSync, realpathSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readlinkSync, realpathSync, statSync, writeSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 
 import { helperPath } from './config/install.js';
@@ -197,9 +197,11 @@ export async function sandbox(argv: string[], name: string, extras: () => Promis
     for (const w of a.warnings) writeSync(2, `${levelPrefix ? '<4>' : ''}bwrap: ${w}\n`);
     const uid = process.getuid?.() ?? 0;
     checkCombinations(a, uid, process.getgid?.() ?? 0);
-    // bwrap's words where the system has no SELinux; with it, burrow does not label (yet) and says so.
-    if (a.execLabel !== undefined || a.fileLabel !== undefined)
-      throw new SandboxUsageError(selinuxEnabled() ? '--exec-label and --file-label are not supported by burrow sandbox on a system with SELinux enabled' : 'labeling not supported on this system');
+    // SELinux labels: bwrap's words where the system has none; each label checked by the kernel, as bwrap does.
+    if (a.execLabel !== undefined || a.fileLabel !== undefined) {
+      if (!selinuxEnabled()) throw new SandboxUsageError('labeling not supported on this system');
+      for (const label of [a.execLabel, a.fileLabel]) if (label !== undefined) checkLabel(label);
+    }
     // --cap-add ALL: every capability this kernel has (bwrap's capset takes what the kernel knows).
     if (a.caps) {
       const last = lastCapability();
@@ -246,6 +248,20 @@ function lastCapability(): number {
     return Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());
   } catch {
     return CAPABILITIES.length - 1;
+  }
+}
+
+/** bwrap's die_unless_label_valid: the label written to selinuxfs's context file (security_check_context), else its error. */
+function checkLabel(label: string): void {
+  try {
+    const fd = openSync('/sys/fs/selinux/context', 'r+');
+    try {
+      writeSync(fd, `${label}\0`);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    throw new SandboxUsageError(`invalid label ${label}: ${describeErrno((err as NodeJS.ErrnoException).code)}`);
   }
 }
 

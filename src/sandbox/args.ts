@@ -161,6 +161,7 @@ export function describeErrno(code: string | undefined): string {
     ELOOP: 'Too many levels of symbolic links',
     EISDIR: 'Is a directory',
     EPERM: 'Operation not permitted',
+    EINVAL: 'Invalid argument',
     ENAMETOOLONG: 'File name too long',
   };
   return (code && words[code]) ?? code ?? 'Unknown error';

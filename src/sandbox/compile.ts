@@ -54,6 +54,9 @@ const overlayPath = (path: string): string => path.replace(/[\\,:]/g, (c) => `\\
 
 const BIND = MS.BIND | MS.REC | MS.NOSUID;
 
+/** A tmpfs's options, with --file-label's SELinux context as bwrap gives it (label_mount). */
+const tmpfsData = (data: string, label: string | undefined): string => (label === undefined ? data : `${data},context="${label}"`);
+
 function opSteps(op: Op, sandbox: SandboxArgs, h: SandboxHost, index: number): Step[] {
   const mount = (source: string, target: string, fstype: string, flags: number, data = '', extra = 0n): Step => ({ kind: 'mount', source, target, fstype, flags, data, extra });
   switch (op.kind) {
@@ -95,7 +98,7 @@ function opSteps(op: Op, sandbox: SandboxArgs, h: SandboxHost, index: number): S
     }
     case 'dev': {
       const at = (name: string): string => posix.join(op.dest, name);
-      const steps: Step[] = [mount('tmpfs', op.dest, 'tmpfs', MS.NOSUID | MS.NODEV, 'mode=0755', BP.MKDIR)];
+      const steps: Step[] = [mount('tmpfs', op.dest, 'tmpfs', MS.NOSUID | MS.NODEV, tmpfsData('mode=0755', sandbox.fileLabel), BP.MKDIR)];
       for (const dev of ['null', 'zero', 'full', 'random', 'urandom', 'tty']) steps.push(mount(host(`/dev/${dev}`), at(dev), '', MS.BIND | MS.NOSUID, '', BP.MKFILE));
       steps.push(
         { kind: 'symlink', target: '/proc/self/fd/0', path: at('stdin') },
@@ -112,7 +115,7 @@ function opSteps(op: Op, sandbox: SandboxArgs, h: SandboxHost, index: number): S
       return steps;
     }
     case 'tmpfs':
-      return [mount('tmpfs', op.dest, 'tmpfs', MS.NOSUID | MS.NODEV, `mode=0${op.perms.toString(8)}${op.size !== undefined ? `,size=${op.size}` : ''}`, BP.MKDIR)];
+      return [mount('tmpfs', op.dest, 'tmpfs', MS.NOSUID | MS.NODEV, tmpfsData(`mode=0${op.perms.toString(8)}${op.size !== undefined ? `,size=${op.size}` : ''}`, sandbox.fileLabel), BP.MKDIR)];
     case 'mqueue':
       return [mount('mqueue', op.dest, 'mqueue', 0, '', BP.MKDIR)];
     case 'dir':
@@ -181,6 +184,8 @@ export function compileSandbox(a: SandboxArgs, h: SandboxHost): Plan {
   // --net: the helper comes up in the sandbox's network namespace once the ids are mapped.
   plan.push(...(h.net?.processes ?? []));
   if (a.usernsBlockFd !== undefined) plan.push({ kind: 'block-fd', fd: a.usernsBlockFd });
+  // --file-label: what the sandbox's setup makes from here on is labelled (bwrap sets it as it reads the option).
+  if (a.fileLabel !== undefined) plan.push({ kind: 'selinux-label', attr: 'fscreate', label: a.fileLabel });
   plan.push({ kind: 'sandbox-root', base: SANDBOX_BASE });
   a.ops.forEach((op, i) => plan.push(...opSteps(op, a, h, i)));
   // (the host's resolver on its loopback is out of reach from the sandbox's network: pasta's forwarder instead)
@@ -206,11 +211,16 @@ export function compileSandbox(a: SandboxArgs, h: SandboxHost): Plan {
   plan.push({ kind: 'caps', bounding: caps, permitted: caps, effective: caps, inheritable: caps, ambient: caps }, { kind: 'no-new-privs' });
   // Landlock after the mounts and the working directory: its path rules name what the sandbox sees.
   if (h.landlock && (h.landlock.fs | h.landlock.net | h.landlock.scoped) !== 0n) plan.push(...landlockSteps(h.landlock));
-  plan.push(envStep(a), ...h.seccomp.map((program): Step => ({ kind: 'seccomp', program })));
+  plan.push(envStep(a), ...labelSteps(a), ...h.seccomp.map((program): Step => ({ kind: 'seccomp', program })));
   // --audit: last, so that the calls the other filters let through are the ones it sees.
   if (h.audit) plan.push({ kind: 'audit', file: h.audit.file, calls: h.audit.calls }, { kind: 'seccomp', program: h.audit.program, flags: NEW_LISTENER });
   if (a.unsharePid && !a.asPid1) plan.push({ kind: 'init' });
   return [...plan, execStep(a)];
+}
+
+/** --exec-label: the command's SELinux label, given before the seccomp filters (as bwrap's label_exec). */
+export function labelSteps(a: SandboxArgs): Step[] {
+  return a.execLabel === undefined ? [] : [{ kind: 'selinux-label', attr: 'exec', label: a.execLabel }];
 }
 
 /** The Landlock ruleset's steps: made, its rules, enforced. */

@@ -15,7 +15,7 @@ import { posix } from 'node:path';
 
 import type { Plan, Step } from '../system/plan.js';
 import type { SandboxArgs } from './args.js';
-import { cwdStep, envStep, execStep, landlockSteps, type SandboxHost } from './compile.js';
+import { cwdStep, envStep, execStep, labelSteps, landlockSteps, type SandboxHost } from './compile.js';
 import { type LandlockRules, landlockMasks, type PathAccess } from './landlock.js';
 
 /** What the link at `path` on the host points to; undefined when there is none. */
@@ -109,7 +109,7 @@ export function compileFallback(a: SandboxArgs, h: SandboxHost, abi: number): { 
   if (a.blockFd !== undefined) plan.push({ kind: 'block-fd', fd: a.blockFd });
   plan.push(cwdStep(a, h), { kind: 'no-new-privs' });
   if (abi > 0) plan.push(...landlockSteps({ ...masks, fs, net }));
-  plan.push(envStep(a), ...h.seccomp.map((program): Step => ({ kind: 'seccomp', program })), execStep(a));
+  plan.push(envStep(a), ...labelSteps(a), ...h.seccomp.map((program): Step => ({ kind: 'seccomp', program })), execStep(a));
   const note = `Warning: user namespaces are refused here: the sandbox has Landlock and seccomp only (no namespaces)${abi === 0 ? ', and this kernel has no Landlock: nothing but seccomp and no_new_privs holds it' : ''}; not enforced: ${lost.length > 0 ? lost.join('; ') : 'nothing else'}`;
   return { plan, note };
 }

@@ -8,7 +8,7 @@
  */
 
 /** The number after `burrow-plan`: the helper reads exactly this version. */
-export const PLAN_VERSION = 11;
+export const PLAN_VERSION = 12;
 export const PLAN_MAX_SIZE = 16 << 20;
 export const PLAN_MAX_FIELDS = 65536;
 
@@ -87,6 +87,7 @@ export const RECORDS = [
   { name: 'fallback', min: 2, max: 2, once: true },
   { name: 'audit', min: 2, max: -1, once: true },
   { name: 'userns2', min: 1, max: 1, once: true },
+  { name: 'selinux-label', min: 2, max: 2, once: false },
 ] as const;
 
 export type RecordName = (typeof RECORDS)[number]['name'];

@@ -226,6 +226,8 @@ export type Step =
   | { kind: 'assert-userns-disabled' }
   /** bwrap's --userns2: this process enters the user namespace at `path` (after the root is in place) */
   | { kind: 'userns2'; path: string }
+  /** bwrap's --file-label (`fscreate`: the files this process makes) and --exec-label (`exec`: the command's): SELinux's label written to /proc/thread-self/attr/ATTR */
+  | { kind: 'selinux-label'; attr: 'exec' | 'fscreate'; label: string }
   /** bwrap's default working directory: the first of `paths` it can go to, else "/"; the command's PWD */
   | { kind: 'cwd-try'; paths: string[] }
   /** a Landlock ruleset handling these access masks (cut to the kernel's ABI); `flags`: landlock_restrict_self's */
@@ -295,6 +297,8 @@ function fields(step: Step): string[] {
       return [step.file];
     case 'userns2':
       return [step.path];
+    case 'selinux-label':
+      return [step.attr, step.label];
     case 'info-fd':
     case 'json-status-fd':
       return [String(step.fd)];

@@ -143,8 +143,10 @@ function corpus(): Map<string, Buffer> {
   });
   sandbox.push({ kind: 'fallback', plan: '/proc/self/fd/9', note: 'Warning: user namespaces are refused here' }, { kind: 'audit', file: '/home/me/audit.log', calls: ['257:open:0:1:2', '59:exec:-:0:-'] });
   plans.set(`${n + 4}-sandbox-bwrap.plan`, encodePlan(sandbox));
-  // flatpak's sub-sandbox: another sandbox's user and pid namespaces, a pid namespace of its own inside, --userns2.
-  const sub = parseSandboxArgs(['--userns', '5', '--userns2', '6', '--pidns', '7', '--unshare-pid', '--info-fd', '8', '--ro-bind', '/', '/', 'true'], { PATH: '/usr/bin:/bin' });
+  // flatpak's sub-sandbox: another sandbox's user and pid namespaces, a pid namespace of its own inside, --userns2;
+  // and SELinux's labels.
+  const sub = parseSandboxArgs(['--userns', '5', '--userns2', '6', '--pidns', '7', '--unshare-pid', '--info-fd', '8', '--ro-bind', '/', '/', '--tmpfs', '/tmp',
+    '--file-label', 'system_u:object_r:sandbox_file_t:s0', '--exec-label', 'system_u:system_r:sandbox_t:s0', 'true'], { PATH: '/usr/bin:/bin' });
   const subPlan = compileSandbox(sub, { uid: 1000, gid: 1000, cwd: '/', sources: new Map([[sub.ops[0] as Parameters<typeof compileSandbox>[0]['ops'][number], { path: '/', directory: true }]]), overlays: new Map(), seccomp: [], inherit: [], cgroupns: true });
   plans.set(`${n + 5}-sandbox-subsandbox.plan`, encodePlan(subPlan));
   return plans;
