@@ -633,6 +633,18 @@ describe('burrow sandbox: profiles, --print, --net', () => {
     expect(cli(['sandbox', '--net', 'tap', 'true'])).toEqual({ status: 125, stdout: '', stderr: "Error: --net: `tap` is not a user-mode network: use pasta[:OPTIONS] or slirp4netns[:OPTIONS] (bwrap's --unshare-net has none, --share-net the host's)\n" });
   });
 
+  it('--net slirp4netns: a tap device with slirp4netns\'s route out, its helper gone with it', async (ctx) => {
+    if (fixtures().missing.slirp4netns !== undefined) return ctx.skip(fixtures().missing.slirp4netns);
+    const r = cli(['sandbox', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--net', 'slirp4netns:mtu=1431', 'sh', '-c', 'ip route | grep "^default"; ip -o link show tap0 | grep -o "mtu [0-9]*"']);
+    expect(r).toEqual({ status: 0, stdout: 'default via 10.0.2.2 dev tap0 \nmtu 1431\n', stderr: '' });
+    let gone = false;
+    for (let i = 0; i < 40 && !gone; i++) {
+      gone = spawnSync('pgrep', ['-u', String(process.getuid?.()), '-f', 'slirp4netns.*--mtu=1431']).status === 1;
+      if (!gone) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(gone).toBe(true);
+  });
+
   it('a profile\'s D-Bus goes through xdg-dbus-proxy: the names it may own, not others; the proxy ends with the sandbox', (ctx) => {
     for (const tool of ['dbus-daemon', 'dbus-send', 'xdg-dbus-proxy'])
       if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return ctx.skip(`${tool} is not installed`);
