@@ -254,8 +254,10 @@ function writeCodeCache() {
       ['fast', [line, ['start', '-a', 'no-such-container']]],
       // A line the fast path declines (`--`), which clipanion parses, and one it would take, which main parses.
       ['burrow', [['run', '--rootfs', scratch, '--', 'true'], line]],
-      // bwrap's line, as far as the exec of the (missing) helper.
-      ['sandbox', [['--unshare-all', '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', '--bind', scratch, '/mnt', '--tmpfs', '/tmp', 'true']]],
+      // bwrap's line, as far as the exec of the (missing) helper; then as a user other than root compiles it (its own
+      // user namespace, the maps, a second namespace for --dev), which a build as root would otherwise leave out.
+      ['sandbox', [['--unshare-all', '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', '--bind', scratch, '/mnt', '--tmpfs', '/tmp', 'true'],
+        ['--unshare-all', '--unshare-user', '--uid', '4242', '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', 'true']]],
     ]) {
       const r = spawnSync(process.execPath, [join(root, 'bin', 'burrow.cjs')], {
         env: { ...process.env, BURROW_WRITE_CODE_CACHE: JSON.stringify({ bundle, runs }), BURROW_HELPER: join(scratch, 'no-helper'), XDG_RUNTIME_DIR: scratch, XDG_DATA_HOME: join(scratch, 'data') },
