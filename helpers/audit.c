@@ -305,10 +305,10 @@ static void look(const struct seccomp_notif *n, const struct audited *a) {
       from = open_parent(root, rel, &how);
     }
     need &= g_ll_fs;
-    if (from >= 0 && need && (need & ~landlock_granted(root, from, need)))
-      log_refusal(a->op, full, "landlock", host, need & (LL_WRITE_FILE | LL_MAKE_DIR | LL_MAKE_REG | LL_TRUNCATE) ? "rw" : need & LL_EXECUTE ? "rx" : "ro", 0);
-    else if (from >= 0)
+    if (from >= 0 && !need)
       close(from);
+    else if (from >= 0 && (need & ~landlock_granted(root, from, need))) /* (which closes `from`) */
+      log_refusal(a->op, full, "landlock", host, need & (LL_WRITE_FILE | LL_MAKE_DIR | LL_MAKE_REG | LL_TRUNCATE) ? "rw" : need & LL_EXECUTE ? "rx" : "ro", 0);
   }
   if (inside >= 0)
     close(inside);
