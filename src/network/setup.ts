@@ -184,7 +184,8 @@ function pastaArgv(program: string, options: string[], ports: PortMapping[], dns
   if (mac) argv.push('--ns-mac-addr', mac);
   // Ethernet's MTU, unless the user gives one: with pasta's own default (65520) a published port reached from
   // another address (pasta's tap path, not its loopback splice) stalls now and then here, 0.1 to 16 Gbit/s from
-  // one transfer to the next; with 1500 it keeps about 5 (bench/network.mjs, docs/design.md).
+  // one transfer to the next; with 1500 it kept about 5 (bench/network.mjs). Measured again in 2026-12 both stall on
+  // this VM (docs/design.md); 1500 is kept.
   if (!options.some((o) => /^-m/.test(o) || /^--mtu?(=|$)/.test(o))) argv.push('--mtu', String(PASTA_MTU));
   // The user's pasta options, each as one argument (OPTION=VALUE as pasta's getopt takes it).
   argv.push(...options, ...namespaceArgs('pasta', byFd));
