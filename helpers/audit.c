@@ -66,24 +66,18 @@ struct ll_rule {
 static struct ll_rule *g_ll;
 static size_t g_nll;
 
-static uint64_t hex_field(const char *s) {
-  uint64_t v = 0;
-  plan_parse_u64(s, 16, &v);
-  return v;
-}
-
 int audit_open(const struct plan *plan, const struct record *r) {
   for (size_t i = 0; i < plan->nrecords; i++) {
     const struct record *l = &plan->records[i];
     if (l->kind == R_LANDLOCK) {
-      g_ll_fs = hex_field(l->fields[0]);
-      g_ll_net = hex_field(l->fields[1]);
+      g_ll_fs = plan_hex(l->fields[0]);
+      g_ll_net = plan_hex(l->fields[1]);
     } else if (l->kind == R_LANDLOCK_PATH || l->kind == R_LANDLOCK_PORT) {
       struct ll_rule *more = realloc(g_ll, (g_nll + 1) * sizeof(*g_ll));
       if (!more)
         return -1;
       g_ll = more;
-      g_ll[g_nll] = (struct ll_rule){.access = hex_field(l->fields[0]), .path = l->kind == R_LANDLOCK_PATH ? l->fields[1] : NULL};
+      g_ll[g_nll] = (struct ll_rule){.access = plan_hex(l->fields[0]), .path = l->kind == R_LANDLOCK_PATH ? l->fields[1] : NULL};
       if (l->kind == R_LANDLOCK_PORT)
         plan_parse_u64(l->fields[1], 10, &g_ll[g_nll].port);
       g_nll++;
@@ -107,15 +101,21 @@ int audit_open(const struct plan *plan, const struct record *r) {
   return 0;
 }
 
-/* A string of the caller's at addr, through /proc/PID/mem; -1 when it cannot be read. */
-static int read_string(pid_t pid, uint64_t addr, char *out, size_t len) {
+/* Up to len bytes of the caller's memory at addr, through /proc/PID/mem; how many were read, -1 when none. */
+static ssize_t read_mem(pid_t pid, uint64_t addr, void *out, size_t len) {
   char mem[64];
   snprintf(mem, sizeof(mem), "/proc/%d/mem", (int)pid);
   int fd = open(mem, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return -1;
-  ssize_t n = pread(fd, out, len - 1, (off_t)addr);
+  ssize_t n = pread(fd, out, len, (off_t)addr);
   close(fd);
+  return n;
+}
+
+/* A string of the caller's at addr; -1 when it cannot be read. */
+static int read_string(pid_t pid, uint64_t addr, char *out, size_t len) {
+  ssize_t n = read_mem(pid, addr, out, len - 1);
   if (n <= 0)
     return -1;
   out[n] = '\0';
@@ -321,13 +321,7 @@ static void look_port(const struct seccomp_notif *n, const struct audited *a) {
   if (!(g_ll_net & need) || a->path_arg < 0)
     return;
   unsigned char sa[4];
-  char mem[64];
-  snprintf(mem, sizeof(mem), "/proc/%d/mem", (int)n->pid);
-  int fd = open(mem, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return;
-  ssize_t got = pread(fd, sa, sizeof(sa), (off_t)n->data.args[a->path_arg]);
-  close(fd);
+  ssize_t got = read_mem(n->pid, n->data.args[a->path_arg], sa, sizeof(sa));
   sa_family_t family;
   memcpy(&family, sa, sizeof(family));
   if (got != (ssize_t)sizeof(sa) || (family != AF_INET && family != AF_INET6))

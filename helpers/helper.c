@@ -1463,10 +1463,11 @@ static int recv_msg(int sock, char *kind, int *fd) {
  * the fds the child sends first (setup.c).
  */
 static void sandbox_namespaces(const struct plan *plan, pid_t child, int sync, unsigned long *ino) {
+  int sent = plan_find(plan, R_SHARE) != NULL;
   for (size_t k = 0; k < SANDBOX_NS_COUNT; k++) {
     struct stat st;
     int ok;
-    if (plan_find(plan, R_SHARE)) {
+    if (sent) {
       char kind;
       int fd;
       if (!recv_msg(sync, &kind, &fd) || kind != 'N')

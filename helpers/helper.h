@@ -54,6 +54,9 @@ int sig_wait(const sigset_t *set);
 #define SANDBOX_NS_COUNT 6
 extern const char *const SANDBOX_NS[SANDBOX_NS_COUNT][2];
 
+/* A plan field in hex (setup.c); 0 when it is not one (the plan was checked). */
+uint64_t plan_hex(const char *s);
+
 /* Writes all of buf (again after EINTR or a short write); -1 with errno. */
 int write_all(int fd, const char *buf, size_t n);
 

@@ -416,7 +416,7 @@ static rlim_t parse_rlim(const char *s) {
   return (rlim_t)v;
 }
 
-static uint64_t hex(const char *s) {
+uint64_t plan_hex(const char *s) {
   uint64_t v = 0;
   plan_parse_u64(s, 16, &v);
   return v;
@@ -463,8 +463,8 @@ static void drop_bounding(uint64_t bounding) {
  * effective again first.
  */
 static void do_caps(const struct record *r) {
-  uint64_t bounding = hex(r->fields[0]), permitted = hex(r->fields[1]), effective = hex(r->fields[2]),
-           inheritable = hex(r->fields[3]), ambient = hex(r->fields[4]);
+  uint64_t bounding = plan_hex(r->fields[0]), permitted = plan_hex(r->fields[1]), effective = plan_hex(r->fields[2]),
+           inheritable = plan_hex(r->fields[3]), ambient = plan_hex(r->fields[4]);
   uint64_t held = permitted_now();
   capset_masks(held, held, 0);
   drop_bounding(bounding);
@@ -1182,21 +1182,21 @@ static uint32_t g_landlock_flags;
 static void do_landlock(const struct record *r) {
   struct {
     uint64_t fs, net, scoped;
-  } attr = {hex(r->fields[0]), hex(r->fields[1]), hex(r->fields[2])};
+  } attr = {plan_hex(r->fields[0]), plan_hex(r->fields[1]), plan_hex(r->fields[2])};
   /* The struct as long as the fields used: an older kernel takes the shorter one. */
   size_t size = attr.scoped ? 24 : attr.net ? 16 : 8;
   g_landlock = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
   if (g_landlock < 0)
     die(EXIT_HELPER, "landlock", "landlock_create_ruleset", NULL, errno, "make the Landlock ruleset");
   fcntl(g_landlock, F_SETFD, FD_CLOEXEC);
-  g_landlock_flags = (uint32_t)hex(r->fields[3]);
+  g_landlock_flags = (uint32_t)plan_hex(r->fields[3]);
 }
 
 static void do_landlock_path(const struct record *r) {
   struct __attribute__((packed)) {
     uint64_t allowed;
     int32_t fd;
-  } rule = {hex(r->fields[0]), -1};
+  } rule = {plan_hex(r->fields[0]), -1};
   rule.fd = open(r->fields[1], O_PATH | O_CLOEXEC);
   if (rule.fd < 0)
     die(EXIT_HELPER, "landlock-path", "open", r->fields[1], errno, "Landlock rule on `%s`", r->fields[1]);
@@ -1214,7 +1214,7 @@ static void do_landlock_port(const struct record *r) {
   plan_parse_u64(r->fields[1], 10, &port);
   struct {
     uint64_t allowed, port;
-  } rule = {hex(r->fields[0]), port};
+  } rule = {plan_hex(r->fields[0]), port};
   if (syscall(SYS_landlock_add_rule, g_landlock, 2 /* LANDLOCK_RULE_NET_PORT */, &rule, 0) < 0)
     die(EXIT_HELPER, "landlock-port", "landlock_add_rule", r->fields[1], errno, "Landlock rule on TCP port %s", r->fields[1]);
 }
@@ -1391,17 +1391,17 @@ void child_main(const struct plan *plan, const struct child_fds *fds) {
   const struct record *userns2 = plan_find(plan, R_USERNS2);
   if (userns2 && (g_userns2 = open(userns2->fields[0], O_RDONLY | O_CLOEXEC)) < 0)
     die(EXIT_HELPER, "userns2", "open", userns2->fields[0], errno, "Setting userns2 failed");
+  const struct record *command = plan_find(plan, R_EXEC);
+  g_exec_name = command ? command->fields[0] : "";
   for (size_t i = 0; i < plan->nrecords; i++) {
     const struct record *r = &plan->records[i];
-    int exec = r->kind == R_SELINUX_LABEL && !strcmp(r->fields[0], "exec");
-    int *fd = exec ? &g_attr_exec : &g_attr_fscreate;
-    if (r->kind != R_SELINUX_LABEL || *fd >= 0)
+    if (r->kind != R_SELINUX_LABEL)
       continue;
+    int exec = !strcmp(r->fields[0], "exec");
+    int *fd = exec ? &g_attr_exec : &g_attr_fscreate;
     char path[64];
     snprintf(path, sizeof(path), "/proc/thread-self/attr/%s", r->fields[0]);
-    const struct record *command = plan_find(plan, R_EXEC);
-    g_exec_name = command ? command->fields[0] : "";
-    if ((*fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+    if (*fd < 0 && (*fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
       selinux_label_failed(exec, "open", path, errno);
   }
   close_unneeded_fds(plan, fds);
