@@ -193,9 +193,9 @@ export function profileArgs(p: Profile, h: ProfileHost): { args: string[]; warni
   for (const path of p.readWrite) args.push('--bind-try', expand(path), expand(path));
   // The desktop, by name: each socket bound where the program looks for it, with the variables that name it.
   const d = p.desktop;
-  const socket = (path: string | undefined, what: string, env: [string, string][] = []): void => {
+  const socket = (path: string | undefined, what: string, env: [string, string][] = [], at = path): void => {
     if (path && existsSync(path)) {
-      args.push('--bind', path, path);
+      args.push('--bind', path, at ?? path);
       for (const [k, v] of env) args.push('--setenv', k, v);
     } else warnings.push(`${what}: not found${path ? ` (${path})` : ''}, not given`);
   };
@@ -215,14 +215,13 @@ export function profileArgs(p: Profile, h: ProfileHost): { args: string[]; warni
     const named = /^unix:(\/.+)$/.exec(h.env.PULSE_SERVER ?? '')?.[1];
     const host = named ?? (runtime && join(runtime, 'pulse', 'native'));
     const inside = runtime ? join(runtime, 'pulse', 'native') : host;
-    if (host && inside && existsSync(host)) args.push('--bind', host, inside, '--setenv', 'PULSE_SERVER', `unix:${inside}`);
-    else warnings.push(`PulseAudio: not found${host ? ` (${host})` : ''}, not given`);
+    socket(host, 'PulseAudio', [['PULSE_SERVER', `unix:${inside}`]], inside);
   }
   if (d.gpu) {
     // The render nodes, NVIDIA's devices beside them, and the sysfs trees drivers read to find the GPU (read-only).
-    const nvidia = readdirOr('/dev').filter((f) => /^nvidia/.test(f));
-    if (existsSync('/dev/dri') || nvidia.length > 0) {
-      for (const dev of [...(existsSync('/dev/dri') ? ['/dev/dri'] : []), ...nvidia.map((f) => join('/dev', f))]) args.push('--dev-bind', dev, dev);
+    const devices = [...(existsSync('/dev/dri') ? ['/dev/dri'] : []), ...readdirOr('/dev').filter((f) => /^nvidia/.test(f)).map((f) => join('/dev', f))];
+    if (devices.length > 0) {
+      for (const dev of devices) args.push('--dev-bind', dev, dev);
       for (const sys of ['/sys/dev', '/sys/devices', '/sys/class', '/sys/bus']) args.push('--ro-bind-try', sys, sys);
     } else warnings.push('GPU: /dev/dri not found, not given');
   }

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { fixtures } from '../helpers/fixtures.js';
-import { alive } from '../helpers/processes.js';
+import { alive, eventually } from '../helpers/processes.js';
 import { BURROW } from '../helpers/run-cli.js';
 
 const bwrapPresent = spawnSync('bwrap', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -637,12 +637,7 @@ describe('burrow sandbox: profiles, --print, --net', () => {
     if (fixtures().missing.slirp4netns !== undefined) return ctx.skip(fixtures().missing.slirp4netns);
     const r = cli(['sandbox', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--net', 'slirp4netns:mtu=1431', 'sh', '-c', 'ip route | grep "^default"; ip -o link show tap0 | grep -o "mtu [0-9]*"']);
     expect(r).toEqual({ status: 0, stdout: 'default via 10.0.2.2 dev tap0 \nmtu 1431\n', stderr: '' });
-    let gone = false;
-    for (let i = 0; i < 40 && !gone; i++) {
-      gone = spawnSync('pgrep', ['-u', String(process.getuid?.()), '-f', 'slirp4netns.*--mtu=1431']).status === 1;
-      if (!gone) await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(gone).toBe(true);
+    expect(await eventually(() => spawnSync('pgrep', ['-u', String(process.getuid?.()), '-f', 'slirp4netns.*--mtu=1431']).status === 1, 2000, 50)).toBe(true);
   });
 
   it('a profile\'s D-Bus goes through xdg-dbus-proxy: the names it may own, not others; the proxy ends with the sandbox', (ctx) => {
@@ -674,16 +669,16 @@ describe('burrow sandbox: profiles, --print, --net', () => {
   });
 
   /** Unix sockets at `specs` (LABEL=PATH) answering each connection with its label; ends with the test. */
-  const serve = (specs: string[]): (() => void) => {
+  const serve = async (specs: string[]): Promise<() => void> => {
     const script = "import selectors, socket, sys\nsel = selectors.DefaultSelector()\nfor spec in sys.argv[1:]:\n    label, path = spec.split('=', 1)\n    s = socket.socket(socket.AF_UNIX)\n    s.bind(path)\n    s.listen(8)\n    sel.register(s, selectors.EVENT_READ, label)\nwhile True:\n    for key, _ in sel.select():\n        c, _ = key.fileobj.accept()\n        c.sendall((key.data + '\\n').encode())\n        c.close()\n";
     const server = spawn('/usr/bin/python3', ['-c', script, ...specs], { stdio: 'ignore' });
-    for (let i = 0; i < 100 && !specs.every((s) => existsSync(s.split('=')[1] as string)); i++) spawnSync('sleep', ['0.05']);
+    await eventually(() => specs.every((s) => existsSync(s.split('=')[1] as string)), 5000, 50);
     return () => server.kill('SIGKILL');
   };
   /** A shell line printing what the unix socket at PATH (a shell word) answers. */
   const ask = (path: string): string => `/usr/bin/python3 -c "import socket, sys; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); print(s.recv(64).decode().strip())" ${path} 2>&1 | tail -1`;
 
-  it('a profile\'s desktop: the Wayland, X11, PipeWire and PulseAudio sockets reached where clients look, the X authority read-only, the GPU; the rest of the runtime directory hidden; what is missing said', (ctx) => {
+  it('a profile\'s desktop: the Wayland, X11, PipeWire and PulseAudio sockets reached where clients look, the X authority read-only, the GPU; the rest of the runtime directory hidden; what is missing said', async (ctx) => {
     if (!existsSync('/usr/bin/python3')) return ctx.skip('python3 is not installed');
     const runtime = join(dir, 'runtime');
     rmSync(runtime, { recursive: true, force: true });
@@ -701,7 +696,7 @@ describe('burrow sandbox: profiles, --print, --net', () => {
     const display = 900 + (process.pid % 90);
     const x11 = `/tmp/.X11-unix/X${display}`;
     for (const f of [join(runtime, 'wayland-test'), join(runtime, 'pipewire-0'), pulse, x11]) rmSync(f, { force: true });
-    const stop = serve([`wayland=${join(runtime, 'wayland-test')}`, `pipewire=${join(runtime, 'pipewire-0')}`, `pulse=${pulse}`, `x11=${x11}`]);
+    const stop = await serve([`wayland=${join(runtime, 'wayland-test')}`, `pipewire=${join(runtime, 'pipewire-0')}`, `pulse=${pulse}`, `x11=${x11}`]);
     try {
       writeFileSync(join(config, 'burrow', 'sandbox', 'desk.toml'), 'description = "desk"\n[filesystem]\nhome = "private"\n[desktop]\nwayland = true\nx11 = true\npipewire = true\npulseaudio = true\ngpu = true\n');
       const host = { XDG_CONFIG_HOME: config, XDG_RUNTIME_DIR: runtime, WAYLAND_DISPLAY: 'wayland-test', DISPLAY: `:${display}`, XAUTHORITY: join(dir, 'xauth'), PULSE_SERVER: `unix:${pulse}` };
@@ -743,7 +738,7 @@ describe('burrow sandbox: profiles, --print, --net', () => {
     }
   });
 
-  it('a profile\'s portal: the portals\' D-Bus names through the proxy (and not a name it does not list), the document portal\'s files read-write', (ctx) => {
+  it('a profile\'s portal: the portals\' D-Bus names through the proxy (and not a name it does not list), the document portal\'s files read-write', async (ctx) => {
     for (const tool of ['dbus-daemon', 'dbus-send', 'xdg-dbus-proxy', '/usr/bin/python3'])
       if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return ctx.skip(`${tool} is not installed`);
     const runtime = join(dir, 'runtime-portal');
@@ -757,7 +752,7 @@ describe('burrow sandbox: profiles, --print, --net', () => {
     const owner = spawn('/usr/bin/python3', [DBUS_OWNER, address as string, 'org.freedesktop.portal.Desktop', 'org.example.Hidden'], { stdio: 'ignore' });
     try {
       const owned = (name: string): string => `dbus-send --session --print-reply --dest=org.freedesktop.DBus / org.freedesktop.DBus.GetNameOwner string:${name} 2>&1 | tail -1`;
-      for (let i = 0; i < 100 && !spawnSync('sh', ['-c', owned('org.example.Hidden')], { encoding: 'utf8', env: env({ DBUS_SESSION_BUS_ADDRESS: address as string }) }).stdout.includes(':1.'); i++) spawnSync('sleep', ['0.05']);
+      await eventually(() => spawnSync('sh', ['-c', owned('org.example.Hidden')], { encoding: 'utf8', env: env({ DBUS_SESSION_BUS_ADDRESS: address as string }) }).stdout.includes(':1.'), 5000, 50);
       const r = cli(['sandbox', '--profile', 'portal', 'sh', '-c', `${owned('org.freedesktop.portal.Desktop')}; ${owned('org.example.Hidden')}; cat "$XDG_RUNTIME_DIR/doc/a1b2c3/chosen.txt"; echo edited > "$XDG_RUNTIME_DIR/doc/a1b2c3/chosen.txt"`], { XDG_CONFIG_HOME: config, XDG_RUNTIME_DIR: runtime, DBUS_SESSION_BUS_ADDRESS: address as string });
       expect(r.stderr).toBe('');
       const [desktop, hidden, chosen] = r.stdout.split('\n');
