@@ -13,10 +13,11 @@ import { isAbsolute, resolve } from 'node:path';
 import { helperPath } from './config/install.js';
 import { BurrowError } from './errors.js';
 import { CAPABILITIES } from './system/capabilities.js';
+import { execve, fdFlags, landlockAbi, memfd } from './system/libc.js';
 import { encodePlan } from './system/plan.js';
 import { BURROW_OPTIONS, type Op, parseSandboxArgs, readWholeFd, SandboxOptionError, SandboxUsageError, describeErrno, type SandboxArgs, splitOptions, splitProfile } from './sandbox/args.js';
 import { shellWord } from './sandbox/shell.js';
-import { compileFallback } from './sandbox/fallback.js';
+import { compileFallback, usernsMayBeRefused } from './sandbox/fallback.js';
 import { hasRules, landlockMasks } from './sandbox/landlock.js';
 import { compileSandbox, type SandboxHost, usesOwnUserns } from './sandbox/compile.js';
 import { auditFilter } from './sandbox/audit.js';
@@ -162,8 +163,7 @@ function report(err: unknown, levelPrefix: boolean, name: string): number {
  */
 export async function sandbox(argv: string[], name: string, extras: () => Promise<SandboxExtras>): Promise<number> {
   // First, before anything of ours opens an fd: which fds the caller gave us (koffi's own are close-on-exec).
-  const libc = await import('./system/libc.js');
-  const inherited = callerFds(libc.fdFlags);
+  const inherited = callerFds(fdFlags);
   given = new Set([0, 1, 2, ...inherited]);
   let levelPrefix = argv.includes('--level-prefix');
   try {
@@ -208,8 +208,9 @@ export async function sandbox(argv: string[], name: string, extras: () => Promis
       for (const c of a.caps) if (c > last) a.caps.delete(c);
     }
     const host = hostFacts(a, inherited);
-    const { execve, landlockAbi, memfd } = libc;
-    const abi = hasRules(a.landlock) || !a.requireUserns ? landlockAbi() : 0;
+    // The plan for a kernel that refuses the user namespace, only where one might (unless --require-userns).
+    const fallback = !a.requireUserns && usernsMayBeRefused();
+    const abi = hasRules(a.landlock) || fallback ? landlockAbi() : 0;
     if (hasRules(a.landlock)) {
       const masks = landlockMasks(a.landlock, abi);
       if (masks.unenforced) writeSync(2, `Warning: ${masks.unenforced}\n`);
@@ -222,13 +223,13 @@ export async function sandbox(argv: string[], name: string, extras: () => Promis
       host.audit = { file: resolve(a.audit), ...filter };
     }
     const plan = compileSandbox(a, host);
-    // Where the kernel refuses user namespaces, the helper runs this one instead (unless --require-userns).
+    // Where the kernel refuses user namespaces, the helper runs this one instead.
     const keep: number[] = [];
-    if (!a.requireUserns) {
-      const fallback = compileFallback(a, host, abi);
-      const other = memfd('burrow-plan-fallback', encodePlan(fallback.plan));
-      keep.push(other);
-      plan.push({ kind: 'fallback', plan: `/proc/self/fd/${other}`, note: fallback.note });
+    if (fallback) {
+      const other = compileFallback(a, host, abi);
+      const fd = memfd('burrow-plan-fallback', encodePlan(other.plan));
+      keep.push(fd);
+      plan.push({ kind: 'fallback', plan: `/proc/self/fd/${fd}`, note: other.note });
     }
     const fd = memfd('burrow-plan', encodePlan(plan));
     // The fds the helper's records name, and the command's: Node marked the low ones close-on-exec.

@@ -10,7 +10,7 @@
  * The helper runs this plan instead of the sandbox's when the kernel refuses
  * the new user namespace (the `fallback` record).
  */
-import { existsSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { posix } from 'node:path';
 
 import type { Plan, Step } from '../system/plan.js';
@@ -85,6 +85,39 @@ export function fallbackRules(a: SandboxArgs, h: SandboxHost): { rules: Landlock
   if (a.lockFiles.length > 0) lost.push('--lock-file');
   if (a.audit !== undefined) lost.push('--audit (nothing is logged)');
   return { rules, lost };
+}
+
+/** A file's text; undefined when it is not there or cannot be read. */
+function readText(path: string): string | undefined {
+  try {
+    return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the kernel might refuse this process a user namespace: only then
+ * is the fallback plan prepared (compiling and handing it over costs about
+ * 0.7 ms of every start, measured). It might wherever something could say
+ * no: inside a container or another sandbox (a user namespace below the
+ * host's: its maker's seccomp filter or user-namespace limit is not seen
+ * from in here), under a seccomp filter of this process's own (a systemd
+ * unit's RestrictNamespaces=), with no user namespaces allowed
+ * (user.max_user_namespaces 0, Debian's kernel.unprivileged_userns_clone
+ * 0), under Ubuntu's AppArmor restriction, or with SELinux enforcing (its
+ * policy may deny user_namespace create); a file that cannot be read counts
+ * as a maybe. On the host of an ordinary desktop: no. Were the kernel to
+ * refuse all the same, the sandbox fails as bwrap does, with the reason.
+ */
+export function usernsMayBeRefused(read: (path: string) => string | undefined = readText): boolean {
+  const map = read('/proc/self/uid_map')?.trim().split(/\s+/);
+  if (map?.join(' ') !== '0 0 4294967295') return true;
+  if (read('/proc/self/status')?.match(/^Seccomp:\s*(\d+)$/m)?.[1] !== '0') return true;
+  if (!(Number(read('/proc/sys/user/max_user_namespaces')) > 0)) return true;
+  if (read('/proc/sys/kernel/unprivileged_userns_clone')?.trim() === '0') return true;
+  if (read('/proc/sys/kernel/apparmor_restrict_unprivileged_userns')?.trim() === '1') return true;
+  return read('/sys/fs/selinux/enforce')?.trim() === '1';
 }
 
 /**
