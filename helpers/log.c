@@ -15,9 +15,14 @@
 #define _GNU_SOURCE
 #include "helper.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,31 +137,59 @@ int ctr_log_write(struct ctr_log *log, const char *stream, const char *buf, size
  * without its newline shown as a whole one; parts never ended shown as
  * they are. burrow execs into this after choosing the file, so a 100 MB log
  * costs what reading it does, not a JavaScript loop over a million lines.
+ *
+ * The file is read a megabyte at a time; the newlines of each block are
+ * found 64 bytes at a time (SSE2, which every x86-64 has; memchr elsewhere),
+ * and the texts are not copied but written where they lie, a writev of up to
+ * IOV_MAX of them (runs of adjacent text joined): a 160 MB log in about 1.5 x
+ * the time of `cat` (it was 3.5 x with a copy of each line and musl's memchr).
  */
+#define LOG_IOV 1024 /* IOV_MAX */
+
 struct run_out {
-  char *buf;
-  size_t len, cap;
+  struct iovec iov[LOG_IOV];
+  int n;
   int fd;
 };
 
+/* Writes what is pending, all of it (a short writev goes on from where it stopped). */
 static int out_flush(struct run_out *o) {
-  int r = o->len ? write_all(o->fd, o->buf, o->len) : 0;
-  o->len = 0;
-  return r;
+  struct iovec *v = o->iov;
+  int n = o->n;
+  o->n = 0;
+  while (n > 0) {
+    ssize_t w = writev(o->fd, v, n);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w < 0)
+      return -1;
+    for (; n > 0 && (size_t)w >= v->iov_len; v++, n--)
+      w -= (ssize_t)v->iov_len;
+    if (n > 0) {
+      v->iov_base = (char *)v->iov_base + w;
+      v->iov_len -= (size_t)w;
+    }
+  }
+  return 0;
 }
 
-static int out_put(struct run_out *o, int fd, const char *p, size_t n) {
+/* [p, p + n) to go out on `fd`: it must stay where it is until the next out_flush. */
+static inline int out_put(struct run_out *o, int fd, const char *p, size_t n) {
   if (fd != o->fd) {
     if (out_flush(o) < 0)
       return -1;
     o->fd = fd;
   }
-  if (o->len + n > o->cap && out_flush(o) < 0)
+  if (n == 0)
+    return 0;
+  struct iovec *last = o->n ? &o->iov[o->n - 1] : NULL;
+  if (last && (const char *)last->iov_base + last->iov_len == p) {
+    last->iov_len += n;
+    return 0;
+  }
+  if (o->n == LOG_IOV && out_flush(o) < 0)
     return -1;
-  if (n > o->cap)
-    return write_all(fd, p, n);
-  memcpy(o->buf + o->len, p, n);
-  o->len += n;
+  o->iov[o->n++] = (struct iovec){(void *)p, n};
   return 0;
 }
 
@@ -183,18 +216,24 @@ static int part_add(struct part *pt, const char *p, size_t n) {
   return 0;
 }
 
+/* The length of the timestamps burrow's monitor writes ("2026-12-05T09:30:01.123456789+01:00"): the space is looked for there first. */
+#define STAMP_LEN 35
+
 /* One line [s, e) (e at its newline, which p[e] is): its text out, or kept as a part. */
-static int log_line(struct run_out *o, struct part parts[2], const char *p, size_t s, size_t e) {
-  const char *sp = memchr(p + s, ' ', e - s);
+static inline int log_line(struct run_out *o, struct part parts[2], const char *p, size_t s, size_t e) {
+  const char *sp = e - s > STAMP_LEN && p[s + STAMP_LEN] == ' ' ? p + s + STAMP_LEN : memchr(p + s, ' ', e - s);
   if (!sp)
     return 0;
   size_t a = (size_t)(sp - p);
   if (a + 8 >= e || p[a + 7] != ' ' || (p[a + 8] != 'F' && p[a + 8] != 'P') || (a + 9 < e && p[a + 9] != ' '))
     return 0;
+  /* "stdout" or "stderr", byte by byte (a call to memcmp per line shows in a 100 MB log) */
+  if (p[a + 1] != 's' || p[a + 2] != 't' || p[a + 3] != 'd')
+    return 0;
   int which;
-  if (!memcmp(p + a + 1, "stdout", 6))
+  if (p[a + 4] == 'o' && p[a + 5] == 'u' && p[a + 6] == 't')
     which = 0;
-  else if (!memcmp(p + a + 1, "stderr", 6))
+  else if (p[a + 4] == 'e' && p[a + 5] == 'r' && p[a + 6] == 'r')
     which = 1;
   else
     return 0;
@@ -203,12 +242,40 @@ static int log_line(struct run_out *o, struct part parts[2], const char *p, size
   if (p[a + 8] == 'P')
     return part_add(pt, p + text, e - text);
   if (pt->open) {
-    if (out_put(o, which + 1, pt->buf, pt->len) < 0)
+    /* The part's bytes go out now, before its buffer takes the next part. */
+    if (out_put(o, which + 1, pt->buf, pt->len) < 0 || out_put(o, which + 1, p + text, e + 1 - text) < 0 || out_flush(o) < 0)
       return -1;
     pt->len = 0;
     pt->open = 0;
+    return 0;
   }
   return out_put(o, which + 1, p + text, e + 1 - text);
+}
+
+/* Every whole line of [0, have) handed to log_line; where the first unfinished one starts. -1 on a write error. */
+static ssize_t log_lines(struct run_out *o, struct part parts[2], const char *buf, size_t have) {
+  size_t pos = 0, b = 0;
+#ifdef __SSE2__
+  const __m128i nl = _mm_set1_epi8('\n');
+  for (; b + 64 <= have; b += 64) {
+#define NL16(i) ((uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(buf + b + 16 * (i))), nl)) << (16 * (i)))
+    uint64_t m = NL16(0) | NL16(1) | NL16(2) | NL16(3);
+#undef NL16
+    for (; m; m &= m - 1) {
+      size_t e = b + (size_t)__builtin_ctzll(m);
+      if (log_line(o, parts, buf, pos, e) < 0)
+        return -1;
+      pos = e + 1;
+    }
+  }
+#endif
+  for (const char *q; b < have && (q = memchr(buf + b, '\n', have - b)) != NULL; b = pos) {
+    size_t e = (size_t)(q - buf);
+    if (log_line(o, parts, buf, pos, e) < 0)
+      return -1;
+    pos = e + 1;
+  }
+  return (ssize_t)pos;
 }
 
 int cmd_logs(int argc, char **argv) {
@@ -227,14 +294,14 @@ int cmd_logs(int argc, char **argv) {
   }
   posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   size_t cap = 1 << 20, have = 0;
-  char *buf = malloc(cap);
-  struct run_out o = {.buf = malloc(1 << 20), .cap = 1 << 20, .fd = 1};
+  char *buf = malloc(cap + 1);
+  struct run_out o = {.n = 0, .fd = 1}; /* (16 KiB of iovecs on the stack, not in the binary) */
   struct part parts[2] = {{0}, {0}};
-  if (!buf || !o.buf)
+  if (!buf)
     return EXIT_HELPER;
   for (;;) {
     if (have == cap) { /* a line longer than the buffer: a bigger one */
-      char *b = realloc(buf, cap * 2);
+      char *b = realloc(buf, cap * 2 + 1);
       if (!b)
         return EXIT_HELPER;
       buf = b;
@@ -250,24 +317,15 @@ int cmd_logs(int argc, char **argv) {
     if (n == 0)
       break;
     have += (size_t)n;
-    size_t pos = 0;
-    for (char *nl; (nl = memchr(buf + pos, '\n', have - pos)) != NULL;) {
-      size_t e = (size_t)(nl - buf);
-      if (log_line(&o, parts, buf, pos, e) < 0)
-        return errno == EPIPE ? 0 : EXIT_HELPER;
-      pos = e + 1;
-    }
-    memmove(buf, buf + pos, have - pos);
-    have -= pos;
+    ssize_t pos = log_lines(&o, parts, buf, have);
+    /* (what is pending points into buf: out before buf moves) */
+    if (pos < 0 || out_flush(&o) < 0)
+      return errno == EPIPE ? 0 : EXIT_HELPER;
+    memmove(buf, buf + pos, have - (size_t)pos);
+    have -= (size_t)pos;
   }
-  /* The end: a last line without its newline as a whole one, then parts never ended, as they are. */
+  /* The end: a last line without its newline as a whole one (the byte after cap is kept for it), then parts never ended, as they are. */
   if (have > 0) {
-    if (have == cap) {
-      char *b = realloc(buf, cap + 1);
-      if (!b)
-        return EXIT_HELPER;
-      buf = b;
-    }
     buf[have] = '\n';
     if (log_line(&o, parts, buf, 0, have) < 0)
       return errno == EPIPE ? 0 : EXIT_HELPER;

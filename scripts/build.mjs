@@ -250,8 +250,8 @@ function writeCodeCache() {
   try {
     const line = ['run', '--rootfs', scratch, '-e', 'A=1', '-v', `${scratch}:/mnt:ro`, '-w', '/', 'true'];
     for (const [bundle, runs] of [
-      // start finds no such container, in an empty store in the scratch directory.
-      ['fast', [line, ['start', '-a', 'no-such-container']]],
+      // start and logs find no such container, in an empty store in the scratch directory.
+      ['fast', [line, ['start', '-a', 'no-such-container'], ['logs', 'no-such-container']]],
       // A line the fast path declines (`--`), which clipanion parses, and one it would take, which main parses.
       ['burrow', [['run', '--rootfs', scratch, '--', 'true'], line]],
       // bwrap's line, as far as the exec of the (missing) helper; then as a user other than root compiles it (its own

@@ -18,6 +18,7 @@ import { type Fields, flagSpecOf, quickFields, tableOf } from './cli/quick.js';
 import { reportError } from './cli/report-error.js';
 import { type RunFields, runRequest } from './cli/run-container.js';
 import { type StartFields, startContainers } from './cli/start-containers.js';
+import { containerLogs, type LogsFields } from './cli/container-logs.js';
 import { runContainer } from './runtime/run.js';
 
 // Set by scripts/build.mjs: the manifest's entries of the fast path's commands.
@@ -27,6 +28,7 @@ declare const BURROW_FAST_COMMANDS: ManifestCommand[];
 const RUNS: Record<FastCommand, (fields: Fields, context: Context) => Promise<number>> = {
   run: (fields, context) => runContainer(runRequest(fields as unknown as RunFields), context),
   start: (fields, context) => startContainers(fields as unknown as StartFields, context),
+  logs: (fields, context) => containerLogs(fields as unknown as LogsFields, context),
 };
 
 /** The command's exit code (when it could not start: the helper takes over otherwise), or undefined: not this path's line. */

@@ -9,6 +9,7 @@ import { type HelpGroup, renderCommandHelp, renderGroupHelp, renderTopHelp, sent
 import type { ManifestCommand } from './manifest.js';
 import { flagSpecOf } from './quick.js';
 import { COMMANDS, HELP_GROUPS, MANAGEMENT } from './registry.js';
+import { byCodeUnits } from '../order.js';
 
 /** `burrow --help` (and `burrow` alone). */
 export function topHelp(): string {
@@ -17,7 +18,7 @@ export function topHelp(): string {
       c.paths.filter((p) => p.length === 1).map((p) => ({ name: p[0] as string, description: sentence(c.description) })),
     );
     for (const [name, m] of Object.entries(MANAGEMENT)) if (m.group === group) commands.push({ name, description: m.description });
-    return { title, commands: commands.sort((a, b) => a.name.localeCompare(b.name)) };
+    return { title, commands: commands.sort((a, b) => byCodeUnits(a.name, b.name)) };
   });
   // --log-level is every command's option (cli/base.ts): its words come from there.
   const logLevel = COMMANDS[0]?.options.find((o) => o.names.includes('--log-level'));
@@ -33,7 +34,7 @@ export function managementHelp(word: string): string | undefined {
   const m = MANAGEMENT[word];
   if (m === undefined) return undefined;
   const rows = COMMANDS.flatMap((c) => c.paths.filter((p) => p.length === 2 && p[0] === word).map((p) => ({ name: p[1] as string, description: sentence(c.description) })));
-  return renderGroupHelp('burrow', word, m.description, rows.sort((a, b) => a.name.localeCompare(b.name)));
+  return renderGroupHelp('burrow', word, m.description, rows.sort((a, b) => byCodeUnits(a.name, b.name)));
 }
 
 /** `burrow CMD --help` (`words` is the path typed). */

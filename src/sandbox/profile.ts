@@ -22,6 +22,7 @@ import { basename, join, resolve } from 'node:path';
 
 import { readTomlFile } from '../config/toml.js';
 import { BurrowError } from '../errors.js';
+import { byCodeUnits } from '../order.js';
 
 export interface Profile {
   name: string;
@@ -65,7 +66,7 @@ export function listProfiles(dirs: { dir: string; shipped: boolean }[]): { name:
       if (NAME.test(name) && !seen.has(name)) seen.set(name, { name, file: join(dir, f), shipped });
     }
   }
-  return [...seen.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return [...seen.values()].sort((a, b) => byCodeUnits(a.name, b.name));
 }
 
 /** A profile by name (or by the path of its file: one with a `/` or ending in .toml). */

@@ -31,6 +31,7 @@ import { isFrozen, monitoredCgroup } from '../system/cgroups.js';
 import { safeReaddir } from '../system/files.js';
 import type { SeccompProfile } from '../system/seccomp/profile.js';
 import type { Store } from './store.js';
+import { byCodeUnits } from '../order.js';
 
 /** The options of `run` and `create` as the command line gave them (runtime/options.ts reads them). */
 /** A slice of the default user namespace's ids: `size` of them from `start` (--userns auto). */
@@ -239,7 +240,7 @@ export class Containers {
       const rec = readJson<ContainerRecord | undefined>(`${this.dir(id)}/container.json`, undefined);
       if (rec) out.push(rec);
     }
-    return out.sort((a, b) => a.created.localeCompare(b.created));
+    return out.sort((a, b) => byCodeUnits(a.created, b.created));
   }
 
   /** By full id, unique id prefix, or name. */

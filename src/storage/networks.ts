@@ -14,6 +14,7 @@ import { safeReaddir } from '../system/files.js';
 import { atomicWriteFile, readJson } from './atomic.js';
 import type { ContainerRecord } from './containers.js';
 import type { Store } from './store.js';
+import { byCodeUnits } from '../order.js';
 
 export interface NetworkRecord {
   name: string;
@@ -59,7 +60,7 @@ export class Networks {
       const rec = NAME.test(name) ? readJson<NetworkRecord | undefined>(join(this.path(name), 'network.json'), undefined) : undefined;
       if (rec) out.push(rec);
     }
-    return out.sort((a, b) => a.created.localeCompare(b.created));
+    return out.sort((a, b) => byCodeUnits(a.created, b.created));
   }
 
   /** By name, full id or unique id prefix. */

@@ -18,6 +18,7 @@ import { safeReaddir } from '../system/files.js';
 import { atomicWriteFile, readJson } from './atomic.js';
 import type { ContainerRecord } from './containers.js';
 import type { Store } from './store.js';
+import { byCodeUnits } from '../order.js';
 
 /** The namespaces a pod's containers can share with its infra. */
 export const POD_NAMESPACES = ['cgroup', 'ipc', 'net', 'pid', 'uts'] as const;
@@ -55,7 +56,7 @@ export class Pods {
       const rec = readJson<PodRecord | undefined>(join(this.dir(id), 'pod.json'), undefined);
       if (rec) out.push(rec);
     }
-    return out.sort((a, b) => a.created.localeCompare(b.created));
+    return out.sort((a, b) => byCodeUnits(a.created, b.created));
   }
 
   /** By name, full id or unique id prefix. */

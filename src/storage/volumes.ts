@@ -15,6 +15,7 @@ import { safeReaddir } from '../system/files.js';
 import { atomicWriteFile, readJson } from './atomic.js';
 import type { ContainerRecord } from './containers.js';
 import type { Store } from './store.js';
+import { byCodeUnits } from '../order.js';
 
 export interface VolumeRecord {
   name: string;
@@ -53,7 +54,7 @@ export class Volumes {
       const rec = readJson<VolumeRecord | undefined>(join(this.path(name), 'volume.json'), undefined);
       if (rec) out.push(rec);
     }
-    return out.sort((a, b) => a.name.localeCompare(b.name));
+    return out.sort((a, b) => byCodeUnits(a.name, b.name));
   }
 
   find(name: string): VolumeRecord | undefined {

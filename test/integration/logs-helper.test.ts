@@ -82,4 +82,24 @@ describeContainers('burrow-helper logs: the same bytes as LogReader', () => {
     const none = helper(join(dir, 'missing'));
     expect([none.status, none.stdout, none.stderr]).toEqual([0, '', '']);
   });
+
+  it('a log of many megabytes: more texts than one writev takes, over many reads, both streams and parts; a reader gone early is no error', () => {
+    const dir = mkdtempSync(join(fixtures().dir, 'logs-helper-many-'));
+    const lines: string[] = [];
+    // (a stamp of another width every so often: the space is then looked for, not assumed)
+    for (let i = 0; i < 200_000; i++)
+      lines.push(`${i % 997 === 0 ? '2026-12-06T07:00:00.1Z' : STAMP} ${i % 13 === 0 ? 'stderr' : 'stdout'} ${i % 101 === 0 ? 'P' : 'F'} line ${i} ${'y'.repeat(i % 61)}`);
+    const file = join(dir, 'many');
+    const log = Buffer.from(`${lines.join('\n')}\n`);
+    writeFileSync(file, log);
+    const want = reference(log);
+    const got = helper(file);
+    expect(got.status).toBe(0);
+    expect(got.stdout.length).toBe(want.stdout.length);
+    expect(got.stdout === want.stdout).toBe(true);
+    expect(got.stderr === want.stderr).toBe(true);
+    expect(got.both === want.both).toBe(true);
+    const early = spawnSync('sh', ['-c', '{ "$0" logs "$1" 2>/dev/null; echo "status $?" >&2; } | head -c 100 >/dev/null', HELPER, file], { encoding: 'utf8' });
+    expect(early.stderr).toBe('status 0\n');
+  });
 });

@@ -3,6 +3,7 @@ import * as Option from 'clipanion/lib/advanced/options';
 import { imageJson, imageRows, isIntermediate, type ImageRow } from '../../format/image-view.js';
 import { writeReport } from '../../format/report.js';
 import { BurrowCommand } from '../base.js';
+import { byCodeUnits } from '../../order.js';
 
 const TABLE = 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Created}}\t{{.Size}}';
 
@@ -37,7 +38,7 @@ export class ImagesCommand extends BurrowCommand {
     for (const c of store.containers.list()) used.set(c.image, (used.get(c.image) ?? 0) + 1);
     const images = all
       .filter((i) => this.all || !isIntermediate(i, all))
-      .sort((a, b) => Date.parse(b.created) - Date.parse(a.created) || a.id.localeCompare(b.id));
+      .sort((a, b) => Date.parse(b.created) - Date.parse(a.created) || byCodeUnits(a.id, b.id));
     const now = Date.now();
     let rows: ImageRow[] = images.flatMap((i) => imageRows(store, i, used.get(i.id) ?? 0, this.noTrunc, now));
     let format = this.format;

@@ -10,6 +10,7 @@ import { treeSize } from '../../system/files.js';
 import { formatPorts } from '../../network/ports.js';
 import { BurrowCommand } from '../base.js';
 import { goHumanSize, humanDuration, timeAgo, writeReport } from '../../format/report.js';
+import { byCodeUnits } from '../../order.js';
 
 interface Row {
   rec: ContainerRecord;
@@ -196,13 +197,13 @@ function sizeOf(store: Store, row: Row): { rw: number; rootfs: number } {
 function sortRows(rows: Row[], key: (typeof SORT_KEYS)[number]): Row[] {
   const started = (r: Row) => r.status.startedAt?.getTime() ?? 0;
   const compare: Record<typeof key, (a: Row, b: Row) => number> = {
-    created: (a, b) => b.rec.created.localeCompare(a.rec.created),
+    created: (a, b) => byCodeUnits(b.rec.created, a.rec.created),
     runningfor: (a, b) => started(b) - started(a),
-    id: (a, b) => a.rec.id.localeCompare(b.rec.id),
-    image: (a, b) => a.rec.imageName.localeCompare(b.rec.imageName),
-    names: (a, b) => a.rec.name.localeCompare(b.rec.name),
+    id: (a, b) => byCodeUnits(a.rec.id, b.rec.id),
+    image: (a, b) => byCodeUnits(a.rec.imageName, b.rec.imageName),
+    names: (a, b) => byCodeUnits(a.rec.name, b.rec.name),
     size: (a, b) => (a.size?.rootfs ?? 0) - (b.size?.rootfs ?? 0),
-    status: (a, b) => statusText(a).localeCompare(statusText(b)),
+    status: (a, b) => byCodeUnits(statusText(a), statusText(b)),
   };
   return [...rows].sort(compare[key]);
 }

@@ -2,7 +2,7 @@ import * as Option from 'clipanion/lib/advanced/options';
 
 import { BurrowError, UsageError } from '../../../errors.js';
 import { BurrowCommand } from '../../base.js';
-import { logWindow, logWriter } from '../logs.js';
+import { logWindow, logWriter } from '../../container-logs.js';
 
 export class PodLogsCommand extends BurrowCommand {
   static override paths = [['pod', 'logs']];

@@ -7,6 +7,7 @@ import type { ContainerRecord, ContainerStatus } from '../../../storage/containe
 import type { PodRecord } from '../../../storage/pods.js';
 import { BurrowCommand } from '../../base.js';
 import { keyFilters } from '../../filters.js';
+import { byCodeUnits } from '../../../order.js';
 
 const SORT_KEYS = ['created', 'id', 'name', 'number', 'status'] as const;
 const FILTER_KEYS = ['id', 'name', 'label', 'status', 'ctr-names', 'ctr-ids', 'ctr-status', 'ctr-number'] as const;
@@ -79,11 +80,11 @@ export class PodPsCommand extends BurrowCommand {
         any('ctr-number', (v) => members.length === Number(v)),
     );
     const compare: Record<(typeof SORT_KEYS)[number], (a: Row, b: Row) => number> = {
-      created: (a, b) => b.pod.created.localeCompare(a.pod.created),
-      id: (a, b) => a.pod.id.localeCompare(b.pod.id),
-      name: (a, b) => a.pod.name.localeCompare(b.pod.name),
+      created: (a, b) => byCodeUnits(b.pod.created, a.pod.created),
+      id: (a, b) => byCodeUnits(a.pod.id, b.pod.id),
+      name: (a, b) => byCodeUnits(a.pod.name, b.pod.name),
       number: (a, b) => a.members.length - b.members.length,
-      status: (a, b) => a.status.localeCompare(b.status),
+      status: (a, b) => byCodeUnits(a.status, b.status),
     };
     rows.sort(compare[this.sort as (typeof SORT_KEYS)[number]]);
     if (this.latest) rows = [...rows].sort(compare.created).slice(0, 1);
