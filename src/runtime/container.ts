@@ -618,6 +618,9 @@ export async function runForeground(env: Env, store: Store, rec: ContainerRecord
     return await env.sys.execPlan(plan);
   } catch (err) {
     if (cleanupFile) rmSync(cleanupFile, { force: true });
+    // No helper took this process over: nobody may take it for the container's monitor (a `--rm` clean-up
+    // would stop that monitor, and so end this process, before its error is told).
+    rmSync(join(store.containers.dir(rec.id), 'monitor'), { force: true });
     throw err;
   }
 }

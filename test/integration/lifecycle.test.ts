@@ -61,6 +61,20 @@ describeContainers('detached containers', () => {
       expect(alive(monitor)).toBe(false);
     });
 
+    it('a foreground run whose helper is missing: one `Error:` line and 125, not an end by its own --rm clean-up\'s signal; the --rm container gone', async () => {
+      const helper = join(fixtures().dir, 'no-such-helper');
+      const r = await store.run(['run', '--rm', '--name', 'no-helper', '--network', 'none', PLAIN, 'true'], { env: { BURROW_HELPER: helper } });
+      expect(r.signal ?? null).toBe(null);
+      expect(r.exitCode).toBe(125);
+      expect(r.stderr).toMatch(new RegExp(`^Error: exec helper \`${helper}\`: errno 2 [^\\n]*\\n$`));
+      expect((await store.run(['container', 'exists', 'no-helper'])).exitCode).toBe(1);
+      // Without --rm, it stays, created (as podman leaves a container whose start failed).
+      const kept = await store.run(['run', '--name', 'no-helper-kept', '--network', 'none', PLAIN, 'true'], { env: { BURROW_HELPER: helper } });
+      expect(kept.exitCode).toBe(125);
+      expect((await store.run(['inspect', '--format', '{{.State.Status}}', 'no-helper-kept'])).stdout).toBe('created\n');
+      expect((await store.run(['rm', 'no-helper-kept'])).exitCode).toBe(0);
+    });
+
     it('outlives the shell that started it, and the SIGHUP sent to that shell\'s group', async () => {
       const idFile = join(fixtures().dir, 'hup-id');
       // The shell runs burrow, then hangs up its own process group (as a closing terminal does) and dies of it.
