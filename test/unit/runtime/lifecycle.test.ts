@@ -69,6 +69,13 @@ describe("a container's life on the fake Sys", () => {
     expect(f.sys.of('randomBytes')).toEqual([{ op: 'randomBytes', n: 32 }]);
     expect(rec.id).toBe(Buffer.from(Array.from({ length: 32 }, (_, i) => i)).toString('hex'));
 
+    // (the monitor file as the exec finds it: the fake's exec "fails", and a failed exec takes the file away)
+    let monitorAtExec: string | undefined;
+    const exec = f.sys.execPlan.bind(f.sys);
+    f.sys.execPlan = (p) => {
+      monitorAtExec = readFileSync(join(f.store.containers.dir(rec.id), 'monitor'), 'utf8');
+      return exec(p);
+    };
     const plan = await executed(runForeground(f.env, f.store, rec, prepared));
     expect(f.sys.of('execPlan')).toHaveLength(1);
     const dir = f.store.containers.dir(rec.id);
@@ -80,7 +87,7 @@ describe("a container's life on the fake Sys", () => {
     expect(one(plan, 'exec')).toEqual({ kind: 'exec', file: '/bin/app', argv: ['/bin/app', '--serve'] });
     expect(one(plan, 'exit-file')).toEqual({ kind: 'exit-file', path: join(dir, 'exit') });
     // the helper takes over this process: it is the container's monitor
-    expect(readFileSync(join(dir, 'monitor'), 'utf8')).toMatch(new RegExp(`^${process.pid} `));
+    expect(monitorAtExec).toMatch(new RegExp(`^${process.pid} `));
   });
 
   it('run --rm: the helper is given a clean-up plan, written to a file, that removes the container and its name', async () => {
