@@ -141,8 +141,9 @@ int ctr_log_write(struct ctr_log *log, const char *stream, const char *buf, size
  * The file is read a megabyte at a time; the newlines of each block are
  * found 64 bytes at a time (SSE2, which every x86-64 has; memchr elsewhere),
  * and the texts are not copied but written where they lie, a writev of up to
- * IOV_MAX of them (runs of adjacent text joined): a 160 MB log in about 1.5 x
- * the time of `cat` (it was 3.5 x with a copy of each line and musl's memchr).
+ * IOV_MAX of them (runs of adjacent text joined): a 160 MB log in about twice
+ * the time of `cat` (it was 3.5 to 4 x with a copy of each line and musl's
+ * memchr).
  */
 #define LOG_IOV 1024 /* IOV_MAX */
 
@@ -216,12 +217,29 @@ static int part_add(struct part *pt, const char *p, size_t n) {
   return 0;
 }
 
-/* The length of the timestamps burrow's monitor writes ("2026-12-05T09:30:01.123456789+01:00"): the space is looked for there first. */
-#define STAMP_LEN 35
+/*
+ * The first space of [s, e): within the first 48 bytes (a timestamp burrow's
+ * monitor writes, "2026-12-05T09:30:01.123456789+01:00", is 35) found 16
+ * at a time, where the line is that long; memchr further on, and elsewhere.
+ */
+static inline const char *first_space(const char *p, size_t s, size_t e) {
+#ifdef __SSE2__
+  if (e - s >= 48) {
+    const __m128i space = _mm_set1_epi8(' ');
+    for (size_t i = s; i < s + 48; i += 16) {
+      int m = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i)), space));
+      if (m)
+        return p + i + __builtin_ctz((unsigned)m);
+    }
+    s += 48;
+  }
+#endif
+  return memchr(p + s, ' ', e - s);
+}
 
 /* One line [s, e) (e at its newline, which p[e] is): its text out, or kept as a part. */
 static inline int log_line(struct run_out *o, struct part parts[2], const char *p, size_t s, size_t e) {
-  const char *sp = e - s > STAMP_LEN && p[s + STAMP_LEN] == ' ' ? p + s + STAMP_LEN : memchr(p + s, ' ', e - s);
+  const char *sp = first_space(p, s, e);
   if (!sp)
     return 0;
   size_t a = (size_t)(sp - p);

@@ -110,9 +110,9 @@ function readText(path: string): string | undefined {
  * as a maybe. On the host of an ordinary desktop: no. Were the kernel to
  * refuse all the same, the sandbox fails as bwrap does, with the reason.
  */
-export function usernsMayBeRefused(read: (path: string) => string | undefined = readText): boolean {
-  const map = read('/proc/self/uid_map')?.trim().split(/\s+/);
-  if (map?.join(' ') !== '0 0 4294967295') return true;
+export function usernsMayBeRefused(read: (path: string) => string | undefined = readText, link: (path: string) => string | undefined = linkAt): boolean {
+  // The host's own user namespace: the kernel gives it a fixed inode number (PROC_USER_INIT_INO).
+  if (link('/proc/self/ns/user') !== `user:[${0xeffffffd}]`) return true;
   if (read('/proc/self/status')?.match(/^Seccomp:\s*(\d+)$/m)?.[1] !== '0') return true;
   if (!(Number(read('/proc/sys/user/max_user_namespaces')) > 0)) return true;
   if (read('/proc/sys/kernel/unprivileged_userns_clone')?.trim() === '0') return true;

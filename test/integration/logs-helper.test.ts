@@ -54,7 +54,7 @@ function sameAsReader(file: string, log: Buffer): ReturnType<typeof helper> {
 /** One line of a log: a k8s-file line (or something that only looks like one), its text, its end. */
 const line = fc.oneof(
   { weight: 6, arbitrary: fc.record({ stream: fc.constantFrom('stdout', 'stderr'), tag: fc.constantFrom('F', 'P'), text: fc.string({ maxLength: 40 }) }).map((l) => `${STAMP} ${l.stream} ${l.tag} ${l.text}`) },
-  { weight: 1, arbitrary: fc.constantFrom(`${STAMP} stdout F`, `${STAMP} stderr P`, `${STAMP} stdout X text`, `${STAMP} stdoux F text`, `${STAMP} stdout FF text`, `${STAMP}`, 'no-space-at-all', '', ' stdout F leading space', `${STAMP} stdout F\ttab`, `${STAMP} stderr F carriage\r`) },
+  { weight: 1, arbitrary: fc.constantFrom(`${STAMP} stdout F`, `${STAMP} stderr P`, `${STAMP} stdout X text`, `${STAMP} stdoux F text`, `${STAMP} stdout FF text`, `${STAMP}`, 'no-space-at-all', '', ' stdout F leading space', `time ${'x'.repeat(30)} stdout F a space where a stamp's would be, and one before it`, `${STAMP} stdout F\ttab`, `${STAMP} stderr F carriage\r`) },
   { weight: 1, arbitrary: fc.string({ maxLength: 30 }) },
 );
 
