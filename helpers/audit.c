@@ -161,6 +161,13 @@ static int log_refusal(const char *op, const char *path, const char *why, int ho
   return 1;
 }
 
+/* A path of the sandbox's as openat2 takes it beneath the root: without its leading slashes ("" for the root itself). */
+static const char *beneath(const char *path) {
+  while (*path == '/')
+    path++;
+  return path;
+}
+
 /* The directory `rel` (beneath root) is in, or would be made in; -1 when there is none. */
 static int open_parent(int root, const char *rel, const struct open_how *how) {
   char parent[PATH_MAX * 2];
@@ -182,10 +189,7 @@ static int file_parent(int root, int fd) {
     return -1;
   path[m] = '\0';
   struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
-  const char *rel = path;
-  while (*rel == '/')
-    rel++;
-  return open_parent(root, rel, &how);
+  return open_parent(root, beneath(path), &how);
 }
 
 /*
@@ -198,9 +202,7 @@ static uint64_t landlock_granted(int root, int fd, uint64_t need) {
   for (size_t i = 0; i < g_nll; i++) {
     if (!g_ll[i].path || g_ll[i].known)
       continue;
-    const char *rel = g_ll[i].path;
-    while (*rel == '/')
-      rel++;
+    const char *rel = beneath(g_ll[i].path);
     int r = (int)syscall(SYS_openat2, root, *rel ? rel : ".", &how, sizeof(how));
     struct stat st;
     g_ll[i].known = r >= 0 && fstat(r, &st) == 0 ? 1 : -1;
@@ -260,9 +262,7 @@ static void look(const struct seccomp_notif *n, const struct audited *a) {
   if (root < 0)
     return;
   struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
-  const char *rel = full;
-  while (*rel == '/')
-    rel++;
+  const char *rel = beneath(full);
   int inside = (int)syscall(SYS_openat2, root, *rel ? rel : ".", &how, sizeof(how));
   int missing = inside < 0 && errno == ENOENT;
   uint64_t flags = a->flags_arg >= 0 ? n->data.args[a->flags_arg] : 0;
