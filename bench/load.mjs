@@ -124,6 +124,8 @@ try {
     // rotate the order each round, as interleaved() does
     for (let k = 0; k < steps.length; k++) {
       const [name, fn] = steps[(k + round) % steps.length];
+      // Each step starts with no dirty pages of the one before (on a disk, their writeback slowed whichever came next).
+      spawnSync('sync');
       times[name].push(fn());
     }
     run(podman[0], [...podman.slice(1), 'rmi', IMAGE]);

@@ -17,7 +17,8 @@
  * are in dist/fast-paths.json, which the build writes from the command
  * manifest) go to dist/fast.cjs first, which runs them without loading
  * clipanion; what it does not take (it answers undefined) goes to the whole
- * CLI, dist/burrow.cjs, like every other command.
+ * CLI, dist/burrow.cjs, like every other command. burrow's own workers
+ * (`--internal-worker`) have theirs, dist/worker.cjs.
  */
 const { readFileSync, realpathSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -59,7 +60,7 @@ if (process.env.BURROW_WRITE_CODE_CACHE) {
   const loaded = load(bundle);
   (async () => {
     for (const args of runs)
-      await (bundle === 'fast' ? loaded.exports.fast(args) : bundle === 'sandbox' ? loaded.exports.sandbox(args, 'burrow sandbox', () => Promise.reject(new Error('no extras at build time'))) : loaded.exports.main(args));
+      await (bundle === 'fast' ? loaded.exports.fast(args) : bundle === 'worker' ? loaded.exports.internalWorker(args) : bundle === 'sandbox' ? loaded.exports.sandbox(args, 'burrow sandbox', () => Promise.reject(new Error('no extras at build time'))) : loaded.exports.main(args));
     writeFileSync(`${loaded.file}.cache`, loaded.script.createCachedData());
   })();
 } else {
@@ -75,7 +76,10 @@ if (process.env.BURROW_WRITE_CODE_CACHE) {
     process.exitCode = code;
   };
   const whole = () => load('burrow').exports.main(argv).then(answer);
-  if (isSandbox) {
+  if (argv[0] === '--internal-worker') {
+    // burrow's own workers (a layer's unpacking, a blob's fetch): their own small bundle
+    load('worker').exports.internalWorker(argv.slice(1)).then(answer);
+  } else if (isSandbox) {
     // (its extras, for --profile and --net, from the whole CLI's bundle: the sandbox's own stays small)
     load('sandbox')
       .exports.sandbox(asBwrap ? argv : argv.slice(1), asBwrap ? 'bwrap' : 'burrow sandbox', () => load('burrow').exports.sandboxExtras())

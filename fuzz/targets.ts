@@ -15,6 +15,7 @@
  * that once failed, as JSON); scripts/fuzz.mjs runs each for a bounded time.
  * docs/fuzzing.md says how to add a target.
  */
+import { createHash } from 'node:crypto';
 import { closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -37,7 +38,8 @@ import { formatReference, parseReference } from '../src/oci/reference.js';
 import { sha256 } from '../src/oci/digest.js';
 import { MediaType } from '../src/oci/image.js';
 import { tarIndex } from '../src/image/tar-index.js';
-import { applyLayer, cleanName, whiteoutTarget } from '../src/layers/apply.js';
+import { applyLayer, applyLayerFile, cleanName, isCompressed, whiteoutTarget } from '../src/layers/apply.js';
+import { TarReader } from '../src/layers/tar-reader.js';
 import { LIBC, type LibcCalls } from '../src/system/sys.js';
 import { sparseHeader, sparseWriter } from '../src/layers/sparse.js';
 import type { Store } from '../src/storage/store.js';
@@ -615,6 +617,42 @@ const tarIndexTarget: FuzzTarget<string> = {
   },
 };
 
+/** What a TarReader reports for some bytes fed in pieces of `chunk` (0: all at once): its entries and their data, or its error. */
+function readTar(bytes: Buffer, chunk: number): string {
+  const out: string[] = [];
+  const reader = new TarReader((header) => {
+    out.push(JSON.stringify(header));
+    const hash = createHash('sha256');
+    return { data: (piece) => hash.update(piece), end: () => out.push(hash.digest('hex')) };
+  });
+  const size = chunk || bytes.length || 1;
+  try {
+    for (let at = 0; at < bytes.length; at += size) reader.write(bytes.subarray(at, at + size));
+    reader.end();
+  } catch (err) {
+    if (!isClear(err)) throw new FuzzFinding(`TarReader threw ${(err as Error)?.name ?? typeof err}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+    out.push(`error: ${(err as Error).message}`);
+  }
+  return out.join('\n');
+}
+
+/**
+ * The layers' tar reader (layers/tar-reader.ts): a clear error or entries,
+ * and the same answer however the bytes are cut into pieces (it is fed as a
+ * download or a decompressor gives them).
+ */
+const tarReaderTarget: FuzzTarget<{ bytes: string; chunk: number }> = {
+  name: 'tar-reader',
+  reads: "layer tars' headers: ustar, GNU, pax (layers/tar-reader.ts)",
+  arbitrary: fc.record({ bytes: tarBytes.map((b) => b.toString('base64')), chunk: fc.oneof(fc.constantFrom(1, 511, 512, 513), fc.integer({ min: 1, max: 3000 })) }),
+  check(input) {
+    const bytes = Buffer.from(input.bytes, 'base64');
+    const whole = readTar(bytes, 0);
+    const pieces = readTar(bytes, input.chunk);
+    if (whole !== pieces) throw new FuzzFinding(`the tar reader read differently in pieces of ${input.chunk}:\nwhole:  ${whole}\npieces: ${pieces}`);
+  },
+};
+
 const entryName = fc.oneof(
   fc.array(fc.oneof({ weight: 4, arbitrary: fc.constantFrom('a', 'b', '.', '..', '', '.wh.a', '.wh..wh..opq', '.wh.', '.wh..', '.wh...', '...', 'é', '\0') }, { weight: 1, arbitrary: fc.string({ maxLength: 6 }) }), { minLength: 1, maxLength: 6 }).map((p) => p.join('/')),
   fc.string({ maxLength: 40 }),
@@ -715,6 +753,8 @@ interface LayerInput {
   at: number;
   /** the size of the chunks it reads (0: all at once), as a download or a decompressor gives them */
   chunk?: number;
+  /** read from a file with read(2) (applyLayerFile, as `load -i` reads a docker archive's layer), not as a stream */
+  fromFile?: boolean;
 }
 
 const layerPath = fc
@@ -741,6 +781,7 @@ const layerInput: fc.Arbitrary<LayerInput> = fc.record({
   wrap: fc.constantFrom('plain', 'plain', 'plain', 'gzip', 'cut', 'flip'),
   at: fc.nat(),
   chunk: fc.constantFrom(0, 512, 4096, 65536),
+  fromFile: fc.boolean(),
 });
 
 /** The tar bytes of a layer input. */
@@ -817,9 +858,22 @@ const layerApply: FuzzTarget<LayerInput> = {
     const bytes = await layerBytes(input);
     let failure: unknown;
     try {
-      const size = input.chunk || bytes.length || 1;
-      const chunks = Array.from({ length: Math.ceil(bytes.length / size) }, (_x, i) => bytes.subarray(i * size, (i + 1) * size));
-      await cleanAsync('applyLayer', () => applyLayer(sys, Readable.from(chunks), root));
+      if (input.fromFile && !isCompressed(bytes)) {
+        // (at an offset, as a layer lies in an archive; beside the box, which must not change)
+        const file = `${box}.tar`;
+        writeFileSync(file, Buffer.concat([Buffer.alloc(1000, 0x78), bytes]));
+        const fd = openSync(file, 'r');
+        try {
+          await cleanAsync('applyLayerFile', () => applyLayerFile(sys, { fd, path: file, offset: 1000, length: bytes.length }, root));
+        } finally {
+          closeSync(fd);
+          rmSync(file, { force: true });
+        }
+      } else {
+        const size = input.chunk || bytes.length || 1;
+        const chunks = Array.from({ length: Math.ceil(bytes.length / size) }, (_x, i) => bytes.subarray(i * size, (i + 1) * size));
+        await cleanAsync('applyLayer', () => applyLayer(sys, Readable.from(chunks), root));
+      }
     } catch (err) {
       failure = err;
     }
@@ -1077,6 +1131,7 @@ export const TARGETS: FuzzTarget<unknown>[] = [
   imageLayout,
   imageConfig,
   tarIndexTarget,
+  tarReaderTarget,
   layerEntryName,
   layerApply,
   sparseTarget,

@@ -2,7 +2,7 @@
 // Builds what burrow runs from: the C helper (with the system C compiler)
 // and the esbuild bundle of src/ (dist/). Run by `npm install` and `npm run build`.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -232,8 +232,13 @@ async function bundle(esbuild, manifest) {
   const heavySandbox = Object.keys(sandbox.metafile.inputs).filter((f) => /node_modules[\\/](clipanion|typanion|tar-stream|streamx)[\\/]/.test(f));
   if (heavySandbox.length > 0) fail(`dist/sandbox.cjs must not hold ${heavySandbox[0]}: src/sandbox.ts imports it (start-up time)`);
 
+  // burrow's own workers (src/internal-worker.ts), one started per layer by a pull or a load: no CLI either.
+  const worker = await esbuild.build({ ...common, entryPoints: [join(root, 'src', 'internal-worker.ts')], outfile: join(root, 'dist', 'worker.cjs'), metafile: true });
+  const heavyWorker = Object.keys(worker.metafile.inputs).filter((f) => /node_modules[\\/](clipanion|typanion)[\\/]/.test(f));
+  if (heavyWorker.length > 0) fail(`dist/worker.cjs must not hold ${heavyWorker[0]}: src/internal-worker.ts imports it (start-up time)`);
+
   // bin/burrow.cjs runs the bundles through vm.Script, which has no dynamic import(): only require() may remain.
-  for (const name of ['burrow.cjs', 'fast.cjs', 'sandbox.cjs']) {
+  for (const name of ['burrow.cjs', 'fast.cjs', 'sandbox.cjs', 'worker.cjs']) {
     const dynamic = /\bimport\("[^"]*"\)/.exec(readFileSync(join(root, 'dist', name), 'utf8'));
     if (dynamic) fail(`dist/${name} holds a dynamic ${dynamic[0]}: import Node built-ins statically`);
   }
@@ -248,6 +253,7 @@ async function bundle(esbuild, manifest) {
  * scratch store (with the helper just built), then `start -a` and `logs`
  * of the container it left: the code that creates and prepares a container
  * is then in the cache too: 1 to 3 ms of every `run IMAGE` (measured).
+ * The workers' bundle (dist/worker.cjs) unpacks a one-file layer.
  */
 function writeCodeCache() {
   const scratch = mkdtempSync(join(tmpdir(), 'burrow-build-'));
@@ -264,7 +270,10 @@ function writeCodeCache() {
     const imageRuns = imported
       ? [['run', '--rm', '--pull', 'never', '-e', 'A=1', '-w', '/', warm, 'true'], ['run', '--name', 'warm-up', '--pull', 'never', warm, 'true'], ['start', '-a', 'warm-up'], ['logs', 'warm-up']]
       : [];
+    const tarred = spawnSync('tar', ['-C', join(scratch, 'image'), '-cf', join(scratch, 'layer.tar'), '.'], { stdio: 'ignore' }).status === 0;
     for (const [bundle, runs] of [
+      // A layer's unpacking (the image's one file, as this user's), its tar on stdin.
+      ...(tarred ? [['worker', [['unpack', join(scratch, 'unpacked')]]]] : []),
       // start and logs find no such container, in an empty store in the scratch directory.
       ['fast', [line, ...imageRuns, ['start', '-a', 'no-such-container'], ['logs', 'no-such-container']]],
       // A line the fast path declines (`--`), which clipanion parses, and one it would take, which main parses.
@@ -274,10 +283,12 @@ function writeCodeCache() {
       ['sandbox', [['--unshare-all', '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', '--bind', scratch, '/mnt', '--tmpfs', '/tmp', 'true'],
         ['--unshare-all', '--unshare-user', '--uid', '4242', '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', 'true']]],
     ]) {
+      const stdin = bundle === 'worker' ? openSync(join(scratch, 'layer.tar'), 'r') : 'ignore';
       const r = spawnSync(process.execPath, [join(root, 'bin', 'burrow.cjs')], {
         env: { ...env, BURROW_WRITE_CODE_CACHE: JSON.stringify({ bundle, runs }), BURROW_HELPER: join(scratch, 'no-helper') },
-        stdio: 'ignore',
+        stdio: [stdin, 'ignore', 'ignore'],
       });
+      if (typeof stdin === 'number') closeSync(stdin);
       if (r.status !== 0 || !existsSync(join(root, 'dist', `${bundle}.cjs.cache`)))
         process.stderr.write(`Warning: the V8 code cache of dist/${bundle}.cjs was not written; burrow starts a few ms slower\n`);
     }

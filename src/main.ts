@@ -82,14 +82,8 @@ async function clipanion(classes: CommandClass<Context>[], builtins: boolean): P
 }
 
 export async function main(argv: string[]): Promise<number> {
-  if (argv[0] === '--internal-worker') {
-    try {
-      if (argv[1] === 'fetch') return await (await import('./registry/fetch-worker.js')).fetchWorker(argv.slice(2));
-      return await (await import('./layers/worker.js')).worker(argv.slice(1));
-    } catch (err) {
-      return reportError(err, false);
-    }
-  }
+  // (bin/burrow.cjs sends these to dist/worker.cjs; here when the bundle is run some other way, as by the tests)
+  if (argv[0] === '--internal-worker') return (await import('./internal-worker.js')).internalWorker(argv.slice(1));
   const { logLevel, rest } = splitGlobals(argv);
   // The command's own --log-level too; not in the words of a command that passes on all of them (sandbox: bwrap's).
   const found = commandOf(rest);

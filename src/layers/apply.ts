@@ -33,24 +33,26 @@ import {
   lutimesSync,
   mkdirSync,
   openSync,
+  readSync,
   rmSync,
   symlinkSync,
 } from 'node:fs';
 import { posix } from 'node:path';
-import { PassThrough, type Readable, Transform } from 'node:stream';
+import { PassThrough, type Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 
 import { Decompress } from 'fzstd';
-import tar from 'tar-stream';
 
 import { BurrowError, errnoCode, systemFailure, withPath } from '../errors.js';
 import { S_IFCHR, S_IFIFO } from '../system/libc.js';
 import type { LibcCalls } from '../system/sys.js';
 import { writeAll } from '../system/files.js';
 import { resolveInRoot, RootPathError } from '../system/rootpath.js';
+import { HashThread } from './hash-thread.js';
 import { sparseHeader, sparseWriter } from './sparse.js';
 import { formatOverride, onlyOwnId, OVERRIDE_STAT } from './owners.js';
+import { type TarHeader, TarReader, type TarSink } from './tar-reader.js';
 
 export interface ApplyResult {
   /** sha256 of the uncompressed tar */
@@ -68,6 +70,9 @@ function unsafe(message: string): BurrowError {
   return new BurrowError('E_LAYER_UNSAFE', message);
 }
 
+/** A part that is `.` or `..`. */
+const DOT_PART = /(^|\/)\.\.?(\/|$)/;
+
 /** `a/b/./c/` -> `a/b/c`; refuses absolute names and `..`. */
 export function cleanName(name: string): string {
   if (name.length > MAX_NAME) throw unsafe(`layer entry name is ${name.length} bytes long`);
@@ -75,6 +80,9 @@ export function cleanName(name: string): string {
   // The layer's own root, as `umoci insert` names it: not a path that leaves anything.
   if (/^[/.]+$/.test(name) && !name.includes('..')) return '';
   if (name.startsWith('/')) throw unsafe(`layer entry \`${name}\` has an absolute path`);
+  // Most names are clean already (a directory's with one trailing slash): no empty, `.` or `..` part.
+  const trimmed = name.endsWith('/') ? name.slice(0, -1) : name;
+  if (trimmed !== '' && !trimmed.endsWith('/') && !trimmed.includes('//') && !DOT_PART.test(trimmed)) return trimmed;
   const parts = name.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.includes('..')) throw unsafe(`layer entry \`${name}\` has a \`..\` component`);
   return parts.join('/');
@@ -130,11 +138,13 @@ function clear(made: Made, path: string, keepDir: boolean): void {
   if (st.isDirectory()) for (const d of made.dirs) if (d === path || d.startsWith(`${path}/`)) made.dirs.delete(d);
 }
 
-function ensureDir(made: Made, path: string, mode: number): void {
-  if (present(made, path)?.isDirectory()) return;
+/** Makes the directory unless it is there; true when this made it (with `mode`, less the umask). */
+function ensureDir(made: Made, path: string, mode: number): boolean {
+  if (made.dirs.has(path) || present(made, path)?.isDirectory()) return false;
   clear(made, path, false);
   mkdirSync(path, { mode });
   made.paths.add(path);
+  return true;
 }
 
 /** Creates missing parents of `path` (inside the root already resolved). */
@@ -210,11 +220,24 @@ function createZstdDecompress(): Transform {
   });
 }
 
+/** gzip or zstd, as a blob's first bytes say, or undefined (a plain tar). */
+function compression(first: Buffer): 'gzip' | 'zstd' | undefined {
+  if (first[0] === 0x1f && first[1] === 0x8b) return 'gzip';
+  if (first[0] === 0x28 && first[1] === 0xb5 && first[2] === 0x2f && first[3] === 0xfd) return 'zstd';
+  return undefined;
+}
+
+/** True when a layer's first bytes say gzip or zstd. */
+export function isCompressed(first: Buffer): boolean {
+  return compression(first) !== undefined;
+}
+
 /** Sniffs gzip/zstd at the start of a stream and decompresses as needed. */
 function decompressor(first: Buffer): Transform | undefined {
+  const kind = compression(first);
   // Large output chunks: fewer callbacks, buffers and write calls per byte (measured: a third less CPU on big layers).
-  if (first[0] === 0x1f && first[1] === 0x8b) return createGunzip({ chunkSize: 1 << 20 });
-  if (first[0] === 0x28 && first[1] === 0xb5 && first[2] === 0x2f && first[3] === 0xfd) return createZstdDecompress();
+  if (kind === 'gzip') return createGunzip({ chunkSize: 1 << 20 });
+  if (kind === 'zstd') return createZstdDecompress();
   return undefined;
 }
 
@@ -248,6 +271,11 @@ async function peek(input: Readable): Promise<{ first: Buffer; stream: Readable 
 }
 
 const O_DIRECTORY = fsConstants.O_RDONLY | fsConstants.O_DIRECTORY;
+/** read(2)s of a plain layer: small enough that what is written next is still in the cache */
+const READ_SIZE = 256 << 10;
+const NEW_FILE = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL;
+/** The smallest layer hashed by a thread (hash-thread.ts): below it, inline is sooner. */
+const THREAD_MIN = 32 << 20;
 
 /**
  * Sets each directory's time through an fd opened beneath `root` with no
@@ -255,7 +283,7 @@ const O_DIRECTORY = fsConstants.O_RDONLY | fsConstants.O_DIRECTORY;
  * symlink to the host. One that is gone, or is no longer the directory the
  * entry made, is left alone.
  */
-function setDirectoryTimes(sys: LibcCalls, root: string, dirTimes: Map<string, { time: Date; ino: number }>): void {
+function setDirectoryTimes(sys: LibcCalls, root: string, dirTimes: Map<string, { time: number; ino: number }>): void {
   const rootFd = openSync(root, O_DIRECTORY | fsConstants.O_NOFOLLOW);
   try {
     for (const [rel, { time, ino }] of dirTimes) {
@@ -285,188 +313,295 @@ function setDirectoryTimes(sys: LibcCalls, root: string, dirTimes: Map<string, {
  */
 export async function applyLayer(sys: LibcCalls, input: Readable, root: string, ownersAsData = onlyOwnId()): Promise<ApplyResult> {
   const { first, stream } = await peek(input);
-  const hash = createHash('sha256');
-  const hasher = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
-      cb(null, chunk);
+  const unpack = layerUnpacker(sys, root, ownersAsData);
+  const sink = new Writable({
+    highWaterMark: 1 << 20,
+    write(chunk: Buffer, _enc, cb) {
+      try {
+        unpack.write(chunk);
+        cb();
+      } catch (err) {
+        cb(err as Error);
+      }
+    },
+    final(cb) {
+      try {
+        unpack.end();
+        cb();
+      } catch (err) {
+        cb(err as Error);
+      }
     },
   });
-  const extract = tar.extract();
+  const decompress = decompressor(first);
+  const stages: (NodeJS.ReadableStream | NodeJS.WritableStream)[] = [stream];
+  if (decompress) stages.push(decompress);
+  stages.push(sink);
+  try {
+    await pipeline(stages as unknown as [Readable, ...NodeJS.WritableStream[]]);
+  } catch (err) {
+    unpack.abort();
+    throw unpackFailure(err);
+  }
+  return unpack.result();
+}
+
+/** A failed unpacking's error, in words: a system call's (no space, a read-only disk), or a bad layer's. */
+function unpackFailure(err: unknown): BurrowError {
+  if (err instanceof BurrowError) return err;
+  if (typeof (err as { syscall?: unknown }).syscall === 'string')
+    return systemFailure(err, 'unpack the layer') ?? new BurrowError('E_LAYER', `unpack the layer: ${(err as Error).message}`, { cause: err });
+  // zlib's complaints: a damaged or hostile layer, not a bug of ours
+  return new BurrowError('E_LAYER_FORMAT', `layer: not a readable tar archive: ${(err as Error).message}`);
+}
+
+export interface FileSource {
+  /** an open regular file, its path (for messages), and where in it the layer lies */
+  fd: number;
+  path: string;
+  offset: number;
+  length: number;
+  /** an fd open for appending that gets a copy of the layer's bytes (a staged blob), and its path */
+  stage?: { fd: number; path: string };
+}
+
+/**
+ * Unpacks an uncompressed tar that lies in a regular file (see isCompressed:
+ * a compressed layer goes through applyLayer), synchronously with read(2),
+ * while a thread on the other core reads the same range and hashes it
+ * (hash-thread.ts; a small layer is hashed here). The event loop turns
+ * every 16 MB. `diffId` is the range's sha256, its digest too. A file that
+ * changes while it is read is refused: what was hashed might not be what
+ * was unpacked.
+ */
+export async function applyLayerFile(sys: LibcCalls, source: FileSource, root: string, ownersAsData = onlyOwnId()): Promise<ApplyResult> {
+  const before = fstatSync(source.fd, { bigint: true });
+  // A thread takes longer to start (25 ms) than a small layer takes to hash.
+  const hasher = source.length >= THREAD_MIN ? new HashThread(source, source.stage) : undefined;
+  const unpack = layerUnpacker(sys, root, ownersAsData, hasher === undefined);
+  const stage = hasher ? undefined : source.stage;
+  const buf = Buffer.allocUnsafe(READ_SIZE);
+  let done = 0;
+  try {
+    for (let reads = 1; done < source.length; reads++) {
+      let n: number;
+      try {
+        n = readSync(source.fd, buf, 0, Math.min(buf.length, source.length - done), source.offset + done);
+      } catch (err) {
+        throw withPath(err, source.path);
+      }
+      if (n === 0) throw new BurrowError('E_LAYER_FORMAT', `${source.path}: the layer ends ${source.length - done} bytes early`);
+      done += n;
+      const view = n === buf.length ? buf : buf.subarray(0, n);
+      if (stage)
+        try {
+          writeAll(stage.fd, view);
+        } catch (err) {
+          throw withPath(err, stage.path);
+        }
+      unpack.write(view);
+      // Now and then a turn of the event loop (16 MB apart): the fetch worker's watch of its stdin, whose end
+      // means the pull is gone, runs there.
+      if (reads % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    unpack.end();
+  } catch (err) {
+    unpack.abort();
+    hasher?.abort();
+    throw unpackFailure(err);
+  }
+  const digest = hasher ? await hasher.digest() : undefined;
+  const after = fstatSync(source.fd, { bigint: true });
+  if ((digest && digest.size !== source.length) || after.size !== before.size || after.mtimeNs !== before.mtimeNs || after.ctimeNs !== before.ctimeNs)
+    throw new BurrowError('E_LAYER', `${source.path}: the file changed while its layer was read`);
+  return unpack.result(digest?.digest);
+}
+
+/**
+ * The unpacking itself, fed the uncompressed tar's bytes in order: each
+ * entry is made as its header and data arrive (tar-reader.ts), synchronously.
+ * `end()` then sets the directories' times; `result()` says what was made.
+ * After a failure, `abort()` closes the file left open.
+ */
+export function layerUnpacker(sys: LibcCalls, root: string, ownersAsData: boolean, hashInline = true) {
+  // root as resolveParent's answers begin (normalized, no trailing slash), so that paths made by either compare equal
+  const top = posix.join(root, '.');
+  if (top === '/') throw new BurrowError('E_LAYER', 'a layer is never unpacked into /');
+  const hash = hashInline ? createHash('sha256') : undefined;
   const warnings: string[] = [];
   let devicesSkipped = 0;
   let xattrWarned = false;
   let ownersWarned = false;
   let size = 0;
-  const made: Made = { paths: new Set(), dirs: new Set([root]) };
+  const made: Made = { paths: new Set(), dirs: new Set([top]) };
   // Each directory's time, set at the end: by its path relative to root, resolved (the last entry for a path wins).
-  const dirTimes = new Map<string, { time: Date; ino: number }>();
-
-  extract.on('entry', (header, body, next) => {
-    // An entry refused before its data is read: the extract, destroyed with the error, destroys this
-    // stream with it too, and an 'error' no one listens to would end the process. The error reaches
-    // the pipeline below through next().
-    body.on('error', () => undefined);
-    const handle = async (): Promise<void> => {
-      const sparse = sparseHeader(header.pax as Record<string, string> | undefined, header.name);
-      if (header.type === null) throw new BurrowError('E_LAYER_FORMAT', `layer entry \`${header.name}\` has a type burrow cannot unpack (old GNU sparse or unknown)`);
-      const rel = cleanName(sparse ? sparse.name : header.name);
-      // A parent known to be a real directory needs no resolving (no symlink can be on its way).
-      const literalParent = posix.join(root, posix.dirname(rel));
-      const host = rel === '' ? root : posix.join(made.dirs.has(literalParent) ? literalParent : resolveParent(root, rel), posix.basename(rel));
-      const base = posix.basename(rel);
-      const mode = (header.mode ?? 0o644) & 0o7777;
-      const uid = header.uid ?? 0;
-      const gid = header.gid ?? 0;
-      const mtime = header.mtime ?? new Date(0);
-      if (rel !== '') ensureParents(made, root, posix.dirname(host));
-
-      if (base === OPAQUE) {
-        const dir = posix.dirname(host);
-        ensureDir(made, dir, 0o755);
-        sys.lsetxattr(dir, 'user.overlay.opaque', Buffer.from('y'));
-        body.resume();
-        return;
-      }
-      if (base.startsWith(WHITEOUT)) {
-        const target = posix.join(posix.dirname(host), whiteoutTarget(header.name, base));
-        clear(made, target, false);
-        sys.mknod(target, S_IFCHR | 0o000, 0n);
-        made.paths.add(target);
-        body.resume();
-        return;
-      }
-      let fd: number | undefined; // a regular file's, open until its attributes are set
-      switch (header.type) {
-        case 'directory':
-          if (rel === '') chmodSync(root, mode);
-          else {
-            ensureDir(made, host, mode);
-            made.dirs.add(host);
-          }
-          break;
-        case 'file':
-        case 'contiguous-file': {
-          clear(made, host, false);
-          // Synchronous writes: a write stream per file costs more than the data (many small files).
-          fd = openSync(host, 'wx', 0o600);
-          made.paths.add(host);
-          const out = fd;
-          try {
-            // A sparse file: its pieces at their offsets, the holes left as holes.
-            const sink = sparse ? sparseWriter(out, sparse, rel) : { write: (chunk: Buffer) => writeAll(out, chunk), end: () => undefined };
-            await new Promise<void>((resolve, reject) => {
-              body.on('data', (chunk: unknown) => {
-                try {
-                  sink.write(chunk as Buffer);
-                } catch (err) {
-                  body.destroy(err as Error);
-                }
-              });
-              body.once('end', () => {
-                try {
-                  sink.end();
-                  resolve();
-                } catch (err) {
-                  reject(err as Error);
-                }
-              });
-              body.once('error', reject);
-            });
-          } catch (err) {
-            closeSync(out);
-            throw withPath(err, host); // a write by fd names no file
-          }
-          size += sparse ? sparse.realSize : (header.size ?? 0);
-          break;
-        }
-        case 'symlink':
-          clear(made, host, false);
-          symlinkSync(header.linkname ?? '', host);
-          made.paths.add(host);
-          break;
-        case 'link': {
-          const target = cleanName(header.linkname ?? '');
-          const targetHost = posix.join(resolveParent(root, target), posix.basename(target));
-          if (!exists(targetHost)) throw unsafe(`hardlink \`${rel}\` points at \`${target}\`, which is not in this layer`);
-          clear(made, host, false);
-          linkSync(targetHost, host);
-          made.paths.add(host);
-          body.resume();
-          return; // a hard link shares its target's owner, mode and times
-        }
-        case 'fifo':
-          clear(made, host, false);
-          sys.mknod(host, S_IFIFO | mode, 0n);
-          made.paths.add(host);
-          break;
-        case 'character-device':
-        case 'block-device':
-          devicesSkipped++;
-          body.resume();
-          return;
-        default:
-          throw new BurrowError('E_LAYER_FORMAT', `layer entry \`${rel}\` has a type burrow cannot unpack (${header.type})`);
-      }
-      body.resume();
-      // Owner, mode, xattrs and times of what this entry just made (a file's through its fd).
-      try {
-        const owned = setOwner(host, uid, gid, fd, ownersAsData);
-        // after chown, which clears setuid bits; `host` is what this entry just made, not a symlink
-        if (fd !== undefined) fchmodSync(fd, mode);
-        else if (header.type !== 'symlink') chmodSync(host, mode);
-        // An owner this namespace lacks, as data (a symlink cannot carry it: it stays the user's).
-        if (!owned && header.type !== 'symlink')
-          try {
-            sys.lsetxattr(host, OVERRIDE_STAT, formatOverride(uid, gid, mode));
-          } catch (err) {
-            if (!ownersWarned) warnings.push(`the owner ${uid}:${gid} of \`${rel}\` not kept (${(err as Error).message}): it is stored as yours`);
-            ownersWarned = true;
-          }
-        for (const [key, value] of Object.entries(header.pax ?? {})) {
-          if (!key.startsWith('SCHILY.xattr.')) continue;
-          const name = key.slice('SCHILY.xattr.'.length);
-          // (the override attribute is burrow's own record: a layer does not write it)
-          if (name.startsWith('trusted.') || name.startsWith('user.overlay.') || name === OVERRIDE_STAT) continue;
-          try {
-            sys.lsetxattr(host, name, Buffer.from(value, 'latin1'));
-          } catch (err) {
-            if (!xattrWarned) warnings.push(`extended attribute ${name} on \`${rel}\` not kept: ${(err as Error).message}`);
-            xattrWarned = true;
-          }
-        }
-        if (header.type === 'directory') {
-          const key = posix.relative(root, host);
-          dirTimes.delete(key);
-          dirTimes.set(key, { time: mtime, ino: lstatSync(host).ino });
-        } else if (fd !== undefined) futimesSync(fd, mtime, mtime);
-        else lutimesSync(host, mtime, mtime);
-      } finally {
-        if (fd !== undefined) closeSync(fd);
-      }
-    };
-    handle().then(
-      () => next(),
-      (err: unknown) => next(err as Error),
-    );
-  });
-
-  const decompress = decompressor(first);
-  const stages: (NodeJS.ReadableStream | NodeJS.WritableStream)[] = [stream];
-  if (decompress) stages.push(decompress);
-  stages.push(hasher, extract);
+  const dirTimes = new Map<string, { time: number; ino: number }>();
+  let openFd: number | undefined; // a regular file's, open until its attributes are set
+  // The umask, which takes bits from the modes files are made with (read by setting it, and set back;
+  // a worker thread may not: then every mode is set with chmod).
+  let umask = 0o777;
   try {
-    await pipeline(stages as unknown as [Readable, ...NodeJS.WritableStream[]]);
-  } catch (err) {
-    if (err instanceof BurrowError) throw err;
-    // A system call that failed (no space, a read-only disk): say which, not "a bug".
-    if (typeof (err as { syscall?: unknown }).syscall === 'string')
-      throw systemFailure(err, 'unpack the layer') ?? new BurrowError('E_LAYER', `unpack the layer: ${(err as Error).message}`, { cause: err });
-    // tar-stream's and zlib's complaints: a damaged or hostile layer, not a bug of ours
-    throw new BurrowError('E_LAYER_FORMAT', `layer: not a readable tar archive: ${(err as Error).message}`);
+    umask = process.umask(0o022);
+    process.umask(umask);
+  } catch {
+    // (a worker thread)
   }
-  // Directory times last: unpacking into a directory changes its mtime.
-  setDirectoryTimes(sys, root, dirTimes);
-  if (devicesSkipped > 0) warnings.push(`${devicesSkipped} device node(s) skipped: a rootless container cannot create devices`);
-  return { diffId: `sha256:${hash.digest('hex')}`, size, warnings };
+
+  /** Owner, mode, xattrs and times of what an entry just made (a file's through its fd). */
+  const attributes = (header: TarHeader, host: string, rel: string, fd: number | undefined, madeWithMode: boolean): void => {
+    const mode = header.mode & 0o7777;
+    const owned = setOwner(host, header.uid, header.gid, fd, ownersAsData);
+    // After chown, which clears setuid and setgid bits (so a mode with them is set again); `host` is what
+    // this entry just made, not a symlink. A file or directory made with its mode, which the umask left
+    // whole, has it already.
+    const modeRight = madeWithMode && (mode & 0o7000) === 0 && (mode & umask) === 0;
+    if (modeRight) {
+      // as made
+    } else if (fd !== undefined) fchmodSync(fd, mode);
+    else if (header.type !== 'symlink') chmodSync(host, mode);
+    // An owner this namespace lacks, as data (a symlink cannot carry it: it stays the user's).
+    if (!owned && header.type !== 'symlink')
+      try {
+        sys.lsetxattr(host, OVERRIDE_STAT, formatOverride(header.uid, header.gid, mode));
+      } catch (err) {
+        if (!ownersWarned) warnings.push(`the owner ${header.uid}:${header.gid} of \`${rel}\` not kept (${(err as Error).message}): it is stored as yours`);
+        ownersWarned = true;
+      }
+    if (header.pax)
+      for (const [key, value] of Object.entries(header.pax)) {
+        if (!key.startsWith('SCHILY.xattr.')) continue;
+        const name = key.slice('SCHILY.xattr.'.length);
+        // (the override attribute is burrow's own record: a layer does not write it)
+        if (name.startsWith('trusted.') || name.startsWith('user.overlay.') || name === OVERRIDE_STAT) continue;
+        try {
+          sys.lsetxattr(host, name, Buffer.from(value, 'latin1'));
+        } catch (err) {
+          if (!xattrWarned) warnings.push(`extended attribute ${name} on \`${rel}\` not kept: ${(err as Error).message}`);
+          xattrWarned = true;
+        }
+      }
+    if (header.type === 'directory') {
+      const key = host === top ? '' : host.slice(top.length + 1);
+      dirTimes.delete(key);
+      dirTimes.set(key, { time: header.mtime, ino: lstatSync(host).ino });
+    } else if (fd !== undefined) futimesSync(fd, header.mtime, header.mtime);
+    else lutimesSync(host, header.mtime, header.mtime);
+  };
+
+  const entry = (header: TarHeader): TarSink | undefined => {
+    const sparse = sparseHeader(header.pax, header.name);
+    if (header.type === null) throw new BurrowError('E_LAYER_FORMAT', `layer entry \`${header.name}\` has a type burrow cannot unpack (old GNU sparse or unknown)`);
+    const rel = cleanName(sparse ? sparse.name : header.name);
+    // (rel is clean: no empty, `.` or `..` part, so paths are joined as strings, not normalized again)
+    const slash = rel.lastIndexOf('/');
+    const base = rel.slice(slash + 1);
+    // A parent known to be a real directory needs no resolving (no symlink can be on its way).
+    const literalParent = slash < 0 ? top : `${top}/${rel.slice(0, slash)}`;
+    const parent = rel === '' ? top : made.dirs.has(literalParent) ? literalParent : resolveParent(top, rel);
+    const host = rel === '' ? top : `${parent}/${base}`;
+    if (rel !== '') ensureParents(made, top, parent);
+
+    if (base === OPAQUE) {
+      ensureDir(made, parent, 0o755);
+      sys.lsetxattr(parent, 'user.overlay.opaque', Buffer.from('y'));
+      return undefined;
+    }
+    if (base.startsWith(WHITEOUT)) {
+      const target = `${parent}/${whiteoutTarget(header.name, base)}`;
+      clear(made, target, false);
+      sys.mknod(target, S_IFCHR | 0o000, 0n);
+      made.paths.add(target);
+      return undefined;
+    }
+    let madeWithMode = false; // made by this entry with its mode (less the umask)
+    switch (header.type) {
+      case 'directory':
+        if (rel === '') chmodSync(top, header.mode & 0o7777);
+        else {
+          madeWithMode = ensureDir(made, host, header.mode & 0o777);
+          made.dirs.add(host);
+        }
+        break;
+      case 'file':
+      case 'contiguous-file': {
+        clear(made, host, false);
+        const fd = openSync(host, NEW_FILE, header.mode & 0o777);
+        openFd = fd;
+        made.paths.add(host);
+        // A sparse file: its pieces at their offsets, the holes left as holes.
+        const sparseSink = sparse ? sparseWriter(fd, sparse, rel) : undefined;
+        return {
+          data(piece) {
+            try {
+              if (sparseSink) sparseSink.write(piece);
+              else writeAll(fd, piece);
+            } catch (err) {
+              throw withPath(err, host); // a write by fd names no file
+            }
+          },
+          end() {
+            try {
+              sparseSink?.end();
+            } catch (err) {
+              throw withPath(err, host);
+            }
+            size += sparse ? sparse.realSize : header.size;
+            attributes(header, host, rel, fd, true);
+            openFd = undefined;
+            closeSync(fd);
+          },
+        };
+      }
+      case 'symlink':
+        clear(made, host, false);
+        symlinkSync(header.linkname, host);
+        made.paths.add(host);
+        break;
+      case 'link': {
+        const target = cleanName(header.linkname);
+        const targetHost = posix.join(resolveParent(top, target), posix.basename(target));
+        if (!exists(targetHost)) throw unsafe(`hardlink \`${rel}\` points at \`${target}\`, which is not in this layer`);
+        clear(made, host, false);
+        linkSync(targetHost, host);
+        made.paths.add(host);
+        return undefined; // a hard link shares its target's owner, mode and times
+      }
+      case 'fifo':
+        clear(made, host, false);
+        sys.mknod(host, S_IFIFO | (header.mode & 0o777), 0n);
+        madeWithMode = true;
+        made.paths.add(host);
+        break;
+      case 'character-device':
+      case 'block-device':
+        devicesSkipped++;
+        return undefined;
+    }
+    attributes(header, host, rel, undefined, madeWithMode);
+    return undefined;
+  };
+
+  const reader = new TarReader(entry);
+  return {
+    write(chunk: Buffer): void {
+      hash?.update(chunk);
+      reader.write(chunk);
+    },
+    end(): void {
+      reader.end();
+      // Directory times last: unpacking into a directory changes its mtime.
+      setDirectoryTimes(sys, top, dirTimes);
+    },
+    abort(): void {
+      if (openFd !== undefined) closeSync(openFd);
+      openFd = undefined;
+    },
+    /** `digest`: the bytes' sha256 when they were hashed elsewhere */
+    result(digest?: string): ApplyResult {
+      if (devicesSkipped > 0) warnings.push(`${devicesSkipped} device node(s) skipped: a rootless container cannot create devices`);
+      const diffId = digest ?? (hash ? `sha256:${hash.digest('hex')}` : undefined);
+      if (diffId === undefined) throw new BurrowError('E_LAYER', 'a layer unpacked without its digest');
+      return { diffId, size, warnings };
+    },
+  };
 }

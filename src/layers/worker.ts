@@ -15,19 +15,36 @@
  *
  * Errors: one line `Error: ...` on stderr, exit 125.
  */
-import { mkdirSync, writeSync } from 'node:fs';
+import { fstatSync, mkdirSync, readFileSync, readSync, writeSync } from 'node:fs';
 
 import { BurrowError } from '../errors.js';
 import { writeAll } from '../system/files.js';
 import { LIBC } from '../system/sys.js';
-import { applyLayer } from './apply.js';
+import { applyLayer, type ApplyResult, applyLayerFile, isCompressed } from './apply.js';
+
+/**
+ * The layer on stdin: a plain tar in a file is read with read(2) and hashed
+ * on the other core (applyLayerFile); a pipe, or a compressed layer, as a
+ * stream.
+ */
+async function unpackStdin(dir: string): Promise<ApplyResult> {
+  const st = fstatSync(0);
+  if (st.isFile()) {
+    const first = Buffer.alloc(4);
+    // where stdin's offset is (a shell's `<` leaves it at 0; a caller may have read some)
+    const at = Number(/^pos:\s*(\d+)/m.exec(readFileSync('/proc/self/fdinfo/0', 'utf8'))?.[1] ?? 0);
+    readSync(0, first, 0, 4, at);
+    if (!isCompressed(first)) return applyLayerFile(LIBC, { fd: 0, path: 'standard input', offset: at, length: st.size - at }, dir);
+  }
+  return applyLayer(LIBC, process.stdin, dir);
+}
 
 export async function worker(argv: string[]): Promise<number> {
   const [op = '', ...args] = argv;
   if (op === 'unpack' && args.length === 1) {
     const dir = args[0] as string;
     mkdirSync(dir, { mode: 0o755 });
-    const result = await applyLayer(LIBC, process.stdin, dir);
+    const result = await unpackStdin(dir);
     writeSync(1, `${JSON.stringify(result)}\n`);
     return 0;
   }

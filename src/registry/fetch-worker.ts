@@ -16,11 +16,11 @@
  * expected (a registry's, a network's, a bad layer's). Exit 0 either way.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { PassThrough, type Readable } from 'node:stream';
 
 import { BurrowError, systemFailure, withPath } from '../errors.js';
-import { applyLayer } from '../layers/apply.js';
+import { applyLayer, applyLayerFile, isCompressed } from '../layers/apply.js';
 import type { Descriptor } from '../oci/image.js';
 import { LIBC } from '../system/sys.js';
 import { type ClientHandoff, RegistryClient } from './client.js';
@@ -123,7 +123,34 @@ function sourceOf(job: FetchJob, counted: (n: number) => void): Readable {
   return blobStream(client, job.repo, job.desc, job.retries ?? 3, counted, job.have > 0 ? { file: job.file, have: job.have } : undefined);
 }
 
+/**
+ * A plain tar in a file (a docker archive's layer): read with read(2), its
+ * hash and staged copy made by a thread on the other core
+ * (layers/apply.ts applyLayerFile); undefined for anything else.
+ */
+async function unpackPlainRange(job: FetchJob, dir: string, counted: (n: number) => void): Promise<FetchResult | undefined> {
+  if (!job.range || job.have !== 0) return undefined;
+  const { file, offset, size } = job.range;
+  const fd = openSync(file, 'r');
+  try {
+    const first = Buffer.alloc(4);
+    if (readSync(fd, first, 0, first.length, offset) < first.length || isCompressed(first)) return undefined;
+    const stage = openSync(job.file, 'a');
+    try {
+      const result = await applyLayerFile(LIBC, { fd, path: file, offset, length: size, stage: { fd: stage, path: job.file } }, dir);
+      counted(size);
+      return { digest: result.diffId, size, diffId: result.diffId, unpacked: result.size, warnings: result.warnings, compressed: false };
+    } finally {
+      closeSync(stage);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 async function fetchAndUnpack(job: FetchJob, dir: string, counted: (n: number) => void): Promise<FetchResult> {
+  const plain = await unpackPlainRange(job, dir, counted);
+  if (plain) return plain;
   const source = sourceOf(job, counted);
   const hash = createHash('sha256');
   let size = 0;
@@ -185,7 +212,6 @@ async function fetchAndUnpack(job: FetchJob, dir: string, counted: (n: number) =
   const failure = sourceError ?? stagedError ?? unpackError;
   if (failure !== undefined) throw failure;
   if (unpacked === undefined) throw new BurrowError('E_LAYER', 'the unpacking gave no result');
-  const magic = first?.readUInt32LE(0);
-  const compressed = first !== undefined && first.length >= 4 && ((first[0] === 0x1f && first[1] === 0x8b) || magic === 0xfd2fb528);
+  const compressed = first !== undefined && isCompressed(first);
   return { digest: `sha256:${hash.digest('hex')}`, size, diffId: unpacked.diffId, unpacked: unpacked.size, warnings: unpacked.warnings, compressed };
 }
