@@ -185,13 +185,17 @@ async function main() {
       const results = { burrow: [], podman: [], skopeo: [] };
       for (let r = 0; r < rounds; r++) {
         const data = join(work, `burrow-${r}`);
+        // Each tool starts with no dirty pages of the one before (their writeback slowed whichever came next on a disk).
+        spawnSync('sync');
         results.burrow.push(measured([process.execPath, burrow, 'pull', '-q', '--tls-verify=false', ref], { ...env, XDG_DATA_HOME: data }));
         spawnSync(process.execPath, [burrow, 'rmi', '-a', '-f'], { env: { ...env, XDG_DATA_HOME: data }, stdio: 'ignore' });
         rmSync(data, { recursive: true, force: true });
         spawnSync(PODMAN[0], [...PODMAN.slice(1), 'rmi', '-f', ref], { env, stdio: 'ignore' });
+        spawnSync('sync');
         results.podman.push(measured([...PODMAN, 'pull', '-q', '--tls-verify=false', ref], env));
         spawnSync(PODMAN[0], [...PODMAN.slice(1), 'rmi', '-f', ref], { env, stdio: 'ignore' });
         const out = join(work, `skopeo-${r}`);
+        spawnSync('sync');
         results.skopeo.push(measured(['skopeo', 'copy', '-q', '--src-tls-verify=false', `docker://${ref}`, `oci:${out}:x`], env));
         rmSync(out, { recursive: true, force: true });
       }
