@@ -771,7 +771,10 @@ const layerInput: fc.Arbitrary<LayerInput> = fc.record({
       data: fc.string({ maxLength: 20 }),
       mode: fc.constantFrom(0o644, 0o755, 0o4755, 0o000, 0o7777),
       pax: fc.option(
-        fc.dictionary(fc.constantFrom('path', 'linkpath', 'SCHILY.xattr.user.a', 'SCHILY.xattr.trusted.x', 'GNU.sparse.major', 'GNU.sparse.minor', 'GNU.sparse.name', 'GNU.sparse.realsize'), fc.oneof(layerPath, fc.constantFrom('1', '0', '100'))),
+        fc.dictionary(
+          fc.constantFrom('path', 'linkpath', 'SCHILY.xattr.user.a', 'SCHILY.xattr.trusted.x', 'GNU.sparse.major', 'GNU.sparse.minor', 'GNU.sparse.name', 'GNU.sparse.realsize', 'mtime', 'uid', 'size'),
+          fc.oneof(layerPath, fc.constantFrom('1', '0', '100', '-86400.5', '1.5', '99999999999999999999', 'x')),
+        ),
         { nil: undefined },
       ),
       big: fc.nat({ max: 7 }).map((n) => n === 0),

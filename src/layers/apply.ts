@@ -274,6 +274,17 @@ const O_DIRECTORY = fsConstants.O_RDONLY | fsConstants.O_DIRECTORY;
 /** read(2)s of a plain layer: small enough that what is written next is still in the cache */
 const READ_SIZE = 256 << 10;
 const NEW_FILE = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL;
+/**
+ * An entry's time as utimensat takes it: one before 1970 (a pax mtime may
+ * be negative) is 1970, not "now", which is what Node makes of a negative
+ * time: an unpacked layer is the same however often it is unpacked. (The
+ * reader refuses a time beyond 2^53 s; a filesystem clamps a large one to
+ * its own end, ext4's in 2446.)
+ */
+function fileTime(seconds: number): number {
+  return Math.max(seconds, 0);
+}
+
 /** The smallest layer hashed by a thread (hash-thread.ts): below it, inline is sooner. */
 const THREAD_MIN = 32 << 20;
 
@@ -483,9 +494,9 @@ export function layerUnpacker(sys: LibcCalls, root: string, ownersAsData: boolea
     if (header.type === 'directory') {
       const key = host === top ? '' : host.slice(top.length + 1);
       dirTimes.delete(key);
-      dirTimes.set(key, { time: header.mtime, ino: lstatSync(host).ino });
-    } else if (fd !== undefined) futimesSync(fd, header.mtime, header.mtime);
-    else lutimesSync(host, header.mtime, header.mtime);
+      dirTimes.set(key, { time: fileTime(header.mtime), ino: lstatSync(host).ino });
+    } else if (fd !== undefined) futimesSync(fd, fileTime(header.mtime), fileTime(header.mtime));
+    else lutimesSync(host, fileTime(header.mtime), fileTime(header.mtime));
   };
 
   const entry = (header: TarHeader): TarSink | undefined => {

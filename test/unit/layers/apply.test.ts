@@ -117,6 +117,13 @@ describe('applyLayer and applyLayerFile', () => {
       }
     });
 
+  it('give an entry whose time is before 1970 (a negative pax mtime) the time 0, the same at every unpacking, not "now"', async () => {
+    const layer = await tarOf([{ header: { name: 'old', type: 'file', mode: 0o644, ...ids, pax: { mtime: '-86400.5' } }, data: Buffer.from('x') }]);
+    const root = mkdtempSync(join(dir, 'old-'));
+    await applyLayer(LIBC, Readable.from([layer]), root);
+    expect(statSync(join(root, 'old')).mtimeMs).toBe(0);
+  });
+
   it('refuse a range that runs past the end of its file, naming the file', async () => {
     const layer = await sample();
     const file = join(dir, 'short.tar');
