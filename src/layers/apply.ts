@@ -429,6 +429,40 @@ export async function applyLayerFile(sys: LibcCalls, source: FileSource, root: s
 }
 
 /**
+ * read(2) that waits: an fd made non-blocking by whoever shares it gives
+ * EAGAIN, and then the read is tried again a millisecond later.
+ */
+export function readWaiting(fd: number, buf: Buffer): number {
+  for (;;)
+    try {
+      return readSync(fd, buf, 0, buf.length, null);
+    } catch (err) {
+      if (errnoCode(err) !== 'EAGAIN') throw err;
+      Atomics.wait(PAUSE, 0, 0, 1);
+    }
+}
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Unpacks an uncompressed tar read from a pipe to its end, synchronously
+ * (no stream, no turn of the event loop per chunk); `first`, the bytes
+ * already read from it. Hashed here: nothing else can read a pipe's bytes.
+ */
+export function applyLayerPipe(sys: LibcCalls, fd: number, first: Buffer, root: string, ownersAsData = onlyOwnId()): ApplyResult {
+  const unpack = layerUnpacker(sys, root, ownersAsData);
+  const buf = Buffer.allocUnsafe(READ_SIZE);
+  try {
+    unpack.write(first);
+    for (let n = readWaiting(fd, buf); n > 0; n = readWaiting(fd, buf)) unpack.write(n === buf.length ? buf : buf.subarray(0, n));
+    unpack.end();
+  } catch (err) {
+    unpack.abort();
+    throw unpackFailure(err);
+  }
+  return unpack.result();
+}
+
+/**
  * The unpacking itself, fed the uncompressed tar's bytes in order: each
  * entry is made as its header and data arrive (tar-reader.ts), synchronously.
  * `end()` then sets the directories' times; `result()` says what was made.

@@ -16,16 +16,18 @@
  * Errors: one line `Error: ...` on stderr, exit 125.
  */
 import { fstatSync, mkdirSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 
 import { BurrowError } from '../errors.js';
 import { writeAll } from '../system/files.js';
 import { LIBC } from '../system/sys.js';
-import { applyLayer, type ApplyResult, applyLayerFile, isCompressed } from './apply.js';
+import { applyLayer, applyLayerFile, applyLayerPipe, type ApplyResult, isCompressed, readWaiting } from './apply.js';
 
 /**
  * The layer on stdin: a plain tar in a file is read with read(2) and hashed
- * on the other core (applyLayerFile); a pipe, or a compressed layer, as a
- * stream.
+ * on the other core (applyLayerFile); a plain tar on a pipe (from burrow's
+ * ingest) read with read(2) too (applyLayerPipe); a compressed layer as a
+ * stream, decompressed by zlib beside the unpacking.
  */
 async function unpackStdin(dir: string): Promise<ApplyResult> {
   const st = fstatSync(0);
@@ -35,8 +37,22 @@ async function unpackStdin(dir: string): Promise<ApplyResult> {
     const at = Number(/^pos:\s*(\d+)/m.exec(readFileSync('/proc/self/fdinfo/0', 'utf8'))?.[1] ?? 0);
     readSync(0, first, 0, 4, at);
     if (!isCompressed(first)) return applyLayerFile(LIBC, { fd: 0, path: 'standard input', offset: at, length: st.size - at }, dir);
+    return applyLayer(LIBC, process.stdin, dir);
   }
-  return applyLayer(LIBC, process.stdin, dir);
+  // The first bytes say whether it is compressed (a pipe gives what it has: at least four are asked for).
+  const head: Buffer[] = [];
+  let have = 0;
+  for (let n = -1; have < 4 && n !== 0; have += n) {
+    const buf = Buffer.allocUnsafe(64 << 10);
+    n = readWaiting(0, buf);
+    head.push(buf.subarray(0, n));
+  }
+  const first = Buffer.concat(head);
+  if (!isCompressed(first)) return applyLayerPipe(LIBC, 0, first, dir);
+  const stream = new PassThrough();
+  stream.write(first);
+  process.stdin.pipe(stream);
+  return applyLayer(LIBC, stream, dir);
 }
 
 export async function worker(argv: string[]): Promise<number> {
