@@ -138,13 +138,12 @@ function clear(made: Made, path: string, keepDir: boolean): void {
   if (st.isDirectory()) for (const d of made.dirs) if (d === path || d.startsWith(`${path}/`)) made.dirs.delete(d);
 }
 
-/** Makes the directory unless it is there; true when this made it (with `mode`, less the umask). */
-function ensureDir(made: Made, path: string, mode: number): boolean {
-  if (made.dirs.has(path) || present(made, path)?.isDirectory()) return false;
+/** Makes the directory unless it is there. */
+function ensureDir(made: Made, path: string, mode: number): void {
+  if (made.dirs.has(path) || present(made, path)?.isDirectory()) return;
   clear(made, path, false);
   mkdirSync(path, { mode });
   made.paths.add(path);
-  return true;
 }
 
 /** Creates missing parents of `path` (inside the root already resolved). */
@@ -497,8 +496,8 @@ export function layerUnpacker(sys: LibcCalls, root: string, ownersAsData: boolea
     const mode = header.mode & 0o7777;
     const owned = setOwner(host, header.uid, header.gid, fd, ownersAsData);
     // After chown, which clears setuid and setgid bits (so a mode with them is set again); `host` is what
-    // this entry just made, not a symlink. A file or directory made with its mode, which the umask left
-    // whole, has it already.
+    // this entry just made, not a symlink. A file or fifo made with its mode, which the umask left whole,
+    // has it already (a directory may not: mkdir in a setgid directory passes that bit on).
     const modeRight = madeWithMode && (mode & 0o7000) === 0 && (mode & umask) === 0;
     if (modeRight) {
       // as made
@@ -558,12 +557,13 @@ export function layerUnpacker(sys: LibcCalls, root: string, ownersAsData: boolea
       made.paths.add(target);
       return undefined;
     }
-    let madeWithMode = false; // made by this entry with its mode (less the umask)
+    let madeWithMode = false; // a fifo made by this entry with its mode (less the umask)
     switch (header.type) {
       case 'directory':
         if (rel === '') chmodSync(top, header.mode & 0o7777);
         else {
-          madeWithMode = ensureDir(made, host, header.mode & 0o777);
+          // (its mode then set by chmod: mkdir in a setgid directory passes the setgid bit on)
+          ensureDir(made, host, header.mode & 0o777);
           made.dirs.add(host);
         }
         break;

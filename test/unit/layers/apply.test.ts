@@ -117,6 +117,17 @@ describe('applyLayer and applyLayerFile', () => {
       }
     });
 
+  it('give a directory made in a setgid directory the mode the layer says, not the setgid bit mkdir passes on', async () => {
+    const layer = await tarOf([
+      { header: { name: 'shared', type: 'directory', mode: 0o2755, ...ids }, data: Buffer.alloc(0) },
+      { header: { name: 'shared/plain', type: 'directory', mode: 0o755, ...ids }, data: Buffer.alloc(0) },
+      { header: { name: 'shared/file', type: 'file', mode: 0o644, ...ids }, data: Buffer.from('f') },
+    ]);
+    const root = mkdtempSync(join(dir, 'setgid-'));
+    await applyLayer(LIBC, Readable.from([layer]), root);
+    expect(['shared', 'shared/plain', 'shared/file'].map((n) => (statSync(join(root, n)).mode & 0o7777).toString(8))).toEqual(['2755', '755', '644']);
+  });
+
   it('give an entry whose time is before 1970 (a negative pax mtime) the time 0, the same at every unpacking, not "now"', async () => {
     const layer = await tarOf([{ header: { name: 'old', type: 'file', mode: 0o644, ...ids, pax: { mtime: '-86400.5' } }, data: Buffer.from('x') }]);
     const root = mkdtempSync(join(dir, 'old-'));
