@@ -273,6 +273,7 @@ const O_DIRECTORY = fsConstants.O_RDONLY | fsConstants.O_DIRECTORY;
 /** read(2)s of a plain layer: small enough that what is written next is still in the cache */
 const READ_SIZE = 256 << 10;
 const NEW_FILE = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL;
+const DEFAULT_ACL = 'system.posix_acl_default';
 /**
  * An entry's time as utimensat takes it: one before 1970 (a pax mtime may
  * be negative) is 1970, not "now", which is what Node makes of a negative
@@ -490,6 +491,14 @@ export function layerUnpacker(sys: LibcCalls, root: string, ownersAsData: boolea
   } catch {
     // (a worker thread)
   }
+  // A default ACL takes the umask's place, and other bits: where there is one (on the root, or set by an
+  // entry on its directory), every mode is set with chmod.
+  let defaultAcl = true;
+  try {
+    defaultAcl = sys.lgetxattr(top, DEFAULT_ACL) !== undefined;
+  } catch {
+    // (unknown: as if there were one)
+  }
 
   /** Owner, mode, xattrs and times of what an entry just made (a file's through its fd). */
   const attributes = (header: TarHeader, host: string, rel: string, fd: number | undefined, madeWithMode: boolean): void => {
@@ -497,8 +506,9 @@ export function layerUnpacker(sys: LibcCalls, root: string, ownersAsData: boolea
     const owned = setOwner(host, header.uid, header.gid, fd, ownersAsData);
     // After chown, which clears setuid and setgid bits (so a mode with them is set again); `host` is what
     // this entry just made, not a symlink. A file or fifo made with its mode, which the umask left whole,
-    // has it already (a directory may not: mkdir in a setgid directory passes that bit on).
-    const modeRight = madeWithMode && (mode & 0o7000) === 0 && (mode & umask) === 0;
+    // has it already, unless a default ACL took bits (a directory may not: mkdir in a setgid directory
+    // passes that bit on).
+    const modeRight = madeWithMode && !defaultAcl && (mode & 0o7000) === 0 && (mode & umask) === 0;
     if (modeRight) {
       // as made
     } else if (fd !== undefined) fchmodSync(fd, mode);
@@ -519,6 +529,7 @@ export function layerUnpacker(sys: LibcCalls, root: string, ownersAsData: boolea
         if (name.startsWith('trusted.') || name.startsWith('user.overlay.') || name === OVERRIDE_STAT) continue;
         try {
           sys.lsetxattr(host, name, Buffer.from(value, 'latin1'));
+          if (name === DEFAULT_ACL) defaultAcl = true;
         } catch (err) {
           if (!xattrWarned) warnings.push(`extended attribute ${name} on \`${rel}\` not kept: ${(err as Error).message}`);
           xattrWarned = true;

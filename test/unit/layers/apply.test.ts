@@ -128,6 +128,30 @@ describe('applyLayer and applyLayerFile', () => {
     expect(['shared', 'shared/plain', 'shared/file'].map((n) => (statSync(join(root, n)).mode & 0o7777).toString(8))).toEqual(['2755', '755', '644']);
   });
 
+  it("give files the layer's modes under a default ACL too (it takes the umask's place: other's bits here)", async (ctx) => {
+    const root = mkdtempSync(join(dir, 'acl-'));
+    // version 2; user::rwx, group::r-x, other::--- (tag, perm, id), as setfacl -d -m o::--- writes it
+    const acl = Buffer.alloc(4 + 3 * 8);
+    acl.writeUInt32LE(2, 0);
+    [
+      [0x01, 7],
+      [0x04, 5],
+      [0x20, 0],
+    ].forEach(([tag, perm], i) => {
+      acl.writeUInt16LE(tag as number, 4 + i * 8);
+      acl.writeUInt16LE(perm as number, 6 + i * 8);
+      acl.writeUInt32LE(0xffffffff, 8 + i * 8);
+    });
+    try {
+      LIBC.lsetxattr(root, 'system.posix_acl_default', acl);
+    } catch {
+      ctx.skip(); // a filesystem without POSIX ACLs
+    }
+    const layer = await tarOf([{ header: { name: 'f', type: 'file', mode: 0o644, ...ids }, data: Buffer.from('f') }]);
+    await applyLayer(LIBC, Readable.from([layer]), root);
+    expect((statSync(join(root, 'f')).mode & 0o7777).toString(8)).toBe('644');
+  });
+
   it('give an entry whose time is before 1970 (a negative pax mtime) the time 0, the same at every unpacking, not "now"', async () => {
     const layer = await tarOf([{ header: { name: 'old', type: 'file', mode: 0o644, ...ids, pax: { mtime: '-86400.5' } }, data: Buffer.from('x') }]);
     const root = mkdtempSync(join(dir, 'old-'));
