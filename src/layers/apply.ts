@@ -388,7 +388,7 @@ export interface FileSource {
 export async function applyLayerFile(sys: LibcCalls, source: FileSource, root: string, ownersAsData = onlyOwnId()): Promise<ApplyResult> {
   const before = fstatSync(source.fd, { bigint: true });
   // A thread takes longer to start (25 ms) than a small layer takes to hash.
-  const hasher = source.length >= THREAD_MIN ? new HashThread(source, source.stage) : undefined;
+  const hasher = source.length >= THREAD_MIN ? startHashThread(source) : undefined;
   const unpack = layerUnpacker(sys, root, ownersAsData, hasher === undefined);
   const stage = hasher ? undefined : source.stage;
   const buf = Buffer.allocUnsafe(READ_SIZE);
@@ -460,6 +460,15 @@ export function applyLayerPipe(sys: LibcCalls, fd: number, first: Buffer, root: 
     throw unpackFailure(err);
   }
   return unpack.result();
+}
+
+/** A hashing thread for the source, or none where one cannot be started (hashed inline then). */
+function startHashThread(source: FileSource): HashThread | undefined {
+  try {
+    return new HashThread(source, source.stage);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
