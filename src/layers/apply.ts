@@ -517,11 +517,11 @@ export function layerUnpacker(sys: LibcCalls, root: string, ownersAsData: boolea
     // this entry just made, not a symlink. A file or fifo made with its mode, which the umask left whole,
     // has it already, unless a default ACL took bits (a directory may not: mkdir in a setgid directory
     // passes that bit on).
-    const modeRight = madeWithMode && !defaultAcl && (mode & 0o7000) === 0 && (mode & umask) === 0;
-    if (modeRight) {
-      // as made
-    } else if (fd !== undefined) fchmodSync(fd, mode);
-    else if (header.type !== 'symlink') chmodSync(host, mode);
+    const madeRight = madeWithMode && !defaultAcl && (mode & 0o7000) === 0 && (mode & umask) === 0;
+    if (!madeRight) {
+      if (fd !== undefined) fchmodSync(fd, mode);
+      else if (header.type !== 'symlink') chmodSync(host, mode);
+    }
     // An owner this namespace lacks, as data (a symlink cannot carry it: it stays the user's).
     if (!owned && header.type !== 'symlink')
       try {
