@@ -276,6 +276,34 @@ describeContainers('burrow load', () => {
     expect(Number(du?.split(/\s+/)[0])).toBeLessThan(1024);
   });
 
+  it('a layer of 40 MB (hashed by a thread beside the unpacking, its blob staged by it), from a file and from a pipe: the same image, the same files, and `save` gives its bytes back', async () => {
+    const big = Buffer.alloc(40 << 20);
+    for (let i = 0; i < big.length; i += 4) big.writeUInt32LE((i * 2654435761) >>> 0, i); // not one run of a byte: a wrong offset shows
+    const upper = await makeTar([
+      { name: 'big', data: big, mode: 0o640 },
+      { name: 'dir/', type: 'directory', mode: 0o750 },
+      { name: 'dir/small', data: 'small\n', mode: 0o600 },
+    ]);
+    const archive = await writeTar(join(work, 'big.tar'), dockerArchiveEntries({ config: images.plainConfig, layers: [images.baseLayer, upper] }, 'localhost/big:latest'));
+    const inside = ['run', '--rm', 'localhost/big', 'sh', '-c', 'sha256sum /big; stat -c %a /big /dir /dir/small; cat /dir/small'];
+    const expected = [`${sha256hex(big)}  /big`, '640', '750', '600', 'small'];
+    const fromFile = newStore('big-file');
+    const r = await fromFile.run(['load', '-i', archive]);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect(lines((await fromFile.run(inside)).stdout)).toEqual(expected);
+    const fromPipe = newStore('big-pipe');
+    const p = await loadFromStdin(fromPipe, archive);
+    expect(p.stderr).toBe('');
+    expect(p.exitCode).toBe(0);
+    expect(lines((await fromPipe.run(inside)).stdout)).toEqual(expected);
+    // the staged blob is the layer, byte for byte: save writes it back under its digest
+    const saved = join(work, 'big-saved');
+    expect((await fromFile.run(['save', '--format', 'oci-dir', '-o', saved, 'localhost/big'])).exitCode).toBe(0);
+    expect(statSync(join(saved, 'blobs', 'sha256', sha256hex(upper))).size).toBe(upper.length);
+    expect(sha256hex(readFileSync(join(saved, 'blobs', 'sha256', sha256hex(upper))))).toBe(sha256hex(upper));
+  });
+
   describe('a store shared by many processes', () => {
     it('8 parallel `run --rm` and 2 loads of images sharing a layer all succeed; the store is consistent', async () => {
       const store = newStore('parallel');
