@@ -161,8 +161,8 @@ const enum State {
 
 export class TarReader {
   private state = State.Header;
-  /** a header or extended header being gathered across chunks */
-  private partial = Buffer.allocUnsafe(BLOCK);
+  /** a header block split between chunks, gathered (an extended header gathers into `extended`) */
+  private readonly partial = Buffer.allocUnsafe(BLOCK);
   private partialLength = 0;
   /** bytes still to come of the current state's part */
   private missing = 0;
