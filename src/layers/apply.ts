@@ -231,6 +231,12 @@ export function isCompressed(first: Buffer): boolean {
   return compression(first) !== undefined;
 }
 
+/** True when the layer of `length` bytes at `offset` of the file `fd` starts as gzip or zstd does. */
+export function compressedAt(fd: number, offset: number, length: number): boolean {
+  const first = Buffer.alloc(Math.min(4, length));
+  return readSync(fd, first, 0, first.length, offset) === first.length && isCompressed(first);
+}
+
 /** Sniffs gzip/zstd at the start of a stream and decompresses as needed. */
 function decompressor(first: Buffer): Transform | undefined {
   const kind = compression(first);
@@ -544,12 +550,13 @@ export function layerUnpacker(sys: LibcCalls, root: string, ownersAsData: boolea
           xattrWarned = true;
         }
       }
+    const time = fileTime(header.mtime);
     if (header.type === 'directory') {
       const key = host === top ? '' : host.slice(top.length + 1);
       dirTimes.delete(key);
-      dirTimes.set(key, { time: fileTime(header.mtime), ino: lstatSync(host).ino });
-    } else if (fd !== undefined) futimesSync(fd, fileTime(header.mtime), fileTime(header.mtime));
-    else lutimesSync(host, fileTime(header.mtime), fileTime(header.mtime));
+      dirTimes.set(key, { time, ino: lstatSync(host).ino });
+    } else if (fd !== undefined) futimesSync(fd, time, time);
+    else lutimesSync(host, time, time);
   };
 
   const entry = (header: TarHeader): TarSink | undefined => {

@@ -15,13 +15,13 @@
  *
  * Errors: one line `Error: ...` on stderr, exit 125.
  */
-import { fstatSync, mkdirSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { fstatSync, mkdirSync, readFileSync, writeSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 
 import { BurrowError } from '../errors.js';
 import { writeAll } from '../system/files.js';
 import { LIBC } from '../system/sys.js';
-import { applyLayer, applyLayerFile, applyLayerPipe, type ApplyResult, isCompressed, readWaiting } from './apply.js';
+import { applyLayer, applyLayerFile, applyLayerPipe, type ApplyResult, compressedAt, isCompressed, readWaiting } from './apply.js';
 
 /**
  * The layer on stdin: a plain tar in a file is read with read(2) and hashed
@@ -32,11 +32,9 @@ import { applyLayer, applyLayerFile, applyLayerPipe, type ApplyResult, isCompres
 async function unpackStdin(dir: string): Promise<ApplyResult> {
   const st = fstatSync(0);
   if (st.isFile()) {
-    const first = Buffer.alloc(4);
     // where stdin's offset is (a shell's `<` leaves it at 0; a caller may have read some)
     const at = Number(/^pos:\s*(\d+)/m.exec(readFileSync('/proc/self/fdinfo/0', 'utf8'))?.[1] ?? 0);
-    readSync(0, first, 0, 4, at);
-    if (!isCompressed(first)) return applyLayerFile(LIBC, { fd: 0, path: 'standard input', offset: at, length: st.size - at }, dir);
+    if (!compressedAt(0, at, st.size - at)) return applyLayerFile(LIBC, { fd: 0, path: 'standard input', offset: at, length: st.size - at }, dir);
     return applyLayer(LIBC, process.stdin, dir);
   }
   // The first bytes say whether it is compressed (a pipe gives what it has: at least four are asked for).

@@ -16,11 +16,11 @@
  * expected (a registry's, a network's, a bad layer's). Exit 0 either way.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, createWriteStream, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, mkdirSync, openSync, writeSync } from 'node:fs';
 import { PassThrough, type Readable } from 'node:stream';
 
 import { BurrowError, systemFailure, withPath } from '../errors.js';
-import { applyLayer, applyLayerFile, isCompressed } from '../layers/apply.js';
+import { applyLayer, applyLayerFile, compressedAt, isCompressed } from '../layers/apply.js';
 import type { Descriptor } from '../oci/image.js';
 import { LIBC } from '../system/sys.js';
 import { type ClientHandoff, RegistryClient } from './client.js';
@@ -133,8 +133,7 @@ async function unpackPlainRange(job: FetchJob, dir: string, counted: (n: number)
   const { file, offset, size } = job.range;
   const fd = openSync(file, 'r');
   try {
-    const first = Buffer.alloc(4);
-    if (readSync(fd, first, 0, first.length, offset) < first.length || isCompressed(first)) return undefined;
+    if (compressedAt(fd, offset, size)) return undefined;
     const stage = openSync(job.file, 'a');
     try {
       const result = await applyLayerFile(LIBC, { fd, path: file, offset, length: size, stage: { fd: stage, path: job.file } }, dir);
