@@ -52,7 +52,9 @@ const argv = process.argv.slice(2);
 // `burrow sandbox --help` is the whole CLI's help page, `burrow sandbox profile ...` its commands; `bwrap --help` is bwrap's.
 const asBwrap = /(^|\/)bwrap$/.test(process.argv[1] || '');
 const isSandbox = asBwrap || (argv[0] === 'sandbox' && argv[1] !== '--help' && argv[1] !== '-h' && !(argv[1] === 'profile' && ['ls', 'list', 'show', 'check', 'suggest', '--help', '-h'].includes(argv[2])));
-const isFast = !isSandbox && JSON.parse(readFileSync(join(dir, 'fast-paths.json'), 'utf8')).some((path) => path.every((word, i) => argv[i] === word));
+// burrow's own workers (a layer's unpacking, a blob's fetch): their own small bundle, and no look at fast-paths.json.
+const isWorker = argv[0] === '--internal-worker';
+const isFast = !isWorker && !isSandbox && JSON.parse(readFileSync(join(dir, 'fast-paths.json'), 'utf8')).some((path) => path.every((word, i) => argv[i] === word));
 
 if (process.env.BURROW_WRITE_CODE_CACHE) {
   // Build time: run each argument list given through the bundle named, then keep the bytecode they compiled.
@@ -76,8 +78,7 @@ if (process.env.BURROW_WRITE_CODE_CACHE) {
     process.exitCode = code;
   };
   const whole = () => load('burrow').exports.main(argv).then(answer);
-  if (argv[0] === '--internal-worker') {
-    // burrow's own workers (a layer's unpacking, a blob's fetch): their own small bundle
+  if (isWorker) {
     load('worker').exports.internalWorker(argv.slice(1)).then(answer);
   } else if (isSandbox) {
     // (its extras, for --profile and --net, from the whole CLI's bundle: the sandbox's own stays small)

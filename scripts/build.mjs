@@ -264,13 +264,12 @@ function writeCodeCache() {
     const warm = 'localhost/burrow-build-warm-up:latest';
     mkdirSync(join(scratch, 'image', 'bin'), { recursive: true });
     writeFileSync(join(scratch, 'image', 'bin', 'true'), '');
-    const imported =
-      spawnSync('tar', ['-C', join(scratch, 'image'), '-cf', join(scratch, 'image.tar'), '.'], { stdio: 'ignore' }).status === 0 &&
-      spawnSync(process.execPath, [join(root, 'bin', 'burrow.cjs'), 'import', join(scratch, 'image.tar'), warm], { env, stdio: 'ignore' }).status === 0;
+    // (its tar is also the layer the workers' bundle unpacks)
+    const tarred = spawnSync('tar', ['-C', join(scratch, 'image'), '-cf', join(scratch, 'image.tar'), '.'], { stdio: 'ignore' }).status === 0;
+    const imported = tarred && spawnSync(process.execPath, [join(root, 'bin', 'burrow.cjs'), 'import', join(scratch, 'image.tar'), warm], { env, stdio: 'ignore' }).status === 0;
     const imageRuns = imported
       ? [['run', '--rm', '--pull', 'never', '-e', 'A=1', '-w', '/', warm, 'true'], ['run', '--name', 'warm-up', '--pull', 'never', warm, 'true'], ['start', '-a', 'warm-up'], ['logs', 'warm-up']]
       : [];
-    const tarred = spawnSync('tar', ['-C', join(scratch, 'image'), '-cf', join(scratch, 'layer.tar'), '.'], { stdio: 'ignore' }).status === 0;
     for (const [bundle, runs] of [
       // A layer's unpacking (the image's one file, as this user's), its tar on stdin.
       ...(tarred ? [['worker', [['unpack', join(scratch, 'unpacked')]]]] : []),
@@ -283,7 +282,7 @@ function writeCodeCache() {
       ['sandbox', [['--unshare-all', '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', '--bind', scratch, '/mnt', '--tmpfs', '/tmp', 'true'],
         ['--unshare-all', '--unshare-user', '--uid', '4242', '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', 'true']]],
     ]) {
-      const stdin = bundle === 'worker' ? openSync(join(scratch, 'layer.tar'), 'r') : 'ignore';
+      const stdin = bundle === 'worker' ? openSync(join(scratch, 'image.tar'), 'r') : 'ignore';
       const r = spawnSync(process.execPath, [join(root, 'bin', 'burrow.cjs')], {
         env: { ...env, BURROW_WRITE_CODE_CACHE: JSON.stringify({ bundle, runs }), BURROW_HELPER: join(scratch, 'no-helper') },
         stdio: [stdin, 'ignore', 'ignore'],
