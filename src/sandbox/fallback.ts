@@ -10,9 +10,10 @@
  * The helper runs this plan instead of the sandbox's when the kernel refuses
  * the new user namespace (the `fallback` record).
  */
-import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readlinkSync } from 'node:fs';
 import { posix } from 'node:path';
 
+import { readTextIfAny } from '../system/files.js';
 import type { Plan, Step } from '../system/plan.js';
 import type { SandboxArgs } from './args.js';
 import { cwdStep, envStep, execStep, labelSteps, landlockSteps, type SandboxHost } from './compile.js';
@@ -87,15 +88,6 @@ export function fallbackRules(a: SandboxArgs, h: SandboxHost): { rules: Landlock
   return { rules, lost };
 }
 
-/** A file's text; undefined when it is not there or cannot be read. */
-function readText(path: string): string | undefined {
-  try {
-    return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Whether the kernel might refuse this process a user namespace: only then
  * is the fallback plan prepared (compiling and handing it over costs about
@@ -110,7 +102,7 @@ function readText(path: string): string | undefined {
  * as a maybe. On the host of an ordinary desktop: no. Were the kernel to
  * refuse all the same, the sandbox fails as bwrap does, with the reason.
  */
-export function usernsMayBeRefused(read: (path: string) => string | undefined = readText, link: (path: string) => string | undefined = linkAt): boolean {
+export function usernsMayBeRefused(read: (path: string) => string | undefined = readTextIfAny, link: (path: string) => string | undefined = linkAt): boolean {
   // The host's own user namespace: the kernel gives it a fixed inode number (PROC_USER_INIT_INO).
   if (link('/proc/self/ns/user') !== `user:[${0xeffffffd}]`) return true;
   if (read('/proc/self/status')?.match(/^Seccomp:\s*(\d+)$/m)?.[1] !== '0') return true;

@@ -20,7 +20,7 @@
  *
  * names/<name> is a symlink to the id: creating it is how a name is taken.
  */
-import { closeSync, openSync, readFileSync, readlinkSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
+import { closeSync, openSync, readlinkSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { BurrowError, errnoCode } from '../errors.js';
@@ -28,7 +28,7 @@ import type { StorageDriver } from './driver.js';
 import type { NetworkAttachment } from './networks.js';
 import { atomicWriteFile, readJson } from './atomic.js';
 import { isFrozen, monitoredCgroup } from '../system/cgroups.js';
-import { safeReaddir } from '../system/files.js';
+import { readTextIfAny, safeReaddir } from '../system/files.js';
 import type { SeccompProfile } from '../system/seccomp/profile.js';
 import type { Store } from './store.js';
 import { byCodeUnits } from '../order.js';
@@ -314,17 +314,17 @@ export class Containers {
 
   /** The process that runs (or ran) the container, from its `monitor` file, and whether it still lives. */
   monitor(id: string): { pid: number | undefined; alive: boolean; startedAt: Date | undefined } {
-    const [pidText, startText, startedText] = (readTextOr(join(this.dir(id), 'monitor')) ?? '').trim().split(' ');
+    const [pidText, startText, startedText] = (readTextIfAny(join(this.dir(id), 'monitor')) ?? '').trim().split(' ');
     const pid = pidText ? Number(pidText) : undefined;
     return { pid, alive: pid !== undefined && processStartTime(pid) === startText, startedAt: startedText ? new Date(Number(startedText)) : undefined };
   }
 
   status(rec: ContainerRecord): ContainerStatus {
-    const exit = readTextOr(`${this.dir(rec.id)}/exit`);
+    const exit = readTextIfAny(`${this.dir(rec.id)}/exit`);
     if (exit !== undefined) {
       // Ended: the exit file says when it started (the monitor file, for one written before it did).
       const [code, finished, started, next] = exit.trim().split(' ');
-      const startedText = started === undefined ? (readTextOr(join(this.dir(rec.id), 'monitor')) ?? '').trim().split(' ')[2] : undefined;
+      const startedText = started === undefined ? (readTextIfAny(join(this.dir(rec.id), 'monitor')) ?? '').trim().split(' ')[2] : undefined;
       const startedAt = started !== undefined ? new Date(Number(started) * 1000) : startedText ? new Date(Number(startedText)) : undefined;
       const restarting = next === 'restarting' && this.monitor(rec.id).alive;
       return { state: 'exited', exitCode: Number(code), pid: undefined, startedAt, finishedAt: finished ? new Date(Number(finished) * 1000) : undefined, ...(restarting ? { restarting } : {}) };
@@ -378,17 +378,9 @@ function paused(id: string, pid: number): boolean {
   return cgroup !== undefined && isFrozen(cgroup);
 }
 
-function readTextOr(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
 /** Field 22 of /proc/PID/stat: tells a pid from a later process that reused it. */
 export function processStartTime(pid: number): string | undefined {
-  const stat = readTextOr(`/proc/${pid}/stat`);
+  const stat = readTextIfAny(`/proc/${pid}/stat`);
   if (!stat) return undefined;
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // A zombie (a monitor killed, not yet reaped by whoever inherited it) runs nothing.

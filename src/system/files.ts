@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, writeSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -10,6 +10,15 @@ import { join } from 'node:path';
 export function writeAll(fd: number, data: Buffer, position?: number): void {
   let done = 0;
   while (done < data.length) done += writeSync(fd, data, done, data.length - done, position === undefined ? null : position + done);
+}
+
+/** A file's text; undefined when it cannot be read (absent, not a file, no permission). */
+export function readTextIfAny(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /** The names in `dir`; none when it cannot be read (absent, not a directory, no permission). */
