@@ -54,20 +54,25 @@ const BLOCKED: Record<string, string> = {
 describeContainers('seccomp: the default filter', () => {
   let burrow: Map<string, string>;
   let unconfined: Map<string, string>;
+  /** Whether this kernel takes i386 calls at all: without them (ia32_emulation=0, some VMs) int 0x80 raises SIGSEGV, filter or none. */
+  let i386: boolean;
+  /** What `name` gets here when the filter answers `result`: a kernel without i386 calls gives them SIGSEGV first. */
+  const expected = (name: string, result: string): string => (name.startsWith('i386-') && !i386 ? 'SIGSEGV' : result);
   beforeAll(async () => {
     burrow = await calls([]);
     unconfined = await calls(['--security-opt', 'seccomp=unconfined']);
+    i386 = unconfined.get('i386-getpid') !== 'SIGSEGV';
   });
 
   it('refuses what podman\'s default refuses, with its errno', () => {
-    for (const [name, errno] of Object.entries(BLOCKED)) expect(burrow.get(name), name).toBe(errno);
+    for (const [name, errno] of Object.entries(BLOCKED)) expect(burrow.get(name), name).toBe(expected(name, errno));
     for (const name of ['keyctl', 'unshare', 'socket-inet', 'personality-query', 'personality-linux32', 'seccomp', 'i386-getpid', 'arch_prctl', 'modify_ldt'])
-      expect(burrow.get(name), name).toBe('ok');
+      expect(burrow.get(name), name).toBe(expected(name, 'ok'));
   });
 
   it('is lifted by seccomp=unconfined: the kernel answers those calls itself', () => {
     // (each of these gets another answer from the kernel than from the filter, here)
-    for (const name of ['add_key', 'request_key', 'open_by_handle_at', 'perf_event_open', 'kcmp', 'process_madvise', 'personality-other', 'socket-netlink-audit', 'move_pages', 'vmsplice', 'i386-add_key'])
+    for (const name of ['add_key', 'request_key', 'open_by_handle_at', 'perf_event_open', 'kcmp', 'process_madvise', 'personality-other', 'socket-netlink-audit', 'move_pages', 'vmsplice', ...(i386 ? ['i386-add_key'] : [])])
       expect(unconfined.get(name), name).not.toBe(burrow.get(name));
     expect(unconfined.get('move_pages')).toBe('ok');
     expect(unconfined.get('vmsplice')).toBe('EBADF');
