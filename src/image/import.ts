@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 
 import { BurrowError } from '../errors.js';
 import { hex } from '../oci/digest.js';
-import { type ContainerConfig, goArch, type ImageConfig, type Manifest, MediaType } from '../oci/image.js';
+import { type ContainerConfig, goArch, type ImageConfig, layerMediaType, type Manifest, MediaType } from '../oci/image.js';
 import type { ImageRecord, Store } from '../storage/store.js';
 import { Ingest } from './ingest.js';
 
@@ -56,7 +56,7 @@ export async function importTarball(
       schemaVersion: 2,
       mediaType: MediaType.ociManifest,
       config: { mediaType: MediaType.ociConfig, digest: configBlob.digest, size: configBlob.size },
-      layers: [{ mediaType: layer.layer.compressed ? MediaType.ociLayerGzip : MediaType.ociLayer, digest: layer.digest, size: layer.size }],
+      layers: [{ mediaType: layerMediaType(layer.layer.compression, 'oci'), digest: layer.digest, size: layer.size }],
     };
     const manifestBytes = Buffer.from(JSON.stringify(manifest));
     ingest.addJson(manifestBytes);

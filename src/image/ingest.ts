@@ -18,7 +18,8 @@ import { type HeldFile, holdFile } from '../storage/leftovers.js';
 import { atomicWriteFile } from '../storage/atomic.js';
 import { chainIds, type Digest, hex, isDigest, parseDigest, sha256 } from '../oci/digest.js';
 import type { ImageRecord, LayerRecord, Store } from '../storage/store.js';
-import { type Descriptor, type ImageConfig, LAYER_MEDIA_TYPES, type Manifest, MediaType } from '../oci/image.js';
+import { type Compression, type Descriptor, type ImageConfig, LAYER_MEDIA_TYPES, layerMediaType, type Manifest, MediaType } from '../oci/image.js';
+import type { ApplyResult } from '../layers/apply.js';
 
 const MAX_JSON = 16 << 20;
 
@@ -28,8 +29,8 @@ export interface StagedBlob {
   file: string;
   /** the bytes, for JSON blobs */
   json?: Buffer;
-  /** for layer blobs: the unpacked tree and what the worker measured */
-  layer?: { dir: string; diffId: Digest; size: number; compressed: boolean };
+  /** for layer blobs: the unpacked tree and what the worker measured (and found: a compression) */
+  layer?: { dir: string; diffId: Digest; size: number; compression?: Compression };
 }
 
 /**
@@ -82,7 +83,6 @@ export class Ingest {
     const fd = openSync(file, 'wx', 0o600);
     const hash = createHash('sha256');
     let size = 0;
-    let first: Buffer | undefined;
     let kind: 'json' | 'layer' | undefined;
     const jsonChunks: Buffer[] = [];
     let worker: UsernsProcess | undefined;
@@ -122,7 +122,6 @@ export class Ingest {
     };
     const take = (chunk: Buffer): void => {
       if (kind === undefined) {
-        first = chunk;
         const c = chunk.toString('latin1').trimStart()[0];
         kind = force ?? (c === '{' || c === '[' ? 'json' : 'layer');
         if (kind === 'layer') {
@@ -197,7 +196,7 @@ export class Ingest {
     const blob: StagedBlob = { digest, size, file };
     if (kind === 'json' || kind === undefined) blob.json = Buffer.concat(jsonChunks);
     else {
-      let result: { diffId: string; size: number; warnings: string[] };
+      let result: ApplyResult;
       try {
         result = JSON.parse(workerOut) as typeof result;
       } catch {
@@ -208,7 +207,7 @@ export class Ingest {
         dir,
         diffId: parseDigest(result.diffId, what),
         size: result.size,
-        compressed: first !== undefined && first[0] === 0x1f && first[1] === 0x8b,
+        ...(result.compression ? { compression: result.compression } : {}),
       };
     }
     this.blobs.set(digest, blob);
@@ -235,7 +234,8 @@ export class Ingest {
     worker.stdin?.on('error', () => undefined); // the worker's failure is what `done` reports
     // Left open: its end tells the worker this process is gone (killed) and it is to stop.
     worker.stdin?.write(`${JSON.stringify({ ...job, file, have: into?.have ?? 0 })}\n`);
-    let answer: { R?: { digest: string; size: number; diffId: string; unpacked: number; warnings: string[]; compressed: boolean }; E?: { code: string; message: string } } = {};
+    // registry/fetch-worker.ts's FetchResult
+    let answer: { R?: { digest: string; size: number; diffId: string; unpacked: number; warnings: string[]; compression?: Compression }; E?: { code: string; message: string } } = {};
     let pending = '';
     worker.stdout?.setEncoding('utf8');
     worker.stdout?.on('data', (text: string) => {
@@ -266,7 +266,7 @@ export class Ingest {
       digest,
       size: result.size,
       file,
-      layer: { dir, diffId: parseDigest(result.diffId, what), size: result.unpacked, compressed: result.compressed },
+      layer: { dir, diffId: parseDigest(result.diffId, what), size: result.unpacked, ...(result.compression ? { compression: result.compression } : {}) },
     };
     this.blobs.set(digest, blob);
     return blob;
@@ -320,17 +320,19 @@ export class Ingest {
     }
   }
 
-  /** A docker schema 2 manifest for a config and layers that came without one (docker archives). */
+  /**
+   * A manifest for a config and layers that came without one (docker
+   * archives): Docker schema 2, or OCI when a layer is zstd, which Docker's
+   * media types cannot name.
+   */
   manifestFor(config: StagedBlob, layers: StagedBlob[]): { manifest: Manifest; bytes: Buffer } {
+    const family = layers.some((l) => l.layer?.compression === 'zstd') ? 'oci' : 'docker';
     const manifest: Manifest = {
       schemaVersion: 2,
-      mediaType: MediaType.dockerManifest,
-      config: { mediaType: MediaType.dockerConfig, digest: config.digest, size: config.size },
-      layers: layers.map((l) => ({
-        mediaType: l.layer?.compressed ? MediaType.dockerLayerGzip : MediaType.dockerLayer,
-        digest: l.digest,
-        size: l.size,
-      })),
+      mediaType: family === 'oci' ? MediaType.ociManifest : MediaType.dockerManifest,
+      config: { mediaType: family === 'oci' ? MediaType.ociConfig : MediaType.dockerConfig, digest: config.digest, size: config.size },
+      // (defined: the family is OCI whenever a layer is zstd)
+      layers: layers.map((l) => ({ mediaType: layerMediaType(l.layer?.compression, family) as string, digest: l.digest, size: l.size })),
     };
     const bytes = Buffer.from(JSON.stringify(manifest));
     this.addJson(bytes);

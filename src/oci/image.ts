@@ -28,6 +28,28 @@ export const LAYER_MEDIA_TYPES: readonly string[] = [
   'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
 ];
 
+/** How a layer blob is compressed (a plain tar has none). */
+export type Compression = 'gzip' | 'zstd';
+
+/**
+ * The media type of a layer compressed so, in an OCI or a Docker schema 2
+ * manifest; undefined for a zstd layer in Docker's, which has no such type.
+ */
+export function layerMediaType(compression: Compression | undefined, family: 'oci'): string;
+export function layerMediaType(compression: Compression | undefined, family: 'oci' | 'docker'): string | undefined;
+export function layerMediaType(compression: Compression | undefined, family: 'oci' | 'docker'): string | undefined {
+  if (compression === 'zstd') return family === 'oci' ? MediaType.ociLayerZstd : undefined;
+  if (compression === 'gzip') return family === 'oci' ? MediaType.ociLayerGzip : MediaType.dockerLayerGzip;
+  return family === 'oci' ? MediaType.ociLayer : MediaType.dockerLayer;
+}
+
+/** The compression a layer's media type names. */
+export function layerCompression(mediaType: string): Compression | undefined {
+  if (mediaType.endsWith('+zstd')) return 'zstd';
+  if (mediaType.endsWith('+gzip') || mediaType.endsWith('.tar.gzip')) return 'gzip';
+  return undefined;
+}
+
 export interface Descriptor {
   mediaType: string;
   digest: Digest;

@@ -20,8 +20,8 @@ import { closeSync, createReadStream, createWriteStream, mkdirSync, openSync, wr
 import { PassThrough, type Readable } from 'node:stream';
 
 import { BurrowError, systemFailure, withPath } from '../errors.js';
-import { applyLayer, applyLayerFile, compressedAt, isCompressed } from '../layers/apply.js';
-import type { Descriptor } from '../oci/image.js';
+import { applyLayer, applyLayerFile, compressedAt } from '../layers/apply.js';
+import type { Compression, Descriptor } from '../oci/image.js';
 import { LIBC } from '../system/sys.js';
 import { type ClientHandoff, RegistryClient } from './client.js';
 import { blobStream } from './pull.js';
@@ -45,8 +45,8 @@ export interface FetchResult {
   diffId: string;
   unpacked: number;
   warnings: string[];
-  /** gzip or zstd (the blob's first bytes say) */
-  compressed: boolean;
+  /** gzip or zstd, as the unpacker found it; absent for a plain tar */
+  compression?: Compression;
 }
 
 /** How often the received bytes are reported, at most. */
@@ -138,7 +138,7 @@ async function unpackPlainRange(job: FetchJob, dir: string, counted: (n: number)
     try {
       const result = await applyLayerFile(LIBC, { fd, path: file, offset, length: size, stage: { fd: stage, path: job.file } }, dir);
       counted(size);
-      return { digest: result.diffId, size, diffId: result.diffId, unpacked: result.size, warnings: result.warnings, compressed: false };
+      return { digest: result.diffId, size, diffId: result.diffId, unpacked: result.size, warnings: result.warnings };
     } finally {
       closeSync(stage);
     }
@@ -172,9 +172,7 @@ async function fetchAndUnpack(job: FetchJob, dir: string, counted: (n: number) =
     // Ended, not destroyed: the unpacking sees a short tar and stops (its error is not the one told).
     toUnpack.end();
   });
-  let first: Buffer | undefined;
   source.on('data', (chunk: Buffer) => {
-    first ??= chunk;
     hash.update(chunk);
     size += chunk.length;
     if (unstaged >= chunk.length) unstaged -= chunk.length;
@@ -211,6 +209,6 @@ async function fetchAndUnpack(job: FetchJob, dir: string, counted: (n: number) =
   const failure = sourceError ?? stagedError ?? unpackError;
   if (failure !== undefined) throw failure;
   if (unpacked === undefined) throw new BurrowError('E_LAYER', 'the unpacking gave no result');
-  const compressed = first !== undefined && isCompressed(first);
-  return { digest: `sha256:${hash.digest('hex')}`, size, diffId: unpacked.diffId, unpacked: unpacked.size, warnings: unpacked.warnings, compressed };
+  const { diffId, size: unpackedSize, warnings, compression } = unpacked;
+  return { digest: `sha256:${hash.digest('hex')}`, size, diffId, unpacked: unpackedSize, warnings, ...(compression ? { compression } : {}) };
 }

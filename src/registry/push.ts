@@ -20,7 +20,7 @@ import { createGzip } from 'node:zlib';
 import { BurrowError, systemFailure } from '../errors.js';
 import { decompressed } from '../layers/apply.js';
 import { type Digest, sha256 } from '../oci/digest.js';
-import { type Manifest, MediaType } from '../oci/image.js';
+import { type Compression, layerCompression, layerMediaType, type Manifest, MediaType } from '../oci/image.js';
 import { formatReference, type Reference } from '../oci/reference.js';
 import { blobLocations, recordBlobLocations } from '../storage/blob-locations.js';
 import { type HeldFile, holdFile } from '../storage/leftovers.js';
@@ -195,21 +195,11 @@ function failure(what: string, status: number, reason: string): BurrowError {
   return new BurrowError(status === 401 || status === 403 ? 'E_REGISTRY_AUTH' : 'E_REGISTRY', `${what}: ${reason}`);
 }
 
-export type Compression = 'gzip' | 'zstd';
-
-/** What a layer's media type says its compression is. */
-function compressionOf(mediaType: string): Compression | 'none' {
-  if (mediaType === MediaType.ociLayerZstd) return 'zstd';
-  if (mediaType === MediaType.ociLayerGzip || mediaType === MediaType.dockerLayerGzip) return 'gzip';
-  return 'none';
-}
-
 /** The layer media type for `compression` in the manifest's family (Docker's has no zstd). */
 function layerType(manifestType: string, compression: Compression, what: string): string {
-  const docker = manifestType === MediaType.dockerManifest;
-  if (compression === 'gzip') return docker ? MediaType.dockerLayerGzip : MediaType.ociLayerGzip;
-  if (docker) throw new BurrowError('E_USAGE', `${what}: zstd layers need an OCI manifest (add --format oci)`);
-  return MediaType.ociLayerZstd;
+  const type = layerMediaType(compression, manifestType === MediaType.dockerManifest ? 'docker' : 'oci');
+  if (type === undefined) throw new BurrowError('E_USAGE', `${what}: zstd layers need an OCI manifest (add --format oci)`);
+  return type;
 }
 
 /**
@@ -329,7 +319,7 @@ export async function pushImage(store: Store, access: RegistryAccess, req: PushR
       const recompressed = new Map<Digest, { digest: Digest; size: number }>();
       const layers: Manifest['layers'] = [];
       for (const layer of manifest.layers) {
-        if (compressionOf(layer.mediaType) === compression) {
+        if (layerCompression(layer.mediaType) === compression) {
           layers.push(layer);
           continue;
         }

@@ -14,7 +14,7 @@ import { packageRoot } from '../config/install.js';
 import { BurrowError } from '../errors.js';
 import { Ingest } from '../image/ingest.js';
 import { hex } from '../oci/digest.js';
-import { type ContainerConfig, type ImageConfig, type Manifest, MediaType } from '../oci/image.js';
+import { type ContainerConfig, type ImageConfig, layerCompression, layerMediaType, type Manifest, MediaType } from '../oci/image.js';
 import type { ContainerRecord } from '../storage/containers.js';
 import type { ImageRecord, Store } from '../storage/store.js';
 import { rootfsSteps } from './compile.js';
@@ -76,6 +76,12 @@ export async function commitContainer(env: Env, store: Store, rec: ContainerReco
   const base = store.getImage(rec.image);
   const baseConfig = store.imageConfig(base);
   const baseManifest = store.imageManifest(base);
+  const docker = opts.format === 'docker';
+  const kept = opts.squash ? [] : baseManifest.layers;
+  const family = docker ? 'docker' : 'oci';
+  for (const l of kept)
+    if (layerMediaType(layerCompression(l.mediaType), family) === undefined)
+      throw new BurrowError('E_USAGE', `commit of container ${rec.name}: layer ${l.digest} is zstd-compressed, which a Docker manifest cannot name (use --format oci)`);
   const layout = containerLayout(store, rec);
   const w = opts.squash
     ? // The whole root filesystem, mounted in the worker's own mount namespace, as `export` reads it.
@@ -87,8 +93,6 @@ export async function commitContainer(env: Env, store: Store, rec: ContainerReco
     progress('Getting image source signatures');
     const [layer] = await Promise.all([ingest.addBlob(w.stdout, undefined, `commit of container ${rec.name}`, 'layer'), w.done]);
     if (!layer.layer) throw new BurrowError('E_COMMIT', `commit of container ${rec.name}: the layer was not unpacked`);
-    const docker = opts.format === 'docker';
-    const kept = opts.squash ? [] : baseManifest.layers;
     for (const l of kept) progress(`Copying blob ${hex(l.digest)} skipped: already exists`);
     progress(`Copying blob ${hex(layer.digest)} done`);
     const created = new Date().toISOString();
@@ -106,12 +110,11 @@ export async function commitContainer(env: Env, store: Store, rec: ContainerReco
     const configBlob = ingest.addJson(Buffer.from(JSON.stringify(image)));
     progress(`Copying config ${hex(configBlob.digest)} done`);
     const mediaType = (m: string) => (docker ? (TO_DOCKER[m] ?? m) : (TO_OCI[m] ?? m));
-    const newLayerType = docker ? MediaType.dockerLayer : MediaType.ociLayer;
     const manifest: Manifest = {
       schemaVersion: 2,
       mediaType: docker ? MediaType.dockerManifest : MediaType.ociManifest,
       config: { mediaType: docker ? MediaType.dockerConfig : MediaType.ociConfig, digest: configBlob.digest, size: configBlob.size },
-      layers: [...kept.map((l) => ({ ...l, mediaType: mediaType(l.mediaType) })), { mediaType: layer.layer.compressed ? mediaType(MediaType.ociLayerGzip) : newLayerType, digest: layer.digest, size: layer.size }],
+      layers: [...kept.map((l) => ({ ...l, mediaType: mediaType(l.mediaType) })), { mediaType: docker ? MediaType.dockerLayer : MediaType.ociLayer, digest: layer.digest, size: layer.size }],
     };
     const manifestBytes = Buffer.from(JSON.stringify(manifest));
     ingest.addJson(manifestBytes);

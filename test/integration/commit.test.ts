@@ -5,12 +5,13 @@
  * and shows its history, with --change, --message, --author, --squash and
  * --format docker.
  */
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 import { beforeAll, expect, it } from 'vitest';
 
 import { describeContainers, fixtures } from '../helpers/fixtures.js';
-import { buildTestImages, type TestImages } from '../helpers/images.js';
+import { buildTestImages, dockerArchiveEntries, makeTar, sha256hex, type TestImages, writeTar } from '../helpers/images.js';
 import { expectOneError, lines } from '../helpers/run-cli.js';
 import { loadedStore, newStore, type TestStore } from '../helpers/store.js';
 
@@ -80,6 +81,23 @@ describeContainers('burrow diff, commit', () => {
     expect((await store.run(['run', '--rm', 'localhost/live', 'cat', '/live'])).stdout).toBe('live\n');
     expectOneError(await store.run(['commit', '-p', 'live', 'localhost/paused']), /^Error: cannot pause container live: it has no cgroup of its own to freeze \(a container gets one only when it starts under a cgroup v2 delegated to you/);
     expect((await store.run(['rm', '-f', '-t', '0', 'live'])).exitCode).toBe(0);
+  });
+
+  it('an image with a zstd layer: its container commits as OCI, that layer kept as it is; --format docker is refused (Docker has no zstd type), no image made', async () => {
+    const zs = await makeTar([{ name: 'z.txt', data: 'zstd\n' }]);
+    const entries = dockerArchiveEntries({ config: images.plainConfig, layers: [images.baseLayer, zs] }, 'localhost/zbase:latest');
+    const zstd = execFileSync('zstd', ['-q', '-c'], { input: zs });
+    const archive = await writeTar(join(fixtures().dir, 'zbase.tar'), entries.map((e, i) => (i === 2 ? { ...e, data: zstd } : e)));
+    expect((await store.run(['load', '-q', '-i', archive])).exitCode).toBe(0);
+    expect((await store.run(['run', '--name', 'zc', 'localhost/zbase', 'sh', '-c', 'echo more > /more'])).exitCode).toBe(0);
+    const before = (await store.run(['images', '-q'])).stdout;
+    const refused = await store.run(['commit', '-f', 'docker', 'zc', 'localhost/zdocker']);
+    expectOneError(refused, new RegExp(`^Error: commit of container zc: layer sha256:${sha256hex(zstd)} is zstd-compressed, which a Docker manifest cannot name \\(use --format oci\\)$`));
+    expect(refused.exitCode).toBe(125);
+    expect((await store.run(['images', '-q'])).stdout).toBe(before);
+    expect((await store.run(['commit', '-q', 'zc', 'localhost/zoci'])).exitCode).toBe(0);
+    expect((await store.run(['image', 'inspect', '--format', '{{.ManifestType}}', 'localhost/zoci'])).stdout).toBe('application/vnd.oci.image.manifest.v1+json\n');
+    expect((await store.run(['run', '--rm', 'localhost/zoci', 'cat', '/z.txt', '/more'])).stdout).toBe('zstd\nmore\n');
   });
 
   it('bad input: a missing container, a bad --change, --format or name: one error, 125, no image made', async () => {

@@ -5,7 +5,7 @@
  * written outside it); loads and runs in parallel on one store; and a load
  * killed with SIGKILL half-way. Each test that counts takes a fresh store.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -274,6 +274,71 @@ describeContainers('burrow load', () => {
     expect([size, hello, end]).toEqual([String((8 << 20) + 3), 'hello', 'end']);
     // kept sparse: far less than 8 MiB on disk
     expect(Number(du?.split(/\s+/)[0])).toBeLessThan(1024);
+  });
+
+  it('each layer keeps the media type of its compression: a docker-archive of gzip, zstd and plain layers (from a file, from a pipe) and an imported zstd tarball; save writes what each blob is', async () => {
+    const zstd = (data: Buffer): Buffer => execFileSync('zstd', ['-q', '-c'], { input: data, maxBuffer: 1 << 28 });
+    const gz = await makeTar([{ name: 'gz.txt', data: 'from a gzip layer\n' }]);
+    const zs = await makeTar([{ name: 'zs.txt', data: 'from a zstd layer\n'.repeat(100) }]);
+    const plain = await makeTar([{ name: 'plain.txt', data: 'from a plain layer\n' }]);
+    const stored = [gzipSync(images.baseLayer), gzipSync(gz), zstd(zs), plain];
+    const entries = dockerArchiveEntries({ config: images.plainConfig, layers: [images.baseLayer, gz, zs, plain] }, 'localhost/mixed:latest');
+    const archive = await writeTar(join(work, 'mixed.tar'), entries.map((e, i) => (i >= 1 && i <= 4 ? { ...e, data: stored[i - 1] as Buffer } : e)));
+    // The stored manifest's type (inspect's ManifestType), and what a saved layout's manifest (OCI's, as
+    // podman's save converts it) says of each layer against what the blob's first bytes are.
+    let saves = 0;
+    const kinds = async (store: TestStore, ref: string): Promise<{ manifest: string; layers: [string, string][] }> => {
+      const dir = join(work, `mixed-saved-${saves++}`);
+      expect((await store.run(['save', '--format', 'oci-dir', '-o', dir, ref])).exitCode).toBe(0);
+      const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
+      const blob = (digest: string) => readFileSync(join(dir, 'blobs', 'sha256', digest.slice(7)));
+      const m = JSON.parse(blob(index.manifests[0]?.digest as string).toString()) as { layers: { mediaType: string; digest: string }[] };
+      const magic = (b: Buffer) => (b[0] === 0x1f && b[1] === 0x8b ? 'gzip' : b.readUInt32LE(0) === 0xfd2fb528 ? 'zstd' : 'tar');
+      const manifest = (await store.run(['image', 'inspect', '--format', '{{.ManifestType}}', ref])).stdout.trim();
+      return { manifest, layers: m.layers.map((l) => [l.mediaType, magic(blob(l.digest))]) };
+    };
+    const expected = {
+      // Docker's media types have no zstd: the manifest is OCI's
+      manifest: 'application/vnd.oci.image.manifest.v1+json',
+      layers: [
+        ['application/vnd.oci.image.layer.v1.tar+gzip', 'gzip'],
+        ['application/vnd.oci.image.layer.v1.tar+gzip', 'gzip'],
+        ['application/vnd.oci.image.layer.v1.tar+zstd', 'zstd'],
+        ['application/vnd.oci.image.layer.v1.tar', 'tar'],
+      ],
+    };
+    const fromFile = newStore('mixed-file');
+    const f = await fromFile.run(['load', '-i', archive]);
+    expect(f.stderr).toBe('');
+    expect(f.exitCode).toBe(0);
+    expect(await kinds(fromFile, 'localhost/mixed')).toEqual(expected);
+    const fromPipe = newStore('mixed-pipe');
+    const p = await execa('sh', ['-c', 'cat "$1" | "$2" "$3" load', 'sh', archive, process.execPath, BURROW], { reject: false, env: fromPipe.env, timeout: 30_000 });
+    expect(p.stderr).toBe('');
+    expect(p.exitCode).toBe(0);
+    expect(await kinds(fromPipe, 'localhost/mixed')).toEqual(expected);
+    expect((await fromPipe.run(['run', '--rm', 'localhost/mixed', 'cat', '/gz.txt', '/plain.txt'])).stdout).toBe('from a gzip layer\nfrom a plain layer\n');
+    expect((await fromPipe.run(['run', '--rm', 'localhost/mixed', 'sh', '-c', 'cat /zs.txt | uniq -c'])).stdout).toMatch(/^\s*100 from a zstd layer\n$/);
+    // gzip alone keeps Docker's manifest
+    const gzEntries = dockerArchiveEntries({ config: images.plainConfig, layers: [images.baseLayer, gz] }, 'localhost/gz:latest');
+    const gzOnly = await writeTar(join(work, 'gz-only.tar'), gzEntries.map((e, i) => (i === 1 || i === 2 ? { ...e, data: stored[i - 1] as Buffer } : e)));
+    const g = newStore('gz-only');
+    expect((await g.run(['load', '-i', gzOnly])).exitCode).toBe(0);
+    expect(await kinds(g, 'localhost/gz')).toEqual({
+      manifest: 'application/vnd.docker.distribution.manifest.v2+json',
+      layers: [
+        ['application/vnd.oci.image.layer.v1.tar+gzip', 'gzip'],
+        ['application/vnd.oci.image.layer.v1.tar+gzip', 'gzip'],
+      ],
+    });
+    // an imported zstd tarball: its one layer is OCI's zstd
+    const importer = newStore('import-zstd');
+    const tarball = join(work, 'layer.tar.zst');
+    writeFileSync(tarball, zstd(zs));
+    const imp = await importer.run(['import', '-q', tarball, 'localhost/zimport']);
+    expect(imp.stderr).toBe('');
+    expect(imp.exitCode).toBe(0);
+    expect(await kinds(importer, 'localhost/zimport')).toEqual({ manifest: 'application/vnd.oci.image.manifest.v1+json', layers: [['application/vnd.oci.image.layer.v1.tar+zstd', 'zstd']] });
   });
 
   it('a layer of 40 MB (hashed by a thread beside the unpacking, its blob staged by it), from a file and from a pipe: the same image, the same files, and `save` gives its bytes back', async () => {

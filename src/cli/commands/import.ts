@@ -18,7 +18,7 @@ export class ImportCommand extends BurrowCommand {
     category: 'images',
     description: 'create an image from a tarball of a root filesystem',
     details: `
-      Makes a one-layer image from TARBALL (a tar archive, plain or gzip-compressed; \`-\` reads standard input), named REFERENCE when one is given. The layer is checked and unpacked as any image layer is; the image's configuration is empty but for what --change sets. Prints the new image's id.
+      Makes a one-layer image from TARBALL (a tar archive, plain, gzip- or zstd-compressed; \`-\` reads standard input), named REFERENCE when one is given. The layer is checked and unpacked as any image layer is; the image's configuration is empty but for what --change sets. Prints the new image's id.
     `,
     examples: [
       ['Import a root filesystem', '$0 import rootfs.tar myimage'],

@@ -5,11 +5,13 @@
  * and hostile layers: what it refuses, it refuses through its promise.
  * fuzz/targets.ts (layer-apply) fuzzes it; what it found is kept here.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, lstatSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 
 import tar from 'tar-stream';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -157,6 +159,23 @@ describe('applyLayer and applyLayerFile', () => {
     const root = mkdtempSync(join(dir, 'old-'));
     await applyLayer(LIBC, Readable.from([layer]), root);
     expect(statSync(join(root, 'old')).mtimeMs).toBe(0);
+  });
+
+  it('unpack a gzip or zstd layer the same as the plain tar, with its diff id, and say which compression it was', async () => {
+    const layer = await sample();
+    const forms: [string, Buffer, string | undefined][] = [
+      ['plain', layer, undefined],
+      ['gzip', gzipSync(layer), 'gzip'],
+      ['zstd', execFileSync('zstd', ['-q', '-c'], { input: layer }), 'zstd'],
+    ];
+    const plainRoot = mkdtempSync(join(dir, 'forms-plain-'));
+    await applyLayer(LIBC, Readable.from([layer]), plainRoot);
+    for (const [name, bytes, compression] of forms) {
+      const root = mkdtempSync(join(dir, `forms-${name}-`));
+      const result = await applyLayer(LIBC, Readable.from([bytes]), root);
+      expect([name, result.diffId, result.compression]).toEqual([name, sha256(layer), compression]);
+      expect(described(root)).toEqual(described(plainRoot));
+    }
   });
 
   it('refuse a range that runs past the end of its file, naming the file', async () => {
