@@ -19,7 +19,7 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 9);
 const IMAGE = 'localhost/bench-busybox:latest';
 const SIZE = 1 << 30; // 1 GiB
 
-const { dir, env } = rootlessBench('network', ['podman', 'umoci', 'skopeo', 'curl', 'pasta', 'slirp4netns']);
+const { dir, env } = rootlessBench('network', ['podman', 'umoci', 'skopeo', 'curl', 'wrk', 'pasta', 'slirp4netns']);
 const B = (...args) => [process.execPath, burrow, ...args];
 const P = (...args) => [...PODMAN, ...args];
 const out = output;
