@@ -5,8 +5,8 @@
  * load -> save unchanged. Everything streams; no layer is held in memory.
  *
  * docker-archive (what `docker load` reads):
- *   <config hex>.json, <diff id hex>.tar (uncompressed: a gzip blob is
- *   decompressed on the way, so its name is its diff id), manifest.json
+ *   <config hex>.json, <diff id hex>.tar (uncompressed: a gzip or zstd blob
+ *   is decompressed on the way, so its name is its diff id), manifest.json
  *   ([{Config, RepoTags, Layers}]), repositories
  * oci-archive / oci-dir:
  *   oci-layout, index.json (ref.name annotation), blobs/sha256/<hex>
@@ -15,14 +15,14 @@ import { closeSync, createReadStream, createWriteStream, existsSync, lstatSync, 
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 
 import { BurrowError, errnoCode } from '../errors.js';
 import { atomicWriteFile } from '../storage/atomic.js';
+import { compressionOf, decompressor } from '../layers/apply.js';
 import { tarPack } from '../layers/pack.js';
 import { type Digest, hex, sha256 } from '../oci/digest.js';
 import type { ImageRecord, Store } from '../storage/store.js';
-import { type Descriptor, type Index, type Manifest, MediaType } from '../oci/image.js';
+import { type Compression, type Descriptor, type Index, type Manifest, MediaType } from '../oci/image.js';
 import { parseReference } from '../oci/reference.js';
 
 export type SaveFormat = 'docker-archive' | 'oci-archive' | 'oci-dir';
@@ -113,19 +113,28 @@ function dirSink(root: string): Sink {
   };
 }
 
-function isGzip(path: string): boolean {
+/** How a stored blob is compressed, as its first bytes say. */
+function compressionIn(path: string): Compression | undefined {
   const fd = openSync(path, 'r');
   try {
-    const head = Buffer.alloc(2);
-    return readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b;
+    const head = Buffer.alloc(4);
+    return compressionOf(head.subarray(0, readSync(fd, head, 0, 4, 0)));
   } finally {
     closeSync(fd);
   }
 }
 
-async function gunzippedSize(path: string): Promise<number> {
+/** The blob at `path` decompressed (it is compressed as `kind` is). */
+function openDecompressed(path: string, kind: Compression): Readable {
+  const source = createReadStream(path);
+  const decompress = decompressor(kind);
+  source.once('error', (err) => decompress.destroy(err));
+  return source.pipe(decompress);
+}
+
+async function decompressedSize(path: string, kind: Compression): Promise<number> {
   let size = 0;
-  await pipeline(createReadStream(path), createGunzip(), async (source: AsyncIterable<Buffer>) => {
+  await pipeline(openDecompressed(path, kind), async (source: AsyncIterable<Buffer>) => {
     for await (const chunk of source) size += chunk.length;
   });
   return size;
@@ -167,7 +176,8 @@ async function saveDocker(store: Store, images: ImageToSave[], sink: Sink): Prom
       written.add(name);
       const path = store.blobPath(layer.digest);
       const size = blobSize(store, layer.digest, 'layer');
-      if (isGzip(path)) await sink.stream(name, await gunzippedSize(path), () => createReadStream(path).pipe(createGunzip()));
+      const kind = compressionIn(path);
+      if (kind !== undefined) await sink.stream(name, await decompressedSize(path, kind), () => openDecompressed(path, kind));
       else await sink.stream(name, size, () => createReadStream(path));
     }
     const tags: string[] = [];

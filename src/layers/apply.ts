@@ -240,8 +240,10 @@ export function compressedAt(fd: number, offset: number, length: number): boolea
   return readSync(fd, first, 0, first.length, offset) === first.length && isCompressed(first);
 }
 
-/** Sniffs gzip/zstd at the start of a stream and decompresses as needed. */
-function decompressor(kind: Compression | undefined): Transform | undefined {
+/** A decompressing stream for a layer compressed as `kind` says (none for a plain tar). */
+export function decompressor(kind: Compression): Transform;
+export function decompressor(kind: Compression | undefined): Transform | undefined;
+export function decompressor(kind: Compression | undefined): Transform | undefined {
   // Large output chunks: fewer callbacks, buffers and write calls per byte (measured: a third less CPU on big layers).
   if (kind === 'gzip') return createGunzip({ chunkSize: 1 << 20 });
   if (kind === 'zstd') return createZstdDecompress();

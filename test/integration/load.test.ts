@@ -319,6 +319,15 @@ describeContainers('burrow load', () => {
     expect(await kinds(fromPipe, 'localhost/mixed')).toEqual(expected);
     expect((await fromPipe.run(['run', '--rm', 'localhost/mixed', 'cat', '/gz.txt', '/plain.txt'])).stdout).toBe('from a gzip layer\nfrom a plain layer\n');
     expect((await fromPipe.run(['run', '--rm', 'localhost/mixed', 'sh', '-c', 'cat /zs.txt | uniq -c'])).stdout).toMatch(/^\s*100 from a zstd layer\n$/);
+    // a docker-archive holds plain tars, each named by its diff id: the gzip and zstd blobs decompressed
+    const asDocker = join(work, 'mixed-saved.tar');
+    expect((await fromPipe.run(['save', '-o', asDocker, 'localhost/mixed'])).exitCode).toBe(0);
+    const unpacked = join(work, 'mixed-saved');
+    mkdirSync(unpacked);
+    execFileSync('tar', ['-xf', asDocker, '-C', unpacked]);
+    const saved = JSON.parse(readFileSync(join(unpacked, 'manifest.json'), 'utf8')) as { Layers: string[] }[];
+    expect(saved[0]?.Layers.map((name) => `${sha256hex(readFileSync(join(unpacked, name)))}.tar`)).toEqual([images.baseLayer, gz, zs, plain].map((l) => `${sha256hex(l)}.tar`));
+    expect(saved[0]?.Layers).toEqual([images.baseLayer, gz, zs, plain].map((l) => `${sha256hex(l)}.tar`));
     // gzip alone keeps Docker's manifest
     const gzEntries = dockerArchiveEntries({ config: images.plainConfig, layers: [images.baseLayer, gz] }, 'localhost/gz:latest');
     const gzOnly = await writeTar(join(work, 'gz-only.tar'), gzEntries.map((e, i) => (i === 1 || i === 2 ? { ...e, data: stored[i - 1] as Buffer } : e)));
