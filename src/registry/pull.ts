@@ -12,6 +12,7 @@ import { createReadStream } from 'node:fs';
 import { PassThrough, type Readable } from 'node:stream';
 
 import { BurrowError, withPath } from '../errors.js';
+import { bounded } from '../concurrency.js';
 import { isObject } from '../json.js';
 import { Ingest } from '../image/ingest.js';
 import { chainIds, type Digest, hex, isDigest, parseDigest, sha256 } from '../oci/digest.js';
@@ -237,24 +238,6 @@ export function blobStream(
     earlier.pipe(out, { end: false });
   }
   return out;
-}
-
-/** Runs `tasks` with at most `limit` at once; the first failure is thrown once all have stopped. */
-export async function bounded<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: unknown;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length && failure === undefined) {
-      const item = items[next++] as T;
-      try {
-        await task(item);
-      } catch (err) {
-        failure ??= err;
-      }
-    }
-  });
-  await Promise.all(workers);
-  if (failure !== undefined) throw failure;
 }
 
 export interface PullRequest {

@@ -27,7 +27,8 @@ import { type HeldFile, holdFile } from '../storage/leftovers.js';
 import type { ImageRecord, Store } from '../storage/store.js';
 import type { RegistryAccess } from './access.js';
 import { describeFailure, type RegistryClient } from './client.js';
-import { type BarMaker, bounded, PARALLEL_DOWNLOADS } from './pull.js';
+import { bounded } from '../concurrency.js';
+import { type BarMaker, PARALLEL_DOWNLOADS } from './pull.js';
 
 export type ManifestFormat = 'oci' | 'v2s2';
 
