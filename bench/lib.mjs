@@ -1,9 +1,11 @@
 // Shared by the benchmarks: interleaved runs, medians, ratios. Not tests: they print figures.
 import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, copyFileSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
+import { gzipSync } from 'node:zlib';
 
 /** The environment a user's machine has: no NODE_EXTRA_CA_CERTS (it adds ~85 ms to every Node start here). */
 export function cleanEnv() {
@@ -182,4 +184,70 @@ export function output(argv, env = cleanEnv()) {
   const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] });
   if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
   return r.stdout.trim();
+}
+
+const sha = (b) => createHash('sha256').update(b).digest('hex');
+
+/** A tar of one file (ustar header + data + padding + end). */
+function tarOf(name, data) {
+  const h = Buffer.alloc(512);
+  h.write(name, 0);
+  h.write('0000644\0', 100);
+  h.write('0000000\0', 108);
+  h.write('0000000\0', 116);
+  h.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124);
+  h.write('14000000000\0', 136);
+  h.write('        ', 148);
+  h.write('0', 156);
+  h.write('ustar\x0000', 257);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+  const pad = Buffer.alloc((512 - (data.length % 512)) % 512);
+  return Buffer.concat([h, data, pad, Buffer.alloc(1024)]);
+}
+
+/** Where randomImageLayout keeps its images: BURROW_BENCH_CACHE, else a directory of the user's in the tmpdir. */
+export function randomImageCache() {
+  return process.env.BURROW_BENCH_CACHE ?? join(tmpdir(), `burrow-bench-pull-${process.getuid?.()}`);
+}
+
+/**
+ * An image of `layers` gzip layers of `totalMb` MB of random bytes in all (one file each), as an OCI
+ * layout `big-LAYERSxMB` in `cache`, its reference `big`: built once (bench/pull.mjs, bench/load.mjs).
+ */
+export function randomImageLayout(cache, layers, totalMb) {
+  const dir = join(cache, `big-${layers}x${totalMb}`);
+  if (existsSync(join(dir, 'index.json'))) return dir;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
+  const put = (b) => {
+    const d = sha(b);
+    writeFileSync(join(dir, 'blobs', 'sha256', d), b);
+    return d;
+  };
+  const descs = [];
+  const diffIds = [];
+  for (let i = 0; i < layers; i++) {
+    const tar = tarOf(`data-${i}`, randomBytes(Math.floor((totalMb * 1e6) / layers)));
+    diffIds.push(`sha256:${sha(tar)}`);
+    const gz = gzipSync(tar, { level: 1 });
+    descs.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${put(gz)}`, size: gz.length });
+  }
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['/data-0'] }, rootfs: { type: 'layers', diff_ids: diffIds } }));
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${put(config)}`, size: config.length },
+      layers: descs,
+    }),
+  );
+  const md = put(manifest);
+  writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  writeFileSync(
+    join(dir, 'index.json'),
+    JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${md}`, size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': 'big' } }] }),
+  );
+  return dir;
 }

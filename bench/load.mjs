@@ -7,7 +7,10 @@
 // unpacker that load and pull share, alone (burrow's unpack worker on the
 // layer, in a user namespace with the subordinate ids), against GNU tar in
 // the same namespace (owners kept, device nodes left out as a rootless
-// unpack must).
+// unpack must). Then an image of BENCH_PULL_LAYERS (6) big layers,
+// BENCH_PULL_MB (480) MB of random bytes in all (bench/pull.mjs's, kept in
+// its cache), as a docker-archive (plain layers) and an oci-archive (gzip),
+// loaded by burrow and by podman (layers taken side by side by both).
 //
 // BENCH_LOAD_DIR chooses where the stores and trees go (default: the
 // system's tmpdir): on this project's VM the disk is slow for many small
@@ -26,7 +29,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { cleanEnv, have, median, PODMAN, podmanOverlay, timed } from './lib.mjs';
+import { cleanEnv, have, median, PODMAN, podmanOverlay, randomImageCache, randomImageLayout, timed } from './lib.mjs';
 
 const burrow = join(fileURLToPath(new URL('..', import.meta.url)), 'bin', 'burrow.cjs');
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -34,6 +37,9 @@ const CACHE = process.env.BURROW_BENCH_CACHE ?? '/var/tmp/burrow-bench';
 const ARCHIVE = join(CACHE, 'debian.tar');
 const IMAGE = 'localhost/bench-debian:bookworm';
 const isRoot = process.getuid?.() === 0;
+const MULTI_LAYERS = Number(process.env.BENCH_PULL_LAYERS ?? 6);
+const MULTI_MB = Number(process.env.BENCH_PULL_MB ?? 480);
+const MULTI_IMAGE = 'localhost/bench-multi:latest';
 
 function run(file, args, opts = {}) {
   const r = spawnSync(file, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', ...opts });
@@ -71,13 +77,7 @@ function buildArchive() {
   console.log(`built ${ARCHIVE}`);
 }
 
-if (!existsSync(ARCHIVE)) {
-  if (!isRoot) {
-    console.log(`load: skipped: no ${ARCHIVE}. Build it once as root (debootstrap needs root and a Debian mirror): \`sudo node bench/load.mjs\`, then run this as an unprivileged user.`);
-    process.exit(0);
-  }
-  buildArchive();
-}
+if (!existsSync(ARCHIVE) && isRoot) buildArchive();
 if (isRoot) {
   console.log(`load: ${ARCHIVE} is ready; the comparison runs rootless: run this as an unprivileged user with subordinate ids (e.g. \`su burrowtest -c "node bench/load.mjs"\`).`);
   process.exit(0);
@@ -95,8 +95,8 @@ const removeTree = (path) => {
   spawnSync('unshare', ['--user', '--map-root-user', '--map-auto', 'rm', '-rf', path], { stdio: 'ignore' });
   rmSync(path, { recursive: true, force: true });
 };
-try {
-  const driver = podmanOverlay();
+/** The Debian archive: burrow load and podman load, and the unpacker alone against tar -x. */
+function debian(driver) {
   spawnSync(podman[0], [...podman.slice(1), 'rmi', '--ignore', IMAGE], { stdio: 'ignore' });
   const manifest = JSON.parse(spawnSync('tar', ['-xOf', ARCHIVE, 'manifest.json'], { encoding: 'utf8', maxBuffer: 1 << 26 }).stdout);
   const layerName = manifest[0].Layers[0];
@@ -140,6 +140,46 @@ try {
   for (const [name, label] of [['burrow', 'burrow load'], ['podman', 'podman load'], ['tar', 'tar -x of the layer'], ['unpack', "burrow's unpacker"]])
     console.log(`  ${label.padEnd(20)} ${m[name].toFixed(0).padStart(7)} ms  ${(m[name] / m.podman).toFixed(2)}x podman load   (rounds: ${times[name].map((t) => t.toFixed(0)).join(' ')})`);
   console.log(`  podman load / burrow load = ${(m.podman / m.burrow).toFixed(2)} (target >= 1.5); burrow's unpacker / tar -x = ${(m.unpack / m.tar).toFixed(2)} (target <= 1.2)`);
+}
+
+/** An image of several big layers (bench/pull.mjs's), as a docker-archive (plain layers) and an oci-archive (gzip): burrow load and podman load. */
+function multiLayer(driver) {
+  const layout = randomImageLayout(randomImageCache(), MULTI_LAYERS, MULTI_MB);
+  const archives = { 'docker-archive': join(dir, 'multi-docker.tar'), 'oci-archive': join(dir, 'multi-oci.tar') };
+  run('skopeo', ['copy', '--quiet', `oci:${layout}:big`, `docker-archive:${archives['docker-archive']}:${MULTI_IMAGE}`]);
+  run('skopeo', ['copy', '--quiet', `oci:${layout}:big`, `oci-archive:${archives['oci-archive']}:${MULTI_IMAGE}`]);
+  for (const [kind, archive] of Object.entries(archives)) {
+    const times = { burrow: [], podman: [] };
+    for (let round = 0; round < rounds; round++) {
+      const store = join(dir, `multi-store-${round}`);
+      const env = { ...cleanEnv(), XDG_DATA_HOME: join(store, 'data'), XDG_RUNTIME_DIR: join(store, 'run') };
+      mkdirSync(env.XDG_DATA_HOME, { recursive: true });
+      mkdirSync(env.XDG_RUNTIME_DIR, { mode: 0o700 });
+      const steps = [
+        ['burrow', () => timed([process.execPath, burrow, 'load', '-i', archive], env)],
+        ['podman', () => timed([...podman, 'load', '-i', archive])],
+      ];
+      for (let k = 0; k < steps.length; k++) {
+        const [name, fn] = steps[(k + round) % steps.length];
+        spawnSync('sync');
+        times[name].push(fn());
+      }
+      spawnSync(podman[0], [...podman.slice(1), 'rmi', '-f', '--ignore', MULTI_IMAGE], { stdio: 'ignore' });
+      removeTree(store);
+    }
+    const m = { burrow: median(times.burrow), podman: median(times.podman) };
+    console.log(`\nload -i of a ${kind} of ${MULTI_LAYERS} layers, ${MULTI_MB} MB of random bytes (podman: ${driver} storage): medians of ${rounds} rounds`);
+    for (const name of ['burrow', 'podman']) console.log(`  ${`${name} load`.padEnd(20)} ${m[name].toFixed(0).padStart(7)} ms   (rounds: ${times[name].map((t) => t.toFixed(0)).join(' ')})`);
+    console.log(`  podman load / burrow load = ${(m.podman / m.burrow).toFixed(2)}`);
+  }
+}
+
+try {
+  const driver = podmanOverlay();
+  if (existsSync(ARCHIVE)) debian(driver);
+  else console.log(`load: the Debian archive is skipped: no ${ARCHIVE}. Build it once as root (debootstrap needs root and a Debian mirror): \`sudo node bench/load.mjs\`, then run this as an unprivileged user.`);
+  if (have('skopeo')) multiLayer(driver);
+  else console.log('load: the multi-layer image is skipped: skopeo is not installed');
 } finally {
   removeTree(dir);
 }

@@ -19,21 +19,18 @@
 //
 //   node bench/pull.mjs     (as an unprivileged user with subordinate ids)
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
 import { connect, createServer } from 'node:net';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
 
-import { cleanEnv, freePort, have, measured, median, PODMAN, podmanOverlay } from './lib.mjs';
+import { cleanEnv, freePort, have, measured, median, PODMAN, podmanOverlay, randomImageCache, randomImageLayout } from './lib.mjs';
 
 const burrow = join(fileURLToPath(new URL('..', import.meta.url)), 'bin', 'burrow.cjs');
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const layers = Number(process.env.BENCH_PULL_LAYERS ?? 6);
 const totalMb = Number(process.env.BENCH_PULL_MB ?? 480);
-const CACHE = process.env.BURROW_BENCH_CACHE ?? join(tmpdir(), `burrow-bench-pull-${process.getuid?.()}`);
 const DEBIAN = join(process.env.BURROW_BENCH_DEBIAN_CACHE ?? '/var/tmp/burrow-bench', 'debian.tar');
 
 function run(file, args, opts = {}) {
@@ -41,66 +38,6 @@ function run(file, args, opts = {}) {
   if (r.status !== 0) throw new Error(`${file} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr}`);
   return r.stdout;
 }
-
-const sha = (b) => createHash('sha256').update(b).digest('hex');
-
-/** A tar of one file (ustar header + data + padding + end). */
-function tarOf(name, data) {
-  const h = Buffer.alloc(512);
-  h.write(name, 0);
-  h.write('0000644\0', 100);
-  h.write('0000000\0', 108);
-  h.write('0000000\0', 116);
-  h.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124);
-  h.write('14000000000\0', 136);
-  h.write('        ', 148);
-  h.write('0', 156);
-  h.write('ustar\x0000', 257);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  const pad = Buffer.alloc((512 - (data.length % 512)) % 512);
-  return Buffer.concat([h, data, pad, Buffer.alloc(1024)]);
-}
-
-/** The big image as an OCI layout in the cache (built once). */
-function bigLayout() {
-  const dir = join(CACHE, `big-${layers}x${totalMb}`);
-  if (existsSync(join(dir, 'index.json'))) return dir;
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
-  const put = (b) => {
-    const d = sha(b);
-    writeFileSync(join(dir, 'blobs', 'sha256', d), b);
-    return d;
-  };
-  const descs = [];
-  const diffIds = [];
-  for (let i = 0; i < layers; i++) {
-    const tar = tarOf(`data-${i}`, randomBytes(Math.floor((totalMb * 1e6) / layers)));
-    diffIds.push(`sha256:${sha(tar)}`);
-    const gz = gzipSync(tar, { level: 1 });
-    descs.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${put(gz)}`, size: gz.length });
-  }
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['/data-0'] }, rootfs: { type: 'layers', diff_ids: diffIds } }));
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${put(config)}`, size: config.length },
-      layers: descs,
-    }),
-  );
-  const md = put(manifest);
-  writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  writeFileSync(
-    join(dir, 'index.json'),
-    JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${md}`, size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': 'big' } }] }),
-  );
-  return dir;
-}
-
-
 
 /** A TCP proxy to `target` on a free port that counts the bytes the target sends. */
 async function countingProxy(target) {
@@ -173,7 +110,7 @@ async function main() {
       await new Promise((r) => setTimeout(r, 50));
     }
     podmanOverlay();
-    const images = [{ name: 'big', source: `oci:${bigLayout()}:big` }];
+    const images = [{ name: 'big', source: `oci:${randomImageLayout(randomImageCache(), layers, totalMb)}:big` }];
     if (existsSync(DEBIAN)) images.push({ name: 'debian', source: `docker-archive:${DEBIAN}` });
     else console.log(`(no ${DEBIAN}: the Debian image is skipped; sudo node bench/load.mjs builds it)`);
     for (const image of images) {
