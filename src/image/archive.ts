@@ -167,8 +167,9 @@ export async function readArchiveFile(file: string, ingest: Ingest, source: stri
   const byPath = new Map<string, StagedBlob>();
   const links = new Map<string, string>();
   try {
-    // The blobs, taken side by side once the index is walked (each layer unpacked by a worker of its own).
-    const blobs: { name: string; range: { file: string; offset: number; size: number }; expected: Digest | undefined }[] = [];
+    // The blobs, taken side by side once the index is walked (each layer unpacked by a worker of its own);
+    // of two entries of one name, the later one, as tar -x leaves it.
+    const blobs = new Map<string, { name: string; range: { file: string; offset: number; size: number }; expected: Digest | undefined }>();
     for (const e of index) {
       const name = posix.normalize(e.name).replace(/^(\.\/)+/, '').replace(/\/$/, '');
       if (e.type === '2' || e.type === '1') {
@@ -181,11 +182,11 @@ export async function readArchiveFile(file: string, ingest: Ingest, source: stri
       if (name === 'manifest.json' || name === 'index.json' || name === 'oci-layout' || name === 'repositories') {
         if (e.size > MAX_META) throw new BurrowError('E_ARCHIVE', `${source}: ${name} is larger than ${MAX_META} bytes`);
         meta.set(name, readRange(range));
-      } else if (blobMatch) blobs.push({ name, range, expected: `sha256:${blobMatch[1]}` as Digest });
-      else if (/^[a-f0-9]{64}\.json$/.test(name)) blobs.push({ name, range, expected: `sha256:${name.slice(0, 64)}` as Digest });
-      else if (name.endsWith('.tar') || name.endsWith('/layer.tar') || name.endsWith('.tar.gz')) blobs.push({ name, range, expected: undefined });
+      } else if (blobMatch) blobs.set(name, { name, range, expected: `sha256:${blobMatch[1]}` as Digest });
+      else if (/^[a-f0-9]{64}\.json$/.test(name)) blobs.set(name, { name, range, expected: `sha256:${name.slice(0, 64)}` as Digest });
+      else if (name.endsWith('.tar') || name.endsWith('/layer.tar') || name.endsWith('.tar.gz')) blobs.set(name, { name, range, expected: undefined });
     }
-    await bounded(blobs, PARALLEL_LAYERS, async ({ name, range, expected }) => void byPath.set(name, await ingest.addRange(range, expected, `${source}: ${name}`)));
+    await bounded([...blobs.values()], PARALLEL_LAYERS, async ({ name, range, expected }) => void byPath.set(name, await ingest.addRange(range, expected, `${source}: ${name}`)));
   } catch (err) {
     if (err instanceof BurrowError) throw err;
     throw systemFailure(err, 'load') ?? new BurrowError('E_ARCHIVE', `${source}: not a readable image archive: ${(err as Error).message}`);

@@ -276,6 +276,24 @@ describeContainers('burrow load', () => {
     expect(Number(du?.split(/\s+/)[0])).toBeLessThan(1024);
   });
 
+  it('of two entries of one name, the later one counts, as tar -x leaves it (the layers are taken side by side, not in the order of the archive)', async () => {
+    const [config, layer, manifest] = dockerArchiveEntries({ config: images.plainConfig, layers: [images.baseLayer] }, 'localhost/twice:latest') as [TarEntry, TarEntry, TarEntry];
+    const garbage = { ...layer, data: Buffer.from('not a tar\n'.repeat(100)) };
+    const goodLast = await writeTar(join(work, 'twice-good-last.tar'), [config, garbage, layer, manifest]);
+    const badLast = await writeTar(join(work, 'twice-bad-last.tar'), [config, layer, garbage, manifest]);
+    for (let round = 0; round < 3; round++) {
+      const store = newStore(`twice-${round}`);
+      const good = await store.run(['load', '-q', '-i', goodLast]);
+      expect([good.stderr, good.exitCode]).toEqual(['', 0]);
+      expect((await store.run(['run', '--rm', 'localhost/twice', 'cat', '/etc/fixture'])).stdout).toBe('fixture\n');
+      const before = storeState(store);
+      const bad = await store.run(['load', '-q', '-i', badLast]);
+      expectOneError(bad, /^Error: /);
+      expect(bad.exitCode).toBe(125);
+      expect(storeState(store)).toEqual(before);
+    }
+  });
+
   it('each layer keeps the media type of its compression: a docker-archive of gzip, zstd and plain layers (from a file, from a pipe) and an imported zstd tarball; save writes what each blob is', async () => {
     const zstd = (data: Buffer): Buffer => execFileSync('zstd', ['-q', '-c'], { input: data, maxBuffer: 1 << 28 });
     const gz = await makeTar([{ name: 'gz.txt', data: 'from a gzip layer\n' }]);
