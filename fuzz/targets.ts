@@ -38,7 +38,7 @@ import { formatReference, parseReference } from '../src/oci/reference.js';
 import { sha256 } from '../src/oci/digest.js';
 import { MediaType } from '../src/oci/image.js';
 import { tarIndex } from '../src/image/tar-index.js';
-import { applyLayer, applyLayerFile, cleanName, isCompressed, whiteoutTarget } from '../src/layers/apply.js';
+import { applyLayer, applyLayerFile, cleanName, compressionOf, whiteoutTarget } from '../src/layers/apply.js';
 import { TarReader } from '../src/layers/tar-reader.js';
 import { LIBC, type LibcCalls } from '../src/system/sys.js';
 import { sparseHeader, sparseWriter } from '../src/layers/sparse.js';
@@ -861,7 +861,7 @@ const layerApply: FuzzTarget<LayerInput> = {
     const bytes = await layerBytes(input);
     let failure: unknown;
     try {
-      if (input.fromFile && !isCompressed(bytes)) {
+      if (input.fromFile && compressionOf(bytes) === undefined) {
         // (at an offset, as a layer lies in an archive; beside the box, which must not change)
         const file = `${box}.tar`;
         writeFileSync(file, Buffer.concat([Buffer.alloc(1000, 0x78), bytes]));

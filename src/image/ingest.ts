@@ -33,6 +33,17 @@ export interface StagedBlob {
   layer?: { dir: string; diffId: Digest; size: number; compression?: Compression };
 }
 
+/** What a fetch worker (registry/fetch-worker.ts) answers for a blob it fetched and unpacked. */
+export interface FetchResult {
+  digest: string;
+  size: number;
+  diffId: string;
+  unpacked: number;
+  warnings: string[];
+  /** gzip or zstd, as the unpacker found it; absent for a plain tar */
+  compression?: Compression;
+}
+
 /**
  * A file that already holds the first `have` bytes of the blob (a download a
  * killed pull left, storage/downloads.ts): the blob is staged there, what
@@ -234,8 +245,7 @@ export class Ingest {
     worker.stdin?.on('error', () => undefined); // the worker's failure is what `done` reports
     // Left open: its end tells the worker this process is gone (killed) and it is to stop.
     worker.stdin?.write(`${JSON.stringify({ ...job, file, have: into?.have ?? 0 })}\n`);
-    // registry/fetch-worker.ts's FetchResult
-    let answer: { R?: { digest: string; size: number; diffId: string; unpacked: number; warnings: string[]; compression?: Compression }; E?: { code: string; message: string } } = {};
+    let answer: { R?: FetchResult; E?: { code: string; message: string } } = {};
     let pending = '';
     worker.stdout?.setEncoding('utf8');
     worker.stdout?.on('data', (text: string) => {

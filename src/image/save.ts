@@ -11,14 +11,14 @@
  * oci-archive / oci-dir:
  *   oci-layout, index.json (ref.name annotation), blobs/sha256/<hex>
  */
-import { closeSync, createReadStream, createWriteStream, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 import { BurrowError, errnoCode } from '../errors.js';
 import { atomicWriteFile } from '../storage/atomic.js';
-import { compressionOf, decompressor } from '../layers/apply.js';
+import { compressionAt, decompressor } from '../layers/apply.js';
 import { tarPack } from '../layers/pack.js';
 import { type Digest, hex, sha256 } from '../oci/digest.js';
 import type { ImageRecord, Store } from '../storage/store.js';
@@ -113,17 +113,6 @@ function dirSink(root: string): Sink {
   };
 }
 
-/** How a stored blob is compressed, as its first bytes say. */
-function compressionIn(path: string): Compression | undefined {
-  const fd = openSync(path, 'r');
-  try {
-    const head = Buffer.alloc(4);
-    return compressionOf(head.subarray(0, readSync(fd, head, 0, 4, 0)));
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** The blob at `path` decompressed (it is compressed as `kind` is). */
 function openDecompressed(path: string, kind: Compression): Readable {
   const source = createReadStream(path);
@@ -176,7 +165,13 @@ async function saveDocker(store: Store, images: ImageToSave[], sink: Sink): Prom
       written.add(name);
       const path = store.blobPath(layer.digest);
       const size = blobSize(store, layer.digest, 'layer');
-      const kind = compressionIn(path);
+      const fd = openSync(path, 'r');
+      let kind: Compression | undefined;
+      try {
+        kind = compressionAt(fd, 0, size);
+      } finally {
+        closeSync(fd);
+      }
       if (kind !== undefined) await sink.stream(name, await decompressedSize(path, kind), () => openDecompressed(path, kind));
       else await sink.stream(name, size, () => createReadStream(path));
     }

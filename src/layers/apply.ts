@@ -229,15 +229,10 @@ export function compressionOf(first: Buffer): Compression | undefined {
   return undefined;
 }
 
-/** True when a layer's first bytes say gzip or zstd. */
-export function isCompressed(first: Buffer): boolean {
-  return compressionOf(first) !== undefined;
-}
-
-/** True when the layer of `length` bytes at `offset` of the file `fd` starts as gzip or zstd does. */
-export function compressedAt(fd: number, offset: number, length: number): boolean {
+/** The compression of the layer of `length` bytes at `offset` of the file `fd`, as its first bytes say. */
+export function compressionAt(fd: number, offset: number, length: number): Compression | undefined {
   const first = Buffer.alloc(Math.min(4, length));
-  return readSync(fd, first, 0, first.length, offset) === first.length && isCompressed(first);
+  return readSync(fd, first, 0, first.length, offset) === first.length ? compressionOf(first) : undefined;
 }
 
 /** A decompressing stream for a layer compressed as `kind` says (none for a plain tar). */
@@ -389,7 +384,7 @@ export interface FileSource {
 }
 
 /**
- * Unpacks an uncompressed tar that lies in a regular file (see isCompressed:
+ * Unpacks an uncompressed tar that lies in a regular file (see compressionAt:
  * a compressed layer goes through applyLayer), synchronously with read(2),
  * while a thread on the other core reads the same range and hashes it
  * (hash-thread.ts; a small layer is hashed here). The event loop turns

@@ -21,7 +21,7 @@ import { PassThrough } from 'node:stream';
 import { BurrowError } from '../errors.js';
 import { writeAll } from '../system/files.js';
 import { LIBC } from '../system/sys.js';
-import { applyLayer, applyLayerFile, applyLayerPipe, type ApplyResult, compressedAt, isCompressed, readWaiting } from './apply.js';
+import { applyLayer, applyLayerFile, applyLayerPipe, type ApplyResult, compressionAt, compressionOf, readWaiting } from './apply.js';
 
 /**
  * The layer on stdin: a plain tar in a file is read with read(2) and hashed
@@ -34,7 +34,7 @@ async function unpackStdin(dir: string): Promise<ApplyResult> {
   if (st.isFile()) {
     // where stdin's offset is (a shell's `<` leaves it at 0; a caller may have read some)
     const at = Number(/^pos:\s*(\d+)/m.exec(readFileSync('/proc/self/fdinfo/0', 'utf8'))?.[1] ?? 0);
-    if (!compressedAt(0, at, st.size - at)) return applyLayerFile(LIBC, { fd: 0, path: 'standard input', offset: at, length: st.size - at }, dir);
+    if (compressionAt(0, at, st.size - at) === undefined) return applyLayerFile(LIBC, { fd: 0, path: 'standard input', offset: at, length: st.size - at }, dir);
     return applyLayer(LIBC, process.stdin, dir);
   }
   // The first bytes say whether it is compressed (a pipe gives what it has: at least four are asked for).
@@ -46,7 +46,7 @@ async function unpackStdin(dir: string): Promise<ApplyResult> {
     head.push(buf.subarray(0, n));
   }
   const first = Buffer.concat(head);
-  if (!isCompressed(first)) return applyLayerPipe(LIBC, 0, first, dir);
+  if (compressionOf(first) === undefined) return applyLayerPipe(LIBC, 0, first, dir);
   const stream = new PassThrough();
   stream.write(first);
   process.stdin.pipe(stream);

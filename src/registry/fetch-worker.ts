@@ -20,8 +20,9 @@ import { closeSync, createReadStream, createWriteStream, mkdirSync, openSync, wr
 import { PassThrough, type Readable } from 'node:stream';
 
 import { BurrowError, systemFailure, withPath } from '../errors.js';
-import { applyLayer, applyLayerFile, compressedAt } from '../layers/apply.js';
-import type { Compression, Descriptor } from '../oci/image.js';
+import { applyLayer, applyLayerFile, compressionAt } from '../layers/apply.js';
+import type { FetchResult } from '../image/ingest.js';
+import type { Descriptor } from '../oci/image.js';
 import { LIBC } from '../system/sys.js';
 import { type ClientHandoff, RegistryClient } from './client.js';
 import { blobStream } from './pull.js';
@@ -37,16 +38,6 @@ export interface FetchJob {
   /** the staged file, whose first `have` bytes are the blob's already (they are read, not fetched) */
   file: string;
   have: number;
-}
-
-export interface FetchResult {
-  digest: string;
-  size: number;
-  diffId: string;
-  unpacked: number;
-  warnings: string[];
-  /** gzip or zstd, as the unpacker found it; absent for a plain tar */
-  compression?: Compression;
 }
 
 /** How often the received bytes are reported, at most. */
@@ -133,7 +124,7 @@ async function unpackPlainRange(job: FetchJob, dir: string, counted: (n: number)
   const { file, offset, size } = job.range;
   const fd = openSync(file, 'r');
   try {
-    if (compressedAt(fd, offset, size)) return undefined;
+    if (compressionAt(fd, offset, size) !== undefined) return undefined;
     const stage = openSync(job.file, 'a');
     try {
       const result = await applyLayerFile(LIBC, { fd, path: file, offset, length: size, stage: { fd: stage, path: job.file } }, dir);
