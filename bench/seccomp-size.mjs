@@ -5,8 +5,15 @@
 // PTRACE_SECCOMP_GET_FILTER, which needs root: run as root; the containers
 // themselves run rootless, as BENCH_USER (default burrow-test), which needs
 // subordinate ids and podman's storage.
+//
+// crun refuses to start on a host whose cgroups are a v1/v2 hybrid ("cgroups
+// in hybrid mode not supported"), even with --cgroups=disabled. There it is
+// run by hand on the spec podman wrote for the runc container (the same
+// profile, as podman turned it into the OCI form), in `podman unshare` and a mount namespace
+// of its own with the cgroup v2 mount covered so that crun sees a v1 host, and
+// --cgroup-manager=disabled.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,6 +79,10 @@ try {
     }
     return 'no container process after 20 s';
   };
+  const readSpec = (containers) => {
+    const id = readdirSync(containers, { withFileTypes: true }).find((e) => e.isDirectory())?.name;
+    return id ? JSON.parse(readFileSync(join(containers, id, 'userdata', 'config.json'), 'utf8')) : undefined;
+  };
   const filters = (pid) => execFileSync(join(dir, 'filters'), [String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
   const rows = [];
   const podmanArgs = (runtime) => ['podman', '--runtime', runtime, '--cgroup-manager', 'cgroupfs', '--root', join(dir, `root-${runtime}`), '--runroot', join(dir, `run-${runtime}`), '--storage-driver', 'vfs', '--events-backend', 'none', 'run', '--rm', '--network', 'none', '--rootfs', rootfs];
@@ -81,16 +92,36 @@ try {
     ['podman + crun (libseccomp)', podmanArgs('crun')],
   ];
   let marker = 4101;
-  for (const [name, argv] of cases) {
+  let runcSpec; // the OCI spec podman wrote for runc's container, read while it runs
+  const measure = async (name, argv) => {
     const child = as([...argv, 'sleep', String(marker)], { stdio: ['ignore', 'ignore', 'pipe'] });
     children.push(child);
     const pid = await pidOf(marker, child);
     if (typeof pid === 'number') {
       rows.push([name, filters(pid)]);
+      if (name.includes('runc')) runcSpec = readSpec(join(dir, 'root-runc', 'vfs-containers'));
       spawnSync('kill', ['-KILL', String(pid)]); // the container's PID 1: only SIGKILL reaches it from outside
       if (child.exitCode === null) await new Promise((res) => child.on('exit', res));
     } else rows.push([name, `did not run: ${pid}`]);
     marker++;
+  };
+  for (const [name, argv] of cases) await measure(name, argv);
+  const crunRow = rows.find(([name]) => name.includes('crun'));
+  if (typeof crunRow?.[1] === 'string' && crunRow[1].includes('hybrid') && runcSpec) {
+    // crun by hand on runc's spec (see the top): its own process, the profile unchanged
+    const bundle = join(dir, 'crun-bundle');
+    mkdirSync(bundle);
+    runcSpec.root = { path: rootfs, readonly: false };
+    runcSpec.process = { ...runcSpec.process, args: ['sleep', String(marker)], terminal: false };
+    runcSpec.hooks = {};
+    runcSpec.mounts = runcSpec.mounts.filter((m) => !m.source.startsWith(dir)); // podman's own files (hosts, resolv.conf ...)
+    delete runcSpec.linux.cgroupsPath;
+    delete runcSpec.linux.resources;
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify(runcSpec));
+    spawnSync('chown', ['-R', `${uid}:${gid}`, bundle]);
+    const script = `mount -t tmpfs none /sys/fs/cgroup/unified 2>/dev/null; exec crun --cgroup-manager=disabled --root ${dir}/crun-state run --bundle ${bundle} bench`;
+    await measure('crun (libseccomp), by hand on podman\'s runc spec', [...podmanArgs('runc').slice(0, 13), 'unshare', 'unshare', '--mount', 'sh', '-c', script]);
+    rows.splice(rows.indexOf(crunRow), 1);
   }
   console.log('seccomp filter size (BPF instructions, as the kernel holds them; newest filter first)');
   for (const [name, sizes] of rows) console.log(`  ${name.padEnd(48)} ${Array.isArray(sizes) ? sizes.join(' + ') : sizes}`);
