@@ -14,13 +14,13 @@ const LEAVES = ['config', 'oci'];
 /*
  * Outside src/system/, the system calls and the helper are reached through a
  * Sys (src/system/sys.ts), which tests can replace: libc.ts only for its
- * constants, userns.ts only for the pure usernsPlan and types, launch.ts not
+ * constants, userns.ts only for the pure usernsPlan, types and a constant, launch.ts not
  * at all, and the host's id mapping is Sys.idMapping().
  */
 const SYS_ONLY = 'System calls and the helper go through a Sys (src/system/sys.ts): a Context, a Store or the worker gives one.';
 const sysPatterns = [
   { regex: '(^|/)system/libc\\.js$', allowImportNames: ['S_IFCHR', 'S_IFBLK', 'S_IFIFO', 'SyscallError'], message: SYS_ONLY },
-  { regex: '(^|/)system/userns\\.js$', allowImportNames: ['usernsPlan', 'UsernsOptions', 'UsernsProcess'], message: SYS_ONLY },
+  { regex: '(^|/)system/userns\\.js$', allowImportNames: ['usernsPlan', 'UsernsOptions', 'UsernsProcess', 'FIRST_PASSED_FD'], message: SYS_ONLY },
   { regex: '(^|/)system/launch\\.js$', message: SYS_ONLY },
   { regex: '(^|/)system/idmap\\.js$', importNames: ['hostIdMapping'], message: SYS_ONLY },
 ];

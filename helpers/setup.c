@@ -935,7 +935,7 @@ static void prepare_exec(struct exec_state *st) {
     if (fl >= 0 && (fl & FD_CLOEXEC))
       fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
   }
-  /* inherit-fds (burrow sandbox): what the caller gave bwrap's command line, the command's as well. */
+  /* inherit-fds: what the caller gave bwrap's command line (burrow sandbox), or a file passed to a worker (a layout's layer): the command's as well. */
   const struct record *inherit = plan_find(st->plan, R_INHERIT_FDS);
   for (size_t i = 0; inherit && i < inherit->nfields; i++) {
     uint64_t fd = 0;

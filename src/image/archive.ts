@@ -5,7 +5,7 @@
  * Every blob goes through Ingest as it streams by; the manifests are read at
  * the end, and only then is it known which blobs make which image.
  */
-import { closeSync, constants, createReadStream, fstatSync, lstatSync, openSync, readSync, readlinkSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, readlinkSync, type Stats } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, posix } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
@@ -259,9 +259,10 @@ function dockerImages(
 /**
  * Reads an unpacked archive: an OCI image layout (`save --format oci-dir`,
  * `skopeo copy oci:DIR`) or a docker-archive's files in a directory. Only
- * the blobs the index or manifest.json names are read, each streamed from
- * its file into `ingest`. Nothing outside `dir` is opened: a path with `..`
- * is refused, symbolic links are followed only while they stay inside `dir`
+ * the blobs the index or manifest.json names are read, each from its file
+ * by `ingest` (a layer by a worker of its own, given the open file: see
+ * Ingest.addRange). Nothing outside `dir` is opened: a path with `..` is
+ * refused, symbolic links are followed only while they stay inside `dir`
  * (never for the metadata files), and every file is opened with O_NOFOLLOW
  * and checked to be the regular file that was looked at.
  */
@@ -273,7 +274,8 @@ export async function readDirectory(dir: string, ingest: Ingest, source: string,
     const path = files.resolve(rel);
     let blob = added.get(path);
     if (blob === undefined) {
-      blob = ingest.addBlob(files.open(path), expected, `${source}: ${rel}`);
+      const { fd, size } = files.open(path);
+      blob = ingest.addRange({ file: join(dir, path), offset: 0, size, fd }, expected, `${source}: ${rel}`).finally(() => closeSync(fd));
       added.set(path, blob);
     }
     return blob;
@@ -383,8 +385,8 @@ class LayoutFiles {
     }
   }
 
-  /** A stream of the regular file at `path` (from resolve): opened with O_NOFOLLOW and checked to be the file resolve saw. */
-  open(path: string): Readable {
+  /** The regular file at `path` (from resolve), open (the caller closes it) with its size: opened with O_NOFOLLOW and checked to be a regular file. */
+  open(path: string): { fd: number; size: number } {
     const full = join(this.dir, path);
     let fd: number;
     try {
@@ -398,7 +400,7 @@ class LayoutFiles {
       closeSync(fd);
       this.fail(path, 'is not a regular file');
     }
-    return createReadStream('', { fd, highWaterMark: 1 << 20 });
+    return { fd, size: st.size };
   }
 
   /** A metadata file (index.json, manifest.json) whole, or undefined when there is none; never through a link. */

@@ -13,7 +13,7 @@ import type { Readable } from 'node:stream';
 
 import { packageRoot } from '../config/install.js';
 import { BurrowError, withPath } from '../errors.js';
-import type { UsernsProcess } from '../system/userns.js';
+import { FIRST_PASSED_FD, type UsernsProcess } from '../system/userns.js';
 import { type HeldFile, holdFile } from '../storage/leftovers.js';
 import { atomicWriteFile } from '../storage/atomic.js';
 import { chainIds, type Digest, hex, isDigest, parseDigest, sha256 } from '../oci/digest.js';
@@ -49,6 +49,14 @@ export interface FetchResult {
  * killed pull left, storage/downloads.ts): the blob is staged there, what
  * comes after those bytes appended.
  */
+/** A blob's bytes in a file: `size` bytes from `offset`; `fd`: the file, open already (`file` then names it in messages). */
+export interface FileRange {
+  file: string;
+  offset: number;
+  size: number;
+  fd?: number;
+}
+
 export interface StageInto {
   file: string;
   have: number;
@@ -230,8 +238,17 @@ export class Ingest {
    * in a user namespace: `job` tells it where from (everything but the
    * staged file, which is `into`'s or a new one here). `received` hears of
    * the bytes as they come. The digest is checked here, as for addBlob.
+   * `fds`: fds of this process the worker gets open, from FIRST_PASSED_FD on.
    */
-  async addFetched(job: object, expected: Digest | undefined, what: string, into: StageInto | undefined, received: (n: number) => void, env: string[] = []): Promise<StagedBlob> {
+  async addFetched(
+    job: object,
+    expected: Digest | undefined,
+    what: string,
+    into: StageInto | undefined,
+    received: (n: number) => void,
+    env: string[] = [],
+    fds: number[] = [],
+  ): Promise<StagedBlob> {
     const n = this.counter++;
     const file = into?.file ?? join(this.staging, `blob-${n}`);
     if (into === undefined) closeSync(openSync(file, 'wx', 0o600));
@@ -241,6 +258,7 @@ export class Ingest {
       stdin: 'pipe',
       stdout: 'pipe',
       env: [`PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, ...env],
+      fds,
     });
     worker.stdin?.on('error', () => undefined); // the worker's failure is what `done` reports
     // Left open: its end tells the worker this process is gone (killed) and it is to stop.
@@ -284,19 +302,22 @@ export class Ingest {
 
   /**
    * Takes one blob from a range of a file (an entry of an archive, found by
-   * image/tar-index.ts): JSON (its first byte says, as in addBlob) is read
-   * here; a layer is read from its place, hashed, staged and unpacked by a
-   * worker (registry/fetch-worker.ts), no byte of it passing through here.
+   * image/tar-index.ts, or a file of a layout directory): JSON (its first
+   * byte says, as in addBlob) is read here; a layer is read from its place,
+   * hashed, staged and unpacked by a worker (registry/fetch-worker.ts), no
+   * byte of it passing through here. With `range.fd` (the file, opened by
+   * the caller, who closes it) the worker reads that fd, passed on, and opens
+   * nothing by name: what the caller checked is what is read.
    */
-  async addRange(range: { file: string; offset: number; size: number }, expected: Digest | undefined, what: string): Promise<StagedBlob> {
-    const fd = openSync(range.file, 'r');
+  async addRange(range: FileRange, expected: Digest | undefined, what: string): Promise<StagedBlob> {
+    const fd = range.fd ?? openSync(range.file, 'r');
     let head: Buffer;
     try {
       head = Buffer.alloc(Math.min(range.size, MAX_JSON + 1));
       const got = readSync(fd, head, 0, head.length, range.offset);
       if (got !== head.length) throw new BurrowError('E_ARCHIVE', `${what}: the archive ends inside it`);
     } finally {
-      closeSync(fd);
+      if (range.fd === undefined) closeSync(fd);
     }
     const c = head.subarray(0, 4096).toString('latin1').trimStart()[0];
     if (range.size === 0 || c === '{' || c === '[') {
@@ -305,7 +326,8 @@ export class Ingest {
       if (expected !== undefined && digest !== expected) throw new BurrowError('E_DIGEST_MISMATCH', `${what}: digest mismatch: expected ${expected}, got ${digest}`);
       return this.addJson(head);
     }
-    return this.addFetched({ range }, expected, what, undefined, () => undefined);
+    if (range.fd === undefined) return this.addFetched({ range }, expected, what, undefined, () => undefined);
+    return this.addFetched({ range: { ...range, fd: FIRST_PASSED_FD } }, expected, what, undefined, () => undefined, [], [range.fd]);
   }
 
   /** Adds a JSON document made here (a manifest written for a docker archive). */

@@ -21,7 +21,7 @@ import { PassThrough, type Readable } from 'node:stream';
 
 import { BurrowError, systemFailure, withPath } from '../errors.js';
 import { applyLayer, applyLayerFile, compressionAt } from '../layers/apply.js';
-import type { FetchResult } from '../image/ingest.js';
+import type { FetchResult, FileRange } from '../image/ingest.js';
 import type { Descriptor } from '../oci/image.js';
 import { LIBC } from '../system/sys.js';
 import { type ClientHandoff, RegistryClient } from './client.js';
@@ -33,8 +33,11 @@ export interface FetchJob {
   repo?: string;
   desc?: Descriptor;
   retries?: number;
-  /** or a range of a file (a layer in an archive: image/archive.ts readArchiveFile) */
-  range?: { file: string; offset: number; size: number };
+  /**
+   * or a range of a file (a layer in an archive: image/archive.ts readArchiveFile), read from
+   * `fd` when there is one (passed open: a layout directory's file) rather than opened by name
+   */
+  range?: FileRange;
   /** the staged file, whose first `have` bytes are the blob's already (they are read, not fetched) */
   file: string;
   have: number;
@@ -106,8 +109,8 @@ export async function fetchWorker(args: string[]): Promise<number> {
 /** The blob's bytes: the file's range, or the registry's blob (after what an earlier pull kept). */
 function sourceOf(job: FetchJob, counted: (n: number) => void): Readable {
   if (job.range) {
-    const { file, offset, size } = job.range;
-    return createReadStream(file, { start: offset, end: offset + size - 1, highWaterMark: 1 << 20 });
+    const { file, offset, size, fd } = job.range;
+    return createReadStream(file, { ...(fd === undefined ? {} : { fd, autoClose: false }), start: offset, end: offset + size - 1, highWaterMark: 1 << 20 });
   }
   if (!job.client || job.repo === undefined || !job.desc) throw new BurrowError('E_WORKER', 'fetch worker: a job with neither a registry blob nor a file range');
   const client = RegistryClient.resume(job.client);
@@ -122,7 +125,7 @@ function sourceOf(job: FetchJob, counted: (n: number) => void): Readable {
 async function unpackPlainRange(job: FetchJob, dir: string, counted: (n: number) => void): Promise<FetchResult | undefined> {
   if (!job.range || job.have !== 0) return undefined;
   const { file, offset, size } = job.range;
-  const fd = openSync(file, 'r');
+  const fd = job.range.fd ?? openSync(file, 'r');
   try {
     if (compressionAt(fd, offset, size) !== undefined) return undefined;
     const stage = openSync(job.file, 'a');
@@ -134,7 +137,7 @@ async function unpackPlainRange(job: FetchJob, dir: string, counted: (n: number)
       closeSync(stage);
     }
   } finally {
-    closeSync(fd);
+    if (job.range.fd === undefined) closeSync(fd);
   }
 }
 

@@ -123,19 +123,23 @@ export async function execLogs(file: string): Promise<never> {
 
 /** The status channel's fd in a helper this process starts (after its stdin, stdout and stderr). */
 const STATUS_FD = 3;
+/** The first of the fds `spawnHelper`'s `extraFds` become in the helper (after the status channel's). */
+export const EXTRA_FD = STATUS_FD + 1;
 
 type Stdio = 'pipe' | 'ignore' | 'inherit';
 
 /**
  * Starts `burrow-helper run` on `plan` (a file of the runtime directory, which
  * the helper unlinks) with its status channel on fd 3 and `stdio` for the
- * rest; `detached`: in a session of its own. The one way Node starts a helper
- * it stays alive for (it execs into one with execPlan).
+ * rest; `detached`: in a session of its own; `extraFds`: fds of this process
+ * the helper gets as EXTRA_FD, EXTRA_FD + 1 ... (the plan says what becomes of
+ * them). The one way Node starts a helper it stays alive for (it execs into
+ * one with execPlan).
  */
-export function spawnHelper(paths: Paths, plan: Plan, stdio: [Stdio, Stdio, Stdio], detached = false): { child: ChildProcess; status: StatusChannel; file: string } {
+export function spawnHelper(paths: Paths, plan: Plan, stdio: [Stdio, Stdio, Stdio], detached = false, extraFds: number[] = []): { child: ChildProcess; status: StatusChannel; file: string } {
   const file = writePlanFile(paths, plan);
   const { spawn } = builtin<typeof import('node:child_process')>('node:child_process');
-  const child = spawn(helperPath(), ['run', '--status-fd', String(STATUS_FD), '--unlink', file], { detached, stdio: [...stdio, 'pipe'] });
+  const child = spawn(helperPath(), ['run', '--status-fd', String(STATUS_FD), '--unlink', file], { detached, stdio: [...stdio, 'pipe', ...extraFds] });
   return { child, status: new StatusChannel(child.stdio[STATUS_FD] as Readable | null), file };
 }
 

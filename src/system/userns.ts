@@ -13,7 +13,7 @@ import type { Paths } from '../config/paths.js';
 import { BurrowError } from '../errors.js';
 import { CAPABILITIES, capabilityMask } from './capabilities.js';
 import { hostIdMapping, type IdMapping } from './idmap.js';
-import { spawnHelper } from './launch.js';
+import { EXTRA_FD, spawnHelper } from './launch.js';
 import type { Plan, Step } from './plan.js';
 
 export interface UsernsOptions {
@@ -24,7 +24,12 @@ export interface UsernsOptions {
   stdin?: 'pipe' | 'ignore' | 'inherit';
   stdout?: 'pipe' | 'ignore' | 'inherit';
   idmap?: IdMapping;
+  /** fds of this process the program gets open, as FIRST_PASSED_FD, FIRST_PASSED_FD + 1 ... (in this order) */
+  fds?: number[];
 }
+
+/** The fd the program started by startInUserns has the first of its `fds` as. */
+export const FIRST_PASSED_FD = EXTRA_FD;
 
 export interface UsernsProcess {
   stdin: Writable | null;
@@ -44,6 +49,7 @@ export function usernsPlan(argv: string[], opts: UsernsOptions): Plan {
     { kind: 'user', uid: 0, gid: 0 },
     { kind: 'caps', bounding: all, permitted: all, effective: all, inheritable: 0n, ambient: 0n },
   ];
+  if (opts.fds?.length) plan.push({ kind: 'inherit-fds', fds: opts.fds.map((_, i) => FIRST_PASSED_FD + i) });
   if (opts.cwd) plan.push({ kind: 'cwd', path: opts.cwd });
   plan.push({ kind: 'env', env: opts.env ?? [`PATH=${DEFAULT_PATH}`] }, { kind: 'search-path', path: DEFAULT_PATH });
   plan.push({ kind: 'exec', file: argv[0] as string, argv });
@@ -58,7 +64,7 @@ export function usernsPlan(argv: string[], opts: UsernsOptions): Plan {
  * exit status.
  */
 export function startInUserns(paths: Paths, argv: string[], opts: UsernsOptions = {}): UsernsProcess {
-  const { child, status } = spawnHelper(paths, usernsPlan(argv, opts), [opts.stdin ?? 'ignore', opts.stdout ?? 'ignore', 'pipe']);
+  const { child, status } = spawnHelper(paths, usernsPlan(argv, opts), [opts.stdin ?? 'ignore', opts.stdout ?? 'ignore', 'pipe'], false, opts.fds);
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
