@@ -145,9 +145,13 @@ function debian(driver) {
 /** An image of several big layers (bench/pull.mjs's), as a docker-archive (plain layers) and an oci-archive (gzip): burrow load and podman load. */
 function multiLayer(driver) {
   const layout = randomImageLayout(randomImageCache(), MULTI_LAYERS, MULTI_MB);
-  const archives = { 'docker-archive': join(dir, 'multi-docker.tar'), 'oci-archive': join(dir, 'multi-oci.tar') };
+  const archives = { 'docker-archive': join(dir, 'multi-docker.tar'), 'oci-archive': join(dir, 'multi-oci.tar'), 'oci-dir': join(dir, 'multi-oci') };
   run('skopeo', ['copy', '--quiet', `oci:${layout}:big`, `docker-archive:${archives['docker-archive']}:${MULTI_IMAGE}`]);
   run('skopeo', ['copy', '--quiet', `oci:${layout}:big`, `oci-archive:${archives['oci-archive']}:${MULTI_IMAGE}`]);
+  run('skopeo', ['copy', '--quiet', `oci:${layout}:big`, `oci:${archives['oci-dir']}:${MULTI_IMAGE}`]);
+  // podman names an image loaded from a directory after the directory: removed by its id (the config's digest)
+  const blob = (digest) => JSON.parse(readFileSync(join(layout, 'blobs', ...digest.split(':')), 'utf8'));
+  const imageId = blob(JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')).manifests[0].digest).config.digest.split(':')[1];
   for (const [kind, archive] of Object.entries(archives)) {
     const times = { burrow: [], podman: [] };
     for (let round = 0; round < rounds; round++) {
@@ -164,11 +168,11 @@ function multiLayer(driver) {
         spawnSync('sync');
         times[name].push(fn());
       }
-      spawnSync(podman[0], [...podman.slice(1), 'rmi', '-f', '--ignore', MULTI_IMAGE], { stdio: 'ignore' });
+      spawnSync(podman[0], [...podman.slice(1), 'rmi', '-f', '--ignore', imageId], { stdio: 'ignore' });
       removeTree(store);
     }
     const m = { burrow: median(times.burrow), podman: median(times.podman) };
-    console.log(`\nload -i of a ${kind} of ${MULTI_LAYERS} layers, ${MULTI_MB} MB of random bytes (podman: ${driver} storage): medians of ${rounds} rounds`);
+    console.log(`\nload -i, ${kind}, ${MULTI_LAYERS} layers, ${MULTI_MB} MB of random bytes (podman: ${driver} storage): medians of ${rounds} rounds`);
     for (const name of ['burrow', 'podman']) console.log(`  ${`${name} load`.padEnd(20)} ${m[name].toFixed(0).padStart(7)} ms   (rounds: ${times[name].map((t) => t.toFixed(0)).join(' ')})`);
     console.log(`  podman load / burrow load = ${(m.podman / m.burrow).toFixed(2)}`);
   }
