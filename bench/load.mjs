@@ -88,6 +88,9 @@ if (!have('podman')) {
 }
 
 const dir = mkdtempSync(join(process.env.BENCH_LOAD_DIR ?? tmpdir(), 'burrow-bench-load-'));
+// The multi-layer image as a layout directory: podman names the image it loads from a directory
+// after the path, which must be lower case (mkdtemp's is not).
+const ociDir = join(process.env.BENCH_LOAD_DIR ?? tmpdir(), `burrow-bench-load-oci-${process.pid}`);
 const podman = process.env.BENCH_LOAD_DIR ? [...PODMAN, '--root', join(dir, 'podman-root'), '--runroot', join(dir, 'podman-run')] : PODMAN;
 const userns = ['unshare', '--user', '--map-root-user', '--map-auto'];
 /** Removes a tree that holds files of subordinate ids (in a user namespace that maps them). */
@@ -142,10 +145,10 @@ function debian(driver) {
   console.log(`  podman load / burrow load = ${(m.podman / m.burrow).toFixed(2)} (target >= 1.5); burrow's unpacker / tar -x = ${(m.unpack / m.tar).toFixed(2)} (target <= 1.2)`);
 }
 
-/** An image of several big layers (bench/pull.mjs's), as a docker-archive (plain layers) and an oci-archive (gzip): burrow load and podman load. */
+/** An image of several big layers (bench/pull.mjs's), as a docker-archive (plain layers), an oci-archive and an OCI layout directory (gzip): burrow load and podman load. */
 function multiLayer(driver) {
   const layout = randomImageLayout(randomImageCache(), MULTI_LAYERS, MULTI_MB);
-  const archives = { 'docker-archive': join(dir, 'multi-docker.tar'), 'oci-archive': join(dir, 'multi-oci.tar'), 'oci-dir': join(dir, 'multi-oci') };
+  const archives = { 'docker-archive': join(dir, 'multi-docker.tar'), 'oci-archive': join(dir, 'multi-oci.tar'), 'oci-dir': ociDir };
   run('skopeo', ['copy', '--quiet', `oci:${layout}:big`, `docker-archive:${archives['docker-archive']}:${MULTI_IMAGE}`]);
   run('skopeo', ['copy', '--quiet', `oci:${layout}:big`, `oci-archive:${archives['oci-archive']}:${MULTI_IMAGE}`]);
   run('skopeo', ['copy', '--quiet', `oci:${layout}:big`, `oci:${archives['oci-dir']}:${MULTI_IMAGE}`]);
@@ -186,4 +189,5 @@ try {
   else console.log('load: the multi-layer image is skipped: skopeo is not installed');
 } finally {
   removeTree(dir);
+  removeTree(ociDir);
 }
