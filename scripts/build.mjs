@@ -250,8 +250,8 @@ async function bundle(esbuild, manifest) {
  * through the fast path (dist/fast.cjs) and through the whole CLI
  * (dist/burrow.cjs), then the bytecode they compiled, next to each bundle.
  * The fast path's runs include `run IMAGE` of an image imported into the
- * scratch store (with the helper just built), then `start -a` and `logs`
- * of the container it left: the code that creates and prepares a container
+ * scratch store (with the helper just built), then `start -a`, `logs`, `ps
+ * -a` and `exec` (refused: it has ended) of the container it left: the code that creates and prepares a container
  * is then in the cache too: 1 to 3 ms of every `run IMAGE` (measured).
  * The workers' bundle (dist/worker.cjs) unpacks a one-file layer.
  */
@@ -268,13 +268,13 @@ function writeCodeCache() {
     const tarred = spawnSync('tar', ['-C', join(scratch, 'image'), '-cf', join(scratch, 'image.tar'), '.'], { stdio: 'ignore' }).status === 0;
     const imported = tarred && spawnSync(process.execPath, [join(root, 'bin', 'burrow.cjs'), 'import', join(scratch, 'image.tar'), warm], { env, stdio: 'ignore' }).status === 0;
     const imageRuns = imported
-      ? [['run', '--rm', '--pull', 'never', '-e', 'A=1', '-w', '/', warm, 'true'], ['run', '--name', 'warm-up', '--pull', 'never', warm, 'true'], ['start', '-a', 'warm-up'], ['logs', 'warm-up']]
+      ? [['run', '--rm', '--pull', 'never', '-e', 'A=1', '-w', '/', warm, 'true'], ['run', '--name', 'warm-up', '--pull', 'never', warm, 'true'], ['start', '-a', 'warm-up'], ['logs', 'warm-up'], ['ps', '-a'], ['exec', 'warm-up', 'true']]
       : [];
     for (const [bundle, runs] of [
       // A layer's unpacking (the image's one file, as this user's), its tar on stdin.
       ...(tarred ? [['worker', [['unpack', join(scratch, 'unpacked')]]]] : []),
-      // start and logs find no such container, in an empty store in the scratch directory.
-      ['fast', [line, ...imageRuns, ['start', '-a', 'no-such-container'], ['logs', 'no-such-container']]],
+      // start, logs and exec find no such container, in an empty store in the scratch directory.
+      ['fast', [line, ...imageRuns, ['start', '-a', 'no-such-container'], ['logs', 'no-such-container'], ['exec', 'no-such-container', 'true'], ['ps']]],
       // A line the fast path declines (`--`), which clipanion parses, and one it would take, which main parses.
       ['burrow', [['run', '--rootfs', scratch, '--', 'true'], line]],
       // bwrap's line, as far as the exec of the (missing) helper; then as a user other than root compiles it (its own

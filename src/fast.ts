@@ -19,6 +19,8 @@ import { reportError } from './cli/report-error.js';
 import { type RunFields, runRequest } from './cli/run-container.js';
 import { type StartFields, startContainers } from './cli/start-containers.js';
 import { containerLogs, type LogsFields } from './cli/container-logs.js';
+import { execCommand, type ExecFields } from './cli/exec-command.js';
+import { listContainers, type PsFields } from './cli/list-containers.js';
 import { runContainer } from './runtime/run.js';
 
 // Set by scripts/build.mjs: the manifest's entries of the fast path's commands.
@@ -29,6 +31,8 @@ const RUNS: Record<FastCommand, (fields: Fields, context: Context) => Promise<nu
   run: (fields, context) => runContainer(runRequest(fields as unknown as RunFields), context),
   start: (fields, context) => startContainers(fields as unknown as StartFields, context),
   logs: (fields, context) => containerLogs(fields as unknown as LogsFields, context),
+  exec: (fields, context) => execCommand(fields as unknown as ExecFields, context),
+  ps: (fields, context) => listContainers(fields as unknown as PsFields, context),
 };
 
 /** The command's exit code (when it could not start: the helper takes over otherwise), or undefined: not this path's line. */

@@ -1,7 +1,7 @@
 import * as Option from 'clipanion/lib/advanced/options';
 
-import { execContainer } from '../../runtime/exec.js';
 import { BurrowCommand } from '../base.js';
+import { execCommand } from '../exec-command.js';
 
 export class ExecCommand extends BurrowCommand {
   static override paths = [['exec'], ['container', 'exec']];
@@ -35,25 +35,6 @@ export class ExecCommand extends BurrowCommand {
   args = Option.Proxy({ name: 'COMMAND' });
 
   async execute(): Promise<number> {
-    const container = this.latest ? undefined : this.target;
-    const argv = this.latest ? [this.target, ...this.args] : this.args;
-    return execContainer(
-      this.context,
-      {
-        container,
-        latest: this.latest,
-        argv,
-        detach: this.detach,
-        interactive: this.interactive,
-        tty: this.tty,
-        env: this.env,
-        envFile: this.envFile,
-        workdir: this.workdir,
-        user: this.user,
-        privileged: this.privileged,
-        detachKeys: this.detachKeys,
-      },
-      (line) => this.context.stdout.write(`${line}\n`),
-    );
+    return execCommand(this, this.context);
   }
 }
