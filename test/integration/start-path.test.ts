@@ -1,5 +1,5 @@
 /*
- * The start path (issue #2's number): plain `run` lines are taken by
+ * The start path (issue #2's number): plain `run`, `start`, `logs`, `exec` and `ps` lines are taken by
  * dist/fast.cjs, which must not hold clipanion, and the V8 code caches that
  * `npm install` wrote are accepted. Nothing here times anything: these are
  * the conditions the benchmark (bench/run-rootfs.mjs) relies on, which would
@@ -16,11 +16,12 @@ import { describe, expect, it } from 'vitest';
 const dist = fileURLToPath(new URL('../../dist/', import.meta.url));
 
 /** What dist/fast.cjs answers for argv: a number when it took the line, `undefined` when it left it. */
-async function fastAnswer(argv: string[]): Promise<{ answer: string; stderr: string }> {
+async function fastAnswer(argv: string[], env: Record<string, string> = {}): Promise<{ answer: string; stdout: string; stderr: string }> {
   // A helper that is not there: a line the fast path takes ends at its exec, with 125.
-  const code = `require(${JSON.stringify(join(dist, 'fast.cjs'))}).fast(${JSON.stringify(argv)}).then((c) => process.stdout.write(String(c)))`;
-  const r = await execa(process.execPath, ['-e', code], { env: { BURROW_HELPER: '/nonexistent/burrow-helper' }, reject: false });
-  return { answer: r.stdout, stderr: r.stderr };
+  const code = `require(${JSON.stringify(join(dist, 'fast.cjs'))}).fast(${JSON.stringify(argv)}).then((c) => process.stdout.write(\`\\n=\${c}\`))`;
+  const r = await execa(process.execPath, ['-e', code], { env: { BURROW_HELPER: '/nonexistent/burrow-helper', ...env }, reject: false });
+  const at = r.stdout.lastIndexOf('\n=');
+  return { answer: r.stdout.slice(at + 2), stdout: r.stdout.slice(0, at), stderr: r.stderr };
 }
 
 describe('the start path', () => {
@@ -38,8 +39,23 @@ describe('the start path', () => {
   });
 
   it('leaves the rest to the whole CLI', async () => {
-    for (const argv of [['run', '--help'], ['run', '--rm=maybe', 'img'], ['run', '--log-level', 'debug', 'img'], ['run', '--bogus', 'img'], ['images']])
+    for (const argv of [['run', '--help'], ['run', '--rm=maybe', 'img'], ['run', '--log-level', 'debug', 'img'], ['run', '--bogus', 'img'], ['images'], ['ps', '--help'], ['exec', '--bogus', 'c', 'true']])
       expect((await fastAnswer(argv)).answer, argv.join(' ')).toBe('undefined');
+  });
+
+  it('takes plain ps and exec lines in dist/fast.cjs too, with what the whole CLI prints', async () => {
+    const store = mkdtempSync(join(tmpdir(), 'burrow-fast-'));
+    try {
+      const env = { XDG_DATA_HOME: join(store, 'data'), XDG_RUNTIME_DIR: store };
+      const ps = await fastAnswer(['ps', '-a'], env);
+      expect(ps.answer).toBe('0');
+      expect(ps).toMatchObject({ stdout: 'CONTAINER ID  IMAGE       COMMAND     CREATED     STATUS      PORTS       NAMES\n', stderr: '' });
+      expect(await fastAnswer(['container', 'ls', '-a', '--format', 'json'], env)).toMatchObject({ answer: '0', stdout: '[]\n' });
+      const exec = await fastAnswer(['exec', '-e', 'A=1', 'no-such', 'sh', '-c', 'true'], env);
+      expect(exec).toMatchObject({ answer: '125', stderr: 'Error: no container with name or ID "no-such" found: no such container' });
+    } finally {
+      rmSync(store, { recursive: true, force: true });
+    }
   });
 
   it('runs through a symlink to bin/burrow.cjs (npm bin links, ~/.local/bin/burrow)', async () => {
