@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { BurrowError, errnoCode } from '../errors.js';
 import type { StorageDriver } from './driver.js';
 import type { NetworkAttachment } from './networks.js';
-import { atomicWriteFile, readJson } from './atomic.js';
+import { atomicWriteFile, readJson, storeTextIfAny } from './atomic.js';
 import { isFrozen, monitoredCgroup } from '../system/cgroups.js';
 import { readTextIfAny, safeReaddir } from '../system/files.js';
 import type { SeccompProfile } from '../system/seccomp/profile.js';
@@ -314,17 +314,17 @@ export class Containers {
 
   /** The process that runs (or ran) the container, from its `monitor` file, and whether it still lives. */
   monitor(id: string): { pid: number | undefined; alive: boolean; startedAt: Date | undefined } {
-    const [pidText, startText, startedText] = (readTextIfAny(join(this.dir(id), 'monitor')) ?? '').trim().split(' ');
+    const [pidText, startText, startedText] = (storeTextIfAny(join(this.dir(id), 'monitor')) ?? '').trim().split(' ');
     const pid = pidText ? Number(pidText) : undefined;
     return { pid, alive: pid !== undefined && processStartTime(pid) === startText, startedAt: startedText ? new Date(Number(startedText)) : undefined };
   }
 
   status(rec: ContainerRecord): ContainerStatus {
-    const exit = readTextIfAny(`${this.dir(rec.id)}/exit`);
+    const exit = storeTextIfAny(`${this.dir(rec.id)}/exit`);
     if (exit !== undefined) {
       // Ended: the exit file says when it started (the monitor file, for one written before it did).
       const [code, finished, started, next] = exit.trim().split(' ');
-      const startedText = started === undefined ? (readTextIfAny(join(this.dir(rec.id), 'monitor')) ?? '').trim().split(' ')[2] : undefined;
+      const startedText = started === undefined ? (storeTextIfAny(join(this.dir(rec.id), 'monitor')) ?? '').trim().split(' ')[2] : undefined;
       const startedAt = started !== undefined ? new Date(Number(started) * 1000) : startedText ? new Date(Number(startedText)) : undefined;
       const restarting = next === 'restarting' && this.monitor(rec.id).alive;
       return { state: 'exited', exitCode: Number(code), pid: undefined, startedAt, finishedAt: finished ? new Date(Number(finished) * 1000) : undefined, ...(restarting ? { restarting } : {}) };
