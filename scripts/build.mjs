@@ -250,9 +250,10 @@ async function bundle(esbuild, manifest) {
  * through the fast path (dist/fast.cjs) and through the whole CLI
  * (dist/burrow.cjs), then the bytecode they compiled, next to each bundle.
  * The fast path's runs include `run IMAGE` of an image imported into the
- * scratch store (with the helper just built), then `start -a`, `logs`, `ps
- * -a` and `exec` (refused: it has ended) of the container it left: the code that creates and prepares a container
- * is then in the cache too: 1 to 3 ms of every `run IMAGE` (measured).
+ * scratch store (with the helper just built), then `start -a`, `logs`,
+ * `ps -a` and `exec` (refused: it has ended) of the container it left: the
+ * code that creates and prepares a container is then in the cache too: 1 to
+ * 3 ms of every `run IMAGE` (measured).
  * The workers' bundle (dist/worker.cjs) unpacks a one-file layer.
  */
 function writeCodeCache() {

@@ -44,11 +44,6 @@ export interface FetchResult {
   compression?: Compression;
 }
 
-/**
- * A file that already holds the first `have` bytes of the blob (a download a
- * killed pull left, storage/downloads.ts): the blob is staged there, what
- * comes after those bytes appended.
- */
 /** A blob's bytes in a file: `size` bytes from `offset`; `fd`: the file, open already (`file` then names it in messages). */
 export interface FileRange {
   file: string;
@@ -57,6 +52,11 @@ export interface FileRange {
   fd?: number;
 }
 
+/**
+ * A file that already holds the first `have` bytes of the blob (a download a
+ * killed pull left, storage/downloads.ts): the blob is staged there, what
+ * comes after those bytes appended.
+ */
 export interface StageInto {
   file: string;
   have: number;
