@@ -88,15 +88,19 @@ export function parseTime(text: string | undefined): { date: Date; fraction: str
   return { date: Number.isNaN(date.getTime()) ? new Date(0) : date, fraction: m?.[1] ?? '' };
 }
 
+/** A UTF-16 surrogate: a cell with one may hold characters of two code units. */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 /**
  * Go's text/tabwriter (cells end at a tab; the text after a line's last tab
  * is not aligned; a column is as wide as its widest cell in a run of lines
- * that have it, plus padding).
+ * that have it, plus padding). Widths count code points, as Go counts runes.
  */
 export function tabwrite(text: string, minwidth = 12, padding = 2): string {
   const endsWithNewline = text.endsWith('\n');
   const rows = (endsWithNewline ? text.slice(0, -1) : text).split('\n').map((l) => l.split('\t'));
-  const width = (s: string): number => [...s].length;
+  // (the spread only where it counts: it made an array of every cell, 14 ms of `ps -a` of 1,000 containers)
+  const width = (s: string): number => (SURROGATE.test(s) ? [...s].length : s.length);
   const out: string[] = [];
   const widths: number[] = [];
   const writeLines = (from: number, to: number): void => {

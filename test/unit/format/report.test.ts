@@ -43,6 +43,12 @@ describe('tabwrite', () => {
   it('a line without tabs ends the column block', () => {
     expect(tabwrite('a\tb\nplain\nccccccccccccccc\td\n')).toBe('a           b\nplain\nccccccccccccccc  d\n');
   });
+
+  it('counts code points, as Go counts runes: a character beyond the BMP is one, an accent one', () => {
+    expect(tabwrite('\u{1F433}\u{1F433}\u{1F433}\u{1F433}\u{1F433}\u{1F433}\u{1F433}\u{1F433}\u{1F433}\u{1F433}\u{1F433}\tx\né\ty\n')).toBe(
+      '\u{1F433}'.repeat(11) + '  x\n' + 'é' + ' '.repeat(12) + 'y\n',
+    );
+  });
 });
 
 describe('renderReport', () => {
