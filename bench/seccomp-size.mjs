@@ -9,9 +9,9 @@
 // crun refuses to start on a host whose cgroups are a v1/v2 hybrid ("cgroups
 // in hybrid mode not supported"), even with --cgroups=disabled. There it is
 // run by hand on the spec podman wrote for the runc container (the same
-// profile, as podman turned it into the OCI form), in `podman unshare` and a mount namespace
-// of its own with the cgroup v2 mount covered so that crun sees a v1 host, and
-// --cgroup-manager=disabled.
+// profile, as podman turned it into the OCI form), in `podman unshare` and a
+// mount namespace of its own with the cgroup v2 mount covered so that crun
+// sees a v1 host, and --cgroup-manager=disabled.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
