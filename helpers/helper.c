@@ -1007,14 +1007,12 @@ static void write_file_atomic(const char *path, const char *text) {
     unlink(tmp);
 }
 
-static void on_exit_program(const struct record *on_exit);
+static void after_container(const struct plan *plan);
 
-/* After the container: its exit code to the exit file, then the on-exit program (clean-up). */
+/* After the container: its exit code to the exit file, then the clean-up and the on-exit program. */
 static void finish(const struct plan *plan, int code) {
   record_end(plan, code);
-  const struct record *on_exit = plan_find(plan, R_ON_EXIT);
-  if (on_exit)
-    on_exit_program(on_exit);
+  after_container(plan);
 }
 
 /* The end of one run of the container: its processes stopped, the exit file and the `died` event written. */
@@ -1053,6 +1051,51 @@ static void record_end(const struct plan *plan, int code) {
     free(line);
   }
   attach_finish(code);
+}
+
+/*
+ * The `cleanup` record: a fork enters the container's user namespace, whose
+ * ids own the container's files (g_child_userns, kept for it), and removes
+ * them there (remove.c), with no newuidmap and no exec. Not dumpable: its
+ * memory is the monitor's. Without the namespace (it could not be opened),
+ * nothing is removed: `burrow rm` and the next start's sweep still can.
+ */
+static void cleanup_in_userns(const struct record *cleanup) {
+  if (g_child_userns < 0) {
+    say_error("Error: remove the container after it ended: its user namespace is not open\n");
+    return;
+  }
+  pid_t p = fork();
+  if (p == 0) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if (setns(g_child_userns, CLONE_NEWUSER) < 0) {
+      say_error("Error: remove the container after it ended: enter its user namespace: %s\n", errno_text(errno));
+      _exit(EXIT_HELPER);
+    }
+    /* Its root where the map has one (keep-id's, nomap's may not: the user's own id, every capability there). */
+    if ((setresgid(0, 0, 0) < 0 && errno != EINVAL) || (setresuid(0, 0, 0) < 0 && errno != EINVAL)) {
+      say_error("Error: remove the container after it ended: become root of its user namespace: %s\n", errno_text(errno));
+      _exit(EXIT_HELPER);
+    }
+    _exit(cmd_remove((int)cleanup->nfields, cleanup->fields));
+  }
+  if (p > 0)
+    while (waitpid(p, NULL, 0) < 0 && errno == EINTR)
+      ;
+}
+
+static void on_exit_program(const struct record *on_exit);
+
+/* After the container's last run: the `cleanup` record's removal, then the `on-exit` program. */
+static void after_container(const struct plan *plan) {
+  const struct record *cleanup = plan_find(plan, R_CLEANUP), *on_exit = plan_find(plan, R_ON_EXIT);
+  if (cleanup)
+    cleanup_in_userns(cleanup);
+  if (on_exit)
+    on_exit_program(on_exit);
 }
 
 static void on_exit_program(const struct record *on_exit) {
@@ -1626,9 +1669,7 @@ static int again_after(const struct plan *plan, const struct record *restart, co
       unlink(exit_file->fields[0]);
     return 1;
   }
-  const struct record *on_exit = plan_find(plan, R_ON_EXIT);
-  if (on_exit)
-    on_exit_program(on_exit);
+  after_container(plan);
   return 0;
 }
 
@@ -1756,7 +1797,7 @@ again:;
       close(g_child_netns);
     g_child_userns = g_child_netns = -1;
     for (size_t i = 0; i < plan.nrecords; i++)
-      if (plan.records[i].kind == R_PROCESS && (strcmp(plan.records[i].fields[0], "mount") == 0 || uses_ns_fds(&plan.records[i]))) {
+      if (plan.records[i].kind == R_CLEANUP || (plan.records[i].kind == R_PROCESS && (strcmp(plan.records[i].fields[0], "mount") == 0 || uses_ns_fds(&plan.records[i])))) {
         char path[64];
         snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)child);
         g_child_userns = open(path, O_RDONLY | O_CLOEXEC);
@@ -1890,10 +1931,12 @@ int main(int argc, char **argv) {
     return cmd_slirp_api(argc - 2, argv + 2);
   if (argc >= 2 && !strcmp(argv[1], "logs"))
     return cmd_logs(argc - 2, argv + 2);
+  if (argc >= 2 && !strcmp(argv[1], "remove"))
+    return cmd_remove(argc - 2, argv + 2);
   if (argc == 2 && !strcmp(argv[1], "version")) {
     printf("burrow-helper %s (plan version %d)\n", HELPER_VERSION, PLAN_VERSION);
     return 0;
   }
-  fprintf(stderr, "Error: usage: burrow-helper run [--status-fd N] [--unlink] PLAN | check PLAN | pause | network-connect PID NETNS BRIDGE GATEWAY IFNAME PEER ADDRESS | network-disconnect PID IFNAME | attach SOCKET [OPTIONS] | slirp-api SOCKET REQUEST... | logs FILE | version\n");
+  fprintf(stderr, "Error: usage: burrow-helper run [--status-fd N] [--unlink] PLAN | check PLAN | pause | network-connect PID NETNS BRIDGE GATEWAY IFNAME PEER ADDRESS | network-disconnect PID IFNAME | attach SOCKET [OPTIONS] | slirp-api SOCKET REQUEST... | logs FILE | remove [--unless FILE] [--links DIR TARGET] [--event FILE PREFIX SUFFIX] [--] TREE... | version\n");
   return EXIT_HELPER;
 }

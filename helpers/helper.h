@@ -143,6 +143,8 @@ int cmd_attach(int argc, char **argv);
 int cmd_slirp_api(int argc, char **argv);
 /* log.c: `burrow-helper logs FILE`, what `burrow logs` prints of a log with no filter */
 int cmd_logs(int argc, char **argv);
+/* remove.c: `burrow-helper remove [--unless FILE] [--links DIR TARGET] [--event FILE PREFIX SUFFIX] [--] TREE...` */
+int cmd_remove(int argc, char **argv);
 #define ATTACH_MAX_CLIENTS 16
 
 /* copyup.c: the tree of directory fd `src` into directory fd `dst` when `dst` is empty; -1 with errno, the entry in `where`. */

@@ -28,7 +28,7 @@
  *                                 process PID (a container's), user first (setns on a pidfd), before
  *                                 the clone; the child then runs its steps there (exec into a container).
  *                                 Not with namespaces, root, pivot-root, process, idmap-write, nested-userns,
- *                                 exit-file, event, restart, health, on-exit (the monitor's paths would be the
+ *                                 exit-file, event, restart, health, on-exit, cleanup (the monitor's paths would be the
  *                                 container's). A container in a nested user namespace (nested-userns) is
  *                                 entered through the user namespace that owns its mount namespace (no one may
  *                                 enter those from below), its own last
@@ -106,7 +106,12 @@
  *                                 then the child's to make, so that it is rooted there): made by the monitor when missing and removed after each run
  *                                 (a delegated cgroup's child: `pause` freezes it); with `join`, the
  *                                 container's, as it is
- *   on-exit ARGV...               then the monitor runs ARGV (the clean-up after `run --rm`) and waits for it
+ *   cleanup ARGS...               then a fork of the monitor enters the container's user namespace (as its root,
+ *                                 not dumpable) and removes what ARGS say, as `burrow-helper remove ARGS`
+ *                                 (helpers/remove.c): the clean-up after `run --rm`, without a new user
+ *                                 namespace (newuidmap) or an exec; the monitor waits for it
+ *   on-exit ARGV...               then the monitor runs ARGV and waits for it (after `run --rm` in a pod or on a
+ *                                 user network: the container's line out of the others' hosts files)
  *   bwrap                         bwrap's conventions (burrow sandbox): the helper's own errors are "bwrap: MESSAGE"
  *                                 lines and exit status 1 (a failed exec too, worded as bwrap's execvp, which
  *                                 searches the command's own PATH); the child stays the user it was cloned as (the

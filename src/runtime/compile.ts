@@ -139,7 +139,9 @@ export interface ContainerSpec {
   cgroup?: string;
   /** the monitor's attach socket, and where its clients' input goes (a detached container's) */
   attach?: { path: string; stdin: 'none' | 'pipe' | 'tty'; hold?: boolean };
-  /** what the helper runs after the container (clean-up for --rm) */
+  /** what a fork of the monitor removes in the container's user namespace after it (--rm): `burrow-helper remove`'s arguments */
+  cleanup?: string[];
+  /** what the helper runs after the container (and its clean-up) */
   onExit?: string[];
   /** a container on user networks: its interfaces there (the plan's bridge-port steps) */
   bridgePorts?: Extract<Step, { kind: 'bridge-port' }>[];
@@ -422,6 +424,7 @@ function monitorSteps(spec: ContainerSpec): Step[] {
   if (spec.health) plan.push({ kind: 'health', ...spec.health });
   if (spec.attach) plan.push({ kind: 'attach', ...spec.attach });
   if (spec.cgroup) plan.push({ kind: 'cgroup', path: spec.cgroup });
+  if (spec.cleanup) plan.push({ kind: 'cleanup', args: spec.cleanup });
   if (spec.onExit) plan.push({ kind: 'on-exit', argv: spec.onExit });
   return plan;
 }

@@ -8,7 +8,6 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
-import { helperPath } from '../config/install.js';
 import type { Paths } from '../config/paths.js';
 import { BurrowError, UsageError, errnoCode } from '../errors.js';
 import { writeAll } from '../system/files.js';
@@ -31,7 +30,6 @@ import { slirpSocketPath } from '../network/setup.js';
 import type { Plan } from '../system/plan.js';
 import { CREATING, holdFile, sweepLeftovers } from '../storage/leftovers.js';
 import type { Sys } from '../system/sys.js';
-import { usernsPlan } from '../system/userns.js';
 import { parseSignal, type Signal } from './signals.js';
 import { containerProcess, namespaceProcess } from './join.js';
 import { logConfig } from './logs.js';
@@ -138,7 +136,7 @@ function userNetworks(store: Store, rec: Pick<ContainerRecord, 'id' | 'name' | '
 }
 
 /** The plan of a prepared container; with --rm, the clean-up plan the helper runs after it (written here). */
-function compileContainer(env: Env, store: Store, rec: ContainerRecord, prepared: Prepared): { plan: Plan; cleanupFile?: string } {
+function compileContainer(env: Env, store: Store, rec: ContainerRecord, prepared: Prepared): Plan {
   const spec = { ...prepared.spec, event: diedEvent(env, { id: rec.id, name: rec.name, image: rec.imageName }) };
   const restart = restartPolicy(rec.options);
   if (restart) {
@@ -151,27 +149,30 @@ function compileContainer(env: Env, store: Store, rec: ContainerRecord, prepared
   // The monitor keeps the healthcheck's timer, and runs `burrow healthcheck run` (runtime/health.ts) when it fires.
   if (rec.healthcheck && rec.healthcheck.Interval > 0)
     spec.health = { intervalMs: Math.max(1, Math.round(rec.healthcheck.Interval / 1e6)), argv: [process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), 'healthcheck', 'run', rec.id] };
-  let cleanupFile: string | undefined;
   if (rec.options.rm) {
-    // The helper removes the container after it ends: its files belong to mapped ids, so in a user namespace.
+    // The monitor removes the container after it ends (the `cleanup` record: helpers/remove.c), in its user
+    // namespace, whose ids own its files. Not while `restart` holds it (its `restarting` file): it is started
+    // again at once. Its names are those pointing at its id when it ends (`rename` may have changed it
+    // meanwhile). Then its directory, its `remove` event, as `rm` writes it, and its anonymous volumes, as
+    // podman's `run --rm` removes them (and slirp4netns's API socket, which it leaves behind). The paths are
+    // absolute: no `--`.
     const { containers } = store;
-    // Its names are those pointing at its id when it ends (`rename` may have changed it meanwhile); find's
-    // complaints about entries another clean-up removed as it looked are not the container's output.
-    // Not while `restart` holds it (its `restarting` file): it is started again at once.
-    // And its `remove` event, as `rm` writes it; then its anonymous volumes, as podman's `run --rm` removes them.
+    const dir = containers.dir(rec.id);
     const removed = diedEvent(env, { id: rec.id, name: rec.name, image: rec.imageName });
     const event = [removed.before.replace('"Status":"died"', '"Status":"remove"'), '","Type":"container"}'];
-    // In a pod or on user networks, the others' /etc/hosts name it (runtime/network-members.ts): its line goes, in place (they are bound).
-    const unlist = `[ -n "$7" ] && for f in "$7"/*/hosts; do grep -q " \${2%\${2#????????????}}$" "$f" 2>/dev/null || continue; grep -v " \${2%\${2#????????????}}$" "$f" > "$f.tmp-$$"; cat "$f.tmp-$$" > "$f"; rm -f "$f.tmp-$$"; done`;
-    const script = `test -e "$3/${RESTARTING}" && exit 0; find "$1" -maxdepth 1 -type l -lname "$2" -delete 2>/dev/null; rm -rf -- "$3" || exit; printf '%s%s%s\\n' "$5" "$(date +%Y-%m-%dT%H:%M:%S.%N%:z)" "$6" 2>/dev/null >> "$4"; ${unlist}; shift 7; exec rm -rf -- "$@"`;
     const anonymous = (rec.anonymousVolumes ?? []).map((name) => store.volumes.path(name));
-    // (and slirp4netns's API socket, which it leaves behind)
-    const listed = rec.pod !== undefined || (rec.networks ?? []).length > 0 ? store.containersDir() : '';
-    const argv = ['/bin/sh', '-c', script, 'sh', dirname(containers.nameLink(rec.name)), rec.id, containers.dir(rec.id), removed.path, ...event, listed, ...anonymous, slirpSocketPath(env.paths.runtime, rec.id)];
-    cleanupFile = env.sys.writePlanFile(usernsPlan(argv, { idmap: env.sys.idMapping() }));
-    spec.onExit = [helperPath(), 'run', '--unlink', cleanupFile];
+    spec.cleanup = [
+      ...['--unless', join(dir, RESTARTING), '--links', dirname(containers.nameLink(rec.name)), rec.id, dir],
+      ...['--event', removed.path, ...event, ...anonymous, slirpSocketPath(env.paths.runtime, rec.id)],
+    ];
+    // In a pod or on user networks, the others' /etc/hosts name it (runtime/network-members.ts): its line goes,
+    // in place (they are bound), once the clean-up has removed it.
+    if (rec.pod !== undefined || (rec.networks ?? []).length > 0) {
+      const unlist = `test -e "$1" && exit 0; for f in "$2"/*/hosts; do grep -q " $3$" "$f" 2>/dev/null || continue; grep -v " $3$" "$f" > "$f.tmp-$$"; cat "$f.tmp-$$" > "$f"; rm -f "$f.tmp-$$"; done`;
+      spec.onExit = ['/bin/sh', '-c', unlist, 'sh', join(dir, RESTARTING), store.containersDir(), rec.id.slice(0, 12)];
+    }
   }
-  return { plan: compilePlan(spec), cleanupFile };
+  return compilePlan(spec);
 }
 
 /** A container's spec from its record, as its next start would run it (exec takes its user, environment, capabilities). */
@@ -608,7 +609,7 @@ export async function runForeground(env: Env, store: Store, rec: ContainerRecord
   const ready = prepared && !infraStarted ? prepared : containerSpec(env, store, rec);
   await prepareVolumes(store, rec, ready.spec);
   await prepareNetwork(env, store, rec, ready.spec);
-  const { plan, cleanupFile } = compileContainer(env, store, rec, ready);
+  const plan = compileContainer(env, store, rec, ready);
   const { warnings } = ready;
   for (const w of warnings) process.stderr.write(`Warning: ${w}\n`);
   try {
@@ -617,7 +618,6 @@ export async function runForeground(env: Env, store: Store, rec: ContainerRecord
     containerEvent(store, rec, 'start');
     return await env.sys.execPlan(plan);
   } catch (err) {
-    if (cleanupFile) rmSync(cleanupFile, { force: true });
     // No helper took this process over: nobody may take it for the container's monitor (a `--rm` clean-up
     // would stop that monitor, and so end this process, before its error is told).
     rmSync(join(store.containers.dir(rec.id), 'monitor'), { force: true });
@@ -669,7 +669,7 @@ async function launchMonitor(env: Env, store: Store, rec: ContainerRecord, prepa
   spec.attach = { path: join(dir, ATTACH_SOCKET), stdin: !rec.options.interactive ? 'none' : rec.options.tty ? 'tty' : 'pipe', ...(hold ? { hold } : {}) };
   await prepareVolumes(store, rec, spec);
   await prepareNetwork(env, store, rec, spec);
-  const { plan } = compileContainer(env, store, rec, { ...ready, spec });
+  const plan = compileContainer(env, store, rec, { ...ready, spec });
   clearExit(store, rec);
   const gone = () => new BurrowError('E_START', `start container ${rec.name}: the helper ended before the container ran${log.path ? ' (see its log)' : ''}`);
   const { pid, started } = env.sys.startPlan(plan, gone, { passthrough: log.driver === 'passthrough' });

@@ -8,7 +8,7 @@
  */
 
 /** The number after `burrow-plan`: the helper reads exactly this version. */
-export const PLAN_VERSION = 12;
+export const PLAN_VERSION = 13;
 export const PLAN_MAX_SIZE = 16 << 20;
 export const PLAN_MAX_FIELDS = 65536;
 
@@ -88,6 +88,7 @@ export const RECORDS = [
   { name: 'audit', min: 2, max: -1, once: true },
   { name: 'userns2', min: 1, max: 1, once: true },
   { name: 'selinux-label', min: 2, max: 2, once: false },
+  { name: 'cleanup', min: 1, max: -1, once: true },
 ] as const;
 
 export type RecordName = (typeof RECORDS)[number]['name'];

@@ -197,8 +197,13 @@ export type Step =
    * it after each run; with `join`, the container's own, which must exist.
    */
   | { kind: 'cgroup'; path: string }
-  /** monitor: what it runs after the container (the clean-up of --rm) */
+  /** monitor: what it runs after the container (the unlisting from a pod's or network's hosts files, after --rm) */
   | { kind: 'on-exit'; argv: string[] }
+  /**
+   * monitor: after the container (before `on-exit`), a fork of it that entered the container's user namespace
+   * removes what `args` says, as `burrow-helper remove ARGS` (helpers/remove.c): the clean-up of --rm
+   */
+  | { kind: 'cleanup'; args: string[] }
   /**
    * monitor: bwrap's conventions (burrow sandbox): the helper's errors are `bwrap: MESSAGE` lines with exit
    * status 1 (a failed exec worded as bwrap's execvp, searched in the command's PATH); the child stays the
@@ -284,6 +289,8 @@ function fields(step: Step): string[] {
       return [step.path];
     case 'on-exit':
       return step.argv;
+    case 'cleanup':
+      return step.args;
     case 'root':
     case 'mask':
     case 'cwd':

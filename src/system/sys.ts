@@ -16,7 +16,7 @@ import type { Paths } from '../config/paths.js';
 import { type Logger, SILENT } from '../log.js';
 import { hostIdMapping, type IdMapping } from './idmap.js';
 import * as libc from './libc.js';
-import { ensureRuntimeDir, execAttach, execPlan, type HelperProcess, runHelperCommand, spawnPlan, startPlan, type StartOptions, writePlanFile } from './launch.js';
+import { ensureRuntimeDir, execAttach, execPlan, type HelperProcess, runHelperCommand, spawnPlan, startPlan, type StartOptions } from './launch.js';
 
 export type { HelperProcess };
 import type { Plan } from './plan.js';
@@ -77,8 +77,6 @@ export interface Sys extends LibcCalls {
   startPlan(plan: Plan, gone: () => Error, opts?: StartOptions): { pid: number; started: Promise<void> };
   /** Starts the helper on `plan` as a child with pipes (a command joining a container); `gone()` as for startPlan. */
   spawnPlan(plan: Plan, gone: () => Error): HelperProcess;
-  /** Writes `plan` to a private file of the runtime directory for a helper started later (the clean-up after --rm). */
-  writePlanFile(plan: Plan): string;
   /** The runtime directory, made if it is not there (its fallback taken, with one warning, where it cannot be used). */
   runtimeDir(): string;
   /** Starts `argv` in a user namespace with the host's id mapping. */
@@ -112,11 +110,6 @@ export function realSys(paths: Paths, env: NodeJS.ProcessEnv = process.env, log:
       return spawnPlan(paths, plan, gone);
     },
     runtimeDir: () => ensureRuntimeDir(paths),
-    writePlanFile: (plan) => {
-      const file = writePlanFile(paths, plan);
-      log.debug(`plan of ${plan.length} records written to ${file}`);
-      return file;
-    },
     startInUserns: (argv, opts) => {
       log.debug(`running in a user namespace: ${argv.join(' ')}`);
       return startInUserns(paths, argv, opts);

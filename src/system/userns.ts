@@ -84,8 +84,8 @@ export async function runInUserns(paths: Paths, argv: string[], opts: UsernsOpti
   await startInUserns(paths, argv, opts).done;
 }
 
-/** rm -rf inside the user namespace, for trees that hold files of mapped ids. */
+/** rm -rf inside the user namespace, for trees that hold files of mapped ids (the helper's `remove`: helpers/remove.c). */
 export async function removeTrees(paths: Paths, trees: string[]): Promise<void> {
   if (trees.length === 0) return;
-  await runInUserns(paths, ['/bin/rm', '-rf', '--', ...trees]);
+  await runInUserns(paths, [helperPath(), 'remove', '--', ...trees]);
 }

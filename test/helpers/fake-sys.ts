@@ -6,8 +6,7 @@
  * single test process: removeTrees removes (the trees are the test's own
  * files here), locks always succeed.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 
 import type { IdMapping } from '../../src/system/idmap.js';
 import type { Plan } from '../../src/system/plan.js';
@@ -21,7 +20,6 @@ export type Call =
   | { op: 'execPlan'; plan: Plan }
   | { op: 'startPlan'; plan: Plan }
   | { op: 'spawnPlan'; plan: Plan }
-  | { op: 'writePlanFile'; plan: Plan; file: string }
   | { op: 'startInUserns'; argv: string[]; opts: UsernsOptions | undefined }
   | { op: 'removeTrees'; trees: string[] }
   | { op: 'runHelper'; args: string[] };
@@ -40,7 +38,7 @@ export class FakeSys implements Sys {
   private counter = 0;
 
   constructor(
-    /** where writePlanFile writes (a test's own directory) */
+    /** the runtime directory it answers (a test's own directory) */
     private readonly planDir: string,
   ) {}
 
@@ -126,14 +124,6 @@ export class FakeSys implements Sys {
 
   runtimeDir(): string {
     return this.planDir;
-  }
-
-  writePlanFile(plan: Plan): string {
-    mkdirSync(this.planDir, { recursive: true });
-    const file = join(this.planDir, `plan-${this.calls.length}`);
-    writeFileSync(file, JSON.stringify(plan, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString(16) : v)));
-    this.calls.push({ op: 'writePlanFile', plan, file });
-    return file;
   }
 
   startInUserns(argv: string[], opts?: UsernsOptions): UsernsProcess {

@@ -6,7 +6,7 @@
  * XDG_DATA_HOME and XDG_RUNTIME_DIR); tests that count things in a store
  * take one of their own.
  */
-import { accessSync, chmodSync, constants, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -151,6 +151,33 @@ describeContainers('containers from images', () => {
       expect(after.names).toEqual(before.names);
       expect(after.tmp).toEqual([]);
       expect(planFiles(store)).toEqual([]);
+    });
+
+    it("--rm and rm remove what a container made, however deep and whoever owns it, and follow none of its symlinks to the host's files", async () => {
+      const host = mkdtempSync(join(fixtures().dir, 'kept-'));
+      writeFileSync(join(host, 'keep'), 'keep\n');
+      chmodSync(host, 0o777);
+      chmodSync(join(host, 'keep'), 0o666);
+      // Deeper than the helper walks itself (128 levels: then GNU rm's), another id's unreadable directory, and
+      // symlinks to the bound host directory and its file, at the top and inside trees.
+      const script = [
+        'cd /tmp && mkdir deep && cd deep && i=0 && while [ $i -lt 300 ]; do mkdir d && cd d && i=$((i+1)); done && echo x > f',
+        'mkdir /tmp/other && echo y > /tmp/other/g && chown -R 1234:1234 /tmp/other && chmod 000 /tmp/other',
+        'ln -s /v/keep /tmp/link && ln -s /v /tmp/vlink && mkdir /tmp/sub && ln -s /v/keep /tmp/sub/l && ln -s /v /tmp/deep/d/d/v',
+        'echo made',
+      ].join(' && ');
+      const before = storeState(store);
+      for (const userns of [[], ['--userns', 'keep-id', '--user', '0']]) {
+        const r = await store.run(['run', '--rm', ...userns, '-v', `${host}:/v`, PLAIN, 'sh', '-c', script]);
+        expect({ out: r.stdout, err: r.stderr, code: r.exitCode }).toEqual({ out: 'made\n', err: '', code: 0 });
+        expect(storeState(store)).toEqual(before);
+      }
+      const kept = await store.run(['run', '--name', 'made-then-rm', '-v', `${host}:/v`, PLAIN, 'sh', '-c', script]);
+      expect({ out: kept.stdout, err: kept.stderr }).toEqual({ out: 'made\n', err: '' });
+      expect((await store.run(['rm', 'made-then-rm'])).exitCode).toBe(0);
+      expect(storeState(store)).toEqual(before);
+      expect(readdirSync(host)).toEqual(['keep']);
+      expect(readFileSync(join(host, 'keep'), 'utf8')).toBe('keep\n');
     });
 
     it('--name names the container; a name in use fails with 125', async () => {

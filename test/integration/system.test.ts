@@ -102,7 +102,6 @@ describeContainers('burrow system df, info', () => {
       const trace = lines(r.stderr);
       for (const line of trace) expect(line).toMatch(DEBUG_LINE);
       expect(trace.some((l) => l.includes(`msg="store at ${store.data}"`))).toBe(true);
-      expect(trace.some((l) => /msg="plan of \d+ records written to .*"/.test(l))).toBe(true); // the clean-up after --rm
       expect(trace.some((l) => /msg="the helper \S+ takes over this process with a plan of \d+ records"/.test(l))).toBe(true);
       // the default level (warn) and info write none of it
       for (const level of [[], ['--log-level', 'info']]) {

@@ -44,7 +44,7 @@ const compiled: [string, Partial<ContainerSpec>][] = [
       tmpfs: [{ target: '/t', flags: MS.NOEXEC, data: 'size=1m' }],
     },
   ],
-  ['overlay-exit-file-rm', { overlay: { lower: ['/l/1', '/l/2'], upper: '/u', work: '/w' }, exitFile: '/run/exit', onExit: ['/usr/bin/burrow', 'cleanup', 'abc'] }],
+  ['overlay-exit-file-rm', { overlay: { lower: ['/l/1', '/l/2'], upper: '/u', work: '/w' }, exitFile: '/run/exit', cleanup: ['--unless', '/c/abc/restarting', '--links', '/n', 'abc', '/c/abc'], onExit: ['/bin/sh', '-c', 'true'] }],
   ['fuse-overlay', { overlay: { lower: ['/l/1'], upper: '/u', work: '/w', fuse: '/usr/bin/fuse-overlayfs' } }],
   [
     'pasta-bridge-names',

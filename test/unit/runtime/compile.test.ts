@@ -380,10 +380,11 @@ describe('compilePlan', () => {
     expect(plan.indexOf(overlay as Step)).toBeLessThan(kinds(plan).indexOf('root'));
   });
 
-  it('adds the exit file and the clean-up command after exec', () => {
-    const plan = compilePlan(spec({ exitFile: '/run/c/exit', onExit: ['burrow', 'rm', 'x'] }));
-    expect(plan.slice(-2)).toEqual([
+  it('adds the exit file, the clean-up and the on-exit command after exec', () => {
+    const plan = compilePlan(spec({ exitFile: '/run/c/exit', cleanup: ['/c/x', '--event', '/e', 'a', 'b'], onExit: ['burrow', 'rm', 'x'] }));
+    expect(plan.slice(-3)).toEqual([
       { kind: 'exit-file', path: '/run/c/exit' },
+      { kind: 'cleanup', args: ['/c/x', '--event', '/e', 'a', 'b'] },
       { kind: 'on-exit', argv: ['burrow', 'rm', 'x'] },
     ]);
   });

@@ -90,26 +90,20 @@ describe("a container's life on the fake Sys", () => {
     expect(monitorAtExec).toMatch(new RegExp(`^${process.pid} `));
   });
 
-  it('run --rm: the helper is given a clean-up plan, written to a file, that removes the container and its name', async () => {
+  it('run --rm: the plan has the monitor remove the container, its name and then its anonymous volumes, and tell it, with no other program', async () => {
     const image = await putImage(f.store, 'localhost/app', { Cmd: ['/bin/true'] }, [ETC]);
     const { rec, prepared } = await createContainer(f.env, f.store, image, 'localhost/app', options({ rm: true }), 'gone');
     const plan = await executed(runForeground(f.env, f.store, rec, prepared));
-    const [cleanup] = f.sys.of('writePlanFile');
-    expect(cleanup).toBeDefined();
-    // The names that point at its id then (a rename may have changed it), and its directory; not while restart holds it.
-    const argv = one(cleanup?.plan ?? [], 'exec').argv;
-    expect(argv.slice(0, 2)).toEqual(['/bin/sh', '-c']);
-    expect(argv[2]).toBe(
-      'test -e "$3/restarting" && exit 0; find "$1" -maxdepth 1 -type l -lname "$2" -delete 2>/dev/null; rm -rf -- "$3" || exit; printf \'%s%s%s\\n\' "$5" "$(date +%Y-%m-%dT%H:%M:%S.%N%:z)" "$6" 2>/dev/null >> "$4"; ' +
-        '[ -n "$7" ] && for f in "$7"/*/hosts; do grep -q " ${2%${2#????????????}}$" "$f" 2>/dev/null || continue; grep -v " ${2%${2#????????????}}$" "$f" > "$f.tmp-$$"; cat "$f.tmp-$$" > "$f"; rm -f "$f.tmp-$$"; done; shift 7; exec rm -rf -- "$@"',
-    );
-    // Not in a pod nor on a user network: no one's /etc/hosts names it.
-    expect(argv[10]).toBe('');
-    expect(argv.slice(3, 7)).toEqual(['sh', dirname(f.store.containers.nameLink('gone')), rec.id, f.store.containers.dir(rec.id)]);
-    // then its `remove` event, appended to the events file
-    expect(argv[7]).toBe(join(f.sys.runtimeDir(), 'events.log'));
-    expect(`${argv[8]}TIME${argv[9]}`).toBe(`{"ID":"${rec.id}","Image":"localhost/app","Name":"gone","Status":"remove","Time":"TIME","Type":"container"}`);
-    expect(one(plan, 'on-exit').argv.slice(-2)).toEqual(['--unlink', cleanup?.file]);
+    const args = one(plan, 'cleanup').args;
+    const dir = f.store.containers.dir(rec.id);
+    // Not while restart holds it; the names that point at its id then (a rename may have changed it); its directory.
+    expect(args.slice(0, 6)).toEqual(['--unless', join(dir, 'restarting'), '--links', dirname(f.store.containers.nameLink('gone')), rec.id, dir]);
+    // then its `remove` event, appended to the events file, and slirp4netns's API socket
+    expect(args.slice(6, 8)).toEqual(['--event', join(f.sys.runtimeDir(), 'events.log')]);
+    expect(`${args[8]}TIME${args[9]}`).toBe(`{"ID":"${rec.id}","Image":"localhost/app","Name":"gone","Status":"remove","Time":"TIME","Type":"container"}`);
+    expect(args.slice(10)).toEqual([join(f.env.paths.runtime, `slirp-${rec.id.slice(0, 16)}.sock`)]);
+    // Not in a pod nor on a user network: no one's /etc/hosts names it, and nothing else runs after it.
+    expect(plan.some((s) => s.kind === 'on-exit')).toBe(false);
   });
 
   it('start without -a: the helper starts in the background and keeps the log itself, a tty but no input; rm -f stops nothing that is not running and removes it all', async () => {
