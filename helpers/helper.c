@@ -1067,9 +1067,7 @@ static void cleanup_in_userns(const struct record *cleanup) {
   }
   pid_t p = fork();
   if (p == 0) {
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
+    /* (The monitor's signals stay blocked: a ^C to the terminal's group does not leave half a container.) */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if (setns(g_child_userns, CLONE_NEWUSER) < 0) {
       say_error("Error: remove the container after it ended: enter its user namespace: %s\n", errno_text(errno));
