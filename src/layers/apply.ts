@@ -125,6 +125,13 @@ interface Made {
   paths: Set<string>;
   /** directories whose every component is a real directory */
   dirs: Set<string>;
+  /**
+   * directories known to be of the unpacker's own group and not setgid (made by this unpack in such a one, or
+   * given that group and a mode without the bit): what is made in them has the unpacker's own ids, whether new
+   * entries take the creator's group (System V) or the directory's (a filesystem mounted with grpid), so an
+   * entry of those ids needs no chown
+   */
+  plain: Set<string>;
 }
 
 function present(made: Made, path: string): ReturnType<typeof lstatSync> | undefined {
@@ -138,15 +145,24 @@ function clear(made: Made, path: string, keepDir: boolean): void {
   if (keepDir && st.isDirectory()) return;
   rmSync(path, { recursive: true, force: true });
   made.paths.delete(path);
-  if (st.isDirectory()) for (const d of made.dirs) if (d === path || d.startsWith(`${path}/`)) made.dirs.delete(d);
+  if (st.isDirectory())
+    for (const set of [made.dirs, made.plain]) for (const d of set) if (d === path || d.startsWith(`${path}/`)) set.delete(d);
 }
 
-/** Makes the directory unless it is there. */
-function ensureDir(made: Made, path: string, mode: number): void {
-  if (made.dirs.has(path) || present(made, path)?.isDirectory()) return;
+/** A directory just made by mkdir in `parent`: plain where its parent is (mkdir passes the setgid bit on), else not. */
+function madeDir(made: Made, path: string, parent: string): void {
+  made.paths.add(path);
+  if (made.plain.has(parent)) made.plain.add(path);
+  else made.plain.delete(path);
+}
+
+/** Makes the directory unless it is there; whether it made it. */
+function ensureDir(made: Made, path: string, mode: number): boolean {
+  if (made.dirs.has(path) || present(made, path)?.isDirectory()) return false;
   clear(made, path, false);
   mkdirSync(path, { mode });
-  made.paths.add(path);
+  madeDir(made, path, posix.dirname(path));
+  return true;
 }
 
 /** Creates missing parents of `path` (inside the root already resolved). */
@@ -155,12 +171,13 @@ function ensureParents(made: Made, root: string, parentHost: string): void {
   const rel = posix.relative(root, parentHost);
   let cur = root;
   for (const part of rel.split('/')) {
+    const above = cur;
     cur = posix.join(cur, part);
     if (made.dirs.has(cur)) continue;
     const st = present(made, cur);
     if (!st) {
       mkdirSync(cur, { mode: 0o755 });
-      made.paths.add(cur);
+      madeDir(made, cur, above);
     } else if (!st.isDirectory()) return; // what is made in it fails, naming it (ENOTDIR)
     made.dirs.add(cur);
   }
@@ -275,6 +292,8 @@ async function peek(input: Readable): Promise<{ first: Buffer; stream: Readable 
 }
 
 const O_DIRECTORY = fsConstants.O_RDONLY | fsConstants.O_DIRECTORY;
+/** the setgid bit of a mode (Node's fs.constants has none) */
+const S_ISGID = 0o2000;
 /** read(2)s of a plain layer: small enough that what is written next is still in the cache */
 const READ_SIZE = 256 << 10;
 const NEW_FILE = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL;
@@ -494,7 +513,12 @@ export function layerUnpacker(sys: LibcCalls, root: string, ownersAsData: boolea
   let xattrWarned = false;
   let ownersWarned = false;
   let size = 0;
-  const made: Made = { paths: new Set(), dirs: new Set([top]) };
+  const made: Made = { paths: new Set(), dirs: new Set([top]), plain: new Set() };
+  // The ids of what this process makes (in a plain directory).
+  const ownUid = process.geteuid?.() ?? -1;
+  const ownGid = process.getegid?.() ?? -1;
+  const topStat = lstatSync(top);
+  if ((topStat.mode & S_ISGID) === 0 && topStat.gid === ownGid) made.plain.add(top);
   // Each directory's time, set at the end: by its path relative to root, resolved (the last entry for a path wins).
   const dirTimes = new Map<string, { time: number; ino: number }>();
   let openFd: number | undefined; // a regular file's, open until its attributes are set
@@ -516,18 +540,26 @@ export function layerUnpacker(sys: LibcCalls, root: string, ownersAsData: boolea
     // (unknown: as if there were one)
   }
 
-  /** Owner, mode, xattrs and times of what an entry just made (a file's through its fd). */
-  const attributes = (header: TarHeader, host: string, rel: string, fd: number | undefined, madeWithMode: boolean): void => {
+  /**
+   * Owner, mode, xattrs and times of what an entry just made (a file's through its fd). `made.fresh`: made now, by
+   * this entry, in a plain directory (`Made`), and so with this process's own ids: an entry of those ids needs no
+   * chown. `made.withMode`: made with its mode, less the umask (a file, a fifo, a fresh directory).
+   */
+  const attributes = (header: TarHeader, host: string, rel: string, fd: number | undefined, { fresh, withMode }: { fresh: boolean; withMode: boolean }): void => {
     const mode = header.mode & 0o7777;
-    const owned = setOwner(host, header.uid, header.gid, fd, ownersAsData);
+    const owned = (fresh && header.uid === ownUid && header.gid === ownGid) || setOwner(host, header.uid, header.gid, fd, ownersAsData);
     // After chown, which clears setuid and setgid bits (so a mode with them is set again); `host` is what
-    // this entry just made, not a symlink. A file or fifo made with its mode, which the umask left whole,
-    // has it already, unless a default ACL took bits (a directory may not: mkdir in a setgid directory
+    // this entry just made, not a symlink. What was made with its mode, which the umask left whole, has it
+    // already, unless a default ACL took bits (a directory only when fresh: mkdir in a setgid directory
     // passes that bit on).
-    const madeRight = madeWithMode && !defaultAcl && (mode & 0o7000) === 0 && (mode & umask) === 0;
+    const madeRight = withMode && !defaultAcl && (mode & 0o7000) === 0 && (mode & umask) === 0;
     if (!madeRight) {
       if (fd !== undefined) fchmodSync(fd, mode);
       else if (header.type !== 'symlink') chmodSync(host, mode);
+    }
+    if (header.type === 'directory') {
+      if ((mode & S_ISGID) === 0 && owned && header.gid === ownGid) made.plain.add(host);
+      else made.plain.delete(host);
     }
     // An owner this namespace lacks, as data (a symlink cannot carry it: it stays the user's).
     if (!owned && header.type !== 'symlink')
@@ -585,13 +617,16 @@ export function layerUnpacker(sys: LibcCalls, root: string, ownersAsData: boolea
       made.paths.add(target);
       return undefined;
     }
-    let madeWithMode = false; // a fifo made by this entry with its mode (less the umask)
+    // Whatever this entry makes in a plain directory has this process's ids (see attributes).
+    const inPlain = made.plain.has(parent);
+    let fresh = false;
+    let madeWithMode = false; // a fifo made by this entry with its mode (less the umask), or a fresh directory
     switch (header.type) {
       case 'directory':
         if (rel === '') chmodSync(top, header.mode & 0o7777);
         else {
-          // (its mode then set by chmod: mkdir in a setgid directory passes the setgid bit on)
-          ensureDir(made, host, header.mode & 0o777);
+          fresh = ensureDir(made, host, header.mode & 0o777) && inPlain;
+          madeWithMode = fresh;
           made.dirs.add(host);
         }
         break;
@@ -619,7 +654,7 @@ export function layerUnpacker(sys: LibcCalls, root: string, ownersAsData: boolea
               throw withPath(err, host);
             }
             size += sparse ? sparse.realSize : header.size;
-            attributes(header, host, rel, fd, true);
+            attributes(header, host, rel, fd, { fresh: inPlain, withMode: true });
             openFd = undefined;
             closeSync(fd);
           },
@@ -629,6 +664,7 @@ export function layerUnpacker(sys: LibcCalls, root: string, ownersAsData: boolea
         clear(made, host, false);
         symlinkSync(header.linkname, host);
         made.paths.add(host);
+        fresh = inPlain;
         break;
       case 'link': {
         const target = cleanName(header.linkname);
@@ -643,6 +679,7 @@ export function layerUnpacker(sys: LibcCalls, root: string, ownersAsData: boolea
         clear(made, host, false);
         sys.mknod(host, S_IFIFO | (header.mode & 0o777), 0n);
         madeWithMode = true;
+        fresh = inPlain;
         made.paths.add(host);
         break;
       case 'character-device':
@@ -650,7 +687,7 @@ export function layerUnpacker(sys: LibcCalls, root: string, ownersAsData: boolea
         devicesSkipped++;
         return undefined;
     }
-    attributes(header, host, rel, undefined, madeWithMode);
+    attributes(header, host, rel, undefined, { fresh, withMode: madeWithMode });
     return undefined;
   };
 

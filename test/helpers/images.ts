@@ -15,7 +15,8 @@
  *   localhost/plain:latest   no entrypoint, Cmd /bin/sh
  *   localhost/sharea|shareb  base + a layer adding /a.txt or /b.txt
  *   localhost/wh:latest      base + a hand-made layer: etc/.wh.fixture (hides the
- *                            base's /etc/fixture), /owned and /home/tester/mine owned by 1000:1000
+ *                            base's /etc/fixture), /owned and /home/tester/mine owned by 1000:1000,
+ *                            /shared setgid of group 1000, with entries of root's in it
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -234,6 +235,12 @@ export async function buildTestImages(rootfs: string, dir: string): Promise<Test
     { name: 'home/', type: 'directory' },
     { name: 'home/tester/', type: 'directory', uid: 1000, gid: 1000 },
     { name: 'home/tester/mine', data: 'mine\n', uid: 1000, gid: 1000, mode: 0o600 },
+    // a setgid directory of another group: what is made in it takes that group, unless the layer says otherwise
+    { name: 'shared/', type: 'directory', gid: 1000, mode: 0o2775 },
+    { name: 'shared/root', data: 'root\n' },
+    { name: 'shared/sub/', type: 'directory' },
+    { name: 'shared/sub/root', data: 'root\n' },
+    { name: 'shared/link', type: 'symlink', linkname: 'root' },
   ]);
   const wh = await writeTar(join(dir, 'wh.tar'), dockerArchiveEntries({ config: plainConfig, layers: [baseLayer, upper] }, 'localhost/wh:latest'));
   return { ...images, wh, baseLayer, plainConfig };

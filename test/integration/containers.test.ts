@@ -96,10 +96,19 @@ describeContainers('containers from images', () => {
   });
 
   describe('layers', () => {
-    it('a file owned by uid 1000 in a layer is owned by 1000 in the container', async () => {
-      const r = await store.run(['run', '--rm', WH, 'stat', '-c', '%u:%g %a %n', '/owned', '/home/tester/mine', '/home/tester']);
+    it('a file owned by uid 1000 in a layer is owned by 1000 in the container; in a setgid directory, each entry has the group the layer says', async () => {
+      const r = await store.run(['run', '--rm', WH, 'stat', '-c', '%u:%g %a %n', '/owned', '/home/tester/mine', '/home/tester', '/shared', '/shared/root', '/shared/sub', '/shared/sub/root', '/shared/link']);
       expect(r.stderr).toBe('');
-      expect(lines(r.stdout)).toEqual(['1000:1000 644 /owned', '1000:1000 600 /home/tester/mine', '1000:1000 755 /home/tester']);
+      expect(lines(r.stdout)).toEqual([
+        '1000:1000 644 /owned',
+        '1000:1000 600 /home/tester/mine',
+        '1000:1000 755 /home/tester',
+        '0:1000 2775 /shared',
+        '0:0 644 /shared/root',
+        '0:0 755 /shared/sub',
+        '0:0 644 /shared/sub/root',
+        '0:0 777 /shared/link',
+      ]);
       const asTester = await store.run(['run', '--rm', '-u', '1000', WH, 'cat', '/home/tester/mine']);
       expect(asTester.stdout).toBe('mine\n');
     });
