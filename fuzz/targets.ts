@@ -16,7 +16,7 @@
  * docs/fuzzing.md says how to add a target.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -106,9 +106,32 @@ function scratch(): string {
   if (scratchDir === undefined) {
     const dir = mkdtempSync(join(tmpdir(), 'burrow-fuzz-'));
     scratchDir = dir;
-    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    // (never an error of its own at the end: it would hide the finding that ended the run)
+    process.on('exit', () => {
+      try {
+        searchable(dir);
+        rmSync(dir, { recursive: true, force: true });
+      } catch {
+        // left to the system's cleaning of its temporary directory
+      }
+    });
   }
   return scratchDir;
+}
+
+/**
+ * Every directory of the tree at `dir` given back to its owner (rwx), so that
+ * it can be removed: a layer may make its root, or any directory, 0644 or
+ * 0000, which the unpacker, root of its user namespace, passes through, and
+ * the fuzzer, an ordinary user, does not.
+ */
+function searchable(dir: string): void {
+  try {
+    chmodSync(dir, 0o700);
+  } catch {
+    return;
+  }
+  for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) searchable(join(dir, e.name));
 }
 
 /** Writes `text` to a fresh file under `sub` of the scratch directory and returns its path. */
@@ -883,6 +906,7 @@ const layerApply: FuzzTarget<LayerInput> = {
     const after = tree(box, root);
     const sentinel = readFileSync(join(box, 'outside', 'file'), 'utf8');
     const rootKind = lstatSync(root).isDirectory();
+    if (rootKind) searchable(root);
     rmSync(box, { recursive: true, force: true });
     // An escape first: it matters more than how the unpack ended.
     if (after.join('\n') !== before.join('\n') || sentinel !== 'sentinel' || !rootKind)
