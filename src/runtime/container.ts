@@ -135,7 +135,7 @@ function userNetworks(store: Store, rec: Pick<ContainerRecord, 'id' | 'name' | '
   };
 }
 
-/** The plan of a prepared container; with --rm, the clean-up plan the helper runs after it (written here). */
+/** The plan of a prepared container (with --rm, its clean-up: the `cleanup` record, and `on-exit` in a pod or on a user network). */
 function compileContainer(env: Env, store: Store, rec: ContainerRecord, prepared: Prepared): Plan {
   const spec = { ...prepared.spec, event: diedEvent(env, { id: rec.id, name: rec.name, image: rec.imageName }) };
   const restart = restartPolicy(rec.options);
