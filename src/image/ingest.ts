@@ -23,6 +23,19 @@ import type { ApplyResult } from '../layers/apply.js';
 
 const MAX_JSON = 16 << 20;
 
+/**
+ * glibc's malloc for a fetch worker, which moves a layer's bytes through
+ * fresh 1 MiB buffers (zlib's output, a socket's or file's reads) that V8
+ * frees only at its next collection: none made by mmap (threshold 32 MiB)
+ * and none given back while it runs (trim 1 GiB), so freed ones are used
+ * again without a page fault each 4 KiB, and its heap in transparent huge
+ * pages where the kernel gives them on request (hugetlb=1, madvise). Measured
+ * here, where a page fault costs 11 us: load -i of an OCI layout of six
+ * 80 MB gzip layers 2.74 -> 1.63 s and 4.8 -> 2.8 s of CPU (page faults 148k
+ * -> 55k); pull of it 3.8-4.3 -> 3.2 s. musl ignores it.
+ */
+const FETCH_WORKER_MALLOC = 'GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824';
+
 export interface StagedBlob {
   digest: Digest;
   size: number;
@@ -257,7 +270,7 @@ export class Ingest {
     const worker = this.store.sys.startInUserns([process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), '--internal-worker', 'fetch', join(dir, 'diff')], {
       stdin: 'pipe',
       stdout: 'pipe',
-      env: [`PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, ...env],
+      env: [`PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, FETCH_WORKER_MALLOC, ...env],
       fds,
     });
     worker.stdin?.on('error', () => undefined); // the worker's failure is what `done` reports
