@@ -1,8 +1,10 @@
 /*
  * burrow-helper remove: rm -rf of trees that hold files of mapped ids, run in
  * a user namespace that maps them (system/userns.ts removeTrees), and a
- * `run --rm` container's clean-up after it ends (runtime/container.ts), which
- * the monitor runs so. The operations run in the order given:
+ * `run --rm` container's clean-up after it ends (runtime/container.ts): the
+ * plan's `cleanup` record, which a fork of the monitor runs through
+ * cmd_remove in the container's user namespace, with no exec (helper.c).
+ * The operations run in the order given:
  *
  *   --unless FILE              stop here (exit 0) when FILE exists
  *   --links DIR TARGET         remove DIR's symlinks whose target is TARGET
@@ -10,9 +12,9 @@
  *                              to FILE, in one write (burrow's events file)
  *   [--] TREE                  rm -rf TREE (nothing there is no error)
  *
- * It stops at the first tree it cannot remove (exit 1). One exec instead of a
- * shell, find, date and two rm's: about 18 ms of every `run --rm` on a VM
- * where an exec is slow (measured).
+ * It stops at the first tree it cannot remove (exit 1). It replaced a shell
+ * script (find, date, two rm's) in a user namespace of its own: about 35 ms
+ * of every `run --rm` on a VM where an exec is slow, now about 4 (measured).
  *
  * The walk goes by directory fds (openat O_NOFOLLOW, unlinkat), so a symlink
  * in a tree, or one swapped in for a directory meanwhile, is removed, never
