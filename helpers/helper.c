@@ -571,6 +571,20 @@ static int wait_for_mount(const char *path, int daemon_pidfd, uint64_t ms) {
  * container root under a map where that is not the user's own id (keep-id),
  * it is no longer dumpable, and /proc/PID/ns/user is closed to the monitor.)
  */
+/*
+ * After setns into a container's user namespace: its root, where its map has
+ * one (the user's own id is another container id under keep-id's map; a map
+ * without a root, nomap's, leaves it as it is, every capability there all the
+ * same). 0, or -1 with errno.
+ */
+static int become_userns_root(void) {
+  if (setresgid(0, 0, 0) < 0 && errno != EINVAL)
+    return -1;
+  if (setresuid(0, 0, 0) < 0 && errno != EINVAL)
+    return -1;
+  return 0;
+}
+
 static int process_mount(const struct record *r, pid_t child) {
   const char *mountpoint = r->fields[2], *prog = r->fields[3];
   int sp[2];
@@ -588,13 +602,8 @@ static int process_mount(const struct record *r, pid_t child) {
       say_error("Error: process: enter the container's user namespace: %s\n", errno_text(errno));
       _exit(EXIT_HELPER);
     }
-    /* As the namespace's root, so that it keeps its capabilities across the exec: the user's own id
-     * is another container id under keep-id's map (a map without a root leaves it as it is). */
-    if (setresgid(0, 0, 0) < 0 && errno != EINVAL) {
-      say_error("Error: process: become root of the container's user namespace: %s\n", errno_text(errno));
-      _exit(EXIT_HELPER);
-    }
-    if (setresuid(0, 0, 0) < 0 && errno != EINVAL) {
+    /* As the namespace's root, so that it keeps its capabilities across the exec. */
+    if (become_userns_root() < 0) {
       say_error("Error: process: become root of the container's user namespace: %s\n", errno_text(errno));
       _exit(EXIT_HELPER);
     }
@@ -1033,22 +1042,11 @@ static void record_end(const struct plan *plan, int code) {
     snprintf(g_exit_text, sizeof(g_exit_text), "%s", text);
   }
   if (event) {
-    /* burrow's `died` event: one write of one line, appended, so that it never interleaves with another's. */
-    char stamp[64], num[16];
-    size_t slen = ctr_log_timestamp(stamp, sizeof(stamp));
-    int nlen = snprintf(num, sizeof(num), "%d", code);
-    size_t total = strlen(event->fields[1]) + slen + strlen(event->fields[2]) + (size_t)nlen + strlen(event->fields[3]) + 1;
-    char *line = malloc(total + 1);
-    int fd = open(event->fields[0], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-    if (line && fd >= 0) {
-      snprintf(line, total + 1, "%s%.*s%s%s%s\n", event->fields[1], (int)slen, stamp, event->fields[2], num, event->fields[3]);
-      if (write(fd, line, total) < 0) {
-        /* nothing to tell: the container ended all the same */
-      }
-    }
-    if (fd >= 0)
-      close(fd);
-    free(line);
+    /* burrow's `died` event, its exit code after the time */
+    char *after = NULL;
+    if (asprintf(&after, "%s%d%s", event->fields[2], code, event->fields[3]) >= 0)
+      append_event_line(event->fields[0], event->fields[1], after);
+    free(after);
   }
   attach_finish(code);
 }
@@ -1073,8 +1071,7 @@ static void cleanup_in_userns(const struct record *cleanup) {
       say_error("Error: remove the container after it ended: enter its user namespace: %s\n", errno_text(errno));
       _exit(EXIT_HELPER);
     }
-    /* Its root where the map has one (keep-id's, nomap's may not: the user's own id, every capability there). */
-    if ((setresgid(0, 0, 0) < 0 && errno != EINVAL) || (setresuid(0, 0, 0) < 0 && errno != EINVAL)) {
+    if (become_userns_root() < 0) {
       say_error("Error: remove the container after it ended: become root of its user namespace: %s\n", errno_text(errno));
       _exit(EXIT_HELPER);
     }

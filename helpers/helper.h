@@ -74,6 +74,9 @@ int ctr_log_open(struct ctr_log *log, const char *path, uint64_t max_size);
 int ctr_log_write(struct ctr_log *log, const char *stream, const char *buf, size_t n);
 /* "2026-12-05T09:30:01.123456789+01:00" into buf (at least 40 bytes); its length. */
 size_t ctr_log_timestamp(char *buf, size_t len);
+/* burrow's events file: BEFORE, that timestamp, AFTER and a newline appended to FILE in one write (so that it never
+   interleaves with another's line), made 0600 if missing; a failure is not told (what happened, happened). */
+void append_event_line(const char *file, const char *before, const char *after);
 
 /* Runs in the cloned child: every in-container step, then execve. Never returns. */
 void child_main(const struct plan *plan, const struct child_fds *fds) __attribute__((noreturn));

@@ -81,6 +81,26 @@ size_t ctr_log_timestamp(char *buf, size_t len) {
   return n;
 }
 
+void append_event_line(const char *file, const char *before, const char *after) {
+  char stamp[64];
+  size_t slen = ctr_log_timestamp(stamp, sizeof(stamp));
+  size_t blen = strlen(before), alen = strlen(after), total = blen + slen + alen + 1;
+  char *line = malloc(total);
+  int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (line && fd >= 0) {
+    memcpy(line, before, blen);
+    memcpy(line + blen, stamp, slen);
+    memcpy(line + blen + slen, after, alen);
+    line[total - 1] = '\n';
+    if (write(fd, line, total) < 0) {
+      /* nothing to tell: what the event says happened all the same */
+    }
+  }
+  if (fd >= 0)
+    close(fd);
+  free(line);
+}
+
 static int write_line(struct ctr_log *log, const char *prefix, size_t plen, const char *tag, const char *data, size_t n) {
   size_t total = plen + 3 + n + 1;
   if (log->max_size > 0 && log->size > 0 && log->size + total > log->max_size && rotate(log) < 0)

@@ -29,11 +29,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -59,29 +57,26 @@ static int remove_at(int dir, const char *name, int depth) {
     return -1;
   }
   /* Again while entries are left: what a readdir returns after an unlink in the same directory is unspecified. */
+  int done = -1;
   for (int pass = 0; pass < 3; pass++) {
-    struct dirent *e;
-    errno = 0;
-    while ((e = readdir(d))) {
-      if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-        continue;
-      if (remove_at(fd, e->d_name, depth + 1) < 0) {
-        int saved = errno;
-        closedir(d);
-        errno = saved;
-        return -1;
-      }
+    int failed;
+    for (;;) {
       errno = 0;
+      struct dirent *e = readdir(d);
+      if (!e) {
+        failed = errno != 0; /* (the end, or readdir's failure) */
+        break;
+      }
+      if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && remove_at(fd, e->d_name, depth + 1) < 0) {
+        failed = 1;
+        break;
+      }
     }
-    if (errno != 0) {
-      int saved = errno;
-      closedir(d);
-      errno = saved;
-      return -1;
-    }
+    if (failed)
+      break;
     if (unlinkat(dir, name, AT_REMOVEDIR) == 0 || errno == ENOENT) {
-      closedir(d);
-      return 0;
+      done = 0;
+      break;
     }
     if (errno != ENOTEMPTY)
       break;
@@ -90,7 +85,7 @@ static int remove_at(int dir, const char *name, int depth) {
   int saved = errno;
   closedir(d);
   errno = saved;
-  return -1;
+  return done;
 }
 
 /* `/bin/rm -rf -- path`, waited for: its status (its messages are its own). */
@@ -142,27 +137,6 @@ static void remove_links(const char *dir, const char *target) {
   closedir(d);
 }
 
-/* PREFIX, the time (as the monitor's `died` event has it), SUFFIX and a newline: one write, appended. */
-static void append_event(const char *file, const char *prefix, const char *suffix) {
-  char stamp[64];
-  size_t slen = ctr_log_timestamp(stamp, sizeof(stamp));
-  size_t plen = strlen(prefix), xlen = strlen(suffix), total = plen + slen + xlen + 1;
-  char *line = malloc(total);
-  int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  if (line && fd >= 0) {
-    memcpy(line, prefix, plen);
-    memcpy(line + plen, stamp, slen);
-    memcpy(line + plen + slen, suffix, xlen);
-    line[total - 1] = '\n';
-    if (write(fd, line, total) < 0) {
-      /* the container is gone all the same */
-    }
-  }
-  if (fd >= 0)
-    close(fd);
-  free(line);
-}
-
 int cmd_remove(int argc, char **argv) {
   int options = 1;
   for (int i = 0; i < argc; i++) {
@@ -176,7 +150,7 @@ int cmd_remove(int argc, char **argv) {
       remove_links(argv[i + 1], argv[i + 2]);
       i += 2;
     } else if (options && !strcmp(a, "--event") && i + 3 < argc) {
-      append_event(argv[i + 1], argv[i + 2], argv[i + 3]);
+      append_event_line(argv[i + 1], argv[i + 2], argv[i + 3]);
       i += 3;
     } else if (options && a[0] == '-') {
       fprintf(stderr, "Error: remove: unknown option or missing value: `%s`\n", a);
