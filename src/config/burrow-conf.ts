@@ -24,7 +24,8 @@ export function burrowConfFile(configDir: string): string {
   return join(configDir, 'burrow.toml');
 }
 
-const KNOWN: Record<string, string[]> = { network: ['default_rootless_network_cmd'] };
+/** Each table's keys (a Map: a table named as an Object.prototype member, `valueOf`, is no table of it). */
+const KNOWN = new Map<string, string[]>([['network', ['default_rootless_network_cmd']]]);
 
 export function readBurrowConf(configDir: string): BurrowConf {
   const file = burrowConfFile(configDir);
@@ -32,7 +33,7 @@ export function readBurrowConf(configDir: string): BurrowConf {
   if (!existsSync(file)) return conf;
   const doc = readTomlFile(file, CODE, 'burrow configuration') ?? {};
   for (const [table, value] of Object.entries(doc)) {
-    const keys = KNOWN[table];
+    const keys = KNOWN.get(table);
     if (keys === undefined) throw new BurrowError(CODE, `${file}: unknown table [${table}]`);
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BurrowError(CODE, `${file}: ${table} must be a table`);
     for (const key of Object.keys(value)) if (!keys.includes(key)) throw new BurrowError(CODE, `${file}: unknown key ${table}.${key}`);
