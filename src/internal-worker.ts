@@ -3,7 +3,7 @@
  * --internal-worker OP ...`, the processes burrow starts in a user namespace
  * to unpack, fetch, merge and copy layers (layers/worker.ts,
  * registry/fetch-worker.ts). bin/burrow.cjs sends these lines here before
- * anything else loads: a pull or a load starts one per layer, and the whole
+ * anything else loads: a pull or a load starts several, and the whole
  * CLI's bundle, eight times this one's size, cost each of them about 8 ms
  * (measured).
  */

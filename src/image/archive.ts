@@ -24,8 +24,9 @@ import { normalizeName } from '../oci/reference.js';
 const MAX_META = 16 << 20;
 
 /**
- * How many layers of an archive or a directory are taken at once, each by
- * a worker of its own: as many as there are processors, from 2 to 6
+ * How many layers of an archive or a directory are taken at once (by the
+ * ingest's fetch workers, image/fetch-pool.ts, or a worker of its own for
+ * a layer read from a passed fd): as many as there are processors, from 2 to 6
  * (containers/image's parallel copies). Measured on 2 processors, six layers
  * of 80 MB: one at a time 2.4 s, two or more at once 1.5-1.7 s.
  */
@@ -167,7 +168,7 @@ export async function readArchiveFile(file: string, ingest: Ingest, source: stri
   const byPath = new Map<string, StagedBlob>();
   const links = new Map<string, string>();
   try {
-    // The blobs, taken side by side once the index is walked (each layer unpacked by a worker of its own);
+    // The blobs, taken side by side once the index is walked (each layer unpacked by a fetch worker);
     // of two entries of one name, the later one, as tar -x leaves it.
     const blobs = new Map<string, { name: string; range: { file: string; offset: number; size: number }; expected: Digest | undefined }>();
     for (const e of index) {

@@ -20,6 +20,7 @@ import { chainIds, type Digest, hex, isDigest, parseDigest, sha256 } from '../oc
 import type { ImageRecord, LayerRecord, Store } from '../storage/store.js';
 import { type Compression, type Descriptor, type ImageConfig, LAYER_MEDIA_TYPES, layerMediaType, type Manifest, MediaType } from '../oci/image.js';
 import type { ApplyResult } from '../layers/apply.js';
+import { type FetchAnswer, FetchPool } from './fetch-pool.js';
 
 const MAX_JSON = 16 << 20;
 
@@ -100,9 +101,11 @@ export class Ingest {
     this.staging = mkdtempSync(join(store.tmpDir(), 'ingest-'));
     // Held while this process lives: `image prune` removes only staging dirs whose lock it can take.
     this.lock = holdFile(store.sys, join(this.staging, 'lock'));
+    this.fetchers = new FetchPool(store.sys);
   }
 
   private readonly lock: HeldFile;
+  private readonly fetchers: FetchPool;
 
   /**
    * Takes one blob from a stream. JSON (a manifest, config or index) is kept
@@ -267,39 +270,14 @@ export class Ingest {
     if (into === undefined) closeSync(openSync(file, 'wx', 0o600));
     const dir = join(this.staging, `layer-${n}`);
     mkdirSync(dir, { mode: 0o700 });
-    const worker = this.store.sys.startInUserns([process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), '--internal-worker', 'fetch', join(dir, 'diff')], {
-      stdin: 'pipe',
-      stdout: 'pipe',
-      env: [`PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, FETCH_WORKER_MALLOC, ...env],
-      fds,
-    });
-    worker.stdin?.on('error', () => undefined); // the worker's failure is what `done` reports
-    // Left open: its end tells the worker this process is gone (killed) and it is to stop.
-    worker.stdin?.write(`${JSON.stringify({ ...job, file, have: into?.have ?? 0 })}\n`);
-    let answer: { R?: FetchResult; E?: { code: string; message: string } } = {};
-    let pending = '';
-    worker.stdout?.setEncoding('utf8');
-    worker.stdout?.on('data', (text: string) => {
-      pending += text;
-      let nl: number;
-      while ((nl = pending.indexOf('\n')) >= 0) {
-        const line = pending.slice(0, nl);
-        pending = pending.slice(nl + 1);
-        if (line.startsWith('P ')) received(Number(line.slice(2)));
-        else if (line.startsWith('R ')) answer = { R: JSON.parse(line.slice(2)) as NonNullable<typeof answer.R> };
-        else if (line.startsWith('E ')) answer = { E: JSON.parse(line.slice(2)) as NonNullable<typeof answer.E> };
-      }
-    });
+    let answer: FetchAnswer;
     try {
-      await worker.done;
+      answer = await this.fetchers.run({ ...job, file, have: into?.have ?? 0 }, join(dir, 'diff'), received, [`PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, FETCH_WORKER_MALLOC, ...env], fds);
     } catch (err) {
       throw err instanceof BurrowError ? new BurrowError('E_LAYER', `${what}: ${err.message}`, { cause: err }) : err;
-    } finally {
-      worker.stdin?.end();
     }
-    if (answer.E) throw new BurrowError(answer.E.code, answer.E.code.startsWith('E_REGISTRY') ? answer.E.message : `${what}: ${answer.E.message}`);
+    if ('E' in answer) throw new BurrowError(answer.E.code, answer.E.code.startsWith('E_REGISTRY') ? answer.E.message : `${what}: ${answer.E.message}`);
     const result = answer.R;
-    if (result === undefined) throw new BurrowError('E_LAYER', `${what}: the fetch worker gave no result`);
     if (expected !== undefined && result.digest !== expected) throw new BurrowError('E_DIGEST_MISMATCH', `${what}: digest mismatch: expected ${expected}, got ${result.digest}`);
     const digest = parseDigest(result.digest, what);
     this.warnings.push(...result.warnings);

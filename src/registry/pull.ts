@@ -2,8 +2,9 @@
  * Pulling an image from a registry into the store: the manifest (an index
  * resolved to the platform's manifest), the config, then the layers the
  * store lacks, in parallel, each fetched, checked against its digest and
- * unpacked in one pass by a worker of its own (fetch-worker.ts, through
- * Ingest.addFetched). A layer whose connection breaks goes on from where it
+ * unpacked in one pass by a fetch worker (fetch-worker.ts, through
+ * Ingest.addFetched and image/fetch-pool.ts: a worker per core, each
+ * given several layers). A layer whose connection breaks goes on from where it
  * stopped (a Range request) into the same stream; one a killed or failed
  * pull left in tmp/download-HEX is continued the same way. Nothing is in
  * the store until every digest has been checked (Ingest.commit).
