@@ -44,8 +44,10 @@ export class FetchPool {
   private readonly workers: Worker[] = [];
   private nextId = 0;
 
+  /** `staging`: the ingest's directory, in which every job's files are (the workers are told it). */
   constructor(
     private readonly sys: Sys,
+    private readonly staging: string,
     private readonly max = Math.max(1, availableParallelism()),
   ) {}
 
@@ -73,7 +75,7 @@ export class FetchPool {
   }
 
   private start(key: string, env: string[], fds: number[]): Worker {
-    const proc = this.sys.startInUserns([process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), '--internal-worker', 'fetch'], { stdin: 'pipe', stdout: 'pipe', env, fds });
+    const proc = this.sys.startInUserns([process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), '--internal-worker', 'fetch', this.staging], { stdin: 'pipe', stdout: 'pipe', env, fds });
     const worker: Worker = { proc, env: key, jobs: new Map(), closed: false, own: fds.length > 0 };
     this.workers.push(worker);
     proc.stdin?.on('error', () => undefined); // the worker's failure is what `done` reports

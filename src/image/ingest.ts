@@ -101,7 +101,7 @@ export class Ingest {
     this.staging = mkdtempSync(join(store.tmpDir(), 'ingest-'));
     // Held while this process lives: `image prune` removes only staging dirs whose lock it can take.
     this.lock = holdFile(store.sys, join(this.staging, 'lock'));
-    this.fetchers = new FetchPool(store.sys);
+    this.fetchers = new FetchPool(store.sys, this.staging);
   }
 
   private readonly lock: HeldFile;

@@ -1,5 +1,5 @@
 /**
- * The fetch worker: `burrow --internal-worker fetch`, started in a user
+ * The fetch worker: `burrow --internal-worker fetch STAGING`, started in a user
  * namespace by a pull (image/ingest.ts addFetched, image/fetch-pool.ts),
  * which gives each a share of its layers; also by `load -i FILE` for a
  * layer read from its place in the archive. Each job, a line of JSON on
@@ -7,7 +7,8 @@
  * range: the worker fetches the blob itself (a Range request from where an
  * earlier pull stopped, and again wherever a connection breaks), and in one
  * pass hashes it, appends it to the staged file and unpacks it into the
- * job's directory. The pulling process moves none of the layer's bytes
+ * job's directory (in STAGING, the ingest's: it names the worker's pull in
+ * `ps`, and a job elsewhere is refused). The pulling process moves none of the layer's bytes
  * (through it, each byte cost a socket read, a hash, a file write and a pipe
  * write: more CPU than the unpacking). Its jobs run side by side: a worker
  * per layer cost each layer a Node start (0.1 s of CPU here).
@@ -51,7 +52,8 @@ const REPORT_BYTES = 256 << 10;
  * file the next pull will continue.
  */
 export function fetchWorker(args: string[]): Promise<number> {
-  if (args.length !== 0) throw new BurrowError('E_WORKER', `fetch worker: expected no arguments, got \`${args.join(' ')}\``);
+  if (args.length !== 1) throw new BurrowError('E_WORKER', `fetch worker: expected the staging directory, got \`${args.join(' ')}\``);
+  const staging = args[0] as string;
   return new Promise((resolve, reject) => {
     let text = '';
     let running = 0;
@@ -70,6 +72,10 @@ export function fetchWorker(args: string[]): Promise<number> {
           job = JSON.parse(line) as WorkerJob;
         } catch (err) {
           reject(err as Error);
+          return;
+        }
+        if (typeof job.dir !== 'string' || !job.dir.startsWith(`${staging}/`) || job.dir.includes('/../')) {
+          reject(new BurrowError('E_WORKER', `fetch worker: a job whose directory is not in ${staging}`));
           return;
         }
         running++;

@@ -11,6 +11,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
@@ -744,6 +745,57 @@ describeContainers('burrow pull, login, logout', () => {
         expect(bad.exitCode).toBe(125);
         expect(bad.stderr).toMatch(new RegExp(`^Error: ${join(etc, 'containers.conf').replace(/[.]/g, '\\.')}: line 2: .*\n$`));
       } finally {
+        await fake.stop();
+      }
+    });
+
+    it('the layers of a pull share fetch workers, no more than the cores; each answer reaches its own layer, and a bad one among many is named', async () => {
+      const layerTars = await Promise.all([1, 2, 3, 4, 5].map((i) => makeTar([{ name: `f${i}`, data: `layer ${i}\n`.repeat(1000 * i) }])));
+      let image: Awaited<ReturnType<typeof putImage>> | undefined;
+      let bad = '';
+      let store: TestStore | undefined;
+      // Every layer's answer waits until all five are asked for: then the fetch workers alive are counted.
+      let asked = 0;
+      let open: () => void = () => undefined;
+      let gate = new Promise<void>((r) => (open = r));
+      let workers: number[] = [];
+      const fake = await startFakeRegistry(async (req, res, f) => {
+        const url = req.url ?? '';
+        const i = image && req.method === 'GET' ? image.layerDigests.findIndex((d) => url.endsWith(d)) : -1;
+        if (i < 0 || !image) return f.serve(req, res);
+        if (++asked === layerTars.length) {
+          workers = processesWith(store?.data ?? '/nonexistent').filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--internal-worker\0fetch'));
+          open();
+        }
+        await gate;
+        if (image.layerDigests[i] !== bad) return f.serve(req, res);
+        // the same length, other bytes
+        const body = Buffer.alloc((image.layers[i] as Buffer).length, 7);
+        res.writeHead(200, { 'Content-Length': body.length }).end(body);
+      });
+      try {
+        image = await putImage(fake, 'many/app:1', { layers: layerTars });
+        const name = `${fake.host}/many/app:1`;
+        bad = image.layerDigests[2] as string;
+        store = newStore('pull-many', { XDG_CONFIG_HOME: join(fixtures().dir, 'pull-many-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+        const failed = await store.run(['pull', '-q', '--tls-verify=false', name]);
+        expect(failed.exitCode).toBe(125);
+        expect(failed.stderr).toMatch(new RegExp(`^Error: layer ${bad}: .*\n$`));
+        expect(imageNames(store)).toEqual([]);
+        expect(list(join(store.data, 'layers'))).toEqual([]);
+        expect(workers.length).toBeGreaterThanOrEqual(1);
+        expect(workers.length).toBeLessThanOrEqual(Math.min(availableParallelism(), layerTars.length));
+        // All good now (the layers fetched whole before are kept, and not asked for again): each where it belongs.
+        bad = '';
+        gate = Promise.resolve();
+        const pulled = await store.run(['pull', '-q', '--tls-verify=false', name]);
+        expect(pulled.stderr).toBe('');
+        expect(pulled.exitCode).toBe(0);
+        const seen = await store.run(['image', 'inspect', '--format', '{{json .RootFS.Layers}}', name]);
+        expect(JSON.parse(seen.stdout)).toEqual(image.diffIds);
+        expect(await eventually(() => processesWith(store?.data ?? '/nonexistent').length === 0)).toBe(true);
+      } finally {
+        open();
         await fake.stop();
       }
     });
