@@ -1,6 +1,6 @@
 /**
- * The fetch worker: `burrow --internal-worker fetch STAGING`, started in a user
- * namespace by a pull (image/ingest.ts addFetched, image/fetch-pool.ts),
+ * The fetch worker: `burrow --internal-worker fetch STAGING`, started in a
+ * user namespace by a pull (image/ingest.ts addFetched, image/fetch-pool.ts),
  * which gives each a share of its layers; also by `load -i FILE` for a
  * layer read from its place in the archive. Each job, a line of JSON on
  * stdin, carries the registry client's state and the blob, or a file's
@@ -8,10 +8,11 @@
  * earlier pull stopped, and again wherever a connection breaks), and in one
  * pass hashes it, appends it to the staged file and unpacks it into the
  * job's directory (in STAGING, the ingest's: it names the worker's pull in
- * `ps`, and a job elsewhere is refused). The pulling process moves none of the layer's bytes
- * (through it, each byte cost a socket read, a hash, a file write and a pipe
- * write: more CPU than the unpacking). Its jobs run side by side: a worker
- * per layer cost each layer a Node start (0.1 s of CPU here).
+ * `ps`, and a job elsewhere is refused). The pulling process moves none of
+ * the layer's bytes (through it, each byte cost a socket read, a hash, a
+ * file write and a pipe write: more CPU than the unpacking). Its jobs run
+ * side by side: a worker per layer cost each layer a Node start (0.1 s of
+ * CPU here).
  */
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, createWriteStream, mkdirSync, openSync, writeSync } from 'node:fs';
@@ -61,6 +62,13 @@ export function fetchWorker(args: string[]): Promise<number> {
     const settle = () => {
       if (ended && running === 0) resolve(0);
     };
+    // Not a failure burrow expected (a bug): stdin let go, so that the process ends (its other jobs first) and the
+    // pull hears of it from the exit, not from an answer that would never come.
+    const fail = (err: unknown) => {
+      process.stdin.removeAllListeners();
+      process.stdin.destroy();
+      reject(err as Error);
+    };
     process.stdin.setEncoding('utf8');
     process.stdin.on('data', (chunk: string) => {
       text += chunk;
@@ -71,22 +79,18 @@ export function fetchWorker(args: string[]): Promise<number> {
         try {
           job = JSON.parse(line) as WorkerJob;
         } catch (err) {
-          reject(err as Error);
+          fail(err);
           return;
         }
         if (typeof job.dir !== 'string' || !job.dir.startsWith(`${staging}/`) || job.dir.includes('/../')) {
-          reject(new BurrowError('E_WORKER', `fetch worker: a job whose directory is not in ${staging}`));
+          fail(new BurrowError('E_WORKER', `fetch worker: a job whose directory is not in ${staging}`));
           return;
         }
         running++;
-        runJob(job).then(
-          () => {
-            running--;
-            settle();
-          },
-          // (not one burrow expected: a bug, reported as the worker's failure)
-          reject,
-        );
+        runJob(job).then(() => {
+          running--;
+          settle();
+        }, fail);
       }
     });
     process.stdin.once('end', () => {

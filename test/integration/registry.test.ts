@@ -9,7 +9,7 @@
  * to pull, as podman does).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ import { acceptingEtc } from '../helpers/containers-conf.js';
 import { describeContainers, fixtures, requireFeature } from '../helpers/fixtures.js';
 import { eventually, processesWith } from '../helpers/processes.js';
 import { runOnPty } from '../helpers/pty.js';
+import { BURROW } from '../helpers/run-cli.js';
 import { buildTestImages, makeTar, type TestImages } from '../helpers/images.js';
 import { hostPlatform, MEDIA, putBlob, putImage, putRawManifest, startFakeRegistry, skopeoPush, startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { imageNames, list, newStore, type TestStore, waitFor } from '../helpers/store.js';
@@ -797,6 +798,21 @@ describeContainers('burrow pull, login, logout', () => {
       } finally {
         open();
         await fake.stop();
+      }
+    });
+
+    it("a fetch worker that meets a job it cannot take ends with its error, though the pull's stdin stays open (no answer left to wait for)", async () => {
+      const staging = join(fixtures().dir, 'fetch-worker-staging');
+      mkdirSync(staging, { recursive: true });
+      for (const line of [`${JSON.stringify({ id: 0, dir: join(fixtures().dir, 'elsewhere', 'diff'), file: join(staging, 'blob'), have: 0 })}\n`, 'not json\n']) {
+        const child = spawn(process.execPath, [BURROW, '--internal-worker', 'fetch', staging], { stdio: ['pipe', 'pipe', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.stdin.write(line); // and stdin left open, as a pull leaves it
+        const code = await Promise.race([new Promise<number | null>((r) => child.once('exit', (c) => r(c))), new Promise<'hung'>((r) => setTimeout(() => r('hung'), 15_000))]);
+        child.kill('SIGKILL');
+        expect(code).toBe(125);
+        expect(stderr).toMatch(line.startsWith('{') ? new RegExp(`^Error: fetch worker: a job whose directory is not in ${staging.replace(/[.]/g, '\\.')}\n$`) : /^Error: .*JSON.*\n$/);
       }
     });
 
