@@ -105,6 +105,12 @@ export async function main(argv: string[]): Promise<number> {
     writeSync(2, "Error: missing command 'burrow COMMAND'\n");
     return ExitCode.burrow;
   }
+  // As podman's first line (`podman version 4.3.1`); here, not through clipanion's page, which would load every
+  // command first (0.37 against 0.11 s, measured).
+  if (rest.length === 1 && (rest[0] === '--version' || rest[0] === '-v')) {
+    context.stdout.write(`burrow version ${VERSION}\n`);
+    return 0;
+  }
   if (found === undefined && (rest.length === 1 || (rest.length === 2 && asksHelp(rest[1])))) {
     const page = (await import('./cli/help.js')).managementHelp(rest[0] as string);
     if (page !== undefined) {

@@ -57,6 +57,14 @@ describe.each(COMMANDS.flatMap((c) => c.paths.map((p) => p.join(' '))))('burrow 
   });
 });
 
+it('`--version` and `-v` print the version as podman does (`podman version X`), exit 0', async () => {
+  const { VERSION } = await import('../../src/config/install.js');
+  for (const flag of ['--version', '-v']) {
+    const r = await runCli([flag]);
+    expect([r.exitCode, r.stdout, r.stderr]).toEqual([0, `burrow version ${VERSION}\n`, '']);
+  }
+});
+
 it('`-h` is --hostname for run and create (as podman), and asks for its value', async () => {
   for (const cmd of ['run', 'create']) {
     const r = await runCli([cmd, '-h']);
