@@ -558,20 +558,6 @@ static int wait_for_mount(const char *path, int daemon_pidfd, uint64_t ms) {
 }
 
 /*
- * A mount-mode process (fuse-overlayfs -f). It must not share the child's
- * mount namespace: pivot_root would move its root too, and its layer paths
- * would vanish. So a helper process enters the child's user namespace, makes
- * a mount namespace of its own, starts the program, waits for its mount,
- * clones the mounted tree (open_tree) and sends it back with a pidfd of the
- * program; the child moves the tree into place. The program is this
- * monitor's child (subreaper) and is stopped when the container has ended.
- */
-/*
- * (g_child_userns, for a mount process too: once the child has become
- * container root under a map where that is not the user's own id (keep-id),
- * it is no longer dumpable, and /proc/PID/ns/user is closed to the monitor.)
- */
-/*
  * After setns into a container's user namespace: its root, where its map has
  * one (the user's own id is another container id under keep-id's map; a map
  * without a root, nomap's, leaves it as it is, every capability there all the
@@ -585,6 +571,20 @@ static int become_userns_root(void) {
   return 0;
 }
 
+/*
+ * A mount-mode process (fuse-overlayfs -f). It must not share the child's
+ * mount namespace: pivot_root would move its root too, and its layer paths
+ * would vanish. So a helper process enters the child's user namespace, makes
+ * a mount namespace of its own, starts the program, waits for its mount,
+ * clones the mounted tree (open_tree) and sends it back with a pidfd of the
+ * program; the child moves the tree into place. The program is this
+ * monitor's child (subreaper) and is stopped when the container has ended.
+ */
+/*
+ * (g_child_userns, for a mount process too: once the child has become
+ * container root under a map where that is not the user's own id (keep-id),
+ * it is no longer dumpable, and /proc/PID/ns/user is closed to the monitor.)
+ */
 static int process_mount(const struct record *r, pid_t child) {
   const char *mountpoint = r->fields[2], *prog = r->fields[3];
   int sp[2];

@@ -37,6 +37,11 @@ const MAX_JSON = 16 << 20;
  */
 const FETCH_WORKER_MALLOC = 'GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824';
 
+/** The environment of a worker that moves a layer's bytes (fetch or unpack): PATH, that malloc, and `extra`. */
+function layerWorkerEnv(extra: string[] = []): string[] {
+  return [`PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, FETCH_WORKER_MALLOC, ...extra];
+}
+
 export interface StagedBlob {
   digest: Digest;
   size: number;
@@ -165,7 +170,7 @@ export class Ingest {
             stdin: 'pipe',
             stdout: 'pipe',
             // (its inflate's output buffers as a fetch worker's: a six-layer gzip archive loaded from a pipe, 145k -> 90k page faults)
-            env: [`PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, FETCH_WORKER_MALLOC],
+            env: layerWorkerEnv(),
           });
           worker.stdout?.setEncoding('utf8');
           worker.stdout?.on('data', (d: string) => (workerOut += d));
@@ -274,7 +279,7 @@ export class Ingest {
     mkdirSync(dir, { mode: 0o700 });
     let answer: FetchAnswer;
     try {
-      answer = await this.fetchers.run({ ...job, file, have: into?.have ?? 0 }, join(dir, 'diff'), received, [`PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, FETCH_WORKER_MALLOC, ...env], fds);
+      answer = await this.fetchers.run({ ...job, file, have: into?.have ?? 0 }, join(dir, 'diff'), received, layerWorkerEnv(env), fds);
     } catch (err) {
       throw err instanceof BurrowError ? new BurrowError('E_LAYER', `${what}: ${err.message}`, { cause: err }) : err;
     }
