@@ -10,7 +10,8 @@
 // unpack must). Then an image of BENCH_PULL_LAYERS (6) big layers,
 // BENCH_PULL_MB (480) MB of random bytes in all (bench/pull.mjs's, kept in
 // its cache), as a docker-archive (plain layers) and an oci-archive (gzip),
-// loaded by burrow and by podman (layers taken side by side by both).
+// loaded by burrow and by podman (layers taken side by side by both), with
+// -i and from a pipe (`cat FILE | burrow load`).
 //
 // BENCH_LOAD_DIR chooses where the stores and trees go (default: the
 // system's tmpdir): on this project's VM the disk is slow for many small
@@ -156,28 +157,42 @@ function multiLayer(driver) {
   const blob = (digest) => JSON.parse(readFileSync(join(layout, 'blobs', ...digest.split(':')), 'utf8'));
   const imageId = blob(JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')).manifests[0].digest).config.digest.split(':')[1];
   for (const [kind, archive] of Object.entries(archives)) {
-    const times = { burrow: [], podman: [] };
+    // An archive also from a pipe (`cat FILE | burrow load`): read as a stream, not walked in place.
+    const piped = kind !== 'oci-dir';
+    const times = { burrow: [], podman: [], ...(piped ? { 'burrow-pipe': [], 'podman-pipe': [] } : {}) };
     for (let round = 0; round < rounds; round++) {
-      const store = join(dir, `multi-store-${round}`);
-      const env = { ...cleanEnv(), XDG_DATA_HOME: join(store, 'data'), XDG_RUNTIME_DIR: join(store, 'run') };
-      mkdirSync(env.XDG_DATA_HOME, { recursive: true });
-      mkdirSync(env.XDG_RUNTIME_DIR, { mode: 0o700 });
+      // each burrow load into an empty store of its own
+      const stores = [join(dir, `multi-store-${round}`), join(dir, `multi-store-pipe-${round}`)];
+      const [env, pipeEnv] = stores.map((store) => {
+        const e = { ...cleanEnv(), XDG_DATA_HOME: join(store, 'data'), XDG_RUNTIME_DIR: join(store, 'run') };
+        mkdirSync(e.XDG_DATA_HOME, { recursive: true });
+        mkdirSync(e.XDG_RUNTIME_DIR, { mode: 0o700 });
+        return e;
+      });
+      const fromPipe = (argv) => ['sh', '-c', 'cat "$0" | "$@"', archive, ...argv, 'load'];
       const steps = [
         ['burrow', () => timed([process.execPath, burrow, 'load', '-i', archive], env)],
         ['podman', () => timed([...podman, 'load', '-i', archive])],
+        ...(piped
+          ? [
+              ['burrow-pipe', () => timed(fromPipe([process.execPath, burrow]), pipeEnv)],
+              ['podman-pipe', () => timed(fromPipe(podman))],
+            ]
+          : []),
       ];
       for (let k = 0; k < steps.length; k++) {
         const [name, fn] = steps[(k + round) % steps.length];
         spawnSync('sync');
         times[name].push(fn());
+        if (name.startsWith('podman')) spawnSync(podman[0], [...podman.slice(1), 'rmi', '-f', '--ignore', imageId], { stdio: 'ignore' });
       }
-      spawnSync(podman[0], [...podman.slice(1), 'rmi', '-f', '--ignore', imageId], { stdio: 'ignore' });
-      removeTree(store);
+      for (const store of stores) removeTree(store);
     }
-    const m = { burrow: median(times.burrow), podman: median(times.podman) };
-    console.log(`\nload -i, ${kind}, ${MULTI_LAYERS} layers, ${MULTI_MB} MB of random bytes (podman: ${driver} storage): medians of ${rounds} rounds`);
-    for (const name of ['burrow', 'podman']) console.log(`  ${`${name} load`.padEnd(20)} ${m[name].toFixed(0).padStart(7)} ms   (rounds: ${times[name].map((t) => t.toFixed(0)).join(' ')})`);
-    console.log(`  podman load / burrow load = ${(m.podman / m.burrow).toFixed(2)}`);
+    const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+    console.log(`\nload, ${kind}, ${MULTI_LAYERS} layers, ${MULTI_MB} MB of random bytes (podman: ${driver} storage): medians of ${rounds} rounds`);
+    const labels = { burrow: 'burrow load -i', podman: 'podman load -i', 'burrow-pipe': 'cat | burrow load', 'podman-pipe': 'cat | podman load' };
+    for (const name of Object.keys(times)) console.log(`  ${labels[name].padEnd(20)} ${m[name].toFixed(0).padStart(7)} ms   (rounds: ${times[name].map((t) => t.toFixed(0)).join(' ')})`);
+    console.log(`  podman load / burrow load = ${(m.podman / m.burrow).toFixed(2)}${piped ? `; from a pipe: ${(m['podman-pipe'] / m['burrow-pipe']).toFixed(2)}` : ''}`);
   }
 }
 

@@ -94,6 +94,28 @@ export async function readArchive(input: Readable, ingest: Ingest, source: strin
   // The entry being read: when the archive breaks off, its blob's worker may still be writing into
   // the staging directory; the error waits for it, or the caller's clean-up races the worker.
   let current: Promise<void> = Promise.resolve();
+  // The blobs read whole, some still unpacking (Ingest.addBlob's `entry`): waited for, even after a failure, for the same reason.
+  const blobs: Promise<void>[] = [];
+  // Those still unpacking (each settles, never rejects): no more than PARALLEL_LAYERS, as from a file.
+  const unpacking = new Set<Promise<void>>();
+  // Resolves once the entry's bytes are read (the next is read while it unpacks); rejects when it fails before.
+  const addBlob = async (name: string, entry: Readable, size: number, expected: Digest | undefined, what: string): Promise<void> => {
+    while (unpacking.size >= PARALLEL_LAYERS) await Promise.race(unpacking);
+    await new Promise<void>((consumed, failed) => {
+      const blob = ingest.addBlob(entry, expected, what, undefined, { size, consumed: () => consumed() }).then((b) => void byPath.set(name, b));
+      blobs.push(blob);
+      const settled: Promise<void> = blob.then(
+        () => void unpacking.delete(settled),
+        (err: unknown) => {
+          unpacking.delete(settled);
+          failed(err);
+          // A layer that fails after its entry was read stops the reading of the archive.
+          extract.destroy(err as Error);
+        },
+      );
+      unpacking.add(settled);
+    });
+  };
 
   const done = new Promise<void>((resolve, reject) => {
     extract.on('entry', (header, body, next) => {
@@ -115,11 +137,11 @@ export async function readArchive(input: Readable, ingest: Ingest, source: strin
         if (name === 'manifest.json' || name === 'index.json' || name === 'oci-layout' || name === 'repositories') {
           meta.set(name, await readAll(entry, `${source}: ${name}`));
         } else if (blobMatch) {
-          byPath.set(name, await ingest.addBlob(entry, `sha256:${blobMatch[1]}` as Digest, `${source}: ${name}`));
+          await addBlob(name, entry, header.size ?? 0, `sha256:${blobMatch[1]}` as Digest, `${source}: ${name}`);
         } else if (/^[a-f0-9]{64}\.json$/.test(name)) {
-          byPath.set(name, await ingest.addBlob(entry, `sha256:${name.slice(0, 64)}` as Digest, `${source}: ${name}`));
+          await addBlob(name, entry, header.size ?? 0, `sha256:${name.slice(0, 64)}` as Digest, `${source}: ${name}`);
         } else if (name.endsWith('.tar') || name.endsWith('/layer.tar') || name.endsWith('.tar.gz')) {
-          byPath.set(name, await ingest.addBlob(entry, undefined, `${source}: ${name}`));
+          await addBlob(name, entry, header.size ?? 0, undefined, `${source}: ${name}`);
         } else {
           body.resume();
         }
@@ -135,14 +157,20 @@ export async function readArchive(input: Readable, ingest: Ingest, source: strin
     extract.once('error', (err: Error) => reject(err));
     stream.once('error', (err: Error) => extract.destroy(err));
   });
+  // The fetch workers stay between the layers, which come as far apart as the archive's reading takes.
+  const release = ingest.holdWorkers();
   stream.pipe(extract);
   try {
     await done;
+    await Promise.all(blobs);
   } catch (err) {
     await current; // settles: the extractor's destruction ends the entry's stream with the error
+    await Promise.allSettled(blobs);
     if (err instanceof BurrowError) throw err;
     // A full disk or an unreadable file is not the archive's fault.
     throw systemFailure(err, 'load') ?? new BurrowError('E_ARCHIVE', `${source}: not a readable image archive: ${(err as Error).message}`);
+  } finally {
+    release();
   }
   if (entries === 0) throw new BurrowError('E_ARCHIVE', `${source}: empty or not a tar archive`);
   return archiveImages(meta, byPath, links, ingest, source);

@@ -7,7 +7,8 @@
  *
  * A job that passes file descriptors gets a worker of its own (fds are
  * handed over only at a process's start). A worker is told its work is done
- * (its stdin ended) once it has had no job for a turn of the event loop;
+ * (its stdin ended) once it has had no job for a turn of the event loop,
+ * or, while a caller holds the pool (hold()), once that caller is done;
  * a process that dies leaves its workers' stdin ended while their jobs run,
  * and they stop at once.
  */
@@ -43,6 +44,8 @@ interface Worker {
 export class FetchPool {
   private readonly workers: Worker[] = [];
   private nextId = 0;
+  /** callers of hold() not yet done: idle workers are kept while there are any */
+  private holds = 0;
 
   /** `staging`: the ingest's directory, in which every job's files are (the workers are told it). */
   constructor(
@@ -63,6 +66,22 @@ export class FetchPool {
       worker.jobs.set(id, { received, resolve, reject });
       worker.proc.stdin?.write(`${JSON.stringify({ ...job, id, dir })}\n`);
     });
+  }
+
+  /**
+   * Keeps idle workers until the returned function is called: for a caller
+   * whose jobs come further apart than a turn of the event loop (the layers
+   * of an archive read from a pipe, each given once it is read).
+   */
+  hold(): () => void {
+    this.holds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.holds > 0) return;
+      for (const w of [...this.workers]) if (w.jobs.size === 0) this.close(w);
+    };
   }
 
   private pick(env: string[], fds: number[]): Worker {
@@ -110,7 +129,7 @@ export class FetchPool {
     if (worker.jobs.size > 0) return;
     if (worker.own) this.close(worker);
     // Given the next job in this turn, as a pull's next layer is, it lives on.
-    else setImmediate(() => worker.jobs.size === 0 && this.close(worker));
+    else setImmediate(() => worker.jobs.size === 0 && this.holds === 0 && this.close(worker));
   }
 
   private close(worker: Worker): void {

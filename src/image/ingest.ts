@@ -7,7 +7,7 @@
  * failure or a kill leaves only staging files in tmp/, which nothing reads.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, openSync, readSync, renameSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, fstatSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 
@@ -63,12 +63,29 @@ export interface FetchResult {
   compression?: Compression;
 }
 
-/** A blob's bytes in a file: `size` bytes from `offset`; `fd`: the file, open already (`file` then names it in messages). */
+/**
+ * A blob's bytes in a file: `size` bytes from `offset`; `fd`: the file, open
+ * already (`file` then names it in messages). `growing`: the file is still
+ * being written (a layer of an archive read from a pipe, Ingest.addBlob): its
+ * reader waits for the bytes not there yet.
+ */
 export interface FileRange {
   file: string;
   offset: number;
   size: number;
   fd?: number;
+  growing?: boolean;
+}
+
+/**
+ * A blob that is an entry of an archive read as a stream (image/archive.ts
+ * readArchive): its size, from the entry's header, and `consumed`, called
+ * once every byte of it is read, before it is unpacked: the archive's next
+ * entry is read meanwhile.
+ */
+export interface ArchiveEntry {
+  size: number;
+  consumed: () => void;
 }
 
 /**
@@ -112,12 +129,21 @@ export class Ingest {
   private readonly lock: HeldFile;
   private readonly fetchers: FetchPool;
 
+  /** Keeps the fetch workers that have no job until the returned function is called (FetchPool.hold). */
+  holdWorkers(): () => void {
+    return this.fetchers.hold();
+  }
+
   /**
    * Takes one blob from a stream. JSON (a manifest, config or index) is kept
    * in memory too; anything else is a layer and is unpacked on the way.
-   * `expected`, when the source names the digest, is checked here.
+   * `expected`, when the source names the digest, is checked here. With
+   * `entry` (an archive's entry, the archive read from a pipe), a layer is
+   * only copied to its staged file here, and a fetch worker unpacks it from
+   * there as the file grows: the archive's next entry is read meanwhile, so
+   * its layers unpack side by side as those of an archive file do.
    */
-  async addBlob(input: Readable, expected?: Digest, what = 'blob', force?: 'layer'): Promise<StagedBlob> {
+  async addBlob(input: Readable, expected?: Digest, what = 'blob', force?: 'layer', entry?: ArchiveEntry): Promise<StagedBlob> {
     const n = this.counter++;
     const file = join(this.staging, `blob-${n}`);
     const fd = openSync(file, 'wx', 0o600);
@@ -130,6 +156,8 @@ export class Ingest {
     let workerEnded: Promise<Error | undefined> | undefined;
     let workerError: Error | undefined;
     let workerOut = '';
+    // With `entry`, a layer is unpacked by a fetch worker from the staged file as it grows (no pipe between).
+    let unpacked: Promise<StagedBlob> | undefined;
     const dir = join(this.staging, `layer-${n}`);
     // The whole stream is always read, even after a failure (the rest is dropped): leaving a
     // tar entry half-read would stall the archive reader that feeds us.
@@ -164,7 +192,13 @@ export class Ingest {
       if (kind === undefined) {
         const c = chunk.toString('latin1').trimStart()[0];
         kind = force ?? (c === '{' || c === '[' ? 'json' : 'layer');
-        if (kind === 'layer') {
+        if (kind === 'layer' && entry !== undefined) {
+          unpacked = this.addFetched({ range: { file, offset: 0, size: entry.size, growing: true } }, expected, what, { file, have: entry.size }, () => undefined);
+          unpacked.catch((err: unknown) => {
+            // The rest of the entry is read and dropped: the failure is told once it is.
+            failed ??= err as Error;
+          });
+        } else if (kind === 'layer') {
           mkdirSync(dir, { mode: 0o700 });
           worker = this.store.sys.startInUserns([process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), '--internal-worker', 'unpack', join(dir, 'diff')], {
             stdin: 'pipe',
@@ -189,7 +223,7 @@ export class Ingest {
           );
         }
       }
-      hash.update(chunk);
+      if (!unpacked) hash.update(chunk); // (else the worker's digest)
       size += chunk.length;
       if (!staged.write(chunk)) hold(staged);
       if (kind === 'json') {
@@ -215,6 +249,7 @@ export class Ingest {
           reject(err);
         });
       });
+      entry?.consumed();
       worker?.stdin?.end();
       if (workerEnded) await workerEnded;
       if (workerError) throw workerError;
@@ -223,6 +258,18 @@ export class Ingest {
       worker?.stdin?.destroy();
       await workerEnded;
       await settle();
+      if (unpacked) {
+        // Its worker waits for the bytes that did not come: given zeros in their place, it ends (its result unused).
+        // Should that fail, it is not waited for: it ends with this process, as the pool's workers do.
+        let whole = false;
+        try {
+          if (fstatSync(fd).size < (entry?.size ?? 0)) ftruncateSync(fd, entry?.size ?? 0);
+          whole = true;
+        } catch {
+          // (the error told is the one that brought us here)
+        }
+        if (whole) await unpacked.catch(() => undefined);
+      }
       // A source that broke off (a registry's connection) is the cause; the worker only saw a short tar.
       // Our own write's failure (a full disk) before the worker's, which meets the same disk.
       throw inputError ?? stagedError ?? workerError ?? err;
@@ -232,6 +279,7 @@ export class Ingest {
       closeSync(fd);
     }
     if (failed) throw failed;
+    if (unpacked) return await unpacked;
     const digest = `sha256:${hash.digest('hex')}` as Digest;
     if (expected !== undefined && digest !== expected)
       throw new BurrowError('E_DIGEST_MISMATCH', `${what}: digest mismatch: expected ${expected}, got ${digest}`);

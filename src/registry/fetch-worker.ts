@@ -1,8 +1,9 @@
 /**
  * The fetch worker: `burrow --internal-worker fetch STAGING`, started in a
  * user namespace by a pull (image/ingest.ts addFetched, image/fetch-pool.ts),
- * which gives each a share of its layers; also by `load -i FILE` for a
- * layer read from its place in the archive. Each job, a line of JSON on
+ * which gives each a share of its layers; also by `load` for a layer read
+ * from its place in an archive file, or from the staged file it is being
+ * copied to from a pipe. Each job, a line of JSON on
  * stdin, carries the registry client's state and the blob, or a file's
  * range: the worker fetches the blob itself (a Range request from where an
  * earlier pull stopped, and again wherever a connection breaks), and in one
@@ -16,7 +17,9 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, createWriteStream, mkdirSync, openSync, writeSync } from 'node:fs';
-import { PassThrough, type Readable } from 'node:stream';
+import { open } from 'node:fs/promises';
+import { PassThrough, Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import { BurrowError, systemFailure, withPath } from '../errors.js';
 import { applyLayer, applyLayerFile, compressionAt } from '../layers/apply.js';
@@ -140,11 +143,40 @@ async function runJob(job: WorkerJob): Promise<void> {
 function sourceOf(job: FetchJob, counted: (n: number) => void): Readable {
   if (job.range) {
     const { file, offset, size, fd } = job.range;
+    if (job.range.growing === true) return Readable.from(growingFile(file, offset, size), { objectMode: false });
     return createReadStream(file, { ...(fd === undefined ? {} : { fd, autoClose: false }), start: offset, end: offset + size - 1, highWaterMark: 1 << 20 });
   }
   if (!job.client || job.repo === undefined || !job.desc) throw new BurrowError('E_WORKER', 'fetch worker: a job with neither a registry blob nor a file range');
   const client = RegistryClient.resume(job.client);
   return blobStream(client, job.repo, job.desc, job.retries ?? 3, counted, job.have > 0 ? { file: job.file, have: job.have } : undefined);
+}
+
+/** How long a reader of a growing file waits before it looks again for the bytes not there yet. */
+const GROWING_POLL_MS = 1;
+
+/**
+ * `size` bytes of a file from `offset`, read as they are written: at the
+ * file's end short of them, it looks again a moment later. The writer
+ * (Ingest.addBlob) always brings the file to `size`, with zeros when its
+ * source broke off (the digest then fails), and a pull that dies ends the
+ * worker: nothing waits for ever.
+ */
+async function* growingFile(file: string, offset: number, size: number): AsyncGenerator<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    for (let done = 0; done < size; ) {
+      const buf = Buffer.allocUnsafe(Math.min(1 << 20, size - done));
+      const { bytesRead } = await handle.read(buf, 0, buf.length, offset + done);
+      if (bytesRead === 0) {
+        await sleep(GROWING_POLL_MS);
+        continue;
+      }
+      done += bytesRead;
+      yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -153,7 +185,7 @@ function sourceOf(job: FetchJob, counted: (n: number) => void): Readable {
  * (layers/apply.ts applyLayerFile); undefined for anything else.
  */
 async function unpackPlainRange(job: FetchJob, dir: string, counted: (n: number) => void): Promise<FetchResult | undefined> {
-  if (!job.range || job.have !== 0) return undefined;
+  if (!job.range || job.have !== 0 || job.range.growing === true) return undefined;
   const { file, offset, size } = job.range;
   const fd = job.range.fd ?? openSync(file, 'r');
   try {

@@ -100,6 +100,60 @@ describeContainers('burrow load', () => {
       expect((await store.run(['run', '--rm', 'localhost/cfg'])).stdout).toBe('cmd:bar:/srv/work:1000:1000\n');
     });
 
+    // A layer read from a pipe is copied to its staged file and unpacked from there by a fetch worker as it grows,
+    // while the next entry is read: the workers stay for the whole load, not a Node start per layer.
+    it('an archive from a pipe, a layer at a time: its layers unpack in fetch workers that stay for the whole load, each in its place', async () => {
+      const store = newStore('load-pipe-workers');
+      const layers = await Promise.all([1, 2, 3, 4, 5].map((i) => makeTar([{ name: `f${i}`, data: `layer ${i}\n`.repeat(20_000 * i) }])));
+      const bytes = await makeTar(dockerArchiveEntries({ config: images.plainConfig, layers: [images.baseLayer, ...layers] }, 'localhost/piped:latest'));
+      // where each entry of the archive ends (its header's octal size, the data padded to 512)
+      const ends: number[] = [];
+      for (let off = 0; off + 512 <= bytes.length && bytes.subarray(off, off + 512).some((b) => b !== 0); ) {
+        const size = parseInt(bytes.subarray(off + 124, off + 136).toString('latin1').replace(/\0.*$/s, '').trim() || '0', 8);
+        off += 512 + Math.ceil(size / 512) * 512;
+        ends.push(off);
+      }
+      expect(ends).toHaveLength(8); // the config, six layers, manifest.json
+      const child = spawn(process.execPath, [BURROW, 'load'], { env: { ...process.env, ...store.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const workers = new Set<number>();
+      const watch = setInterval(() => {
+        for (const pid of processesWith(store.data)) {
+          try {
+            if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--internal-worker\0fetch')) workers.add(pid);
+          } catch {
+            // (gone meanwhile)
+          }
+        }
+      }, 10);
+      try {
+        // An entry at a time, each given time to unpack before the next comes.
+        let from = 0;
+        for (const end of [...ends, bytes.length]) {
+          child.stdin.write(bytes.subarray(from, end));
+          from = end;
+          await new Promise((r) => setTimeout(r, 400));
+        }
+        child.stdin.end();
+        expect(await exited).toBe(0);
+      } finally {
+        clearInterval(watch);
+      }
+      expect(stderr).toBe('');
+      expect(stdout).toBe('Loaded image: localhost/piped:latest\n');
+      // One worker, or two where a layer still unpacked as the next came; a worker per layer was six.
+      expect(workers.size).toBeGreaterThanOrEqual(1);
+      expect(workers.size).toBeLessThanOrEqual(2);
+      const inspected = await store.run(['image', 'inspect', '--format', '{{json .RootFS.Layers}}', 'localhost/piped']);
+      expect(JSON.parse(inspected.stdout)).toEqual([images.baseLayer, ...layers].map((l) => `sha256:${sha256hex(l)}`));
+      const seen = await store.run(['run', '--rm', 'localhost/piped', 'sh', '-c', 'for i in 1 2 3 4 5; do wc -l < /f$i; done']);
+      expect(lines(seen.stdout)).toEqual(['20000', '40000', '60000', '80000', '100000']);
+    });
+
     it('loading the same archive again changes nothing but the output', async () => {
       const store = newStore('load-twice');
       expect((await store.run(['load', '-i', images.plainOci])).exitCode).toBe(0);
