@@ -151,8 +151,9 @@ function sourceOf(job: FetchJob, counted: (n: number) => void): Readable {
   return blobStream(client, job.repo, job.desc, job.retries ?? 3, counted, job.have > 0 ? { file: job.file, have: job.have } : undefined);
 }
 
-/** How long a reader of a growing file waits before it looks again for the bytes not there yet. */
+/** How long a reader of a growing file waits before it looks again for the bytes not there yet: from 1 ms, doubled while none come. */
 const GROWING_POLL_MS = 1;
+const GROWING_POLL_MAX_MS = 16;
 
 /**
  * `size` bytes of a file from `offset`, read as they are written: at the
@@ -164,13 +165,17 @@ const GROWING_POLL_MS = 1;
 async function* growingFile(file: string, offset: number, size: number): AsyncGenerator<Buffer> {
   const handle = await open(file, 'r');
   try {
+    let wait = GROWING_POLL_MS;
     for (let done = 0; done < size; ) {
       const buf = Buffer.allocUnsafe(Math.min(1 << 20, size - done));
       const { bytesRead } = await handle.read(buf, 0, buf.length, offset + done);
       if (bytesRead === 0) {
-        await sleep(GROWING_POLL_MS);
+        // (a slow source, `ssh host docker save | burrow load`, is not polled a thousand times a second)
+        await sleep(wait);
+        wait = Math.min(wait * 2, GROWING_POLL_MAX_MS);
         continue;
       }
+      wait = GROWING_POLL_MS;
       done += bytesRead;
       yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
     }
