@@ -49,7 +49,7 @@ export interface StagedBlob {
   /** the bytes, for JSON blobs */
   json?: Buffer;
   /** for layer blobs: the unpacked tree and what the worker measured (and found: a compression) */
-  layer?: { dir: string; diffId: Digest; size: number; compression?: Compression };
+  layer?: { dir: string; diffId: Digest; size: number; tarSize: number; compression?: Compression };
 }
 
 /** What a fetch worker (registry/fetch-worker.ts) answers for a blob it fetched and unpacked. */
@@ -58,6 +58,8 @@ export interface FetchResult {
   size: number;
   diffId: string;
   unpacked: number;
+  /** the uncompressed tar's bytes */
+  tarSize: number;
   warnings: string[];
   /** gzip or zstd, as the unpacker found it; absent for a plain tar */
   compression?: Compression;
@@ -297,6 +299,7 @@ export class Ingest {
         dir,
         diffId: parseDigest(result.diffId, what),
         size: result.size,
+        tarSize: result.tarSize,
         ...(result.compression ? { compression: result.compression } : {}),
       };
     }
@@ -340,7 +343,7 @@ export class Ingest {
       digest,
       size: result.size,
       file,
-      layer: { dir, diffId: parseDigest(result.diffId, what), size: result.unpacked, ...(result.compression ? { compression: result.compression } : {}) },
+      layer: { dir, diffId: parseDigest(result.diffId, what), size: result.unpacked, tarSize: result.tarSize, ...(result.compression ? { compression: result.compression } : {}) },
     };
     this.blobs.set(digest, blob);
     return blob;
@@ -490,6 +493,7 @@ export class Ingest {
               diffId: diffIds[j] as Digest,
               parent: j > 0 ? chains[j - 1] : undefined,
               size: staged.layer.size,
+              tarSize: staged.layer.tarSize,
               blob: { digest: layer.digest, mediaType: layer.mediaType, size: layer.size },
             };
             atomicWriteFile(join(staged.layer.dir, 'layer.json'), JSON.stringify(rec), 0o644);

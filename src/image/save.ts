@@ -6,7 +6,9 @@
  *
  * docker-archive (what `docker load` reads):
  *   <config hex>.json, <diff id hex>.tar (uncompressed: a gzip or zstd blob
- *   is decompressed on the way, so its name is its diff id), manifest.json
+ *   is decompressed on the way, so its name is its diff id; its length is
+ *   the layer record's tarSize, or counted by a decompression first in a
+ *   store that predates it), manifest.json
  *   ([{Config, RepoTags, Layers}]), repositories
  * oci-archive / oci-dir:
  *   oci-layout, index.json (ref.name annotation), blobs/sha256/<hex>
@@ -81,10 +83,10 @@ function tarSink(out: Writable): Sink {
         (async () => {
           for await (const chunk of open() as AsyncIterable<Buffer>) {
             written += chunk.length;
-            if (written > size) throw new Error(`\`${name}\` grew while it was written`);
+            if (written > size) throw new BurrowError('E_SAVE', `\`${name}\`: more than the ${size} bytes its entry was given: the store changed while it was saved, or is damaged`);
             if (!entry.write(chunk)) await new Promise((r) => entry.once('drain', () => r(undefined)));
           }
-          if (written !== size) throw new Error(`\`${name}\` has ${written} bytes, expected ${size}`);
+          if (written !== size) throw new BurrowError('E_SAVE', `\`${name}\`: ${written} bytes, where its entry was given ${size}: the store changed while it was saved, or is damaged`);
           entry.end(undefined);
         })().catch((err: Error) => {
           entry.destroy(err);
@@ -172,7 +174,10 @@ async function saveDocker(store: Store, images: ImageToSave[], sink: Sink): Prom
       } finally {
         closeSync(fd);
       }
-      if (kind !== undefined) await sink.stream(name, await decompressedSize(path, kind), () => openDecompressed(path, kind));
+      // The tar's length, which its entry's header gives first: as the layer's record has it, else counted (a decompression more).
+      const recorded = store.layer(record.layers[i] as Digest)?.tarSize;
+      const tarSize = Number.isSafeInteger(recorded) && (recorded as number) >= 0 ? (recorded as number) : undefined;
+      if (kind !== undefined) await sink.stream(name, tarSize ?? (await decompressedSize(path, kind)), () => openDecompressed(path, kind));
       else await sink.stream(name, size, () => createReadStream(path));
     }
     const tags: string[] = [];

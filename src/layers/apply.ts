@@ -60,6 +60,8 @@ export interface ApplyResult {
   diffId: string;
   /** bytes of regular file content */
   size: number;
+  /** bytes of the uncompressed tar (what the diff id is the digest of): a docker-archive's entry for the layer is as long */
+  tarSize: number;
   warnings: string[];
   /** how the layer was compressed (its first bytes said): absent for a plain tar */
   compression?: Compression;
@@ -513,6 +515,7 @@ export function layerUnpacker(sys: LibcCalls, root: string, ownersAsData: boolea
   let xattrWarned = false;
   let ownersWarned = false;
   let size = 0;
+  let tarSize = 0;
   const made: Made = { paths: new Set(), dirs: new Set([top]), plain: new Set() };
   // The ids of what this process makes (in a plain directory).
   const ownUid = process.geteuid?.() ?? -1;
@@ -695,6 +698,7 @@ export function layerUnpacker(sys: LibcCalls, root: string, ownersAsData: boolea
   return {
     write(chunk: Buffer): void {
       hash?.update(chunk);
+      tarSize += chunk.length;
       reader.write(chunk);
     },
     end(): void {
@@ -711,7 +715,7 @@ export function layerUnpacker(sys: LibcCalls, root: string, ownersAsData: boolea
       if (devicesSkipped > 0) warnings.push(`${devicesSkipped} device node(s) skipped: a rootless container cannot create devices`);
       const diffId = digest ?? (hash ? `sha256:${hash.digest('hex')}` : undefined);
       if (diffId === undefined) throw new BurrowError('E_LAYER', 'a layer unpacked without its digest');
-      return { diffId, size, warnings };
+      return { diffId, size, tarSize, warnings };
     },
   };
 }

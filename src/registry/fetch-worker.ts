@@ -199,7 +199,7 @@ async function unpackPlainRange(job: FetchJob, dir: string, counted: (n: number)
     try {
       const result = await applyLayerFile(LIBC, { fd, path: file, offset, length: size, stage: { fd: stage, path: job.file } }, dir);
       counted(size);
-      return { digest: result.diffId, size, diffId: result.diffId, unpacked: result.size, warnings: result.warnings };
+      return { digest: result.diffId, size, diffId: result.diffId, unpacked: result.size, tarSize: result.tarSize, warnings: result.warnings };
     } finally {
       closeSync(stage);
     }
@@ -270,6 +270,6 @@ async function fetchAndUnpack(job: FetchJob, dir: string, counted: (n: number) =
   const failure = sourceError ?? stagedError ?? unpackError;
   if (failure !== undefined) throw failure;
   if (unpacked === undefined) throw new BurrowError('E_LAYER', 'the unpacking gave no result');
-  const { diffId, size: unpackedSize, warnings, compression } = unpacked;
-  return { digest: `sha256:${hash.digest('hex')}`, size, diffId, unpacked: unpackedSize, warnings, ...(compression ? { compression } : {}) };
+  const { diffId, size: unpackedSize, tarSize, warnings, compression } = unpacked;
+  return { digest: `sha256:${hash.digest('hex')}`, size, diffId, unpacked: unpackedSize, tarSize, warnings, ...(compression ? { compression } : {}) };
 }

@@ -60,6 +60,12 @@ export interface LayerRecord {
   parent: Digest | undefined;
   /** unpacked bytes */
   size: number;
+  /**
+   * bytes of its uncompressed tar (a docker-archive's entry for it, which
+   * `save` then need not decompress once to count); absent in records
+   * written before 2026-12-07
+   */
+  tarSize?: number;
   /** the blob it was unpacked from, as it is kept in blobs/ */
   blob: { digest: Digest; mediaType: string; size: number };
 }

@@ -6,7 +6,7 @@
  * unchanged store and nothing written outside it.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import tar from 'tar-stream';
@@ -137,6 +137,30 @@ suite('interoperability', () => {
       const diffIds = (JSON.parse(skopeo(['inspect', '--config', `oci:${layout}:v1`])) as { rootfs: { diff_ids: string[] } }).rootfs.diff_ids;
       expect(d.layers).toEqual(diffIds);
       expect(before.layers).not.toEqual(diffIds);
+      // Each layer's entry is as long as its record says its tar is (save need not decompress a layer to count it) ...
+      const records = list(join(store.data, 'layers')).map((c) => join(store.data, 'layers', c, 'layer.json'));
+      const entries = await tarEntries(docker);
+      expect(records.length).toBeGreaterThan(0);
+      for (const file of records) {
+        const rec = JSON.parse(readFileSync(file, 'utf8')) as { diffId: string; tarSize?: number };
+        expect(rec.tarSize).toBe(entries.get(`${rec.diffId.slice('sha256:'.length)}.tar`)?.size);
+        // ... and a record without it, as a store from before it was kept has, saves the same archive (counted then).
+        const { tarSize: _, ...older } = rec;
+        writeFileSync(file, JSON.stringify(older));
+      }
+      const counted = join(work, 'saved-docker-counted.tar');
+      await ok(store, ['save', '-o', counted, id]);
+      expect(readFileSync(counted).equals(readFileSync(docker))).toBe(true);
+      // A record whose length is wrong (a damaged store) is refused, not written into a broken archive.
+      const first = records[0] as string;
+      const rec = JSON.parse(readFileSync(first, 'utf8')) as { diffId: string };
+      writeFileSync(first, JSON.stringify({ ...rec, tarSize: (entries.get(`${rec.diffId.slice('sha256:'.length)}.tar`)?.size ?? 0) + 512 }));
+      const damaged = join(work, 'saved-docker-damaged.tar');
+      const refused = await store.run(['save', '-o', damaged, id]);
+      expect(refused.exitCode).toBe(125);
+      expect(refused.stderr).toMatch(new RegExp(`^Error: \`${rec.diffId.slice('sha256:'.length)}\\.tar\`: \\d+ bytes, where its entry was given \\d+: the store changed while it was saved, or is damaged\n$`));
+      expect(existsSync(damaged)).toBe(false);
+      writeFileSync(first, JSON.stringify(rec));
 
       // skopeo copies each to another format
       skopeo(['copy', `docker-archive:${docker}`, `oci:${join(work, 'copied-from-docker')}:c`]);
