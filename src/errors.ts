@@ -42,7 +42,7 @@ export function errnoCode(err: unknown): string | undefined {
  * file the user may not write, a limit reached. A system call that fails so
  * is an expected failure, reported with what it did and where.
  */
-const ENVIRONMENT = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO', 'EMFILE', 'ENFILE', 'ENOMEM', 'ENAMETOOLONG', 'EFBIG', 'EMLINK']);
+const ENVIRONMENT = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO', 'EMFILE', 'ENFILE', 'ENOMEM', 'ENAMETOOLONG', 'EFBIG', 'EMLINK', 'EPIPE']);
 
 /** What a failed system call was doing, in words. */
 const VERBS: Record<string, string> = {
@@ -95,9 +95,15 @@ export function systemFailure(err: unknown, operation?: string): BurrowError | u
 /** A system call's failure in words, without the call and the path (`no space left on device`); any other error's message. */
 export function describeError(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
+  // A stream's (libuv's) is only "write EPIPE".
+  const stream = /^[a-z]+ (E[A-Z0-9]+)$/.exec(message)?.[1];
+  if (stream !== undefined && STREAM_ERRORS[stream] !== undefined) return STREAM_ERRORS[stream];
   // Node's message is "ENOSPC: no space left on device, write" or "..., open '/path'".
   return /^E[A-Z0-9]+: (.*?)(?:, [a-z0-9]+(?: '.*)?)?$/s.exec(message)?.[1] ?? message;
 }
+
+/** The words for the codes a stream's error gives bare (`write EPIPE`), as strerror has them. */
+const STREAM_ERRORS: Record<string, string> = { EPIPE: 'broken pipe', ECONNRESET: 'connection reset by peer', ENOSPC: 'no space left on device', EIO: 'input/output error' };
 
 /**
  * Names `path` in a system call's error that names none (a write by fd), or,

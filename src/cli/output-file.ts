@@ -22,15 +22,23 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { finished } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import { isatty } from 'node:tty';
 
 import { BurrowError, describeError, errnoCode, withPath } from '../errors.js';
 import { trackPartial } from '../storage/leftovers.js';
 import type { Store } from '../storage/store.js';
+import type { Sys } from '../system/sys.js';
+import type { UsernsOptions } from '../system/userns.js';
 
 export interface Output {
   stream: Writable;
+  /**
+   * the fd `stream` writes to, for a process that writes there itself (export's
+   * worker) instead of through `stream`, which is then left unwritten; undefined
+   * when there is none to share (a stdout that is not fd 1)
+   */
+  fd: number | undefined;
   /** flushes and renames into place */
   commit(): Promise<void>;
   /** removes what was written */
@@ -59,7 +67,7 @@ function existing(path: string): ReturnType<typeof statSync> | undefined {
 export function openOutput(path: string | undefined, stdout: Writable, refuseTerminal: string, store: Store): Output {
   if (path === undefined || path === '-') {
     if (isatty(1)) throw new BurrowError('E_TERMINAL', refuseTerminal);
-    return { stream: stdout, commit: async () => undefined, abort: () => undefined };
+    return { stream: stdout, fd: stdout === process.stdout ? 1 : undefined, commit: async () => undefined, abort: () => undefined };
   }
   const st = existing(path);
   if (st?.isDirectory()) throw new BurrowError('E_OUTPUT', `write \`${path}\`: is a directory`);
@@ -92,6 +100,7 @@ export function openOutput(path: string | undefined, stdout: Writable, refuseTer
   };
   return {
     stream,
+    fd,
     commit: async () => {
       if (!stream.writableEnded) stream.end();
       await finished(stream).catch((err: Error) => (failure ??= err));
@@ -150,4 +159,21 @@ export function openOutputDir(path: string, store: Store): { dir: string; commit
     },
     abort: cleanup,
   };
+}
+
+/**
+ * Runs `argv` in the user namespace (a worker that writes a tar: export,
+ * volume export) with its stdout going to `out`: straight to out's fd where
+ * there is one, so no byte passes through this process, else through a pipe
+ * here. Resolves when the worker has ended well; `out` is then committed by
+ * the caller.
+ */
+export async function workerToOutput(sys: Sys, argv: string[], out: Output, stdout: Writable, opts: Omit<UsernsOptions, 'stdout'> = {}): Promise<void> {
+  const worker = sys.startInUserns(argv, { ...opts, stdout: out.fd ?? 'pipe' });
+  if (out.fd !== undefined) {
+    await worker.done;
+    return;
+  }
+  if (!worker.stdout) throw new BurrowError('E_WORKER', `${argv.slice(2).join(' ')}: the worker has no output`);
+  await Promise.all([pipeline(worker.stdout, out.stream, { end: out.stream !== stdout }), worker.done]);
 }

@@ -25,13 +25,12 @@ import {
   lutimesSync,
   mkdirSync,
   openSync,
-  readFileSync,
   readlinkSync,
   symlinkSync,
   unlinkSync,
 } from 'node:fs';
 import { posix } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 
 import tar from 'tar-stream';
 
@@ -40,7 +39,8 @@ import { writeAll } from '../system/files.js';
 import type { LibcCalls } from '../system/sys.js';
 import { cleanName } from './apply.js';
 import { formatOverride, onlyOwnId, OVERRIDE_STAT, parseOverride } from './owners.js';
-import { packTree, tarPack } from './pack.js';
+import { packTree } from './pack.js';
+import { TarWriter } from './tar-writer.js';
 
 const O_DIRECTORY = fsConstants.O_RDONLY | fsConstants.O_DIRECTORY;
 const O_PATH = 0o10000000;
@@ -111,8 +111,8 @@ export function contentsOnly(src: string): boolean {
   return /(^|\/)\.$/.test(src);
 }
 
-/** Writes `src` (inside the root) as a tar to `out`, its top entry named `name` (sourceName). */
-export async function packSource(sys: LibcCalls, rootFd: number, src: string, name: string, out: Writable): Promise<void> {
+/** Writes `src` (inside the root) as a tar to the fd `out`, its top entry named `name` (sourceName). */
+export function packSource(sys: LibcCalls, rootFd: number, src: string, name: string, out: number): void {
   const trimmed = src.replace(/\/+$/, '') || '/';
   const contentsOnly = /(^|\/)\.$/.test(src);
   const parentFd = openIn(sys, rootFd, contentsOnly ? trimmed.replace(/\/?\.$/, '') || '/' : posix.dirname(trimmed), O_DIRECTORY);
@@ -126,27 +126,23 @@ export async function packSource(sys: LibcCalls, rootFd: number, src: string, na
       throw err;
     }
     // A directory: packed beneath its own fd, no link followed (pack.ts).
-    if (st.isDirectory()) return await packTree(sys, `/proc/self/fd/${parentFd}/${base}`, out, { prefix: name });
-    const pack = tarPack();
-    const done = new Promise<void>((resolve, reject) => {
-      pack.on('error', reject);
-      pack.pipe(out).on('finish', resolve).on('error', reject);
-    });
+    if (st.isDirectory()) return packTree(sys, `/proc/self/fd/${parentFd}/${base}`, out, { prefix: name });
+    const tar = new TarWriter(out);
     const kept = onlyOwnId() && !st.isSymbolicLink() ? parseOverride(sys.lgetxattr(`/proc/self/fd/${parentFd}/${base}`, OVERRIDE_STAT)) : undefined;
     const { uid, gid } = kept ?? st;
-    const header = { name: name || base, mode: st.mode & 0o7777, uid, gid, mtime: st.mtime };
+    const header = { name: name || base, mode: st.mode & 0o7777, uid, gid, mtime: Math.floor(st.mtimeMs / 1000) };
     if (st.isSymbolicLink()) {
-      pack.entry({ ...header, type: 'symlink', linkname: readlinkSync(`/proc/self/fd/${parentFd}/${base}`) });
+      tar.header({ ...header, type: 'symlink', linkname: readlinkSync(`/proc/self/fd/${parentFd}/${base}`) });
     } else if (st.isFile()) {
       const fd = openSync(`/proc/self/fd/${parentFd}/${base}`, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
       try {
-        pack.entry({ ...header, type: 'file', size: st.size }, readFileSync(fd).subarray(0, st.size));
+        tar.header({ ...header, type: 'file', size: st.size });
+        tar.file(fd, st.size);
       } finally {
         closeSync(fd);
       }
     } else throw cpError(`\`${src}\` is not a file, a directory or a link`);
-    pack.finalize();
-    await done;
+    tar.end();
   } finally {
     closeSync(parentFd);
   }
@@ -320,7 +316,7 @@ export async function copyWorker(sys: LibcCalls, op: string, args: string[]): Pr
       return 0;
     }
     if (op === 'cp-out' && rest.length === 2) {
-      await packSource(sys, rootFd, rest[0] as string, rest[1] as string, process.stdout);
+      packSource(sys, rootFd, rest[0] as string, rest[1] as string, 1);
       return 0;
     }
     if (op === 'cp-in' && rest.length === 4) {

@@ -9,15 +9,14 @@
  * layer: a whiteout becomes `.wh.NAME`, an opaque directory holds
  * `.wh..wh..opq`.
  */
-import { closeSync, constants as fsConstants, createReadStream, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
-import type { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { closeSync, constants as fsConstants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 
 import tar from 'tar-stream';
 
 import { errnoCode } from '../errors.js';
 import type { LibcCalls } from '../system/sys.js';
 import { onlyOwnId, OVERRIDE_STAT, parseOverride } from './owners.js';
+import { TarWriter } from './tar-writer.js';
 
 const O_DIRECTORY = fsConstants.O_RDONLY | fsConstants.O_DIRECTORY;
 
@@ -95,57 +94,26 @@ function xattr(sys: LibcCalls, path: string, name: string): Buffer | undefined {
 }
 
 /**
- * Packs `root` without following a symlink anywhere: the tree may belong to
- * a running container, whose processes can swap a file or a directory for a
- * symlink to the host at any moment. Every directory and file is opened
- * beneath root with openat2 (no symlink, no `..`), read through that fd, and
- * what changed on the way is left out.
+ * Packs `root` into a tar written to `fd` (layers/tar-writer.ts), without
+ * following a symlink anywhere: the tree may belong to a running container,
+ * whose processes can swap a file or a directory for a symlink to the host at
+ * any moment. Every directory and file is opened beneath root with openat2 (no
+ * symlink, no `..`), read through that fd, and what changed on the way is left
+ * out. Synchronous: nothing else runs meanwhile in the worker that does it.
  */
-export async function packTree(sys: LibcCalls, root: string, out: Writable, opts: { upper?: boolean; prefix?: string; ownersAsData?: boolean } = {}): Promise<void> {
+export function packTree(sys: LibcCalls, root: string, fd: number, opts: { upper?: boolean; prefix?: string; ownersAsData?: boolean } = {}): void {
   // Where only the user's own id is mapped, the owners the layers had are kept as data (layers/owners.ts).
   const asData = opts.ownersAsData ?? onlyOwnId();
   // `cp`: the tree's entries under one name (the root itself an entry too), or its contents only ('').
   const prefix = opts.prefix ?? '';
   const named = (rel: string): string => (prefix === '' ? rel : rel === '' ? prefix : `${prefix}/${rel}`);
-  const pack = tarPack();
-  const piping = pipeline(pack as unknown as NodeJS.ReadableStream, out);
-  piping.catch(() => undefined);
+  const tar = new TarWriter(fd);
   const links = new Map<string, string>();
   const rootFd = openSync(root, O_DIRECTORY | fsConstants.O_NOFOLLOW);
 
-  const add = (header: Partial<tar.Header> & { name: string }, data?: Buffer): Promise<void> =>
-    new Promise((resolve, reject) => {
-      if (data) pack.entry(header, data, (err) => (err ? reject(err) : resolve()));
-      else pack.entry(header, (err) => (err ? reject(err) : resolve())).end(undefined);
-    });
-
-  /** The file's bytes from `fd` (closed at the end), `header.size` of them whatever it does meanwhile. */
-  const addFile = (header: Partial<tar.Header> & { name: string }, fd: number): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const entry = pack.entry(header, (err) => (err ? reject(err) : resolve()));
-      (async () => {
-        let written = 0;
-        for await (const chunk of createReadStream('', { fd, autoClose: true }) as AsyncIterable<Buffer>) {          // A file that grew while it was read: the header's size is what goes out.
-          const part = chunk.subarray(0, Math.max(0, (header.size ?? 0) - written));
-          written += part.length;
-          if (part.length > 0 && !entry.write(part)) await new Promise((r) => entry.once('drain', () => r(undefined)));
-        }
-        // ...and one that shrank is padded with zeros.
-        for (; written < (header.size ?? 0); ) {
-          const pad = Buffer.alloc(Math.min(65536, (header.size ?? 0) - written));
-          written += pad.length;
-          if (!entry.write(pad)) await new Promise((r) => entry.once('drain', () => r(undefined)));
-        }
-        entry.end(undefined);
-      })().catch((err: Error) => {
-        entry.destroy(err);
-        reject(err);
-      });
-    });
-
-  const visit = async (rel: string, st: Stats, link?: string, owner?: { uid: number; gid: number }): Promise<void> => {
+  const visit = (rel: string, st: Stats, link?: string, owner?: { uid: number; gid: number }): void => {
     const { uid, gid } = owner ?? st;
-    const base: Partial<tar.Header> & { name: string } = { name: named(rel), mode: st.mode & 0o7777, uid, gid, mtime: st.mtime };
+    const base = { name: named(rel), mode: st.mode & 0o7777, uid, gid, mtime: Math.floor(st.mtimeMs / 1000) };
     if (st.isDirectory()) {
       let children: ReturnType<typeof listDir>;
       try {
@@ -159,48 +127,47 @@ export async function packTree(sys: LibcCalls, root: string, out: Writable, opts
         if (changed(err)) return;
         throw err;
       }
-      if (named(rel) !== '') await add({ ...base, name: `${named(rel)}/`, type: 'directory' });
+      if (named(rel) !== '') tar.header({ ...base, name: `${named(rel)}/`, type: 'directory' });
       // An overlay's upper dir as a layer: an opaque directory hides what the layers below had in it.
-      if (opts.upper && isOpaque(sys, root, rel)) await add({ ...base, name: rel === '' ? '.wh..wh..opq' : `${rel}/.wh..wh..opq`, type: 'file', size: 0, mode: 0o644 });
-      for (const child of children) await visit(rel === '' ? child.name : `${rel}/${child.name}`, child.st, child.link, child.owner);
+      if (opts.upper && isOpaque(sys, root, rel)) tar.header({ ...base, name: rel === '' ? '.wh..wh..opq' : `${rel}/.wh..wh..opq`, type: 'file', size: 0, mode: 0o644 });
+      for (const child of children) visit(rel === '' ? child.name : `${rel}/${child.name}`, child.st, child.link, child.owner);
       return;
     }
     if (opts.upper && isWhiteout(sys, root, rel, st)) {
       const slash = rel.lastIndexOf('/');
-      return add({ ...base, name: `${rel.slice(0, slash + 1)}.wh.${rel.slice(slash + 1)}`, type: 'file', size: 0, mode: 0o644 });
+      return tar.header({ ...base, name: `${rel.slice(0, slash + 1)}.wh.${rel.slice(slash + 1)}`, type: 'file', size: 0, mode: 0o644 });
     }
-    if (st.isSymbolicLink()) return add({ ...base, type: 'symlink', linkname: link ?? '' });
-    if (st.isFIFO()) return add({ ...base, type: 'fifo' });
+    if (st.isSymbolicLink()) return tar.header({ ...base, type: 'symlink', linkname: link ?? '' });
+    if (st.isFIFO()) return tar.header({ ...base, type: 'fifo' });
     if (!st.isFile()) return; // devices, sockets
-    let fd: number;
+    let file: number;
     try {
-      fd = sys.openBeneath(rootFd, rel, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+      file = sys.openBeneath(rootFd, rel, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
     } catch (err) {
       if (changed(err)) return;
       throw err;
     }
-    const now = fstatSync(fd);
-    if (!now.isFile() || now.ino !== st.ino) {
-      closeSync(fd); // swapped for something else since it was listed
-      return;
-    }
-    if (st.nlink > 1) {
-      const key = `${st.dev}:${st.ino}`;
-      const first = links.get(key);
-      if (first !== undefined) {
-        closeSync(fd);
-        return add({ ...base, type: 'link', linkname: named(first) });
+    try {
+      const now = fstatSync(file);
+      if (!now.isFile() || now.ino !== st.ino) return; // swapped for something else since it was listed
+      if (st.nlink > 1) {
+        const key = `${st.dev}:${st.ino}`;
+        const first = links.get(key);
+        if (first !== undefined) return tar.header({ ...base, type: 'link', linkname: named(first) });
+        links.set(key, rel);
       }
-      links.set(key, rel);
+      // The size it was listed with: a file that grows or shrinks meanwhile is cut or padded to it.
+      tar.header({ ...base, type: 'file', size: st.size });
+      tar.file(file, st.size);
+    } finally {
+      closeSync(file);
     }
-    return addFile({ ...base, type: 'file', size: st.size }, fd);
   };
 
   try {
-    await visit('', fstatSync(rootFd), undefined, asData ? parseOverride(xattr(sys, `/proc/self/fd/${rootFd}/.`, OVERRIDE_STAT)) : undefined);
+    visit('', fstatSync(rootFd), undefined, asData ? parseOverride(xattr(sys, `/proc/self/fd/${rootFd}/.`, OVERRIDE_STAT)) : undefined);
   } finally {
     closeSync(rootFd);
   }
-  pack.finalize();
-  await piping;
+  tar.end();
 }

@@ -63,11 +63,11 @@ export async function worker(argv: string[]): Promise<number> {
     return 0;
   }
   if (op === 'tar' && args.length === 1) {
-    await (await import('./pack.js')).packTree(LIBC, args[0] as string, process.stdout);
+    (await import('./pack.js')).packTree(LIBC, args[0] as string, 1);
     return 0;
   }
   if (op === 'layer' && args.length === 1) {
-    await (await import('./pack.js')).packTree(LIBC, args[0] as string, process.stdout, { upper: true });
+    (await import('./pack.js')).packTree(LIBC, args[0] as string, 1, { upper: true });
     return 0;
   }
   if (op === 'changes' && args.length >= 1) {

@@ -136,12 +136,17 @@ async function copyIn(env: Env, store: Store, from: { kind: 'host'; path: string
     from.kind === 'stdio'
       ? pipeline(req.stdin, w.stdin)
       : (async () => {
-          // The host side, as the user reads it: the same packing, rooted at the host's /.
+          // The host side, as the user reads it: the same packing, rooted at the host's /, written straight to the
+          // worker's stdin (a pipe: its fd, which nothing else writes to meanwhile).
+          const input = w.stdin as Writable;
+          const fd = (input as unknown as { _handle?: { fd?: number } })._handle?.fd;
+          if (typeof fd !== 'number' || fd < 0) throw cpError('cp: the worker has no input');
           const hostRoot = openSync('/', fsConstants.O_RDONLY | fsConstants.O_DIRECTORY);
           try {
-            await packSource(env.sys, hostRoot, resolve(env.cwd, from.path), sourceName(resolve(env.cwd, from.path)), w.stdin as Writable);
+            packSource(env.sys, hostRoot, resolve(env.cwd, from.path), sourceName(resolve(env.cwd, from.path)), fd);
           } finally {
             closeSync(hostRoot);
+            input.end();
           }
         })();
   await Promise.all([feeding.catch(() => undefined), w.done]);

@@ -12,6 +12,22 @@ export function writeAll(fd: number, data: Buffer, position?: number): void {
   while (done < data.length) done += writeSync(fd, data, done, data.length - done, position === undefined ? null : position + done);
 }
 
+/**
+ * writeAll to an fd that may be non-blocking (a pipe whose other end Node
+ * made so): when it is full (EAGAIN), tried again a millisecond later.
+ */
+export function writeAllWaiting(fd: number, data: Buffer): void {
+  let done = 0;
+  while (done < data.length)
+    try {
+      done += writeSync(fd, data, done, data.length - done);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      Atomics.wait(PAUSE, 0, 0, 1);
+    }
+}
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
 /** A file's text; undefined when it cannot be read (absent, not a file, no permission). */
 export function readTextIfAny(path: string): string | undefined {
   try {

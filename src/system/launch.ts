@@ -126,7 +126,8 @@ const STATUS_FD = 3;
 /** The first of the fds `spawnHelper`'s `extraFds` become in the helper (after the status channel's). */
 export const EXTRA_FD = STATUS_FD + 1;
 
-type Stdio = 'pipe' | 'ignore' | 'inherit';
+/** as spawn's stdio: a number is an fd of this process, which the helper gets as that stream */
+type Stdio = 'pipe' | 'ignore' | 'inherit' | number;
 
 /**
  * Starts `burrow-helper run` on `plan` (a file of the runtime directory, which

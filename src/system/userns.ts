@@ -22,7 +22,8 @@ export interface UsernsOptions {
   env?: string[];
   cwd?: string;
   stdin?: 'pipe' | 'ignore' | 'inherit';
-  stdout?: 'pipe' | 'ignore' | 'inherit';
+  /** or an fd of this process, written to directly (export's output file) */
+  stdout?: 'pipe' | 'ignore' | 'inherit' | number;
   idmap?: IdMapping;
   /** fds of this process the program gets open, as FIRST_PASSED_FD, FIRST_PASSED_FD + 1 ... (in this order) */
   fds?: number[];

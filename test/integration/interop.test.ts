@@ -5,7 +5,7 @@
  * it is told), which must fail with one `Error:` line, exit 125, an
  * unchanged store and nothing written outside it.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -148,6 +148,13 @@ suite('interoperability', () => {
         const { tarSize: _, ...older } = rec;
         writeFileSync(file, JSON.stringify(older));
       }
+      // To a reader that went away: one line that says so (the stream's bare `write EPIPE` in words), not a bug report.
+      const child = spawn(process.execPath, [BURROW, 'save', id], { env: { ...process.env, ...store.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      expect([status, stderr]).toEqual([125, 'Error: save: write: broken pipe\n']);
       const counted = join(work, 'saved-docker-counted.tar');
       await ok(store, ['save', '-o', counted, id]);
       expect(readFileSync(counted).equals(readFileSync(docker))).toBe(true);
@@ -268,6 +275,20 @@ suite('interoperability', () => {
       expect([hard?.type, hard?.uid, hard?.gid, hard?.mode, hard?.size]).toEqual(['file', 1000, 1000, 0o604, 14]);
       expect(owned).toMatchObject({ type: 'link', linkname: 'home/u/hard.txt' });
       expect(entries.get('home/u/link')).toMatchObject({ type: 'symlink', linkname: 'owned.txt' });
+      // To standard output (a file, or a pipe: the worker writes to it itself) the same bytes.
+      const toFile = spawnSync('sh', ['-c', '"$@" export ex > "$0"', join(work, 'exported-stdout.tar'), process.execPath, BURROW], { env: { ...process.env, ...s.env }, encoding: 'utf8' });
+      expect([toFile.status, toFile.stderr]).toEqual([0, '']);
+      expect(readFileSync(join(work, 'exported-stdout.tar')).equals(readFileSync(out))).toBe(true);
+      const toPipe = spawnSync(process.execPath, [BURROW, 'export', 'ex'], { env: { ...process.env, ...s.env }, maxBuffer: 1 << 30 });
+      expect(toPipe.status).toBe(0);
+      expect(toPipe.stdout.equals(readFileSync(out))).toBe(true);
+      // A reader that went away (`| head`; here gone before a byte is written): one line that says so, not a bug report.
+      const child = spawn(process.execPath, [BURROW, 'export', 'ex'], { env: { ...process.env, ...s.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      expect([status, stderr]).toEqual([125, 'Error: export container ex: write: broken pipe\n']);
 
       const again = await s.run(['container', 'export', '-o', out, 'nope']);
       expect(again.exitCode).toBe(125);

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 
 import * as Option from 'clipanion/lib/advanced/options';
 
@@ -8,7 +7,7 @@ import { BurrowError } from '../../errors.js';
 import { rootfsSteps } from '../../runtime/compile.js';
 import { containerLayout } from '../../runtime/container.js';
 import { BurrowCommand } from '../base.js';
-import { openOutput } from '../output-file.js';
+import { openOutput, workerToOutput } from '../output-file.js';
 
 export class ExportCommand extends BurrowCommand {
   static override paths = [['export'], ['container', 'export']];
@@ -34,12 +33,7 @@ export class ExportCommand extends BurrowCommand {
       // The overlay is mounted in the worker's own mount namespace: it goes away with the worker.
       const { root, overlay } = containerLayout(store, record);
       const mounts = rootfsSteps(root, overlay);
-      const worker = this.context.sys.startInUserns([process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), '--internal-worker', 'tar', root], {
-        stdout: 'pipe',
-        mounts,
-      });
-      if (!worker.stdout) throw new BurrowError('E_EXPORT', 'export: the worker has no output');
-      await Promise.all([pipeline(worker.stdout, out.stream, { end: out.stream !== this.context.stdout }), worker.done]);
+      await workerToOutput(this.context.sys, [process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), '--internal-worker', 'tar', root], out, this.context.stdout, { mounts });
       await out.commit();
     } catch (err) {
       out.abort();

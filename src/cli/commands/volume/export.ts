@@ -1,12 +1,10 @@
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 
 import * as Option from 'clipanion/lib/advanced/options';
 
 import { packageRoot } from '../../../config/install.js';
-import { BurrowError } from '../../../errors.js';
 import { BurrowCommand } from '../../base.js';
-import { openOutput } from '../../output-file.js';
+import { openOutput, workerToOutput } from '../../output-file.js';
 
 export class VolumeExportCommand extends BurrowCommand {
   static override paths = [['volume', 'export']];
@@ -28,9 +26,7 @@ export class VolumeExportCommand extends BurrowCommand {
     store.volumes.get(this.volume);
     const out = openOutput(this.output, this.context.stdout, 'refusing to export to terminal. Use -o flag or redirect', store);
     try {
-      const worker = this.context.sys.startInUserns([process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), '--internal-worker', 'tar', store.volumes.mountpoint(this.volume)], { stdout: 'pipe' });
-      if (!worker.stdout) throw new BurrowError('E_VOLUME', 'volume export: the worker has no output');
-      await Promise.all([pipeline(worker.stdout, out.stream, { end: out.stream !== this.context.stdout }), worker.done]);
+      await workerToOutput(this.context.sys, [process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), '--internal-worker', 'tar', store.volumes.mountpoint(this.volume)], out, this.context.stdout);
       await out.commit();
     } catch (err) {
       out.abort();
