@@ -38,8 +38,10 @@ import { formatReference, parseReference } from '../src/oci/reference.js';
 import { sha256 } from '../src/oci/digest.js';
 import { MediaType } from '../src/oci/image.js';
 import { tarIndex } from '../src/image/tar-index.js';
+import { TarWriter } from '../src/layers/tar-writer.js';
 import { applyLayer, applyLayerFile, cleanName, compressionOf, whiteoutTarget } from '../src/layers/apply.js';
 import { TarReader } from '../src/layers/tar-reader.js';
+import type { TarType } from '../src/layers/tar-writer.js';
 import { LIBC, type LibcCalls } from '../src/system/sys.js';
 import { sparseHeader, sparseWriter } from '../src/layers/sparse.js';
 import type { Store } from '../src/storage/store.js';
@@ -676,6 +678,72 @@ const tarReaderTarget: FuzzTarget<{ bytes: string; chunk: number }> = {
   },
 };
 
+/** A name a file can have: no NUL, no empty part; long, deep and not ASCII now and then. */
+const fileName = fc
+  .array(fc.oneof({ weight: 3, arbitrary: fc.string({ minLength: 1, maxLength: 12 }) }, { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 120, unit: 'binary' }) }), { minLength: 1, maxLength: 30 })
+  .map((parts) => parts.map((p) => p.replace(/[\0/]/g, 'x')).join('/'));
+
+/**
+ * The packer's tar writer (layers/tar-writer.ts) read back by the
+ * unpacker's reader (layers/tar-reader.ts): every header as written, PAX
+ * where ustar cannot hold a name, link target or id, and the data whole.
+ */
+const tarWriterTarget: FuzzTarget<{ name: string; type: TarType; mode: number; uid: number; gid: number; mtime: number; linkname: string; data: string }[]> = {
+  name: 'tar-writer',
+  reads: 'names, link targets, ids and times a tree has, as export and commit write them (layers/tar-writer.ts)',
+  arbitrary: fc.array(
+    fc.record({
+      name: fileName,
+      type: fc.constantFrom<TarType>('file', 'directory', 'symlink', 'link', 'fifo'),
+      mode: fc.integer({ min: 0, max: 0o7777 }),
+      uid: fc.oneof(fc.integer({ min: 0, max: 70_000 }), fc.integer({ min: 0, max: 2 ** 32 - 2 })),
+      gid: fc.oneof(fc.integer({ min: 0, max: 70_000 }), fc.integer({ min: 0, max: 2 ** 32 - 2 })),
+      mtime: fc.integer({ min: 0, max: 2 ** 33 - 1 }),
+      linkname: fileName,
+      data: fc.string({ maxLength: 1500, unit: 'binary' }),
+    }),
+    { minLength: 1, maxLength: 6 },
+  ),
+  check(entries) {
+    const file = fileWith('tar-writer', 'out.tar', Buffer.alloc(0));
+    const written: string[] = [];
+    const fd = openSync(file, 'w');
+    try {
+      const w = new TarWriter(fd);
+      for (const e of entries) {
+        const data = Buffer.from(e.data);
+        const name = e.type === 'directory' ? `${e.name}/` : e.name;
+        const linkname = e.type === 'symlink' || e.type === 'link' ? e.linkname : undefined;
+        w.header({ name, type: e.type, mode: e.mode, uid: e.uid, gid: e.gid, mtime: e.mtime, ...(e.type === 'file' ? { size: data.length } : {}), ...(linkname !== undefined ? { linkname } : {}) });
+        if (e.type === 'file') {
+          const src = fileWith('tar-writer', 'data', data);
+          const dfd = openSync(src, 'r');
+          try {
+            w.file(dfd, data.length);
+          } finally {
+            closeSync(dfd);
+          }
+        }
+        written.push(JSON.stringify([name, e.type, e.mode, e.uid, e.gid, e.mtime, linkname ?? '', e.type === 'file' ? sha256(data) : '']));
+      }
+      w.end();
+    } finally {
+      closeSync(fd);
+    }
+    const read: string[] = [];
+    const reader = new TarReader((h) => {
+      const hash = createHash('sha256');
+      const at = read.push('') - 1;
+      const line = (digest: string) => JSON.stringify([h.name, h.type, h.mode & 0o7777, h.uid, h.gid, h.mtime, h.linkname, digest]);
+      read[at] = line('');
+      return h.type === 'file' ? { data: (piece) => hash.update(piece), end: () => (read[at] = line(`sha256:${hash.digest('hex')}`)) } : undefined;
+    });
+    reader.write(readFileSync(file));
+    reader.end();
+    if (JSON.stringify(read) !== JSON.stringify(written)) throw new FuzzFinding(`the tar read back differs:\nwritten: ${written.join('\n         ')}\nread:    ${read.join('\n         ')}`);
+  },
+};
+
 const entryName = fc.oneof(
   fc.array(fc.oneof({ weight: 4, arbitrary: fc.constantFrom('a', 'b', '.', '..', '', '.wh.a', '.wh..wh..opq', '.wh.', '.wh..', '.wh...', '...', 'é', '\0') }, { weight: 1, arbitrary: fc.string({ maxLength: 6 }) }), { minLength: 1, maxLength: 6 }).map((p) => p.join('/')),
   fc.string({ maxLength: 40 }),
@@ -1159,6 +1227,7 @@ export const TARGETS: FuzzTarget<unknown>[] = [
   imageConfig,
   tarIndexTarget,
   tarReaderTarget,
+  tarWriterTarget,
   layerEntryName,
   layerApply,
   sparseTarget,
