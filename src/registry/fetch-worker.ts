@@ -159,8 +159,8 @@ const GROWING_POLL_MAX_MS = 16;
  * `size` bytes of a file from `offset`, read as they are written: at the
  * file's end short of them, it looks again a moment later. The writer
  * (Ingest.addBlob) always brings the file to `size`, with zeros when its
- * source broke off (the digest then fails), and a pull that dies ends the
- * worker: nothing waits for ever.
+ * source broke off (its result is then not used), and a load that dies
+ * ends the worker (its stdin ends): nothing waits for ever.
  */
 async function* growingFile(file: string, offset: number, size: number): AsyncGenerator<Buffer> {
   const handle = await open(file, 'r');
