@@ -7,7 +7,7 @@
  * failure or a kill leaves only staging files in tmp/, which nothing reads.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, createWriteStream, existsSync, fstatSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readSync, renameSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, fstatSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 
@@ -377,6 +377,25 @@ export class Ingest {
     }
     if (range.fd === undefined) return this.addFetched({ range }, expected, what, undefined, () => undefined);
     return this.addFetched({ range: { ...range, fd: FIRST_PASSED_FD } }, expected, what, undefined, () => undefined, [], [range.fd]);
+  }
+
+  /**
+   * A new staged file, open for writing, for a layer a worker writes whole
+   * (commit's tar of the container's changes): then addStagedLayer.
+   */
+  stagedFile(): { file: string; fd: number } {
+    const file = join(this.staging, `blob-${this.counter++}`);
+    return { file, fd: openSync(file, 'wx', 0o600) };
+  }
+
+  /**
+   * The layer written whole into `file` (from stagedFile), hashed and unpacked
+   * from there by a fetch worker (a plain tar: read(2), hashed on another core),
+   * not copied again.
+   */
+  async addStagedLayer(file: string, what: string): Promise<StagedBlob> {
+    const size = statSync(file).size;
+    return this.addFetched({ range: { file, offset: 0, size } }, undefined, what, { file, have: size }, () => undefined);
   }
 
   /** Adds a JSON document made here (a manifest written for a docker archive). */

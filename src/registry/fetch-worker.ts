@@ -190,18 +190,21 @@ async function* growingFile(file: string, offset: number, size: number): AsyncGe
  * (layers/apply.ts applyLayerFile); undefined for anything else.
  */
 async function unpackPlainRange(job: FetchJob, dir: string, counted: (n: number) => void): Promise<FetchResult | undefined> {
-  if (!job.range || job.have !== 0 || job.range.growing === true) return undefined;
+  if (!job.range || job.range.growing === true) return undefined;
   const { file, offset, size } = job.range;
+  // Staged on the way, or (commit's layer) the staged file already, whole.
+  const staged = job.have === size && offset === 0 && file === job.file;
+  if (job.have !== 0 && !staged) return undefined;
   const fd = job.range.fd ?? openSync(file, 'r');
   try {
     if (compressionAt(fd, offset, size) !== undefined) return undefined;
-    const stage = openSync(job.file, 'a');
+    const stage = staged ? undefined : openSync(job.file, 'a');
     try {
-      const result = await applyLayerFile(LIBC, { fd, path: file, offset, length: size, stage: { fd: stage, path: job.file } }, dir);
+      const result = await applyLayerFile(LIBC, { fd, path: file, offset, length: size, ...(stage === undefined ? {} : { stage: { fd: stage, path: job.file } }) }, dir);
       counted(size);
       return { digest: result.diffId, size, diffId: result.diffId, unpacked: result.size, tarSize: result.tarSize, warnings: result.warnings };
     } finally {
-      closeSync(stage);
+      if (stage !== undefined) closeSync(stage);
     }
   } finally {
     if (job.range.fd === undefined) closeSync(fd);

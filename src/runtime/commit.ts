@@ -7,6 +7,7 @@
  * as any pulled or loaded one (checked, hashed, unpacked, nothing counted
  * until commit), so the result runs, saves and pushes like any image.
  */
+import { closeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 
@@ -25,8 +26,8 @@ export interface Change {
   path: string;
 }
 
-function worker(env: Env, args: string[], mounts: ReturnType<typeof rootfsSteps> = []) {
-  return env.sys.startInUserns([process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), '--internal-worker', ...args], { stdout: 'pipe', mounts });
+function worker(env: Env, args: string[], mounts: ReturnType<typeof rootfsSteps> = [], stdout: 'pipe' | number = 'pipe') {
+  return env.sys.startInUserns([process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), '--internal-worker', ...args], { stdout, mounts });
 }
 
 async function readAll(stream: Readable | null): Promise<string> {
@@ -83,15 +84,21 @@ export async function commitContainer(env: Env, store: Store, rec: ContainerReco
     if (layerMediaType(layerCompression(l.mediaType), family) === undefined)
       throw new BurrowError('E_USAGE', `commit of container ${rec.name}: layer ${l.digest} is zstd-compressed, which a Docker manifest cannot name (use --format oci)`);
   const layout = containerLayout(store, rec);
-  const w = opts.squash
-    ? // The whole root filesystem, mounted in the worker's own mount namespace, as `export` reads it.
-      worker(env, ['tar', layout.root], rootfsSteps(layout.root, layout.overlay))
-    : worker(env, ['layer', upperOf(store, rec, 'commit').upper]);
-  if (!w.stdout) throw new BurrowError('E_COMMIT', 'commit: the worker has no output');
   const ingest = new Ingest(store);
   try {
-    progress('Getting image source signatures');
-    const [layer] = await Promise.all([ingest.addBlob(w.stdout, undefined, `commit of container ${rec.name}`, 'layer'), w.done]);
+    // The worker writes the layer's tar into its staged file itself; a fetch worker then hashes and unpacks it there.
+    const staged = ingest.stagedFile();
+    try {
+      const w = opts.squash
+        ? // The whole root filesystem, mounted in the worker's own mount namespace, as `export` reads it.
+          worker(env, ['tar', layout.root], rootfsSteps(layout.root, layout.overlay), staged.fd)
+        : worker(env, ['layer', upperOf(store, rec, 'commit').upper], [], staged.fd);
+      progress('Getting image source signatures');
+      await w.done;
+    } finally {
+      closeSync(staged.fd);
+    }
+    const layer = await ingest.addStagedLayer(staged.file, `commit of container ${rec.name}`);
     if (!layer.layer) throw new BurrowError('E_COMMIT', `commit of container ${rec.name}: the layer was not unpacked`);
     for (const l of kept) progress(`Copying blob ${hex(l.digest)} skipped: already exists`);
     progress(`Copying blob ${hex(layer.digest)} done`);
