@@ -99,7 +99,7 @@ export async function readArchive(input: Readable, ingest: Ingest, source: strin
   // Those still unpacking (each settles, never rejects): no more than PARALLEL_LAYERS, as from a file.
   const unpacking = new Set<Promise<void>>();
   // Resolves once the entry's bytes are read (the next is read while it unpacks); rejects when it fails before.
-  const addBlob = async (name: string, entry: Readable, size: number, expected: Digest | undefined, what: string): Promise<void> => {
+  const readBlob = async (name: string, entry: Readable, size: number, expected: Digest | undefined, what: string): Promise<void> => {
     while (unpacking.size >= PARALLEL_LAYERS) await Promise.race(unpacking);
     await new Promise<void>((consumed, failed) => {
       const blob = ingest.addBlob(entry, expected, what, undefined, { size, consumed: () => consumed() }).then((b) => void byPath.set(name, b));
@@ -137,11 +137,11 @@ export async function readArchive(input: Readable, ingest: Ingest, source: strin
         if (name === 'manifest.json' || name === 'index.json' || name === 'oci-layout' || name === 'repositories') {
           meta.set(name, await readAll(entry, `${source}: ${name}`));
         } else if (blobMatch) {
-          await addBlob(name, entry, header.size ?? 0, `sha256:${blobMatch[1]}` as Digest, `${source}: ${name}`);
+          await readBlob(name, entry, header.size ?? 0, `sha256:${blobMatch[1]}` as Digest, `${source}: ${name}`);
         } else if (/^[a-f0-9]{64}\.json$/.test(name)) {
-          await addBlob(name, entry, header.size ?? 0, `sha256:${name.slice(0, 64)}` as Digest, `${source}: ${name}`);
+          await readBlob(name, entry, header.size ?? 0, `sha256:${name.slice(0, 64)}` as Digest, `${source}: ${name}`);
         } else if (name.endsWith('.tar') || name.endsWith('/layer.tar') || name.endsWith('.tar.gz')) {
-          await addBlob(name, entry, header.size ?? 0, undefined, `${source}: ${name}`);
+          await readBlob(name, entry, header.size ?? 0, undefined, `${source}: ${name}`);
         } else {
           body.resume();
         }

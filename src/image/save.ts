@@ -18,10 +18,11 @@ import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
+import tar from 'tar-stream';
+
 import { BurrowError, errnoCode } from '../errors.js';
 import { atomicWriteFile } from '../storage/atomic.js';
 import { compressionAt, decompressor } from '../layers/apply.js';
-import { tarPack } from '../layers/pack.js';
 import { type Digest, hex, sha256 } from '../oci/digest.js';
 import type { ImageRecord, Store } from '../storage/store.js';
 import { type Compression, type Descriptor, type Index, type Manifest, MediaType } from '../oci/image.js';
@@ -34,6 +35,24 @@ export interface ImageToSave {
   record: ImageRecord;
   /** full names to record in the archive (may be empty) */
   names: string[];
+}
+
+/**
+ * tar-stream's pack, whose entries leave their errors to their callbacks:
+ * when the pack's output fails (a full disk, a closed pipe), the pack
+ * destroys the entry being written with that error, and an entry without an
+ * 'error' listener would throw it as an unhandled event, ending the process
+ * before it can clean up.
+ */
+function tarPack(): tar.Pack {
+  const pack = tar.pack();
+  const entry = pack.entry.bind(pack) as unknown as (...args: unknown[]) => { on(event: 'error', listener: () => void): unknown };
+  pack.entry = ((...args: unknown[]) => {
+    const sink = entry(...args);
+    sink.on('error', () => undefined);
+    return sink;
+  }) as unknown as tar.Pack['entry'];
+  return pack;
 }
 
 /** Where the files of an archive or a layout go. */

@@ -48,7 +48,7 @@ import { BurrowError, errnoCode, systemFailure, withPath } from '../errors.js';
 import { S_IFCHR, S_IFIFO } from '../system/libc.js';
 import type { Compression } from '../oci/image.js';
 import type { LibcCalls } from '../system/sys.js';
-import { writeAll } from '../system/files.js';
+import { readWaiting, writeAll } from '../system/files.js';
 import { resolveInRoot, RootPathError } from '../system/rootpath.js';
 import { HashThread } from './hash-thread.js';
 import { sparseHeader, sparseWriter } from './sparse.js';
@@ -455,21 +455,6 @@ export async function applyLayerFile(sys: LibcCalls, source: FileSource, root: s
     throw new BurrowError('E_LAYER', `${source.path}: the file changed while its layer was read`);
   return unpack.result(digest?.digest);
 }
-
-/**
- * read(2) that waits: an fd made non-blocking by whoever shares it gives
- * EAGAIN, and then the read is tried again a millisecond later.
- */
-export function readWaiting(fd: number, buf: Buffer): number {
-  for (;;)
-    try {
-      return readSync(fd, buf, 0, buf.length, null);
-    } catch (err) {
-      if (errnoCode(err) !== 'EAGAIN') throw err;
-      Atomics.wait(PAUSE, 0, 0, 1);
-    }
-}
-const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * Unpacks an uncompressed tar read from a pipe to its end, synchronously

@@ -11,32 +11,12 @@
  */
 import { closeSync, constants as fsConstants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 
-import tar from 'tar-stream';
-
 import { errnoCode } from '../errors.js';
 import type { LibcCalls } from '../system/sys.js';
 import { onlyOwnId, OVERRIDE_STAT, parseOverride } from './owners.js';
 import { TarWriter } from './tar-writer.js';
 
 const O_DIRECTORY = fsConstants.O_RDONLY | fsConstants.O_DIRECTORY;
-
-/**
- * tar-stream's pack, whose entries leave their errors to their callbacks:
- * when the pack's output fails (a full disk, a closed pipe), the pack
- * destroys the entry being written with that error, and an entry without an
- * 'error' listener would throw it as an unhandled event, ending the process
- * before it can clean up.
- */
-export function tarPack(): tar.Pack {
-  const pack = tar.pack();
-  const entry = pack.entry.bind(pack) as unknown as (...args: unknown[]) => { on(event: 'error', listener: () => void): unknown };
-  pack.entry = ((...args: unknown[]) => {
-    const sink = entry(...args);
-    sink.on('error', () => undefined);
-    return sink;
-  }) as unknown as tar.Pack['entry'];
-  return pack;
-}
 
 /** An entry that changed under us (a running container): gone, or turned into a symlink on the way. */
 function changed(err: unknown): boolean {

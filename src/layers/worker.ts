@@ -19,9 +19,9 @@ import { fstatSync, mkdirSync, readFileSync, writeSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 
 import { BurrowError } from '../errors.js';
-import { writeAll } from '../system/files.js';
+import { readWaiting, writeAll } from '../system/files.js';
 import { LIBC } from '../system/sys.js';
-import { applyLayer, applyLayerFile, applyLayerPipe, type ApplyResult, compressionAt, compressionOf, readWaiting } from './apply.js';
+import { applyLayer, applyLayerFile, applyLayerPipe, type ApplyResult, compressionAt, compressionOf } from './apply.js';
 
 /**
  * The layer on stdin: a plain tar in a file is read with read(2) and hashed

@@ -1,5 +1,7 @@
-import { lstatSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+
+import { errnoCode } from '../errors.js';
 
 /**
  * Writes all of `data` to `fd` (at `position`, when given). One write(2) may
@@ -13,16 +15,27 @@ export function writeAll(fd: number, data: Buffer, position?: number): void {
 }
 
 /**
- * writeAll to an fd that may be non-blocking (a pipe whose other end Node
- * made so): when it is full (EAGAIN), tried again a millisecond later.
+ * read(2) that waits: an fd made non-blocking by whoever shares it gives
+ * EAGAIN, and then the read is tried again a millisecond later.
  */
+export function readWaiting(fd: number, buf: Buffer): number {
+  for (;;)
+    try {
+      return readSync(fd, buf, 0, buf.length, null);
+    } catch (err) {
+      if (errnoCode(err) !== 'EAGAIN') throw err;
+      Atomics.wait(PAUSE, 0, 0, 1);
+    }
+}
+
+/** writeAll that waits, as readWaiting does: a full non-blocking pipe (EAGAIN) is tried again a millisecond later. */
 export function writeAllWaiting(fd: number, data: Buffer): void {
   let done = 0;
   while (done < data.length)
     try {
       done += writeSync(fd, data, done, data.length - done);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      if (errnoCode(err) !== 'EAGAIN') throw err;
       Atomics.wait(PAUSE, 0, 0, 1);
     }
 }

@@ -69,6 +69,16 @@ async function ok(s: TestStore, args: string[], input?: string): Promise<string>
 }
 
 /** Entries of a tar file: name -> header. */
+/** burrow `args` with a stdout whose reader is gone before it writes a byte: its exit status and stderr. */
+async function withClosedStdout(store: TestStore, args: string[]): Promise<[number | null, string]> {
+  const child = spawn(process.execPath, [BURROW, ...args], { env: { ...process.env, ...store.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return [status, stderr];
+}
+
 async function tarEntries(path: string): Promise<Map<string, tar.Header>> {
   const out = new Map<string, tar.Header>();
   const extract = tar.extract();
@@ -149,12 +159,7 @@ suite('interoperability', () => {
         writeFileSync(file, JSON.stringify(older));
       }
       // To a reader that went away: one line that says so (the stream's bare `write EPIPE` in words), not a bug report.
-      const child = spawn(process.execPath, [BURROW, 'save', id], { env: { ...process.env, ...store.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-      child.stdout.destroy();
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-      expect([status, stderr]).toEqual([125, 'Error: save: write: broken pipe\n']);
+      expect(await withClosedStdout(store, ['save', id])).toEqual([125, 'Error: save: write: broken pipe\n']);
       const counted = join(work, 'saved-docker-counted.tar');
       await ok(store, ['save', '-o', counted, id]);
       expect(readFileSync(counted).equals(readFileSync(docker))).toBe(true);
@@ -283,12 +288,7 @@ suite('interoperability', () => {
       expect(toPipe.status).toBe(0);
       expect(toPipe.stdout.equals(readFileSync(out))).toBe(true);
       // A reader that went away (`| head`; here gone before a byte is written): one line that says so, not a bug report.
-      const child = spawn(process.execPath, [BURROW, 'export', 'ex'], { env: { ...process.env, ...s.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-      child.stdout.destroy();
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-      expect([status, stderr]).toEqual([125, 'Error: export container ex: write: broken pipe\n']);
+      expect(await withClosedStdout(s, ['export', 'ex'])).toEqual([125, 'Error: export container ex: write: broken pipe\n']);
 
       const again = await s.run(['container', 'export', '-o', out, 'nope']);
       expect(again.exitCode).toBe(125);
