@@ -197,8 +197,11 @@ export class Ingest {
         if (kind === 'layer' && entry !== undefined) {
           unpacked = this.addFetched({ range: { file, offset: 0, size: entry.size, growing: true } }, expected, what, { file, have: entry.size }, () => undefined);
           unpacked.catch((err: unknown) => {
-            // The rest of the entry is read and dropped: the failure is told once it is.
+            // The rest of the entry is read and dropped: the failure is told once it is. (The input may be
+            // waiting for the staged file to drain, which resumes it only while nothing failed: resumed here,
+            // or the archive's reader and the pipe's writer wait for each other for ever.)
             failed ??= err as Error;
+            input.resume();
           });
         } else if (kind === 'layer') {
           mkdirSync(dir, { mode: 0o700 });
