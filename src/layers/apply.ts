@@ -49,6 +49,7 @@ import { S_IFCHR, S_IFIFO } from '../system/libc.js';
 import type { Compression } from '../oci/image.js';
 import type { LibcCalls } from '../system/sys.js';
 import { readWaiting, writeAll } from '../system/files.js';
+import { fsPath } from '../system/names.js';
 import { resolveInRoot, RootPathError } from '../system/rootpath.js';
 import { HashThread } from './hash-thread.js';
 import { sparseHeader, sparseWriter } from './sparse.js';
@@ -109,7 +110,7 @@ export function resolveParent(root: string, rel: string): string {
 
 function exists(path: string): ReturnType<typeof lstatSync> | undefined {
   try {
-    return lstatSync(path);
+    return lstatSync(fsPath(path));
   } catch {
     return undefined;
   }
@@ -145,7 +146,7 @@ function clear(made: Made, path: string, keepDir: boolean): void {
   const st = present(made, path);
   if (!st) return;
   if (keepDir && st.isDirectory()) return;
-  rmSync(path, { recursive: true, force: true });
+  rmSync(fsPath(path), { recursive: true, force: true });
   made.paths.delete(path);
   if (st.isDirectory())
     for (const set of [made.dirs, made.plain]) for (const d of set) if (d === path || d.startsWith(`${path}/`)) set.delete(d);
@@ -162,7 +163,7 @@ function madeDir(made: Made, path: string, parent: string): void {
 function ensureDir(made: Made, path: string, mode: number): boolean {
   if (made.dirs.has(path) || present(made, path)?.isDirectory()) return false;
   clear(made, path, false);
-  mkdirSync(path, { mode });
+  mkdirSync(fsPath(path), { mode });
   madeDir(made, path, posix.dirname(path));
   return true;
 }
@@ -178,7 +179,7 @@ function ensureParents(made: Made, root: string, parentHost: string): void {
     if (made.dirs.has(cur)) continue;
     const st = present(made, cur);
     if (!st) {
-      mkdirSync(cur, { mode: 0o755 });
+      mkdirSync(fsPath(cur), { mode: 0o755 });
       madeDir(made, cur, above);
     } else if (!st.isDirectory()) return; // what is made in it fails, naming it (ENOTDIR)
     made.dirs.add(cur);
@@ -200,7 +201,7 @@ export function whiteoutTarget(entry: string, base: string): string {
  */
 function setOwner(path: string, uid: number, gid: number, fd: number | undefined, asData: boolean): boolean {
   try {
-    if (fd === undefined) lchownSync(path, uid, gid);
+    if (fd === undefined) lchownSync(fsPath(path), uid, gid);
     else fchownSync(fd, uid, gid);
     return true;
   } catch (err) {
@@ -543,7 +544,7 @@ export function layerUnpacker(sys: LibcCalls, root: string, ownersAsData: boolea
     const madeRight = withMode && !defaultAcl && (mode & 0o7000) === 0 && (mode & umask) === 0;
     if (!madeRight) {
       if (fd !== undefined) fchmodSync(fd, mode);
-      else if (header.type !== 'symlink') chmodSync(host, mode);
+      else if (header.type !== 'symlink') chmodSync(fsPath(host), mode);
     }
     if (header.type === 'directory') {
       if ((mode & S_ISGID) === 0 && owned && header.gid === ownGid) made.plain.add(host);
@@ -575,9 +576,9 @@ export function layerUnpacker(sys: LibcCalls, root: string, ownersAsData: boolea
     if (header.type === 'directory') {
       const key = host === top ? '' : host.slice(top.length + 1);
       dirTimes.delete(key);
-      dirTimes.set(key, { time, ino: lstatSync(host).ino });
+      dirTimes.set(key, { time, ino: lstatSync(fsPath(host)).ino });
     } else if (fd !== undefined) futimesSync(fd, time, time);
-    else lutimesSync(host, time, time);
+    else lutimesSync(fsPath(host), time, time);
   };
 
   const entry = (header: TarHeader): TarSink | undefined => {
@@ -621,7 +622,7 @@ export function layerUnpacker(sys: LibcCalls, root: string, ownersAsData: boolea
       case 'file':
       case 'contiguous-file': {
         clear(made, host, false);
-        const fd = openSync(host, NEW_FILE, header.mode & 0o777);
+        const fd = openSync(fsPath(host), NEW_FILE, header.mode & 0o777);
         openFd = fd;
         made.paths.add(host);
         // A sparse file: its pieces at their offsets, the holes left as holes.
@@ -650,7 +651,7 @@ export function layerUnpacker(sys: LibcCalls, root: string, ownersAsData: boolea
       }
       case 'symlink':
         clear(made, host, false);
-        symlinkSync(header.linkname, host);
+        symlinkSync(fsPath(header.linkname), fsPath(host));
         made.paths.add(host);
         fresh = inPlain;
         break;
@@ -659,7 +660,7 @@ export function layerUnpacker(sys: LibcCalls, root: string, ownersAsData: boolea
         const targetHost = posix.join(resolveParent(top, target), posix.basename(target));
         if (!exists(targetHost)) throw unsafe(`hardlink \`${rel}\` points at \`${target}\`, which is not in this layer`);
         clear(made, host, false);
-        linkSync(targetHost, host);
+        linkSync(fsPath(targetHost), fsPath(host));
         made.paths.add(host);
         return undefined; // a hard link shares its target's owner, mode and times
       }

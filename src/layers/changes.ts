@@ -9,6 +9,7 @@
 import { closeSync, constants as fsConstants, lstatSync, openSync, type Stats } from 'node:fs';
 
 import type { LibcCalls } from '../system/sys.js';
+import { fsPath } from '../system/names.js';
 import { isWhiteout, listDir } from './pack.js';
 
 export interface Change {
@@ -22,7 +23,7 @@ function inLayers(sys: LibcCalls, layers: string[], rel: string): boolean {
   for (const layer of layers) {
     let st: Stats;
     try {
-      st = lstatSync(`${layer}/${rel}`);
+      st = lstatSync(fsPath(`${layer}/${rel}`));
     } catch {
       continue;
     }

@@ -32,14 +32,14 @@ import {
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 
-import tar from 'tar-stream';
-
 import { BurrowError, errnoCode } from '../errors.js';
 import { writeAll } from '../system/files.js';
+import { decodeName, fsPath } from '../system/names.js';
 import type { LibcCalls } from '../system/sys.js';
 import { cleanName } from './apply.js';
 import { formatOverride, onlyOwnId, OVERRIDE_STAT, parseOverride } from './owners.js';
 import { packTree } from './pack.js';
+import { type TarHeader, TarReader, type TarSink } from './tar-reader.js';
 import { TarWriter } from './tar-writer.js';
 
 const O_DIRECTORY = fsConstants.O_RDONLY | fsConstants.O_DIRECTORY;
@@ -132,7 +132,7 @@ export function packSource(sys: LibcCalls, rootFd: number, src: string, name: st
     const { uid, gid } = kept ?? st;
     const header = { name: name || base, mode: st.mode & 0o7777, uid, gid, mtime: Math.floor(st.mtimeMs / 1000) };
     if (st.isSymbolicLink()) {
-      tar.header({ ...header, type: 'symlink', linkname: readlinkSync(`/proc/self/fd/${parentFd}/${base}`) });
+      tar.header({ ...header, type: 'symlink', linkname: decodeName(readlinkSync(`/proc/self/fd/${parentFd}/${base}`, { encoding: 'buffer' })) });
     } else if (st.isFile()) {
       const fd = openSync(`/proc/self/fd/${parentFd}/${base}`, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
       try {
@@ -162,11 +162,11 @@ export interface ExtractOptions {
  * there (cp overwrites): a directory stays a directory, anything else is
  * replaced. Each parent is opened beneath `dirFd` with no link followed, so
  * a link the container put there (or one made earlier in this tar) is
- * refused, never followed.
+ * refused, never followed. Read with the unpacker's tar reader, which keeps a
+ * name that is not UTF-8 (system/names.ts).
  */
 export async function extractAt(dirFd: number, input: Readable, opts: ExtractOptions, sys: LibcCalls): Promise<void> {
-  const extract = tar.extract();
-  const dirTimes: { rel: string; time: Date }[] = [];
+  const dirTimes: { rel: string; time: number }[] = [];
   const parentOf = (rel: string): number => {
     const parent = posix.dirname(rel);
     try {
@@ -177,116 +177,109 @@ export async function extractAt(dirFd: number, input: Readable, opts: ExtractOpt
       throw err;
     }
   };
-  extract.on('entry', (header, body, next) => {
-    const handle = async (): Promise<void> => {
-      let rel = cleanName(header.name);
-      if (opts.rename && (rel === opts.rename.from || rel.startsWith(`${opts.rename.from}/`))) rel = `${opts.rename.to}${rel.slice(opts.rename.from.length)}`;
-      rel = rel.replace(/^\/+/, '');
-      if (rel === '' || rel === '.') {
-        body.resume();
-        return; // the destination directory itself: left as it is
-      }
-      const parentFd = parentOf(rel);
-      const at = `/proc/self/fd/${parentFd}/${posix.basename(rel)}`;
-      const uid = opts.owner?.uid ?? header.uid ?? 0;
-      const gid = opts.owner?.gid ?? header.gid ?? 0;
-      const mode = (header.mode ?? 0o644) & 0o7777;
-      const mtime = header.mtime ?? new Date();
-      // chown, or where only your own id is mapped an owner it lacks kept as data (layers/owners.ts)
-      const own = (fd: number | undefined): void => {
-        if (!opts.chown) return;
-        try {
-          if (fd === undefined) lchownSync(at, uid, gid);
-          else fchownSync(fd, uid, gid);
-        } catch (err) {
-          if (errnoCode(err) !== 'EINVAL' || !onlyOwnId()) throw err;
-          if (header.type !== 'symlink') sys.lsetxattr(at, OVERRIDE_STAT, formatOverride(uid, gid, mode));
-        }
-      };
-      const existing = (() => {
-        try {
-          return lstatSync(at);
-        } catch {
-          return undefined;
-        }
-      })();
-      // What is there is replaced, but never a directory by something else (docker's and podman's rule).
-      const clear = () => {
-        if (existing?.isDirectory()) throw cpError(`cannot overwrite directory \`${rel}\` with a non-directory`);
-        if (existing) unlinkSync(at);
-      };
+  // The fds a file's entry holds until its data has come (closed on a failure too).
+  let open: number[] = [];
+  const entry = (header: TarHeader): TarSink | undefined => {
+    let rel = cleanName(header.name);
+    if (opts.rename && (rel === opts.rename.from || rel.startsWith(`${opts.rename.from}/`))) rel = `${opts.rename.to}${rel.slice(opts.rename.from.length)}`;
+    rel = rel.replace(/^\/+/, '');
+    if (rel === '' || rel === '.') return undefined; // the destination directory itself: left as it is
+    const parentFd = parentOf(rel);
+    open = [parentFd];
+    const name = `/proc/self/fd/${parentFd}/${posix.basename(rel)}`;
+    const at = fsPath(name);
+    const uid = opts.owner?.uid ?? header.uid;
+    const gid = opts.owner?.gid ?? header.gid;
+    const mode = header.mode & 0o7777;
+    const mtime = Math.max(header.mtime, 0);
+    // chown, or where only your own id is mapped an owner it lacks kept as data (layers/owners.ts)
+    const own = (fd: number | undefined): void => {
+      if (!opts.chown) return;
       try {
-        switch (header.type) {
-          case 'directory': {
-            if (existing && !existing.isDirectory()) clear();
-            if (!existing?.isDirectory()) mkdirSync(at, 0o700);
-            const fd = sys.openBeneath(parentFd, posix.basename(rel), O_DIRECTORY);
-            try {
-              own(fd);
-              fchmodSync(fd, mode);
-            } finally {
-              closeSync(fd);
-            }
-            dirTimes.push({ rel, time: mtime });
-            body.resume();
-            return;
-          }
-          case 'file':
-          case 'contiguous-file': {
-            clear();
-            const fd = openSync(at, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, 0o600);
-            try {
-              for await (const chunk of body as AsyncIterable<Buffer>) writeAll(fd, chunk);
-              own(fd);
-              fchmodSync(fd, mode);
-              futimesSync(fd, mtime, mtime);
-            } finally {
-              closeSync(fd);
-            }
-            return;
-          }
-          case 'symlink':
-            clear();
-            symlinkSync(header.linkname ?? '', at);
-            own(undefined);
-            lutimesSync(at, mtime, mtime);
-            break;
-          case 'link': {
-            let target = cleanName(header.linkname ?? '');
-            if (opts.rename && (target === opts.rename.from || target.startsWith(`${opts.rename.from}/`))) target = `${opts.rename.to}${target.slice(opts.rename.from.length)}`;
-            const targetParent = parentOf(target);
-            try {
-              clear();
-              linkSync(`/proc/self/fd/${targetParent}/${posix.basename(target)}`, at);
-            } finally {
-              closeSync(targetParent);
-            }
-            break;
-          }
-          case 'fifo':
-            clear();
-            sys.mknod(at, S_IFIFO | mode, 0n);
-            own(undefined);
-            break;
-          default:
-            break; // devices and the rest: not for cp
-        }
-        body.resume();
-      } finally {
-        closeSync(parentFd);
+        if (fd === undefined) lchownSync(at, uid, gid);
+        else fchownSync(fd, uid, gid);
+      } catch (err) {
+        if (errnoCode(err) !== 'EINVAL' || !onlyOwnId()) throw err;
+        if (header.type !== 'symlink') sys.lsetxattr(name, OVERRIDE_STAT, formatOverride(uid, gid, mode));
       }
     };
-    handle().then(
-      () => next(),
-      (err: unknown) => next(err as Error),
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    extract.on('finish', resolve);
-    extract.on('error', reject);
-    input.on('error', reject);
-    input.pipe(extract);
-  });
+    const existing = (() => {
+      try {
+        return lstatSync(at);
+      } catch {
+        return undefined;
+      }
+    })();
+    // What is there is replaced, but never a directory by something else (docker's and podman's rule).
+    const clear = () => {
+      if (existing?.isDirectory()) throw cpError(`cannot overwrite directory \`${rel}\` with a non-directory`);
+      if (existing) unlinkSync(at);
+    };
+    const done = (): undefined => {
+      for (const fd of open) closeSync(fd);
+      open = [];
+      return undefined;
+    };
+    switch (header.type) {
+      case 'directory': {
+        if (existing && !existing.isDirectory()) clear();
+        if (!existing?.isDirectory()) mkdirSync(at, 0o700);
+        const fd = sys.openBeneath(parentFd, posix.basename(rel), O_DIRECTORY);
+        open.push(fd);
+        own(fd);
+        fchmodSync(fd, mode);
+        dirTimes.push({ rel, time: mtime });
+        return done();
+      }
+      case 'file':
+      case 'contiguous-file': {
+        clear();
+        const fd = openSync(at, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, 0o600);
+        open.push(fd);
+        return {
+          data: (piece) => writeAll(fd, piece),
+          end: () => {
+            own(fd);
+            fchmodSync(fd, mode);
+            futimesSync(fd, mtime, mtime);
+            done();
+          },
+        };
+      }
+      case 'symlink':
+        clear();
+        symlinkSync(fsPath(header.linkname), at);
+        own(undefined);
+        lutimesSync(at, mtime, mtime);
+        return done();
+      case 'link': {
+        let target = cleanName(header.linkname);
+        if (opts.rename && (target === opts.rename.from || target.startsWith(`${opts.rename.from}/`))) target = `${opts.rename.to}${target.slice(opts.rename.from.length)}`;
+        const targetParent = parentOf(target);
+        open.push(targetParent);
+        clear();
+        linkSync(fsPath(`/proc/self/fd/${targetParent}/${posix.basename(target)}`), at);
+        return done();
+      }
+      case 'fifo':
+        clear();
+        sys.mknod(name, S_IFIFO | mode, 0n);
+        own(undefined);
+        return done();
+      default:
+        return done(); // devices and the rest: not for cp
+    }
+  };
+  const reader = new TarReader(entry);
+  try {
+    for await (const chunk of input) reader.write(chunk as Buffer);
+    reader.end();
+  } catch (err) {
+    for (const fd of open) closeSync(fd);
+    // (the reader's words are a layer's: here it is cp's tar)
+    if (err instanceof BurrowError && err.code === 'E_LAYER_FORMAT') throw cpError(err.message.replace(/^layer: /, 'the copied tar: '));
+    throw err;
+  }
   // Directory times last: what was made in them changed them.
   for (const { rel, time } of dirTimes.reverse()) {
     try {

@@ -21,10 +21,11 @@ import {
 import { join } from 'node:path';
 
 import { S_IFIFO } from '../system/libc.js';
+import { decodeName, fsPath } from '../system/names.js';
 import { OVERRIDE_STAT } from './owners.js';
 import type { LibcCalls } from '../system/sys.js';
 
-function lstatOr(path: string) {
+function lstatOr(path: string | Buffer) {
   try {
     return lstatSync(path);
   } catch {
@@ -33,35 +34,38 @@ function lstatOr(path: string) {
 }
 
 function copyTree(sys: LibcCalls, src: string, dst: string): void {
-  for (const name of readdirSync(src)) {
+  // Names as bytes, so a name that is not UTF-8 is kept (system/names.ts): paths go to fs as fsPath gives them.
+  for (const name of readdirSync(fsPath(src), { encoding: 'buffer' }).map((n) => decodeName(n))) {
     const from = join(src, name);
     const to = join(dst, name);
-    const st = lstatSync(from);
+    const fromPath = fsPath(from);
+    const toPath = fsPath(to);
+    const st = lstatSync(fromPath);
     if (st.isCharacterDevice() && st.rdev === 0) {
-      rmSync(to, { recursive: true, force: true });
+      rmSync(toPath, { recursive: true, force: true });
       continue;
     }
-    const existing = lstatOr(to);
+    const existing = lstatOr(toPath);
     if (st.isDirectory()) {
       const opaque = sys.lgetxattr(from, 'user.overlay.opaque')?.toString() === 'y';
-      if (existing && (!existing.isDirectory() || opaque)) rmSync(to, { recursive: true, force: true });
-      if (!existing || !existing.isDirectory() || opaque) mkdirSync(to);
+      if (existing && (!existing.isDirectory() || opaque)) rmSync(toPath, { recursive: true, force: true });
+      if (!existing || !existing.isDirectory() || opaque) mkdirSync(toPath);
       copyTree(sys, from, to);
     } else {
-      if (existing) rmSync(to, { recursive: true, force: true });
-      if (st.isFile()) copyFileSync(from, to);
-      else if (st.isSymbolicLink()) symlinkSync(readlinkSync(from), to);
+      if (existing) rmSync(toPath, { recursive: true, force: true });
+      if (st.isFile()) copyFileSync(fromPath, toPath);
+      else if (st.isSymbolicLink()) symlinkSync(readlinkSync(fromPath, { encoding: 'buffer' }), toPath);
       else if (st.isFIFO()) sys.mknod(to, S_IFIFO | (st.mode & 0o7777), 0n);
       else continue;
     }
-    lchownSync(to, st.uid, st.gid);
-    if (st.isSymbolicLink()) lutimesSync(to, st.atime, st.mtime);
+    lchownSync(toPath, st.uid, st.gid);
+    if (st.isSymbolicLink()) lutimesSync(toPath, st.atime, st.mtime);
     else {
-      chmodSync(to, st.mode & 0o7777); // after chown, which clears setuid bits
+      chmodSync(toPath, st.mode & 0o7777); // after chown, which clears setuid bits
       // an owner kept as data (layers/owners.ts) goes with the copy
       const owner = sys.lgetxattr(from, OVERRIDE_STAT);
       if (owner !== undefined) sys.lsetxattr(to, OVERRIDE_STAT, owner);
-      utimesSync(to, st.atime, st.mtime);
+      utimesSync(toPath, st.atime, st.mtime);
     }
   }
 }

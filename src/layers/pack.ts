@@ -13,6 +13,7 @@ import { closeSync, constants as fsConstants, fstatSync, lstatSync, openSync, re
 
 import { errnoCode } from '../errors.js';
 import type { LibcCalls } from '../system/sys.js';
+import { decodeName, fsPath } from '../system/names.js';
 import { onlyOwnId, OVERRIDE_STAT, parseOverride } from './owners.js';
 import { TarWriter } from './tar-writer.js';
 
@@ -39,10 +40,12 @@ export interface DirEntry {
 export function listDir(dirFd: number, sys?: LibcCalls): DirEntry[] {
   const at = `/proc/self/fd/${dirFd}`;
   const out: DirEntry[] = [];
-  for (const name of readdirSync(at).sort()) {
+  // Names as bytes, so a name that is not UTF-8 is kept (system/names.ts).
+  for (const name of readdirSync(at, { encoding: 'buffer' }).map((b) => decodeName(b)).sort()) {
+    const path = fsPath(`${at}/${name}`);
     try {
-      const st = lstatSync(`${at}/${name}`);
-      const entry: DirEntry = st.isSymbolicLink() ? { name, st, link: readlinkSync(`${at}/${name}`) } : { name, st };
+      const st = lstatSync(path);
+      const entry: DirEntry = st.isSymbolicLink() ? { name, st, link: decodeName(readlinkSync(path, { encoding: 'buffer' })) } : { name, st };
       const owner = sys && !st.isSymbolicLink() ? parseOverride(xattr(sys, `${at}/${name}`, OVERRIDE_STAT)) : undefined;
       if (owner) entry.owner = owner;
       out.push(entry);

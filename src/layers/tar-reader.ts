@@ -21,6 +21,7 @@
  * then spent.
  */
 import { BurrowError } from '../errors.js';
+import { decodeName } from '../system/names.js';
 
 export type TarType = 'file' | 'contiguous-file' | 'link' | 'symlink' | 'character-device' | 'block-device' | 'directory' | 'fifo';
 
@@ -71,12 +72,12 @@ function bad(message: string): BurrowError {
   return new BurrowError('E_LAYER_FORMAT', `layer: not a readable tar archive: ${message}`);
 }
 
-/** A NUL-terminated field (or the whole of it) as UTF-8. */
+/** A NUL-terminated field (or the whole of it) as a name: UTF-8, a byte that is not escaped (system/names.ts). */
 function field(block: Buffer, start: number, length: number): string {
   // (a loop: Buffer.indexOf's call costs more than the few bytes a name has)
   let end = start;
   while (end < start + length && block[end] !== 0) end++;
-  return block.toString('utf8', start, end);
+  return decodeName(block, start, end);
 }
 
 /**
@@ -125,7 +126,10 @@ function checksumOk(block: Buffer, at: number): boolean {
   return want === unsigned || want === signed; // old tars summed signed bytes
 }
 
-/** pax records, `LEN key=value\n` each. SCHILY.xattr values are kept as their bytes (latin1); the rest is UTF-8. */
+/**
+ * pax records, `LEN key=value\n` each. SCHILY.xattr values are kept as their bytes (latin1); the rest as names
+ * (UTF-8, a byte that is not escaped: GNU tar writes a path's bytes as they are).
+ */
 export function paxRecords(data: Buffer): Record<string, string> {
   const out: Record<string, string> = {};
   let at = 0;
@@ -137,7 +141,7 @@ export function paxRecords(data: Buffer): Record<string, string> {
     const eq = data.indexOf(0x3d, space + 1);
     if (eq < 0 || eq >= at + len - 1) throw bad('a pax record without `=`');
     const key = data.toString('utf8', space + 1, eq);
-    out[key] = data.toString(key.startsWith('SCHILY.xattr.') ? 'latin1' : 'utf8', eq + 1, at + len - 1);
+    out[key] = key.startsWith('SCHILY.xattr.') ? data.toString('latin1', eq + 1, at + len - 1) : decodeName(data, eq + 1, at + len - 1);
     at += len;
   }
   return out;

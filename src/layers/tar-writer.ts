@@ -9,6 +9,7 @@
 import { readSync } from 'node:fs';
 
 import { writeAllWaiting } from '../system/files.js';
+import { nameBytes } from '../system/names.js';
 
 const BLOCK = 512;
 const BUFFER = 1 << 20;
@@ -33,22 +34,24 @@ export interface TarHeader {
 }
 
 /** One PAX record, `LEN KEY=VALUE\n`, LEN counting itself. */
-function paxRecord(key: string, value: string): string {
-  const body = ` ${key}=${value}\n`;
-  const bytes = Buffer.byteLength(body);
+function paxRecord(key: string, value: Buffer): Buffer {
+  const head = Buffer.from(` ${key}=`);
+  const bytes = head.length + value.length + 1;
   let len = bytes + 1;
   while (String(len).length + bytes !== len) len = String(len).length + bytes;
-  return `${len}${body}`;
+  return Buffer.concat([Buffer.from(String(len)), head, value, NEWLINE]);
 }
 
+const NEWLINE = Buffer.from('\n');
+const NONE = Buffer.alloc(0);
+
 /** `name` as ustar's prefix and name fields, or undefined when it fits neither way. */
-function splitName(name: string): { prefix: string; name: string } | undefined {
-  if (Buffer.byteLength(name) <= 100) return { prefix: '', name };
-  for (let i = name.indexOf('/'); i >= 0; i = name.indexOf('/', i + 1)) {
-    const prefix = name.slice(0, i);
-    const rest = name.slice(i + 1);
-    if (Buffer.byteLength(prefix) > 155) return undefined;
-    if (rest !== '' && Buffer.byteLength(rest) <= 100) return { prefix, name: rest };
+function splitName(name: Buffer): { prefix: Buffer; name: Buffer } | undefined {
+  if (name.length <= 100) return { prefix: NONE, name };
+  for (let i = name.indexOf(0x2f); i >= 0; i = name.indexOf(0x2f, i + 1)) {
+    if (i > 155) return undefined;
+    const rest = name.subarray(i + 1);
+    if (rest.length > 0 && rest.length <= 100) return { prefix: name.subarray(0, i), name: rest };
   }
   return undefined;
 }
@@ -59,43 +62,48 @@ export class TarWriter {
 
   constructor(private readonly fd: number) {}
 
-  /** An entry's header, with a PAX header before it where ustar's fields cannot hold it. */
+  /**
+   * An entry's header, with a PAX header before it where ustar's fields cannot hold it. Names and link targets are
+   * written as their bytes (a byte escaped in the string is itself again: system/names.ts), as GNU tar writes them.
+   */
   header(h: TarHeader): void {
     const size = h.size ?? 0;
-    const pax: string[] = [];
-    const split = splitName(h.name);
-    if (!split) pax.push(paxRecord('path', h.name));
-    if (h.linkname !== undefined && Buffer.byteLength(h.linkname) > 100) pax.push(paxRecord('linkpath', h.linkname));
-    if (size > octalMax(11)) pax.push(paxRecord('size', String(size)));
-    if (h.uid > octalMax(7)) pax.push(paxRecord('uid', String(h.uid)));
-    if (h.gid > octalMax(7)) pax.push(paxRecord('gid', String(h.gid)));
+    const pax: Buffer[] = [];
+    const name = nameBytes(h.name);
+    const link = h.linkname === undefined ? undefined : nameBytes(h.linkname);
+    const split = splitName(name);
+    if (!split) pax.push(paxRecord('path', name));
+    if (link !== undefined && link.length > 100) pax.push(paxRecord('linkpath', link));
+    if (size > octalMax(11)) pax.push(paxRecord('size', Buffer.from(String(size))));
+    if (h.uid > octalMax(7)) pax.push(paxRecord('uid', Buffer.from(String(h.uid))));
+    if (h.gid > octalMax(7)) pax.push(paxRecord('gid', Buffer.from(String(h.gid))));
     if (pax.length > 0) {
-      const records = Buffer.from(pax.join(''));
+      const records = Buffer.concat(pax);
       const base = h.name.replace(/\/+$/, '').split('/').pop() ?? '';
-      this.block({ prefix: '', name: `PaxHeader/${base}`.slice(0, 100) }, 'pax', { ...h, mode: 0o644, size: records.length, linkname: '' });
+      this.block({ prefix: NONE, name: nameBytes(`PaxHeader/${base}`).subarray(0, 100) }, 'pax', { ...h, mode: 0o644, size: records.length }, NONE);
       this.data(records);
     }
-    this.block(split ?? { prefix: '', name: Buffer.from(h.name).subarray(0, 100).toString() }, h.type, h);
+    this.block(split ?? { prefix: NONE, name: name.subarray(0, 100) }, h.type, h, link);
   }
 
-  private block(name: { prefix: string; name: string }, type: TarType | 'pax', h: TarHeader): void {
+  private block(name: { prefix: Buffer; name: Buffer }, type: TarType | 'pax', h: TarHeader, link: Buffer | undefined): void {
     const b = this.room(BLOCK);
     b.fill(0);
     const octal = (value: number, offset: number, digits: number): void => {
       b.write(`${Math.min(Math.max(0, Math.floor(value)), octalMax(digits)).toString(8).padStart(digits, '0')}\0`, offset, 'latin1');
     };
-    b.write(name.name, 0, 100);
+    name.name.copy(b, 0);
     octal(h.mode & 0o7777, 100, 7);
     octal(h.uid, 108, 7);
     octal(h.gid, 116, 7);
     octal(type === 'file' || type === 'pax' ? (h.size ?? 0) : 0, 124, 11);
     octal(h.mtime, 136, 11);
     b.write(TYPEFLAG[type], 156, 'latin1');
-    if (h.linkname !== undefined) b.write(Buffer.from(h.linkname).subarray(0, 100).toString(), 157, 100);
+    if (link !== undefined) link.copy(b, 157, 0, 100);
     b.write('ustar\u000000', 257, 'latin1');
     octal(0, 329, 7);
     octal(0, 337, 7);
-    b.write(name.prefix, 345, 155);
+    name.prefix.copy(b, 345);
     b.fill(' ', 148, 156);
     let sum = 0;
     for (let i = 0; i < BLOCK; i++) sum += b[i] as number;

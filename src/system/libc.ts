@@ -10,6 +10,7 @@ import { closeSync, existsSync } from 'node:fs';
 import { packageRoot } from '../config/install.js';
 import { writeAll } from './files.js';
 import { builtin } from '../lazy.js';
+import { cPath } from './names.js';
 
 type Koffi = typeof import('koffi');
 
@@ -19,9 +20,9 @@ interface Libc {
   getrandom(buf: Buffer, length: number, flags: number): number;
   fcntl(fd: number, cmd: number, ...args: unknown[]): number;
   flock(fd: number, op: number): number;
-  mknod(path: string, mode: number, dev: bigint): number;
-  lsetxattr(path: string, name: string, value: Buffer, size: number, flags: number): number;
-  lgetxattr(path: string, name: string, value: Buffer, size: number): number;
+  mknod(path: string | Buffer, mode: number, dev: bigint): number;
+  lsetxattr(path: string | Buffer, name: string, value: Buffer, size: number, flags: number): number;
+  lgetxattr(path: string | Buffer, name: string, value: Buffer, size: number): number;
   syscall(number: number, ...args: unknown[]): number;
   pipe2(fds: Int32Array, flags: number): number;
   /** poll(2) on a worker thread: the event loop goes on while it blocks */
@@ -270,20 +271,20 @@ export const S_IFIFO = 0o010000;
 
 export function mknod(path: string, mode: number, dev = 0n): void {
   const c = load();
-  if (c.mknod(path, mode, dev) !== 0) throw new SyscallError('mknod', c.errno(), path);
+  if (c.mknod(cPath(path), mode, dev) !== 0) throw new SyscallError('mknod', c.errno(), path);
 }
 
 /** Sets an extended attribute on path itself (not what a symlink points to). */
 export function lsetxattr(path: string, name: string, value: Buffer): void {
   const c = load();
-  if (c.lsetxattr(path, name, value, value.length, 0) !== 0) throw new SyscallError('lsetxattr', c.errno(), path);
+  if (c.lsetxattr(cPath(path), name, value, value.length, 0) !== 0) throw new SyscallError('lsetxattr', c.errno(), path);
 }
 
 /** An extended attribute of path itself, or undefined when it has none of that name. */
 export function lgetxattr(path: string, name: string): Buffer | undefined {
   const c = load();
   const buf = Buffer.alloc(4096);
-  const n = c.lgetxattr(path, name, buf, buf.length);
+  const n = c.lgetxattr(cPath(path), name, buf, buf.length);
   if (n >= 0) return buf.subarray(0, n);
   const e = c.errno();
   if (e === 61 || e === 95) return undefined; // ENODATA, EOPNOTSUPP
@@ -301,8 +302,9 @@ function openat2(dirFd: number, rel: string, flags: number, resolve: number): nu
   const how = Buffer.alloc(24); // struct open_how { u64 flags; u64 mode; u64 resolve; }
   how.writeBigUInt64LE(BigInt(flags | O_CLOEXEC), 0);
   how.writeBigUInt64LE(BigInt(resolve), 16);
+  const path = cPath(rel === '' ? '.' : rel);
   for (;;) {
-    const fd = c.syscall(SYS_openat2, 'int', dirFd, 'str', rel === '' ? '.' : rel, 'void *', how, 'size_t', how.length);
+    const fd = c.syscall(SYS_openat2, 'int', dirFd, typeof path === 'string' ? 'str' : 'void *', path, 'void *', how, 'size_t', how.length);
     if (fd >= 0) return fd;
     const e = c.errno();
     if (e !== 4 && e !== 11) throw new SyscallError('openat2', e, rel);

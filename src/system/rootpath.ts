@@ -1,6 +1,8 @@
 import { lstatSync, readlinkSync } from 'node:fs';
 import { posix } from 'node:path';
 
+import { decodeName, fsPath } from './names.js';
+
 /**
  * What a `..` above the root means: `clamp` stays at the root, as the kernel
  * does for a process whose root it is (reading an image's /etc/passwd as the
@@ -41,7 +43,8 @@ export function resolveInRoot(root: string, path: string, escape: Escape = 'clam
     const host = posix.join(root, ...resolved, part);
     let target: string | undefined;
     try {
-      if (lstatSync(host).isSymbolicLink()) target = readlinkSync(host);
+      const at = fsPath(host);
+      if (lstatSync(at).isSymbolicLink()) target = decodeName(readlinkSync(at, { encoding: 'buffer' }));
     } catch {
       target = undefined; // missing: kept as it is
     }

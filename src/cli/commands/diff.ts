@@ -2,6 +2,7 @@ import * as Option from 'clipanion/lib/advanced/options';
 
 import { BurrowError, UsageError } from '../../errors.js';
 import { BurrowCommand } from '../base.js';
+import { nameBytes } from '../../system/names.js';
 
 export class DiffCommand extends BurrowCommand {
   static override paths = [['diff'], ['container', 'diff']];
@@ -34,7 +35,8 @@ export class DiffCommand extends BurrowCommand {
       this.context.stdout.write(`${JSON.stringify(doc, null, 4)}\n`);
       return 0;
     }
-    this.context.stdout.write(changes.map((c) => `${c.kind} ${c.path}\n`).join(''));
+    // A name's own bytes, as podman prints it (one that is not UTF-8 too: system/names.ts).
+    this.context.stdout.write(nameBytes(changes.map((c) => `${c.kind} ${c.path}\n`).join('')));
     return 0;
   }
 }

@@ -5,13 +5,15 @@
  * a file that grows or shrinks while it is read.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
+import { TarReader } from '../../../src/layers/tar-reader.js';
 import { type TarHeader, TarWriter } from '../../../src/layers/tar-writer.js';
+import { nameBytes } from '../../../src/system/names.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'burrow-tar-writer-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -129,5 +131,33 @@ describe('TarWriter, read back by GNU tar', () => {
     for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 0xff;
     const file = tarOf([{ header: { ...base, name: 'big', type: 'file', size: data.length }, data }]);
     expect(readFileSync(join(extract(file), 'big')).equals(data)).toBe(true);
+  });
+
+  it('a name or link target that is not UTF-8 is written as its bytes (short: ustar fields; long: PAX), as GNU tar and our reader read them', () => {
+    // escaped bytes (system/names.ts): 0xff, 0xfe, and 0xfd past 100 bytes
+    const short = 'a\udcffb';
+    const dirName = 'd\udcfe';
+    const long = `${'l'.repeat(120)}\udcfd`;
+    const target = `t\udcfc${'t'.repeat(110)}`;
+    const file = tarOf([
+      { header: { ...base, name: short, type: 'file', size: 1 }, data: '1' },
+      { header: { ...base, name: `${dirName}/`, type: 'directory', mode: 0o755 } },
+      { header: { ...base, name: long, type: 'file', size: 1 }, data: '2' },
+      { header: { ...base, name: 'ln', type: 'symlink', linkname: target, mode: 0o777 } },
+    ]);
+    const to = extract(file);
+    const names = readdirSync(to, { encoding: 'buffer' }).map((n) => n.toString('hex')).sort();
+    expect(names).toEqual([nameBytes(short), nameBytes(dirName), nameBytes(long), Buffer.from('ln')].map((n) => n.toString('hex')).sort());
+    expect(readFileSync(Buffer.concat([Buffer.from(`${to}/`), nameBytes(long)]), 'utf8')).toBe('2');
+    expect(readlinkSync(join(to, 'ln'), { encoding: 'buffer' })).toEqual(nameBytes(target));
+    // burrow's own reader gives the same strings back
+    const read: string[] = [];
+    const reader = new TarReader((h) => {
+      read.push(h.type === 'symlink' ? `${h.name} -> ${h.linkname}` : h.name);
+      return undefined;
+    });
+    reader.write(readFileSync(file));
+    reader.end();
+    expect(read).toEqual([short, `${dirName}/`, long, `ln -> ${target}`]);
   });
 });
