@@ -57,6 +57,7 @@ import { stopSignal } from '../src/runtime/container.js';
 import { resolveHealthcheck } from '../src/runtime/health-config.js';
 import type { ContainerOptions, RunOptions } from '../src/storage/containers.js';
 import { checkContainerConfig, type ImageConfig } from '../src/oci/image.js';
+import { decodeName } from '../src/system/names.js';
 
 export interface FuzzTarget<T = unknown> {
   name: string;
@@ -680,7 +681,15 @@ const tarReaderTarget: FuzzTarget<{ bytes: string; chunk: number }> = {
 
 /** A name a file can have: no NUL, no empty part; long, deep and not ASCII now and then. */
 const fileName = fc
-  .array(fc.oneof({ weight: 3, arbitrary: fc.string({ minLength: 1, maxLength: 12 }) }, { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 120, unit: 'binary' }) }), { minLength: 1, maxLength: 30 })
+  .array(
+    fc.oneof(
+      { weight: 3, arbitrary: fc.string({ minLength: 1, maxLength: 12 }) },
+      { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 120, unit: 'binary' }) },
+      // a name of raw bytes, not always UTF-8, as readdir gives it (system/names.ts)
+      { weight: 1, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 60 }).map((b) => decodeName(Buffer.from(b))) },
+    ),
+    { minLength: 1, maxLength: 30 },
+  )
   .map((parts) => parts.map((p) => p.replace(/[\0/]/g, 'x')).join('/'));
 
 /**
