@@ -22,6 +22,7 @@ import { containerLogs, type LogsFields } from './cli/container-logs.js';
 import { execCommand, type ExecFields } from './cli/exec-command.js';
 import { listContainers, type PsFields } from './cli/list-containers.js';
 import { runContainer } from './runtime/run.js';
+import { wholeArgv } from './system/names.js';
 
 // Set by scripts/build.mjs: the manifest's entries of the fast path's commands.
 declare const BURROW_FAST_COMMANDS: ManifestCommand[];
@@ -36,7 +37,8 @@ const RUNS: Record<FastCommand, (fields: Fields, context: Context) => Promise<nu
 };
 
 /** The command's exit code (when it could not start: the helper takes over otherwise), or undefined: not this path's line. */
-export async function fast(argv: string[]): Promise<number | undefined> {
+export async function fast(words: string[]): Promise<number | undefined> {
+  const argv = wholeArgv(words);
   const command = BURROW_FAST_COMMANDS.find((c) => c.paths.some((p) => p.every((word, i) => argv[i] === word)));
   if (command === undefined) return undefined;
   const path = command.paths.find((p) => p.every((word, i) => argv[i] === word));

@@ -8,8 +8,10 @@
  * (measured).
  */
 import { reportError } from './cli/report-error.js';
+import { wholeArgv } from './system/names.js';
 
-export async function internalWorker(argv: string[]): Promise<number> {
+export async function internalWorker(words: string[]): Promise<number> {
+  const argv = wholeArgv(words);
   try {
     if (argv[0] === 'fetch') return await (await import('./registry/fetch-worker.js')).fetchWorker(argv.slice(1));
     return await (await import('./layers/worker.js')).worker(argv);

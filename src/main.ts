@@ -17,6 +17,7 @@ import { reportError } from './cli/report-error.js';
 import { COMMANDS, commandOf } from './cli/registry.js';
 import { builtin } from './lazy.js';
 import { isLogLevel, LOG_LEVELS, type LogLevel } from './log.js';
+import { wholeArgv } from './system/names.js';
 
 /** Takes podman's global options from before the command name. */
 function splitGlobals(argv: string[]): { logLevel: string | undefined; rest: string[] } {
@@ -81,7 +82,8 @@ async function clipanion(classes: CommandClass<Context>[], builtins: boolean): P
   return cli;
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(words: string[]): Promise<number> {
+  const argv = wholeArgv(words);
   // (bin/burrow.cjs sends these to dist/worker.cjs; here when the bundle is run some other way, as by the tests)
   if (argv[0] === '--internal-worker') return (await import('./internal-worker.js')).internalWorker(argv.slice(1));
   const { logLevel, rest } = splitGlobals(argv);

@@ -23,6 +23,7 @@ import { compileSandbox, type SandboxHost, usesOwnUserns } from './sandbox/compi
 import { auditFilter } from './sandbox/audit.js';
 import { callerFds } from './sandbox/fds.js';
 import { SANDBOX_USAGE } from './sandbox/usage.js';
+import { wholeArgv } from './system/names.js';
 
 /** sandbox-extras.ts, loaded for the lines that need it (from the whole CLI's bundle: dist/sandbox.cjs stays small). */
 export type SandboxExtras = typeof import('./sandbox-extras.js');
@@ -165,6 +166,7 @@ export async function sandbox(argv: string[], name: string, extras: () => Promis
   // First, before anything of ours opens an fd: which fds the caller gave us (koffi's own are close-on-exec).
   const inherited = callerFds(fdFlags);
   given = new Set([0, 1, 2, ...inherited]);
+  argv = wholeArgv(argv);
   let levelPrefix = argv.includes('--level-prefix');
   try {
     // --profile NAME: its options first, the command line's after them (they add to it, and win).

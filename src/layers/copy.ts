@@ -118,9 +118,10 @@ export function packSource(sys: LibcCalls, rootFd: number, src: string, name: st
   const parentFd = openIn(sys, rootFd, contentsOnly ? trimmed.replace(/\/?\.$/, '') || '/' : posix.dirname(trimmed), O_DIRECTORY);
   try {
     const base = contentsOnly || trimmed === '/' ? '.' : posix.basename(trimmed);
+    const at = fsPath(`/proc/self/fd/${parentFd}/${base}`);
     let st;
     try {
-      st = lstatSync(`/proc/self/fd/${parentFd}/${base}`);
+      st = lstatSync(at);
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') throw cpError(`\`${src}\`: no such file or directory`);
       throw err;
@@ -132,9 +133,9 @@ export function packSource(sys: LibcCalls, rootFd: number, src: string, name: st
     const { uid, gid } = kept ?? st;
     const header = { name: name || base, mode: st.mode & 0o7777, uid, gid, mtime: Math.floor(st.mtimeMs / 1000) };
     if (st.isSymbolicLink()) {
-      tar.header({ ...header, type: 'symlink', linkname: decodeName(readlinkSync(`/proc/self/fd/${parentFd}/${base}`, { encoding: 'buffer' })) });
+      tar.header({ ...header, type: 'symlink', linkname: decodeName(readlinkSync(at, { encoding: 'buffer' })) });
     } else if (st.isFile()) {
-      const fd = openSync(`/proc/self/fd/${parentFd}/${base}`, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+      const fd = openSync(at, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
       try {
         tar.header({ ...header, type: 'file', size: st.size });
         tar.file(fd, st.size);

@@ -92,7 +92,7 @@ export function packTree(sys: LibcCalls, root: string, fd: number, opts: { upper
   const named = (rel: string): string => (prefix === '' ? rel : rel === '' ? prefix : `${prefix}/${rel}`);
   const tar = new TarWriter(fd);
   const links = new Map<string, string>();
-  const rootFd = openSync(root, O_DIRECTORY | fsConstants.O_NOFOLLOW);
+  const rootFd = openSync(fsPath(root), O_DIRECTORY | fsConstants.O_NOFOLLOW);
 
   const visit = (rel: string, st: Stats, link?: string, owner?: { uid: number; gid: number }): void => {
     const { uid, gid } = owner ?? st;

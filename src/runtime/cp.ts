@@ -24,6 +24,7 @@ import type { Store } from '../storage/store.js';
 import { rootfsSteps } from './compile.js';
 import { containerLayout, containerSpec, type Env } from './container.js';
 import { joinPlan, runningNamespaceProcess } from './join.js';
+import { fsPath } from '../system/names.js';
 
 /** One side of a cp: a host path, `-`, or a path in a container. */
 export type CpEnd = { kind: 'host'; path: string } | { kind: 'stdio' } | { kind: 'container'; rec: ContainerRecord; path: string };
@@ -95,7 +96,7 @@ async function statIn(env: Env, store: Store, rec: ContainerRecord, path: string
 
 function hostKind(path: string, follow: boolean): DestKind {
   try {
-    return (follow ? statSync(path) : lstatSync(path)).isDirectory() ? 'dir' : 'file';
+    return (follow ? statSync(fsPath(path)) : lstatSync(fsPath(path))).isDirectory() ? 'dir' : 'file';
   } catch (err) {
     if (['ENOENT', 'ENOTDIR'].includes(errnoCode(err) ?? '')) return 'none';
     throw err;
@@ -176,7 +177,7 @@ async function copyOut(env: Env, store: Store, from: Extract<CpEnd, { kind: 'con
     await Promise.all([pipeline(w.stdout, req.stdout, { end: false }), w.done]);
     return;
   }
-  const dirFd = openSync(placed.dir, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY);
+  const dirFd = openSync(fsPath(placed.dir), fsConstants.O_RDONLY | fsConstants.O_DIRECTORY);
   try {
     await Promise.all([extractAt(dirFd, w.stdout, { chown: false, ...(placed.rename ? { rename: placed.rename } : {}) }, env.sys), w.done]);
   } finally {

@@ -14,6 +14,7 @@
  * take) or `nameBytes` (a tar header, output).
  */
 import { isUtf8 } from 'node:buffer';
+import { readFileSync } from 'node:fs';
 
 /**
  * Whether a string may hold an escaped byte: a code unit in U+DC80..U+DCFF. Without the u flag (four times as
@@ -98,4 +99,31 @@ export function fsPath(path: string): string | Buffer {
 /** A path as a C string for libc (libc.ts): the string (koffi encodes it), or its bytes and a NUL. */
 export function cPath(path: string): string | Buffer {
   return hasEscapes(path) ? Buffer.concat([nameBytes(path), Buffer.of(0)]) : path;
+}
+
+/**
+ * burrow's own words with their bytes: Node decodes argv as UTF-8 with U+FFFD
+ * for a bad byte, so where a word has one, the words are read again from
+ * /proc/self/cmdline (the last `argv.length` of them: Node's own and the
+ * script's come first) and decoded as names are. A word of Node's that does
+ * not match the raw one it should come from leaves argv as Node gave it.
+ */
+export function wholeArgv(argv: string[]): string[] {
+  if (!argv.some((word) => word.includes('\ufffd'))) return argv;
+  let raw: Buffer;
+  try {
+    raw = readFileSync('/proc/self/cmdline');
+  } catch {
+    return argv;
+  }
+  const words: Buffer[] = [];
+  for (let at = 0; at < raw.length; ) {
+    const end = raw.indexOf(0, at);
+    words.push(raw.subarray(at, end < 0 ? raw.length : end));
+    at = end < 0 ? raw.length : end + 1;
+  }
+  if (words.length < argv.length) return argv;
+  const tail = words.slice(words.length - argv.length);
+  if (tail.some((w, i) => w.toString('utf8') !== argv[i])) return argv;
+  return tail.map((w) => decodeName(w));
 }

@@ -26,6 +26,7 @@
  */
 
 import { BP_BITS, PLAN_VERSION, type RecordName } from './plan-constants.js';
+import { nameBytes } from './names.js';
 
 export { MS, PLAN_VERSION } from './plan-constants.js';
 
@@ -396,9 +397,10 @@ export function encodePlan(plan: Plan): Buffer {
   for (const step of plan) {
     const f = fields(step);
     out += `${step.kind} ${f.length}\n`;
-    for (const value of f) out += `${ASCII.test(value) ? value.length : Buffer.byteLength(value)}:${value}\n`;
+    for (const value of f) out += `${ASCII.test(value) ? value.length : nameBytes(value).length}:${value}\n`;
   }
-  return Buffer.from(`${out}end 0\n`);
+  // (a word with a byte that is not UTF-8, as a file name or argument may have: system/names.ts)
+  return nameBytes(`${out}end 0\n`);
 }
 
 // eslint-disable-next-line no-control-regex -- the ASCII range, where a character is a byte

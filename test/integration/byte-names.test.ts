@@ -2,9 +2,11 @@
  * File names that are not UTF-8 (bytes such as 0xff, as Latin-1 names and
  * programs that make names from raw bytes have them) go through burrow whole:
  * a layer GNU tar wrote (`import`), what a container makes (`commit`,
- * `export`, `diff`), and `cp` both ways. Node decodes such a name with U+FFFD
- * in place of each bad byte; before system/names.ts the packer skipped those
- * files and the unpacker wrote the mangled names (two names could become one).
+ * `export`, `diff`), `cp` both ways, and burrow's own command line. Node
+ * decodes such a name with U+FFFD in place of each bad byte; before
+ * system/names.ts the packer skipped those files, the unpacker wrote the
+ * mangled names (two names could become one), and a container's command got
+ * U+FFFD in place of its argument's bytes.
  */
 import { mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,6 +49,12 @@ describeContainers('file names that are not UTF-8', () => {
       .filter((l) => l !== '')
       .sort();
   const L = (...names: Buffer[]): string => Buffer.concat(names).toString('latin1');
+  /** A shell line run with burrow as $0 and `args` after it: a word of raw bytes made by printf, which Node's argv cannot hold. */
+  const shell = async (line: string, ...args: string[]): Promise<Buffer> => {
+    const r = await execa('sh', ['-c', line, BURROW, ...args], { env: store.env, encoding: 'buffer', reject: false, stripFinalNewline: false });
+    expect(r.exitCode, Buffer.from(r.stderr).toString()).toBe(0);
+    return Buffer.from(r.stdout);
+  };
   const expected = (prefix: string): string[] =>
     [b(prefix), b(prefix, '/', FILE), b(prefix, '/', DIR), b(prefix, '/', DIR, '/f'), b(prefix, '/', OVERLONG), b(prefix, '/', SURROGATE), b(prefix, '/', UTF8), b(prefix, '/', LONG), b(prefix, '/ln'), b(prefix, '/', HARD)]
       .map((n) => L(n))
@@ -86,6 +94,12 @@ describeContainers('file names that are not UTF-8', () => {
     expect(inside.toString('latin1')).toBe(L(TARGET, b('\none\ntwo\none\n2\n')));
   });
 
+  it("a word of burrow's own command line that is not UTF-8 reaches the container's command as its bytes (run, and the sandbox's bwrap line)", async () => {
+    const word = b('x', [0xff], 'y\u00e9');
+    expect(await shell(`exec "$0" run --rm ${IMAGE} sh -c 'printf %s "$1"' sh "$(printf 'x\\377y\\303\\251')"`)).toEqual(word);
+    expect(await shell(`exec "$0" sandbox --ro-bind / / -- /bin/sh -c 'printf %s "$1"' sh "$(printf 'x\\377y\\303\\251')"`)).toEqual(word);
+  });
+
   it('what a container made is kept by commit, export and diff, and cp takes it out and in', async () => {
     const made = b('made', [0xf8]);
     expect((await store.run(['run', '--name', 'maker', IMAGE, 'sh', '-c', `printf new > "/bytes/$(printf 'made\\370')"`])).exitCode).toBe(0);
@@ -121,6 +135,11 @@ describeContainers('file names that are not UTF-8', () => {
     const seen = listed(Buffer.from((await execa('tar', ['-t', '--quoting-style=literal'], { input: await bytesOut(['cp', 'maker:/bytes', '-']), encoding: 'buffer' })).stdout));
     expect(seen).toContain(L(b('bytes/in-', [0xf7])));
     expect(seen).toContain(L(b('bytes/in-tree/tree-', [0xf6])));
+    // host paths of such bytes on the command line, both ways
+    writeFileSync(b(host, '/h', [0xf1]), 'nine\n');
+    await shell(`"$0" cp "$1/$(printf 'h\\361')" maker:/bytes/ && exec "$0" cp maker:/bytes "$1/$(printf 'back\\362')"`, host);
+    expect(readFileSync(b(host, '/back', [0xf2], '/h', [0xf1]), 'utf8')).toBe('nine\n');
+    expect(readFileSync(b(host, '/back', [0xf2], '/', FILE), 'utf8')).toBe('one\n');
     expect((await bytesOut(['start', '-a', 'maker'])).length).toBe(0);
     expect(listed(await bytesOut(['diff', 'maker']))).toContain(L(b('A /bytes/in-', [0xf7])));
   });

@@ -30,6 +30,11 @@ describe('encodePlan', () => {
     expect(buf.includes(Buffer.from([0x34, 0x3a, 0x41, 0x3d, 0xc3, 0xa9, 0x0a]))).toBe(true);
   });
 
+  it('writes a word with a byte that is not UTF-8 (escaped: system/names.ts) as that byte, counted once', () => {
+    const buf = encodePlan([{ kind: 'exec', file: '/bin/echo', argv: ['echo', 'x\udcffy\u00e9'] }]);
+    expect(buf).toEqual(Buffer.concat([Buffer.from('burrow-plan 13\nexec 3\n9:/bin/echo\n4:echo\n5:x'), Buffer.of(0xff), Buffer.from('y\u00e9\nend 0\n')]));
+  });
+
   it('writes a sysctl as its path and value, a domainname as its name', () => {
     expect(text([{ kind: 'sysctl', path: '/proc/sys/kernel/sem', value: '1 2 3 4' }, { kind: 'domainname', name: 'example.org' }])).toBe(
       'burrow-plan 13\nsysctl 2\n20:/proc/sys/kernel/sem\n7:1 2 3 4\ndomainname 1\n11:example.org\nend 0\n',
