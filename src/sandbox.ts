@@ -23,7 +23,7 @@ import { compileSandbox, type SandboxHost, usesOwnUserns } from './sandbox/compi
 import { auditFilter } from './sandbox/audit.js';
 import { callerFds } from './sandbox/fds.js';
 import { SANDBOX_USAGE } from './sandbox/usage.js';
-import { wholeArgv } from './system/names.js';
+import { decodeName, fsPath, wholeArgv } from './system/names.js';
 
 /** sandbox-extras.ts, loaded for the lines that need it (from the whole CLI's bundle: dist/sandbox.cjs stays small). */
 export type SandboxExtras = typeof import('./sandbox-extras.js');
@@ -61,8 +61,9 @@ function checkOpen(fd: number, option: string): void {
 /** realpath of a source, as bwrap resolves them before it starts; undefined: missing and allowed to be. */
 function resolveSource(path: string, allowMissing: boolean, cwd: string): { path: string; directory: boolean } | undefined {
   try {
-    const real = realpathSync.native(isAbsolute(path) ? path : resolve(cwd, path));
-    return { path: real, directory: statSync(real).isDirectory() };
+    // (as bytes: a path that is not UTF-8 is kept, system/names.ts)
+    const real = decodeName(realpathSync.native(fsPath(isAbsolute(path) ? path : resolve(cwd, path)), { encoding: 'buffer' }));
+    return { path: real, directory: statSync(fsPath(real)).isDirectory() };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (allowMissing && code === 'ENOENT') return undefined;

@@ -94,10 +94,14 @@ describeContainers('file names that are not UTF-8', () => {
     expect(inside.toString('latin1')).toBe(L(TARGET, b('\none\ntwo\none\n2\n')));
   });
 
-  it("a word of burrow's own command line that is not UTF-8 reaches the container's command as its bytes (run, and the sandbox's bwrap line)", async () => {
+  it("a word of burrow's own command line that is not UTF-8 keeps its bytes: run's and the sandbox's command, a sandbox's bind source", async () => {
     const word = b('x', [0xff], 'y\u00e9');
     expect(await shell(`exec "$0" run --rm ${IMAGE} sh -c 'printf %s "$1"' sh "$(printf 'x\\377y\\303\\251')"`)).toEqual(word);
     expect(await shell(`exec "$0" sandbox --ro-bind / / -- /bin/sh -c 'printf %s "$1"' sh "$(printf 'x\\377y\\303\\251')"`)).toEqual(word);
+    // a bind source of such bytes: found, as bwrap finds it
+    mkdirSync(b(host, '/src', [0xf4]));
+    writeFileSync(b(host, '/src', [0xf4], '/f'), 'bound\n');
+    expect((await shell(`exec "$0" sandbox --ro-bind / / --bind "$1/$(printf 'src\\364')" /mnt cat /mnt/f`, host)).toString()).toBe('bound\n');
   });
 
   it('what a container made is kept by commit, export and diff, and cp takes it out and in', async () => {
