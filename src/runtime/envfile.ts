@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 import { BurrowError, errnoCode } from '../errors.js';
+import { decodeName, fsPath } from '../system/names.js';
 
 const NAME = /^[^=\s][^=\s]*$/;
 
@@ -28,7 +29,8 @@ export function expandEnvEntry(entry: string, hostEnv: NodeJS.ProcessEnv, origin
 export function readEnvFile(file: string, hostEnv: NodeJS.ProcessEnv): string[] {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    // (a value that is not UTF-8 keeps its bytes: system/names.ts)
+    text = decodeName(readFileSync(fsPath(file)));
   } catch (err) {
     const why = errnoCode(err) === 'ENOENT' ? 'no such file' : errnoCode(err) === 'EISDIR' ? 'is a directory' : String(err);
     throw new BurrowError('E_ENV_FILE', `env file \`${file}\`: ${why}`);

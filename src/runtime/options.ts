@@ -10,6 +10,7 @@ import { DEFAULT_PATH } from '../config/defaults.js';
 import { BurrowError, UsageError, errnoCode } from '../errors.js';
 import { CAPABILITIES, capabilities } from '../system/capabilities.js';
 import { describeMap, type IdMapping, isMapped } from '../system/idmap.js';
+import { fsPath } from '../system/names.js';
 import { dirReader, layersReader, parseGroup, parsePasswd, resolveUser, type RootReader } from '../system/passwd.js';
 import { containerIds, nestedView, shiftedMountOptions, usernsFlag } from './idmaps.js';
 import type { ImageConfig } from '../oci/image.js';
@@ -72,7 +73,7 @@ export function parseVolume(spec: string, cwd: string, volumeSource?: (name: str
   const source = isVolumeName(src) && volumeSource ? volumeSource(src) : resolve(cwd, src);
   let directory: boolean;
   try {
-    directory = statSync(source).isDirectory();
+    directory = statSync(fsPath(source)).isDirectory();
   } catch (err) {
     const why = errnoCode(err) === 'ENOENT' ? 'no such file or directory' : (errnoCode(err) ?? String(err));
     throw new BurrowError('E_VOLUME', `volume \`${spec}\`: host path \`${source}\`: ${why}`);

@@ -94,7 +94,7 @@ describeContainers('file names that are not UTF-8', () => {
     expect(inside.toString('latin1')).toBe(L(TARGET, b('\none\ntwo\none\n2\n')));
   });
 
-  it("a word of burrow's own command line that is not UTF-8 keeps its bytes: run's and the sandbox's command, a sandbox's bind source", async () => {
+  it("a word of burrow's own command line that is not UTF-8 keeps its bytes: run's and the sandbox's command, a sandbox's bind source, a volume's path, an env file", async () => {
     const word = b('x', [0xff], 'y\u00e9');
     expect(await shell(`exec "$0" run --rm ${IMAGE} sh -c 'printf %s "$1"' sh "$(printf 'x\\377y\\303\\251')"`)).toEqual(word);
     expect(await shell(`exec "$0" sandbox --ro-bind / / -- /bin/sh -c 'printf %s "$1"' sh "$(printf 'x\\377y\\303\\251')"`)).toEqual(word);
@@ -102,6 +102,12 @@ describeContainers('file names that are not UTF-8', () => {
     mkdirSync(b(host, '/src', [0xf4]));
     writeFileSync(b(host, '/src', [0xf4], '/f'), 'bound\n');
     expect((await shell(`exec "$0" sandbox --ro-bind / / --bind "$1/$(printf 'src\\364')" /mnt cat /mnt/f`, host)).toString()).toBe('bound\n');
+    // a volume's host path, and a value in an env file, of such bytes
+    mkdirSync(b(host, '/vol', [0xf7]));
+    writeFileSync(b(host, '/vol', [0xf7], '/f'), 'volume\n');
+    writeFileSync(join(host, 'env-file'), b('A=x', [0xf9], 'y\n'));
+    const line = `exec "$0" run --rm -v "$1/$(printf 'vol\\367'):/data" --env-file "$1/env-file" ${IMAGE} sh -c 'cat /data/f; printf %s "$A"'`;
+    expect(await shell(line, host)).toEqual(b('volume\nx', [0xf9], 'y'));
   });
 
   it('what a container made is kept by commit, export and diff, and cp takes it out and in', async () => {

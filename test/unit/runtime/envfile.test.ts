@@ -54,6 +54,12 @@ describe('readEnvFile', () => {
     expect(readEnvFile(file('crlf.env', 'A=1\r\nB=2\r\nC=3'), HOST)).toEqual(['A=1', 'B=2', 'C=3']);
   });
 
+  it('keeps a value that is not UTF-8 as its bytes (escaped: system/names.ts), and UTF-8 as it is', () => {
+    const path = join(dir, 'bytes.env');
+    writeFileSync(path, Buffer.concat([Buffer.from('A=x'), Buffer.of(0xf9), Buffer.from('y\nB=caf\u00e9\n')]));
+    expect(readEnvFile(path, HOST)).toEqual(['A=x\udcf9y', 'B=caf\u00e9']);
+  });
+
   it('reads an empty file as nothing', () => {
     expect(readEnvFile(file('empty.env', ''), HOST)).toEqual([]);
   });
