@@ -182,12 +182,13 @@ export class Ingest {
         if (staged.destroyed || staged.writableFinished) resolve();
         else staged.end(() => resolve());
       }));
-    // The input waits while the staged file or the worker's pipe is full: resumed when neither is.
+    // The input waits while the staged file or the worker's pipe is full: resumed when neither is, a failure or not
+    // (after one, the rest is read and dropped; a failure that pauses nothing resumes the input itself).
     let full = 0;
     const hold = (sink: NodeJS.WritableStream) => {
       if (full++ === 0) input.pause();
       sink.once('drain', () => {
-        if (--full === 0 && !failed) input.resume();
+        if (--full === 0) input.resume();
       });
     };
     const take = (chunk: Buffer): void => {
@@ -197,11 +198,8 @@ export class Ingest {
         if (kind === 'layer' && entry !== undefined) {
           unpacked = this.addFetched({ range: { file, offset: 0, size: entry.size, growing: true } }, expected, what, { file, have: entry.size }, () => undefined);
           unpacked.catch((err: unknown) => {
-            // The rest of the entry is read and dropped: the failure is told once it is. (The input may be
-            // waiting for the staged file to drain, which resumes it only while nothing failed: resumed here,
-            // or the archive's reader and the pipe's writer wait for each other for ever.)
+            // The rest of the entry is read and dropped: the failure is told once it is.
             failed ??= err as Error;
-            input.resume();
           });
         } else if (kind === 'layer') {
           mkdirSync(dir, { mode: 0o700 });

@@ -116,14 +116,9 @@ export function wholeArgv(argv: string[]): string[] {
   } catch {
     return argv;
   }
-  const words: Buffer[] = [];
-  for (let at = 0; at < raw.length; ) {
-    const end = raw.indexOf(0, at);
-    words.push(raw.subarray(at, end < 0 ? raw.length : end));
-    at = end < 0 ? raw.length : end + 1;
-  }
-  if (words.length < argv.length) return argv;
-  const tail = words.slice(words.length - argv.length);
-  if (tail.some((w, i) => w.toString('utf8') !== argv[i])) return argv;
-  return tail.map((w) => decodeName(w));
+  // (a multi-byte sequence never spans a NUL, so the words decode as the whole does)
+  const words = (text: string): string[] => text.replace(/\0$/, '').split('\0');
+  const lossy = words(raw.toString('utf8'));
+  if (lossy.length < argv.length || lossy.slice(lossy.length - argv.length).some((w, i) => w !== argv[i])) return argv;
+  return words(decodeName(raw)).slice(lossy.length - argv.length);
 }
