@@ -60,6 +60,8 @@ describeContainers('burrow load', () => {
       expect(r.stdout).toBe('Loaded image: localhost/cfg:latest\n');
       expect(r.exitCode).toBe(0);
       expect(imageNames(store)).toEqual(['localhost/cfg:latest']);
+      // The staging directory is gone: its layer (files of uid 1000, a subordinate id here) was moved into the store.
+      expect(list(join(store.data, 'tmp'))).toEqual([]);
       const run = await store.run(['run', '--rm', 'localhost/cfg']);
       expect(run.stdout).toBe('cmd:bar:/srv/work:1000:1000\n');
     });

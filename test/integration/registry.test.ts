@@ -80,6 +80,8 @@ describeContainers('burrow pull, login, logout', () => {
     // The same image again: nothing fetched, the same id.
     const again = await store.run(['pull', '-q', '--tls-verify=false', name]);
     expect(again.stdout).toBe(`${id}\n`);
+    // Each pull's staging directory is gone (removed by the pull itself: no unpacked layer was left in it).
+    expect(list(join(store.data, 'tmp'))).toEqual([]);
   });
 
   it('is refused over HTTPS without --tls-verify=false, with the reason, and nothing is stored', async () => {
