@@ -21,6 +21,7 @@ import { type StartFields, startContainers } from './cli/start-containers.js';
 import { containerLogs, type LogsFields } from './cli/container-logs.js';
 import { execCommand, type ExecFields } from './cli/exec-command.js';
 import { listContainers, type PsFields } from './cli/list-containers.js';
+import { namesFile, type PullFields, pullImages } from './cli/pull-images.js';
 import { runContainer } from './runtime/run.js';
 import { wholeArgv } from './system/names.js';
 
@@ -28,12 +29,14 @@ import { wholeArgv } from './system/names.js';
 declare const BURROW_FAST_COMMANDS: ManifestCommand[];
 
 /** How the fast path runs each of its commands, given the fields clipanion would have given the class. */
-const RUNS: Record<FastCommand, (fields: Fields, context: Context) => Promise<number>> = {
+const RUNS: Record<FastCommand, (fields: Fields, context: Context) => Promise<number | undefined>> = {
   run: (fields, context) => runContainer(runRequest(fields as unknown as RunFields), context),
   start: (fields, context) => startContainers(fields as unknown as StartFields, context),
   logs: (fields, context) => containerLogs(fields as unknown as LogsFields, context),
   exec: (fields, context) => execCommand(fields as unknown as ExecFields, context),
   ps: (fields, context) => listContainers(fields as unknown as PsFields, context),
+  // A file transport's archive readers are not in this bundle: such a line is main's.
+  pull: async (fields, context) => (namesFile(fields.images as string[]) ? undefined : pullImages(fields as unknown as PullFields, context)),
 };
 
 /** The command's exit code (when it could not start: the helper takes over otherwise), or undefined: not this path's line. */

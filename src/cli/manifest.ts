@@ -110,8 +110,9 @@ function kindOf(spec: OptionSpec, key: string, d: Declared): { kind: OptionKind;
     return { kind: 'other', none: undefined };
   }
   if (d.required) return { kind: 'other', none };
-  // A boolean on by default (--sig-proxy) too: the last of --x and --no-x counts, as for one off by default.
-  if (d.arity === 0 && typeof none === 'boolean' && two === true) return { kind: 'boolean', none };
+  // A boolean on by default (--sig-proxy) too: the last of --x and --no-x counts, as for one off by default;
+  // and one with no default (--tls-verify: true, false, or not given), whose field is undefined until typed.
+  if (d.arity === 0 && (typeof none === 'boolean' || none === undefined) && two === true) return { kind: 'boolean', none };
   if (d.arity === 1 && (none === undefined || typeof none === 'string') && two === 'b') return { kind: 'string', none };
   if (d.arity === 1 && Array.isArray(none) && none.length === 0 && Array.isArray(two) && two.join() === 'a,b') return { kind: 'array', none };
   return { kind: 'other', none };

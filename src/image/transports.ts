@@ -6,41 +6,13 @@
  * counting from 0), and the image gets the names podman gives it.
  */
 import { createReadStream, statSync } from 'node:fs';
-import { resolve } from 'node:path';
 
 import { BurrowError, errnoCode } from '../errors.js';
 import { normalizeName } from '../oci/reference.js';
 import type { ImageRecord, Store } from '../storage/store.js';
 import { readArchive, readDirectory, type SourceImage } from './archive.js';
+import type { FileReference } from './file-reference.js';
 import { Ingest } from './ingest.js';
-
-export const FILE_TRANSPORTS = ['oci', 'oci-archive', 'docker-archive'] as const;
-export type FileTransport = (typeof FILE_TRANSPORTS)[number];
-
-export interface FileReference {
-  transport: FileTransport;
-  /** absolute */
-  path: string;
-  /** the path as given (podman names an image from `oci:` after it) */
-  typed: string;
-  ref: string | undefined;
-}
-
-/** `transport:PATH[:REF]`, or undefined when `input` names no file transport. */
-export function parseFileReference(input: string): FileReference | undefined {
-  const colon = input.indexOf(':');
-  if (colon < 0) return undefined;
-  const transport = input.slice(0, colon) as FileTransport;
-  if (!FILE_TRANSPORTS.includes(transport)) return undefined;
-  const rest = input.slice(colon + 1);
-  // As containers/image: the path ends at the first colon.
-  const sep = rest.indexOf(':');
-  const path = sep < 0 ? rest : rest.slice(0, sep);
-  const ref = sep < 0 ? undefined : rest.slice(sep + 1);
-  if (path === '') throw new BurrowError('E_USAGE', `\`${input}\`: no path after \`${transport}:\``);
-  if (ref === '') throw new BurrowError('E_USAGE', `\`${input}\`: an empty reference after the path`);
-  return { transport, path: resolve(path), typed: path, ref };
-}
 
 function pick(images: SourceImage[], ref: FileReference, input: string): SourceImage {
   if (ref.ref === undefined) {
@@ -97,11 +69,6 @@ function namesOf(image: SourceImage, ref: FileReference): string[] {
     case 'docker-archive':
       return image.names;
   }
-}
-
-/** The scope policy.json is asked about for `ref` (containers/image's StringWithinTransport). */
-export function policyScope(ref: FileReference): string {
-  return ref.ref === undefined ? ref.path : `${ref.path}:${ref.ref}`;
 }
 
 /** Reads the image `input` names from its file or directory and stores it (the policy checked by the caller). */

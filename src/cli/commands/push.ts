@@ -6,7 +6,7 @@ import * as Option from 'clipanion/lib/advanced/options';
 
 import { BurrowError, UsageError } from '../../errors.js';
 import { addToLayout, ociManifestDigest, saveImages } from '../../image/save.js';
-import { type FileReference, parseFileReference } from '../../image/transports.js';
+import { type FileReference, parseFileReference } from '../../image/file-reference.js';
 import { nameMatches, normalizeName, parseReference, type Reference } from '../../oci/reference.js';
 import type { ImageRecord, Store } from '../../storage/store.js';
 import { RegistryAccess } from '../../registry/access.js';

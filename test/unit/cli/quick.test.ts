@@ -142,6 +142,29 @@ describe('quickFields after normalizeArgv (as main.ts and src/fast.ts call it)',
       expect(quick, argv.join(' ')).toEqual(clipanionFields(cli, table, line));
     }
   });
+
+  it("parses pull's lines (a fast-path command) as clipanion does, --tls-verify's three states included", async () => {
+    const pull = COMMANDS.find((c) => c.paths[0]?.[0] === 'pull');
+    if (pull === undefined) throw new Error('no pull command');
+    const { cli, table } = await cliFor(pull);
+    if (table === undefined) throw new Error('no table');
+    const spec = flagSpecOf(pull);
+    const seen = new Set<unknown>();
+    for (const argv of [
+      ['pull', '-q', '--tls-verify=false', '127.0.0.1:5000/bench/big:latest'],
+      ['pull', '--tls-verify', 'a', 'b'],
+      ['image', 'pull', '--retry', '2', '--retry-delay=1s', '--platform', 'linux/arm64', 'busybox'],
+      ['pull', '--creds=u:p', '--authfile', '/a.json', '--cert-dir', '/c', '-a', 'reg/x'],
+      ['pull', '--arch', 'arm', '--variant', 'v7', '--os', 'linux', 'busybox'],
+    ]) {
+      const line = normalizeArgv(spec, argv).argv;
+      const quick = quickFields(table, line);
+      expect(quick, argv.join(' ')).toBeDefined();
+      expect(quick, argv.join(' ')).toEqual(clipanionFields(cli, table, line));
+      seen.add(quick?.tlsVerify);
+    }
+    expect(seen).toEqual(new Set([false, true, undefined]));
+  });
 });
 
 describe('a command made from the quick fields (as main.ts makes it)', () => {
