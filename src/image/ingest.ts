@@ -381,22 +381,71 @@ export class Ingest {
   }
 
   /**
-   * A new staged file, open for writing, for a layer a worker writes whole
-   * (commit's tar of the container's changes): then addStagedLayer.
+   * A layer another process writes as a plain tar (commit's packer): `fd`, the
+   * write end of a pipe to give that process; an unpack worker at the other
+   * end hashes the tar, stages it and unpacks it while it is written, on the
+   * other core (before, the packer wrote the staged file whole and a fetch
+   * worker then read it back: one after the other). Once the writer is
+   * started, `started()` closes this process's copy of the write end, so the
+   * worker sees the end of the tar when the writer ends; `done(writer)` waits
+   * for both, and fails with whichever of them failed first (the other's
+   * failure follows from it: a broken pipe, a short tar).
    */
-  stagedFile(): { file: string; fd: number } {
-    const file = join(this.staging, `blob-${this.counter++}`);
-    return { file, fd: openSync(file, 'wx', 0o600) };
-  }
-
-  /**
-   * The layer written whole into `file` (from stagedFile), hashed and unpacked
-   * from there by a fetch worker (a plain tar: read(2), hashed on another core),
-   * not copied again.
-   */
-  async addStagedLayer(file: string, what: string): Promise<StagedBlob> {
-    const size = statSync(file).size;
-    return this.addFetched({ range: { file, offset: 0, size } }, undefined, what, { file, have: size }, () => undefined);
+  pipedLayer(what: string): { fd: number; started(): void; done(writer: Promise<void>): Promise<StagedBlob> } {
+    const n = this.counter++;
+    const file = join(this.staging, `blob-${n}`);
+    closeSync(openSync(file, 'wx', 0o600));
+    const dir = join(this.staging, `layer-${n}`);
+    mkdirSync(dir, { mode: 0o700 });
+    // A pipe of 1 MiB (the most an unprivileged process may ask for, by default): with a socket's 200 KB
+    // between them (spawn's 'pipe'), packer and unpacker waited on each other, half of each one's time idle.
+    const [readEnd, writeEnd] = this.store.sys.pipe();
+    let worker: UsernsProcess;
+    try {
+      this.store.sys.setPipeSize(writeEnd, 1 << 20);
+      worker = this.store.sys.startInUserns(
+        [process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), '--internal-worker', 'unpack', join(dir, 'diff'), '--stage', file],
+        { stdin: readEnd, stdout: 'pipe', env: layerWorkerEnv() },
+      );
+    } catch (err) {
+      closeSync(writeEnd);
+      throw err;
+    } finally {
+      closeSync(readEnd);
+    }
+    let out = '';
+    worker.stdout?.setEncoding('utf8');
+    worker.stdout?.on('data', (d: string) => (out += d));
+    // (told by done(); if the writer never starts, the worker sees an empty pipe and fails unheard)
+    worker.done.catch(() => undefined);
+    let open = true;
+    return {
+      fd: writeEnd,
+      started: () => {
+        if (open) closeSync(writeEnd);
+        open = false;
+      },
+      done: async (writer) => {
+        let first: unknown;
+        const settled = (p: Promise<void>) => p.catch((err: unknown) => void (first ??= err));
+        await Promise.all([settled(writer), settled(worker.done)]);
+        if (first !== undefined)
+          throw first instanceof BurrowError && first.code !== 'E_USAGE' ? new BurrowError(first.code, `${what}: ${first.message}`, { cause: first }) : first;
+        let result: ApplyResult;
+        try {
+          result = JSON.parse(out) as ApplyResult;
+        } catch {
+          throw new BurrowError('E_LAYER', `${what}: the unpack worker gave no result`);
+        }
+        this.warnings.push(...result.warnings);
+        // A plain tar: its digest is its diff id, over every byte the worker read and staged.
+        const digest = parseDigest(result.diffId, what);
+        if (statSync(file).size !== result.tarSize) throw new BurrowError('E_LAYER', `${what}: the staged layer is not the ${result.tarSize} bytes unpacked`);
+        const blob: StagedBlob = { digest, size: result.tarSize, file, layer: { dir, diffId: digest, size: result.size, tarSize: result.tarSize } };
+        this.blobs.set(digest, blob);
+        return blob;
+      },
+    };
   }
 
   /** Adds a JSON document made here (a manifest written for a docker archive). */

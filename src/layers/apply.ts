@@ -461,13 +461,24 @@ export async function applyLayerFile(sys: LibcCalls, source: FileSource, root: s
  * Unpacks an uncompressed tar read from a pipe to its end, synchronously
  * (no stream, no turn of the event loop per chunk); `first`, the bytes
  * already read from it. Hashed here: nothing else can read a pipe's bytes.
+ * `stage`: an fd open for appending that gets a copy of every byte (the
+ * staged blob of a layer another process writes into the pipe: commit's).
  */
-export function applyLayerPipe(sys: LibcCalls, fd: number, first: Buffer, root: string, ownersAsData = onlyOwnId()): ApplyResult {
+export function applyLayerPipe(sys: LibcCalls, fd: number, first: Buffer, root: string, ownersAsData = onlyOwnId(), stage?: { fd: number; path: string }): ApplyResult {
   const unpack = layerUnpacker(sys, root, ownersAsData);
   const buf = Buffer.allocUnsafe(READ_SIZE);
+  const take = (view: Buffer): void => {
+    if (stage)
+      try {
+        writeAll(stage.fd, view);
+      } catch (err) {
+        throw withPath(err, stage.path);
+      }
+    unpack.write(view);
+  };
   try {
-    unpack.write(first);
-    for (let n = readWaiting(fd, buf); n > 0; n = readWaiting(fd, buf)) unpack.write(n === buf.length ? buf : buf.subarray(0, n));
+    take(first);
+    for (let n = readWaiting(fd, buf); n > 0; n = readWaiting(fd, buf)) take(n === buf.length ? buf : buf.subarray(0, n));
     unpack.end();
   } catch (err) {
     unpack.abort();

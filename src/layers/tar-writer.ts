@@ -6,7 +6,7 @@
  * written at a time. A stream per file (tar-stream's entries, fed by
  * createReadStream) cost `export` of a Debian tree 3 s, GNU tar 0.4.
  */
-import { readSync } from 'node:fs';
+import { fstatSync, readSync } from 'node:fs';
 
 import { writeAllWaiting } from '../system/files.js';
 import { nameBytes } from '../system/names.js';
@@ -56,11 +56,20 @@ function splitName(name: Buffer): { prefix: Buffer; name: Buffer } | undefined {
   return undefined;
 }
 
+/**
+ * Into a pipe, a quarter of that: the pipe (1 MiB at most, unprivileged) then
+ * holds four, so the reader at its other end (commit's unpack worker) is
+ * never waiting for a whole buffer while the writer fills the next.
+ */
+const PIPE_BUFFER = 256 << 10;
+
 export class TarWriter {
-  private readonly buf = Buffer.alloc(BUFFER);
+  private readonly buf: Buffer;
   private used = 0;
 
-  constructor(private readonly fd: number) {}
+  constructor(private readonly fd: number) {
+    this.buf = Buffer.alloc(fstatSync(fd).isFIFO() ? PIPE_BUFFER : BUFFER);
+  }
 
   /**
    * An entry's header, with a PAX header before it where ustar's fields cannot hold it. Names and link targets are

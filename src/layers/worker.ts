@@ -2,8 +2,9 @@
  * The unpack worker: `burrow --internal-worker OP ...`, run by burrow itself
  * inside a user namespace (system/userns.ts), never by a user.
  *
- *   unpack DIR      the layer tar on stdin into DIR (created); prints
- *                   {"diffId":..., "size":..., "warnings":[...]} on stdout
+ *   unpack DIR [--stage FILE]   the layer tar on stdin into DIR (created); prints
+ *                   {"diffId":..., "size":..., "warnings":[...]} on stdout; with --stage (a plain
+ *                   tar on a pipe), every byte read is appended to FILE too (commit's staged blob)
  *   merge DIR LAYER...   the copy driver: layers (base first) merged into DIR
  *   tar DIR         DIR as a tar on stdout (layers/pack.ts), for `export`
  *   layer UPPER     an overlay's upper dir as an OCI layer tar on stdout, for `commit`
@@ -15,7 +16,7 @@
  *
  * Errors: one line `Error: ...` on stderr, exit 125.
  */
-import { fstatSync, mkdirSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 
 import { BurrowError } from '../errors.js';
@@ -29,8 +30,9 @@ import { applyLayer, applyLayerFile, applyLayerPipe, type ApplyResult, compressi
  * ingest) read with read(2) too (applyLayerPipe); a compressed layer as a
  * stream, decompressed by zlib beside the unpacking.
  */
-async function unpackStdin(dir: string): Promise<ApplyResult> {
+async function unpackStdin(dir: string, stage?: { fd: number; path: string }): Promise<ApplyResult> {
   const st = fstatSync(0);
+  if (stage && (st.isFile() || st.isDirectory())) throw new BurrowError('E_LAYER', 'unpack --stage: standard input must be a pipe');
   if (st.isFile()) {
     // where stdin's offset is (a shell's `<` leaves it at 0; a caller may have read some)
     const at = Number(/^pos:\s*(\d+)/m.exec(readFileSync('/proc/self/fdinfo/0', 'utf8'))?.[1] ?? 0);
@@ -46,7 +48,8 @@ async function unpackStdin(dir: string): Promise<ApplyResult> {
     head.push(buf.subarray(0, n));
   }
   const first = Buffer.concat(head);
-  if (compressionOf(first) === undefined) return applyLayerPipe(LIBC, 0, first, dir);
+  if (compressionOf(first) === undefined) return applyLayerPipe(LIBC, 0, first, dir, undefined, stage);
+  if (stage) throw new BurrowError('E_LAYER', 'unpack --stage: the layer must be a plain tar');
   const stream = new PassThrough();
   stream.write(first);
   process.stdin.pipe(stream);
@@ -55,10 +58,13 @@ async function unpackStdin(dir: string): Promise<ApplyResult> {
 
 export async function worker(argv: string[]): Promise<number> {
   const [op = '', ...args] = argv;
-  if (op === 'unpack' && args.length === 1) {
+  if (op === 'unpack' && (args.length === 1 || (args.length === 3 && args[1] === '--stage'))) {
     const dir = args[0] as string;
+    const stagePath = args[2];
     mkdirSync(dir, { mode: 0o755 });
-    const result = await unpackStdin(dir);
+    const stage = stagePath === undefined ? undefined : { fd: openSync(stagePath, 'a'), path: stagePath };
+    const result = await unpackStdin(dir, stage);
+    if (stage) closeSync(stage.fd);
     writeSync(1, `${JSON.stringify(result)}\n`);
     return 0;
   }

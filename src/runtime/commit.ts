@@ -7,7 +7,6 @@
  * as any pulled or loaded one (checked, hashed, unpacked, nothing counted
  * until commit), so the result runs, saves and pushes like any image.
  */
-import { closeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 
@@ -86,19 +85,22 @@ export async function commitContainer(env: Env, store: Store, rec: ContainerReco
   const layout = containerLayout(store, rec);
   const ingest = new Ingest(store);
   try {
-    // The worker writes the layer's tar into its staged file itself; a fetch worker then hashes and unpacks it there.
-    const staged = ingest.stagedFile();
+    // The packer writes the layer's tar into a pipe; an unpack worker at its other end hashes, stages and unpacks it meanwhile.
+    const packArgs: [string[], ReturnType<typeof rootfsSteps>] = opts.squash
+      ? // The whole root filesystem, mounted in the worker's own mount namespace, as `export` reads it.
+        [['tar', layout.root], rootfsSteps(layout.root, layout.overlay)]
+      : [['layer', upperOf(store, rec, 'commit').upper], []];
+    const piped = ingest.pipedLayer(`commit of container ${rec.name}`);
+    let packer: Promise<void>;
     try {
-      const w = opts.squash
-        ? // The whole root filesystem, mounted in the worker's own mount namespace, as `export` reads it.
-          worker(env, ['tar', layout.root], rootfsSteps(layout.root, layout.overlay), staged.fd)
-        : worker(env, ['layer', upperOf(store, rec, 'commit').upper], [], staged.fd);
-      progress('Getting image source signatures');
-      await w.done;
-    } finally {
-      closeSync(staged.fd);
+      packer = worker(env, ...packArgs, piped.fd).done;
+    } catch (err) {
+      // (the unpack worker, given an empty pipe, ends too: done() waits for it and tells this)
+      packer = Promise.reject(err);
     }
-    const layer = await ingest.addStagedLayer(staged.file, `commit of container ${rec.name}`);
+    piped.started();
+    progress('Getting image source signatures');
+    const layer = await piped.done(packer);
     if (!layer.layer) throw new BurrowError('E_COMMIT', `commit of container ${rec.name}: the layer was not unpacked`);
     for (const l of kept) progress(`Copying blob ${hex(l.digest)} skipped: already exists`);
     progress(`Copying blob ${hex(layer.digest)} done`);

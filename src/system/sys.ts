@@ -43,12 +43,15 @@ export interface LibcCalls {
   pidfdWait(pidfd: number, timeoutMs: number): Promise<boolean>;
   /** fcntl(F_SETPIPE_SZ), best effort */
   setPipeSize(fd: number, bytes: number): void;
+  /** pipe2(O_CLOEXEC): [read end, write end] */
+  pipe(): [number, number];
 }
 
 export const LIBC: LibcCalls = {
   flock: libc.flock,
   tryFlock: libc.tryFlock,
   setPipeSize: libc.setPipeSize,
+  pipe: libc.pipe,
   randomBytes: libc.randomBytes,
   mknod: libc.mknod,
   lsetxattr: libc.lsetxattr,

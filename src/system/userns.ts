@@ -21,7 +21,8 @@ export interface UsernsOptions {
   mounts?: Step[];
   env?: string[];
   cwd?: string;
-  stdin?: 'pipe' | 'ignore' | 'inherit';
+  /** or an fd of this process, read from directly (a pipe's read end) */
+  stdin?: 'pipe' | 'ignore' | 'inherit' | number;
   /** or an fd of this process, written to directly (export's output file) */
   stdout?: 'pipe' | 'ignore' | 'inherit' | number;
   idmap?: IdMapping;

@@ -64,6 +64,11 @@ export class FakeSys implements Sys {
     // a pipe's size changes nothing a unit test sees
   }
 
+  pipe(): [number, number] {
+    // (commit's packer and unpacker: the integration tests run them)
+    throw new Error('FakeSys: no pipes between fake workers');
+  }
+
   /** Counting bytes, so ids are known in advance: 00 01 02 ... for the first call. */
   randomBytes(n: number): Buffer {
     this.calls.push({ op: 'randomBytes', n });

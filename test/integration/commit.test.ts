@@ -6,6 +6,7 @@
  * --format docker.
  */
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { beforeAll, expect, it } from 'vitest';
@@ -59,6 +60,12 @@ describeContainers('burrow diff, commit', () => {
     expect(inspect[0]?.History.at(-1)?.comment).toBe('with data');
     expect(inspect[0]?.ManifestType).toBe('application/vnd.oci.image.manifest.v1+json');
     expect((await store.run(['history', '--format', '{{.Comment}}', 'localhost/committed:1'])).stdout.split('\n')[0]).toBe('with data');
+    // The new layer's blob, staged by the unpack worker as the packer's tar came through the pipe, is the bytes its digest names.
+    const blobs = join(store.data, 'blobs', 'sha256');
+    const top = inspect[0]?.RootFS.Layers.at(-1)?.replace('sha256:', '');
+    expect(readdirSync(blobs)).toContain(top);
+    for (const name of readdirSync(blobs)) expect(sha256hex(readFileSync(join(blobs, name))), name).toBe(name);
+    expect(readdirSync(join(store.data, 'tmp'))).toEqual([]);
   });
 
   it('the committed image saves, and loads and runs in another store', async () => {
