@@ -402,7 +402,23 @@ export interface FileSource {
   offset: number;
   length: number;
   /** an fd open for appending that gets a copy of the layer's bytes (a staged blob), and its path */
-  stage?: { fd: number; path: string };
+  stage?: Stage;
+}
+
+/** A staged blob's file, open for appending, and its path (for messages). */
+export interface Stage {
+  fd: number;
+  path: string;
+}
+
+/** Appends `view` to the staged copy of the layer, if there is one; a failure names its file. */
+function toStage(stage: Stage | undefined, view: Buffer): void {
+  if (!stage) return;
+  try {
+    writeAll(stage.fd, view);
+  } catch (err) {
+    throw withPath(err, stage.path);
+  }
 }
 
 /**
@@ -433,12 +449,7 @@ export async function applyLayerFile(sys: LibcCalls, source: FileSource, root: s
       if (n === 0) throw new BurrowError('E_LAYER_FORMAT', `${source.path}: the layer ends ${source.length - done} bytes early`);
       done += n;
       const view = n === buf.length ? buf : buf.subarray(0, n);
-      if (stage)
-        try {
-          writeAll(stage.fd, view);
-        } catch (err) {
-          throw withPath(err, stage.path);
-        }
+      toStage(stage, view);
       unpack.write(view);
       // Now and then a turn of the event loop (16 MB apart): the fetch worker's watch of its stdin, whose end
       // means the pull is gone, runs there.
@@ -464,16 +475,11 @@ export async function applyLayerFile(sys: LibcCalls, source: FileSource, root: s
  * `stage`: an fd open for appending that gets a copy of every byte (the
  * staged blob of a layer another process writes into the pipe: commit's).
  */
-export function applyLayerPipe(sys: LibcCalls, fd: number, first: Buffer, root: string, ownersAsData = onlyOwnId(), stage?: { fd: number; path: string }): ApplyResult {
+export function applyLayerPipe(sys: LibcCalls, fd: number, first: Buffer, root: string, ownersAsData = onlyOwnId(), stage?: Stage): ApplyResult {
   const unpack = layerUnpacker(sys, root, ownersAsData);
   const buf = Buffer.allocUnsafe(READ_SIZE);
   const take = (view: Buffer): void => {
-    if (stage)
-      try {
-        writeAll(stage.fd, view);
-      } catch (err) {
-        throw withPath(err, stage.path);
-      }
+    toStage(stage, view);
     unpack.write(view);
   };
   try {

@@ -22,7 +22,7 @@ import { PassThrough } from 'node:stream';
 import { BurrowError } from '../errors.js';
 import { readWaiting, writeAll } from '../system/files.js';
 import { LIBC } from '../system/sys.js';
-import { applyLayer, applyLayerFile, applyLayerPipe, type ApplyResult, compressionAt, compressionOf } from './apply.js';
+import { applyLayer, applyLayerFile, applyLayerPipe, type ApplyResult, compressionAt, compressionOf, type Stage } from './apply.js';
 
 /**
  * The layer on stdin: a plain tar in a file is read with read(2) and hashed
@@ -30,7 +30,7 @@ import { applyLayer, applyLayerFile, applyLayerPipe, type ApplyResult, compressi
  * ingest) read with read(2) too (applyLayerPipe); a compressed layer as a
  * stream, decompressed by zlib beside the unpacking.
  */
-async function unpackStdin(dir: string, stage?: { fd: number; path: string }): Promise<ApplyResult> {
+async function unpackStdin(dir: string, stage?: Stage): Promise<ApplyResult> {
   const st = fstatSync(0);
   if (stage && (st.isFile() || st.isDirectory())) throw new BurrowError('E_LAYER', 'unpack --stage: standard input must be a pipe');
   if (st.isFile()) {
