@@ -84,6 +84,25 @@ export class FetchPool {
     };
   }
 
+  /**
+   * Starts workers for jobs not known yet (up to `count`, and no more than the
+   * pool's bound in all): a worker's start (the helper, the id maps, Node:
+   * about 0.1 s) then overlaps what the caller does before its first job (a
+   * pull's fetch of the config). Only while the caller holds the pool (hold()),
+   * which keeps them while they wait. Best effort: a worker that cannot start
+   * now is the failure of the first job that asks for one.
+   */
+  warm(count: number, env: string[]): void {
+    const key = env.join('\0');
+    const open = this.workers.filter((w) => !w.closed && !w.own && w.env === key).length;
+    for (let i = open; i < Math.min(count, this.max); i++)
+      try {
+        this.start(key, env, []);
+      } catch {
+        return;
+      }
+  }
+
   private pick(env: string[], fds: number[]): Worker {
     const key = env.join('\0');
     const open = fds.length > 0 ? [] : this.workers.filter((w) => !w.closed && !w.own && w.env === key);

@@ -136,6 +136,11 @@ export class Ingest {
     return this.fetchers.hold();
   }
 
+  /** Starts up to `count` fetch workers for addFetched's jobs to come (`env` as theirs will be), while the caller holds them (FetchPool.warm). */
+  warmWorkers(count: number, env: string[] = []): void {
+    this.fetchers.warm(count, layerWorkerEnv(env));
+  }
+
   /**
    * Takes one blob from a stream. JSON (a manifest, config or index) is kept
    * in memory too; anything else is a layer and is unpacked on the way.

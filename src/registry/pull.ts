@@ -329,6 +329,11 @@ export async function pullImage(store: Store, req: PullRequest): Promise<PullRes
   const downloads: Download[] = [];
   let received = 0;
   let skipped = 0;
+  // A layer whose blob the store lacks is fetched by a worker: started now, so that its start overlaps the
+  // config's fetch (a round trip to the registry, or to its blob storage) instead of following it.
+  const missing = new Set(manifest.layers.filter((l) => !store.hasBlob(l.digest)).map((l) => l.digest)).size;
+  const release = missing > 0 ? ingest.holdWorkers() : undefined;
+  if (missing > 0) ingest.warmWorkers(Math.min(missing, req.parallel ?? PARALLEL_DOWNLOADS), workerEnv);
   try {
     const configBytes = store.hasBlob(configDigest) ? undefined : await req.client.blobBytes(req.repo, configDigest, MAX_CONFIG);
     if (configBytes !== undefined) {
@@ -407,6 +412,7 @@ export async function pullImage(store: Store, req: PullRequest): Promise<PullRes
     recordBlobLocations(store.root, `${req.client.registry}/${req.repo}`, [configDigest, ...manifest.layers.map((l) => l.digest)]);
     return { image, received, skipped };
   } finally {
+    release?.();
     await ingest.cleanup();
     for (const d of downloads) d.release();
   }

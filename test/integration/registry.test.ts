@@ -21,7 +21,7 @@ import { acceptingEtc } from '../helpers/containers-conf.js';
 import { describeContainers, fixtures, requireFeature } from '../helpers/fixtures.js';
 import { eventually, processesWith } from '../helpers/processes.js';
 import { runOnPty } from '../helpers/pty.js';
-import { BURROW } from '../helpers/run-cli.js';
+import { BURROW, expectOneError } from '../helpers/run-cli.js';
 import { buildTestImages, makeTar, type TestImages } from '../helpers/images.js';
 import { hostPlatform, MEDIA, putBlob, putImage, putRawManifest, startFakeRegistry, skopeoPush, startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { imageNames, list, newStore, type TestStore, waitFor } from '../helpers/store.js';
@@ -799,6 +799,45 @@ describeContainers('burrow pull, login, logout', () => {
         expect(await eventually(() => processesWith(store?.data ?? '/nonexistent').length === 0)).toBe(true);
       } finally {
         open();
+        await fake.stop();
+      }
+    });
+
+    it('the fetch workers start while the config is fetched, not after it; a config that fails its digest leaves none behind', async () => {
+      let image: Awaited<ReturnType<typeof putImage>> | undefined;
+      let store: TestStore | undefined;
+      let corrupt = false;
+      let duringConfig: number[] = [];
+      const fetchWorkers = () => processesWith(store?.data ?? '/nonexistent').filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--internal-worker\0fetch'));
+      const fake = await startFakeRegistry(async (req, res, f) => {
+        if (!image || req.method !== 'GET' || !(req.url ?? '').endsWith(image.configDigest)) return f.serve(req, res);
+        // The config's answer waits for the workers (10 s at most): they are counted while it is asked for.
+        await eventually(() => fetchWorkers().length > 0, 10_000);
+        duringConfig = fetchWorkers();
+        if (!corrupt) return f.serve(req, res);
+        const body = Buffer.alloc(image.config.length, 0x20);
+        res.writeHead(200, { 'Content-Length': body.length }).end(body);
+      });
+      try {
+        image = await putImage(fake, 'warm/app:1', { layers: [await makeTar([{ name: 'w', data: 'warm\n' }])] });
+        const name = `${fake.host}/warm/app:1`;
+        store = newStore('pull-warm', { XDG_CONFIG_HOME: join(fixtures().dir, 'pull-warm-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+        corrupt = true;
+        const failed = await store.run(['pull', '-q', '--tls-verify=false', name]);
+        expectOneError(failed, new RegExp(`^Error: .*config.*${image.configDigest}`));
+        expect(duringConfig.length).toBe(1);
+        expect(await eventually(() => processesWith(store?.data ?? '/nonexistent').length === 0)).toBe(true);
+        expect(list(join(store.data, 'tmp'))).toEqual([]);
+        expect(imageNames(store)).toEqual([]);
+        corrupt = false;
+        duringConfig = [];
+        const pulled = await store.run(['pull', '-q', '--tls-verify=false', name]);
+        expect([pulled.stderr, pulled.exitCode]).toEqual(['', 0]);
+        expect(duringConfig.length).toBe(1);
+        const seen = await store.run(['image', 'inspect', '--format', '{{json .RootFS.Layers}}', name]);
+        expect(JSON.parse(seen.stdout)).toEqual(image.diffIds);
+        expect(await eventually(() => processesWith(store?.data ?? '/nonexistent').length === 0)).toBe(true);
+      } finally {
         await fake.stop();
       }
     });
