@@ -94,8 +94,7 @@ export class FetchPool {
    */
   warm(count: number, env: string[]): void {
     const key = env.join('\0');
-    const open = this.workers.filter((w) => !w.closed && !w.own && w.env === key).length;
-    for (let i = open; i < Math.min(count, this.max); i++)
+    for (let i = this.shared(key).length; i < Math.min(count, this.max); i++)
       try {
         this.start(key, env, []);
       } catch {
@@ -105,11 +104,16 @@ export class FetchPool {
 
   private pick(env: string[], fds: number[]): Worker {
     const key = env.join('\0');
-    const open = fds.length > 0 ? [] : this.workers.filter((w) => !w.closed && !w.own && w.env === key);
+    const open = fds.length > 0 ? [] : this.shared(key);
     const idle = open.find((w) => w.jobs.size === 0);
     if (idle) return idle;
     if (open.length >= this.max) return open.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
     return this.start(key, env, fds);
+  }
+
+  /** The workers that take jobs of any caller with this environment: open, and not one job's own. */
+  private shared(key: string): Worker[] {
+    return this.workers.filter((w) => !w.closed && !w.own && w.env === key);
   }
 
   private start(key: string, env: string[], fds: number[]): Worker {

@@ -162,7 +162,7 @@ export class Ingest {
     // Settles when the worker ends: with its error if it refused the layer (perhaps long before the stream ends).
     let workerEnded: Promise<Error | undefined> | undefined;
     let workerError: Error | undefined;
-    let workerOut = '';
+    let workerOut = (): string => '';
     // With `entry`, a layer is unpacked by a fetch worker from the staged file as it grows (no pipe between).
     let unpacked: Promise<StagedBlob> | undefined;
     const dir = join(this.staging, `layer-${n}`);
@@ -208,14 +208,9 @@ export class Ingest {
           });
         } else if (kind === 'layer') {
           mkdirSync(dir, { mode: 0o700 });
-          worker = this.store.sys.startInUserns([process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), '--internal-worker', 'unpack', join(dir, 'diff')], {
-            stdin: 'pipe',
-            stdout: 'pipe',
-            // (its inflate's output buffers as a fetch worker's: a six-layer gzip archive loaded from a pipe, 145k -> 90k page faults)
-            env: layerWorkerEnv(),
-          });
-          worker.stdout?.setEncoding('utf8');
-          worker.stdout?.on('data', (d: string) => (workerOut += d));
+          const started = this.startUnpacker(dir, 'pipe');
+          worker = started.worker;
+          workerOut = started.output;
           worker.stdin?.on('error', () => undefined); // the worker's error is reported by `done`
           const pipeFd = (worker.stdin as unknown as { _handle?: { fd?: number } } | null)?._handle?.fd;
           if (typeof pipeFd === 'number' && pipeFd >= 0) this.store.sys.setPipeSize(pipeFd, 1 << 20);
@@ -293,22 +288,7 @@ export class Ingest {
       throw new BurrowError('E_DIGEST_MISMATCH', `${what}: digest mismatch: expected ${expected}, got ${digest}`);
     const blob: StagedBlob = { digest, size, file };
     if (kind === 'json' || kind === undefined) blob.json = Buffer.concat(jsonChunks);
-    else {
-      let result: ApplyResult;
-      try {
-        result = JSON.parse(workerOut) as typeof result;
-      } catch {
-        throw new BurrowError('E_LAYER', `${what}: the unpack worker gave no result`);
-      }
-      this.warnings.push(...result.warnings);
-      blob.layer = {
-        dir,
-        diffId: parseDigest(result.diffId, what),
-        size: result.size,
-        tarSize: result.tarSize,
-        ...(result.compression ? { compression: result.compression } : {}),
-      };
-    }
+    else blob.layer = this.unpackedLayer(workerOut(), dir, what);
     this.blobs.set(digest, blob);
     return blob;
   }
@@ -406,21 +386,16 @@ export class Ingest {
     // between them (spawn's 'pipe'), packer and unpacker waited on each other, half of each one's time idle.
     const [readEnd, writeEnd] = this.store.sys.pipe();
     let worker: UsernsProcess;
+    let output: () => string;
     try {
       this.store.sys.setPipeSize(writeEnd, 1 << 20);
-      worker = this.store.sys.startInUserns(
-        [process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), '--internal-worker', 'unpack', join(dir, 'diff'), '--stage', file],
-        { stdin: readEnd, stdout: 'pipe', env: layerWorkerEnv() },
-      );
+      ({ worker, output } = this.startUnpacker(dir, readEnd, file));
     } catch (err) {
       closeSync(writeEnd);
       throw err;
     } finally {
       closeSync(readEnd);
     }
-    let out = '';
-    worker.stdout?.setEncoding('utf8');
-    worker.stdout?.on('data', (d: string) => (out += d));
     // (told by done(); if the writer never starts, the worker sees an empty pipe and fails unheard)
     worker.done.catch(() => undefined);
     let open = true;
@@ -436,20 +411,48 @@ export class Ingest {
         await Promise.all([settled(writer), settled(worker.done)]);
         if (first !== undefined)
           throw first instanceof BurrowError && first.code !== 'E_USAGE' ? new BurrowError(first.code, `${what}: ${first.message}`, { cause: first }) : first;
-        let result: ApplyResult;
-        try {
-          result = JSON.parse(out) as ApplyResult;
-        } catch {
-          throw new BurrowError('E_LAYER', `${what}: the unpack worker gave no result`);
-        }
-        this.warnings.push(...result.warnings);
+        const layer = this.unpackedLayer(output(), dir, what);
         // A plain tar: its digest is its diff id, over every byte the worker read and staged.
-        const digest = parseDigest(result.diffId, what);
-        if (statSync(file).size !== result.tarSize) throw new BurrowError('E_LAYER', `${what}: the staged layer is not the ${result.tarSize} bytes unpacked`);
-        const blob: StagedBlob = { digest, size: result.tarSize, file, layer: { dir, diffId: digest, size: result.size, tarSize: result.tarSize } };
-        this.blobs.set(digest, blob);
+        if (statSync(file).size !== layer.tarSize) throw new BurrowError('E_LAYER', `${what}: the staged layer is not the ${layer.tarSize} bytes unpacked`);
+        const blob: StagedBlob = { digest: layer.diffId, size: layer.tarSize, file, layer };
+        this.blobs.set(layer.diffId, blob);
         return blob;
       },
+    };
+  }
+
+  /**
+   * An unpack worker (`--internal-worker unpack DIR/diff`) in the user
+   * namespace, reading the layer's tar from `stdin` (with `stage`, appending
+   * every byte to that file too); `output()`, what it has printed so far.
+   */
+  private startUnpacker(dir: string, stdin: 'pipe' | number, stage?: string): { worker: UsernsProcess; output: () => string } {
+    const worker = this.store.sys.startInUserns(
+      [process.execPath, join(packageRoot, 'bin', 'burrow.cjs'), '--internal-worker', 'unpack', join(dir, 'diff'), ...(stage === undefined ? [] : ['--stage', stage])],
+      // (its inflate's output buffers as a fetch worker's: a six-layer gzip archive loaded from a pipe, 145k -> 90k page faults)
+      { stdin, stdout: 'pipe', env: layerWorkerEnv() },
+    );
+    let out = '';
+    worker.stdout?.setEncoding('utf8');
+    worker.stdout?.on('data', (d: string) => (out += d));
+    return { worker, output: () => out };
+  }
+
+  /** The layer an unpack worker made in `dir`, from the result it printed; its warnings kept. */
+  private unpackedLayer(out: string, dir: string, what: string): NonNullable<StagedBlob['layer']> {
+    let result: ApplyResult;
+    try {
+      result = JSON.parse(out) as ApplyResult;
+    } catch {
+      throw new BurrowError('E_LAYER', `${what}: the unpack worker gave no result`);
+    }
+    this.warnings.push(...result.warnings);
+    return {
+      dir,
+      diffId: parseDigest(result.diffId, what),
+      size: result.size,
+      tarSize: result.tarSize,
+      ...(result.compression ? { compression: result.compression } : {}),
     };
   }
 
