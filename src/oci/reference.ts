@@ -10,6 +10,12 @@ export interface Reference {
 
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
+
+/** A tag as docker's grammar allows it: a word character, then up to 127 of `\w.-`. */
+export function isTag(value: string): boolean {
+  return TAG.test(value);
+}
+
 /** docker's limit on a repository name (registry and path); a reference over it is refused whole, as podman does. */
 const MAX_NAME = 255;
 /** name, tag (128) and digest: longer than any reference podman accepts */

@@ -17,7 +17,9 @@
 import type { Readable } from 'node:stream';
 
 import { BurrowError } from '../errors.js';
+import { isObject } from '../json.js';
 import type { Logger } from '../log.js';
+import { isTag } from '../oci/reference.js';
 import { type HttpResponse, readBody, send, type TlsSettings } from './http.js';
 
 export interface RegistryCredentials {
@@ -46,6 +48,8 @@ export interface ClientOptions {
 export const MAX_MANIFEST = 4 << 20;
 
 const MAX_REDIRECTS = 10;
+/** The most tags a listing may give (a registry that never stops would fill the memory). */
+const MAX_TAGS = 100_000;
 const USER_AGENT = 'burrow';
 
 interface Challenge {
@@ -419,19 +423,37 @@ export class RegistryClient {
     }
   }
 
-  /** The repository's tags (every page of them). */
+  /**
+   * The repository's tags (every page of them), each once. The registry's
+   * answer is checked as the client's own input would be: JSON with a list
+   * of tag names, a next page not read before (a registry that sends one
+   * back would go round for ever), and no more than MAX_TAGS in all.
+   */
   async tags(repo: string): Promise<string[]> {
     const what = `listing the tags of ${this.registry}/${repo}`;
-    const out: string[] = [];
+    const out = new Set<string>();
+    const read = new Set<string>();
     let path: string | undefined = `/v2/${repo}/tags/list`;
-    while (path !== undefined) {
+    while (path !== undefined && !read.has(path)) {
+      read.add(path);
       const res = await this.request('GET', path, { scope: `repository:${repo}:pull`, what });
       if (res.status !== 200) throw this.failure(what, res.status, await describeFailure(res));
-      const parsed = JSON.parse((await readBody(res, MAX_MANIFEST, 'the tag list')).toString('utf8')) as { tags?: string[] | null };
-      out.push(...(parsed.tags ?? []));
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse((await readBody(res, MAX_MANIFEST, 'the tag list')).toString('utf8'));
+      } catch (err) {
+        throw new BurrowError('E_REGISTRY', `${what}: ${err instanceof SyntaxError ? 'the answer is not JSON' : (err as Error).message}`);
+      }
+      const tags = isObject(parsed) ? (parsed.tags ?? []) : undefined;
+      if (!Array.isArray(tags)) throw new BurrowError('E_REGISTRY', `${what}: the answer has no list of tags`);
+      for (const tag of tags as unknown[]) {
+        if (typeof tag !== 'string' || !isTag(tag)) throw new BurrowError('E_REGISTRY', `${what}: the registry lists an invalid tag \`${JSON.stringify(tag)?.slice(0, 140)}\``);
+        out.add(tag);
+      }
+      if (out.size > MAX_TAGS) throw new BurrowError('E_REGISTRY', `${what}: the registry lists more than ${MAX_TAGS} tags`);
       path = nextPage(res.headers.link);
     }
-    return out;
+    return [...out];
   }
 
   /**
@@ -472,11 +494,23 @@ export class RegistryClient {
   }
 }
 
-/** The next page of a paginated list, from its `Link: </v2/...>; rel="next"` header. */
+/**
+ * The next page of a paginated list, from its `Link: </v2/...>; rel="next"`
+ * header: its path and query only, as containers/image takes it, so that the
+ * pages come from the registry asked (with its credentials and TLS), never
+ * from another host or scheme the header names.
+ */
 function nextPage(link: string | string[] | undefined): string | undefined {
   const value = Array.isArray(link) ? link[0] : link;
   const m = value === undefined ? null : /<([^>]+)>\s*;\s*rel="?next"?/.exec(value);
-  return m === null ? undefined : (m[1] as string);
+  if (m === null) return undefined;
+  let url: URL;
+  try {
+    url = new URL(m[1] as string, 'http://registry.invalid/');
+  } catch {
+    return undefined;
+  }
+  return `${url.pathname}${url.search}`;
 }
 
 export { networkReason };

@@ -105,10 +105,15 @@ export function choosePlatform(index: Index, want: Platform, what: string): Desc
   const any = want.variant === undefined ? candidates[0] : undefined;
   const chosen = exact ?? any ?? (want.variant !== undefined ? closerVariant(candidates, want) : undefined);
   if (chosen === undefined) {
+    const asked = [want.os, want.architecture, want.variant].filter(Boolean).join('/');
+    // An entry for the platform that is no image manifest (a list in the list, as containers/image refuses too).
+    const other = (index.manifests ?? []).find((d) => d.platform?.os === want.os && d.platform?.architecture === want.architecture && !kindMatches(d.mediaType));
+    if (other !== undefined)
+      throw new BurrowError('E_MANIFEST', `${what}: the manifest list's entry for ${asked} is not an image manifest but \`${String(other.mediaType).slice(0, 100)}\` (a list nested in a list is not supported)`);
     const have = (index.manifests ?? [])
+      .filter((d) => kindMatches(d.mediaType))
       .map((d) => d.platform && [d.platform.os, d.platform.architecture, d.platform.variant].filter(Boolean).join('/'))
       .filter(Boolean);
-    const asked = [want.os, want.architecture, want.variant].filter(Boolean).join('/');
     throw new BurrowError('E_PLATFORM', `${what}: no image for ${asked} in the manifest list (it has ${have.length ? have.join(', ') : 'no platforms'})`);
   }
   return chosen;

@@ -23,7 +23,7 @@ import { eventually, processesWith } from '../helpers/processes.js';
 import { runOnPty } from '../helpers/pty.js';
 import { BURROW, expectOneError } from '../helpers/run-cli.js';
 import { buildTestImages, makeTar, type TestImages } from '../helpers/images.js';
-import { hostPlatform, MEDIA, putBlob, putImage, putRawManifest, startFakeRegistry, skopeoPush, startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { hostPlatform, MEDIA, putBlob, putImage, putRawManifest, sha256digest, startFakeRegistry, skopeoPush, startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { imageNames, list, newStore, type TestStore, waitFor } from '../helpers/store.js';
 
 let images: TestImages;
@@ -37,6 +37,11 @@ function withDirs(store: TestStore): { config: string; etc: string } {
   const etc = acceptingEtc(store.env.BURROW_CONTAINERS_CONF_DIR as string);
   mkdirSync(join(config, 'containers'), { recursive: true });
   return { config, etc };
+}
+
+/** A pattern that matches `text` alone. */
+function exactly(text: string): RegExp {
+  return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 }
 
 function sha256(data: Buffer | string): string {
@@ -854,6 +859,79 @@ describeContainers('burrow pull, login, logout', () => {
         child.kill('SIGKILL');
         expect(code).toBe(125);
         expect(stderr).toMatch(line.startsWith('{') ? new RegExp(`^Error: fetch worker: a job whose directory is not in ${staging.replace(/[.]/g, '\\.')}\n$`) : /^Error: .*JSON.*\n$/);
+      }
+    });
+
+    it('a tag list that is not JSON, holds no list, names an invalid tag, pages round in a loop or to another host: named, or each page read once from the registry', async () => {
+      let answer: { body: string; link?: string | ((url: string) => string | undefined) } = { body: '' };
+      const asked: string[] = [];
+      const tagged = await startFakeRegistry((req, res, self) => {
+        if (!req.url?.includes('/tags/list')) return self.serve(req, res);
+        asked.push(req.url);
+        const link = typeof answer.link === 'function' ? answer.link(req.url) : answer.link;
+        res.writeHead(200, { 'Content-Type': 'application/json', ...(link ? { Link: link } : {}) }).end(answer.body);
+      });
+      // Tags 1 and 2: an image of no layers.
+      const config = Buffer.from(JSON.stringify({ architecture: hostPlatform().architecture, os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }));
+      tagged.blobs.set(sha256digest(config), config);
+      const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociManifest, config: { mediaType: MEDIA.ociConfig, digest: sha256digest(config), size: config.length }, layers: [] }));
+      for (const tag of ['1', '2']) tagged.manifests.set(`r:${tag}`, { mediaType: MEDIA.ociManifest, body: manifest });
+      try {
+        const store = newStore('pull-tags', { XDG_CONFIG_HOME: join(fixtures().dir, 'pull-tags-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+        const pullAll = () => store.run(['pull', '-q', '-a', '--tls-verify=false', `${tagged.host}/r`]);
+        const what = `Error: listing the tags of ${tagged.host}/r:`;
+        for (const [body, reason] of [
+          ['{not json', 'the answer is not JSON'],
+          ['{"tags":"latest"}', 'the answer has no list of tags'],
+          ['{"tags":5}', 'the answer has no list of tags'],
+          ['["1"]', 'the answer has no list of tags'],
+          ['{"tags":["1","../../x"]}', 'the registry lists an invalid tag `"../../x"`'],
+          ['{"tags":["1",7]}', 'the registry lists an invalid tag `7`'],
+        ] as const) {
+          answer = { body };
+          expectOneError(await pullAll(), exactly(`${what} ${reason}`));
+        }
+        expect(imageNames(store)).toEqual([]);
+        // Page 1 -> page 2 -> page 1: each read once, each tag once.
+        asked.length = 0;
+        answer = { body: '{"tags":["1","2"]}', link: (url) => (url.includes('last=') ? '</v2/r/tags/list>; rel="next"' : '</v2/r/tags/list?last=2>; rel="next"') };
+        const loop = await pullAll();
+        expect(loop.exitCode, loop.stderr).toBe(0);
+        expect(loop.stdout.trim().split('\n')).toHaveLength(2);
+        expect(asked).toEqual(['/v2/r/tags/list', '/v2/r/tags/list?last=2']);
+        // A next page on another host or scheme is asked of the registry itself (its path), as containers/image does.
+        asked.length = 0;
+        answer = { body: '{"tags":["1"]}', link: (url) => (url.includes('last=') ? undefined : '<http://127.0.0.2:9/v2/r/tags/list?last=1>; rel="next"') };
+        expect((await pullAll()).exitCode).toBe(0);
+        answer.link = (url) => (url.includes('last=') ? undefined : '<file:///v2/r/tags/list?last=f>; rel="next"');
+        expect((await pullAll()).exitCode).toBe(0);
+        expect(asked).toEqual(['/v2/r/tags/list', '/v2/r/tags/list?last=1', '/v2/r/tags/list', '/v2/r/tags/list?last=f']);
+        // search --list-tags reads the same way.
+        asked.length = 0;
+        answer = { body: '{"tags":["1","2"]}', link: '</v2/r/tags/list>; rel="next"' };
+        const search = await store.run(['search', '--tls-verify=false', '--list-tags', `${tagged.host}/r`]);
+        expect(search.exitCode, search.stderr).toBe(0);
+        expect(search.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/)[1])).toEqual(['1', '2']);
+        expect(asked).toEqual(['/v2/r/tags/list']);
+      } finally {
+        await tagged.stop();
+      }
+    });
+
+    it('a manifest list whose entry for the platform is a list itself is refused, saying so', async () => {
+      const inner = `sha256:${'a'.repeat(64)}`;
+      const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: [{ mediaType: MEDIA.ociIndex, digest: inner, size: 10, platform: hostPlatform() }] }));
+      const { fake } = await serve((res) => res.writeHead(404).end(), { manifest: () => ({ type: MEDIA.ociIndex, body: index }) });
+      try {
+        const store = newStore('pull-nested', { XDG_CONFIG_HOME: join(fixtures().dir, 'pull-nested-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+        const platform = `${hostPlatform().os}/${hostPlatform().architecture}`;
+        expectOneError(
+          await store.run(['pull', '-q', '--tls-verify=false', `${fake.host}/nested:1`]),
+          exactly(`Error: ${fake.host}/nested:1: the manifest list's entry for ${platform} is not an image manifest but \`${MEDIA.ociIndex}\` (a list nested in a list is not supported)`),
+        );
+        expect(imageNames(store)).toEqual([]);
+      } finally {
+        await fake.stop();
       }
     });
 
