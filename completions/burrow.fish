@@ -395,7 +395,7 @@ set -g __burrow_arg_commit --log-level -a --author -c --change -f --format -m --
 set -g __burrow_arg_container_exists --log-level
 set -g __burrow_arg_container_prune --log-level --filter
 set -g __burrow_arg_cp --log-level
-set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --device --group-add --sysctl --userns --uidmap --gidmap --subuidname --subgidname --seccomp-policy --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull
+set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --device --group-add --sysctl --userns --uidmap --gidmap --subuidname --subgidname --seccomp-policy --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull --platform --os --arch --variant --authfile
 set -g __burrow_proxy_create 1
 set -g __burrow_arg_diff --log-level --format
 set -g __burrow_arg_events --log-level -f --filter --format --since --until
@@ -446,7 +446,7 @@ set -g __burrow_arg_rename --log-level
 set -g __burrow_arg_restart --log-level --cidfile -t --time
 set -g __burrow_arg_rm --log-level -t --time
 set -g __burrow_arg_rmi --log-level
-set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --device --group-add --sysctl --userns --uidmap --gidmap --subuidname --subgidname --seccomp-policy --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull --detach-keys --rootfs
+set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --device --group-add --sysctl --userns --uidmap --gidmap --subuidname --subgidname --seccomp-policy --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull --platform --os --arch --variant --authfile --detach-keys --rootfs
 set -g __burrow_proxy_run 1
 set -g __burrow_arg_sandbox
 set -g __burrow_proxy_sandbox 0
@@ -704,6 +704,13 @@ complete -c burrow -n '__burrow_options create' -l cidfile -r -F -d 'Write the c
 complete -c burrow -n '__burrow_options create' -l log-driver -x -d 'Where a detached container\'s output goes: k8s-file (default), none, passthrough'
 complete -c burrow -n '__burrow_options create' -l log-opt -x -d 'Log driver option: max-size=SIZE, path=FILE'
 complete -c burrow -n '__burrow_options create' -l pull -x -d 'Pull the image: always, missing (when not stored), never, newer (when the registry has another)'
+complete -c burrow -n '__burrow_options create' -l platform -x -d 'Pull the image for OS/ARCH[/VARIANT]; a stored image of another platform is not used'
+complete -c burrow -n '__burrow_options create' -l os -x -d 'Pull the image for OS instead of the host OS'
+complete -c burrow -n '__burrow_options create' -l arch -x -d 'Pull the image for ARCH instead of the host architecture'
+complete -c burrow -n '__burrow_options create' -l variant -x -d 'Pull the image for this architecture VARIANT'
+complete -c burrow -n '__burrow_options create' -l tls-verify -d 'Require HTTPS and verify certificates when pulling (default: true, or as registries.conf says)'
+complete -c burrow -n '__burrow_options create' -l authfile -r -F -d 'Read the registry\'s credentials from FILE when pulling (default: podman\'s auth.json)'
+complete -c burrow -n '__burrow_options create' -s q -l quiet -d 'Print no progress when pulling the image'
 complete -c burrow -n '__burrow_operand create 0' -a '(__burrow_images)'
 complete -c burrow -n '__burrow_proxy create' -F
 
@@ -1126,6 +1133,13 @@ complete -c burrow -n '__burrow_options run' -l cidfile -r -F -d 'Write the cont
 complete -c burrow -n '__burrow_options run' -l log-driver -x -d 'Where a detached container\'s output goes: k8s-file (default), none, passthrough'
 complete -c burrow -n '__burrow_options run' -l log-opt -x -d 'Log driver option: max-size=SIZE, path=FILE'
 complete -c burrow -n '__burrow_options run' -l pull -x -d 'Pull the image: always, missing (when not stored), never, newer (when the registry has another)'
+complete -c burrow -n '__burrow_options run' -l platform -x -d 'Pull the image for OS/ARCH[/VARIANT]; a stored image of another platform is not used'
+complete -c burrow -n '__burrow_options run' -l os -x -d 'Pull the image for OS instead of the host OS'
+complete -c burrow -n '__burrow_options run' -l arch -x -d 'Pull the image for ARCH instead of the host architecture'
+complete -c burrow -n '__burrow_options run' -l variant -x -d 'Pull the image for this architecture VARIANT'
+complete -c burrow -n '__burrow_options run' -l tls-verify -d 'Require HTTPS and verify certificates when pulling (default: true, or as registries.conf says)'
+complete -c burrow -n '__burrow_options run' -l authfile -r -F -d 'Read the registry\'s credentials from FILE when pulling (default: podman\'s auth.json)'
+complete -c burrow -n '__burrow_options run' -s q -l quiet -d 'Print no progress when pulling the image'
 complete -c burrow -n '__burrow_options run' -s d -l detach -d 'Run the container in the background and print its id'
 complete -c burrow -n '__burrow_options run' -l detach-keys -x -d 'With -it: the keys that leave the container running in the background'
 complete -c burrow -n '__burrow_options run' -l sig-proxy -d 'Pass the signals burrow gets on to the container (false: they end only burrow)'

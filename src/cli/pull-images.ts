@@ -8,13 +8,14 @@ import { isatty } from 'node:tty';
 import { BurrowError, UsageError } from '../errors.js';
 import { parseFileReference, policyScope } from '../image/file-reference.js';
 import type { pullFromFile } from '../image/transports.js';
+import { platformAsked, platformOf } from '../oci/platform.js';
 import { formatReference, parseReference } from '../oci/reference.js';
 import { RegistryAccess } from '../registry/access.js';
 import { choose as chooseOne } from '../registry/choose.js';
 import { parallelCopies } from '../registry/containers-conf.js';
 import { checkPolicy } from '../registry/policy.js';
 import { reporting } from '../registry/progress.js';
-import { hostPlatform, parsePlatform, type Platform, pullByName } from '../registry/pull.js';
+import { pullByName } from '../registry/pull.js';
 import { imageEvent } from '../runtime/events.js';
 import type { Context } from './context.js';
 import { retryFlags } from './duration.js';
@@ -64,7 +65,7 @@ export async function pullImages(f: PullFields, context: Context, fromFile?: typ
       const file = parseFileReference(input);
       if (file) {
         if (f.allTags) throw new UsageError(`--all-tags: \`${input}\` is not in a registry`);
-        if (f.platform !== undefined || f.os !== undefined || f.arch !== undefined || f.variant !== undefined)
+        if (platformAsked(f))
           throw new UsageError(`--platform, --os, --arch and --variant choose from a registry's manifest list; \`${input}\` is not in a registry`);
         // the fast path declines such lines (namesFile): reaching here without a reader is a bug
         if (fromFile === undefined) throw new Error(`${input}: no reader of file transports was given`);
@@ -97,15 +98,6 @@ export function namesFile(images: string[]): boolean {
       return true;
     }
   });
-}
-
-function platformOf(opts: Pick<PullFields, 'platform' | 'os' | 'arch' | 'variant'>): Platform {
-  if (opts.platform !== undefined && (opts.os !== undefined || opts.arch !== undefined || opts.variant !== undefined))
-    throw new UsageError('--platform cannot be used with --os, --arch or --variant');
-  const host = hostPlatform();
-  if (opts.platform !== undefined) return parsePlatform(opts.platform);
-  const architecture = opts.arch ?? host.architecture;
-  return { os: opts.os ?? host.os, architecture, variant: opts.variant ?? (architecture === host.architecture ? host.variant : undefined) };
 }
 
 /** Every tag of the repository `input` names (`-a`): the name without its tag, each tag added. */

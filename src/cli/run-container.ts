@@ -5,7 +5,8 @@
  * plain `run` lines itself to start a container without loading clipanion
  * (start-up time). So nothing here imports clipanion.
  */
-import { parsePullPolicy } from '../runtime/pull-policy.js';
+import { UsageError } from '../errors.js';
+import { pullRequest } from '../runtime/pull-policy.js';
 import type { RunRequest } from '../runtime/run.js';
 import type { ContainerOptions, HealthFlags, RunOptions } from '../storage/containers.js';
 
@@ -55,6 +56,14 @@ export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoin
   volumesFrom: string[];
   /** --pull: always, missing (the default), never, newer */
   pull: string;
+  /** the pull's platform (--platform, or --os, --arch, --variant), registry (--tls-verify, --authfile) and output (-q) */
+  platform: string | undefined;
+  os: string | undefined;
+  arch: string | undefined;
+  variant: string | undefined;
+  tlsVerify: boolean | undefined;
+  authfile: string | undefined;
+  quiet: boolean;
   target: string;
   args: string[];
 }
@@ -160,6 +169,21 @@ function healthFlags(f: ContainerFields): { health?: HealthFlags } {
   return { health: { ...Object.fromEntries(given), ...(f.noHealthcheck ? { noHealthcheck: true } : {}) } };
 }
 
+/** --rootfs pulls nothing: the flags of a pull have nothing to act on. */
+function rootfsPull(f: RunFields): ReturnType<typeof pullRequest> {
+  const given = [
+    f.platform !== undefined && '--platform',
+    f.os !== undefined && '--os',
+    f.arch !== undefined && '--arch',
+    f.variant !== undefined && '--variant',
+    f.tlsVerify !== undefined && '--tls-verify',
+    f.authfile !== undefined && '--authfile',
+    f.quiet && '--quiet',
+  ].filter((x): x is string => x !== false);
+  if (given.length > 0) throw new UsageError(`${given.join(', ')}: --rootfs runs no image, so nothing is pulled`);
+  return pullRequest(f);
+}
+
 /** What `run` was given, gathered once: with --rootfs, the first word is the command's, not an image. */
 export function runRequest(f: RunFields): RunRequest {
   const rootfs = f.rootfs !== undefined;
@@ -172,7 +196,7 @@ export function runRequest(f: RunFields): RunRequest {
     sigProxy: f.sigProxy,
     cidfile: f.cidfile,
     volumeInputs: { mount: f.mount, volumesFrom: f.volumesFrom },
-    pull: parsePullPolicy(f.pull),
+    pull: rootfs ? rootfsPull(f) : pullRequest(f),
     options: containerOptions(f, rootfs ? [f.target, ...f.args] : f.args),
   };
 }

@@ -17,11 +17,12 @@ import { bounded } from '../concurrency.js';
 import { isObject } from '../json.js';
 import { Ingest } from '../image/ingest.js';
 import { chainIds, type Digest, hex, isDigest, parseDigest, sha256 } from '../oci/digest.js';
-import { type Descriptor, goArch, type ImageConfig, type Index, LAYER_MEDIA_TYPES, type Manifest, MediaType } from '../oci/image.js';
+import { type Descriptor, type ImageConfig, type Index, LAYER_MEDIA_TYPES, type Manifest, MediaType } from '../oci/image.js';
 import { recordBlobLocations } from '../storage/blob-locations.js';
 import { type Download, openDownload } from '../storage/downloads.js';
 import type { ImageRecord, Store } from '../storage/store.js';
 import { formatReference, type Reference } from '../oci/reference.js';
+import type { Platform } from '../oci/platform.js';
 import type { Logger } from '../log.js';
 import type { RegistryAccess } from './access.js';
 import { MAX_MANIFEST, networkReason, type RegistryClient } from './client.js';
@@ -45,25 +46,7 @@ const MAX_CONFIG = 4 << 20;
 /** podman's default number of layers fetched at once (containers.conf max_parallel_downloads). */
 export const PARALLEL_DOWNLOADS = 6;
 
-export interface Platform {
-  os: string;
-  architecture: string;
-  variant?: string | undefined;
-}
-
-/** The host's platform, as podman names it (arm64's variant is v8). */
-export function hostPlatform(): Platform {
-  const architecture = goArch();
-  return { os: 'linux', architecture, variant: architecture === 'arm64' ? 'v8' : undefined };
-}
-
-/** `linux/arm64/v8` into a platform; a missing or empty part is the host's. */
-export function parsePlatform(text: string): Platform {
-  const parts = text.split('/');
-  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === ''))
-    throw new BurrowError('E_USAGE', `invalid platform \`${text}\`: expected OS/ARCH[/VARIANT]`);
-  return { os: parts[0] as string, architecture: parts[1] as string, variant: parts[2] };
-}
+export { hostPlatform, parsePlatform, type Platform } from '../oci/platform.js';
 
 export interface PulledManifest {
   manifest: Manifest;

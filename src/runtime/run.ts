@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { BurrowError, UsageError } from '../errors.js';
 import type { ContainerOptions } from '../storage/containers.js';
 import type { Env } from './container.js';
-import type { PullPolicy } from './pull-policy.js';
+import type { PullRequest } from './pull-policy.js';
 import { parseDetachKeys } from './attach-args.js';
 
 export interface RunRequest {
@@ -29,8 +29,8 @@ export interface RunRequest {
   sigProxy?: boolean;
   /** --cidfile: the file the container's id is written to */
   cidfile: string | undefined;
-  /** --pull: when the image is pulled from its registry */
-  pull: PullPolicy;
+  /** --pull and its flags: when and how the image is pulled from its registry */
+  pull: PullRequest;
   /** --mount, --volumes-from (folded into the record's -v and --tmpfs at create: runtime/volumes.ts) */
   volumeInputs?: VolumeInputs;
   options: ContainerOptions;

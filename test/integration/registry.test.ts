@@ -23,7 +23,7 @@ import { eventually, processesWith } from '../helpers/processes.js';
 import { runOnPty } from '../helpers/pty.js';
 import { BURROW, expectOneError } from '../helpers/run-cli.js';
 import { buildTestImages, makeTar, type TestImages } from '../helpers/images.js';
-import { hostPlatform, MEDIA, putBlob, putImage, putRawManifest, sha256digest, startFakeRegistry, skopeoPush, startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { hostPlatform, makeMultiArchIndex, MEDIA, putBlob, putImage, putRawManifest, sha256digest, startFakeRegistry, skopeoPush, startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { imageNames, list, newStore, type TestStore, waitFor } from '../helpers/store.js';
 
 let images: TestImages;
@@ -267,6 +267,54 @@ describeContainers('burrow pull, login, logout', () => {
     const bad = await store.run(['run', '--rm', '--pull', 'sometimes', name]);
     expect(bad.exitCode).toBe(125);
     expect(bad.stderr).toBe('Error: invalid pull policy "sometimes": use always, missing, never or newer\n');
+  });
+
+  it("run and create take podman's pull flags: --tls-verify, --authfile, -q, and --platform (or --os, --arch, --variant), which a stored image of another platform does not meet", async () => {
+    const store = newStore('run-pull-flags', { XDG_CONFIG_HOME: join(fixtures().dir, 'run-pull-flags-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+    const host = hostPlatform();
+    const other = host.architecture === 'arm64' ? 'linux/amd64' : 'linux/arm64/v8';
+    const hostText = [host.os, host.architecture, host.variant].filter(Boolean).join('/');
+    // The host's image runs (a root filesystem); the other platform's holds /platform only.
+    await makeMultiArchIndex(plain, 'plat/app:1', { platforms: [{ platform: host, layers: [images.baseLayer] }, { platform: { os: 'linux', architecture: other.split('/')[1] as string, variant: other.split('/')[2] } }] });
+    const name = `${plain.host}/plat/app:1`;
+    const arch = async () => (await store.run(['image', 'inspect', '--format', '{{.Os}}/{{.Architecture}}', name])).stdout.trim();
+    // Plain HTTP is refused unless --tls-verify=false says otherwise.
+    const https = await store.run(['run', '--rm', name, 'true']);
+    expect(https.exitCode).toBe(125);
+    expect(https.stderr).toMatch(/\nError: .*the registry does not speak TLS: for an HTTP registry use --tls-verify=false/);
+    expect(imageNames(store)).toEqual([]);
+    // -q: no progress; the host's platform.
+    const quiet = await store.run(['run', '--rm', '-q', '--tls-verify=false', name, 'true']);
+    expect(quiet.exitCode, quiet.stderr).toBe(0);
+    expect(quiet.stderr).toBe('');
+    expect(await arch()).toBe(`linux/${host.architecture}`);
+    // Another platform: the stored image is not it, so missing pulls (progress shown without -q).
+    const created = await store.run(['create', '--tls-verify=false', '--platform', other, name]);
+    expect(created.exitCode, created.stderr).toBe(0);
+    expect(created.stderr).toContain(`Trying to pull ${name}...`);
+    expect(created.stdout).toMatch(/^[a-f0-9]{64}\n$/);
+    expect(await arch()).toBe(`linux/${other.split('/')[1]}`);
+    // Now stored, the same platform asked by parts is met without a pull; the host's is not, and never says so.
+    const parts = await store.run(['create', '--pull', 'never', '--arch', other.split('/')[1] as string, name]);
+    expect(parts.exitCode, parts.stderr).toBe(0);
+    expect(parts.stderr).toBe('');
+    expectOneError(await store.run(['run', '--rm', '--pull', 'never', '--platform', hostText, name, 'true']), new RegExp(`^Error: ${name.replace(/[.]/g, '\\.')}: image not known for ${hostText} \\(the stored one is ${other}\\)$`));
+    // Bad combinations: one clear line, nothing made.
+    const before = (await store.run(['ps', '-a', '-q'])).stdout;
+    expectOneError(await store.run(['run', '--rm', '--platform', 'linux/amd64', '--arch', 'arm64', name, 'true']), /^Error: --platform cannot be used with --os, --arch or --variant$/);
+    expectOneError(await store.run(['create', '--platform', 'linux', name]), /^Error: invalid platform `linux`: expected OS\/ARCH\[\/VARIANT\]$/);
+    expectOneError(await store.run(['run', '--rm', '--rootfs', fixtures().rootfs, '--arch', 'arm64', '-q', 'true']), /^Error: --arch, --quiet: --rootfs runs no image, so nothing is pulled$/);
+    expect((await store.run(['ps', '-a', '-q'])).stdout).toBe(before);
+    // --authfile: the credentials of a file of the user's own, for this run only.
+    const authfile = join(store.data, '..', 'creds.json');
+    writeFileSync(authfile, JSON.stringify({ auths: { [auth.host]: { auth: Buffer.from(`${USER.username}:${USER.password}`).toString('base64') } } }));
+    const privateName = `${auth.host}/private/plain:latest`;
+    const refused = await store.run(['run', '--rm', '-q', '--tls-verify=false', privateName, 'true']);
+    expect(refused.exitCode).toBe(125);
+    expect(refused.stderr).toMatch(/authentication required/);
+    const withFile = await store.run(['run', '--rm', '-q', '--tls-verify=false', '--authfile', authfile, privateName, 'true']);
+    expect(withFile.exitCode, withFile.stderr).toBe(0);
+    expect(withFile.stderr).toBe('');
   });
 
   it('pushes: skopeo reads it back, only missing blobs are sent, pull then push keeps every digest; --format, --digestfile, auth', async () => {

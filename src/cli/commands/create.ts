@@ -1,5 +1,5 @@
 import { createContainer } from '../../runtime/container.js';
-import { imageFor, parsePullPolicy } from '../../runtime/pull-policy.js';
+import { imageFor, pullRequest } from '../../runtime/pull-policy.js';
 import { BurrowCommand } from '../base.js';
 import { ContainerOptionsCommand } from '../options/container.js';
 
@@ -17,7 +17,7 @@ export class CreateCommand extends ContainerOptionsCommand {
 
   async execute(): Promise<number> {
     const store = (await this.context.store()).init();
-    const image = await imageFor(this.context, store, this.target, parsePullPolicy(this.pull), (line) => this.context.stderr.write(`${line}\n`));
+    const image = await imageFor(this.context, store, this.target, pullRequest(this), (line) => this.context.stderr.write(`${line}\n`));
     const { rec } = await createContainer(this.context, store, image, this.target, this.containerOptions(this.args), this.name, this.cidfile, { mount: this.mount, volumesFrom: this.volumesFrom });
     this.context.stdout.write(`${rec.id}\n`);
     return 0;

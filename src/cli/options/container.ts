@@ -63,6 +63,13 @@ export abstract class ContainerOptionsCommand extends BurrowCommand {
   logDriver = Option.String('--log-driver', { description: 'Where a detached container\'s output goes: k8s-file (default), none, passthrough' });
   logOpt = Option.Array('--log-opt', [], { description: 'Log driver option: max-size=SIZE, path=FILE' });
   pull = Option.String('--pull', 'missing', { description: 'Pull the image: always, missing (when not stored), never, newer (when the registry has another)' });
+  platform = Option.String('--platform', { description: 'Pull the image for OS/ARCH[/VARIANT]; a stored image of another platform is not used' });
+  os = Option.String('--os', { description: 'Pull the image for OS instead of the host OS' });
+  arch = Option.String('--arch', { description: 'Pull the image for ARCH instead of the host architecture' });
+  variant = Option.String('--variant', { description: 'Pull the image for this architecture VARIANT' });
+  tlsVerify = Option.Boolean('--tls-verify', { description: 'Require HTTPS and verify certificates when pulling (default: true, or as registries.conf says)' });
+  authfile = Option.String('--authfile', { description: "Read the registry's credentials from FILE when pulling (default: podman's auth.json)" });
+  quiet = Option.Boolean('-q,--quiet', false, { description: 'Print no progress when pulling the image' });
   // A leading positional, so that options before it are parsed and everything after it is the command's.
   target = Option.String({ name: 'IMAGE' });
   args = Option.Proxy({ name: 'COMMAND' });

@@ -137,7 +137,7 @@ describe("a container's life on the fake Sys", () => {
   });
 
   it('run --rootfs: no store, a plan on the directory in place, the hostname from the id', async () => {
-    const plan = await executed(runContainer({ image: undefined, rootfs: f.dir, name: undefined, detach: false, cidfile: undefined, pull: 'missing', options: options({ command: ['/bin/echo', 'hi'] }) }, f.env));
+    const plan = await executed(runContainer({ image: undefined, rootfs: f.dir, name: undefined, detach: false, cidfile: undefined, pull: { policy: 'missing', platform: undefined, tlsVerify: undefined, authfile: undefined, quiet: false }, options: options({ command: ['/bin/echo', 'hi'] }) }, f.env));
     expect(one(plan, 'root')).toEqual({ kind: 'root', path: f.dir });
     expect(one(plan, 'hostname')).toEqual({ kind: 'hostname', name: '000102030405' });
     expect(one(plan, 'exec').argv).toEqual(['/bin/echo', 'hi']);
