@@ -138,6 +138,9 @@ export function checkContainerConfig(config: ImageConfig | undefined): void {
   const optional = (v: unknown): boolean => v === undefined || v === null;
   for (const key of ['User', 'WorkingDir', 'StopSignal'] as const) if (!optional(f[key]) && typeof f[key] !== 'string' && !(key === 'StopSignal' && typeof f[key] === 'number')) throw bad(key, 'a string');
   if (!optional(f.Env) && !(Array.isArray(f.Env) && f.Env.every((e) => typeof e === 'string'))) throw bad('Env', 'a list of strings');
+  // Each NAME=VALUE, as the helper takes them (an entry without a name, or without `=`, would stop the start later, or take a host variable as podman's does).
+  const loose = Array.isArray(f.Env) ? (f.Env as string[]).find((e) => e.indexOf('=') <= 0) : undefined;
+  if (loose !== undefined) throw new BurrowError('E_CONFIG', `the image's config: Env entry \`${loose.slice(0, 100)}\` is not NAME=VALUE`);
   words(f.Entrypoint, 'Entrypoint');
   words(f.Cmd, 'Cmd');
   for (const key of ['ExposedPorts', 'Volumes', 'Labels'] as const) if (!optional(f[key]) && !isObject(f[key])) throw bad(key, 'an object');

@@ -434,6 +434,8 @@ export async function createContainer(
     // Named volumes made, anonymous ones given names, --mount and --volumes-from folded in: the record keeps the result.
     // The config's fields (from a registry or an archive) are of the types read below, or the create stops here.
     checkContainerConfig(store.imageConfig(image));
+    // Its StopSignal too, as podman's create: a container that stop and rm -f could not signal would be the image's doing.
+    stopSignal(store.imageConfig(image));
     settled = settleVolumes(store, options, volumeInputs, store.imageConfig(image));
     // In a pod: its namespaces are the pod's infra's (made now for --pod new:NAME).
     if (options.pod !== undefined) pod = await podFor(env, store, options.pod);
@@ -699,7 +701,14 @@ export async function stopContainer(store: Store, rec: ContainerRecord, timeout:
   const monitor = store.containers.monitor(rec.id);
   if ((status.state !== 'running' || status.pid === undefined) && !monitor.alive) return;
   const pid = status.pid ?? (monitor.pid as number);
-  const signal = stopSignal(store.findImage(rec.image) ? store.imageConfig(store.getImage(rec.image)) : undefined);
+  let signal: Signal;
+  try {
+    signal = stopSignal(store.findImage(rec.image) ? store.imageConfig(store.getImage(rec.image)) : undefined);
+  } catch (err) {
+    // A container made before create checked the signal (or whose image name now means another image) is still stopped.
+    warn(`${(err as Error).message}: sending SIGTERM`);
+    signal = { name: 'SIGTERM', number: 15 };
+  }
   const { sys } = store;
   const pidfd = sys.pidfdOpen(pid);
   if (pidfd === undefined) return;

@@ -966,6 +966,36 @@ describeContainers('burrow pull, login, logout', () => {
       }
     });
 
+    it('an image whose config holds what a container cannot be made of is refused by create and run, by field, and nothing is made', async () => {
+      const fake = await startFakeRegistry();
+      try {
+        const store = newStore('hostile-config', { XDG_CONFIG_HOME: join(fixtures().dir, 'hostile-config-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+        const cases: [Record<string, unknown>, string][] = [
+          [{ Env: 'PATH=/bin' }, "the image's config: Env is not a list of strings"],
+          [{ Env: ['PATH=/bin', '=x'] }, "the image's config: Env entry `=x` is not NAME=VALUE"],
+          [{ Env: ['PATH=/bin', 'HOME'] }, "the image's config: Env entry `HOME` is not NAME=VALUE"],
+          [{ Cmd: 'echo hi' }, "the image's config: Cmd is not a list of strings"],
+          [{ StopSignal: 'SIGFOO' }, "the image's StopSignal `SIGFOO` is not a signal: give a name (TERM, SIGKILL, RTMIN+1) or a number from 1 to 64"],
+          [{ StopSignal: 99 }, "the image's StopSignal `99` is not a signal: give a name (TERM, SIGKILL, RTMIN+1) or a number from 1 to 64"],
+          [{ Healthcheck: { Test: 'true' } }, "the image's config: Healthcheck.Test is not a list of strings"],
+        ];
+        for (const [i, [config, message]] of cases.entries()) {
+          await putImage(fake, `bad/cfg:${i}`, { layers: [images.baseLayer], config: { Cmd: ['true'], ...config } });
+          const name = `${fake.host}/bad/cfg:${i}`;
+          expectOneError(await store.run(['create', '-q', '--tls-verify=false', name]), exactly(`Error: ${message}`));
+          expectOneError(await store.run(['run', '--rm', '--pull', 'never', name]), exactly(`Error: ${message}`));
+        }
+        expect((await store.run(['ps', '-a', '-q'])).stdout).toBe('');
+        expect(list(join(store.data, 'containers'))).toEqual([]);
+        // The same image with a good config runs.
+        await putImage(fake, 'bad/cfg:good', { layers: [images.baseLayer], config: { Cmd: ['true'], Env: ['PATH=/bin', 'EMPTY='], StopSignal: 'SIGINT' } });
+        const good = await store.run(['run', '--rm', '-q', '--tls-verify=false', `${fake.host}/bad/cfg:good`]);
+        expect(good.exitCode, good.stderr).toBe(0);
+      } finally {
+        await fake.stop();
+      }
+    });
+
     it('a manifest list whose entry for the platform is a list itself is refused, saying so', async () => {
       const inner = `sha256:${'a'.repeat(64)}`;
       const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: [{ mediaType: MEDIA.ociIndex, digest: inner, size: 10, platform: hostPlatform() }] }));
