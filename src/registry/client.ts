@@ -261,6 +261,7 @@ export class RegistryClient {
     } catch {
       throw new BurrowError('E_REGISTRY_AUTH', `${this.registry}: the token realm \`${realm}\` is not a URL`);
     }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new BurrowError('E_REGISTRY_AUTH', `${this.registry}: the token realm \`${realm.slice(0, 200)}\` is not an http or https URL`);
     const headers: Record<string, string> = { 'User-Agent': USER_AGENT, Accept: 'application/json' };
     let body: Buffer | undefined;
     let method = 'GET';
@@ -292,8 +293,10 @@ export class RegistryClient {
     } catch (err) {
       throw new BurrowError('E_REGISTRY_AUTH', `${what}: ${err instanceof SyntaxError ? 'the answer is not JSON' : (err as Error).message}`);
     }
-    const value = parsed.token || parsed.access_token;
-    if (!value) throw new BurrowError('E_REGISTRY_AUTH', `${what}: the answer holds no token`);
+    const value: unknown = (isObject(parsed) && (parsed.token || parsed.access_token)) || undefined;
+    if (typeof value !== 'string') throw new BurrowError('E_REGISTRY_AUTH', `${what}: the answer holds no token`);
+    // It goes into an Authorization header: printable ASCII only (a line break would end the header, and fail every retry).
+    if (!/^[\x21-\x7e]+$/.test(value)) throw new BurrowError('E_REGISTRY_AUTH', `${what}: the token holds characters a header cannot carry`);
     // Its lifetime, 60 s when not given (the spec's default), less a margin.
     const lifetime = (typeof parsed.expires_in === 'number' && parsed.expires_in > 0 ? parsed.expires_in : 60) * 1000;
     return { value, expires: Date.now() + lifetime - Math.min(10_000, lifetime / 10) };

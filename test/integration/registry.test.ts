@@ -996,6 +996,39 @@ describeContainers('burrow pull, login, logout', () => {
       }
     });
 
+    it('a token server that answers no token, a number, or a token a header cannot carry, and a realm that is not http(s): one error, asked once (no retries)', async () => {
+      let answer = '';
+      let realm = '';
+      let asked = 0;
+      const fake = await startFakeRegistry((req, res) => {
+        if (req.url?.startsWith('/token')) {
+          asked++;
+          res.writeHead(200, { 'Content-Type': 'application/json' }).end(answer);
+        } else res.writeHead(401, { 'WWW-Authenticate': `Bearer realm="${realm}",service="fake"` }).end();
+      });
+      try {
+        const store = newStore('pull-token', { XDG_CONFIG_HOME: join(fixtures().dir, 'pull-token-config'), BURROW_CONTAINERS_CONF_DIR: join(fixtures().dir, 'no-etc') });
+        const pull = () => store.run(['pull', '-q', '--tls-verify=false', `${fake.host}/r:1`]);
+        realm = `${fake.url}/token`;
+        for (const [body, reason] of [
+          ['null', 'the answer holds no token'],
+          ['{"token":5}', 'the answer holds no token'],
+          ['{"token":"abc\\r\\nX-Injected: 1"}', 'the token holds characters a header cannot carry'],
+          ['{"access_token":"a b"}', 'the token holds characters a header cannot carry'],
+        ] as const) {
+          answer = body;
+          asked = 0;
+          expectOneError(await pull(), exactly(`Error: getting a token from ${fake.url}/token for ${fake.host}: ${reason}`));
+          expect(asked, body).toBe(1);
+        }
+        realm = 'file:///etc/passwd';
+        expectOneError(await pull(), exactly(`Error: ${fake.host}: the token realm \`file:///etc/passwd\` is not an http or https URL`));
+        expect(imageNames(store)).toEqual([]);
+      } finally {
+        await fake.stop();
+      }
+    });
+
     it('a manifest list whose entry for the platform is a list itself is refused, saying so', async () => {
       const inner = `sha256:${'a'.repeat(64)}`;
       const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: [{ mediaType: MEDIA.ociIndex, digest: inner, size: 10, platform: hostPlatform() }] }));
