@@ -395,7 +395,7 @@ set -g __burrow_arg_commit --log-level -a --author -c --change -f --format -m --
 set -g __burrow_arg_container_exists --log-level
 set -g __burrow_arg_container_prune --log-level --filter
 set -g __burrow_arg_cp --log-level
-set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --device --group-add --sysctl --userns --uidmap --gidmap --subuidname --subgidname --seccomp-policy --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull --platform --os --arch --variant --authfile
+set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --device --group-add --sysctl --userns --uidmap --gidmap --subuidname --subgidname --seccomp-policy --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt -l --label --label-file --pull --platform --os --arch --variant --authfile
 set -g __burrow_proxy_create 1
 set -g __burrow_arg_diff --log-level --format
 set -g __burrow_arg_events --log-level -f --filter --format --since --until
@@ -446,7 +446,7 @@ set -g __burrow_arg_rename --log-level
 set -g __burrow_arg_restart --log-level --cidfile -t --time
 set -g __burrow_arg_rm --log-level -t --time
 set -g __burrow_arg_rmi --log-level
-set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --device --group-add --sysctl --userns --uidmap --gidmap --subuidname --subgidname --seccomp-policy --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --pull --platform --os --arch --variant --authfile --detach-keys --rootfs
+set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --device --group-add --sysctl --userns --uidmap --gidmap --subuidname --subgidname --seccomp-policy --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt -l --label --label-file --pull --platform --os --arch --variant --authfile --detach-keys --rootfs
 set -g __burrow_proxy_run 1
 set -g __burrow_arg_sandbox
 set -g __burrow_proxy_sandbox 0
@@ -703,6 +703,8 @@ complete -c burrow -n '__burrow_options create' -l rm -d 'Remove the container w
 complete -c burrow -n '__burrow_options create' -l cidfile -r -F -d 'Write the container\'s id to FILE (which must not exist)'
 complete -c burrow -n '__burrow_options create' -l log-driver -x -d 'Where a detached container\'s output goes: k8s-file (default), none, passthrough'
 complete -c burrow -n '__burrow_options create' -l log-opt -x -d 'Log driver option: max-size=SIZE, path=FILE'
+complete -c burrow -n '__burrow_options create' -s l -l label -x -d 'Set a label KEY=VALUE on the container'
+complete -c burrow -n '__burrow_options create' -l label-file -r -F -d 'Read labels from FILE (KEY=VALUE lines; # comments)'
 complete -c burrow -n '__burrow_options create' -l pull -x -d 'Pull the image: always, missing (when not stored), never, newer (when the registry has another)'
 complete -c burrow -n '__burrow_options create' -l platform -x -d 'Pull the image for OS/ARCH[/VARIANT]; a stored image of another platform is not used'
 complete -c burrow -n '__burrow_options create' -l os -x -d 'Pull the image for OS instead of the host OS'
@@ -1132,6 +1134,8 @@ complete -c burrow -n '__burrow_options run' -l rm -d 'Remove the container when
 complete -c burrow -n '__burrow_options run' -l cidfile -r -F -d 'Write the container\'s id to FILE (which must not exist)'
 complete -c burrow -n '__burrow_options run' -l log-driver -x -d 'Where a detached container\'s output goes: k8s-file (default), none, passthrough'
 complete -c burrow -n '__burrow_options run' -l log-opt -x -d 'Log driver option: max-size=SIZE, path=FILE'
+complete -c burrow -n '__burrow_options run' -s l -l label -x -d 'Set a label KEY=VALUE on the container'
+complete -c burrow -n '__burrow_options run' -l label-file -r -F -d 'Read labels from FILE (KEY=VALUE lines; # comments)'
 complete -c burrow -n '__burrow_options run' -l pull -x -d 'Pull the image: always, missing (when not stored), never, newer (when the registry has another)'
 complete -c burrow -n '__burrow_options run' -l platform -x -d 'Pull the image for OS/ARCH[/VARIANT]; a stored image of another platform is not used'
 complete -c burrow -n '__burrow_options run' -l os -x -d 'Pull the image for OS instead of the host OS'

@@ -13,6 +13,7 @@ import type { HealthStatus } from '../runtime/health-config.js';
 import { treeSize } from '../system/files.js';
 import { formatPorts } from '../network/ports.js';
 import { goHumanSize, humanDuration, timeAgo, writeReport } from '../format/report.js';
+import { asMap } from '../format/template.js';
 import { byCodeUnits } from '../order.js';
 import type { Context } from './context.js';
 
@@ -83,13 +84,15 @@ export async function listContainers(f: PsFields, context: Context): Promise<num
   }
   // The pods' records only when a container is in one (ps of many containers reads nothing more).
   const podNames = new Map(records.some((r) => r.pod !== undefined) ? store.pods.list().map((p) => [p.id, p.name]) : []);
+  // The labels (each image's config read) only when the format shows them.
+  const shownLabels = /\.Labels\b/.test(f.format ?? '') ? labelReader(store) : undefined;
   writeReport(context.stdout, {
     name: 'ps',
     format: f.format,
     table: `${TABLE}${f.size ? '\t{{.Size}}' : ''}${f.pod ? '\t{{.Pod}}\t{{.PodName}}' : ''}`,
     headers: PS_HEADERS,
-    rows: rows.map((row) => psRow(row, f.noTrunc, podNames)),
-    json: () => psJson(rows, podNames),
+    rows: rows.map((row) => psRow(row, f.noTrunc, podNames, shownLabels)),
+    json: () => psJson(rows, podNames, labelReader(store)),
   });
   return 0;
 }
@@ -151,13 +154,7 @@ function matcher(store: Store, records: ContainerRecord[], images: ImageRecord[]
   tests.push((r) => any(filters.get('pod'), (v) => r.rec.pod !== undefined && pods.some((p) => p.id === r.rec.pod && (p.name === v || p.id.startsWith(v)))));
   const labelFilters = filters.get('label');
   if (labelFilters) {
-    const labelsOf = new Map<string, Record<string, string>>();
-    const labels = (r: Row): Record<string, string> => {
-      if (!r.image) return {};
-      let l = labelsOf.get(r.image.id);
-      if (!l) labelsOf.set(r.image.id, (l = store.imageConfig(r.image).config?.Labels ?? {}));
-      return l;
-    };
+    const labels = labelReader(store);
     tests.push((r) =>
       labelFilters.some((v) => {
         const eq = v.indexOf('=');
@@ -230,7 +227,22 @@ function statusText({ status, health }: Pick<Row, 'status' | 'health'>): string 
   return 'Created';
 }
 
-function psRow(row: Row, noTrunc: boolean, podNames: Map<string, string>) {
+/**
+ * A container's labels as podman shows them: its image's, then its own
+ * (--label, which win). Each image's config is read once.
+ */
+function labelReader(store: Store): (r: Row) => Record<string, string> {
+  const byImage = new Map<string, Record<string, string>>();
+  const imageLabels = (r: Row): Record<string, string> => {
+    if (!r.image) return {};
+    let l = byImage.get(r.image.id);
+    if (!l) byImage.set(r.image.id, (l = store.imageConfig(r.image).config?.Labels ?? {}));
+    return l;
+  };
+  return (r) => (r.rec.options.labels ? { ...imageLabels(r), ...r.rec.options.labels } : imageLabels(r));
+}
+
+function psRow(row: Row, noTrunc: boolean, podNames: Map<string, string>, labels: ((r: Row) => Record<string, string>) | undefined) {
   const { rec, status, image, size } = row;
   const command = rec.argv.join(' ');
   return {
@@ -248,11 +260,15 @@ function psRow(row: Row, noTrunc: boolean, podNames: Map<string, string>) {
     Size: size ? `${goHumanSize(size.rw, 3)} (virtual ${goHumanSize(size.rootfs, 3)})` : '',
     Pod: rec.pod === undefined ? '' : noTrunc ? rec.pod : rec.pod.slice(0, 12),
     PodName: rec.pod === undefined ? '' : (podNames.get(rec.pod) ?? ''),
+    ...(labels ? { Labels: asMap({ ...labels(row) }) } : {}),
   };
 }
 
-function psJson(rows: Row[], podNames: Map<string, string>) {
-  return rows.map(({ rec, status, size, health }) => ({
+function psJson(rows: Row[], podNames: Map<string, string>, labels: (r: Row) => Record<string, string>) {
+  return rows.map((row) => {
+    const { rec, status, size, health } = row;
+    const own = labels(row);
+    return {
     Id: rec.id,
     Image: rec.imageName,
     ImageID: rec.image,
@@ -272,5 +288,7 @@ function psJson(rows: Row[], podNames: Map<string, string>) {
     Pod: rec.pod ?? '',
     PodName: rec.pod === undefined ? '' : (podNames.get(rec.pod) ?? ''),
     IsInfra: rec.infra === true,
-  }));
+    Labels: Object.keys(own).length > 0 ? own : null,
+    };
+  });
 }

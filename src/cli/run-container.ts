@@ -6,6 +6,7 @@
  * (start-up time). So nothing here imports clipanion.
  */
 import { UsageError } from '../errors.js';
+import { containerLabels } from '../runtime/labels.js';
 import { pullRequest } from '../runtime/pull-policy.js';
 import type { RunRequest } from '../runtime/run.js';
 import type { ContainerOptions, HealthFlags, RunOptions } from '../storage/containers.js';
@@ -54,6 +55,8 @@ export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoin
   noHealthcheck: boolean;
   mount: string[];
   volumesFrom: string[];
+  label: string[];
+  labelFile: string[];
   /** --pull: always, missing (the default), never, newer */
   pull: string;
   /** the pull's platform (--platform, or --os, --arch, --variant), registry (--tls-verify, --authfile) and output (-q) */
@@ -90,8 +93,10 @@ export function entrypointArgv(entrypoint: string | undefined): string[] | undef
 }
 
 export function containerOptions(f: ContainerFields, command: string[]): ContainerOptions {
+  const labels = f.label.length > 0 || f.labelFile.length > 0 ? containerLabels(f.label, f.labelFile) : {};
   return {
     command,
+    ...(Object.keys(labels).length > 0 ? { labels } : {}),
     entrypoint: entrypointArgv(f.entrypoint),
     env: f.env,
     envFile: f.envFile,

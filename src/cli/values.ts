@@ -13,6 +13,7 @@ export const VALUE_NAMES: Record<string, string> = {
   '--entrypoint': 'COMMAND',
   '--env': 'NAME[=VALUE]',
   '--env-file': 'FILE',
+  '--label-file': 'FILE',
   '--workdir': 'DIR',
   '--hostname': 'NAME',
   '--user': 'USER[:GROUP]',

@@ -126,7 +126,7 @@ export function containerInspect(store: Store, containers: Containers, c: Contai
       Image: c.imageName,
       WorkingDir: o.workdir ?? config?.config?.WorkingDir ?? '/',
       Entrypoint: o.entrypoint ?? config?.config?.Entrypoint ?? null,
-      Labels: asMap({ ...(config?.config?.Labels ?? {}) }),
+      Labels: asMap({ ...(config?.config?.Labels ?? {}), ...(o.labels ?? {}) }),
       OpenStdin: o.interactive,
       Tty: o.tty,
       StopSignal: config?.config?.StopSignal ?? 'SIGTERM',

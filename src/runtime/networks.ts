@@ -18,7 +18,7 @@ import { createInfra, dependentsFirst, type Env, removeContainer, startIfStopped
 import { recordEvent } from './events.js';
 import { runningNamespaceProcess } from './join.js';
 import { newContainerId } from './options.js';
-import { parseLabels } from './pod.js';
+import { parseLabels } from './labels.js';
 import { attachment, bridgePorts, networksInfraPid, refreshNetworkHosts } from './network-members.js';
 
 export interface NetworkOptions {

@@ -18,6 +18,7 @@ import { POD_NAMESPACES, type PodNamespace, type PodRecord } from '../storage/po
 import type { Store } from '../storage/store.js';
 import { createInfra, type Env, type InfraNetworkOptions, killContainer, removeContainer, reserveSwept, startIfStopped, stopContainer } from './container.js';
 import { recordEvent } from './events.js';
+import { parseLabels } from './labels.js';
 import { newContainerId } from './options.js';
 import type { Signal } from './signals.js';
 
@@ -50,18 +51,6 @@ export function parseShare(value: string | undefined): PodNamespace[] {
     out.add(w as PodNamespace);
   }
   return POD_NAMESPACES.filter((ns) => out.has(ns));
-}
-
-/** --label KEY=VALUE (a KEY alone: an empty value). */
-export function parseLabels(labels: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const l of labels) {
-    const eq = l.indexOf('=');
-    const key = eq < 0 ? l : l.slice(0, eq);
-    if (key === '') throw new UsageError(`invalid label \`${l}\`: expected KEY=VALUE`);
-    out[key] = eq < 0 ? '' : l.slice(eq + 1);
-  }
-  return out;
 }
 
 function podEvent(store: Store, pod: PodRecord, status: string): void {

@@ -42,6 +42,8 @@ export interface UsernsSlice {
 
 export interface RunOptions {
   command: string[];
+  /** --label and --label-file, read at create (the image's labels are not copied: they are merged where shown) */
+  labels?: Record<string, string>;
   /** --entrypoint, as an argv ('' given on the command line: an empty one) */
   entrypoint?: string[] | undefined;
   env: string[];

@@ -4,7 +4,7 @@
  * session of its own), the k8s-file log and `logs`, `stop`, `kill`, `wait`,
  * `--cidfile`, and a monitor killed with -9.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { execa } from 'execa';
@@ -453,6 +453,40 @@ describeContainers('detached containers', () => {
       expect(await names('-a', '--filter', 'label=tier')).toEqual(['labelled']);
       expect(await names('-a', '--filter', 'label=tier=db')).toEqual([]);
       expect((await p.run(['rm', 'labelled'])).exitCode).toBe(0);
+    });
+
+    it("run and create --label and --label-file: the image's labels with the container's added (its own win), in inspect, ps --filter, {{.Labels}} and json; a bad label or file makes nothing", async () => {
+      const tarball = join(fixtures().dir, 'ps-own-labels.tar');
+      expect((await p.run(['export', '-o', tarball, 'zero'])).exitCode).toBe(0);
+      expect((await p.run(['import', '-q', '-c', 'LABEL tier=web', '-c', 'LABEL from=image', '-c', 'CMD ["true"]', tarball, 'localhost/own-labels'])).exitCode).toBe(0);
+      const file = join(fixtures().dir, 'ps-labels.txt');
+      writeFileSync(file, '# the team\nteam=infra\n\n  tier=file  \nowner=a=b\n');
+      const made = await p.run(['create', '--name', 'own', '--label-file', file, '-l', 'tier=db', '--label', 'solo', 'localhost/own-labels']);
+      expect(made.exitCode, made.stderr).toBe(0);
+      const ran = await p.run(['run', '--name', 'ownrun', '-l', 'run=yes', 'localhost/own-labels']);
+      expect(ran.exitCode, ran.stderr).toBe(0);
+      try {
+        const want = { tier: 'db', from: 'image', team: 'infra', owner: 'a=b', solo: '' };
+        expect(JSON.parse((await p.run(['inspect', '--format', '{{json .Config.Labels}}', 'own'])).stdout)).toEqual(want);
+        expect(JSON.parse((await p.run(['inspect', '--format', '{{json .Config.Labels}}', 'ownrun'])).stdout)).toEqual({ tier: 'web', from: 'image', run: 'yes' });
+        expect(await names('-a', '--filter', 'label=tier=db')).toEqual(['own']);
+        expect(await names('-a', '--filter', 'label=team=infra')).toEqual(['own']);
+        expect(await names('-a', '--filter', 'label=solo')).toEqual(['own']);
+        expect(await names('-a', '--filter', 'label=tier=web')).toEqual(['ownrun']);
+        expect(lines((await p.run(['ps', '-a', '--filter', 'name=^own$', '--format', '{{.Names}} {{.Labels}}'])).stdout)).toEqual(['own map[from:image owner:a=b solo: team:infra tier:db]']);
+        const json = JSON.parse((await p.run(['ps', '-a', '--format', 'json', '--filter', 'name=^own'])).stdout) as { Names: string[]; Labels: Record<string, string> | null }[];
+        expect(Object.fromEntries(json.map((c) => [c.Names[0], c.Labels]))).toEqual({ own: want, ownrun: { tier: 'web', from: 'image', run: 'yes' } });
+        expect(JSON.parse((await p.run(['ps', '-a', '--format', 'json', '--filter', 'name=^zero$'])).stdout)[0].Labels).toBeNull();
+        // Bad input: one line, nothing made.
+        const before = (await p.run(['ps', '-a', '-q'])).stdout;
+        expectOneError(await p.run(['create', '-l', '=x', 'localhost/own-labels']), /^Error: invalid label `=x`: expected KEY=VALUE$/);
+        expectOneError(await p.run(['run', '--label-file', join(fixtures().dir, 'no-such-labels'), 'localhost/own-labels']), new RegExp(`^Error: label file \`${join(fixtures().dir, 'no-such-labels')}\`: no such file$`));
+        writeFileSync(file, 'ok=1\n=bad\n');
+        expectOneError(await p.run(['create', '--label-file', file, 'localhost/own-labels']), new RegExp(`^Error: label file \`${file}\` line 2: \`=bad\` is not KEY=VALUE$`));
+        expect((await p.run(['ps', '-a', '-q'])).stdout).toBe(before);
+      } finally {
+        expect((await p.run(['rm', 'own', 'ownrun'])).exitCode).toBe(0);
+      }
     });
 
     it('--sort, and -s: the writable layer and, with the image, the virtual size', async () => {

@@ -62,6 +62,8 @@ export abstract class ContainerOptionsCommand extends BurrowCommand {
   cidfile = Option.String('--cidfile', { description: "Write the container's id to FILE (which must not exist)" });
   logDriver = Option.String('--log-driver', { description: 'Where a detached container\'s output goes: k8s-file (default), none, passthrough' });
   logOpt = Option.Array('--log-opt', [], { description: 'Log driver option: max-size=SIZE, path=FILE' });
+  label = Option.Array('-l,--label', [], { description: 'Set a label KEY=VALUE on the container' });
+  labelFile = Option.Array('--label-file', [], { description: 'Read labels from FILE (KEY=VALUE lines; # comments)' });
   pull = Option.String('--pull', 'missing', { description: 'Pull the image: always, missing (when not stored), never, newer (when the registry has another)' });
   platform = Option.String('--platform', { description: 'Pull the image for OS/ARCH[/VARIANT]; a stored image of another platform is not used' });
   os = Option.String('--os', { description: 'Pull the image for OS instead of the host OS' });

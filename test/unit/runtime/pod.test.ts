@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { parseLabels, parseShare } from '../../../src/runtime/pod.js';
+import { parseLabels } from '../../../src/runtime/labels.js';
+import { parseShare } from '../../../src/runtime/pod.js';
 
 describe('pod options', () => {
   it("--share: podman's default (cgroup, ipc, net, uts), a list, none, or +NS added to the default", () => {
