@@ -395,7 +395,7 @@ set -g __burrow_arg_commit --log-level -a --author -c --change -f --format -m --
 set -g __burrow_arg_container_exists --log-level
 set -g __burrow_arg_container_prune --log-level --filter
 set -g __burrow_arg_cp --log-level
-set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --device --group-add --sysctl --userns --uidmap --gidmap --subuidname --subgidname --seccomp-policy --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt -l --label --label-file --pull --platform --os --arch --variant --authfile
+set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --device --group-add --sysctl --userns --uidmap --gidmap --subuidname --subgidname --seccomp-policy --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --stop-signal --stop-timeout -l --label --label-file --pull --platform --os --arch --variant --authfile
 set -g __burrow_proxy_create 1
 set -g __burrow_arg_diff --log-level --format
 set -g __burrow_arg_events --log-level -f --filter --format --since --until
@@ -446,7 +446,7 @@ set -g __burrow_arg_rename --log-level
 set -g __burrow_arg_restart --log-level --cidfile -t --time
 set -g __burrow_arg_rm --log-level -t --time
 set -g __burrow_arg_rmi --log-level
-set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --device --group-add --sysctl --userns --uidmap --gidmap --subuidname --subgidname --seccomp-policy --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt -l --label --label-file --pull --platform --os --arch --variant --authfile --detach-keys --rootfs
+set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --device --group-add --sysctl --userns --uidmap --gidmap --subuidname --subgidname --seccomp-policy --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --stop-signal --stop-timeout -l --label --label-file --pull --platform --os --arch --variant --authfile --detach-keys --rootfs
 set -g __burrow_proxy_run 1
 set -g __burrow_arg_sandbox
 set -g __burrow_proxy_sandbox 0
@@ -703,6 +703,9 @@ complete -c burrow -n '__burrow_options create' -l rm -d 'Remove the container w
 complete -c burrow -n '__burrow_options create' -l cidfile -r -F -d 'Write the container\'s id to FILE (which must not exist)'
 complete -c burrow -n '__burrow_options create' -l log-driver -x -d 'Where a detached container\'s output goes: k8s-file (default), none, passthrough'
 complete -c burrow -n '__burrow_options create' -l log-opt -x -d 'Log driver option: max-size=SIZE, path=FILE'
+complete -c burrow -n '__burrow_options create' -l stop-signal -x -d 'Stop the container with SIGNAL instead of the image\'s StopSignal (SIGTERM)'
+complete -c burrow -n '__burrow_options create' -l stop-timeout -x -d 'Seconds stop waits for the container before SIGKILL, when not given -t (default 10)'
+complete -c burrow -n '__burrow_options create' -l replace -d 'Remove a container of the same --name first (stopping it if running)'
 complete -c burrow -n '__burrow_options create' -s l -l label -x -d 'Set a label KEY=VALUE on the container'
 complete -c burrow -n '__burrow_options create' -l label-file -r -F -d 'Read labels from FILE (KEY=VALUE lines; # comments)'
 complete -c burrow -n '__burrow_options create' -l pull -x -d 'Pull the image: always, missing (when not stored), never, newer (when the registry has another)'
@@ -891,7 +894,7 @@ complete -c burrow -n '__burrow_options network_prune' -s f -l force -d 'Do not 
 # burrow network rm, burrow network remove
 complete -c burrow -n '__burrow_options network_rm' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
 complete -c burrow -n '__burrow_options network_rm' -s f -l force -d 'Remove the containers on the networks first'
-complete -c burrow -n '__burrow_options network_rm' -s t -l time -x -d 'With -f: seconds to wait after a running container\'s stop signal before SIGKILL'
+complete -c burrow -n '__burrow_options network_rm' -s t -l time -x -d 'With -f: seconds to wait after a running container\'s stop signal before SIGKILL (default: the container\'s --stop-timeout, else 10)'
 complete -c burrow -n '__burrow_operand network_rm 0 rest' -a '(__burrow_networks)'
 
 # burrow pause, burrow container pause
@@ -975,7 +978,7 @@ complete -c burrow -n '__burrow_options pod_rm' -s a -l all -d 'Remove every pod
 complete -c burrow -n '__burrow_options pod_rm' -s f -l force -d 'Stop running containers first'
 complete -c burrow -n '__burrow_options pod_rm' -s i -l ignore -d 'Do not fail for pods that do not exist'
 complete -c burrow -n '__burrow_options pod_rm' -s l -l latest -d 'The pod created last'
-complete -c burrow -n '__burrow_options pod_rm' -s t -l time -x -d 'With -f: seconds to wait after a container\'s stop signal before SIGKILL'
+complete -c burrow -n '__burrow_options pod_rm' -s t -l time -x -d 'With -f: seconds to wait after a container\'s stop signal before SIGKILL (default: the container\'s --stop-timeout, else 10)'
 complete -c burrow -n '__burrow_operand pod_rm 0 rest' -a '(__burrow_pods)'
 
 # burrow pod start
@@ -989,7 +992,7 @@ complete -c burrow -n '__burrow_options pod_stop' -l log-level -x -a 'debug info
 complete -c burrow -n '__burrow_options pod_stop' -s a -l all -d 'Stop every pod'
 complete -c burrow -n '__burrow_options pod_stop' -s i -l ignore -d 'Do not fail for pods that do not exist'
 complete -c burrow -n '__burrow_options pod_stop' -s l -l latest -d 'The pod created last'
-complete -c burrow -n '__burrow_options pod_stop' -s t -l time -x -d 'Seconds to wait after a container\'s stop signal before SIGKILL'
+complete -c burrow -n '__burrow_options pod_stop' -s t -l time -x -d 'Seconds to wait after a container\'s stop signal before SIGKILL (default: the container\'s --stop-timeout, else 10)'
 complete -c burrow -n '__burrow_operand pod_stop 0 rest' -a '(__burrow_pods)'
 
 # burrow pod top
@@ -1057,7 +1060,7 @@ complete -c burrow -n '__burrow_options restart' -s a -l all -d 'Restart every c
 complete -c burrow -n '__burrow_options restart' -l cidfile -r -F -d 'Read the container\'s id from FILE'
 complete -c burrow -n '__burrow_options restart' -s l -l latest -d 'The container created last'
 complete -c burrow -n '__burrow_options restart' -l running -d 'With -a: only the running containers'
-complete -c burrow -n '__burrow_options restart' -s t -l time -x -d 'Seconds to wait after the stop signal before SIGKILL'
+complete -c burrow -n '__burrow_options restart' -s t -l time -x -d 'Seconds to wait after the stop signal before SIGKILL (default: the container\'s --stop-timeout, else 10)'
 complete -c burrow -n '__burrow_operand restart 0 rest' -a '(__burrow_containers)'
 
 # burrow rm, burrow container rm
@@ -1066,7 +1069,7 @@ complete -c burrow -n '__burrow_options rm' -s f -l force -d 'Kill running conta
 complete -c burrow -n '__burrow_options rm' -s a -l all -d 'Remove all containers'
 complete -c burrow -n '__burrow_options rm' -s i -l ignore -d 'Do not fail for containers that do not exist'
 complete -c burrow -n '__burrow_options rm' -s v -l volumes -d 'Also remove the anonymous volumes of the containers'
-complete -c burrow -n '__burrow_options rm' -s t -l time -x -d 'With -f: seconds to wait after the image\'s stop signal before SIGKILL'
+complete -c burrow -n '__burrow_options rm' -s t -l time -x -d 'With -f: seconds to wait after the image\'s stop signal before SIGKILL (default: the container\'s --stop-timeout, else 10)'
 complete -c burrow -n '__burrow_operand rm 0 rest' -a '(__burrow_containers)'
 
 # burrow rmi, burrow image rm
@@ -1134,6 +1137,9 @@ complete -c burrow -n '__burrow_options run' -l rm -d 'Remove the container when
 complete -c burrow -n '__burrow_options run' -l cidfile -r -F -d 'Write the container\'s id to FILE (which must not exist)'
 complete -c burrow -n '__burrow_options run' -l log-driver -x -d 'Where a detached container\'s output goes: k8s-file (default), none, passthrough'
 complete -c burrow -n '__burrow_options run' -l log-opt -x -d 'Log driver option: max-size=SIZE, path=FILE'
+complete -c burrow -n '__burrow_options run' -l stop-signal -x -d 'Stop the container with SIGNAL instead of the image\'s StopSignal (SIGTERM)'
+complete -c burrow -n '__burrow_options run' -l stop-timeout -x -d 'Seconds stop waits for the container before SIGKILL, when not given -t (default 10)'
+complete -c burrow -n '__burrow_options run' -l replace -d 'Remove a container of the same --name first (stopping it if running)'
 complete -c burrow -n '__burrow_options run' -s l -l label -x -d 'Set a label KEY=VALUE on the container'
 complete -c burrow -n '__burrow_options run' -l label-file -r -F -d 'Read labels from FILE (KEY=VALUE lines; # comments)'
 complete -c burrow -n '__burrow_options run' -l pull -x -d 'Pull the image: always, missing (when not stored), never, newer (when the registry has another)'
@@ -1203,7 +1209,7 @@ complete -c burrow -n '__burrow_options stop' -s a -l all -d 'Stop every running
 complete -c burrow -n '__burrow_options stop' -l cidfile -r -F -d 'Read the container\'s id from FILE'
 complete -c burrow -n '__burrow_options stop' -s i -l ignore -d 'Do not fail for containers that do not exist'
 complete -c burrow -n '__burrow_options stop' -s l -l latest -d 'The container created last'
-complete -c burrow -n '__burrow_options stop' -s t -l time -x -d 'Seconds to wait after the stop signal before SIGKILL'
+complete -c burrow -n '__burrow_options stop' -s t -l time -x -d 'Seconds to wait after the stop signal before SIGKILL (default: the container\'s --stop-timeout, else 10)'
 complete -c burrow -n '__burrow_operand stop 0 rest' -a '(__burrow_containers)'
 
 # burrow system df
@@ -1281,7 +1287,7 @@ complete -c burrow -n '__burrow_options volume_prune' -s f -l force -d 'Do not a
 complete -c burrow -n '__burrow_options volume_rm' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
 complete -c burrow -n '__burrow_options volume_rm' -s a -l all -d 'Remove every volume'
 complete -c burrow -n '__burrow_options volume_rm' -s f -l force -d 'Remove the containers that use the volumes first'
-complete -c burrow -n '__burrow_options volume_rm' -s t -l time -x -d 'With -f: seconds to wait after a running container\'s stop signal before SIGKILL'
+complete -c burrow -n '__burrow_options volume_rm' -s t -l time -x -d 'With -f: seconds to wait after a running container\'s stop signal before SIGKILL (default: the container\'s --stop-timeout, else 10)'
 
 # burrow wait, burrow container wait
 complete -c burrow -n '__burrow_options wait' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'

@@ -7,6 +7,8 @@
  */
 import { UsageError } from '../errors.js';
 import { containerLabels } from '../runtime/labels.js';
+import { parseSignal } from '../runtime/signals.js';
+import { parseSeconds } from './duration.js';
 import { pullRequest } from '../runtime/pull-policy.js';
 import type { RunRequest } from '../runtime/run.js';
 import type { ContainerOptions, HealthFlags, RunOptions } from '../storage/containers.js';
@@ -18,7 +20,7 @@ type NetworkField = 'publish' | 'publishAll' | 'expose' | 'dns' | 'dnsSearch' | 
  * The options `run` and `create` share (src/cli/options/container.ts declares them): what a
  * container record keeps (RunOptions), with --entrypoint as typed, and the image, command, name and --rm.
  */
-export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoint' | NetworkField | SecurityField> {
+export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoint' | 'stopTimeout' | NetworkField | SecurityField> {
   privileged: boolean;
   readOnlyTmpfs: boolean;
   device: string[];
@@ -57,6 +59,10 @@ export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoin
   volumesFrom: string[];
   label: string[];
   labelFile: string[];
+  stopSignal: string | undefined;
+  stopTimeout: string | undefined;
+  /** --replace: a container of the same --name is removed first */
+  replace: boolean;
   /** --pull: always, missing (the default), never, newer */
   pull: string;
   /** the pull's platform (--platform, or --os, --arch, --variant), registry (--tls-verify, --authfile) and output (-q) */
@@ -97,6 +103,9 @@ export function containerOptions(f: ContainerFields, command: string[]): Contain
   return {
     command,
     ...(Object.keys(labels).length > 0 ? { labels } : {}),
+    // Checked now: a container that stop could not signal would stay until killed.
+    ...(f.stopSignal !== undefined ? { stopSignal: parseSignal(f.stopSignal, '--stop-signal').name } : {}),
+    ...(f.stopTimeout !== undefined ? { stopTimeout: parseSeconds(f.stopTimeout, '--stop-timeout') } : {}),
     entrypoint: entrypointArgv(f.entrypoint),
     env: f.env,
     envFile: f.envFile,
@@ -202,6 +211,7 @@ export function runRequest(f: RunFields): RunRequest {
     cidfile: f.cidfile,
     volumeInputs: { mount: f.mount, volumesFrom: f.volumesFrom },
     pull: rootfs ? rootfsPull(f) : pullRequest(f),
+    ...(f.replace ? { replace: true } : {}),
     options: containerOptions(f, rootfs ? [f.target, ...f.args] : f.args),
   };
 }

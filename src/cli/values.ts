@@ -97,6 +97,8 @@ export const VALUE_NAMES: Record<string, string> = {
   '--author': 'AUTHOR',
   '--sort': 'KEY',
   '--signal': 'SIGNAL',
+  '--stop-signal': 'SIGNAL',
+  '--stop-timeout': 'SECONDS',
   '--condition': 'CONDITION',
   '--interval': 'DURATION',
 };

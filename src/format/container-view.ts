@@ -11,7 +11,7 @@ import { capabilitySet, DEFAULT_CAPABILITIES } from '../system/capabilities.js';
 import type { IdRange } from '../system/idmap.js';
 import { containerIds, remapped } from '../runtime/idmaps.js';
 import { containerProcess } from '../runtime/join.js';
-import type { ContainerOptions, ContainerRecord, Containers } from '../storage/containers.js';
+import { type ContainerOptions, type ContainerRecord, type Containers, DEFAULT_STOP_TIMEOUT } from '../storage/containers.js';
 import type { Store } from '../storage/store.js';
 import type { HealthState } from '../runtime/health-config.js';
 
@@ -129,7 +129,8 @@ export function containerInspect(store: Store, containers: Containers, c: Contai
       Labels: asMap({ ...(config?.config?.Labels ?? {}), ...(o.labels ?? {}) }),
       OpenStdin: o.interactive,
       Tty: o.tty,
-      StopSignal: config?.config?.StopSignal ?? 'SIGTERM',
+      StopSignal: o.stopSignal ?? config?.config?.StopSignal ?? 'SIGTERM',
+      StopTimeout: o.stopTimeout ?? DEFAULT_STOP_TIMEOUT,
       ...(c.healthcheck ? { Healthcheck: c.healthcheck, HealthcheckOnFailureAction: c.healthOnFailure ?? 'none' } : {}),
     },
     Mounts: [

@@ -12,7 +12,7 @@ import type { Paths } from '../config/paths.js';
 import { BurrowError, UsageError, errnoCode } from '../errors.js';
 import { writeAll } from '../system/files.js';
 import { checkContainerConfig, type ImageConfig } from '../oci/image.js';
-import { type ContainerOptions, type ContainerRecord, type PortMapping, processStartTime } from '../storage/containers.js';
+import { type ContainerOptions, type ContainerRecord, DEFAULT_STOP_TIMEOUT, type PortMapping, processStartTime } from '../storage/containers.js';
 import type { PodRecord } from '../storage/pods.js';
 import type { NetworkAttachment } from '../storage/networks.js';
 import { attachment, bridgePorts, networkHostLines, networksInfraPid, podHostLines, refreshNames } from './network-members.js';
@@ -688,14 +688,16 @@ export function stopSignal(config: ImageConfig | undefined): Signal {
 }
 
 /**
- * Stops a running container as podman does: its StopSignal (passed on by the
- * monitor), then SIGKILL after `timeout` seconds. The container dies with its
+ * Stops a running container as podman does: its --stop-signal or its image's
+ * StopSignal (passed on by the monitor), then SIGKILL after `timeout`
+ * seconds (undefined: its --stop-timeout, else 10). The container dies with its
  * monitor, which passes the stop signal on; it is signalled through a pidfd
  * (no pid reuse in between) and waited for with one blocking poll on that
  * pidfd (no polling of /proc). SIGKILL goes to the container's process, as
  * `kill` sends it, with podman's warning through `warn`.
  */
-export async function stopContainer(store: Store, rec: ContainerRecord, timeout: number, warn: (message: string) => void = () => undefined): Promise<void> {
+export async function stopContainer(store: Store, rec: ContainerRecord, given: number | undefined, warn: (message: string) => void = () => undefined): Promise<void> {
+  const timeout = given ?? rec.options.stopTimeout ?? DEFAULT_STOP_TIMEOUT;
   const status = store.containers.status(rec);
   // A monitor alive after its container ended is waiting to restart it (--restart): it is stopped too.
   const monitor = store.containers.monitor(rec.id);
@@ -703,7 +705,7 @@ export async function stopContainer(store: Store, rec: ContainerRecord, timeout:
   const pid = status.pid ?? (monitor.pid as number);
   let signal: Signal;
   try {
-    signal = stopSignal(store.findImage(rec.image) ? store.imageConfig(store.getImage(rec.image)) : undefined);
+    signal = rec.options.stopSignal !== undefined ? parseSignal(rec.options.stopSignal, '--stop-signal') : stopSignal(store.findImage(rec.image) ? store.imageConfig(store.getImage(rec.image)) : undefined);
   } catch (err) {
     // A container made before create checked the signal (or whose image name now means another image) is still stopped.
     warn(`${(err as Error).message}: sending SIGTERM`);
@@ -783,7 +785,7 @@ const RESTARTING = 'restarting';
  * background; one that is not running is only started. A `--rm` container is
  * not removed in between.
  */
-export async function restartContainer(env: Env, store: Store, rec: ContainerRecord, timeout: number, warn?: (message: string) => void): Promise<void> {
+export async function restartContainer(env: Env, store: Store, rec: ContainerRecord, timeout: number | undefined, warn?: (message: string) => void): Promise<void> {
   const marker = join(store.containers.dir(rec.id), RESTARTING);
   writeFileSync(marker, '', { mode: 0o600 });
   try {
@@ -824,6 +826,22 @@ export function sharedFrom(rec: ContainerRecord): string[] {
  * it with the pod), and none of the others shares its namespaces, unless
  * those are being removed in the same command (`removing`), as podman refuses.
  */
+/**
+ * --replace: the container named `name`, if there is one, removed as `rm -f`
+ * removes it (stopped first, with its own stop signal and timeout), so that
+ * the new one takes its name. Refused as rm refuses (a pod's infra, a
+ * container others share namespaces with). Run after the image is had: a
+ * pull that fails leaves the old container alone.
+ */
+export async function replaceNamed(env: Env, store: Store, name: string | undefined, warn?: (message: string) => void): Promise<void> {
+  if (name === undefined) throw new UsageError('cannot replace container without --name being set');
+  const all = store.containers.list();
+  const rec = all.find((c) => c.name === name);
+  if (rec === undefined) return;
+  checkRemovable(store, rec, all, new Set([rec.id]));
+  await store.containers.locked(rec, (current) => removeContainer(env, store, current, true, undefined, warn));
+}
+
 export function checkRemovable(store: Store, rec: ContainerRecord, all: ContainerRecord[], removing: ReadonlySet<string> = new Set()): void {
   if (rec.netns) throw new BurrowError('E_INFRA', `container ${rec.id} is the infra container of the user networks and cannot be removed while a network exists (network rm)`);
   if (rec.infra) {
@@ -848,7 +866,7 @@ export function dependentsFirst(recs: ContainerRecord[]): ContainerRecord[] {
 }
 
 /** Removes a container (after stopping it, with `force`; `warn` as for stopContainer). */
-export async function removeContainer(env: Env, store: Store, rec: ContainerRecord, force: boolean, timeout = 10, warn?: (message: string) => void, volumes = false): Promise<void> {
+export async function removeContainer(env: Env, store: Store, rec: ContainerRecord, force: boolean, timeout?: number, warn?: (message: string) => void, volumes = false): Promise<void> {
   const { containers } = store;
   const status = containers.status(rec);
   if (status.state === 'running' || containers.monitor(rec.id).alive) {

@@ -162,7 +162,7 @@ export async function startPod(env: Env, store: Store, pod: PodRecord): Promise<
 }
 
 /** Stops the pod's running containers: the others (at once) first, then the infra. */
-export async function stopPod(store: Store, pod: PodRecord, timeout: number, warn?: (message: string) => void): Promise<void> {
+export async function stopPod(store: Store, pod: PodRecord, timeout: number | undefined, warn?: (message: string) => void): Promise<void> {
   const { containers } = store;
   const members = store.pods.containers(pod);
   const failures: string[] = [];
@@ -203,7 +203,7 @@ export function killPod(store: Store, pod: PodRecord, signal: Signal): void {
  * Removes the pod and its containers. One with a running container is
  * refused unless `force`, which stops them first.
  */
-export async function removePod(env: Env, store: Store, pod: PodRecord, force: boolean, timeout = 10, warn?: (message: string) => void): Promise<void> {
+export async function removePod(env: Env, store: Store, pod: PodRecord, force: boolean, timeout?: number, warn?: (message: string) => void): Promise<void> {
   const { containers, pods } = store;
   const members = pods.containers(pod);
   if (!force) {

@@ -29,6 +29,8 @@ export interface RunRequest {
   sigProxy?: boolean;
   /** --cidfile: the file the container's id is written to */
   cidfile: string | undefined;
+  /** --replace: a container of the same name is removed first */
+  replace?: boolean;
   /** --pull and its flags: when and how the image is pulled from its registry */
   pull: PullRequest;
   /** --mount, --volumes-from (folded into the record's -v and --tmpfs at create: runtime/volumes.ts) */
@@ -45,12 +47,14 @@ export async function runContainer(req: RunRequest, env: Env): Promise<number> {
   // An empty --rootfs (an unset "$rootfs") would run on the current directory, writable in place: as podman, refuse it.
   if (req.rootfs === '') throw new UsageError('must set root filesystem source: --rootfs is empty');
   if (req.detachKeys !== undefined) parseDetachKeys(req.detachKeys); // checked before anything is made
+  if (req.replace && req.name === undefined) throw new UsageError('cannot replace container without --name being set');
   if (req.rootfs !== undefined) return runRootfs(req.rootfs, req, env);
   if (req.image === undefined) throw new UsageError('requires at least 1 arg(s), only received 0');
-  const { createContainer, removeContainer, runForeground, startDetached } = await import('./container.js');
+  const { createContainer, removeContainer, replaceNamed, runForeground, startDetached } = await import('./container.js');
   const store = (await env.store()).init();
   const { imageFor } = await import('./pull-policy.js');
   const image = await imageFor(env, store, req.image, req.pull, (line) => writeSync(2, `${line}\n`));
+  if (req.replace) await replaceNamed(env, store, req.name, (w) => writeSync(2, `Warning: ${w}\n`));
   const { rec, prepared } = await createContainer(env, store, image, req.image, req.options, req.name, req.cidfile, req.volumeInputs);
   try {
     if (req.detach) {
@@ -79,6 +83,8 @@ async function runRootfs(rootfs: string, req: RunRequest, env: Env): Promise<num
   if (req.detach) throw new UsageError('--detach needs an image: a --rootfs container keeps no record to find it by');
   if (req.sigProxy === false) throw new UsageError('--sig-proxy=false needs an image: a --rootfs container is this process\'s child and ends with it');
   if (req.cidfile !== undefined) throw new UsageError('--cidfile needs an image: a --rootfs container keeps no record');
+  if (req.options.stopSignal !== undefined || req.options.stopTimeout !== undefined)
+    throw new UsageError('--stop-signal and --stop-timeout need an image: a --rootfs container keeps no record for stop to find');
   if (req.options.logDriver !== undefined || req.options.logOpt !== undefined) throw new UsageError('--log-driver and --log-opt need an image and -d: a --rootfs container writes to your terminal');
   if ((req.volumeInputs?.volumesFrom.length ?? 0) > 0) throw new UsageError('--volumes-from needs an image: a --rootfs container has no record to share volumes with');
   if (req.options.restart !== undefined && req.options.restart !== 'no') throw new UsageError('--restart needs an image: a --rootfs container keeps no record for its monitor to run again');

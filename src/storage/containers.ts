@@ -40,10 +40,17 @@ export interface UsernsSlice {
   size: number;
 }
 
+/** What stop waits for a container when not told (-t): its --stop-timeout, else podman's 10 s. */
+export const DEFAULT_STOP_TIMEOUT = 10;
+
 export interface RunOptions {
   command: string[];
   /** --label and --label-file, read at create (the image's labels are not copied: they are merged where shown) */
   labels?: Record<string, string>;
+  /** --stop-signal: sent by stop (and rm -f, restart) instead of the image's StopSignal */
+  stopSignal?: string;
+  /** --stop-timeout: seconds stop waits before SIGKILL when not given -t (10 by default) */
+  stopTimeout?: number;
   /** --entrypoint, as an argv ('' given on the command line: an empty one) */
   entrypoint?: string[] | undefined;
   env: string[];

@@ -220,6 +220,50 @@ describeContainers('detached containers', () => {
   });
 
   describe('stop, kill, wait', () => {
+    it('--stop-signal and --stop-timeout: stop (no -t) sends the signal and waits that long; inspect shows both; bad values make nothing', async () => {
+      await runDetached('--name', 'usr1', '--stop-signal', 'usr1', PLAIN, 'sh', '-c', 'trap "echo got USR1; exit 7" USR1; trap "" TERM; while :; do sleep 0.1; done');
+      await runDetached('--name', 'brief', '--stop-timeout', '1', PLAIN, 'sh', '-c', 'trap "" TERM; while :; do sleep 0.1; done');
+      expect((await store.run(['inspect', '--format', '{{.Config.StopSignal}} {{.Config.StopTimeout}}', 'usr1', 'brief'])).stdout).toBe('SIGUSR1 10\nSIGTERM 1\n');
+      const one = await store.run(['stop', 'usr1']);
+      expect(one.stderr).toBe('');
+      expect((await store.run(['wait', 'usr1'])).stdout).toBe('7\n');
+      expect((await store.run(['logs', 'usr1'])).stdout).toBe('got USR1\n');
+      const started = Date.now();
+      const two = await store.run(['stop', 'brief']);
+      expect(Date.now() - started).toBeLessThan(9000);
+      expect(two.stderr).toBe('Warning: StopSignal SIGTERM failed to stop container brief in 1 seconds, resorting to SIGKILL\n');
+      expect((await store.run(['wait', 'brief'])).stdout).toBe('137\n');
+      const before = (await store.run(['ps', '-a', '-q'])).stdout;
+      expectOneError(await store.run(['run', '-d', '--stop-signal', 'SIGFOO', PLAIN, 'true']), /^Error: --stop-signal `SIGFOO` is not a signal/);
+      expectOneError(await store.run(['create', '--stop-timeout', '-1', PLAIN, 'true']), /^Error: invalid --stop-timeout `-1`: a number of seconds$/);
+      expectOneError(await store.run(['run', '--rm', '--rootfs', fixtures().rootfs, '--stop-timeout', '1', 'true']), /^Error: --stop-signal and --stop-timeout need an image/);
+      expect((await store.run(['ps', '-a', '-q'])).stdout).toBe(before);
+      expect((await store.run(['rm', 'usr1', 'brief'])).exitCode).toBe(0);
+    });
+
+    it('--replace: the container of that name is removed first (stopped with its own timeout), once the image is had; without --name an error', async () => {
+      const first = await runDetached('--name', 'svc', '--stop-timeout', '1', PLAIN, 'sleep', '60');
+      const again = await store.run(['run', '-d', '--replace', '--name', 'svc', '--pull', 'never', 'localhost/no-such-image', 'true']);
+      expect(again.exitCode).toBe(125);
+      expect((await store.run(['container', 'exists', first])).exitCode).toBe(0);
+      const second = await store.run(['run', '-d', '--replace', '--name', 'svc', '--stop-timeout', '0', PLAIN, 'sleep', '60']);
+      expect(second.exitCode, second.stderr).toBe(0);
+      expect(second.stderr).toBe('Warning: StopSignal SIGTERM failed to stop container svc in 1 seconds, resorting to SIGKILL\n');
+      const id = second.stdout.trim();
+      expect(id).not.toBe(first);
+      expect((await store.run(['container', 'exists', first])).exitCode).toBe(1);
+      expect(lines((await store.run(['ps', '-a', '--no-trunc', '--filter', 'name=^svc$', '--format', '{{.ID}} {{.Status}}'])).stdout)).toEqual([expect.stringMatching(new RegExp(`^${id} Up `))]);
+      // create --replace of a created one; run --replace where none has the name
+      const made = await store.run(['create', '--replace', '--name', 'svc', PLAIN, 'true']);
+      expect(made.exitCode, made.stderr).toBe(0);
+      expect((await store.run(['container', 'exists', id])).exitCode).toBe(1);
+      const fresh = await store.run(['run', '--rm', '--replace', '--name', 'nobody-had-it', PLAIN, 'true']);
+      expect(fresh.exitCode, fresh.stderr).toBe(0);
+      expectOneError(await store.run(['create', '--replace', PLAIN, 'true']), /^Error: cannot replace container without --name being set$/);
+      expectOneError(await store.run(['run', '--replace', PLAIN, 'true']), /^Error: cannot replace container without --name being set$/);
+      expect((await store.run(['rm', 'svc'])).exitCode).toBe(0);
+    });
+
     it('stop: a container that ignores SIGTERM is killed after -t, with podman\'s warning; wait, ps and inspect agree on 137', async () => {
       await runDetached('--name', 'stubborn', PLAIN, 'sh', '-c', 'trap "" TERM; while :; do sleep 0.1; done');
       const started = Date.now();

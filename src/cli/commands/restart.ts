@@ -24,11 +24,11 @@ export class RestartCommand extends BurrowCommand {
   cidfile = Option.Array('--cidfile', [], { description: "Read the container's id from FILE" });
   latest = Option.Boolean('-l,--latest', false, { description: 'The container created last' });
   running = Option.Boolean('--running', false, { description: 'With -a: only the running containers' });
-  time = Option.String('-t,--time', '10', { description: 'Seconds to wait after the stop signal before SIGKILL' });
+  time = Option.String('-t,--time', { description: "Seconds to wait after the stop signal before SIGKILL (default: the container's --stop-timeout, else 10)" });
   containers = Option.Rest({ name: 'CONTAINER' });
 
   async execute(): Promise<number> {
-    const timeout = parseSeconds(this.time);
+    const timeout = this.time === undefined ? undefined : parseSeconds(this.time);
     const store = (await this.context.store({ containers: true })).init();
     const list = targets(store, 'restart', { refs: this.containers, all: this.all, latest: this.latest, cidfile: this.cidfile });
     const chosen = this.running ? list.filter((t) => !t.rec || store.containers.status(t.rec).state === 'running') : list;

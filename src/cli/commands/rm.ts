@@ -22,14 +22,14 @@ export class RmCommand extends BurrowCommand {
   all = Option.Boolean('-a,--all', false, { description: 'Remove all containers' });
   ignore = Option.Boolean('-i,--ignore', false, { description: 'Do not fail for containers that do not exist' });
   volumes = Option.Boolean('-v,--volumes', false, { description: 'Also remove the anonymous volumes of the containers' });
-  time = Option.String('-t,--time', '10', { description: "With -f: seconds to wait after the image's stop signal before SIGKILL" });
+  time = Option.String('-t,--time', { description: "With -f: seconds to wait after the image's stop signal before SIGKILL (default: the container's --stop-timeout, else 10)" });
   containers = Option.Rest({ name: 'CONTAINER' });
 
   async execute(): Promise<number> {
     // Not the dead --rm containers: one named here is removed below (swept first, it would be "not found").
     const store = (await this.context.store()).init();
     const { containers } = store;
-    const timeout = parseSeconds(this.time);
+    const timeout = this.time === undefined ? undefined : parseSeconds(this.time);
     const all = containers.list();
     // --all: not the pods' infra containers (`pod rm` removes those).
     const given = this.all ? all.filter((c) => !c.infra) : this.containers.flatMap((ref) => {

@@ -24,11 +24,11 @@ export class StopCommand extends BurrowCommand {
   cidfile = Option.Array('--cidfile', [], { description: "Read the container's id from FILE" });
   ignore = Option.Boolean('-i,--ignore', false, { description: 'Do not fail for containers that do not exist' });
   latest = Option.Boolean('-l,--latest', false, { description: 'The container created last' });
-  time = Option.String('-t,--time', '10', { description: 'Seconds to wait after the stop signal before SIGKILL' });
+  time = Option.String('-t,--time', { description: "Seconds to wait after the stop signal before SIGKILL (default: the container's --stop-timeout, else 10)" });
   containers = Option.Rest({ name: 'CONTAINER' });
 
   async execute(): Promise<number> {
-    const timeout = parseSeconds(this.time);
+    const timeout = this.time === undefined ? undefined : parseSeconds(this.time);
     const store = (await this.context.store({ containers: true })).init();
     const list = targets(store, 'stop', { refs: this.containers, all: this.all, latest: this.latest, cidfile: this.cidfile, ignore: this.ignore });
     const running = this.all ? list.filter((t) => t.rec && store.containers.status(t.rec).state === 'running') : list;

@@ -62,6 +62,9 @@ export abstract class ContainerOptionsCommand extends BurrowCommand {
   cidfile = Option.String('--cidfile', { description: "Write the container's id to FILE (which must not exist)" });
   logDriver = Option.String('--log-driver', { description: 'Where a detached container\'s output goes: k8s-file (default), none, passthrough' });
   logOpt = Option.Array('--log-opt', [], { description: 'Log driver option: max-size=SIZE, path=FILE' });
+  stopSignal = Option.String('--stop-signal', { description: "Stop the container with SIGNAL instead of the image's StopSignal (SIGTERM)" });
+  stopTimeout = Option.String('--stop-timeout', { description: 'Seconds stop waits for the container before SIGKILL, when not given -t (default 10)' });
+  replace = Option.Boolean('--replace', false, { description: 'Remove a container of the same --name first (stopping it if running)' });
   label = Option.Array('-l,--label', [], { description: 'Set a label KEY=VALUE on the container' });
   labelFile = Option.Array('--label-file', [], { description: 'Read labels from FILE (KEY=VALUE lines; # comments)' });
   pull = Option.String('--pull', 'missing', { description: 'Pull the image: always, missing (when not stored), never, newer (when the registry has another)' });

@@ -54,7 +54,7 @@ describe.each([
   });
 
   test(`offers a command's options, under each of its paths${skipped}`, () => {
-    for (const line of ['burrow run --r', 'burrow container run --r']) expect(complete(line), line).toEqual(['--read-only', '--read-only-tmpfs', '--restart', '--rm', '--rootfs']);
+    for (const line of ['burrow run --r', 'burrow container run --r']) expect(complete(line), line).toEqual(['--read-only', '--read-only-tmpfs', '--replace', '--restart', '--rm', '--rootfs']);
     expect(complete('burrow images --')).toEqual(expect.arrayContaining(['--all', '--format', '--no-trunc', '--quiet', '--log-level']));
   });
 

@@ -17,11 +17,11 @@ export class NetworkRmCommand extends BurrowCommand {
   });
 
   force = Option.Boolean('-f,--force', false, { description: 'Remove the containers on the networks first' });
-  time = Option.String('-t,--time', '10', { description: "With -f: seconds to wait after a running container's stop signal before SIGKILL" });
+  time = Option.String('-t,--time', { description: "With -f: seconds to wait after a running container's stop signal before SIGKILL (default: the container's --stop-timeout, else 10)" });
   networks = Option.Rest({ required: 1, name: 'NETWORK' });
 
   async execute(): Promise<number> {
-    const timeout = parseSeconds(this.time);
+    const timeout = this.time === undefined ? undefined : parseSeconds(this.time);
     const { removeNetwork } = await import('../../../runtime/networks.js');
     const store = (await this.context.store({ containers: true })).init();
     const warn = (w: string) => this.context.stderr.write(`Warning: ${w}\n`);

@@ -18,12 +18,12 @@ export class VolumeRmCommand extends BurrowCommand {
 
   all = Option.Boolean('-a,--all', false, { description: 'Remove every volume' });
   force = Option.Boolean('-f,--force', false, { description: 'Remove the containers that use the volumes first' });
-  time = Option.String('-t,--time', '10', { description: "With -f: seconds to wait after a running container's stop signal before SIGKILL" });
+  time = Option.String('-t,--time', { description: "With -f: seconds to wait after a running container's stop signal before SIGKILL (default: the container's --stop-timeout, else 10)" });
   volumes = Option.Rest({ name: 'VOLUME' });
 
   async execute(): Promise<number> {
     if (this.all === this.volumes.length > 0) throw new UsageError('`burrow volume rm` takes volumes, or --all');
-    const timeout = parseSeconds(this.time);
+    const timeout = this.time === undefined ? undefined : parseSeconds(this.time);
     const { removeContainer } = await import('../../../runtime/container.js');
     const store = (await this.context.store({ containers: true })).init();
     const { volumes, containers } = store;
