@@ -61,6 +61,8 @@ export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoin
   labelFile: string[];
   stopSignal: string | undefined;
   stopTimeout: string | undefined;
+  unsetenv: string[];
+  unsetenvAll: boolean;
   /** --replace: a container of the same --name is removed first */
   replace: boolean;
   /** --pull: always, missing (the default), never, newer */
@@ -103,6 +105,8 @@ export function containerOptions(f: ContainerFields, command: string[]): Contain
   return {
     command,
     ...(Object.keys(labels).length > 0 ? { labels } : {}),
+    ...(f.unsetenv.length > 0 ? { unsetenv: f.unsetenv } : {}),
+    ...(f.unsetenvAll ? { unsetenvAll: true } : {}),
     // Checked now: a container that stop could not signal would stay until killed.
     ...(f.stopSignal !== undefined ? { stopSignal: parseSignal(f.stopSignal, '--stop-signal').name } : {}),
     ...(f.stopTimeout !== undefined ? { stopTimeout: parseSeconds(f.stopTimeout, '--stop-timeout') } : {}),

@@ -13,6 +13,7 @@ export const VALUE_NAMES: Record<string, string> = {
   '--entrypoint': 'COMMAND',
   '--env': 'NAME[=VALUE]',
   '--env-file': 'FILE',
+  '--unsetenv': 'NAME',
   '--label-file': 'FILE',
   '--workdir': 'DIR',
   '--hostname': 'NAME',

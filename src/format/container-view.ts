@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { inspectPorts } from '../network/ports.js';
 import { asMap } from './template.js';
 import { logConfig } from '../runtime/logs.js';
-import { isVolumeName } from '../runtime/options.js';
+import { defaultEnv, isVolumeName } from '../runtime/options.js';
 import { parseSecurityOpts } from '../runtime/security-opts.js';
 import { capabilitySet, DEFAULT_CAPABILITIES } from '../system/capabilities.js';
 import type { IdRange } from '../system/idmap.js';
@@ -121,7 +121,7 @@ export function containerInspect(store: Store, containers: Containers, c: Contai
     Config: {
       Hostname: o.hostname ?? c.id.slice(0, 12),
       User: o.user ?? config?.config?.User ?? '',
-      Env: [...(config?.config?.Env ?? []), ...o.env],
+      Env: [...defaultEnv(o, [], config?.config?.Env ?? []).flat(), ...o.env],
       Cmd: o.command.length > 0 ? o.command : (config?.config?.Cmd ?? null),
       Image: c.imageName,
       WorkingDir: o.workdir ?? config?.config?.WorkingDir ?? '/',

@@ -344,6 +344,15 @@ export function keepIdEntries(read: RootReader, ids: { uid: number; gid: number 
   return out;
 }
 
+/** The default environment (burrow's own variables, then the image's), less what --unsetenv and --unsetenv-all take out. */
+export function defaultEnv(opts: Pick<RunOptions, 'unsetenv' | 'unsetenvAll'>, ours: string[], image: string[]): string[][] {
+  if (opts.unsetenvAll) return [];
+  const unset = new Set(opts.unsetenv ?? []);
+  if (unset.size === 0) return [ours, image];
+  const kept = (e: string): boolean => !unset.has(e.includes('=') ? e.slice(0, e.indexOf('=')) : e);
+  return [ours.filter(kept), image.filter(kept)];
+}
+
 export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: ContainerSpec; warnings: string[] } {
   const { hostEnv, cwd, id, root } = ctx;
   // fakeroot: only the user's own id, as without subordinate ids; keep-id, nomap and the maps: runtime/idmaps.ts.
@@ -445,7 +454,7 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
   if (opts.tty) base.push('TERM=xterm');
   const fromFiles = opts.envFile.flatMap((f) => readEnvFile(f, hostEnv));
   const fromFlags = opts.env.flatMap((e) => expandEnvEntry(e, hostEnv, `--env \`${e}\``));
-  const env = mergeEnv(base, image?.Env ?? [], fromFiles, fromFlags);
+  const env = mergeEnv(...defaultEnv(opts, base, image?.Env ?? []), fromFiles, fromFlags);
   const volumes = opts.volume.map((v) => parseVolume(v, cwd, ctx.volumeSource));
   if (root.kind === 'image') {
     // The image's Volumes become anonymous volumes, unless a -v covers the path.

@@ -47,6 +47,10 @@ export interface RunOptions {
   command: string[];
   /** --label and --label-file, read at create (the image's labels are not copied: they are merged where shown) */
   labels?: Record<string, string>;
+  /** --unsetenv: names left out of the defaults (burrow's own variables and the image's) */
+  unsetenv?: string[];
+  /** --unsetenv-all: none of those defaults, only --env and --env-file */
+  unsetenvAll?: boolean;
   /** --stop-signal: sent by stop (and rm -f, restart) instead of the image's StopSignal */
   stopSignal?: string;
   /** --stop-timeout: seconds stop waits before SIGKILL when not given -t (10 by default) */

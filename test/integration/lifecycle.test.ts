@@ -513,6 +513,11 @@ describeContainers('detached containers', () => {
         const want = { tier: 'db', from: 'image', team: 'infra', owner: 'a=b', solo: '' };
         expect(JSON.parse((await p.run(['inspect', '--format', '{{json .Config.Labels}}', 'own'])).stdout)).toEqual(want);
         expect(JSON.parse((await p.run(['inspect', '--format', '{{json .Config.Labels}}', 'ownrun'])).stdout)).toEqual({ tier: 'web', from: 'image', run: 'yes' });
+        // (the image's environment, less --unsetenv, in Config.Env)
+        const unset = await p.run(['create', '--name', 'unset', '--unsetenv', 'PATH', '-e', 'X=1', PLAIN]);
+        expect(unset.exitCode, unset.stderr).toBe(0);
+        expect((await p.run(['inspect', '--format', '{{json .Config.Env}}', 'unset', 'zero'])).stdout).toBe('["X=1"]\n["PATH=/bin"]\n');
+        expect((await p.run(['rm', 'unset'])).exitCode).toBe(0);
         expect(await names('-a', '--filter', 'label=tier=db')).toEqual(['own']);
         expect(await names('-a', '--filter', 'label=team=infra')).toEqual(['own']);
         expect(await names('-a', '--filter', 'label=solo')).toEqual(['own']);

@@ -73,6 +73,18 @@ describeContainers('burrow run: options', () => {
     expect(env.filter((e) => e.startsWith('HOME='))).toEqual(['HOME=/elsewhere']);
   });
 
+  it('--unsetenv leaves a default variable out, --unsetenv-all every one; -e and --env-file still set theirs', async () => {
+    const some = lines(await inside(['--unsetenv', 'HOSTNAME', '--unsetenv', 'container', '/bin/env']));
+    expect(some.filter((e) => /^(HOSTNAME|container)=/.test(e))).toEqual([]);
+    expect(some.filter((e) => /^(PATH|HOME)=/.test(e))).toHaveLength(2);
+    const file = join(scratch, 'unset.env');
+    writeFileSync(file, 'B=2\n');
+    expect(lines(await inside(['--unsetenv-all', '-e', 'A=1', '--env-file', file, '/bin/env'])).sort()).toEqual(['A=1', 'B=2']);
+    // With no PATH, a command is still found on the default one.
+    expect(await inside(['--unsetenv-all', 'env'])).toBe('');
+    expect(lines(await inside(['--unsetenv', 'HOME', '-e', 'HOME=/given', '/bin/env'])).filter((e) => e.startsWith('HOME='))).toEqual(['HOME=/given']);
+  });
+
   it('-w sets the working directory, creating it when missing', async () => {
     expect(await inside(['-w', '/etc', 'pwd'])).toBe('/etc\n');
     const dir = `/tmp/made-${unique()}/deeper`;

@@ -62,6 +62,8 @@ export abstract class ContainerOptionsCommand extends BurrowCommand {
   cidfile = Option.String('--cidfile', { description: "Write the container's id to FILE (which must not exist)" });
   logDriver = Option.String('--log-driver', { description: 'Where a detached container\'s output goes: k8s-file (default), none, passthrough' });
   logOpt = Option.Array('--log-opt', [], { description: 'Log driver option: max-size=SIZE, path=FILE' });
+  unsetenv = Option.Array('--unsetenv', [], { description: "Leave NAME out of the default environment (burrow's variables and the image's)" });
+  unsetenvAll = Option.Boolean('--unsetenv-all', false, { description: "No default environment: only what --env and --env-file give" });
   stopSignal = Option.String('--stop-signal', { description: "Stop the container with SIGNAL instead of the image's StopSignal (SIGTERM)" });
   stopTimeout = Option.String('--stop-timeout', { description: 'Seconds stop waits for the container before SIGKILL, when not given -t (default 10)' });
   replace = Option.Boolean('--replace', false, { description: 'Remove a container of the same --name first (stopping it if running)' });
