@@ -20,7 +20,7 @@ type NetworkField = 'publish' | 'publishAll' | 'expose' | 'dns' | 'dnsSearch' | 
  * The options `run` and `create` share (src/cli/options/container.ts declares them): what a
  * container record keeps (RunOptions), with --entrypoint as typed, and the image, command, name and --rm.
  */
-export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoint' | 'stopTimeout' | NetworkField | SecurityField> {
+export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoint' | 'stopTimeout' | 'httpProxy' | NetworkField | SecurityField> {
   privileged: boolean;
   readOnlyTmpfs: boolean;
   device: string[];
@@ -61,6 +61,7 @@ export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoin
   labelFile: string[];
   stopSignal: string | undefined;
   stopTimeout: string | undefined;
+  httpProxy: boolean;
   unsetenv: string[];
   unsetenvAll: boolean;
   /** --replace: a container of the same --name is removed first */
@@ -105,6 +106,7 @@ export function containerOptions(f: ContainerFields, command: string[]): Contain
   return {
     command,
     ...(Object.keys(labels).length > 0 ? { labels } : {}),
+    ...(f.httpProxy ? {} : { httpProxy: false as const }),
     ...(f.unsetenv.length > 0 ? { unsetenv: f.unsetenv } : {}),
     ...(f.unsetenvAll ? { unsetenvAll: true } : {}),
     // Checked now: a container that stop could not signal would stay until killed.

@@ -344,6 +344,9 @@ export function keepIdEntries(read: RootReader, ids: { uid: number; gid: number 
   return out;
 }
 
+/** The host's variables --http-proxy passes in (podman's list). */
+export const PROXY_VARIABLES = ['http_proxy', 'https_proxy', 'ftp_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'FTP_PROXY', 'NO_PROXY'];
+
 /** The default environment (burrow's own variables, then the image's), less what --unsetenv and --unsetenv-all take out. */
 export function defaultEnv(opts: Pick<RunOptions, 'unsetenv' | 'unsetenvAll'>, ours: string[], image: string[]): string[][] {
   if (opts.unsetenvAll) return [];
@@ -452,6 +455,8 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
 
   const base = [`PATH=${DEFAULT_PATH}`, 'container=burrow', `HOME=${home}`, `HOSTNAME=${hostname}`];
   if (opts.tty) base.push('TERM=xterm');
+  // The host's proxy variables, as podman passes them (before the image's and the user's, which win over them).
+  if (opts.httpProxy !== false) for (const name of PROXY_VARIABLES) if (hostEnv[name] !== undefined) base.push(`${name}=${hostEnv[name]}`);
   const fromFiles = opts.envFile.flatMap((f) => readEnvFile(f, hostEnv));
   const fromFlags = opts.env.flatMap((e) => expandEnvEntry(e, hostEnv, `--env \`${e}\``));
   const env = mergeEnv(...defaultEnv(opts, base, image?.Env ?? []), fromFiles, fromFlags);

@@ -31,9 +31,13 @@ export interface CliOptions {
   timeout?: number;
 }
 
+/** The host's proxy variables, which containers get (--http-proxy): a developer's own are not passed on unless a test gives them. */
+const PROXY = /^(http|https|ftp|no)_proxy$/i;
+
 function environment(extra: Record<string, string | undefined> = {}): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, ...extra })) if (v !== undefined) env[k] = v;
+  const inherited = Object.entries(process.env).filter(([k]) => !PROXY.test(k));
+  for (const [k, v] of Object.entries({ ...Object.fromEntries(inherited), ...extra })) if (v !== undefined) env[k] = v;
   return env;
 }
 

@@ -85,6 +85,16 @@ describeContainers('burrow run: options', () => {
     expect(lines(await inside(['--unsetenv', 'HOME', '-e', 'HOME=/given', '/bin/env'])).filter((e) => e.startsWith('HOME='))).toEqual(['HOME=/given']);
   });
 
+  it("--http-proxy (the default) passes the host's proxy variables in; -e and --unsetenv win; --http-proxy=false passes none", async () => {
+    const host = { http_proxy: 'http://proxy.test:3128', HTTPS_PROXY: 'http://secure.test:3129', no_proxy: 'localhost', OTHER_VAR: 'not passed' };
+    const env = lines(await inside(['/bin/env'], { env: host }));
+    expect(env).toEqual(expect.arrayContaining(['http_proxy=http://proxy.test:3128', 'HTTPS_PROXY=http://secure.test:3129', 'no_proxy=localhost']));
+    expect(env.filter((e) => e.startsWith('OTHER_VAR') || /^(ftp_proxy|FTP_PROXY|HTTP_PROXY|https_proxy|NO_PROXY)=/.test(e))).toEqual([]);
+    const mine = lines(await inside(['-e', 'http_proxy=http://mine.test:1', '--unsetenv', 'no_proxy', '/bin/env'], { env: host }));
+    expect(mine.filter((e) => /_proxy=/i.test(e)).sort()).toEqual(['HTTPS_PROXY=http://secure.test:3129', 'http_proxy=http://mine.test:1']);
+    expect(lines(await inside(['--http-proxy=false', '/bin/env'], { env: host })).filter((e) => /_proxy=/i.test(e))).toEqual([]);
+  });
+
   it('-w sets the working directory, creating it when missing', async () => {
     expect(await inside(['-w', '/etc', 'pwd'])).toBe('/etc\n');
     const dir = `/tmp/made-${unique()}/deeper`;
