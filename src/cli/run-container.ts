@@ -8,6 +8,7 @@
 import { UsageError } from '../errors.js';
 import { containerLabels } from '../runtime/labels.js';
 import { parseSignal } from '../runtime/signals.js';
+import { parseByteSize } from '../config/size.js';
 import { parseSeconds } from './duration.js';
 import { pullRequest } from '../runtime/pull-policy.js';
 import type { RunRequest } from '../runtime/run.js';
@@ -20,7 +21,7 @@ type NetworkField = 'publish' | 'publishAll' | 'expose' | 'dns' | 'dnsSearch' | 
  * The options `run` and `create` share (src/cli/options/container.ts declares them): what a
  * container record keeps (RunOptions), with --entrypoint as typed, and the image, command, name and --rm.
  */
-export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoint' | 'stopTimeout' | 'httpProxy' | NetworkField | SecurityField> {
+export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoint' | 'stopTimeout' | 'httpProxy' | 'shmSize' | NetworkField | SecurityField> {
   privileged: boolean;
   readOnlyTmpfs: boolean;
   device: string[];
@@ -62,6 +63,7 @@ export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoin
   stopSignal: string | undefined;
   stopTimeout: string | undefined;
   httpProxy: boolean;
+  shmSize: string | undefined;
   unsetenv: string[];
   unsetenvAll: boolean;
   /** --replace: a container of the same --name is removed first */
@@ -107,6 +109,7 @@ export function containerOptions(f: ContainerFields, command: string[]): Contain
     command,
     ...(Object.keys(labels).length > 0 ? { labels } : {}),
     ...(f.httpProxy ? {} : { httpProxy: false as const }),
+    ...(f.shmSize !== undefined ? { shmSize: parseByteSize(f.shmSize, '--shm-size') } : {}),
     ...(f.unsetenv.length > 0 ? { unsetenv: f.unsetenv } : {}),
     ...(f.unsetenvAll ? { unsetenvAll: true } : {}),
     // Checked now: a container that stop could not signal would stay until killed.

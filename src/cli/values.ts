@@ -14,6 +14,7 @@ export const VALUE_NAMES: Record<string, string> = {
   '--env': 'NAME[=VALUE]',
   '--env-file': 'FILE',
   '--unsetenv': 'NAME',
+  '--shm-size': 'SIZE',
   '--label-file': 'FILE',
   '--workdir': 'DIR',
   '--hostname': 'NAME',

@@ -172,6 +172,8 @@ export interface ContainerSpec {
   readonlyPaths?: string[];
   /** --security-opt proc-opts: /proc's mount options */
   procOpts?: string;
+  /** --shm-size: /dev/shm's size in bytes (0: no limit; absent: 64 MiB, podman's) */
+  shmSize?: number;
   /** host devices bound in (--device, --privileged) */
   devices?: DeviceSpec[];
   sysctls?: SysctlSpec[];
@@ -222,7 +224,9 @@ function mountsFor(spec: ContainerSpec): Step[] {
   const ptsOwner = spec.nestedIds && rootUid !== undefined ? `,uid=${rootUid}` : '';
   const ptsData = spec.idmap.single || tty === undefined ? `newinstance,ptmxmode=0666,mode=0620${ptsOwner}` : `newinstance,ptmxmode=0666,mode=0620,gid=${tty}${ptsOwner}`;
   mount('devpts', '/dev/pts', 'devpts', MS.NOSUID | MS.NOEXEC, ptsData);
-  mount('shm', '/dev/shm', 'tmpfs', NOSUID_NODEV_NOEXEC, `mode=1777,size=65536k${owned}`);
+  const shm = spec.shmSize ?? 64 << 20;
+  // (in KiB, rounded up; tmpfs's size=0 is no limit, as podman's --shm-size 0)
+  mount('shm', '/dev/shm', 'tmpfs', NOSUID_NODEV_NOEXEC, `mode=1777,size=${Math.ceil(shm / 1024)}k${owned}`);
   mount('mqueue', '/dev/mqueue', 'mqueue', NOSUID_NODEV_NOEXEC);
   // sysfs can be mounted by the owner of the network namespace: a new one's, or a shared container's (its user namespace is ours then).
   // --privileged: read-write, as podman (what the user's own ids may write there, no more).

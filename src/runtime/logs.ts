@@ -17,6 +17,7 @@
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 
+import { parseByteSize } from '../config/size.js';
 import { BurrowError, errnoCode, UsageError } from '../errors.js';
 import type { ContainerOptions, ContainerRecord } from '../storage/containers.js';
 import type { Store } from '../storage/store.js';
@@ -31,15 +32,9 @@ export interface LogConfig {
   maxSize: number;
 }
 
-const UNITS: Record<string, number> = { '': 1, k: 1 << 10, m: 1 << 20, g: 1 << 30, t: 2 ** 40, p: 2 ** 50 };
-
 /** A size as podman's `--log-opt max-size` reads it (docker's RAMInBytes: 10k, 20mb, 1GiB, 512; binary units). */
 export function parseLogSize(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgtp]?)(?:i?b)?$/i.exec(text.trim());
-  if (!m) throw new UsageError(`invalid log size \`${text}\`: a number of bytes, with k, m or g (e.g. 10m)`);
-  const size = Math.floor(Number(m[1]) * (UNITS[(m[2] as string).toLowerCase()] as number));
-  if (!Number.isSafeInteger(size)) throw new UsageError(`invalid log size \`${text}\`: too large`);
-  return size;
+  return parseByteSize(text, 'log size');
 }
 
 /** The log of a container whose directory is `dir`, from its options; every option checked (at create). */

@@ -551,6 +551,7 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
     maskedPaths: masked,
     readonlyPaths: readonly,
     ...(security.procOpts !== undefined ? { procOpts: security.procOpts } : {}),
+    ...(opts.shmSize !== undefined ? { shmSize: opts.shmSize } : {}),
     ...(devices.length > 0 ? { devices } : {}),
     ...(sysctls.length > 0 ? { sysctls } : {}),
     readOnlyTmpfs: opts.readOnlyTmpfs !== false,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 import { copyRootfs, describeContainers, fixtures, requireFeature, withoutHostWarnings } from '../helpers/fixtures.js';
-import { lines, runIn } from '../helpers/run-cli.js';
+import { expectOneError, lines, runIn } from '../helpers/run-cli.js';
 
 const unique = (): string => randomBytes(4).toString('hex');
 
@@ -93,6 +93,18 @@ describeContainers('burrow run: options', () => {
     const mine = lines(await inside(['-e', 'http_proxy=http://mine.test:1', '--unsetenv', 'no_proxy', '/bin/env'], { env: host }));
     expect(mine.filter((e) => /_proxy=/i.test(e)).sort()).toEqual(['HTTPS_PROXY=http://secure.test:3129', 'http_proxy=http://mine.test:1']);
     expect(lines(await inside(['--http-proxy=false', '/bin/env'], { env: host })).filter((e) => /_proxy=/i.test(e))).toEqual([]);
+  });
+
+  it('--shm-size sizes /dev/shm (64m by default, 0 for no limit); a bad size makes nothing', async () => {
+    const shm = async (...flags: string[]) => (await inside([...flags, 'sh', '-c', 'df -k /dev/shm | tail -1']).then((out) => out.trim().split(/\s+/)[1]));
+    expect(await shm()).toBe('65536');
+    expect(await shm('--shm-size', '1m')).toBe('1024');
+    expect(await shm('--shm-size=2g')).toBe('2097152');
+    // 1 MiB is full after 1 MiB; with no limit, 2 MiB fit.
+    const fill = ['sh', '-c', 'dd if=/dev/zero of=/dev/shm/f bs=1024 count=2048 2>/dev/null && echo fits || echo full'];
+    expect(await inside(['--shm-size', '1m', ...fill])).toBe('full\n');
+    expect(await inside(['--shm-size', '0', ...fill])).toBe('fits\n');
+    expectOneError(await runIn(fixtures().rootfs, ['--shm-size', 'lots', 'true']), /^Error: invalid --shm-size `lots`: a number of bytes, with k, m or g \(e\.g\. 10m\)$/);
   });
 
   it('-w sets the working directory, creating it when missing', async () => {
