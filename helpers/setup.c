@@ -147,8 +147,38 @@ static int open_in_root(const char *path, int flags) {
   return fd;
 }
 
+/* The most symlinks make_path follows for one path (the kernel's own limit, SYMLOOP_MAX). */
+#define MAKE_PATH_LINKS 40
+
+static void make_path_links(const char *step, const char *path, int file, mode_t mode, int links);
+
+/*
+ * A component of PATH (ending at `end` in buf) that is a symlink whose target
+ * does not exist: the path is made again through the link's target, as crun's
+ * securejoin does (a dangling /etc/hosts -> /run/... gets /run/... made), the
+ * rest of PATH after the component appended. Every open is still in-root
+ * (RESOLVE_IN_ROOT), so no target leads out. Returns 0 when the entry is no
+ * symlink (it exists as something else: the caller goes on).
+ */
+static int make_path_through_link(const char *step, const char *path, int parent, const char *name, const char *dir, const char *rest, int file, mode_t mode, int links) {
+  char target[PATH_MAX];
+  ssize_t n = readlinkat(parent, name, target, sizeof(target) - 1);
+  if (n < 0)
+    return 0;
+  target[n] = '\0';
+  if (links >= MAKE_PATH_LINKS)
+    die(EXIT_HELPER, step, "mkdir", path, ELOOP, NULL);
+  char next[PATH_MAX];
+  /* dir is the link's parent ("" for the root): a relative target is resolved from there. */
+  int len = target[0] == '/' ? snprintf(next, sizeof(next), "%s%s", target, rest) : snprintf(next, sizeof(next), "%s/%s%s", dir, target, rest);
+  if (len < 0 || (size_t)len >= sizeof(next))
+    die(EXIT_HELPER, step, "mkdir", path, ENAMETOOLONG, NULL);
+  make_path_links(step, next, file, mode, links + 1);
+  return 1;
+}
+
 /* Creates every missing component of PATH inside the root; the last one as a file when `file`, else a directory of `mode`. */
-static void make_path_mode(const char *step, const char *path, int file, mode_t mode) {
+static void make_path_links(const char *step, const char *path, int file, mode_t mode, int links) {
   char buf[PATH_MAX];
   size_t len = strlen(path);
   if (len >= sizeof(buf))
@@ -176,15 +206,23 @@ static void make_path_mode(const char *step, const char *path, int file, mode_t 
       }
       if (parent < 0)
         FAIL(step, "openat2", buf);
-      if (last && file) {
-        int f = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (f < 0 && errno != EEXIST)
-          FAIL(step, "open", buf);
-        if (f >= 0)
-          close(f);
-      } else if (mkdirat(parent, name, last ? mode : 0755) < 0) {
-        if (errno != EEXIST)
-          FAIL(step, "mkdir", buf);
+      int made = last && file ? openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644) : mkdirat(parent, name, last ? mode : 0755);
+      if (made < 0 && errno == EEXIST) {
+        /* It is there, yet did not resolve: a symlink to nothing (yet). Made through its target instead. */
+        char rest[PATH_MAX];
+        snprintf(rest, sizeof(rest), "%s%s", last ? "" : "/", last ? "" : p + 1);
+        *slash = '\0';
+        int linked = make_path_through_link(step, path, parent, name, slash == buf ? "" : buf, rest, file, mode, links);
+        *slash = '/';
+        if (linked) {
+          close(parent);
+          return;
+        }
+        /* (something else, made meanwhile: left as it is) */
+      } else if (made < 0) {
+        FAIL(step, last && file ? "open" : "mkdir", buf);
+      } else if (last && file) {
+        close(made);
       } else if (last) {
         /* The umask took bits the plan asked for: set them on what was just made, never through a symlink. */
         int dir = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -201,6 +239,8 @@ static void make_path_mode(const char *step, const char *path, int file, mode_t 
       break;
   }
 }
+
+static void make_path_mode(const char *step, const char *path, int file, mode_t mode) { make_path_links(step, path, file, mode, 0); }
 
 static void make_path(const char *step, const char *path, int file) { make_path_mode(step, path, file, 0755); }
 

@@ -8,6 +8,7 @@
 import { UsageError } from '../errors.js';
 import { containerLabels } from '../runtime/labels.js';
 import { parseSignal } from '../runtime/signals.js';
+import { timezoneFile } from '../runtime/timezone.js';
 import { parseByteSize } from '../config/size.js';
 import { parseSeconds } from './duration.js';
 import { pullRequest } from '../runtime/pull-policy.js';
@@ -64,6 +65,7 @@ export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoin
   stopTimeout: string | undefined;
   httpProxy: boolean;
   shmSize: string | undefined;
+  tz: string | undefined;
   unsetenv: string[];
   unsetenvAll: boolean;
   /** --replace: a container of the same --name is removed first */
@@ -110,6 +112,7 @@ export function containerOptions(f: ContainerFields, command: string[]): Contain
     ...(Object.keys(labels).length > 0 ? { labels } : {}),
     ...(f.httpProxy ? {} : { httpProxy: false as const }),
     ...(f.shmSize !== undefined ? { shmSize: parseByteSize(f.shmSize, '--shm-size') } : {}),
+    ...(f.tz !== undefined ? { tz: checkedTimezone(f.tz) } : {}),
     ...(f.unsetenv.length > 0 ? { unsetenv: f.unsetenv } : {}),
     ...(f.unsetenvAll ? { unsetenvAll: true } : {}),
     // Checked now: a container that stop could not signal would stay until killed.
@@ -190,6 +193,12 @@ function healthFlags(f: ContainerFields): { health?: HealthFlags } {
   }).filter(([, v]) => v !== undefined);
   if (given.length === 0 && !f.noHealthcheck) return {};
   return { health: { ...Object.fromEntries(given), ...(f.noHealthcheck ? { noHealthcheck: true } : {}) } };
+}
+
+/** --tz checked when the container is made (the zone exists on the host). */
+function checkedTimezone(tz: string): string {
+  timezoneFile(tz, process.env);
+  return tz;
 }
 
 /** --rootfs pulls nothing: the flags of a pull have nothing to act on. */

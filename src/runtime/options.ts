@@ -20,6 +20,7 @@ import { hostDevices, parseDevice } from './devices.js';
 import { expandEnvEntry, mergeEnv, readEnvFile } from './envfile.js';
 import { parseSecurityOpts, protectedPaths } from './security-opts.js';
 import { parseSysctl } from './sysctls.js';
+import { timezoneFile } from './timezone.js';
 import { MS, type Step } from '../system/plan.js';
 import type { RunOptions } from '../storage/containers.js';
 import { chooseSeccomp } from './seccomp.js';
@@ -461,6 +462,9 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
   const fromFlags = opts.env.flatMap((e) => expandEnvEntry(e, hostEnv, `--env \`${e}\``));
   const env = mergeEnv(...defaultEnv(opts, base, image?.Env ?? []), fromFiles, fromFlags);
   const volumes = opts.volume.map((v) => parseVolume(v, cwd, ctx.volumeSource));
+  // --tz: the zone's file on /etc/localtime, read-only, unless a volume is mounted there.
+  if (opts.tz !== undefined && !volumes.some((v) => v.target === '/etc/localtime'))
+    volumes.push({ source: timezoneFile(opts.tz, hostEnv), target: '/etc/localtime', readonly: true, directory: false });
   if (root.kind === 'image') {
     // The image's Volumes become anonymous volumes, unless a -v covers the path.
     const taken = new Set(volumes.map((v) => v.target));

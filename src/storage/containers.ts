@@ -47,6 +47,8 @@ export interface RunOptions {
   command: string[];
   /** --label and --label-file, read at create (the image's labels are not copied: they are merged where shown) */
   labels?: Record<string, string>;
+  /** --tz: a zone name, or local (the host's zone, as it is when the container starts) */
+  tz?: string;
   /** --shm-size: /dev/shm's size in bytes (0: no limit; absent: 64 MiB) */
   shmSize?: number;
   /** --http-proxy=false: the host's proxy variables are not passed in (by default they are, as podman's) */

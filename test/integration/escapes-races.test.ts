@@ -15,7 +15,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 
 import { copyRootfs, describeContainers, fixtures } from '../helpers/fixtures.js';
 import { buildTestImages, dockerArchiveEntries, makeTar, type TestImages, writeTar } from '../helpers/images.js';
-import { lines, runIn, spawnCli } from '../helpers/run-cli.js';
+import { expectOneError, lines, runIn, spawnCli } from '../helpers/run-cli.js';
 import { loadedStore, type TestStore } from '../helpers/store.js';
 
 const PLAIN = 'localhost/plain:latest';
@@ -125,6 +125,27 @@ describeContainers('escapes: symlink races and hostile image paths', () => {
     expect(lines(inside.stdout).filter((l) => l.startsWith('in-')).length).toBe(copiesIn);
     expect(copiesIn).toBeGreaterThan(0);
   }, 60_000);
+
+  it("an image whose /etc/hosts, /etc/resolv.conf or /etc/localtime is a symlink: burrow's file is bound where it leads, inside the root (made there when missing); a loop or a magic link is refused; nothing of the host is written", async () => {
+    const host = hostDir('name-links');
+    const up = `../../../../../../../../../../..${host}`;
+    const cases: [string, Record<string, string>, 'runs' | 'refused'][] = [
+      ['dangling', { 'etc/hosts': '/nowhere/hosts', 'etc/resolv.conf': '../run/systemd/resolve/stub-resolv.conf', 'etc/localtime': '/usr/share/zoneinfo/Etc/UTC' }, 'runs'],
+      ['climbing', { 'etc/hosts': `${up}/hosts`, 'etc/resolv.conf': `${host}/deeper/resolv.conf`, 'etc/localtime': `${up}/localtime` }, 'runs'],
+      ['loop', { 'etc/hosts': '/etc/hosts2', 'etc/hosts2': '/etc/hosts' }, 'refused'],
+      ['magic', { 'etc/hosts': `/proc/self/root${host}/magic` }, 'refused'],
+    ];
+    for (const [tag, links, expected] of cases) {
+      const layer = await makeTar([{ name: 'etc/', type: 'directory' }, ...Object.entries(links).map(([name, linkname]) => ({ name, type: 'symlink' as const, linkname }))]);
+      const archive = await writeTar(join(images.dir, `name-links-${tag}.tar`), dockerArchiveEntries({ config: { Env: ['PATH=/bin'], Cmd: ['sh'] }, layers: [images.baseLayer, layer] }, `localhost/name-links-${tag}:latest`));
+      expect((await store.run(['load', '-q', '-i', archive])).exitCode).toBe(0);
+      const r = await store.run(['run', '--rm', '--tz', 'Asia/Tokyo', '--add-host', 'probe.test:10.1.2.3', '--dns', '10.9.8.7', `localhost/name-links-${tag}:latest`, 'sh', '-c', 'grep -h probe.test /etc/hosts; grep -h 10.9.8.7 /etc/resolv.conf; date +%Z']);
+      expect(r.exitCode === 0 ? 'runs' : 'refused', `${tag}: ${r.stderr}`).toBe(expected);
+      if (r.exitCode === 0) expect(lines(r.stdout), tag).toEqual(['10.1.2.3\tprobe.test', 'nameserver 10.9.8.7', 'JST']);
+      else expectOneError(r, /^Error: mount: openat2 `\/etc\/hosts`: Too many levels of symbolic links$/);
+      expect(readdirSync(host), `${tag}: ${r.stdout}${r.stderr}`).toEqual([]);
+    }
+  });
 
   it('an image config with a hostile User, WorkingDir or Volumes (`../`, links out of the root) reaches nothing of the host', async () => {
     const host = hostDir('config-target');

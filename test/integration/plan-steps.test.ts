@@ -419,12 +419,14 @@ describeContainers('burrow-helper: the child steps, in order', () => {
       untouched();
     });
 
-    it('mkdir follows a link inside the root only', async () => {
+    it('mkdir follows a link inside the root only (a link to nothing: its target made there, as crun makes it)', async () => {
       for (const link of ['abs', 'rel']) {
         const root = hostileRoot();
         const r = await run(containerPlan(root, [{ kind: 'mkdir', path: `/${link}/made`, mode: 0o777 }], 'true'));
-        expect(r.exitCode).toBe(125);
+        expect(r.exitCode, r.stderr).toBe(0);
+        expect(statSync(join(root, outside, 'made')).isDirectory()).toBe(true);
         untouched();
+        rmSync(join(root, outside), { recursive: true });
         mkdirSync(join(root, outside), { recursive: true });
         const m = await run(containerPlan(root, [{ kind: 'mkdir', path: `/${link}/made`, mode: 0o700 }], 'true'));
         expect(m.exitCode).toBe(0);

@@ -3,6 +3,7 @@
  * directory, user, volumes, tmpfs, read-only root, network, stdin.
  */
 import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -105,6 +106,20 @@ describeContainers('burrow run: options', () => {
     expect(await inside(['--shm-size', '1m', ...fill])).toBe('full\n');
     expect(await inside(['--shm-size', '0', ...fill])).toBe('fits\n');
     expectOneError(await runIn(fixtures().rootfs, ['--shm-size', 'lots', 'true']), /^Error: invalid --shm-size `lots`: a number of bytes, with k, m or g \(e\.g\. 10m\)$/);
+  });
+
+  it("--tz sets the container's zone (a zone name, or local: the host's), checked when given", async () => {
+    expect(await inside(['--tz', 'Asia/Tokyo', 'date', '+%Z'])).toBe('JST\n');
+    expect(await inside(['--tz=UTC', 'date', '+%Z'])).toBe('UTC\n');
+    const hostZone = execFileSync('date', ['+%Z'], { env: { PATH: '/usr/bin:/bin' }, encoding: 'utf8' });
+    expect(await inside(['--tz', 'local', 'date', '+%Z'])).toBe(hostZone);
+    for (const [tz, message] of [
+      ['Nowhere/City', '--tz `Nowhere/City`: no such time zone in /usr/share/zoneinfo'],
+      ['Europe', '--tz `Europe`: no such time zone in /usr/share/zoneinfo'],
+      ['../../etc/passwd', 'invalid --tz `../../etc/passwd`: give a zone such as Europe/Paris, or local'],
+      ['/etc/passwd', 'invalid --tz `/etc/passwd`: give a zone such as Europe/Paris, or local'],
+    ])
+      expectOneError(await runIn(fixtures().rootfs, ['--tz', tz as string, 'true']), new RegExp(`^Error: ${(message as string).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
   });
 
   it('-w sets the working directory, creating it when missing', async () => {
