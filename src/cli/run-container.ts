@@ -5,15 +5,15 @@
  * plain `run` lines itself to start a container without loading clipanion
  * (start-up time). So nothing here imports clipanion.
  */
+import { parseByteSize } from '../config/size.js';
 import { UsageError } from '../errors.js';
 import { containerLabels } from '../runtime/labels.js';
-import { parseSignal } from '../runtime/signals.js';
-import { timezoneFile } from '../runtime/timezone.js';
-import { parseByteSize } from '../config/size.js';
-import { parseSeconds } from './duration.js';
 import { pullRequest } from '../runtime/pull-policy.js';
 import type { RunRequest } from '../runtime/run.js';
+import { parseSignal } from '../runtime/signals.js';
+import { timezoneFile } from '../runtime/timezone.js';
 import type { ContainerOptions, HealthFlags, RunOptions } from '../storage/containers.js';
+import { parseSeconds } from './duration.js';
 
 type SecurityField = 'privileged' | 'readOnlyTmpfs' | 'device' | 'groupAdd' | 'sysctl' | 'uidmap' | 'gidmap';
 type NetworkField = 'publish' | 'publishAll' | 'expose' | 'dns' | 'dnsSearch' | 'dnsOption' | 'addHost' | 'noHosts' | 'macAddress' | 'pid' | 'ipc' | 'uts' | 'cgroupns';

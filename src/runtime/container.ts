@@ -822,11 +822,6 @@ export function sharedFrom(rec: ContainerRecord): string[] {
 }
 
 /**
- * Whether `rm` may remove a container: not a pod's infra (`pod rm` removes
- * it with the pod), and none of the others shares its namespaces, unless
- * those are being removed in the same command (`removing`), as podman refuses.
- */
-/**
  * --replace: the container named `name`, if there is one, removed as `rm -f`
  * removes it (stopped first, with its own stop signal and timeout), so that
  * the new one takes its name. Refused as rm refuses (a pod's infra, a
@@ -842,6 +837,11 @@ export async function replaceNamed(env: Env, store: Store, name: string | undefi
   await store.containers.locked(rec, (current) => removeContainer(env, store, current, true, undefined, warn));
 }
 
+/**
+ * Whether `rm` may remove a container: not a pod's infra (`pod rm` removes
+ * it with the pod), and none of the others shares its namespaces, unless
+ * those are being removed in the same command (`removing`), as podman refuses.
+ */
 export function checkRemovable(store: Store, rec: ContainerRecord, all: ContainerRecord[], removing: ReadonlySet<string> = new Set()): void {
   if (rec.netns) throw new BurrowError('E_INFRA', `container ${rec.id} is the infra container of the user networks and cannot be removed while a network exists (network rm)`);
   if (rec.infra) {
