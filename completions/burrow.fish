@@ -899,7 +899,7 @@ complete -c burrow -n '__burrow_options network_prune' -s f -l force -d 'Do not 
 # burrow network rm, burrow network remove
 complete -c burrow -n '__burrow_options network_rm' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
 complete -c burrow -n '__burrow_options network_rm' -s f -l force -d 'Remove the containers on the networks first'
-complete -c burrow -n '__burrow_options network_rm' -s t -l time -x -d 'With -f: seconds to wait after a running container\'s stop signal before SIGKILL (default: the container\'s --stop-timeout, else 10)'
+complete -c burrow -n '__burrow_options network_rm' -s t -l time -x -d 'With -f: seconds to wait after a running container\'s stop signal before SIGKILL (default: the container\'s own stop timeout, else 10)'
 complete -c burrow -n '__burrow_operand network_rm 0 rest' -a '(__burrow_networks)'
 
 # burrow pause, burrow container pause
@@ -983,7 +983,7 @@ complete -c burrow -n '__burrow_options pod_rm' -s a -l all -d 'Remove every pod
 complete -c burrow -n '__burrow_options pod_rm' -s f -l force -d 'Stop running containers first'
 complete -c burrow -n '__burrow_options pod_rm' -s i -l ignore -d 'Do not fail for pods that do not exist'
 complete -c burrow -n '__burrow_options pod_rm' -s l -l latest -d 'The pod created last'
-complete -c burrow -n '__burrow_options pod_rm' -s t -l time -x -d 'With -f: seconds to wait after a container\'s stop signal before SIGKILL (default: the container\'s --stop-timeout, else 10)'
+complete -c burrow -n '__burrow_options pod_rm' -s t -l time -x -d 'With -f: seconds to wait after a container\'s stop signal before SIGKILL (default: the container\'s own stop timeout, else 10)'
 complete -c burrow -n '__burrow_operand pod_rm 0 rest' -a '(__burrow_pods)'
 
 # burrow pod start
@@ -997,7 +997,7 @@ complete -c burrow -n '__burrow_options pod_stop' -l log-level -x -a 'debug info
 complete -c burrow -n '__burrow_options pod_stop' -s a -l all -d 'Stop every pod'
 complete -c burrow -n '__burrow_options pod_stop' -s i -l ignore -d 'Do not fail for pods that do not exist'
 complete -c burrow -n '__burrow_options pod_stop' -s l -l latest -d 'The pod created last'
-complete -c burrow -n '__burrow_options pod_stop' -s t -l time -x -d 'Seconds to wait after a container\'s stop signal before SIGKILL (default: the container\'s --stop-timeout, else 10)'
+complete -c burrow -n '__burrow_options pod_stop' -s t -l time -x -d 'Seconds to wait after a container\'s stop signal before SIGKILL (default: the container\'s own stop timeout, else 10)'
 complete -c burrow -n '__burrow_operand pod_stop 0 rest' -a '(__burrow_pods)'
 
 # burrow pod top
@@ -1065,7 +1065,7 @@ complete -c burrow -n '__burrow_options restart' -s a -l all -d 'Restart every c
 complete -c burrow -n '__burrow_options restart' -l cidfile -r -F -d 'Read the container\'s id from FILE'
 complete -c burrow -n '__burrow_options restart' -s l -l latest -d 'The container created last'
 complete -c burrow -n '__burrow_options restart' -l running -d 'With -a: only the running containers'
-complete -c burrow -n '__burrow_options restart' -s t -l time -x -d 'Seconds to wait after the stop signal before SIGKILL (default: the container\'s --stop-timeout, else 10)'
+complete -c burrow -n '__burrow_options restart' -s t -l time -x -d 'Seconds to wait after the stop signal before SIGKILL (default: the container\'s own stop timeout, else 10)'
 complete -c burrow -n '__burrow_operand restart 0 rest' -a '(__burrow_containers)'
 
 # burrow rm, burrow container rm
@@ -1074,7 +1074,7 @@ complete -c burrow -n '__burrow_options rm' -s f -l force -d 'Kill running conta
 complete -c burrow -n '__burrow_options rm' -s a -l all -d 'Remove all containers'
 complete -c burrow -n '__burrow_options rm' -s i -l ignore -d 'Do not fail for containers that do not exist'
 complete -c burrow -n '__burrow_options rm' -s v -l volumes -d 'Also remove the anonymous volumes of the containers'
-complete -c burrow -n '__burrow_options rm' -s t -l time -x -d 'With -f: seconds to wait after the image\'s stop signal before SIGKILL (default: the container\'s --stop-timeout, else 10)'
+complete -c burrow -n '__burrow_options rm' -s t -l time -x -d 'With -f: seconds to wait after the image\'s stop signal before SIGKILL (default: the container\'s own stop timeout, else 10)'
 complete -c burrow -n '__burrow_operand rm 0 rest' -a '(__burrow_containers)'
 
 # burrow rmi, burrow image rm
@@ -1219,7 +1219,7 @@ complete -c burrow -n '__burrow_options stop' -s a -l all -d 'Stop every running
 complete -c burrow -n '__burrow_options stop' -l cidfile -r -F -d 'Read the container\'s id from FILE'
 complete -c burrow -n '__burrow_options stop' -s i -l ignore -d 'Do not fail for containers that do not exist'
 complete -c burrow -n '__burrow_options stop' -s l -l latest -d 'The container created last'
-complete -c burrow -n '__burrow_options stop' -s t -l time -x -d 'Seconds to wait after the stop signal before SIGKILL (default: the container\'s --stop-timeout, else 10)'
+complete -c burrow -n '__burrow_options stop' -s t -l time -x -d 'Seconds to wait after the stop signal before SIGKILL (default: the container\'s own stop timeout, else 10)'
 complete -c burrow -n '__burrow_operand stop 0 rest' -a '(__burrow_containers)'
 
 # burrow system df
@@ -1297,7 +1297,7 @@ complete -c burrow -n '__burrow_options volume_prune' -s f -l force -d 'Do not a
 complete -c burrow -n '__burrow_options volume_rm' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'
 complete -c burrow -n '__burrow_options volume_rm' -s a -l all -d 'Remove every volume'
 complete -c burrow -n '__burrow_options volume_rm' -s f -l force -d 'Remove the containers that use the volumes first'
-complete -c burrow -n '__burrow_options volume_rm' -s t -l time -x -d 'With -f: seconds to wait after a running container\'s stop signal before SIGKILL (default: the container\'s --stop-timeout, else 10)'
+complete -c burrow -n '__burrow_options volume_rm' -s t -l time -x -d 'With -f: seconds to wait after a running container\'s stop signal before SIGKILL (default: the container\'s own stop timeout, else 10)'
 
 # burrow wait, burrow container wait
 complete -c burrow -n '__burrow_options wait' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'

@@ -24,7 +24,7 @@ export class RestartCommand extends BurrowCommand {
   cidfile = Option.Array('--cidfile', [], { description: "Read the container's id from FILE" });
   latest = Option.Boolean('-l,--latest', false, { description: 'The container created last' });
   running = Option.Boolean('--running', false, { description: 'With -a: only the running containers' });
-  time = Option.String('-t,--time', { description: "Seconds to wait after the stop signal before SIGKILL (default: the container's --stop-timeout, else 10)" });
+  time = Option.String('-t,--time', { description: "Seconds to wait after the stop signal before SIGKILL (default: the container's own stop timeout, else 10)" });
   containers = Option.Rest({ name: 'CONTAINER' });
 
   async execute(): Promise<number> {

@@ -22,7 +22,7 @@ export class RmCommand extends BurrowCommand {
   all = Option.Boolean('-a,--all', false, { description: 'Remove all containers' });
   ignore = Option.Boolean('-i,--ignore', false, { description: 'Do not fail for containers that do not exist' });
   volumes = Option.Boolean('-v,--volumes', false, { description: 'Also remove the anonymous volumes of the containers' });
-  time = Option.String('-t,--time', { description: "With -f: seconds to wait after the image's stop signal before SIGKILL (default: the container's --stop-timeout, else 10)" });
+  time = Option.String('-t,--time', { description: "With -f: seconds to wait after the image's stop signal before SIGKILL (default: the container's own stop timeout, else 10)" });
   containers = Option.Rest({ name: 'CONTAINER' });
 
   async execute(): Promise<number> {

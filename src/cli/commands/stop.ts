@@ -24,7 +24,7 @@ export class StopCommand extends BurrowCommand {
   cidfile = Option.Array('--cidfile', [], { description: "Read the container's id from FILE" });
   ignore = Option.Boolean('-i,--ignore', false, { description: 'Do not fail for containers that do not exist' });
   latest = Option.Boolean('-l,--latest', false, { description: 'The container created last' });
-  time = Option.String('-t,--time', { description: "Seconds to wait after the stop signal before SIGKILL (default: the container's --stop-timeout, else 10)" });
+  time = Option.String('-t,--time', { description: "Seconds to wait after the stop signal before SIGKILL (default: the container's own stop timeout, else 10)" });
   containers = Option.Rest({ name: 'CONTAINER' });
 
   async execute(): Promise<number> {

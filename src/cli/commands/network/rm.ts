@@ -17,7 +17,7 @@ export class NetworkRmCommand extends BurrowCommand {
   });
 
   force = Option.Boolean('-f,--force', false, { description: 'Remove the containers on the networks first' });
-  time = Option.String('-t,--time', { description: "With -f: seconds to wait after a running container's stop signal before SIGKILL (default: the container's --stop-timeout, else 10)" });
+  time = Option.String('-t,--time', { description: "With -f: seconds to wait after a running container's stop signal before SIGKILL (default: the container's own stop timeout, else 10)" });
   networks = Option.Rest({ required: 1, name: 'NETWORK' });
 
   async execute(): Promise<number> {

@@ -20,7 +20,7 @@ export class PodRmCommand extends BurrowCommand {
   force = Option.Boolean('-f,--force', false, { description: 'Stop running containers first' });
   ignore = Option.Boolean('-i,--ignore', false, { description: 'Do not fail for pods that do not exist' });
   latest = Option.Boolean('-l,--latest', false, { description: 'The pod created last' });
-  time = Option.String('-t,--time', { description: "With -f: seconds to wait after a container's stop signal before SIGKILL (default: the container's --stop-timeout, else 10)" });
+  time = Option.String('-t,--time', { description: "With -f: seconds to wait after a container's stop signal before SIGKILL (default: the container's own stop timeout, else 10)" });
   pods = Option.Rest({ name: 'POD' });
 
   async execute(): Promise<number> {

@@ -19,7 +19,7 @@ export class PodStopCommand extends BurrowCommand {
   all = Option.Boolean('-a,--all', false, { description: 'Stop every pod' });
   ignore = Option.Boolean('-i,--ignore', false, { description: 'Do not fail for pods that do not exist' });
   latest = Option.Boolean('-l,--latest', false, { description: 'The pod created last' });
-  time = Option.String('-t,--time', { description: "Seconds to wait after a container's stop signal before SIGKILL (default: the container's --stop-timeout, else 10)" });
+  time = Option.String('-t,--time', { description: "Seconds to wait after a container's stop signal before SIGKILL (default: the container's own stop timeout, else 10)" });
   pods = Option.Rest({ name: 'POD' });
 
   async execute(): Promise<number> {

@@ -18,7 +18,7 @@ export class VolumeRmCommand extends BurrowCommand {
 
   all = Option.Boolean('-a,--all', false, { description: 'Remove every volume' });
   force = Option.Boolean('-f,--force', false, { description: 'Remove the containers that use the volumes first' });
-  time = Option.String('-t,--time', { description: "With -f: seconds to wait after a running container's stop signal before SIGKILL (default: the container's --stop-timeout, else 10)" });
+  time = Option.String('-t,--time', { description: "With -f: seconds to wait after a running container's stop signal before SIGKILL (default: the container's own stop timeout, else 10)" });
   volumes = Option.Rest({ name: 'VOLUME' });
 
   async execute(): Promise<number> {
