@@ -826,10 +826,10 @@ export function sharedFrom(rec: ContainerRecord): string[] {
  * removes it (stopped first, with its own stop signal and timeout), so that
  * the new one takes its name. Refused as rm refuses (a pod's infra, a
  * container others share namespaces with). Run after the image is had: a
- * pull that fails leaves the old container alone.
+ * pull that fails leaves the old container alone. (Its callers refuse
+ * --replace without --name before anything is pulled.)
  */
-export async function replaceNamed(env: Env, store: Store, name: string | undefined, warn?: (message: string) => void): Promise<void> {
-  if (name === undefined) throw new UsageError('cannot replace container without --name being set');
+export async function replaceNamed(env: Env, store: Store, name: string, warn?: (message: string) => void): Promise<void> {
   const all = store.containers.list();
   const rec = all.find((c) => c.name === name);
   if (rec === undefined) return;

@@ -83,11 +83,13 @@ export async function imageFor(env: Env & { log?: Logger }, store: Store, name: 
   const policy = req.policy;
   const found = stored(store, name);
   // With a platform asked for, a stored image of another is not the one asked for.
-  const other = found !== undefined && req.platform !== undefined && !configMatches(store.imageConfig(found), req.platform) ? store.imageConfig(found) : undefined;
+  const want = req.platform;
+  const foundConfig = found !== undefined && want !== undefined ? store.imageConfig(found) : undefined;
+  const other = foundConfig !== undefined && want !== undefined && !configMatches(foundConfig, want) ? foundConfig : undefined;
   const local = other === undefined ? found : undefined;
   if (policy === 'never' || (policy === 'missing' && local !== undefined)) {
-    if (local === undefined && other !== undefined && req.platform !== undefined)
-      throw new BurrowError('E_NO_IMAGE', `${name}: image not known for ${formatPlatform(req.platform)} (the stored one is ${formatPlatform(other)})`);
+    if (other !== undefined && want !== undefined)
+      throw new BurrowError('E_NO_IMAGE', `${name}: image not known for ${formatPlatform(want)} (the stored one is ${formatPlatform(other)})`);
     if (local === undefined) throw notKnown(name);
     return local;
   }

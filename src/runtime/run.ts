@@ -54,7 +54,7 @@ export async function runContainer(req: RunRequest, env: Env): Promise<number> {
   const store = (await env.store()).init();
   const { imageFor } = await import('./pull-policy.js');
   const image = await imageFor(env, store, req.image, req.pull, (line) => writeSync(2, `${line}\n`));
-  if (req.replace) await replaceNamed(env, store, req.name, (w) => writeSync(2, `Warning: ${w}\n`));
+  if (req.replace && req.name !== undefined) await replaceNamed(env, store, req.name, (w) => writeSync(2, `Warning: ${w}\n`));
   const { rec, prepared } = await createContainer(env, store, image, req.image, req.options, req.name, req.cidfile, req.volumeInputs);
   try {
     if (req.detach) {

@@ -23,7 +23,7 @@ export class CreateCommand extends ContainerOptionsCommand {
     const pull = pullRequest(this);
     const store = (await this.context.store()).init();
     const image = await imageFor(this.context, store, this.target, pull, (line) => this.context.stderr.write(`${line}\n`));
-    if (this.replace) await replaceNamed(this.context, store, this.name, (w) => this.context.stderr.write(`Warning: ${w}\n`));
+    if (this.replace && this.name !== undefined) await replaceNamed(this.context, store, this.name, (w) => this.context.stderr.write(`Warning: ${w}\n`));
     const { rec } = await createContainer(this.context, store, image, this.target, options, this.name, this.cidfile, { mount: this.mount, volumesFrom: this.volumesFrom });
     this.context.stdout.write(`${rec.id}\n`);
     return 0;
