@@ -426,7 +426,7 @@ set -g __burrow_arg_network_ls --log-level -f --filter --format
 set -g __burrow_arg_network_prune --log-level
 set -g __burrow_arg_network_rm --log-level -t --time
 set -g __burrow_arg_pause --log-level --cidfile
-set -g __burrow_arg_pod_create --log-level -n --name --share --infra-name --hostname --network --net -p --publish --add-host --dns --dns-search --dns-option -l --label
+set -g __burrow_arg_pod_create --log-level -n --name --share --infra-name --hostname --network --net -p --publish --add-host --dns --dns-search --dns-option -l --label --shm-size
 set -g __burrow_arg_pod_exists --log-level
 set -g __burrow_arg_pod_inspect --log-level -f --format
 set -g __burrow_arg_pod_kill --log-level -s --signal
@@ -924,6 +924,7 @@ complete -c burrow -n '__burrow_options pod_create' -l dns-search -x -d 'A searc
 complete -c burrow -n '__burrow_options pod_create' -l dns-option -x -d 'An option for the pod\'s /etc/resolv.conf'
 complete -c burrow -n '__burrow_options pod_create' -l no-hosts -d 'Make no /etc/hosts: each image\'s own is kept'
 complete -c burrow -n '__burrow_options pod_create' -s l -l label -x -d 'Set a label KEY=VALUE'
+complete -c burrow -n '__burrow_options pod_create' -l shm-size -x -d 'Size of the pod\'s /dev/shm, which its containers that share its ipc namespace share: a number of bytes, with k, m or g (default 64m; 0: no limit)'
 
 # burrow pod exists
 complete -c burrow -n '__burrow_options pod_exists' -l log-level -x -a 'debug info warn error' -d 'Log messages at this level and above: debug, info, warn, error'

@@ -74,6 +74,7 @@ static int in_root(const struct record *r) {
   case R_READONLY:
   case R_DEV_BIND:
   case R_REMOUNT_RO:
+  case R_MOUNT_FROM:
   case R_WRITE_FILE:
   case R_CHMOD:
   case R_SYSCTL:
@@ -326,6 +327,11 @@ static int check_record(const struct record *r, char *err, size_t errlen, size_t
     if (r->fields[0][0] != '/' || r->fields[1][0] != '/')
       return fail(err, errlen, "record %zu (dev-bind): `%s` or `%s` is not absolute", index, shown(r->fields[0]), shown(r->fields[1]));
     break;
+  case R_MOUNT_FROM:
+    for (size_t i = 0; i < 3; i++)
+      if (r->fields[i][0] != '/')
+        return fail(err, errlen, "record %zu (mount-from): `%s` is not absolute", index, shown(r->fields[i]));
+    break;
   case R_MKDIR:
   case R_WRITE_FILE:
   case R_WRITE_FD:
@@ -405,10 +411,12 @@ static int check_record(const struct record *r, char *err, size_t errlen, size_t
 
 /* Order and presence rules that span records. */
 static int check_plan(const struct plan *plan, char *err, size_t errlen) {
-  int seen_root = 0, seen_nnp = 0, seen_seccomp = 0, seen_exec = 0, seen_caps = 0, userns = 0;
+  int seen_root = 0, seen_nnp = 0, seen_seccomp = 0, seen_exec = 0, seen_caps = 0, userns = 0, mountns = 0;
   const struct record *ns = plan_find(plan, R_NAMESPACES);
-  for (size_t i = 0; ns && i < ns->nfields; i++)
+  for (size_t i = 0; ns && i < ns->nfields; i++) {
     userns |= strcmp(ns->fields[i], "user") == 0;
+    mountns |= strcmp(ns->fields[i], "mount") == 0;
+  }
   for (size_t i = 0; i < plan->nrecords; i++) {
     const struct record *r = &plan->records[i];
     if (seen_exec && plan_is_child_step(r))
@@ -446,6 +454,13 @@ static int check_plan(const struct plan *plan, char *err, size_t errlen) {
     case R_PIVOT_ROOT:
       if (!seen_root)
         return fail(err, errlen, "record %zu (pivot-root): comes before `root`", i + 1);
+      break;
+    case R_MOUNT_FROM:
+      /* Its namespace is a host path, and the child's own mount namespace is where it comes back to. */
+      if (plan_find(plan, R_PIVOT_ROOT) && plan_find(plan, R_PIVOT_ROOT) < r)
+        return fail(err, errlen, "record %zu (mount-from): comes after `pivot-root`", i + 1);
+      if (!mountns)
+        return fail(err, errlen, "record %zu (mount-from): needs a mount namespace of the child's own (`namespaces` naming mount)", i + 1);
       break;
     case R_PROCESS:
       if (strcmp(r->fields[0], "mount") == 0 && !userns)
@@ -485,7 +500,7 @@ static int check_plan(const struct plan *plan, char *err, size_t errlen) {
     return fail(err, errlen, "no `exec` record");
   /* Joining a running container: its namespaces are set up already, and the monitor lives in them. */
   if (plan_find(plan, R_JOIN)) {
-    static const enum record_kind not_with_join[] = {R_NAMESPACES, R_PAUSE, R_ROOT, R_PIVOT_ROOT, R_PROCESS, R_IDMAP_WRITE, R_NESTED_USERNS, R_EXIT_FILE, R_EVENT, R_RESTART, R_HEALTH, R_ON_EXIT, R_CLEANUP};
+    static const enum record_kind not_with_join[] = {R_NAMESPACES, R_PAUSE, R_ROOT, R_PIVOT_ROOT, R_PROCESS, R_IDMAP_WRITE, R_NESTED_USERNS, R_EXIT_FILE, R_EVENT, R_RESTART, R_HEALTH, R_ON_EXIT, R_CLEANUP, R_MOUNT_FROM};
     for (size_t k = 0; k < sizeof(not_with_join) / sizeof(not_with_join[0]); k++)
       if (plan_find(plan, not_with_join[k]))
         return fail(err, errlen, "`join` with `%s`", specs[not_with_join[k]].name);

@@ -1,5 +1,5 @@
 /*
- * burrow-helper: the plan, version 12 (6: the `share` record, the `ready` process mode; 7: `pause`; 8: `session-keyring`, `new-session`, `sysctl`, `domainname`, seccomp's FLAGS and place; 9: `nested-userns`; 10: burrow sandbox's `bwrap`, `info-fd`, `json-status-fd`, `die-with-parent`, `inherit-fds`, `sandbox-root`, `lock-file`, `disable-userns`, `assert-userns-disabled`, `cwd-try`, several `seccomp`, mkdir's and write-fd's `host`, readonly's `writable`, `landlock`, `landlock-path`, `landlock-port`, `landlock-restrict`, `fallback`, `audit`, seccomp's NEW_LISTENER flag; 11: `userns2`; 12: `selinux-label`).
+ * burrow-helper: the plan, version 14 (6: the `share` record, the `ready` process mode; 7: `pause`; 8: `session-keyring`, `new-session`, `sysctl`, `domainname`, seccomp's FLAGS and place; 9: `nested-userns`; 10: burrow sandbox's `bwrap`, `info-fd`, `json-status-fd`, `die-with-parent`, `inherit-fds`, `sandbox-root`, `lock-file`, `disable-userns`, `assert-userns-disabled`, `cwd-try`, several `seccomp`, mkdir's and write-fd's `host`, readonly's `writable`, `landlock`, `landlock-path`, `landlock-port`, `landlock-restrict`, `fallback`, `audit`, seccomp's NEW_LISTENER flag; 11: `userns2`; 12: `selinux-label`; 13: `cleanup`; 14: `mount-from`).
  *
  * The plan is the whole interface between burrow's TypeScript side (which
  * decides everything) and this helper (which decides nothing). The writer is
@@ -157,6 +157,12 @@
  *   dev-bind SRC DST              bind host SRC (recursively, devices allowed) on DST inside the root,
  *                                 created as SRC's kind when missing
  *   remount-ro PATH               make the mount at PATH read-only (bwrap's: not its submounts)
+ *   mount-from NS SRC DST         a copy of the mount at SRC in the mount namespace NS (host path: another
+ *                                 container's /proc/PID/ns/mnt) on DST inside the root (a directory, made
+ *                                 when missing): the child enters NS, clones the mount there (SRC beneath
+ *                                 NS's root, no symlink followed) and comes back to its own at once; both
+ *                                 then see the same files (a shared --ipc's /dev/shm). Before pivot-root,
+ *                                 with a mount namespace of the child's own
  *   symlink TARGET LINKPATH       LINKPATH inside the root; an existing one is left alone
  *   mask PATH                     hide PATH: /dev/null over a file, an empty
  *                                 read-only tmpfs over a directory; absent: skipped

@@ -748,6 +748,52 @@ static void do_remount_ro(const char *path) {
   close(fd);
 }
 
+/*
+ * A copy of the mount at SRC in another mount namespace (NS, a host path: a
+ * container's /proc/PID/ns/mnt) on DST inside the root: a shared --ipc's
+ * /dev/shm, the same files on both sides. A mount cannot be bound from a
+ * namespace not our own, so the child enters NS, clones the tree there
+ * (open_tree; SRC resolved beneath that namespace's root, no symlink
+ * followed) and comes straight back to its own (root and working directory
+ * as they were: before pivot-root, the namespace's root), where the tree is
+ * moved onto DST.
+ */
+static void do_mount_from(const struct record *r) {
+  const char *ns = r->fields[0], *src = r->fields[1], *dst = r->fields[2];
+  make_path("mount-from", dst, 0);
+  int target = open_in_root(dst, O_PATH);
+  if (target < 0)
+    FAIL("mount-from", "openat2", dst);
+  int own = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC), cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (own < 0 || cwd < 0)
+    FAIL("mount-from", "open", "/proc/self/ns/mnt");
+  int other = open(ns, O_RDONLY | O_CLOEXEC);
+  if (other < 0)
+    FAIL("mount-from", "open", ns);
+  if (setns(other, CLONE_NEWNS) < 0)
+    die(EXIT_HELPER, "mount-from", "setns", ns, errno, "enter the mount namespace `%s`", ns);
+  struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+  int at = (int)syscall(SYS_openat2, AT_FDCWD, src, &how, sizeof(how)), e = errno;
+  int tree = at < 0 ? -1 : (int)syscall(SYS_open_tree, at, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+  if (at >= 0)
+    e = errno;
+  /* Back before anything else, failed or not: nothing more is done in the other namespace. */
+  if (setns(own, CLONE_NEWNS) < 0 || fchdir(cwd) < 0)
+    die(EXIT_HELPER, "mount-from", "setns", NULL, errno, "come back to the container's own mount namespace");
+  if (at < 0)
+    die(EXIT_HELPER, "mount-from", "openat2", src, e, "open `%s` in the mount namespace `%s`", src, ns);
+  if (tree < 0)
+    die(EXIT_HELPER, "mount-from", "open_tree", src, e, "copy the mount at `%s` in `%s`", src, ns);
+  if (syscall(SYS_move_mount, tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    die(EXIT_HELPER, "mount-from", "move_mount", dst, errno, "mount `%s` of `%s` on `%s`", src, ns, dst);
+  close(tree);
+  close(at);
+  close(other);
+  close(cwd);
+  close(own);
+  close(target);
+}
+
 /* bwrap's --block-fd: go on once FD has a byte for us or has ended. */
 static void do_block_fd(const char *field) {
   uint64_t fd = 0;
@@ -1273,6 +1319,7 @@ static void run_step(const struct record *r, struct exec_state *st) {
   case R_MOUNT: do_mount(r); break;
   case R_DEV_BIND: do_dev_bind(r); break;
   case R_REMOUNT_RO: do_remount_ro(r->fields[0]); break;
+  case R_MOUNT_FROM: do_mount_from(r); break;
   case R_SYMLINK: do_symlink(r->fields[0], r->fields[1]); break;
   case R_MASK: do_mask(r->fields[0]); break;
   case R_READONLY: do_readonly(r->fields[0], r->nfields > 1); break;

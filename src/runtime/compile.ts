@@ -174,6 +174,8 @@ export interface ContainerSpec {
   procOpts?: string;
   /** --shm-size: /dev/shm's size in bytes (0: no limit; absent: 64 MiB, podman's) */
   shmSize?: number;
+  /** sharing another container's ipc namespace: its mount namespace (/proc/PID/ns/mnt), whose /dev/shm is this one's too */
+  shmFrom?: string;
   /** host devices bound in (--device, --privileged) */
   devices?: DeviceSpec[];
   sysctls?: SysctlSpec[];
@@ -200,6 +202,18 @@ export const FORWARDED_SIGNALS = [1, 2, 3, 10, 12, 14, 15, 28, 18, ...Array.from
 
 const NOSUID_NODEV_NOEXEC = MS.NOSUID | MS.NODEV | MS.NOEXEC;
 
+/**
+ * /dev/shm: a tmpfs of its own (--shm-size), or, sharing another's ipc
+ * namespace (--ipc container:CTR, a pod's), that container's own /dev/shm,
+ * as podman gives: what shm_open makes on one side is seen on the other.
+ */
+function shmMount(spec: ContainerSpec, owned = ''): Step {
+  if (spec.shmFrom !== undefined) return { kind: 'mount-from', namespace: spec.shmFrom, source: '/dev/shm', target: '/dev/shm' };
+  const size = spec.shmSize ?? 64 << 20;
+  // (in KiB, rounded up; tmpfs's size=0 is no limit, as podman's --shm-size 0)
+  return { kind: 'mount', source: 'shm', target: '/dev/shm', fstype: 'tmpfs', flags: NOSUID_NODEV_NOEXEC, data: `mode=1777,size=${Math.ceil(size / 1024)}k${owned}`, extra: BP.MKDIR };
+}
+
 function mountsFor(spec: ContainerSpec): Step[] {
   const steps: Step[] = [];
   const mount = (source: string, target: string, fstype: string, flags: number, data = '', extra = 0n): void => {
@@ -224,9 +238,7 @@ function mountsFor(spec: ContainerSpec): Step[] {
   const ptsOwner = spec.nestedIds && rootUid !== undefined ? `,uid=${rootUid}` : '';
   const ptsData = spec.idmap.single || tty === undefined ? `newinstance,ptmxmode=0666,mode=0620${ptsOwner}` : `newinstance,ptmxmode=0666,mode=0620,gid=${tty}${ptsOwner}`;
   mount('devpts', '/dev/pts', 'devpts', MS.NOSUID | MS.NOEXEC, ptsData);
-  const shm = spec.shmSize ?? 64 << 20;
-  // (in KiB, rounded up; tmpfs's size=0 is no limit, as podman's --shm-size 0)
-  mount('shm', '/dev/shm', 'tmpfs', NOSUID_NODEV_NOEXEC, `mode=1777,size=${Math.ceil(shm / 1024)}k${owned}`);
+  steps.push(shmMount(spec, owned));
   mount('mqueue', '/dev/mqueue', 'mqueue', NOSUID_NODEV_NOEXEC);
   // sysfs can be mounted by the owner of the network namespace: a new one's, or a shared container's (its user namespace is ours then).
   // --privileged: read-write, as podman (what the user's own ids may write there, no more).
@@ -318,12 +330,16 @@ function mountsFor(spec: ContainerSpec): Step[] {
 /**
  * A pod's infra: its namespaces (the network's helper among its processes),
  * a read-only empty tmpfs for its root (nothing of the host under
- * /proc/PID/root), no capabilities, and the helper's pause instead of a command.
+ * /proc/PID/root) with the pod's /dev/shm on it (its containers that share
+ * its ipc namespace mount that one: shmFrom), no capabilities, and the
+ * helper's pause instead of a command.
  */
 function infraSteps(spec: ContainerSpec): Step[] {
   return [
-    { kind: 'mount', source: 'tmpfs', target: spec.rootfs, fstype: 'tmpfs', flags: MS.RDONLY | NOSUID_NODEV_NOEXEC, data: 'mode=0555,size=4k', extra: BP.HOSTDST },
+    { kind: 'mount', source: 'tmpfs', target: spec.rootfs, fstype: 'tmpfs', flags: NOSUID_NODEV_NOEXEC, data: 'mode=0555,size=4k', extra: BP.HOSTDST },
     { kind: 'root', path: spec.rootfs },
+    shmMount(spec),
+    { kind: 'remount-ro', path: '/' },
     { kind: 'pivot-root' },
     { kind: 'hostname', name: spec.hostname },
     ...(spec.network.own ? [{ kind: 'loopback' } as const] : []),

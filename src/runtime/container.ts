@@ -221,6 +221,8 @@ export interface InfraRequest extends InfraNetworkOptions {
   pod?: PodRecord;
   netns?: boolean;
   name: string | undefined;
+  /** the pod's --shm-size: its /dev/shm, its containers' too */
+  shmSize?: number;
 }
 
 /** Creates a pod's infra container (stopped): the record, its name, the host ports chosen. */
@@ -263,6 +265,7 @@ export async function createInfra(env: Env, store: Store, req: InfraRequest): Pr
       ...(req.dnsSearch.length > 0 ? { dnsSearch: req.dnsSearch } : {}),
       ...(req.dnsOption.length > 0 ? { dnsOption: req.dnsOption } : {}),
       ...(req.noHosts ? { noHosts: true } : {}),
+      ...(req.shmSize !== undefined ? { shmSize: req.shmSize } : {}),
     };
     const requested = requestedPorts(options, []);
     const ports = requested.ports.some((p) => p.hostPort === 0) ? await (await import('../network/probe.js')).assignHostPorts(requested.ports) : requested.ports;
@@ -325,6 +328,7 @@ function memberOptions(pod: PodRecord, options: ContainerOptions): ContainerOpti
     for (const [flag, set] of given) if (set) refuse(flag, 'network');
   }
   if (shared.has('uts') && rest.hostname !== undefined) refuse('--hostname', 'uts');
+  if (shared.has('ipc') && rest.shmSize !== undefined) refuse('--shm-size', 'ipc');
   for (const ns of ['pid', 'ipc', 'uts'] as const) if (shared.has(ns) && rest[ns] !== undefined) refuse(`--${ns}`, ns);
   return {
     ...rest,

@@ -423,6 +423,8 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
 
   // As podman: with the host's network, the host's name; with another container's uts namespace, its.
   if (opts.hostname !== undefined && joined.has('uts')) throw new UsageError('--hostname cannot be given with --uts container:CTR: the host name is that container\'s');
+  const ipcTarget = joined.get('ipc');
+  if (opts.shmSize !== undefined && ipcTarget) throw new UsageError('--shm-size cannot be given with --ipc container:CTR: /dev/shm is that container\'s');
   const utsTarget = joined.get('uts');
   const hostname = opts.hostname ?? (mode.kind === 'host' ? hostHostname() : utsTarget ? sharedHostname(utsTarget) : id.slice(0, 12));
   if (hostname.length === 0 || Buffer.byteLength(hostname) > 64 || /[\s/]/.test(hostname))
@@ -556,6 +558,7 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
     readonlyPaths: readonly,
     ...(security.procOpts !== undefined ? { procOpts: security.procOpts } : {}),
     ...(opts.shmSize !== undefined ? { shmSize: opts.shmSize } : {}),
+    ...(ipcTarget ? { shmFrom: `/proc/${ipcTarget.pid ?? 0}/ns/mnt` } : {}),
     ...(devices.length > 0 ? { devices } : {}),
     ...(sysctls.length > 0 ? { sysctls } : {}),
     readOnlyTmpfs: opts.readOnlyTmpfs !== false,

@@ -30,6 +30,8 @@ export interface PodOptions extends InfraNetworkOptions {
   infra: boolean;
   infraName: string | undefined;
   labels: string[];
+  /** --shm-size: the infra's /dev/shm, in bytes (absent: 64 MiB) */
+  shmSize?: number;
   createCommand: string[];
 }
 
@@ -70,12 +72,18 @@ function checkPodOptions(opts: PodOptions, share: PodNamespace[]): void {
   ];
   if (!opts.infra) {
     if (opts.share !== undefined && share.length > 0) throw new UsageError('--share needs an infra container: a pod without one (--infra=false) shares no namespace');
-    for (const [flag, set] of [...network, ['--hostname', opts.hostname !== undefined] as [string, boolean], ['--infra-name', opts.infraName !== undefined] as [string, boolean]])
+    for (const [flag, set] of [
+      ...network,
+      ['--hostname', opts.hostname !== undefined] as [string, boolean],
+      ['--infra-name', opts.infraName !== undefined] as [string, boolean],
+      ['--shm-size', opts.shmSize !== undefined] as [string, boolean],
+    ])
       if (set) throw new UsageError(`${flag} needs an infra container: a pod without one (--infra=false) has no namespaces of its own`);
     return;
   }
   if (!share.includes('net')) for (const [flag, set] of network) if (set) throw new UsageError(`${flag} needs a shared network namespace: add net to --share`);
   if (opts.hostname !== undefined && !share.includes('uts')) throw new UsageError('--hostname needs a shared uts namespace: add uts to --share');
+  if (opts.shmSize !== undefined && !share.includes('ipc')) throw new UsageError('--shm-size needs a shared ipc namespace: add ipc to --share');
   if (opts.network?.startsWith('container:')) throw new UsageError(`invalid network \`${opts.network}\` for a pod: its infra holds the pod's own network`);
 }
 

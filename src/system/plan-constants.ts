@@ -8,7 +8,7 @@
  */
 
 /** The number after `burrow-plan`: the helper reads exactly this version. */
-export const PLAN_VERSION = 13;
+export const PLAN_VERSION = 14;
 export const PLAN_MAX_SIZE = 16 << 20;
 export const PLAN_MAX_FIELDS = 65536;
 
@@ -89,6 +89,7 @@ export const RECORDS = [
   { name: 'userns2', min: 1, max: 1, once: true },
   { name: 'selinux-label', min: 2, max: 2, once: false },
   { name: 'cleanup', min: 1, max: -1, once: true },
+  { name: 'mount-from', min: 3, max: 3, once: false },
 ] as const;
 
 export type RecordName = (typeof RECORDS)[number]['name'];

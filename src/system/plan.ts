@@ -18,7 +18,7 @@
  *                                         status fd: {"type":"pid"|"error"|"exit",...}
  *                                         exits with the container's code
  *
- * Paths in `mount`, `dev-bind`, `remount-ro`, `symlink`, `mask`, `readonly`,
+ * Paths in `mount`, `dev-bind`, `remount-ro`, `mount-from` (its target), `symlink`, `mask`, `readonly`,
  * `mkdir`, `write-file`, `write-fd`, `chmod` and `sysctl` are inside the container's
  * root and resolved there by the helper (RESOLVE_IN_ROOT); the records'
  * names, field counts, mount bits and exit codes come from plan-constants.ts,
@@ -97,6 +97,13 @@ export type Step =
   | { kind: 'dev-bind'; source: string; target: string }
   /** bwrap's --remount-ro: the mount at `path` (and its submounts) read-only */
   | { kind: 'remount-ro'; path: string }
+  /**
+   * a copy of the mount at `source` in the mount namespace `namespace` (a
+   * host path: another container's /proc/PID/ns/mnt) on `target` inside the
+   * root, made a directory when missing: both see the same files (a shared
+   * --ipc's /dev/shm); before pivot-root
+   */
+  | { kind: 'mount-from'; namespace: string; source: string; target: string }
   | { kind: 'symlink'; target: string; path: string }
   /** /dev/null over a file, an empty read-only tmpfs over a directory; absent: skipped */
   | { kind: 'mask'; path: string }
@@ -332,6 +339,8 @@ function fields(step: Step): string[] {
       return [step.source, step.target];
     case 'remount-ro':
       return [step.path];
+    case 'mount-from':
+      return [step.namespace, step.source, step.target];
     case 'mkdir':
       return [step.path, octal(step.mode), ...(step.host ? ['host'] : [])];
     case 'chmod':

@@ -342,6 +342,21 @@ describeContainers('networking', () => {
       expect(start.exitCode).toBe(125);
     });
 
+    it('--ipc container:CTR: /dev/shm is that container\'s, both ways, as podman; its own --shm-size is refused', async () => {
+      await runDetached('--name', 'owner', '--network', 'none', '--shm-size', '3m', PLAIN, 'sh', '-c', 'echo from-owner > /dev/shm/a; exec sleep 300');
+      await waitFor('the owner\'s file', async () => (await store.run(['exec', 'owner', 'cat', '/dev/shm/a'])).stdout === 'from-owner\n');
+      const r = await store.run(['run', '--rm', '--network', 'none', '--ipc', 'container:owner', PLAIN, 'sh', '-c', 'cat /dev/shm/a; echo from-guest > /dev/shm/b; df -k /dev/shm | awk \'NR == 2 { print $2 }\'']);
+      expect([r.stderr, lines(r.stdout)]).toEqual(['', ['from-owner', '3072']]);
+      expect((await store.run(['exec', 'owner', 'cat', '/dev/shm/b'])).stdout).toBe('from-guest\n');
+      // A container of its own has its own.
+      const apart = await store.run(['run', '--rm', '--network', 'none', PLAIN, 'ls', '/dev/shm']);
+      expect([apart.stderr, apart.stdout]).toEqual(['', '']);
+      const sized = await store.run(['run', '--rm', '--network', 'none', '--ipc', 'container:owner', '--shm-size', '1m', PLAIN, 'true']);
+      expectOneError(sized, /^Error: --shm-size cannot be given with --ipc container:CTR: \/dev\/shm is that container's$/);
+      expect(sized.exitCode).toBe(125);
+      expect(lines((await store.run(['ps', '-a', '--format', '{{.Names}}'])).stdout)).toEqual(['owner']);
+    });
+
     it('refuses namespaces of two different containers, --hostname with --uts container:, and ports on a shared network', async (ctx) => {
       requireFeature(ctx, 'pasta');
       await runDetached('--name', 'one', PLAIN, 'sleep', '300');

@@ -262,6 +262,29 @@ describeContainers('burrow-helper: the child steps, in order', () => {
     expect(foreign.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it('mount-from copies a mount of a mount namespace onto a path inside the root, following no symlink to it, and only before pivot-root', async () => {
+    const root = freshRoot();
+    const shared = mkdtempSync(join(dir, 'shared-'));
+    writeFileSync(join(shared, 'f'), 'seen\n');
+    symlinkSync(shared, join(dir, 'shared-link'));
+    // The child's own mount namespace stands for another's here: entered, the tree cloned there, and back.
+    const from = (source: string): Step => ({ kind: 'mount-from', namespace: '/proc/self/ns/mnt', source, target: '/from' });
+    const r = await run(containerPlan(root, [from(shared)], 'cat /from/f; echo more > /from/g'));
+    expect([r.stderr, r.stdout, r.exitCode]).toEqual(['', 'seen', 0]);
+    expect(readFileSync(join(shared, 'g'), 'utf8')).toBe('more\n');
+    const viaLink = await run(containerPlan(root, [from(join(dir, 'shared-link'))], 'echo ran'));
+    expect(viaLink.stdout).toBe('');
+    expect(errorOf(viaLink)).toMatchObject({ step: 'mount-from', syscall: 'openat2', path: join(dir, 'shared-link'), errno: 40 });
+    const missing = await run(containerPlan(root, [{ kind: 'mount-from', namespace: join(dir, 'no-such-ns'), source: shared, target: '/from' }], 'echo ran'));
+    expect(errorOf(missing)).toMatchObject({ step: 'mount-from', syscall: 'open', path: join(dir, 'no-such-ns'), errno: 2 });
+    // Not a mount namespace: setns refuses it.
+    const notNs = await run(containerPlan(root, [{ kind: 'mount-from', namespace: join(shared, 'f'), source: shared, target: '/from' }], 'echo ran'));
+    expect(errorOf(notNs)).toMatchObject({ step: 'mount-from', syscall: 'setns', errno: 22 });
+    const late = await run(containerPlan(root, [], 'echo ran', [from(shared)]));
+    expect(late.exitCode).toBe(125);
+    expect(late.stderr).toMatch(/\(mount-from\): comes after `pivot-root`/);
+  });
+
   it('stops a keep process when the container ends, and fails the start when a wait process fails', async () => {
     const root = freshRoot();
     const pidFile = join(dir, 'keep-pid');

@@ -116,6 +116,20 @@ describeContainers('pods', () => {
     expect([r.stderr, lines(r.stdout)]).toEqual(['', ['1', 'apart']]);
   });
 
+  it('containers of a pod share its /dev/shm (pod create --shm-size), as podman\'s; a pod that shares no ipc namespace gives each its own', async () => {
+    await out(['pod', 'create', '--name', 'shm', '--network', 'none', '--shm-size', '2m']);
+    await runDetached('--name', 'writer', '--pod', 'shm', PLAIN, 'sh', '-c', 'echo written > /dev/shm/w; exec sleep 300');
+    await waitFor('the writer\'s file', async () => (await store.run(['exec', 'writer', 'cat', '/dev/shm/w'])).stdout === 'written\n');
+    const r = await store.run(['run', '--rm', '--pod', 'shm', PLAIN, 'sh', '-c', 'cat /dev/shm/w; echo read > /dev/shm/r; df -k /dev/shm | awk \'NR == 2 { print $2 }\'']);
+    expect([r.stderr, lines(r.stdout)]).toEqual(['', ['written', '2048']]);
+    expect((await store.run(['exec', 'writer', 'cat', '/dev/shm/r'])).stdout).toBe('read\n');
+    await out(['pod', 'create', '--name', 'noipc', '--share', 'uts']);
+    await runDetached('--name', 'alone', '--pod', 'noipc', '--network', 'none', PLAIN, 'sh', '-c', 'echo mine > /dev/shm/m; exec sleep 300');
+    await waitFor('the file of alone', async () => (await store.run(['exec', 'alone', 'cat', '/dev/shm/m'])).stdout === 'mine\n');
+    const other = await store.run(['run', '--rm', '--pod', 'noipc', '--network', 'none', PLAIN, 'ls', '/dev/shm']);
+    expect([other.stderr, other.stdout]).toEqual(['', '']);
+  });
+
   it('--share +pid: one pid namespace whose PID 1 is the infra, which reaps; the infra reaches nothing of the host', async (ctx) => {
     requireFeature(ctx, 'pasta');
     await out(['pod', 'create', '--name', 'pids', '--share', '+pid']);
@@ -125,10 +139,10 @@ describeContainers('pods', () => {
       'cat /proc/1/cmdline | tr "\\0" " "; echo; ps -o comm | grep -c "^sleep"; (sh -c "sleep 0.2 &") ; sleep 0.5; ps -o stat | grep -c "^Z"; ls /proc/1/root 2>&1 | grep -c "Permission denied"']);
     expect(r.stderr).toBe('');
     expect(lines(r.stdout)).toEqual(['burrow-pause pause ', '1', '0', '1']);
-    // Even with CAP_SYS_PTRACE: its root is an empty read-only tmpfs, its program a sealed copy of the helper.
+    // Even with CAP_SYS_PTRACE: its root is a read-only tmpfs with nothing but the pod's /dev/shm, its program a sealed copy of the helper.
     const ptrace = await store.run(['run', '--rm', '--pod', 'pids', '--cap-add', 'SYS_PTRACE', PLAIN, 'sh', '-c',
-      'ls -A /proc/1/root | wc -l; touch /proc/1/root/x 2>&1 | grep -c "Read-only"; readlink /proc/1/exe; (echo x >> /proc/1/exe) 2>&1 | grep -cE "not permitted|Read-only|denied|busy"; grep CapEff /proc/1/status']);
-    expect(lines(ptrace.stdout)).toEqual(['0', '1', '/memfd:burrow-pause (deleted)', '1', 'CapEff:\t0000000000000000']);
+      'cd /proc/1/root && find . | sort | tr "\\n" " "; echo; touch /proc/1/root/x 2>&1 | grep -c "Read-only"; readlink /proc/1/exe; (echo x >> /proc/1/exe) 2>&1 | grep -cE "not permitted|Read-only|denied|busy"; grep CapEff /proc/1/status']);
+    expect(lines(ptrace.stdout)).toEqual(['. ./dev ./dev/shm ', '1', '/memfd:burrow-pause (deleted)', '1', 'CapEff:\t0000000000000000']);
     // pod top lists the shared namespace once.
     const top = lines(await out(['pod', 'top', 'pids', 'pid', 'comm']));
     expect(top.slice(1).map((l) => l.split(/\s+/).join(' '))).toEqual(['1 burrow-pause', '2 sleep']);
@@ -192,6 +206,9 @@ describeContainers('pods', () => {
       ['an unknown network mode', ['pod', 'create', '--network', 'bridgeish'], /^Error: unknown network mode `bridgeish`/],
       ['another container\'s network', ['pod', 'create', '--network', 'container:x'], /^Error: invalid network `container:x` for a pod/],
       ['a bad pod name', ['pod', 'create', '--name', '-x-'], /^Error: pod name `-x-` is invalid/],
+      ['--shm-size without a shared ipc namespace', ['pod', 'create', '--share', 'net', '--shm-size', '1m'], /^Error: --shm-size needs a shared ipc namespace: add ipc to --share$/],
+      ['--shm-size without an infra', ['pod', 'create', '--infra=false', '--shm-size', '1m'], /^Error: --shm-size needs an infra container/],
+      ['a bad --shm-size', ['pod', 'create', '--shm-size', 'lots'], /^Error: invalid --shm-size `lots`/],
       ['a missing pod', ['run', '--rm', '--pod', 'nosuch', PLAIN, 'true'], /^Error: no pod with name or ID nosuch found: no such pod$/],
       ['a missing pod to start', ['pod', 'start', 'nosuch'], /^Error: no pod with name or ID nosuch found: no such pod$/],
     ];
@@ -220,6 +237,7 @@ describeContainers('pods', () => {
         [['--dns', '192.0.2.1'], /^Error: --dns cannot be given to a container of pod taken/],
         [['--hostname', 'h'], /^Error: --hostname cannot be given to a container of pod taken, which shares the pod's uts namespace/],
         [['--ipc', 'container:ctr'], /^Error: --ipc cannot be given to a container of pod taken/],
+        [['--shm-size', '1m'], /^Error: --shm-size cannot be given to a container of pod taken, which shares the pod's ipc namespace/],
       ];
       for (const [flags, pattern] of member) {
         const r = await store.run(['run', '--rm', '--pod', 'taken', ...flags, PLAIN, 'true']);

@@ -76,7 +76,7 @@ const compiled: [string, Partial<ContainerSpec>][] = [
     },
   ],
   ['pod-infra', { pause: true, argv: [], exitFile: '/x/exit' }],
-  ['pod-member', { shares: [{ namespace: 'net', path: '/proc/42/ns/net' }, { namespace: 'uts', path: '/proc/42/ns/uts' }, { namespace: 'ipc', path: '/proc/42/ns/ipc' }], network: NO_NET }],
+  ['pod-member', { shares: [{ namespace: 'net', path: '/proc/42/ns/net' }, { namespace: 'uts', path: '/proc/42/ns/uts' }, { namespace: 'ipc', path: '/proc/42/ns/ipc' }], shmFrom: '/proc/42/ns/mnt', network: NO_NET }],
   ['user-network-member', { shares: [{ namespace: 'user', path: '/proc/43/ns/user' }], network: NO_NET }],
   ['every-capability', { capabilities: capabilitySet(['ALL'], []) }],
   ['odd-bytes', { env: ['A=line\nbreak', 'B=é', 'C='], argv: ['sh', '-c', ':\t;'], hostname: 'h' }],

@@ -75,15 +75,19 @@ describe('compilePlan', () => {
     expect((sys?.flags ?? 0) & MS.RDONLY).toBe(MS.RDONLY);
   });
 
-  it('a pod\'s infra: its namespaces, an empty read-only tmpfs for a root, no capabilities, and the helper\'s pause instead of a command', () => {
-    const plan = compilePlan(spec({ pause: true, exitFile: '/x/exit' }));
+  it('a pod\'s infra: its namespaces, a read-only tmpfs for a root with the pod\'s /dev/shm alone on it, no capabilities, and the helper\'s pause instead of a command', () => {
+    const plan = compilePlan(spec({ pause: true, exitFile: '/x/exit', shmSize: 2 << 20 }));
     expect(one(plan, 'namespaces').namespaces).toEqual(['user', 'mount', 'pid', 'uts', 'ipc', 'cgroup', 'net']);
     const root = mountAt(plan, '/home/me/rootfs');
     expect(root).toMatchObject({ source: 'tmpfs', fstype: 'tmpfs' });
-    expect((root?.flags ?? 0) & MS.RDONLY).toBe(MS.RDONLY);
     expect(root?.extra).toBe(BP.HOSTDST);
-    // Nothing mounted inside it: no /proc, /dev, /sys or name files.
-    expect(only(plan, 'mount')).toHaveLength(1);
+    // Nothing else mounted inside it: no /proc, /dev, /sys or name files; then the root alone made read-only, before pivot-root.
+    expect(only(plan, 'mount').map((m) => [m.target, m.fstype, m.data])).toEqual([
+      ['/home/me/rootfs', 'tmpfs', 'mode=0555,size=4k'],
+      ['/dev/shm', 'tmpfs', 'mode=1777,size=2048k'],
+    ]);
+    expect(kinds(plan).indexOf('remount-ro')).toBe(kinds(plan).indexOf('pivot-root') - 1);
+    expect(one(plan, 'remount-ro').path).toBe('/');
     expect(one(plan, 'caps')).toMatchObject({ bounding: 0n, permitted: 0n, effective: 0n });
     expect(one(plan, 'user')).toEqual({ kind: 'user', uid: 0, gid: 0 });
     one(plan, 'no-new-privs');
@@ -137,6 +141,16 @@ describe('compilePlan', () => {
         expect(i).toBeGreaterThan(plan.indexOf(mountAt(plan, '/sys') as Step));
         expect(i).toBeLessThan(pivot);
       }
+  });
+
+  it('sharing another\'s ipc namespace, mounts that container\'s /dev/shm rather than a tmpfs of its own', () => {
+    const plan = compilePlan(spec({ shares: [{ namespace: 'ipc', path: '/proc/42/ns/ipc' }], shmFrom: '/proc/42/ns/mnt' }));
+    expect(mountAt(plan, '/dev/shm')).toBeUndefined();
+    const from = one(plan, 'mount-from');
+    expect(from).toEqual({ kind: 'mount-from', namespace: '/proc/42/ns/mnt', source: '/dev/shm', target: '/dev/shm' });
+    // After /dev, before pivot-root.
+    expect(plan.indexOf(from)).toBeGreaterThan(plan.indexOf(mountAt(plan, '/dev') as Step));
+    expect(plan.indexOf(from)).toBeLessThan(kinds(plan).indexOf('pivot-root'));
   });
 
   it('builds a minimal /dev: tmpfs, devpts, shm, mqueue, six devices, the usual links', () => {

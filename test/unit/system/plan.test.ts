@@ -14,30 +14,30 @@ const text = (plan: Plan): string => encodePlan(plan).toString('utf8');
 
 describe('encodePlan', () => {
   it('writes the header and the end record around an empty plan', () => {
-    expect(PLAN_VERSION).toBe(13);
-    expect(text([])).toBe('burrow-plan 13\nend 0\n');
+    expect(PLAN_VERSION).toBe(14);
+    expect(text([])).toBe('burrow-plan 14\nend 0\n');
   });
 
   it('writes each record as NAME COUNT and length-prefixed fields', () => {
     expect(text([{ kind: 'hostname', name: 'box' }, { kind: 'pivot-root' }, { kind: 'exec', file: 'sh', argv: ['sh', '-c', 'echo hi'] }])).toBe(
-      'burrow-plan 13\nhostname 1\n3:box\npivot-root 0\nexec 4\n2:sh\n2:sh\n2:-c\n7:echo hi\nend 0\n',
+      'burrow-plan 14\nhostname 1\n3:box\npivot-root 0\nexec 4\n2:sh\n2:sh\n2:-c\n7:echo hi\nend 0\n',
     );
   });
 
   it('counts bytes, not characters, and keeps newlines and colons inside fields', () => {
     const buf = encodePlan([{ kind: 'env', env: ['A=é', 'B=x\ny:z'] }]);
-    expect(buf.toString('utf8')).toBe('burrow-plan 13\nenv 2\n4:A=é\n7:B=x\ny:z\nend 0\n');
+    expect(buf.toString('utf8')).toBe('burrow-plan 14\nenv 2\n4:A=é\n7:B=x\ny:z\nend 0\n');
     expect(buf.includes(Buffer.from([0x34, 0x3a, 0x41, 0x3d, 0xc3, 0xa9, 0x0a]))).toBe(true);
   });
 
   it('writes a word with a byte that is not UTF-8 (escaped: system/names.ts) as that byte, counted once', () => {
     const buf = encodePlan([{ kind: 'exec', file: '/bin/echo', argv: ['echo', 'x\udcffy\u00e9'] }]);
-    expect(buf).toEqual(Buffer.concat([Buffer.from('burrow-plan 13\nexec 3\n9:/bin/echo\n4:echo\n5:x'), Buffer.of(0xff), Buffer.from('y\u00e9\nend 0\n')]));
+    expect(buf).toEqual(Buffer.concat([Buffer.from('burrow-plan 14\nexec 3\n9:/bin/echo\n4:echo\n5:x'), Buffer.of(0xff), Buffer.from('y\u00e9\nend 0\n')]));
   });
 
   it('writes a sysctl as its path and value, a domainname as its name', () => {
     expect(text([{ kind: 'sysctl', path: '/proc/sys/kernel/sem', value: '1 2 3 4' }, { kind: 'domainname', name: 'example.org' }])).toBe(
-      'burrow-plan 13\nsysctl 2\n20:/proc/sys/kernel/sem\n7:1 2 3 4\ndomainname 1\n11:example.org\nend 0\n',
+      'burrow-plan 14\nsysctl 2\n20:/proc/sys/kernel/sem\n7:1 2 3 4\ndomainname 1\n11:example.org\nend 0\n',
     );
   });
 
@@ -47,7 +47,7 @@ describe('encodePlan', () => {
       { kind: 'mount', source: 'proc', target: '/proc', fstype: 'proc', flags: MS.NOSUID | MS.NODEV | MS.NOEXEC },
     ];
     expect(text(plan)).toBe(
-      'burrow-plan 13\n' +
+      'burrow-plan 14\n' +
         'mount 5\n2:/h\n5:/data\n0:\n' +
         '11:50000005000\n0:\n' +
         'mount 5\n4:proc\n5:/proc\n4:proc\n1:e\n0:\n' +
@@ -85,12 +85,12 @@ describe('encodePlan', () => {
 
   it('writes capability masks in hex without a prefix', () => {
     expect(text([{ kind: 'caps', bounding: 0x800405fbn, permitted: 0x800405fbn, effective: 0n, inheritable: 0n, ambient: 1n << 40n }])).toBe(
-      'burrow-plan 13\ncaps 5\n8:800405fb\n8:800405fb\n1:0\n1:0\n11:10000000000\nend 0\n',
+      'burrow-plan 14\ncaps 5\n8:800405fb\n8:800405fb\n1:0\n1:0\n11:10000000000\nend 0\n',
     );
   });
 
   it('writes rlimits with `inf` for unlimited', () => {
-    expect(text([{ kind: 'rlimit', resource: 7, soft: 1024, hard: 'inf' }])).toBe('burrow-plan 13\nrlimit 3\n1:7\n4:1024\n3:inf\nend 0\n');
+    expect(text([{ kind: 'rlimit', resource: 7, soft: 1024, hard: 'inf' }])).toBe('burrow-plan 14\nrlimit 3\n1:7\n4:1024\n3:inf\nend 0\n');
   });
 
   it('writes ids, signals, namespaces, stdin and id maps as their fields', () => {
@@ -105,7 +105,7 @@ describe('encodePlan', () => {
         { kind: 'stdin', mode: 'NULL' },
       ]),
     ).toBe(
-      'burrow-plan 13\n' +
+      'burrow-plan 14\n' +
         'namespaces 2\n4:user\n3:net\n' +
         'process 8\n4:wait\n1:0\n0:\n18:/usr/bin/newuidmap\n5:{pid}\n1:0\n4:1000\n1:1\n' +
         'idmap-write 2\n9:setgroups\n4:deny\n' +
@@ -132,7 +132,7 @@ describe('encodePlan', () => {
         { kind: 'process', mode: 'mount', timeoutMs: 10000, mountpoint: '/m', argv: ['/f', '-f'] },
       ]),
     ).toBe(
-      'burrow-plan 13\n' +
+      'burrow-plan 14\n' +
         'mkdir 2\n4:/a/b\n3:700\n' +
         'write-file 3\n6:/etc/x\n3:644\n3:hi\n\n' +
         'write-fd 3\n6:/etc/y\n3:600\n1:5\n' +
@@ -159,6 +159,6 @@ describe('encodePlan', () => {
   });
 
   it('writes an empty field as 0:', () => {
-    expect(text([{ kind: 'env', env: [] }, { kind: 'cwd', path: '' }])).toBe('burrow-plan 13\nenv 0\ncwd 1\n0:\nend 0\n');
+    expect(text([{ kind: 'env', env: [] }, { kind: 'cwd', path: '' }])).toBe('burrow-plan 14\nenv 0\ncwd 1\n0:\nend 0\n');
   });
 });

@@ -1,5 +1,6 @@
 import * as Option from 'clipanion/lib/advanced/options';
 
+import { parseByteSize } from '../../../config/size.js';
 import { UsageError } from '../../../errors.js';
 import { BurrowCommand } from '../../base.js';
 
@@ -31,6 +32,7 @@ export class PodCreateCommand extends BurrowCommand {
   dnsOption = Option.Array('--dns-option', [], { description: "An option for the pod's /etc/resolv.conf" });
   noHosts = Option.Boolean('--no-hosts', false, { description: 'Make no /etc/hosts: each image\'s own is kept' });
   label = Option.Array('-l,--label', [], { description: 'Set a label KEY=VALUE' });
+  shmSize = Option.String('--shm-size', { description: "Size of the pod's /dev/shm, which its containers that share its ipc namespace share: a number of bytes, with k, m or g (default 64m; 0: no limit)" });
   podName = Option.String({ name: 'NAME', required: false });
 
   async execute(): Promise<number> {
@@ -51,6 +53,7 @@ export class PodCreateCommand extends BurrowCommand {
       dnsOption: this.dnsOption,
       noHosts: this.noHosts,
       labels: this.label,
+      ...(this.shmSize !== undefined ? { shmSize: parseByteSize(this.shmSize, '--shm-size') } : {}),
       createCommand: ['burrow', ...process.argv.slice(2)],
     });
     this.context.stdout.write(`${pod.id}\n`);
