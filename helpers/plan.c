@@ -327,6 +327,10 @@ static int check_record(const struct record *r, char *err, size_t errlen, size_t
     if (r->fields[0][0] != '/' || r->fields[1][0] != '/')
       return fail(err, errlen, "record %zu (dev-bind): `%s` or `%s` is not absolute", index, shown(r->fields[0]), shown(r->fields[1]));
     break;
+  case R_UMASK:
+    if (!is_mode(r->fields[0]) || strtoull(r->fields[0], NULL, 8) > 0777)
+      return fail(err, errlen, "record %zu (umask): bad mask `%s`", index, shown(r->fields[0]));
+    break;
   case R_MOUNT_FROM:
     for (size_t i = 0; i < 3; i++)
       if (r->fields[i][0] != '/')

@@ -1,5 +1,5 @@
 /*
- * burrow-helper: the plan, version 14 (6: the `share` record, the `ready` process mode; 7: `pause`; 8: `session-keyring`, `new-session`, `sysctl`, `domainname`, seccomp's FLAGS and place; 9: `nested-userns`; 10: burrow sandbox's `bwrap`, `info-fd`, `json-status-fd`, `die-with-parent`, `inherit-fds`, `sandbox-root`, `lock-file`, `disable-userns`, `assert-userns-disabled`, `cwd-try`, several `seccomp`, mkdir's and write-fd's `host`, readonly's `writable`, `landlock`, `landlock-path`, `landlock-port`, `landlock-restrict`, `fallback`, `audit`, seccomp's NEW_LISTENER flag; 11: `userns2`; 12: `selinux-label`; 13: `cleanup`; 14: `mount-from`).
+ * burrow-helper: the plan, version 14 (6: the `share` record, the `ready` process mode; 7: `pause`; 8: `session-keyring`, `new-session`, `sysctl`, `domainname`, seccomp's FLAGS and place; 9: `nested-userns`; 10: burrow sandbox's `bwrap`, `info-fd`, `json-status-fd`, `die-with-parent`, `inherit-fds`, `sandbox-root`, `lock-file`, `disable-userns`, `assert-userns-disabled`, `cwd-try`, several `seccomp`, mkdir's and write-fd's `host`, readonly's `writable`, `landlock`, `landlock-path`, `landlock-port`, `landlock-restrict`, `fallback`, `audit`, seccomp's NEW_LISTENER flag; 11: `userns2`; 12: `selinux-label`; 13: `cleanup`; 14: `mount-from`, `umask`).
  *
  * The plan is the whole interface between burrow's TypeScript side (which
  * decides everything) and this helper (which decides nothing). The writer is
@@ -180,6 +180,8 @@
  *                                 this user namespace sees it, the host's procfs before pivot-root); the
  *                                 `nested-userns` that must follow takes the one namespace left
  *   chmod PATH MODE               change PATH's mode (octal)
+ *   umask MODE                    set the umask (octal, at most 0777) from here on: for the files the
+ *                                 steps after it make, and what the command inherits
  *   sysctl PATH VALUE             write VALUE into the existing file PATH inside the root (the container's
  *                                 /proc/sys/..., before it is made read-only): opened write-only, never
  *                                 created, never through a symlink in its last component

@@ -1320,6 +1320,7 @@ static void run_step(const struct record *r, struct exec_state *st) {
   case R_DEV_BIND: do_dev_bind(r); break;
   case R_REMOUNT_RO: do_remount_ro(r->fields[0]); break;
   case R_MOUNT_FROM: do_mount_from(r); break;
+  case R_UMASK: umask((mode_t)octal(r->fields[0])); break;
   case R_SYMLINK: do_symlink(r->fields[0], r->fields[1]); break;
   case R_MASK: do_mask(r->fields[0]); break;
   case R_READONLY: do_readonly(r->fields[0], r->nfields > 1); break;

@@ -22,7 +22,7 @@ type NetworkField = 'publish' | 'publishAll' | 'expose' | 'dns' | 'dnsSearch' | 
  * The options `run` and `create` share (src/cli/options/container.ts declares them): what a
  * container record keeps (RunOptions), with --entrypoint as typed, and the image, command, name and --rm.
  */
-export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoint' | 'stopTimeout' | 'httpProxy' | 'shmSize' | NetworkField | SecurityField> {
+export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoint' | 'stopTimeout' | 'httpProxy' | 'shmSize' | 'umask' | NetworkField | SecurityField> {
   privileged: boolean;
   readOnlyTmpfs: boolean;
   device: string[];
@@ -65,6 +65,7 @@ export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoin
   stopTimeout: string | undefined;
   httpProxy: boolean;
   shmSize: string | undefined;
+  umask: string | undefined;
   tz: string | undefined;
   unsetenv: string[];
   unsetenvAll: boolean;
@@ -105,6 +106,12 @@ export function entrypointArgv(entrypoint: string | undefined): string[] | undef
   return entrypoint === '' ? [] : [entrypoint];
 }
 
+/** --umask: one to four octal digits, at most 0777 (podman's 022, 0022, 77). */
+export function parseUmask(text: string): number {
+  if (!/^[0-7]{1,4}$/.test(text) || Number.parseInt(text, 8) > 0o777) throw new UsageError(`invalid --umask \`${text}\`: an octal mask from 0000 to 0777`);
+  return Number.parseInt(text, 8);
+}
+
 export function containerOptions(f: ContainerFields, command: string[]): ContainerOptions {
   const labels = f.label.length > 0 || f.labelFile.length > 0 ? containerLabels(f.label, f.labelFile) : {};
   return {
@@ -112,6 +119,7 @@ export function containerOptions(f: ContainerFields, command: string[]): Contain
     ...(Object.keys(labels).length > 0 ? { labels } : {}),
     ...(f.httpProxy ? {} : { httpProxy: false as const }),
     ...(f.shmSize !== undefined ? { shmSize: parseByteSize(f.shmSize, '--shm-size') } : {}),
+    ...(f.umask !== undefined ? { umask: parseUmask(f.umask) } : {}),
     ...(f.tz !== undefined ? { tz: checkedTimezone(f.tz) } : {}),
     ...(f.unsetenv.length > 0 ? { unsetenv: f.unsetenv } : {}),
     ...(f.unsetenvAll ? { unsetenvAll: true } : {}),

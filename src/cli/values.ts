@@ -15,6 +15,7 @@ export const VALUE_NAMES: Record<string, string> = {
   '--env-file': 'FILE',
   '--unsetenv': 'NAME',
   '--shm-size': 'SIZE',
+  '--umask': 'UMASK',
   '--tz': 'ZONE',
   '--label-file': 'FILE',
   '--workdir': 'DIR',

@@ -11,7 +11,7 @@ import { capabilitySet, DEFAULT_CAPABILITIES } from '../system/capabilities.js';
 import type { IdRange } from '../system/idmap.js';
 import { containerIds, remapped } from '../runtime/idmaps.js';
 import { containerProcess } from '../runtime/join.js';
-import { type ContainerOptions, type ContainerRecord, type Containers, DEFAULT_STOP_TIMEOUT } from '../storage/containers.js';
+import { type ContainerOptions, type ContainerRecord, type Containers, DEFAULT_STOP_TIMEOUT, DEFAULT_UMASK } from '../storage/containers.js';
 import type { Store } from '../storage/store.js';
 import type { HealthState } from '../runtime/health-config.js';
 
@@ -131,6 +131,7 @@ export function containerInspect(store: Store, containers: Containers, c: Contai
       Tty: o.tty,
       StopSignal: o.stopSignal ?? config?.config?.StopSignal ?? 'SIGTERM',
       StopTimeout: o.stopTimeout ?? DEFAULT_STOP_TIMEOUT,
+      Umask: (o.umask ?? DEFAULT_UMASK).toString(8).padStart(4, '0'),
       ...(c.healthcheck ? { Healthcheck: c.healthcheck, HealthcheckOnFailureAction: c.healthOnFailure ?? 'none' } : {}),
     },
     Mounts: [

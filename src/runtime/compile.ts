@@ -12,7 +12,7 @@ import type { SeccompFilter } from './seccomp.js';
 import type { IdMapping, IdRange } from '../system/idmap.js';
 import { MASKED_PATHS, READONLY_PATHS } from './security-opts.js';
 import { BP, MS, type Plan, type Step } from '../system/plan.js';
-import type { PortMapping } from '../storage/containers.js';
+import { DEFAULT_UMASK, type PortMapping } from '../storage/containers.js';
 
 export interface VolumeSpec {
   source: string;
@@ -176,6 +176,8 @@ export interface ContainerSpec {
   shmSize?: number;
   /** sharing another container's ipc namespace: its mount namespace (/proc/PID/ns/mnt), whose /dev/shm is this one's too */
   shmFrom?: string;
+  /** --umask: the command's umask (absent: DEFAULT_UMASK, podman's) */
+  umask?: number;
   /** host devices bound in (--device, --privileged) */
   devices?: DeviceSpec[];
   sysctls?: SysctlSpec[];
@@ -336,6 +338,7 @@ function mountsFor(spec: ContainerSpec): Step[] {
  */
 function infraSteps(spec: ContainerSpec): Step[] {
   return [
+    { kind: 'umask', mask: DEFAULT_UMASK },
     { kind: 'mount', source: 'tmpfs', target: spec.rootfs, fstype: 'tmpfs', flags: NOSUID_NODEV_NOEXEC, data: 'mode=0555,size=4k', extra: BP.HOSTDST },
     { kind: 'root', path: spec.rootfs },
     shmMount(spec),
@@ -379,7 +382,8 @@ function mapText(map: IdRange[]): string {
 /** The container's own steps, from its root's mount to its command. */
 function containerSteps(spec: ContainerSpec, caps: bigint): Step[] {
   const shared = new Set<string>((spec.shares ?? []).map((x) => x.namespace));
-  const plan: Step[] = [];
+  // What the helper makes (mount points, the working directory) has the modes it names, whatever the caller's umask.
+  const plan: Step[] = [{ kind: 'umask', mask: DEFAULT_UMASK }];
   plan.push(...rootfsSteps(spec.rootfs, spec.overlay));
   plan.push({ kind: 'root', path: spec.rootfs });
   plan.push(...mountsFor(spec));
@@ -406,6 +410,8 @@ function containerSteps(spec: ContainerSpec, caps: bigint): Step[] {
   // As podman: root holds the whole set; another user only what --cap-add named (in every set, ambient
   // included, so that it survives the exec), the rest stays in the bounding set.
   const user = spec.uid === 0 ? caps : capabilityMask([...(spec.addedCapabilities ?? [])].filter((c) => spec.capabilities.has(c)));
+  // The command's (--umask), before the filter, which takes no step but the last few.
+  if (spec.umask !== undefined && spec.umask !== DEFAULT_UMASK) plan.push({ kind: 'umask', mask: spec.umask });
   plan.push(...credentialSteps(spec, { kind: 'caps', bounding: caps, permitted: user, effective: user, inheritable: spec.uid === 0 ? 0n : user, ambient: spec.uid === 0 ? 0n : user }));
   plan.push({ kind: 'cwd', path: cwd });
   plan.push({ kind: 'env', env: spec.env }, { kind: 'search-path', path: DEFAULT_PATH });

@@ -24,7 +24,7 @@ import { parseUserns, remapped } from './idmaps.js';
 import { autoSize, takeAutoSlice } from './userns-auto.js';
 import { layersReader } from '../system/passwd.js';
 import { securityOptValue } from './security-opts.js';
-import { buildSpec, type JoinTarget, newContainerId, requestedPorts, resolvedNetworkOption, type UserNetworks } from './options.js';
+import { buildSpec, fixedAtCreate, type JoinTarget, newContainerId, requestedPorts, resolvedNetworkOption, type UserNetworks } from './options.js';
 import { writeNameFiles } from './namefiles.js';
 import { slirpSocketPath } from '../network/setup.js';
 import type { Plan } from '../system/plan.js';
@@ -463,6 +463,7 @@ export async function createContainer(
     }
     // The name first: the container's /etc/hosts names it.
     reserved = await reserveName(env, store, id, name);
+    settled.options = fixedAtCreate(settled.options, env.cwd, env.env);
     const prepared = prepareContainer(env, store, id, settled.options, store.imageConfig(image), layout, reserved, ports, networks); // every option checked now, not at start
     // A seccomp profile file is read once: the record keeps it, with its full path.
     const { seccompProfile } = prepared.spec;

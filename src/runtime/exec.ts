@@ -21,7 +21,7 @@ import { describeMap, isMapped } from '../system/idmap.js';
 import type { Namespace } from '../system/plan.js';
 import { type RootReader, resolveUser } from '../system/passwd.js';
 import type { Sys } from '../system/sys.js';
-import type { ContainerRecord } from '../storage/containers.js';
+import { type ContainerRecord, DEFAULT_UMASK } from '../storage/containers.js';
 import type { Store } from '../storage/store.js';
 import { attachArgs, DEFAULT_DETACH_KEYS, parseDetachKeys } from './attach-args.js';
 import { chosenContainer, containerSpec, type Env } from './container.js';
@@ -127,6 +127,8 @@ export function execSpec(env: Env, store: Store, rec: ContainerRecord, req: Exec
     capabilities: req.privileged ? new Set(CAPABILITIES) : spec.capabilities,
     noNewPrivileges: spec.noNewPrivileges,
     seccomp: spec.seccomp,
+    // As podman's exec: the container's umask, not the caller's.
+    umask: spec.umask ?? DEFAULT_UMASK,
     tty: req.tty,
     interactive: req.interactive && !req.detach,
   };

@@ -49,6 +49,8 @@ export interface JoinSpec {
   interactive?: boolean;
   /** the container's own cgroup, which the program joins too */
   cgroup?: string;
+  /** the program's umask (exec: the container's); absent: the caller's */
+  umask?: number;
 }
 
 /** The plan that runs `spec.argv` in the container of `spec.pid`. */
@@ -63,6 +65,7 @@ export function joinPlan(spec: JoinSpec): Plan {
   if (spec.tty && spec.interactive) plan.push({ kind: 'relay-stdin' });
   plan.push({ kind: 'forward-signals', signals: FORWARDED_SIGNALS });
   if (spec.groups !== undefined) plan.push({ kind: 'groups', gids: spec.groups });
+  if (spec.umask !== undefined) plan.push({ kind: 'umask', mask: spec.umask });
   // As for the container's own command: its keyring, filter, capabilities (compile.ts).
   const creds = { uid: spec.uid, gid: spec.gid, noNewPrivileges: spec.noNewPrivileges ?? false, seccomp: spec.seccomp };
   // As for the container's own command: the permitted and effective sets only stay for uid 0.

@@ -348,6 +348,30 @@ export function keepIdEntries(read: RootReader, ids: { uid: number; gid: number 
 /** The host's variables --http-proxy passes in (podman's list). */
 export const PROXY_VARIABLES = ['http_proxy', 'https_proxy', 'ftp_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'FTP_PROXY', 'NO_PROXY'];
 
+/** The host's proxy variables in `hostEnv`, as NAME=VALUE. */
+function hostProxies(hostEnv: NodeJS.ProcessEnv): string[] {
+  return PROXY_VARIABLES.filter((name) => hostEnv[name] !== undefined).map((name) => `${name}=${hostEnv[name]}`);
+}
+
+/**
+ * What a container takes from where and when it is made, fixed in its
+ * record as podman's spec fixes it: a relative host path of -v resolved
+ * against the directory create ran in, --env-file's variables read and
+ * -e NAME's value taken from create's environment, and the host's proxy
+ * variables (--http-proxy). A later start, from another directory, another
+ * shell or a systemd unit, runs the same container, and a file gone since
+ * is not missed.
+ */
+export function fixedAtCreate<T extends RunOptions>(opts: T, cwd: string, hostEnv: NodeJS.ProcessEnv): T {
+  const volume = opts.volume.map((v) => {
+    const [src = '', ...rest] = v.split(':');
+    return isVolumeName(src) || isAbsolute(src) || rest.length === 0 ? v : [resolve(cwd, src), ...rest].join(':');
+  });
+  const fromFiles = opts.envFile.flatMap((f) => readEnvFile(resolve(cwd, f), hostEnv));
+  const fromFlags = opts.env.flatMap((e) => expandEnvEntry(e, hostEnv, `--env \`${e}\``));
+  return { ...opts, volume, env: [...fromFiles, ...fromFlags], envFile: [], ...(opts.httpProxy === false ? {} : { proxyEnv: hostProxies(hostEnv) }) };
+}
+
 /** The default environment (burrow's own variables, then the image's), less what --unsetenv and --unsetenv-all take out. */
 export function defaultEnv(opts: Pick<RunOptions, 'unsetenv' | 'unsetenvAll'>, ours: string[], image: string[]): string[][] {
   if (opts.unsetenvAll) return [];
@@ -459,7 +483,7 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
   const base = [`PATH=${DEFAULT_PATH}`, 'container=burrow', `HOME=${home}`, `HOSTNAME=${hostname}`];
   if (opts.tty) base.push('TERM=xterm');
   // The host's proxy variables, as podman passes them (before the image's and the user's, which win over them).
-  if (opts.httpProxy !== false) for (const name of PROXY_VARIABLES) if (hostEnv[name] !== undefined) base.push(`${name}=${hostEnv[name]}`);
+  if (opts.httpProxy !== false) base.push(...(opts.proxyEnv ?? hostProxies(hostEnv)));
   const fromFiles = opts.envFile.flatMap((f) => readEnvFile(f, hostEnv));
   const fromFlags = opts.env.flatMap((e) => expandEnvEntry(e, hostEnv, `--env \`${e}\``));
   const env = mergeEnv(...defaultEnv(opts, base, image?.Env ?? []), fromFiles, fromFlags);
@@ -558,6 +582,7 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
     readonlyPaths: readonly,
     ...(security.procOpts !== undefined ? { procOpts: security.procOpts } : {}),
     ...(opts.shmSize !== undefined ? { shmSize: opts.shmSize } : {}),
+    ...(opts.umask !== undefined ? { umask: opts.umask } : {}),
     ...(ipcTarget ? { shmFrom: `/proc/${ipcTarget.pid ?? 0}/ns/mnt` } : {}),
     ...(devices.length > 0 ? { devices } : {}),
     ...(sysctls.length > 0 ? { sysctls } : {}),

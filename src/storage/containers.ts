@@ -43,6 +43,9 @@ export interface UsernsSlice {
 /** What stop waits for a container when not told (-t): its --stop-timeout, else podman's 10 s. */
 export const DEFAULT_STOP_TIMEOUT = 10;
 
+/** A container's umask unless --umask says otherwise, podman's (containers.conf's `umask`); the helper makes its own files under it too. */
+export const DEFAULT_UMASK = 0o022;
+
 export interface RunOptions {
   command: string[];
   /** --label and --label-file, read at create (the image's labels are not copied: they are merged where shown) */
@@ -51,8 +54,12 @@ export interface RunOptions {
   tz?: string;
   /** --shm-size: /dev/shm's size in bytes (0: no limit; absent: 64 MiB) */
   shmSize?: number;
+  /** --umask: its processes' umask (absent: 0022, podman's) */
+  umask?: number;
   /** --http-proxy=false: the host's proxy variables are not passed in (by default they are, as podman's) */
   httpProxy?: false;
+  /** the host's proxy variables as they were at create (NAME=VALUE), which each start passes in; absent (a record made before): the starting process's */
+  proxyEnv?: string[];
   /** --unsetenv: names left out of the defaults (burrow's own variables and the image's) */
   unsetenv?: string[];
   /** --unsetenv-all: none of those defaults, only --env and --env-file */

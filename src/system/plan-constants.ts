@@ -90,6 +90,7 @@ export const RECORDS = [
   { name: 'selinux-label', min: 2, max: 2, once: false },
   { name: 'cleanup', min: 1, max: -1, once: true },
   { name: 'mount-from', min: 3, max: 3, once: false },
+  { name: 'umask', min: 1, max: 1, once: false },
 ] as const;
 
 export type RecordName = (typeof RECORDS)[number]['name'];

@@ -104,6 +104,8 @@ export type Step =
    * --ipc's /dev/shm); before pivot-root
    */
   | { kind: 'mount-from'; namespace: string; source: string; target: string }
+  /** the umask from here on: the files later steps make, and the command's */
+  | { kind: 'umask'; mask: number }
   | { kind: 'symlink'; target: string; path: string }
   /** /dev/null over a file, an empty read-only tmpfs over a directory; absent: skipped */
   | { kind: 'mask'; path: string }
@@ -341,6 +343,8 @@ function fields(step: Step): string[] {
       return [step.path];
     case 'mount-from':
       return [step.namespace, step.source, step.target];
+    case 'umask':
+      return [octal(step.mask)];
     case 'mkdir':
       return [step.path, octal(step.mode), ...(step.host ? ['host'] : [])];
     case 'chmod':

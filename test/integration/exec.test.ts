@@ -61,6 +61,20 @@ describeContainers('burrow exec', () => {
     await store.run(['rm', '-f', '-t', '0', 'inited']);
   });
 
+  it('runs with the container\'s umask (--umask, else 0022), not the caller\'s, as podman\'s exec; inspect shows it', async () => {
+    const before = process.umask(0o077);
+    try {
+      expect((await exec(['box', 'sh', '-c', 'umask'])).stdout).toBe('0022\n');
+      expect((await store.run(['run', '-d', '--name', 'masked', '--umask', '0027', PLAIN, 'sleep', '300'])).exitCode).toBe(0);
+      const r = await exec(['masked', 'sh', '-c', 'umask; touch /tmp/by-exec; stat -c %a /tmp/by-exec']);
+      expect([r.stderr, lines(r.stdout)]).toEqual(['', ['0027', '640']]);
+      expect((await store.run(['inspect', '--format', '{{.Config.Umask}} ', 'box', 'masked'])).stdout).toBe('0022 \n0027 \n');
+      await store.run(['rm', '-f', '-t', '0', 'masked']);
+    } finally {
+      process.umask(before);
+    }
+  });
+
   it('exits with the command\'s status', async () => {
     expect((await exec(['box', 'sh', '-c', 'exit 7'])).exitCode).toBe(7);
   });

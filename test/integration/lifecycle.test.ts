@@ -4,7 +4,7 @@
  * session of its own), the k8s-file log and `logs`, `stop`, `kill`, `wait`,
  * `--cidfile`, and a monitor killed with -9.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { execa } from 'execa';
@@ -361,6 +361,30 @@ describeContainers('detached containers', () => {
   });
 
   describe('restart, rename, container exists, container prune', () => {
+    it('create fixes what it takes from its directory and environment, as podman: a relative -v, --env-file (read then; gone since), -e NAME, the proxies; a start from elsewhere runs the same container', async () => {
+      const made = mkdtempSync(join(fixtures().dir, 'fixed-'));
+      mkdirSync(join(made, 'data'));
+      writeFileSync(join(made, 'data', 'f'), 'made here\n');
+      writeFileSync(join(made, 'vars.env'), 'FROM_FILE=file\nFROM_SHELL_IN_FILE\n');
+      const script = 'cat /d/f; echo $FROM_FILE $FROM_SHELL_IN_FILE $FROM_SHELL $http_proxy';
+      const c = await store.run(['create', '--name', 'fixed', '-v', './data:/d', '--env-file', 'vars.env', '-e', 'FROM_SHELL', PLAIN, 'sh', '-c', script], {
+        cwd: made,
+        env: { FROM_SHELL: 'create', FROM_SHELL_IN_FILE: 'create-file', http_proxy: 'http://create.invalid:3128' },
+      });
+      expect(c.exitCode, c.stderr).toBe(0);
+      rmSync(join(made, 'vars.env'));
+      const elsewhere = mkdtempSync(join(fixtures().dir, 'elsewhere-'));
+      mkdirSync(join(elsewhere, 'data'));
+      writeFileSync(join(elsewhere, 'data', 'f'), 'elsewhere\n');
+      const s = await store.run(['start', '-a', 'fixed'], { cwd: elsewhere, env: { FROM_SHELL: 'start', FROM_SHELL_IN_FILE: 'start', http_proxy: 'http://start.invalid:3128' } });
+      expect([s.stderr, lines(s.stdout)]).toEqual(['', ['made here', 'file create-file create http://create.invalid:3128']]);
+      const env = JSON.parse((await store.run(['inspect', '--format', '{{json .Config.Env}}', 'fixed'])).stdout) as string[];
+      expect(env).toEqual(expect.arrayContaining(['FROM_FILE=file', 'FROM_SHELL_IN_FILE=create-file', 'FROM_SHELL=create']));
+      const mounts = JSON.parse((await store.run(['inspect', '--format', '{{json .Mounts}}', 'fixed'])).stdout) as { Source: string }[];
+      expect(mounts.map((m) => m.Source)).toEqual([join(made, 'data')]);
+      expect((await store.run(['rm', 'fixed'])).exitCode).toBe(0);
+    });
+
     it('restart: a new monitor runs the same container again; one that had exited is started; a --rm one is not removed', async () => {
       const id = await runDetached('--name', 'again', PLAIN, 'sh', '-c', 'echo run >> /tmp/runs; cat /tmp/runs | wc -l; exec sleep 30');
       await waitFor('the first run', async () => (await store.run(['logs', 'again'])).stdout === '1\n');

@@ -108,6 +108,26 @@ describeContainers('burrow run: options', () => {
     expectOneError(await runIn(fixtures().rootfs, ['--shm-size', 'lots', 'true']), /^Error: invalid --shm-size `lots`: a number of bytes, with k, m or g \(e\.g\. 10m\)$/);
   });
 
+  it('--umask sets the umask of the container\'s processes, 0022 by default whatever the caller\'s; the helper\'s directories are 0755 either way', async () => {
+    const before = process.umask(0o077);
+    try {
+      // A missing working directory and a volume's mount point, made by the helper (in the shared rootfs: new names each run).
+      const vol = mkdtempSync(join(scratch, 'umask-'));
+      const probe = async (flags: string[]): Promise<string[]> => {
+        const n = unique();
+        const script = `umask; stat -c %a /made-${n} /made-${n}/here /mnt-${n}/a; touch /tmp/f-${n}; mkdir /tmp/d-${n}; stat -c %a /tmp/f-${n} /tmp/d-${n}`;
+        return lines(await inside([...flags, '-w', `/made-${n}/here`, '-v', `${vol}:/mnt-${n}/a/b`, 'sh', '-c', script]));
+      };
+      expect(await probe([])).toEqual(['0022', '755', '755', '755', '644', '755']);
+      expect(await probe(['--umask', '077'])).toEqual(['0077', '755', '755', '755', '600', '700']);
+      expect(await inside(['--umask=0', 'sh', '-c', 'umask'])).toBe('0000\n');
+    } finally {
+      process.umask(before);
+    }
+    for (const bad of ['abc', '0888', '1777', '00000', '', '-22'])
+      expectOneError(await runIn(fixtures().rootfs, ['--umask', bad, 'true']), new RegExp(`^Error: invalid --umask \`${bad}\`: an octal mask from 0000 to 0777$`));
+  });
+
   it("--tz sets the container's zone (a zone name, or local: the host's), checked when given", async () => {
     expect(await inside(['--tz', 'Asia/Tokyo', 'date', '+%Z'])).toBe('JST\n');
     expect(await inside(['--tz=UTC', 'date', '+%Z'])).toBe('UTC\n');

@@ -78,7 +78,7 @@ const compiled: [string, Partial<ContainerSpec>][] = [
   ['pod-infra', { pause: true, argv: [], exitFile: '/x/exit' }],
   ['pod-member', { shares: [{ namespace: 'net', path: '/proc/42/ns/net' }, { namespace: 'uts', path: '/proc/42/ns/uts' }, { namespace: 'ipc', path: '/proc/42/ns/ipc' }], shmFrom: '/proc/42/ns/mnt', network: NO_NET }],
   ['user-network-member', { shares: [{ namespace: 'user', path: '/proc/43/ns/user' }], network: NO_NET }],
-  ['every-capability', { capabilities: capabilitySet(['ALL'], []) }],
+  ['every-capability', { capabilities: capabilitySet(['ALL'], []), umask: 0o077 }],
   ['odd-bytes', { env: ['A=line\nbreak', 'B=é', 'C='], argv: ['sh', '-c', ':\t;'], hostname: 'h' }],
   ['sysctls', { sysctls: [{ name: 'net.ipv4.ip_forward', value: '1' }, { name: 'kernel.domainname', value: 'example.org' }] }],
   // --userns nomap: the command in a user namespace of its own inside the first

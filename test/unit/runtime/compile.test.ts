@@ -28,11 +28,24 @@ function mountAt(plan: Plan, target: string): Extract<Step, { kind: 'mount' }> |
 
 
 describe('compilePlan', () => {
-  it('starts with the namespaces, then the id maps, then the root', () => {
+  it('starts with the namespaces, then the id maps, then podman\'s umask for what the helper makes, then the root', () => {
     const plan = compilePlan(spec());
     expect(plan[0]).toEqual({ kind: 'namespaces', namespaces: ['user', 'mount', 'pid', 'uts', 'ipc', 'cgroup', 'net'] });
     expect(plan.slice(1, 3)).toEqual(SUBIDS.steps);
-    expect(plan[3]).toEqual({ kind: 'root', path: '/home/me/rootfs' });
+    expect(plan[3]).toEqual({ kind: 'umask', mask: 0o022 });
+    expect(plan[4]).toEqual({ kind: 'root', path: '/home/me/rootfs' });
+    // 0022 is the command's too: no second one.
+    expect(only(plan, 'umask')).toHaveLength(1);
+  });
+
+  it('--umask: the command\'s umask after everything the helper makes, before the credentials and the filter', () => {
+    const plan = compilePlan(spec({ umask: 0o077, workdir: '/made', seccomp: { program: Buffer.alloc(8) } as never, noNewPrivileges: true }));
+    const k = kinds(plan);
+    expect(only(plan, 'umask')).toEqual([{ kind: 'umask', mask: 0o022 }, { kind: 'umask', mask: 0o077 }]);
+    const late = k.lastIndexOf('umask');
+    expect(late).toBeGreaterThan(k.indexOf('mkdir'));
+    expect(late).toBeLessThan(k.indexOf('user'));
+    expect(late).toBeLessThan(k.indexOf('seccomp'));
   });
 
   it('a nested user namespace (nomap, auto): its step before groups and user, the mounts made for the container\'s root and tty group', () => {
