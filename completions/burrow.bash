@@ -171,7 +171,7 @@ _burrow_container_prune_operands=''
 _burrow_cp_arg='--log-level'
 _burrow_cp_flag='-a --archive'
 _burrow_cp_operands='none none'
-_burrow_create_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --device --group-add --sysctl --userns --uidmap --gidmap --subuidname --subgidname --seccomp-policy --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --tz --umask --shm-size --unsetenv --stop-signal --stop-timeout -l --label --label-file --pull --platform --os --arch --variant --authfile'
+_burrow_create_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --device --group-add --sysctl --userns --uidmap --gidmap --subuidname --subgidname --seccomp-policy --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --tz --pidfile --umask --shm-size --unsetenv --stop-signal --stop-timeout -l --label --label-file --pull --platform --os --arch --variant --authfile'
 _burrow_create_flag='--read-only --read-only-tmpfs -P --publish-all --no-hosts -i --interactive -t --tty --init --privileged --no-healthcheck --rm --http-proxy --unsetenv-all --replace --tls-verify -q --quiet'
 _burrow_create_operands='images proxy'
 _burrow_diff_arg='--log-level --format'
@@ -318,7 +318,7 @@ _burrow_rm_operands='containers'
 _burrow_rmi_arg='--log-level'
 _burrow_rmi_flag='-a --all -f --force -i --ignore'
 _burrow_rmi_operands='images'
-_burrow_run_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --device --group-add --sysctl --userns --uidmap --gidmap --subuidname --subgidname --seccomp-policy --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --tz --umask --shm-size --unsetenv --stop-signal --stop-timeout -l --label --label-file --pull --platform --os --arch --variant --authfile --detach-keys --rootfs'
+_burrow_run_arg='--log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --device --group-add --sysctl --userns --uidmap --gidmap --subuidname --subgidname --seccomp-policy --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --tz --pidfile --umask --shm-size --unsetenv --stop-signal --stop-timeout -l --label --label-file --pull --platform --os --arch --variant --authfile --detach-keys --rootfs'
 _burrow_run_flag='--read-only --read-only-tmpfs -P --publish-all --no-hosts -i --interactive -t --tty --init --privileged --no-healthcheck --rm --http-proxy --unsetenv-all --replace --tls-verify -q --quiet -d --detach --sig-proxy'
 _burrow_run_operands='images proxy'
 _burrow_sandbox_arg=''
@@ -453,15 +453,16 @@ _burrow_value() {
     "create -e" | "create --env" | "exec -e" | "exec --env" | "run -e" | \
       "run --env")
       compopt -o nospace 2>/dev/null; mapfile -t COMPREPLY < <(compgen -e -- "$cur") ;;
-    "create --env-file" | "create --cidfile" | "create --label-file" | \
-      "create --authfile" | "exec --env-file" | "export -o" | \
-      "export --output" | "kill --cidfile" | "load -i" | "load --input" | \
-      "login --authfile" | "logout --authfile" | "manifest_inspect --authfile" | \
-      "pause --cidfile" | "pull --authfile" | "push --authfile" | \
-      "push --digestfile" | "restart --cidfile" | "run --env-file" | \
-      "run --cidfile" | "run --label-file" | "run --authfile" | "save -o" | \
-      "save --output" | "search --authfile" | "stop --cidfile" | \
-      "unpause --cidfile" | "volume_export -o" | "volume_export --output")
+    "create --env-file" | "create --cidfile" | "create --pidfile" | \
+      "create --label-file" | "create --authfile" | "exec --env-file" | \
+      "export -o" | "export --output" | "kill --cidfile" | "load -i" | \
+      "load --input" | "login --authfile" | "logout --authfile" | \
+      "manifest_inspect --authfile" | "pause --cidfile" | "pull --authfile" | \
+      "push --authfile" | "push --digestfile" | "restart --cidfile" | \
+      "run --env-file" | "run --cidfile" | "run --pidfile" | \
+      "run --label-file" | "run --authfile" | "save -o" | "save --output" | \
+      "search --authfile" | "stop --cidfile" | "unpause --cidfile" | \
+      "volume_export -o" | "volume_export --output")
       compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
     "create --network" | "create --net" | "pod_create --network" | \
       "pod_create --net" | "run --network" | "run --net")

@@ -395,7 +395,7 @@ set -g __burrow_arg_commit --log-level -a --author -c --change -f --format -m --
 set -g __burrow_arg_container_exists --log-level
 set -g __burrow_arg_container_prune --log-level --filter
 set -g __burrow_arg_cp --log-level
-set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --device --group-add --sysctl --userns --uidmap --gidmap --subuidname --subgidname --seccomp-policy --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --tz --umask --shm-size --unsetenv --stop-signal --stop-timeout -l --label --label-file --pull --platform --os --arch --variant --authfile
+set -g __burrow_arg_create --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --device --group-add --sysctl --userns --uidmap --gidmap --subuidname --subgidname --seccomp-policy --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --tz --pidfile --umask --shm-size --unsetenv --stop-signal --stop-timeout -l --label --label-file --pull --platform --os --arch --variant --authfile
 set -g __burrow_proxy_create 1
 set -g __burrow_arg_diff --log-level --format
 set -g __burrow_arg_events --log-level -f --filter --format --since --until
@@ -446,7 +446,7 @@ set -g __burrow_arg_rename --log-level
 set -g __burrow_arg_restart --log-level --cidfile -t --time
 set -g __burrow_arg_rm --log-level -t --time
 set -g __burrow_arg_rmi --log-level
-set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --device --group-add --sysctl --userns --uidmap --gidmap --subuidname --subgidname --seccomp-policy --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --tz --umask --shm-size --unsetenv --stop-signal --stop-timeout -l --label --label-file --pull --platform --os --arch --variant --authfile --detach-keys --rootfs
+set -g __burrow_arg_run --log-level --name --entrypoint -e --env --env-file -w --workdir -h --hostname -u --user -v --volume --mount --volumes-from --tmpfs --network --net -p --publish --expose --dns --dns-search --dns-option --add-host --pid --ipc --uts --pod --mac-address --cap-add --cap-drop --security-opt --device --group-add --sysctl --userns --uidmap --gidmap --subuidname --subgidname --seccomp-policy --ulimit --restart --health-cmd --health-interval --health-retries --health-start-period --health-timeout --health-on-failure --cidfile --log-driver --log-opt --tz --pidfile --umask --shm-size --unsetenv --stop-signal --stop-timeout -l --label --label-file --pull --platform --os --arch --variant --authfile --detach-keys --rootfs
 set -g __burrow_proxy_run 1
 set -g __burrow_arg_sandbox
 set -g __burrow_proxy_sandbox 0
@@ -704,6 +704,7 @@ complete -c burrow -n '__burrow_options create' -l cidfile -r -F -d 'Write the c
 complete -c burrow -n '__burrow_options create' -l log-driver -x -d 'Where a detached container\'s output goes: k8s-file (default), none, passthrough'
 complete -c burrow -n '__burrow_options create' -l log-opt -x -d 'Log driver option: max-size=SIZE, path=FILE'
 complete -c burrow -n '__burrow_options create' -l tz -x -d 'The container\'s time zone: a zone name (Europe/Paris), or local (the host\'s)'
+complete -c burrow -n '__burrow_options create' -l pidfile -r -F -d 'Write the container\'s pid to FILE at each start'
 complete -c burrow -n '__burrow_options create' -l umask -x -d 'The umask of the container\'s processes, exec\'s too: octal (default 0022)'
 complete -c burrow -n '__burrow_options create' -l shm-size -x -d 'Size of /dev/shm: a number of bytes, with k, m or g (default 64m; 0: no limit)'
 complete -c burrow -n '__burrow_options create' -l http-proxy -d 'Pass the host\'s proxy variables (http_proxy, https_proxy, ftp_proxy, no_proxy and their upper case) into the container (default true)'
@@ -1145,6 +1146,7 @@ complete -c burrow -n '__burrow_options run' -l cidfile -r -F -d 'Write the cont
 complete -c burrow -n '__burrow_options run' -l log-driver -x -d 'Where a detached container\'s output goes: k8s-file (default), none, passthrough'
 complete -c burrow -n '__burrow_options run' -l log-opt -x -d 'Log driver option: max-size=SIZE, path=FILE'
 complete -c burrow -n '__burrow_options run' -l tz -x -d 'The container\'s time zone: a zone name (Europe/Paris), or local (the host\'s)'
+complete -c burrow -n '__burrow_options run' -l pidfile -r -F -d 'Write the container\'s pid to FILE at each start'
 complete -c burrow -n '__burrow_options run' -l umask -x -d 'The umask of the container\'s processes, exec\'s too: octal (default 0022)'
 complete -c burrow -n '__burrow_options run' -l shm-size -x -d 'Size of /dev/shm: a number of bytes, with k, m or g (default 64m; 0: no limit)'
 complete -c burrow -n '__burrow_options run' -l http-proxy -d 'Pass the host\'s proxy variables (http_proxy, https_proxy, ftp_proxy, no_proxy and their upper case) into the container (default true)'

@@ -1002,18 +1002,21 @@ static struct timespec g_started_at;
 /* What the exit file says of the last run (for `restarting` to be added to it). */
 static char g_exit_text[128];
 
-/* Writes `text` to `path` atomically (a temporary file beside it, renamed over it). */
-static void write_file_atomic(const char *path, const char *text) {
+/* Writes `text` to `path` atomically (a temporary file beside it, renamed over it); -1 (errno set) when it could not. */
+static int write_file_atomic(const char *path, const char *text) {
   char tmp[4200];
   snprintf(tmp, sizeof(tmp), "%s.tmp", path);
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0)
-    return;
-  write_all(fd, text, strlen(text));
-  fsync(fd);
+    return -1;
+  int rc = write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0 ? -1 : 0;
   close(fd);
-  if (rename(tmp, path) < 0)
-    unlink(tmp);
+  if (rc == 0 && rename(tmp, path) == 0)
+    return 0;
+  int e = errno;
+  unlink(tmp);
+  errno = e;
+  return -1;
 }
 
 static void after_container(const struct plan *plan);
@@ -1783,6 +1786,13 @@ again:;
   }
   g_started_plan = &plan;
   status_line("{\"type\":\"pid\",\"pid\":%d}\n", (int)child);
+  const struct record *pid_file = plan_find(&plan, R_PID_FILE);
+  if (pid_file) {
+    char text[32];
+    snprintf(text, sizeof(text), "%d\n", (int)child);
+    if (write_file_atomic(pid_file->fields[0], text) < 0)
+      say_error("Warning: --pidfile: write `%s`: %s\n", pid_file->fields[0], errno_text(errno));
+  }
   /* While the child still has the user's own credentials (it waits for `G`): see g_child_netns. The
      launcher passed them (clone_shared) when there was one. */
   if (!plan_find(&plan, R_SHARE)) {

@@ -51,6 +51,7 @@ int plan_is_child_step(const struct record *r) {
   case R_LOG:
   case R_ON_EXIT:
   case R_CLEANUP:
+  case R_PID_FILE:
   case R_BWRAP:
   case R_INFO_FD:
   case R_JSON_STATUS_FD:
@@ -261,6 +262,7 @@ static int check_record(const struct record *r, char *err, size_t errlen, size_t
       return fail(err, errlen, "record %zu (attach): unknown mode `%s`", index, shown(r->fields[2]));
     break;
   case R_EXIT_FILE:
+  case R_PID_FILE:
   case R_EVENT:
   case R_LOG:
   case R_ROOT:
@@ -504,7 +506,7 @@ static int check_plan(const struct plan *plan, char *err, size_t errlen) {
     return fail(err, errlen, "no `exec` record");
   /* Joining a running container: its namespaces are set up already, and the monitor lives in them. */
   if (plan_find(plan, R_JOIN)) {
-    static const enum record_kind not_with_join[] = {R_NAMESPACES, R_PAUSE, R_ROOT, R_PIVOT_ROOT, R_PROCESS, R_IDMAP_WRITE, R_NESTED_USERNS, R_EXIT_FILE, R_EVENT, R_RESTART, R_HEALTH, R_ON_EXIT, R_CLEANUP, R_MOUNT_FROM};
+    static const enum record_kind not_with_join[] = {R_NAMESPACES, R_PAUSE, R_ROOT, R_PIVOT_ROOT, R_PROCESS, R_IDMAP_WRITE, R_NESTED_USERNS, R_EXIT_FILE, R_EVENT, R_RESTART, R_HEALTH, R_ON_EXIT, R_CLEANUP, R_MOUNT_FROM, R_PID_FILE};
     for (size_t k = 0; k < sizeof(not_with_join) / sizeof(not_with_join[0]); k++)
       if (plan_find(plan, not_with_join[k]))
         return fail(err, errlen, "`join` with `%s`", specs[not_with_join[k]].name);

@@ -1,5 +1,5 @@
 /*
- * burrow-helper: the plan, version 14 (6: the `share` record, the `ready` process mode; 7: `pause`; 8: `session-keyring`, `new-session`, `sysctl`, `domainname`, seccomp's FLAGS and place; 9: `nested-userns`; 10: burrow sandbox's `bwrap`, `info-fd`, `json-status-fd`, `die-with-parent`, `inherit-fds`, `sandbox-root`, `lock-file`, `disable-userns`, `assert-userns-disabled`, `cwd-try`, several `seccomp`, mkdir's and write-fd's `host`, readonly's `writable`, `landlock`, `landlock-path`, `landlock-port`, `landlock-restrict`, `fallback`, `audit`, seccomp's NEW_LISTENER flag; 11: `userns2`; 12: `selinux-label`; 13: `cleanup`; 14: `mount-from`, `umask`).
+ * burrow-helper: the plan, version 14 (6: the `share` record, the `ready` process mode; 7: `pause`; 8: `session-keyring`, `new-session`, `sysctl`, `domainname`, seccomp's FLAGS and place; 9: `nested-userns`; 10: burrow sandbox's `bwrap`, `info-fd`, `json-status-fd`, `die-with-parent`, `inherit-fds`, `sandbox-root`, `lock-file`, `disable-userns`, `assert-userns-disabled`, `cwd-try`, several `seccomp`, mkdir's and write-fd's `host`, readonly's `writable`, `landlock`, `landlock-path`, `landlock-port`, `landlock-restrict`, `fallback`, `audit`, seccomp's NEW_LISTENER flag; 11: `userns2`; 12: `selinux-label`; 13: `cleanup`; 14: `mount-from`, `umask`, `pid-file`).
  *
  * The plan is the whole interface between burrow's TypeScript side (which
  * decides everything) and this helper (which decides nothing). The writer is
@@ -76,6 +76,8 @@
  *                                 podman's k8s-file format (log.c), and its own `Error:` lines as
  *                                 stderr lines (a detached container's log); a line that would take it
  *                                 past MAX-SIZE bytes (0: no limit) starts an empty file first
+ *   pid-file PATH                 the monitor writes the child's pid (in its own pid namespace) and a newline to
+ *                                 PATH (atomically) once the child exists, at each run (--pidfile)
  *   exit-file PATH                the monitor writes "CODE FINISHED STARTED\n" there (atomically) when the container ends:
  *                                 both times SECONDS.NANOSECONDS (Unix time), the start at its clone
  *   event PATH BEFORE-TIME BEFORE-CODE AFTER

@@ -5,8 +5,11 @@
  * plain `run` lines itself to start a container without loading clipanion
  * (start-up time). So nothing here imports clipanion.
  */
+import { statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+
 import { parseByteSize } from '../config/size.js';
-import { UsageError } from '../errors.js';
+import { BurrowError, UsageError } from '../errors.js';
 import { containerLabels } from '../runtime/labels.js';
 import { pullRequest } from '../runtime/pull-policy.js';
 import type { RunRequest } from '../runtime/run.js';
@@ -22,7 +25,7 @@ type NetworkField = 'publish' | 'publishAll' | 'expose' | 'dns' | 'dnsSearch' | 
  * The options `run` and `create` share (src/cli/options/container.ts declares them): what a
  * container record keeps (RunOptions), with --entrypoint as typed, and the image, command, name and --rm.
  */
-export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoint' | 'stopTimeout' | 'httpProxy' | 'shmSize' | 'umask' | NetworkField | SecurityField> {
+export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoint' | 'stopTimeout' | 'httpProxy' | 'shmSize' | 'umask' | 'pidfile' | NetworkField | SecurityField> {
   privileged: boolean;
   readOnlyTmpfs: boolean;
   device: string[];
@@ -66,6 +69,7 @@ export interface ContainerFields extends Omit<RunOptions, 'command' | 'entrypoin
   httpProxy: boolean;
   shmSize: string | undefined;
   umask: string | undefined;
+  pidfile: string | undefined;
   tz: string | undefined;
   unsetenv: string[];
   unsetenvAll: boolean;
@@ -112,6 +116,20 @@ export function parseUmask(text: string): number {
   return Number.parseInt(text, 8);
 }
 
+/** --pidfile: a file whose directory exists (the monitor writes it at each start, beside it a temporary one). */
+function checkedPidfile(path: string): string {
+  if (path === '' || path.endsWith('/')) throw new UsageError(`invalid --pidfile \`${path}\`: give a file's path`);
+  const dir = dirname(resolve(path));
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (!isDir) throw new BurrowError('E_PIDFILE', `--pidfile \`${path}\`: its directory \`${dir}\` does not exist`);
+  return path;
+}
+
 export function containerOptions(f: ContainerFields, command: string[]): ContainerOptions {
   const labels = f.label.length > 0 || f.labelFile.length > 0 ? containerLabels(f.label, f.labelFile) : {};
   return {
@@ -120,6 +138,7 @@ export function containerOptions(f: ContainerFields, command: string[]): Contain
     ...(f.httpProxy ? {} : { httpProxy: false as const }),
     ...(f.shmSize !== undefined ? { shmSize: parseByteSize(f.shmSize, '--shm-size') } : {}),
     ...(f.umask !== undefined ? { umask: parseUmask(f.umask) } : {}),
+    ...(f.pidfile !== undefined ? { pidfile: checkedPidfile(f.pidfile) } : {}),
     ...(f.tz !== undefined ? { tz: checkedTimezone(f.tz) } : {}),
     ...(f.unsetenv.length > 0 ? { unsetenv: f.unsetenv } : {}),
     ...(f.unsetenvAll ? { unsetenvAll: true } : {}),

@@ -16,6 +16,7 @@ export const VALUE_NAMES: Record<string, string> = {
   '--unsetenv': 'NAME',
   '--shm-size': 'SIZE',
   '--umask': 'UMASK',
+  '--pidfile': 'FILE',
   '--tz': 'ZONE',
   '--label-file': 'FILE',
   '--workdir': 'DIR',

@@ -103,6 +103,7 @@ export function containerInspect(store: Store, containers: Containers, c: Contai
     Pod: c.pod ?? '',
     IsInfra: c.infra === true,
     LogPath: log.path ?? '',
+    PidFile: o.pidfile ?? '',
     RestartCount: restartCount(dir),
     Driver: c.driver,
     GraphDriver: {

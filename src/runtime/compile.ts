@@ -178,6 +178,8 @@ export interface ContainerSpec {
   shmFrom?: string;
   /** --umask: the command's umask (absent: DEFAULT_UMASK, podman's) */
   umask?: number;
+  /** --pidfile: where the monitor writes the container's pid at each start */
+  pidFile?: string;
   /** host devices bound in (--device, --privileged) */
   devices?: DeviceSpec[];
   sysctls?: SysctlSpec[];
@@ -444,6 +446,7 @@ export function filterStep(filter: SeccompFilter): Step {
 function monitorSteps(spec: ContainerSpec): Step[] {
   const plan: Step[] = [];
   if (spec.log) plan.push({ kind: 'log', path: spec.log.path, maxSize: spec.log.maxSize });
+  if (spec.pidFile) plan.push({ kind: 'pid-file', path: spec.pidFile });
   if (spec.exitFile) plan.push({ kind: 'exit-file', path: spec.exitFile });
   if (spec.event) plan.push({ kind: 'event', ...spec.event });
   if (spec.restart) plan.push({ kind: 'restart', ...spec.restart });

@@ -56,6 +56,8 @@ export interface RunOptions {
   shmSize?: number;
   /** --umask: its processes' umask (absent: 0022, podman's) */
   umask?: number;
+  /** --pidfile: the file its pid is written to at each start (absolute: resolved at create) */
+  pidfile?: string;
   /** --http-proxy=false: the host's proxy variables are not passed in (by default they are, as podman's) */
   httpProxy?: false;
   /** the host's proxy variables as they were at create (NAME=VALUE), which each start passes in; absent (a record made before): the starting process's */

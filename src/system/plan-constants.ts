@@ -91,6 +91,7 @@ export const RECORDS = [
   { name: 'cleanup', min: 1, max: -1, once: true },
   { name: 'mount-from', min: 3, max: 3, once: false },
   { name: 'umask', min: 1, max: 1, once: false },
+  { name: 'pid-file', min: 1, max: 1, once: true },
 ] as const;
 
 export type RecordName = (typeof RECORDS)[number]['name'];

@@ -182,6 +182,8 @@ export type Step =
   | { kind: 'log'; path: string; maxSize: number }
   /** monitor: where it writes "CODE FINISHED STARTED" (Unix times, SECONDS.NANOSECONDS) when the container ends */
   | { kind: 'exit-file'; path: string }
+  /** monitor: the child's pid written to `path` once it exists, at each run (--pidfile) */
+  | { kind: 'pid-file'; path: string }
   /** monitor: then one line appended to `path`: before, the time (RFC 3339 nanoseconds), between, the exit code, after (the `died` event) */
   | { kind: 'event'; path: string; before: string; between: string; after: string }
   /** monitor: run the container again after it ends: policy always or on-failure (at most `max` times, 0: no limit), never once `stoppedFile` exists; the count in `countFile` */
@@ -284,6 +286,7 @@ function fields(step: Step): string[] {
     case 'idmap-write':
       return [step.file, step.content];
     case 'exit-file':
+    case 'pid-file':
       return [step.path];
     case 'event':
       return [step.path, step.before, step.between, step.after];

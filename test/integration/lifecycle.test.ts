@@ -361,6 +361,33 @@ describeContainers('detached containers', () => {
   });
 
   describe('restart, rename, container exists, container prune', () => {
+    it('--pidfile: the monitor writes the container\'s pid at each start (inspect PidFile and State.Pid), a relative path taken at create; a missing directory makes nothing', async () => {
+      const dir = mkdtempSync(join(fixtures().dir, 'pidfile-'));
+      const file = join(dir, 'ctr.pid');
+      await runDetached('--name', 'pidded', '--pidfile', file, PLAIN, 'sleep', '300');
+      const shown = async (): Promise<string[]> => (await store.run(['inspect', '--format', '{{.State.Pid}} {{.PidFile}}', 'pidded'])).stdout.trim().split(' ');
+      const [first, path] = await shown();
+      expect(path).toBe(file);
+      await waitFor('the pid file', () => existsSync(file) && readFileSync(file, 'utf8') === `${first}\n`);
+      expect((await store.run(['restart', '-t', '0', 'pidded'])).exitCode).toBe(0);
+      const [second] = await shown();
+      expect(second).not.toBe(first);
+      await waitFor('the pid file of the second start', () => readFileSync(file, 'utf8') === `${second}\n`);
+      expect((await store.run(['rm', '-f', '-t', '0', 'pidded'])).exitCode).toBe(0);
+      // Relative: from create's directory, whatever the start's; a foreground run writes it too.
+      const made = await store.run(['create', '--name', 'relpid', '--pidfile', 'rel.pid', PLAIN, 'true'], { cwd: dir });
+      expect(made.exitCode, made.stderr).toBe(0);
+      expect((await store.run(['inspect', '--format', '{{.PidFile}}', 'relpid'])).stdout).toBe(`${join(dir, 'rel.pid')}\n`);
+      expect((await store.run(['start', '-a', 'relpid'], { cwd: fixtures().dir })).exitCode).toBe(0);
+      expect(readFileSync(join(dir, 'rel.pid'), 'utf8')).toMatch(/^[1-9]\d*\n$/);
+      expect((await store.run(['rm', 'relpid'])).exitCode).toBe(0);
+      const before = (await store.run(['ps', '-aq'])).stdout;
+      const bad = await store.run(['create', '--pidfile', join(dir, 'no-such-dir', 'x.pid'), PLAIN, 'true']);
+      expectOneError(bad, new RegExp(`^Error: --pidfile \`${join(dir, 'no-such-dir', 'x.pid')}\`: its directory \`${join(dir, 'no-such-dir')}\` does not exist$`));
+      expect(bad.exitCode).toBe(125);
+      expect((await store.run(['ps', '-aq'])).stdout).toBe(before);
+    });
+
     it('create fixes what it takes from its directory and environment, as podman: a relative -v, --env-file (read then; gone since), -e NAME, the proxies; a start from elsewhere runs the same container', async () => {
       const made = mkdtempSync(join(fixtures().dir, 'fixed-'));
       mkdirSync(join(made, 'data'));

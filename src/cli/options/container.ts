@@ -63,6 +63,7 @@ export abstract class ContainerOptionsCommand extends BurrowCommand {
   logDriver = Option.String('--log-driver', { description: 'Where a detached container\'s output goes: k8s-file (default), none, passthrough' });
   logOpt = Option.Array('--log-opt', [], { description: 'Log driver option: max-size=SIZE, path=FILE' });
   tz = Option.String('--tz', { description: "The container's time zone: a zone name (Europe/Paris), or local (the host's)" });
+  pidfile = Option.String('--pidfile', { description: "Write the container's pid to FILE at each start" });
   umask = Option.String('--umask', { description: "The umask of the container's processes, exec's too: octal (default 0022)" });
   shmSize = Option.String('--shm-size', { description: 'Size of /dev/shm: a number of bytes, with k, m or g (default 64m; 0: no limit)' });
   httpProxy = Option.Boolean('--http-proxy', true, { description: "Pass the host's proxy variables (http_proxy, https_proxy, ftp_proxy, no_proxy and their upper case) into the container (default true)" });

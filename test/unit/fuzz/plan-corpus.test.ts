@@ -66,6 +66,7 @@ const compiled: [string, Partial<ContainerSpec>][] = [
     {
       log: { path: '/c/ctr.log', maxSize: 1048576 },
       exitFile: '/c/exit',
+      pidFile: '/c/ctr.pid',
       event: { path: '/e/events', before: '{"time":"', between: '","code":', after: '}' },
       restart: { policy: 'on-failure', max: 3, stoppedFile: '/c/stopped', countFile: '/c/restarts' },
       health: { intervalMs: 30000, argv: ['/usr/bin/burrow', 'healthcheck', 'run', 'abc'] },
