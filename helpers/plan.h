@@ -76,8 +76,8 @@
  *                                 podman's k8s-file format (log.c), and its own `Error:` lines as
  *                                 stderr lines (a detached container's log); a line that would take it
  *                                 past MAX-SIZE bytes (0: no limit) starts an empty file first
- *   pid-file PATH                 the monitor writes the child's pid (in its own pid namespace) and a newline to
- *                                 PATH (atomically) once the child exists, at each run (--pidfile)
+ *   pid-file PATH                 the monitor writes the child's pid (as the monitor's pid namespace numbers it)
+ *                                 and a newline to PATH (atomically) once the child exists, at each run (--pidfile)
  *   exit-file PATH                the monitor writes "CODE FINISHED STARTED\n" there (atomically) when the container ends:
  *                                 both times SECONDS.NANOSECONDS (Unix time), the start at its clone
  *   event PATH BEFORE-TIME BEFORE-CODE AFTER
