@@ -35,8 +35,11 @@ export function untilFilter(filters: string[], command: string): number {
   return until;
 }
 
-/** -t/--time: a whole number of seconds (stop, restart, rm, volume rm). */
-export function parseSeconds(text: string, flag = '--time'): number {
+/** -t/--time: a whole number of seconds (stop, restart, rm, volume rm); not given, undefined (the container's own stop timeout then). */
+export function parseSeconds(text: string, flag?: string): number;
+export function parseSeconds(text: string | undefined, flag?: string): number | undefined;
+export function parseSeconds(text: string | undefined, flag = '--time'): number | undefined {
+  if (text === undefined) return undefined;
   const n = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) throw new UsageError(`invalid ${flag} \`${text}\`: a number of seconds`);
   return n;

@@ -116,18 +116,22 @@ export function parseUmask(text: string): number {
   return Number.parseInt(text, 8);
 }
 
-/** --pidfile: a file whose directory exists (the monitor writes it at each start, beside it a temporary one). */
+/**
+ * --pidfile: a file whose directory exists (the monitor writes it at each
+ * start, beside it a temporary one), made absolute here, where that
+ * directory is checked: a later start from elsewhere writes the same file.
+ */
 function checkedPidfile(path: string): string {
   if (path === '' || path.endsWith('/')) throw new UsageError(`invalid --pidfile \`${path}\`: give a file's path`);
-  const dir = dirname(resolve(path));
-  let isDir = false;
+  const file = resolve(path);
+  let isDir: boolean;
   try {
-    isDir = statSync(dir).isDirectory();
+    isDir = statSync(dirname(file)).isDirectory();
   } catch {
     isDir = false;
   }
-  if (!isDir) throw new BurrowError('E_PIDFILE', `--pidfile \`${path}\`: its directory \`${dir}\` does not exist`);
-  return path;
+  if (!isDir) throw new BurrowError('E_PIDFILE', `--pidfile \`${path}\`: its directory \`${dirname(file)}\` does not exist`);
+  return file;
 }
 
 export function containerOptions(f: ContainerFields, command: string[]): ContainerOptions {

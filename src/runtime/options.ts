@@ -357,8 +357,8 @@ function hostProxies(hostEnv: NodeJS.ProcessEnv): string[] {
  * What a container takes from where and when it is made, fixed in its
  * record as podman's spec fixes it: a relative host path of -v resolved
  * against the directory create ran in, --env-file's variables read and
- * -e NAME's value taken from create's environment, the host's proxy
- * variables (--http-proxy), and --pidfile's path made absolute. A later start, from another directory, another
+ * -e NAME's value taken from create's environment, and the host's proxy
+ * variables (--http-proxy). A later start, from another directory, another
  * shell or a systemd unit, runs the same container, and a file gone since
  * is not missed.
  */
@@ -375,7 +375,6 @@ export function fixedAtCreate<T extends RunOptions>(opts: T, cwd: string, hostEn
     env: [...fromFiles, ...fromFlags],
     envFile: [],
     ...(opts.httpProxy === false ? {} : { proxyEnv: hostProxies(hostEnv) }),
-    ...(opts.pidfile !== undefined ? { pidfile: resolve(cwd, opts.pidfile) } : {}),
   };
 }
 
@@ -590,7 +589,7 @@ export function buildSpec(opts: RunOptions, ctx: SpecContext): { spec: Container
     ...(security.procOpts !== undefined ? { procOpts: security.procOpts } : {}),
     ...(opts.shmSize !== undefined ? { shmSize: opts.shmSize } : {}),
     ...(opts.umask !== undefined ? { umask: opts.umask } : {}),
-    ...(opts.pidfile !== undefined ? { pidFile: resolve(cwd, opts.pidfile) } : {}),
+    ...(opts.pidfile !== undefined ? { pidFile: opts.pidfile } : {}),
     ...(ipcTarget ? { shmFrom: `/proc/${ipcTarget.pid ?? 0}/ns/mnt` } : {}),
     ...(devices.length > 0 ? { devices } : {}),
     ...(sysctls.length > 0 ? { sysctls } : {}),

@@ -56,7 +56,7 @@ export interface RunOptions {
   shmSize?: number;
   /** --umask: its processes' umask (absent: 0022, podman's) */
   umask?: number;
-  /** --pidfile: the file its pid is written to at each start (absolute: resolved at create) */
+  /** --pidfile: the file its pid is written to at each start (absolute: made so when the flag is read) */
   pidfile?: string;
   /** --http-proxy=false: the host's proxy variables are not passed in (by default they are, as podman's) */
   httpProxy?: false;

@@ -28,7 +28,7 @@ export class RestartCommand extends BurrowCommand {
   containers = Option.Rest({ name: 'CONTAINER' });
 
   async execute(): Promise<number> {
-    const timeout = this.time === undefined ? undefined : parseSeconds(this.time);
+    const timeout = parseSeconds(this.time);
     const store = (await this.context.store({ containers: true })).init();
     const list = targets(store, 'restart', { refs: this.containers, all: this.all, latest: this.latest, cidfile: this.cidfile });
     const chosen = this.running ? list.filter((t) => !t.rec || store.containers.status(t.rec).state === 'running') : list;

@@ -29,7 +29,7 @@ export class RmCommand extends BurrowCommand {
     // Not the dead --rm containers: one named here is removed below (swept first, it would be "not found").
     const store = (await this.context.store()).init();
     const { containers } = store;
-    const timeout = this.time === undefined ? undefined : parseSeconds(this.time);
+    const timeout = parseSeconds(this.time);
     const all = containers.list();
     // --all: not the pods' infra containers (`pod rm` removes those).
     const given = this.all ? all.filter((c) => !c.infra) : this.containers.flatMap((ref) => {

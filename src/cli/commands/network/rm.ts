@@ -21,7 +21,7 @@ export class NetworkRmCommand extends BurrowCommand {
   networks = Option.Rest({ required: 1, name: 'NETWORK' });
 
   async execute(): Promise<number> {
-    const timeout = this.time === undefined ? undefined : parseSeconds(this.time);
+    const timeout = parseSeconds(this.time);
     const { removeNetwork } = await import('../../../runtime/networks.js');
     const store = (await this.context.store({ containers: true })).init();
     const warn = (w: string) => this.context.stderr.write(`Warning: ${w}\n`);

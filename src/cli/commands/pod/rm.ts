@@ -24,7 +24,7 @@ export class PodRmCommand extends BurrowCommand {
   pods = Option.Rest({ name: 'POD' });
 
   async execute(): Promise<number> {
-    const timeout = this.time === undefined ? undefined : parseSeconds(this.time);
+    const timeout = parseSeconds(this.time);
     const { removePod } = await import('../../../runtime/pod.js');
     const store = (await this.context.store({ containers: true })).init();
     const warn = (w: string) => this.context.stderr.write(`Warning: ${w}\n`);

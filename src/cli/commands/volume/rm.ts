@@ -23,7 +23,7 @@ export class VolumeRmCommand extends BurrowCommand {
 
   async execute(): Promise<number> {
     if (this.all === this.volumes.length > 0) throw new UsageError('`burrow volume rm` takes volumes, or --all');
-    const timeout = this.time === undefined ? undefined : parseSeconds(this.time);
+    const timeout = parseSeconds(this.time);
     const { removeContainer } = await import('../../../runtime/container.js');
     const store = (await this.context.store({ containers: true })).init();
     const { volumes, containers } = store;
