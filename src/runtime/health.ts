@@ -157,6 +157,6 @@ async function onFailure(env: Env, store: Store, rec: ContainerRecord, runKey: s
     if (currentRun(store, current)?.key !== runKey) return; // stopped or started again meanwhile
     if (action === 'kill') killContainer(store, current, { name: 'SIGKILL', number: 9 });
     else if (action === 'stop') await stopContainer(store, current, undefined, warn);
-    else await restartContainer(env, store, current, 10, warn);
+    else await restartContainer(env, store, current, undefined, warn); // its own --stop-timeout, as podman's
   });
 }

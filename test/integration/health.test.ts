@@ -141,6 +141,15 @@ describeContainers('healthchecks', () => {
     expect(await psStatus('mended')).toMatch(/^Up /);
   });
 
+  it("--health-on-failure restart stops the container within its own --stop-timeout", async () => {
+    // sh as PID 1 ignores SIGTERM: the stop waits out the timeout, 1 s here (10 s was used whatever the container said).
+    const since = Date.now();
+    await runDetached('--name', 'stubborn', '--stop-timeout', '1', '--health-cmd', 'false', '--health-interval', '1s', '--health-retries', '1', '--health-on-failure', 'restart', PLAIN, 'sh', '-c', 'echo started; while :; do sleep 0.1; done');
+    await waitFor('a restart', async () => lines((await store.run(['logs', 'stubborn'])).stdout).filter((l) => l === 'started').length >= 2, 20_000);
+    expect(Date.now() - since).toBeLessThan(9_000);
+    expect(lines((await store.run(['events', '--stream=false', '--filter', 'container=stubborn', '--format', '{{.Status}}'])).stdout)).toContain('restart');
+  });
+
   it('--health-on-failure kill kills an unhealthy container for good', async () => {
     await runDetached('--name', 'doomed', '--health-cmd', 'false', '--health-interval', '1s', '--health-retries', '1', '--health-on-failure', 'kill', '--restart', 'always', PLAIN, ...SERVICE);
     await waitFor('the kill', async () => (await psStatus('doomed')).startsWith('Exited (137)'), 20_000);
