@@ -4,7 +4,10 @@
  * UPPER LAYER...`, layers top first) without following a link. Each entry of
  * the upper dir is A (added: no layer has it), C (changed: a layer has it;
  * a directory shows as C when something in it changed) or D (a whiteout:
- * deleted).
+ * deleted). fuse-overlayfs's own marks (with `fuse`) are read as it means
+ * them: an opaque directory's `.wh..wh..opq` file and `.wh..opq` whiteout are
+ * not changes of their own, and a `.wh.NAME` file (its whiteout where it
+ * cannot make a 0/0 device) is NAME deleted.
  */
 import { closeSync, constants as fsConstants, lstatSync, openSync, type Stats } from 'node:fs';
 
@@ -32,7 +35,7 @@ function inLayers(sys: LibcCalls, layers: string[], rel: string): boolean {
   return false;
 }
 
-export function changes(sys: LibcCalls, upper: string, layers: string[]): Change[] {
+export function changes(sys: LibcCalls, upper: string, layers: string[], fuse = false): Change[] {
   const out: Change[] = [];
   const rootFd = openSync(upper, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY | fsConstants.O_NOFOLLOW);
   const walk = (rel: string): void => {
@@ -45,6 +48,10 @@ export function changes(sys: LibcCalls, upper: string, layers: string[]): Change
     }
     for (const { name, st } of children) {
       const path = rel === '' ? name : `${rel}/${name}`;
+      if (fuse && name.startsWith('.wh.')) {
+        if (name !== '.wh..wh..opq' && name !== '.wh..opq' && st.isFile()) out.push({ kind: 'D', path: `/${rel === '' ? '' : `${rel}/`}${name.slice(4)}` });
+        continue;
+      }
       if (isWhiteout(sys, upper, path, st)) {
         out.push({ kind: 'D', path: `/${path}` });
         continue;

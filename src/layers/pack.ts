@@ -7,11 +7,14 @@
  * entries are sorted so the same tree gives the same tar. With `upper` (the
  * worker's `layer UPPER`, for commit) an overlay's upper dir becomes an OCI
  * layer: a whiteout becomes `.wh.NAME`, an opaque directory holds
- * `.wh..wh..opq`.
+ * `.wh..wh..opq`. A layer cannot hold a file of the container's own whose
+ * name begins with `.wh.` (the image spec's whiteout prefix: an unpacker
+ * would delete NAME from the layers below): commit refuses it, where
+ * podman's would delete that file from the image.
  */
 import { closeSync, constants as fsConstants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 
-import { errnoCode } from '../errors.js';
+import { BurrowError, errnoCode } from '../errors.js';
 import type { LibcCalls } from '../system/sys.js';
 import { decodeName, fsPath } from '../system/names.js';
 import { onlyOwnId, OVERRIDE_STAT, parseOverride } from './owners.js';
@@ -84,7 +87,21 @@ function xattr(sys: LibcCalls, path: string, name: string): Buffer | undefined {
  * symlink, no `..`), read through that fd, and what changed on the way is left
  * out. Synchronous: nothing else runs meanwhile in the worker that does it.
  */
-export function packTree(sys: LibcCalls, root: string, fd: number, opts: { upper?: boolean; prefix?: string; ownersAsData?: boolean } = {}): void {
+/** The image spec's whiteout prefix: a name that begins with it marks a deletion in a layer. */
+const WHITEOUT_PREFIX = '.wh.';
+
+export interface PackOptions {
+  /** an overlay's upper dir as a layer (whiteouts and opaque directories as the image spec writes them) */
+  upper?: boolean;
+  /** the upper dir is fuse-overlayfs's, which writes its whiteouts as `.wh.NAME` files already (where it cannot make 0/0 devices) */
+  fuseWhiteouts?: boolean;
+  /** the tar is to be a layer (commit --squash): a name that begins with `.wh.` is refused, as with `upper` */
+  layer?: boolean;
+  prefix?: string;
+  ownersAsData?: boolean;
+}
+
+export function packTree(sys: LibcCalls, root: string, fd: number, opts: PackOptions = {}): void {
   // Where only the user's own id is mapped, the owners the layers had are kept as data (layers/owners.ts).
   const asData = opts.ownersAsData ?? onlyOwnId();
   // `cp`: the tree's entries under one name (the root itself an entry too), or its contents only ('').
@@ -96,6 +113,12 @@ export function packTree(sys: LibcCalls, root: string, fd: number, opts: { upper
 
   const visit = (rel: string, st: Stats, link?: string, owner?: { uid: number; gid: number }): void => {
     const { uid, gid } = owner ?? st;
+    const baseName = rel.slice(rel.lastIndexOf('/') + 1);
+    if ((opts.upper || opts.layer) && baseName.startsWith(WHITEOUT_PREFIX) && !(opts.upper && opts.fuseWhiteouts)) {
+      const parent = rel.slice(0, rel.length - baseName.length); // '' or 'etc/'
+      const marks = baseName === '.wh..wh..opq' ? `/${parent.slice(0, -1)} opaque (all the layers below have in it deleted)` : `/${parent}${baseName.slice(WHITEOUT_PREFIX.length)} deleted`;
+      throw new BurrowError('E_COMMIT', `/${rel}: a name that begins with .wh. cannot be kept in an image layer, where it marks ${marks}: rename or remove it`);
+    }
     const base = { name: named(rel), mode: st.mode & 0o7777, uid, gid, mtime: Math.floor(st.mtimeMs / 1000) };
     if (st.isDirectory()) {
       let children: ReturnType<typeof listDir>;
@@ -116,6 +139,8 @@ export function packTree(sys: LibcCalls, root: string, fd: number, opts: { upper
       for (const child of children) visit(rel === '' ? child.name : `${rel}/${child.name}`, child.st, child.link, child.owner);
       return;
     }
+    // fuse-overlayfs's opaque directory: its `.wh..wh..opq` file is written as it is, its `.wh..opq` whiteout not at all.
+    if (opts.upper && opts.fuseWhiteouts && baseName === '.wh..opq') return;
     if (opts.upper && isWhiteout(sys, root, rel, st)) {
       const slash = rel.lastIndexOf('/');
       return tar.header({ ...base, name: `${rel.slice(0, slash + 1)}.wh.${rel.slice(slash + 1)}`, type: 'file', size: 0, mode: 0o644 });

@@ -7,8 +7,9 @@
  *                   tar on a pipe), every byte read is appended to FILE too (commit's staged blob)
  *   merge DIR LAYER...   the copy driver: layers (base first) merged into DIR
  *   tar DIR         DIR as a tar on stdout (layers/pack.ts), for `export`
- *   layer UPPER     an overlay's upper dir as an OCI layer tar on stdout, for `commit`
- *   changes UPPER LAYER...   what the upper dir changed, as JSON lines (layers/changes.ts), for `diff`
+ *   tar DIR --layer DIR as a tar that is to be a layer (commit --squash): `.wh.` names refused
+ *   layer UPPER [--fuse]   an overlay's upper dir (--fuse: fuse-overlayfs's) as an OCI layer tar on stdout, for `commit`
+ *   changes [--fuse] UPPER LAYER...   what the upper dir (--fuse: fuse-overlayfs's) changed, as JSON lines (layers/changes.ts), for `diff`
  *   cp-stat ROOT PATH        what PATH is inside ROOT (layers/copy.ts), as JSON, for `cp`
  *   cp-out ROOT SRC NAME     SRC inside ROOT as a tar on stdout, its top entry NAME, for `cp`
  *   cp-in ROOT DIR FROM TO OWNER   the tar on stdin unpacked beneath DIR inside ROOT (its first
@@ -68,17 +69,19 @@ export async function worker(argv: string[]): Promise<number> {
     writeSync(1, `${JSON.stringify(result)}\n`);
     return 0;
   }
-  if (op === 'tar' && args.length === 1) {
-    (await import('./pack.js')).packTree(LIBC, args[0] as string, 1);
+  if (op === 'tar' && (args.length === 1 || (args.length === 2 && args[1] === '--layer'))) {
+    (await import('./pack.js')).packTree(LIBC, args[0] as string, 1, { layer: args.length === 2 });
     return 0;
   }
-  if (op === 'layer' && args.length === 1) {
-    (await import('./pack.js')).packTree(LIBC, args[0] as string, 1, { upper: true });
+  if (op === 'layer' && (args.length === 1 || (args.length === 2 && args[1] === '--fuse'))) {
+    (await import('./pack.js')).packTree(LIBC, args[0] as string, 1, { upper: true, fuseWhiteouts: args.length === 2 });
     return 0;
   }
   if (op === 'changes' && args.length >= 1) {
     const { changes } = await import('./changes.js');
-    const lines = changes(LIBC, args[0] as string, args.slice(1)).map((c) => JSON.stringify(c));
+    const fuse = args[0] === '--fuse';
+    const rest = fuse ? args.slice(1) : args;
+    const lines = changes(LIBC, rest[0] as string, rest.slice(1), fuse).map((c) => JSON.stringify(c));
     writeAll(1, Buffer.from(lines.length > 0 ? `${lines.join('\n')}\n` : ''));
     return 0;
   }

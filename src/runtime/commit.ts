@@ -46,7 +46,7 @@ function upperOf(store: Store, rec: ContainerRecord, what: string): { upper: str
 /** What the container changed, sorted by path. */
 export async function containerChanges(env: Env, store: Store, rec: ContainerRecord): Promise<Change[]> {
   const { upper, layers } = upperOf(store, rec, 'diff');
-  const w = worker(env, ['changes', upper, ...layers]);
+  const w = worker(env, ['changes', ...(rec.driver === 'fuse-overlayfs' ? ['--fuse'] : []), upper, ...layers]);
   const [text] = await Promise.all([readAll(w.stdout), w.done]);
   return text
     .split('\n')
@@ -88,8 +88,8 @@ export async function commitContainer(env: Env, store: Store, rec: ContainerReco
     // The packer writes the layer's tar into a pipe; an unpack worker at its other end hashes, stages and unpacks it meanwhile.
     const packArgs: [string[], ReturnType<typeof rootfsSteps>] = opts.squash
       ? // The whole root filesystem, mounted in the worker's own mount namespace, as `export` reads it.
-        [['tar', layout.root], rootfsSteps(layout.root, layout.overlay)]
-      : [['layer', upperOf(store, rec, 'commit').upper], []];
+        [['tar', layout.root, '--layer'], rootfsSteps(layout.root, layout.overlay)]
+      : [['layer', upperOf(store, rec, 'commit').upper, ...(rec.driver === 'fuse-overlayfs' ? ['--fuse'] : [])], []];
     const piped = ingest.pipedLayer(`commit of container ${rec.name}`);
     let packer: Promise<void>;
     try {

@@ -107,6 +107,26 @@ describeContainers('burrow diff, commit', () => {
     expect((await store.run(['run', '--rm', 'localhost/zoci', 'cat', '/z.txt', '/more'])).stdout).toBe('zstd\nmore\n');
   });
 
+  it("refuses a file of the container's own whose name begins with .wh. (a layer would take it for a deletion): one error, 125, no image made", async () => {
+    // podman commits it as it is: the image then lacks /etc/fixture (or everything the base had in /d).
+    const made = await store.run(['run', '--name', 'marked', PLAIN, 'sh', '-c', 'touch /etc/.wh.fixture && mkdir /d && touch /d/.wh..wh..opq']);
+    expect(made.exitCode, made.stderr).toBe(0);
+    expect(lines((await store.run(['diff', 'marked'])).stdout)).toEqual(expect.arrayContaining(['A /d/.wh..wh..opq', 'A /etc/.wh.fixture']));
+    const before = (await store.run(['images', '-q'])).stdout;
+    const opaque = await store.run(['commit', '-q', 'marked', 'localhost/marked']);
+    expectOneError(opaque, /^Error: commit of container marked: \/d\/\.wh\.\.wh\.\.opq: a name that begins with \.wh\. cannot be kept in an image layer, where it marks \/d opaque .*: rename or remove it$/);
+    expect(opaque.exitCode).toBe(125);
+    const squashed = await store.run(['commit', '-q', '--squash', 'marked', 'localhost/marked']);
+    expectOneError(squashed, /^Error: commit of container marked: \/d\/\.wh\.\.wh\.\.opq: /);
+    expect((await store.run(['images', '-q'])).stdout).toBe(before);
+    expect(readdirSync(join(store.data, 'tmp'))).toEqual([]);
+    const named = await store.run(['run', '--name', 'marked2', PLAIN, 'sh', '-c', 'touch /etc/.wh.fixture']);
+    expect(named.exitCode, named.stderr).toBe(0);
+    expectOneError(await store.run(['commit', '-q', 'marked2', 'localhost/marked']), /^Error: commit of container marked2: \/etc\/\.wh\.fixture: .* where it marks \/etc\/fixture deleted: rename or remove it$/);
+    expect((await store.run(['images', '-q'])).stdout).toBe(before);
+    expect((await store.run(['rm', 'marked', 'marked2'])).exitCode).toBe(0);
+  });
+
   it('bad input: a missing container, a bad --change, --format or name: one error, 125, no image made', async () => {
     const before = (await store.run(['images', '-q'])).stdout;
     for (const [args, pattern] of [

@@ -438,6 +438,23 @@ describeContainers('containers from images', () => {
       expect(list(join(store.data, 'containers'))).not.toContain(id);
     });
 
+    it("diff and commit read fuse-overlayfs's own whiteouts and opaque marks as it means them", async (ctx) => {
+      if (driver === 'copy') ctx.skip('the copy driver keeps no layer of changes (diff and commit refuse it)');
+      need(ctx);
+      const name = `fuse-changes-${Date.now()}`;
+      const made = await store.run(['run', '--name', name, PLAIN, 'sh', '-c', 'rm /etc/fixture && mkdir /newdir && echo n > /newdir/f'], copy);
+      expect(made.exitCode, made.stderr).toBe(0);
+      const diff = lines((await store.run(['diff', name])).stdout);
+      expect(diff).toEqual(expect.arrayContaining(['D /etc/fixture', 'A /newdir', 'A /newdir/f']));
+      expect(diff.filter((l) => l.includes('.wh.'))).toEqual([]);
+      const committed = await store.run(['commit', '-q', name, `localhost/${name}`]);
+      expect(committed.exitCode, committed.stderr).toBe(0);
+      const r = await store.run(['run', '--rm', `localhost/${name}`, 'sh', '-c', 'test -e /etc/fixture || echo deleted; cat /newdir/f; ls -a /newdir']);
+      expect(lines(r.stdout)).toEqual(['deleted', 'n', '.', '..', 'f']);
+      expect((await store.run(['rm', name])).exitCode).toBe(0);
+      expect((await store.run(['rmi', `localhost/${name}`])).exitCode).toBe(0);
+    });
+
     it('no process of the driver is left, nor seen inside', async (ctx) => {
       need(ctx);
       const r = await store.run(['run', '--rm', PLAIN, 'sh', '-c', 'ps -o comm'], copy);
