@@ -79,14 +79,6 @@ function xattr(sys: LibcCalls, path: string, name: string): Buffer | undefined {
   }
 }
 
-/**
- * Packs `root` into a tar written to `fd` (layers/tar-writer.ts), without
- * following a symlink anywhere: the tree may belong to a running container,
- * whose processes can swap a file or a directory for a symlink to the host at
- * any moment. Every directory and file is opened beneath root with openat2 (no
- * symlink, no `..`), read through that fd, and what changed on the way is left
- * out. Synchronous: nothing else runs meanwhile in the worker that does it.
- */
 /** The image spec's whiteout prefix: a name that begins with it marks a deletion in a layer. */
 const WHITEOUT_PREFIX = '.wh.';
 
@@ -101,6 +93,14 @@ export interface PackOptions {
   ownersAsData?: boolean;
 }
 
+/**
+ * Packs `root` into a tar written to `fd` (layers/tar-writer.ts), without
+ * following a symlink anywhere: the tree may belong to a running container,
+ * whose processes can swap a file or a directory for a symlink to the host at
+ * any moment. Every directory and file is opened beneath root with openat2 (no
+ * symlink, no `..`), read through that fd, and what changed on the way is left
+ * out. Synchronous: nothing else runs meanwhile in the worker that does it.
+ */
 export function packTree(sys: LibcCalls, root: string, fd: number, opts: PackOptions = {}): void {
   // Where only the user's own id is mapped, the owners the layers had are kept as data (layers/owners.ts).
   const asData = opts.ownersAsData ?? onlyOwnId();
