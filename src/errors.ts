@@ -88,13 +88,38 @@ export function systemFailure(err: unknown, operation?: string): BurrowError | u
   if (typeof code !== 'string' || !ENVIRONMENT.has(code) || typeof syscall !== 'string') return undefined;
   const description = describeError(err);
   const verb = VERBS[syscall] ?? syscall;
-  const where = typeof path === 'string' ? `${verb} \`${path}\`` : verb;
+  const where = typeof path === 'string' ? `${verb} \`${shortPath(path)}\`` : verb;
   return new BurrowError(`E_SYSTEM_${code}`, `${operation ? `${operation}: ` : ''}${where}: ${description}`, { cause: err });
 }
+
+/** A path as an error names it: whole, or, past 160 characters (a tree deeper than the kernel reads), its ends and its length. */
+export function shortPath(path: string): string {
+  return path.length <= 160 ? path : `${path.slice(0, 60)}...${path.slice(-60)} (${path.length} bytes)`;
+}
+
+/** strerror's words for the codes of ENVIRONMENT, for errors that carry only the code (system/libc.ts's SyscallError). */
+const CODE_WORDS: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EIO: 'input/output error',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files in system',
+  ENOMEM: 'cannot allocate memory',
+  ENAMETOOLONG: 'file name too long',
+  EFBIG: 'file too large',
+  EMLINK: 'too many links',
+  EPIPE: 'broken pipe',
+};
 
 /** A system call's failure in words, without the call and the path (`no space left on device`); any other error's message. */
 export function describeError(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
+  // A libc call's (system/libc.ts's SyscallError): "openat2 `PATH`: EACCES".
+  const libc = /^[a-z0-9_]+(?: `.*`)?: (E[A-Z0-9]+)$/s.exec(message)?.[1];
+  if (libc !== undefined && CODE_WORDS[libc] !== undefined) return CODE_WORDS[libc];
   // A stream's (libuv's) is only "write EPIPE".
   const stream = /^[a-z]+ (E[A-Z0-9]+)$/.exec(message)?.[1];
   if (stream !== undefined && STREAM_ERRORS[stream] !== undefined) return STREAM_ERRORS[stream];

@@ -11,6 +11,7 @@
  */
 import { closeSync, constants as fsConstants, lstatSync, openSync, type Stats } from 'node:fs';
 
+import { errnoCode } from '../errors.js';
 import type { LibcCalls } from '../system/sys.js';
 import { fsPath } from '../system/names.js';
 import { isWhiteout, listDir } from './pack.js';
@@ -60,8 +61,9 @@ export function changes(sys: LibcCalls, upper: string, layers: string[], fuse = 
       if (st.isDirectory()) {
         try {
           walk(path);
-        } catch {
-          // gone, or swapped for a link, while it was read (a running container)
+        } catch (err) {
+          // gone, or swapped for a link, while it was read (a running container); anything else is the answer's
+          if (!['ENOENT', 'ELOOP', 'ENOTDIR', 'EXDEV'].includes(errnoCode(err) ?? '')) throw err;
         }
       }
     }

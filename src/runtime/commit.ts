@@ -47,7 +47,9 @@ function upperOf(store: Store, rec: ContainerRecord, what: string): { upper: str
 export async function containerChanges(env: Env, store: Store, rec: ContainerRecord): Promise<Change[]> {
   const { upper, layers } = upperOf(store, rec, 'diff');
   const w = worker(env, ['changes', ...(rec.driver === 'fuse-overlayfs' ? ['--fuse'] : []), upper, ...layers]);
-  const [text] = await Promise.all([readAll(w.stdout), w.done]);
+  const [text] = await Promise.all([readAll(w.stdout), w.done]).catch((err: unknown) => {
+    throw err instanceof BurrowError ? new BurrowError(err.code, `diff of container ${rec.name}: ${err.message}`, { cause: err }) : err;
+  });
   return text
     .split('\n')
     .filter((l) => l !== '')

@@ -179,7 +179,10 @@ async function copyOut(env: Env, store: Store, from: Extract<CpEnd, { kind: 'con
   }
   const dirFd = openSync(fsPath(placed.dir), fsConstants.O_RDONLY | fsConstants.O_DIRECTORY);
   try {
-    await Promise.all([extractAt(dirFd, w.stdout, { chown: false, ...(placed.rename ? { rename: placed.rename } : {}) }, env.sys), w.done]);
+    // The worker's own failure says why first: its tar then only ends early.
+    const [extracted, worker] = await Promise.allSettled([extractAt(dirFd, w.stdout, { chown: false, ...(placed.rename ? { rename: placed.rename } : {}) }, env.sys), w.done]);
+    if (worker.status === 'rejected') throw worker.reason;
+    if (extracted.status === 'rejected') throw extracted.reason;
   } finally {
     closeSync(dirFd);
   }

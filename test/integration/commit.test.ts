@@ -127,6 +127,26 @@ describeContainers('burrow diff, commit', () => {
     expect((await store.run(['rm', 'marked', 'marked2'])).exitCode).toBe(0);
   });
 
+  it('a tree deeper than the kernel reads (paths past 4,096 bytes): diff, export, cp and commit each give one clear error; rm removes it', async () => {
+    // A hostile container's tree: before, diff stopped short silently, and export, cp and commit called it a bug in burrow.
+    const made = await store.run(['run', '--name', 'deep', PLAIN, 'sh', '-c', 'cd / && mkdir a && i=0 && while [ $i -lt 2100 ]; do mkdir b && mv a b/a && mv b a || exit 3; i=$((i+1)); done']);
+    expect(made.exitCode, made.stderr).toBe(0);
+    const tooLong = /^Error: .*open `a\/a\/a.*\.\.\..*a\/a \(\d+ bytes\)`: file name too long$/;
+    const diff = await store.run(['diff', 'deep']);
+    expectOneError(diff, tooLong);
+    expect(diff.stderr).toMatch(/^Error: diff of container deep: /);
+    expectOneError(await store.run(['export', '-o', join(store.data, '..', 'deep.tar'), 'deep']), tooLong);
+    expectOneError(await store.run(['cp', 'deep:/a', join(store.data, '..', 'deep-copy')]), tooLong);
+    const before = (await store.run(['images', '-q'])).stdout;
+    const committed = await store.run(['commit', '-q', 'deep', 'localhost/deep']);
+    expectOneError(committed, /^Error: commit of container deep: .*name too long$/);
+    expect(committed.exitCode).toBe(125);
+    expect((await store.run(['images', '-q'])).stdout).toBe(before);
+    expect(readdirSync(join(store.data, 'tmp'))).toEqual([]);
+    expect((await store.run(['rm', 'deep'])).exitCode).toBe(0);
+    expect((await store.run(['ps', '-a', '--format', '{{.Names}}'])).stdout).not.toMatch(/^deep$/m);
+  }, 180_000);
+
   it('bad input: a missing container, a bad --change, --format or name: one error, 125, no image made', async () => {
     const before = (await store.run(['images', '-q'])).stdout;
     for (const [args, pattern] of [

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { memfd, openBeneath, randomBytes } from '../../../src/system/libc.js';
+import { systemFailure } from '../../../src/errors.js';
+import { memfd, openBeneath, randomBytes, SyscallError } from '../../../src/system/libc.js';
 
 describe('randomBytes (getrandom)', () => {
   it('gives n random bytes, different each time', () => {
@@ -82,5 +83,29 @@ describe('openBeneath (openat2, no symlinks, beneath the directory)', () => {
     } finally {
       closeSync(root);
     }
+  });
+});
+
+describe('SyscallError as burrow reports it (errors.ts systemFailure)', () => {
+  it("names the code, and a failure of the machine's making is said in words, its path once", () => {
+    expect(new SyscallError('openat2', 36, 'a/b').code).toBe('ENAMETOOLONG');
+    expect(new SyscallError('openat2', 24).code).toBe('EMFILE');
+    expect(new SyscallError('openat2', 1000).code).toBe('E1000');
+    expect(systemFailure(new SyscallError('openat2', 13, 'a/b'), 'export container x')?.message).toBe('export container x: open `a/b`: permission denied');
+    expect(systemFailure(new SyscallError('openat2', 2, 'a/b'))).toBeUndefined(); // burrow's own to handle
+  });
+
+  it('shortens a path too long for the kernel to its ends and its length', () => {
+    const root = openSync(tmpdir(), constants.O_RDONLY | constants.O_DIRECTORY);
+    let caught: unknown;
+    try {
+      openBeneath(root, Array(2100).fill('a').join('/'), constants.O_RDONLY);
+    } catch (err) {
+      caught = err;
+    } finally {
+      closeSync(root);
+    }
+    expect((caught as SyscallError).code).toBe('ENAMETOOLONG');
+    expect(systemFailure(caught)?.message).toBe(`open \`${'a/'.repeat(30)}...${'/a'.repeat(30)} (4199 bytes)\`: file name too long`);
   });
 });
