@@ -34,11 +34,23 @@ export function logWindow(tail: string, since: string | undefined, until: string
 export function logWriter(context: Pick<Context, 'stdout' | 'stderr'>): (stream: 'stdout' | 'stderr', data: Buffer) => Promise<void> | void {
   const { stdout, stderr } = context;
   let closed = false;
-  stdout.once('error', () => (closed = true));
+  // (every error: a second one unheard would end burrow)
+  stdout.on('error', () => (closed = true));
   return (stream, data) => {
     const out = stream === 'stdout' ? stdout : stderr;
     if (closed || out.write(data)) return;
-    return new Promise((resolve) => out.once('drain', resolve));
+    // Room again, or the reader gone while the pipe was full (`logs -t web | head`): a drain never comes then.
+    return new Promise((resolve) => {
+      const done = (): void => {
+        out.off('drain', done);
+        out.off('error', done);
+        out.off('close', done);
+        resolve();
+      };
+      out.on('drain', done);
+      out.on('error', done);
+      out.on('close', done);
+    });
   };
 }
 

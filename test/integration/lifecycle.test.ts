@@ -164,6 +164,17 @@ describeContainers('detached containers', () => {
       expect((await store.run(['logs', '--names', 'log1'])).stdout).toBe('log1 one\nlog1 three end\n');
     });
 
+    it('a reader that goes away early (logs -t CTR | head, events | head) ends burrow quietly, with status 0', async () => {
+      // 4 MB in one line: logs -t (LogReader's path, not the helper's) fills the pipe before head goes away.
+      await runDetached('--name', 'headed', PLAIN, 'sh', '-c', 'head -c 4000000 /dev/zero | tr "\\0" a');
+      await exited('headed');
+      for (const args of [['logs', '-t', 'headed'], ['logs', '--tail', '1', 'headed'], ['logs', 'headed'], ['events', '--stream=false'], ['events', '--since', '1h']]) {
+        // (events --since streams on after the past ones: it must end when its reader does, not run on for ever)
+        const early = await execa('sh', ['-c', '{ "$0" "$@"; echo "status $?" >&2; } | head -c 10 >/dev/null', BURROW, ...args], { env: store.env, reject: false, timeout: 20_000 });
+        expect(early.stderr, args.join(' ')).toBe('status 0');
+      }
+    });
+
     it('several containers: each line begins with its short id; --tail counts per container', async () => {
       const a = await runDetached('--name', 'multi-a', PLAIN, 'sh', '-c', 'echo a1; echo a2');
       const b = await runDetached('--name', 'multi-b', PLAIN, 'sh', '-c', 'echo b1; echo b2');
