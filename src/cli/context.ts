@@ -3,6 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { BaseContext } from 'clipanion';
 
 import type { Paths } from '../config/paths.js';
+import { describeError } from '../errors.js';
 import { type Logger, type LogLevel, SILENT, stderrLogger } from '../log.js';
 import type { Store } from '../storage/store.js';
 import { realSys, type Sys } from '../system/sys.js';
@@ -48,7 +49,7 @@ function guardedStdout(): Writable {
     out.on('error', (err: NodeJS.ErrnoException) => {
       (globalThis as Record<symbol, unknown>)[Symbol.for('burrow.stdoutGone')] = true;
       if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') process.exit(0);
-      process.stderr.write(`Error: write to standard output: ${err.message}\n`);
+      process.stderr.write(`Error: write to standard output: ${describeError(err)}\n`);
       process.exit(125);
     });
   }
