@@ -71,8 +71,7 @@ if (process.env.BURROW_WRITE_CODE_CACHE) {
   process.exitCode = 125;
   let answered = false;
   process.once('exit', () => {
-    // (a reader of our stdout that went away ends burrow there, on purpose: src/cli/context.ts)
-    if (!answered && !globalThis[Symbol.for('burrow.stdoutGone')]) process.stderr.write('Error: burrow stopped before it finished (this is a bug in burrow)\n');
+    if (!answered) process.stderr.write('Error: burrow stopped before it finished (this is a bug in burrow)\n');
   });
   const answer = (code) => {
     answered = true;

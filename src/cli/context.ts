@@ -3,7 +3,6 @@ import type { Readable, Writable } from 'node:stream';
 import type { BaseContext } from 'clipanion';
 
 import type { Paths } from '../config/paths.js';
-import { describeError } from '../errors.js';
 import { type Logger, type LogLevel, SILENT, stderrLogger } from '../log.js';
 import type { Store } from '../storage/store.js';
 import { realSys, type Sys } from '../system/sys.js';
@@ -29,31 +28,6 @@ export interface Context extends BaseContext {
    * to find that out (process.stdout costs 2.5 ms of node:stream to load).
    */
   ownStdio?: boolean;
-}
-
-let guarded = false;
-
-/**
- * process.stdout, told once what to do when its reader goes away (`burrow
- * events | head`, `burrow ps | head -1`): burrow ends there, quietly and with
- * status 0, as a command killed by SIGPIPE does (Node ignores that signal, so
- * each write would fail with EPIPE, and a command that follows, events or
- * logs -f, would go on for ever); bin/burrow.cjs is told it is no bug. Any
- * other failure of the stream ends burrow with one Error line, 125. What
- * burrow writes to stdout by fd (save, export, cp to -) says so itself.
- */
-function guardedStdout(): Writable {
-  const out = process.stdout;
-  if (!guarded) {
-    guarded = true;
-    out.on('error', (err: NodeJS.ErrnoException) => {
-      (globalThis as Record<symbol, unknown>)[Symbol.for('burrow.stdoutGone')] = true;
-      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') process.exit(0);
-      process.stderr.write(`Error: write to standard output: ${describeError(err)}\n`);
-      process.exit(125);
-    });
-  }
-  return out;
 }
 
 /**
@@ -93,7 +67,7 @@ export function processContext(paths: Paths, opts: { logLevel?: LogLevel } = {})
       return process.stdin;
     },
     get stdout(): Writable {
-      return guardedStdout();
+      return process.stdout;
     },
     get stderr(): Writable {
       return process.stderr;

@@ -71,7 +71,11 @@ export class EventsCommand extends BurrowCommand {
     const json = this.format !== undefined && isJsonFormat(this.format);
     const template = this.format === undefined || json ? undefined : new Template('events', `${this.format.replace(/\\t/g, '\t').replace(/\\n/g, '\n')}\n`);
     const short = (id: string) => (this.noTrunc ? id : id.slice(0, 12));
+    // A reader that went away (`burrow events | head`): nothing more to print, and a stream ends there, as podman's does.
+    let gone = false;
+    this.context.stdout.on('error', () => (gone = true));
     const print = (e: BurrowEvent) => {
+      if (gone) return;
       const shown = { ...e, ID: short(e.ID) };
       // The time as Go writes one: RFC 3339 in JSON, time.Time's String() in a template.
       if (json) this.context.stdout.write(`${JSON.stringify({ ...shown, Time: goTime(e.Time) })}\n`);
@@ -104,7 +108,7 @@ export class EventsCommand extends BurrowCommand {
     for (const e of tail.read()) if (wanted(e)) print(e);
     if (!this.stream) return 0;
     for (;;) {
-      if (until !== undefined && Date.now() > until) return 0;
+      if (gone || (until !== undefined && Date.now() > until)) return 0;
       for (const e of tail.read()) if (wanted(e)) print(e);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
