@@ -11,10 +11,9 @@
  */
 import { closeSync, constants as fsConstants, lstatSync, openSync, type Stats } from 'node:fs';
 
-import { errnoCode } from '../errors.js';
 import type { LibcCalls } from '../system/sys.js';
 import { fsPath } from '../system/names.js';
-import { isWhiteout, listDir } from './pack.js';
+import { changed, isWhiteout, listDir, WHITEOUT_PREFIX } from './pack.js';
 
 export interface Change {
   kind: 'A' | 'C' | 'D';
@@ -49,8 +48,8 @@ export function changes(sys: LibcCalls, upper: string, layers: string[], fuse = 
     }
     for (const { name, st } of children) {
       const path = rel === '' ? name : `${rel}/${name}`;
-      if (fuse && name.startsWith('.wh.')) {
-        if (name !== '.wh..wh..opq' && name !== '.wh..opq' && st.isFile()) out.push({ kind: 'D', path: `/${rel === '' ? '' : `${rel}/`}${name.slice(4)}` });
+      if (fuse && name.startsWith(WHITEOUT_PREFIX)) {
+        if (name !== '.wh..wh..opq' && name !== '.wh..opq' && st.isFile()) out.push({ kind: 'D', path: `/${rel === '' ? '' : `${rel}/`}${name.slice(WHITEOUT_PREFIX.length)}` });
         continue;
       }
       if (isWhiteout(sys, upper, path, st)) {
@@ -63,7 +62,7 @@ export function changes(sys: LibcCalls, upper: string, layers: string[], fuse = 
           walk(path);
         } catch (err) {
           // gone, or swapped for a link, while it was read (a running container); anything else is the answer's
-          if (!['ENOENT', 'ELOOP', 'ENOTDIR', 'EXDEV'].includes(errnoCode(err) ?? '')) throw err;
+          if (!changed(err)) throw err;
         }
       }
     }

@@ -23,7 +23,7 @@ import { TarWriter } from './tar-writer.js';
 const O_DIRECTORY = fsConstants.O_RDONLY | fsConstants.O_DIRECTORY;
 
 /** An entry that changed under us (a running container): gone, or turned into a symlink on the way. */
-function changed(err: unknown): boolean {
+export function changed(err: unknown): boolean {
   return ['ENOENT', 'ELOOP', 'ENOTDIR', 'EXDEV'].includes(errnoCode(err) ?? '');
 }
 
@@ -80,7 +80,7 @@ function xattr(sys: LibcCalls, path: string, name: string): Buffer | undefined {
 }
 
 /** The image spec's whiteout prefix: a name that begins with it marks a deletion in a layer. */
-const WHITEOUT_PREFIX = '.wh.';
+export const WHITEOUT_PREFIX = '.wh.';
 
 export interface PackOptions {
   /** an overlay's upper dir as a layer (whiteouts and opaque directories as the image spec writes them) */
